@@ -1,0 +1,49 @@
+# Makefile - entry points: build, run, test, demo (each installs what it needs first)
+#
+#   make run ARGS="check example.org"     audit a domain
+#   make test                             the whole suite (last line: N passed, N failed, N skipped)
+#   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo                             a real report with no internet (the test world)
+
+BUILD     ?= build
+ASAN_BUILD ?= build-asan
+ARGS      ?=
+PY        := /usr/bin/python3
+
+.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+
+run: build
+	@$(BUILD)/mailsec $(ARGS)
+
+test: build
+	$(PY) tests/run --build $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+	    -Dbuildtype=debug >/dev/null
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	@ninja -C $(ASAN_BUILD) >/dev/null || ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(PY) tests/run --build $(ASAN_BUILD)
+
+test-valgrind: build
+	$(PY) tests/run --build $(BUILD) --only unit,cases --valgrind
+
+demo: build
+	@scripts/demo
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

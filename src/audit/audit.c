@@ -1,0 +1,233 @@
+/* src/audit/audit.c - one domain's audit: its findings, facts, lookups and memory */
+#include "audit/audit.h"
+#include "core/jsonutil.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEMO_BUCKETS	64
+#define AUDIT_MAX_LOOKUPS	2000	/* per domain: hostile data cannot make us query forever */
+
+struct memo_waiter {
+	struct memo_waiter *next;
+	audit_dns_cb cb;
+	void *arg;
+};
+
+struct memo_entry {
+	struct memo_entry *next;
+	char *name;		/* lower case */
+	uint16_t type;
+	struct dns_answer *ans;	/* NULL while in flight */
+	struct memo_waiter *waiters;
+	struct audit *a;
+};
+
+struct audit_memo {
+	struct memo_entry *bucket[MEMO_BUCKETS];
+	size_t lookups;
+};
+
+struct audit *
+audit_new(const char *domain, size_t index, const struct check_options *opts,
+    struct resolver *res, void (*on_done)(struct audit *, void *), void *done_arg)
+{
+	struct audit *a = xcalloc(1, sizeof(*a));
+
+	a->domain = str_lower(xstrdup(domain));
+	a->index = index;
+	a->opts = opts;
+	a->res = res;
+	findings_init(&a->findings);
+	a->facts = json_object();
+	arena_init(&a->arena);
+	a->memo = xcalloc(1, sizeof(*a->memo));
+	a->on_done = on_done;
+	a->done_arg = done_arg;
+	return a;
+}
+
+void
+audit_free(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < MEMO_BUCKETS; i++) {
+		struct memo_entry *e, *next;
+
+		for (e = a->memo->bucket[i]; e; e = next) {
+			next = e->next;
+			/* Entries still in flight belong to the resolver's callback. */
+			if (e->ans == NULL && e->waiters) {
+				e->a = NULL;
+				continue;
+			}
+			dns_answer_unref(e->ans);
+			free(e->name);
+			free(e);
+		}
+	}
+	free(a->memo);
+	findings_free(&a->findings);
+	json_decref(a->facts);
+	arena_free(&a->arena);
+	free(a->domain);
+	free(a);
+}
+
+void
+audit_hold(struct audit *a)
+{
+	a->pending++;
+}
+
+void
+audit_release(struct audit *a)
+{
+	if (--a->pending == 0 && !a->finished) {
+		a->finished = true;
+		a->on_done(a, a->done_arg);
+	}
+}
+
+static unsigned
+memo_hash(const char *name, uint16_t type)
+{
+	unsigned h = type * 31u;
+
+	for (const char *p = name; *p; p++)
+		h = h * 33u + (unsigned char)*p;
+	return h % MEMO_BUCKETS;
+}
+
+/* memo_answered - the resolver's answer for a memo entry: run every waiter */
+static void
+memo_answered(struct dns_answer *ans, void *arg)
+{
+	struct memo_entry *e = arg;
+	struct audit *a = e->a;
+	struct memo_waiter *w, *next;
+
+	if (a == NULL) {	/* the audit was freed while this was in flight */
+		for (w = e->waiters; w; w = next) {
+			next = w->next;
+			free(w);
+		}
+		free(e->name);
+		free(e);
+		return;
+	}
+	e->ans = dns_answer_ref(ans);
+	w = e->waiters;
+	e->waiters = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->cb(a, ans, w->arg);
+		free(w);
+		audit_release(a);
+	}
+}
+
+void
+audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb, void *arg)
+{
+	char *name = str_lower(xstrdup(qname));
+	size_t n = strlen(name);
+	unsigned h;
+	struct memo_entry *e;
+	struct memo_waiter *w;
+
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	h = memo_hash(name, type);
+	for (e = a->memo->bucket[h]; e; e = e->next)
+		if (e->type == type && strcmp(e->name, name) == 0)
+			break;
+	if (e && e->ans) {
+		free(name);
+		audit_hold(a);
+		cb(a, e->ans, arg);
+		audit_release(a);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	audit_hold(a);
+	if (e) {		/* in flight: wait for the same answer */
+		w->next = e->waiters;
+		e->waiters = w;
+		free(name);
+		return;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->name = name;
+	e->type = type;
+	e->a = a;
+	e->waiters = w;
+	e->next = a->memo->bucket[h];
+	a->memo->bucket[h] = e;
+	if (++a->memo->lookups > AUDIT_MAX_LOOKUPS ||
+	    resolver_query(a->res, name, type, memo_answered, e) != MS_OK) {
+		struct dns_answer *bad = dns_answer_new(name, type);
+
+		if (a->memo->lookups > AUDIT_MAX_LOOKUPS) {
+			bad->status = DNS_SERVFAIL;
+			dns_answer_set_why(bad, "more than %d lookups for one domain; not asked",
+			    AUDIT_MAX_LOOKUPS);
+		} else {
+			bad->status = DNS_NXDOMAIN;
+			dns_answer_set_why(bad, "not a valid domain name");
+		}
+		memo_answered(bad, e);
+		dns_answer_unref(bad);
+	}
+}
+
+json_t *
+audit_facts(struct audit *a, const char *area)
+{
+	json_t *o = json_object_get(a->facts, area);
+
+	if (o == NULL) {
+		o = json_object();
+		json_object_set_new(a->facts, area, o);
+	}
+	return o;
+}
+
+struct finding *
+audit_finding(struct audit *a, enum finding_id id, const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+	struct finding *f;
+
+	va_start(ap, fmt);
+	f = findings_vadd(&a->findings, id, subject, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+bool
+dns_answer_failed(const struct dns_answer *ans)
+{
+	return dns_answer_failed_status(ans->status);
+}
+
+bool
+audit_lookup_failed(struct audit *a, enum finding_id id, const char *subject,
+    const struct dns_answer *ans)
+{
+	struct finding *f;
+
+	if (!dns_answer_failed(ans))
+		return false;
+	f = audit_finding(a, id, subject, "could not look up %s %s: %s%s%s", ans->qname,
+	    dns_type_name(ans->qtype), dns_outcome_name(ans->status),
+	    ans->why ? " - " : "", ans->why ? ans->why : "");
+	finding_set_severity(f, SEV_UNKNOWN);
+	return true;
+}

@@ -1,0 +1,93 @@
+/* src/audit/audit.h - one domain's audit: its findings, facts, lookups and memory */
+#ifndef MS_AUDIT_AUDIT_H
+#define MS_AUDIT_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/finding.h"
+#include "dns/dns.h"
+#include "dns/resolver.h"
+#include "util/arena.h"
+
+struct profile;
+struct audit;
+
+/*
+ * What the user asked for that checks need to know.  Owned by the caller
+ * (the engine's user); every audit borrows it.
+ */
+struct check_options {
+	const struct profile *profile;	/* never NULL when checks run */
+	bool parked;			/* --parked: the domain sends and receives no mail */
+};
+
+/*
+ * Lookup callbacks get the answer borrowed for the call, as with the
+ * resolver.  Answers are memoised per audit: the MX check and the PTR check
+ * asking for the same name and type cause one query.
+ */
+typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg);
+
+struct audit_memo;
+
+struct audit {
+	char			*domain;	/* lower case, no trailing dot */
+	size_t			 index;		/* position in the input */
+	const struct check_options *opts;
+	struct resolver		*res;
+	struct finding_list	 findings;
+	json_t			*facts;		/* {"<area>": {...}} */
+	struct arena		 arena;		/* freed with the audit: per-check state */
+	int			 pending;	/* lookups (and starters) in flight */
+	bool			 finished;
+	struct audit_memo	*memo;
+	void			(*on_done)(struct audit *a, void *arg);
+	void			*done_arg;
+};
+
+/*
+ * audit_new - an audit of domain (already validated) using res.  on_done
+ * runs once, from the event loop, when the last lookup has completed.
+ */
+struct audit *audit_new(const char *domain, size_t index, const struct check_options *opts,
+    struct resolver *res, void (*on_done)(struct audit *, void *), void *done_arg);
+void audit_free(struct audit *a);
+
+/*
+ * audit_hold / audit_release - keep the audit open while a check starts a
+ * batch of work; the engine holds it around starting every check.
+ */
+void audit_hold(struct audit *a);
+void audit_release(struct audit *a);
+
+/*
+ * audit_lookup - memoised lookup of name/type; cb always runs later from the
+ * loop (or at once for a memoised answer, but never before this returns
+ * when the memo is cold).  A name the resolver refuses (not a valid domain
+ * name) is answered with DNS_NXDOMAIN and a why.
+ */
+void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
+
+/* audit_facts - the facts object of an area, created on first use (borrowed) */
+json_t *audit_facts(struct audit *a, const char *area);
+
+/* Shorthands for findings_add on the audit's list. */
+struct finding *audit_finding(struct audit *a, enum finding_id id, const char *subject,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * audit_lookup_failed - the standard "could not tell" finding for an answer
+ * that is SERVFAIL, TIMEOUT or BOGUS: severity unknown, message naming the
+ * name, type and the resolver's why.  Returns whether ans was such a failure.
+ */
+bool audit_lookup_failed(struct audit *a, enum finding_id id, const char *subject,
+    const struct dns_answer *ans);
+
+/* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
+bool dns_answer_failed(const struct dns_answer *ans);
+
+#endif

@@ -1,0 +1,363 @@
+/* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
+#include "cli/cli.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "dns/resolver_replay.h"
+#include "engine/engine.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DOMAINS_FILE_MAX_LINE	1024
+
+/* Output state: --json keeps input order by holding finished domains until their turn. */
+struct emitter {
+	const struct common_opts *o;
+	const struct profile *profile;
+	size_t n, next;
+	char **pending;		/* rendered domain, by input index, until printed */
+	size_t worst[SEV__COUNT];
+	bool first;
+};
+
+static void
+emit_ready(struct emitter *e)
+{
+	while (e->next < e->n && e->pending[e->next]) {
+		char *s = e->pending[e->next];
+
+		if (e->o->format == OUT_JSON)
+			printf("%s%s", e->first ? "\n" : ",\n", s);
+		else
+			fputs(s, stdout);
+		e->first = false;
+		free(s);
+		e->pending[e->next++] = NULL;
+	}
+	fflush(stdout);
+}
+
+static void
+on_result(struct audit *a, void *arg)
+{
+	struct emitter *e = arg;
+	size_t counts[SEV__COUNT];
+	char *s = NULL;
+
+	findings_count(&a->findings, counts);
+	for (int i = 0; i < SEV__COUNT; i++)
+		e->worst[i] += counts[i];
+	if (e->o->format == OUT_TEXT) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		out_text_domain(mf, a, e->o->color);
+		fclose(mf);
+		s = buf;
+	} else {
+		json_t *j = out_json_domain(a);
+
+		if (e->o->format == OUT_JSONL) {
+			json_object_set_new(j, "schema", json_string("mailsec/1"));
+			s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", s);
+			fflush(stdout);
+			free(s);
+			json_decref(j);
+			return;
+		}
+		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+	}
+	e->pending[a->index] = s;
+	emit_ready(e);
+}
+
+/* read_domains_file - append the file's domains to *v */
+static int
+read_domains_file(const char *path, char ***v, size_t *n)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[DOMAINS_FILE_MAX_LINE];
+	int lineno = 0;
+
+	if (fp == NULL) {
+		cli_error("cannot open %s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char *hash = strchr(line, '#');
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			cli_error("%s:%d: line too long", path, lineno);
+			if (fp != stdin)
+				fclose(fp);
+			return -1;
+		}
+		if (hash)
+			*hash = '\0';
+		str_trim(line);
+		if (*line == '\0')
+			continue;
+		*v = xreallocarray(*v, *n + 2, sizeof(**v));
+		(*v)[(*n)++] = xstrdup(line);
+		(*v)[*n] = NULL;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return 0;
+}
+
+/* parse_seconds - a positive number of seconds */
+static bool
+parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v > 0) || v > 86400)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* parse_args - defaults, then the config file, then argv */
+static int
+parse_args(int argc, char **argv, struct common_opts *o)
+{
+	struct cli_parser *p;
+	const struct option_doc *d;
+	bool bad = false;
+	const char *cfg = NULL;
+	char *dflt = NULL;
+
+	/* The config file sets defaults, so find it before anything else. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cfg = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			cfg = argv[i] + 9;
+	}
+	if (cfg) {
+		if (common_opts_load_config(o, cfg, true) != 0)
+			return -1;
+	} else {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			dflt = xasprintf("%s/mailsec/config.json", xdg);
+		else if (home && *home)
+			dflt = xasprintf("%s/.config/mailsec/config.json", home);
+		if (dflt && common_opts_load_config(o, dflt, false) != 0) {
+			free(dflt);
+			return -1;
+		}
+		free(dflt);
+	}
+
+	p = cli_parser_new("check");
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+
+		if (strcmp(n, "json") == 0)
+			o->format = OUT_JSON;
+		else if (strcmp(n, "jsonl") == 0)
+			o->format = OUT_JSONL;
+		else if (strcmp(n, "only") == 0)
+			common_opts_set_list(&o->only, optarg);
+		else if (strcmp(n, "ignore") == 0)
+			common_opts_set_list(&o->ignore, optarg);
+		else if (strcmp(n, "profile") == 0) {
+			free(o->profile_name);
+			o->profile_name = xstrdup(optarg);
+		} else if (strcmp(n, "config") == 0)
+			;	/* read above */
+		else if (strcmp(n, "timeout") == 0) {
+			if (!parse_seconds(optarg, &o->timeout)) {
+				cli_error("--timeout wants a positive number of seconds");
+				bad = true;
+			}
+		} else if (strcmp(n, "deadline") == 0) {
+			if (!parse_seconds(optarg, &o->deadline)) {
+				cli_error("--deadline wants a positive number of seconds");
+				bad = true;
+			}
+		} else if (strcmp(n, "concurrency") == 0) {
+			uint64_t v;
+
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--concurrency wants a number from 1 to 100000");
+				bad = true;
+			} else {
+				o->concurrency = (size_t)v;
+			}
+		} else if (strcmp(n, "domains") == 0) {
+			free(o->domains_file);
+			o->domains_file = xstrdup(optarg);
+		} else if (strcmp(n, "parked") == 0)
+			o->parked = true;
+		else if (strcmp(n, "replay") == 0) {
+			free(o->replay_path);
+			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "no-color") == 0)
+			o->color_opt = -1;
+		else if (strcmp(n, "color") == 0)
+			o->color_opt = 1;
+		else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "check");
+			cli_parser_free(p);
+			exit(EXIT_CLEAN);
+		}
+		if (bad)
+			break;
+	}
+	cli_parser_free(p);
+	if (bad)
+		return -1;
+	if (o->only) {
+		for (char **a = o->only; *a; a++) {
+			if (!catalog_area_known(*a)) {
+				cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
+				return -1;
+			}
+		}
+	}
+	o->color = o->color_opt > 0 || (o->color_opt == 0 && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL);
+	return 0;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	struct common_opts o;
+	char **domains = NULL;
+	size_t n = 0;
+	struct profile *profile = NULL;
+	struct replay_data *replay = NULL;
+	struct event_base *base = NULL;
+	struct resolver *res = NULL;
+	struct check_options copts;
+	struct engine_config cfg;
+	struct emitter em;
+	char *err = NULL;
+	int rc = EXIT_USAGE;
+
+	common_opts_init(&o);
+	if (parse_args(argc, argv, &o) != 0)
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		const char *why;
+		char *d = engine_domain_normalise(argv[i], &why);
+
+		if (d == NULL) {
+			cli_error("\"%s\" is not a domain name: %s", argv[i], why);
+			goto out;
+		}
+		domains = xreallocarray(domains, n + 2, sizeof(*domains));
+		domains[n++] = d;
+		domains[n] = NULL;
+	}
+	if (o.domains_file) {
+		size_t first = n;
+
+		if (read_domains_file(o.domains_file, &domains, &n) != 0)
+			goto out;
+		for (size_t i = first; i < n; i++) {
+			const char *why;
+			char *d = engine_domain_normalise(domains[i], &why);
+
+			if (d == NULL) {
+				cli_error("%s: \"%s\" is not a domain name: %s", o.domains_file,
+				    domains[i], why);
+				goto out;
+			}
+			free(domains[i]);
+			domains[i] = d;
+		}
+	}
+	if (n == 0) {
+		cli_error("check needs at least one domain (see 'mailsec help check')");
+		goto out;
+	}
+	if (profile_load(o.profile_name, &profile, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
+
+	base = event_base_new();
+	if (o.replay_path) {
+		replay = replay_data_new();
+		if (replay_data_load_file(replay, o.replay_path, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
+		res = resolver_replay_new(base, replay, o.timeout);
+	} else {
+		cli_error("no live resolver in this build: use --replay FILE");
+		goto out;
+	}
+
+	memset(&copts, 0, sizeof(copts));
+	copts.profile = profile;
+	copts.parked = o.parked;
+
+	memset(&em, 0, sizeof(em));
+	em.o = &o;
+	em.profile = profile;
+	em.n = n;
+	em.first = true;
+	em.pending = xcalloc(n, sizeof(*em.pending));
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base = base;
+	cfg.res = res;
+	cfg.opts = &copts;
+	cfg.only = o.only;
+	cfg.ignore = o.ignore;
+	cfg.max_inflight = o.concurrency;
+	cfg.deadline = o.deadline;
+	cfg.on_result = on_result;
+	cfg.arg = &em;
+
+	if (o.format == OUT_JSON) {
+		json_t *gen = json_rfc3339_now(), *pn = json_text(profile->name);
+		char *pname = json_dumps(pn, JSON_ENCODE_ANY);
+
+		printf("{\n\"schema\": \"mailsec/1\",\n\"generated\": \"%s\",\n"
+		    "\"mailsec_version\": \"%s\",\n\"profile\": %s,\n\"domains\": [",
+		    json_string_value(gen), MAILSEC_VERSION, pname);
+		free(pname);
+		json_decref(pn);
+		json_decref(gen);
+	}
+	engine_run(&cfg, domains, n);
+	if (o.format == OUT_JSON)
+		printf("\n]\n}\n");
+	fflush(stdout);
+	free(em.pending);
+
+	if (em.worst[SEV_ERROR])
+		rc = EXIT_ERRORS;
+	else if (em.worst[SEV_UNKNOWN])
+		rc = EXIT_UNKNOWN;
+	else
+		rc = EXIT_CLEAN;
+out:
+	resolver_free(res);
+	if (base)
+		event_base_free(base);
+	replay_data_free(replay);
+	profile_free(profile);
+	strv_free(domains);
+	free(err);
+	common_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,18 @@
+/* src/cli/cmd_version.c - mailsec version: ours and the libraries' */
+#include "cli/cli.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("mailsec %s\n", MAILSEC_VERSION);
+	printf("  libevent %s\n", event_get_version());
+	printf("  jansson %s\n", jansson_version_str());
+	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+	return EXIT_CLEAN;
+}

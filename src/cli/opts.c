@@ -1,0 +1,152 @@
+/* src/cli/opts.c - options shared by the audit commands: defaults, config file, argv */
+#include "cli/cli.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES	(256 * 1024)
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mailsec: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+common_opts_init(struct common_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = OUT_TEXT;
+	o->timeout = 5;
+	o->profile_name = xstrdup("generic");
+	o->concurrency = 64;
+}
+
+void
+common_opts_free(struct common_opts *o)
+{
+	strv_free(o->only);
+	strv_free(o->ignore);
+	free(o->profile_name);
+	free(o->config_path);
+	free(o->replay_path);
+	free(o->domains_file);
+	memset(o, 0, sizeof(*o));
+}
+
+void
+common_opts_set_list(char ***list, const char *csv)
+{
+	size_t n, o = 0;
+	char **v = str_split(csv, ',', &n);
+
+	for (size_t i = 0; i < n; i++) {
+		str_trim(v[i]);
+		if (*v[i])
+			v[o++] = v[i];
+		else
+			free(v[i]);
+	}
+	v[o] = NULL;
+	strv_free(*list);
+	*list = v;
+}
+
+/* json_list - a JSON array of strings as a NULL-terminated list */
+static int
+json_list(json_t *arr, char ***out, const char *key, const char *path)
+{
+	size_t i;
+	json_t *v;
+	char **l;
+
+	if (!json_is_array(arr)) {
+		cli_error("%s: \"%s\" must be an array of strings", path, key);
+		return -1;
+	}
+	l = xcalloc(json_array_size(arr) + 1, sizeof(*l));
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			cli_error("%s: \"%s\" must be an array of strings", path, key);
+			strv_free(l);
+			return -1;
+		}
+		l[i] = xstrdup(json_string_value(v));
+	}
+	strv_free(*out);
+	*out = l;
+	return 0;
+}
+
+int
+common_opts_load_config(struct common_opts *o, const char *path, bool explicit_path)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	FILE *fp = fopen(path, "r");
+	char *data;
+	size_t len;
+	int rc = 0;
+
+	if (fp == NULL) {
+		if (!explicit_path && errno == ENOENT)
+			return 0;
+		cli_error("cannot open config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	data = xmalloc(CONFIG_MAX_BYTES + 1);
+	len = fread(data, 1, CONFIG_MAX_BYTES + 1, fp);
+	fclose(fp);
+	if (len > CONFIG_MAX_BYTES) {
+		free(data);
+		cli_error("config %s is larger than %d bytes", path, CONFIG_MAX_BYTES);
+		return -1;
+	}
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(data);
+	if (root == NULL || !json_is_object(root)) {
+		cli_error("config %s: line %d: %s", path, root ? 1 : jerr.line,
+		    root ? "not a JSON object" : jerr.text);
+		json_decref(root);
+		return -1;
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "profile") == 0 && json_is_string(v)) {
+			free(o->profile_name);
+			o->profile_name = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "timeout") == 0 && json_is_number(v) &&
+		    json_number_value(v) > 0) {
+			o->timeout = json_number_value(v);
+		} else if (strcmp(key, "deadline") == 0 && json_is_number(v) &&
+		    json_number_value(v) >= 0) {
+			o->deadline = json_number_value(v);
+		} else if (strcmp(key, "concurrency") == 0 && json_is_integer(v) &&
+		    json_integer_value(v) > 0) {
+			o->concurrency = (size_t)json_integer_value(v);
+		} else if (strcmp(key, "only") == 0) {
+			rc |= json_list(v, &o->only, key, path);
+		} else if (strcmp(key, "ignore") == 0) {
+			rc |= json_list(v, &o->ignore, key, path);
+		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
+			o->color_opt = json_is_true(v) ? 1 : -1;
+		} else {
+			cli_error("config %s: unknown or invalid setting \"%s\" (see docs/config.md)",
+			    path, key);
+			rc = -1;
+		}
+	}
+	json_decref(root);
+	return rc;
+}

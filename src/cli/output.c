@@ -1,0 +1,147 @@
+/* src/cli/output.c - rendering one audited domain as text or as a mailsec/1 JSON object */
+#include "cli/cli.h"
+#include "core/jsonutil.h"
+
+#include <string.h>
+
+/* Colours only on a terminal (or --color); severities keep their words either way. */
+static const char *const sev_color[SEV__COUNT] = {
+	[SEV_PASS] = "\033[32m",
+	[SEV_INFO] = "\033[36m",
+	[SEV_WARNING] = "\033[33m",
+	[SEV_ERROR] = "\033[1;31m",
+	[SEV_UNKNOWN] = "\033[35m",
+};
+
+/*
+ * out_grade - A: nothing to change; B: one or two warnings; C: three or more
+ * warnings; D: one error; F: two or more errors.  A trailing '?' says some
+ * things could not be determined (docs/grades.md).
+ */
+const char *
+out_grade(const struct finding_list *l)
+{
+	static const char *const grades[] = { "A", "B", "C", "D", "F" };
+	static const char *const incomplete[] = { "A?", "B?", "C?", "D?", "F?" };
+	size_t c[SEV__COUNT];
+	int g;
+
+	findings_count(l, c);
+	if (c[SEV_ERROR] >= 2)
+		g = 4;
+	else if (c[SEV_ERROR] == 1)
+		g = 3;
+	else if (c[SEV_WARNING] >= 3)
+		g = 2;
+	else if (c[SEV_WARNING] >= 1)
+		g = 1;
+	else
+		g = 0;
+	return c[SEV_UNKNOWN] ? incomplete[g] : grades[g];
+}
+
+/*
+ * safe_write - write published data to a terminal: C0 and C1 control
+ * characters (a hostile TXT record can carry escape sequences) are shown as
+ * \xHH; everything else, UTF-8 included, goes through.
+ */
+static void
+safe_write(FILE *fp, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\x%02X", c);
+		else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			fprintf(fp, "\\xC2\\x%02X", (unsigned char)s[++i]);
+		else
+			fputc(c, fp);
+	}
+}
+
+static void
+safe_puts(FILE *fp, const char *s)
+{
+	safe_write(fp, s, strlen(s));
+}
+
+/* indent_block - print a labelled block, each line on its own, indented */
+static void
+indent_block(FILE *fp, const char *label, const char *text)
+{
+	const char *p = text;
+	int width = 15 + (int)strlen(label);
+
+	fprintf(fp, "%14s%s ", "", label);
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		safe_write(fp, p, len);
+		fputc('\n', fp);
+		if (nl == NULL || nl[1] == '\0')
+			return;
+		p = nl + 1;
+		fprintf(fp, "%*s", width, "");
+	}
+}
+
+void
+out_text_domain(FILE *fp, const struct audit *a, bool color)
+{
+	const struct finding_list *l = &a->findings;
+	const char *area = NULL;
+	size_t c[SEV__COUNT];
+
+	fputs(color ? "\033[1m" : "", fp);
+	safe_puts(fp, a->domain);
+	fputs(color ? "\033[0m\n" : "\n", fp);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+		const struct finding_def *d = finding_def(f);
+		char tag[16];
+
+		if (area == NULL || strcmp(area, d->area) != 0) {
+			area = d->area;
+			fprintf(fp, "  %s\n", area);
+		}
+		snprintf(tag, sizeof(tag), "[%s]", severity_name(f->severity));
+		if (color)
+			fprintf(fp, "    %s%-10s\033[0m", sev_color[f->severity], tag);
+		else
+			fprintf(fp, "    %-10s", tag);
+		safe_puts(fp, f->message);
+		if (f->severity != SEV_PASS)
+			fprintf(fp, "  (%s)", d->id);
+		fputc('\n', fp);
+		if (f->evidence && f->severity != SEV_PASS)
+			indent_block(fp, "published:", f->evidence);
+		if (f->advice && f->severity != SEV_PASS)
+			indent_block(fp, "publish:", f->advice);
+		if (f->profile)
+			fprintf(fp, "%14sprofile: %s\n", "", f->profile);
+	}
+	findings_count(l, c);
+	fprintf(fp, "  summary: %zu pass, %zu info, %zu warning%s, %zu error%s, %zu unknown; "
+	    "grade %s\n\n", c[SEV_PASS], c[SEV_INFO], c[SEV_WARNING], c[SEV_WARNING] == 1 ? "" : "s",
+	    c[SEV_ERROR], c[SEV_ERROR] == 1 ? "" : "s", c[SEV_UNKNOWN], out_grade(l));
+}
+
+json_t *
+out_json_domain(const struct audit *a)
+{
+	json_t *o = json_object(), *sum = json_object();
+	size_t c[SEV__COUNT];
+
+	findings_count(&a->findings, c);
+	for (int i = 0; i < SEV__COUNT; i++)
+		json_object_set_new(sum, severity_name((enum severity)i), json_integer((json_int_t)c[i]));
+	json_object_set_new(sum, "grade", json_string(out_grade(&a->findings)));
+	json_object_set_new(o, "domain", json_text(a->domain));
+	json_object_set_new(o, "summary", sum);
+	json_object_set_new(o, "findings", findings_to_json(&a->findings));
+	json_object_set(o, "facts", a->facts);
+	return o;
+}

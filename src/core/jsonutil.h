@@ -1,0 +1,20 @@
+/* src/core/jsonutil.h - building JSON from untrusted strings */
+#ifndef MS_CORE_JSONUTIL_H
+#define MS_CORE_JSONUTIL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/*
+ * json_text - a JSON string for s; bytes that are not valid UTF-8 (hostile
+ * TXT data, windows-1252 reports) are shown as \xHH escapes instead of making
+ * the value vanish, as json_string() would.  NULL gives JSON null.
+ */
+json_t *json_text(const char *s);
+json_t *json_textn(const char *s, size_t n);
+
+/* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z" */
+json_t *json_rfc3339_now(void);
+
+#endif

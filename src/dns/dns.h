@@ -1,0 +1,138 @@
+/* src/dns/dns.h - DNS answers as mailsec sees them: outcome, DNSSEC state, parsed records */
+#ifndef MS_DNS_DNS_H
+#define MS_DNS_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/ipaddr.h"
+#include "util/status.h"
+
+/*
+ * What a lookup concluded.  "Missing" (NXDOMAIN, NODATA) and "could not
+ * tell" (SERVFAIL, TIMEOUT, BOGUS) are never merged: a check that gets one of
+ * the latter reports an unknown finding, never that something is absent.
+ */
+enum dns_outcome {
+	DNS_OK = 0,	/* the name has records of the type asked */
+	DNS_NODATA,	/* the name exists, no records of that type */
+	DNS_NXDOMAIN,	/* the name does not exist */
+	DNS_SERVFAIL,	/* the servers failed to answer */
+	DNS_TIMEOUT,	/* no answer within the query timeout */
+	DNS_BOGUS	/* DNSSEC validation failed */
+};
+
+enum dns_type {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
+	DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+	DNS_T_DS = 43, DNS_T_RRSIG = 46, DNS_T_DNSKEY = 48, DNS_T_TLSA = 52,
+	DNS_T_SPF = 99, DNS_T_CAA = 257
+};
+
+#define DNS_NAME_MAX	1025	/* presentation form incl. \DDD escapes + NUL */
+#define DNS_TXT_MAX	65535	/* a TXT RRset's rdata cannot exceed one RR's size */
+#define DNS_ANSWER_MAX	512	/* records kept per answer; the rest are counted */
+
+struct dns_txt_piece {
+	const char	*s;	/* points into dns_rr.u.txt.text */
+	size_t		 len;
+};
+
+/*
+ * One resource record.  wire/wirelen hold the RDATA as received; the union
+ * holds it parsed for the types we know (others: only wire).  Names are in
+ * presentation form without the trailing dot ("mail.example.org"; the root
+ * is "."), case as published, with \DDD escapes for unusual bytes.
+ */
+struct dns_rr {
+	uint16_t	 type;
+	uint32_t	 ttl;
+	uint8_t		*wire;
+	size_t		 wirelen;
+	union {
+		struct ipaddr addr;			/* A, AAAA */
+		struct { uint16_t pref; char *host; } mx;	/* MX */
+		char *name;				/* NS, CNAME, PTR */
+		struct {
+			char *text;			/* pieces concatenated, NUL-terminated */
+			size_t len;			/* may contain NULs: use len */
+			struct dns_txt_piece *pieces;
+			size_t npieces;
+		} txt;					/* TXT, SPF */
+		struct {
+			uint8_t usage, selector, mtype;
+			uint8_t *data;
+			size_t len;
+		} tlsa;					/* TLSA */
+		struct {
+			char *mname, *rname;
+			uint32_t serial, refresh, retry, expire, minimum;
+		} soa;					/* SOA */
+	} u;
+};
+
+/*
+ * The answer to one question.  Reference counted: the resolver hands the
+ * callback a borrowed answer; dns_answer_ref() keeps it past the callback.
+ */
+struct dns_answer {
+	int		 refs;
+	char		*qname;
+	uint16_t	 qtype;
+	enum dns_outcome status;
+	bool		 secure;	/* DNSSEC-validated */
+	char		*why;		/* reason for a failure or BOGUS; NULL when OK */
+	char		*canon;		/* owner after following CNAMEs, NULL if none followed */
+	uint32_t	 ttl;		/* minimum TTL of the records, or negative TTL */
+	size_t		 n;
+	size_t		 dropped;	/* records beyond DNS_ANSWER_MAX */
+	struct dns_rr	*rr;
+};
+
+const char *dns_outcome_name(enum dns_outcome o);
+/* dns_answer_failed_status - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
+bool dns_answer_failed_status(enum dns_outcome o);
+const char *dns_type_name(uint16_t type);
+bool dns_type_parse(const char *s, uint16_t *out);
+
+struct dns_answer *dns_answer_new(const char *qname, uint16_t qtype);
+struct dns_answer *dns_answer_ref(struct dns_answer *a);
+void dns_answer_unref(struct dns_answer *a);
+void dns_answer_set_why(struct dns_answer *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * dns_answer_add_wire - parse RDATA of the given type and append it.
+ * Malformed RDATA is rejected with MS_ERR_SYNTAX and not added.
+ */
+enum ms_status dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
+    const uint8_t *rdata, size_t len);
+
+/* dns_rdata_parse - parse RDATA into rr (which owns copies); pure */
+enum ms_status dns_rdata_parse(uint16_t type, const uint8_t *rdata, size_t len,
+    struct dns_rr *rr);
+void dns_rr_clear(struct dns_rr *rr);
+
+/*
+ * dns_name_from_wire - decode an uncompressed wire name starting at p[0]
+ * (never past end) into presentation form; *used is its wire length.
+ */
+enum ms_status dns_name_from_wire(const uint8_t *p, size_t avail, char out[DNS_NAME_MAX],
+    size_t *used);
+/*
+ * dns_name_to_wire - encode a presentation name (trailing dot optional,
+ * \DDD and \c escapes honoured) into out[255]; *len is the wire length.
+ */
+enum ms_status dns_name_to_wire(const char *name, uint8_t out[255], size_t *len);
+/* dns_name_equal - case-insensitive, ignoring one trailing dot */
+bool dns_name_equal(const char *a, const char *b);
+/* dns_name_is_subdomain - whether name is at or below parent */
+bool dns_name_is_subdomain(const char *name, const char *parent);
+/*
+ * dns_name_check_host - whether name is a syntactically valid host name
+ * (LDH labels, each 1..63, total <= 253); *why says what is wrong.
+ */
+bool dns_name_check_host(const char *name, const char **why);
+
+#endif

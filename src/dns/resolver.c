@@ -1,0 +1,147 @@
+/* src/dns/resolver.c - the generic half of every resolver: timeouts, bookkeeping, delivery */
+#include "dns/resolver.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct resolver_pending {
+	struct resolver *r;
+	struct resolver_pending *prev, *next;
+	dns_callback cb;
+	void *arg;
+	void *handle;
+	struct event *timer;
+	char *name;
+	uint16_t type;
+};
+
+void
+resolver_init(struct resolver *r, const struct resolver_ops *ops, void *impl,
+    struct event_base *base, double timeout_seconds)
+{
+	memset(r, 0, sizeof(*r));
+	r->ops = ops;
+	r->impl = impl;
+	r->base = base;
+	if (timeout_seconds <= 0)
+		timeout_seconds = 5;
+	r->timeout.tv_sec = (time_t)timeout_seconds;
+	r->timeout.tv_usec = (suseconds_t)((timeout_seconds - (double)r->timeout.tv_sec) * 1e6);
+}
+
+static void
+unlink_pending(struct resolver_pending *p)
+{
+	struct resolver *r = p->r;
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		r->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	r->stats.inflight--;
+	event_free(p->timer);
+	free(p->name);
+}
+
+void
+resolver_deliver(struct resolver_pending *p, struct dns_answer *ans)
+{
+	dns_callback cb = p->cb;
+	void *arg = p->arg;
+
+	unlink_pending(p);
+	free(p);
+	cb(ans, arg);
+	dns_answer_unref(ans);
+}
+
+/* expire - the per-query timer fired before the backend answered */
+static void
+expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver_pending *p = arg;
+	struct resolver *r = p->r;
+	struct dns_answer *a = dns_answer_new(p->name, p->type);
+
+	(void)fd;
+	(void)what;
+	r->ops->cancel(r, p, p->handle);
+	a->status = DNS_TIMEOUT;
+	dns_answer_set_why(a, "no answer within %ld.%03ld s", (long)r->timeout.tv_sec,
+	    (long)(r->timeout.tv_usec / 1000));
+	r->stats.timeouts++;
+	resolver_deliver(p, a);
+}
+
+enum ms_status
+resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback cb, void *arg)
+{
+	struct resolver_pending *p;
+	uint8_t wire[255];
+	size_t wlen;
+	enum ms_status st;
+
+	if (dns_name_to_wire(name, wire, &wlen) != MS_OK)
+		return MS_ERR_ARG;
+	p = xcalloc(1, sizeof(*p));
+	p->r = r;
+	p->cb = cb;
+	p->arg = arg;
+	p->name = xstrdup(name);
+	p->type = type;
+	p->timer = evtimer_new(r->base, expire, p);
+	p->next = r->head;
+	if (r->head)
+		r->head->prev = p;
+	r->head = p;
+	r->stats.queries++;
+	if (++r->stats.inflight > r->stats.max_inflight)
+		r->stats.max_inflight = r->stats.inflight;
+	evtimer_add(p->timer, &r->timeout);
+	if ((st = r->ops->start(r, p, name, type)) != MS_OK) {
+		unlink_pending(p);
+		free(p);
+		return st;
+	}
+	return MS_OK;
+}
+
+void
+resolver_pending_set_handle(struct resolver_pending *p, void *handle)
+{
+	p->handle = handle;
+}
+
+void
+resolver_cancel_all(struct resolver *r, const char *why)
+{
+	while (r->head) {
+		struct resolver_pending *p = r->head;
+		struct dns_answer *a = dns_answer_new(p->name, p->type);
+
+		r->ops->cancel(r, p, p->handle);
+		a->status = DNS_TIMEOUT;
+		dns_answer_set_why(a, "%s", why);
+		r->stats.timeouts++;
+		resolver_deliver(p, a);
+	}
+}
+
+void
+resolver_free(struct resolver *r)
+{
+	if (r == NULL)
+		return;
+	while (r->head) {
+		struct resolver_pending *p = r->head;
+
+		r->ops->cancel(r, p, p->handle);
+		unlink_pending(p);
+		free(p);
+	}
+	r->ops->destroy(r);
+}

@@ -1,0 +1,76 @@
+/* src/dns/resolver.h - the one resolver interface: asynchronous lookups on a libevent loop */
+#ifndef MS_DNS_RESOLVER_H
+#define MS_DNS_RESOLVER_H
+
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "dns/dns.h"
+#include "util/status.h"
+
+struct event_base;
+struct resolver;
+struct resolver_pending;
+
+/*
+ * Called exactly once per query, never from inside resolver_query() itself,
+ * with an answer that is borrowed for the duration of the call (take a
+ * reference with dns_answer_ref() to keep it).
+ */
+typedef void (*dns_callback)(struct dns_answer *ans, void *arg);
+
+/*
+ * A backend (replay, libunbound) implements these.  start() begins a lookup
+ * and later calls resolver_deliver(p, answer) exactly once, from the event
+ * loop, unless cancel() is called first; it stores its own handle with
+ * resolver_pending_set_handle().  The generic layer owns timeouts: on expiry
+ * it cancels the backend's query and delivers DNS_TIMEOUT itself.
+ */
+struct resolver_ops {
+	const char *name;
+	enum ms_status (*start)(struct resolver *r, struct resolver_pending *p,
+	    const char *name, uint16_t type);
+	void (*cancel)(struct resolver *r, struct resolver_pending *p, void *handle);
+	void (*destroy)(struct resolver *r);
+};
+
+struct resolver_stats {
+	uint64_t queries;
+	uint64_t timeouts;
+	uint64_t inflight;
+	uint64_t max_inflight;
+};
+
+struct resolver {
+	const struct resolver_ops *ops;
+	void *impl;			/* the backend's state */
+	struct event_base *base;
+	struct timeval timeout;		/* per query */
+	struct resolver_pending *head;	/* queries in flight */
+	struct resolver_stats stats;
+};
+
+/* resolver_init - fill the generic part; backends call this from their constructor */
+void resolver_init(struct resolver *r, const struct resolver_ops *ops, void *impl,
+    struct event_base *base, double timeout_seconds);
+
+/*
+ * resolver_query - look up name/type; cb runs later from the event loop.
+ * Fails only for an unusable name (MS_ERR_ARG) or a backend that cannot
+ * accept work; then cb is never called.
+ */
+enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
+    dns_callback cb, void *arg);
+
+/* resolver_cancel_all - deliver DNS_TIMEOUT to every query in flight (the total deadline) */
+void resolver_cancel_all(struct resolver *r, const char *why);
+
+/* resolver_free - destroy the backend; queries still in flight are cancelled silently */
+void resolver_free(struct resolver *r);
+
+/* For backends. */
+void resolver_pending_set_handle(struct resolver_pending *p, void *handle);
+/* resolver_deliver - hand the answer to the caller; takes over the caller's reference */
+void resolver_deliver(struct resolver_pending *p, struct dns_answer *ans);
+
+#endif

@@ -1,0 +1,527 @@
+/* src/dns/resolver_replay.c - replay backend: answers from scenario data, deterministically */
+#include "dns/resolver_replay.h"
+#include "dns/zonetext.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPLAY_MAX_RECORDS	100000
+#define REPLAY_MAX_FILE		(8u * 1024 * 1024)
+#define REPLAY_MAX_CNAME	8
+
+struct replay_rr {
+	char *owner;		/* lower case, no trailing dot */
+	uint16_t type;
+	uint32_t ttl;
+	uint8_t *rdata;
+	size_t len;
+};
+
+struct replay_marker {
+	char *owner;
+	uint16_t type;		/* 0: every type */
+	enum dns_outcome outcome;
+};
+
+struct replay_data {
+	struct replay_rr *rr;
+	size_t nrr, caprr;
+	struct replay_marker *mk;
+	size_t nmk;
+	char **secure;
+	size_t nsecure;
+};
+
+struct replay_data *
+replay_data_new(void)
+{
+	return xcalloc(1, sizeof(struct replay_data));
+}
+
+void
+replay_data_free(struct replay_data *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nrr; i++) {
+		free(d->rr[i].owner);
+		free(d->rr[i].rdata);
+	}
+	for (size_t i = 0; i < d->nmk; i++)
+		free(d->mk[i].owner);
+	for (size_t i = 0; i < d->nsecure; i++)
+		free(d->secure[i]);
+	free(d->rr);
+	free(d->mk);
+	free(d->secure);
+	free(d);
+}
+
+/* canon_owner - lower case, without the trailing dot (root stays ".") */
+static char *
+canon_owner(const char *name)
+{
+	char *s = xstrdup(name);
+	size_t n = strlen(s);
+
+	if (n > 1 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+	return str_lower(s);
+}
+
+enum ms_status
+replay_data_add(struct replay_data *d, const char *owner, uint16_t type, uint32_t ttl,
+    const uint8_t *rdata, size_t len)
+{
+	struct replay_rr *r;
+	struct dns_rr check;
+
+	if (d->nrr >= REPLAY_MAX_RECORDS)
+		return MS_ERR_LIMIT;
+	/* Only well-formed RDATA goes in, so every answer parses later. */
+	if (dns_rdata_parse(type, rdata, len, &check) != MS_OK)
+		return MS_ERR_SYNTAX;
+	dns_rr_clear(&check);
+	if (d->nrr == d->caprr) {
+		d->caprr = d->caprr ? d->caprr * 2 : 64;
+		d->rr = xreallocarray(d->rr, d->caprr, sizeof(*d->rr));
+	}
+	r = &d->rr[d->nrr++];
+	r->owner = canon_owner(owner);
+	r->type = type;
+	r->ttl = ttl;
+	r->rdata = (uint8_t *)xmemdup(rdata, len);
+	r->len = len;
+	return MS_OK;
+}
+
+enum ms_status
+replay_data_add_marker(struct replay_data *d, const char *owner, uint16_t type,
+    enum dns_outcome outcome)
+{
+	d->mk = xreallocarray(d->mk, d->nmk + 1, sizeof(*d->mk));
+	d->mk[d->nmk].owner = canon_owner(owner);
+	d->mk[d->nmk].type = type;
+	d->mk[d->nmk].outcome = outcome;
+	d->nmk++;
+	return MS_OK;
+}
+
+void
+replay_data_add_secure(struct replay_data *d, const char *zone)
+{
+	d->secure = xreallocarray(d->secure, d->nsecure + 1, sizeof(*d->secure));
+	d->secure[d->nsecure++] = canon_owner(zone);
+}
+
+/* cut_word - split off the next white-space separated word; NULL at end */
+static char *
+cut_word(char **pp)
+{
+	char *p = *pp, *w;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0') {
+		*pp = p;
+		return NULL;
+	}
+	w = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*pp = p;
+	return w;
+}
+
+/* parse_line - one line of replay text: owner [ttl] [IN] TYPE|* rdata|marker */
+static enum ms_status
+parse_line(struct replay_data *d, char *line, const char **err)
+{
+	char *p = line, *owner, *w, *rest;
+	uint64_t ttl = 3600;
+	uint16_t type = 0;
+	bool any;
+	struct buf wire;
+	enum ms_status st;
+	size_t n;
+
+	owner = cut_word(&p);
+	w = cut_word(&p);
+	if (owner && strcmp(owner, "$SECURE") == 0) {
+		if (w == NULL) {
+			*err = "$SECURE needs a zone";
+			return MS_ERR_SYNTAX;
+		}
+		replay_data_add_secure(d, w);
+		return MS_OK;
+	}
+	if (w && str_to_u64(w, strlen(w), UINT32_MAX, &ttl) == MS_OK)
+		w = cut_word(&p);
+	if (w && str_caseeq(w, "IN"))
+		w = cut_word(&p);
+	if (w == NULL) {
+		*err = "expected: owner [ttl] [IN] TYPE rdata";
+		return MS_ERR_SYNTAX;
+	}
+	any = strcmp(w, "*") == 0;
+	if (!any && !dns_type_parse(w, &type)) {
+		*err = "unknown record type";
+		return MS_ERR_SYNTAX;
+	}
+	rest = p;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	n = strlen(rest);
+	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t' || rest[n - 1] == '\r'))
+		rest[--n] = '\0';
+	if (strcmp(rest, "SERVFAIL") == 0)
+		return replay_data_add_marker(d, owner, type, DNS_SERVFAIL);
+	if (strcmp(rest, "TIMEOUT") == 0)
+		return replay_data_add_marker(d, owner, type, DNS_TIMEOUT);
+	if (strcmp(rest, "BOGUS") == 0)
+		return replay_data_add_marker(d, owner, type, DNS_BOGUS);
+	if (any) {
+		*err = "'*' takes only SERVFAIL, TIMEOUT or BOGUS";
+		return MS_ERR_SYNTAX;
+	}
+	buf_init(&wire, 65535);
+	st = zonetext_rdata(type, rest, &wire, err);
+	if (st == MS_OK) {
+		st = replay_data_add(d, owner, type, (uint32_t)ttl,
+		    (const uint8_t *)wire.data, wire.len);
+		if (st != MS_OK)
+			*err = st == MS_ERR_LIMIT ? "too many records" : "malformed RDATA";
+	}
+	buf_free(&wire);
+	return st;
+}
+
+enum ms_status
+replay_data_load_text(struct replay_data *d, const char *text, char **err)
+{
+	char *copy = xstrdup(text), *line, *next;
+	int lineno = 0;
+	enum ms_status st = MS_OK;
+
+	*err = NULL;
+	for (line = copy; line; line = next) {
+		const char *why = NULL;
+		char *s;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#' || *s == ';' || *s == '\r')
+			continue;
+		if ((st = parse_line(d, s, &why)) != MS_OK) {
+			*err = xasprintf("line %d: %s", lineno, why ? why : ms_status_str(st));
+			break;
+		}
+	}
+	free(copy);
+	return st;
+}
+
+enum ms_status
+replay_data_load_file(struct replay_data *d, const char *path, char **err)
+{
+	FILE *fp = fopen(path, "r");
+	char *data, *zone;
+	size_t len;
+	enum ms_status st;
+
+	*err = NULL;
+	if (fp == NULL) {
+		*err = xasprintf("cannot open %s", path);
+		return MS_ERR_IO;
+	}
+	data = xmalloc(REPLAY_MAX_FILE + 1);
+	len = fread(data, 1, REPLAY_MAX_FILE + 1, fp);
+	fclose(fp);
+	if (len > REPLAY_MAX_FILE) {
+		free(data);
+		*err = xasprintf("%s is too large", path);
+		return MS_ERR_LIMIT;
+	}
+	data[len] = '\0';
+	/* A case file: records follow its "zone:" line. */
+	zone = data;
+	if (strncmp(data, "zone:", 5) == 0 && (data[5] == '\n' || data[5] == '\r'))
+		zone = data + 5;
+	else if ((zone = strstr(data, "\nzone:")) != NULL &&
+	    (zone[6] == '\n' || zone[6] == '\r' || zone[6] == '\0'))
+		zone += 6;
+	else
+		zone = data;
+	st = replay_data_load_text(d, zone, err);
+	if (st != MS_OK) {
+		char *e = xasprintf("%s: %s", path, *err);
+
+		free(*err);
+		*err = e;
+	}
+	free(data);
+	return st;
+}
+
+/* name_exists - records at name, or names below it (an empty non-terminal) */
+static bool
+name_exists(const struct replay_data *d, const char *name)
+{
+	for (size_t i = 0; i < d->nrr; i++)
+		if (dns_name_is_subdomain(d->rr[i].owner, name))
+			return true;
+	return false;
+}
+
+static bool
+has_rrset(const struct replay_data *d, const char *owner, uint16_t type)
+{
+	for (size_t i = 0; i < d->nrr; i++)
+		if (d->rr[i].type == type && strcmp(d->rr[i].owner, owner) == 0)
+			return true;
+	return false;
+}
+
+static const struct replay_marker *
+find_marker(const struct replay_data *d, const char *owner, uint16_t type)
+{
+	for (size_t i = 0; i < d->nmk; i++)
+		if (strcmp(d->mk[i].owner, owner) == 0 &&
+		    (d->mk[i].type == 0 || d->mk[i].type == type))
+			return &d->mk[i];
+	return NULL;
+}
+
+static bool
+is_secure(const struct replay_data *d, const char *name)
+{
+	for (size_t i = 0; i < d->nsecure; i++)
+		if (dns_name_is_subdomain(name, d->secure[i]))
+			return true;
+	return false;
+}
+
+/*
+ * wildcard_source - for a name that does not exist, the "*.<closest
+ * encloser>" owner that synthesises it (RFC 4592 §3.3.1), or NULL.
+ */
+static char *
+wildcard_source(const struct replay_data *d, const char *name)
+{
+	const char *p = name;
+
+	while ((p = strchr(p, '.')) != NULL) {
+		char *wild;
+
+		p++;
+		if (!name_exists(d, p))
+			continue;
+		/* p is the closest encloser. */
+		wild = xasprintf("*.%s", p);
+		if (name_exists(d, wild))
+			return wild;
+		free(wild);
+		return NULL;
+	}
+	return NULL;
+}
+
+static void
+copy_rrset(const struct replay_data *d, const char *owner, uint16_t type,
+    struct dns_answer *a)
+{
+	for (size_t i = 0; i < d->nrr; i++)
+		if (d->rr[i].type == type && strcmp(d->rr[i].owner, owner) == 0)
+			dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata, d->rr[i].len);
+}
+
+struct dns_answer *
+replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type)
+{
+	struct dns_answer *a = dns_answer_new(qname, type);
+	char *name = canon_owner(qname);
+	const struct replay_marker *mk;
+
+	for (int hop = 0; ; hop++) {
+		char *src = NULL;
+		const char *owner = name;
+
+		if ((mk = find_marker(d, name, type)) != NULL) {
+			a->status = mk->outcome;
+			dns_answer_set_why(a, "%s for %s/%s (replayed)", dns_outcome_name(mk->outcome),
+			    name, dns_type_name(type));
+			a->n = 0;
+			break;
+		}
+		if (!name_exists(d, name)) {
+			src = wildcard_source(d, name);
+			if (src == NULL) {
+				a->status = DNS_NXDOMAIN;
+				break;
+			}
+			owner = src;
+		}
+		if (has_rrset(d, owner, type)) {
+			copy_rrset(d, owner, type, a);
+			a->status = DNS_OK;
+			free(src);
+			break;
+		}
+		if (type != DNS_T_CNAME && has_rrset(d, owner, DNS_T_CNAME)) {
+			struct dns_answer *c = dns_answer_new(name, DNS_T_CNAME);
+
+			copy_rrset(d, owner, DNS_T_CNAME, c);
+			free(src);
+			if (hop >= REPLAY_MAX_CNAME || c->n == 0) {
+				a->status = DNS_SERVFAIL;
+				dns_answer_set_why(a, "CNAME chain longer than %d", REPLAY_MAX_CNAME);
+				dns_answer_unref(c);
+				break;
+			}
+			free(name);
+			name = canon_owner(c->rr[0].u.name);
+			free(a->canon);
+			a->canon = xstrdup(name);
+			dns_answer_unref(c);
+			continue;
+		}
+		a->status = DNS_NODATA;
+		free(src);
+		break;
+	}
+	if (dns_answer_failed_status(a->status)) {
+		free(a->canon);		/* as a resolver: a failed answer carries no chain */
+		a->canon = NULL;
+	}
+	a->secure = a->status != DNS_BOGUS && is_secure(d, name);
+	free(name);
+	return a;
+}
+
+/*
+ * The backend.  Answers wait in a FIFO and one zero-delay event drains it,
+ * so callbacks run in the order the queries were made: replayed runs are
+ * deterministic down to the order of findings.
+ */
+
+struct replay_job {
+	struct replay_job *next, *prev;
+	struct resolver_pending *p;
+	struct dns_answer *a;
+};
+
+struct replay_resolver {
+	struct resolver r;
+	const struct replay_data *d;
+	struct replay_job *head, *tail;
+	struct event *kick;
+};
+
+static void
+job_unlink(struct replay_resolver *rr, struct replay_job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		rr->head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		rr->tail = j->prev;
+}
+
+static void
+drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct replay_resolver *rr = arg;
+	struct replay_job *last = rr->tail, *j;
+	bool more = true;
+
+	(void)fd;
+	(void)what;
+	/* Deliver what was queued before this round; later queries wait for the next. */
+	while (more && (j = rr->head) != NULL) {
+		more = j != last;
+		job_unlink(rr, j);
+		resolver_deliver(j->p, j->a);
+		free(j);
+	}
+	if (rr->head) {
+		struct timeval now = { 0, 0 };
+
+		evtimer_add(rr->kick, &now);
+	}
+}
+
+static enum ms_status
+replay_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
+{
+	struct replay_resolver *rr = r->impl;
+	struct replay_job *j = xcalloc(1, sizeof(*j));
+	struct timeval now = { 0, 0 };
+
+	j->p = p;
+	j->a = replay_data_answer(rr->d, name, type);
+	j->prev = rr->tail;
+	if (rr->tail)
+		rr->tail->next = j;
+	else
+		rr->head = j;
+	rr->tail = j;
+	if (!evtimer_pending(rr->kick, NULL))
+		evtimer_add(rr->kick, &now);
+	resolver_pending_set_handle(p, j);
+	return MS_OK;
+}
+
+static void
+replay_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
+{
+	struct replay_job *j = handle;
+
+	(void)p;
+	if (j == NULL)
+		return;
+	job_unlink(r->impl, j);
+	dns_answer_unref(j->a);
+	free(j);
+}
+
+static void
+replay_destroy(struct resolver *r)
+{
+	struct replay_resolver *rr = r->impl;
+
+	event_free(rr->kick);
+	free(rr);
+}
+
+static const struct resolver_ops replay_ops = {
+	.name = "replay",
+	.start = replay_start,
+	.cancel = replay_cancel,
+	.destroy = replay_destroy,
+};
+
+struct resolver *
+resolver_replay_new(struct event_base *base, const struct replay_data *d, double timeout)
+{
+	struct replay_resolver *rr = xcalloc(1, sizeof(*rr));
+
+	resolver_init(&rr->r, &replay_ops, rr, base, timeout);
+	rr->d = d;
+	rr->kick = evtimer_new(base, drain, rr);
+	return &rr->r;
+}

@@ -1,0 +1,53 @@
+/* src/dns/resolver_replay.h - replay backend: answers from scenario data, deterministically */
+#ifndef MS_DNS_RESOLVER_REPLAY_H
+#define MS_DNS_RESOLVER_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns.h"
+#include "dns/resolver.h"
+#include "util/status.h"
+
+/*
+ * Replay data is a small in-memory zone set plus failure markers, read from
+ * the "zone:" section of a case file (tests/cases/<area>/<name>.case, see
+ * docs/testing.md) or built by a test.  It answers as a validating recursive
+ * resolver would: CNAME chains are followed (canon is set), names with no
+ * records of their own but names below them are empty non-terminals
+ * (NODATA), wildcards are expanded per RFC 4592, and names not present at
+ * all are NXDOMAIN.  Markers make a name fail:
+ *
+ *     mail.example.test.   A      SERVFAIL
+ *     slow.example.test.   *      TIMEOUT
+ *     $SECURE example.test.          (answers at or below are DNSSEC-secure)
+ */
+struct replay_data;
+
+struct replay_data *replay_data_new(void);
+void replay_data_free(struct replay_data *d);
+
+/* replay_data_load_text - add the records in text; *err (caller frees) names the line */
+enum ms_status replay_data_load_text(struct replay_data *d, const char *text, char **err);
+/* replay_data_load_file - as above from a file; if it has a "zone:" line, only what follows */
+enum ms_status replay_data_load_file(struct replay_data *d, const char *path, char **err);
+
+enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
+    uint32_t ttl, const uint8_t *rdata, size_t len);
+enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
+    uint16_t type, enum dns_outcome outcome);
+void replay_data_add_secure(struct replay_data *d, const char *zone);
+
+/* replay_data_answer - the answer, synchronously (for pure tests); caller unrefs */
+struct dns_answer *replay_data_answer(const struct replay_data *d, const char *name,
+    uint16_t type);
+
+/*
+ * resolver_replay_new - a resolver serving d (borrowed: it must outlive the
+ * resolver).  Answers are delivered on the next loop iteration; TIMEOUT
+ * markers are delivered at once as DNS_TIMEOUT, without waiting.
+ */
+struct resolver *resolver_replay_new(struct event_base *base, const struct replay_data *d,
+    double timeout_seconds);
+
+#endif

@@ -1,0 +1,28 @@
+/* src/dns/zonetext.h - zone-file style text records to wire RDATA (for replay data) */
+#ifndef MS_DNS_ZONETEXT_H
+#define MS_DNS_ZONETEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/status.h"
+
+/*
+ * zonetext_rdata - encode the RDATA text of one record ("10 mail.example.",
+ * "\"v=spf1\" \" -all\"", "192.0.2.1") of the given type into wire form.
+ * Supports A, AAAA, MX, NS, CNAME, PTR, TXT, SPF, TLSA, SOA and the generic
+ * "\# len hex" form (RFC 3597) for any type.  Names must be absolute (the
+ * trailing dot is optional).  *err (static text) says what is wrong.
+ */
+enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
+    const char **err);
+
+/*
+ * zonetext_txt_strings - split TXT presentation text into its strings:
+ * quoted strings with \" \\ and \DDD escapes, or bare words.  Used for TXT
+ * and SPF; out receives the wire form (length-prefixed strings).
+ */
+enum ms_status zonetext_txt(const char *text, struct buf *out, const char **err);
+
+#endif

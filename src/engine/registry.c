@@ -1,0 +1,27 @@
+/* src/engine/registry.c - the list of checks, one per area */
+#include "engine/engine.h"
+#include "checks/mx/check_mx.h"
+
+#include <string.h>
+
+static const struct check_def registry[] = {
+	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ NULL, NULL, NULL }
+};
+
+const struct check_def *
+check_registry(void)
+{
+	return registry;
+}
+
+int
+check_area_rank(const char *area)
+{
+	int i;
+
+	for (i = 0; registry[i].area; i++)
+		if (strcmp(registry[i].area, area) == 0)
+			return i;
+	return i;
+}

@@ -1,0 +1,165 @@
+/* tests/unit/test_dns.c - dns: names on the wire, RDATA parsing, text to wire */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dns/dns.h"
+#include "dns/zonetext.h"
+#include "util/buf.h"
+
+static void
+name_roundtrip(void **state)
+{
+	uint8_t w[255];
+	size_t len, used;
+	char out[DNS_NAME_MAX];
+
+	(void)state;
+	assert_int_equal(dns_name_to_wire("Mail.Example.org.", w, &len), MS_OK);
+	assert_int_equal(len, 18);
+	assert_int_equal(dns_name_from_wire(w, len, out, &used), MS_OK);
+	assert_string_equal(out, "Mail.Example.org");
+	assert_int_equal(used, len);
+	assert_int_equal(dns_name_to_wire("a\\.b.example", w, &len), MS_OK);
+	assert_int_equal(dns_name_from_wire(w, len, out, &used), MS_OK);
+	assert_string_equal(out, "a\\.b.example");
+	assert_int_equal(dns_name_to_wire("a..b", w, &len), MS_ERR_SYNTAX);
+	assert_int_equal(dns_name_to_wire("", w, &len), MS_ERR_SYNTAX);
+	assert_int_equal(dns_name_to_wire(".", w, &len), MS_OK);
+	assert_int_equal(len, 1);
+}
+
+static void
+name_limits(void **state)
+{
+	char big[400];
+	uint8_t w[255];
+	size_t len, used;
+	char out[DNS_NAME_MAX];
+	uint8_t bad[] = { 5, 'a', 'b' };		/* label runs past the end */
+	uint8_t ptr[] = { 0xc0, 0x0c };			/* compression pointer */
+	uint8_t nul[] = { 2, 'a', 0, 0 };		/* NUL byte in a label */
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(dns_name_to_wire(big, w, &len), MS_ERR_LIMIT);
+	memset(big, 'a', 64);
+	big[64] = '\0';
+	assert_int_equal(dns_name_to_wire(big, w, &len), MS_ERR_LIMIT);
+	assert_int_equal(dns_name_from_wire(bad, sizeof(bad), out, &used), MS_ERR_SYNTAX);
+	assert_int_equal(dns_name_from_wire(ptr, sizeof(ptr), out, &used), MS_ERR_SYNTAX);
+	assert_int_equal(dns_name_from_wire(nul, sizeof(nul), out, &used), MS_OK);
+	assert_string_equal(out, "a\\000");
+}
+
+static void
+name_compare(void **state)
+{
+	(void)state;
+	assert_true(dns_name_equal("Example.ORG.", "example.org"));
+	assert_false(dns_name_equal("example.org", "example.or"));
+	assert_true(dns_name_is_subdomain("a.b.example.org", "example.org"));
+	assert_true(dns_name_is_subdomain("example.org", "example.org."));
+	assert_false(dns_name_is_subdomain("badexample.org", "example.org"));
+	assert_true(dns_name_is_subdomain("anything", "."));
+}
+
+static void
+host_syntax(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_true(dns_name_check_host("mail-1.example.org", &why));
+	assert_false(dns_name_check_host("-mail.example.org", &why));
+	assert_false(dns_name_check_host("mail..example.org", &why));
+	assert_false(dns_name_check_host("ma il.example.org", &why));
+	assert_true(dns_name_check_host("_dmarc.example.org", &why));
+}
+
+static void
+rdata_parse_types(void **state)
+{
+	struct buf b;
+	const char *err;
+	struct dns_rr rr;
+
+	(void)state;
+	buf_init(&b, 65535);
+	assert_int_equal(zonetext_rdata(DNS_T_MX, "10 mail.example.org.", &b, &err), MS_OK);
+	assert_int_equal(dns_rdata_parse(DNS_T_MX, (uint8_t *)b.data, b.len, &rr), MS_OK);
+	assert_int_equal(rr.u.mx.pref, 10);
+	assert_string_equal(rr.u.mx.host, "mail.example.org");
+	dns_rr_clear(&rr);
+
+	buf_reset(&b);
+	assert_int_equal(zonetext_rdata(DNS_T_TXT, "\"v=spf1 \" \"-all\" bare \"q\\\"\\065\"",
+	    &b, &err), MS_OK);
+	assert_int_equal(dns_rdata_parse(DNS_T_TXT, (uint8_t *)b.data, b.len, &rr), MS_OK);
+	assert_int_equal(rr.u.txt.npieces, 4);
+	assert_string_equal(rr.u.txt.text, "v=spf1 -allbareq\"A");
+	dns_rr_clear(&rr);
+
+	buf_reset(&b);
+	assert_int_equal(zonetext_rdata(DNS_T_MX, "0 .", &b, &err), MS_OK);
+	assert_int_equal(dns_rdata_parse(DNS_T_MX, (uint8_t *)b.data, b.len, &rr), MS_OK);
+	assert_string_equal(rr.u.mx.host, ".");
+	dns_rr_clear(&rr);
+
+	buf_reset(&b);
+	assert_int_equal(zonetext_rdata(DNS_T_TLSA, "3 1 1 ABCDEF01", &b, &err), MS_OK);
+	assert_int_equal(dns_rdata_parse(DNS_T_TLSA, (uint8_t *)b.data, b.len, &rr), MS_OK);
+	assert_int_equal(rr.u.tlsa.usage, 3);
+	assert_int_equal(rr.u.tlsa.len, 4);
+	dns_rr_clear(&rr);
+
+	buf_reset(&b);
+	assert_int_equal(zonetext_rdata(DNS_T_A, "\\# 4 c0000201", &b, &err), MS_OK);
+	assert_int_equal(dns_rdata_parse(DNS_T_A, (uint8_t *)b.data, b.len, &rr), MS_OK);
+	assert_int_equal(rr.u.addr.b[3], 1);
+	dns_rr_clear(&rr);
+
+	buf_reset(&b);
+	assert_int_not_equal(zonetext_rdata(DNS_T_A, "300.1.1.1", &b, &err), MS_OK);
+	assert_int_not_equal(zonetext_rdata(DNS_T_MX, "70000 a.", &b, &err), MS_OK);
+	assert_int_not_equal(zonetext_rdata(DNS_T_TXT, "\"unterminated", &b, &err), MS_OK);
+	buf_free(&b);
+}
+
+static void
+rdata_hostile(void **state)
+{
+	struct dns_rr rr;
+	uint8_t txt_overrun[] = { 10, 'a', 'b' };
+	uint8_t mx_short[] = { 0 };
+	uint8_t mx_trailing[] = { 0, 10, 1, 'a', 0, 'x' };
+	uint8_t a5[] = { 1, 2, 3, 4, 5 };
+
+	(void)state;
+	assert_int_equal(dns_rdata_parse(DNS_T_TXT, txt_overrun, sizeof(txt_overrun), &rr), MS_ERR_SYNTAX);
+	assert_int_equal(dns_rdata_parse(DNS_T_TXT, txt_overrun, 0, &rr), MS_ERR_SYNTAX);
+	assert_int_equal(dns_rdata_parse(DNS_T_MX, mx_short, sizeof(mx_short), &rr), MS_ERR_SYNTAX);
+	assert_int_equal(dns_rdata_parse(DNS_T_MX, mx_trailing, sizeof(mx_trailing), &rr), MS_ERR_SYNTAX);
+	assert_int_equal(dns_rdata_parse(DNS_T_A, a5, sizeof(a5), &rr), MS_ERR_SYNTAX);
+	assert_int_equal(dns_rdata_parse(DNS_T_SOA, a5, sizeof(a5), &rr), MS_ERR_SYNTAX);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(name_roundtrip),
+		cmocka_unit_test(name_limits),
+		cmocka_unit_test(name_compare),
+		cmocka_unit_test(host_syntax),
+		cmocka_unit_test(rdata_parse_types),
+		cmocka_unit_test(rdata_hostile),
+	};
+
+	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
+}

@@ -1,0 +1,210 @@
+/* tests/unit/test_replay.c - the replay resolver answers as a recursive resolver would */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "dns/resolver_replay.h"
+
+static const char zone[] =
+    "example.test.        3600 IN MX 10 mail.example.test.\n"
+    "mail.example.test.   A    192.0.2.1\n"
+    "alias.example.test.  CNAME mail.example.test.\n"
+    "loop1.example.test.  CNAME loop2.example.test.\n"
+    "loop2.example.test.  CNAME loop1.example.test.\n"
+    "a.b.deep.example.test. TXT \"x\"\n"
+    "*.wild.example.test. TXT \"v=DMARC1\"\n"
+    "sub.wild.example.test. A 192.0.2.9\n"
+    "bad.example.test.    A SERVFAIL\n"
+    "slow.example.test.   * TIMEOUT\n"
+    "$SECURE secure.test.\n"
+    "secure.test. A 192.0.2.7\n";
+
+static struct replay_data *
+load(void)
+{
+	struct replay_data *d = replay_data_new();
+	char *err = NULL;
+
+	assert_int_equal(replay_data_load_text(d, zone, &err), MS_OK);
+	assert_null(err);
+	return d;
+}
+
+static void
+outcomes(void **state)
+{
+	struct replay_data *d = load();
+	struct dns_answer *a;
+
+	(void)state;
+	a = replay_data_answer(d, "EXAMPLE.test.", DNS_T_MX);
+	assert_int_equal(a->status, DNS_OK);
+	assert_int_equal(a->n, 1);
+	assert_int_equal(a->ttl, 3600);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_NODATA);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "nope.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	dns_answer_unref(a);
+
+	/* An empty non-terminal exists. */
+	a = replay_data_answer(d, "b.deep.example.test", DNS_T_TXT);
+	assert_int_equal(a->status, DNS_NODATA);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "bad.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_SERVFAIL);
+	assert_non_null(a->why);
+	dns_answer_unref(a);
+	a = replay_data_answer(d, "bad.example.test", DNS_T_AAAA);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "slow.example.test", DNS_T_MX);
+	assert_int_equal(a->status, DNS_TIMEOUT);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "secure.test", DNS_T_A);
+	assert_true(a->secure);
+	dns_answer_unref(a);
+	replay_data_free(d);
+}
+
+static void
+cname_and_wildcard(void **state)
+{
+	struct replay_data *d = load();
+	struct dns_answer *a;
+
+	(void)state;
+	a = replay_data_answer(d, "alias.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_OK);
+	assert_string_equal(a->canon, "mail.example.test");
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "alias.example.test", DNS_T_CNAME);
+	assert_int_equal(a->status, DNS_OK);
+	assert_null(a->canon);
+	dns_answer_unref(a);
+
+	a = replay_data_answer(d, "loop1.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_SERVFAIL);
+	dns_answer_unref(a);
+
+	/* RFC 4592: the wildcard answers for names that do not exist... */
+	a = replay_data_answer(d, "other.wild.example.test", DNS_T_TXT);
+	assert_int_equal(a->status, DNS_OK);
+	assert_string_equal(a->rr[0].u.txt.text, "v=DMARC1");
+	dns_answer_unref(a);
+	/* ...but not for names that do, nor below them through a closer encloser. */
+	a = replay_data_answer(d, "sub.wild.example.test", DNS_T_TXT);
+	assert_int_equal(a->status, DNS_NODATA);
+	dns_answer_unref(a);
+	a = replay_data_answer(d, "x.sub.wild.example.test", DNS_T_TXT);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	dns_answer_unref(a);
+	replay_data_free(d);
+}
+
+static void
+bad_text(void **state)
+{
+	struct replay_data *d = replay_data_new();
+	char *err = NULL;
+
+	(void)state;
+	assert_int_not_equal(replay_data_load_text(d, "x.test. A 1.2.3\n", &err), MS_OK);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "line 1"));
+	free(err);
+	assert_int_not_equal(replay_data_load_text(d, "ok.test. A 192.0.2.1\nx.test. BOGUSTYPE 1\n",
+	    &err), MS_OK);
+	assert_non_null(strstr(err, "line 2"));
+	free(err);
+	replay_data_free(d);
+}
+
+struct seen {
+	int count;
+	enum dns_outcome last;
+	int order[4];
+};
+
+static void
+on_answer(struct dns_answer *a, void *arg)
+{
+	struct seen *s = arg;
+
+	s->order[s->count++] = a->qtype;
+	s->last = a->status;
+}
+
+static void
+async_fifo(void **state)
+{
+	struct replay_data *d = load();
+	struct event_base *base = event_base_new();
+	struct resolver *r = resolver_replay_new(base, d, 1);
+	struct seen s = { 0 };
+
+	(void)state;
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_MX, on_answer, &s), MS_OK);
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_A, on_answer, &s), MS_OK);
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_TXT, on_answer, &s), MS_OK);
+	assert_int_equal(s.count, 0);	/* never synchronous */
+	assert_int_not_equal(resolver_query(r, "a..b", DNS_T_A, on_answer, &s), MS_OK);
+	event_base_dispatch(base);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(s.order[0], DNS_T_MX);
+	assert_int_equal(s.order[1], DNS_T_A);
+	assert_int_equal(s.order[2], DNS_T_TXT);
+	assert_int_equal(r->stats.queries, 3);
+	assert_int_equal(r->stats.inflight, 0);
+	resolver_free(r);
+	event_base_free(base);
+	replay_data_free(d);
+}
+
+static void
+cancel_all_times_out(void **state)
+{
+	struct replay_data *d = load();
+	struct event_base *base = event_base_new();
+	struct resolver *r = resolver_replay_new(base, d, 1);
+	struct seen s = { 0 };
+
+	(void)state;
+	resolver_query(r, "example.test", DNS_T_MX, on_answer, &s);
+	resolver_cancel_all(r, "deadline");
+	assert_int_equal(s.count, 1);
+	assert_int_equal(s.last, DNS_TIMEOUT);
+	event_base_dispatch(base);
+	assert_int_equal(s.count, 1);
+	resolver_free(r);
+	event_base_free(base);
+	replay_data_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(outcomes),
+		cmocka_unit_test(cname_and_wildcard),
+		cmocka_unit_test(bad_text),
+		cmocka_unit_test(async_fifo),
+		cmocka_unit_test(cancel_all_times_out),
+	};
+
+	return cmocka_run_group_tests_name("replay", tests, NULL, NULL);
+}
