@@ -3,6 +3,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -203,7 +204,13 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->domains_file = xstrdup(optarg);
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
-		else if (strcmp(n, "replay") == 0) {
+		else if (strcmp(n, "resolver") == 0) {
+			free(o->resolver);
+			o->resolver = xstrdup(optarg);
+		} else if (strcmp(n, "trust-anchor") == 0) {
+			free(o->trust_anchor);
+			o->trust_anchor = xstrdup(optarg);
+		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-color") == 0)
@@ -301,8 +308,15 @@ cmd_check(int argc, char **argv)
 		}
 		res = resolver_replay_new(base, replay, o.timeout);
 	} else {
-		cli_error("no live resolver in this build: use --replay FILE");
-		goto out;
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o.resolver;
+		ucfg.trust_anchor = o.trust_anchor;
+		if (resolver_unbound_new(base, &ucfg, o.timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
 	}
 
 	memset(&copts, 0, sizeof(copts));

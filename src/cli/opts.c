@@ -41,6 +41,8 @@ common_opts_free(struct common_opts *o)
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);
+	free(o->resolver);
+	free(o->trust_anchor);
 	free(o->domains_file);
 	memset(o, 0, sizeof(*o));
 }
