@@ -222,12 +222,19 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 		    wire == NULL ? "no" : "a malformed");
 		return a;
 	}
-	walk_answer(a, pkt, rcode);
+	/* libunbound passes NOERROR for any answer it has: the packet holds the real rcode. */
+	if (rcode == LDNS_RCODE_NOERROR)
+		rcode = (int)ldns_pkt_get_rcode(pkt);
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		a->status = DNS_SERVFAIL;
+		dns_answer_set_why(a, "the resolver answered %s (rcode %d)", rcode_name(rcode), rcode);
+	} else {
+		walk_answer(a, pkt, rcode);
+	}
 	ldns_pkt_free(pkt);
 	if (dns_answer_failed_status(a->status)) {
 		free(a->canon);
 		a->canon = NULL;
-		a->n = 0;	/* nothing kept on failure (records were not added then) */
 	}
 	a->secure = sec == 2 && !dns_answer_failed_status(a->status);
 	return a;
