@@ -4,13 +4,15 @@
 #   make test                             the whole suite (last line: N passed, N failed, N skipped)
 #   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo                             a real report with no internet (the test world)
+#   make bench                            domains/second over 1,000 fixture domains (the test world)
+#   make man                              the manual page, build/mailsec.1 (installed by meson install)
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 ARGS      ?=
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind demo bench man clean
 
 all: build
 
@@ -44,6 +46,12 @@ test-valgrind: build
 
 demo: build
 	@scripts/demo
+
+bench: build
+	@bench/check
+
+man: build
+	@ninja -C $(BUILD) mailsec.1 >/dev/null && echo "$(BUILD)/mailsec.1 (read it with: man -l $(BUILD)/mailsec.1)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -82,6 +82,19 @@ def is_below(name, zone):
     return zone == "." or name == zone or name.endswith("." + zone)
 
 
+def parent_name(name):
+    """The name one label up ("." for a TLD)."""
+    ls = labels(name)
+    return ".".join(ls[1:]) + "." if len(ls) > 1 else "."
+
+
+def closest_zone(name, zones):
+    """The deepest zone apex at or above name."""
+    while name not in zones:
+        name = parent_name(name)
+    return name
+
+
 def default_apex(name):
     """The zone apex a name would live under in a registry-like world."""
     ls = labels(name)
@@ -201,8 +214,7 @@ def zone_plan(records, markers, secure, extra_apexes=()):
     for z in zones.values():
         if z.apex == ".":
             continue
-        cands = [p for p in zones if p != z.apex and is_below(z.apex, p)]
-        z.parent = max(cands, key=lambda p: len(labels(p)))
+        z.parent = closest_zone(parent_name(z.apex), zones)
         zones[z.parent].children.append(z.apex)
     # the root and the TLDs are always signed, so unsigned zones are provably insecure;
     # a signed zone needs a signed chain above it
@@ -218,8 +230,7 @@ def zone_plan(records, markers, secure, extra_apexes=()):
     # place records
     for rec in records:
         owner = rec[0]
-        cands = [a for a in zones if is_below(owner, a)]
-        home = max(cands, key=lambda a: len(labels(a)))
+        home = closest_zone(owner, zones)
         z = zones[home]
         if z.kind in ("lame", "dead"):
             raise WorldError("%s %s would be hidden behind a %s delegation at %s"
