@@ -127,11 +127,23 @@ lame.test.          *    SERVFAIL
 bogus.test.         MX   10 mx.bogus.test.
 mx.bogus.test.      A    192.0.2.32
 bogus.test.         *    BOGUS
+; MX hosts inside libunbound's built-in local zones: they must reach the server
+local.test.         MX   10 mx.2.0.192.in-addr.arpa.
+local.test.         MX   20 mx.8.b.d.0.1.0.0.2.ip6.arpa.
+local.test.         MX   30 mx.home.arpa.
+local.test.         MX   40 mx.onion.
+local.test.         MX   50 mx.localhost.
+mx.2.0.192.in-addr.arpa.       A    192.0.2.40
+mx.8.b.d.0.1.0.0.2.ip6.arpa.   AAAA 2001:db8::40
+mx.home.arpa.       A    192.0.2.41
+mx.onion.           A    192.0.2.42
+mx.localhost.       A    192.0.2.43
+40.2.0.192.in-addr.arpa. PTR mx.2.0.192.in-addr.arpa.
 """
 BULK = [("signed.test", 0, set()), ("alias.test", 1, {"mx.target.cname"}),
         ("nomx.test", 0, {"mx.missing"}), ("null.test", 0, {"mx.null"}),
         ("lame.test", 3, {"mx.lookup.failed"}), ("bogus.test", 3, {"mx.lookup.failed"}),
-        ("nosuch.test", 1, {"mx.domain.nxdomain"})]
+        ("nosuch.test", 1, {"mx.domain.nxdomain"}), ("local.test", 0, {"mx.target.ipv6-only"})]
 
 
 def non_pass(d):
