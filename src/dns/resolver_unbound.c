@@ -326,12 +326,28 @@ unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, 
 	resolver_pending_set_handle(p, q);
 	rc = ub_resolve_event(ur->ctx, name, type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
 	q->started = true;
-	if (rc != 0) {
-		if (q->early)		/* answered, then failed: cannot happen, be safe */
-			return MS_OK;
+	if (rc == 0 || q->early)
+		return MS_OK;
+	if (rc == UB_SYNTAX) {		/* not a name: the caller's "invalid name" path */
 		resolver_pending_set_handle(p, NULL);
 		query_free(q);
-		return rc == UB_SYNTAX ? MS_ERR_ARG : MS_ERR_INTERNAL;
+		return MS_ERR_ARG;
+	}
+	/*
+	 * libunbound could not take the query (out of memory, too many in
+	 * flight): that is "could not tell", never "missing", so answer SERVFAIL
+	 * from the loop rather than refuse the query.
+	 */
+	{
+		struct timeval now = { 0, 0 };
+
+		q->early = dns_answer_new(name, type);
+		q->early->status = DNS_SERVFAIL;
+		dns_answer_set_why(q->early, "libunbound could not start the query: %s",
+		    ub_strerror(rc));
+		q->async_id = -1;
+		q->defer = evtimer_new(ur->r.base, deliver_early, q);
+		evtimer_add(q->defer, &now);
 	}
 	return MS_OK;
 }
