@@ -29,9 +29,14 @@ docs/testing.md); zone_plan() turns it into zones:
   * NAME TYPE TIMEOUT      a cut at NAME delegated to the dead server;
   * NAME TYPE BOGUS        a cut at NAME, signed, whose DS in the parent does
                            not match its key: validation fails.
+  NAME NS TARGET           NAME becomes an apex; when every target has an
+                           address in the data, those addresses go on lo,
+                           Knot answers there, and the zone's NS set is the
+                           case's alone (else the world's own is added).
   Markers cut the whole name (every type, every name below); data that would
   be hidden by such a cut makes the scenario inexpressible (WorldError).
 """
+import ipaddress
 import os
 import re
 import shutil
@@ -172,6 +177,9 @@ class Zone:
         self.signed = kind == "bogus"
         self.records = []           # (owner, ttl, type, rdata)
         self.ns_name = None
+        self.explicit_ns = None     # the case's own apex NS targets, when they are all reachable
+        self.ns_addrs = []          # their addresses (served by Knot)
+        self.glue = []              # (name, type, address) for the parent
         self.parent = None
         self.children = []
 
@@ -239,6 +247,29 @@ def zone_plan(records, markers, secure, extra_apexes=()):
             z.records.append(rec)   # published beside the world's own NS
             continue
         z.records.append(rec)
+    # Zones whose apex NS records the case gives, with addresses for every
+    # target, are served by exactly those nameservers: the addresses are put
+    # on lo and Knot listens there too.  Otherwise the world's own nameserver
+    # is published beside them.
+    addr_of = {}
+    for owner, ttl, rtype, rdata in records:
+        if rtype in ("A", "AAAA"):
+            try:
+                ip = ipaddress.ip_address(rdata.strip())
+            except ValueError:
+                continue
+            addr_of.setdefault(owner, []).append((rtype, str(ip)))
+    for z in zones.values():
+        targets = [absname(r[3]) for r in z.records if r[2] == "NS" and r[0] == z.apex]
+        if z.kind in ("normal", "bogus") and targets and all(t in addr_of for t in targets):
+            z.explicit_ns = targets
+            for t in targets:
+                for rtype, ip in addr_of[t]:
+                    if ip in (UNBOUND_ADDR, REFUSE_ADDR, DEAD_ADDR):
+                        raise WorldError("%s %s is an address the world itself uses" % (t, ip))
+                    z.ns_addrs.append(ip)
+                    if is_below(t, z.apex):
+                        z.glue.append((t, rtype, ip))
     for z in zones.values():
         taken = set(r[0] for r in z.records)
         for cand in ("ns", "ns0", "ns-world", "ns-world0"):
@@ -295,6 +326,11 @@ class World:
     def __exit__(self, *exc):
         self.stop()
 
+    def knot_addrs(self):
+        """Where Knot listens: its own address and every nameserver address a case names."""
+        extra = sorted(set(a for z in self.zones.values() for a in z.ns_addrs) - {KNOT_ADDR})
+        return [KNOT_ADDR] + extra
+
     # -- zones and keys
     def _keys(self):
         kdir = os.path.join(self.dir, "keys")
@@ -313,20 +349,24 @@ class World:
 
     def _zone_text(self, z, ds):
         apex = z.apex
+        mname = z.explicit_ns[0] if z.explicit_ns else z.ns_name
         out = ["%s 3600 IN SOA %s hostmaster.%s 1 3600 900 604800 %d"
-               % (apex, z.ns_name, apex if apex != "." else "", DEFAULT_TTL),
-               "%s 3600 IN NS %s" % (apex, z.ns_name),
-               "%s 3600 IN A %s" % (z.ns_name, KNOT_ADDR)]
+               % (apex, mname, apex if apex != "." else "", DEFAULT_TTL)]
+        if not z.explicit_ns:
+            out += ["%s 3600 IN NS %s" % (apex, z.ns_name), "%s 3600 IN A %s" % (z.ns_name, KNOT_ADDR)]
         for owner, ttl, rtype, rdata in z.records:
             out.append("%s %d IN %s %s" % (owner, ttl, rtype, rdata))
         for c in sorted(z.children):
             cz = self.zones[c]
-            out.append("%s 3600 IN NS %s" % (c, cz.ns_name))
-            if is_below(cz.ns_name, c):
-                out.append("%s 3600 IN A %s" % (cz.ns_name, ns_address(cz)))
+            if not cz.explicit_ns:
+                out.append("%s 3600 IN NS %s" % (c, cz.ns_name))
+                if is_below(cz.ns_name, c):
+                    out.append("%s 3600 IN A %s" % (cz.ns_name, ns_address(cz)))
             for owner, ttl, rtype, rdata in cz.records:
                 if rtype == "NS" and owner == c:
                     out.append("%s %d IN NS %s" % (owner, ttl, rdata))
+            for name, rtype, ip in cz.glue:
+                out.append("%s 3600 IN %s %s" % (name, rtype, ip))
             for line in ds.get(c, []):
                 f = line.split()
                 digest = f[-1]
@@ -348,7 +388,7 @@ class World:
         return """server:
     rundir: "{d}/knot"
     pidfile: "{d}/knot/knot.pid"
-    listen: {addr}@53
+    listen: [ {listen} ]
     udp-workers: 2
     tcp-workers: 1
     background-workers: 2
@@ -370,7 +410,7 @@ template:
     journal-content: none
     semantic-checks: off
 zone:
-{zones}""".format(d=d, addr=KNOT_ADDR, zones="".join(zl))
+{zones}""".format(d=d, listen=", ".join("%s@53" % a for a in self.knot_addrs()), zones="".join(zl))
 
     def _unbound_conf(self):
         d = self.dir
@@ -388,7 +428,7 @@ zone:
   interface: {ref}
   interface-action: {ref} refuse
   port: 53
-  do-ip6: no
+  do-ip6: yes
   so-reuseport: no
   access-control: 127.0.0.0/8 allow
   do-not-query-localhost: no
@@ -420,8 +460,11 @@ remote-control:
         self.netns_created = True
         try:
             self._run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
-            for a in (KNOT_ADDR, REFUSE_ADDR):
-                self._run(["ip", "-n", self.ns, "addr", "add", a + "/32", "dev", "lo"])
+            for a in [REFUSE_ADDR] + self.knot_addrs():
+                if ":" in a:
+                    self._run(["ip", "-n", self.ns, "addr", "add", a + "/128", "dev", "lo", "nodad"])
+                else:
+                    self._run(["ip", "-n", self.ns, "addr", "add", a + "/32", "dev", "lo"])
             self._run(["ip", "-n", self.ns, "route", "add", DEAD_NET, "dev", "lo"])
             os.makedirs(self.etc, exist_ok=True)
             with open(os.path.join(self.etc, "resolv.conf"), "w") as f:
