@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """tests/world/world.py - the DNS test world: real Knot + Unbound in a network namespace.
 
 A World is one network namespace (unique name, removed afterwards) holding:
@@ -589,3 +590,30 @@ remote-control:
 def world_from_text(text, extra_apexes=(), log=None):
     records, markers, secure = parse_zone_text(text)
     return World(zone_plan(records, markers, secure, extra_apexes), log=log)
+
+
+def main(argv):
+    """tests/world/world.py FILE [COMMAND...]: a world from a case or zone file; run COMMAND
+    (default: a shell) inside it, with MAILSEC_TRUST_ANCHOR naming the fake root's key."""
+    import sys
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(main.__doc__)
+        return 2
+    text = open(argv[1], encoding="utf-8").read()
+    if "\nzone:\n" in text:
+        text = text.split("\nzone:\n", 1)[1]
+    w = world_from_text(text, log=lambda s: print(s, file=sys.stderr))
+    cmd = argv[2:] or [os.environ.get("SHELL", "/bin/sh")]
+    try:
+        w.start()
+        print("world: namespace %s; trust anchor %s; resolver %s (resolv.conf)"
+              % (w.ns, w.trust_anchor, UNBOUND_ADDR), file=sys.stderr)
+        env = dict(os.environ, MAILSEC_TRUST_ANCHOR=w.trust_anchor)
+        return subprocess.run(w.nsexec(cmd), env=env).returncode
+    finally:
+        w.stop()
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv))
