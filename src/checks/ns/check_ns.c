@@ -40,6 +40,7 @@ struct ns_state {
 	const char *zone;		/* the zone whose NS set is the domain's own */
 	struct dns_answer *apex;	/* its NS answer, referenced; NULL if unknown */
 	bool apex_failed;
+	struct dns_answer *mx_failed;	/* a failed MX answer, referenced, or NULL */
 	int walked;
 	int outstanding;		/* lookups in flight, plus one while starting */
 };
@@ -183,8 +184,9 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct ns_state *st = arg;
 
-	/* A failed MX lookup is the MX check's unknown; here it only means fewer names. */
-	if (audit_lookup_failed(a, F_NS_LOOKUP_FAILED, a->domain, ans)) {
+	/* A failed MX lookup means the MX hosts' zones cannot be checked: said in ns_judge. */
+	if (dns_answer_failed(ans)) {
+		st->mx_failed = dns_answer_ref(ans);
 		ns_release(a, st);
 		return;
 	}
@@ -288,8 +290,14 @@ ns_judge(struct audit *a, struct ns_state *st)
 
 		json_object_set_new(o, "name", json_text(nm->name));
 		json_array_append_new(names, o);
-		if (audit_lookup_failed(a, F_NS_LOOKUP_FAILED, nm->name, nm->ns)) {
+		if (dns_answer_failed(nm->ns)) {
+			/*
+			 * When the domain's own NS lookup failed too, its servers are
+			 * down and one unknown says it; otherwise each name is one.
+			 */
 			json_object_set_new(o, "delegated", json_null());
+			if (!st->apex_failed)
+				audit_lookup_failed(a, F_NS_LOOKUP_FAILED, nm->name, nm->ns);
 			nfail++;
 			continue;
 		}
@@ -326,12 +334,17 @@ ns_judge(struct audit *a, struct ns_state *st)
 			finding_set_advice(f, "%s", delegation_advice(a, st, nm));
 		}
 	}
+	if (st->mx_failed && !st->apex_failed) {
+		audit_lookup_failed(a, F_NS_LOOKUP_FAILED, a->domain, st->mx_failed);
+		nfail++;
+	}
 	if (apex && nelse == 0 && nfail == 0 && st->n > 0)
 		audit_finding(a, F_NS_MAIL_NAMES_NOT_DELEGATED, a->domain,
 		    "none of the %zu mail names of %s is delegated to other name servers", st->n,
 		    a->domain);
 	dns_answer_unref(st->apex);
-	st->apex = NULL;
+	dns_answer_unref(st->mx_failed);
+	st->apex = st->mx_failed = NULL;
 	for (size_t i = 0; i < st->n; i++) {
 		dns_answer_unref(st->v[i].ns);
 		dns_answer_unref(st->v[i].txt);
