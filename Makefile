@@ -4,13 +4,14 @@
 #   make test                             the whole suite (last line: N passed, N failed, N skipped)
 #   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo                             a real report with no internet (the test world)
+#   make fuzz                             every libFuzzer target, FUZZ_SECONDS (20) each
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 ARGS      ?=
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind demo bench fuzz clean
 
 all: build
 
@@ -44,6 +45,9 @@ test-valgrind: build
 
 demo: build
 	@scripts/demo
+
+fuzz: deps
+	fuzz/run
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
