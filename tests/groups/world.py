@@ -102,6 +102,8 @@ def run_world_case(args, path):
                 except ValueError as e:
                     problems.append("jsonl line is not JSON: %s" % e)
         problems += sanitizer_problems(err, err2, err3)
+        if problems and w.notes:
+            problems.append("the world differs from the replay data: " + "; ".join(w.notes))
         if problems and err:
             problems.append("--- stderr:\n" + err[-2000:])
     except world.WorldError as e:
