@@ -252,6 +252,28 @@ def scenario_bulk(args, w):
         problems.append("took %.1f s with --timeout 2" % took)
     res.append(harness.Result(NAME, "dead nameserver: unknown, exit 3 (--timeout 2: %.1f s)" % took,
                               "fail" if problems else "pass", "\n".join(problems)))
+
+    # --deadline cancels what is in flight (ub_cancel): the dead domain is unknown, the
+    # healthy one still judged, and the run ends near the deadline, not the query timeout
+    problems = []
+    t0 = time.time()
+    rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx", "--timeout", "30",
+                                            "--deadline", "1.5", "signed.test", "dead.test"],
+                             wrapper=args.wrapper)
+    took = time.time() - t0
+    problems += sanitizer_problems(err)
+    if rc != 3:
+        problems.append("exit %d, want 3" % rc)
+    try:
+        doc = json.loads(out)
+        if [non_pass(d) for d in doc["domains"]] != [set(), {"mx.lookup.failed"}]:
+            problems.append("findings %s" % [sorted(non_pass(d)) for d in doc["domains"]])
+    except (ValueError, KeyError) as e:
+        problems.append("output: %s" % e)
+    if took > 10:
+        problems.append("took %.1f s with --deadline 1.5" % took)
+    res.append(harness.Result(NAME, "--deadline cancels lookups in flight (%.1f s)" % took,
+                              "fail" if problems else "pass", "\n".join(problems)))
     return res
 
 
