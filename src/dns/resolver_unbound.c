@@ -67,6 +67,18 @@ static const char *const local_zones[] = {
 	NULL
 };
 
+const char *
+unbound_lib_version(void)
+{
+	return ub_version();
+}
+
+const char *
+unbound_ldns_version(void)
+{
+	return ldns_version();
+}
+
 const char *const *
 unbound_local_zones(void)
 {

@@ -69,6 +69,10 @@ enum ms_status unbound_parse_forward(const char *spec, char **out);
 struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode,
     const uint8_t *pkt, size_t len, int sec, const char *why_bogus);
 
+/* unbound_lib_version, unbound_ldns_version - the libraries' run-time versions (static strings) */
+const char *unbound_lib_version(void);
+const char *unbound_ldns_version(void);
+
 /* unbound_local_zones - libunbound's built-in local zones, NULL-terminated */
 const char *const *unbound_local_zones(void);
 
