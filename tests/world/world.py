@@ -505,6 +505,24 @@ remote-control:
         self.log("world %s up in %.2f s (%d zones)" % (self.ns, time.time() - t0, len(self.zones)))
         return self
 
+    # -- for servers of later checks (Postfix on 25, nginx on 443: both ports are free)
+    def add_address(self, ip):
+        """Put ip (a fixture address such as an MX host's 192.0.2.25) on the namespace's lo."""
+        ip = str(ipaddress.ip_address(ip))
+        if ip in getattr(self, "_added", set()) or ip in self.knot_addrs() or ip == REFUSE_ADDR:
+            return
+        argv = ["ip", "-n", self.ns, "addr", "add", ip + ("/128" if ":" in ip else "/32"), "dev", "lo"]
+        self._run(argv + (["nodad"] if ":" in ip else []))
+        self._added = getattr(self, "_added", set()) | {ip}
+
+    def spawn(self, name, argv):
+        """Start a server (foreground, our child) inside the namespace; stop() ends it by PID.
+        Its output goes to <world dir>/<name>.stderr."""
+        if name in self.procs:
+            raise WorldError("a server named %s is already running" % name)
+        self._spawn(name, argv)
+        return self.procs[name]
+
     def _spawn(self, name, argv):
         errf = open(os.path.join(self.dir, name + ".stderr"), "wb")
         self.procs[name] = subprocess.Popen(self.nsexec(argv), stdout=errf, stderr=errf,
