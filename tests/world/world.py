@@ -565,6 +565,13 @@ remote-control:
             got = sum(1 for l in p.stdout.decode().splitlines() if l.strip())
             if got >= len(served):
                 return
+            # A zone Knot will not load (CNAME beside other data, ...) never appears.
+            logf = os.path.join(self.dir, "knot", "knot.log")
+            if os.path.exists(logf):
+                errs = [l for l in open(logf, errors="replace") if " error: " in l]
+                if any("failed to load" in l or "'load' failed" in l for l in errs):
+                    raise WorldError("Knot refuses the zone data: " +
+                                     " / ".join(l.split(" error: ", 1)[1].strip() for l in errs[:3]))
             if time.time() > deadline:
                 raise WorldError("Knot served %d of %d zones after %d s" % (got, len(served), limit))
             time.sleep(0.05)
