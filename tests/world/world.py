@@ -30,7 +30,7 @@ docs/testing.md); zone_plan() turns it into zones:
   * NAME TYPE TIMEOUT      a cut at NAME delegated to the dead server;
   * NAME TYPE BOGUS        a cut at NAME, signed, whose DS in the parent does
                            not match its key: validation fails.
-  NAME NS TARGET           NAME becomes an apex; when every target has an
+  * NAME NS TARGET         NAME becomes an apex; when every target has an
                            address in the data, those addresses go on lo,
                            Knot answers there, and the zone's NS set is the
                            case's alone (else the world's own is added).
