@@ -1,5 +1,7 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "checks/dmarc/dmarc_org.h"
+#include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
@@ -292,6 +294,10 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
+	if (dmarc_psl_load(o.psl_path, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	base = event_base_new();
 	if (o.replay_path) {
 		replay = replay_data_new();
@@ -308,6 +314,7 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.dmarc_rules = o.dmarc_rules;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;
@@ -356,6 +363,7 @@ out:
 		event_base_free(base);
 	replay_data_free(replay);
 	profile_free(profile);
+	dmarc_psl_free();
 	strv_free(domains);
 	free(err);
 	common_opts_free(&o);

@@ -1,11 +1,13 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
+#include "checks/dmarc/check_dmarc.h"
 
 #include <string.h>
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "dmarc", check_dmarc_start, "DMARC record, policy discovery (RFC 7489 and RFC 9989), report authorisation" },
 	{ NULL, NULL, NULL }
 };
 
