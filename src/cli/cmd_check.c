@@ -208,6 +208,17 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "dmarc-rules") == 0) {
+			enum dmarc_rules r = DMARC_RULES_BOTH;
+
+			if (!dmarc_rules_parse(optarg, &r)) {
+				cli_error("--dmarc-rules wants 7489, 9989 or both");
+				bad = true;
+			}
+			o->dmarc_rules = (int)r;
+		} else if (strcmp(n, "psl") == 0) {
+			free(o->psl_path);
+			o->psl_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-color") == 0)
 			o->color_opt = -1;
 		else if (strcmp(n, "color") == 0)

@@ -281,7 +281,7 @@ judge(struct audit *a, struct dmarc_state *st)
 		f = audit_finding(a, F_DMARC_RECORD_MISSING, a->domain,
 		    "no DMARC record at _dmarc.%s%s%s", a->domain,
 		    dmarc_label_count(a->domain) > 2 ? " nor at a parent domain" : "",
-		    wrong ? " (one is published at a wrong name, see below)" : "");
+		    wrong ? " (one is published at a wrong name: see dmarc.record.wrong-name)" : "");
 		finding_set_advice(f, "_dmarc.%s. 3600 IN TXT \"v=DMARC1; p=%s; rua=mailto:"
 		    "dmarc-reports@%s\"", a->domain, a->opts->parked ? "reject" : "none",
 		    a->domain);
