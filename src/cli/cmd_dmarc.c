@@ -60,18 +60,44 @@ push(char **v, size_t *n, const char *s, const char *name)
 	return true;
 }
 
-/* domain_of - the domain of "user@example.org", "<user@example.org>" or "example.org" (lower case, caller frees) */
+/*
+ * domain_of - the domain of the first address in a From: value ("Joe
+ * <joe@example.org>", "(c) joe@example.org, ann@example.net") or of a bare
+ * domain; quoted strings and comments are skipped.  Lower case; caller frees.
+ */
 static char *
 domain_of(const char *s)
 {
-	const char *at = strrchr(s, '@');
-	char *d = xstrdup(at ? at + 1 : s);
+	const char *p = s, *at = NULL, *e;
+	int depth = 0;
+	char *d;
 	size_t n;
 
-	str_trim(d);
+	for (; *p; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && depth > 0) {
+			depth--;
+		} else if (*p == '@' && depth == 0) {
+			at = p;
+			break;
+		}
+	}
+	if (at == NULL)
+		at = strrchr(s, '@');
+	p = at ? at + 1 : s;
+	while (*p == ' ' || *p == '\t' || *p == '<')
+		p++;
+	for (e = p; *e && !strchr(" \t<>,;()\"", *e); e++)
+		;
+	d = xstrndup(p, (size_t)(e - p));
 	n = strlen(d);
-	if (n && d[n - 1] == '>')
-		d[--n] = '\0';
 	if (n > 1 && d[n - 1] == '.')
 		d[--n] = '\0';
 	return str_lower(d);

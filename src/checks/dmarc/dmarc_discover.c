@@ -270,6 +270,8 @@ method_json(const struct dmarc_discovery *d, const struct dmarc_method *m, enum 
 	json_object_set_new(o, "policy_domain", json_text(m->policy_domain));
 	json_object_set_new(o, "record", m->policy ? json_textn(m->policy->text, m->policy->len) :
 	    json_null());
+	json_object_set_new(o, "parsed", m->policy ? dmarc_record_to_json(m->policy->record) :
+	    json_null());
 	for (size_t i = 0; i < m->nqueries; i++) {
 		const struct dmarc_lookup *l = NULL;
 		json_t *q = json_object();

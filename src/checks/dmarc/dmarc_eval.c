@@ -39,6 +39,38 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 	o->pct = 100;
 	o->adkim = o->aspf = 'r';
 	o->disposition = DMARC_P_NONE;
+	if (r && dmarc_record_usable(r, rules, &as_none)) {
+		o->policy_domain = m->policy_domain;
+		o->adkim = r->adkim;
+		o->aspf = r->aspf;
+	}
+	/* Alignment is computed even without a policy: the facts show it (RFC 7489 §3.1). */
+	for (size_t i = 0; i < ndkim; i++) {
+		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, dkim[i].domain) :
+		    dkim[i].org9989;
+
+		if (str_caseeq(dkim[i].result, "temperror"))
+			temp = true;
+		if (!str_caseeq(dkim[i].result, "pass") || o->dkim_aligned)
+			continue;
+		if (dmarc_aligned(d->domain, m->org_domain, dkim[i].domain, xorg, o->adkim)) {
+			o->dkim_aligned = true;
+			o->dkim_aligned_domain = dkim[i].domain;
+		}
+	}
+	for (size_t i = 0; i < nspf; i++) {
+		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, spf[i].domain) :
+		    spf[i].org9989;
+
+		if (str_caseeq(spf[i].result, "temperror"))
+			temp = true;
+		if (!str_caseeq(spf[i].result, "pass") || o->spf_aligned)
+			continue;
+		if (dmarc_aligned(d->domain, m->org_domain, spf[i].domain, xorg, o->aspf)) {
+			o->spf_aligned = true;
+			o->spf_aligned_domain = spf[i].domain;
+		}
+	}
 	if (m->temperror) {
 		o->result = "temperror";
 		o->why = "a DNS lookup needed for policy discovery failed";
@@ -57,37 +89,7 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 		o->policy_domain = m->policy_domain;
 		return;
 	}
-	o->policy_domain = m->policy_domain;
-	o->adkim = r->adkim;
-	o->aspf = r->aspf;
 	o->policy = dmarc_applied_policy(d, rules, &o->policy_source);
-
-	for (size_t i = 0; i < ndkim; i++) {
-		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, dkim[i].domain) :
-		    dkim[i].org9989;
-
-		if (str_caseeq(dkim[i].result, "temperror"))
-			temp = true;
-		if (!str_caseeq(dkim[i].result, "pass") || o->dkim_aligned)
-			continue;
-		if (dmarc_aligned(d->domain, m->org_domain, dkim[i].domain, xorg, r->adkim)) {
-			o->dkim_aligned = true;
-			o->dkim_aligned_domain = dkim[i].domain;
-		}
-	}
-	for (size_t i = 0; i < nspf; i++) {
-		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, spf[i].domain) :
-		    spf[i].org9989;
-
-		if (str_caseeq(spf[i].result, "temperror"))
-			temp = true;
-		if (!str_caseeq(spf[i].result, "pass") || o->spf_aligned)
-			continue;
-		if (dmarc_aligned(d->domain, m->org_domain, spf[i].domain, xorg, r->aspf)) {
-			o->spf_aligned = true;
-			o->spf_aligned_domain = spf[i].domain;
-		}
-	}
 	if (o->spf_aligned || o->dkim_aligned) {
 		o->result = "pass";
 		o->why = o->dkim_aligned ? "an aligned DKIM signature passed" :

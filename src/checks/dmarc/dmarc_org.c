@@ -1,5 +1,6 @@
 /* src/checks/dmarc/dmarc_org.c - organizational domains by the PSL (RFC 7489 §3.2) and tree walk targets (RFC 9989 §4.10) */
 #include "checks/dmarc/dmarc_org.h"
+#include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -58,6 +59,9 @@ dmarc_org_psl(struct arena *ar, const char *name)
 
 	if (len > 1 && n[len - 1] == '.')
 		n[len - 1] = '\0';
+	/* A name with an empty label is no domain name: it is its own (and nobody's) org domain. */
+	if (n[0] == '.' || strstr(n, "..") != NULL || ipaddr_looks_like(n))
+		return n;
 	if (psl == NULL) {
 		char *err = NULL;
 

@@ -487,8 +487,9 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 		break;
 	case DT_RUA:
 		parse_uris(ar, r, id, v, t->voff, &r->rua, &r->nrua);
+		/* only mailto: counts: receivers send reports by mail (RFC 9990 §2) */
 		for (size_t i = 0; i < r->nrua; i++)
-			if (r->rua[i].valid)
+			if (r->rua[i].valid && strcmp(r->rua[i].scheme, "mailto") == 0)
 				r->rua_usable = true;
 		break;
 	case DT_RUF:
@@ -525,7 +526,12 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 
 		while (e < len && text[e] != ';')
 			e++;
-		if (len - i >= 6 && str_ncasecmp(text + i, "v=spf1", 6) == 0)
+		if (memmem(text + i, e - i, "\\", 1) && e < len && e > i && text[e - 1] == '\\')
+			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, e - 1,
+			    "byte %zu: a backslash before ';' - zone-file escaping leaked into the "
+			    "record, so it does not start with v=DMARC1; (publish it without \\)",
+			    e - 1);
+		else if (len - i >= 6 && str_ncasecmp(text + i, "v=spf1", 6) == 0)
 			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, i,
 			    "this is an SPF record (v=spf1), not a DMARC record: SPF belongs at the "
 			    "domain itself, DMARC at _dmarc");
