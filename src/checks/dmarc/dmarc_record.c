@@ -68,6 +68,9 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static void issue(struct arena *ar, struct dmarc_record *r, enum finding_id id, int s7489,
+    int s9989, size_t off, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
 /* issue - record a problem; severities are -1 where the rule set does not see one */
 static void
 issue(struct arena *ar, struct dmarc_record *r, enum finding_id id, int s7489, int s9989,
