@@ -33,8 +33,8 @@ static const struct command commands[] = {
 
 static const struct option_doc options[] = {
 	{ "json", 0, NULL, "check dmarc",
-	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
-	  "input order." },
+	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
+	  "domain in input order; for dmarc, schema mailsec-dmarc/1." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
