@@ -7,6 +7,7 @@
 #include "core/profile.h"
 #include "util/str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Misspelt or misplaced names people publish DMARC records at (seed 001: _demarc, the apex). */
@@ -260,6 +261,23 @@ judge(struct audit *a, struct dmarc_state *st)
 		    "apply no DMARC", a->domain);
 		finding_set_advice(f, "; keep exactly one, for example:\n_dmarc.%s. 3600 IN TXT "
 		    "\"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\"", a->domain, a->domain);
+		if (st->own && st->own->status == DNS_OK) {
+			char *ev = arena_strdup(&a->arena, "");
+
+			for (size_t i = 0; i < st->own->n; i++) {
+				const struct dns_rr *rr = &st->own->rr[i];
+				char *t;
+
+				if (rr->type != DNS_T_TXT ||
+				    !dmarc_record_looks_like(rr->u.txt.text, rr->u.txt.len))
+					continue;
+				t = str_printable(rr->u.txt.text, rr->u.txt.len);
+				ev = arena_printf(&a->arena, "%s%s_dmarc.%s. IN TXT \"%s\"", ev,
+				    *ev ? "\n" : "", a->domain, t);
+				free(t);
+			}
+			finding_set_evidence(f, ev);
+		}
 		return;
 	}
 	if (own->state == DMARC_L_ONE) {
@@ -320,7 +338,7 @@ judge(struct audit *a, struct dmarc_state *st)
 		    (m7->policy_domain == NULL || strcmp(m7->policy_domain, m9->policy_domain) == 0);
 		bool same_org = strcmp(m7->org_domain, m9->org_domain) == 0;
 
-		if (!same_policy || !same_org) {
+		if (!same_policy) {
 			f = audit_finding(a, F_DMARC_DISCOVERY_DIFFERS, a->domain,
 			    "RFC 7489 receivers (public suffix list) use %s%s with organizational "
 			    "domain %s; RFC 9989 receivers (DNS tree walk%s) use %s%s with "
@@ -334,6 +352,17 @@ judge(struct audit *a, struct dmarc_state *st)
 			finding_set_advice(f, "; publish the intended policy at the domain itself so "
 			    "both methods agree:\n_dmarc.%s. 3600 IN TXT \"v=DMARC1; p=reject; "
 			    "rua=mailto:dmarc-reports@%s\"", a->domain, m9->org_domain);
+		} else if (!same_org) {
+			/* the same record applies: only relaxed alignment differs (information) */
+			f = audit_finding(a, F_DMARC_DISCOVERY_DIFFERS, a->domain,
+			    "both kinds of receiver use %s%s, but its organizational domain is %s for "
+			    "RFC 7489 receivers (public suffix list) and %s for RFC 9989 receivers (DNS "
+			    "tree walk%s): relaxed alignment accepts different SPF and DKIM domains at "
+			    "each", m7->policy_domain ? "the record at _dmarc." : "no record",
+			    m7->policy_domain ? m7->policy_domain : "", m7->org_domain, m9->org_domain,
+			    m9->psd_stop ? arena_printf(&a->arena, ", stopped by psd=%c",
+			    m9->psd_stop) : "");
+			finding_set_severity(f, SEV_INFO);
 		}
 	}
 }
