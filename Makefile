@@ -3,14 +3,16 @@
 #   make run ARGS="check example.org"     audit a domain
 #   make test                             the whole suite (last line: N passed, N failed, N skipped)
 #   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 ARGS      ?=
+FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean fuzz
+.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench clean
 
 all: build
 
@@ -42,22 +44,11 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test-valgrind: build
 	$(PY) tests/run --build $(BUILD) --only unit,cases --valgrind
 
-# make fuzz: every target in fuzz/ for FUZZ_SECONDS each (default 60) over its seed corpus
-FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 60
-$(FUZZ_BUILD)/build.ninja:
-	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined \
-	    -Db_lundef=false -Dbuildtype=debug >/dev/null
-
-fuzz: deps $(FUZZ_BUILD)/build.ninja
-	@ninja -C $(FUZZ_BUILD) >/dev/null || ninja -C $(FUZZ_BUILD)
-	@for t in fuzz/fuzz_*.c; do n=$$(basename $$t .c); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
-	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	    $(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	        $(FUZZ_BUILD)/corpus/$$n fuzz/corpus/$$n || exit 1; done
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
 
 demo: build
 	@scripts/demo
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
