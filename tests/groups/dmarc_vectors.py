@@ -157,7 +157,7 @@ CHECKDMARC_WARNINGS = [
     ("ParkedDomainPolicyWarning", {"dmarc.policy.none"}),
     ("MissingRuaWarning", {"dmarc.rua.missing"}),
     ("testDMARCFoRedundancy", None),          # fo=0:1 'redundant': not a finding of ours
-    ("more than two", None),                  # receivers' two-URI limit: not a finding of ours
+    ("more than two", {"dmarc.uri.many"}),
     ("no MX records", None),                  # needs DNS: covered by case files
     ("Failed to retrieve MX", None),          # needs DNS: covered by case files
 ]

@@ -282,11 +282,16 @@ judge(struct audit *a, struct dmarc_state *st)
 	}
 	if (own->state == DMARC_L_ONE) {
 		const struct dmarc_record *r = own->record;
+		bool as_none;
 
-		f = audit_finding(a, F_DMARC_RECORD_PRESENT, a->domain, "_dmarc.%s publishes a "
-		    "DMARC record", a->domain);
-		finding_set_evidence(f, arena_printf(&a->arena, "_dmarc.%s. IN TXT \"%s\"",
-		    a->domain, r->text));
+		/* present (pass) only when some receiver applies it; lint says why not */
+		if (dmarc_record_usable(r, DMARC_RULES_7489, &as_none) ||
+		    dmarc_record_usable(r, DMARC_RULES_9989, &as_none)) {
+			f = audit_finding(a, F_DMARC_RECORD_PRESENT, a->domain, "_dmarc.%s "
+			    "publishes a DMARC record", a->domain);
+			finding_set_evidence(f, arena_printf(&a->arena, "_dmarc.%s. IN TXT \"%s\"",
+			    a->domain, r->text));
+		}
 		dmarc_record_lint(&a->arena, r, a->domain, rules, &a->findings);
 		dmarc_record_lint_profile(&a->arena, r, a->domain, a->opts->profile, &a->findings);
 		check_destinations(a, st, r, a->domain);

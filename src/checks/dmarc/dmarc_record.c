@@ -381,6 +381,11 @@ parse_uris(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, cons
 	}
 	*out = list;
 	*nout = n;
+	if (n > 2)
+		issue(ar, r, F_DMARC_URI_MANY, SEV_INFO, SEV_INFO, voff,
+		    "%s lists %zu URIs; receivers need only send to the first two (%s, %s)",
+		    dmarc_tag_name(tag), n, show(ar, list[0].text, strlen(list[0].text)),
+		    show(ar, list[1].text, strlen(list[1].text)));
 }
 
 /* set_tag_value - check and store the value of a known tag */
