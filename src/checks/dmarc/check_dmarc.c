@@ -120,12 +120,51 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	json_object_set_new(d->fact, "receives_mail", json_true());
 }
 
-/* check_destinations - every rua/ruf domain: MX, and authorisation when external */
+/* dest_decide - external or not is known: record it and ask for the authorisation */
+static void
+dest_decide(struct audit *a, struct dest *d, bool ext7489, int ext9989)
+{
+	enum dmarc_rules rules = rules_of(a);
+
+	if (rules == DMARC_RULES_7489)
+		d->external = ext7489;
+	else if (rules == DMARC_RULES_9989)
+		d->external = ext9989 < 0 ? ext7489 : ext9989 != 0;
+	else
+		d->external = ext7489 || ext9989 > 0;
+	json_object_set_new(d->fact, "external", json_boolean(d->external));
+	json_object_set_new(d->fact, "external_rfc7489", json_boolean(ext7489));
+	json_object_set_new(d->fact, "external_rfc9989", rules == DMARC_RULES_7489 || ext9989 < 0 ?
+	    json_null() : json_boolean(ext9989 != 0));
+	if (d->external)
+		audit_lookup(a, arena_printf(&a->arena, "%s._report._dmarc.%s", d->policy_domain,
+		    d->domain), DNS_T_TXT, auth_answer, d);
+}
+
+/* dest_discovered - the destination's RFC 9989 organizational domain (tree walk) is known */
+static void
+dest_discovered(struct audit *a, struct dmarc_discovery *dd, void *arg)
+{
+	struct dest *d = arg;
+	const char *own = d->st->disc->m9989.temperror ? NULL : d->st->disc->m9989.org_domain;
+	int ext9989 = -1;
+	bool ext7489 = strcmp(dmarc_org_psl(&a->arena, d->domain),
+	    dmarc_org_psl(&a->arena, d->policy_domain)) != 0;
+
+	if (own && !dd->m9989.temperror)
+		ext9989 = strcmp(dd->m9989.org_domain, own) != 0;
+	dest_decide(a, d, ext7489, ext9989);
+}
+
+/*
+ * check_destinations - every rua/ruf domain: MX, and authorisation when it
+ * is in another organizational domain (RFC 7489 §7.1 by the PSL; RFC 9990 by
+ * the RFC 9989 tree walk, which needs the destination's own discovery).
+ */
 static void
 check_destinations(struct audit *a, struct dmarc_state *st, const struct dmarc_record *r,
     const char *policy_domain)
 {
-	const char *own_org = dmarc_org_psl(&a->arena, policy_domain);
 	const char *seen[2 * DMARC_URIS_MAX];
 	size_t nseen = 0;
 
@@ -150,16 +189,16 @@ check_destinations(struct audit *a, struct dmarc_state *st, const struct dmarc_r
 			d->domain = v[i].domain;
 			d->policy_domain = policy_domain;
 			d->uri = v[i].uri;
-			d->external = strcmp(dmarc_org_psl(&a->arena, v[i].domain), own_org) != 0;
 			d->fact = json_object();
 			json_object_set_new(d->fact, "uri", json_text(v[i].uri));
 			json_object_set_new(d->fact, "domain", json_text(d->domain));
-			json_object_set_new(d->fact, "external", json_boolean(d->external));
 			json_array_append_new(st->dests, d->fact);
 			audit_lookup(a, d->domain, DNS_T_MX, mx_answer, d);
-			if (d->external)
-				audit_lookup(a, arena_printf(&a->arena, "%s._report._dmarc.%s",
-				    policy_domain, d->domain), DNS_T_TXT, auth_answer, d);
+			if (rules_of(a) == DMARC_RULES_7489)
+				dest_decide(a, d, strcmp(dmarc_org_psl(&a->arena, d->domain),
+				    dmarc_org_psl(&a->arena, policy_domain)) != 0, -1);
+			else
+				dmarc_discover(a, d->domain, dest_discovered, d);
 		}
 	}
 }
