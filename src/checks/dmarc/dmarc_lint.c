@@ -74,6 +74,17 @@ suggest(struct arena *ar, const struct dmarc_record *r, const char *domain, cons
 	if (extra && *extra)
 		s = arena_printf(ar, "%s; %s", s, extra);
 	s = arena_printf(ar, "%s; rua=%s", s, rua);
+	if (r) {
+		char *ruf = arena_strdup(ar, "");
+
+		for (size_t i = 0; i < r->nruf; i++)
+			if (r->ruf[i].valid)
+				ruf = arena_printf(ar, "%s%s%s", ruf, *ruf ? "," : "", r->ruf[i].uri);
+		if (*ruf)
+			s = arena_printf(ar, "%s; ruf=%s", s, ruf);
+		if (r->tags[DT_FO].present && r->tags[DT_FO].valid)
+			s = arena_printf(ar, "%s; fo=%s", s, r->tags[DT_FO].value);
+	}
 	if (r && r->adkim == 's' && !(extra && strstr(extra, "adkim")))
 		s = arena_printf(ar, "%s; adkim=s", s);
 	if (r && r->aspf == 's' && !(extra && strstr(extra, "aspf")))
