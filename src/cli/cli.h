@@ -40,6 +40,7 @@ const struct command *cli_command(const char *name);
 const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
+int cmd_dmarc(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
@@ -62,6 +63,8 @@ struct common_opts {
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
 	size_t concurrency;
+	int dmarc_rules;	/* enum dmarc_rules */
+	char *psl_path;		/* --psl, or NULL for the default list */
 };
 
 void common_opts_init(struct common_opts *o);

@@ -1,5 +1,7 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "checks/dmarc/dmarc_org.h"
+#include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
@@ -213,6 +215,17 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "dmarc-rules") == 0) {
+			enum dmarc_rules r = DMARC_RULES_BOTH;
+
+			if (!dmarc_rules_parse(optarg, &r)) {
+				cli_error("--dmarc-rules wants 7489, 9989 or both");
+				bad = true;
+			}
+			o->dmarc_rules = (int)r;
+		} else if (strcmp(n, "psl") == 0) {
+			free(o->psl_path);
+			o->psl_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-color") == 0)
 			o->color_opt = -1;
 		else if (strcmp(n, "color") == 0)
@@ -299,6 +312,10 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
+	if (dmarc_psl_load(o.psl_path, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	base = event_base_new();
 	if (o.replay_path) {
 		replay = replay_data_new();
@@ -322,6 +339,7 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.dmarc_rules = o.dmarc_rules;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;
@@ -370,6 +388,7 @@ out:
 		event_base_free(base);
 	replay_data_free(replay);
 	profile_free(profile);
+	dmarc_psl_free();
 	strv_free(domains);
 	free(err);
 	common_opts_free(&o);

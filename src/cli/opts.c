@@ -44,6 +44,7 @@ common_opts_free(struct common_opts *o)
 	free(o->resolver);
 	free(o->trust_anchor);
 	free(o->domains_file);
+	free(o->psl_path);
 	memset(o, 0, sizeof(*o));
 }
 
