@@ -23,6 +23,7 @@ struct audit;
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
+	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
 };
 
 /*

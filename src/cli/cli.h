@@ -60,6 +60,7 @@ struct common_opts {
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
 	size_t concurrency;
+	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */
 };
 
 void common_opts_init(struct common_opts *o);

@@ -128,6 +128,37 @@ parse_seconds(const char *s, double *out)
 	return true;
 }
 
+/* add_selectors - append "a,b" to the --dkim-selector list; a selector is one or more DNS labels */
+static int
+add_selectors(char ***list, const char *csv)
+{
+	size_t n, have = 0;
+	char **v = str_split(csv, ',', &n);
+	int rc = 0;
+
+	while (*list && (*list)[have])
+		have++;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		str_trim(v[i]);
+		len = strlen(v[i]);
+		if (len == 0 || len > 200 || v[i][0] == '.' || v[i][len - 1] == '.' ||
+		    strstr(v[i], "..") || strspn(v[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
+			cli_error("--dkim-selector: \"%s\" is not a selector (DNS labels: letters, "
+			    "digits, '-', '_', '.')", v[i]);
+			rc = -1;
+			continue;
+		}
+		*list = xreallocarray(*list, have + 2, sizeof(**list));
+		(*list)[have++] = xstrdup(v[i]);
+		(*list)[have] = NULL;
+	}
+	strv_free(v);
+	return rc;
+}
+
 /* parse_args - defaults, then the config file, then argv */
 static int
 parse_args(int argc, char **argv, struct common_opts *o)
@@ -201,6 +232,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "domains") == 0) {
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
+		} else if (strcmp(n, "dkim-selector") == 0) {
+			if (add_selectors(&o->dkim_selectors, optarg) != 0)
+				bad = true;
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
 		else if (strcmp(n, "replay") == 0) {
@@ -308,6 +342,7 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.dkim_selectors = o.dkim_selectors;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;

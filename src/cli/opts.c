@@ -38,6 +38,7 @@ common_opts_free(struct common_opts *o)
 {
 	strv_free(o->only);
 	strv_free(o->ignore);
+	strv_free(o->dkim_selectors);
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);

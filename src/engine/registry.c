@@ -1,11 +1,13 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
+#include "checks/dkim/check_dkim.h"
 
 #include <string.h>
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
 	{ NULL, NULL, NULL }
 };
 
