@@ -40,6 +40,8 @@ const struct command *cli_command(const char *name);
 const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -11,6 +11,19 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
+	  "'-' reads it from standard input), decodes p= to report the real key type and "
+	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
+	  "record is a usable key record, 1 when it has an error. With --json the output is "
+	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
+	  "judge one TLS-RPT record (RFC 8460)",
+	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
+	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
+	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
+	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -23,9 +36,9 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check",
+	{ "json", 0, NULL, "check dkim tlsrpt",
 	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
-	  "input order." },
+	  "input order; for lint commands, the lint document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -35,7 +48,7 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check",
+	{ "profile", 0, "NAME|FILE", "check dkim",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",

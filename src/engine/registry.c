@@ -2,11 +2,13 @@
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
 #include "checks/dkim/check_dkim.h"
+#include "checks/tlsrpt/check_tlsrpt.h"
 
 #include <string.h>
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "tls-rpt", check_tlsrpt_start, "TLS-RPT policy record (_smtp._tls): version, report addresses" },
 	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
 	{ NULL, NULL, NULL }
 };

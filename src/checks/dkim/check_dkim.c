@@ -201,7 +201,7 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	}
 	if (k->type != DKIM_KEY_NONE && k->h_present && k->h_sha1 && !k->h_sha256) {
 		f = add(l, F_DKIM_HASH_SHA1_ONLY, name, r, len,
-		    "%s allows only sha1 (h=sha1); RFC 8301 forbids verifying rsa-sha1 signatures",
+		    "%s allows only sha1 (h=sha1); RFC 8301 says verifiers must not accept SHA-1 signatures",
 		    name);
 		finding_set_advice(f, "; sign with rsa-sha256 and drop h= (or publish h=sha256)\n"
 		    "%s. 3600 IN TXT \"v=DKIM1; k=%s; p=...\"", name, k->k);
