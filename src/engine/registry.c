@@ -3,6 +3,7 @@
 #include "checks/mx/check_mx.h"
 #include "checks/dkim/check_dkim.h"
 #include "checks/tlsrpt/check_tlsrpt.h"
+#include "checks/profile/check_profile.h"
 
 #include <string.h>
 
@@ -10,6 +11,7 @@ static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
 	{ "tls-rpt", check_tlsrpt_start, "TLS-RPT policy record (_smtp._tls): version, report addresses" },
 	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
+	{ "profile", check_profile_start, "profile requirements no RFC covers: MTA-STS record required, retired domains" },
 	{ NULL, NULL, NULL }
 };
 
