@@ -4,6 +4,7 @@
 #include "checks/dkim/check_dkim.h"
 #include "checks/tlsrpt/check_tlsrpt.h"
 #include "checks/profile/check_profile.h"
+#include "checks/bimi/check_bimi.h"
 
 #include <string.h>
 
@@ -11,6 +12,7 @@ static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
 	{ "tls-rpt", check_tlsrpt_start, "TLS-RPT policy record (_smtp._tls): version, report addresses" },
 	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
+	{ "bimi", check_bimi_start, "BIMI record (default._bimi) and the DMARC enforcement it needs" },
 	{ "profile", check_profile_start, "profile requirements no RFC covers: MTA-STS record required, retired domains" },
 	{ NULL, NULL, NULL }
 };
