@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 ARGS      ?=
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind demo bench clean fuzz
 
 all: build
 
@@ -41,6 +41,27 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 
 test-valgrind: build
 	$(PY) tests/run --build $(BUILD) --only unit,cases --valgrind
+
+# Fuzz targets (fuzz/): a clang build with libFuzzer, each target run for FUZZ_SECONDS
+# on its seed corpus (fuzz/corpus/<target>/; new inputs go to $(FUZZ_BUILD)/corpus-<target>).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= fuzz_dkim_key fuzz_tlsrpt_record fuzz_bimi_record
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined \
+	    -Db_lundef=false -Dbuildtype=debug -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) $(addprefix fuzz/,$(FUZZ_TARGETS)) >/dev/null || ninja -C $(FUZZ_BUILD) $(addprefix fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    c=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus-$$c; \
+	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	    $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        $(FUZZ_BUILD)/corpus-$$c fuzz/corpus/$$c >$(FUZZ_BUILD)/$$t.log 2>&1 || \
+	        { tail -50 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
+	    grep -E '^(#[0-9]+.*DONE|Done)' $(FUZZ_BUILD)/$$t.log | tail -1; \
+	done
 
 demo: build
 	@scripts/demo

@@ -258,6 +258,8 @@ tlsrpt_records(void **state)
 	tparse("v=TLSRPTv1; rua=https://h.example.org/%zz", &r);
 	assert_true(thas(&r, TLSRPT_P_URI, &off));
 	assert_int_equal(off, 16);
+	tparse("v=TLSRPTv1; rua=https://", &r);	/* found by fuzz_tlsrpt_record */
+	assert_true(thas(&r, TLSRPT_P_URI, NULL));
 	tparse("v=TLSRPTv1; rua=https://h.example.org:0/", &r);
 	assert_true(thas(&r, TLSRPT_P_URI, NULL));
 	tparse("v=TLSRPTv1; rua=https://[2001:db8::1]:8443/r", &r);

@@ -179,7 +179,7 @@ report_uri_check(const char *s, size_t n, bool allow_mailto, const char **why)
 				colon = p;
 			p++;
 		}
-		if (*h == '@' || memchr(h, '@', (size_t)(p - h))) {
+		if (memchr(h, '@', (size_t)(p - h))) {
 			*why = "user information in an https: URI";
 			return false;
 		}
@@ -229,7 +229,7 @@ parse_rua(struct tlsrpt_record *r, const char *t, size_t len, size_t i)
 
 			u->off = s;
 			u->len = i - s;
-			u->https = str_ncasecmp(t + s, "https:", 6) == 0;
+			u->https = i - s >= 6 && str_ncasecmp(t + s, "https:", 6) == 0;
 			u->valid = report_uri_check(t + s, i - s, true, &why);
 			if (!u->valid)
 				problem(r, TLSRPT_P_URI, s, "rua URI %.*s: %s",
