@@ -58,6 +58,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	    c=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus-$$c; \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	    $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        -artifact_prefix=$(FUZZ_BUILD)/$$t- \
 	        $(FUZZ_BUILD)/corpus-$$c fuzz/corpus/$$c >$(FUZZ_BUILD)/$$t.log 2>&1 || \
 	        { tail -50 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
 	    grep -E '^(#[0-9]+.*DONE|Done)' $(FUZZ_BUILD)/$$t.log | tail -1; \
