@@ -1,6 +1,9 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
+#include "checks/ns/check_ns.h"
+#include "checks/parked/check_parked.h"
+#include "checks/ptr/check_ptr.h"
 #include "checks/dkim/check_dkim.h"
 #include "checks/tlsrpt/check_tlsrpt.h"
 #include "checks/profile/check_profile.h"
@@ -10,6 +13,9 @@
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "ptr", check_ptr_start, "reverse DNS of every MX address, forward-confirmed" },
+	{ "ns", check_ns_start, "the domain's name servers and mail names delegated elsewhere" },
+	{ "parked", check_parked_start, "the defensive record set of a domain without mail" },
 	{ "tls-rpt", check_tlsrpt_start, "TLS-RPT policy record (_smtp._tls): version, report addresses" },
 	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
 	{ "bimi", check_bimi_start, "BIMI record (default._bimi) and the DMARC enforcement it needs" },

@@ -262,6 +262,7 @@ struct dkim_state {
 	struct dns_answer *probe;
 	const char *probe_name;
 	bool dk_nxdomain;
+	bool null_mx;		/* the domain publishes only a null MX: it has no mail */
 };
 
 static void judge(struct audit *a, struct dkim_state *st);
@@ -436,6 +437,8 @@ judge(struct audit *a, struct dkim_state *st)
 		f = audit_finding(a, F_DKIM_SELECTOR_NONE_FOUND, a->domain,
 		    "no DKIM key found at the %zu selectors tried; selectors cannot be listed from "
 		    "DNS, so name yours with --dkim-selector", st->n);
+		if (st->null_mx)
+			finding_set_severity(f, SEV_INFO);
 		finding_set_advice(f, "; publish the public key of the selector your mail is signed with:\n"
 		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 		    a->domain);
@@ -484,7 +487,7 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
 		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 		    a->domain);
-		if (a->opts->parked)
+		if (a->opts->parked || st->null_mx)
 			finding_set_severity(f, SEV_INFO);
 	}
 	for (; opt && opt[nopt]; nopt++)
@@ -510,11 +513,25 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		audit_lookup(a, st->sel[i].name, DNS_T_TXT, sel_answer, &st->sel[i]);
 }
 
+/* mx_answer - whether the domain has only a null MX (RFC 7505): then a missing key is no warning */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+
+	st->null_mx = ans->status == DNS_OK && ans->n > 0;
+	for (size_t i = 0; i < ans->n; i++)
+		if (strcmp(ans->rr[i].u.mx.host, ".") != 0)
+			st->null_mx = false;
+	audit_lookup(a, arena_printf(&a->arena, "_domainkey.%s", a->domain), DNS_T_TXT,
+	    domainkey_answer, st);
+}
+
 void
 check_dkim_start(struct audit *a)
 {
 	struct dkim_state *st = arena_alloc(&a->arena, sizeof(*st));
-	char *name = arena_printf(&a->arena, "_domainkey.%s", a->domain);
 
-	audit_lookup(a, name, DNS_T_TXT, domainkey_answer, st);
+	/* The MX answer is shared with the mx check (lookups are memoised per audit). */
+	audit_lookup(a, a->domain, DNS_T_MX, mx_answer, st);
 }
