@@ -118,7 +118,7 @@ bimi_answer(struct audit *a, struct dns_answer *ans, void *arg)
 
 		f = audit_finding(a, p->code == BIMI_P_LOGO ? F_BIMI_LOGO_INVALID :
 		    p->code == BIMI_P_AUTHORITY ? F_BIMI_AUTHORITY_INVALID : F_BIMI_RECORD_SYNTAX,
-		    name, "%s (offset %zu)", p->msg, p->offset);
+		    name, "%s: %s (offset %zu)", name, p->msg, p->offset);
 		evidence(a, f, name, cand->u.txt.text, cand->u.txt.len);
 		finding_set_advice(f, "%s. 3600 IN TXT \"v=BIMI1; l=https://%s/logo.svg\"", name,
 		    a->domain);

@@ -161,7 +161,7 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	for (size_t i = 0; i < k->nproblems; i++) {
 		const struct dkim_problem *pr = &k->problems[i];
 
-		f = add(l, problem_id(pr->code), name, r, len, "%s (offset %zu)", pr->msg,
+		f = add(l, problem_id(pr->code), name, r, len, "%s: %s (offset %zu)", name, pr->msg,
 		    pr->offset);
 		if (pr->code == DKIM_P_COMMA_TYPO) {
 			size_t off, n;

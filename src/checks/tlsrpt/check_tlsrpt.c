@@ -56,7 +56,8 @@ tlsrpt_record_report(struct finding_list *l, const char *name, const char *rec, 
 	for (size_t i = 0; i < r->nproblems; i++) {
 		const struct tlsrpt_problem *p = &r->problems[i];
 
-		f = findings_add(l, problem_id(p->code), name, "%s (offset %zu)", p->msg, p->offset);
+		f = findings_add(l, problem_id(p->code), name, "%s: %s (offset %zu)", name, p->msg,
+		    p->offset);
 		evidence(f, name, rec, len);
 		if (p->code == TLSRPT_P_NO_RUA || p->code == TLSRPT_P_VERSION ||
 		    p->code == TLSRPT_P_NOT_TLSRPT || p->code == TLSRPT_P_SYNTAX)
