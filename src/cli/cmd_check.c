@@ -128,7 +128,22 @@ parse_seconds(const char *s, double *out)
 	return true;
 }
 
-/* add_selectors - append "a,b" to the --dkim-selector list; a selector is one or more DNS labels */
+/* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
+static bool
+selector_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 200 || s[0] == '.' || s[len - 1] == '.' || strstr(s, "..") ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
+		cli_error("dkim selector \"%s\" is not DNS labels (letters, digits, '-', '_', '.')",
+		    s);
+		return false;
+	}
+	return true;
+}
+
+/* add_selectors - append "a,b" to the --dkim-selector list */
 static int
 add_selectors(char ***list, const char *csv)
 {
@@ -139,15 +154,8 @@ add_selectors(char ***list, const char *csv)
 	while (*list && (*list)[have])
 		have++;
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
 		str_trim(v[i]);
-		len = strlen(v[i]);
-		if (len == 0 || len > 200 || v[i][0] == '.' || v[i][len - 1] == '.' ||
-		    strstr(v[i], "..") || strspn(v[i], "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
-			cli_error("--dkim-selector: \"%s\" is not a selector (DNS labels: letters, "
-			    "digits, '-', '_', '.')", v[i]);
+		if (!selector_ok(v[i])) {
 			rc = -1;
 			continue;
 		}
@@ -165,7 +173,7 @@ parse_args(int argc, char **argv, struct common_opts *o)
 {
 	struct cli_parser *p;
 	const struct option_doc *d;
-	bool bad = false;
+	bool bad = false, selectors_from_argv = false;
 	const char *cfg = NULL;
 	char *dflt = NULL;
 
@@ -192,6 +200,10 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		}
 		free(dflt);
 	}
+
+	for (char **s = o->dkim_selectors; s && *s; s++)
+		if (!selector_ok(*s))
+			return -1;
 
 	p = cli_parser_new("check");
 	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
@@ -233,6 +245,12 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
 		} else if (strcmp(n, "dkim-selector") == 0) {
+			/* The command line replaces the config file's list, then accumulates. */
+			if (!selectors_from_argv) {
+				strv_free(o->dkim_selectors);
+				o->dkim_selectors = NULL;
+				selectors_from_argv = true;
+			}
 			if (add_selectors(&o->dkim_selectors, optarg) != 0)
 				bad = true;
 		} else if (strcmp(n, "parked") == 0)

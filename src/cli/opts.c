@@ -140,6 +140,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 			rc |= json_list(v, &o->only, key, path);
 		} else if (strcmp(key, "ignore") == 0) {
 			rc |= json_list(v, &o->ignore, key, path);
+		} else if (strcmp(key, "dkim_selectors") == 0) {
+			rc |= json_list(v, &o->dkim_selectors, key, path);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {

@@ -50,6 +50,22 @@ def run(args):
     rc, out, err = mailsec(["help", "dkim"])
     check("help dkim documents lint", rc == 0 and "dkim lint" in out, out + err)
 
+    # Selectors from the config file; the command line replaces them.
+    case = os.path.join(ROOT, "tests", "cases", "dkim", "explicit-selector-ok.case")
+    cfg = os.path.join(ROOT, "tests", "cli", "dkim-selectors.json")
+    rc, out, err = mailsec(["check", "--config", cfg, "example.test", "--only", "dkim", "--json",
+                            "--replay", case])
+    sel = json.loads(out)["domains"][0]["facts"]["dkim"]["selectors_tried"][:2] if rc == 0 else None
+    check("config dkim_selectors are tried first", rc == 0 and sel == ["other", "x"], out + err)
+    rc, out, err = mailsec(["check", "--config", cfg, "--dkim-selector", "gone", "example.test",
+                            "--only", "dkim", "--json", "--replay", case])
+    ids = [f["id"] for f in json.loads(out)["domains"][0]["findings"]] if rc == 1 else []
+    check("--dkim-selector replaces the config's list", rc == 1 and "dkim.selector.missing" in ids
+          and ids.count("dkim.key.valid") == 0, out + err)
+    rc, out, err = mailsec(["check", "--config", os.path.join(ROOT, "tests", "cli", "dkim-bad-selector.json"),
+                            "example.test", "--replay", case])
+    check("a config selector that is not DNS labels: exit 2", rc == 2 and "bad selector" in err, err)
+
     # The profile contract, on the case files' fixtures.
     def profile_findings(case, extra):
         path = os.path.join(ROOT, "tests", "cases", "profile", case + ".case")
