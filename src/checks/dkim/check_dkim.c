@@ -13,6 +13,8 @@
 /* RFC 8301 §3.2: signers MUST use at least 1024 bits and SHOULD use 2048. */
 #define RFC_RSA_MIN_BITS	1024
 #define RFC_RSA_GOOD_BITS	2048
+/* RFC 8301 §3.2: verifiers MUST validate keys of 1024 to 4096 bits; larger ones may fail. */
+#define RFC_RSA_MAX_BITS	4096
 
 /* A label no one publishes: an answer for it comes from a wildcard. */
 #define WILDCARD_PROBE		"mailsec-wildcard-probe-5c1e"
@@ -220,6 +222,16 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 			f = add(l, F_DKIM_KEY_RSA_SHORT, name, r, len,
 			    "%s is a %d-bit RSA key; %s recommends %lld bits", name, k->bits,
 			    profile_rule ? "the profile" : "RFC 8301", (long long)min_warn);
+		} else if (k->bits > RFC_RSA_MAX_BITS) {
+			f = add(l, F_DKIM_KEY_RSA_TOO_LARGE, name, r, len,
+			    "%s is a %d-bit RSA key; verifiers need only support up to %d bits (RFC 8301), "
+			    "so some will fail it", name, k->bits, RFC_RSA_MAX_BITS);
+			finding_set_advice(f, "; generate a 2048-bit key and publish it under a new selector:\n"
+			    ";   openssl genrsa -out dkim.key 2048\n"
+			    ";   openssl rsa -in dkim.key -pubout -outform der | openssl base64 -A\n"
+			    "newselector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+			    strstr(name, "._domainkey.") ? strstr(name, "._domainkey.") + 12 : name);
+			return;
 		} else {
 			add(l, F_DKIM_KEY_VALID, name, r, len, "%s is a %d-bit RSA key%s", name, k->bits,
 			    k->pkcs1 ? " (published as a bare RSAPublicKey, which most verifiers accept)" : "");
