@@ -41,6 +41,8 @@ const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
@@ -65,6 +67,7 @@ struct common_opts {
 	size_t concurrency;
 	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */
+	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */
 };
 
 void common_opts_init(struct common_opts *o);

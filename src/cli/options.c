@@ -11,6 +11,19 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
+	  "'-' reads it from standard input), decodes p= to report the real key type and "
+	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
+	  "record is a usable key record, 1 when it has an error. With --json the output is "
+	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
+	  "judge one TLS-RPT record (RFC 8460)",
+	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
+	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
+	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
+	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -32,9 +45,9 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
-	  "domain in input order; for dmarc, schema mailsec-dmarc/1." },
+	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -44,7 +57,7 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
@@ -60,6 +73,12 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
+	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
+	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
+	  "everlytickey2, dkim1, dkim2." },
 	{ "parked", 0, NULL, "check",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
