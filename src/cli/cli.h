@@ -41,6 +41,7 @@ const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
