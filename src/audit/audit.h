@@ -23,6 +23,7 @@ struct audit;
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
+	const char *helo;		/* --helo: a HELO name to check too, or NULL */
 };
 
 /*

@@ -60,6 +60,7 @@ struct common_opts {
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
+	char *helo;		/* --helo NAME */
 	size_t concurrency;
 };
 

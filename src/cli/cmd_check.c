@@ -203,6 +203,10 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->domains_file = xstrdup(optarg);
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
+		else if (strcmp(n, "helo") == 0) {
+			free(o->helo);
+			o->helo = xstrdup(optarg);
+		}
 		else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
@@ -308,6 +312,7 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.helo = o.helo;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;

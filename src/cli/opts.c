@@ -42,6 +42,7 @@ common_opts_free(struct common_opts *o)
 	free(o->config_path);
 	free(o->replay_path);
 	free(o->domains_file);
+	free(o->helo);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -1,11 +1,13 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
+#include "checks/spf/check_spf.h"
 
 #include <string.h>
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "spf", check_spf_start, "SPF record, its include/redirect tree and limits, the HELO name" },
 	{ NULL, NULL, NULL }
 };
 
