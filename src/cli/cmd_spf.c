@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 #include "checks/spf/spf_eval.h"
 #include "checks/spf/spf_lint.h"
+#include "checks/spf/spf_tree.h"
+#include "checks/spf/check_spf.h"
 #include "checks/spf/spf_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -423,6 +425,130 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* ---- tree ------------------------------------------------------------------ */
+
+struct tree_run {
+	struct spf_tree *t;
+};
+
+static void
+tree_walked(struct spf_tree *t, void *arg)
+{
+	struct tree_run *tr = arg;
+
+	spf_tree_findings(t);
+	tr->t = t;
+}
+
+static void
+audit_finished(struct audit *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+}
+
+/* print_node - one record of the tree, indented by depth */
+static void
+print_node(const struct spf_node *n, int depth)
+{
+	char *rec = n->text ? str_printable(n->text, strlen(n->text)) : NULL;
+
+	printf("%*s%s%s%s  [%s; %u lookup%s here, %u with what it includes]\n", depth * 2, "",
+	    n->term ? n->term : n->domain, n->term ? " -> " : "", n->term ? n->domain : "",
+	    spf_node_status_name(n->status), n->lookups, n->lookups == 1 ? "" : "s", n->total);
+	if (rec)
+		printf("%*s  \"%s\"\n", depth * 2, "", rec);
+	else if (n->why)
+		printf("%*s  (%s)\n", depth * 2, "", n->why);
+	free(rec);
+	for (size_t i = 0; i < n->nkids; i++)
+		print_node(n->kids[i], depth + 1);
+}
+
+static int
+spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
+{
+	struct event_base *base = NULL;
+	struct replay_data *rd = NULL;
+	struct resolver *res = NULL;
+	struct profile *prof = NULL;
+	struct check_options copts;
+	struct audit *a = NULL;
+	struct tree_run tr;
+	char *domain = NULL, *perr = NULL;
+	const char *why;
+	size_t counts[SEV__COUNT];
+	int rc = EXIT_USAGE;
+
+	memset(&tr, 0, sizeof(tr));
+	if (optind + 1 != argc) {
+		cli_error("spf tree needs one domain");
+		return EXIT_USAGE;
+	}
+	if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
+		return EXIT_USAGE;
+	}
+	if (profile_load(o->profile ? o->profile : "generic", &prof, &perr) != MS_OK) {
+		cli_error("%s", perr);
+		goto out;
+	}
+	base = event_base_new();
+	if ((res = make_resolver(o, base, &rd)) == NULL)
+		goto out;
+	memset(&copts, 0, sizeof(copts));
+	copts.profile = prof;
+	a = audit_new(domain, 0, &copts, res, audit_finished, NULL);
+	audit_hold(a);
+	spf_tree_start(a, domain, tree_walked, &tr);
+	audit_release(a);
+	event_base_dispatch(base);
+	if (tr.t == NULL) {
+		cli_error("the tree walk did not finish");
+		goto out;
+	}
+	findings_apply(&a->findings, prof, NULL);
+	if (o->json) {
+		json_t *j = json_object(), *warn = json_array();
+		char *s;
+
+		json_object_set_new(j, "schema", json_string("mailsec-spf-tree/1"));
+		json_object_set_new(j, "domain", json_text(domain));
+		json_object_set_new(j, "lookups", json_integer(tr.t->total_lookups));
+		json_object_set_new(j, "void_lookups", json_integer(tr.t->total_voids));
+		json_object_set_new(j, "limit_exceeded_at", json_text(tr.t->limit_path));
+		json_object_set_new(j, "ipv4_addresses", json_integer((json_int_t)tr.t->ip4_total));
+		json_object_set_new(j, "ipv6_addresses", json_real(tr.t->ip6_total));
+		json_object_set_new(j, "findings", findings_to_json(&a->findings));
+		json_decref(warn);
+		json_object_set_new(j, "tree", spf_tree_json(tr.t->root));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		print_node(tr.t->root, 0);
+		printf("\ntotal: %u of at most %d DNS lookups, %u void; authorises %llu IPv4 "
+		    "and %.4g IPv6 addresses\n", tr.t->total_lookups, SPF_LOOKUP_LIMIT,
+		    tr.t->total_voids, (unsigned long long)tr.t->ip4_total, tr.t->ip6_total);
+		for (size_t i = 0; i < a->findings.n; i++)
+			if (a->findings.v[i].severity != SEV_PASS)
+				print_finding_text(stdout, &a->findings.v[i]);
+	}
+	findings_count(&a->findings, counts);
+	rc = counts[SEV_ERROR] ? EXIT_ERRORS : counts[SEV_UNKNOWN] ? EXIT_UNKNOWN : EXIT_CLEAN;
+out:
+	audit_free(a);
+	resolver_free(res);
+	if (base)
+		event_base_free(base);
+	replay_data_free(rd);
+	profile_free(prof);
+	free(perr);
+	free(domain);
+	return rc;
+}
+
 int
 cmd_spf(int argc, char **argv)
 {
@@ -432,6 +558,8 @@ cmd_spf(int argc, char **argv)
 		return EXIT_USAGE;
 	if (strcmp(o.action, "eval") == 0)
 		return spf_eval_cmd(&o);
+	if (strcmp(o.action, "tree") == 0)
+		return spf_tree_cmd(&o, argc, argv);
 	if (strcmp(o.action, "lint") == 0)
 		return spf_lint_cmd(&o, argc, argv);
 	cli_error("unknown spf action \"%s\": eval, tree or lint", o.action);

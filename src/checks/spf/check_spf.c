@@ -71,9 +71,8 @@ tree_node_findings(struct audit *a, const struct spf_node *n)
 		tree_node_findings(a, n->kids[i]);
 }
 
-/* tree_done - the whole include/redirect tree is in */
-static void
-tree_done(struct spf_tree *t, void *arg)
+void
+spf_tree_findings(struct spf_tree *t)
 {
 	struct audit *a = t->a;
 	json_t *facts = audit_facts(a, "spf");
@@ -81,7 +80,6 @@ tree_done(struct spf_tree *t, void *arg)
 	const char *voids = "";
 	bool limits_ok = true;
 
-	(void)arg;
 	tree_node_findings(a, t->root);
 	for (size_t i = 0; i < t->nissues; i++) {
 		const struct spf_tree_issue *is = &t->issues[i];
@@ -135,6 +133,14 @@ tree_done(struct spf_tree *t, void *arg)
 	json_object_set_new(facts, "ipv4_addresses", json_integer((json_int_t)t->ip4_total));
 	json_object_set_new(facts, "ipv6_addresses", json_real(t->ip6_total));
 	json_object_set_new(facts, "tree", spf_tree_json(t->root));
+}
+
+/* tree_done - the whole include/redirect tree is in */
+static void
+tree_done(struct spf_tree *t, void *arg)
+{
+	(void)arg;
+	spf_tree_findings(t);
 }
 
 /* judge - the TXT and MX answers are both in */

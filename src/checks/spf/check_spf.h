@@ -12,4 +12,12 @@ struct audit;
  */
 void check_spf_start(struct audit *a);
 
+struct spf_tree;
+/*
+ * spf_tree_findings - the findings about a finished include/redirect tree
+ * (loops, includes without SPF, lookup limits, void lookups, MX names, huge
+ * ranges) on the tree's audit, and facts.spf's tree, lookups and addresses.
+ */
+void spf_tree_findings(struct spf_tree *t);
+
 #endif
