@@ -157,6 +157,13 @@ spf_lint_record(struct finding_list *l, struct arena *ar, const char *owner, con
 	const char *weakest;
 	char *pr;
 
+	/* From here on text is NUL-terminated (it may come from a length-bounded buffer). */
+	{
+		char *copy = arena_alloc(ar, len + 1);
+
+		memcpy(copy, text, len);
+		text = copy;
+	}
 	pr = str_printable(text, len);
 	shown = arena_printf(ar, "%s. IN TXT \"%s\"", owner, pr);
 	free(pr);
