@@ -33,7 +33,8 @@ static const struct command commands[] = {
 static const struct option_doc options[] = {
 	{ "json", 0, NULL, "check spf",
 	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
-	  "input order." },
+	  "input order. spf: print the mailsec-spf-eval/1, -tree/1 or -lint/1 JSON "
+	  "(docs/json.md)." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -82,8 +83,9 @@ static const struct option_doc options[] = {
 	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
 	  "lookups counted)." },
 	{ "batch", 0, "FILE", "spf",
-	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', '-' for an empty "
-	  "sender) concurrently; one JSON object per line, in input order." },
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
