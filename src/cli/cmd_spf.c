@@ -29,7 +29,10 @@ struct spf_opts {
 };
 
 /* One evaluation of a run (a batch line or the single --ip/--sender). */
+struct run;
+
 struct job {
+	struct run *run;
 	char *ip, *sender, *helo;
 	struct spf_eval *ev;
 	json_t *res;		/* the JSON result once done */
@@ -151,14 +154,8 @@ print_ready(struct run *r)
 static void
 eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 {
-	struct run *r = arg;
-	struct job *j = NULL;
-
-	for (size_t i = 0; i < r->n; i++)
-		if (r->jobs[i].ev == ev) {
-			j = &r->jobs[i];
-			break;
-		}
+	struct job *j = arg;
+	struct run *r = j->run;
 	if (r->o->json || r->o->batch) {
 		json_t *o = json_object();
 
@@ -236,7 +233,8 @@ job_start(struct run *r, struct job *j)
 	req.now = (int64_t)time(NULL);
 	req.trace = r->o->trace;
 	r->inflight++;
-	j->ev = spf_eval_start(r->res, &req, eval_done, r);
+	j->run = r;
+	j->ev = spf_eval_start(r->res, &req, eval_done, j);
 }
 
 /* read_batch - lines "IP SENDER [HELO]"; "-" for an empty sender */

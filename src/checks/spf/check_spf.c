@@ -31,7 +31,7 @@ answer_size(const struct audit *a, const struct dns_answer *ans)
 
 /* tree_node_findings - problems of included/redirected records */
 static void
-tree_node_findings(struct audit *a, const struct spf_node *n)
+tree_node_findings(struct audit *a, const struct spf_node *n, bool *broken)
 {
 	struct finding *f;
 
@@ -46,6 +46,7 @@ tree_node_findings(struct audit *a, const struct spf_node *n)
 			    n->parent->domain, n->parent->text));
 			break;
 		case SPF_N_LOOP:
+			*broken = true;
 			f = audit_finding(a, F_SPF_LOOP, n->domain, "%s in the record of %s leads "
 			    "back to %s, which is already being evaluated", n->term,
 			    n->parent->domain, n->domain);
@@ -68,7 +69,7 @@ tree_node_findings(struct audit *a, const struct spf_node *n)
 		}
 	}
 	for (size_t i = 0; i < n->nkids; i++)
-		tree_node_findings(a, n->kids[i]);
+		tree_node_findings(a, n->kids[i], broken);
 }
 
 void
@@ -78,9 +79,11 @@ spf_tree_findings(struct spf_tree *t)
 	json_t *facts = audit_facts(a, "spf");
 	struct finding *f;
 	const char *voids = "";
-	bool limits_ok = true;
+	bool limits_ok = true, loop = false;
 
-	tree_node_findings(a, t->root);
+	tree_node_findings(a, t->root, &loop);
+	if (loop)
+		limits_ok = false;
 	for (size_t i = 0; i < t->nissues; i++) {
 		const struct spf_tree_issue *is = &t->issues[i];
 		bool dup = false;

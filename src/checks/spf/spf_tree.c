@@ -280,6 +280,9 @@ walk_terms(struct spf_tree *t, struct spf_node *n)
 			continue;
 		if (spf_term_counts(term))
 			n->lookups++;
+		if ((term->mech == SPF_M_A || term->mech == SPF_M_MX || term->mech == SPF_M_EXISTS) &&
+		    t->names++ >= SPF_TREE_NAMES_MAX)
+			continue;	/* a hostile tree: the counts are already far past the limit */
 		switch (term->mech) {
 		case SPF_M_ALL:
 			has_all = true;

@@ -12,6 +12,7 @@
 #include "checks/spf/spf_parse.h"
 
 #define SPF_TREE_NODES_MAX	100	/* records fetched per tree: hostile policies stop here */
+#define SPF_TREE_NAMES_MAX	200	/* a/mx/exists lookups per tree, likewise */
 
 enum spf_node_status {
 	SPF_N_PENDING,	/* not answered yet */
@@ -61,6 +62,7 @@ struct spf_tree {
 	struct spf_node		*root;
 	size_t			 nnodes;
 	int			 pending;
+	size_t			 names;		/* a/mx/exists lookups made */
 	struct spf_tree_issue	*issues;
 	size_t			 nissues;
 	unsigned		 total_lookups;	/* §4.6.4 count over the whole tree */
