@@ -83,6 +83,10 @@ def run(args):
         "spf", "eval", "--json", "--replay", case("lookups-too-many.case"),
         "--ip", "192.0.2.1", "--sender", "x@example.test"], 0, "mailsec-spf-eval-1",
         lambda d: [] if d[0]["result"] == "permerror" and d[0]["lookups"] == 11 else ["got %r" % d[0]]))
+    res.append(check(args, "eval over-long sender gives none", [
+        "spf", "eval", "--json", "--replay", case("present.case"),
+        "--ip", "192.0.2.25", "--sender", "a@" + "b." * 300 + "example.test"], 0, "mailsec-spf-eval-1",
+        lambda d: [] if d[0]["result"] == "none" else ["got %r" % d[0]]))
     res.append(check(args, "eval bad IP", [
         "spf", "eval", "--json", "--replay", case("present.case"), "--ip", "nope", "--sender", "x@example.test"],
         2, "mailsec-spf-eval-1"))

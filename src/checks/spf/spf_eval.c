@@ -840,11 +840,15 @@ spf_eval_start(struct resolver *res, const struct spf_request *req, spf_done_cb 
 	ev->tracing = req->trace;
 	ev->done = done;
 	ev->arg = arg;
-	ev->helo = req->helo && *req->helo ? arena_strdup(&ev->ar, req->helo) : NULL;
-	ev->receiver = req->receiver ? arena_strdup(&ev->ar, req->receiver) : NULL;
-	if (strlen(sender) > SPF_SENDER_MAX)
-		sender = "";
-	if (*sender == '\0') {
+	/* Over-long identities cannot name a domain (§4.3): they give "none". */
+	ev->helo = req->helo && *req->helo && strlen(req->helo) <= DNS_NAME_MAX ?
+	    arena_strdup(&ev->ar, req->helo) : NULL;
+	ev->receiver = req->receiver && strlen(req->receiver) <= DNS_NAME_MAX ?
+	    arena_strdup(&ev->ar, req->receiver) : NULL;
+	if (strlen(sender) > SPF_SENDER_MAX) {
+		ev->local = "postmaster";
+		ev->sender_domain = "";
+	} else if (*sender == '\0') {
 		/* §2.4: the null reverse-path: check the HELO identity as postmaster@helo. */
 		ev->local = "postmaster";
 		ev->sender_domain = ev->helo ? ev->helo : "";
