@@ -89,8 +89,12 @@ suggest(struct arena *ar, const char *term, size_t n)
 	if ((nl == 2 && str_ncasecmp(name, "ip", 2) == 0) ||
 	    (nl == 4 && str_ncasecmp(name, "ipv4", 4) == 0) ||
 	    (nl == 4 && str_ncasecmp(name, "ipv6", 4) == 0)) {
-		bool v6 = memchr(rest, ':', n - q - nl > 0 ? n - q - nl : 0) &&
-		    strchr(rest + 1, ':') != NULL;
+		size_t colons = 0;
+		bool v6;
+
+		for (size_t k = 0; k < n - q - nl; k++)
+			colons += rest[k] == ':';
+		v6 = colons >= 2;	/* "ip:" plus the colons of an IPv6 address */
 
 		if (nl == 4)
 			v6 = name[3] == '6';
