@@ -599,6 +599,10 @@ term(struct spf_eval *ev, struct frame *f)
 		f->state = FS_EXISTS_WAIT;
 		return query(ev, f->target, DNS_T_A);
 	case SPF_M_PTR:
+		/* §4.6.4: the ptr term's PTR query counts as void when it finds nothing. */
+		if (ev->ptr && !dns_answer_failed_status(ev->ptr->status) &&
+		    !void_lookup(ev, ev->ptr))
+			return false;
 		for (size_t i = 0; i < ev->nvnames; i++) {
 			if (dns_name_is_subdomain(ev->vnames[i], f->target)) {
 				match(ev);
