@@ -252,7 +252,18 @@ spf_lint_record(struct finding_list *l, struct arena *ar, const char *owner, con
 				    "the /%u prefix: it authorises the whole network", t->text, prefix);
 				finding_set_evidence(f, spf_caret(ar, text, len, t->off, t->len));
 			}
-			if ((t->mech == SPF_M_IP4 && prefix < 16) || (t->mech == SPF_M_IP6 && prefix < 32)) {
+			if (prefix == 0 && t->qual == '+') {
+				f = findings_add(l, F_SPF_ALL_PASS, owner, "\"%s\" lets every %s host "
+				    "pass SPF as %s, like +all", t->text,
+				    t->mech == SPF_M_IP4 ? "IPv4" : "IPv6", owner);
+				finding_set_evidence(f, spf_caret(ar, text, len, t->off, t->len));
+				/* Drop the term and one space beside it. */
+				finding_set_advice(f, "%s. 3600 IN TXT \"%s\"", owner,
+				    t->off + t->len < len ?
+				    replace_term(ar, text, len, t->off, t->len + 1, "") :
+				    replace_term(ar, text, len, t->off - 1, t->len + 1, ""));
+			} else if ((t->mech == SPF_M_IP4 && prefix < 16) ||
+			    (t->mech == SPF_M_IP6 && prefix < 32)) {
 				f = findings_add(l, F_SPF_NETWORK_HUGE, owner, "%s authorises a very "
 				    "large range", t->text);
 				finding_set_evidence(f, spf_caret(ar, text, len, t->off, t->len));
