@@ -235,6 +235,7 @@ maybe_judge(struct spf_check *c)
 	c->txt = c->mx = NULL;
 }
 
+/* txt_answer - the domain's TXT RRset */
 static void
 txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -245,6 +246,7 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	maybe_judge(c);
 }
 
+/* mx_answer - the domain's MX RRset (a null MX means it sends no mail either) */
 static void
 mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -255,6 +257,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	maybe_judge(c);
 }
 
+/* type99_answer - an obsolete SPF (type 99) RRset */
 static void
 type99_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -271,6 +274,7 @@ type99_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	free(pr);
 }
 
+/* helo_answer - --helo: the HELO name's TXT RRset */
 static void
 helo_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {

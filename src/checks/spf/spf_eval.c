@@ -103,6 +103,7 @@ tracef(struct spf_eval *ev, const char *fmt, ...)
 	free(s);
 }
 
+/* deliver_done - run the caller's callback from the loop, once */
 static void
 deliver_done(evutil_socket_t fd, short what, void *arg)
 {
@@ -137,6 +138,7 @@ finish(struct spf_eval *ev, enum spf_result r, const char *problem)
 	event_base_once(ev->res->base, -1, EV_TIMEOUT, deliver_done, ev, &zero);
 }
 
+/* on_answer - the resolver's callback: hold the answer and advance the machine */
 static void
 on_answer(struct dns_answer *ans, void *arg)
 {
@@ -673,6 +675,7 @@ explanation(struct spf_eval *ev, struct frame *f)
 	return false;
 }
 
+/* step - advance the evaluation until it waits for DNS or has a result */
 static void
 step(struct spf_eval *ev)
 {
@@ -813,6 +816,7 @@ step(struct spf_eval *ev)
 	}
 }
 
+/* start_cb - the first step, from the loop (never inside spf_eval_start) */
 static void
 start_cb(evutil_socket_t fd, short what, void *arg)
 {

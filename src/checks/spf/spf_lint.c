@@ -142,6 +142,7 @@ qual_rank(char q)
 	return q == '-' ? 0 : q == '~' ? 1 : q == '?' ? 2 : 3;
 }
 
+/* add - a finding with a fixed message */
 static struct finding *
 add(struct finding_list *l, enum finding_id id, const char *subject, const char *msg)
 {

@@ -28,6 +28,7 @@ spf_node_status_name(enum spf_node_status s)
 	return names[s];
 }
 
+/* issue - remember a problem found during the walk (arena) */
 static void
 issue(struct spf_tree *t, int kind, const char *domain, const char *term, const char *name,
     const char *why, size_t count)
@@ -132,6 +133,7 @@ add_addresses(struct spf_node *n, const struct spf_term *term, const struct dns_
 	}
 }
 
+/* addr_answer - A/AAAA behind an a or mx term: count addresses, note void names */
 static void
 addr_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -158,6 +160,7 @@ addr_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	release(l->t);
 }
 
+/* exists_answer - A of a literal exists: name, void when empty */
 static void
 exists_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -183,6 +186,7 @@ lookup(struct spf_tree *t, struct tlook *l, const char *name, uint16_t type, aud
 	audit_lookup(t->a, name, type, cb, l);
 }
 
+/* tlook_new - context for a lookup made for a term (arena) */
 static struct tlook *
 tlook_new(struct spf_tree *t, struct spf_node *n, const struct spf_term *term)
 {
@@ -194,6 +198,7 @@ tlook_new(struct spf_tree *t, struct spf_node *n, const struct spf_term *term)
 	return l;
 }
 
+/* mx_answer - MX behind an mx term: more than 10 names, void, then the hosts' addresses */
 static void
 mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -323,6 +328,7 @@ walk_terms(struct spf_tree *t, struct spf_node *n)
 	}
 }
 
+/* txt_answer - a node's TXT answer: select and parse its SPF record, then walk it */
 static void
 txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -367,6 +373,7 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	release(t);
 }
 
+/* node_fetch - look up a node's TXT record */
 static void
 node_fetch(struct spf_tree *t, struct spf_node *n)
 {
