@@ -2,7 +2,8 @@
 
 A fixed-seed generator builds a small world of SPF records (every mechanism,
 qualifiers, includes, redirects, macros, CIDR lengths, MX/A/AAAA/PTR data, a
-few timeouts) and a few hundred (ip, sender) pairs.  mailsec evaluates them
+few timeouts) and a few hundred (ip, sender) pairs, some with the null sender
+(the HELO identity); for a fail the exp= explanation must match too.  mailsec evaluates them
 all in one `spf eval --batch` over the replay resolver; pyspf (Debian's
 python3-spf, under /usr/bin/python3) evaluates the same data through a
 DNSLookup that serves the same zone.  Every disagreement fails, unless it is
