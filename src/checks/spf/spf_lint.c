@@ -289,6 +289,10 @@ spf_lint_record(struct finding_list *l, struct arena *ar, const char *owner, con
 		}
 	}
 	weakest = o->profile ? profile_str(o->profile, "spf.weakest_all", "~all") : "~all";
+	/* Only "-all", "~all", "?all" and "+all" mean something; anything else is the default. */
+	if (!(weakest[0] == '-' || weakest[0] == '~' || weakest[0] == '?' || weakest[0] == '+') ||
+	    !str_caseeq(weakest + 1, "all"))
+		weakest = "~all";
 	if (all) {
 		char q = all->qual;
 
