@@ -44,6 +44,7 @@ int cmd_dmarc(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
@@ -64,6 +65,7 @@ struct common_opts {
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
+	char *helo;		/* --helo NAME */
 	size_t concurrency;
 	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */

@@ -264,6 +264,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "trust-anchor") == 0) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
+		} else if (strcmp(n, "helo") == 0) {
+			free(o->helo);
+			o->helo = xstrdup(optarg);
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
@@ -393,6 +396,7 @@ cmd_check(int argc, char **argv)
 	copts.parked = o.parked;
 	copts.dmarc_rules = o.dmarc_rules;
 	copts.dkim_selectors = o.dkim_selectors;
+	copts.helo = o.helo;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;

@@ -39,13 +39,21 @@ static const struct command commands[] = {
 	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
 	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
 	  "--json." },
+	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
+	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
+	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
+	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
+	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
+	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
+	  "RECORD' judges a record given on the command line, before you publish it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -57,13 +65,13 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc",
+	{ "timeout", 0, "SECONDS", "check dmarc spf",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -82,7 +90,7 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc",
+	{ "replay", 0, "FILE", "check dmarc spf",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "resolver", 0, "ADDR[@PORT]", "check",
@@ -119,6 +127,22 @@ static const struct option_doc options[] = {
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "ip", 0, "IP", "spf",
+	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
+	{ "sender", 0, "ADDR", "spf",
+	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
+	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
+	{ "helo", 0, "NAME", "check spf",
+	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
+	  "--sender, the identity checked. check: also audit the SPF record of this name "
+	  "(RFC 7208 §2.3)." },
+	{ "trace", 0, NULL, "spf",
+	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
+	  "lookups counted)." },
+	{ "batch", 0, "FILE", "spf",
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

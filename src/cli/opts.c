@@ -46,6 +46,7 @@ common_opts_free(struct common_opts *o)
 	free(o->trust_anchor);
 	free(o->domains_file);
 	free(o->psl_path);
+	free(o->helo);
 	memset(o, 0, sizeof(*o));
 }
 
