@@ -54,6 +54,7 @@ demo: build
 
 bench: build
 	@bench/check
+	@bench/spf
 
 man: build
 	@ninja -C $(BUILD) mailsec.1 >/dev/null && echo "$(BUILD)/mailsec.1 (read it with: man -l $(BUILD)/mailsec.1)"

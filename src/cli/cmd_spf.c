@@ -8,6 +8,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -23,7 +24,7 @@
 
 struct spf_opts {
 	const char *action;
-	char *ip, *sender, *helo, *replay, *batch, *profile;
+	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
 	bool json, trace;
 	double timeout;
 };
@@ -73,6 +74,10 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 			o->helo = optarg;
 		else if (strcmp(n, "replay") == 0)
 			o->replay = optarg;
+		else if (strcmp(n, "resolver") == 0)
+			o->resolver = optarg;
+		else if (strcmp(n, "trust-anchor") == 0)
+			o->trust_anchor = optarg;
 		else if (strcmp(n, "batch") == 0)
 			o->batch = optarg;
 		else if (strcmp(n, "profile") == 0)
@@ -104,15 +109,25 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 	return 0;
 }
 
-/* make_resolver - the replay resolver (this build has no live one) */
+/* make_resolver - the replay resolver with --replay, else libunbound (as check) */
 static struct resolver *
 make_resolver(const struct spf_opts *o, struct event_base *base, struct replay_data **rd)
 {
+	struct resolver *res = NULL;
 	char *err = NULL;
 
 	if (o->replay == NULL) {
-		cli_error("no live resolver in this build: use --replay FILE");
-		return NULL;
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o->resolver;
+		ucfg.trust_anchor = o->trust_anchor;
+		if (resolver_unbound_new(base, &ucfg, o->timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			free(err);
+			return NULL;
+		}
+		return res;
 	}
 	*rd = replay_data_new();
 	if (replay_data_load_file(*rd, o->replay, &err) != MS_OK) {

@@ -90,8 +90,8 @@ def run(args):
     res.append(check(args, "eval bad IP", [
         "spf", "eval", "--json", "--replay", case("present.case"), "--ip", "nope", "--sender", "x@example.test"],
         2, "mailsec-spf-eval-1"))
-    res.append(check(args, "eval without --replay refuses", [
-        "spf", "eval", "--ip", "192.0.2.1", "--sender", "x@example.test"], 2))
+    res.append(check(args, "eval with an unusable --resolver refuses", [
+        "spf", "eval", "--resolver", "not-an-address", "--ip", "192.0.2.1", "--sender", "x@example.test"], 2))
     res.append(check(args, "tree --json loop and include without SPF", [
         "spf", "tree", "--json", "--replay", case("loop.case"), "example.test"], 1, "mailsec-spf-tree-1",
         lambda d: [] if "spf.loop" in ids(d[0]) and d[0]["tree"]["children"][0]["status"] == "ok"
