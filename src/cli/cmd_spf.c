@@ -21,6 +21,7 @@
 
 #define BATCH_MAX_LINE	2048
 #define BATCH_MAX	100000
+#define EVAL_CACHE_MAX	100000	/* answers a batch keeps and shares */
 
 struct spf_opts {
 	const char *action;
@@ -46,6 +47,7 @@ struct run {
 	size_t n, next_print, started, done, inflight;
 	const struct spf_opts *o;
 	struct resolver *res;
+	struct spf_cache *cache;	/* shared by a batch's evaluations */
 	int worst;
 };
 
@@ -247,6 +249,7 @@ job_start(struct run *r, struct job *j)
 	req.helo = j->helo;
 	req.now = (int64_t)time(NULL);
 	req.trace = r->o->trace;
+	req.cache = r->cache;
 	r->inflight++;
 	j->run = r;
 	j->ev = spf_eval_start(r->res, &req, eval_done, j);
@@ -321,6 +324,8 @@ spf_eval_cmd(struct spf_opts *o)
 	if ((r.res = make_resolver(o, base, &rd)) == NULL)
 		goto out;
 	rc = EXIT_CLEAN;
+	if (r.n > 1)
+		r.cache = spf_cache_new(EVAL_CACHE_MAX);
 	while (r.started < r.n && r.inflight < 256)
 		job_start(&r, &r.jobs[r.started++]);
 	event_base_dispatch(base);
@@ -336,6 +341,7 @@ out:
 		json_decref(r.jobs[i].res);
 	}
 	free(r.jobs);
+	spf_cache_free(r.cache);
 	resolver_free(r.res);
 	event_base_free(base);
 	replay_data_free(rd);

@@ -49,9 +49,24 @@ struct frame {
 /* Validated names of the client address (§5.5), for ptr and %{p}. */
 enum vstate { V_IDLE, V_PTR_WAIT, V_ADDR_WAIT, V_DONE };
 
+#define CACHE_BUCKETS	4096
+
+struct cache_entry {
+	struct cache_entry *next;
+	char		*name;		/* lower case */
+	uint16_t	 type;
+	struct dns_answer *ans;
+};
+
+struct spf_cache {
+	struct cache_entry *bucket[CACHE_BUCKETS];
+	size_t		 n, max;
+};
+
 struct spf_eval {
 	struct arena	 ar;
 	struct resolver	*res;
+	struct spf_cache *cache;
 	struct ipaddr	 ip;
 	char		*sender, *local, *sender_domain, *helo, *receiver;
 	int64_t		 now;
@@ -138,20 +153,100 @@ finish(struct spf_eval *ev, enum spf_result r, const char *problem)
 	event_base_once(ev->res->base, -1, EV_TIMEOUT, deliver_done, ev, &zero);
 }
 
-/* on_answer - the resolver's callback: hold the answer and advance the machine */
+struct spf_cache *
+spf_cache_new(size_t max)
+{
+	struct spf_cache *c = xcalloc(1, sizeof(*c));
+
+	c->max = max;
+	return c;
+}
+
+void
+spf_cache_free(struct spf_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < CACHE_BUCKETS; i++) {
+		struct cache_entry *e, *next;
+
+		for (e = c->bucket[i]; e; e = next) {
+			next = e->next;
+			dns_answer_unref(e->ans);
+			free(e->name);
+			free(e);
+		}
+	}
+	free(c);
+}
+
+/* cache_slot - the bucket of name/type (name already lower case) */
+static struct cache_entry **
+cache_slot(struct spf_cache *c, const char *name, uint16_t type)
+{
+	unsigned h = type * 31u;
+
+	for (const char *p = name; *p; p++)
+		h = h * 33u + (unsigned char)*p;
+	return &c->bucket[h % CACHE_BUCKETS];
+}
+
+/* cache_get - a kept answer for name/type (borrowed), or NULL */
+static struct dns_answer *
+cache_get(struct spf_cache *c, const char *name, uint16_t type)
+{
+	char *key = str_lower(xstrdup(name));
+	struct cache_entry *e;
+
+	for (e = *cache_slot(c, key, type); e; e = e->next)
+		if (e->type == type && strcmp(e->name, key) == 0)
+			break;
+	free(key);
+	return e ? e->ans : NULL;
+}
+
+/* cache_put - keep ans unless it is a failure, already kept, or the cache is full */
+static void
+cache_put(struct spf_cache *c, struct dns_answer *ans)
+{
+	char *key;
+	struct cache_entry *e, **slot;
+
+	if (c->n >= c->max || dns_answer_failed_status(ans->status))
+		return;
+	key = str_lower(xstrdup(ans->qname));
+	slot = cache_slot(c, key, ans->qtype);
+	for (e = *slot; e; e = e->next)
+		if (e->type == ans->qtype && strcmp(e->name, key) == 0) {
+			free(key);
+			return;
+		}
+	e = xcalloc(1, sizeof(*e));
+	e->name = key;
+	e->type = ans->qtype;
+	e->ans = dns_answer_ref(ans);
+	e->next = *slot;
+	*slot = e;
+	c->n++;
+}
+
+/* on_answer - the resolver's callback: keep the answer (and share it) and advance the machine */
 static void
 on_answer(struct dns_answer *ans, void *arg)
 {
 	struct spf_eval *ev = arg;
 
+	if (ev->cache)
+		cache_put(ev->cache, ans);
 	ev->ans = dns_answer_ref(ans);
 	step(ev);
 }
 
 /*
  * query - start a lookup.  Returns true when it is in flight (the caller
- * returns to the loop); false when the name cannot be asked, in which case
- * ev->ans holds an NXDOMAIN answer and the caller continues at once.
+ * returns to the loop); false when the answer is already here, in ev->ans:
+ * from the shared cache, or NXDOMAIN for a name that cannot be asked.  The
+ * caller then continues at once.
  */
 static bool
 query(struct spf_eval *ev, const char *raw, uint16_t type)
@@ -170,6 +265,14 @@ query(struct spf_eval *ev, const char *raw, uint16_t type)
 	}
 	name = arena_strdup(&ev->ar, buf_cstr(&b));
 	buf_free(&b);
+	if (ev->cache) {
+		struct dns_answer *hit = cache_get(ev->cache, name, type);
+
+		if (hit) {
+			ev->ans = dns_answer_ref(hit);
+			return false;	/* the caller goes on at once */
+		}
+	}
 	if (resolver_query(ev->res, name, type, on_answer, ev) == MS_OK)
 		return true;
 	ev->ans = dns_answer_new(name, type);
@@ -837,6 +940,7 @@ spf_eval_start(struct resolver *res, const struct spf_request *req, spf_done_cb 
 	arena_init(&ev->ar);
 	buf_init(&ev->trace, TRACE_MAX);
 	ev->res = res;
+	ev->cache = req->cache;
 	ev->ip = req->ip;
 	/* §5: an IPv4-mapped IPv6 client (::ffff:a.b.c.d) is the IPv4 client a.b.c.d. */
 	if (ev->ip.family == 6 && memcmp(ev->ip.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {

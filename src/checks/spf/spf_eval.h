@@ -23,6 +23,8 @@ enum spf_result {
  * HELO identity is checked, as postmaster@helo (§2.4).  All strings borrowed
  * for the call to spf_eval_start() only (they are copied).
  */
+struct spf_cache;
+
 struct spf_request {
 	struct ipaddr	 ip;
 	const char	*sender;	/* MAIL FROM, or "" / NULL */
@@ -30,6 +32,7 @@ struct spf_request {
 	const char	*receiver;	/* %{r}; NULL: "unknown" */
 	int64_t		 now;		/* %{t} */
 	bool		 trace;		/* record every step */
+	struct spf_cache *cache;	/* answers shared with other evaluations, or NULL */
 };
 
 struct spf_outcome {
@@ -58,5 +61,16 @@ struct spf_eval *spf_eval_start(struct resolver *res, const struct spf_request *
 void spf_eval_free(struct spf_eval *ev);
 
 const char *spf_result_name(enum spf_result r);
+
+/*
+ * spf_cache_new - answers shared by the evaluations of one batch, so a
+ * thousand evaluations against the same providers ask for each name once.
+ * At most max answers are kept, for the life of the cache (TTLs are not
+ * consulted: a cache is for one run, not for a daemon); failures (SERVFAIL,
+ * TIMEOUT, BOGUS) are never kept.  Free it with spf_cache_free() once every
+ * evaluation using it is done.
+ */
+struct spf_cache *spf_cache_new(size_t max);
+void spf_cache_free(struct spf_cache *c);
 
 #endif
