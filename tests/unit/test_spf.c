@@ -316,16 +316,17 @@ eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 	spf_eval_free(ev);
 }
 
+/* run_concurrent - 500 evaluations at once, optionally sharing a cache */
 static void
-concurrent_evaluations(void **state)
+run_concurrent(bool shared)
 {
 	struct event_base *base = event_base_new();
+	struct spf_cache *cache = shared ? spf_cache_new(4) : NULL;
 	struct replay_data *d = replay_data_new();
 	struct resolver *res;
 	struct tally t = { 0, 0, 0 };
 	char *err = NULL;
 
-	(void)state;
 	assert_int_equal(replay_data_load_text(d,
 	    "example.test. TXT \"v=spf1 include:a.example.test mx -all\"\n"
 	    "a.example.test. TXT \"v=spf1 exists:%{ir}.list.example.test ~all\"\n"
@@ -341,6 +342,7 @@ concurrent_evaluations(void **state)
 		snprintf(ip, sizeof(ip), "192.0.2.%d", 20 + i % 10);
 		ipaddr_parse(ip, &req.ip);
 		req.sender = "user@example.test";
+		req.cache = cache;
 		spf_eval_start(res, &req, eval_done, &t);
 	}
 	event_base_dispatch(base);
@@ -350,6 +352,21 @@ concurrent_evaluations(void **state)
 	resolver_free(res);
 	event_base_free(base);
 	replay_data_free(d);
+	spf_cache_free(cache);		/* (a cache of 4: full early, must still be right) */
+}
+
+static void
+concurrent_evaluations(void **state)
+{
+	(void)state;
+	run_concurrent(false);
+}
+
+static void
+concurrent_evaluations_shared_cache(void **state)
+{
+	(void)state;
+	run_concurrent(true);
 }
 
 int
@@ -365,6 +382,7 @@ main(void)
 		cmocka_unit_test(explanation_at_size_limits),
 		cmocka_unit_test(truncate_to_253),
 		cmocka_unit_test(concurrent_evaluations),
+		cmocka_unit_test(concurrent_evaluations_shared_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
