@@ -23,6 +23,13 @@ struct audit;
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
+	/*
+	 * offline: the records come from files (mailsec lint), not the world.
+	 * Checks must then do no I/O beyond audit_lookup (no HTTPS policy
+	 * fetch, no SMTP/TLS probe) and may raise a finding saying what they
+	 * could not check offline.
+	 */
+	bool offline;
 };
 
 /*
