@@ -77,6 +77,7 @@ cmd_records(int argc, char **argv)
 	const struct option_doc *d;
 	struct gen_opts g;
 	char **mx = NULL, **inc = NULL, **ip4 = NULL, **ip6 = NULL, **rua = NULL, **rep = NULL;
+	char **addr = NULL;
 	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *id = NULL;
 	char *dkim_key = NULL, *pos[2] = { NULL, NULL };
 	struct profile *profile = NULL;
@@ -105,6 +106,8 @@ cmd_records(int argc, char **argv)
 			strv_append_csv(&ip6, optarg);
 		else if (strcmp(n, "rua") == 0)
 			strv_append_csv(&rua, optarg);
+		else if (strcmp(n, "address") == 0)
+			strv_append_csv(&addr, optarg);
 		else if (strcmp(n, "authorise-reports-for") == 0)
 			strv_append_csv(&rep, optarg);
 		else if (strcmp(n, "dkim-selector") == 0)
@@ -194,6 +197,7 @@ cmd_records(int argc, char **argv)
 	g.spf_ip6 = ip6;
 	g.rua = rua;
 	g.report_for = rep;
+	g.address = addr;
 	g.id = id;
 	g.dkim_record = dkim_rec;
 	if (strcmp(pos[0], "new") == 0)
@@ -223,6 +227,7 @@ out:
 	strv_free(ip6);
 	strv_free(rua);
 	strv_free(rep);
+	strv_free(addr);
 	free(profile_name);
 	free(domain);
 	free(err);

@@ -108,6 +108,9 @@ static const struct option_doc options[] = {
 	{ "mx", 0, "HOST[:PRIO]", "records",
 	  "A mail server of the domain (repeatable); default preference 10, then 20, ... in "
 	  "the order given. Also the mx lines of the MTA-STS policy." },
+	{ "address", 0, "HOST=IP", "records",
+	  "The address of a host inside the domain (an MX host such as mail.DOMAIN): an A or "
+	  "AAAA record is added (repeatable). An MX host inside the domain needs one." },
 	{ "spf-include", 0, "NAME", "records",
 	  "A sending service's SPF domain (include:NAME; repeatable)." },
 	{ "spf-ip4", 0, "NET", "records", "An IPv4 address or network that sends mail (repeatable)." },

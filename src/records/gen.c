@@ -356,11 +356,63 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 		return MS_ERR_ARG;
 	if (o->dkim_selector && !host_ok("--dkim-selector", o->dkim_selector, err))
 		return MS_ERR_ARG;
+	for (char **p = o->address; p && *p; p++) {
+		const char *eq = strchr(*p, '=');
+		char *h = eq ? xstrndup(*p, (size_t)(eq - *p)) : NULL;
+		struct ipaddr ip;
+		bool ok = h && host_ok("--address", h, err);
+
+		if (ok && !dns_name_is_subdomain(h, o->domain)) {
+			*err = xasprintf("--address %s: only hosts inside %s get records here", *p, o->domain);
+			ok = false;
+		}
+		if (ok && ipaddr_parse(eq + 1, &ip) != MS_OK) {
+			*err = xasprintf("--address %s: not an IPv4 or IPv6 address", *p);
+			ok = false;
+		}
+		if (h == NULL)
+			*err = xasprintf("--address \"%s\": give HOST=IP", *p);
+		free(h);
+		if (!ok)
+			return MS_ERR_ARG;
+	}
+	/* An MX host inside the domain needs its address in the set (RFC 5321 §5.1). */
+	for (char **p = o->mx; p && *p; p++) {
+		char *h = xstrdup(*p), *colon = strchr(h, ':');
+		bool found = false;
+
+		if (colon)
+			*colon = '\0';
+		for (char **q = o->address; q && *q; q++) {
+			size_t n = strlen(h);
+
+			if (str_ncasecmp(*q, h, n) == 0 && (*q)[n] == '=')
+				found = true;
+		}
+		if (dns_name_is_subdomain(h, o->domain) && !found) {
+			*err = xasprintf("--mx %s is inside %s: give its address with --address %s=IP", h,
+			    o->domain, h);
+			free(h);
+			return MS_ERR_ARG;
+		}
+		free(h);
+	}
 	if (strcmp(all, "-all") != 0 && strcmp(all, "~all") != 0)
 		all = "~all";
 
 	s = recset_new(o->domain, "new", NULL, profile_str(o->profile, "name", "generic"));
 	add_mx(s, o);
+	for (char **p = o->address; p && *p; p++) {
+		const char *eq = strchr(*p, '=');
+		char *h = xstrndup(*p, (size_t)(eq - *p));
+		struct ipaddr ip;
+		char txt[IPADDR_STRLEN];
+
+		ipaddr_parse(eq + 1, &ip);
+		ipaddr_format(&ip, txt);
+		recset_add(s, str_lower(h), ip.family == 4 ? "A" : "AAAA", ttl_or(o, TTL_MX), txt);
+		free(h);
+	}
 
 	/* SPF (RFC 7208): the senders given, else the MX hosts; ~all while DMARC is at none. */
 	buf_init(&spf, 4096);
@@ -417,7 +469,7 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 		owner = xasprintf("%s._report._dmarc.%s", *p, o->domain);
 		r = recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), "v=DMARC1");
 		rec_set_comment(r, "%s may send its DMARC reports to addresses at %s (RFC 7489 §7.1)",
-		    *p, o->domain);
+		    strcmp(*p, "*") == 0 ? "any domain" : *p, o->domain);
 		free(owner);
 	}
 	recset_note(s, "TTLs are short while the records change; raise them once the journey is done");

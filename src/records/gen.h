@@ -22,6 +22,7 @@ struct gen_opts {
 	const char *tlsrpt_rua;
 	const char *mta_sts_host;
 	char **report_for;		/* --authorise-reports-for */
+	char **address;			/* "host=ip": A/AAAA of hosts inside the domain */
 	const char *id;			/* MTA-STS id */
 	const char *stage;
 	uint32_t ttl;			/* 0: the defaults */
