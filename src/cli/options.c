@@ -73,7 +73,7 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen plan",
+	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
@@ -153,6 +153,9 @@ static const struct option_doc options[] = {
 	  "Days the old selector stays published after signing switches (default 7)." },
 	{ "start", 0, "YYYY-MM-DD", "plan dkim-keygen",
 	  "Date of the first step of the plan (default: today, UTC)." },
+	{ "policy-max-age", 0, "SECONDS", "plan",
+	  "The max_age of the MTA-STS policy now served (default: assumed 1209600, the longest "
+	  "the runbook uses, and said so)." },
 	{ "selectors", 0, "S[,S]", "plan diff",
 	  "DKIM selectors of the domain to look at (selectors cannot be listed from the DNS)." },
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",

@@ -27,6 +27,7 @@ RDIR = os.path.join(ROOT, "tests", "records")
 GOLDEN = os.path.join(RDIR, "golden")
 UK = os.path.join("tests", "records", "uk-like.json")
 PUB = os.path.join("tests", "records", "dkim-test.pub.pem")
+LIVE = os.path.join("tests", "records", "plan", "live.zone")
 
 NEW_FULL = ["--mx", "mail1.example.net", "--mx", "mail2.example.net:20", "--spf-include",
             "spf.provider.example", "--spf-ip4", "192.0.2.0/24", "--spf-ip6", "2001:db8::/32",
@@ -63,6 +64,15 @@ GOLDENS = {
                                "--profile", UK],
     "dmarc-quarantine": ["records", "dmarc", "example.org", "--stage", "quarantine"],
     "dmarc-reject-json": ["records", "dmarc", "example.org", "--stage", "reject", "--format", "json"],
+    "plan-migrate": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
+                     "--selectors", "s2025"],
+    "plan-migrate-json": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
+                          "--selectors", "s2025", "--policy-max-age", "86400", "--json"],
+    "plan-decommission": ["plan", "decommission", "example.org", "--replay", LIVE, "--start", "2026-12-01",
+                          "--selectors", "s2025"],
+    "plan-decommission-servfail-json": (["plan", "decommission", "example.org", "--replay",
+                                         os.path.join("tests", "records", "plan", "servfail.zone"),
+                                         "--start", "2026-02-27", "--json"], 3),
 }
 
 # Generator combinations that must lint clean: (label, argv after "records").
@@ -105,11 +115,13 @@ def test_goldens(args):
     res = []
     update = os.environ.get("MAILSEC_UPDATE_GOLDEN") == "1"
     rv = validator("mailsec-records-1.json")
-    for name, argv in sorted(GOLDENS.items()):
+    pv = validator("mailsec-plan-1.json")
+    for name, spec in sorted(GOLDENS.items()):
+        argv, want_rc = spec if isinstance(spec, tuple) else (spec, 0)
         rc, out, err = mailsec(args, argv)
         path = os.path.join(GOLDEN, name + ".out")
         problems = []
-        if rc != 0 or sanitizer(err):
+        if rc != want_rc or sanitizer(err):
             problems.append("exit %d: %s" % (rc, err[-2000:]))
         elif update:
             open(path, "w").write(out)
@@ -121,6 +133,8 @@ def test_goldens(args):
                                                          out.splitlines(True), "golden", "got"))[:4000])
         if not problems and "--format" in argv and argv[argv.index("--format") + 1] == "json":
             problems += schema_errors(rv, json.loads(out))
+        if not problems and argv[0] == "plan" and "--json" in argv:
+            problems += schema_errors(pv, json.loads(out))
         res.append(Result(NAME, "golden " + name, "fail" if problems else "pass", "\n".join(problems)))
     return res
 
@@ -378,6 +392,9 @@ def test_usage(args):
                                                   "mx.example.net=192.0.2.1"], "only hosts inside"),
         ("records bad format", ["records", "parked", "example.org", "--format", "xml"], "--format"),
         ("dkim-keygen without selector", ["dkim-keygen", "--domain", "example.org"], "--selector"),
+        ("plan unknown kind", ["plan", "move", "example.org", "--replay", LIVE], "migrate or decommission"),
+        ("plan bad date", ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-02-30"], "--start"),
+        ("plan without a resolver", ["plan", "migrate", "example.org"], "--replay"),
     ]
     for name, argv, want in cases:
         rc, out, err = mailsec(args, argv)
