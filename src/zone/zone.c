@@ -151,7 +151,6 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
     char **err)
 {
 	struct zone_file *z = NULL;
-	ldns_zone *lz = NULL;
 	ldns_rdf *orig = NULL;
 	char *first_origin = NULL, *soa_owner = NULL;
 	FILE *fp = NULL;
@@ -178,31 +177,54 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 			goto out;
 		}
 	}
-	if (len == 0) {
-		/* fmemopen refuses an empty buffer; an empty file is an empty zone. */
-		lz = ldns_zone_new();
-	} else {
+	z = xcalloc(1, sizeof(*z));
+	if (len > 0) {
+		ldns_rdf *my_origin = orig ? ldns_rdf_clone(orig) : NULL, *my_prev = NULL;
+		uint32_t my_ttl = 3600;
+
 		if ((fp = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL) {
 			*err = xstrdup("cannot read the text");
 			st = MS_ERR_IO;
-			goto out;
-		}
-		ls = ldns_zone_new_frm_fp_l(&lz, fp, orig, 3600, LDNS_RR_CLASS_IN, &line);
-		if (ls != LDNS_STATUS_OK) {
-			*err = xasprintf("line %d: %s", line > 0 ? line : 1, ldns_get_errorstr_by_id(ls));
-			lz = NULL;
-			st = MS_ERR_SYNTAX;
-			goto out;
-		}
-	}
-	z = xcalloc(1, sizeof(*z));
-	if (ldns_zone_soa(lz)) {
-		soa_owner = ldns_rdf2str(ldns_rr_owner(ldns_zone_soa(lz)));
-		if ((st = zone_add_ldns_rr(z, ldns_zone_soa(lz))) != MS_OK)
 			goto fail;
-	}
-	for (size_t i = 0; i < ldns_zone_rr_count(lz); i++) {
-		if ((st = zone_add_ldns_rr(z, ldns_rr_list_rr(ldns_zone_rrs(lz), i))) != MS_OK)
+		}
+		/*
+		 * Record by record, as ldns_zone_new_frm_fp_l does, but keeping every
+		 * record we own (its error path leaks the records read so far).
+		 */
+		st = MS_OK;
+		while (st == MS_OK && !feof(fp)) {
+			ldns_rr *rr = NULL;
+
+			ls = ldns_rr_new_frm_fp_l(&rr, fp, &my_ttl, &my_origin, &my_prev, &line);
+			switch (ls) {
+			case LDNS_STATUS_OK:
+				if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && soa_owner == NULL)
+					soa_owner = ldns_rdf2str(ldns_rr_owner(rr));
+				st = zone_add_ldns_rr(z, rr);
+				ldns_rr_free(rr);
+				break;
+			case LDNS_STATUS_SYNTAX_EMPTY:
+			case LDNS_STATUS_SYNTAX_TTL:
+			case LDNS_STATUS_SYNTAX_ORIGIN:
+				break;
+			case LDNS_STATUS_SYNTAX_INCLUDE:
+				*err = xasprintf("line %d: $INCLUDE is refused", line > 0 ? line : 1);
+				st = MS_ERR_SYNTAX;
+				break;
+			default:
+				if (rr)
+					ldns_rr_free(rr);
+				*err = xasprintf("line %d: %s", line > 0 ? line : 1,
+				    ldns_get_errorstr_by_id(ls));
+				st = MS_ERR_SYNTAX;
+				break;
+			}
+		}
+		if (my_origin)
+			ldns_rdf_deep_free(my_origin);
+		if (my_prev)
+			ldns_rdf_deep_free(my_prev);
+		if (st != MS_OK)
 			goto fail;
 	}
 	if (origin)
@@ -228,8 +250,6 @@ out:
 	zone_file_free(z);
 	if (fp)
 		fclose(fp);
-	if (lz)
-		ldns_zone_deep_free(lz);
 	if (orig)
 		ldns_rdf_deep_free(orig);
 	free(first_origin);
