@@ -81,7 +81,11 @@ COMBOS = [
     ("new full", ["new", "example.org"] + NEW_FULL),
     ("new mx only", ["new", "example.org", "--mx", "mx.example.org", "--address", "mx.example.org=192.0.2.25",
                      "--address", "mx.example.org=2001:db8::25", "--id", "1"]),
+    ("new reports for any, own TLS-RPT, long TTL",
+     ["new", "example.org", "--authorise-reports-for", "*", "--tlsrpt-rua", "mailto:tls@example.org",
+      "--ttl", "3600", "--mx", "mail.example.net:5", "--spf-include", "a.example.net,b.example.net", "--id", "x1"]),
     ("parked", ["parked", "example.org"]),
+    ("parked ttl", ["parked", "example.org", "--ttl", "86400"]),
     ("parked rua", ["parked", "example.org", "--rua", "mailto:d@example.org"]),
 ] + [("mta-sts " + s, ["mta-sts", "example.org", "--stage", s, "--mx", "mail1.example.net", "--id", "7"])
      for s in ("testing", "enforce", "none")] + \
