@@ -221,6 +221,26 @@ def test_lint_generated(args):
     return res
 
 
+def test_parked_complete(args):
+    """records parked is exactly what the parked check asks for, for every profile."""
+    res = []
+    tmp = tempfile.mkdtemp(prefix="mailsec-parked-")
+    try:
+        for prof in profiles(args):
+            rc, out, err = mailsec(args, ["records", "parked", "example.org", "--profile", prof])
+            path = os.path.join(tmp, "p.zone")
+            open(path, "w").write(out)
+            lrc, doc, lerr = lint_doc(args, path, ["--parked"])
+            ids = {} if doc is None else {f["id"]: f["severity"] for d in doc["domains"] for f in d["findings"]}
+            known = os.path.exists(os.path.join(ROOT, "docs", "findings", "parked.complete.md"))
+            ok = doc is not None and not error_findings(doc) and (not known or ids.get("parked.complete") == "pass")
+            res.append(Result(NAME, "lint --parked of records parked (%s)" % os.path.basename(prof),
+                              "pass" if ok else "fail", "exit %d %s %s" % (lrc, lerr, ids)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
 def finding_keys(doc):
     return sorted((d["domain"], f["id"], f["severity"], f["subject"]) for d in doc["domains"]
                   for f in d["findings"])
@@ -410,5 +430,5 @@ def test_usage(args):
 
 
 def run(args):
-    return (test_goldens(args) + test_lint_generated(args) + test_equivalence(args) +
+    return (test_goldens(args) + test_lint_generated(args) + test_parked_complete(args) + test_equivalence(args) +
             test_lint_cli(args) + test_keygen(args) + test_usage(args))
