@@ -42,7 +42,10 @@ records_print(const struct recset *s, int format)
 {
 	if (format == FMT_JSON) {
 		json_t *j = recset_json(s);
-		char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *t;
+
+		json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+		t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 		printf("%s\n", t);
 		free(t);

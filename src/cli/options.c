@@ -74,8 +74,9 @@ static const struct option_doc options[] = {
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
 	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen",
-	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
-	  "(docs/profiles.md). Default: generic." },
+	  "Judge against this policy profile (check, lint), or take generated values from it "
+	  "(records, dkim-keygen): a shipped name (generic) or a JSON file (docs/profiles.md). "
+	  "Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },

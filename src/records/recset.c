@@ -377,7 +377,7 @@ recset_json(const struct recset *s)
 	json_t *o = json_object(), *recs = json_array(), *files = json_array(), *notes = json_array();
 
 	json_object_set_new(o, "schema", json_string("mailsec-records/1"));
-	json_object_set_new(o, "mailsec_version", json_string("0.1.0"));
+	json_object_set_new(o, "mailsec_version", json_string(""));	/* the program sets it */
 	json_object_set_new(o, "command", json_text(s->command));
 	json_object_set_new(o, "domain", json_text(s->domain));
 	json_object_set_new(o, "stage", json_text(s->stage));
