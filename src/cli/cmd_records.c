@@ -34,6 +34,29 @@ strv_append_csv(char ***v, const char *s)
 	strv_free(items);
 }
 
+/*
+ * host_norm - lower-case a host name and drop one trailing dot, also in
+ * "host:prio" and "host=ip" (sep), in place: users paste absolute names.
+ */
+static void
+host_norm(char *s, int sep)
+{
+	char *end = sep ? strchr(s, sep) : NULL;
+	size_t n = end ? (size_t)(end - s) : strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	if (n > 1 && s[n - 1] == '.')
+		memmove(s + n - 1, s + n, strlen(s + n) + 1);
+}
+
+static void
+hosts_norm(char **v, int sep)
+{
+	for (; v && *v; v++)
+		host_norm(*v, sep);
+}
+
 /* records_print - the set in the chosen format on stdout */
 void records_print(const struct recset *s, int format);
 
@@ -82,7 +105,7 @@ cmd_records(int argc, char **argv)
 	char **mx = NULL, **inc = NULL, **ip4 = NULL, **ip6 = NULL, **rua = NULL, **rep = NULL;
 	char **addr = NULL;
 	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *id = NULL;
-	char *dkim_key = NULL, *pos[2] = { NULL, NULL };
+	char *dkim_key = NULL, *pos[2] = { NULL, NULL }, *sel = NULL, *sts_host = NULL;
 	struct profile *profile = NULL;
 	struct recset *set = NULL;
 	int format = FMT_ZONE, npos = 0, rc = EXIT_USAGE;
@@ -113,15 +136,23 @@ cmd_records(int argc, char **argv)
 			strv_append_csv(&addr, optarg);
 		else if (strcmp(n, "authorise-reports-for") == 0)
 			strv_append_csv(&rep, optarg);
-		else if (strcmp(n, "dkim-selector") == 0)
-			g.dkim_selector = optarg;
+		else if (strcmp(n, "dkim-selector") == 0) {
+			free(sel);
+			sel = xstrdup(optarg);
+			host_norm(sel, 0);
+			g.dkim_selector = sel;
+		}
 		else if (strcmp(n, "dkim-key") == 0) {
 			free(dkim_key);
 			dkim_key = xstrdup(optarg);
 		} else if (strcmp(n, "tlsrpt-rua") == 0)
 			g.tlsrpt_rua = optarg;
-		else if (strcmp(n, "mta-sts-host") == 0)
-			g.mta_sts_host = optarg;
+		else if (strcmp(n, "mta-sts-host") == 0) {
+			free(sts_host);
+			sts_host = xstrdup(optarg);
+			host_norm(sts_host, 0);
+			g.mta_sts_host = sts_host;
+		}
 		else if (strcmp(n, "id") == 0) {
 			free(id);
 			id = xstrdup(optarg);
@@ -192,6 +223,10 @@ cmd_records(int argc, char **argv)
 		}
 		dkim_key_free(k);
 	}
+	hosts_norm(mx, ':');
+	hosts_norm(inc, 0);
+	hosts_norm(rep, 0);
+	hosts_norm(addr, '=');
 	g.domain = domain;
 	g.profile = profile;
 	g.mx = mx;
@@ -236,6 +271,8 @@ out:
 	free(err);
 	free(dkim_rec);
 	free(dkim_key);
+	free(sel);
+	free(sts_host);
 	free(id);
 	return rc;
 }

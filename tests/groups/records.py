@@ -401,6 +401,17 @@ def test_keygen(args):
     return res
 
 
+def test_normalise(args):
+    rc, out, err = mailsec(args, ["records", "new", "Example.ORG.", "--id", "1", "--mx", "Mail1.Example.COM.:5",
+                                  "--spf-include", "SPF.example.net.", "--mta-sts-host", "H.example.net.",
+                                  "--authorise-reports-for", "Other.Test.", "--dkim-selector", "S1"])
+    ok = rc == 0 and ".." not in out and "MX 5 mail1.example.com." in out and "include:spf.example.net ~all" in out \
+        and "other.test._report._dmarc.example.org." in out and "CNAME h.example.net." in out \
+        and "s1._domainkey.example.org." in out
+    return [Result(NAME, "records: absolute and upper-case names are normalised", "pass" if ok else "fail",
+                   out + err)]
+
+
 def test_usage(args):
     res = []
     cases = [
@@ -431,4 +442,4 @@ def test_usage(args):
 
 def run(args):
     return (test_goldens(args) + test_lint_generated(args) + test_parked_complete(args) + test_equivalence(args) +
-            test_lint_cli(args) + test_keygen(args) + test_usage(args))
+            test_lint_cli(args) + test_keygen(args) + test_normalise(args) + test_usage(args))
