@@ -101,8 +101,8 @@ cmd_keygen(int argc, char **argv)
 		cli_error("dkim-keygen takes no arguments besides options (did you mean --domain?)");
 		goto out;
 	}
-	if (selector == NULL || domain == NULL) {
-		cli_error("dkim-keygen needs --selector S and --domain DOMAIN");
+	if (selector == NULL) {
+		cli_error("dkim-keygen needs --selector S (and --domain DOMAIN for absolute names)");
 		goto out;
 	}
 	{
@@ -145,8 +145,12 @@ cmd_keygen(int argc, char **argv)
 		}
 	}
 
-	set = recset_new(domain, "dkim-keygen", NULL, profile->name);
-	owner = xasprintf("%s._domainkey.%s", selector, domain);
+	/* Without --domain the record is relative to the zone it goes into. */
+	set = recset_new(domain ? domain : "", "dkim-keygen", NULL, profile->name);
+	owner = domain ? xasprintf("%s._domainkey.%s", selector, domain) :
+	    xasprintf("%s._domainkey", selector);
+	if (domain == NULL)
+		domain = xstrdup("DOMAIN");	/* in the plan's text only */
 	rec_set_comment(recset_add(set, owner, "TXT", 3600, txt), "%s %u-bit key; private key in %s "
 	    "(mode 0600)", strcmp(type, "rsa") == 0 ? "RSA" : "Ed25519", dkim_key_bits(key),
 	    strcmp(path, "-") == 0 ? "standard output" : path);

@@ -35,7 +35,7 @@ static const struct command commands[] = {
 	  "journey with the wait before the step after it. Values follow the profile. Output "
 	  "is zone-file lines (default), JSON or octoDNS YAML; everything generated passes "
 	  "'mailsec lint'." },
-	{ "dkim-keygen", cmd_keygen, "dkim-keygen --selector S --domain DOMAIN [OPTIONS]",
+	{ "dkim-keygen", cmd_keygen, "dkim-keygen --selector S [--domain DOMAIN] [OPTIONS]",
 	  "generate a DKIM key pair, its TXT record and a rotation plan",
 	  "Writes the private key in PEM to S.private.pem (or --key-out) with mode 0600, never "
 	  "to a terminal unless --print-private is given, and prints the selector's TXT record "
@@ -140,7 +140,9 @@ static const struct option_doc options[] = {
 	  "TTL of generated records (default: 300 for records that will change during the "
 	  "journey, 3600 for MX, 86400 for a parked domain)." },
 	{ "selector", 0, "S", "dkim-keygen", "The DKIM selector of the new key." },
-	{ "domain", 0, "DOMAIN", "dkim-keygen", "The signing domain (d=) the record is published under." },
+	{ "domain", 0, "DOMAIN", "dkim-keygen",
+	  "The signing domain (d=) the record is published under; without it the record's "
+	  "name is relative (S._domainkey)." },
 	{ "bits", 0, "N", "dkim-keygen", "RSA key size: 2048 (default) or 1024." },
 	{ "type", 0, "rsa|ed25519", "dkim-keygen", "Key type (default rsa)." },
 	{ "key-out", 0, "FILE", "dkim-keygen",

@@ -170,17 +170,23 @@ rdata_text(const struct rec *r)
 void
 recset_print_zone(FILE *fp, const struct recset *s)
 {
-	fprintf(fp, "; mailsec %s%s %s%s%s (profile %s)\n",
-	    strcmp(s->command, "dkim-keygen") == 0 ? "" : "records ", s->command, s->domain,
+	bool rel = *s->domain == '\0';	/* names relative to the zone they go into */
+
+	fprintf(fp, "; mailsec %s%s%s%s%s%s (profile %s)\n",
+	    strcmp(s->command, "dkim-keygen") == 0 ? "" : "records ", s->command, rel ? "" : " ",
+	    s->domain,
 	    s->stage ? " --stage " : "", s->stage ? s->stage : "", s->profile);
-	fprintf(fp, "$ORIGIN %s.\n", s->domain);
+	if (rel)
+		fputs("; names are relative: publish them in the zone of the signing domain\n", fp);
+	else
+		fprintf(fp, "$ORIGIN %s.\n", s->domain);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct rec *r = &s->v[i];
 		char *rd = rdata_text(r), *line;
 
 		if (r->comment)
 			put_line(fp, "; ", r->comment);
-		line = xasprintf("%s. %u IN %s %s", r->owner, r->ttl, r->type, rd);
+		line = xasprintf("%s%s %u IN %s %s", r->owner, rel ? "" : ".", r->ttl, r->type, rd);
 		put_line(fp, r->placeholder ? "; " : "", line);
 		free(line);
 		free(rd);
@@ -379,7 +385,7 @@ recset_json(const struct recset *s)
 	json_object_set_new(o, "schema", json_string("mailsec-records/1"));
 	json_object_set_new(o, "mailsec_version", json_string(""));	/* the program sets it */
 	json_object_set_new(o, "command", json_text(s->command));
-	json_object_set_new(o, "domain", json_text(s->domain));
+	json_object_set_new(o, "domain", *s->domain ? json_text(s->domain) : json_null());
 	json_object_set_new(o, "stage", json_text(s->stage));
 	json_object_set_new(o, "profile", json_text(s->profile));
 	for (size_t i = 0; i < s->n; i++) {

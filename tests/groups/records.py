@@ -391,6 +391,10 @@ def test_keygen(args):
         rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "x", "--domain", "example.org",
                                       "--bits", "512"], cwd=tmp)
         one("refuses keys under 1024 bits", rc == 2, err)
+        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "rel"], cwd=tmp)
+        one("without --domain: the issue's synopsis, a relative name, S.private.pem",
+            rc == 0 and "\nrel._domainkey 3600 IN TXT \"v=DKIM1; k=rsa; p=" in out and "$ORIGIN" not in out and
+            os.path.exists(os.path.join(tmp, "rel.private.pem")), out + err)
         # --dkim-key puts the same key into records new.
         rc, out, err = mailsec(args, ["records", "new", "example.org", "--id", "1", "--dkim-selector", "s1",
                                       "--dkim-key", key, "--format", "json"])
@@ -429,6 +433,7 @@ def test_usage(args):
                                                   "mx.example.net=192.0.2.1"], "only hosts inside"),
         ("records bad format", ["records", "parked", "example.org", "--format", "xml"], "--format"),
         ("dkim-keygen without selector", ["dkim-keygen", "--domain", "example.org"], "--selector"),
+        ("dkim-keygen with an argument", ["dkim-keygen", "--selector", "s", "example.org"], "--domain"),
         ("plan unknown kind", ["plan", "move", "example.org", "--replay", LIVE], "migrate or decommission"),
         ("plan bad date", ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-02-30"], "--start"),
         ("plan without a resolver", ["plan", "migrate", "example.org"], "--replay"),
