@@ -242,8 +242,17 @@ plan_build(const struct plan_opts *o, bool *unknown)
 		json_array_append_new(recs, json_string("; policy file: version: STSv1 / mode: none / "
 		    "max_age: 86400"));
 	}
-	recs = add_step(steps, D, o->start, 0, "lower the TTL of every mail record to 300 s so the "
-	    "cutover takes effect quickly (republish the same values)");
+	/*
+	 * Seed 000: once MTA-STS is set to none, no other change until the old
+	 * policy's max_age has passed; only then lower the TTLs, and wait the
+	 * old TTLs before the cutover.
+	 */
+	day = has_sts ? days_for(max_age) : 0;
+	recs = add_step(steps, D, o->start, day, has_sts ?
+	    "the old MTA-STS policy has expired everywhere: lower the TTL of every mail record to "
+	    "300 s so the cutover takes effect quickly (republish the same values)" :
+	    "lower the TTL of every mail record to 300 s so the cutover takes effect quickly "
+	    "(republish the same values)");
 	for (size_t i = 0; i < o->seen->n; i++) {
 		const struct plan_obs *ob = &o->seen->v[i];
 
@@ -259,11 +268,9 @@ plan_build(const struct plan_opts *o, bool *unknown)
 		}
 	}
 	wait = days_for(max_ttl);
-	if (has_sts && days_for(max_age) > wait)
-		wait = days_for(max_age);
 	if (wait == 0)
 		wait = 1;
-	day = wait;
+	day += wait;
 
 	if (o->kind == PLAN_MIGRATE) {
 		add_step(steps, D, o->start, day, "soft cutover, step 1: give the new organisation a copy "
