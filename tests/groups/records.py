@@ -115,6 +115,27 @@ def schema_errors(v, doc):
     return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in v.iter_errors(doc)]
 
 
+def octodns_shape(text):
+    """The YAML is what octoDNS reads: names to a record or a list of {type, ttl, value|values}."""
+    import yaml
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        return ["not YAML: %s" % e]
+    problems = []
+    for name, recs in (doc or {}).items():
+        for r in recs if isinstance(recs, list) else [recs]:
+            if not isinstance(r, dict) or "type" not in r or ("value" in r) == ("values" in r):
+                problems.append("%r: %r is not an octoDNS record" % (name, r))
+            elif not isinstance(r.get("ttl", 0), int):
+                problems.append("%r: ttl %r" % (name, r.get("ttl")))
+            elif r["type"] == "TXT":
+                for v in r.get("values") or [r.get("value")]:
+                    if re.search(r"(?<!\\);", v):
+                        problems.append("%r: unescaped ';' in %r (octoDNS wants \\;)" % (name, v))
+    return problems
+
+
 def test_goldens(args):
     res = []
     update = os.environ.get("MAILSEC_UPDATE_GOLDEN") == "1"
@@ -137,6 +158,8 @@ def test_goldens(args):
                                                          out.splitlines(True), "golden", "got"))[:4000])
         if not problems and "--format" in argv and argv[argv.index("--format") + 1] == "json":
             problems += schema_errors(rv, json.loads(out))
+        if not problems and "--format" in argv and argv[argv.index("--format") + 1] == "octodns":
+            problems += octodns_shape(out)
         if not problems and argv[0] == "plan" and "--json" in argv:
             problems += schema_errors(pv, json.loads(out))
         res.append(Result(NAME, "golden " + name, "fail" if problems else "pass", "\n".join(problems)))
