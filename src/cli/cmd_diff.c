@@ -17,6 +17,7 @@ struct qname {
 	uint16_t type;
 };
 
+/* add_q - a name/type to compare, once */
 static void
 add_q(struct qname *q, size_t *n, const char *name, uint16_t type)
 {
@@ -51,6 +52,7 @@ side_json(const struct authq_rrset *r)
 	return o;
 }
 
+/* absent - NXDOMAIN or NODATA: the set serves nothing there */
 static bool
 absent(const struct authq_rrset *r)
 {
@@ -107,6 +109,7 @@ mx_hosts(const struct authq_rrset *r, const char *domain, struct qname *q, size_
 	}
 }
 
+/* print_side - what one set served, for the text report */
 static void
 print_side(const char *tag, const struct authq_rrset *r)
 {
@@ -119,6 +122,7 @@ print_side(const char *tag, const struct authq_rrset *r)
 		printf("      %s %u %s %s\n", tag, r->ttl[i], dns_type_name(r->type), r->rdata[i]);
 }
 
+/* cmd_diff - query both server sets for every mail name and compare what they serve */
 int
 cmd_diff(int argc, char **argv)
 {

@@ -44,6 +44,7 @@ struct lint_out {
 	size_t worst[SEV__COUNT];
 };
 
+/* lint_result - render one finished audit into its slot (input order is kept) */
 static void
 lint_result(struct audit *a, void *arg)
 {
@@ -159,6 +160,7 @@ struct lint_args {
 	bool parked;
 };
 
+/* parse_lint_args - the documented options of lint; -1 on a usage error */
 static int
 parse_lint_args(int argc, char **argv, struct lint_args *la)
 {
@@ -205,6 +207,7 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 	return 0;
 }
 
+/* cmd_lint - read the files into replay data with the outside rule, run the engine offline */
 int
 cmd_lint(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* cmd_plan - observe the live records through the resolver, build and print the plan */
 int
 cmd_plan(int argc, char **argv)
 {

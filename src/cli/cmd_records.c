@@ -96,6 +96,7 @@ records_parse_format(const char *s)
 	return -1;
 }
 
+/* cmd_records - parse, validate, generate, print; exit 0 or 2 */
 int
 cmd_records(int argc, char **argv)
 {

@@ -112,6 +112,7 @@ rdata_str(const ldns_rr *rr)
 	return out ? out : xstrdup("");
 }
 
+/* cmp_str - strcmp for qsort-style callers */
 static int
 cmp_str(const void *a, const void *b)
 {

@@ -18,6 +18,7 @@
 #define MTASTS_ENFORCE_MAX_AGE	1209600	/* two weeks once enforced (runbook) */
 #define MTASTS_NONE_MAX_AGE	86400
 
+/* ttl_or - the --ttl override or the default */
 static uint32_t
 ttl_or(const struct gen_opts *o, uint32_t dflt)
 {
@@ -253,7 +254,7 @@ add_mx(struct recset *s, const struct gen_opts *o)
 	}
 }
 
-/* mta_sts_txt - the _mta-sts record with the id */
+/* add_mta_sts_txt - the _mta-sts record with the id */
 static void
 add_mta_sts_txt(struct recset *s, const struct gen_opts *o, const char *id)
 {
@@ -264,6 +265,7 @@ add_mta_sts_txt(struct recset *s, const struct gen_opts *o, const char *id)
 	free(v);
 }
 
+/* add_policy - the MTA-STS policy file to serve, as a file of the set */
 static void
 add_policy(struct recset *s, const struct gen_opts *o, const char *mode, unsigned max_age)
 {
@@ -275,6 +277,7 @@ add_policy(struct recset *s, const struct gen_opts *o, const char *mode, unsigne
 	free(text);
 }
 
+/* add_mta_sts_host - mta-sts.DOMAIN as a CNAME to --mta-sts-host, or a placeholder */
 static void
 add_mta_sts_host(struct recset *s, const struct gen_opts *o)
 {
@@ -296,6 +299,7 @@ add_mta_sts_host(struct recset *s, const struct gen_opts *o)
 	free(owner);
 }
 
+/* tlsrpt_rua - --tlsrpt-rua, the profile's, or mailto:tls-rua@DOMAIN (*own, caller frees) */
 static const char *
 tlsrpt_rua(const struct gen_opts *o, char **own)
 {

@@ -55,6 +55,7 @@ rr_text(const struct dns_rr *rr)
 	}
 }
 
+/* obs_answer - keep one lookup's outcome, TTL and values; stop the loop after the last */
 static void
 obs_answer(struct dns_answer *ans, void *arg)
 {
@@ -142,6 +143,7 @@ plan_seen_free(struct plan_seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* find - what was seen at prefix+domain for type, or NULL */
 static const struct plan_obs *
 find(const struct plan_opts *o, const char *prefix, uint16_t type)
 {
@@ -182,6 +184,7 @@ add_step(json_t *steps, const char *domain, time_t start, unsigned day, const ch
 	return json_object_get(s, "records");
 }
 
+/* days_for - whole days covering seconds */
 static unsigned
 days_for(uint32_t seconds)
 {
