@@ -118,7 +118,10 @@ cmd_keygen(int argc, char **argv)
 		goto out;
 	}
 	if (bits == 0)
-		bits = (uint64_t)profile_int(profile, "records.dkim_bits", 2048);
+		/* A key at the profile's warning threshold is judged good by the DKIM check. */
+		bits = (uint64_t)profile_int(profile, "dkim.min_rsa_bits_warning", 2048);
+	if (bits < 1024 || bits > 4096)
+		bits = 2048;
 	if (key_out && strcmp(key_out, "-") == 0 && isatty(STDOUT_FILENO) && !print_private) {
 		cli_error("refusing to print a private key to a terminal (add --print-private)");
 		goto out;

@@ -115,7 +115,7 @@ rua_list(const struct gen_opts *o, bool default_own)
 static char *
 ruf_list(const struct gen_opts *o)
 {
-	json_t *req = profile_get(o->profile, "records.dmarc_ruf"), *v;
+	json_t *req = profile_get(o->profile, "dmarc.required_ruf"), *v;
 	struct buf b;
 	size_t i;
 
@@ -133,7 +133,7 @@ char *
 gen_dmarc_value(const struct gen_opts *o, const char *stage)
 {
 	struct buf b;
-	const char *p = "none", *fo = profile_str(o->profile, "records.dmarc_fo", NULL);
+	const char *p = "none", *fo = profile_str(o->profile, "dmarc.fo", NULL);
 	const char *align = profile_str(o->profile, "dmarc.alignment", "relaxed");
 	bool parked = strcmp(stage, "parked") == 0;
 	char *rua = rua_list(o, !parked), *ruf = ruf_list(o);
@@ -299,17 +299,29 @@ add_mta_sts_host(struct recset *s, const struct gen_opts *o)
 	free(owner);
 }
 
-/* tlsrpt_rua - --tlsrpt-rua, the profile's, or mailto:tls-rua@DOMAIN (*own, caller frees) */
-static const char *
-tlsrpt_rua(const struct gen_opts *o, char **own)
+/*
+ * tlsrpt_rua - the profile's required destinations (tls-rpt.required_rua),
+ * then --tlsrpt-rua; with neither, mailto:tls-rua@DOMAIN.  Caller frees.
+ */
+static char *
+tlsrpt_rua(const struct gen_opts *o)
 {
-	const char *p = o->tlsrpt_rua ? o->tlsrpt_rua :
-	    profile_str(o->profile, "records.tlsrpt_rua", NULL);
+	json_t *req = profile_get(o->profile, "tls-rpt.required_rua"), *v;
+	struct buf b;
+	size_t i;
 
-	if (p)
-		return p;
-	*own = xasprintf("mailto:tls-rua@%s", o->domain);
-	return *own;
+	buf_init(&b, 8192);
+	if (json_is_array(req)) {
+		json_array_foreach(req, i, v) {
+			if (json_is_string(v))
+				buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
+		}
+	}
+	if (o->tlsrpt_rua)
+		buf_printf(&b, "%s%s", b.len ? "," : "", o->tlsrpt_rua);
+	if (b.len == 0)
+		buf_printf(&b, "mailto:tls-rua@%s", o->domain);
+	return buf_steal(&b);
 }
 
 /* external_rua_notes - report destinations elsewhere must authorise us (RFC 7489 §7.1) */
@@ -336,7 +348,7 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	struct buf spf;
 	const char *sel = o->dkim_selector ? o->dkim_selector : "selector";
 	const char *all = profile_str(o->profile, "spf.weakest_all", "~all");
-	char *owner, *v, *own = NULL;
+	char *owner, *v, *rua;
 	bool mech = false;
 	struct rec *r;
 
@@ -463,11 +475,12 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	add_mta_sts_host(s, o);
 	add_policy(s, o, "testing", MTASTS_TESTING_MAX_AGE);
 	owner = xasprintf("_smtp._tls.%s", o->domain);
-	v = xasprintf("v=TLSRPTv1; rua=%s", tlsrpt_rua(o, &own));
+	rua = tlsrpt_rua(o);
+	v = xasprintf("v=TLSRPTv1; rua=%s", rua);
 	recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
 	free(owner);
 	free(v);
-	free(own);
+	free(rua);
 
 	for (char **p = o->report_for; p && *p; p++) {
 		owner = xasprintf("%s._report._dmarc.%s", *p, o->domain);
