@@ -10,6 +10,8 @@
 #include <yaml.h>
 
 #define YAML_MAX_WORK	200000	/* nodes visited: aliases cannot make us walk forever */
+#define YAML_MAX_FLOW	64	/* [ { nesting: libyaml's scanner is quadratic in it */
+#define YAML_MAX_DEPTH	64	/* any nesting: a zone file needs 5 levels */
 
 struct yctx {
 	yaml_document_t *doc;
@@ -19,6 +21,93 @@ struct yctx {
 	size_t work;
 	char *err;
 };
+
+/*
+ * flow_depth_ok - refuse flow collections nested deeper than YAML_MAX_FLOW
+ * before libyaml sees them: its scanner rechecks every open level for each
+ * token, so a megabyte of '[' takes minutes.  Quoted text and comments are
+ * skipped; brackets in plain scalars count too (refusing a little too much).
+ */
+static bool
+flow_depth_ok(const char *t, size_t len, size_t *line)
+{
+	size_t depth = 0;
+	char quote = 0;
+
+	*line = 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+
+		if (c == '\n')
+			(*line)++;
+		if (quote) {
+			if (c == quote && !(quote == '"' && i > 0 && t[i - 1] == '\\'))
+				quote = 0;
+			continue;
+		}
+		if (c == '#' && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n')) {
+			while (i < len && t[i] != '\n')
+				i++;
+			(*line)++;
+			continue;
+		}
+		if (c == '\'' || c == '"')
+			quote = c;
+		else if (c == '[' || c == '{') {
+			if (++depth > YAML_MAX_FLOW)
+				return false;
+		} else if ((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return true;
+}
+
+/*
+ * depth_ok - a streaming pass over the events, stopping at the first
+ * collection nested deeper than YAML_MAX_DEPTH, so that loading the document
+ * (which keeps every level) never meets one; syntax errors are left for the
+ * loader to report.
+ */
+static bool
+depth_ok(const char *text, size_t len, size_t *line)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	size_t depth = 0;
+	bool ok = true, done = false;
+
+	*line = 1;
+	if (!yaml_parser_initialize(&p))
+		return false;
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > YAML_MAX_DEPTH) {
+				ok = false;
+				done = true;
+				*line = ev.start_mark.line + 1;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth)
+				depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return ok;
+}
 
 /* scalar - the node's text if it is a scalar, else NULL */
 static const char *
@@ -229,6 +318,18 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	if (origin == NULL || *origin == '\0') {
 		*err = xstrdup("an octoDNS file needs its zone name (--origin)");
 		return MS_ERR_ARG;
+	}
+	{
+		size_t line;
+
+		if (!flow_depth_ok(text, len, &line)) {
+			*err = xasprintf("line %zu: [ and { nested more than %d deep", line, YAML_MAX_FLOW);
+			return MS_ERR_LIMIT;
+		}
+		if (!depth_ok(text, len, &line)) {
+			*err = xasprintf("line %zu: nested more than %d deep", line, YAML_MAX_DEPTH);
+			return MS_ERR_LIMIT;
+		}
 	}
 	memset(&c, 0, sizeof(c));
 	c.z = xcalloc(1, sizeof(*c.z));

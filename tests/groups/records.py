@@ -356,6 +356,16 @@ def test_lint_cli(args):
         open(yml, "w").write("a: &a [*a]\n")
         rc, out, err = mailsec(args, ["lint", yml])
         one("hostile YAML is refused cleanly", rc == 2 and not sanitizer(err), "exit %d %s" % (rc, err))
+        # libyaml's scanner is quadratic in flow nesting: a megabyte of '[' took minutes.
+        import time
+        for label, text in (("flow", "a: " + "[" * 500000 + "]" * 500000 + "\n"),
+                            ("block", "a:\n  " + "- " * 300000 + "x\n")):
+            open(yml, "w").write(text)
+            t0 = time.time()
+            rc, out, err = mailsec(args, ["lint", yml])
+            one("deeply nested YAML (%s) is refused at once" % label,
+                rc == 2 and "nested more than" in err and time.time() - t0 < 20,
+                "exit %d in %.1fs: %s" % (rc, time.time() - t0, err[-500:]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return res
