@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 ARGS      ?=
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind demo bench clean fuzz
 
 all: build
 
@@ -47,3 +47,6 @@ demo: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+fuzz: deps
+	fuzz/run $(FUZZ_SECONDS)
