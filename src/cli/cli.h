@@ -60,6 +60,11 @@ struct common_opts {
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
 	size_t concurrency;
+	bool no_smtp;		/* --no-smtp */
+	char *ca_file;		/* --ca-file */
+	char **sending_hosts;	/* --sending-host, NULL-terminated or NULL */
+	size_t nsending_hosts;
+	double net_timeout;	/* --net-timeout */
 };
 
 void common_opts_init(struct common_opts *o);

@@ -4,6 +4,8 @@
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
+#include "http/http_fetch.h"
+#include "smtp/smtp_probe.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -206,6 +208,26 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "no-smtp") == 0)
+			o->no_smtp = true;
+		else if (strcmp(n, "ca-file") == 0) {
+			free(o->ca_file);
+			o->ca_file = xstrdup(optarg);
+		} else if (strcmp(n, "sending-host") == 0) {
+			if (o->nsending_hosts >= 64) {
+				cli_error("--sending-host: at most 64");
+				bad = true;
+			} else {
+				o->sending_hosts = xreallocarray(o->sending_hosts,
+				    o->nsending_hosts + 2, sizeof(*o->sending_hosts));
+				o->sending_hosts[o->nsending_hosts++] = xstrdup(optarg);
+				o->sending_hosts[o->nsending_hosts] = NULL;
+			}
+		} else if (strcmp(n, "net-timeout") == 0) {
+			if (!parse_seconds(optarg, &o->net_timeout)) {
+				cli_error("--net-timeout wants a positive number of seconds");
+				bad = true;
+			}
 		} else if (strcmp(n, "no-color") == 0)
 			o->color_opt = -1;
 		else if (strcmp(n, "color") == 0)
@@ -244,6 +266,7 @@ cmd_check(int argc, char **argv)
 	struct replay_data *replay = NULL;
 	struct event_base *base = NULL;
 	struct resolver *res = NULL;
+	struct http_client *http = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em;
@@ -308,6 +331,12 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.no_smtp = o.no_smtp;
+	copts.ca_file = o.ca_file;
+	copts.sending_hosts = o.sending_hosts;
+	copts.net_timeout = o.net_timeout;
+	http = http_client_new(base);
+	copts.http = http;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;
@@ -351,6 +380,8 @@ cmd_check(int argc, char **argv)
 	else
 		rc = EXIT_CLEAN;
 out:
+	http_client_free(http);
+	smtp_probe_shutdown();
 	resolver_free(res);
 	if (base)
 		event_base_free(base);

@@ -57,6 +57,19 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "check",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
+	{ "no-smtp", 0, NULL, "check",
+	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
+	  "certificate and DANE verification are skipped and reported as such." },
+	{ "ca-file", 0, "FILE", "check",
+	  "Also trust the CA certificates in this PEM file, beside the system store, for "
+	  "MTA-STS policy hosts and MX certificates." },
+	{ "sending-host", 0, "NAME|IP", "check",
+	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
+	  "reverse DNS (PTR and A/AAAA agree)." },
+	{ "net-timeout", 0, "SECONDS", "check",
+	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
+	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
+	  "unknown, never an error about the domain." },
 	{ "no-color", 0, NULL, "check",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",

@@ -31,6 +31,7 @@ common_opts_init(struct common_opts *o)
 	o->timeout = 5;
 	o->profile_name = xstrdup("generic");
 	o->concurrency = 64;
+	o->net_timeout = 10;
 }
 
 void
@@ -38,6 +39,8 @@ common_opts_free(struct common_opts *o)
 {
 	strv_free(o->only);
 	strv_free(o->ignore);
+	strv_free(o->sending_hosts);
+	free(o->ca_file);
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);

@@ -1,11 +1,21 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
+#include "checks/dane/check_dane.h"
+#include "checks/dnssec/check_dnssec.h"
+#include "checks/mtasts/check_mtasts.h"
 #include "checks/mx/check_mx.h"
+#include "checks/sending/check_sending.h"
+#include "checks/tls/check_tls.h"
 
 #include <string.h>
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "mta-sts", check_mtasts_start, "MTA-STS record, HTTPS policy and MX coverage" },
+	{ "tls", check_tls_start, "STARTTLS, protocol and certificate of every MX address" },
+	{ "dane", check_dane_start, "DANE TLSA records of the MX hosts" },
+	{ "dnssec", check_dnssec_start, "DNSSEC status of the domain and the MX hosts" },
+	{ "sending", check_sending_start, "outbound hosts: forward-confirmed reverse DNS" },
 	{ NULL, NULL, NULL }
 };
 
