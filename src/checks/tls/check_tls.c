@@ -343,7 +343,7 @@ judge_cert(struct audit *a, struct tls_addr *ad, json_t *fact, bool strict)
 	json_object_set_new(c, "name_matches", json_boolean(name_ok));
 	json_object_set_new(c, "self_signed", json_boolean(ci->self_signed));
 
-	if (ci->self_signed) {
+	if (ci->self_signed && !trusted) {
 		f = audit_finding(a, F_TLS_CERT_SELF_SIGNED, subj,
 		    "%s presents a self-signed certificate (%s)", ad->h->name, ci->subject);
 		if (strict)
