@@ -242,6 +242,8 @@ class MailWorld:
         for sub in ("sites", "tmp", "logs"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         servers = []
+        if not self.sites:
+            self.add_site("mta-sts.default.test", status=404)
         for i, (host, s) in enumerate(sorted(self.sites.items())):
             base, _ = self.pki.leaf("web-%d" % i, s["sans"], issuer=s["cert"])
             root = os.path.join(d, "sites", host)

@@ -21,19 +21,23 @@ struct mtasts_waiter {
 static void
 state_done(struct audit *a, struct mtasts_state *st)
 {
-	struct mtasts_waiter *w = st->waiters;
+	struct mtasts_waiter *w = st->waiters, *next;
 
+	/* Hold the audit: the last waiter's release must not free it under us. */
+	audit_hold(a);
 	st->done = true;
 	st->waiters = NULL;
-	for (; w; w = w->next) {
-		w->cb(a, st, w->arg);
-		audit_release(a);
-	}
 	if (st->a4)
 		dns_answer_unref(st->a4);
 	if (st->a6)
 		dns_answer_unref(st->a6);
 	st->a4 = st->a6 = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->cb(a, st, w->arg);
+		audit_release(a);
+	}
+	audit_release(a);
 }
 
 /* step_done - one of the parallel steps finished */
