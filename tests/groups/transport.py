@@ -91,12 +91,29 @@ def scenarios(w, spki_good):
         1, [("tls.cert.self-signed", "error")])
     add("no STARTTLS", ["check", "nostarttls.test", "--only", "tls"],
         mx("nostarttls.test", "mx-plain.mail.test"), 1, [("tls.starttls.missing", "error")])
+    add("server refuses the client (554): unknown", ["check", "reject.test", "--only", "tls"],
+        mx("reject.test", "mx-reject.mail.test"), 3, [("tls.smtp.refused", "unknown")])
+    add("certificate from an untrusted CA", ["check", "rogue.test", "--only", "tls"],
+        mx("rogue.test", "mx-rogue.mail.test"), 0, [("tls.cert.untrusted", "warning")])
+    add("certificate expiring in 5 days", ["check", "expiring.test", "--only", "tls"],
+        mx("expiring.test", "mx-expiring.mail.test"), 0, [("tls.cert.expiring", "warning")])
+    add("RSA-1024 key, SHA-1 signature", ["check", "weak.test", "--only", "tls"],
+        mx("weak.test", "mx-weak.mail.test"), 0,
+        [("tls.cert.weak-key", "warning"), ("tls.cert.weak-signature", "warning")])
+    add("STARTTLS offered, handshake answered with garbage", ["check", "broken.test", "--only", "tls"],
+        mx("broken.test", "broken-tls.mail.test"), 1, [("tls.handshake.failed", "error")])
     add("connection refused: unknown", ["check", "refused.test", "--only", "tls"],
         mx("refused.test", "closed.mail.test"), 3, [("tls.probe.failed", "unknown")])
+    def tarpit_timed_out(doc):
+        for a in doc["domains"][0]["facts"]["tls"]["addresses"]:
+            if a["host"] == "tarpit.mail.test" and "timed out" not in (a.get("error") or ""):
+                return ["the tarpit probe did not time out: %r" % a.get("error")]
+        return []
+
     add("three MX, one a tarpit: probed concurrently", ["check", "three.test", "--only", "tls"],
         ["three.test. MX 10 mx-good.mail.test.", "three.test. MX 20 tarpit.mail.test.",
          "three.test. MX 30 mx-self.mail.test."], 3,
-        [("tls.probe.failed", "unknown"), ("tls.cert.self-signed", "warning")])
+        [("tls.probe.failed", "unknown"), ("tls.cert.self-signed", "warning")], tarpit_timed_out)
     # DANE: the mx-good service's certificate names these hosts too.
     other = "00" * 32
     add("DANE-EE matches (one record: rollover hint)", ["check", "dane-ok.test", "--only", "tls,dane"],
@@ -154,6 +171,9 @@ def scenarios(w, spki_good):
     add("policy served without a TXT record", ["check", "sts-norecord.test"] + only,
         sts_domain(w, "sts-norecord.test", ["mx-good.mail.test"], txt=False, site=dict(body=GOOD_POLICY)),
         0, [("mta-sts.policy.without-record", "warning")])
+    add("policy host accepts TCP and never answers", ["check", "sts-slow.test"] + only,
+        sts_domain(w, "sts-slow.test", ["mx-good.mail.test"], host_addr=ADDR["tarpit"]),
+        3, [("mta-sts.policy.fetch.timeout", "unknown")])
     add("policy host refuses connections", ["check", "sts-closed.test"] + only,
         sts_domain(w, "sts-closed.test", ["mx-good.mail.test"], host_addr=ADDR["closed"]),
         1, [("mta-sts.policy.fetch.failed", "error")])

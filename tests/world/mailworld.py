@@ -22,7 +22,8 @@ ADDR = {
     "mx-good": "127.0.0.31", "mx-tls10": "127.0.0.32", "mx-expired": "127.0.0.33",
     "mx-wrongname": "127.0.0.34", "mx-self": "127.0.0.35", "mx-plain": "127.0.0.36",
     "tarpit": "127.0.0.37", "closed": "127.0.0.38", "mx-legacy": "127.0.0.39",
-    "web": "127.0.0.41",
+    "mx-reject": "127.0.0.40", "web": "127.0.0.41", "mx-rogue": "127.0.0.43",
+    "mx-expiring": "127.0.0.44", "mx-weak": "127.0.0.45", "broken-tls": "127.0.0.46",
 }
 MAIL = "mail.test"          # MX host names: <name>.mail.test
 
@@ -71,10 +72,17 @@ class Pki:
                 .sign(key, self.hashes.SHA256()))
         return key, cert
 
-    def leaf(self, name, sans, issuer="ca", days_from=-1, days_to=90):
-        """Write NAME.key/NAME.crt/NAME.pem (key + cert); issuer: ca, rogue or self."""
+    def leaf(self, name, sans, issuer="ca", days_from=-1, days_to=90, weak=False):
+        """Write NAME.key/NAME.crt/NAME.pem (key + cert); issuer: ca, rogue or self.
+        weak: an RSA-1024 key and a SHA-1 signature."""
+        import warnings
+        warnings.filterwarnings("ignore", message="SHA1 signatures are deprecated")
         x509 = self.x509
-        key = self.ec.generate_private_key(self.ec.SECP256R1())
+        if weak:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+        else:
+            key = self.ec.generate_private_key(self.ec.SECP256R1())
         now = datetime.datetime.utcnow()
         if issuer == "self":
             ikey, iname = key, self._name(sans[0])
@@ -87,7 +95,7 @@ class Pki:
                 .not_valid_before(now + datetime.timedelta(days=days_from))
                 .not_valid_after(now + datetime.timedelta(days=days_to))
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]), critical=False)
-                .sign(ikey, self.hashes.SHA256()))
+                .sign(ikey, self.hashes.SHA1() if weak else self.hashes.SHA256()))
         pem_key = key.private_bytes(self.ser.Encoding.PEM, self.ser.PrivateFormat.PKCS8,
                                     self.ser.NoEncryption())
         pem_crt = cert.public_bytes(self.ser.Encoding.PEM)
@@ -149,6 +157,9 @@ class MailWorld:
         expired, _ = pki.leaf("mx-expired", ["mx-expired." + MAIL], days_from=-30, days_to=-1)
         wrong, _ = pki.leaf("mx-wrongname", ["other.example.test"])
         selfs, _ = pki.leaf("mx-self", ["mx-self." + MAIL], issuer="self")
+        rogue, _ = pki.leaf("mx-rogue", ["mx-rogue." + MAIL], issuer="rogue")
+        expiring, _ = pki.leaf("mx-expiring", ["mx-expiring." + MAIL], days_to=5)
+        weak, _ = pki.leaf("mx-weak", ["mx-weak." + MAIL], weak=True)
         modern = "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"
         svc = [
             ("mx-good", good, ["smtpd_tls_protocols=" + modern]),
@@ -160,6 +171,10 @@ class MailWorld:
             ("mx-wrongname", wrong, ["smtpd_tls_protocols=" + modern, "myhostname=other.example.test"]),
             ("mx-self", selfs, ["smtpd_tls_protocols=" + modern]),
             ("mx-plain", None, ["smtpd_tls_security_level=none"]),
+            ("mx-reject", good, ["smtpd_delay_reject=no", "smtpd_client_restrictions=reject"]),
+            ("mx-rogue", rogue, ["smtpd_tls_protocols=" + modern]),
+            ("mx-expiring", expiring, ["smtpd_tls_protocols=" + modern]),
+            ("mx-weak", weak, ["smtpd_tls_protocols=" + modern, "tls_medium_cipherlist=DEFAULT:@SECLEVEL=0"]),
         ]
         main = [
             "compatibility_level = 3.6",
@@ -220,15 +235,51 @@ class MailWorld:
         except OSError:
             return ""
 
-    # -- tarpit: accepts TCP on port 25 and never says a word
+    # -- broken servers: a tarpit (accepts TCP on 25 and 443, never speaks) and an SMTP
+    # server that offers STARTTLS and then answers the handshake with garbage
+    BROKEN = r"""
+import select, socket
+def listen(a, p):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, p)); s.listen(64); return s
+def send(c, data):
+    try:
+        c.sendall(data)
+    except OSError:
+        pass
+tarpit = [listen('%(tarpit)s', 25), listen('%(tarpit)s', 443)]
+liar = listen('%(liar)s', 25)
+keep, talk = [], {}
+while True:
+    r, _, _ = select.select(tarpit + [liar] + list(talk), [], [])
+    for s in r:
+        if s in tarpit:
+            keep.append(s.accept()[0])
+        elif s is liar:
+            c = s.accept()[0]; send(c, b'220 broken-tls.mail.test ESMTP\r\n'); talk[c] = b''
+        else:
+            try:
+                d = s.recv(4096)
+            except OSError:
+                d = b''
+            if not d:
+                talk.pop(s); s.close(); continue
+            talk[s] += d
+            while b'\n' in talk[s]:
+                line, talk[s] = talk[s].split(b'\n', 1)
+                if line.upper().startswith(b'EHLO'):
+                    send(s, b'250-broken-tls.mail.test\r\n250 STARTTLS\r\n')
+                elif line.upper().startswith(b'STARTTLS'):
+                    send(s, b'220 go ahead\r\n' + b'this is not TLS\r\n' * 4)
+                else:
+                    send(s, b'221 bye\r\n')
+"""
+
     def _tarpit(self):
-        code = ("import socket,time\n"
-                "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                "s.bind(('%s', 25)); s.listen(64); keep=[]\n"
-                "while True:\n    c,_=s.accept(); keep.append(c)\n" % ADDR["tarpit"])
+        code = self.BROKEN % dict(tarpit=ADDR["tarpit"], liar=ADDR["broken-tls"])
         p = subprocess.Popen(self.nsexec([sys.executable, "-c", code]), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        self.pids.append(("tarpit", p.pid))
+                             stderr=subprocess.PIPE)
+        self.pids.append(("broken servers", p.pid))
         self.procs = getattr(self, "procs", []) + [p]
 
     # -- nginx: MTA-STS policy hosts by SNI on one address
