@@ -8,6 +8,7 @@ postfix-mta-sts-resolver end-to-end vectors from $MAILSEC_TESTDATA against the r
 nginx.  Skips loudly (fails when CI=true) when the namespace cannot be made.
 """
 import concurrent.futures
+import ipaddress
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from harness import Result, check_findings, skip_or_fail, testdata_dir, validate_json  # noqa: E402
-from world.mailworld import ADDR, MAIL, MailWorld, WorldUnavailable  # noqa: E402
+from world.mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
 
 NAME = "transport"
 NET_TIMEOUT = "2"
@@ -30,6 +31,8 @@ def base_zone():
     for name, a in ADDR.items():
         z.append("%s.%s. A %s" % (name, MAIL, a))
         z.append("%s.in-addr.arpa. PTR %s.%s." % (".".join(reversed(a.split("."))), name, MAIL))
+    for name, a in ADDR6.items():
+        z.append("%s. PTR %s.%s." % (ipaddress.ip_address(a).reverse_pointer, name, MAIL))
     return "\n".join(z) + "\n"
 
 
@@ -73,6 +76,16 @@ def scenarios(w, spki_good):
             ("mta-sts.mx.matched", "pass"), ("tls.starttls.ok", "pass"), ("tls.protocol.ok", "pass"),
             ("tls.cert.valid", "pass")], facts_good)
     mx = lambda d, h: ["%s. MX 10 %s." % (d, h)]  # noqa: E731
+    def both_families(doc):
+        addrs = sorted(a["address"] for a in doc["domains"][0]["facts"]["tls"]["addresses"]
+                       if a.get("protocol"))
+        want = sorted([ADDR["mx-good"], ADDR6["mx-good"]])
+        return [] if addrs == want else ["probed with TLS: %r, want %r" % (addrs, want)]
+
+    add("IPv4 and IPv6 addresses of one MX are both probed", ["check", "dual.test", "--only", "tls"],
+        ["dual.test. MX 10 dual.mail.test.", "dual.mail.test. A %s" % ADDR["mx-good"],
+         "dual.mail.test. AAAA %s" % ADDR6["mx-good"]], 0,
+        [("tls.cert.name-mismatch", "warning"), ("tls.starttls.ok", "pass")], both_families)
     add("TLS 1.0 only", ["check", "tls10.test", "--only", "tls"], mx("tls10.test", "mx-tls10.mail.test"),
         1, [("tls.protocol.old", "error"), ("tls.starttls.ok", "pass")])
     add("TLS 1.0/1.1 still accepted", ["check", "legacy.test", "--only", "tls"],

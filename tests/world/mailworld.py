@@ -25,6 +25,7 @@ ADDR = {
     "mx-reject": "127.0.0.40", "web": "127.0.0.41", "mx-rogue": "127.0.0.43",
     "mx-expiring": "127.0.0.44", "mx-weak": "127.0.0.45", "broken-tls": "127.0.0.46",
 }
+ADDR6 = {"mx-good": "fd00:6d73::31"}   # IPv6 (ULA) addresses of services that have one
 MAIL = "mail.test"          # MX host names: <name>.mail.test
 
 
@@ -137,6 +138,8 @@ class MailWorld:
         sh(["ip", "-n", self.ns, "link", "set", "lo", "up"])
         for a in ADDR.values():
             sh(["ip", "-n", self.ns, "addr", "add", a + "/32", "dev", "lo"])
+        for a in ADDR6.values():
+            sh(["ip", "-n", self.ns, "addr", "add", a + "/128", "dev", "lo", "nodad"])
 
     def nsexec(self, cmd):
         return ["ip", "netns", "exec", self.ns] + cmd
@@ -182,8 +185,9 @@ class MailWorld:
             "data_directory = %s/data" % d,
             "mail_owner = postfix",
             "setgid_group = postdrop",
-            "inet_interfaces = %s" % ", ".join(ADDR[n] for n, _, _ in svc),
-            "inet_protocols = ipv4",
+            "inet_interfaces = %s" % ", ".join([ADDR[n] for n, _, _ in svc] +
+                                               ["[%s]" % a for a in ADDR6.values()]),
+            "inet_protocols = all",
             "myhostname = mx-good.%s" % MAIL,
             "mydestination =",
             "alias_maps =",
@@ -213,8 +217,9 @@ class MailWorld:
             if cert:
                 o.append("smtpd_tls_chain_files=%s.pem" % cert)
             # master.cf wants "-o { name=value }" for values with spaces
-            master.append("%s:smtp inet n - n - - smtpd %s\n" % (
-                ADDR[name], " ".join("-o { %s }" % x if " " in x else "-o %s" % x for x in o)))
+            for addr in [ADDR[name]] + (["[%s]" % ADDR6[name]] if name in ADDR6 else []):
+                master.append("%s:smtp inet n - n - - smtpd %s\n" % (
+                    addr, " ".join("-o { %s }" % x if " " in x else "-o %s" % x for x in o)))
         with open(os.path.join(d, "master.cf"), "w") as f:
             f.writelines(master)
         p = sh(["script", "-qc", " ".join(self.nsexec(["/usr/sbin/postfix", "-c", d, "start"])), "/dev/null"],
