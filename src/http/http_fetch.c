@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ struct http_xfer {
 	struct event		*kick;	/* defers an immediate failure to the loop */
 	struct http_response	 resp;
 	struct http_xfer	*next, **prevp;
+	char			*ca_file;	/* added to the system store, or NULL */
 };
 
 /* Per-socket state libcurl asks us to watch. */
@@ -56,6 +59,7 @@ xfer_free(struct http_xfer *x)
 	free(x->resp.content_type);
 	free(x->resp.location);
 	free(x->resp.ip);
+	free(x->ca_file);
 	if (x->prevp) {
 		*x->prevp = x->next;
 		if (x->next)
@@ -253,6 +257,25 @@ http_client_free(struct http_client *c)
 	free(c);
 }
 
+/*
+ * add_ca_file - CURLOPT_SSL_CTX_FUNCTION: add --ca-file to the store libcurl
+ * built from the system bundle (CURLOPT_CAINFO would replace it instead).
+ */
+static CURLcode
+add_ca_file(CURL *e, void *sslctx, void *arg)
+{
+	struct http_xfer *x = arg;
+	X509_STORE *store = SSL_CTX_get_cert_store(sslctx);
+
+	(void)e;
+	if (store == NULL || X509_STORE_load_file(store, x->ca_file) != 1) {
+		ERR_clear_error();
+		snprintf(x->resp.why, sizeof(x->resp.why), "cannot read CA file %s", x->ca_file);
+		return CURLE_SSL_CACERT_BADFILE;
+	}
+	return CURLE_OK;
+}
+
 /* on_kick - deliver a failure that happened before the transfer started */
 static void
 on_kick(evutil_socket_t fd, short what, void *arg)
@@ -312,8 +335,11 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (req->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+	if (req->ca_file) {
+		x->ca_file = xstrdup(req->ca_file);
+		curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, add_ca_file);
+		curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
+	}
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsec (MTA-STS policy check)");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);

@@ -133,6 +133,10 @@ def scenarios(w, spki_good):
         ["$SECURE dane-ok.test.", "dane-ok.test. MX 10 mx.dane-ok.test.", "mx.dane-ok.test. A %s" % ADDR["mx-good"],
          "_25._tcp.mx.dane-ok.test. TLSA 3 1 1 %s" % spki_good, "_25._tcp.mx.dane-ok.test. TLSA 3 1 1 %s" % other],
         0, [("dane.tlsa.valid", "pass"), ("dane.tlsa.single", "info"), ("tls.cert.valid", "pass")])
+    add("DANE-TA: the issuing CA's key matches", ["check", "dane-ta.test", "--only", "tls,dane"],
+        ["$SECURE dane-ta.test.", "dane-ta.test. MX 10 mx.dane-ta.test.", "mx.dane-ta.test. A %s" % ADDR["mx-good"],
+         "_25._tcp.mx.dane-ta.test. TLSA 2 1 1 %s" % w.pki.spki_sha256(w.pki.ca)],
+        0, [("dane.tlsa.valid", "pass"), ("dane.tlsa.single", "info"), ("tls.cert.valid", "pass")])
     add("DANE TLSA does not match", ["check", "dane-bad.test", "--only", "tls,dane"],
         ["$SECURE dane-bad.test.", "dane-bad.test. MX 10 mx.dane-bad.test.", "mx.dane-bad.test. A %s" % ADDR["mx-good"],
          "_25._tcp.mx.dane-bad.test. TLSA 3 1 1 %s" % other], 1, [("dane.tlsa.mismatch", "error")])

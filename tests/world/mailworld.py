@@ -73,9 +73,9 @@ class Pki:
                 .sign(key, self.hashes.SHA256()))
         return key, cert
 
-    def leaf(self, name, sans, issuer="ca", days_from=-1, days_to=90, weak=False):
+    def leaf(self, name, sans, issuer="ca", days_from=-1, days_to=90, weak=False, chain=False):
         """Write NAME.key/NAME.crt/NAME.pem (key + cert); issuer: ca, rogue or self.
-        weak: an RSA-1024 key and a SHA-1 signature."""
+        weak: an RSA-1024 key and a SHA-1 signature; chain: NAME.pem also holds the CA."""
         import warnings
         warnings.filterwarnings("ignore", message="SHA1 signatures are deprecated")
         x509 = self.x509
@@ -101,7 +101,8 @@ class Pki:
                                     self.ser.NoEncryption())
         pem_crt = cert.public_bytes(self.ser.Encoding.PEM)
         base = os.path.join(self.d, name)
-        for ext, data in ((".key", pem_key), (".crt", pem_crt), (".pem", pem_key + pem_crt)):
+        pem_ca = self.ca.public_bytes(self.ser.Encoding.PEM) if chain and issuer == "ca" else b""
+        for ext, data in ((".key", pem_key), (".crt", pem_crt), (".pem", pem_key + pem_crt + pem_ca)):
             with open(base + ext, "wb") as f:
                 f.write(data)
             os.chmod(base + ext, 0o644)
@@ -154,7 +155,8 @@ class MailWorld:
             os.chmod(p, 0o755)
         pki = self.pki
         good, self.good_cert = pki.leaf("mx-good", ["mx-good." + MAIL, "mx.dane-ok.test",
-                                                     "mx.dane-bad.test", "mx.dane-insecure.test"])
+                                                     "mx.dane-bad.test", "mx.dane-insecure.test",
+                                                     "mx.dane-ta.test"], chain=True)
         tls10, _ = pki.leaf("mx-tls10", ["mx-tls10." + MAIL])
         legacy, _ = pki.leaf("mx-legacy", ["mx-legacy." + MAIL])
         expired, _ = pki.leaf("mx-expired", ["mx-expired." + MAIL], days_from=-30, days_to=-1)
