@@ -135,6 +135,14 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "deadline") == 0 && json_is_number(v) &&
 		    json_number_value(v) >= 0) {
 			o->deadline = json_number_value(v);
+		} else if (strcmp(key, "no_smtp") == 0 && json_is_boolean(v)) {
+			o->no_smtp = json_is_true(v);
+		} else if (strcmp(key, "ca_file") == 0 && json_is_string(v)) {
+			free(o->ca_file);
+			o->ca_file = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "net_timeout") == 0 && json_is_number(v) &&
+		    json_number_value(v) > 0 && json_number_value(v) <= 86400) {
+			o->net_timeout = json_number_value(v);
 		} else if (strcmp(key, "concurrency") == 0 && json_is_integer(v) &&
 		    json_integer_value(v) > 0) {
 			o->concurrency = (size_t)json_integer_value(v);
