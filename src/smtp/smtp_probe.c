@@ -223,6 +223,8 @@ start_tls(struct probe *p)
 	tb = bufferevent_openssl_filter_new(p->cfg.base, p->bev, p->ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tb == NULL) {
+		SSL_free(p->ssl);	/* not yet owned by a filter */
+		p->ssl = NULL;
 		snprintf(p->res.why, sizeof(p->res.why), "cannot start TLS on the connection");
 		finish(p);
 		return;
