@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 ADDR = {
@@ -399,8 +400,8 @@ http {
 
     def mailsec(self, binary, args, zone, timeout=60):
         """Run mailsec inside the namespace with zone as its replay data: (rc, out, err, seconds)."""
-        path = os.path.join(self.tmp, "zone-%d.txt" % (abs(hash(zone)) % 10 ** 8))
-        with open(path, "w") as f:
+        fd, path = tempfile.mkstemp(prefix="zone-", suffix=".txt", dir=self.tmp)
+        with os.fdopen(fd, "w") as f:
             f.write(zone)
         t0 = time.time()
         try:

@@ -2,6 +2,7 @@
 #include "checks/mtasts/check_mtasts.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
+#include "core/profile.h"
 #include "util/str.h"
 
 #include <stdlib.h>
@@ -414,9 +415,10 @@ judge(struct audit *a, struct judge *j)
 		break;
 	default:
 		audit_finding(a, F_MTA_STS_MODE_ENFORCE, url, "the policy is enforced");
-		if (st->policy->max_age < 604800) {
+		if (st->policy->max_age < profile_int(a->opts->profile,
+		    "mta-sts.min_enforce_max_age", 604800)) {
 			f = audit_finding(a, F_MTA_STS_MAX_AGE_SHORT, url,
-			    "max_age %u is under a week for an enforced policy", st->policy->max_age);
+			    "max_age %u is short for an enforced policy", st->policy->max_age);
 			finding_set_advice(f, "; in the policy file:\n; max_age: 1209600\n"
 			    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
 		}

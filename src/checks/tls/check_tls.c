@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "checks/mtasts/check_mtasts.h"
 #include "core/jsonutil.h"
+#include "core/profile.h"
 #include "smtp/smtp_probe.h"
 #include "tls/tls_cert.h"
 #include "util/str.h"
@@ -13,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXPIRY_WARN_SECONDS	(14 * 86400)
+#define EXPIRY_WARN_DAYS	14	/* profile tls.expiry_warning_days */
+#define MIN_RSA_BITS		2048	/* profile tls.min_rsa_bits */
 #define TLS_HOSTS_MAX		32	/* MX hosts probed per domain */
 #define TLS_ADDRS_MAX		16	/* addresses probed per MX host */
 
@@ -320,6 +322,8 @@ judge_cert(struct audit *a, struct tls_addr *ad, json_t *fact, bool strict)
 	time_t now = time(NULL);
 	const char *subj = arena_printf(&a->arena, "%s[%s]", ad->h->name, ad->ipstr);
 	struct finding *f;
+	int64_t warn_days = profile_int(a->opts->profile, "tls.expiry_warning_days", EXPIRY_WARN_DAYS);
+	int64_t min_rsa = profile_int(a->opts->profile, "tls.min_rsa_bits", MIN_RSA_BITS);
 
 	json_object_set_new(fact, "certificate", c);
 	if (m->cert == NULL) {
@@ -373,14 +377,14 @@ judge_cert(struct audit *a, struct tls_addr *ad, json_t *fact, bool strict)
 		audit_finding(a, F_TLS_CERT_EXPIRED, subj,
 		    "the certificate of %s is outside its validity period", ad->h->name);
 		bad = true;
-	} else if (ci->not_after && ci->not_after - now < EXPIRY_WARN_SECONDS) {
+	} else if (ci->not_after && ci->not_after - now < (time_t)warn_days * 86400) {
 		audit_finding(a, F_TLS_CERT_EXPIRING, subj,
 		    "the certificate of %s expires in %ld days", ad->h->name,
 		    (long)((ci->not_after - now) / 86400));
 		bad = true;
 	}
 	if (((strcmp(ci->key_type, "RSA") == 0 || strcmp(ci->key_type, "DSA") == 0) &&
-	    ci->key_bits < 2048) || (strcmp(ci->key_type, "EC") == 0 && ci->key_bits < 224)) {
+	    ci->key_bits < min_rsa) || (strcmp(ci->key_type, "EC") == 0 && ci->key_bits < 224)) {
 		audit_finding(a, F_TLS_CERT_WEAK_KEY, subj, "the certificate of %s has a %d-bit %s key",
 		    ad->h->name, ci->key_bits, ci->key_type);
 		bad = true;
