@@ -4,6 +4,9 @@
 #include "checks/dnssec/check_dnssec.h"
 #include "checks/mtasts/check_mtasts.h"
 #include "checks/mx/check_mx.h"
+#include "checks/ns/check_ns.h"
+#include "checks/parked/check_parked.h"
+#include "checks/ptr/check_ptr.h"
 #include "checks/sending/check_sending.h"
 #include "checks/tls/check_tls.h"
 
@@ -11,6 +14,9 @@
 
 static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
+	{ "ptr", check_ptr_start, "reverse DNS of every MX address, forward-confirmed" },
+	{ "ns", check_ns_start, "the domain's name servers and mail names delegated elsewhere" },
+	{ "parked", check_parked_start, "the defensive record set of a domain without mail" },
 	{ "mta-sts", check_mtasts_start, "MTA-STS record, HTTPS policy and MX coverage" },
 	{ "tls", check_tls_start, "STARTTLS, protocol and certificate of every MX address" },
 	{ "dane", check_dane_start, "DANE TLSA records of the MX hosts" },
