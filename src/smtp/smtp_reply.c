@@ -67,10 +67,16 @@ smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out, size_t *us
 		}
 		out->line[out->nlines++] = out->textlen;
 		memcpy(out->text + out->textlen, buf + line + 4, tlen);
-		/* NULs inside text would cut the line short: show them as '?' */
-		for (size_t k = 0; k < tlen; k++)
-			if (out->text[out->textlen + k] == '\0')
+		/*
+		 * NULs would cut the line short and control characters would reach
+		 * terminals through the text report: show both as '?'.
+		 */
+		for (size_t k = 0; k < tlen; k++) {
+			unsigned char ch = (unsigned char)out->text[out->textlen + k];
+
+			if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
 				out->text[out->textlen + k] = '?';
+		}
 		out->textlen += tlen;
 		out->text[out->textlen++] = '\0';
 		if (end - line == 3 || buf[line + 3] == ' ') {

@@ -61,6 +61,8 @@ hostile(void **state)
 	assert_int_equal(smtp_reply_parse(many, n, &r, &used, &off), MS_ERR_LIMIT);
 	assert_int_equal(smtp_reply_parse("250 a\0b\r\n", 9, &r, &used, &off), MS_OK);
 	assert_string_equal(smtp_reply_line(&r, 0), "a?b");
+	assert_int_equal(smtp_reply_parse("220 \x1b[31mred\r\n", 14, &r, &used, &off), MS_OK);
+	assert_string_equal(smtp_reply_line(&r, 0), "?[31mred");
 }
 
 int

@@ -68,6 +68,20 @@ content_type_ok(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* printable - an arena copy of a header from the server, control bytes escaped (NULL stays NULL) */
+static const char *
+printable(struct audit *a, const char *s)
+{
+	char *p, *out;
+
+	if (s == NULL)
+		return NULL;
+	p = str_printable(s, strlen(s));
+	out = arena_strdup(&a->arena, p);
+	free(p);
+	return out;
+}
+
 static void
 fetched(const struct http_response *r, void *arg)
 {
@@ -78,8 +92,8 @@ fetched(const struct http_response *r, void *arg)
 
 	st->outcome = r->outcome;
 	st->status = r->status;
-	st->content_type = r->content_type ? arena_strdup(&a->arena, r->content_type) : NULL;
-	st->location = r->location ? arena_strdup(&a->arena, r->location) : NULL;
+	st->content_type = printable(a, r->content_type);
+	st->location = printable(a, r->location);
 	st->why = arena_strdup(&a->arena, r->why);
 	st->ip = r->ip ? arena_strdup(&a->arena, r->ip) : NULL;
 	st->body_len = r->body_len;
