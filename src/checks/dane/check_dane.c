@@ -46,7 +46,9 @@ on_tlsa(struct audit *a, struct dns_answer *ans, void *arg)
 	if (audit_lookup_failed(a, F_DANE_TLSA_LOOKUP_FAILED, owner, ans))
 		return;
 	if (ans->status != DNS_OK || ans->n == 0) {
-		audit_finding(a, F_DANE_TLSA_NONE, h->name, "no TLSA record at %s", owner);
+		/* In an unsigned zone DANE is impossible: dnssec.mx.insecure says so. */
+		if (ans->secure)
+			audit_finding(a, F_DANE_TLSA_NONE, h->name, "no TLSA record at %s", owner);
 		return;
 	}
 	for (size_t i = 0; i < ans->n; i++) {

@@ -261,17 +261,17 @@ suggested_id(struct audit *a)
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* mx_lines - "mx: host" lines for the domain's MX hosts, for advice */
+/* mx_lines - "; mx: host" advice comment lines for the domain's MX hosts */
 static const char *
 mx_lines(struct audit *a, const struct dns_answer *mx)
 {
 	char *out = arena_strdup(&a->arena, "");
 
 	if (mx == NULL || mx->status != DNS_OK)
-		return arena_printf(&a->arena, "mx: mail.%s\n", a->domain);
+		return arena_printf(&a->arena, "; mx: mail.%s\n", a->domain);
 	for (size_t i = 0; i < mx->n; i++)
 		if (strcmp(mx->rr[i].u.mx.host, ".") != 0)
-			out = arena_printf(&a->arena, "%smx: %s\n", out, mx->rr[i].u.mx.host);
+			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[i].u.mx.host);
 	return out;
 }
 
@@ -394,9 +394,8 @@ judge(struct audit *a, struct judge *j)
 		f = audit_finding(a, F_MTA_STS_RECORD_MISSING, a->domain,
 		    "%s publishes no MTA-STS record or policy", a->domain);
 		finding_set_advice(f, "; serve at %s (Content-Type: text/plain):\n"
-		    "; version: STSv1\n; mode: testing\n; %s; max_age: 86400\n"
-		    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", url,
-		    str_trim(arena_strdup(&a->arena, mx_lines(a, j->mx))), txtname, id);
+		    "; version: STSv1\n; mode: testing\n%s; max_age: 86400\n"
+		    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", url, mx_lines(a, j->mx), txtname, id);
 		goto out;
 	}
 	policy_ok = judge_fetch(a, st, url);

@@ -42,7 +42,7 @@ struct tls_host {
 struct tls_run {
 	struct audit		*a;
 	int			 pending;
-	struct tls_host		*hosts;
+	struct tls_host		*hosts, **tail;
 	size_t			 nhosts;
 	const struct mtasts_state *sts;
 	char			 ehlo[256];
@@ -177,6 +177,7 @@ host_ready(struct tls_host *h)
 	struct tls_run *r = h->run;
 	struct audit *a = r->a;
 	const struct dns_answer *both[2] = { h->a4, h->a6 };
+	struct tls_addr **tail = &h->addrs;
 	size_t n = 0;
 
 	for (int k = 0; k < 2; k++) {
@@ -189,8 +190,8 @@ host_ready(struct tls_host *h)
 			ad->h = h;
 			ad->ip = both[k]->rr[i].u.addr;
 			ipaddr_format(&ad->ip, ad->ipstr);
-			ad->next = h->addrs;
-			h->addrs = ad;
+			*tail = ad;		/* keep A then AAAA, in answer order */
+			tail = &ad->next;
 			ipaddr_reverse_name(&ad->ip, rev);
 			r->pending++;
 			audit_lookup(a, rev, DNS_T_PTR, on_ptr, ad);
@@ -226,11 +227,24 @@ on_sts(struct audit *a, const struct mtasts_state *st, void *arg)
 	run_step(r);
 }
 
+/* cmp_pref - MX records in the order senders try them */
+static int
+cmp_pref(const void *x, const void *y)
+{
+	const struct dns_rr *p = *(const struct dns_rr *const *)x;
+	const struct dns_rr *q = *(const struct dns_rr *const *)y;
+
+	if (p->u.mx.pref != q->u.mx.pref)
+		return p->u.mx.pref < q->u.mx.pref ? -1 : 1;
+	return str_casecmp(p->u.mx.host, q->u.mx.host);
+}
+
 static void
 on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct tls_run *r = arg;
 	json_t *facts = audit_facts(a, "tls");
+	const struct dns_rr **sorted;
 
 	json_object_set_new(facts, "probed", json_boolean(!a->opts->no_smtp));
 	json_object_set_new(facts, "addresses", json_array());
@@ -241,8 +255,12 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 		    "--no-smtp: STARTTLS and certificates of the MX hosts were not checked");
 		goto out;
 	}
+	sorted = arena_alloc(&a->arena, ans->n * sizeof(*sorted));
+	for (size_t i = 0; i < ans->n; i++)
+		sorted[i] = &ans->rr[i];
+	qsort(sorted, ans->n, sizeof(*sorted), cmp_pref);
 	for (size_t i = 0; i < ans->n && r->nhosts < TLS_HOSTS_MAX; i++) {
-		const char *host = ans->rr[i].u.mx.host, *why;
+		const char *host = sorted[i]->u.mx.host, *why;
 		struct tls_host *h;
 		bool dup = false;
 
@@ -255,8 +273,8 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 		h = arena_alloc(&a->arena, sizeof(*h));
 		h->run = r;
 		h->name = str_lower(arena_strdup(&a->arena, host));
-		h->next = r->hosts;
-		r->hosts = h;
+		*r->tail = h;		/* keep MX preference order (the answer is sorted below) */
+		r->tail = &h->next;
 		r->nhosts++;
 		h->pending = 3;
 		r->pending += 3;
@@ -568,6 +586,7 @@ check_tls_start(struct audit *a)
 	struct tls_run *r = arena_alloc(&a->arena, sizeof(*r));
 
 	r->a = a;
+	r->tail = &r->hosts;
 	r->pending = 1;
 	if (gethostname(r->ehlo, sizeof(r->ehlo) - 1) != 0 || strchr(r->ehlo, '.') == NULL)
 		snprintf(r->ehlo, sizeof(r->ehlo), "mailsec.localdomain");
