@@ -26,6 +26,7 @@ struct check_options {
 	bool parked;			/* --parked: the domain sends and receives no mail */
 	/* Transport checks (mta-sts, tls, dane, sending): */
 	bool no_smtp;			/* --no-smtp: never connect to port 25 */
+	bool offline;			/* --replay without --replay-connect: no connections at all */
 	const char *ca_file;		/* --ca-file: extra trusted CAs (PEM), or NULL */
 	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
 	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */

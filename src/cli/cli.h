@@ -61,6 +61,7 @@ struct common_opts {
 	bool parked;
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */
 	char **sending_hosts;	/* --sending-host, NULL-terminated or NULL */
 	size_t nsending_hosts;

@@ -210,6 +210,8 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->replay_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-smtp") == 0)
 			o->no_smtp = true;
+		else if (strcmp(n, "replay-connect") == 0)
+			o->replay_connect = true;
 		else if (strcmp(n, "ca-file") == 0) {
 			free(o->ca_file);
 			o->ca_file = xstrdup(optarg);
@@ -332,6 +334,8 @@ cmd_check(int argc, char **argv)
 	copts.profile = profile;
 	copts.parked = o.parked;
 	copts.no_smtp = o.no_smtp;
+	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
+	copts.offline = o.replay_path != NULL && !o.replay_connect;
 	copts.ca_file = o.ca_file;
 	copts.sending_hosts = o.sending_hosts;
 	copts.net_timeout = o.net_timeout;

@@ -70,6 +70,10 @@ static const struct option_doc options[] = {
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
 	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
 	  "unknown, never an error about the domain." },
+	{ "replay-connect", 0, NULL, "check",
+	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
+	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
+	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
 	{ "no-color", 0, NULL, "check",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",

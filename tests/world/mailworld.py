@@ -405,7 +405,8 @@ http {
             f.write(zone)
         t0 = time.time()
         try:
-            p = subprocess.run(self.nsexec([binary] + args + ["--replay", path, "--ca-file", self.pki.ca_file]),
+            p = subprocess.run(self.nsexec([binary] + args + ["--replay", path, "--replay-connect",
+                                                              "--ca-file", self.pki.ca_file]),
                                capture_output=True, timeout=timeout)
             rc, out, err = p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
         except subprocess.TimeoutExpired:

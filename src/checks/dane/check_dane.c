@@ -1,6 +1,7 @@
 /* src/checks/dane/check_dane.c - DANE TLSA records of the MX hosts (RFC 7672): presence and DNSSEC */
 #include "checks/dane/check_dane.h"
 #include "audit/audit.h"
+#include "checks/tls/tls_probes.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
 
@@ -108,8 +109,46 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 }
 
+/* on_probes - the STARTTLS probes are in: the DANE verdict of every address (RFC 7672 §3) */
+static void
+on_probes(struct audit *a, struct tls_probes *r, void *arg)
+{
+	json_t *arr = json_array();
+
+	(void)arg;
+	json_object_set_new(audit_facts(a, "dane"), "addresses", arr);
+	for (struct tls_host *h = r->hosts; h; h = h->next) {
+		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next) {
+			const struct smtp_probe_result *m = ad->main;
+			const char *subj = arena_printf(&a->arena, "%s[%s]", h->name, ad->ipstr);
+			size_t matching;
+			const char *v = tls_dane_verdict(ad, &matching);
+			json_t *o = json_object();
+
+			json_object_set_new(o, "host", json_text(h->name));
+			json_object_set_new(o, "address", json_text(ad->ipstr));
+			json_object_set_new(o, "verdict", json_string(v));
+			json_array_append_new(arr, o);
+			if (strcmp(v, "mismatch") == 0) {
+				audit_finding(a, F_DANE_TLSA_MISMATCH, subj,
+				    "no TLSA record at _25._tcp.%s matches the certificate of %s (%s)",
+				    h->name, ad->ipstr, m->dane_why);
+			} else if (strcmp(v, "verified") == 0) {
+				audit_finding(a, F_DANE_TLSA_VALID, subj,
+				    "DANE authenticates %s: TLSA %u %u %u matches", h->name,
+				    m->dane_usage, m->dane_selector, m->dane_mtype);
+				if (matching == 1)
+					audit_finding(a, F_DANE_TLSA_SINGLE, subj,
+					    "only one TLSA record matches %s: publish the next key's "
+					    "record before a rollover", h->name);
+			}
+		}
+	}
+}
+
 void
 check_dane_start(struct audit *a)
 {
 	audit_lookup(a, a->domain, DNS_T_MX, on_mx, NULL);
+	tls_probes_get(a, on_probes, NULL);
 }

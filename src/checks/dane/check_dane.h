@@ -6,8 +6,10 @@ struct audit;
 
 /*
  * check_dane_start - look up _25._tcp.<mx> TLSA for every MX host: absent,
- * unsigned (error: not usable), unusable usages, or could not tell; fills
- * facts.dane.  Matching against the certificate is done by the tls check.
+ * unsigned (error: not usable), unusable usages, or could not tell; and,
+ * from the STARTTLS probes it shares with the tls check (tls_probes_get),
+ * whether OpenSSL's DANE verification accepts each address.  Fills
+ * facts.dane.
  */
 void check_dane_start(struct audit *a);
 

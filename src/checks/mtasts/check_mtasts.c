@@ -138,8 +138,10 @@ start_fetch(struct audit *a, struct mtasts_state *st)
 			st->host_missing = true;
 		return;
 	}
-	if (a->opts->http == NULL)
+	if (a->opts->http == NULL || a->opts->offline) {
+		st->fetch_skipped = true;
 		return;
+	}
 	memset(&req, 0, sizeof(req));
 	req.host = arena_printf(&a->arena, "mta-sts.%s", a->domain);
 	req.url = arena_printf(&a->arena, "https://%s/.well-known/mta-sts.txt", req.host);
@@ -287,6 +289,11 @@ judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 		    "the addresses of %s could not be looked up", host);
 		return false;
 	}
+	if (st->fetch_skipped) {
+		audit_finding(a, F_MTA_STS_POLICY_NOT_FETCHED, url,
+		    "the policy at %s was not fetched (offline run)", url);
+		return false;
+	}
 	if (st->host_missing || !st->fetched) {
 		if (st->nsts > 0) {
 			f = audit_finding(a, F_MTA_STS_POLICY_MISSING, host,
@@ -391,6 +398,7 @@ judge(struct audit *a, struct judge *j)
 		goto out;
 	if (st->nsts == 0 && !st->txt_failed &&
 	    (st->host_missing || !st->fetched || st->outcome != HTTP_OK || st->status == 404)) {
+		/* Offline with no record: senders would not fetch a policy either. */
 		f = audit_finding(a, F_MTA_STS_RECORD_MISSING, a->domain,
 		    "%s publishes no MTA-STS record or policy", a->domain);
 		finding_set_advice(f, "; serve at %s (Content-Type: text/plain):\n"

@@ -25,6 +25,7 @@ struct mtasts_state {
 	bool		 host_failed;	/* A/AAAA lookup failed */
 	bool		 host_missing;	/* no address at all */
 	bool		 fetched;	/* an HTTPS fetch was made */
+	bool		 fetch_skipped;	/* offline: the policy host was not contacted */
 	enum http_outcome outcome;
 	long		 status;
 	const char	*content_type, *location, *why, *ip;

@@ -1,294 +1,25 @@
-/* src/checks/tls/check_tls.c - STARTTLS probe of every MX address: protocol, certificate, DANE (RFC 3207, 7672, 8461) */
+/* src/checks/tls/check_tls.c - STARTTLS of every MX address: protocol, certificate, banner (RFC 3207, 6125, 8461, 8996) */
 #include "checks/tls/check_tls.h"
 #include "audit/audit.h"
 #include "checks/mtasts/check_mtasts.h"
+#include "checks/tls/tls_probes.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "smtp/smtp_probe.h"
 #include "tls/tls_cert.h"
 #include "util/str.h"
-#include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define EXPIRY_WARN_DAYS	14	/* profile tls.expiry_warning_days */
 #define MIN_RSA_BITS		2048	/* profile tls.min_rsa_bits */
-#define TLS_HOSTS_MAX		32	/* MX hosts probed per domain */
-#define TLS_ADDRS_MAX		16	/* addresses probed per MX host */
-
-struct tls_run;
-
-struct tls_addr {
-	struct tls_addr		*next;
-	struct tls_host		*h;
-	struct ipaddr		 ip;
-	char			 ipstr[IPADDR_STRLEN];
-	struct smtp_probe_result *main, *legacy;
-	struct dns_answer	*ptr;
-};
-
-struct tls_host {
-	struct tls_host		*next;
-	struct tls_run		*run;
-	const char		*name;
-	struct dns_answer	*a4, *a6, *tlsa;
-	int			 pending;
-	struct tls_addr		*addrs;
-};
-
-struct tls_run {
-	struct audit		*a;
-	int			 pending;
-	struct tls_host		*hosts, **tail;
-	size_t			 nhosts;
-	const struct mtasts_state *sts;
-	char			 ehlo[256];
-};
-
-struct probe_arg {
-	struct tls_addr *ad;
-	bool legacy;
-};
-
-static void run_step(struct tls_run *r);
-
-/* keep - a copy of a probe result that outlives the callback (certificates referenced) */
-static struct smtp_probe_result *
-keep(const struct smtp_probe_result *r)
-{
-	struct smtp_probe_result *k = xmalloc(sizeof(*k));
-
-	*k = *r;
-	if (r->cert)
-		X509_up_ref(r->cert);
-	if (r->chain) {
-		k->chain = sk_X509_dup(r->chain);
-		for (int i = 0; i < sk_X509_num(k->chain); i++)
-			X509_up_ref(sk_X509_value(k->chain, i));
-	}
-	return k;
-}
-
-static void
-result_free(struct smtp_probe_result *k)
-{
-	if (k == NULL)
-		return;
-	X509_free(k->cert);
-	sk_X509_pop_free(k->chain, X509_free);
-	free(k);
-}
-
-/* tlsa_usable - the TLSA answer counts for DANE: DNSSEC-secure, with records */
-static bool
-tlsa_usable(const struct dns_answer *t)
-{
-	return t && t->status == DNS_OK && t->secure && t->n > 0;
-}
 
 /* proto_old - TLS 1.1 or older */
 static bool
 proto_old(const char *p)
 {
 	return strcmp(p, "TLSv1") == 0 || strcmp(p, "TLSv1.1") == 0 || strcmp(p, "SSLv3") == 0;
-}
-
-static void start_probe(struct tls_addr *ad, bool legacy);
-
-static void
-on_probe(const struct smtp_probe_result *res, void *arg)
-{
-	struct probe_arg *pa = arg;
-	struct tls_addr *ad = pa->ad;
-	struct tls_run *r = ad->h->run;
-	struct audit *a = r->a;
-
-	if (pa->legacy) {
-		ad->legacy = keep(res);
-	} else {
-		ad->main = keep(res);
-		if (res->stage == SMTP_ST_DONE && !proto_old(res->protocol))
-			start_probe(ad, true);
-	}
-	free(pa);
-	run_step(r);
-	audit_release(a);
-}
-
-/* start_probe - the normal probe, or the TLS-1.0/1.1-only one */
-static void
-start_probe(struct tls_addr *ad, bool legacy)
-{
-	struct tls_run *r = ad->h->run;
-	struct audit *a = r->a;
-	struct smtp_probe_config cfg;
-	struct probe_arg *pa = xcalloc(1, sizeof(*pa));
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = a->res->base;
-	cfg.addr = ad->ip;
-	cfg.port = 25;
-	cfg.host = ad->h->name;
-	cfg.ehlo_name = r->ehlo;
-	cfg.timeout = a->opts->net_timeout > 0 ? a->opts->net_timeout : 10;
-	cfg.legacy_only = legacy;
-	if (!legacy && tlsa_usable(ad->h->tlsa)) {
-		for (size_t i = 0; i < ad->h->tlsa->n && cfg.ntlsa < SMTP_PROBE_TLSA_MAX; i++) {
-			const struct dns_rr *rr = &ad->h->tlsa->rr[i];
-
-			if (rr->type != DNS_T_TLSA)
-				continue;
-			cfg.tlsa[cfg.ntlsa].usage = rr->u.tlsa.usage;
-			cfg.tlsa[cfg.ntlsa].selector = rr->u.tlsa.selector;
-			cfg.tlsa[cfg.ntlsa].mtype = rr->u.tlsa.mtype;
-			cfg.tlsa[cfg.ntlsa].data = rr->u.tlsa.data;
-			cfg.tlsa[cfg.ntlsa].len = rr->u.tlsa.len;
-			cfg.ntlsa++;
-		}
-	}
-	pa->ad = ad;
-	pa->legacy = legacy;
-	r->pending++;
-	audit_hold(a);
-	if (smtp_probe_start(&cfg, on_probe, pa) != MS_OK) {
-		free(pa);
-		r->pending--;
-		audit_release(a);
-	}
-}
-
-static void
-on_ptr(struct audit *a, struct dns_answer *ans, void *arg)
-{
-	struct tls_addr *ad = arg;
-
-	(void)a;
-	ad->ptr = dns_answer_ref(ans);
-	run_step(ad->h->run);
-}
-
-/* host_ready - A, AAAA and TLSA of one MX host are in: probe each address */
-static void
-host_ready(struct tls_host *h)
-{
-	struct tls_run *r = h->run;
-	struct audit *a = r->a;
-	const struct dns_answer *both[2] = { h->a4, h->a6 };
-	struct tls_addr **tail = &h->addrs;
-	size_t n = 0;
-
-	for (int k = 0; k < 2; k++) {
-		if (both[k]->status != DNS_OK)
-			continue;
-		for (size_t i = 0; i < both[k]->n && n < TLS_ADDRS_MAX; i++, n++) {
-			struct tls_addr *ad = arena_alloc(&a->arena, sizeof(*ad));
-			char rev[IPADDR_REVLEN];
-
-			ad->h = h;
-			ad->ip = both[k]->rr[i].u.addr;
-			ipaddr_format(&ad->ip, ad->ipstr);
-			*tail = ad;		/* keep A then AAAA, in answer order */
-			tail = &ad->next;
-			ipaddr_reverse_name(&ad->ip, rev);
-			r->pending++;
-			audit_lookup(a, rev, DNS_T_PTR, on_ptr, ad);
-			start_probe(ad, false);
-		}
-	}
-}
-
-static void
-on_host_answer(struct audit *a, struct dns_answer *ans, void *arg)
-{
-	struct tls_host *h = arg;
-
-	(void)a;
-	if (ans->qtype == DNS_T_A)
-		h->a4 = dns_answer_ref(ans);
-	else if (ans->qtype == DNS_T_AAAA)
-		h->a6 = dns_answer_ref(ans);
-	else
-		h->tlsa = dns_answer_ref(ans);
-	if (--h->pending == 0)
-		host_ready(h);
-	run_step(h->run);
-}
-
-static void
-on_sts(struct audit *a, const struct mtasts_state *st, void *arg)
-{
-	struct tls_run *r = arg;
-
-	(void)a;
-	r->sts = st;
-	run_step(r);
-}
-
-/* cmp_pref - MX records in the order senders try them */
-static int
-cmp_pref(const void *x, const void *y)
-{
-	const struct dns_rr *p = *(const struct dns_rr *const *)x;
-	const struct dns_rr *q = *(const struct dns_rr *const *)y;
-
-	if (p->u.mx.pref != q->u.mx.pref)
-		return p->u.mx.pref < q->u.mx.pref ? -1 : 1;
-	return str_casecmp(p->u.mx.host, q->u.mx.host);
-}
-
-static void
-on_mx(struct audit *a, struct dns_answer *ans, void *arg)
-{
-	struct tls_run *r = arg;
-	json_t *facts = audit_facts(a, "tls");
-	const struct dns_rr **sorted;
-
-	json_object_set_new(facts, "probed", json_boolean(!a->opts->no_smtp));
-	json_object_set_new(facts, "addresses", json_array());
-	if (ans->status != DNS_OK)
-		goto out;
-	if (a->opts->no_smtp) {
-		audit_finding(a, F_TLS_PROBE_SKIPPED, a->domain,
-		    "--no-smtp: STARTTLS and certificates of the MX hosts were not checked");
-		goto out;
-	}
-	sorted = arena_alloc(&a->arena, ans->n * sizeof(*sorted));
-	for (size_t i = 0; i < ans->n; i++)
-		sorted[i] = &ans->rr[i];
-	qsort(sorted, ans->n, sizeof(*sorted), cmp_pref);
-	for (size_t i = 0; i < ans->n && r->nhosts < TLS_HOSTS_MAX; i++) {
-		const char *host = sorted[i]->u.mx.host, *why;
-		struct tls_host *h;
-		bool dup = false;
-
-		if (strcmp(host, ".") == 0 || ipaddr_looks_like(host) || !dns_name_check_host(host, &why))
-			continue;
-		for (h = r->hosts; h; h = h->next)
-			dup = dup || dns_name_equal(h->name, host);
-		if (dup)
-			continue;
-		h = arena_alloc(&a->arena, sizeof(*h));
-		h->run = r;
-		h->name = str_lower(arena_strdup(&a->arena, host));
-		*r->tail = h;		/* keep MX preference order (the answer is sorted below) */
-		r->tail = &h->next;
-		r->nhosts++;
-		h->pending = 3;
-		r->pending += 3;
-		audit_lookup(a, host, DNS_T_A, on_host_answer, h);
-		audit_lookup(a, host, DNS_T_AAAA, on_host_answer, h);
-		audit_lookup(a, arena_printf(&a->arena, "_25._tcp.%s", host), DNS_T_TLSA,
-		    on_host_answer, h);
-	}
-	if (r->nhosts > 0) {
-		r->pending++;
-		mtasts_state_get(a, on_sts, r);
-	}
-out:
-	run_step(r);
 }
 
 /* ---- judging ------------------------------------------------------------- */
@@ -417,51 +148,17 @@ judge_cert(struct audit *a, struct tls_addr *ad, json_t *fact, bool strict)
 		    "the certificate of %s is trusted, current and names it", ad->h->name);
 }
 
-/* judge_dane - the DANE verdict of one address against secure TLSA */
-static const char *
-judge_dane(struct audit *a, struct tls_addr *ad)
-{
-	const struct smtp_probe_result *m = ad->main;
-	const struct dns_answer *t = ad->h->tlsa;
-	const char *subj = arena_printf(&a->arena, "%s[%s]", ad->h->name, ad->ipstr);
-	size_t matching = 0;
-	struct finding *f;
-
-	if (!tlsa_usable(t))
-		return t && t->status == DNS_OK ? "insecure" : "none";
-	if (!m->dane_enabled)
-		return "unusable";
-	for (size_t i = 0; i < t->n; i++)
-		if (t->rr[i].type == DNS_T_TLSA && t->rr[i].u.tlsa.usage >= 2 &&
-		    tls_tlsa_matches(m->chain, t->rr[i].u.tlsa.usage, t->rr[i].u.tlsa.selector,
-		    t->rr[i].u.tlsa.mtype, t->rr[i].u.tlsa.data, t->rr[i].u.tlsa.len))
-			matching++;
-	if (!m->dane_ok) {
-		f = audit_finding(a, F_DANE_TLSA_MISMATCH, subj,
-		    "no TLSA record at _25._tcp.%s matches the certificate of %s (%s)", ad->h->name,
-		    ad->ipstr, m->dane_why);
-		(void)f;
-		return "mismatch";
-	}
-	audit_finding(a, F_DANE_TLSA_VALID, subj, "DANE authenticates %s: TLSA %u %u %u matches",
-	    ad->h->name, m->dane_usage, m->dane_selector, m->dane_mtype);
-	if (matching == 1)
-		audit_finding(a, F_DANE_TLSA_SINGLE, subj,
-		    "only one TLSA record matches %s: publish the next key's record before a rollover",
-		    ad->h->name);
-	return "verified";
-}
-
 /* judge_addr - findings and facts for one probed address */
 static void
-judge_addr(struct audit *a, struct tls_run *r, struct tls_addr *ad, json_t *arr)
+judge_addr(struct audit *a, struct tls_probes *r, struct tls_addr *ad, json_t *arr)
 {
 	const struct smtp_probe_result *m = ad->main;
 	json_t *fact = json_object(), *dane = json_object();
 	const char *subj = arena_printf(&a->arena, "%s[%s]", ad->h->name, ad->ipstr);
 	int match = sts_match(r->sts, ad->h->name);
 	bool enforced = mtasts_policy_enforced(r->sts) && match == 1;
-	const char *verdict = "none";
+	const char *verdict;
+	size_t matching;
 	char banner_name[256] = "", ehlo_name[256] = "";
 	struct finding *f;
 
@@ -512,7 +209,7 @@ judge_addr(struct audit *a, struct tls_run *r, struct tls_addr *ad, json_t *arr)
 			audit_finding(a, F_TLS_PROBE_FAILED, subj, "could not probe %s: %s", subj,
 			    m->why);
 	} else {
-		bool dane_secure = tlsa_usable(ad->h->tlsa);
+		bool dane_secure = tls_tlsa_usable(ad->h->tlsa);
 
 		audit_finding(a, F_TLS_STARTTLS_OK, subj, "%s: STARTTLS with %s, %s", subj,
 		    m->protocol, m->cipher);
@@ -526,9 +223,10 @@ judge_addr(struct audit *a, struct tls_run *r, struct tls_addr *ad, json_t *arr)
 			audit_finding(a, F_TLS_PROTOCOL_LEGACY_ACCEPTED, subj,
 			    "%s still accepts %s from a client that offers nothing newer", subj,
 			    ad->legacy->protocol);
-		verdict = judge_dane(a, ad);
-		judge_cert(a, ad, fact, enforced || (dane_secure && strcmp(verdict, "verified") != 0));
+		judge_cert(a, ad, fact, enforced || (dane_secure &&
+		    strcmp(tls_dane_verdict(ad, &matching), "verified") != 0));
 	}
+	verdict = tls_dane_verdict(ad, &matching);
 	json_object_set_new(dane, "verdict", json_string(verdict));
 	json_object_set_new(dane, "tlsa_records", json_integer(ad->h->tlsa &&
 	    ad->h->tlsa->status == DNS_OK ? (json_int_t)ad->h->tlsa->n : 0));
@@ -550,45 +248,26 @@ judge_addr(struct audit *a, struct tls_run *r, struct tls_addr *ad, json_t *arr)
 	}
 }
 
+/* judge_all - the probes are in: tls findings and facts.tls */
 static void
-judge_all(struct tls_run *r)
+judge_all(struct audit *a, struct tls_probes *r, void *arg)
 {
-	struct audit *a = r->a;
-	json_t *arr = json_object_get(audit_facts(a, "tls"), "addresses");
+	json_t *facts = audit_facts(a, "tls"), *arr = json_array();
 
-	for (struct tls_host *h = r->hosts; h; h = h->next) {
-		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next) {
+	(void)arg;
+	json_object_set_new(facts, "probed", json_boolean(r->probed));
+	json_object_set_new(facts, "addresses", arr);
+	if (a->opts->no_smtp || a->opts->offline)
+		audit_finding(a, F_TLS_PROBE_SKIPPED, a->domain,
+		    "%s: STARTTLS and certificates of the MX hosts were not checked",
+		    a->opts->no_smtp ? "--no-smtp" : "offline (--replay without --replay-connect)");
+	for (struct tls_host *h = r->hosts; h; h = h->next)
+		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next)
 			judge_addr(a, r, ad, arr);
-			result_free(ad->main);
-			result_free(ad->legacy);
-			if (ad->ptr)
-				dns_answer_unref(ad->ptr);
-		}
-		if (h->a4)
-			dns_answer_unref(h->a4);
-		if (h->a6)
-			dns_answer_unref(h->a6);
-		if (h->tlsa)
-			dns_answer_unref(h->tlsa);
-	}
-}
-
-static void
-run_step(struct tls_run *r)
-{
-	if (--r->pending == 0)
-		judge_all(r);
 }
 
 void
 check_tls_start(struct audit *a)
 {
-	struct tls_run *r = arena_alloc(&a->arena, sizeof(*r));
-
-	r->a = a;
-	r->tail = &r->hosts;
-	r->pending = 1;
-	if (gethostname(r->ehlo, sizeof(r->ehlo) - 1) != 0 || strchr(r->ehlo, '.') == NULL)
-		snprintf(r->ehlo, sizeof(r->ehlo), "mailsec.localdomain");
-	audit_lookup(a, a->domain, DNS_T_MX, on_mx, r);
+	tls_probes_get(a, judge_all, NULL);
 }
