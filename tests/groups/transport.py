@@ -140,6 +140,8 @@ def scenarios(w, spki_good):
     add("DANE TLSA does not match", ["check", "dane-bad.test", "--only", "tls,dane"],
         ["$SECURE dane-bad.test.", "dane-bad.test. MX 10 mx.dane-bad.test.", "mx.dane-bad.test. A %s" % ADDR["mx-good"],
          "_25._tcp.mx.dane-bad.test. TLSA 3 1 1 %s" % other], 1, [("dane.tlsa.mismatch", "error")])
+    add("--only dane still verifies the certificate (probes shared with tls)",
+        ["check", "dane-bad.test", "--only", "dane"], [], 1, [("dane.tlsa.mismatch", "error")])
     add("TLSA in an unsigned zone", ["check", "dane-insecure.test", "--only", "tls,dane"],
         ["dane-insecure.test. MX 10 mx.dane-insecure.test.", "mx.dane-insecure.test. A %s" % ADDR["mx-good"],
          "_25._tcp.mx.dane-insecure.test. TLSA 3 1 1 %s" % spki_good], 1, [("dane.tlsa.insecure", "error")])
