@@ -31,6 +31,9 @@ struct check_options {
 	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
 	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */
 	struct http_client *http;	/* HTTPS client on the audit's loop, or NULL: no fetches */
+	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
+	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
+	const char *helo;		/* --helo: a HELO name to check too, or NULL */
 };
 
 /*

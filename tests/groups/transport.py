@@ -15,9 +15,12 @@ import shutil
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TESTS)
+# mailworld is imported as a top-level module: "world" is the DNS world's module name.
+sys.path.insert(0, os.path.join(TESTS, "world"))
 from harness import Result, check_findings, skip_or_fail, testdata_dir, validate_json  # noqa: E402
-from world.mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
+from mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
 
 NAME = "transport"
 NET_TIMEOUT = "2"
