@@ -131,6 +131,23 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "check dmarc spf plan",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
+	{ "no-smtp", 0, NULL, "check",
+	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
+	  "certificate and DANE verification are skipped and reported as such." },
+	{ "ca-file", 0, "FILE", "check",
+	  "Also trust the CA certificates in this PEM file, beside the system store, for "
+	  "MTA-STS policy hosts and MX certificates." },
+	{ "sending-host", 0, "NAME|IP", "check",
+	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
+	  "reverse DNS (PTR and A/AAAA agree)." },
+	{ "net-timeout", 0, "SECONDS", "check",
+	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
+	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
+	  "unknown, never an error about the domain." },
+	{ "replay-connect", 0, NULL, "check",
+	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
+	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
+	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
 	{ "resolver", 0, "ADDR[@PORT]", "check",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
