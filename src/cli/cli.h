@@ -42,6 +42,7 @@ const struct option_doc *cli_options(void);
 int cmd_check(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };

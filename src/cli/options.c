@@ -17,13 +17,25 @@ static const struct command commands[] = {
 	  "With a finding id (for example mx.target.cname), shows that finding's page: what "
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
 	  "shipped profiles; 'help --man' prints the manual page in roff." },
+	{ "reports", cmd_reports,
+	  "reports ingest|parse|fetch|summary|purge [OPTIONS] ...",
+	  "ingest DMARC aggregate, failure and TLS-RPT reports and show who sends as a domain",
+	  "'reports ingest FILE|DIR...' reads .xml, .xml.gz, .zip, .json, .json.gz, mail "
+	  "messages (.eml), mbox files and Maildir folders into a local database, each report "
+	  "once; reports that fail to parse are quarantined with the reason. 'reports fetch "
+	  "imaps://user@host/FOLDER' does the same for every message of an IMAP folder, with the "
+	  "password from a netrc file or $MAILSEC_IMAP_PASSWORD. 'reports summary DOMAIN' shows "
+	  "the sources that send as the domain, their SPF/DKIM alignment and DMARC pass rates, "
+	  "what a stricter policy would block, a readiness verdict (docs/reports.md) and TLS-RPT "
+	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports parse "
+	  "FILE...' prints what would be stored, as JSON, without storing it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check",
+	{ "json", 0, NULL, "check reports",
 	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
 	  "input order." },
 	{ "jsonl", 0, NULL, "check",
@@ -54,13 +66,46 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check",
+	{ "replay", 0, "FILE", "check reports",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "no-color", 0, NULL, "check",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "db", 0, "PATH", "reports",
+	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
+	  "(~/.local/share/mailsec/reports.db)." },
+	{ "csv", 0, NULL, "reports",
+	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
+	{ "since", 0, "PERIOD", "reports",
+	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
+	  "all). Default: 30d." },
+	{ "older-than", 0, "DAYS", "reports",
+	  "reports purge: delete reports whose period ended more than DAYS days ago, and "
+	  "quarantined reports first seen that long ago." },
+	{ "no-failure-bodies", 0, NULL, "reports",
+	  "Store only the metadata of failure reports, not the headers or message sample they "
+	  "carry (personal data, docs/reports.md)." },
+	{ "max-report-size", 0, "MIB", "reports",
+	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
+	  "that stops a zip bomb." },
+	{ "min-messages", 0, "N", "reports",
+	  "reports summary: fewer reported messages than N gives the verdict "
+	  "collect-more-data (default 100)." },
+	{ "quarantine-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=none to p=quarantine "
+	  "(default 95)." },
+	{ "reject-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=quarantine to p=reject "
+	  "(default 98)." },
+	{ "netrc", 0, "FILE", "reports",
+	  "reports fetch: read the IMAP password from this netrc file (default ~/.netrc) "
+	  "unless $MAILSEC_IMAP_PASSWORD is set. Passwords are never taken from arguments." },
+	{ "progress", 0, NULL, "reports",
+	  "Show ingest progress on standard error even when it is not a terminal." },
+	{ "no-progress", 0, NULL, "reports",
+	  "Never show ingest progress (it is shown only on a terminal by default)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
