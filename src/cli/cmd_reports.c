@@ -124,6 +124,12 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 				bad = true;
 			} else
 				o->t.min_messages = v;
+		} else if (strcmp(n, "top") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), 1000000, &v) != MS_OK) {
+				cli_error("--top wants a number of sources");
+				bad = true;
+			} else
+				o->t.top = (size_t)v;
 		} else if (strcmp(n, "quarantine-pass-rate") == 0) {
 			if (!parse_pct(optarg, &o->t.quarantine_pass_rate)) {
 				cli_error("--quarantine-pass-rate wants a percentage");
@@ -332,6 +338,7 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 {
 	struct ingest *in = arg;
 	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
 
 	if (in->parse_only) {
 		in->c.ingested++;
@@ -340,7 +347,8 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 	}
 	if (in->failed)
 		return;
-	account(in, in->store->ops->put_dmarc(in->store, r, origin, &res), res, origin);
+	st = in->store->ops->put_dmarc(in->store, r, origin, &res);
+	account(in, st, res, origin);
 }
 
 static void
@@ -348,6 +356,7 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 {
 	struct ingest *in = arg;
 	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
 
 	if (in->parse_only) {
 		in->c.ingested++;
@@ -356,7 +365,8 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 	}
 	if (in->failed)
 		return;
-	account(in, in->store->ops->put_tlsrpt(in->store, r, origin, &res), res, origin);
+	st = in->store->ops->put_tlsrpt(in->store, r, origin, &res);
+	account(in, st, res, origin);
 }
 
 static void
@@ -364,6 +374,7 @@ sink_failure(void *arg, const char *origin, const struct failure_report *r)
 {
 	struct ingest *in = arg;
 	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
 
 	if (in->parse_only) {
 		in->c.ingested++;
@@ -373,7 +384,8 @@ sink_failure(void *arg, const char *origin, const struct failure_report *r)
 	if (in->failed)
 		return;
 	in->c.failure++;
-	account(in, in->store->ops->put_failure(in->store, r, origin, &res), res, origin);
+	st = in->store->ops->put_failure(in->store, r, origin, &res);
+	account(in, st, res, origin);
 }
 
 static void

@@ -93,6 +93,9 @@ static const struct option_doc options[] = {
 	{ "min-messages", 0, "N", "reports",
 	  "reports summary: fewer reported messages than N gives the verdict "
 	  "collect-more-data (default 100)." },
+	{ "top", 0, "N", "reports",
+	  "reports summary: list only the N sources that sent the most messages (totals still "
+	  "count all). Default: all with --json and --csv, 50 in the text report." },
 	{ "quarantine-pass-rate", 0, "PCT", "reports",
 	  "reports summary: the DMARC pass rate needed to move from p=none to p=quarantine "
 	  "(default 95)." },

@@ -178,12 +178,17 @@ put_report_row(struct store *s, const char *kind, const char *org, const char *r
 	sqlite3_bind_int64(st, 14, (sqlite3_int64)(messages > INT64_MAX ? INT64_MAX : messages));
 	bind_text(st, 15, origin);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
-	rc = step_done(st);
-	if (rc == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(q->db);
-		*dup = sqlite3_changes(q->db) == 0;
+	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	} else if (rc == SQLITE_DONE)
+		*dup = true;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
 		return MS_OK;
-	}
 	return db_err(s, "insert report");
 }
 
@@ -687,7 +692,7 @@ store_sqlite_open(const char *path, struct store **out, const char **why)
 	    "INSERT INTO reports (kind, org_name, report_id, policy_domain, begin_ts, end_ts, email,"
 	    " extra_contact_info, xmlns, version, generator, errors, policy, messages, origin,"
 	    " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-	    " ON CONFLICT (kind, org_name, report_id, policy_domain) DO NOTHING",
+	    " ON CONFLICT (kind, org_name, report_id, policy_domain) DO NOTHING RETURNING id",
 	    -1, &q->ins_report, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db,
 	    "INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf, reasons,"

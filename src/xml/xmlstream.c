@@ -93,7 +93,7 @@ static void
 on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
     int nns, const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
 {
-	struct xs *x = ((xmlParserCtxtPtr)ctx)->_private;
+	struct xs *x = ctx;
 	const char *name = local ? (const char *)local : "";
 	enum ms_status st;
 
@@ -146,7 +146,7 @@ pop(struct xs *x)
 static void
 on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
-	struct xs *x = ((xmlParserCtxtPtr)ctx)->_private;
+	struct xs *x = ctx;
 
 	(void)local;
 	(void)prefix;
@@ -158,7 +158,7 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
 static void
 on_chars(void *ctx, const xmlChar *ch, int len)
 {
-	struct xs *x = ((xmlParserCtxtPtr)ctx)->_private;
+	struct xs *x = ctx;
 
 	/* Past max_text the rest of the text is dropped, not an error. */
 	if (x->depth > 0 && len > 0 && x->st == MS_OK)
@@ -174,13 +174,16 @@ no_entity(void *ctx, const xmlChar *name)
 	return NULL;
 }
 
+/* The parse in progress on this thread, for on_error (whose argument varies). */
+static __thread struct xs *xs_current;
+
 /* on_error - count recoverable errors silently */
 static void
 on_error(void *arg, xmlErrorPtr e)
 {
-	xmlParserCtxtPtr c = arg;
-	struct xs *x = c ? c->_private : NULL;
+	struct xs *x = xs_current;
 
+	(void)arg;
 	if (x && e && e->level >= XML_ERR_ERROR)
 		x->errors++;
 }
@@ -219,15 +222,18 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	x.stack = calloc(x.max_depth + 1, sizeof(*x.stack));
 	if (x.stack == NULL)
 		return MS_ERR_NOMEM;
-	x.ctxt = xmlCreatePushParserCtxt(&sax, NULL, data, (int)(len < 4 ? len : 4), NULL);
+	/*
+	 * userData is our struct, not the context: libxml2 falls back to its own
+	 * entity table (filled "for expat compatibility" from the internal
+	 * subset) only when userData is the context, and that would expand.
+	 */
+	x.ctxt = xmlCreatePushParserCtxt(&sax, &x, data, (int)(len < 4 ? len : 4), NULL);
 	if (x.ctxt == NULL) {
 		free(x.stack);
 		set_err(err, 0, "libxml2 could not create a parser");
 		return MS_ERR_INTERNAL;
 	}
-	x.ctxt->_private = &x;
-	/* serror gets the context as its first argument only when userData is the context */
-	x.ctxt->userData = x.ctxt;
+	xs_current = &x;
 	xmlCtxtUseOptions(x.ctxt, XS_OPTIONS);
 	x.ctxt->replaceEntities = 0;
 	x.ctxt->loadsubset = 0;
@@ -255,6 +261,10 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	if (recovered)
 		*recovered = x.errors;
 	free(x.stack);
+	xs_current = NULL;
+	if (x.ctxt->myDoc)
+		xmlFreeDoc(x.ctxt->myDoc);	/* the "SAX compat" document of a DTD */
+	x.ctxt->myDoc = NULL;
 	xmlFreeParserCtxt(x.ctxt);
 	return x.st;
 }

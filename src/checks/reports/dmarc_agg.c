@@ -4,6 +4,7 @@
 #include "util/str.h"
 #include "xml/xmlstream.h"
 
+#include <libpsl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,13 +74,24 @@ lval(struct dp *p, const char *text, size_t len)
 	return str_lower(val(p, text, len));
 }
 
-/* parse_time - a decimal epoch time; -1 when not a number */
+/*
+ * parse_time - a decimal epoch time; some reporters add a fraction
+ * ("1337270400.0"), which is dropped.  -1 when not a number.
+ */
 static int64_t
 parse_time(const char *s)
 {
 	uint64_t v;
+	size_t n;
 
-	if (s == NULL || *s == '\0' || str_to_u64(s, strlen(s), (uint64_t)INT64_MAX, &v) != MS_OK)
+	if (s == NULL || *s == '\0')
+		return -1;
+	n = strspn(s, "0123456789");
+	if (s[n] == '.' && strspn(s + n + 1, "0123456789") == strlen(s + n + 1))
+		;	/* digits '.' digits */
+	else if (s[n] != '\0')
+		return -1;
+	if (str_to_u64(s, n, (uint64_t)INT64_MAX / 2, &v) != MS_OK)
 		return -1;
 	return (int64_t)v;
 }
@@ -384,7 +396,21 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 		st = MS_ERR_SYNTAX;
 		goto out;
 	}
-	/* org_name may be empty (some reporters): the key then has an empty org */
+	/*
+	 * A reporter that names itself by a host name ("protection.outlook.com",
+	 * "Outlook.com") is known by its organisational domain, lower-cased, so
+	 * one reporter is one key (as parsedmarc does).  Names with spaces
+	 * ("Yahoo! Inc.") stay as they are.  org_name may be empty (some
+	 * reporters): the key then has an empty org.
+	 */
+	if (p.r->org_name && *p.r->org_name && strchr(p.r->org_name, ' ') == NULL &&
+	    strchr(p.r->org_name, '.') != NULL) {
+		char *low = str_lower(arena_strdup(arena, p.r->org_name));
+		const psl_ctx_t *psl = psl_builtin();
+		const char *reg = psl ? psl_registrable_domain(psl, low) : NULL;
+
+		p.r->org_name = reg ? arena_strdup(arena, reg) : low;
+	}
 	if (p.r->report_id == NULL || *p.r->report_id == '\0' || p.r->policy.domain == NULL ||
 	    *p.r->policy.domain == '\0') {
 		snprintf(err->why, sizeof(err->why), "missing %s (needed to identify the report)",

@@ -21,6 +21,7 @@ struct source {
 	char *provider;
 	uint64_t messages, spf_aligned, dkim_aligned, dmarc_pass;
 	uint64_t quarantined, rejected;	/* dispositions applied by receivers */
+	uint64_t fail_authenticated;	/* DMARC-failing messages that passed SPF or DKIM unaligned */
 	char *dkim_domains;	/* DKIM-authenticated domains seen (pass), space-separated */
 	char *spf_domain;	/* an SPF-authenticated domain seen (pass) */
 	struct summary *owner;
@@ -70,6 +71,7 @@ summary_thresholds_default(struct summary_thresholds *t)
 	t->quarantine_pass_rate = 95.0;
 	t->reject_pass_rate = 98.0;
 	t->legit_min_messages = 1;
+	t->top = 0;
 }
 
 /* kv_get - the entry for key, created at zero */
@@ -198,7 +200,9 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 	if (spf || dkim) {
 		s->dmarc_pass += it->count;
 		src->dmarc_pass += it->count;
-	}
+	} else if ((it->dkim_pass_domains && *it->dkim_pass_domains) ||
+	    (it->spf_pass_domain && *it->spf_pass_domain))
+		src->fail_authenticated += it->count;
 	if (it->disposition && strcmp(it->disposition, "quarantine") == 0) {
 		s->quarantined += it->count;
 		src->quarantined += it->count;
@@ -257,6 +261,21 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 	}
 }
 
+/* outcome_word - the ptr_status word of a lookup outcome (docs/json.md) */
+static const char *
+outcome_word(enum dns_outcome o)
+{
+	switch (o) {
+	case DNS_OK: return "ok";
+	case DNS_NODATA: return "nodata";
+	case DNS_NXDOMAIN: return "nxdomain";
+	case DNS_SERVFAIL: return "servfail";
+	case DNS_TIMEOUT: return "timeout";
+	case DNS_BOGUS: return "bogus";
+	}
+	return "servfail";
+}
+
 /* on_ptr - a PTR answer for one source */
 static void
 on_ptr(struct dns_answer *ans, void *arg)
@@ -265,7 +284,7 @@ on_ptr(struct dns_answer *ans, void *arg)
 	const psl_ctx_t *psl = psl_builtin();
 
 	src->owner->pending--;
-	src->ptr_status = ans->status == DNS_OK ? "ok" : dns_outcome_name(ans->status);
+	src->ptr_status = outcome_word(ans->status);
 	if (ans->status == DNS_OK) {
 		for (size_t i = 0; i < ans->n; i++) {
 			if (ans->rr[i].type == DNS_T_PTR && ans->rr[i].u.name) {
@@ -294,6 +313,18 @@ cmp_src(const void *x, const void *y)
 	return strcmp(a->ip, b->ip);
 }
 
+/* cmp_failing - most DMARC-failing messages first, then address */
+static int
+cmp_failing(const void *x, const void *y)
+{
+	const struct source *a = *(const struct source *const *)x, *b = *(const struct source *const *)y;
+	uint64_t fa = a->messages - a->dmarc_pass, fb = b->messages - b->dmarc_pass;
+
+	if (fa != fb)
+		return fa > fb ? -1 : 1;
+	return strcmp(a->ip, b->ip);
+}
+
 /* pct_of - n as a percentage of d (0 when d is 0) */
 static double
 pct_of(uint64_t n, uint64_t d)
@@ -301,12 +332,18 @@ pct_of(uint64_t n, uint64_t d)
 	return d ? 100.0 * (double)n / (double)d : 0.0;
 }
 
-/* legit_looking - fails DMARC but authenticates (unaligned) as some domain: a real service */
+/*
+ * legit_looking - a source that mostly fails DMARC while its failing messages
+ * pass SPF or DKIM for some other domain: a real service (a newsletter or
+ * ticketing provider) sending as the domain without alignment, to be fixed
+ * before tightening.  Sources that mostly pass (forwarding noise) and sources
+ * that authenticate as nothing (spoofing) are not (docs/reports.md).
+ */
 static bool
 legit_looking(const struct summary *s, const struct source *src)
 {
-	return src->dmarc_pass < src->messages && src->messages >= s->t.legit_min_messages &&
-	    (src->dkim_domains != NULL || src->spf_domain != NULL);
+	return src->dmarc_pass * 2 < src->messages &&
+	    src->fail_authenticated >= s->t.legit_min_messages && src->fail_authenticated > 0;
 }
 
 /* verdict - the readiness verdict of the seeds' journey (docs/reports.md) */
@@ -507,8 +544,13 @@ summary_json(const struct summary *s)
 	json_object_set_new(o, "totals", tot);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct source *x = &s->src[i];
-		json_t *j = json_object();
+		json_t *j;
 
+		if (x->dmarc_pass < x->messages)
+			wq += x->messages - x->dmarc_pass;
+		if (s->t.top && i >= s->t.top)
+			continue;
+		j = json_object();
 		json_object_set_new(j, "ip", json_text(x->ip));
 		json_object_set_new(j, "ptr", json_text(x->ptr));
 		json_object_set_new(j, "ptr_status", json_string(x->ptr_status));
@@ -523,18 +565,32 @@ summary_json(const struct summary *s)
 		json_object_set_new(j, "spf_domain", json_text(x->spf_domain));
 		json_object_set_new(j, "legitimate_looking", json_boolean(legit_looking(s, x)));
 		json_array_append_new(srcs, j);
-		if (x->dmarc_pass < x->messages) {
-			json_t *w = json_object();
 
-			json_object_set_new(w, "ip", json_text(x->ip));
-			json_object_set_new(w, "ptr", json_text(x->ptr));
-			json_object_set_new(w, "messages", json_integer((json_int_t)(x->messages - x->dmarc_pass)));
-			json_object_set_new(w, "legitimate_looking", json_boolean(legit_looking(s, x)));
-			json_array_append_new(wf, w);
-			wq += x->messages - x->dmarc_pass;
-		}
 	}
 	json_object_set_new(o, "sources", srcs);
+	json_object_set_new(o, "sources_total", json_integer((json_int_t)s->nsrc));
+	/* would_fail: the failing sources, most failing messages first */
+	{
+		const struct source **f = xcalloc(s->nsrc + 1, sizeof(*f));
+		size_t nf = 0;
+
+		for (size_t i = 0; i < s->nsrc; i++)
+			if (s->src[i].dmarc_pass < s->src[i].messages)
+				f[nf++] = &s->src[i];
+		qsort(f, nf, sizeof(*f), cmp_failing);
+		for (size_t i = 0; i < nf && (s->t.top == 0 || i < s->t.top); i++) {
+			json_t *w = json_object();
+
+			json_object_set_new(w, "ip", json_text(f[i]->ip));
+			json_object_set_new(w, "ptr", json_text(f[i]->ptr));
+			json_object_set_new(w, "provider", json_text(f[i]->provider));
+			json_object_set_new(w, "messages",
+			    json_integer((json_int_t)(f[i]->messages - f[i]->dmarc_pass)));
+			json_object_set_new(w, "legitimate_looking", json_boolean(legit_looking(s, f[i])));
+			json_array_append_new(wf, w);
+		}
+		free(f);
+	}
 	arr = json_object();
 	json_object_set_new(arr, "messages", json_integer((json_int_t)wq));
 	json_object_set_new(arr, "sources", wf);
@@ -597,6 +653,8 @@ summary_json(const struct summary *s)
 static char *
 show(const char *s)
 {
+	if (s && *s == '\0')
+		return xstrdup("(none)");
 	return s ? str_printable(s, strlen(s)) : xstrdup("-");
 }
 
@@ -636,10 +694,19 @@ summary_text(FILE *fp, const struct summary *s)
 		fprintf(fp, "\nSources (most messages first)\n");
 		fprintf(fp, "  %-40s %8s %6s %6s %6s  %s\n", "address", "messages", "SPF%", "DKIM%",
 		    "DMARC%", "PTR name (provider)");
+		size_t top = s->t.top ? s->t.top : 50;
+
 		for (size_t i = 0; i < s->nsrc; i++) {
 			const struct source *x = &s->src[i];
-			char *ip = show(x->ip), *ptr = show(x->ptr), *prov = show(x->provider);
+			char *ip, *ptr, *prov;
 
+			if (i >= top) {
+				fprintf(fp, "  ... and %zu more (--top N, --json or --csv)\n", s->nsrc - top);
+				break;
+			}
+			ip = show(x->ip);
+			ptr = show(x->ptr);
+			prov = show(x->provider);
 			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
@@ -705,7 +772,7 @@ summary_csv(FILE *fp, const struct summary *s)
 {
 	fputs("domain,ip,ptr,ptr_status,provider,messages,spf_aligned,dkim_aligned,dmarc_pass,"
 	    "dkim_domains,spf_domain,legitimate_looking\r\n", fp);
-	for (size_t i = 0; i < s->nsrc; i++) {
+	for (size_t i = 0; i < s->nsrc && (s->t.top == 0 || i < s->t.top); i++) {
 		const struct source *x = &s->src[i];
 		char n[4][32];
 

@@ -24,6 +24,7 @@ struct summary_thresholds {
 	uint64_t legit_min_messages;	/* a failing source that authenticates as another
 					 * domain and sent at least this many is
 					 * "legitimate-looking" (default 1) */
+	size_t top;			/* list at most this many sources (0: all) */
 };
 
 void summary_thresholds_default(struct summary_thresholds *t);
