@@ -89,6 +89,20 @@ stop(struct xs *x, enum ms_status st, const char *msg)
 	xmlStopParser(x->ctxt);
 }
 
+/*
+ * keep_entities - libxml2 2.9 drops every entity reference, even &amp; and
+ * &lt;, once the document has been found not well-formed (xmlParseReference:
+ * "if (!ctxt->wellFormed) return").  Recovered reports would lose their
+ * escaped characters after the first error, so each SAX event sets the flag
+ * back; errors are counted by on_error instead.
+ */
+static void
+keep_entities(struct xs *x)
+{
+	if (x->ctxt)
+		x->ctxt->wellFormed = 1;
+}
+
 static void
 on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
     int nns, const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
@@ -97,6 +111,7 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
 	const char *name = local ? (const char *)local : "";
 	enum ms_status st;
 
+	keep_entities(x);
 	(void)prefix;
 	(void)nns;
 	(void)nss;
@@ -148,6 +163,7 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
 {
 	struct xs *x = ctx;
 
+	keep_entities(x);
 	(void)local;
 	(void)prefix;
 	(void)uri;
@@ -160,18 +176,36 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct xs *x = ctx;
 
+	keep_entities(x);
 	/* Past max_text the rest of the text is dropped, not an error. */
 	if (x->depth > 0 && len > 0 && x->st == MS_OK)
 		(void)buf_append(&x->stack[x->depth - 1].text, ch, (size_t)len);
 }
 
-/* no_entity - every entity is undeclared: nothing is ever expanded or fetched */
+/*
+ * no_entity - every entity other than the five predefined ones resolves to
+ * an empty, already-expanded text: nothing is ever expanded, loaded or
+ * fetched, whatever the DTD declares.  (Answering "undeclared" instead would
+ * be an error, after which libxml2 2.9 also drops &amp; and &lt;.)  Counted
+ * as a recovered error.
+ */
+static xmlEntity empty_entity = {
+	.type = XML_ENTITY_DECL,
+	.name = (const xmlChar *)"mailsec-empty",
+	.content = (xmlChar *)"",
+	.length = 0,
+	.etype = XML_INTERNAL_PREDEFINED_ENTITY,
+};
+
 static xmlEntityPtr
 no_entity(void *ctx, const xmlChar *name)
 {
-	(void)ctx;
+	struct xs *x = ctx;
+
 	(void)name;
-	return NULL;
+	if (x)
+		x->errors++;
+	return &empty_entity;
 }
 
 /* The parse in progress on this thread, for on_error (whose argument varies). */
@@ -184,8 +218,12 @@ on_error(void *arg, xmlErrorPtr e)
 	struct xs *x = xs_current;
 
 	(void)arg;
-	if (x && e && e->level >= XML_ERR_ERROR)
+	if (x && e && e->level >= XML_ERR_ERROR) {
 		x->errors++;
+		/* an undeclared entity is reported; the reference after it must still work */
+		if (e->code == XML_ERR_UNDECLARED_ENTITY || e->code == XML_WAR_UNDECLARED_ENTITY)
+			keep_entities(x);
+	}
 }
 
 enum ms_status
