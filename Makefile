@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 ARGS      ?=
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind demo bench clean fuzz bench-reports
 
 all: build
 
@@ -44,6 +44,16 @@ test-valgrind: build
 
 demo: build
 	@scripts/demo
+
+# Report parser fuzz targets (clang + libFuzzer), FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	fuzz/run $(FUZZ_SECONDS)
+
+# Report ingestion benchmark (not part of make test): BENCH_MB of synthetic XML.
+BENCH_MB ?= 200
+bench-reports: build
+	$(PY) bench/reports --build $(BUILD) --mb $(BENCH_MB)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -21,6 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* sort_any - qsort that accepts an empty (possibly NULL) array */
+static void
+sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 #define INPUT_FILE_MAX	((size_t)1 << 30)	/* one input file (an mbox may be large) */
 #define BATCH_REPORTS	64			/* reports per transaction */
 
@@ -520,7 +528,7 @@ collect(struct pathlist *l, const char *path, int depth)
 			}
 			closedir(d);
 		}
-		qsort(names, n, sizeof(*names), cmp_str);
+		sort_any(names, n, sizeof(*names), cmp_str);
 		for (size_t i = 0; i < n; i++)
 			pl_add(l, names[i], true);
 		free(names);
@@ -544,7 +552,7 @@ collect(struct pathlist *l, const char *path, int depth)
 		names[n++] = xasprintf("%s/%s", path, e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	sort_any(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		collect(l, names[i], depth + 1);
 		free(names[i]);

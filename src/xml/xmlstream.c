@@ -42,9 +42,13 @@ xs_init(void)
 	xmlSetExternalEntityLoader(deny_loader);
 }
 
+#define XS_NAME_MAX	128	/* longer element names are truncated (no report uses one) */
+
+/* One open element; frames are reused from element to element (no allocation per element). */
 struct xs_frame {
-	char *name;
+	char name[XS_NAME_MAX];
 	struct buf text;
+	bool init;
 };
 
 struct xs {
@@ -133,12 +137,18 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
 		stop(x, st, "stopped by the report parser");
 		return;
 	}
-	x->stack[x->depth].name = strdup(name);
-	if (x->stack[x->depth].name == NULL) {
-		stop(x, MS_ERR_NOMEM, "out of memory");
-		return;
+	{
+		struct xs_frame *f = &x->stack[x->depth];
+
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		if (!f->init) {
+			buf_init(&f->text, x->lim->max_text ? x->lim->max_text : 65536);
+			f->init = true;
+		}
+		f->text.len = 0;
+		if (f->text.data)
+			f->text.data[0] = '\0';
 	}
-	buf_init(&x->stack[x->depth].text, x->lim->max_text ? x->lim->max_text : 65536);
 	x->depth++;
 }
 
@@ -151,9 +161,6 @@ pop(struct xs *x)
 
 	if (x->h->end && x->st == MS_OK)
 		st = x->h->end(x->h->arg, x->depth, f->name, buf_cstr(&f->text), f->text.len);
-	free(f->name);
-	f->name = NULL;
-	buf_free(&f->text);
 	if (st != MS_OK)
 		stop(x, st, "stopped by the report parser");
 }
@@ -298,6 +305,9 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	}
 	if (recovered)
 		*recovered = x.errors;
+	for (size_t i = 0; i < x.max_depth; i++)
+		if (x.stack[i].init)
+			buf_free(&x.stack[i].text);
 	free(x.stack);
 	xs_current = NULL;
 	if (x.ctxt->myDoc)

@@ -12,6 +12,14 @@
 #include <string.h>
 #include <time.h>
 
+/* sort_any - qsort that accepts an empty (possibly NULL) array */
+static void
+sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 #define PTR_LOOKUPS_MAX	2000	/* sources whose PTR name is looked up */
 
 struct source {
@@ -411,11 +419,11 @@ summary_build(struct store *store, const char *domain, int64_t since,
 	}
 	for (size_t i = 0; i < s->reporters.n; i++)
 		s->reporters.v[i].b = s->reporters.v[i].reports;
-	qsort(s->src, s->nsrc, sizeof(*s->src), cmp_src);
-	qsort(s->reporters.v, s->reporters.n, sizeof(*s->reporters.v), cmp_kv_a_desc);
-	qsort(s->by_result.v, s->by_result.n, sizeof(*s->by_result.v), cmp_kv_a_desc);
-	qsort(s->by_mx.v, s->by_mx.n, sizeof(*s->by_mx.v), cmp_kv_a_desc);
-	qsort(s->by_day.v, s->by_day.n, sizeof(*s->by_day.v), cmp_kv_key);
+	sort_any(s->src, s->nsrc, sizeof(*s->src), cmp_src);
+	sort_any(s->reporters.v, s->reporters.n, sizeof(*s->reporters.v), cmp_kv_a_desc);
+	sort_any(s->by_result.v, s->by_result.n, sizeof(*s->by_result.v), cmp_kv_a_desc);
+	sort_any(s->by_mx.v, s->by_mx.n, sizeof(*s->by_mx.v), cmp_kv_a_desc);
+	sort_any(s->by_day.v, s->by_day.n, sizeof(*s->by_day.v), cmp_kv_key);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
 		struct ipaddr a;
@@ -577,7 +585,7 @@ summary_json(const struct summary *s)
 		for (size_t i = 0; i < s->nsrc; i++)
 			if (s->src[i].dmarc_pass < s->src[i].messages)
 				f[nf++] = &s->src[i];
-		qsort(f, nf, sizeof(*f), cmp_failing);
+		sort_any(f, nf, sizeof(*f), cmp_failing);
 		for (size_t i = 0; i < nf && (s->t.top == 0 || i < s->t.top); i++) {
 			json_t *w = json_object();
 
@@ -690,6 +698,26 @@ summary_text(FILE *fp, const struct summary *s)
 	fprintf(fp, "\nReadiness: %s\n  %s\n", s->verdict, s->verdict_msg);
 	if (s->advice)
 		fprintf(fp, "  publish: %s\n", s->advice);
+	for (size_t i = 0, shown = 0; i < s->nsrc && shown < 20; i++) {
+		const struct source *x = &s->src[i];
+		char *ip, *ptr, *dk, *sp;
+
+		if (!legit_looking(s, x))
+			continue;
+		if (shown++ == 0)
+			fprintf(fp, "  fix these sources (they pass SPF or DKIM, but not aligned with %s):\n", s->domain);
+		ip = show(x->ip);
+		ptr = show(x->ptr ? x->ptr : x->ptr_status);
+		dk = show(x->dkim_domains);
+		sp = show(x->spf_domain);
+		fprintf(fp, "    %s (%s): %llu of %llu messages fail; DKIM d=%s, SPF %s\n", ip, ptr,
+		    (unsigned long long)(x->messages - x->dmarc_pass), (unsigned long long)x->messages,
+		    dk, sp);
+		free(ip);
+		free(ptr);
+		free(dk);
+		free(sp);
+	}
 	if (s->nsrc) {
 		fprintf(fp, "\nSources (most messages first)\n");
 		fprintf(fp, "  %-40s %8s %6s %6s %6s  %s\n", "address", "messages", "SPF%", "DKIM%",
@@ -716,6 +744,18 @@ summary_text(FILE *fp, const struct summary *s)
 			free(ptr);
 			free(prov);
 		}
+	}
+	{
+		uint64_t fail = s->messages - s->dmarc_pass;
+		size_t nf = 0;
+
+		for (size_t i = 0; i < s->nsrc; i++)
+			if (s->src[i].dmarc_pass < s->src[i].messages)
+				nf++;
+		if (fail)
+			fprintf(fp, "\nIf the policy tightened: %llu messages from %zu sources fail DMARC and "
+			    "would be quarantined or rejected (%zu of those sources look legitimate).\n",
+			    (unsigned long long)fail, nf, s->legit_failing);
 	}
 	if (s->reporters.n) {
 		fprintf(fp, "\nReporters\n");
