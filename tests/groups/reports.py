@@ -841,12 +841,18 @@ def summary(t, td, tmp):
         golden(t, "summary-example.com.json", doc, p)
         srcs = {s["ip"]: s for s in doc["sources"]}
         s = srcs.get("209.85.220.69")
-        if not s or s["ptr"] != "mail-sor-f69.google.com" or s["provider"] != "google.com":
-            p.append("PTR/provider of 209.85.220.69: %s" % s)
+        if not s or s["ptr"] != "mail-sor-f69.google.com" or s["provider"] != "google.com" or \
+                s["spf_include"] != "_spf.mail.example.net":
+            p.append("PTR/provider/SPF include of 209.85.220.69: %s" % s)
+        s = srcs.get("69.171.232.138")
+        if not s or s["spf_include"] != "_spf.mail.example.net":
+            p.append("nested include labelled by the top-level include: %s" % s)
+        if doc.get("spf_walk") != "ok":
+            p.append("spf_walk: %s" % doc.get("spf_walk"))
         wf = {s["ip"]: s for s in doc["would_fail"]["sources"]}
         s = wf.get("108.166.27.220")
         if not s or s["ptr"] != "mail.sendgrid.net" or s["provider"] != "sendgrid.net" or \
-                not s["legitimate_looking"]:
+                not s["legitimate_looking"] or s["spf_include"] != "example.com":
             p.append("would_fail 108.166.27.220 (legitimate-looking, sendgrid.net): %s" % s)
         s = srcs.get("69.171.232.145")
         if not s or s["ptr_status"] != "servfail" or s["ptr"] is not None:
@@ -861,7 +867,7 @@ def summary(t, td, tmp):
     if rc != 0 or sanitizer(err):
         p.append("csv: exit %d %s" % (rc, err[-500:]))
     golden(t, "summary-example.com.csv", out, p, text=True)
-    t.check("summary: example.com (JSON, text, CSV) against golden files, PTR via replay", p)
+    t.check("summary: example.com (JSON, text, CSV) against golden files, PTR and SPF include via replay", p)
 
     p = []
     # thresholds: a domain whose sources all pass
@@ -877,7 +883,15 @@ def summary(t, td, tmp):
                    "--quarantine-pass-rate", "50", "example.net"], p, want_rc=(0,))
     if d and d["readiness"]["thresholds"]["quarantine_pass_rate"] != 50:
         p.append("threshold override not applied: %s" % d["readiness"])
-    t.check("summary: TLS-RPT by result type, --since, threshold overrides", p)
+    d = t.ms_json(["reports", "summary", "--db", db, "--since", "all", "--json", "--replay", zone,
+                   "loop.example"], p, want_rc=(0,))
+    if d and "more than 10 DNS lookups" not in (d["spf_walk"] or ""):
+        p.append("include loop: spf_walk %s" % d["spf_walk"])
+    d = t.ms_json(["reports", "summary", "--db", db, "--since", "all", "--json", "--replay", zone,
+                   "company-y.example"], p, want_rc=(0,))
+    if d and "no SPF record" not in (d["spf_walk"] or ""):
+        p.append("no SPF: spf_walk %s" % d["spf_walk"])
+    t.check("summary: TLS-RPT by result type, --since, threshold overrides, SPF walk limits", p)
 
     p = []
     db3 = os.path.join(tmp, "ready.db")

@@ -1,5 +1,6 @@
 /* src/checks/reports/summary.c - who sends as a domain: summaries of stored reports */
 #include "checks/reports/summary.h"
+#include "checks/reports/spf_walk.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
@@ -32,6 +33,7 @@ struct source {
 	uint64_t fail_authenticated;	/* DMARC-failing messages that passed SPF or DKIM unaligned */
 	char *dkim_domains;	/* DKIM-authenticated domains seen (pass), space-separated */
 	char *spf_domain;	/* an SPF-authenticated domain seen (pass) */
+	char *spf_include;	/* the include: of the domain's SPF record listing it, or NULL */
 	struct summary *owner;
 };
 
@@ -70,6 +72,7 @@ struct summary {
 	char *advice;
 	size_t legit_failing;
 	size_t pending;		/* PTR lookups in flight */
+	char *spf_status;	/* the SPF walk: "ok", why it is incomplete, NULL if not done */
 };
 
 void
@@ -440,8 +443,20 @@ summary_build(struct store *store, const char *domain, int64_t since,
 		if (resolver_query(res, rev, DNS_T_PTR, on_ptr, src) == MS_OK)
 			s->pending++;
 	}
-	if (res && s->pending)
+	if (res) {
+		struct spf_walk *w = spf_walk_start(res, domain);
+
 		event_base_dispatch(res->base);
+		for (size_t i = 0; i < s->nsrc; i++) {
+			struct ipaddr a;
+			const char *l;
+
+			if (ipaddr_parse(s->src[i].ip, &a) == MS_OK && (l = spf_walk_label(w, &a)) != NULL)
+				s->src[i].spf_include = xstrdup(l);
+		}
+		s->spf_status = xstrdup(spf_walk_status(w));
+		spf_walk_free(w);
+	}
 	verdict(s);
 	*out = s;
 	return MS_OK;
@@ -458,7 +473,9 @@ summary_free(struct summary *s)
 		free(s->src[i].provider);
 		free(s->src[i].dkim_domains);
 		free(s->src[i].spf_domain);
+		free(s->src[i].spf_include);
 	}
+	free(s->spf_status);
 	free(s->src);
 	kv_free(&s->reporters);
 	kv_free(&s->by_result);
@@ -563,7 +580,7 @@ summary_json(const struct summary *s)
 		json_object_set_new(j, "ptr", json_text(x->ptr));
 		json_object_set_new(j, "ptr_status", json_string(x->ptr_status));
 		json_object_set_new(j, "provider", json_text(x->provider));
-		json_object_set_new(j, "spf_include", json_null());
+		json_object_set_new(j, "spf_include", json_text(x->spf_include));
 		json_object_set_new(j, "messages", json_integer((json_int_t)x->messages));
 		json_object_set_new(j, "spf_aligned", json_integer((json_int_t)x->spf_aligned));
 		json_object_set_new(j, "dkim_aligned", json_integer((json_int_t)x->dkim_aligned));
@@ -577,6 +594,7 @@ summary_json(const struct summary *s)
 	}
 	json_object_set_new(o, "sources", srcs);
 	json_object_set_new(o, "sources_total", json_integer((json_int_t)s->nsrc));
+	json_object_set_new(o, "spf_walk", json_text(s->spf_status));
 	/* would_fail: the failing sources, most failing messages first */
 	{
 		const struct source **f = xcalloc(s->nsrc + 1, sizeof(*f));
@@ -592,6 +610,7 @@ summary_json(const struct summary *s)
 			json_object_set_new(w, "ip", json_text(f[i]->ip));
 			json_object_set_new(w, "ptr", json_text(f[i]->ptr));
 			json_object_set_new(w, "provider", json_text(f[i]->provider));
+			json_object_set_new(w, "spf_include", json_text(f[i]->spf_include));
 			json_object_set_new(w, "messages",
 			    json_integer((json_int_t)(f[i]->messages - f[i]->dmarc_pass)));
 			json_object_set_new(w, "legitimate_looking", json_boolean(legit_looking(s, f[i])));
@@ -695,6 +714,8 @@ summary_text(FILE *fp, const struct summary *s)
 	if (s->quarantined || s->rejected)
 		fprintf(fp, "  applied     %llu quarantined, %llu rejected by receivers\n",
 		    (unsigned long long)s->quarantined, (unsigned long long)s->rejected);
+	if (s->spf_status && strcmp(s->spf_status, "ok") != 0)
+		fprintf(fp, "  SPF walk    incomplete: %s\n", s->spf_status);
 	fprintf(fp, "\nReadiness: %s\n  %s\n", s->verdict, s->verdict_msg);
 	if (s->advice)
 		fprintf(fp, "  publish: %s\n", s->advice);
@@ -710,9 +731,10 @@ summary_text(FILE *fp, const struct summary *s)
 		ptr = show(x->ptr ? x->ptr : x->ptr_status);
 		dk = show(x->dkim_domains);
 		sp = show(x->spf_domain);
-		fprintf(fp, "    %s (%s): %llu of %llu messages fail; DKIM d=%s, SPF %s\n", ip, ptr,
+		fprintf(fp, "    %s (%s): %llu of %llu messages fail; DKIM d=%s, SPF %s%s%s\n", ip, ptr,
 		    (unsigned long long)(x->messages - x->dmarc_pass), (unsigned long long)x->messages,
-		    dk, sp);
+		    dk, sp, x->spf_include ? "; listed in SPF via " : "",
+		    x->spf_include ? x->spf_include : "");
 		free(ip);
 		free(ptr);
 		free(dk);
@@ -735,10 +757,11 @@ summary_text(FILE *fp, const struct summary *s)
 			ip = show(x->ip);
 			ptr = show(x->ptr);
 			prov = show(x->provider);
-			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s\n", ip,
+			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s%s%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
 			    x->ptr ? ptr : x->ptr_status, x->provider ? prov : "-",
+			    x->spf_include ? " SPF via " : "", x->spf_include ? x->spf_include : "",
 			    legit_looking(s, x) ? "  <- fails DMARC, authenticates as another domain" : "");
 			free(ip);
 			free(ptr);
@@ -810,8 +833,8 @@ csv_field(FILE *fp, const char *v, bool last)
 void
 summary_csv(FILE *fp, const struct summary *s)
 {
-	fputs("domain,ip,ptr,ptr_status,provider,messages,spf_aligned,dkim_aligned,dmarc_pass,"
-	    "dkim_domains,spf_domain,legitimate_looking\r\n", fp);
+	fputs("domain,ip,ptr,ptr_status,provider,spf_include,messages,spf_aligned,dkim_aligned,"
+	    "dmarc_pass,dkim_domains,spf_domain,legitimate_looking\r\n", fp);
 	for (size_t i = 0; i < s->nsrc && (s->t.top == 0 || i < s->t.top); i++) {
 		const struct source *x = &s->src[i];
 		char n[4][32];
@@ -825,6 +848,7 @@ summary_csv(FILE *fp, const struct summary *s)
 		csv_field(fp, x->ptr, false);
 		csv_field(fp, x->ptr_status, false);
 		csv_field(fp, x->provider, false);
+		csv_field(fp, x->spf_include, false);
 		csv_field(fp, n[0], false);
 		csv_field(fp, n[1], false);
 		csv_field(fp, n[2], false);
