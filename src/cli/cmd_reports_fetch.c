@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/reports.h"
 #include "util/buf.h"
+#include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -24,20 +25,37 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* loopback_host - the URL's host is 127.0.0.0/8, ::1 or localhost */
+/* loopback_host - the URL's host is exactly an address in 127.0.0.0/8, [::1] or localhost */
 static bool
 loopback_host(const char *url)
 {
-	const char *h = strstr(url, "://"), *at;
+	const char *h = strstr(url, "://"), *at, *end;
+	char host[256];
+	size_t n;
 
 	if (h == NULL)
 		return false;
 	h += 3;
-	at = strchr(h, '@');
-	if (at && (strchr(h, '/') == NULL || at < strchr(h, '/')))
+	end = h + strcspn(h, "/?#");
+	at = memchr(h, '@', (size_t)(end - h));
+	if (at)
 		h = at + 1;
-	return strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0 ||
-	    strncmp(h, "localhost", 9) == 0;
+	if (*h == '[')
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":/?#");
+	if (n == 0 || n >= sizeof(host) || h + n > end)
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return true;
+	if (strncmp(host, "127.", 4) == 0) {
+		struct ipaddr a;
+
+		return ipaddr_parse(host, &a) == MS_OK && a.family == 4;
+	}
+	return false;
 }
 
 /* setup - a curl handle with the credentials (netrc or $MAILSEC_IMAP_PASSWORD), never argv */
@@ -119,6 +137,8 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 		goto out_buf;
 	}
 	in = rep_ingest_new(o, s);
+	/* one handle for every message: libcurl reuses the IMAP connection */
+	c = NULL;
 	for (size_t i = 0; i < n && i < IMAP_MESSAGES_MAX && !rep_ingest_failed(in); i++) {
 		char *u, *origin;
 		uint64_t uid;
@@ -126,21 +146,27 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 
 		if (str_to_u64(uids[i], strlen(uids[i]), UINT32_MAX, &uid) != MS_OK)
 			continue;
+		/* folder URL "imap://h/INBOX" + "/;UID=n" is libcurl's message syntax */
 		u = xasprintf("%s%s;UID=%llu", url, url[strlen(url) - 1] == '/' ? "" : "/",
 		    (unsigned long long)uid);
-		/* folder URL "imap://h/INBOX" + "/;UID=n" is libcurl's message syntax */
 		buf_init(&m, IMAP_MESSAGE_MAX);
-		if ((c = setup(o, u, &m)) != NULL && (cc = curl_easy_perform(c)) == CURLE_OK) {
+		if (c == NULL)
+			c = setup(o, u, &m);
+		else {
+			curl_easy_setopt(c, CURLOPT_URL, u);
+			curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+		}
+		if (c && (cc = curl_easy_perform(c)) == CURLE_OK) {
 			origin = xasprintf("%s;UID=%llu", url, (unsigned long long)uid);
 			rep_ingest_message(in, m.data ? m.data : "", m.len, origin);
 			free(origin);
 		} else if (c)
 			cli_error("%s: %s", u, curl_easy_strerror(cc));
-		if (c)
-			curl_easy_cleanup(c);
 		buf_free(&m);
 		free(u);
 	}
+	if (c)
+		curl_easy_cleanup(c);
 	if (!rep_ingest_failed(in) && s->ops->commit(s) == MS_OK) {
 		rep_print_counts(o, "fetch", rep_ingest_counts(in));
 		rc = rep_ingest_counts(in)->rejected ? EXIT_ERRORS : EXIT_CLEAN;

@@ -35,7 +35,7 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check reports",
+	{ "json", 0, NULL, "check",
 	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
 	  "input order." },
 	{ "jsonl", 0, NULL, "check",
@@ -66,13 +66,19 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check reports",
+	{ "replay", 0, "FILE", "check",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "no-color", 0, NULL, "check",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "json", 0, NULL, "reports",
+	  "Print one JSON document (schema mailsec-reports/1, docs/json.md): the counts of an "
+	  "ingest, fetch or purge, or the summary." },
+	{ "replay", 0, "FILE", "reports",
+	  "reports summary: answer the PTR and SPF lookups from a scenario file (docs/testing.md) "
+	  "instead of the network." },
 	{ "db", 0, "PATH", "reports",
 	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
 	  "(~/.local/share/mailsec/reports.db)." },
