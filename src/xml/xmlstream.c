@@ -140,7 +140,10 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
 	{
 		struct xs_frame *f = &x->stack[x->depth];
 
-		snprintf(f->name, sizeof(f->name), "%s", name);
+		size_t nl = strnlen(name, sizeof(f->name) - 1);
+
+		memcpy(f->name, name, nl);
+		f->name[nl] = '\0';
 		if (!f->init) {
 			buf_init(&f->text, x->lim->max_text ? x->lim->max_text : 65536);
 			f->init = true;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PATH_MAX_LEN	256
 #define VALUE_MAX	4096	/* longest value kept from one element */
 
 void
@@ -25,8 +24,7 @@ struct dp {
 	const struct report_limits *lim;
 	struct dmarc_report *r;
 	size_t cap_rows, cap_dkim, cap_spf;
-	char path[PATH_MAX_LEN];	/* "record/row/source_ip" below <feedback> */
-	size_t pathlen[40];
+	unsigned char ids[40];		/* enum pid of each open element below <feedback> */
 	bool root_ok;		/* inside <feedback> */
 	bool done;		/* its end seen: ignore the rest */
 	size_t base;		/* depth of <feedback> (0, or deeper inside a wrapper) */
@@ -96,33 +94,119 @@ parse_time(const char *s)
 	return (int64_t)v;
 }
 
+/*
+ * Element paths below <feedback> as small ids: each element's id comes from
+ * its parent's id and its name (one table scan filtered by parent), so the
+ * handlers switch on an integer instead of comparing path strings.
+ */
+enum pid {
+	P_UNKNOWN = 0, P_FEEDBACK, P_VERSION,
+	P_MD, P_MD_ORG, P_MD_EMAIL, P_MD_EXTRA, P_MD_RID, P_MD_GEN, P_MD_ERR,
+	P_MD_DR, P_MD_BEGIN, P_MD_END,
+	P_PP, P_PP_DOMAIN, P_PP_ADKIM, P_PP_ASPF, P_PP_P, P_PP_SP, P_PP_NP, P_PP_PCT, P_PP_FO,
+	P_PP_TESTING, P_PP_DISCOVERY,
+	P_REC, P_ROW, P_ROW_IP, P_ROW_COUNT, P_PE, P_PE_DISP, P_PE_DKIM, P_PE_SPF, P_PE_TEST,
+	P_PE_REASON, P_REASON_TYPE, P_REASON_COMMENT,
+	P_IDS, P_IDS_HF, P_IDS_EF, P_IDS_ET,
+	P_AR, P_AR_DKIM, P_AR_SPF,
+	P_DKIM_DOMAIN, P_DKIM_SELECTOR, P_DKIM_RESULT, P_DKIM_HUMAN,
+	P_SPF_DOMAIN, P_SPF_SCOPE, P_SPF_RESULT, P_SPF_HUMAN
+};
+
+static const struct {
+	unsigned char parent;
+	const char *name;
+	unsigned char id;
+} PATHS[] = {
+	{ P_FEEDBACK, "version", P_VERSION },
+	{ P_FEEDBACK, "report_metadata", P_MD },
+	{ P_FEEDBACK, "policy_published", P_PP },
+	{ P_FEEDBACK, "record", P_REC },
+	{ P_MD, "org_name", P_MD_ORG },
+	{ P_MD, "email", P_MD_EMAIL },
+	{ P_MD, "extra_contact_info", P_MD_EXTRA },
+	{ P_MD, "report_id", P_MD_RID },
+	{ P_MD, "generator", P_MD_GEN },
+	{ P_MD, "error", P_MD_ERR },
+	{ P_MD, "date_range", P_MD_DR },
+	{ P_MD_DR, "begin", P_MD_BEGIN },
+	{ P_MD_DR, "end", P_MD_END },
+	{ P_PP, "domain", P_PP_DOMAIN },
+	{ P_PP, "adkim", P_PP_ADKIM },
+	{ P_PP, "aspf", P_PP_ASPF },
+	{ P_PP, "p", P_PP_P },
+	{ P_PP, "sp", P_PP_SP },
+	{ P_PP, "np", P_PP_NP },
+	{ P_PP, "pct", P_PP_PCT },
+	{ P_PP, "fo", P_PP_FO },
+	{ P_PP, "testing", P_PP_TESTING },
+	{ P_PP, "discovery_method", P_PP_DISCOVERY },
+	{ P_REC, "row", P_ROW },
+	{ P_REC, "identifiers", P_IDS },
+	{ P_REC, "auth_results", P_AR },
+	{ P_ROW, "source_ip", P_ROW_IP },
+	{ P_ROW, "count", P_ROW_COUNT },
+	{ P_ROW, "policy_evaluated", P_PE },
+	{ P_PE, "disposition", P_PE_DISP },
+	{ P_PE, "dkim", P_PE_DKIM },
+	{ P_PE, "spf", P_PE_SPF },
+	{ P_PE, "policy_test_mode", P_PE_TEST },
+	{ P_PE, "reason", P_PE_REASON },
+	{ P_PE_REASON, "type", P_REASON_TYPE },
+	{ P_PE_REASON, "comment", P_REASON_COMMENT },
+	{ P_IDS, "header_from", P_IDS_HF },
+	{ P_IDS, "envelope_from", P_IDS_EF },
+	{ P_IDS, "envelope_to", P_IDS_ET },
+	{ P_AR, "dkim", P_AR_DKIM },
+	{ P_AR, "spf", P_AR_SPF },
+	{ P_AR_DKIM, "domain", P_DKIM_DOMAIN },
+	{ P_AR_DKIM, "selector", P_DKIM_SELECTOR },
+	{ P_AR_DKIM, "result", P_DKIM_RESULT },
+	{ P_AR_DKIM, "human_result", P_DKIM_HUMAN },
+	{ P_AR_SPF, "domain", P_SPF_DOMAIN },
+	{ P_AR_SPF, "scope", P_SPF_SCOPE },
+	{ P_AR_SPF, "result", P_SPF_RESULT },
+	{ P_AR_SPF, "human_result", P_SPF_HUMAN },
+};
+
+/* child_id - the id of element name under parent (P_UNKNOWN if not in the schema) */
+static unsigned char
+child_id(unsigned char parent, const char *name)
+{
+	if (parent == P_UNKNOWN)
+		return P_UNKNOWN;
+	for (size_t i = 0; i < sizeof(PATHS) / sizeof(PATHS[0]); i++)
+		if (PATHS[i].parent == parent && strcmp(PATHS[i].name, name) == 0)
+			return PATHS[i].id;
+	return P_UNKNOWN;
+}
+
 static enum ms_status
 dp_start(void *arg, size_t depth, const char *name, const char *ns)
 {
 	struct dp *p = arg;
 	struct dmarc_report *r = p->r;
-	size_t l = strlen(p->path), nl = strlen(name);
+	struct dmarc_row *row;
+	unsigned char id;
 
 	/* <feedback> is the root, or (some reporters) wrapped in another element */
 	if (!p->root_ok || p->done) {
 		if (!p->done && strcmp(name, "feedback") == 0) {
 			p->root_ok = true;
 			p->base = depth;
+			p->ids[0] = P_FEEDBACK;
 			if (ns && *ns)
 				r->xmlns = arena_strdup(p->arena, ns);
 		}
 		return MS_OK;
 	}
 	depth -= p->base;
-	if (depth >= sizeof(p->pathlen) / sizeof(p->pathlen[0]))
+	if (depth >= sizeof(p->ids))
 		return MS_ERR_LIMIT;
-	p->pathlen[depth] = l;
-	if (l + nl + 2 < sizeof(p->path)) {
-		if (l)
-			p->path[l++] = '/';
-		memcpy(p->path + l, name, nl + 1);
-	}
-	if (strcmp(p->path, "record") == 0) {
+	id = child_id(p->ids[depth - 1], name);
+	p->ids[depth] = id;
+	switch (id) {
+	case P_REC:
 		if (r->nrows >= p->lim->max_records) {
 			snprintf(p->why, sizeof(p->why), "more than %zu records", p->lim->max_records);
 			return MS_ERR_LIMIT;
@@ -130,94 +214,49 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 		r->rows = grow(p->arena, r->rows, r->nrows, &p->cap_rows, sizeof(*r->rows));
 		memset(&r->rows[r->nrows++], 0, sizeof(*r->rows));
 		p->cap_dkim = p->cap_spf = 0;
-	} else if (r->nrows && strcmp(p->path, "record/auth_results/dkim") == 0) {
-		struct dmarc_row *row = &r->rows[r->nrows - 1];
-
-		if (row->ndkim_auth >= 64)
-			return MS_OK;
+		buf_reset(&p->reasons);
+		break;
+	case P_AR_DKIM:
+		row = &r->rows[r->nrows - 1];
+		if (row->ndkim_auth >= 64) {
+			p->ids[depth] = P_UNKNOWN;
+			break;
+		}
 		row->dkim_auth = grow(p->arena, row->dkim_auth, row->ndkim_auth, &p->cap_dkim,
 		    sizeof(*row->dkim_auth));
 		memset(&row->dkim_auth[row->ndkim_auth++], 0, sizeof(*row->dkim_auth));
-	} else if (r->nrows && strcmp(p->path, "record/auth_results/spf") == 0) {
-		struct dmarc_row *row = &r->rows[r->nrows - 1];
-
-		if (row->nspf_auth >= 64)
-			return MS_OK;
+		break;
+	case P_AR_SPF:
+		row = &r->rows[r->nrows - 1];
+		if (row->nspf_auth >= 64) {
+			p->ids[depth] = P_UNKNOWN;
+			break;
+		}
 		row->spf_auth = grow(p->arena, row->spf_auth, row->nspf_auth, &p->cap_spf,
 		    sizeof(*row->spf_auth));
 		memset(&row->spf_auth[row->nspf_auth++], 0, sizeof(*row->spf_auth));
-	} else if (strcmp(p->path, "record/row/policy_evaluated/reason") == 0) {
+		break;
+	case P_PE_REASON:
 		p->reason_type = p->reason_comment = NULL;
+		break;
+	default:
+		break;
 	}
 	return MS_OK;
 }
 
-/* row_end - a leaf inside <record> closed */
+/* set_count - a row's <count>; a value that is not a number counts 0 */
 static void
-row_leaf(struct dp *p, const char *path, const char *text, size_t len)
+set_count(struct dp *p, struct dmarc_row *row, const char *text, size_t len)
 {
-	struct dmarc_row *row = &p->r->rows[p->r->nrows - 1];
-	struct dmarc_auth *a = NULL;
-	const char *leaf;
+	char *v = val(p, text, len);
+	uint64_t n;
 
-	if (strcmp(path, "row/source_ip") == 0)
-		row->source_ip = val(p, text, len);
-	else if (strcmp(path, "row/count") == 0) {
-		char *v = val(p, text, len);
-		uint64_t n;
-
-		if (str_to_u64(v, strlen(v), UINT64_MAX / 4, &n) == MS_OK) {
-			row->count = n;
-			if (p->r->messages < UINT64_MAX / 2)
-				p->r->messages += n;
-		}
-	} else if (strcmp(path, "row/policy_evaluated/disposition") == 0)
-		row->disposition = lval(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/dkim") == 0)
-		row->dkim = lval(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/spf") == 0)
-		row->spf = lval(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/policy_test_mode") == 0)
-		row->policy_test_mode = lval(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/reason/type") == 0)
-		p->reason_type = lval(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/reason/comment") == 0)
-		p->reason_comment = val(p, text, len);
-	else if (strcmp(path, "row/policy_evaluated/reason") == 0) {
-		if (p->reason_type || p->reason_comment) {
-			(void)buf_printf(&p->reasons, "%s%s%s%s", p->reasons.len ? "; " : "",
-			    p->reason_type ? p->reason_type : "",
-			    p->reason_comment && *p->reason_comment ? ": " : "",
-			    p->reason_comment && *p->reason_comment ? p->reason_comment : "");
-			row->reasons = arena_strdup(p->arena, buf_cstr(&p->reasons));
-		}
-	} else if (strcmp(path, "identifiers/header_from") == 0)
-		row->header_from = val(p, text, len);
-	else if (strcmp(path, "identifiers/envelope_from") == 0)
-		row->envelope_from = val(p, text, len);
-	else if (strcmp(path, "identifiers/envelope_to") == 0)
-		row->envelope_to = val(p, text, len);
-	else if (strncmp(path, "auth_results/dkim/", 18) == 0 && row->ndkim_auth) {
-		a = &row->dkim_auth[row->ndkim_auth - 1];
-		leaf = path + 18;
-		goto auth;
-	} else if (strncmp(path, "auth_results/spf/", 17) == 0 && row->nspf_auth) {
-		a = &row->spf_auth[row->nspf_auth - 1];
-		leaf = path + 17;
-		goto auth;
+	if (str_to_u64(v, strlen(v), UINT64_MAX / 4, &n) == MS_OK) {
+		row->count = n;
+		if (p->r->messages < UINT64_MAX / 2)
+			p->r->messages += n;
 	}
-	return;
-auth:
-	if (strcmp(leaf, "domain") == 0)
-		a->domain = str_lower(val(p, text, len));
-	else if (strcmp(leaf, "selector") == 0)
-		a->selector = val(p, text, len);
-	else if (strcmp(leaf, "scope") == 0)
-		a->scope = lval(p, text, len);
-	else if (strcmp(leaf, "result") == 0)
-		a->result = lval(p, text, len);
-	else if (strcmp(leaf, "human_result") == 0)
-		a->human_result = val(p, text, len);
 }
 
 static enum ms_status
@@ -226,8 +265,10 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	struct dp *p = arg;
 	struct dmarc_report *r = p->r;
 	struct dmarc_policy *pol = &r->policy;
-	const char *path = p->path;
+	struct dmarc_row *row;
+	struct dmarc_auth *da, *sa;
 
+	(void)name;
 	if (!p->root_ok || p->done || depth < p->base)
 		return MS_OK;
 	depth -= p->base;
@@ -235,59 +276,64 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 		p->done = true;
 		return MS_OK;
 	}
-	if (strcmp(path, "version") == 0)
-		r->version = val(p, text, len);
-	else if (strcmp(path, "report_metadata/org_name") == 0)
-		r->org_name = val(p, text, len);
-	else if (strcmp(path, "report_metadata/email") == 0)
-		r->email = val(p, text, len);
-	else if (strcmp(path, "report_metadata/extra_contact_info") == 0)
-		r->extra_contact_info = val(p, text, len);
-	else if (strcmp(path, "report_metadata/report_id") == 0)
-		r->report_id = val(p, text, len);
-	else if (strcmp(path, "report_metadata/generator") == 0)
-		r->generator = val(p, text, len);
-	else if (strcmp(path, "report_metadata/error") == 0) {
-		char *v = val(p, text, len);
-
-		(void)buf_printf(&p->errors, "%s%s", p->errors.len ? "; " : "", v);
+	if (depth >= sizeof(p->ids))
+		return MS_OK;
+	row = r->nrows ? &r->rows[r->nrows - 1] : NULL;
+	da = row && row->ndkim_auth ? &row->dkim_auth[row->ndkim_auth - 1] : NULL;
+	sa = row && row->nspf_auth ? &row->spf_auth[row->nspf_auth - 1] : NULL;
+	switch (p->ids[depth]) {
+	case P_VERSION: r->version = val(p, text, len); break;
+	case P_MD_ORG: r->org_name = val(p, text, len); break;
+	case P_MD_EMAIL: r->email = val(p, text, len); break;
+	case P_MD_EXTRA: r->extra_contact_info = val(p, text, len); break;
+	case P_MD_RID: r->report_id = val(p, text, len); break;
+	case P_MD_GEN: r->generator = val(p, text, len); break;
+	case P_MD_ERR:
+		(void)buf_printf(&p->errors, "%s%s", p->errors.len ? "; " : "", val(p, text, len));
 		r->errors = arena_strdup(p->arena, buf_cstr(&p->errors));
-	} else if (strcmp(path, "report_metadata/date_range/begin") == 0)
-		r->begin = parse_time(val(p, text, len));
-	else if (strcmp(path, "report_metadata/date_range/end") == 0)
-		r->end = parse_time(val(p, text, len));
-	else if (strncmp(path, "policy_published/", 17) == 0) {
-		const char *f = path + 17;
-		char *v = val(p, text, len);
-
-		if (strcmp(f, "domain") == 0)
-			pol->domain = str_lower(v);
-		else if (strcmp(f, "adkim") == 0)
-			pol->adkim = str_lower(v);
-		else if (strcmp(f, "aspf") == 0)
-			pol->aspf = str_lower(v);
-		else if (strcmp(f, "p") == 0)
-			pol->p = str_lower(v);
-		else if (strcmp(f, "sp") == 0)
-			pol->sp = str_lower(v);
-		else if (strcmp(f, "np") == 0)
-			pol->np = str_lower(v);
-		else if (strcmp(f, "pct") == 0)
-			pol->pct = v;
-		else if (strcmp(f, "fo") == 0)
-			pol->fo = v;
-		else if (strcmp(f, "testing") == 0)
-			pol->testing = str_lower(v);
-		else if (strcmp(f, "discovery_method") == 0)
-			pol->discovery_method = str_lower(v);
-	} else if (strncmp(path, "record/", 7) == 0 && r->nrows)
-		row_leaf(p, path + 7, text, len);
-	else if (strcmp(path, "record") == 0)
-		buf_reset(&p->reasons);
-	(void)name;
-	/* pop this element off the path */
-	if (depth < sizeof(p->pathlen) / sizeof(p->pathlen[0]))
-		p->path[p->pathlen[depth]] = '\0';
+		break;
+	case P_MD_BEGIN: r->begin = parse_time(val(p, text, len)); break;
+	case P_MD_END: r->end = parse_time(val(p, text, len)); break;
+	case P_PP_DOMAIN: pol->domain = lval(p, text, len); break;
+	case P_PP_ADKIM: pol->adkim = lval(p, text, len); break;
+	case P_PP_ASPF: pol->aspf = lval(p, text, len); break;
+	case P_PP_P: pol->p = lval(p, text, len); break;
+	case P_PP_SP: pol->sp = lval(p, text, len); break;
+	case P_PP_NP: pol->np = lval(p, text, len); break;
+	case P_PP_PCT: pol->pct = val(p, text, len); break;
+	case P_PP_FO: pol->fo = val(p, text, len); break;
+	case P_PP_TESTING: pol->testing = lval(p, text, len); break;
+	case P_PP_DISCOVERY: pol->discovery_method = lval(p, text, len); break;
+	case P_ROW_IP: row->source_ip = val(p, text, len); break;
+	case P_ROW_COUNT: set_count(p, row, text, len); break;
+	case P_PE_DISP: row->disposition = lval(p, text, len); break;
+	case P_PE_DKIM: row->dkim = lval(p, text, len); break;
+	case P_PE_SPF: row->spf = lval(p, text, len); break;
+	case P_PE_TEST: row->policy_test_mode = lval(p, text, len); break;
+	case P_REASON_TYPE: p->reason_type = lval(p, text, len); break;
+	case P_REASON_COMMENT: p->reason_comment = val(p, text, len); break;
+	case P_PE_REASON:
+		if (p->reason_type || p->reason_comment) {
+			(void)buf_printf(&p->reasons, "%s%s%s%s", p->reasons.len ? "; " : "",
+			    p->reason_type ? p->reason_type : "",
+			    p->reason_comment && *p->reason_comment ? ": " : "",
+			    p->reason_comment && *p->reason_comment ? p->reason_comment : "");
+			row->reasons = arena_strdup(p->arena, buf_cstr(&p->reasons));
+		}
+		break;
+	case P_IDS_HF: row->header_from = val(p, text, len); break;
+	case P_IDS_EF: row->envelope_from = val(p, text, len); break;
+	case P_IDS_ET: row->envelope_to = val(p, text, len); break;
+	case P_DKIM_DOMAIN: da->domain = lval(p, text, len); break;
+	case P_DKIM_SELECTOR: da->selector = val(p, text, len); break;
+	case P_DKIM_RESULT: da->result = lval(p, text, len); break;
+	case P_DKIM_HUMAN: da->human_result = val(p, text, len); break;
+	case P_SPF_DOMAIN: sa->domain = lval(p, text, len); break;
+	case P_SPF_SCOPE: sa->scope = lval(p, text, len); break;
+	case P_SPF_RESULT: sa->result = lval(p, text, len); break;
+	case P_SPF_HUMAN: sa->human_result = val(p, text, len); break;
+	default: break;
+	}
 	return MS_OK;
 }
 

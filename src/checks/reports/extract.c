@@ -300,6 +300,17 @@ arf_fields(struct arena *ar, const char *t, size_t n, struct failure_report *f, 
 	}
 }
 
+/* arena_bytes - a copy of n bytes that may contain NULs, NUL-terminated */
+static char *
+arena_bytes(struct arena *ar, const void *p, size_t n)
+{
+	char *d = arena_alloc(ar, n + 1);
+
+	if (n)
+		memcpy(d, p, n);
+	return d;
+}
+
 /* sha_hex - hex SHA-256 of data into out[65] */
 static void
 sha_hex(const char *data, size_t len, char out[65])
@@ -376,7 +387,7 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 		GByteArray *ba = object_bytes(w->sample);
 		size_t n = ba->len > w->o->max_failure_body ? w->o->max_failure_body : ba->len;
 
-		f->body = arena_strndup(&ar, (const char *)ba->data, n);
+		f->body = arena_bytes(&ar, ba->data, n);
 		f->body_len = n;
 		g_byte_array_free(ba, TRUE);
 	} else if (w->o->keep_failure_bodies && w->text && !w->feedback) {
@@ -386,7 +397,7 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 		if (ba) {
 			size_t n = ba->len > w->o->max_failure_body ? w->o->max_failure_body : ba->len;
 
-			f->body = arena_strndup(&ar, (const char *)ba->data, n);
+			f->body = arena_bytes(&ar, ba->data, n);
 			f->body_len = n;
 			g_byte_array_free(ba, TRUE);
 		}
