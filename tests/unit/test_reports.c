@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include "checks/reports/dmarc_agg.h"
@@ -293,7 +294,29 @@ store_idempotent(void **state)
 	assert_int_equal(s->ops->counts(s, &c), MS_OK);
 	assert_int_equal(c.dmarc_reports, 1);
 	assert_int_equal(c.rejected, 1);
+	/* hostile text in auth results still gives valid JSON columns */
+	r->report_id = (char *)"r-2";
+	r->rows[0].dkim_auth[0].domain = (char *)"q\"uote\\back\nline\x01";
+	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(s->ops->commit(s), MS_OK);
 	s->ops->close(s);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), sum(json_valid(dkim_auth)), "
+		    "sum(json_valid(spf_auth)), max(json_extract(dkim_auth, '$[0].domain')) "
+		    "FROM dmarc_rows", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 4);
+		assert_int_equal(sqlite3_column_int(st, 1), 4);
+		assert_int_equal(sqlite3_column_int(st, 2), 4);
+		assert_string_equal((const char *)sqlite3_column_text(st, 3), "q\"uote\\back\nline\x01");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
 	assert_int_equal(store_open("postgresql://db.example/x", &s, &why), MS_ERR_ARG);
 	unlink(path);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
