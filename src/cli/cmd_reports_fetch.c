@@ -107,9 +107,16 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 		cli_error("reports fetch wants an imaps:// URL (imap:// only to a loopback address)");
 		return EXIT_USAGE;
 	}
-	if (strchr(url + 8, ':') && strchr(url + 8, '@') && strchr(url + 8, ':') < strchr(url + 8, '@')) {
-		cli_error("no password in the URL: use a netrc file or $MAILSEC_IMAP_PASSWORD");
-		return EXIT_USAGE;
+	{
+		/* userinfo is what precedes '@' in the authority (before the first '/') */
+		const char *auth = strstr(url, "://") + 3;
+		size_t alen = strcspn(auth, "/?#");
+		const char *at = memchr(auth, '@', alen);
+
+		if (at && memchr(auth, ':', (size_t)(at - auth))) {
+			cli_error("no password in the URL: use a netrc file or $MAILSEC_IMAP_PASSWORD");
+			return EXIT_USAGE;
+		}
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	buf_init(&b, IMAP_SEARCH_MAX);

@@ -570,7 +570,15 @@ def store(t, td, tmp):
     rc, out, err = t.ms(["reports", "ingest", "--db", os.path.join(tmp, "nodir", "x", "y.db"), dirs[0]])
     if rc != 2:
         p.append("unopenable db: exit %d" % rc)
-    t.check("store: usage errors exit 2", p)
+    newer = os.path.join(tmp, "newer.db")
+    c = sqlite3.connect(newer)
+    c.execute("PRAGMA user_version = 999")
+    c.commit()
+    c.close()
+    rc, out, err = t.ms(["reports", "ingest", "--db", newer, dirs[0]])
+    if rc != 2 or "newer" not in err:
+        p.append("a database from a newer mailsec was not refused: exit %d %s" % (rc, err[-300:]))
+    t.check("store: usage errors exit 2; a newer schema version is refused", p)
 
 
 # ---- mail: Maildir and mbox -------------------------------------------------------
