@@ -3,14 +3,16 @@
 #   make run ARGS="check example.org"     audit a domain
 #   make test                             the whole suite (last line: N passed, N failed, N skipped)
 #   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 ARGS      ?=
+FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind demo bench clean fuzz bench-reports
+.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench bench-reports clean
 
 all: build
 
@@ -42,13 +44,11 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test-valgrind: build
 	$(PY) tests/run --build $(BUILD) --only unit,cases --valgrind
 
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
+
 demo: build
 	@scripts/demo
-
-# Report parser fuzz targets (clang + libFuzzer), FUZZ_SECONDS per target.
-FUZZ_SECONDS ?= 60
-fuzz: deps
-	fuzz/run $(FUZZ_SECONDS)
 
 # Report ingestion benchmark (not part of make test): BENCH_MB of synthetic XML.
 BENCH_MB ?= 200
@@ -56,4 +56,4 @@ bench-reports: build
 	$(PY) bench/reports --build $(BUILD) --mb $(BENCH_MB)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

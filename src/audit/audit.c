@@ -10,6 +10,7 @@
 
 #define MEMO_BUCKETS	64
 #define AUDIT_MAX_LOOKUPS	2000	/* per domain: hostile data cannot make us query forever */
+#define AUDIT_MAX_LOOKUPS_STR	"2000"
 
 struct memo_waiter {
 	struct memo_waiter *next;
@@ -170,20 +171,13 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	e->waiters = w;
 	e->next = a->memo->bucket[h];
 	a->memo->bucket[h] = e;
-	if (++a->memo->lookups > AUDIT_MAX_LOOKUPS ||
-	    resolver_query(a->res, name, type, memo_answered, e) != MS_OK) {
-		struct dns_answer *bad = dns_answer_new(name, type);
-
-		if (a->memo->lookups > AUDIT_MAX_LOOKUPS) {
-			bad->status = DNS_SERVFAIL;
-			dns_answer_set_why(bad, "more than %d lookups for one domain; not asked",
-			    AUDIT_MAX_LOOKUPS);
-		} else {
-			bad->status = DNS_NXDOMAIN;
-			dns_answer_set_why(bad, "not a valid domain name");
-		}
-		memo_answered(bad, e);
-		dns_answer_unref(bad);
+	if (++a->memo->lookups > AUDIT_MAX_LOOKUPS) {
+		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
+		    "more than " AUDIT_MAX_LOOKUPS_STR " lookups for one domain; not asked",
+		    memo_answered, e);
+	} else if (resolver_query(a->res, name, type, memo_answered, e) != MS_OK) {
+		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
+		    "the resolver refused the query", memo_answered, e);
 	}
 }
 

@@ -65,10 +65,11 @@ void audit_hold(struct audit *a);
 void audit_release(struct audit *a);
 
 /*
- * audit_lookup - memoised lookup of name/type; cb always runs later from the
- * loop (or at once for a memoised answer, but never before this returns
- * when the memo is cold).  A name the resolver refuses (not a valid domain
- * name) is answered with DNS_NXDOMAIN and a why.
+ * audit_lookup - memoised lookup of name/type.  cb runs from the event loop
+ * when the answer arrives, or at once (inside this call) when the answer is
+ * already memoised: set up any state cb needs before calling.  A name that
+ * cannot exist is answered NXDOMAIN with a why; past the per-domain lookup
+ * limit, SERVFAIL with a why (so the finding is "unknown", not "missing").
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
 

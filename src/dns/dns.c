@@ -442,12 +442,15 @@ dns_rdata_parse(uint16_t type, const uint8_t *rd, size_t len, struct dns_rr *rr)
 			st = MS_ERR_SYNTAX;
 			break;
 		}
-		rd += used + u2;
-		rr->u.soa.serial = rd32(rd);
-		rr->u.soa.refresh = rd32(rd + 4);
-		rr->u.soa.retry = rd32(rd + 8);
-		rr->u.soa.expire = rd32(rd + 12);
-		rr->u.soa.minimum = rd32(rd + 16);
+		{
+			const uint8_t *nums = rd + used + u2;	/* rd itself is copied below */
+
+			rr->u.soa.serial = rd32(nums);
+			rr->u.soa.refresh = rd32(nums + 4);
+			rr->u.soa.retry = rd32(nums + 8);
+			rr->u.soa.expire = rd32(nums + 12);
+			rr->u.soa.minimum = rd32(nums + 16);
+		}
 		break;
 	}
 	default:

@@ -85,8 +85,11 @@ resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback
 	size_t wlen;
 	enum ms_status st;
 
-	if (dns_name_to_wire(name, wire, &wlen) != MS_OK)
-		return MS_ERR_ARG;
+	if (dns_name_to_wire(name, wire, &wlen) != MS_OK) {
+		resolver_answer_later(r, name, type, DNS_NXDOMAIN,
+		    "not a valid domain name (empty label, or a label or name too long)", cb, arg);
+		return MS_OK;
+	}
 	p = xcalloc(1, sizeof(*p));
 	p->r = r;
 	p->cb = cb;
@@ -108,6 +111,43 @@ resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback
 		return st;
 	}
 	return MS_OK;
+}
+
+/* A made-up answer waiting for the loop. */
+struct later {
+	struct event *ev;
+	struct dns_answer *a;
+	dns_callback cb;
+	void *arg;
+};
+
+static void
+later_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct later *l = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(l->ev);
+	l->cb(l->a, l->arg);
+	dns_answer_unref(l->a);
+	free(l);
+}
+
+void
+resolver_answer_later(struct resolver *r, const char *name, uint16_t type,
+    enum dns_outcome status, const char *why, dns_callback cb, void *arg)
+{
+	struct later *l = xcalloc(1, sizeof(*l));
+	struct timeval now = { 0, 0 };
+
+	l->a = dns_answer_new(name, type);
+	l->a->status = status;
+	dns_answer_set_why(l->a, "%s", why);
+	l->cb = cb;
+	l->arg = arg;
+	l->ev = evtimer_new(r->base, later_fire, l);
+	evtimer_add(l->ev, &now);
 }
 
 void

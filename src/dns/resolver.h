@@ -55,12 +55,21 @@ void resolver_init(struct resolver *r, const struct resolver_ops *ops, void *imp
     struct event_base *base, double timeout_seconds);
 
 /*
- * resolver_query - look up name/type; cb runs later from the event loop.
- * Fails only for an unusable name (MS_ERR_ARG) or a backend that cannot
- * accept work; then cb is never called.
+ * resolver_query - look up name/type; cb runs later from the event loop,
+ * exactly once.  A name that cannot exist in the DNS (a label over 63
+ * octets, an empty label) is answered NXDOMAIN with a why, also later.
+ * Fails (and never calls cb) only when the backend cannot accept work.
  */
 enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
     dns_callback cb, void *arg);
+
+/*
+ * resolver_answer_later - deliver a made-up answer (status and why) to cb
+ * from the event loop, as if a backend had answered: for callers that
+ * refuse to ask (limits) but keep the "never synchronous" promise.
+ */
+void resolver_answer_later(struct resolver *r, const char *name, uint16_t type,
+    enum dns_outcome status, const char *why, dns_callback cb, void *arg);
 
 /* resolver_cancel_all - deliver DNS_TIMEOUT to every query in flight (the total deadline) */
 void resolver_cancel_all(struct resolver *r, const char *why);

@@ -149,6 +149,22 @@ rdata_hostile(void **state)
 	assert_int_equal(dns_rdata_parse(DNS_T_SOA, a5, sizeof(a5), &rr), MS_ERR_SYNTAX);
 }
 
+/* soa_keeps_wire - regression (found by fuzz_dns_rdata): SOA parsing must copy the whole RDATA */
+static void
+soa_keeps_wire(void **state)
+{
+	struct dns_rr rr;
+	uint8_t soa[22] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5 };
+
+	(void)state;
+	assert_int_equal(dns_rdata_parse(DNS_T_SOA, soa, sizeof(soa), &rr), MS_OK);
+	assert_int_equal(rr.u.soa.serial, 1);
+	assert_int_equal(rr.u.soa.minimum, 5);
+	assert_int_equal(rr.wirelen, sizeof(soa));
+	assert_memory_equal(rr.wire, soa, sizeof(soa));
+	dns_rr_clear(&rr);
+}
+
 int
 main(void)
 {
@@ -159,6 +175,7 @@ main(void)
 		cmocka_unit_test(host_syntax),
 		cmocka_unit_test(rdata_parse_types),
 		cmocka_unit_test(rdata_hostile),
+		cmocka_unit_test(soa_keeps_wire),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);

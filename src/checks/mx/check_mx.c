@@ -157,11 +157,15 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		return;
 	}
 	if (ans->status == DNS_NODATA || ans->n == 0) {
-		f = audit_finding(a, F_MX_MISSING, a->domain,
-		    "%s has no MX records; senders fall back to its A/AAAA address", a->domain);
-		finding_set_advice(f, "%s. 3600 IN MX 10 mail.%s.\n"
-		    "; or, for a domain that receives no mail:\n%s. 3600 IN MX 0 .",
-		    a->domain, a->domain, a->domain);
+		/* With --parked, the parked check says it (parked.null-mx.missing). */
+		if (!a->opts->parked) {
+			f = audit_finding(a, F_MX_MISSING, a->domain,
+			    "%s has no MX records; senders fall back to its A/AAAA address",
+			    a->domain);
+			finding_set_advice(f, "%s. 3600 IN MX 10 mail.%s.\n"
+			    "; or, for a domain that receives no mail:\n%s. 3600 IN MX 0 .",
+			    a->domain, a->domain, a->domain);
+		}
 		audit_lookup(a, a->domain, DNS_T_A, fallback_answer, NULL);
 		audit_lookup(a, a->domain, DNS_T_AAAA, fallback_answer, NULL);
 		return;

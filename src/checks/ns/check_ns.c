@@ -1,0 +1,379 @@
+/* src/checks/ns/check_ns.c - NS: the domain's name servers and mail names delegated elsewhere (RFC 1034 §4.2.2) */
+#include "checks/ns/check_ns.h"
+#include "checks/ns/ns_names.h"
+#include "checks/parked/parked_records.h"
+#include "audit/audit.h"
+#include "core/jsonutil.h"
+#include "util/ipaddr.h"
+#include "util/str.h"
+
+#include <string.h>
+
+#define NS_MAX_NAMES	32	/* mail names looked at per domain */
+#define NS_MAX_WALK	8	/* parents tried when the domain is not a zone apex */
+
+/* What a mail name is for, for messages and advice. */
+enum ns_kind {
+	NK_TXT,		/* a TXT record lives there (_dmarc, _mta-sts, _smtp._tls) */
+	NK_DKIM,	/* DKIM selectors live below it */
+	NK_HOST,	/* a host name: mta-sts */
+	NK_MX		/* an MX target or a name between it and the domain */
+};
+
+struct ns_state;
+
+struct ns_name {
+	struct ns_state *st;
+	const char *name;
+	const char *what;		/* "the DMARC policy", ... */
+	enum ns_kind kind;
+	struct dns_answer *ns;		/* referenced */
+	struct dns_answer *txt;		/* NK_TXT only, referenced */
+	const char *host;		/* NK_MX: the MX target at or below the name */
+	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses, referenced */
+};
+
+struct ns_state {
+	struct ns_name v[NS_MAX_NAMES];
+	size_t n;
+	size_t skipped;			/* mail names past NS_MAX_NAMES */
+	const char *zone;		/* the zone whose NS set is the domain's own */
+	struct dns_answer *apex;	/* its NS answer, referenced; NULL if unknown */
+	bool apex_failed;
+	struct dns_answer *mx_failed;	/* a failed MX answer, referenced, or NULL */
+	int walked;
+	int outstanding;		/* lookups in flight, plus one while starting */
+};
+
+static void ns_judge(struct audit *a, struct ns_state *st);
+
+/* ns_release - one lookup (or the starter) is done; judge after the last */
+static void
+ns_release(struct audit *a, struct ns_state *st)
+{
+	if (--st->outstanding == 0)
+		ns_judge(a, st);
+}
+
+/* ns_lookup - a lookup counted in st->outstanding */
+static void
+ns_lookup(struct audit *a, struct ns_state *st, const char *name, uint16_t type,
+    audit_dns_cb cb, void *arg)
+{
+	st->outstanding++;
+	audit_lookup(a, name, type, cb, arg);
+}
+
+/* is_cut - the NS answer shows a zone cut at the name asked (not via a CNAME) */
+static bool
+is_cut(const struct dns_answer *ans)
+{
+	return ans && ans->status == DNS_OK && ans->canon == NULL && ans->n > 0;
+}
+
+/* ns_names_of - the NS target names of an answer, as an arena vector */
+static const char **
+ns_names_of(struct audit *a, const struct dns_answer *ans, size_t *n)
+{
+	const char **v = arena_alloc(&a->arena, (ans->n + 1) * sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < ans->n; i++)
+		if (ans->rr[i].type == DNS_T_NS)
+			v[(*n)++] = ans->rr[i].u.name;
+	return v;
+}
+
+/* ns_json - the NS names of an answer as a JSON array (new reference) */
+static json_t *
+ns_json(const struct dns_answer *ans)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; ans && i < ans->n; i++)
+		if (ans->rr[i].type == DNS_T_NS)
+			json_array_append_new(arr, json_text(ans->rr[i].u.name));
+	return arr;
+}
+
+/* ns_list - "ns1.example.org, ns2.example.org" for messages (arena) */
+static char *
+ns_list(struct audit *a, const struct dns_answer *ans)
+{
+	char *out = arena_strdup(&a->arena, "");
+
+	for (size_t i = 0; i < ans->n; i++)
+		if (ans->rr[i].type == DNS_T_NS)
+			out = arena_printf(&a->arena, "%s%s%s", out, *out ? ", " : "",
+			    ans->rr[i].u.name);
+	return out;
+}
+
+/* apex_answer - NS of the domain, or of a parent when the domain is not a zone apex */
+static void
+apex_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_state *st = arg;
+	const char *parent;
+
+	if (audit_lookup_failed(a, F_NS_LOOKUP_FAILED, ans->qname, ans)) {
+		st->apex_failed = true;
+	} else if (is_cut(ans)) {
+		st->zone = arena_strdup(&a->arena, ans->qname);
+		st->apex = dns_answer_ref(ans);
+	} else if (ans->status == DNS_NXDOMAIN && st->walked == 0) {
+		;	/* the domain does not exist: the MX check says so */
+	} else if ((parent = ns_parent(ans->qname)) != NULL && st->walked < NS_MAX_WALK) {
+		/* NODATA (or an alias): the domain lives in an enclosing zone. */
+		st->walked++;
+		ns_lookup(a, st, parent, DNS_T_NS, apex_answer, st);
+	}
+	ns_release(a, st);
+}
+
+/* name_answer - the NS (or TXT) answer of a mail name */
+static void
+name_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	if (ans->qtype == DNS_T_NS)
+		nm->ns = dns_answer_ref(ans);
+	else if (ans->qtype == DNS_T_TXT)
+		nm->txt = dns_answer_ref(ans);
+	else if (ans->qtype == DNS_T_A)
+		nm->a4 = dns_answer_ref(ans);
+	else
+		nm->a6 = dns_answer_ref(ans);
+	ns_release(a, nm->st);
+}
+
+/* add_name - look at one more mail name (once; at most NS_MAX_NAMES) */
+static void
+add_name(struct audit *a, struct ns_state *st, const char *name, const char *what,
+    enum ns_kind kind, const char *host)
+{
+	struct ns_name *nm;
+
+	for (size_t i = 0; i < st->n; i++)
+		if (dns_name_equal(st->v[i].name, name))
+			return;
+	if (st->n == NS_MAX_NAMES) {
+		st->skipped++;
+		return;
+	}
+	nm = &st->v[st->n++];
+	nm->st = st;
+	nm->name = arena_strdup(&a->arena, name);
+	nm->what = what;
+	nm->kind = kind;
+	ns_lookup(a, st, nm->name, DNS_T_NS, name_answer, nm);
+	/* The records as served now, to quote in the advice if the name is delegated. */
+	if (kind == NK_TXT)
+		ns_lookup(a, st, nm->name, DNS_T_TXT, name_answer, nm);
+	if (kind == NK_MX) {	/* shared with the MX check through the memo */
+		nm->host = arena_strdup(&a->arena, host);
+		ns_lookup(a, st, host, DNS_T_A, name_answer, nm);
+		ns_lookup(a, st, host, DNS_T_AAAA, name_answer, nm);
+	}
+}
+
+/* mx_answer - every name between the domain and an MX target under it is a mail name */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_state *st = arg;
+
+	/* A failed MX lookup means the MX hosts' zones cannot be checked: said in ns_judge. */
+	if (dns_answer_failed(ans)) {
+		st->mx_failed = dns_answer_ref(ans);
+		ns_release(a, st);
+		return;
+	}
+	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++) {
+		const char *host = ans->rr[i].u.mx.host, *names[16];
+		size_t n = 0;
+
+		if (ans->rr[i].type != DNS_T_MX || strcmp(host, ".") == 0 ||
+		    ipaddr_looks_like(host))
+			continue;
+		ns_names_between(&a->arena, a->domain, host, names, 16, &n);
+		for (size_t k = 0; k < n; k++)
+			add_name(a, st, names[k], "where an MX host lives", NK_MX, host);
+	}
+	ns_release(a, st);
+}
+
+/* delegation_advice - what to publish instead of the delegation (arena) */
+static char *
+delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_name *nm)
+{
+	char *adv = arena_printf(&a->arena, "; delete the delegation from the %s zone:",
+	    st->zone ? st->zone : a->domain);
+
+	for (size_t i = 0; i < nm->ns->n; i++)
+		adv = arena_printf(&a->arena, "%s\n;   %s. IN NS %s.", adv, nm->name,
+		    nm->ns->rr[i].u.name);
+	switch (nm->kind) {
+	case NK_TXT:
+		if (nm->txt && nm->txt->status == DNS_OK && nm->txt->n > 0) {
+			adv = arena_printf(&a->arena, "%s\n; and publish the record%s it serves "
+			    "today in that zone yourself:", adv, nm->txt->n == 1 ? "" : "s");
+			for (size_t i = 0; i < nm->txt->n; i++)
+				adv = arena_printf(&a->arena, "%s\n%s. 3600 IN TXT %s", adv, nm->name,
+				    txt_rdata_zone(&a->arena, &nm->txt->rr[i]));
+		} else {
+			adv = arena_printf(&a->arena, "%s\n; and publish the TXT record for %s "
+			    "in that zone yourself", adv, nm->what);
+		}
+		break;
+	case NK_DKIM:
+		adv = arena_printf(&a->arena, "%s\n; and publish each selector in that zone "
+		    "yourself; a supplier's key is delegated per selector with a CNAME, e.g.\n"
+		    "selector1.%s. 3600 IN CNAME selector1.%s.dkim.supplier.example.", adv,
+		    nm->name, a->domain);
+		break;
+	case NK_HOST:
+		adv = arena_printf(&a->arena, "%s\n; and publish the host's addresses (or a "
+		    "CNAME to the supplier's host) in that zone yourself, e.g.\n"
+		    "%s. 3600 IN CNAME host.supplier.example.", adv, nm->name);
+		break;
+	case NK_MX: {
+		const struct dns_answer *both[2] = { nm->a4, nm->a6 };
+
+		adv = arena_printf(&a->arena, "%s\n; and publish the mail host's A/AAAA "
+		    "records in that zone yourself", adv);
+		for (int k = 0; k < 2; k++)
+			for (size_t i = 0; both[k] && both[k]->status == DNS_OK &&
+			    both[k]->canon == NULL && i < both[k]->n; i++) {
+				char ip[IPADDR_STRLEN];
+
+				ipaddr_format(&both[k]->rr[i].u.addr, ip);
+				adv = arena_printf(&a->arena, "%s\n%s. 3600 IN %s %s", adv, nm->host,
+				    k ? "AAAA" : "A", ip);
+			}
+		break;
+	}
+	}
+	return adv;
+}
+
+/* ns_judge - every answer is in: the domain's NS set, then each mail name against it */
+static void
+ns_judge(struct audit *a, struct ns_state *st)
+{
+	json_t *facts = audit_facts(a, "ns");
+	json_t *names = json_array();
+	const char **apex = NULL;
+	size_t napex = 0, nelse = 0, nfail = 0;
+	struct finding *f;
+
+	json_object_set_new(facts, "zone", json_text(st->zone));
+	json_object_set_new(facts, "nameservers", ns_json(st->apex));
+	json_object_set_new(facts, "mail_names", names);
+	if (st->skipped)
+		json_object_set_new(facts, "mail_names_skipped", json_integer((json_int_t)st->skipped));
+	if (st->apex) {
+		apex = ns_names_of(a, st->apex, &napex);
+		if (dns_name_equal(st->zone, a->domain))
+			audit_finding(a, F_NS_PRESENT, a->domain, "%s is served by %s", a->domain,
+			    ns_list(a, st->apex));
+		else
+			audit_finding(a, F_NS_PRESENT, a->domain,
+			    "%s is part of the %s zone, served by %s", a->domain, st->zone,
+			    ns_list(a, st->apex));
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		struct ns_name *nm = &st->v[i];
+		json_t *o = json_object();
+		bool cut = is_cut(nm->ns);
+
+		json_object_set_new(o, "name", json_text(nm->name));
+		json_array_append_new(names, o);
+		if (dns_answer_failed(nm->ns)) {
+			/*
+			 * When the domain's own NS lookup failed too, its servers are
+			 * down and one unknown says it; otherwise each name is one.
+			 */
+			json_object_set_new(o, "delegated", json_null());
+			if (!st->apex_failed)
+				audit_lookup_failed(a, F_NS_LOOKUP_FAILED, nm->name, nm->ns);
+			nfail++;
+			continue;
+		}
+		json_object_set_new(o, "delegated", json_boolean(cut));
+		if (!cut)
+			continue;
+		json_object_set_new(o, "nameservers", ns_json(nm->ns));
+		if (apex == NULL) {	/* the domain's own set is unknown: cannot compare */
+			json_object_set_new(o, "own_servers", json_null());
+			continue;
+		}
+		{
+			size_t nc;
+			const char **child = ns_names_of(a, nm->ns, &nc);
+			bool own = ns_set_within(child, nc, apex, napex);
+			char *ev = arena_strdup(&a->arena, "");
+
+			json_object_set_new(o, "own_servers", json_boolean(own));
+			for (size_t k = 0; k < nc; k++)
+				ev = arena_printf(&a->arena, "%s%s%s. IN NS %s.", ev, k ? "\n" : "",
+				    nm->name, child[k]);
+			if (own) {
+				f = audit_finding(a, F_NS_MAIL_NAME_OWN_SERVERS, nm->name,
+				    "%s (%s) is a zone of its own, served by the domain's own name "
+				    "servers", nm->name, nm->what);
+				finding_set_evidence(f, ev);
+				continue;
+			}
+			nelse++;
+			f = audit_finding(a, F_NS_MAIL_NAME_DELEGATED, nm->name,
+			    "%s (%s) is delegated to other name servers (%s): whoever runs them "
+			    "controls it", nm->name, nm->what, ns_list(a, nm->ns));
+			finding_set_evidence(f, ev);
+			finding_set_advice(f, "%s", delegation_advice(a, st, nm));
+		}
+	}
+	if (st->mx_failed && !st->apex_failed) {
+		audit_lookup_failed(a, F_NS_LOOKUP_FAILED, a->domain, st->mx_failed);
+		nfail++;
+	}
+	if (apex && nelse == 0 && nfail == 0 && st->n > 0)
+		audit_finding(a, F_NS_MAIL_NAMES_NOT_DELEGATED, a->domain,
+		    "none of the %zu mail names of %s is delegated to other name servers", st->n,
+		    a->domain);
+	dns_answer_unref(st->apex);
+	dns_answer_unref(st->mx_failed);
+	st->apex = st->mx_failed = NULL;
+	for (size_t i = 0; i < st->n; i++) {
+		dns_answer_unref(st->v[i].ns);
+		dns_answer_unref(st->v[i].txt);
+		dns_answer_unref(st->v[i].a4);
+		dns_answer_unref(st->v[i].a6);
+		st->v[i].ns = st->v[i].txt = st->v[i].a4 = st->v[i].a6 = NULL;
+	}
+}
+
+void
+check_ns_start(struct audit *a)
+{
+	struct ns_state *st = arena_alloc(&a->arena, sizeof(*st));
+	static const struct {
+		const char *label, *what;
+		enum ns_kind kind;
+	} fixed[] = {
+		{ "_dmarc", "the DMARC policy", NK_TXT },
+		{ "_domainkey", "the DKIM keys", NK_DKIM },
+		{ "mta-sts", "the MTA-STS policy host", NK_HOST },
+		{ "_mta-sts", "the MTA-STS record", NK_TXT },
+		{ "_smtp._tls", "the TLS-RPT record", NK_TXT },
+	};
+
+	st->outstanding = 1;
+	ns_lookup(a, st, a->domain, DNS_T_NS, apex_answer, st);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		add_name(a, st, arena_printf(&a->arena, "%s.%s", fixed[i].label, a->domain),
+		    fixed[i].what, fixed[i].kind, NULL);
+	ns_lookup(a, st, a->domain, DNS_T_MX, mx_answer, st);
+	ns_release(a, st);
+}
