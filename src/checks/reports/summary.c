@@ -66,6 +66,7 @@ struct summary {
 	int64_t tls_last_report, tls_last_policy;
 	uint64_t tls_success, tls_failure;
 	struct kvset by_result, by_mx, by_day;
+	struct kvset by_day_result;	/* "DAY result-type MX" -> failed sessions */
 	/* verdict */
 	const char *verdict;
 	char *verdict_msg;
@@ -267,8 +268,12 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 		const char *mx = it->receiving_mx_hostname ? it->receiving_mx_hostname :
 		    it->mx_host ? it->mx_host : "(unknown)";
 
+		char key[600];
+
 		kv_get(&s->by_result, it->result_type)->a += it->failed_session_count;
 		kv_get(&s->by_mx, mx)->a += it->failed_session_count;
+		snprintf(key, sizeof(key), "%s %.200s %.300s", day, it->result_type, mx);
+		kv_get(&s->by_day_result, key)->a += it->failed_session_count;
 	}
 }
 
@@ -427,6 +432,7 @@ summary_build(struct store *store, const char *domain, int64_t since,
 	sort_any(s->by_result.v, s->by_result.n, sizeof(*s->by_result.v), cmp_kv_a_desc);
 	sort_any(s->by_mx.v, s->by_mx.n, sizeof(*s->by_mx.v), cmp_kv_a_desc);
 	sort_any(s->by_day.v, s->by_day.n, sizeof(*s->by_day.v), cmp_kv_key);
+	sort_any(s->by_day_result.v, s->by_day_result.n, sizeof(*s->by_day_result.v), cmp_kv_key);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
 		struct ipaddr a;
@@ -481,6 +487,7 @@ summary_free(struct summary *s)
 	kv_free(&s->by_result);
 	kv_free(&s->by_mx);
 	kv_free(&s->by_day);
+	kv_free(&s->by_day_result);
 	free(s->domain);
 	free(s->p);
 	free(s->sp);
@@ -669,6 +676,28 @@ summary_json(const struct summary *s)
 		json_object_set_new(j, "day", json_text(s->by_day.v[i].key));
 		json_object_set_new(j, "successful_sessions", json_integer((json_int_t)s->by_day.v[i].a));
 		json_object_set_new(j, "failed_sessions", json_integer((json_int_t)s->by_day.v[i].b));
+		{
+			json_t *f = json_array();
+			size_t dl = strlen(s->by_day.v[i].key);
+
+			/* keys are "DAY TYPE MX", sorted: this day's run of entries */
+			for (size_t k = 0; k < s->by_day_result.n; k++) {
+				const char *key = s->by_day_result.v[k].key;
+				const char *t, *sp;
+				json_t *x;
+
+				if (strncmp(key, s->by_day.v[i].key, dl) != 0 || key[dl] != ' ')
+					continue;
+				t = key + dl + 1;
+				sp = strchr(t, ' ');
+				x = json_object();
+				json_object_set_new(x, "result_type", json_textn(t, sp ? (size_t)(sp - t) : strlen(t)));
+				json_object_set_new(x, "mx", json_text(sp ? sp + 1 : ""));
+				json_object_set_new(x, "sessions", json_integer((json_int_t)s->by_day_result.v[k].a));
+				json_array_append_new(f, x);
+			}
+			json_object_set_new(j, "failures", f);
+		}
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(tls, "by_day", arr);
@@ -805,9 +834,22 @@ summary_text(FILE *fp, const struct summary *s)
 			fprintf(fp, "  MX %-37s %10llu failed sessions\n", k, (unsigned long long)s->by_mx.v[i].a);
 			free(k);
 		}
-		for (size_t i = 0; i < s->by_day.n; i++)
+		for (size_t i = 0; i < s->by_day.n; i++) {
+			size_t dl = strlen(s->by_day.v[i].key);
+
 			fprintf(fp, "  %s %10llu ok %10llu failed\n", s->by_day.v[i].key,
 			    (unsigned long long)s->by_day.v[i].a, (unsigned long long)s->by_day.v[i].b);
+			for (size_t k = 0; k < s->by_day_result.n; k++) {
+				const char *key = s->by_day_result.v[k].key;
+				char *what;
+
+				if (strncmp(key, s->by_day.v[i].key, dl) != 0 || key[dl] != ' ')
+					continue;
+				what = show(key + dl + 1);
+				fprintf(fp, "      %-50s %10llu\n", what, (unsigned long long)s->by_day_result.v[k].a);
+				free(what);
+			}
+		}
 	}
 }
 
