@@ -480,6 +480,21 @@ def hostile(t, tmp):
                 p.append("overflowing count taken as %s" % r["records"][0]["count"])
     t.check("hostile: CVE-2020-12460 class (oversized values) parses with capped values", p)
 
+    # MIME nested 20000 deep (GMime must not recurse off the stack)
+    p = []
+    n = 20000
+    parts = ["From: a@example.net\nSubject: DMARC nested\nMIME-Version: 1.0\n"
+             "Content-Type: multipart/mixed; boundary=\"b0\"\n\n"]
+    parts += ['--b%d\nContent-Type: multipart/mixed; boundary="b%d"\n\n' % (i, i + 1) for i in range(n)]
+    parts.append("--b%d\nContent-Type: text/plain\n\nhi\n" % n)
+    parts += ["--b%d--\n" % i for i in range(n, -1, -1)]
+    path = os.path.join(tmp, "nested.eml")
+    open(path, "w").write("".join(parts))
+    doc = parse(path, p)
+    if doc and [i["type"] for i in doc["items"]] != ["noreport"]:
+        p.append("nested MIME: %s" % doc["items"])
+    t.check("hostile: MIME nested 20000 deep is read without a crash", p)
+
     # not a report at all, truncated gzip, broken zip
     p = []
     for name, data in (("junk.xml", b"<html><body>hello</body></html>"),
