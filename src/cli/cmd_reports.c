@@ -132,6 +132,12 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 				bad = true;
 			} else
 				o->t.min_messages = v;
+		} else if (strcmp(n, "legit-min-messages") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), UINT32_MAX, &v) != MS_OK || v == 0) {
+				cli_error("--legit-min-messages wants a number from 1");
+				bad = true;
+			} else
+				o->t.legit_min_messages = v;
 		} else if (strcmp(n, "top") == 0) {
 			if (str_to_u64(optarg, strlen(optarg), 1000000, &v) != MS_OK) {
 				cli_error("--top wants a number of sources");

@@ -108,6 +108,10 @@ static const struct option_doc options[] = {
 	{ "reject-pass-rate", 0, "PCT", "reports",
 	  "reports summary: the DMARC pass rate needed to move from p=quarantine to p=reject "
 	  "(default 98)." },
+	{ "legit-min-messages", 0, "N", "reports",
+	  "reports summary: a source that mostly fails DMARC but passes SPF or DKIM for another "
+	  "domain counts as legitimate-looking (to be fixed before tightening) once it sent N "
+	  "such messages (default 1)." },
 	{ "netrc", 0, "FILE", "reports",
 	  "reports fetch: read the IMAP password from this netrc file (default ~/.netrc) "
 	  "unless $MAILSEC_IMAP_PASSWORD is set. Passwords are never taken from arguments." },

@@ -384,8 +384,9 @@ verdict(struct summary *s)
 	} else if (s->legit_failing) {
 		s->verdict = "fix-sources";
 		s->verdict_msg = xasprintf("%zu legitimate-looking source%s still fail%s DMARC: fix "
-		    "their SPF or DKIM alignment first", s->legit_failing,
-		    s->legit_failing == 1 ? "" : "s", s->legit_failing == 1 ? "s" : "");
+		    "%s SPF or DKIM alignment first", s->legit_failing,
+		    s->legit_failing == 1 ? "" : "s", s->legit_failing == 1 ? "s" : "",
+		    s->legit_failing == 1 ? "its" : "their");
 	} else if (strcmp(p, "quarantine") == 0 && rate >= s->t.reject_pass_rate) {
 		s->verdict = "ready-for-reject";
 		s->verdict_msg = xasprintf("ready for p=reject: %.1f%% of messages pass DMARC "
