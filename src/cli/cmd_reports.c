@@ -100,6 +100,8 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 			o->replay = optarg;
 		else if (strcmp(n, "netrc") == 0)
 			o->netrc = optarg;
+		else if (strcmp(n, "cacert") == 0)
+			o->cacert = optarg;
 		else if (strcmp(n, "no-failure-bodies") == 0)
 			o->x.keep_failure_bodies = false;
 		else if (strcmp(n, "progress") == 0)

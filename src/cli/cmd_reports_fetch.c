@@ -73,6 +73,11 @@ setup(const struct rep_opts *o, const char *url, struct buf *b)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+	/* imaps:// verifies the server's certificate and name (libcurl's defaults, stated) */
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
 	if (pw && *pw)
 		curl_easy_setopt(c, CURLOPT_PASSWORD, pw);
 	else {

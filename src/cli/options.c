@@ -115,6 +115,9 @@ static const struct option_doc options[] = {
 	{ "netrc", 0, "FILE", "reports",
 	  "reports fetch: read the IMAP password from this netrc file (default ~/.netrc) "
 	  "unless $MAILSEC_IMAP_PASSWORD is set. Passwords are never taken from arguments." },
+	{ "cacert", 0, "FILE", "reports",
+	  "reports fetch: trust the certificate authorities in FILE (PEM) for the imaps:// "
+	  "server instead of the system's; the certificate and host name are always verified." },
 	{ "progress", 0, NULL, "reports",
 	  "Show ingest progress on standard error even when it is not a terminal." },
 	{ "no-progress", 0, NULL, "reports",

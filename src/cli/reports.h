@@ -17,6 +17,7 @@ struct rep_opts {
 	const char *db;		/* --db, borrowed from argv */
 	const char *replay;
 	const char *netrc;
+	const char *cacert;	/* --cacert: trust these CAs for imaps:// */
 	int progress;		/* -1 never, 0 on a terminal, 1 always */
 	bool since_set;
 	int64_t since_secs;	/* -1: all */

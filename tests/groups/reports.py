@@ -695,6 +695,7 @@ def imap(t, td, tmp):
     passwd = os.path.join(base, "passwd")
     open(passwd, "w").write("reports:{PLAIN}s3cret-test:%d:%d::%s/reports\n" % (uid, gid, mail_root))
     port = free_port()
+    sport = free_port()
     conf = os.path.join(base, "dovecot.conf")
     open(conf, "w").write("""
 base_dir = %(base)s/run
@@ -703,7 +704,9 @@ log_path = %(base)s/dovecot.log
 instance_name = mailsec-test-%(port)d
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <%(base)s/cert.pem
+ssl_key = <%(base)s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = %(user)s
@@ -724,7 +727,8 @@ service imap-login {
     port = %(port)d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %(sport)d
   }
 }
 service anvil {
@@ -733,8 +737,18 @@ service anvil {
 service imap-login {
   chroot =
 }
-""" % {"base": base, "port": port, "user": user, "login_user": login_user, "uid": uid,
-       "passwd": passwd})
+""" % {"base": base, "port": port, "sport": sport, "user": user, "login_user": login_user,
+       "uid": uid, "passwd": passwd})
+    # a self-signed certificate for localhost: imaps:// is tested with --cacert
+    rc, out, err = hrun(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                         "-keyout", os.path.join(base, "key.pem"), "-out", os.path.join(base, "cert.pem")])
+    if rc != 0:
+        t.check("imap: fetch from Dovecot on loopback", ["openssl req failed: " + err[-500:]])
+        return
+    if os.getuid() == 0:
+        for f in ("key.pem", "cert.pem"):
+            os.chown(os.path.join(base, f), uid, gid)
     for d in ("run", "state"):
         os.makedirs(os.path.join(base, d), exist_ok=True)
     proc = subprocess.Popen([dovecot, "-F", "-c", conf], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -755,7 +769,8 @@ service imap-login {
         db = os.path.join(tmp, "imap.db")
         url = "imap://reports@127.0.0.1:%d/INBOX" % port
         netrc = os.path.join(base, "netrc")
-        open(netrc, "w").write("machine 127.0.0.1 login reports password s3cret-test\n")
+        open(netrc, "w").write("machine 127.0.0.1 login reports password s3cret-test\n"
+                               "machine localhost login reports password s3cret-test\n")
         os.chmod(netrc, 0o600)
         doc = t.ms_json(["reports", "fetch", "--db", db, "--netrc", netrc, url], p)
         want = {"ingested": 4, "duplicates": 1, "rejected": 1}
@@ -772,6 +787,15 @@ service imap-login {
         rc, out, err = t.ms(["reports", "fetch", "--db", db, "imap://reports@192.0.2.1/INBOX"])
         if rc != 2:
             p.append("cleartext imap:// to a non-loopback host was not refused: exit %d" % rc)
+        # imaps:// with the certificate verified against --cacert
+        surl = "imaps://reports@localhost:%d/INBOX" % sport
+        doc = t.ms_json(["reports", "fetch", "--db", os.path.join(tmp, "imaps.db"), "--netrc", netrc,
+                         "--cacert", os.path.join(base, "cert.pem"), surl], p)
+        if doc and (doc["ingested"], doc["duplicates"], doc["rejected"]) != (4, 1, 1):
+            p.append("imaps run: %s" % doc)
+        rc, out, err = t.ms(["reports", "fetch", "--db", os.path.join(tmp, "imaps2.db"), "--netrc", netrc, surl])
+        if rc != 2:
+            p.append("imaps:// with an untrusted certificate was accepted: exit %d" % rc)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -779,7 +803,8 @@ service imap-login {
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    t.check("imap: fetch from Dovecot on loopback (netrc, env password), duplicates, broken report", p)
+    t.check("imap: fetch from Dovecot on loopback (imap:// and verified imaps://, netrc, env password), "
+            "duplicates, broken report", p)
 
 
 # ---- kill -9 ------------------------------------------------------------------------
