@@ -968,7 +968,26 @@ def summary(t, td, tmp):
     rc, out, err = t.ms(["reports", "ingest", "--db", os.path.join(tmp, "prog2.db"), rd])
     if "reports/s" in err:
         p.append("progress shown without a terminal")
-    t.check("progress: shown with --progress, quiet when not a terminal", p)
+    # on a terminal (a pty as standard error) it is shown by default
+    import pty
+    master, slave = pty.openpty()
+    cmd = [t.args.mailsec, "reports", "ingest", "--db", os.path.join(tmp, "prog3.db"), rd]
+    pr = subprocess.Popen((t.args.wrapper or []) + cmd, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    pr.wait()
+    os.close(master)
+    if b"files" not in seen or b"reports/s" not in seen:
+        p.append("no progress on a terminal: %r" % seen[-300:])
+    t.check("progress: shown on a terminal and with --progress, quiet otherwise", p)
 
 
 def run(args):
