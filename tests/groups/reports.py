@@ -616,6 +616,10 @@ def mail(t, td, tmp):
     good, noreport, broken = mail_sources(td)
     msgs = [open(f, "rb").read().replace(b"\r\n", b"\n") for f in good]
     msgs += [msgs[0], msgs[1]]                      # duplicates
+    # a forwarded copy (message/rfc822) of a report mail: the report inside counts (a duplicate)
+    msgs.append(b"From: me@example.com\nTo: dmarc@example.com\nSubject: Fwd: report\nMIME-Version: 1.0\n"
+                b"Content-Type: multipart/mixed; boundary=\"fw\"\n\n--fw\nContent-Type: text/plain\n\n"
+                b"see attached\n--fw\nContent-Type: message/rfc822\n\n" + msgs[2] + b"\n--fw--\n")
     msgs.append(open(noreport, "rb").read().replace(b"\r\n", b"\n"))
     msgs.append(broken.encode())
     # Maildir
@@ -626,10 +630,10 @@ def mail(t, td, tmp):
     for i, m in enumerate(msgs):
         open(os.path.join(md, "new" if i % 2 else "cur", "%d.test:2," % (1000 + i)), "wb").write(m)
     doc = ingest(t, os.path.join(tmp, "maildir.db"), [md], p)
-    want = {"ingested": 4, "duplicates": 2, "rejected": 1, "no_report": 1}
+    want = {"ingested": 4, "duplicates": 3, "rejected": 1, "no_report": 1}
     if doc and any(doc[k] != v for k, v in want.items()):
         p.append("counts %s, want %s" % (doc, want))
-    t.check("mail: Maildir with duplicates, a broken report and a message without one", p)
+    t.check("mail: Maildir with duplicates, a forwarded report, a broken report and a message without one", p)
     # mbox
     p = []
     mb = os.path.join(tmp, "reports.mbox")
@@ -643,8 +647,8 @@ def mail(t, td, tmp):
         p.append("counts %s, want %s" % (doc, want))
     # the same messages again into the Maildir db: all duplicates
     doc = ingest(t, os.path.join(tmp, "maildir.db"), [mb], p)
-    if doc and (doc["ingested"], doc["duplicates"]) != (0, 6):
-        p.append("mbox into the Maildir db: %s, want 0 ingested, 6 duplicates" % doc)
+    if doc and (doc["ingested"], doc["duplicates"]) != (0, 7):
+        p.append("mbox into the Maildir db: %s, want 0 ingested, 7 duplicates" % doc)
     t.check("mail: mbox with duplicates, a broken report and a message without one", p)
 
 

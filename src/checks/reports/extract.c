@@ -422,10 +422,17 @@ looks_like_plain_failure(GMimeMessage *m)
 	    strstr(subj, "failure"));
 }
 
-/* one_message - classify and deliver one parsed message */
-static void
-one_message(GMimeMessage *m, const char *origin, const char *data, size_t len,
-    const struct extract_opts *o, const struct report_sink *s)
+#define FORWARD_DEPTH_MAX	3	/* reports forwarded inside forwarded messages */
+
+/*
+ * classify - deliver the reports of one parsed message; returns how many were
+ * delivered (reports, failure reports, rejections).  A message with none
+ * whose first message/rfc822 part is not a failure report's sample is looked
+ * into: people forward report mail (depth-limited).
+ */
+static size_t
+classify(GMimeMessage *m, const char *origin, const char *data, size_t len,
+    const struct extract_opts *o, const struct report_sink *s, int depth)
 {
 	struct walk w;
 	GMimeObject *top = g_mime_message_get_mime_part(m);
@@ -444,12 +451,35 @@ one_message(GMimeMessage *m, const char *origin, const char *data, size_t len,
 	if (top)
 		g_mime_message_foreach(m, visit, &w);
 	if (w.found)
-		return;
+		return w.found;
 	if (w.arf_msg || w.feedback || (!w.tlsrpt_msg && looks_like_plain_failure(m))) {
 		failure_from_message(&w, m, data, len);
-		return;
+		return 1;
 	}
-	s->noreport(s->arg, origin);
+	if (depth < FORWARD_DEPTH_MAX && w.sample && GMIME_IS_MESSAGE_PART(w.sample)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(w.sample));
+		GByteArray *ba;
+		size_t n;
+		char name[1200];
+
+		if (inner == NULL)
+			return 0;
+		ba = object_bytes(w.sample);
+		snprintf(name, sizeof(name), "%s [forwarded]", origin);
+		n = classify(inner, name, (const char *)ba->data, ba->len, o, s, depth + 1);
+		g_byte_array_free(ba, TRUE);
+		return n;
+	}
+	return 0;
+}
+
+/* one_message - classify and deliver one parsed message, or say it carries no report */
+static void
+one_message(GMimeMessage *m, const char *origin, const char *data, size_t len,
+    const struct extract_opts *o, const struct report_sink *s)
+{
+	if (classify(m, origin, data, len, o, s, 0) == 0)
+		s->noreport(s->arg, origin);
 }
 
 /* parse_stream - run GMime's parser over data in the given format */
