@@ -437,26 +437,49 @@ sink_noreport(void *arg, const char *origin)
 		item(in, origin, "noreport", NULL, NULL);
 }
 
-/* ingest_file - one input file, by its name and contents */
+/* peek - the first bytes of a file (for sniffing); returns how many, 0 on error */
+static size_t
+peek(const char *path, char *buf, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t got;
+
+	if (fp == NULL)
+		return 0;
+	got = fread(buf, 1, n, fp);
+	fclose(fp);
+	return got;
+}
+
+/* ingest_file - one input file, by its name and contents (an mbox is streamed) */
 static void
 ingest_file(struct ingest *in, const char *path, bool as_message)
 {
 	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
 		sink_noreport, in };
 	const char *why = NULL;
-	size_t len;
-	char *data = read_file(path, INPUT_FILE_MAX, &len, &why);
+	char head[8];
+	size_t len, hl = peek(path, head, sizeof(head));
+	char *data;
 
 	in->files_done++;
-	if (data == NULL) {
+	if (str_has_suffix_case(path, ".eml") || str_has_suffix_case(path, ".msg"))
+		as_message = true;	/* a single message, even when it starts with a From_ line */
+	if (!as_message && (str_has_suffix_case(path, ".mbox") || looks_like_mbox(head, hl))) {
+		if (extract_mbox_file(path, path, &in->o->x, &s) != MS_OK) {
+			cli_error("%s: %s", path, strerror(errno));
+			in->c.unreadable++;
+		}
+		progress(in, false);
+		return;
+	}
+	if ((data = read_file(path, INPUT_FILE_MAX, &len, &why)) == NULL) {
 		cli_error("%s: %s", path, why);
 		in->c.unreadable++;
 		return;
 	}
-	if (as_message || str_has_suffix_case(path, ".eml") || str_has_suffix_case(path, ".msg"))
+	if (as_message)
 		extract_message(data, len, path, &in->o->x, &s);
-	else if (str_has_suffix_case(path, ".mbox") || looks_like_mbox(data, len))
-		extract_mbox(data, len, path, &in->o->x, &s);
 	else if (str_has_suffix_case(path, ".xml") || str_has_suffix_case(path, ".gz") ||
 	    str_has_suffix_case(path, ".zip") || str_has_suffix_case(path, ".json"))
 		extract_blob(data, len, path, &in->o->x, &s);

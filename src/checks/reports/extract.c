@@ -327,6 +327,7 @@ sha_hex(const char *data, size_t len, char out[65])
 static void
 failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t len)
 {
+	char *owned = NULL;
 	struct arena ar;
 	struct failure_report *f;
 	const char *mid = g_mime_message_get_message_id(m);
@@ -334,6 +335,12 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 	GDateTime *dt = g_mime_message_get_date(m);
 	char hex[65];
 
+	/* a streamed mbox message has no byte range at hand: write it out */
+	if (data == NULL) {
+		owned = g_mime_object_to_string(GMIME_OBJECT(m), NULL);
+		data = owned ? owned : "";
+		len = strlen(data);
+	}
 	arena_init(&ar);
 	f = arena_alloc(&ar, sizeof(*f));
 	f->date = dt ? (int64_t)g_date_time_to_unix(dt) : -1;
@@ -407,6 +414,7 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 	} else {
 		w->s->failure(w->s->arg, w->origin, f);
 	}
+	g_free(owned);
 	arena_free(&ar);
 }
 
@@ -539,4 +547,36 @@ extract_mbox(const char *data, size_t len, const char *origin,
 	}
 	g_object_unref(p);
 	g_object_unref(st);
+}
+
+enum ms_status
+extract_mbox_file(const char *path, const char *origin, const struct extract_opts *o,
+    const struct report_sink *s)
+{
+	GMimeStream *st;
+	GMimeParser *p;
+	FILE *fp;
+	size_t n = 0;
+	char name[1200];
+
+	pthread_once(&gm_once, gm_init);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return MS_ERR_IO;
+	st = g_mime_stream_file_new(fp);	/* owns fp */
+	p = g_mime_parser_new_with_stream(st);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
+	g_mime_parser_set_respect_content_length(p, FALSE);
+	while (!g_mime_parser_eos(p)) {
+		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+
+		if (m == NULL)
+			break;
+		n++;
+		snprintf(name, sizeof(name), "%s#%zu", origin, n);
+		one_message(m, name, NULL, 0, o, s);
+		g_object_unref(m);
+	}
+	g_object_unref(p);
+	g_object_unref(st);
+	return MS_OK;
 }

@@ -8,6 +8,7 @@
 #include "checks/reports/dmarc_agg.h"
 #include "store/report.h"
 #include "util/arena.h"
+#include "util/status.h"
 
 /*
  * What one input yields, delivered to a sink as it is found.  Every report
@@ -55,6 +56,13 @@ void extract_message(const char *data, size_t len, const char *origin,
 
 /* extract_mbox - each message of an mbox file in turn, origin "PATH#N" */
 void extract_mbox(const char *data, size_t len, const char *origin,
+    const struct extract_opts *o, const struct report_sink *s);
+
+/*
+ * extract_mbox_file - as extract_mbox, reading the file at path as a stream
+ * (an mbox may be larger than memory); MS_ERR_IO if it cannot be opened.
+ */
+enum ms_status extract_mbox_file(const char *path, const char *origin,
     const struct extract_opts *o, const struct report_sink *s);
 
 /* looks_like_message - data starts with RFC 5322 header fields (for files without a suffix) */
