@@ -39,7 +39,6 @@ rep_opts_init(struct rep_opts *o)
 	memset(o, 0, sizeof(*o));
 	extract_opts_default(&o->x);
 	summary_thresholds_default(&o->t);
-	o->since_days = 30;
 	o->older_than_days = -1;
 }
 

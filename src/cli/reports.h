@@ -21,7 +21,6 @@ struct rep_opts {
 	int progress;		/* -1 never, 0 on a terminal, 1 always */
 	bool since_set;
 	int64_t since_secs;	/* -1: all */
-	int64_t since_days;
 	int64_t older_than_days;	/* -1: not given */
 	struct extract_opts x;
 	struct summary_thresholds t;
