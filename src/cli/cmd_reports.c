@@ -823,6 +823,72 @@ run_purge(struct rep_opts *o, int argc)
 	return EXIT_CLEAN;
 }
 
+/* on_rejected - one quarantined report, as text or into a JSON array */
+static void
+on_rejected(void *arg, const struct store_rejected_item *it)
+{
+	json_t *arr = arg;
+	char when[32];
+	time_t t = (time_t)(it->first_seen < 0 ? 0 : it->first_seen);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (arr) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "sha256", json_text(it->sha256));
+		json_object_set_new(o, "origin", json_text(it->origin));
+		json_object_set_new(o, "reason", json_text(it->reason));
+		json_object_set_new(o, "first_seen", json_string(when));
+		json_object_set_new(o, "size", json_integer((json_int_t)it->size));
+		json_array_append_new(arr, o);
+	} else {
+		char *origin = str_printable(it->origin ? it->origin : "", strlen(it->origin ? it->origin : ""));
+		char *reason = str_printable(it->reason ? it->reason : "", strlen(it->reason ? it->reason : ""));
+
+		printf("%s  %10llu bytes  %s\n    %s\n", when, (unsigned long long)it->size, origin, reason);
+		free(origin);
+		free(reason);
+	}
+}
+
+/* run_quarantine - list the reports that were rejected, with the reason */
+static int
+run_quarantine(struct rep_opts *o, int argc)
+{
+	struct store *s;
+	json_t *arr = NULL;
+	enum ms_status st;
+
+	if (argc != 0) {
+		cli_error("reports quarantine takes no arguments");
+		return EXIT_USAGE;
+	}
+	if ((s = open_store(o)) == NULL)
+		return EXIT_USAGE;
+	if (o->format == REP_JSON)
+		arr = json_array();
+	st = s->ops->each_rejected(s, on_rejected, arr);
+	if (st != MS_OK)
+		cli_error("database: %s", s->err);
+	s->ops->close(s);
+	if (arr) {
+		json_t *doc = json_object();
+		char *txt;
+
+		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
+		json_object_set_new(doc, "kind", json_string("quarantine"));
+		json_object_set_new(doc, "rejected", arr);
+		txt = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (st == MS_OK)
+			printf("%s\n", txt);
+		free(txt);
+		json_decref(doc);
+	}
+	return st == MS_OK ? EXIT_CLEAN : EXIT_USAGE;
+}
+
 int
 cmd_reports(int argc, char **argv)
 {
@@ -849,7 +915,10 @@ cmd_reports(int argc, char **argv)
 		return run_purge(&o, argc);
 	if (strcmp(verb, "fetch") == 0)
 		return rep_fetch(&o, argc, argv);
-	cli_error("unknown reports action \"%s\" (ingest, fetch, summary, purge, parse)", verb);
+	if (strcmp(verb, "quarantine") == 0)
+		return run_quarantine(&o, argc);
+	cli_error("unknown reports action \"%s\" (ingest, fetch, summary, purge, quarantine, parse)",
+	    verb);
 	return EXIT_USAGE;
 }
 

@@ -18,7 +18,7 @@ static const struct command commands[] = {
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
 	  "shipped profiles; 'help --man' prints the manual page in roff." },
 	{ "reports", cmd_reports,
-	  "reports ingest|parse|fetch|summary|purge [OPTIONS] ...",
+	  "reports ingest|parse|fetch|summary|purge|quarantine [OPTIONS] ...",
 	  "ingest DMARC aggregate, failure and TLS-RPT reports and show who sends as a domain",
 	  "'reports ingest FILE|DIR...' reads .xml, .xml.gz, .zip, .json, .json.gz, mail "
 	  "messages (.eml), mbox files and Maildir folders into a local database, each report "
@@ -27,7 +27,8 @@ static const struct command commands[] = {
 	  "password from a netrc file or $MAILSEC_IMAP_PASSWORD. 'reports summary DOMAIN' shows "
 	  "the sources that send as the domain, their SPF/DKIM alignment and DMARC pass rates, "
 	  "what a stricter policy would block, a readiness verdict (docs/reports.md) and TLS-RPT "
-	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports parse "
+	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports quarantine' "
+	  "lists the reports that were rejected and why. 'reports parse "
 	  "FILE...' prints what would be stored, as JSON, without storing it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },

@@ -53,6 +53,15 @@ struct store_tlsrpt_item {
 	uint64_t failed_session_count;
 };
 
+/* One quarantined (rejected) report. */
+struct store_rejected_item {
+	const char *sha256;		/* of the bytes as found */
+	const char *origin;
+	const char *reason;
+	int64_t first_seen;
+	uint64_t size;
+};
+
 struct store_counts {
 	uint64_t dmarc_reports, tlsrpt_reports, failure_reports, rejected;
 };
@@ -61,6 +70,7 @@ struct store;
 
 typedef void (*store_dmarc_cb)(void *arg, const struct store_dmarc_item *it);
 typedef void (*store_tlsrpt_cb)(void *arg, const struct store_tlsrpt_item *it);
+typedef void (*store_rejected_cb)(void *arg, const struct store_rejected_item *it);
 
 struct store_ops {
 	const char *name;
@@ -87,6 +97,8 @@ struct store_ops {
 	enum ms_status (*count_failures)(struct store *s, const char *domain, int64_t since,
 	    uint64_t *n);
 	enum ms_status (*counts)(struct store *s, struct store_counts *c);
+	/* each_rejected - the quarantine, oldest first */
+	enum ms_status (*each_rejected)(struct store *s, store_rejected_cb cb, void *arg);
 	void (*close)(struct store *s);
 };
 

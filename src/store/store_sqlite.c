@@ -632,6 +632,30 @@ sq_counts(struct store *s, struct store_counts *c)
 	return MS_OK;
 }
 
+static enum ms_status
+sq_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT sha256, origin, reason, first_seen, size FROM rejected"
+	    " ORDER BY first_seen, origin", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query quarantine");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rejected_item it;
+
+		it.sha256 = col(st, 0);
+		it.origin = col(st, 1);
+		it.reason = col(st, 2);
+		it.first_seen = col_ts(st, 3);
+		it.size = (uint64_t)sqlite3_column_int64(st, 4);
+		cb(arg, &it);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query quarantine");
+}
+
 static void
 sq_close(struct store *s)
 {
@@ -658,7 +682,7 @@ static const struct store_ops sqlite_ops = {
 	sq_begin, sq_commit, sq_rollback,
 	sq_put_dmarc, sq_put_tlsrpt, sq_put_failure, sq_put_rejected,
 	sq_purge, sq_each_dmarc, sq_each_tlsrpt, sq_count_failures, sq_counts,
-	sq_close,
+	sq_each_rejected, sq_close,
 };
 
 /* migrate - bring the schema to the current version, one transaction per step */

@@ -540,6 +540,10 @@ def store(t, td, tmp):
         q = c.execute("SELECT origin, reason FROM rejected").fetchall()
         if not any("empty.xml" in o and r for o, r in q):
             p.append("empty.xml not quarantined with a reason: %s" % q[:5])
+        qd = t.ms_json(["reports", "quarantine", "--db", db], p, want_rc=(0,))
+        if qd and (len(qd["rejected"]) != len(q) or
+                   not any("empty.xml" in x["origin"] and x["reason"] == "empty report" for x in qd["rejected"])):
+            p.append("reports quarantine: %s" % json.dumps(qd)[:400])
         ver = c.execute("PRAGMA user_version").fetchone()[0]
         if ver < 1:
             p.append("schema version %d" % ver)
