@@ -835,7 +835,7 @@ def kill9(t, tmp):
     p = []
     d = os.path.join(tmp, "corpus")
     os.makedirs(d)
-    n = 1000
+    n = 1500
     for i in range(n):
         open(os.path.join(d, "r%05d.xml" % i), "w").write(synth_report(i))
     db = os.path.join(tmp, "kill9.db")
@@ -847,7 +847,7 @@ def kill9(t, tmp):
     partial = []    # reports stored after each kill that hit mid-ingest
     for k in range(5):
         pr = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.05, 0.3) + 0.15 * k)   # later runs redo the duplicates first
+        time.sleep(rnd.uniform(0.03, 0.25) + 0.1 * k)   # later runs redo the duplicates first
         if pr.poll() is None:
             pr.send_signal(signal.SIGKILL)
             kills += 1
