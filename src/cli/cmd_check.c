@@ -1,8 +1,11 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "checks/dmarc/dmarc_org.h"
+#include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -128,13 +131,52 @@ parse_seconds(const char *s, double *out)
 	return true;
 }
 
+/* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
+static bool
+selector_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 200 || s[0] == '.' || s[len - 1] == '.' || strstr(s, "..") ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
+		cli_error("dkim selector \"%s\" is not DNS labels (letters, digits, '-', '_', '.')",
+		    s);
+		return false;
+	}
+	return true;
+}
+
+/* add_selectors - append "a,b" to the --dkim-selector list */
+static int
+add_selectors(char ***list, const char *csv)
+{
+	size_t n, have = 0;
+	char **v = str_split(csv, ',', &n);
+	int rc = 0;
+
+	while (*list && (*list)[have])
+		have++;
+	for (size_t i = 0; i < n; i++) {
+		str_trim(v[i]);
+		if (!selector_ok(v[i])) {
+			rc = -1;
+			continue;
+		}
+		*list = xreallocarray(*list, have + 2, sizeof(**list));
+		(*list)[have++] = xstrdup(v[i]);
+		(*list)[have] = NULL;
+	}
+	strv_free(v);
+	return rc;
+}
+
 /* parse_args - defaults, then the config file, then argv */
 static int
 parse_args(int argc, char **argv, struct common_opts *o)
 {
 	struct cli_parser *p;
 	const struct option_doc *d;
-	bool bad = false;
+	bool bad = false, selectors_from_argv = false;
 	const char *cfg = NULL;
 	char *dflt = NULL;
 
@@ -161,6 +203,10 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		}
 		free(dflt);
 	}
+
+	for (char **s = o->dkim_selectors; s && *s; s++)
+		if (!selector_ok(*s))
+			return -1;
 
 	p = cli_parser_new("check");
 	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
@@ -201,11 +247,40 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "domains") == 0) {
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
+		} else if (strcmp(n, "dkim-selector") == 0) {
+			/* The command line replaces the config file's list, then accumulates. */
+			if (!selectors_from_argv) {
+				strv_free(o->dkim_selectors);
+				o->dkim_selectors = NULL;
+				selectors_from_argv = true;
+			}
+			if (add_selectors(&o->dkim_selectors, optarg) != 0)
+				bad = true;
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
-		else if (strcmp(n, "replay") == 0) {
+		else if (strcmp(n, "resolver") == 0) {
+			free(o->resolver);
+			o->resolver = xstrdup(optarg);
+		} else if (strcmp(n, "trust-anchor") == 0) {
+			free(o->trust_anchor);
+			o->trust_anchor = xstrdup(optarg);
+		} else if (strcmp(n, "helo") == 0) {
+			free(o->helo);
+			o->helo = xstrdup(optarg);
+		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "dmarc-rules") == 0) {
+			enum dmarc_rules r = DMARC_RULES_BOTH;
+
+			if (!dmarc_rules_parse(optarg, &r)) {
+				cli_error("--dmarc-rules wants 7489, 9989 or both");
+				bad = true;
+			}
+			o->dmarc_rules = (int)r;
+		} else if (strcmp(n, "psl") == 0) {
+			free(o->psl_path);
+			o->psl_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-color") == 0)
 			o->color_opt = -1;
 		else if (strcmp(n, "color") == 0)
@@ -292,6 +367,10 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
+	if (dmarc_psl_load(o.psl_path, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	base = event_base_new();
 	if (o.replay_path) {
 		replay = replay_data_new();
@@ -301,13 +380,23 @@ cmd_check(int argc, char **argv)
 		}
 		res = resolver_replay_new(base, replay, o.timeout);
 	} else {
-		cli_error("no live resolver in this build: use --replay FILE");
-		goto out;
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o.resolver;
+		ucfg.trust_anchor = o.trust_anchor;
+		if (resolver_unbound_new(base, &ucfg, o.timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
 	}
 
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.dmarc_rules = o.dmarc_rules;
+	copts.dkim_selectors = o.dkim_selectors;
+	copts.helo = o.helo;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;
@@ -356,6 +445,7 @@ out:
 		event_base_free(base);
 	replay_data_free(replay);
 	profile_free(profile);
+	dmarc_psl_free();
 	strv_free(domains);
 	free(err);
 	common_opts_free(&o);

@@ -11,12 +11,42 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
+	  "'-' reads it from standard input), decodes p= to report the real key type and "
+	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
+	  "record is a usable key record, 1 when it has an error. With --json the output is "
+	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
+	  "judge one TLS-RPT record (RFC 8460)",
+	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
+	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
+	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
+	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
 	  "With a finding id (for example mx.target.cname), shows that finding's page: what "
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
 	  "shipped profiles; 'help --man' prints the manual page in roff." },
+	{ "dmarc", cmd_dmarc, "dmarc lint [OPTIONS] RECORD | dmarc eval --from DOMAIN [OPTIONS]",
+	  "lint a DMARC record, or evaluate a message's DMARC result",
+	  "'dmarc lint RECORD' parses a DMARC record (RFC 7489 and RFC 9989) and reports its "
+	  "findings with byte offsets, as 'check' would for a published record. 'dmarc eval' "
+	  "discovers the policy of the From domain by both methods (RFC 7489's public suffix "
+	  "list, RFC 9989's DNS tree walk) and, from the SPF and DKIM results given, reports "
+	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
+	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
+	  "--json." },
+	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
+	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
+	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
+	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
+	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
+	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
+	  "RECORD' judges a record given on the command line, before you publish it." },
 	{ "reports", cmd_reports,
 	  "reports ingest|parse|fetch|summary|purge|quarantine [OPTIONS] ...",
 	  "ingest DMARC aggregate, failure and TLS-RPT reports and show who sends as a domain",
@@ -36,9 +66,9 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check",
-	  "Print one JSON document (schema mailsec/1, docs/json.md) with every domain in "
-	  "input order." },
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf",
+	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
+	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -48,13 +78,13 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check",
+	{ "timeout", 0, "SECONDS", "check dmarc spf",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -64,16 +94,68 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
+	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
+	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
+	  "everlytickey2, dkim1, dkim2." },
 	{ "parked", 0, NULL, "check",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check",
+	{ "replay", 0, "FILE", "check dmarc spf",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
+	{ "resolver", 0, "ADDR[@PORT]", "check",
+	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
+	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
+	  "itself and passes every name through, the RFC 6761 test. and documentation "
+	  "address ranges included." },
+	{ "trust-anchor", 0, "FILE", "check",
+	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
+	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
+	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
+	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
+	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
+	{ "psl", 0, "FILE", "check dmarc",
+	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
+	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
+	{ "domain", 0, "DOMAIN", "dmarc",
+	  "dmarc lint: the domain the record is published for (default example.org), used in "
+	  "messages and in the records advised." },
+	{ "from", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: the RFC 5322 From domain (or address) of the message." },
+	{ "spf-domain", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: a domain SPF was checked for (MAIL FROM or HELO); repeatable, each "
+	  "followed by its --spf-result." },
+	{ "spf-result", 0, "RESULT", "dmarc",
+	  "dmarc eval: the SPF result for the --spf-domain before it: pass, fail, softfail, "
+	  "neutral, none, temperror or permerror (default pass)." },
+	{ "dkim-domain", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: the d= domain of a DKIM signature; repeatable, each followed by its "
+	  "--dkim-result." },
+	{ "dkim-result", 0, "RESULT", "dmarc",
+	  "dmarc eval: the DKIM result for the --dkim-domain before it (default pass)." },
 	{ "no-color", 0, NULL, "check",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "ip", 0, "IP", "spf",
+	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
+	{ "sender", 0, "ADDR", "spf",
+	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
+	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
+	{ "helo", 0, "NAME", "check spf",
+	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
+	  "--sender, the identity checked. check: also audit the SPF record of this name "
+	  "(RFC 7208 §2.3)." },
+	{ "trace", 0, NULL, "spf",
+	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
+	  "lookups counted)." },
+	{ "batch", 0, "FILE", "spf",
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
 	{ "json", 0, NULL, "reports",
 	  "Print one JSON document (schema mailsec-reports/1, docs/json.md): the counts of an "
 	  "ingest, fetch or purge, or the summary." },
