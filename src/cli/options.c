@@ -162,6 +162,12 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "reports",
 	  "reports summary: answer the PTR and SPF lookups from a scenario file (docs/testing.md) "
 	  "instead of the network." },
+	{ "resolver", 0, "ADDR[@PORT]", "reports",
+	  "reports summary: look PTR names and SPF records up through this recursive resolver "
+	  "instead of the nameservers of /etc/resolv.conf." },
+	{ "no-dns", 0, NULL, "reports",
+	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
+	  "about the sources leaves the machine." },
 	{ "db", 0, "PATH", "reports",
 	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
 	  "(~/.local/share/mailsec/reports.db)." },

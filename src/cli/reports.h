@@ -16,6 +16,8 @@ struct rep_opts {
 	enum rep_format format;
 	const char *db;		/* --db, borrowed from argv */
 	const char *replay;
+	const char *resolver;	/* --resolver ADDR[@PORT] for the summary's lookups */
+	bool no_dns;		/* --no-dns: no PTR or SPF lookups */
 	const char *netrc;
 	const char *cacert;	/* --cacert: trust these CAs for imaps:// */
 	int progress;		/* -1 never, 0 on a terminal, 1 always */
