@@ -52,6 +52,7 @@ int cmd_records(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };
