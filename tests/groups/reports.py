@@ -831,6 +831,20 @@ def synth_report(i, rows=40):
             "<p>none</p></policy_published>%s</feedback>" % (i % 7, i, 1700000000 + i, 1700086399 + i, recs))
 
 
+def stored_count(db):
+    """Reports committed so far (0 while the database or its schema does not exist yet)."""
+    if not os.path.exists(db):
+        return 0
+    try:
+        c = sqlite3.connect(db, timeout=0.05)
+        try:
+            return c.execute("SELECT count(*) FROM reports").fetchone()[0]
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return 0
+
+
 def kill9(t, tmp):
     p = []
     d = os.path.join(tmp, "corpus")
@@ -846,8 +860,14 @@ def kill9(t, tmp):
     kills = 0
     partial = []    # reports stored after each kill that hit mid-ingest
     for k in range(5):
+        # Kill at a random point of progress, not of time, so the test means the same on a
+        # fast machine and under ASan: wait until that many reports are stored, then SIGKILL.
+        before = stored_count(db)
+        target = before + rnd.randint(1, max(1, (n - before) // 3))
         pr = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.03, 0.25) + 0.1 * k)   # later runs redo the duplicates first
+        deadline = time.time() + 120
+        while pr.poll() is None and time.time() < deadline and stored_count(db) < target:
+            time.sleep(0.005)
         if pr.poll() is None:
             pr.send_signal(signal.SIGKILL)
             kills += 1
