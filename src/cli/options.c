@@ -104,7 +104,7 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -141,7 +141,7 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "no-smtp", 0, NULL, "check",
@@ -161,7 +161,7 @@ static const struct option_doc options[] = {
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
@@ -272,15 +272,6 @@ static const struct option_doc options[] = {
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
 	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
 	  "--ns twice: the old set, then the new one." },
-	{ "json", 0, NULL, "reports",
-	  "Print one JSON document (schema mailsec-reports/1, docs/json.md): the counts of an "
-	  "ingest, fetch or purge, or the summary." },
-	{ "replay", 0, "FILE", "reports",
-	  "reports summary: answer the PTR and SPF lookups from a scenario file (docs/testing.md) "
-	  "instead of the network." },
-	{ "resolver", 0, "ADDR[@PORT]", "reports",
-	  "reports summary: look PTR names and SPF records up through this recursive resolver "
-	  "instead of the nameservers of /etc/resolv.conf." },
 	{ "no-dns", 0, NULL, "reports",
 	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
 	  "about the sources leaves the machine." },
