@@ -831,18 +831,7 @@ def synth_report(i, rows=40):
             "<p>none</p></policy_published>%s</feedback>" % (i % 7, i, 1700000000 + i, 1700086399 + i, recs))
 
 
-def stored_count(db):
-    """Reports committed so far (0 while the database or its schema does not exist yet)."""
-    if not os.path.exists(db):
-        return 0
-    try:
-        c = sqlite3.connect(db, timeout=0.05)
-        try:
-            return c.execute("SELECT count(*) FROM reports").fetchone()[0]
-        finally:
-            c.close()
-    except sqlite3.Error:
-        return 0
+BATCH = 64     # reports per transaction in cmd_reports.c (BATCH_REPORTS)
 
 
 def kill9(t, tmp):
@@ -859,15 +848,30 @@ def kill9(t, tmp):
     rnd = random.Random(8)
     kills = 0
     partial = []    # reports stored after each kill that hit mid-ingest
-    for k in range(5):
-        # Kill at a random point of progress, not of time, so the test means the same on a
-        # fast machine and under ASan: wait until that many reports are stored, then SIGKILL.
-        before = stored_count(db)
-        target = before + rnd.randint(1, max(1, (n - before) // 3))
+
+    def stored_now():
+        try:
+            c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.2)
+            try:
+                return c.execute("SELECT count(*) FROM reports").fetchone()[0]
+            finally:
+                c.close()
+        except sqlite3.Error:
+            return 0
+
+    # Kill points: the first run at a random moment (perhaps before the schema exists),
+    # the others as soon as the stored count passes a random target, i.e. while the
+    # next batch is being written, whatever the machine's speed (ASan, load).
+    targets = [None] + sorted(rnd.sample(range(BATCH, n - BATCH), 4))
+    for k, target in enumerate(targets):
         pr = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        while pr.poll() is None and time.time() < deadline and stored_count(db) < target:
-            time.sleep(0.005)
+        if target is None:
+            time.sleep(rnd.uniform(0.0, 0.1))
+        else:
+            deadline = time.time() + 120
+            while pr.poll() is None and time.time() < deadline and stored_now() < target:
+                time.sleep(0.005)
+            time.sleep(rnd.uniform(0.0, 0.02))
         if pr.poll() is None:
             pr.send_signal(signal.SIGKILL)
             kills += 1
@@ -883,9 +887,9 @@ def kill9(t, tmp):
                 continue
             orphans = c.execute("SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)").fetchone()[0]
             partial_reports = c.execute("SELECT count(*) FROM reports r WHERE (SELECT count(*) FROM dmarc_rows d"
-                                " WHERE d.report = r.id) != 40").fetchone()[0]
+                                        " WHERE d.report = r.id) != 40").fetchone()[0]
+            stored = c.execute("SELECT count(*) FROM reports").fetchone()[0]
             c.close()
-            stored = sqlite3.connect(db).execute("SELECT count(*) FROM reports").fetchone()[0]
             if 0 < stored < n:
                 partial.append(stored)
             if ok != "ok" or orphans or partial_reports:
