@@ -26,7 +26,6 @@ struct check_options {
 	bool parked;			/* --parked: the domain sends and receives no mail */
 	/* Transport checks (mta-sts, tls, dane, sending): */
 	bool no_smtp;			/* --no-smtp: never connect to port 25 */
-	bool offline;			/* --replay without --replay-connect: no connections at all */
 	const char *ca_file;		/* --ca-file: extra trusted CAs (PEM), or NULL */
 	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
 	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */
@@ -34,6 +33,14 @@ struct check_options {
 	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
 	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
 	const char *helo;		/* --helo: a HELO name to check too, or NULL */
+	/*
+	 * offline: the records come from files (mailsec lint) or a replay
+	 * (--replay without --replay-connect), not the world.  Checks must then
+	 * do no I/O beyond audit_lookup (no HTTPS policy fetch, no SMTP/TLS
+	 * probe) and may raise a finding saying what they could not check
+	 * offline.
+	 */
+	bool offline;
 };
 
 /*

@@ -46,6 +46,13 @@ int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+/* cmd_keygen - `dkim-keygen` for now; meant to hang under `dkim keygen` (argv[0] is ignored) */
+int cmd_keygen(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };
