@@ -152,7 +152,8 @@ static const struct option_doc options[] = {
 	  "MTA-STS policy hosts and MX certificates." },
 	{ "sending-host", 0, "NAME|IP", "check",
 	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
-	  "reverse DNS (PTR and A/AAAA agree)." },
+	  "reverse DNS (PTR and A/AAAA agree) and that the domain's SPF record authorises "
+	  "it." },
 	{ "net-timeout", 0, "SECONDS", "check",
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
 	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "

@@ -489,14 +489,15 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 			st = ub_err(err, "cannot forward to", fwd, rc);
 			goto fail;
 		}
+	} else if ((rc = ub_ctx_resolvconf(ur->ctx, rc_path)) != 0) {
+		st = ub_err(err, "cannot read", rc_path, rc);
+		goto fail;
 	} else if (system_resolver_forbidden()) {
+		/* Reading the file sent nothing; the first query would. */
 		*err = xasprintf("MAILSEC_FORBID_SYSTEM_RESOLVER is set and this network has interfaces "
 		    "other than loopback: refusing to use the system's resolver (%s); give "
 		    "--resolver or --replay", rc_path);
 		st = MS_ERR_ARG;
-		goto fail;
-	} else if ((rc = ub_ctx_resolvconf(ur->ctx, rc_path)) != 0) {
-		st = ub_err(err, "cannot read", rc_path, rc);
 		goto fail;
 	}
 	/* Read here so a missing file is named, not reported as a failed first query. */

@@ -831,6 +831,9 @@ def synth_report(i, rows=40):
             "<p>none</p></policy_published>%s</feedback>" % (i % 7, i, 1700000000 + i, 1700086399 + i, recs))
 
 
+BATCH = 64     # reports per transaction in cmd_reports.c (BATCH_REPORTS)
+
+
 def kill9(t, tmp):
     p = []
     d = os.path.join(tmp, "corpus")
@@ -845,9 +848,30 @@ def kill9(t, tmp):
     rnd = random.Random(8)
     kills = 0
     partial = []    # reports stored after each kill that hit mid-ingest
-    for k in range(5):
+
+    def stored_now():
+        try:
+            c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.2)
+            try:
+                return c.execute("SELECT count(*) FROM reports").fetchone()[0]
+            finally:
+                c.close()
+        except sqlite3.Error:
+            return 0
+
+    # Kill points: the first run at a random moment (perhaps before the schema exists),
+    # the others as soon as the stored count passes a random target, i.e. while the
+    # next batch is being written, whatever the machine's speed (ASan, load).
+    targets = [None] + sorted(rnd.sample(range(BATCH, n - BATCH), 4))
+    for k, target in enumerate(targets):
         pr = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.03, 0.25) + 0.1 * k)   # later runs redo the duplicates first
+        if target is None:
+            time.sleep(rnd.uniform(0.0, 0.1))
+        else:
+            deadline = time.time() + 120
+            while pr.poll() is None and time.time() < deadline and stored_now() < target:
+                time.sleep(0.005)
+            time.sleep(rnd.uniform(0.0, 0.02))
         if pr.poll() is None:
             pr.send_signal(signal.SIGKILL)
             kills += 1
@@ -863,9 +887,9 @@ def kill9(t, tmp):
                 continue
             orphans = c.execute("SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)").fetchone()[0]
             partial_reports = c.execute("SELECT count(*) FROM reports r WHERE (SELECT count(*) FROM dmarc_rows d"
-                                " WHERE d.report = r.id) != 40").fetchone()[0]
+                                        " WHERE d.report = r.id) != 40").fetchone()[0]
+            stored = c.execute("SELECT count(*) FROM reports").fetchone()[0]
             c.close()
-            stored = sqlite3.connect(db).execute("SELECT count(*) FROM reports").fetchone()[0]
             if 0 < stored < n:
                 partial.append(stored)
             if ok != "ok" or orphans or partial_reports:

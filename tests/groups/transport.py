@@ -19,11 +19,12 @@ TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TESTS)
 # mailworld is imported as a top-level module: "world" is the DNS world's module name.
 sys.path.insert(0, os.path.join(TESTS, "world"))
-from harness import Result, check_findings, skip_or_fail, testdata_dir, validate_json  # noqa: E402
+from harness import (Result, TIME_SCALE, check_findings, skip_or_fail, testdata_dir,  # noqa: E402
+                     validate_json)
 from mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
 
 NAME = "transport"
-NET_TIMEOUT = "2"
+NET_TIMEOUT = "%g" % (2 * TIME_SCALE)
 
 GOOD_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx-good.mail.test\r\nmax_age: 1209600\r\n"
 TLSRPT = 'TXT "v=TLSRPTv1; rua=mailto:tls@%s"'

@@ -1,15 +1,18 @@
 /* src/checks/sending/check_sending.c - outbound hosts (--sending-host): forward-confirmed reverse DNS (RFC 8601 §2.7.3) */
 #include "checks/sending/check_sending.h"
 #include "audit/audit.h"
+#include "checks/spf/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
 
 #include <string.h>
+#include <time.h>
 
 #define SENDING_PTR_MAX		8	/* PTR names followed per address */
 #define SENDING_ADDRS_MAX	16	/* addresses per sending host name */
 
 struct send_addr {
+	struct audit *a;
 	const char *origin;		/* the --sending-host value */
 	struct ipaddr ip;
 	char ipstr[IPADDR_STRLEN];
@@ -19,6 +22,65 @@ struct send_addr {
 	const char *names;		/* PTR names, for messages */
 	const char *confirmed_name;
 };
+
+/* on_spf - whether the domain's SPF authorises the sending address (RFC 7208 check_host) */
+static void
+on_spf(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
+{
+	struct send_addr *s = arg;
+	struct audit *a = s->a;
+	struct finding *f;
+	const char *res = spf_result_name(out->result);
+
+	json_object_set_new(s->fact, "spf", json_string(res));
+	switch (out->result) {
+	case SPF_PASS:
+		audit_finding(a, F_SENDING_SPF_AUTHORISED, s->ipstr,
+		    "the SPF record of %s authorises %s (%s)", a->domain, s->ipstr,
+		    out->mechanism ? out->mechanism : "pass");
+		break;
+	case SPF_TEMPERROR:
+		audit_finding(a, F_SENDING_SPF_LOOKUP_FAILED, s->ipstr,
+		    "whether SPF authorises %s could not be determined: %s", s->ipstr,
+		    out->problem ? out->problem : "temperror");
+		break;
+	default:
+		f = audit_finding(a, F_SENDING_SPF_NOT_AUTHORISED, s->ipstr,
+		    "the SPF record of %s does not authorise sending host %s (SPF %s%s%s)",
+		    a->domain, s->ipstr, res, out->problem ? ": " : "",
+		    out->problem ? out->problem : "");
+		if (out->result == SPF_SOFTFAIL || out->result == SPF_NEUTRAL)
+			finding_set_severity(f, SEV_WARNING);
+		if (out->record)
+			finding_set_evidence(f, arena_printf(&a->arena, "%s. IN TXT \"%s\"",
+			    a->domain, out->record));
+		finding_set_advice(f, "; add the sending address to the SPF record, e.g.\n"
+		    "%s. 3600 IN TXT \"v=spf1 %s:%s ... -all\"", a->domain,
+		    s->ip.family == 4 ? "ip4" : "ip6", s->ipstr);
+		break;
+	}
+	spf_eval_free(ev);
+	audit_release(a);
+}
+
+/* start_spf - evaluate the domain's SPF for the address, as for postmaster@domain */
+static void
+start_spf(struct audit *a, struct send_addr *s)
+{
+	struct spf_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.ip = s->ip;
+	req.sender = arena_printf(&a->arena, "postmaster@%s", a->domain);
+	req.helo = ipaddr_looks_like(s->origin) ? a->domain : s->origin;
+	req.now = (int64_t)time(NULL);
+	s->a = a;
+	audit_hold(a);
+	if (spf_eval_start(a->res, &req, on_spf, s) == NULL) {
+		json_object_set_new(s->fact, "spf", json_null());
+		audit_release(a);
+	}
+}
 
 static void
 addr_done(struct audit *a, struct send_addr *s)
@@ -112,6 +174,7 @@ check_addr(struct audit *a, const char *origin, const struct ipaddr *ip, json_t 
 	json_array_append_new(arr, s->fact);
 	ipaddr_reverse_name(ip, rev);
 	audit_lookup(a, rev, DNS_T_PTR, on_ptr, s);
+	start_spf(a, s);
 }
 
 struct send_name {
