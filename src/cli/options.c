@@ -66,12 +66,12 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "check dmarc",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
-	{ "resolver", 0, "ADDR[@PORT]", "check",
+	{ "resolver", 0, "ADDR[@PORT]", "check dmarc",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check",
+	{ "trust-anchor", 0, "FILE", "check dmarc",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
