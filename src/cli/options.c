@@ -11,6 +11,19 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
+	  "'-' reads it from standard input), decodes p= to report the real key type and "
+	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
+	  "record is a usable key record, 1 when it has an error. With --json the output is "
+	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
+	  "judge one TLS-RPT record (RFC 8460)",
+	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
+	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
+	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
+	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -26,31 +39,77 @@ static const struct command commands[] = {
 	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
 	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
 	  "--json." },
+	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
+	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
+	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
+	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
+	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
+	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
+	  "RECORD' judges a record given on the command line, before you publish it." },
+	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
+	  "run the checks of 'check' offline over proposed zone files",
+	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
+	  "files (*.yaml, zone name from the file name or --origin) and runs the same checks "
+	  "as 'check' on the records in them, for the zone apex and every other name with an MX "
+	  "or SPF record. No network is used: names outside the files are reported unknown "
+	  "(never missing), and the report lists what cannot be checked offline. Exit codes as "
+	  "'check', for CI jobs in DNS-as-code repositories." },
+	{ "records", cmd_records, "records new|parked|mta-sts|dmarc [OPTIONS] DOMAIN",
+	  "generate the record set for a new, parked or changing mail domain",
+	  "'records new' prints the complete first-stage record set of a new mail domain (MX, "
+	  "SPF, DKIM, DMARC p=none with reporting, MTA-STS in testing mode with its policy "
+	  "file, TLS-RPT); 'records parked' the defensive set of a domain that sends and "
+	  "receives no mail; 'records mta-sts --stage testing|enforce|none' and 'records dmarc "
+	  "--stage none|quarantine-10|quarantine|reject' the next record of each staged "
+	  "journey with the wait before the step after it. Values follow the profile. Output "
+	  "is zone-file lines (default), JSON or octoDNS YAML; everything generated passes "
+	  "'mailsec lint'." },
+	{ "dkim-keygen", cmd_keygen, "dkim-keygen --selector S [--domain DOMAIN] [OPTIONS]",
+	  "generate a DKIM key pair, its TXT record and a rotation plan",
+	  "Writes the private key in PEM to S.private.pem (or --key-out) with mode 0600, never "
+	  "to a terminal unless --print-private is given, and prints the selector's TXT record "
+	  "split into strings of at most 255 bytes and the steps of a safe rotation. Default: "
+	  "2048-bit RSA (the profile may say otherwise); --type ed25519 for RFC 8463 keys." },
+	{ "plan", cmd_plan, "plan migrate|decommission [OPTIONS] DOMAIN",
+	  "read a domain's live records and print a dated checklist for a migration",
+	  "'plan migrate' and 'plan decommission' look up the domain's mail records and print "
+	  "the steps in order with dates from --start: MTA-STS to mode none with a new id and "
+	  "the wait of the old policy's max_age, lowering TTLs and waiting the old TTLs, the "
+	  "cutover, re-enabling MTA-STS; for decommissioning, the parked record set." },
+	{ "diff", cmd_diff, "diff DOMAIN --ns ADDR[@PORT][,...] --ns ADDR[@PORT][,...]",
+	  "compare the mail records two sets of authoritative servers serve",
+	  "Queries both server sets directly (no recursion, TTLs as served) for every mail name "
+	  "of the domain (apex MX and TXT, _dmarc, DKIM selectors, _mta-sts, mta-sts, "
+	  "_smtp._tls, *._report._dmarc, the MX hosts' addresses) and reports records missing, "
+	  "extra or different, and TTL differences: the check of a soft cutover. Exit 0 when "
+	  "both serve the same, 1 when they differ, 2 when it could not run, 3 when a server "
+	  "did not answer." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
-	  "domain in input order; for dmarc, schema mailsec-dmarc/1." },
+	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
-	{ "only", 0, "AREA[,AREA]", "check",
+	{ "only", 0, "AREA[,AREA]", "check lint",
 	  "Run only the checks of these areas (mx, ptr, ns, spf, dmarc, ...) and report only "
 	  "their findings." },
-	{ "ignore", 0, "ID[,ID]", "check",
+	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -60,10 +119,16 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
-	{ "parked", 0, NULL, "check",
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
+	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
+	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
+	  "everlytickey2, dkim1, dkim2." },
+	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc",
+	{ "replay", 0, "FILE", "check dmarc spf plan",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "resolver", 0, "ADDR[@PORT]", "check dmarc",
@@ -80,7 +145,7 @@ static const struct option_doc options[] = {
 	{ "psl", 0, "FILE", "check dmarc",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
-	{ "domain", 0, "DOMAIN", "dmarc",
+	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
 	  "dmarc lint: the domain the record is published for (default example.org), used in "
 	  "messages and in the records advised." },
 	{ "from", 0, "DOMAIN", "dmarc",
@@ -96,10 +161,87 @@ static const struct option_doc options[] = {
 	  "--dkim-result." },
 	{ "dkim-result", 0, "RESULT", "dmarc",
 	  "dmarc eval: the DKIM result for the --dkim-domain before it (default pass)." },
-	{ "no-color", 0, NULL, "check",
+	{ "no-color", 0, NULL, "check lint",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
-	{ "color", 0, NULL, "check",
+	{ "color", 0, NULL, "check lint",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "ip", 0, "IP", "spf",
+	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
+	{ "sender", 0, "ADDR", "spf",
+	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
+	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
+	{ "helo", 0, "NAME", "check spf",
+	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
+	  "--sender, the identity checked. check: also audit the SPF record of this name "
+	  "(RFC 7208 §2.3)." },
+	{ "trace", 0, NULL, "spf",
+	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
+	  "lookups counted)." },
+	{ "batch", 0, "FILE", "spf",
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
+	{ "origin", 0, "ZONE", "lint",
+	  "The zone a file holds, when it has no SOA record and no $ORIGIN (and for octoDNS "
+	  "files not named after their zone)." },
+	{ "format", 0, "zone|json|octodns", "records dkim-keygen",
+	  "Output format of generated records: zone-file lines (default), JSON "
+	  "(schema mailsec-records/1) or octoDNS YAML." },
+	{ "mx", 0, "HOST[:PRIO]", "records",
+	  "A mail server of the domain (repeatable); default preference 10, then 20, ... in "
+	  "the order given. Also the mx lines of the MTA-STS policy." },
+	{ "address", 0, "HOST=IP", "records",
+	  "The address of a host inside the domain (an MX host such as mail.DOMAIN): an A or "
+	  "AAAA record is added (repeatable). An MX host inside the domain needs one." },
+	{ "spf-include", 0, "NAME", "records",
+	  "A sending service's SPF domain (include:NAME; repeatable)." },
+	{ "spf-ip4", 0, "NET", "records", "An IPv4 address or network that sends mail (repeatable)." },
+	{ "spf-ip6", 0, "NET", "records", "An IPv6 address or network that sends mail (repeatable)." },
+	{ "dkim-selector", 0, "S", "records",
+	  "The DKIM selector to publish (default: the placeholder is named 'selector')." },
+	{ "dkim-key", 0, "FILE.pem", "records",
+	  "A PEM key (private or public) whose public half goes into the DKIM record; without "
+	  "it the DKIM record is a commented placeholder saying how to fill it." },
+	{ "rua", 0, "URI", "records",
+	  "Where aggregate DMARC reports go (repeatable; default mailto:dmarc@DOMAIN); the "
+	  "profile may add required destinations." },
+	{ "tlsrpt-rua", 0, "URI", "records",
+	  "Where TLS-RPT reports go (default: the profile's, else mailto:tls-rua@DOMAIN)." },
+	{ "mta-sts-host", 0, "TARGET", "records",
+	  "The host serving the MTA-STS policy: mta-sts.DOMAIN becomes a CNAME to it." },
+	{ "authorise-reports-for", 0, "DOMAIN", "records",
+	  "This domain receives DMARC reports for DOMAIN: publish DOMAIN._report._dmarc "
+	  "(RFC 7489 §7.1; repeatable; '*' for any domain)." },
+	{ "id", 0, "ID", "records",
+	  "The MTA-STS policy id (1-32 letters and digits; default: the current UTC time)." },
+	{ "stage", 0, "STAGE", "records",
+	  "The step of a journey: mta-sts testing|enforce|none; dmarc "
+	  "none|quarantine-10|quarantine|reject." },
+	{ "ttl", 0, "SECONDS", "records",
+	  "TTL of generated records (default: 300 for records that will change during the "
+	  "journey, 3600 for MX, 86400 for a parked domain)." },
+	{ "selector", 0, "S", "dkim-keygen", "The DKIM selector of the new key." },
+	{ "bits", 0, "N", "dkim-keygen", "RSA key size: 2048 (default) or 1024." },
+	{ "type", 0, "rsa|ed25519", "dkim-keygen", "Key type (default rsa)." },
+	{ "key-out", 0, "FILE", "dkim-keygen",
+	  "Write the private key here (default S.private.pem); the file is created with mode "
+	  "0600 and never overwritten." },
+	{ "print-private", 0, NULL, "dkim-keygen",
+	  "Also print the private key on standard output (even to a terminal)." },
+	{ "old-selector", 0, "S", "dkim-keygen",
+	  "The selector being replaced: the rotation plan revokes it." },
+	{ "keep-days", 0, "N", "dkim-keygen",
+	  "Days the old selector stays published after signing switches (default 7)." },
+	{ "start", 0, "YYYY-MM-DD", "plan dkim-keygen",
+	  "Date of the first step of the plan (default: today, UTC)." },
+	{ "policy-max-age", 0, "SECONDS", "plan",
+	  "The max_age of the MTA-STS policy now served (default: assumed 1209600, the longest "
+	  "the runbook uses, and said so)." },
+	{ "selectors", 0, "S[,S]", "plan diff",
+	  "DKIM selectors of the domain to look at (selectors cannot be listed from the DNS)." },
+	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
+	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
+	  "--ns twice: the old set, then the new one." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
