@@ -7,6 +7,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -26,6 +27,8 @@ struct dmarc_opts {
 	char *domain;		/* lint: the domain the record is for */
 	char *from;
 	char *replay;
+	char *resolver;		/* --resolver ADDR[@PORT] */
+	char *trust_anchor;
 	double timeout;
 	char *spf_dom[EVAL_AUTH_MAX], *spf_res[EVAL_AUTH_MAX];
 	char *dkim_dom[EVAL_AUTH_MAX], *dkim_res[EVAL_AUTH_MAX];
@@ -40,6 +43,8 @@ opts_free(struct dmarc_opts *o)
 	free(o->domain);
 	free(o->from);
 	free(o->replay);
+	free(o->resolver);
+	free(o->trust_anchor);
 	for (size_t i = 0; i < EVAL_AUTH_MAX; i++) {
 		free(o->spf_dom[i]);
 		free(o->spf_res[i]);
@@ -147,6 +152,12 @@ parse(int argc, char **argv, struct dmarc_opts *o)
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay);
 			o->replay = xstrdup(optarg);
+		} else if (strcmp(n, "resolver") == 0) {
+			free(o->resolver);
+			o->resolver = xstrdup(optarg);
+		} else if (strcmp(n, "trust-anchor") == 0) {
+			free(o->trust_anchor);
+			o->trust_anchor = xstrdup(optarg);
 		} else if (strcmp(n, "timeout") == 0) {
 			char *end;
 
@@ -380,17 +391,25 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		dkim[i].domain = d;
 		dkim[i].result = i < o->ndkim_res ? o->dkim_res[i] : "pass";
 	}
-	if (o->replay == NULL) {
-		cli_error("no live resolver in this build: use --replay FILE");
-		goto out;
-	}
 	base = event_base_new();
-	replay = replay_data_new();
-	if (replay_data_load_file(replay, o->replay, &err) != MS_OK) {
-		cli_error("%s", err);
-		goto out;
+	if (o->replay) {
+		replay = replay_data_new();
+		if (replay_data_load_file(replay, o->replay, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
+		res = resolver_replay_new(base, replay, o->timeout);
+	} else {
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o->resolver;
+		ucfg.trust_anchor = o->trust_anchor;
+		if (resolver_unbound_new(base, &ucfg, o->timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
 	}
-	res = resolver_replay_new(base, replay, o->timeout);
 	memset(&copts, 0, sizeof(copts));
 	copts.dmarc_rules = (int)o->rules;
 	a = audit_new(o->from, 0, &copts, res, audit_done, &run);

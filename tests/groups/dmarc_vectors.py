@@ -45,12 +45,19 @@ def schema_errors(doc):
 
 
 def load_disagreements():
-    """Keys of tests/vectors/DISAGREEMENTS.md: lines '- `KEY` - reason'."""
+    """Keys of the DMARC part of tests/vectors/DISAGREEMENTS.md: lines '- `KEY` - reason'."""
     out = {}
     path = os.path.join(ROOT, "tests", "vectors", "DISAGREEMENTS.md")
     if not os.path.exists(path):
         return out
+    mine = False
     for line in open(path, encoding="utf-8"):
+        # only the DMARC part: from its title to the next top-level heading
+        if line.startswith("# "):
+            mine = line.startswith("# Third-party vectors we deliberately disagree with (DMARC)")
+            continue
+        if not mine:
+            continue
         m = re.match(r"^- `(.+?)`\s+[—-]+\s+(.*)$", line.rstrip("\n"))
         if m:
             out[m.group(1)] = m.group(2)

@@ -19,6 +19,7 @@ struct dmarc_state {
 	struct dmarc_discovery *disc;
 	struct dns_answer *wrong[NWRONG];	/* referenced until judged */
 	struct dns_answer *own;			/* _dmarc.<domain> TXT, referenced until judged */
+	int receives_mail;			/* MX (not null) or implicit MX: 1, none: 0, unknown: -1 */
 	const char *wrong_name[NWRONG];
 	int pending;				/* discovery + wrong-name lookups */
 	json_t *dests;				/* facts.dmarc.report_destinations (borrowed) */
@@ -341,13 +342,36 @@ judge(struct audit *a, struct dmarc_state *st)
 		    "_dmarc record failed", a->domain);
 		finding_set_severity(f, SEV_UNKNOWN);
 	} else if (mm->policy == NULL && (rules != DMARC_RULES_BOTH || m7->policy == NULL)) {
+		const struct profile *prof = a->opts->profile;
+		bool everywhere = prof && profile_bool(prof, "dmarc.required_everywhere", false);
+		bool no_mail = st->receives_mail == 0 || a->opts->parked;
+
 		f = audit_finding(a, F_DMARC_RECORD_MISSING, a->domain,
-		    "no DMARC record at _dmarc.%s%s%s", a->domain,
+		    "no DMARC record at _dmarc.%s%s%s%s", a->domain,
 		    dmarc_label_count(a->domain) > 2 ? " nor at a parent domain" : "",
-		    wrong ? " (one is published at a wrong name: see dmarc.record.wrong-name)" : "");
-		finding_set_advice(f, "_dmarc.%s. 3600 IN TXT \"v=DMARC1; p=%s; rua=mailto:"
-		    "dmarc-reports@%s\"", a->domain, a->opts->parked ? "reject" : "none",
-		    a->domain);
+		    wrong ? " (one is published at a wrong name: see dmarc.record.wrong-name)" : "",
+		    no_mail && everywhere ? arena_printf(&a->arena, "; profile %s requires DMARC on "
+		    "every domain, including ones that send no mail", prof->name) :
+		    no_mail ? "; the domain receives no mail, but anyone can still send mail as it" :
+		    "");
+		{
+			json_t *req = prof ? profile_get(prof, "dmarc.required_rua") : NULL;
+			char *rua = arena_printf(&a->arena, "mailto:dmarc-reports@%s", a->domain);
+			size_t k;
+			json_t *v;
+
+			if (json_is_array(req))
+				json_array_foreach(req, k, v)
+					if (json_is_string(v))
+						rua = arena_printf(&a->arena, "%s,%s", json_string_value(v), rua);
+			finding_set_advice(f, "_dmarc.%s. 3600 IN TXT \"v=DMARC1; p=%s; rua=%s\"",
+			    a->domain, no_mail ? "reject" : "none", rua);
+		}
+		/* a domain without mail: an error only when the profile (or --parked) says so */
+		if (no_mail && everywhere)
+			finding_set_profile(f, prof->name);
+		else if (st->receives_mail == 0 && !a->opts->parked)
+			finding_set_severity(f, SEV_WARNING);
 	} else {
 		const char *src7 = NULL, *src9 = NULL;
 		enum dmarc_policy p7 = dmarc_applied_policy(d, DMARC_RULES_7489, &src7);
@@ -442,6 +466,40 @@ discovered(struct audit *a, struct dmarc_discovery *d, void *arg)
 		judge_and_release(a, st);
 }
 
+/* implicit_answer - no MX: mail goes to the address records (RFC 5321 §5.1) */
+static void
+implicit_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dmarc_state *st = arg;
+
+	st->receives_mail = dns_answer_failed(ans) ? -1 : ans->status == DNS_OK;
+	if (--st->pending == 0)
+		judge_and_release(a, st);
+}
+
+/* mx_own_answer - does the domain receive mail?  (only to grade a missing record) */
+static void
+mx_own_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dmarc_state *st = arg;
+
+	if (dns_answer_failed(ans)) {
+		st->receives_mail = -1;
+	} else if (ans->status == DNS_OK && ans->n > 0) {
+		st->receives_mail = 0;
+		for (size_t i = 0; i < ans->n; i++)
+			if (ans->rr[i].type == DNS_T_MX && strcmp(ans->rr[i].u.mx.host, ".") != 0)
+				st->receives_mail = 1;
+	} else if (ans->status == DNS_NODATA) {
+		st->pending++;
+		audit_lookup(a, a->domain, DNS_T_A, implicit_answer, st);
+	} else {
+		st->receives_mail = 0;
+	}
+	if (--st->pending == 0)
+		judge_and_release(a, st);
+}
+
 static void
 wrong_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -464,13 +522,15 @@ check_dmarc_start(struct audit *a)
 	struct dmarc_state *st = arena_alloc(&a->arena, sizeof(*st));
 
 	st->rules = rules_of(a);
-	st->pending = 1 + (int)NWRONG + 1 + 1;
+	st->pending = 1 + (int)NWRONG + 1 + 1 + 1;
+	st->receives_mail = -1;
 	for (size_t w = 0; w < NWRONG; w++)
 		st->wrong_name[w] = arena_printf(&a->arena, "%s%s", wrong_names[w], a->domain);
 	st->disc = dmarc_discover(a, a->domain, discovered, st);
 	for (size_t w = 0; w < NWRONG; w++)
 		audit_lookup(a, st->wrong_name[w], DNS_T_TXT, wrong_answer, st);
 	audit_lookup(a, arena_printf(&a->arena, "_dmarc.%s", a->domain), DNS_T_TXT, wrong_answer, st);
+	audit_lookup(a, a->domain, DNS_T_MX, mx_own_answer, st);
 	if (--st->pending == 0)
 		judge_and_release(a, st);
 }
