@@ -5,6 +5,8 @@
 #   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
+#   make bench                            domains/second over 1,000 fixture domains (the test world)
+#   make man                              the manual page, build/mailsec.1 (installed by meson install)
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +14,7 @@ ARGS      ?=
 FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man clean
 
 all: build
 
@@ -49,6 +51,12 @@ fuzz: deps
 
 demo: build
 	@scripts/demo
+
+bench: build
+	@bench/check
+
+man: build
+	@ninja -C $(BUILD) mailsec.1 >/dev/null && echo "$(BUILD)/mailsec.1 (read it with: man -l $(BUILD)/mailsec.1)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

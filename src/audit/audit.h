@@ -23,6 +23,7 @@ struct audit;
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
+	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
 	/*
 	 * offline: the records come from files (mailsec lint), not the world.
 	 * Checks must then do no I/O beyond audit_lookup (no HTTPS policy

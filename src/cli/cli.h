@@ -40,9 +40,10 @@ const struct command *cli_command(const char *name);
 const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
+int cmd_dmarc(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
-int cmd_lint(int argc, char **argv);
+int cmd_lint_zones(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 /* cmd_keygen - `dkim-keygen` for now; meant to hang under `dkim keygen` (argv[0] is ignored) */
 int cmd_keygen(int argc, char **argv);
@@ -61,11 +62,15 @@ struct common_opts {
 	char *profile_name;
 	char *config_path;
 	char *replay_path;
+	char *resolver;		/* --resolver ADDR[@PORT], NULL: resolv.conf */
+	char *trust_anchor;	/* --trust-anchor FILE, NULL: the dns-root-data root key */
 	char *domains_file;
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
 	size_t concurrency;
+	int dmarc_rules;	/* enum dmarc_rules */
+	char *psl_path;		/* --psl, or NULL for the default list */
 };
 
 void common_opts_init(struct common_opts *o);

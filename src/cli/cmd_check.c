@@ -1,8 +1,11 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "checks/dmarc/dmarc_org.h"
+#include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -203,9 +206,26 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->domains_file = xstrdup(optarg);
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
-		else if (strcmp(n, "replay") == 0) {
+		else if (strcmp(n, "resolver") == 0) {
+			free(o->resolver);
+			o->resolver = xstrdup(optarg);
+		} else if (strcmp(n, "trust-anchor") == 0) {
+			free(o->trust_anchor);
+			o->trust_anchor = xstrdup(optarg);
+		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "dmarc-rules") == 0) {
+			enum dmarc_rules r = DMARC_RULES_BOTH;
+
+			if (!dmarc_rules_parse(optarg, &r)) {
+				cli_error("--dmarc-rules wants 7489, 9989 or both");
+				bad = true;
+			}
+			o->dmarc_rules = (int)r;
+		} else if (strcmp(n, "psl") == 0) {
+			free(o->psl_path);
+			o->psl_path = xstrdup(optarg);
 		} else if (strcmp(n, "no-color") == 0)
 			o->color_opt = -1;
 		else if (strcmp(n, "color") == 0)
@@ -292,6 +312,10 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
+	if (dmarc_psl_load(o.psl_path, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	base = event_base_new();
 	if (o.replay_path) {
 		replay = replay_data_new();
@@ -301,13 +325,21 @@ cmd_check(int argc, char **argv)
 		}
 		res = resolver_replay_new(base, replay, o.timeout);
 	} else {
-		cli_error("no live resolver in this build: use --replay FILE");
-		goto out;
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o.resolver;
+		ucfg.trust_anchor = o.trust_anchor;
+		if (resolver_unbound_new(base, &ucfg, o.timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
 	}
 
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.dmarc_rules = o.dmarc_rules;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;
@@ -356,6 +388,7 @@ out:
 		event_base_free(base);
 	replay_data_free(replay);
 	profile_free(profile);
+	dmarc_psl_free();
 	strv_free(domains);
 	free(err);
 	common_opts_free(&o);

@@ -1,5 +1,6 @@
 /* src/cli/cmd_version.c - mailsec version: ours and the libraries' */
 #include "cli/cli.h"
+#include "dns/resolver_unbound.h"
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -14,5 +15,6 @@ cmd_version(int argc, char **argv)
 	printf("  libevent %s\n", event_get_version());
 	printf("  jansson %s\n", jansson_version_str());
 	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("  libunbound %s, ldns %s\n", unbound_lib_version(), unbound_ldns_version());
 	return EXIT_CLEAN;
 }

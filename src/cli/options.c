@@ -17,7 +17,7 @@ static const struct command commands[] = {
 	  "With a finding id (for example mx.target.cname), shows that finding's page: what "
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
 	  "shipped profiles; 'help --man' prints the manual page in roff." },
-	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
+	{ "lint", cmd_lint_zones, "lint [OPTIONS] FILE...",
 	  "run the checks of 'check' offline over proposed zone files",
 	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
 	  "files (*.yaml, zone name from the file name or --origin) and runs the same checks "
@@ -55,15 +55,25 @@ static const struct command commands[] = {
 	  "extra or different, and TTL differences: the check of a soft cutover. Exit 0 when "
 	  "both serve the same, 1 when they differ, 2 when it could not run, 3 when a server "
 	  "did not answer." },
+	{ "dmarc", cmd_dmarc, "dmarc lint [OPTIONS] RECORD | dmarc eval --from DOMAIN [OPTIONS]",
+	  "lint a DMARC record, or evaluate a message's DMARC result",
+	  "'dmarc lint RECORD' parses a DMARC record (RFC 7489 and RFC 9989) and reports its "
+	  "findings with byte offsets, as 'check' would for a published record. 'dmarc eval' "
+	  "discovers the policy of the From domain by both methods (RFC 7489's public suffix "
+	  "list, RFC 9989's DNS tree walk) and, from the SPF and DKIM results given, reports "
+	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
+	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
+	  "--json." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check lint plan diff",
-	  "Print one JSON document (check: schema mailsec/1; lint, plan, diff: their own "
-	  "versioned schemas, docs/json.md)." },
+	{ "json", 0, NULL, "check lint plan diff dmarc",
+	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
+	  "domain in input order; for dmarc, schema mailsec-dmarc/1; lint, plan and diff "
+	  "have their own versioned schemas." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -73,14 +83,14 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen",
-	  "Judge against this policy profile (check, lint), or take generated values from it "
-	  "(records, dkim-keygen): a shipped name (generic) or a JSON file (docs/profiles.md). "
-	  "Default: generic." },
+	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen dmarc",
+	  "Judge against this policy profile (check, lint, dmarc), or take generated values "
+	  "from it (records, dkim-keygen): a shipped name (generic) or a JSON file "
+	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check plan diff",
+	{ "timeout", 0, "SECONDS", "check plan diff dmarc",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -93,13 +103,49 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check plan",
+	{ "replay", 0, "FILE", "check plan dmarc",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
+	{ "resolver", 0, "ADDR[@PORT]", "check plan",
+	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
+	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
+	  "itself and passes every name through, the RFC 6761 test. and documentation "
+	  "address ranges included." },
+	{ "trust-anchor", 0, "FILE", "check plan",
+	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
+	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
+	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
+	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
+	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
+	{ "psl", 0, "FILE", "check dmarc",
+	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
+	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
+	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
+	  "dmarc lint: the domain the record is published for (default example.org), used in "
+	  "messages and in the records advised. dkim-keygen: the signing domain (d=) the "
+	  "record is published under; without it the record's name is relative "
+	  "(S._domainkey)." },
+	{ "from", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: the RFC 5322 From domain (or address) of the message." },
+	{ "spf-domain", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: a domain SPF was checked for (MAIL FROM or HELO); repeatable, each "
+	  "followed by its --spf-result." },
+	{ "spf-result", 0, "RESULT", "dmarc",
+	  "dmarc eval: the SPF result for the --spf-domain before it: pass, fail, softfail, "
+	  "neutral, none, temperror or permerror (default pass)." },
+	{ "dkim-domain", 0, "DOMAIN", "dmarc",
+	  "dmarc eval: the d= domain of a DKIM signature; repeatable, each followed by its "
+	  "--dkim-result." },
+	{ "dkim-result", 0, "RESULT", "dmarc",
+	  "dmarc eval: the DKIM result for the --dkim-domain before it (default pass)." },
 	{ "no-color", 0, NULL, "check lint",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check lint",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "context", 0, "FILE", "lint",
+	  "A zone file loaded as data but not linted (repeatable): a parent zone, a reverse "
+	  "zone, a provider's zone in the same repository. Lookups under its origin are "
+	  "answered from it instead of being unknown." },
 	{ "origin", 0, "ZONE", "lint",
 	  "The zone a file holds, when it has no SOA record and no $ORIGIN (and for octoDNS "
 	  "files not named after their zone)." },
@@ -140,9 +186,6 @@ static const struct option_doc options[] = {
 	  "TTL of generated records (default: 300 for records that will change during the "
 	  "journey, 3600 for MX, 86400 for a parked domain)." },
 	{ "selector", 0, "S", "dkim-keygen", "The DKIM selector of the new key." },
-	{ "domain", 0, "DOMAIN", "dkim-keygen",
-	  "The signing domain (d=) the record is published under; without it the record's "
-	  "name is relative (S._domainkey)." },
 	{ "bits", 0, "N", "dkim-keygen", "RSA key size: 2048 (default) or 1024." },
 	{ "type", 0, "rsa|ed25519", "dkim-keygen", "Key type (default rsa)." },
 	{ "key-out", 0, "FILE", "dkim-keygen",

@@ -41,7 +41,10 @@ common_opts_free(struct common_opts *o)
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);
+	free(o->resolver);
+	free(o->trust_anchor);
 	free(o->domains_file);
+	free(o->psl_path);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -139,6 +142,12 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 			rc |= json_list(v, &o->only, key, path);
 		} else if (strcmp(key, "ignore") == 0) {
 			rc |= json_list(v, &o->ignore, key, path);
+		} else if (strcmp(key, "resolver") == 0 && json_is_string(v)) {
+			free(o->resolver);
+			o->resolver = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
+			free(o->trust_anchor);
+			o->trust_anchor = xstrdup(json_string_value(v));
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {

@@ -1,6 +1,7 @@
 /* src/engine/registry.c - the list of checks, one per area */
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
+#include "checks/dmarc/check_dmarc.h"
 #include "checks/ns/check_ns.h"
 #include "checks/parked/check_parked.h"
 #include "checks/ptr/check_ptr.h"
@@ -11,6 +12,7 @@ static const struct check_def registry[] = {
 	{ "mx", check_mx_start, "MX records, null MX, targets and their addresses" },
 	{ "ptr", check_ptr_start, "reverse DNS of every MX address, forward-confirmed" },
 	{ "ns", check_ns_start, "the domain's name servers and mail names delegated elsewhere" },
+	{ "dmarc", check_dmarc_start, "DMARC record, policy discovery (RFC 7489 and RFC 9989), report authorisation" },
 	{ "parked", check_parked_start, "the defensive record set of a domain without mail" },
 	{ NULL, NULL, NULL }
 };

@@ -244,14 +244,6 @@ add_mx(struct recset *s, const struct gen_opts *o)
 		free(v);
 		free(h);
 	}
-	if (k == 0) {
-		struct rec *r = recset_add(s, o->domain, "MX", ttl_or(o, TTL_MX),
-		    "10 mail.provider.example.");
-
-		r->placeholder = true;
-		rec_set_comment(r, "MX: give each mail server with --mx HOST[:PRIO]; never an alias "
-		    "(CNAME) or an address");
-	}
 }
 
 /* add_mta_sts_txt - the _mta-sts record with the id */
@@ -356,6 +348,12 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	*err = NULL;
 	if (!check_common(o, err))
 		return MS_ERR_ARG;
+	if (o->mx == NULL || *o->mx == NULL) {
+		/* Without MX the set is not a mail domain, and reports to it would bounce. */
+		*err = xasprintf("records new needs at least one --mx HOST[:PRIO]: where mail for %s "
+		    "goes (for a domain that takes no mail: records parked)", o->domain);
+		return MS_ERR_ARG;
+	}
 	for (char **p = o->spf_include; p && *p; p++)
 		if (!host_ok("--spf-include", *p, err))
 			return MS_ERR_ARG;
@@ -511,6 +509,15 @@ gen_parked(const struct gen_opts *o, struct recset **out, char **err)
 	*err = NULL;
 	if (!check_common(o, err))
 		return MS_ERR_ARG;
+	for (char **p = o->rua; p && *p; p++) {
+		const char *at = strrchr(*p, '@');
+
+		if (str_has_prefix_case(*p, "mailto:") && at && dns_name_is_subdomain(at + 1, o->domain)) {
+			*err = xasprintf("--rua %s: a parked domain accepts no mail (null MX), so reports "
+			    "to it cannot be delivered: send them to another domain", *p);
+			return MS_ERR_ARG;
+		}
+	}
 	s = recset_new(o->domain, "parked", NULL, profile_str(o->profile, "name", "generic"));
 	r = recset_add(s, o->domain, "MX", ttl_or(o, TTL_PARKED), "0 .");
 	rec_set_comment(r, "null MX: this domain accepts no mail (RFC 7505)");

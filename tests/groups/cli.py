@@ -48,7 +48,7 @@ TESTS = [
        "--replay", os.path.join(CASES, "ipv6-only-target.case"), "example.test"], 1,
       json_check=lambda d: ids(d).get("mx.target.ipv6-only") == "error" and d["profile"] == "strict-test"),
     t("profile cannot re-grade unknown",
-      ["check", "--json", "--profile", os.path.join(CLI, "strict-profile.json"),
+      ["check", "--json", "--only", "mx", "--profile", os.path.join(CLI, "strict-profile.json"),
        "--replay", os.path.join(CASES, "servfail.case"), "example.test"], 3,
       json_check=lambda d: ids(d).get("mx.lookup.failed") == "unknown"),
     t("config file supplies --ignore",

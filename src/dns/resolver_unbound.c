@@ -1,0 +1,512 @@
+/* src/dns/resolver_unbound.c - libunbound backend: real, DNSSEC-validating lookups on the libevent loop */
+#include "dns/resolver_unbound.h"
+#include "util/ipaddr.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <ldns/ldns.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unbound-event.h>
+#include <unbound.h>
+
+#define UNBOUND_MAX_CNAME	16	/* hops followed in one answer section */
+#define UNBOUND_MAX_REPLY	65535
+
+/*
+ * libunbound's built-in local zones (services/localzone.c and util/as112.c
+ * of unbound 1.17, plus later additions, which are harmless when absent):
+ * without a transparent override libunbound answers these itself.
+ */
+static const char *const local_zones[] = {
+	"localhost.", "127.in-addr.arpa.",
+	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"onion.", "test.", "invalid.", "home.arpa.", "resolver.arpa.",
+	/* RFC 1918 */
+	"10.in-addr.arpa.", "16.172.in-addr.arpa.", "17.172.in-addr.arpa.",
+	"18.172.in-addr.arpa.", "19.172.in-addr.arpa.", "20.172.in-addr.arpa.",
+	"21.172.in-addr.arpa.", "22.172.in-addr.arpa.", "23.172.in-addr.arpa.",
+	"24.172.in-addr.arpa.", "25.172.in-addr.arpa.", "26.172.in-addr.arpa.",
+	"27.172.in-addr.arpa.", "28.172.in-addr.arpa.", "29.172.in-addr.arpa.",
+	"30.172.in-addr.arpa.", "31.172.in-addr.arpa.", "168.192.in-addr.arpa.",
+	/* RFC 6303 / 5737 */
+	"0.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
+	"255.255.255.255.in-addr.arpa.",
+	/* RFC 6598 */
+	"64.100.in-addr.arpa.", "65.100.in-addr.arpa.", "66.100.in-addr.arpa.",
+	"67.100.in-addr.arpa.", "68.100.in-addr.arpa.", "69.100.in-addr.arpa.",
+	"70.100.in-addr.arpa.", "71.100.in-addr.arpa.", "72.100.in-addr.arpa.",
+	"73.100.in-addr.arpa.", "74.100.in-addr.arpa.", "75.100.in-addr.arpa.",
+	"76.100.in-addr.arpa.", "77.100.in-addr.arpa.", "78.100.in-addr.arpa.",
+	"79.100.in-addr.arpa.", "80.100.in-addr.arpa.", "81.100.in-addr.arpa.",
+	"82.100.in-addr.arpa.", "83.100.in-addr.arpa.", "84.100.in-addr.arpa.",
+	"85.100.in-addr.arpa.", "86.100.in-addr.arpa.", "87.100.in-addr.arpa.",
+	"88.100.in-addr.arpa.", "89.100.in-addr.arpa.", "90.100.in-addr.arpa.",
+	"91.100.in-addr.arpa.", "92.100.in-addr.arpa.", "93.100.in-addr.arpa.",
+	"94.100.in-addr.arpa.", "95.100.in-addr.arpa.", "96.100.in-addr.arpa.",
+	"97.100.in-addr.arpa.", "98.100.in-addr.arpa.", "99.100.in-addr.arpa.",
+	"100.100.in-addr.arpa.", "101.100.in-addr.arpa.", "102.100.in-addr.arpa.",
+	"103.100.in-addr.arpa.", "104.100.in-addr.arpa.", "105.100.in-addr.arpa.",
+	"106.100.in-addr.arpa.", "107.100.in-addr.arpa.", "108.100.in-addr.arpa.",
+	"109.100.in-addr.arpa.", "110.100.in-addr.arpa.", "111.100.in-addr.arpa.",
+	"112.100.in-addr.arpa.", "113.100.in-addr.arpa.", "114.100.in-addr.arpa.",
+	"115.100.in-addr.arpa.", "116.100.in-addr.arpa.", "117.100.in-addr.arpa.",
+	"118.100.in-addr.arpa.", "119.100.in-addr.arpa.", "120.100.in-addr.arpa.",
+	"121.100.in-addr.arpa.", "122.100.in-addr.arpa.", "123.100.in-addr.arpa.",
+	"124.100.in-addr.arpa.", "125.100.in-addr.arpa.", "126.100.in-addr.arpa.",
+	"127.100.in-addr.arpa.",
+	/* RFC 4291, 4193, 3849 */
+	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"d.f.ip6.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
+	"b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+	NULL
+};
+
+const char *
+unbound_lib_version(void)
+{
+	return ub_version();
+}
+
+const char *
+unbound_ldns_version(void)
+{
+	return ldns_version();
+}
+
+const char *const *
+unbound_local_zones(void)
+{
+	return local_zones;
+}
+
+/* ---- the reply: wire packet to dns_answer (pure) ------------------------- */
+
+/* rdf_name - an ldns name in our presentation form (no trailing dot, root "."); caller frees */
+static char *
+rdf_name(const ldns_rdf *rdf)
+{
+	char *s = ldns_rdf2str(rdf), *out;
+	size_t n;
+
+	if (s == NULL)
+		return xstrdup(".");
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+	out = xstrdup(s);
+	free(s);
+	return out;
+}
+
+/* negative_ttl - RFC 2308 §5: the lesser of the SOA's TTL and its MINIMUM */
+static uint32_t
+negative_ttl(const ldns_pkt *pkt)
+{
+	const ldns_rr_list *auth = ldns_pkt_authority(pkt);
+
+	for (size_t i = 0; auth && i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
+			uint32_t ttl = ldns_rr_ttl(rr);
+			uint32_t min = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+
+			return min < ttl ? min : ttl;
+		}
+	}
+	return 0;
+}
+
+/* add_rr - append rr's RDATA (uncompressed, as ldns holds it) to a */
+static void
+add_rr(struct dns_answer *a, const ldns_rr *rr)
+{
+	ldns_buffer *b = ldns_buffer_new(512);
+
+	if (b == NULL)
+		return;
+	if (ldns_rr_rdata2buffer_wire(b, rr) == LDNS_STATUS_OK && ldns_buffer_status_ok(b))
+		(void)dns_answer_add_wire(a, (uint16_t)ldns_rr_get_type(rr), ldns_rr_ttl(rr),
+		    ldns_buffer_begin(b), ldns_buffer_position(b));
+	ldns_buffer_free(b);
+}
+
+/* rcode_name - for messages */
+static const char *
+rcode_name(int rcode)
+{
+	switch (rcode) {
+	case LDNS_RCODE_FORMERR: return "FORMERR";
+	case LDNS_RCODE_SERVFAIL: return "SERVFAIL";
+	case LDNS_RCODE_NXDOMAIN: return "NXDOMAIN";
+	case LDNS_RCODE_NOTIMPL: return "NOTIMP";
+	case LDNS_RCODE_REFUSED: return "REFUSED";
+	default: return "an error";
+	}
+}
+
+/* walk_answer - follow the CNAME chain from qname through the answer section */
+static void
+walk_answer(struct dns_answer *a, const ldns_pkt *pkt, int rcode)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	size_t nan = an ? ldns_rr_list_rr_count(an) : 0;
+	ldns_rdf *cur = ldns_dname_new_frm_str(a->qname);
+
+	if (cur == NULL) {
+		a->status = DNS_SERVFAIL;
+		dns_answer_set_why(a, "cannot encode the name %s", a->qname);
+		return;
+	}
+	for (int hop = 0; ; hop++) {
+		const ldns_rr *cname = NULL;
+		bool found = false;
+
+		for (size_t i = 0; i < nan; i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+				continue;
+			if ((uint16_t)ldns_rr_get_type(rr) == a->qtype) {
+				add_rr(a, rr);
+				found = true;
+			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && cname == NULL &&
+			    ldns_rr_rd_count(rr) == 1) {
+				cname = rr;
+			}
+		}
+		if (found) {
+			a->status = a->n > 0 ? DNS_OK : DNS_SERVFAIL;
+			if (a->n == 0)
+				dns_answer_set_why(a, "malformed %s records in the reply",
+				    dns_type_name(a->qtype));
+			break;
+		}
+		if (cname == NULL || a->qtype == DNS_T_CNAME) {
+			a->status = rcode == LDNS_RCODE_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
+			a->ttl = negative_ttl(pkt);
+			break;
+		}
+		if (hop >= UNBOUND_MAX_CNAME) {
+			a->status = DNS_SERVFAIL;
+			dns_answer_set_why(a, "CNAME chain longer than %d (or a loop)",
+			    UNBOUND_MAX_CNAME);
+			break;
+		}
+		ldns_rdf_deep_free(cur);
+		cur = ldns_rdf_clone(ldns_rr_rdf(cname, 0));
+		free(a->canon);
+		a->canon = rdf_name(cur);
+	}
+	ldns_rdf_deep_free(cur);
+}
+
+struct dns_answer *
+unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uint8_t *wire,
+    size_t len, int sec, const char *why_bogus)
+{
+	struct dns_answer *a = dns_answer_new(qname, qtype);
+	ldns_pkt *pkt = NULL;
+
+	if (sec == 1) {
+		a->status = DNS_BOGUS;
+		dns_answer_set_why(a, "DNSSEC validation failed: %s",
+		    why_bogus && *why_bogus ? why_bogus : "no reason given");
+		return a;
+	}
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		a->status = DNS_SERVFAIL;
+		dns_answer_set_why(a, "the resolver answered %s (rcode %d)%s%s", rcode_name(rcode),
+		    rcode, why_bogus ? ": " : "", why_bogus ? why_bogus : "");
+		return a;
+	}
+	if (wire == NULL || len < 12 || len > UNBOUND_MAX_REPLY ||
+	    ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
+		a->status = DNS_SERVFAIL;
+		dns_answer_set_why(a, "%s reply from the resolver",
+		    wire == NULL ? "no" : "a malformed");
+		return a;
+	}
+	/* libunbound passes NOERROR for any answer it has: the packet holds the real rcode. */
+	if (rcode == LDNS_RCODE_NOERROR)
+		rcode = (int)ldns_pkt_get_rcode(pkt);
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		a->status = DNS_SERVFAIL;
+		dns_answer_set_why(a, "the resolver answered %s (rcode %d)", rcode_name(rcode), rcode);
+	} else {
+		walk_answer(a, pkt, rcode);
+	}
+	ldns_pkt_free(pkt);
+	if (dns_answer_failed_status(a->status)) {
+		free(a->canon);
+		a->canon = NULL;
+	}
+	a->secure = sec == 2 && !dns_answer_failed_status(a->status);
+	return a;
+}
+
+/* ---- the backend ----------------------------------------------------------- */
+
+struct unbound_resolver {
+	struct resolver r;
+	struct ub_ctx *ctx;
+	FILE *log;		/* libunbound's log goes here (/dev/null unless debugging) */
+};
+
+/*
+ * One query.  libunbound may answer from inside ub_resolve_event() (local
+ * data, its cache): such an answer is parked in early and delivered from a
+ * zero-delay event, so callers are never called back from resolver_query().
+ */
+struct ub_query {
+	struct unbound_resolver *ur;
+	struct resolver_pending *p;
+	char *name;
+	uint16_t type;
+	int async_id;
+	bool started;		/* ub_resolve_event() has returned */
+	struct dns_answer *early;
+	struct event *defer;
+};
+
+static void
+query_free(struct ub_query *q)
+{
+	if (q->defer)
+		event_free(q->defer);
+	dns_answer_unref(q->early);
+	free(q->name);
+	free(q);
+}
+
+/* deliver_early - the zero-delay event for an answer given during ub_resolve_event() */
+static void
+deliver_early(evutil_socket_t fd, short what, void *arg)
+{
+	struct ub_query *q = arg;
+	struct dns_answer *a = q->early;
+
+	(void)fd;
+	(void)what;
+	q->early = NULL;
+	resolver_deliver(q->p, a);
+	query_free(q);
+}
+
+/* ub_done - libunbound's callback (never called for a cancelled query) */
+static void
+ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
+    int was_ratelimited)
+{
+	struct ub_query *q = arg;
+	struct dns_answer *a;
+
+	(void)was_ratelimited;
+	a = unbound_answer_from_wire(q->name, q->type, rcode, packet,
+	    packet_len > 0 ? (size_t)packet_len : 0, sec, why_bogus);
+	if (!q->started) {
+		struct timeval now = { 0, 0 };
+
+		q->early = a;
+		q->defer = evtimer_new(q->ur->r.base, deliver_early, q);
+		evtimer_add(q->defer, &now);
+		return;
+	}
+	resolver_deliver(q->p, a);
+	query_free(q);
+}
+
+static enum ms_status
+unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
+{
+	struct unbound_resolver *ur = r->impl;
+	struct ub_query *q = xcalloc(1, sizeof(*q));
+	int rc;
+
+	q->ur = ur;
+	q->p = p;
+	q->name = xstrdup(name);
+	q->type = type;
+	q->async_id = -1;
+	resolver_pending_set_handle(p, q);
+	rc = ub_resolve_event(ur->ctx, name, type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
+	q->started = true;
+	if (rc == 0 || q->early)
+		return MS_OK;
+	if (rc == UB_SYNTAX) {		/* not a name: the caller's "invalid name" path */
+		resolver_pending_set_handle(p, NULL);
+		query_free(q);
+		return MS_ERR_ARG;
+	}
+	/*
+	 * libunbound could not take the query (out of memory, too many in
+	 * flight): that is "could not tell", never "missing", so answer SERVFAIL
+	 * from the loop rather than refuse the query.
+	 */
+	{
+		struct timeval now = { 0, 0 };
+
+		q->early = dns_answer_new(name, type);
+		q->early->status = DNS_SERVFAIL;
+		dns_answer_set_why(q->early, "libunbound could not start the query: %s",
+		    ub_strerror(rc));
+		q->async_id = -1;
+		q->defer = evtimer_new(ur->r.base, deliver_early, q);
+		evtimer_add(q->defer, &now);
+	}
+	return MS_OK;
+}
+
+static void
+unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
+{
+	struct unbound_resolver *ur = r->impl;
+	struct ub_query *q = handle;
+
+	(void)p;
+	if (q == NULL)
+		return;
+	if (q->early == NULL && q->async_id >= 0)
+		(void)ub_cancel(ur->ctx, q->async_id);	/* no callback after this */
+	query_free(q);
+}
+
+static void
+unbound_destroy(struct resolver *r)
+{
+	struct unbound_resolver *ur = r->impl;
+
+	ub_ctx_delete(ur->ctx);
+	if (ur->log)
+		fclose(ur->log);
+	free(ur);
+}
+
+static const struct resolver_ops unbound_ops = {
+	.name = "unbound",
+	.start = unbound_start,
+	.cancel = unbound_cancel,
+	.destroy = unbound_destroy,
+};
+
+enum ms_status
+unbound_parse_forward(const char *spec, char **out)
+{
+	const char *at = strrchr(spec, '@');
+	char *addr = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
+	struct ipaddr ip;
+	uint64_t port = 53;
+	char buf[IPADDR_STRLEN];
+	enum ms_status st = MS_ERR_SYNTAX;
+
+	if (ipaddr_parse(addr, &ip) != MS_OK)
+		goto out;
+	if (at && (str_to_u64(at + 1, strlen(at + 1), 65535, &port) != MS_OK || port == 0))
+		goto out;
+	ipaddr_format(&ip, buf);
+	*out = xasprintf("%s@%u", buf, (unsigned)port);
+	st = MS_OK;
+out:
+	free(addr);
+	return st;
+}
+
+/* ub_err - a libunbound error as text for *err */
+static enum ms_status
+ub_err(char **err, const char *what, const char *arg, int rc)
+{
+	*err = xasprintf("%s %s: %s%s%s", what, arg, ub_strerror(rc),
+	    rc == UB_READFILE ? ": " : "", rc == UB_READFILE ? strerror(errno) : "");
+	return rc == UB_READFILE ? MS_ERR_IO : MS_ERR_ARG;
+}
+
+enum ms_status
+resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
+    double timeout_seconds, struct resolver **out, char **err)
+{
+	struct unbound_resolver *ur = xcalloc(1, sizeof(*ur));
+	const char *ta = cfg->trust_anchor ? cfg->trust_anchor : UNBOUND_DEFAULT_TRUST_ANCHOR;
+	const char *rc_path = cfg->resolv_conf ? cfg->resolv_conf : UNBOUND_DEFAULT_RESOLV_CONF;
+	char *fwd = NULL;
+	enum ms_status st = MS_ERR_INTERNAL;
+	int rc;
+
+	*out = NULL;
+	*err = NULL;
+	ur->ctx = ub_ctx_create_event(base);
+	if (ur->ctx == NULL) {
+		*err = xstrdup("cannot create a libunbound context");
+		goto fail;
+	}
+	/* libunbound logs to stderr; keep it quiet unless asked (MAILSEC_UNBOUND_LOG=1). */
+	if (getenv("MAILSEC_UNBOUND_LOG") == NULL) {
+		ur->log = fopen("/dev/null", "w");
+		if (ur->log)
+			(void)ub_ctx_debugout(ur->ctx, ur->log);
+	}
+	/* Many audits share one context: room for their queries in flight. */
+	(void)ub_ctx_set_option(ur->ctx, "num-queries-per-thread:", "4096");
+	if (cfg->forward) {
+		if (unbound_parse_forward(cfg->forward, &fwd) != MS_OK) {
+			*err = xasprintf("--resolver %s: want ADDR or ADDR@PORT with an IP address",
+			    cfg->forward);
+			st = MS_ERR_ARG;
+			goto fail;
+		}
+		if ((rc = ub_ctx_set_fwd(ur->ctx, fwd)) != 0) {
+			st = ub_err(err, "cannot forward to", fwd, rc);
+			goto fail;
+		}
+	} else if ((rc = ub_ctx_resolvconf(ur->ctx, rc_path)) != 0) {
+		st = ub_err(err, "cannot read", rc_path, rc);
+		goto fail;
+	}
+	/* Read here so a missing file is named, not reported as a failed first query. */
+	{
+		FILE *fp = fopen(ta, "r");
+
+		if (fp == NULL) {
+			*err = xasprintf("cannot read the trust anchor %s: %s%s", ta, strerror(errno),
+			    cfg->trust_anchor ? "" :
+			    " (install dns-root-data, or give --trust-anchor FILE)");
+			st = MS_ERR_IO;
+			goto fail;
+		}
+		fclose(fp);
+	}
+	if ((rc = ub_ctx_add_ta_file(ur->ctx, ta)) != 0) {
+		st = ub_err(err, "cannot use the trust anchor", ta, rc);
+		goto fail;
+	}
+	/*
+	 * We always forward (resolv.conf without servers means 127.0.0.1), so the
+	 * server answers everything.  The first ub_ctx_zone_add() finalises the
+	 * context (it reads the trust anchor then); no option can be set after.
+	 */
+	for (const char *const *z = local_zones; *z; z++) {
+		if ((rc = ub_ctx_zone_add(ur->ctx, *z, "transparent")) != 0) {
+			*err = xasprintf("cannot set up libunbound: %s (is the trust anchor %s valid?)",
+			    ub_strerror(rc), ta);
+			goto fail;
+		}
+	}
+	free(fwd);
+	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
+	*out = &ur->r;
+	return MS_OK;
+fail:
+	free(fwd);
+	if (ur->ctx)
+		ub_ctx_delete(ur->ctx);
+	if (ur->log)
+		fclose(ur->log);
+	free(ur);
+	return st;
+}

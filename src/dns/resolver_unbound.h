@@ -1,0 +1,79 @@
+/* src/dns/resolver_unbound.h - libunbound backend: real, DNSSEC-validating lookups on the libevent loop */
+#ifndef MS_DNS_RESOLVER_UNBOUND_H
+#define MS_DNS_RESOLVER_UNBOUND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns.h"
+#include "dns/resolver.h"
+#include "util/status.h"
+
+struct event_base;
+
+/* Where Debian's dns-root-data keeps the root zone's trust anchor. */
+#define UNBOUND_DEFAULT_TRUST_ANCHOR	"/usr/share/dns/root.key"
+#define UNBOUND_DEFAULT_RESOLV_CONF	"/etc/resolv.conf"
+
+/*
+ * How to reach the DNS.  All strings are borrowed for the call only.
+ *
+ *   forward       "ADDR" or "ADDR@PORT" (IPv4 or IPv6 literal): send every
+ *                 query to that recursive server.  NULL: the nameservers of
+ *                 resolv_conf (when it names none, libunbound recurses from
+ *                 the root itself).
+ *   trust_anchor  a file of DS or DNSKEY records (zone-file syntax) for the
+ *                 root or any zone; NULL: UNBOUND_DEFAULT_TRUST_ANCHOR.
+ *   resolv_conf   NULL: UNBOUND_DEFAULT_RESOLV_CONF.
+ *
+ * Whenever queries are forwarded (forward set, or resolv.conf names a
+ * server), every one of libunbound's built-in local zones (RFC 6761 test.,
+ * invalid., onion., localhost., RFC 6303/5737/3849 reverse zones, ...) is
+ * made transparent, so the named server answers fixture names and
+ * documentation address ranges instead of libunbound answering NXDOMAIN
+ * itself: the server we forward to applies its own local-zone policy.
+ */
+struct unbound_config {
+	const char *forward;
+	const char *trust_anchor;
+	const char *resolv_conf;
+};
+
+/*
+ * resolver_unbound_new - a validating resolver on base.  On failure *err
+ * (caller frees) says why: unreadable trust anchor, bad --resolver address,
+ * unreadable resolv.conf.  The resolver is freed with resolver_free();
+ * per-query timeouts are the generic layer's (an expired query is
+ * ub_cancel()led).
+ */
+enum ms_status resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
+    double timeout_seconds, struct resolver **out, char **err);
+
+/*
+ * unbound_parse_forward - split "ADDR[@PORT]" into a normalised
+ * "ADDR@PORT" string for libunbound (caller frees); MS_ERR_SYNTAX if ADDR is
+ * not an IP literal or PORT is not 1..65535.
+ */
+enum ms_status unbound_parse_forward(const char *spec, char **out);
+
+/*
+ * unbound_answer_from_wire - turn what libunbound delivers (rcode, the reply
+ * packet, the DNSSEC verdict: 0 insecure, 1 bogus, 2 secure, and the bogus
+ * reason) into a dns_answer for qname/qtype.  Pure: the packet is parsed
+ * with ldns; records of qtype owned by the name at the end of the CNAME
+ * chain in the answer section are kept (canon set when a CNAME was
+ * followed); NXDOMAIN/NODATA come from the rcode; SERVFAIL, REFUSED, a
+ * missing or malformed packet, a CNAME loop or an over-long chain are
+ * DNS_SERVFAIL; bogus is DNS_BOGUS with the reason.  Caller unrefs.
+ */
+struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode,
+    const uint8_t *pkt, size_t len, int sec, const char *why_bogus);
+
+/* unbound_lib_version, unbound_ldns_version - the libraries' run-time versions (static strings) */
+const char *unbound_lib_version(void);
+const char *unbound_ldns_version(void);
+
+/* unbound_local_zones - libunbound's built-in local zones, NULL-terminated */
+const char *const *unbound_local_zones(void);
+
+#endif

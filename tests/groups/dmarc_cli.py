@@ -1,0 +1,110 @@
+"""tests/groups/dmarc_cli.py - mailsec dmarc lint / eval and the DMARC options of check: exit codes, text, JSON.
+
+The JSON documents are validated against docs/schema/mailsec-dmarc-1.json.
+"""
+import json
+import os
+import tempfile
+
+import harness
+from harness import Result
+from harness import run as run_cmd
+
+NAME = "dmarc-cli"
+
+
+def _schema():
+    import jsonschema
+    return jsonschema.Draft202012Validator(json.load(open(os.path.join(harness.ROOT, "docs", "schema",
+                                                                       "mailsec-dmarc-1.json"))))
+
+
+def run(args):
+    v = _schema()
+    out = []
+    tmp = tempfile.mkdtemp(prefix="mailsec-dmarc-cli-")
+    zone = os.path.join(tmp, "z.zone")
+    with open(zone, "w") as f:
+        f.write('example.test. MX 10 mail.example.test.\n'
+                '_dmarc.example.test. TXT "v=DMARC1; p=reject; t=y; pct=50; rua=mailto:d@example.test"\n'
+                '_dmarc.bad.test. TXT SERVFAIL\n')
+
+    def case(name, argv, want_rc, check=None):
+        rc, o, e = run_cmd([args.mailsec] + argv, wrapper=args.wrapper)
+        problems = []
+        if rc != want_rc:
+            problems.append("exit %d, want %d: %s" % (rc, want_rc, e[-500:]))
+        if "AddressSanitizer" in e or "runtime error:" in e or "LeakSanitizer" in e:
+            problems.append("sanitizer: " + e[-2000:])
+        if not problems and check:
+            try:
+                problems += check(o)
+            except Exception as ex:  # noqa: BLE001 - report, do not crash the suite
+                problems.append("check raised %r; output: %s" % (ex, o[:500]))
+        out.append(Result(NAME, name, "fail" if problems else "pass", "\n".join(problems)))
+
+    def js(o):
+        d = json.loads(o)
+        return d, ["schema: %s" % e.message for e in v.iter_errors(d)]
+
+    def lint_ok(o):
+        return [] if "valid for RFC 7489 receivers: yes" in o and "dmarc.policy.enforced" in o else [o]
+
+    case("lint text, clean record", ["dmarc", "lint", "v=DMARC1; p=reject; np=reject; rua=mailto:a@example.org"],
+         0, lint_ok)
+    case("lint text, broken record exits 1", ["dmarc", "lint", "v=DMARC1; p=rejet"], 1,
+         lambda o: [] if "dmarc.tag.invalid" in o and "byte 12" in o else [o])
+
+    def lint_json(o):
+        d, p = js(o)
+        ids = [f["id"] for f in d["findings"]]
+        if "dmarc.profile.rua" not in ids:
+            p.append("no dmarc.profile.rua: %s" % ids)
+        if not any(f["profile"] == "test-strict" for f in d["findings"]):
+            p.append("no finding names the profile")
+        if d["valid"] != {"rfc7489": True, "rfc9989": True}:
+            p.append("valid: %s" % d["valid"])
+        return p
+    case("lint JSON with a profile", ["dmarc", "lint", "--json", "--domain", "example.gov.uk", "--profile",
+                                      os.path.join(harness.ROOT, "tests", "cases", "dmarc", "profile-strict.json"),
+                                      "v=DMARC1; p=reject; rua=mailto:a@example.gov.uk"], 1, lint_json)
+
+    def eval_both(o):
+        d, p = js(o)
+        r7, r9 = d["results"]["rfc7489"], d["results"]["rfc9989"]
+        if (r7["result"], r7["disposition"], r7["pct"]) != ("fail", "reject", 50):
+            p.append("rfc7489: %s" % r7)
+        if (r9["result"], r9["disposition"], r9["testing"]) != ("fail", "quarantine", True):
+            p.append("rfc9989: %s" % r9)
+        return p
+    case("eval: pct for RFC 7489, t=y for RFC 9989",
+         ["dmarc", "eval", "--json", "--from", "Ann <ann@example.test>", "--spf-domain", "other.test",
+          "--spf-result", "pass", "--replay", zone], 0, eval_both)
+
+    def eval_7489(o):
+        d, p = js(o)
+        if list(d["results"]) != ["rfc7489"]:
+            p.append("results: %s" % list(d["results"]))
+        return p
+    case("eval --dmarc-rules 7489 reports one verdict",
+         ["dmarc", "eval", "--json", "--dmarc-rules", "7489", "--from", "example.test", "--dkim-domain",
+          "mail.example.test", "--replay", zone], 0, eval_7489)
+    case("eval text", ["dmarc", "eval", "--from", "example.test", "--dkim-domain", "example.test",
+                       "--replay", zone], 0,
+         lambda o: [] if "RFC 9989 (DNS tree walk" in o and "result: pass" in o else [o])
+    case("eval temperror exits 3", ["dmarc", "eval", "--json", "--from", "bad.test", "--replay", zone], 3,
+         lambda o: js(o)[1])
+    case("eval without --from", ["dmarc", "eval", "--replay", zone], 2)
+    case("eval result without domain", ["dmarc", "eval", "--from", "example.test", "--spf-result", "pass",
+                                        "--replay", zone], 2)
+    case("eval bad result", ["dmarc", "eval", "--from", "example.test", "--spf-domain", "x.test",
+                             "--spf-result", "maybe", "--replay", zone], 2)
+    case("unknown dmarc subcommand", ["dmarc", "frob"], 2)
+    case("--psl with a missing file", ["dmarc", "lint", "--psl", os.path.join(tmp, "nope.dat"),
+                                       "v=DMARC1; p=none"], 2)
+    case("check --dmarc-rules bad value", ["check", "--dmarc-rules", "7490", "example.test", "--replay", zone], 2)
+    case("check --psl with a missing file", ["check", "--psl", os.path.join(tmp, "nope.dat"), "example.test",
+                                             "--replay", zone], 2)
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out

@@ -1,0 +1,348 @@
+"""tests/groups/world.py - case files and scenarios in the namespace DNS world (real Knot + Unbound).
+
+Every case file with `world: both` or `world: ns` runs here too: its zone:
+section becomes Knot zones under a signed fake root (tests/world/world.py
+says how markers map to lame, dead and bogus delegations), and its command
+runs inside a fresh network namespace through the real recursive Unbound and
+mailsec's libunbound backend, three times (--json, text, --jsonl), asserting
+the exit code, the JSON schema and the findings exactly as the replay runner
+does.  Then scenarios a case file cannot state: bulk runs (several domains,
+--domains FILE, input order), DNSSEC facts, --resolver forwarding, a machine
+with no network at all, and bad resolver options.
+
+Needs root and iproute2/knot/unbound: otherwise a loud skip (a failure when
+CI=true).
+"""
+import concurrent.futures
+import glob
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "world"))
+import harness  # noqa: E402
+import world  # noqa: E402
+
+NAME = "world"
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+
+def world_usable():
+    """None if namespaces and the servers are available, else why not."""
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    missing = world.have_tools()
+    if missing:
+        return "missing programs: " + ", ".join(missing)
+    probe = "msw-probe-%d" % os.getpid()
+    p = subprocess.run(["ip", "netns", "add", probe], capture_output=True)
+    if p.returncode != 0:
+        return "cannot create a network namespace: " + p.stderr.decode("utf-8", "replace").strip()
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+def sanitizer_problems(*errs):
+    return ["sanitizer: " + e[-3000:] for e in errs if any(m in e for m in SANITIZER_MARKS)]
+
+
+def check_doc(case, out, rc):
+    problems = []
+    if rc not in (0, 1, 3):
+        return problems
+    try:
+        doc = json.loads(out)
+    except ValueError as e:
+        return ["output is not JSON: %s" % e]
+    problems += ["schema: " + e for e in harness.validate_json(doc)]
+    problems += harness.check_findings(case, doc)
+    return problems
+
+
+def run_world_case(args, path):
+    rel = os.path.relpath(path, harness.ROOT)
+    name = "case " + rel
+    try:
+        case = harness.parse_case(path)
+        text = open(path, encoding="utf-8").read()
+    except (ValueError, OSError) as e:
+        return harness.Result(NAME, name, "fail", str(e))
+    if case.get("world", "replay") not in ("both", "ns"):
+        return None
+    zone_text = text.split("\nzone:\n", 1)[1] if "\nzone:\n" in text else ""
+    try:
+        w = world.world_from_text(zone_text)
+    except world.WorldError as e:
+        return harness.Result(NAME, name, "fail", "the world cannot express this case: %s" % e)
+    argv = shlex.split(case["command"])
+    want = int(case["exit"])
+    problems = []
+    try:
+        w.start()
+        # the three runs are independent: run them at once (a timeout case waits once)
+        with concurrent.futures.ThreadPoolExecutor(3) as ex:
+            runs = [ex.submit(w.mailsec, args.mailsec, argv + extra, wrapper=args.wrapper)
+                    for extra in (["--json"], [], ["--jsonl"])]
+            (rc, out, err), (rc2, out2, err2), (rc3, out3, err3) = [f.result() for f in runs]
+        if rc != want:
+            problems.append("exit %d with --json, want %d" % (rc, want))
+        problems += check_doc(case, out, rc)
+        if rc2 != want:
+            problems.append("exit %d in text mode, want %d" % (rc2, want))
+        if rc3 != want:
+            problems.append("exit %d with --jsonl, want %d" % (rc3, want))
+        elif rc3 in (0, 1, 3):
+            for line in out3.splitlines():
+                try:
+                    problems += ["jsonl schema: " + e for e in harness.validate_json(json.loads(line))]
+                except ValueError as e:
+                    problems.append("jsonl line is not JSON: %s" % e)
+        problems += sanitizer_problems(err, err2, err3)
+        if problems and w.notes:
+            problems.append("the world differs from the replay data: " + "; ".join(w.notes))
+        if problems and err:
+            problems.append("--- stderr:\n" + err[-2000:])
+    except world.WorldError as e:
+        problems.append("world: %s" % e)
+    finally:
+        w.stop()
+    return harness.Result(NAME, name, "fail" if problems else "pass", "\n".join(problems))
+
+
+# ---- scenarios beyond case files -------------------------------------------------------
+
+BULK_ZONE = """
+$SECURE signed.test.
+signed.test.        MX   10 mx.signed.test.
+mx.signed.test.     A    192.0.2.30
+mx.signed.test.     AAAA 2001:db8::30
+alias.test.         MX   10 mail.alias.test.
+mail.alias.test.    CNAME mx.signed.test.
+nomx.test.          A    192.0.2.31
+null.test.          MX   0 .
+dead.test.          *    TIMEOUT
+lame.test.          *    SERVFAIL
+bogus.test.         MX   10 mx.bogus.test.
+mx.bogus.test.      A    192.0.2.32
+bogus.test.         *    BOGUS
+; MX hosts inside libunbound's built-in local zones: they must reach the server
+local.test.         MX   10 mx.2.0.192.in-addr.arpa.
+local.test.         MX   20 mx.8.b.d.0.1.0.0.2.ip6.arpa.
+local.test.         MX   30 mx.home.arpa.
+local.test.         MX   40 mx.onion.
+local.test.         MX   50 mx.localhost.
+mx.2.0.192.in-addr.arpa.       A    192.0.2.40
+mx.8.b.d.0.1.0.0.2.ip6.arpa.   AAAA 2001:db8::40
+mx.home.arpa.       A    192.0.2.41
+mx.onion.           A    192.0.2.42
+mx.localhost.       A    192.0.2.43
+40.2.0.192.in-addr.arpa. PTR mx.2.0.192.in-addr.arpa.
+"""
+BULK = [("signed.test", 0, set()), ("alias.test", 1, {"mx.target.cname"}),
+        ("nomx.test", 0, {"mx.missing"}), ("null.test", 0, {"mx.null"}),
+        ("lame.test", 3, {"mx.lookup.failed"}), ("bogus.test", 3, {"mx.lookup.failed"}),
+        ("nosuch.test", 1, {"mx.domain.nxdomain"}), ("local.test", 0, {"mx.target.ipv6-only"})]
+
+
+def non_pass(d):
+    return set(f["id"] for f in d["findings"] if f["severity"] != "pass")
+
+
+def scenario_bulk(args, w):
+    """Several domains at once and from --domains FILE: all in input order, each judged alone."""
+    res = []
+    doms = [d for d, _, _ in BULK]
+    t0 = time.time()
+    rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx"] + doms,
+                             wrapper=args.wrapper)
+    took = time.time() - t0
+    problems = sanitizer_problems(err)
+    if rc != 1:
+        problems.append("exit %d, want 1 (one domain has an error)" % rc)
+    try:
+        doc = json.loads(out)
+        problems += ["schema: " + e for e in harness.validate_json(doc)]
+        got = [d["domain"] for d in doc["domains"]]
+        if got != doms:
+            problems.append("domains out of input order: %s" % got)
+        for d, (name, _, ids) in zip(doc["domains"], BULK):
+            if non_pass(d) != ids:
+                problems.append("%s: non-pass findings %s, want %s" % (name, sorted(non_pass(d)), sorted(ids)))
+            if name == "signed.test" and d["facts"]["mx"].get("dnssec_secure") is not True:
+                problems.append("signed.test: facts.mx.dnssec_secure is not true")
+            if name == "alias.test" and d["facts"]["mx"].get("dnssec_secure") is not False:
+                problems.append("alias.test: facts.mx.dnssec_secure is not false")
+            bog = [f for f in d["findings"] if name == "bogus.test" and f["id"] == "mx.lookup.failed"]
+            if name == "bogus.test" and not any("BOGUS" in f["message"] for f in bog):
+                problems.append("bogus.test: the lookup failure does not say BOGUS: %s" % bog)
+    except (ValueError, KeyError) as e:
+        problems.append("output: %s" % e)
+    res.append(harness.Result(NAME, "bulk: %d domains concurrently, in input order (%.1f s)"
+                              % (len(doms), took), "fail" if problems else "pass", "\n".join(problems)))
+
+    # --domains FILE, --jsonl: one line per domain (completion order), same verdicts
+    problems = []
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("# fixture domains\n" + "\n".join(doms) + "\n")
+        path = f.name
+    try:
+        rc, out, err = w.mailsec(args.mailsec, ["check", "--jsonl", "--only", "mx", "--domains", path],
+                                 wrapper=args.wrapper)
+    finally:
+        os.unlink(path)
+    problems += sanitizer_problems(err)
+    if rc != 1:
+        problems.append("exit %d, want 1" % rc)
+    seen = {}
+    for line in out.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError as e:
+            problems.append("not JSON: %s" % e)
+            continue
+        problems += ["schema: " + e for e in harness.validate_json(d)]
+        seen[d.get("domain")] = d
+    for name, _, ids in BULK:
+        if name not in seen:
+            problems.append("%s missing from --jsonl output" % name)
+        elif non_pass(seen[name]) != ids:
+            problems.append("%s: %s, want %s" % (name, sorted(non_pass(seen[name])), sorted(ids)))
+    res.append(harness.Result(NAME, "bulk: --domains FILE --jsonl", "fail" if problems else "pass",
+                              "\n".join(problems)))
+
+    # --resolver: forwarding to the recursive server by address gives the same verdicts
+    problems = []
+    rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx", "--resolver",
+                                            world.UNBOUND_ADDR + "@53", "signed.test", "alias.test"],
+                             wrapper=args.wrapper)
+    problems += sanitizer_problems(err)
+    if rc != 1:
+        problems.append("exit %d, want 1" % rc)
+    try:
+        doc = json.loads(out)
+        if [non_pass(d) for d in doc["domains"]] != [set(), {"mx.target.cname"}]:
+            problems.append("verdicts differ: %s" % [sorted(non_pass(d)) for d in doc["domains"]])
+    except (ValueError, KeyError) as e:
+        problems.append("output: %s" % e)
+    res.append(harness.Result(NAME, "--resolver ADDR@PORT forwards (local zones transparent)",
+                              "fail" if problems else "pass", "\n".join(problems + [err[-1000:]] if problems else [])))
+
+    # a dead nameserver: unknown, exit 3, nothing called missing, within the query timeout
+    problems = []
+    t0 = time.time()
+    rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx", "--timeout", "2",
+                                            "dead.test"], wrapper=args.wrapper)
+    took = time.time() - t0
+    problems += sanitizer_problems(err)
+    if rc != 3:
+        problems.append("exit %d, want 3" % rc)
+    try:
+        doc = json.loads(out)
+        if non_pass(doc["domains"][0]) != {"mx.lookup.failed"}:
+            problems.append("findings %s" % sorted(non_pass(doc["domains"][0])))
+    except (ValueError, KeyError, IndexError) as e:
+        problems.append("output: %s" % e)
+    if took > 15:
+        problems.append("took %.1f s with --timeout 2" % took)
+    res.append(harness.Result(NAME, "dead nameserver: unknown, exit 3 (--timeout 2: %.1f s)" % took,
+                              "fail" if problems else "pass", "\n".join(problems)))
+
+    # --deadline cancels what is in flight (ub_cancel): the dead domain is unknown, the
+    # healthy one still judged, and the run ends near the deadline, not the query timeout
+    problems = []
+    t0 = time.time()
+    rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx", "--timeout", "30",
+                                            "--deadline", "1.5", "signed.test", "dead.test"],
+                             wrapper=args.wrapper)
+    took = time.time() - t0
+    problems += sanitizer_problems(err)
+    if rc != 3:
+        problems.append("exit %d, want 3" % rc)
+    try:
+        doc = json.loads(out)
+        if [non_pass(d) for d in doc["domains"]] != [set(), {"mx.lookup.failed"}]:
+            problems.append("findings %s" % [sorted(non_pass(d)) for d in doc["domains"]])
+    except (ValueError, KeyError) as e:
+        problems.append("output: %s" % e)
+    if took > 10:
+        problems.append("took %.1f s with --deadline 1.5" % took)
+    res.append(harness.Result(NAME, "--deadline cancels lookups in flight (%.1f s)" % took,
+                              "fail" if problems else "pass", "\n".join(problems)))
+    return res
+
+
+def scenario_no_network(args):
+    """A machine with no network at all (a namespace with only lo, the host's resolv.conf):
+    `mailsec check example.org` finishes promptly with unknown findings and exit 3."""
+    ns = "msw-nonet-%d" % os.getpid()
+    problems = []
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return [harness.Result(NAME, "no network", "fail", "cannot create a namespace")]
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], capture_output=True)
+        t0 = time.time()
+        argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [args.mailsec, "check", "--json",
+                                                                          "example.org"]
+        rc, out, err = harness.run(argv, timeout=60)
+        took = time.time() - t0
+        problems += sanitizer_problems(err)
+        if rc != 3:
+            problems.append("exit %d, want 3" % rc)
+        try:
+            doc = json.loads(out)
+            sev = set(f["severity"] for f in doc["domains"][0]["findings"])
+            if sev - {"unknown", "pass"} or "unknown" not in sev:
+                problems.append("severities %s, want only unknown" % sorted(sev))
+        except (ValueError, KeyError, IndexError) as e:
+            problems.append("output: %s" % e)
+        if took > 20:
+            problems.append("took %.1f s" % took)
+        res = [harness.Result(NAME, "no network at all: unknown findings, exit 3 (%.1f s)" % took,
+                              "fail" if problems else "pass",
+                              "\n".join(problems + ([err[-1500:]] if problems else [])))]
+        # Unusable resolver settings: exit 2 with a message, never a crash or a fallback.
+        for label, extra, needle in (
+                ("--resolver not an address", ["--resolver", "resolver.example"], "--resolver"),
+                ("--resolver bad port", ["--resolver", "127.0.0.1@99999"], "--resolver"),
+                ("--trust-anchor missing file", ["--trust-anchor", "/nonexistent/root.key"],
+                 "trust anchor")):
+            argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [
+                args.mailsec, "check", "example.test"] + extra
+            rc, out, err = harness.run(argv, timeout=60)
+            ok = rc == 2 and needle in err and not sanitizer_problems(err)
+            res.append(harness.Result(NAME, "bad option: " + label, "pass" if ok else "fail",
+                                      "exit %d, stderr: %s" % (rc, err[-1500:])))
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    return res
+
+
+def run(args):
+    why = world_usable()
+    if why:
+        return [harness.skip_or_fail(NAME, "namespace DNS world", why)]
+    paths = sorted(glob.glob(os.path.join(harness.ROOT, "tests", "cases", "**", "*.case"), recursive=True))
+    jobs = max(2, min(args.jobs, 6))
+    results = []
+
+    def bulk():
+        try:
+            w = world.world_from_text(BULK_ZONE)
+            with w:
+                return scenario_bulk(args, w)
+        except world.WorldError as e:
+            return [harness.Result(NAME, "bulk world", "fail", str(e))]
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        futs = [ex.submit(bulk), ex.submit(scenario_no_network, args)]
+        cases = list(ex.map(lambda p: run_world_case(args, p), paths))
+        for f in futs:
+            results.extend(f.result())
+    results = [r for r in cases if r is not None] + results
+    return results
