@@ -24,6 +24,8 @@ struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
 	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
+	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
+	const char *helo;		/* --helo: a HELO name to check too, or NULL */
 	/*
 	 * offline: the records come from files (mailsec lint), not the world.
 	 * Checks must then do no I/O beyond audit_lookup (no HTTPS policy

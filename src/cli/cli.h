@@ -41,7 +41,10 @@ const struct option_doc *cli_options(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lint_zones(int argc, char **argv);
 int cmd_records(int argc, char **argv);
@@ -68,9 +71,11 @@ struct common_opts {
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
+	char *helo;		/* --helo NAME */
 	size_t concurrency;
 	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */
+	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */
 };
 
 void common_opts_init(struct common_opts *o);

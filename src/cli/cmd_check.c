@@ -131,13 +131,52 @@ parse_seconds(const char *s, double *out)
 	return true;
 }
 
+/* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
+static bool
+selector_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 200 || s[0] == '.' || s[len - 1] == '.' || strstr(s, "..") ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
+		cli_error("dkim selector \"%s\" is not DNS labels (letters, digits, '-', '_', '.')",
+		    s);
+		return false;
+	}
+	return true;
+}
+
+/* add_selectors - append "a,b" to the --dkim-selector list */
+static int
+add_selectors(char ***list, const char *csv)
+{
+	size_t n, have = 0;
+	char **v = str_split(csv, ',', &n);
+	int rc = 0;
+
+	while (*list && (*list)[have])
+		have++;
+	for (size_t i = 0; i < n; i++) {
+		str_trim(v[i]);
+		if (!selector_ok(v[i])) {
+			rc = -1;
+			continue;
+		}
+		*list = xreallocarray(*list, have + 2, sizeof(**list));
+		(*list)[have++] = xstrdup(v[i]);
+		(*list)[have] = NULL;
+	}
+	strv_free(v);
+	return rc;
+}
+
 /* parse_args - defaults, then the config file, then argv */
 static int
 parse_args(int argc, char **argv, struct common_opts *o)
 {
 	struct cli_parser *p;
 	const struct option_doc *d;
-	bool bad = false;
+	bool bad = false, selectors_from_argv = false;
 	const char *cfg = NULL;
 	char *dflt = NULL;
 
@@ -164,6 +203,10 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		}
 		free(dflt);
 	}
+
+	for (char **s = o->dkim_selectors; s && *s; s++)
+		if (!selector_ok(*s))
+			return -1;
 
 	p = cli_parser_new("check");
 	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
@@ -204,6 +247,15 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "domains") == 0) {
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
+		} else if (strcmp(n, "dkim-selector") == 0) {
+			/* The command line replaces the config file's list, then accumulates. */
+			if (!selectors_from_argv) {
+				strv_free(o->dkim_selectors);
+				o->dkim_selectors = NULL;
+				selectors_from_argv = true;
+			}
+			if (add_selectors(&o->dkim_selectors, optarg) != 0)
+				bad = true;
 		} else if (strcmp(n, "parked") == 0)
 			o->parked = true;
 		else if (strcmp(n, "resolver") == 0) {
@@ -212,6 +264,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "trust-anchor") == 0) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
+		} else if (strcmp(n, "helo") == 0) {
+			free(o->helo);
+			o->helo = xstrdup(optarg);
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
@@ -340,6 +395,8 @@ cmd_check(int argc, char **argv)
 	copts.profile = profile;
 	copts.parked = o.parked;
 	copts.dmarc_rules = o.dmarc_rules;
+	copts.dkim_selectors = o.dkim_selectors;
+	copts.helo = o.helo;
 
 	memset(&em, 0, sizeof(em));
 	em.o = &o;

@@ -11,6 +11,19 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
+	  "'-' reads it from standard input), decodes p= to report the real key type and "
+	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
+	  "record is a usable key record, 1 when it has an error. With --json the output is "
+	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
+	  "judge one TLS-RPT record (RFC 8460)",
+	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
+	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
+	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
+	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -64,16 +77,23 @@ static const struct command commands[] = {
 	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
 	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
 	  "--json." },
+	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
+	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
+	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
+	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
+	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
+	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
+	  "RECORD' judges a record given on the command line, before you publish it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check lint plan diff dmarc",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
-	  "domain in input order; for dmarc, schema mailsec-dmarc/1; lint, plan and diff "
-	  "have their own versioned schemas." },
+	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
@@ -83,14 +103,14 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check lint records dkim-keygen dmarc",
-	  "Judge against this policy profile (check, lint, dmarc), or take generated values "
-	  "from it (records, dkim-keygen): a shipped name (generic) or a JSON file "
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen",
+	  "Judge against this policy profile (records, dkim-keygen: take generated values "
+	  "from it): a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check plan diff dmarc",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -100,10 +120,17 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check records",
+	  "check: also look for DKIM keys at these selectors (repeatable); a named selector "
+	  "without a key is an error. records new: the one selector of the DKIM record "
+	  "(default: a placeholder named 'selector'). Always tried by check: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
+	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
+	  "everlytickey2, dkim1, dkim2." },
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check plan dmarc",
+	{ "replay", 0, "FILE", "check dmarc spf plan",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "resolver", 0, "ADDR[@PORT]", "check plan",
@@ -162,8 +189,6 @@ static const struct option_doc options[] = {
 	  "A sending service's SPF domain (include:NAME; repeatable)." },
 	{ "spf-ip4", 0, "NET", "records", "An IPv4 address or network that sends mail (repeatable)." },
 	{ "spf-ip6", 0, "NET", "records", "An IPv6 address or network that sends mail (repeatable)." },
-	{ "dkim-selector", 0, "S", "records",
-	  "The DKIM selector to publish (default: the placeholder is named 'selector')." },
 	{ "dkim-key", 0, "FILE.pem", "records",
 	  "A PEM key (private or public) whose public half goes into the DKIM record; without "
 	  "it the DKIM record is a commented placeholder saying how to fill it." },
@@ -207,6 +232,22 @@ static const struct option_doc options[] = {
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
 	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
 	  "--ns twice: the old set, then the new one." },
+	{ "ip", 0, "IP", "spf",
+	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
+	{ "sender", 0, "ADDR", "spf",
+	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
+	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
+	{ "helo", 0, "NAME", "check spf",
+	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
+	  "--sender, the identity checked. check: also audit the SPF record of this name "
+	  "(RFC 7208 §2.3)." },
+	{ "trace", 0, NULL, "spf",
+	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
+	  "lookups counted)." },
+	{ "batch", 0, "FILE", "spf",
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

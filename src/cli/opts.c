@@ -38,6 +38,7 @@ common_opts_free(struct common_opts *o)
 {
 	strv_free(o->only);
 	strv_free(o->ignore);
+	strv_free(o->dkim_selectors);
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);
@@ -45,6 +46,7 @@ common_opts_free(struct common_opts *o)
 	free(o->trust_anchor);
 	free(o->domains_file);
 	free(o->psl_path);
+	free(o->helo);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -148,6 +150,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "dkim_selectors") == 0) {
+			rc |= json_list(v, &o->dkim_selectors, key, path);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {

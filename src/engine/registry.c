@@ -2,9 +2,14 @@
 #include "engine/engine.h"
 #include "checks/mx/check_mx.h"
 #include "checks/dmarc/check_dmarc.h"
+#include "checks/spf/check_spf.h"
 #include "checks/ns/check_ns.h"
 #include "checks/parked/check_parked.h"
 #include "checks/ptr/check_ptr.h"
+#include "checks/dkim/check_dkim.h"
+#include "checks/tlsrpt/check_tlsrpt.h"
+#include "checks/profile/check_profile.h"
+#include "checks/bimi/check_bimi.h"
 
 #include <string.h>
 
@@ -13,7 +18,12 @@ static const struct check_def registry[] = {
 	{ "ptr", check_ptr_start, "reverse DNS of every MX address, forward-confirmed" },
 	{ "ns", check_ns_start, "the domain's name servers and mail names delegated elsewhere" },
 	{ "dmarc", check_dmarc_start, "DMARC record, policy discovery (RFC 7489 and RFC 9989), report authorisation" },
+	{ "spf", check_spf_start, "SPF record, its include/redirect tree and limits, the HELO name" },
 	{ "parked", check_parked_start, "the defensive record set of a domain without mail" },
+	{ "tls-rpt", check_tlsrpt_start, "TLS-RPT policy record (_smtp._tls): version, report addresses" },
+	{ "dkim", check_dkim_start, "DKIM selectors and key records: key type and size, revoked, testing" },
+	{ "bimi", check_bimi_start, "BIMI record (default._bimi) and the DMARC enforcement it needs" },
+	{ "profile", check_profile_start, "profile requirements no RFC covers: MTA-STS record required, retired domains" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,552 @@
+/* src/checks/dkim/check_dkim.c - DKIM: selector discovery and key records (RFC 6376, RFC 8301, RFC 8463) */
+#include "checks/dkim/check_dkim.h"
+#include "audit/audit.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* RFC 8301 §3.2: signers MUST use at least 1024 bits and SHOULD use 2048. */
+#define RFC_RSA_MIN_BITS	1024
+#define RFC_RSA_GOOD_BITS	2048
+/* RFC 8301 §3.2: verifiers MUST validate keys of 1024 to 4096 bits; larger ones may fail. */
+#define RFC_RSA_MAX_BITS	4096
+
+/* A label no one publishes: an answer for it comes from a wildcard. */
+#define WILDCARD_PROBE		"mailsec-wildcard-probe-5c1e"
+
+/*
+ * Selectors of common providers and software, tried on every domain
+ * (documented in docs/findings/dkim.selector.none-found.md).  Selectors cannot
+ * be listed from DNS; --dkim-selector adds the ones a domain really uses.
+ */
+static const char *const builtin_selectors[] = {
+	"google",		/* Google Workspace */
+	"selector1", "selector2",	/* Microsoft 365 */
+	"k1", "k2", "k3",	/* Mailchimp / Mandrill */
+	"s1", "s2",		/* SendGrid and others */
+	"default",		/* OpenDKIM, cPanel, many hosts */
+	"dkim", "mail", "smtp", "email",
+	"key1", "key2",
+	"sig1",			/* iCloud custom domains */
+	"fm1", "fm2", "fm3",	/* Fastmail */
+	"protonmail", "protonmail2", "protonmail3",
+	"zoho", "zmail",	/* Zoho */
+	"mandrill", "mailjet", "mxvault",
+	"everlytickey1", "everlytickey2",
+	"dkim1", "dkim2",
+	NULL
+};
+
+const char *const *
+dkim_builtin_selectors(void)
+{
+	return builtin_selectors;
+}
+
+char *
+dkim_txt_zone(const char *s, size_t n)
+{
+	struct buf b;
+	size_t in_piece = 0;
+
+	buf_init(&b, 4 * n + 3 * (n / 255 + 1) + 16);
+	buf_putc(&b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (in_piece == 255) {
+			buf_puts(&b, "\" \"");
+			in_piece = 0;
+		}
+		if (c == '"' || c == '\\') {
+			buf_putc(&b, '\\');
+			buf_putc(&b, c);
+		} else if (c < 0x20 || c > 0x7e) {
+			buf_printf(&b, "\\%03u", c);
+		} else {
+			buf_putc(&b, c);
+		}
+		in_piece++;
+	}
+	buf_putc(&b, '"');
+	return buf_steal(&b);
+}
+
+/* add - findings_add plus evidence (the record at name) */
+static struct finding * __attribute__((format(printf, 6, 7)))
+add(struct finding_list *l, enum finding_id id, const char *name, const char *record, size_t len,
+    const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+	char *z, *ev;
+
+	va_start(ap, fmt);
+	f = findings_vadd(l, id, name, fmt, ap);
+	va_end(ap);
+	if (f && record) {
+		z = dkim_txt_zone(record, len);
+		ev = xasprintf("%s. IN TXT %s", name, z);
+		finding_set_evidence(f, ev);
+		free(ev);
+		free(z);
+	}
+	return f;
+}
+
+/* typo_key - the base64 item of "v=DKIM1, k-rsa, MIGf..." if there is one (borrowed span) */
+static bool
+typo_key(const char *r, size_t len, size_t *off, size_t *n)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t s = i, e;
+		bool b64 = true;
+
+		while (i < len && r[i] != ',' && r[i] != ';')
+			i++;
+		e = i++;
+		while (s < e && (r[s] == ' ' || r[s] == '\t'))
+			s++;
+		while (e > s && (r[e - 1] == ' ' || r[e - 1] == '\t'))
+			e--;
+		if (e - s >= 2 && r[s] == 'p' && r[s + 1] == '=')
+			s += 2;
+		for (size_t j = s; j < e; j++)
+			if (!((r[j] >= 'A' && r[j] <= 'Z') || (r[j] >= 'a' && r[j] <= 'z') ||
+			    (r[j] >= '0' && r[j] <= '9') || r[j] == '+' || r[j] == '/' || r[j] == '='))
+				b64 = false;
+		if (b64 && e - s >= 40) {
+			*off = s;
+			*n = e - s;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* problem_id - the finding a parse problem becomes */
+static enum finding_id
+problem_id(enum dkim_problem_code c)
+{
+	switch (c) {
+	case DKIM_P_VERSION: return F_DKIM_RECORD_VERSION;
+	case DKIM_P_NO_KEY: return F_DKIM_KEY_MISSING;
+	case DKIM_P_BASE64: return F_DKIM_KEY_BASE64;
+	case DKIM_P_BAD_KEY: return F_DKIM_KEY_INVALID;
+	case DKIM_P_ALG_UNKNOWN: return F_DKIM_KEY_ALGORITHM;
+	case DKIM_P_HASH_NONE: return F_DKIM_HASH_UNSUPPORTED;
+	case DKIM_P_SERVICE: return F_DKIM_SERVICE_NOT_EMAIL;
+	case DKIM_P_TRAILING_WSP: return F_DKIM_RECORD_TRAILING_SPACE;
+	case DKIM_P_UNKNOWN_TAG: return F_DKIM_RECORD_UNKNOWN_TAG;
+	case DKIM_P_SYNTAX: case DKIM_P_COMMA_TYPO: case DKIM_P_DUP_TAG:
+	case DKIM_P_VERSION_NOT_FIRST: default:
+		return F_DKIM_RECORD_SYNTAX;
+	}
+}
+
+void
+dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t len,
+    const struct dkim_key *k, const struct profile *p)
+{
+	int64_t min_err = profile_int(p, "dkim.min_rsa_bits_error", RFC_RSA_MIN_BITS);
+	int64_t min_warn = profile_int(p, "dkim.min_rsa_bits_warning", RFC_RSA_GOOD_BITS);
+	const char *pname = p ? p->name : NULL;
+	struct finding *f;
+
+	for (size_t i = 0; i < k->nproblems; i++) {
+		const struct dkim_problem *pr = &k->problems[i];
+
+		f = add(l, problem_id(pr->code), name, r, len, "%s: %s (offset %zu)", name, pr->msg,
+		    pr->offset);
+		if (pr->code == DKIM_P_COMMA_TYPO) {
+			size_t off, n;
+
+			if (typo_key(r, len, &off, &n))
+				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=%.*s\"", name,
+				    (int)n, r + off);
+			else
+				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+				    name);
+		} else if (pr->code == DKIM_P_TRAILING_WSP) {
+			size_t e = len;
+
+			while (e > 0 && (r[e - 1] == ' ' || r[e - 1] == '\t' || r[e - 1] == '\r' ||
+			    r[e - 1] == '\n'))
+				e--;
+			if (e < 4096) {
+				char *z = dkim_txt_zone(r, e);
+
+				finding_set_advice(f, "%s. 3600 IN TXT %s", name, z);
+				free(z);
+			}
+		}
+	}
+	if (k->dropped)
+		add(l, F_DKIM_RECORD_SYNTAX, name, NULL, 0, "%zu more problems not shown", k->dropped);
+	if (k->revoked) {
+		add(l, F_DKIM_KEY_REVOKED, name, r, len,
+		    "%s has an empty p=: the key is revoked and signatures with it fail", name);
+		return;
+	}
+	if (k->testing && k->type != DKIM_KEY_NONE) {
+		f = add(l, F_DKIM_KEY_TESTING, name, r, len,
+		    "%s is in testing mode (t=y): verifiers may treat its signatures as absent", name);
+		finding_set_advice(f, "; remove y from t= once signing works, e.g.\n"
+		    "%s. 3600 IN TXT \"v=DKIM1; k=%s; p=...\"", name, k->k);
+	}
+	if (k->type != DKIM_KEY_NONE && k->h_present && k->h_sha1 && !k->h_sha256) {
+		f = add(l, F_DKIM_HASH_SHA1_ONLY, name, r, len,
+		    "%s allows only sha1 (h=sha1); RFC 8301 says verifiers must not accept SHA-1 signatures",
+		    name);
+		finding_set_advice(f, "; sign with rsa-sha256 and drop h= (or publish h=sha256)\n"
+		    "%s. 3600 IN TXT \"v=DKIM1; k=%s; p=...\"", name, k->k);
+	}
+	if (k->type == DKIM_KEY_RSA && dkim_key_has_error(k) == false) {
+		bool profile_rule;
+
+		if (k->bits < min_err) {
+			profile_rule = k->bits >= RFC_RSA_MIN_BITS;
+			f = add(l, F_DKIM_KEY_RSA_TOO_SMALL, name, r, len,
+			    "%s is a %d-bit RSA key; %s requires at least %lld bits%s", name, k->bits,
+			    profile_rule ? "profile" : "RFC 8301", (long long)min_err,
+			    profile_rule ? "" : " and verifiers reject smaller keys");
+		} else if (k->bits < min_warn) {
+			profile_rule = k->bits >= RFC_RSA_GOOD_BITS;
+			f = add(l, F_DKIM_KEY_RSA_SHORT, name, r, len,
+			    "%s is a %d-bit RSA key; %s recommends %lld bits", name, k->bits,
+			    profile_rule ? "the profile" : "RFC 8301", (long long)min_warn);
+		} else if (k->bits > RFC_RSA_MAX_BITS) {
+			f = add(l, F_DKIM_KEY_RSA_TOO_LARGE, name, r, len,
+			    "%s is a %d-bit RSA key; verifiers need only support up to %d bits (RFC 8301), "
+			    "so some will fail it", name, k->bits, RFC_RSA_MAX_BITS);
+			finding_set_advice(f, "; generate a 2048-bit key and publish it under a new selector:\n"
+			    ";   openssl genrsa -out dkim.key 2048\n"
+			    ";   openssl rsa -in dkim.key -pubout -outform der | openssl base64 -A\n"
+			    "newselector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+			    strstr(name, "._domainkey.") ? strstr(name, "._domainkey.") + 12 : name);
+			return;
+		} else {
+			add(l, F_DKIM_KEY_VALID, name, r, len, "%s is a %d-bit RSA key%s", name, k->bits,
+			    k->pkcs1 ? " (published as a bare RSAPublicKey, which most verifiers accept)" : "");
+			return;
+		}
+		if (f && profile_rule && pname) {
+			char *m = xasprintf("%s (profile %s)", f->message, pname);
+
+			free(f->message);
+			f->message = m;
+			finding_set_profile(f, pname);
+		}
+		finding_set_advice(f, "; generate a %lld-bit key and publish it under a new selector:\n"
+		    ";   openssl genrsa -out dkim.key %lld\n"
+		    ";   openssl rsa -in dkim.key -pubout -outform der | openssl base64 -A\n"
+		    "newselector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+		    (long long)(min_warn > 2048 ? min_warn : 2048),
+		    (long long)(min_warn > 2048 ? min_warn : 2048),
+		    strstr(name, "._domainkey.") ? strstr(name, "._domainkey.") + 12 : name);
+	} else if (k->type == DKIM_KEY_ED25519 && !dkim_key_has_error(k)) {
+		add(l, F_DKIM_KEY_VALID, name, r, len,
+		    "%s is an Ed25519 key (RFC 8463); sign with an RSA key as well for verifiers "
+		    "without Ed25519 support", name);
+	}
+}
+
+/* ---- the check ------------------------------------------------------------ */
+
+struct dkim_sel {
+	const char *selector;
+	const char *name;	/* selector._domainkey.domain */
+	bool explicit;		/* from --dkim-selector */
+	struct dkim_state *st;
+	struct dns_answer *ans;
+};
+
+struct dkim_state {
+	struct dkim_sel *sel;
+	size_t n, left;
+	struct dns_answer *probe;
+	const char *probe_name;
+	bool dk_nxdomain;
+	bool null_mx;		/* the domain publishes only a null MX: it has no mail */
+};
+
+static void judge(struct audit *a, struct dkim_state *st);
+
+/* same_txt - whether two answers hold the same TXT texts (a wildcard's synthesis) */
+static bool
+same_txt(const struct dns_answer *x, const struct dns_answer *y)
+{
+	if (x->status != DNS_OK || y->status != DNS_OK || x->n != y->n)
+		return false;
+	for (size_t i = 0; i < x->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < y->n && !found; j++)
+			found = x->rr[i].u.txt.len == y->rr[j].u.txt.len &&
+			    memcmp(x->rr[i].u.txt.text, y->rr[j].u.txt.text, x->rr[i].u.txt.len) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void
+sel_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_sel *s = arg;
+
+	s->ans = dns_answer_ref(ans);
+	if (--s->st->left == 0)
+		judge(a, s->st);
+}
+
+static void
+probe_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+
+	st->probe = dns_answer_ref(ans);
+	if (--st->left == 0)
+		judge(a, st);
+}
+
+/* key_fact - one record's facts */
+static json_t *
+key_fact(const struct dkim_sel *s, const char *source, const struct dns_rr *rr,
+    const struct dkim_key *k)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "selector", json_text(s ? s->selector : "*"));
+	json_object_set_new(o, "name", json_text(s ? s->name : NULL));
+	json_object_set_new(o, "source", json_string(source));
+	json_object_set_new(o, "record", json_textn(rr->u.txt.text, rr->u.txt.len));
+	json_object_set_new(o, "key_type", json_string(k->type == DKIM_KEY_RSA ? "rsa" :
+	    k->type == DKIM_KEY_ED25519 ? "ed25519" : "none"));
+	json_object_set_new(o, "bits", json_integer(k->bits));
+	json_object_set_new(o, "revoked", json_boolean(k->revoked));
+	json_object_set_new(o, "testing", json_boolean(k->testing));
+	json_object_set_new(o, "valid", json_boolean(k->type != DKIM_KEY_NONE && !dkim_key_has_error(k)));
+	return o;
+}
+
+/* judge_records - the TXT records at one selector; returns how many are DKIM records */
+static size_t
+judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
+{
+	const struct dns_answer *ans = s->ans;
+	size_t ndkim = 0;
+	struct dkim_key *k = arena_alloc(&a->arena, ans->n * sizeof(*k) + 1);
+
+	for (size_t i = 0; i < ans->n; i++) {
+		dkim_key_parse(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len, &k[i]);
+		if (k[i].is_dkim)
+			ndkim++;
+	}
+	/* A built-in selector holding something else is not this domain's DKIM. */
+	if (!s->explicit && ndkim == 0)
+		return 0;
+	if (ans->n > 1) {
+		struct finding *f = audit_finding(a, F_DKIM_RECORD_SEVERAL, s->name,
+		    "%s has %zu TXT records; verifiers pick one at random or fail", s->name, ans->n);
+		char *ev = arena_strdup(&a->arena, "");
+
+		for (size_t i = 0; i < ans->n; i++) {
+			char *z = dkim_txt_zone(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len);
+
+			ev = arena_printf(&a->arena, "%s%s%s. IN TXT %s", ev, i ? "\n" : "", s->name, z);
+			free(z);
+		}
+		finding_set_evidence(f, ev);
+	}
+	for (size_t i = 0; i < ans->n; i++) {
+		dkim_key_report(&a->findings, s->name, ans->rr[i].u.txt.text, ans->rr[i].u.txt.len,
+		    &k[i], a->opts->profile);
+		json_array_append_new(keys, key_fact(s, s->explicit ? "option" : "builtin",
+		    &ans->rr[i], &k[i]));
+		if (k[i].type != DKIM_KEY_NONE && !dkim_key_has_error(&k[i]))
+			(*usable)++;
+	}
+	return ans->n;
+}
+
+static void
+judge(struct audit *a, struct dkim_state *st)
+{
+	json_t *facts = audit_facts(a, "dkim");
+	json_t *keys = json_array(), *tried = json_array();
+	size_t found = 0, usable = 0, nfailed = 0;
+	bool wildcard = false, wildcard_revoked = false;
+	struct finding *f;
+
+	json_object_set_new(facts, "keys", keys);
+	json_object_set_new(facts, "selectors_tried", tried);
+	for (size_t i = 0; i < st->n; i++)
+		json_array_append_new(tried, json_text(st->sel[i].selector));
+
+	/* The wildcard, if any: a name no one publishes answered. */
+	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
+		const struct dns_rr *rr = &st->probe->rr[0];
+		struct dkim_key wk;
+
+		dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &wk);
+		json_object_set_new(facts, "wildcard", json_textn(rr->u.txt.text, rr->u.txt.len));
+		if (wk.is_dkim) {
+			char *wname = arena_printf(&a->arena, "*._domainkey.%s", a->domain);
+
+			wildcard = true;
+			if (wk.revoked) {
+				wildcard_revoked = true;
+				add(&a->findings, F_DKIM_WILDCARD_REVOKED, wname, rr->u.txt.text,
+				    rr->u.txt.len, "every selector of %s answers with a revoked key "
+				    "(the parked-domain pattern)", a->domain);
+			} else {
+				add(&a->findings, F_DKIM_WILDCARD_KEY, wname, rr->u.txt.text,
+				    rr->u.txt.len, "a wildcard key record answers for every selector of %s",
+				    a->domain);
+				dkim_key_report(&a->findings, wname, rr->u.txt.text, rr->u.txt.len, &wk,
+				    a->opts->profile);
+				json_array_append_new(keys, key_fact(NULL, "wildcard", rr, &wk));
+				found++;
+				if (wk.type != DKIM_KEY_NONE && !dkim_key_has_error(&wk))
+					usable++;
+			}
+		}
+	} else if (st->probe) {
+		json_object_set_new(facts, "wildcard", json_null());
+		audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, st->probe_name, st->probe);
+	}
+
+	for (size_t i = 0; i < st->n; i++) {
+		struct dkim_sel *s = &st->sel[i];
+
+		if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, s->name, s->ans)) {
+			nfailed++;
+			continue;
+		}
+		if (s->ans->status != DNS_OK || s->ans->n == 0) {
+			if (s->explicit) {
+				f = audit_finding(a, F_DKIM_SELECTOR_MISSING, s->name,
+				    "selector %s has no key record: %s (%s)", s->selector, s->name,
+				    s->ans->status == DNS_NXDOMAIN ? "no such name" : "no TXT record");
+				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+				    s->name);
+			}
+			continue;
+		}
+		if (!s->explicit && st->probe && wildcard && same_txt(s->ans, st->probe))
+			continue;	/* synthesised by the wildcard */
+		found += judge_records(a, s, keys, &usable);
+	}
+
+	/* "None found" is a verdict: not when some selector could not be looked up. */
+	if (found == 0 && nfailed == 0 && !st->dk_nxdomain &&
+	    !(a->opts->parked && wildcard_revoked) && !a->opts->parked) {
+		f = audit_finding(a, F_DKIM_SELECTOR_NONE_FOUND, a->domain,
+		    "no DKIM key found at the %zu selectors tried; selectors cannot be listed from "
+		    "DNS, so name yours with --dkim-selector", st->n);
+		if (st->null_mx)
+			finding_set_severity(f, SEV_INFO);
+		finding_set_advice(f, "; publish the public key of the selector your mail is signed with:\n"
+		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+		    a->domain);
+	}
+	json_object_set_new(facts, "keys_found", json_integer((json_int_t)found));
+	json_object_set_new(facts, "keys_usable", json_integer((json_int_t)usable));
+	for (size_t i = 0; i < st->n; i++)
+		dns_answer_unref(st->sel[i].ans);
+	dns_answer_unref(st->probe);
+}
+
+/* add_sel - append a selector unless already listed */
+static void
+add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (str_caseeq(st->sel[i].selector, sel))
+			return;
+	st->sel[st->n].selector = arena_strdup(&a->arena, sel);
+	st->sel[st->n].name = arena_printf(&a->arena, "%s._domainkey.%s", sel, a->domain);
+	st->sel[st->n].explicit = explicit;
+	st->sel[st->n].st = st;
+	st->n++;
+}
+
+static void
+domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+	json_t *facts = audit_facts(a, "dkim");
+	char *const *opt = a->opts->dkim_selectors;
+	size_t max = 0, nopt = 0;
+	struct finding *f;
+
+	(void)arg;
+	json_object_set_new(facts, "domainkey", json_string(
+	    ans->status == DNS_NXDOMAIN ? "nxdomain" :
+	    dns_answer_failed(ans) ? "unknown" : "exists"));
+	if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, ans->qname, ans))
+		;	/* still try the selectors: one failure says nothing about them */
+	else if (ans->status == DNS_NXDOMAIN) {
+		st->dk_nxdomain = true;
+		f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN, ans->qname,
+		    "_domainkey.%s does not exist, so no DKIM selector can exist below it (RFC 8020)",
+		    a->domain);
+		finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
+		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+		    a->domain);
+		if (a->opts->parked || st->null_mx)
+			finding_set_severity(f, SEV_INFO);
+	}
+	for (; opt && opt[nopt]; nopt++)
+		;
+	max = nopt + (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
+	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
+	for (size_t i = 0; i < nopt; i++)
+		add_sel(a, st, opt[i], true);
+	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
+	if (!st->dk_nxdomain)
+		for (size_t i = 0; builtin_selectors[i]; i++)
+			add_sel(a, st, builtin_selectors[i], false);
+	st->left = st->n + (st->dk_nxdomain ? 0 : 1);
+	if (st->left == 0) {
+		judge(a, st);
+		return;
+	}
+	if (!st->dk_nxdomain) {
+		st->probe_name = arena_printf(&a->arena, "%s._domainkey.%s", WILDCARD_PROBE, a->domain);
+		audit_lookup(a, st->probe_name, DNS_T_TXT, probe_answer, st);
+	}
+	for (size_t i = 0; i < st->n; i++)
+		audit_lookup(a, st->sel[i].name, DNS_T_TXT, sel_answer, &st->sel[i]);
+}
+
+/* mx_answer - whether the domain has only a null MX (RFC 7505): then a missing key is no warning */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+
+	st->null_mx = ans->status == DNS_OK && ans->n > 0;
+	for (size_t i = 0; i < ans->n; i++)
+		if (strcmp(ans->rr[i].u.mx.host, ".") != 0)
+			st->null_mx = false;
+	audit_lookup(a, arena_printf(&a->arena, "_domainkey.%s", a->domain), DNS_T_TXT,
+	    domainkey_answer, st);
+}
+
+void
+check_dkim_start(struct audit *a)
+{
+	struct dkim_state *st = arena_alloc(&a->arena, sizeof(*st));
+
+	/* The MX answer is shared with the mx check (lookups are memoised per audit). */
+	audit_lookup(a, a->domain, DNS_T_MX, mx_answer, st);
+}

@@ -1,0 +1,423 @@
+/* src/checks/spf/spf_tree.c - the include/redirect tree of a domain's SPF policy (RFC 7208 §4.6.4, §5.2, §6.1) */
+#include "checks/spf/spf_tree.h"
+#include "checks/spf/spf_eval.h"
+#include "core/jsonutil.h"
+#include "util/str.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Context of one lookup made for a term. */
+struct tlook {
+	struct spf_tree *t;
+	struct spf_node *n;
+	const struct spf_term *term;
+	int answers;		/* a: A and AAAA both in */
+	bool void4;
+	bool addr_only;		/* an MX host's address: count addresses, never void */
+};
+
+static void node_fetch(struct spf_tree *t, struct spf_node *n);
+
+const char *
+spf_node_status_name(enum spf_node_status s)
+{
+	static const char *const names[] = { "pending", "ok", "none", "failed", "multiple",
+	    "syntax", "loop", "macro", "cut" };
+
+	return names[s];
+}
+
+/* issue - remember a problem found during the walk (arena) */
+static void
+issue(struct spf_tree *t, int kind, const char *domain, const char *term, const char *name,
+    const char *why, size_t count)
+{
+	struct spf_tree_issue *v = arena_alloc(&t->a->arena, (t->nissues + 1) * sizeof(*v));
+
+	if (t->nissues)
+		memcpy(v, t->issues, t->nissues * sizeof(*v));
+	v[t->nissues].kind = kind;
+	v[t->nissues].domain = domain;
+	v[t->nissues].term = term;
+	v[t->nissues].name = name ? arena_strdup(&t->a->arena, name) : NULL;
+	v[t->nissues].why = why ? arena_strdup(&t->a->arena, why) : NULL;
+	v[t->nissues].count = count;
+	t->issues = v;
+	t->nissues++;
+}
+
+/* limit_path - "a.example → include:b.example → include:c.example (a:x)" */
+static const char *
+limit_path(struct spf_tree *t, const struct spf_node *n, const struct spf_term *term)
+{
+	const char *s = arena_printf(&t->a->arena, "%s (%s)", n->domain, term->text);
+
+	for (const struct spf_node *p = n; p->parent; p = p->parent)
+		s = arena_printf(&t->a->arena, "%s → %s", p->parent->domain, s);
+	return s;
+}
+
+/* total - §4.6.4 count in evaluation order; notes where the limit is crossed */
+static unsigned
+total(struct spf_tree *t, struct spf_node *n, unsigned *run)
+{
+	size_t kid = 0;
+	bool has_all = false;
+	unsigned before = *run;
+
+	if (n->status != SPF_N_OK)
+		return 0;
+	for (size_t i = 0; i < n->rec->nterms; i++) {
+		const struct spf_term *term = &n->rec->terms[i];
+
+		if (term->kind == SPF_T_MECH && term->mech == SPF_M_ALL)
+			has_all = true;
+		if (term->kind != SPF_T_MECH || !spf_term_counts(term))
+			continue;
+		if (++*run == SPF_LOOKUP_LIMIT + 1 && t->limit_path == NULL)
+			t->limit_path = limit_path(t, n, term);
+		if (term->mech == SPF_M_INCLUDE && kid < n->nkids)
+			total(t, n->kids[kid++], run);
+	}
+	if (n->rec->redirect && !has_all) {
+		if (++*run == SPF_LOOKUP_LIMIT + 1 && t->limit_path == NULL)
+			t->limit_path = limit_path(t, n, n->rec->redirect);
+		if (kid < n->nkids)
+			total(t, n->kids[kid], run);
+	}
+	n->total = *run - before;
+	return n->total;
+}
+
+/* sums - voids and addresses over the tree */
+static void
+sums(struct spf_tree *t, const struct spf_node *n)
+{
+	t->total_voids += n->voids;
+	t->ip4_total += n->ip4;
+	t->ip6_total += n->ip6;
+	for (size_t i = 0; i < n->nkids; i++)
+		sums(t, n->kids[i]);
+}
+
+/* release - one lookup of the walk is done; the last one finishes the tree */
+static void
+release(struct spf_tree *t)
+{
+	unsigned run = 0;
+
+	if (--t->pending > 0)
+		return;
+	t->total_lookups = total(t, t->root, &run);
+	sums(t, t->root);
+	t->done(t, t->arg);
+}
+
+/* add_addresses - count the addresses of an A/AAAA answer under the term's prefix */
+static void
+add_addresses(struct spf_node *n, const struct spf_term *term, const struct dns_answer *ans)
+{
+	if (ans->status != DNS_OK)
+		return;
+	for (size_t i = 0; i < ans->n; i++) {
+		if (ans->rr[i].type == DNS_T_A) {
+			int c = term->cidr4 < 0 ? 32 : term->cidr4;
+
+			n->ip4 += (uint64_t)1 << (32 - c);
+		} else if (ans->rr[i].type == DNS_T_AAAA) {
+			int c = term->cidr6 < 0 ? 128 : term->cidr6;
+
+			n->ip6 += ldexp(1.0, 128 - c);
+		}
+	}
+}
+
+/* addr_answer - A/AAAA behind an a or mx term: count addresses, note void names */
+static void
+addr_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct tlook *l = arg;
+
+	(void)a;
+	if (dns_answer_failed(ans))
+		issue(l->t, SPF_I_LOOKUP_FAILED, l->n->domain, l->term->text, ans->qname,
+		    dns_outcome_name(ans->status), 0);
+	add_addresses(l->n, l->term, ans);
+	if (!l->addr_only) {
+		bool isvoid = ans->status == DNS_NXDOMAIN || ans->status == DNS_NODATA;
+
+		if (ans->qtype == DNS_T_A)
+			l->void4 = isvoid;
+		if (++l->answers == 2 && l->void4 && isvoid) {
+			l->n->voids++;
+			issue(l->t, SPF_I_VOID, l->n->domain, l->term->text, ans->qname,
+			    dns_outcome_name(ans->status), 0);
+		} else if (l->answers == 1 && ans->qtype == DNS_T_AAAA) {
+			l->void4 = isvoid;	/* AAAA first: remember it the same way */
+		}
+	}
+	release(l->t);
+}
+
+/* exists_answer - A of a literal exists: name, void when empty */
+static void
+exists_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct tlook *l = arg;
+
+	(void)a;
+	if (dns_answer_failed(ans))
+		issue(l->t, SPF_I_LOOKUP_FAILED, l->n->domain, l->term->text, ans->qname,
+		    dns_outcome_name(ans->status), 0);
+	else if (ans->status != DNS_OK || ans->n == 0) {
+		l->n->voids++;
+		issue(l->t, SPF_I_VOID, l->n->domain, l->term->text, ans->qname,
+		    dns_outcome_name(ans->status), 0);
+	}
+	release(l->t);
+}
+
+/* lookup - audit_lookup counted in the walk */
+static void
+lookup(struct spf_tree *t, struct tlook *l, const char *name, uint16_t type, audit_dns_cb cb)
+{
+	t->pending++;
+	audit_lookup(t->a, name, type, cb, l);
+}
+
+/* tlook_new - context for a lookup made for a term (arena) */
+static struct tlook *
+tlook_new(struct spf_tree *t, struct spf_node *n, const struct spf_term *term)
+{
+	struct tlook *l = arena_alloc(&t->a->arena, sizeof(*l));
+
+	l->t = t;
+	l->n = n;
+	l->term = term;
+	return l;
+}
+
+/* mx_answer - MX behind an mx term: more than 10 names, void, then the hosts' addresses */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct tlook *l = arg;
+
+	(void)a;
+	if (dns_answer_failed(ans)) {
+		issue(l->t, SPF_I_LOOKUP_FAILED, l->n->domain, l->term->text, ans->qname,
+		    dns_outcome_name(ans->status), 0);
+	} else if (ans->status != DNS_OK || ans->n == 0) {
+		l->n->voids++;
+		issue(l->t, SPF_I_VOID, l->n->domain, l->term->text, ans->qname,
+		    dns_outcome_name(ans->status), 0);
+	} else {
+		if (ans->n + ans->dropped > SPF_MX_NAMES_LIMIT)
+			issue(l->t, SPF_I_MX_NAMES, l->n->domain, l->term->text, ans->qname, NULL,
+			    ans->n + ans->dropped);
+		for (size_t i = 0; i < ans->n && i < SPF_MX_NAMES_LIMIT; i++) {
+			struct tlook *h = tlook_new(l->t, l->n, l->term);
+
+			if (strcmp(ans->rr[i].u.mx.host, ".") == 0)
+				continue;
+			h->addr_only = true;
+			lookup(l->t, h, ans->rr[i].u.mx.host, DNS_T_A, addr_answer);
+			lookup(l->t, h, ans->rr[i].u.mx.host, DNS_T_AAAA, addr_answer);
+		}
+	}
+	release(l->t);
+}
+
+/* has_ancestor - whether domain is n or above it (a loop) */
+static bool
+has_ancestor(const struct spf_node *n, const char *domain)
+{
+	for (; n; n = n->parent)
+		if (dns_name_equal(n->domain, domain))
+			return true;
+	return false;
+}
+
+/* child - a node for an include/redirect target; fetched unless a loop, macro or too many */
+static void
+child(struct spf_tree *t, struct spf_node *n, const struct spf_term *term, const char *via)
+{
+	struct spf_node *c = arena_alloc(&t->a->arena, sizeof(*c));
+	struct spf_node **kids = arena_alloc(&t->a->arena, (n->nkids + 1) * sizeof(*kids));
+	size_t len;
+
+	if (n->nkids)
+		memcpy(kids, n->kids, n->nkids * sizeof(*kids));
+	kids[n->nkids++] = c;
+	n->kids = kids;
+	c->parent = n;
+	c->tree = t;
+	c->via = via;
+	c->term = term->text;
+	c->domain = arena_strdup(&t->a->arena, term->domain);
+	len = strlen(c->domain);
+	if (len > 1 && c->domain[len - 1] == '.')
+		c->domain[len - 1] = '\0';
+	str_lower(c->domain);
+	if (strchr(term->domain, '%'))
+		c->status = SPF_N_MACRO;
+	else if (has_ancestor(n, c->domain))
+		c->status = SPF_N_LOOP;
+	else if (t->nnodes >= SPF_TREE_NODES_MAX)
+		c->status = SPF_N_CUT;
+	else
+		node_fetch(t, c);
+}
+
+/* walk_terms - follow the record's includes/redirect and look up names behind its terms */
+static void
+walk_terms(struct spf_tree *t, struct spf_node *n)
+{
+	bool has_all = false;
+
+	for (size_t i = 0; i < n->rec->nterms; i++) {
+		const struct spf_term *term = &n->rec->terms[i];
+		const char *target = term->domain ? term->domain : n->domain;
+		struct tlook *l;
+
+		if (term->kind != SPF_T_MECH)
+			continue;
+		if (spf_term_counts(term))
+			n->lookups++;
+		if ((term->mech == SPF_M_A || term->mech == SPF_M_MX || term->mech == SPF_M_EXISTS) &&
+		    t->names++ >= SPF_TREE_NAMES_MAX)
+			continue;	/* a hostile tree: the counts are already far past the limit */
+		switch (term->mech) {
+		case SPF_M_ALL:
+			has_all = true;
+			break;
+		case SPF_M_INCLUDE:
+			child(t, n, term, "include");
+			break;
+		case SPF_M_IP4:
+			n->ip4 += (uint64_t)1 << (32 - (term->cidr4 < 0 ? 32 : term->cidr4));
+			break;
+		case SPF_M_IP6:
+			n->ip6 += ldexp(1.0, 128 - (term->cidr6 < 0 ? 128 : term->cidr6));
+			break;
+		case SPF_M_A:
+			if (strchr(target, '%'))
+				break;
+			l = tlook_new(t, n, term);
+			lookup(t, l, target, DNS_T_A, addr_answer);
+			lookup(t, l, target, DNS_T_AAAA, addr_answer);
+			break;
+		case SPF_M_MX:
+			if (strchr(target, '%'))
+				break;
+			lookup(t, tlook_new(t, n, term), target, DNS_T_MX, mx_answer);
+			break;
+		case SPF_M_EXISTS:
+			if (strchr(target, '%'))
+				break;
+			lookup(t, tlook_new(t, n, term), target, DNS_T_A, exists_answer);
+			break;
+		case SPF_M_PTR:
+			break;
+		}
+	}
+	if (n->rec->redirect && !has_all) {
+		n->lookups++;
+		child(t, n, n->rec->redirect, "redirect");
+	}
+}
+
+/* txt_answer - a node's TXT answer: select and parse its SPF record, then walk it */
+static void
+txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct spf_node *n = arg;
+	struct spf_tree *t = n->tree;
+	const struct dns_rr *found = NULL;
+	struct spf_error err;
+	size_t count = 0;
+
+	if (dns_answer_failed(ans)) {
+		n->status = SPF_N_FAILED;
+		n->why = arena_printf(&a->arena, "TXT %s: %s%s%s", n->domain,
+		    dns_outcome_name(ans->status), ans->why ? " - " : "", ans->why ? ans->why : "");
+		issue(t, SPF_I_LOOKUP_FAILED, n->domain, n->term, n->domain,
+		    dns_outcome_name(ans->status), 0);
+		release(t);
+		return;
+	}
+	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++)
+		if (spf_is_record(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len)) {
+			found = &ans->rr[i];
+			count++;
+		}
+	if (count == 0) {
+		n->status = SPF_N_NONE;
+		n->why = ans->status == DNS_NXDOMAIN ? "the name does not exist" :
+		    "no SPF record";
+	} else if (count > 1) {
+		n->status = SPF_N_MULTIPLE;
+		n->why = arena_printf(&a->arena, "%zu SPF records", count);
+	} else {
+		n->text = arena_strndup(&a->arena, found->u.txt.text, found->u.txt.len);
+		if (spf_parse(found->u.txt.text, found->u.txt.len, &a->arena, &n->rec, &err) !=
+		    MS_OK) {
+			n->status = SPF_N_SYNTAX;
+			n->why = arena_printf(&a->arena, "byte %zu: %s", err.off, err.msg);
+		} else {
+			n->status = SPF_N_OK;
+			walk_terms(t, n);
+		}
+	}
+	release(t);
+}
+
+/* node_fetch - look up a node's TXT record */
+static void
+node_fetch(struct spf_tree *t, struct spf_node *n)
+{
+	t->nnodes++;
+	t->pending++;
+	audit_lookup(t->a, n->domain, DNS_T_TXT, txt_answer, n);
+}
+
+struct spf_tree *
+spf_tree_start(struct audit *a, const char *domain, void (*done)(struct spf_tree *, void *),
+    void *arg)
+{
+	struct spf_tree *t = arena_alloc(&a->arena, sizeof(*t));
+	struct spf_node *root = arena_alloc(&a->arena, sizeof(*root));
+
+	t->a = a;
+	t->done = done;
+	t->arg = arg;
+	t->root = root;
+	root->domain = arena_strdup(&a->arena, domain);
+	root->tree = t;
+	t->pending++;		/* held while starting */
+	node_fetch(t, root);
+	release(t);
+	return t;
+}
+
+json_t *
+spf_tree_json(const struct spf_node *n)
+{
+	json_t *o = json_object(), *kids = json_array();
+
+	json_object_set_new(o, "domain", json_text(n->domain));
+	json_object_set_new(o, "via", json_text(n->via));
+	json_object_set_new(o, "term", json_text(n->term));
+	json_object_set_new(o, "status", json_string(spf_node_status_name(n->status)));
+	json_object_set_new(o, "record", json_text(n->text));
+	json_object_set_new(o, "lookups", json_integer(n->lookups));
+	json_object_set_new(o, "total_lookups", json_integer(n->total));
+	json_object_set_new(o, "void_lookups", json_integer(n->voids));
+	json_object_set_new(o, "ipv4_addresses", json_integer((json_int_t)n->ip4));
+	json_object_set_new(o, "ipv6_addresses", json_real(n->ip6));
+	for (size_t i = 0; i < n->nkids; i++)
+		json_array_append_new(kids, spf_tree_json(n->kids[i]));
+	json_object_set_new(o, "children", kids);
+	return o;
+}

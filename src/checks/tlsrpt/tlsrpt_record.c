@@ -1,0 +1,349 @@
+/* src/checks/tlsrpt/tlsrpt_record.c - TLS-RPT policy record grammar (RFC 8460 §3) */
+#include "checks/tlsrpt/tlsrpt_record.h"
+#include "dns/dns.h"
+#include "util/ipaddr.h"
+#include "util/str.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const names[TLSRPT_P__COUNT] = {
+	[TLSRPT_P_NOT_TLSRPT] = "not-tlsrpt",
+	[TLSRPT_P_VERSION] = "version",
+	[TLSRPT_P_SYNTAX] = "syntax",
+	[TLSRPT_P_NO_RUA] = "no-rua",
+	[TLSRPT_P_URI] = "uri",
+	[TLSRPT_P_RUA_REPEATED] = "rua-repeated",
+	[TLSRPT_P_EXTENSION] = "extension",
+};
+
+const char *
+tlsrpt_problem_name(enum tlsrpt_problem_code c)
+{
+	return (unsigned)c < TLSRPT_P__COUNT ? names[c] : "?";
+}
+
+bool
+tlsrpt_has_error(const struct tlsrpt_record *r)
+{
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (r->problems[i].code != TLSRPT_P_RUA_REPEATED &&
+		    r->problems[i].code != TLSRPT_P_EXTENSION)
+			return true;
+	return r->dropped > 0;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+problem(struct tlsrpt_record *r, enum tlsrpt_problem_code code, size_t off, const char *fmt, ...)
+{
+	struct tlsrpt_problem *p;
+	va_list ap;
+
+	if (r->nproblems >= TLSRPT_PROBLEMS_MAX) {
+		r->dropped++;
+		return;
+	}
+	p = &r->problems[r->nproblems++];
+	p->code = code;
+	p->offset = off;
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+}
+
+static bool
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool
+is_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* uri_chars - RFC 3986 characters allowed in a path/query, with valid %XX */
+static bool
+uri_chars(const char *s, size_t n, const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '%') {
+			if (i + 2 >= n || !is_hex((unsigned char)s[i + 1]) || !is_hex((unsigned char)s[i + 2])) {
+				*why = "a '%' not followed by two hex digits";
+				return false;
+			}
+			i += 2;
+			continue;
+		}
+		if (is_alnum(c) || strchr("-._~!$&'()*+,;=:@/?", c) != NULL)
+			continue;
+		*why = "a character that must be %-encoded in a URI";
+		return false;
+	}
+	return true;
+}
+
+/* host_ok - a host name, an IPv4 address, or an [IPv6] literal */
+static bool
+host_ok(const char *s, size_t n, const char **why)
+{
+	char h[256];
+
+	if (n == 0 || n >= sizeof(h)) {
+		*why = n ? "host name too long" : "no host";
+		return false;
+	}
+	memcpy(h, s, n);
+	h[n] = '\0';
+	if (h[0] == '[') {
+		struct ipaddr ip;
+
+		if (h[n - 1] != ']') {
+			*why = "unterminated [IPv6] literal";
+			return false;
+		}
+		h[n - 1] = '\0';
+		if (ipaddr_parse(h + 1, &ip) != MS_OK) {
+			*why = "bad [IPv6] literal";
+			return false;
+		}
+		return true;
+	}
+	if (ipaddr_looks_like(h))
+		return true;
+	return dns_name_check_host(h, why);
+}
+
+bool
+report_uri_check(const char *s, size_t n, bool allow_mailto, const char **why)
+{
+	if (n >= 7 && str_ncasecmp(s, "mailto:", 7) == 0) {
+		const char *at, *end = s + n, *all_end = s + n, *q;
+		size_t ln;
+
+		if (!allow_mailto) {
+			*why = "only https: URIs are allowed here";
+			return false;
+		}
+		s += 7;
+		q = memchr(s, '?', (size_t)(end - s));
+		if (q)
+			end = q;
+		at = NULL;
+		for (const char *p = s; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at == NULL || at == s) {
+			*why = "a mailto: URI needs local-part@domain";
+			return false;
+		}
+		ln = (size_t)(at - s);
+		for (size_t i = 0; i < ln; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c == '%') {
+				if (i + 2 >= ln || !is_hex((unsigned char)s[i + 1]) ||
+				    !is_hex((unsigned char)s[i + 2])) {
+					*why = "a '%' not followed by two hex digits";
+					return false;
+				}
+				i += 2;
+			} else if (!is_alnum(c) && strchr("!#$&'*+-/=^_`{|}~.", c) == NULL) {
+				*why = "a character not allowed in the local part of an address";
+				return false;
+			}
+		}
+		if (!host_ok(at + 1, (size_t)(end - at - 1), why))
+			return false;
+		if (q && !uri_chars(q + 1, (size_t)(all_end - q - 1), why))
+			return false;
+		return true;
+	}
+	if (n >= 8 && str_ncasecmp(s, "https://", 8) == 0) {
+		const char *h = s + 8, *end = s + n, *p = h, *colon = NULL;
+
+		while (p < end && *p != '/' && *p != '?' && *p != '#') {
+			if (*p == ']')
+				colon = NULL;
+			else if (*p == ':')
+				colon = p;
+			p++;
+		}
+		if (memchr(h, '@', (size_t)(p - h))) {
+			*why = "user information in an https: URI";
+			return false;
+		}
+		if (colon) {
+			uint64_t port;
+
+			if (str_to_u64(colon + 1, (size_t)(p - colon - 1), 65535, &port) != MS_OK ||
+			    port == 0) {
+				*why = "bad port";
+				return false;
+			}
+		}
+		if (!host_ok(h, (size_t)((colon ? colon : p) - h), why))
+			return false;
+		if (p < end && *p == '#') {
+			*why = "a fragment (#) in a report URI";
+			return false;
+		}
+		return uri_chars(p, (size_t)(end - p), why);
+	}
+	{
+		const char *c = memchr(s, ':', n);
+
+		*why = c ? "the scheme must be mailto: or https:" : "not a URI (no scheme)";
+		if (c && !allow_mailto)
+			*why = "the scheme must be https:";
+	}
+	return false;
+}
+
+/* parse_rua - "rua=" URI *(*WSP "," *WSP URI); returns the position after it */
+static size_t
+parse_rua(struct tlsrpt_record *r, const char *t, size_t len, size_t i)
+{
+	for (;;) {
+		size_t s = i;
+		const char *why;
+
+		while (i < len && !is_wsp((unsigned char)t[i]) && t[i] != ',' && t[i] != ';')
+			i++;
+		if (i == s) {
+			problem(r, TLSRPT_P_SYNTAX, s, "empty URI in rua= at offset %zu", s);
+			return len;	/* nothing sensible follows */
+		}
+		if (r->nrua < TLSRPT_RUA_MAX) {
+			struct tlsrpt_uri *u = &r->rua[r->nrua++];
+
+			u->off = s;
+			u->len = i - s;
+			u->https = i - s >= 6 && str_ncasecmp(t + s, "https:", 6) == 0;
+			u->valid = report_uri_check(t + s, i - s, true, &why);
+			if (!u->valid)
+				problem(r, TLSRPT_P_URI, s, "rua URI %.*s: %s",
+				    (int)(i - s > 80 ? 80 : i - s), t + s, why);
+		} else {
+			r->rua_dropped++;
+		}
+		{
+			size_t j = i;
+
+			while (j < len && is_wsp((unsigned char)t[j]))
+				j++;
+			if (j < len && t[j] == ',') {
+				i = j + 1;
+				while (i < len && is_wsp((unsigned char)t[i]))
+					i++;
+				continue;
+			}
+		}
+		return i;
+	}
+}
+
+enum ms_status
+tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
+{
+	size_t i, nrua_tags = 0;
+
+	if (t == NULL || r == NULL)
+		return MS_ERR_ARG;
+	memset(r, 0, sizeof(*r));
+	if (len > TLSRPT_RECORD_MAX) {
+		problem(r, TLSRPT_P_SYNTAX, TLSRPT_RECORD_MAX, "record longer than %d bytes",
+		    TLSRPT_RECORD_MAX);
+		return MS_OK;
+	}
+	if (len < 10 || memcmp(t, "v=TLSRPTv1", 10) != 0) {
+		if (len >= 8 && str_ncasecmp(t, "v=TLSRPT", 8) == 0)
+			problem(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 "
+			    "(case-sensitive); senders ignore this record");
+		else
+			problem(r, TLSRPT_P_NOT_TLSRPT, 0, "%s", len >= 6 &&
+			    str_ncasecmp(t, "v=spf1", 6) == 0 ?
+			    "an SPF record where the TLS-RPT record should be" :
+			    "the record does not begin with v=TLSRPTv1");
+		return MS_OK;
+	}
+	r->is_tlsrpt = true;
+	i = 10;
+	if (i < len && !is_wsp((unsigned char)t[i]) && t[i] != ';') {
+		problem(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 (found "
+		    "more after it at offset %zu); senders cannot parse the record", i);
+		return MS_OK;
+	}
+	for (;;) {
+		size_t s;
+
+		while (i < len && is_wsp((unsigned char)t[i]))
+			i++;
+		if (i >= len)
+			break;
+		if (t[i] != ';') {
+			problem(r, TLSRPT_P_SYNTAX, i, "unexpected text at offset %zu (fields are "
+			    "separated by ';')", i);
+			break;
+		}
+		i++;
+		while (i < len && is_wsp((unsigned char)t[i]))
+			i++;
+		if (i >= len)
+			break;		/* a final field-delim is allowed */
+		s = i;
+		if (len - i >= 4 && memcmp(t + i, "rua=", 4) == 0) {
+			if (++nrua_tags == 2)
+				problem(r, TLSRPT_P_RUA_REPEATED, s, "rua= appears more than once; "
+				    "RFC 8460's grammar allows it but some parsers reject the record");
+			i = parse_rua(r, t, len, i + 4);
+			continue;
+		}
+		/* tlsrpt-extension = ext-name "=" ext-value */
+		if (!is_alnum((unsigned char)t[i])) {
+			problem(r, TLSRPT_P_SYNTAX, i, "a field name must start with a letter or "
+			    "digit (offset %zu)", i);
+			break;
+		}
+		while (i < len && (is_alnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '-' ||
+		    t[i] == '.'))
+			i++;
+		if (i - s > 32) {
+			problem(r, TLSRPT_P_SYNTAX, s, "extension name longer than 32 characters");
+			break;
+		}
+		if (i >= len || t[i] != '=') {
+			problem(r, TLSRPT_P_SYNTAX, i, "'%.*s' at offset %zu is not a name=value field",
+			    (int)(i - s + 1 > 40 ? 40 : i - s + (i < len)), t + s, s);
+			break;
+		}
+		i++;
+		{
+			size_t vs = i;
+
+			while (i < len && (unsigned char)t[i] >= 0x21 && (unsigned char)t[i] <= 0x7e &&
+			    t[i] != ';' && t[i] != '=')
+				i++;
+			if (i == vs || (i < len && t[i] == '=')) {
+				problem(r, TLSRPT_P_SYNTAX, i, "extension %.*s has %s value at offset %zu",
+				    (int)(vs - 1 - s), t + s, i == vs ? "an empty" : "a bad", i);
+				break;
+			}
+		}
+		problem(r, TLSRPT_P_EXTENSION, s, "extension field %.*s (ignored by senders "
+		    "that do not know it)", (int)(i - s > 60 ? 60 : i - s), t + s);
+	}
+	if (nrua_tags == 0)
+		problem(r, TLSRPT_P_NO_RUA, len, "no rua=: the record names no report destination");
+	return MS_OK;
+}

@@ -1,0 +1,565 @@
+/* src/cli/cmd_spf.c - mailsec spf: evaluate (check_host), print the include tree, lint a record */
+#include "cli/cli.h"
+#include "checks/spf/spf_eval.h"
+#include "checks/spf/spf_lint.h"
+#include "checks/spf/spf_tree.h"
+#include "checks/spf/check_spf.h"
+#include "checks/spf/spf_parse.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "dns/resolver_replay.h"
+#include "engine/engine.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH_MAX_LINE	2048
+#define BATCH_MAX	100000
+
+struct spf_opts {
+	const char *action;
+	char *ip, *sender, *helo, *replay, *batch, *profile;
+	bool json, trace;
+	double timeout;
+};
+
+/* One evaluation of a run (a batch line or the single --ip/--sender). */
+struct run;
+
+struct job {
+	struct run *run;
+	char *ip, *sender, *helo;
+	struct spf_eval *ev;
+	json_t *res;		/* the JSON result once done */
+	char *text;		/* the text result once done */
+	size_t index;
+};
+
+struct run {
+	struct job *jobs;
+	size_t n, next_print, started, done, inflight;
+	const struct spf_opts *o;
+	struct resolver *res;
+	int worst;
+};
+
+/* parse_opts - argv after "spf" */
+static int
+parse_opts(int argc, char **argv, struct spf_opts *o)
+{
+	struct cli_parser *p = cli_parser_new("spf");
+	const struct option_doc *d;
+	bool bad = false;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 5;
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+
+		if (strcmp(n, "json") == 0)
+			o->json = true;
+		else if (strcmp(n, "trace") == 0)
+			o->trace = true;
+		else if (strcmp(n, "ip") == 0)
+			o->ip = optarg;
+		else if (strcmp(n, "sender") == 0)
+			o->sender = optarg;
+		else if (strcmp(n, "helo") == 0)
+			o->helo = optarg;
+		else if (strcmp(n, "replay") == 0)
+			o->replay = optarg;
+		else if (strcmp(n, "batch") == 0)
+			o->batch = optarg;
+		else if (strcmp(n, "profile") == 0)
+			o->profile = optarg;
+		else if (strcmp(n, "timeout") == 0) {
+			char *end;
+
+			o->timeout = strtod(optarg, &end);
+			if (*end || !(o->timeout > 0) || o->timeout > 3600) {
+				cli_error("--timeout wants a positive number of seconds");
+				bad = true;
+			}
+		} else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "spf");
+			cli_parser_free(p);
+			exit(EXIT_CLEAN);
+		}
+		if (bad)
+			break;
+	}
+	cli_parser_free(p);
+	if (bad)
+		return -1;
+	if (optind >= argc) {
+		cli_error("spf needs an action: eval, tree or lint (see 'mailsec help spf')");
+		return -1;
+	}
+	o->action = argv[optind++];
+	return 0;
+}
+
+/* make_resolver - the replay resolver (this build has no live one) */
+static struct resolver *
+make_resolver(const struct spf_opts *o, struct event_base *base, struct replay_data **rd)
+{
+	char *err = NULL;
+
+	if (o->replay == NULL) {
+		cli_error("no live resolver in this build: use --replay FILE");
+		return NULL;
+	}
+	*rd = replay_data_new();
+	if (replay_data_load_file(*rd, o->replay, &err) != MS_OK) {
+		cli_error("%s", err);
+		free(err);
+		return NULL;
+	}
+	return resolver_replay_new(base, *rd, o->timeout);
+}
+
+/* ---- eval ------------------------------------------------------------------ */
+
+static void job_start(struct run *r, struct job *j);
+
+/* print_ready - print finished jobs in input order */
+static void
+print_ready(struct run *r)
+{
+	while (r->next_print < r->n && (r->jobs[r->next_print].res || r->jobs[r->next_print].text)) {
+		struct job *j = &r->jobs[r->next_print++];
+
+		if (j->res) {
+			char *s = json_dumps(j->res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+			printf("%s\n", s);
+			free(s);
+			json_decref(j->res);
+			j->res = NULL;
+		} else {
+			fputs(j->text, stdout);
+			free(j->text);
+			j->text = NULL;
+		}
+	}
+	fflush(stdout);
+}
+
+/* eval_done - one evaluation finished: render it, start the next */
+static void
+eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->run;
+	if (r->o->json || r->o->batch) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "schema", json_string("mailsec-spf-eval/1"));
+		json_object_set_new(o, "ip", json_text(j->ip));
+		json_object_set_new(o, "sender", json_text(j->sender));
+		json_object_set_new(o, "helo", json_text(j->helo));
+		json_object_set_new(o, "domain", json_text(out->domain));
+		json_object_set_new(o, "result", json_string(spf_result_name(out->result)));
+		json_object_set_new(o, "explanation", json_text(out->explanation));
+		json_object_set_new(o, "problem", json_text(out->problem));
+		json_object_set_new(o, "mechanism", json_text(out->mechanism));
+		json_object_set_new(o, "record", json_text(out->record));
+		json_object_set_new(o, "lookups", json_integer(out->lookups));
+		json_object_set_new(o, "void_lookups", json_integer(out->void_lookups));
+		if (r->o->trace) {
+			json_t *t = json_array();
+			char **lines = str_split(out->trace, '\n', NULL);
+
+			for (char **l = lines; l && *l; l++)
+				if (**l)
+					json_array_append_new(t, json_text(*l));
+			strv_free(lines);
+			json_object_set_new(o, "trace", t);
+		}
+		j->res = o;
+	} else {
+		char *s = xasprintf("%s%sresult: %s\n%s%s%s%s%s%s",
+		    r->o->trace ? out->trace : "",
+		    r->o->trace ? "\n" : "",
+		    spf_result_name(out->result),
+		    out->mechanism ? "matched: " : "", out->mechanism ? out->mechanism : "",
+		    out->mechanism ? "\n" : "",
+		    out->explanation ? "explanation: " : "",
+		    out->explanation ? out->explanation : "", out->explanation ? "\n" : "");
+
+		if (out->problem) {
+			char *t = xasprintf("%sproblem: %s\n", s, out->problem);
+
+			free(s);
+			s = t;
+		}
+		j->text = s;
+	}
+	spf_eval_free(ev);
+	j->ev = NULL;
+	r->done++;
+	r->inflight--;
+	print_ready(r);
+	while (r->started < r->n && r->inflight < 256)
+		job_start(r, &r->jobs[r->started++]);
+}
+
+static void
+job_start(struct run *r, struct job *j)
+{
+	struct spf_request req;
+
+	memset(&req, 0, sizeof(req));
+	if (ipaddr_parse(j->ip, &req.ip) != MS_OK) {
+		j->text = xasprintf("%s: not an IP address\n", j->ip);
+		if (r->o->json || r->o->batch) {
+			j->res = json_pack("{s:s,s:s,s:s}", "schema", "mailsec-spf-eval/1",
+			    "error", "not an IP address", "ip", j->ip);
+			free(j->text);
+			j->text = NULL;
+		}
+		r->worst = EXIT_USAGE;
+		r->done++;
+		print_ready(r);
+		return;
+	}
+	req.sender = j->sender;
+	req.helo = j->helo;
+	req.now = (int64_t)time(NULL);
+	req.trace = r->o->trace;
+	r->inflight++;
+	j->run = r;
+	j->ev = spf_eval_start(r->res, &req, eval_done, j);
+}
+
+/* read_batch - lines "IP SENDER [HELO]"; "-" for an empty sender */
+static int
+read_batch(const char *path, struct run *r)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[BATCH_MAX_LINE];
+	int lineno = 0;
+
+	if (fp == NULL) {
+		cli_error("cannot open %s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char **w;
+		size_t nw;
+
+		lineno++;
+		str_trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		w = str_split(line, strchr(line, '\t') ? '\t' : ' ', &nw);
+		if (nw < 2 || nw > 3 || r->n >= BATCH_MAX) {
+			cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
+			strv_free(w);
+			if (fp != stdin)
+				fclose(fp);
+			return -1;
+		}
+		r->jobs = xreallocarray(r->jobs, r->n + 1, sizeof(*r->jobs));
+		memset(&r->jobs[r->n], 0, sizeof(r->jobs[r->n]));
+		r->jobs[r->n].ip = xstrdup(w[0]);
+		r->jobs[r->n].sender = xstrdup(strcmp(w[1], "-") == 0 ? "" : w[1]);
+		r->jobs[r->n].helo = nw == 3 ? xstrdup(w[2]) : NULL;
+		r->jobs[r->n].index = r->n;
+		r->n++;
+		strv_free(w);
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return 0;
+}
+
+static int
+spf_eval_cmd(struct spf_opts *o)
+{
+	struct event_base *base = event_base_new();
+	struct replay_data *rd = NULL;
+	struct run r;
+	int rc = EXIT_USAGE;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	if (o->batch) {
+		if (read_batch(o->batch, &r) != 0)
+			goto out;
+	} else {
+		if (o->ip == NULL || (o->sender == NULL && o->helo == NULL)) {
+			cli_error("spf eval needs --ip and --sender (or --helo)");
+			goto out;
+		}
+		r.jobs = xcalloc(1, sizeof(*r.jobs));
+		r.jobs[0].ip = xstrdup(o->ip);
+		r.jobs[0].sender = xstrdup(o->sender ? o->sender : "");
+		r.jobs[0].helo = o->helo ? xstrdup(o->helo) : NULL;
+		r.n = 1;
+	}
+	if ((r.res = make_resolver(o, base, &rd)) == NULL)
+		goto out;
+	rc = EXIT_CLEAN;
+	while (r.started < r.n && r.inflight < 256)
+		job_start(&r, &r.jobs[r.started++]);
+	event_base_dispatch(base);
+	print_ready(&r);
+	if (r.worst)
+		rc = r.worst;
+out:
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.jobs[i].ip);
+		free(r.jobs[i].sender);
+		free(r.jobs[i].helo);
+		free(r.jobs[i].text);
+		json_decref(r.jobs[i].res);
+	}
+	free(r.jobs);
+	resolver_free(r.res);
+	event_base_free(base);
+	replay_data_free(rd);
+	return rc;
+}
+
+/* ---- lint ------------------------------------------------------------------ */
+
+/* print_finding_text - one finding for people */
+static void
+print_finding_text(FILE *fp, const struct finding *f)
+{
+	fprintf(fp, "%-7s %s: %s\n", severity_name(f->severity), finding_defs[f->id].id,
+	    f->message);
+	if (f->evidence) {
+		fputs("        ", fp);
+		for (const char *p = f->evidence; *p; p++)
+			fputs(*p == '\n' ? "\n        " : (char[]){ *p, 0 }, fp);
+		fputc('\n', fp);
+	}
+	if (f->advice) {
+		fputs("        publish: ", fp);
+		for (const char *p = f->advice; *p; p++)
+			fputs(*p == '\n' ? "\n                 " : (char[]){ *p, 0 }, fp);
+		fputc('\n', fp);
+	}
+}
+
+static int
+spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
+{
+	struct profile *prof = NULL;
+	struct finding_list l;
+	struct arena ar;
+	struct spf_error err;
+	struct spf_lint_opts lo;
+	struct spf_record *rec;
+	const char *text, *owner = "example.org";
+	char *perr = NULL;
+	size_t counts[SEV__COUNT];
+	int rc;
+
+	if (optind >= argc || argc - optind > 2) {
+		cli_error("spf lint needs a record: mailsec spf lint 'v=spf1 mx -all' [DOMAIN]");
+		return EXIT_USAGE;
+	}
+	text = argv[optind];
+	if (argc - optind == 2)
+		owner = argv[optind + 1];
+	if (profile_load(o->profile ? o->profile : "generic", &prof, &perr) != MS_OK) {
+		cli_error("%s", perr);
+		free(perr);
+		return EXIT_USAGE;
+	}
+	findings_init(&l);
+	arena_init(&ar);
+	memset(&lo, 0, sizeof(lo));
+	lo.profile = prof;
+	lo.one_string = true;
+	if (!spf_is_record(text, strlen(text)) && spf_lint_attempt(&l, &ar, owner, text,
+	    strlen(text))) {
+		rec = NULL;
+		memset(&err, 0, sizeof(err));
+		err.msg = "not an SPF record";
+	} else {
+		rec = spf_lint_record(&l, &ar, owner, text, strlen(text), &lo, &err);
+	}
+	findings_apply(&l, prof, NULL);
+	if (o->json) {
+		json_t *j = json_object();
+		char *s;
+
+		json_object_set_new(j, "schema", json_string("mailsec-spf-lint/1"));
+		json_object_set_new(j, "record", json_text(text));
+		json_object_set_new(j, "domain", json_text(owner));
+		json_object_set_new(j, "profile", json_text(prof->name));
+		json_object_set_new(j, "valid", json_boolean(rec != NULL));
+		if (rec)
+			json_object_set_new(j, "error", json_null());
+		else
+			json_object_set_new(j, "error", json_pack("{s:I,s:I,s:s}", "offset",
+			    (json_int_t)err.off, "length", (json_int_t)err.len, "message",
+			    err.msg ? err.msg : "not an SPF record"));
+		json_object_set_new(j, "findings", findings_to_json(&l));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		for (size_t i = 0; i < l.n; i++)
+			print_finding_text(stdout, &l.v[i]);
+		if (rec)
+			printf("record parses: %zu terms\n", rec->nterms);
+	}
+	findings_count(&l, counts);
+	rc = counts[SEV_ERROR] ? EXIT_ERRORS : EXIT_CLEAN;
+	findings_free(&l);
+	arena_free(&ar);
+	profile_free(prof);
+	return rc;
+}
+
+/* ---- tree ------------------------------------------------------------------ */
+
+struct tree_run {
+	struct spf_tree *t;
+};
+
+static void
+tree_walked(struct spf_tree *t, void *arg)
+{
+	struct tree_run *tr = arg;
+
+	spf_tree_findings(t);
+	tr->t = t;
+}
+
+static void
+audit_finished(struct audit *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+}
+
+/* print_node - one record of the tree, indented by depth */
+static void
+print_node(const struct spf_node *n, int depth)
+{
+	char *rec = n->text ? str_printable(n->text, strlen(n->text)) : NULL;
+
+	printf("%*s%s%s%s  [%s; %u lookup%s here, %u with what it includes]\n", depth * 2, "",
+	    n->term ? n->term : n->domain, n->term ? " -> " : "", n->term ? n->domain : "",
+	    spf_node_status_name(n->status), n->lookups, n->lookups == 1 ? "" : "s", n->total);
+	if (rec)
+		printf("%*s  \"%s\"\n", depth * 2, "", rec);
+	else if (n->why)
+		printf("%*s  (%s)\n", depth * 2, "", n->why);
+	free(rec);
+	for (size_t i = 0; i < n->nkids; i++)
+		print_node(n->kids[i], depth + 1);
+}
+
+static int
+spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
+{
+	struct event_base *base = NULL;
+	struct replay_data *rd = NULL;
+	struct resolver *res = NULL;
+	struct profile *prof = NULL;
+	struct check_options copts;
+	struct audit *a = NULL;
+	struct tree_run tr;
+	char *domain = NULL, *perr = NULL;
+	const char *why;
+	size_t counts[SEV__COUNT];
+	int rc = EXIT_USAGE;
+
+	memset(&tr, 0, sizeof(tr));
+	if (optind + 1 != argc) {
+		cli_error("spf tree needs one domain");
+		return EXIT_USAGE;
+	}
+	if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
+		return EXIT_USAGE;
+	}
+	if (profile_load(o->profile ? o->profile : "generic", &prof, &perr) != MS_OK) {
+		cli_error("%s", perr);
+		goto out;
+	}
+	base = event_base_new();
+	if ((res = make_resolver(o, base, &rd)) == NULL)
+		goto out;
+	memset(&copts, 0, sizeof(copts));
+	copts.profile = prof;
+	a = audit_new(domain, 0, &copts, res, audit_finished, NULL);
+	audit_hold(a);
+	spf_tree_start(a, domain, tree_walked, &tr);
+	audit_release(a);
+	event_base_dispatch(base);
+	if (tr.t == NULL) {
+		cli_error("the tree walk did not finish");
+		goto out;
+	}
+	findings_apply(&a->findings, prof, NULL);
+	if (o->json) {
+		json_t *j = json_object(), *warn = json_array();
+		char *s;
+
+		json_object_set_new(j, "schema", json_string("mailsec-spf-tree/1"));
+		json_object_set_new(j, "domain", json_text(domain));
+		json_object_set_new(j, "lookups", json_integer(tr.t->total_lookups));
+		json_object_set_new(j, "void_lookups", json_integer(tr.t->total_voids));
+		json_object_set_new(j, "limit_exceeded_at", json_text(tr.t->limit_path));
+		json_object_set_new(j, "ipv4_addresses", json_integer((json_int_t)tr.t->ip4_total));
+		json_object_set_new(j, "ipv6_addresses", json_real(tr.t->ip6_total));
+		json_object_set_new(j, "findings", findings_to_json(&a->findings));
+		json_decref(warn);
+		json_object_set_new(j, "tree", spf_tree_json(tr.t->root));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		print_node(tr.t->root, 0);
+		printf("\ntotal: %u of at most %d DNS lookups, %u void; authorises %llu IPv4 "
+		    "and %.4g IPv6 addresses\n", tr.t->total_lookups, SPF_LOOKUP_LIMIT,
+		    tr.t->total_voids, (unsigned long long)tr.t->ip4_total, tr.t->ip6_total);
+		for (size_t i = 0; i < a->findings.n; i++)
+			if (a->findings.v[i].severity != SEV_PASS)
+				print_finding_text(stdout, &a->findings.v[i]);
+	}
+	findings_count(&a->findings, counts);
+	rc = counts[SEV_ERROR] ? EXIT_ERRORS : counts[SEV_UNKNOWN] ? EXIT_UNKNOWN : EXIT_CLEAN;
+out:
+	audit_free(a);
+	resolver_free(res);
+	if (base)
+		event_base_free(base);
+	replay_data_free(rd);
+	profile_free(prof);
+	free(perr);
+	free(domain);
+	return rc;
+}
+
+int
+cmd_spf(int argc, char **argv)
+{
+	struct spf_opts o;
+
+	if (parse_opts(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+	if (strcmp(o.action, "eval") == 0)
+		return spf_eval_cmd(&o);
+	if (strcmp(o.action, "tree") == 0)
+		return spf_tree_cmd(&o, argc, argv);
+	if (strcmp(o.action, "lint") == 0)
+		return spf_lint_cmd(&o, argc, argv);
+	cli_error("unknown spf action \"%s\": eval, tree or lint", o.action);
+	return EXIT_USAGE;
+}

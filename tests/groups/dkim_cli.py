@@ -1,0 +1,87 @@
+"""tests/groups/dkim_cli.py - the lint commands' usage and the profile contract of issue 5.
+
+- `mailsec dkim lint` / `tlsrpt lint`: usage errors exit 2, '-' reads standard
+  input, text and --json agree, --profile changes the verdict's thresholds.
+- uk-public-sector: on the fixture publishing the profile's values no finding
+  has `profile` set; removing the NCSC TLS-RPT address yields exactly one, and
+  its message names the profile (tests/cases/profile/*.case are the fixtures).
+"""
+import json
+import os
+import subprocess
+
+from harness import ROOT, Result, validate_json
+
+NAME = "dkim-cli"
+
+
+def run(args):
+    res = []
+
+    def mailsec(argv, stdin=None):
+        p = subprocess.run((args.wrapper or []) + [args.mailsec] + argv, input=stdin,
+                           capture_output=True, timeout=60)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    def check(name, ok, detail=""):
+        res.append(Result(NAME, name, "pass" if ok else "fail", detail))
+
+    rc, out, err = mailsec(["dkim"])
+    check("dkim without lint: usage, exit 2", rc == 2 and "lint" in err, err)
+    rc, out, err = mailsec(["dkim", "lint"])
+    check("dkim lint without RECORD: exit 2", rc == 2, err)
+    rc, out, err = mailsec(["dkim", "lint", "a", "b"])
+    check("dkim lint with two records: exit 2", rc == 2, err)
+    rc, out, err = mailsec(["tlsrpt", "lint", "--nosuch", "x"])
+    check("unknown option: exit 2", rc == 2, err)
+    rc, out, err = mailsec(["dkim", "lint", "--profile", "nosuch", "v=DKIM1; p="])
+    check("unknown profile: exit 2", rc == 2, err)
+    rc, out, err = mailsec(["tlsrpt", "lint", "-"], stdin=b"v=TLSRPTv1; rua=mailto:a@example.org\n")
+    check("tlsrpt lint - reads stdin (trailing newline dropped)", rc == 0 and out.strip().endswith("valid"), out + err)
+    rc, out, err = mailsec(["dkim", "lint", "v=DKIM1, k-rsa, MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"])
+    check("dkim lint text: the seed typo is an error with advice", rc == 1 and "dkim.record.syntax" in out
+          and "publish:" in out and out.strip().endswith("invalid"), out + err)
+    key = open(os.path.join(ROOT, "fuzz", "corpus", "dkim_key", "pkcs1")).read()  # a 1024-bit key
+    rc, out, err = mailsec(["dkim", "lint", "--json", key])
+    doc = json.loads(out) if rc in (0, 1) else {}
+    check("1024-bit key: valid with the rsa-short warning (generic)",
+          rc == 0 and doc.get("parsed", {}).get("bits") == 1024 and
+          any(f["id"] == "dkim.key.rsa-short" and f["profile"] is None for f in doc.get("findings", [])), out + err)
+    rc, out, err = mailsec(["help", "dkim"])
+    check("help dkim documents lint", rc == 0 and "dkim lint" in out, out + err)
+
+    # Selectors from the config file; the command line replaces them.
+    case = os.path.join(ROOT, "tests", "cases", "dkim", "explicit-selector-ok.case")
+    cfg = os.path.join(ROOT, "tests", "cli", "dkim-selectors.json")
+    rc, out, err = mailsec(["check", "--config", cfg, "example.test", "--only", "dkim", "--json",
+                            "--replay", case])
+    sel = json.loads(out)["domains"][0]["facts"]["dkim"]["selectors_tried"][:2] if rc == 0 else None
+    check("config dkim_selectors are tried first", rc == 0 and sel == ["other", "x"], out + err)
+    rc, out, err = mailsec(["check", "--config", cfg, "--dkim-selector", "gone", "example.test",
+                            "--only", "dkim", "--json", "--replay", case])
+    ids = [f["id"] for f in json.loads(out)["domains"][0]["findings"]] if rc == 1 else []
+    check("--dkim-selector replaces the config's list", rc == 1 and "dkim.selector.missing" in ids
+          and ids.count("dkim.key.valid") == 0, out + err)
+    rc, out, err = mailsec(["check", "--config", os.path.join(ROOT, "tests", "cli", "dkim-bad-selector.json"),
+                            "example.test", "--replay", case])
+    check("a config selector that is not DNS labels: exit 2", rc == 2 and "bad selector" in err, err)
+
+    # The profile contract, on the case files' fixtures.
+    def profile_findings(case, extra):
+        path = os.path.join(ROOT, "tests", "cases", "profile", case + ".case")
+        dom = "example.gov.uk"
+        rc, out, err = mailsec(["check", dom, "--profile", "uk-public-sector", "--dkim-selector", "sel",
+                                "--only", "mx,dkim,tls-rpt,profile", "--json", "--replay", path] + extra)
+        doc = json.loads(out)
+        problems = validate_json(doc)
+        return [f for d in doc["domains"] for f in d["findings"] if f["profile"]], problems
+
+    got, problems = profile_findings("uk-compliant", [])
+    check("uk-public-sector fixture: no finding with profile set", not got and not problems,
+          json.dumps(got, indent=1) + "\n".join(problems))
+    got, problems = profile_findings("uk-tlsrpt-without-ncsc", [])
+    check("uk-public-sector without the NCSC TLS-RPT address: exactly one profile finding, naming it",
+          len(got) == 1 and got[0]["id"] == "tls-rpt.required-rua" and got[0]["profile"] == "uk-public-sector"
+          and "uk-public-sector" in got[0]["message"] and not problems,
+          json.dumps(got, indent=1) + "\n".join(problems))
+    return res
