@@ -46,7 +46,7 @@ int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
-int cmd_lint_zones(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 /* cmd_keygen - `dkim-keygen` for now; meant to hang under `dkim keygen` (argv[0] is ignored) */
 int cmd_keygen(int argc, char **argv);

@@ -240,9 +240,9 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 	return 0;
 }
 
-/* cmd_lint_zones - read the files into replay data with the outside rule, run the engine offline */
+/* cmd_lint - read the files into replay data with the outside rule, run the engine offline */
 int
-cmd_lint_zones(int argc, char **argv)
+cmd_lint(int argc, char **argv)
 {
 	struct lint_args la;
 	struct replay_data *replay = NULL;

@@ -30,7 +30,24 @@ static const struct command commands[] = {
 	  "With a finding id (for example mx.target.cname), shows that finding's page: what "
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
 	  "shipped profiles; 'help --man' prints the manual page in roff." },
-	{ "lint", cmd_lint_zones, "lint [OPTIONS] FILE...",
+	{ "dmarc", cmd_dmarc, "dmarc lint [OPTIONS] RECORD | dmarc eval --from DOMAIN [OPTIONS]",
+	  "lint a DMARC record, or evaluate a message's DMARC result",
+	  "'dmarc lint RECORD' parses a DMARC record (RFC 7489 and RFC 9989) and reports its "
+	  "findings with byte offsets, as 'check' would for a published record. 'dmarc eval' "
+	  "discovers the policy of the From domain by both methods (RFC 7489's public suffix "
+	  "list, RFC 9989's DNS tree walk) and, from the SPF and DKIM results given, reports "
+	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
+	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
+	  "--json." },
+	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
+	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
+	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
+	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
+	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
+	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
+	  "RECORD' judges a record given on the command line, before you publish it." },
+	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
 	  "run the checks of 'check' offline over proposed zone files",
 	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
 	  "files (*.yaml, zone name from the file name or --origin) and runs the same checks "
@@ -68,23 +85,6 @@ static const struct command commands[] = {
 	  "extra or different, and TTL differences: the check of a soft cutover. Exit 0 when "
 	  "both serve the same, 1 when they differ, 2 when it could not run, 3 when a server "
 	  "did not answer." },
-	{ "dmarc", cmd_dmarc, "dmarc lint [OPTIONS] RECORD | dmarc eval --from DOMAIN [OPTIONS]",
-	  "lint a DMARC record, or evaluate a message's DMARC result",
-	  "'dmarc lint RECORD' parses a DMARC record (RFC 7489 and RFC 9989) and reports its "
-	  "findings with byte offsets, as 'check' would for a published record. 'dmarc eval' "
-	  "discovers the policy of the From domain by both methods (RFC 7489's public suffix "
-	  "list, RFC 9989's DNS tree walk) and, from the SPF and DKIM results given, reports "
-	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
-	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
-	  "--json." },
-	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
-	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
-	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
-	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
-	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
-	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
-	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
-	  "RECORD' judges a record given on the command line, before you publish it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -104,8 +104,7 @@ static const struct option_doc options[] = {
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
 	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen",
-	  "Judge against this policy profile (records, dkim-keygen: take generated values "
-	  "from it): a shipped name (generic) or a JSON file "
+	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
@@ -120,10 +119,9 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
-	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check records",
-	  "check: also look for DKIM keys at these selectors (repeatable); a named selector "
-	  "without a key is an error. records new: the one selector of the DKIM record "
-	  "(default: a placeholder named 'selector'). Always tried by check: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
+	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
 	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
 	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
 	  "everlytickey2, dkim1, dkim2." },
@@ -169,6 +167,22 @@ static const struct option_doc options[] = {
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check lint",
 	  "Colour the text report even when not writing to a terminal." },
+	{ "ip", 0, "IP", "spf",
+	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
+	{ "sender", 0, "ADDR", "spf",
+	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
+	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
+	{ "helo", 0, "NAME", "check spf",
+	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
+	  "--sender, the identity checked. check: also audit the SPF record of this name "
+	  "(RFC 7208 §2.3)." },
+	{ "trace", 0, NULL, "spf",
+	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
+	  "lookups counted)." },
+	{ "batch", 0, "FILE", "spf",
+	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
+	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
+	  "order." },
 	{ "context", 0, "FILE", "lint",
 	  "A zone file loaded as data but not linted (repeatable): a parent zone, a reverse "
 	  "zone, a provider's zone in the same repository. Lookups under its origin are "
@@ -189,6 +203,8 @@ static const struct option_doc options[] = {
 	  "A sending service's SPF domain (include:NAME; repeatable)." },
 	{ "spf-ip4", 0, "NET", "records", "An IPv4 address or network that sends mail (repeatable)." },
 	{ "spf-ip6", 0, "NET", "records", "An IPv6 address or network that sends mail (repeatable)." },
+	{ "dkim-selector", 0, "S", "records",
+	  "The DKIM selector to publish (default: the placeholder is named 'selector')." },
 	{ "dkim-key", 0, "FILE.pem", "records",
 	  "A PEM key (private or public) whose public half goes into the DKIM record; without "
 	  "it the DKIM record is a commented placeholder saying how to fill it." },
@@ -232,22 +248,6 @@ static const struct option_doc options[] = {
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
 	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
 	  "--ns twice: the old set, then the new one." },
-	{ "ip", 0, "IP", "spf",
-	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
-	{ "sender", 0, "ADDR", "spf",
-	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
-	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
-	{ "helo", 0, "NAME", "check spf",
-	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
-	  "--sender, the identity checked. check: also audit the SPF record of this name "
-	  "(RFC 7208 §2.3)." },
-	{ "trace", 0, NULL, "spf",
-	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
-	  "lookups counted)." },
-	{ "batch", 0, "FILE", "spf",
-	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
-	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
-	  "order." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

@@ -129,14 +129,19 @@ ruf_list(const struct gen_opts *o)
 	return buf_steal(&b);
 }
 
-char *
-gen_dmarc_value(const struct gen_opts *o, const char *stage)
+/*
+ * dmarc_value - the DMARC record for stage; default_own adds
+ * mailto:dmarc@DOMAIN when no --rua is given (only where the domain receives
+ * mail: reports sent to a domain without MX bounce).
+ */
+static char *
+dmarc_value(const struct gen_opts *o, const char *stage, bool default_own)
 {
 	struct buf b;
 	const char *p = "none", *fo = profile_str(o->profile, "dmarc.fo", NULL);
 	const char *align = profile_str(o->profile, "dmarc.alignment", "relaxed");
 	bool parked = strcmp(stage, "parked") == 0;
-	char *rua = rua_list(o, !parked), *ruf = ruf_list(o);
+	char *rua = rua_list(o, default_own && !parked), *ruf = ruf_list(o);
 
 	if (strcmp(stage, "quarantine-10") == 0 || strcmp(stage, "quarantine") == 0)
 		p = "quarantine";
@@ -162,6 +167,12 @@ gen_dmarc_value(const struct gen_opts *o, const char *stage)
 	free(rua);
 	free(ruf);
 	return buf_steal(&b);
+}
+
+char *
+gen_dmarc_value(const struct gen_opts *o, const char *stage)
+{
+	return dmarc_value(o, stage, true);
 }
 
 char *
@@ -247,6 +258,14 @@ add_mx(struct recset *s, const struct gen_opts *o)
 		recset_add(s, o->domain, "MX", ttl_or(o, TTL_MX), v);
 		free(v);
 		free(h);
+	}
+	if (k == 0) {
+		struct rec *r = recset_add(s, o->domain, "MX", ttl_or(o, TTL_MX),
+		    "10 mail.provider.example.");
+
+		r->placeholder = true;
+		rec_set_comment(r, "MX: give each mail server with --mx HOST[:PRIO]; never an alias "
+		    "(CNAME) or an address");
 	}
 }
 
@@ -352,12 +371,6 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	*err = NULL;
 	if (!check_common(o, err))
 		return MS_ERR_ARG;
-	if (o->mx == NULL || *o->mx == NULL) {
-		/* Without MX the set is not a mail domain, and reports to it would bounce. */
-		*err = xasprintf("records new needs at least one --mx HOST[:PRIO]: where mail for %s "
-		    "goes (for a domain that takes no mail: records parked)", o->domain);
-		return MS_ERR_ARG;
-	}
 	for (char **p = o->spf_include; p && *p; p++)
 		if (!host_ok("--spf-include", *p, err))
 			return MS_ERR_ARG;
@@ -466,8 +479,12 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 
 	/* DMARC: the first stage of the journey, reporting on. */
 	owner = xasprintf("_dmarc.%s", o->domain);
-	v = gen_dmarc_value(o, "none");
-	recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
+	v = dmarc_value(o, "none", o->mx && *o->mx);
+	r = recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
+	if (!(o->mx && *o->mx) && !(o->rua && *o->rua))
+		rec_set_comment(r, "DMARC: add rua=mailto:dmarc@%s once the domain's MX records "
+		    "are published (reports sent to a domain without MX bounce), or give --rua",
+		    o->domain);
 	free(owner);
 	free(v);
 	external_rua_notes(s, o);
@@ -513,12 +530,16 @@ gen_parked(const struct gen_opts *o, struct recset **out, char **err)
 	*err = NULL;
 	if (!check_common(o, err))
 		return MS_ERR_ARG;
+	/* A parked domain publishes a null MX: reports addressed to it bounce. */
 	for (char **p = o->rua; p && *p; p++) {
 		const char *at = strrchr(*p, '@');
+		size_t n = at ? strcspn(at + 1, "!") : 0;
 
-		if (str_has_prefix_case(*p, "mailto:") && at && dns_name_is_subdomain(at + 1, o->domain)) {
-			*err = xasprintf("--rua %s: a parked domain accepts no mail (null MX), so reports "
-			    "to it cannot be delivered: send them to another domain", *p);
+		if (at && str_has_prefix_case(*p, "mailto:") && n == strlen(o->domain) &&
+		    str_ncasecmp(at + 1, o->domain, n) == 0) {
+			*err = xasprintf("--rua %s: a parked domain accepts no mail (null MX), so "
+			    "reports sent to it bounce; give an address at a domain that receives mail",
+			    *p);
 			return MS_ERR_ARG;
 		}
 	}
