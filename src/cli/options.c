@@ -85,13 +85,26 @@ static const struct command commands[] = {
 	  "extra or different, and TTL differences: the check of a soft cutover. Exit 0 when "
 	  "both serve the same, 1 when they differ, 2 when it could not run, 3 when a server "
 	  "did not answer." },
+	{ "reports", cmd_reports,
+	  "reports ingest|parse|fetch|summary|purge|quarantine [OPTIONS] ...",
+	  "ingest DMARC aggregate, failure and TLS-RPT reports and show who sends as a domain",
+	  "'reports ingest FILE|DIR...' reads .xml, .xml.gz, .zip, .json, .json.gz, mail "
+	  "messages (.eml), mbox files and Maildir folders into a local database, each report "
+	  "once; reports that fail to parse are quarantined with the reason. 'reports fetch "
+	  "imaps://user@host/FOLDER' does the same for every message of an IMAP folder, with the "
+	  "password from a netrc file or $MAILSEC_IMAP_PASSWORD. 'reports summary DOMAIN' shows "
+	  "the sources that send as the domain, their SPF/DKIM alignment and DMARC pass rates, "
+	  "what a stricter policy would block, a readiness verdict (docs/reports.md) and TLS-RPT "
+	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports quarantine' "
+	  "lists the reports that were rejected and why. 'reports parse "
+	  "FILE...' prints what would be stored, as JSON, without storing it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -128,10 +141,27 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
-	{ "resolver", 0, "ADDR[@PORT]", "check plan",
+	{ "no-smtp", 0, NULL, "check",
+	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
+	  "certificate and DANE verification are skipped and reported as such." },
+	{ "ca-file", 0, "FILE", "check",
+	  "Also trust the CA certificates in this PEM file, beside the system store, for "
+	  "MTA-STS policy hosts and MX certificates." },
+	{ "sending-host", 0, "NAME|IP", "check",
+	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
+	  "reverse DNS (PTR and A/AAAA agree)." },
+	{ "net-timeout", 0, "SECONDS", "check",
+	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
+	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
+	  "unknown, never an error about the domain." },
+	{ "replay-connect", 0, NULL, "check",
+	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
+	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
+	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
+	{ "resolver", 0, "ADDR[@PORT]", "check reports plan",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
@@ -248,6 +278,52 @@ static const struct option_doc options[] = {
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
 	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
 	  "--ns twice: the old set, then the new one." },
+	{ "no-dns", 0, NULL, "reports",
+	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
+	  "about the sources leaves the machine." },
+	{ "db", 0, "PATH", "reports",
+	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
+	  "(~/.local/share/mailsec/reports.db)." },
+	{ "csv", 0, NULL, "reports",
+	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
+	{ "since", 0, "PERIOD", "reports",
+	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
+	  "all). Default: 30d." },
+	{ "older-than", 0, "DAYS", "reports",
+	  "reports purge: delete reports whose period ended more than DAYS days ago, and "
+	  "quarantined reports first seen that long ago." },
+	{ "no-failure-bodies", 0, NULL, "reports",
+	  "Store only the metadata of failure reports, not the headers or message sample they "
+	  "carry (personal data, docs/reports.md)." },
+	{ "max-report-size", 0, "MIB", "reports",
+	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
+	  "that stops a zip bomb." },
+	{ "min-messages", 0, "N", "reports",
+	  "reports summary: fewer reported messages than N gives the verdict "
+	  "collect-more-data (default 100)." },
+	{ "top", 0, "N", "reports",
+	  "reports summary: list only the N sources that sent the most messages (totals still "
+	  "count all). Default: all with --json and --csv, 50 in the text report." },
+	{ "quarantine-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=none to p=quarantine "
+	  "(default 95)." },
+	{ "reject-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=quarantine to p=reject "
+	  "(default 98)." },
+	{ "legit-min-messages", 0, "N", "reports",
+	  "reports summary: a source that mostly fails DMARC but passes SPF or DKIM for another "
+	  "domain counts as legitimate-looking (to be fixed before tightening) once it sent N "
+	  "such messages (default 1)." },
+	{ "netrc", 0, "FILE", "reports",
+	  "reports fetch: read the IMAP password from this netrc file (default ~/.netrc) "
+	  "unless $MAILSEC_IMAP_PASSWORD is set. Passwords are never taken from arguments." },
+	{ "cacert", 0, "FILE", "reports",
+	  "reports fetch: trust the certificate authorities in FILE (PEM) for the imaps:// "
+	  "server instead of the system's; the certificate and host name are always verified." },
+	{ "progress", 0, NULL, "reports",
+	  "Show ingest progress on standard error even when it is not a terminal." },
+	{ "no-progress", 0, NULL, "reports",
+	  "Never show ingest progress (it is shown only on a terminal by default)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

@@ -269,13 +269,26 @@ add_mx(struct recset *s, const struct gen_opts *o)
 	}
 }
 
-/* add_mta_sts_txt - the _mta-sts record with the id */
+/* add_mta_sts_txt - the _mta-sts record with the id; for a new domain, a placeholder until the policy host is given */
 static void
-add_mta_sts_txt(struct recset *s, const struct gen_opts *o, const char *id)
+add_mta_sts_txt(struct recset *s, const struct gen_opts *o, const char *id, bool new_domain)
 {
 	char *owner = xasprintf("_mta-sts.%s", o->domain), *v = xasprintf("v=STSv1; id=%s", id);
+	char *host = xasprintf("mta-sts.%s=", o->domain);
+	bool served = o->mta_sts_host != NULL || !new_domain;
+	struct rec *r;
 
-	recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
+	for (char **p = o->address; p && *p && !served; p++)
+		served = str_has_prefix_case(*p, host);
+	r = recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
+	/* RFC 8461 §3: the TXT says a policy can be fetched; publish it only once it can. */
+	if (!served) {
+		r->placeholder = true;
+		rec_set_comment(r, "MTA-STS: publish this once https://mta-sts.%s/.well-known/"
+		    "mta-sts.txt serves the policy below (the record announces it to senders)",
+		    o->domain);
+	}
+	free(host);
 	free(owner);
 	free(v);
 }
@@ -490,7 +503,7 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	external_rua_notes(s, o);
 
 	/* MTA-STS in testing mode (RFC 8461), then TLS-RPT (RFC 8460). */
-	add_mta_sts_txt(s, o, o->id);
+	add_mta_sts_txt(s, o, o->id, true);
 	add_mta_sts_host(s, o);
 	add_policy(s, o, "testing", MTASTS_TESTING_MAX_AGE);
 	owner = xasprintf("_smtp._tls.%s", o->domain);
@@ -582,7 +595,7 @@ gen_mta_sts(const struct gen_opts *o, struct recset **out, char **err)
 	if (!check_common(o, err))
 		return MS_ERR_ARG;
 	s = recset_new(o->domain, "mta-sts", st, profile_str(o->profile, "name", "generic"));
-	add_mta_sts_txt(s, o, o->id);
+	add_mta_sts_txt(s, o, o->id, false);
 	if (strcmp(st, "testing") == 0) {
 		add_policy(s, o, "testing", MTASTS_TESTING_MAX_AGE);
 		recset_note(s, "publish the policy file first, then the TXT record with its new id");

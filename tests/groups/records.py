@@ -411,6 +411,9 @@ def test_lint_cli(args):
             str(doc and [d["domain"] for d in doc["domains"]]))
         one("JSON says what was not checked offline", doc is not None and any(
             "HTTPS" in s for s in doc["not_checked_offline"]))
+        tls = os.path.exists(os.path.join(ROOT, "docs", "findings", "tls.probe.skipped.md"))
+        one("the tls area runs offline and says it probed nothing", doc is not None and (not tls or any(
+            f["id"] == "tls.probe.skipped" for d in doc["domains"] for f in d["findings"])))
         rc, doc, err = lint_doc(args, os.path.join(RDIR, "lint", "example.zone"),
                                 ["--context", os.path.join(RDIR, "lint", "context", "test.zone")])
         ok = doc is not None and [f["role"] for f in doc["files"]] == ["lint", "context"] and \
