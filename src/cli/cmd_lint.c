@@ -18,12 +18,12 @@
 #define LINT_MAX_DOMAINS	2000	/* the replay data answers in linear time: bound the work */
 
 /*
- * Areas whose whole job is talking to servers: they cannot run on records
- * from a file.  Other areas run with check_options.offline set and skip the
- * network part of their work themselves (MTA-STS policy fetch, DANE
- * handshake).
+ * Areas that cannot run on records from a file at all.  None today: every
+ * area honours check_options.offline (the shared STARTTLS probes and the
+ * MTA-STS policy fetch skip themselves and say so), so lint runs them all
+ * and their "skipped offline" findings are part of the report.
  */
-static const char *const network_only_areas[] = { "tls", NULL };
+static const char *const network_only_areas[] = { NULL };
 
 /* What lint cannot check by nature, said in every report. */
 static const char *const not_offline[] = {
@@ -97,8 +97,15 @@ mail_domains(const struct zone_file *z, char ***v, size_t *n)
 {
 	bool all = true;
 
-	if (strcmp(z->origin, ".") != 0)
-		all = add_domain(v, n, z->origin);
+	{
+		const char *why;
+		char *d = engine_domain_normalise(z->origin, &why);
+
+		if (d) {	/* a root or TLD zone has no apex to audit */
+			all = add_domain(v, n, d);
+			free(d);
+		}
+	}
 	for (size_t i = 0; i < z->n; i++) {
 		const struct zone_rr *r = &z->rr[i];
 
@@ -115,6 +122,22 @@ mail_domains(const struct zone_file *z, char ***v, size_t *n)
 		}
 	}
 	return all;
+}
+
+/* owned_elsewhere - owner lies at or below the origin of another file, deeper than file self's */
+static bool
+owned_elsewhere(struct zone_file *const *zones, size_t nz, size_t self, const char *owner)
+{
+	size_t mine = strlen(zones[self]->origin);
+
+	for (size_t j = 0; j < nz; j++) {
+		if (j == self || !zones[j])
+			continue;
+		if (strlen(zones[j]->origin) > mine && dns_name_is_subdomain(owner, zones[j]->origin) &&
+		    dns_name_is_subdomain(zones[j]->origin, zones[self]->origin))
+			return true;
+	}
+	return false;
 }
 
 /* network_only - whether area cannot run offline */
@@ -157,6 +180,7 @@ struct lint_args {
 	char *origin;
 	char *profile;
 	char **only, **ignore;
+	char **context;		/* --context: zones loaded as data, not linted */
 	bool parked;
 };
 
@@ -185,6 +209,15 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 			common_opts_set_list(&la->ignore, optarg);
 		else if (strcmp(n, "parked") == 0)
 			la->parked = true;
+		else if (strcmp(n, "context") == 0) {
+			size_t k = 0;
+
+			while (la->context && la->context[k])
+				k++;
+			la->context = xreallocarray(la->context, k + 2, sizeof(*la->context));
+			la->context[k] = xstrdup(optarg);
+			la->context[k + 1] = NULL;
+		}
 		else if (strcmp(n, "no-color") == 0)
 			la->color_opt = -1;
 		else if (strcmp(n, "color") == 0)
@@ -220,7 +253,8 @@ cmd_lint(int argc, char **argv)
 	struct engine_config cfg;
 	struct lint_out lo;
 	char **domains = NULL, **areas = NULL, *err = NULL;
-	size_t ndomains = 0;
+	size_t ndomains = 0, ncontext = 0, nz = 0;
+	struct zone_file **zones = NULL;
 	json_t *files = json_array();
 	int rc = EXIT_USAGE;
 	bool color;
@@ -233,6 +267,8 @@ cmd_lint(int argc, char **argv)
 		cli_error("lint needs at least one zone file (see 'mailsec help lint')");
 		goto out;
 	}
+	while (la.context && la.context[ncontext])
+		ncontext++;
 	if (la.origin && optind + 1 < argc) {
 		cli_error("--origin names the zone of one file: lint one file at a time with it");
 		goto out;
@@ -241,43 +277,63 @@ cmd_lint(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
-	replay = replay_data_new();
-	for (int i = optind; i < argc; i++) {
-		struct zone_file *z = NULL;
-		json_t *f, *notes = json_array();
+	nz = (size_t)(argc - optind) + ncontext;
+	zones = xcalloc(nz, sizeof(*zones));
+	for (size_t i = 0; i < nz; i++) {
+		bool context = i >= (size_t)(argc - optind);
+		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
 
-		if (zone_read_path(argv[i], la.origin, &z, &err) != MS_OK) {
+		if (zone_read_path(path, context ? NULL : la.origin, &zones[i], &err) != MS_OK) {
 			cli_error("%s", err);
-			json_decref(notes);
 			goto out;
 		}
+	}
+	replay = replay_data_new();
+	for (size_t i = 0; i < nz; i++) {
+		bool context = i >= (size_t)(argc - optind);
+		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
+		struct zone_file *z = zones[i];
+		json_t *f, *notes = json_array();
+		size_t below = 0;
+
 		for (size_t k = 0; k < z->n; k++) {
 			const struct zone_rr *r = &z->rr[k];
 
+			/*
+			 * A record at or below another loaded zone's (deeper) origin is
+			 * that zone's business: a parent's delegation NS and glue give
+			 * way to the child's own data, as on authoritative servers.
+			 */
+			if (owned_elsewhere(zones, nz, i, r->owner)) {
+				below++;
+				continue;
+			}
 			if (replay_data_add(replay, r->owner, r->type, r->ttl, r->rdata, r->len) != MS_OK) {
 				cli_error("%s: %s %s: record not usable (malformed RDATA or too many records)",
-				    argv[i], r->owner, dns_type_name(r->type));
-				zone_file_free(z);
+				    path, r->owner, dns_type_name(r->type));
 				json_decref(notes);
 				goto out;
 			}
 		}
 		replay_data_add_origin(replay, z->origin);
-		if (!mail_domains(z, &domains, &ndomains))
+		if (!context && !mail_domains(z, &domains, &ndomains))
 			json_array_append_new(notes, json_sprintf("more than %d mail domains in the "
 			    "files: only the first %d are checked", LINT_MAX_DOMAINS, LINT_MAX_DOMAINS));
+		if (below)
+			json_array_append_new(notes, json_sprintf("%zu record%s at or below another "
+			    "file's zone: that file's data is used there", below, below == 1 ? "" : "s"));
 		for (size_t k = 0; k < z->nnotes; k++)
 			json_array_append_new(notes, json_text(z->notes[k]));
 		f = json_object();
-		json_object_set_new(f, "path", json_text(argv[i]));
+		json_object_set_new(f, "path", json_text(path));
 		json_object_set_new(f, "format", json_string(
-		    str_has_suffix_case(argv[i], ".yaml") || str_has_suffix_case(argv[i], ".yml") ?
+		    str_has_suffix_case(path, ".yaml") || str_has_suffix_case(path, ".yml") ?
 		    "octodns" : "zone"));
 		json_object_set_new(f, "origin", json_text(z->origin));
 		json_object_set_new(f, "records", json_integer((json_int_t)z->n));
 		json_object_set_new(f, "notes", notes);
+		json_object_set_new(f, "role", json_string(context ? "context" : "lint"));
 		json_array_append_new(files, f);
-		zone_file_free(z);
 	}
 	if (ndomains == 0) {
 		cli_error("no mail domain in the files (a root zone?)");
@@ -339,10 +395,12 @@ cmd_lint(int argc, char **argv)
 			json_t *note;
 			size_t m;
 
-			printf("%s: zone %s, %lld records\n",
+			printf("%s: zone %s, %lld records%s\n",
 			    json_string_value(json_object_get(f, "path")),
 			    json_string_value(json_object_get(f, "origin")),
-			    (long long)json_integer_value(json_object_get(f, "records")));
+			    (long long)json_integer_value(json_object_get(f, "records")),
+			    strcmp(json_string_value(json_object_get(f, "role")), "context") == 0 ?
+			    " (context: answers lookups, not linted)" : "");
 			json_array_foreach(json_object_get(f, "notes"), m, note)
 				printf("  note: %s\n", json_string_value(note));
 		}
@@ -376,6 +434,10 @@ out:
 	strv_free(areas);
 	strv_free(la.only);
 	strv_free(la.ignore);
+	strv_free(la.context);
+	for (size_t i = 0; i < nz && zones; i++)
+		zone_file_free(zones[i]);
+	free(zones);
 	free(la.origin);
 	free(la.profile);
 	free(err);

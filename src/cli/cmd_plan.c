@@ -1,6 +1,7 @@
 /* src/cli/cmd_plan.c - mailsec plan migrate|decommission: a dated checklist from the live records */
 #include "cli/cli.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "records/dates.h"
 #include "records/plan.h"
@@ -24,6 +25,7 @@ cmd_plan(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct resolver *res = NULL;
 	char **selectors = NULL, *domain = NULL, *err = NULL, *replay_path = NULL;
+	char *forward = NULL, *anchor = NULL;
 	const char *kind = NULL, *dom_arg = NULL;
 	time_t start = date_today();
 	double timeout = 5;
@@ -49,6 +51,12 @@ cmd_plan(int argc, char **argv)
 		else if (strcmp(n, "replay") == 0) {
 			free(replay_path);
 			replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "resolver") == 0) {
+			free(forward);
+			forward = xstrdup(optarg);
+		} else if (strcmp(n, "trust-anchor") == 0) {
+			free(anchor);
+			anchor = xstrdup(optarg);
 		} else if (strcmp(n, "policy-max-age") == 0) {
 			if (str_to_u64(optarg, strlen(optarg), 31557600, &max_age) != MS_OK || max_age == 0) {
 				cli_error("--policy-max-age: seconds, 1 to 31557600 (RFC 8461 §3.2)");
@@ -108,8 +116,15 @@ cmd_plan(int argc, char **argv)
 		}
 		res = resolver_replay_new(base, replay, timeout);
 	} else {
-		cli_error("no live resolver in this build: use --replay FILE");
-		goto out;
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = forward;
+		ucfg.trust_anchor = anchor;
+		if (resolver_unbound_new(base, &ucfg, timeout, &res, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
 	}
 	if (plan_observe(res, base, domain, selectors, &seen) != MS_OK) {
 		cli_error("the resolver could not take the lookups");
@@ -143,5 +158,7 @@ out:
 	free(domain);
 	free(err);
 	free(replay_path);
+	free(forward);
+	free(anchor);
 	return rc;
 }

@@ -162,12 +162,12 @@ static const struct option_doc options[] = {
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
@@ -178,7 +178,9 @@ static const struct option_doc options[] = {
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
 	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
 	  "dmarc lint: the domain the record is published for (default example.org), used in "
-	  "messages and in the records advised." },
+	  "messages and in the records advised. dkim-keygen: the signing domain (d=) the "
+	  "record is published under; without it the record's name is relative "
+	  "(S._domainkey)." },
 	{ "from", 0, "DOMAIN", "dmarc",
 	  "dmarc eval: the RFC 5322 From domain (or address) of the message." },
 	{ "spf-domain", 0, "DOMAIN", "dmarc",
@@ -212,6 +214,10 @@ static const struct option_doc options[] = {
 	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
 	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
 	  "order." },
+	{ "context", 0, "FILE", "lint",
+	  "A zone file loaded as data but not linted (repeatable): a parent zone, a reverse "
+	  "zone, a provider's zone in the same repository. Lookups under its origin are "
+	  "answered from it instead of being unknown." },
 	{ "origin", 0, "ZONE", "lint",
 	  "The zone a file holds, when it has no SOA record and no $ORIGIN (and for octoDNS "
 	  "files not named after their zone)." },

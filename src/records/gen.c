@@ -150,8 +150,12 @@ dmarc_value(const struct gen_opts *o, const char *stage, bool default_own)
 	buf_init(&b, 8192);
 	/* RFC 7489 §6.3: v first, then p; sp names the subdomain policy explicitly. */
 	buf_printf(&b, "v=DMARC1; p=%s; sp=%s", p, p);
+	/*
+	 * The first quarantine step: a tenth of failing mail at RFC 7489
+	 * receivers (pct), test mode at RFC 9989 receivers (t=y, which drops pct).
+	 */
 	if (strcmp(stage, "quarantine-10") == 0)
-		buf_puts(&b, "; pct=10");
+		buf_puts(&b, "; pct=10; t=y");
 	if (parked || strcmp(align, "strict") == 0)
 		buf_puts(&b, "; adkim=s; aspf=s");
 	if (fo && *fo && !parked)
@@ -642,7 +646,8 @@ gen_dmarc(const struct gen_opts *o, struct recset **out, char **err)
 		recset_next(s, "quarantine-10", 7, "a week or two of reports shows every legitimate "
 		    "sender passing SPF or DKIM with alignment");
 	} else if (strcmp(st, "quarantine-10") == 0) {
-		recset_note(s, "one failing message in ten is quarantined; subdomains too (sp)");
+		recset_note(s, "one failing message in ten is quarantined (pct=10, RFC 7489 receivers); "
+		    "RFC 9989 receivers read t=y as test mode, one step milder; subdomains too (sp)");
 		recset_next(s, "quarantine", 7, "reports show no legitimate mail failing");
 	} else if (strcmp(st, "quarantine") == 0) {
 		recset_note(s, "every failing message is quarantined");

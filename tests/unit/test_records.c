@@ -75,7 +75,7 @@ dmarc_stages(void **state)
 	assert_string_equal(v, "v=DMARC1; p=none; sp=none; rua=mailto:dmarc@example.org");
 	free(v);
 	v = gen_dmarc_value(&o, "quarantine-10");
-	assert_string_equal(v, "v=DMARC1; p=quarantine; sp=quarantine; pct=10; rua=mailto:dmarc@example.org");
+	assert_string_equal(v, "v=DMARC1; p=quarantine; sp=quarantine; pct=10; t=y; rua=mailto:dmarc@example.org");
 	free(v);
 	v = gen_dmarc_value(&o, "reject");
 	assert_string_equal(v, "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@example.org");
