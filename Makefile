@@ -14,7 +14,7 @@ ARGS      ?=
 FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man bench-reports clean
 
 all: build
 
@@ -57,6 +57,11 @@ bench: build
 
 man: build
 	@ninja -C $(BUILD) mailsec.1 >/dev/null && echo "$(BUILD)/mailsec.1 (read it with: man -l $(BUILD)/mailsec.1)"
+
+# Report ingestion benchmark (not part of make test): BENCH_MB of synthetic XML.
+BENCH_MB ?= 200
+bench-reports: build
+	$(PY) bench/reports --build $(BUILD) --mb $(BENCH_MB)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

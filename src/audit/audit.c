@@ -27,6 +27,12 @@ struct memo_entry {
 	struct audit *a;
 };
 
+struct audit_slot {
+	struct audit_slot *next;
+	const char *key;
+	void *val;
+};
+
 struct audit_memo {
 	struct memo_entry *bucket[MEMO_BUCKETS];
 	size_t lookups;
@@ -77,6 +83,21 @@ audit_free(struct audit *a)
 	arena_free(&a->arena);
 	free(a->domain);
 	free(a);
+}
+
+void **
+audit_slot(struct audit *a, const char *key)
+{
+	struct audit_slot *s;
+
+	for (s = a->slots; s; s = s->next)
+		if (strcmp(s->key, key) == 0)
+			return &s->val;
+	s = arena_alloc(&a->arena, sizeof(*s));
+	s->key = arena_strdup(&a->arena, key);
+	s->next = a->slots;
+	a->slots = s;
+	return &s->val;
 }
 
 void

@@ -15,6 +15,7 @@
 
 struct profile;
 struct audit;
+struct http_client;
 
 /*
  * What the user asked for that checks need to know.  Owned by the caller
@@ -23,9 +24,23 @@ struct audit;
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
+	/* Transport checks (mta-sts, tls, dane, sending): */
+	bool no_smtp;			/* --no-smtp: never connect to port 25 */
+	const char *ca_file;		/* --ca-file: extra trusted CAs (PEM), or NULL */
+	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
+	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */
+	struct http_client *http;	/* HTTPS client on the audit's loop, or NULL: no fetches */
 	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
 	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
 	const char *helo;		/* --helo: a HELO name to check too, or NULL */
+	/*
+	 * offline: the records come from files (mailsec lint) or a replay
+	 * (--replay without --replay-connect), not the world.  Checks must then
+	 * do no I/O beyond audit_lookup (no HTTPS policy fetch, no SMTP/TLS
+	 * probe) and may raise a finding saying what they could not check
+	 * offline.
+	 */
+	bool offline;
 };
 
 /*
@@ -36,6 +51,7 @@ struct check_options {
 typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg);
 
 struct audit_memo;
+struct audit_slot;
 
 struct audit {
 	char			*domain;	/* lower case, no trailing dot */
@@ -50,6 +66,7 @@ struct audit {
 	struct audit_memo	*memo;
 	void			(*on_done)(struct audit *a, void *arg);
 	void			*done_arg;
+	struct audit_slot	*slots;		/* state shared between this audit's checks */
 };
 
 /*
@@ -75,6 +92,14 @@ void audit_release(struct audit *a);
  * limit, SERVFAIL with a why (so the finding is "unknown", not "missing").
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
+
+/*
+ * audit_slot - a named pointer shared by the checks of one audit (for
+ * example the MTA-STS policy the TLS check judges certificates by); *slot is
+ * NULL until a check sets it.  The slot lives as long as the audit; what it
+ * points to should come from a->arena.
+ */
+void **audit_slot(struct audit *a, const char *key);
 
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);

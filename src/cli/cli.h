@@ -46,6 +46,13 @@ int cmd_tlsrpt(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+/* cmd_keygen - `dkim-keygen` for now; meant to hang under `dkim keygen` (argv[0] is ignored) */
+int cmd_keygen(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };
@@ -67,6 +74,12 @@ struct common_opts {
 	bool parked;
 	char *helo;		/* --helo NAME */
 	size_t concurrency;
+	bool no_smtp;		/* --no-smtp */
+	bool replay_connect;	/* --replay-connect */
+	char *ca_file;		/* --ca-file */
+	char **sending_hosts;	/* --sending-host, NULL-terminated or NULL */
+	size_t nsending_hosts;
+	double net_timeout;	/* --net-timeout */
 	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */
 	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */

@@ -7,6 +7,8 @@
 #include "dns/resolver_replay.h"
 #include "dns/resolver_unbound.h"
 #include "engine/engine.h"
+#include "http/http_fetch.h"
+#include "smtp/smtp_probe.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -270,6 +272,28 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
+		} else if (strcmp(n, "no-smtp") == 0)
+			o->no_smtp = true;
+		else if (strcmp(n, "replay-connect") == 0)
+			o->replay_connect = true;
+		else if (strcmp(n, "ca-file") == 0) {
+			free(o->ca_file);
+			o->ca_file = xstrdup(optarg);
+		} else if (strcmp(n, "sending-host") == 0) {
+			if (o->nsending_hosts >= 64) {
+				cli_error("--sending-host: at most 64");
+				bad = true;
+			} else {
+				o->sending_hosts = xreallocarray(o->sending_hosts,
+				    o->nsending_hosts + 2, sizeof(*o->sending_hosts));
+				o->sending_hosts[o->nsending_hosts++] = xstrdup(optarg);
+				o->sending_hosts[o->nsending_hosts] = NULL;
+			}
+		} else if (strcmp(n, "net-timeout") == 0) {
+			if (!parse_seconds(optarg, &o->net_timeout)) {
+				cli_error("--net-timeout wants a positive number of seconds");
+				bad = true;
+			}
 		} else if (strcmp(n, "dmarc-rules") == 0) {
 			enum dmarc_rules r = DMARC_RULES_BOTH;
 
@@ -319,6 +343,7 @@ cmd_check(int argc, char **argv)
 	struct replay_data *replay = NULL;
 	struct event_base *base = NULL;
 	struct resolver *res = NULL;
+	struct http_client *http = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em;
@@ -394,6 +419,14 @@ cmd_check(int argc, char **argv)
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
 	copts.parked = o.parked;
+	copts.no_smtp = o.no_smtp;
+	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
+	copts.offline = o.replay_path != NULL && !o.replay_connect;
+	copts.ca_file = o.ca_file;
+	copts.sending_hosts = o.sending_hosts;
+	copts.net_timeout = o.net_timeout;
+	http = http_client_new(base);
+	copts.http = http;
 	copts.dmarc_rules = o.dmarc_rules;
 	copts.dkim_selectors = o.dkim_selectors;
 	copts.helo = o.helo;
@@ -440,6 +473,8 @@ cmd_check(int argc, char **argv)
 	else
 		rc = EXIT_CLEAN;
 out:
+	http_client_free(http);
+	smtp_probe_shutdown();
 	resolver_free(res);
 	if (base)
 		event_base_free(base);

@@ -196,9 +196,9 @@ load_psl(const char *path)
 	return 0;
 }
 
-/* cmd_lint - parse and judge one record given on the command line */
+/* dmarc_lint_cmd - parse and judge one record given on the command line */
 static int
-cmd_lint(struct dmarc_opts *o, const char *record)
+dmarc_lint_cmd(struct dmarc_opts *o, const char *record)
 {
 	struct arena ar;
 	struct dmarc_record r;
@@ -340,9 +340,9 @@ print_eval_text(const char *label, const struct dmarc_eval *e, const char *metho
 	printf("\n");
 }
 
-/* cmd_eval - discover the policy of the From domain and evaluate the given results */
+/* dmarc_eval_cmd - discover the policy of the From domain and evaluate the given results */
 static int
-cmd_eval(struct dmarc_opts *o)
+dmarc_eval_cmd(struct dmarc_opts *o)
 {
 	struct dmarc_auth spf[EVAL_AUTH_MAX], dkim[EVAL_AUTH_MAX];
 	struct replay_data *replay = NULL;
@@ -489,13 +489,13 @@ cmd_dmarc(int argc, char **argv)
 			cli_error("dmarc lint takes exactly one RECORD (quote it)");
 			goto out;
 		}
-		rc = cmd_lint(&o, argv[optind + 1]);
+		rc = dmarc_lint_cmd(&o, argv[optind + 1]);
 	} else if (strcmp(sub, "eval") == 0) {
 		if (optind + 1 != argc) {
 			cli_error("dmarc eval takes no arguments besides its options");
 			goto out;
 		}
-		rc = cmd_eval(&o);
+		rc = dmarc_eval_cmd(&o);
 	} else {
 		cli_error("unknown dmarc subcommand \"%s\" (lint or eval)", sub);
 	}

@@ -47,31 +47,82 @@ static const struct command commands[] = {
 	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
 	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
 	  "RECORD' judges a record given on the command line, before you publish it." },
+	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
+	  "run the checks of 'check' offline over proposed zone files",
+	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
+	  "files (*.yaml, zone name from the file name or --origin) and runs the same checks "
+	  "as 'check' on the records in them, for the zone apex and every other name with an MX "
+	  "or SPF record. No network is used: names outside the files are reported unknown "
+	  "(never missing), and the report lists what cannot be checked offline. Exit codes as "
+	  "'check', for CI jobs in DNS-as-code repositories." },
+	{ "records", cmd_records, "records new|parked|mta-sts|dmarc [OPTIONS] DOMAIN",
+	  "generate the record set for a new, parked or changing mail domain",
+	  "'records new' prints the complete first-stage record set of a new mail domain (MX, "
+	  "SPF, DKIM, DMARC p=none with reporting, MTA-STS in testing mode with its policy "
+	  "file, TLS-RPT); 'records parked' the defensive set of a domain that sends and "
+	  "receives no mail; 'records mta-sts --stage testing|enforce|none' and 'records dmarc "
+	  "--stage none|quarantine-10|quarantine|reject' the next record of each staged "
+	  "journey with the wait before the step after it. Values follow the profile. Output "
+	  "is zone-file lines (default), JSON or octoDNS YAML; everything generated passes "
+	  "'mailsec lint'." },
+	{ "dkim-keygen", cmd_keygen, "dkim-keygen --selector S [--domain DOMAIN] [OPTIONS]",
+	  "generate a DKIM key pair, its TXT record and a rotation plan",
+	  "Writes the private key in PEM to S.private.pem (or --key-out) with mode 0600, never "
+	  "to a terminal unless --print-private is given, and prints the selector's TXT record "
+	  "split into strings of at most 255 bytes and the steps of a safe rotation. Default: "
+	  "2048-bit RSA (the profile may say otherwise); --type ed25519 for RFC 8463 keys." },
+	{ "plan", cmd_plan, "plan migrate|decommission [OPTIONS] DOMAIN",
+	  "read a domain's live records and print a dated checklist for a migration",
+	  "'plan migrate' and 'plan decommission' look up the domain's mail records and print "
+	  "the steps in order with dates from --start: MTA-STS to mode none with a new id and "
+	  "the wait of the old policy's max_age, lowering TTLs and waiting the old TTLs, the "
+	  "cutover, re-enabling MTA-STS; for decommissioning, the parked record set." },
+	{ "diff", cmd_diff, "diff DOMAIN --ns ADDR[@PORT][,...] --ns ADDR[@PORT][,...]",
+	  "compare the mail records two sets of authoritative servers serve",
+	  "Queries both server sets directly (no recursion, TTLs as served) for every mail name "
+	  "of the domain (apex MX and TXT, _dmarc, DKIM selectors, _mta-sts, mta-sts, "
+	  "_smtp._tls, *._report._dmarc, the MX hosts' addresses) and reports records missing, "
+	  "extra or different, and TTL differences: the check of a soft cutover. Exit 0 when "
+	  "both serve the same, 1 when they differ, 2 when it could not run, 3 when a server "
+	  "did not answer." },
+	{ "reports", cmd_reports,
+	  "reports ingest|parse|fetch|summary|purge|quarantine [OPTIONS] ...",
+	  "ingest DMARC aggregate, failure and TLS-RPT reports and show who sends as a domain",
+	  "'reports ingest FILE|DIR...' reads .xml, .xml.gz, .zip, .json, .json.gz, mail "
+	  "messages (.eml), mbox files and Maildir folders into a local database, each report "
+	  "once; reports that fail to parse are quarantined with the reason. 'reports fetch "
+	  "imaps://user@host/FOLDER' does the same for every message of an IMAP folder, with the "
+	  "password from a netrc file or $MAILSEC_IMAP_PASSWORD. 'reports summary DOMAIN' shows "
+	  "the sources that send as the domain, their SPF/DKIM alignment and DMARC pass rates, "
+	  "what a stricter policy would block, a readiness verdict (docs/reports.md) and TLS-RPT "
+	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports quarantine' "
+	  "lists the reports that were rejected and why. 'reports parse "
+	  "FILE...' prints what would be stored, as JSON, without storing it." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
-	{ "only", 0, "AREA[,AREA]", "check",
+	{ "only", 0, "AREA[,AREA]", "check lint",
 	  "Run only the checks of these areas (mx, ptr, ns, spf, dmarc, ...) and report only "
 	  "their findings." },
-	{ "ignore", 0, "ID[,ID]", "check",
+	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -87,13 +138,30 @@ static const struct option_doc options[] = {
 	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
 	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
 	  "everlytickey2, dkim1, dkim2." },
-	{ "parked", 0, NULL, "check",
+	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
-	{ "resolver", 0, "ADDR[@PORT]", "check",
+	{ "no-smtp", 0, NULL, "check",
+	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
+	  "certificate and DANE verification are skipped and reported as such." },
+	{ "ca-file", 0, "FILE", "check",
+	  "Also trust the CA certificates in this PEM file, beside the system store, for "
+	  "MTA-STS policy hosts and MX certificates." },
+	{ "sending-host", 0, "NAME|IP", "check",
+	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
+	  "reverse DNS (PTR and A/AAAA agree)." },
+	{ "net-timeout", 0, "SECONDS", "check",
+	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
+	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
+	  "unknown, never an error about the domain." },
+	{ "replay-connect", 0, NULL, "check",
+	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
+	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
+	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
+	{ "resolver", 0, "ADDR[@PORT]", "check reports",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
@@ -107,7 +175,7 @@ static const struct option_doc options[] = {
 	{ "psl", 0, "FILE", "check dmarc",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
-	{ "domain", 0, "DOMAIN", "dmarc",
+	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
 	  "dmarc lint: the domain the record is published for (default example.org), used in "
 	  "messages and in the records advised." },
 	{ "from", 0, "DOMAIN", "dmarc",
@@ -123,9 +191,9 @@ static const struct option_doc options[] = {
 	  "--dkim-result." },
 	{ "dkim-result", 0, "RESULT", "dmarc",
 	  "dmarc eval: the DKIM result for the --dkim-domain before it (default pass)." },
-	{ "no-color", 0, NULL, "check",
+	{ "no-color", 0, NULL, "check lint",
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
-	{ "color", 0, NULL, "check",
+	{ "color", 0, NULL, "check lint",
 	  "Colour the text report even when not writing to a terminal." },
 	{ "ip", 0, "IP", "spf",
 	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
@@ -143,6 +211,113 @@ static const struct option_doc options[] = {
 	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
 	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
 	  "order." },
+	{ "origin", 0, "ZONE", "lint",
+	  "The zone a file holds, when it has no SOA record and no $ORIGIN (and for octoDNS "
+	  "files not named after their zone)." },
+	{ "format", 0, "zone|json|octodns", "records dkim-keygen",
+	  "Output format of generated records: zone-file lines (default), JSON "
+	  "(schema mailsec-records/1) or octoDNS YAML." },
+	{ "mx", 0, "HOST[:PRIO]", "records",
+	  "A mail server of the domain (repeatable); default preference 10, then 20, ... in "
+	  "the order given. Also the mx lines of the MTA-STS policy." },
+	{ "address", 0, "HOST=IP", "records",
+	  "The address of a host inside the domain (an MX host such as mail.DOMAIN): an A or "
+	  "AAAA record is added (repeatable). An MX host inside the domain needs one." },
+	{ "spf-include", 0, "NAME", "records",
+	  "A sending service's SPF domain (include:NAME; repeatable)." },
+	{ "spf-ip4", 0, "NET", "records", "An IPv4 address or network that sends mail (repeatable)." },
+	{ "spf-ip6", 0, "NET", "records", "An IPv6 address or network that sends mail (repeatable)." },
+	{ "dkim-selector", 0, "S", "records",
+	  "The DKIM selector to publish (default: the placeholder is named 'selector')." },
+	{ "dkim-key", 0, "FILE.pem", "records",
+	  "A PEM key (private or public) whose public half goes into the DKIM record; without "
+	  "it the DKIM record is a commented placeholder saying how to fill it." },
+	{ "rua", 0, "URI", "records",
+	  "Where aggregate DMARC reports go (repeatable; default mailto:dmarc@DOMAIN); the "
+	  "profile may add required destinations." },
+	{ "tlsrpt-rua", 0, "URI", "records",
+	  "Where TLS-RPT reports go (default: the profile's, else mailto:tls-rua@DOMAIN)." },
+	{ "mta-sts-host", 0, "TARGET", "records",
+	  "The host serving the MTA-STS policy: mta-sts.DOMAIN becomes a CNAME to it." },
+	{ "authorise-reports-for", 0, "DOMAIN", "records",
+	  "This domain receives DMARC reports for DOMAIN: publish DOMAIN._report._dmarc "
+	  "(RFC 7489 §7.1; repeatable; '*' for any domain)." },
+	{ "id", 0, "ID", "records",
+	  "The MTA-STS policy id (1-32 letters and digits; default: the current UTC time)." },
+	{ "stage", 0, "STAGE", "records",
+	  "The step of a journey: mta-sts testing|enforce|none; dmarc "
+	  "none|quarantine-10|quarantine|reject." },
+	{ "ttl", 0, "SECONDS", "records",
+	  "TTL of generated records (default: 300 for records that will change during the "
+	  "journey, 3600 for MX, 86400 for a parked domain)." },
+	{ "selector", 0, "S", "dkim-keygen", "The DKIM selector of the new key." },
+	{ "bits", 0, "N", "dkim-keygen", "RSA key size: 2048 (default) or 1024." },
+	{ "type", 0, "rsa|ed25519", "dkim-keygen", "Key type (default rsa)." },
+	{ "key-out", 0, "FILE", "dkim-keygen",
+	  "Write the private key here (default S.private.pem); the file is created with mode "
+	  "0600 and never overwritten." },
+	{ "print-private", 0, NULL, "dkim-keygen",
+	  "Also print the private key on standard output (even to a terminal)." },
+	{ "old-selector", 0, "S", "dkim-keygen",
+	  "The selector being replaced: the rotation plan revokes it." },
+	{ "keep-days", 0, "N", "dkim-keygen",
+	  "Days the old selector stays published after signing switches (default 7)." },
+	{ "start", 0, "YYYY-MM-DD", "plan dkim-keygen",
+	  "Date of the first step of the plan (default: today, UTC)." },
+	{ "policy-max-age", 0, "SECONDS", "plan",
+	  "The max_age of the MTA-STS policy now served (default: assumed 1209600, the longest "
+	  "the runbook uses, and said so)." },
+	{ "selectors", 0, "S[,S]", "plan diff",
+	  "DKIM selectors of the domain to look at (selectors cannot be listed from the DNS)." },
+	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
+	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
+	  "--ns twice: the old set, then the new one." },
+	{ "no-dns", 0, NULL, "reports",
+	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
+	  "about the sources leaves the machine." },
+	{ "db", 0, "PATH", "reports",
+	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
+	  "(~/.local/share/mailsec/reports.db)." },
+	{ "csv", 0, NULL, "reports",
+	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
+	{ "since", 0, "PERIOD", "reports",
+	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
+	  "all). Default: 30d." },
+	{ "older-than", 0, "DAYS", "reports",
+	  "reports purge: delete reports whose period ended more than DAYS days ago, and "
+	  "quarantined reports first seen that long ago." },
+	{ "no-failure-bodies", 0, NULL, "reports",
+	  "Store only the metadata of failure reports, not the headers or message sample they "
+	  "carry (personal data, docs/reports.md)." },
+	{ "max-report-size", 0, "MIB", "reports",
+	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
+	  "that stops a zip bomb." },
+	{ "min-messages", 0, "N", "reports",
+	  "reports summary: fewer reported messages than N gives the verdict "
+	  "collect-more-data (default 100)." },
+	{ "top", 0, "N", "reports",
+	  "reports summary: list only the N sources that sent the most messages (totals still "
+	  "count all). Default: all with --json and --csv, 50 in the text report." },
+	{ "quarantine-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=none to p=quarantine "
+	  "(default 95)." },
+	{ "reject-pass-rate", 0, "PCT", "reports",
+	  "reports summary: the DMARC pass rate needed to move from p=quarantine to p=reject "
+	  "(default 98)." },
+	{ "legit-min-messages", 0, "N", "reports",
+	  "reports summary: a source that mostly fails DMARC but passes SPF or DKIM for another "
+	  "domain counts as legitimate-looking (to be fixed before tightening) once it sent N "
+	  "such messages (default 1)." },
+	{ "netrc", 0, "FILE", "reports",
+	  "reports fetch: read the IMAP password from this netrc file (default ~/.netrc) "
+	  "unless $MAILSEC_IMAP_PASSWORD is set. Passwords are never taken from arguments." },
+	{ "cacert", 0, "FILE", "reports",
+	  "reports fetch: trust the certificate authorities in FILE (PEM) for the imaps:// "
+	  "server instead of the system's; the certificate and host name are always verified." },
+	{ "progress", 0, NULL, "reports",
+	  "Show ingest progress on standard error even when it is not a terminal." },
+	{ "no-progress", 0, NULL, "reports",
+	  "Never show ingest progress (it is shown only on a terminal by default)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

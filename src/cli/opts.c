@@ -31,6 +31,7 @@ common_opts_init(struct common_opts *o)
 	o->timeout = 5;
 	o->profile_name = xstrdup("generic");
 	o->concurrency = 64;
+	o->net_timeout = 10;
 }
 
 void
@@ -38,6 +39,8 @@ common_opts_free(struct common_opts *o)
 {
 	strv_free(o->only);
 	strv_free(o->ignore);
+	strv_free(o->sending_hosts);
+	free(o->ca_file);
 	strv_free(o->dkim_selectors);
 	free(o->profile_name);
 	free(o->config_path);
@@ -137,6 +140,14 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "deadline") == 0 && json_is_number(v) &&
 		    json_number_value(v) >= 0) {
 			o->deadline = json_number_value(v);
+		} else if (strcmp(key, "no_smtp") == 0 && json_is_boolean(v)) {
+			o->no_smtp = json_is_true(v);
+		} else if (strcmp(key, "ca_file") == 0 && json_is_string(v)) {
+			free(o->ca_file);
+			o->ca_file = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "net_timeout") == 0 && json_is_number(v) &&
+		    json_number_value(v) > 0 && json_number_value(v) <= 86400) {
+			o->net_timeout = json_number_value(v);
 		} else if (strcmp(key, "concurrency") == 0 && json_is_integer(v) &&
 		    json_integer_value(v) > 0) {
 			o->concurrency = (size_t)json_integer_value(v);

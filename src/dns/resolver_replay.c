@@ -35,6 +35,11 @@ struct replay_data {
 	size_t nmk;
 	char **secure;
 	size_t nsecure;
+	char **origins;		/* the outside rule: zones the data holds completely */
+	size_t norigins;
+	bool outside_set;
+	enum dns_outcome outside;
+	char *outside_why;
 };
 
 struct replay_data *
@@ -59,6 +64,10 @@ replay_data_free(struct replay_data *d)
 	free(d->rr);
 	free(d->mk);
 	free(d->secure);
+	for (size_t i = 0; i < d->norigins; i++)
+		free(d->origins[i]);
+	free(d->origins);
+	free(d->outside_why);
 	free(d);
 }
 
@@ -117,6 +126,34 @@ replay_data_add_secure(struct replay_data *d, const char *zone)
 {
 	d->secure = xreallocarray(d->secure, d->nsecure + 1, sizeof(*d->secure));
 	d->secure[d->nsecure++] = canon_owner(zone);
+}
+
+void
+replay_data_add_origin(struct replay_data *d, const char *origin)
+{
+	d->origins = xreallocarray(d->origins, d->norigins + 1, sizeof(*d->origins));
+	d->origins[d->norigins++] = canon_owner(origin);
+}
+
+enum ms_status
+replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome, const char *why)
+{
+	if (!dns_answer_failed_status(outcome))
+		return MS_ERR_ARG;	/* outside is "could not tell", never an answer */
+	d->outside_set = true;
+	d->outside = outcome;
+	free(d->outside_why);
+	d->outside_why = xstrdup(why ? why : "outside the replayed zones");
+	return MS_OK;
+}
+
+bool
+replay_data_is_inside(const struct replay_data *d, const char *name)
+{
+	for (size_t i = 0; i < d->norigins; i++)
+		if (dns_name_is_subdomain(name, d->origins[i]))
+			return true;
+	return false;
 }
 
 /* cut_word - split off the next white-space separated word; NULL at end */
@@ -353,11 +390,18 @@ replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type
 	struct dns_answer *a = dns_answer_new(qname, type);
 	char *name = canon_owner(qname);
 	const struct replay_marker *mk;
+	bool outside = false;
 
 	for (int hop = 0; ; hop++) {
 		char *src = NULL;
 		const char *owner = name;
 
+		if (d->outside_set && !replay_data_is_inside(d, name)) {
+			a->status = d->outside;
+			dns_answer_set_why(a, "%s: %s/%s", d->outside_why, name, dns_type_name(type));
+			outside = true;
+			break;
+		}
 		if ((mk = find_marker(d, name, type)) != NULL) {
 			a->status = mk->outcome;
 			dns_answer_set_why(a, "%s for %s/%s (replayed)", dns_outcome_name(mk->outcome),
@@ -401,7 +445,7 @@ replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type
 		free(src);
 		break;
 	}
-	if (dns_answer_failed_status(a->status)) {
+	if (dns_answer_failed_status(a->status) && !outside) {
 		free(a->canon);		/* as a resolver: a failed answer carries no chain */
 		a->canon = NULL;
 	}

@@ -2,6 +2,7 @@
 #ifndef MS_DNS_RESOLVER_REPLAY_H
 #define MS_DNS_RESOLVER_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,22 @@ enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_
 enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
     uint16_t type, enum dns_outcome outcome);
 void replay_data_add_secure(struct replay_data *d, const char *zone);
+
+/*
+ * replay_data_add_origin / replay_data_set_outside - the "outside" rule for
+ * data that is a complete copy of some zones (mailsec lint over zone
+ * files).  Once set, a query for a name not at or below any added origin is
+ * answered with outcome (SERVFAIL, TIMEOUT or BOGUS: "could not tell", never
+ * NXDOMAIN) and the why given (copied), because nothing can be known about
+ * it offline.  A CNAME inside an origin pointing outside keeps its chain
+ * (canon is set), so "this is an alias" is still seen.  Without
+ * replay_data_set_outside, every name is answered from the data as before.
+ */
+void replay_data_add_origin(struct replay_data *d, const char *origin);
+enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
+    const char *why);
+/* replay_data_is_inside - whether name is at or below an added origin */
+bool replay_data_is_inside(const struct replay_data *d, const char *name);
 
 /* replay_data_answer - the answer, synchronously (for pure tests); caller unrefs */
 struct dns_answer *replay_data_answer(const struct replay_data *d, const char *name,

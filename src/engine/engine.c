@@ -67,7 +67,8 @@ audit_done(struct audit *a, void *arg)
 	l->n = o;
 	findings_apply(l, cfg->opts->profile, cfg->ignore);
 	/* qsort is not stable: the address tie-break in cmp_area keeps emission order. */
-	qsort(l->v, l->n, sizeof(*l->v), cmp_area);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_area);
 	cfg->on_result(a, cfg->arg);
 	audit_free(a);
 	r->active--;

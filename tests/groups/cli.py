@@ -33,6 +33,8 @@ TESTS = [
     t("unknown --only area", ["check", "--only", "nosuch", "example.test"], 2, want_err="unknown area"),
     t("config with an unknown key", ["check", "--config", os.path.join(CLI, "bad-config.json"), "example.test"], 2,
       want_err="ignroe"),
+    t("records parked refuses reports addressed to the parked domain itself",
+      ["records", "parked", "example.org", "--rua", "mailto:d@EXAMPLE.org"], 2, want_err="bounce"),
     t("help lists commands", ["help"], 0, want_out="check"),
     t("help for a command lists its options", ["help", "check"], 0, want_out="--only"),
     t("help for a finding id prints its page", ["help", "mx.target.cname"], 0, want_out="## How to fix"),

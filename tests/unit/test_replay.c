@@ -198,11 +198,68 @@ cancel_all_times_out(void **state)
 	replay_data_free(d);
 }
 
+/* outside - names not under a loaded origin are "could not tell", never NXDOMAIN */
+static void
+outside(void **state)
+{
+	struct replay_data *d = replay_data_new();
+	struct dns_answer *a;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(replay_data_load_text(d,
+	    "example.test. MX 10 mx.provider.test.\n"
+	    "alias.example.test. CNAME host.provider.test.\n"
+	    "www.example.test. CNAME web.example.test.\n"
+	    "web.example.test. A 192.0.2.5\n", &err), MS_OK);
+	/* Before the rule: the data is the whole world. */
+	a = replay_data_answer(d, "mx.provider.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	dns_answer_unref(a);
+
+	assert_int_equal(replay_data_set_outside(d, DNS_NXDOMAIN, "x"), MS_ERR_ARG);
+	replay_data_add_origin(d, "Example.TEST.");
+	assert_int_equal(replay_data_set_outside(d, DNS_SERVFAIL,
+	    "outside the zone file: not checked offline"), MS_OK);
+	assert_true(replay_data_is_inside(d, "a.b.example.test"));
+	assert_false(replay_data_is_inside(d, "provider.test"));
+
+	a = replay_data_answer(d, "mx.provider.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_SERVFAIL);
+	assert_non_null(a->why);
+	assert_non_null(strstr(a->why, "not checked offline"));
+	assert_null(a->canon);
+	dns_answer_unref(a);
+
+	/* Inside names answer from the data, NXDOMAIN included. */
+	a = replay_data_answer(d, "nope.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	dns_answer_unref(a);
+	a = replay_data_answer(d, "www.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_OK);
+	assert_string_equal(a->canon, "web.example.test");
+	dns_answer_unref(a);
+
+	/* An alias leaving the zone: the chain is kept, the end is unknown. */
+	a = replay_data_answer(d, "alias.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_SERVFAIL);
+	assert_non_null(a->canon);
+	assert_string_equal(a->canon, "host.provider.test");
+	dns_answer_unref(a);
+
+	/* The parent of the origin is outside too. */
+	a = replay_data_answer(d, "test", DNS_T_NS);
+	assert_int_equal(a->status, DNS_SERVFAIL);
+	dns_answer_unref(a);
+	replay_data_free(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(outcomes),
+		cmocka_unit_test(outside),
 		cmocka_unit_test(cname_and_wildcard),
 		cmocka_unit_test(bad_text),
 		cmocka_unit_test(async_fifo),

@@ -146,12 +146,13 @@ static void
 dest_discovered(struct audit *a, struct dmarc_discovery *dd, void *arg)
 {
 	struct dest *d = arg;
-	const char *own = d->st->disc->m9989.temperror ? NULL : d->st->disc->m9989.org_domain;
+	const struct dmarc_method *m9 = &d->st->disc->m9989;
+	const char *own = m9->temperror || m9->org_failed ? NULL : m9->org_domain;
 	int ext9989 = -1;
 	bool ext7489 = strcmp(dmarc_org_psl(&a->arena, d->domain),
 	    dmarc_org_psl(&a->arena, d->policy_domain)) != 0;
 
-	if (own && !dd->m9989.temperror)
+	if (own && !dd->m9989.temperror && !dd->m9989.org_failed)
 		ext9989 = strcmp(dd->m9989.org_domain, own) != 0;
 	dest_decide(a, d, ext7489, ext9989);
 }
@@ -376,8 +377,19 @@ judge(struct audit *a, struct dmarc_state *st)
 			    mm->policy_domain, mm->policy->text));
 	}
 
+	/* The policy is known, but not the organizational domain above it. */
+	if (mm->org_failed) {
+		const struct dmarc_lookup *l = mm->org_failed;
+
+		f = audit_finding(a, F_DMARC_LOOKUP_FAILED, a->domain,
+		    "could not determine the organizational domain of %s by the RFC 9989 tree "
+		    "walk: _dmarc.%s TXT: %s%s%s", a->domain, l->name, dns_outcome_name(l->outcome),
+		    l->why ? " - " : "", l->why ? l->why : "");
+		finding_set_severity(f, SEV_UNKNOWN);
+	}
+
 	/* Where the two discovery methods part ways (only worth saying when both count). */
-	if (rules == DMARC_RULES_BOTH && !m7->temperror && !m9->temperror) {
+	if (rules == DMARC_RULES_BOTH && !m7->temperror && !m9->temperror && !m9->org_failed) {
 		bool same_policy = (m7->policy_domain == NULL) == (m9->policy_domain == NULL) &&
 		    (m7->policy_domain == NULL || strcmp(m7->policy_domain, m9->policy_domain) == 0);
 		bool same_org = strcmp(m7->org_domain, m9->org_domain) == 0;

@@ -105,7 +105,11 @@ run_9989(struct arena *ar, struct dmarc_discovery *d)
 
 		m->queries[m->nqueries++] = targets[i];
 		if (l == NULL || l->state == DMARC_L_FAILED) {
-			m->temperror = true;
+			/* Policy discovery stops at the first record; only the org domain walk goes on. */
+			if (m->policy != NULL && l != NULL)
+				m->org_failed = l;
+			else
+				m->temperror = true;
 			break;
 		}
 		if (l->state == DMARC_L_MULTIPLE) {

@@ -36,7 +36,13 @@ struct dmarc_method {
 	const char		*org_domain;	/* organizational domain by this method */
 	const char		*policy_domain;	/* where the applicable record is, or NULL */
 	struct dmarc_lookup	*policy;	/* that lookup, or NULL */
-	bool			 temperror;	/* a lookup it needed failed */
+	bool			 temperror;	/* a lookup it needed for the policy failed */
+	/*
+	 * A lookup above the record that sets the policy failed: the policy
+	 * stands, the organizational domain (relaxed alignment, external
+	 * report destinations) is unknown.  The failed lookup, or NULL.
+	 */
+	const struct dmarc_lookup *org_failed;
 	bool			 multiple;	/* discovery ended at a name with several records */
 	char			 psd_stop;	/* 'y'/'n' when a psd tag ended the walk, else 0 */
 	const char		*queries[DMARC_WALK_MAX + 1];	/* domains queried, in order */

@@ -76,6 +76,11 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 		o->why = "a DNS lookup needed for policy discovery failed";
 		return;
 	}
+	if (m->org_failed) {
+		o->result = "temperror";
+		o->why = "a DNS lookup needed to find the organizational domain failed";
+		return;
+	}
 	if (r == NULL) {
 		o->result = "none";
 		o->why = m->multiple ? "several DMARC records: all are discarded" :

@@ -1,0 +1,546 @@
+/* src/checks/mtasts/check_mtasts.c - MTA-STS (RFC 8461): record, HTTPS policy fetch, MX coverage */
+#include "checks/mtasts/check_mtasts.h"
+#include "audit/audit.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "util/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SLOT_KEY		"mta-sts.state"
+#define EVIDENCE_BODY_MAX	2048
+
+struct mtasts_waiter {
+	struct mtasts_waiter *next;
+	mtasts_state_cb cb;
+	void *arg;
+};
+
+/* state_done - the state is complete: run the waiters */
+static void
+state_done(struct audit *a, struct mtasts_state *st)
+{
+	struct mtasts_waiter *w = st->waiters, *next;
+
+	/* Hold the audit: the last waiter's release must not free it under us. */
+	audit_hold(a);
+	st->done = true;
+	st->waiters = NULL;
+	if (st->a4)
+		dns_answer_unref(st->a4);
+	if (st->a6)
+		dns_answer_unref(st->a6);
+	st->a4 = st->a6 = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->cb(a, st, w->arg);
+		audit_release(a);
+	}
+	audit_release(a);
+}
+
+/* step_done - one of the parallel steps finished */
+static void start_fetch(struct audit *a, struct mtasts_state *st);
+
+static void
+step_done(struct audit *a, struct mtasts_state *st)
+{
+	if (--st->pending > 0)
+		return;
+	if (!st->fetched && st->a4 && st->a6) {
+		start_fetch(a, st);
+		if (st->pending > 0)
+			return;
+	}
+	state_done(a, st);
+}
+
+/* content_type_ok - "text/plain", parameters allowed (RFC 8461 §3.3) */
+static bool
+content_type_ok(const char *ct)
+{
+	size_t n = strlen("text/plain");
+
+	if (ct == NULL || str_ncasecmp(ct, "text/plain", n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* printable - an arena copy of a header from the server, control bytes escaped (NULL stays NULL) */
+static const char *
+printable(struct audit *a, const char *s)
+{
+	char *p, *out;
+
+	if (s == NULL)
+		return NULL;
+	p = str_printable(s, strlen(s));
+	out = arena_strdup(&a->arena, p);
+	free(p);
+	return out;
+}
+
+static void
+fetched(const struct http_response *r, void *arg)
+{
+	struct audit *a = ((void **)arg)[0];
+	struct mtasts_state *st = ((void **)arg)[1];
+	size_t show = r->body_len < EVIDENCE_BODY_MAX ? r->body_len : EVIDENCE_BODY_MAX;
+	char *pb;
+
+	st->outcome = r->outcome;
+	st->status = r->status;
+	st->content_type = printable(a, r->content_type);
+	st->location = printable(a, r->location);
+	st->why = arena_strdup(&a->arena, r->why);
+	st->ip = r->ip ? arena_strdup(&a->arena, r->ip) : NULL;
+	st->body_len = r->body_len;
+	pb = str_printable(r->body ? r->body : "", show);
+	st->body = arena_strdup(&a->arena, pb);
+	free(pb);
+	if (r->outcome == HTTP_OK && r->body) {
+		st->policy = arena_alloc(&a->arena, sizeof(*st->policy));
+		st->policy_parsed = mtasts_policy_parse(r->body, r->body_len, st->policy,
+		    &st->policy_err) == MS_OK;
+		st->policy_valid = st->policy_parsed && r->status == 200 &&
+		    content_type_ok(r->content_type);
+	}
+	step_done(a, st);
+}
+
+/* start_fetch - the policy host's addresses are in: fetch over HTTPS, pinned to them */
+static void
+start_fetch(struct audit *a, struct mtasts_state *st)
+{
+	const char *addrs[2 * DNS_ANSWER_MAX + 1];
+	size_t n = 0;
+	struct http_request req;
+	void **arg;
+	const struct dns_answer *both[2] = { st->a4, st->a6 };
+
+	if (dns_answer_failed(st->a4) || dns_answer_failed(st->a6))
+		st->host_failed = true;
+	for (int k = 0; k < 2; k++) {
+		if (both[k]->status != DNS_OK)
+			continue;
+		for (size_t i = 0; i < both[k]->n; i++) {
+			char *ip = arena_alloc(&a->arena, IPADDR_STRLEN);
+
+			ipaddr_format(&both[k]->rr[i].u.addr, ip);
+			addrs[n++] = ip;
+		}
+	}
+	addrs[n] = NULL;
+	if (n == 0) {
+		if (!st->host_failed)
+			st->host_missing = true;
+		return;
+	}
+	if (a->opts->http == NULL || a->opts->offline) {
+		st->fetch_skipped = true;
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.host = arena_printf(&a->arena, "mta-sts.%s", a->domain);
+	req.url = arena_printf(&a->arena, "https://%s/.well-known/mta-sts.txt", req.host);
+	req.addrs = addrs;
+	req.port = 443;
+	req.max_body = MTASTS_POLICY_MAX;
+	req.timeout = a->opts->net_timeout > 0 ? a->opts->net_timeout : 10;
+	req.ca_file = a->opts->ca_file;
+	arg = arena_alloc(&a->arena, 2 * sizeof(void *));
+	arg[0] = a;
+	arg[1] = st;
+	if (http_get(a->opts->http, &req, fetched, arg) == MS_OK) {
+		st->fetched = true;
+		st->pending++;
+	}
+}
+
+static void
+txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct mtasts_state *st = arg;
+
+	if (dns_answer_failed(ans)) {
+		st->txt_failed = true;
+		st->txt_why = arena_printf(&a->arena, "%s%s%s", dns_outcome_name(ans->status),
+		    ans->why ? ": " : "", ans->why ? ans->why : "");
+	} else if (ans->status == DNS_OK) {
+		for (size_t i = 0; i < ans->n; i++) {
+			const struct dns_rr *rr = &ans->rr[i];
+			char *p;
+
+			if (rr->type != DNS_T_TXT ||
+			    !mtasts_record_looks_like(rr->u.txt.text, rr->u.txt.len))
+				continue;
+			if (st->nsts++ > 0)
+				continue;
+			p = str_printable(rr->u.txt.text, rr->u.txt.len);
+			st->txt_text = arena_strdup(&a->arena, p);
+			free(p);
+			st->txt_valid = mtasts_record_parse(rr->u.txt.text, rr->u.txt.len, &st->rec,
+			    &st->rec_err) == MS_OK;
+		}
+	}
+	step_done(a, st);
+}
+
+static void
+host_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct mtasts_state *st = arg;
+
+	if (ans->qtype == DNS_T_A)
+		st->a4 = dns_answer_ref(ans);
+	else
+		st->a6 = dns_answer_ref(ans);
+	step_done(a, st);
+}
+
+void
+mtasts_state_get(struct audit *a, mtasts_state_cb cb, void *arg)
+{
+	void **slot = audit_slot(a, SLOT_KEY);
+	struct mtasts_state *st = *slot;
+	struct mtasts_waiter *w;
+	char *name;
+
+	if (st && st->done) {
+		audit_hold(a);
+		cb(a, st, arg);
+		audit_release(a);
+		return;
+	}
+	w = arena_alloc(&a->arena, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	audit_hold(a);
+	if (st) {
+		w->next = st->waiters;
+		st->waiters = w;
+		return;
+	}
+	st = arena_alloc(&a->arena, sizeof(*st));
+	*slot = st;
+	st->waiters = w;
+	st->pending = 4;	/* TXT, A, AAAA, and this starter */
+	name = arena_printf(&a->arena, "_mta-sts.%s", a->domain);
+	audit_lookup(a, name, DNS_T_TXT, txt_answer, st);
+	name = arena_printf(&a->arena, "mta-sts.%s", a->domain);
+	audit_lookup(a, name, DNS_T_A, host_answer, st);
+	audit_lookup(a, name, DNS_T_AAAA, host_answer, st);
+	step_done(a, st);
+}
+
+bool
+mtasts_policy_enforced(const struct mtasts_state *st)
+{
+	return st && st->nsts == 1 && st->txt_valid && st->policy_valid &&
+	    st->policy->mode == MTASTS_MODE_ENFORCE;
+}
+
+/* ---- findings ---------------------------------------------------------- */
+
+struct judge {
+	const struct mtasts_state *st;
+	struct dns_answer *mx;
+	bool have_mx, have_tlsrpt, tlsrpt_known;
+	int pending;
+};
+
+/* suggested_id - a fresh id for advice: the current UTC time */
+static const char *
+suggested_id(struct audit *a)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	return arena_printf(&a->arena, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* mx_lines - "; mx: host" advice comment lines for the domain's MX hosts */
+static const char *
+mx_lines(struct audit *a, const struct dns_answer *mx)
+{
+	char *out = arena_strdup(&a->arena, "");
+
+	if (mx == NULL || mx->status != DNS_OK)
+		return arena_printf(&a->arena, "; mx: mail.%s\n", a->domain);
+	for (size_t i = 0; i < mx->n; i++)
+		if (strcmp(mx->rr[i].u.mx.host, ".") != 0)
+			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[i].u.mx.host);
+	return out;
+}
+
+/* judge_policy_fetch - findings about the HTTPS fetch; false if there is no usable policy */
+static bool
+judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
+{
+	struct finding *f;
+	const char *host = arena_printf(&a->arena, "mta-sts.%s", a->domain);
+
+	if (st->host_failed) {
+		audit_finding(a, F_MTA_STS_POLICY_HOST_LOOKUP_FAILED, host,
+		    "the addresses of %s could not be looked up", host);
+		return false;
+	}
+	if (st->fetch_skipped) {
+		audit_finding(a, F_MTA_STS_POLICY_NOT_FETCHED, url,
+		    "the policy at %s was not fetched (offline run)", url);
+		return false;
+	}
+	if (st->host_missing || !st->fetched) {
+		if (st->nsts > 0) {
+			f = audit_finding(a, F_MTA_STS_POLICY_MISSING, host,
+			    "_mta-sts.%s announces a policy but %s has no address", a->domain, host);
+			finding_set_advice(f, "%s. 3600 IN A <address of the policy web server>", host);
+		}
+		return false;
+	}
+	switch (st->outcome) {
+	case HTTP_OK:
+		break;
+	case HTTP_TIMEOUT:
+		audit_finding(a, F_MTA_STS_POLICY_FETCH_TIMEOUT, url, "fetching %s timed out (%s)",
+		    url, st->why);
+		return false;
+	case HTTP_CERT:
+		f = audit_finding(a, F_MTA_STS_POLICY_CERT_INVALID, host,
+		    "the certificate of %s is not valid: %s", host, st->why);
+		return false;
+	case HTTP_TOO_BIG:
+		audit_finding(a, F_MTA_STS_POLICY_TOO_LARGE, url,
+		    "%s is larger than %u bytes", url, MTASTS_POLICY_MAX);
+		return false;
+	default:
+		audit_finding(a, F_MTA_STS_POLICY_FETCH_FAILED, url, "fetching %s failed: %s", url,
+		    st->why && *st->why ? st->why : "connection failed");
+		return false;
+	}
+	if (st->status >= 300 && st->status < 400) {
+		f = audit_finding(a, F_MTA_STS_POLICY_REDIRECT, url,
+		    "%s redirects (HTTP %ld) to %s; senders do not follow redirects", url,
+		    st->status, st->location ? st->location : "(no Location)");
+		return false;
+	}
+	if (st->status != 200) {
+		audit_finding(a, F_MTA_STS_POLICY_HTTP_STATUS, url, "%s answered HTTP %ld, not 200",
+		    url, st->status);
+		return false;
+	}
+	if (!content_type_ok(st->content_type)) {
+		audit_finding(a, F_MTA_STS_POLICY_CONTENT_TYPE, url,
+		    "%s is served as %s, not text/plain", url,
+		    st->content_type ? st->content_type : "(no Content-Type)");
+		return false;
+	}
+	if (!st->policy_parsed) {
+		f = audit_finding(a, F_MTA_STS_POLICY_INVALID, url,
+		    "the policy at %s is malformed at byte %zu: %s", url, st->policy_err.offset,
+		    st->policy_err.why);
+		finding_set_evidence(f, st->body);
+		return false;
+	}
+	return true;
+}
+
+static void
+judge(struct audit *a, struct judge *j)
+{
+	const struct mtasts_state *st = j->st;
+	json_t *facts = audit_facts(a, "mta-sts");
+	const char *url = arena_printf(&a->arena, "https://mta-sts.%s/.well-known/mta-sts.txt",
+	    a->domain);
+	const char *txtname = arena_printf(&a->arena, "_mta-sts.%s", a->domain);
+	const char *id = suggested_id(a);
+	bool record_ok = false, policy_ok = false;
+	struct finding *f;
+
+	json_object_set_new(facts, "record", json_text(st->txt_text));
+	json_object_set_new(facts, "id", st->txt_valid ? json_text(st->rec.id) : json_null());
+	json_object_set_new(facts, "policy_url", json_text(url));
+	json_object_set_new(facts, "http_status", st->fetched && st->status ?
+	    json_integer(st->status) : json_null());
+	json_object_set_new(facts, "content_type", json_text(st->content_type));
+	json_object_set_new(facts, "policy_address", json_text(st->ip));
+
+	/* The record. */
+	if (st->txt_failed) {
+		audit_finding(a, F_MTA_STS_RECORD_LOOKUP_FAILED, txtname,
+		    "the TXT record at %s could not be looked up (%s)", txtname, st->txt_why);
+	} else if (st->nsts > 1) {
+		f = audit_finding(a, F_MTA_STS_RECORD_MULTIPLE, txtname,
+		    "%d TXT records at %s start with v=STSv1; senders ignore them all", st->nsts,
+		    txtname);
+		finding_set_advice(f, "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
+	} else if (st->nsts == 1 && !st->txt_valid) {
+		f = audit_finding(a, F_MTA_STS_RECORD_INVALID, txtname,
+		    "the MTA-STS record is malformed at byte %zu: %s", st->rec_err.offset,
+		    st->rec_err.why);
+		finding_set_evidence(f, arena_printf(&a->arena, "%s. IN TXT \"%s\"", txtname,
+		    st->txt_text));
+		finding_set_advice(f, "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
+	} else if (st->nsts == 1) {
+		f = audit_finding(a, F_MTA_STS_RECORD_VALID, txtname, "MTA-STS record with id %s",
+		    st->rec.id);
+		finding_set_evidence(f, arena_printf(&a->arena, "%s. IN TXT \"%s\"", txtname,
+		    st->txt_text));
+		record_ok = true;
+	}
+
+	/* The policy. */
+	if (st->txt_failed && !st->fetched)
+		goto out;
+	if (st->nsts == 0 && !st->txt_failed &&
+	    (st->host_missing || !st->fetched || st->outcome != HTTP_OK || st->status == 404)) {
+		/* Offline with no record: senders would not fetch a policy either. */
+		f = audit_finding(a, F_MTA_STS_RECORD_MISSING, a->domain,
+		    "%s publishes no MTA-STS record or policy", a->domain);
+		finding_set_advice(f, "; serve at %s (Content-Type: text/plain):\n"
+		    "; version: STSv1\n; mode: testing\n%s; max_age: 86400\n"
+		    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", url, mx_lines(a, j->mx), txtname, id);
+		goto out;
+	}
+	policy_ok = judge_fetch(a, st, url);
+	if (!policy_ok)
+		goto out;
+	json_object_set_new(facts, "mode", json_string(mtasts_mode_name(st->policy->mode)));
+	json_object_set_new(facts, "max_age", json_integer(st->policy->max_age));
+	{
+		json_t *mx = json_array();
+
+		for (size_t i = 0; i < st->policy->nmx; i++)
+			json_array_append_new(mx, json_text(st->policy->mx[i]));
+		json_object_set_new(facts, "mx", mx);
+	}
+	f = audit_finding(a, F_MTA_STS_POLICY_VALID, url, "policy: mode %s, max_age %u, %zu mx",
+	    mtasts_mode_name(st->policy->mode), st->policy->max_age, st->policy->nmx);
+	finding_set_evidence(f, st->body);
+	if (!record_ok && st->nsts == 0 && !st->txt_failed) {
+		f = audit_finding(a, F_MTA_STS_POLICY_WITHOUT_RECORD, txtname,
+		    "%s serves a policy but %s has no MTA-STS record", url, txtname);
+		finding_set_advice(f, "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
+	}
+	switch (st->policy->mode) {
+	case MTASTS_MODE_NONE:
+		audit_finding(a, F_MTA_STS_MODE_NONE, url, "the policy mode is none");
+		break;
+	case MTASTS_MODE_TESTING:
+		audit_finding(a, F_MTA_STS_MODE_TESTING, url,
+		    "the policy is in testing mode (max_age %u)", st->policy->max_age);
+		break;
+	default:
+		audit_finding(a, F_MTA_STS_MODE_ENFORCE, url, "the policy is enforced");
+		if (st->policy->max_age < profile_int(a->opts->profile,
+		    "mta-sts.min_enforce_max_age", 604800)) {
+			f = audit_finding(a, F_MTA_STS_MAX_AGE_SHORT, url,
+			    "max_age %u is short for an enforced policy", st->policy->max_age);
+			finding_set_advice(f, "; in the policy file:\n; max_age: 1209600\n"
+			    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
+		}
+		break;
+	}
+
+	/* MX coverage (RFC 8461 §4.1). */
+	if (j->mx && j->mx->status == DNS_OK && st->policy->mode != MTASTS_MODE_NONE) {
+		bool all = true, any = false;
+
+		for (size_t i = 0; i < j->mx->n; i++) {
+			const char *h = j->mx->rr[i].u.mx.host;
+			bool m = false;
+
+			if (strcmp(h, ".") == 0)
+				continue;
+			any = true;
+			for (size_t k = 0; k < st->policy->nmx && !m; k++)
+				m = mtasts_mx_match(st->policy->mx[k], h);
+			if (!m) {
+				all = false;
+				f = audit_finding(a, F_MTA_STS_MX_UNMATCHED, h,
+				    "MX host %s matches no mx pattern of the policy", h);
+				if (st->policy->mode != MTASTS_MODE_ENFORCE)
+					finding_set_severity(f, SEV_WARNING);
+				finding_set_advice(f, "; add to the policy file:\n; mx: %s\n"
+				    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", h, txtname, id);
+			}
+		}
+		for (size_t k = 0; k < st->policy->nmx; k++) {
+			bool used = false;
+
+			for (size_t i = 0; i < j->mx->n && !used; i++)
+				used = mtasts_mx_match(st->policy->mx[k], j->mx->rr[i].u.mx.host);
+			if (!used)
+				audit_finding(a, F_MTA_STS_MX_PATTERN_UNUSED, url,
+				    "the policy pattern mx: %s matches no MX host", st->policy->mx[k]);
+		}
+		if (all && any)
+			audit_finding(a, F_MTA_STS_MX_MATCHED, a->domain,
+			    "every MX host matches the policy");
+	}
+out:
+	/* MTA-STS without TLS-RPT (RFC 8460): a presence check is enough here. */
+	if ((record_ok || policy_ok) && j->tlsrpt_known && !j->have_tlsrpt) {
+		f = audit_finding(a, F_MTA_STS_TLSRPT_MISSING, a->domain,
+		    "MTA-STS is published but _smtp._tls.%s has no TLS-RPT record", a->domain);
+		finding_set_advice(f, "_smtp._tls.%s. 3600 IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@%s\"",
+		    a->domain, a->domain);
+	}
+	json_object_set_new(facts, "tlsrpt", j->tlsrpt_known ? json_boolean(j->have_tlsrpt) :
+	    json_null());
+	if (j->mx)
+		dns_answer_unref(j->mx);
+}
+
+static void
+judge_step(struct audit *a, struct judge *j)
+{
+	if (--j->pending == 0)
+		judge(a, j);
+}
+
+static void
+on_state(struct audit *a, const struct mtasts_state *st, void *arg)
+{
+	struct judge *j = arg;
+
+	j->st = st;
+	judge_step(a, j);
+}
+
+static void
+on_mx(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct judge *j = arg;
+
+	j->mx = dns_answer_ref(ans);
+	judge_step(a, j);
+}
+
+static void
+on_tlsrpt(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct judge *j = arg;
+
+	j->tlsrpt_known = !dns_answer_failed(ans);
+	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++)
+		if (ans->rr[i].type == DNS_T_TXT && ans->rr[i].u.txt.len >= 10 &&
+		    memcmp(ans->rr[i].u.txt.text, "v=TLSRPTv1", 10) == 0)
+			j->have_tlsrpt = true;
+	judge_step(a, j);
+}
+
+void
+check_mtasts_start(struct audit *a)
+{
+	struct judge *j = arena_alloc(&a->arena, sizeof(*j));
+
+	j->pending = 3;
+	audit_lookup(a, a->domain, DNS_T_MX, on_mx, j);
+	audit_lookup(a, arena_printf(&a->arena, "_smtp._tls.%s", a->domain), DNS_T_TXT, on_tlsrpt, j);
+	mtasts_state_get(a, on_state, j);
+}

@@ -1,0 +1,51 @@
+/* src/checks/reports/summary.h - who sends as a domain: summaries of stored reports */
+#ifndef MS_CHECKS_REPORTS_SUMMARY_H
+#define MS_CHECKS_REPORTS_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "util/status.h"
+
+struct resolver;
+
+/*
+ * The readiness verdict's thresholds (docs/reports.md), overridable from
+ * the command line.  Rates are percentages of reported messages.
+ */
+struct summary_thresholds {
+	uint64_t min_messages;		/* fewer: "collect more data" (default 100) */
+	double quarantine_pass_rate;	/* DMARC pass rate to leave p=none (default 95) */
+	double reject_pass_rate;	/* DMARC pass rate to move to p=reject (default 98) */
+	uint64_t legit_min_messages;	/* a failing source that authenticates as another
+					 * domain and sent at least this many is
+					 * "legitimate-looking" (default 1) */
+	size_t top;			/* list at most this many sources (0: all) */
+};
+
+void summary_thresholds_default(struct summary_thresholds *t);
+
+struct summary;
+
+/*
+ * summary_build - read domain's reports since (epoch seconds) from store and
+ * aggregate them.  With res (may be NULL: PTR names are then not looked up),
+ * looks up each source's PTR name on res's event loop (runs it until every
+ * lookup is done).  The caller frees with summary_free().
+ */
+enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct resolver *res, struct summary **out);
+void summary_free(struct summary *s);
+
+/* summary_json - the document of docs/json.md ("mailsec-reports/1", kind "summary"); caller decrefs */
+json_t *summary_json(const struct summary *s);
+/* summary_text - the human report */
+void summary_text(FILE *fp, const struct summary *s);
+/* summary_csv - one line per source, with a header line (RFC 4180 quoting) */
+void summary_csv(FILE *fp, const struct summary *s);
+
+#endif

@@ -1,0 +1,25 @@
+/* src/checks/reports/tlsrpt_parse.h - TLS-RPT aggregate report parser (RFC 8460 §4, JSON) */
+#ifndef MS_CHECKS_REPORTS_TLSRPT_PARSE_H
+#define MS_CHECKS_REPORTS_TLSRPT_PARSE_H
+
+#include <stddef.h>
+
+#include "checks/reports/dmarc_agg.h"
+#include "store/report.h"
+#include "util/arena.h"
+#include "util/status.h"
+
+/*
+ * tlsrpt_parse - parse one RFC 8460 JSON report.  Pure.  Unknown fields are
+ * ignored; mx-host may be a string (RFC 8460 text) or an array (some
+ * senders).  Rejects what is not a JSON object with organization-name,
+ * report-id and at least one policy with a policy-domain (the storage key).
+ * Allocates from arena (the caller frees it).
+ */
+enum ms_status tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
+    struct arena *arena, struct tlsrpt_report **out, struct report_error *err);
+
+/* rfc3339_to_epoch - "2016-04-01T00:00:00Z" (or with an offset) to seconds; -1 if invalid */
+int64_t rfc3339_to_epoch(const char *s);
+
+#endif

@@ -1,0 +1,383 @@
+/* src/cli/cmd_lint.c - mailsec lint: the checks of `check`, offline, over proposed zone files */
+#include "cli/cli.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "dns/resolver_replay.h"
+#include "engine/engine.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+#include "zone/zone.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LINT_OUTSIDE_WHY	"outside the zone file: not checked offline"
+#define LINT_MAX_DOMAINS	2000	/* the replay data answers in linear time: bound the work */
+
+/*
+ * Areas whose whole job is talking to servers: they cannot run on records
+ * from a file.  Other areas run with check_options.offline set and skip the
+ * network part of their work themselves (MTA-STS policy fetch, DANE
+ * handshake).
+ */
+static const char *const network_only_areas[] = { "tls", NULL };
+
+/* What lint cannot check by nature, said in every report. */
+static const char *const not_offline[] = {
+	"names outside the files' origins (MX hosts, includes and report addresses elsewhere): "
+	    "their lookups are unknown, never missing",
+	"STARTTLS, TLS versions and certificates of the MX hosts (area tls)",
+	"the MTA-STS policy file served over HTTPS",
+	"DANE TLSA records against the certificates the MX hosts present",
+	"DNSSEC signatures and delegation (the files are read as published data)",
+	NULL
+};
+
+struct lint_out {
+	bool json, color;
+	size_t n;
+	char **text;		/* rendered text per domain, by index */
+	json_t **doms;		/* or JSON */
+	size_t worst[SEV__COUNT];
+};
+
+/* lint_result - render one finished audit into its slot (input order is kept) */
+static void
+lint_result(struct audit *a, void *arg)
+{
+	struct lint_out *lo = arg;
+	size_t counts[SEV__COUNT];
+
+	findings_count(&a->findings, counts);
+	for (int i = 0; i < SEV__COUNT; i++)
+		lo->worst[i] += counts[i];
+	if (lo->json) {
+		lo->doms[a->index] = out_json_domain(a);
+	} else {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		out_text_domain(mf, a, lo->color);
+		fclose(mf);
+		lo->text[a->index] = buf;
+	}
+}
+
+/* add_domain - append name to the list unless present; false when the list is full */
+static bool
+add_domain(char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], name) == 0)
+			return true;
+	if (*n >= LINT_MAX_DOMAINS)
+		return false;
+	*v = xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(name);
+	(*v)[*n] = NULL;
+	return true;
+}
+
+/* is_spf - TXT RDATA whose first string starts "v=spf1" (RFC 7208 §4.5) */
+static bool
+is_spf(const struct zone_rr *r)
+{
+	return r->type == DNS_T_TXT && r->len >= 7 && r->rdata[0] >= 6 &&
+	    str_ncasecmp((const char *)r->rdata + 1, "v=spf1", 6) == 0 &&
+	    (r->rdata[0] == 6 || r->rdata[7] == ' ');
+}
+
+/* mail_domains - the origin, then every other owner with MX or SPF, in file order; false if capped */
+static bool
+mail_domains(const struct zone_file *z, char ***v, size_t *n)
+{
+	bool all = true;
+
+	if (strcmp(z->origin, ".") != 0)
+		all = add_domain(v, n, z->origin);
+	for (size_t i = 0; i < z->n; i++) {
+		const struct zone_rr *r = &z->rr[i];
+
+		if (r->owner[0] == '*' || r->owner[0] == '_' || strcmp(r->owner, ".") == 0)
+			continue;
+		if (r->type == DNS_T_MX || is_spf(r)) {
+			const char *why;
+			char *d = engine_domain_normalise(r->owner, &why);
+
+			if (d) {
+				all = add_domain(v, n, d) && all;
+				free(d);
+			}
+		}
+	}
+	return all;
+}
+
+/* network_only - whether area cannot run offline */
+static bool
+network_only(const char *area)
+{
+	for (const char *const *p = network_only_areas; *p; p++)
+		if (strcmp(*p, area) == 0)
+			return true;
+	return false;
+}
+
+/* lint_areas - the registry (or --only) less the network-only areas; NULL-terminated */
+static char **
+lint_areas(char **only)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (const struct check_def *c = check_registry(); c->area; c++) {
+		bool want = only == NULL;
+
+		for (char **p = only; p && *p; p++)
+			if (strcmp(*p, c->area) == 0)
+				want = true;
+		if (!want || network_only(c->area))
+			continue;
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = xstrdup(c->area);
+		v[n] = NULL;
+	}
+	if (v == NULL)
+		v = xcalloc(1, sizeof(*v));
+	return v;
+}
+
+struct lint_args {
+	bool json;
+	int color_opt;
+	char *origin;
+	char *profile;
+	char **only, **ignore;
+	bool parked;
+};
+
+/* parse_lint_args - the documented options of lint; -1 on a usage error */
+static int
+parse_lint_args(int argc, char **argv, struct lint_args *la)
+{
+	struct cli_parser *p = cli_parser_new("lint");
+	const struct option_doc *d;
+	bool bad = false;
+
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+
+		if (strcmp(n, "json") == 0)
+			la->json = true;
+		else if (strcmp(n, "origin") == 0) {
+			free(la->origin);
+			la->origin = xstrdup(optarg);
+		} else if (strcmp(n, "profile") == 0) {
+			free(la->profile);
+			la->profile = xstrdup(optarg);
+		} else if (strcmp(n, "only") == 0)
+			common_opts_set_list(&la->only, optarg);
+		else if (strcmp(n, "ignore") == 0)
+			common_opts_set_list(&la->ignore, optarg);
+		else if (strcmp(n, "parked") == 0)
+			la->parked = true;
+		else if (strcmp(n, "no-color") == 0)
+			la->color_opt = -1;
+		else if (strcmp(n, "color") == 0)
+			la->color_opt = 1;
+		else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "lint");
+			cli_parser_free(p);
+			exit(EXIT_CLEAN);
+		}
+	}
+	cli_parser_free(p);
+	if (bad)
+		return -1;
+	for (char **a = la->only; a && *a; a++) {
+		if (!catalog_area_known(*a)) {
+			cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* cmd_lint - read the files into replay data with the outside rule, run the engine offline */
+int
+cmd_lint(int argc, char **argv)
+{
+	struct lint_args la;
+	struct replay_data *replay = NULL;
+	struct profile *profile = NULL;
+	struct event_base *base = NULL;
+	struct resolver *res = NULL;
+	struct check_options copts;
+	struct engine_config cfg;
+	struct lint_out lo;
+	char **domains = NULL, **areas = NULL, *err = NULL;
+	size_t ndomains = 0;
+	json_t *files = json_array();
+	int rc = EXIT_USAGE;
+	bool color;
+
+	memset(&la, 0, sizeof(la));
+	memset(&lo, 0, sizeof(lo));
+	if (parse_lint_args(argc, argv, &la) != 0)
+		goto out;
+	if (optind >= argc) {
+		cli_error("lint needs at least one zone file (see 'mailsec help lint')");
+		goto out;
+	}
+	if (la.origin && optind + 1 < argc) {
+		cli_error("--origin names the zone of one file: lint one file at a time with it");
+		goto out;
+	}
+	if (profile_load(la.profile ? la.profile : "generic", &profile, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
+	replay = replay_data_new();
+	for (int i = optind; i < argc; i++) {
+		struct zone_file *z = NULL;
+		json_t *f, *notes = json_array();
+
+		if (zone_read_path(argv[i], la.origin, &z, &err) != MS_OK) {
+			cli_error("%s", err);
+			json_decref(notes);
+			goto out;
+		}
+		for (size_t k = 0; k < z->n; k++) {
+			const struct zone_rr *r = &z->rr[k];
+
+			if (replay_data_add(replay, r->owner, r->type, r->ttl, r->rdata, r->len) != MS_OK) {
+				cli_error("%s: %s %s: record not usable (malformed RDATA or too many records)",
+				    argv[i], r->owner, dns_type_name(r->type));
+				zone_file_free(z);
+				json_decref(notes);
+				goto out;
+			}
+		}
+		replay_data_add_origin(replay, z->origin);
+		if (!mail_domains(z, &domains, &ndomains))
+			json_array_append_new(notes, json_sprintf("more than %d mail domains in the "
+			    "files: only the first %d are checked", LINT_MAX_DOMAINS, LINT_MAX_DOMAINS));
+		for (size_t k = 0; k < z->nnotes; k++)
+			json_array_append_new(notes, json_text(z->notes[k]));
+		f = json_object();
+		json_object_set_new(f, "path", json_text(argv[i]));
+		json_object_set_new(f, "format", json_string(
+		    str_has_suffix_case(argv[i], ".yaml") || str_has_suffix_case(argv[i], ".yml") ?
+		    "octodns" : "zone"));
+		json_object_set_new(f, "origin", json_text(z->origin));
+		json_object_set_new(f, "records", json_integer((json_int_t)z->n));
+		json_object_set_new(f, "notes", notes);
+		json_array_append_new(files, f);
+		zone_file_free(z);
+	}
+	if (ndomains == 0) {
+		cli_error("no mail domain in the files (a root zone?)");
+		goto out;
+	}
+	replay_data_set_outside(replay, DNS_SERVFAIL, LINT_OUTSIDE_WHY);
+
+	base = event_base_new();
+	res = resolver_replay_new(base, replay, 5);
+	areas = lint_areas(la.only);
+	memset(&copts, 0, sizeof(copts));
+	copts.profile = profile;
+	copts.parked = la.parked;
+	copts.offline = true;
+
+	color = la.color_opt > 0 || (la.color_opt == 0 && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL);
+	lo.json = la.json;
+	lo.color = color;
+	lo.n = ndomains;
+	lo.text = xcalloc(ndomains, sizeof(*lo.text));
+	lo.doms = xcalloc(ndomains, sizeof(*lo.doms));
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base = base;
+	cfg.res = res;
+	cfg.opts = &copts;
+	cfg.only = areas;
+	cfg.ignore = la.ignore;
+	cfg.on_result = lint_result;
+	cfg.arg = &lo;
+	engine_run(&cfg, domains, ndomains);
+
+	if (la.json) {
+		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
+		char *s;
+
+		json_object_set_new(doc, "schema", json_string("mailsec-lint/1"));
+		json_object_set_new(doc, "generated", json_rfc3339_now());
+		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		json_object_set_new(doc, "profile", json_text(profile->name));
+		json_object_set(doc, "files", files);
+		for (const char *const *p = not_offline; *p; p++)
+			json_array_append_new(no, json_string(*p));
+		json_object_set_new(doc, "not_checked_offline", no);
+		for (size_t i = 0; i < ndomains; i++)
+			if (lo.doms[i])
+				json_array_append_new(arr, lo.doms[i]);
+		json_object_set_new(doc, "domains", arr);
+		s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(doc);
+	} else {
+		size_t k;
+		json_t *f;
+
+		json_array_foreach(files, k, f) {
+			json_t *note;
+			size_t m;
+
+			printf("%s: zone %s, %lld records\n",
+			    json_string_value(json_object_get(f, "path")),
+			    json_string_value(json_object_get(f, "origin")),
+			    (long long)json_integer_value(json_object_get(f, "records")));
+			json_array_foreach(json_object_get(f, "notes"), m, note)
+				printf("  note: %s\n", json_string_value(note));
+		}
+		printf("not checked offline:\n");
+		for (const char *const *p = not_offline; *p; p++)
+			printf("  - %s\n", *p);
+		printf("\n");
+		for (size_t i = 0; i < ndomains; i++) {
+			if (lo.text[i])
+				fputs(lo.text[i], stdout);
+			free(lo.text[i]);
+		}
+	}
+	fflush(stdout);
+	if (lo.worst[SEV_ERROR])
+		rc = EXIT_ERRORS;
+	else if (lo.worst[SEV_UNKNOWN])
+		rc = EXIT_UNKNOWN;
+	else
+		rc = EXIT_CLEAN;
+out:
+	free(lo.text);
+	free(lo.doms);
+	json_decref(files);
+	resolver_free(res);
+	if (base)
+		event_base_free(base);
+	replay_data_free(replay);
+	profile_free(profile);
+	strv_free(domains);
+	strv_free(areas);
+	strv_free(la.only);
+	strv_free(la.ignore);
+	free(la.origin);
+	free(la.profile);
+	free(err);
+	return rc;
+}

@@ -1,0 +1,279 @@
+/* src/cli/cmd_records.c - mailsec records new|parked|mta-sts|dmarc: generate record sets */
+#include "cli/cli.h"
+#include "core/profile.h"
+#include "engine/engine.h"
+#include "records/dkimkey.h"
+#include "records/gen.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum rec_format { FMT_ZONE, FMT_JSON, FMT_OCTODNS };
+
+/* strv_append_csv - append each comma-separated item of s to *v */
+static void
+strv_append_csv(char ***v, const char *s)
+{
+	size_t n = 0, k = 0;
+	char **items = str_split(s, ',', &k);
+
+	while (*v && (*v)[n])
+		n++;
+	for (size_t i = 0; i < k; i++) {
+		str_trim(items[i]);
+		if (*items[i] == '\0')
+			continue;
+		*v = xreallocarray(*v, n + 2, sizeof(**v));
+		(*v)[n++] = xstrdup(items[i]);
+		(*v)[n] = NULL;
+	}
+	strv_free(items);
+}
+
+/*
+ * host_norm - lower-case a host name and drop one trailing dot, also in
+ * "host:prio" and "host=ip" (sep), in place: users paste absolute names.
+ */
+static void
+host_norm(char *s, int sep)
+{
+	char *end = sep ? strchr(s, sep) : NULL;
+	size_t n = end ? (size_t)(end - s) : strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	if (n > 1 && s[n - 1] == '.')
+		memmove(s + n - 1, s + n, strlen(s + n) + 1);
+}
+
+static void
+hosts_norm(char **v, int sep)
+{
+	for (; v && *v; v++)
+		host_norm(*v, sep);
+}
+
+/* records_print - the set in the chosen format on stdout */
+void records_print(const struct recset *s, int format);
+
+void
+records_print(const struct recset *s, int format)
+{
+	if (format == FMT_JSON) {
+		json_t *j = recset_json(s);
+		char *t;
+
+		json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+		t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", t);
+		free(t);
+		json_decref(j);
+	} else if (format == FMT_OCTODNS) {
+		recset_print_octodns(stdout, s);
+	} else {
+		recset_print_zone(stdout, s);
+	}
+	fflush(stdout);
+}
+
+/* records_parse_format - zone|json|octodns, or -1 */
+int records_parse_format(const char *s);
+
+int
+records_parse_format(const char *s)
+{
+	if (strcmp(s, "zone") == 0)
+		return FMT_ZONE;
+	if (strcmp(s, "json") == 0)
+		return FMT_JSON;
+	if (strcmp(s, "octodns") == 0)
+		return FMT_OCTODNS;
+	return -1;
+}
+
+/* cmd_records - parse, validate, generate, print; exit 0 or 2 */
+int
+cmd_records(int argc, char **argv)
+{
+	struct cli_parser *p;
+	const struct option_doc *d;
+	struct gen_opts g;
+	char **mx = NULL, **inc = NULL, **ip4 = NULL, **ip6 = NULL, **rua = NULL, **rep = NULL;
+	char **addr = NULL;
+	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *id = NULL;
+	char *dkim_key = NULL, *pos[2] = { NULL, NULL }, *sel = NULL, *sts_host = NULL;
+	struct profile *profile = NULL;
+	struct recset *set = NULL;
+	int format = FMT_ZONE, npos = 0, rc = EXIT_USAGE;
+	bool bad = false;
+	enum ms_status st;
+
+	memset(&g, 0, sizeof(g));
+	p = cli_parser_new("records");
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+
+		if (strcmp(n, "format") == 0) {
+			if ((format = records_parse_format(optarg)) < 0) {
+				cli_error("--format: zone, json or octodns");
+				bad = true;
+			}
+		} else if (strcmp(n, "mx") == 0)
+			strv_append_csv(&mx, optarg);
+		else if (strcmp(n, "spf-include") == 0)
+			strv_append_csv(&inc, optarg);
+		else if (strcmp(n, "spf-ip4") == 0)
+			strv_append_csv(&ip4, optarg);
+		else if (strcmp(n, "spf-ip6") == 0)
+			strv_append_csv(&ip6, optarg);
+		else if (strcmp(n, "rua") == 0)
+			strv_append_csv(&rua, optarg);
+		else if (strcmp(n, "address") == 0)
+			strv_append_csv(&addr, optarg);
+		else if (strcmp(n, "authorise-reports-for") == 0)
+			strv_append_csv(&rep, optarg);
+		else if (strcmp(n, "dkim-selector") == 0) {
+			free(sel);
+			sel = xstrdup(optarg);
+			host_norm(sel, 0);
+			g.dkim_selector = sel;
+		}
+		else if (strcmp(n, "dkim-key") == 0) {
+			free(dkim_key);
+			dkim_key = xstrdup(optarg);
+		} else if (strcmp(n, "tlsrpt-rua") == 0)
+			g.tlsrpt_rua = optarg;
+		else if (strcmp(n, "mta-sts-host") == 0) {
+			free(sts_host);
+			sts_host = xstrdup(optarg);
+			host_norm(sts_host, 0);
+			g.mta_sts_host = sts_host;
+		}
+		else if (strcmp(n, "id") == 0) {
+			free(id);
+			id = xstrdup(optarg);
+		} else if (strcmp(n, "stage") == 0)
+			g.stage = optarg;
+		else if (strcmp(n, "ttl") == 0) {
+			uint64_t v;
+
+			if (str_to_u64(optarg, strlen(optarg), 604800, &v) != MS_OK || v < 60) {
+				cli_error("--ttl: 60 to 604800 seconds");
+				bad = true;
+			}
+			g.ttl = (uint32_t)v;
+		} else if (strcmp(n, "profile") == 0) {
+			free(profile_name);
+			profile_name = xstrdup(optarg);
+		} else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "records");
+			rc = EXIT_CLEAN;
+			bad = true;
+		}
+		if (bad)
+			break;
+	}
+	cli_parser_free(p);
+	if (bad)
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		if (npos >= 2) {
+			cli_error("records takes one kind and one domain");
+			goto out;
+		}
+		pos[npos++] = argv[i];
+	}
+	if (npos != 2) {
+		cli_error("usage: mailsec records new|parked|mta-sts|dmarc [OPTIONS] DOMAIN");
+		goto out;
+	}
+	{
+		const char *why;
+
+		if ((domain = engine_domain_normalise(pos[1], &why)) == NULL) {
+			cli_error("\"%s\" is not a domain name: %s", pos[1], why);
+			goto out;
+		}
+	}
+	if (profile_load(profile_name ? profile_name : "generic", &profile, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (id == NULL) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char b[32];
+
+		gmtime_r(&now, &tm);
+		strftime(b, sizeof(b), "%Y%m%d%H%M%S", &tm);
+		id = xstrdup(b);
+	}
+	if (dkim_key) {
+		struct evp_pkey_st *k = NULL;
+
+		if (dkim_key_load(dkim_key, &k, &err) != MS_OK ||
+		    dkim_key_record(k, &dkim_rec, &err) != MS_OK) {
+			cli_error("--dkim-key: %s", err);
+			dkim_key_free(k);
+			goto out;
+		}
+		dkim_key_free(k);
+	}
+	hosts_norm(mx, ':');
+	hosts_norm(inc, 0);
+	hosts_norm(rep, 0);
+	hosts_norm(addr, '=');
+	g.domain = domain;
+	g.profile = profile;
+	g.mx = mx;
+	g.spf_include = inc;
+	g.spf_ip4 = ip4;
+	g.spf_ip6 = ip6;
+	g.rua = rua;
+	g.report_for = rep;
+	g.address = addr;
+	g.id = id;
+	g.dkim_record = dkim_rec;
+	if (strcmp(pos[0], "new") == 0)
+		st = gen_new(&g, &set, &err);
+	else if (strcmp(pos[0], "parked") == 0)
+		st = gen_parked(&g, &set, &err);
+	else if (strcmp(pos[0], "mta-sts") == 0)
+		st = gen_mta_sts(&g, &set, &err);
+	else if (strcmp(pos[0], "dmarc") == 0)
+		st = gen_dmarc(&g, &set, &err);
+	else {
+		cli_error("records: unknown kind \"%s\" (new, parked, mta-sts, dmarc)", pos[0]);
+		goto out;
+	}
+	if (st != MS_OK) {
+		cli_error("%s", err ? err : ms_status_str(st));
+		goto out;
+	}
+	records_print(set, format);
+	rc = EXIT_CLEAN;
+out:
+	recset_free(set);
+	profile_free(profile);
+	strv_free(mx);
+	strv_free(inc);
+	strv_free(ip4);
+	strv_free(ip6);
+	strv_free(rua);
+	strv_free(rep);
+	strv_free(addr);
+	free(profile_name);
+	free(domain);
+	free(err);
+	free(dkim_rec);
+	free(dkim_key);
+	free(sel);
+	free(sts_host);
+	free(id);
+	return rc;
+}

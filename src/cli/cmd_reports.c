@@ -1,0 +1,946 @@
+/* src/cli/cmd_reports.c - mailsec reports: ingest, fetch, summarise and purge DMARC/TLS-RPT reports */
+#include "cli/cli.h"
+#include "cli/reports.h"
+#include "checks/reports/extract.h"
+#include "checks/reports/report_json.h"
+#include "checks/reports/summary.h"
+#include "core/jsonutil.h"
+#include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* sort_any - qsort that accepts an empty (possibly NULL) array */
+static void
+sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+#define INPUT_FILE_MAX	((size_t)1 << 30)	/* one input file (an mbox may be large) */
+#define BATCH_REPORTS	64			/* reports per transaction */
+
+/* rep_opts_init - defaults */
+static void
+rep_opts_init(struct rep_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	extract_opts_default(&o->x);
+	summary_thresholds_default(&o->t);
+	o->older_than_days = -1;
+}
+
+/* parse_days - "30d", "12h", "2w", "30" (days) or "all"; seconds into *out */
+static bool
+parse_period(const char *s, int64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v;
+	int64_t mul = 86400;
+
+	if (strcmp(s, "all") == 0) {
+		*out = -1;
+		return true;
+	}
+	if (n > 1 && (s[n - 1] == 'd' || s[n - 1] == 'h' || s[n - 1] == 'w')) {
+		mul = s[n - 1] == 'h' ? 3600 : s[n - 1] == 'w' ? 7 * 86400 : 86400;
+		n--;
+	}
+	if (str_to_u64(s, n, 100000, &v) != MS_OK)
+		return false;
+	*out = (int64_t)v * mul;
+	return true;
+}
+
+/* parse_pct - a percentage 0..100 */
+static bool
+parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || v < 0 || v > 100)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* parse_args - options of `reports`; positional arguments stay in argv[optind..] */
+static int
+parse_args(int argc, char **argv, struct rep_opts *o)
+{
+	struct cli_parser *p = cli_parser_new("reports");
+	const struct option_doc *d;
+	bool bad = false;
+
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+		uint64_t v;
+
+		if (strcmp(n, "json") == 0)
+			o->format = REP_JSON;
+		else if (strcmp(n, "csv") == 0)
+			o->format = REP_CSV;
+		else if (strcmp(n, "db") == 0)
+			o->db = optarg;
+		else if (strcmp(n, "replay") == 0)
+			o->replay = optarg;
+		else if (strcmp(n, "resolver") == 0)
+			o->resolver = optarg;
+		else if (strcmp(n, "no-dns") == 0)
+			o->no_dns = true;
+		else if (strcmp(n, "netrc") == 0)
+			o->netrc = optarg;
+		else if (strcmp(n, "cacert") == 0)
+			o->cacert = optarg;
+		else if (strcmp(n, "no-failure-bodies") == 0)
+			o->x.keep_failure_bodies = false;
+		else if (strcmp(n, "progress") == 0)
+			o->progress = 1;
+		else if (strcmp(n, "no-progress") == 0)
+			o->progress = -1;
+		else if (strcmp(n, "since") == 0) {
+			int64_t secs;
+
+			if (!parse_period(optarg, &secs)) {
+				cli_error("--since wants a period such as 30d, 12h, 2w or all");
+				bad = true;
+			} else
+				o->since_secs = secs, o->since_set = true;
+		} else if (strcmp(n, "older-than") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK) {
+				cli_error("--older-than wants a number of days");
+				bad = true;
+			} else
+				o->older_than_days = (int64_t)v;
+		} else if (strcmp(n, "max-report-size") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), 4096, &v) != MS_OK || v == 0) {
+				cli_error("--max-report-size wants MiB from 1 to 4096");
+				bad = true;
+			} else
+				o->x.lim.max_bytes = (size_t)v * 1024 * 1024;
+		} else if (strcmp(n, "min-messages") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), UINT32_MAX, &v) != MS_OK) {
+				cli_error("--min-messages wants a number");
+				bad = true;
+			} else
+				o->t.min_messages = v;
+		} else if (strcmp(n, "legit-min-messages") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), UINT32_MAX, &v) != MS_OK || v == 0) {
+				cli_error("--legit-min-messages wants a number from 1");
+				bad = true;
+			} else
+				o->t.legit_min_messages = v;
+		} else if (strcmp(n, "top") == 0) {
+			if (str_to_u64(optarg, strlen(optarg), 1000000, &v) != MS_OK) {
+				cli_error("--top wants a number of sources");
+				bad = true;
+			} else
+				o->t.top = (size_t)v;
+		} else if (strcmp(n, "quarantine-pass-rate") == 0) {
+			if (!parse_pct(optarg, &o->t.quarantine_pass_rate)) {
+				cli_error("--quarantine-pass-rate wants a percentage");
+				bad = true;
+			}
+		} else if (strcmp(n, "reject-pass-rate") == 0) {
+			if (!parse_pct(optarg, &o->t.reject_pass_rate)) {
+				cli_error("--reject-pass-rate wants a percentage");
+				bad = true;
+			}
+		} else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "reports");
+			cli_parser_free(p);
+			exit(EXIT_CLEAN);
+		}
+	}
+	cli_parser_free(p);
+	return bad ? -1 : 0;
+}
+
+/* mkdirs - create path's directories (like mkdir -p) */
+static void
+mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(path, 0700);
+		*p = '/';
+	}
+	(void)mkdir(path, 0700);
+}
+
+/* open_store - --db, or $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/...) */
+static struct store *
+open_store(const struct rep_opts *o)
+{
+	struct store *s = NULL;
+	const char *why = "";
+	char *path;
+
+	if (o->db)
+		path = xstrdup(o->db);
+	else {
+		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+		char *dir;
+
+		if (xdg && *xdg)
+			dir = xasprintf("%s/mailsec", xdg);
+		else if (home && *home)
+			dir = xasprintf("%s/.local/share/mailsec", home);
+		else {
+			cli_error("no --db and neither XDG_DATA_HOME nor HOME is set");
+			return NULL;
+		}
+		mkdirs(dir);
+		path = xasprintf("%s/reports.db", dir);
+		free(dir);
+	}
+	if (store_open(path, &s, &why) != MS_OK)
+		cli_error("cannot open the report database %s: %s", path, why);
+	free(path);
+	return s;
+}
+
+/* read_file - a whole file, at most max bytes; caller frees */
+static char *
+read_file(const char *path, size_t max, size_t *len, const char **why)
+{
+	FILE *fp = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0;
+
+	*len = 0;
+	if (fp == NULL) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (n == cap) {
+			if (cap >= max) {
+				*why = "file larger than the input cap";
+				free(data);
+				fclose(fp);
+				return NULL;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if (cap > max)
+				cap = max;
+			data = xrealloc(data, cap + 1);
+		}
+		got = fread(data + n, 1, cap - n, fp);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		*why = strerror(errno);
+		free(data);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	if (data == NULL)
+		data = xmalloc(1);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+/* ---- ingest ------------------------------------------------------------ */
+
+struct ingest {
+	struct rep_opts *o;
+	struct store *store;
+	struct rep_counts c;
+	size_t in_batch;
+	bool failed;
+	bool parse_only;	/* `reports parse`: collect JSON, store nothing */
+	json_t *items;
+	/* progress */
+	bool progress;
+	size_t files_done, files_total;
+	double t0, last_shown;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* progress - one line on a terminal, rewritten in place, at most 10 times a second */
+static void
+progress(struct ingest *in, bool final)
+{
+	double t = now_s();
+	uint64_t reports = in->c.ingested + in->c.duplicates + in->c.rejected;
+
+	if (!in->progress || (!final && t - in->last_shown < 0.1))
+		return;
+	in->last_shown = t;
+	fprintf(stderr, "\r%zu/%zu files, %llu reports, %.0f reports/s   %s", in->files_done,
+	    in->files_total, (unsigned long long)reports,
+	    t > in->t0 ? (double)reports / (t - in->t0) : 0.0, final ? "\n" : "");
+	fflush(stderr);
+}
+
+/* batch_step - one more report in this transaction; commit every BATCH_REPORTS */
+static void
+batch_step(struct ingest *in)
+{
+	if (in->parse_only || in->failed)
+		return;
+	if (++in->in_batch >= BATCH_REPORTS) {
+		if (in->store->ops->commit(in->store) != MS_OK ||
+		    in->store->ops->begin(in->store) != MS_OK) {
+			cli_error("database: %s", in->store->err);
+			in->failed = true;
+		}
+		in->in_batch = 0;
+	}
+}
+
+/* account - count a put's outcome */
+static void
+account(struct ingest *in, enum ms_status st, enum store_put res, const char *origin)
+{
+	if (st != MS_OK) {
+		if (!in->failed)
+			cli_error("%s: database: %s", origin, in->store->err);
+		in->failed = true;
+		return;
+	}
+	if (res == STORE_DUPLICATE)
+		in->c.duplicates++;
+	else
+		in->c.ingested++;
+	batch_step(in);
+	progress(in, false);
+}
+
+/* item - `reports parse`: one JSON item */
+static void
+item(struct ingest *in, const char *origin, const char *type, json_t *report, const char *why)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "origin", json_text(origin));
+	json_object_set_new(o, "type", json_string(type));
+	if (report)
+		json_object_set_new(o, "report", report);
+	if (why)
+		json_object_set_new(o, "reason", json_text(why));
+	json_array_append_new(in->items, o);
+}
+
+static void
+sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
+{
+	struct ingest *in = arg;
+	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
+
+	if (in->parse_only) {
+		in->c.ingested++;
+		item(in, origin, "dmarc", dmarc_report_json(r), NULL);
+		return;
+	}
+	if (in->failed)
+		return;
+	st = in->store->ops->put_dmarc(in->store, r, origin, &res);
+	account(in, st, res, origin);
+}
+
+static void
+sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
+{
+	struct ingest *in = arg;
+	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
+
+	if (in->parse_only) {
+		in->c.ingested++;
+		item(in, origin, "tlsrpt", tlsrpt_report_json(r), NULL);
+		return;
+	}
+	if (in->failed)
+		return;
+	st = in->store->ops->put_tlsrpt(in->store, r, origin, &res);
+	account(in, st, res, origin);
+}
+
+static void
+sink_failure(void *arg, const char *origin, const struct failure_report *r)
+{
+	struct ingest *in = arg;
+	enum store_put res = STORE_INSERTED;
+	enum ms_status st;
+
+	if (in->parse_only) {
+		in->c.ingested++;
+		item(in, origin, "failure", failure_report_json(r), NULL);
+		return;
+	}
+	if (in->failed)
+		return;
+	in->c.failure++;
+	st = in->store->ops->put_failure(in->store, r, origin, &res);
+	account(in, st, res, origin);
+}
+
+static void
+sink_rejected(void *arg, const char *origin, const char *why, const char *raw, size_t len)
+{
+	struct ingest *in = arg;
+	enum store_put res;
+
+	in->c.rejected++;
+	if (in->parse_only) {
+		item(in, origin, "rejected", NULL, why);
+		return;
+	}
+	if (in->o->format == REP_TEXT)
+		fprintf(stderr, "%s%s: rejected: %s\n", in->progress ? "\n" : "", origin, why);
+	if (in->failed)
+		return;
+	if (in->store->ops->put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
+		cli_error("%s: database: %s", origin, in->store->err);
+		in->failed = true;
+		return;
+	}
+	batch_step(in);
+}
+
+static void
+sink_noreport(void *arg, const char *origin)
+{
+	struct ingest *in = arg;
+
+	in->c.noreport++;
+	if (in->parse_only)
+		item(in, origin, "noreport", NULL, NULL);
+}
+
+/* peek - the first bytes of a file (for sniffing); returns how many, 0 on error */
+static size_t
+peek(const char *path, char *buf, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t got;
+
+	if (fp == NULL)
+		return 0;
+	got = fread(buf, 1, n, fp);
+	fclose(fp);
+	return got;
+}
+
+/* ingest_file - one input file, by its name and contents (an mbox is streamed) */
+static void
+ingest_file(struct ingest *in, const char *path, bool as_message)
+{
+	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
+		sink_noreport, in };
+	const char *why = NULL;
+	char head[8];
+	size_t len, hl = peek(path, head, sizeof(head));
+	char *data;
+
+	in->files_done++;
+	if (str_has_suffix_case(path, ".eml") || str_has_suffix_case(path, ".msg"))
+		as_message = true;	/* a single message, even when it starts with a From_ line */
+	if (!as_message && (str_has_suffix_case(path, ".mbox") || looks_like_mbox(head, hl))) {
+		if (extract_mbox_file(path, path, &in->o->x, &s) != MS_OK) {
+			cli_error("%s: %s", path, strerror(errno));
+			in->c.unreadable++;
+		}
+		progress(in, false);
+		return;
+	}
+	if ((data = read_file(path, INPUT_FILE_MAX, &len, &why)) == NULL) {
+		cli_error("%s: %s", path, why);
+		in->c.unreadable++;
+		return;
+	}
+	if (as_message)
+		extract_message(data, len, path, &in->o->x, &s);
+	else if (str_has_suffix_case(path, ".xml") || str_has_suffix_case(path, ".gz") ||
+	    str_has_suffix_case(path, ".zip") || str_has_suffix_case(path, ".json"))
+		extract_blob(data, len, path, &in->o->x, &s);
+	else if (looks_like_message(data, len))
+		extract_message(data, len, path, &in->o->x, &s);
+	else
+		extract_blob(data, len, path, &in->o->x, &s);
+	free(data);
+	progress(in, false);
+}
+
+struct pathlist {
+	char **v;
+	bool *msg;	/* file is a Maildir message */
+	size_t n, cap;
+};
+
+static void
+pl_add(struct pathlist *l, char *path, bool msg)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+		l->msg = xreallocarray(l->msg, l->cap, sizeof(*l->msg));
+	}
+	l->v[l->n] = path;
+	l->msg[l->n++] = msg;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* collect - files under path: a Maildir's cur/ and new/ as messages, other folders recursively */
+static void
+collect(struct pathlist *l, const char *path, int depth)
+{
+	struct stat sb;
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	bool maildir;
+	char *p1, *p2;
+
+	if (stat(path, &sb) != 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		pl_add(l, xstrdup(path), false);	/* counted as unreadable */
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		pl_add(l, xstrdup(path), false);
+		return;
+	}
+	if (depth > 16)
+		return;
+	p1 = xasprintf("%s/cur", path);
+	p2 = xasprintf("%s/new", path);
+	maildir = stat(p1, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(p2, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode);
+	if (maildir) {
+		const char *sub[2] = { p1, p2 };
+
+		for (int k = 0; k < 2; k++) {
+			if ((d = opendir(sub[k])) == NULL)
+				continue;
+			while ((e = readdir(d)) != NULL) {
+				if (e->d_name[0] == '.')
+					continue;
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					names = xreallocarray(names, cap, sizeof(*names));
+				}
+				names[n++] = xasprintf("%s/%s", sub[k], e->d_name);
+			}
+			closedir(d);
+		}
+		sort_any(names, n, sizeof(*names), cmp_str);
+		for (size_t i = 0; i < n; i++)
+			pl_add(l, names[i], true);
+		free(names);
+		free(p1);
+		free(p2);
+		return;
+	}
+	free(p1);
+	free(p2);
+	if ((d = opendir(path)) == NULL) {
+		cli_error("%s: %s", path, strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[n++] = xasprintf("%s/%s", path, e->d_name);
+	}
+	closedir(d);
+	sort_any(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		collect(l, names[i], depth + 1);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* counts_json - the ingest document */
+static json_t *
+counts_json(const char *kind, const struct rep_counts *c)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "schema", json_string("mailsec-reports/1"));
+	json_object_set_new(o, "kind", json_string(kind));
+	json_object_set_new(o, "ingested", json_integer((json_int_t)c->ingested));
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)c->duplicates));
+	json_object_set_new(o, "rejected", json_integer((json_int_t)c->rejected));
+	json_object_set_new(o, "no_report", json_integer((json_int_t)c->noreport));
+	json_object_set_new(o, "failure_reports", json_integer((json_int_t)c->failure));
+	json_object_set_new(o, "unreadable", json_integer((json_int_t)c->unreadable));
+	return o;
+}
+
+/* rep_print_counts - the result of an ingest or fetch run */
+void
+rep_print_counts(const struct rep_opts *o, const char *kind, const struct rep_counts *c)
+{
+	if (o->format == REP_JSON) {
+		json_t *j = counts_json(kind, c);
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		printf("%llu ingested, %llu duplicate, %llu rejected, %llu without a report%s\n",
+		    (unsigned long long)c->ingested, (unsigned long long)c->duplicates,
+		    (unsigned long long)c->rejected, (unsigned long long)c->noreport,
+		    c->unreadable ? ", some files unreadable" : "");
+	}
+}
+
+/* rep_ingest_message - for fetch: one message's bytes into the store (inside a batch) */
+struct ingest *
+rep_ingest_new(struct rep_opts *o, struct store *s)
+{
+	struct ingest *in = xcalloc(1, sizeof(*in));
+
+	in->o = o;
+	in->store = s;
+	in->t0 = now_s();
+	return in;
+}
+
+void
+rep_ingest_message(struct ingest *in, const char *data, size_t len, const char *origin)
+{
+	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
+		sink_noreport, in };
+
+	extract_message(data, len, origin, &in->o->x, &s);
+}
+
+bool
+rep_ingest_failed(const struct ingest *in)
+{
+	return in->failed;
+}
+
+const struct rep_counts *
+rep_ingest_counts(const struct ingest *in)
+{
+	return &in->c;
+}
+
+/* run_ingest - reports ingest / reports parse */
+static int
+run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
+{
+	struct ingest in;
+	struct pathlist l = { 0 };
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.o = o;
+	in.parse_only = parse_only;
+	if (argc == 0) {
+		cli_error("reports %s wants files or folders", parse_only ? "parse" : "ingest");
+		return EXIT_USAGE;
+	}
+	if (!parse_only) {
+		if ((in.store = open_store(o)) == NULL)
+			return EXIT_USAGE;
+		if (in.store->ops->begin(in.store) != MS_OK) {
+			cli_error("database: %s", in.store->err);
+			in.store->ops->close(in.store);
+			return EXIT_USAGE;
+		}
+	} else
+		in.items = json_array();
+	for (int i = 0; i < argc; i++)
+		collect(&l, argv[i], 0);
+	in.files_total = l.n;
+	in.progress = !parse_only && (o->progress > 0 || (o->progress == 0 && isatty(2)));
+	in.t0 = now_s();
+	for (size_t i = 0; i < l.n && !in.failed; i++)
+		ingest_file(&in, l.v[i], l.msg[i]);
+	progress(&in, true);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	free(l.msg);
+	if (parse_only) {
+		json_t *doc = json_object();
+		char *s;
+
+		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
+		json_object_set_new(doc, "kind", json_string("parse"));
+		json_object_set_new(doc, "items", in.items);
+		s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(doc);
+		return in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+	}
+	if (!in.failed && in.store->ops->commit(in.store) != MS_OK) {
+		cli_error("database: %s", in.store->err);
+		in.failed = true;
+	}
+	if (in.failed)
+		in.store->ops->rollback(in.store);
+	in.store->ops->close(in.store);
+	if (in.failed)
+		return EXIT_USAGE;
+	rep_print_counts(o, "ingest", &in.c);
+	rc = in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+	return rc;
+}
+
+/* ---- summary, purge ------------------------------------------------------ */
+
+static int
+run_summary(struct rep_opts *o, int argc, char **argv)
+{
+	struct store *s;
+	struct summary *sum = NULL;
+	struct event_base *base = NULL;
+	struct replay_data *rd = NULL;
+	struct resolver *res = NULL;
+	char *domain, *err = NULL;
+	const char *why = NULL;
+	int64_t since;
+	int rc = EXIT_USAGE;
+
+	if (argc != 1) {
+		cli_error("reports summary wants one domain");
+		return EXIT_USAGE;
+	}
+	if ((domain = engine_domain_normalise(argv[0], &why)) == NULL) {
+		cli_error("%s: %s", argv[0], why);
+		return EXIT_USAGE;
+	}
+	since = o->since_set ? o->since_secs : 30 * 86400;
+	since = since < 0 ? 0 : (int64_t)time(NULL) - since;
+	if (since < 0)
+		since = 0;
+	if ((s = open_store(o)) == NULL) {
+		free(domain);
+		return EXIT_USAGE;
+	}
+	if (o->replay) {
+		base = event_base_new();
+		rd = replay_data_new();
+		if (replay_data_load_file(rd, o->replay, &err) != MS_OK) {
+			cli_error("%s: %s", o->replay, err ? err : "cannot read");
+			free(err);
+			goto out;
+		}
+		res = resolver_replay_new(base, rd, 5);
+	} else if (!o->no_dns) {
+		/* PTR names and the SPF walk through a real, validating resolver */
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = o->resolver;
+		base = event_base_new();
+		if (resolver_unbound_new(base, &ucfg, 5, &res, &err) != MS_OK) {
+			cli_error("%s (--no-dns summarises without lookups)", err ? err : "no resolver");
+			free(err);
+			goto out;
+		}
+	}
+	if (summary_build(s, domain, since, &o->t, res, &sum) != MS_OK) {
+		cli_error("database: %s", s->err);
+		goto out;
+	}
+	if (o->format == REP_JSON) {
+		json_t *j = summary_json(sum);
+		char *txt;
+
+		json_object_set_new(j, "generated", json_rfc3339_now());
+		txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", txt);
+		free(txt);
+		json_decref(j);
+	} else if (o->format == REP_CSV)
+		summary_csv(stdout, sum);
+	else
+		summary_text(stdout, sum);
+	rc = EXIT_CLEAN;
+out:
+	summary_free(sum);
+	if (res)
+		resolver_free(res);
+	if (rd)
+		replay_data_free(rd);
+	if (base)
+		event_base_free(base);
+	s->ops->close(s);
+	free(domain);
+	return rc;
+}
+
+static int
+run_purge(struct rep_opts *o, int argc)
+{
+	struct store *s;
+	uint64_t removed = 0;
+	int64_t cutoff;
+
+	if (argc != 0 || o->older_than_days < 0) {
+		cli_error("reports purge wants --older-than DAYS and nothing else");
+		return EXIT_USAGE;
+	}
+	if ((s = open_store(o)) == NULL)
+		return EXIT_USAGE;
+	cutoff = (int64_t)time(NULL) - o->older_than_days * 86400;
+	if (s->ops->purge(s, cutoff, &removed) != MS_OK) {
+		cli_error("database: %s", s->err);
+		s->ops->close(s);
+		return EXIT_USAGE;
+	}
+	s->ops->close(s);
+	if (o->format == REP_JSON) {
+		printf("{\n  \"schema\": \"mailsec-reports/1\",\n  \"kind\": \"purge\",\n"
+		    "  \"removed\": %llu\n}\n", (unsigned long long)removed);
+	} else
+		printf("%llu reports removed\n", (unsigned long long)removed);
+	return EXIT_CLEAN;
+}
+
+/* on_rejected - one quarantined report, as text or into a JSON array */
+static void
+on_rejected(void *arg, const struct store_rejected_item *it)
+{
+	json_t *arr = arg;
+	char when[32];
+	time_t t = (time_t)(it->first_seen < 0 ? 0 : it->first_seen);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (arr) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "sha256", json_text(it->sha256));
+		json_object_set_new(o, "origin", json_text(it->origin));
+		json_object_set_new(o, "reason", json_text(it->reason));
+		json_object_set_new(o, "first_seen", json_string(when));
+		json_object_set_new(o, "size", json_integer((json_int_t)it->size));
+		json_array_append_new(arr, o);
+	} else {
+		char *origin = str_printable(it->origin ? it->origin : "", strlen(it->origin ? it->origin : ""));
+		char *reason = str_printable(it->reason ? it->reason : "", strlen(it->reason ? it->reason : ""));
+
+		printf("%s  %10llu bytes  %s\n    %s\n", when, (unsigned long long)it->size, origin, reason);
+		free(origin);
+		free(reason);
+	}
+}
+
+/* run_quarantine - list the reports that were rejected, with the reason */
+static int
+run_quarantine(struct rep_opts *o, int argc)
+{
+	struct store *s;
+	json_t *arr = NULL;
+	enum ms_status st;
+
+	if (argc != 0) {
+		cli_error("reports quarantine takes no arguments");
+		return EXIT_USAGE;
+	}
+	if ((s = open_store(o)) == NULL)
+		return EXIT_USAGE;
+	if (o->format == REP_JSON)
+		arr = json_array();
+	st = s->ops->each_rejected(s, on_rejected, arr);
+	if (st != MS_OK)
+		cli_error("database: %s", s->err);
+	s->ops->close(s);
+	if (arr) {
+		json_t *doc = json_object();
+		char *txt;
+
+		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
+		json_object_set_new(doc, "kind", json_string("quarantine"));
+		json_object_set_new(doc, "rejected", arr);
+		txt = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (st == MS_OK)
+			printf("%s\n", txt);
+		free(txt);
+		json_decref(doc);
+	}
+	return st == MS_OK ? EXIT_CLEAN : EXIT_USAGE;
+}
+
+int
+cmd_reports(int argc, char **argv)
+{
+	struct rep_opts o;
+	const char *verb;
+
+	rep_opts_init(&o);
+	if (parse_args(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+	if (optind >= argc) {
+		cli_usage(stderr, "reports");
+		return EXIT_USAGE;
+	}
+	verb = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (strcmp(verb, "ingest") == 0)
+		return run_ingest(&o, argc, argv, false);
+	if (strcmp(verb, "parse") == 0)
+		return run_ingest(&o, argc, argv, true);
+	if (strcmp(verb, "summary") == 0)
+		return run_summary(&o, argc, argv);
+	if (strcmp(verb, "purge") == 0)
+		return run_purge(&o, argc);
+	if (strcmp(verb, "fetch") == 0)
+		return rep_fetch(&o, argc, argv);
+	if (strcmp(verb, "quarantine") == 0)
+		return run_quarantine(&o, argc);
+	cli_error("unknown reports action \"%s\" (ingest, fetch, summary, purge, quarantine, parse)",
+	    verb);
+	return EXIT_USAGE;
+}
+
+struct store *
+rep_open_store(const struct rep_opts *o)
+{
+	return open_store(o);
+}

@@ -1,0 +1,64 @@
+/* src/records/plan.h - dated checklists for migrating or decommissioning a mail domain (seed 000) */
+#ifndef MS_RECORDS_PLAN_H
+#define MS_RECORDS_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dns/dns.h"
+#include "util/status.h"
+
+struct resolver;
+struct event_base;
+
+#define PLAN_MAX_NAMES	64	/* names looked at (apex, _dmarc, selectors, ...) */
+
+/* What was seen at one name and type: values in presentation form. */
+struct plan_obs {
+	char		*name;
+	uint16_t	 type;
+	enum dns_outcome status;
+	uint32_t	 ttl;
+	char		**values;	/* NULL-terminated or NULL */
+	char		*why;		/* for failures */
+};
+
+struct plan_seen {
+	struct plan_obs	*v;
+	size_t		 n;
+};
+
+/*
+ * plan_observe - look up the domain's mail records through res (running the
+ * event loop base until every answer is in) into *seen (caller frees with
+ * plan_seen_free).  selectors (NULL-terminated or NULL) are DKIM selectors to
+ * look at; they cannot be listed from the DNS.
+ */
+enum ms_status plan_observe(struct resolver *res, struct event_base *base, const char *domain,
+    char **selectors, struct plan_seen *seen);
+void plan_seen_free(struct plan_seen *seen);
+
+enum plan_kind { PLAN_MIGRATE, PLAN_DECOMMISSION };
+
+struct plan_opts {
+	enum plan_kind	 kind;
+	const char	*domain;
+	time_t		 start;		/* midnight UTC */
+	uint32_t	 policy_max_age;	/* 0: unknown (assume the runbook's 1209600) */
+	const struct plan_seen *seen;
+};
+
+/*
+ * plan_build - the checklist as a mailsec-plan/1 JSON object (new
+ * reference): what was seen, the assumptions made, and the dated steps.
+ * *unknown is set when a lookup failed, so the plan rests on guesses.
+ */
+json_t *plan_build(const struct plan_opts *o, bool *unknown);
+/* plan_print_text - the checklist for people */
+void plan_print_text(FILE *fp, const json_t *plan);
+
+#endif

@@ -1,0 +1,77 @@
+/* src/records/recset.h - a generated record set and its outputs: zone-file lines, JSON, octoDNS YAML */
+#ifndef MS_RECORDS_RECSET_H
+#define MS_RECORDS_RECSET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define RECSET_MAX	1000	/* records in one generated set */
+
+/*
+ * One record to publish.  value is the RDATA in presentation form, except
+ * for TXT where it is the text itself (unquoted, whole): the outputs split
+ * it into strings of at most 255 bytes.  A placeholder is printed commented
+ * out (it needs a value only the user has) and is never loaded by lint.
+ */
+struct rec {
+	char		*owner;		/* absolute, no trailing dot */
+	char		*type;		/* "MX", "TXT", "CNAME" */
+	uint32_t	 ttl;
+	char		*value;
+	char		*comment;	/* one line said above the record, or NULL */
+	bool		 placeholder;
+};
+
+/* A file to serve beside the records (the MTA-STS policy). */
+struct recfile {
+	char *url;
+	char *content;
+};
+
+/*
+ * A generated set: records, files, guidance notes, and the next step of a
+ * staged journey (next_stage NULL when this is the last step).  Everything is
+ * owned by the set; free with recset_free().
+ */
+struct recset {
+	char		*domain;
+	char		*command;	/* "new", "parked", "mta-sts", "dmarc", "dkim-keygen" */
+	char		*stage;		/* or NULL */
+	char		*profile;
+	struct rec	*v;
+	size_t		 n;
+	struct recfile	*files;
+	size_t		 nfiles;
+	char		**notes;	/* NULL-terminated or NULL */
+	size_t		 nnotes;
+	char		*next_stage;
+	unsigned	 next_after_days;
+	char		*next_when;	/* what must be true before the next step */
+};
+
+struct recset *recset_new(const char *domain, const char *command, const char *stage,
+    const char *profile);
+void recset_free(struct recset *s);
+
+/* recset_add - append a record (strings copied); returns it for a comment or placeholder flag */
+struct rec *recset_add(struct recset *s, const char *owner, const char *type, uint32_t ttl,
+    const char *value);
+void rec_set_comment(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void recset_note(struct recset *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void recset_file(struct recset *s, const char *url, const char *content);
+void recset_next(struct recset *s, const char *stage, unsigned after_days, const char *when);
+
+/* txt_strings - text split into strings of at most 255 bytes, quoted for a zone file; caller frees */
+char *txt_quoted(const char *text);
+
+/* recset_print_zone - zone-file lines with $ORIGIN, comments for notes and files */
+void recset_print_zone(FILE *fp, const struct recset *s);
+/* recset_print_octodns - an octoDNS zone YAML document (names relative to the domain) */
+void recset_print_octodns(FILE *fp, const struct recset *s);
+/* recset_json - the set as a mailsec-records/1 object; new reference */
+json_t *recset_json(const struct recset *s);
+
+#endif

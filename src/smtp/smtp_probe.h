@@ -1,0 +1,84 @@
+/* src/smtp/smtp_probe.h - STARTTLS probe of one SMTP server address on the libevent loop */
+#ifndef MS_SMTP_SMTP_PROBE_H
+#define MS_SMTP_SMTP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "smtp/smtp_reply.h"
+#include "util/ipaddr.h"
+#include "util/status.h"
+
+struct event_base;
+
+#define SMTP_PROBE_TLSA_MAX	16
+#define SMTP_PROBE_INFLIGHT_MAX	32	/* probes connected at once per process; more wait */
+
+/* One TLSA record to hand to OpenSSL's DANE verifier (borrowed). */
+struct smtp_tlsa {
+	uint8_t		 usage, selector, mtype;
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+struct smtp_probe_config {
+	struct event_base *base;
+	struct ipaddr	 addr;
+	unsigned	 port;		/* 25 */
+	const char	*host;		/* MX host name: SNI and the DANE base domain (copied) */
+	const char	*ehlo_name;	/* what we announce (copied) */
+	double		 timeout;	/* each step: connect, banner, each command, handshake */
+	bool		 legacy_only;	/* offer only TLS 1.0/1.1 at @SECLEVEL=0: "still accepted?" */
+	size_t		 ntlsa;		/* > 0: enable DANE with these records */
+	struct smtp_tlsa tlsa[SMTP_PROBE_TLSA_MAX];
+};
+
+/* Where a probe stopped. */
+enum smtp_stage {
+	SMTP_ST_QUEUED = 0, SMTP_ST_CONNECT, SMTP_ST_BANNER, SMTP_ST_EHLO, SMTP_ST_STARTTLS,
+	SMTP_ST_HANDSHAKE, SMTP_ST_DONE
+};
+
+/*
+ * The result, borrowed by the callback.  cert and chain are the peer's (leaf
+ * first); take references (X509_up_ref / sk_X509_dup + up_ref) to keep them.
+ */
+struct smtp_probe_result {
+	enum smtp_stage	 stage;		/* SMTP_ST_DONE: the handshake completed */
+	bool		 timed_out;	/* stage timed out */
+	bool		 refused;	/* the server answered with a 4xx/5xx (banner or command) */
+	char		 why[256];	/* for anything short of DONE */
+	struct smtp_reply banner;	/* valid when stage > SMTP_ST_BANNER or refused there */
+	struct smtp_reply ehlo;		/* valid when stage > SMTP_ST_EHLO */
+	bool		 starttls_offered;
+	char		 protocol[16];	/* "TLSv1.3" */
+	char		 cipher[64];
+	X509		*cert;
+	STACK_OF(X509)	*chain;
+	bool		 dane_enabled;
+	bool		 dane_ok;	/* OpenSSL's DANE verification succeeded */
+	int		 dane_depth;	/* depth of the matching certificate, -1 if none */
+	uint8_t		 dane_usage, dane_selector, dane_mtype;	/* the record that matched */
+	char		 dane_why[128];
+	double		 seconds;	/* wall time of the probe from connect on */
+};
+
+typedef void (*smtp_probe_callback)(const struct smtp_probe_result *r, void *arg);
+
+/*
+ * smtp_probe_start - connect, read the banner, EHLO, STARTTLS if offered,
+ * TLS handshake, then close.  cb runs exactly once from the event loop, never
+ * from inside this call.  At most SMTP_PROBE_INFLIGHT_MAX probes run at once;
+ * the rest queue.  Never verifies or refuses a certificate itself: the
+ * result carries what was presented (and the DANE verdict when enabled).
+ */
+enum ms_status smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb,
+    void *arg);
+
+/* smtp_probe_shutdown - free the shared TLS contexts (at exit, for leak checkers) */
+void smtp_probe_shutdown(void);
+
+#endif

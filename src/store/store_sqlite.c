@@ -1,0 +1,786 @@
+/* src/store/store_sqlite.c - the SQLite storage backend: versioned schema, idempotent puts */
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * Migrations: MIGRATIONS[i] takes the schema from version i to i+1, applied
+ * in one transaction each; PRAGMA user_version holds the version.  Never
+ * edit a shipped migration: add one.
+ */
+static const char *const MIGRATIONS[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"			/* dmarc, tlsrpt, failure */
+	"  org_name TEXT NOT NULL,"
+	"  report_id TEXT NOT NULL,"
+	"  policy_domain TEXT NOT NULL,"
+	"  begin_ts INTEGER, end_ts INTEGER,"
+	"  email TEXT, extra_contact_info TEXT, xmlns TEXT, version TEXT, generator TEXT,"
+	"  errors TEXT,"
+	"  policy TEXT,"				/* policy_published as JSON */
+	"  messages INTEGER NOT NULL DEFAULT 0,"
+	"  origin TEXT, ingested_at INTEGER NOT NULL,"
+	"  UNIQUE (kind, org_name, report_id, policy_domain));"
+	"CREATE INDEX reports_domain ON reports (policy_domain, end_ts);"
+	"CREATE TABLE dmarc_rows ("
+	"  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+	"  source_ip TEXT, count INTEGER NOT NULL,"
+	"  disposition TEXT, dkim TEXT, spf TEXT, reasons TEXT, policy_test_mode TEXT,"
+	"  header_from TEXT, envelope_from TEXT, envelope_to TEXT,"
+	"  dkim_auth TEXT, spf_auth TEXT,"		/* auth_results as JSON arrays */
+	"  dkim_pass_domains TEXT NOT NULL DEFAULT '', spf_pass_domain TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX dmarc_rows_report ON dmarc_rows (report);"
+	"CREATE TABLE tlsrpt_policies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+	"  policy_type TEXT, policy_domain TEXT, policy_string TEXT, mx_host TEXT,"
+	"  success INTEGER NOT NULL, failure INTEGER NOT NULL);"
+	"CREATE INDEX tlsrpt_policies_report ON tlsrpt_policies (report);"
+	"CREATE TABLE tlsrpt_failures ("
+	"  policy INTEGER NOT NULL REFERENCES tlsrpt_policies(id) ON DELETE CASCADE,"
+	"  result_type TEXT, sending_mta_ip TEXT, receiving_mx_hostname TEXT,"
+	"  receiving_mx_helo TEXT, receiving_ip TEXT, failed_session_count INTEGER NOT NULL,"
+	"  additional_information TEXT, failure_reason_code TEXT);"
+	"CREATE INDEX tlsrpt_failures_policy ON tlsrpt_failures (policy);"
+	"CREATE TABLE failures ("
+	"  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+	"  feedback_type TEXT, source_ip TEXT, arrival_date TEXT, original_mail_from TEXT,"
+	"  original_rcpt_to TEXT, auth_failure TEXT, authentication_results TEXT,"
+	"  delivery_result TEXT, sample BLOB);"
+	"CREATE INDEX failures_report ON failures (report);"
+	"CREATE TABLE rejected ("
+	"  sha256 TEXT PRIMARY KEY, origin TEXT, reason TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB);",
+};
+
+#define NMIGRATIONS	((int)(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0])))
+#define REJECTED_KEEP_MAX	(4u * 1024 * 1024)	/* bytes of a rejected report kept */
+
+struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *ins_report, *ins_row, *ins_pol, *ins_fail, *ins_failure, *ins_rej;
+};
+
+int
+store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+/* db_err - record sqlite's message in s->err; returns MS_ERR_IO */
+static enum ms_status
+db_err(struct store *s, const char *what)
+{
+	struct sq *q = s->impl;
+
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, q && q->db ? sqlite3_errmsg(q->db) : "?");
+	return MS_ERR_IO;
+}
+
+static enum ms_status
+sq_exec(struct store *s, const char *sql)
+{
+	struct sq *q = s->impl;
+	char *msg = NULL;
+
+	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+static enum ms_status
+sq_begin(struct store *s)
+{
+	return sq_exec(s, "BEGIN IMMEDIATE");
+}
+
+static enum ms_status
+sq_commit(struct store *s)
+{
+	return sq_exec(s, "COMMIT");
+}
+
+static void
+sq_rollback(struct store *s)
+{
+	(void)sq_exec(s, "ROLLBACK");
+}
+
+/* bind_text - bind a string or NULL; v must stay valid until the statement is stepped */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* bind_ts - bind an epoch time, NULL when -1 */
+static void
+bind_ts(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* step_done - run an insert; SQLITE_CONSTRAINT on the report key means duplicate */
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* put_report_row - insert into reports; *dup when the key exists; *id the new row */
+static enum ms_status
+put_report_row(struct store *s, const char *kind, const char *org, const char *rid,
+    const char *dom, int64_t b, int64_t e, const char *email, const char *extra,
+    const char *xmlns, const char *version, const char *generator, const char *errors,
+    const char *policy, uint64_t messages, const char *origin, bool *dup, int64_t *id)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = q->ins_report;
+	int rc;
+
+	*dup = false;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, org);
+	bind_text(st, 3, rid);
+	bind_text(st, 4, dom);
+	bind_ts(st, 5, b);
+	bind_ts(st, 6, e);
+	bind_text(st, 7, email);
+	bind_text(st, 8, extra);
+	bind_text(st, 9, xmlns);
+	bind_text(st, 10, version);
+	bind_text(st, 11, generator);
+	bind_text(st, 12, errors);
+	bind_text(st, 13, policy);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)(messages > INT64_MAX ? INT64_MAX : messages));
+	bind_text(st, 15, origin);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
+	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	} else if (rc == SQLITE_DONE)
+		*dup = true;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return MS_OK;
+	return db_err(s, "insert report");
+}
+
+/* json_str - append s as a JSON string (RFC 8259 escaping; s is UTF-8 from the parser) */
+static void
+json_str(struct buf *b, const char *s)
+{
+	(void)buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			(void)buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			(void)buf_printf(b, "\\u%04x", *p);
+		else
+			(void)buf_putc(b, *p);
+	}
+	(void)buf_putc(b, '"');
+}
+
+/* json_member - append ,"key":"value" (or the first member without the comma) if value is set */
+static void
+json_member(struct buf *b, bool *first, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	(void)buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
+	json_str(b, value);
+	*first = false;
+}
+
+/*
+ * auth_json - auth_results of one kind as a JSON array, into b (reset first).
+ * Hand-written rather than jansson: it runs once per row and dominated the
+ * ingest profile.
+ */
+static void
+auth_json(struct buf *b, const struct dmarc_auth *a, size_t n)
+{
+	buf_reset(b);
+	(void)buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		(void)buf_puts(b, i ? ",{" : "{");
+		json_member(b, &first, "domain", a[i].domain);
+		json_member(b, &first, "selector", a[i].selector);
+		json_member(b, &first, "scope", a[i].scope);
+		json_member(b, &first, "result", a[i].result);
+		json_member(b, &first, "human_result", a[i].human_result);
+		(void)buf_putc(b, '}');
+	}
+	(void)buf_putc(b, ']');
+}
+
+/* policy_json - policy_published as a JSON object; caller frees */
+static char *
+policy_json(const struct dmarc_policy *p)
+{
+	json_t *o = json_object();
+	char *s;
+	const char *k[] = { "domain", "adkim", "aspf", "p", "sp", "np", "pct", "fo", "testing",
+		"discovery_method" };
+	const char *v[] = { p->domain, p->adkim, p->aspf, p->p, p->sp, p->np, p->pct, p->fo,
+		p->testing, p->discovery_method };
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (v[i])
+			json_object_set_new(o, k[i], json_string(v[i]));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+static enum ms_status
+sq_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct sq *q = s->impl;
+	char *pol = policy_json(&r->policy);
+	struct buf dk, sp, pass;
+	bool dup;
+	int64_t id;
+	enum ms_status st;
+
+	st = put_report_row(s, "dmarc", r->org_name ? r->org_name : "", r->report_id, r->policy.domain, r->begin,
+	    r->end, r->email, r->extra_contact_info, r->xmlns, r->version, r->generator,
+	    r->errors, pol, r->messages, origin, &dup, &id);
+	free(pol);
+	if (st != MS_OK)
+		return st;
+	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	if (dup)
+		return MS_OK;
+	/* the row buffers: 64 auth results of 4 KiB values at most each */
+	buf_init(&dk, 4u * 1024 * 1024);
+	buf_init(&sp, 4u * 1024 * 1024);
+	buf_init(&pass, 1024 * 1024);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct dmarc_row *w = &r->rows[i];
+		sqlite3_stmt *x = q->ins_row;
+		const char *spf_pass = "";
+		int rc;
+
+		auth_json(&dk, w->dkim_auth, w->ndkim_auth);
+		auth_json(&sp, w->spf_auth, w->nspf_auth);
+		buf_reset(&pass);
+		for (size_t j = 0; j < w->ndkim_auth; j++)
+			if (w->dkim_auth[j].result && strcmp(w->dkim_auth[j].result, "pass") == 0 &&
+			    w->dkim_auth[j].domain && *w->dkim_auth[j].domain)
+				(void)buf_printf(&pass, "%s%s", pass.len ? " " : "", w->dkim_auth[j].domain);
+		for (size_t j = 0; j < w->nspf_auth; j++)
+			if (w->spf_auth[j].result && strcmp(w->spf_auth[j].result, "pass") == 0 &&
+			    w->spf_auth[j].domain && *w->spf_auth[j].domain &&
+			    (w->spf_auth[j].scope == NULL || strcmp(w->spf_auth[j].scope, "helo") != 0)) {
+				spf_pass = w->spf_auth[j].domain;
+				break;
+			}
+		sqlite3_bind_int64(x, 1, id);
+		bind_text(x, 2, w->source_ip);
+		sqlite3_bind_int64(x, 3, (sqlite3_int64)(w->count > INT64_MAX ? INT64_MAX : w->count));
+		bind_text(x, 4, w->disposition);
+		bind_text(x, 5, w->dkim);
+		bind_text(x, 6, w->spf);
+		bind_text(x, 7, w->reasons);
+		bind_text(x, 8, w->policy_test_mode);
+		bind_text(x, 9, w->header_from);
+		bind_text(x, 10, w->envelope_from);
+		bind_text(x, 11, w->envelope_to);
+		bind_text(x, 12, buf_cstr(&dk));
+		bind_text(x, 13, buf_cstr(&sp));
+		bind_text(x, 14, buf_cstr(&pass));
+		bind_text(x, 15, spf_pass);
+		rc = step_done(x);
+		if (rc != SQLITE_DONE) {
+			st = db_err(s, "insert dmarc row");
+			break;
+		}
+	}
+	buf_free(&dk);
+	buf_free(&sp);
+	buf_free(&pass);
+	return st;
+}
+
+static enum ms_status
+sq_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct sq *q = s->impl;
+	bool dup;
+	int64_t id;
+	uint64_t total = 0;
+	enum ms_status st;
+
+	for (size_t i = 0; i < r->npolicies; i++)
+		total += r->policies[i].success + r->policies[i].failure;
+	st = put_report_row(s, "tlsrpt", r->organization_name, r->report_id,
+	    r->policies[0].policy_domain, r->begin, r->end, r->contact_info, NULL, NULL, NULL,
+	    NULL, NULL, NULL, total, origin, &dup, &id);
+	if (st != MS_OK)
+		return st;
+	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	if (dup)
+		return MS_OK;
+	for (size_t i = 0; i < r->npolicies; i++) {
+		const struct tlsrpt_policy *p = &r->policies[i];
+		sqlite3_stmt *x = q->ins_pol;
+		int64_t pid;
+
+		sqlite3_bind_int64(x, 1, id);
+		bind_text(x, 2, p->policy_type);
+		bind_text(x, 3, p->policy_domain);
+		bind_text(x, 4, p->policy_string);
+		bind_text(x, 5, p->mx_host);
+		sqlite3_bind_int64(x, 6, (sqlite3_int64)(p->success & INT64_MAX));
+		sqlite3_bind_int64(x, 7, (sqlite3_int64)(p->failure & INT64_MAX));
+		if (step_done(x) != SQLITE_DONE)
+			return db_err(s, "insert tlsrpt policy");
+		pid = sqlite3_last_insert_rowid(q->db);
+		for (size_t j = 0; j < p->nfailures; j++) {
+			const struct tlsrpt_failure *f = &p->failures[j];
+
+			x = q->ins_fail;
+			sqlite3_bind_int64(x, 1, pid);
+			bind_text(x, 2, f->result_type);
+			bind_text(x, 3, f->sending_mta_ip);
+			bind_text(x, 4, f->receiving_mx_hostname);
+			bind_text(x, 5, f->receiving_mx_helo);
+			bind_text(x, 6, f->receiving_ip);
+			sqlite3_bind_int64(x, 7, (sqlite3_int64)(f->failed_session_count & INT64_MAX));
+			bind_text(x, 8, f->additional_information);
+			bind_text(x, 9, f->failure_reason_code);
+			if (step_done(x) != SQLITE_DONE)
+				return db_err(s, "insert tlsrpt failure");
+		}
+	}
+	return MS_OK;
+}
+
+static enum ms_status
+sq_put_failure(struct store *s, const struct failure_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *x = q->ins_failure;
+	bool dup;
+	int64_t id;
+	enum ms_status st;
+
+	st = put_report_row(s, "failure", r->reporter, r->report_id, r->reported_domain, r->date,
+	    r->date, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, origin, &dup, &id);
+	if (st != MS_OK)
+		return st;
+	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	if (dup)
+		return MS_OK;
+	sqlite3_bind_int64(x, 1, id);
+	bind_text(x, 2, r->feedback_type);
+	bind_text(x, 3, r->source_ip);
+	bind_text(x, 4, r->arrival_date);
+	bind_text(x, 5, r->original_mail_from);
+	bind_text(x, 6, r->original_rcpt_to);
+	bind_text(x, 7, r->auth_failure);
+	bind_text(x, 8, r->authentication_results);
+	bind_text(x, 9, r->delivery_result);
+	if (r->body)
+		sqlite3_bind_blob(x, 10, r->body, (int)r->body_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(x, 10);
+	if (step_done(x) != SQLITE_DONE)
+		return db_err(s, "insert failure report");
+	return MS_OK;
+}
+
+static enum ms_status
+sq_put_rejected(struct store *s, const char *origin, const char *why, const char *raw,
+    size_t len, enum store_put *res)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *x = q->ins_rej;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+
+	EVP_Digest(raw ? raw : "", raw ? len : 0, md, &mdlen, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	bind_text(x, 1, hex);
+	bind_text(x, 2, origin);
+	bind_text(x, 3, why);
+	sqlite3_bind_int64(x, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(x, 5, (sqlite3_int64)len);
+	if (raw)
+		sqlite3_bind_blob(x, 6, raw, (int)(len > REJECTED_KEEP_MAX ? REJECTED_KEEP_MAX : len),
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(x, 6);
+	if (step_done(x) != SQLITE_DONE)
+		return db_err(s, "quarantine report");
+	*res = sqlite3_changes(q->db) ? STORE_INSERTED : STORE_DUPLICATE;
+	return MS_OK;
+}
+
+static enum ms_status
+sq_purge(struct store *s, int64_t cutoff, uint64_t *removed)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	enum ms_status rc = MS_OK;
+
+	*removed = 0;
+	if (sq_begin(s) != MS_OK)
+		return MS_ERR_IO;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM reports WHERE COALESCE(end_ts, ingested_at) < ?",
+	    -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(s, "purge");
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, cutoff);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_err(s, "purge");
+		goto fail;
+	}
+	*removed = (uint64_t)sqlite3_changes(q->db);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM rejected WHERE first_seen < ?", -1, &st,
+	    NULL) != SQLITE_OK || (sqlite3_bind_int64(st, 1, cutoff), sqlite3_step(st)) != SQLITE_DONE) {
+		rc = db_err(s, "purge quarantine");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return sq_commit(s);
+fail:
+	sqlite3_finalize(st);
+	sq_rollback(s);
+	return rc;
+}
+
+/* col - a text column or "" */
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v ? (const char *)v : NULL;
+}
+
+/* col_ts - an epoch column, -1 for NULL */
+static int64_t
+col_ts(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static enum ms_status
+sq_each_dmarc(struct store *s, const char *domain, int64_t since, store_dmarc_cb cb, void *arg)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db,
+	    "SELECT r.id, r.org_name, r.begin_ts, r.end_ts, json_extract(r.policy, '$.p'),"
+	    " json_extract(r.policy, '$.sp'), json_extract(r.policy, '$.pct'),"
+	    " json_extract(r.policy, '$.testing'), d.source_ip, d.count, d.disposition, d.dkim,"
+	    " d.spf, d.header_from, d.dkim_pass_domains, d.spf_pass_domain"
+	    " FROM reports r JOIN dmarc_rows d ON d.report = r.id"
+	    " WHERE r.kind = 'dmarc' AND r.policy_domain = ? AND COALESCE(r.end_ts, r.ingested_at) >= ?"
+	    " ORDER BY r.begin_ts, r.id, d.rowid", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query dmarc rows");
+	bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_dmarc_item it;
+
+		it.report = sqlite3_column_int64(st, 0);
+		it.org_name = col(st, 1);
+		it.begin = col_ts(st, 2);
+		it.end = col_ts(st, 3);
+		it.p = col(st, 4);
+		it.sp = col(st, 5);
+		it.pct = col(st, 6);
+		it.testing = col(st, 7);
+		it.source_ip = col(st, 8);
+		it.count = (uint64_t)sqlite3_column_int64(st, 9);
+		it.disposition = col(st, 10);
+		it.dkim = col(st, 11);
+		it.spf = col(st, 12);
+		it.header_from = col(st, 13);
+		it.dkim_pass_domains = col(st, 14);
+		it.spf_pass_domain = col(st, 15);
+		cb(arg, &it);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query dmarc rows");
+}
+
+static enum ms_status
+sq_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsrpt_cb cb,
+    void *arg)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db,
+	    "SELECT r.id, r.org_name, r.begin_ts, r.end_ts, p.policy_type, p.policy_domain,"
+	    " p.mx_host, p.success, p.failure, f.result_type, f.receiving_mx_hostname,"
+	    " f.receiving_ip, f.sending_mta_ip, f.failed_session_count, p.id"
+	    " FROM reports r JOIN tlsrpt_policies p ON p.report = r.id"
+	    " LEFT JOIN tlsrpt_failures f ON f.policy = p.id"
+	    " WHERE r.kind = 'tlsrpt' AND p.policy_domain = ?"
+	    " AND COALESCE(r.end_ts, r.ingested_at) >= ?"
+	    " ORDER BY r.begin_ts, r.id, p.id, f.rowid", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query tlsrpt");
+	bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_tlsrpt_item it;
+
+		it.report = sqlite3_column_int64(st, 0);
+		it.org_name = col(st, 1);
+		it.begin = col_ts(st, 2);
+		it.end = col_ts(st, 3);
+		it.policy_type = col(st, 4);
+		it.policy_domain = col(st, 5);
+		it.mx_host = col(st, 6);
+		it.success = (uint64_t)sqlite3_column_int64(st, 7);
+		it.failure = (uint64_t)sqlite3_column_int64(st, 8);
+		it.result_type = col(st, 9);
+		it.receiving_mx_hostname = col(st, 10);
+		it.receiving_ip = col(st, 11);
+		it.sending_mta_ip = col(st, 12);
+		it.failed_session_count = (uint64_t)sqlite3_column_int64(st, 13);
+		it.policy = sqlite3_column_int64(st, 14);
+		cb(arg, &it);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query tlsrpt");
+}
+
+static enum ms_status
+sq_count_failures(struct store *s, const char *domain, int64_t since, uint64_t *n)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM reports WHERE kind = 'failure'"
+	    " AND policy_domain = ? AND COALESCE(end_ts, ingested_at) >= ?", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "count failure reports");
+	bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, since);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return MS_OK;
+}
+
+static enum ms_status
+sq_counts(struct store *s, struct store_counts *c)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (sqlite3_prepare_v2(q->db,
+	    "SELECT (SELECT count(*) FROM reports WHERE kind = 'dmarc'),"
+	    " (SELECT count(*) FROM reports WHERE kind = 'tlsrpt'),"
+	    " (SELECT count(*) FROM reports WHERE kind = 'failure'),"
+	    " (SELECT count(*) FROM rejected)", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "count");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->dmarc_reports = (uint64_t)sqlite3_column_int64(st, 0);
+		c->tlsrpt_reports = (uint64_t)sqlite3_column_int64(st, 1);
+		c->failure_reports = (uint64_t)sqlite3_column_int64(st, 2);
+		c->rejected = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return MS_OK;
+}
+
+static enum ms_status
+sq_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT sha256, origin, reason, first_seen, size FROM rejected"
+	    " ORDER BY first_seen, origin", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query quarantine");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rejected_item it;
+
+		it.sha256 = col(st, 0);
+		it.origin = col(st, 1);
+		it.reason = col(st, 2);
+		it.first_seen = col_ts(st, 3);
+		it.size = (uint64_t)sqlite3_column_int64(st, 4);
+		cb(arg, &it);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query quarantine");
+}
+
+static void
+sq_close(struct store *s)
+{
+	struct sq *q;
+
+	if (s == NULL)
+		return;
+	q = s->impl;
+	if (q) {
+		sqlite3_finalize(q->ins_report);
+		sqlite3_finalize(q->ins_row);
+		sqlite3_finalize(q->ins_pol);
+		sqlite3_finalize(q->ins_fail);
+		sqlite3_finalize(q->ins_failure);
+		sqlite3_finalize(q->ins_rej);
+		sqlite3_close(q->db);
+		free(q);
+	}
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	"sqlite",
+	sq_begin, sq_commit, sq_rollback,
+	sq_put_dmarc, sq_put_tlsrpt, sq_put_failure, sq_put_rejected,
+	sq_purge, sq_each_dmarc, sq_each_tlsrpt, sq_count_failures, sq_counts,
+	sq_each_rejected, sq_close,
+};
+
+/* migrate - bring the schema to the current version, one transaction per step */
+static enum ms_status
+migrate(struct store *s)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	int v = 0;
+	char sql[64];
+
+	if (sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v > NMIGRATIONS) {
+		snprintf(s->err, sizeof(s->err),
+		    "database schema version %d is newer than this mailsec (%d)", v, NMIGRATIONS);
+		return MS_ERR_ARG;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		if (sq_begin(s) != MS_OK)
+			return MS_ERR_IO;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (sq_exec(s, MIGRATIONS[v]) != MS_OK || sq_exec(s, sql) != MS_OK) {
+			sq_rollback(s);
+			return MS_ERR_IO;
+		}
+		if (sq_commit(s) != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+enum ms_status
+store_sqlite_open(const char *path, struct store **out, const char **why)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct sq *q = xcalloc(1, sizeof(*q));
+	enum ms_status st = MS_ERR_IO;
+
+	s->ops = &sqlite_ops;
+	s->impl = q;
+	*out = NULL;
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		db_err(s, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(q->db, 10000);
+	/* WAL: a killed writer leaves the last committed state; readers never block */
+	if (sq_exec(s, "PRAGMA journal_mode = WAL") != MS_OK ||
+	    sq_exec(s, "PRAGMA synchronous = NORMAL") != MS_OK ||
+	    sq_exec(s, "PRAGMA foreign_keys = ON") != MS_OK)
+		goto fail;
+	if ((st = migrate(s)) != MS_OK)
+		goto fail;
+	st = MS_ERR_IO;
+	if (sqlite3_prepare_v2(q->db,
+	    "INSERT INTO reports (kind, org_name, report_id, policy_domain, begin_ts, end_ts, email,"
+	    " extra_contact_info, xmlns, version, generator, errors, policy, messages, origin,"
+	    " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT (kind, org_name, report_id, policy_domain) DO NOTHING RETURNING id",
+	    -1, &q->ins_report, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf, reasons,"
+	    " policy_test_mode, header_from, envelope_from, envelope_to, dkim_auth, spf_auth,"
+	    " dkim_pass_domains, spf_pass_domain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    -1, &q->ins_row, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO tlsrpt_policies (report, policy_type, policy_domain, policy_string, mx_host,"
+	    " success, failure) VALUES (?,?,?,?,?,?,?)", -1, &q->ins_pol, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO tlsrpt_failures (policy, result_type, sending_mta_ip, receiving_mx_hostname,"
+	    " receiving_mx_helo, receiving_ip, failed_session_count, additional_information,"
+	    " failure_reason_code) VALUES (?,?,?,?,?,?,?,?,?)", -1, &q->ins_fail, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO failures (report, feedback_type, source_ip, arrival_date, original_mail_from,"
+	    " original_rcpt_to, auth_failure, authentication_results, delivery_result, sample)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &q->ins_failure, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO rejected (sha256, origin, reason, first_seen, size, data)"
+	    " VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING", -1, &q->ins_rej, NULL) != SQLITE_OK) {
+		db_err(s, "prepare");
+		goto fail;
+	}
+	*out = s;
+	return MS_OK;
+fail:
+	*why = s->err;
+	/* the message lives in s: keep a copy reachable for the caller */
+	{
+		static char last[256];
+
+		snprintf(last, sizeof(last), "%s", s->err);
+		*why = last;
+	}
+	sq_close(s);
+	return st;
+}

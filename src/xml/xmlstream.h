@@ -1,0 +1,62 @@
+/* src/xml/xmlstream.h - streaming XML over libxml2 (SAX2 push parser): no entities, no DTD, no network */
+#ifndef MS_XML_XMLSTREAM_H
+#define MS_XML_XMLSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/status.h"
+
+/*
+ * A safe, bounded, streaming walk over an XML document held in memory,
+ * fed to libxml2's SAX2 push parser in 64 KiB chunks (no tree is built).
+ * Options are XML_PARSE_RECOVER | XML_PARSE_NONET: entity substitution
+ * (XML_PARSE_NOENT), DTD loading and validation stay off; on top of that the
+ * SAX handler declares no entity, DTD or subset callbacks and its getEntity
+ * answers "not declared" for every name, and the external entity loader
+ * refuses every URI — so a document can neither fetch a file or URL nor
+ * expand an entity (references other than the five predefined ones are
+ * dropped).
+ *
+ * Why SAX and not xmlTextReader: libxml2 2.9's reader stops at the first
+ * well-formedness error even with XML_PARSE_RECOVER, and real reporters send
+ * unescaped '<', invalid UTF-8 and windows-1252; the SAX2 push parser
+ * recovers from these.  libxml2 always hands back UTF-8.
+ */
+struct xml_limits {
+	size_t max_depth;	/* element nesting; deeper is MS_ERR_LIMIT */
+	size_t max_text;	/* bytes of text kept per element; the rest is dropped */
+	size_t max_nodes;	/* elements in the document; more is MS_ERR_LIMIT */
+};
+
+struct xml_error {
+	size_t offset;		/* byte offset of the input where it was noticed */
+	char msg[160];
+};
+
+struct xml_handler {
+	/* start - an element opens at depth (root is 0); local name, namespace URI or NULL */
+	enum ms_status (*start)(void *arg, size_t depth, const char *name, const char *ns);
+	/*
+	 * end - the element closes; text is what was directly inside it (child
+	 * elements' text excluded), NUL-terminated, borrowed for the call.
+	 */
+	enum ms_status (*end)(void *arg, size_t depth, const char *name, const char *text,
+	    size_t len);
+	void *arg;
+};
+
+/*
+ * xml_stream - walk data[0..len) calling h for every element.  A handler's
+ * non-OK status stops the walk and is returned.  Returns MS_ERR_SYNTAX when
+ * libxml2 cannot produce a document at all (empty input, no root element),
+ * MS_ERR_LIMIT past a limit; err says where and why.  *recovered counts
+ * well-formedness errors libxml2 recovered from (may be NULL).
+ */
+enum ms_status xml_stream(const char *data, size_t len, const struct xml_limits *lim,
+    const struct xml_handler *h, size_t *recovered, struct xml_error *err);
+
+/* xml_raw_parse - parse with the bare library (same options), for the benchmark; 0 on success */
+int xml_raw_parse(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,307 @@
+/* src/zone/zone.c - BIND master files read with ldns into records with wire RDATA */
+#include "zone/zone.h"
+#include "zone/zone_int.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+zone_file_free(struct zone_file *z)
+{
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < z->n; i++) {
+		free(z->rr[i].owner);
+		free(z->rr[i].rdata);
+	}
+	free(z->rr);
+	strv_free(z->notes);
+	free(z->origin);
+	free(z);
+}
+
+/* zone_name_canon - presentation name: lower case, no trailing dot (root stays "."); caller frees */
+char *
+zone_name_canon(const char *name)
+{
+	char *s = xstrdup(name);
+	size_t n = strlen(s);
+
+	if (n > 1 && s[n - 1] == '.' && (n < 2 || s[n - 2] != '\\'))
+		s[n - 1] = '\0';
+	return str_lower(s);
+}
+
+void
+zone_note(struct zone_file *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (z->nnotes >= 1000)
+		return;
+	z->notes = xreallocarray(z->notes, z->nnotes + 2, sizeof(*z->notes));
+	va_start(ap, fmt);
+	z->notes[z->nnotes++] = xvasprintf(fmt, ap);
+	va_end(ap);
+	z->notes[z->nnotes] = NULL;
+}
+
+enum ms_status
+zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr)
+{
+	ldns_buffer *b;
+	char *owner;
+	struct zone_rr *r;
+
+	if (z->n >= ZONE_MAX_RRS)
+		return MS_ERR_LIMIT;
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+		return MS_OK;		/* CH/HS records say nothing about mail */
+	b = ldns_buffer_new(512);
+	if (b == NULL)
+		return MS_ERR_NOMEM;
+	if (ldns_rr_rdata2buffer_wire(b, rr) != LDNS_STATUS_OK ||
+	    ldns_buffer_position(b) > 65535) {
+		ldns_buffer_free(b);
+		return MS_ERR_SYNTAX;
+	}
+	if ((owner = ldns_rdf2str(ldns_rr_owner(rr))) == NULL) {
+		ldns_buffer_free(b);
+		return MS_ERR_NOMEM;
+	}
+	if (z->n == z->cap) {
+		z->cap = z->cap ? z->cap * 2 : 64;
+		z->rr = xreallocarray(z->rr, z->cap, sizeof(*z->rr));
+	}
+	r = &z->rr[z->n++];
+	r->owner = zone_name_canon(owner);
+	free(owner);
+	r->type = (uint16_t)ldns_rr_get_type(rr);
+	r->ttl = ldns_rr_ttl(rr);
+	r->len = ldns_buffer_position(b);
+	r->rdata = (uint8_t *)xmemdup(ldns_buffer_begin(b), r->len ? r->len : 1);
+	ldns_buffer_free(b);
+	return MS_OK;
+}
+
+/*
+ * directive_scan - refuse $INCLUDE and find the first $ORIGIN.  Any line
+ * starting (after blanks) with $INCLUDE is refused, even one ldns would read
+ * as the continuation of a parenthesised record: refusing too much is safe.
+ */
+static enum ms_status
+directive_scan(const char *text, size_t len, char **first_origin, char **err)
+{
+	size_t i = 0;
+	unsigned line = 1;
+
+	*first_origin = NULL;
+	while (i < len) {
+		size_t j = i, e;
+
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		for (e = j; e < len && text[e] != '\n'; e++)
+			;
+		if (e - j >= 8 && str_ncasecmp(text + j, "$INCLUDE", 8) == 0) {
+			*err = xasprintf("line %u: $INCLUDE is refused (it would read another file; "
+			    "give every file on the command line)", line);
+			free(*first_origin);
+			*first_origin = NULL;
+			return MS_ERR_SYNTAX;
+		}
+		if (*first_origin == NULL && e - j > 8 && str_ncasecmp(text + j, "$ORIGIN", 7) == 0 &&
+		    (text[j + 7] == ' ' || text[j + 7] == '\t')) {
+			size_t k = j + 7, s;
+
+			while (k < e && (text[k] == ' ' || text[k] == '\t'))
+				k++;
+			for (s = k; k < e && text[k] != ' ' && text[k] != '\t' && text[k] != '\r' &&
+			    text[k] != ';'; k++)
+				;
+			if (k > s && k - s < 1024)
+				*first_origin = xstrndup(text + s, k - s);
+		}
+		i = e + 1;
+		line++;
+	}
+	return MS_OK;
+}
+
+/* origin_rdf - an absolute dname from a presentation name; NULL if invalid */
+static ldns_rdf *
+origin_rdf(const char *name)
+{
+	char *abs;
+	ldns_rdf *r;
+	size_t n = strlen(name);
+
+	abs = n && name[n - 1] == '.' ? xstrdup(name) : xasprintf("%s.", name);
+	r = ldns_dname_new_frm_str(abs);
+	free(abs);
+	return r;
+}
+
+enum ms_status
+zone_read_bind(const char *text, size_t len, const char *origin, struct zone_file **out,
+    char **err)
+{
+	struct zone_file *z = NULL;
+	ldns_rdf *orig = NULL;
+	char *first_origin = NULL, *soa_owner = NULL;
+	FILE *fp = NULL;
+	int line = 0;
+	ldns_status ls;
+	enum ms_status st;
+
+	*out = NULL;
+	*err = NULL;
+	if (len > ZONE_MAX_TEXT) {
+		*err = xstrdup("file too large");
+		return MS_ERR_LIMIT;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		*err = xstrdup("file contains a NUL byte: not a zone file");
+		return MS_ERR_SYNTAX;
+	}
+	if ((st = directive_scan(text, len, &first_origin, err)) != MS_OK)
+		return st;
+	if (origin || first_origin) {
+		if ((orig = origin_rdf(origin ? origin : first_origin)) == NULL) {
+			*err = xasprintf("invalid origin \"%s\"", origin ? origin : first_origin);
+			st = MS_ERR_SYNTAX;
+			goto out;
+		}
+	}
+	z = xcalloc(1, sizeof(*z));
+	if (len > 0) {
+		ldns_rdf *my_origin = orig ? ldns_rdf_clone(orig) : NULL, *my_prev = NULL;
+		uint32_t my_ttl = 3600;
+
+		if ((fp = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL) {
+			*err = xstrdup("cannot read the text");
+			st = MS_ERR_IO;
+			goto fail;
+		}
+		/*
+		 * Record by record, as ldns_zone_new_frm_fp_l does, but keeping every
+		 * record we own (its error path leaks the records read so far).
+		 */
+		st = MS_OK;
+		while (st == MS_OK && !feof(fp)) {
+			ldns_rr *rr = NULL;
+
+			ls = ldns_rr_new_frm_fp_l(&rr, fp, &my_ttl, &my_origin, &my_prev, &line);
+			switch (ls) {
+			case LDNS_STATUS_OK:
+				if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && soa_owner == NULL)
+					soa_owner = ldns_rdf2str(ldns_rr_owner(rr));
+				st = zone_add_ldns_rr(z, rr);
+				ldns_rr_free(rr);
+				break;
+			case LDNS_STATUS_SYNTAX_EMPTY:
+			case LDNS_STATUS_SYNTAX_TTL:
+			case LDNS_STATUS_SYNTAX_ORIGIN:
+				break;
+			case LDNS_STATUS_SYNTAX_INCLUDE:
+				*err = xasprintf("line %d: $INCLUDE is refused", line > 0 ? line : 1);
+				st = MS_ERR_SYNTAX;
+				break;
+			default:
+				if (rr)
+					ldns_rr_free(rr);
+				*err = xasprintf("line %d: %s", line > 0 ? line : 1,
+				    ldns_get_errorstr_by_id(ls));
+				st = MS_ERR_SYNTAX;
+				break;
+			}
+		}
+		if (my_origin)
+			ldns_rdf_deep_free(my_origin);
+		if (my_prev)
+			ldns_rdf_deep_free(my_prev);
+		if (st != MS_OK)
+			goto fail;
+	}
+	if (origin)
+		z->origin = zone_name_canon(origin);
+	else if (soa_owner)
+		z->origin = zone_name_canon(soa_owner);
+	else if (first_origin)
+		z->origin = zone_name_canon(first_origin);
+	else {
+		*err = xstrdup("no SOA record and no $ORIGIN: say which zone this is with --origin");
+		st = MS_ERR_SYNTAX;
+		goto fail;
+	}
+	*out = z;
+	z = NULL;
+	st = MS_OK;
+	goto out;
+fail:
+	if (*err == NULL)
+		*err = xasprintf("%s", st == MS_ERR_LIMIT ? "too many records" :
+		    "a record could not be converted to wire form");
+out:
+	zone_file_free(z);
+	if (fp)
+		fclose(fp);
+	if (orig)
+		ldns_rdf_deep_free(orig);
+	free(first_origin);
+	free(soa_owner);
+	return st;
+}
+
+enum ms_status
+zone_read_path(const char *path, const char *origin, struct zone_file **out, char **err)
+{
+	FILE *fp;
+	char *data;
+	size_t len;
+	enum ms_status st;
+	bool yaml = str_has_suffix_case(path, ".yaml") || str_has_suffix_case(path, ".yml");
+
+	*out = NULL;
+	*err = NULL;
+	if ((fp = fopen(path, "r")) == NULL) {
+		*err = xasprintf("cannot open %s", path);
+		return MS_ERR_IO;
+	}
+	data = xmalloc(ZONE_MAX_TEXT + 1);
+	len = fread(data, 1, ZONE_MAX_TEXT + 1, fp);
+	fclose(fp);
+	if (len > ZONE_MAX_TEXT) {
+		free(data);
+		*err = xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT);
+		return MS_ERR_LIMIT;
+	}
+	if (yaml) {
+		char *o = NULL;
+
+		if (origin == NULL) {
+			const char *base = strrchr(path, '/');
+			const char *dot;
+
+			base = base ? base + 1 : path;
+			dot = strrchr(base, '.');
+			o = xstrndup(base, (size_t)(dot - base));
+		}
+		st = zone_read_octodns(data, len, origin ? origin : o, out, err);
+		free(o);
+	} else {
+		st = zone_read_bind(data, len, origin, out, err);
+	}
+	free(data);
+	if (st != MS_OK && *err) {
+		char *e = xasprintf("%s: %s", path, *err);
+
+		free(*err);
+		*err = e;
+	}
+	return st;
+}

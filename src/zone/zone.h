@@ -1,0 +1,66 @@
+/* src/zone/zone.h - zone files as proposed records: BIND master files (ldns) and octoDNS YAML (libyaml) */
+#ifndef MS_ZONE_ZONE_H
+#define MS_ZONE_ZONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/status.h"
+
+#define ZONE_MAX_TEXT	(8u * 1024 * 1024)	/* bytes of one file */
+#define ZONE_MAX_RRS	100000			/* records of one file */
+
+/* One record as read: RDATA in wire form, names in it uncompressed. */
+struct zone_rr {
+	char		*owner;		/* presentation form, lower case, no trailing dot */
+	uint16_t	 type;
+	uint32_t	 ttl;
+	uint8_t		*rdata;
+	size_t		 len;
+};
+
+/*
+ * A zone file read into memory: its origin (the zone apex) and every record.
+ * notes are things the reader skipped on purpose (an octoDNS type with no DNS
+ * form, such as ALIAS), one line each; they are reported, never silently
+ * dropped.  Caller frees with zone_file_free().
+ */
+struct zone_file {
+	char		*origin;	/* lower case, no trailing dot */
+	struct zone_rr	*rr;
+	size_t		 n, cap;
+	char		**notes;	/* NULL-terminated, may be NULL */
+	size_t		 nnotes;
+};
+
+/*
+ * zone_read_bind - parse an RFC 1035 master file held in text[0..len) with
+ * ldns.  $ORIGIN and $TTL are honoured; $INCLUDE is refused (it would read
+ * other files: lint every file on the command line instead).  The origin is
+ * origin when given (trailing dot optional), else the SOA owner, else the
+ * first $ORIGIN.  Pure: no I/O beyond reading text.  On failure *err (caller
+ * frees) says what and on which line, and *out is NULL.
+ */
+enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
+    struct zone_file **out, char **err);
+
+/*
+ * zone_read_octodns - parse an octoDNS zone YAML (record names relative to
+ * the zone; '' is the apex; each value one record or a list) for the zone
+ * origin, which must be given (octoDNS names it in the file name).
+ */
+enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
+    struct zone_file **out, char **err);
+
+/*
+ * zone_read_path - read the file at path (at most ZONE_MAX_TEXT bytes) and
+ * parse it as octoDNS YAML when its name ends in .yaml or .yml, else as a
+ * master file.  For YAML without origin, the file name less its extension
+ * is the origin ("example.org.yaml"), as octoDNS does.
+ */
+enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
+    char **err);
+
+void zone_file_free(struct zone_file *z);
+
+#endif

@@ -1,0 +1,16 @@
+/* src/zone/zone_int.h - helpers shared by the zone readers (not for other folders) */
+#ifndef MS_ZONE_ZONE_INT_H
+#define MS_ZONE_ZONE_INT_H
+
+#include <ldns/ldns.h>
+
+#include "zone/zone.h"
+
+/* zone_add_ldns_rr - append rr (class IN only; others skipped) with its RDATA in wire form */
+enum ms_status zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr);
+/* zone_note - record something skipped on purpose */
+void zone_note(struct zone_file *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* zone_name_canon - lower case, no trailing dot; caller frees */
+char *zone_name_canon(const char *name);
+
+#endif

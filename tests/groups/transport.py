@@ -1,0 +1,402 @@
+"""tests/groups/transport.py - MTA-STS, STARTTLS, DANE and certificates against real Postfix and nginx.
+
+Starts tests/world/mailworld.py (a network namespace with Postfix, nginx and a
+tarpit), runs mailsec inside it with replay DNS that maps the fixture names to the
+namespace's addresses, and asserts findings by id (the list of non-pass findings is
+exact, as in case files), the exit code, and the JSON schema.  Also runs the
+postfix-mta-sts-resolver end-to-end vectors from $MAILSEC_TESTDATA against the real
+nginx.  Skips loudly (fails when CI=true) when the namespace cannot be made.
+"""
+import concurrent.futures
+import ipaddress
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TESTS)
+# mailworld is imported as a top-level module: "world" is the DNS world's module name.
+sys.path.insert(0, os.path.join(TESTS, "world"))
+from harness import Result, check_findings, skip_or_fail, testdata_dir, validate_json  # noqa: E402
+from mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
+
+NAME = "transport"
+NET_TIMEOUT = "2"
+
+GOOD_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx-good.mail.test\r\nmax_age: 1209600\r\n"
+TLSRPT = 'TXT "v=TLSRPTv1; rua=mailto:tls@%s"'
+
+
+def base_zone():
+    z = []
+    for name, a in ADDR.items():
+        z.append("%s.%s. A %s" % (name, MAIL, a))
+        z.append("%s.in-addr.arpa. PTR %s.%s." % (".".join(reversed(a.split("."))), name, MAIL))
+    for name, a in ADDR6.items():
+        z.append("%s. PTR %s.%s." % (ipaddress.ip_address(a).reverse_pointer, name, MAIL))
+    return "\n".join(z) + "\n"
+
+
+def sts_domain(w, dom, mx, txt=True, tlsrpt=True, site=None, host_addr=None):
+    """Zone lines for an MTA-STS fixture domain; registers its nginx site."""
+    z = ["%s. MX %d %s." % (dom, 10 * (i + 1), h) for i, h in enumerate(mx)]
+    if txt:
+        z.append('_mta-sts.%s. TXT "v=STSv1; id=20261122T000000"' % dom)
+    if tlsrpt:
+        z.append("_smtp._tls.%s. %s" % (dom, TLSRPT % dom))
+    z.append("mta-sts.%s. A %s" % (dom, host_addr or ADDR["web"]))
+    if site is not None:
+        w.add_site("mta-sts." + dom, **site)
+    return z
+
+
+def scenarios(w, spki_good):
+    """(name, args, zone lines, exit, [(id, severity)], extra check or None)."""
+    S = []
+
+    def add(name, args, zone, rc, expect, extra=None):
+        S.append((name, args, zone, rc, expect, extra))
+
+    def facts_good(doc):
+        a = doc["domains"][0]["facts"]["tls"]["addresses"][0]
+        probs = []
+        for k in ("protocol", "cipher", "certificate", "dane", "mta_sts_match"):
+            if a.get(k) in (None, ""):
+                probs.append("facts.tls.addresses[0].%s missing" % k)
+        if a.get("mta_sts_match") is not True:
+            probs.append("mta_sts_match is %r" % a.get("mta_sts_match"))
+        c = a.get("certificate") or {}
+        if "mx-good.mail.test" not in (c.get("sans") or []) or not c.get("issuer") or not c.get("not_after"):
+            probs.append("certificate facts incomplete: %r" % c)
+        return probs
+
+    add("good: enforced MTA-STS, STARTTLS, valid certificate",
+        ["check", "good.test", "--only", "mta-sts,tls,dane"],
+        sts_domain(w, "good.test", ["mx-good.mail.test"], site=dict(body=GOOD_POLICY)),
+        0, [("mta-sts.policy.valid", "pass"), ("mta-sts.mode.enforce", "pass"),
+            ("mta-sts.mx.matched", "pass"), ("tls.starttls.ok", "pass"), ("tls.protocol.ok", "pass"),
+            ("tls.cert.valid", "pass")], facts_good)
+    mx = lambda d, h: ["%s. MX 10 %s." % (d, h)]  # noqa: E731
+    def both_families(doc):
+        addrs = sorted(a["address"] for a in doc["domains"][0]["facts"]["tls"]["addresses"]
+                       if a.get("protocol"))
+        want = sorted([ADDR["mx-good"], ADDR6["mx-good"]])
+        return [] if addrs == want else ["probed with TLS: %r, want %r" % (addrs, want)]
+
+    add("IPv4 and IPv6 addresses of one MX are both probed", ["check", "dual.test", "--only", "tls"],
+        ["dual.test. MX 10 dual.mail.test.", "dual.mail.test. A %s" % ADDR["mx-good"],
+         "dual.mail.test. AAAA %s" % ADDR6["mx-good"]], 0,
+        [("tls.cert.name-mismatch", "warning"), ("tls.starttls.ok", "pass")], both_families)
+    add("TLS 1.0 only", ["check", "tls10.test", "--only", "tls"], mx("tls10.test", "mx-tls10.mail.test"),
+        1, [("tls.protocol.old", "error"), ("tls.starttls.ok", "pass")])
+    add("TLS 1.0/1.1 still accepted", ["check", "legacy.test", "--only", "tls"],
+        mx("legacy.test", "mx-legacy.mail.test"), 0,
+        [("tls.protocol.legacy-accepted", "warning"), ("tls.protocol.ok", "pass")])
+    add("expired certificate", ["check", "expired.test", "--only", "tls"],
+        mx("expired.test", "mx-expired.mail.test"), 1, [("tls.cert.expired", "error")])
+    add("wrong name; banner names another host", ["check", "wrongname.test", "--only", "tls"],
+        mx("wrongname.test", "mx-wrongname.mail.test"), 0,
+        [("tls.cert.name-mismatch", "warning"), ("tls.banner.name-mismatch", "info")])
+    add("self-signed (opportunistic: warning)", ["check", "selfsigned.test", "--only", "tls"],
+        mx("selfsigned.test", "mx-self.mail.test"), 0, [("tls.cert.self-signed", "warning")])
+    add("self-signed under enforced MTA-STS: error", ["check", "sts-self.test", "--only", "tls"],
+        sts_domain(w, "sts-self.test", ["mx-self.mail.test"],
+                   site=dict(body="version: STSv1\nmode: enforce\nmx: mx-self.mail.test\nmax_age: 1209600\n")),
+        1, [("tls.cert.self-signed", "error")])
+    add("no STARTTLS", ["check", "nostarttls.test", "--only", "tls"],
+        mx("nostarttls.test", "mx-plain.mail.test"), 1, [("tls.starttls.missing", "error")])
+    add("server refuses the client (554): unknown", ["check", "reject.test", "--only", "tls"],
+        mx("reject.test", "mx-reject.mail.test"), 3, [("tls.smtp.refused", "unknown")])
+    add("certificate from an untrusted CA", ["check", "rogue.test", "--only", "tls"],
+        mx("rogue.test", "mx-rogue.mail.test"), 0, [("tls.cert.untrusted", "warning")])
+    add("certificate expiring in 5 days", ["check", "expiring.test", "--only", "tls"],
+        mx("expiring.test", "mx-expiring.mail.test"), 0, [("tls.cert.expiring", "warning")])
+    add("RSA-1024 key, SHA-1 signature", ["check", "weak.test", "--only", "tls"],
+        mx("weak.test", "mx-weak.mail.test"), 0,
+        [("tls.cert.weak-key", "warning"), ("tls.cert.weak-signature", "warning")])
+    add("STARTTLS offered, handshake answered with garbage", ["check", "broken.test", "--only", "tls"],
+        mx("broken.test", "broken-tls.mail.test"), 1, [("tls.handshake.failed", "error")])
+    add("connection refused: unknown", ["check", "refused.test", "--only", "tls"],
+        mx("refused.test", "closed.mail.test"), 3, [("tls.probe.failed", "unknown")])
+    def tarpit_timed_out(doc):
+        for a in doc["domains"][0]["facts"]["tls"]["addresses"]:
+            if a["host"] == "tarpit.mail.test" and "timed out" not in (a.get("error") or ""):
+                return ["the tarpit probe did not time out: %r" % a.get("error")]
+        return []
+
+    add("three MX, one a tarpit: probed concurrently", ["check", "three.test", "--only", "tls"],
+        ["three.test. MX 10 mx-good.mail.test.", "three.test. MX 20 tarpit.mail.test.",
+         "three.test. MX 30 mx-self.mail.test."], 3,
+        [("tls.probe.failed", "unknown"), ("tls.cert.self-signed", "warning")], tarpit_timed_out)
+    # DANE: the mx-good service's certificate names these hosts too.
+    other = "00" * 32
+    add("DANE-EE matches (one record: rollover hint)", ["check", "dane-ok.test", "--only", "tls,dane"],
+        ["$SECURE dane-ok.test.", "dane-ok.test. MX 10 mx.dane-ok.test.", "mx.dane-ok.test. A %s" % ADDR["mx-good"],
+         "_25._tcp.mx.dane-ok.test. TLSA 3 1 1 %s" % spki_good, "_25._tcp.mx.dane-ok.test. TLSA 3 1 1 %s" % other],
+        0, [("dane.tlsa.valid", "pass"), ("dane.tlsa.single", "info"), ("tls.cert.valid", "pass")])
+    add("DANE-TA: the issuing CA's key matches", ["check", "dane-ta.test", "--only", "tls,dane"],
+        ["$SECURE dane-ta.test.", "dane-ta.test. MX 10 mx.dane-ta.test.", "mx.dane-ta.test. A %s" % ADDR["mx-good"],
+         "_25._tcp.mx.dane-ta.test. TLSA 2 1 1 %s" % w.pki.spki_sha256(w.pki.ca)],
+        0, [("dane.tlsa.valid", "pass"), ("dane.tlsa.single", "info"), ("tls.cert.valid", "pass")])
+    add("DANE TLSA does not match", ["check", "dane-bad.test", "--only", "tls,dane"],
+        ["$SECURE dane-bad.test.", "dane-bad.test. MX 10 mx.dane-bad.test.", "mx.dane-bad.test. A %s" % ADDR["mx-good"],
+         "_25._tcp.mx.dane-bad.test. TLSA 3 1 1 %s" % other], 1, [("dane.tlsa.mismatch", "error")])
+    add("--only dane still verifies the certificate (probes shared with tls)",
+        ["check", "dane-bad.test", "--only", "dane"], [], 1, [("dane.tlsa.mismatch", "error")])
+    add("TLSA in an unsigned zone", ["check", "dane-insecure.test", "--only", "tls,dane"],
+        ["dane-insecure.test. MX 10 mx.dane-insecure.test.", "mx.dane-insecure.test. A %s" % ADDR["mx-good"],
+         "_25._tcp.mx.dane-insecure.test. TLSA 3 1 1 %s" % spki_good], 1, [("dane.tlsa.insecure", "error")])
+    # MTA-STS policy hosting, good and broken (nginx).
+    only = ["--only", "mta-sts"]
+    add("policy in testing mode; unlisted MX, stale pattern, no TLS-RPT", ["check", "sts-testing.test"] + only,
+        sts_domain(w, "sts-testing.test", ["mx-good.mail.test", "mx-plain.mail.test"], tlsrpt=False,
+                   site=dict(body="version: STSv1\nmode: testing\nmx: mx-good.mail.test\nmx: old.mail.test\nmax_age: 86400\n")),
+        0, [("mta-sts.mode.testing", "info"), ("mta-sts.mx.unmatched", "warning"),
+            ("mta-sts.mx.pattern.unused", "warning"), ("mta-sts.tlsrpt.missing", "warning")])
+    add("enforced policy does not list an MX", ["check", "sts-unlisted.test"] + only,
+        sts_domain(w, "sts-unlisted.test", ["mx-good.mail.test", "mx-self.mail.test"], site=dict(body=GOOD_POLICY)),
+        1, [("mta-sts.mx.unmatched", "error")])
+    add("policy URL redirects", ["check", "sts-redirect.test"] + only,
+        sts_domain(w, "sts-redirect.test", ["mx-good.mail.test"],
+                   site=dict(status=301, location="https://www.sts-redirect.test/mta-sts.txt")),
+        1, [("mta-sts.policy.redirect", "error")])
+    add("policy URL 404", ["check", "sts-404.test"] + only,
+        sts_domain(w, "sts-404.test", ["mx-good.mail.test"], site=dict(status=404)),
+        1, [("mta-sts.policy.http-status", "error")])
+    add("policy served as text/html", ["check", "sts-ctype.test"] + only,
+        sts_domain(w, "sts-ctype.test", ["mx-good.mail.test"], site=dict(body=GOOD_POLICY, ctype="text/html")),
+        1, [("mta-sts.policy.content-type", "error")])
+    add("policy larger than 64 KiB", ["check", "sts-big.test"] + only,
+        sts_domain(w, "sts-big.test", ["mx-good.mail.test"],
+                   site=dict(body=GOOD_POLICY + "ext: " + "a" * 70000 + "\n")),
+        1, [("mta-sts.policy.too-large", "error")])
+    add("policy host certificate from an untrusted CA", ["check", "sts-badcert.test"] + only,
+        sts_domain(w, "sts-badcert.test", ["mx-good.mail.test"], site=dict(body=GOOD_POLICY, cert="rogue")),
+        1, [("mta-sts.policy.cert.invalid", "error")])
+    add("policy host certificate without the mta-sts name", ["check", "sts-noname.test"] + only,
+        sts_domain(w, "sts-noname.test", ["mx-good.mail.test"],
+                   site=dict(body=GOOD_POLICY, sans=["sts-noname.test"])),
+        1, [("mta-sts.policy.cert.invalid", "error")])
+    add("malformed policy", ["check", "sts-invalid.test"] + only,
+        sts_domain(w, "sts-invalid.test", ["mx-good.mail.test"], site=dict(body="<html>hello</html>\n")),
+        1, [("mta-sts.policy.invalid", "error")])
+    add("mode none", ["check", "sts-none.test"] + only,
+        sts_domain(w, "sts-none.test", ["mx-good.mail.test"],
+                   site=dict(body="version: STSv1\nmode: none\nmax_age: 86400\n")),
+        0, [("mta-sts.mode.none", "warning")])
+    add("enforce with a one-day max_age", ["check", "sts-short.test"] + only,
+        sts_domain(w, "sts-short.test", ["mx-good.mail.test"],
+                   site=dict(body=GOOD_POLICY.replace("1209600", "86400"))),
+        0, [("mta-sts.max-age.short", "warning")])
+    prof = os.path.join(w.tmp, "lenient.json")
+    with open(prof, "w") as f:
+        json.dump({"name": "lenient", "schema": "mailsec-profile/1",
+                   "mta-sts": {"min_enforce_max_age": 3600}, "tls": {"expiry_warning_days": 2}}, f)
+    add("profile: a one-day max_age is enough", ["check", "sts-short.test", "--profile", prof] + only,
+        [], 0, [("mta-sts.mode.enforce", "pass")])
+    add("profile: 5 days to expiry is enough", ["check", "expiring.test", "--only", "tls", "--profile", prof],
+        [], 0, [("tls.cert.valid", "pass")])
+    add("policy served without a TXT record", ["check", "sts-norecord.test"] + only,
+        sts_domain(w, "sts-norecord.test", ["mx-good.mail.test"], txt=False, site=dict(body=GOOD_POLICY)),
+        0, [("mta-sts.policy.without-record", "warning")])
+    add("policy host accepts TCP and never answers", ["check", "sts-slow.test"] + only,
+        sts_domain(w, "sts-slow.test", ["mx-good.mail.test"], host_addr=ADDR["tarpit"]),
+        3, [("mta-sts.policy.fetch.timeout", "unknown")])
+    add("policy host refuses connections", ["check", "sts-closed.test"] + only,
+        sts_domain(w, "sts-closed.test", ["mx-good.mail.test"], host_addr=ADDR["closed"]),
+        1, [("mta-sts.policy.fetch.failed", "error")])
+    return S
+
+
+def resolver_vectors(w):
+    """postfix-mta-sts-resolver end-to-end cases: (domain, zone lines, expected) or a skip Result."""
+    d = os.path.join(testdata_dir(), "mta-sts", "postfix-mta-sts-resolver")
+    path = os.path.join(d, "cases.tsv")
+    if not os.path.exists(path):
+        return None
+    out = []
+    header = None
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        cols = line.rstrip("\n").split("\t")
+        if header is None:
+            header = cols
+            continue
+        row = dict(zip(header, cols))
+        dom, txt, http, pfile, want = (row["domain"], row["txt_record_at__mta-sts"], row["http"],
+                                       row["policy_file"], row["expected"])
+        bare = dom.strip(".")
+        z = ["%s. MX 10 mail.loc." % bare, "mail.loc. A %s" % ADDR["mx-good"]]
+        if bare == "blackhole.loc":
+            z = ["blackhole.loc. * TIMEOUT", "_mta-sts.blackhole.loc. * TIMEOUT",
+                 "mta-sts.blackhole.loc. * TIMEOUT"]
+        elif txt.startswith("(no TXT"):
+            z.append("mta-sts.%s. A %s" % (bare, ADDR["web"]))
+        elif txt.startswith("(name _mta-sts"):
+            z.append("_mta-sts.%s. A 127.0.0.1" % bare)
+        elif not txt.startswith("("):
+            z.append('_mta-sts.%s. TXT "%s"' % (bare, txt))
+            z.append("mta-sts.%s. A %s" % (bare, ADDR["web"]))
+        if pfile not in ("-", "") and ("mta-sts." + bare) not in w.sites:
+            body = open(os.path.join(d, "policies", pfile), "rb").read()
+            status = int(http.split()[0]) if http[:1].isdigit() else 200
+            ctype = "text/html" if "text/html" in http else "text/plain"
+            site = dict(body=body, ctype=ctype, status=status if status != 200 else 200)
+            if bare == "bad-cert1.loc":
+                site["cert"] = "rogue"
+            if bare == "bad-cert2.loc":
+                site["sans"] = [bare]
+            if status != 200:
+                site = dict(status=status)
+            w.add_site("mta-sts." + bare, **site)
+        out.append((dom, z, want, row.get("note", "")))
+    return out
+
+
+# checkdmarc is stricter than RFC 8461 (it rejects extension fields, which the ABNF
+# allows); for those vectors the RFC verdict is expected instead.
+CHECKDMARC_RFC_DIVERGES = {"Test.testParseMtaStsPolicyUnexpectedKey": True}
+
+
+def checkdmarc_vectors(w):
+    """checkdmarc's record and policy vectors as end-to-end scenarios (TXT via replay, policy via nginx)."""
+    path = os.path.join(testdata_dir(), "mta-sts", "checkdmarc", "checkdmarc-mta-sts-vectors.yml")
+    if not os.path.exists(path):
+        return None
+    import yaml
+    out = []
+    n = 0
+    for test in yaml.safe_load(open(path, encoding="utf-8")):
+        for v in test.get("vectors", []):
+            n += 1
+            arg = v["args"][0]
+            ok = any(e.startswith("returns") for e in v["expect"])
+            if test["test"] in CHECKDMARC_RFC_DIVERGES:
+                ok = CHECKDMARC_RFC_DIVERGES[test["test"]]
+            dom = "cd%d.test" % n
+            name = "checkdmarc %s: %s" % (test["test"], test.get("description", ""))
+            if v["function"] == "parse_mta_sts_record":
+                zone = ["%s. MX 10 mx-good.mail.test." % dom, '_mta-sts.%s. TXT "%s"' % (dom, arg),
+                        "_smtp._tls.%s. %s" % (dom, TLSRPT % dom)]
+                if ok:
+                    expect = [("mta-sts.record.valid", "pass")]
+                elif arg.startswith("v=STSv1"):
+                    expect = [("mta-sts.record.invalid", "error")]
+                else:
+                    expect = [("mta-sts.record.missing", "info")]
+                extra = None
+                want_rc = None      # no policy host: only the record's verdict matters
+            else:
+                zone = sts_domain(w, dom, ["mx-good.mail.test"], site=dict(body=arg))
+                expect = [("mta-sts.policy.valid", "pass")] if ok else [("mta-sts.policy.invalid", "error")]
+                want_rc = None
+                extra = None
+            out.append((name, ["check", dom, "--only", "mta-sts"], zone, want_rc, expect, extra))
+    return out
+
+
+def one(args, w, name, argv, zone, rc_want, expect, extra):
+    rc, out, err, secs = w.mailsec(args.mailsec, argv + ["--json", "--net-timeout", NET_TIMEOUT], zone)
+    problems = []
+    if rc_want is not None and rc != rc_want:
+        problems.append("exit %d, want %d" % (rc, rc_want))
+    doc = None
+    try:
+        doc = json.loads(out)
+    except ValueError as e:
+        problems.append("not JSON: %s" % e)
+    if doc is not None:
+        problems += ["schema: " + e for e in validate_json(doc)]
+        if rc_want is None:     # only the listed ids matter (the rest depends on the policy)
+            got = set((f["id"], f["severity"]) for d in doc["domains"] for f in d["findings"])
+            problems += ["expected %s %s" % e for e in expect if e not in got]
+        else:
+            problems += check_findings({"expect": expect}, doc)
+        if extra:
+            problems += extra(doc)
+    if "AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
+        problems.append("sanitizer: " + err[-3000:])
+    detail = "%.2fs" % secs
+    if problems:
+        detail = "\n".join(problems) + "\n--- stderr:\n" + err[-1500:] + "\n--- findings:\n" + "\n".join(
+            "%s %s %s" % (f["id"], f["severity"], f["message"])
+            for d in (doc or {}).get("domains", []) for f in d["findings"])
+    return Result(NAME, name, "fail" if problems else "pass", detail), secs, doc
+
+
+def vector_job(args, w, base, v):
+    """One postfix-mta-sts-resolver case: VALID, NONE or FETCH_ERROR, as mailsec sees it."""
+    dom, z, want, note = v
+    rc, out, err, secs = w.mailsec(args.mailsec, ["check", dom, "--only", "mta-sts", "--json",
+                                                  "--net-timeout", NET_TIMEOUT], base + "\n".join(z) + "\n")
+    ids = set()
+    probs = []
+    if rc in (0, 1, 3):
+        try:
+            doc = json.loads(out)
+            probs += ["schema: " + e for e in validate_json(doc)]
+            ids = set(f["id"] for d in doc["domains"] for f in d["findings"])
+        except ValueError as e:
+            probs.append("not JSON: %s" % e)
+    if want == "VALID":
+        ok = "mta-sts.record.valid" in ids and "mta-sts.policy.valid" in ids
+    elif want == "NONE":
+        ok = rc == 2 or "mta-sts.record.valid" not in ids
+    else:
+        ok = rc in (0, 1, 3) and "mta-sts.policy.valid" not in ids
+    if not ok:
+        probs.append("want %s, got exit %d, ids %s\n%s" % (want, rc, sorted(ids), err[-800:]))
+    return Result(NAME, "postfix-mta-sts-resolver %s (%s) -> %s" % (dom, note or want, want),
+                  "fail" if probs else "pass", "\n".join(probs))
+
+
+def run(args):
+    tmp = tempfile.mkdtemp(prefix="mailworld-")
+    w = MailWorld(tmp)
+    res = []
+    state = {}
+
+    def before_web(world):
+        state["scen"] = scenarios(world, world.pki.spki_sha256(world.good_cert))
+        state["vectors"] = resolver_vectors(world)
+        state["checkdmarc"] = checkdmarc_vectors(world)
+
+    try:
+        try:
+            w.start(before_web)
+        except (WorldUnavailable, OSError) as e:
+            return [skip_or_fail(NAME, "mail transport world", str(e))]
+        base = base_zone()
+
+        scen = state["scen"] + (state["checkdmarc"] or [])
+        # Fixture domains are all distinct: one zone holds them all.
+        zone_all = base + "\n".join(line for sc in scen for line in sc[2]) + "\n"
+
+        def job(s):
+            name, argv, zone, rc, expect, extra = s
+            return one(args, w, name, argv, zone_all, rc, expect, extra)
+
+        if state["checkdmarc"] is None:
+            res.append(skip_or_fail(NAME, "checkdmarc MTA-STS vectors", "not found under %s" % testdata_dir()))
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            for (r, secs, doc), s in zip(ex.map(job, scen), scen):
+                if s[0].startswith("three MX"):
+                    r.detail += ("\nconcurrency: 3 MX hosts (one a tarpit), --net-timeout %s: check took %.2fs"
+                                 % (NET_TIMEOUT, secs))
+                    print("transport: three MX hosts, one a tarpit, --net-timeout %s: check took %.2fs; "
+                          "probed one after another the per-host timeouts alone would add up to %ss"
+                          % (NET_TIMEOUT, secs, 3 * int(NET_TIMEOUT)), file=sys.stderr)
+                res.append(r)
+        if state["vectors"] is None:
+            res.append(skip_or_fail(NAME, "postfix-mta-sts-resolver vectors",
+                                    "not found under %s" % testdata_dir()))
+        else:
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                res.extend(ex.map(lambda v: vector_job(args, w, base, v), state["vectors"]))
+    finally:
+        w.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res

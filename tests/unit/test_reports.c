@@ -1,0 +1,344 @@
+/* tests/unit/test_reports.c - report parsers: DMARC XML, TLS-RPT JSON, containers, the store */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include "checks/reports/dmarc_agg.h"
+#include "checks/reports/tlsrpt_parse.h"
+#include "checks/reports/unpack.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "xml/xmlstream.h"
+
+static const char REPORT[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">\n"
+    " <version>1.0</version>\n"
+    " <report_metadata><org_name> mail.Example.NET </org_name><email>r@example.net</email>\n"
+    "  <report_id>r-1</report_id><generator>gen 1</generator>\n"
+    "  <date_range><begin>1700000000</begin><end>1700086399.0</end></date_range>\n"
+    "  <error>one</error><error>two</error></report_metadata>\n"
+    " <policy_published><domain>Example.COM</domain><p>None</p><np>reject</np>"
+    "<testing>y</testing><discovery_method>treewalk</discovery_method></policy_published>\n"
+    " <record><row><source_ip>192.0.2.1</source_ip><count>7</count>\n"
+    "  <policy_evaluated><disposition>NONE</disposition><dkim>PASS</dkim><spf>fail</spf>"
+    "<reason><type>forwarded</type><comment>list</comment></reason></policy_evaluated></row>\n"
+    "  <identifiers><header_from>example.com</header_from></identifiers>\n"
+    "  <auth_results><dkim><domain>example.com</domain><selector>s1</selector>"
+    "<result>pass</result><human_result>ok</human_result></dkim>"
+    "<dkim><domain>esp.example</domain><selector>s2</selector><result>pass</result></dkim>"
+    "<spf><domain>bounce.esp.example</domain><scope>mfrom</scope><result>pass</result></spf>"
+    "</auth_results></record>\n"
+    " <record><row><source_ip>2001:db8::1</source_ip><count>3</count></row></record>\n"
+    "</feedback>\n";
+
+static void
+dmarc_parses_fields(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+
+	(void)state;
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_OK);
+	assert_string_equal(r->xmlns, DMARC_NS_V2);
+	assert_string_equal(r->org_name, "example.net");	/* organisational domain */
+	assert_string_equal(r->report_id, "r-1");
+	assert_string_equal(r->generator, "gen 1");
+	assert_string_equal(r->errors, "one; two");
+	assert_int_equal(r->begin, 1700000000);
+	assert_int_equal(r->end, 1700086399);
+	assert_string_equal(r->policy.domain, "example.com");
+	assert_string_equal(r->policy.p, "none");
+	assert_string_equal(r->policy.np, "reject");
+	assert_string_equal(r->policy.testing, "y");
+	assert_null(r->policy.pct);
+	assert_int_equal(r->nrows, 2);
+	assert_int_equal(r->messages, 10);
+	assert_string_equal(r->rows[0].disposition, "none");
+	assert_string_equal(r->rows[0].dkim, "pass");
+	assert_string_equal(r->rows[0].reasons, "forwarded: list");
+	assert_int_equal(r->rows[0].ndkim_auth, 2);
+	assert_string_equal(r->rows[0].dkim_auth[1].selector, "s2");
+	assert_string_equal(r->rows[0].dkim_auth[0].human_result, "ok");
+	assert_string_equal(r->rows[0].spf_auth[0].scope, "mfrom");
+	assert_string_equal(r->rows[1].source_ip, "2001:db8::1");
+	assert_null(r->rows[1].disposition);
+	assert_int_equal(r->recovered, 0);
+	arena_free(&ar);
+}
+
+static void
+dmarc_limits(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+
+	(void)state;
+	report_limits_default(&lim);
+	lim.max_records = 1;
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_ERR_LIMIT);
+	assert_non_null(strstr(err.why, "more than 1 records"));
+	report_limits_default(&lim);
+	lim.max_bytes = 100;
+	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_ERR_LIMIT);
+	report_limits_default(&lim);
+	lim.max_depth = 3;
+	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_ERR_LIMIT);
+	assert_non_null(strstr(err.why, "deeply"));
+	arena_free(&ar);
+}
+
+static void
+dmarc_rejects(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+	const char *notfb = "<html><p>x</p></html>";
+	const char *noid = "<feedback><policy_published><domain>a.example</domain></policy_published></feedback>";
+
+	(void)state;
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(notfb, strlen(notfb), &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	assert_null(r);
+	assert_int_equal(dmarc_agg_parse(noid, strlen(noid), &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	assert_non_null(strstr(err.why, "report_id"));
+	assert_int_equal(dmarc_agg_parse("", 0, &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	arena_free(&ar);
+}
+
+static void
+dmarc_stray_lt_and_truncation(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+	const char *x = "<feedback><report_metadata><org_name>x</org_name><email><a@b.example></email>"
+	    "<report_id>1</report_id></report_metadata><policy_published><domain>d.example</domain>"
+	    "</policy_published><record><row><source_ip>192.0.2.9</source_ip><count>2</count>";
+
+	(void)state;
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_OK);
+	assert_string_equal(r->email, "<a@b.example>");
+	assert_int_equal(r->nrows, 1);
+	assert_int_equal(r->rows[0].count, 2);
+	assert_true(r->recovered > 0);
+	arena_free(&ar);
+}
+
+static const char TLSRPT[] =
+    "{\"organization-name\":\"Org\",\"date-range\":{\"start-datetime\":\"2016-04-01T00:00:00Z\","
+    "\"end-datetime\":\"2016-04-01T23:59:59+01:00\"},\"report-id\":\"id-1\",\"policies\":["
+    "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\",\"mode: testing\"],"
+    "\"policy-domain\":\"Example.COM\",\"mx-host\":[\"mx1.example.com\",\"mx2.example.com\"]},"
+    "\"summary\":{\"total-successful-session-count\":10,\"total-failure-session-count\":2},"
+    "\"failure-details\":[{\"result-type\":\"certificate-expired\",\"receiving-mx-hostname\":"
+    "\"mx1.example.com\",\"failed-session-count\":2}]}]}";
+
+static void
+tlsrpt_parses(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct tlsrpt_report *r;
+	struct report_error err;
+
+	(void)state;
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(tlsrpt_parse(TLSRPT, sizeof(TLSRPT) - 1, &lim, &ar, &r, &err), MS_OK);
+	assert_string_equal(r->organization_name, "Org");
+	assert_int_equal(r->begin, 1459468800);
+	assert_int_equal(r->end, 1459555199 - 3600);
+	assert_int_equal(r->npolicies, 1);
+	assert_string_equal(r->policies[0].policy_domain, "example.com");
+	assert_string_equal(r->policies[0].mx_host, "mx1.example.com mx2.example.com");
+	assert_string_equal(r->policies[0].policy_string, "version: STSv1\nmode: testing");
+	assert_int_equal(r->policies[0].success, 10);
+	assert_int_equal(r->policies[0].nfailures, 1);
+	assert_int_equal(r->policies[0].failures[0].failed_session_count, 2);
+	assert_int_equal(tlsrpt_parse("[1]", 3, &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	assert_int_equal(tlsrpt_parse("{\"report-id\":\"x\"}", 17, &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	/* no zone: taken as UTC (tolerance for reporters) */
+	assert_int_equal(rfc3339_to_epoch("2016-04-01T00:00:00"), 1459468800);
+	assert_int_equal(rfc3339_to_epoch("2016-13-01T00:00:00Z"), -1);
+	assert_int_equal(rfc3339_to_epoch("1970-01-01T00:00:01.5Z"), 1);
+	arena_free(&ar);
+}
+
+/* gz - gzip n bytes of data; caller frees */
+static unsigned char *
+gz(const void *data, size_t n, size_t *outlen)
+{
+	z_stream z;
+	size_t cap = compressBound(n) + 64;
+	unsigned char *out = malloc(cap);
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)(uintptr_t)data;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static void
+unpack_caps(void **state)
+{
+	size_t n, zl;
+	char *zeros = calloc(1, 4 << 20);
+	unsigned char *z = gz(zeros, 4 << 20, &zl);
+	struct buf b;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(unpack_sniff((char *)z, zl), CONT_GZIP);
+	assert_int_equal(unpack((char *)z, zl, 1 << 20, &b, &why), MS_ERR_LIMIT);
+	assert_non_null(strstr(why, "size cap"));
+	buf_free(&b);
+	assert_int_equal(unpack((char *)z, zl, 8 << 20, &b, &why), MS_OK);
+	assert_int_equal(b.len, 4 << 20);
+	buf_free(&b);
+	/* two gzip members back to back are one report */
+	free(z);
+	z = gz("<a>", 3, &n);
+	{
+		unsigned char *two = malloc(2 * n);
+		memcpy(two, z, n);
+		memcpy(two + n, z, n);
+		assert_int_equal(unpack((char *)two, 2 * n, 1024, &b, &why), MS_OK);
+		assert_int_equal(b.len, 6);
+		buf_free(&b);
+		free(two);
+	}
+	free(z);
+	free(zeros);
+}
+
+static void
+xml_no_entities(void **state)
+{
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+	const char *x = "<!DOCTYPE f [<!ENTITY e \"EXPANDED\"><!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+	    "<feedback><report_metadata><org_name>&e;&x;&amp;</org_name><report_id>1</report_id>"
+	    "</report_metadata><policy_published><domain>d.example</domain></policy_published></feedback>";
+
+	(void)state;
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_OK);
+	assert_string_equal(r->org_name, "&");	/* only the predefined entity */
+	arena_free(&ar);
+}
+
+static void
+store_idempotent(void **state)
+{
+	char path[] = "/tmp/mailsec-test-store-XXXXXX";
+	int fd = mkstemp(path);
+	struct store *s;
+	const char *why;
+	struct report_limits lim;
+	struct arena ar;
+	struct dmarc_report *r;
+	struct report_error err;
+	enum store_put res;
+	struct store_counts c;
+	char wal[64];
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	report_limits_default(&lim);
+	arena_init(&ar);
+	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_OK);
+	assert_int_equal(store_open(path, &s, &why), MS_OK);
+	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(res, STORE_DUPLICATE);
+	assert_int_equal(s->ops->put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	assert_int_equal(s->ops->put_rejected(s, "y", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(res, STORE_DUPLICATE);
+	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(s->ops->counts(s, &c), MS_OK);
+	assert_int_equal(c.dmarc_reports, 1);
+	assert_int_equal(c.rejected, 1);
+	/* hostile text in auth results still gives valid JSON columns */
+	r->report_id = (char *)"r-2";
+	r->rows[0].dkim_auth[0].domain = (char *)"q\"uote\\back\nline\x01";
+	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(s->ops->commit(s), MS_OK);
+	s->ops->close(s);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), sum(json_valid(dkim_auth)), "
+		    "sum(json_valid(spf_auth)), max(json_extract(dkim_auth, '$[0].domain')) "
+		    "FROM dmarc_rows", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 4);
+		assert_int_equal(sqlite3_column_int(st, 1), 4);
+		assert_int_equal(sqlite3_column_int(st, 2), 4);
+		assert_string_equal((const char *)sqlite3_column_text(st, 3), "q\"uote\\back\nline\x01");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	assert_int_equal(store_open("postgresql://db.example/x", &s, &why), MS_ERR_ARG);
+	unlink(path);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	arena_free(&ar);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dmarc_parses_fields),
+		cmocka_unit_test(dmarc_limits),
+		cmocka_unit_test(dmarc_rejects),
+		cmocka_unit_test(dmarc_stray_lt_and_truncation),
+		cmocka_unit_test(tlsrpt_parses),
+		cmocka_unit_test(unpack_caps),
+		cmocka_unit_test(xml_no_entities),
+		cmocka_unit_test(store_idempotent),
+	};
+
+	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
+}
