@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <string.h>
 #include <unbound-event.h>
 #include <unbound.h>
@@ -427,6 +429,29 @@ ub_err(char **err, const char *what, const char *arg, int rc)
 	return rc == UB_READFILE ? MS_ERR_IO : MS_ERR_ARG;
 }
 
+/*
+ * system_resolver_forbidden - the test suite's guard: with
+ * MAILSEC_FORBID_SYSTEM_RESOLVER set, the system's resolv.conf may be used
+ * only where no interface but loopback is up (the test world's network
+ * namespaces), never where traffic can leave the machine.
+ */
+static bool
+system_resolver_forbidden(void)
+{
+	struct ifaddrs *ifs, *i;
+	bool outside = false;
+
+	if (getenv("MAILSEC_FORBID_SYSTEM_RESOLVER") == NULL)
+		return false;
+	if (getifaddrs(&ifs) != 0)
+		return true;	/* cannot tell: refuse */
+	for (i = ifs; i; i = i->ifa_next)
+		if ((i->ifa_flags & IFF_UP) && !(i->ifa_flags & IFF_LOOPBACK))
+			outside = true;
+	freeifaddrs(ifs);
+	return outside;
+}
+
 enum ms_status
 resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
     double timeout_seconds, struct resolver **out, char **err)
@@ -464,6 +489,12 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 			st = ub_err(err, "cannot forward to", fwd, rc);
 			goto fail;
 		}
+	} else if (system_resolver_forbidden()) {
+		*err = xasprintf("MAILSEC_FORBID_SYSTEM_RESOLVER is set and this network has interfaces "
+		    "other than loopback: refusing to use the system's resolver (%s); give "
+		    "--resolver or --replay", rc_path);
+		st = MS_ERR_ARG;
+		goto fail;
 	} else if ((rc = ub_ctx_resolvconf(ur->ctx, rc_path)) != 0) {
 		st = ub_err(err, "cannot read", rc_path, rc);
 		goto fail;
