@@ -3,8 +3,9 @@
 - `mailsec dkim lint` / `tlsrpt lint`: usage errors exit 2, '-' reads standard
   input, text and --json agree, --profile changes the verdict's thresholds.
 - uk-public-sector: on the fixture publishing the profile's values no finding
-  has `profile` set; removing the NCSC TLS-RPT address yields exactly one, and
-  its message names the profile (tests/cases/profile/*.case are the fixtures).
+  has `profile` set; removing the NCSC DMARC or TLS-RPT address yields exactly
+  one, and its message names the profile (tests/cases/profile/*.case are the
+  fixtures).
 """
 import json
 import os
@@ -71,7 +72,7 @@ def run(args):
         path = os.path.join(ROOT, "tests", "cases", "profile", case + ".case")
         dom = "example.gov.uk"
         rc, out, err = mailsec(["check", dom, "--profile", "uk-public-sector", "--dkim-selector", "sel",
-                                "--only", "mx,dkim,tls-rpt,profile", "--json", "--replay", path] + extra)
+                                "--only", "mx,spf,dmarc,dkim,tls-rpt,profile", "--json", "--replay", path] + extra)
         doc = json.loads(out)
         problems = validate_json(doc)
         return [f for d in doc["domains"] for f in d["findings"] if f["profile"]], problems
@@ -82,6 +83,11 @@ def run(args):
     got, problems = profile_findings("uk-tlsrpt-without-ncsc", [])
     check("uk-public-sector without the NCSC TLS-RPT address: exactly one profile finding, naming it",
           len(got) == 1 and got[0]["id"] == "tls-rpt.required-rua" and got[0]["profile"] == "uk-public-sector"
+          and "uk-public-sector" in got[0]["message"] and not problems,
+          json.dumps(got, indent=1) + "\n".join(problems))
+    got, problems = profile_findings("uk-dmarc-without-ncsc", [])
+    check("uk-public-sector without the NCSC DMARC address: exactly one profile finding, naming it",
+          len(got) == 1 and got[0]["id"].startswith("dmarc.") and got[0]["profile"] == "uk-public-sector"
           and "uk-public-sector" in got[0]["message"] and not problems,
           json.dumps(got, indent=1) + "\n".join(problems))
     return res
