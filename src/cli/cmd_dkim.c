@@ -232,9 +232,12 @@ out:
 	return rc;
 }
 
+/* cmd_dkim - `dkim lint RECORD`, or `dkim keygen ...` (the same as `dkim-keygen`) */
 int
 cmd_dkim(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
 	return run_lint(LINT_DKIM, argc, argv);
 }
 

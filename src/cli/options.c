@@ -11,13 +11,14 @@ static const struct command commands[] = {
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
 	  "reports come out in input order." },
-	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD",
-	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463)",
+	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD | dkim keygen --selector S [OPTIONS]",
+	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463), or make a key pair",
 	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
 	  "'-' reads it from standard input), decodes p= to report the real key type and "
 	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
 	  "record is a usable key record, 1 when it has an error. With --json the output is "
-	  "the mailsec-dkim-lint/1 document (docs/json.md)." },
+	  "the mailsec-dkim-lint/1 document (docs/json.md). 'dkim keygen' is 'dkim-keygen' "
+	  "(see 'mailsec help dkim-keygen' for its options)." },
 	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
 	  "judge one TLS-RPT record (RFC 8460)",
 	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "

@@ -37,6 +37,8 @@ TESTS = [
       ["records", "parked", "example.org", "--rua", "mailto:d@EXAMPLE.org"], 2, want_err="bounce"),
     t("the suite never reaches the host's resolver",
       ["check", "example.org"], 2, want_err="refusing to use the system's resolver"),
+    t("dkim keygen is dkim-keygen", ["dkim", "keygen", "--help"], 0, want_out="usage: mailsec dkim-keygen"),
+    t("dkim keygen needs a selector", ["dkim", "keygen"], 2, want_err="--selector"),
     t("help lists commands", ["help"], 0, want_out="check"),
     t("help for a command lists its options", ["help", "check"], 0, want_out="--only"),
     t("help for a finding id prints its page", ["help", "mx.target.cname"], 0, want_out="## How to fix"),
