@@ -87,21 +87,29 @@ net_ok(const char *what, const char *s, int family, char **err)
 	return ok;
 }
 
+/* profile_uris - append the profile's URI list at key to b, comma-separated */
+static void
+profile_uris(const struct gen_opts *o, const char *key, struct buf *b)
+{
+	json_t *req = profile_get(o->profile, key), *v;
+	size_t i;
+
+	if (!json_is_array(req))
+		return;
+	json_array_foreach(req, i, v) {
+		if (json_is_string(v))
+			buf_printf(b, "%s%s", b->len ? "," : "", json_string_value(v));
+	}
+}
+
 /* rua_list - the profile's required destinations, then the user's (or mailto:dmarc@DOMAIN) */
 static char *
 rua_list(const struct gen_opts *o, bool default_own)
 {
-	json_t *req = profile_get(o->profile, "dmarc.required_rua"), *v;
 	struct buf b;
-	size_t i;
 
 	buf_init(&b, 8192);
-	if (json_is_array(req)) {
-		json_array_foreach(req, i, v) {
-			if (json_is_string(v))
-				buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
-		}
-	}
+	profile_uris(o, "dmarc.required_rua", &b);
 	if (o->rua && *o->rua) {
 		for (char **p = o->rua; *p; p++)
 			buf_printf(&b, "%s%s", b.len ? "," : "", *p);
@@ -115,17 +123,10 @@ rua_list(const struct gen_opts *o, bool default_own)
 static char *
 ruf_list(const struct gen_opts *o)
 {
-	json_t *req = profile_get(o->profile, "dmarc.required_ruf"), *v;
 	struct buf b;
-	size_t i;
 
 	buf_init(&b, 8192);
-	if (json_is_array(req)) {
-		json_array_foreach(req, i, v) {
-			if (json_is_string(v))
-				buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
-		}
-	}
+	profile_uris(o, "dmarc.required_ruf", &b);
 	return buf_steal(&b);
 }
 
@@ -334,17 +335,10 @@ add_mta_sts_host(struct recset *s, const struct gen_opts *o)
 static char *
 tlsrpt_rua(const struct gen_opts *o)
 {
-	json_t *req = profile_get(o->profile, "tls-rpt.required_rua"), *v;
 	struct buf b;
-	size_t i;
 
 	buf_init(&b, 8192);
-	if (json_is_array(req)) {
-		json_array_foreach(req, i, v) {
-			if (json_is_string(v))
-				buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
-		}
-	}
+	profile_uris(o, "tls-rpt.required_rua", &b);
 	if (o->tlsrpt_rua)
 		buf_printf(&b, "%s%s", b.len ? "," : "", o->tlsrpt_rua);
 	if (b.len == 0)
