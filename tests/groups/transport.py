@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TESTS)
@@ -22,6 +23,7 @@ sys.path.insert(0, os.path.join(TESTS, "world"))
 from harness import (Result, TIME_SCALE, check_findings, skip_or_fail, testdata_dir,  # noqa: E402
                      validate_json)
 from mailworld import ADDR, ADDR6, MAIL, MailWorld, WorldUnavailable  # noqa: E402
+from world import WorldError, world_from_text  # noqa: E402
 
 NAME = "transport"
 NET_TIMEOUT = "%g" % (2 * TIME_SCALE)
@@ -144,6 +146,12 @@ def scenarios(w, spki_good):
     add("DANE TLSA does not match", ["check", "dane-bad.test", "--only", "tls,dane"],
         ["$SECURE dane-bad.test.", "dane-bad.test. MX 10 mx.dane-bad.test.", "mx.dane-bad.test. A %s" % ADDR["mx-good"],
          "_25._tcp.mx.dane-bad.test. TLSA 3 1 1 %s" % other], 1, [("dane.tlsa.mismatch", "error")])
+    add("DNSSEC status: signed domain, MX host in the same signed zone",
+        ["check", "dane-ok.test", "--only", "dnssec"], [], 0,
+        [("dnssec.domain.secure", "pass"), ("dnssec.mx.secure", "pass")])
+    add("DNSSEC status: MX host in an unsigned zone", ["check", "dane-mixed.test", "--only", "dnssec,dane"],
+        ["$SECURE dane-mixed.test.", "dane-mixed.test. MX 10 mx-good.mail.test."], 0,
+        [("dnssec.domain.secure", "pass"), ("dnssec.mx.insecure", "info")])
     add("--only dane still verifies the certificate (probes shared with tls)",
         ["check", "dane-bad.test", "--only", "dane"], [], 1, [("dane.tlsa.mismatch", "error")])
     add("TLSA in an unsigned zone", ["check", "dane-insecure.test", "--only", "tls,dane"],
@@ -299,8 +307,22 @@ def checkdmarc_vectors(w):
     return out
 
 
-def one(args, w, name, argv, zone, rc_want, expect, extra):
-    rc, out, err, secs = w.mailsec(args.mailsec, argv + ["--json", "--net-timeout", NET_TIMEOUT], zone)
+def replay_runner(args, w, zone):
+    """mailsec in the mail world's namespace, DNS from zone (replay data)."""
+    return lambda argv: w.mailsec(args.mailsec, argv, zone)
+
+
+def knot_runner(args, w, dns):
+    """mailsec in the same namespace, DNS from the real Unbound resolving the Knot zones."""
+    def run(argv):
+        t0 = time.time()
+        rc, out, err = dns.mailsec(args.mailsec, argv + ["--ca-file", w.pki.ca_file], timeout=120)
+        return rc, out, err, time.time() - t0
+    return run
+
+
+def one(run_mailsec, prefix, name, argv, rc_want, expect, extra):
+    rc, out, err, secs = run_mailsec(argv + ["--json", "--net-timeout", NET_TIMEOUT])
     problems = []
     if rc_want is not None and rc != rc_want:
         problems.append("exit %d, want %d" % (rc, rc_want))
@@ -325,14 +347,13 @@ def one(args, w, name, argv, zone, rc_want, expect, extra):
         detail = "\n".join(problems) + "\n--- stderr:\n" + err[-1500:] + "\n--- findings:\n" + "\n".join(
             "%s %s %s" % (f["id"], f["severity"], f["message"])
             for d in (doc or {}).get("domains", []) for f in d["findings"])
-    return Result(NAME, name, "fail" if problems else "pass", detail), secs, doc
+    return Result(NAME, prefix + name, "fail" if problems else "pass", detail), secs, doc
 
 
-def vector_job(args, w, base, v):
+def vector_job(run_mailsec, prefix, v):
     """One postfix-mta-sts-resolver case: VALID, NONE or FETCH_ERROR, as mailsec sees it."""
     dom, z, want, note = v
-    rc, out, err, secs = w.mailsec(args.mailsec, ["check", dom, "--only", "mta-sts", "--json",
-                                                  "--net-timeout", NET_TIMEOUT], base + "\n".join(z) + "\n")
+    rc, out, err, secs = run_mailsec(["check", dom, "--only", "mta-sts", "--json", "--net-timeout", NET_TIMEOUT])
     ids = set()
     probs = []
     if rc in (0, 1, 3):
@@ -350,8 +371,42 @@ def vector_job(args, w, base, v):
         ok = rc in (0, 1, 3) and "mta-sts.policy.valid" not in ids
     if not ok:
         probs.append("want %s, got exit %d, ids %s\n%s" % (want, rc, sorted(ids), err[-800:]))
-    return Result(NAME, "postfix-mta-sts-resolver %s (%s) -> %s" % (dom, note or want, want),
+    return Result(NAME, prefix + "postfix-mta-sts-resolver %s (%s) -> %s" % (dom, note or want, want),
                   "fail" if probs else "pass", "\n".join(probs))
+
+
+def run_all(run_for, prefix, scen, vectors):
+    """Every scenario and vector through one DNS source; run_for(zone or None) gives the runner."""
+    res = []
+    run_all_zone = run_for(None)
+
+    def job(s):
+        name, argv, zone, rc, expect, extra = s
+        return one(run_all_zone, prefix, name, argv, rc, expect, extra)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        for (r, secs, doc), s in zip(ex.map(job, scen), scen):
+            if s[0].startswith("three MX"):
+                r.detail += ("\nconcurrency: 3 MX hosts (one a tarpit), --net-timeout %s: check took %.2fs"
+                             % (NET_TIMEOUT, secs))
+                print("transport (%s): three MX hosts, one a tarpit, --net-timeout %s: check took %.2fs; "
+                      "probed one after another the per-host timeouts alone would add up to %ss"
+                      % (prefix.rstrip(": ") or "replay DNS", NET_TIMEOUT, secs, 3 * int(NET_TIMEOUT)),
+                      file=sys.stderr)
+            res.append(r)
+    if vectors:
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            res.extend(ex.map(lambda v: vector_job(run_for(v[1]), prefix, v), vectors))
+    return res
+
+
+def unique_lines(text):
+    seen, out = set(), []
+    for line in text.splitlines():
+        if line.strip() and line not in seen:
+            seen.add(line)
+            out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def run(args):
@@ -359,6 +414,7 @@ def run(args):
     w = MailWorld(tmp)
     res = []
     state = {}
+    dns = None
 
     def before_web(world):
         state["scen"] = scenarios(world, world.pki.spki_sha256(world.good_cert))
@@ -371,33 +427,37 @@ def run(args):
         except (WorldUnavailable, OSError) as e:
             return [skip_or_fail(NAME, "mail transport world", str(e))]
         base = base_zone()
-
         scen = state["scen"] + (state["checkdmarc"] or [])
+        vectors = state["vectors"] or []
         # Fixture domains are all distinct: one zone holds them all.
         zone_all = base + "\n".join(line for sc in scen for line in sc[2]) + "\n"
-
-        def job(s):
-            name, argv, zone, rc, expect, extra = s
-            return one(args, w, name, argv, zone_all, rc, expect, extra)
-
         if state["checkdmarc"] is None:
             res.append(skip_or_fail(NAME, "checkdmarc MTA-STS vectors", "not found under %s" % testdata_dir()))
-        with concurrent.futures.ThreadPoolExecutor(4) as ex:
-            for (r, secs, doc), s in zip(ex.map(job, scen), scen):
-                if s[0].startswith("three MX"):
-                    r.detail += ("\nconcurrency: 3 MX hosts (one a tarpit), --net-timeout %s: check took %.2fs"
-                                 % (NET_TIMEOUT, secs))
-                    print("transport: three MX hosts, one a tarpit, --net-timeout %s: check took %.2fs; "
-                          "probed one after another the per-host timeouts alone would add up to %ss"
-                          % (NET_TIMEOUT, secs, 3 * int(NET_TIMEOUT)), file=sys.stderr)
-                res.append(r)
         if state["vectors"] is None:
             res.append(skip_or_fail(NAME, "postfix-mta-sts-resolver vectors",
                                     "not found under %s" % testdata_dir()))
-        else:
-            with concurrent.futures.ThreadPoolExecutor(4) as ex:
-                res.extend(ex.map(lambda v: vector_job(args, w, base, v), state["vectors"]))
+
+        # 1. DNS from replay data: fast, and exact about what each scenario publishes.
+        res += run_all(lambda z: replay_runner(args, w, zone_all if z is None else base + "\n".join(z) + "\n"),
+                       "", scen, vectors)
+
+        # 2. The same scenarios with DNS from the real world: Knot serves every fixture
+        # zone (signed where $SECURE says, so DANE's TLSA records are validated by
+        # Unbound and libunbound for real), inside the mail world's namespace.
+        knot_zone = unique_lines(zone_all + "".join("\n".join(v[1]) + "\n" for v in vectors))
+        try:
+            dns = world_from_text(knot_zone, netns=w.ns)
+            dns.start()
+        except (WorldError, OSError) as e:
+            res.append(skip_or_fail(NAME, "Knot DNS world inside the mail world", str(e)))
+            return res
+        if dns.notes:
+            res.append(Result(NAME, "knot: zone data", "fail", "; ".join(dns.notes)))
+        runner = knot_runner(args, w, dns)
+        res += run_all(lambda z: runner, "knot: ", scen, vectors)
     finally:
+        if dns is not None:
+            dns.stop()
         w.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     return res

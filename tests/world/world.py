@@ -306,9 +306,12 @@ def have_tools():
 class World:
     """Start with World(zones).start(); always stop() (or use as a context manager)."""
 
-    def __init__(self, zones, workdir=None, log=None):
+    def __init__(self, zones, workdir=None, log=None, netns=None):
+        """netns: join that existing namespace (the mail world's) instead of making one;
+        it is then neither created nor deleted here."""
         self.zones = zones
-        self.ns = "msw-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8])
+        self.joined = netns is not None
+        self.ns = netns or "msw-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8])
         self.dir = workdir or tempfile.mkdtemp(prefix="mailsec-world-")
         self.procs = {}
         self.netns_created = False
@@ -462,11 +465,12 @@ remote-control:
         d = self.dir
         for sub in ("zones", "knot", "knot/db"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
-        try:
-            self._run(["ip", "netns", "add", self.ns])
-        except (WorldError, OSError) as e:
-            raise WorldError("cannot create a network namespace: %s" % e)
-        self.netns_created = True
+        if not self.joined:
+            try:
+                self._run(["ip", "netns", "add", self.ns])
+            except (WorldError, OSError) as e:
+                raise WorldError("cannot create a network namespace: %s" % e)
+            self.netns_created = True
         try:
             self._run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
             for a in [REFUSE_ADDR] + self.knot_addrs():
@@ -620,11 +624,12 @@ remote-control:
         return self._run(self.nsexec(["kdig", "@" + UNBOUND_ADDR] + list(args)), check=False)
 
 
-def world_from_text(text, extra_apexes=(), log=None):
-    """A World for replay-style zone text; its notes list what could not be kept."""
+def world_from_text(text, extra_apexes=(), log=None, netns=None):
+    """A World for replay-style zone text; its notes list what could not be kept.
+    netns: serve it inside that existing namespace (see World)."""
     records, markers, secure = parse_zone_text(text)
     notes = []
-    w = World(zone_plan(records, markers, secure, extra_apexes, notes), log=log)
+    w = World(zone_plan(records, markers, secure, extra_apexes, notes), log=log, netns=netns)
     w.notes = notes
     return w
 
