@@ -1,11 +1,15 @@
 """tests/groups/transport.py - MTA-STS, STARTTLS, DANE and certificates against real Postfix and nginx.
 
 Starts tests/world/mailworld.py (a network namespace with Postfix, nginx and a
-tarpit), runs mailsec inside it with replay DNS that maps the fixture names to the
-namespace's addresses, and asserts findings by id (the list of non-pass findings is
-exact, as in case files), the exit code, and the JSON schema.  Also runs the
-postfix-mta-sts-resolver end-to-end vectors from $MAILSEC_TESTDATA against the real
-nginx.  Skips loudly (fails when CI=true) when the namespace cannot be made.
+tarpit) and asserts findings by id (the list of non-pass findings is exact, as in
+case files), the exit code, and the JSON schema.  Every scenario runs twice:
+first with replay DNS mapping the fixture names to the namespace's addresses, then
+with the DNS world (tests/world/world.py: Knot serving every fixture zone under a
+signed fake root, a validating Unbound) started inside the same namespace, so
+DANE's TLSA records and the DNSSEC status come from real validation.  Also runs
+the postfix-mta-sts-resolver end-to-end vectors and checkdmarc's MTA-STS vectors
+from $MAILSEC_TESTDATA against the real nginx, both ways.  Skips loudly (fails when
+CI=true) when the namespace cannot be made.
 """
 import concurrent.futures
 import ipaddress

@@ -7,7 +7,8 @@ Postfix instance with one smtpd service per address (STARTTLS ok, TLS 1.0 only,
 TLS 1.0-1.3, expired, wrong name, self-signed, no STARTTLS), a tarpit that accepts
 TCP and never speaks, and nginx serving MTA-STS policies by SNI (good ones and broken
 ones).  DNS is not served here: scenarios run mailsec with --replay and a zone that
-maps names to these addresses.  stop() stops everything by PID and deletes the
+maps names to these addresses, or start tests/world/world.py's Knot + Unbound in this
+namespace (world_from_text(..., netns=MailWorld.ns)).  stop() stops everything by PID and deletes the
 namespace.  Used by tests/groups/transport.py; kept apart from the DNS world's files.
 """
 import datetime
