@@ -127,7 +127,7 @@ static const struct option_doc options[] = {
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
-	  "Stop the whole run after this long; lookups still in flight count as timed out." },
+	  "Stop the whole run after this long; DNS lookups, STARTTLS probes and HTTPS fetches still in flight count as timed out." },
 	{ "concurrency", 0, "N", "check",
 	  "Audit at most N domains at once (default 64)." },
 	{ "domains", 0, "FILE", "check",

@@ -2,6 +2,8 @@
 #include "engine/engine.h"
 #include "core/finding.h"
 #include "dns/resolver.h"
+#include "http/http_fetch.h"
+#include "smtp/smtp_probe.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -14,7 +16,7 @@ struct run {
 	char *const *domains;
 	size_t n, next, active;
 	struct event *deadline;
-	struct event *recancel;	/* after the deadline: fail new lookups at once */
+	struct event *recancel;	/* after the deadline: fail what was started since, every tick */
 	bool expired;
 };
 
@@ -99,6 +101,17 @@ start_more(struct run *r)
 	}
 }
 
+#define DEADLINE_WHY	"total deadline reached"
+
+/* cancel_everything - DNS lookups, STARTTLS probes and HTTPS fetches in flight */
+static void
+cancel_everything(struct run *r)
+{
+	resolver_cancel_all(r->cfg->res, DEADLINE_WHY);
+	smtp_probe_cancel_all(DEADLINE_WHY);
+	http_client_cancel_all(r->cfg->opts->http, DEADLINE_WHY);
+}
+
 static void
 deadline_hit(evutil_socket_t fd, short what, void *arg)
 {
@@ -107,17 +120,26 @@ deadline_hit(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	r->expired = true;
-	resolver_cancel_all(r->cfg->res, "total deadline reached");
+	cancel_everything(r);
+	if (r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
+		struct timeval tick = { 0, 20000 };
+
+		evtimer_add(r->recancel, &tick);
+	}
 }
 
+/* recancel - after the deadline, whatever a callback started meanwhile ends within a tick */
 static void
 recancel(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
+	struct timeval tick = { 0, 20000 };
 
 	(void)fd;
 	(void)what;
-	resolver_cancel_all(r->cfg->res, "total deadline reached");
+	cancel_everything(r);
+	if (r->active > 0)
+		evtimer_add(r->recancel, &tick);
 }
 
 void

@@ -361,3 +361,23 @@ kick:
 	event_active(x->kick, 0, 0);
 	return MS_OK;
 }
+
+void
+http_client_cancel_all(struct http_client *c, const char *why)
+{
+	if (c == NULL)
+		return;
+	for (struct http_xfer *x = c->xfers; x; x = x->next) {
+		if (x->kick)
+			continue;	/* already finishing */
+		if (x->easy) {
+			curl_multi_remove_handle(c->multi, x->easy);
+			curl_easy_cleanup(x->easy);
+			x->easy = NULL;
+		}
+		x->resp.outcome = HTTP_TIMEOUT;
+		snprintf(x->resp.why, sizeof(x->resp.why), "%s", why);
+		x->kick = event_new(c->base, -1, 0, on_kick, x);
+		event_active(x->kick, 0, 0);
+	}
+}

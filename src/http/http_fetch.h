@@ -51,6 +51,12 @@ struct http_client *http_client_new(struct event_base *base);
 void http_client_free(struct http_client *c);
 
 /*
+ * http_client_cancel_all - end every transfer in flight (the total deadline):
+ * each callback runs from the loop with HTTP_TIMEOUT and why.
+ */
+void http_client_cancel_all(struct http_client *c, const char *why);
+
+/*
  * http_get - start a GET; cb runs exactly once from the event loop (never
  * from inside this call) unless the client is freed first.  Redirects are
  * never followed; names are never resolved by libcurl: only req->addrs are

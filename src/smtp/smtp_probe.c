@@ -29,11 +29,14 @@ struct probe {
 	struct timeval		 started;
 	struct smtp_probe_result res;
 	bool			 launched;
+	bool			 finishing;	/* a deferred finish is scheduled */
 	struct probe		*next;	/* waiting queue */
+	struct probe		*all_next, **all_prevp;	/* every live probe, for cancelling */
 };
 
 static int inflight;
 static struct probe *queue_head, *queue_tail;
+static struct probe *all_probes;
 static SSL_CTX *ctx_any, *ctx_legacy;
 
 static void launch(struct probe *p);
@@ -83,6 +86,11 @@ probe_free(struct probe *p)
 		X509_free(p->res.cert);
 	for (size_t i = 0; i < p->cfg.ntlsa; i++)
 		free(p->tlsa_data[i]);
+	if (p->all_prevp) {
+		*p->all_prevp = p->all_next;
+		if (p->all_next)
+			p->all_next->all_prevp = p->all_prevp;
+	}
 	free(p->host);
 	free(p->ehlo);
 	free(p);
@@ -127,6 +135,7 @@ fail_later(struct probe *p, const char *why)
 	struct timeval zero = { 0, 0 };
 
 	snprintf(p->res.why, sizeof(p->res.why), "%s", why);
+	p->finishing = true;
 	if (p->cap)
 		event_free(p->cap);
 	p->cap = evtimer_new(p->cfg.base, on_deferred_finish, p);
@@ -477,7 +486,29 @@ smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb, vo
 	p->cb = cb;
 	p->arg = arg;
 	p->res.dane_depth = -1;
+	p->all_next = all_probes;
+	if (all_probes)
+		all_probes->all_prevp = &p->all_next;
+	p->all_prevp = &all_probes;
+	all_probes = p;
 	p->cap = evtimer_new(cfg->base, on_start, p);
 	evtimer_add(p->cap, &zero);
 	return MS_OK;
+}
+
+void
+smtp_probe_cancel_all(const char *why)
+{
+	/* Queued probes are in all_probes too: the queue itself is simply dropped. */
+	queue_head = queue_tail = NULL;
+	for (struct probe *p = all_probes; p; p = p->all_next) {
+		if (p->finishing)
+			continue;
+		if (p->bev) {
+			bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
+			bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		}
+		p->res.timed_out = true;
+		fail_later(p, why);
+	}
 }

@@ -78,6 +78,12 @@ typedef void (*smtp_probe_callback)(const struct smtp_probe_result *r, void *arg
 enum ms_status smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb,
     void *arg);
 
+/*
+ * smtp_probe_cancel_all - end every probe started and not yet finished (the
+ * total deadline): each callback runs from the loop with timed_out set and why.
+ */
+void smtp_probe_cancel_all(const char *why);
+
 /* smtp_probe_shutdown - free the shared TLS contexts (at exit, for leak checkers) */
 void smtp_probe_shutdown(void);
 

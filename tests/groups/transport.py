@@ -137,6 +137,20 @@ def scenarios(w, spki_good):
         ["three.test. MX 10 mx-good.mail.test.", "three.test. MX 20 tarpit.mail.test.",
          "three.test. MX 30 mx-self.mail.test."], 3,
         [("tls.probe.failed", "unknown"), ("tls.cert.self-signed", "warning")], tarpit_timed_out)
+    def cut_by_deadline(host):
+        def check(doc):
+            for a in doc["domains"][0]["facts"]["tls"]["addresses"]:
+                if a["host"] == host and "deadline" not in (a.get("error") or ""):
+                    return ["the %s probe was not cut by --deadline: %r" % (host, a.get("error"))]
+            return []
+        return check
+
+    long_timeout = "%g" % (20 * TIME_SCALE)
+    add("--deadline cuts a STARTTLS probe that is still waiting",
+        ["check", "three.test", "--only", "tls", "--net-timeout", long_timeout,
+         "--deadline", "%g" % (3 * TIME_SCALE)], [], 3,
+        [("tls.probe.failed", "unknown"), ("tls.cert.self-signed", "warning")],
+        cut_by_deadline("tarpit.mail.test"))
     # DANE: the mx-good service's certificate names these hosts too.
     other = "00" * 32
     add("DANE-EE matches (one record: rollover hint)", ["check", "dane-ok.test", "--only", "tls,dane"],
@@ -217,6 +231,13 @@ def scenarios(w, spki_good):
     add("policy host accepts TCP and never answers", ["check", "sts-slow.test"] + only,
         sts_domain(w, "sts-slow.test", ["mx-good.mail.test"], host_addr=ADDR["tarpit"]),
         3, [("mta-sts.policy.fetch.timeout", "unknown")])
+    def fetch_cut(doc):
+        msgs = [f["message"] for d in doc["domains"] for f in d["findings"]
+                if f["id"] == "mta-sts.policy.fetch.timeout"]
+        return [] if any("deadline" in m for m in msgs) else ["the fetch was not cut by --deadline: %r" % msgs]
+    add("--deadline cuts an HTTPS policy fetch that is still waiting",
+        ["check", "sts-slow.test", "--net-timeout", long_timeout, "--deadline", "%g" % (3 * TIME_SCALE)] + only,
+        [], 3, [("mta-sts.policy.fetch.timeout", "unknown")], fetch_cut)
     add("policy host refuses connections", ["check", "sts-closed.test"] + only,
         sts_domain(w, "sts-closed.test", ["mx-good.mail.test"], host_addr=ADDR["closed"]),
         1, [("mta-sts.policy.fetch.failed", "error")])
@@ -326,7 +347,8 @@ def knot_runner(args, w, dns):
 
 
 def one(run_mailsec, prefix, name, argv, rc_want, expect, extra):
-    rc, out, err, secs = run_mailsec(argv + ["--json", "--net-timeout", NET_TIMEOUT])
+    rc, out, err, secs = run_mailsec(argv + ["--json"] + ([] if "--net-timeout" in argv else
+                                                          ["--net-timeout", NET_TIMEOUT]))
     problems = []
     if rc_want is not None and rc != rc_want:
         problems.append("exit %d, want %d" % (rc, rc_want))
