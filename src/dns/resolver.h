@@ -48,6 +48,12 @@ struct resolver {
 	struct timeval timeout;		/* per query */
 	struct resolver_pending *head;	/* queries in flight */
 	struct resolver_stats stats;
+	/*
+	 * Non-NULL once the backend knows its answers are not DNSSEC-validated
+	 * (the upstream strips signatures): why, for findings.  Set before the
+	 * first answer is delivered, so callbacks may read it.
+	 */
+	const char *unvalidated;
 };
 
 /* resolver_init - fill the generic part; backends call this from their constructor */

@@ -256,10 +256,28 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 
 /* ---- the backend ----------------------------------------------------------- */
 
+/*
+ * Before the first query is sent, the root's DNSKEY is asked for once.  If it
+ * arrives but does not validate against the trust anchor, the upstream strips
+ * DNSSEC records (or the anchor is stale): every answer would be bogus, so
+ * queries go to a second, non-validating context instead, and r.unvalidated
+ * says why (the DNSSEC and DANE checks then report unknown, not insecure).
+ * Queries asked meanwhile wait for that verdict.
+ */
+enum ub_mode { UB_PROBING, UB_VALIDATING, UB_PLAIN };
+
 struct unbound_resolver {
 	struct resolver r;
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;		/* validating */
+	struct ub_ctx *plain;		/* without a trust anchor, after the root failed */
 	FILE *log;		/* libunbound's log goes here (/dev/null unless debugging) */
+	enum ub_mode mode;
+	int probe_id;
+	bool probe_busy;
+	struct event *probe_timer;
+	struct ub_query *waiting;	/* queries held until the probe is in */
+	char *fwd, *rc_path, *ta;	/* to build the plain context */
+	char *why;			/* r.unvalidated */
 };
 
 /*
@@ -270,10 +288,13 @@ struct unbound_resolver {
 struct ub_query {
 	struct unbound_resolver *ur;
 	struct resolver_pending *p;
+	struct ub_ctx *ctx;	/* the context it was sent to */
 	char *name;
 	uint16_t type;
 	int async_id;
 	bool started;		/* ub_resolve_event() has returned */
+	bool waiting;		/* held on ur->waiting */
+	struct ub_query *wnext, **wprevp;
 	struct dns_answer *early;
 	struct event *defer;
 };
@@ -281,6 +302,11 @@ struct ub_query {
 static void
 query_free(struct ub_query *q)
 {
+	if (q->waiting) {
+		*q->wprevp = q->wnext;
+		if (q->wnext)
+			q->wnext->wprevp = q->wprevp;
+	}
 	if (q->defer)
 		event_free(q->defer);
 	dns_answer_unref(q->early);
@@ -325,37 +351,28 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	query_free(q);
 }
 
-static enum ms_status
-unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
+/* send_query - hand q to the context of the current mode */
+static void
+send_query(struct ub_query *q)
 {
-	struct unbound_resolver *ur = r->impl;
-	struct ub_query *q = xcalloc(1, sizeof(*q));
+	struct unbound_resolver *ur = q->ur;
 	int rc;
 
-	q->ur = ur;
-	q->p = p;
-	q->name = xstrdup(name);
-	q->type = type;
-	q->async_id = -1;
-	resolver_pending_set_handle(p, q);
-	rc = ub_resolve_event(ur->ctx, name, type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
+	q->ctx = ur->mode == UB_PLAIN ? ur->plain : ur->ctx;
+	q->started = false;
+	rc = ub_resolve_event(q->ctx, q->name, q->type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
 	q->started = true;
 	if (rc == 0 || q->early)
-		return MS_OK;
-	if (rc == UB_SYNTAX) {		/* not a name: the caller's "invalid name" path */
-		resolver_pending_set_handle(p, NULL);
-		query_free(q);
-		return MS_ERR_ARG;
-	}
+		return;
 	/*
-	 * libunbound could not take the query (out of memory, too many in
-	 * flight): that is "could not tell", never "missing", so answer SERVFAIL
-	 * from the loop rather than refuse the query.
+	 * libunbound could not take the query (not a name, out of memory, too
+	 * many in flight): that is "could not tell", never "missing", so answer
+	 * SERVFAIL from the loop rather than refuse the query.
 	 */
 	{
 		struct timeval now = { 0, 0 };
 
-		q->early = dns_answer_new(name, type);
+		q->early = dns_answer_new(q->name, q->type);
 		q->early->status = DNS_SERVFAIL;
 		dns_answer_set_why(q->early, "libunbound could not start the query: %s",
 		    ub_strerror(rc));
@@ -363,20 +380,50 @@ unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, 
 		q->defer = evtimer_new(ur->r.base, deliver_early, q);
 		evtimer_add(q->defer, &now);
 	}
+}
+
+static enum ms_status
+unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
+{
+	struct unbound_resolver *ur = r->impl;
+	struct ub_query *q;
+	ldns_rdf *dname = NULL;
+
+	/* Refuse what is not a name now, as libunbound would (the caller's "invalid name" path). */
+	if (ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK)
+		return MS_ERR_ARG;
+	ldns_rdf_deep_free(dname);
+	q = xcalloc(1, sizeof(*q));
+	q->ur = ur;
+	q->p = p;
+	q->name = xstrdup(name);
+	q->type = type;
+	q->async_id = -1;
+	resolver_pending_set_handle(p, q);
+	if (ur->mode == UB_PROBING) {
+		q->waiting = true;
+		q->wnext = ur->waiting;
+		if (ur->waiting)
+			ur->waiting->wprevp = &q->wnext;
+		q->wprevp = &ur->waiting;
+		ur->waiting = q;
+		return MS_OK;
+	}
+	send_query(q);
 	return MS_OK;
 }
 
 static void
 unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 {
-	struct unbound_resolver *ur = r->impl;
 	struct ub_query *q = handle;
 
+	(void)r;
 	(void)p;
 	if (q == NULL)
 		return;
-	if (q->early == NULL && q->async_id >= 0)
-		(void)ub_cancel(ur->ctx, q->async_id);	/* no callback after this */
+	if (!q->waiting && q->early == NULL && q->async_id >= 0)
+		(void)ub_cancel(q->ctx, q->async_id);	/* no callback after this */
 	query_free(q);
 }
 
@@ -385,9 +432,21 @@ unbound_destroy(struct resolver *r)
 {
 	struct unbound_resolver *ur = r->impl;
 
+	while (ur->waiting)
+		query_free(ur->waiting);	/* the generic layer cancelled them first */
+	if (ur->probe_busy)
+		(void)ub_cancel(ur->ctx, ur->probe_id);
+	if (ur->probe_timer)
+		event_free(ur->probe_timer);
 	ub_ctx_delete(ur->ctx);
+	if (ur->plain)
+		ub_ctx_delete(ur->plain);
 	if (ur->log)
 		fclose(ur->log);
+	free(ur->fwd);
+	free(ur->rc_path);
+	free(ur->ta);
+	free(ur->why);
 	free(ur);
 }
 
@@ -452,51 +511,167 @@ system_resolver_forbidden(void)
 	return outside;
 }
 
+/*
+ * ctx_new - a libunbound context on base that forwards as configured; with
+ * ta, validating against it.  NULL with *err on failure.
+ */
+static struct ub_ctx *
+ctx_new(struct unbound_resolver *ur, struct event_base *base, const char *ta, enum ms_status *st,
+    char **err)
+{
+	struct ub_ctx *ctx = ub_ctx_create_event(base);
+	int rc;
+
+	if (ctx == NULL) {
+		*err = xstrdup("cannot create a libunbound context");
+		return NULL;
+	}
+	if (ur->log)
+		(void)ub_ctx_debugout(ctx, ur->log);
+	/* Many audits share one context: room for their queries in flight. */
+	(void)ub_ctx_set_option(ctx, "num-queries-per-thread:", "4096");
+	if (ur->fwd) {
+		if ((rc = ub_ctx_set_fwd(ctx, ur->fwd)) != 0) {
+			*st = ub_err(err, "cannot forward to", ur->fwd, rc);
+			goto fail;
+		}
+	} else if ((rc = ub_ctx_resolvconf(ctx, ur->rc_path)) != 0) {
+		*st = ub_err(err, "cannot read", ur->rc_path, rc);
+		goto fail;
+	}
+	if (ta && (rc = ub_ctx_add_ta_file(ctx, ta)) != 0) {
+		*st = ub_err(err, "cannot use the trust anchor", ta, rc);
+		goto fail;
+	}
+	/*
+	 * We always forward (resolv.conf without servers means 127.0.0.1), so the
+	 * server answers everything.  The first ub_ctx_zone_add() finalises the
+	 * context (it reads the trust anchor then); no option can be set after.
+	 */
+	for (const char *const *z = local_zones; *z; z++) {
+		if ((rc = ub_ctx_zone_add(ctx, *z, "transparent")) != 0) {
+			*err = xasprintf("cannot set up libunbound: %s%s%s%s", ub_strerror(rc),
+			    ta ? " (is the trust anchor " : "", ta ? ta : "", ta ? " valid?)" : "");
+			*st = MS_ERR_INTERNAL;
+			goto fail;
+		}
+	}
+	return ctx;
+fail:
+	ub_ctx_delete(ctx);
+	return NULL;
+}
+
+/* release_waiting - the probe is settled: send what waited for it */
+static void
+release_waiting(struct unbound_resolver *ur)
+{
+	if (ur->probe_timer)
+		evtimer_del(ur->probe_timer);
+	while (ur->waiting) {
+		struct ub_query *q = ur->waiting;
+
+		ur->waiting = q->wnext;
+		if (q->wnext)
+			q->wnext->wprevp = &ur->waiting;
+		q->waiting = false;
+		send_query(q);
+	}
+}
+
+/* dnskey_count - DNSKEY records in the answer section of a reply packet */
+static size_t
+dnskey_count(const void *packet, int len)
+{
+	ldns_pkt *pkt = NULL;
+	size_t n = 0;
+
+	if (packet == NULL || len <= 0 || ldns_wire2pkt(&pkt, packet, (size_t)len) != LDNS_STATUS_OK)
+		return 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(pkt)); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(pkt), i)) == LDNS_RR_TYPE_DNSKEY)
+			n++;
+	ldns_pkt_free(pkt);
+	return n;
+}
+
+/* probe_done - the root's DNSKEY: validated, or present but bogus (fall back), or no answer */
+static void
+probe_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
+    int was_ratelimited)
+{
+	struct unbound_resolver *ur = arg;
+	enum ms_status st = MS_OK;
+	char *err = NULL;
+
+	(void)was_ratelimited;
+	ur->probe_busy = false;
+	if (ur->mode != UB_PROBING)
+		return;
+	ur->mode = UB_VALIDATING;
+	/*
+	 * Only keys that arrived and failed count: an unreachable or failing
+	 * upstream is not a reason to stop validating (every query fails anyway).
+	 */
+	if (sec == 1 && rcode == 0 && dnskey_count(packet, packet_len) > 0) {
+		ur->plain = ctx_new(ur, ur->r.base, NULL, &st, &err);
+		if (ur->plain) {
+			ur->mode = UB_PLAIN;
+			ur->why = xasprintf("the root zone's keys from %s%s do not validate against the "
+			    "trust anchor %s (%s): the resolver strips DNSSEC records, or the "
+			    "anchor is out of date; answers are not validated",
+			    ur->fwd ? "" : "the resolvers of ", ur->fwd ? ur->fwd : ur->rc_path, ur->ta,
+			    why_bogus ? why_bogus : "bogus");
+			ur->r.unvalidated = ur->why;
+			fprintf(stderr, "mailsec: warning: %s\n", ur->why);
+		}
+		free(err);
+	}
+	release_waiting(ur);
+}
+
+/* probe_timeout - no verdict in time: keep validating */
+static void
+probe_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct unbound_resolver *ur = arg;
+
+	(void)fd;
+	(void)what;
+	if (ur->probe_busy)
+		(void)ub_cancel(ur->ctx, ur->probe_id);
+	ur->probe_busy = false;
+	ur->mode = UB_VALIDATING;
+	release_waiting(ur);
+}
+
 enum ms_status
 resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
     double timeout_seconds, struct resolver **out, char **err)
 {
 	struct unbound_resolver *ur = xcalloc(1, sizeof(*ur));
 	const char *ta = cfg->trust_anchor ? cfg->trust_anchor : UNBOUND_DEFAULT_TRUST_ANCHOR;
-	const char *rc_path = cfg->resolv_conf ? cfg->resolv_conf : UNBOUND_DEFAULT_RESOLV_CONF;
-	char *fwd = NULL;
 	enum ms_status st = MS_ERR_INTERNAL;
 	int rc;
 
 	*out = NULL;
 	*err = NULL;
-	ur->ctx = ub_ctx_create_event(base);
-	if (ur->ctx == NULL) {
-		*err = xstrdup("cannot create a libunbound context");
-		goto fail;
-	}
+	ur->rc_path = xstrdup(cfg->resolv_conf ? cfg->resolv_conf : UNBOUND_DEFAULT_RESOLV_CONF);
+	ur->ta = xstrdup(ta);
 	/* libunbound logs to stderr; keep it quiet unless asked (MAILSEC_UNBOUND_LOG=1). */
-	if (getenv("MAILSEC_UNBOUND_LOG") == NULL) {
+	if (getenv("MAILSEC_UNBOUND_LOG") == NULL)
 		ur->log = fopen("/dev/null", "w");
-		if (ur->log)
-			(void)ub_ctx_debugout(ur->ctx, ur->log);
-	}
-	/* Many audits share one context: room for their queries in flight. */
-	(void)ub_ctx_set_option(ur->ctx, "num-queries-per-thread:", "4096");
-	if (cfg->forward) {
-		if (unbound_parse_forward(cfg->forward, &fwd) != MS_OK) {
-			*err = xasprintf("--resolver %s: want ADDR or ADDR@PORT with an IP address",
-			    cfg->forward);
-			st = MS_ERR_ARG;
-			goto fail;
-		}
-		if ((rc = ub_ctx_set_fwd(ur->ctx, fwd)) != 0) {
-			st = ub_err(err, "cannot forward to", fwd, rc);
-			goto fail;
-		}
-	} else if ((rc = ub_ctx_resolvconf(ur->ctx, rc_path)) != 0) {
-		st = ub_err(err, "cannot read", rc_path, rc);
+	if (cfg->forward && unbound_parse_forward(cfg->forward, &ur->fwd) != MS_OK) {
+		*err = xasprintf("--resolver %s: want ADDR or ADDR@PORT with an IP address",
+		    cfg->forward);
+		st = MS_ERR_ARG;
 		goto fail;
-	} else if (system_resolver_forbidden()) {
-		/* Reading the file sent nothing; the first query would. */
+	}
+	if (ur->fwd == NULL && system_resolver_forbidden()) {
+		/* Nothing was sent yet; the first query would. */
 		*err = xasprintf("MAILSEC_FORBID_SYSTEM_RESOLVER is set and this network has interfaces "
 		    "other than loopback: refusing to use the system's resolver (%s); give "
-		    "--resolver or --replay", rc_path);
+		    "--resolver or --replay", ur->rc_path);
 		st = MS_ERR_ARG;
 		goto fail;
 	}
@@ -513,32 +688,31 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 		}
 		fclose(fp);
 	}
-	if ((rc = ub_ctx_add_ta_file(ur->ctx, ta)) != 0) {
-		st = ub_err(err, "cannot use the trust anchor", ta, rc);
+	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;
-	}
-	/*
-	 * We always forward (resolv.conf without servers means 127.0.0.1), so the
-	 * server answers everything.  The first ub_ctx_zone_add() finalises the
-	 * context (it reads the trust anchor then); no option can be set after.
-	 */
-	for (const char *const *z = local_zones; *z; z++) {
-		if ((rc = ub_ctx_zone_add(ur->ctx, *z, "transparent")) != 0) {
-			*err = xasprintf("cannot set up libunbound: %s (is the trust anchor %s valid?)",
-			    ub_strerror(rc), ta);
-			goto fail;
-		}
-	}
-	free(fwd);
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
+	/* The probe: the root's DNSKEY, bounded by one query's timeout. */
+	ur->mode = UB_PROBING;
+	ur->probe_busy = true;
+	ur->probe_timer = evtimer_new(base, probe_timeout, ur);
+	evtimer_add(ur->probe_timer, &ur->r.timeout);
+	rc = ub_resolve_event(ur->ctx, ".", LDNS_RR_TYPE_DNSKEY, LDNS_RR_CLASS_IN, ur, probe_done,
+	    &ur->probe_id);
+	if (rc != 0) {
+		ur->probe_busy = false;
+		ur->mode = UB_VALIDATING;
+		evtimer_del(ur->probe_timer);
+	}
 	*out = &ur->r;
 	return MS_OK;
 fail:
-	free(fwd);
 	if (ur->ctx)
 		ub_ctx_delete(ur->ctx);
 	if (ur->log)
 		fclose(ur->log);
+	free(ur->fwd);
+	free(ur->rc_path);
+	free(ur->ta);
 	free(ur);
 	return st;
 }

@@ -7,8 +7,9 @@ runs inside a fresh network namespace through the real recursive Unbound and
 mailsec's libunbound backend, three times (--json, text, --jsonl), asserting
 the exit code, the JSON schema and the findings exactly as the replay runner
 does.  Then scenarios a case file cannot state: bulk runs (several domains,
---domains FILE, input order), DNSSEC facts, --resolver forwarding, a machine
-with no network at all, and bad resolver options.
+--domains FILE, input order), DNSSEC facts, --resolver forwarding, a
+resolver that strips DNSSEC records (a dnspython proxy in front of Unbound),
+a machine with no network at all, and bad resolver options.
 
 Needs root and iproute2/knot/unbound: otherwise a loud skip (a failure when
 CI=true).
@@ -122,6 +123,7 @@ $SECURE signed.test.
 signed.test.        MX   10 mx.signed.test.
 mx.signed.test.     A    192.0.2.30
 mx.signed.test.     AAAA 2001:db8::30
+_25._tcp.mx.signed.test. TLSA 3 1 1 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
 alias.test.         MX   10 mail.alias.test.
 mail.alias.test.    CNAME mx.signed.test.
 nomx.test.          A    192.0.2.31
@@ -277,6 +279,82 @@ def scenario_bulk(args, w):
     return res
 
 
+# A middlebox resolver that strips DNSSEC records: forwards to the world's Unbound and
+# drops RRSIG/NSEC/NSEC3 from every section of the reply (as some home routers and
+# hotel networks do).  dnspython imports only under /usr/bin/python3.
+STRIPPER = r"""
+import socket, threading, dns.message, dns.rdatatype
+DROP = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind((%(addr)r, 53))
+def answer(data, peer):
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.settimeout(5)
+    try:
+        up.sendto(data, (%(upstream)r, 53))
+        m = dns.message.from_wire(up.recvfrom(65535)[0])
+        for sec in (m.answer, m.authority, m.additional):
+            sec[:] = [r for r in sec if r.rdtype not in DROP]
+        srv.sendto(m.to_wire(), peer)
+    except Exception:
+        pass
+    finally:
+        up.close()
+while True:
+    data, peer = srv.recvfrom(65535)
+    threading.Thread(target=answer, args=(data, peer), daemon=True).start()
+"""
+STRIPPER_ADDR = "127.0.0.4"
+
+
+def scenario_stripping(args, w):
+    """Behind a resolver that strips DNSSEC: a warning, DNSSEC/DANE unknown, everything else judged."""
+    res = []
+    try:
+        w.add_address(STRIPPER_ADDR)
+        w.spawn("stripper", ["/usr/bin/python3", "-c", STRIPPER % dict(addr=STRIPPER_ADDR,
+                                                                      upstream=world.UNBOUND_ADDR)])
+        w._wait_port(STRIPPER_ADDR)
+    except world.WorldError as e:
+        return [harness.Result(NAME, "stripping resolver", "fail", str(e))]
+    for via, want_rc, want in (
+            (STRIPPER_ADDR, 3, {("dnssec.validation.unavailable", "unknown"),
+                                ("dane.validation.unavailable", "unknown")}),
+            (world.UNBOUND_ADDR, 0, {("dnssec.domain.secure", "pass"), ("dnssec.mx.secure", "pass"),
+                                     ("dane.tlsa.mismatch", None)})):
+        problems = []
+        rc, out, err = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx,dnssec,dane",
+                                                "--no-smtp", "--resolver", via, "signed.test"],
+                                 wrapper=args.wrapper)
+        problems += sanitizer_problems(err)
+        try:
+            doc = json.loads(out)
+            problems += ["schema: " + e for e in harness.validate_json(doc)]
+            got = set((f["id"], f["severity"]) for f in doc["domains"][0]["findings"])
+            ids = set(f["id"] for f in doc["domains"][0]["findings"])
+            for fid, sev in want:
+                if (fid, sev) not in got and not (sev is None and fid not in ids):
+                    problems.append("want %s %s" % (fid, sev or "absent"))
+            failed = [f for f in got if f[0] == "mx.lookup.failed" or f[0].endswith(".bogus")]
+            if failed:
+                problems.append("lookups failed: %s" % failed)
+            mx = [f for f in got if f[0].startswith("mx.")]
+            if not mx or any(sev != "pass" for _, sev in mx):
+                problems.append("the MX check did not run normally: %s" % sorted(mx))
+        except (ValueError, KeyError, IndexError) as e:
+            problems.append("output: %s" % e)
+        warned = "warning: the root zone's keys" in err
+        if warned != (via == STRIPPER_ADDR):
+            problems.append("stderr warning %s: %s" % ("missing" if not warned else "unexpected", err[-800:]))
+        if rc != want_rc:
+            problems.append("exit %d, want %d" % (rc, want_rc))
+        name = ("a resolver that strips DNSSEC: warning, DNSSEC and DANE unknown, MX still judged"
+                if via == STRIPPER_ADDR else "the same domain through a validating resolver: secure")
+        res.append(harness.Result(NAME, name, "fail" if problems else "pass",
+                                  "\n".join(problems + ([out[-2000:]] if problems else []))))
+    return res
+
+
 def scenario_no_network(args):
     """A machine with no network at all (a namespace with only lo, the host's resolv.conf):
     `mailsec check example.org` finishes promptly with unknown findings and exit 3."""
@@ -335,7 +413,7 @@ def run(args):
         try:
             w = world.world_from_text(BULK_ZONE)
             with w:
-                return scenario_bulk(args, w)
+                return scenario_bulk(args, w) + scenario_stripping(args, w)
         except world.WorldError as e:
             return [harness.Result(NAME, "bulk world", "fail", str(e))]
 

@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "checks/tls/tls_probes.h"
 #include "core/jsonutil.h"
+#include "dns/resolver.h"
 #include "util/str.h"
 
 #include <string.h>
@@ -64,6 +65,12 @@ on_tlsa(struct audit *a, struct dns_answer *ans, void *arg)
 		if (ans->rr[i].u.tlsa.usage >= 2 && ans->rr[i].u.tlsa.usage <= 3 &&
 		    ans->rr[i].u.tlsa.selector <= 1 && ans->rr[i].u.tlsa.mtype <= 2)
 			usable++;
+	}
+	if (!ans->secure && a->res->unvalidated) {
+		f = audit_finding(a, F_DANE_VALIDATION_UNAVAILABLE, h->name,
+		    "%s has TLSA records, but this resolver's answers cannot be DNSSEC-validated", owner);
+		finding_set_evidence(f, evidence);
+		return;
 	}
 	if (!ans->secure) {
 		f = audit_finding(a, F_DANE_TLSA_INSECURE, h->name,

@@ -2,6 +2,7 @@
 #include "checks/dnssec/check_dnssec.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
+#include "dns/resolver.h"
 
 #include <string.h>
 
@@ -58,6 +59,15 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 	(void)arg;
 	json_object_set_new(facts, "domain", dom);
 	json_object_set_new(facts, "mx", hosts);
+	if (a->res->unvalidated) {
+		/* Every answer would read "insecure": say that nothing can be told instead. */
+		json_object_set_new(dom, "status", json_string("unknown"));
+		json_object_set_new(dom, "why", json_text(a->res->unvalidated));
+		audit_finding(a, F_DNSSEC_VALIDATION_UNAVAILABLE, a->domain,
+		    "the DNSSEC status of %s and its MX hosts cannot be told: %s", a->domain,
+		    a->res->unvalidated);
+		return;
+	}
 	judge(a, ans, a->domain, dom, F_DNSSEC_DOMAIN_SECURE, F_DNSSEC_DOMAIN_INSECURE,
 	    F_DNSSEC_DOMAIN_BOGUS);
 	if (ans->status != DNS_OK)
