@@ -7,7 +7,8 @@ first with replay DNS mapping the fixture names to the namespace's addresses, th
 with the DNS world (tests/world/world.py: Knot serving every fixture zone under a
 signed fake root, a validating Unbound) started inside the same namespace, so
 DANE's TLSA records and the DNSSEC status come from real validation.  Also runs
-the postfix-mta-sts-resolver end-to-end vectors and checkdmarc's MTA-STS vectors
+the postfix-mta-sts-resolver end-to-end vectors and socketmap reference data
+and checkdmarc's MTA-STS vectors
 from $MAILSEC_TESTDATA against the real nginx, both ways.  Skips loudly (fails when
 CI=true) when the namespace cannot be made.
 """
@@ -290,6 +291,60 @@ def resolver_vectors(w):
     return out
 
 
+def socketmap_vectors():
+    """postfix-mta-sts-resolver's socketmap reference data: (query, expected reply) or None.
+    A reply "OK secure match=mail.loc ..." means a sending MTA enforces the policy."""
+    path = os.path.join(testdata_dir(), "mta-sts", "postfix-mta-sts-resolver", "postfix-socketmap-refdata.tsv")
+    if not os.path.exists(path):
+        return None
+    out = []
+    for line in open(path, encoding="utf-8"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, reply = line.rstrip("\n").split("\t", 1)
+        out.append((query.split(" ", 1)[1], reply.strip()))
+    return out
+
+
+def socketmap_domain(key):
+    """The policy domain Postfix looks up for a socketmap key, or None (a parent-domain
+    ".example" key or an address literal: no MTA-STS lookup at all)."""
+    if key.startswith("["):
+        key = key[1:key.index("]")]
+    elif key.count(":") == 1:
+        key = key.split(":")[0]
+    try:
+        ipaddress.ip_address(key)
+        return None
+    except ValueError:
+        pass
+    return None if key.startswith(".") else key.rstrip(".")
+
+
+def socketmap_job(run_mailsec, prefix, v):
+    """mailsec's verdict must be what the resolver daemon answers Postfix: enforce or nothing."""
+    query, reply = v
+    dom = socketmap_domain(query)
+    probs = []
+    got = "NOTFOUND"
+    if dom is not None:
+        rc, out, err, secs = run_mailsec(["check", dom, "--only", "mta-sts", "--json", "--net-timeout", NET_TIMEOUT])
+        try:
+            doc = json.loads(out)
+            probs += ["schema: " + e for e in validate_json(doc)]
+            ids = set(f["id"] for d in doc["domains"] for f in d["findings"])
+            facts = doc["domains"][0]["facts"].get("mta-sts", {})
+            if "mta-sts.policy.valid" in ids and facts.get("mode") == "enforce":
+                got = "OK secure match=%s" % ":".join(facts.get("mx") or [])
+        except (ValueError, KeyError, IndexError) as e:
+            probs.append("output: %s (exit %d) %s" % (e, rc, err[-500:]))
+    want = reply.split(" servername=")[0]
+    if got != want:
+        probs.append("mailsec says %r, the resolver daemon %r" % (got, reply))
+    return Result(NAME, prefix + "postfix-mta-sts-resolver socketmap %r -> %s" % (query, want),
+                  "fail" if probs else "pass", "\n".join(probs))
+
+
 # checkdmarc is stricter than RFC 8461 (it rejects extension fields, which the ABNF
 # allows); for those vectors the RFC verdict is expected instead.
 CHECKDMARC_RFC_DIVERGES = {"Test.testParseMtaStsPolicyUnexpectedKey": True}
@@ -401,7 +456,7 @@ def vector_job(run_mailsec, prefix, v):
                   "fail" if probs else "pass", "\n".join(probs))
 
 
-def run_all(run_for, prefix, scen, vectors):
+def run_all(run_for, prefix, scen, vectors, socketmap=()):
     """Every scenario and vector through one DNS source; run_for(zone or None) gives the runner."""
     res = []
     run_all_zone = run_for(None)
@@ -423,6 +478,10 @@ def run_all(run_for, prefix, scen, vectors):
     if vectors:
         with concurrent.futures.ThreadPoolExecutor(4) as ex:
             res.extend(ex.map(lambda v: vector_job(run_for(v[1]), prefix, v), vectors))
+    if socketmap:
+        every_vector = [line for v in vectors for line in v[1]]
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            res.extend(ex.map(lambda v: socketmap_job(run_for(every_vector), prefix, v), socketmap))
     return res
 
 
@@ -464,8 +523,14 @@ def run(args):
                                     "not found under %s" % testdata_dir()))
 
         # 1. DNS from replay data: fast, and exact about what each scenario publishes.
-        res += run_all(lambda z: replay_runner(args, w, zone_all if z is None else base + "\n".join(z) + "\n"),
-                       "", scen, vectors)
+        socketmap = socketmap_vectors() if vectors else None
+        if socketmap is None:
+            res.append(skip_or_fail(NAME, "postfix-mta-sts-resolver socketmap reference data",
+                                    "not found under %s" % testdata_dir()))
+        socketmap = socketmap or []
+        res += run_all(lambda z: replay_runner(args, w, zone_all if z is None else
+                                               unique_lines(base + "\n".join(z) + "\n")),
+                       "", scen, vectors, socketmap)
 
         # 2. The same scenarios with DNS from the real world: Knot serves every fixture
         # zone (signed where $SECURE says, so DANE's TLSA records are validated by
@@ -480,7 +545,7 @@ def run(args):
         if dns.notes:
             res.append(Result(NAME, "knot: zone data", "fail", "; ".join(dns.notes)))
         runner = knot_runner(args, w, dns)
-        res += run_all(lambda z: runner, "knot: ", scen, vectors)
+        res += run_all(lambda z: runner, "knot: ", scen, vectors, socketmap)
     finally:
         if dns is not None:
             dns.stop()
