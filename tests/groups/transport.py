@@ -6,11 +6,11 @@ case files), the exit code, and the JSON schema.  Every scenario runs twice:
 first with replay DNS mapping the fixture names to the namespace's addresses, then
 with the DNS world (tests/world/world.py: Knot serving every fixture zone under a
 signed fake root, a validating Unbound) started inside the same namespace, so
-DANE's TLSA records and the DNSSEC status come from real validation.  Also runs
-the postfix-mta-sts-resolver end-to-end vectors and socketmap reference data
-and checkdmarc's MTA-STS vectors
-from $MAILSEC_TESTDATA against the real nginx, both ways.  Skips loudly (fails when
-CI=true) when the namespace cannot be made.
+DANE's TLSA records and the DNSSEC status come from real validation.  Also runs,
+both ways, from $MAILSEC_TESTDATA against the real nginx: postfix-mta-sts-resolver's
+end-to-end cases and its socketmap reference data (mailsec's enforce verdict must be
+what the daemon answers Postfix), and checkdmarc's MTA-STS vectors.  Skips loudly
+(fails when CI=true) when the namespace cannot be made.
 """
 import concurrent.futures
 import ipaddress
