@@ -38,22 +38,24 @@ def skip_or_fail(group, name, why):
     return Result(group, name, "skip", why)
 
 
-def load_schema():
+def load_schema(name="mailsec-1.json"):
+    """A validator for docs/schema/NAME; other schemas may $ref mailsec-1.json."""
     import jsonschema
-    schema = json.load(open(os.path.join(ROOT, "docs", "schema", "mailsec-1.json")))
-    return jsonschema.Draft202012Validator(schema)
+    schema = json.load(open(os.path.join(ROOT, "docs", "schema", name)))
+    base = json.load(open(os.path.join(ROOT, "docs", "schema", "mailsec-1.json")))
+    resolver = jsonschema.RefResolver.from_schema(schema, store={base["$id"]: base, schema["$id"]: schema})
+    return jsonschema.Draft202012Validator(schema, resolver=resolver)
 
 
-VALIDATOR = None
+VALIDATORS = {}
 
 
-def validate_json(doc):
-    """Errors of doc against the mailsec/1 schema, as a list of strings."""
-    global VALIDATOR
-    if VALIDATOR is None:
-        VALIDATOR = load_schema()
+def validate_json(doc, schema="mailsec-1.json"):
+    """Errors of doc against docs/schema/SCHEMA (default: the mailsec/1 check output), as strings."""
+    if schema not in VALIDATORS:
+        VALIDATORS[schema] = load_schema(schema)
     return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
-            for e in VALIDATOR.iter_errors(doc)]
+            for e in VALIDATORS[schema].iter_errors(doc)]
 
 
 def run(cmd, timeout=120, env=None, wrapper=None):

@@ -1,8 +1,10 @@
 /* src/cli/cmd_plan.c - mailsec plan migrate|decommission: a dated checklist from the live records */
 #include "cli/cli.h"
+#include "core/profile.h"
 #include "dns/resolver_replay.h"
 #include "dns/resolver_unbound.h"
 #include "engine/engine.h"
+#include "http/http_fetch.h"
 #include "records/dates.h"
 #include "records/plan.h"
 #include "util/str.h"
@@ -12,6 +14,69 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What check's own mta-sts area found about the policy now served. */
+struct live_policy {
+	uint32_t	 max_age;	/* 0: none fetched */
+	char		*url;
+	char		*why;		/* the first non-pass mta-sts finding, when none */
+};
+
+static void
+on_policy(struct audit *a, void *arg)
+{
+	struct live_policy *lp = arg;
+	json_t *f = json_object_get(a->facts, "mta-sts");
+	json_t *age = json_object_get(f, "max_age");
+	const char *url = json_string_value(json_object_get(f, "policy_url"));
+
+	if (json_is_integer(age) && json_integer_value(age) > 0 &&
+	    json_integer_value(age) <= 31557600)
+		lp->max_age = (uint32_t)json_integer_value(age);
+	if (url)
+		lp->url = xstrdup(url);
+	for (size_t i = 0; i < a->findings.n && lp->max_age == 0 && lp->why == NULL; i++)
+		if (a->findings.v[i].severity != SEV_PASS && a->findings.v[i].severity != SEV_INFO)
+			lp->why = xstrdup(a->findings.v[i].message);
+	if (lp->max_age == 0 && lp->why == NULL)
+		lp->why = xstrdup("no policy was served");
+}
+
+/*
+ * fetch_policy - fetch the MTA-STS policy exactly as check does (its mta-sts
+ * area on the same loop and resolver: certificate, no redirects, size cap)
+ */
+static void
+fetch_policy(struct event_base *base, struct resolver *res, const char *domain,
+    const char *ca_file, double net_timeout, struct live_policy *lp)
+{
+	static char *only[] = { "mta-sts", NULL };
+	struct profile *profile = NULL;
+	struct check_options copts;
+	struct engine_config cfg;
+	char *err = NULL;
+	char *domains[] = { (char *)domain, NULL };
+
+	if (profile_load("generic", &profile, &err) != MS_OK) {
+		lp->why = err;
+		return;
+	}
+	memset(&copts, 0, sizeof(copts));
+	copts.profile = profile;
+	copts.ca_file = ca_file;
+	copts.net_timeout = net_timeout;
+	copts.http = http_client_new(base);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base = base;
+	cfg.res = res;
+	cfg.opts = &copts;
+	cfg.only = only;
+	cfg.on_result = on_policy;
+	cfg.arg = lp;
+	engine_run(&cfg, domains, 1);
+	http_client_free(copts.http);
+	profile_free(profile);
+}
 
 /* cmd_plan - observe the live records through the resolver, build and print the plan */
 int
@@ -25,7 +90,9 @@ cmd_plan(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct resolver *res = NULL;
 	char **selectors = NULL, *domain = NULL, *err = NULL, *replay_path = NULL;
-	char *forward = NULL, *anchor = NULL;
+	char *forward = NULL, *anchor = NULL, *ca_file = NULL;
+	struct live_policy lp = { 0, NULL, NULL };
+	double net_timeout = 10;
 	const char *kind = NULL, *dom_arg = NULL;
 	time_t start = date_today();
 	double timeout = 5;
@@ -54,6 +121,17 @@ cmd_plan(int argc, char **argv)
 		} else if (strcmp(n, "resolver") == 0) {
 			free(forward);
 			forward = xstrdup(optarg);
+		} else if (strcmp(n, "ca-file") == 0) {
+			free(ca_file);
+			ca_file = xstrdup(optarg);
+		} else if (strcmp(n, "net-timeout") == 0) {
+			char *end;
+
+			net_timeout = strtod(optarg, &end);
+			if (end == optarg || *end || !(net_timeout > 0) || net_timeout > 300) {
+				cli_error("--net-timeout wants a positive number of seconds");
+				bad = true;
+			}
 		} else if (strcmp(n, "trust-anchor") == 0) {
 			free(anchor);
 			anchor = xstrdup(optarg);
@@ -131,6 +209,16 @@ cmd_plan(int argc, char **argv)
 		goto out;
 	}
 	memset(&po, 0, sizeof(po));
+	if (max_age == 0) {
+		/* A --replay run is offline: it opens no connections. */
+		if (replay_path == NULL)
+			fetch_policy(base, res, domain, ca_file, net_timeout, &lp);
+		else
+			lp.why = xstrdup("--replay opens no connections");
+		max_age = lp.max_age;
+		po.policy_url = lp.max_age ? lp.url : NULL;
+		po.policy_why = lp.max_age ? NULL : lp.why;
+	}
 	po.kind = strcmp(kind, "migrate") == 0 ? PLAN_MIGRATE : PLAN_DECOMMISSION;
 	po.domain = domain;
 	po.start = start;
@@ -160,5 +248,8 @@ out:
 	free(replay_path);
 	free(forward);
 	free(anchor);
+	free(ca_file);
+	free(lp.url);
+	free(lp.why);
 	return rc;
 }

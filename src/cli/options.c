@@ -148,14 +148,14 @@ static const struct option_doc options[] = {
 	{ "no-smtp", 0, NULL, "check",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
-	{ "ca-file", 0, "FILE", "check",
+	{ "ca-file", 0, "FILE", "check plan",
 	  "Also trust the CA certificates in this PEM file, beside the system store, for "
 	  "MTA-STS policy hosts and MX certificates." },
 	{ "sending-host", 0, "NAME|IP", "check",
 	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
 	  "reverse DNS (PTR and A/AAAA agree) and that the domain's SPF record authorises "
 	  "it." },
-	{ "net-timeout", 0, "SECONDS", "check",
+	{ "net-timeout", 0, "SECONDS", "check plan",
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
 	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
 	  "unknown, never an error about the domain." },
@@ -273,8 +273,9 @@ static const struct option_doc options[] = {
 	{ "start", 0, "YYYY-MM-DD", "plan dkim-keygen",
 	  "Date of the first step of the plan (default: today, UTC)." },
 	{ "policy-max-age", 0, "SECONDS", "plan",
-	  "The max_age of the MTA-STS policy now served (default: assumed 1209600, the longest "
-	  "the runbook uses, and said so)." },
+	  "The max_age of the MTA-STS policy now served (default: fetched from the policy URL "
+	  "as check does; if that fails, assumed 1209600, the longest the runbook uses, and "
+	  "said so)." },
 	{ "selectors", 0, "S[,S]", "plan diff",
 	  "DKIM selectors of the domain to look at (selectors cannot be listed from the DNS)." },
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",

@@ -195,7 +195,7 @@ json_t *
 plan_build(const struct plan_opts *o, bool *unknown)
 {
 	json_t *plan = json_object(), *seen = json_array(), *assume = json_array();
-	json_t *steps = json_array(), *recs;
+	json_t *steps = json_array(), *recs, *pol = NULL;
 	const struct plan_obs *sts = find(o, "_mta-sts.", DNS_T_TXT);
 	bool has_sts = sts && sts->status == DNS_OK;
 	uint32_t max_ttl = 0, max_age = o->policy_max_age;
@@ -228,9 +228,20 @@ plan_build(const struct plan_opts *o, bool *unknown)
 		    "plan assumes what they would have shown; look again before starting"));
 	if (has_sts && max_age == 0) {
 		max_age = ASSUMED_MAX_AGE;
-		json_array_append_new(assume, json_string("the MTA-STS policy's max_age was not "
-		    "fetched: assumed 1209600 s (14 days, the runbook's enforce value); give "
-		    "--policy-max-age to use the real one"));
+		line = xasprintf("the MTA-STS policy's max_age was not fetched%s%s%s: assumed "
+		    "1209600 s (14 days, the runbook's enforce value); give --policy-max-age to use "
+		    "the real one", o->policy_why ? " (" : "", o->policy_why ? o->policy_why : "",
+		    o->policy_why ? ")" : "");
+		json_array_append_new(assume, json_string(line));
+		free(line);
+	}
+	if (has_sts) {
+		pol = json_object();
+		json_object_set_new(pol, "max_age", json_integer(max_age));
+		json_object_set_new(pol, "source", json_string(o->policy_max_age == 0 ? "assumed" :
+		    o->policy_url ? "fetched" : "option"));
+		json_object_set_new(pol, "url", json_text(o->policy_url));
+		json_object_set_new(pol, "why", json_text(o->policy_why));
 	}
 
 	/* Day 0: MTA-STS off first (seed 000), and TTLs down. */
@@ -340,6 +351,8 @@ plan_build(const struct plan_opts *o, bool *unknown)
 	json_object_set_new(plan, "start", json_string(d0));
 	json_object_set_new(plan, "observed", seen);
 	json_object_set_new(plan, "assumptions", assume);
+	if (pol)
+		json_object_set_new(plan, "mta_sts_policy", pol);
 	json_object_set_new(plan, "steps", steps);
 	return plan;
 }

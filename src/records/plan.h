@@ -49,6 +49,8 @@ struct plan_opts {
 	const char	*domain;
 	time_t		 start;		/* midnight UTC */
 	uint32_t	 policy_max_age;	/* 0: unknown (assume the runbook's 1209600) */
+	const char	*policy_url;	/* where policy_max_age was fetched, or NULL (given) */
+	const char	*policy_why;	/* why it could not be fetched, or NULL */
 	const struct plan_seen *seen;
 };
 

@@ -485,6 +485,38 @@ def run_all(run_for, prefix, scen, vectors, socketmap=()):
     return res
 
 
+def plan_jobs(run_mailsec, prefix):
+    """mailsec plan fetches the live MTA-STS policy's max_age as check does (real DNS only:
+    a --replay plan is offline)."""
+    res = []
+    for dom, want in (("sts-short.test", dict(source="fetched", max_age=86400, first_day=1)),
+                      ("good.test", dict(source="fetched", max_age=1209600, first_day=14)),
+                      ("sts-404.test", dict(source="assumed", max_age=1209600, why="404"))):
+        rc, out, err, secs = run_mailsec(["plan", "migrate", dom, "--json", "--start", "2026-01-05",
+                                          "--net-timeout", NET_TIMEOUT])
+        probs = []
+        try:
+            doc = json.loads(out)
+            probs += ["schema: " + e for e in validate_json(doc, "mailsec-plan-1.json")]
+            pol = doc.get("mta_sts_policy") or {}
+            for k in ("source", "max_age"):
+                if pol.get(k) != want[k]:
+                    probs.append("mta_sts_policy.%s = %r, want %r" % (k, pol.get(k), want[k]))
+            if want["source"] == "fetched" and pol.get("url") != "https://mta-sts.%s/.well-known/mta-sts.txt" % dom:
+                probs.append("url %r" % pol.get("url"))
+            if "why" in want and want["why"] not in (pol.get("why") or ""):
+                probs.append("why %r does not say %s" % (pol.get("why"), want["why"]))
+            if "first_day" in want:
+                days = [s["day"] for s in doc["steps"] if s["day"] > 0]
+                if not days or days[0] != want["first_day"]:
+                    probs.append("the first wait is %r days, want %d" % (days[:1], want["first_day"]))
+        except (ValueError, KeyError) as e:
+            probs.append("output: %s (exit %d): %s" % (e, rc, err[-800:]))
+        res.append(Result(NAME, prefix + "plan migrate %s: policy max_age %s" % (dom, want["source"]),
+                          "fail" if probs else "pass", "\n".join(probs)))
+    return res
+
+
 def unique_lines(text):
     seen, out = set(), []
     for line in text.splitlines():
@@ -546,6 +578,7 @@ def run(args):
             res.append(Result(NAME, "knot: zone data", "fail", "; ".join(dns.notes)))
         runner = knot_runner(args, w, dns)
         res += run_all(lambda z: runner, "knot: ", scen, vectors, socketmap)
+        res += plan_jobs(runner, "knot: ")
     finally:
         if dns is not None:
             dns.stop()
