@@ -382,7 +382,9 @@ judge(struct audit *a, struct dkim_state *st)
 {
 	json_t *facts = audit_facts(a, "dkim");
 	json_t *keys = json_array(), *tried = json_array();
-	size_t found = 0, usable = 0, nfailed = 0;
+	size_t found = 0, usable = 0, nfailed = 0, nfailed_common = 0;
+	const struct dns_answer *first_failed = NULL;
+	const char *failed_names = "";
 	bool wildcard = false, wildcard_revoked = false;
 	struct finding *f;
 
@@ -421,12 +423,27 @@ judge(struct audit *a, struct dkim_state *st)
 		}
 	} else if (st->probe) {
 		json_object_set_new(facts, "wildcard", json_null());
-		audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, st->probe_name, st->probe);
+		if (dns_answer_failed(st->probe)) {
+			/* Part of the scan: reported with the common selectors' failures. */
+			nfailed_common++;
+			first_failed = st->probe;
+			failed_names = "(wildcard probe)";
+		}
 	}
 
 	for (size_t i = 0; i < st->n; i++) {
 		struct dkim_sel *s = &st->sel[i];
 
+		if (!s->explicit && dns_answer_failed(s->ans)) {
+			/* The common-selector scan: one finding for all its failures, below. */
+			if (first_failed == NULL || first_failed == st->probe)
+				first_failed = s->ans;	/* name a real selector */
+			nfailed_common++;
+			failed_names = arena_printf(&a->arena, "%s%s%s", failed_names,
+			    *failed_names ? " " : "", s->selector);
+			nfailed++;
+			continue;
+		}
 		if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, s->name, s->ans)) {
 			nfailed++;
 			continue;
@@ -446,6 +463,16 @@ judge(struct audit *a, struct dkim_state *st)
 		found += judge_records(a, s, keys, &usable);
 	}
 
+	if (nfailed_common == 1) {
+		audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, first_failed->qname, first_failed);
+	} else if (nfailed_common > 1) {
+		f = audit_finding(a, F_DKIM_LOOKUP_FAILED, arena_printf(&a->arena, "_domainkey.%s",
+		    a->domain), "%zu lookups of the DKIM selector scan of %s failed (%s%s%s, the "
+		    "first at %s): %s", nfailed_common, a->domain, dns_outcome_name(first_failed->status),
+		    first_failed->why ? ": " : "", first_failed->why ? first_failed->why : "",
+		    first_failed->qname, failed_names);
+		finding_set_severity(f, SEV_UNKNOWN);
+	}
 	/* "None found" is a verdict: not when some selector could not be looked up. */
 	if (found == 0 && nfailed == 0 && !st->dk_nxdomain &&
 	    !(a->opts->parked && wildcard_revoked) && !a->opts->parked) {
