@@ -6,6 +6,7 @@
 #   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
 #   make bench                            domains/second over 1,000 fixture domains (the test world)
+#   make bench-lint                       mailsec lint over a generated 92,000-record zone (offline)
 #   make man                              the manual page, build/mailsec.1 (installed by meson install)
 
 BUILD     ?= build
@@ -14,7 +15,7 @@ ARGS      ?=
 FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man bench-reports clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man bench-reports bench-lint clean
 
 all: build
 
@@ -63,6 +64,12 @@ man: build
 BENCH_MB ?= 200
 bench-reports: build
 	$(PY) bench/reports --build $(BUILD) --mb $(BENCH_MB)
+
+# Lint benchmark (not part of make test): BENCH_DOMAINS mail domains in a BENCH_RECORDS-record zone.
+BENCH_DOMAINS ?= 2000
+BENCH_RECORDS ?= 92000
+bench-lint: build
+	$(PY) bench/lint --build $(BUILD) --domains $(BENCH_DOMAINS) --records $(BENCH_RECORDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

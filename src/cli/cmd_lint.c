@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define LINT_OUTSIDE_WHY	"outside the zone file: not checked offline"
-#define LINT_MAX_DOMAINS	2000	/* the replay data answers in linear time: bound the work */
+#define LINT_MAX_DOMAINS	2000	/* bound the work (and the report) of one run */
 
 /*
  * Areas that cannot run on records from a file at all.  None today: every

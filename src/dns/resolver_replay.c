@@ -3,6 +3,7 @@
 #include "dns/zonetext.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <event2/event.h>
@@ -13,6 +14,8 @@
 #define REPLAY_MAX_RECORDS	100000
 #define REPLAY_MAX_FILE		(8u * 1024 * 1024)
 #define REPLAY_MAX_CNAME	8
+#define REPLAY_MAX_NAMES	1000000	/* index bound: past it, lookups scan the data */
+#define REPLAY_NONE		SIZE_MAX	/* end of a chain */
 
 struct replay_rr {
 	char *owner;		/* lower case, no trailing dot */
@@ -20,12 +23,29 @@ struct replay_rr {
 	uint32_t ttl;
 	uint8_t *rdata;
 	size_t len;
+	size_t next;		/* the next record at the same owner, or REPLAY_NONE */
 };
 
 struct replay_marker {
 	char *owner;
 	uint16_t type;		/* 0: every type */
 	enum dns_outcome outcome;
+	size_t next;		/* the next marker at the same owner, or REPLAY_NONE */
+};
+
+/*
+ * The index: one entry per name, keyed by the name without one trailing dot
+ * (as dns_name_is_subdomain compares them), except that records and markers
+ * hang off the entry of their owner exactly as stored (so an owner "a." is
+ * never confused with "a").  Chains keep the order of the data, so answers
+ * list records, and the first matching marker wins, as a scan would.
+ */
+struct replay_name {
+	size_t rr_head, rr_tail;	/* records owned by exactly this string */
+	size_t mk_head, mk_tail;	/* markers likewise */
+	bool exists;		/* some record's owner is at or below this name */
+	bool secure;		/* a $SECURE zone */
+	bool origin;		/* an origin of the outside rule */
 };
 
 struct replay_data {
@@ -40,12 +60,20 @@ struct replay_data {
 	bool outside_set;
 	enum dns_outcome outside;
 	char *outside_why;
+	/* Lookups go through names while indexed; a full index is dropped for scans. */
+	bool indexed;
+	struct strmap names;	/* struct replay_name, owned */
+	bool secure_root, origin_root;	/* "$SECURE ." or origin ".": every name */
 };
 
 struct replay_data *
 replay_data_new(void)
 {
-	return xcalloc(1, sizeof(struct replay_data));
+	struct replay_data *d = xcalloc(1, sizeof(struct replay_data));
+
+	d->indexed = true;
+	strmap_init(&d->names, REPLAY_MAX_NAMES);
+	return d;
 }
 
 void
@@ -68,6 +96,7 @@ replay_data_free(struct replay_data *d)
 		free(d->origins[i]);
 	free(d->origins);
 	free(d->outside_why);
+	strmap_free(&d->names, free);
 	free(d);
 }
 
@@ -81,6 +110,151 @@ canon_owner(const char *name)
 	if (n > 1 && s[n - 1] == '.')
 		s[n - 1] = '\0';
 	return str_lower(s);
+}
+
+/* len_nodot - length without one trailing dot ("." stays 1), as dns_name_is_subdomain reads it */
+static size_t
+len_nodot(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 1 && s[n - 1] == '.')
+		n--;
+	return n;
+}
+
+/* drop_index - the index is full: free it, and answer by scanning from now on */
+static void
+drop_index(struct replay_data *d)
+{
+	strmap_free(&d->names, free);
+	d->indexed = false;
+}
+
+void
+replay_data_scan_only(struct replay_data *d)
+{
+	if (d->indexed)
+		drop_index(d);
+}
+
+/* name_entry - the index entry for key[0..len), made if absent; NULL (index dropped) when full */
+static struct replay_name *
+name_entry(struct replay_data *d, const char *key, size_t len)
+{
+	struct replay_name *nm = strmap_get(&d->names, key, len);
+
+	if (nm)
+		return nm;
+	nm = xcalloc(1, sizeof(*nm));
+	nm->rr_head = nm->rr_tail = nm->mk_head = nm->mk_tail = REPLAY_NONE;
+	if (strmap_put(&d->names, key, len, nm) != MS_OK) {
+		free(nm);
+		drop_index(d);
+		return NULL;
+	}
+	return nm;
+}
+
+/*
+ * index_rr - chain record i to its owner and mark every name the owner lies
+ * at or below: each suffix of it (less one trailing dot) that starts the
+ * string or follows a dot, exactly the names dns_name_is_subdomain accepts.
+ */
+static void
+index_rr(struct replay_data *d, size_t i)
+{
+	struct replay_rr *r = &d->rr[i];
+	struct replay_name *nm;
+	size_t n = len_nodot(r->owner);
+
+	r->next = REPLAY_NONE;
+	if (!d->indexed || (nm = name_entry(d, r->owner, strlen(r->owner))) == NULL)
+		return;
+	if (nm->rr_tail == REPLAY_NONE)
+		nm->rr_head = i;
+	else
+		d->rr[nm->rr_tail].next = i;
+	nm->rr_tail = i;
+	for (size_t k = 0; k <= n; k++) {
+		if (k > 0 && r->owner[k - 1] != '.')
+			continue;
+		if ((nm = name_entry(d, r->owner + k, n - k)) == NULL)
+			return;
+		nm->exists = true;
+	}
+}
+
+/* index_marker - chain marker i to its owner */
+static void
+index_marker(struct replay_data *d, size_t i)
+{
+	struct replay_marker *m = &d->mk[i];
+	struct replay_name *nm;
+
+	m->next = REPLAY_NONE;
+	if (!d->indexed || (nm = name_entry(d, m->owner, strlen(m->owner))) == NULL)
+		return;
+	if (nm->mk_tail == REPLAY_NONE)
+		nm->mk_head = i;
+	else
+		d->mk[nm->mk_tail].next = i;
+	nm->mk_tail = i;
+}
+
+/* index_zone - mark zone (canonical) as secure or as an origin */
+static void
+index_zone(struct replay_data *d, const char *zone, bool secure)
+{
+	struct replay_name *nm;
+
+	if (strcmp(zone, ".") == 0) {	/* dns_name_is_subdomain: everything is below "." */
+		if (secure)
+			d->secure_root = true;
+		else
+			d->origin_root = true;
+		return;
+	}
+	if (!d->indexed || (nm = name_entry(d, zone, len_nodot(zone))) == NULL)
+		return;
+	if (secure)
+		nm->secure = true;
+	else
+		nm->origin = true;
+}
+
+/*
+ * in_zones - whether name is at or below a zone marked secure (or an
+ * origin): the suffixes of name at label starts, looked up.  Indexed only.
+ */
+static bool
+in_zones(const struct replay_data *d, const char *name, bool secure)
+{
+	char *low = NULL;
+	size_t n;
+	bool hit = false;
+
+	if (secure ? d->secure_root : d->origin_root)
+		return true;
+	if ((secure ? d->nsecure : d->norigins) == 0)
+		return false;
+	for (const char *c = name; *c; c++) {
+		if (*c >= 'A' && *c <= 'Z') {	/* zones are lower case; compare as such */
+			name = low = str_lower(xstrdup(name));
+			break;
+		}
+	}
+	n = len_nodot(name);
+	for (size_t k = 0; k <= n && !hit; k++) {
+		const struct replay_name *nm;
+
+		if (k > 0 && name[k - 1] != '.')
+			continue;
+		nm = strmap_get(&d->names, name + k, n - k);
+		hit = nm && (secure ? nm->secure : nm->origin);
+	}
+	free(low);
+	return hit;
 }
 
 enum ms_status
@@ -106,6 +280,7 @@ replay_data_add(struct replay_data *d, const char *owner, uint16_t type, uint32_
 	r->ttl = ttl;
 	r->rdata = (uint8_t *)xmemdup(rdata, len);
 	r->len = len;
+	index_rr(d, d->nrr - 1);
 	return MS_OK;
 }
 
@@ -118,6 +293,7 @@ replay_data_add_marker(struct replay_data *d, const char *owner, uint16_t type,
 	d->mk[d->nmk].type = type;
 	d->mk[d->nmk].outcome = outcome;
 	d->nmk++;
+	index_marker(d, d->nmk - 1);
 	return MS_OK;
 }
 
@@ -126,6 +302,7 @@ replay_data_add_secure(struct replay_data *d, const char *zone)
 {
 	d->secure = xreallocarray(d->secure, d->nsecure + 1, sizeof(*d->secure));
 	d->secure[d->nsecure++] = canon_owner(zone);
+	index_zone(d, d->secure[d->nsecure - 1], true);
 }
 
 void
@@ -133,6 +310,7 @@ replay_data_add_origin(struct replay_data *d, const char *origin)
 {
 	d->origins = xreallocarray(d->origins, d->norigins + 1, sizeof(*d->origins));
 	d->origins[d->norigins++] = canon_owner(origin);
+	index_zone(d, d->origins[d->norigins - 1], false);
 }
 
 enum ms_status
@@ -150,6 +328,8 @@ replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome, const c
 bool
 replay_data_is_inside(const struct replay_data *d, const char *name)
 {
+	if (d->indexed)
+		return in_zones(d, name, false);
 	for (size_t i = 0; i < d->norigins; i++)
 		if (dns_name_is_subdomain(name, d->origins[i]))
 			return true;
@@ -316,6 +496,14 @@ replay_data_load_file(struct replay_data *d, const char *path, char **err)
 static bool
 name_exists(const struct replay_data *d, const char *name)
 {
+	if (d->indexed) {
+		const struct replay_name *nm;
+
+		if (strcmp(name, ".") == 0)
+			return d->nrr > 0;
+		nm = strmap_get(&d->names, name, len_nodot(name));
+		return nm && nm->exists;
+	}
 	for (size_t i = 0; i < d->nrr; i++)
 		if (dns_name_is_subdomain(d->rr[i].owner, name))
 			return true;
@@ -325,6 +513,14 @@ name_exists(const struct replay_data *d, const char *name)
 static bool
 has_rrset(const struct replay_data *d, const char *owner, uint16_t type)
 {
+	if (d->indexed) {
+		const struct replay_name *nm = strmap_get(&d->names, owner, strlen(owner));
+
+		for (size_t i = nm ? nm->rr_head : REPLAY_NONE; i != REPLAY_NONE; i = d->rr[i].next)
+			if (d->rr[i].type == type)
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < d->nrr; i++)
 		if (d->rr[i].type == type && strcmp(d->rr[i].owner, owner) == 0)
 			return true;
@@ -334,6 +530,14 @@ has_rrset(const struct replay_data *d, const char *owner, uint16_t type)
 static const struct replay_marker *
 find_marker(const struct replay_data *d, const char *owner, uint16_t type)
 {
+	if (d->indexed) {
+		const struct replay_name *nm = strmap_get(&d->names, owner, strlen(owner));
+
+		for (size_t i = nm ? nm->mk_head : REPLAY_NONE; i != REPLAY_NONE; i = d->mk[i].next)
+			if (d->mk[i].type == 0 || d->mk[i].type == type)
+				return &d->mk[i];
+		return NULL;
+	}
 	for (size_t i = 0; i < d->nmk; i++)
 		if (strcmp(d->mk[i].owner, owner) == 0 &&
 		    (d->mk[i].type == 0 || d->mk[i].type == type))
@@ -344,6 +548,8 @@ find_marker(const struct replay_data *d, const char *owner, uint16_t type)
 static bool
 is_secure(const struct replay_data *d, const char *name)
 {
+	if (d->indexed)
+		return in_zones(d, name, true);
 	for (size_t i = 0; i < d->nsecure; i++)
 		if (dns_name_is_subdomain(name, d->secure[i]))
 			return true;
@@ -379,6 +585,15 @@ static void
 copy_rrset(const struct replay_data *d, const char *owner, uint16_t type,
     struct dns_answer *a)
 {
+	if (d->indexed) {
+		const struct replay_name *nm = strmap_get(&d->names, owner, strlen(owner));
+
+		for (size_t i = nm ? nm->rr_head : REPLAY_NONE; i != REPLAY_NONE; i = d->rr[i].next)
+			if (d->rr[i].type == type)
+				dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata,
+				    d->rr[i].len);
+		return;
+	}
 	for (size_t i = 0; i < d->nrr; i++)
 		if (d->rr[i].type == type && strcmp(d->rr[i].owner, owner) == 0)
 			dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata, d->rr[i].len);

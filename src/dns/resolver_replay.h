@@ -55,6 +55,13 @@ enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome o
 /* replay_data_is_inside - whether name is at or below an added origin */
 bool replay_data_is_inside(const struct replay_data *d, const char *name);
 
+/*
+ * replay_data_scan_only - stop using d's index: every later lookup scans the
+ * data, as when the index outgrows its bound.  The answers are the same
+ * either way (slower); tests use this to compare the two.
+ */
+void replay_data_scan_only(struct replay_data *d);
+
 /* replay_data_answer - the answer, synchronously (for pure tests); caller unrefs */
 struct dns_answer *replay_data_answer(const struct replay_data *d, const char *name,
     uint16_t type);

@@ -254,6 +254,161 @@ outside(void **state)
 	replay_data_free(d);
 }
 
+/* Data for index_matches_scan: every rule of the lookups, and odd owners. */
+static const char tricky[] =
+    "example.test.        MX 10 mail.example.test.\n"
+    "example.test.        TXT \"v=spf1 -all\"\n"
+    "mail.example.test.   A 192.0.2.1\n"
+    "example.test.        MX 20 mail2.example.test.\n"	/* same rrset, later */
+    "mail.example.test.   A 192.0.2.2\n"
+    "Mixed.EXAMPLE.test.  A 192.0.2.3\n"
+    "alias.example.test.  CNAME mail.example.test.\n"
+    "chain.example.test.  CNAME alias.example.test.\n"
+    "out.example.test.    CNAME host.elsewhere.test.\n"
+    "wc.example.test.     CNAME x.wild.example.test.\n"
+    "loop1.example.test.  CNAME loop2.example.test.\n"
+    "loop2.example.test.  CNAME loop1.example.test.\n"
+    "a.b.c.deep.example.test. TXT \"deep\"\n"
+    "*.wild.example.test. TXT \"wild\"\n"
+    "*.wild.example.test. A 192.0.2.9\n"
+    "sub.wild.example.test. A 192.0.2.10\n"
+    "*.x.sub.wild.example.test. MX 0 .\n"
+    "_dmarc.example.test. TXT \"v=DMARC1; p=none\"\n"
+    "*._report._dmarc.example.test. TXT \"v=DMARC1\"\n"
+    "dots.example.test..  A 192.0.2.11\n"
+    ". NS a.root.test.\n"
+    "bad.example.test.    A SERVFAIL\n"
+    "bad.example.test.    * BOGUS\n"
+    "bad.example.test.    A TIMEOUT\n"
+    "slow.example.test.   * TIMEOUT\n"
+    "mail.example.test.   AAAA SERVFAIL\n"
+    "gone.example.test.   TXT SERVFAIL\n"
+    "other.test.          A 192.0.2.20\n"
+    "www.other.test.      CNAME example.test.\n"
+    "$SECURE example.test.\n"
+    "$SECURE Sec.Other.Test.\n"
+    "sec.other.test.      A 192.0.2.21\n"
+    "in.sec.other.test.   TXT \"in\"\n";
+
+static const char *const tricky_names[] = {
+	"example.test", "EXAMPLE.TEST.", "example.test.", "mail.example.test", "x.mail.example.test",
+	"mixed.example.test", "MIXED.example.test", "alias.example.test", "chain.example.test",
+	"out.example.test", "wc.example.test", "loop1.example.test", "deep.example.test",
+	"c.deep.example.test", "b.c.deep.example.test", "a.b.c.deep.example.test",
+	"z.a.b.c.deep.example.test", "wild.example.test", "x.wild.example.test",
+	"a.b.wild.example.test", "sub.wild.example.test", "y.sub.wild.example.test",
+	"x.sub.wild.example.test", "q.x.sub.wild.example.test", "*.wild.example.test",
+	"_dmarc.example.test", "other.test._report._dmarc.example.test", "_report._dmarc.example.test",
+	"dots.example.test.", "dots.example.test", "dots.example.test..", ".", "test", "test.",
+	"bad.example.test", "slow.example.test", "gone.example.test", "nope.example.test",
+	"other.test", "www.other.test", "sec.other.test", "in.sec.other.test", "x.in.sec.other.test",
+	"host.elsewhere.test", "elsewhere.test", "", "example", "ample.test", "xexample.test",
+	NULL
+};
+
+static const uint16_t tricky_types[] = {
+	DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT, DNS_T_CNAME, DNS_T_NS, 0
+};
+
+/* same_str - both NULL or equal */
+static void
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* compare_all - every tricky name and type answers the same from the index and by scanning */
+static void
+compare_all(const struct replay_data *idx, const struct replay_data *scan)
+{
+	for (const char *const *n = tricky_names; *n; n++) {
+		assert_int_equal(replay_data_is_inside(idx, *n), replay_data_is_inside(scan, *n));
+		for (const uint16_t *t = tricky_types; *t; t++) {
+			struct dns_answer *a = replay_data_answer(idx, *n, *t);
+			struct dns_answer *b = replay_data_answer(scan, *n, *t);
+
+			assert_int_equal(a->status, b->status);
+			assert_int_equal(a->secure, b->secure);
+			assert_int_equal(a->ttl, b->ttl);
+			same_str(a->why, b->why);
+			same_str(a->canon, b->canon);
+			assert_int_equal(a->n, b->n);
+			for (size_t i = 0; i < a->n; i++) {
+				assert_int_equal(a->rr[i].type, b->rr[i].type);
+				assert_int_equal(a->rr[i].ttl, b->rr[i].ttl);
+				assert_int_equal(a->rr[i].wirelen, b->rr[i].wirelen);
+				assert_memory_equal(a->rr[i].wire, b->rr[i].wire, a->rr[i].wirelen);
+			}
+			dns_answer_unref(a);
+			dns_answer_unref(b);
+		}
+	}
+}
+
+/* index_matches_scan - the index gives exactly the answers of a scan of the data */
+static void
+index_matches_scan(void **state)
+{
+	struct replay_data *idx = replay_data_new(), *scan = replay_data_new();
+	struct dns_answer *a;
+	char *err = NULL;
+
+	(void)state;
+	replay_data_scan_only(scan);
+	assert_int_equal(replay_data_load_text(idx, tricky, &err), MS_OK);
+	assert_int_equal(replay_data_load_text(scan, tricky, &err), MS_OK);
+	/* spot checks that the data exercises what it should */
+	a = replay_data_answer(idx, "example.test", DNS_T_MX);
+	assert_int_equal(a->n, 2);
+	assert_true(a->secure);
+	dns_answer_unref(a);
+	a = replay_data_answer(idx, "bad.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_SERVFAIL);	/* the first matching marker */
+	dns_answer_unref(a);
+	a = replay_data_answer(idx, "q.x.sub.wild.example.test", DNS_T_MX);
+	assert_int_equal(a->status, DNS_OK);
+	dns_answer_unref(a);
+	a = replay_data_answer(idx, "a.b.wild.example.test", DNS_T_TXT);
+	assert_int_equal(a->status, DNS_OK);
+	dns_answer_unref(a);
+	a = replay_data_answer(idx, "x.in.sec.other.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_NXDOMAIN);
+	assert_true(a->secure);
+	dns_answer_unref(a);
+	compare_all(idx, scan);
+
+	/* With the outside rule, and a secure root, it still agrees. */
+	replay_data_add_origin(idx, "Example.TEST.");
+	replay_data_add_origin(scan, "Example.TEST.");
+	replay_data_add_origin(idx, "sec.other.test");
+	replay_data_add_origin(scan, "sec.other.test");
+	assert_int_equal(replay_data_set_outside(idx, DNS_SERVFAIL, "outside"), MS_OK);
+	assert_int_equal(replay_data_set_outside(scan, DNS_SERVFAIL, "outside"), MS_OK);
+	assert_true(replay_data_is_inside(idx, "A.Example.Test."));
+	assert_false(replay_data_is_inside(idx, "other.test"));
+	compare_all(idx, scan);
+	replay_data_add_secure(idx, ".");
+	replay_data_add_secure(scan, ".");
+	replay_data_add_origin(idx, ".");
+	replay_data_add_origin(scan, ".");
+	compare_all(idx, scan);
+
+	/* Data added after answers is indexed too. */
+	assert_int_equal(replay_data_load_text(idx, "late.example.test. A 192.0.2.30\n"
+	    "nope.example.test. A TIMEOUT\n", &err), MS_OK);
+	assert_int_equal(replay_data_load_text(scan, "late.example.test. A 192.0.2.30\n"
+	    "nope.example.test. A TIMEOUT\n", &err), MS_OK);
+	a = replay_data_answer(idx, "late.example.test", DNS_T_A);
+	assert_int_equal(a->status, DNS_OK);
+	dns_answer_unref(a);
+	compare_all(idx, scan);
+	replay_data_free(idx);
+	replay_data_free(scan);
+}
+
 int
 main(void)
 {
@@ -264,6 +419,7 @@ main(void)
 		cmocka_unit_test(bad_text),
 		cmocka_unit_test(async_fifo),
 		cmocka_unit_test(cancel_all_times_out),
+		cmocka_unit_test(index_matches_scan),
 	};
 
 	return cmocka_run_group_tests_name("replay", tests, NULL, NULL);

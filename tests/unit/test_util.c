@@ -1,8 +1,9 @@
-/* tests/unit/test_util.c - util: bounded buffers, strings, addresses, arenas */
+/* tests/unit/test_util.c - util: bounded buffers, strings, addresses, arenas, hash tables */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -11,6 +12,7 @@
 #include "util/buf.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
+#include "util/strmap.h"
 
 static void
 buf_respects_max(void **state)
@@ -104,6 +106,80 @@ arena_many(void **state)
 	arena_free(&ar);
 }
 
+static int freed;
+
+static void
+count_free(void *p)
+{
+	(void)p;
+	freed++;
+}
+
+static void
+strmap_basics(void **state)
+{
+	struct strmap m;
+	int a = 1, b = 2, c = 3;
+	const char *name = "mail.example.test";
+
+	(void)state;
+	strmap_init(&m, 10);
+	assert_null(strmap_get(&m, "x", 1));		/* empty table */
+	assert_int_equal(strmap_put(&m, "x", 1, NULL), MS_ERR_ARG);
+	assert_int_equal(strmap_put(&m, name, strlen(name), &a), MS_OK);
+	/* a key is a piece of a string: "example.test" inside name */
+	assert_int_equal(strmap_put(&m, name + 5, strlen(name + 5), &b), MS_OK);
+	assert_ptr_equal(strmap_get(&m, "mail.example.test", 17), &a);
+	assert_ptr_equal(strmap_get(&m, "example.test", 12), &b);
+	assert_null(strmap_get(&m, "example.tes", 11));	/* exact, not a prefix */
+	assert_null(strmap_get(&m, "EXAMPLE.test", 12));	/* byte for byte */
+	/* the empty key is a key like any other */
+	assert_null(strmap_get(&m, "", 0));
+	assert_int_equal(strmap_put(&m, "", 0, &c), MS_OK);
+	assert_ptr_equal(strmap_get(&m, "", 0), &c);
+	/* replacing keeps the count */
+	assert_int_equal(strmap_put(&m, "example.test", 12, &c), MS_OK);
+	assert_ptr_equal(strmap_get(&m, name + 5, 12), &c);
+	assert_int_equal(m.n, 3);
+	freed = 0;
+	strmap_free(&m, count_free);
+	assert_int_equal(freed, 3);
+	assert_null(strmap_get(&m, "", 0));	/* reusable after free */
+}
+
+static void
+strmap_bounded_and_grows(void **state)
+{
+	struct strmap m;
+	static int vals[5000];
+	char key[32];
+
+	(void)state;
+	strmap_init(&m, 5000);
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "h%d.example.test", i);
+
+		vals[i] = i;
+		assert_int_equal(strmap_put(&m, key, (size_t)n, &vals[i]), MS_OK);
+	}
+	assert_int_equal(m.n, 5000);
+	assert_true(m.cap >= 2 * m.n);			/* at most half full */
+	/* full: a new key is refused and changes nothing, an old one is replaced */
+	assert_int_equal(strmap_put(&m, "new", 3, &vals[0]), MS_ERR_LIMIT);
+	assert_null(strmap_get(&m, "new", 3));
+	assert_int_equal(strmap_put(&m, "h7.example.test", 15, &vals[8]), MS_OK);
+	assert_int_equal(m.n, 5000);
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "h%d.example.test", i);
+		int *v = strmap_get(&m, key, (size_t)n);
+
+		assert_non_null(v);
+		assert_int_equal(*v, i == 7 ? 8 : i);
+	}
+	assert_null(strmap_get(&m, "h5000.example.test", 18));
+	strmap_free(&m, NULL);
+}
+
 int
 main(void)
 {
@@ -113,6 +189,8 @@ main(void)
 		cmocka_unit_test(str_helpers),
 		cmocka_unit_test(ipaddr_roundtrip),
 		cmocka_unit_test(arena_many),
+		cmocka_unit_test(strmap_basics),
+		cmocka_unit_test(strmap_bounded_and_grows),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
