@@ -257,12 +257,14 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 /* ---- the backend ----------------------------------------------------------- */
 
 /*
- * Before the first query is sent, the root's DNSKEY is asked for once.  If it
- * arrives but does not validate against the trust anchor, the upstream strips
- * DNSSEC records (or the anchor is stale): every answer would be bogus, so
- * queries go to a second, non-validating context instead, and r.unvalidated
- * says why (the DNSSEC and DANE checks then report unknown, not insecure).
- * Queries asked meanwhile wait for that verdict.
+ * With the first query, the root's DNSKEY is asked for once.  If it arrives
+ * but does not validate against the trust anchor, the upstream strips DNSSEC
+ * records (or the anchor is stale): every answer would be bogus, so queries
+ * go to a second, non-validating context instead, and r.unvalidated says why
+ * (the DNSSEC and DANE checks then report unknown, not insecure).  Queries
+ * are sent at once meanwhile; only a BOGUS answer that arrives before the
+ * verdict is held: asked again without validation if the upstream strips,
+ * delivered as it is otherwise.
  */
 enum ub_mode { UB_PROBING, UB_VALIDATING, UB_PLAIN };
 
@@ -275,7 +277,7 @@ struct unbound_resolver {
 	int probe_id;
 	bool probe_busy;
 	struct event *probe_timer;
-	struct ub_query *waiting;	/* queries held until the probe is in */
+	struct ub_query *waiting;	/* BOGUS answers held until the probe is in */
 	char *fwd, *rc_path, *ta;	/* to build the plain context */
 	char *why;			/* r.unvalidated */
 };
@@ -293,7 +295,7 @@ struct ub_query {
 	uint16_t type;
 	int async_id;
 	bool started;		/* ub_resolve_event() has returned */
-	bool waiting;		/* held on ur->waiting */
+	bool waiting;		/* held on ur->waiting (its answer in early) */
 	struct ub_query *wnext, **wprevp;
 	struct dns_answer *early;
 	struct event *defer;
@@ -339,6 +341,20 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	(void)was_ratelimited;
 	a = unbound_answer_from_wire(q->name, q->type, rcode, packet,
 	    packet_len > 0 ? (size_t)packet_len : 0, sec, why_bogus);
+	if (q->ur->mode == UB_PROBING && a->status == DNS_BOGUS) {
+		struct unbound_resolver *ur = q->ur;
+
+		/* Maybe only a stripping upstream: hold it until the probe says. */
+		q->early = a;
+		q->async_id = -1;
+		q->waiting = true;
+		q->wnext = ur->waiting;
+		if (ur->waiting)
+			ur->waiting->wprevp = &q->wnext;
+		q->wprevp = &ur->waiting;
+		ur->waiting = q;
+		return;
+	}
 	if (!q->started) {
 		struct timeval now = { 0, 0 };
 
@@ -351,8 +367,11 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	query_free(q);
 }
 
-/* send_query - hand q to the context of the current mode */
-static void
+/*
+ * send_query - hand q to the context of the current mode; UB_SYNTAX (not a
+ * name) is returned untouched, any other refusal becomes a SERVFAIL answer
+ */
+static int
 send_query(struct ub_query *q)
 {
 	struct unbound_resolver *ur = q->ur;
@@ -362,12 +381,12 @@ send_query(struct ub_query *q)
 	q->started = false;
 	rc = ub_resolve_event(q->ctx, q->name, q->type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
 	q->started = true;
-	if (rc == 0 || q->early)
-		return;
+	if (rc == 0 || q->early || rc == UB_SYNTAX)
+		return rc;
 	/*
-	 * libunbound could not take the query (not a name, out of memory, too
-	 * many in flight): that is "could not tell", never "missing", so answer
-	 * SERVFAIL from the loop rather than refuse the query.
+	 * libunbound could not take the query (out of memory, too many in
+	 * flight): that is "could not tell", never "missing", so answer SERVFAIL
+	 * from the loop rather than refuse the query.
 	 */
 	{
 		struct timeval now = { 0, 0 };
@@ -380,6 +399,7 @@ send_query(struct ub_query *q)
 		q->defer = evtimer_new(ur->r.base, deliver_early, q);
 		evtimer_add(q->defer, &now);
 	}
+	return 0;
 }
 
 static enum ms_status
@@ -387,12 +407,7 @@ unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, 
 {
 	struct unbound_resolver *ur = r->impl;
 	struct ub_query *q;
-	ldns_rdf *dname = NULL;
 
-	/* Refuse what is not a name now, as libunbound would (the caller's "invalid name" path). */
-	if (ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK)
-		return MS_ERR_ARG;
-	ldns_rdf_deep_free(dname);
 	q = xcalloc(1, sizeof(*q));
 	q->ur = ur;
 	q->p = p;
@@ -400,16 +415,11 @@ unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, 
 	q->type = type;
 	q->async_id = -1;
 	resolver_pending_set_handle(p, q);
-	if (ur->mode == UB_PROBING) {
-		q->waiting = true;
-		q->wnext = ur->waiting;
-		if (ur->waiting)
-			ur->waiting->wprevp = &q->wnext;
-		q->wprevp = &ur->waiting;
-		ur->waiting = q;
-		return MS_OK;
+	if (send_query(q) == UB_SYNTAX) {	/* not a name: the caller's "invalid name" path */
+		resolver_pending_set_handle(p, NULL);
+		query_free(q);
+		return MS_ERR_ARG;
 	}
-	send_query(q);
 	return MS_OK;
 }
 
@@ -562,10 +572,15 @@ fail:
 	return NULL;
 }
 
-/* release_waiting - the probe is settled: send what waited for it */
+/*
+ * release_waiting - the probe is settled: ask the held queries again without
+ * validation, or deliver their BOGUS answers as they are
+ */
 static void
 release_waiting(struct unbound_resolver *ur)
 {
+	struct timeval now = { 0, 0 };
+
 	if (ur->probe_timer)
 		evtimer_del(ur->probe_timer);
 	while (ur->waiting) {
@@ -575,7 +590,14 @@ release_waiting(struct unbound_resolver *ur)
 		if (q->wnext)
 			q->wnext->wprevp = &ur->waiting;
 		q->waiting = false;
-		send_query(q);
+		if (ur->mode == UB_PLAIN) {
+			dns_answer_unref(q->early);
+			q->early = NULL;
+			send_query(q);
+		} else {
+			q->defer = evtimer_new(ur->r.base, deliver_early, q);
+			evtimer_add(q->defer, &now);
+		}
 	}
 }
 
