@@ -3,27 +3,7 @@
 #include "checks/tlsrpt/tlsrpt_record.h"
 #include "util/str.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-
-static void __attribute__((format(printf, 4, 5)))
-problem(struct bimi_record *r, enum bimi_problem_code code, size_t off, const char *fmt, ...)
-{
-	struct bimi_problem *p;
-	va_list ap;
-
-	if (r->nproblems >= BIMI_PROBLEMS_MAX) {
-		r->dropped++;
-		return;
-	}
-	p = &r->problems[r->nproblems++];
-	p->code = code;
-	p->offset = off;
-	va_start(ap, fmt);
-	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_wsp(int c)
@@ -87,9 +67,9 @@ bimi_tag(void *ctx, size_t idx, const char *t, size_t n, size_t nlen, size_t v, 
 
 	if (nlen == 1 && t[n] == 'v') {
 		if (idx != 0)
-			problem(r, BIMI_P_SYNTAX, n, "v= must be the first tag");
+			PROBLEM_ADD(r, BIMI_P_SYNTAX, n, "v= must be the first tag");
 		if (vlen != 5 || memcmp(t + v, "BIMI1", 5) != 0)
-			problem(r, BIMI_P_SYNTAX, v, "v=%.*s: the version is BIMI1",
+			PROBLEM_ADD(r, BIMI_P_SYNTAX, v, "v=%.*s: the version is BIMI1",
 			    (int)(vlen > 20 ? 20 : vlen), t + v);
 	} else if (nlen == 1 && t[n] == 'l') {
 		r->has_l = true;
@@ -106,7 +86,7 @@ bimi_tag(void *ctx, size_t idx, const char *t, size_t n, size_t nlen, size_t v, 
 static void
 bimi_bad(void *ctx, size_t off)
 {
-	problem(((struct bimi_ctx *)ctx)->r, BIMI_P_SYNTAX, off,
+	PROBLEM_ADD(((struct bimi_ctx *)ctx)->r, BIMI_P_SYNTAX, off,
 	    "text at offset %zu is not a tag=value pair", off);
 }
 
@@ -120,7 +100,7 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 		return MS_ERR_ARG;
 	memset(r, 0, sizeof(*r));
 	if (len > BIMI_RECORD_MAX) {
-		problem(r, BIMI_P_SYNTAX, BIMI_RECORD_MAX, "record longer than %d bytes",
+		PROBLEM_ADD(r, BIMI_P_SYNTAX, BIMI_RECORD_MAX, "record longer than %d bytes",
 		    BIMI_RECORD_MAX);
 		return MS_OK;
 	}
@@ -129,7 +109,7 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 	ctx.t = t;
 	each_tag(t, len, bimi_tag, bimi_bad, &ctx);
 	if (!r->is_bimi && r->nproblems == 0)
-		problem(r, BIMI_P_SYNTAX, 0, "the record does not begin with v=BIMI1");
+		PROBLEM_ADD(r, BIMI_P_SYNTAX, 0, "the record does not begin with v=BIMI1");
 	r->declined = (!r->has_l || r->l_len == 0) && (!r->has_a || r->a_len == 0);
 	if (r->has_l && r->l_len > 0) {
 		size_t i = r->l_off, end = r->l_off + r->l_len;
@@ -145,12 +125,12 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 			while (e > s && is_wsp((unsigned char)t[e - 1]))
 				e--;
 			if (!report_uri_check(t + s, e - s, false, &why))
-				problem(r, BIMI_P_LOGO, s, "l=%.*s: %s", (int)(e - s > 80 ? 80 : e - s),
+				PROBLEM_ADD(r, BIMI_P_LOGO, s, "l=%.*s: %s", (int)(e - s > 80 ? 80 : e - s),
 				    t + s, why);
 		}
 	}
 	if (r->has_a && r->a_len > 0 && !report_uri_check(t + r->a_off, r->a_len, false, &why))
-		problem(r, BIMI_P_AUTHORITY, r->a_off, "a=%.*s: %s",
+		PROBLEM_ADD(r, BIMI_P_AUTHORITY, r->a_off, "a=%.*s: %s",
 		    (int)(r->a_len > 80 ? 80 : r->a_len), t + r->a_off, why);
 	return MS_OK;
 }

@@ -5,22 +5,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/problems.h"
 #include "util/status.h"
 
 #define BIMI_RECORD_MAX	4096
-#define BIMI_MSG_MAX	200
 #define BIMI_PROBLEMS_MAX	8
 
 enum bimi_problem_code {
 	BIMI_P_SYNTAX,		/* tag list or version */
 	BIMI_P_LOGO,		/* l= is not a list of https: URIs */
 	BIMI_P_AUTHORITY	/* a= is not an https: URI */
-};
-
-struct bimi_problem {
-	enum bimi_problem_code code;
-	size_t offset;
-	char msg[BIMI_MSG_MAX];
 };
 
 /* A parsed record; l and a are offsets into the caller's text. */
@@ -30,8 +24,7 @@ struct bimi_record {
 	size_t l_off, l_len;	/* l= value (may be empty) */
 	size_t a_off, a_len;	/* a= value (may be empty) */
 	bool declined;		/* l and a both empty or absent: the domain opts out */
-	size_t nproblems, dropped;
-	struct bimi_problem problems[BIMI_PROBLEMS_MAX];
+	PROBLEM_LIST(BIMI_PROBLEMS_MAX);	/* codes: enum bimi_problem_code */
 };
 
 /* bimi_record_parse - parse v=BIMI1; l=...; a=... (pure); MS_ERR_ARG on NULL only */

@@ -114,7 +114,7 @@ bimi_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	    json_textn(cand->u.txt.text + r.a_off, r.a_len) : json_null());
 	json_object_set_new(facts, "declined", json_boolean(r.declined));
 	for (size_t i = 0; i < r.nproblems; i++) {
-		const struct bimi_problem *p = &r.problems[i];
+		const struct problem *p = &r.problems[i];
 
 		f = audit_finding(a, p->code == BIMI_P_LOGO ? F_BIMI_LOGO_INVALID :
 		    p->code == BIMI_P_AUTHORITY ? F_BIMI_AUTHORITY_INVALID : F_BIMI_RECORD_SYNTAX,

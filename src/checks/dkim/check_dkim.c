@@ -161,7 +161,7 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	struct finding *f;
 
 	for (size_t i = 0; i < k->nproblems; i++) {
-		const struct dkim_problem *pr = &k->problems[i];
+		const struct problem *pr = &k->problems[i];
 
 		f = add(l, problem_id(pr->code), name, r, len, "%s: %s (offset %zu)", name, pr->msg,
 		    pr->offset);

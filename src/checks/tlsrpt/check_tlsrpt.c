@@ -54,7 +54,7 @@ tlsrpt_record_report(struct finding_list *l, const char *name, const char *rec, 
 	char *list = xstrdup("");
 
 	for (size_t i = 0; i < r->nproblems; i++) {
-		const struct tlsrpt_problem *p = &r->problems[i];
+		const struct problem *p = &r->problems[i];
 
 		f = findings_add(l, problem_id(p->code), name, "%s: %s (offset %zu)", name, p->msg,
 		    p->offset);
