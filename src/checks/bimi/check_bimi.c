@@ -1,7 +1,7 @@
 /* src/checks/bimi/check_bimi.c - BIMI: the default._bimi record and the DMARC enforcement it needs */
 #include "checks/bimi/check_bimi.h"
 #include "checks/bimi/bimi_record.h"
-#include "checks/dkim/check_dkim.h"
+#include "dns/zonetext.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 
@@ -16,7 +16,7 @@ evidence(struct audit *a, struct finding *f, const char *name, const char *t, si
 
 	if (f == NULL)
 		return;
-	z = dkim_txt_zone(t, n);
+	z = zonetext_txt_quoted(t, n);
 	finding_set_evidence(f, arena_printf(&a->arena, "%s. IN TXT %s", name, z));
 	free(z);
 }
