@@ -1,4 +1,4 @@
-/* src/checks/bimi/bimi_record.h - BIMI assertion record (default._bimi TXT) and a minimal DMARC policy read */
+/* src/checks/bimi/bimi_record.h - BIMI assertion record (default._bimi TXT) and the DMARC policy it needs */
 #ifndef MS_CHECKS_BIMI_BIMI_RECORD_H
 #define MS_CHECKS_BIMI_BIMI_RECORD_H
 
@@ -31,19 +31,25 @@ struct bimi_record {
 enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
 
 /*
- * The DMARC policy tags BIMI depends on, read minimally (p, sp, pct) from a
- * record beginning v=DMARC1.  Not a DMARC parser: the dmarc area owns that.
+ * The DMARC policy tags BIMI depends on (p, sp, pct, t), taken from a record
+ * the DMARC parser (checks/dmarc) read.
  */
 struct bimi_dmarc {
 	bool is_dmarc;
-	char p[16], sp[16];	/* lower case; "" when absent */
-	int pct;		/* -1 when absent or not a number */
+	char p[16], sp[16];	/* as published, lower case; "" when absent */
+	int pct;		/* -1 when absent, -2 when not a number from 0 to 100 */
+	bool testing;		/* t=y */
 };
 
-/* bimi_dmarc_read - fill *out from one TXT record (pure) */
+struct dmarc_record;
+
+/* bimi_dmarc_from_record - fill *out from a parsed DMARC record (pure) */
+void bimi_dmarc_from_record(const struct dmarc_record *r, struct bimi_dmarc *out);
+
+/* bimi_dmarc_read - parse one TXT record with the DMARC parser and fill *out (pure) */
 void bimi_dmarc_read(const char *text, size_t len, struct bimi_dmarc *out);
 
-/* bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100; *why when not */
+/* bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100, no t=y; *why when not */
 bool bimi_dmarc_enforced(const struct bimi_dmarc *d, const char **why);
 
 #endif
