@@ -137,6 +137,18 @@ dkim_parsed(const struct dkim_key *k)
 }
 
 /* run_lint - parse, report, print; the exit code */
+/* problem_json - one parse problem as {code, offset, message} (docs/json.md) */
+static json_t *
+problem_json(const struct problem *pr, const char *code)
+{
+	json_t *p = json_object();
+
+	json_object_set_new(p, "code", json_string(code));
+	json_object_set_new(p, "offset", json_integer((json_int_t)pr->offset));
+	json_object_set_new(p, "message", json_text(pr->msg));
+	return p;
+}
+
 static int
 run_lint(enum lint_kind kind, int argc, char **argv)
 {
@@ -162,14 +174,9 @@ run_lint(enum lint_kind kind, int argc, char **argv)
 
 		dkim_key_parse(o.record, o.len, &k);
 		dkim_key_report(&l, "selector._domainkey.example", o.record, o.len, &k, prof);
-		for (size_t i = 0; i < k.nproblems; i++) {
-			json_t *p = json_object();
-
-			json_object_set_new(p, "code", json_string(dkim_problem_name(k.problems[i].code)));
-			json_object_set_new(p, "offset", json_integer((json_int_t)k.problems[i].offset));
-			json_object_set_new(p, "message", json_text(k.problems[i].msg));
-			json_array_append_new(problems, p);
-		}
+		for (size_t i = 0; i < k.nproblems; i++)
+			json_array_append_new(problems, problem_json(&k.problems[i],
+			    dkim_problem_name(k.problems[i].code)));
 		parsed = dkim_parsed(&k);
 		valid = k.is_dkim;
 	} else {
@@ -178,14 +185,9 @@ run_lint(enum lint_kind kind, int argc, char **argv)
 
 		tlsrpt_record_parse(o.record, o.len, &r);
 		tlsrpt_record_report(&l, "_smtp._tls.example", o.record, o.len, &r);
-		for (size_t i = 0; i < r.nproblems; i++) {
-			json_t *p = json_object();
-
-			json_object_set_new(p, "code", json_string(tlsrpt_problem_name(r.problems[i].code)));
-			json_object_set_new(p, "offset", json_integer((json_int_t)r.problems[i].offset));
-			json_object_set_new(p, "message", json_text(r.problems[i].msg));
-			json_array_append_new(problems, p);
-		}
+		for (size_t i = 0; i < r.nproblems; i++)
+			json_array_append_new(problems, problem_json(&r.problems[i],
+			    tlsrpt_problem_name(r.problems[i].code)));
 		for (size_t i = 0; i < r.nrua; i++)
 			json_array_append_new(rua, json_textn(o.record + r.rua[i].off, r.rua[i].len));
 		parsed = json_object();

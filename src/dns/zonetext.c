@@ -1,4 +1,4 @@
-/* src/dns/zonetext.c - zone-file style text records to wire RDATA (for replay data) */
+/* src/dns/zonetext.c - zone-file style text records to wire RDATA (for replay data) and TXT back to zone-file text */
 #include "dns/zonetext.h"
 #include "dns/dns.h"
 #include "util/ipaddr.h"
@@ -251,4 +251,56 @@ zonetext_rdata(uint16_t type, const char *text, struct buf *out, const char **er
 		*err = "type not supported in text form (use \\# len hex)";
 		return MS_ERR_SYNTAX;
 	}
+}
+
+enum ms_status
+zonetext_quote(struct buf *b, const char *s, size_t n)
+{
+	enum ms_status st = buf_putc(b, '"');
+
+	for (size_t i = 0; i < n && st == MS_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			st = buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			st = buf_printf(b, "\\%03u", c);
+		else
+			st = buf_putc(b, c);
+	}
+	return st == MS_OK ? buf_putc(b, '"') : st;
+}
+
+/* the worst case: every byte as \DDD, quotes and a space around every 255 bytes */
+#define QUOTED_MAX(n)	(4 * (n) + 3 * ((n) / 255 + 1) + 16)
+
+char *
+zonetext_txt_quoted(const char *s, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, QUOTED_MAX(n));
+	for (size_t i = 0; i < n || i == 0; i += 255) {
+		if (i > 0)
+			buf_putc(&b, ' ');
+		zonetext_quote(&b, s + i, n - i < 255 ? n - i : 255);
+	}
+	return buf_steal(&b);
+}
+
+char *
+zonetext_rr_txt(const struct dns_rr *rr)
+{
+	struct buf b;
+	size_t total = 0;
+
+	for (size_t i = 0; i < rr->u.txt.npieces; i++)
+		total += rr->u.txt.pieces[i].len;
+	buf_init(&b, QUOTED_MAX(total) + 3 * rr->u.txt.npieces);
+	for (size_t i = 0; i < rr->u.txt.npieces; i++) {
+		if (i)
+			buf_putc(&b, ' ');
+		zonetext_quote(&b, rr->u.txt.pieces[i].s, rr->u.txt.pieces[i].len);
+	}
+	return buf_steal(&b);
 }

@@ -1,10 +1,11 @@
-/* src/dns/zonetext.h - zone-file style text records to wire RDATA (for replay data) */
+/* src/dns/zonetext.h - zone-file style text records to wire RDATA (for replay data) and TXT back to zone-file text */
 #ifndef MS_DNS_ZONETEXT_H
 #define MS_DNS_ZONETEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns/dns.h"
 #include "util/buf.h"
 #include "util/status.h"
 
@@ -24,5 +25,25 @@ enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
  * and SPF; out receives the wire form (length-prefixed strings).
  */
 enum ms_status zonetext_txt(const char *text, struct buf *out, const char **err);
+
+/*
+ * zonetext_quote - append s[0..n) to b as one zone-file string: in double
+ * quotes, '"' and '\' escaped with '\', bytes outside printable ASCII as
+ * \DDD.  MS_ERR_LIMIT when b's maximum is reached.
+ */
+enum ms_status zonetext_quote(struct buf *b, const char *s, size_t n);
+
+/*
+ * zonetext_txt_quoted - flat TXT text (the strings concatenated) as zone-file
+ * strings, a new one every 255 bytes: "..." "...".  Empty text gives "".
+ * Caller frees.
+ */
+char *zonetext_txt_quoted(const char *s, size_t n);
+
+/*
+ * zonetext_rr_txt - a TXT or SPF record's own strings as published, each
+ * quoted as by zonetext_quote, separated by one space.  Caller frees.
+ */
+char *zonetext_rr_txt(const struct dns_rr *rr);
 
 #endif

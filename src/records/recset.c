@@ -1,6 +1,7 @@
 /* src/records/recset.c - a generated record set and its outputs: zone-file lines, JSON, octoDNS YAML */
 #include "records/recset.h"
 #include "core/jsonutil.h"
+#include "dns/zonetext.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -127,25 +128,7 @@ txt_chunks(const char *text)
 char *
 txt_quoted(const char *text)
 {
-	struct buf b;
-	size_t n = strlen(text);
-
-	buf_init(&b, 4 * 65536);
-	buf_putc(&b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (i > 0 && i % 255 == 0)
-			buf_puts(&b, "\" \"");
-		if (c == '"' || c == '\\')
-			buf_printf(&b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(&b, "\\%03u", c);
-		else
-			buf_putc(&b, c);
-	}
-	buf_putc(&b, '"');
-	return buf_steal(&b);
+	return zonetext_txt_quoted(text, strlen(text));
 }
 
 /* put_line - text on one line: newlines and tabs become spaces */

@@ -64,7 +64,7 @@ void recset_note(struct recset *s, const char *fmt, ...) __attribute__((format(p
 void recset_file(struct recset *s, const char *url, const char *content);
 void recset_next(struct recset *s, const char *stage, unsigned after_days, const char *when);
 
-/* txt_strings - text split into strings of at most 255 bytes, quoted for a zone file; caller frees */
+/* txt_quoted - text split into strings of at most 255 bytes, quoted for a zone file (zonetext_txt_quoted); caller frees */
 char *txt_quoted(const char *text);
 
 /* recset_print_zone - zone-file lines with $ORIGIN, comments for notes and files */

@@ -1,29 +1,10 @@
-/* src/checks/bimi/bimi_record.c - BIMI assertion record (default._bimi TXT) and a minimal DMARC policy read */
+/* src/checks/bimi/bimi_record.c - BIMI assertion record (default._bimi TXT) and the DMARC policy it needs */
 #include "checks/bimi/bimi_record.h"
+#include "checks/dmarc/dmarc_record.h"
 #include "checks/tlsrpt/tlsrpt_record.h"
 #include "util/str.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-
-static void __attribute__((format(printf, 4, 5)))
-problem(struct bimi_record *r, enum bimi_problem_code code, size_t off, const char *fmt, ...)
-{
-	struct bimi_problem *p;
-	va_list ap;
-
-	if (r->nproblems >= BIMI_PROBLEMS_MAX) {
-		r->dropped++;
-		return;
-	}
-	p = &r->problems[r->nproblems++];
-	p->code = code;
-	p->offset = off;
-	va_start(ap, fmt);
-	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_wsp(int c)
@@ -87,9 +68,9 @@ bimi_tag(void *ctx, size_t idx, const char *t, size_t n, size_t nlen, size_t v, 
 
 	if (nlen == 1 && t[n] == 'v') {
 		if (idx != 0)
-			problem(r, BIMI_P_SYNTAX, n, "v= must be the first tag");
+			PROBLEM_ADD(r, BIMI_P_SYNTAX, n, "v= must be the first tag");
 		if (vlen != 5 || memcmp(t + v, "BIMI1", 5) != 0)
-			problem(r, BIMI_P_SYNTAX, v, "v=%.*s: the version is BIMI1",
+			PROBLEM_ADD(r, BIMI_P_SYNTAX, v, "v=%.*s: the version is BIMI1",
 			    (int)(vlen > 20 ? 20 : vlen), t + v);
 	} else if (nlen == 1 && t[n] == 'l') {
 		r->has_l = true;
@@ -106,7 +87,7 @@ bimi_tag(void *ctx, size_t idx, const char *t, size_t n, size_t nlen, size_t v, 
 static void
 bimi_bad(void *ctx, size_t off)
 {
-	problem(((struct bimi_ctx *)ctx)->r, BIMI_P_SYNTAX, off,
+	PROBLEM_ADD(((struct bimi_ctx *)ctx)->r, BIMI_P_SYNTAX, off,
 	    "text at offset %zu is not a tag=value pair", off);
 }
 
@@ -120,7 +101,7 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 		return MS_ERR_ARG;
 	memset(r, 0, sizeof(*r));
 	if (len > BIMI_RECORD_MAX) {
-		problem(r, BIMI_P_SYNTAX, BIMI_RECORD_MAX, "record longer than %d bytes",
+		PROBLEM_ADD(r, BIMI_P_SYNTAX, BIMI_RECORD_MAX, "record longer than %d bytes",
 		    BIMI_RECORD_MAX);
 		return MS_OK;
 	}
@@ -129,7 +110,7 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 	ctx.t = t;
 	each_tag(t, len, bimi_tag, bimi_bad, &ctx);
 	if (!r->is_bimi && r->nproblems == 0)
-		problem(r, BIMI_P_SYNTAX, 0, "the record does not begin with v=BIMI1");
+		PROBLEM_ADD(r, BIMI_P_SYNTAX, 0, "the record does not begin with v=BIMI1");
 	r->declined = (!r->has_l || r->l_len == 0) && (!r->has_a || r->a_len == 0);
 	if (r->has_l && r->l_len > 0) {
 		size_t i = r->l_off, end = r->l_off + r->l_len;
@@ -145,52 +126,70 @@ bimi_record_parse(const char *t, size_t len, struct bimi_record *r)
 			while (e > s && is_wsp((unsigned char)t[e - 1]))
 				e--;
 			if (!report_uri_check(t + s, e - s, false, &why))
-				problem(r, BIMI_P_LOGO, s, "l=%.*s: %s", (int)(e - s > 80 ? 80 : e - s),
+				PROBLEM_ADD(r, BIMI_P_LOGO, s, "l=%.*s: %s", (int)(e - s > 80 ? 80 : e - s),
 				    t + s, why);
 		}
 	}
 	if (r->has_a && r->a_len > 0 && !report_uri_check(t + r->a_off, r->a_len, false, &why))
-		problem(r, BIMI_P_AUTHORITY, r->a_off, "a=%.*s: %s",
+		PROBLEM_ADD(r, BIMI_P_AUTHORITY, r->a_off, "a=%.*s: %s",
 		    (int)(r->a_len > 80 ? 80 : r->a_len), t + r->a_off, why);
 	return MS_OK;
 }
 
+/* tag_value - a tag's value as published, lower case, cut to size - 1 bytes; "" when absent */
 static void
-dmarc_tag(void *ctx, size_t idx, const char *t, size_t n, size_t nlen, size_t v, size_t vlen)
+tag_value(const struct dmarc_tag *tag, char *dst, size_t size)
 {
-	struct bimi_dmarc *d = ctx;
-	char *dst = NULL;
+	size_t k = 0;
 
-	(void)idx;
-	if (nlen == 1 && (t[n] == 'p' || t[n] == 'P'))
-		dst = d->p;
-	else if (nlen == 2 && str_ncasecmp(t + n, "sp", 2) == 0)
-		dst = d->sp;
-	else if (nlen == 3 && str_ncasecmp(t + n, "pct", 3) == 0) {
-		uint64_t pct;
+	if (tag->present && tag->value) {
+		k = strlen(tag->value);
+		if (k > size - 1)
+			k = size - 1;
+		memcpy(dst, tag->value, k);
+	}
+	dst[k] = '\0';
+	str_lower(dst);
+}
 
-		d->pct = str_to_u64(t + v, vlen, 100, &pct) == MS_OK ? (int)pct : -1;
-		if (d->pct < 0)
-			d->pct = -2;	/* present but not 0..100 */
+void
+bimi_dmarc_from_record(const struct dmarc_record *r, struct bimi_dmarc *d)
+{
+	const struct dmarc_tag *pct = &r->tags[DT_PCT];
+	char t[16];
+
+	memset(d, 0, sizeof(*d));
+	d->pct = -1;
+	d->is_dmarc = r->is_dmarc;
+	if (!d->is_dmarc)
 		return;
-	}
-	if (dst) {
-		size_t k = vlen < 15 ? vlen : 15;
+	tag_value(&r->tags[DT_P], d->p, sizeof(d->p));
+	tag_value(&r->tags[DT_SP], d->sp, sizeof(d->sp));
+	if (pct->present) {
+		uint64_t v;
 
-		memcpy(dst, t + v, k);
-		dst[k] = '\0';
-		str_lower(dst);
+		/* -2: present but not a number from 0 to 100 */
+		d->pct = pct->value && str_to_u64(pct->value, strlen(pct->value), 100, &v) == MS_OK ?
+		    (int)v : -2;
 	}
+	tag_value(&r->tags[DT_T], t, sizeof(t));
+	d->testing = strcmp(t, "y") == 0;
 }
 
 void
 bimi_dmarc_read(const char *t, size_t len, struct bimi_dmarc *d)
 {
+	struct arena ar;
+	struct dmarc_record r;
+
 	memset(d, 0, sizeof(*d));
 	d->pct = -1;
-	d->is_dmarc = len >= 8 && memcmp(t, "v=DMARC1", 8) == 0;
-	if (d->is_dmarc && len <= BIMI_RECORD_MAX)
-		each_tag(t, len, dmarc_tag, NULL, d);
+	if (len > BIMI_RECORD_MAX)
+		return;
+	arena_init(&ar);
+	if (dmarc_record_parse(&ar, t, len, &r) == MS_OK)
+		bimi_dmarc_from_record(&r, d);
+	arena_free(&ar);
 }
 
 bool
@@ -213,6 +212,10 @@ bimi_dmarc_enforced(const struct bimi_dmarc *d, const char **why)
 	}
 	if (strcmp(d->sp, "none") == 0) {
 		*why = "the DMARC subdomain policy is sp=none";
+		return false;
+	}
+	if (d->testing) {
+		*why = "the DMARC policy is in test mode (t=y)";
 		return false;
 	}
 	return true;

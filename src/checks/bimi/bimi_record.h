@@ -1,26 +1,20 @@
-/* src/checks/bimi/bimi_record.h - BIMI assertion record (default._bimi TXT) and a minimal DMARC policy read */
+/* src/checks/bimi/bimi_record.h - BIMI assertion record (default._bimi TXT) and the DMARC policy it needs */
 #ifndef MS_CHECKS_BIMI_BIMI_RECORD_H
 #define MS_CHECKS_BIMI_BIMI_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/problems.h"
 #include "util/status.h"
 
 #define BIMI_RECORD_MAX	4096
-#define BIMI_MSG_MAX	200
 #define BIMI_PROBLEMS_MAX	8
 
 enum bimi_problem_code {
 	BIMI_P_SYNTAX,		/* tag list or version */
 	BIMI_P_LOGO,		/* l= is not a list of https: URIs */
 	BIMI_P_AUTHORITY	/* a= is not an https: URI */
-};
-
-struct bimi_problem {
-	enum bimi_problem_code code;
-	size_t offset;
-	char msg[BIMI_MSG_MAX];
 };
 
 /* A parsed record; l and a are offsets into the caller's text. */
@@ -30,27 +24,32 @@ struct bimi_record {
 	size_t l_off, l_len;	/* l= value (may be empty) */
 	size_t a_off, a_len;	/* a= value (may be empty) */
 	bool declined;		/* l and a both empty or absent: the domain opts out */
-	size_t nproblems, dropped;
-	struct bimi_problem problems[BIMI_PROBLEMS_MAX];
+	PROBLEM_LIST(BIMI_PROBLEMS_MAX);	/* codes: enum bimi_problem_code */
 };
 
 /* bimi_record_parse - parse v=BIMI1; l=...; a=... (pure); MS_ERR_ARG on NULL only */
 enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
 
 /*
- * The DMARC policy tags BIMI depends on, read minimally (p, sp, pct) from a
- * record beginning v=DMARC1.  Not a DMARC parser: the dmarc area owns that.
+ * The DMARC policy tags BIMI depends on (p, sp, pct, t), taken from a record
+ * the DMARC parser (checks/dmarc) read.
  */
 struct bimi_dmarc {
 	bool is_dmarc;
-	char p[16], sp[16];	/* lower case; "" when absent */
-	int pct;		/* -1 when absent or not a number */
+	char p[16], sp[16];	/* as published, lower case; "" when absent */
+	int pct;		/* -1 when absent, -2 when not a number from 0 to 100 */
+	bool testing;		/* t=y */
 };
 
-/* bimi_dmarc_read - fill *out from one TXT record (pure) */
+struct dmarc_record;
+
+/* bimi_dmarc_from_record - fill *out from a parsed DMARC record (pure) */
+void bimi_dmarc_from_record(const struct dmarc_record *r, struct bimi_dmarc *out);
+
+/* bimi_dmarc_read - parse one TXT record with the DMARC parser and fill *out (pure) */
 void bimi_dmarc_read(const char *text, size_t len, struct bimi_dmarc *out);
 
-/* bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100; *why when not */
+/* bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100, no t=y; *why when not */
 bool bimi_dmarc_enforced(const struct bimi_dmarc *d, const char **why);
 
 #endif

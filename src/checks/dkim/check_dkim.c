@@ -3,7 +3,7 @@
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "util/buf.h"
+#include "dns/zonetext.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -51,30 +51,7 @@ dkim_builtin_selectors(void)
 char *
 dkim_txt_zone(const char *s, size_t n)
 {
-	struct buf b;
-	size_t in_piece = 0;
-
-	buf_init(&b, 4 * n + 3 * (n / 255 + 1) + 16);
-	buf_putc(&b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (in_piece == 255) {
-			buf_puts(&b, "\" \"");
-			in_piece = 0;
-		}
-		if (c == '"' || c == '\\') {
-			buf_putc(&b, '\\');
-			buf_putc(&b, c);
-		} else if (c < 0x20 || c > 0x7e) {
-			buf_printf(&b, "\\%03u", c);
-		} else {
-			buf_putc(&b, c);
-		}
-		in_piece++;
-	}
-	buf_putc(&b, '"');
-	return buf_steal(&b);
+	return zonetext_txt_quoted(s, n);
 }
 
 /* add - findings_add plus evidence (the record at name) */
@@ -161,7 +138,7 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	struct finding *f;
 
 	for (size_t i = 0; i < k->nproblems; i++) {
-		const struct dkim_problem *pr = &k->problems[i];
+		const struct problem *pr = &k->problems[i];
 
 		f = add(l, problem_id(pr->code), name, r, len, "%s: %s (offset %zu)", name, pr->msg,
 		    pr->offset);

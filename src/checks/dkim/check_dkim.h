@@ -32,7 +32,7 @@ const char *const *dkim_builtin_selectors(void);
 void dkim_key_report(struct finding_list *l, const char *name, const char *record, size_t len,
     const struct dkim_key *k, const struct profile *p);
 
-/* dkim_txt_zone - record as zone-file TXT strings ("..." "..."), escaped; caller frees */
+/* dkim_txt_zone - record as zone-file TXT strings ("..." "..."), escaped: zonetext_txt_quoted; caller frees */
 char *dkim_txt_zone(const char *record, size_t len);
 
 #endif

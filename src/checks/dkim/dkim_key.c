@@ -1,8 +1,6 @@
 /* src/checks/dkim/dkim_key.c - DKIM key record grammar (RFC 6376 §3.2, §3.6.1; RFC 8463) */
 #include "checks/dkim/dkim_key.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -47,25 +45,6 @@ dkim_key_has_error(const struct dkim_key *k)
 		    k->problems[i].code != DKIM_P_UNKNOWN_TAG)
 			return true;
 	return false;
-}
-
-/* problem - record a problem (dropped, and counted, beyond the maximum) */
-static void __attribute__((format(printf, 4, 5)))
-problem(struct dkim_key *k, enum dkim_problem_code code, size_t off, const char *fmt, ...)
-{
-	struct dkim_problem *p;
-	va_list ap;
-
-	if (k->nproblems >= DKIM_PROBLEMS_MAX) {
-		k->dropped++;
-		return;
-	}
-	p = &k->problems[k->nproblems++];
-	p->code = code;
-	p->offset = off;
-	va_start(ap, fmt);
-	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-	va_end(ap);
 }
 
 static bool
@@ -187,7 +166,7 @@ each_item(struct dkim_key *k, const char *t, const struct tag *g, const char *ta
 		while (e > s && is_wsp((unsigned char)t[e - 1]))
 			e--;
 		if (e == s)
-			problem(k, DKIM_P_SYNTAX, s, "empty item in the %s= list", tagname);
+			PROBLEM_ADD(k, DKIM_P_SYNTAX, s, "empty item in the %s= list", tagname);
 		else
 			fn(k, t + s, e - s, s);
 		i++;	/* past ':' (or end) */
@@ -230,7 +209,7 @@ decode_rsa(struct dkim_key *k, const unsigned char *der, size_t n, size_t off)
 	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)n);
 
 	if (pk && p != der + n) {
-		problem(k, DKIM_P_BAD_KEY, off, "p= has %zu bytes after the public key",
+		PROBLEM_ADD(k, DKIM_P_BAD_KEY, off, "p= has %zu bytes after the public key",
 		    (size_t)(der + n - p));
 		goto out;
 	}
@@ -242,13 +221,13 @@ decode_rsa(struct dkim_key *k, const unsigned char *der, size_t n, size_t off)
 		} else {
 			EVP_PKEY_free(pk);
 			pk = NULL;
-			problem(k, DKIM_P_BAD_KEY, off,
+			PROBLEM_ADD(k, DKIM_P_BAD_KEY, off,
 			    "p= is valid base64 but not an RSA public key (%zu bytes)", n);
 			goto out;
 		}
 	}
 	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		problem(k, DKIM_P_BAD_KEY, off, "p= holds a %s key but k=%s says RSA",
+		PROBLEM_ADD(k, DKIM_P_BAD_KEY, off, "p= holds a %s key but k=%s says RSA",
 		    EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? "Ed25519" : "non-RSA",
 		    k->k);
 		goto out;
@@ -271,15 +250,15 @@ decode_ed25519(struct dkim_key *k, const unsigned char *der, size_t n, size_t of
 
 		pk = d2i_PUBKEY(NULL, &p, (long)n);
 		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519)
-			problem(k, DKIM_P_BAD_KEY, off, "p= holds an Ed25519 key in "
+			PROBLEM_ADD(k, DKIM_P_BAD_KEY, off, "p= holds an Ed25519 key in "
 			    "SubjectPublicKeyInfo form; RFC 8463 wants the bare 32-byte key");
 		else
-			problem(k, DKIM_P_BAD_KEY, off, "an Ed25519 key is 32 bytes; p= has %zu", n);
+			PROBLEM_ADD(k, DKIM_P_BAD_KEY, off, "an Ed25519 key is 32 bytes; p= has %zu", n);
 		goto out;
 	}
 	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, n);
 	if (pk == NULL) {
-		problem(k, DKIM_P_BAD_KEY, off, "p= is not a valid Ed25519 public key");
+		PROBLEM_ADD(k, DKIM_P_BAD_KEY, off, "p= is not a valid Ed25519 public key");
 		goto out;
 	}
 	k->type = DKIM_KEY_ED25519;
@@ -308,10 +287,10 @@ decode_key(struct dkim_key *k, const char *t, const struct tag *g, bool alg_know
 		size_t at = g->val + bad;
 
 		if (bad < g->vallen)
-			problem(k, DKIM_P_BASE64, at, "p= is not valid base64: '%c' at offset %zu",
+			PROBLEM_ADD(k, DKIM_P_BASE64, at, "p= is not valid base64: '%c' at offset %zu",
 			    t[at] >= 0x21 && t[at] < 0x7f ? t[at] : '?', at);
 		else
-			problem(k, DKIM_P_BASE64, at,
+			PROBLEM_ADD(k, DKIM_P_BASE64, at,
 			    "p= is not valid base64: it ends in the middle of a group");
 		return;
 	}
@@ -346,7 +325,7 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 	k->h_sha1 = k->h_sha256 = true;
 	k->s_email = true;
 	if (len > DKIM_RECORD_MAX) {
-		problem(k, DKIM_P_SYNTAX, DKIM_RECORD_MAX, "record is longer than %d bytes",
+		PROBLEM_ADD(k, DKIM_P_SYNTAX, DKIM_RECORD_MAX, "record is longer than %d bytes",
 		    DKIM_RECORD_MAX);
 		return MS_OK;
 	}
@@ -362,12 +341,12 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 			i++;
 		if (i == end) {		/* empty or white space only */
 			if (end < len)
-				problem(k, DKIM_P_SYNTAX, start, "empty tag before ';' at offset %zu",
+				PROBLEM_ADD(k, DKIM_P_SYNTAX, start, "empty tag before ';' at offset %zu",
 				    end);
 			else if (ntags == 0)
-				problem(k, DKIM_P_SYNTAX, start, "empty record");
+				PROBLEM_ADD(k, DKIM_P_SYNTAX, start, "empty record");
 			else if (end > start)
-				problem(k, DKIM_P_TRAILING_WSP, start,
+				PROBLEM_ADD(k, DKIM_P_TRAILING_WSP, start,
 				    "white space after the final ';' (outside the RFC 6376 grammar)");
 			if (end >= len)
 				break;
@@ -376,14 +355,14 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 		}
 		ns = i;
 		if (!is_alpha((unsigned char)t[i])) {
-			problem(k, DKIM_P_SYNTAX, i, "a tag name must start with a letter (offset %zu)",
+			PROBLEM_ADD(k, DKIM_P_SYNTAX, i, "a tag name must start with a letter (offset %zu)",
 			    i);
 			goto next;
 		}
 		while (i < end && is_alnum_((unsigned char)t[i]))
 			i++;
 		if (ntags >= TAGS_MAX) {
-			problem(k, DKIM_P_SYNTAX, ns, "more than %d tags", TAGS_MAX);
+			PROBLEM_ADD(k, DKIM_P_SYNTAX, ns, "more than %d tags", TAGS_MAX);
 			break;
 		}
 		tags[ntags].name = ns;
@@ -395,7 +374,7 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 
 			while (e < end && !is_wsp((unsigned char)t[e]) && t[e] != ',')
 				e++;
-			problem(k, DKIM_P_SYNTAX, ns, "'%.*s' at offset %zu is not a tag=value pair",
+			PROBLEM_ADD(k, DKIM_P_SYNTAX, ns, "'%.*s' at offset %zu is not a tag=value pair",
 			    (int)(e - ns > 40 ? 40 : e - ns), t + ns, ns);
 			goto next;
 		}
@@ -413,7 +392,7 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 				unsigned char c = (unsigned char)t[j];
 
 				if (!is_wsp(c) && (c < 0x21 || c > 0x7e)) {
-					problem(k, DKIM_P_SYNTAX, j,
+					PROBLEM_ADD(k, DKIM_P_SYNTAX, j,
 					    "byte 0x%02x at offset %zu is not allowed in a tag value",
 					    c, j);
 					break;
@@ -423,7 +402,7 @@ dkim_key_parse(const char *t, size_t len, struct dkim_key *k)
 		for (size_t j = 0; j < ntags; j++) {
 			if (tags[j].namelen == tags[ntags].namelen &&
 			    memcmp(t + tags[j].name, t + ns, tags[j].namelen) == 0) {
-				problem(k, DKIM_P_DUP_TAG, ns, "tag %.*s= appears more than once",
+				PROBLEM_ADD(k, DKIM_P_DUP_TAG, ns, "tag %.*s= appears more than once",
 				    (int)(tags[j].namelen > 32 ? 32 : tags[j].namelen), t + ns);
 				goto next;
 			}
@@ -442,7 +421,7 @@ next:
 		if (name_eq(t, g, "v")) {
 			v = g;
 			if (j != 0)
-				problem(k, DKIM_P_VERSION_NOT_FIRST, g->name,
+				PROBLEM_ADD(k, DKIM_P_VERSION_NOT_FIRST, g->name,
 				    "v= must be the first tag (it is tag %zu)", j + 1);
 		} else if (name_eq(t, g, "p"))
 			p = g;
@@ -457,7 +436,7 @@ next:
 		else if (name_eq(t, g, "n"))
 			;
 		else
-			problem(k, DKIM_P_UNKNOWN_TAG, g->name,
+			PROBLEM_ADD(k, DKIM_P_UNKNOWN_TAG, g->name,
 			    "tag %.*s= is not defined by RFC 6376; verifiers ignore it",
 			    (int)(g->namelen > 32 ? 32 : g->namelen), t + g->name);
 	}
@@ -465,12 +444,12 @@ next:
 	k->has_p = p != NULL;
 	if (v && !val_eq(t, v, "DKIM1")) {
 		if (comma_typo(t, v))
-			problem(k, DKIM_P_COMMA_TYPO, v->val + 5,
+			PROBLEM_ADD(k, DKIM_P_COMMA_TYPO, v->val + 5,
 			    "tags are separated by ',' instead of ';'%s: verifiers read "
 			    "everything after v= as one version value",
 			    memmem(t + v->val, v->vallen, "k-", 2) ? " and written k-rsa for k=rsa" : "");
 		else
-			problem(k, DKIM_P_VERSION, v->val, "v=%.*s: the only version is DKIM1",
+			PROBLEM_ADD(k, DKIM_P_VERSION, v->val, "v=%.*s: the only version is DKIM1",
 			    (int)(v->vallen > 40 ? 40 : v->vallen), t + v->val);
 	}
 	k->is_dkim = (v && val_eq(t, v, "DKIM1") && v == &tags[0]) || p != NULL ||
@@ -482,7 +461,7 @@ next:
 		k->k[n] = '\0';
 		if (!val_eq(t, kt, "rsa") && !val_eq(t, kt, "ed25519")) {
 			alg_known = false;
-			problem(k, DKIM_P_ALG_UNKNOWN, kt->val,
+			PROBLEM_ADD(k, DKIM_P_ALG_UNKNOWN, kt->val,
 			    "k=%s is not a DKIM key algorithm (rsa or ed25519)", k->k);
 		}
 	}
@@ -491,14 +470,14 @@ next:
 		k->h_sha1 = k->h_sha256 = false;
 		each_item(k, t, h, "h", hash_item);
 		if (!k->h_sha1 && !k->h_sha256)
-			problem(k, DKIM_P_HASH_NONE, h->val,
+			PROBLEM_ADD(k, DKIM_P_HASH_NONE, h->val,
 			    "h= lists no hash algorithm verifiers support (sha256, sha1)");
 	}
 	if (s) {
 		k->s_email = false;
 		each_item(k, t, s, "s", service_item);
 		if (!k->s_email)
-			problem(k, DKIM_P_SERVICE, s->val,
+			PROBLEM_ADD(k, DKIM_P_SERVICE, s->val,
 			    "s=%.*s does not include email or *: the key cannot verify mail",
 			    (int)(s->vallen > 40 ? 40 : s->vallen), t + s->val);
 	}
@@ -507,6 +486,6 @@ next:
 	if (p)
 		decode_key(k, t, p, alg_known);
 	else if (!(v && comma_typo(t, v)))
-		problem(k, DKIM_P_NO_KEY, len, "no p= tag: the record holds no public key");
+		PROBLEM_ADD(k, DKIM_P_NO_KEY, len, "no p= tag: the record holds no public key");
 	return MS_OK;
 }

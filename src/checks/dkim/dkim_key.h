@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/problems.h"
 #include "util/status.h"
 
 /*
@@ -32,14 +33,7 @@ enum dkim_problem_code {
 };
 
 #define DKIM_PROBLEMS_MAX	16
-#define DKIM_MSG_MAX		200
 #define DKIM_RECORD_MAX		8192	/* longer input is rejected with one syntax problem */
-
-struct dkim_problem {
-	enum dkim_problem_code code;
-	size_t offset;			/* byte offset in the record */
-	char msg[DKIM_MSG_MAX];
-};
 
 enum dkim_key_type {
 	DKIM_KEY_NONE = 0,	/* no usable key (missing, revoked, or undecodable) */
@@ -65,9 +59,7 @@ struct dkim_key {
 	char k[24];		/* k= as published ("rsa" when absent); truncated */
 	enum dkim_key_type type;	/* what p= really holds */
 	int bits;		/* key size in bits; 0 if none */
-	size_t nproblems;
-	size_t dropped;		/* problems beyond DKIM_PROBLEMS_MAX */
-	struct dkim_problem problems[DKIM_PROBLEMS_MAX];
+	PROBLEM_LIST(DKIM_PROBLEMS_MAX);	/* codes: enum dkim_problem_code */
 };
 
 /*

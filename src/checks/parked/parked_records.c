@@ -1,8 +1,9 @@
 /* src/checks/parked/parked_records.c - the defensive record set, judged from record text (pure) */
 #include "checks/parked/parked_records.h"
-#include "util/buf.h"
+#include "dns/zonetext.h"
 #include "util/str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A tag=value pair of a tag list (RFC 6376 §3.2), pointing into the record. */
@@ -192,29 +193,8 @@ parked_dkim_is_empty(const char *s, size_t len, const char **why)
 char *
 txt_rdata_zone(struct arena *ar, const struct dns_rr *rr)
 {
-	struct buf b;
-	char *out;
+	char *z = zonetext_rr_txt(rr), *out = arena_strdup(ar, z);
 
-	buf_init(&b, DNS_TXT_MAX * 4 + 1024);
-	for (size_t i = 0; i < rr->u.txt.npieces; i++) {
-		const struct dns_txt_piece *pc = &rr->u.txt.pieces[i];
-
-		if (i)
-			buf_putc(&b, ' ');
-		buf_putc(&b, '"');
-		for (size_t k = 0; k < pc->len; k++) {
-			unsigned char c = (unsigned char)pc->s[k];
-
-			if (c == '"' || c == '\\')
-				buf_printf(&b, "\\%c", c);
-			else if (c < 0x20 || c > 0x7e)
-				buf_printf(&b, "\\%03u", c);
-			else
-				buf_putc(&b, (char)c);
-		}
-		buf_putc(&b, '"');
-	}
-	out = arena_strdup(ar, buf_cstr(&b));
-	buf_free(&b);
+	free(z);
 	return out;
 }

@@ -40,7 +40,7 @@ bool parked_dkim_is_empty(const char *s, size_t len, const char **why);
 /*
  * txt_rdata_zone - a TXT or SPF record's strings in zone-file syntax:
  * each string quoted, '"' and '\' escaped, bytes outside printable ASCII as
- * \DDD.  Allocated from ar.
+ * \DDD (zonetext_rr_txt).  Allocated from ar.
  */
 char *txt_rdata_zone(struct arena *ar, const struct dns_rr *rr);
 

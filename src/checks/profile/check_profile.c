@@ -1,6 +1,6 @@
 /* src/checks/profile/check_profile.c - profile requirements no RFC area covers: MTA-STS TXT required, retired domains */
 #include "checks/profile/check_profile.h"
-#include "checks/dkim/check_dkim.h"
+#include "dns/zonetext.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -53,7 +53,7 @@ sts_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		f = audit_finding(a, F_PROFILE_MTA_STS_PRESENT, ans->qname,
 		    "%s publishes an MTA-STS record, as profile %s requires", a->domain, p->name);
 		if (f) {
-			char *z = dkim_txt_zone(rec->u.txt.text, rec->u.txt.len);
+			char *z = zonetext_txt_quoted(rec->u.txt.text, rec->u.txt.len);
 
 			finding_set_evidence(f, arena_printf(&a->arena, "%s. IN TXT %s", ans->qname, z));
 			free(z);

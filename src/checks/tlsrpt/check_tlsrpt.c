@@ -1,6 +1,6 @@
 /* src/checks/tlsrpt/check_tlsrpt.c - TLS-RPT: the _smtp._tls policy record (RFC 8460 §3) */
 #include "checks/tlsrpt/check_tlsrpt.h"
-#include "checks/dkim/check_dkim.h"
+#include "dns/zonetext.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -18,7 +18,7 @@ evidence(struct finding *f, const char *name, const char *rec, size_t len)
 
 	if (f == NULL)
 		return;
-	z = dkim_txt_zone(rec, len);
+	z = zonetext_txt_quoted(rec, len);
 	ev = xasprintf("%s. IN TXT %s", name, z);
 	finding_set_evidence(f, ev);
 	free(ev);
@@ -54,7 +54,7 @@ tlsrpt_record_report(struct finding_list *l, const char *name, const char *rec, 
 	char *list = xstrdup("");
 
 	for (size_t i = 0; i < r->nproblems; i++) {
-		const struct tlsrpt_problem *p = &r->problems[i];
+		const struct problem *p = &r->problems[i];
 
 		f = findings_add(l, problem_id(p->code), name, "%s: %s (offset %zu)", name, p->msg,
 		    p->offset);
@@ -182,14 +182,14 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		    "%zu TLS-RPT records: senders then assume the domain does not use TLS-RPT "
 		    "(RFC 8460 §3)", ncand);
 		for (size_t i = 0; i < ans->n; i++) {
-			char *z = dkim_txt_zone(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len);
+			char *z = zonetext_txt_quoted(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len);
 
 			ev = arena_printf(&a->arena, "%s%s%s. IN TXT %s", ev, *ev ? "\n" : "", name, z);
 			free(z);
 		}
 		finding_set_evidence(f, ev);
 		{
-			char *z = dkim_txt_zone(cand->u.txt.text, cand->u.txt.len);
+			char *z = zonetext_txt_quoted(cand->u.txt.text, cand->u.txt.len);
 
 			finding_set_advice(f, "; keep exactly one TLS-RPT record, e.g.\n%s. 3600 IN TXT %s",
 			    name, z);

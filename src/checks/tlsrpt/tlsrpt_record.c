@@ -4,8 +4,6 @@
 #include "util/ipaddr.h"
 #include "util/str.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 static const char *const names[TLSRPT_P__COUNT] = {
@@ -32,24 +30,6 @@ tlsrpt_has_error(const struct tlsrpt_record *r)
 		    r->problems[i].code != TLSRPT_P_EXTENSION)
 			return true;
 	return r->dropped > 0;
-}
-
-static void __attribute__((format(printf, 4, 5)))
-problem(struct tlsrpt_record *r, enum tlsrpt_problem_code code, size_t off, const char *fmt, ...)
-{
-	struct tlsrpt_problem *p;
-	va_list ap;
-
-	if (r->nproblems >= TLSRPT_PROBLEMS_MAX) {
-		r->dropped++;
-		return;
-	}
-	p = &r->problems[r->nproblems++];
-	p->code = code;
-	p->offset = off;
-	va_start(ap, fmt);
-	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-	va_end(ap);
 }
 
 static bool
@@ -221,7 +201,7 @@ parse_rua(struct tlsrpt_record *r, const char *t, size_t len, size_t i)
 		while (i < len && !is_wsp((unsigned char)t[i]) && t[i] != ',' && t[i] != ';')
 			i++;
 		if (i == s) {
-			problem(r, TLSRPT_P_SYNTAX, s, "empty URI in rua= at offset %zu", s);
+			PROBLEM_ADD(r, TLSRPT_P_SYNTAX, s, "empty URI in rua= at offset %zu", s);
 			return len;	/* nothing sensible follows */
 		}
 		if (r->nrua < TLSRPT_RUA_MAX) {
@@ -232,7 +212,7 @@ parse_rua(struct tlsrpt_record *r, const char *t, size_t len, size_t i)
 			u->https = i - s >= 6 && str_ncasecmp(t + s, "https:", 6) == 0;
 			u->valid = report_uri_check(t + s, i - s, true, &why);
 			if (!u->valid)
-				problem(r, TLSRPT_P_URI, s, "rua URI %.*s: %s",
+				PROBLEM_ADD(r, TLSRPT_P_URI, s, "rua URI %.*s: %s",
 				    (int)(i - s > 80 ? 80 : i - s), t + s, why);
 		} else {
 			r->rua_dropped++;
@@ -262,16 +242,16 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 		return MS_ERR_ARG;
 	memset(r, 0, sizeof(*r));
 	if (len > TLSRPT_RECORD_MAX) {
-		problem(r, TLSRPT_P_SYNTAX, TLSRPT_RECORD_MAX, "record longer than %d bytes",
+		PROBLEM_ADD(r, TLSRPT_P_SYNTAX, TLSRPT_RECORD_MAX, "record longer than %d bytes",
 		    TLSRPT_RECORD_MAX);
 		return MS_OK;
 	}
 	if (len < 10 || memcmp(t, "v=TLSRPTv1", 10) != 0) {
 		if (len >= 8 && str_ncasecmp(t, "v=TLSRPT", 8) == 0)
-			problem(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 "
+			PROBLEM_ADD(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 "
 			    "(case-sensitive); senders ignore this record");
 		else
-			problem(r, TLSRPT_P_NOT_TLSRPT, 0, "%s", len >= 6 &&
+			PROBLEM_ADD(r, TLSRPT_P_NOT_TLSRPT, 0, "%s", len >= 6 &&
 			    str_ncasecmp(t, "v=spf1", 6) == 0 ?
 			    "an SPF record where the TLS-RPT record should be" :
 			    "the record does not begin with v=TLSRPTv1");
@@ -280,7 +260,7 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 	r->is_tlsrpt = true;
 	i = 10;
 	if (i < len && !is_wsp((unsigned char)t[i]) && t[i] != ';') {
-		problem(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 (found "
+		PROBLEM_ADD(r, TLSRPT_P_VERSION, 2, "the version must be exactly TLSRPTv1 (found "
 		    "more after it at offset %zu); senders cannot parse the record", i);
 		return MS_OK;
 	}
@@ -292,7 +272,7 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 		if (i >= len)
 			break;
 		if (t[i] != ';') {
-			problem(r, TLSRPT_P_SYNTAX, i, "unexpected text at offset %zu (fields are "
+			PROBLEM_ADD(r, TLSRPT_P_SYNTAX, i, "unexpected text at offset %zu (fields are "
 			    "separated by ';')", i);
 			break;
 		}
@@ -304,14 +284,14 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 		s = i;
 		if (len - i >= 4 && memcmp(t + i, "rua=", 4) == 0) {
 			if (++nrua_tags == 2)
-				problem(r, TLSRPT_P_RUA_REPEATED, s, "rua= appears more than once; "
+				PROBLEM_ADD(r, TLSRPT_P_RUA_REPEATED, s, "rua= appears more than once; "
 				    "RFC 8460's grammar allows it but some parsers reject the record");
 			i = parse_rua(r, t, len, i + 4);
 			continue;
 		}
 		/* tlsrpt-extension = ext-name "=" ext-value */
 		if (!is_alnum((unsigned char)t[i])) {
-			problem(r, TLSRPT_P_SYNTAX, i, "a field name must start with a letter or "
+			PROBLEM_ADD(r, TLSRPT_P_SYNTAX, i, "a field name must start with a letter or "
 			    "digit (offset %zu)", i);
 			break;
 		}
@@ -319,11 +299,11 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 		    t[i] == '.'))
 			i++;
 		if (i - s > 32) {
-			problem(r, TLSRPT_P_SYNTAX, s, "extension name longer than 32 characters");
+			PROBLEM_ADD(r, TLSRPT_P_SYNTAX, s, "extension name longer than 32 characters");
 			break;
 		}
 		if (i >= len || t[i] != '=') {
-			problem(r, TLSRPT_P_SYNTAX, i, "'%.*s' at offset %zu is not a name=value field",
+			PROBLEM_ADD(r, TLSRPT_P_SYNTAX, i, "'%.*s' at offset %zu is not a name=value field",
 			    (int)(i - s + 1 > 40 ? 40 : i - s + (i < len)), t + s, s);
 			break;
 		}
@@ -335,15 +315,15 @@ tlsrpt_record_parse(const char *t, size_t len, struct tlsrpt_record *r)
 			    t[i] != ';' && t[i] != '=')
 				i++;
 			if (i == vs || (i < len && t[i] == '=')) {
-				problem(r, TLSRPT_P_SYNTAX, i, "extension %.*s has %s value at offset %zu",
+				PROBLEM_ADD(r, TLSRPT_P_SYNTAX, i, "extension %.*s has %s value at offset %zu",
 				    (int)(vs - 1 - s), t + s, i == vs ? "an empty" : "a bad", i);
 				break;
 			}
 		}
-		problem(r, TLSRPT_P_EXTENSION, s, "extension field %.*s (ignored by senders "
+		PROBLEM_ADD(r, TLSRPT_P_EXTENSION, s, "extension field %.*s (ignored by senders "
 		    "that do not know it)", (int)(i - s > 60 ? 60 : i - s), t + s);
 	}
 	if (nrua_tags == 0)
-		problem(r, TLSRPT_P_NO_RUA, len, "no rua=: the record names no report destination");
+		PROBLEM_ADD(r, TLSRPT_P_NO_RUA, len, "no rua=: the record names no report destination");
 	return MS_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/problems.h"
 #include "util/status.h"
 
 /*
@@ -25,14 +26,7 @@ enum tlsrpt_problem_code {
 
 #define TLSRPT_PROBLEMS_MAX	16
 #define TLSRPT_RUA_MAX		16
-#define TLSRPT_MSG_MAX		200
 #define TLSRPT_RECORD_MAX	4096
-
-struct tlsrpt_problem {
-	enum tlsrpt_problem_code code;
-	size_t offset;
-	char msg[TLSRPT_MSG_MAX];
-};
 
 struct tlsrpt_uri {
 	size_t off, len;	/* the URI as published: record[off .. off+len) */
@@ -46,8 +40,7 @@ struct tlsrpt_record {
 	size_t nrua;		/* URIs kept in rua[] */
 	size_t rua_dropped;	/* URIs beyond TLSRPT_RUA_MAX */
 	struct tlsrpt_uri rua[TLSRPT_RUA_MAX];
-	size_t nproblems, dropped;
-	struct tlsrpt_problem problems[TLSRPT_PROBLEMS_MAX];
+	PROBLEM_LIST(TLSRPT_PROBLEMS_MAX);	/* codes: enum tlsrpt_problem_code */
 };
 
 /*
