@@ -76,7 +76,8 @@ def scenarios(w, spki_good):
         if a.get("mta_sts_match") is not True:
             probs.append("mta_sts_match is %r" % a.get("mta_sts_match"))
         c = a.get("certificate") or {}
-        if "mx-good.mail.test" not in (c.get("sans") or []) or not c.get("issuer") or not c.get("not_after"):
+        if ("mx-good.mail.test" not in (c.get("sans") or []) or not c.get("issuer") or not c.get("not_after")
+                or "mx-good.mail.test" not in (c.get("subject") or "")):
             probs.append("certificate facts incomplete: %r" % c)
         return probs
 
