@@ -95,6 +95,12 @@ int common_opts_load_config(struct common_opts *o, const char *path, bool explic
 /* common_opts_set_list - parse "a,b,c" into a NULL-terminated list (replacing) */
 void common_opts_set_list(char ***list, const char *csv);
 
+/*
+ * cli_seconds - parse --NAME's argument: seconds above 0 and at most max; on
+ * failure says so (cli_error) and returns false, leaving *out alone
+ */
+bool cli_seconds(const char *name, const char *arg, double max, double *out);
+
 /* Output: one rendered domain at a time. */
 void out_text_domain(FILE *fp, const struct audit *a, bool color);
 json_t *out_json_domain(const struct audit *a);

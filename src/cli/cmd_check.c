@@ -120,19 +120,6 @@ read_domains_file(const char *path, char ***v, size_t *n)
 	return 0;
 }
 
-/* parse_seconds - a positive number of seconds */
-static bool
-parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end != '\0' || !(v > 0) || v > 86400)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
 static bool
 selector_ok(const char *s)
@@ -228,15 +215,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "config") == 0)
 			;	/* read above */
 		else if (strcmp(n, "timeout") == 0) {
-			if (!parse_seconds(optarg, &o->timeout)) {
-				cli_error("--timeout wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 86400, &o->timeout);
 		} else if (strcmp(n, "deadline") == 0) {
-			if (!parse_seconds(optarg, &o->deadline)) {
-				cli_error("--deadline wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 86400, &o->deadline);
 		} else if (strcmp(n, "concurrency") == 0) {
 			uint64_t v;
 
@@ -290,10 +271,7 @@ parse_args(int argc, char **argv, struct common_opts *o)
 				o->sending_hosts[o->nsending_hosts] = NULL;
 			}
 		} else if (strcmp(n, "net-timeout") == 0) {
-			if (!parse_seconds(optarg, &o->net_timeout)) {
-				cli_error("--net-timeout wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 86400, &o->net_timeout);
 		} else if (strcmp(n, "dmarc-rules") == 0) {
 			enum dmarc_rules r = DMARC_RULES_BOTH;
 

@@ -155,15 +155,8 @@ cmd_diff(int argc, char **argv)
 			}
 		} else if (strcmp(n, "selectors") == 0)
 			common_opts_set_list(&selectors, optarg);
-		else if (strcmp(n, "timeout") == 0) {
-			char *end;
-
-			timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(timeout > 0) || timeout > 60) {
-				cli_error("--timeout wants a positive number of seconds");
-				bad = true;
-			}
-		} else if (strcmp(n, "help") == 0) {
+		else if (strcmp(n, "timeout") == 0)
+			bad = !cli_seconds(n, optarg, 60, &timeout); else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "diff");
 			rc = EXIT_CLEAN;
 			bad = true;

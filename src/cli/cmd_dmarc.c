@@ -159,13 +159,7 @@ parse(int argc, char **argv, struct dmarc_opts *o)
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
 		} else if (strcmp(n, "timeout") == 0) {
-			char *end;
-
-			o->timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->timeout > 0) || o->timeout > 86400) {
-				cli_error("--timeout wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 86400, &o->timeout);
 		} else if (strcmp(n, "spf-domain") == 0) {
 			bad = !push(o->spf_dom, &o->nspf_dom, optarg, n);
 		} else if (strcmp(n, "dkim-domain") == 0) {

@@ -125,13 +125,7 @@ cmd_plan(int argc, char **argv)
 			free(ca_file);
 			ca_file = xstrdup(optarg);
 		} else if (strcmp(n, "net-timeout") == 0) {
-			char *end;
-
-			net_timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(net_timeout > 0) || net_timeout > 300) {
-				cli_error("--net-timeout wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 300, &net_timeout);
 		} else if (strcmp(n, "trust-anchor") == 0) {
 			free(anchor);
 			anchor = xstrdup(optarg);
@@ -141,13 +135,7 @@ cmd_plan(int argc, char **argv)
 				bad = true;
 			}
 		} else if (strcmp(n, "timeout") == 0) {
-			char *end;
-
-			timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(timeout > 0) || timeout > 300) {
-				cli_error("--timeout wants a positive number of seconds");
-				bad = true;
-			}
+			bad = !cli_seconds(n, optarg, 300, &timeout);
 		} else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "plan");
 			rc = EXIT_CLEAN;

@@ -84,15 +84,8 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 			o->batch = optarg;
 		else if (strcmp(n, "profile") == 0)
 			o->profile = optarg;
-		else if (strcmp(n, "timeout") == 0) {
-			char *end;
-
-			o->timeout = strtod(optarg, &end);
-			if (*end || !(o->timeout > 0) || o->timeout > 3600) {
-				cli_error("--timeout wants a positive number of seconds");
-				bad = true;
-			}
-		} else if (strcmp(n, "help") == 0) {
+		else if (strcmp(n, "timeout") == 0)
+			bad = !cli_seconds(n, optarg, 3600, &o->timeout); else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "spf");
 			cli_parser_free(p);
 			exit(EXIT_CLEAN);

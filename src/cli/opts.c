@@ -174,3 +174,17 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	json_decref(root);
 	return rc;
 }
+
+bool
+cli_seconds(const char *name, const char *arg, double max, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || !(v > 0) || v > max) {
+		cli_error("--%s wants a number of seconds above 0 and at most %g", name, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
