@@ -7,9 +7,7 @@ enum ms_status
 store_open(const char *where, struct store **out, const char **why)
 {
 	*out = NULL;
-	if (strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0) {
-		*why = "the PostgreSQL backend is not built yet (use a file path for SQLite)";
-		return MS_ERR_ARG;
-	}
+	if (strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0)
+		return store_pg_open(where, out, why);
 	return store_sqlite_open(where, out, why);
 }
