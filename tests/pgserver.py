@@ -151,6 +151,20 @@ class SqliteBackend:
     def unopenable(self):
         return os.path.join(self.tmp, "nodir", "x", "y.db")
 
+    def poll_count(self, db, sql):
+        """sql's count, read-only and without waiting on a writer; 0 when there is none yet."""
+        try:
+            c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.2)
+            try:
+                return c.execute(sql).fetchone()[0]
+            finally:
+                c.close()
+        except sqlite3.Error:
+            return 0
+
+    def integrity(self, db):
+        return self.query(db, "PRAGMA integrity_check")[0][0]
+
 
 class PgBackend:
     name = "postgresql"
@@ -184,3 +198,20 @@ class PgBackend:
 
     def unopenable(self):
         return self.server.uri("no_such_database")
+
+    def poll_count(self, db, sql):
+        try:
+            return self.query(db, sql)[0][0]
+        except RuntimeError:
+            return 0    # no tables before the first migration commits
+
+    def integrity(self, db):
+        """amcheck over every B-tree index of the store's tables: "ok" or the first error."""
+        try:
+            self.query(db, "CREATE EXTENSION IF NOT EXISTS amcheck")
+            self.query(db, "SELECT count(bt_index_check(i.indexrelid, true)) FROM pg_index i"
+                           " JOIN pg_class c ON c.oid = i.indrelid"
+                           " WHERE c.relnamespace = 'public'::regnamespace")
+            return "ok"
+        except RuntimeError as e:
+            return str(e)
