@@ -118,6 +118,9 @@ struct store {
  */
 enum ms_status store_open(const char *where, struct store **out, const char **why);
 
+/* store_display - where as it may be shown (a URI's password hidden); caller frees */
+char *store_display(const char *where);
+
 /* store_sqlite_open - the SQLite backend (also reached through store_open) */
 enum ms_status store_sqlite_open(const char *path, struct store **out, const char **why);
 

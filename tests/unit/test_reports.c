@@ -322,6 +322,21 @@ store_idempotent(void **state)
 	assert_int_equal(store_open("postgresql:///x?host=/nonexistent/mailsec-test", &s, &why),
 	    MS_ERR_IO);
 	assert_non_null(strstr(why, "connect"));
+	{
+		const char *in[] = { "postgresql://u:secret@db.example/x?sslmode=require",
+			"postgres:///x?host=/run/postgresql&password=secret&user=u",
+			"postgresql://u@db.example/x", "/tmp/reports.db" };
+		const char *want[] = { "postgresql://u:***@db.example/x?sslmode=require",
+			"postgres:///x?host=/run/postgresql&password=***&user=u",
+			"postgresql://u@db.example/x", "/tmp/reports.db" };
+
+		for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			char *d = store_display(in[i]);
+
+			assert_string_equal(d, want[i]);
+			free(d);
+		}
+	}
 	unlink(path);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	unlink(wal);
