@@ -618,47 +618,116 @@ out:
 	return put_leave(s, st);
 }
 
+/*
+ * each_row - run a parameterised query and hand its rows to on_row one at a
+ * time (libpq single-row mode: memory stays flat however many rows match).
+ * Frees the parameters.  on_row must not use the store.
+ */
+static enum ms_status
+each_row(struct store *s, const char *sql, struct params *p, const char *what,
+    void (*on_row)(const PGresult *r, void *ctx), void *ctx)
+{
+	struct pg *g = s->impl;
+	PGresult *r;
+	enum ms_status st = MS_OK;
+
+	if (!PQsendQueryParams(g->conn, sql, p->n, NULL, p->v, p->len, p->fmt, 0)) {
+		params_free(p);
+		return db_err(s, what);
+	}
+	params_free(p);
+	if (!PQsetSingleRowMode(g->conn))
+		st = db_err(s, what);
+	/* every result is read, after an error too, so the connection is ready for the next query */
+	while ((r = PQgetResult(g->conn)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
+
+		if (t == PGRES_SINGLE_TUPLE && st == MS_OK)
+			on_row(r, ctx);
+		else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK && st == MS_OK)
+			st = db_err(s, what);
+		PQclear(r);
+	}
+	return st;
+}
+
+struct each_ctx {
+	union {
+		store_dmarc_cb dmarc;
+		store_tlsrpt_cb tlsrpt;
+		store_rejected_cb rejected;
+	} cb;
+	void *arg;
+};
+
+/* dmarc_row - one row of the each_dmarc query to its callback */
+static void
+dmarc_row(const PGresult *r, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	struct store_dmarc_item it;
+
+	it.report = col_int(r, 0, 0);
+	it.org_name = col(r, 0, 1);
+	it.begin = col_int(r, 0, 2);
+	it.end = col_int(r, 0, 3);
+	it.p = col(r, 0, 4);
+	it.sp = col(r, 0, 5);
+	it.pct = col(r, 0, 6);
+	it.testing = col(r, 0, 7);
+	it.source_ip = col(r, 0, 8);
+	it.count = col_count(r, 0, 9);
+	it.disposition = col(r, 0, 10);
+	it.dkim = col(r, 0, 11);
+	it.spf = col(r, 0, 12);
+	it.header_from = col(r, 0, 13);
+	it.dkim_pass_domains = col(r, 0, 14);
+	it.spf_pass_domain = col(r, 0, 15);
+	e->cb.dmarc(e->arg, &it);
+}
+
 static enum ms_status
 pg_each_dmarc(struct store *s, const char *domain, int64_t since, store_dmarc_cb cb, void *arg)
 {
 	struct params p = { 0 };
-	PGresult *r;
+	struct each_ctx e = { .cb.dmarc = cb, .arg = arg };
 
 	p_text(&p, domain);
 	p_int(&p, since);
 	/* the order is SQLite's: NULL begin dates first */
-	if ((r = run(s, NULL,
+	return each_row(s,
 	    "SELECT r.id, r.org_name, r.begin_ts, r.end_ts, r.policy->>'p', r.policy->>'sp',"
 	    " r.policy->>'pct', r.policy->>'testing', d.source_ip, d.count, d.disposition, d.dkim,"
 	    " d.spf, d.header_from, d.dkim_pass_domains, d.spf_pass_domain"
 	    " FROM reports r JOIN dmarc_rows d ON d.report = r.id"
 	    " WHERE r.kind = 'dmarc' AND r.policy_domain = $1"
 	    " AND COALESCE(r.end_ts, r.ingested_at) >= $2"
-	    " ORDER BY r.begin_ts NULLS FIRST, r.id, d.id", &p, "query dmarc rows")) == NULL)
-		return MS_ERR_IO;
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct store_dmarc_item it;
+	    " ORDER BY r.begin_ts NULLS FIRST, r.id, d.id", &p, "query dmarc rows", dmarc_row, &e);
+}
 
-		it.report = col_int(r, i, 0);
-		it.org_name = col(r, i, 1);
-		it.begin = col_int(r, i, 2);
-		it.end = col_int(r, i, 3);
-		it.p = col(r, i, 4);
-		it.sp = col(r, i, 5);
-		it.pct = col(r, i, 6);
-		it.testing = col(r, i, 7);
-		it.source_ip = col(r, i, 8);
-		it.count = col_count(r, i, 9);
-		it.disposition = col(r, i, 10);
-		it.dkim = col(r, i, 11);
-		it.spf = col(r, i, 12);
-		it.header_from = col(r, i, 13);
-		it.dkim_pass_domains = col(r, i, 14);
-		it.spf_pass_domain = col(r, i, 15);
-		cb(arg, &it);
-	}
-	PQclear(r);
-	return MS_OK;
+/* tlsrpt_row - one row of the each_tlsrpt query to its callback */
+static void
+tlsrpt_row(const PGresult *r, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	struct store_tlsrpt_item it;
+
+	it.report = col_int(r, 0, 0);
+	it.org_name = col(r, 0, 1);
+	it.begin = col_int(r, 0, 2);
+	it.end = col_int(r, 0, 3);
+	it.policy_type = col(r, 0, 4);
+	it.policy_domain = col(r, 0, 5);
+	it.mx_host = col(r, 0, 6);
+	it.success = col_count(r, 0, 7);
+	it.failure = col_count(r, 0, 8);
+	it.result_type = col(r, 0, 9);
+	it.receiving_mx_hostname = col(r, 0, 10);
+	it.receiving_ip = col(r, 0, 11);
+	it.sending_mta_ip = col(r, 0, 12);
+	it.failed_session_count = col_count(r, 0, 13);
+	it.policy = col_int(r, 0, 14);
+	e->cb.tlsrpt(e->arg, &it);
 }
 
 static enum ms_status
@@ -666,11 +735,11 @@ pg_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsrpt_
     void *arg)
 {
 	struct params p = { 0 };
-	PGresult *r;
+	struct each_ctx e = { .cb.tlsrpt = cb, .arg = arg };
 
 	p_text(&p, domain);
 	p_int(&p, since);
-	if ((r = run(s, NULL,
+	return each_row(s,
 	    "SELECT r.id, r.org_name, r.begin_ts, r.end_ts, p.policy_type, p.policy_domain,"
 	    " p.mx_host, p.success, p.failure, f.result_type, f.receiving_mx_hostname,"
 	    " f.receiving_ip, f.sending_mta_ip, f.failed_session_count, p.id"
@@ -679,30 +748,7 @@ pg_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsrpt_
 	    " WHERE r.kind = 'tlsrpt' AND p.policy_domain = $1"
 	    " AND COALESCE(r.end_ts, r.ingested_at) >= $2"
 	    " ORDER BY r.begin_ts NULLS FIRST, r.id, p.id, f.id NULLS FIRST", &p,
-	    "query tlsrpt")) == NULL)
-		return MS_ERR_IO;
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct store_tlsrpt_item it;
-
-		it.report = col_int(r, i, 0);
-		it.org_name = col(r, i, 1);
-		it.begin = col_int(r, i, 2);
-		it.end = col_int(r, i, 3);
-		it.policy_type = col(r, i, 4);
-		it.policy_domain = col(r, i, 5);
-		it.mx_host = col(r, i, 6);
-		it.success = col_count(r, i, 7);
-		it.failure = col_count(r, i, 8);
-		it.result_type = col(r, i, 9);
-		it.receiving_mx_hostname = col(r, i, 10);
-		it.receiving_ip = col(r, i, 11);
-		it.sending_mta_ip = col(r, i, 12);
-		it.failed_session_count = col_count(r, i, 13);
-		it.policy = col_int(r, i, 14);
-		cb(arg, &it);
-	}
-	PQclear(r);
-	return MS_OK;
+	    "query tlsrpt", tlsrpt_row, &e);
 }
 
 static enum ms_status
@@ -747,28 +793,30 @@ pg_counts(struct store *s, struct store_counts *c)
 	return MS_OK;
 }
 
+/* rejected_row - one quarantined report to the each_rejected callback */
+static void
+rejected_row(const PGresult *r, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	struct store_rejected_item it;
+
+	it.sha256 = col(r, 0, 0);
+	it.origin = col(r, 0, 1);
+	it.reason = col(r, 0, 2);
+	it.first_seen = col_int(r, 0, 3);
+	it.size = col_count(r, 0, 4);
+	e->cb.rejected(e->arg, &it);
+}
+
 static enum ms_status
 pg_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 {
 	struct params p = { 0 };
-	PGresult *r;
+	struct each_ctx e = { .cb.rejected = cb, .arg = arg };
 
 	/* SQLite sorts a NULL origin first */
-	if ((r = run(s, NULL, "SELECT sha256, origin, reason, first_seen, size FROM rejected"
-	    " ORDER BY first_seen, origin NULLS FIRST", &p, "query quarantine")) == NULL)
-		return MS_ERR_IO;
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct store_rejected_item it;
-
-		it.sha256 = col(r, i, 0);
-		it.origin = col(r, i, 1);
-		it.reason = col(r, i, 2);
-		it.first_seen = col_int(r, i, 3);
-		it.size = col_count(r, i, 4);
-		cb(arg, &it);
-	}
-	PQclear(r);
-	return MS_OK;
+	return each_row(s, "SELECT sha256, origin, reason, first_seen, size FROM rejected"
+	    " ORDER BY first_seen, origin NULLS FIRST", &p, "query quarantine", rejected_row, &e);
 }
 
 static void
