@@ -210,8 +210,12 @@ open_store(const struct rep_opts *o)
 		path = xasprintf("%s/reports.db", dir);
 		free(dir);
 	}
-	if (store_open(path, &s, &why) != MS_OK)
-		cli_error("cannot open the report database %s: %s", path, why);
+	if (store_open(path, &s, &why) != MS_OK) {
+		char *shown = store_display(path);
+
+		cli_error("cannot open the report database %s: %s", shown, why);
+		free(shown);
+	}
 	free(path);
 	return s;
 }

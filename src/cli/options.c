@@ -284,9 +284,11 @@ static const struct option_doc options[] = {
 	{ "no-dns", 0, NULL, "reports",
 	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
 	  "about the sources leaves the machine." },
-	{ "db", 0, "PATH", "reports",
-	  "The report database (SQLite). Default: $XDG_DATA_HOME/mailsec/reports.db "
-	  "(~/.local/share/mailsec/reports.db)." },
+	{ "db", 0, "PATH|URI", "reports",
+	  "The report database: a SQLite file, or a PostgreSQL database given as a libpq URI "
+	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
+	  "socket; the database must exist, mailsec creates its tables). Default: "
+	  "$XDG_DATA_HOME/mailsec/reports.db (~/.local/share/mailsec/reports.db)." },
 	{ "csv", 0, NULL, "reports",
 	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
 	{ "since", 0, "PERIOD", "reports",

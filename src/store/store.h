@@ -1,4 +1,4 @@
-/* src/store/store.h - report storage behind an interface (SQLite now, PostgreSQL next) */
+/* src/store/store.h - report storage behind an interface (SQLite and PostgreSQL) */
 #ifndef MS_STORE_STORE_H
 #define MS_STORE_STORE_H
 
@@ -11,8 +11,9 @@
 
 /*
  * A storage backend is a struct of function pointers (OpenSMTPD's
- * table_backend): the SQLite one (store_sqlite.c) for a user's machine, a
- * PostgreSQL one for fleet scanning can follow without touching callers.
+ * table_backend): the SQLite one (store_sqlite.c) for a user's machine, the
+ * PostgreSQL one (store_pg.c) for fleet scanning.  Both keep the same tables,
+ * filled by the engine-independent helpers of store_rows.h.
  *
  * Contract for every backend:
  * - put_* store a report with all its rows atomically and idempotently: the
@@ -110,16 +111,27 @@ struct store {
 
 /*
  * store_open - open (creating and migrating as needed) the store at where: a
- * file path for SQLite; "postgresql://..." is reserved for the PostgreSQL
- * backend (MS_ERR_ARG until it exists).  *why (static or store-owned
- * message) explains a failure.  Close with s->ops->close(s).
+ * "postgresql://" or "postgres://" URI (libpq's connection URI) for
+ * PostgreSQL, anything else a file path for SQLite.  *why (a static
+ * message, valid until the next failed open) explains a failure.  Close
+ * with s->ops->close(s).
  */
 enum ms_status store_open(const char *where, struct store **out, const char **why);
+
+/* store_display - where as it may be shown (a URI's password hidden); caller frees */
+char *store_display(const char *where);
 
 /* store_sqlite_open - the SQLite backend (also reached through store_open) */
 enum ms_status store_sqlite_open(const char *path, struct store **out, const char **why);
 
-/* store_schema_version - the schema version this build writes */
+/*
+ * store_pg_open - the PostgreSQL backend (also reached through store_open):
+ * conninfo as libpq takes it.  The database must exist; the tables are
+ * created in it (schema version in table mailsec_schema).
+ */
+enum ms_status store_pg_open(const char *conninfo, struct store **out, const char **why);
+
+/* store_schema_version - the schema version this build writes (both backends) */
 int store_schema_version(void);
 
 #endif

@@ -1,10 +1,8 @@
 /* src/store/store_sqlite.c - the SQLite storage backend: versioned schema, idempotent puts */
 #include "store/store.h"
-#include "util/buf.h"
+#include "store/store_rows.h"
 #include "util/xalloc.h"
 
-#include <jansson.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +62,6 @@ static const char *const MIGRATIONS[] = {
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0])))
-#define REJECTED_KEEP_MAX	(4u * 1024 * 1024)	/* bytes of a rejected report kept */
 
 struct sq {
 	sqlite3 *db;
@@ -152,30 +149,28 @@ step_done(sqlite3_stmt *st)
 
 /* put_report_row - insert into reports; *dup when the key exists; *id the new row */
 static enum ms_status
-put_report_row(struct store *s, const char *kind, const char *org, const char *rid,
-    const char *dom, int64_t b, int64_t e, const char *email, const char *extra,
-    const char *xmlns, const char *version, const char *generator, const char *errors,
-    const char *policy, uint64_t messages, const char *origin, bool *dup, int64_t *id)
+put_report_row(struct store *s, const struct store_head *h, const char *origin, bool *dup,
+    int64_t *id)
 {
 	struct sq *q = s->impl;
 	sqlite3_stmt *st = q->ins_report;
 	int rc;
 
 	*dup = false;
-	bind_text(st, 1, kind);
-	bind_text(st, 2, org);
-	bind_text(st, 3, rid);
-	bind_text(st, 4, dom);
-	bind_ts(st, 5, b);
-	bind_ts(st, 6, e);
-	bind_text(st, 7, email);
-	bind_text(st, 8, extra);
-	bind_text(st, 9, xmlns);
-	bind_text(st, 10, version);
-	bind_text(st, 11, generator);
-	bind_text(st, 12, errors);
-	bind_text(st, 13, policy);
-	sqlite3_bind_int64(st, 14, (sqlite3_int64)(messages > INT64_MAX ? INT64_MAX : messages));
+	bind_text(st, 1, h->kind);
+	bind_text(st, 2, h->org_name);
+	bind_text(st, 3, h->report_id);
+	bind_text(st, 4, h->policy_domain);
+	bind_ts(st, 5, h->begin);
+	bind_ts(st, 6, h->end);
+	bind_text(st, 7, h->email);
+	bind_text(st, 8, h->extra_contact_info);
+	bind_text(st, 9, h->xmlns);
+	bind_text(st, 10, h->version);
+	bind_text(st, 11, h->generator);
+	bind_text(st, 12, h->errors);
+	bind_text(st, 13, h->policy);
+	sqlite3_bind_int64(st, 14, store_clamp(h->messages));
 	bind_text(st, 15, origin);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
 	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
@@ -192,123 +187,35 @@ put_report_row(struct store *s, const char *kind, const char *org, const char *r
 	return db_err(s, "insert report");
 }
 
-/* json_str - append s as a JSON string (RFC 8259 escaping; s is UTF-8 from the parser) */
-static void
-json_str(struct buf *b, const char *s)
-{
-	(void)buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			(void)buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			(void)buf_printf(b, "\\u%04x", *p);
-		else
-			(void)buf_putc(b, *p);
-	}
-	(void)buf_putc(b, '"');
-}
-
-/* json_member - append ,"key":"value" (or the first member without the comma) if value is set */
-static void
-json_member(struct buf *b, bool *first, const char *key, const char *value)
-{
-	if (value == NULL)
-		return;
-	(void)buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
-	json_str(b, value);
-	*first = false;
-}
-
-/*
- * auth_json - auth_results of one kind as a JSON array, into b (reset first).
- * Hand-written rather than jansson: it runs once per row and dominated the
- * ingest profile.
- */
-static void
-auth_json(struct buf *b, const struct dmarc_auth *a, size_t n)
-{
-	buf_reset(b);
-	(void)buf_putc(b, '[');
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
-
-		(void)buf_puts(b, i ? ",{" : "{");
-		json_member(b, &first, "domain", a[i].domain);
-		json_member(b, &first, "selector", a[i].selector);
-		json_member(b, &first, "scope", a[i].scope);
-		json_member(b, &first, "result", a[i].result);
-		json_member(b, &first, "human_result", a[i].human_result);
-		(void)buf_putc(b, '}');
-	}
-	(void)buf_putc(b, ']');
-}
-
-/* policy_json - policy_published as a JSON object; caller frees */
-static char *
-policy_json(const struct dmarc_policy *p)
-{
-	json_t *o = json_object();
-	char *s;
-	const char *k[] = { "domain", "adkim", "aspf", "p", "sp", "np", "pct", "fo", "testing",
-		"discovery_method" };
-	const char *v[] = { p->domain, p->adkim, p->aspf, p->p, p->sp, p->np, p->pct, p->fo,
-		p->testing, p->discovery_method };
-
-	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
-		if (v[i])
-			json_object_set_new(o, k[i], json_string(v[i]));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
-}
-
 static enum ms_status
 sq_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
     enum store_put *res)
 {
 	struct sq *q = s->impl;
-	char *pol = policy_json(&r->policy);
-	struct buf dk, sp, pass;
+	struct store_head h;
+	struct store_dmarc_cols cols;
+	char *pol;
 	bool dup;
 	int64_t id;
 	enum ms_status st;
 
-	st = put_report_row(s, "dmarc", r->org_name ? r->org_name : "", r->report_id, r->policy.domain, r->begin,
-	    r->end, r->email, r->extra_contact_info, r->xmlns, r->version, r->generator,
-	    r->errors, pol, r->messages, origin, &dup, &id);
+	store_dmarc_head(r, &h, &pol);
+	st = put_report_row(s, &h, origin, &dup, &id);
 	free(pol);
 	if (st != MS_OK)
 		return st;
 	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
 	if (dup)
 		return MS_OK;
-	/* the row buffers: 64 auth results of 4 KiB values at most each */
-	buf_init(&dk, 4u * 1024 * 1024);
-	buf_init(&sp, 4u * 1024 * 1024);
-	buf_init(&pass, 1024 * 1024);
+	store_dmarc_cols_init(&cols);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct dmarc_row *w = &r->rows[i];
 		sqlite3_stmt *x = q->ins_row;
-		const char *spf_pass = "";
-		int rc;
 
-		auth_json(&dk, w->dkim_auth, w->ndkim_auth);
-		auth_json(&sp, w->spf_auth, w->nspf_auth);
-		buf_reset(&pass);
-		for (size_t j = 0; j < w->ndkim_auth; j++)
-			if (w->dkim_auth[j].result && strcmp(w->dkim_auth[j].result, "pass") == 0 &&
-			    w->dkim_auth[j].domain && *w->dkim_auth[j].domain)
-				(void)buf_printf(&pass, "%s%s", pass.len ? " " : "", w->dkim_auth[j].domain);
-		for (size_t j = 0; j < w->nspf_auth; j++)
-			if (w->spf_auth[j].result && strcmp(w->spf_auth[j].result, "pass") == 0 &&
-			    w->spf_auth[j].domain && *w->spf_auth[j].domain &&
-			    (w->spf_auth[j].scope == NULL || strcmp(w->spf_auth[j].scope, "helo") != 0)) {
-				spf_pass = w->spf_auth[j].domain;
-				break;
-			}
+		store_dmarc_cols_fill(&cols, w);
 		sqlite3_bind_int64(x, 1, id);
 		bind_text(x, 2, w->source_ip);
-		sqlite3_bind_int64(x, 3, (sqlite3_int64)(w->count > INT64_MAX ? INT64_MAX : w->count));
+		sqlite3_bind_int64(x, 3, store_clamp(w->count));
 		bind_text(x, 4, w->disposition);
 		bind_text(x, 5, w->dkim);
 		bind_text(x, 6, w->spf);
@@ -317,19 +224,16 @@ sq_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
 		bind_text(x, 9, w->header_from);
 		bind_text(x, 10, w->envelope_from);
 		bind_text(x, 11, w->envelope_to);
-		bind_text(x, 12, buf_cstr(&dk));
-		bind_text(x, 13, buf_cstr(&sp));
-		bind_text(x, 14, buf_cstr(&pass));
-		bind_text(x, 15, spf_pass);
-		rc = step_done(x);
-		if (rc != SQLITE_DONE) {
+		bind_text(x, 12, buf_cstr(&cols.dkim_auth));
+		bind_text(x, 13, buf_cstr(&cols.spf_auth));
+		bind_text(x, 14, buf_cstr(&cols.dkim_pass));
+		bind_text(x, 15, cols.spf_pass);
+		if (step_done(x) != SQLITE_DONE) {
 			st = db_err(s, "insert dmarc row");
 			break;
 		}
 	}
-	buf_free(&dk);
-	buf_free(&sp);
-	buf_free(&pass);
+	store_dmarc_cols_free(&cols);
 	return st;
 }
 
@@ -338,16 +242,13 @@ sq_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin
     enum store_put *res)
 {
 	struct sq *q = s->impl;
+	struct store_head h;
 	bool dup;
 	int64_t id;
-	uint64_t total = 0;
 	enum ms_status st;
 
-	for (size_t i = 0; i < r->npolicies; i++)
-		total += r->policies[i].success + r->policies[i].failure;
-	st = put_report_row(s, "tlsrpt", r->organization_name, r->report_id,
-	    r->policies[0].policy_domain, r->begin, r->end, r->contact_info, NULL, NULL, NULL,
-	    NULL, NULL, NULL, total, origin, &dup, &id);
+	store_tlsrpt_head(r, &h);
+	st = put_report_row(s, &h, origin, &dup, &id);
 	if (st != MS_OK)
 		return st;
 	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
@@ -363,8 +264,8 @@ sq_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin
 		bind_text(x, 3, p->policy_domain);
 		bind_text(x, 4, p->policy_string);
 		bind_text(x, 5, p->mx_host);
-		sqlite3_bind_int64(x, 6, (sqlite3_int64)(p->success & INT64_MAX));
-		sqlite3_bind_int64(x, 7, (sqlite3_int64)(p->failure & INT64_MAX));
+		sqlite3_bind_int64(x, 6, store_clamp(p->success));
+		sqlite3_bind_int64(x, 7, store_clamp(p->failure));
 		if (step_done(x) != SQLITE_DONE)
 			return db_err(s, "insert tlsrpt policy");
 		pid = sqlite3_last_insert_rowid(q->db);
@@ -378,7 +279,7 @@ sq_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin
 			bind_text(x, 4, f->receiving_mx_hostname);
 			bind_text(x, 5, f->receiving_mx_helo);
 			bind_text(x, 6, f->receiving_ip);
-			sqlite3_bind_int64(x, 7, (sqlite3_int64)(f->failed_session_count & INT64_MAX));
+			sqlite3_bind_int64(x, 7, store_clamp(f->failed_session_count));
 			bind_text(x, 8, f->additional_information);
 			bind_text(x, 9, f->failure_reason_code);
 			if (step_done(x) != SQLITE_DONE)
@@ -394,12 +295,13 @@ sq_put_failure(struct store *s, const struct failure_report *r, const char *orig
 {
 	struct sq *q = s->impl;
 	sqlite3_stmt *x = q->ins_failure;
+	struct store_head h;
 	bool dup;
 	int64_t id;
 	enum ms_status st;
 
-	st = put_report_row(s, "failure", r->reporter, r->report_id, r->reported_domain, r->date,
-	    r->date, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, origin, &dup, &id);
+	store_failure_head(r, &h);
+	st = put_report_row(s, &h, origin, &dup, &id);
 	if (st != MS_OK)
 		return st;
 	*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
@@ -429,20 +331,16 @@ sq_put_rejected(struct store *s, const char *origin, const char *why, const char
 {
 	struct sq *q = s->impl;
 	sqlite3_stmt *x = q->ins_rej;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char hex[65];
 
-	EVP_Digest(raw ? raw : "", raw ? len : 0, md, &mdlen, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	store_sha256_hex(raw, len, hex);
 	bind_text(x, 1, hex);
 	bind_text(x, 2, origin);
 	bind_text(x, 3, why);
 	sqlite3_bind_int64(x, 4, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(x, 5, (sqlite3_int64)len);
 	if (raw)
-		sqlite3_bind_blob(x, 6, raw, (int)(len > REJECTED_KEEP_MAX ? REJECTED_KEEP_MAX : len),
+		sqlite3_bind_blob(x, 6, raw, (int)(len > STORE_REJECTED_KEEP_MAX ? STORE_REJECTED_KEEP_MAX : len),
 		    SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(x, 6);

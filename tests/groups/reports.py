@@ -10,6 +10,8 @@ Subgroups (one Result each test):
   imap      a real Dovecot on loopback (started here, stopped by PID)
   kill9     ingest killed with SIGKILL at random points, then completed: each report once
   summary   golden summary (JSON, text, CSV) with PTR names from the replay resolver
+store, kill9 and summary run twice: on SQLite files, and on PostgreSQL databases in a
+private server this group starts and stops (tests/pgserver.py; named "[postgresql]").
 Every JSON output is validated against docs/schema/mailsec-reports-1.json.
 """
 import base64
@@ -23,7 +25,6 @@ import random
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -32,6 +33,7 @@ import zipfile
 
 from harness import ROOT, Result, skip_or_fail, testdata_dir
 from harness import run as hrun
+from pgserver import PgBackend, PgServer, SqliteBackend
 
 NAME = "reports"
 GOLDEN = os.path.join(ROOT, "tests", "reports", "golden")
@@ -515,8 +517,8 @@ def ingest(t, db, paths, problems, extra=None, want_rc=(0, 1)):
     return t.ms_json(["reports", "ingest", "--db", db] + (extra or []) + paths, problems, want_rc=want_rc)
 
 
-def store(t, td, tmp):
-    db = os.path.join(tmp, "store.db")
+def store(t, td, be):
+    db = be.new("store")
     dirs = [os.path.join(td, "dmarc-reports"), os.path.join(td, "tlsrpt")]
     p = []
     a = ingest(t, db, dirs, p)
@@ -529,75 +531,64 @@ def store(t, td, tmp):
             p.append("second run should be all duplicates: %s (first %s)" % (b, a))
         if a["rejected"] != b["rejected"] or a["rejected"] == 0:
             p.append("rejected counts %s / %s" % (a["rejected"], b["rejected"]))
-        c = sqlite3.connect(db)
-        n = c.execute("SELECT count(*) FROM reports").fetchone()[0]
+        n = be.query(db, "SELECT count(*) FROM reports")[0][0]
         if n != a["ingested"]:
             p.append("%d reports stored, %d ingested" % (n, a["ingested"]))
-        dup = c.execute("SELECT count(*) FROM (SELECT kind, org_name, report_id, policy_domain, count(*) n"
-                        " FROM reports GROUP BY 1,2,3,4 HAVING n > 1)").fetchone()[0]
+        dup = be.query(db, "SELECT count(*) FROM (SELECT kind, org_name, report_id, policy_domain, count(*) n"
+                           " FROM reports GROUP BY 1,2,3,4 HAVING count(*) > 1) AS k")[0][0]
         if dup:
             p.append("%d duplicate keys" % dup)
-        q = c.execute("SELECT origin, reason FROM rejected").fetchall()
+        q = be.query(db, "SELECT origin, reason FROM rejected")
         if not any("empty.xml" in o and r for o, r in q):
             p.append("empty.xml not quarantined with a reason: %s" % q[:5])
         qd = t.ms_json(["reports", "quarantine", "--db", db], p, want_rc=(0,))
         if qd and (len(qd["rejected"]) != len(q) or
                    not any("empty.xml" in x["origin"] and x["reason"] == "empty report" for x in qd["rejected"])):
             p.append("reports quarantine: %s" % json.dumps(qd)[:400])
-        ver = c.execute("PRAGMA user_version").fetchone()[0]
+        ver = be.schema_version(db)
         if ver < 1:
             p.append("schema version %d" % ver)
-        bodies = c.execute("SELECT count(*) FROM failures WHERE sample IS NOT NULL").fetchone()[0]
+        bodies = be.query(db, "SELECT count(*) FROM failures WHERE sample IS NOT NULL")[0][0]
         if bodies == 0:
             p.append("failure samples not stored by default")
-        c.close()
-    t.check("store: ingest twice stores each report once; rejected ones quarantined with the reason", p,
+    t.check(be.label("store: ingest twice stores each report once; rejected ones quarantined with the reason"), p,
             json.dumps([a, b]))
 
     p = []
-    db2 = os.path.join(tmp, "nobodies.db")
+    db2 = be.new("nobodies")
     ingest(t, db2, [os.path.join(td, "dmarc-reports", "parsedmarc", "samples", "failure")], p,
            ["--no-failure-bodies"])
-    c = sqlite3.connect(db2)
-    n, bodies = c.execute("SELECT count(*), count(sample) FROM failures").fetchone()
-    c.close()
+    n, bodies = be.query(db2, "SELECT count(*), count(sample) FROM failures")[0]
     if n == 0 or bodies != 0:
         p.append("%d failure reports, %d with a sample (want >0, 0)" % (n, bodies))
-    t.check("store: --no-failure-bodies keeps only failure report metadata", p)
+    t.check(be.label("store: --no-failure-bodies keeps only failure report metadata"), p)
 
     p = []
     doc = t.ms_json(["reports", "purge", "--db", db, "--older-than", "36500"], p, want_rc=(0,))
     if doc and doc["removed"] != 0:
         p.append("purge 100 years removed %s" % doc["removed"])
-    c = sqlite3.connect(db)
-    old = c.execute("SELECT count(*) FROM reports WHERE end_ts < strftime('%s','now') - 365*86400").fetchone()[0]
-    c.close()
+    old = be.query(db, "SELECT count(*) FROM reports WHERE end_ts < %s - 365*86400" % be.now)[0][0]
     doc = t.ms_json(["reports", "purge", "--db", db, "--older-than", "365"], p, want_rc=(0,))
     if doc and doc["removed"] != old:
         p.append("purge removed %s, want %s" % (doc["removed"], old))
-    c = sqlite3.connect(db)
-    rows = c.execute("SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)").fetchone()[0]
+    rows = be.query(db, "SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)")[0][0]
     if rows:
         p.append("%d orphan rows after purge" % rows)
-    c.close()
-    t.check("store: purge --older-than removes old reports and their rows", p)
+    t.check(be.label("store: purge --older-than removes old reports and their rows"), p)
 
     p = []
     rc, out, err = t.ms(["reports", "purge", "--db", db])
     if rc != 2:
         p.append("purge without --older-than: exit %d" % rc)
-    rc, out, err = t.ms(["reports", "ingest", "--db", os.path.join(tmp, "nodir", "x", "y.db"), dirs[0]])
+    rc, out, err = t.ms(["reports", "ingest", "--db", be.unopenable(), dirs[0]])
     if rc != 2:
         p.append("unopenable db: exit %d" % rc)
-    newer = os.path.join(tmp, "newer.db")
-    c = sqlite3.connect(newer)
-    c.execute("PRAGMA user_version = 999")
-    c.commit()
-    c.close()
+    newer = be.new("newer")
+    be.set_schema_version(newer, 999)
     rc, out, err = t.ms(["reports", "ingest", "--db", newer, dirs[0]])
     if rc != 2 or "newer" not in err:
         p.append("a database from a newer mailsec was not refused: exit %d %s" % (rc, err[-300:]))
-    t.check("store: usage errors exit 2; a newer schema version is refused", p)
+    t.check(be.label("store: usage errors exit 2; a newer schema version is refused"), p)
 
 
 # ---- mail: Maildir and mbox -------------------------------------------------------
@@ -834,14 +825,14 @@ def synth_report(i, rows=40):
 BATCH = 64     # reports per transaction in cmd_reports.c (BATCH_REPORTS)
 
 
-def kill9(t, tmp):
+def kill9(t, tmp, be):
     p = []
     d = os.path.join(tmp, "corpus")
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     n = 1500
     for i in range(n):
         open(os.path.join(d, "r%05d.xml" % i), "w").write(synth_report(i))
-    db = os.path.join(tmp, "kill9.db")
+    db = be.new("kill9")
     cmd = [t.args.mailsec, "reports", "ingest", "--db", db, d]
     if t.args.wrapper:
         cmd = t.args.wrapper + cmd
@@ -850,14 +841,7 @@ def kill9(t, tmp):
     partial = []    # reports stored after each kill that hit mid-ingest
 
     def stored_now():
-        try:
-            c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.2)
-            try:
-                return c.execute("SELECT count(*) FROM reports").fetchone()[0]
-            finally:
-                c.close()
-        except sqlite3.Error:
-            return 0
+        return be.poll_count(db, "SELECT count(*) FROM reports")
 
     # Kill points: the first run at a random moment (perhaps before the schema exists),
     # the others as soon as the stored count passes a random target, i.e. while the
@@ -877,46 +861,41 @@ def kill9(t, tmp):
             kills += 1
         pr.wait()
         try:
-            c = sqlite3.connect(db)
-            ok = c.execute("PRAGMA integrity_check").fetchone()[0]
-            if c.execute("PRAGMA user_version").fetchone()[0] == 0:
+            ok = be.integrity(db)
+            if be.schema_version(db) == 0:
                 # killed before the first migration committed: an empty, consistent database
-                c.close()
                 if ok != "ok":
                     p.append("after kill %d: integrity %s" % (k, ok))
                 continue
-            orphans = c.execute("SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)").fetchone()[0]
-            partial_reports = c.execute("SELECT count(*) FROM reports r WHERE (SELECT count(*) FROM dmarc_rows d"
-                                        " WHERE d.report = r.id) != 40").fetchone()[0]
-            stored = c.execute("SELECT count(*) FROM reports").fetchone()[0]
-            c.close()
+            orphans = be.query(db, "SELECT count(*) FROM dmarc_rows WHERE report NOT IN (SELECT id FROM reports)")[0][0]
+            partial_reports = be.query(db, "SELECT count(*) FROM reports r WHERE (SELECT count(*) FROM dmarc_rows d"
+                                           " WHERE d.report = r.id) != 40")[0][0]
+            stored = be.query(db, "SELECT count(*) FROM reports")[0][0]
             if 0 < stored < n:
                 partial.append(stored)
             if ok != "ok" or orphans or partial_reports:
                 p.append("after kill %d: integrity %s, %d orphan rows, %d partial reports"
                          % (k, ok, orphans, partial_reports))
-        except sqlite3.Error as e:
-            if os.path.exists(db):
+        except be.Error as e:
+            if be.name != "sqlite" or os.path.exists(db):
                 p.append("after kill %d: %s" % (k, e))
     doc = ingest(t, db, [d], p)
     if doc and doc["ingested"] + doc["duplicates"] != n:
         p.append("final run: %s" % doc)
-    c = sqlite3.connect(db)
-    stored = c.execute("SELECT count(*), count(DISTINCT report_id) FROM reports").fetchone()
-    rows = c.execute("SELECT count(*) FROM dmarc_rows").fetchone()[0]
-    c.close()
+    stored = be.query(db, "SELECT count(*), count(DISTINCT report_id) FROM reports")[0]
+    rows = be.query(db, "SELECT count(*) FROM dmarc_rows")[0][0]
     if stored != (n, n) or rows != n * 40:
         p.append("stored %s reports / %d rows, want %d / %d" % (stored, rows, n, n * 40))
     if not partial:
         p.append("no kill hit a partly done ingest (machine too fast for the corpus?)")
-    t.check("kill9: ingest killed %d times at random points (%s reports stored at those points), then "
-            "completed: each report exactly once" % (kills, "/".join(map(str, partial))), p)
+    t.check(be.label("kill9: ingest killed %d times at random points (%s reports stored at those points), then "
+                     "completed: each report exactly once" % (kills, "/".join(map(str, partial)))), p)
 
 
 # ---- summary -----------------------------------------------------------------------
 
-def summary(t, td, tmp):
-    db = os.path.join(tmp, "summary.db")
+def summary(t, td, tmp, be):
+    db = be.new("summary")
     p = []
     ingest(t, db, [os.path.join(td, "dmarc-reports"), os.path.join(td, "tlsrpt")], p)
     zone = os.path.join(ROOT, "tests", "reports", "ptr.zone")
@@ -953,7 +932,7 @@ def summary(t, td, tmp):
     if rc != 0 or sanitizer(err):
         p.append("csv: exit %d %s" % (rc, err[-500:]))
     golden(t, "summary-example.com.csv", out, p, text=True)
-    t.check("summary: example.com (JSON, text, CSV) against golden files, PTR and SPF include via replay", p)
+    t.check(be.label("summary: example.com (JSON, text, CSV) against golden files, PTR and SPF include via replay"), p)
 
     p = []
     # thresholds: a domain whose sources all pass
@@ -977,11 +956,11 @@ def summary(t, td, tmp):
                    "company-y.example"], p, want_rc=(0,))
     if d and "no SPF record" not in (d["spf_walk"] or ""):
         p.append("no SPF: spf_walk %s" % d["spf_walk"])
-    t.check("summary: TLS-RPT by result type, --since, threshold overrides, SPF walk limits", p)
+    t.check(be.label("summary: TLS-RPT by result type, --since, threshold overrides, SPF walk limits"), p)
 
     p = []
-    db3 = os.path.join(tmp, "ready.db")
-    rd = os.path.join(tmp, "ready")
+    db3 = be.new("ready")
+    rd = os.path.join(tmp, "ready-" + be.name)
     os.makedirs(rd)
     for i in range(5):
         open(os.path.join(rd, "r%d.xml" % i), "w").write(synth_report(i).replace("<spf>fail</spf></policy_evaluated>", "<spf>pass</spf></policy_evaluated>").replace(
@@ -993,19 +972,19 @@ def summary(t, td, tmp):
         p.append("--no-dns looked something up: %s %s" % (d["spf_walk"], d["sources"][0]))
     if d and (d["readiness"]["verdict"] != "ready-for-quarantine" or "pct=10" not in d["readiness"]["advice"]):
         p.append("all-passing p=none domain: %s" % d["readiness"])
-    t.check("summary: readiness verdict ready-for-quarantine with the record to publish", p)
+    t.check(be.label("summary: readiness verdict ready-for-quarantine with the record to publish"), p)
 
     p = []
-    rc, out, err = t.ms(["reports", "ingest", "--db", os.path.join(tmp, "prog.db"), "--progress", rd])
+    rc, out, err = t.ms(["reports", "ingest", "--db", be.new("prog"), "--progress", rd])
     if "files" not in err or "reports/s" not in err:
         p.append("--progress printed nothing: %r" % err[-300:])
-    rc, out, err = t.ms(["reports", "ingest", "--db", os.path.join(tmp, "prog2.db"), rd])
+    rc, out, err = t.ms(["reports", "ingest", "--db", be.new("prog2"), rd])
     if "reports/s" in err:
         p.append("progress shown without a terminal")
     # on a terminal (a pty as standard error) it is shown by default
     import pty
     master, slave = pty.openpty()
-    cmd = [t.args.mailsec, "reports", "ingest", "--db", os.path.join(tmp, "prog3.db"), rd]
+    cmd = [t.args.mailsec, "reports", "ingest", "--db", be.new("prog3"), rd]
     pr = subprocess.Popen((t.args.wrapper or []) + cmd, stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     seen = b""
@@ -1021,7 +1000,7 @@ def summary(t, td, tmp):
     os.close(master)
     if b"files" not in seen or b"reports/s" not in seen:
         p.append("no progress on a terminal: %r" % seen[-300:])
-    t.check("progress: shown on a terminal and with --progress, quiet otherwise", p)
+    t.check(be.label("progress: shown on a terminal and with --progress, quiet otherwise"), p)
 
 
 def run(args):
@@ -1035,12 +1014,27 @@ def run(args):
         else:
             t.res.append(skip_or_fail(NAME, "vectors: third-party reports", "%s has no dmarc-reports/tlsrpt" % td))
         hostile(t, tmp)
+        sq = SqliteBackend(tmp)
         if have:
-            store(t, td, tmp)
+            store(t, td, sq)
             mail(t, td, tmp)
             imap(t, td, tmp)
-            summary(t, td, tmp)
-        kill9(t, tmp)
+            summary(t, td, tmp, sq)
+        kill9(t, tmp, sq)
+        # the same store scenarios on PostgreSQL, in a private server started here
+        pg = PgServer()
+        try:
+            why = pg.start()
+            if why is not None:
+                t.res.append(skip_or_fail(NAME, "store/kill9/summary [postgresql]: private server", why))
+            else:
+                be = PgBackend(pg)
+                if have:
+                    store(t, td, be)
+                    summary(t, td, tmp, be)
+                kill9(t, tmp, be)
+        finally:
+            pg.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.res

@@ -1,0 +1,189 @@
+/* src/store/store_rows.c - what a report becomes in the store, independent of the SQL engine */
+#include "store/store_rows.h"
+#include "util/xalloc.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+/* store_clamp - a count as a signed 64-bit column value */
+int64_t
+store_clamp(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* policy_json - policy_published as a JSON object; caller frees */
+static char *
+policy_json(const struct dmarc_policy *p)
+{
+	json_t *o = json_object();
+	char *s;
+	const char *k[] = { "domain", "adkim", "aspf", "p", "sp", "np", "pct", "fo", "testing",
+		"discovery_method" };
+	const char *v[] = { p->domain, p->adkim, p->aspf, p->p, p->sp, p->np, p->pct, p->fo,
+		p->testing, p->discovery_method };
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (v[i])
+			json_object_set_new(o, k[i], json_string(v[i]));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+/* store_dmarc_head - the reports row of a DMARC aggregate report */
+void
+store_dmarc_head(const struct dmarc_report *r, struct store_head *h, char **policy)
+{
+	*policy = policy_json(&r->policy);
+	memset(h, 0, sizeof(*h));
+	h->kind = "dmarc";
+	h->org_name = r->org_name ? r->org_name : "";
+	h->report_id = r->report_id;
+	h->policy_domain = r->policy.domain;
+	h->begin = r->begin;
+	h->end = r->end;
+	h->email = r->email;
+	h->extra_contact_info = r->extra_contact_info;
+	h->xmlns = r->xmlns;
+	h->version = r->version;
+	h->generator = r->generator;
+	h->errors = r->errors;
+	h->policy = *policy;
+	h->messages = r->messages;
+}
+
+/* store_tlsrpt_head - the reports row of a TLS-RPT report, keyed by its first policy's domain */
+void
+store_tlsrpt_head(const struct tlsrpt_report *r, struct store_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->kind = "tlsrpt";
+	h->org_name = r->organization_name;
+	h->report_id = r->report_id;
+	h->policy_domain = r->policies[0].policy_domain;
+	h->begin = r->begin;
+	h->end = r->end;
+	h->email = r->contact_info;
+	for (size_t i = 0; i < r->npolicies; i++)
+		h->messages += r->policies[i].success + r->policies[i].failure;
+}
+
+/* store_failure_head - the reports row of a failure report, dated by its Date: */
+void
+store_failure_head(const struct failure_report *r, struct store_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->kind = "failure";
+	h->org_name = r->reporter;
+	h->report_id = r->report_id;
+	h->policy_domain = r->reported_domain;
+	h->begin = r->date;
+	h->end = r->date;
+	h->messages = 1;
+}
+
+/* json_str - append s as a JSON string (RFC 8259 escaping; s is UTF-8 from the parser) */
+static void
+json_str(struct buf *b, const char *s)
+{
+	(void)buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			(void)buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			(void)buf_printf(b, "\\u%04x", *p);
+		else
+			(void)buf_putc(b, *p);
+	}
+	(void)buf_putc(b, '"');
+}
+
+/* json_member - append ,"key":"value" (or the first member without the comma) if value is set */
+static void
+json_member(struct buf *b, bool *first, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	(void)buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
+	json_str(b, value);
+	*first = false;
+}
+
+/*
+ * auth_json - auth_results of one kind as a JSON array, into b (reset first).
+ * Hand-written rather than jansson: it runs once per row and dominated the
+ * ingest profile.
+ */
+static void
+auth_json(struct buf *b, const struct dmarc_auth *a, size_t n)
+{
+	buf_reset(b);
+	(void)buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		(void)buf_puts(b, i ? ",{" : "{");
+		json_member(b, &first, "domain", a[i].domain);
+		json_member(b, &first, "selector", a[i].selector);
+		json_member(b, &first, "scope", a[i].scope);
+		json_member(b, &first, "result", a[i].result);
+		json_member(b, &first, "human_result", a[i].human_result);
+		(void)buf_putc(b, '}');
+	}
+	(void)buf_putc(b, ']');
+}
+
+void
+store_dmarc_cols_init(struct store_dmarc_cols *c)
+{
+	/* 64 auth results of 4 KiB values at most each */
+	buf_init(&c->dkim_auth, 4u * 1024 * 1024);
+	buf_init(&c->spf_auth, 4u * 1024 * 1024);
+	buf_init(&c->dkim_pass, 1024 * 1024);
+	c->spf_pass = "";
+}
+
+/* store_dmarc_cols_fill - auth results as JSON, and the domains that passed (RFC 7489 §4.2) */
+void
+store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w)
+{
+	auth_json(&c->dkim_auth, w->dkim_auth, w->ndkim_auth);
+	auth_json(&c->spf_auth, w->spf_auth, w->nspf_auth);
+	buf_reset(&c->dkim_pass);
+	for (size_t j = 0; j < w->ndkim_auth; j++)
+		if (w->dkim_auth[j].result && strcmp(w->dkim_auth[j].result, "pass") == 0 &&
+		    w->dkim_auth[j].domain && *w->dkim_auth[j].domain)
+			(void)buf_printf(&c->dkim_pass, "%s%s", c->dkim_pass.len ? " " : "",
+			    w->dkim_auth[j].domain);
+	c->spf_pass = "";
+	for (size_t j = 0; j < w->nspf_auth; j++)
+		if (w->spf_auth[j].result && strcmp(w->spf_auth[j].result, "pass") == 0 &&
+		    w->spf_auth[j].domain && *w->spf_auth[j].domain &&
+		    (w->spf_auth[j].scope == NULL || strcmp(w->spf_auth[j].scope, "helo") != 0)) {
+			c->spf_pass = w->spf_auth[j].domain;
+			break;
+		}
+}
+
+void
+store_dmarc_cols_free(struct store_dmarc_cols *c)
+{
+	buf_free(&c->dkim_auth);
+	buf_free(&c->spf_auth);
+	buf_free(&c->dkim_pass);
+}
+
+/* store_sha256_hex - the quarantine key of a rejected report */
+void
+store_sha256_hex(const char *raw, size_t len, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(raw ? raw : "", raw ? len : 0, md, &mdlen, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
