@@ -18,7 +18,6 @@ import base64
 import glob
 import gzip
 import http.server
-import io
 import json
 import os
 import random
