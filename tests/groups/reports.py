@@ -949,7 +949,9 @@ def summary(t, td, tmp, be):
         p.append("threshold override not applied: %s" % d["readiness"])
     d = t.ms_json(["reports", "summary", "--db", db, "--since", "all", "--json", "--replay", zone,
                    "loop.example"], p, want_rc=(0,))
-    if d and "more than 10 DNS lookups" not in (d["spf_walk"] or ""):
+    # RFC 7208 §4.6.4 counts DNS-querying terms (an mx term is one however many
+    # lookups it makes), and an include loop ends there as a permerror (§5.2).
+    if d and not (d["spf_walk"] or "").startswith("permerror: more than 10 DNS-querying terms"):
         p.append("include loop: spf_walk %s" % d["spf_walk"])
     d = t.ms_json(["reports", "summary", "--db", db, "--since", "all", "--json", "--replay", zone,
                    "company-y.example"], p, want_rc=(0,))
@@ -972,6 +974,26 @@ def summary(t, td, tmp, be):
     if d and (d["readiness"]["verdict"] != "ready-for-quarantine" or "pct=10" not in d["readiness"]["advice"]):
         p.append("all-passing p=none domain: %s" % d["readiness"])
     t.check(be.label("summary: readiness verdict ready-for-quarantine with the record to publish"), p)
+
+    p = []
+    # spf_include comes from check_host(): terms a plain ip4:/ip6: walk cannot follow
+    zone2 = os.path.join(ROOT, "tests", "reports", "spf-engine.zone")
+    d = t.ms_json(["reports", "summary", "--db", db3, "--since", "all", "--top", "1000", "--json",
+                   "--replay", zone2, "example.org"], p, want_rc=(0,))
+    if d:
+        got = {s["ip"]: s["spf_include"] for s in d["sources"]}
+        want = {"198.51.0.0": "_spf.example.org",             # a:, behind redirect=
+                "198.51.1.0": "_spf.example.org",             # mx of the redirect target
+                "198.51.2.5": "example.org.spf.example.net",  # include:%{o}.spf.example.net
+                "198.51.3.0": "_spf.example.org",             # exists:%{i}._ip.example.org
+                "198.51.4.0": None,                           # -all
+                "198.51.0.1": None}                           # a: is a /32
+        for ip, label in want.items():
+            if got.get(ip, "absent") != label:
+                p.append("%s: spf_include %r, want %r" % (ip, got.get(ip, "absent"), label))
+        if d["spf_walk"] != "ok":
+            p.append("spf_walk: %s" % d["spf_walk"])
+    t.check(be.label("summary: spf_include follows check_host() (redirect=, a:, mx, macro include:, exists:)"), p)
 
     p = []
     rc, out, err = t.ms(["reports", "ingest", "--db", be.new("prog"), "--progress", rd])

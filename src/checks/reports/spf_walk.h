@@ -1,8 +1,7 @@
-/* src/checks/reports/spf_walk.h - which include: of a domain's SPF policy authorises an address */
+/* src/checks/reports/spf_walk.h - which include: of a domain's SPF policy authorises each report source */
 #ifndef MS_CHECKS_REPORTS_SPF_WALK_H
 #define MS_CHECKS_REPORTS_SPF_WALK_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/ipaddr.h"
@@ -11,21 +10,28 @@ struct resolver;
 struct spf_walk;
 
 /*
- * A minimal, asynchronous walk of a domain's SPF record (RFC 7208) for the
- * report summary: the ip4:/ip6: networks it authorises with a pass
- * qualifier, following include: and redirect= (at most 10 lookups, §4.6.4),
- * each network labelled with the include: of the domain's own record it came
- * through (or the domain itself).  a, mx, ptr, exists and macros are not
- * evaluated: an address they authorise has no label.  This is a naming aid,
- * not an SPF evaluator (that is the SPF area's job).
+ * For the report summary: each source address is evaluated against the
+ * domain's SPF policy by the SPF area's check_host() (checks/spf/spf_eval.h,
+ * RFC 7208: macros, redirect=, a/mx/ptr/ip4/ip6/exists, the 10-term and
+ * 2-void lookup limits), as mail from postmaster@domain with an unknown HELO
+ * name.  A source that passes is labelled with the include: of the policy's
+ * top-level record (after any redirect=) it matched through, expanded, or
+ * with the domain whose record holds the matching term.
  *
- * spf_walk_start - begin on res's event loop; the walk is done when the loop
- * has no more events.  The caller frees with spf_walk_free().
+ * spf_walk_start - begin the n evaluations of ips (copied) on res's event
+ * loop; they are done when the loop has no more events.  The caller frees
+ * with spf_walk_free(), once the loop has run dry.
  */
-struct spf_walk *spf_walk_start(struct resolver *res, const char *domain);
-/* spf_walk_label - the include (or the domain) authorising a, or NULL; borrowed */
-const char *spf_walk_label(const struct spf_walk *w, const struct ipaddr *a);
-/* spf_walk_status - "ok", or why the walk is incomplete (borrowed) */
+struct spf_walk *spf_walk_start(struct resolver *res, const char *domain,
+    const struct ipaddr *ips, size_t n);
+/* spf_walk_label - what authorises ips[i] (a pass), or NULL; borrowed */
+const char *spf_walk_label(const struct spf_walk *w, size_t i);
+/*
+ * spf_walk_status - "ok", or "RESULT: problem" of the first source (in the
+ * order given, then a probe address the policy does not list: 192.0.2.1)
+ * whose evaluation ended in none, temperror or permerror: the policy could
+ * not say for it.  Borrowed.
+ */
 const char *spf_walk_status(const struct spf_walk *w);
 void spf_walk_free(struct spf_walk *w);
 

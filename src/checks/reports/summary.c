@@ -22,6 +22,7 @@ sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void 
 }
 
 #define PTR_LOOKUPS_MAX	2000	/* sources whose PTR name is looked up */
+#define SPF_LABELS_MAX	2000	/* sources evaluated against the domain's SPF policy */
 
 struct source {
 	char *ip;
@@ -451,18 +452,27 @@ summary_build(struct store *store, const char *domain, int64_t since,
 			s->pending++;
 	}
 	if (res) {
-		struct spf_walk *w = spf_walk_start(res, domain);
+		/* the first SPF_LABELS_MAX sources with a valid address, in the order above */
+		struct ipaddr *ips = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*ips));
+		size_t *at = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*at));
+		size_t n = 0;
+		struct spf_walk *w;
 
+		for (size_t i = 0; i < s->nsrc && n < SPF_LABELS_MAX; i++)
+			if (ipaddr_parse(s->src[i].ip, &ips[n]) == MS_OK)
+				at[n++] = i;
+		w = spf_walk_start(res, domain, ips, n);
 		event_base_dispatch(res->base);
-		for (size_t i = 0; i < s->nsrc; i++) {
-			struct ipaddr a;
-			const char *l;
+		for (size_t k = 0; k < n; k++) {
+			const char *l = spf_walk_label(w, k);
 
-			if (ipaddr_parse(s->src[i].ip, &a) == MS_OK && (l = spf_walk_label(w, &a)) != NULL)
-				s->src[i].spf_include = xstrdup(l);
+			if (l != NULL)
+				s->src[at[k]].spf_include = xstrdup(l);
 		}
 		s->spf_status = xstrdup(spf_walk_status(w));
 		spf_walk_free(w);
+		free(at);
+		free(ips);
 	}
 	verdict(s);
 	*out = s;

@@ -465,8 +465,10 @@ match(struct spf_eval *ev)
 	    t->qual == '?' ? SPF_NEUTRAL : SPF_PASS;
 
 	tracef(ev, "%s matches: %s", t->text, spf_result_name(r));
-	if (ev->depth == 0)
+	if (ev->depth == 0) {
 		ev->out.mechanism = t->text;
+		ev->out.matched_via = t->mech == SPF_M_INCLUDE && f->target ? f->target : f->domain;
+	}
 	frame_result(ev, r, NULL);
 }
 

@@ -41,6 +41,9 @@ struct spf_outcome {
 	const char	*problem;	/* why permerror/temperror/none, or NULL */
 	const char	*domain;	/* the domain checked (d at the top) */
 	const char	*mechanism;	/* the term that matched (top-level record), or NULL */
+	const char	*matched_via;	/* where it matched: an include: of the top-level record
+					 * (after any redirect=), its expanded target; else the
+					 * domain whose record holds the term; or NULL */
 	const char	*record;	/* the top-level record used, or NULL */
 	unsigned	 lookups;	/* DNS-querying terms evaluated */
 	unsigned	 void_lookups;
