@@ -10,6 +10,9 @@ Each page is docs/findings/<id>.md:
     - Severity: pass|info|warning|error|unknown
     - Area: <area>            (the id's first component)
     - Reference: RFC 7505 §3  (or "none")
+    - Superseded by: <id>     (optional: when both are raised for a domain,
+                              only <id> is reported; it says the same, more
+                              precisely, e.g. the parked area's verdict)
 
     ## What it means
     ...
@@ -62,7 +65,7 @@ def parse(path):
     title = m.group(1).strip() if m else None
     if not title:
         errs.append("no **title** line")
-    fields = dict(re.findall(r"^- (Severity|Area|Reference):\s*(.+?)\s*$", text, re.M))
+    fields = dict(re.findall(r"^- (Severity|Area|Reference|Superseded by):\s*(.+?)\s*$", text, re.M))
     sev = fields.get("Severity")
     area = fields.get("Area")
     ref = fields.get("Reference")
@@ -77,7 +80,10 @@ def parse(path):
             errs.append("missing section '%s'" % sect)
     if ref and ref.lower() == "none":
         ref = None
-    return dict(id=fid, title=title, severity=sev, area=area, rfc=ref, doc=text), errs
+    sup = fields.get("Superseded by")
+    if sup is not None and (not ID_RE.match(sup) or sup == fid):
+        errs.append("Superseded by must name another finding id")
+    return dict(id=fid, title=title, severity=sev, area=area, rfc=ref, doc=text, sup=sup), errs
 
 
 def main():
@@ -101,6 +107,15 @@ def main():
             bad += 1
         names[en] = e["id"]
         entries.append(e)
+    known = set(e["id"] for e in entries)
+    for e in entries:
+        if e["sup"] and e["sup"] not in known:
+            print("%s.md: Superseded by %s: no such finding" % (e["id"], e["sup"]), file=sys.stderr)
+            bad += 1
+        elif e["sup"] and any(x["id"] == e["sup"] and x["sup"] for x in entries):
+            print("%s.md: Superseded by %s, which is itself superseded" % (e["id"], e["sup"]),
+                  file=sys.stderr)
+            bad += 1
     if bad:
         sys.exit(1)
     if check:
@@ -123,6 +138,7 @@ def main():
         c.append("\t    .rfc = %s," % (c_string(e["rfc"]) if e["rfc"] else "NULL"))
         c.append("\t    .title = %s," % c_string(e["title"]))
         c.append("\t    .doc = %s," % c_string(e["doc"]))
+        c.append("\t    .superseded_by = %s," % (enum_name(e["sup"]) if e["sup"] else "F__COUNT"))
         c.append("\t},")
     c += ["};", "",
           "const struct finding_def *",

@@ -19,6 +19,7 @@ struct finding_def {
 	const char	*rfc;		/* "RFC 2181 §10.3", or NULL */
 	const char	*title;		/* one line */
 	const char	*doc;		/* the whole page, Markdown */
+	enum finding_id	 superseded_by;	/* dropped when this one is raised too; F__COUNT: never */
 };
 
 extern const struct finding_def finding_defs[F__COUNT];

@@ -15,7 +15,7 @@ findings_init(struct finding_list *l)
 	l->cap = 0;
 }
 
-static void
+void
 finding_clear(struct finding *f)
 {
 	free(f->subject);
@@ -149,6 +149,26 @@ findings_apply(struct finding_list *l, const struct profile *p, char *const *ign
 		if (p && f->severity != SEV_UNKNOWN && profile_severity(p, d->id, &s))
 			f->severity = s;
 		l->v[o++] = *f;
+	}
+	l->n = o;
+}
+
+void
+findings_drop_superseded(struct finding_list *l)
+{
+	bool raised[F__COUNT] = { false };
+	size_t o = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		raised[l->v[i].id] = true;
+	for (size_t i = 0; i < l->n; i++) {
+		enum finding_id by = finding_defs[l->v[i].id].superseded_by;
+
+		if (by != F__COUNT && raised[by]) {
+			finding_clear(&l->v[i]);
+			continue;
+		}
+		l->v[o++] = l->v[i];
 	}
 	l->n = o;
 }

@@ -66,6 +66,16 @@ const struct finding_def *finding_def(const struct finding *f);
  */
 void findings_apply(struct finding_list *l, const struct profile *p, char *const *ignore);
 
+/* finding_clear - free what one finding owns (the list's slot stays) */
+void finding_clear(struct finding *f);
+
+/*
+ * findings_drop_superseded - drop each finding whose page names another id
+ * ("Superseded by") that is in the list too: the same point said once, by the
+ * more precise check (e.g. the parked area's verdict on a domain's SPF)
+ */
+void findings_drop_superseded(struct finding_list *l);
+
 /* findings_worst - counts per severity into counts[SEV__COUNT] */
 void findings_count(const struct finding_list *l, size_t counts[SEV__COUNT]);
 

@@ -58,15 +58,12 @@ audit_done(struct audit *a, void *arg)
 	for (size_t i = 0; i < l->n; i++) {
 		if (area_selected(cfg, finding_defs[l->v[i].id].area))
 			l->v[o++] = l->v[i];
-		else {
-			free(l->v[i].subject);
-			free(l->v[i].message);
-			free(l->v[i].evidence);
-			free(l->v[i].advice);
-			free(l->v[i].profile);
-		}
+		else
+			finding_clear(&l->v[i]);
 	}
 	l->n = o;
+	/* After --only (a superseding id from an area not run does not count), before --ignore. */
+	findings_drop_superseded(l);
 	findings_apply(l, cfg->opts->profile, cfg->ignore);
 	/* qsort is not stable: the address tie-break in cmp_area keeps emission order. */
 	if (l->n > 1)
