@@ -75,6 +75,7 @@ struct common_opts {
 	char *helo;		/* --helo NAME */
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */
 	char **sending_hosts;	/* --sending-host, NULL-terminated or NULL */

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define DOMAINS_FILE_MAX_LINE	1024
@@ -253,7 +254,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		} else if (strcmp(n, "replay") == 0) {
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
-		} else if (strcmp(n, "no-smtp") == 0)
+		} else if (strcmp(n, "stats") == 0)
+			o->stats = true;
+		else if (strcmp(n, "no-smtp") == 0)
 			o->no_smtp = true;
 		else if (strcmp(n, "replay-connect") == 0)
 			o->replay_connect = true;
@@ -438,7 +441,23 @@ cmd_check(int argc, char **argv)
 		json_decref(pn);
 		json_decref(gen);
 	}
-	engine_run(&cfg, domains, n);
+	{
+		struct timeval t0, t1;
+		double secs;
+
+		gettimeofday(&t0, NULL);
+		engine_run(&cfg, domains, n);
+		gettimeofday(&t1, NULL);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+		if (o.stats)
+			fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
+			    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+			    secs, secs > 0 ? (double)n / secs : 0.0,
+			    (unsigned long long)res->stats.queries,
+			    secs > 0 ? (double)res->stats.queries / secs : 0.0,
+			    (unsigned long long)res->stats.timeouts,
+			    (unsigned long long)res->stats.max_inflight);
+	}
 	if (o.format == OUT_JSON)
 		printf("\n]\n}\n");
 	fflush(stdout);

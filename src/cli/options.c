@@ -145,6 +145,9 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "check dmarc spf plan reports",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
+	{ "stats", 0, NULL, "check",
+	  "At the end, print to standard error how long the run took, domains per second, "
+	  "and the DNS queries made (per second, timed out, most in flight at once)." },
 	{ "no-smtp", 0, NULL, "check",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
