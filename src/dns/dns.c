@@ -486,3 +486,20 @@ dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
 		a->ttl = ttl;
 	return MS_OK;
 }
+
+bool
+dns_mx_is_null(const struct dns_answer *ans)
+{
+	size_t n = 0;
+
+	if (ans == NULL || ans->status != DNS_OK)
+		return false;
+	for (size_t i = 0; i < ans->n; i++) {
+		if (ans->rr[i].type != DNS_T_MX)
+			continue;
+		if (strcmp(ans->rr[i].u.mx.host, ".") != 0)
+			return false;
+		n++;
+	}
+	return n > 0;
+}

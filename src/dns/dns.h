@@ -93,6 +93,8 @@ struct dns_answer {
 const char *dns_outcome_name(enum dns_outcome o);
 /* dns_answer_failed_status - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
 bool dns_answer_failed_status(enum dns_outcome o);
+/* dns_mx_is_null - an MX answer whose every record is the null MX "0 ." (RFC 7505) */
+bool dns_mx_is_null(const struct dns_answer *ans);
 const char *dns_type_name(uint16_t type);
 bool dns_type_parse(const char *s, uint16_t *out);
 

@@ -399,6 +399,12 @@ judge(struct audit *a, struct judge *j)
 	if (st->nsts == 0 && !st->txt_failed &&
 	    (st->host_missing || !st->fetched || st->outcome != HTTP_OK || st->status == 404)) {
 		/* Offline with no record: senders would not fetch a policy either. */
+		if (dns_mx_is_null(j->mx) || a->opts->parked) {
+			audit_finding(a, F_MTA_STS_NOT_NEEDED, a->domain, "%s accepts no mail (%s): "
+			    "it needs no MTA-STS policy", a->domain, a->opts->parked ? "--parked" :
+			    "null MX");
+			goto out;
+		}
 		f = audit_finding(a, F_MTA_STS_RECORD_MISSING, a->domain,
 		    "%s publishes no MTA-STS record or policy", a->domain);
 		finding_set_advice(f, "; serve at %s (Content-Type: text/plain):\n"
