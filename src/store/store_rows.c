@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* store_clamp - a count as a signed 64-bit column value */
@@ -186,4 +187,95 @@ store_sha256_hex(const char *raw, size_t len, char hex[65])
 	EVP_Digest(raw ? raw : "", raw ? len : 0, md, &mdlen, EVP_sha256(), NULL);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* dup_or_null - a copy of v, or NULL */
+static char *
+dup_or_null(const char *v)
+{
+	return v ? xstrdup(v) : NULL;
+}
+
+/* acc_clear - free the check held and forget it */
+static void
+acc_clear(struct store_check_acc *a)
+{
+	free((char *)a->c.run_id);
+	free((char *)a->c.domain);
+	free((char *)a->c.profile);
+	free((char *)a->c.version);
+	free((char *)a->c.grade);
+	free((char *)a->c.json);
+	for (size_t i = 0; i < a->c.nfindings; i++) {
+		free((char *)a->f[i].id);
+		free((char *)a->f[i].severity);
+		free((char *)a->f[i].subject);
+		free((char *)a->f[i].message);
+	}
+	memset(&a->c, 0, sizeof(a->c));
+	a->key = -1;
+}
+
+void
+store_check_acc_init(struct store_check_acc *a, store_check_cb cb, void *arg)
+{
+	memset(a, 0, sizeof(*a));
+	a->key = -1;
+	a->cb = cb;
+	a->arg = arg;
+}
+
+/* acc_flush - hand the check held to the callback, then free it */
+static void
+acc_flush(struct store_check_acc *a)
+{
+	if (a->key < 0)
+		return;
+	a->c.findings = a->f;
+	a->cb(a->arg, &a->c);
+	acc_clear(a);
+}
+
+void
+store_check_acc_row(struct store_check_acc *a, int64_t key, const struct store_check *c,
+    const struct store_check_finding *f)
+{
+	struct store_check_finding *g;
+
+	if (key != a->key) {
+		acc_flush(a);
+		a->key = key;
+		a->c = *c;
+		a->c.run_id = dup_or_null(c->run_id);
+		a->c.domain = dup_or_null(c->domain);
+		a->c.profile = dup_or_null(c->profile);
+		a->c.version = dup_or_null(c->version);
+		a->c.grade = dup_or_null(c->grade);
+		a->c.json = dup_or_null(c->json);
+		a->c.findings = NULL;
+		a->c.nfindings = 0;
+	}
+	if (f->id == NULL)
+		return;
+	if (a->c.nfindings == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->f = xreallocarray(a->f, a->cap, sizeof(*a->f));
+	}
+	g = &a->f[a->c.nfindings++];
+	g->id = xstrdup(f->id);
+	g->severity = dup_or_null(f->severity);
+	g->subject = dup_or_null(f->subject);
+	g->message = dup_or_null(f->message);
+}
+
+void
+store_check_acc_end(struct store_check_acc *a, bool ok)
+{
+	if (ok)
+		acc_flush(a);
+	else
+		acc_clear(a);
+	free(a->f);
+	a->f = NULL;
+	a->cap = 0;
 }
