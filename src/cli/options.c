@@ -10,7 +10,8 @@ static const struct command commands[] = {
 	  "what is worth knowing (info), what should change (warning), what is broken "
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
-	  "reports come out in input order." },
+	  "reports come out in input order. With --db each domain's result is also kept as "
+	  "history ('mailsec history')." },
 	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD | dkim keygen --selector S [OPTIONS]",
 	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463), or make a key pair",
 	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
