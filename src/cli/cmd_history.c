@@ -12,26 +12,14 @@
 #include <time.h>
 
 /*
- * The runs come from store each_check (oldest first) and are copied here:
- * the store lends them only for the callback.  Changes between a run and
- * the one before it match findings by (id, subject); one finding of the old
- * run pairs with at most one of the new, so repeated findings count as many.
+ * The runs come from store each_check (oldest first) and are copied here
+ * (store_check_dup): the store lends them only for the callback.  Changes
+ * between a run and the one before it match findings by (id, subject); one
+ * finding of the old run pairs with at most one of the new, so repeated
+ * findings count as many.
  */
-struct hfinding {
-	char *id, *severity, *subject, *message;
-	bool paired;		/* matched a finding of the neighbouring run */
-};
-
-struct hrun {
-	char *run_id, *profile, *version, *grade;
-	int64_t checked_at;
-	uint64_t pass, info, warning, error, unknown;
-	struct hfinding *f;
-	size_t nf;
-};
-
 struct history {
-	struct hrun *v;
+	struct store_check **v;
 	size_t n;
 };
 
@@ -42,60 +30,34 @@ struct hopts {
 	bool since_set;
 };
 
+/* nz - s, or "" for a NULL column */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
 /* keep_check - each_check callback: copy one stored check */
 static void
 keep_check(void *arg, const struct store_check *c)
 {
 	struct history *h = arg;
-	struct hrun *r;
 
 	h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
-	r = &h->v[h->n++];
-	memset(r, 0, sizeof(*r));
-	r->run_id = xstrdup(c->run_id ? c->run_id : "");
-	r->profile = c->profile ? xstrdup(c->profile) : NULL;
-	r->version = c->version ? xstrdup(c->version) : NULL;
-	r->grade = xstrdup(c->grade ? c->grade : "");
-	r->checked_at = c->checked_at;
-	r->pass = c->pass;
-	r->info = c->info;
-	r->warning = c->warning;
-	r->error = c->error;
-	r->unknown = c->unknown;
-	r->f = xcalloc(c->nfindings + 1, sizeof(*r->f));
-	r->nf = c->nfindings;
-	for (size_t i = 0; i < c->nfindings; i++) {
-		r->f[i].id = xstrdup(c->findings[i].id);
-		r->f[i].severity = xstrdup(c->findings[i].severity ? c->findings[i].severity : "");
-		r->f[i].subject = xstrdup(c->findings[i].subject ? c->findings[i].subject : "");
-		r->f[i].message = xstrdup(c->findings[i].message ? c->findings[i].message : "");
-	}
+	h->v[h->n++] = store_check_dup(c);
 }
 
 static void
 history_free(struct history *h)
 {
-	for (size_t i = 0; i < h->n; i++) {
-		struct hrun *r = &h->v[i];
-
-		for (size_t j = 0; j < r->nf; j++) {
-			free(r->f[j].id);
-			free(r->f[j].severity);
-			free(r->f[j].subject);
-			free(r->f[j].message);
-		}
-		free(r->f);
-		free(r->run_id);
-		free(r->profile);
-		free(r->version);
-		free(r->grade);
-	}
+	for (size_t i = 0; i < h->n; i++)
+		store_check_free(h->v[i]);
 	free(h->v);
 }
 
 /* One change between two runs: appeared (old NULL), disappeared (new NULL) or a new severity. */
 struct change {
-	const struct hfinding *old, *new;
+	const struct store_check_finding *old, *new;
 };
 
 struct changes {
@@ -105,7 +67,8 @@ struct changes {
 };
 
 static void
-add_change(struct changes *c, const struct hfinding *old, const struct hfinding *new)
+add_change(struct changes *c, const struct store_check_finding *old,
+    const struct store_check_finding *new)
 {
 	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
 	c->v[c->n].old = old;
@@ -118,57 +81,58 @@ add_change(struct changes *c, const struct hfinding *old, const struct hfinding 
  * (disappeared).  Caller frees c->v.
  */
 static void
-diff_runs(struct hrun *a, struct hrun *b, struct changes *c)
+diff_runs(const struct store_check *a, const struct store_check *b, struct changes *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->grade = strcmp(a->grade, b->grade) != 0;
-	for (size_t i = 0; i < a->nf; i++)
-		a->f[i].paired = false;
-	for (size_t j = 0; j < b->nf; j++) {
-		const struct hfinding *nf = &b->f[j];
-		struct hfinding *of = NULL;
+	bool *paired = xcalloc(a->nfindings + 1, sizeof(*paired));
 
-		for (size_t i = 0; i < a->nf && of == NULL; i++)
-			if (!a->f[i].paired && strcmp(a->f[i].id, nf->id) == 0 &&
-			    strcmp(a->f[i].subject, nf->subject) == 0)
-				of = &a->f[i];
-		if (of == NULL)
+	memset(c, 0, sizeof(*c));
+	c->grade = strcmp(nz(a->grade), nz(b->grade)) != 0;
+	for (size_t j = 0; j < b->nfindings; j++) {
+		const struct store_check_finding *nf = &b->findings[j];
+		size_t i;
+
+		for (i = 0; i < a->nfindings; i++)
+			if (!paired[i] && strcmp(nz(a->findings[i].id), nz(nf->id)) == 0 &&
+			    strcmp(nz(a->findings[i].subject), nz(nf->subject)) == 0)
+				break;
+		if (i == a->nfindings)
 			add_change(c, NULL, nf);
 		else {
-			of->paired = true;
-			if (strcmp(of->severity, nf->severity) != 0)
-				add_change(c, of, nf);
+			paired[i] = true;
+			if (strcmp(nz(a->findings[i].severity), nz(nf->severity)) != 0)
+				add_change(c, &a->findings[i], nf);
 		}
 	}
-	for (size_t i = 0; i < a->nf; i++)
-		if (!a->f[i].paired)
-			add_change(c, &a->f[i], NULL);
+	for (size_t i = 0; i < a->nfindings; i++)
+		if (!paired[i])
+			add_change(c, &a->findings[i], NULL);
+	free(paired);
 }
 
 /* finding_json - {id, severity, subject, message} */
 static json_t *
-finding_json(const struct hfinding *f)
+finding_json(const struct store_check_finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", json_text(f->id));
-	json_object_set_new(o, "severity", json_text(f->severity));
-	json_object_set_new(o, "subject", json_text(f->subject));
-	json_object_set_new(o, "message", json_text(f->message));
+	json_object_set_new(o, "id", json_text(nz(f->id)));
+	json_object_set_new(o, "severity", json_text(nz(f->severity)));
+	json_object_set_new(o, "subject", json_text(nz(f->subject)));
+	json_object_set_new(o, "message", json_text(nz(f->message)));
 	return o;
 }
 
 /* changes_json - the "changes" object of a run after the first */
 static json_t *
-changes_json(const struct hrun *a, const struct hrun *b, const struct changes *c)
+changes_json(const struct store_check *a, const struct store_check *b, const struct changes *c)
 {
 	json_t *o = json_object(), *app = json_array(), *dis = json_array(), *sev = json_array();
 
 	if (c->grade) {
 		json_t *g = json_object();
 
-		json_object_set_new(g, "from", json_text(a->grade));
-		json_object_set_new(g, "to", json_text(b->grade));
+		json_object_set_new(g, "from", json_text(nz(a->grade)));
+		json_object_set_new(g, "to", json_text(nz(b->grade)));
 		json_object_set_new(o, "grade", g);
 	} else
 		json_object_set_new(o, "grade", json_null());
@@ -182,7 +146,7 @@ changes_json(const struct hrun *a, const struct hrun *b, const struct changes *c
 		else {
 			json_t *f = finding_json(x->new);
 
-			json_object_set_new(f, "from", json_text(x->old->severity));
+			json_object_set_new(f, "from", json_text(nz(x->old->severity)));
 			json_array_append_new(sev, f);
 		}
 	}
@@ -205,10 +169,10 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 	json_object_set_new(doc, "domain", json_text(domain));
 	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
 	for (size_t i = 0; i < h->n; i++) {
-		struct hrun *r = &h->v[i];
+		const struct store_check *r = h->v[i];
 		json_t *run = json_object(), *sum = json_object();
 
-		json_object_set_new(run, "run_id", json_text(r->run_id));
+		json_object_set_new(run, "run_id", json_text(nz(r->run_id)));
 		json_object_set_new(run, "checked_at", json_rfc3339((time_t)r->checked_at));
 		json_object_set_new(run, "profile", json_text(r->profile));
 		json_object_set_new(run, "mailsec_version", json_text(r->version));
@@ -217,16 +181,16 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 		json_object_set_new(sum, "warning", json_integer((json_int_t)r->warning));
 		json_object_set_new(sum, "error", json_integer((json_int_t)r->error));
 		json_object_set_new(sum, "unknown", json_integer((json_int_t)r->unknown));
-		json_object_set_new(sum, "grade", json_text(r->grade));
+		json_object_set_new(sum, "grade", json_text(nz(r->grade)));
 		json_object_set_new(run, "summary", sum);
-		json_object_set_new(run, "findings", json_integer((json_int_t)r->nf));
+		json_object_set_new(run, "findings", json_integer((json_int_t)r->nfindings));
 		if (i == 0)
 			json_object_set_new(run, "changes", json_null());
 		else {
 			struct changes c;
 
-			diff_runs(&h->v[i - 1], r, &c);
-			json_object_set_new(run, "changes", changes_json(&h->v[i - 1], r, &c));
+			diff_runs(h->v[i - 1], r, &c);
+			json_object_set_new(run, "changes", changes_json(h->v[i - 1], r, &c));
 			free(c.v);
 		}
 		json_array_append_new(runs, run);
@@ -248,31 +212,31 @@ print_text(const char *domain, struct history *h)
 	}
 	printf("%s: %zu stored check%s, oldest first\n", domain, h->n, h->n == 1 ? "" : "s");
 	for (size_t i = 0; i < h->n; i++) {
-		struct hrun *r = &h->v[i];
+		const struct store_check *r = h->v[i];
 		json_t *when = json_rfc3339((time_t)r->checked_at);
 		struct changes c;
 
 		printf("\n%s  grade %s  error %llu, warning %llu, unknown %llu, info %llu, pass %llu"
-		    "  (run %.12s, profile %s)\n", json_string_value(when), r->grade,
+		    "  (run %.12s, profile %s)\n", json_string_value(when), nz(r->grade),
 		    (unsigned long long)r->error, (unsigned long long)r->warning,
 		    (unsigned long long)r->unknown, (unsigned long long)r->info,
-		    (unsigned long long)r->pass, r->run_id, r->profile ? r->profile : "?");
+		    (unsigned long long)r->pass, nz(r->run_id), r->profile ? r->profile : "?");
 		json_decref(when);
 		if (i == 0)
 			continue;
-		diff_runs(&h->v[i - 1], r, &c);
+		diff_runs(h->v[i - 1], r, &c);
 		if (c.grade)
-			printf("  grade %s -> %s\n", h->v[i - 1].grade, r->grade);
+			printf("  grade %s -> %s\n", nz(h->v[i - 1]->grade), nz(r->grade));
 		for (size_t k = 0; k < c.n; k++) {
 			const struct change *x = &c.v[k];
-			const struct hfinding *f = x->new ? x->new : x->old;
+			const struct store_check_finding *f = x->new ? x->new : x->old;
 
 			if (x->old == NULL || x->new == NULL)
-				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', f->severity, f->id,
-				    f->subject, f->message);
+				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', nz(f->severity),
+				    nz(f->id), nz(f->subject), nz(f->message));
 			else
-				printf("  ~ %s -> %s  %s  %s: %s\n", x->old->severity, f->severity, f->id,
-				    f->subject, f->message);
+				printf("  ~ %s -> %s  %s  %s: %s\n", nz(x->old->severity), nz(f->severity),
+				    nz(f->id), nz(f->subject), nz(f->message));
 		}
 		if (c.n == 0 && !c.grade)
 			printf("  no change\n");

@@ -165,6 +165,10 @@ enum ms_status store_sqlite_open(const char *path, struct store **out, const cha
  */
 enum ms_status store_pg_open(const char *conninfo, struct store **out, const char **why);
 
+/* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
+struct store_check *store_check_dup(const struct store_check *c);
+void store_check_free(struct store_check *c);
+
 /* store_schema_version - the schema version this build writes (both backends) */
 int store_schema_version(void);
 

@@ -196,24 +196,63 @@ dup_or_null(const char *v)
 	return v ? xstrdup(v) : NULL;
 }
 
-/* acc_clear - free the check held and forget it */
+/* check_add_finding - append a copy of f to c (owned by store_check_dup); *cap is the room */
 static void
-acc_clear(struct store_check_acc *a)
+check_add_finding(struct store_check *c, size_t *cap, const struct store_check_finding *f)
 {
-	free((char *)a->c.run_id);
-	free((char *)a->c.domain);
-	free((char *)a->c.profile);
-	free((char *)a->c.version);
-	free((char *)a->c.grade);
-	free((char *)a->c.json);
-	for (size_t i = 0; i < a->c.nfindings; i++) {
-		free((char *)a->f[i].id);
-		free((char *)a->f[i].severity);
-		free((char *)a->f[i].subject);
-		free((char *)a->f[i].message);
+	struct store_check_finding *v = (struct store_check_finding *)c->findings, *g;
+
+	if (c->nfindings == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		v = xreallocarray(v, *cap, sizeof(*v));
+		c->findings = v;
 	}
-	memset(&a->c, 0, sizeof(a->c));
-	a->key = -1;
+	g = &v[c->nfindings++];
+	g->id = dup_or_null(f->id);
+	g->severity = dup_or_null(f->severity);
+	g->subject = dup_or_null(f->subject);
+	g->message = dup_or_null(f->message);
+}
+
+struct store_check *
+store_check_dup(const struct store_check *c)
+{
+	struct store_check *d = xcalloc(1, sizeof(*d));
+	size_t cap = 0;
+
+	*d = *c;
+	d->run_id = dup_or_null(c->run_id);
+	d->domain = dup_or_null(c->domain);
+	d->profile = dup_or_null(c->profile);
+	d->version = dup_or_null(c->version);
+	d->grade = dup_or_null(c->grade);
+	d->json = dup_or_null(c->json);
+	d->findings = NULL;
+	d->nfindings = 0;
+	for (size_t i = 0; i < c->nfindings; i++)
+		check_add_finding(d, &cap, &c->findings[i]);
+	return d;
+}
+
+void
+store_check_free(struct store_check *c)
+{
+	if (c == NULL)
+		return;
+	free((char *)c->run_id);
+	free((char *)c->domain);
+	free((char *)c->profile);
+	free((char *)c->version);
+	free((char *)c->grade);
+	free((char *)c->json);
+	for (size_t i = 0; i < c->nfindings; i++) {
+		free((char *)c->findings[i].id);
+		free((char *)c->findings[i].severity);
+		free((char *)c->findings[i].subject);
+		free((char *)c->findings[i].message);
+	}
+	free((void *)c->findings);
+	free(c);
 }
 
 void
@@ -225,57 +264,35 @@ store_check_acc_init(struct store_check_acc *a, store_check_cb cb, void *arg)
 	a->arg = arg;
 }
 
-/* acc_flush - hand the check held to the callback, then free it */
+/* acc_flush - hand the check held (if any) to the callback, then free it */
 static void
-acc_flush(struct store_check_acc *a)
+acc_flush(struct store_check_acc *a, bool ok)
 {
-	if (a->key < 0)
-		return;
-	a->c.findings = a->f;
-	a->cb(a->arg, &a->c);
-	acc_clear(a);
+	if (a->cur && ok)
+		a->cb(a->arg, a->cur);
+	store_check_free(a->cur);
+	a->cur = NULL;
+	a->cap = 0;
 }
 
 void
 store_check_acc_row(struct store_check_acc *a, int64_t key, const struct store_check *c,
     const struct store_check_finding *f)
 {
-	struct store_check_finding *g;
+	if (key != a->key || a->cur == NULL) {
+		struct store_check head = *c;
 
-	if (key != a->key) {
-		acc_flush(a);
+		acc_flush(a, true);
 		a->key = key;
-		a->c = *c;
-		a->c.run_id = dup_or_null(c->run_id);
-		a->c.domain = dup_or_null(c->domain);
-		a->c.profile = dup_or_null(c->profile);
-		a->c.version = dup_or_null(c->version);
-		a->c.grade = dup_or_null(c->grade);
-		a->c.json = dup_or_null(c->json);
-		a->c.findings = NULL;
-		a->c.nfindings = 0;
+		head.nfindings = 0;
+		a->cur = store_check_dup(&head);
 	}
-	if (f->id == NULL)
-		return;
-	if (a->c.nfindings == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->f = xreallocarray(a->f, a->cap, sizeof(*a->f));
-	}
-	g = &a->f[a->c.nfindings++];
-	g->id = xstrdup(f->id);
-	g->severity = dup_or_null(f->severity);
-	g->subject = dup_or_null(f->subject);
-	g->message = dup_or_null(f->message);
+	if (f->id != NULL)
+		check_add_finding(a->cur, &a->cap, f);
 }
 
 void
 store_check_acc_end(struct store_check_acc *a, bool ok)
 {
-	if (ok)
-		acc_flush(a);
-	else
-		acc_clear(a);
-	free(a->f);
-	a->f = NULL;
-	a->cap = 0;
+	acc_flush(a, ok);
 }

@@ -59,10 +59,9 @@ void store_sha256_hex(const char *raw, size_t len, char hex[65]);
  * hands the check to the callback when the next check starts or at the end.
  */
 struct store_check_acc {
-	int64_t key;			/* the current check's row key, -1 before the first */
-	struct store_check c;		/* strings owned */
-	struct store_check_finding *f;	/* owned, strings owned */
-	size_t cap;
+	int64_t key;			/* the current check's row key */
+	struct store_check *cur;	/* the check being gathered (store_check_dup), or NULL */
+	size_t cap;			/* room for cur's findings */
 	store_check_cb cb;
 	void *arg;
 };

@@ -166,6 +166,27 @@ step_done(sqlite3_stmt *st)
 	return rc;
 }
 
+/*
+ * step_returning - run an INSERT ... ON CONFLICT DO NOTHING RETURNING id:
+ * RETURNING gives the new id, or no row when the key exists (*dup).
+ * SQLITE_DONE when it ran.
+ */
+static int
+step_returning(sqlite3_stmt *st, bool *dup, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+
+	*dup = false;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	} else if (rc == SQLITE_DONE)
+		*dup = true;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 /* put_report_row - insert into reports; *dup when the key exists; *id the new row */
 static enum ms_status
 put_report_row(struct store *s, const struct store_head *h, const char *origin, bool *dup,
@@ -173,7 +194,6 @@ put_report_row(struct store *s, const struct store_head *h, const char *origin, 
 {
 	struct sq *q = s->impl;
 	sqlite3_stmt *st = q->ins_report;
-	int rc;
 
 	*dup = false;
 	bind_text(st, 1, h->kind);
@@ -192,16 +212,7 @@ put_report_row(struct store *s, const struct store_head *h, const char *origin, 
 	sqlite3_bind_int64(st, 14, store_clamp(h->messages));
 	bind_text(st, 15, origin);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
-	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	} else if (rc == SQLITE_DONE)
-		*dup = true;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
+	if (step_returning(st, dup, id) == SQLITE_DONE)
 		return MS_OK;
 	return db_err(s, "insert report");
 }
@@ -580,9 +591,7 @@ check_rows(struct store *s, const struct store_check *c, bool *dup)
 	struct sq *q = s->impl;
 	sqlite3_stmt *st = q->ins_check;
 	int64_t id = 0;
-	int rc;
 
-	*dup = false;
 	bind_text(st, 1, c->run_id);
 	bind_text(st, 2, c->domain);
 	sqlite3_bind_int64(st, 3, c->checked_at);
@@ -595,16 +604,7 @@ check_rows(struct store *s, const struct store_check *c, bool *dup)
 	sqlite3_bind_int64(st, 10, store_clamp(c->unknown));
 	bind_text(st, 11, c->grade);
 	bind_text(st, 12, c->json);
-	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	} else if (rc == SQLITE_DONE)
-		*dup = true;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	if (step_returning(st, dup, &id) != SQLITE_DONE)
 		return db_err(s, "insert check");
 	for (size_t i = 0; i < c->nfindings && !*dup; i++) {
 		const struct store_check_finding *f = &c->findings[i];
