@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "audit/audit.h"
@@ -15,7 +16,8 @@ enum {
 	EXIT_CLEAN = 0,		/* no error, nothing unknown */
 	EXIT_ERRORS = 1,	/* at least one error finding */
 	EXIT_USAGE = 2,		/* could not run: bad arguments, no resolver, unreadable file */
-	EXIT_UNKNOWN = 3	/* no error, but something could not be determined */
+	EXIT_UNKNOWN = 3,	/* no error, but something could not be determined */
+	EXIT_STORE = 4		/* check --db: every result printed, but not every one stored */
 };
 
 struct command {
@@ -53,6 +55,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };
@@ -84,6 +87,7 @@ struct common_opts {
 	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */
 	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */
+	char *db;		/* check --db: where to keep the results as history, or NULL */
 };
 
 void common_opts_init(struct common_opts *o);
@@ -101,12 +105,26 @@ void common_opts_set_list(char ***list, const char *csv);
  * failure says so (cli_error) and returns false, leaving *out alone
  */
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
+/* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
+bool cli_period(const char *s, int64_t *out);
 
 /* Output: one rendered domain at a time. */
 void out_text_domain(FILE *fp, const struct audit *a, bool color);
 json_t *out_json_domain(const struct audit *a);
 /* out_grade - the letter grade of a domain's findings (docs/grades.md) */
 const char *out_grade(const struct finding_list *l);
+
+/*
+ * check --db (check_store.c): check_store_open opens the store (NULL after
+ * saying why on stderr) and draws the run id every result of this
+ * invocation shares; check_store_put keeps one domain's result whole, or
+ * says why not on stderr and returns -1.
+ */
+struct check_store;
+struct check_store *check_store_open(const char *where, const char *profile);
+int check_store_put(struct check_store *cs, const struct audit *a);
+const char *check_store_run(const struct check_store *cs);
+void check_store_close(struct check_store *cs);
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

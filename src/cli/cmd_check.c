@@ -29,6 +29,8 @@ struct emitter {
 	char **pending;		/* rendered domain, by input index, until printed */
 	size_t worst[SEV__COUNT];
 	bool first;
+	struct check_store *store;	/* --db, or NULL */
+	size_t store_failed;	/* results that could not be stored */
 };
 
 static void
@@ -58,6 +60,8 @@ on_result(struct audit *a, void *arg)
 	findings_count(&a->findings, counts);
 	for (int i = 0; i < SEV__COUNT; i++)
 		e->worst[i] += counts[i];
+	if (e->store && check_store_put(e->store, a) != 0)
+		e->store_failed++;
 	if (e->o->format == OUT_TEXT) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -228,6 +232,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			} else {
 				o->concurrency = (size_t)v;
 			}
+		} else if (strcmp(n, "db") == 0) {
+			free(o->db);
+			o->db = xstrdup(optarg);
 		} else if (strcmp(n, "domains") == 0) {
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
@@ -327,7 +334,7 @@ cmd_check(int argc, char **argv)
 	struct http_client *http = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
-	struct emitter em;
+	struct emitter em = { 0 };
 	char *err = NULL;
 	int rc = EXIT_USAGE;
 
@@ -377,6 +384,9 @@ cmd_check(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
+	memset(&em, 0, sizeof(em));
+	if (o.db && (em.store = check_store_open(o.db, profile->name)) == NULL)
+		goto out;
 	base = event_base_new();
 	if (o.replay_path) {
 		replay = replay_data_new();
@@ -412,7 +422,6 @@ cmd_check(int argc, char **argv)
 	copts.dkim_selectors = o.dkim_selectors;
 	copts.helo = o.helo;
 
-	memset(&em, 0, sizeof(em));
 	em.o = &o;
 	em.profile = profile;
 	em.n = n;
@@ -463,13 +472,18 @@ cmd_check(int argc, char **argv)
 	fflush(stdout);
 	free(em.pending);
 
-	if (em.worst[SEV_ERROR])
+	if (em.store_failed) {
+		cli_error("%zu of %zu results not stored (run %s); the output is complete",
+		    em.store_failed, n, check_store_run(em.store));
+		rc = EXIT_STORE;
+	} else if (em.worst[SEV_ERROR])
 		rc = EXIT_ERRORS;
 	else if (em.worst[SEV_UNKNOWN])
 		rc = EXIT_UNKNOWN;
 	else
 		rc = EXIT_CLEAN;
 out:
+	check_store_close(em.store);
 	http_client_free(http);
 	smtp_probe_shutdown();
 	resolver_free(res);

@@ -54,7 +54,8 @@ exit_codes(FILE *fp)
 	    "  0  no error, and everything could be determined\n"
 	    "  1  at least one error finding\n"
 	    "  2  could not run: bad arguments, no resolver, unreadable file\n"
-	    "  3  no error, but something could not be determined (unknown findings)\n", fp);
+	    "  3  no error, but something could not be determined (unknown findings)\n"
+	    "  4  check --db: every result printed, but not every one stored (see stderr)\n", fp);
 }
 
 /* roff - print text with roff's special characters escaped */

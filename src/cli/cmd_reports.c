@@ -43,28 +43,6 @@ rep_opts_init(struct rep_opts *o)
 	o->older_than_days = -1;
 }
 
-/* parse_days - "30d", "12h", "2w", "30" (days) or "all"; seconds into *out */
-static bool
-parse_period(const char *s, int64_t *out)
-{
-	size_t n = strlen(s);
-	uint64_t v;
-	int64_t mul = 86400;
-
-	if (strcmp(s, "all") == 0) {
-		*out = -1;
-		return true;
-	}
-	if (n > 1 && (s[n - 1] == 'd' || s[n - 1] == 'h' || s[n - 1] == 'w')) {
-		mul = s[n - 1] == 'h' ? 3600 : s[n - 1] == 'w' ? 7 * 86400 : 86400;
-		n--;
-	}
-	if (str_to_u64(s, n, 100000, &v) != MS_OK)
-		return false;
-	*out = (int64_t)v * mul;
-	return true;
-}
-
 /* parse_pct - a percentage 0..100 */
 static bool
 parse_pct(const char *s, double *out)
@@ -115,7 +93,7 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 		else if (strcmp(n, "since") == 0) {
 			int64_t secs;
 
-			if (!parse_period(optarg, &secs)) {
+			if (!cli_period(optarg, &secs)) {
 				cli_error("--since wants a period such as 30d, 12h, 2w or all");
 				bad = true;
 			} else

@@ -10,7 +10,8 @@ static const struct command commands[] = {
 	  "what is worth knowing (info), what should change (warning), what is broken "
 	  "(error) and what could not be determined (unknown), each with the evidence as "
 	  "published and the record to publish instead. Domains are checked concurrently; "
-	  "reports come out in input order." },
+	  "reports come out in input order. With --db each domain's result is also kept as "
+	  "history ('mailsec history')." },
 	{ "dkim", cmd_dkim, "dkim lint [--json] [--profile NAME|FILE] RECORD | dkim keygen --selector S [OPTIONS]",
 	  "judge one DKIM key record (RFC 6376, RFC 8301, RFC 8463), or make a key pair",
 	  "Parses the text of a DKIM key record (as published at selector._domainkey.DOMAIN; "
@@ -99,13 +100,20 @@ static const struct command commands[] = {
 	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports quarantine' "
 	  "lists the reports that were rejected and why. 'reports parse "
 	  "FILE...' prints what would be stored, as JSON, without storing it." },
+	{ "history", cmd_history, "history DOMAIN --db PATH|URI [--json] [--since DATE|PERIOD]",
+	  "show a domain's stored check results and what changed between them",
+	  "Lists the results 'check --db' kept for the domain, oldest first, and between each "
+	  "run and the one before it what changed: findings that appeared or disappeared and "
+	  "findings whose severity changed (matched by id and subject), and the grade. With "
+	  "--json the output is the mailsec-history/1 document (docs/history.md). Exit 0, or "
+	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -287,11 +295,16 @@ static const struct option_doc options[] = {
 	{ "no-dns", 0, NULL, "reports",
 	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
 	  "about the sources leaves the machine." },
-	{ "db", 0, "PATH|URI", "reports",
-	  "The report database: a SQLite file, or a PostgreSQL database given as a libpq URI "
+	{ "db", 0, "PATH|URI", "reports check history",
+	  "The database: a SQLite file, or a PostgreSQL database given as a libpq URI "
 	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
-	  "socket; the database must exist, mailsec creates its tables). Default: "
-	  "$XDG_DATA_HOME/mailsec/reports.db (~/.local/share/mailsec/reports.db)." },
+	  "socket; the database must exist, mailsec creates its tables). For reports the "
+	  "default is $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/mailsec/reports.db). "
+	  "check --db also keeps each domain's result there as history (docs/history.md); "
+	  "history reads it." },
+	{ "since", 0, "DATE|PERIOD", "history",
+	  "history: only checks made on or after DATE (YYYY-MM-DD, midnight UTC) or within "
+	  "PERIOD (30d, 12h, 2w). Default: every stored check." },
 	{ "csv", 0, NULL, "reports",
 	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
 	{ "since", 0, "PERIOD", "reports",

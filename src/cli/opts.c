@@ -48,6 +48,7 @@ common_opts_free(struct common_opts *o)
 	free(o->resolver);
 	free(o->trust_anchor);
 	free(o->domains_file);
+	free(o->db);
 	free(o->psl_path);
 	free(o->helo);
 	memset(o, 0, sizeof(*o));
@@ -186,5 +187,27 @@ cli_seconds(const char *name, const char *arg, double max, double *out)
 		return false;
 	}
 	*out = v;
+	return true;
+}
+
+/* cli_period - "30d", "12h", "2w", "30" (days) or "all" (-1); seconds into *out */
+bool
+cli_period(const char *s, int64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v;
+	int64_t mul = 86400;
+
+	if (strcmp(s, "all") == 0) {
+		*out = -1;
+		return true;
+	}
+	if (n > 1 && (s[n - 1] == 'd' || s[n - 1] == 'h' || s[n - 1] == 'w')) {
+		mul = s[n - 1] == 'h' ? 3600 : s[n - 1] == 'w' ? 7 * 86400 : 86400;
+		n--;
+	}
+	if (str_to_u64(s, n, 100000, &v) != MS_OK)
+		return false;
+	*out = (int64_t)v * mul;
 	return true;
 }

@@ -29,13 +29,18 @@ json_text(const char *s)
 }
 
 json_t *
-json_rfc3339_now(void)
+json_rfc3339(time_t t)
 {
 	char tbuf[32];
-	time_t now = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
+	gmtime_r(&t, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_string(tbuf);
+}
+
+json_t *
+json_rfc3339_now(void)
+{
+	return json_rfc3339(time(NULL));
 }

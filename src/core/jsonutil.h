@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <time.h>
 
 /*
  * json_text - a JSON string for s; bytes that are not valid UTF-8 (hostile
@@ -16,5 +17,7 @@ json_t *json_textn(const char *s, size_t n);
 
 /* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z" */
 json_t *json_rfc3339_now(void);
+/* json_rfc3339 - t (epoch seconds) as "YYYY-MM-DDTHH:MM:SSZ" */
+json_t *json_rfc3339(time_t t);
 
 #endif

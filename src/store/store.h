@@ -23,6 +23,9 @@
  *   loses the uncommitted ones and nothing else; a rerun stores them.
  * - Strings passed in are borrowed; items handed to each_* callbacks are
  *   borrowed for the call.
+ * - put_check stores one domain's check result with its findings whole or
+ *   not at all (a savepoint of its own), keyed by (run id, domain): a second
+ *   put of the same key stores nothing and says STORE_DUPLICATE.
  * - On failure the status says what and errmsg() why.
  */
 enum store_put { STORE_INSERTED = 0, STORE_DUPLICATE };
@@ -63,6 +66,29 @@ struct store_rejected_item {
 	uint64_t size;
 };
 
+/* One finding of a stored check (strings borrowed). */
+struct store_check_finding {
+	const char *id, *severity, *subject, *message;
+};
+
+/*
+ * One domain's check result as history keeps it (strings borrowed).  The
+ * counts and grade are the domain's summary (docs/json.md); json is the
+ * whole domain object of mailsec/1 as text (stored as given, so the store
+ * needs no JSON library).
+ */
+struct store_check {
+	const char *run_id;		/* shared by every domain of one `check` invocation */
+	const char *domain;
+	int64_t checked_at;		/* epoch seconds */
+	const char *profile, *version;	/* profile name, mailsec version */
+	uint64_t pass, info, warning, error, unknown;
+	const char *grade;
+	const struct store_check_finding *findings;
+	size_t nfindings;
+	const char *json;
+};
+
 struct store_counts {
 	uint64_t dmarc_reports, tlsrpt_reports, failure_reports, rejected;
 };
@@ -72,6 +98,8 @@ struct store;
 typedef void (*store_dmarc_cb)(void *arg, const struct store_dmarc_item *it);
 typedef void (*store_tlsrpt_cb)(void *arg, const struct store_tlsrpt_item *it);
 typedef void (*store_rejected_cb)(void *arg, const struct store_rejected_item *it);
+/* a stored check with all its findings; borrowed for the call */
+typedef void (*store_check_cb)(void *arg, const struct store_check *c);
 
 struct store_ops {
 	const char *name;
@@ -100,6 +128,12 @@ struct store_ops {
 	enum ms_status (*counts)(struct store *s, struct store_counts *c);
 	/* each_rejected - the quarantine, oldest first */
 	enum ms_status (*each_rejected)(struct store *s, store_rejected_cb cb, void *arg);
+	/* put_check - one domain's check result and its findings, atomically (see the contract) */
+	enum ms_status (*put_check)(struct store *s, const struct store_check *c,
+	    enum store_put *res);
+	/* each_check - domain's stored checks made at or after since, oldest first; cb must not use s */
+	enum ms_status (*each_check)(struct store *s, const char *domain, int64_t since,
+	    store_check_cb cb, void *arg);
 	void (*close)(struct store *s);
 };
 
@@ -130,6 +164,10 @@ enum ms_status store_sqlite_open(const char *path, struct store **out, const cha
  * created in it (schema version in table mailsec_schema).
  */
 enum ms_status store_pg_open(const char *conninfo, struct store **out, const char **why);
+
+/* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
+struct store_check *store_check_dup(const struct store_check *c);
+void store_check_free(struct store_check *c);
 
 /* store_schema_version - the schema version this build writes (both backends) */
 int store_schema_version(void);

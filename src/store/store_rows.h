@@ -2,9 +2,11 @@
 #ifndef MS_STORE_STORE_ROWS_H
 #define MS_STORE_STORE_ROWS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/report.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 /*
@@ -49,6 +51,30 @@ void store_dmarc_cols_free(struct store_dmarc_cols *c);
 
 /* store_sha256_hex - the quarantine key: SHA-256 of raw (NULL counts as empty) in lower-case hex */
 void store_sha256_hex(const char *raw, size_t len, char hex[65]);
+
+/*
+ * The each_check query of both backends returns one row per finding (a check
+ * without findings gives one row with f.id NULL), ordered by check.  A
+ * store_check_acc gathers the rows of one check (copying what it keeps) and
+ * hands the check to the callback when the next check starts or at the end.
+ */
+struct store_check_acc {
+	int64_t key;			/* the current check's row key */
+	struct store_check *cur;	/* the check being gathered (store_check_dup), or NULL */
+	size_t cap;			/* room for cur's findings */
+	store_check_cb cb;
+	void *arg;
+};
+
+void store_check_acc_init(struct store_check_acc *a, store_check_cb cb, void *arg);
+/*
+ * store_check_acc_row - one row: key is the check's row key, c its columns
+ * (findings ignored), f the row's finding (f->id NULL for none); all borrowed
+ */
+void store_check_acc_row(struct store_check_acc *a, int64_t key, const struct store_check *c,
+    const struct store_check_finding *f);
+/* store_check_acc_end - hand over the last check (when ok) and free what is held */
+void store_check_acc_end(struct store_check_acc *a, bool ok);
 
 /* store_clamp - a count as a signed 64-bit column value */
 int64_t store_clamp(uint64_t v);

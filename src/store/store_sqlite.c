@@ -59,6 +59,24 @@ static const char *const MIGRATIONS[] = {
 	"CREATE TABLE rejected ("
 	"  sha256 TEXT PRIMARY KEY, origin TEXT, reason TEXT NOT NULL,"
 	"  first_seen INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB);",
+	/* 1 -> 2: check history (mailsec check --db) */
+	"CREATE TABLE checks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id TEXT NOT NULL,"
+	"  domain TEXT NOT NULL,"
+	"  checked_at INTEGER NOT NULL,"
+	"  profile TEXT, mailsec_version TEXT,"
+	"  n_pass INTEGER NOT NULL, n_info INTEGER NOT NULL, n_warning INTEGER NOT NULL,"
+	"  n_error INTEGER NOT NULL, n_unknown INTEGER NOT NULL,"
+	"  grade TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"			/* the domain object of mailsec/1 */
+	"  UNIQUE (run_id, domain));"
+	"CREATE INDEX checks_domain ON checks (domain, checked_at);"
+	"CREATE TABLE check_findings ("
+	"  check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  finding TEXT NOT NULL, severity TEXT NOT NULL, subject TEXT, message TEXT,"
+	"  PRIMARY KEY (check_id, seq));",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0])))
@@ -66,6 +84,7 @@ static const char *const MIGRATIONS[] = {
 struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *ins_report, *ins_row, *ins_pol, *ins_fail, *ins_failure, *ins_rej;
+	sqlite3_stmt *ins_check, *ins_cfind;
 };
 
 int
@@ -147,6 +166,27 @@ step_done(sqlite3_stmt *st)
 	return rc;
 }
 
+/*
+ * step_returning - run an INSERT ... ON CONFLICT DO NOTHING RETURNING id:
+ * RETURNING gives the new id, or no row when the key exists (*dup).
+ * SQLITE_DONE when it ran.
+ */
+static int
+step_returning(sqlite3_stmt *st, bool *dup, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+
+	*dup = false;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	} else if (rc == SQLITE_DONE)
+		*dup = true;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 /* put_report_row - insert into reports; *dup when the key exists; *id the new row */
 static enum ms_status
 put_report_row(struct store *s, const struct store_head *h, const char *origin, bool *dup,
@@ -154,7 +194,6 @@ put_report_row(struct store *s, const struct store_head *h, const char *origin, 
 {
 	struct sq *q = s->impl;
 	sqlite3_stmt *st = q->ins_report;
-	int rc;
 
 	*dup = false;
 	bind_text(st, 1, h->kind);
@@ -173,16 +212,7 @@ put_report_row(struct store *s, const struct store_head *h, const char *origin, 
 	sqlite3_bind_int64(st, 14, store_clamp(h->messages));
 	bind_text(st, 15, origin);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
-	/* RETURNING gives the new id, or no row when the key exists (a duplicate) */
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	} else if (rc == SQLITE_DONE)
-		*dup = true;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
+	if (step_returning(st, dup, id) == SQLITE_DONE)
 		return MS_OK;
 	return db_err(s, "insert report");
 }
@@ -554,6 +584,116 @@ sq_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query quarantine");
 }
 
+/* check_rows - insert the check row of c and its findings; *dup when the key exists */
+static enum ms_status
+check_rows(struct store *s, const struct store_check *c, bool *dup)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = q->ins_check;
+	int64_t id = 0;
+
+	bind_text(st, 1, c->run_id);
+	bind_text(st, 2, c->domain);
+	sqlite3_bind_int64(st, 3, c->checked_at);
+	bind_text(st, 4, c->profile);
+	bind_text(st, 5, c->version);
+	sqlite3_bind_int64(st, 6, store_clamp(c->pass));
+	sqlite3_bind_int64(st, 7, store_clamp(c->info));
+	sqlite3_bind_int64(st, 8, store_clamp(c->warning));
+	sqlite3_bind_int64(st, 9, store_clamp(c->error));
+	sqlite3_bind_int64(st, 10, store_clamp(c->unknown));
+	bind_text(st, 11, c->grade);
+	bind_text(st, 12, c->json);
+	if (step_returning(st, dup, &id) != SQLITE_DONE)
+		return db_err(s, "insert check");
+	for (size_t i = 0; i < c->nfindings && !*dup; i++) {
+		const struct store_check_finding *f = &c->findings[i];
+
+		st = q->ins_cfind;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, f->id);
+		bind_text(st, 4, f->severity);
+		bind_text(st, 5, f->subject);
+		bind_text(st, 6, f->message);
+		if (step_done(st) != SQLITE_DONE)
+			return db_err(s, "insert check finding");
+	}
+	return MS_OK;
+}
+
+/*
+ * sq_put_check - a savepoint makes the check and its findings one unit,
+ * inside the caller's transaction or (outside begin()..commit()) as one of
+ * its own
+ */
+static enum ms_status
+sq_put_check(struct store *s, const struct store_check *c, enum store_put *res)
+{
+	char err[sizeof(s->err)];
+	bool dup;
+	enum ms_status st;
+
+	if ((st = sq_exec(s, "SAVEPOINT put_check")) != MS_OK)
+		return st;
+	if ((st = check_rows(s, c, &dup)) == MS_OK && (st = sq_exec(s, "RELEASE put_check")) == MS_OK) {
+		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+		return MS_OK;
+	}
+	/* undoing must not overwrite the message that says why */
+	memcpy(err, s->err, sizeof(err));
+	(void)sq_exec(s, "ROLLBACK TO put_check");
+	(void)sq_exec(s, "RELEASE put_check");
+	memcpy(s->err, err, sizeof(err));
+	return st;
+}
+
+static enum ms_status
+sq_each_check(struct store *s, const char *domain, int64_t since, store_check_cb cb, void *arg)
+{
+	struct sq *q = s->impl;
+	struct store_check_acc acc;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db,
+	    "SELECT c.id, c.run_id, c.domain, c.checked_at, c.profile, c.mailsec_version,"
+	    " c.n_pass, c.n_info, c.n_warning, c.n_error, c.n_unknown, c.grade, c.doc,"
+	    " f.finding, f.severity, f.subject, f.message"
+	    " FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
+	    " WHERE c.domain = ? AND c.checked_at >= ?"
+	    " ORDER BY c.checked_at, c.id, f.seq", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query checks");
+	bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, since);
+	store_check_acc_init(&acc, cb, arg);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_check c = { 0 };
+		struct store_check_finding f;
+
+		c.run_id = col(st, 1);
+		c.domain = col(st, 2);
+		c.checked_at = sqlite3_column_int64(st, 3);
+		c.profile = col(st, 4);
+		c.version = col(st, 5);
+		c.pass = (uint64_t)sqlite3_column_int64(st, 6);
+		c.info = (uint64_t)sqlite3_column_int64(st, 7);
+		c.warning = (uint64_t)sqlite3_column_int64(st, 8);
+		c.error = (uint64_t)sqlite3_column_int64(st, 9);
+		c.unknown = (uint64_t)sqlite3_column_int64(st, 10);
+		c.grade = col(st, 11);
+		c.json = col(st, 12);
+		f.id = col(st, 13);
+		f.severity = col(st, 14);
+		f.subject = col(st, 15);
+		f.message = col(st, 16);
+		store_check_acc_row(&acc, sqlite3_column_int64(st, 0), &c, &f);
+	}
+	sqlite3_finalize(st);
+	store_check_acc_end(&acc, rc == SQLITE_DONE);
+	return rc == SQLITE_DONE ? MS_OK : db_err(s, "query checks");
+}
+
 static void
 sq_close(struct store *s)
 {
@@ -569,6 +709,8 @@ sq_close(struct store *s)
 		sqlite3_finalize(q->ins_fail);
 		sqlite3_finalize(q->ins_failure);
 		sqlite3_finalize(q->ins_rej);
+		sqlite3_finalize(q->ins_check);
+		sqlite3_finalize(q->ins_cfind);
 		sqlite3_close(q->db);
 		free(q);
 	}
@@ -580,7 +722,7 @@ static const struct store_ops sqlite_ops = {
 	sq_begin, sq_commit, sq_rollback,
 	sq_put_dmarc, sq_put_tlsrpt, sq_put_failure, sq_put_rejected,
 	sq_purge, sq_each_dmarc, sq_each_tlsrpt, sq_count_failures, sq_counts,
-	sq_each_rejected, sq_close,
+	sq_each_rejected, sq_put_check, sq_each_check, sq_close,
 };
 
 /* migrate - bring the schema to the current version, one transaction per step */
@@ -664,7 +806,15 @@ store_sqlite_open(const char *path, struct store **out, const char **why)
 	    " VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &q->ins_failure, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db,
 	    "INSERT INTO rejected (sha256, origin, reason, first_seen, size, data)"
-	    " VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING", -1, &q->ins_rej, NULL) != SQLITE_OK) {
+	    " VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING", -1, &q->ins_rej, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
+	    " n_warning, n_error, n_unknown, grade, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT (run_id, domain) DO NOTHING RETURNING id", -1, &q->ins_check,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db,
+	    "INSERT INTO check_findings (check_id, seq, finding, severity, subject, message)"
+	    " VALUES (?,?,?,?,?,?)", -1, &q->ins_cfind, NULL) != SQLITE_OK) {
 		db_err(s, "prepare");
 		goto fail;
 	}

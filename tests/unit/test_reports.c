@@ -313,6 +313,103 @@ expect_dmarc_reports(struct store *s, uint64_t want)
 	assert_int_equal(c.dmarc_reports, want);
 }
 
+struct checks_seen {
+	int n;
+	char runs[4][16];
+	size_t nfindings[4];
+	char last_finding[64];
+	char json[64];
+};
+
+/* on_check - each_check callback: the runs in order, their finding counts, the last finding */
+static void
+on_check(void *arg, const struct store_check *c)
+{
+	struct checks_seen *k = arg;
+
+	if (k->n < 4) {
+		snprintf(k->runs[k->n], sizeof(k->runs[0]), "%s", c->run_id);
+		k->nfindings[k->n] = c->nfindings;
+	}
+	k->n++;
+	if (c->nfindings)
+		snprintf(k->last_finding, sizeof(k->last_finding), "%s %s %s",
+		    c->findings[c->nfindings - 1].id, c->findings[c->nfindings - 1].severity,
+		    c->findings[c->nfindings - 1].subject);
+	snprintf(k->json, sizeof(k->json), "%s", c->json);
+}
+
+/* checks_of - domain's stored checks since since into *k */
+static void
+checks_of(struct store *s, const char *domain, int64_t since, struct checks_seen *k)
+{
+	memset(k, 0, sizeof(*k));
+	assert_int_equal(s->ops->each_check(s, domain, since, on_check, k), MS_OK);
+}
+
+/*
+ * check_contract - put_check/each_check: idempotent on (run id, domain), a
+ * failing put leaves nothing (not even the check row), rollback, oldest
+ * first with the findings in order, since
+ */
+static void
+check_contract(struct store *s)
+{
+	struct store_check_finding f[] = {
+		{ "spf.missing", "error", "example.com", "no SPF record" },
+		{ "mx.missing", "info", "example.com", "no MX" },
+	};
+	struct store_check c = { "run-a", "example.com", 1700000000, "generic", "0.1.0",
+		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}" };
+	struct checks_seen k;
+	enum store_put res;
+
+	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(res, STORE_DUPLICATE);
+	/* a finding that breaks NOT NULL fails the put: the check row goes too */
+	c.run_id = "run-bad";
+	c.checked_at = 1700000100;
+	f[1].id = NULL;
+	assert_int_not_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_true(s->err[0] != '\0');
+	checks_of(s, "example.com", 0, &k);
+	assert_int_equal(k.n, 1);
+	f[1].id = "mx.missing";
+	/* rollback loses a put made since begin */
+	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	s->ops->rollback(s);
+	checks_of(s, "example.com", 0, &k);
+	assert_int_equal(k.n, 1);
+	/* inside begin()..commit(), stored once, with one finding fewer; put out of time order */
+	assert_int_equal(s->ops->begin(s), MS_OK);
+	c.nfindings = 1;
+	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	c.run_id = "run-0";
+	c.checked_at = 1690000000;
+	c.nfindings = 0;
+	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(s->ops->commit(s), MS_OK);
+	checks_of(s, "example.com", 0, &k);
+	assert_int_equal(k.n, 3);
+	assert_string_equal(k.runs[0], "run-0");
+	assert_string_equal(k.runs[1], "run-a");
+	assert_string_equal(k.runs[2], "run-bad");
+	assert_int_equal(k.nfindings[0], 0);
+	assert_int_equal(k.nfindings[1], 2);
+	assert_int_equal(k.nfindings[2], 1);
+	assert_string_equal(k.json, "{\"domain\":\"example.com\"}");
+	checks_of(s, "example.com", 1700000000, &k);
+	assert_int_equal(k.n, 2);
+	assert_string_equal(k.last_finding, "spf.missing error example.com");
+	checks_of(s, "other.example", 0, &k);
+	assert_int_equal(k.n, 0);
+}
+
 /*
  * store_contract - the store_ops contract against the backend where opens
  * (an empty store): idempotent puts, a failed put undone alone, rollback,
@@ -382,12 +479,19 @@ store_contract(const char *where, void (*check)(const char *where))
 	n.rows = 0;
 	assert_int_equal(s->ops->each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 0);
+	check_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
 	s->ops->close(s);
 	assert_int_equal(store_open(where, &s, &why), MS_OK);
 	expect_dmarc_reports(s, 3);
+	{
+		struct checks_seen k;
+
+		checks_of(s, "example.com", 0, &k);
+		assert_int_equal(k.n, 3);
+	}
 	assert_int_equal(s->ops->purge(s, 1700086399, &removed), MS_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(s->ops->purge(s, 1700086400, &removed), MS_OK);

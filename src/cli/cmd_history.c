@@ -1,0 +1,344 @@
+/* src/cli/cmd_history.c - mailsec history: a domain's stored check results and what changed between them */
+#include "cli/cli.h"
+#include "core/jsonutil.h"
+#include "engine/engine.h"
+#include "records/dates.h"
+#include "store/store.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * The runs come from store each_check (oldest first) and are copied here
+ * (store_check_dup): the store lends them only for the callback.  Changes
+ * between a run and the one before it match findings by (id, subject); one
+ * finding of the old run pairs with at most one of the new, so repeated
+ * findings count as many.
+ */
+struct history {
+	struct store_check **v;
+	size_t n;
+};
+
+struct hopts {
+	const char *db;
+	bool json;
+	int64_t since;		/* epoch seconds, 0 for all */
+	bool since_set;
+};
+
+/* nz - s, or "" for a NULL column */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* keep_check - each_check callback: copy one stored check */
+static void
+keep_check(void *arg, const struct store_check *c)
+{
+	struct history *h = arg;
+
+	h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
+	h->v[h->n++] = store_check_dup(c);
+}
+
+static void
+history_free(struct history *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		store_check_free(h->v[i]);
+	free(h->v);
+}
+
+/* One change between two runs: appeared (old NULL), disappeared (new NULL) or a new severity. */
+struct change {
+	const struct store_check_finding *old, *new;
+};
+
+struct changes {
+	struct change *v;
+	size_t n;
+	bool grade;		/* the grade differs */
+};
+
+static void
+add_change(struct changes *c, const struct store_check_finding *old,
+    const struct store_check_finding *new)
+{
+	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	c->v[c->n].old = old;
+	c->v[c->n++].new = new;
+}
+
+/*
+ * diff_runs - what changed from run a to run b: b's findings in order
+ * (appeared, or severity changed), then a's that have no partner in b
+ * (disappeared).  Caller frees c->v.
+ */
+static void
+diff_runs(const struct store_check *a, const struct store_check *b, struct changes *c)
+{
+	bool *paired = xcalloc(a->nfindings + 1, sizeof(*paired));
+
+	memset(c, 0, sizeof(*c));
+	c->grade = strcmp(nz(a->grade), nz(b->grade)) != 0;
+	for (size_t j = 0; j < b->nfindings; j++) {
+		const struct store_check_finding *nf = &b->findings[j];
+		size_t i;
+
+		for (i = 0; i < a->nfindings; i++)
+			if (!paired[i] && strcmp(nz(a->findings[i].id), nz(nf->id)) == 0 &&
+			    strcmp(nz(a->findings[i].subject), nz(nf->subject)) == 0)
+				break;
+		if (i == a->nfindings)
+			add_change(c, NULL, nf);
+		else {
+			paired[i] = true;
+			if (strcmp(nz(a->findings[i].severity), nz(nf->severity)) != 0)
+				add_change(c, &a->findings[i], nf);
+		}
+	}
+	for (size_t i = 0; i < a->nfindings; i++)
+		if (!paired[i])
+			add_change(c, &a->findings[i], NULL);
+	free(paired);
+}
+
+/* finding_json - {id, severity, subject, message} */
+static json_t *
+finding_json(const struct store_check_finding *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_text(nz(f->id)));
+	json_object_set_new(o, "severity", json_text(nz(f->severity)));
+	json_object_set_new(o, "subject", json_text(nz(f->subject)));
+	json_object_set_new(o, "message", json_text(nz(f->message)));
+	return o;
+}
+
+/* changes_json - the "changes" object of a run after the first */
+static json_t *
+changes_json(const struct store_check *a, const struct store_check *b, const struct changes *c)
+{
+	json_t *o = json_object(), *app = json_array(), *dis = json_array(), *sev = json_array();
+
+	if (c->grade) {
+		json_t *g = json_object();
+
+		json_object_set_new(g, "from", json_text(nz(a->grade)));
+		json_object_set_new(g, "to", json_text(nz(b->grade)));
+		json_object_set_new(o, "grade", g);
+	} else
+		json_object_set_new(o, "grade", json_null());
+	for (size_t i = 0; i < c->n; i++) {
+		const struct change *x = &c->v[i];
+
+		if (x->old == NULL)
+			json_array_append_new(app, finding_json(x->new));
+		else if (x->new == NULL)
+			json_array_append_new(dis, finding_json(x->old));
+		else {
+			json_t *f = finding_json(x->new);
+
+			json_object_set_new(f, "from", json_text(nz(x->old->severity)));
+			json_array_append_new(sev, f);
+		}
+	}
+	json_object_set_new(o, "appeared", app);
+	json_object_set_new(o, "disappeared", dis);
+	json_object_set_new(o, "severity_changed", sev);
+	return o;
+}
+
+/* print_json - the mailsec-history/1 document (docs/history.md) */
+static void
+print_json(const char *domain, const struct hopts *o, struct history *h)
+{
+	json_t *doc = json_object(), *runs = json_array();
+	char *s;
+
+	json_object_set_new(doc, "schema", json_string("mailsec-history/1"));
+	json_object_set_new(doc, "generated", json_rfc3339_now());
+	json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+	json_object_set_new(doc, "domain", json_text(domain));
+	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
+	for (size_t i = 0; i < h->n; i++) {
+		const struct store_check *r = h->v[i];
+		json_t *run = json_object(), *sum = json_object();
+
+		json_object_set_new(run, "run_id", json_text(nz(r->run_id)));
+		json_object_set_new(run, "checked_at", json_rfc3339((time_t)r->checked_at));
+		json_object_set_new(run, "profile", json_text(r->profile));
+		json_object_set_new(run, "mailsec_version", json_text(r->version));
+		json_object_set_new(sum, "pass", json_integer((json_int_t)r->pass));
+		json_object_set_new(sum, "info", json_integer((json_int_t)r->info));
+		json_object_set_new(sum, "warning", json_integer((json_int_t)r->warning));
+		json_object_set_new(sum, "error", json_integer((json_int_t)r->error));
+		json_object_set_new(sum, "unknown", json_integer((json_int_t)r->unknown));
+		json_object_set_new(sum, "grade", json_text(nz(r->grade)));
+		json_object_set_new(run, "summary", sum);
+		json_object_set_new(run, "findings", json_integer((json_int_t)r->nfindings));
+		if (i == 0)
+			json_object_set_new(run, "changes", json_null());
+		else {
+			struct changes c;
+
+			diff_runs(h->v[i - 1], r, &c);
+			json_object_set_new(run, "changes", changes_json(h->v[i - 1], r, &c));
+			free(c.v);
+		}
+		json_array_append_new(runs, run);
+	}
+	json_object_set_new(doc, "runs", runs);
+	s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", s);
+	free(s);
+	json_decref(doc);
+}
+
+/* print_text - one line per run, then its changes indented below it */
+static void
+print_text(const char *domain, struct history *h)
+{
+	if (h->n == 0) {
+		printf("%s: no stored checks\n", domain);
+		return;
+	}
+	printf("%s: %zu stored check%s, oldest first\n", domain, h->n, h->n == 1 ? "" : "s");
+	for (size_t i = 0; i < h->n; i++) {
+		const struct store_check *r = h->v[i];
+		json_t *when = json_rfc3339((time_t)r->checked_at);
+		struct changes c;
+
+		printf("\n%s  grade %s  error %llu, warning %llu, unknown %llu, info %llu, pass %llu"
+		    "  (run %.12s, profile %s)\n", json_string_value(when), nz(r->grade),
+		    (unsigned long long)r->error, (unsigned long long)r->warning,
+		    (unsigned long long)r->unknown, (unsigned long long)r->info,
+		    (unsigned long long)r->pass, nz(r->run_id), r->profile ? r->profile : "?");
+		json_decref(when);
+		if (i == 0)
+			continue;
+		diff_runs(h->v[i - 1], r, &c);
+		if (c.grade)
+			printf("  grade %s -> %s\n", nz(h->v[i - 1]->grade), nz(r->grade));
+		for (size_t k = 0; k < c.n; k++) {
+			const struct change *x = &c.v[k];
+			const struct store_check_finding *f = x->new ? x->new : x->old;
+
+			if (x->old == NULL || x->new == NULL)
+				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', nz(f->severity),
+				    nz(f->id), nz(f->subject), nz(f->message));
+			else
+				printf("  ~ %s -> %s  %s  %s: %s\n", nz(x->old->severity), nz(f->severity),
+				    nz(f->id), nz(f->subject), nz(f->message));
+		}
+		if (c.n == 0 && !c.grade)
+			printf("  no change\n");
+		free(c.v);
+	}
+}
+
+/* parse_since - a date (YYYY-MM-DD, midnight UTC) or a period back from now */
+static bool
+parse_since(const char *arg, int64_t *out)
+{
+	time_t day;
+	int64_t secs;
+
+	if (date_parse(arg, &day)) {
+		*out = (int64_t)day;
+		return true;
+	}
+	if (!cli_period(arg, &secs))
+		return false;
+	*out = secs < 0 ? 0 : (int64_t)time(NULL) - secs;
+	if (*out < 0)
+		*out = 0;
+	return true;
+}
+
+/* parse_args - options of `history`; the domain stays in argv[optind] */
+static int
+parse_args(int argc, char **argv, struct hopts *o)
+{
+	struct cli_parser *p = cli_parser_new("history");
+	const struct option_doc *d;
+	bool bad = false;
+
+	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
+		const char *n = d->name;
+
+		if (strcmp(n, "json") == 0)
+			o->json = true;
+		else if (strcmp(n, "db") == 0)
+			o->db = optarg;
+		else if (strcmp(n, "since") == 0) {
+			if (!parse_since(optarg, &o->since)) {
+				cli_error("--since wants a date (YYYY-MM-DD) or a period such as 30d, 12h or 2w");
+				bad = true;
+			} else
+				o->since_set = true;
+		} else if (strcmp(n, "help") == 0) {
+			cli_usage(stdout, "history");
+			cli_parser_free(p);
+			exit(EXIT_CLEAN);
+		}
+	}
+	cli_parser_free(p);
+	return bad ? -1 : 0;
+}
+
+int
+cmd_history(int argc, char **argv)
+{
+	struct hopts o;
+	struct history h = { 0 };
+	struct store *s = NULL;
+	const char *why = "";
+	char *domain = NULL;
+	int rc = EXIT_USAGE;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+	if (optind + 1 != argc) {
+		cli_error("history needs exactly one domain (see 'mailsec help history')");
+		return EXIT_USAGE;
+	}
+	if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
+		return EXIT_USAGE;
+	}
+	if (o.db == NULL) {
+		cli_error("history needs --db, the database 'check --db' wrote to");
+		goto out;
+	}
+	if (store_open(o.db, &s, &why) != MS_OK) {
+		char *shown = store_display(o.db);
+
+		cli_error("cannot open the database %s: %s", shown, why);
+		free(shown);
+		goto out;
+	}
+	if (s->ops->each_check(s, domain, o.since, keep_check, &h) != MS_OK) {
+		cli_error("cannot read the history of %s: %s", domain, s->err);
+		goto out;
+	}
+	if (o.json)
+		print_json(domain, &o, &h);
+	else
+		print_text(domain, &h);
+	rc = EXIT_CLEAN;
+out:
+	if (s)
+		s->ops->close(s);
+	history_free(&h);
+	free(domain);
+	return rc;
+}
