@@ -137,6 +137,19 @@ required_rua(struct audit *a, const char *name, const char *rec, size_t len,
 	}
 }
 
+static void tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg);
+
+/* mx_answer - then the record; a non-NULL arg tells tlsrpt_answer the domain takes no mail */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	static const char no_mail = 1;
+
+	(void)arg;
+	audit_lookup(a, arena_printf(&a->arena, "_smtp._tls.%s", a->domain), DNS_T_TXT,
+	    tlsrpt_answer, dns_mx_is_null(ans) || a->opts->parked ? (void *)&no_mail : NULL);
+}
+
 static void
 tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
@@ -146,8 +159,8 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	size_t ncand = 0;
 	struct tlsrpt_record *r = NULL;
 	struct finding *f;
+	bool no_mail = arg != NULL;	/* see check_tlsrpt_start */
 
-	(void)arg;
 	json_object_set_new(facts, "rua", rua);
 	json_object_set_new(facts, "record", json_null());
 	if (audit_lookup_failed(a, F_TLS_RPT_LOOKUP_FAILED, name, ans))
@@ -166,6 +179,11 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		}
 	}
 	json_object_set_new(facts, "records", json_integer((json_int_t)ncand));
+	if (ncand == 0 && no_mail) {
+		audit_finding(a, F_TLS_RPT_NOT_NEEDED, name, "%s accepts no mail (%s): it needs no "
+		    "TLS-RPT record", a->domain, a->opts->parked ? "--parked" : "null MX");
+		return;
+	}
 	if (ncand == 0) {
 		f = audit_finding(a, F_TLS_RPT_MISSING, name,
 		    "%s publishes no TLS-RPT record: senders cannot report TLS failures to it",
@@ -210,7 +228,6 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 void
 check_tlsrpt_start(struct audit *a)
 {
-	char *name = arena_printf(&a->arena, "_smtp._tls.%s", a->domain);
-
-	audit_lookup(a, name, DNS_T_TXT, tlsrpt_answer, NULL);
+	/* The MX first: a domain that accepts no mail needs no TLS-RPT record. */
+	audit_lookup(a, a->domain, DNS_T_MX, mx_answer, NULL);
 }
