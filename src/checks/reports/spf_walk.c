@@ -120,8 +120,10 @@ spf_walk_free(struct spf_walk *w)
 {
 	if (w == NULL)
 		return;
+	/* Called once the loop has run dry: no evaluation is still running. */
 	for (size_t i = 0; i < w->n; i++)
 		free(w->labels[i]);
+	free(w->status);
 	spf_cache_free(w->cache);
 	free(w->labels);
 	free(w->ips);
