@@ -85,7 +85,8 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 		else if (strcmp(n, "profile") == 0)
 			o->profile = optarg;
 		else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 3600, &o->timeout); else if (strcmp(n, "help") == 0) {
+			bad = !cli_seconds(n, optarg, 3600, &o->timeout);
+		else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "spf");
 			cli_parser_free(p);
 			exit(EXIT_CLEAN);
