@@ -156,7 +156,8 @@ cmd_diff(int argc, char **argv)
 		} else if (strcmp(n, "selectors") == 0)
 			common_opts_set_list(&selectors, optarg);
 		else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 60, &timeout); else if (strcmp(n, "help") == 0) {
+			bad = !cli_seconds(n, optarg, 60, &timeout);
+		else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "diff");
 			rc = EXIT_CLEAN;
 			bad = true;
