@@ -67,6 +67,17 @@ sts_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	    "%s. 3600 IN TXT \"v=STSv1; id=20260101T000000\"", a->domain, ans->qname);
 }
 
+/* mx_answer - MTA-STS is required of domains that accept mail (mta-sts.not-needed covers the rest) */
+static void
+mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	(void)arg;
+	if (dns_mx_is_null(ans) || a->opts->parked)
+		return;
+	audit_lookup(a, arena_printf(&a->arena, "_mta-sts.%s", a->domain), DNS_T_TXT,
+	    sts_answer, NULL);
+}
+
 void
 check_profile_start(struct audit *a)
 {
@@ -89,6 +100,5 @@ check_profile_start(struct audit *a)
 		}
 	}
 	if (profile_bool(p, "mta-sts.required", false))
-		audit_lookup(a, arena_printf(&a->arena, "_mta-sts.%s", a->domain), DNS_T_TXT,
-		    sts_answer, NULL);
+		audit_lookup(a, a->domain, DNS_T_MX, mx_answer, NULL);
 }
