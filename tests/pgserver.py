@@ -135,7 +135,9 @@ class SqliteBackend:
     def query(self, db, sql):
         c = sqlite3.connect(db)
         try:
-            return c.execute(sql).fetchall()
+            rows = c.execute(sql).fetchall()
+            c.commit()
+            return rows
         finally:
             c.close()
 

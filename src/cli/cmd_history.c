@@ -28,6 +28,7 @@ struct hopts {
 	bool json;
 	int64_t since;		/* epoch seconds, 0 for all */
 	bool since_set;
+	double older_than;	/* history purge: days, < 0 unset */
 };
 
 /* nz - s, or "" for a NULL column */
@@ -284,6 +285,14 @@ parse_args(int argc, char **argv, struct hopts *o)
 				bad = true;
 			} else
 				o->since_set = true;
+		} else if (strcmp(n, "older-than") == 0) {
+			char *end;
+
+			o->older_than = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->older_than >= 0) || o->older_than > 36500) {
+				cli_error("--older-than wants a number of days, 0 to 36500");
+				bad = true;
+			}
 		} else if (strcmp(n, "help") == 0) {
 			cli_usage(stdout, "history");
 			cli_parser_free(p);
@@ -292,6 +301,52 @@ parse_args(int argc, char **argv, struct hopts *o)
 	}
 	cli_parser_free(p);
 	return bad ? -1 : 0;
+}
+
+/* open_db - the store at o->db, or NULL after saying why */
+static struct store *
+open_db(const struct hopts *o)
+{
+	struct store *s = NULL;
+	const char *why = "";
+
+	if (o->db == NULL) {
+		cli_error("history needs --db, the database 'check --db' wrote to");
+		return NULL;
+	}
+	if (store_open(o->db, &s, &why) != MS_OK) {
+		char *shown = store_display(o->db);
+
+		cli_error("cannot open the database %s: %s", shown, why);
+		free(shown);
+		return NULL;
+	}
+	return s;
+}
+
+/* run_purge - history purge --older-than DAYS: delete checks made before then */
+static int
+run_purge(const struct hopts *o)
+{
+	struct store *s;
+	uint64_t removed = 0;
+	int64_t cutoff;
+
+	if (o->older_than < 0 || o->json || o->since_set) {
+		cli_error("history purge wants --older-than DAYS and --db, nothing else");
+		return EXIT_USAGE;
+	}
+	if ((s = open_db(o)) == NULL)
+		return EXIT_USAGE;
+	cutoff = (int64_t)time(NULL) - (int64_t)(o->older_than * 86400);
+	if (s->ops->purge_checks(s, cutoff, &removed) != MS_OK) {
+		cli_error("database: %s", s->err);
+		s->ops->close(s);
+		return EXIT_USAGE;
+	}
+	s->ops->close(s);
+	printf("%llu stored check%s removed\n", (unsigned long long)removed, removed == 1 ? "" : "s");
+	return EXIT_CLEAN;
 }
 
 int
@@ -305,8 +360,16 @@ cmd_history(int argc, char **argv)
 	int rc = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
+	o.older_than = -1;
 	if (parse_args(argc, argv, &o) != 0)
 		return EXIT_USAGE;
+	/* "purge" cannot be a domain to check: those have at least two labels. */
+	if (optind + 1 == argc && strcmp(argv[optind], "purge") == 0)
+		return run_purge(&o);
+	if (o.older_than >= 0) {
+		cli_error("--older-than belongs to 'history purge'");
+		return EXIT_USAGE;
+	}
 	if (optind + 1 != argc) {
 		cli_error("history needs exactly one domain (see 'mailsec help history')");
 		return EXIT_USAGE;
@@ -315,17 +378,8 @@ cmd_history(int argc, char **argv)
 		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
 		return EXIT_USAGE;
 	}
-	if (o.db == NULL) {
-		cli_error("history needs --db, the database 'check --db' wrote to");
+	if ((s = open_db(&o)) == NULL)
 		goto out;
-	}
-	if (store_open(o.db, &s, &why) != MS_OK) {
-		char *shown = store_display(o.db);
-
-		cli_error("cannot open the database %s: %s", shown, why);
-		free(shown);
-		goto out;
-	}
 	if (s->ops->each_check(s, domain, o.since, keep_check, &h) != MS_OK) {
 		cli_error("cannot read the history of %s: %s", domain, s->err);
 		goto out;

@@ -100,12 +100,14 @@ static const struct command commands[] = {
 	  "failures. 'reports purge --older-than DAYS' deletes old reports. 'reports quarantine' "
 	  "lists the reports that were rejected and why. 'reports parse "
 	  "FILE...' prints what would be stored, as JSON, without storing it." },
-	{ "history", cmd_history, "history DOMAIN --db PATH|URI [--json] [--since DATE|PERIOD]",
+	{ "history", cmd_history, "history DOMAIN|purge --db PATH|URI [--json] [--since DATE|PERIOD] "
+	  "[--older-than DAYS]",
 	  "show a domain's stored check results and what changed between them",
 	  "Lists the results 'check --db' kept for the domain, oldest first, and between each "
 	  "run and the one before it what changed: findings that appeared or disappeared and "
 	  "findings whose severity changed (matched by id and subject), and the grade. With "
-	  "--json the output is the mailsec-history/1 document (docs/history.md). Exit 0, or "
+	  "--json the output is the mailsec-history/1 document (docs/history.md). 'history purge "
+	  "--older-than DAYS' deletes the checks made before then. Exit 0, or "
 	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
@@ -310,6 +312,8 @@ static const struct option_doc options[] = {
 	{ "since", 0, "PERIOD", "reports",
 	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
 	  "all). Default: 30d." },
+	{ "older-than", 0, "DAYS", "history",
+	  "history purge: delete the stored checks made more than DAYS days ago (0: all)." },
 	{ "older-than", 0, "DAYS", "reports",
 	  "reports purge: delete reports whose period ended more than DAYS days ago, and "
 	  "quarantined reports first seen that long ago." },

@@ -134,6 +134,11 @@ struct store_ops {
 	/* each_check - domain's stored checks made at or after since, oldest first; cb must not use s */
 	enum ms_status (*each_check)(struct store *s, const char *domain, int64_t since,
 	    store_check_cb cb, void *arg);
+	/*
+	 * purge_checks - delete the stored checks made before cutoff (epoch
+	 * seconds) with their findings, atomically (alone, or within begin()..commit())
+	 */
+	enum ms_status (*purge_checks)(struct store *s, int64_t cutoff, uint64_t *removed);
 	void (*close)(struct store *s);
 };
 

@@ -965,12 +965,36 @@ pg_close(struct store *s)
 	free(s);
 }
 
+static enum ms_status
+pg_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed)
+{
+	struct params p = { 0 };
+	PGresult *r;
+	enum ms_status st;
+
+	*removed = 0;
+	if ((st = put_enter(s)) != MS_OK)
+		return st;
+	p_int(&p, cutoff);
+	/* check_findings go with their check (ON DELETE CASCADE). */
+	if ((r = run(s, NULL, "DELETE FROM checks WHERE checked_at < $1", &p,
+	    "purge checks")) == NULL) {
+		st = MS_ERR_IO;
+	} else {
+		*removed = strtoull(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	if ((st = put_leave(s, st)) != MS_OK)
+		*removed = 0;
+	return st;
+}
+
 static const struct store_ops pg_ops = {
 	"postgresql",
 	pg_begin, pg_commit, pg_rollback,
 	pg_put_dmarc, pg_put_tlsrpt, pg_put_failure, pg_put_rejected,
 	pg_purge, pg_each_dmarc, pg_each_tlsrpt, pg_count_failures, pg_counts,
-	pg_each_rejected, pg_put_check, pg_each_check, pg_close,
+	pg_each_rejected, pg_put_check, pg_each_check, pg_purge_checks, pg_close,
 };
 
 /*

@@ -717,12 +717,38 @@ sq_close(struct store *s)
 	free(s);
 }
 
+static enum ms_status
+sq_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed)
+{
+	struct sq *q = s->impl;
+	sqlite3_stmt *st = NULL;
+	enum ms_status rc;
+
+	*removed = 0;
+	/* A savepoint: its own transaction, or a part of the caller's begin()..commit(). */
+	if ((rc = sq_exec(s, "SAVEPOINT purge_checks")) != MS_OK)
+		return rc;
+	/* check_findings go with their check (ON DELETE CASCADE, foreign_keys on). */
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM checks WHERE checked_at < ?", -1, &st,
+	    NULL) != SQLITE_OK || (sqlite3_bind_int64(st, 1, cutoff), sqlite3_step(st)) != SQLITE_DONE)
+		rc = db_err(s, "purge checks");
+	else
+		*removed = (uint64_t)sqlite3_changes(q->db);
+	sqlite3_finalize(st);
+	if (rc == MS_OK && (rc = sq_exec(s, "RELEASE purge_checks")) == MS_OK)
+		return MS_OK;
+	*removed = 0;
+	(void)sq_exec(s, "ROLLBACK TO purge_checks");
+	(void)sq_exec(s, "RELEASE purge_checks");
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_begin, sq_commit, sq_rollback,
 	sq_put_dmarc, sq_put_tlsrpt, sq_put_failure, sq_put_rejected,
 	sq_purge, sq_each_dmarc, sq_each_tlsrpt, sq_count_failures, sq_counts,
-	sq_each_rejected, sq_put_check, sq_each_check, sq_close,
+	sq_each_rejected, sq_put_check, sq_each_check, sq_purge_checks, sq_close,
 };
 
 /* migrate - bring the schema to the current version, one transaction per step */

@@ -211,9 +211,40 @@ def store_fails(t):
     t.check("store failure mid-run: output complete, error on stderr, exit 4", p)
 
 
+def purge(t):
+    """history purge --older-than: old checks go with their findings, recent ones stay."""
+    p = []
+    db = t.be.new("purge")
+    for case in (BEFORE, AFTER):
+        rc, doc, err = check_json(t, ["check", "--json", "--replay", case, "--db", db] + ONLY + DOMAINS, p)
+    # make the first run's two results 40 days old
+    first = t.be.query(db, "SELECT run_id FROM checks ORDER BY id LIMIT 1")[0][0]
+    if not all(c in "0123456789abcdef" for c in first):
+        p.append("run id %r is not hex" % first)
+        first = ""
+    t.be.query(db, "UPDATE checks SET checked_at = checked_at - 40 * 86400 WHERE run_id = '%s'" % first)
+    rc, out, err = t.ms(["history", "purge", "--older-than", "30", "--db", db])
+    if rc != 0 or out.strip() != "2 stored checks removed":
+        p.append("purge: exit %d, %r %s" % (rc, out, err[-300:]))
+    left = t.be.query(db, "SELECT count(*) FROM checks")[0][0]
+    orphans = t.be.query(db, "SELECT count(*) FROM check_findings WHERE check_id NOT IN (SELECT id FROM checks)")[0][0]
+    if left != 2 or orphans != 0:
+        p.append("after purge: %d checks (want 2), %d orphaned findings (want 0)" % (left, orphans))
+    rc, out, err = t.ms(["history", "purge", "--older-than", "30", "--db", db])
+    if rc != 0 or out.strip() != "0 stored checks removed":
+        p.append("second purge is not a no-op: exit %d, %r" % (rc, out))
+    for argv in (["history", "purge", "--db", db], ["history", "purge", "--older-than", "1", "--json", "--db", db],
+                 ["history", "example.test", "--older-than", "1", "--db", db]):
+        rc, out, err = t.ms(argv)
+        if rc != 2:
+            p.append("%s: exit %d, want 2" % (" ".join(argv[1:]), rc))
+    t.check("history purge --older-than: old checks and their findings go, recent ones stay", p)
+
+
 def scenarios(args, be):
     t = T(args, be)
     two_runs(t)
+    purge(t)
     unopenable(t)
     store_fails(t)
     return t.res
