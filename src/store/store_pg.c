@@ -613,35 +613,38 @@ pg_put_rejected(struct store *s, const char *origin, const char *why, const char
 	return put_leave(s, st);
 }
 
+/* delete_before - run sql (a DELETE ... < $1) with cutoff; *n, if given, the rows it removed */
 static enum ms_status
-pg_purge(struct store *s, int64_t cutoff, uint64_t *removed)
+delete_before(struct store *s, const char *sql, int64_t cutoff, const char *what, uint64_t *n)
 {
 	struct params p = { 0 };
 	PGresult *r;
+
+	p_int(&p, cutoff);
+	if ((r = run(s, NULL, sql, &p, what)) == NULL)
+		return MS_ERR_IO;
+	if (n)
+		*n = strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return MS_OK;
+}
+
+static enum ms_status
+pg_purge(struct store *s, int64_t cutoff, uint64_t *removed)
+{
 	enum ms_status st;
 
 	*removed = 0;
 	if ((st = put_enter(s)) != MS_OK)
 		return st;
-	p_int(&p, cutoff);
-	if ((r = run(s, NULL, "DELETE FROM reports WHERE COALESCE(end_ts, ingested_at) < $1", &p,
-	    "purge")) == NULL) {
-		st = MS_ERR_IO;
-		goto out;
-	}
-	*removed = strtoull(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	p_int(&p, cutoff);
-	if ((r = run(s, NULL, "DELETE FROM rejected WHERE first_seen < $1", &p,
-	    "purge quarantine")) == NULL) {
-		st = MS_ERR_IO;
-		goto out;
-	}
-	PQclear(r);
-out:
-	if (st != MS_OK)
+	st = delete_before(s, "DELETE FROM reports WHERE COALESCE(end_ts, ingested_at) < $1", cutoff,
+	    "purge", removed);
+	if (st == MS_OK)
+		st = delete_before(s, "DELETE FROM rejected WHERE first_seen < $1", cutoff,
+		    "purge quarantine", NULL);
+	if ((st = put_leave(s, st)) != MS_OK)
 		*removed = 0;
-	return put_leave(s, st);
+	return st;
 }
 
 /*
@@ -968,22 +971,14 @@ pg_close(struct store *s)
 static enum ms_status
 pg_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed)
 {
-	struct params p = { 0 };
-	PGresult *r;
 	enum ms_status st;
 
 	*removed = 0;
 	if ((st = put_enter(s)) != MS_OK)
 		return st;
-	p_int(&p, cutoff);
 	/* check_findings go with their check (ON DELETE CASCADE). */
-	if ((r = run(s, NULL, "DELETE FROM checks WHERE checked_at < $1", &p,
-	    "purge checks")) == NULL) {
-		st = MS_ERR_IO;
-	} else {
-		*removed = strtoull(PQcmdTuples(r), NULL, 10);
-		PQclear(r);
-	}
+	st = delete_before(s, "DELETE FROM checks WHERE checked_at < $1", cutoff, "purge checks",
+	    removed);
 	if ((st = put_leave(s, st)) != MS_OK)
 		*removed = 0;
 	return st;
