@@ -17,7 +17,11 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "world"))
+import live  # noqa: E402
 
 PG_USER = "postgres"
 
@@ -53,6 +57,7 @@ class PgServer:
                 return "no %s user to run the server as" % PG_USER
         if shutil.which("psql") is None:
             return "no psql client"
+        live.register(self)
         self.base = tempfile.mkdtemp(prefix="mailsec-pg-")
         self.data = os.path.join(self.base, "data")
         self.sock = os.path.join(self.base, "sock")
@@ -116,6 +121,7 @@ class PgServer:
         if self.base:
             shutil.rmtree(self.base, ignore_errors=True)
             self.base = None
+        live.unregister(self)
 
 
 class SqliteBackend:

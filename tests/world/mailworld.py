@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import live
+
 ADDR = {
     "mx-good": "127.0.0.31", "mx-tls10": "127.0.0.32", "mx-expired": "127.0.0.33",
     "mx-wrongname": "127.0.0.34", "mx-self": "127.0.0.35", "mx-plain": "127.0.0.36",
@@ -362,6 +364,7 @@ http {
 
     def start(self, before_web=None):
         """Bring everything up; before_web(self) may add_site() once the MX certificates exist."""
+        live.register(self)
         try:
             self.pki = Pki(self.tmp)
         except ImportError as e:
@@ -398,6 +401,7 @@ http {
             sh(["ip", "netns", "pids", self.ns], check=False)
             sh(["ip", "netns", "del", self.ns], check=False)
             self.ns_made = False
+        live.unregister(self)
 
     def mailsec(self, binary, args, zone, timeout=60):
         """Run mailsec inside the namespace with zone as its replay data: (rc, out, err, seconds)."""

@@ -47,6 +47,8 @@ import tempfile
 import time
 import uuid
 
+import live
+
 UNBOUND_ADDR = "127.0.0.1"
 KNOT_ADDR = "127.0.0.2"
 REFUSE_ADDR = "127.0.0.3"
@@ -463,6 +465,7 @@ remote-control:
             raise WorldError("missing programs: %s (scripts/install-deps)" % ", ".join(missing))
         t0 = time.time()
         d = self.dir
+        live.register(self)
         for sub in ("zones", "knot", "knot/db"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         if not self.joined:
@@ -603,12 +606,14 @@ remote-control:
                     p.kill()
                     p.wait()
         self.procs = {}
-        if self.netns_created:
+        if self.netns_created or not self.joined:
+            # also when start() was interrupted between creating it and saying so
             subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
             self.netns_created = False
         shutil.rmtree(self.etc, ignore_errors=True)
         if os.environ.get("MAILSEC_WORLD_KEEP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
+        live.unregister(self)
 
     # -- running things inside
     def mailsec(self, binary, args, timeout=120, wrapper=None):
