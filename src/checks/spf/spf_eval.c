@@ -533,6 +533,17 @@ count(struct spf_eval *ev, struct frame *f)
 	return true;
 }
 
+/* lookup_failed - a term's lookup failed (SERVFAIL, timeout, bogus): temperror (§5), true */
+static bool
+lookup_failed(struct spf_eval *ev, const struct spf_term *t, const struct dns_answer *a)
+{
+	if (!dns_answer_failed_status(a->status))
+		return false;
+	frame_result(ev, SPF_TEMPERROR, arena_printf(&ev->ar, "%s: %s %s", t->text, a->qname,
+	    dns_outcome_name(a->status)));
+	return true;
+}
+
 /* void_lookup - §4.6.4: an answer with no records; false (and permerror) past the limit */
 static bool
 void_lookup(struct spf_eval *ev, const struct dns_answer *a)
@@ -818,10 +829,7 @@ step(struct spf_eval *ev)
 			const struct spf_term *t = &f->rec->terms[f->i];
 
 			a = take(ev);
-			if (dns_answer_failed_status(a->status)) {
-				frame_result(ev, SPF_TEMPERROR, arena_printf(&ev->ar, "%s: %s %s",
-				    t->text, a->qname, dns_outcome_name(a->status)));
-			} else if (void_lookup(ev, a)) {
+			if (!lookup_failed(ev, t, a) && void_lookup(ev, a)) {
 				if (addr_match(ev, a, t->cidr4, t->cidr6))
 					match(ev);
 				else {
@@ -837,10 +845,7 @@ step(struct spf_eval *ev)
 			const struct spf_term *t = &f->rec->terms[f->i];
 
 			a = take(ev);
-			if (dns_answer_failed_status(a->status)) {
-				frame_result(ev, SPF_TEMPERROR, arena_printf(&ev->ar, "%s: %s %s",
-				    t->text, a->qname, dns_outcome_name(a->status)));
-			} else if (void_lookup(ev, a)) {
+			if (!lookup_failed(ev, t, a) && void_lookup(ev, a)) {
 				if (a->n + a->dropped > SPF_MX_NAMES_LIMIT) {
 					frame_result(ev, SPF_PERMERROR, arena_printf(&ev->ar,
 					    "%s: %zu MX names, more than %d", t->text,
@@ -866,9 +871,7 @@ step(struct spf_eval *ev)
 			const struct spf_term *t = &f->rec->terms[f->i];
 
 			a = take(ev);
-			if (dns_answer_failed_status(a->status)) {
-				frame_result(ev, SPF_TEMPERROR, arena_printf(&ev->ar, "%s: %s %s",
-				    t->text, a->qname, dns_outcome_name(a->status)));
+			if (lookup_failed(ev, t, a)) {
 				dns_answer_unref(a);
 				continue;
 			}
@@ -896,10 +899,7 @@ step(struct spf_eval *ev)
 			const struct spf_term *t = &f->rec->terms[f->i];
 
 			a = take(ev);
-			if (dns_answer_failed_status(a->status)) {
-				frame_result(ev, SPF_TEMPERROR, arena_printf(&ev->ar, "%s: %s %s",
-				    t->text, a->qname, dns_outcome_name(a->status)));
-			} else if (void_lookup(ev, a)) {
+			if (!lookup_failed(ev, t, a) && void_lookup(ev, a)) {
 				if (a->status == DNS_OK && a->n > 0)
 					match(ev);
 				else {
