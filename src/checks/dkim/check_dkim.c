@@ -538,10 +538,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct dkim_state *st = arg;
 
-	st->null_mx = ans->status == DNS_OK && ans->n > 0;
-	for (size_t i = 0; i < ans->n; i++)
-		if (strcmp(ans->rr[i].u.mx.host, ".") != 0)
-			st->null_mx = false;
+	st->null_mx = dns_mx_is_null(ans);
 	audit_lookup(a, arena_printf(&a->arena, "_domainkey.%s", a->domain), DNS_T_TXT,
 	    domainkey_answer, st);
 }
