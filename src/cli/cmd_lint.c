@@ -184,32 +184,37 @@ struct lint_args {
 	bool parked;
 };
 
-/* parse_lint_args - the documented options of lint; -1 on a usage error */
-static int
+/* parse_lint_args - the documented options of lint; CLI_OK, or how to stop */
+static enum cli_status
 parse_lint_args(int argc, char **argv, struct lint_args *la)
 {
-	struct cli_parser *p = cli_parser_new("lint");
-	const struct option_doc *d;
-	bool bad = false;
+	struct cli_parser *p = cli_parser_new("lint", argc, argv);
+	enum cli_status st;
+	enum opt_id id;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, false)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			la->json = true;
-		else if (strcmp(n, "origin") == 0) {
+			break;
+		case OPT_ORIGIN:
 			free(la->origin);
 			la->origin = xstrdup(optarg);
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(la->profile);
 			la->profile = xstrdup(optarg);
-		} else if (strcmp(n, "only") == 0)
+			break;
+		case OPT_ONLY:
 			common_opts_set_list(&la->only, optarg);
-		else if (strcmp(n, "ignore") == 0)
+			break;
+		case OPT_IGNORE:
 			common_opts_set_list(&la->ignore, optarg);
-		else if (strcmp(n, "parked") == 0)
+			break;
+		case OPT_PARKED:
 			la->parked = true;
-		else if (strcmp(n, "context") == 0) {
+			break;
+		case OPT_CONTEXT: {
 			size_t k = 0;
 
 			while (la->context && la->context[k])
@@ -217,27 +222,23 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 			la->context = xreallocarray(la->context, k + 2, sizeof(*la->context));
 			la->context[k] = xstrdup(optarg);
 			la->context[k + 1] = NULL;
+			break;
 		}
-		else if (strcmp(n, "no-color") == 0)
+		case OPT_NO_COLOR:
 			la->color_opt = -1;
-		else if (strcmp(n, "color") == 0)
+			break;
+		case OPT_COLOR:
 			la->color_opt = 1;
-		else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "lint");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
+			break;
+		default:
+			break;
 		}
 	}
-	cli_parser_free(p);
-	if (bad)
-		return -1;
-	for (char **a = la->only; a && *a; a++) {
-		if (!catalog_area_known(*a)) {
-			cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
-			return -1;
-		}
-	}
-	return 0;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return st;
+	if (cli_only_check(la->only) != 0)
+		return CLI_USAGE;
+	return CLI_OK;
 }
 
 /* cmd_lint - read the files into replay data with the outside rule, run the engine offline */
@@ -256,13 +257,16 @@ cmd_lint(int argc, char **argv)
 	size_t ndomains = 0, ncontext = 0, nz = 0;
 	struct zone_file **zones = NULL;
 	json_t *files = json_array();
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 	bool color;
 
 	memset(&la, 0, sizeof(la));
 	memset(&lo, 0, sizeof(lo));
-	if (parse_lint_args(argc, argv, &la) != 0)
+	if ((st = parse_lint_args(argc, argv, &la)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind >= argc) {
 		cli_error("lint needs at least one zone file (see 'mailsec help lint')");
 		goto out;
