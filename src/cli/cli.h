@@ -139,8 +139,8 @@ void common_opts_set_list(char ***list, const char *csv);
 void cli_list_append(char ***list, const char *csv);
 
 /*
- * cli_only_check - --only's list (NULL: not given) names only areas that
- * exist; else says why (cli_error) and returns -1
+ * cli_only_check - --only's list (NULL: not given) names at least one area,
+ * and only areas that exist; else says why (cli_error) and returns -1
  */
 int cli_only_check(char *const *only);
 

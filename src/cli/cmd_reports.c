@@ -838,15 +838,23 @@ run_purge(struct rep_opts *o, int argc)
 	return EXIT_CLEAN;
 }
 
+/* The quarantine listing: JSON (arr) or text (arr NULL), and how many were listed. */
+struct rejected_list {
+	json_t *arr;
+	size_t n;
+};
+
 /* on_rejected - one quarantined report, as text or into a JSON array */
 static void
 on_rejected(void *arg, const struct store_rejected_item *it)
 {
-	json_t *arr = arg;
+	struct rejected_list *rl = arg;
+	json_t *arr = rl->arr;
 	char when[32];
 	time_t t = (time_t)(it->first_seen < 0 ? 0 : it->first_seen);
 	struct tm tm;
 
+	rl->n++;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (arr) {
@@ -873,6 +881,7 @@ static int
 run_quarantine(struct rep_opts *o, int argc)
 {
 	struct store *s;
+	struct rejected_list rl = { NULL, 0 };
 	json_t *arr = NULL;
 	enum ms_status st;
 
@@ -884,10 +893,13 @@ run_quarantine(struct rep_opts *o, int argc)
 		return EXIT_USAGE;
 	if (o->format == REP_JSON)
 		arr = json_array();
-	st = s->ops->each_rejected(s, on_rejected, arr);
+	rl.arr = arr;
+	st = s->ops->each_rejected(s, on_rejected, &rl);
 	if (st != MS_OK)
 		cli_error("database: %s", s->err);
 	s->ops->close(s);
+	if (arr == NULL && st == MS_OK && rl.n == 0)
+		puts("nothing quarantined");
 	if (arr) {
 		json_t *doc = json_object();
 		char *txt;

@@ -277,7 +277,11 @@ read_batch(const char *path, struct run *r)
 			continue;
 		w = str_split(line, strchr(line, '\t') ? '\t' : ' ', &nw);
 		if (nw < 2 || nw > 3 || r->n >= BATCH_MAX) {
-			cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
+			if (r->n >= BATCH_MAX)
+				cli_error("%s:%d: more than %d evaluations: one batch takes at most %d "
+				    "lines (split the file)", path, lineno, BATCH_MAX, BATCH_MAX);
+			else
+				cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
 			strv_free(w);
 			if (fp != stdin)
 				fclose(fp);
@@ -389,8 +393,18 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	text = argv[optind];
-	if (argc - optind == 2)
+	if (argc - optind == 2) {
+		const char *why;
+		char *d;
+
 		owner = argv[optind + 1];
+		if ((d = engine_domain_normalise(owner, &why)) == NULL) {
+			cli_error("spf lint: DOMAIN \"%s\" is not a domain name (%s); a record with "
+			    "spaces is one argument: quote it ('%s %s')", owner, why, text, owner);
+			return EXIT_USAGE;
+		}
+		free(d);
+	}
 	if (profile_load(o->profile ? o->profile : "generic", &prof, &perr) != MS_OK) {
 		cli_error("%s", perr);
 		free(perr);

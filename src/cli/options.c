@@ -48,14 +48,16 @@ static const struct command commands[] = {
 	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
 	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
 	  "--json." },
-	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	{ "spf", cmd_spf, "spf eval --ip IP --sender ADDR [OPTIONS] | spf eval --batch FILE "
+	  "[OPTIONS] | spf tree [OPTIONS] DOMAIN | spf lint [OPTIONS] RECORD [DOMAIN]",
 	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
 	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
 	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
 	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
 	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
 	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
-	  "RECORD' judges a record given on the command line, before you publish it." },
+	  "RECORD [DOMAIN]' judges a record given on the command line, before you publish it, "
+	  "as published at DOMAIN (default example.org)." },
 	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
 	  "run the checks of 'check' offline over proposed zone files",
 	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
@@ -272,7 +274,7 @@ static const struct option_doc options[] = {
 	  "none|quarantine-10|quarantine|reject." },
 	{ "ttl", 0, "SECONDS", "records",
 	  "TTL of generated records (default: 300 for records that will change during the "
-	  "journey, 3600 for MX, 86400 for a parked domain)." },
+	  "journey, 3600 for MX and for a parked domain's records)." },
 	{ "selector", 0, "S", "dkim keygen", "The DKIM selector of the new key." },
 	{ "bits", 0, "N", "dkim keygen", "RSA key size: 2048 (default) or 1024." },
 	{ "type", 0, "rsa|ed25519", "dkim keygen", "Key type (default rsa)." },

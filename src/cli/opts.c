@@ -78,6 +78,11 @@ cli_only_check(char *const *only)
 {
 	if (only == NULL)
 		return 0;
+	if (only[0] == NULL) {
+		cli_error("--only names no area: give at least one (mx, spf, dmarc, ...; see "
+		    "'mailsec help findings'), or leave --only out to run every check");
+		return -1;
+	}
 	for (char *const *a = only; *a; a++) {
 		if (!catalog_area_known(*a)) {
 			cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);

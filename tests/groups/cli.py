@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import tempfile
 
 from harness import ROOT, Result, validate_json
 from harness import run as run_cmd
@@ -55,6 +56,11 @@ TESTS = [
       want_out="The signing domain (d=)", not_out="dmarc lint"),
     t("dmarc --help documents its own --domain", ["dmarc", "--help"], 0,
       want_out="dmarc lint: the domain the record is published for", not_out="signing domain"),
+    t("records --help gives the parked TTL it prints (3600)", ["records", "--help"], 0,
+      want_out="3600 for MX and for a parked domain's records", not_out="86400"),
+    t("records parked prints that TTL", ["records", "parked", "example.org"], 0,
+      want_out="example.org. 3600 IN MX 0 ."),
+    t("spf usage shows lint's optional DOMAIN", ["spf", "--help"], 0, want_out="spf lint [OPTIONS] RECORD [DOMAIN]"),
     t("plan takes --dkim-selector", ["plan", "--dkim-selector", "s1", "--help"], 0, want_out="--dkim-selector"),
     t("plan still takes --selectors", ["plan", "--selectors", "s1", "--help"], 0, not_out="--selectors"),
     t("diff takes --dkim-selector", ["diff", "--dkim-selector", "s1", "--help"], 0, want_out="--dkim-selector"),
@@ -64,10 +70,19 @@ TESTS = [
     t("help --help exits 0", ["help", "--help"], 0, want_out="usage: mailsec help"),
     t("help -h exits 0", ["help", "-h"], 0, want_out="usage: mailsec help"),
     t("help with an unknown option", ["help", "--frob"], 2, want_err="unknown option --frob"),
+    t("--only '' is refused", ["check", "--only", "", "--replay", os.path.join(CASES, "no-mx.case"), "example.test"],
+      2, want_err="--only names no area", not_out="grade"),
+    t("--only ',' is refused", ["check", "--only", ",", "--replay", os.path.join(CASES, "no-mx.case"),
+                                "example.test"], 2, want_err="--only names no area"),
+    t("lint --only '' is refused", ["lint", "--only", "", os.path.join(ROOT, "tests", "records", "plan",
+                                                                        "servfail.zone")],
+      2, want_err="--only names no area"),
     t("an unknown short option is named", ["check", "-xyz", "example.test"], 2,
       want_err='unknown option -x (in "-xyz")', not_err="unknown option check"),
     t("a record split by the shell is explained", ["spf", "lint", "v=spf1", "-all"], 2,
       want_err="quote the record as one argument: 'v=spf1 -all'", not_err="unknown option v=spf1"),
+    t("spf lint refuses a DOMAIN that is not one", ["spf", "lint", "--", "v=spf1", "-all"], 2,
+      want_err="quote it ('v=spf1 -all')"),
     t("a flag given an argument", ["check", "--json=1", "example.test"], 2,
       want_err="option --json takes no argument"),
     t("dkim keygen needs a selector", ["dkim", "keygen"], 2, want_err="--selector"),
@@ -188,5 +203,25 @@ def every_command(args):
     return res
 
 
+def with_files(args):
+    """Tests that need a file written first."""
+    res = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "empty.db")
+        res.append(one(args, t("reports quarantine with nothing quarantined says so",
+                               ["reports", "quarantine", "--db", db], 0, want_out="nothing quarantined")))
+        res.append(one(args, t("reports quarantine --json with nothing quarantined",
+                               ["reports", "quarantine", "--json", "--db", db], 0, not_out="nothing quarantined",
+                               out_check=lambda out: json.loads(out)["rejected"] == [])))
+        batch = os.path.join(tmp, "batch.txt")
+        with open(batch, "w") as f:
+            f.write("192.0.2.1 a@example.test\n" * 100001)
+        res.append(one(args, t("spf eval --batch past 100,000 lines names the limit",
+                               ["spf", "eval", "--batch", batch, "--replay", os.path.join(CASES, "no-mx.case")], 2,
+                               want_err="batch.txt:100001: more than 100000 evaluations: one batch takes at most "
+                                        "100000 lines", not_err="want IP SENDER")))
+    return res
+
+
 def run(args):
-    return [one(args, test) for test in TESTS] + every_command(args)
+    return [one(args, test) for test in TESTS] + every_command(args) + with_files(args)
