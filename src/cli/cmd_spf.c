@@ -261,6 +261,7 @@ read_batch(const char *path, struct run *r)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[BATCH_MAX_LINE];
+	size_t cap = 0;
 	int lineno = 0;
 
 	if (fp == NULL) {
@@ -287,7 +288,10 @@ read_batch(const char *path, struct run *r)
 				fclose(fp);
 			return -1;
 		}
-		r->jobs = xreallocarray(r->jobs, r->n + 1, sizeof(*r->jobs));
+		if (r->n == cap) {	/* doubling: a batch of 100,000 lines is not 100,000 copies */
+			cap = cap ? cap * 2 : 64;
+			r->jobs = xreallocarray(r->jobs, cap, sizeof(*r->jobs));
+		}
 		memset(&r->jobs[r->n], 0, sizeof(r->jobs[r->n]));
 		r->jobs[r->n].ip = xstrdup(w[0]);
 		r->jobs[r->n].sender = xstrdup(strcmp(w[1], "-") == 0 ? "" : w[1]);
