@@ -22,6 +22,7 @@ struct cli_parser {
 	bool over;			/* OPT_END returned: cli_next returns it again */
 };
 
+/* cli_option_scope - the next command named in an option's commands field (cli.h) */
 const char *
 cli_option_scope(const char **pos, size_t *len)
 {
@@ -45,6 +46,7 @@ cli_option_scope(const char **pos, size_t *len)
 	return s;
 }
 
+/* cli_takes - whether command is one of cmds (cli.h) */
 bool
 cli_takes(const char *cmds, const char *command)
 {
@@ -90,6 +92,7 @@ add_long(struct cli_parser *p, size_t k, const char *name, const struct option_d
 	p->ids[k] = id_of(d->name);
 }
 
+/* cli_parser_new - getopt_long's tables for the options command takes, aliases included (cli.h) */
 struct cli_parser *
 cli_parser_new(const char *command, int argc, char **argv)
 {
@@ -211,6 +214,7 @@ answer(struct cli_parser *p, size_t k)
 	return OPT_END;
 }
 
+/* cli_next - the next option's id, or OPT_END (cli.h) */
 enum opt_id
 cli_next(struct cli_parser *p, bool stop)
 {
@@ -239,6 +243,7 @@ cli_next(struct cli_parser *p, bool stop)
 	return OPT_END;
 }
 
+/* cli_parser_end - how parsing ended; frees p (cli.h) */
 enum cli_status
 cli_parser_end(struct cli_parser *p)
 {
@@ -255,6 +260,7 @@ cli_parser_end(struct cli_parser *p)
 	return st;
 }
 
+/* cli_status_exit - 0 for CLI_HELP, 2 for CLI_USAGE (cli.h) */
 int
 cli_status_exit(enum cli_status st)
 {
@@ -289,6 +295,7 @@ wrap(FILE *fp, const char *text, int indent)
 	fputc('\n', fp);
 }
 
+/* cli_usage - the synopsis, description and documented options of command */
 void
 cli_usage(FILE *fp, const char *command)
 {

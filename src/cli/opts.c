@@ -73,6 +73,7 @@ common_opts_set_list(char ***list, const char *csv)
 	*list = v;
 }
 
+/* cli_only_check - --only names at least one area, and only known ones (cli.h) */
 int
 cli_only_check(char *const *only)
 {
@@ -92,6 +93,7 @@ cli_only_check(char *const *only)
 	return 0;
 }
 
+/* cli_list_append - a repeatable comma-separated option, accumulated (cli.h) */
 void
 cli_list_append(char ***list, const char *csv)
 {

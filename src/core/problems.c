@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* problem_where - " (offset N)", unless the message says where already (problems.h) */
 const char *
 problem_where(const struct problem *p, char buf[PROBLEM_WHERE_MAX])
 {

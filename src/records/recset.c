@@ -426,6 +426,7 @@ recset_json(const struct recset *s)
 	return o;
 }
 
+/* recset_format_parse - --format's value (recset.h) */
 bool
 recset_format_parse(const char *s, enum recset_format *out)
 {
@@ -440,6 +441,7 @@ recset_format_parse(const char *s, enum recset_format *out)
 	return true;
 }
 
+/* recset_print - the set on fp in one of the three formats (recset.h) */
 void
 recset_print(FILE *fp, const struct recset *s, enum recset_format f, const char *version)
 {
