@@ -82,10 +82,17 @@ doc_of(const char *name, const char *command)
 	return NULL;
 }
 
-/* add_long - the k-th option the parser accepts: --name, answered as the option d */
+/*
+ * add_long - the k-th option the parser accepts: --name, answered as the
+ * option d.  Two entries of one name for one command would make getopt_long
+ * take the first silently: a table bug, caught by every command's --help test.
+ */
 static void
 add_long(struct cli_parser *p, size_t k, const char *name, const struct option_doc *d)
 {
+	for (size_t i = 0; i < k; i++)
+		if (strcmp(p->longopts[i].name, name) == 0)
+			abort();
 	p->longopts[k].name = name;
 	p->longopts[k].has_arg = d->arg ? required_argument : no_argument;
 	p->longopts[k].val = 256 + (int)k;
@@ -130,12 +137,12 @@ cli_parser_new(const char *command, int argc, char **argv)
 		if (cli_takes(a->commands, command) && (d = doc_of(a->target, command)) != NULL)
 			add_long(p, k++, a->name, d);
 	p->n = k;
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, whatever an earlier parse left */
 	return p;
 }
 
 /*
- * after_operand - the operand before argument i of the command line as given,
+ * after_operand - the last operand before arg on the command line as given,
  * or NULL: an option-looking word after an operand is often a record split
  * by the shell ('v=spf1' '-all').  Option arguments do not count.
  */
