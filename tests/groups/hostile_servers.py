@@ -300,7 +300,7 @@ def baseline(args, w):
 def world_usable():
     if os.geteuid() != 0:
         return "not root: cannot create a network namespace"
-    missing = world.have_tools()
+    missing = world.have_tools() + ([] if os.path.exists("/usr/bin/time") else ["/usr/bin/time (package time)"])
     if missing:
         return "missing programs: %s" % ", ".join(missing)
     try:
