@@ -226,10 +226,12 @@ static const struct option_doc options[] = {
 	{ "sender", 0, "ADDR", "spf",
 	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
 	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
-	{ "helo", 0, "NAME", "check spf",
-	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
-	  "--sender, the identity checked. check: also audit the SPF record of this name "
-	  "(RFC 7208 §2.3)." },
+	{ "helo", 0, "NAME", "check",
+	  "The HELO/EHLO name of the domain's sending host: also audit the SPF record of this "
+	  "name (RFC 7208 §2.3)." },
+	{ "helo", 0, "NAME", "spf",
+	  "spf eval: the HELO/EHLO name of the sending host: the %{h} macro and, without "
+	  "--sender, the identity checked." },
 	{ "trace", 0, NULL, "spf",
 	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
 	  "lookups counted)." },
