@@ -265,12 +265,12 @@ static void
 store_locations(void **state)
 {
 	struct store *s;
-	const char *why;
+	char why[512];
 
 	(void)state;
 	/* a PostgreSQL URI goes to libpq: here a socket folder that does not exist */
-	assert_int_equal(store_open("postgresql:///x?host=/nonexistent/mailsec-test", &s, &why),
-	    MS_ERR_IO);
+	assert_int_equal(store_open("postgresql:///x?host=/nonexistent/mailsec-test", STORE_WRITE, &s,
+	    why, sizeof(why)), MS_ERR_IO);
 	assert_non_null(strstr(why, "connect"));
 	{
 		const char *in[] = { "postgresql://u:secret@db.example/x?sslmode=require",
@@ -309,7 +309,7 @@ expect_dmarc_reports(struct store *s, uint64_t want)
 {
 	struct store_counts c;
 
-	assert_int_equal(s->ops->counts(s, &c), MS_OK);
+	assert_int_equal(store_counts(s, &c), MS_OK);
 	assert_int_equal(c.dmarc_reports, want);
 }
 
@@ -344,7 +344,7 @@ static void
 checks_of(struct store *s, const char *domain, int64_t since, struct checks_seen *k)
 {
 	memset(k, 0, sizeof(*k));
-	assert_int_equal(s->ops->each_check(s, domain, since, on_check, k), MS_OK);
+	assert_int_equal(store_each_check(s, domain, since, on_check, k), MS_OK);
 }
 
 /*
@@ -364,36 +364,36 @@ check_contract(struct store *s)
 	struct checks_seen k;
 	enum store_put res;
 
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* a finding that breaks NOT NULL fails the put: the check row goes too */
 	c.run_id = "run-bad";
 	c.checked_at = 1700000100;
 	f[1].id = NULL;
-	assert_int_not_equal(s->ops->put_check(s, &c, &res), MS_OK);
-	assert_true(s->err[0] != '\0');
+	assert_int_not_equal(store_put_check(s, &c, &res), MS_OK);
+	assert_true(store_error(s)[0] != '\0');
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 1);
 	f[1].id = "mx.missing";
 	/* rollback loses a put made since begin */
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	s->ops->rollback(s);
+	store_rollback(s);
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 1);
 	/* inside begin()..commit(), stored once, with one finding fewer; put out of time order */
-	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
 	c.nfindings = 1;
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	c.run_id = "run-0";
 	c.checked_at = 1690000000;
 	c.nfindings = 0;
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 3);
 	assert_string_equal(k.runs[0], "run-0");
@@ -412,18 +412,18 @@ check_contract(struct store *s)
 	{
 		uint64_t removed = 99;
 
-		assert_int_equal(s->ops->purge_checks(s, 1700000000, &removed), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1700000000, &removed), MS_OK);
 		assert_int_equal(removed, 1);
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);
 		assert_string_equal(k.runs[0], "run-a");
-		assert_int_equal(s->ops->purge_checks(s, 1700000000, &removed), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1700000000, &removed), MS_OK);
 		assert_int_equal(removed, 0);
 		/* inside begin()..rollback() a purge is undone */
-		assert_int_equal(s->ops->begin(s), MS_OK);
-		assert_int_equal(s->ops->purge_checks(s, 1800000000, &removed), MS_OK);
+		assert_int_equal(store_begin(s), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1800000000, &removed), MS_OK);
 		assert_int_equal(removed, 2);
-		s->ops->rollback(s);
+		store_rollback(s);
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);
 	}
@@ -442,7 +442,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	struct dmarc_report *r;
 	struct report_error err;
 	struct store *s;
-	const char *why = "";
+	char why[512];
 	enum store_put res;
 	struct store_counts c;
 	struct seen n = { 0 };
@@ -451,59 +451,59 @@ store_contract(const char *where, void (*check)(const char *where))
 	report_limits_default(&lim);
 	arena_init(&ar);
 	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_OK);
-	if (store_open(where, &s, &why) != MS_OK)
+	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
 		fail_msg("store_open %s: %s", where, why);
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* a put that fails (no report id breaks the NOT NULL key) is undone alone */
 	r->report_id = NULL;
-	assert_int_not_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
-	assert_true(s->err[0] != '\0');
+	assert_int_not_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_true(store_error(s)[0] != '\0');
 	r->report_id = (char *)"r-3";
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(store_put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_rejected(s, "y", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(store_put_rejected(s, "y", "why", "abc", 3, &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 2);
 	/* outside begin()..commit() a put is its own transaction */
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* rollback loses what was put since begin, and only that */
-	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
 	r->report_id = (char *)"r-4";
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	s->ops->rollback(s);
+	store_rollback(s);
 	expect_dmarc_reports(s, 2);
 	/* hostile text: JSON escaping in auth results, bytes that are not UTF-8 */
 	r->report_id = (char *)"r-2";
 	r->org_name = (char *)"bad\xff\xc3(";
 	r->rows[0].dkim_auth[0].domain = (char *)"q\"uote\\back\nline\x01";
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 3);
-	assert_int_equal(s->ops->counts(s, &c), MS_OK);
+	assert_int_equal(store_counts(s, &c), MS_OK);
 	assert_int_equal(c.rejected, 1);
-	assert_int_equal(s->ops->each_dmarc(s, "example.com", 0, on_dmarc, &n), MS_OK);
+	assert_int_equal(store_each_dmarc(s, "example.com", 0, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 6);
 	assert_string_equal(n.pass, "example.com esp.example");
 	n.rows = 0;
-	assert_int_equal(s->ops->each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
+	assert_int_equal(store_each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 0);
 	check_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
-	s->ops->close(s);
-	assert_int_equal(store_open(where, &s, &why), MS_OK);
+	store_close(s);
+	assert_int_equal(store_open(where, STORE_WRITE, &s, why, sizeof(why)), MS_OK);
 	expect_dmarc_reports(s, 3);
 	{
 		struct checks_seen k;
@@ -511,12 +511,12 @@ store_contract(const char *where, void (*check)(const char *where))
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);	/* check_contract stored 3 and purged 1 */
 	}
-	assert_int_equal(s->ops->purge(s, 1700086399, &removed), MS_OK);
+	assert_int_equal(store_purge(s, 1700086399, &removed), MS_OK);
 	assert_int_equal(removed, 0);
-	assert_int_equal(s->ops->purge(s, 1700086400, &removed), MS_OK);
+	assert_int_equal(store_purge(s, 1700086400, &removed), MS_OK);
 	assert_int_equal(removed, 3);
 	expect_dmarc_reports(s, 0);
-	s->ops->close(s);
+	store_close(s);
 	arena_free(&ar);
 }
 
