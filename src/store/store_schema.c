@@ -274,7 +274,7 @@ refuse(struct store *s, const struct sqlite_file *f)
 		    "database schema version %d is newer than this mailsec (%d)", f->version, NMIGRATIONS);
 	else
 		snprintf(s->err, sizeof(s->err),
-		    "not a mailsec database (application_id %#llx, user_version %d, tables: %s); "
+		    "not a mailsec database (application_id 0x%08llx, user_version %d, tables: %s); "
 		    "left untouched", (unsigned long long)f->app_id, f->version,
 		    f->tables[0] ? f->tables : "none");
 	return MS_ERR_ARG;

@@ -15,6 +15,7 @@
 #include "checks/reports/dmarc_agg.h"
 #include "checks/reports/tlsrpt_parse.h"
 #include "checks/reports/unpack.h"
+#include "db/db.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -595,6 +596,165 @@ store_contract_postgresql(void **state)
 	store_contract(uri, pg_check);
 }
 
+/*
+ * Half-way failures.  A trigger refuses the rows whose address is in
+ * 203.0.113.0/24 (the last row of a DMARC report, a TLS-RPT failure detail,
+ * the failures row of a failure report): each put then fails after the
+ * reports row and some of its rows went in, and nothing of it may remain,
+ * outside store_begin()..store_commit() and inside it (where the puts
+ * around it stay).
+ */
+static const struct dialect_sql_test {
+	const char *sqlite, *pg;
+} REFUSE = {
+	"CREATE TRIGGER refuse_dmarc BEFORE INSERT ON dmarc_rows WHEN NEW.source_ip LIKE '203.0.113.%'"
+	" BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+	"CREATE TRIGGER refuse_tlsrpt BEFORE INSERT ON tlsrpt_failures"
+	" WHEN NEW.receiving_ip LIKE '203.0.113.%' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+	"CREATE TRIGGER refuse_failure BEFORE INSERT ON failures WHEN NEW.source_ip LIKE '203.0.113.%'"
+	" BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+	"CREATE FUNCTION mailsec_test_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+	" $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+	"CREATE TRIGGER refuse_dmarc BEFORE INSERT ON dmarc_rows FOR EACH ROW"
+	" WHEN (NEW.source_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();"
+	"CREATE TRIGGER refuse_tlsrpt BEFORE INSERT ON tlsrpt_failures FOR EACH ROW"
+	" WHEN (NEW.receiving_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();"
+	"CREATE TRIGGER refuse_failure BEFORE INSERT ON failures FOR EACH ROW"
+	" WHEN (NEW.source_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();",
+};
+
+/* leftovers - what the refused puts could have left: reports and rows of the atomic.example reports */
+static int64_t
+leftovers(const char *where, int64_t *reports)
+{
+	struct db *db;
+	struct db_stmt *st;
+	char why[512];
+	int64_t n;
+
+	assert_int_equal(db_open(where, 0, &db, why, sizeof(why)), MS_OK);
+	assert_int_equal(db_prepare(db,
+	    "SELECT (SELECT count(*) FROM reports WHERE report_id LIKE 'atomic-%'),"
+	    " (SELECT count(*) FROM dmarc_rows WHERE source_ip LIKE '198.51.100.%'"
+	    "   OR source_ip LIKE '203.0.113.%')"
+	    " + (SELECT count(*) FROM tlsrpt_policies WHERE policy_domain = 'atomic.example')"
+	    " + (SELECT count(*) FROM tlsrpt_failures WHERE receiving_ip LIKE '203.0.113.%')"
+	    " + (SELECT count(*) FROM failures WHERE source_ip LIKE '203.0.113.%')", &st), MS_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	*reports = db_column_int(st, 0);
+	n = db_column_int(st, 1);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+	db_close(db);
+	return n;
+}
+
+/* put_atomic - puts that fail half-way leave nothing on the database at where */
+static void
+put_atomic(const char *where)
+{
+	struct dmarc_row rows[3] = {
+		{ .source_ip = (char *)"198.51.100.1", .count = 1 },
+		{ .source_ip = (char *)"198.51.100.2", .count = 2 },
+		{ .source_ip = (char *)"203.0.113.3", .count = 3 },
+	};
+	struct dmarc_report d = { .org_name = (char *)"atomic.example", .report_id = (char *)"atomic-1",
+		.begin = 1700000000, .end = 1700086399, .policy = { .domain = (char *)"atomic.example" },
+		.rows = rows, .nrows = 3, .messages = 6 };
+	struct tlsrpt_failure tf[2] = {
+		{ .result_type = (char *)"starttls-not-supported", .receiving_ip = (char *)"192.0.2.25",
+		  .failed_session_count = 1 },
+		{ .result_type = (char *)"certificate-expired", .receiving_ip = (char *)"203.0.113.25",
+		  .failed_session_count = 2 },
+	};
+	struct tlsrpt_policy tp = { .policy_type = (char *)"sts", .policy_domain = (char *)"atomic.example",
+		.success = 5, .failure = 3, .failures = tf, .nfailures = 2 };
+	struct tlsrpt_report t = { .organization_name = (char *)"atomic.example",
+		.report_id = (char *)"atomic-tls", .begin = 1700000000, .end = 1700086399,
+		.policies = &tp, .npolicies = 1 };
+	struct failure_report f = { .reporter = (char *)"atomic.example", .report_id = (char *)"atomic-f",
+		.reported_domain = (char *)"atomic.example", .source_ip = (char *)"203.0.113.7",
+		.date = 1700000000, .body = (char *)"sample", .body_len = 6 };
+	struct store *s;
+	struct db *db;
+	char why[512];
+	enum store_put res;
+	int64_t reports;
+
+	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
+		fail_msg("store_open %s: %s", where, why);
+	assert_int_equal(db_open(where, 0, &db, why, sizeof(why)), MS_OK);
+	if (db_exec(db, db_dialect(db) == DB_SQLITE ? REFUSE.sqlite : REFUSE.pg) != MS_OK)
+		fail_msg("triggers: %s", db_errmsg(db));
+	db_close(db);
+	/* outside a transaction: each put is its own, and fails whole */
+	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_non_null(strstr(store_error(s), "refused by the test"));
+	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	assert_int_equal(leftovers(where, &reports), 0);
+	assert_int_equal(reports, 0);
+	/* inside one: the failed puts go, the ones around them stay */
+	assert_int_equal(store_begin(s), MS_OK);
+	d.report_id = (char *)"atomic-2";
+	d.nrows = 2;
+	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	d.report_id = (char *)"atomic-3";
+	d.nrows = 3;
+	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	d.report_id = (char *)"atomic-4";
+	d.nrows = 1;
+	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
+	assert_int_equal(leftovers(where, &reports), 3);	/* rows 1-2 of atomic-2, row 1 of atomic-4 */
+	assert_int_equal(reports, 2);
+	store_close(s);
+	if (db_open(where, 0, &db, why, sizeof(why)) == MS_OK) {
+		if (db_dialect(db) == DB_POSTGRESQL)
+			(void)db_exec(db, "DROP TRIGGER refuse_dmarc ON dmarc_rows;"
+			    " DROP TRIGGER refuse_tlsrpt ON tlsrpt_failures;"
+			    " DROP TRIGGER refuse_failure ON failures;"
+			    " DROP FUNCTION mailsec_test_refuse(); DELETE FROM reports WHERE report_id LIKE 'atomic-%'");
+		db_close(db);
+	}
+}
+
+static void
+put_atomic_sqlite(void **state)
+{
+	char path[] = "/tmp/mailsec-test-atomic-XXXXXX";
+	char side[64];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	put_atomic(path);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+static void
+put_atomic_postgresql(void **state)
+{
+	const char *uri = getenv("MAILSEC_TEST_PG"), *ci = getenv("CI");
+
+	(void)state;
+	if (uri == NULL || *uri == '\0') {
+		if (ci && strcmp(ci, "true") == 0)
+			fail_msg("MAILSEC_TEST_PG is not set (CI=true: the PostgreSQL store must be tested)");
+		fprintf(stderr, "SKIP (loudly): MAILSEC_TEST_PG not set: PostgreSQL store untested\n");
+		skip();
+	}
+	put_atomic(uri);
+}
+
 int
 main(void)
 {
@@ -609,6 +769,8 @@ main(void)
 		cmocka_unit_test(store_locations),
 		cmocka_unit_test(store_contract_sqlite),
 		cmocka_unit_test(store_contract_postgresql),
+		cmocka_unit_test(put_atomic_sqlite),
+		cmocka_unit_test(put_atomic_postgresql),
 	};
 
 	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
