@@ -17,10 +17,11 @@
  * One handle is one sqlite3 connection with foreign keys on and
  * synchronous=NORMAL (durable at each commit in WAL mode, which the caller
  * chooses: the journal mode is the file's, not the connection's).  Waiting
- * for another process's lock polls every millisecond up to
- * DB_BUSY_TIMEOUT_MS (SQLite's own busy timeout sleeps up to 100 ms between
- * tries, so a process that commits and begins again at once would keep the
- * lock from a waiting one for as long as it runs).
+ * for another process's lock polls every 100 microseconds up to
+ * DB_BUSY_TIMEOUT_MS: SQLite's own busy timeout sleeps up to 100 ms between
+ * tries, so a writer that commits a batch and begins the next a moment later
+ * (reports ingest) would keep the lock from a waiting one for as long as it
+ * runs; polling this often, the waiting one gets in within a few batches.
  *
  * DB_CREATE makes a missing file with mode 0600 before SQLite opens it
  * (SQLite would create it 0644 less the umask; its -wal and -shm files take
@@ -50,12 +51,12 @@ set_err(struct sq_db *q, const char *why)
 	db_set_error(&q->base, "%s", why ? why : q->db ? sqlite3_errmsg(q->db) : "sqlite error");
 }
 
-/* busy_wait - the busy handler: retry every millisecond until DB_BUSY_TIMEOUT_MS have passed */
+/* busy_wait - the busy handler: retry every 100 microseconds until DB_BUSY_TIMEOUT_MS have passed */
 static int
 busy_wait(void *arg, int n)
 {
 	struct sq_db *q = arg;
-	struct timespec now, pause = { 0, 1000000 };
+	struct timespec now, pause = { 0, 100000 };
 	int64_t ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
