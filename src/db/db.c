@@ -12,6 +12,7 @@ db_is_postgresql(const char *where)
 	return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
 }
 
+/* db_open - open where with the driver its form names */
 enum ms_status
 db_open(const char *where, unsigned flags, struct db **out, char *why, size_t whylen)
 {
@@ -31,24 +32,28 @@ db_close(struct db *db)
 		db->drv->close(db);
 }
 
+/* db_dialect - which SQL dialect db speaks */
 enum db_dialect
 db_dialect(const struct db *db)
 {
 	return db->drv->dialect;
 }
 
+/* db_driver_name - the driver's name (sqlite, postgresql) */
 const char *
 db_driver_name(const struct db *db)
 {
 	return db->drv->name;
 }
 
+/* db_errmsg - the last failure's message */
 const char *
 db_errmsg(const struct db *db)
 {
 	return db->err[0] ? db->err : "unknown database error";
 }
 
+/* db_set_error - record a formatted message as db's last failure */
 void
 db_set_error(struct db *db, const char *fmt, ...)
 {
@@ -69,6 +74,7 @@ busy(struct db *db, const struct db_stmt *st)
 	return true;
 }
 
+/* db_exec - run SQL without parameters, unless a statement is running */
 enum ms_status
 db_exec(struct db *db, const char *sql)
 {
@@ -77,6 +83,7 @@ db_exec(struct db *db, const char *sql)
 	return db->drv->exec(db, sql);
 }
 
+/* db_prepare - compile sql (with ? placeholders) into *out */
 enum ms_status
 db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
@@ -84,18 +91,21 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	return db->drv->prepare(db, sql, out);
 }
 
+/* db_bind_null - bind SQL NULL to parameter i */
 void
 db_bind_null(struct db_stmt *st, int i)
 {
 	st->db->drv->bind_null(st, i);
 }
 
+/* db_bind_int - bind a 64-bit integer to parameter i */
 void
 db_bind_int(struct db_stmt *st, int i, int64_t v)
 {
 	st->db->drv->bind_int(st, i, v);
 }
 
+/* db_bind_text - bind text (borrowed until reset) or NULL to parameter i */
 void
 db_bind_text(struct db_stmt *st, int i, const char *v)
 {
@@ -105,6 +115,7 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 		st->db->drv->bind_text(st, i, v);
 }
 
+/* db_bind_blob - bind bytes (borrowed until reset) or NULL to parameter i */
 void
 db_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
 {
@@ -128,30 +139,35 @@ db_step(struct db_stmt *st)
 	return r;
 }
 
+/* db_column_null - column i of the current row is SQL NULL */
 bool
 db_column_null(struct db_stmt *st, int i)
 {
 	return st->db->drv->column_null(st, i);
 }
 
+/* db_column_int - column i of the current row as an integer */
 int64_t
 db_column_int(struct db_stmt *st, int i)
 {
 	return st->db->drv->column_int(st, i);
 }
 
+/* db_column_text - column i of the current row as text, NULL for SQL NULL */
 const char *
 db_column_text(struct db_stmt *st, int i)
 {
 	return st->db->drv->column_text(st, i);
 }
 
+/* db_changes - rows the finished statement changed */
 uint64_t
 db_changes(struct db_stmt *st)
 {
 	return st->db->drv->changes(st);
 }
 
+/* db_reset - make st ready to run again (the rest of a result dropped) */
 void
 db_reset(struct db_stmt *st)
 {
@@ -160,6 +176,7 @@ db_reset(struct db_stmt *st)
 	st->db->drv->reset(st);
 }
 
+/* db_finalize - free st */
 void
 db_finalize(struct db_stmt *st)
 {
@@ -170,6 +187,7 @@ db_finalize(struct db_stmt *st)
 	st->db->drv->finalize(st);
 }
 
+/* db_begin - open a write transaction */
 enum ms_status
 db_begin(struct db *db)
 {
@@ -178,6 +196,7 @@ db_begin(struct db *db)
 	return db->drv->begin(db);
 }
 
+/* db_commit - commit the transaction */
 enum ms_status
 db_commit(struct db *db)
 {
@@ -215,6 +234,7 @@ stop_running(struct db *db)
 		db_reset(db->running);
 }
 
+/* db_rollback - undo the transaction, keeping the message of the failure that caused it */
 enum ms_status
 db_rollback(struct db *db)
 {
@@ -235,12 +255,14 @@ savepoint_sql(struct db *db, const char *verb, const char *name)
 	return db->drv->exec(db, sql);
 }
 
+/* db_savepoint - open savepoint name */
 enum ms_status
 db_savepoint(struct db *db, const char *name)
 {
 	return savepoint_sql(db, "SAVEPOINT", name);
 }
 
+/* db_release - keep what was done since savepoint name */
 enum ms_status
 db_release(struct db *db, const char *name)
 {
@@ -258,6 +280,7 @@ rollback_to_any(struct db *db, const char *name)
 	return st;
 }
 
+/* db_rollback_to - undo to savepoint name and release it, keeping the failure's message */
 enum ms_status
 db_rollback_to(struct db *db, const char *name)
 {

@@ -142,6 +142,7 @@ translate(const char *sql, int *n)
 	return buf_steal(&b);
 }
 
+/* pg_exec - run SQL through PQexec (several statements allowed) */
 static enum ms_status
 pg_exec(struct db *db, const char *sql)
 {
@@ -158,6 +159,7 @@ pg_exec(struct db *db, const char *sql)
 	return st;
 }
 
+/* pg_close - close the connection */
 static void
 pg_close(struct db *db)
 {
@@ -169,6 +171,7 @@ pg_close(struct db *db)
 	free(g);
 }
 
+/* pg_open - connect with libpq, UTF8 client encoding, quiet notices */
 static enum ms_status
 pg_open(const char *conninfo, unsigned flags, struct db **out, char *why, size_t whylen)
 {
@@ -199,6 +202,7 @@ fail:
 	return MS_ERR_IO;
 }
 
+/* pg_prepare - prepare sql on the server under a name of its own */
 static enum ms_status
 pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
@@ -248,6 +252,7 @@ slot(struct pg_stmt *s, int i)
 	return i;
 }
 
+/* pg_bind_null - parameter i is SQL NULL */
 static void
 pg_bind_null(struct db_stmt *st, int i)
 {
@@ -257,6 +262,7 @@ pg_bind_null(struct db_stmt *st, int i)
 		s->v[i] = NULL;
 }
 
+/* pg_bind_int - parameter i is v, as text */
 static void
 pg_bind_int(struct db_stmt *st, int i, int64_t v)
 {
@@ -268,6 +274,7 @@ pg_bind_int(struct db_stmt *st, int i, int64_t v)
 	s->v[i] = s->num[i];
 }
 
+/* pg_bind_text - parameter i is v (repaired to UTF-8 if need be) */
 static void
 pg_bind_text(struct db_stmt *st, int i, const char *v)
 {
@@ -279,6 +286,7 @@ pg_bind_text(struct db_stmt *st, int i, const char *v)
 	s->v[i] = s->owned[i] ? s->owned[i] : v;
 }
 
+/* pg_bind_blob - parameter i is n binary bytes */
 static void
 pg_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
 {
@@ -328,6 +336,7 @@ start_query(struct pg_stmt *s)
 	return true;
 }
 
+/* pg_step - the next row (single-row mode), or the end */
 static enum db_step
 pg_step(struct db_stmt *st)
 {
@@ -366,6 +375,7 @@ pg_step(struct db_stmt *st)
 	return DB_DONE;
 }
 
+/* pg_column_null - column i of the current row is NULL */
 static bool
 pg_column_null(struct db_stmt *st, int i)
 {
@@ -374,6 +384,7 @@ pg_column_null(struct db_stmt *st, int i)
 	return s->cur == NULL || i >= PQnfields(s->cur) || PQgetisnull(s->cur, s->row, i);
 }
 
+/* pg_column_text - column i of the current row, NULL for SQL NULL */
 static const char *
 pg_column_text(struct db_stmt *st, int i)
 {
@@ -382,6 +393,7 @@ pg_column_text(struct db_stmt *st, int i)
 	return pg_column_null(st, i) ? NULL : PQgetvalue(s->cur, s->row, i);
 }
 
+/* pg_column_int - column i of the current row as an integer (0 for NULL) */
 static int64_t
 pg_column_int(struct db_stmt *st, int i)
 {
@@ -390,12 +402,14 @@ pg_column_int(struct db_stmt *st, int i)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+/* pg_changes - rows the statement changed (its command tag) */
 static uint64_t
 pg_changes(struct db_stmt *st)
 {
 	return ((struct pg_stmt *)st)->changes;
 }
 
+/* pg_reset - drop the rest of a result and the parameters */
 static void
 pg_reset(struct db_stmt *st)
 {
@@ -414,6 +428,7 @@ pg_reset(struct db_stmt *st)
 	s->state = PG_IDLE;
 }
 
+/* pg_finalize - reset, deallocate on the server, free */
 static void
 pg_finalize(struct db_stmt *st)
 {
@@ -433,18 +448,21 @@ pg_finalize(struct db_stmt *st)
 	free(s);
 }
 
+/* pg_begin - BEGIN */
 static enum ms_status
 pg_begin(struct db *db)
 {
 	return pg_exec(db, "BEGIN");
 }
 
+/* pg_commit - COMMIT */
 static enum ms_status
 pg_commit(struct db *db)
 {
 	return pg_exec(db, "COMMIT");
 }
 
+/* pg_rollback - ROLLBACK */
 static enum ms_status
 pg_rollback(struct db *db)
 {

@@ -70,6 +70,7 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+/* sq_exec - run SQL through sqlite3_exec (several statements allowed) */
 static enum ms_status
 sq_exec(struct db *db, const char *sql)
 {
@@ -156,6 +157,7 @@ sq_close(struct db *db)
 	free(q);
 }
 
+/* sq_open - open the file at path (see the top of this file for the flags) */
 static enum ms_status
 sq_open(const char *path, unsigned flags, struct db **out, char *why, size_t whylen)
 {
@@ -196,6 +198,7 @@ fail:
 	return MS_ERR_IO;
 }
 
+/* sq_prepare - compile one statement */
 static enum ms_status
 sq_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
@@ -223,6 +226,7 @@ bound(struct sq_stmt *s, int rc)
 		s->bind_rc = rc;
 }
 
+/* sq_bind_null - parameter i is NULL */
 static void
 sq_bind_null(struct db_stmt *st, int i)
 {
@@ -231,6 +235,7 @@ sq_bind_null(struct db_stmt *st, int i)
 	bound(s, sqlite3_bind_null(s->st, i));
 }
 
+/* sq_bind_int - parameter i is v */
 static void
 sq_bind_int(struct db_stmt *st, int i, int64_t v)
 {
@@ -239,6 +244,7 @@ sq_bind_int(struct db_stmt *st, int i, int64_t v)
 	bound(s, sqlite3_bind_int64(s->st, i, (sqlite3_int64)v));
 }
 
+/* sq_bind_text - parameter i is v, borrowed (SQLITE_STATIC) until reset */
 static void
 sq_bind_text(struct db_stmt *st, int i, const char *v)
 {
@@ -247,6 +253,7 @@ sq_bind_text(struct db_stmt *st, int i, const char *v)
 	bound(s, sqlite3_bind_text64(s->st, i, v, strlen(v), SQLITE_STATIC, SQLITE_UTF8));
 }
 
+/* sq_bind_blob - parameter i is n bytes, borrowed until reset */
 static void
 sq_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
 {
@@ -255,6 +262,7 @@ sq_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
 	bound(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_STATIC));
 }
 
+/* sq_step - the next row, or the end; a failed bind is reported here */
 static enum db_step
 sq_step(struct db_stmt *st)
 {
@@ -277,30 +285,35 @@ sq_step(struct db_stmt *st)
 	return DB_ERROR;
 }
 
+/* sq_column_null - column i is NULL */
 static bool
 sq_column_null(struct db_stmt *st, int i)
 {
 	return sqlite3_column_type(((struct sq_stmt *)st)->st, i) == SQLITE_NULL;
 }
 
+/* sq_column_int - column i as an integer */
 static int64_t
 sq_column_int(struct db_stmt *st, int i)
 {
 	return (int64_t)sqlite3_column_int64(((struct sq_stmt *)st)->st, i);
 }
 
+/* sq_column_text - column i as text, NULL for NULL */
 static const char *
 sq_column_text(struct db_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(((struct sq_stmt *)st)->st, i);
 }
 
+/* sq_changes - rows the finished statement changed */
 static uint64_t
 sq_changes(struct db_stmt *st)
 {
 	return ((struct sq_stmt *)st)->changes;
 }
 
+/* sq_reset - ready to run again, bindings cleared */
 static void
 sq_reset(struct db_stmt *st)
 {
@@ -312,6 +325,7 @@ sq_reset(struct db_stmt *st)
 	s->changes = 0;
 }
 
+/* sq_finalize - free the statement */
 static void
 sq_finalize(struct db_stmt *st)
 {
@@ -328,12 +342,14 @@ sq_begin(struct db *db)
 	return sq_exec(db, "BEGIN IMMEDIATE");
 }
 
+/* sq_commit - COMMIT */
 static enum ms_status
 sq_commit(struct db *db)
 {
 	return sq_exec(db, "COMMIT");
 }
 
+/* sq_rollback - ROLLBACK */
 static enum ms_status
 sq_rollback(struct db *db)
 {

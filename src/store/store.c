@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* store_fail - "what: the database's message" as s's error; MS_ERR_IO */
 enum ms_status
 store_fail(struct store *s, const char *what)
 {
@@ -16,12 +17,14 @@ store_fail(struct store *s, const char *what)
 	return MS_ERR_IO;
 }
 
+/* sql_for - the text of q for s's database */
 const char *
 sql_for(const struct store *s, const struct dialect_sql *q)
 {
 	return db_dialect(s->db) == DB_SQLITE ? q->sqlite : q->postgresql;
 }
 
+/* store_error - why the last call failed */
 const char *
 store_error(const struct store *s)
 {
@@ -125,6 +128,7 @@ store_open(const char *where, enum store_mode mode, struct store **out, char *wh
 	return rc;
 }
 
+/* store_close - close s, rolling back a transaction still open */
 void
 store_close(struct store *s)
 {
@@ -154,6 +158,7 @@ store_begin(struct store *s)
 	return MS_OK;
 }
 
+/* store_commit - keep the puts since store_begin */
 enum ms_status
 store_commit(struct store *s)
 {
@@ -164,6 +169,7 @@ store_commit(struct store *s)
 	return MS_OK;
 }
 
+/* store_rollback - drop the puts since store_begin */
 void
 store_rollback(struct store *s)
 {
@@ -190,6 +196,7 @@ mkdirs(char *path)
 	return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
+/* store_default_path - the one default database (see store.h); caller frees *out */
 enum ms_status
 store_default_path(char **out, char *why, size_t whylen)
 {

@@ -210,6 +210,7 @@ dmarc_rows(struct store *s, const struct dmarc_report *r, int64_t id)
 	return rc;
 }
 
+/* store_put_dmarc - a DMARC aggregate report and its rows, whole or not at all */
 enum ms_status
 store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
     enum store_put *res)
@@ -273,6 +274,7 @@ tlsrpt_rows(struct store *s, const struct tlsrpt_report *r, int64_t id)
 	return MS_OK;
 }
 
+/* store_put_tlsrpt - a TLS-RPT report, its policies and failure details, whole or not at all */
 enum ms_status
 store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
     enum store_put *res)
@@ -314,6 +316,7 @@ failure_row(struct store *s, const struct failure_report *r, int64_t id)
 	return run_insert(s, x, "insert failure report");
 }
 
+/* store_put_failure - a failure report and its sample, whole or not at all */
 enum ms_status
 store_put_failure(struct store *s, const struct failure_report *r, const char *origin,
     enum store_put *res)
@@ -334,6 +337,7 @@ store_put_failure(struct store *s, const struct failure_report *r, const char *o
 	return rc;
 }
 
+/* store_put_rejected - quarantine raw (its first 4 MiB) under its SHA-256 with why */
 enum ms_status
 store_put_rejected(struct store *s, const char *origin, const char *why, const char *raw,
     size_t len, enum store_put *res)
@@ -399,6 +403,7 @@ check_rows(struct store *s, const struct store_check *c, bool *dup)
 	return MS_OK;
 }
 
+/* store_put_check - one domain's check result and its findings, whole or not at all */
 enum ms_status
 store_put_check(struct store *s, const struct store_check *c, enum store_put *res)
 {
@@ -431,6 +436,7 @@ delete_before(struct store *s, const char *sql, int64_t cutoff, const char *what
 	return rc;
 }
 
+/* store_purge - delete reports and quarantined ones older than cutoff, atomically */
 enum ms_status
 store_purge(struct store *s, int64_t cutoff, uint64_t *removed)
 {
@@ -449,6 +455,7 @@ store_purge(struct store *s, int64_t cutoff, uint64_t *removed)
 	return rc;
 }
 
+/* store_purge_checks - delete the checks made before cutoff with their findings, atomically */
 enum ms_status
 store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed)
 {

@@ -79,6 +79,7 @@ finish(struct store *s, struct db_stmt *st, enum db_step last, const char *what)
 	return rc;
 }
 
+/* store_each_dmarc - domain's aggregate rows since since, to cb */
 enum ms_status
 store_each_dmarc(struct store *s, const char *domain, int64_t since, store_dmarc_cb cb, void *arg)
 {
@@ -111,6 +112,7 @@ store_each_dmarc(struct store *s, const char *domain, int64_t since, store_dmarc
 	return finish(s, st, r, "query dmarc rows");
 }
 
+/* store_each_tlsrpt - domain's TLS-RPT policies and failure details since since, to cb */
 enum ms_status
 store_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsrpt_cb cb,
     void *arg)
@@ -143,6 +145,7 @@ store_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsr
 	return finish(s, st, r, "query tlsrpt");
 }
 
+/* store_count_failures - how many failure reports about domain since since */
 enum ms_status
 store_count_failures(struct store *s, const char *domain, int64_t since, uint64_t *n)
 {
@@ -161,6 +164,7 @@ store_count_failures(struct store *s, const char *domain, int64_t since, uint64_
 	return finish(s, st, r, "count failure reports");
 }
 
+/* store_counts - how many reports of each kind, and quarantined */
 enum ms_status
 store_counts(struct store *s, struct store_counts *c)
 {
@@ -183,6 +187,7 @@ store_counts(struct store *s, struct store_counts *c)
 	return finish(s, st, r, "count");
 }
 
+/* store_each_rejected - the quarantine, oldest first, to cb */
 enum ms_status
 store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 {
@@ -206,6 +211,7 @@ store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 	return finish(s, st, r, "query quarantine");
 }
 
+/* store_each_check - domain's stored checks since since, oldest first, to cb */
 enum ms_status
 store_each_check(struct store *s, const char *domain, int64_t since, store_check_cb cb, void *arg)
 {

@@ -177,6 +177,7 @@ _Static_assert(sizeof(SCHEMA_TABLES) / sizeof(SCHEMA_TABLES[0]) == NMIGRATIONS +
 
 #define PG_SCHEMA_LOCK	"7163629873"	/* pg_advisory_xact_lock key: "mailsec" schema changes */
 
+/* store_schema_version - the number of migrations, the same for both databases */
 int
 store_schema_version(void)
 {
@@ -257,7 +258,8 @@ sqlite_identify(struct store *s, struct sqlite_file *f)
 		f->kind = FILE_NEW;
 	else if (f->version > NMIGRATIONS)
 		f->kind = FILE_NEWER;
-	else if (f->version >= 1 && keycols == 5 && tables && has_tables(tables, SCHEMA_TABLES[f->version]))
+	else if (f->version >= 1 && keycols == 5 && tables &&
+	    has_tables(tables, SCHEMA_TABLES[f->version]))
 		f->kind = FILE_OURS;	/* made by a mailsec from before application_id */
 	else
 		f->kind = FILE_FOREIGN;
@@ -393,6 +395,7 @@ undo:
 	return rc;
 }
 
+/* store_schema_ready - check, create or migrate the schema of s's database */
 enum ms_status
 store_schema_ready(struct store *s, bool *migrate)
 {
