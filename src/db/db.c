@@ -88,6 +88,8 @@ enum ms_status
 db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
 	*out = NULL;
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
 	return db->drv->prepare(db, sql, out);
 }
 

@@ -26,7 +26,7 @@
  * - One handle is used by one thread at a time.  A statement runs from its
  *   first db_step() until db_step() says DB_DONE or DB_ERROR, or until
  *   db_reset(); while it runs no other statement of the handle may be
- *   stepped and db_exec() may not be called (PostgreSQL has one query in
+ *   stepped or prepared and db_exec() may not be called (PostgreSQL has one query in
  *   flight per connection; the generic layer enforces it on both drivers, so
  *   a misuse fails on SQLite too, with DB_ERROR / MS_ERR_ARG).
  * - Rows are delivered one at a time (PostgreSQL's single-row mode): memory

@@ -755,6 +755,93 @@ put_atomic_postgresql(void **state)
 	put_atomic(uri);
 }
 
+/*
+ * db_contract - the driver on its own: ? placeholders (a quoted ? is text),
+ * rows one at a time, changes, and one statement at a time on both drivers
+ */
+static void
+db_contract(const char *where)
+{
+	struct db *db;
+	struct db_stmt *ins, *sel, *other, *none;
+	char why[512];
+
+	assert_int_equal(db_open(where, DB_CREATE, &db, why, sizeof(why)), MS_OK);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE t (a text, b integer)"), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t (a, b) VALUES ('?', ?)", &ins), MS_OK);
+	for (int i = 1; i <= 3; i++) {
+		db_bind_int(ins, 1, i);
+		assert_int_equal(db_step(ins), DB_DONE);
+		assert_int_equal(db_changes(ins), 1);
+		db_reset(ins);
+	}
+	assert_int_equal(db_prepare(db, "SELECT a, b, NULL FROM t WHERE b >= ? ORDER BY b", &sel), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT count(*) FROM t", &other), MS_OK);
+	db_bind_int(sel, 1, 2);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_string_equal(db_column_text(sel, 0), "?");
+	assert_int_equal(db_column_int(sel, 1), 2);
+	assert_true(db_column_null(sel, 2));
+	assert_null(db_column_text(sel, 2));
+	/* while sel runs, nothing else on the handle */
+	assert_int_equal(db_step(other), DB_ERROR);
+	assert_non_null(strstr(db_errmsg(db), "another statement"));
+	assert_int_equal(db_exec(db, "DELETE FROM t"), MS_ERR_ARG);
+	assert_int_equal(db_prepare(db, "SELECT 1", &none), MS_ERR_ARG);
+	assert_null(none);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 1), 3);
+	assert_int_equal(db_step(sel), DB_DONE);
+	/* done: the others may run */
+	assert_int_equal(db_step(other), DB_ROW);
+	assert_int_equal(db_column_int(other, 0), 3);
+	db_reset(other);
+	/* a reset statement gives the handle back before its end */
+	db_reset(sel);
+	db_bind_int(sel, 1, 1);
+	assert_int_equal(db_step(sel), DB_ROW);
+	db_reset(sel);
+	assert_int_equal(db_exec(db, "DELETE FROM t"), MS_OK);
+	/* a failure keeps its message through a rollback */
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_not_equal(db_exec(db, "INSERT INTO no_such_table VALUES (1)"), MS_OK);
+	assert_non_null(strstr(db_errmsg(db), "no_such_table"));
+	assert_int_equal(db_rollback(db), MS_OK);
+	assert_non_null(strstr(db_errmsg(db), "no_such_table"));
+	db_finalize(ins);
+	db_finalize(sel);
+	db_finalize(other);
+	db_close(db);
+}
+
+static void
+db_contract_sqlite(void **state)
+{
+	char path[] = "/tmp/mailsec-test-db-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	db_contract(path);
+	unlink(path);
+}
+
+static void
+db_contract_postgresql(void **state)
+{
+	const char *uri = getenv("MAILSEC_TEST_PG"), *ci = getenv("CI");
+
+	(void)state;
+	if (uri == NULL || *uri == '\0') {
+		if (ci && strcmp(ci, "true") == 0)
+			fail_msg("MAILSEC_TEST_PG is not set (CI=true: the PostgreSQL driver must be tested)");
+		fprintf(stderr, "SKIP (loudly): MAILSEC_TEST_PG not set: PostgreSQL driver untested\n");
+		skip();
+	}
+	db_contract(uri);
+}
+
 int
 main(void)
 {
@@ -769,6 +856,8 @@ main(void)
 		cmocka_unit_test(store_locations),
 		cmocka_unit_test(store_contract_sqlite),
 		cmocka_unit_test(store_contract_postgresql),
+		cmocka_unit_test(db_contract_sqlite),
+		cmocka_unit_test(db_contract_postgresql),
 		cmocka_unit_test(put_atomic_sqlite),
 		cmocka_unit_test(put_atomic_postgresql),
 	};
