@@ -431,7 +431,7 @@ check_contract(struct store *s)
 }
 
 /*
- * store_contract - the store_ops contract against the backend where opens
+ * store_contract - the store contract (store.h) against the database where opens
  * (an empty store): idempotent puts, a failed put undone alone, rollback,
  * hostile text, queries, purge, reopening.  check runs on the filled store.
  */
