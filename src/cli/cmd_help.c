@@ -16,7 +16,7 @@ overview(FILE *fp)
 	    "(MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, reverse DNS, STARTTLS, DNSSEC, DANE)\n"
 	    "and says what is wrong and exactly what to publish instead.\n\ncommands:\n", fp);
 	for (const struct command *c = cli_commands(); c->name; c++)
-		fprintf(fp, "  %-11s %s\n", c->name, c->summary);
+		fprintf(fp, "  %-12s %s\n", c->name, c->summary);
 	fputs("\n'mailsec help COMMAND' shows a command's options; 'mailsec help ID' explains a\n"
 	    "finding (for example 'mailsec help mx.target.cname'); 'mailsec help findings'\n"
 	    "lists every finding id.\n", fp);
