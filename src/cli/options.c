@@ -320,6 +320,10 @@ static const struct option_doc options[] = {
 	{ "no-failure-bodies", 0, NULL, "reports",
 	  "Store only the metadata of failure reports, not the headers or message sample they "
 	  "carry (personal data, docs/reports.md)." },
+	{ "follow-symlinks", 0, NULL, "reports",
+	  "reports ingest/parse: follow symbolic links that lead out of the folder given (by "
+	  "default they are skipped and reported; links inside it are followed, each folder is "
+	  "read once, and FIFOs, devices and sockets are never opened)." },
 	{ "max-report-size", 0, "MIB", "reports",
 	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
 	  "that stops a zip bomb." },

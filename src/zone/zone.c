@@ -1,6 +1,7 @@
 /* src/zone/zone.c - BIND master files read with ldns into records with wire RDATA */
 #include "zone/zone.h"
 #include "zone/zone_int.h"
+#include "util/fswalk.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -260,25 +261,20 @@ out:
 enum ms_status
 zone_read_path(const char *path, const char *origin, struct zone_file **out, char **err)
 {
-	FILE *fp;
 	char *data;
+	const char *why = "";
 	size_t len;
 	enum ms_status st;
 	bool yaml = str_has_suffix_case(path, ".yaml") || str_has_suffix_case(path, ".yml");
 
 	*out = NULL;
 	*err = NULL;
-	if ((fp = fopen(path, "r")) == NULL) {
-		*err = xasprintf("cannot open %s", path);
-		return MS_ERR_IO;
-	}
-	data = xmalloc(ZONE_MAX_TEXT + 1);
-	len = fread(data, 1, ZONE_MAX_TEXT + 1, fp);
-	fclose(fp);
-	if (len > ZONE_MAX_TEXT) {
-		free(data);
-		*err = xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT);
-		return MS_ERR_LIMIT;
+	/* a regular file only: a FIFO would block, a folder is not a zone file */
+	st = fs_read_regular(path, false, ZONE_MAX_TEXT, &data, &len, &why);
+	if (st != MS_OK) {
+		*err = st == MS_ERR_LIMIT ? xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT) :
+		    xasprintf("cannot read %s: %s", path, why);
+		return st == MS_ERR_ARG ? MS_ERR_IO : st;
 	}
 	if (yaml) {
 		char *o = NULL;

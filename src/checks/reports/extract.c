@@ -549,19 +549,16 @@ extract_mbox(const char *data, size_t len, const char *origin,
 	g_object_unref(st);
 }
 
-enum ms_status
-extract_mbox_file(const char *path, const char *origin, const struct extract_opts *o,
+void
+extract_mbox_fp(FILE *fp, const char *origin, const struct extract_opts *o,
     const struct report_sink *s)
 {
 	GMimeStream *st;
 	GMimeParser *p;
-	FILE *fp;
 	size_t n = 0;
 	char name[1200];
 
 	pthread_once(&gm_once, gm_init);
-	if ((fp = fopen(path, "rb")) == NULL)
-		return MS_ERR_IO;
 	st = g_mime_stream_file_new(fp);	/* owns fp */
 	p = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
@@ -578,5 +575,4 @@ extract_mbox_file(const char *path, const char *origin, const struct extract_opt
 	}
 	g_object_unref(p);
 	g_object_unref(st);
-	return MS_OK;
 }
