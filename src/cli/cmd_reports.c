@@ -32,6 +32,7 @@ rep_opts_init(struct rep_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	extract_opts_default(&o->x);
+	o->x.lim.received = (int64_t)time(NULL);	/* dates more than a day ahead are refused */
 	summary_thresholds_default(&o->t);
 	o->older_than_days = -1;
 }
@@ -283,6 +284,21 @@ item(struct ingest *in, const char *origin, const char *type, json_t *report, co
 	json_array_append_new(in->items, o);
 }
 
+/* warn_problems - a report kept with invalid parts: say which (escaped: strangers' text) */
+static void
+warn_problems(struct ingest *in, const char *origin, const char *problems)
+{
+	char *o, *w;
+
+	if (in->o->format != REP_TEXT)
+		return;
+	o = term_safe_str(origin);
+	w = term_safe_str(problems);
+	fprintf(stderr, "%s%s: kept with problems: %s\n", in->progress ? "\n" : "", o, w);
+	free(o);
+	free(w);
+}
+
 static void
 sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 {
@@ -297,6 +313,8 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 	}
 	if (in->failed)
 		return;
+	if (r->problems)
+		warn_problems(in, origin, r->problems);
 	st = in->store->ops->put_dmarc(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
@@ -315,6 +333,8 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 	}
 	if (in->failed)
 		return;
+	if (r->problems)
+		warn_problems(in, origin, r->problems);
 	st = in->store->ops->put_tlsrpt(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
