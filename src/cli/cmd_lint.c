@@ -5,6 +5,7 @@
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "util/str.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 #include "zone/zone.h"
 
@@ -284,7 +285,10 @@ cmd_lint(int argc, char **argv)
 		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
 
 		if (zone_read_path(path, context ? NULL : la.origin, &zones[i], &err) != MS_OK) {
-			cli_error("%s", err);
+			char *shown = term_safe_str(err);	/* may quote the file's text */
+
+			cli_error("%s", shown);
+			free(shown);
 			goto out;
 		}
 	}
