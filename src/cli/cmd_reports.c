@@ -778,8 +778,8 @@ on_rejected(void *arg, const struct store_rejected_item *it)
 		json_object_set_new(o, "size", json_integer((json_int_t)it->size));
 		json_array_append_new(arr, o);
 	} else {
-		char *origin = str_printable(it->origin ? it->origin : "", strlen(it->origin ? it->origin : ""));
-		char *reason = str_printable(it->reason ? it->reason : "", strlen(it->reason ? it->reason : ""));
+		char *origin = term_safe_str(it->origin);
+		char *reason = term_safe_str(it->reason);
 
 		printf("%s  %10llu bytes  %s\n    %s\n", when, (unsigned long long)it->size, origin, reason);
 		free(origin);

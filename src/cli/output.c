@@ -1,4 +1,5 @@
 /* src/cli/output.c - rendering one audited domain as text or as a mailsec/1 JSON object */
+#include "util/termsafe.h"
 #include "cli/cli.h"
 #include "core/jsonutil.h"
 
@@ -40,25 +41,11 @@ out_grade(const struct finding_list *l)
 	return c[SEV_UNKNOWN] ? incomplete[g] : grades[g];
 }
 
-/*
- * safe_write - write published data to a terminal: C0 and C1 control
- * characters (a hostile TXT record can carry escape sequences) are shown as
- * \xHH; everything else, UTF-8 included, goes through.
- */
+/* safe_write - published data to a terminal: through the one escape (util/termsafe.h) */
 static void
 safe_write(FILE *fp, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\x%02X", c);
-		else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-		    (unsigned char)s[i + 1] <= 0x9f)
-			fprintf(fp, "\\xC2\\x%02X", (unsigned char)s[++i]);
-		else
-			fputc(c, fp);
-	}
+	term_write(fp, s, n);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,7 +36,7 @@ enum ms_status
 fs_open_regular(const char *path, bool nofollow, int *fd, const char **why)
 {
 	struct stat sb;
-	int f, fl;
+	int f, off = 0;
 
 	*fd = -1;
 	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
@@ -61,8 +62,7 @@ fs_open_regular(const char *path, bool nofollow, int *fd, const char **why)
 		close(f);
 		return MS_ERR_ARG;
 	}
-	if ((fl = fcntl(f, F_GETFL)) >= 0)
-		(void)fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
+	(void)ioctl(f, FIONBIO, &off);	/* blocking reads again: it is a regular file */
 	*fd = f;
 	return MS_OK;
 }

@@ -6,6 +6,7 @@
 #include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/strmap.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 
 #include <event2/event.h>
@@ -757,7 +758,7 @@ show(const char *s)
 {
 	if (s && *s == '\0')
 		return xstrdup("(none)");
-	return s ? str_printable(s, strlen(s)) : xstrdup("-");
+	return s ? term_safe_str(s) : xstrdup("-");
 }
 
 void
@@ -777,10 +778,18 @@ summary_text(FILE *fp, const struct summary *s)
 		strftime(b, sizeof(b), "%Y-%m-%d", &tm);
 		fprintf(fp, "  period      %s .. %s\n", a, b);
 	}
-	if (s->reports)
-		fprintf(fp, "  policy      p=%s%s%s%s%s%s%s\n", s->p ? s->p : "?",
-		    s->sp ? " sp=" : "", s->sp ? s->sp : "", s->pct ? " pct=" : "",
-		    s->pct ? s->pct : "", s->testing ? " t=" : "", s->testing ? s->testing : "");
+	if (s->reports) {
+		char *p = show(s->p ? s->p : "?"), *sp = show(s->sp), *pct = show(s->pct);
+		char *te = show(s->testing);
+
+		fprintf(fp, "  policy      p=%s%s%s%s%s%s%s\n", p,
+		    s->sp ? " sp=" : "", s->sp ? sp : "", s->pct ? " pct=" : "",
+		    s->pct ? pct : "", s->testing ? " t=" : "", s->testing ? te : "");
+		free(p);
+		free(sp);
+		free(pct);
+		free(te);
+	}
 	fprintf(fp, "  reports     %zu aggregate, %zu TLS-RPT, %llu failure\n", s->reports,
 	    s->tls_reports, (unsigned long long)s->failure_reports);
 	fprintf(fp, "  messages    %llu: SPF aligned %.1f%%, DKIM aligned %.1f%%, DMARC pass %.1f%%\n",
@@ -799,7 +808,7 @@ summary_text(FILE *fp, const struct summary *s)
 		fprintf(fp, "  publish: %s\n", s->advice);
 	for (size_t i = 0, shown = 0; i < s->nsrc && shown < 20; i++) {
 		const struct source *x = &s->src[i];
-		char *ip, *ptr, *dk, *sp;
+		char *ip, *ptr, *dk, *sp, *inc;
 
 		if (!legit_looking(s, x))
 			continue;
@@ -809,10 +818,12 @@ summary_text(FILE *fp, const struct summary *s)
 		ptr = show(x->ptr ? x->ptr : x->ptr_status);
 		dk = show(x->dkim_domains);
 		sp = show(x->spf_domain);
+		inc = show(x->spf_include);
 		fprintf(fp, "    %s (%s): %llu of %llu messages fail; DKIM d=%s, SPF %s%s%s\n", ip, ptr,
 		    (unsigned long long)(x->messages - x->dmarc_pass), (unsigned long long)x->messages,
 		    dk, sp, x->spf_include ? "; listed in SPF via " : "",
-		    x->spf_include ? x->spf_include : "");
+		    x->spf_include ? inc : "");
+		free(inc);
 		free(ip);
 		free(ptr);
 		free(dk);
@@ -826,7 +837,7 @@ summary_text(FILE *fp, const struct summary *s)
 
 		for (size_t i = 0; i < s->nsrc; i++) {
 			const struct source *x = &s->src[i];
-			char *ip, *ptr, *prov;
+			char *ip, *ptr, *prov, *inc;
 
 			if (i >= top) {
 				fprintf(fp, "  ... and %zu more (--top N, --json or --csv)\n", s->nsrc - top);
@@ -835,15 +846,17 @@ summary_text(FILE *fp, const struct summary *s)
 			ip = show(x->ip);
 			ptr = show(x->ptr);
 			prov = show(x->provider);
+			inc = show(x->spf_include);
 			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s%s%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
 			    x->ptr ? ptr : x->ptr_status, x->provider ? prov : "-",
-			    x->spf_include ? " SPF via " : "", x->spf_include ? x->spf_include : "",
+			    x->spf_include ? " SPF via " : "", x->spf_include ? inc : "",
 			    legit_looking(s, x) ? "  <- fails DMARC, authenticates as another domain" : "");
 			free(ip);
 			free(ptr);
 			free(prov);
+			free(inc);
 		}
 	}
 	{
