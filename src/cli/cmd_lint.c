@@ -405,8 +405,12 @@ cmd_lint(int argc, char **argv)
 			    (long long)json_integer_value(json_object_get(f, "records")),
 			    strcmp(json_string_value(json_object_get(f, "role")), "context") == 0 ?
 			    " (context: answers lookups, not linted)" : "");
-			json_array_foreach(json_object_get(f, "notes"), m, note)
-				printf("  note: %s\n", json_string_value(note));
+			json_array_foreach(json_object_get(f, "notes"), m, note) {
+				char *shown = term_safe_str(json_string_value(note));	/* quotes the file */
+
+				printf("  note: %s\n", shown);
+				free(shown);
+			}
 		}
 		printf("not checked offline:\n");
 		for (const char *const *p = not_offline; *p; p++)
