@@ -301,7 +301,9 @@ static const struct option_doc options[] = {
 	  "--ns twice: the old set, then the new one." },
 	{ "no-dns", 0, NULL, "reports",
 	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
-	  "about the sources leaves the machine." },
+	  "about the sources leaves the machine. Without it the summary looks up the PTR names "
+	  "of strangers' source addresses through the system resolver (/etc/resolv.conf, or "
+	  "--resolver), at most 20,000 queries in all." },
 	{ "db", 0, "PATH|URI", "reports check history",
 	  "The database: a SQLite file, or a PostgreSQL database given as a libpq URI "
 	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
@@ -326,6 +328,10 @@ static const struct option_doc options[] = {
 	{ "no-failure-bodies", 0, NULL, "reports",
 	  "Store only the metadata of failure reports, not the headers or message sample they "
 	  "carry (personal data, docs/reports.md)." },
+	{ "follow-symlinks", 0, NULL, "reports",
+	  "reports ingest/parse: follow symbolic links that lead out of the folder given (by "
+	  "default they are skipped and reported; links inside it are followed, each folder is "
+	  "read once, and FIFOs, devices and sockets are never opened)." },
 	{ "max-report-size", 0, "MIB", "reports",
 	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
 	  "that stops a zip bomb." },
