@@ -1,0 +1,1145 @@
+/* src/message/msg_eval.c - one message's DKIM, SPF, DMARC and ARC on the caller's loop, and its Authentication-Results */
+/*
+ * How it runs.  msg_check_start() splits the message and parses what it
+ * can without the network: each DKIM-Signature (RFC 6376 §6.1.1: a broken
+ * or expired one is PERMFAIL at once), the From field (RFC 5322 §3.6.2),
+ * the ARC sets (RFC 8617 §5.2 structure).  It then opens one audit (the
+ * memoised lookups and the arena of the DMARC layer) and starts, all at
+ * once: one TXT lookup per DKIM key (the answer is judged when it arrives:
+ * key record, then body hash, then signature, RFC 6376 §6.1.2-§6.1.3), one
+ * per ARC key (kept for the end), check_host() for the client (RFC 7208),
+ * and DMARC discovery (both methods, checks/dmarc) for every From domain
+ * and every authenticated domain.  When the audit has nothing pending,
+ * finish() verifies the ARC chain, evaluates DMARC per From domain, writes
+ * findings and the Authentication-Results field, and calls done.
+ */
+#include "message/msg_eval.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "checks/dkim/dkim_key.h"
+#include "checks/dmarc/dmarc_discover.h"
+#include "checks/dmarc/dmarc_eval.h"
+#include "checks/dmarc/dmarc_org.h"
+#include "checks/spf/spf_eval.h"
+#include "core/jsonutil.h"
+#include "message/arc_parse.h"
+#include "message/authres.h"
+#include "message/dkim_crypto.h"
+#include "message/dkim_sig.h"
+#include "message/msg_addr.h"
+#include "message/msg_header.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#define FROM_DOMAINS_MAX	8
+#define AUTH_DOMAINS_MAX	(MSG_DKIM_MAX + 2)
+
+struct msg_check;
+
+struct msg_dkim {
+	struct msg_check *mc;
+	size_t		 field;
+	enum ms_status	 parse;
+	struct dkim_sig	 sig;
+	const char	*result;	/* RFC 8601: pass fail policy neutral permerror temperror */
+	const char	*why;		/* arena or static */
+	bool		 checked;	/* not over MSG_DKIM_MAX */
+	int		 key_bits;
+	bool		 key_testing;
+	uint64_t	 canon_len;	/* canonical body length (for l=) */
+};
+
+struct arc_key {
+	struct msg_check *mc;
+	struct dns_answer *ans;		/* ref'd */
+};
+
+struct from_domain {
+	const char	*domain;
+	struct dmarc_discovery *disc;
+	struct dmarc_eval e7, e9;
+};
+
+struct msg_check {
+	struct msg_check_opts o;
+	char		*data;
+	size_t		 len;
+	struct msg	 msg;
+	struct audit	*a;
+	struct check_options copts;
+	struct resolver	*res;
+	msg_check_cb	 done;
+	void		*arg;
+	/* DKIM */
+	struct msg_dkim	*dkim;
+	size_t		 ndkim;
+	/* From */
+	size_t		 nfrom_fields;
+	struct msg_addrs from;
+	enum ms_status	 from_st;
+	struct from_domain fd[FROM_DOMAINS_MAX];
+	size_t		 nfd;
+	/* SPF */
+	bool		 spf_ran;
+	bool		 client_known;
+	char		 client[IPADDR_STRLEN];
+	const char	*helo;		/* arena */
+	const char	*mail_from;	/* arena */
+	const char	*spf_domain;	/* the identity's domain (mailfrom or helo) */
+	const char	*spf_ident;	/* "mailfrom" or "helo" */
+	const char	*spf_result;
+	const char	*spf_why;
+	struct spf_eval	*spf;
+	/* authenticated domains' discoveries (RFC 9989 organizational domains) */
+	struct dmarc_discovery *auth[AUTH_DOMAINS_MAX];
+	size_t		 nauth;
+	/* DMARC: the verdict of the rule set the AR carries */
+	const char	*dmarc_result;
+	const char	*dmarc_why;
+	const char	*dmarc_from;
+	size_t		 dmarc_fd;	/* index into fd of the verdict, or SIZE_MAX */
+	/* ARC */
+	struct arc_chain *arc;
+	struct arc_key	 ams_key[ARC_MAX + 1], as_key[ARC_MAX + 1];
+	const char	*arc_result;
+	const char	*arc_why;
+	unsigned	 arc_oldest_pass;
+	/* output */
+	struct finding_list findings;
+	char		*ar;
+};
+
+/* arena - the check's arena (the audit's) */
+static struct arena *
+arena(struct msg_check *mc)
+{
+	return &mc->a->arena;
+}
+
+/* key_name - "<s>._domainkey.<d>" */
+static const char *
+key_name(struct msg_check *mc, const struct dkim_sig *s)
+{
+	return arena_printf(arena(mc), "%s._domainkey.%s", s->s, s->d);
+}
+
+/*
+ * judge_key - find the one DKIM key record in ans and check it against sig
+ * (RFC 6376 §6.1.2; RFC 8301 sizes; RFC 8463 types).  On success *key is
+ * set (caller frees); otherwise *result and *why say what the signature gets.
+ */
+static bool
+judge_key(struct msg_check *mc, const struct dkim_sig *sig, const struct dns_answer *ans,
+    bool arc, EVP_PKEY **key, int *bits, bool *testing, const char **result, const char **why)
+{
+	struct dkim_key k;
+	const char *text = NULL, *kwhy = NULL;
+	size_t len = 0, nkeys = 0;
+	bool ed = sig->alg == DKIM_A_ED25519_SHA256;
+
+	*key = NULL;
+	*result = "permerror";
+	if (dns_answer_failed_status(ans->status)) {
+		*result = "temperror";
+		*why = arena_printf(arena(mc), "the key lookup for %s failed: %s", ans->qname,
+		    ans->why ? ans->why : dns_outcome_name(ans->status));
+		return false;
+	}
+	if (ans->status != DNS_OK) {
+		*why = arena_printf(arena(mc), "no key record at %s (%s)", ans->qname,
+		    dns_outcome_name(ans->status));
+		return false;
+	}
+	for (size_t i = 0; i < ans->n; i++) {
+		const struct dns_rr *rr = &ans->rr[i];
+		struct dkim_key tmp;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		if (dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &tmp) != MS_OK || !tmp.is_dkim)
+			continue;
+		if (nkeys++ == 0) {
+			text = rr->u.txt.text;
+			len = rr->u.txt.len;
+		}
+	}
+	if (text == NULL) {
+		*why = arena_printf(arena(mc), "%s holds no DKIM key record", ans->qname);
+		return false;
+	}
+	(void)dkim_key_parse(text, len, &k);
+	*testing = k.testing;
+	if (k.revoked) {
+		*why = "the key is revoked (empty p=, RFC 6376 §3.6.1)";
+		return false;
+	}
+	if (dkim_key_has_error(&k)) {
+		for (size_t i = 0; i < k.nproblems; i++)
+			if (k.problems[i].code != DKIM_P_TRAILING_WSP &&
+			    k.problems[i].code != DKIM_P_UNKNOWN_TAG) {
+				*why = arena_printf(arena(mc), "the key record is unusable: %s",
+				    k.problems[i].msg);
+				break;
+			}
+		if (*why == NULL)
+			*why = "the key record is unusable";
+		return false;
+	}
+	if (ed ? k.type != DKIM_KEY_ED25519 : k.type != DKIM_KEY_RSA) {
+		*why = arena_printf(arena(mc), "the key is not of the type a=%s needs (k=%s)",
+		    dkim_alg_name(sig->alg), k.k);
+		return false;
+	}
+	if (sig->alg == DKIM_A_RSA_SHA1 ? !k.h_sha1 : !k.h_sha256) {
+		*why = "the key's h= does not allow the signature's hash";
+		return false;
+	}
+	if (!k.s_email) {
+		*why = "the key's s= does not allow email";
+		return false;
+	}
+	if (!arc && k.strict) {
+		const char *at = strrchr(sig->auid, '@');
+
+		if (at == NULL || !str_caseeq(at + 1, sig->d)) {
+			*why = "the key says t=s but i= is in a subdomain of d=";
+			return false;
+		}
+	}
+	if (dkim_pubkey_decode(text, len, ed, key, bits, &kwhy) != MS_OK) {
+		*why = kwhy;
+		return false;
+	}
+	if (!ed && *bits < DKIM_RSA_MIN_BITS) {
+		*why = arena_printf(arena(mc), "the RSA key has %d bits; RFC 8301 §3.2 refuses fewer "
+		    "than 1024", *bits);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return false;
+	}
+	if (!ed && *bits > DKIM_RSA_MAX_BITS) {
+		*why = arena_printf(arena(mc), "the RSA key has %d bits; more than %d are not verified",
+		    *bits, DKIM_RSA_MAX_BITS);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return false;
+	}
+	(void)kwhy;
+	return true;
+}
+
+/*
+ * verify_sig - body hash, then header hash and signature, of the DKIM
+ * signature or AMS sig in field idx with key: "pass" or "fail" with *why
+ */
+static const char *
+verify_sig(struct msg_check *mc, const struct dkim_sig *sig, size_t idx, EVP_PKEY *key,
+    uint64_t *canon_len, const char **why)
+{
+	unsigned char bh[64];
+	size_t bhl = 0;
+	struct buf in;
+	const char *r = "fail";
+
+	if (dkim_body_hash(&mc->msg, sig, bh, &bhl, canon_len) != MS_OK) {
+		*why = "the body is too large to hash";
+		return "permerror";
+	}
+	if (sig->has_l && sig->l > *canon_len) {
+		*why = arena_printf(arena(mc), "l=%llu is longer than the body (%llu bytes)",
+		    (unsigned long long)sig->l, (unsigned long long)*canon_len);
+		return "fail";
+	}
+	if (bhl != sig->bhlen || memcmp(bh, sig->bh, bhl) != 0) {
+		*why = "the body hash does not match bh= (the body was changed)";
+		return "fail";
+	}
+	buf_init(&in, 4u * 1024 * 1024);
+	if (dkim_header_input(&mc->msg, sig, idx, &in) != MS_OK) {
+		*why = "the signed header fields are too large";
+		r = "permerror";
+	} else if (dkim_verify_sig(key, sig->alg, in.data, in.len, sig->b, sig->blen)) {
+		r = "pass";
+		*why = NULL;
+	} else {
+		*why = "the signature does not verify (a signed header field was changed)";
+	}
+	buf_free(&in);
+	return r;
+}
+
+/* dkim_key_cb - a DKIM key arrived: judge the signature */
+static void
+dkim_key_cb(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct msg_dkim *d = arg;
+	struct msg_check *mc = d->mc;
+	EVP_PKEY *key = NULL;
+	int bits = 0;
+	bool testing = false;
+
+	(void)a;
+	if (!judge_key(mc, &d->sig, ans, false, &key, &bits, &testing, &d->result, &d->why))
+		return;
+	d->key_bits = bits;
+	d->key_testing = testing;
+	d->result = verify_sig(mc, &d->sig, d->field, key, &d->canon_len, &d->why);
+	EVP_PKEY_free(key);
+	if (strcmp(d->result, "pass") == 0 && d->sig.alg == DKIM_A_RSA_SHA1) {
+		d->result = "policy";
+		d->why = "rsa-sha1 verifies, but RFC 8301 §3.1 forbids treating it as valid";
+	}
+}
+
+/* arc_key_cb - an ARC key arrived: keep it for finish() */
+static void
+arc_key_cb(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct arc_key *k = arg;
+
+	(void)a;
+	k->ans = dns_answer_ref(ans);
+}
+
+/* spf_done - check_host() finished */
+static void
+spf_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
+{
+	struct msg_check *mc = arg;
+
+	(void)ev;
+	mc->spf_result = spf_result_name(out->result);
+	mc->spf_why = out->problem ? arena_strdup(arena(mc), out->problem) : NULL;
+	audit_release(mc->a);
+}
+
+/* disc_done - a DMARC discovery finished (read in finish()) */
+static void
+disc_done(struct audit *a, struct dmarc_discovery *d, void *arg)
+{
+	(void)a;
+	(void)d;
+	(void)arg;
+}
+
+/* auth_discover - start (once) the discovery of an authenticated domain */
+static void
+auth_discover(struct msg_check *mc, const char *domain)
+{
+	if (domain == NULL || *domain == '\0' || mc->nauth == AUTH_DOMAINS_MAX)
+		return;
+	for (size_t i = 0; i < mc->nauth; i++)
+		if (dns_name_equal(mc->auth[i]->domain, domain))
+			return;
+	mc->auth[mc->nauth++] = dmarc_discover(mc->a, domain, disc_done, NULL);
+}
+
+/* org9989 - the tree-walk organizational domain discovered for name, or NULL */
+static const char *
+org9989(const struct msg_check *mc, const char *name)
+{
+	for (size_t i = 0; i < mc->nauth; i++)
+		if (dns_name_equal(mc->auth[i]->domain, name))
+			return mc->auth[i]->m9989.temperror ? NULL : mc->auth[i]->m9989.org_domain;
+	return NULL;
+}
+
+/*
+ * relay_client - from the topmost Received field the trusted relay added
+ * ("from HELO (... [IP]) by RELAY ..."), the client's address and HELO
+ */
+static bool
+relay_client(struct msg_check *mc, const char *relay, struct ipaddr *ip, const char **helo)
+{
+	for (size_t i = 0; i < mc->msg.nfields; i++) {
+		char *v, *by, *p, *lb, *rb;
+		size_t n, rl = strlen(relay);
+		bool ok = false;
+
+		if (!msg_field_is(&mc->msg.fields[i], "Received"))
+			continue;
+		v = msg_unfold(&mc->msg.fields[i], &n);
+		for (p = v; *p; p++)
+			if (*p == '\t' || *p == '\r' || *p == '\n')
+				*p = ' ';
+		by = NULL;
+		for (p = v; (p = strstr(p, "by ")) != NULL; p++)
+			if (p == v || p[-1] == ' ' || p[-1] == ')') {
+				by = p;
+				break;
+			}
+		if (by == NULL) {
+			free(v);
+			continue;
+		}
+		p = by + 3;
+		while (*p == ' ')
+			p++;
+		if (str_ncasecmp(p, relay, rl) == 0 && (p[rl] == ' ' || p[rl] == ';' ||
+		    p[rl] == '\0' || p[rl] == '(' || (p[rl] == '.' && (p[rl + 1] == ' ' ||
+		    p[rl + 1] == '\0')))) {
+			*by = '\0';
+			lb = strchr(v, '[');
+			rb = lb ? strchr(lb, ']') : NULL;
+			if (lb && rb) {
+				*rb = '\0';
+				lb++;
+				if (str_has_prefix_case(lb, "IPv6:"))
+					lb += 5;
+				ok = ipaddr_parse(lb, ip) == MS_OK;
+			}
+			if (ok && str_has_prefix_case(v, "from ")) {
+				char *h = v + 5, *e;
+
+				while (*h == ' ')
+					h++;
+				for (e = h; *e && *e != ' ' && *e != '('; e++)
+					;
+				*helo = arena_strndup(arena(mc), h, (size_t)(e - h));
+			}
+			free(v);
+			return ok;
+		}
+		free(v);
+	}
+	return false;
+}
+
+/* domain_of_addr - the lower-case domain of an address (after the last '@'), or NULL */
+static const char *
+domain_of_addr(struct msg_check *mc, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *d;
+	size_t n;
+
+	if (at == NULL || at[1] == '\0')
+		return NULL;
+	d = str_lower(arena_strdup(arena(mc), at + 1));
+	n = strlen(d);
+	while (n > 0 && (d[n - 1] == '>' || d[n - 1] == '.' || d[n - 1] == ' '))
+		d[--n] = '\0';
+	return *d ? d : NULL;
+}
+
+static void finish(struct audit *a, void *arg);
+
+/* msg_check_start - see msg_eval.h */
+struct msg_check *
+msg_check_start(struct resolver *res, const char *data, size_t len,
+    const struct msg_check_opts *opts, msg_check_cb done, void *arg, const char **err)
+{
+	struct msg_check *mc;
+	const char *audit_domain = "message.invalid";
+
+	mc = xcalloc(1, sizeof(*mc));
+	mc->o = *opts;
+	mc->res = res;
+	mc->done = done;
+	mc->arg = arg;
+	mc->dmarc_fd = SIZE_MAX;
+	findings_init(&mc->findings);
+	if (msg_crlf(data, len, &mc->data, &mc->len) != MS_OK ||
+	    msg_split(mc->data, mc->len, &mc->msg) != MS_OK) {
+		*err = "the message is larger than mailsec reads (64 MiB) or has too many header fields";
+		free(mc->data);
+		free(mc);
+		return NULL;
+	}
+	/* From (RFC 5322 §3.6.2: exactly one field) */
+	for (size_t i = 0; i < mc->msg.nfields; i++) {
+		const struct msg_field *f = &mc->msg.fields[i];
+		struct msg_addrs tmp;
+		enum ms_status st;
+
+		if (!msg_field_is(f, "From"))
+			continue;
+		st = addr_parse(f->value, f->value_len, &tmp);
+		if (mc->nfrom_fields++ == 0) {
+			mc->from = tmp;
+			mc->from_st = st;
+		} else {
+			for (size_t k = 0; k < tmp.n && mc->from.n < ADDR_MAX; k++)
+				mc->from.v[mc->from.n++] = tmp.v[k];
+			mc->from.bad += tmp.bad;
+			if (st != MS_OK)
+				mc->from_st = st;
+		}
+	}
+	for (size_t i = 0; i < mc->from.n; i++) {
+		const char *d = mc->from.v[i].domain;
+		bool seen = false;
+
+		if (*d == '\0')
+			continue;
+		for (size_t k = 0; k < mc->nfd; k++)
+			if (strcmp(mc->fd[k].domain, d) == 0)
+				seen = true;
+		if (!seen && mc->nfd < FROM_DOMAINS_MAX)
+			mc->fd[mc->nfd++].domain = d;
+	}
+	if (mc->nfd > 0)
+		audit_domain = mc->fd[0].domain;
+	mc->copts.dmarc_rules = opts->dmarc_rules;
+	mc->copts.offline = true;
+	mc->a = audit_new(audit_domain, 0, &mc->copts, res, finish, mc);
+	audit_hold(mc->a);
+	for (size_t k = 0; k < mc->nfd; k++)
+		mc->fd[k].domain = arena_strdup(arena(mc), mc->fd[k].domain);
+	mc->helo = opts->helo ? arena_strdup(arena(mc), opts->helo) : NULL;
+	mc->mail_from = opts->mail_from ? arena_strdup(arena(mc), opts->mail_from) : NULL;
+	mc->o.authserv_id = arena_strdup(arena(mc), opts->authserv_id ? opts->authserv_id :
+	    "mailsec");
+	mc->o.helo = mc->helo;
+	mc->o.mail_from = mc->mail_from;
+	mc->o.trusted_relay = opts->trusted_relay ? arena_strdup(arena(mc), opts->trusted_relay) :
+	    NULL;
+
+	/* DKIM: parse every signature; look up the keys of those that may verify */
+	{
+		size_t n = msg_count(&mc->msg, "DKIM-Signature"), k = 0;
+
+		mc->dkim = xcalloc(n ? n : 1, sizeof(*mc->dkim));
+		for (size_t i = 0; i < mc->msg.nfields; i++) {
+			const struct msg_field *f = &mc->msg.fields[i];
+			struct msg_dkim *d;
+
+			if (!msg_field_is(f, "DKIM-Signature"))
+				continue;
+			d = &mc->dkim[k++];
+			d->mc = mc;
+			d->field = i;
+			d->parse = dkim_sig_parse(DKIM_KIND_SIG, f->value, f->value_len, &d->sig);
+			d->checked = k <= MSG_DKIM_MAX;
+			if (!d->checked) {
+				d->result = "neutral";
+				d->why = "not checked: more than " "16" " signatures";
+				continue;
+			}
+			if (d->parse != MS_OK) {
+				d->result = "permerror";
+				d->why = arena_printf(arena(mc), "the signature is malformed: %s",
+				    d->sig.why ? d->sig.why : "syntax");
+				continue;
+			}
+			if (d->sig.has_x && opts->now > d->sig.x) {
+				d->result = "permerror";
+				d->why = "the signature has expired (x=, RFC 6376 §3.5)";
+				continue;
+			}
+			d->result = "temperror";
+			d->why = "the key lookup did not complete";
+			audit_lookup(mc->a, key_name(mc, &d->sig), DNS_T_TXT, dkim_key_cb, d);
+		}
+		mc->ndkim = k;
+	}
+	/* ARC */
+	mc->arc = xcalloc(1, sizeof(*mc->arc));
+	(void)arc_collect(&mc->msg, mc->arc);
+	if (mc->arc->state == ARC_STATE_OK) {
+		for (unsigned i = 1; i <= mc->arc->n; i++) {
+			struct arc_set *s = &mc->arc->sets[i];
+
+			mc->ams_key[i].mc = mc;
+			mc->as_key[i].mc = mc;
+			audit_lookup(mc->a, key_name(mc, &s->ams_sig), DNS_T_TXT, arc_key_cb,
+			    &mc->ams_key[i]);
+			audit_lookup(mc->a, key_name(mc, &s->seal), DNS_T_TXT, arc_key_cb,
+			    &mc->as_key[i]);
+		}
+	}
+	/* SPF: the client from --ip, or from the trusted relay's Received field */
+	{
+		struct ipaddr ip = opts->ip;
+		bool have = opts->has_ip;
+		const char *rhelo = NULL;
+
+		if (!have && mc->o.trusted_relay)
+			have = relay_client(mc, mc->o.trusted_relay, &ip, &rhelo);
+		if (mc->helo == NULL && rhelo)
+			mc->helo = rhelo;
+		if (have) {
+			struct spf_request req;
+
+			mc->client_known = true;
+			ipaddr_format(&ip, mc->client);
+			memset(&req, 0, sizeof(req));
+			req.ip = ip;
+			req.sender = mc->mail_from ? mc->mail_from : "";
+			req.helo = mc->helo;
+			req.receiver = mc->o.authserv_id;
+			req.now = opts->now;
+			if (mc->mail_from && *mc->mail_from && strchr(mc->mail_from, '@')) {
+				mc->spf_ident = "mailfrom";
+				mc->spf_domain = domain_of_addr(mc, mc->mail_from);
+			} else if (mc->helo) {
+				mc->spf_ident = "helo";
+				mc->spf_domain = str_lower(arena_strdup(arena(mc), mc->helo));
+			}
+			mc->spf_ran = true;
+			mc->spf_result = "temperror";
+			audit_hold(mc->a);
+			mc->spf = spf_eval_start(res, &req, spf_done, mc);
+			auth_discover(mc, mc->spf_domain);
+		}
+	}
+	/* DMARC discovery */
+	for (size_t k = 0; k < mc->nfd; k++)
+		mc->fd[k].disc = dmarc_discover(mc->a, mc->fd[k].domain, disc_done, NULL);
+	for (size_t i = 0; i < mc->ndkim; i++)
+		if (mc->dkim[i].parse == MS_OK && mc->dkim[i].checked)
+			auth_discover(mc, mc->dkim[i].sig.d);
+	audit_release(mc->a);
+	return mc;
+}
+
+/* arc_verify_ams - verify the AMS of instance i with its fetched key */
+static bool
+arc_verify_ams(struct msg_check *mc, unsigned i, const char **why)
+{
+	struct arc_set *s = &mc->arc->sets[i];
+	EVP_PKEY *key = NULL;
+	int bits = 0;
+	bool testing = false, ok = false;
+	const char *result = NULL;
+	uint64_t cl = 0;
+
+	*why = NULL;
+	if (mc->ams_key[i].ans == NULL) {
+		*why = "the key lookup did not complete";
+		return false;
+	}
+	if (s->ams_sig.alg == DKIM_A_RSA_SHA1) {
+		*why = "rsa-sha1 (RFC 8301)";
+		return false;
+	}
+	if (!judge_key(mc, &s->ams_sig, mc->ams_key[i].ans, true, &key, &bits, &testing, &result,
+	    why))
+		return false;
+	result = verify_sig(mc, &s->ams_sig, (size_t)s->ams, key, &cl, why);
+	ok = strcmp(result, "pass") == 0;
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* arc_verify_seal - verify the ARC-Seal of instance i */
+static bool
+arc_verify_seal(struct msg_check *mc, unsigned i, const char **why)
+{
+	struct arc_set *s = &mc->arc->sets[i];
+	EVP_PKEY *key = NULL;
+	int bits = 0;
+	bool testing = false, ok = false;
+	const char *result = NULL;
+	struct buf in;
+
+	*why = NULL;
+	if (mc->as_key[i].ans == NULL) {
+		*why = "the key lookup did not complete";
+		return false;
+	}
+	if (s->seal.alg == DKIM_A_RSA_SHA1) {
+		*why = "rsa-sha1 (RFC 8301)";
+		return false;
+	}
+	if (!judge_key(mc, &s->seal, mc->as_key[i].ans, true, &key, &bits, &testing, &result, why))
+		return false;
+	buf_init(&in, 4u * 1024 * 1024);
+	if (arc_seal_input(&mc->msg, mc->arc, i, &in) == MS_OK)
+		ok = dkim_verify_sig(key, s->seal.alg, in.data, in.len, s->seal.b, s->seal.blen);
+	if (!ok)
+		*why = "the seal does not verify";
+	buf_free(&in);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* arc_finish - RFC 8617 §5.2: the chain validation status */
+static void
+arc_finish(struct msg_check *mc)
+{
+	struct arc_chain *c = mc->arc;
+	const char *why = NULL;
+
+	if (c->state == ARC_STATE_NONE) {
+		mc->arc_result = "none";
+		return;
+	}
+	mc->arc_result = "fail";
+	if (c->state == ARC_STATE_FAIL) {
+		mc->arc_why = c->why;
+		return;
+	}
+	for (unsigned i = 1; i <= c->n; i++)
+		if (mc->ams_key[i].ans && dns_answer_failed_status(mc->ams_key[i].ans->status)) {
+			mc->arc_result = "temperror";
+			mc->arc_why = "an ARC key lookup failed";
+		}
+	if (!arc_verify_ams(mc, c->n, &why)) {
+		if (strcmp(mc->arc_result, "temperror") != 0)
+			mc->arc_why = arena_printf(arena(mc), "the most recent ARC-Message-Signature "
+			    "(i=%u) does not validate: %s", c->n, why ? why : "");
+		return;
+	}
+	for (unsigned i = c->n; i >= 1; i--)
+		if (!arc_verify_seal(mc, i, &why)) {
+			if (mc->as_key[i].ans && dns_answer_failed_status(mc->as_key[i].ans->status))
+				mc->arc_result = "temperror";
+			mc->arc_why = arena_printf(arena(mc), "the ARC-Seal of i=%u does not validate: "
+			    "%s", i, why ? why : "");
+			return;
+		}
+	mc->arc_result = "pass";
+	mc->arc_why = NULL;
+	mc->arc_oldest_pass = c->n;
+	for (unsigned i = c->n - 1; i >= 1; i--) {
+		if (!arc_verify_ams(mc, i, &why))
+			break;
+		mc->arc_oldest_pass = i;
+	}
+}
+
+/* dmarc_rank - how bad a DMARC verdict is (fail worst) */
+static int
+dmarc_rank(const char *r)
+{
+	if (strcmp(r, "fail") == 0)
+		return 4;
+	if (strcmp(r, "permerror") == 0)
+		return 3;
+	if (strcmp(r, "temperror") == 0)
+		return 2;
+	if (strcmp(r, "none") == 0)
+		return 1;
+	return 0;
+}
+
+/* dmarc_finish - evaluate DMARC for every From domain (RFC 7489 §6.6.1, RFC 9989 §4.8) */
+static void
+dmarc_finish(struct msg_check *mc)
+{
+	struct dmarc_auth spf[1], dkim[MSG_DKIM_MAX];
+	size_t nspf = 0, ndkim = 0;
+	bool use7489 = mc->o.dmarc_rules == 1;	/* DMARC_RULES_7489 */
+	int worst = -1;
+
+	if (mc->nfrom_fields == 0) {
+		mc->dmarc_result = "permerror";
+		mc->dmarc_why = "the message has no From field";
+		return;
+	}
+	if (mc->nfd == 0 || mc->from_st != MS_OK) {
+		mc->dmarc_result = "permerror";
+		mc->dmarc_why = arena_printf(arena(mc), "no From domain can be read: %s",
+		    mc->from.why ? mc->from.why : "no address");
+		if (mc->nfd == 0)
+			return;
+	}
+	if (mc->spf_ran && mc->spf_domain) {
+		spf[0].domain = mc->spf_domain;
+		spf[0].result = mc->spf_result;
+		spf[0].org9989 = org9989(mc, mc->spf_domain);
+		nspf = 1;
+	}
+	for (size_t i = 0; i < mc->ndkim && ndkim < MSG_DKIM_MAX; i++) {
+		const struct msg_dkim *d = &mc->dkim[i];
+
+		if (d->parse != MS_OK || !d->checked)
+			continue;
+		dkim[ndkim].domain = d->sig.d;
+		dkim[ndkim].result = d->result;
+		dkim[ndkim].org9989 = org9989(mc, d->sig.d);
+		ndkim++;
+	}
+	for (size_t k = 0; k < mc->nfd; k++) {
+		struct from_domain *f = &mc->fd[k];
+		const struct dmarc_eval *e;
+		int r;
+
+		dmarc_evaluate(arena(mc), f->disc, DMARC_RULES_7489, spf, nspf, dkim, ndkim, &f->e7);
+		dmarc_evaluate(arena(mc), f->disc, DMARC_RULES_9989, spf, nspf, dkim, ndkim, &f->e9);
+		e = use7489 ? &f->e7 : &f->e9;
+		r = dmarc_rank(e->result);
+		if (r > worst) {
+			worst = r;
+			mc->dmarc_fd = k;
+		}
+	}
+	if (mc->dmarc_result == NULL) {
+		const struct from_domain *f = &mc->fd[mc->dmarc_fd];
+		const struct dmarc_eval *e = use7489 ? &f->e7 : &f->e9;
+
+		mc->dmarc_result = e->result;
+		mc->dmarc_why = e->why;
+		mc->dmarc_from = f->domain;
+	}
+}
+
+/* add_result - one resinfo for the Authentication-Results field */
+static struct ar_result *
+add_result(struct ar_result *r, size_t *n, const char *method, const char *result)
+{
+	struct ar_result *x = &r[(*n)++];
+
+	memset(x, 0, sizeof(*x));
+	x->method = (char *)method;
+	x->result = (char *)result;
+	return x;
+}
+
+/* add_prop - one property of a resinfo (strings borrowed) */
+static void
+add_prop(struct ar_result *x, const char *ptype, const char *prop, const char *value)
+{
+	if (value == NULL || *value == '\0' || x->nprops == AR_PROPS_MAX)
+		return;
+	x->props[x->nprops].ptype = (char *)ptype;
+	x->props[x->nprops].prop = (char *)prop;
+	x->props[x->nprops].value = (char *)value;
+	x->nprops++;
+}
+
+/* write_ar - the Authentication-Results field (RFC 8601 §2.7, RFC 6008 header.b, RFC 8617 §10) */
+static void
+write_ar(struct msg_check *mc)
+{
+	struct ar_result *r = xcalloc(MSG_DKIM_MAX + 4, sizeof(*r));
+	size_t n = 0;
+
+	if (mc->ndkim == 0)
+		add_result(r, &n, "dkim", "none");
+	for (size_t i = 0; i < mc->ndkim && n < MSG_DKIM_MAX; i++) {
+		const struct msg_dkim *d = &mc->dkim[i];
+		struct ar_result *x = add_result(r, &n, "dkim", d->result);
+
+		x->reason = (char *)d->why;
+		if (d->parse == MS_OK && d->sig.auid[0])
+			add_prop(x, "header", "i", d->sig.auid);
+		add_prop(x, "header", "d", d->sig.d);
+		add_prop(x, "header", "s", d->sig.s);
+		if (d->parse == MS_OK)
+			add_prop(x, "header", "a", dkim_alg_name(d->sig.alg));
+		add_prop(x, "header", "b", d->sig.b_prefix);
+	}
+	if (mc->spf_ran) {
+		struct ar_result *x = add_result(r, &n, "spf", mc->spf_result);
+
+		x->reason = (char *)mc->spf_why;
+		if (mc->spf_ident && strcmp(mc->spf_ident, "mailfrom") == 0)
+			add_prop(x, "smtp", "mailfrom", mc->mail_from);
+		add_prop(x, "smtp", "helo", mc->helo);
+	}
+	{
+		struct ar_result *x = add_result(r, &n, "dmarc", mc->dmarc_result);
+
+		if (strcmp(mc->dmarc_result, "pass") != 0)
+			x->reason = (char *)mc->dmarc_why;
+		add_prop(x, "header", "from", mc->dmarc_from ? mc->dmarc_from : "none");
+		if (mc->dmarc_fd != SIZE_MAX) {
+			const struct from_domain *f = &mc->fd[mc->dmarc_fd];
+			const struct dmarc_eval *e = mc->o.dmarc_rules == 1 ? &f->e7 : &f->e9;
+
+			if (e->policy_domain && dmarc_policy_name(e->policy))
+				add_prop(x, "policy", "dmarc", dmarc_policy_name(e->policy));
+		}
+	}
+	if (strcmp(mc->arc_result, "none") != 0 || mc->arc->state != ARC_STATE_NONE) {
+		struct ar_result *x = add_result(r, &n, "arc", mc->arc_result);
+
+		x->reason = (char *)mc->arc_why;
+		if (mc->arc->n > 0 && strcmp(mc->arc_result, "pass") == 0) {
+			add_prop(x, "header", "oldest-pass",
+			    arena_printf(arena(mc), "%u", mc->arc_oldest_pass));
+		}
+	} else {
+		add_result(r, &n, "arc", "none");
+	}
+	if (mc->client_known) {
+		/* RFC 8617 §10.2: smtp.remote-ip on the arc result */
+		add_prop(&r[n - 1], "smtp", "remote-ip", mc->client);
+	}
+	mc->ar = ar_format(mc->o.authserv_id, r, n);
+	free(r);
+}
+
+/* write_findings - the findings of the check (ids message.*, docs/findings/) */
+static void
+write_findings(struct msg_check *mc)
+{
+	struct finding_list *l = &mc->findings;
+	struct finding *f;
+
+	if (mc->msg.bad_lines)
+		findings_add(l, F_MESSAGE_HEADER_MALFORMED, "header",
+		    "%zu header line(s) are neither a field nor a continuation; they were skipped",
+		    mc->msg.bad_lines);
+	if (mc->ndkim == 0)
+		findings_add(l, F_MESSAGE_DKIM_UNSIGNED, "DKIM-Signature",
+		    "the message carries no DKIM signature");
+	for (size_t i = 0; i < mc->ndkim; i++) {
+		const struct msg_dkim *d = &mc->dkim[i];
+		const char *subj = arena_printf(arena(mc), "d=%s s=%s", d->sig.d[0] ? d->sig.d : "?",
+		    d->sig.s[0] ? d->sig.s : "?");
+		const char *r = d->result;
+
+		if (!d->checked) {
+			findings_add(l, F_MESSAGE_DKIM_NOT_CHECKED, subj, "%s", d->why);
+			continue;
+		}
+		if (strcmp(r, "pass") == 0)
+			f = findings_add(l, F_MESSAGE_DKIM_PASS, subj, "the signature verifies (%s, "
+			    "%d-bit key)", dkim_alg_name(d->sig.alg), d->key_bits);
+		else if (strcmp(r, "fail") == 0)
+			f = findings_add(l, F_MESSAGE_DKIM_FAIL, subj, "%s", d->why);
+		else if (strcmp(r, "policy") == 0)
+			f = findings_add(l, F_MESSAGE_DKIM_WEAK, subj, "%s", d->why);
+		else if (strcmp(r, "temperror") == 0)
+			f = findings_add(l, F_MESSAGE_DKIM_TEMPERROR, subj, "%s", d->why);
+		else
+			f = findings_add(l, F_MESSAGE_DKIM_INVALID, subj, "%s", d->why);
+		if (f) {
+			const struct msg_field *fl = &mc->msg.fields[d->field];
+			char *ev = xstrndup(fl->raw, fl->raw_len > 400 ? 400 : fl->raw_len);
+
+			finding_set_evidence(f, ev);
+			free(ev);
+		}
+		if (d->parse == MS_OK && d->sig.has_l && strcmp(r, "pass") == 0 &&
+		    d->canon_len > d->sig.l)
+			findings_add(l, F_MESSAGE_DKIM_BODY_LENGTH, subj, "l=%llu signs only part of the "
+			    "body: %llu bytes after it are unsigned and could have been added by anyone",
+			    (unsigned long long)d->sig.l,
+			    (unsigned long long)(d->canon_len - d->sig.l));
+	}
+	if (!mc->spf_ran) {
+		findings_add(l, F_MESSAGE_SPF_NOT_CHECKED, "client", "SPF was not evaluated: give the "
+		    "client address with --ip, or --trusted-relay to read it from a Received field");
+	} else {
+		const char *subj = mc->spf_domain ? mc->spf_domain : mc->client;
+		const char *r = mc->spf_result;
+
+		if (strcmp(r, "pass") == 0)
+			findings_add(l, F_MESSAGE_SPF_PASS, subj, "%s is authorised to send for %s (%s)",
+			    mc->client, subj, mc->spf_ident ? mc->spf_ident : "");
+		else if (strcmp(r, "fail") == 0 || strcmp(r, "softfail") == 0) {
+			f = findings_add(l, F_MESSAGE_SPF_FAIL, subj, "SPF %s: %s is not authorised to "
+			    "send for %s", r, mc->client, subj);
+			if (f && strcmp(r, "softfail") == 0)
+				finding_set_severity(f, SEV_WARNING);
+		} else if (strcmp(r, "temperror") == 0)
+			findings_add(l, F_MESSAGE_SPF_TEMPERROR, subj, "SPF could not be evaluated: %s",
+			    mc->spf_why ? mc->spf_why : "a lookup failed");
+		else if (strcmp(r, "permerror") == 0)
+			findings_add(l, F_MESSAGE_SPF_PERMERROR, subj, "the SPF record is broken: %s",
+			    mc->spf_why ? mc->spf_why : "permerror");
+		else
+			findings_add(l, F_MESSAGE_SPF_NEUTRAL, subj, "SPF %s: the domain does not say "
+			    "whether %s may send for it", r, mc->client);
+	}
+	if (mc->nfrom_fields > 1 || mc->nfd > 1)
+		findings_add(l, F_MESSAGE_FROM_MULTIPLE, "From", "%zu From field(s) with %zu "
+		    "domain(s): DMARC is evaluated for each and the worst result is reported",
+		    mc->nfrom_fields, mc->nfd);
+	{
+		const char *r = mc->dmarc_result, *subj = mc->dmarc_from ? mc->dmarc_from : "From";
+
+		if (strcmp(r, "pass") == 0)
+			findings_add(l, F_MESSAGE_DMARC_PASS, subj, "DMARC passes: %s", mc->dmarc_why);
+		else if (strcmp(r, "fail") == 0)
+			findings_add(l, F_MESSAGE_DMARC_FAIL, subj, "DMARC fails: %s", mc->dmarc_why);
+		else if (strcmp(r, "temperror") == 0)
+			findings_add(l, F_MESSAGE_DMARC_TEMPERROR, subj, "DMARC could not be evaluated: "
+			    "%s", mc->dmarc_why);
+		else if (strcmp(r, "permerror") == 0)
+			findings_add(l, F_MESSAGE_DMARC_PERMERROR, subj, "%s", mc->dmarc_why);
+		else
+			findings_add(l, F_MESSAGE_DMARC_NONE, subj, "no DMARC policy applies: %s",
+			    mc->dmarc_why ? mc->dmarc_why : "none");
+	}
+	{
+		const char *r = mc->arc_result;
+
+		if (strcmp(r, "pass") == 0)
+			findings_add(l, F_MESSAGE_ARC_PASS, "ARC", "the ARC chain of %u set(s) validates; "
+			    "the oldest set whose message signature still verifies is i=%u",
+			    mc->arc->n, mc->arc_oldest_pass);
+		else if (strcmp(r, "fail") == 0)
+			findings_add(l, F_MESSAGE_ARC_FAIL, "ARC", "the ARC chain fails: %s",
+			    mc->arc_why ? mc->arc_why : "");
+		else if (strcmp(r, "temperror") == 0)
+			findings_add(l, F_MESSAGE_ARC_TEMPERROR, "ARC", "the ARC chain could not be "
+			    "validated: %s", mc->arc_why ? mc->arc_why : "");
+		else
+			findings_add(l, F_MESSAGE_ARC_NONE, "ARC", "the message carries no ARC set");
+	}
+}
+
+/* dkim_json - one signature's verdict */
+static json_t *
+dkim_json(const struct msg_dkim *d)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "result", json_string(d->result));
+	json_object_set_new(o, "why", json_text(d->why));
+	json_object_set_new(o, "domain", d->sig.d[0] ? json_text(d->sig.d) : json_null());
+	json_object_set_new(o, "selector", d->sig.s[0] ? json_text(d->sig.s) : json_null());
+	json_object_set_new(o, "algorithm", d->parse == MS_OK ?
+	    json_string(dkim_alg_name(d->sig.alg)) : json_null());
+	json_object_set_new(o, "identity", d->parse == MS_OK ? json_text(d->sig.auid) : json_null());
+	json_object_set_new(o, "canonicalization", d->parse == MS_OK ?
+	    json_string(d->sig.hcanon == DKIM_C_RELAXED ?
+	    (d->sig.bcanon == DKIM_C_RELAXED ? "relaxed/relaxed" : "relaxed/simple") :
+	    (d->sig.bcanon == DKIM_C_RELAXED ? "simple/relaxed" : "simple/simple")) : json_null());
+	json_object_set_new(o, "key_bits", d->key_bits ? json_integer(d->key_bits) : json_null());
+	json_object_set_new(o, "key_testing", json_boolean(d->key_testing));
+	json_object_set_new(o, "body_length", d->sig.has_l ? json_integer((json_int_t)d->sig.l) :
+	    json_null());
+	json_object_set_new(o, "unsigned_bytes", d->sig.has_l && d->canon_len > d->sig.l ?
+	    json_integer((json_int_t)(d->canon_len - d->sig.l)) : json_integer(0));
+	json_object_set_new(o, "signed_at", d->sig.has_t ? json_integer(d->sig.t) : json_null());
+	json_object_set_new(o, "expires", d->sig.has_x ? json_integer(d->sig.x) : json_null());
+	return o;
+}
+
+/* eval_json - one rule set's DMARC verdict for one From domain, or null */
+static json_t *
+eval_json(const struct dmarc_eval *e)
+{
+	return e->result ? dmarc_eval_to_json(e) : json_null();
+}
+
+/* msg_check_to_json - see msg_eval.h */
+json_t *
+msg_check_to_json(const struct msg_check *mc)
+{
+	json_t *o = json_object(), *arr = json_array(), *from = json_array(), *x;
+
+	for (size_t i = 0; i < mc->from.n; i++)
+		json_array_append_new(from, json_text(mc->from.v[i].addr));
+	x = json_object();
+	json_object_set_new(x, "size", json_integer((json_int_t)mc->len));
+	json_object_set_new(x, "fields", json_integer((json_int_t)mc->msg.nfields));
+	json_object_set_new(x, "from", from);
+	json_object_set_new(x, "from_fields", json_integer((json_int_t)mc->nfrom_fields));
+	json_object_set_new(o, "message", x);
+	for (size_t i = 0; i < mc->ndkim; i++)
+		json_array_append_new(arr, dkim_json(&mc->dkim[i]));
+	json_object_set_new(o, "dkim", arr);
+	if (mc->spf_ran) {
+		x = json_object();
+		json_object_set_new(x, "result", json_string(mc->spf_result));
+		json_object_set_new(x, "why", json_text(mc->spf_why));
+		json_object_set_new(x, "client_ip", json_string(mc->client));
+		json_object_set_new(x, "helo", json_text(mc->helo));
+		json_object_set_new(x, "mail_from", json_text(mc->mail_from));
+		json_object_set_new(x, "identity", json_text(mc->spf_ident));
+		json_object_set_new(x, "domain", json_text(mc->spf_domain));
+		json_object_set_new(o, "spf", x);
+	} else {
+		json_object_set_new(o, "spf", json_null());
+	}
+	x = json_object();
+	json_object_set_new(x, "result", json_string(mc->dmarc_result));
+	json_object_set_new(x, "why", json_text(mc->dmarc_why));
+	json_object_set_new(x, "rules", json_string(mc->o.dmarc_rules == 1 ? "7489" : "9989"));
+	json_object_set_new(x, "from_domain", json_text(mc->dmarc_from));
+	{
+		json_t *doms = json_array();
+
+		for (size_t k = 0; k < mc->nfd; k++) {
+			json_t *d = json_object();
+
+			json_object_set_new(d, "domain", json_text(mc->fd[k].domain));
+			json_object_set_new(d, "rfc7489", eval_json(&mc->fd[k].e7));
+			json_object_set_new(d, "rfc9989", eval_json(&mc->fd[k].e9));
+			json_array_append_new(doms, d);
+		}
+		json_object_set_new(x, "domains", doms);
+	}
+	json_object_set_new(o, "dmarc", x);
+	x = json_object();
+	json_object_set_new(x, "result", json_string(mc->arc_result));
+	json_object_set_new(x, "why", json_text(mc->arc_why));
+	json_object_set_new(x, "sets", json_integer(mc->arc->n));
+	json_object_set_new(x, "oldest_pass", mc->arc_oldest_pass ?
+	    json_integer(mc->arc_oldest_pass) : json_null());
+	json_object_set_new(o, "arc", x);
+	json_object_set_new(o, "authentication_results", json_text(mc->ar));
+	json_object_set_new(o, "findings", findings_to_json(&mc->findings));
+	return o;
+}
+
+/* msg_check_print - see msg_eval.h */
+void
+msg_check_print(const struct msg_check *mc, FILE *fp)
+{
+	for (size_t i = 0; i < mc->findings.n; i++) {
+		const struct finding *f = &mc->findings.v[i];
+
+		fprintf(fp, "  [%s] %s: %s: %s\n", severity_name(f->severity), finding_def(f)->id,
+		    f->subject, f->message);
+	}
+	fprintf(fp, "\n%s\n", mc->ar);
+}
+
+/* finish - every lookup is in: ARC, DMARC, findings, the AR field; then done */
+static void
+finish(struct audit *a, void *arg)
+{
+	struct msg_check *mc = arg;
+
+	(void)a;
+	arc_finish(mc);
+	dmarc_finish(mc);
+	write_findings(mc);
+	write_ar(mc);
+	mc->done(mc, mc->arg);
+}
+
+/* msg_check_free - see msg_eval.h */
+void
+msg_check_free(struct msg_check *mc)
+{
+	if (mc == NULL)
+		return;
+	if (mc->spf)
+		spf_eval_free(mc->spf);
+	for (size_t i = 0; i < mc->ndkim; i++)
+		dkim_sig_free(&mc->dkim[i].sig);
+	free(mc->dkim);
+	for (unsigned i = 0; i <= ARC_MAX; i++) {
+		if (mc->ams_key[i].ans)
+			dns_answer_unref(mc->ams_key[i].ans);
+		if (mc->as_key[i].ans)
+			dns_answer_unref(mc->as_key[i].ans);
+	}
+	if (mc->arc)
+		arc_chain_free(mc->arc);
+	free(mc->arc);
+	audit_free(mc->a);
+	findings_free(&mc->findings);
+	free(mc->ar);
+	msg_free(&mc->msg);
+	free(mc->data);
+	free(mc);
+}
+
+/* msg_check_findings - see msg_eval.h */
+const struct finding_list *
+msg_check_findings(const struct msg_check *mc)
+{
+	return &mc->findings;
+}
+
+/* msg_check_ar - see msg_eval.h */
+const char *
+msg_check_ar(const struct msg_check *mc)
+{
+	return mc->ar;
+}
