@@ -273,6 +273,33 @@ verify_sig(struct msg_check *mc, const struct dkim_sig *sig, size_t idx, EVP_PKE
 	return r;
 }
 
+/*
+ * added_unsigned - a field readers see (From, Subject, ...) that the
+ * signature signs, with more instances in the message than h= names: an
+ * unsigned copy was added, which mail readers may display instead of the
+ * signed one (RFC 6376 §8.15).  Why, or NULL.
+ */
+static const char *
+added_unsigned(struct msg_check *mc, const struct dkim_sig *s)
+{
+	static const char *const shown[] = { "from", "sender", "reply-to", "to", "cc", "subject",
+	    "date", NULL };
+
+	for (size_t i = 0; shown[i]; i++) {
+		size_t signed_n = 0, have = msg_count(&mc->msg, shown[i]);
+
+		for (size_t k = 0; k < s->nh; k++)
+			if (strcmp(s->h[k], shown[i]) == 0)
+				signed_n++;
+		if (signed_n > 0 && have > signed_n)
+			return arena_printf(arena(mc), "the signature verifies, but the message has "
+			    "%zu %s field(s) and only %zu are signed: an unsigned one was added "
+			    "(RFC 6376 §8.15); sign it once more than it occurs to prevent this",
+			    have, shown[i], signed_n);
+	}
+	return NULL;
+}
+
 /* dkim_key_cb - a DKIM key arrived: judge the signature */
 static void
 dkim_key_cb(struct audit *a, struct dns_answer *ans, void *arg)
@@ -290,6 +317,8 @@ dkim_key_cb(struct audit *a, struct dns_answer *ans, void *arg)
 	d->key_testing = testing;
 	d->result = verify_sig(mc, &d->sig, d->field, key, &d->canon_len, &d->why);
 	EVP_PKEY_free(key);
+	if (strcmp(d->result, "pass") == 0 && (d->why = added_unsigned(mc, &d->sig)) != NULL)
+		d->result = "policy";
 	if (strcmp(d->result, "pass") == 0 && d->sig.alg == DKIM_A_RSA_SHA1) {
 		d->result = "policy";
 		d->why = "rsa-sha1 verifies, but RFC 8301 §3.1 forbids treating it as valid";
@@ -518,7 +547,7 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 			d->checked = k <= MSG_DKIM_MAX;
 			if (!d->checked) {
 				d->result = "neutral";
-				d->why = "not checked: more than " "16" " signatures";
+				d->why = "not checked: only the first 5 DKIM-Signature fields are";
 				continue;
 			}
 			if (d->parse != MS_OK) {
@@ -896,8 +925,10 @@ write_findings(struct msg_check *mc)
 			    "%d-bit key)", dkim_alg_name(d->sig.alg), d->key_bits);
 		else if (strcmp(r, "fail") == 0)
 			f = findings_add(l, F_MESSAGE_DKIM_FAIL, subj, "%s", d->why);
-		else if (strcmp(r, "policy") == 0)
+		else if (strcmp(r, "policy") == 0 && d->sig.alg == DKIM_A_RSA_SHA1)
 			f = findings_add(l, F_MESSAGE_DKIM_WEAK, subj, "%s", d->why);
+		else if (strcmp(r, "policy") == 0)
+			f = findings_add(l, F_MESSAGE_DKIM_UNSIGNED_FIELD, subj, "%s", d->why);
 		else if (strcmp(r, "temperror") == 0)
 			f = findings_add(l, F_MESSAGE_DKIM_TEMPERROR, subj, "%s", d->why);
 		else
@@ -1007,6 +1038,28 @@ dkim_json(const struct msg_dkim *d)
 	return o;
 }
 
+/*
+ * message_disposition - what the receiver does with this message under the
+ * rule set the AR carries: "none" unless DMARC fails; for RFC 7489 a pct=0
+ * record means the message is not sampled and the next milder policy
+ * applies (§6.6.4); for 0 < pct < 100 sampling is random and the policy
+ * itself is reported.
+ */
+static const char *
+message_disposition(const struct msg_check *mc)
+{
+	const struct dmarc_eval *e;
+	enum dmarc_policy p;
+
+	if (mc->dmarc_fd == SIZE_MAX || strcmp(mc->dmarc_result, "fail") != 0)
+		return "none";
+	e = mc->o.dmarc_rules == 1 ? &mc->fd[mc->dmarc_fd].e7 : &mc->fd[mc->dmarc_fd].e9;
+	p = e->disposition;
+	if (mc->o.dmarc_rules == 1 && e->pct == 0)
+		p = p == DMARC_P_REJECT ? DMARC_P_QUARANTINE : DMARC_P_NONE;
+	return dmarc_policy_name(p) ? dmarc_policy_name(p) : "none";
+}
+
 /* eval_json - one rule set's DMARC verdict for one From domain, or null */
 static json_t *
 eval_json(const struct dmarc_eval *e)
@@ -1049,6 +1102,16 @@ msg_check_to_json(const struct msg_check *mc)
 	json_object_set_new(x, "why", json_text(mc->dmarc_why));
 	json_object_set_new(x, "rules", json_string(mc->o.dmarc_rules == 1 ? "7489" : "9989"));
 	json_object_set_new(x, "from_domain", json_text(mc->dmarc_from));
+	{
+		const struct dmarc_eval *e = NULL;
+
+		if (mc->dmarc_fd != SIZE_MAX)
+			e = mc->o.dmarc_rules == 1 ? &mc->fd[mc->dmarc_fd].e7 :
+			    &mc->fd[mc->dmarc_fd].e9;
+		json_object_set_new(x, "policy", e && e->policy_domain && dmarc_policy_name(e->policy) ?
+		    json_string(dmarc_policy_name(e->policy)) : json_null());
+		json_object_set_new(x, "disposition", json_string(message_disposition(mc)));
+	}
 	{
 		json_t *doms = json_array();
 

@@ -22,7 +22,12 @@
  * Authentication-Results field, and calls done exactly once from the loop.
  */
 
-#define MSG_DKIM_MAX	16	/* DKIM-Signature fields verified; later ones are reported, not checked */
+/*
+ * DKIM-Signature fields considered, top first, malformed ones included (the
+ * limit rspamd applies; RFC 6376 §8.4 lets verifiers bound the work a
+ * message may cost); later ones are reported, not checked.
+ */
+#define MSG_DKIM_MAX	5
 
 struct msg_check_opts {
 	const char	*authserv_id;	/* the authserv-id to write; NULL: "mailsec" */
