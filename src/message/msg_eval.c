@@ -748,6 +748,27 @@ dmarc_rank(const char *r)
 	return 0;
 }
 
+/*
+ * broken_record - a verdict reached with a record that has a syntax error
+ * is a permerror (RFC 7489 §11.2: "encountering a syntactically incorrect
+ * DMARC record"); the policy found stays in e for the report
+ */
+static void
+broken_record(struct msg_check *mc, const struct from_domain *f, struct dmarc_eval *e,
+    enum dmarc_rules rules)
+{
+	const struct dmarc_method *m = dmarc_method_get(f->disc, rules);
+
+	if (e->result == NULL || (strcmp(e->result, "pass") != 0 && strcmp(e->result, "fail") != 0))
+		return;
+	if (m == NULL || m->policy == NULL || m->policy->record == NULL ||
+	    dmarc_record_valid(m->policy->record, rules))
+		return;
+	e->result = "permerror";
+	e->why = arena_printf(arena(mc), "the DMARC record at _dmarc.%s has a syntax error: \"%s\"",
+	    m->policy_domain ? m->policy_domain : f->domain, m->policy->text);
+}
+
 /* dmarc_finish - evaluate DMARC for every From domain (RFC 7489 §6.6.1, RFC 9989 §4.8) */
 static void
 dmarc_finish(struct msg_check *mc)
@@ -792,8 +813,10 @@ dmarc_finish(struct msg_check *mc)
 
 		dmarc_evaluate(arena(mc), f->disc, DMARC_RULES_7489, spf, nspf, dkim, ndkim, &f->e7);
 		dmarc_evaluate(arena(mc), f->disc, DMARC_RULES_9989, spf, nspf, dkim, ndkim, &f->e9);
+		broken_record(mc, f, &f->e7, DMARC_RULES_7489);
+		broken_record(mc, f, &f->e9, DMARC_RULES_9989);
 		e = use7489 ? &f->e7 : &f->e9;
-		r = dmarc_rank(e->result);
+		r = dmarc_rank(e->result) * 8 + (int)e->policy;
 		if (r > worst) {
 			worst = r;
 			mc->dmarc_fd = k;
