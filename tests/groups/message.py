@@ -295,11 +295,144 @@ def dmarc_authheaders(args, tmp):
     return res
 
 
+BASE_MSG = (b"Received: from mail.sender.example (mail.sender.example [192.0.2.25])\r\n"
+            b"\tby mx.receiver.example (Postfix) with ESMTPS id 1; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+            b"Received: from evil.example ([203.0.113.66]) by mx.receiver.example; forged\r\n"
+            b"From: Joe <joe@sender.example>\r\nTo: ann@receiver.example\r\n"
+            b"Subject: Is dinner ready?\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n\r\n"
+            b"Hi.\r\n\r\nWe lost the game.   Are you hungry yet?\r\n\r\nJoe.\r\n\r\n")
+
+
+def cli_tests(args, tmp):
+    """The command itself: our own messages signed by tests/message/signer.py (exit codes,
+    text and JSON output, stdin, --ip / --trusted-relay SPF, DMARC, the AR field)."""
+    import subprocess
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "message"))
+    import signer
+    res = []
+
+    def check(name, ok, detail=""):
+        res.append(Result(NAME, "cli/" + name, "pass" if ok else "fail", detail))
+
+    def mailsec(argv, stdin=None):
+        p = subprocess.run((args.wrapper or []) + [args.mailsec] + argv, input=stdin,
+                           capture_output=True, timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    ed, ed_rec = signer.new_key("ed25519")
+    rs, rs_rec = signer.new_key("rsa", 2048)
+    zone = os.path.join(tmp, "cli.zone")
+    with open(zone, "w") as f:
+        f.write("ed._domainkey.sender.example. TXT %s\n" % txt_rdata(ed_rec))
+        f.write("rsa._domainkey.sender.example. TXT %s\n" % txt_rdata(rs_rec))
+        f.write("rsa._domainkey.third.example. TXT %s\n" % txt_rdata(rs_rec))
+        f.write("slow._domainkey.sender.example. TXT TIMEOUT\n")
+        f.write("sender.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n")
+        f.write("_dmarc.sender.example. TXT \"v=DMARC1; p=reject\"\n")
+    now = ["--replay", zone, "--now", "1700000100"]
+
+    def doc_of(name, msg, extra=()):
+        path = os.path.join(tmp, name + ".eml")
+        with open(path, "wb") as f:
+            f.write(msg)
+        rc, out, err = mailsec(["message", "check", "--json"] + now + list(extra) + [path])
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            return rc, {}, err
+        problems = validate_json(doc, SCHEMA)
+        if problems:
+            check(name + " schema", False, "; ".join(problems))
+        return rc, doc, err
+
+    signed = signer.sign(BASE_MSG, ed, "sender.example", "ed")
+    rc, doc, err = doc_of("ed25519", signed)
+    check("ed25519 relaxed/relaxed passes, DMARC passes, exit 0",
+          rc == 0 and dkim_results(doc) == ["pass"] and doc["dmarc"]["result"] == "pass", err + json.dumps(doc)[:800])
+    check("the AR field names the signature",
+          "dkim=pass header.i=@sender.example header.d=sender.example header.s=ed" in doc.get("authentication_results", ""),
+          doc.get("authentication_results", ""))
+    for c in ("simple/simple", "simple/relaxed", "relaxed/simple"):
+        rc, doc, err = doc_of("rsa-" + c.replace("/", "-"), signer.sign(BASE_MSG, rs, "sender.example", "rsa",
+                                                                       alg="rsa-sha256", c=c))
+        check("rsa-sha256 %s passes" % c, dkim_results(doc) == ["pass"], err + str(doc.get("dkim")))
+    rc, doc, err = doc_of("body-changed", signed.replace(b"hungry", b"thirsty"))
+    check("a changed body fails (bh), DMARC fails under p=reject, exit 1",
+          rc == 1 and dkim_results(doc) == ["fail"] and doc["dmarc"]["result"] == "fail" and
+          doc["dmarc"]["disposition"] == "reject", str(doc.get("dkim")) + str(doc.get("dmarc")))
+    rc, doc, err = doc_of("subject-changed", signed.replace(b"Is dinner", b"Was dinner"))
+    check("a changed signed header fails (b=)", dkim_results(doc) == ["fail"] and
+          "header" in doc["dkim"][0]["why"], str(doc.get("dkim")))
+    rc, doc, err = doc_of("added-from", b"From: Eve <eve@sender.example>\r\n" + signed)
+    check("an unsigned From added above: policy (RFC 6376 §8.15)", dkim_results(doc) == ["policy"] and
+          any(f["id"] == "message.dkim.unsigned-field" for f in doc["findings"]), str(doc.get("dkim")))
+    lsig = signer.sign(BASE_MSG, ed, "sender.example", "ed", l=20)
+    rc, doc, err = doc_of("l-tag", lsig + b"Click http://evil.example/\r\n")
+    check("l= with appended text passes and reports the unsigned bytes",
+          dkim_results(doc) == ["pass"] and doc["dkim"][0]["unsigned_bytes"] > 0 and
+          any(f["id"] == "message.dkim.body-length" for f in doc["findings"]), str(doc.get("dkim")))
+    rc, doc, err = doc_of("sha1", signer.sign(BASE_MSG, rs, "sender.example", "rsa", alg="rsa-sha1"))
+    check("rsa-sha1 verifies but is policy (RFC 8301)", dkim_results(doc) == ["policy"] and
+          any(f["id"] == "message.dkim.weak" for f in doc["findings"]), str(doc.get("dkim")))
+    rc, doc, err = doc_of("expired", signer.sign(BASE_MSG, ed, "sender.example", "ed", x=1700000050))
+    check("x= in the past: permerror", dkim_results(doc) == ["permerror"] and
+          "expired" in doc["dkim"][0]["why"], str(doc.get("dkim")))
+    rc, doc, err = doc_of("timeout", signer.sign(BASE_MSG, ed, "sender.example", "slow"))
+    check("key lookup timeout: temperror, exit 3", rc == 3 and dkim_results(doc) == ["temperror"],
+          "exit %d %s" % (rc, doc.get("dkim")))
+    rc, doc, err = doc_of("third-party", signer.sign(BASE_MSG, rs, "third.example", "rsa", alg="rsa-sha256"))
+    check("a third-party signature passes but does not align: DMARC fails",
+          dkim_results(doc) == ["pass"] and doc["dmarc"]["result"] == "fail", str(doc.get("dmarc")))
+    rc, doc, err = doc_of("spf-ip", BASE_MSG, ["--ip", "192.0.2.25", "--mail-from", "bounce@sender.example",
+                                               "--helo", "mail.sender.example"])
+    check("unsigned, SPF pass for --ip: aligned, DMARC passes",
+          (doc.get("spf") or {}).get("result") == "pass" and doc["dmarc"]["result"] == "pass" and
+          "spf=pass smtp.mailfrom=bounce@sender.example" in doc.get("authentication_results", ""),
+          json.dumps(doc.get("spf")) + doc.get("authentication_results", ""))
+    rc, doc, err = doc_of("spf-fail", BASE_MSG, ["--ip", "203.0.113.66", "--mail-from", "joe@sender.example"])
+    check("SPF fail for a stranger's address", (doc.get("spf") or {}).get("result") == "fail" and rc == 1,
+          json.dumps(doc.get("spf")))
+    rc, doc, err = doc_of("relay", BASE_MSG, ["--trusted-relay", "mx.receiver.example", "--mail-from",
+                                              "joe@sender.example"])
+    check("--trusted-relay reads the topmost Received it added (not the forged one)",
+          (doc.get("spf") or {}).get("client_ip") == "192.0.2.25" and doc["spf"]["result"] == "pass" and
+          doc["spf"]["helo"] == "mail.sender.example", json.dumps(doc.get("spf")))
+    rc, doc, err = doc_of("no-from", BASE_MSG.replace(b"From: Joe <joe@sender.example>\r\n", b""))
+    check("no From field: dmarc=permerror header.from=none",
+          doc.get("dmarc", {}).get("result") == "permerror" and "header.from=none" in doc.get("authentication_results", ""),
+          str(doc.get("dmarc")))
+    rc, doc, err = doc_of("two-from", BASE_MSG.replace(b"From: Joe <joe@sender.example>",
+                                                       b"From: Joe <joe@sender.example>, Eve <eve@other.example>"))
+    check("two From domains: message.from.multiple", any(f["id"] == "message.from.multiple"
+                                                         for f in doc.get("findings", [])), str(doc.get("findings")))
+    # text output, stdin, usage
+    path = os.path.join(tmp, "ed25519.eml")
+    rc, out, err = mailsec(["message", "check"] + now + ["-"], stdin=signed)
+    check("'-' reads standard input; text ends with the AR field",
+          rc == 0 and "message.dkim.pass" in out and "Authentication-Results: mailsec;" in out, out + err)
+    rc, out, err = mailsec(["message", "check", "--format", "json", "--authserv-id", "mx.example"] + now + [path])
+    check("--format json and --authserv-id",
+          rc == 0 and json.loads(out)["authentication_results"].startswith("Authentication-Results: mx.example;"),
+          out[:300] + err)
+    for name, argv in (("no subcommand", ["message"]), ("unknown subcommand", ["message", "verify", path]),
+                       ("two files", ["message", "check", path, path]),
+                       ("missing file", ["message", "check"] + now + [os.path.join(tmp, "nosuch.eml")]),
+                       ("bad --ip", ["message", "check", "--ip", "300.1.1.1"] + now + [path]),
+                       ("bad --format", ["message", "check", "--format", "xml", path]),
+                       ("bad --now", ["message", "check", "--now", "yesterday", path])):
+        rc, out, err = mailsec(argv)
+        check("usage: %s exits 2" % name, rc == 2 and err.strip() != "", "exit %d: %s" % (rc, err))
+    return res
+
+
 def run(args):
     td = testdata_dir()
-    if not os.path.isdir(os.path.join(td, "dkim-message")):
-        return [skip_or_fail(NAME, "message vectors", "%s/dkim-message not found" % td)]
     res = []
+    with tempfile.TemporaryDirectory() as tmp:
+        res.extend(cli_tests(args, tmp))
+    if not os.path.isdir(os.path.join(td, "dkim-message")):
+        return res + [skip_or_fail(NAME, "message vectors", "%s/dkim-message not found" % td)]
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(os.listdir(os.path.join(td, "dkim-message"))):
             res.extend(dkim_source(args, tmp, name))
@@ -310,6 +443,8 @@ def run(args):
     # per source: counts, and the 5% bound on contested cases
     by = {}
     for r in res:
+        if r.name.startswith("cli/"):
+            continue
         src = "/".join(r.name.split("/")[:2])
         s = by.setdefault(src, [0, 0, 0])
         s[0] += 1
