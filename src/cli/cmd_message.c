@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 #include "dns/resolver_replay.h"
 #include "dns/resolver_unbound.h"
+#include "message/authres.h"
 #include "message/msg_eval.h"
 #include "message/msg_header.h"
 #include "util/str.h"
@@ -28,6 +29,8 @@ struct message_opts {
 	int64_t now;
 	bool now_set;
 	enum dmarc_rules rules;
+	bool intl;
+	unsigned parse_mode;	/* AR_STRICT, AR_TOLERANT or AR_RELAXED */
 };
 
 /* opts_free - release the strings of o */
@@ -119,6 +122,19 @@ parse(int argc, char **argv, struct message_opts *o)
 		} else if (strcmp(n, "dmarc-rules") == 0) {
 			if (!dmarc_rules_parse(optarg, &o->rules)) {
 				cli_error("--dmarc-rules wants 7489, 9989 or both");
+				bad = true;
+			}
+		} else if (strcmp(n, "intl") == 0) {
+			o->intl = true;
+		} else if (strcmp(n, "parse-mode") == 0) {
+			if (strcmp(optarg, "strict") == 0)
+				o->parse_mode = AR_STRICT;
+			else if (strcmp(optarg, "tolerant") == 0)
+				o->parse_mode = AR_TOLERANT;
+			else if (strcmp(optarg, "relaxed") == 0)
+				o->parse_mode = AR_RELAXED;
+			else {
+				cli_error("--parse-mode wants strict, tolerant or relaxed");
 				bad = true;
 			}
 		} else if (strcmp(n, "help") == 0) {
@@ -430,6 +446,96 @@ run_batch(struct run *r, const struct message_opts *o)
 	return worst;
 }
 
+/* authres_json - a parsed Authentication-Results field as mailsec-message/1 (command authres) */
+static json_t *
+authres_json(const struct ar_header *h, enum ms_status st)
+{
+	json_t *j = json_object(), *arr = json_array();
+
+	json_object_set_new(j, "schema", json_string(MESSAGE_SCHEMA));
+	json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+	json_object_set_new(j, "command", json_string("authres"));
+	json_object_set_new(j, "valid", json_boolean(st == MS_OK));
+	json_object_set_new(j, "error", st == MS_OK ? json_null() : json_string(h->err));
+	json_object_set_new(j, "offset", st == MS_OK ? json_null() :
+	    json_integer((json_int_t)h->err_off));
+	json_object_set_new(j, "authserv_id", st == MS_OK ? json_text(h->authserv_id) : json_null());
+	json_object_set_new(j, "version", json_integer(h->version));
+	for (size_t i = 0; st == MS_OK && i < h->n; i++) {
+		const struct ar_result *r = &h->res[i];
+		json_t *o = json_object(), *props = json_array();
+
+		json_object_set_new(o, "method", json_text(r->method));
+		json_object_set_new(o, "method_version", json_integer(r->method_version ?
+		    r->method_version : 1));
+		json_object_set_new(o, "result", json_text(r->result));
+		json_object_set_new(o, "reason", json_text(r->reason));
+		for (size_t k = 0; k < r->nprops; k++) {
+			json_t *p = json_object();
+
+			json_object_set_new(p, "ptype", json_text(r->props[k].ptype));
+			json_object_set_new(p, "property", json_text(r->props[k].prop));
+			json_object_set_new(p, "value", json_text(r->props[k].value));
+			json_array_append_new(props, p);
+		}
+		json_object_set_new(o, "properties", props);
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(j, "results", arr);
+	return j;
+}
+
+/* authres_cmd - message authres FIELD|-: parse one Authentication-Results field */
+static int
+authres_cmd(const struct message_opts *o, const char *arg)
+{
+	struct ar_header *h = xcalloc(1, sizeof(*h));
+	const char *err = NULL;
+	enum ms_status st;
+	size_t len;
+	char *text;
+	int rc;
+
+	if (strcmp(arg, "-") == 0) {
+		text = read_all(stdin, AR_FIELD_MAX + 2, &len, &err);
+		if (text == NULL) {
+			cli_error("standard input: %s", err);
+			free(h);
+			return EXIT_USAGE;
+		}
+	} else {
+		text = xstrdup(arg);
+		len = strlen(text);
+	}
+	st = ar_parse(text, len, o->parse_mode | (o->intl ? AR_INTL : 0), h);
+	if (o->json) {
+		json_t *j = authres_json(h, st);
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else if (st != MS_OK) {
+		printf("invalid at byte %zu: %s\n", h->err_off, h->err);
+	} else {
+		printf("authserv-id %s (version %u): %zu result(s)\n", h->authserv_id, h->version, h->n);
+		for (size_t i = 0; i < h->n; i++) {
+			printf("  %s=%s", h->res[i].method, h->res[i].result);
+			if (h->res[i].reason)
+				printf(" reason=\"%s\"", h->res[i].reason);
+			for (size_t k = 0; k < h->res[i].nprops; k++)
+				printf(" %s.%s=%s", h->res[i].props[k].ptype, h->res[i].props[k].prop,
+				    h->res[i].props[k].value);
+			printf("\n");
+		}
+	}
+	rc = st == MS_OK ? EXIT_CLEAN : EXIT_ERRORS;
+	ar_header_free(h);
+	free(h);
+	free(text);
+	return rc;
+}
+
 /* cmd_message - mailsec message check [OPTIONS] [FILE | -] */
 int
 cmd_message(int argc, char **argv)
@@ -446,9 +552,17 @@ cmd_message(int argc, char **argv)
 	o.rules = DMARC_RULES_BOTH;
 	if (parse(argc, argv, &o) != 0)
 		goto out;
+	if (optind < argc && strcmp(argv[optind], "authres") == 0) {
+		if (optind + 2 != argc) {
+			cli_error("message authres takes exactly one field (quote it) or -");
+			goto out;
+		}
+		rc = authres_cmd(&o, argv[optind + 1]);
+		goto out;
+	}
 	if (optind >= argc || strcmp(argv[optind], "check") != 0) {
-		cli_error("message needs a subcommand: check [FILE.eml | -] (see 'mailsec help "
-		    "message')");
+		cli_error("message needs a subcommand: check [FILE.eml | -] or authres FIELD (see "
+		    "'mailsec help message')");
 		goto out;
 	}
 	optind++;

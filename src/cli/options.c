@@ -109,7 +109,7 @@ static const struct command commands[] = {
 	  "--json the output is the mailsec-history/1 document (docs/history.md). 'history purge "
 	  "--older-than DAYS' deletes the checks made before then. Exit 0, or "
 	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
-	{ "message", cmd_message, "message check [OPTIONS] [FILE.eml | -]",
+	{ "message", cmd_message, "message check [OPTIONS] [FILE.eml | -] | message authres [--intl] [--parse-mode MODE] FIELD",
 	  "judge one message's DKIM, SPF, DMARC and ARC, and write its Authentication-Results",
 	  "Reads a message (a file, or standard input with '-' or no argument), verifies every "
 	  "DKIM-Signature (rsa-sha256, ed25519-sha256; rsa-sha1 verified but reported as weak), "
@@ -118,7 +118,9 @@ static const struct command commands[] = {
 	  "validates the ARC chain, and prints findings and an RFC 8601 Authentication-Results "
 	  "field ready to add. With --format json the output is the mailsec-message/1 document "
 	  "(docs/message.md). Exit 0, 1 when something fails, 3 when something could not be "
-	  "determined, 2 when it could not run." },
+	  "determined, 2 when it could not run. 'message authres FIELD' parses one "
+	  "Authentication-Results field (RFC 8601; '-' reads it from standard input) and prints "
+	  "its results; exit 0 when it is well formed, 1 when it is not." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -238,6 +240,13 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },
+	{ "intl", 0, NULL, "message",
+	  "message authres: allow UTF-8 as RFC 8616 does (in quoted strings, comments, domain "
+	  "names and local parts)." },
+	{ "parse-mode", 0, "strict|tolerant|relaxed", "message",
+	  "message authres: strict (RFC 8601 exactly, the default), tolerant (also a trailing "
+	  "';', '_' in result words and an empty field, as common MTAs write) or relaxed (also "
+	  "no authserv-id, properties without a ptype and unquoted values with '/' or ':')." },
 	{ "batch", 0, "FILE", "message",
 	  "message check: check every message listed in FILE, one per line: the message path, "
 	  "then optional TAB-separated key=value settings (replay=FILE, now=, ip=, helo=, "

@@ -47,14 +47,28 @@ char *ar_format(const char *authserv_id, const struct ar_result *r, size_t n);
 /* ar_value_needs_quotes - whether v cannot be written as a bare pvalue */
 bool ar_value_needs_quotes(const char *v);
 
+/* How strictly ar_parse reads (flags). */
+enum {
+	AR_STRICT = 0,		/* RFC 8601 §2.2 exactly */
+	AR_INTL = 1,		/* RFC 8616: UTF-8 in quoted strings, comments, domain names and local parts */
+	AR_TOLERANT = 2,	/* also what common MTAs emit without harm: a trailing ';', '_' in
+				 * keywords ("perm_fail"), any result word, an empty field, an
+				 * unquoted U-label authserv-id */
+	AR_RELAXED = 4		/* also what some MTAs emit that the grammar forbids: no authserv-id,
+				 * properties without a ptype ("action=none"), unquoted values with
+				 * '/' or ':' (implies AR_TOLERANT) */
+};
+
 /*
- * ar_parse - parse the value (after "Authentication-Results:") of one field,
- * strictly by RFC 8601 §2.2 (with RFC 8616: UTF-8 allowed when intl).
- * Pure; at most AR_RESULTS_MAX resinfo and AR_FIELD_MAX bytes.  MS_OK, or
- * MS_ERR_SYNTAX / MS_ERR_LIMIT with out->err and out->err_off.  Free with
- * ar_header_free() in every case.
+ * ar_parse - parse the value (after "Authentication-Results:", which is
+ * skipped when present, as is a final CRLF) of one field.  Pure; at most
+ * AR_RESULTS_MAX resinfo and AR_FIELD_MAX bytes.  Results of the methods
+ * RFC 8601 §2.7 (and RFC 8617 for arc, the BIMI draft for bimi) registers
+ * must be one of their registered words (case-insensitive); other methods
+ * may give any keyword.  MS_OK, or MS_ERR_SYNTAX / MS_ERR_LIMIT with
+ * out->err and out->err_off.  Free with ar_header_free() in every case.
  */
-enum ms_status ar_parse(const char *v, size_t len, bool intl, struct ar_header *out);
+enum ms_status ar_parse(const char *v, size_t len, unsigned flags, struct ar_header *out);
 void ar_header_free(struct ar_header *h);
 
 #endif
