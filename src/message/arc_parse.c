@@ -88,7 +88,7 @@ arc_collect(const struct msg *m, struct arc_chain *out)
 
 			out->state = out->state == ARC_STATE_NONE ? ARC_STATE_OK : out->state;
 			st = dkim_sig_parse(seal ? DKIM_KIND_SEAL : DKIM_KIND_AMS, f->value,
-			    f->value_len, &tmp);
+			    f->value_len, 0, &tmp);
 			inst = tmp.instance;
 			if (inst == 0) {
 				dkim_sig_free(&tmp);

@@ -150,7 +150,8 @@ parse_h(struct dkim_sig *s, const struct tag *t, bool lenient)
 
 /* dkim_sig_parse - see dkim_sig.h */
 enum ms_status
-dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, struct dkim_sig *out)
+dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
+    struct dkim_sig *out)
 {
 	struct tag_list *tl;
 	const struct tag *t;
@@ -357,6 +358,13 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, struct dkim_sig 
 				out->why = "i= is not an identity (local-part@domain)";
 				goto out;
 			}
+			if (flags & DKIM_SIG_ASCII)
+				for (const char *q = out->auid; *q; q++)
+					if ((unsigned char)*q >= 0x80) {
+						out->why = "UTF-8 in i= of a message without SMTPUTF8 "
+						    "(RFC 8616 §4)";
+						goto out;
+					}
 			at++;
 			al = strlen(at);
 			if (!(al == dl && str_caseeq(at, out->d)) &&

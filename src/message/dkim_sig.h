@@ -53,13 +53,21 @@ struct dkim_sig {
 };
 
 /*
- * dkim_sig_parse - parse the value of one field of kind k into *out.
+ * dkim_sig_parse - parse the value of one field of kind k into *out (flags:
+ * DKIM_SIG_ASCII or 0).
  * MS_OK, or MS_ERR_SYNTAX/MS_ERR_LIMIT with out->why; in every case free
  * with dkim_sig_free() (what could be read stays readable, e.g. d= and s=
  * for the Authentication-Results).
  */
 enum ms_status dkim_sig_parse(enum dkim_kind k, const char *value, size_t len,
-    struct dkim_sig *out);
+    unsigned flags, struct dkim_sig *out);
+
+/*
+ * Flags of dkim_sig_parse.  DKIM_SIG_ASCII: the message did not come with
+ * SMTPUTF8, so a UTF-8 local part in i= is a syntax error (RFC 8616 §4:
+ * only internationalised mail may carry one).
+ */
+#define DKIM_SIG_ASCII	1u
 void dkim_sig_free(struct dkim_sig *s);
 
 const char *dkim_alg_name(enum dkim_alg a);
