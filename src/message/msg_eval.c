@@ -87,6 +87,7 @@ struct msg_check {
 	/* SPF */
 	bool		 spf_ran;
 	bool		 client_known;
+	bool		 relay_missing;	/* --trusted-relay added no Received field we could read */
 	char		 client[IPADDR_STRLEN];
 	const char	*helo;		/* arena */
 	const char	*mail_from;	/* arena */
@@ -588,8 +589,10 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 		bool have = opts->has_ip;
 		const char *rhelo = NULL;
 
-		if (!have && mc->o.trusted_relay)
+		if (!have && mc->o.trusted_relay) {
 			have = relay_client(mc, mc->o.trusted_relay, &ip, &rhelo);
+			mc->relay_missing = !have;
+		}
 		if (mc->helo == NULL && rhelo)
 			mc->helo = rhelo;
 		if (have) {
@@ -970,7 +973,11 @@ write_findings(struct msg_check *mc)
 			    (unsigned long long)d->sig.l,
 			    (unsigned long long)(d->canon_len - d->sig.l));
 	}
-	if (!mc->spf_ran) {
+	if (!mc->spf_ran && mc->relay_missing) {
+		findings_add(l, F_MESSAGE_SPF_NOT_CHECKED, "client", "SPF was not evaluated: no "
+		    "Received field added by %s records the client's address as [IP]",
+		    mc->o.trusted_relay);
+	} else if (!mc->spf_ran) {
 		findings_add(l, F_MESSAGE_SPF_NOT_CHECKED, "client", "SPF was not evaluated: give the "
 		    "client address with --ip, or --trusted-relay to read it from a Received field");
 	} else {

@@ -23,6 +23,7 @@ fws_len(const char *s, size_t len, size_t p)
 	}
 }
 
+/* is_alpha - an ASCII letter */
 static bool
 is_alpha(int c)
 {

@@ -403,6 +403,10 @@ def cli_tests(args, tmp):
     check("--trusted-relay reads the topmost Received it added (not the forged one)",
           (doc.get("spf") or {}).get("client_ip") == "192.0.2.25" and doc["spf"]["result"] == "pass" and
           doc["spf"]["helo"] == "mail.sender.example", json.dumps(doc.get("spf")))
+    rc, doc, err = doc_of("relay-unknown", BASE_MSG, ["--trusted-relay", "mx.other.example"])
+    check("--trusted-relay naming a relay that added nothing: SPF not checked, said so",
+          doc.get("spf") is None and any(f["id"] == "message.spf.not-checked" and "mx.other.example" in f["message"]
+                                         for f in doc.get("findings", [])), str(doc.get("findings")))
     rc, doc, err = doc_of("no-from", BASE_MSG.replace(b"From: Joe <joe@sender.example>\r\n", b""))
     check("no From field: dmarc=permerror header.from=none",
           doc.get("dmarc", {}).get("result") == "permerror" and "header.from=none" in doc.get("authentication_results", ""),
