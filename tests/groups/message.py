@@ -137,9 +137,14 @@ def run_batch(args, tmp, src, lines, extra=()):
             docs.append({"error": "not JSON: " + ln[:200]})
     if len(docs) != len(lines):
         return None, "exit %d, %d documents for %d messages\n%s" % (rc, len(docs), len(lines), err[-3000:])
-    if "ERROR: AddressSanitizer" in err or "runtime error:" in err:
+    if sanitizer(err):
         return None, "sanitizer: " + err[-3000:]
     return docs, None
+
+
+def sanitizer(err):
+    """Whether stderr holds an ASan, LeakSanitizer or UBSan report."""
+    return "ERROR: AddressSanitizer" in err or "ERROR: LeakSanitizer" in err or "runtime error:" in err
 
 
 def dkim_results(doc):
@@ -323,7 +328,10 @@ def cli_tests(args, tmp):
     def mailsec(argv, stdin=None):
         p = subprocess.run((args.wrapper or []) + [args.mailsec] + argv, input=stdin,
                            capture_output=True, timeout=120)
-        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+        err = p.stderr.decode("utf-8", "replace")
+        if sanitizer(err):
+            check("sanitizer clean: " + " ".join(argv[:3]), False, err[-3000:])
+        return p.returncode, p.stdout.decode("utf-8", "replace"), err
 
     ed, ed_rec = signer.new_key("ed25519")
     rs, rs_rec = signer.new_key("rsa", 2048)
@@ -512,6 +520,8 @@ def authres_source(args, name):
             problems.append("parsed %s, want %s" % ("ok" if got_ok else "error", "ok" if want_ok else "error"))
         if (rc == 0) != got_ok:
             problems.append("exit %d" % rc)
+        if sanitizer(err):
+            problems.append("sanitizer: " + err[-2000:])
         return judge(src, row["id"], not problems, "ok" if got_ok else "error",
                      "ok" if want_ok else "error", "; ".join(problems) + " " + detail, doc)
 
