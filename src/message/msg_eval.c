@@ -949,7 +949,13 @@ write_findings(struct msg_check *mc)
 		if (strcmp(r, "pass") == 0)
 			f = findings_add(l, F_MESSAGE_DKIM_PASS, subj, "the signature verifies (%s, "
 			    "%d-bit key)", dkim_alg_name(d->sig.alg), d->key_bits);
-		else if (strcmp(r, "fail") == 0)
+		else if (strcmp(r, "fail") == 0 && d->key_testing) {
+			/* RFC 6376 §3.6.1 t=y: treat as unsigned, not as a failure */
+			f = findings_add(l, F_MESSAGE_DKIM_FAIL, subj, "%s (the key says t=y: the "
+			    "domain is testing DKIM, so receivers treat this like unsigned mail)", d->why);
+			if (f)
+				finding_set_severity(f, SEV_WARNING);
+		} else if (strcmp(r, "fail") == 0)
 			f = findings_add(l, F_MESSAGE_DKIM_FAIL, subj, "%s", d->why);
 		else if (strcmp(r, "policy") == 0 && d->sig.alg == DKIM_A_RSA_SHA1)
 			f = findings_add(l, F_MESSAGE_DKIM_WEAK, subj, "%s", d->why);

@@ -341,6 +341,7 @@ def cli_tests(args, tmp):
         f.write("rsa._domainkey.sender.example. TXT %s\n" % txt_rdata(rs_rec))
         f.write("rsa._domainkey.third.example. TXT %s\n" % txt_rdata(rs_rec))
         f.write("slow._domainkey.sender.example. TXT TIMEOUT\n")
+        f.write("testing._domainkey.sender.example. TXT %s\n" % txt_rdata(ed_rec.replace("v=DKIM1;", "v=DKIM1; t=y;")))
         f.write("sender.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n")
         f.write("_dmarc.sender.example. TXT \"v=DMARC1; p=reject\"\n")
     now = ["--replay", zone, "--now", "1700000100"]
@@ -374,6 +375,12 @@ def cli_tests(args, tmp):
     check("a changed body fails (bh), DMARC fails under p=reject, exit 1",
           rc == 1 and dkim_results(doc) == ["fail"] and doc["dmarc"]["result"] == "fail" and
           doc["dmarc"]["disposition"] == "reject", str(doc.get("dkim")) + str(doc.get("dmarc")))
+    rc, doc, err = doc_of("testing-key", signer.sign(BASE_MSG, ed, "sender.example", "testing")
+                          .replace(b"hungry", b"thirsty"))
+    check("a failing signature whose key says t=y: a warning (RFC 6376 §3.6.1)",
+          dkim_results(doc) == ["fail"] and doc["dkim"][0]["key_testing"] is True and
+          any(f["id"] == "message.dkim.fail" and f["severity"] == "warning" for f in doc["findings"]),
+          str(doc.get("findings")))
     rc, doc, err = doc_of("subject-changed", signed.replace(b"Is dinner", b"Was dinner"))
     check("a changed signed header fails (b=)", dkim_results(doc) == ["fail"] and
           "header" in doc["dkim"][0]["why"], str(doc.get("dkim")))
