@@ -38,7 +38,9 @@ def canon_header(name, value, c):
 
 
 def split(msg):
-    head, _, body = msg.partition(b"\r\n\r\n")
+    head, sep, body = msg.partition(b"\r\n\r\n")
+    if not sep and head.endswith(b"\r\n"):
+        head = head[:-2]    # a header with no body
     fields = []
     for line in head.split(b"\r\n"):
         if line[:1] in (b" ", b"\t") and fields:
