@@ -51,9 +51,9 @@ add_spec(const char *s, size_t a, size_t b, struct msg_addrs *out)
 		if (s[i] == '"') {
 			size_t e = skip_quoted(s, b, i);
 
-			for (; i < e && n + 1 < sizeof(tmp); i++)
-				tmp[n++] = s[i];
-			i--;
+			for (size_t k = i; k < e && n + 1 < sizeof(tmp); k++)
+				tmp[n++] = s[k];
+			i = e - 1;	/* past the string even when tmp is full */
 			continue;
 		}
 		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')

@@ -411,6 +411,17 @@ from_addresses(void **state)
 	v = "\"a@evil.example\" <b@good.example>";
 	assert_int_equal(addr_parse(v, strlen(v), &a), MS_OK);
 	assert_string_equal(a.v[0].domain, "good.example");
+	{
+		/* fuzz regression: a quoted string longer than an address loops no more */
+		char big[ADDR_LEN_MAX * 3];
+
+		memset(big, 'q', sizeof(big));
+		big[0] = '"';
+		big[sizeof(big) - 3] = '"';
+		big[sizeof(big) - 2] = '@';
+		big[sizeof(big) - 1] = 'x';
+		assert_int_not_equal(addr_parse(big, sizeof(big), &a), MS_OK);
+	}
 	v = "(a@evil.example) b@good.example";
 	assert_int_equal(addr_parse(v, strlen(v), &a), MS_OK);
 	assert_int_equal(a.n, 1);
