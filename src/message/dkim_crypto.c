@@ -100,6 +100,22 @@ out:
 	return st;
 }
 
+/* dkim_hash_prefix - see dkim_crypto.h */
+enum ms_status
+dkim_hash_prefix(const struct dkim_sig *s, const char *canon, size_t len, unsigned char out[64],
+    size_t *outlen)
+{
+	unsigned int dl = 0;
+
+	if (s->has_l && s->l < len)
+		len = (size_t)s->l;
+	if (!EVP_Digest(canon ? canon : "", len, out, &dl,
+	    s->alg == DKIM_A_RSA_SHA1 ? EVP_sha1() : EVP_sha256(), NULL))
+		return MS_ERR_INTERNAL;
+	*outlen = dl;
+	return MS_OK;
+}
+
 /* dkim_blanked_field - see dkim_crypto.h */
 enum ms_status
 dkim_blanked_field(struct buf *out, enum dkim_canon c, const struct msg_field *f, size_t b_off,

@@ -37,6 +37,13 @@ enum ms_status dkim_body_hash(const struct msg *m, const struct dkim_sig *s, uns
     size_t *outlen, uint64_t *canon_len);
 
 /*
+ * dkim_hash_prefix - the a= hash of canon[0..len), cut at l= when s has one
+ * (canon is a canonical body from canon_body()); into out[64], *outlen
+ */
+enum ms_status dkim_hash_prefix(const struct dkim_sig *s, const char *canon, size_t len,
+    unsigned char out[64], size_t *outlen);
+
+/*
  * dkim_header_input - append to out the header hash input of the signature
  * (or AMS) in field sig_index of m: the fields h= names, each the bottom-most
  * not yet used (a name with no instance left contributes nothing: over-

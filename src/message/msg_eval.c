@@ -31,12 +31,14 @@
 #include "message/dkim_crypto.h"
 #include "message/dkim_sig.h"
 #include "message/msg_addr.h"
+#include "message/msg_canon.h"
 #include "message/msg_header.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
 #define FROM_DOMAINS_MAX	8
+#define ARC_OLDEST_MAX		8	/* older AMS verified for oldest-pass, at most */
 #define AUTH_DOMAINS_MAX	(MSG_DKIM_MAX + 2)
 
 struct msg_check;
@@ -110,6 +112,10 @@ struct msg_check {
 	const char	*arc_result;
 	const char	*arc_why;
 	unsigned	 arc_oldest_pass;
+	/* the canonical body, simple and relaxed, each computed once (every signature reuses it) */
+	struct buf	 canon[2];
+	bool		 canon_done[2];
+	bool		 canon_failed[2];
 	/* output */
 	struct finding_list findings;
 	char		*ar;
@@ -247,9 +253,21 @@ verify_sig(struct msg_check *mc, const struct dkim_sig *sig, size_t idx, EVP_PKE
 	struct buf in;
 	const char *r = "fail";
 
-	if (dkim_body_hash(&mc->msg, sig, bh, &bhl, canon_len) != MS_OK) {
-		*why = "the body is too large to hash";
-		return "permerror";
+	{
+		int c = sig->bcanon == DKIM_C_RELAXED;
+
+		if (!mc->canon_done[c]) {
+			mc->canon_done[c] = true;
+			buf_init(&mc->canon[c], MSG_SIZE_MAX + 2);
+			mc->canon_failed[c] = canon_body(&mc->canon[c], sig->bcanon,
+			    mc->msg.body ? mc->msg.body : "", mc->msg.body ? mc->msg.body_len : 0) != MS_OK;
+		}
+		*canon_len = mc->canon[c].len;
+		if (mc->canon_failed[c] || dkim_hash_prefix(sig, mc->canon[c].data, mc->canon[c].len,
+		    bh, &bhl) != MS_OK) {
+			*why = "the body is too large to hash";
+			return "permerror";
+		}
 	}
 	if (sig->has_l && sig->l > *canon_len) {
 		*why = arena_printf(arena(mc), "l=%llu is longer than the body (%llu bytes)",
@@ -729,7 +747,8 @@ arc_finish(struct msg_check *mc)
 	mc->arc_result = "pass";
 	mc->arc_why = NULL;
 	mc->arc_oldest_pass = c->n;
-	for (unsigned i = c->n - 1; i >= 1; i--) {
+	/* oldest-pass (RFC 8617 §5.2, informational): at most ARC_OLDEST_MAX more AMS verified */
+	for (unsigned i = c->n - 1, k = 0; i >= 1 && k < ARC_OLDEST_MAX; i--, k++) {
 		if (!arc_verify_ams(mc, i, &why))
 			break;
 		mc->arc_oldest_pass = i;
@@ -1224,6 +1243,9 @@ msg_check_free(struct msg_check *mc)
 	audit_free(mc->a);
 	findings_free(&mc->findings);
 	free(mc->ar);
+	for (int c = 0; c < 2; c++)
+		if (mc->canon_done[c])
+			buf_free(&mc->canon[c]);
 	msg_free(&mc->msg);
 	free(mc->data);
 	free(mc);
