@@ -941,6 +941,37 @@ write_ar(struct msg_check *mc)
 	free(r);
 }
 
+/*
+ * oldest_aar - the ARC-Authentication-Results of the oldest passing
+ * instance, after its "i=N;", unfolded (RFC 8617 §5.2 oldest-pass: the
+ * results an intermediary recorded before the message changed); caller frees
+ */
+static char *
+oldest_aar(const struct msg_check *mc)
+{
+	const struct arc_set *s = &mc->arc->sets[mc->arc_oldest_pass];
+	struct msg_field f;
+	char *v;
+
+	memset(&f, 0, sizeof(f));
+	f.value = s->aar_value;
+	f.value_len = s->aar_len;
+	v = msg_unfold(&f, NULL);
+	{
+		size_t o = 0;
+
+		for (size_t i = 0; v[i]; i++) {
+			char c = v[i] == '\t' ? ' ' : v[i];
+
+			if (c == ' ' && o > 0 && v[o - 1] == ' ')
+				continue;	/* the folds' indentation: one space */
+			v[o++] = c;
+		}
+		v[o] = '\0';
+	}
+	return v;
+}
+
 /* write_findings - the findings of the check (ids message.*, docs/findings/) */
 static void
 write_findings(struct msg_check *mc)
@@ -1050,10 +1081,22 @@ write_findings(struct msg_check *mc)
 	{
 		const char *r = mc->arc_result;
 
-		if (strcmp(r, "pass") == 0)
-			findings_add(l, F_MESSAGE_ARC_PASS, "ARC", "the ARC chain of %u set(s) validates; "
-			    "the oldest set whose message signature still verifies is i=%u",
-			    mc->arc->n, mc->arc_oldest_pass);
+		if (strcmp(r, "pass") == 0) {
+			char *aar = oldest_aar(mc);
+
+			f = findings_add(l, F_MESSAGE_ARC_PASS, "ARC", "the ARC chain of %u set(s) "
+			    "validates; the oldest set whose message signature still verifies is i=%u, "
+			    "which recorded: %s", mc->arc->n, mc->arc_oldest_pass, aar);
+			if (f) {
+				const struct msg_field *fl =
+				    &mc->msg.fields[mc->arc->sets[mc->arc_oldest_pass].aar];
+				char *ev = xstrndup(fl->raw, fl->raw_len > 600 ? 600 : fl->raw_len);
+
+				finding_set_evidence(f, ev);
+				free(ev);
+			}
+			free(aar);
+		}
 		else if (strcmp(r, "fail") == 0)
 			findings_add(l, F_MESSAGE_ARC_FAIL, "ARC", "the ARC chain fails: %s",
 			    mc->arc_why ? mc->arc_why : "");
@@ -1187,6 +1230,14 @@ msg_check_to_json(const struct msg_check *mc)
 	json_object_set_new(x, "sets", json_integer(mc->arc->n));
 	json_object_set_new(x, "oldest_pass", mc->arc_oldest_pass ?
 	    json_integer(mc->arc_oldest_pass) : json_null());
+	if (mc->arc_oldest_pass) {
+		char *aar = oldest_aar(mc);
+
+		json_object_set_new(x, "oldest_pass_results", json_text(aar));
+		free(aar);
+	} else {
+		json_object_set_new(x, "oldest_pass_results", json_null());
+	}
 	json_object_set_new(o, "arc", x);
 	json_object_set_new(o, "authentication_results", json_text(mc->ar));
 	json_object_set_new(o, "findings", findings_to_json(&mc->findings));

@@ -104,7 +104,8 @@ def run(args):
                 except ValueError as ex:
                     problems.append("%s: not JSON: %s" % (where, ex))
                     continue
-                problems += ["%s: %s" % (where, p) for p in harness.validate_json(doc, "mailsec-message-1.json")]
+                problems += ["%s: %s" % (where, p[:300])
+                             for p in harness.validate_json(doc, "mailsec-message-1.json")]
                 docs[where] = summary(doc)
                 for k, v in want.items():
                     if docs[where][k] != v:
