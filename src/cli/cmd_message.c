@@ -379,6 +379,22 @@ batch_setting(struct message_opts *o, char **replay, const char *kv)
 	return true;
 }
 
+/* worse - the exit code that says more: could not run, then errors, then unknown, then clean */
+static int
+worse(int a, int b)
+{
+	static const int order[] = { EXIT_CLEAN, EXIT_UNKNOWN, EXIT_ERRORS, EXIT_USAGE };
+	int ra = 0, rb = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
 /* run_batch - every line of o->batch; the worst exit code */
 static int
 run_batch(struct run *r, const struct message_opts *o)
@@ -436,8 +452,7 @@ run_batch(struct run *r, const struct message_opts *o)
 			    "batch line\"}\n");
 		}
 		fflush(stdout);
-		if (rc == EXIT_USAGE || (rc > worst && worst != EXIT_USAGE))
-			worst = rc == EXIT_UNKNOWN && worst == EXIT_ERRORS ? worst : rc;
+		worst = worse(worst, rc);
 		strv_free(parts);
 		free(replay);
 		opts_free(&lo);

@@ -447,6 +447,20 @@ def cli_tests(args, tmp):
     check("--format json and --authserv-id",
           rc == 0 and json.loads(out)["authentication_results"].startswith("Authentication-Results: mx.example;"),
           out[:300] + err)
+    bpath = os.path.join(tmp, "cli.batch")
+    with open(bpath, "w") as f:
+        f.write("%s\treplay=%s\tnow=1700000100\n# a comment\n\n%s\treplay=%s\tnow=1700000100\tip=192.0.2.25"
+                "\tmail-from=a@sender.example\n%s\n" % (path, zone, path, zone, os.path.join(tmp, "nosuch.eml")))
+    rc, out, err = mailsec(["message", "check", "--batch", bpath])
+    lines = out.splitlines()
+    docs = [json.loads(ln) for ln in lines] if all(ln.startswith("{") for ln in lines) else []
+    check("--batch: one compact document per message, settings per line, exit 2 for a line that cannot run",
+          rc == 2 and len(docs) == 3 and docs[0]["dkim"][0]["result"] == "pass" and docs[1]["spf"]["result"] == "pass"
+          and docs[2].get("error") and all(not schema_problems(d) for d in docs), "exit %d: %s %s" % (rc, out[:500], err))
+    with open(bpath, "w") as f:
+        f.write("%s\tcolour=blue\n" % path)
+    rc, out, err = mailsec(["message", "check", "--batch", bpath])
+    check("--batch: an unknown setting is refused (exit 2)", rc == 2 and "colour" in err, err)
     for name, argv in (("no subcommand", ["message"]), ("unknown subcommand", ["message", "verify", path]),
                        ("two files", ["message", "check", path, path]),
                        ("missing file", ["message", "check"] + now + [os.path.join(tmp, "nosuch.eml")]),
