@@ -69,8 +69,10 @@ put_value(struct buf *b, const char *v)
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			(void)buf_putc(b, '\\');
-		if (*p == '\r' || *p == '\n')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			(void)buf_putc(b, '?');	/* no control bytes in a header field */
 			continue;
+		}
 		(void)buf_putc(b, *p);
 	}
 	(void)buf_putc(b, '"');
@@ -84,8 +86,10 @@ put_comment(struct buf *b, const char *c)
 	for (const char *p = c; *p; p++) {
 		if (*p == '(' || *p == ')' || *p == '\\')
 			(void)buf_putc(b, '\\');
-		if (*p == '\r' || *p == '\n')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			(void)buf_putc(b, '?');
 			continue;
+		}
 		(void)buf_putc(b, *p);
 	}
 	(void)buf_putc(b, ')');

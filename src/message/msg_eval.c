@@ -1250,9 +1250,14 @@ msg_check_print(const struct msg_check *mc, FILE *fp)
 {
 	for (size_t i = 0; i < mc->findings.n; i++) {
 		const struct finding *f = &mc->findings.v[i];
+		/* subjects and messages quote the message and DNS data: no control bytes to a terminal */
+		char *subj = str_printable(f->subject, strlen(f->subject));
+		char *msg = str_printable(f->message, strlen(f->message));
 
 		fprintf(fp, "  [%s] %s: %s: %s\n", severity_name(f->severity), finding_def(f)->id,
-		    f->subject, f->message);
+		    subj, msg);
+		free(subj);
+		free(msg);
 	}
 	fprintf(fp, "\n%s\n", mc->ar);
 }
