@@ -780,6 +780,34 @@ def sign_vectors(args, tmp):
     return res
 
 
+def arc_sign_vectors(args, tmp):
+    """The ValiMail sealing cases used to validate: each expected ARC set prepended to its input
+    message must validate (pass; fail when the new seal says cv=fail, RFC 8617 §5.2 step 2);
+    no_additional_sig (no set may be added) must read as a failed chain as it is."""
+    base = os.path.join(testdata_dir(), "arc", "valimail", "sign")
+    src = "arc/valimail"
+    if not os.path.exists(os.path.join(base, "cases.tsv")):
+        return []
+    zones = zones_by_set(tmp, src + "-sign", os.path.join(base, "dns.tsv"))
+    zone = list(zones.values())[0]
+    rows = read_tsv(os.path.join(base, "cases.tsv"))
+    lines, wants = [], []
+    for i, r in enumerate(rows):
+        msg = open(os.path.join(base, r["file"]), "rb").read()
+        exp = open(os.path.join(base, r["expected"]), "rb").read()
+        mp = os.path.join(tmp, "arc-sign-%d.eml" % i)
+        with open(mp, "wb") as f:
+            f.write(exp + msg)
+        lines.append([mp, "replay=" + zone])
+        wants.append("fail" if not exp.strip() or r["cv"] == "fail" else "pass")
+    docs, err = run_batch(args, tmp, src + "-sign", lines)
+    if docs is None:
+        return [Result(NAME, src + "/sign", "fail", err)]
+    return [judge(src, "sign:" + r["id"], (d.get("arc") or {}).get("result") == w,
+                  (d.get("arc") or {}).get("result"), w, str((d.get("arc") or {}).get("why")), d)
+            for r, w, d in zip(rows, wants, docs)]
+
+
 def run(args):
     td = testdata_dir()
     res = []
@@ -792,6 +820,7 @@ def run(args):
             res.extend(dkim_source(args, tmp, name))
         res.extend(dkimpy_recipes(args, tmp))
         res.extend(sign_vectors(args, tmp))
+        res.extend(arc_sign_vectors(args, tmp))
         for name in sorted(os.listdir(os.path.join(td, "arc"))):
             res.extend(arc_source(args, tmp, name))
         res.extend(dmarc_authheaders(args, tmp))
