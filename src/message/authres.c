@@ -345,7 +345,10 @@ value(struct arp *a, bool pv)
 	return xstrndup(a->s + st, n);
 }
 
-/* result_ok - whether r is registered for method m (RFC 8601 §2.7, RFC 8617 §4.1.1); unknown methods: any */
+/*
+ * result_ok - whether r is registered for method m (RFC 8601 §2.7, RFC 8617
+ * §4.1.1); methods we do not know may give any result
+ */
 static bool
 result_ok(const char *m, const char *r)
 {

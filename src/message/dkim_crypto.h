@@ -52,7 +52,10 @@ enum ms_status dkim_hash_prefix(const struct dkim_sig *s, const char *canon, siz
 enum ms_status dkim_header_input(const struct msg *m, const struct dkim_sig *s, size_t sig_index,
     struct buf *out);
 
-/* dkim_blanked_field - append field f canonicalised by c with its b= value (at b_off/b_len of the value) removed, no CRLF */
+/*
+ * dkim_blanked_field - append field f canonicalised by c with its b= value
+ * (at b_off/b_len of the field's value) removed, and no CRLF
+ */
 enum ms_status dkim_blanked_field(struct buf *out, enum dkim_canon c, const struct msg_field *f,
     size_t b_off, size_t b_len);
 
