@@ -138,14 +138,15 @@ def run_batch(args, tmp, src, lines, extra=()):
             docs.append({"error": "not JSON: " + ln[:200]})
     if len(docs) != len(lines):
         return None, "exit %d, %d documents for %d messages\n%s" % (rc, len(docs), len(lines), err[-3000:])
-    if sanitizer(err):
-        return None, "sanitizer: " + err[-3000:]
+    if sanitizer(err) or rc == 97:     # 97: valgrind's --error-exitcode under tests/run --valgrind
+        return None, "sanitizer (exit %d): %s" % (rc, err[-3000:])
     return docs, None
 
 
 def sanitizer(err):
-    """Whether stderr holds an ASan, LeakSanitizer or UBSan report."""
-    return "ERROR: AddressSanitizer" in err or "ERROR: LeakSanitizer" in err or "runtime error:" in err
+    """Whether stderr holds an ASan, LeakSanitizer, UBSan or Valgrind (tests/run --valgrind) report."""
+    return ("ERROR: AddressSanitizer" in err or "ERROR: LeakSanitizer" in err or "runtime error:" in err
+            or re.search(r"^==\d+== ", err, re.M) is not None)
 
 
 def dkim_results(doc):
