@@ -6,6 +6,8 @@
 #include "store/store.h"
 #include "util/xalloc.h"
 
+#include "util/termsafe.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,12 +234,17 @@ print_text(const char *domain, struct history *h)
 			const struct change *x = &c.v[k];
 			const struct store_check_finding *f = x->new ? x->new : x->old;
 
+			/* stored subjects and messages quote DNS data: strangers' text */
+			char *subj = term_safe_str(nz(f->subject)), *msg = term_safe_str(nz(f->message));
+
 			if (x->old == NULL || x->new == NULL)
 				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', nz(f->severity),
-				    nz(f->id), nz(f->subject), nz(f->message));
+				    nz(f->id), subj, msg);
 			else
 				printf("  ~ %s -> %s  %s  %s: %s\n", nz(x->old->severity), nz(f->severity),
-				    nz(f->id), nz(f->subject), nz(f->message));
+				    nz(f->id), subj, msg);
+			free(subj);
+			free(msg);
 		}
 		if (c.n == 0 && !c.grade)
 			printf("  no change\n");

@@ -76,8 +76,21 @@ sq_exec(struct db *db, const char *sql)
 {
 	struct sq_db *q = (struct sq_db *)db;
 	char *msg = NULL;
+	int rc, n = 0;
 
-	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	/*
+	 * Some statements get SQLITE_BUSY without the busy handler being asked:
+	 * "PRAGMA journal_mode = WAL" while another process holds a lock on a new
+	 * file, for one.  Outside a transaction nothing is held, so the statement
+	 * is tried again at the busy handler's pace (inside one, retrying could
+	 * deadlock: the caller rolls back instead).
+	 */
+	while ((rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg)) == SQLITE_BUSY &&
+	    sqlite3_get_autocommit(q->db) && busy_wait(q, n++)) {
+		sqlite3_free(msg);
+		msg = NULL;
+	}
+	if (rc != SQLITE_OK) {
 		set_err(q, msg ? msg : NULL);
 		sqlite3_free(msg);
 		return MS_ERR_IO;

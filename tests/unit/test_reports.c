@@ -138,14 +138,26 @@ dmarc_stray_lt_and_truncation(void **state)
 	    "<report_id>1</report_id></report_metadata><policy_published><domain>d.example</domain>"
 	    "</policy_published><record><row><source_ip>192.0.2.9</source_ip><count>2</count>";
 
+	char *whole;
+
 	(void)state;
 	report_limits_default(&lim);
 	arena_init(&ar);
-	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_OK);
+	/* cut short inside <feedback>: rejected, never stored as if whole (issue 21) */
+	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	assert_null(r);
+	assert_non_null(strstr(err.why, "truncated"));
+	arena_free(&ar);
+	/* the same report whole: the stray '<' is kept as text */
+	arena_init(&ar);
+	whole = malloc(strlen(x) + 64);
+	snprintf(whole, strlen(x) + 64, "%s</row></record></feedback>", x);
+	assert_int_equal(dmarc_agg_parse(whole, strlen(whole), &lim, &ar, &r, &err), MS_OK);
 	assert_string_equal(r->email, "<a@b.example>");
 	assert_int_equal(r->nrows, 1);
 	assert_int_equal(r->rows[0].count, 2);
-	assert_true(r->recovered > 0);
+	assert_int_equal(r->recovered, 0);	/* the stray '<' was escaped before libxml2 */
+	free(whole);
 	arena_free(&ar);
 }
 
