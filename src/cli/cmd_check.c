@@ -472,7 +472,10 @@ cmd_check(int argc, char **argv)
 	fflush(stdout);
 	free(em.pending);
 
-	if (em.store_failed) {
+	if (res->unreachable) {
+		/* Said on stderr by the resolver: nothing was checked, whatever the findings say. */
+		rc = EXIT_USAGE;
+	} else if (em.store_failed) {
 		cli_error("%zu of %zu results not stored (run %s); the output is complete",
 		    em.store_failed, n, check_store_run(em.store));
 		rc = EXIT_STORE;

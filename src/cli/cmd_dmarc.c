@@ -334,10 +334,14 @@ print_eval_text(const char *label, const struct dmarc_eval *e, const char *metho
 		    dmarc_policy_name(e->policy) ? dmarc_policy_name(e->policy) : "-",
 		    e->policy_domain);
 	printf("  alignment: dkim %s (adkim=%c%s%s), spf %s (aspf=%c%s%s)\n",
-	    e->dkim_aligned ? "aligned" : "not aligned", e->adkim,
+	    e->dkim_aligned ? "aligned" : e->dkim_align_unknown ? "alignment unknown" : "not aligned",
+	    e->adkim,
 	    e->dkim_aligned_domain ? ", " : "", e->dkim_aligned_domain ? e->dkim_aligned_domain : "",
-	    e->spf_aligned ? "aligned" : "not aligned", e->aspf,
+	    e->spf_aligned ? "aligned" : e->spf_align_unknown ? "alignment unknown" : "not aligned",
+	    e->aspf,
 	    e->spf_aligned_domain ? ", " : "", e->spf_aligned_domain ? e->spf_aligned_domain : "");
+	if (e->dkim_align_unknown || e->spf_align_unknown)
+		printf("  (alignment cannot be determined: %s)\n", e->why);
 	printf("  disposition: %s%s", dmarc_policy_name(e->disposition),
 	    e->testing ? " (t=y: one step milder)" : "");
 	if (e->pct < 100 && strcmp(e->result, "fail") == 0)
