@@ -127,13 +127,13 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff records",
 	  "Give up on a single DNS query after this long (default 5). A query that times out "
 	  "gives an unknown finding, never a missing one." },
 	{ "deadline", 0, "SECONDS", "check",
@@ -152,7 +152,7 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan reports",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports records",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check",
@@ -176,12 +176,12 @@ static const struct option_doc options[] = {
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan records",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc plan",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan records",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
@@ -268,6 +268,11 @@ static const struct option_doc options[] = {
 	{ "stage", 0, "STAGE", "records",
 	  "The step of a journey: mta-sts testing|enforce|none; dmarc "
 	  "none|quarantine-10|quarantine|reject." },
+	{ "from-record", 0, "RECORD", "records",
+	  "records dmarc: start from this DMARC record (the text, 'v=DMARC1; ...') instead of "
+	  "the one published at _dmarc.DOMAIN, which is read otherwise (offline use). Every "
+	  "tag is kept but p, sp, pct and t, which the stage sets; rua gains what --rua and "
+	  "the profile add." },
 	{ "ttl", 0, "SECONDS", "records",
 	  "TTL of generated records (default: 300 for records that will change during the "
 	  "journey, 3600 for MX, 86400 for a parked domain)." },

@@ -26,6 +26,7 @@ NAME = "records"
 RDIR = os.path.join(ROOT, "tests", "records")
 GOLDEN = os.path.join(RDIR, "golden")
 UK = os.path.join("tests", "records", "uk-like.json")
+NO_DMARC = os.path.join("tests", "records", "dmarc", "none.zone")
 PUB = os.path.join("tests", "records", "dkim-test.pub.pem")
 LIVE = os.path.join("tests", "records", "plan", "live.zone")
 
@@ -59,17 +60,29 @@ GOLDENS = {
     "mta-sts-none": ["records", "mta-sts", "example.org", "--stage", "none", "--id", "2027010101"],
     "mta-sts-none-octodns": ["records", "mta-sts", "example.org", "--stage", "none", "--id",
                              "2027010101", "--format", "octodns"],
-    "dmarc-none": ["records", "dmarc", "example.org", "--stage", "none"],
+    "dmarc-none": ["records", "dmarc", "example.org", "--stage", "none", "--replay", NO_DMARC],
     "dmarc-quarantine-10-uk": ["records", "dmarc", "example.gov.uk", "--stage", "quarantine-10",
-                               "--profile", UK],
-    "dmarc-quarantine": ["records", "dmarc", "example.org", "--stage", "quarantine"],
-    "dmarc-reject-json": ["records", "dmarc", "example.org", "--stage", "reject", "--format", "json"],
+                               "--profile", UK, "--replay", NO_DMARC],
+    "dmarc-quarantine": ["records", "dmarc", "example.org", "--stage", "quarantine", "--replay", NO_DMARC],
+    "dmarc-reject-json": ["records", "dmarc", "example.org", "--stage", "reject", "--format", "json",
+                          "--replay", NO_DMARC],
+    # issue 14 item 4: the next stage keeps every tag of the live record (the NCSC rua, ruf, fo,
+    # np, aspf=s), changing only p, sp, pct and t; and the same offline from --from-record
+    "dmarc-quarantine-10-keeps-live": ["records", "dmarc", "example.gov.uk", "--stage", "quarantine-10",
+                                       "--profile", "uk-public-sector", "--replay",
+                                       os.path.join("tests", "records", "dmarc", "ncsc.zone")],
+    "dmarc-reject-from-record": ["records", "dmarc", "example.org", "--stage", "reject", "--from-record",
+                                 "v=DMARC1; p=quarantine; sp=none; pct=50; t=y; "
+                                 "rua=mailto:dmarc-rua@dmarc.service.gov.uk; ri=3600; fo=d"],
     "plan-migrate": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
                      "--selectors", "s2025"],
     "plan-migrate-json": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
                           "--selectors", "s2025", "--policy-max-age", "86400", "--json"],
     "plan-decommission": ["plan", "decommission", "example.org", "--replay", LIVE, "--start", "2026-12-01",
                           "--selectors", "s2025"],
+    # issue 14 item 5: under uk-public-sector the parked DMARC keeps the NCSC rua
+    "plan-decommission-uk": ["plan", "decommission", "example.org", "--replay", LIVE, "--start", "2026-12-01",
+                             "--selectors", "s2025", "--profile", "uk-public-sector"],
     "plan-decommission-servfail-json": (["plan", "decommission", "example.org", "--replay",
                                          os.path.join("tests", "records", "plan", "servfail.zone"),
                                          "--start", "2026-02-27", "--json"], 3),
@@ -90,7 +103,7 @@ COMBOS = [
     ("parked rua", ["parked", "example.org", "--rua", "mailto:d@reports.example.net"]),
 ] + [("mta-sts " + s, ["mta-sts", "example.org", "--stage", s, "--mx", "mail1.example.net", "--id", "7"])
      for s in ("testing", "enforce", "none")] + \
-    [("dmarc " + s, ["dmarc", "example.org", "--stage", s])
+    [("dmarc " + s, ["dmarc", "example.org", "--stage", s, "--replay", NO_DMARC])
      for s in ("none", "quarantine-10", "quarantine", "reject")]
 
 
