@@ -413,6 +413,7 @@ cmd_check(int argc, char **argv)
 	copts.no_smtp = o.no_smtp;
 	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
 	copts.offline = o.replay_path != NULL && !o.replay_connect;
+	copts.offline_why = "offline: --replay without --replay-connect";
 	copts.ca_file = o.ca_file;
 	copts.sending_hosts = o.sending_hosts;
 	copts.net_timeout = o.net_timeout;

@@ -181,6 +181,7 @@ struct lint_args {
 	char *profile;
 	char **only, **ignore;
 	char **context;		/* --context: zones loaded as data, not linted */
+	char **dkim_selectors;	/* --dkim-selector */
 	bool parked;
 };
 
@@ -209,6 +210,8 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 			common_opts_set_list(&la->ignore, optarg);
 		else if (strcmp(n, "parked") == 0)
 			la->parked = true;
+		else if (strcmp(n, "dkim-selector") == 0)
+			common_opts_set_list(&la->dkim_selectors, optarg);
 		else if (strcmp(n, "context") == 0) {
 			size_t k = 0;
 
@@ -252,8 +255,8 @@ cmd_lint(int argc, char **argv)
 	struct check_options copts;
 	struct engine_config cfg;
 	struct lint_out lo;
-	char **domains = NULL, **areas = NULL, *err = NULL;
-	size_t ndomains = 0, ncontext = 0, nz = 0;
+	char **domains = NULL, **areas = NULL, *err = NULL, **dkim_names = NULL, **cuts = NULL;
+	size_t ndomains = 0, ncontext = 0, nz = 0, ndkim = 0, ncuts = 0;
 	struct zone_file **zones = NULL;
 	json_t *files = json_array();
 	int rc = EXIT_USAGE;
@@ -308,6 +311,32 @@ cmd_lint(int argc, char **argv)
 				below++;
 				continue;
 			}
+			/* every DKIM key in the files is judged, whatever its selector */
+			if (r->type == DNS_T_TXT && r->owner[0] != '*' && ndkim < LINT_MAX_DOMAINS &&
+			    strstr(r->owner, "._domainkey.") != NULL && !context) {
+				bool dup = false;
+
+				for (size_t m = 0; m < ndkim && !dup; m++)
+					dup = str_caseeq(dkim_names[m], r->owner);
+				if (!dup) {
+					dkim_names = xreallocarray(dkim_names, ndkim + 2, sizeof(*dkim_names));
+					dkim_names[ndkim++] = xstrdup(r->owner);
+					dkim_names[ndkim] = NULL;
+				}
+			}
+			/* every delegation below the origin: the NS check judges it */
+			if (r->type == DNS_T_NS && !context && !dns_name_equal(r->owner, z->origin) &&
+			    ncuts < LINT_MAX_DOMAINS) {
+				bool dup = false;
+
+				for (size_t m = 0; m < ncuts && !dup; m++)
+					dup = dns_name_equal(cuts[m], r->owner);
+				if (!dup) {
+					cuts = xreallocarray(cuts, ncuts + 2, sizeof(*cuts));
+					cuts[ncuts++] = xstrdup(r->owner);
+					cuts[ncuts] = NULL;
+				}
+			}
 			if (replay_data_add(replay, r->owner, r->type, r->ttl, r->rdata, r->len) != MS_OK) {
 				cli_error("%s: %s %s: record not usable (malformed RDATA or too many records)",
 				    path, r->owner, dns_type_name(r->type));
@@ -348,6 +377,10 @@ cmd_lint(int argc, char **argv)
 	copts.profile = profile;
 	copts.parked = la.parked;
 	copts.offline = true;
+	copts.offline_why = "the records come from zone files, no server is contacted";
+	copts.dkim_selectors = la.dkim_selectors;
+	copts.dkim_names = dkim_names;
+	copts.zone_cuts = cuts;
 
 	color = la.color_opt > 0 || (la.color_opt == 0 && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
@@ -435,6 +468,9 @@ out:
 	strv_free(la.only);
 	strv_free(la.ignore);
 	strv_free(la.context);
+	strv_free(la.dkim_selectors);
+	strv_free(dkim_names);
+	strv_free(cuts);
 	for (size_t i = 0; i < nz && zones; i++)
 		zone_file_free(zones[i]);
 	free(zones);

@@ -143,9 +143,10 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
-	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check lint",
 	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
-	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "key is an error. lint also judges every *._domainkey TXT record in its files, "
+	  "whatever its selector. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
 	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
 	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
 	  "everlytickey2, dkim1, dkim2." },

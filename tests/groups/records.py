@@ -436,6 +436,27 @@ def test_lint_cli(args):
         one("--context: data only, the child zone's data wins, the parent answers", ok, str(doc)[:3000] + err)
         rc, out, err = mailsec(args, ["lint", os.path.join(RDIR, "lint", "example.zone")])
         one("text report says what was not checked offline", rc == 1 and "not checked offline" in out, err)
+        # issue 14: every *._domainkey key in the files is judged (item 10), the offline
+        # findings speak of zone files, not of options never given (item 13), a supplier
+        # NS delegation anywhere in the zone is flagged (item 14)
+        seed = os.path.join(RDIR, "lint-only", "seed000.zone")  # not in lint/: check cannot see its selector
+        rc, doc, err = lint_doc(args, seed)
+        fs = [] if doc is None else [f for d in doc["domains"] for f in d["findings"]]
+        one("a DKIM key at any selector in the files is judged (selector._domainkey, k-rsa)",
+            any(f["id"] == "dkim.record.syntax" and f["subject"].startswith("selector._domainkey.")
+                for f in fs), "exit %d %s" % (rc, [(f["id"], f["subject"]) for f in fs if f["area"] == "dkim"]))
+        one("offline findings speak of zone files, never of --replay",
+            fs and not any("replay" in (f["message"] or "") for f in fs) and
+            any(f["id"] == "tls.probe.skipped" and "zone file" in f["message"] for f in fs),
+            str([f["message"] for f in fs if "offline" in f["message"] or "replay" in f["message"]]))
+        one("a supplier NS delegation in the zone is flagged, an in-house one is not",
+            [f["subject"] for f in fs if f["id"] == "ns.subdomain.delegated"] == ["email.example.test"],
+            str([(f["id"], f["subject"]) for f in fs if f["area"] == "ns"]))
+        rc, doc, err = lint_doc(args, seed, ["--dkim-selector", "s2026"])
+        fs = [] if doc is None else [f for d in doc["domains"] for f in d["findings"]]
+        one("lint --dkim-selector: a named selector missing from the files is an error",
+            any(f["id"].startswith("dkim.") and "s2026" in f["subject"] and f["severity"] == "error"
+                for f in fs), "exit %d %s %s" % (rc, err, [(f["id"], f["subject"]) for f in fs if f["area"] == "dkim"]))
         yml = os.path.join(tmp, "example.test.yaml")
         open(yml, "w").write("a: &a [*a]\n")
         rc, out, err = mailsec(args, ["lint", yml])

@@ -489,7 +489,7 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	struct dkim_state *st = arg;
 	json_t *facts = audit_facts(a, "dkim");
 	char *const *opt = a->opts->dkim_selectors;
-	size_t max = 0, nopt = 0;
+	size_t max = 0, nopt = 0, nknown = 0;
 	struct finding *f;
 
 	(void)arg;
@@ -511,10 +511,22 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 	for (; opt && opt[nopt]; nopt++)
 		;
-	max = nopt + (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
+	for (size_t i = 0; a->opts->dkim_names && a->opts->dkim_names[i]; i++)
+		nknown++;
+	max = nopt + nknown +
+	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
 	for (size_t i = 0; i < nopt; i++)
 		add_sel(a, st, opt[i], true);
+	/* Names known to exist (lint's files): whatever their selector, judge them. */
+	for (size_t i = 0; i < nknown && !st->dk_nxdomain; i++) {
+		const char *n = a->opts->dkim_names[i];
+		const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
+		size_t ln = strlen(n), ls = strlen(suffix);
+
+		if (ln > ls && str_caseeq(n + ln - ls, suffix) && n[0] != '*')
+			add_sel(a, st, arena_printf(&a->arena, "%.*s", (int)(ln - ls), n), false);
+	}
 	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
 	if (!st->dk_nxdomain)
 		for (size_t i = 0; builtin_selectors[i]; i++)

@@ -291,7 +291,8 @@ judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 	}
 	if (st->fetch_skipped) {
 		audit_finding(a, F_MTA_STS_POLICY_NOT_FETCHED, url,
-		    "the policy at %s was not fetched (offline run)", url);
+		    "the policy at %s was not fetched (%s)", url,
+		    a->opts->offline_why ? a->opts->offline_why : "offline run");
 		return false;
 	}
 	if (st->host_missing || !st->fetched) {
