@@ -26,6 +26,15 @@ static const struct command commands[] = {
 	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
 	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
 	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
+	{ "mta-sts", cmd_mtasts, "mta-sts lint [--json] [--profile NAME|FILE] FILE",
+	  "judge an MTA-STS policy file before serving it (RFC 8461)",
+	  "Parses a policy file (as served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt; "
+	  "'-' reads it from standard input) with the parser 'check' uses on the fetched "
+	  "policy and prints the same mta-sts.* findings: malformed lines with their byte "
+	  "offset and the nearest valid value ('did you mean enforce?'), the mode, a short "
+	  "max_age. Exit 0 when senders would use the policy, 1 when not. With --json the "
+	  "output is the mailsec-mta-sts-lint/1 document (docs/json.md). 'mailsec lint' also "
+	  "takes policy files beside zone files." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -115,7 +124,7 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt mta-sts spf lint plan diff reports history",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -127,7 +136,7 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim-keygen plan",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim-keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",

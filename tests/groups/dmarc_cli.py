@@ -152,6 +152,27 @@ def run(args):
          ["dmarc", "eval", "--from", "bad.test", "--spf-domain", "bounce.bad.test",
           "--spf-result", "pass", "--replay", zone], 3,
          lambda o: [] if o.count("spf alignment unknown") == 2 and "spf aligned" not in o else [o])
+    # issue 14 item 12: typographic quotes and ',' separators in DMARC: one diagnosis and the
+    # record as meant (as SPF already did); item 11: "did you mean" for tag names
+    def fixed_advice(want):
+        def chk(o):
+            d, p = js(o)
+            f = [f for f in d["findings"] if f["id"] == "dmarc.record.version"]
+            if not f or want not in (f[0]["advice"] or ""):
+                p.append("want advice %r: %s" % (want, f))
+            return p
+        return chk
+    case("lint: typographic quotes get the record as meant",
+         ["dmarc", "lint", "--json", "--domain", "example.org",
+          "\u201cv=DMARC1; p=reject; rua=mailto:a@example.org\u201d"], 1,
+         fixed_advice('_dmarc.example.org. 3600 IN TXT "v=DMARC1; p=reject; rua=mailto:a@example.org"'))
+    case("lint: ',' separators and p-reject get the record as meant (rua lists kept)",
+         ["dmarc", "lint", "--json", "--domain", "example.org",
+          "v=DMARC1, p-reject, rua=mailto:a@example.org,mailto:b@example.org"], 1,
+         fixed_advice('"v=DMARC1; p=reject; rua=mailto:a@example.org,mailto:b@example.org"'))
+    case("lint: an unknown tag near a known one says did you mean",
+         ["dmarc", "lint", "--domain", "example.org", "v=DMARC1; p=reject; rau=mailto:a@example.org"], 0,
+         lambda o: [] if 'unknown tag "rau"' in o and "did you mean rua?" in o else [o])
     import shutil
     shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -137,6 +137,31 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	const char *pname = p ? p->name : NULL;
 	struct finding *f;
 
+	{
+		/*
+		 * Typographic quotes copied from a document: one diagnosis with
+		 * the record as meant, rather than the parse problems they cause.
+		 */
+		static const char *const tags[] = { "v", "h", "k", "n", "p", "s", "t", "g", NULL };
+		int what = 0;
+		char *fixed = len <= 4096 ? str_fix_tag_list(r, len, tags, &what) : NULL;
+		struct dkim_key fk;
+
+		if (fixed && (what & STR_FIX_QUOTES) && dkim_key_parse(fixed, strlen(fixed), &fk) == MS_OK &&
+		    fk.is_dkim) {
+			char *z = dkim_txt_zone(fixed, strlen(fixed));
+
+			f = add(l, F_DKIM_RECORD_SYNTAX, name, r, len, "%s: the record contains "
+			    "typographic quotes copied from a document%s, so verifiers find no key "
+			    "record", name, what & STR_FIX_SEPARATORS ?
+			    " and tags separated by ',' (or written k-rsa)" : "");
+			finding_set_advice(f, "%s. 3600 IN TXT %s", name, z);
+			free(z);
+			free(fixed);
+			return;
+		}
+		free(fixed);
+	}
 	for (size_t i = 0; i < k->nproblems; i++) {
 		const struct problem *pr = &k->problems[i];
 
@@ -145,12 +170,25 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 		if (pr->code == DKIM_P_COMMA_TYPO) {
 			size_t off, n;
 
+			static const char *const tags[] = { "v", "h", "k", "n", "p", "s", "t", "g",
+			    NULL };
+			int what = 0;
+			char *fixed = len <= 4096 ? str_fix_tag_list(r, len, tags, &what) : NULL;
+			struct dkim_key fk;
+
 			if (typo_key(r, len, &off, &n))
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=%.*s\"", name,
 				    (int)n, r + off);
-			else
+			else if (fixed && what && dkim_key_parse(fixed, strlen(fixed), &fk) == MS_OK &&
+			    fk.is_dkim && fk.has_p) {
+				char *z = dkim_txt_zone(fixed, strlen(fixed));
+
+				finding_set_advice(f, "%s. 3600 IN TXT %s", name, z);
+				free(z);
+			} else
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 				    name);
+			free(fixed);
 		} else if (pr->code == DKIM_P_TRAILING_WSP) {
 			size_t e = len;
 

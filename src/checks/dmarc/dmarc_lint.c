@@ -145,6 +145,8 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		if (f)
 			finding_set_evidence(f, arena_printf(ar, "%s. IN TXT \"%s\"", subject,
 			    r->text));
+		if (f && x->id == F_DMARC_RECORD_VERSION && r->fixed)
+			finding_set_advice(f, "%s. 3600 IN TXT \"%s\"", subject, r->fixed);
 	}
 	if (!r->is_dmarc)
 		return;
