@@ -22,6 +22,7 @@
 
 #define UNBOUND_MAX_CNAME	16	/* hops followed in one answer section */
 #define UNBOUND_MAX_REPLY	65535
+#define PREVIOUS_FAILURE	" because of a previous validation failure <"
 
 /*
  * libunbound's built-in local zones (services/localzone.c and util/as112.c
@@ -222,9 +223,21 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 	ldns_pkt *pkt = NULL;
 
 	if (sec == 1) {
+		const char *prev = why_bogus ? strstr(why_bogus, PREVIOUS_FAILURE) : NULL;
+		const char *end = prev ? strstr(prev, ">: ") : NULL;
+
 		a->status = DNS_BOGUS;
-		dns_answer_set_why(a, "DNSSEC validation failed: %s",
-		    why_bogus && *why_bogus ? why_bogus : "no reason given");
+		/*
+		 * "... is marked as invalid because of a previous validation failure
+		 * <other.name. TYPE IN>: REASON" names whichever query failed first:
+		 * keep the reason, drop the accident of timing.
+		 */
+		if (end)
+			dns_answer_set_why(a, "DNSSEC validation failed: %.*s%s", (int)(prev - why_bogus),
+			    why_bogus, end + 1);
+		else
+			dns_answer_set_why(a, "DNSSEC validation failed: %s",
+			    why_bogus && *why_bogus ? why_bogus : "no reason given");
 		return a;
 	}
 	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {

@@ -257,7 +257,13 @@ static const char *
 suggested_id(struct audit *a)
 {
 	time_t now = time(NULL);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	uint64_t fixed;
 	struct tm tm;
+
+	/* Reproducible output (scripts/demo, builds): the time the id is made of, fixed. */
+	if (sde && str_to_u64(sde, strlen(sde), UINT32_MAX, &fixed) == MS_OK)
+		now = (time_t)fixed;
 
 	gmtime_r(&now, &tm);
 	return arena_printf(&a->arena, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
