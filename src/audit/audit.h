@@ -59,6 +59,11 @@ struct check_options {
 	 * --replay names its options.  NULL: "offline".
 	 */
 	const char *offline_why;
+	/*
+	 * The records are zone files as they will be published (mailsec lint):
+	 * nothing can be said about their DNSSEC signatures.
+	 */
+	bool zone_files;
 };
 
 /*
@@ -136,5 +141,12 @@ bool audit_lookup_failed(struct audit *a, enum finding_id id, const char *subjec
 
 /* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
 bool dns_answer_failed(const struct dns_answer *ans);
+
+/*
+ * audit_fresh_id - an MTA-STS id for advice: the UTC time as
+ * YYYYMMDDTHHMMSS (from SOURCE_DATE_EPOCH when set, for reproducible
+ * output); from a's arena
+ */
+const char *audit_fresh_id(struct audit *a);
 
 #endif

@@ -259,8 +259,16 @@ dmarc_lint_cmd(struct dmarc_opts *o, const char *record)
 
 			printf("  [%s] %s: %s\n", severity_name(f->severity), finding_def(f)->id,
 			    f->message);
-			if (f->advice)
-				printf("      publish: %s\n", f->advice);
+			if (f->advice) {
+				/* continuation lines under the first, as check prints them */
+				fputs("      publish: ", stdout);
+				for (const char *c = f->advice; *c; c++) {
+					putchar(*c);
+					if (*c == '\n' && c[1])
+						fputs("               ", stdout);
+				}
+				putchar('\n');
+			}
 		}
 	}
 	rc = counts[SEV_ERROR] ? EXIT_ERRORS : EXIT_CLEAN;

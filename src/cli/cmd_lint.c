@@ -454,6 +454,7 @@ cmd_lint(int argc, char **argv)
 	copts.parked = la.parked;
 	copts.offline = true;
 	copts.offline_why = "the records come from zone files, no server is contacted";
+	copts.zone_files = true;
 	copts.dkim_selectors = la.dkim_selectors;
 	copts.dkim_names = dkim_names;
 	copts.zone_cuts = cuts;

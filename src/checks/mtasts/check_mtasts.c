@@ -252,22 +252,11 @@ struct judge {
 	int pending;
 };
 
-/* suggested_id - a fresh id for advice: the current UTC time */
+/* suggested_id - a fresh id for advice (the audit's, shared with the profile check) */
 static const char *
 suggested_id(struct audit *a)
 {
-	time_t now = time(NULL);
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	uint64_t fixed;
-	struct tm tm;
-
-	/* Reproducible output (scripts/demo, builds): the time the id is made of, fixed. */
-	if (sde && str_to_u64(sde, strlen(sde), UINT32_MAX, &fixed) == MS_OK)
-		now = (time_t)fixed;
-
-	gmtime_r(&now, &tm);
-	return arena_printf(&a->arena, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return audit_fresh_id(a);
 }
 
 /* mx_lines - "; mx: host" advice comment lines for the domain's MX hosts */
