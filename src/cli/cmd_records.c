@@ -130,7 +130,8 @@ dmarc_live(const char *domain, const char *replay_path, const char *forward, con
 		ucfg.forward = forward;
 		ucfg.trust_anchor = anchor;
 		if (resolver_unbound_new(base, &ucfg, timeout, &res, &err) != MS_OK) {
-			cli_error("%s", err);
+			cli_error("%s (records dmarc reads the record published now; offline, give it "
+			    "with --from-record 'v=DMARC1; ...')", err);
 			goto out;
 		}
 	}
