@@ -479,6 +479,8 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		}
 		rc = (want7 && strcmp(e7.result, "temperror") == 0) ||
 		    (want9 && strcmp(e9.result, "temperror") == 0) ? EXIT_UNKNOWN : EXIT_CLEAN;
+		if (res->unreachable)
+			rc = EXIT_USAGE;	/* no resolver answered (said on stderr) */
 	}
 out:
 	audit_free(a);

@@ -232,6 +232,8 @@ cmd_plan(int argc, char **argv)
 	}
 	fflush(stdout);
 	rc = unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
+	if (res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): the plan rests on nothing */
 out:
 	json_decref(plan);
 	plan_seen_free(&seen);

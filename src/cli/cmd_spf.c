@@ -326,6 +326,8 @@ spf_eval_cmd(struct spf_opts *o)
 	print_ready(&r);
 	if (r.worst)
 		rc = r.worst;
+	if (r.res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
 out:
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.jobs[i].ip);
@@ -556,6 +558,8 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 	}
 	findings_count(&a->findings, counts);
 	rc = counts[SEV_ERROR] ? EXIT_ERRORS : counts[SEV_UNKNOWN] ? EXIT_UNKNOWN : EXIT_CLEAN;
+	if (res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
 out:
 	audit_free(a);
 	resolver_free(res);

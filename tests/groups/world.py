@@ -435,6 +435,17 @@ def scenario_no_network(args):
             res.append(harness.Result(NAME, "%s: 'no answer from', all unknown, no grade, exit 2 (%.1f s)"
                                       % (label, took), "fail" if problems else "pass",
                                       "\n".join(problems + ([err[-1500:]] if problems else []))))
+        # The other commands that look things up say the same and exit 2 too.
+        for label, cmd in (("spf tree", ["spf", "tree", "example.org"]),
+                           ("spf eval", ["spf", "eval", "--ip", "192.0.2.1", "--sender", "a@example.org"]),
+                           ("dmarc eval", ["dmarc", "eval", "--from", "example.org"]),
+                           ("plan migrate", ["plan", "migrate", "example.org"]),
+                           ("records dmarc --stage", ["records", "dmarc", "example.org", "--stage", "reject"])):
+            argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [args.mailsec] + cmd
+            rc, out, err = harness.run(argv, timeout=60)
+            ok = rc == 2 and err.count("no answer from") == 1 and not sanitizer_problems(err)
+            res.append(harness.Result(NAME, "no network: %s says so once and exits 2" % label,
+                                      "pass" if ok else "fail", "exit %d, stderr: %s" % (rc, err[-1500:])))
         # Unusable resolver settings: exit 2 with a message, never a crash or a fallback.
         for label, extra, needle in (
                 ("--resolver not an address", ["--resolver", "resolver.example"], "--resolver"),

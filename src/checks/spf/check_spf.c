@@ -96,9 +96,13 @@ spf_tree_findings(struct spf_tree *t)
 					dup = true;
 			if (dup)
 				break;
-			f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up %s "
-			    "(needed by %s in the record of %s): %s", is->name,
-			    is->term ? is->term : "the record", is->domain, is->why);
+			if (is->term)
+				f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up "
+				    "%s (needed by %s in the record of %s): %s", is->name, is->term,
+				    is->domain, is->why);
+			else
+				f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up "
+				    "the SPF record (TXT) of %s: %s", is->name, is->why);
 			finding_set_severity(f, SEV_UNKNOWN);
 			break;
 		case SPF_I_MX_NAMES:

@@ -482,8 +482,8 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		n->status = SPF_N_FAILED;
 		n->why = arena_printf(&a->arena, "TXT %s: %s%s%s", n->domain,
 		    dns_outcome_name(ans->status), ans->why ? " - " : "", ans->why ? ans->why : "");
-		issue(t, SPF_I_LOOKUP_FAILED, n->domain, n->term, n->domain,
-		    dns_outcome_name(ans->status), 0);
+		issue(t, SPF_I_LOOKUP_FAILED, n->parent ? n->parent->domain : n->domain, n->term,
+		    n->domain, n->why + strlen("TXT ") + strlen(n->domain) + 2, 0);
 		release(t);
 		return;
 	}
