@@ -443,7 +443,7 @@ def scenario_no_network(args):
                            ("records dmarc --stage", ["records", "dmarc", "example.org", "--stage", "reject"])):
             argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [args.mailsec] + cmd
             rc, out, err = harness.run(argv, timeout=60)
-            ok = rc == 2 and err.count("no answer from") == 1 and not sanitizer_problems(err)
+            ok = rc == 2 and err.count("mailsec: no answer from ") == 1 and not sanitizer_problems(err)
             res.append(harness.Result(NAME, "no network: %s says so once and exits 2" % label,
                                       "pass" if ok else "fail", "exit %d, stderr: %s" % (rc, err[-1500:])))
         # Unusable resolver settings: exit 2 with a message, never a crash or a fallback.
