@@ -319,6 +319,7 @@ struct unbound_resolver {
 	/* the reachability probe: ". NS" to each upstream, bounded by the timeout */
 	struct reach_target reach[REACH_MAX];
 	size_t nreach;
+	bool reach_unprobed;		/* resolv.conf names a server we cannot probe */
 	size_t reach_pending;
 	struct event *settle_ev;	/* decides from the loop once both probes are in */
 	char *unreachable;		/* r.unreachable */
@@ -669,15 +670,17 @@ reach_start(struct unbound_resolver *ur)
 			p += 10;
 			while (*p == ' ' || *p == '\t')
 				p++;
-			for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '%' && *e != '#'; e++)
+			for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '#'; e++)
 				;
 			*e = '\0';
-			if (*p)
+			if (strchr(p, '%'))
+				ur->reach_unprobed = true;	/* a scoped (link-local) server: cannot tell */
+			else if (*p)
 				reach_add(ur, p);
 		}
 		if (fp)
 			fclose(fp);
-		if (ur->nreach == 0)
+		if (ur->nreach == 0 && !ur->reach_unprobed)
 			reach_add(ur, "127.0.0.1");
 	}
 }
@@ -692,8 +695,8 @@ reach_verdict(struct unbound_resolver *ur)
 	for (size_t i = 0; i < ur->nreach; i++)
 		if (ur->reach[i].answered)
 			return NULL;
-	if (ur->nreach == 0)
-		return NULL;
+	if (ur->nreach == 0 || ur->reach_unprobed)
+		return NULL;	/* nothing probed, or a server we could not probe may answer */
 	buf_init(&b, 4096);
 	for (size_t i = 0; i < ur->nreach; i++)
 		buf_printf(&b, "%sno answer from %s: %s", i ? "; " : "", ur->reach[i].label,
@@ -921,7 +924,12 @@ settle(evutil_socket_t fd, short what, void *arg)
 	if ((ur->unreachable = down) != NULL) {
 		ur->r.unreachable = ur->unreachable;
 		fprintf(stderr, "mailsec: %s\n", ur->unreachable);
-	} else if (ur->keys_done && ur->keys_sec != 2) {
+	} else if (ur->keys_done && (ur->keys_sec == 1 || ur->keys_n == 0)) {
+		/*
+		 * Keys that do not validate, or no keys at all (NXDOMAIN, NODATA,
+		 * SERVFAIL, REFUSED): every answer would be BOGUS.  Keys that came
+		 * insecure (a trust anchor for some other zone) change nothing.
+		 */
 		ur->plain = ctx_new(ur, ur->r.base, NULL, &st, &err);
 		if (ur->plain) {
 			const char *from = ur->fwd ? ur->fwd : ur->rc_path;
@@ -1002,10 +1010,11 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ur->probe_busy)
+	if (ur->probe_busy) {
 		(void)ub_cancel(ur->ctx, ur->probe_id);
+		ur->keys_done = false;	/* no verdict on the keys: keep validating */
+	}
 	ur->probe_busy = false;
-	ur->keys_done = false;
 	for (size_t i = 0; i < ur->nreach; i++)
 		if (!ur->reach[i].done)
 			reach_finish(&ur->reach[i], false,
