@@ -322,6 +322,7 @@ struct unbound_resolver {
 	bool reach_unprobed;		/* resolv.conf names a server we cannot probe */
 	size_t reach_pending;
 	struct event *settle_ev;	/* decides from the loop once both probes are in */
+	struct timeval probe_wait;	/* how long the probes wait (a little under the timeout) */
 	char *unreachable;		/* r.unreachable */
 };
 
@@ -1018,8 +1019,8 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = 0; i < ur->nreach; i++)
 		if (!ur->reach[i].done)
 			reach_finish(&ur->reach[i], false,
-			    xasprintf("no reply within %ld.%03ld s", (long)ur->r.timeout.tv_sec,
-			    (long)(ur->r.timeout.tv_usec / 1000)));
+			    xasprintf("no reply within %ld.%03ld s", (long)ur->probe_wait.tv_sec,
+			    (long)(ur->probe_wait.tv_usec / 1000)));
 	settle(-1, 0, ur);
 }
 
@@ -1071,14 +1072,26 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
 	/*
 	 * The probes: the root's DNSKEY through libunbound and ". NS" to each
-	 * upstream over our own socket, both bounded by one query's timeout
-	 * (this timer is added before any query's, so it fires first).
+	 * upstream over our own socket, both bounded by one query's timeout.
 	 */
 	ur->mode = UB_PROBING;
 	ur->probe_busy = true;
 	ur->probe_timer = evtimer_new(base, probe_timeout, ur);
 	ur->settle_ev = evtimer_new(base, settle, ur);
-	evtimer_add(ur->probe_timer, &ur->r.timeout);
+	{
+		/*
+		 * A tenth (at most 100 ms) before the queries' own timers, so a
+		 * silent upstream is named before they expire, however the loop
+		 * orders timers that fall due together.
+		 */
+		int64_t us = (int64_t)ur->r.timeout.tv_sec * 1000000 + ur->r.timeout.tv_usec;
+		int64_t early = us / 10 < 100000 ? us / 10 : 100000;
+		struct timeval pt = { (time_t)((us - early) / 1000000),
+		    (suseconds_t)((us - early) % 1000000) };
+
+		ur->probe_wait = pt;
+		evtimer_add(ur->probe_timer, &pt);
+	}
 	rc = ub_resolve_event(ur->ctx, ".", LDNS_RR_TYPE_DNSKEY, LDNS_RR_CLASS_IN, ur, probe_done,
 	    &ur->probe_id);
 	if (rc != 0)
