@@ -148,47 +148,20 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 	return bad ? -1 : 0;
 }
 
-/* mkdirs - create path's directories (like mkdir -p) */
-static void
-mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(path, 0700);
-		*p = '/';
-	}
-	(void)mkdir(path, 0700);
-}
-
-/* open_store - --db, or $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/...) */
+/* open_store - --db, or the default database (store_default_path), for mode */
 static struct store *
-open_store(const struct rep_opts *o)
+open_store(const struct rep_opts *o, enum store_mode mode)
 {
 	struct store *s = NULL;
-	const char *why = "";
-	char *path;
+	char why[512], *path;
 
 	if (o->db)
 		path = xstrdup(o->db);
-	else {
-		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-		char *dir;
-
-		if (xdg && *xdg)
-			dir = xasprintf("%s/mailsec", xdg);
-		else if (home && *home)
-			dir = xasprintf("%s/.local/share/mailsec", home);
-		else {
-			cli_error("no --db and neither XDG_DATA_HOME nor HOME is set");
-			return NULL;
-		}
-		mkdirs(dir);
-		path = xasprintf("%s/reports.db", dir);
-		free(dir);
+	else if (store_default_path(&path, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		return NULL;
 	}
-	if (store_open(path, &s, &why) != MS_OK) {
+	if (store_open(path, mode, &s, why, sizeof(why)) != MS_OK) {
 		char *shown = store_display(path);
 
 		cli_error("cannot open the report database %s: %s", shown, why);
@@ -293,9 +266,9 @@ batch_step(struct ingest *in)
 	if (in->parse_only || in->failed)
 		return;
 	if (++in->in_batch >= BATCH_REPORTS) {
-		if (in->store->ops->commit(in->store) != MS_OK ||
-		    in->store->ops->begin(in->store) != MS_OK) {
-			cli_error("database: %s", in->store->err);
+		if (store_commit(in->store) != MS_OK ||
+		    store_begin(in->store) != MS_OK) {
+			cli_error("database: %s", store_error(in->store));
 			in->failed = true;
 		}
 		in->in_batch = 0;
@@ -308,7 +281,7 @@ account(struct ingest *in, enum ms_status st, enum store_put res, const char *or
 {
 	if (st != MS_OK) {
 		if (!in->failed)
-			cli_error("%s: database: %s", origin, in->store->err);
+			cli_error("%s: database: %s", origin, store_error(in->store));
 		in->failed = true;
 		return;
 	}
@@ -349,7 +322,7 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 	}
 	if (in->failed)
 		return;
-	st = in->store->ops->put_dmarc(in->store, r, origin, &res);
+	st = store_put_dmarc(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -367,7 +340,7 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 	}
 	if (in->failed)
 		return;
-	st = in->store->ops->put_tlsrpt(in->store, r, origin, &res);
+	st = store_put_tlsrpt(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -386,7 +359,7 @@ sink_failure(void *arg, const char *origin, const struct failure_report *r)
 	if (in->failed)
 		return;
 	in->c.failure++;
-	st = in->store->ops->put_failure(in->store, r, origin, &res);
+	st = store_put_failure(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -405,8 +378,8 @@ sink_rejected(void *arg, const char *origin, const char *why, const char *raw, s
 		fprintf(stderr, "%s%s: rejected: %s\n", in->progress ? "\n" : "", origin, why);
 	if (in->failed)
 		return;
-	if (in->store->ops->put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
-		cli_error("%s: database: %s", origin, in->store->err);
+	if (store_put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
+		cli_error("%s: database: %s", origin, store_error(in->store));
 		in->failed = true;
 		return;
 	}
@@ -662,11 +635,11 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 		return EXIT_USAGE;
 	}
 	if (!parse_only) {
-		if ((in.store = open_store(o)) == NULL)
+		if ((in.store = open_store(o, STORE_WRITE)) == NULL)
 			return EXIT_USAGE;
-		if (in.store->ops->begin(in.store) != MS_OK) {
-			cli_error("database: %s", in.store->err);
-			in.store->ops->close(in.store);
+		if (store_begin(in.store) != MS_OK) {
+			cli_error("database: %s", store_error(in.store));
+			store_close(in.store);
 			return EXIT_USAGE;
 		}
 	} else
@@ -696,13 +669,13 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 		json_decref(doc);
 		return in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
 	}
-	if (!in.failed && in.store->ops->commit(in.store) != MS_OK) {
-		cli_error("database: %s", in.store->err);
+	if (!in.failed && store_commit(in.store) != MS_OK) {
+		cli_error("database: %s", store_error(in.store));
 		in.failed = true;
 	}
 	if (in.failed)
-		in.store->ops->rollback(in.store);
-	in.store->ops->close(in.store);
+		store_rollback(in.store);
+	store_close(in.store);
 	if (in.failed)
 		return EXIT_USAGE;
 	rep_print_counts(o, "ingest", &in.c);
@@ -737,7 +710,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 	since = since < 0 ? 0 : (int64_t)time(NULL) - since;
 	if (since < 0)
 		since = 0;
-	if ((s = open_store(o)) == NULL) {
+	if ((s = open_store(o, STORE_READ)) == NULL) {
 		free(domain);
 		return EXIT_USAGE;
 	}
@@ -764,7 +737,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		}
 	}
 	if (summary_build(s, domain, since, &o->t, res, &sum) != MS_OK) {
-		cli_error("database: %s", s->err);
+		cli_error("database: %s", store_error(s));
 		goto out;
 	}
 	if (o->format == REP_JSON) {
@@ -789,7 +762,7 @@ out:
 		replay_data_free(rd);
 	if (base)
 		event_base_free(base);
-	s->ops->close(s);
+	store_close(s);
 	free(domain);
 	return rc;
 }
@@ -805,15 +778,15 @@ run_purge(struct rep_opts *o, int argc)
 		cli_error("reports purge wants --older-than DAYS and nothing else");
 		return EXIT_USAGE;
 	}
-	if ((s = open_store(o)) == NULL)
+	if ((s = open_store(o, STORE_WRITE)) == NULL)
 		return EXIT_USAGE;
 	cutoff = (int64_t)time(NULL) - o->older_than_days * 86400;
-	if (s->ops->purge(s, cutoff, &removed) != MS_OK) {
-		cli_error("database: %s", s->err);
-		s->ops->close(s);
+	if (store_purge(s, cutoff, &removed) != MS_OK) {
+		cli_error("database: %s", store_error(s));
+		store_close(s);
 		return EXIT_USAGE;
 	}
-	s->ops->close(s);
+	store_close(s);
 	if (o->format == REP_JSON) {
 		printf("{\n  \"schema\": \"mailsec-reports/1\",\n  \"kind\": \"purge\",\n"
 		    "  \"removed\": %llu\n}\n", (unsigned long long)removed);
@@ -864,14 +837,14 @@ run_quarantine(struct rep_opts *o, int argc)
 		cli_error("reports quarantine takes no arguments");
 		return EXIT_USAGE;
 	}
-	if ((s = open_store(o)) == NULL)
+	if ((s = open_store(o, STORE_READ)) == NULL)
 		return EXIT_USAGE;
 	if (o->format == REP_JSON)
 		arr = json_array();
-	st = s->ops->each_rejected(s, on_rejected, arr);
+	st = store_each_rejected(s, on_rejected, arr);
 	if (st != MS_OK)
-		cli_error("database: %s", s->err);
-	s->ops->close(s);
+		cli_error("database: %s", store_error(s));
+	store_close(s);
 	if (arr) {
 		json_t *doc = json_object();
 		char *txt;
@@ -924,5 +897,5 @@ cmd_reports(int argc, char **argv)
 struct store *
 rep_open_store(const struct rep_opts *o)
 {
-	return open_store(o);
+	return open_store(o, STORE_WRITE);
 }

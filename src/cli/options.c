@@ -321,7 +321,8 @@ static const struct option_doc options[] = {
 	  "The database: a SQLite file, or a PostgreSQL database given as a libpq URI "
 	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
 	  "socket; the database must exist, mailsec creates its tables). For reports the "
-	  "default is $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/mailsec/reports.db). "
+	  "default is $XDG_DATA_HOME/mailsec/mailsec.db (~/.local/share/mailsec/mailsec.db; "
+	  "an older mailsec's reports.db there is still used), created 0600. "
 	  "check --db also keeps each domain's result there as history (docs/history.md); "
 	  "history reads it." },
 	{ "since", 0, "DATE|PERIOD", "history",

@@ -8,7 +8,7 @@
 
 /*
  * Plain structs shared by the report parsers (checks/reports) and the
- * storage backends (store_ops).  Every string and array lives in the arena
+ * store (store/store.h).  Every string and array lives in the arena
  * the parser was given; NULL means "absent from the report" (an empty
  * element gives ""), numbers that were absent are -1 where noted.
  */

@@ -421,9 +421,9 @@ summary_build(struct store *store, const char *domain, int64_t since,
 	s->last_report = s->tls_last_report = s->tls_last_policy = -1;
 	s->t = *t;
 	*out = NULL;
-	if ((st = store->ops->each_dmarc(store, domain, since, on_dmarc, s)) != MS_OK ||
-	    (st = store->ops->each_tlsrpt(store, domain, since, on_tlsrpt, s)) != MS_OK ||
-	    (st = store->ops->count_failures(store, domain, since, &s->failure_reports)) != MS_OK) {
+	if ((st = store_each_dmarc(store, domain, since, on_dmarc, s)) != MS_OK ||
+	    (st = store_each_tlsrpt(store, domain, since, on_tlsrpt, s)) != MS_OK ||
+	    (st = store_count_failures(store, domain, since, &s->failure_reports)) != MS_OK) {
 		summary_free(s);
 		return st;
 	}
