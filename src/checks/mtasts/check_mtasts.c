@@ -265,11 +265,29 @@ mx_lines(struct audit *a, const struct dns_answer *mx)
 {
 	char *out = arena_strdup(&a->arena, "");
 
+	bool *done;
+
 	if (mx == NULL || mx->status != DNS_OK)
 		return arena_printf(&a->arena, "; mx: mail.%s\n", a->domain);
-	for (size_t i = 0; i < mx->n; i++)
-		if (strcmp(mx->rr[i].u.mx.host, ".") != 0)
-			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[i].u.mx.host);
+	/* by preference, then name: resolvers rotate RRsets, the advice must not */
+	done = arena_alloc(&a->arena, (mx->n + 1) * sizeof(*done));
+	for (size_t k = 0; k < mx->n; k++) {
+		size_t best = mx->n;
+
+		for (size_t i = 0; i < mx->n; i++) {
+			if (done[i] || mx->rr[i].type != DNS_T_MX)
+				continue;
+			if (best == mx->n || mx->rr[i].u.mx.pref < mx->rr[best].u.mx.pref ||
+			    (mx->rr[i].u.mx.pref == mx->rr[best].u.mx.pref &&
+			    strcmp(mx->rr[i].u.mx.host, mx->rr[best].u.mx.host) < 0))
+				best = i;
+		}
+		if (best == mx->n)
+			break;
+		done[best] = true;
+		if (strcmp(mx->rr[best].u.mx.host, ".") != 0)
+			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[best].u.mx.host);
+	}
 	return out;
 }
 
