@@ -1,8 +1,9 @@
-/* fuzz/fuzz_mtasts.c - libFuzzer target: MTA-STS policy parser, TXT record parser and MX matching */
+/* fuzz/fuzz_mtasts.c - libFuzzer target: MTA-STS policy parser and its lint findings, TXT record parser and MX matching */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "checks/mtasts/mtasts_lint.h"
 #include "checks/mtasts/mtasts_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,5 +24,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (mtasts_record_parse((const char *)data, size, &r, &e) != MS_OK && e.offset > size)
 		__builtin_trap();
+	{
+		/* the findings of mailsec mta-sts lint, "did you mean" and the corrected file */
+		struct finding_list l;
+		struct arena ar;
+
+		findings_init(&l);
+		arena_init(&ar);
+		(void)mtasts_policy_lint(&l, &ar, "policy", (const char *)data, size, NULL);
+		findings_free(&l);
+		arena_free(&ar);
+	}
 	return 0;
 }

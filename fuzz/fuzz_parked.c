@@ -1,4 +1,4 @@
-/* fuzz/fuzz_parked.c - libFuzzer target: parked record judgements, TXT presentation, NS name helpers */
+/* fuzz/fuzz_parked.c - libFuzzer target: parked record judgements, TXT presentation, NS name helpers (names a record refers to) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)parked_dkim_is_empty(s, size, &why);
 
 	arena_init(&ar);
+	{
+		const char *refs[32];
+
+		(void)ns_names_in_record(&ar, "example.org", s, size, refs, 32, &n);
+	}
 	memset(&rr, 0, sizeof(rr));
 	if (dns_rdata_parse(DNS_T_TXT, data, size, &rr) == MS_OK) {
 		(void)txt_rdata_zone(&ar, &rr);

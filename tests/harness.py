@@ -72,7 +72,7 @@ def run(cmd, timeout=120, env=None, wrapper=None):
 
 def parse_case(path):
     """Header lines (key: value) up to the 'zone:' line; expect: may repeat."""
-    case = {"expect": [], "path": path}
+    case = {"expect": [], "texts": [], "path": path}
     for line in open(path, encoding="utf-8"):
         line = line.rstrip("\n")
         if line.strip() == "zone:":
@@ -88,6 +88,11 @@ def parse_case(path):
             if len(parts) > 2 or (len(parts) == 2 and parts[1] not in SEVERITIES):
                 raise ValueError("expect: ID [SEVERITY]")
             case["expect"].append((parts[0], parts[1] if len(parts) == 2 else None))
+        elif k in ("expect-text", "reject-text"):
+            parts = v.split(None, 1)
+            if len(parts) != 2:
+                raise ValueError("%s: ID TEXT" % k)
+            case["texts"].append((parts[0], parts[1], k == "expect-text"))
         else:
             case[k] = v
     for k in ("command", "exit"):
@@ -108,6 +113,13 @@ def check_findings(case, doc):
             have = [f["severity"] for f in got if f["id"] == fid]
             problems.append("expected %s%s, got %s" % (fid, " " + sev if sev else "",
                                                       "severities " + ",".join(have) if have else "none"))
+    for fid, text, want in case.get("texts", []):
+        fs = [f for f in got if f["id"] == fid]
+        hits = [f for f in fs if any(text in (f.get(k) or "") for k in ("message", "advice", "evidence"))]
+        if want and not hits:
+            problems.append("no %s finding says %r: %s" % (fid, text, [(f["message"], f.get("advice")) for f in fs]))
+        if not want and hits:
+            problems.append("a %s finding says %r: %s" % (fid, text, [(f["message"], f.get("advice")) for f in hits]))
     expected_ids = set(fid for fid, _ in case["expect"])
     for f in got:
         if f["severity"] != "pass" and f["id"] not in expected_ids:

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MEMO_BUCKETS	64
 #define AUDIT_MAX_LOOKUPS	2000	/* per domain: hostile data cannot make us query forever */
@@ -245,4 +246,19 @@ audit_lookup_failed(struct audit *a, enum finding_id id, const char *subject,
 	    ans->why ? " - " : "", ans->why ? ans->why : "");
 	finding_set_severity(f, SEV_UNKNOWN);
 	return true;
+}
+
+const char *
+audit_fresh_id(struct audit *a)
+{
+	time_t now = time(NULL);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	uint64_t fixed;
+	struct tm tm;
+
+	if (sde && str_to_u64(sde, strlen(sde), UINT32_MAX, &fixed) == MS_OK)
+		now = (time_t)fixed;
+	gmtime_r(&now, &tm);
+	return arena_printf(&a->arena, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

@@ -32,6 +32,18 @@ struct check_options {
 	struct http_client *http;	/* HTTPS client on the audit's loop, or NULL: no fetches */
 	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
 	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
+	/*
+	 * Full names "SELECTOR._domainkey.DOMAIN" known to hold records (lint:
+	 * every one in its files), NULL-terminated or NULL: the DKIM check tries
+	 * those under its domain like the common selectors (not required).
+	 */
+	char *const *dkim_names;
+	/*
+	 * Names with NS records below their zone's origin (lint: every
+	 * delegation in its files), NULL-terminated or NULL: the NS check
+	 * judges those under its domain like the mail names.
+	 */
+	char *const *zone_cuts;
 	const char *helo;		/* --helo: a HELO name to check too, or NULL */
 	/*
 	 * offline: the records come from files (mailsec lint) or a replay
@@ -41,6 +53,17 @@ struct check_options {
 	 * offline.
 	 */
 	bool offline;
+	/*
+	 * Why offline, in the user's terms, for the findings that say what was
+	 * not checked: lint says its records come from zone files, check
+	 * --replay names its options.  NULL: "offline".
+	 */
+	const char *offline_why;
+	/*
+	 * The records are zone files as they will be published (mailsec lint):
+	 * nothing can be said about their DNSSEC signatures.
+	 */
+	bool zone_files;
 };
 
 /*
@@ -118,5 +141,12 @@ bool audit_lookup_failed(struct audit *a, enum finding_id id, const char *subjec
 
 /* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
 bool dns_answer_failed(const struct dns_answer *ans);
+
+/*
+ * audit_fresh_id - an MTA-STS id for advice: the UTC time as
+ * YYYYMMDDTHHMMSS (from SOURCE_DATE_EPOCH when set, for reproducible
+ * output); from a's arena
+ */
+const char *audit_fresh_id(struct audit *a);
 
 #endif

@@ -81,6 +81,12 @@ int cmd_check(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_tlsrpt(int argc, char **argv);
+int cmd_mtasts(int argc, char **argv);
+struct buf;
+/* mtasts_read_policy - a policy file ("-": stdin) into b (caller frees with buf_free); 0 or -1 (said) */
+int mtasts_read_policy(const char *path, struct buf *b);
+/* mtasts_print_text - one policy's findings (borrowed) as mta-sts lint prints them, then the verdict */
+void mtasts_print_text(FILE *fp, const char *path, const struct finding_list *l, bool valid);
 int cmd_help(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -433,6 +433,7 @@ cmd_check(int argc, char **argv)
 	copts.no_smtp = o.no_smtp;
 	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
 	copts.offline = o.replay_path != NULL && !o.replay_connect;
+	copts.offline_why = "offline: --replay without --replay-connect";
 	copts.ca_file = o.ca_file;
 	copts.sending_hosts = o.sending_hosts;
 	copts.net_timeout = o.net_timeout;
@@ -492,7 +493,10 @@ cmd_check(int argc, char **argv)
 	fflush(stdout);
 	free(em.pending);
 
-	if (em.store_failed) {
+	if (res->unreachable) {
+		/* Said on stderr by the resolver: nothing was checked, whatever the findings say. */
+		rc = EXIT_USAGE;
+	} else if (em.store_failed) {
 		cli_error("%zu of %zu results not stored (run %s); the output is complete",
 		    em.store_failed, n, check_store_run(em.store));
 		rc = EXIT_STORE;

@@ -267,8 +267,16 @@ dmarc_lint_cmd(struct dmarc_opts *o, const char *record)
 
 			printf("  [%s] %s: %s\n", severity_name(f->severity), finding_def(f)->id,
 			    f->message);
-			if (f->advice)
-				printf("      publish: %s\n", f->advice);
+			if (f->advice) {
+				/* continuation lines under the first, as check prints them */
+				fputs("      publish: ", stdout);
+				for (const char *c = f->advice; *c; c++) {
+					putchar(*c);
+					if (*c == '\n' && c[1])
+						fputs("               ", stdout);
+				}
+				putchar('\n');
+			}
 		}
 	}
 	rc = counts[SEV_ERROR] ? EXIT_ERRORS : EXIT_CLEAN;
@@ -342,10 +350,14 @@ print_eval_text(const char *label, const struct dmarc_eval *e, const char *metho
 		    dmarc_policy_name(e->policy) ? dmarc_policy_name(e->policy) : "-",
 		    e->policy_domain);
 	printf("  alignment: dkim %s (adkim=%c%s%s), spf %s (aspf=%c%s%s)\n",
-	    e->dkim_aligned ? "aligned" : "not aligned", e->adkim,
+	    e->dkim_aligned ? "aligned" : e->dkim_align_unknown ? "alignment unknown" : "not aligned",
+	    e->adkim,
 	    e->dkim_aligned_domain ? ", " : "", e->dkim_aligned_domain ? e->dkim_aligned_domain : "",
-	    e->spf_aligned ? "aligned" : "not aligned", e->aspf,
+	    e->spf_aligned ? "aligned" : e->spf_align_unknown ? "alignment unknown" : "not aligned",
+	    e->aspf,
 	    e->spf_aligned_domain ? ", " : "", e->spf_aligned_domain ? e->spf_aligned_domain : "");
+	if (e->dkim_align_unknown || e->spf_align_unknown)
+		printf("  (alignment cannot be determined: %s)\n", e->why);
 	printf("  disposition: %s%s", dmarc_policy_name(e->disposition),
 	    e->testing ? " (t=y: one step milder)" : "");
 	if (e->pct < 100 && strcmp(e->result, "fail") == 0)
@@ -475,6 +487,8 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		}
 		rc = (want7 && strcmp(e7.result, "temperror") == 0) ||
 		    (want9 && strcmp(e9.result, "temperror") == 0) ? EXIT_UNKNOWN : EXIT_CLEAN;
+		if (res->unreachable)
+			rc = EXIT_USAGE;	/* no resolver answered (said on stderr) */
 	}
 out:
 	audit_free(a);

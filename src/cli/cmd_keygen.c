@@ -168,8 +168,8 @@ cmd_keygen(int argc, char **argv)
 	date_fmt(start, DKIM_PUBLISH_DAYS + (unsigned)keep, d2);
 	date_fmt(start, 365, d3);
 	recset_note(set, "rotation plan:");
-	recset_note(set, "%s: publish %s._domainkey.%s (above) and check it: mailsec check %s",
-	    d0, selector, domain, domain);
+	recset_note(set, "%s: publish %s._domainkey.%s (above) and check it: mailsec check "
+	    "--dkim-selector %s %s", d0, selector, domain, selector, domain);
 	recset_note(set, "%s: switch signing to selector %s with the new private key", d1, selector);
 	if (old) {
 		recset_note(set, "%s: after %u days of signing with %s, revoke the old selector: "

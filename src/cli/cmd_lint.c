@@ -1,5 +1,7 @@
 /* src/cli/cmd_lint.c - mailsec lint: the checks of `check`, offline, over proposed zone files */
 #include "cli/cli.h"
+#include "checks/mtasts/mtasts_lint.h"
+#include "util/buf.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
@@ -141,6 +143,27 @@ owned_elsewhere(struct zone_file *const *zones, size_t nz, size_t self, const ch
 	return false;
 }
 
+/*
+ * is_policy_file - an MTA-STS policy file rather than a zone: named like the
+ * served file (mta-sts.txt, *.mta-sts.txt) or opening with "version:"
+ */
+static bool
+is_policy_file(const char *path)
+{
+	char head[16] = "";
+	FILE *fp;
+	size_t n;
+
+	if (str_has_suffix_case(path, "mta-sts.txt"))
+		return true;
+	if (strcmp(path, "-") == 0 || (fp = fopen(path, "rb")) == NULL)
+		return false;
+	n = fread(head, 1, sizeof(head) - 1, fp);
+	fclose(fp);
+	head[n] = '\0';
+	return strncmp(head, "version:", 8) == 0;
+}
+
 /* network_only - whether area cannot run offline */
 static bool
 network_only(const char *area)
@@ -182,6 +205,7 @@ struct lint_args {
 	char *profile;
 	char **only, **ignore;
 	char **context;		/* --context: zones loaded as data, not linted */
+	char **dkim_selectors;	/* --dkim-selector */
 	bool parked;
 };
 
@@ -214,6 +238,9 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 			break;
 		case OPT_PARKED:
 			la->parked = true;
+			break;
+		case OPT_DKIM_SELECTOR:
+			common_opts_set_list(&la->dkim_selectors, optarg);
 			break;
 		case OPT_CONTEXT: {
 			size_t k = 0;
@@ -254,16 +281,22 @@ cmd_lint(int argc, char **argv)
 	struct check_options copts;
 	struct engine_config cfg;
 	struct lint_out lo;
-	char **domains = NULL, **areas = NULL, *err = NULL;
-	size_t ndomains = 0, ncontext = 0, nz = 0;
+	char **domains = NULL, **areas = NULL, *err = NULL, **dkim_names = NULL, **cuts = NULL;
+	size_t ndomains = 0, ncontext = 0, nz = 0, ndkim = 0, ncuts = 0;
 	struct zone_file **zones = NULL;
-	json_t *files = json_array();
+	json_t *files = json_array(), *policies = json_array();
+	const char **zpaths = NULL, **ppaths = NULL;
+	size_t nlint = 0, npol = 0;
+	struct finding_list pl[1];
+	struct arena par;
+	char **ptext = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
 	bool color;
 
 	memset(&la, 0, sizeof(la));
 	memset(&lo, 0, sizeof(lo));
+	arena_init(&par);
 	if ((st = parse_lint_args(argc, argv, &la)) != CLI_OK) {
 		rc = cli_status_exit(st);
 		goto out;
@@ -274,19 +307,66 @@ cmd_lint(int argc, char **argv)
 	}
 	while (la.context && la.context[ncontext])
 		ncontext++;
-	if (la.origin && optind + 1 < argc) {
-		cli_error("--origin names the zone of one file: lint one file at a time with it");
-		goto out;
-	}
 	if (profile_load(la.profile ? la.profile : "generic", &profile, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;
 	}
-	nz = (size_t)(argc - optind) + ncontext;
+	/* MTA-STS policy files beside the zone files: judged on their own */
+	for (int i = optind; i < argc; i++) {
+		if (is_policy_file(argv[i])) {
+			ppaths = xreallocarray(ppaths, npol + 1, sizeof(*ppaths));
+			ppaths[npol++] = argv[i];
+		} else {
+			zpaths = xreallocarray(zpaths, nlint + 1, sizeof(*zpaths));
+			zpaths[nlint++] = argv[i];
+		}
+	}
+	if (la.origin && nlint > 1) {
+		cli_error("--origin names the zone of one file: lint one file at a time with it");
+		goto out;
+	}
+	for (size_t i = 0; i < npol; i++) {
+		struct buf b = { 0 };
+		json_t *pj;
+		bool valid;
+
+		if (mtasts_read_policy(ppaths[i], &b) != 0)
+			goto out;
+		findings_init(&pl[0]);
+		valid = mtasts_policy_lint(&pl[0], &par, ppaths[i], b.data ? b.data : "", b.len,
+		    profile);
+		findings_apply(&pl[0], profile, la.ignore);
+		{
+			size_t c[SEV__COUNT];
+
+			findings_count(&pl[0], c);
+			for (int k = 0; k < SEV__COUNT; k++)
+				lo.worst[k] += c[k];
+			valid = valid && c[SEV_ERROR] == 0;
+		}
+		pj = json_object();
+		json_object_set_new(pj, "path", json_text(ppaths[i]));
+		json_object_set_new(pj, "valid", json_boolean(valid));
+		json_object_set_new(pj, "findings", findings_to_json(&pl[0]));
+		json_array_append_new(policies, pj);
+		if (!la.json) {
+			char *t = NULL;
+			size_t tl = 0;
+			FILE *mf = open_memstream(&t, &tl);
+
+			mtasts_print_text(mf, ppaths[i], &pl[0], valid);
+			fclose(mf);
+			ptext = xreallocarray(ptext, i + 1, sizeof(*ptext));
+			ptext[i] = t;
+		}
+		findings_free(&pl[0]);
+		buf_free(&b);
+	}
+	nz = nlint + ncontext;
 	zones = xcalloc(nz, sizeof(*zones));
 	for (size_t i = 0; i < nz; i++) {
-		bool context = i >= (size_t)(argc - optind);
-		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
+		bool context = i >= nlint;
+		const char *path = context ? la.context[i - nlint] : zpaths[i];
 
 		if (zone_read_path(path, context ? NULL : la.origin, &zones[i], &err) != MS_OK) {
 			char *shown = term_safe_str(err);	/* may quote the file's text */
@@ -298,8 +378,8 @@ cmd_lint(int argc, char **argv)
 	}
 	replay = replay_data_new();
 	for (size_t i = 0; i < nz; i++) {
-		bool context = i >= (size_t)(argc - optind);
-		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
+		bool context = i >= nlint;
+		const char *path = context ? la.context[i - nlint] : zpaths[i];
 		struct zone_file *z = zones[i];
 		json_t *f, *notes = json_array();
 		size_t below = 0;
@@ -315,6 +395,32 @@ cmd_lint(int argc, char **argv)
 			if (owned_elsewhere(zones, nz, i, r->owner)) {
 				below++;
 				continue;
+			}
+			/* every DKIM key in the files is judged, whatever its selector */
+			if (r->type == DNS_T_TXT && r->owner[0] != '*' && ndkim < LINT_MAX_DOMAINS &&
+			    strstr(r->owner, "._domainkey.") != NULL && !context) {
+				bool dup = false;
+
+				for (size_t m = 0; m < ndkim && !dup; m++)
+					dup = str_caseeq(dkim_names[m], r->owner);
+				if (!dup) {
+					dkim_names = xreallocarray(dkim_names, ndkim + 2, sizeof(*dkim_names));
+					dkim_names[ndkim++] = xstrdup(r->owner);
+					dkim_names[ndkim] = NULL;
+				}
+			}
+			/* every delegation below the origin: the NS check judges it */
+			if (r->type == DNS_T_NS && !context && !dns_name_equal(r->owner, z->origin) &&
+			    ncuts < LINT_MAX_DOMAINS) {
+				bool dup = false;
+
+				for (size_t m = 0; m < ncuts && !dup; m++)
+					dup = dns_name_equal(cuts[m], r->owner);
+				if (!dup) {
+					cuts = xreallocarray(cuts, ncuts + 2, sizeof(*cuts));
+					cuts[ncuts++] = xstrdup(r->owner);
+					cuts[ncuts] = NULL;
+				}
 			}
 			if (replay_data_add(replay, r->owner, r->type, r->ttl, r->rdata, r->len) != MS_OK) {
 				cli_error("%s: %s %s: record not usable (malformed RDATA or too many records)",
@@ -343,7 +449,7 @@ cmd_lint(int argc, char **argv)
 		json_object_set_new(f, "role", json_string(context ? "context" : "lint"));
 		json_array_append_new(files, f);
 	}
-	if (ndomains == 0) {
+	if (ndomains == 0 && nlint > 0) {
 		cli_error("no mail domain in the files (a root zone?)");
 		goto out;
 	}
@@ -356,6 +462,11 @@ cmd_lint(int argc, char **argv)
 	copts.profile = profile;
 	copts.parked = la.parked;
 	copts.offline = true;
+	copts.offline_why = "the records come from zone files, no server is contacted";
+	copts.zone_files = true;
+	copts.dkim_selectors = la.dkim_selectors;
+	copts.dkim_names = dkim_names;
+	copts.zone_cuts = cuts;
 
 	color = la.color_opt > 0 || (la.color_opt == 0 && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
@@ -384,6 +495,8 @@ cmd_lint(int argc, char **argv)
 		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
 		json_object_set_new(doc, "profile", json_text(profile->name));
 		json_object_set(doc, "files", files);
+		if (npol)
+			json_object_set(doc, "policies", policies);
 		for (const char *const *p = not_offline; *p; p++)
 			json_array_append_new(no, json_string(*p));
 		json_object_set_new(doc, "not_checked_offline", no);
@@ -416,10 +529,16 @@ cmd_lint(int argc, char **argv)
 				free(shown);
 			}
 		}
-		printf("not checked offline:\n");
-		for (const char *const *p = not_offline; *p; p++)
-			printf("  - %s\n", *p);
-		printf("\n");
+		for (size_t i = 0; i < npol; i++) {
+			fputs(ptext[i], stdout);
+			putchar('\n');
+		}
+		if (nlint) {
+			printf("not checked offline:\n");
+			for (const char *const *p = not_offline; *p; p++)
+				printf("  - %s\n", *p);
+			printf("\n");
+		}
 		for (size_t i = 0; i < ndomains; i++) {
 			if (lo.text[i])
 				fputs(lo.text[i], stdout);
@@ -437,6 +556,13 @@ out:
 	free(lo.text);
 	free(lo.doms);
 	json_decref(files);
+	json_decref(policies);
+	for (size_t i = 0; ptext && i < npol; i++)
+		free(ptext[i]);
+	free(ptext);
+	free(zpaths);
+	free(ppaths);
+	arena_free(&par);
 	resolver_free(res);
 	if (base)
 		event_base_free(base);
@@ -447,6 +573,9 @@ out:
 	strv_free(la.only);
 	strv_free(la.ignore);
 	strv_free(la.context);
+	strv_free(la.dkim_selectors);
+	strv_free(dkim_names);
+	strv_free(cuts);
 	for (size_t i = 0; i < nz && zones; i++)
 		zone_file_free(zones[i]);
 	free(zones);

@@ -91,7 +91,8 @@ cmd_plan(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct resolver *res = NULL;
 	char **selectors = NULL, *domain = NULL, *err = NULL, *replay_path = NULL;
-	char *forward = NULL, *anchor = NULL, *ca_file = NULL;
+	char *forward = NULL, *anchor = NULL, *ca_file = NULL, *profile_name = NULL;
+	struct profile *profile = NULL;
 	struct live_policy lp = { 0, NULL, NULL };
 	double net_timeout = 10;
 	const char *kind = NULL, *dom_arg = NULL;
@@ -121,6 +122,10 @@ cmd_plan(int argc, char **argv)
 		case OPT_REPLAY:
 			free(replay_path);
 			replay_path = xstrdup(optarg);
+			break;
+		case OPT_PROFILE:
+			free(profile_name);
+			profile_name = xstrdup(optarg);
 			break;
 		case OPT_RESOLVER:
 			free(forward);
@@ -180,6 +185,10 @@ cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (profile_load(profile_name ? profile_name : "generic", &profile, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	base = event_base_new();
 	if (replay_path) {
 		replay = replay_data_new();
@@ -219,6 +228,7 @@ cmd_plan(int argc, char **argv)
 	po.start = start;
 	po.policy_max_age = (uint32_t)max_age;
 	po.seen = &seen;
+	po.profile = profile;
 	plan = plan_build(&po, &unknown);
 	if (json) {
 		char *s = json_dumps(plan, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -230,6 +240,8 @@ cmd_plan(int argc, char **argv)
 	}
 	fflush(stdout);
 	rc = unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
+	if (res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): the plan rests on nothing */
 out:
 	json_decref(plan);
 	plan_seen_free(&seen);
@@ -244,6 +256,8 @@ out:
 	free(forward);
 	free(anchor);
 	free(ca_file);
+	free(profile_name);
+	profile_free(profile);
 	free(lp.url);
 	free(lp.why);
 	return rc;

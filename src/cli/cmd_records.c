@@ -1,12 +1,16 @@
 /* src/cli/cmd_records.c - mailsec records new|parked|mta-sts|dmarc: generate record sets */
 #include "cli/cli.h"
 #include "core/profile.h"
+#include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "records/dkimkey.h"
 #include "records/gen.h"
+#include "records/plan.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <event2/event.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,55 @@ hosts_norm(char **v, int sep)
 		host_norm(*v, sep);
 }
 
+/*
+ * dmarc_live - the DMARC record published for domain (*text, caller frees;
+ * NULL when none), through --replay or libunbound as plan reads it; 0, or
+ * -1 after saying why on stderr (the lookup failed: never "none")
+ */
+static int
+dmarc_live(const char *domain, const char *replay_path, const char *forward, const char *anchor,
+    double timeout, char **text)
+{
+	struct event_base *base = event_base_new();
+	struct replay_data *replay = NULL;
+	struct resolver *res = NULL;
+	char *err = NULL;
+	int rc = -1;
+
+	*text = NULL;
+	if (replay_path) {
+		replay = replay_data_new();
+		if (replay_data_load_file(replay, replay_path, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
+		res = resolver_replay_new(base, replay, timeout);
+	} else {
+		struct unbound_config ucfg;
+
+		memset(&ucfg, 0, sizeof(ucfg));
+		ucfg.forward = forward;
+		ucfg.trust_anchor = anchor;
+		if (resolver_unbound_new(base, &ucfg, timeout, &res, &err) != MS_OK) {
+			cli_error("%s (records dmarc reads the record published now; offline, give it "
+			    "with --from-record 'v=DMARC1; ...')", err);
+			goto out;
+		}
+	}
+	if (plan_dmarc_current(res, base, domain, text, &err) != MS_OK) {
+		cli_error("records dmarc keeps the tags of the record published now, and %s; "
+		    "give the record with --from-record 'v=DMARC1; ...'", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	resolver_free(res);
+	event_base_free(base);
+	replay_data_free(replay);
+	free(err);
+	return rc;
+}
+
 /* cmd_records - parse, validate, generate, print; exit 0 or 2 */
 int
 cmd_records(int argc, char **argv)
@@ -47,6 +100,9 @@ cmd_records(int argc, char **argv)
 	char **addr = NULL;
 	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *sts_id = NULL;
 	char *dkim_key = NULL, *pos[2] = { NULL, NULL }, *sel = NULL, *sts_host = NULL;
+	char *from_record = NULL, *replay_path = NULL, *forward = NULL, *anchor = NULL;
+	char *current = NULL;
+	double timeout = 5;
 	struct profile *profile = NULL;
 	struct recset *set = NULL;
 	enum recset_format format = RECSET_ZONE;
@@ -110,6 +166,25 @@ cmd_records(int argc, char **argv)
 			break;
 		case OPT_STAGE:
 			g.stage = optarg;
+			break;
+		case OPT_FROM_RECORD:
+			free(from_record);
+			from_record = xstrdup(optarg);
+			break;
+		case OPT_REPLAY:
+			free(replay_path);
+			replay_path = xstrdup(optarg);
+			break;
+		case OPT_RESOLVER:
+			free(forward);
+			forward = xstrdup(optarg);
+			break;
+		case OPT_TRUST_ANCHOR:
+			free(anchor);
+			anchor = xstrdup(optarg);
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 300, &timeout);
 			break;
 		case OPT_TTL: {
 			uint64_t v;
@@ -197,8 +272,22 @@ cmd_records(int argc, char **argv)
 		st = gen_parked(&g, &set, &err);
 	else if (strcmp(pos[0], "mta-sts") == 0)
 		st = gen_mta_sts(&g, &set, &err);
-	else if (strcmp(pos[0], "dmarc") == 0)
+	else if (strcmp(pos[0], "dmarc") == 0) {
+		if (from_record) {
+			str_trim(from_record);
+			if (!str_has_prefix_case(from_record, "v=DMARC1")) {
+				cli_error("--from-record: a DMARC record starts with v=DMARC1");
+				goto out;
+			}
+			g.current = from_record;
+		} else if (g.stage && dmarc_live(domain, replay_path, forward, anchor, timeout,
+		    &current) != 0) {
+			goto out;
+		} else {
+			g.current = current;
+		}
 		st = gen_dmarc(&g, &set, &err);
+	}
 	else {
 		cli_error("records: unknown kind \"%s\" (new, parked, mta-sts, dmarc)", pos[0]);
 		goto out;
@@ -227,5 +316,10 @@ out:
 	free(sel);
 	free(sts_host);
 	free(sts_id);
+	free(from_record);
+	free(replay_path);
+	free(forward);
+	free(anchor);
+	free(current);
 	return rc;
 }

@@ -340,6 +340,8 @@ spf_eval_cmd(struct spf_opts *o)
 	print_ready(&r);
 	if (r.worst)
 		rc = r.worst;
+	if (r.res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
 out:
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.jobs[i].ip);
@@ -556,6 +558,8 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		json_object_set_new(j, "limit_exceeded_at", json_text(tr.t->limit_path));
 		json_object_set_new(j, "ipv4_addresses", json_integer((json_int_t)tr.t->ip4_total));
 		json_object_set_new(j, "ipv6_addresses", json_real(tr.t->ip6_total));
+		json_object_set_new(j, "ipv4_networks", json_integer((json_int_t)tr.t->ip4_networks));
+		json_object_set_new(j, "ipv6_networks", json_integer((json_int_t)tr.t->ip6_networks));
 		json_object_set_new(j, "findings", findings_to_json(&a->findings));
 		json_decref(warn);
 		json_object_set_new(j, "tree", spf_tree_json(tr.t->root));
@@ -565,15 +569,21 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		json_decref(j);
 	} else {
 		print_node(tr.t->root, 0);
-		printf("\ntotal: %u of at most %d DNS lookups, %u void; authorises %llu IPv4 "
-		    "and %.4g IPv6 addresses\n", tr.t->total_lookups, SPF_LOOKUP_LIMIT,
-		    tr.t->total_voids, (unsigned long long)tr.t->ip4_total, tr.t->ip6_total);
+		printf("\ntotal: %u of at most %d DNS lookups, %u void; authorises %llu distinct "
+		    "IPv4 address%s in %zu network%s and %.4g IPv6 address%s in %zu network%s\n",
+		    tr.t->total_lookups, SPF_LOOKUP_LIMIT, tr.t->total_voids,
+		    (unsigned long long)tr.t->ip4_total, tr.t->ip4_total == 1 ? "" : "es",
+		    tr.t->ip4_networks, tr.t->ip4_networks == 1 ? "" : "s", tr.t->ip6_total,
+		    tr.t->ip6_total == 1 ? "" : "es", tr.t->ip6_networks,
+		    tr.t->ip6_networks == 1 ? "" : "s");
 		for (size_t i = 0; i < a->findings.n; i++)
 			if (a->findings.v[i].severity != SEV_PASS)
 				print_finding_text(stdout, &a->findings.v[i]);
 	}
 	findings_count(&a->findings, counts);
 	rc = counts[SEV_ERROR] ? EXIT_ERRORS : counts[SEV_UNKNOWN] ? EXIT_UNKNOWN : EXIT_CLEAN;
+	if (res->unreachable)
+		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
 out:
 	audit_free(a);
 	resolver_free(res);

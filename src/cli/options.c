@@ -32,6 +32,15 @@ static const struct command commands[] = {
 	  "it from standard input) and prints the tls-rpt.* findings mailsec check raises. "
 	  "Exit 0 when senders would use the record, 1 when they would not. With --json the "
 	  "output is the mailsec-tlsrpt-lint/1 document (docs/json.md)." },
+	{ "mta-sts", cmd_mtasts, "mta-sts lint [--json] [--profile NAME|FILE] FILE",
+	  "judge an MTA-STS policy file before serving it (RFC 8461)",
+	  "Parses a policy file (as served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt; "
+	  "'-' reads it from standard input) with the parser 'check' uses on the fetched "
+	  "policy and prints the same mta-sts.* findings: malformed lines with their byte "
+	  "offset and the nearest valid value ('did you mean enforce?'), the mode, a short "
+	  "max_age. Exit 0 when senders would use the policy, 1 when not. With --json the "
+	  "output is the mailsec-mta-sts-lint/1 document (docs/json.md). 'mailsec lint' also "
+	  "takes policy files beside zone files." },
 	{ "help", cmd_help, "help [COMMAND | FINDING-ID | findings | profiles | exit-codes]",
 	  "show help for a command, a finding id, or a topic",
 	  "Without an argument, lists the commands. With a command name, shows its options. "
@@ -130,7 +139,7 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history message",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history message mta-sts",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -142,13 +151,13 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim spf lint records dkim keygen",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message records",
 	  "Give up on a single DNS query after this long (default 5), whatever the servers "
 	  "behind the resolver do (wrong query IDs, truncation, CNAME loops, answers trickled "
 	  "or never sent). A query that times out gives an unknown finding, never a missing "
@@ -160,16 +169,17 @@ static const struct option_doc options[] = {
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line." },
-	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check",
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check lint",
 	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
-	  "key is an error. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
+	  "key is an error. lint also judges every *._domainkey TXT record in its files, "
+	  "whatever its selector. Always tried: google, selector1, selector2, k1, k2, k3, s1, s2, "
 	  "default, dkim, mail, smtp, email, key1, key2, sig1, fm1, fm2, fm3, protonmail, "
 	  "protonmail2, protonmail3, zoho, zmail, mandrill, mailjet, mxvault, everlytickey1, "
 	  "everlytickey2, dkim1, dkim2." },
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan reports message",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports message records",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check",
@@ -196,12 +206,12 @@ static const struct option_doc options[] = {
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message records",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
@@ -322,6 +332,11 @@ static const struct option_doc options[] = {
 	{ "stage", 0, "STAGE", "records",
 	  "The step of a journey: mta-sts testing|enforce|none; dmarc "
 	  "none|quarantine-10|quarantine|reject." },
+	{ "from-record", 0, "RECORD", "records",
+	  "records dmarc: start from this DMARC record (the text, 'v=DMARC1; ...') instead of "
+	  "the one published at _dmarc.DOMAIN, which is read otherwise (offline use). Every "
+	  "tag is kept but p, sp, pct and t, which the stage sets; rua gains what --rua and "
+	  "the profile add." },
 	{ "ttl", 0, "SECONDS", "records",
 	  "TTL of generated records (default: 300 for records that will change during the "
 	  "journey, 3600 for MX and for a parked domain's records)." },

@@ -1,6 +1,7 @@
 /* src/cli/output.c - rendering one audited domain as text or as a mailsec/1 JSON object */
 #include "util/termsafe.h"
 #include "cli/cli.h"
+#include "core/grade.h"
 #include "core/jsonutil.h"
 
 #include <string.h>
@@ -14,31 +15,11 @@ static const char *const sev_color[SEV__COUNT] = {
 	[SEV_UNKNOWN] = "\033[35m",
 };
 
-/*
- * out_grade - A: nothing to change; B: one or two warnings; C: three or more
- * warnings; D: one error; F: two or more errors.  A trailing '?' says some
- * things could not be determined (docs/grades.md).
- */
+/* out_grade - the grade of a domain's findings (core/grade.c, docs/grades.md); static string */
 const char *
 out_grade(const struct finding_list *l)
 {
-	static const char *const grades[] = { "A", "B", "C", "D", "F" };
-	static const char *const incomplete[] = { "A?", "B?", "C?", "D?", "F?" };
-	size_t c[SEV__COUNT];
-	int g;
-
-	findings_count(l, c);
-	if (c[SEV_ERROR] >= 2)
-		g = 4;
-	else if (c[SEV_ERROR] == 1)
-		g = 3;
-	else if (c[SEV_WARNING] >= 3)
-		g = 2;
-	else if (c[SEV_WARNING] >= 1)
-		g = 1;
-	else
-		g = 0;
-	return c[SEV_UNKNOWN] ? incomplete[g] : grades[g];
+	return grade_findings(l);
 }
 
 /* safe_write - published data to a terminal: through the one escape (util/termsafe.h) */
@@ -112,8 +93,10 @@ out_text_domain(FILE *fp, const struct audit *a, bool color)
 	}
 	findings_count(l, c);
 	fprintf(fp, "  summary: %zu pass, %zu info, %zu warning%s, %zu error%s, %zu unknown; "
-	    "grade %s\n\n", c[SEV_PASS], c[SEV_INFO], c[SEV_WARNING], c[SEV_WARNING] == 1 ? "" : "s",
-	    c[SEV_ERROR], c[SEV_ERROR] == 1 ? "" : "s", c[SEV_UNKNOWN], out_grade(l));
+	    "%s%s\n\n", c[SEV_PASS], c[SEV_INFO], c[SEV_WARNING], c[SEV_WARNING] == 1 ? "" : "s",
+	    c[SEV_ERROR], c[SEV_ERROR] == 1 ? "" : "s", c[SEV_UNKNOWN],
+	    grade_is_none(out_grade(l)) ? "no grade: nothing could be determined" : "grade ",
+	    grade_is_none(out_grade(l)) ? "" : out_grade(l));
 }
 
 json_t *

@@ -209,3 +209,15 @@ findings_to_json(const struct finding_list *l)
 		json_array_append_new(a, finding_to_json(&l->v[i]));
 	return a;
 }
+
+void
+finding_prefix_message(struct finding *f, const char *prefix)
+{
+	char *m;
+
+	if (f == NULL || prefix == NULL)
+		return;
+	m = xasprintf("%s%s", prefix, f->message ? f->message : "");
+	free(f->message);
+	f->message = m;
+}

@@ -55,6 +55,8 @@ void finding_set_evidence(struct finding *f, const char *evidence);
 void finding_set_advice(struct finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void finding_set_severity(struct finding *f, enum severity s);
+/* finding_prefix_message - put prefix (copied) before f's message, e.g. which record it is about */
+void finding_prefix_message(struct finding *f, const char *prefix);
 void finding_set_profile(struct finding *f, const char *profile);
 
 const struct finding_def *finding_def(const struct finding *f);

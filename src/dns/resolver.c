@@ -71,8 +71,11 @@ expire(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	r->ops->cancel(r, p, p->handle);
 	a->status = DNS_TIMEOUT;
-	dns_answer_set_why(a, "no answer within %ld.%03ld s", (long)r->timeout.tv_sec,
-	    (long)(r->timeout.tv_usec / 1000));
+	if (r->unreachable)
+		dns_answer_set_why(a, "no answer from the resolver");
+	else
+		dns_answer_set_why(a, "no answer within %ld.%03ld s", (long)r->timeout.tv_sec,
+		    (long)(r->timeout.tv_usec / 1000));
 	r->stats.timeouts++;
 	resolver_deliver(p, a);
 }

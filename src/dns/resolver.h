@@ -60,6 +60,13 @@ struct resolver {
 	 * first answer is delivered, so callbacks may read it.
 	 */
 	const char *unvalidated;
+	/*
+	 * Non-NULL once the backend knows that no resolver answers at all (the
+	 * one it forwards to is down, the network unreachable): why, with the
+	 * address and the socket error or the timeout.  Queries that fail then
+	 * say "no answer from the resolver"; programs exit 2 (could not run).
+	 */
+	const char *unreachable;
 };
 
 /* resolver_init - fill the generic part; backends call this from their constructor */

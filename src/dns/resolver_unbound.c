@@ -1,5 +1,6 @@
 /* src/dns/resolver_unbound.c - libunbound backend: real, DNSSEC-validating lookups on the libevent loop */
 #include "dns/resolver_unbound.h"
+#include "util/buf.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -10,6 +11,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <event2/util.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 
 #define UNBOUND_MAX_CNAME	16	/* hops followed in one answer section */
 #define UNBOUND_MAX_REPLY	65535
+#define PREVIOUS_FAILURE	" because of a previous validation failure <"
 
 /*
  * libunbound's built-in local zones (services/localzone.c and util/as112.c
@@ -218,9 +223,21 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 	ldns_pkt *pkt = NULL;
 
 	if (sec == 1) {
+		const char *prev = why_bogus ? strstr(why_bogus, PREVIOUS_FAILURE) : NULL;
+		const char *end = prev ? strstr(prev, ">: ") : NULL;
+
 		a->status = DNS_BOGUS;
-		dns_answer_set_why(a, "DNSSEC validation failed: %s",
-		    why_bogus && *why_bogus ? why_bogus : "no reason given");
+		/*
+		 * "... is marked as invalid because of a previous validation failure
+		 * <other.name. TYPE IN>: REASON" names whichever query failed first:
+		 * keep the reason, drop the accident of timing.
+		 */
+		if (end)
+			dns_answer_set_why(a, "DNSSEC validation failed: %.*s%s", (int)(prev - why_bogus),
+			    why_bogus, end + 1);
+		else
+			dns_answer_set_why(a, "DNSSEC validation failed: %s",
+			    why_bogus && *why_bogus ? why_bogus : "no reason given");
 		return a;
 	}
 	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
@@ -268,6 +285,20 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
  */
 enum ub_mode { UB_PROBING, UB_VALIDATING, UB_PLAIN };
 
+#define REACH_MAX	8	/* resolvers of resolv.conf probed */
+
+/* One upstream resolver being asked ". NS" over a plain UDP socket of our own. */
+struct reach_target {
+	struct unbound_resolver *ur;
+	char *label;		/* "ADDR" or "ADDR@PORT", for messages */
+	evutil_socket_t fd;
+	struct event *ev;
+	uint8_t id[2];
+	bool done;
+	bool answered;
+	char *err;		/* why not, once done */
+};
+
 struct unbound_resolver {
 	struct resolver r;
 	struct ub_ctx *ctx;		/* validating */
@@ -280,6 +311,19 @@ struct unbound_resolver {
 	struct ub_query *waiting;	/* BOGUS answers held until the probe is in */
 	char *fwd, *rc_path, *ta;	/* to build the plain context */
 	char *why;			/* r.unvalidated */
+	/* the root DNSKEY probe's outcome, kept until both probes are in */
+	bool keys_done;
+	int keys_rcode, keys_sec;
+	size_t keys_n;
+	char *keys_why;
+	/* the reachability probe: ". NS" to each upstream, bounded by the timeout */
+	struct reach_target reach[REACH_MAX];
+	size_t nreach;
+	bool reach_unprobed;		/* resolv.conf names a server we cannot probe */
+	size_t reach_pending;
+	struct event *settle_ev;	/* decides from the loop once both probes are in */
+	struct timeval probe_wait;	/* how long the probes wait (a little under the timeout) */
+	char *unreachable;		/* r.unreachable */
 };
 
 /*
@@ -330,6 +374,16 @@ deliver_early(evutil_socket_t fd, short what, void *arg)
 	query_free(q);
 }
 
+static int send_query(struct ub_query *q);
+
+/* no_answer - make a failed answer say that no resolver answered at all */
+static void
+no_answer(struct dns_answer *a)
+{
+	a->status = DNS_TIMEOUT;
+	dns_answer_set_why(a, "no answer from the resolver");
+}
+
 /* ub_done - libunbound's callback (never called for a cancelled query) */
 static void
 ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
@@ -341,10 +395,14 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	(void)was_ratelimited;
 	a = unbound_answer_from_wire(q->name, q->type, rcode, packet,
 	    packet_len > 0 ? (size_t)packet_len : 0, sec, why_bogus);
-	if (q->ur->mode == UB_PROBING && a->status == DNS_BOGUS) {
+	if (q->ur->mode == UB_PROBING &&
+	    (a->status == DNS_BOGUS || a->status == DNS_SERVFAIL || a->status == DNS_TIMEOUT)) {
 		struct unbound_resolver *ur = q->ur;
 
-		/* Maybe only a stripping upstream: hold it until the probe says. */
+		/*
+		 * Maybe only a stripping upstream, or one without the root's keys,
+		 * or none at all: hold it until the probes say.
+		 */
 		q->early = a;
 		q->async_id = -1;
 		q->waiting = true;
@@ -355,6 +413,15 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 		ur->waiting = q;
 		return;
 	}
+	if (q->ur->mode == UB_PLAIN && q->ctx == q->ur->ctx && dns_answer_failed_status(a->status)) {
+		/* Sent to the validating context before the fallback: ask again without. */
+		dns_answer_unref(a);
+		q->async_id = -1;
+		send_query(q);
+		return;
+	}
+	if (q->ur->unreachable && dns_answer_failed_status(a->status))
+		no_answer(a);
 	if (!q->started) {
 		struct timeval now = { 0, 0 };
 
@@ -378,6 +445,18 @@ send_query(struct ub_query *q)
 	int rc;
 
 	q->ctx = ur->mode == UB_PLAIN ? ur->plain : ur->ctx;
+	if (ur->unreachable) {
+		struct timeval now = { 0, 0 };
+
+		/* Known: nobody answers.  Say so at once rather than after a timeout. */
+		q->early = dns_answer_new(q->name, q->type);
+		no_answer(q->early);
+		q->async_id = -1;
+		q->started = true;
+		q->defer = evtimer_new(ur->r.base, deliver_early, q);
+		evtimer_add(q->defer, &now);
+		return 0;
+	}
 	q->started = false;
 	rc = ub_resolve_event(q->ctx, q->name, q->type, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
 	q->started = true;
@@ -437,6 +516,196 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 	query_free(q);
 }
 
+/* ---- the reachability probe ------------------------------------------------ */
+
+/*
+ * libunbound makes up SERVFAIL when nothing answers, so "the resolver is
+ * down" and "the resolver failed this name" look alike.  At start, every
+ * upstream (--resolver, or the nameservers of resolv.conf) is asked ". NS"
+ * over a connected UDP socket of our own, so the socket error (ICMP
+ * unreachable as ECONNREFUSED, ENETUNREACH from send) or the timeout can be
+ * named.  One answer of any kind from any of them is enough.
+ */
+
+static void schedule_settle(struct unbound_resolver *ur);
+
+/* reach_close - close the probe sockets and free the targets */
+static void
+reach_close(struct unbound_resolver *ur)
+{
+	for (size_t i = 0; i < ur->nreach; i++) {
+		struct reach_target *t = &ur->reach[i];
+
+		if (t->ev)
+			event_free(t->ev);
+		if (t->fd >= 0)
+			evutil_closesocket(t->fd);
+		free(t->label);
+		free(t->err);
+		t->ev = NULL;
+		t->fd = -1;
+		t->label = t->err = NULL;
+	}
+	ur->nreach = 0;
+}
+
+/* reach_finish - t has its verdict: answered, or err (taken over) */
+static void
+reach_finish(struct reach_target *t, bool answered, char *err)
+{
+	if (t->done) {
+		free(err);
+		return;
+	}
+	t->done = true;
+	t->answered = answered;
+	t->err = err;
+	if (t->ev)
+		event_del(t->ev);
+	if (--t->ur->reach_pending == 0)
+		schedule_settle(t->ur);
+}
+
+/* errno_text - strerror with a lower-case first letter, for mid-sentence use; caller frees */
+static char *
+errno_text(int e)
+{
+	char *s = xstrdup(strerror(e));
+
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+	return s;
+}
+
+/* reach_read - a reply (any rcode counts) or a socket error on one probe */
+static void
+reach_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct reach_target *t = arg;
+	uint8_t buf[512];
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		reach_finish(t, false, errno_text(errno));
+		return;
+	}
+	if (n >= 12 && buf[0] == t->id[0] && buf[1] == t->id[1] && (buf[2] & 0x80))
+		reach_finish(t, true, NULL);
+}
+
+/* reach_add - start probing spec ("ADDR@PORT"); a failure to send is a verdict at once */
+static void
+reach_add(struct unbound_resolver *ur, const char *spec)
+{
+	struct reach_target *t;
+	const char *at = strrchr(spec, '@');
+	char *addr = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
+	uint64_t port = 53;
+	struct ipaddr ip;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t q[17] = { 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1 };
+
+	if (ur->nreach >= REACH_MAX || ipaddr_parse(addr, &ip) != MS_OK ||
+	    (at && str_to_u64(at + 1, strlen(at + 1), 65535, &port) != MS_OK)) {
+		free(addr);
+		return;
+	}
+	t = &ur->reach[ur->nreach++];
+	memset(t, 0, sizeof(*t));
+	t->ur = ur;
+	t->fd = -1;
+	t->label = port == 53 ? xstrdup(addr) : xasprintf("%s@%u", addr, (unsigned)port);
+	free(addr);
+	ur->reach_pending++;
+	memset(&ss, 0, sizeof(ss));
+	if (ip.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		memcpy(&sin->sin_addr, ip.b, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		memcpy(&sin6->sin6_addr, ip.b, 16);
+		sl = sizeof(*sin6);
+	}
+	evutil_secure_rng_get_bytes(t->id, sizeof(t->id));
+	q[0] = t->id[0];
+	q[1] = t->id[1];
+	t->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    send(t->fd, q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
+		reach_finish(t, false, errno_text(errno));
+		return;
+	}
+	t->ev = event_new(ur->r.base, t->fd, EV_READ | EV_PERSIST, reach_read, t);
+	event_add(t->ev, NULL);
+}
+
+/* reach_start - probe the forwarder, or every nameserver of resolv.conf (127.0.0.1 if none) */
+static void
+reach_start(struct unbound_resolver *ur)
+{
+	if (ur->fwd) {
+		reach_add(ur, ur->fwd);
+	} else {
+		FILE *fp = fopen(ur->rc_path, "r");
+		char line[512];
+
+		while (fp && fgets(line, sizeof(line), fp)) {
+			char *p = line, *e;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
+				continue;
+			p += 10;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '#'; e++)
+				;
+			*e = '\0';
+			if (strchr(p, '%'))
+				ur->reach_unprobed = true;	/* a scoped (link-local) server: cannot tell */
+			else if (*p)
+				reach_add(ur, p);
+		}
+		if (fp)
+			fclose(fp);
+		if (ur->nreach == 0 && !ur->reach_unprobed)
+			reach_add(ur, "127.0.0.1");
+	}
+}
+
+/* reach_verdict - once every target is done: NULL (someone answered) or why not (caller frees) */
+static char *
+reach_verdict(struct unbound_resolver *ur)
+{
+	struct buf b;
+	char *out;
+
+	for (size_t i = 0; i < ur->nreach; i++)
+		if (ur->reach[i].answered)
+			return NULL;
+	if (ur->nreach == 0 || ur->reach_unprobed)
+		return NULL;	/* nothing probed, or a server we could not probe may answer */
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < ur->nreach; i++)
+		buf_printf(&b, "%sno answer from %s: %s", i ? "; " : "", ur->reach[i].label,
+		    ur->reach[i].err ? ur->reach[i].err : "no reply");
+	out = buf_steal(&b);
+	return out;
+}
+
 static void
 unbound_destroy(struct resolver *r)
 {
@@ -448,6 +717,9 @@ unbound_destroy(struct resolver *r)
 		(void)ub_cancel(ur->ctx, ur->probe_id);
 	if (ur->probe_timer)
 		event_free(ur->probe_timer);
+	if (ur->settle_ev)
+		event_free(ur->settle_ev);
+	reach_close(ur);
 	ub_ctx_delete(ur->ctx);
 	if (ur->plain)
 		ub_ctx_delete(ur->plain);
@@ -457,6 +729,8 @@ unbound_destroy(struct resolver *r)
 	free(ur->rc_path);
 	free(ur->ta);
 	free(ur->why);
+	free(ur->keys_why);
+	free(ur->unreachable);
 	free(ur);
 }
 
@@ -581,8 +855,6 @@ release_waiting(struct unbound_resolver *ur)
 {
 	struct timeval now = { 0, 0 };
 
-	if (ur->probe_timer)
-		evtimer_del(ur->probe_timer);
 	while (ur->waiting) {
 		struct ub_query *q = ur->waiting;
 
@@ -590,6 +862,8 @@ release_waiting(struct unbound_resolver *ur)
 		if (q->wnext)
 			q->wnext->wprevp = &ur->waiting;
 		q->waiting = false;
+		if (ur->unreachable && dns_answer_failed_status(q->early->status))
+			no_answer(q->early);
 		if (ur->mode == UB_PLAIN) {
 			dns_answer_unref(q->early);
 			q->early = NULL;
@@ -617,42 +891,119 @@ dnskey_count(const void *packet, int len)
 	return n;
 }
 
-/* probe_done - the root's DNSKEY: validated, or present but bogus (fall back), or no answer */
+/*
+ * settle - both probes are in (or timed out): decide the mode from the loop.
+ * Nobody answered: keep validating (nothing would help), fail every query at
+ * once with "no answer from the resolver", and say so once on stderr.  The
+ * resolver answered but gave no validated root keys (keys that do not
+ * validate, or NXDOMAIN, NODATA, SERVFAIL, REFUSED for ". DNSKEY"): fall back
+ * to the context without a trust anchor, say why once.  Then release what
+ * was held.
+ */
 static void
-probe_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
-    int was_ratelimited)
+settle(evutil_socket_t fd, short what, void *arg)
 {
 	struct unbound_resolver *ur = arg;
 	enum ms_status st = MS_OK;
 	char *err = NULL;
+	char *down;
 
-	(void)was_ratelimited;
-	ur->probe_busy = false;
-	if (ur->mode != UB_PROBING)
+	(void)fd;
+	(void)what;
+	if (ur->mode != UB_PROBING || ur->reach_pending > 0)
 		return;
+	down = reach_verdict(ur);
+	if (down == NULL && ur->probe_busy)
+		return;		/* the resolver is there: wait for the keys */
+	if (ur->probe_busy) {	/* nobody answers: no need to wait for the keys */
+		(void)ub_cancel(ur->ctx, ur->probe_id);
+		ur->probe_busy = false;
+	}
+	if (ur->probe_timer)
+		evtimer_del(ur->probe_timer);
 	ur->mode = UB_VALIDATING;
-	/*
-	 * Only keys that arrived and failed count: an unreachable or failing
-	 * upstream is not a reason to stop validating (every query fails anyway).
-	 */
-	if (sec == 1 && rcode == 0 && dnskey_count(packet, packet_len) > 0) {
+	if ((ur->unreachable = down) != NULL) {
+		ur->r.unreachable = ur->unreachable;
+		fprintf(stderr, "mailsec: %s\n", ur->unreachable);
+	} else if (ur->keys_done && (ur->keys_sec == 1 || ur->keys_n == 0)) {
+		/*
+		 * Keys that do not validate, or no keys at all (NXDOMAIN, NODATA,
+		 * SERVFAIL, REFUSED): every answer would be BOGUS.  Keys that came
+		 * insecure (a trust anchor for some other zone) change nothing.
+		 */
 		ur->plain = ctx_new(ur, ur->r.base, NULL, &st, &err);
 		if (ur->plain) {
+			const char *from = ur->fwd ? ur->fwd : ur->rc_path;
+
 			ur->mode = UB_PLAIN;
-			ur->why = xasprintf("the root zone's keys from %s%s do not validate against the "
-			    "trust anchor %s (%s): the resolver strips DNSSEC records, or the "
-			    "anchor is out of date; answers are not validated",
-			    ur->fwd ? "" : "the resolvers of ", ur->fwd ? ur->fwd : ur->rc_path, ur->ta,
-			    why_bogus ? why_bogus : "bogus");
+			if (ur->keys_n > 0)
+				ur->why = xasprintf("the root zone's keys from %s%s do not validate against "
+				    "the trust anchor %s (%s): the resolver strips DNSSEC records, or the "
+				    "anchor is out of date; answers are not validated",
+				    ur->fwd ? "" : "the resolvers of ", from, ur->ta,
+				    ur->keys_why ? ur->keys_why : "bogus");
+			else
+				ur->why = xasprintf("the root zone's keys are not available from %s%s (%s): "
+				    "the resolver filters DNSSEC queries, so nothing can be validated "
+				    "against the trust anchor %s; answers are not validated",
+				    ur->fwd ? "" : "the resolvers of ", from,
+				    ur->keys_why ? ur->keys_why : "no DNSKEY records", ur->ta);
 			ur->r.unvalidated = ur->why;
 			fprintf(stderr, "mailsec: warning: %s\n", ur->why);
 		}
 		free(err);
 	}
 	release_waiting(ur);
+	reach_close(ur);
+	if (ur->unreachable)
+		resolver_cancel_all(&ur->r, "no answer from the resolver");
 }
 
-/* probe_timeout - no verdict in time: keep validating */
+/* schedule_settle - run settle() from the loop (never from inside a libunbound callback) */
+static void
+schedule_settle(struct unbound_resolver *ur)
+{
+	struct timeval now = { 0, 0 };
+
+	if (ur->settle_ev)
+		evtimer_add(ur->settle_ev, &now);
+}
+
+/* probe_done - the root's DNSKEY: validated, present but bogus, or absent (kept for settle) */
+static void
+probe_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
+    int was_ratelimited)
+{
+	struct unbound_resolver *ur = arg;
+
+	(void)was_ratelimited;
+	ur->probe_busy = false;
+	ur->keys_done = true;
+	ur->keys_sec = sec;
+	ur->keys_n = dnskey_count(packet, packet_len);
+	if (rcode == 0 && packet && packet_len > 0) {
+		ldns_pkt *pkt = NULL;
+
+		if (ldns_wire2pkt(&pkt, packet, (size_t)packet_len) == LDNS_STATUS_OK) {
+			rcode = (int)ldns_pkt_get_rcode(pkt);
+			ldns_pkt_free(pkt);
+		}
+	}
+	free(ur->keys_why);
+	if (why_bogus && *why_bogus)
+		ur->keys_why = xstrdup(why_bogus);
+	else if (rcode == LDNS_RCODE_NOERROR)
+		ur->keys_why = xstrdup(ur->keys_n ? "bogus" : "no DNSKEY records (NODATA)");
+	else
+		ur->keys_why = xasprintf("%s for . DNSKEY", rcode_name(rcode));
+	schedule_settle(ur);
+}
+
+/*
+ * probe_timeout - no verdict in time: a probe still waiting has failed
+ * (the upstream is silent; the DNSKEY question unanswered means keep
+ * validating)
+ */
 static void
 probe_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -660,11 +1011,17 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ur->probe_busy)
+	if (ur->probe_busy) {
 		(void)ub_cancel(ur->ctx, ur->probe_id);
+		ur->keys_done = false;	/* no verdict on the keys: keep validating */
+	}
 	ur->probe_busy = false;
-	ur->mode = UB_VALIDATING;
-	release_waiting(ur);
+	for (size_t i = 0; i < ur->nreach; i++)
+		if (!ur->reach[i].done)
+			reach_finish(&ur->reach[i], false,
+			    xasprintf("no reply within %ld.%03ld s", (long)ur->probe_wait.tv_sec,
+			    (long)(ur->probe_wait.tv_usec / 1000)));
+	settle(-1, 0, ur);
 }
 
 enum ms_status
@@ -713,18 +1070,34 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
-	/* The probe: the root's DNSKEY, bounded by one query's timeout. */
+	/*
+	 * The probes: the root's DNSKEY through libunbound and ". NS" to each
+	 * upstream over our own socket, both bounded by one query's timeout.
+	 */
 	ur->mode = UB_PROBING;
 	ur->probe_busy = true;
 	ur->probe_timer = evtimer_new(base, probe_timeout, ur);
-	evtimer_add(ur->probe_timer, &ur->r.timeout);
+	ur->settle_ev = evtimer_new(base, settle, ur);
+	{
+		/*
+		 * A tenth (at most 100 ms) before the queries' own timers, so a
+		 * silent upstream is named before they expire, however the loop
+		 * orders timers that fall due together.
+		 */
+		int64_t us = (int64_t)ur->r.timeout.tv_sec * 1000000 + ur->r.timeout.tv_usec;
+		int64_t early = us / 10 < 100000 ? us / 10 : 100000;
+		struct timeval pt = { (time_t)((us - early) / 1000000),
+		    (suseconds_t)((us - early) % 1000000) };
+
+		ur->probe_wait = pt;
+		evtimer_add(ur->probe_timer, &pt);
+	}
 	rc = ub_resolve_event(ur->ctx, ".", LDNS_RR_TYPE_DNSKEY, LDNS_RR_CLASS_IN, ur, probe_done,
 	    &ur->probe_id);
-	if (rc != 0) {
+	if (rc != 0)
 		ur->probe_busy = false;
-		ur->mode = UB_VALIDATING;
-		evtimer_del(ur->probe_timer);
-	}
+	reach_start(ur);
+	schedule_settle(ur);
 	*out = &ur->r;
 	return MS_OK;
 fail:

@@ -170,9 +170,115 @@ dmarc_value(const struct gen_opts *o, const char *stage, bool default_own)
 	return buf_steal(&b);
 }
 
+/* uri_listed - whether the comma-separated list has uri (case-insensitive, "!size" ignored) */
+static bool
+uri_listed(const char *list, const char *uri)
+{
+	size_t n = 0;
+	char **v = str_split(list, ',', &n);
+	bool found = false;
+
+	for (size_t i = 0; i < n && !found; i++) {
+		char *bang = strchr(v[i], '!');
+
+		if (bang)
+			*bang = '\0';
+		found = str_caseeq(str_trim(v[i]), uri);
+	}
+	strv_free(v);
+	return found;
+}
+
+/*
+ * dmarc_from_current - the stage's record made from the current one
+ * (o->current): p (and sp, if it is there) become the stage's policy, pct
+ * and t are what the stage says, every other tag is kept as the user wrote
+ * it, in its place; destinations the profile requires and --rua ones are
+ * added to rua; a profile's strict alignment and fo are set.  Caller frees.
+ */
+static char *
+dmarc_from_current(const struct gen_opts *o, const char *stage, const char *p)
+{
+	struct buf b;
+	size_t n = 0;
+	char **tags = str_split(o->current, ';', &n);
+	char *add = rua_list(o, false), *ruf = ruf_list(o), *rua = NULL;
+	const char *fo = profile_str(o->profile, "dmarc.fo", NULL);
+	bool strict = strcmp(profile_str(o->profile, "dmarc.alignment", "relaxed"), "strict") == 0;
+	bool have_rua = false, have_fo = false, have_ruf = false;
+
+	buf_init(&b, 8192);
+	buf_printf(&b, "v=DMARC1; p=%s", p);
+	for (size_t i = 0; i < n; i++) {
+		char *t = str_trim(tags[i]), *eq = strchr(t, '=');
+		char *name, *val;
+
+		if (eq == NULL || *t == '\0')
+			continue;
+		*eq = '\0';
+		name = str_trim(t);
+		val = str_trim(eq + 1);
+		if (str_caseeq(name, "v") || str_caseeq(name, "p") || str_caseeq(name, "pct") ||
+		    str_caseeq(name, "t"))
+			continue;	/* the stage's */
+		if (str_caseeq(name, "sp")) {
+			buf_printf(&b, "; sp=%s", p);
+		} else if (str_caseeq(name, "adkim") || str_caseeq(name, "aspf")) {
+			buf_printf(&b, "; %s=%s", name, strict ? "s" : val);
+		} else if (str_caseeq(name, "rua")) {
+			size_t k = 0;
+			char **v = str_split(add, ',', &k);
+
+			free(rua);
+			rua = xstrdup(val);
+			for (size_t j = 0; j < k; j++)
+				if (*str_trim(v[j]) && !uri_listed(rua, v[j])) {
+					char *r2 = xasprintf("%s%s%s", rua, *rua ? "," : "", v[j]);
+
+					free(rua);
+					rua = r2;
+				}
+			strv_free(v);
+			buf_printf(&b, "; rua=%s", rua);
+			have_rua = true;
+		} else {
+			if (str_caseeq(name, "fo"))
+				have_fo = true;
+			if (str_caseeq(name, "ruf"))
+				have_ruf = true;
+			buf_printf(&b, "; %s=%s", name, val);
+		}
+	}
+	if (strcmp(stage, "quarantine-10") == 0)
+		buf_puts(&b, "; pct=10; t=y");
+	if (strict && strstr(buf_cstr(&b), "; adkim=") == NULL)
+		buf_puts(&b, "; adkim=s; aspf=s");
+	if (fo && *fo && !have_fo)
+		buf_printf(&b, "; fo=%s", fo);
+	if (!have_rua) {
+		char *all = rua_list(o, true);
+
+		buf_printf(&b, "; rua=%s", all);
+		free(all);
+	}
+	if (*ruf && !have_ruf)
+		buf_printf(&b, "; ruf=%s", ruf);
+	strv_free(tags);
+	free(add);
+	free(ruf);
+	free(rua);
+	return buf_steal(&b);
+}
+
 char *
 gen_dmarc_value(const struct gen_opts *o, const char *stage)
 {
+	if (o->current && strcmp(stage, "parked") != 0) {
+		const char *p = strcmp(stage, "quarantine-10") == 0 || strcmp(stage, "quarantine") == 0 ?
+		    "quarantine" : strcmp(stage, "reject") == 0 ? "reject" : "none";
+
+		return dmarc_from_current(o, stage, p);
+	}
 	return dmarc_value(o, stage, true);
 }
 
@@ -634,6 +740,9 @@ gen_dmarc(const struct gen_opts *o, struct recset **out, char **err)
 	recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
 	free(owner);
 	free(v);
+	if (o->current)
+		recset_note(s, "made from the record now published (or given with --from-record): "
+		    "every tag kept but p, sp, pct and t, which the stage sets; was: %s", o->current);
 	external_rua_notes(s, o);
 	if (strcmp(st, "none") == 0) {
 		recset_note(s, "reports arrive about 48 hours after publishing; nothing is blocked yet");

@@ -25,6 +25,11 @@ struct gen_opts {
 	char **address;			/* "host=ip": A/AAAA of hosts inside the domain */
 	const char *id;			/* MTA-STS id */
 	const char *stage;
+	/*
+	 * records dmarc: the DMARC record published now (or --from-record),
+	 * NULL when there is none: the stage's record keeps its tags.
+	 */
+	const char *current;
 	uint32_t ttl;			/* 0: the defaults */
 };
 

@@ -1,8 +1,10 @@
 /* src/records/plan.c - dated checklists for migrating or decommissioning a mail domain (seed 000) */
 #include "records/plan.h"
 #include "core/jsonutil.h"
+#include "core/profile.h"
 #include "dns/resolver.h"
 #include "records/dates.h"
+#include "records/gen.h"
 #include "records/recset.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
@@ -129,6 +131,72 @@ plan_observe(struct resolver *res, struct event_base *base, const char *domain, 
 	if (left > 0)
 		event_base_dispatch(base);
 	return left == 0 ? MS_OK : MS_ERR_INTERNAL;
+}
+
+/* One lookup, waited for on the loop. */
+struct one_job {
+	struct event_base *base;
+	struct dns_answer *ans;
+	bool done;
+};
+
+/* one_answer - keep the answer and stop the loop */
+static void
+one_answer(struct dns_answer *ans, void *arg)
+{
+	struct one_job *j = arg;
+
+	j->ans = dns_answer_ref(ans);
+	j->done = true;
+	event_base_loopbreak(j->base);
+}
+
+enum ms_status
+plan_dmarc_current(struct resolver *res, struct event_base *base, const char *domain,
+    char **text, char **why)
+{
+	struct one_job j = { base, NULL, false };
+	char *name = xasprintf("_dmarc.%s", domain);
+	enum ms_status st = MS_OK;
+	size_t found = 0;
+
+	*text = NULL;
+	*why = NULL;
+	if (resolver_query(res, name, DNS_T_TXT, one_answer, &j) != MS_OK) {
+		*why = xasprintf("the resolver refused the lookup of %s TXT", name);
+		free(name);
+		return MS_ERR_INTERNAL;
+	}
+	while (!j.done)
+		if (event_base_dispatch(base) != 0)
+			break;
+	if (j.ans == NULL || dns_answer_failed_status(j.ans->status)) {
+		*why = xasprintf("could not look up %s TXT: %s%s%s", name,
+		    j.ans ? dns_outcome_name(j.ans->status) : "no answer",
+		    j.ans && j.ans->why ? " - " : "", j.ans && j.ans->why ? j.ans->why : "");
+		st = MS_ERR_IO;
+	} else if (j.ans->status == DNS_OK) {
+		for (size_t i = 0; i < j.ans->n; i++) {
+			const struct dns_rr *rr = &j.ans->rr[i];
+			char *t = str_printable(rr->u.txt.text, rr->u.txt.len);
+
+			if (str_has_prefix_case(t, "v=DMARC1") && found++ == 0) {
+				*text = t;
+				continue;
+			}
+			free(t);
+		}
+		if (found > 1) {
+			*why = xasprintf("%s has %zu DMARC records (receivers discard them all)", name,
+			    found);
+			free(*text);
+			*text = NULL;
+			st = MS_ERR_SYNTAX;
+		}
+	}
+	dns_answer_unref(j.ans);
+	free(name);
+	return st;
 }
 
 void
@@ -308,19 +376,36 @@ plan_build(const struct plan_opts *o, bool *unknown)
 		}
 		add_step(steps, D, o->start, day, "raise the TTLs again (3600 s) once nothing changes");
 	} else {
-		recs = add_step(steps, D, o->start, day, "publish the parked set (mailsec records parked "
-		    "DOMAIN) and remove the other mail records: DKIM selectors, MTA-STS, TLS-RPT, the MX "
-		    "hosts");
+		{
+			const char *pn = profile_str(o->profile, "name", "generic");
+			char *act = xasprintf("publish the parked set (mailsec records parked DOMAIN%s%s) "
+			    "and remove the other mail records: DKIM selectors, MTA-STS, TLS-RPT, the MX "
+			    "hosts", strcmp(pn, "generic") ? " --profile " : "",
+			    strcmp(pn, "generic") ? pn : "");
+
+			recs = add_step(steps, D, o->start, day, act);
+			free(act);
+		}
 		line = xasprintf("%s. %u IN MX 0 .", D, STEADY_TTL);
 		json_array_append_new(recs, json_string(line));
 		free(line);
 		line = xasprintf("%s. %u IN TXT \"v=spf1 -all\"", D, STEADY_TTL);
 		json_array_append_new(recs, json_string(line));
 		free(line);
-		line = xasprintf("_dmarc.%s. %u IN TXT \"v=DMARC1; p=reject; sp=reject; adkim=s; "
-		    "aspf=s\"", D, STEADY_TTL);
-		json_array_append_new(recs, json_string(line));
-		free(line);
+		{
+			/* the parked DMARC of records parked: the profile's required rua kept */
+			struct gen_opts g;
+			char *v;
+
+			memset(&g, 0, sizeof(g));
+			g.domain = D;
+			g.profile = o->profile;
+			v = gen_dmarc_value(&g, "parked");
+			line = xasprintf("_dmarc.%s. %u IN TXT \"%s\"", D, STEADY_TTL, v);
+			json_array_append_new(recs, json_string(line));
+			free(line);
+			free(v);
+		}
 		line = xasprintf("*._domainkey.%s. %u IN TXT \"v=DKIM1; p=\"", D, STEADY_TTL);
 		json_array_append_new(recs, json_string(line));
 		free(line);
@@ -338,7 +423,14 @@ plan_build(const struct plan_opts *o, bool *unknown)
 			}
 		}
 		day += 1;
-		add_step(steps, D, o->start, day, "check the parked set: mailsec check --parked DOMAIN");
+		{
+			const char *pn = profile_str(o->profile, "name", "generic");
+			char *act = xasprintf("check the parked set: mailsec check --parked%s%s DOMAIN",
+			    strcmp(pn, "generic") ? " --profile " : "", strcmp(pn, "generic") ? pn : "");
+
+			add_step(steps, D, o->start, day, act);
+			free(act);
+		}
 		add_step(steps, D, o->start, day + days_for(max_ttl > STEADY_TTL ? max_ttl : STEADY_TTL),
 		    "after the old MX TTL: stop the mail servers of the domain (senders holding the "
 		    "old MX have given up on it)");

@@ -14,6 +14,7 @@
 
 struct resolver;
 struct event_base;
+struct profile;
 
 #define PLAN_MAX_NAMES	64	/* names looked at (apex, _dmarc, selectors, ...) */
 
@@ -42,6 +43,16 @@ enum ms_status plan_observe(struct resolver *res, struct event_base *base, const
     char **selectors, struct plan_seen *seen);
 void plan_seen_free(struct plan_seen *seen);
 
+/*
+ * plan_dmarc_current - the DMARC record published at _dmarc.domain, through
+ * res (running base until the answer is in): MS_OK with *text (caller frees)
+ * or NULL when none is published (NXDOMAIN, NODATA, no v=DMARC1 string);
+ * MS_ERR_IO when the lookup failed and MS_ERR_SYNTAX when several records
+ * are published, with *why (caller frees): never "none" when it could not look.
+ */
+enum ms_status plan_dmarc_current(struct resolver *res, struct event_base *base,
+    const char *domain, char **text, char **why);
+
 enum plan_kind { PLAN_MIGRATE, PLAN_DECOMMISSION };
 
 struct plan_opts {
@@ -52,6 +63,7 @@ struct plan_opts {
 	const char	*policy_url;	/* where policy_max_age was fetched, or NULL (given) */
 	const char	*policy_why;	/* why it could not be fetched, or NULL */
 	const struct plan_seen *seen;
+	const struct profile *profile;	/* borrowed; NULL: generic (decommission: parked rua) */
 };
 
 /*

@@ -155,3 +155,146 @@ str_printable(const char *s, size_t n)
 	}
 	return buf_steal(&b);
 }
+
+int
+str_edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	int d[16][16];
+
+	if (la > 15 || lb > 15)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int cost = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
+			int v = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && (a[i - 1] | 0x20) == (b[j - 2] | 0x20) &&
+			    (a[i - 2] | 0x20) == (b[j - 1] | 0x20) && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *
+str_nearest(const char *w, size_t n, const char *const *words)
+{
+	const char *best = NULL;
+	int bestd = 99, limit = n <= 5 ? 1 : n <= 7 ? 2 : (int)(n / 2);
+	bool tie = false;
+
+	for (size_t i = 0; words && words[i]; i++) {
+		int d = str_edit_distance(w, n, words[i], strlen(words[i]));
+
+		if (d == 0)
+			return NULL;
+		if (d < bestd) {
+			bestd = d;
+			best = words[i];
+			tie = false;
+		} else if (d == bestd) {
+			tie = true;
+		}
+	}
+	return best && !tie && bestd <= limit ? best : NULL;
+}
+
+/* smart_quote_at - the length of a typographic quote (UTF-8) at s[0..n), or 0 */
+static size_t
+smart_quote_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] == 0x9c || u[2] == 0x9d || u[2] == 0x98 || u[2] == 0x99))
+		return 3;
+	return 0;
+}
+
+/* tag_at - whether s[0..n) starts with one of tags followed by '=' or '-'; the tag's length */
+static size_t
+tag_at(const char *s, size_t n, const char *const *tags)
+{
+	for (size_t i = 0; tags && tags[i]; i++) {
+		size_t tl = strlen(tags[i]);
+
+		if (n > tl && str_ncasecmp(s, tags[i], tl) == 0 && (s[tl] == '=' || s[tl] == '-'))
+			return tl;
+	}
+	return 0;
+}
+
+char *
+str_fix_tag_list(const char *s, size_t n, const char *const *tags, int *what)
+{
+	char *out, *o;
+	int did = 0;
+	bool at_tag = true;	/* the start of a tag-spec */
+
+	if (what)
+		*what = 0;
+	if (n > 4096)
+		return NULL;
+	out = xmalloc(2 * n + 1);
+	o = out;
+	for (size_t i = 0; i < n; ) {
+		size_t q = smart_quote_at(s + i, n - i), tl;
+
+		if (q) {
+			did |= STR_FIX_QUOTES;
+			i += q;
+			continue;
+		}
+		if (at_tag && s[i] != ' ' && s[i] != '\t') {
+			at_tag = false;
+			if ((tl = tag_at(s + i, n - i, tags)) > 0 && s[i + tl] == '-') {
+				memcpy(o, s + i, tl);
+				o += tl;
+				*o++ = '=';
+				i += tl + 1;
+				did |= STR_FIX_SEPARATORS;
+				continue;
+			}
+		}
+		if (s[i] == ';') {
+			at_tag = true;
+		} else if (s[i] == ',') {
+			size_t j = i + 1;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (tag_at(s + j, n - j, tags) > 0) {
+				*o++ = ';';
+				*o++ = ' ';
+				i = j;
+				at_tag = true;
+				did |= STR_FIX_SEPARATORS;
+				continue;
+			}
+		}
+		*o++ = s[i++];
+	}
+	*o = '\0';
+	str_trim(out);
+	{
+		size_t l = strlen(out);
+
+		if (l >= 2 && out[0] == '"' && out[l - 1] == '"') {
+			memmove(out, out + 1, l - 2);
+			out[l - 2] = '\0';
+			did |= STR_FIX_QUOTES;
+		}
+	}
+	if (what)
+		*what = did;
+	return out;
+}

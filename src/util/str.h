@@ -32,4 +32,34 @@ void strv_free(char **v);
  */
 char *str_printable(const char *s, size_t n);
 
+/*
+ * str_edit_distance - Damerau-Levenshtein distance (insertions, deletions,
+ * substitutions, adjacent transpositions), ASCII case-insensitive, for short
+ * words: either longer than 15 bytes gives 99.  Pure, no allocation.
+ */
+int str_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+
+/*
+ * str_nearest - the one word of the NULL-terminated list closest to w (n
+ * bytes) for a "did you mean" hint: within 1 edit for words of up to 5
+ * bytes, 2 up to 7, half the length beyond; NULL when none is that close,
+ * when w is itself in the list, or when two are equally close.  Returns a
+ * pointer into the list (borrowed).
+ */
+const char *str_nearest(const char *w, size_t n, const char *const *words);
+
+/*
+ * str_fix_tag_list - a tag=value list as it was meant when it was pasted from
+ * a document or written by hand (DMARC, DKIM): typographic quotes (U+2018,
+ * U+2019, U+201C, U+201D) and straight quotes around the whole are removed;
+ * a ',' followed by one of tags (NULL-terminated, case-insensitive) and '='
+ * or '-' becomes "; "; "tag-value" where a tag is expected becomes
+ * "tag=value"; white space around the whole is trimmed.  *what (may be NULL)
+ * gets STR_FIX_QUOTES and/or STR_FIX_SEPARATORS for what was changed.  Pure;
+ * s is n bytes (at most 4096, else NULL); caller frees the result.
+ */
+#define STR_FIX_QUOTES		1
+#define STR_FIX_SEPARATORS	2
+char *str_fix_tag_list(const char *s, size_t n, const char *const *tags, int *what);
+
 #endif

@@ -100,4 +100,47 @@ def run(args):
           len(got) == 1 and got[0]["id"].startswith("dmarc.") and got[0]["profile"] == "uk-public-sector"
           and "uk-public-sector" in got[0]["message"] and not problems,
           json.dumps(got, indent=1) + "\n".join(problems))
+    # issue 14 item 11: mta-sts lint, the same parser and findings as check, "did you mean"
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="mailsec-sts-lint-")
+    try:
+        bad = os.path.join(tmp, "mta-sts.txt")
+        with open(bad, "w") as f:
+            f.write("version: STSv1\nmode: enfoce\nmx: mail.example.org\nmax_age: 86400\n")
+        rc, out, err = mailsec(["mta-sts", "lint", bad])
+        check("mta-sts lint: 'mode: enfoce' is invalid, did you mean enforce, corrected file",
+              rc == 1 and "mta-sts.policy.invalid" in out and "did you mean enforce?" in out
+              and "mode: enforce" in out and out.strip().endswith("invalid"), out + err)
+        rc, out, err = mailsec(["mta-sts", "lint", "-"],
+                               stdin=b"version: STSv1\nmode: training\nmx: mail.example.org\nmax_age: 86400\n")
+        check("mta-sts lint -: 'mode: training', did you mean testing", rc == 1 and
+              "did you mean testing?" in out, out + err)
+        rc, out, err = mailsec(["mta-sts", "lint", "--json", "-"],
+                               stdin=b"version: STSv1\nmode: enforce\nmx: mail.example.org\nmax_age: 1209600\n")
+        doc = json.loads(out) if rc in (0, 1) else {}
+        problems = validate_json(doc, "mailsec-mta-sts-lint-1.json") if doc else ["no JSON"]
+        check("mta-sts lint --json: a valid enforced policy, schema mailsec-mta-sts-lint/1",
+              rc == 0 and doc.get("valid") is True and not problems and
+              [f["id"] for f in doc["findings"]] == ["mta-sts.policy.valid", "mta-sts.mode.enforce"],
+              out + err + "\n".join(problems))
+        rc, out, err = mailsec(["mta-sts", "lint"])
+        check("mta-sts lint without FILE: usage, exit 2", rc == 2 and "usage" in err, err)
+        rc, out, err = mailsec(["lint", "--json", bad])
+        doc = json.loads(out) if rc in (0, 1, 3) else {}
+        problems = validate_json(doc, "mailsec-lint-1.json") if doc else ["no JSON"]
+        check("lint takes a policy file: its findings under policies, exit 1",
+              rc == 1 and not problems and doc["policies"][0]["valid"] is False and
+              "did you mean enforce?" in doc["policies"][0]["findings"][0]["message"],
+              out[-1500:] + err + "\n".join(problems))
+    finally:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # issue 14 item 12: typographic quotes and ',' separators: one diagnosis, the record as meant
+    rc, out, err = mailsec(["dkim", "lint", "\u201cv=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ\u201d"])
+    check("dkim lint: typographic quotes, corrected record", rc == 1 and "typographic quotes" in out and
+          'TXT "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"' in out, out + err)
+    rc, out, err = mailsec(["dkim", "lint", "v=DKIM1, k-rsa, p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"])
+    check("dkim lint: k-rsa with commas, the corrected record keeps the key", rc == 1 and
+          'TXT "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"' in out, out + err)
     return res

@@ -105,6 +105,74 @@ def run(args):
     case("check --dmarc-rules bad value", ["check", "--dmarc-rules", "7490", "example.test", "--replay", zone], 2)
     case("check --psl with a missing file", ["check", "--psl", os.path.join(tmp, "nope.dat"), "example.test",
                                              "--replay", zone], 2)
+
+    # issue 14 item 3: RFC 9989 advice never suggests pct (removed there) and stages with t=y;
+    # under both, each staged record says which tag is for which receivers
+    def adv(o):
+        return [f.get("advice") or "" for f in json.loads(o)["findings"]]
+
+    def no_pct_9989(o):
+        p = []
+        for a in adv(o):
+            if "pct=" in a:
+                p.append("RFC 9989 advice mentions pct: %s" % a)
+        if not any("p=quarantine; t=y" in a for a in adv(o)):
+            p.append("no t=y stage in the advice: %s" % adv(o))
+        return p
+    case("9989 advice for p=none: t=y stages, no pct",
+         ["dmarc", "lint", "--json", "--dmarc-rules", "9989", "--domain", "example.org",
+          "v=DMARC1; p=none; rua=mailto:a@example.org"], 0, no_pct_9989)
+    case("9989 advice for pct=50 drops pct",
+         ["dmarc", "lint", "--json", "--dmarc-rules", "9989", "--domain", "example.org",
+          "v=DMARC1; p=quarantine; pct=50; rua=mailto:a@example.org"], 0, no_pct_9989)
+
+    def both_says_who(o):
+        p = []
+        for a in adv(o):
+            if ("pct=" in a or "t=y" in a) and "RFC 7489" not in a and "RFC 9989" not in a:
+                p.append("advice with pct/t=y does not say for which receivers: %s" % a)
+        return p
+    case("both: every staged advice says which receivers read pct and t=y",
+         ["dmarc", "lint", "--json", "--domain", "example.org",
+          "v=DMARC1; p=quarantine; pct=50; rua=mailto:a@example.org"], 0, both_says_who)
+
+    # issue 14 item 6: discovery failing -> alignment unknown under both rule sets, not
+    # "aligned" under one and "not aligned" under the other
+    def align_unknown(o):
+        d, p = js(o)
+        for k in ("rfc7489", "rfc9989"):
+            al = d["results"][k]["alignment"]
+            if al["spf_aligned"] or not al.get("spf_unknown"):
+                p.append("%s: alignment %s, want spf unknown" % (k, al))
+        return p
+    case("eval with discovery failing: SPF alignment unknown under both RFCs",
+         ["dmarc", "eval", "--json", "--from", "bad.test", "--spf-domain", "bounce.bad.test",
+          "--spf-result", "pass", "--replay", zone], 3, align_unknown)
+    case("eval text with discovery failing says alignment unknown twice",
+         ["dmarc", "eval", "--from", "bad.test", "--spf-domain", "bounce.bad.test",
+          "--spf-result", "pass", "--replay", zone], 3,
+         lambda o: [] if o.count("spf alignment unknown") == 2 and "spf aligned" not in o else [o])
+    # issue 14 item 12: typographic quotes and ',' separators in DMARC: one diagnosis and the
+    # record as meant (as SPF already did); item 11: "did you mean" for tag names
+    def fixed_advice(want):
+        def chk(o):
+            d, p = js(o)
+            f = [f for f in d["findings"] if f["id"] == "dmarc.record.version"]
+            if not f or want not in (f[0]["advice"] or ""):
+                p.append("want advice %r: %s" % (want, f))
+            return p
+        return chk
+    case("lint: typographic quotes get the record as meant",
+         ["dmarc", "lint", "--json", "--domain", "example.org",
+          "\u201cv=DMARC1; p=reject; rua=mailto:a@example.org\u201d"], 1,
+         fixed_advice('_dmarc.example.org. 3600 IN TXT "v=DMARC1; p=reject; rua=mailto:a@example.org"'))
+    case("lint: ',' separators and p-reject get the record as meant (rua lists kept)",
+         ["dmarc", "lint", "--json", "--domain", "example.org",
+          "v=DMARC1, p-reject, rua=mailto:a@example.org,mailto:b@example.org"], 1,
+         fixed_advice('"v=DMARC1; p=reject; rua=mailto:a@example.org,mailto:b@example.org"'))
+    case("lint: an unknown tag near a known one says did you mean",
+         ["dmarc", "lint", "--domain", "example.org", "v=DMARC1; p=reject; rau=mailto:a@example.org"], 0,
+         lambda o: [] if 'unknown tag "rau"' in o and "did you mean rua?" in o else [o])
     import shutil
     shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -1171,6 +1171,10 @@ def summary(t, td, tmp, be):
     d = t.ms_json(["reports", "summary", "--db", db, "--no-dns", "--json", "example.com"], p, want_rc=(0,))
     if d and d["totals"]["reports"] != 0:
         p.append("default --since 30d included old reports: %s" % d["totals"])
+    # issue 14: the text says which window it counts, so old reports do not read as none
+    rc, out, err = t.ms(["reports", "summary", "--db", db, "--no-dns", "example.com"])
+    if "periods ending since" not in out.splitlines()[0] if out else True:
+        p.append("the text summary does not name its --since window: %r" % out[:300])
     d = t.ms_json(["reports", "summary", "--db", db, "--no-dns", "--since", "all", "--json", "--min-messages", "1",
                    "--quarantine-pass-rate", "50", "example.net"], p, want_rc=(0,))
     if d and d["readiness"]["thresholds"]["quarantine_pass_rate"] != 50:

@@ -104,6 +104,16 @@ def run(args):
     res.append(check(args, "tree text", [
         "spf", "tree", "--replay", case("network-huge-include.case"), "example.test"], 0, None,
         lambda out: [] if "spf.network.huge" in out and "include:_spf.hosting.test" in out else ["got %r" % out]))
+    res.append(check(args, "tree --json counts distinct addresses and networks", [
+        "spf", "tree", "--json", "--replay", case("duplicate-addresses.case"), "example.test"], 0,
+        "mailsec-spf-tree-1",
+        lambda d: [] if (d[0]["ipv4_addresses"], d[0].get("ipv4_networks"), d[0]["ipv6_addresses"],
+                         d[0].get("ipv6_networks")) == (2, 1, 1, 1) else
+        ["got %r" % [d[0][k] for k in ("ipv4_addresses", "ipv6_addresses")]]))
+    res.append(check(args, "tree text says distinct addresses", [
+        "spf", "tree", "--replay", case("duplicate-addresses.case"), "example.test"], 0, None,
+        lambda out: [] if "authorises 2 distinct IPv4 addresses in 1 network and 1 IPv6 address in 1 network"
+        in out else ["got %r" % out[-300:]]))
     long_rec = "v=spf1 " + " ".join("ip4:192.0.2.%d" % i for i in range(1, 30)) + " -all"
     res.append(check(args, "lint --json record longer than 255 bytes", [
         "spf", "lint", "--json", long_rec], 1, "mailsec-spf-lint-1",

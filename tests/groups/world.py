@@ -281,16 +281,30 @@ def scenario_bulk(args, w):
 
 # A middlebox resolver that strips DNSSEC records: forwards to the world's Unbound and
 # drops RRSIG/NSEC/NSEC3 from every section of the reply (as some home routers and
-# hotel networks do).  dnspython imports only under /usr/bin/python3.
+# hotel networks do).  With mode "refuse-root-keys" it strips nothing but answers
+# REFUSED for ". DNSKEY" (a filtering or split-horizon resolver).  dnspython imports
+# only under /usr/bin/python3.
 STRIPPER = r"""
-import socket, threading, dns.message, dns.rdatatype
+import socket, threading, dns.message, dns.rdatatype, dns.rcode, dns.name
 DROP = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+MODE = %(mode)r
 srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 srv.bind((%(addr)r, 53))
 def answer(data, peer):
     up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     up.settimeout(5)
     try:
+        if MODE == "refuse-root-keys":
+            q = dns.message.from_wire(data)
+            if q.question and q.question[0].name == dns.name.root and \
+                    q.question[0].rdtype == dns.rdatatype.DNSKEY:
+                r = dns.message.make_response(q)
+                r.set_rcode(dns.rcode.REFUSED)
+                srv.sendto(r.to_wire(), peer)
+                return
+            up.sendto(data, (%(upstream)r, 53))
+            srv.sendto(up.recvfrom(65535)[0], peer)
+            return
         up.sendto(data, (%(upstream)r, 53))
         m = dns.message.from_wire(up.recvfrom(65535)[0])
         for sec in (m.answer, m.authority, m.additional):
@@ -305,21 +319,25 @@ while True:
     threading.Thread(target=answer, args=(data, peer), daemon=True).start()
 """
 STRIPPER_ADDR = "127.0.0.4"
+NOKEYS_ADDR = "127.0.0.5"
 
 
 def scenario_stripping(args, w):
     """Behind a resolver that strips DNSSEC: a warning, DNSSEC/DANE unknown, everything else judged."""
     res = []
     try:
-        w.add_address(STRIPPER_ADDR)
-        w.spawn("stripper", ["/usr/bin/python3", "-c", STRIPPER % dict(addr=STRIPPER_ADDR,
-                                                                      upstream=world.UNBOUND_ADDR)])
-        w._wait_port(STRIPPER_ADDR)
+        for addr, mode in ((STRIPPER_ADDR, "strip"), (NOKEYS_ADDR, "refuse-root-keys")):
+            w.add_address(addr)
+            w.spawn("proxy-" + mode, ["/usr/bin/python3", "-c", STRIPPER % dict(
+                addr=addr, upstream=world.UNBOUND_ADDR, mode=mode)])
+            w._wait_port(addr)
     except world.WorldError as e:
         return [harness.Result(NAME, "stripping resolver", "fail", str(e))]
     for via, want_rc, want in (
             (STRIPPER_ADDR, 3, {("dnssec.validation.unavailable", "unknown"),
                                 ("dane.validation.unavailable", "unknown")}),
+            (NOKEYS_ADDR, 3, {("dnssec.validation.unavailable", "unknown"),
+                              ("dane.validation.unavailable", "unknown")}),
             (world.UNBOUND_ADDR, 0, {("dnssec.domain.secure", "pass"), ("dnssec.mx.secure", "pass"),
                                      ("dane.tlsa.mismatch", None)})):
         problems = []
@@ -343,47 +361,91 @@ def scenario_stripping(args, w):
                 problems.append("the MX check did not run normally: %s" % sorted(mx))
         except (ValueError, KeyError, IndexError) as e:
             problems.append("output: %s" % e)
-        warned = "warning: the root zone's keys" in err
-        if warned != (via == STRIPPER_ADDR):
+        warned = err.count("warning: the root zone's keys")
+        if warned != (1 if via != world.UNBOUND_ADDR else 0):
             problems.append("stderr warning %s: %s" % ("missing" if not warned else "unexpected", err[-800:]))
+        if via == NOKEYS_ADDR and "not available" not in err:
+            problems.append("the warning does not say the root keys are not available: %s" % err[-800:])
         if rc != want_rc:
             problems.append("exit %d, want %d" % (rc, want_rc))
-        name = ("a resolver that strips DNSSEC: warning, DNSSEC and DANE unknown, MX still judged"
-                if via == STRIPPER_ADDR else "the same domain through a validating resolver: secure")
+        name = {STRIPPER_ADDR: "a resolver that strips DNSSEC: warning, DNSSEC and DANE unknown, MX still judged",
+                NOKEYS_ADDR: "a resolver that REFUSEs the root's DNSKEY: one warning, fallback, DNSSEC and "
+                             "DANE unknown, never dnssec.domain.bogus",
+                }.get(via, "the same domain through a validating resolver: secure")
         res.append(harness.Result(NAME, name, "fail" if problems else "pass",
                                   "\n".join(problems + ([out[-2000:]] if problems else []))))
     return res
 
 
 def scenario_no_network(args):
-    """A machine with no network at all (a namespace with only lo, the host's resolv.conf):
-    `mailsec check example.org` finishes promptly with unknown findings and exit 3."""
+    """A machine with no network at all (a namespace with only lo, the host's resolv.conf),
+    a --resolver where nothing listens and one that never answers: each ends promptly,
+    says once on stderr that no resolver answered and why, exits 2 (could not run), and
+    every domain is all unknown with no grade (issue 14 item 1)."""
     ns = "msw-nonet-%d" % os.getpid()
     problems = []
     if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
         return [harness.Result(NAME, "no network", "fail", "cannot create a namespace")]
+    hole = None
     try:
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], capture_output=True)
-        t0 = time.time()
-        argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [args.mailsec, "check", "--json",
-                                                                          "example.org"]
-        rc, out, err = harness.run(argv, timeout=60)
-        took = time.time() - t0
-        problems += sanitizer_problems(err)
-        if rc != 3:
-            problems.append("exit %d, want 3" % rc)
-        try:
-            doc = json.loads(out)
-            sev = set(f["severity"] for f in doc["domains"][0]["findings"])
-            if sev - {"unknown", "pass"} or "unknown" not in sev:
-                problems.append("severities %s, want only unknown" % sorted(sev))
-        except (ValueError, KeyError, IndexError) as e:
-            problems.append("output: %s" % e)
-        if took > 20:
-            problems.append("took %.1f s" % took)
-        res = [harness.Result(NAME, "no network at all: unknown findings, exit 3 (%.1f s)" % took,
-                              "fail" if problems else "pass",
-                              "\n".join(problems + ([err[-1500:]] if problems else [])))]
+        # a black hole: a UDP socket that reads and never answers
+        hole = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c",
+                                 "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                                 "s.bind(('127.0.0.1',5399))\nprint('up',flush=True)\n"
+                                 "while True: s.recv(4096)"],
+                                stdout=subprocess.PIPE)
+        hole.stdout.readline()
+        res = []
+        for label, extra, reason, limit in (
+                ("no network at all", [], "network is unreachable", 20),
+                ("--resolver where nothing listens", ["--resolver", "127.0.0.1@5398"],
+                 "connection refused", 20),
+                ("--resolver that never answers", ["--resolver", "127.0.0.1@5399", "--timeout", "2"],
+                 "no reply within 1.900 s", 20)):
+            problems = []
+            t0 = time.time()
+            argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [
+                args.mailsec, "check", "--json", "example.org"] + extra
+            rc, out, err = harness.run(argv, timeout=60)
+            took = time.time() - t0
+            problems += sanitizer_problems(err)
+            if rc != 2:
+                problems.append("exit %d, want 2 (could not run)" % rc)
+            said = [l for l in err.splitlines() if "no answer from" in l]
+            if len(said) != 1 or reason not in said[0]:
+                problems.append("stderr should say once 'no answer from ADDR: %s': %r" % (reason, said))
+            try:
+                doc = json.loads(out)
+                problems += ["schema: " + e for e in harness.validate_json(doc)]
+                d = doc["domains"][0]
+                sev = set(f["severity"] for f in d["findings"])
+                if sev != {"unknown"}:
+                    problems.append("severities %s, want only unknown" % sorted(sev))
+                if d["summary"]["grade"] != "?":
+                    problems.append("grade %r, want '?' (nothing known, no letter)" % d["summary"]["grade"])
+                bad = [f["message"] for f in d["findings"]
+                       if "no answer from the resolver" not in f["message"]]
+                if bad:
+                    problems.append("findings not saying 'no answer from the resolver': %s" % bad[:3])
+            except (ValueError, KeyError, IndexError) as e:
+                problems.append("output: %s" % e)
+            if took > limit:
+                problems.append("took %.1f s" % took)
+            res.append(harness.Result(NAME, "%s: 'no answer from', all unknown, no grade, exit 2 (%.1f s)"
+                                      % (label, took), "fail" if problems else "pass",
+                                      "\n".join(problems + ([err[-1500:]] if problems else []))))
+        # The other commands that look things up say the same and exit 2 too.
+        for label, cmd in (("spf tree", ["spf", "tree", "example.org"]),
+                           ("spf eval", ["spf", "eval", "--ip", "192.0.2.1", "--sender", "a@example.org"]),
+                           ("dmarc eval", ["dmarc", "eval", "--from", "example.org"]),
+                           ("plan migrate", ["plan", "migrate", "example.org"]),
+                           ("records dmarc --stage", ["records", "dmarc", "example.org", "--stage", "reject"])):
+            argv = ["ip", "netns", "exec", ns] + list(args.wrapper or []) + [args.mailsec] + cmd
+            rc, out, err = harness.run(argv, timeout=60)
+            ok = rc == 2 and err.count("mailsec: no answer from ") == 1 and not sanitizer_problems(err)
+            res.append(harness.Result(NAME, "no network: %s says so once and exits 2" % label,
+                                      "pass" if ok else "fail", "exit %d, stderr: %s" % (rc, err[-1500:])))
         # Unusable resolver settings: exit 2 with a message, never a crash or a fallback.
         for label, extra, needle in (
                 ("--resolver not an address", ["--resolver", "resolver.example"], "--resolver"),
@@ -397,6 +459,9 @@ def scenario_no_network(args):
             res.append(harness.Result(NAME, "bad option: " + label, "pass" if ok else "fail",
                                       "exit %d, stderr: %s" % (rc, err[-1500:])))
     finally:
+        if hole:
+            hole.kill()
+            hole.wait()
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     return res
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/finding.h"
+#include "core/grade.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 
@@ -129,6 +130,27 @@ json_contract(void **state)
 	findings_free(&l);
 }
 
+/* grades - docs/grades.md; issue 14 item 1: nothing known gives no letter */
+static void
+grades(void **state)
+{
+	size_t c[SEV__COUNT] = { 0 };
+
+	(void)state;
+	assert_string_equal(grade_from_counts(c), "A");
+	c[SEV_UNKNOWN] = 12;
+	assert_string_equal(grade_from_counts(c), GRADE_NONE);
+	assert_true(grade_is_none(grade_from_counts(c)));
+	c[SEV_PASS] = 1;
+	assert_string_equal(grade_from_counts(c), "A?");
+	c[SEV_WARNING] = 3;
+	assert_string_equal(grade_from_counts(c), "C?");
+	c[SEV_UNKNOWN] = 0;
+	c[SEV_ERROR] = 2;
+	assert_string_equal(grade_from_counts(c), "F");
+	assert_false(grade_is_none("F"));
+}
+
 /* json_text_controls - DEL and C1 controls (which jansson writes raw) come out as \xHH */
 static void
 json_text_controls(void **state)
@@ -159,6 +181,7 @@ main(void)
 		cmocka_unit_test(limit_holds),
 		cmocka_unit_test(profile_overrides),
 		cmocka_unit_test(json_contract),
+		cmocka_unit_test(grades),
 		cmocka_unit_test(json_text_controls),
 	};
 

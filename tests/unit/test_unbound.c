@@ -173,6 +173,15 @@ failures(void **state)
 	assert_false(a->secure);
 	dns_answer_unref(a);
 
+	/* a failure inherited from another query keeps the reason, not the other query's name */
+	a = unbound_answer_from_wire("x.test", DNS_T_A, 0, NULL, 0, 1, "validation failure "
+	    "<x.test. A IN>: key for validation x.test. is marked as invalid because of a previous "
+	    "validation failure <y.x.test. NS IN>: DS hash mismatches key");
+	assert_int_equal(a->status, DNS_BOGUS);
+	assert_null(strstr(a->why, "y.x.test"));
+	assert_non_null(strstr(a->why, "is marked as invalid: DS hash mismatches key"));
+	dns_answer_unref(a);
+
 	/* garbage and truncated packets never crash */
 	memset(junk, 0xff, sizeof(junk));
 	a = unbound_answer_from_wire("x.test", DNS_T_A, 0, junk, sizeof(junk), 2, NULL);

@@ -204,6 +204,52 @@ term_safe_escapes(void **state)
 	free(e);
 }
 
+/* did_you_mean - issue 14 item 11: edit distance and the nearest word (ties: none) */
+static void
+did_you_mean(void **state)
+{
+	static const char *const modes[] = { "enforce", "testing", "none", NULL };
+	static const char *const tags[] = { "p", "sp", "np", "pct", "t", "rua", "ruf", "adkim",
+	    "aspf", "fo", "rf", "ri", "psd", NULL };
+
+	(void)state;
+	assert_int_equal(str_edit_distance("enfoce", 6, "enforce", 7), 1);
+	assert_int_equal(str_edit_distance("rau", 3, "rua", 3), 1);
+	assert_int_equal(str_edit_distance("abcdefghijklmnopq", 17, "a", 1), 99);
+	assert_string_equal(str_nearest("enfoce", 6, modes), "enforce");
+	assert_string_equal(str_nearest("training", 8, modes), "testing");
+	assert_string_equal(str_nearest("Enforce", 7, modes) ? "x" : "none-for-exact", "none-for-exact");
+	assert_null(str_nearest("banana", 6, modes));
+	assert_string_equal(str_nearest("rau", 3, tags), "rua");
+	assert_string_equal(str_nearest("adkm", 4, tags), "adkim");
+	assert_null(str_nearest("x", 1, tags));		/* p and t tie */
+}
+
+/* fix_tag_list - issue 14 item 12: quotes and separators mended, rua lists untouched */
+static void
+fix_tag_list(void **state)
+{
+	static const char *const tags[] = { "v", "p", "sp", "rua", "k", NULL };
+	int what;
+	char *s;
+
+	(void)state;
+	s = str_fix_tag_list("\xe2\x80\x9cv=DMARC1; p=reject\xe2\x80\x9d", 25, tags, &what);
+	assert_string_equal(s, "v=DMARC1; p=reject");
+	assert_int_equal(what, STR_FIX_QUOTES);
+	free(s);
+	s = str_fix_tag_list("v=DMARC1, p-reject, rua=mailto:a@x.test,mailto:b@x.test", 55, tags,
+	    &what);
+	assert_string_equal(s, "v=DMARC1; p=reject; rua=mailto:a@x.test,mailto:b@x.test");
+	assert_int_equal(what, STR_FIX_SEPARATORS);
+	free(s);
+	s = str_fix_tag_list("v=DKIM1; k=rsa", 14, tags, &what);
+	assert_string_equal(s, "v=DKIM1; k=rsa");
+	assert_int_equal(what, 0);
+	free(s);
+	assert_null(str_fix_tag_list("x", 5000, tags, &what));
+}
+
 static void
 progress_line_text(void **state)
 {
@@ -268,6 +314,8 @@ main(void)
 		cmocka_unit_test(strmap_basics),
 		cmocka_unit_test(strmap_bounded_and_grows),
 		cmocka_unit_test(term_safe_escapes),
+		cmocka_unit_test(did_you_mean),
+		cmocka_unit_test(fix_tag_list),
 		cmocka_unit_test(progress_line_text),
 		cmocka_unit_test(progress_draws_and_clears),
 	};

@@ -133,6 +133,7 @@ class MailWorld:
         self.nginx_dir = os.path.join(tmp, "nginx")
         self.sites = {}         # mta-sts host -> dict(body, ctype, status, cert, location)
         self.ns_made = False
+        self.extra_good_sans = []   # more names for mx-good's certificate (scripts/demo: mx1.good.test)
 
     # -- namespace
     def _netns(self):
@@ -163,7 +164,7 @@ class MailWorld:
         pki = self.pki
         good, self.good_cert = pki.leaf("mx-good", ["mx-good." + MAIL, "mx.dane-ok.test",
                                                      "mx.dane-bad.test", "mx.dane-insecure.test",
-                                                     "mx.dane-ta.test"], chain=True)
+                                                     "mx.dane-ta.test"] + self.extra_good_sans, chain=True)
         tls10, _ = pki.leaf("mx-tls10", ["mx-tls10." + MAIL])
         legacy, _ = pki.leaf("mx-legacy", ["mx-legacy." + MAIL])
         expired, _ = pki.leaf("mx-expired", ["mx-expired." + MAIL], days_from=-30, days_to=-1)

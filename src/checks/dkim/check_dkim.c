@@ -137,6 +137,31 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	const char *pname = p ? p->name : NULL;
 	struct finding *f;
 
+	{
+		/*
+		 * Typographic quotes copied from a document: one diagnosis with
+		 * the record as meant, rather than the parse problems they cause.
+		 */
+		static const char *const tags[] = { "v", "h", "k", "n", "p", "s", "t", "g", NULL };
+		int what = 0;
+		char *fixed = len <= 4096 ? str_fix_tag_list(r, len, tags, &what) : NULL;
+		struct dkim_key fk;
+
+		if (fixed && (what & STR_FIX_QUOTES) && dkim_key_parse(fixed, strlen(fixed), &fk) == MS_OK &&
+		    fk.is_dkim) {
+			char *z = dkim_txt_zone(fixed, strlen(fixed));
+
+			f = add(l, F_DKIM_RECORD_SYNTAX, name, r, len, "%s: the record contains "
+			    "typographic quotes copied from a document%s, so verifiers find no key "
+			    "record", name, what & STR_FIX_SEPARATORS ?
+			    " and tags separated by ',' (or written k-rsa)" : "");
+			finding_set_advice(f, "%s. 3600 IN TXT %s", name, z);
+			free(z);
+			free(fixed);
+			return;
+		}
+		free(fixed);
+	}
 	for (size_t i = 0; i < k->nproblems; i++) {
 		const struct problem *pr = &k->problems[i];
 		char where[PROBLEM_WHERE_MAX];
@@ -146,12 +171,25 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 		if (pr->code == DKIM_P_COMMA_TYPO) {
 			size_t off, n;
 
+			static const char *const tags[] = { "v", "h", "k", "n", "p", "s", "t", "g",
+			    NULL };
+			int what = 0;
+			char *fixed = len <= 4096 ? str_fix_tag_list(r, len, tags, &what) : NULL;
+			struct dkim_key fk;
+
 			if (typo_key(r, len, &off, &n))
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=%.*s\"", name,
 				    (int)n, r + off);
-			else
+			else if (fixed && what && dkim_key_parse(fixed, strlen(fixed), &fk) == MS_OK &&
+			    fk.is_dkim && fk.has_p) {
+				char *z = dkim_txt_zone(fixed, strlen(fixed));
+
+				finding_set_advice(f, "%s. 3600 IN TXT %s", name, z);
+				free(z);
+			} else
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 				    name);
+			free(fixed);
 		} else if (pr->code == DKIM_P_TRAILING_WSP) {
 			size_t e = len;
 
@@ -490,7 +528,7 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	struct dkim_state *st = arg;
 	json_t *facts = audit_facts(a, "dkim");
 	char *const *opt = a->opts->dkim_selectors;
-	size_t max = 0, nopt = 0;
+	size_t max = 0, nopt = 0, nknown = 0;
 	struct finding *f;
 
 	(void)arg;
@@ -512,10 +550,22 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 	for (; opt && opt[nopt]; nopt++)
 		;
-	max = nopt + (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
+	for (size_t i = 0; a->opts->dkim_names && a->opts->dkim_names[i]; i++)
+		nknown++;
+	max = nopt + nknown +
+	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
 	for (size_t i = 0; i < nopt; i++)
 		add_sel(a, st, opt[i], true);
+	/* Names known to exist (lint's files): whatever their selector, judge them. */
+	for (size_t i = 0; i < nknown && !st->dk_nxdomain; i++) {
+		const char *n = a->opts->dkim_names[i];
+		const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
+		size_t ln = strlen(n), ls = strlen(suffix);
+
+		if (ln > ls && str_caseeq(n + ln - ls, suffix) && n[0] != '*')
+			add_sel(a, st, arena_printf(&a->arena, "%.*s", (int)(ln - ls), n), false);
+	}
 	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
 	if (!st->dk_nxdomain)
 		for (size_t i = 0; builtin_selectors[i]; i++)

@@ -71,6 +71,39 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 			o->spf_aligned_domain = spf[i].domain;
 		}
 	}
+	if (m->temperror || m->org_failed) {
+		/*
+		 * The mode (adkim/aspf) or the organizational domain is unknown:
+		 * only an identifier equal to the From domain aligns for sure.
+		 * Any other pass is "cannot tell", under both rule sets alike.
+		 */
+		o->dkim_aligned = o->spf_aligned = false;
+		o->dkim_aligned_domain = o->spf_aligned_domain = NULL;
+		for (size_t i = 0; i < ndkim; i++) {
+			if (!str_caseeq(dkim[i].result, "pass"))
+				continue;
+			if (dns_name_equal(d->domain, dkim[i].domain)) {
+				o->dkim_aligned = true;
+				o->dkim_aligned_domain = dkim[i].domain;
+			} else {
+				o->dkim_align_unknown = true;
+			}
+		}
+		for (size_t i = 0; i < nspf; i++) {
+			if (!str_caseeq(spf[i].result, "pass"))
+				continue;
+			if (dns_name_equal(d->domain, spf[i].domain)) {
+				o->spf_aligned = true;
+				o->spf_aligned_domain = spf[i].domain;
+			} else {
+				o->spf_align_unknown = true;
+			}
+		}
+		if (o->dkim_aligned)
+			o->dkim_align_unknown = false;
+		if (o->spf_aligned)
+			o->spf_align_unknown = false;
+	}
 	if (m->temperror) {
 		o->result = "temperror";
 		o->why = "a DNS lookup needed for policy discovery failed";
@@ -133,6 +166,8 @@ dmarc_eval_to_json(const struct dmarc_eval *e)
 	json_object_set_new(al, "spf_aligned", json_boolean(e->spf_aligned));
 	json_object_set_new(al, "dkim_domain", json_text(e->dkim_aligned_domain));
 	json_object_set_new(al, "spf_domain", json_text(e->spf_aligned_domain));
+	json_object_set_new(al, "dkim_unknown", json_boolean(e->dkim_align_unknown));
+	json_object_set_new(al, "spf_unknown", json_boolean(e->spf_align_unknown));
 	json_object_set_new(o, "alignment", al);
 	json_object_set_new(o, "policy", json_text(dmarc_policy_name(e->policy)));
 	json_object_set_new(o, "policy_source", json_text(e->policy_source));

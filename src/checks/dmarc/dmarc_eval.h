@@ -23,6 +23,13 @@ struct dmarc_eval {
 	const char	*org_domain;
 	char		 adkim, aspf;
 	bool		 spf_aligned, dkim_aligned;
+	/*
+	 * Alignment could not be determined: policy discovery (or the tree walk
+	 * to the organizational domain) failed, so the alignment mode or an
+	 * organizational domain is unknown, and a passing identifier that is
+	 * not the From domain itself may or may not align.  *_aligned is false.
+	 */
+	bool		 spf_align_unknown, dkim_align_unknown;
 	const char	*spf_aligned_domain, *dkim_aligned_domain;
 	enum dmarc_policy policy;	/* what the record asks for this From domain */
 	const char	*policy_source;	/* "p", "sp", "np" or NULL */

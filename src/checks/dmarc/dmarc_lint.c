@@ -41,21 +41,44 @@ add(struct finding_list *l, enum finding_id id, int sev, const char *subject, co
 }
 
 /*
+ * drop_pct - extra without its "pct=N" (RFC 9989 removed pct, §A.6): "pct=10; t=y"
+ * becomes "t=y"; arena string
+ */
+static const char *
+drop_pct(struct arena *ar, const char *extra)
+{
+	const char *p, *e;
+
+	if (extra == NULL || (p = strstr(extra, "pct=")) == NULL)
+		return extra;
+	e = strchr(p, ';');
+	e = e ? e + 1 : p + strlen(p);
+	while (*e == ' ')
+		e++;
+	return arena_printf(ar, "%.*s%s", (int)(p - extra), extra, e);
+}
+
+/*
  * suggest - the record to publish: r's tags with the given policy, keeping
  * rua/ruf, alignment and fo; extra is appended verbatim (e.g. "pct=10; t=y").
+ * Under RFC 9989 rules pct is neither kept nor added (it was removed there);
+ * under both, a record that stages with pct and t=y says which is for whom.
  */
 static const char *
 suggest(struct arena *ar, const struct dmarc_record *r, const char *domain, const char *p,
-    const char *extra, const char *add_rua)
+    const char *extra, const char *add_rua, enum dmarc_rules rules)
 {
 	char *rua = arena_strdup(ar, "");
 	char *s;
+	const char *who = "";
 
 	if (r) {
 		for (size_t i = 0; i < r->nrua; i++)
 			if (r->rua[i].valid)
 				rua = arena_printf(ar, "%s%s%s", rua, *rua ? "," : "", r->rua[i].uri);
 	}
+	if (rules == DMARC_RULES_9989)
+		extra = drop_pct(ar, extra);
 	if (add_rua)
 		rua = arena_printf(ar, "%s%s%s", rua, *rua ? "," : "", add_rua);
 	if (!*rua)
@@ -65,8 +88,8 @@ suggest(struct arena *ar, const struct dmarc_record *r, const char *domain, cons
 		/* same policy: keep its staging and np unless extra restates them */
 		if (r->tags[DT_NP].present && r->tags[DT_NP].valid && !(extra && strstr(extra, "np=")))
 			s = arena_printf(ar, "%s; np=%s", s, dmarc_policy_name(r->np));
-		if (r->tags[DT_PCT].present && r->tags[DT_PCT].valid && r->pct < 100 &&
-		    !(extra && strstr(extra, "pct=")))
+		if (rules != DMARC_RULES_9989 && r->tags[DT_PCT].present && r->tags[DT_PCT].valid &&
+		    r->pct < 100 && !(extra && strstr(extra, "pct=")))
 			s = arena_printf(ar, "%s; pct=%u", s, r->pct);
 		if (r->t && !(extra && strstr(extra, "t=y")))
 			s = arena_printf(ar, "%s; t=y", s);
@@ -89,7 +112,13 @@ suggest(struct arena *ar, const struct dmarc_record *r, const char *domain, cons
 		s = arena_printf(ar, "%s; adkim=s", s);
 	if (r && r->aspf == 's' && !(extra && strstr(extra, "aspf")))
 		s = arena_printf(ar, "%s; aspf=s", s);
-	return arena_printf(ar, "%s\"", s);
+	if (rules == DMARC_RULES_BOTH && strstr(s, "; pct=") && strstr(s, "; t=y"))
+		who = "; pct is read by RFC 7489 receivers, t=y by RFC 9989 receivers\n";
+	else if (rules == DMARC_RULES_BOTH && strstr(s, "; pct="))
+		who = "; pct is read by RFC 7489 receivers only (RFC 9989 removed it)\n";
+	else if (rules == DMARC_RULES_BOTH && strstr(s, "; t=y"))
+		who = "; t=y is read by RFC 9989 receivers only (RFC 7489 receivers apply p fully)\n";
+	return arena_printf(ar, "%s%s\"", who, s);
 }
 
 void
@@ -116,6 +145,8 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		if (f)
 			finding_set_evidence(f, arena_printf(ar, "%s. IN TXT \"%s\"", subject,
 			    r->text));
+		if (f && x->id == F_DMARC_RECORD_VERSION && r->fixed)
+			finding_set_advice(f, "%s. 3600 IN TXT \"%s\"", subject, r->fixed);
 	}
 	if (!r->is_dmarc)
 		return;
@@ -130,11 +161,24 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		f = findings_add(l, F_DMARC_POLICY_NONE, subject,
 		    "p=none: DMARC only monitors; mail that fails DMARC is still delivered. Once "
 		    "the reports show your own mail passing, move to quarantine in stages");
-		if (f)
-			finding_set_advice(f, "; stage 1 - quarantine a tenth at RFC 7489 receivers, "
-			    "test mode at RFC 9989 receivers:\n%s\n; then raise pct and drop t=y, "
-			    "and finally:\n%s", suggest(ar, r, domain, "quarantine", "pct=10; t=y",
-			    NULL), suggest(ar, r, domain, "reject", NULL, NULL));
+		if (f && rules == DMARC_RULES_9989)
+			finding_set_advice(f, "; RFC 9989 stages - 1: quarantine in test mode (t=y: "
+			    "failing mail is treated as p=none, and reported):\n%s\n; 2: quarantine:\n%s\n"
+			    "; 3: reject in test mode (treated as quarantine):\n%s\n; 4: reject:\n%s",
+			    suggest(ar, r, domain, "quarantine", "t=y", NULL, rules),
+			    suggest(ar, r, domain, "quarantine", NULL, NULL, rules),
+			    suggest(ar, r, domain, "reject", "t=y", NULL, rules),
+			    suggest(ar, r, domain, "reject", NULL, NULL, rules));
+		else if (f && rules == DMARC_RULES_7489)
+			finding_set_advice(f, "; stage 1 - quarantine a tenth of failing mail:\n%s\n"
+			    "; then raise pct (50, 100), and finally:\n%s",
+			    suggest(ar, r, domain, "quarantine", "pct=10", NULL, rules),
+			    suggest(ar, r, domain, "reject", NULL, NULL, rules));
+		else if (f)
+			finding_set_advice(f, "; stage 1 - quarantine a tenth at RFC 7489 receivers (pct=10), "
+			    "test mode at RFC 9989 receivers (t=y):\n%s\n; then raise pct and drop t=y, "
+			    "and finally (both kinds of receivers):\n%s", suggest(ar, r, domain, "quarantine",
+			    "pct=10; t=y", NULL, rules), suggest(ar, r, domain, "reject", NULL, NULL, rules));
 	} else {
 		findings_add(l, F_DMARC_POLICY_ENFORCED, subject,
 		    "p=%s: mail that fails DMARC is %s", dmarc_policy_name(p),
@@ -149,7 +193,7 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		    "the domain itself", dmarc_policy_name(r->sp), dmarc_policy_name(p), domain);
 		if (f)
 			finding_set_advice(f, "; sp defaults to p: remove it\n%s",
-			    suggest(ar, r, domain, dmarc_policy_name(p), NULL, NULL));
+			    suggest(ar, r, domain, dmarc_policy_name(p), NULL, NULL, rules));
 	}
 
 	/* np (RFC 9989 §4.7): non-existent subdomains */
@@ -162,7 +206,7 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 				    dmarc_policy_name(sp_eff));
 				if (f)
 					finding_set_advice(f, "%s", suggest(ar, r, domain,
-					    dmarc_policy_name(p), "np=reject", NULL));
+					    dmarc_policy_name(p), "np=reject", NULL, rules));
 			}
 		} else if (rank(r->np) < rank(sp_eff)) {
 			f = findings_add(l, F_DMARC_NP_WEAKER, subject,
@@ -171,7 +215,7 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 			    dmarc_policy_name(r->np), dmarc_policy_name(sp_eff), domain);
 			if (f)
 				finding_set_advice(f, "%s", suggest(ar, r, domain,
-				    dmarc_policy_name(p), "np=reject", NULL));
+				    dmarc_policy_name(p), "np=reject", NULL, rules));
 		}
 	}
 
@@ -186,15 +230,16 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		    dmarc_policy_name(p), r->pct, r->pct, dmarc_policy_name(p)));
 		if (f)
 			finding_set_advice(f, "%s", suggest(ar, r, domain, dmarc_policy_name(p),
-			    arena_printf(ar, "pct=%u; t=y", r->pct), NULL));
+			    arena_printf(ar, "pct=%u; t=y", r->pct), NULL, rules));
 	} else if (p != DMARC_P_NONE && r->t && !pct_partial && rules != DMARC_RULES_9989) {
 		f = add(l, F_DMARC_STAGED_T_ONLY, SEV_WARNING, subject, arena_printf(ar,
 		    "p=%s; t=y without pct: RFC 9989 receivers treat it as a test (one step "
 		    "milder), but RFC 7489 receivers do not know t and apply p=%s to all failing "
 		    "mail", dmarc_policy_name(p), dmarc_policy_name(p)));
 		if (f)
-			finding_set_advice(f, "%s", suggest(ar, r, domain, dmarc_policy_name(p),
-			    "pct=10; t=y", NULL));
+			finding_set_advice(f, "; pct=10 stages it at RFC 7489 receivers as t=y does at "
+			    "RFC 9989 receivers:\n%s", suggest(ar, r, domain, dmarc_policy_name(p),
+			    "pct=10; t=y", NULL, rules));
 	} else if (p != DMARC_P_NONE && r->t && pct_partial) {
 		findings_add(l, F_DMARC_STAGED_BOTH, subject,
 		    "staged rollout: p=%s; pct=%u; t=y is read the same way by RFC 7489 receivers "
@@ -230,7 +275,7 @@ dmarc_record_lint(struct arena *ar, const struct dmarc_record *r, const char *do
 		    "as %s before enforcing a policy", domain);
 		if (f)
 			finding_set_advice(f, "%s", suggest(ar, r, domain,
-			    dmarc_policy_name(p), NULL, NULL));
+			    dmarc_policy_name(p), NULL, NULL, rules));
 	} else if (r->rua_usable) {
 		char *list = arena_strdup(ar, "");
 
@@ -279,7 +324,8 @@ dmarc_record_lint_profile(struct arena *ar, const struct dmarc_record *r, const 
 				finding_set_evidence(f, arena_printf(ar, "%s. IN TXT \"%s\"", subject,
 				    r->text));
 				finding_set_advice(f, "%s", suggest(ar, r, domain,
-				    dmarc_policy_name(dmarc_policy_effective_p(r)), NULL, want));
+				    dmarc_policy_name(dmarc_policy_effective_p(r)), NULL, want,
+				    DMARC_RULES_BOTH));
 			}
 		}
 	}
@@ -290,7 +336,8 @@ dmarc_record_lint_profile(struct arena *ar, const struct dmarc_record *r, const 
 		if (f) {
 			finding_set_profile(f, p->name);
 			finding_set_advice(f, "%s", suggest(ar, r, domain,
-			    dmarc_policy_name(dmarc_policy_effective_p(r)), "adkim=s; aspf=s", NULL));
+			    dmarc_policy_name(dmarc_policy_effective_p(r)), "adkim=s; aspf=s", NULL,
+			    DMARC_RULES_BOTH));
 		}
 	}
 }

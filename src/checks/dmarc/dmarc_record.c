@@ -508,6 +508,29 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 	}
 }
 
+/*
+ * mended - whether text (n bytes) becomes a DMARC record once typographic
+ * quotes are removed and ',' separators mended: then r->fixed is the record
+ * as meant, prefixed by a kind letter ('q' quotes, 's' separators, 'b' both)
+ * that the caller steps over
+ */
+static bool
+mended(struct arena *ar, struct dmarc_record *r, const char *text, size_t n)
+{
+	static const char *const tags[] = { "v", "p", "sp", "np", "pct", "t", "rua", "ruf",
+	    "adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
+	int what = 0;
+	char *fixed = str_fix_tag_list(text, n, tags, &what);
+	bool ok = fixed && what && dmarc_record_looks_like(fixed, strlen(fixed)) &&
+	    strchr(fixed, '\x01') == NULL;
+
+	if (ok)
+		r->fixed = arena_printf(ar, "%c%s", what == STR_FIX_QUOTES ? 'q' :
+		    what == STR_FIX_SEPARATORS ? 's' : 'b', fixed);
+	free(fixed);
+	return ok;
+}
+
 enum ms_status
 dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_record *r)
 {
@@ -543,10 +566,20 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, i,
 			    "this is an SPF record (v=spf1), not a DMARC record: SPF belongs at the "
 			    "domain itself, DMARC at _dmarc");
+		else if (mended(ar, r, text + i, len - i))
+			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, i,
+			    "%s: receivers do not see v=DMARC1; and discard it",
+			    r->fixed[0] == 'q' ?
+			    "the record contains typographic quotes copied from a document" :
+			    r->fixed[0] == 's' ? "tags are separated by ',' instead of ';'" :
+			    "the record contains typographic quotes copied from a document, and tags "
+			    "are separated by ',' instead of ';'");
 		else
 			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, i,
 			    "the record must start with v=DMARC1 (exactly, upper case), not \"%s\"",
 			    show(ar, text + i, e - i));
+		if (r->fixed)
+			r->fixed++;	/* past the kind letter */
 		return MS_OK;
 	}
 	r->is_dmarc = true;
@@ -624,9 +657,16 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 				r->unknown[r->nunknown].off = a;
 				r->nunknown++;
 			}
-			issue(ar, r, F_DMARC_TAG_UNKNOWN, SEV_INFO, SEV_INFO, a,
-			    "unknown tag \"%s\" at byte %zu is ignored by receivers",
-			    show(ar, name, strlen(name)), a);
+			{
+				static const char *const known[] = { "p", "sp", "np", "pct", "t",
+				    "rua", "ruf", "adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
+				const char *near = str_nearest(name, strlen(name), known);
+
+				issue(ar, r, F_DMARC_TAG_UNKNOWN, SEV_INFO, SEV_INFO, a,
+				    "unknown tag \"%s\" at byte %zu is ignored by receivers%s%s%s",
+				    show(ar, name, strlen(name)), a, near ? " (did you mean " : "",
+				    near ? near : "", near ? "?)" : "");
+			}
 			index++;
 			continue;
 		}

@@ -108,6 +108,12 @@ struct dmarc_record {
 	struct dmarc_issue issues[DMARC_ISSUES_MAX];
 	size_t		 nissues;
 	size_t		 ntags;
+	/*
+	 * Not a DMARC record as published, but one once typographic quotes are
+	 * removed and ',' separators (or "p-reject") are mended: the record as
+	 * meant (arena), for the advice; NULL otherwise.
+	 */
+	const char	*fixed;
 };
 
 /*

@@ -59,6 +59,15 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 	(void)arg;
 	json_object_set_new(facts, "domain", dom);
 	json_object_set_new(facts, "mx", hosts);
+	if (a->opts->zone_files) {
+		/* a zone file says nothing about the signatures it will be served with */
+		json_object_set_new(dom, "status", json_string("unknown"));
+		json_object_set_new(dom, "why", json_text("zone files are not signed data"));
+		audit_finding(a, F_DNSSEC_NOT_CHECKED, a->domain, "the DNSSEC status of %s and "
+		    "its MX hosts is not judged from zone files: it depends on how they are served",
+		    a->domain);
+		return;
+	}
 	if (a->res->unvalidated) {
 		/* Every answer would read "insecure": say that nothing can be told instead. */
 		json_object_set_new(dom, "status", json_string("unknown"));

@@ -1,5 +1,6 @@
 /* src/checks/mtasts/check_mtasts.c - MTA-STS (RFC 8461): record, HTTPS policy fetch, MX coverage */
 #include "checks/mtasts/check_mtasts.h"
+#include "checks/mtasts/mtasts_lint.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -251,16 +252,11 @@ struct judge {
 	int pending;
 };
 
-/* suggested_id - a fresh id for advice: the current UTC time */
+/* suggested_id - a fresh id for advice (the audit's, shared with the profile check) */
 static const char *
 suggested_id(struct audit *a)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	return arena_printf(&a->arena, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return audit_fresh_id(a);
 }
 
 /* mx_lines - "; mx: host" advice comment lines for the domain's MX hosts */
@@ -269,11 +265,29 @@ mx_lines(struct audit *a, const struct dns_answer *mx)
 {
 	char *out = arena_strdup(&a->arena, "");
 
+	bool *done;
+
 	if (mx == NULL || mx->status != DNS_OK)
 		return arena_printf(&a->arena, "; mx: mail.%s\n", a->domain);
-	for (size_t i = 0; i < mx->n; i++)
-		if (strcmp(mx->rr[i].u.mx.host, ".") != 0)
-			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[i].u.mx.host);
+	/* by preference, then name: resolvers rotate RRsets, the advice must not */
+	done = arena_alloc(&a->arena, (mx->n + 1) * sizeof(*done));
+	for (size_t k = 0; k < mx->n; k++) {
+		size_t best = mx->n;
+
+		for (size_t i = 0; i < mx->n; i++) {
+			if (done[i] || mx->rr[i].type != DNS_T_MX)
+				continue;
+			if (best == mx->n || mx->rr[i].u.mx.pref < mx->rr[best].u.mx.pref ||
+			    (mx->rr[i].u.mx.pref == mx->rr[best].u.mx.pref &&
+			    strcmp(mx->rr[i].u.mx.host, mx->rr[best].u.mx.host) < 0))
+				best = i;
+		}
+		if (best == mx->n)
+			break;
+		done[best] = true;
+		if (strcmp(mx->rr[best].u.mx.host, ".") != 0)
+			out = arena_printf(&a->arena, "%s; mx: %s\n", out, mx->rr[best].u.mx.host);
+	}
 	return out;
 }
 
@@ -291,7 +305,8 @@ judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 	}
 	if (st->fetch_skipped) {
 		audit_finding(a, F_MTA_STS_POLICY_NOT_FETCHED, url,
-		    "the policy at %s was not fetched (offline run)", url);
+		    "the policy at %s was not fetched (%s)", url,
+		    a->opts->offline_why ? a->opts->offline_why : "offline run");
 		return false;
 	}
 	if (st->host_missing || !st->fetched) {
@@ -340,10 +355,10 @@ judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 		return false;
 	}
 	if (!st->policy_parsed) {
-		f = audit_finding(a, F_MTA_STS_POLICY_INVALID, url,
-		    "the policy at %s is malformed at byte %zu: %s", url, st->policy_err.offset,
-		    st->policy_err.why);
-		finding_set_evidence(f, st->body);
+		/* the printable copy is the exact body unless it was escaped or cut */
+		mtasts_policy_malformed(&a->findings, &a->arena, url, st->body,
+		    strlen(st->body) == st->body_len ? st->body : NULL, st->body_len,
+		    &st->policy_err);
 		return false;
 	}
 	return true;
@@ -424,33 +439,13 @@ judge(struct audit *a, struct judge *j)
 			json_array_append_new(mx, json_text(st->policy->mx[i]));
 		json_object_set_new(facts, "mx", mx);
 	}
-	f = audit_finding(a, F_MTA_STS_POLICY_VALID, url, "policy: mode %s, max_age %u, %zu mx",
-	    mtasts_mode_name(st->policy->mode), st->policy->max_age, st->policy->nmx);
-	finding_set_evidence(f, st->body);
+	mtasts_policy_valid(&a->findings, url, st->body, st->policy);
 	if (!record_ok && st->nsts == 0 && !st->txt_failed) {
 		f = audit_finding(a, F_MTA_STS_POLICY_WITHOUT_RECORD, txtname,
 		    "%s serves a policy but %s has no MTA-STS record", url, txtname);
 		finding_set_advice(f, "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
 	}
-	switch (st->policy->mode) {
-	case MTASTS_MODE_NONE:
-		audit_finding(a, F_MTA_STS_MODE_NONE, url, "the policy mode is none");
-		break;
-	case MTASTS_MODE_TESTING:
-		audit_finding(a, F_MTA_STS_MODE_TESTING, url,
-		    "the policy is in testing mode (max_age %u)", st->policy->max_age);
-		break;
-	default:
-		audit_finding(a, F_MTA_STS_MODE_ENFORCE, url, "the policy is enforced");
-		if (st->policy->max_age < profile_int(a->opts->profile,
-		    "mta-sts.min_enforce_max_age", 604800)) {
-			f = audit_finding(a, F_MTA_STS_MAX_AGE_SHORT, url,
-			    "max_age %u is short for an enforced policy", st->policy->max_age);
-			finding_set_advice(f, "; in the policy file:\n; max_age: 1209600\n"
-			    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", txtname, id);
-		}
-		break;
-	}
+	mtasts_policy_mode(&a->findings, url, st->policy, a->opts->profile, txtname, id);
 
 	/* MX coverage (RFC 8461 §4.1). */
 	if (j->mx && j->mx->status == DNS_OK && st->policy->mode != MTASTS_MODE_NONE) {

@@ -53,6 +53,8 @@ mtasts_record_parse(const char *s, size_t len, struct mtasts_record *out,
 	bool have_id = false;
 
 	memset(&r, 0, sizeof(r));
+	if (err)
+		err->suggest = NULL;
 	if (len < 7 || memcmp(s, "v=STSv1", 7) != 0)
 		return fail(err, 0, "does not start with v=STSv1", MS_ERR_SYNTAX);
 	/* sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep] */
@@ -179,8 +181,13 @@ policy_field(struct mtasts_policy *p, const char *s, size_t name, size_t nlen, s
 			p->mode = MTASTS_MODE_TESTING;
 		else if (vlen == 4 && memcmp(v, "none", 4) == 0)
 			p->mode = MTASTS_MODE_NONE;
-		else
+		else {
+			static const char *const modes[] = { "enforce", "testing", "none", NULL };
+
+			if (err)
+				err->suggest = str_nearest(v, vlen, modes);
 			return fail(err, val, "mode is not enforce, testing or none", MS_ERR_SYNTAX);
+		}
 	} else if (nlen == 7 && memcmp(n, "max_age", 7) == 0) {
 		uint64_t age;
 
@@ -231,6 +238,8 @@ mtasts_policy_parse(const char *s, size_t len, struct mtasts_policy *out,
 	enum ms_status st;
 
 	memset(p, 0, sizeof(*p));
+	if (err)
+		err->suggest = NULL;
 	if (len > MTASTS_POLICY_MAX)
 		return fail(err, MTASTS_POLICY_MAX, "policy larger than 64 KiB", MS_ERR_LIMIT);
 	while (i < len) {

@@ -19,6 +19,7 @@
 struct mtasts_error {
 	size_t		 offset;
 	const char	*why;		/* static string */
+	const char	*suggest;	/* the nearest valid value ("enforce" for "enfoce"), or NULL; static */
 };
 
 /* The _mta-sts TXT record (RFC 8461 §3.1). */

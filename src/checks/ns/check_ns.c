@@ -17,8 +17,17 @@ enum ns_kind {
 	NK_TXT,		/* a TXT record lives there (_dmarc, _mta-sts, _smtp._tls) */
 	NK_DKIM,	/* DKIM selectors live below it */
 	NK_HOST,	/* a host name: mta-sts */
-	NK_MX		/* an MX target or a name between it and the domain */
+	NK_MX,		/* an MX target or a name between it and the domain */
+	NK_SUB		/* any other subdomain: named in SPF/DMARC, a supplier's usual label, a cut in a file */
 };
+
+/*
+ * Labels suppliers of email services ask to have delegated to them (seed
+ * 000: "If a supplier provides a set of NS Records for an email service do
+ * not create these records"): looked at under every domain.
+ */
+static const char *const supplier_labels[] = { "email", "mail", "bounce", "bounces", "news",
+    "marketing", NULL };
 
 struct ns_state;
 
@@ -178,6 +187,46 @@ add_name(struct audit *a, struct ns_state *st, const char *name, const char *wha
 	}
 }
 
+/* add_supplier_names - the usual supplier labels and lint's zone cuts under the domain (after the MX names) */
+static void
+add_supplier_names(struct audit *a, struct ns_state *st)
+{
+	for (size_t i = 0; a->opts->zone_cuts && a->opts->zone_cuts[i]; i++) {
+		const char *cut = a->opts->zone_cuts[i];
+
+		if (dns_name_is_subdomain(cut, a->domain) && !dns_name_equal(cut, a->domain))
+			add_name(a, st, cut, "a delegation in the zone file", NK_SUB, NULL);
+	}
+	for (size_t i = 0; supplier_labels[i]; i++)
+		add_name(a, st, arena_printf(&a->arena, "%s.%s", supplier_labels[i], a->domain),
+		    "a subdomain suppliers of email services ask for", NK_SUB, NULL);
+}
+
+/* record_answer - SPF (at the domain) or DMARC TXT: the names below the domain they refer to */
+static void
+record_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_state *st = arg;
+	bool dmarc = ans->qname && strncmp(ans->qname, "_dmarc.", 7) == 0;
+
+	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++) {
+		const char *names[NS_MAX_NAMES];
+		size_t n = 0;
+		const char *t = ans->rr[i].u.txt.text;
+		size_t len = ans->rr[i].u.txt.len;
+
+		if (ans->rr[i].type != DNS_T_TXT ||
+		    !(dmarc ? len >= 8 && str_ncasecmp(t, "v=DMARC1", 8) == 0 :
+		    len >= 6 && str_ncasecmp(t, "v=spf1", 6) == 0))
+			continue;
+		(void)ns_names_in_record(&a->arena, a->domain, t, len, names, NS_MAX_NAMES, &n);
+		for (size_t k = 0; k < n; k++)
+			add_name(a, st, names[k], dmarc ? "a report address of the DMARC record" :
+			    "named in the SPF record", NK_SUB, NULL);
+	}
+	ns_release(a, st);
+}
+
 /* mx_answer - every name between the domain and an MX target under it is a mail name */
 static void
 mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
@@ -187,6 +236,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	/* A failed MX lookup means the MX hosts' zones cannot be checked: said in ns_judge. */
 	if (dns_answer_failed(ans)) {
 		st->mx_failed = dns_answer_ref(ans);
+		add_supplier_names(a, st);
 		ns_release(a, st);
 		return;
 	}
@@ -201,6 +251,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		for (size_t k = 0; k < n; k++)
 			add_name(a, st, names[k], "where an MX host lives", NK_MX, host);
 	}
+	add_supplier_names(a, st);
 	ns_release(a, st);
 }
 
@@ -237,6 +288,11 @@ delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_na
 		adv = arena_printf(&a->arena, "%s\n; and publish the host's addresses (or a "
 		    "CNAME to the supplier's host) in that zone yourself, e.g.\n"
 		    "%s. 3600 IN CNAME host.supplier.example.", adv, nm->name);
+		break;
+	case NK_SUB:
+		adv = arena_printf(&a->arena, "%s\n; and publish in that zone yourself the records the "
+		    "supplier needs under %s (MX, TXT, or a CNAME per name to the supplier's host), "
+		    "e.g.\n%s. 3600 IN MX 10 mx.supplier.example.", adv, nm->name, nm->name);
 		break;
 	case NK_MX: {
 		const struct dns_answer *both[2] = { nm->a4, nm->a6 };
@@ -313,6 +369,14 @@ ns_judge(struct audit *a, struct ns_state *st)
 			size_t nc;
 			const char **child = ns_names_of(a, nm->ns, &nc);
 			bool own = ns_set_within(child, nc, apex, napex);
+
+			/* A subdomain on the organisation's own servers (named under its zone) is no supplier's. */
+			if (!own && nm->kind == NK_SUB && nc > 0) {
+				own = true;
+				for (size_t k = 0; k < nc; k++)
+					own = own && dns_name_is_subdomain(child[k],
+					    st->zone ? st->zone : a->domain);
+			}
 			char *ev = arena_strdup(&a->arena, "");
 
 			json_object_set_new(o, "own_servers", json_boolean(own));
@@ -327,9 +391,15 @@ ns_judge(struct audit *a, struct ns_state *st)
 				continue;
 			}
 			nelse++;
-			f = audit_finding(a, F_NS_MAIL_NAME_DELEGATED, nm->name,
-			    "%s (%s) is delegated to other name servers (%s): whoever runs them "
-			    "controls it", nm->name, nm->what, ns_list(a, nm->ns));
+			if (nm->kind == NK_SUB)
+				f = audit_finding(a, F_NS_SUBDOMAIN_DELEGATED, nm->name,
+				    "%s (%s) is delegated to name servers outside the organisation "
+				    "(%s): whoever runs them controls its mail records", nm->name,
+				    nm->what, ns_list(a, nm->ns));
+			else
+				f = audit_finding(a, F_NS_MAIL_NAME_DELEGATED, nm->name,
+				    "%s (%s) is delegated to other name servers (%s): whoever runs "
+				    "them controls it", nm->name, nm->what, ns_list(a, nm->ns));
 			finding_set_evidence(f, ev);
 			finding_set_advice(f, "%s", delegation_advice(a, st, nm));
 		}
@@ -375,5 +445,9 @@ check_ns_start(struct audit *a)
 		add_name(a, st, arena_printf(&a->arena, "%s.%s", fixed[i].label, a->domain),
 		    fixed[i].what, fixed[i].kind, NULL);
 	ns_lookup(a, st, a->domain, DNS_T_MX, mx_answer, st);
+	/* shared with the SPF and DMARC checks through the memo */
+	ns_lookup(a, st, a->domain, DNS_T_TXT, record_answer, st);
+	ns_lookup(a, st, arena_printf(&a->arena, "_dmarc.%s", a->domain), DNS_T_TXT,
+	    record_answer, st);
 	ns_release(a, st);
 }

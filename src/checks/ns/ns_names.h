@@ -27,6 +27,20 @@ enum ms_status ns_names_between(struct arena *ar, const char *domain, const char
  */
 bool ns_set_within(const char *const *child, size_t nc, const char *const *apex, size_t na);
 
+/*
+ * ns_names_in_record - the names strictly below domain that an SPF or DMARC
+ * record's text (len bytes, need not be NUL-terminated) refers to, and every
+ * name between them and domain, shortest first, without duplicates: the
+ * targets of include:, a:, mx:, exists:, ptr: and redirect= (up to '/', none
+ * with a macro), and the domains of mailto: report addresses (up to '!').
+ * Any of them could be a zone cut handing mail to other name servers.  Pure;
+ * at most max pointers (from ar) to out, the count in *n; texts longer than
+ * 65535 bytes are MS_ERR_LIMIT with *n = 0, more names than max MS_ERR_LIMIT
+ * with the first max written.
+ */
+enum ms_status ns_names_in_record(struct arena *ar, const char *domain, const char *text,
+    size_t len, const char **out, size_t max, size_t *n);
+
 /* ns_parent - the name with its first label removed, or NULL for a single label (borrowed) */
 const char *ns_parent(const char *name);
 

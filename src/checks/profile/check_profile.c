@@ -64,7 +64,7 @@ sts_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	    "profile %s requires MTA-STS: %s has no usable _mta-sts record (%s)", p->name,
 	    a->domain, why), p);
 	finding_set_advice(f, "; publish the policy at https://mta-sts.%s/.well-known/mta-sts.txt, then:\n"
-	    "%s. 3600 IN TXT \"v=STSv1; id=20260101T000000\"", a->domain, ans->qname);
+	    "%s. 3600 IN TXT \"v=STSv1; id=%s\"", a->domain, ans->qname, audit_fresh_id(a));
 }
 
 /* mx_answer - MTA-STS is required of domains that accept mail (mta-sts.not-needed covers the rest) */

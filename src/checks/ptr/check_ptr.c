@@ -24,6 +24,11 @@ struct ptr_addr {
 	char ipstr[IPADDR_STRLEN];
 	char rev[IPADDR_REVLEN];
 	const char *host;		/* the first MX target seen with this address */
+	/*
+	 * the name a PTR should give: the MX target, or the end of its CNAME
+	 * chain when it is an alias (the alias never resolves back as itself)
+	 */
+	const char *canon;
 	json_t *fact;			/* facts.ptr.addresses[i], borrowed */
 	size_t nnames;
 	const char *names[PTR_MAX_NAMES];
@@ -157,7 +162,7 @@ ptr_judge(struct audit *a, struct ptr_addr *p)
 		finding_set_advice(f, "; either give the PTR name the address (in its own zone):\n"
 		    "%s. 3600 IN %s %s\n"
 		    "; or point the PTR at the MX host name (at whoever holds the address block):\n"
-		    "%s. 3600 IN PTR %s.", p->names[0], rtype, p->ipstr, p->rev, p->host);
+		    "%s. 3600 IN PTR %s.", p->names[0], rtype, p->ipstr, p->rev, p->canon);
 	}
 	if (p->nnames > 1) {
 		f = audit_finding(a, F_PTR_MULTIPLE, p->ipstr,
@@ -168,7 +173,7 @@ ptr_judge(struct audit *a, struct ptr_addr *p)
 		if (nconf > 0 && nconf < p->nnames)
 			finding_set_severity(f, SEV_WARNING);
 		finding_set_advice(f, "; keep one PTR, naming a host that resolves back:\n"
-		    "%s. 3600 IN PTR %s.", p->rev, first_conf ? first_conf : p->host);
+		    "%s. 3600 IN PTR %s.", p->rev, first_conf ? first_conf : p->canon);
 	}
 	for (size_t i = 0; i < p->nnames; i++) {
 		dns_answer_unref(p->fwd[i]);
@@ -214,8 +219,11 @@ ptr_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		    "%s (MX target %s) has no PTR record (%s at %s)", p->ipstr, p->host,
 		    ans->status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA", p->rev);
 		finding_set_advice(f, "; published by whoever holds the address block "
-		    "(often set in the hosting provider's panel):\n%s. 3600 IN PTR %s.",
-		    p->rev, p->host);
+		    "(often set in the hosting provider's panel)%s%s%s:\n%s. 3600 IN PTR %s.",
+		    p->canon != p->host ? "; the MX target is an alias of " : "",
+		    p->canon != p->host ? p->canon : "",
+		    p->canon != p->host ? ", the name the address resolves back to" : "",
+		    p->rev, p->canon);
 		return;
 	}
 	p->outstanding = 1;
@@ -249,7 +257,7 @@ ptr_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		json_object_set_new(p->fact, "confirmed", json_false());
 		f = audit_finding(a, F_PTR_MISSING, p->ipstr,
 		    "%s (MX target %s) has no PTR record at %s", p->ipstr, p->host, p->rev);
-		finding_set_advice(f, "%s. 3600 IN PTR %s.", p->rev, p->host);
+		finding_set_advice(f, "%s. 3600 IN PTR %s.", p->rev, p->canon);
 		p->outstanding = 0;
 		return;
 	}
@@ -295,6 +303,7 @@ target_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		p->st = st;
 		p->ip = *ip;
 		p->host = t->host;
+		p->canon = ans->canon ? arena_strdup(&a->arena, ans->canon) : t->host;
 		ipaddr_format(ip, p->ipstr);
 		ipaddr_reverse_name(ip, p->rev);
 		p->fact = json_object();

@@ -768,7 +768,15 @@ summary_text(FILE *fp, const struct summary *s)
 	time_t t;
 	struct tm tm;
 
-	fprintf(fp, "DMARC and TLS reports for %s\n", s->domain);
+	fprintf(fp, "DMARC and TLS reports for %s", s->domain);
+	if (s->since > 0) {
+		/* say the window: a fresh database of old reports must not read as "none" */
+		t = (time_t)s->since;
+		gmtime_r(&t, &tm);
+		strftime(a, sizeof(a), "%Y-%m-%d", &tm);
+		fprintf(fp, ", periods ending since %s (--since all for every report)", a);
+	}
+	fputc('\n', fp);
 	if (s->first >= 0) {
 		t = (time_t)s->first;
 		gmtime_r(&t, &tm);

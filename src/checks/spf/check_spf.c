@@ -96,9 +96,13 @@ spf_tree_findings(struct spf_tree *t)
 					dup = true;
 			if (dup)
 				break;
-			f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up %s "
-			    "(needed by %s in the record of %s): %s", is->name,
-			    is->term ? is->term : "the record", is->domain, is->why);
+			if (is->term)
+				f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up "
+				    "%s (needed by %s in the record of %s): %s", is->name, is->term,
+				    is->domain, is->why);
+			else
+				f = audit_finding(a, F_SPF_LOOKUP_FAILED, is->name, "could not look up "
+				    "the SPF record (TXT) of %s: %s", is->name, is->why);
 			finding_set_severity(f, SEV_UNKNOWN);
 			break;
 		case SPF_I_MX_NAMES:
@@ -144,6 +148,14 @@ tree_done(struct spf_tree *t, void *arg)
 {
 	(void)arg;
 	spf_tree_findings(t);
+}
+
+/* label_record - prefix the findings from index first on with which record they judge */
+static void
+label_record(struct audit *a, size_t first, const char *prefix)
+{
+	for (size_t i = first; i < a->findings.n; i++)
+		finding_prefix_message(&a->findings.v[i], prefix);
 }
 
 /* judge - the TXT and MX answers are both in */
@@ -217,9 +229,17 @@ judge(struct spf_check *c)
 	memset(&lo, 0, sizeof(lo));
 	lo.profile = a->opts->profile;
 	lo.not_mail = not_mail;
-	if (spf_lint_record(&a->findings, &a->arena, a->domain, found->u.txt.text,
-	    found->u.txt.len, &lo, NULL) == NULL)
-		return;
+	{
+		size_t first = a->findings.n;
+		bool parsed = spf_lint_record(&a->findings, &a->arena, a->domain, found->u.txt.text,
+		    found->u.txt.len, &lo, NULL) != NULL;
+
+		/* With --helo two records are judged: say which one each finding is about. */
+		if (a->opts->helo && *a->opts->helo)
+			label_record(a, first, arena_printf(&a->arena, "domain %s: ", a->domain));
+		if (!parsed)
+			return;
+	}
 	spf_tree_start(a, a->domain, tree_done, c);
 }
 
@@ -280,7 +300,7 @@ helo_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	const char *helo = arg;
 	const struct dns_rr *found = NULL;
-	size_t count = 0;
+	size_t count = 0, first;
 	struct spf_lint_opts lo;
 	struct finding *f;
 
@@ -306,8 +326,10 @@ helo_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	    helo);
 	memset(&lo, 0, sizeof(lo));
 	lo.profile = a->opts->profile;
+	first = a->findings.n;
 	spf_lint_record(&a->findings, &a->arena, helo, found->u.txt.text, found->u.txt.len, &lo,
 	    NULL);
+	label_record(a, first, arena_printf(&a->arena, "HELO name %s: ", helo));
 }
 
 void

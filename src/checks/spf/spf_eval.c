@@ -500,7 +500,14 @@ frame_result(struct spf_eval *ev, enum spf_result r, const char *why)
 		return;
 	}
 	/* An include's result (§5.2). */
-	tracef(ev, "include %s: %s", f->domain, spf_result_name(r));
+	/* §5.2: only an inner pass makes include match; fail, softfail, neutral go on */
+	if (r == SPF_PASS)
+		tracef(ev, "include %s: pass, so include:%s matches", f->domain, f->domain);
+	else if (r == SPF_FAIL || r == SPF_SOFTFAIL || r == SPF_NEUTRAL)
+		tracef(ev, "include %s: %s, so include:%s does not match: the next term is tried",
+		    f->domain, spf_result_name(r), f->domain);
+	else
+		tracef(ev, "include %s: %s", f->domain, spf_result_name(r));
 	dns_answer_unref(f->mx);
 	memset(f, 0, sizeof(*f));
 	ev->depth--;

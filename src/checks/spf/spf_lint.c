@@ -40,36 +40,6 @@ spf_is_sender_id(const char *text, size_t len)
 	return len >= 7 && str_ncasecmp(text, "spf2.0/", 7) == 0;
 }
 
-/* damerau - edit distance with transpositions, for short ASCII words (<= 15) */
-static int
-damerau(const char *a, size_t la, const char *b, size_t lb)
-{
-	int d[16][16];
-
-	if (la > 15 || lb > 15)
-		return 99;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int cost = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-			int v = d[i - 1][j] + 1;
-
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && (a[i - 1] | 0x20) == (b[j - 2] | 0x20) &&
-			    (a[i - 2] | 0x20) == (b[j - 1] | 0x20) && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 /*
  * suggest - the term as it was probably meant, for an unknown mechanism or a
  * mechanism written as a modifier; NULL if nothing plausible.
@@ -104,7 +74,7 @@ suggest(struct arena *ar, const char *term, size_t n)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t ln = strlen(names[i]);
 		bool modifier = strcmp(names[i], "redirect") == 0;
-		int dist = damerau(name, nl, names[i], ln);
+		int dist = str_edit_distance(name, nl, names[i], ln);
 
 		if (ln < 4 && dist > 0)
 			continue;

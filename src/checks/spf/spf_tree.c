@@ -3,8 +3,10 @@
 #include "checks/spf/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Context of one lookup made for a term. */
@@ -90,15 +92,157 @@ total(struct spf_tree *t, struct spf_node *n, unsigned *run)
 	return n->total;
 }
 
-/* sums - voids and addresses over the tree */
-static void
-sums(struct spf_tree *t, const struct spf_node *n)
+/* One network as an inclusive range of 128-bit integers (IPv4 in the low 32 bits). */
+struct range {
+	unsigned __int128 lo, hi;
+};
+
+/* range_cmp - qsort order: by start */
+static int
+range_cmp(const void *x, const void *y)
 {
+	const struct range *a = x, *b = y;
+
+	return a->lo < b->lo ? -1 : a->lo > b->lo ? 1 : 0;
+}
+
+/*
+ * nets_union - distinct addresses and networks of family fam among v[0..n):
+ * overlapping and adjacent-duplicate networks are merged, so an address
+ * authorised twice (ip4: and a: naming the same host) counts once
+ */
+static void
+nets_union(const struct spf_net *v, size_t n, int fam, double *addrs, size_t *nets)
+{
+	struct range *r = xcalloc(n ? n : 1, sizeof(*r));
+	size_t k = 0, out = 0;
+	double sum = 0;
+	unsigned bits = fam == 4 ? 32 : 128;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned __int128 x = 0, span;
+
+		if (v[i].family != fam)
+			continue;
+		for (unsigned j = 0; j < bits / 8; j++)
+			x = (x << 8) | v[i].b[j];
+		if (v[i].prefix >= bits)
+			span = 0;
+		else if (v[i].prefix == 0 && bits == 128)
+			span = ~(unsigned __int128)0;
+		else
+			span = ((unsigned __int128)1 << (bits - v[i].prefix)) - 1;
+		r[k].lo = x & ~span;
+		r[k].hi = r[k].lo | span;
+		k++;
+	}
+	qsort(r, k, sizeof(*r), range_cmp);
+	for (size_t i = 0; i < k; ) {
+		unsigned __int128 lo = r[i].lo, hi = r[i].hi;
+		size_t j = i + 1;
+
+		while (j < k && r[j].lo <= hi) {
+			if (r[j].hi > hi)
+				hi = r[j].hi;
+			j++;
+		}
+		sum += (double)(hi - lo) + 1.0;
+		out++;
+		i = j;
+	}
+	free(r);
+	*addrs = sum;
+	*nets = out;
+}
+
+/* node_counts - a node's distinct addresses, from its own networks */
+static void
+node_counts(struct spf_node *n)
+{
+	double a4, a6;
+	size_t n4, n6;
+
+	if (n->nets == NULL)
+		return;		/* nothing remembered (past the bound): the sums stand */
+	nets_union(n->nets, n->nnets, 4, &a4, &n4);
+	nets_union(n->nets, n->nnets, 6, &a6, &n6);
+	n->ip4 = (uint64_t)a4;
+	n->ip6 = a6;
+}
+
+/* gather - every node's networks into one array (caller frees) */
+static void
+gather(const struct spf_node *n, struct spf_net **v, size_t *k, size_t *cap)
+{
+	for (size_t i = 0; i < n->nnets; i++) {
+		if (*k == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*v = xreallocarray(*v, *cap, sizeof(**v));
+		}
+		(*v)[(*k)++] = n->nets[i];
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		gather(n->kids[i], v, k, cap);
+}
+
+/* sums - voids over the tree, and each node's distinct addresses; raw address sums as a fallback */
+static void
+sums(struct spf_tree *t, struct spf_node *n)
+{
+	node_counts(n);
 	t->total_voids += n->voids;
 	t->ip4_total += n->ip4;
 	t->ip6_total += n->ip6;
 	for (size_t i = 0; i < n->nkids; i++)
 		sums(t, n->kids[i]);
+}
+
+/* distinct_totals - the tree's distinct addresses and networks (not the sum over nodes) */
+static void
+distinct_totals(struct spf_tree *t)
+{
+	struct spf_net *v = NULL;
+	size_t k = 0, cap = 0;
+	double a4;
+
+	if (t->nets_seen >= SPF_TREE_NETS_MAX)
+		return;		/* too many to remember: the sums stand */
+	gather(t->root, &v, &k, &cap);
+	nets_union(v, k, 4, &a4, &t->ip4_networks);
+	nets_union(v, k, 6, &t->ip6_total, &t->ip6_networks);
+	t->ip4_total = (uint64_t)a4;
+	free(v);
+}
+
+/* add_net - remember a network n's term authorises (bounded over the tree), and count it */
+static void
+add_net(struct spf_node *n, const struct ipaddr *ip, unsigned prefix)
+{
+	struct spf_tree *t = n->tree;
+
+	if (ip->family == 4)
+		n->ip4 += (uint64_t)1 << (32 - prefix);
+	else
+		n->ip6 += ldexp(1.0, (int)(128 - prefix));
+	if (t->nets_seen >= SPF_TREE_NETS_MAX) {
+		n->nets = NULL;		/* past the bound: raw sums everywhere */
+		n->nnets = 0;
+		return;
+	}
+	if (n->nnets == n->capnets) {
+		size_t cap = n->capnets ? n->capnets * 2 : 8;
+		struct spf_net *v = arena_alloc(&t->a->arena, cap * sizeof(*v));
+
+		if (n->nnets)
+			memcpy(v, n->nets, n->nnets * sizeof(*v));
+		n->nets = v;
+		n->capnets = cap;
+	}
+	n->nets[n->nnets].family = ip->family;
+	n->nets[n->nnets].prefix = prefix;
+	memcpy(n->nets[n->nnets].b, ip->b, sizeof(ip->b));
+	n->nnets++;
+	t->nets_seen++;
 }
 
 /* release - one lookup of the walk is done; the last one finishes the tree */
@@ -111,6 +255,7 @@ release(struct spf_tree *t)
 		return;
 	t->total_lookups = total(t, t->root, &run);
 	sums(t, t->root);
+	distinct_totals(t);
 	t->done(t, t->arg);
 }
 
@@ -121,15 +266,10 @@ add_addresses(struct spf_node *n, const struct spf_term *term, const struct dns_
 	if (ans->status != DNS_OK)
 		return;
 	for (size_t i = 0; i < ans->n; i++) {
-		if (ans->rr[i].type == DNS_T_A) {
-			int c = term->cidr4 < 0 ? 32 : term->cidr4;
-
-			n->ip4 += (uint64_t)1 << (32 - c);
-		} else if (ans->rr[i].type == DNS_T_AAAA) {
-			int c = term->cidr6 < 0 ? 128 : term->cidr6;
-
-			n->ip6 += ldexp(1.0, 128 - c);
-		}
+		if (ans->rr[i].type == DNS_T_A)
+			add_net(n, &ans->rr[i].u.addr, term->cidr4 < 0 ? 32 : (unsigned)term->cidr4);
+		else if (ans->rr[i].type == DNS_T_AAAA)
+			add_net(n, &ans->rr[i].u.addr, term->cidr6 < 0 ? 128 : (unsigned)term->cidr6);
 	}
 }
 
@@ -296,10 +436,10 @@ walk_terms(struct spf_tree *t, struct spf_node *n)
 			child(t, n, term, "include");
 			break;
 		case SPF_M_IP4:
-			n->ip4 += (uint64_t)1 << (32 - (term->cidr4 < 0 ? 32 : term->cidr4));
+			add_net(n, &term->ip, term->cidr4 < 0 ? 32 : (unsigned)term->cidr4);
 			break;
 		case SPF_M_IP6:
-			n->ip6 += ldexp(1.0, 128 - (term->cidr6 < 0 ? 128 : term->cidr6));
+			add_net(n, &term->ip, term->cidr6 < 0 ? 128 : (unsigned)term->cidr6);
 			break;
 		case SPF_M_A:
 			if (strchr(target, '%'))
@@ -342,8 +482,8 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		n->status = SPF_N_FAILED;
 		n->why = arena_printf(&a->arena, "TXT %s: %s%s%s", n->domain,
 		    dns_outcome_name(ans->status), ans->why ? " - " : "", ans->why ? ans->why : "");
-		issue(t, SPF_I_LOOKUP_FAILED, n->domain, n->term, n->domain,
-		    dns_outcome_name(ans->status), 0);
+		issue(t, SPF_I_LOOKUP_FAILED, n->parent ? n->parent->domain : n->domain, n->term,
+		    n->domain, n->why + strlen("TXT ") + strlen(n->domain) + 2, 0);
 		release(t);
 		return;
 	}

@@ -28,6 +28,15 @@ enum spf_node_status {
 
 struct spf_tree;
 
+/* One network a term authorises (ip4:/ip6:, or an a/mx address under its prefix). */
+struct spf_net {
+	int		 family;	/* 4 or 6 */
+	unsigned	 prefix;
+	uint8_t		 b[16];		/* network byte order */
+};
+
+#define SPF_TREE_NETS_MAX	100000	/* networks remembered over a tree; past it, counts are sums */
+
 struct spf_node {
 	struct spf_tree		*tree;
 	char			*domain;
@@ -43,8 +52,10 @@ struct spf_node {
 	unsigned		 lookups;	/* DNS-querying terms in this record */
 	unsigned		 total;		/* this record and everything below it */
 	unsigned		 voids;		/* void lookups behind this record's own terms */
-	uint64_t		 ip4;		/* IPv4 addresses its own terms authorise */
-	double			 ip6;		/* IPv6 addresses its own terms authorise */
+	uint64_t		 ip4;		/* distinct IPv4 addresses its own terms authorise */
+	double			 ip6;		/* distinct IPv6 addresses its own terms authorise */
+	struct spf_net		*nets;		/* what its own terms authorise (arena) */
+	size_t			 nnets, capnets;
 };
 
 /* A problem found while walking, for the check to report. */
@@ -68,8 +79,11 @@ struct spf_tree {
 	unsigned		 total_lookups;	/* §4.6.4 count over the whole tree */
 	unsigned		 total_voids;
 	const char		*limit_path;	/* where the 11th lookup is, or NULL */
-	uint64_t		 ip4_total;
+	uint64_t		 ip4_total;	/* distinct addresses over the whole tree */
 	double			 ip6_total;
+	size_t			 ip4_networks;	/* distinct networks (overlaps merged) */
+	size_t			 ip6_networks;
+	size_t			 nets_seen;	/* networks remembered, up to SPF_TREE_NETS_MAX */
 	void			(*done)(struct spf_tree *t, void *arg);
 	void			*arg;
 };

@@ -260,7 +260,8 @@ judge_all(struct audit *a, struct tls_probes *r, void *arg)
 	if (a->opts->no_smtp || a->opts->offline)
 		audit_finding(a, F_TLS_PROBE_SKIPPED, a->domain,
 		    "%s: STARTTLS and certificates of the MX hosts were not checked",
-		    a->opts->no_smtp ? "--no-smtp" : "offline (--replay without --replay-connect)");
+		    a->opts->no_smtp ? "--no-smtp" :
+		    a->opts->offline_why ? a->opts->offline_why : "offline");
 	for (struct tls_host *h = r->hosts; h; h = h->next)
 		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next)
 			judge_addr(a, r, ad, arr);
