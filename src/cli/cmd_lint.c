@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "checks/mtasts/mtasts_lint.h"
 #include "util/buf.h"
+#include "util/fswalk.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
@@ -151,16 +152,18 @@ static bool
 is_policy_file(const char *path)
 {
 	char head[16] = "";
-	FILE *fp;
-	size_t n;
+	const char *why;
+	ssize_t n;
+	int fd;
 
 	if (str_has_suffix_case(path, "mta-sts.txt"))
 		return true;
-	if (strcmp(path, "-") == 0 || (fp = fopen(path, "rb")) == NULL)
+	/* Regular files only: a FIFO would block here (the zone reader says what it is). */
+	if (strcmp(path, "-") == 0 || fs_open_regular(path, false, &fd, &why) != MS_OK)
 		return false;
-	n = fread(head, 1, sizeof(head) - 1, fp);
-	fclose(fp);
-	head[n] = '\0';
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	head[n > 0 ? n : 0] = '\0';
 	return strncmp(head, "version:", 8) == 0;
 }
 
