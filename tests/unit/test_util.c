@@ -202,6 +202,8 @@ term_safe_escapes(void **state)
 	e = term_safe("x\0y", 3);
 	assert_string_equal(e, "x\\x00y");
 	free(e);
+}
+
 /* did_you_mean - issue 14 item 11: edit distance and the nearest word (ties: none) */
 static void
 did_you_mean(void **state)
