@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "audit/audit.h"
+#include "option_ids.h"	/* generated from options.c: enum opt_id { OPT_JSON, ... } */
 
 #define MAILSEC_VERSION "0.1.0"
 
@@ -20,6 +21,11 @@ enum {
 	EXIT_STORE = 4		/* check --db: every result printed, but not every one stored */
 };
 
+/*
+ * One command of the table in options.c.  A command with its own options
+ * under another is named with both words ("dkim keygen"); main() tries the
+ * two-word name first.
+ */
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -28,18 +34,48 @@ struct command {
 	const char *description;	/* a paragraph for help and the man page */
 };
 
-/* One documented option: --help, `mailsec help COMMAND` and the man page read this table. */
+/*
+ * One documented option: --help, `mailsec help COMMAND` and the man page read
+ * this table, tools/gen_options.py makes its ids (enum opt_id) from it.  The
+ * same name may have one entry per group of commands when its meaning differs.
+ */
 struct option_doc {
 	const char *name;	/* "only" */
 	int short_name;		/* 0 if none */
 	const char *arg;	/* "AREA[,AREA]" or NULL for a flag */
-	const char *commands;	/* space-separated commands that take it, "*" for all */
+	const char *commands;	/* the commands that take it, by name, space-separated; "*" for all */
 	const char *help;	/* what it does, one or more sentences */
 };
 
+/*
+ * An old name of an option or a command, kept so that scripts keep working:
+ * the parser answers an option alias with the id of the option it stands for
+ * (same argument), main() runs a command alias as its command.  --help and
+ * the overview do not show them; the man page names option aliases.
+ */
+struct cli_alias {
+	const char *name;	/* "selectors", "dkim-keygen" */
+	const char *target;	/* "dkim-selector", "dkim keygen" */
+	const char *commands;	/* options: the commands that take the alias, as in option_doc */
+};
+
+/* cli_commands - the command table, ended by a NULL name (aliases included) */
 const struct command *cli_commands(void);
+/* cli_command - the command named name ("check", "dkim keygen"), an alias resolved; NULL if none */
 const struct command *cli_command(const char *name);
+/* cli_options - the option table, ended by a NULL name */
 const struct option_doc *cli_options(void);
+/* cli_option_aliases - the old option names, ended by a NULL name */
+const struct cli_alias *cli_option_aliases(void);
+/*
+ * cli_option_scope - the commands field of d one command at a time: from *pos
+ * (start at d->commands) the next command's name, whose length goes to *len;
+ * NULL at the end.  Names are matched against the command table, longest
+ * first, so "dmarc dkim keygen" is dmarc, then dkim keygen.
+ */
+const char *cli_option_scope(const char **pos, size_t *len);
+/* cli_takes - whether command (a table name) is in the commands field cmds of an option or alias */
+bool cli_takes(const char *cmds, const char *command);
 
 int cmd_check(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
@@ -56,7 +92,7 @@ int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_records(int argc, char **argv);
-/* cmd_keygen - `dkim-keygen` for now; meant to hang under `dkim keygen` (argv[0] is ignored) */
+/* cmd_keygen - `dkim keygen` (and its old spelling `dkim-keygen`); argv[0] is ignored */
 int cmd_keygen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -106,6 +142,14 @@ void common_opts_free(struct common_opts *o);
 int common_opts_load_config(struct common_opts *o, const char *path, bool explicit_path);
 /* common_opts_set_list - parse "a,b,c" into a NULL-terminated list (replacing) */
 void common_opts_set_list(char ***list, const char *csv);
+/* cli_list_append - each non-empty item of "a,b,c" appended to the NULL-terminated *list (a repeatable option) */
+void cli_list_append(char ***list, const char *csv);
+
+/*
+ * cli_only_check - --only's list (NULL: not given) names at least one area,
+ * and only areas that exist; else says why (cli_error) and returns -1
+ */
+int cli_only_check(char *const *only);
 
 /*
  * cli_seconds - parse --NAME's argument: seconds above 0 and at most max; on
@@ -136,15 +180,48 @@ void check_store_close(struct check_store *cs);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * cli_getopt - getopt_long over the options documented for command: an
- * option without a doc entry cannot be accepted.  Returns the option's doc
- * (with optarg set), NULL at the end of options; on an unknown option prints
- * an error and sets *bad.
+ * Option parsing for a command, driven by the option table: an option without
+ * a doc entry for the command cannot be accepted.
+ *
+ *	struct cli_parser *p = cli_parser_new("diff", argc, argv);
+ *	enum cli_status st;
+ *	enum opt_id id;
+ *	bool bad = false;
+ *
+ *	while ((id = cli_next(p, bad)) != OPT_END) {
+ *		switch (id) {
+ *		case OPT_JSON: json = true; break;
+ *		case OPT_TIMEOUT: bad = !cli_seconds("timeout", optarg, 60, &t); break;
+ *		default: break;
+ *		}
+ *	}
+ *	if ((st = cli_parser_end(p)) != CLI_OK)
+ *		return cli_status_exit(st);
+ *	... positional arguments are argv[optind..argc-1]
+ *
+ * --help is answered by the parser itself (the usage on stdout, then
+ * CLI_HELP); an unknown option or a missing argument is reported on stderr
+ * (CLI_USAGE).  No function here exits the process.
  */
+enum cli_status {
+	CLI_OK = 0,	/* options read; positional arguments from optind */
+	CLI_HELP,	/* --help was given and answered: exit 0 */
+	CLI_USAGE	/* a usage error was reported on stderr: exit 2 */
+};
+
 struct cli_parser;
-struct cli_parser *cli_parser_new(const char *command);
-const struct option_doc *cli_getopt(struct cli_parser *p, int argc, char **argv, bool *bad);
-void cli_parser_free(struct cli_parser *p);
+/* cli_parser_new - a parser over argv for command (a table name); free with cli_parser_end */
+struct cli_parser *cli_parser_new(const char *command, int argc, char **argv);
+/*
+ * cli_next - the next option's id, optarg set to its argument; OPT_END when
+ * the options are over, --help was answered, an error was reported, or stop
+ * is true (the command found the previous option's value wrong and said so).
+ */
+enum opt_id cli_next(struct cli_parser *p, bool stop);
+/* cli_parser_end - how parsing ended; frees p (NULL is CLI_OK) */
+enum cli_status cli_parser_end(struct cli_parser *p);
+/* cli_status_exit - the exit code of a parse that did not end CLI_OK: 0 for help, 2 for usage */
+int cli_status_exit(enum cli_status st);
 /* cli_usage - print the synopsis and options of a command */
 void cli_usage(FILE *fp, const char *command);
 

@@ -164,12 +164,13 @@ add_selectors(char ***list, const char *csv)
 	return rc;
 }
 
-/* parse_args - defaults, then the config file, then argv */
-static int
+/* parse_args - defaults, then the config file, then argv; CLI_OK, or how to stop */
+static enum cli_status
 parse_args(int argc, char **argv, struct common_opts *o)
 {
 	struct cli_parser *p;
-	const struct option_doc *d;
+	enum cli_status st;
+	enum opt_id id;
 	bool bad = false, selectors_from_argv = false;
 	const char *cfg = NULL;
 	char *dflt = NULL;
@@ -183,7 +184,7 @@ parse_args(int argc, char **argv, struct common_opts *o)
 	}
 	if (cfg) {
 		if (common_opts_load_config(o, cfg, true) != 0)
-			return -1;
+			return CLI_USAGE;
 	} else {
 		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 
@@ -193,37 +194,43 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			dflt = xasprintf("%s/.config/mailsec/config.json", home);
 		if (dflt && common_opts_load_config(o, dflt, false) != 0) {
 			free(dflt);
-			return -1;
+			return CLI_USAGE;
 		}
 		free(dflt);
 	}
 
 	for (char **s = o->dkim_selectors; s && *s; s++)
 		if (!selector_ok(*s))
-			return -1;
+			return CLI_USAGE;
 
-	p = cli_parser_new("check");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	p = cli_parser_new("check", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->format = OUT_JSON;
-		else if (strcmp(n, "jsonl") == 0)
+			break;
+		case OPT_JSONL:
 			o->format = OUT_JSONL;
-		else if (strcmp(n, "only") == 0)
+			break;
+		case OPT_ONLY:
 			common_opts_set_list(&o->only, optarg);
-		else if (strcmp(n, "ignore") == 0)
+			break;
+		case OPT_IGNORE:
 			common_opts_set_list(&o->ignore, optarg);
-		else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(o->profile_name);
 			o->profile_name = xstrdup(optarg);
-		} else if (strcmp(n, "config") == 0)
-			;	/* read above */
-		else if (strcmp(n, "timeout") == 0) {
-			bad = !cli_seconds(n, optarg, 86400, &o->timeout);
-		} else if (strcmp(n, "deadline") == 0) {
-			bad = !cli_seconds(n, optarg, 86400, &o->deadline);
-		} else if (strcmp(n, "concurrency") == 0) {
+			break;
+		case OPT_CONFIG:
+			break;	/* read above */
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 86400, &o->timeout);
+			break;
+		case OPT_DEADLINE:
+			bad = !cli_seconds("deadline", optarg, 86400, &o->deadline);
+			break;
+		case OPT_CONCURRENCY: {
 			uint64_t v;
 
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
@@ -232,13 +239,17 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			} else {
 				o->concurrency = (size_t)v;
 			}
-		} else if (strcmp(n, "db") == 0) {
+			break;
+		}
+		case OPT_DB:
 			free(o->db);
 			o->db = xstrdup(optarg);
-		} else if (strcmp(n, "domains") == 0) {
+			break;
+		case OPT_DOMAINS:
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
-		} else if (strcmp(n, "dkim-selector") == 0) {
+			break;
+		case OPT_DKIM_SELECTOR:
 			/* The command line replaces the config file's list, then accumulates. */
 			if (!selectors_from_argv) {
 				strv_free(o->dkim_selectors);
@@ -247,30 +258,40 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			}
 			if (add_selectors(&o->dkim_selectors, optarg) != 0)
 				bad = true;
-		} else if (strcmp(n, "parked") == 0)
+			break;
+		case OPT_PARKED:
 			o->parked = true;
-		else if (strcmp(n, "resolver") == 0) {
+			break;
+		case OPT_RESOLVER:
 			free(o->resolver);
 			o->resolver = xstrdup(optarg);
-		} else if (strcmp(n, "trust-anchor") == 0) {
+			break;
+		case OPT_TRUST_ANCHOR:
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
-		} else if (strcmp(n, "helo") == 0) {
+			break;
+		case OPT_HELO:
 			free(o->helo);
 			o->helo = xstrdup(optarg);
-		} else if (strcmp(n, "replay") == 0) {
+			break;
+		case OPT_REPLAY:
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
-		} else if (strcmp(n, "stats") == 0)
+			break;
+		case OPT_STATS:
 			o->stats = true;
-		else if (strcmp(n, "no-smtp") == 0)
+			break;
+		case OPT_NO_SMTP:
 			o->no_smtp = true;
-		else if (strcmp(n, "replay-connect") == 0)
+			break;
+		case OPT_REPLAY_CONNECT:
 			o->replay_connect = true;
-		else if (strcmp(n, "ca-file") == 0) {
+			break;
+		case OPT_CA_FILE:
 			free(o->ca_file);
 			o->ca_file = xstrdup(optarg);
-		} else if (strcmp(n, "sending-host") == 0) {
+			break;
+		case OPT_SENDING_HOST:
 			if (o->nsending_hosts >= 64) {
 				cli_error("--sending-host: at most 64");
 				bad = true;
@@ -280,9 +301,11 @@ parse_args(int argc, char **argv, struct common_opts *o)
 				o->sending_hosts[o->nsending_hosts++] = xstrdup(optarg);
 				o->sending_hosts[o->nsending_hosts] = NULL;
 			}
-		} else if (strcmp(n, "net-timeout") == 0) {
-			bad = !cli_seconds(n, optarg, 86400, &o->net_timeout);
-		} else if (strcmp(n, "dmarc-rules") == 0) {
+			break;
+		case OPT_NET_TIMEOUT:
+			bad = !cli_seconds("net-timeout", optarg, 86400, &o->net_timeout);
+			break;
+		case OPT_DMARC_RULES: {
 			enum dmarc_rules r = DMARC_RULES_BOTH;
 
 			if (!dmarc_rules_parse(optarg, &r)) {
@@ -290,35 +313,29 @@ parse_args(int argc, char **argv, struct common_opts *o)
 				bad = true;
 			}
 			o->dmarc_rules = (int)r;
-		} else if (strcmp(n, "psl") == 0) {
+			break;
+		}
+		case OPT_PSL:
 			free(o->psl_path);
 			o->psl_path = xstrdup(optarg);
-		} else if (strcmp(n, "no-color") == 0)
-			o->color_opt = -1;
-		else if (strcmp(n, "color") == 0)
-			o->color_opt = 1;
-		else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "check");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
-		}
-		if (bad)
 			break;
-	}
-	cli_parser_free(p);
-	if (bad)
-		return -1;
-	if (o->only) {
-		for (char **a = o->only; *a; a++) {
-			if (!catalog_area_known(*a)) {
-				cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
-				return -1;
-			}
+		case OPT_NO_COLOR:
+			o->color_opt = -1;
+			break;
+		case OPT_COLOR:
+			o->color_opt = 1;
+			break;
+		default:
+			break;
 		}
 	}
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return st;
+	if (cli_only_check(o->only) != 0)
+		return CLI_USAGE;
 	o->color = o->color_opt > 0 || (o->color_opt == 0 && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
-	return 0;
+	return CLI_OK;
 }
 
 int
@@ -336,11 +353,14 @@ cmd_check(int argc, char **argv)
 	struct engine_config cfg;
 	struct emitter em = { 0 };
 	char *err = NULL;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 
 	common_opts_init(&o);
-	if (parse_args(argc, argv, &o) != 0)
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	for (int i = optind; i < argc; i++) {
 		const char *why;
 		char *d = engine_domain_normalise(argv[i], &why);

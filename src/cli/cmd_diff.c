@@ -127,7 +127,8 @@ int
 cmd_diff(int argc, char **argv)
 {
 	struct cli_parser *p;
-	const struct option_doc *d;
+	enum cli_status st;
+	enum opt_id id;
 	struct authq_server sets[2][AUTHQ_MAX_SERVERS];
 	size_t nset[2] = { 0, 0 }, nsets = 0, nq = 0, ndiff = 0, nunknown = 0;
 	struct qname q[DIFF_MAX_NAMES];
@@ -137,13 +138,13 @@ cmd_diff(int argc, char **argv)
 	json_t *names = json_array();
 	int rc = EXIT_USAGE;
 
-	p = cli_parser_new("diff");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	p = cli_parser_new("diff", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			json = true;
-		else if (strcmp(n, "ns") == 0) {
+			break;
+		case OPT_NS:
 			if (nsets >= 2) {
 				cli_error("--ns is given twice: the old servers, then the new ones");
 				bad = true;
@@ -153,21 +154,21 @@ cmd_diff(int argc, char **argv)
 			} else {
 				nsets++;
 			}
-		} else if (strcmp(n, "selectors") == 0)
-			common_opts_set_list(&selectors, optarg);
-		else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 60, &timeout);
-		else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "diff");
-			rc = EXIT_CLEAN;
-			bad = true;
-		}
-		if (bad)
 			break;
+		case OPT_DKIM_SELECTOR:
+			cli_list_append(&selectors, optarg);
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 60, &timeout);
+			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	if (bad)
+	if ((st = cli_parser_end(p)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (argc - optind != 1 || nsets != 2) {
 		cli_error("usage: mailsec diff DOMAIN --ns ADDR[@PORT][,...] --ns ADDR[@PORT][,...]");
 		goto out;
@@ -198,7 +199,7 @@ cmd_diff(int argc, char **argv)
 			char *n;
 
 			if (!dns_name_check_host(*s, &why)) {
-				cli_error("--selectors: \"%s\": %s", *s, why);
+				cli_error("--dkim-selector: \"%s\": %s", *s, why);
 				goto out;
 			}
 			n = xasprintf("%s._domainkey.%s", *s, domain);

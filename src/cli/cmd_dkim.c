@@ -47,49 +47,46 @@ read_stdin(struct lint_opts *o)
 	return 0;
 }
 
-/* lint_args - "<cmd> lint [--json] [--profile P] RECORD" */
-static int
+/* lint_args - "<cmd> lint [--json] [--profile P] RECORD"; CLI_OK, or how to stop */
+static enum cli_status
 lint_args(const char *cmd, int argc, char **argv, struct lint_opts *o)
 {
-	struct cli_parser *p = cli_parser_new(cmd);
-	const struct option_doc *d;
-	bool bad = false;
-	int rc = -1;
+	struct cli_parser *p = cli_parser_new(cmd, argc, argv);
+	enum cli_status st;
+	enum opt_id id;
 
 	o->profile_name = xstrdup("generic");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		if (strcmp(d->name, "json") == 0)
+	while ((id = cli_next(p, false)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->json = true;
-		else if (strcmp(d->name, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(o->profile_name);
 			o->profile_name = xstrdup(optarg);
-		} else if (strcmp(d->name, "help") == 0) {
-			cli_usage(stdout, cmd);
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
+			break;
+		default:
+			break;
 		}
 	}
-	if (bad)
-		goto out;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return st;
 	if (optind >= argc || strcmp(argv[optind], "lint") != 0) {
 		cli_error("usage: mailsec %s lint [--json] RECORD (see 'mailsec help %s')", cmd, cmd);
-		goto out;
+		return CLI_USAGE;
 	}
 	if (optind + 2 != argc) {
 		cli_error("%s lint takes exactly one RECORD (quote it; '-' reads standard input)", cmd);
-		goto out;
+		return CLI_USAGE;
 	}
 	if (strcmp(argv[optind + 1], "-") == 0) {
 		if (read_stdin(o) != 0)
-			goto out;
+			return CLI_USAGE;
 	} else {
 		o->record = argv[optind + 1];
 		o->len = strlen(o->record);
 	}
-	rc = 0;
-out:
-	cli_parser_free(p);
-	return rc;
+	return CLI_OK;
 }
 
 /* print_text - the findings, one block each */
@@ -136,7 +133,6 @@ dkim_parsed(const struct dkim_key *k)
 	return o;
 }
 
-/* run_lint - parse, report, print; the exit code */
 /* problem_json - one parse problem as {code, offset, message} (docs/json.md) */
 static json_t *
 problem_json(const struct problem *pr, const char *code)
@@ -149,6 +145,7 @@ problem_json(const struct problem *pr, const char *code)
 	return p;
 }
 
+/* run_lint - parse, report, print; the exit code */
 static int
 run_lint(enum lint_kind kind, int argc, char **argv)
 {
@@ -159,12 +156,15 @@ run_lint(enum lint_kind kind, int argc, char **argv)
 	json_t *problems = json_array(), *parsed = NULL;
 	bool valid;
 	char *err = NULL;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	findings_init(&l);
-	if (lint_args(cmd, argc, argv, &o) != 0)
+	if ((st = lint_args(cmd, argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (profile_load(o.profile_name, &prof, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;
@@ -234,15 +234,14 @@ out:
 	return rc;
 }
 
-/* cmd_dkim - `dkim lint RECORD`, or `dkim keygen ...` (the same as `dkim-keygen`) */
+/* cmd_dkim - `dkim lint RECORD` (`dkim keygen` is its own command, cmd_keygen) */
 int
 cmd_dkim(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
-		return cmd_keygen(argc - 1, argv + 1);
 	return run_lint(LINT_DKIM, argc, argv);
 }
 
+/* cmd_tlsrpt - `tlsrpt lint RECORD` */
 int
 cmd_tlsrpt(int argc, char **argv)
 {

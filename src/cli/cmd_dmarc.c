@@ -120,71 +120,79 @@ result_ok(const char *r)
 	return false;
 }
 
-static int
+/* parse - the options of dmarc lint and dmarc eval; CLI_OK, or how to stop */
+static enum cli_status
 parse(int argc, char **argv, struct dmarc_opts *o)
 {
-	struct cli_parser *p = cli_parser_new("dmarc");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("dmarc", argc, argv);
+	enum opt_id id;
 	bool bad = false;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->json = true;
-		else if (strcmp(n, "dmarc-rules") == 0) {
+			break;
+		case OPT_DMARC_RULES:
 			if (!dmarc_rules_parse(optarg, &o->rules)) {
 				cli_error("--dmarc-rules wants 7489, 9989 or both");
 				bad = true;
 			}
-		} else if (strcmp(n, "psl") == 0) {
+			break;
+		case OPT_PSL:
 			free(o->psl);
 			o->psl = xstrdup(optarg);
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(o->profile);
 			o->profile = xstrdup(optarg);
-		} else if (strcmp(n, "domain") == 0) {
+			break;
+		case OPT_DOMAIN:
 			free(o->domain);
 			o->domain = domain_of(optarg);
-		} else if (strcmp(n, "from") == 0) {
+			break;
+		case OPT_FROM:
 			free(o->from);
 			o->from = domain_of(optarg);
-		} else if (strcmp(n, "replay") == 0) {
+			break;
+		case OPT_REPLAY:
 			free(o->replay);
 			o->replay = xstrdup(optarg);
-		} else if (strcmp(n, "resolver") == 0) {
+			break;
+		case OPT_RESOLVER:
 			free(o->resolver);
 			o->resolver = xstrdup(optarg);
-		} else if (strcmp(n, "trust-anchor") == 0) {
+			break;
+		case OPT_TRUST_ANCHOR:
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
-		} else if (strcmp(n, "timeout") == 0) {
-			bad = !cli_seconds(n, optarg, 86400, &o->timeout);
-		} else if (strcmp(n, "spf-domain") == 0) {
-			bad = !push(o->spf_dom, &o->nspf_dom, optarg, n);
-		} else if (strcmp(n, "dkim-domain") == 0) {
-			bad = !push(o->dkim_dom, &o->ndkim_dom, optarg, n);
-		} else if (strcmp(n, "spf-result") == 0 || strcmp(n, "dkim-result") == 0) {
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 86400, &o->timeout);
+			break;
+		case OPT_SPF_DOMAIN:
+			bad = !push(o->spf_dom, &o->nspf_dom, optarg, "spf-domain");
+			break;
+		case OPT_DKIM_DOMAIN:
+			bad = !push(o->dkim_dom, &o->ndkim_dom, optarg, "dkim-domain");
+			break;
+		case OPT_SPF_RESULT:
+		case OPT_DKIM_RESULT:
 			if (!result_ok(optarg)) {
 				cli_error("--%s wants pass, fail, softfail, neutral, none, temperror or "
-				    "permerror", n);
+				    "permerror", opt_names[id]);
 				bad = true;
-			} else if (n[1] == 'p') {
-				bad = !push(o->spf_res, &o->nspf_res, optarg, n);
+			} else if (id == OPT_SPF_RESULT) {
+				bad = !push(o->spf_res, &o->nspf_res, optarg, "spf-result");
 			} else {
-				bad = !push(o->dkim_res, &o->ndkim_res, optarg, n);
+				bad = !push(o->dkim_res, &o->ndkim_res, optarg, "dkim-result");
 			}
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "dmarc");
-			cli_parser_free(p);
-			opts_free(o);
-			exit(EXIT_CLEAN);
-		}
-		if (bad)
 			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	return bad ? -1 : 0;
+	return cli_parser_end(p);
 }
 
 /* load_psl - --psl FILE or the default list */
@@ -497,12 +505,15 @@ cmd_dmarc(int argc, char **argv)
 {
 	struct dmarc_opts o;
 	const char *sub;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	o.timeout = 5;
-	if (parse(argc, argv, &o) != 0)
+	if ((st = parse(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind >= argc) {
 		cli_error("dmarc needs a subcommand: lint RECORD or eval --from DOMAIN (see "
 		    "'mailsec help dmarc')");

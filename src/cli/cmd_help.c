@@ -2,7 +2,9 @@
 #include "cli/cli.h"
 #include "core/catalog.h"
 #include "core/profile.h"
+#include "util/xalloc.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@ overview(FILE *fp)
 	    "(MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, reverse DNS, STARTTLS, DNSSEC, DANE)\n"
 	    "and says what is wrong and exactly what to publish instead.\n\ncommands:\n", fp);
 	for (const struct command *c = cli_commands(); c->name; c++)
-		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+		fprintf(fp, "  %-12s %s\n", c->name, c->summary);
 	fputs("\n'mailsec help COMMAND' shows a command's options; 'mailsec help ID' explains a\n"
 	    "finding (for example 'mailsec help mx.target.cname'); 'mailsec help findings'\n"
 	    "lists every finding id.\n", fp);
@@ -76,6 +78,29 @@ roff(FILE *fp, const char *s)
 	}
 }
 
+/* man_scope - the commands that take an option: "all commands", or "dmarc, dkim keygen" */
+static void
+man_scope(FILE *fp, const char *cmds)
+{
+	const char *pos = cmds, *w;
+	size_t len;
+	bool first = true;
+
+	if (strcmp(cmds, "*") == 0) {
+		fputs("all commands", fp);
+		return;
+	}
+	while ((w = cli_option_scope(&pos, &len)) != NULL) {
+		char *name = xstrndup(w, len);
+
+		if (!first)
+			fputs(", ", fp);
+		roff(fp, name);
+		free(name);
+		first = false;
+	}
+}
+
 /* man_page - mailsec(1) from the command, option and finding tables */
 static void
 man_page(FILE *fp)
@@ -111,7 +136,16 @@ man_page(FILE *fp)
 		fputc('\n', fp);
 		roff(fp, d->help);
 		fputs(" (", fp);
-		roff(fp, strcmp(d->commands, "*") == 0 ? "all commands" : d->commands);
+		man_scope(fp, d->commands);
+		fputs(")\n", fp);
+	}
+	for (const struct cli_alias *a = cli_option_aliases(); a->name; a++) {
+		fputs(".TP\n\\fB\\-\\-", fp);
+		roff(fp, a->name);
+		fputs("\\fR\nThe former name of \\fB\\-\\-", fp);
+		roff(fp, a->target);
+		fputs("\\fR, still accepted (", fp);
+		man_scope(fp, a->commands);
 		fputs(")\n", fp);
 	}
 	fputs(".SH EXIT STATUS\n.TP\n0\nno error, and everything could be determined\n"
@@ -128,18 +162,31 @@ man_page(FILE *fp)
 	fputs(".SH SEE ALSO\n'mailsec help ID' for the full page of a finding.\n", fp);
 }
 
+/* cmd_help - the overview, a command's usage, a finding's page, a topic, or the man page */
 int
 cmd_help(int argc, char **argv)
 {
 	const struct finding_def *d;
-	const char *what = argc > 1 ? argv[1] : NULL;
+	struct cli_parser *p = cli_parser_new("help", argc, argv);
+	enum cli_status st;
+	enum opt_id id;
+	const char *what;
+	bool man = false;
 
-	if (what == NULL) {
-		overview(stdout);
+	while ((id = cli_next(p, false)) != OPT_END)
+		if (id == OPT_MAN)
+			man = true;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return cli_status_exit(st);
+	if (man) {
+		man_page(stdout);
 		return EXIT_CLEAN;
 	}
-	if (strcmp(what, "--man") == 0) {
-		man_page(stdout);
+	argc -= optind - 1;
+	argv += optind - 1;
+	what = argc > 1 ? argv[1] : NULL;
+	if (what == NULL) {
+		overview(stdout);
 		return EXIT_CLEAN;
 	}
 	if (strcmp(what, "findings") == 0) {
@@ -164,8 +211,19 @@ cmd_help(int argc, char **argv)
 		exit_codes(stdout);
 		return EXIT_CLEAN;
 	}
+	if (argc > 2) {
+		/* a command of two words: help dkim keygen */
+		char *two = xasprintf("%s %s", what, argv[2]);
+		const struct command *c = cli_command(two);
+
+		free(two);
+		if (c) {
+			cli_usage(stdout, c->name);
+			return EXIT_CLEAN;
+		}
+	}
 	if (cli_command(what)) {
-		cli_usage(stdout, what);
+		cli_usage(stdout, cli_command(what)->name);
 		return EXIT_CLEAN;
 	}
 	if ((d = finding_def_lookup(what)) != NULL) {

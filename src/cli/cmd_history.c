@@ -271,28 +271,30 @@ parse_since(const char *arg, int64_t *out)
 	return true;
 }
 
-/* parse_args - options of `history`; the domain stays in argv[optind] */
-static int
+/* parse_args - options of `history`; the domain stays in argv[optind]; CLI_OK, or how to stop */
+static enum cli_status
 parse_args(int argc, char **argv, struct hopts *o)
 {
-	struct cli_parser *p = cli_parser_new("history");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("history", argc, argv);
+	enum opt_id id;
 	bool bad = false;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->json = true;
-		else if (strcmp(n, "db") == 0)
+			break;
+		case OPT_DB:
 			o->db = optarg;
-		else if (strcmp(n, "since") == 0) {
+			break;
+		case OPT_SINCE:
 			if (!parse_since(optarg, &o->since)) {
 				cli_error("--since wants a date (YYYY-MM-DD) or a period such as 30d, 12h or 2w");
 				bad = true;
 			} else
 				o->since_set = true;
-		} else if (strcmp(n, "older-than") == 0) {
+			break;
+		case OPT_OLDER_THAN: {
 			char *end;
 
 			o->older_than = strtod(optarg, &end);
@@ -300,14 +302,13 @@ parse_args(int argc, char **argv, struct hopts *o)
 				cli_error("--older-than wants a number of days, 0 to 36500");
 				bad = true;
 			}
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "history");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
+			break;
+		}
+		default:
+			break;
 		}
 	}
-	cli_parser_free(p);
-	return bad ? -1 : 0;
+	return cli_parser_end(p);
 }
 
 /* open_db - the store at o->db for mode, or NULL after saying why */
@@ -364,12 +365,13 @@ cmd_history(int argc, char **argv)
 	struct store *s = NULL;
 	const char *why = "";
 	char *domain = NULL;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	o.older_than = -1;
-	if (parse_args(argc, argv, &o) != 0)
-		return EXIT_USAGE;
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK)
+		return cli_status_exit(st);
 	/* "purge" cannot be a domain to check: those have at least two labels. */
 	if (optind + 1 == argc && strcmp(argv[optind], "purge") == 0)
 		return run_purge(&o);

@@ -1,4 +1,4 @@
-/* src/cli/cmd_keygen.c - mailsec dkim-keygen: a DKIM key pair, its TXT record and a rotation plan */
+/* src/cli/cmd_keygen.c - mailsec dkim keygen: a DKIM key pair, its TXT record and a rotation plan */
 #include "cli/cli.h"
 #include "core/profile.h"
 #include "engine/engine.h"
@@ -15,20 +15,17 @@
 
 #define DKIM_PUBLISH_DAYS	2	/* wait before signing with the new key: caches and secondaries */
 
-/* from cmd_records.c */
-void records_print(const struct recset *s, int format);
-int records_parse_format(const char *s);
-
 /*
- * cmd_keygen - registered as the command `dkim-keygen`; written so the lead
- * can hang it under `dkim keygen` unchanged (argv[0] is the command word,
- * whatever it is).
+ * cmd_keygen - the command `dkim keygen` (main() dispatches both words; the
+ * old spelling `dkim-keygen` is an alias): argv[0] is the command word,
+ * whatever it is.
  */
 int
 cmd_keygen(int argc, char **argv)
 {
 	struct cli_parser *p;
-	const struct option_doc *d;
+	enum cli_status st;
+	enum opt_id id;
 	const char *selector = NULL, *type = "rsa", *old = NULL, *key_out = NULL;
 	char *domain = NULL, *profile_name = NULL, *err = NULL, *txt = NULL, *path = NULL;
 	char *owner = NULL;
@@ -38,16 +35,17 @@ cmd_keygen(int argc, char **argv)
 	uint64_t bits = 0, keep = 7;
 	time_t start = date_today();
 	bool bad = false, print_private = false;
-	int format = 0, rc = EXIT_USAGE;
+	enum recset_format format = RECSET_ZONE;
+	int rc = EXIT_USAGE;
 	char d0[DATE_STRLEN], d1[DATE_STRLEN], d2[DATE_STRLEN], d3[DATE_STRLEN];
 
-	p = cli_parser_new("dkim-keygen");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "selector") == 0)
+	p = cli_parser_new("dkim keygen", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_SELECTOR:
 			selector = optarg;
-		else if (strcmp(n, "domain") == 0) {
+			break;
+		case OPT_DOMAIN: {
 			const char *why;
 
 			free(domain);
@@ -55,54 +53,62 @@ cmd_keygen(int argc, char **argv)
 				cli_error("--domain \"%s\": %s", optarg, why);
 				bad = true;
 			}
-		} else if (strcmp(n, "bits") == 0) {
+			break;
+		}
+		case OPT_BITS:
 			if (str_to_u64(optarg, strlen(optarg), 4096, &bits) != MS_OK || bits < 1024) {
 				cli_error("--bits: 1024 to 4096 (2048 recommended)");
 				bad = true;
 			}
-		} else if (strcmp(n, "type") == 0)
+			break;
+		case OPT_TYPE:
 			type = optarg;
-		else if (strcmp(n, "key-out") == 0)
+			break;
+		case OPT_KEY_OUT:
 			key_out = optarg;
-		else if (strcmp(n, "print-private") == 0)
+			break;
+		case OPT_PRINT_PRIVATE:
 			print_private = true;
-		else if (strcmp(n, "old-selector") == 0)
+			break;
+		case OPT_OLD_SELECTOR:
 			old = optarg;
-		else if (strcmp(n, "keep-days") == 0) {
+			break;
+		case OPT_KEEP_DAYS:
 			if (str_to_u64(optarg, strlen(optarg), 365, &keep) != MS_OK) {
 				cli_error("--keep-days: 0 to 365");
 				bad = true;
 			}
-		} else if (strcmp(n, "start") == 0) {
+			break;
+		case OPT_START:
 			if (!date_parse(optarg, &start)) {
 				cli_error("--start: a date as YYYY-MM-DD");
 				bad = true;
 			}
-		} else if (strcmp(n, "format") == 0) {
-			if ((format = records_parse_format(optarg)) < 0) {
+			break;
+		case OPT_FORMAT:
+			if (!recset_format_parse(optarg, &format)) {
 				cli_error("--format: zone, json or octodns");
 				bad = true;
 			}
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(profile_name);
 			profile_name = xstrdup(optarg);
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "dkim-keygen");
-			rc = EXIT_CLEAN;
-			bad = true;
-		}
-		if (bad)
 			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	if (bad)
+	if ((st = cli_parser_end(p)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind < argc) {
-		cli_error("dkim-keygen takes no arguments besides options (did you mean --domain?)");
+		cli_error("dkim keygen takes no arguments besides options (did you mean --domain?)");
 		goto out;
 	}
 	if (selector == NULL) {
-		cli_error("dkim-keygen needs --selector S (and --domain DOMAIN for absolute names)");
+		cli_error("dkim keygen needs --selector S (and --domain DOMAIN for absolute names)");
 		goto out;
 	}
 	{
@@ -176,7 +182,7 @@ cmd_keygen(int argc, char **argv)
 		    (unsigned)keep, selector, domain);
 	}
 	recset_note(set, "%s: rotate again (a new selector, the same steps)", d3);
-	records_print(set, format);
+	recset_print(stdout, set, format, MAILSEC_VERSION);
 	rc = EXIT_CLEAN;
 out:
 	recset_free(set);

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "checks/mtasts/mtasts_lint.h"
 #include "util/buf.h"
+#include "util/fswalk.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
@@ -151,16 +152,18 @@ static bool
 is_policy_file(const char *path)
 {
 	char head[16] = "";
-	FILE *fp;
-	size_t n;
+	const char *why;
+	ssize_t n;
+	int fd;
 
 	if (str_has_suffix_case(path, "mta-sts.txt"))
 		return true;
-	if (strcmp(path, "-") == 0 || (fp = fopen(path, "rb")) == NULL)
+	/* Regular files only: a FIFO would block here (the zone reader says what it is). */
+	if (strcmp(path, "-") == 0 || fs_open_regular(path, false, &fd, &why) != MS_OK)
 		return false;
-	n = fread(head, 1, sizeof(head) - 1, fp);
-	fclose(fp);
-	head[n] = '\0';
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	head[n > 0 ? n : 0] = '\0';
 	return strncmp(head, "version:", 8) == 0;
 }
 
@@ -209,34 +212,40 @@ struct lint_args {
 	bool parked;
 };
 
-/* parse_lint_args - the documented options of lint; -1 on a usage error */
-static int
+/* parse_lint_args - the documented options of lint; CLI_OK, or how to stop */
+static enum cli_status
 parse_lint_args(int argc, char **argv, struct lint_args *la)
 {
-	struct cli_parser *p = cli_parser_new("lint");
-	const struct option_doc *d;
-	bool bad = false;
+	struct cli_parser *p = cli_parser_new("lint", argc, argv);
+	enum cli_status st;
+	enum opt_id id;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, false)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			la->json = true;
-		else if (strcmp(n, "origin") == 0) {
+			break;
+		case OPT_ORIGIN:
 			free(la->origin);
 			la->origin = xstrdup(optarg);
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(la->profile);
 			la->profile = xstrdup(optarg);
-		} else if (strcmp(n, "only") == 0)
+			break;
+		case OPT_ONLY:
 			common_opts_set_list(&la->only, optarg);
-		else if (strcmp(n, "ignore") == 0)
+			break;
+		case OPT_IGNORE:
 			common_opts_set_list(&la->ignore, optarg);
-		else if (strcmp(n, "parked") == 0)
+			break;
+		case OPT_PARKED:
 			la->parked = true;
-		else if (strcmp(n, "dkim-selector") == 0)
+			break;
+		case OPT_DKIM_SELECTOR:
 			common_opts_set_list(&la->dkim_selectors, optarg);
-		else if (strcmp(n, "context") == 0) {
+			break;
+		case OPT_CONTEXT: {
 			size_t k = 0;
 
 			while (la->context && la->context[k])
@@ -244,27 +253,23 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 			la->context = xreallocarray(la->context, k + 2, sizeof(*la->context));
 			la->context[k] = xstrdup(optarg);
 			la->context[k + 1] = NULL;
+			break;
 		}
-		else if (strcmp(n, "no-color") == 0)
+		case OPT_NO_COLOR:
 			la->color_opt = -1;
-		else if (strcmp(n, "color") == 0)
+			break;
+		case OPT_COLOR:
 			la->color_opt = 1;
-		else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "lint");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
+			break;
+		default:
+			break;
 		}
 	}
-	cli_parser_free(p);
-	if (bad)
-		return -1;
-	for (char **a = la->only; a && *a; a++) {
-		if (!catalog_area_known(*a)) {
-			cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
-			return -1;
-		}
-	}
-	return 0;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return st;
+	if (cli_only_check(la->only) != 0)
+		return CLI_USAGE;
+	return CLI_OK;
 }
 
 /* cmd_lint - read the files into replay data with the outside rule, run the engine offline */
@@ -288,14 +293,17 @@ cmd_lint(int argc, char **argv)
 	struct finding_list pl[1];
 	struct arena par;
 	char **ptext = NULL;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 	bool color;
 
 	memset(&la, 0, sizeof(la));
 	memset(&lo, 0, sizeof(lo));
 	arena_init(&par);
-	if (parse_lint_args(argc, argv, &la) != 0)
+	if ((st = parse_lint_args(argc, argv, &la)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind >= argc) {
 		cli_error("lint needs at least one zone file (see 'mailsec help lint')");
 		goto out;

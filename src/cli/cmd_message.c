@@ -69,20 +69,20 @@ parse_now(const char *s, int64_t *out)
 	return true;
 }
 
-/* parse - the options of message check */
-static int
+/* parse - the options of message check and message authres; CLI_OK, or how to stop */
+static enum cli_status
 parse(int argc, char **argv, struct message_opts *o)
 {
-	struct cli_parser *p = cli_parser_new("message");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("message", argc, argv);
+	enum opt_id id;
 	bool bad = false;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->json = true;
-		else if (strcmp(n, "format") == 0) {
+			break;
+		case OPT_FORMAT:
 			if (strcmp(optarg, "json") == 0)
 				o->json = true;
 			else if (strcmp(optarg, "text") == 0)
@@ -91,42 +91,57 @@ parse(int argc, char **argv, struct message_opts *o)
 				cli_error("--format wants text or json");
 				bad = true;
 			}
-		} else if (strcmp(n, "replay") == 0)
+			break;
+		case OPT_REPLAY:
 			set_str(&o->replay, optarg);
-		else if (strcmp(n, "resolver") == 0)
+			break;
+		case OPT_RESOLVER:
 			set_str(&o->resolver, optarg);
-		else if (strcmp(n, "trust-anchor") == 0)
+			break;
+		case OPT_TRUST_ANCHOR:
 			set_str(&o->trust_anchor, optarg);
-		else if (strcmp(n, "psl") == 0)
+			break;
+		case OPT_PSL:
 			set_str(&o->psl, optarg);
-		else if (strcmp(n, "batch") == 0)
+			break;
+		case OPT_BATCH:
 			set_str(&o->batch, optarg);
-		else if (strcmp(n, "ip") == 0)
+			break;
+		case OPT_IP:
 			set_str(&o->ip, optarg);
-		else if (strcmp(n, "helo") == 0)
+			break;
+		case OPT_HELO:
 			set_str(&o->helo, optarg);
-		else if (strcmp(n, "mail-from") == 0)
+			break;
+		case OPT_MAIL_FROM:
 			set_str(&o->mail_from, optarg);
-		else if (strcmp(n, "trusted-relay") == 0)
+			break;
+		case OPT_TRUSTED_RELAY:
 			set_str(&o->relay, optarg);
-		else if (strcmp(n, "authserv-id") == 0)
+			break;
+		case OPT_AUTHSERV_ID:
 			set_str(&o->authserv_id, optarg);
-		else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 86400, &o->timeout);
-		else if (strcmp(n, "now") == 0) {
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 86400, &o->timeout);
+			break;
+		case OPT_NOW:
 			if (!parse_now(optarg, &o->now)) {
 				cli_error("--now wants a Unix time (seconds)");
 				bad = true;
 			}
 			o->now_set = true;
-		} else if (strcmp(n, "dmarc-rules") == 0) {
+			break;
+		case OPT_DMARC_RULES:
 			if (!dmarc_rules_parse(optarg, &o->rules)) {
 				cli_error("--dmarc-rules wants 7489, 9989 or both");
 				bad = true;
 			}
-		} else if (strcmp(n, "intl") == 0) {
+			break;
+		case OPT_INTL:
 			o->intl = true;
-		} else if (strcmp(n, "parse-mode") == 0) {
+			break;
+		case OPT_PARSE_MODE:
 			if (strcmp(optarg, "strict") == 0)
 				o->parse_mode = AR_STRICT;
 			else if (strcmp(optarg, "tolerant") == 0)
@@ -137,17 +152,12 @@ parse(int argc, char **argv, struct message_opts *o)
 				cli_error("--parse-mode wants strict, tolerant or relaxed");
 				bad = true;
 			}
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "message");
-			cli_parser_free(p);
-			opts_free(o);
-			exit(EXIT_CLEAN);
-		}
-		if (bad)
 			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	return bad ? -1 : 0;
+	return cli_parser_end(p);
 }
 
 /* read_all - the whole of fp, at most max bytes (caller frees); NULL with *err */
@@ -558,6 +568,7 @@ cmd_message(int argc, char **argv)
 	struct message_opts o;
 	struct run r;
 	char *err = NULL;
+	enum cli_status st;
 	int rc = EXIT_USAGE;
 	const char *path = "-";
 
@@ -565,8 +576,10 @@ cmd_message(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	o.timeout = 5;
 	o.rules = DMARC_RULES_BOTH;
-	if (parse(argc, argv, &o) != 0)
+	if ((st = parse(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind < argc && strcmp(argv[optind], "authres") == 0) {
 		if (optind + 2 != argc) {
 			cli_error("message authres takes exactly one field (quote it) or -");

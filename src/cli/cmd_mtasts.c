@@ -67,34 +67,36 @@ mtasts_print_text(FILE *fp, const char *path, const struct finding_list *l, bool
 int
 cmd_mtasts(int argc, char **argv)
 {
-	struct cli_parser *p = cli_parser_new("mta-sts");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("mta-sts", argc, argv);
+	enum cli_status st;
+	enum opt_id id;
 	struct profile *prof = NULL;
 	struct finding_list l;
 	struct arena ar;
 	struct buf b = { 0 };
 	char *profile_name = NULL, *err = NULL;
-	bool bad = false, json = false, valid;
+	bool json = false, valid;
 	int rc = EXIT_USAGE;
 
 	findings_init(&l);
 	arena_init(&ar);
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		if (strcmp(d->name, "json") == 0)
+	while ((id = cli_next(p, false)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			json = true;
-		else if (strcmp(d->name, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(profile_name);
 			profile_name = xstrdup(optarg);
-		} else if (strcmp(d->name, "help") == 0) {
-			cli_usage(stdout, "mta-sts");
-			rc = EXIT_CLEAN;
-			bad = true;
+			break;
+		default:
 			break;
 		}
 	}
-	cli_parser_free(p);
-	if (bad)
+	if ((st = cli_parser_end(p)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (optind >= argc || strcmp(argv[optind], "lint") != 0 || optind + 2 != argc) {
 		cli_error("usage: mailsec mta-sts lint [--json] FILE ('-' reads standard input; see "
 		    "'mailsec help mta-sts')");

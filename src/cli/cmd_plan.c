@@ -83,7 +83,8 @@ int
 cmd_plan(int argc, char **argv)
 {
 	struct cli_parser *p;
-	const struct option_doc *d;
+	enum cli_status st;
+	enum opt_id id;
 	struct plan_seen seen;
 	struct plan_opts po;
 	struct replay_data *replay = NULL;
@@ -103,54 +104,61 @@ cmd_plan(int argc, char **argv)
 	int rc = EXIT_USAGE;
 
 	memset(&seen, 0, sizeof(seen));
-	p = cli_parser_new("plan");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	p = cli_parser_new("plan", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			json = true;
-		else if (strcmp(n, "start") == 0) {
+			break;
+		case OPT_START:
 			if (!date_parse(optarg, &start)) {
 				cli_error("--start: a date as YYYY-MM-DD");
 				bad = true;
 			}
-		} else if (strcmp(n, "selectors") == 0)
-			common_opts_set_list(&selectors, optarg);
-		else if (strcmp(n, "replay") == 0) {
+			break;
+		case OPT_DKIM_SELECTOR:
+			cli_list_append(&selectors, optarg);
+			break;
+		case OPT_REPLAY:
 			free(replay_path);
 			replay_path = xstrdup(optarg);
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		case OPT_PROFILE:
 			free(profile_name);
 			profile_name = xstrdup(optarg);
-		} else if (strcmp(n, "resolver") == 0) {
+			break;
+		case OPT_RESOLVER:
 			free(forward);
 			forward = xstrdup(optarg);
-		} else if (strcmp(n, "ca-file") == 0) {
+			break;
+		case OPT_CA_FILE:
 			free(ca_file);
 			ca_file = xstrdup(optarg);
-		} else if (strcmp(n, "net-timeout") == 0) {
-			bad = !cli_seconds(n, optarg, 300, &net_timeout);
-		} else if (strcmp(n, "trust-anchor") == 0) {
+			break;
+		case OPT_NET_TIMEOUT:
+			bad = !cli_seconds("net-timeout", optarg, 300, &net_timeout);
+			break;
+		case OPT_TRUST_ANCHOR:
 			free(anchor);
 			anchor = xstrdup(optarg);
-		} else if (strcmp(n, "policy-max-age") == 0) {
+			break;
+		case OPT_POLICY_MAX_AGE:
 			if (str_to_u64(optarg, strlen(optarg), 31557600, &max_age) != MS_OK || max_age == 0) {
 				cli_error("--policy-max-age: seconds, 1 to 31557600 (RFC 8461 §3.2)");
 				bad = true;
 			}
-		} else if (strcmp(n, "timeout") == 0) {
-			bad = !cli_seconds(n, optarg, 300, &timeout);
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "plan");
-			rc = EXIT_CLEAN;
-			bad = true;
-		}
-		if (bad)
 			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 300, &timeout);
+			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	if (bad)
+	if ((st = cli_parser_end(p)) != CLI_OK) {
+		rc = cli_status_exit(st);
 		goto out;
+	}
 	if (argc - optind != 2) {
 		cli_error("usage: mailsec plan migrate|decommission [OPTIONS] DOMAIN");
 		goto out;
@@ -173,7 +181,7 @@ cmd_plan(int argc, char **argv)
 		const char *why;
 
 		if (!dns_name_check_host(*s, &why)) {
-			cli_error("--selectors: \"%s\": %s", *s, why);
+			cli_error("--dkim-selector: \"%s\": %s", *s, why);
 			goto out;
 		}
 	}

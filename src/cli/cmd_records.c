@@ -16,28 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-enum rec_format { FMT_ZONE, FMT_JSON, FMT_OCTODNS };
-
-/* strv_append_csv - append each comma-separated item of s to *v */
-static void
-strv_append_csv(char ***v, const char *s)
-{
-	size_t n = 0, k = 0;
-	char **items = str_split(s, ',', &k);
-
-	while (*v && (*v)[n])
-		n++;
-	for (size_t i = 0; i < k; i++) {
-		str_trim(items[i]);
-		if (*items[i] == '\0')
-			continue;
-		*v = xreallocarray(*v, n + 2, sizeof(**v));
-		(*v)[n++] = xstrdup(items[i]);
-		(*v)[n] = NULL;
-	}
-	strv_free(items);
-}
-
 /*
  * host_norm - lower-case a host name and drop one trailing dot, also in
  * "host:prio" and "host=ip" (sep), in place: users paste absolute names.
@@ -59,45 +37,6 @@ hosts_norm(char **v, int sep)
 {
 	for (; v && *v; v++)
 		host_norm(*v, sep);
-}
-
-/* records_print - the set in the chosen format on stdout */
-void records_print(const struct recset *s, int format);
-
-void
-records_print(const struct recset *s, int format)
-{
-	if (format == FMT_JSON) {
-		json_t *j = recset_json(s);
-		char *t;
-
-		json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
-		t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		printf("%s\n", t);
-		free(t);
-		json_decref(j);
-	} else if (format == FMT_OCTODNS) {
-		recset_print_octodns(stdout, s);
-	} else {
-		recset_print_zone(stdout, s);
-	}
-	fflush(stdout);
-}
-
-/* records_parse_format - zone|json|octodns, or -1 */
-int records_parse_format(const char *s);
-
-int
-records_parse_format(const char *s)
-{
-	if (strcmp(s, "zone") == 0)
-		return FMT_ZONE;
-	if (strcmp(s, "json") == 0)
-		return FMT_JSON;
-	if (strcmp(s, "octodns") == 0)
-		return FMT_OCTODNS;
-	return -1;
 }
 
 /*
@@ -154,82 +93,100 @@ int
 cmd_records(int argc, char **argv)
 {
 	struct cli_parser *p;
-	const struct option_doc *d;
+	enum cli_status cst;
+	enum opt_id id;
 	struct gen_opts g;
 	char **mx = NULL, **inc = NULL, **ip4 = NULL, **ip6 = NULL, **rua = NULL, **rep = NULL;
 	char **addr = NULL;
-	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *id = NULL;
+	char *profile_name = NULL, *domain = NULL, *err = NULL, *dkim_rec = NULL, *sts_id = NULL;
 	char *dkim_key = NULL, *pos[2] = { NULL, NULL }, *sel = NULL, *sts_host = NULL;
 	char *from_record = NULL, *replay_path = NULL, *forward = NULL, *anchor = NULL;
 	char *current = NULL;
 	double timeout = 5;
 	struct profile *profile = NULL;
 	struct recset *set = NULL;
-	int format = FMT_ZONE, npos = 0, rc = EXIT_USAGE;
+	enum recset_format format = RECSET_ZONE;
+	int npos = 0, rc = EXIT_USAGE;
 	bool bad = false;
 	enum ms_status st;
 
 	memset(&g, 0, sizeof(g));
-	p = cli_parser_new("records");
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "format") == 0) {
-			if ((format = records_parse_format(optarg)) < 0) {
+	p = cli_parser_new("records", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_FORMAT:
+			if (!recset_format_parse(optarg, &format)) {
 				cli_error("--format: zone, json or octodns");
 				bad = true;
 			}
-		} else if (strcmp(n, "mx") == 0)
-			strv_append_csv(&mx, optarg);
-		else if (strcmp(n, "spf-include") == 0)
-			strv_append_csv(&inc, optarg);
-		else if (strcmp(n, "spf-ip4") == 0)
-			strv_append_csv(&ip4, optarg);
-		else if (strcmp(n, "spf-ip6") == 0)
-			strv_append_csv(&ip6, optarg);
-		else if (strcmp(n, "rua") == 0)
-			strv_append_csv(&rua, optarg);
-		else if (strcmp(n, "address") == 0)
-			strv_append_csv(&addr, optarg);
-		else if (strcmp(n, "authorise-reports-for") == 0)
-			strv_append_csv(&rep, optarg);
-		else if (strcmp(n, "dkim-selector") == 0) {
+			break;
+		case OPT_MX:
+			cli_list_append(&mx, optarg);
+			break;
+		case OPT_SPF_INCLUDE:
+			cli_list_append(&inc, optarg);
+			break;
+		case OPT_SPF_IP4:
+			cli_list_append(&ip4, optarg);
+			break;
+		case OPT_SPF_IP6:
+			cli_list_append(&ip6, optarg);
+			break;
+		case OPT_RUA:
+			cli_list_append(&rua, optarg);
+			break;
+		case OPT_ADDRESS:
+			cli_list_append(&addr, optarg);
+			break;
+		case OPT_AUTHORISE_REPORTS_FOR:
+			cli_list_append(&rep, optarg);
+			break;
+		case OPT_DKIM_SELECTOR:
 			free(sel);
 			sel = xstrdup(optarg);
 			host_norm(sel, 0);
 			g.dkim_selector = sel;
-		}
-		else if (strcmp(n, "dkim-key") == 0) {
+			break;
+		case OPT_DKIM_KEY:
 			free(dkim_key);
 			dkim_key = xstrdup(optarg);
-		} else if (strcmp(n, "tlsrpt-rua") == 0)
+			break;
+		case OPT_TLSRPT_RUA:
 			g.tlsrpt_rua = optarg;
-		else if (strcmp(n, "mta-sts-host") == 0) {
+			break;
+		case OPT_MTA_STS_HOST:
 			free(sts_host);
 			sts_host = xstrdup(optarg);
 			host_norm(sts_host, 0);
 			g.mta_sts_host = sts_host;
-		}
-		else if (strcmp(n, "id") == 0) {
-			free(id);
-			id = xstrdup(optarg);
-		} else if (strcmp(n, "stage") == 0)
+			break;
+		case OPT_ID:
+			free(sts_id);
+			sts_id = xstrdup(optarg);
+			break;
+		case OPT_STAGE:
 			g.stage = optarg;
-		else if (strcmp(n, "from-record") == 0) {
+			break;
+		case OPT_FROM_RECORD:
 			free(from_record);
 			from_record = xstrdup(optarg);
-		} else if (strcmp(n, "replay") == 0) {
+			break;
+		case OPT_REPLAY:
 			free(replay_path);
 			replay_path = xstrdup(optarg);
-		} else if (strcmp(n, "resolver") == 0) {
+			break;
+		case OPT_RESOLVER:
 			free(forward);
 			forward = xstrdup(optarg);
-		} else if (strcmp(n, "trust-anchor") == 0) {
+			break;
+		case OPT_TRUST_ANCHOR:
 			free(anchor);
 			anchor = xstrdup(optarg);
-		} else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 300, &timeout);
-		else if (strcmp(n, "ttl") == 0) {
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 300, &timeout);
+			break;
+		case OPT_TTL: {
 			uint64_t v;
 
 			if (str_to_u64(optarg, strlen(optarg), 604800, &v) != MS_OK || v < 60) {
@@ -237,20 +194,20 @@ cmd_records(int argc, char **argv)
 				bad = true;
 			}
 			g.ttl = (uint32_t)v;
-		} else if (strcmp(n, "profile") == 0) {
+			break;
+		}
+		case OPT_PROFILE:
 			free(profile_name);
 			profile_name = xstrdup(optarg);
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "records");
-			rc = EXIT_CLEAN;
-			bad = true;
-		}
-		if (bad)
 			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	if (bad)
+	if ((cst = cli_parser_end(p)) != CLI_OK) {
+		rc = cli_status_exit(cst);
 		goto out;
+	}
 	for (int i = optind; i < argc; i++) {
 		if (npos >= 2) {
 			cli_error("records takes one kind and one domain");
@@ -274,14 +231,14 @@ cmd_records(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
-	if (id == NULL) {
+	if (sts_id == NULL) {
 		time_t now = time(NULL);
 		struct tm tm;
 		char b[32];
 
 		gmtime_r(&now, &tm);
 		strftime(b, sizeof(b), "%Y%m%d%H%M%S", &tm);
-		id = xstrdup(b);
+		sts_id = xstrdup(b);
 	}
 	if (dkim_key) {
 		struct evp_pkey_st *k = NULL;
@@ -307,7 +264,7 @@ cmd_records(int argc, char **argv)
 	g.rua = rua;
 	g.report_for = rep;
 	g.address = addr;
-	g.id = id;
+	g.id = sts_id;
 	g.dkim_record = dkim_rec;
 	if (strcmp(pos[0], "new") == 0)
 		st = gen_new(&g, &set, &err);
@@ -339,7 +296,7 @@ cmd_records(int argc, char **argv)
 		cli_error("%s", err ? err : ms_status_str(st));
 		goto out;
 	}
-	records_print(set, format);
+	recset_print(stdout, set, format, MAILSEC_VERSION);
 	rc = EXIT_CLEAN;
 out:
 	recset_free(set);
@@ -358,7 +315,7 @@ out:
 	free(dkim_key);
 	free(sel);
 	free(sts_host);
-	free(id);
+	free(sts_id);
 	free(from_record);
 	free(replay_path);
 	free(forward);

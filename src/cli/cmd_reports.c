@@ -50,43 +50,54 @@ parse_pct(const char *s, double *out)
 	return true;
 }
 
-/* parse_args - options of `reports`; positional arguments stay in argv[optind..] */
-static int
+/* parse_args - options of `reports`; positional arguments stay in argv[optind..]; CLI_OK, or how to stop */
+static enum cli_status
 parse_args(int argc, char **argv, struct rep_opts *o)
 {
-	struct cli_parser *p = cli_parser_new("reports");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("reports", argc, argv);
+	enum opt_id id;
 	bool bad = false;
+	uint64_t v;
 
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-		uint64_t v;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->format = REP_JSON;
-		else if (strcmp(n, "csv") == 0)
+			break;
+		case OPT_CSV:
 			o->format = REP_CSV;
-		else if (strcmp(n, "db") == 0)
+			break;
+		case OPT_DB:
 			o->db = optarg;
-		else if (strcmp(n, "replay") == 0)
+			break;
+		case OPT_REPLAY:
 			o->replay = optarg;
-		else if (strcmp(n, "resolver") == 0)
+			break;
+		case OPT_RESOLVER:
 			o->resolver = optarg;
-		else if (strcmp(n, "no-dns") == 0)
+			break;
+		case OPT_NO_DNS:
 			o->no_dns = true;
-		else if (strcmp(n, "follow-symlinks") == 0)
+			break;
+		case OPT_FOLLOW_SYMLINKS:
 			o->follow_symlinks = true;
-		else if (strcmp(n, "netrc") == 0)
+			break;
+		case OPT_NETRC:
 			o->netrc = optarg;
-		else if (strcmp(n, "cacert") == 0)
+			break;
+		case OPT_CACERT:
 			o->cacert = optarg;
-		else if (strcmp(n, "no-failure-bodies") == 0)
+			break;
+		case OPT_NO_FAILURE_BODIES:
 			o->x.keep_failure_bodies = false;
-		else if (strcmp(n, "progress") == 0)
+			break;
+		case OPT_PROGRESS:
 			o->progress = 1;
-		else if (strcmp(n, "no-progress") == 0)
+			break;
+		case OPT_NO_PROGRESS:
 			o->progress = -1;
-		else if (strcmp(n, "since") == 0) {
+			break;
+		case OPT_SINCE: {
 			int64_t secs;
 
 			if (!cli_period(optarg, &secs)) {
@@ -94,54 +105,60 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 				bad = true;
 			} else
 				o->since_secs = secs, o->since_set = true;
-		} else if (strcmp(n, "older-than") == 0) {
+			break;
+		}
+		case OPT_OLDER_THAN:
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK) {
 				cli_error("--older-than wants a number of days");
 				bad = true;
 			} else
 				o->older_than_days = (int64_t)v;
-		} else if (strcmp(n, "max-report-size") == 0) {
+			break;
+		case OPT_MAX_REPORT_SIZE:
 			if (str_to_u64(optarg, strlen(optarg), 4096, &v) != MS_OK || v == 0) {
 				cli_error("--max-report-size wants MiB from 1 to 4096");
 				bad = true;
 			} else
 				o->x.lim.max_bytes = (size_t)v * 1024 * 1024;
-		} else if (strcmp(n, "min-messages") == 0) {
+			break;
+		case OPT_MIN_MESSAGES:
 			if (str_to_u64(optarg, strlen(optarg), UINT32_MAX, &v) != MS_OK) {
 				cli_error("--min-messages wants a number");
 				bad = true;
 			} else
 				o->t.min_messages = v;
-		} else if (strcmp(n, "legit-min-messages") == 0) {
+			break;
+		case OPT_LEGIT_MIN_MESSAGES:
 			if (str_to_u64(optarg, strlen(optarg), UINT32_MAX, &v) != MS_OK || v == 0) {
 				cli_error("--legit-min-messages wants a number from 1");
 				bad = true;
 			} else
 				o->t.legit_min_messages = v;
-		} else if (strcmp(n, "top") == 0) {
+			break;
+		case OPT_TOP:
 			if (str_to_u64(optarg, strlen(optarg), 1000000, &v) != MS_OK) {
 				cli_error("--top wants a number of sources");
 				bad = true;
 			} else
 				o->t.top = (size_t)v;
-		} else if (strcmp(n, "quarantine-pass-rate") == 0) {
+			break;
+		case OPT_QUARANTINE_PASS_RATE:
 			if (!parse_pct(optarg, &o->t.quarantine_pass_rate)) {
 				cli_error("--quarantine-pass-rate wants a percentage");
 				bad = true;
 			}
-		} else if (strcmp(n, "reject-pass-rate") == 0) {
+			break;
+		case OPT_REJECT_PASS_RATE:
 			if (!parse_pct(optarg, &o->t.reject_pass_rate)) {
 				cli_error("--reject-pass-rate wants a percentage");
 				bad = true;
 			}
-		} else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "reports");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
+			break;
+		default:
+			break;
 		}
 	}
-	cli_parser_free(p);
-	return bad ? -1 : 0;
+	return cli_parser_end(p);
 }
 
 /* open_store - --db, or the default database (store_default_path), for mode */
@@ -730,15 +747,23 @@ run_purge(struct rep_opts *o, int argc)
 	return EXIT_CLEAN;
 }
 
+/* The quarantine listing: JSON (arr) or text (arr NULL), and how many were listed. */
+struct rejected_list {
+	json_t *arr;
+	size_t n;
+};
+
 /* on_rejected - one quarantined report, as text or into a JSON array */
 static void
 on_rejected(void *arg, const struct store_rejected_item *it)
 {
-	json_t *arr = arg;
+	struct rejected_list *rl = arg;
+	json_t *arr = rl->arr;
 	char when[32];
 	time_t t = (time_t)(it->first_seen < 0 ? 0 : it->first_seen);
 	struct tm tm;
 
+	rl->n++;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (arr) {
@@ -765,6 +790,7 @@ static int
 run_quarantine(struct rep_opts *o, int argc)
 {
 	struct store *s;
+	struct rejected_list rl = { NULL, 0 };
 	json_t *arr = NULL;
 	enum ms_status st;
 
@@ -776,10 +802,13 @@ run_quarantine(struct rep_opts *o, int argc)
 		return EXIT_USAGE;
 	if (o->format == REP_JSON)
 		arr = json_array();
-	st = store_each_rejected(s, on_rejected, arr);
+	rl.arr = arr;
+	st = store_each_rejected(s, on_rejected, &rl);
 	if (st != MS_OK)
 		cli_error("database: %s", store_error(s));
 	store_close(s);
+	if (arr == NULL && st == MS_OK && rl.n == 0)
+		puts("nothing quarantined");
 	if (arr) {
 		json_t *doc = json_object();
 		char *txt;
@@ -801,10 +830,11 @@ cmd_reports(int argc, char **argv)
 {
 	struct rep_opts o;
 	const char *verb;
+	enum cli_status st;
 
 	rep_opts_init(&o);
-	if (parse_args(argc, argv, &o) != 0)
-		return EXIT_USAGE;
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK)
+		return cli_status_exit(st);
 	if (optind >= argc) {
 		cli_usage(stderr, "reports");
 		return EXIT_USAGE;

@@ -51,58 +51,64 @@ struct run {
 	int worst;
 };
 
-/* parse_opts - argv after "spf" */
-static int
+/* parse_opts - argv after "spf"; CLI_OK, or how to stop */
+static enum cli_status
 parse_opts(int argc, char **argv, struct spf_opts *o)
 {
-	struct cli_parser *p = cli_parser_new("spf");
-	const struct option_doc *d;
+	struct cli_parser *p = cli_parser_new("spf", argc, argv);
+	enum cli_status st;
+	enum opt_id id;
 	bool bad = false;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 5;
-	while ((d = cli_getopt(p, argc, argv, &bad)) != NULL) {
-		const char *n = d->name;
-
-		if (strcmp(n, "json") == 0)
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_JSON:
 			o->json = true;
-		else if (strcmp(n, "trace") == 0)
-			o->trace = true;
-		else if (strcmp(n, "ip") == 0)
-			o->ip = optarg;
-		else if (strcmp(n, "sender") == 0)
-			o->sender = optarg;
-		else if (strcmp(n, "helo") == 0)
-			o->helo = optarg;
-		else if (strcmp(n, "replay") == 0)
-			o->replay = optarg;
-		else if (strcmp(n, "resolver") == 0)
-			o->resolver = optarg;
-		else if (strcmp(n, "trust-anchor") == 0)
-			o->trust_anchor = optarg;
-		else if (strcmp(n, "batch") == 0)
-			o->batch = optarg;
-		else if (strcmp(n, "profile") == 0)
-			o->profile = optarg;
-		else if (strcmp(n, "timeout") == 0)
-			bad = !cli_seconds(n, optarg, 3600, &o->timeout);
-		else if (strcmp(n, "help") == 0) {
-			cli_usage(stdout, "spf");
-			cli_parser_free(p);
-			exit(EXIT_CLEAN);
-		}
-		if (bad)
 			break;
+		case OPT_TRACE:
+			o->trace = true;
+			break;
+		case OPT_IP:
+			o->ip = optarg;
+			break;
+		case OPT_SENDER:
+			o->sender = optarg;
+			break;
+		case OPT_HELO:
+			o->helo = optarg;
+			break;
+		case OPT_REPLAY:
+			o->replay = optarg;
+			break;
+		case OPT_RESOLVER:
+			o->resolver = optarg;
+			break;
+		case OPT_TRUST_ANCHOR:
+			o->trust_anchor = optarg;
+			break;
+		case OPT_BATCH:
+			o->batch = optarg;
+			break;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 3600, &o->timeout);
+			break;
+		default:
+			break;
+		}
 	}
-	cli_parser_free(p);
-	if (bad)
-		return -1;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return st;
 	if (optind >= argc) {
 		cli_error("spf needs an action: eval, tree or lint (see 'mailsec help spf')");
-		return -1;
+		return CLI_USAGE;
 	}
 	o->action = argv[optind++];
-	return 0;
+	return CLI_OK;
 }
 
 /* make_resolver - the replay resolver with --replay, else libunbound (as check) */
@@ -255,6 +261,7 @@ read_batch(const char *path, struct run *r)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[BATCH_MAX_LINE];
+	size_t cap = 0;
 	int lineno = 0;
 
 	if (fp == NULL) {
@@ -271,13 +278,20 @@ read_batch(const char *path, struct run *r)
 			continue;
 		w = str_split(line, strchr(line, '\t') ? '\t' : ' ', &nw);
 		if (nw < 2 || nw > 3 || r->n >= BATCH_MAX) {
-			cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
+			if (r->n >= BATCH_MAX)
+				cli_error("%s:%d: more than %d evaluations: one batch takes at most %d "
+				    "lines (split the file)", path, lineno, BATCH_MAX, BATCH_MAX);
+			else
+				cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
 			strv_free(w);
 			if (fp != stdin)
 				fclose(fp);
 			return -1;
 		}
-		r->jobs = xreallocarray(r->jobs, r->n + 1, sizeof(*r->jobs));
+		if (r->n == cap) {	/* doubling: a batch of 100,000 lines is not 100,000 copies */
+			cap = cap ? cap * 2 : 64;
+			r->jobs = xreallocarray(r->jobs, cap, sizeof(*r->jobs));
+		}
 		memset(&r->jobs[r->n], 0, sizeof(r->jobs[r->n]));
 		r->jobs[r->n].ip = xstrdup(w[0]);
 		r->jobs[r->n].sender = xstrdup(strcmp(w[1], "-") == 0 ? "" : w[1]);
@@ -385,8 +399,18 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	text = argv[optind];
-	if (argc - optind == 2)
+	if (argc - optind == 2) {
+		const char *why;
+		char *d;
+
 		owner = argv[optind + 1];
+		if ((d = engine_domain_normalise(owner, &why)) == NULL) {
+			cli_error("spf lint: DOMAIN \"%s\" is not a domain name (%s); a record with "
+			    "spaces is one argument: quote it ('%s %s')", owner, why, text, owner);
+			return EXIT_USAGE;
+		}
+		free(d);
+	}
 	if (profile_load(o->profile ? o->profile : "generic", &prof, &perr) != MS_OK) {
 		cli_error("%s", perr);
 		free(perr);
@@ -576,9 +600,10 @@ int
 cmd_spf(int argc, char **argv)
 {
 	struct spf_opts o;
+	enum cli_status st;
 
-	if (parse_opts(argc, argv, &o) != 0)
-		return EXIT_USAGE;
+	if ((st = parse_opts(argc, argv, &o)) != CLI_OK)
+		return cli_status_exit(st);
 	if (strcmp(o.action, "eval") == 0)
 		return spf_eval_cmd(&o);
 	if (strcmp(o.action, "tree") == 0)

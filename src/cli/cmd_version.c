@@ -6,11 +6,17 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+/* cmd_version - mailsec's version and the libraries' it runs with; takes only --help */
 int
 cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	struct cli_parser *p = cli_parser_new("version", argc, argv);
+	enum cli_status st;
+
+	while (cli_next(p, false) != OPT_END)
+		;
+	if ((st = cli_parser_end(p)) != CLI_OK)
+		return cli_status_exit(st);
 	printf("mailsec %s\n", MAILSEC_VERSION);
 	printf("  libevent %s\n", event_get_version());
 	printf("  jansson %s\n", jansson_version_str());

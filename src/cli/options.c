@@ -18,8 +18,14 @@ static const struct command commands[] = {
 	  "'-' reads it from standard input), decodes p= to report the real key type and "
 	  "size, and prints the same dkim.* findings mailsec check raises. Exit 0 when the "
 	  "record is a usable key record, 1 when it has an error. With --json the output is "
-	  "the mailsec-dkim-lint/1 document (docs/json.md). 'dkim keygen' is 'dkim-keygen' "
-	  "(see 'mailsec help dkim-keygen' for its options)." },
+	  "the mailsec-dkim-lint/1 document (docs/json.md). 'dkim keygen' makes a key pair "
+	  "(see 'mailsec help dkim keygen' for its options)." },
+	{ "dkim keygen", cmd_keygen, "dkim keygen --selector S [--domain DOMAIN] [OPTIONS]",
+	  "generate a DKIM key pair, its TXT record and a rotation plan",
+	  "Writes the private key in PEM to S.private.pem (or --key-out) with mode 0600, never "
+	  "to a terminal unless --print-private is given, and prints the selector's TXT record "
+	  "split into strings of at most 255 bytes and the steps of a safe rotation. Default: "
+	  "2048-bit RSA (the profile may say otherwise); --type ed25519 for RFC 8463 keys." },
 	{ "tlsrpt", cmd_tlsrpt, "tlsrpt lint [--json] RECORD",
 	  "judge one TLS-RPT record (RFC 8460)",
 	  "Parses the text of a TLS-RPT record (as published at _smtp._tls.DOMAIN; '-' reads "
@@ -40,7 +46,8 @@ static const struct command commands[] = {
 	  "Without an argument, lists the commands. With a command name, shows its options. "
 	  "With a finding id (for example mx.target.cname), shows that finding's page: what "
 	  "it means and how to fix it. 'help findings' lists every id; 'help profiles' the "
-	  "shipped profiles; 'help --man' prints the manual page in roff." },
+	  "shipped profiles; 'help exit-codes' the exit codes; 'help --man' prints the manual "
+	  "page in roff." },
 	{ "dmarc", cmd_dmarc, "dmarc lint [OPTIONS] RECORD | dmarc eval --from DOMAIN [OPTIONS]",
 	  "lint a DMARC record, or evaluate a message's DMARC result",
 	  "'dmarc lint RECORD' parses a DMARC record (RFC 7489 and RFC 9989) and reports its "
@@ -50,14 +57,16 @@ static const struct command commands[] = {
 	  "identifier alignment, the DMARC result and the disposition the policy asks for, "
 	  "under each rule set. Both print JSON (schema mailsec-dmarc/1, docs/json.md) with "
 	  "--json." },
-	{ "spf", cmd_spf, "spf eval|tree|lint [OPTIONS] [DOMAIN | RECORD]",
+	{ "spf", cmd_spf, "spf eval --ip IP --sender ADDR [OPTIONS] | spf eval --batch FILE "
+	  "[OPTIONS] | spf tree [OPTIONS] DOMAIN | spf lint [OPTIONS] RECORD [DOMAIN]",
 	  "evaluate SPF for a client, print a domain's SPF include tree, or lint a record",
 	  "'spf eval --ip IP --sender ADDR [--helo NAME]' runs check_host() (RFC 7208) and "
 	  "prints the result (none, neutral, pass, fail, softfail, temperror, permerror), the "
 	  "matching term, the explanation and with --trace every step; --batch FILE evaluates "
 	  "many at once. 'spf tree DOMAIN' prints the include/redirect tree with the DNS "
 	  "lookups each branch costs and the addresses the policy authorises. 'spf lint "
-	  "RECORD' judges a record given on the command line, before you publish it." },
+	  "RECORD [DOMAIN]' judges a record given on the command line, before you publish it, "
+	  "as published at DOMAIN (default example.org)." },
 	{ "lint", cmd_lint, "lint [OPTIONS] FILE...",
 	  "run the checks of 'check' offline over proposed zone files",
 	  "Reads BIND zone files (with $ORIGIN and $TTL; $INCLUDE is refused) or octoDNS YAML "
@@ -76,12 +85,6 @@ static const struct command commands[] = {
 	  "journey with the wait before the step after it. Values follow the profile. Output "
 	  "is zone-file lines (default), JSON or octoDNS YAML; everything generated passes "
 	  "'mailsec lint'." },
-	{ "dkim-keygen", cmd_keygen, "dkim-keygen --selector S [--domain DOMAIN] [OPTIONS]",
-	  "generate a DKIM key pair, its TXT record and a rotation plan",
-	  "Writes the private key in PEM to S.private.pem (or --key-out) with mode 0600, never "
-	  "to a terminal unless --print-private is given, and prints the selector's TXT record "
-	  "split into strings of at most 255 bytes and the steps of a safe rotation. Default: "
-	  "2048-bit RSA (the profile may say otherwise); --type ed25519 for RFC 8463 keys." },
 	{ "plan", cmd_plan, "plan migrate|decommission [OPTIONS] DOMAIN",
 	  "read a domain's live records and print a dated checklist for a migration",
 	  "'plan migrate' and 'plan decommission' look up the domain's mail records and print "
@@ -148,7 +151,7 @@ static const struct option_doc options[] = {
 	{ "ignore", 0, "ID[,ID]", "check lint",
 	  "Suppress findings by id (mx.target.ipv6-only), by area (mx), or by prefix ending "
 	  "in a dot (mx.target.)." },
-	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim-keygen plan",
+	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
 	{ "config", 0, "FILE", "check",
@@ -217,11 +220,12 @@ static const struct option_doc options[] = {
 	{ "psl", 0, "FILE", "check dmarc message",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
-	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
+	{ "domain", 0, "DOMAIN", "dmarc",
 	  "dmarc lint: the domain the record is published for (default example.org), used in "
-	  "messages and in the records advised. dkim-keygen: the signing domain (d=) the "
-	  "record is published under; without it the record's name is relative "
-	  "(S._domainkey)." },
+	  "messages and in the records advised." },
+	{ "domain", 0, "DOMAIN", "dkim keygen",
+	  "The signing domain (d=) the record is published under; without it the record's "
+	  "name is relative (S._domainkey)." },
 	{ "from", 0, "DOMAIN", "dmarc",
 	  "dmarc eval: the RFC 5322 From domain (or address) of the message." },
 	{ "spf-domain", 0, "DOMAIN", "dmarc",
@@ -272,10 +276,15 @@ static const struct option_doc options[] = {
 	{ "sender", 0, "ADDR", "spf",
 	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
 	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
-	{ "helo", 0, "NAME", "check spf message",
-	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
-	  "--sender, the identity checked. check: also audit the SPF record of this name "
-	  "(RFC 7208 §2.3)." },
+	{ "helo", 0, "NAME", "check",
+	  "The HELO/EHLO name of the domain's sending host: also audit the SPF record of this "
+	  "name (RFC 7208 §2.3)." },
+	{ "helo", 0, "NAME", "spf",
+	  "spf eval: the HELO/EHLO name of the sending host: the %{h} macro and, without "
+	  "--sender, the identity checked." },
+	{ "helo", 0, "NAME", "message",
+	  "message check: the HELO/EHLO name the SMTP client gave: the %{h} macro and, without "
+	  "--mail-from, the identity SPF checks." },
 	{ "trace", 0, NULL, "spf",
 	  "spf eval: print every step of the evaluation (records fetched, terms tried, "
 	  "lookups counted)." },
@@ -290,7 +299,7 @@ static const struct option_doc options[] = {
 	{ "origin", 0, "ZONE", "lint",
 	  "The zone a file holds, when it has no SOA record and no $ORIGIN (and for octoDNS "
 	  "files not named after their zone)." },
-	{ "format", 0, "zone|json|octodns", "records dkim-keygen",
+	{ "format", 0, "zone|json|octodns", "records dkim keygen",
 	  "Output format of generated records: zone-file lines (default), JSON "
 	  "(schema mailsec-records/1) or octoDNS YAML." },
 	{ "mx", 0, "HOST[:PRIO]", "records",
@@ -330,27 +339,28 @@ static const struct option_doc options[] = {
 	  "the profile add." },
 	{ "ttl", 0, "SECONDS", "records",
 	  "TTL of generated records (default: 300 for records that will change during the "
-	  "journey, 3600 for MX, 86400 for a parked domain)." },
-	{ "selector", 0, "S", "dkim-keygen", "The DKIM selector of the new key." },
-	{ "bits", 0, "N", "dkim-keygen", "RSA key size: 2048 (default) or 1024." },
-	{ "type", 0, "rsa|ed25519", "dkim-keygen", "Key type (default rsa)." },
-	{ "key-out", 0, "FILE", "dkim-keygen",
+	  "journey, 3600 for MX and for a parked domain's records)." },
+	{ "selector", 0, "S", "dkim keygen", "The DKIM selector of the new key." },
+	{ "bits", 0, "N", "dkim keygen", "RSA key size: 2048 (default) or 1024." },
+	{ "type", 0, "rsa|ed25519", "dkim keygen", "Key type (default rsa)." },
+	{ "key-out", 0, "FILE", "dkim keygen",
 	  "Write the private key here (default S.private.pem); the file is created with mode "
 	  "0600 and never overwritten." },
-	{ "print-private", 0, NULL, "dkim-keygen",
+	{ "print-private", 0, NULL, "dkim keygen",
 	  "Also print the private key on standard output (even to a terminal)." },
-	{ "old-selector", 0, "S", "dkim-keygen",
+	{ "old-selector", 0, "S", "dkim keygen",
 	  "The selector being replaced: the rotation plan revokes it." },
-	{ "keep-days", 0, "N", "dkim-keygen",
+	{ "keep-days", 0, "N", "dkim keygen",
 	  "Days the old selector stays published after signing switches (default 7)." },
-	{ "start", 0, "YYYY-MM-DD", "plan dkim-keygen",
+	{ "start", 0, "YYYY-MM-DD", "plan dkim keygen",
 	  "Date of the first step of the plan (default: today, UTC)." },
 	{ "policy-max-age", 0, "SECONDS", "plan",
 	  "The max_age of the MTA-STS policy now served (default: fetched from the policy URL "
 	  "as check does; if that fails, assumed 1209600, the longest the runbook uses, and "
 	  "said so)." },
-	{ "selectors", 0, "S[,S]", "plan diff",
-	  "DKIM selectors of the domain to look at (selectors cannot be listed from the DNS)." },
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "plan diff",
+	  "DKIM selectors of the domain to look at (repeatable; selectors cannot be listed "
+	  "from the DNS)." },
 	{ "ns", 0, "ADDR[@PORT][,...]", "diff",
 	  "One set of authoritative servers (IPv4 or IPv6 addresses, optional port); give "
 	  "--ns twice: the old set, then the new one." },
@@ -416,6 +426,9 @@ static const struct option_doc options[] = {
 	  "Show ingest progress on standard error even when it is not a terminal." },
 	{ "no-progress", 0, NULL, "reports",
 	  "Never show ingest progress (it is shown only on a terminal by default)." },
+	{ "man", 0, NULL, "help",
+	  "Print the manual page (roff), generated from the command, option and finding "
+	  "tables." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
@@ -426,13 +439,34 @@ cli_commands(void)
 	return commands;
 }
 
+/* Old command names: the first spelling of dkim keygen, in scripts since the first release. */
+static const struct cli_alias command_aliases[] = {
+	{ "dkim-keygen", "dkim keygen", NULL },
+	{ NULL, NULL, NULL }
+};
+
+/* Old option names: plan and diff said --selectors where check says --dkim-selector. */
+static const struct cli_alias option_aliases[] = {
+	{ "selectors", "dkim-selector", "plan diff" },
+	{ NULL, NULL, NULL }
+};
+
 const struct command *
 cli_command(const char *name)
 {
+	for (const struct cli_alias *a = command_aliases; a->name; a++)
+		if (strcmp(a->name, name) == 0)
+			name = a->target;
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
+}
+
+const struct cli_alias *
+cli_option_aliases(void)
+{
+	return option_aliases;
 }
 
 const struct option_doc *

@@ -1,5 +1,6 @@
 /* src/cli/opts.c - options shared by the audit commands: defaults, config file, argv */
 #include "cli/cli.h"
+#include "core/catalog.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -70,6 +71,46 @@ common_opts_set_list(char ***list, const char *csv)
 	v[o] = NULL;
 	strv_free(*list);
 	*list = v;
+}
+
+/* cli_only_check - --only names at least one area, and only known ones (cli.h) */
+int
+cli_only_check(char *const *only)
+{
+	if (only == NULL)
+		return 0;
+	if (only[0] == NULL) {
+		cli_error("--only names no area: give at least one (mx, spf, dmarc, ...; see "
+		    "'mailsec help findings'), or leave --only out to run every check");
+		return -1;
+	}
+	for (char *const *a = only; *a; a++) {
+		if (!catalog_area_known(*a)) {
+			cli_error("--only: unknown area \"%s\" (see 'mailsec help findings')", *a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* cli_list_append - a repeatable comma-separated option, accumulated (cli.h) */
+void
+cli_list_append(char ***list, const char *csv)
+{
+	size_t n = 0, k = 0;
+	char **items = str_split(csv, ',', &k);
+
+	while (*list && (*list)[n])
+		n++;
+	for (size_t i = 0; i < k; i++) {
+		str_trim(items[i]);
+		if (*items[i] == '\0')
+			continue;
+		*list = xreallocarray(*list, n + 2, sizeof(**list));
+		(*list)[n++] = xstrdup(items[i]);
+		(*list)[n] = NULL;
+	}
+	strv_free(items);
 }
 
 /* json_list - a JSON array of strings as a NULL-terminated list */

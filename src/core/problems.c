@@ -3,6 +3,17 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+/* problem_where - " (offset N)", unless the message says where already (problems.h) */
+const char *
+problem_where(const struct problem *p, char buf[PROBLEM_WHERE_MAX])
+{
+	if (strstr(p->msg, "offset ") != NULL)
+		return "";
+	snprintf(buf, PROBLEM_WHERE_MAX, " (offset %zu)", p->offset);
+	return buf;
+}
 
 /* problem_add - append one problem, or count it as dropped when the list is full */
 void

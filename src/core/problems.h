@@ -30,6 +30,15 @@ struct problem {
 void problem_add(struct problem *v, size_t cap, size_t *n, size_t *dropped, unsigned code,
     size_t off, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+#define PROBLEM_WHERE_MAX	32
+
+/*
+ * problem_where - " (offset N)" to follow p's message in a finding, written to
+ * buf; "" when the message already says where ("at offset 12"), so no offset
+ * is printed twice.  Returns buf or "".
+ */
+const char *problem_where(const struct problem *p, char buf[PROBLEM_WHERE_MAX]);
+
 /* PROBLEM_ADD(rec, code, off, fmt, ...) - problem_add on the PROBLEM_LIST of *rec */
 #define PROBLEM_ADD(rec, code, off, ...)					\
 	problem_add((rec)->problems, sizeof((rec)->problems) / sizeof((rec)->problems[0]), \

@@ -585,7 +585,7 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 	} else {
 		r = recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), "v=DKIM1; k=rsa; p=<public key>");
 		r->placeholder = true;
-		rec_set_comment(r, "DKIM: fill in the public key: 'mailsec dkim-keygen --selector %s "
+		rec_set_comment(r, "DKIM: fill in the public key: 'mailsec dkim keygen --selector %s "
 		    "--domain %s' makes one, or take it from your mail provider", sel, o->domain);
 	}
 	free(owner);

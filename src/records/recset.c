@@ -150,13 +150,28 @@ rdata_text(const struct rec *r)
 	return xstrdup(r->value);
 }
 
+/*
+ * invoked - the command that made the set as the user types it: "records new",
+ * "dkim keygen" (whose sets say "dkim-keygen" in JSON, schema mailsec-records/1)
+ */
+static const char *
+invoked(const struct recset *s, const char **rest)
+{
+	if (strcmp(s->command, "dkim-keygen") == 0) {
+		*rest = "";
+		return "dkim keygen";
+	}
+	*rest = s->command;
+	return "records ";
+}
+
 void
 recset_print_zone(FILE *fp, const struct recset *s)
 {
 	bool rel = *s->domain == '\0';	/* names relative to the zone they go into */
+	const char *rest, *cmd = invoked(s, &rest);
 
-	fprintf(fp, "; mailsec %s%s%s%s%s%s (profile %s)\n",
-	    strcmp(s->command, "dkim-keygen") == 0 ? "" : "records ", s->command, rel ? "" : " ",
+	fprintf(fp, "; mailsec %s%s%s%s%s%s (profile %s)\n", cmd, rest, rel ? "" : " ",
 	    s->domain,
 	    s->stage ? " --stage " : "", s->stage ? s->stage : "", s->profile);
 	if (rel)
@@ -264,9 +279,10 @@ void
 recset_print_octodns(FILE *fp, const struct recset *s)
 {
 	bool *done = xcalloc(s->n ? s->n : 1, sizeof(*done));
+	const char *rest, *cmd = invoked(s, &rest);
 
 	fprintf(fp, "# mailsec %s%s %s%s%s (profile %s): octoDNS zone file %s.yaml\n---\n",
-	    strcmp(s->command, "dkim-keygen") == 0 ? "" : "records ", s->command, s->domain, s->stage ? " --stage " : "", s->stage ? s->stage : "",
+	    cmd, rest, s->domain, s->stage ? " --stage " : "", s->stage ? s->stage : "",
 	    s->profile, s->domain);
 	for (size_t i = 0; i < s->n; i++) {
 		char *name, *qn;
@@ -408,4 +424,40 @@ recset_json(const struct recset *s)
 		json_object_set_new(o, "next", json_null());
 	}
 	return o;
+}
+
+/* recset_format_parse - --format's value (recset.h) */
+bool
+recset_format_parse(const char *s, enum recset_format *out)
+{
+	if (strcmp(s, "zone") == 0)
+		*out = RECSET_ZONE;
+	else if (strcmp(s, "json") == 0)
+		*out = RECSET_JSON;
+	else if (strcmp(s, "octodns") == 0)
+		*out = RECSET_OCTODNS;
+	else
+		return false;
+	return true;
+}
+
+/* recset_print - the set on fp in one of the three formats (recset.h) */
+void
+recset_print(FILE *fp, const struct recset *s, enum recset_format f, const char *version)
+{
+	if (f == RECSET_JSON) {
+		json_t *j = recset_json(s);
+		char *t;
+
+		json_object_set_new(j, "mailsec_version", json_string(version));
+		t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fprintf(fp, "%s\n", t);
+		free(t);
+		json_decref(j);
+	} else if (f == RECSET_OCTODNS) {
+		recset_print_octodns(fp, s);
+	} else {
+		recset_print_zone(fp, s);
+	}
+	fflush(fp);
 }

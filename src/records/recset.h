@@ -38,7 +38,7 @@ struct recfile {
  */
 struct recset {
 	char		*domain;
-	char		*command;	/* "new", "parked", "mta-sts", "dmarc", "dkim-keygen" */
+	char		*command;	/* "new", "parked", "mta-sts", "dmarc", "dkim-keygen" (dkim keygen) */
 	char		*stage;		/* or NULL */
 	char		*profile;
 	struct rec	*v;
@@ -73,5 +73,17 @@ void recset_print_zone(FILE *fp, const struct recset *s);
 void recset_print_octodns(FILE *fp, const struct recset *s);
 /* recset_json - the set as a mailsec-records/1 object; new reference */
 json_t *recset_json(const struct recset *s);
+
+/* The output formats of a generated set (--format). */
+enum recset_format { RECSET_ZONE, RECSET_JSON, RECSET_OCTODNS };
+
+/* recset_format_parse - "zone", "json" or "octodns" into *out; false (out untouched) for anything else */
+bool recset_format_parse(const char *s, enum recset_format *out);
+/*
+ * recset_print - the set on fp in format f: zone-file lines, octoDNS YAML, or
+ * the mailsec-records/1 JSON document with mailsec_version set to version
+ * (borrowed); flushes fp
+ */
+void recset_print(FILE *fp, const struct recset *s, enum recset_format f, const char *version);
 
 #endif

@@ -1,6 +1,9 @@
 """tests/groups/cli.py - the command-line contract: exit codes, options, config, profiles, help."""
+import concurrent.futures
 import json
 import os
+import re
+import tempfile
 
 from harness import ROOT, Result, validate_json
 from harness import run as run_cmd
@@ -10,8 +13,10 @@ CASES = os.path.join(ROOT, "tests", "cases", "mx")
 CLI = os.path.join(ROOT, "tests", "cli")
 
 
-def t(name, argv, want_rc, want_out=None, want_err=None, json_check=None):
-    return (name, argv, want_rc, want_out, want_err, json_check)
+def t(name, argv, want_rc, want_out=None, want_err=None, json_check=None, not_out=None, not_err=None,
+      out_check=None):
+    """One run: exit code, text wanted (or not) on stdout and stderr, a check of the JSON or the text."""
+    return (name, argv, want_rc, want_out, want_err, json_check, not_out, not_err, out_check)
 
 
 def ids(doc):
@@ -37,7 +42,54 @@ TESTS = [
       ["records", "parked", "example.org", "--rua", "mailto:d@EXAMPLE.org"], 2, want_err="bounce"),
     t("the suite never reaches the host's resolver",
       ["check", "example.org"], 2, want_err="refusing to use the system's resolver"),
-    t("dkim keygen is dkim-keygen", ["dkim", "keygen", "--help"], 0, want_out="usage: mailsec dkim-keygen"),
+    t("dkim keygen has its own usage", ["dkim", "keygen", "--help"], 0, want_out="usage: mailsec dkim keygen"),
+    t("dkim-keygen is kept as an alias of dkim keygen", ["dkim-keygen", "--help"], 0,
+      want_out="usage: mailsec dkim keygen"),
+    t("help dkim keygen", ["help", "dkim", "keygen"], 0, want_out="usage: mailsec dkim keygen"),
+    t("help lists dkim keygen, never dkim-keygen", ["help"], 0, want_out="dkim keygen", not_out="dkim-keygen"),
+    t("the man page says dkim keygen, never dkim-keygen", ["help", "--man"], 0, want_out="dkim keygen",
+      not_out="dkim\\-keygen"),
+    t("dkim help points at dkim keygen", ["dkim", "--help"], 0, want_out="'dkim keygen' makes a key pair",
+      not_out="dkim-keygen"),
+    t("records advice says dkim keygen", ["records", "new", "example.org"], 0,
+      want_out="'mailsec dkim keygen --selector selector --domain example.org'", not_out="dkim-keygen"),
+    t("dkim keygen --help documents its own --domain", ["dkim", "keygen", "--help"], 0,
+      want_out="The signing domain (d=)", not_out="dmarc lint"),
+    t("dmarc --help documents its own --domain", ["dmarc", "--help"], 0,
+      want_out="dmarc lint: the domain the record is published for", not_out="signing domain"),
+    t("records --help gives the parked TTL it prints (3600)", ["records", "--help"], 0,
+      want_out="3600 for MX and for a parked domain's records", not_out="86400"),
+    t("records parked prints that TTL", ["records", "parked", "example.org"], 0,
+      want_out="example.org. 3600 IN MX 0 ."),
+    t("spf usage shows lint's optional DOMAIN", ["spf", "--help"], 0, want_out="spf lint [OPTIONS] RECORD [DOMAIN]"),
+    t("check --help documents its own --helo", ["check", "--help"], 0, want_out="also audit the SPF",
+      not_out="%{h}"),
+    t("spf --help documents its own --helo", ["spf", "--help"], 0, want_out="the %{h} macro",
+      not_out="also audit the SPF"),
+    t("plan takes --dkim-selector", ["plan", "--dkim-selector", "s1", "--help"], 0, want_out="--dkim-selector"),
+    t("plan still takes --selectors", ["plan", "--selectors", "s1", "--help"], 0, not_out="--selectors"),
+    t("diff takes --dkim-selector", ["diff", "--dkim-selector", "s1", "--help"], 0, want_out="--dkim-selector"),
+    t("diff still takes --selectors", ["diff", "--selectors", "s1", "--help"], 0, not_out="--selectors"),
+    t("the man page names the old --selectors", ["help", "--man"], 0,
+      want_out="The former name of \\fB\\-\\-dkim\\-selector"),
+    t("help --help exits 0", ["help", "--help"], 0, want_out="usage: mailsec help"),
+    t("help -h exits 0", ["help", "-h"], 0, want_out="usage: mailsec help"),
+    t("help with an unknown option", ["help", "--frob"], 2, want_err="unknown option --frob"),
+    t("--only '' is refused", ["check", "--only", "", "--replay", os.path.join(CASES, "no-mx.case"), "example.test"],
+      2, want_err="--only names no area", not_out="grade"),
+    t("--only ',' is refused", ["check", "--only", ",", "--replay", os.path.join(CASES, "no-mx.case"),
+                                "example.test"], 2, want_err="--only names no area"),
+    t("lint --only '' is refused", ["lint", "--only", "", os.path.join(ROOT, "tests", "records", "plan",
+                                                                        "servfail.zone")],
+      2, want_err="--only names no area"),
+    t("an unknown short option is named", ["check", "-xyz", "example.test"], 2,
+      want_err='unknown option -x (in "-xyz")', not_err="unknown option check"),
+    t("a record split by the shell is explained", ["spf", "lint", "v=spf1", "-all"], 2,
+      want_err="quote the record as one argument: 'v=spf1 -all'", not_err="unknown option v=spf1"),
+    t("spf lint refuses a DOMAIN that is not one", ["spf", "lint", "--", "v=spf1", "-all"], 2,
+      want_err="quote it ('v=spf1 -all')"),
+    t("a flag given an argument", ["check", "--json=1", "example.test"], 2,
+      want_err="option --json takes no argument"),
     t("dkim keygen needs a selector", ["dkim", "keygen"], 2, want_err="--selector"),
     t("help lists commands", ["help"], 0, want_out="check"),
     t("help for a command lists its options", ["help", "check"], 0, want_out="--only"),
@@ -89,7 +141,7 @@ TESTS = [
 
 
 def one(args, test):
-    name, argv, want_rc, want_out, want_err, json_check = test
+    name, argv, want_rc, want_out, want_err, json_check, not_out, not_err, out_check = test
     rc, out, err = run_cmd([args.mailsec] + argv, wrapper=args.wrapper)
     problems = []
     if rc != want_rc:
@@ -98,6 +150,12 @@ def one(args, test):
         problems.append("stdout lacks %r" % want_out)
     if want_err and want_err not in err:
         problems.append("stderr lacks %r: %s" % (want_err, err.strip()[:300]))
+    if not_out and not_out in out:
+        problems.append("stdout has %r" % not_out)
+    if not_err and not_err in err:
+        problems.append("stderr has %r: %s" % (not_err, err.strip()[:300]))
+    if out_check and not out_check(out):
+        problems.append("output check failed: " + out[:1500])
     if json_check:
         try:
             doc = json.loads(out)
@@ -111,5 +169,76 @@ def one(args, test):
     return Result(NAME, name, "fail" if problems else "pass", "\n".join(problems))
 
 
+def commands(args):
+    """Every command and subcommand the command table documents, from the synopses of the man page."""
+    rc, man, err = run_cmd([args.mailsec, "help", "--man"])
+    found = []
+    for line in man.splitlines():
+        if not line.startswith(".B mailsec "):
+            continue
+        synopsis = line[len(".B mailsec "):].replace("\\-", "-").replace("\\&", "")
+        first = synopsis.split()[0]
+        for alt in synopsis.split(" | "):
+            words = alt.split()
+            if words[0] != first:
+                continue    # "help [COMMAND | FINDING-ID]": inside brackets, not another form
+            cmd = [words[0]]
+            if cmd not in found:
+                found.append(cmd)
+            if len(words) < 2 or words[1][0] in "[-" or words[1][0].isupper() and "|" not in words[1]:
+                continue
+            for sub in words[1].split("|"):
+                if re.match(r"^[a-z][a-z0-9-]*$", sub) and [words[0], sub] not in found:
+                    found.append([words[0], sub])
+    return found
+
+
+def every_command(args):
+    """--help exits 0 with the usage, and an unknown option exits 2, for every command and subcommand."""
+    cmds = commands(args)
+    if len(cmds) < 20 or ["dkim", "keygen"] not in cmds or ["reports", "quarantine"] not in cmds:
+        return None
+    tests = []
+    for cmd in cmds:
+        name = " ".join(cmd)
+        tests.append(t("%s --help exits 0" % name, cmd + ["--help"], 0, want_out="usage: mailsec "))
+        if len(cmd) == 1:
+            tests.append(t("%s -h exits 0" % name, cmd + ["-h"], 0, want_out="usage: mailsec "))
+        tests.append(t("%s with an unknown option exits 2" % name, cmd + ["--no-such-option"], 2,
+                       want_err="unknown option --no-such-option"))
+    return tests
+
+
+def with_files(tmp):
+    """Tests that need a file written first (into tmp)."""
+    db = os.path.join(tmp, "empty.db")
+    batch = os.path.join(tmp, "batch.txt")
+    with open(batch, "w") as f:
+        f.write("192.0.2.1 a@example.test\n" * 100001)
+    return [
+        t("reports quarantine with nothing quarantined says so",
+          ["reports", "quarantine", "--db", db], 0, want_out="nothing quarantined"),
+        t("reports quarantine --json with nothing quarantined",
+          ["reports", "quarantine", "--json", "--db", db + "2"], 0, not_out="nothing quarantined",
+          out_check=lambda out: json.loads(out)["rejected"] == []),
+        t("spf eval --batch past 100,000 lines names the limit",
+          ["spf", "eval", "--batch", batch, "--replay", os.path.join(CASES, "no-mx.case")], 2,
+          want_err="batch.txt:100001: more than 100000 evaluations: one batch takes at most 100000 lines",
+          not_err="want IP SENDER"),
+    ]
+
+
 def run(args):
-    return [one(args, test) for test in TESTS]
+    res = []
+    tests = list(TESTS)
+    every = every_command(args)
+    if every is None:
+        res.append(Result(NAME, "the command table's commands and subcommands", "fail",
+                          repr(commands(args))))
+    else:
+        tests += every
+    with tempfile.TemporaryDirectory() as tmp:
+        tests += with_files(tmp)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs or 1)) as pool:
+            res += list(pool.map(lambda test: one(args, test), tests))
+    return res

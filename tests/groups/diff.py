@@ -114,7 +114,7 @@ def run(args):
             return [Result(NAME, "start two Knot servers", "fail", str(e))]
         old = "127.0.0.1@%d" % port1
         new = "127.0.0.1@%d" % port2
-        base = (args.wrapper or []) + [args.mailsec, "diff", "example.test", "--selectors", "s1"]
+        base = (args.wrapper or []) + [args.mailsec, "diff", "example.test", "--dkim-selector", "s1"]
 
         p = subprocess.run(base + ["--json", "--ns", old, "--ns", new], capture_output=True, timeout=120)
         err = p.stderr.decode()

@@ -42,6 +42,16 @@ def run(args):
     rc, out, err = mailsec(["dkim", "lint", "v=DKIM1, k-rsa, MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"])
     check("dkim lint text: the seed typo is an error with advice", rc == 1 and "dkim.record.syntax" in out
           and "publish:" in out and out.strip().endswith("invalid"), out + err)
+    # A problem's offset is said once, whether the message names it or the finding adds it.
+    rc, out, err = mailsec(["dkim", "lint", "v=DKIM1; k=rsa; 1x=y; p="])
+    check("dkim lint: the offset is given once", rc == 1 and "must start with a letter (offset 16)  " in out
+          and out.count("offset") == 1, out + err)
+    rc, out, err = mailsec(["dkim", "lint", "v=DKIM1; k=rsa; p=MIIB!"])
+    check("dkim lint: an offset in the message is not repeated", rc == 1 and "'!' at offset 22  " in out
+          and out.count("offset") == 1, out + err)
+    rc, out, err = mailsec(["tlsrpt", "lint", "v=TLSRPTv1; rua=mailto:a@example.org; !x=1"])
+    check("tlsrpt lint: the offset is given once", rc == 1 and "(offset 38)  " in out
+          and out.count("offset") == 1, out + err)
     key = open(os.path.join(ROOT, "fuzz", "corpus", "dkim_key", "pkcs1")).read()  # a 1024-bit key
     rc, out, err = mailsec(["dkim", "lint", "--json", key])
     doc = json.loads(out) if rc in (0, 1) else {}

@@ -1,4 +1,4 @@
-"""tests/groups/records.py - records generators, dkim-keygen, lint and its equivalence with check.
+"""tests/groups/records.py - records generators, dkim keygen, lint and its equivalence with check.
 
 - golden: every generator (and keygen's rotation plan) against tests/records/golden/<name>.out;
   MAILSEC_UPDATE_GOLDEN=1 rewrites the files (review the diff before committing).
@@ -75,14 +75,14 @@ GOLDENS = {
                                  "v=DMARC1; p=quarantine; sp=none; pct=50; t=y; "
                                  "rua=mailto:dmarc-rua@dmarc.service.gov.uk; ri=3600; fo=d"],
     "plan-migrate": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
-                     "--selectors", "s2025"],
+                     "--dkim-selector", "s2025"],
     "plan-migrate-json": ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-12-01",
-                          "--selectors", "s2025", "--policy-max-age", "86400", "--json"],
+                          "--dkim-selector", "s2025", "--policy-max-age", "86400", "--json"],
     "plan-decommission": ["plan", "decommission", "example.org", "--replay", LIVE, "--start", "2026-12-01",
-                          "--selectors", "s2025"],
+                          "--dkim-selector", "s2025"],
     # issue 14 item 5: under uk-public-sector the parked DMARC keeps the NCSC rua
     "plan-decommission-uk": ["plan", "decommission", "example.org", "--replay", LIVE, "--start", "2026-12-01",
-                             "--selectors", "s2025", "--profile", "uk-public-sector"],
+                             "--dkim-selector", "s2025", "--profile", "uk-public-sector"],
     "plan-decommission-servfail-json": (["plan", "decommission", "example.org", "--replay",
                                          os.path.join("tests", "records", "plan", "servfail.zone"),
                                          "--start", "2026-02-27", "--json"], 3),
@@ -491,10 +491,10 @@ def test_keygen(args):
     tmp = tempfile.mkdtemp(prefix="mailsec-keygen-")
 
     def one(name, ok, detail=""):
-        res.append(Result(NAME, "dkim-keygen: " + name, "pass" if ok else "fail", detail))
+        res.append(Result(NAME, "dkim keygen: " + name, "pass" if ok else "fail", detail))
 
     try:
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "s1", "--domain", "example.org",
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "s1", "--domain", "example.org",
                                       "--start", "2026-12-01", "--old-selector", "s0"], cwd=tmp)
         key = os.path.join(tmp, "s1.private.pem")
         one("writes S.private.pem", rc == 0 and os.path.exists(key), err)
@@ -520,9 +520,9 @@ def test_keygen(args):
             open(path, "w").write(masked)
         one("rotation plan matches the golden file", os.path.exists(path) and open(path).read() == masked,
             masked)
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "s1", "--domain", "example.org"], cwd=tmp)
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "s1", "--domain", "example.org"], cwd=tmp)
         one("never overwrites a key", rc == 2 and "never overwritten" in err, err)
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "ed", "--domain", "example.org",
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "ed", "--domain", "example.org",
                                       "--type", "ed25519", "--format", "json"], cwd=tmp)
         ok = rc == 0
         if ok:
@@ -531,15 +531,15 @@ def test_keygen(args):
             ok = rec.startswith("v=DKIM1; k=ed25519; p=") and len(rec) == len("v=DKIM1; k=ed25519; p=") + 44
             ok = ok and not schema_errors(validator("mailsec-records-1.json"), doc)
         one("Ed25519 (RFC 8463): the raw 32-byte key", ok, out + err)
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "p", "--domain", "example.org",
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "p", "--domain", "example.org",
                                       "--key-out", os.path.join(tmp, "k.pem"), "--print-private",
                                       "--bits", "1024"], cwd=tmp)
         one("--print-private prints it (and still writes the file)",
             rc == 0 and "BEGIN PRIVATE KEY" in out and os.path.exists(os.path.join(tmp, "k.pem")), err)
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "x", "--domain", "example.org",
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "x", "--domain", "example.org",
                                       "--bits", "512"], cwd=tmp)
         one("refuses keys under 1024 bits", rc == 2, err)
-        rc, out, err = mailsec(args, ["dkim-keygen", "--selector", "rel"], cwd=tmp)
+        rc, out, err = mailsec(args, ["dkim", "keygen", "--selector", "rel"], cwd=tmp)
         one("without --domain: the issue's synopsis, a relative name, S.private.pem",
             rc == 0 and "\nrel._domainkey 3600 IN TXT \"v=DKIM1; k=rsa; p=" in out and "$ORIGIN" not in out and
             os.path.exists(os.path.join(tmp, "rel.private.pem")), out + err)
@@ -584,8 +584,8 @@ def test_usage(args):
         ("records --address outside the domain", ["records", "new", "example.org", "--mx", "m.example.net", "--address",
                                                   "mx.example.net=192.0.2.1"], "only hosts inside"),
         ("records bad format", ["records", "parked", "example.org", "--format", "xml"], "--format"),
-        ("dkim-keygen without selector", ["dkim-keygen", "--domain", "example.org"], "--selector"),
-        ("dkim-keygen with an argument", ["dkim-keygen", "--selector", "s", "example.org"], "--domain"),
+        ("dkim keygen without selector", ["dkim", "keygen", "--domain", "example.org"], "--selector"),
+        ("dkim keygen with an argument", ["dkim", "keygen", "--selector", "s", "example.org"], "--domain"),
         ("plan unknown kind", ["plan", "move", "example.org", "--replay", LIVE], "migrate or decommission"),
         ("plan bad date", ["plan", "migrate", "example.org", "--replay", LIVE, "--start", "2026-02-30"], "--start"),
         ("plan with a bad --resolver", ["plan", "migrate", "example.org", "--resolver", "not-an-address"],

@@ -184,10 +184,11 @@ bimi_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	json_object_set_new(facts, "declined", json_boolean(r.declined));
 	for (size_t i = 0; i < r.nproblems; i++) {
 		const struct problem *p = &r.problems[i];
+		char where[PROBLEM_WHERE_MAX];
 
 		f = audit_finding(a, p->code == BIMI_P_LOGO ? F_BIMI_LOGO_INVALID :
 		    p->code == BIMI_P_AUTHORITY ? F_BIMI_AUTHORITY_INVALID : F_BIMI_RECORD_SYNTAX,
-		    name, "%s: %s (offset %zu)", name, p->msg, p->offset);
+		    name, "%s: %s%s", name, p->msg, problem_where(p, where));
 		evidence(a, f, name, cand->u.txt.text, cand->u.txt.len);
 		finding_set_advice(f, "%s. 3600 IN TXT \"v=BIMI1; l=https://%s/logo.svg\"", name,
 		    a->domain);

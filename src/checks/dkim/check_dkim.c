@@ -164,9 +164,10 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 	}
 	for (size_t i = 0; i < k->nproblems; i++) {
 		const struct problem *pr = &k->problems[i];
+		char where[PROBLEM_WHERE_MAX];
 
-		f = add(l, problem_id(pr->code), name, r, len, "%s: %s (offset %zu)", name, pr->msg,
-		    pr->offset);
+		f = add(l, problem_id(pr->code), name, r, len, "%s: %s%s", name, pr->msg,
+		    problem_where(pr, where));
 		if (pr->code == DKIM_P_COMMA_TYPO) {
 			size_t off, n;
 

@@ -55,9 +55,10 @@ tlsrpt_record_report(struct finding_list *l, const char *name, const char *rec, 
 
 	for (size_t i = 0; i < r->nproblems; i++) {
 		const struct problem *p = &r->problems[i];
+		char where[PROBLEM_WHERE_MAX];
 
-		f = findings_add(l, problem_id(p->code), name, "%s: %s (offset %zu)", name, p->msg,
-		    p->offset);
+		f = findings_add(l, problem_id(p->code), name, "%s: %s%s", name, p->msg,
+		    problem_where(p, where));
 		evidence(f, name, rec, len);
 		if (p->code == TLSRPT_P_NO_RUA || p->code == TLSRPT_P_VERSION ||
 		    p->code == TLSRPT_P_NOT_TLSRPT || p->code == TLSRPT_P_SYNTAX)
