@@ -88,6 +88,8 @@ int mtasts_read_policy(const char *path, struct buf *b);
 /* mtasts_print_text - one policy's findings (borrowed) as mta-sts lint prints them, then the verdict */
 void mtasts_print_text(FILE *fp, const char *path, const struct finding_list *l, bool valid);
 int cmd_help(int argc, char **argv);
+/* cli_completion - print shell's ("bash", "zsh", "fish") completion script to fp; false: no such shell */
+bool cli_completion(FILE *fp, const char *shell);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

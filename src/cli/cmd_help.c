@@ -172,12 +172,21 @@ cmd_help(int argc, char **argv)
 	enum opt_id id;
 	const char *what;
 	bool man = false;
+	const char *shell = NULL;
 
 	while ((id = cli_next(p, false)) != OPT_END)
 		if (id == OPT_MAN)
 			man = true;
+		else if (id == OPT_COMPLETION)
+			shell = optarg;
 	if ((st = cli_parser_end(p)) != CLI_OK)
 		return cli_status_exit(st);
+	if (shell != NULL) {
+		if (cli_completion(stdout, shell))
+			return EXIT_CLEAN;
+		cli_error("--completion takes bash, zsh or fish, not \"%s\"", shell);
+		return EXIT_USAGE;
+	}
 	if (man) {
 		man_page(stdout);
 		return EXIT_CLEAN;

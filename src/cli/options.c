@@ -426,6 +426,9 @@ static const struct option_doc options[] = {
 	  "Show ingest progress on standard error even when it is not a terminal." },
 	{ "no-progress", 0, NULL, "reports",
 	  "Never show ingest progress (it is shown only on a terminal by default)." },
+	{ "completion", 0, "bash|zsh|fish", "help",
+	  "Print a completion script for bash, zsh or fish, generated from the command and "
+	  "option tables ('meson install' puts all three where each shell looks for them)." },
 	{ "man", 0, NULL, "help",
 	  "Print the manual page (roff), generated from the command, option and finding "
 	  "tables." },

@@ -1,0 +1,368 @@
+/* src/cli/completion.c - shell completion scripts (bash, zsh, fish) from the command and option tables */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+/*
+ * One source for completion: the command table (names, two-word commands such as
+ * "dkim keygen", and the subcommands their synopses spell as "spf eval|tree|lint")
+ * and the option table (which command takes which option, and what its argument
+ * is). An argument whose name says FILE, PATH or DIR completes file names; one
+ * spelled as lower-case choices ("text|json") completes those; any other (DOMAIN,
+ * SECONDS) completes nothing. `mailsec help --completion SHELL` prints the script;
+ * meson builds all three with the program and installs them where each shell looks.
+ */
+
+#define MAX_WORDS	32
+
+/* is_word - a lower-case word (letters, digits, '-'; a letter first unless digit_first) */
+static bool
+is_word(const char *s, size_t n, bool digit_first)
+{
+	if (n == 0 || !(islower((unsigned char)s[0]) || (digit_first && isdigit((unsigned char)s[0]))))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* print_subcommands - the subcommands c's synopsis names, space-separated (none: nothing) */
+static void
+print_subcommands(FILE *fp, const struct command *c)
+{
+	const char *alt = c->synopsis;
+	const char *seen[MAX_WORDS];
+	size_t seenlen[MAX_WORDS], nseen = 0;
+	size_t cl = strlen(c->name);
+
+	if (strchr(c->name, ' ') != NULL || strcmp(c->name, "help") == 0)
+		return;
+	/* each alternative "CMD WORD|WORD ..." of the synopsis, separated by " | " */
+	for (; alt != NULL; alt = strstr(alt, " | ") ? strstr(alt, " | ") + 3 : NULL) {
+		const char *w, *end;
+
+		if (strncmp(alt, c->name, cl) != 0 || alt[cl] != ' ')
+			continue;
+		w = alt + cl + 1;
+		end = w + strcspn(w, " ");
+		while (w < end) {
+			size_t n = strcspn(w, "|");
+
+			if (w + n > end)
+				n = (size_t)(end - w);
+			bool dup = false;
+			for (size_t i = 0; i < nseen; i++)
+				dup |= seenlen[i] == n && strncmp(seen[i], w, n) == 0;
+			if (is_word(w, n, false) && !dup && nseen < MAX_WORDS) {
+				fprintf(fp, "%s%.*s", nseen ? " " : "", (int)n, w);
+				seen[nseen] = w;
+				seenlen[nseen++] = n;
+			}
+			w += n + (w + n < end);
+		}
+	}
+}
+
+/* arg_is_file - an option argument that names a file */
+static bool
+arg_is_file(const char *arg)
+{
+	return strstr(arg, "FILE") || strstr(arg, "PATH") || strstr(arg, "DIR");
+}
+
+/* arg_choices - whether arg is spelled as lower-case choices ("zone|json|octodns") */
+static bool
+arg_choices(const char *arg)
+{
+	const char *p = arg;
+
+	if (strchr(arg, '|') == NULL)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "|");
+
+		if (!is_word(p, n, true))
+			return false;
+		p += n + (p[n] == '|');
+	}
+	return true;
+}
+
+/* print_choices - arg's choices with '|' turned into sep */
+static void
+print_choices(FILE *fp, const char *arg, char sep)
+{
+	for (const char *p = arg; *p; p++)
+		fputc(*p == '|' ? sep : *p, fp);
+}
+
+/* print_options - every option command takes, as "--name" (and "-x"), space-separated */
+static void
+print_options(FILE *fp, const char *command, int which)
+{
+	bool first = true;
+
+	for (const struct option_doc *d = cli_options(); d->name; d++) {
+		if (!cli_takes(d->commands, command))
+			continue;
+		if (which == 1 && (d->arg == NULL || !arg_is_file(d->arg)))
+			continue;
+		if (which == 2 && d->arg == NULL)
+			continue;
+		fprintf(fp, "%s--%s", first ? "" : " ", d->name);
+		if (d->short_name && which == 0)
+			fprintf(fp, " -%c", d->short_name);
+		first = false;
+	}
+}
+
+/* print_quoted - s in single quotes for a shell (' becomes '\''), cut at the first sentence or max */
+static void
+print_quoted(FILE *fp, const char *s, size_t max)
+{
+	size_t n = strcspn(s, ".(:;");
+
+	if (n > max)
+		n = max;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	fputc('\'', fp);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'')
+			fputs("'\\''", fp);
+		else
+			fputc(s[i] == '\n' ? ' ' : s[i], fp);
+	}
+	fputc('\'', fp);
+}
+
+/* top_commands - the one-word command names, space-separated */
+static void
+top_commands(FILE *fp)
+{
+	bool first = true;
+
+	for (const struct command *c = cli_commands(); c->name; c++)
+		if (strchr(c->name, ' ') == NULL) {
+			fprintf(fp, "%s%s", first ? "" : " ", c->name);
+			first = false;
+		}
+}
+
+/* choice_cases - a shell case arm per option with choices: --opt) words for that option */
+static void
+choice_cases(FILE *fp, const char *command, const char *indent, const char *assign,
+    const char *end)
+{
+	for (const struct option_doc *d = cli_options(); d->name; d++)
+		if (cli_takes(d->commands, command) && d->arg && arg_choices(d->arg)) {
+			fprintf(fp, "%s--%s) %s\"", indent, d->name, assign);
+			print_choices(fp, d->arg, ' ');
+			fprintf(fp, "\"%s;;\n", end);
+		}
+}
+
+/* bash_script - a bash completion function for mailsec */
+static void
+bash_script(FILE *fp)
+{
+	fputs("# bash completion for mailsec - generated by 'mailsec help --completion bash' "
+	    "from its option table\n"
+	    "_mailsec() {\n"
+	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	    "\tlocal cmd=${COMP_WORDS[1]} sub=${COMP_WORDS[2]} key subs='' opts='' files='' args='' "
+	    "choices=''\n"
+	    "\tCOMPREPLY=()\n"
+	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	    "\t\tCOMPREPLY=( $(compgen -W '", fp);
+	top_commands(fp);
+	fputs("' -- \"$cur\") )\n\t\treturn\n\tfi\n\tkey=$cmd\n\tcase \"$cmd $sub\" in\n", fp);
+	for (const struct command *c = cli_commands(); c->name; c++)
+		if (strchr(c->name, ' ') != NULL)
+			fprintf(fp, "\t'%s') key='%s' ;;\n", c->name, c->name);
+	fputs("\tesac\n\tcase \"$key\" in\n", fp);
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		fprintf(fp, "\t'%s')\n\t\tsubs='", c->name);
+		if (strcmp(c->name, "help") == 0) {
+			top_commands(fp);
+			fputs(" findings profiles exit-codes", fp);
+		} else
+			print_subcommands(fp, c);
+		fputs("'\n\t\topts='", fp);
+		print_options(fp, c->name, 0);
+		fputs("'\n\t\tfiles='", fp);
+		print_options(fp, c->name, 1);
+		fputs("'\n\t\targs='", fp);
+		print_options(fp, c->name, 2);
+		fputs("'\n\t\tcase \"$prev\" in\n", fp);
+		choice_cases(fp, c->name, "\t\t", "choices=", " ");
+		fputs("\t\tesac ;;\n", fp);
+	}
+	fputs("\tesac\n"
+	    "\tif [ -n \"$choices\" ]; then\n"
+	    "\t\tCOMPREPLY=( $(compgen -W \"$choices\" -- \"$cur\") )\n"
+	    "\t\treturn\n"
+	    "\tfi\n"
+	    "\tcase \" $files \" in *\" $prev \"*) COMPREPLY=( $(compgen -f -- \"$cur\") ); return ;; esac\n"
+	    "\tcase \" $args \" in *\" $prev \"*) return ;; esac\n"
+	    "\tif [ \"$COMP_CWORD\" -eq 2 ] && [ -n \"$subs\" ]; then\n"
+	    "\t\tCOMPREPLY=( $(compgen -W \"$subs\" -- \"$cur\") )\n"
+	    "\t\treturn\n"
+	    "\tfi\n"
+	    "\tcase \"$cur\" in\n"
+	    "\t-*) COMPREPLY=( $(compgen -W \"$opts\" -- \"$cur\") ) ;;\n"
+	    "\t*) COMPREPLY=( $(compgen -f -- \"$cur\") ) ;;\n"
+	    "\tesac\n"
+	    "}\n"
+	    "complete -o filenames -F _mailsec mailsec\n", fp);
+}
+
+/* zsh_script - a zsh completion function for mailsec (#compdef, or sourced) */
+static void
+zsh_script(FILE *fp)
+{
+	fputs("#compdef mailsec\n"
+	    "# zsh completion for mailsec - generated by 'mailsec help --completion zsh' "
+	    "from its option table\n"
+	    "_mailsec() {\n"
+	    "\tlocal cmd=${words[2]} sub=${words[3]} prev=${words[CURRENT-1]} key\n"
+	    "\tlocal -a subs opts files args choices\n"
+	    "\tif (( CURRENT == 2 )); then\n"
+	    "\t\tcompadd -- ", fp);
+	top_commands(fp);
+	fputs("\n\t\treturn\n\tfi\n\tkey=$cmd\n\tcase \"$cmd $sub\" in\n", fp);
+	for (const struct command *c = cli_commands(); c->name; c++)
+		if (strchr(c->name, ' ') != NULL)
+			fprintf(fp, "\t'%s') key='%s' ;;\n", c->name, c->name);
+	fputs("\tesac\n\tcase \"$key\" in\n", fp);
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		fprintf(fp, "\t'%s')\n\t\tsubs=(", c->name);
+		if (strcmp(c->name, "help") == 0) {
+			top_commands(fp);
+			fputs(" findings profiles exit-codes", fp);
+		} else
+			print_subcommands(fp, c);
+		fputs(")\n\t\topts=(", fp);
+		print_options(fp, c->name, 0);
+		fputs(")\n\t\tfiles=(", fp);
+		print_options(fp, c->name, 1);
+		fputs(")\n\t\targs=(", fp);
+		print_options(fp, c->name, 2);
+		fputs(")\n\t\tcase \"$prev\" in\n", fp);
+		choice_cases(fp, c->name, "\t\t", "choices=(${=:-", "})");
+		fputs("\t\tesac ;;\n", fp);
+	}
+	fputs("\tesac\n"
+	    "\tif (( ${#choices} )); then compadd -a choices; return; fi\n"
+	    "\tif (( ${files[(Ie)$prev]} )); then _files; return; fi\n"
+	    "\tif (( ${args[(Ie)$prev]} )); then return; fi\n"
+	    "\tif (( CURRENT == 3 && ${#subs} )); then compadd -a subs; return; fi\n"
+	    "\tif [[ $PREFIX == -* ]]; then compadd -a opts; return; fi\n"
+	    "\t_files\n"
+	    "}\n"
+	    "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
+	    "\t_mailsec \"$@\"\n"
+	    "else\n"
+	    "\tcompdef _mailsec mailsec\n"
+	    "fi\n", fp);
+}
+
+/* fish_condition - the -n condition for command c (a one- or two-word table name) */
+static void
+fish_condition(FILE *fp, const struct command *c)
+{
+	const char *sp = strchr(c->name, ' ');
+
+	if (sp != NULL) {
+		fprintf(fp, "'__fish_seen_subcommand_from %.*s; and __fish_seen_subcommand_from %s'",
+		    (int)(sp - c->name), c->name, sp + 1);
+		return;
+	}
+	fprintf(fp, "'__fish_seen_subcommand_from %s", c->name);
+	for (const struct command *o = cli_commands(); o->name; o++) {
+		size_t n = strlen(c->name);
+
+		if (strncmp(o->name, c->name, n) == 0 && o->name[n] == ' ')
+			fprintf(fp, "; and not __fish_seen_subcommand_from %s", o->name + n + 1);
+	}
+	fputc('\'', fp);
+}
+
+/* fish_script - fish completions for mailsec */
+static void
+fish_script(FILE *fp)
+{
+	fputs("# fish completion for mailsec - generated by 'mailsec help --completion fish' "
+	    "from its option table\n"
+	    "complete -c mailsec -f\n", fp);
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		if (strchr(c->name, ' ') != NULL)
+			continue;
+		fprintf(fp, "complete -c mailsec -n __fish_use_subcommand -a %s -d ", c->name);
+		print_quoted(fp, c->summary, 60);
+		fputc('\n', fp);
+	}
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		fputs("# ", fp);
+		fputs(c->name, fp);
+		fputc('\n', fp);
+		if (strcmp(c->name, "help") == 0) {
+			fputs("complete -c mailsec -n '__fish_seen_subcommand_from help' -a '", fp);
+			top_commands(fp);
+			fputs(" findings profiles exit-codes'\n", fp);
+		} else {
+			struct command one = *c;
+			char subs[256];
+			FILE *mem = fmemopen(subs, sizeof(subs), "w");
+
+			if (mem != NULL) {
+				print_subcommands(mem, &one);
+				fputc('\0', mem);
+				fclose(mem);
+				subs[sizeof(subs) - 1] = '\0';
+				if (subs[0] != '\0')
+					fprintf(fp, "complete -c mailsec -n '__fish_seen_subcommand_from %s; "
+					    "and not __fish_seen_subcommand_from %s' -a '%s'\n",
+					    c->name, subs, subs);
+			}
+		}
+		for (const struct option_doc *d = cli_options(); d->name; d++) {
+			if (!cli_takes(d->commands, c->name))
+				continue;
+			fputs("complete -c mailsec -n ", fp);
+			fish_condition(fp, c);
+			fprintf(fp, " -l %s", d->name);
+			if (d->short_name)
+				fprintf(fp, " -s %c", d->short_name);
+			if (d->arg && arg_is_file(d->arg))
+				fputs(" -r -F", fp);
+			else if (d->arg && arg_choices(d->arg)) {
+				fputs(" -x -a '", fp);
+				print_choices(fp, d->arg, ' ');
+				fputc('\'', fp);
+			} else if (d->arg)
+				fputs(" -x", fp);
+			fputs(" -d ", fp);
+			print_quoted(fp, d->help, 60);
+			fputc('\n', fp);
+		}
+	}
+}
+
+/* cli_completion - print shell's completion script to fp; false for a shell we do not know */
+bool
+cli_completion(FILE *fp, const char *shell)
+{
+	if (strcmp(shell, "bash") == 0)
+		bash_script(fp);
+	else if (strcmp(shell, "zsh") == 0)
+		zsh_script(fp);
+	else if (strcmp(shell, "fish") == 0)
+		fish_script(fp);
+	else
+		return false;
+	return true;
+}
