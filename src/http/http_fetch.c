@@ -34,6 +34,7 @@ struct http_xfer {
 	struct http_response	 resp;
 	struct http_xfer	*next, **prevp;
 	char			*ca_file;	/* added to the system store, or NULL */
+	const void		*owner;		/* compared only */
 };
 
 /* Per-socket state libcurl asks us to watch. */
@@ -299,6 +300,7 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	x->c = c;
 	x->cb = cb;
 	x->arg = arg;
+	x->owner = req->owner;
 	x->max_body = req->max_body;
 	buf_init(&x->body, req->max_body + 1);
 	x->next = c->xfers;
@@ -365,9 +367,17 @@ kick:
 void
 http_client_cancel_all(struct http_client *c, const char *why)
 {
+	http_client_cancel_owned(c, NULL, why);
+}
+
+void
+http_client_cancel_owned(struct http_client *c, const void *owner, const char *why)
+{
 	if (c == NULL)
 		return;
 	for (struct http_xfer *x = c->xfers; x; x = x->next) {
+		if (owner && x->owner != owner)
+			continue;
 		if (x->kick)
 			continue;	/* already finishing */
 		if (x->easy) {

@@ -19,11 +19,18 @@
 #define PARENT_NS_DAYS		2	/* parent zones commonly serve NS with a TTL of 1-2 days */
 #define MTASTS_TESTING_DAYS	7
 
-struct obs_job {
+/* One plan_observe_start: its answers still to come and whom to tell. */
+struct obs_run {
 	struct plan_seen *seen;
-	size_t idx;
-	int *left;
+	size_t left;		/* answers to come, +1 while the queries are being sent */
 	struct event_base *base;
+	void (*done)(void *arg);
+	void *arg;
+};
+
+struct obs_job {
+	struct obs_run *run;
+	size_t idx;
 };
 
 /* rr_text - one record's RDATA in presentation form; caller frees */
@@ -55,12 +62,32 @@ rr_text(const struct dns_rr *rr)
 	}
 }
 
-/* obs_answer - keep one lookup's outcome, TTL and values; stop the loop after the last */
+/* obs_release - one answer (or the sending) less; after the last, tell the caller */
+static void
+obs_release(struct obs_run *r)
+{
+	if (--r->left > 0)
+		return;
+	r->done(r->arg);
+	free(r);
+}
+
+/* obs_all_refused - every query was refused: still tell the caller from the loop */
+static void
+obs_all_refused(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	obs_release(arg);
+}
+
+/* obs_answer - keep one lookup's outcome, TTL and values */
 static void
 obs_answer(struct dns_answer *ans, void *arg)
 {
 	struct obs_job *j = arg;
-	struct plan_obs *o = &j->seen->v[j->idx];
+	struct obs_run *r = j->run;
+	struct plan_obs *o = &r->seen->v[j->idx];
 
 	o->status = ans->status;
 	o->ttl = ans->ttl;
@@ -71,9 +98,8 @@ obs_answer(struct dns_answer *ans, void *arg)
 		for (size_t i = 0; i < ans->n; i++)
 			o->values[i] = rr_text(&ans->rr[i]);
 	}
-	if (--*j->left == 0)
-		event_base_loopbreak(j->base);
 	free(j);
+	obs_release(r);
 }
 
 /* add_obs - a slot for name/type */
@@ -88,16 +114,17 @@ add_obs(struct plan_seen *s, const char *name, uint16_t type)
 	s->n++;
 }
 
-enum ms_status
-plan_observe(struct resolver *res, struct event_base *base, const char *domain, char **selectors,
-    struct plan_seen *seen)
+void
+plan_observe_start(struct resolver *res, const char *domain, char **selectors,
+    struct plan_seen *seen, void (*done)(void *arg), void *arg)
 {
 	static const struct { const char *prefix; uint16_t type; } names[] = {
 		{ "", DNS_T_NS }, { "", DNS_T_MX }, { "", DNS_T_TXT }, { "_dmarc.", DNS_T_TXT },
 		{ "_mta-sts.", DNS_T_TXT }, { "mta-sts.", DNS_T_A }, { "_smtp._tls.", DNS_T_TXT },
 		{ "*._domainkey.", DNS_T_TXT },
 	};
-	int left = 0;
+	struct obs_run *r = xcalloc(1, sizeof(*r));
+	struct timeval zero = { 0, 0 };
 
 	memset(seen, 0, sizeof(*seen));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -112,23 +139,26 @@ plan_observe(struct resolver *res, struct event_base *base, const char *domain, 
 		add_obs(seen, n, DNS_T_TXT);
 		free(n);
 	}
-	left = (int)seen->n;
+	r->seen = seen;
+	r->base = res->base;
+	r->done = done;
+	r->arg = arg;
+	r->left = seen->n + 1;
 	for (size_t i = 0; i < seen->n; i++) {
 		struct obs_job *j = xcalloc(1, sizeof(*j));
 
-		j->seen = seen;
+		j->run = r;
 		j->idx = i;
-		j->left = &left;
-		j->base = base;
 		if (resolver_query(res, seen->v[i].name, seen->v[i].type, obs_answer, j) != MS_OK) {
 			free(j);
 			seen->v[i].why = xstrdup("the resolver refused the query");
-			left--;
+			r->left--;
 		}
 	}
-	if (left > 0)
-		event_base_dispatch(base);
-	return left == 0 ? MS_OK : MS_ERR_INTERNAL;
+	if (r->left == 1)	/* nothing asked: answer from the loop all the same */
+		event_base_once(r->base, -1, EV_TIMEOUT, obs_all_refused, r, &zero);
+	else
+		r->left--;	/* answers all come from the loop */
 }
 
 void

@@ -33,13 +33,15 @@ struct plan_seen {
 };
 
 /*
- * plan_observe - look up the domain's mail records through res (running the
- * event loop base until every answer is in) into *seen (caller frees with
- * plan_seen_free).  selectors (NULL-terminated or NULL) are DKIM selectors to
- * look at; they cannot be listed from the DNS.
+ * plan_observe_start - look up the domain's mail records through res into
+ * *seen (caller-owned, filled here and as answers arrive; free with
+ * plan_seen_free once done has run).  selectors (NULL-terminated or NULL,
+ * read during the call) are DKIM selectors to look at; they cannot be listed
+ * from the DNS.  done runs once from res's event loop (never from inside this
+ * call) when every answer is in; the caller runs the loop.
  */
-enum ms_status plan_observe(struct resolver *res, struct event_base *base, const char *domain,
-    char **selectors, struct plan_seen *seen);
+void plan_observe_start(struct resolver *res, const char *domain, char **selectors,
+    struct plan_seen *seen, void (*done)(void *arg), void *arg);
 void plan_seen_free(struct plan_seen *seen);
 
 enum plan_kind { PLAN_MIGRATE, PLAN_DECOMMISSION };
