@@ -48,7 +48,7 @@ static void
 fetch_policy(struct session *ses, const char *domain, const char *ca_file, double net_timeout,
     struct live_policy *lp)
 {
-	static char *only[] = { "mta-sts", NULL };
+	char area[] = "mta-sts", *only[] = { area, NULL };
 	struct profile *profile = NULL;
 	struct check_options copts;
 	struct engine_config cfg;

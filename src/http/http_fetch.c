@@ -223,19 +223,17 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 struct http_client *
 http_client_new(struct event_base *base)
 {
-	static bool inited;
 	struct http_client *c;
 
-	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		inited = true;
-	}
+	/* Counted by libcurl (thread-safe since 7.84): one per client, undone by http_client_free. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->base = base;
 	c->multi = curl_multi_init();
 	if (c->multi == NULL) {
 		free(c);
+		curl_global_cleanup();
 		return NULL;
 	}
 	c->timer = evtimer_new(base, on_timer, c);
@@ -256,6 +254,7 @@ http_client_free(struct http_client *c)
 	curl_multi_cleanup(c->multi);
 	event_free(c->timer);
 	free(c);
+	curl_global_cleanup();
 }
 
 /*
