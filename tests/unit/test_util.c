@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
+#include "util/progress.h"
 #include "util/str.h"
 #include "util/strmap.h"
 
@@ -180,6 +182,58 @@ strmap_bounded_and_grows(void **state)
 	strmap_free(&m, NULL);
 }
 
+static void
+progress_line_text(void **state)
+{
+	char out[96];
+
+	(void)state;
+	progress_format(out, sizeof(out), "domains", 0, 1000, 0.0);
+	assert_string_equal(out, "0/1000 domains");
+	progress_format(out, sizeof(out), "domains", 100, 1000, 0.2);
+	assert_string_equal(out, "100/1000 domains");	/* too early for a rate */
+	progress_format(out, sizeof(out), "domains", 100, 1000, 10.0);
+	assert_string_equal(out, "100/1000 domains  10.0/s  ETA 1:30");
+	progress_format(out, sizeof(out), "domains", 1, 100000, 4.0);
+	assert_string_equal(out, "1/100000 domains  0.2/s  ETA 99:59:59");
+	progress_format(out, sizeof(out), "due domains", 7, 0, 2.0);
+	assert_string_equal(out, "7 due domains  3.5/s");
+	progress_format(out, sizeof(out), "domains", 1000, 1000, 5.0);
+	assert_string_equal(out, "1000/1000 domains  200.0/s");
+	progress_format(out, 8, "domains", 100, 1000, 10.0);
+	assert_string_equal(out, "100/100");	/* truncated, still terminated */
+}
+
+static void
+progress_draws_and_clears(void **state)
+{
+	struct progress p;
+	int fds[2];
+	char got[512];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	progress_init(&p, fds[1], "domains", 10, 0.0);
+	progress_update(&p, 1, 1.0, false);
+	progress_update(&p, 2, 1.05, false);	/* within the interval: not drawn */
+	progress_clear(&p);
+	progress_clear(&p);			/* nothing shown: nothing written */
+	progress_update(&p, 3, 1.06, false);	/* cleared, so drawn again at once */
+	close(fds[1]);
+	n = read(fds[0], got, sizeof(got) - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, "\r1/10 domains  1.0/s  ETA 0:09\033[K\r\033[K"
+	    "\r3/10 domains  2.8/s  ETA 0:02\033[K");
+
+	progress_init(&p, -1, "domains", 10, 0.0);	/* disabled: no-ops */
+	progress_update(&p, 5, 1.0, true);
+	progress_clear(&p);
+	assert_int_equal(p.done, 5);
+}
+
 int
 main(void)
 {
@@ -191,6 +245,8 @@ main(void)
 		cmocka_unit_test(arena_many),
 		cmocka_unit_test(strmap_basics),
 		cmocka_unit_test(strmap_bounded_and_grows),
+		cmocka_unit_test(progress_line_text),
+		cmocka_unit_test(progress_draws_and_clears),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
