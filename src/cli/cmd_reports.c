@@ -712,12 +712,13 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 
 /* ---- summary, purge ------------------------------------------------------ */
 
-/* summary_ready - summary_start's completion: keep the summary, stop waiting */
+/* What run_summary waits for. */
 struct summary_wait {
 	struct summary *sum;
 	bool done;
 };
 
+/* summary_ready - summary_start's completion: keep the summary, stop waiting */
 static void
 summary_ready(struct summary *sum, void *arg)
 {

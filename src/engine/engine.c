@@ -254,12 +254,13 @@ engine_cancel(struct engine_run *r)
 		maybe_over(r);
 }
 
-/* blocking_done - engine_run's on_done: note it, then the caller's */
+/* What engine_run waits for. */
 struct blocking {
 	const struct engine_config *cfg;
 	bool done;
 };
 
+/* blocking_result - engine_run's on_result: the caller's */
 static void
 blocking_result(struct audit *a, void *arg)
 {
@@ -268,6 +269,7 @@ blocking_result(struct audit *a, void *arg)
 	b->cfg->on_result(a, b->cfg->arg);
 }
 
+/* blocking_done - engine_run's on_done: note it, then the caller's */
 static void
 blocking_done(void *arg)
 {

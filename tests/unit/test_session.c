@@ -68,6 +68,7 @@ struct server {
 	struct event *banner;
 };
 
+/* port_of - the port a listener was given */
 static unsigned
 port_of(struct evconnlistener *l)
 {
@@ -109,6 +110,7 @@ smtp_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* smtp_event - the client went away */
 static void
 smtp_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -119,6 +121,7 @@ smtp_event(struct bufferevent *bev, short what, void *arg)
 	sv->conn = NULL;
 }
 
+/* send_banner - the delayed greeting */
 static void
 send_banner(evutil_socket_t fd, short what, void *arg)
 {
@@ -130,6 +133,7 @@ send_banner(evutil_socket_t fd, short what, void *arg)
 		bufferevent_write(sv->conn, "220 b.test ESMTP\r\n", 18);
 }
 
+/* smtp_accept - one client; greet it after BANNER_DELAY_MS */
 static void
 smtp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
     void *arg)
@@ -147,6 +151,7 @@ smtp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, i
 	evtimer_add(sv->banner, &delay);
 }
 
+/* listen_on_loopback - a listener on 127.0.0.1, any free port */
 static struct evconnlistener *
 listen_on_loopback(struct event_base *base, evconnlistener_cb cb, void *arg)
 {
@@ -163,6 +168,7 @@ listen_on_loopback(struct event_base *base, evconnlistener_cb cb, void *arg)
 	return l;
 }
 
+/* server_start - the tarpit and the slow SMTP server on base */
 static void
 server_start(struct server *sv, struct event_base *base)
 {
@@ -175,6 +181,7 @@ server_start(struct server *sv, struct event_base *base)
 	sv->banner = evtimer_new(base, send_banner, sv);
 }
 
+/* server_stop - close everything the servers hold */
 static void
 server_stop(struct server *sv)
 {
@@ -203,6 +210,7 @@ struct seen {
 	struct smtp_probe_result probe;
 };
 
+/* on_result - note what the run's findings say */
 static void
 on_result(struct audit *a, void *arg)
 {
@@ -224,6 +232,7 @@ on_result(struct audit *a, void *arg)
 	}
 }
 
+/* on_done - the run is over */
 static void
 on_done(void *arg)
 {
@@ -233,6 +242,7 @@ on_done(void *arg)
 	s->done_at = now();
 }
 
+/* on_probe - keep the probe's result (without its certificates) */
 static void
 on_probe(const struct smtp_probe_result *r, void *arg)
 {
@@ -261,6 +271,7 @@ probe_for(struct session *ses, struct engine_run *run, unsigned port, struct see
 	assert_int_equal(smtp_probe_start(ses->smtp, &cfg, on_probe, s), MS_OK);
 }
 
+/* session_on - a session over the zone above on base (NULL: its own loop) */
 static struct session *
 session_on(struct event_base *base, struct replay_data **rd, double timeout)
 {
@@ -366,13 +377,14 @@ deadlines_are_per_run(void **state)
 	event_base_free(base);
 }
 
-/* cancel_later - engine_cancel from the loop, a little after the run started */
+/* What cancel_later cancels. */
 struct cancel_job {
 	struct engine_run *run;
 	struct seen *s;
 	size_t results_before;
 };
 
+/* cancel_later - engine_cancel from the loop, a little after the run started */
 static void
 cancel_later(evutil_socket_t fd, short what, void *arg)
 {
@@ -477,6 +489,7 @@ two_sessions(void **state)
 	replay_data_free(r2);
 }
 
+/* main - the cmocka runner */
 int
 main(void)
 {
