@@ -188,7 +188,8 @@ deadline_hit(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	r->why = DEADLINE_WHY;
+	if (!r->cancelled)
+		r->why = DEADLINE_WHY;
 	cancel_everything(r);
 	if (r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
 		struct timeval tick = { 0, 20000 };
