@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -23,6 +24,7 @@
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "http/http_fetch.h"
 #include "smtp/smtp_probe.h"
 #include "util/ipaddr.h"
 
@@ -62,7 +64,7 @@ struct server {
 	struct event_base *base;
 	struct evconnlistener *tarpit, *smtp;
 	unsigned tarpit_port, smtp_port;
-	evutil_socket_t held[8];	/* tarpit connections, never answered */
+	evutil_socket_t held[16];	/* tarpit connections, never answered */
 	size_t nheld;
 	struct bufferevent *conn;	/* the SMTP server's one connection */
 	struct event *banner;
@@ -89,7 +91,7 @@ tarpit_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)sa;
 	(void)len;
-	assert_true(sv->nheld < 8);
+	assert_true(sv->nheld < 16);
 	sv->held[sv->nheld++] = fd;
 }
 
@@ -198,6 +200,9 @@ server_stop(struct server *sv)
 
 struct seen {
 	const char *name;
+	struct seen *other;	/* the other run, or NULL */
+	bool other_done_first;	/* when this run ended: the other had ended */
+	bool other_probing;	/* when this run ended: the other's probe was in flight */
 	size_t results, done;
 	double done_at;
 	bool deadline_why;	/* some finding says "total deadline reached" */
@@ -208,6 +213,11 @@ struct seen {
 	bool probed;
 	double probe_at;
 	struct smtp_probe_result probe;
+	/* the HTTPS fetch tagged with this run */
+	bool fetched;
+	double fetch_at;
+	enum http_outcome fetch_outcome;
+	char fetch_why[256];
 };
 
 /* on_result - note what the run's findings say */
@@ -240,6 +250,10 @@ on_done(void *arg)
 
 	s->done++;
 	s->done_at = now();
+	if (s->other) {
+		s->other_done_first = s->other->done > 0;
+		s->other_probing = !s->other->probed;
+	}
 }
 
 /* on_probe - keep the probe's result (without its certificates) */
@@ -255,6 +269,39 @@ on_probe(const struct smtp_probe_result *r, void *arg)
 	s->probe.chain = NULL;
 }
 
+/* on_fetch - keep the fetch's outcome */
+static void
+on_fetch(const struct http_response *r, void *arg)
+{
+	struct seen *s = arg;
+
+	s->fetched = true;
+	s->fetch_at = now();
+	s->fetch_outcome = r->outcome;
+	snprintf(s->fetch_why, sizeof(s->fetch_why), "%s", r->why);
+}
+
+/* fetch_for - an HTTPS GET from 127.0.0.1:port (a tarpit) tagged with run, timeout seconds at most */
+static void
+fetch_for(struct session *ses, struct engine_run *run, unsigned port, double timeout,
+    struct seen *s)
+{
+	struct http_request req;
+	const char *addrs[] = { "127.0.0.1", NULL };
+	char url[128];
+
+	snprintf(url, sizeof(url), "https://mta-sts.b.test:%u/.well-known/mta-sts.txt", port);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.host = "mta-sts.b.test";
+	req.addrs = addrs;
+	req.port = port;
+	req.max_body = 65536;
+	req.timeout = timeout;
+	req.owner = run;
+	assert_int_equal(http_get(ses->http, &req, on_fetch, s), MS_OK);
+}
+
 /* probe_for - a STARTTLS probe of 127.0.0.1:port tagged with run */
 static void
 probe_for(struct session *ses, struct engine_run *run, unsigned port, struct seen *s)
@@ -267,7 +314,7 @@ probe_for(struct session *ses, struct engine_run *run, unsigned port, struct see
 	cfg.port = port;
 	cfg.host = "mail.b.test";
 	cfg.ehlo_name = "client.test";
-	cfg.timeout = 3;
+	cfg.timeout = 10;	/* only a deadline or the server ends it */
 	assert_int_equal(smtp_probe_start(ses->smtp, &cfg, on_probe, s), MS_OK);
 }
 
@@ -285,7 +332,9 @@ session_on(struct event_base *base, struct replay_data **rd, double timeout)
 	scfg.base = base;	/* the caller's loop */
 	scfg.replay = *rd;
 	scfg.timeout = timeout;
+	scfg.http = true;
 	assert_int_equal(session_new(&scfg, &ses, &err), MS_OK);
+	assert_non_null(ses->http);
 	assert_null(err);
 	if (base)
 		assert_true(ses->base == base);
@@ -296,8 +345,9 @@ session_on(struct event_base *base, struct replay_data **rd, double timeout)
  * deadlines_are_per_run - run A (a.test, --only mx, 0.2 s) and run B
  * (b.test, --only mx,dmarc, 5 s) on one loop: A's deadline ends A's lookups
  * and A's probe and nothing of B's: B's DMARC lookup ends by the resolver's
- * own timeout, B's MX answer is real, and B's probe, still waiting for its
- * banner when A's deadline passes, completes.
+ * own timeout, B's MX answer is real, B's probe, still waiting for its
+ * banner when A's deadline passes, completes, and B's HTTPS fetch (into the
+ * tarpit) ends by its own timeout, not A's deadline.
  */
 static void
 deadlines_are_per_run(void **state)
@@ -319,6 +369,8 @@ deadlines_are_per_run(void **state)
 	double t0;
 
 	(void)state;
+	a.other = &b;
+	b.other = &a;
 	server_start(&sv, base);
 	assert_int_equal(profile_load("generic", &profile, &err), MS_OK);
 	memset(&copts, 0, sizeof(copts));
@@ -343,7 +395,9 @@ deadlines_are_per_run(void **state)
 	assert_int_equal(a.results + b.results, 0);	/* nothing from inside engine_submit */
 	probe_for(ses, ra, sv.tarpit_port, &a);
 	probe_for(ses, rb, sv.smtp_port, &b);
-	while (!(a.done && b.done && a.probed && b.probed))
+	fetch_for(ses, ra, sv.tarpit_port, 10, &a);	/* only A's deadline can end it */
+	fetch_for(ses, rb, sv.tarpit_port, RESOLVER_TIMEOUT, &b);
+	while (!(a.done && b.done && a.probed && b.probed && a.fetched && b.fetched))
 		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
 
 	/* A: its deadline ended its lookup and its probe. */
@@ -352,9 +406,12 @@ deadlines_are_per_run(void **state)
 	assert_true(a.deadline_why);
 	assert_false(a.per_query_timeout);
 	assert_true(a.done_at - t0 >= DEADLINE_A - 0.01);
-	assert_true(a.done_at - t0 < RESOLVER_TIMEOUT);
+	assert_false(a.other_done_first);	/* B was still running ... */
+	assert_true(a.other_probing);		/* ... and so was B's probe */
 	assert_true(a.probe.timed_out);
 	assert_string_equal(a.probe.why, "total deadline reached");
+	assert_int_equal(a.fetch_outcome, HTTP_TIMEOUT);
+	assert_string_equal(a.fetch_why, "total deadline reached");
 
 	/* B: untouched by A's deadline. */
 	assert_int_equal(b.results, 1);
@@ -363,12 +420,14 @@ deadlines_are_per_run(void **state)
 	assert_true(b.mx_present);
 	assert_true(b.per_query_timeout);
 	assert_true(b.done_at - t0 >= RESOLVER_TIMEOUT - 0.01);
-	assert_true(b.done_at > a.done_at);
+	assert_true(b.other_done_first);
 	assert_false(b.probe.timed_out);
 	assert_int_equal(b.probe.stage, SMTP_ST_EHLO);
 	assert_int_equal(b.probe.banner.code, 220);
 	assert_string_equal(b.probe.why, "STARTTLS not offered");
-	assert_true(b.probe_at > a.done_at);	/* in flight when A's deadline passed */
+	assert_int_equal(b.fetch_outcome, HTTP_TIMEOUT);
+	assert_null(strstr(b.fetch_why, "deadline"));
+	assert_true(b.fetch_at - t0 >= RESOLVER_TIMEOUT - 0.01);
 
 	server_stop(&sv);
 	session_free(ses);
