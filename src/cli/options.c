@@ -134,8 +134,10 @@ static const struct option_doc options[] = {
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
 	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
-	  "Give up on a single DNS query after this long (default 5). A query that times out "
-	  "gives an unknown finding, never a missing one." },
+	  "Give up on a single DNS query after this long (default 5), whatever the servers "
+	  "behind the resolver do (wrong query IDs, truncation, CNAME loops, answers trickled "
+	  "or never sent). A query that times out gives an unknown finding, never a missing "
+	  "one." },
 	{ "deadline", 0, "SECONDS", "check",
 	  "Stop the whole run after this long; DNS lookups, STARTTLS probes and HTTPS fetches still in flight count as timed out." },
 	{ "concurrency", 0, "N", "check",
@@ -170,8 +172,11 @@ static const struct option_doc options[] = {
 	  "it." },
 	{ "net-timeout", 0, "SECONDS", "check plan",
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
-	  "MTA-STS policy fetch after this long (default 10). A probe that times out is "
-	  "unknown, never an error about the domain." },
+	  "MTA-STS policy fetch after this long (default 10), however slowly the server "
+	  "trickles; a probe of one address ends within 6 times this. SMTP replies are read "
+	  "up to 1,024 bytes a line, 64 lines and 8 KB of text (more is a malformed reply), a "
+	  "policy up to 64 KB. A probe that times out or is malformed is unknown, never an "
+	  "error about the domain; what servers say is shown escaped." },
 	{ "replay-connect", 0, NULL, "check",
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "

@@ -2,9 +2,28 @@
 #include "core/jsonutil.h"
 #include "util/str.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/*
+ * raw_control - whether s[0..n) holds a control character that jansson
+ * writes out raw: DEL, or a C1 control U+0080-U+009F in UTF-8 (C2 80..9F;
+ * U+009B is CSI on some terminals).  C0 controls it escapes itself.
+ */
+static bool
+raw_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == 0x7f || (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f))
+			return true;
+	}
+	return false;
+}
 
 json_t *
 json_textn(const char *s, size_t n)
@@ -14,7 +33,7 @@ json_textn(const char *s, size_t n)
 
 	if (s == NULL)
 		return json_null();
-	if (memchr(s, '\0', n) == NULL && (j = json_stringn(s, n)) != NULL)
+	if (memchr(s, '\0', n) == NULL && !raw_control(s, n) && (j = json_stringn(s, n)) != NULL)
 		return j;
 	p = str_printable(s, n);
 	j = json_string(p);

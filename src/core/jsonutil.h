@@ -10,7 +10,9 @@
 /*
  * json_text - a JSON string for s; bytes that are not valid UTF-8 (hostile
  * TXT data, windows-1252 reports) are shown as \xHH escapes instead of making
- * the value vanish, as json_string() would.  NULL gives JSON null.
+ * the value vanish, as json_string() would; so is a string holding DEL or a
+ * C1 control (an SMTP banner's or an HTTP header's CSI), which jansson would
+ * write raw.  NULL gives JSON null.
  */
 json_t *json_text(const char *s);
 json_t *json_textn(const char *s, size_t n);

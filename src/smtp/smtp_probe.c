@@ -40,6 +40,7 @@ struct probe {
 	struct bufferevent	*bev;	/* plain, then the TLS filter on top */
 	SSL			*ssl;	/* owned by the filter once it exists */
 	struct event		*cap;	/* overall bound: a few steps' worth */
+	struct event		*step;	/* this step's bound: cfg.timeout however the peer trickles */
 	struct timeval		 started;
 	struct smtp_probe_result res;
 	bool			 launched;
@@ -49,6 +50,7 @@ struct probe {
 };
 
 static void launch(struct probe *p);
+static void on_step(evutil_socket_t fd, short what, void *arg);
 
 /* ctx_get - the shared client contexts: any version at SECLEVEL 0, or TLS 1.0/1.1 only */
 static SSL_CTX *
@@ -92,6 +94,8 @@ probe_free(struct probe *p)
 		SSL_free(p->ssl);
 	if (p->cap)
 		event_free(p->cap);
+	if (p->step)
+		event_free(p->step);
 	if (p->res.cert)
 		X509_free(p->res.cert);
 	for (size_t i = 0; i < p->cfg.ntlsa; i++)
@@ -147,6 +151,8 @@ fail_later(struct probe *p, const char *why)
 
 	snprintf(p->res.why, sizeof(p->res.why), "%s", why);
 	p->finishing = true;
+	if (p->step)
+		evtimer_del(p->step);
 	if (p->cap)
 		event_free(p->cap);
 	p->cap = evtimer_new(p->sp->base, on_deferred_finish, p);
@@ -167,6 +173,56 @@ on_cap(evutil_socket_t fd, short what, void *arg)
 	finish(p);
 }
 
+/* stage_name - what a probe waits for in a stage, for its time-out message */
+static const char *
+stage_name(enum smtp_stage st)
+{
+	switch (st) {
+	case SMTP_ST_CONNECT: return "connecting";
+	case SMTP_ST_BANNER: return "waiting for the banner";
+	case SMTP_ST_EHLO: return "waiting for the EHLO reply";
+	case SMTP_ST_STARTTLS: return "waiting for the STARTTLS reply";
+	case SMTP_ST_HANDSHAKE: return "in the TLS handshake";
+	default: return "";
+	}
+}
+
+/*
+ * set_stage - enter a step and give it cfg.timeout in all.  The bufferevent's
+ * own timeouts only bound the silence between two reads, so a server that
+ * trickles its banner a byte a second would otherwise hold a step until the
+ * probe's overall cap.
+ */
+static void
+set_stage(struct probe *p, enum smtp_stage st)
+{
+	struct timeval tv;
+
+	p->res.stage = st;
+	if (p->step == NULL || st >= SMTP_ST_DONE) {
+		if (p->step)
+			evtimer_del(p->step);
+		return;
+	}
+	tv.tv_sec = (time_t)p->cfg.timeout;
+	tv.tv_usec = (suseconds_t)((p->cfg.timeout - (double)tv.tv_sec) * 1e6);
+	evtimer_add(p->step, &tv);
+}
+
+/* on_step - a step did not complete within cfg.timeout (however much trickled in) */
+static void
+on_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)fd;
+	(void)what;
+	p->res.timed_out = true;
+	snprintf(p->res.why, sizeof(p->res.why), "timed out after %.1fs %s", p->cfg.timeout,
+	    stage_name(p->res.stage));
+	finish(p);
+}
+
 /* send_line - queue a command */
 static void
 send_line(struct probe *p, const char *line)
@@ -181,7 +237,7 @@ handshake_done(struct probe *p)
 	SSL *ssl = p->ssl;
 	const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
 
-	p->res.stage = SMTP_ST_DONE;
+	set_stage(p, SMTP_ST_DONE);
 	snprintf(p->res.protocol, sizeof(p->res.protocol), "%s", SSL_get_version(ssl));
 	snprintf(p->res.cipher, sizeof(p->res.cipher), "%s", c ? SSL_CIPHER_get_name(c) : "");
 	p->res.cert = SSL_get1_peer_certificate(ssl);
@@ -218,7 +274,7 @@ start_tls(struct probe *p)
 	struct bufferevent *tb;
 	SSL_CTX *ctx = ctx_get(p->sp, p->cfg.legacy_only);
 
-	p->res.stage = SMTP_ST_HANDSHAKE;
+	set_stage(p, SMTP_ST_HANDSHAKE);
 	p->ssl = ctx ? SSL_new(ctx) : NULL;
 	if (p->ssl == NULL) {
 		snprintf(p->res.why, sizeof(p->res.why), "cannot create a TLS session");
@@ -276,7 +332,7 @@ on_reply(struct probe *p, const struct smtp_reply *r)
 		}
 		snprintf(line, sizeof(line), "EHLO %s\r\n", p->ehlo);
 		send_line(p, line);
-		p->res.stage = SMTP_ST_EHLO;
+		set_stage(p, SMTP_ST_EHLO);
 		return true;
 	case SMTP_ST_EHLO:
 		p->res.ehlo = *r;
@@ -296,7 +352,7 @@ on_reply(struct probe *p, const struct smtp_reply *r)
 			return false;
 		}
 		send_line(p, "STARTTLS\r\n");
-		p->res.stage = SMTP_ST_STARTTLS;
+		set_stage(p, SMTP_ST_STARTTLS);
 		return true;
 	case SMTP_ST_STARTTLS:
 		if (r->code != 220) {
@@ -321,7 +377,7 @@ on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	if (p->res.stage == SMTP_ST_CONNECT)
-		p->res.stage = SMTP_ST_BANNER;
+		set_stage(p, SMTP_ST_BANNER);
 	if (p->res.stage >= SMTP_ST_HANDSHAKE) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
@@ -367,7 +423,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		if (p->res.stage == SMTP_ST_CONNECT) {
-			p->res.stage = SMTP_ST_BANNER;
+			set_stage(p, SMTP_ST_BANNER);
 			return;
 		}
 		if (p->res.stage == SMTP_ST_HANDSHAKE) {
@@ -413,7 +469,8 @@ launch(struct probe *p)
 	p->sp->inflight++;
 	p->launched = true;
 	gettimeofday(&p->started, NULL);
-	p->res.stage = SMTP_ST_CONNECT;
+	p->step = evtimer_new(p->sp->base, on_step, p);
+	set_stage(p, SMTP_ST_CONNECT);
 	memset(&ss, 0, sizeof(ss));
 	if (p->cfg.addr.family == 4) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/finding.h"
+#include "core/jsonutil.h"
 #include "core/profile.h"
 
 static void
@@ -128,6 +129,27 @@ json_contract(void **state)
 	findings_free(&l);
 }
 
+/* json_text_controls - DEL and C1 controls (which jansson writes raw) come out as \xHH */
+static void
+json_text_controls(void **state)
+{
+	json_t *j;
+	char *out;
+
+	(void)state;
+	j = json_text("550 del\x7f csi\xc2\x9b" "31m \xc3\xbc");
+	assert_string_equal(json_string_value(j), "550 del\\x7F csi\\xC2\\x9B31m \\xC3\\xBC");
+	out = json_dumps(j, JSON_ENCODE_ANY);
+	for (const char *p = out; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+	free(out);
+	json_decref(j);
+	/* Valid UTF-8 without such controls is kept as it is. */
+	j = json_text("\xc3\xbc \xc2\xa0");
+	assert_string_equal(json_string_value(j), "\xc3\xbc \xc2\xa0");
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -137,6 +159,7 @@ main(void)
 		cmocka_unit_test(limit_holds),
 		cmocka_unit_test(profile_overrides),
 		cmocka_unit_test(json_contract),
+		cmocka_unit_test(json_text_controls),
 	};
 
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);

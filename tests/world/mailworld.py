@@ -10,6 +10,9 @@ ones).  DNS is not served here: scenarios run mailsec with --replay and a zone t
 maps names to these addresses, or start tests/world/world.py's Knot + Unbound in this
 namespace (world_from_text(..., netns=MailWorld.ns)).  stop() stops everything by PID and deletes the
 namespace.  Used by tests/groups/transport.py; kept apart from the DNS world's files.
+More tarpits (banners trickled or 10 MB long, control bytes in replies, TLS stalled
+after the ServerHello, policies trickled, redirect loops) are tests/world/tarpits.py,
+run by tests/groups/hostile_servers.py in a DNS world of its own.
 """
 import datetime
 import os

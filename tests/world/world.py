@@ -177,7 +177,8 @@ def parse_zone_text(text):
 class Zone:
     def __init__(self, apex, kind="normal"):
         self.apex = apex
-        self.kind = kind            # normal | lame | dead | bogus
+        self.kind = kind            # normal | lame | dead | bogus | external
+        self.server = None          # external: the address of the caller's own server
         self.signed = kind == "bogus"
         self.records = []           # (owner, ttl, type, rdata)
         self.ns_name = None
@@ -188,9 +189,11 @@ class Zone:
         self.children = []
 
 
-def zone_plan(records, markers, secure, extra_apexes=(), notes=None):
+def zone_plan(records, markers, secure, extra_apexes=(), notes=None, external=None):
     """Zones (dict apex -> Zone) for the data; raises WorldError when inexpressible.
-    What the world had to change (data hidden by a failing cut) is appended to notes."""
+    What the world had to change (data hidden by a failing cut) is appended to notes.
+    external: {apex: address}: cuts delegated (unsigned, with glue) to servers the
+    caller runs itself at those addresses (a misbehaving one); Knot does not serve them."""
     notes = notes if notes is not None else []
     cuts = {}
     for owner, rtype, outcome in markers:
@@ -205,7 +208,8 @@ def zone_plan(records, markers, secure, extra_apexes=(), notes=None):
             zones[apex] = Zone(apex, kind)
         return zones[apex]
 
-    names = set(r[0] for r in records) | set(cuts) | set(secure) | set(extra_apexes)
+    names = (set(r[0] for r in records) | set(cuts) | set(secure) | set(extra_apexes)
+             | set(absname(n) for n in (external or {})))
     for n in names:
         ensure(tld_of(n)) if n != "." else None
         ap = default_apex(n)
@@ -223,6 +227,12 @@ def zone_plan(records, markers, secure, extra_apexes=(), notes=None):
         z = ensure(n, kind)
         z.kind = kind
         z.signed = z.signed or kind == "bogus"
+    for n, addr in (external or {}).items():
+        n = absname(n)
+        if n == "." or n in cuts:
+            raise WorldError("%s cannot be both external and failing (or the root)" % n)
+        z = ensure(n, "external")
+        z.kind, z.server = "external", str(ipaddress.ip_address(addr))
     for n in secure:
         ensure(n).signed = True
     for z in zones.values():
@@ -246,12 +256,12 @@ def zone_plan(records, markers, secure, extra_apexes=(), notes=None):
         owner = rec[0]
         home = closest_zone(owner, zones)
         z = zones[home]
-        if z.kind in ("lame", "dead"):
+        if z.kind in ("lame", "dead", "external"):
             # The real world cannot fail one type and answer another at a name: the
             # whole name fails.  The data it hides is dropped (noted); the case's
             # exact assertions then tell whether the scenario still holds.
             notes.append("%s %s is hidden behind the %s delegation at %s"
-                         % (owner, rec[2], "lame" if z.kind == "lame" else "dead", home))
+                         % (owner, rec[2], {"lame": "lame"}.get(z.kind, z.kind), home))
             continue
         if rec[2] == "NS" and owner == home:
             z.records.append(rec)   # published beside the world's own NS
@@ -295,6 +305,8 @@ def zone_plan(records, markers, secure, extra_apexes=(), notes=None):
 
 
 def ns_address(z):
+    if z.kind == "external":
+        return z.server
     return {"normal": KNOT_ADDR, "bogus": KNOT_ADDR, "lame": REFUSE_ADDR, "dead": DEAD_ADDR}[z.kind]
 
 
@@ -393,7 +405,7 @@ class World:
         d = self.dir
         zl = []
         for z in self.zones.values():
-            if z.kind in ("lame", "dead"):
+            if z.kind in ("lame", "dead", "external"):
                 continue
             fname = "root" if z.apex == "." else z.apex.rstrip(".")
             zl.append('  - domain: "%s"\n    file: "%s/zones/%s.zone"\n%s'
@@ -488,7 +500,7 @@ remote-control:
 
             ds = self._keys()
             for z in self.zones.values():
-                if z.kind in ("lame", "dead"):
+                if z.kind in ("lame", "dead", "external"):
                     continue
                 fname = "root" if z.apex == "." else z.apex.rstrip(".")
                 with open(os.path.join(d, "zones", fname + ".zone"), "w") as f:
@@ -561,7 +573,7 @@ remote-control:
 
     def _wait_knot(self, limit=60):
         self._wait_port(KNOT_ADDR)
-        served = [z.apex for z in self.zones.values() if z.kind not in ("lame", "dead")]
+        served = [z.apex for z in self.zones.values() if z.kind not in ("lame", "dead", "external")]
         deadline = time.time() + limit
         while True:
             self._check_alive()
@@ -629,12 +641,13 @@ remote-control:
         return self._run(self.nsexec(["kdig", "@" + UNBOUND_ADDR] + list(args)), check=False)
 
 
-def world_from_text(text, extra_apexes=(), log=None, netns=None):
+def world_from_text(text, extra_apexes=(), log=None, netns=None, external=None):
     """A World for replay-style zone text; its notes list what could not be kept.
-    netns: serve it inside that existing namespace (see World)."""
+    netns: serve it inside that existing namespace (see World); external: {apex:
+    address} cuts delegated to servers the caller spawns there (see zone_plan)."""
     records, markers, secure = parse_zone_text(text)
     notes = []
-    w = World(zone_plan(records, markers, secure, extra_apexes, notes), log=log, netns=netns)
+    w = World(zone_plan(records, markers, secure, extra_apexes, notes, external), log=log, netns=netns)
     w.notes = notes
     return w
 
