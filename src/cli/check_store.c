@@ -41,9 +41,9 @@ check_store_open(const char *where, const char *profile)
 {
 	struct check_store *cs;
 	struct store *s = NULL;
-	const char *why = "";
+	char why[512];
 
-	if (store_open(where, &s, &why) != MS_OK) {
+	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK) {
 		char *shown = store_display(where);
 
 		cli_error("cannot open the database %s: %s", shown, why);
@@ -98,9 +98,9 @@ check_store_put(struct check_store *cs, const struct audit *a)
 	sc.findings = f;
 	sc.nfindings = a->findings.n;
 	sc.json = text;
-	if (text == NULL || cs->s->ops->put_check(cs->s, &sc, &res) != MS_OK) {
+	if (text == NULL || store_put_check(cs->s, &sc, &res) != MS_OK) {
 		cli_error("could not store the result of %s: %s", a->domain,
-		    text ? cs->s->err : "no JSON for it");
+		    text ? store_error(cs->s) : "no JSON for it");
 		rc = -1;
 	}
 	free(text);
@@ -114,7 +114,7 @@ check_store_close(struct check_store *cs)
 {
 	if (cs == NULL)
 		return;
-	cs->s->ops->close(cs->s);
+	store_close(cs->s);
 	free(cs->profile);
 	free(cs);
 }

@@ -56,6 +56,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_message(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };

@@ -6,6 +6,8 @@
 #include "store/store.h"
 #include "util/xalloc.h"
 
+#include "util/termsafe.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,12 +234,17 @@ print_text(const char *domain, struct history *h)
 			const struct change *x = &c.v[k];
 			const struct store_check_finding *f = x->new ? x->new : x->old;
 
+			/* stored subjects and messages quote DNS data: strangers' text */
+			char *subj = term_safe_str(nz(f->subject)), *msg = term_safe_str(nz(f->message));
+
 			if (x->old == NULL || x->new == NULL)
 				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', nz(f->severity),
-				    nz(f->id), nz(f->subject), nz(f->message));
+				    nz(f->id), subj, msg);
 			else
 				printf("  ~ %s -> %s  %s  %s: %s\n", nz(x->old->severity), nz(f->severity),
-				    nz(f->id), nz(f->subject), nz(f->message));
+				    nz(f->id), subj, msg);
+			free(subj);
+			free(msg);
 		}
 		if (c.n == 0 && !c.grade)
 			printf("  no change\n");
@@ -303,18 +310,18 @@ parse_args(int argc, char **argv, struct hopts *o)
 	return bad ? -1 : 0;
 }
 
-/* open_db - the store at o->db, or NULL after saying why */
+/* open_db - the store at o->db for mode, or NULL after saying why */
 static struct store *
-open_db(const struct hopts *o)
+open_db(const struct hopts *o, enum store_mode mode)
 {
 	struct store *s = NULL;
-	const char *why = "";
+	char why[512];
 
 	if (o->db == NULL) {
 		cli_error("history needs --db, the database 'check --db' wrote to");
 		return NULL;
 	}
-	if (store_open(o->db, &s, &why) != MS_OK) {
+	if (store_open(o->db, mode, &s, why, sizeof(why)) != MS_OK) {
 		char *shown = store_display(o->db);
 
 		cli_error("cannot open the database %s: %s", shown, why);
@@ -336,15 +343,15 @@ run_purge(const struct hopts *o)
 		cli_error("history purge wants --older-than DAYS and --db, nothing else");
 		return EXIT_USAGE;
 	}
-	if ((s = open_db(o)) == NULL)
+	if ((s = open_db(o, STORE_WRITE)) == NULL)
 		return EXIT_USAGE;
 	cutoff = (int64_t)time(NULL) - (int64_t)(o->older_than * 86400);
-	if (s->ops->purge_checks(s, cutoff, &removed) != MS_OK) {
-		cli_error("database: %s", s->err);
-		s->ops->close(s);
+	if (store_purge_checks(s, cutoff, &removed) != MS_OK) {
+		cli_error("database: %s", store_error(s));
+		store_close(s);
 		return EXIT_USAGE;
 	}
-	s->ops->close(s);
+	store_close(s);
 	printf("%llu stored check%s removed\n", (unsigned long long)removed, removed == 1 ? "" : "s");
 	return EXIT_CLEAN;
 }
@@ -378,10 +385,10 @@ cmd_history(int argc, char **argv)
 		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
 		return EXIT_USAGE;
 	}
-	if ((s = open_db(&o)) == NULL)
+	if ((s = open_db(&o, STORE_READ)) == NULL)
 		goto out;
-	if (s->ops->each_check(s, domain, o.since, keep_check, &h) != MS_OK) {
-		cli_error("cannot read the history of %s: %s", domain, s->err);
+	if (store_each_check(s, domain, o.since, keep_check, &h) != MS_OK) {
+		cli_error("cannot read the history of %s: %s", domain, store_error(s));
 		goto out;
 	}
 	if (o.json)
@@ -391,7 +398,7 @@ cmd_history(int argc, char **argv)
 	rc = EXIT_CLEAN;
 out:
 	if (s)
-		s->ops->close(s);
+		store_close(s);
 	history_free(&h);
 	free(domain);
 	return rc;

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "util/str.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 #include "zone/zone.h"
 
@@ -285,7 +286,10 @@ cmd_lint(int argc, char **argv)
 		const char *path = context ? la.context[i - (size_t)(argc - optind)] : argv[optind + (int)i];
 
 		if (zone_read_path(path, context ? NULL : la.origin, &zones[i], &err) != MS_OK) {
-			cli_error("%s", err);
+			char *shown = term_safe_str(err);	/* may quote the file's text */
+
+			cli_error("%s", shown);
+			free(shown);
 			goto out;
 		}
 	}
@@ -405,8 +409,12 @@ cmd_lint(int argc, char **argv)
 			    (long long)json_integer_value(json_object_get(f, "records")),
 			    strcmp(json_string_value(json_object_get(f, "role")), "context") == 0 ?
 			    " (context: answers lookups, not linted)" : "");
-			json_array_foreach(json_object_get(f, "notes"), m, note)
-				printf("  note: %s\n", json_string_value(note));
+			json_array_foreach(json_object_get(f, "notes"), m, note) {
+				char *shown = term_safe_str(json_string_value(note));	/* quotes the file */
+
+				printf("  note: %s\n", shown);
+				free(shown);
+			}
 		}
 		printf("not checked offline:\n");
 		for (const char *const *p = not_offline; *p; p++)

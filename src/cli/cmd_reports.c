@@ -9,10 +9,11 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "store/store.h"
+#include "util/fswalk.h"
 #include "util/str.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -21,14 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* sort_any - qsort that accepts an empty (possibly NULL) array */
-static void
-sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(base, n, size, cmp);
-}
 
 #define INPUT_FILE_MAX	((size_t)1 << 30)	/* one input file (an mbox may be large) */
 #define BATCH_REPORTS	64			/* reports per transaction */
@@ -39,6 +32,7 @@ rep_opts_init(struct rep_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	extract_opts_default(&o->x);
+	o->x.lim.received = (int64_t)time(NULL);	/* dates more than a day ahead are refused */
 	summary_thresholds_default(&o->t);
 	o->older_than_days = -1;
 }
@@ -80,6 +74,8 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 			o->resolver = optarg;
 		else if (strcmp(n, "no-dns") == 0)
 			o->no_dns = true;
+		else if (strcmp(n, "follow-symlinks") == 0)
+			o->follow_symlinks = true;
 		else if (strcmp(n, "netrc") == 0)
 			o->netrc = optarg;
 		else if (strcmp(n, "cacert") == 0)
@@ -148,47 +144,20 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 	return bad ? -1 : 0;
 }
 
-/* mkdirs - create path's directories (like mkdir -p) */
-static void
-mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(path, 0700);
-		*p = '/';
-	}
-	(void)mkdir(path, 0700);
-}
-
-/* open_store - --db, or $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/...) */
+/* open_store - --db, or the default database (store_default_path), for mode */
 static struct store *
-open_store(const struct rep_opts *o)
+open_store(const struct rep_opts *o, enum store_mode mode)
 {
 	struct store *s = NULL;
-	const char *why = "";
-	char *path;
+	char why[512], *path;
 
 	if (o->db)
 		path = xstrdup(o->db);
-	else {
-		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-		char *dir;
-
-		if (xdg && *xdg)
-			dir = xasprintf("%s/mailsec", xdg);
-		else if (home && *home)
-			dir = xasprintf("%s/.local/share/mailsec", home);
-		else {
-			cli_error("no --db and neither XDG_DATA_HOME nor HOME is set");
-			return NULL;
-		}
-		mkdirs(dir);
-		path = xasprintf("%s/reports.db", dir);
-		free(dir);
+	else if (store_default_path(&path, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		return NULL;
 	}
-	if (store_open(path, &s, &why) != MS_OK) {
+	if (store_open(path, mode, &s, why, sizeof(why)) != MS_OK) {
 		char *shown = store_display(path);
 
 		cli_error("cannot open the report database %s: %s", shown, why);
@@ -196,53 +165,6 @@ open_store(const struct rep_opts *o)
 	}
 	free(path);
 	return s;
-}
-
-/* read_file - a whole file, at most max bytes; caller frees */
-static char *
-read_file(const char *path, size_t max, size_t *len, const char **why)
-{
-	FILE *fp = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0;
-
-	*len = 0;
-	if (fp == NULL) {
-		*why = strerror(errno);
-		return NULL;
-	}
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			if (cap >= max) {
-				*why = "file larger than the input cap";
-				free(data);
-				fclose(fp);
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 65536;
-			if (cap > max)
-				cap = max;
-			data = xrealloc(data, cap + 1);
-		}
-		got = fread(data + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		*why = strerror(errno);
-		free(data);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	if (data == NULL)
-		data = xmalloc(1);
-	data[n] = '\0';
-	*len = n;
-	return data;
 }
 
 /* ---- ingest ------------------------------------------------------------ */
@@ -293,9 +215,9 @@ batch_step(struct ingest *in)
 	if (in->parse_only || in->failed)
 		return;
 	if (++in->in_batch >= BATCH_REPORTS) {
-		if (in->store->ops->commit(in->store) != MS_OK ||
-		    in->store->ops->begin(in->store) != MS_OK) {
-			cli_error("database: %s", in->store->err);
+		if (store_commit(in->store) != MS_OK ||
+		    store_begin(in->store) != MS_OK) {
+			cli_error("database: %s", store_error(in->store));
 			in->failed = true;
 		}
 		in->in_batch = 0;
@@ -308,7 +230,7 @@ account(struct ingest *in, enum ms_status st, enum store_put res, const char *or
 {
 	if (st != MS_OK) {
 		if (!in->failed)
-			cli_error("%s: database: %s", origin, in->store->err);
+			cli_error("%s: database: %s", origin, store_error(in->store));
 		in->failed = true;
 		return;
 	}
@@ -335,6 +257,21 @@ item(struct ingest *in, const char *origin, const char *type, json_t *report, co
 	json_array_append_new(in->items, o);
 }
 
+/* warn_problems - a report kept with invalid parts: say which (escaped: strangers' text) */
+static void
+warn_problems(struct ingest *in, const char *origin, const char *problems)
+{
+	char *o, *w;
+
+	if (in->o->format != REP_TEXT)
+		return;
+	o = term_safe_str(origin);
+	w = term_safe_str(problems);
+	fprintf(stderr, "%s%s: kept with problems: %s\n", in->progress ? "\n" : "", o, w);
+	free(o);
+	free(w);
+}
+
 static void
 sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 {
@@ -349,7 +286,9 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 	}
 	if (in->failed)
 		return;
-	st = in->store->ops->put_dmarc(in->store, r, origin, &res);
+	if (r->problems)
+		warn_problems(in, origin, r->problems);
+	st = store_put_dmarc(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -367,7 +306,9 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 	}
 	if (in->failed)
 		return;
-	st = in->store->ops->put_tlsrpt(in->store, r, origin, &res);
+	if (r->problems)
+		warn_problems(in, origin, r->problems);
+	st = store_put_tlsrpt(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -386,7 +327,7 @@ sink_failure(void *arg, const char *origin, const struct failure_report *r)
 	if (in->failed)
 		return;
 	in->c.failure++;
-	st = in->store->ops->put_failure(in->store, r, origin, &res);
+	st = store_put_failure(in->store, r, origin, &res);
 	account(in, st, res, origin);
 }
 
@@ -401,12 +342,18 @@ sink_rejected(void *arg, const char *origin, const char *why, const char *raw, s
 		item(in, origin, "rejected", NULL, why);
 		return;
 	}
-	if (in->o->format == REP_TEXT)
-		fprintf(stderr, "%s%s: rejected: %s\n", in->progress ? "\n" : "", origin, why);
+	if (in->o->format == REP_TEXT) {
+		/* origin (an attachment's file name) and why (quoting the report) are strangers' text */
+		char *o = term_safe_str(origin), *w = term_safe_str(why);
+
+		fprintf(stderr, "%s%s: rejected: %s\n", in->progress ? "\n" : "", o, w);
+		free(o);
+		free(w);
+	}
 	if (in->failed)
 		return;
-	if (in->store->ops->put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
-		cli_error("%s: database: %s", origin, in->store->err);
+	if (store_put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
+		cli_error("%s: database: %s", origin, store_error(in->store));
 		in->failed = true;
 		return;
 	}
@@ -423,47 +370,58 @@ sink_noreport(void *arg, const char *origin)
 		item(in, origin, "noreport", NULL, NULL);
 }
 
-/* peek - the first bytes of a file (for sniffing); returns how many, 0 on error */
-static size_t
-peek(const char *path, char *buf, size_t n)
+/* rep_skipped - an input file or folder entry that was not read: say why, count it unreadable */
+static void
+rep_skipped(struct ingest *in, const char *path, const char *why)
 {
-	FILE *fp = fopen(path, "rb");
-	size_t got;
+	char *p = term_safe_str(path);
 
-	if (fp == NULL)
-		return 0;
-	got = fread(buf, 1, n, fp);
-	fclose(fp);
-	return got;
+	cli_error("%s: skipped: %s", p, why);
+	free(p);
+	in->c.unreadable++;
 }
 
 /* ingest_file - one input file, by its name and contents (an mbox is streamed) */
 static void
-ingest_file(struct ingest *in, const char *path, bool as_message)
+ingest_file(struct ingest *in, const char *path, bool nofollow, bool as_message)
 {
 	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
 		sink_noreport, in };
 	const char *why = NULL;
 	char head[8];
-	size_t len, hl = peek(path, head, sizeof(head));
+	size_t len;
+	ssize_t hl;
 	char *data;
+	int fd;
 
 	in->files_done++;
+	/* a regular file only, opened without blocking: never a FIFO or a device */
+	if (fs_open_regular(path, nofollow, &fd, &why) != MS_OK) {
+		rep_skipped(in, path, why);
+		return;
+	}
+	if ((hl = pread(fd, head, sizeof(head), 0)) < 0)
+		hl = 0;
 	if (str_has_suffix_case(path, ".eml") || str_has_suffix_case(path, ".msg"))
 		as_message = true;	/* a single message, even when it starts with a From_ line */
-	if (!as_message && (str_has_suffix_case(path, ".mbox") || looks_like_mbox(head, hl))) {
-		if (extract_mbox_file(path, path, &in->o->x, &s) != MS_OK) {
-			cli_error("%s: %s", path, strerror(errno));
-			in->c.unreadable++;
+	if (!as_message && (str_has_suffix_case(path, ".mbox") || looks_like_mbox(head, (size_t)hl))) {
+		FILE *fp = fdopen(fd, "rb");
+
+		if (fp == NULL) {
+			close(fd);
+			rep_skipped(in, path, strerror(errno));
+			return;
 		}
+		extract_mbox_fp(fp, path, &in->o->x, &s);	/* closes fp */
 		progress(in, false);
 		return;
 	}
-	if ((data = read_file(path, INPUT_FILE_MAX, &len, &why)) == NULL) {
-		cli_error("%s: %s", path, why);
-		in->c.unreadable++;
+	if (fs_read_fd(fd, INPUT_FILE_MAX, &data, &len, &why) != MS_OK) {
+		close(fd);
+		rep_skipped(in, path, why);
 		return;
 	}
+	close(fd);
 	if (as_message)
 		extract_message(data, len, path, &in->o->x, &s);
 	else if (str_has_suffix_case(path, ".xml") || str_has_suffix_case(path, ".gz") ||
@@ -480,101 +438,50 @@ ingest_file(struct ingest *in, const char *path, bool as_message)
 struct pathlist {
 	char **v;
 	bool *msg;	/* file is a Maildir message */
+	bool *nofollow;	/* found by the walk: open with O_NOFOLLOW */
 	size_t n, cap;
+	struct ingest *in;
 };
 
+/* pl_file - the walk found a regular file */
 static void
-pl_add(struct pathlist *l, char *path, bool msg)
+pl_file(void *arg, const char *path, bool nofollow, bool grouped)
 {
+	struct pathlist *l = arg;
+
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 		l->msg = xreallocarray(l->msg, l->cap, sizeof(*l->msg));
+		l->nofollow = xreallocarray(l->nofollow, l->cap, sizeof(*l->nofollow));
 	}
-	l->v[l->n] = path;
-	l->msg[l->n++] = msg;
+	l->v[l->n] = xstrdup(path);
+	l->nofollow[l->n] = nofollow;
+	l->msg[l->n++] = grouped;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* collect - files under path: a Maildir's cur/ and new/ as messages, other folders recursively */
+/* pl_skipped - the walk left something out: say so (counted as unreadable when notable) */
 static void
-collect(struct pathlist *l, const char *path, int depth)
+pl_skipped(void *arg, const char *path, const char *why, bool notable)
 {
-	struct stat sb;
-	DIR *d;
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	bool maildir;
-	char *p1, *p2;
+	struct pathlist *l = arg;
 
-	if (stat(path, &sb) != 0) {
-		cli_error("%s: %s", path, strerror(errno));
-		pl_add(l, xstrdup(path), false);	/* counted as unreadable */
-		return;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		pl_add(l, xstrdup(path), false);
-		return;
-	}
-	if (depth > 16)
-		return;
-	p1 = xasprintf("%s/cur", path);
-	p2 = xasprintf("%s/new", path);
-	maildir = stat(p1, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(p2, &sb) == 0 &&
-	    S_ISDIR(sb.st_mode);
-	if (maildir) {
-		const char *sub[2] = { p1, p2 };
+	if (notable)
+		rep_skipped(l->in, path, why);
+}
 
-		for (int k = 0; k < 2; k++) {
-			if ((d = opendir(sub[k])) == NULL)
-				continue;
-			while ((e = readdir(d)) != NULL) {
-				if (e->d_name[0] == '.')
-					continue;
-				if (n == cap) {
-					cap = cap ? cap * 2 : 64;
-					names = xreallocarray(names, cap, sizeof(*names));
-				}
-				names[n++] = xasprintf("%s/%s", sub[k], e->d_name);
-			}
-			closedir(d);
-		}
-		sort_any(names, n, sizeof(*names), cmp_str);
-		for (size_t i = 0; i < n; i++)
-			pl_add(l, names[i], true);
-		free(names);
-		free(p1);
-		free(p2);
-		return;
-	}
-	free(p1);
-	free(p2);
-	if ((d = opendir(path)) == NULL) {
-		cli_error("%s: %s", path, strerror(errno));
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xasprintf("%s/%s", path, e->d_name);
-	}
-	closedir(d);
-	sort_any(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		collect(l, names[i], depth + 1);
-		free(names[i]);
-	}
-	free(names);
+/* collect - files under each path: a Maildir's cur/ and new/ as messages, other folders recursively */
+static void
+collect(struct pathlist *l, char **paths, int n, bool follow)
+{
+	static const char *const maildir[] = { "cur", "new", NULL };
+	struct fs_walk_opts wo = { follow, 16, maildir };
+	struct fs_walk_ops ops = { pl_file, pl_skipped, l };
+	struct fs_walk *w = fs_walk_new(&wo, &ops);
+
+	for (int i = 0; i < n; i++)
+		fs_walk_path(w, paths[i]);
+	fs_walk_free(w);
 }
 
 /* counts_json - the ingest document */
@@ -662,27 +569,28 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 		return EXIT_USAGE;
 	}
 	if (!parse_only) {
-		if ((in.store = open_store(o)) == NULL)
+		if ((in.store = open_store(o, STORE_WRITE)) == NULL)
 			return EXIT_USAGE;
-		if (in.store->ops->begin(in.store) != MS_OK) {
-			cli_error("database: %s", in.store->err);
-			in.store->ops->close(in.store);
+		if (store_begin(in.store) != MS_OK) {
+			cli_error("database: %s", store_error(in.store));
+			store_close(in.store);
 			return EXIT_USAGE;
 		}
 	} else
 		in.items = json_array();
-	for (int i = 0; i < argc; i++)
-		collect(&l, argv[i], 0);
+	l.in = &in;
+	collect(&l, argv, argc, o->follow_symlinks);
 	in.files_total = l.n;
 	in.progress = !parse_only && (o->progress > 0 || (o->progress == 0 && isatty(2)));
 	in.t0 = now_s();
 	for (size_t i = 0; i < l.n && !in.failed; i++)
-		ingest_file(&in, l.v[i], l.msg[i]);
+		ingest_file(&in, l.v[i], l.nofollow[i], l.msg[i]);
 	progress(&in, true);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);
 	free(l.msg);
+	free(l.nofollow);
 	if (parse_only) {
 		json_t *doc = json_object();
 		char *s;
@@ -696,13 +604,13 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 		json_decref(doc);
 		return in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
 	}
-	if (!in.failed && in.store->ops->commit(in.store) != MS_OK) {
-		cli_error("database: %s", in.store->err);
+	if (!in.failed && store_commit(in.store) != MS_OK) {
+		cli_error("database: %s", store_error(in.store));
 		in.failed = true;
 	}
 	if (in.failed)
-		in.store->ops->rollback(in.store);
-	in.store->ops->close(in.store);
+		store_rollback(in.store);
+	store_close(in.store);
 	if (in.failed)
 		return EXIT_USAGE;
 	rep_print_counts(o, "ingest", &in.c);
@@ -753,7 +661,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 	since = since < 0 ? 0 : (int64_t)time(NULL) - since;
 	if (since < 0)
 		since = 0;
-	if ((s = open_store(o)) == NULL) {
+	if ((s = open_store(o, STORE_READ)) == NULL) {
 		free(domain);
 		return EXIT_USAGE;
 	}
@@ -783,12 +691,12 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 	}
 	if (ses == NULL) {
 		if (summary_build(s, domain, since, &o->t, &sw.sum) != MS_OK) {
-			cli_error("database: %s", s->err);
+			cli_error("database: %s", store_error(s));
 			goto out;
 		}
 	} else {
 		if (summary_start(s, domain, since, &o->t, ses->res, summary_ready, &sw) != MS_OK) {
-			cli_error("database: %s", s->err);
+			cli_error("database: %s", store_error(s));
 			goto out;
 		}
 		if (!session_wait(ses, &sw.done)) {
@@ -814,7 +722,7 @@ out:
 	summary_free(sw.sum);
 	session_free(ses);
 	replay_data_free(rd);
-	s->ops->close(s);
+	store_close(s);
 	free(domain);
 	return rc;
 }
@@ -830,15 +738,15 @@ run_purge(struct rep_opts *o, int argc)
 		cli_error("reports purge wants --older-than DAYS and nothing else");
 		return EXIT_USAGE;
 	}
-	if ((s = open_store(o)) == NULL)
+	if ((s = open_store(o, STORE_WRITE)) == NULL)
 		return EXIT_USAGE;
 	cutoff = (int64_t)time(NULL) - o->older_than_days * 86400;
-	if (s->ops->purge(s, cutoff, &removed) != MS_OK) {
-		cli_error("database: %s", s->err);
-		s->ops->close(s);
+	if (store_purge(s, cutoff, &removed) != MS_OK) {
+		cli_error("database: %s", store_error(s));
+		store_close(s);
 		return EXIT_USAGE;
 	}
-	s->ops->close(s);
+	store_close(s);
 	if (o->format == REP_JSON) {
 		printf("{\n  \"schema\": \"mailsec-reports/1\",\n  \"kind\": \"purge\",\n"
 		    "  \"removed\": %llu\n}\n", (unsigned long long)removed);
@@ -868,8 +776,8 @@ on_rejected(void *arg, const struct store_rejected_item *it)
 		json_object_set_new(o, "size", json_integer((json_int_t)it->size));
 		json_array_append_new(arr, o);
 	} else {
-		char *origin = str_printable(it->origin ? it->origin : "", strlen(it->origin ? it->origin : ""));
-		char *reason = str_printable(it->reason ? it->reason : "", strlen(it->reason ? it->reason : ""));
+		char *origin = term_safe_str(it->origin);
+		char *reason = term_safe_str(it->reason);
 
 		printf("%s  %10llu bytes  %s\n    %s\n", when, (unsigned long long)it->size, origin, reason);
 		free(origin);
@@ -889,14 +797,14 @@ run_quarantine(struct rep_opts *o, int argc)
 		cli_error("reports quarantine takes no arguments");
 		return EXIT_USAGE;
 	}
-	if ((s = open_store(o)) == NULL)
+	if ((s = open_store(o, STORE_READ)) == NULL)
 		return EXIT_USAGE;
 	if (o->format == REP_JSON)
 		arr = json_array();
-	st = s->ops->each_rejected(s, on_rejected, arr);
+	st = store_each_rejected(s, on_rejected, arr);
 	if (st != MS_OK)
-		cli_error("database: %s", s->err);
-	s->ops->close(s);
+		cli_error("database: %s", store_error(s));
+	store_close(s);
 	if (arr) {
 		json_t *doc = json_object();
 		char *txt;
@@ -949,5 +857,5 @@ cmd_reports(int argc, char **argv)
 struct store *
 rep_open_store(const struct rep_opts *o)
 {
-	return open_store(o);
+	return open_store(o, STORE_WRITE);
 }

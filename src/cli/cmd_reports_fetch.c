@@ -143,9 +143,9 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 	}
 	if ((s = rep_open_store(o)) == NULL)
 		goto out_buf;
-	if (s->ops->begin(s) != MS_OK) {
-		cli_error("database: %s", s->err);
-		s->ops->close(s);
+	if (store_begin(s) != MS_OK) {
+		cli_error("database: %s", store_error(s));
+		store_close(s);
 		goto out_buf;
 	}
 	in = rep_ingest_new(o, s);
@@ -179,15 +179,15 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 	}
 	if (c)
 		curl_easy_cleanup(c);
-	if (!rep_ingest_failed(in) && s->ops->commit(s) == MS_OK) {
+	if (!rep_ingest_failed(in) && store_commit(s) == MS_OK) {
 		rep_print_counts(o, "fetch", rep_ingest_counts(in));
 		rc = rep_ingest_counts(in)->rejected ? EXIT_ERRORS : EXIT_CLEAN;
 	} else {
-		cli_error("database: %s", s->err);
-		s->ops->rollback(s);
+		cli_error("database: %s", store_error(s));
+		store_rollback(s);
 	}
 	free(in);
-	s->ops->close(s);
+	store_close(s);
 out_buf:
 	strv_free(uids);
 	buf_free(&b);

@@ -109,13 +109,25 @@ static const struct command commands[] = {
 	  "--json the output is the mailsec-history/1 document (docs/history.md). 'history purge "
 	  "--older-than DAYS' deletes the checks made before then. Exit 0, or "
 	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
+	{ "message", cmd_message, "message check [OPTIONS] [FILE.eml | -] | message authres [--intl] [--parse-mode MODE] FIELD",
+	  "judge one message's DKIM, SPF, DMARC and ARC, and write its Authentication-Results",
+	  "Reads a message (a file, or standard input with '-' or no argument), verifies every "
+	  "DKIM-Signature (rsa-sha256, ed25519-sha256; rsa-sha1 verified but reported as weak), "
+	  "evaluates SPF for the client given with --ip or read from the Received field of "
+	  "--trusted-relay, evaluates DMARC for the From domain under RFC 7489 and RFC 9989, "
+	  "validates the ARC chain, and prints findings and an RFC 8601 Authentication-Results "
+	  "field ready to add. With --format json the output is the mailsec-message/1 document "
+	  "(docs/message.md). Exit 0, 1 when something fails, 3 when something could not be "
+	  "determined, 2 when it could not run. 'message authres FIELD' parses one "
+	  "Authentication-Results field (RFC 8601; '-' reads it from standard input) and prints "
+	  "its results; exit 0 when it is well formed, 1 when it is not." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history message",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -133,7 +145,7 @@ static const struct option_doc options[] = {
 	{ "config", 0, "FILE", "check",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message",
 	  "Give up on a single DNS query after this long (default 5), whatever the servers "
 	  "behind the resolver do (wrong query IDs, truncation, CNAME loops, answers trickled "
 	  "or never sent). A query that times out gives an unknown finding, never a missing "
@@ -154,7 +166,7 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan reports",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports message",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check",
@@ -181,18 +193,18 @@ static const struct option_doc options[] = {
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc plan",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
-	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc",
+	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
-	{ "psl", 0, "FILE", "check dmarc",
+	{ "psl", 0, "FILE", "check dmarc message",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
 	{ "domain", 0, "DOMAIN", "dmarc dkim-keygen",
@@ -217,12 +229,40 @@ static const struct option_doc options[] = {
 	  "Never colour the text report (colour is used only when writing to a terminal)." },
 	{ "color", 0, NULL, "check lint",
 	  "Colour the text report even when not writing to a terminal." },
-	{ "ip", 0, "IP", "spf",
+	{ "mail-from", 0, "ADDR", "message",
+	  "message check: the envelope sender (MAIL FROM) for SPF; empty or absent: the HELO "
+	  "name is checked." },
+	{ "trusted-relay", 0, "NAME", "message",
+	  "message check: read the SMTP client's address and HELO name from the topmost Received "
+	  "field added by NAME (your own MX); every other Received field is a stranger's and "
+	  "is not believed." },
+	{ "now", 0, "UNIX-TIME", "message",
+	  "message check: judge signature times (t=, x=) as of this time instead of the clock: "
+	  "for a message received in the past." },
+	{ "authserv-id", 0, "NAME", "message",
+	  "message check: the authserv-id of the Authentication-Results field written "
+	  "(default mailsec): the name of your receiving ADMD." },
+	{ "format", 0, "text|json", "message",
+	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
+	  "--format json." },
+	{ "intl", 0, NULL, "message",
+	  "message authres: allow UTF-8 as RFC 8616 does (in quoted strings, comments, domain "
+	  "names and local parts)." },
+	{ "parse-mode", 0, "strict|tolerant|relaxed", "message",
+	  "message authres: strict (RFC 8601 exactly, the default), tolerant (also a trailing "
+	  "';', '_' in result words and an empty field, as common MTAs write) or relaxed (also "
+	  "no authserv-id, properties without a ptype and unquoted values with '/' or ':')." },
+	{ "batch", 0, "FILE", "message",
+	  "message check: check every message listed in FILE, one per line: the message path, "
+	  "then optional TAB-separated key=value settings (replay=FILE, now=, ip=, helo=, "
+	  "mail-from=, trusted-relay=, dmarc-rules=); one compact mailsec-message/1 document "
+	  "per line on standard output." },
+	{ "ip", 0, "IP", "spf message",
 	  "spf eval: the SMTP client's IPv4 or IPv6 address." },
 	{ "sender", 0, "ADDR", "spf",
 	  "spf eval: the MAIL FROM address (local-part@domain). Empty or absent: the HELO "
 	  "identity is checked, as postmaster@HELO (RFC 7208 §2.4)." },
-	{ "helo", 0, "NAME", "check spf",
+	{ "helo", 0, "NAME", "check spf message",
 	  "The HELO/EHLO name of the sending host. spf eval: the %{h} macro and, without "
 	  "--sender, the identity checked. check: also audit the SPF record of this name "
 	  "(RFC 7208 §2.3)." },
@@ -301,12 +341,15 @@ static const struct option_doc options[] = {
 	  "--ns twice: the old set, then the new one." },
 	{ "no-dns", 0, NULL, "reports",
 	  "reports summary: no DNS lookups at all (no PTR names, no SPF include names): nothing "
-	  "about the sources leaves the machine." },
+	  "about the sources leaves the machine. Without it the summary looks up the PTR names "
+	  "of strangers' source addresses through the system resolver (/etc/resolv.conf, or "
+	  "--resolver), at most 20,000 queries in all." },
 	{ "db", 0, "PATH|URI", "reports check history",
 	  "The database: a SQLite file, or a PostgreSQL database given as a libpq URI "
 	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
 	  "socket; the database must exist, mailsec creates its tables). For reports the "
-	  "default is $XDG_DATA_HOME/mailsec/reports.db (~/.local/share/mailsec/reports.db). "
+	  "default is $XDG_DATA_HOME/mailsec/mailsec.db (~/.local/share/mailsec/mailsec.db; "
+	  "an older mailsec's reports.db there is still used), created 0600. "
 	  "check --db also keeps each domain's result there as history (docs/history.md); "
 	  "history reads it." },
 	{ "since", 0, "DATE|PERIOD", "history",
@@ -325,6 +368,10 @@ static const struct option_doc options[] = {
 	{ "no-failure-bodies", 0, NULL, "reports",
 	  "Store only the metadata of failure reports, not the headers or message sample they "
 	  "carry (personal data, docs/reports.md)." },
+	{ "follow-symlinks", 0, NULL, "reports",
+	  "reports ingest/parse: follow symbolic links that lead out of the folder given (by "
+	  "default they are skipped and reported; links inside it are followed, each folder is "
+	  "read once, and FIFOs, devices and sockets are never opened)." },
 	{ "max-report-size", 0, "MIB", "reports",
 	  "Reject a report whose decompressed size exceeds MIB mebibytes (default 64): the cap "
 	  "that stops a zip bomb." },

@@ -1,4 +1,5 @@
 /* src/cli/output.c - rendering one audited domain as text or as a mailsec/1 JSON object */
+#include "util/termsafe.h"
 #include "cli/cli.h"
 #include "core/jsonutil.h"
 
@@ -40,61 +41,11 @@ out_grade(const struct finding_list *l)
 	return c[SEV_UNKNOWN] ? incomplete[g] : grades[g];
 }
 
-/*
- * utf8_seq - length of the valid UTF-8 sequence at s[0..n), 0 when the byte
- * there starts none (a stray continuation byte, an overlong form, a
- * surrogate, past U+10FFFF or cut short).
- * (Local until src/util/termsafe lands on main; then safe_write is term_write.)
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned c = s[0], min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	return c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ? 0 : len;
-}
-
-/*
- * safe_write - write published data to a terminal: C0 and C1 control
- * characters (a hostile TXT record or SMTP banner can carry escape
- * sequences) and every byte that is not part of valid UTF-8 (a raw 0x9B is
- * a C1 CSI on some terminals) are shown as \xHH; valid UTF-8 goes through.
- */
+/* safe_write - published data to a terminal: through the one escape (util/termsafe.h) */
 static void
 safe_write(FILE *fp, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq(u + i, n - i);
-
-		if (l == 0 || u[i] < 0x20 || u[i] == 0x7f || (u[i] == 0xc2 && u[i + 1] <= 0x9f)) {
-			l = l ? l : 1;
-			for (size_t k = 0; k < l; k++)
-				fprintf(fp, "\\x%02X", u[i + k]);
-		} else {
-			fwrite(u + i, 1, l, fp);
-		}
-		i += l;
-	}
+	term_write(fp, s, n);
 }
 
 static void

@@ -18,6 +18,7 @@ struct rep_opts {
 	const char *replay;
 	const char *resolver;	/* --resolver ADDR[@PORT] for the summary's lookups */
 	bool no_dns;		/* --no-dns: no PTR or SPF lookups */
+	bool follow_symlinks;	/* --follow-symlinks: links out of the folder given, too */
 	const char *netrc;
 	const char *cacert;	/* --cacert: trust these CAs for imaps:// */
 	int progress;		/* -1 never, 0 on a terminal, 1 always */

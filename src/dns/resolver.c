@@ -98,6 +98,11 @@ resolver_query_owned(struct resolver *r, const void *owner, const char *name, ui
 		    "not a valid domain name (empty label, or a label or name too long)", cb, arg);
 		return MS_OK;
 	}
+	if (r->max_queries && r->stats.queries >= r->max_queries) {
+		resolver_answer_later(r, name, type, DNS_SERVFAIL,
+		    "lookup budget spent (not asked)", cb, arg);
+		return MS_OK;
+	}
 	p = xcalloc(1, sizeof(*p));
 	p->r = r;
 	p->cb = cb;

@@ -49,6 +49,12 @@ struct resolver {
 	struct resolver_pending *head;	/* queries in flight */
 	struct resolver_stats stats;
 	/*
+	 * 0, or how many queries this resolver may send in all: past it every
+	 * query is answered SERVFAIL ("lookup budget spent") without being sent
+	 * (reports summary bounds what strangers' data makes it look up).
+	 */
+	uint64_t max_queries;
+	/*
 	 * Non-NULL once the backend knows its answers are not DNSSEC-validated
 	 * (the upstream strips signatures): why, for findings.  Set before the
 	 * first answer is delivered, so callbacks may read it.

@@ -8,7 +8,7 @@
 
 /*
  * Plain structs shared by the report parsers (checks/reports) and the
- * storage backends (store_ops).  Every string and array lives in the arena
+ * store (store/store.h).  Every string and array lives in the arena
  * the parser was given; NULL means "absent from the report" (an empty
  * element gives ""), numbers that were absent are -1 where noted.
  */
@@ -59,6 +59,7 @@ struct dmarc_report {
 	size_t nrows;
 	uint64_t messages;	/* sum of row counts */
 	size_t recovered;	/* XML errors the lenient parser recovered from */
+	char *problems;		/* what the parser found wrong but kept (invalid rows), or NULL */
 };
 
 /* TLS-RPT aggregate report (RFC 8460 §4). */
@@ -91,6 +92,7 @@ struct tlsrpt_report {
 	int64_t begin, end;	/* date-range, -1 when absent or invalid */
 	struct tlsrpt_policy *policies;
 	size_t npolicies;
+	char *problems;		/* what the parser found wrong but kept (invalid counts), or NULL */
 };
 
 /* DMARC failure report (RFC 9991 / ARF RFC 5965, or plain text). */

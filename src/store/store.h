@@ -1,4 +1,4 @@
-/* src/store/store.h - report storage behind an interface (SQLite and PostgreSQL) */
+/* src/store/store.h - the report and check-history store over the database driver */
 #ifndef MS_STORE_STORE_H
 #define MS_STORE_STORE_H
 
@@ -10,29 +10,34 @@
 #include "util/status.h"
 
 /*
- * A storage backend is a struct of function pointers (OpenSMTPD's
- * table_backend): the SQLite one (store_sqlite.c) for a user's machine, the
- * PostgreSQL one (store_pg.c) for fleet scanning.  Both keep the same tables,
- * filled by the engine-independent helpers of store_rows.h.
+ * The report and history store: what mailsec keeps in a database, written
+ * once over the narrow driver of db/db.h (a SQLite file on a user's
+ * machine, PostgreSQL for fleet scanning; the same tables in both).
  *
- * Contract for every backend:
+ * Contract:
  * - put_* store a report with all its rows atomically and idempotently: the
  *   key is (kind, reporter org, report id, policy domain); a second put of
- *   the same key stores nothing and says STORE_DUPLICATE.
- * - Between begin() and commit() puts are one transaction; a crash (kill -9)
- *   loses the uncommitted ones and nothing else; a rerun stores them.
- * - Strings passed in are borrowed; items handed to each_* callbacks are
- *   borrowed for the call.
+ *   the same key stores nothing and says STORE_DUPLICATE.  A put that fails
+ *   half-way leaves nothing of itself behind, on both databases: outside
+ *   store_begin()..store_commit() it is a transaction of its own, inside one
+ *   a savepoint, and the surrounding transaction stays usable.
+ * - Between store_begin() and store_commit() puts are one transaction; a
+ *   crash (kill -9) loses the uncommitted ones and nothing else; a rerun
+ *   stores them.  On SQLite the write lock is taken at the first write after
+ *   store_begin() and held until store_commit(), so another process waits
+ *   (DB_BUSY_TIMEOUT_MS) rather than fails.
+ * - Strings passed in are borrowed; items handed to store_each_* callbacks
+ *   are borrowed for the call, and a callback must not use the store.
  * - put_check stores one domain's check result with its findings whole or
- *   not at all (a savepoint of its own), keyed by (run id, domain): a second
- *   put of the same key stores nothing and says STORE_DUPLICATE.
- * - On failure the status says what and errmsg() why.
+ *   not at all, keyed by (run id, domain): a second put of the same key
+ *   stores nothing and says STORE_DUPLICATE.
+ * - On failure the status says what and store_error() why.
  */
 enum store_put { STORE_INSERTED = 0, STORE_DUPLICATE };
 
 /* One DMARC aggregate row with what the summary needs from its report. */
 struct store_dmarc_item {
-	int64_t report;			/* the backend's report key */
+	int64_t report;			/* the database's report key */
 	const char *org_name;
 	int64_t begin, end;
 	const char *p, *sp, *pct, *testing;	/* policy as published */
@@ -47,7 +52,7 @@ struct store_dmarc_item {
 /* One TLS-RPT failure detail (result_type set) or policy summary (result_type NULL). */
 struct store_tlsrpt_item {
 	int64_t report;
-	int64_t policy;			/* the backend's policy key (one summary per policy) */
+	int64_t policy;			/* the database's policy key (one summary per policy) */
 	const char *org_name;
 	int64_t begin, end;
 	const char *policy_type, *policy_domain, *mx_host;
@@ -101,80 +106,91 @@ typedef void (*store_rejected_cb)(void *arg, const struct store_rejected_item *i
 /* a stored check with all its findings; borrowed for the call */
 typedef void (*store_check_cb)(void *arg, const struct store_check *c);
 
-struct store_ops {
-	const char *name;
-	enum ms_status (*begin)(struct store *s);
-	enum ms_status (*commit)(struct store *s);
-	void (*rollback)(struct store *s);
-	enum ms_status (*put_dmarc)(struct store *s, const struct dmarc_report *r,
-	    const char *origin, enum store_put *res);
-	enum ms_status (*put_tlsrpt)(struct store *s, const struct tlsrpt_report *r,
-	    const char *origin, enum store_put *res);
-	enum ms_status (*put_failure)(struct store *s, const struct failure_report *r,
-	    const char *origin, enum store_put *res);
-	/* put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 */
-	enum ms_status (*put_rejected)(struct store *s, const char *origin, const char *why,
-	    const char *raw, size_t len, enum store_put *res);
-	/* purge - delete reports whose period ended before cutoff (epoch seconds) */
-	enum ms_status (*purge)(struct store *s, int64_t cutoff, uint64_t *removed);
-	/* each_dmarc - rows of domain's aggregate reports whose period ends at or after since */
-	enum ms_status (*each_dmarc)(struct store *s, const char *domain, int64_t since,
-	    store_dmarc_cb cb, void *arg);
-	enum ms_status (*each_tlsrpt)(struct store *s, const char *domain, int64_t since,
-	    store_tlsrpt_cb cb, void *arg);
-	/* count_failures - failure reports about domain dated at or after since */
-	enum ms_status (*count_failures)(struct store *s, const char *domain, int64_t since,
-	    uint64_t *n);
-	enum ms_status (*counts)(struct store *s, struct store_counts *c);
-	/* each_rejected - the quarantine, oldest first */
-	enum ms_status (*each_rejected)(struct store *s, store_rejected_cb cb, void *arg);
-	/* put_check - one domain's check result and its findings, atomically (see the contract) */
-	enum ms_status (*put_check)(struct store *s, const struct store_check *c,
-	    enum store_put *res);
-	/* each_check - domain's stored checks made at or after since, oldest first; cb must not use s */
-	enum ms_status (*each_check)(struct store *s, const char *domain, int64_t since,
-	    store_check_cb cb, void *arg);
-	/*
-	 * purge_checks - delete the stored checks made before cutoff (epoch
-	 * seconds) with their findings, atomically (alone, or within begin()..commit())
-	 */
-	enum ms_status (*purge_checks)(struct store *s, int64_t cutoff, uint64_t *removed);
-	void (*close)(struct store *s);
-};
-
-struct store {
-	const struct store_ops *ops;
-	void *impl;
-	char err[256];		/* the last error, for messages */
+enum store_mode {
+	STORE_WRITE,		/* create and migrate as needed; puts and purges */
+	STORE_READ		/* reading only (summary, quarantine, history) */
 };
 
 /*
- * store_open - open (creating and migrating as needed) the store at where: a
- * "postgresql://" or "postgres://" URI (libpq's connection URI) for
- * PostgreSQL, anything else a file path for SQLite.  *why (a static
- * message, valid until the next failed open) explains a failure.  Close
- * with s->ops->close(s).
+ * store_open - open the store at where: a "postgresql://" or "postgres://"
+ * URI (libpq's connection URI) for PostgreSQL, anything else a SQLite file
+ * path.  On failure returns non-MS_OK (MS_ERR_ARG for a database that is
+ * not mailsec's or is newer than this mailsec, MS_ERR_IO otherwise), *out
+ * NULL and the reason in why (the caller's buffer).  Close with store_close.
+ *
+ * SQLite (docs/reports.md "The database"): a missing file is created with
+ * mode 0600.  A file that is not mailsec's is refused before anything in it
+ * changes; mailsec's own carry application_id STORE_APPLICATION_ID, and one
+ * an older mailsec made without it is recognised by its version and tables.
+ * Creating and migrating the schema takes the write lock first and reads the
+ * version under it, so several processes may open a new file at once.
+ * STORE_READ opens read-only (a read-only file or mount is fine) unless the
+ * file is missing or its schema needs migrating, which writes as
+ * STORE_WRITE would.  PostgreSQL: the database must exist; the tables are
+ * created in it (the version in table mailsec_schema) under an advisory lock.
  */
-enum ms_status store_open(const char *where, struct store **out, const char **why);
+enum ms_status store_open(const char *where, enum store_mode mode, struct store **out,
+    char *why, size_t whylen);
+/* store_close - close s (NULL is fine); a transaction still open is rolled back */
+void store_close(struct store *s);
+
+/* store_error - why the last call failed (borrowed from s) */
+const char *store_error(const struct store *s);
 
 /* store_display - where as it may be shown (a URI's password hidden); caller frees */
 char *store_display(const char *where);
 
-/* store_sqlite_open - the SQLite backend (also reached through store_open) */
-enum ms_status store_sqlite_open(const char *path, struct store **out, const char **why);
-
 /*
- * store_pg_open - the PostgreSQL backend (also reached through store_open):
- * conninfo as libpq takes it.  The database must exist; the tables are
- * created in it (schema version in table mailsec_schema).
+ * store_default_path - the default database, one for every command:
+ * $XDG_DATA_HOME/mailsec/mailsec.db, else ~/.local/share/mailsec/mailsec.db;
+ * the reports.db an older mailsec made in that folder when only it exists.
+ * Creates the folder (0700).  Caller frees *out; on failure why says why.
  */
-enum ms_status store_pg_open(const char *conninfo, struct store **out, const char **why);
+enum ms_status store_default_path(char **out, char *why, size_t whylen);
+
+#define STORE_APPLICATION_ID	0x6d736563	/* "msec": PRAGMA application_id of mailsec's SQLite files */
+
+/* store_begin - start a transaction of puts; store_commit keeps them, store_rollback drops them */
+enum ms_status store_begin(struct store *s);
+enum ms_status store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
+    enum store_put *res);
+enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
+    enum store_put *res);
+enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
+    const char *origin, enum store_put *res);
+/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 */
+enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
+    const char *raw, size_t len, enum store_put *res);
+/* store_purge - delete reports whose period ended (quarantined ones first seen) before cutoff */
+enum ms_status store_purge(struct store *s, int64_t cutoff, uint64_t *removed);
+/* store_each_dmarc - rows of domain's aggregate reports whose period ends at or after since */
+enum ms_status store_each_dmarc(struct store *s, const char *domain, int64_t since,
+    store_dmarc_cb cb, void *arg);
+enum ms_status store_each_tlsrpt(struct store *s, const char *domain, int64_t since,
+    store_tlsrpt_cb cb, void *arg);
+/* store_count_failures - failure reports about domain dated at or after since */
+enum ms_status store_count_failures(struct store *s, const char *domain, int64_t since,
+    uint64_t *n);
+enum ms_status store_counts(struct store *s, struct store_counts *c);
+/* store_each_rejected - the quarantine, oldest first */
+enum ms_status store_each_rejected(struct store *s, store_rejected_cb cb, void *arg);
+/* store_put_check - one domain's check result and its findings, atomically (see the contract) */
+enum ms_status store_put_check(struct store *s, const struct store_check *c,
+    enum store_put *res);
+/* store_each_check - domain's stored checks made at or after since, oldest first */
+enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
+    store_check_cb cb, void *arg);
+/* store_purge_checks - delete the stored checks made before cutoff with their findings, atomically */
+enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed);
 
 /* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
 struct store_check *store_check_dup(const struct store_check *c);
 void store_check_free(struct store_check *c);
 
-/* store_schema_version - the schema version this build writes (both backends) */
+/* store_schema_version - the schema version this build writes (both databases) */
 int store_schema_version(void);
 
 #endif

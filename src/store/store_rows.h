@@ -10,10 +10,9 @@
 #include "util/buf.h"
 
 /*
- * Every backend keeps the same tables (reports, dmarc_rows, tlsrpt_policies,
- * tlsrpt_failures, failures, rejected) and fills them the same way: these
- * helpers turn a parsed report into the column values, so only binding and
- * stepping statements is left to store_sqlite.c and store_pg.c.
+ * Both databases keep the same tables (reports, dmarc_rows, tlsrpt_policies,
+ * tlsrpt_failures, failures, rejected) and store_put.c fills them the same
+ * way: these helpers turn a parsed report into the column values.
  */
 
 #define STORE_REJECTED_KEEP_MAX	(4u * 1024 * 1024)	/* bytes of a rejected report kept */
@@ -53,7 +52,7 @@ void store_dmarc_cols_free(struct store_dmarc_cols *c);
 void store_sha256_hex(const char *raw, size_t len, char hex[65]);
 
 /*
- * The each_check query of both backends returns one row per finding (a check
+ * The each_check query returns one row per finding (a check
  * without findings gives one row with f.id NULL), ordered by check.  A
  * store_check_acc gathers the rows of one check (copying what it keeps) and
  * hands the check to the callback when the next check starts or at the end.

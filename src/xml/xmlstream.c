@@ -60,6 +60,7 @@ struct xs {
 	size_t depth, max_depth, nodes;
 	size_t errors;
 	bool seen_root;
+	bool extra;		/* content after the root element */
 	enum ms_status st;
 };
 
@@ -233,7 +234,97 @@ on_error(void *arg, xmlErrorPtr e)
 		/* an undeclared entity is reported; the reference after it must still work */
 		if (e->code == XML_ERR_UNDECLARED_ENTITY || e->code == XML_WAR_UNDECLARED_ENTITY)
 			keep_entities(x);
+		/* libxml2 also says "extra content" for a document cut short: only after the root counts */
+		if (e->code == XML_ERR_DOCUMENT_END && x->seen_root && x->depth == 0)
+			x->extra = true;
 	}
+}
+
+/* skip_to - index just past the first occurrence of end at or after i, or len */
+static size_t
+skip_to(const char *d, size_t len, size_t i, const char *end)
+{
+	size_t el = strlen(end);
+	const char *p = i < len ? memmem(d + i, len - i, end, el) : NULL;
+
+	return p ? (size_t)(p - d) + el : len;
+}
+
+/*
+ * tags_ok - the pre-scan: every tag '<' name ... '>' has at most max_attrs
+ * attributes (counted by '=' outside quotes) and max_tag bytes.  Comments,
+ * CDATA sections, processing instructions and the DOCTYPE are skipped; a '<'
+ * that cannot start a tag is text.  Linear in len.
+ */
+static bool
+tags_ok(const char *d, size_t len, size_t max_attrs, size_t max_tag, size_t *at, const char **why)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *lt = memchr(d + i, '<', len - i);
+		size_t j, attrs = 0;
+		char q = 0;
+
+		if (lt == NULL)
+			break;
+		i = (size_t)(lt - d);
+		if (len - i >= 4 && memcmp(d + i, "<!--", 4) == 0) {
+			i = skip_to(d, len, i + 4, "-->");
+			continue;
+		}
+		if (len - i >= 9 && memcmp(d + i, "<![CDATA[", 9) == 0) {
+			i = skip_to(d, len, i + 9, "]]>");
+			continue;
+		}
+		if (len - i >= 2 && d[i + 1] == '?') {
+			i = skip_to(d, len, i + 2, "?>");
+			continue;
+		}
+		if (len - i >= 2 && d[i + 1] == '!') {
+			/* <!DOCTYPE ... [ internal subset ] >: '>' inside brackets does not end it */
+			size_t depth = 0;
+
+			for (j = i + 2; j < len; j++) {
+				if (q) {
+					if (d[j] == q)
+						q = 0;
+				} else if (d[j] == '"' || d[j] == '\'')
+					q = d[j];
+				else if (d[j] == '[')
+					depth++;
+				else if (d[j] == ']' && depth)
+					depth--;
+				else if (d[j] == '>' && depth == 0)
+					break;
+			}
+			i = j + 1;
+			continue;
+		}
+		for (j = i + 1; j < len; j++) {
+			if (q) {
+				if (d[j] == q)
+					q = 0;
+			} else if (d[j] == '"' || d[j] == '\'')
+				q = d[j];
+			else if (d[j] == '=')
+				attrs++;
+			else if (d[j] == '>' || (d[j] == '<' && attrs == 0))
+				break;
+			if (attrs > max_attrs) {
+				*at = i;
+				*why = "a tag with too many attributes";
+				return false;
+			}
+			if (j - i > max_tag) {
+				*at = i;
+				*why = "a tag too long";
+				return false;
+			}
+		}
+		i = j < len && d[j] == '<' ? j : j + 1;
+	}
+	return true;
 }
 
 enum ms_status
@@ -250,6 +341,20 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	if (len == 0 || len > (size_t)0x7fffffff) {
 		set_err(err, 0, len ? "document too large" : "empty document");
 		return len ? MS_ERR_LIMIT : MS_ERR_SYNTAX;
+	}
+	{
+		size_t at = 0, ma = lim->max_attrs ? lim->max_attrs : XML_ATTRS_MAX;
+		size_t mt = lim->max_tag ? lim->max_tag : XML_TAG_MAX;
+		const char *why = NULL;
+
+		if (!tags_ok(data, len, ma, mt, &at, &why)) {
+			char m[160];
+
+			snprintf(m, sizeof(m), "%s (at most %zu attributes and %zu bytes per tag)",
+			    why, ma, mt);
+			set_err(err, at, m);
+			return MS_ERR_LIMIT;
+		}
 	}
 	memset(&sax, 0, sizeof(sax));
 	sax.initialized = XML_SAX2_MAGIC;
@@ -296,6 +401,11 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	}
 	if (x.st == MS_OK && x.ctxt->instate != XML_PARSER_EOF)
 		xmlParseChunk(x.ctxt, NULL, 0, 1);
+	if (x.st == MS_OK && x.extra) {
+		set_err(err, offset(&x), "content after the root element (a second document "
+		    "in the same file?)");
+		x.st = MS_ERR_SYNTAX;
+	}
 	if (x.st == MS_OK && !x.seen_root) {
 		set_err(err, offset(&x), "not an XML document (no root element)");
 		x.st = MS_ERR_SYNTAX;
@@ -304,7 +414,12 @@ xml_stream(const char *data, size_t len, const struct xml_limits *lim,
 	while (x.depth > 0) {
 		if (x.st == MS_OK)
 			x.errors++;
-		pop(&x);
+		if (h->unclosed) {
+			x.depth--;
+			if (x.st == MS_OK)
+				h->unclosed(h->arg, x.depth, x.stack[x.depth].name);
+		} else
+			pop(&x);
 	}
 	if (recovered)
 		*recovered = x.errors;

@@ -27,7 +27,19 @@ struct xml_limits {
 	size_t max_depth;	/* element nesting; deeper is MS_ERR_LIMIT */
 	size_t max_text;	/* bytes of text kept per element; the rest is dropped */
 	size_t max_nodes;	/* elements in the document; more is MS_ERR_LIMIT */
+	size_t max_attrs;	/* attributes of one tag (0: XML_ATTRS_MAX); more is MS_ERR_LIMIT */
+	size_t max_tag;		/* bytes of one tag, '<' to '>' (0: XML_TAG_MAX); more is MS_ERR_LIMIT */
 };
+
+/*
+ * libxml2 2.9.14 checks every attribute of a start tag against the ones
+ * before it (quadratic: 600,000 attributes take minutes) and has no limit of
+ * its own on their number, so xml_stream scans the document's tags before a
+ * byte of it reaches libxml2 and refuses a tag with more attributes or
+ * bytes than these.  Reports use attributes for namespace declarations only.
+ */
+#define XML_ATTRS_MAX	256
+#define XML_TAG_MAX	65536
 
 struct xml_error {
 	size_t offset;		/* byte offset of the input where it was noticed */
@@ -44,13 +56,22 @@ struct xml_handler {
 	enum ms_status (*end)(void *arg, size_t depth, const char *name, const char *text,
 	    size_t len);
 	void *arg;
+	/*
+	 * unclosed - (may be NULL) the input ended with the element still open
+	 * (a document cut short): called innermost first, instead of end, for
+	 * each element recovery closes there.  With NULL, end is called.
+	 */
+	void (*unclosed)(void *arg, size_t depth, const char *name);
 };
 
 /*
  * xml_stream - walk data[0..len) calling h for every element.  A handler's
  * non-OK status stops the walk and is returned.  Returns MS_ERR_SYNTAX when
  * libxml2 cannot produce a document at all (empty input, no root element),
- * MS_ERR_LIMIT past a limit; err says where and why.  *recovered counts
+ * MS_ERR_LIMIT past a limit (tags are checked before parsing starts), and
+ * MS_ERR_SYNTAX for content after the root element (a second document
+ * concatenated to the first: it would be dropped); err says where and why.
+ * *recovered counts
  * well-formedness errors libxml2 recovered from (may be NULL).
  */
 enum ms_status xml_stream(const char *data, size_t len, const struct xml_limits *lim,

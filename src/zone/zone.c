@@ -1,6 +1,7 @@
 /* src/zone/zone.c - BIND master files read with ldns into records with wire RDATA */
 #include "zone/zone.h"
 #include "zone/zone_int.h"
+#include "util/fswalk.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -107,6 +108,13 @@ directive_scan(const char *text, size_t len, char **first_origin, char **err)
 			j++;
 		for (e = j; e < len && text[e] != '\n'; e++)
 			;
+		if (e - j >= 9 && str_ncasecmp(text + j, "$GENERATE", 9) == 0) {
+			*err = xasprintf("line %u: $GENERATE is not supported (a BIND extension): write "
+			    "out the records it would generate", line);
+			free(*first_origin);
+			*first_origin = NULL;
+			return MS_ERR_SYNTAX;
+		}
 		if (e - j >= 8 && str_ncasecmp(text + j, "$INCLUDE", 8) == 0) {
 			*err = xasprintf("line %u: $INCLUDE is refused (it would read another file; "
 			    "give every file on the command line)", line);
@@ -130,6 +138,137 @@ directive_scan(const char *text, size_t len, char **first_origin, char **err)
 		line++;
 	}
 	return MS_OK;
+}
+
+/*
+ * record_scan - the logical records of the file (lines joined inside
+ * parentheses, comments and quoted text skipped): a '(' still open at the
+ * end of the file is an error (ldns would take the record as it stands),
+ * and so is a record longer than ZONE_RECORD_TEXT_MAX characters (ldns stops
+ * reading a record at LDNS_MAX_LINELEN and would keep it cut short).
+ */
+#define ZONE_RECORD_TEXT_MAX	10000
+
+static enum ms_status
+record_scan(const char *t, size_t len, char **err)
+{
+	unsigned line = 1, start = 1, open_line = 0;
+	size_t depth = 0, reclen = 0;
+	bool quote = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+
+		if (quote) {
+			if (c == '\\' && i + 1 < len)
+				i++, reclen++;
+			else if (c == '"')
+				quote = false;
+			else if (c == '\n')
+				line++;
+		} else if (c == ';') {
+			while (i + 1 < len && t[i + 1] != '\n')
+				i++;
+			continue;
+		} else if (c == '"') {
+			quote = true;
+		} else if (c == '(') {
+			if (depth++ == 0)
+				open_line = line;
+		} else if (c == ')') {
+			if (depth == 0) {
+				*err = xasprintf("line %u: ')' without a '(' before it", line);
+				return MS_ERR_SYNTAX;
+			}
+			depth--;
+		} else if (c == '\n') {
+			line++;
+			if (depth == 0) {
+				start = line;
+				reclen = 0;
+				continue;
+			}
+		}
+		if (++reclen > ZONE_RECORD_TEXT_MAX) {
+			*err = xasprintf("line %u: a record longer than %d characters (mailsec reads no "
+			    "more of one record; a TXT record's data is at most 65,535 bytes and "
+			    "real ones are far shorter)", start, ZONE_RECORD_TEXT_MAX);
+			return MS_ERR_LIMIT;
+		}
+	}
+	if (quote) {
+		*err = xasprintf("line %u: a quoted string is never closed", start);
+		return MS_ERR_SYNTAX;
+	}
+	if (depth > 0) {
+		*err = xasprintf("line %u: '(' is never closed (the file ends inside the record)",
+		    open_line);
+		return MS_ERR_SYNTAX;
+	}
+	return MS_OK;
+}
+
+/*
+ * name_problem - why the token tok[0..n) is not a domain name as RFC 1035
+ * §2.3.4 bounds it (a label over 63 octets, a name over 255), or NULL.
+ * Escapes count as written (a little strict for \DDD): for messages only.
+ */
+static char *
+name_problem(const char *tok, size_t n, size_t origin_len)
+{
+	size_t label = 0, total = 0, lstart = 0;
+	bool absolute = n > 0 && tok[n - 1] == '.';
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || tok[i] == '.') {
+			if (label > 63)
+				return xasprintf("label \"%.20s...\" is %zu octets long: a label is at most "
+				    "63 (RFC 1035 section 2.3.4)", tok + lstart, label);
+			total += label ? label + 1 : 0;
+			label = 0;
+			lstart = i + 1;
+		} else
+			label++;
+	}
+	total += 1;	/* the root */
+	if (!absolute && origin_len)
+		total += origin_len + 1;
+	if (total > 255)
+		return xasprintf("name \"%.30s...\" is %zu octets long%s: a name is at most 255 "
+		    "(RFC 1035 section 2.3.4)", tok, total, absolute ? "" : " with the origin");
+	return NULL;
+}
+
+/*
+ * diagnose - a better reason than ldns's "could not parse the RR" for the
+ * record starting at line: a name too long (owner or name-like tokens).
+ * NULL when nothing specific is found.
+ */
+static char *
+diagnose(const char *t, size_t len, int line, size_t origin_len)
+{
+	size_t i = 0;
+	int l = 1;
+
+	while (i < len && l < line) {
+		if (t[i++] == '\n')
+			l++;
+	}
+	while (i < len && t[i] != '\n') {
+		size_t s;
+		char *why;
+
+		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '(' || t[i] == ')'))
+			i++;
+		if (i >= len || t[i] == '\n' || t[i] == ';' || t[i] == '"')
+			break;
+		for (s = i; i < len && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r' &&
+		    t[i] != ';' && t[i] != '(' && t[i] != ')'; i++)
+			;
+		if ((why = name_problem(t + s, i - s, origin_len)) != NULL)
+			return why;
+	}
+	return NULL;
 }
 
 /* origin_rdf - an absolute dname from a presentation name; NULL if invalid */
@@ -168,8 +307,11 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 		*err = xstrdup("file contains a NUL byte: not a zone file");
 		return MS_ERR_SYNTAX;
 	}
-	if ((st = directive_scan(text, len, &first_origin, err)) != MS_OK)
+	if ((st = directive_scan(text, len, &first_origin, err)) != MS_OK ||
+	    (st = record_scan(text, len, err)) != MS_OK) {
+		free(first_origin);
 		return st;
+	}
 	if (origin || first_origin) {
 		if ((orig = origin_rdf(origin ? origin : first_origin)) == NULL) {
 			*err = xasprintf("invalid origin \"%s\"", origin ? origin : first_origin);
@@ -214,8 +356,15 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 			default:
 				if (rr)
 					ldns_rr_free(rr);
-				*err = xasprintf("line %d: %s", line > 0 ? line : 1,
-				    ldns_get_errorstr_by_id(ls));
+				{
+					const char *on = origin ? origin : first_origin;
+					char *why = diagnose(text, len, line > 0 ? line : 1,
+					    on ? strlen(on) - (on[0] && on[strlen(on) - 1] == '.') : 0);
+
+					*err = xasprintf("line %d: %s", line > 0 ? line : 1, why ? why :
+					    ldns_get_errorstr_by_id(ls));
+					free(why);
+				}
 				st = MS_ERR_SYNTAX;
 				break;
 			}
@@ -260,25 +409,20 @@ out:
 enum ms_status
 zone_read_path(const char *path, const char *origin, struct zone_file **out, char **err)
 {
-	FILE *fp;
 	char *data;
+	const char *why = "";
 	size_t len;
 	enum ms_status st;
 	bool yaml = str_has_suffix_case(path, ".yaml") || str_has_suffix_case(path, ".yml");
 
 	*out = NULL;
 	*err = NULL;
-	if ((fp = fopen(path, "r")) == NULL) {
-		*err = xasprintf("cannot open %s", path);
-		return MS_ERR_IO;
-	}
-	data = xmalloc(ZONE_MAX_TEXT + 1);
-	len = fread(data, 1, ZONE_MAX_TEXT + 1, fp);
-	fclose(fp);
-	if (len > ZONE_MAX_TEXT) {
-		free(data);
-		*err = xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT);
-		return MS_ERR_LIMIT;
+	/* a regular file only: a FIFO would block, a folder is not a zone file */
+	st = fs_read_regular(path, false, ZONE_MAX_TEXT, &data, &len, &why);
+	if (st != MS_OK) {
+		*err = st == MS_ERR_LIMIT ? xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT) :
+		    xasprintf("cannot read %s: %s", path, why);
+		return st == MS_ERR_ARG ? MS_ERR_IO : st;
 	}
 	if (yaml) {
 		char *o = NULL;

@@ -397,6 +397,28 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 		}
 	}
 	yaml_document_delete(&doc);
+	if (st == MS_OK && root != NULL) {
+		/* a second document ('---') would be ignored: say so instead */
+		yaml_document_t next;
+
+		if (!yaml_parser_load(&parser, &next)) {
+			c.err = xasprintf("line %zu: %s", parser.problem_mark.line + 1,
+			    parser.problem ? parser.problem : "YAML syntax error");
+			st = MS_ERR_SYNTAX;
+		} else {
+			yaml_node_t *r2 = yaml_document_get_root_node(&next);
+
+			/* "---" with nothing after it is an empty (null) document: harmless */
+			if (r2 != NULL && !(r2->type == YAML_SCALAR_NODE &&
+			    r2->data.scalar.length == 0)) {
+				c.err = xasprintf("line %zu: a second YAML document: mailsec reads one "
+				    "zone (one document) per file; put each zone in its own file",
+				    next.start_mark.line + 1);
+				st = MS_ERR_SYNTAX;
+			}
+			yaml_document_delete(&next);
+		}
+	}
 	yaml_parser_delete(&parser);
 	ldns_rdf_deep_free(c.origin);
 	if (st != MS_OK) {

@@ -15,6 +15,7 @@
 #include "checks/reports/dmarc_agg.h"
 #include "checks/reports/tlsrpt_parse.h"
 #include "checks/reports/unpack.h"
+#include "db/db.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -137,14 +138,26 @@ dmarc_stray_lt_and_truncation(void **state)
 	    "<report_id>1</report_id></report_metadata><policy_published><domain>d.example</domain>"
 	    "</policy_published><record><row><source_ip>192.0.2.9</source_ip><count>2</count>";
 
+	char *whole;
+
 	(void)state;
 	report_limits_default(&lim);
 	arena_init(&ar);
-	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_OK);
+	/* cut short inside <feedback>: rejected, never stored as if whole (issue 21) */
+	assert_int_equal(dmarc_agg_parse(x, strlen(x), &lim, &ar, &r, &err), MS_ERR_SYNTAX);
+	assert_null(r);
+	assert_non_null(strstr(err.why, "truncated"));
+	arena_free(&ar);
+	/* the same report whole: the stray '<' is kept as text */
+	arena_init(&ar);
+	whole = malloc(strlen(x) + 64);
+	snprintf(whole, strlen(x) + 64, "%s</row></record></feedback>", x);
+	assert_int_equal(dmarc_agg_parse(whole, strlen(whole), &lim, &ar, &r, &err), MS_OK);
 	assert_string_equal(r->email, "<a@b.example>");
 	assert_int_equal(r->nrows, 1);
 	assert_int_equal(r->rows[0].count, 2);
-	assert_true(r->recovered > 0);
+	assert_int_equal(r->recovered, 0);	/* the stray '<' was escaped before libxml2 */
+	free(whole);
 	arena_free(&ar);
 }
 
@@ -265,12 +278,12 @@ static void
 store_locations(void **state)
 {
 	struct store *s;
-	const char *why;
+	char why[512];
 
 	(void)state;
 	/* a PostgreSQL URI goes to libpq: here a socket folder that does not exist */
-	assert_int_equal(store_open("postgresql:///x?host=/nonexistent/mailsec-test", &s, &why),
-	    MS_ERR_IO);
+	assert_int_equal(store_open("postgresql:///x?host=/nonexistent/mailsec-test", STORE_WRITE, &s,
+	    why, sizeof(why)), MS_ERR_IO);
 	assert_non_null(strstr(why, "connect"));
 	{
 		const char *in[] = { "postgresql://u:secret@db.example/x?sslmode=require",
@@ -309,7 +322,7 @@ expect_dmarc_reports(struct store *s, uint64_t want)
 {
 	struct store_counts c;
 
-	assert_int_equal(s->ops->counts(s, &c), MS_OK);
+	assert_int_equal(store_counts(s, &c), MS_OK);
 	assert_int_equal(c.dmarc_reports, want);
 }
 
@@ -344,7 +357,7 @@ static void
 checks_of(struct store *s, const char *domain, int64_t since, struct checks_seen *k)
 {
 	memset(k, 0, sizeof(*k));
-	assert_int_equal(s->ops->each_check(s, domain, since, on_check, k), MS_OK);
+	assert_int_equal(store_each_check(s, domain, since, on_check, k), MS_OK);
 }
 
 /*
@@ -364,36 +377,36 @@ check_contract(struct store *s)
 	struct checks_seen k;
 	enum store_put res;
 
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* a finding that breaks NOT NULL fails the put: the check row goes too */
 	c.run_id = "run-bad";
 	c.checked_at = 1700000100;
 	f[1].id = NULL;
-	assert_int_not_equal(s->ops->put_check(s, &c, &res), MS_OK);
-	assert_true(s->err[0] != '\0');
+	assert_int_not_equal(store_put_check(s, &c, &res), MS_OK);
+	assert_true(store_error(s)[0] != '\0');
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 1);
 	f[1].id = "mx.missing";
 	/* rollback loses a put made since begin */
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	s->ops->rollback(s);
+	store_rollback(s);
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 1);
 	/* inside begin()..commit(), stored once, with one finding fewer; put out of time order */
-	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
 	c.nfindings = 1;
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	c.run_id = "run-0";
 	c.checked_at = 1690000000;
 	c.nfindings = 0;
-	assert_int_equal(s->ops->put_check(s, &c, &res), MS_OK);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	checks_of(s, "example.com", 0, &k);
 	assert_int_equal(k.n, 3);
 	assert_string_equal(k.runs[0], "run-0");
@@ -412,25 +425,25 @@ check_contract(struct store *s)
 	{
 		uint64_t removed = 99;
 
-		assert_int_equal(s->ops->purge_checks(s, 1700000000, &removed), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1700000000, &removed), MS_OK);
 		assert_int_equal(removed, 1);
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);
 		assert_string_equal(k.runs[0], "run-a");
-		assert_int_equal(s->ops->purge_checks(s, 1700000000, &removed), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1700000000, &removed), MS_OK);
 		assert_int_equal(removed, 0);
 		/* inside begin()..rollback() a purge is undone */
-		assert_int_equal(s->ops->begin(s), MS_OK);
-		assert_int_equal(s->ops->purge_checks(s, 1800000000, &removed), MS_OK);
+		assert_int_equal(store_begin(s), MS_OK);
+		assert_int_equal(store_purge_checks(s, 1800000000, &removed), MS_OK);
 		assert_int_equal(removed, 2);
-		s->ops->rollback(s);
+		store_rollback(s);
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);
 	}
 }
 
 /*
- * store_contract - the store_ops contract against the backend where opens
+ * store_contract - the store contract (store.h) against the database where opens
  * (an empty store): idempotent puts, a failed put undone alone, rollback,
  * hostile text, queries, purge, reopening.  check runs on the filled store.
  */
@@ -442,7 +455,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	struct dmarc_report *r;
 	struct report_error err;
 	struct store *s;
-	const char *why = "";
+	char why[512];
 	enum store_put res;
 	struct store_counts c;
 	struct seen n = { 0 };
@@ -451,59 +464,59 @@ store_contract(const char *where, void (*check)(const char *where))
 	report_limits_default(&lim);
 	arena_init(&ar);
 	assert_int_equal(dmarc_agg_parse(REPORT, sizeof(REPORT) - 1, &lim, &ar, &r, &err), MS_OK);
-	if (store_open(where, &s, &why) != MS_OK)
+	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
 		fail_msg("store_open %s: %s", where, why);
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* a put that fails (no report id breaks the NOT NULL key) is undone alone */
 	r->report_id = NULL;
-	assert_int_not_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
-	assert_true(s->err[0] != '\0');
+	assert_int_not_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_true(store_error(s)[0] != '\0');
 	r->report_id = (char *)"r-3";
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(store_put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->put_rejected(s, "y", "why", "abc", 3, &res), MS_OK);
+	assert_int_equal(store_put_rejected(s, "y", "why", "abc", 3, &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 2);
 	/* outside begin()..commit() a put is its own transaction */
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* rollback loses what was put since begin, and only that */
-	assert_int_equal(s->ops->begin(s), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
 	r->report_id = (char *)"r-4";
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	s->ops->rollback(s);
+	store_rollback(s);
 	expect_dmarc_reports(s, 2);
 	/* hostile text: JSON escaping in auth results, bytes that are not UTF-8 */
 	r->report_id = (char *)"r-2";
 	r->org_name = (char *)"bad\xff\xc3(";
 	r->rows[0].dkim_auth[0].domain = (char *)"q\"uote\\back\nline\x01";
-	assert_int_equal(s->ops->begin(s), MS_OK);
-	assert_int_equal(s->ops->put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(store_begin(s), MS_OK);
+	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(s->ops->commit(s), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 3);
-	assert_int_equal(s->ops->counts(s, &c), MS_OK);
+	assert_int_equal(store_counts(s, &c), MS_OK);
 	assert_int_equal(c.rejected, 1);
-	assert_int_equal(s->ops->each_dmarc(s, "example.com", 0, on_dmarc, &n), MS_OK);
+	assert_int_equal(store_each_dmarc(s, "example.com", 0, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 6);
 	assert_string_equal(n.pass, "example.com esp.example");
 	n.rows = 0;
-	assert_int_equal(s->ops->each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
+	assert_int_equal(store_each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 0);
 	check_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
-	s->ops->close(s);
-	assert_int_equal(store_open(where, &s, &why), MS_OK);
+	store_close(s);
+	assert_int_equal(store_open(where, STORE_WRITE, &s, why, sizeof(why)), MS_OK);
 	expect_dmarc_reports(s, 3);
 	{
 		struct checks_seen k;
@@ -511,12 +524,12 @@ store_contract(const char *where, void (*check)(const char *where))
 		checks_of(s, "example.com", 0, &k);
 		assert_int_equal(k.n, 2);	/* check_contract stored 3 and purged 1 */
 	}
-	assert_int_equal(s->ops->purge(s, 1700086399, &removed), MS_OK);
+	assert_int_equal(store_purge(s, 1700086399, &removed), MS_OK);
 	assert_int_equal(removed, 0);
-	assert_int_equal(s->ops->purge(s, 1700086400, &removed), MS_OK);
+	assert_int_equal(store_purge(s, 1700086400, &removed), MS_OK);
 	assert_int_equal(removed, 3);
 	expect_dmarc_reports(s, 0);
-	s->ops->close(s);
+	store_close(s);
 	arena_free(&ar);
 }
 
@@ -595,6 +608,252 @@ store_contract_postgresql(void **state)
 	store_contract(uri, pg_check);
 }
 
+/*
+ * Half-way failures.  A trigger refuses the rows whose address is in
+ * 203.0.113.0/24 (the last row of a DMARC report, a TLS-RPT failure detail,
+ * the failures row of a failure report): each put then fails after the
+ * reports row and some of its rows went in, and nothing of it may remain,
+ * outside store_begin()..store_commit() and inside it (where the puts
+ * around it stay).
+ */
+static const struct dialect_sql_test {
+	const char *sqlite, *pg;
+} REFUSE = {
+	"CREATE TRIGGER refuse_dmarc BEFORE INSERT ON dmarc_rows WHEN NEW.source_ip LIKE '203.0.113.%'"
+	" BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+	"CREATE TRIGGER refuse_tlsrpt BEFORE INSERT ON tlsrpt_failures"
+	" WHEN NEW.receiving_ip LIKE '203.0.113.%' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+	"CREATE TRIGGER refuse_failure BEFORE INSERT ON failures WHEN NEW.source_ip LIKE '203.0.113.%'"
+	" BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+	"CREATE FUNCTION mailsec_test_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+	" $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+	"CREATE TRIGGER refuse_dmarc BEFORE INSERT ON dmarc_rows FOR EACH ROW"
+	" WHEN (NEW.source_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();"
+	"CREATE TRIGGER refuse_tlsrpt BEFORE INSERT ON tlsrpt_failures FOR EACH ROW"
+	" WHEN (NEW.receiving_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();"
+	"CREATE TRIGGER refuse_failure BEFORE INSERT ON failures FOR EACH ROW"
+	" WHEN (NEW.source_ip LIKE '203.0.113.%') EXECUTE FUNCTION mailsec_test_refuse();",
+};
+
+/* leftovers - what the refused puts could have left: reports and rows of the atomic.example reports */
+static int64_t
+leftovers(const char *where, int64_t *reports)
+{
+	struct db *db;
+	struct db_stmt *st;
+	char why[512];
+	int64_t n;
+
+	assert_int_equal(db_open(where, 0, &db, why, sizeof(why)), MS_OK);
+	assert_int_equal(db_prepare(db,
+	    "SELECT (SELECT count(*) FROM reports WHERE report_id LIKE 'atomic-%'),"
+	    " (SELECT count(*) FROM dmarc_rows WHERE source_ip LIKE '198.51.100.%'"
+	    "   OR source_ip LIKE '203.0.113.%')"
+	    " + (SELECT count(*) FROM tlsrpt_policies WHERE policy_domain = 'atomic.example')"
+	    " + (SELECT count(*) FROM tlsrpt_failures WHERE receiving_ip LIKE '203.0.113.%')"
+	    " + (SELECT count(*) FROM failures WHERE source_ip LIKE '203.0.113.%')", &st), MS_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	*reports = db_column_int(st, 0);
+	n = db_column_int(st, 1);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+	db_close(db);
+	return n;
+}
+
+/* put_atomic - puts that fail half-way leave nothing on the database at where */
+static void
+put_atomic(const char *where)
+{
+	struct dmarc_row rows[3] = {
+		{ .source_ip = (char *)"198.51.100.1", .count = 1 },
+		{ .source_ip = (char *)"198.51.100.2", .count = 2 },
+		{ .source_ip = (char *)"203.0.113.3", .count = 3 },
+	};
+	struct dmarc_report d = { .org_name = (char *)"atomic.example", .report_id = (char *)"atomic-1",
+		.begin = 1700000000, .end = 1700086399, .policy = { .domain = (char *)"atomic.example" },
+		.rows = rows, .nrows = 3, .messages = 6 };
+	struct tlsrpt_failure tf[2] = {
+		{ .result_type = (char *)"starttls-not-supported", .receiving_ip = (char *)"192.0.2.25",
+		  .failed_session_count = 1 },
+		{ .result_type = (char *)"certificate-expired", .receiving_ip = (char *)"203.0.113.25",
+		  .failed_session_count = 2 },
+	};
+	struct tlsrpt_policy tp = { .policy_type = (char *)"sts", .policy_domain = (char *)"atomic.example",
+		.success = 5, .failure = 3, .failures = tf, .nfailures = 2 };
+	struct tlsrpt_report t = { .organization_name = (char *)"atomic.example",
+		.report_id = (char *)"atomic-tls", .begin = 1700000000, .end = 1700086399,
+		.policies = &tp, .npolicies = 1 };
+	struct failure_report f = { .reporter = (char *)"atomic.example", .report_id = (char *)"atomic-f",
+		.reported_domain = (char *)"atomic.example", .source_ip = (char *)"203.0.113.7",
+		.date = 1700000000, .body = (char *)"sample", .body_len = 6 };
+	struct store *s;
+	struct db *db;
+	char why[512];
+	enum store_put res;
+	int64_t reports;
+
+	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
+		fail_msg("store_open %s: %s", where, why);
+	assert_int_equal(db_open(where, 0, &db, why, sizeof(why)), MS_OK);
+	if (db_exec(db, db_dialect(db) == DB_SQLITE ? REFUSE.sqlite : REFUSE.pg) != MS_OK)
+		fail_msg("triggers: %s", db_errmsg(db));
+	db_close(db);
+	/* outside a transaction: each put is its own, and fails whole */
+	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_non_null(strstr(store_error(s), "refused by the test"));
+	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	assert_int_equal(leftovers(where, &reports), 0);
+	assert_int_equal(reports, 0);
+	/* inside one: the failed puts go, the ones around them stay */
+	assert_int_equal(store_begin(s), MS_OK);
+	d.report_id = (char *)"atomic-2";
+	d.nrows = 2;
+	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	d.report_id = (char *)"atomic-3";
+	d.nrows = 3;
+	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	d.report_id = (char *)"atomic-4";
+	d.nrows = 1;
+	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(store_commit(s), MS_OK);
+	assert_int_equal(leftovers(where, &reports), 3);	/* rows 1-2 of atomic-2, row 1 of atomic-4 */
+	assert_int_equal(reports, 2);
+	store_close(s);
+	if (db_open(where, 0, &db, why, sizeof(why)) == MS_OK) {
+		if (db_dialect(db) == DB_POSTGRESQL)
+			(void)db_exec(db, "DROP TRIGGER refuse_dmarc ON dmarc_rows;"
+			    " DROP TRIGGER refuse_tlsrpt ON tlsrpt_failures;"
+			    " DROP TRIGGER refuse_failure ON failures;"
+			    " DROP FUNCTION mailsec_test_refuse(); DELETE FROM reports WHERE report_id LIKE 'atomic-%'");
+		db_close(db);
+	}
+}
+
+static void
+put_atomic_sqlite(void **state)
+{
+	char path[] = "/tmp/mailsec-test-atomic-XXXXXX";
+	char side[64];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	put_atomic(path);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+static void
+put_atomic_postgresql(void **state)
+{
+	const char *uri = getenv("MAILSEC_TEST_PG"), *ci = getenv("CI");
+
+	(void)state;
+	if (uri == NULL || *uri == '\0') {
+		if (ci && strcmp(ci, "true") == 0)
+			fail_msg("MAILSEC_TEST_PG is not set (CI=true: the PostgreSQL store must be tested)");
+		fprintf(stderr, "SKIP (loudly): MAILSEC_TEST_PG not set: PostgreSQL store untested\n");
+		skip();
+	}
+	put_atomic(uri);
+}
+
+/*
+ * db_contract - the driver on its own: ? placeholders (a quoted ? is text),
+ * rows one at a time, changes, and one statement at a time on both drivers
+ */
+static void
+db_contract(const char *where)
+{
+	struct db *db;
+	struct db_stmt *ins, *sel, *other, *none;
+	char why[512];
+
+	assert_int_equal(db_open(where, DB_CREATE, &db, why, sizeof(why)), MS_OK);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE t (a text, b integer)"), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t (a, b) VALUES ('?', ?)", &ins), MS_OK);
+	for (int i = 1; i <= 3; i++) {
+		db_bind_int(ins, 1, i);
+		assert_int_equal(db_step(ins), DB_DONE);
+		assert_int_equal(db_changes(ins), 1);
+		db_reset(ins);
+	}
+	assert_int_equal(db_prepare(db, "SELECT a, b, NULL FROM t WHERE b >= ? ORDER BY b", &sel), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT count(*) FROM t", &other), MS_OK);
+	db_bind_int(sel, 1, 2);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_string_equal(db_column_text(sel, 0), "?");
+	assert_int_equal(db_column_int(sel, 1), 2);
+	assert_true(db_column_null(sel, 2));
+	assert_null(db_column_text(sel, 2));
+	/* while sel runs, nothing else on the handle */
+	assert_int_equal(db_step(other), DB_ERROR);
+	assert_non_null(strstr(db_errmsg(db), "another statement"));
+	assert_int_equal(db_exec(db, "DELETE FROM t"), MS_ERR_ARG);
+	assert_int_equal(db_prepare(db, "SELECT 1", &none), MS_ERR_ARG);
+	assert_null(none);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 1), 3);
+	assert_int_equal(db_step(sel), DB_DONE);
+	/* done: the others may run */
+	assert_int_equal(db_step(other), DB_ROW);
+	assert_int_equal(db_column_int(other, 0), 3);
+	db_reset(other);
+	/* a reset statement gives the handle back before its end */
+	db_reset(sel);
+	db_bind_int(sel, 1, 1);
+	assert_int_equal(db_step(sel), DB_ROW);
+	db_reset(sel);
+	assert_int_equal(db_exec(db, "DELETE FROM t"), MS_OK);
+	/* a failure keeps its message through a rollback */
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_not_equal(db_exec(db, "INSERT INTO no_such_table VALUES (1)"), MS_OK);
+	assert_non_null(strstr(db_errmsg(db), "no_such_table"));
+	assert_int_equal(db_rollback(db), MS_OK);
+	assert_non_null(strstr(db_errmsg(db), "no_such_table"));
+	db_finalize(ins);
+	db_finalize(sel);
+	db_finalize(other);
+	db_close(db);
+}
+
+static void
+db_contract_sqlite(void **state)
+{
+	char path[] = "/tmp/mailsec-test-db-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	db_contract(path);
+	unlink(path);
+}
+
+static void
+db_contract_postgresql(void **state)
+{
+	const char *uri = getenv("MAILSEC_TEST_PG"), *ci = getenv("CI");
+
+	(void)state;
+	if (uri == NULL || *uri == '\0') {
+		if (ci && strcmp(ci, "true") == 0)
+			fail_msg("MAILSEC_TEST_PG is not set (CI=true: the PostgreSQL driver must be tested)");
+		fprintf(stderr, "SKIP (loudly): MAILSEC_TEST_PG not set: PostgreSQL driver untested\n");
+		skip();
+	}
+	db_contract(uri);
+}
+
 int
 main(void)
 {
@@ -609,6 +868,10 @@ main(void)
 		cmocka_unit_test(store_locations),
 		cmocka_unit_test(store_contract_sqlite),
 		cmocka_unit_test(store_contract_postgresql),
+		cmocka_unit_test(db_contract_sqlite),
+		cmocka_unit_test(db_contract_postgresql),
+		cmocka_unit_test(put_atomic_sqlite),
+		cmocka_unit_test(put_atomic_postgresql),
 	};
 
 	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "util/progress.h"
 #include "util/str.h"
 #include "util/strmap.h"
+#include "util/termsafe.h"
 
 static void
 buf_respects_max(void **state)
@@ -182,6 +183,27 @@ strmap_bounded_and_grows(void **state)
 	strmap_free(&m, NULL);
 }
 
+/* term_safe_escapes - controls, C1, bidi overrides and bad UTF-8 escaped; UTF-8 text kept */
+static void
+term_safe_escapes(void **state)
+{
+	char *e;
+
+	(void)state;
+	e = term_safe("a\x1b]0;x\x07" "b\r\nc\x7f", 12);
+	assert_string_equal(e, "a\\x1B]0;x\\x07b\\x0D\\x0Ac\\x7F");
+	free(e);
+	e = term_safe_str("caf\xc3\xa9 \xc2\x9b" "1m \xe2\x80\xae \xff\xc3");
+	assert_string_equal(e, "caf\xc3\xa9 \\xC2\\x9B1m \\xE2\\x80\\xAE \\xFF\\xC3");
+	free(e);
+	e = term_safe(NULL, 0);
+	assert_string_equal(e, "");
+	free(e);
+	e = term_safe("x\0y", 3);
+	assert_string_equal(e, "x\\x00y");
+	free(e);
+}
+
 static void
 progress_line_text(void **state)
 {
@@ -245,6 +267,7 @@ main(void)
 		cmocka_unit_test(arena_many),
 		cmocka_unit_test(strmap_basics),
 		cmocka_unit_test(strmap_bounded_and_grows),
+		cmocka_unit_test(term_safe_escapes),
 		cmocka_unit_test(progress_line_text),
 		cmocka_unit_test(progress_draws_and_clears),
 	};

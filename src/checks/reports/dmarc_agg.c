@@ -7,6 +7,7 @@
 #include <libpsl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VALUE_MAX	4096	/* longest value kept from one element */
@@ -17,6 +18,49 @@ report_limits_default(struct report_limits *l)
 	l->max_bytes = 64u * 1024 * 1024;
 	l->max_records = 200000;
 	l->max_depth = 32;
+	l->received = 0;
+}
+
+const char *
+report_dates_check(int64_t begin, int64_t end, int64_t received)
+{
+	if ((begin >= 0 && begin > REPORT_TIME_MAX) || (end >= 0 && end > REPORT_TIME_MAX))
+		return "date range beyond the year 9999";
+	if (begin >= 0 && end >= 0 && end < begin)
+		return "date range ends before it begins";
+	if (begin >= 0 && end >= 0 && end - begin > REPORT_SPAN_MAX)
+		return "date range longer than 31 days";
+	if (received > 0 && ((begin >= 0 && begin > received + REPORT_FUTURE_MAX) ||
+	    (end >= 0 && end > received + REPORT_FUTURE_MAX)))
+		return "date range more than a day after the report was received";
+	return NULL;
+}
+
+bool
+report_domain_normalise(char *d)
+{
+	size_t n = strlen(d), label = 0;
+
+	str_lower(d);
+	if (n > 1 && d[n - 1] == '.')
+		d[--n] = '\0';
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0;
 }
 
 struct dp {
@@ -27,10 +71,14 @@ struct dp {
 	unsigned char ids[40];		/* enum pid of each open element below <feedback> */
 	bool root_ok;		/* inside <feedback> */
 	bool done;		/* its end seen: ignore the rest */
+	bool row_count;		/* the current record's <count> seen */
+	bool truncated;		/* the input ended inside <feedback> */
 	size_t base;		/* depth of <feedback> (0, or deeper inside a wrapper) */
 	struct buf reasons;
 	char *reason_type, *reason_comment;
 	struct buf errors;
+	struct buf problems;	/* report.problems */
+	size_t nproblems;
 	char why[200];
 };
 
@@ -191,6 +239,11 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 
 	/* <feedback> is the root, or (some reporters) wrapped in another element */
 	if (!p->root_ok || p->done) {
+		if (p->done && strcmp(name, "feedback") == 0) {
+			snprintf(p->why, sizeof(p->why), "a second <feedback> report in the same "
+			    "document");
+			return MS_ERR_SYNTAX;
+		}
 		if (!p->done && strcmp(name, "feedback") == 0) {
 			p->root_ok = true;
 			p->base = depth;
@@ -214,6 +267,7 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 		r->rows = grow(p->arena, r->rows, r->nrows, &p->cap_rows, sizeof(*r->rows));
 		memset(&r->rows[r->nrows++], 0, sizeof(*r->rows));
 		p->cap_dkim = p->cap_spf = 0;
+		p->row_count = false;
 		buf_reset(&p->reasons);
 		break;
 	case P_AR_DKIM:
@@ -245,18 +299,46 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 	return MS_OK;
 }
 
-/* set_count - a row's <count>; a value that is not a number counts 0 */
+/* problem - note something wrong with the report that did not stop it (report.problems) */
+static void
+problem(struct dp *p, const char *msg)
+{
+	if (p->nproblems++ < 20)
+		(void)buf_printf(&p->problems, "%s%s", p->problems.len ? "; " : "", msg);
+}
+
+/*
+ * set_count - a row's <count>: a non-negative decimal of at most
+ * REPORT_COUNT_MAX, once per row.  Anything else makes the row invalid:
+ * it counts 0 and the report's problems say why (a count read wrongly, or
+ * twice, would make the totals lie).
+ */
 static void
 set_count(struct dp *p, struct dmarc_row *row, const char *text, size_t len)
 {
-	char *v = val(p, text, len);
+	char *v = val(p, text, len), msg[200];
 	uint64_t n;
 
-	if (str_to_u64(v, strlen(v), UINT64_MAX / 4, &n) == MS_OK) {
-		row->count = n;
-		if (p->r->messages < UINT64_MAX / 2)
-			p->r->messages += n;
+	if (p->row_count) {
+		row->count = 0;
+		snprintf(msg, sizeof(msg), "record %zu has more than one <count>: invalid, "
+		    "counted as 0", p->r->nrows);
+		problem(p, msg);
+		return;
 	}
+	p->row_count = true;
+	if (str_to_u64(v, strlen(v), REPORT_COUNT_MAX, &n) != MS_OK) {
+		char *shown = str_printable(v, strlen(v) > 40 ? 40 : strlen(v));
+
+		snprintf(msg, sizeof(msg), "record %zu: <count> \"%s%s\" is not a whole number "
+		    "from 0 to %llu: invalid, counted as 0", p->r->nrows, shown,
+		    strlen(v) > 40 ? "..." : "", (unsigned long long)REPORT_COUNT_MAX);
+		free(shown);
+		problem(p, msg);
+		row->count = 0;
+		return;
+	}
+	row->count = n;
 }
 
 static enum ms_status
@@ -337,6 +419,21 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	return MS_OK;
 }
 
+/*
+ * dp_unclosed - the input ended inside this element: if it is <feedback> or
+ * inside it, the report is cut short (a wrapper around <feedback> left open
+ * is forgiven: some reporters never close it).
+ */
+static void
+dp_unclosed(void *arg, size_t depth, const char *name)
+{
+	struct dp *p = arg;
+
+	(void)name;
+	if (p->root_ok && !p->done && depth >= p->base)
+		p->truncated = true;
+}
+
 /* name_start, name_char - XML name characters (ASCII subset; others are taken as names) */
 static bool
 name_start(unsigned char c)
@@ -404,8 +501,8 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct dmarc_report **out, struct report_error *err)
 {
 	struct dp p;
-	struct xml_limits xl = { lim->max_depth, VALUE_MAX * 4, 0 };
-	struct xml_handler h = { dp_start, dp_end, &p };
+	struct xml_limits xl = { lim->max_depth, VALUE_MAX * 4, 0, 0, 0 };
+	struct xml_handler h = { dp_start, dp_end, &p, dp_unclosed };
 	struct xml_error xe = { 0, "" };
 	struct buf fixed = { NULL, 0, 0, 0 };
 	enum ms_status st;
@@ -417,6 +514,7 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	p.r->begin = p.r->end = -1;
 	buf_init(&p.reasons, 16384);
 	buf_init(&p.errors, 16384);
+	buf_init(&p.problems, 8192);
 	*out = NULL;
 	err->offset = 0;
 	err->why[0] = '\0';
@@ -439,6 +537,14 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	}
 	if (!p.root_ok) {
 		snprintf(err->why, sizeof(err->why), "no <feedback> element");
+		st = MS_ERR_SYNTAX;
+		goto out;
+	}
+	if (p.truncated || !p.done) {
+		/* the input ended inside <feedback>: the rest of the report is missing */
+		err->offset = len;
+		snprintf(err->why, sizeof(err->why), "the report ends before </feedback> "
+		    "(truncated: %zu records read)", p.r->nrows);
 		st = MS_ERR_SYNTAX;
 		goto out;
 	}
@@ -465,10 +571,39 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 		st = MS_ERR_SYNTAX;
 		goto out;
 	}
+	/* the storage key is the domain as check and summary name it: Example.COM. is example.com */
+	if (!report_domain_normalise(p.r->policy.domain)) {
+		char *shown = str_printable(p.r->policy.domain, strlen(p.r->policy.domain) > 80 ? 80 :
+		    strlen(p.r->policy.domain));
+
+		snprintf(err->why, sizeof(err->why), "policy_published/domain \"%s\" is not a "
+		    "domain name", shown);
+		free(shown);
+		st = MS_ERR_SYNTAX;
+		goto out;
+	}
+	{
+		const char *bad = report_dates_check(p.r->begin, p.r->end, lim->received);
+
+		if (bad) {
+			snprintf(err->why, sizeof(err->why), "%s", bad);
+			st = MS_ERR_SYNTAX;
+			goto out;
+		}
+	}
+	/* the total is the sum of the rows as kept: at most max_records * REPORT_COUNT_MAX */
+	p.r->messages = 0;
+	for (size_t i = 0; i < p.r->nrows; i++)
+		p.r->messages += p.r->rows[i].count;
+	if (p.nproblems > 20)
+		(void)buf_printf(&p.problems, "; and %zu more", p.nproblems - 20);
+	if (p.problems.len)
+		p.r->problems = arena_strdup(arena, buf_cstr(&p.problems));
 	*out = p.r;
 out:
 	buf_free(&p.reasons);
 	buf_free(&p.errors);
+	buf_free(&p.problems);
 	buf_free(&fixed);
 	return st;
 }

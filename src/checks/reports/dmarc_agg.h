@@ -2,7 +2,9 @@
 #ifndef MS_CHECKS_REPORTS_DMARC_AGG_H
 #define MS_CHECKS_REPORTS_DMARC_AGG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/report.h"
 #include "util/arena.h"
@@ -14,10 +16,39 @@ struct report_limits {
 	size_t max_bytes;	/* decompressed size of one report */
 	size_t max_records;	/* <record> elements (DMARC) or failure-details (TLS-RPT) */
 	size_t max_depth;	/* element / JSON nesting */
+	int64_t received;	/* when the report arrived (epoch seconds), 0: unknown */
 };
 
-/* report_limits_default - 64 MiB, 200000 records, depth 32 */
+/* report_limits_default - 64 MiB, 200000 records, depth 32, received unknown */
 void report_limits_default(struct report_limits *l);
+
+/*
+ * What strangers' numbers and dates may be (docs/reports.md, "Limits"):
+ * a message or session count is a non-negative decimal of at most
+ * REPORT_COUNT_MAX (10^12; report totals then cannot overflow); a date
+ * range may not end before it begins, span more than REPORT_SPAN_MAX (31
+ * days), or begin or end more than REPORT_FUTURE_MAX (a day) after the
+ * report was received (when that is known), nor after the year 9999.
+ * A report that breaks one is rejected, saying which.
+ */
+#define REPORT_COUNT_MAX	UINT64_C(1000000000000)
+#define REPORT_SPAN_MAX		(31 * 86400)
+#define REPORT_FUTURE_MAX	86400
+#define REPORT_TIME_MAX		INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+
+/*
+ * report_dates_check - the rules above for begin..end (-1: absent, not
+ * checked); NULL when they hold, else why (static text).
+ */
+const char *report_dates_check(int64_t begin, int64_t end, int64_t received);
+
+/*
+ * report_domain_normalise - a policy domain as check takes it: lower case,
+ * one trailing dot removed, in place; false when what remains is not a
+ * host name (empty, a label over 63 or a name over 253 octets, characters
+ * other than letters, digits, '-', '_' and '.', or an empty label).
+ */
+bool report_domain_normalise(char *d);
 
 struct report_error {
 	size_t offset;		/* byte offset into the (decompressed) report */

@@ -43,29 +43,25 @@ first_nonspace(const char *d, size_t n)
 	return 0;
 }
 
-void
-extract_blob(const char *data, size_t len, const char *origin,
+/*
+ * parse_one - one report's bytes b[0..n) (one file of a container): parse it
+ * as TLS-RPT JSON or DMARC XML by its first byte and deliver it, or the
+ * reason it was rejected with the container's raw bytes for the quarantine.
+ */
+static void
+parse_one(const char *b, size_t n, const char *origin, const char *data, size_t len,
     const struct extract_opts *o, const struct report_sink *s)
 {
-	struct buf b;
-	const char *why = NULL;
 	struct arena ar;
 	struct report_error err;
-	enum ms_status st;
 	char msg[300];
-	int c;
+	int c = first_nonspace(b, n);
 
 	arena_init(&ar);
-	st = unpack(data, len, o->lim.max_bytes, &b, &why);
-	if (st != MS_OK) {
-		s->rejected(s->arg, origin, why ? why : ms_status_str(st), data, len);
-		goto out;
-	}
-	c = first_nonspace(b.data ? b.data : "", b.len);
 	if (c == '{') {
 		struct tlsrpt_report *r;
 
-		if ((st = tlsrpt_parse(b.data, b.len, &o->lim, &ar, &r, &err)) == MS_OK)
+		if (tlsrpt_parse(b, n, &o->lim, &ar, &r, &err) == MS_OK)
 			s->tlsrpt(s->arg, origin, r);
 		else {
 			snprintf(msg, sizeof(msg), "TLS-RPT: %s (byte %zu)", err.why, err.offset);
@@ -74,18 +70,39 @@ extract_blob(const char *data, size_t len, const char *origin,
 	} else if (c == '<') {
 		struct dmarc_report *r;
 
-		if ((st = dmarc_agg_parse(b.data, b.len, &o->lim, &ar, &r, &err)) == MS_OK)
+		if (dmarc_agg_parse(b, n, &o->lim, &ar, &r, &err) == MS_OK)
 			s->dmarc(s->arg, origin, r);
 		else {
 			snprintf(msg, sizeof(msg), "DMARC aggregate: %s (byte %zu)", err.why, err.offset);
 			s->rejected(s->arg, origin, msg, data, len);
 		}
 	} else {
-		s->rejected(s->arg, origin, b.len ? "neither XML nor JSON" : "empty report", data, len);
+		s->rejected(s->arg, origin, n ? "neither XML nor JSON" : "empty report", data, len);
 	}
-out:
-	buf_free(&b);
 	arena_free(&ar);
+}
+
+void
+extract_blob(const char *data, size_t len, const char *origin,
+    const struct extract_opts *o, const struct report_sink *s)
+{
+	struct unpacked u;
+	char why[200], name[1200];
+
+	if (unpack_all(data, len, o->lim.max_bytes, &u, why, sizeof(why)) != MS_OK) {
+		s->rejected(s->arg, origin, why, data, len);
+		unpacked_free(&u);
+		return;
+	}
+	/* every report of a zip archive, each known by its entry's name */
+	for (size_t i = 0; i < u.n; i++) {
+		const char *b = u.all.data ? u.all.data + u.part[i].off : "";
+
+		if (u.n > 1)
+			snprintf(name, sizeof(name), "%s [%s]", origin, u.part[i].name);
+		parse_one(b, u.part[i].len, u.n > 1 ? name : origin, data, len, o, s);
+	}
+	unpacked_free(&u);
 }
 
 bool
@@ -549,19 +566,16 @@ extract_mbox(const char *data, size_t len, const char *origin,
 	g_object_unref(st);
 }
 
-enum ms_status
-extract_mbox_file(const char *path, const char *origin, const struct extract_opts *o,
+void
+extract_mbox_fp(FILE *fp, const char *origin, const struct extract_opts *o,
     const struct report_sink *s)
 {
 	GMimeStream *st;
 	GMimeParser *p;
-	FILE *fp;
 	size_t n = 0;
 	char name[1200];
 
 	pthread_once(&gm_once, gm_init);
-	if ((fp = fopen(path, "rb")) == NULL)
-		return MS_ERR_IO;
 	st = g_mime_stream_file_new(fp);	/* owns fp */
 	p = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
@@ -578,5 +592,4 @@ extract_mbox_file(const char *path, const char *origin, const struct extract_opt
 	}
 	g_object_unref(p);
 	g_object_unref(st);
-	return MS_OK;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "checks/reports/dmarc_agg.h"
 #include "store/report.h"
@@ -59,11 +60,11 @@ void extract_mbox(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s);
 
 /*
- * extract_mbox_file - as extract_mbox, reading the file at path as a stream
- * (an mbox may be larger than memory); MS_ERR_IO if it cannot be opened.
+ * extract_mbox_fp - as extract_mbox, reading fp as a stream (an mbox may be
+ * larger than memory).  Takes fp and closes it.
  */
-enum ms_status extract_mbox_file(const char *path, const char *origin,
-    const struct extract_opts *o, const struct report_sink *s);
+void extract_mbox_fp(FILE *fp, const char *origin, const struct extract_opts *o,
+    const struct report_sink *s);
 
 /* looks_like_message - data starts with RFC 5322 header fields (for files without a suffix) */
 bool looks_like_message(const char *data, size_t len);

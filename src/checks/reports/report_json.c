@@ -79,6 +79,8 @@ dmarc_report_json(const struct dmarc_report *r)
 	json_object_set_new(o, "records", recs);
 	json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
 	json_object_set_new(o, "recovered_xml_errors", json_integer((json_int_t)r->recovered));
+	if (r->problems)
+		json_object_set_new(o, "problems", json_text(r->problems));
 	return o;
 }
 
@@ -121,6 +123,8 @@ tlsrpt_report_json(const struct tlsrpt_report *r)
 		json_array_append_new(pols, j);
 	}
 	json_object_set_new(o, "policies", pols);
+	if (r->problems)
+		json_object_set_new(o, "problems", json_text(r->problems));
 	return o;
 }
 

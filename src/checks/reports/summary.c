@@ -5,6 +5,8 @@
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
+#include "util/strmap.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 
 #include <event2/event.h>
@@ -23,6 +25,9 @@ sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void 
 
 #define PTR_LOOKUPS_MAX	2000	/* sources whose PTR name is looked up */
 #define SPF_LABELS_MAX	2000	/* sources evaluated against the domain's SPF policy */
+#define SUMMARY_LOOKUPS_MAX	20000	/* DNS queries of one summary in all (docs/reports.md) */
+#define KEYS_MAX	((size_t)1 << 30)	/* distinct sources or keys: far beyond any store */
+#define COUNT_SAT	((uint64_t)INT64_MAX)	/* sums stop here (and say so): JSON integers are signed */
 
 struct source {
 	char *ip;
@@ -48,6 +53,7 @@ struct count_kv {
 struct kvset {
 	struct count_kv *v;
 	size_t n, cap;
+	struct strmap idx;	/* key -> index + 1 (strmap values are non-NULL pointers) */
 };
 
 struct summary {
@@ -61,6 +67,8 @@ struct summary {
 	uint64_t failure_reports;
 	struct source *src;
 	size_t nsrc, capsrc;
+	struct strmap srcidx;	/* ip -> index + 1 */
+	bool saturated;		/* some sum reached COUNT_SAT */
 	struct kvset reporters;
 	/* TLS-RPT */
 	size_t tls_reports;
@@ -95,20 +103,36 @@ summary_thresholds_default(struct summary_thresholds *t)
 	t->top = 0;
 }
 
-/* kv_get - the entry for key, created at zero */
+/* sat_add - *a += b, stopping at COUNT_SAT (s->saturated says it happened) */
+static void
+sat_add(struct summary *s, uint64_t *a, uint64_t b)
+{
+	if (b > COUNT_SAT || *a > COUNT_SAT - b) {
+		*a = COUNT_SAT;
+		s->saturated = true;
+	} else
+		*a += b;
+}
+
+/* kv_get - the entry for key, created at zero (a hash lookup: linear in the keys overall) */
 static struct count_kv *
 kv_get(struct kvset *s, const char *key)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].key, key) == 0)
-			return &s->v[i];
+	size_t kl = strlen(key);
+	void *at = strmap_get(&s->idx, key, kl);
+
+	if (at)
+		return &s->v[(size_t)(uintptr_t)at - 1];
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 	}
+	if (s->idx.max == 0)
+		strmap_init(&s->idx, KEYS_MAX);
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	s->v[s->n].key = xstrdup(key);
 	s->v[s->n].last_report = -1;
+	(void)strmap_put(&s->idx, key, kl, (void *)(uintptr_t)(s->n + 1));
 	return &s->v[s->n++];
 }
 
@@ -118,6 +142,7 @@ kv_free(struct kvset *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].key);
 	free(s->v);
+	strmap_free(&s->idx, NULL);
 }
 
 /* cmp_kv_a_desc - by a descending, then key */
@@ -140,12 +165,15 @@ cmp_kv_key(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+/* source_get - the source with address ip, created at zero (a hash lookup) */
 static struct source *
 source_get(struct summary *s, const char *ip)
 {
-	for (size_t i = 0; i < s->nsrc; i++)
-		if (strcmp(s->src[i].ip, ip) == 0)
-			return &s->src[i];
+	size_t kl = strlen(ip);
+	void *at = strmap_get(&s->srcidx, ip, kl);
+
+	if (at)
+		return &s->src[(size_t)(uintptr_t)at - 1];
 	if (s->nsrc == s->capsrc) {
 		s->capsrc = s->capsrc ? s->capsrc * 2 : 32;
 		s->src = xreallocarray(s->src, s->capsrc, sizeof(*s->src));
@@ -153,6 +181,7 @@ source_get(struct summary *s, const char *ip)
 	memset(&s->src[s->nsrc], 0, sizeof(s->src[0]));
 	s->src[s->nsrc].ip = xstrdup(ip);
 	s->src[s->nsrc].ptr_status = "not-looked-up";
+	(void)strmap_put(&s->srcidx, ip, kl, (void *)(uintptr_t)(s->nsrc + 1));
 	return &s->src[s->nsrc++];
 }
 
@@ -207,29 +236,29 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 		rep->reports++;
 		rep->last_report = it->report;
 	}
-	rep->a += it->count;
-	s->messages += it->count;
-	src->messages += it->count;
+	sat_add(s, &rep->a, it->count);
+	sat_add(s, &s->messages, it->count);
+	sat_add(s, &src->messages, it->count);
 	if (spf) {
-		s->spf_aligned += it->count;
-		src->spf_aligned += it->count;
+		sat_add(s, &s->spf_aligned, it->count);
+		sat_add(s, &src->spf_aligned, it->count);
 	}
 	if (dkim) {
-		s->dkim_aligned += it->count;
-		src->dkim_aligned += it->count;
+		sat_add(s, &s->dkim_aligned, it->count);
+		sat_add(s, &src->dkim_aligned, it->count);
 	}
 	if (spf || dkim) {
-		s->dmarc_pass += it->count;
-		src->dmarc_pass += it->count;
+		sat_add(s, &s->dmarc_pass, it->count);
+		sat_add(s, &src->dmarc_pass, it->count);
 	} else if ((it->dkim_pass_domains && *it->dkim_pass_domains) ||
 	    (it->spf_pass_domain && *it->spf_pass_domain))
-		src->fail_authenticated += it->count;
+		sat_add(s, &src->fail_authenticated, it->count);
 	if (it->disposition && strcmp(it->disposition, "quarantine") == 0) {
-		s->quarantined += it->count;
-		src->quarantined += it->count;
+		sat_add(s, &s->quarantined, it->count);
+		sat_add(s, &src->quarantined, it->count);
 	} else if (it->disposition && strcmp(it->disposition, "reject") == 0) {
-		s->rejected += it->count;
-		src->rejected += it->count;
+		sat_add(s, &s->rejected, it->count);
+		sat_add(s, &src->rejected, it->count);
 	}
 	if (it->dkim_pass_domains && *it->dkim_pass_domains) {
 		char **w = str_split(it->dkim_pass_domains, ' ', NULL);
@@ -268,10 +297,10 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 	}
 	if (it->policy != s->tls_last_policy) {
 		s->tls_last_policy = it->policy;
-		s->tls_success += it->success;
-		s->tls_failure += it->failure;
-		d->a += it->success;
-		d->b += it->failure;
+		sat_add(s, &s->tls_success, it->success);
+		sat_add(s, &s->tls_failure, it->failure);
+		sat_add(s, &d->a, it->success);
+		sat_add(s, &d->b, it->failure);
 	}
 	if (it->result_type) {
 		const char *mx = it->receiving_mx_hostname ? it->receiving_mx_hostname :
@@ -279,10 +308,10 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 
 		char key[600];
 
-		kv_get(&s->by_result, it->result_type)->a += it->failed_session_count;
-		kv_get(&s->by_mx, mx)->a += it->failed_session_count;
+		sat_add(s, &kv_get(&s->by_result, it->result_type)->a, it->failed_session_count);
+		sat_add(s, &kv_get(&s->by_mx, mx)->a, it->failed_session_count);
 		snprintf(key, sizeof(key), "%s %.200s %.300s", day, it->result_type, mx);
-		kv_get(&s->by_day_result, key)->a += it->failed_session_count;
+		sat_add(s, &kv_get(&s->by_day_result, key)->a, it->failed_session_count);
 	}
 }
 
@@ -430,10 +459,11 @@ aggregate(struct store *store, const char *domain, int64_t since,
 	s->first = s->last = -1;
 	s->last_report = s->tls_last_report = s->tls_last_policy = -1;
 	s->t = *t;
+	strmap_init(&s->srcidx, KEYS_MAX);
 	*out = NULL;
-	if ((st = store->ops->each_dmarc(store, domain, since, on_dmarc, s)) != MS_OK ||
-	    (st = store->ops->each_tlsrpt(store, domain, since, on_tlsrpt, s)) != MS_OK ||
-	    (st = store->ops->count_failures(store, domain, since, &s->failure_reports)) != MS_OK) {
+	if ((st = store_each_dmarc(store, domain, since, on_dmarc, s)) != MS_OK ||
+	    (st = store_each_tlsrpt(store, domain, since, on_tlsrpt, s)) != MS_OK ||
+	    (st = store_count_failures(store, domain, since, &s->failure_reports)) != MS_OK) {
 		summary_free(s);
 		return st;
 	}
@@ -509,6 +539,9 @@ summary_start(struct store *store, const char *domain, int64_t since,
 
 	if (res == NULL || done == NULL)
 		return MS_ERR_ARG;
+	/* strangers' addresses decide what is looked up: one budget for the whole summary */
+	if (res->max_queries == 0)
+		res->max_queries = SUMMARY_LOOKUPS_MAX;
 	if ((st = aggregate(store, domain, since, t, &s)) != MS_OK)
 		return st;
 	s->done = done;
@@ -552,6 +585,7 @@ summary_free(struct summary *s)
 	}
 	free(s->spf_status);
 	free(s->src);
+	strmap_free(&s->srcidx, NULL);
 	kv_free(&s->reporters);
 	kv_free(&s->by_result);
 	kv_free(&s->by_mx);
@@ -642,6 +676,8 @@ summary_json(const struct summary *s)
 	json_object_set_new(tot, "quarantined", json_integer((json_int_t)s->quarantined));
 	json_object_set_new(tot, "rejected", json_integer((json_int_t)s->rejected));
 	json_object_set_new(tot, "failure_reports", json_integer((json_int_t)s->failure_reports));
+	if (s->saturated)
+		json_object_set_new(tot, "saturated", json_true());
 	json_object_set_new(o, "totals", tot);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct source *x = &s->src[i];
@@ -780,7 +816,7 @@ show(const char *s)
 {
 	if (s && *s == '\0')
 		return xstrdup("(none)");
-	return s ? str_printable(s, strlen(s)) : xstrdup("-");
+	return s ? term_safe_str(s) : xstrdup("-");
 }
 
 void
@@ -800,15 +836,26 @@ summary_text(FILE *fp, const struct summary *s)
 		strftime(b, sizeof(b), "%Y-%m-%d", &tm);
 		fprintf(fp, "  period      %s .. %s\n", a, b);
 	}
-	if (s->reports)
-		fprintf(fp, "  policy      p=%s%s%s%s%s%s%s\n", s->p ? s->p : "?",
-		    s->sp ? " sp=" : "", s->sp ? s->sp : "", s->pct ? " pct=" : "",
-		    s->pct ? s->pct : "", s->testing ? " t=" : "", s->testing ? s->testing : "");
+	if (s->reports) {
+		char *p = show(s->p ? s->p : "?"), *sp = show(s->sp), *pct = show(s->pct);
+		char *te = show(s->testing);
+
+		fprintf(fp, "  policy      p=%s%s%s%s%s%s%s\n", p,
+		    s->sp ? " sp=" : "", s->sp ? sp : "", s->pct ? " pct=" : "",
+		    s->pct ? pct : "", s->testing ? " t=" : "", s->testing ? te : "");
+		free(p);
+		free(sp);
+		free(pct);
+		free(te);
+	}
 	fprintf(fp, "  reports     %zu aggregate, %zu TLS-RPT, %llu failure\n", s->reports,
 	    s->tls_reports, (unsigned long long)s->failure_reports);
 	fprintf(fp, "  messages    %llu: SPF aligned %.1f%%, DKIM aligned %.1f%%, DMARC pass %.1f%%\n",
 	    (unsigned long long)s->messages, pct_of(s->spf_aligned, s->messages),
 	    pct_of(s->dkim_aligned, s->messages), pct_of(s->dmarc_pass, s->messages));
+	if (s->saturated)
+		fprintf(fp, "  totals      some sums reached %llu and stopped there (implausible counts "
+		    "in the stored reports)\n", (unsigned long long)COUNT_SAT);
 	if (s->quarantined || s->rejected)
 		fprintf(fp, "  applied     %llu quarantined, %llu rejected by receivers\n",
 		    (unsigned long long)s->quarantined, (unsigned long long)s->rejected);
@@ -819,7 +866,7 @@ summary_text(FILE *fp, const struct summary *s)
 		fprintf(fp, "  publish: %s\n", s->advice);
 	for (size_t i = 0, shown = 0; i < s->nsrc && shown < 20; i++) {
 		const struct source *x = &s->src[i];
-		char *ip, *ptr, *dk, *sp;
+		char *ip, *ptr, *dk, *sp, *inc;
 
 		if (!legit_looking(s, x))
 			continue;
@@ -829,10 +876,12 @@ summary_text(FILE *fp, const struct summary *s)
 		ptr = show(x->ptr ? x->ptr : x->ptr_status);
 		dk = show(x->dkim_domains);
 		sp = show(x->spf_domain);
+		inc = show(x->spf_include);
 		fprintf(fp, "    %s (%s): %llu of %llu messages fail; DKIM d=%s, SPF %s%s%s\n", ip, ptr,
 		    (unsigned long long)(x->messages - x->dmarc_pass), (unsigned long long)x->messages,
 		    dk, sp, x->spf_include ? "; listed in SPF via " : "",
-		    x->spf_include ? x->spf_include : "");
+		    x->spf_include ? inc : "");
+		free(inc);
 		free(ip);
 		free(ptr);
 		free(dk);
@@ -846,7 +895,7 @@ summary_text(FILE *fp, const struct summary *s)
 
 		for (size_t i = 0; i < s->nsrc; i++) {
 			const struct source *x = &s->src[i];
-			char *ip, *ptr, *prov;
+			char *ip, *ptr, *prov, *inc;
 
 			if (i >= top) {
 				fprintf(fp, "  ... and %zu more (--top N, --json or --csv)\n", s->nsrc - top);
@@ -855,15 +904,17 @@ summary_text(FILE *fp, const struct summary *s)
 			ip = show(x->ip);
 			ptr = show(x->ptr);
 			prov = show(x->provider);
+			inc = show(x->spf_include);
 			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s%s%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
 			    x->ptr ? ptr : x->ptr_status, x->provider ? prov : "-",
-			    x->spf_include ? " SPF via " : "", x->spf_include ? x->spf_include : "",
+			    x->spf_include ? " SPF via " : "", x->spf_include ? inc : "",
 			    legit_looking(s, x) ? "  <- fails DMARC, authenticates as another domain" : "");
 			free(ip);
 			free(ptr);
 			free(prov);
+			free(inc);
 		}
 	}
 	{

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,22 +24,102 @@ str_field(struct arena *a, json_t *o, const char *key)
 	return arena_strndup(a, json_string_value(v), n > VALUE_MAX ? VALUE_MAX : n);
 }
 
-/* num_field - a non-negative integer member, 0 when absent or not a number */
-static uint64_t
-num_field(json_t *o, const char *key)
+/*
+ * num_field - a count member: absent is 0; an integer (or a string of
+ * decimal digits, as some senders write it) from 0 to REPORT_COUNT_MAX;
+ * anything else (negative, a fraction, too large, another type) is
+ * MS_ERR_SYNTAX with why naming the member.
+ */
+static enum ms_status
+num_field(json_t *o, const char *key, const char *where, uint64_t *out, char *why, size_t whylen)
 {
 	json_t *v = json_object_get(o, key);
+	uint64_t n;
 
-	if (json_is_integer(v) && json_integer_value(v) > 0)
-		return (uint64_t)json_integer_value(v);
-	if (json_is_string(v)) {
-		uint64_t n;
-		const char *s = json_string_value(v);
-
-		if (str_to_u64(s, strlen(s), (uint64_t)1 << 62, &n) == MS_OK)
-			return n;
+	*out = 0;
+	if (v == NULL)
+		return MS_OK;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    (uint64_t)json_integer_value(v) <= REPORT_COUNT_MAX) {
+		*out = (uint64_t)json_integer_value(v);
+		return MS_OK;
 	}
-	return 0;
+	if (json_is_string(v) && str_to_u64(json_string_value(v), json_string_length(v),
+	    REPORT_COUNT_MAX, &n) == MS_OK) {
+		*out = n;
+		return MS_OK;
+	}
+	snprintf(why, whylen, "%s.%s is not a whole number from 0 to %llu: invalid, counted as 0",
+	    where, key, (unsigned long long)REPORT_COUNT_MAX);
+	return MS_ERR_SYNTAX;
+}
+
+/* problem - note something wrong with the report that did not stop it (at most 20, then a count) */
+static void
+problem(struct buf *b, size_t *n, const char *msg)
+{
+	if ((*n)++ < 20)
+		(void)buf_printf(b, "%s%s", b->len ? "; " : "", msg);
+}
+
+/*
+ * json_prescan - count the values of the JSON text d[0..len) (every string,
+ * number, literal, object and array; object keys are strings) and its
+ * nesting, without building anything.  Syntax is left to jansson; this only
+ * has to count at least what jansson would build.  MS_ERR_LIMIT past
+ * max_values or max_depth, *at the offset.
+ */
+static enum ms_status
+json_prescan(const char *d, size_t len, size_t max_values, size_t max_depth, size_t *at,
+    const char **what)
+{
+	size_t values = 0, depth = 0, i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)d[i];
+
+		switch (c) {
+		case '"':
+			for (i++; i < len && d[i] != '"'; i++)
+				if (d[i] == '\\')
+					i++;
+			i++;
+			values++;
+			break;
+		case '{':
+		case '[':
+			values++;
+			if (++depth > max_depth) {
+				*at = i;
+				*what = "nested too deeply";
+				return MS_ERR_LIMIT;
+			}
+			i++;
+			break;
+		case '}':
+		case ']':
+			if (depth)
+				depth--;
+			i++;
+			break;
+		default:
+			if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+				values++;
+				while (i < len && (d[i] == '-' || d[i] == '+' || d[i] == '.' ||
+				    (d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
+				    (d[i] >= 'A' && d[i] <= 'Z')))
+					i++;
+			} else
+				i++;
+			break;
+		}
+		if (values > max_values) {
+			*at = i < len ? i : len;
+			*what = "too many values";
+			return MS_ERR_LIMIT;
+		}
+	}
+	return MS_OK;
 }
 
 /* joined - a string, or an array of strings joined with sep */
@@ -119,8 +200,10 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 	json_error_t je;
 	json_t *root = NULL, *pols, *dr, *pe;
 	struct tlsrpt_report *r;
-	size_t i, nfail = 0;
+	size_t i, nfail = 0, nprobs = 0;
 	enum ms_status st = MS_OK;
+	struct buf probs;
+	char msg[200];
 
 	*out = NULL;
 	err->offset = 0;
@@ -129,11 +212,27 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 		snprintf(err->why, sizeof(err->why), "report larger than %zu bytes", lim->max_bytes);
 		return MS_ERR_LIMIT;
 	}
-	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH, 2048) */
+	{
+		size_t maxv = lim->max_bytes / TLSRPT_BYTES_PER_VALUE, at = 0;
+		const char *what = "";
+
+		if (maxv < 4096)
+			maxv = 4096;
+		if (json_prescan(data, len, maxv, lim->max_depth ? lim->max_depth : 32, &at,
+		    &what) != MS_OK) {
+			err->offset = at;
+			snprintf(err->why, sizeof(err->why), "JSON %s (at most %zu values, one per %d "
+			    "bytes of the %zu-byte size cap, nested at most %zu deep)", what, maxv,
+			    TLSRPT_BYTES_PER_VALUE, lim->max_bytes, lim->max_depth ? lim->max_depth : 32);
+			return MS_ERR_LIMIT;
+		}
+	}
 	root = json_loadb(data, len, JSON_ALLOW_NUL, &je);
+	buf_init(&probs, 8192);
 	if (root == NULL) {
 		err->offset = (size_t)je.position;
 		snprintf(err->why, sizeof(err->why), "not JSON: %s", je.text);
+		buf_free(&probs);
 		return MS_ERR_SYNTAX;
 	}
 	if (!json_is_object(root)) {
@@ -175,15 +274,30 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 			if (json_is_object(pol)) {
 				p->policy_type = str_field(arena, pol, "policy-type");
 				p->policy_domain = str_field(arena, pol, "policy-domain");
-				if (p->policy_domain)
-					str_lower(p->policy_domain);
+				if (p->policy_domain && !report_domain_normalise(p->policy_domain)) {
+					char *sh = str_printable(p->policy_domain,
+					    strnlen(p->policy_domain, 80));
+
+					snprintf(err->why, sizeof(err->why), "policies[%zu].policy."
+					    "policy-domain \"%s\" is not a domain name", i, sh);
+					free(sh);
+					st = MS_ERR_SYNTAX;
+					goto out;
+				}
 				p->policy_string = joined(arena, json_object_get(pol, "policy-string"), "\n");
 				p->mx_host = joined(arena, json_object_get(pol, "mx-host"), " ");
 			}
 			sum = json_object_get(pe, "summary");
 			if (json_is_object(sum)) {
-				p->success = num_field(sum, "total-successful-session-count");
-				p->failure = num_field(sum, "total-failure-session-count");
+				char where[64];
+
+				snprintf(where, sizeof(where), "policies[%zu].summary", i);
+				if (num_field(sum, "total-successful-session-count", where, &p->success,
+				    msg, sizeof(msg)) != MS_OK)
+					problem(&probs, &nprobs, msg);
+				if (num_field(sum, "total-failure-session-count", where, &p->failure,
+				    msg, sizeof(msg)) != MS_OK)
+					problem(&probs, &nprobs, msg);
 			}
 			fd = json_object_get(pe, "failure-details");
 			if (!json_is_array(fd) || json_array_size(fd) == 0)
@@ -209,7 +323,15 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 				x->receiving_mx_hostname = str_field(arena, f, "receiving-mx-hostname");
 				x->receiving_mx_helo = str_field(arena, f, "receiving-mx-helo");
 				x->receiving_ip = str_field(arena, f, "receiving-ip");
-				x->failed_session_count = num_field(f, "failed-session-count");
+				{
+					char where[80];
+
+					snprintf(where, sizeof(where), "policies[%zu].failure-details[%zu]",
+					    i, j);
+					if (num_field(f, "failed-session-count", where,
+					    &x->failed_session_count, msg, sizeof(msg)) != MS_OK)
+						problem(&probs, &nprobs, msg);
+				}
 				x->additional_information = str_field(arena, f, "additional-information");
 				x->failure_reason_code = str_field(arena, f, "failure-reason-code");
 			}
@@ -224,8 +346,22 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 		st = MS_ERR_SYNTAX;
 		goto out;
 	}
+	{
+		const char *bad = report_dates_check(r->begin, r->end, lim->received);
+
+		if (bad) {
+			snprintf(err->why, sizeof(err->why), "%s", bad);
+			st = MS_ERR_SYNTAX;
+			goto out;
+		}
+	}
+	if (nprobs > 20)
+		(void)buf_printf(&probs, "; and %zu more", nprobs - 20);
+	if (probs.len)
+		r->problems = arena_strdup(arena, buf_cstr(&probs));
 	*out = r;
 out:
+	buf_free(&probs);
 	json_decref(root);
 	return st;
 }

@@ -15,7 +15,18 @@
  * senders).  Rejects what is not a JSON object with organization-name,
  * report-id and at least one policy with a policy-domain (the storage key).
  * Allocates from arena (the caller frees it).
+ *
+ * Memory: jansson builds the whole document as a tree, a few hundred bytes
+ * per value whatever its text (an empty {} is three bytes of text), so
+ * before jansson sees the text a linear pre-scan counts its values and
+ * nesting and rejects (MS_ERR_LIMIT) more than one value per
+ * TLSRPT_BYTES_PER_VALUE bytes of lim->max_bytes (524,288 values at the
+ * default 64 MiB) or nesting deeper than lim->max_depth.  Peak memory for
+ * one report then stays below four times max_bytes.  Counts are strict
+ * (REPORT_COUNT_MAX), as are the date range (report_dates_check) and the
+ * policy domains (report_domain_normalise).
  */
+#define TLSRPT_BYTES_PER_VALUE	128
 enum ms_status tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct tlsrpt_report **out, struct report_error *err);
 

@@ -1,0 +1,291 @@
+/* src/db/db.c - the generic half of the database driver: choosing a driver, one statement at a time */
+#include "db/db.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* db_is_postgresql - a libpq connection URI */
+bool
+db_is_postgresql(const char *where)
+{
+	return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
+}
+
+/* db_open - open where with the driver its form names */
+enum ms_status
+db_open(const char *where, unsigned flags, struct db **out, char *why, size_t whylen)
+{
+	const struct db_driver *d = db_is_postgresql(where) ? &db_pg_driver : &db_sqlite_driver;
+
+	*out = NULL;
+	if (whylen)
+		why[0] = '\0';
+	return d->open(where, flags, out, why, whylen);
+}
+
+/* db_close - close db (NULL is fine); its statements must be finalized first */
+void
+db_close(struct db *db)
+{
+	if (db)
+		db->drv->close(db);
+}
+
+/* db_dialect - which SQL dialect db speaks */
+enum db_dialect
+db_dialect(const struct db *db)
+{
+	return db->drv->dialect;
+}
+
+/* db_driver_name - the driver's name (sqlite, postgresql) */
+const char *
+db_driver_name(const struct db *db)
+{
+	return db->drv->name;
+}
+
+/* db_errmsg - the last failure's message */
+const char *
+db_errmsg(const struct db *db)
+{
+	return db->err[0] ? db->err : "unknown database error";
+}
+
+/* db_set_error - record a formatted message as db's last failure */
+void
+db_set_error(struct db *db, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+}
+
+/* busy - a statement of db is running: say so (a caller's contract violation) */
+static bool
+busy(struct db *db, const struct db_stmt *st)
+{
+	if (db->running == NULL || db->running == st)
+		return false;
+	db_set_error(db, "another statement is still running on this connection");
+	return true;
+}
+
+/* db_exec - run SQL without parameters, unless a statement is running */
+enum ms_status
+db_exec(struct db *db, const char *sql)
+{
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	return db->drv->exec(db, sql);
+}
+
+/* db_prepare - compile sql (with ? placeholders) into *out */
+enum ms_status
+db_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+	*out = NULL;
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	return db->drv->prepare(db, sql, out);
+}
+
+/* db_bind_null - bind SQL NULL to parameter i */
+void
+db_bind_null(struct db_stmt *st, int i)
+{
+	st->db->drv->bind_null(st, i);
+}
+
+/* db_bind_int - bind a 64-bit integer to parameter i */
+void
+db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	st->db->drv->bind_int(st, i, v);
+}
+
+/* db_bind_text - bind text (borrowed until reset) or NULL to parameter i */
+void
+db_bind_text(struct db_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		st->db->drv->bind_null(st, i);
+	else
+		st->db->drv->bind_text(st, i, v);
+}
+
+/* db_bind_blob - bind bytes (borrowed until reset) or NULL to parameter i */
+void
+db_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
+{
+	if (v == NULL)
+		st->db->drv->bind_null(st, i);
+	else
+		st->db->drv->bind_blob(st, i, v, n);
+}
+
+/* db_step - the next row, or the end; tracks which statement runs */
+enum db_step
+db_step(struct db_stmt *st)
+{
+	struct db *db = st->db;
+	enum db_step r;
+
+	if (busy(db, st))
+		return DB_ERROR;
+	r = db->drv->step(st);
+	db->running = r == DB_ROW ? st : NULL;
+	return r;
+}
+
+/* db_column_null - column i of the current row is SQL NULL */
+bool
+db_column_null(struct db_stmt *st, int i)
+{
+	return st->db->drv->column_null(st, i);
+}
+
+/* db_column_int - column i of the current row as an integer */
+int64_t
+db_column_int(struct db_stmt *st, int i)
+{
+	return st->db->drv->column_int(st, i);
+}
+
+/* db_column_text - column i of the current row as text, NULL for SQL NULL */
+const char *
+db_column_text(struct db_stmt *st, int i)
+{
+	return st->db->drv->column_text(st, i);
+}
+
+/* db_changes - rows the finished statement changed */
+uint64_t
+db_changes(struct db_stmt *st)
+{
+	return st->db->drv->changes(st);
+}
+
+/* db_reset - make st ready to run again (the rest of a result dropped) */
+void
+db_reset(struct db_stmt *st)
+{
+	if (st->db->running == st)
+		st->db->running = NULL;
+	st->db->drv->reset(st);
+}
+
+/* db_finalize - free st */
+void
+db_finalize(struct db_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db->running == st)
+		st->db->running = NULL;
+	st->db->drv->finalize(st);
+}
+
+/* db_begin - open a write transaction */
+enum ms_status
+db_begin(struct db *db)
+{
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	return db->drv->begin(db);
+}
+
+/* db_commit - commit the transaction */
+enum ms_status
+db_commit(struct db *db)
+{
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	return db->drv->commit(db);
+}
+
+/* keep_error - run undo (a rollback) without losing the message of the failure that caused it */
+static enum ms_status
+keep_error(struct db *db, enum ms_status (*undo)(struct db *, const char *), const char *arg)
+{
+	char err[sizeof(db->err)];
+	enum ms_status st;
+
+	memcpy(err, db->err, sizeof(err));
+	st = undo(db, arg);
+	memcpy(db->err, err, sizeof(err));
+	return st;
+}
+
+/* rollback_any - db_rollback's body (arg unused) */
+static enum ms_status
+rollback_any(struct db *db, const char *arg)
+{
+	(void)arg;
+	return db->drv->rollback(db);
+}
+
+/* stop_running - a statement still running is reset first (its rest discarded) */
+static void
+stop_running(struct db *db)
+{
+	if (db->running)
+		db_reset(db->running);
+}
+
+/* db_rollback - undo the transaction, keeping the message of the failure that caused it */
+enum ms_status
+db_rollback(struct db *db)
+{
+	stop_running(db);
+	return keep_error(db, rollback_any, NULL);
+}
+
+/* savepoint_sql - run "VERB name" (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT) */
+static enum ms_status
+savepoint_sql(struct db *db, const char *verb, const char *name)
+{
+	char sql[128];
+
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	if ((size_t)snprintf(sql, sizeof(sql), "%s %s", verb, name) >= sizeof(sql))
+		return MS_ERR_ARG;
+	return db->drv->exec(db, sql);
+}
+
+/* db_savepoint - open savepoint name */
+enum ms_status
+db_savepoint(struct db *db, const char *name)
+{
+	return savepoint_sql(db, "SAVEPOINT", name);
+}
+
+/* db_release - keep what was done since savepoint name */
+enum ms_status
+db_release(struct db *db, const char *name)
+{
+	return savepoint_sql(db, "RELEASE SAVEPOINT", name);
+}
+
+/* rollback_to_any - db_rollback_to's body: undo to the savepoint, then release it */
+static enum ms_status
+rollback_to_any(struct db *db, const char *name)
+{
+	enum ms_status st = savepoint_sql(db, "ROLLBACK TO SAVEPOINT", name);
+
+	if (st == MS_OK)
+		st = savepoint_sql(db, "RELEASE SAVEPOINT", name);
+	return st;
+}
+
+/* db_rollback_to - undo to savepoint name and release it, keeping the failure's message */
+enum ms_status
+db_rollback_to(struct db *db, const char *name)
+{
+	stop_running(db);
+	return keep_error(db, rollback_to_any, name);
+}

@@ -1,0 +1,154 @@
+/* src/db/db.h - one narrow database driver interface (SQLite and PostgreSQL under it) */
+#ifndef MS_DB_DB_H
+#define MS_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/status.h"
+
+/*
+ * A database driver is a struct of function pointers (OpenSMTPD's
+ * table_backend), as narrow as SQLite's own API: open, exec, prepare, bind,
+ * step, column, transactions and savepoints, close.  Two drivers sit under
+ * it: db_sqlite.c (libsqlite3) and db_pg.c (libpq); no other file calls
+ * either library.  What a database holds is the caller's business (the
+ * report and history store in store/).
+ *
+ * Statements are written once with `?` placeholders, numbered from 1 in
+ * order; the PostgreSQL driver translates them to $1, $2 ... (a `?` inside a
+ * quoted string or identifier is left alone).  Where the SQL must differ by
+ * dialect, the caller keeps the two texts side by side and picks one with
+ * db_dialect().
+ *
+ * Contract for every driver:
+ * - One handle is used by one thread at a time.  A statement runs from its
+ *   first db_step() until db_step() says DB_DONE or DB_ERROR, or until
+ *   db_reset(); while it runs no other statement of the handle may be
+ *   stepped or prepared and db_exec() may not be called (PostgreSQL has one query in
+ *   flight per connection; the generic layer enforces it on both drivers, so
+ *   a misuse fails on SQLite too, with DB_ERROR / MS_ERR_ARG).
+ * - Rows are delivered one at a time (PostgreSQL's single-row mode): memory
+ *   stays flat however many rows a query matches.
+ * - Values bound are borrowed until the statement is reset or finalized;
+ *   text must be NUL-terminated.  Column values are borrowed until the next
+ *   db_step(), db_reset() or db_finalize() of that statement.  Column and
+ *   parameter indexes: parameters from 1, columns from 0 (as in SQLite).
+ * - On failure a function returns DB_ERROR / an ms_status and the handle
+ *   keeps the driver's message for db_errmsg() until the next failure;
+ *   undoing (rollback, reset) never overwrites it.
+ * - db_begin() opens a write transaction: SQLite takes the write lock at
+ *   once (BEGIN IMMEDIATE, waiting up to the busy timeout for another
+ *   process's), PostgreSQL a plain BEGIN.  Savepoints nest inside it, or
+ *   outside one start a transaction of their own (SQL's rules).
+ */
+
+enum db_dialect { DB_SQLITE, DB_POSTGRESQL };
+
+enum db_step { DB_ROW, DB_DONE, DB_ERROR };
+
+/* db_open flags */
+#define DB_READONLY	0x1u	/* SQLite: never write the file (falls back to immutable on a read-only mount) */
+#define DB_CREATE	0x2u	/* SQLite: create a missing file, mode 0600; PostgreSQL: ignored */
+
+#define DB_BUSY_TIMEOUT_MS	30000	/* how long SQLite waits for another process's write lock */
+
+struct db;
+struct db_stmt;
+
+struct db_driver {
+	const char *name;
+	enum db_dialect dialect;
+	/* open - connect to where; on failure *out is NULL and why holds the reason */
+	enum ms_status (*open)(const char *where, unsigned flags, struct db **out, char *why,
+	    size_t whylen);
+	/* exec - run SQL without parameters or results wanted (several statements allowed) */
+	enum ms_status (*exec)(struct db *db, const char *sql);
+	/* prepare - compile one statement with ? placeholders; *out freed by finalize */
+	enum ms_status (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
+	void (*bind_null)(struct db_stmt *st, int i);
+	void (*bind_int)(struct db_stmt *st, int i, int64_t v);
+	void (*bind_text)(struct db_stmt *st, int i, const char *v);
+	void (*bind_blob)(struct db_stmt *st, int i, const void *v, size_t n);
+	enum db_step (*step)(struct db_stmt *st);
+	bool (*column_null)(struct db_stmt *st, int i);
+	int64_t (*column_int)(struct db_stmt *st, int i);
+	const char *(*column_text)(struct db_stmt *st, int i);
+	/* changes - rows the statement inserted, updated or deleted (valid after DB_DONE) */
+	uint64_t (*changes)(struct db_stmt *st);
+	/* reset - ready to run again: the rest of a result discarded, bindings cleared */
+	void (*reset)(struct db_stmt *st);
+	void (*finalize)(struct db_stmt *st);
+	enum ms_status (*begin)(struct db *db);
+	enum ms_status (*commit)(struct db *db);
+	enum ms_status (*rollback)(struct db *db);
+	void (*close)(struct db *db);
+};
+
+/*
+ * The generic half of a handle and a statement; each driver's own structs
+ * start with these.  err is the last failure's message.
+ */
+struct db {
+	const struct db_driver *drv;
+	struct db_stmt *running;	/* the statement between its first step and its end */
+	char err[512];
+};
+
+struct db_stmt {
+	struct db *db;
+};
+
+extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_pg_driver;
+
+/* db_is_postgresql - where is a PostgreSQL location ("postgresql://" or "postgres://" URI) */
+bool db_is_postgresql(const char *where);
+
+/*
+ * db_open - open where with the driver its form names (db_is_postgresql,
+ * else a SQLite file path).  On failure returns non-MS_OK, *out NULL and the
+ * reason in why (the caller's buffer, always terminated).  Close with db_close.
+ */
+enum ms_status db_open(const char *where, unsigned flags, struct db **out, char *why,
+    size_t whylen);
+void db_close(struct db *db);
+
+enum db_dialect db_dialect(const struct db *db);
+const char *db_driver_name(const struct db *db);
+/* db_errmsg - the last failure's message (borrowed from the handle) */
+const char *db_errmsg(const struct db *db);
+/* db_set_error - record a message of the caller's as the handle's last failure */
+void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+enum ms_status db_exec(struct db *db, const char *sql);
+enum ms_status db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+void db_bind_null(struct db_stmt *st, int i);
+void db_bind_int(struct db_stmt *st, int i, int64_t v);
+/* db_bind_text - v NULL binds SQL NULL */
+void db_bind_text(struct db_stmt *st, int i, const char *v);
+/* db_bind_blob - v NULL binds SQL NULL */
+void db_bind_blob(struct db_stmt *st, int i, const void *v, size_t n);
+enum db_step db_step(struct db_stmt *st);
+bool db_column_null(struct db_stmt *st, int i);
+/* db_column_int - an integer column (0 for SQL NULL) */
+int64_t db_column_int(struct db_stmt *st, int i);
+/* db_column_text - a text column, NULL for SQL NULL */
+const char *db_column_text(struct db_stmt *st, int i);
+uint64_t db_changes(struct db_stmt *st);
+void db_reset(struct db_stmt *st);
+/* db_finalize - free st (NULL is fine) */
+void db_finalize(struct db_stmt *st);
+
+enum ms_status db_begin(struct db *db);
+enum ms_status db_commit(struct db *db);
+/* db_rollback - undo the transaction; keeps the last failure's message */
+enum ms_status db_rollback(struct db *db);
+/* db_savepoint, db_release, db_rollback_to - SQL savepoints named name (an identifier) */
+enum ms_status db_savepoint(struct db *db, const char *name);
+enum ms_status db_release(struct db *db, const char *name);
+/* db_rollback_to - undo to the savepoint and release it; keeps the last failure's message */
+enum ms_status db_rollback_to(struct db *db, const char *name);
+
+#endif

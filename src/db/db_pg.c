@@ -1,0 +1,493 @@
+/* src/db/db_pg.c - the PostgreSQL database driver (libpq; the only file that calls it) */
+#include "db/db.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A statement is prepared on the server under a name of its own (ms1,
+ * ms2 ... per connection) with its `?` placeholders turned into $1, $2 ...,
+ * and deallocated when finalized.  It runs in libpq's single-row mode: each
+ * step reads one row off the connection, so a query's rows are never all in
+ * memory; a statement that is reset before its end has the rest read and
+ * dropped, leaving the connection ready for the next one.
+ *
+ * Parameters go over the wire as text (integers formatted here), blobs as
+ * binary.  PostgreSQL refuses text that is not UTF-8 where SQLite keeps it
+ * (failure reports carry raw 8-bit mail headers): such text is sent with
+ * each invalid byte replaced by U+FFFD.  The connection's client encoding is
+ * UTF8 and notices below warnings are not shown.  DB_READONLY and DB_CREATE
+ * do not apply: the server's permissions decide.
+ */
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+	unsigned next;			/* the number of the next statement name */
+};
+
+enum pg_state { PG_IDLE, PG_RUNNING, PG_DONE };
+
+struct pg_stmt {
+	struct db_stmt base;
+	char name[24];			/* the server-side prepared statement */
+	int n;				/* parameters */
+	const char **v;
+	int *len, *fmt;
+	char (*num)[24];		/* integers as text */
+	char **owned;			/* text repaired to UTF-8 */
+	bool bad_bind;			/* a bind named a parameter the statement does not have */
+	enum pg_state state;
+	PGresult *cur;			/* the result rows are read from */
+	int row, nrows;
+	uint64_t changes;
+};
+
+/* set_err - the message of res (or of the connection), trailing newlines dropped */
+static void
+set_err(struct pg_db *g, const PGresult *res)
+{
+	const char *m = res ? PQresultErrorMessage(res) : "";
+	size_t n;
+
+	if (m == NULL || *m == '\0')
+		m = g->conn ? PQerrorMessage(g->conn) : "no connection";
+	n = strlen(m);
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		n--;
+	db_set_error(&g->base, "%.*s", (int)n, m);
+}
+
+/* utf8_len - length of the valid UTF-8 sequence at p (RFC 3629 §4), 0 if invalid */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * utf8_repair - v with each byte that is not valid UTF-8 replaced by U+FFFD,
+ * or NULL when v is valid already.  Caller frees.
+ */
+static char *
+utf8_repair(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	struct buf b;
+	size_t k;
+
+	while (*p && (k = utf8_len(p)) != 0)
+		p += k;
+	if (*p == '\0')
+		return NULL;
+	buf_init(&b, BUF_MAX_DEFAULT);
+	(void)buf_append(&b, v, (size_t)(p - (const unsigned char *)v));
+	while (*p) {
+		if ((k = utf8_len(p)) != 0) {
+			(void)buf_append(&b, p, k);
+			p += k;
+		} else {
+			(void)buf_puts(&b, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	return buf_steal(&b);
+}
+
+/*
+ * translate - sql with each ? outside quotes ('...', "...") as $1, $2 ...;
+ * *n the number of parameters.  Caller frees.
+ */
+static char *
+translate(const char *sql, int *n)
+{
+	struct buf b;
+	char quote = 0;
+
+	*n = 0;
+	buf_init(&b, BUF_MAX_DEFAULT);
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;	/* a doubled quote closes and reopens: the same result */
+			(void)buf_putc(&b, *p);
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+			(void)buf_putc(&b, *p);
+		} else if (*p == '?')
+			(void)buf_printf(&b, "$%d", ++*n);
+		else
+			(void)buf_putc(&b, *p);
+	}
+	return buf_steal(&b);
+}
+
+/* pg_exec - run SQL through PQexec (several statements allowed) */
+static enum ms_status
+pg_exec(struct db *db, const char *sql)
+{
+	struct pg_db *g = (struct pg_db *)db;
+	PGresult *res = PQexec(g->conn, sql);
+	ExecStatusType t = PQresultStatus(res);
+	enum ms_status st = MS_OK;
+
+	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+		set_err(g, res);
+		st = MS_ERR_IO;
+	}
+	PQclear(res);
+	return st;
+}
+
+/* pg_close - close the connection */
+static void
+pg_close(struct db *db)
+{
+	struct pg_db *g = (struct pg_db *)db;
+
+	if (g == NULL)
+		return;
+	PQfinish(g->conn);
+	free(g);
+}
+
+/* pg_open - connect with libpq, UTF8 client encoding, quiet notices */
+static enum ms_status
+pg_open(const char *conninfo, unsigned flags, struct db **out, char *why, size_t whylen)
+{
+	struct pg_db *g = xcalloc(1, sizeof(*g));
+
+	(void)flags;
+	g->base.drv = &db_pg_driver;
+	g->conn = PQconnectdb(conninfo);
+	if (g->conn == NULL || PQstatus(g->conn) != CONNECTION_OK) {
+		set_err(g, NULL);
+		snprintf(why, whylen, "connect: %s", g->base.err);
+		goto fail;
+	}
+	/* our text is UTF-8 (repaired where it was not); notices would only clutter stderr */
+	if (PQsetClientEncoding(g->conn, "UTF8") != 0) {
+		set_err(g, NULL);
+		snprintf(why, whylen, "client encoding: %s", g->base.err);
+		goto fail;
+	}
+	if (pg_exec(&g->base, "SET client_min_messages = warning") != MS_OK) {
+		snprintf(why, whylen, "%s", g->base.err);
+		goto fail;
+	}
+	*out = &g->base;
+	return MS_OK;
+fail:
+	pg_close(&g->base);
+	return MS_ERR_IO;
+}
+
+/* pg_prepare - prepare sql on the server under a name of its own */
+static enum ms_status
+pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+	struct pg_db *g = (struct pg_db *)db;
+	struct pg_stmt *s;
+	PGresult *res;
+	char *text;
+	int n, slots;
+
+	text = translate(sql, &n);
+	s = xcalloc(1, sizeof(*s));
+	s->base.db = db;
+	snprintf(s->name, sizeof(s->name), "ms%u", ++g->next);
+	res = PQprepare(g->conn, s->name, text, 0, NULL);
+	free(text);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_err(g, res);
+		PQclear(res);
+		free(s);
+		return MS_ERR_IO;
+	}
+	PQclear(res);
+	s->n = n;
+	slots = n ? n : 1;
+	s->v = xcalloc((size_t)slots, sizeof(*s->v));
+	s->len = xcalloc((size_t)slots, sizeof(*s->len));
+	s->fmt = xcalloc((size_t)slots, sizeof(*s->fmt));
+	s->num = xcalloc((size_t)slots, sizeof(*s->num));
+	s->owned = xcalloc((size_t)slots, sizeof(*s->owned));
+	*out = &s->base;
+	return MS_OK;
+}
+
+/* slot - parameter i (from 1) as an index, or -1 (remembered as a bad bind) */
+static int
+slot(struct pg_stmt *s, int i)
+{
+	if (i < 1 || i > s->n) {
+		s->bad_bind = true;
+		return -1;
+	}
+	i--;
+	free(s->owned[i]);
+	s->owned[i] = NULL;
+	s->len[i] = 0;
+	s->fmt[i] = 0;
+	return i;
+}
+
+/* pg_bind_null - parameter i is SQL NULL */
+static void
+pg_bind_null(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	if ((i = slot(s, i)) >= 0)
+		s->v[i] = NULL;
+}
+
+/* pg_bind_int - parameter i is v, as text */
+static void
+pg_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	if ((i = slot(s, i)) < 0)
+		return;
+	snprintf(s->num[i], sizeof(s->num[i]), "%lld", (long long)v);
+	s->v[i] = s->num[i];
+}
+
+/* pg_bind_text - parameter i is v (repaired to UTF-8 if need be) */
+static void
+pg_bind_text(struct db_stmt *st, int i, const char *v)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	if ((i = slot(s, i)) < 0)
+		return;
+	s->owned[i] = utf8_repair(v);
+	s->v[i] = s->owned[i] ? s->owned[i] : v;
+}
+
+/* pg_bind_blob - parameter i is n binary bytes */
+static void
+pg_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	if ((i = slot(s, i)) < 0)
+		return;
+	s->v[i] = v;
+	s->len[i] = n > 0x7fffffff ? 0x7fffffff : (int)n;
+	s->fmt[i] = 1;
+}
+
+/* drain - read and drop whatever results the connection still holds for s */
+static void
+drain(struct pg_stmt *s)
+{
+	struct pg_db *g = (struct pg_db *)s->base.db;
+	PGresult *r;
+
+	PQclear(s->cur);
+	s->cur = NULL;
+	if (s->state == PG_RUNNING)
+		while ((r = PQgetResult(g->conn)) != NULL)
+			PQclear(r);
+	s->state = PG_DONE;
+}
+
+/* start_query - start running s with its parameters (single-row mode); false after recording why */
+static bool
+start_query(struct pg_stmt *s)
+{
+	struct pg_db *g = (struct pg_db *)s->base.db;
+
+	if (s->bad_bind) {
+		db_set_error(&g->base, "bind: no such parameter");
+		s->state = PG_DONE;
+		return false;
+	}
+	if (!PQsendQueryPrepared(g->conn, s->name, s->n, s->v, s->len, s->fmt, 0)) {
+		set_err(g, NULL);
+		s->state = PG_DONE;
+		return false;
+	}
+	/* if single-row mode cannot be set, whole results come and are read row by row alike */
+	(void)PQsetSingleRowMode(g->conn);
+	s->state = PG_RUNNING;
+	return true;
+}
+
+/* pg_step - the next row (single-row mode), or the end */
+static enum db_step
+pg_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct pg_db *g = (struct pg_db *)st->db;
+	PGresult *r;
+
+	if (s->state == PG_DONE)
+		return DB_DONE;
+	if (s->state == PG_IDLE && !start_query(s))
+		return DB_ERROR;
+	if (s->cur && ++s->row < s->nrows)
+		return DB_ROW;
+	PQclear(s->cur);
+	s->cur = NULL;
+	while ((r = PQgetResult(g->conn)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
+
+		if ((t == PGRES_SINGLE_TUPLE || t == PGRES_TUPLES_OK) && PQntuples(r) > 0) {
+			s->cur = r;
+			s->row = 0;
+			s->nrows = PQntuples(r);
+			return DB_ROW;
+		}
+		if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK || t == PGRES_EMPTY_QUERY) {
+			s->changes = strtoull(PQcmdTuples(r), NULL, 10);
+			PQclear(r);
+			continue;
+		}
+		set_err(g, r);
+		PQclear(r);
+		drain(s);
+		return DB_ERROR;
+	}
+	s->state = PG_DONE;
+	return DB_DONE;
+}
+
+/* pg_column_null - column i of the current row is NULL */
+static bool
+pg_column_null(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	return s->cur == NULL || i >= PQnfields(s->cur) || PQgetisnull(s->cur, s->row, i);
+}
+
+/* pg_column_text - column i of the current row, NULL for SQL NULL */
+static const char *
+pg_column_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	return pg_column_null(st, i) ? NULL : PQgetvalue(s->cur, s->row, i);
+}
+
+/* pg_column_int - column i of the current row as an integer (0 for NULL) */
+static int64_t
+pg_column_int(struct db_stmt *st, int i)
+{
+	const char *v = pg_column_text(st, i);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* pg_changes - rows the statement changed (its command tag) */
+static uint64_t
+pg_changes(struct db_stmt *st)
+{
+	return ((struct pg_stmt *)st)->changes;
+}
+
+/* pg_reset - drop the rest of a result and the parameters */
+static void
+pg_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	drain(s);
+	for (int i = 0; i < s->n; i++) {
+		free(s->owned[i]);
+		s->owned[i] = NULL;
+		s->v[i] = NULL;
+		s->len[i] = 0;
+		s->fmt[i] = 0;
+	}
+	s->bad_bind = false;
+	s->changes = 0;
+	s->state = PG_IDLE;
+}
+
+/* pg_finalize - reset, deallocate on the server, free */
+static void
+pg_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct pg_db *g = (struct pg_db *)st->db;
+	char sql[48];
+
+	pg_reset(st);
+	/* in an aborted transaction this fails, and the name lives until the connection closes */
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+	PQclear(PQexec(g->conn, sql));
+	free(s->v);
+	free(s->len);
+	free(s->fmt);
+	free(s->num);
+	free(s->owned);
+	free(s);
+}
+
+/* pg_begin - BEGIN */
+static enum ms_status
+pg_begin(struct db *db)
+{
+	return pg_exec(db, "BEGIN");
+}
+
+/* pg_commit - COMMIT */
+static enum ms_status
+pg_commit(struct db *db)
+{
+	return pg_exec(db, "COMMIT");
+}
+
+/* pg_rollback - ROLLBACK */
+static enum ms_status
+pg_rollback(struct db *db)
+{
+	return pg_exec(db, "ROLLBACK");
+}
+
+const struct db_driver db_pg_driver = {
+	.name = "postgresql",
+	.dialect = DB_POSTGRESQL,
+	.open = pg_open,
+	.exec = pg_exec,
+	.prepare = pg_prepare,
+	.bind_null = pg_bind_null,
+	.bind_int = pg_bind_int,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.step = pg_step,
+	.column_null = pg_column_null,
+	.column_int = pg_column_int,
+	.column_text = pg_column_text,
+	.changes = pg_changes,
+	.reset = pg_reset,
+	.finalize = pg_finalize,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.close = pg_close,
+};

@@ -1,0 +1,49 @@
+/* src/store/store_impl.h - the store's insides, shared by its files (not for callers) */
+#ifndef MS_STORE_STORE_IMPL_H
+#define MS_STORE_STORE_IMPL_H
+
+#include <stdbool.h>
+
+#include "db/db.h"
+#include "store/store.h"
+
+/*
+ * Every statement is written once with ? placeholders (db.h).  A statement
+ * that must differ by dialect is a struct dialect_sql: its two texts side by
+ * side, picked by sql_for().
+ */
+struct dialect_sql {
+	const char *sqlite, *postgresql;
+};
+
+/* The statements a store prepares once and keeps (on first use). */
+enum store_stmt {
+	INS_REPORT, INS_DMARC_ROW, INS_TLS_POLICY, INS_TLS_FAILURE, INS_FAILURE, INS_REJECTED,
+	INS_CHECK, INS_CHECK_FINDING, STORE_NSTMT
+};
+
+struct store {
+	struct db *db;
+	enum store_mode mode;
+	bool tx_wanted;		/* between store_begin() and store_commit()/store_rollback() */
+	bool tx_open;		/* its database transaction has begun (at the first write) */
+	struct db_stmt *stmt[STORE_NSTMT];
+	char err[512];
+};
+
+/* store_fail - "what: the database's message" as s's error; returns MS_ERR_IO */
+enum ms_status store_fail(struct store *s, const char *what);
+
+/* sql_for - the text of q for s's database */
+const char *sql_for(const struct store *s, const struct dialect_sql *q);
+
+/*
+ * store_schema_ready - bring the schema of the database s was opened on to
+ * the current version (or, for mode STORE_READ on SQLite, only check it).
+ * *migrate is set when a read-only SQLite open finds the schema needs
+ * writing.  Refuses (MS_ERR_ARG) a database that is not mailsec's or is
+ * newer, having changed nothing in it.
+ */
+enum ms_status store_schema_ready(struct store *s, bool *migrate);
+
+#endif

@@ -1,0 +1,473 @@
+/* src/store/store_put.c - storing reports and check results, whole or not at all, and purging them */
+#include "store/store_impl.h"
+#include "store/store_rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/*
+ * Every insert is written here once, with ? placeholders, for both
+ * databases.  Idempotency is the unique key on reports (and checks, and
+ * rejected.sha256): INSERT ... ON CONFLICT DO NOTHING, and no row returned
+ * by RETURNING (or no row changed) means a duplicate.
+ *
+ * Each put runs inside put_enter()..put_leave(): a transaction of its own,
+ * or within store_begin()..store_commit() a savepoint, so a put that fails
+ * half-way (a constraint, a full disk, a trigger) leaves nothing of itself
+ * and the caller's transaction usable, on SQLite as on PostgreSQL.
+ */
+static const char *const INSERTS[STORE_NSTMT] = {
+	[INS_REPORT] =
+	"INSERT INTO reports (kind, org_name, report_id, policy_domain, begin_ts, end_ts, email,"
+	" extra_contact_info, xmlns, version, generator, errors, policy, messages, origin,"
+	" ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT (kind, org_name, report_id, policy_domain) DO NOTHING RETURNING id",
+	[INS_DMARC_ROW] =
+	"INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf, reasons,"
+	" policy_test_mode, header_from, envelope_from, envelope_to, dkim_auth, spf_auth,"
+	" dkim_pass_domains, spf_pass_domain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[INS_TLS_POLICY] =
+	"INSERT INTO tlsrpt_policies (report, policy_type, policy_domain, policy_string, mx_host,"
+	" success, failure) VALUES (?,?,?,?,?,?,?) RETURNING id",
+	[INS_TLS_FAILURE] =
+	"INSERT INTO tlsrpt_failures (policy, result_type, sending_mta_ip, receiving_mx_hostname,"
+	" receiving_mx_helo, receiving_ip, failed_session_count, additional_information,"
+	" failure_reason_code) VALUES (?,?,?,?,?,?,?,?,?)",
+	[INS_FAILURE] =
+	"INSERT INTO failures (report, feedback_type, source_ip, arrival_date, original_mail_from,"
+	" original_rcpt_to, auth_failure, authentication_results, delivery_result, sample)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[INS_REJECTED] =
+	"INSERT INTO rejected (sha256, origin, reason, first_seen, size, data)"
+	" VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
+	[INS_CHECK] =
+	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
+	" n_warning, n_error, n_unknown, grade, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT (run_id, domain) DO NOTHING RETURNING id",
+	[INS_CHECK_FINDING] =
+	"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message)"
+	" VALUES (?,?,?,?,?,?)",
+};
+
+/* stmt - the prepared insert id (prepared at first use), or NULL after recording why */
+static struct db_stmt *
+stmt(struct store *s, enum store_stmt id)
+{
+	if (s->stmt[id] == NULL && db_prepare(s->db, INSERTS[id], &s->stmt[id]) != MS_OK) {
+		store_fail(s, "prepare");
+		return NULL;
+	}
+	return s->stmt[id];
+}
+
+/* bind_ts - an epoch time, NULL when -1 */
+static void
+bind_ts(struct db_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		db_bind_null(st, i);
+	else
+		db_bind_int(st, i, v);
+}
+
+/* run_insert - run st (bound) to its end and reset it; MS_OK or the error for what */
+static enum ms_status
+run_insert(struct store *s, struct db_stmt *st, const char *what)
+{
+	enum db_step r = db_step(st);
+
+	db_reset(st);
+	return r == DB_DONE ? MS_OK : store_fail(s, what);
+}
+
+/*
+ * run_returning - run st, an INSERT ... RETURNING id: *id the new row's, or
+ * *dup when ON CONFLICT DO NOTHING returned none; resets st
+ */
+static enum ms_status
+run_returning(struct store *s, struct db_stmt *st, const char *what, bool *dup, int64_t *id)
+{
+	enum db_step r = db_step(st);
+
+	*dup = false;
+	if (r == DB_ROW) {
+		*id = db_column_int(st, 0);
+		r = db_step(st);
+	} else if (r == DB_DONE)
+		*dup = true;
+	db_reset(st);
+	return r == DB_DONE ? MS_OK : store_fail(s, what);
+}
+
+/* writable - a store opened for reading refuses to write */
+static enum ms_status
+writable(struct store *s)
+{
+	if (s->mode == STORE_WRITE)
+		return MS_OK;
+	snprintf(s->err, sizeof(s->err), "the database was opened for reading only");
+	return MS_ERR_ARG;
+}
+
+/* put_enter - start a put: a savepoint inside the caller's transaction, else one of its own */
+static enum ms_status
+put_enter(struct store *s, const char *name)
+{
+	enum ms_status rc;
+
+	if ((rc = writable(s)) != MS_OK)
+		return rc;
+	if (!s->tx_wanted)
+		return db_begin(s->db) == MS_OK ? MS_OK : store_fail(s, "begin");
+	if (!s->tx_open) {
+		if (db_begin(s->db) != MS_OK)
+			return store_fail(s, "begin");
+		s->tx_open = true;
+	}
+	return db_savepoint(s->db, name) == MS_OK ? MS_OK : store_fail(s, "savepoint");
+}
+
+/* put_leave - keep the put when rc is MS_OK, else undo it; returns rc or the commit's failure */
+static enum ms_status
+put_leave(struct store *s, const char *name, enum ms_status rc)
+{
+	if (rc == MS_OK) {
+		if ((s->tx_wanted ? db_release(s->db, name) : db_commit(s->db)) == MS_OK)
+			return MS_OK;
+		rc = store_fail(s, "commit");
+	}
+	/* undoing keeps the message that says why */
+	if (s->tx_wanted)
+		(void)db_rollback_to(s->db, name);
+	else
+		(void)db_rollback(s->db);
+	return rc;
+}
+
+/* put_report_row - insert into reports; *dup when the key exists; *id the new row */
+static enum ms_status
+put_report_row(struct store *s, const struct store_head *h, const char *origin, bool *dup,
+    int64_t *id)
+{
+	struct db_stmt *st = stmt(s, INS_REPORT);
+
+	*dup = false;
+	if (st == NULL)
+		return MS_ERR_IO;
+	db_bind_text(st, 1, h->kind);
+	db_bind_text(st, 2, h->org_name);
+	db_bind_text(st, 3, h->report_id);
+	db_bind_text(st, 4, h->policy_domain);
+	bind_ts(st, 5, h->begin);
+	bind_ts(st, 6, h->end);
+	db_bind_text(st, 7, h->email);
+	db_bind_text(st, 8, h->extra_contact_info);
+	db_bind_text(st, 9, h->xmlns);
+	db_bind_text(st, 10, h->version);
+	db_bind_text(st, 11, h->generator);
+	db_bind_text(st, 12, h->errors);
+	db_bind_text(st, 13, h->policy);
+	db_bind_int(st, 14, store_clamp(h->messages));
+	db_bind_text(st, 15, origin);
+	db_bind_int(st, 16, (int64_t)time(NULL));
+	return run_returning(s, st, "insert report", dup, id);
+}
+
+/* dmarc_rows - the rows of report id */
+static enum ms_status
+dmarc_rows(struct store *s, const struct dmarc_report *r, int64_t id)
+{
+	struct store_dmarc_cols cols;
+	struct db_stmt *x = stmt(s, INS_DMARC_ROW);
+	enum ms_status rc = MS_OK;
+
+	if (x == NULL)
+		return MS_ERR_IO;
+	store_dmarc_cols_init(&cols);
+	for (size_t i = 0; i < r->nrows && rc == MS_OK; i++) {
+		const struct dmarc_row *w = &r->rows[i];
+
+		store_dmarc_cols_fill(&cols, w);
+		db_bind_int(x, 1, id);
+		db_bind_text(x, 2, w->source_ip);
+		db_bind_int(x, 3, store_clamp(w->count));
+		db_bind_text(x, 4, w->disposition);
+		db_bind_text(x, 5, w->dkim);
+		db_bind_text(x, 6, w->spf);
+		db_bind_text(x, 7, w->reasons);
+		db_bind_text(x, 8, w->policy_test_mode);
+		db_bind_text(x, 9, w->header_from);
+		db_bind_text(x, 10, w->envelope_from);
+		db_bind_text(x, 11, w->envelope_to);
+		db_bind_text(x, 12, buf_cstr(&cols.dkim_auth));
+		db_bind_text(x, 13, buf_cstr(&cols.spf_auth));
+		db_bind_text(x, 14, buf_cstr(&cols.dkim_pass));
+		db_bind_text(x, 15, cols.spf_pass);
+		rc = run_insert(s, x, "insert dmarc row");
+	}
+	store_dmarc_cols_free(&cols);
+	return rc;
+}
+
+/* store_put_dmarc - a DMARC aggregate report and its rows, whole or not at all */
+enum ms_status
+store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct store_head h;
+	char *pol;
+	bool dup = false;
+	int64_t id = 0;
+	enum ms_status rc;
+
+	if ((rc = put_enter(s, "put")) != MS_OK)
+		return rc;
+	store_dmarc_head(r, &h, &pol);
+	rc = put_report_row(s, &h, origin, &dup, &id);
+	free(pol);
+	if (rc == MS_OK && !dup)
+		rc = dmarc_rows(s, r, id);
+	if ((rc = put_leave(s, "put", rc)) == MS_OK)
+		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	return rc;
+}
+
+/* tlsrpt_rows - the policies of report id and their failure details */
+static enum ms_status
+tlsrpt_rows(struct store *s, const struct tlsrpt_report *r, int64_t id)
+{
+	struct db_stmt *x = stmt(s, INS_TLS_POLICY), *y = stmt(s, INS_TLS_FAILURE);
+
+	if (x == NULL || y == NULL)
+		return MS_ERR_IO;
+	for (size_t i = 0; i < r->npolicies; i++) {
+		const struct tlsrpt_policy *p = &r->policies[i];
+		int64_t pid = 0;
+		bool none;
+
+		db_bind_int(x, 1, id);
+		db_bind_text(x, 2, p->policy_type);
+		db_bind_text(x, 3, p->policy_domain);
+		db_bind_text(x, 4, p->policy_string);
+		db_bind_text(x, 5, p->mx_host);
+		db_bind_int(x, 6, store_clamp(p->success));
+		db_bind_int(x, 7, store_clamp(p->failure));
+		if (run_returning(s, x, "insert tlsrpt policy", &none, &pid) != MS_OK)
+			return MS_ERR_IO;
+		for (size_t j = 0; j < p->nfailures; j++) {
+			const struct tlsrpt_failure *f = &p->failures[j];
+
+			db_bind_int(y, 1, pid);
+			db_bind_text(y, 2, f->result_type);
+			db_bind_text(y, 3, f->sending_mta_ip);
+			db_bind_text(y, 4, f->receiving_mx_hostname);
+			db_bind_text(y, 5, f->receiving_mx_helo);
+			db_bind_text(y, 6, f->receiving_ip);
+			db_bind_int(y, 7, store_clamp(f->failed_session_count));
+			db_bind_text(y, 8, f->additional_information);
+			db_bind_text(y, 9, f->failure_reason_code);
+			if (run_insert(s, y, "insert tlsrpt failure") != MS_OK)
+				return MS_ERR_IO;
+		}
+	}
+	return MS_OK;
+}
+
+/* store_put_tlsrpt - a TLS-RPT report, its policies and failure details, whole or not at all */
+enum ms_status
+store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct store_head h;
+	bool dup = false;
+	int64_t id = 0;
+	enum ms_status rc;
+
+	if ((rc = put_enter(s, "put")) != MS_OK)
+		return rc;
+	store_tlsrpt_head(r, &h);
+	rc = put_report_row(s, &h, origin, &dup, &id);
+	if (rc == MS_OK && !dup)
+		rc = tlsrpt_rows(s, r, id);
+	if ((rc = put_leave(s, "put", rc)) == MS_OK)
+		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	return rc;
+}
+
+/* failure_row - the failures row of report id */
+static enum ms_status
+failure_row(struct store *s, const struct failure_report *r, int64_t id)
+{
+	struct db_stmt *x = stmt(s, INS_FAILURE);
+
+	if (x == NULL)
+		return MS_ERR_IO;
+	db_bind_int(x, 1, id);
+	db_bind_text(x, 2, r->feedback_type);
+	db_bind_text(x, 3, r->source_ip);
+	db_bind_text(x, 4, r->arrival_date);
+	db_bind_text(x, 5, r->original_mail_from);
+	db_bind_text(x, 6, r->original_rcpt_to);
+	db_bind_text(x, 7, r->auth_failure);
+	db_bind_text(x, 8, r->authentication_results);
+	db_bind_text(x, 9, r->delivery_result);
+	db_bind_blob(x, 10, r->body, r->body_len);
+	return run_insert(s, x, "insert failure report");
+}
+
+/* store_put_failure - a failure report and its sample, whole or not at all */
+enum ms_status
+store_put_failure(struct store *s, const struct failure_report *r, const char *origin,
+    enum store_put *res)
+{
+	struct store_head h;
+	bool dup = false;
+	int64_t id = 0;
+	enum ms_status rc;
+
+	if ((rc = put_enter(s, "put")) != MS_OK)
+		return rc;
+	store_failure_head(r, &h);
+	rc = put_report_row(s, &h, origin, &dup, &id);
+	if (rc == MS_OK && !dup)
+		rc = failure_row(s, r, id);
+	if ((rc = put_leave(s, "put", rc)) == MS_OK)
+		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	return rc;
+}
+
+/* store_put_rejected - quarantine raw (its first 4 MiB) under its SHA-256 with why */
+enum ms_status
+store_put_rejected(struct store *s, const char *origin, const char *why, const char *raw,
+    size_t len, enum store_put *res)
+{
+	struct db_stmt *x;
+	char hex[65];
+	enum ms_status rc;
+
+	if ((rc = put_enter(s, "put")) != MS_OK)
+		return rc;
+	if ((x = stmt(s, INS_REJECTED)) == NULL)
+		return put_leave(s, "put", MS_ERR_IO);
+	store_sha256_hex(raw, len, hex);
+	db_bind_text(x, 1, hex);
+	db_bind_text(x, 2, origin);
+	db_bind_text(x, 3, why);
+	db_bind_int(x, 4, (int64_t)time(NULL));
+	db_bind_int(x, 5, store_clamp(len));
+	db_bind_blob(x, 6, raw, len > STORE_REJECTED_KEEP_MAX ? STORE_REJECTED_KEEP_MAX : len);
+	if (db_step(x) == DB_DONE)
+		*res = db_changes(x) ? STORE_INSERTED : STORE_DUPLICATE;
+	else
+		rc = store_fail(s, "quarantine report");
+	db_reset(x);
+	return put_leave(s, "put", rc);
+}
+
+/* check_rows - insert the check row of c and its findings; *dup when the key exists */
+static enum ms_status
+check_rows(struct store *s, const struct store_check *c, bool *dup)
+{
+	struct db_stmt *st = stmt(s, INS_CHECK), *f = stmt(s, INS_CHECK_FINDING);
+	int64_t id = 0;
+
+	if (st == NULL || f == NULL)
+		return MS_ERR_IO;
+	db_bind_text(st, 1, c->run_id);
+	db_bind_text(st, 2, c->domain);
+	db_bind_int(st, 3, c->checked_at);
+	db_bind_text(st, 4, c->profile);
+	db_bind_text(st, 5, c->version);
+	db_bind_int(st, 6, store_clamp(c->pass));
+	db_bind_int(st, 7, store_clamp(c->info));
+	db_bind_int(st, 8, store_clamp(c->warning));
+	db_bind_int(st, 9, store_clamp(c->error));
+	db_bind_int(st, 10, store_clamp(c->unknown));
+	db_bind_text(st, 11, c->grade);
+	db_bind_text(st, 12, c->json);
+	if (run_returning(s, st, "insert check", dup, &id) != MS_OK)
+		return MS_ERR_IO;
+	for (size_t i = 0; i < c->nfindings && !*dup; i++) {
+		const struct store_check_finding *g = &c->findings[i];
+
+		db_bind_int(f, 1, id);
+		db_bind_int(f, 2, (int64_t)i);
+		db_bind_text(f, 3, g->id);
+		db_bind_text(f, 4, g->severity);
+		db_bind_text(f, 5, g->subject);
+		db_bind_text(f, 6, g->message);
+		if (run_insert(s, f, "insert check finding") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+/* store_put_check - one domain's check result and its findings, whole or not at all */
+enum ms_status
+store_put_check(struct store *s, const struct store_check *c, enum store_put *res)
+{
+	bool dup = false;
+	enum ms_status rc;
+
+	if ((rc = put_enter(s, "put_check")) != MS_OK)
+		return rc;
+	rc = check_rows(s, c, &dup);
+	if ((rc = put_leave(s, "put_check", rc)) == MS_OK)
+		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	return rc;
+}
+
+/* delete_before - run sql (a DELETE ... < ?) with cutoff; *n, if given, the rows it removed */
+static enum ms_status
+delete_before(struct store *s, const char *sql, int64_t cutoff, const char *what, uint64_t *n)
+{
+	struct db_stmt *st = NULL;
+	enum ms_status rc = MS_OK;
+
+	if (db_prepare(s->db, sql, &st) != MS_OK)
+		return store_fail(s, what);
+	db_bind_int(st, 1, cutoff);
+	if (db_step(st) != DB_DONE)
+		rc = store_fail(s, what);
+	else if (n)
+		*n = db_changes(st);
+	db_finalize(st);
+	return rc;
+}
+
+/* store_purge - delete reports and quarantined ones older than cutoff, atomically */
+enum ms_status
+store_purge(struct store *s, int64_t cutoff, uint64_t *removed)
+{
+	enum ms_status rc;
+
+	*removed = 0;
+	if ((rc = put_enter(s, "purge")) != MS_OK)
+		return rc;
+	rc = delete_before(s, "DELETE FROM reports WHERE COALESCE(end_ts, ingested_at) < ?", cutoff,
+	    "purge", removed);
+	if (rc == MS_OK)
+		rc = delete_before(s, "DELETE FROM rejected WHERE first_seen < ?", cutoff,
+		    "purge quarantine", NULL);
+	if ((rc = put_leave(s, "purge", rc)) != MS_OK)
+		*removed = 0;
+	return rc;
+}
+
+/* store_purge_checks - delete the checks made before cutoff with their findings, atomically */
+enum ms_status
+store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed)
+{
+	enum ms_status rc;
+
+	*removed = 0;
+	if ((rc = put_enter(s, "purge_checks")) != MS_OK)
+		return rc;
+	/* check_findings go with their check (ON DELETE CASCADE; SQLite: foreign_keys on) */
+	rc = delete_before(s, "DELETE FROM checks WHERE checked_at < ?", cutoff, "purge checks",
+	    removed);
+	if ((rc = put_leave(s, "purge_checks", rc)) != MS_OK)
+		*removed = 0;
+	return rc;
+}

@@ -1,0 +1,255 @@
+/* src/store/store_query.c - reading the store: report rows for summaries, counts, quarantine, history */
+#include "store/store_impl.h"
+#include "store/store_rows.h"
+
+#include <string.h>
+
+/*
+ * Every query is written once with ? placeholders; the two that differ by
+ * dialect (SQLite orders by rowid where PostgreSQL has an id column, and
+ * sorts NULL first on its own) are dialect_sql pairs, side by side.  The
+ * JSON policy is read with ->> in both (SQLite 3.38 and later).
+ */
+#define DMARC_ITEMS \
+	"SELECT r.id, r.org_name, r.begin_ts, r.end_ts, r.policy->>'p', r.policy->>'sp'," \
+	" r.policy->>'pct', r.policy->>'testing', d.source_ip, d.count, d.disposition, d.dkim," \
+	" d.spf, d.header_from, d.dkim_pass_domains, d.spf_pass_domain" \
+	" FROM reports r JOIN dmarc_rows d ON d.report = r.id" \
+	" WHERE r.kind = 'dmarc' AND r.policy_domain = ? AND COALESCE(r.end_ts, r.ingested_at) >= ?"
+
+static const struct dialect_sql DMARC_ITEMS_SQL = {
+	DMARC_ITEMS " ORDER BY r.begin_ts, r.id, d.rowid",
+	DMARC_ITEMS " ORDER BY r.begin_ts NULLS FIRST, r.id, d.id",
+};
+
+#define TLSRPT_ITEMS \
+	"SELECT r.id, r.org_name, r.begin_ts, r.end_ts, p.policy_type, p.policy_domain," \
+	" p.mx_host, p.success, p.failure, f.result_type, f.receiving_mx_hostname," \
+	" f.receiving_ip, f.sending_mta_ip, f.failed_session_count, p.id" \
+	" FROM reports r JOIN tlsrpt_policies p ON p.report = r.id" \
+	" LEFT JOIN tlsrpt_failures f ON f.policy = p.id" \
+	" WHERE r.kind = 'tlsrpt' AND p.policy_domain = ?" \
+	" AND COALESCE(r.end_ts, r.ingested_at) >= ?"
+
+static const struct dialect_sql TLSRPT_ITEMS_SQL = {
+	TLSRPT_ITEMS " ORDER BY r.begin_ts, r.id, p.id, f.rowid",
+	TLSRPT_ITEMS " ORDER BY r.begin_ts NULLS FIRST, r.id, p.id, f.id NULLS FIRST",
+};
+
+/* col_ts - an epoch column, -1 for NULL */
+static int64_t
+col_ts(struct db_stmt *st, int i)
+{
+	return db_column_null(st, i) ? -1 : db_column_int(st, i);
+}
+
+/* col_count - a count column (never negative) */
+static uint64_t
+col_count(struct db_stmt *st, int i)
+{
+	int64_t v = db_column_int(st, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/*
+ * query - prepare sql and bind domain (if not NULL, as ?1) and since (as the
+ * next); *out to step and finalize.  MS_OK or the error for what.
+ */
+static enum ms_status
+query(struct store *s, const char *sql, const char *domain, int64_t since, const char *what,
+    struct db_stmt **out)
+{
+	if (db_prepare(s->db, sql, out) != MS_OK)
+		return store_fail(s, what);
+	if (domain) {
+		db_bind_text(*out, 1, domain);
+		db_bind_int(*out, 2, since);
+	}
+	return MS_OK;
+}
+
+/* finish - the end of a query's loop: finalize st; MS_OK when its last step was DB_DONE */
+static enum ms_status
+finish(struct store *s, struct db_stmt *st, enum db_step last, const char *what)
+{
+	enum ms_status rc = last == DB_DONE ? MS_OK : store_fail(s, what);
+
+	db_finalize(st);
+	return rc;
+}
+
+/* store_each_dmarc - domain's aggregate rows since since, to cb */
+enum ms_status
+store_each_dmarc(struct store *s, const char *domain, int64_t since, store_dmarc_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (query(s, sql_for(s, &DMARC_ITEMS_SQL), domain, since, "query dmarc rows", &st) != MS_OK)
+		return MS_ERR_IO;
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_dmarc_item it;
+
+		it.report = db_column_int(st, 0);
+		it.org_name = db_column_text(st, 1);
+		it.begin = col_ts(st, 2);
+		it.end = col_ts(st, 3);
+		it.p = db_column_text(st, 4);
+		it.sp = db_column_text(st, 5);
+		it.pct = db_column_text(st, 6);
+		it.testing = db_column_text(st, 7);
+		it.source_ip = db_column_text(st, 8);
+		it.count = col_count(st, 9);
+		it.disposition = db_column_text(st, 10);
+		it.dkim = db_column_text(st, 11);
+		it.spf = db_column_text(st, 12);
+		it.header_from = db_column_text(st, 13);
+		it.dkim_pass_domains = db_column_text(st, 14);
+		it.spf_pass_domain = db_column_text(st, 15);
+		cb(arg, &it);
+	}
+	return finish(s, st, r, "query dmarc rows");
+}
+
+/* store_each_tlsrpt - domain's TLS-RPT policies and failure details since since, to cb */
+enum ms_status
+store_each_tlsrpt(struct store *s, const char *domain, int64_t since, store_tlsrpt_cb cb,
+    void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (query(s, sql_for(s, &TLSRPT_ITEMS_SQL), domain, since, "query tlsrpt", &st) != MS_OK)
+		return MS_ERR_IO;
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_tlsrpt_item it;
+
+		it.report = db_column_int(st, 0);
+		it.org_name = db_column_text(st, 1);
+		it.begin = col_ts(st, 2);
+		it.end = col_ts(st, 3);
+		it.policy_type = db_column_text(st, 4);
+		it.policy_domain = db_column_text(st, 5);
+		it.mx_host = db_column_text(st, 6);
+		it.success = col_count(st, 7);
+		it.failure = col_count(st, 8);
+		it.result_type = db_column_text(st, 9);
+		it.receiving_mx_hostname = db_column_text(st, 10);
+		it.receiving_ip = db_column_text(st, 11);
+		it.sending_mta_ip = db_column_text(st, 12);
+		it.failed_session_count = col_count(st, 13);
+		it.policy = db_column_int(st, 14);
+		cb(arg, &it);
+	}
+	return finish(s, st, r, "query tlsrpt");
+}
+
+/* store_count_failures - how many failure reports about domain since since */
+enum ms_status
+store_count_failures(struct store *s, const char *domain, int64_t since, uint64_t *n)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	*n = 0;
+	if (query(s, "SELECT count(*) FROM reports WHERE kind = 'failure'"
+	    " AND policy_domain = ? AND COALESCE(end_ts, ingested_at) >= ?", domain, since,
+	    "count failure reports", &st) != MS_OK)
+		return MS_ERR_IO;
+	if ((r = db_step(st)) == DB_ROW) {
+		*n = col_count(st, 0);
+		r = db_step(st);
+	}
+	return finish(s, st, r, "count failure reports");
+}
+
+/* store_counts - how many reports of each kind, and quarantined */
+enum ms_status
+store_counts(struct store *s, struct store_counts *c)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	memset(c, 0, sizeof(*c));
+	if (query(s, "SELECT (SELECT count(*) FROM reports WHERE kind = 'dmarc'),"
+	    " (SELECT count(*) FROM reports WHERE kind = 'tlsrpt'),"
+	    " (SELECT count(*) FROM reports WHERE kind = 'failure'),"
+	    " (SELECT count(*) FROM rejected)", NULL, 0, "count", &st) != MS_OK)
+		return MS_ERR_IO;
+	if ((r = db_step(st)) == DB_ROW) {
+		c->dmarc_reports = col_count(st, 0);
+		c->tlsrpt_reports = col_count(st, 1);
+		c->failure_reports = col_count(st, 2);
+		c->rejected = col_count(st, 3);
+		r = db_step(st);
+	}
+	return finish(s, st, r, "count");
+}
+
+/* store_each_rejected - the quarantine, oldest first, to cb */
+enum ms_status
+store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	/* NULLS FIRST is SQLite's own order, said for PostgreSQL */
+	if (query(s, "SELECT sha256, origin, reason, first_seen, size FROM rejected"
+	    " ORDER BY first_seen, origin NULLS FIRST", NULL, 0, "query quarantine", &st) != MS_OK)
+		return MS_ERR_IO;
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_rejected_item it;
+
+		it.sha256 = db_column_text(st, 0);
+		it.origin = db_column_text(st, 1);
+		it.reason = db_column_text(st, 2);
+		it.first_seen = col_ts(st, 3);
+		it.size = col_count(st, 4);
+		cb(arg, &it);
+	}
+	return finish(s, st, r, "query quarantine");
+}
+
+/* store_each_check - domain's stored checks since since, oldest first, to cb */
+enum ms_status
+store_each_check(struct store *s, const char *domain, int64_t since, store_check_cb cb, void *arg)
+{
+	struct store_check_acc acc;
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (query(s, "SELECT c.id, c.run_id, c.domain, c.checked_at, c.profile, c.mailsec_version,"
+	    " c.n_pass, c.n_info, c.n_warning, c.n_error, c.n_unknown, c.grade, c.doc,"
+	    " f.finding, f.severity, f.subject, f.message"
+	    " FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
+	    " WHERE c.domain = ? AND c.checked_at >= ?"
+	    " ORDER BY c.checked_at, c.id, f.seq", domain, since, "query checks", &st) != MS_OK)
+		return MS_ERR_IO;
+	store_check_acc_init(&acc, cb, arg);
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_check c = { 0 };
+		struct store_check_finding f;
+
+		c.run_id = db_column_text(st, 1);
+		c.domain = db_column_text(st, 2);
+		c.checked_at = db_column_int(st, 3);
+		c.profile = db_column_text(st, 4);
+		c.version = db_column_text(st, 5);
+		c.pass = col_count(st, 6);
+		c.info = col_count(st, 7);
+		c.warning = col_count(st, 8);
+		c.error = col_count(st, 9);
+		c.unknown = col_count(st, 10);
+		c.grade = db_column_text(st, 11);
+		c.json = db_column_text(st, 12);
+		f.id = db_column_text(st, 13);
+		f.severity = db_column_text(st, 14);
+		f.subject = db_column_text(st, 15);
+		f.message = db_column_text(st, 16);
+		store_check_acc_row(&acc, db_column_int(st, 0), &c, &f);
+	}
+	/* the last check goes to cb after the statement is done: cb must not use the store */
+	store_check_acc_end(&acc, r == DB_DONE);
+	return finish(s, st, r, "query checks");
+}
