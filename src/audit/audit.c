@@ -41,14 +41,19 @@ struct audit_memo {
 
 struct audit *
 audit_new(const char *domain, size_t index, const struct check_options *opts,
-    struct resolver *res, void (*on_done)(struct audit *, void *), void *done_arg)
+    const struct audit_env *env, const void *owner, void (*on_done)(struct audit *, void *),
+    void *done_arg)
 {
 	struct audit *a = xcalloc(1, sizeof(*a));
 
 	a->domain = str_lower(xstrdup(domain));
 	a->index = index;
 	a->opts = opts;
-	a->res = res;
+	a->res = env->res;
+	a->http = env->http;
+	a->smtp = env->smtp;
+	a->psl = env->psl;
+	a->owner = owner;
 	findings_init(&a->findings);
 	a->facts = json_object();
 	arena_init(&a->arena);
@@ -197,7 +202,7 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
 		    "more than " AUDIT_MAX_LOOKUPS_STR " lookups for one domain; not asked",
 		    memo_answered, e);
-	} else if (resolver_query(a->res, name, type, memo_answered, e) != MS_OK) {
+	} else if (resolver_query_owned(a->res, a->owner, name, type, memo_answered, e) != MS_OK) {
 		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
 		    "the resolver refused the query", memo_answered, e);
 	}

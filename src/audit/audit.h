@@ -16,6 +16,20 @@
 struct profile;
 struct audit;
 struct http_client;
+struct smtp_prober;
+struct suffix_list;
+
+/*
+ * The shared machinery every audit borrows from its session
+ * (engine/session.h): one resolver, HTTPS client, SMTP prober and Public
+ * Suffix List per event loop, whatever runs on it.
+ */
+struct audit_env {
+	struct resolver		*res;
+	struct http_client	*http;	/* HTTPS client on the loop, or NULL: no fetches */
+	struct smtp_prober	*smtp;	/* STARTTLS probes on the loop, or NULL: no probes */
+	struct suffix_list	*psl;	/* for RFC 7489 organizational domains, or NULL */
+};
 
 /*
  * What the user asked for that checks need to know.  Owned by the caller
@@ -29,7 +43,6 @@ struct check_options {
 	const char *ca_file;		/* --ca-file: extra trusted CAs (PEM), or NULL */
 	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
 	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */
-	struct http_client *http;	/* HTTPS client on the audit's loop, or NULL: no fetches */
 	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
 	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
 	/*
@@ -80,7 +93,11 @@ struct audit {
 	char			*domain;	/* lower case, no trailing dot */
 	size_t			 index;		/* position in the input */
 	const struct check_options *opts;
-	struct resolver		*res;
+	struct resolver		*res;		/* the session's (audit_env) */
+	struct http_client	*http;
+	struct smtp_prober	*smtp;
+	struct suffix_list	*psl;
+	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;
 	json_t			*facts;		/* {"<area>": {...}} */
 	struct arena		 arena;		/* freed with the audit: per-check state */
@@ -93,11 +110,15 @@ struct audit {
 };
 
 /*
- * audit_new - an audit of domain (already validated) using res.  on_done
+ * audit_new - an audit of domain (already validated) with env's machinery
+ * (copied pointers, borrowed: env's parts outlive the audit) and opts
+ * (borrowed).  owner (compared only, may be NULL) tags every lookup, probe
+ * and fetch the audit's checks start, so a run can cancel its own.  on_done
  * runs once, from the event loop, when the last lookup has completed.
  */
 struct audit *audit_new(const char *domain, size_t index, const struct check_options *opts,
-    struct resolver *res, void (*on_done)(struct audit *, void *), void *done_arg);
+    const struct audit_env *env, const void *owner, void (*on_done)(struct audit *, void *),
+    void *done_arg);
 void audit_free(struct audit *a);
 
 /*

@@ -1,14 +1,10 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_org.h"
 #include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
-#include "http/http_fetch.h"
-#include "smtp/smtp_probe.h"
+#include "engine/session.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -345,10 +341,8 @@ cmd_check(int argc, char **argv)
 	char **domains = NULL;
 	size_t n = 0;
 	struct profile *profile = NULL;
-	struct replay_data *replay = NULL;
-	struct event_base *base = NULL;
-	struct resolver *res = NULL;
-	struct http_client *http = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em = { 0 };
@@ -400,32 +394,21 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
-	if (dmarc_psl_load(o.psl_path, &err) != MS_OK) {
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.psl_path = o.psl_path;
+	scfg.psl_now = true;
+	scfg.replay_path = o.replay_path;
+	scfg.resolver = o.resolver;
+	scfg.trust_anchor = o.trust_anchor;
+	scfg.timeout = o.timeout;
+	scfg.http = true;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;
 	}
 	memset(&em, 0, sizeof(em));
 	if (o.db && (em.store = check_store_open(o.db, profile->name)) == NULL)
 		goto out;
-	base = event_base_new();
-	if (o.replay_path) {
-		replay = replay_data_new();
-		if (replay_data_load_file(replay, o.replay_path, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
-		res = resolver_replay_new(base, replay, o.timeout);
-	} else {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = o.resolver;
-		ucfg.trust_anchor = o.trust_anchor;
-		if (resolver_unbound_new(base, &ucfg, o.timeout, &res, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
-	}
 
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
@@ -437,8 +420,6 @@ cmd_check(int argc, char **argv)
 	copts.ca_file = o.ca_file;
 	copts.sending_hosts = o.sending_hosts;
 	copts.net_timeout = o.net_timeout;
-	http = http_client_new(base);
-	copts.http = http;
 	copts.dmarc_rules = o.dmarc_rules;
 	copts.dkim_selectors = o.dkim_selectors;
 	copts.helo = o.helo;
@@ -450,8 +431,6 @@ cmd_check(int argc, char **argv)
 	em.pending = xcalloc(n, sizeof(*em.pending));
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = base;
-	cfg.res = res;
 	cfg.opts = &copts;
 	cfg.only = o.only;
 	cfg.ignore = o.ignore;
@@ -476,24 +455,24 @@ cmd_check(int argc, char **argv)
 		double secs;
 
 		gettimeofday(&t0, NULL);
-		engine_run(&cfg, domains, n);
+		engine_run(ses, &cfg, domains, n);
 		gettimeofday(&t1, NULL);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 		if (o.stats)
 			fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
 			    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
 			    secs, secs > 0 ? (double)n / secs : 0.0,
-			    (unsigned long long)res->stats.queries,
-			    secs > 0 ? (double)res->stats.queries / secs : 0.0,
-			    (unsigned long long)res->stats.timeouts,
-			    (unsigned long long)res->stats.max_inflight);
+			    (unsigned long long)ses->res->stats.queries,
+			    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
+			    (unsigned long long)ses->res->stats.timeouts,
+			    (unsigned long long)ses->res->stats.max_inflight);
 	}
 	if (o.format == OUT_JSON)
 		printf("\n]\n}\n");
 	fflush(stdout);
 	free(em.pending);
 
-	if (res->unreachable) {
+	if (ses->res->unreachable) {
 		/* Said on stderr by the resolver: nothing was checked, whatever the findings say. */
 		rc = EXIT_USAGE;
 	} else if (em.store_failed) {
@@ -508,14 +487,8 @@ cmd_check(int argc, char **argv)
 		rc = EXIT_CLEAN;
 out:
 	check_store_close(em.store);
-	http_client_free(http);
-	smtp_probe_shutdown();
-	resolver_free(res);
-	if (base)
-		event_base_free(base);
-	replay_data_free(replay);
+	session_free(ses);
 	profile_free(profile);
-	dmarc_psl_free();
 	strv_free(domains);
 	free(err);
 	common_opts_free(&o);

@@ -6,8 +6,8 @@
 #include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
+#include "dns/suffix_list.h"
+#include "engine/session.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -195,18 +195,19 @@ parse(int argc, char **argv, struct dmarc_opts *o)
 	return cli_parser_end(p);
 }
 
-/* load_psl - --psl FILE or the default list */
-static int
+/* load_psl - --psl FILE or the default list; NULL after an error */
+static struct suffix_list *
 load_psl(const char *path)
 {
+	struct suffix_list *l = NULL;
 	char *err = NULL;
 
-	if (dmarc_psl_load(path, &err) != MS_OK) {
+	if (suffix_list_open(path, &l, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return l;
 }
 
 /* dmarc_lint_cmd - parse and judge one record given on the command line */
@@ -367,12 +368,11 @@ print_eval_text(const char *label, const struct dmarc_eval *e, const char *metho
 
 /* dmarc_eval_cmd - discover the policy of the From domain and evaluate the given results */
 static int
-dmarc_eval_cmd(struct dmarc_opts *o)
+dmarc_eval_cmd(struct dmarc_opts *o, struct suffix_list *psl)
 {
 	struct dmarc_auth spf[EVAL_AUTH_MAX], dkim[EVAL_AUTH_MAX];
-	struct replay_data *replay = NULL;
-	struct event_base *base = NULL;
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
 	struct audit *a = NULL;
 	struct check_options copts;
 	struct eval_run run;
@@ -405,28 +405,19 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		dkim[i].domain = d;
 		dkim[i].result = i < o->ndkim_res ? o->dkim_res[i] : "pass";
 	}
-	base = event_base_new();
-	if (o->replay) {
-		replay = replay_data_new();
-		if (replay_data_load_file(replay, o->replay, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
-		res = resolver_replay_new(base, replay, o->timeout);
-	} else {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = o->resolver;
-		ucfg.trust_anchor = o->trust_anchor;
-		if (resolver_unbound_new(base, &ucfg, o->timeout, &res, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay_path = o->replay;
+	scfg.resolver = o->resolver;
+	scfg.trust_anchor = o->trust_anchor;
+	scfg.timeout = o->timeout;
+	scfg.psl = psl;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
 	}
 	memset(&copts, 0, sizeof(copts));
 	copts.dmarc_rules = (int)o->rules;
-	a = audit_new(o->from, 0, &copts, res, audit_done, &run);
+	a = audit_new(o->from, 0, &copts, &ses->env, NULL, audit_done, &run);
 	audit_hold(a);
 	run.from = dmarc_discover(a, o->from, disc_done, NULL);
 	for (size_t i = 0; i < o->nspf_dom + o->ndkim_dom; i++) {
@@ -441,7 +432,7 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 	}
 	audit_release(a);
 	if (!run.done)
-		event_base_dispatch(base);
+		event_base_dispatch(ses->base);
 	for (size_t i = 0; i < o->nspf_dom; i++)
 		spf[i].org9989 = org9989(&run, spf[i].domain);
 	for (size_t i = 0; i < o->ndkim_dom; i++)
@@ -451,9 +442,9 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		struct dmarc_eval e7, e9;
 		bool want7 = o->rules != DMARC_RULES_9989, want9 = o->rules != DMARC_RULES_7489;
 
-		dmarc_evaluate(&a->arena, run.from, DMARC_RULES_7489, spf, o->nspf_dom, dkim,
+		dmarc_evaluate(&a->arena, psl, run.from, DMARC_RULES_7489, spf, o->nspf_dom, dkim,
 		    o->ndkim_dom, &e7);
-		dmarc_evaluate(&a->arena, run.from, DMARC_RULES_9989, spf, o->nspf_dom, dkim,
+		dmarc_evaluate(&a->arena, psl, run.from, DMARC_RULES_9989, spf, o->nspf_dom, dkim,
 		    o->ndkim_dom, &e9);
 		if (o->json) {
 			json_t *j = json_object(), *results = json_object();
@@ -466,7 +457,7 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 			json_object_set_new(j, "from", json_text(o->from));
 			json_object_set_new(j, "spf", auth_json(spf, o->nspf_dom));
 			json_object_set_new(j, "dkim", auth_json(dkim, o->ndkim_dom));
-			json_object_set_new(j, "psl", json_text(dmarc_psl_source()));
+			json_object_set_new(j, "psl", json_text(suffix_list_source(psl)));
 			json_object_set_new(j, "discovery", dmarc_discovery_to_json(run.from,
 			    o->rules));
 			if (want7)
@@ -487,15 +478,12 @@ dmarc_eval_cmd(struct dmarc_opts *o)
 		}
 		rc = (want7 && strcmp(e7.result, "temperror") == 0) ||
 		    (want9 && strcmp(e9.result, "temperror") == 0) ? EXIT_UNKNOWN : EXIT_CLEAN;
-		if (res->unreachable)
+		if (ses->res->unreachable)
 			rc = EXIT_USAGE;	/* no resolver answered (said on stderr) */
 	}
 out:
 	audit_free(a);
-	resolver_free(res);
-	if (base)
-		event_base_free(base);
-	replay_data_free(replay);
+	session_free(ses);
 	free(err);
 	return rc;
 }
@@ -504,6 +492,7 @@ int
 cmd_dmarc(int argc, char **argv)
 {
 	struct dmarc_opts o;
+	struct suffix_list *psl = NULL;
 	const char *sub;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -520,7 +509,7 @@ cmd_dmarc(int argc, char **argv)
 		goto out;
 	}
 	sub = argv[optind];
-	if (load_psl(o.psl) != 0)
+	if ((psl = load_psl(o.psl)) == NULL)
 		goto out;
 	if (strcmp(sub, "lint") == 0) {
 		if (optind + 2 != argc) {
@@ -533,12 +522,12 @@ cmd_dmarc(int argc, char **argv)
 			cli_error("dmarc eval takes no arguments besides its options");
 			goto out;
 		}
-		rc = dmarc_eval_cmd(&o);
+		rc = dmarc_eval_cmd(&o, psl);
 	} else {
 		cli_error("unknown dmarc subcommand \"%s\" (lint or eval)", sub);
 	}
 out:
-	dmarc_psl_free();
+	suffix_list_free(psl);
 	opts_free(&o);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "core/profile.h"
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "util/str.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
@@ -279,8 +280,8 @@ cmd_lint(int argc, char **argv)
 	struct lint_args la;
 	struct replay_data *replay = NULL;
 	struct profile *profile = NULL;
-	struct event_base *base = NULL;
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct lint_out lo;
@@ -458,8 +459,13 @@ cmd_lint(int argc, char **argv)
 	}
 	replay_data_set_outside(replay, DNS_SERVFAIL, LINT_OUTSIDE_WHY);
 
-	base = event_base_new();
-	res = resolver_replay_new(base, replay, 5);
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay = replay;
+	scfg.timeout = 5;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
 	areas = lint_areas(la.only);
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = profile;
@@ -480,14 +486,12 @@ cmd_lint(int argc, char **argv)
 	lo.doms = xcalloc(ndomains, sizeof(*lo.doms));
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = base;
-	cfg.res = res;
 	cfg.opts = &copts;
 	cfg.only = areas;
 	cfg.ignore = la.ignore;
 	cfg.on_result = lint_result;
 	cfg.arg = &lo;
-	engine_run(&cfg, domains, ndomains);
+	engine_run(ses, &cfg, domains, ndomains);
 
 	if (la.json) {
 		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
@@ -566,9 +570,7 @@ out:
 	free(zpaths);
 	free(ppaths);
 	arena_free(&par);
-	resolver_free(res);
-	if (base)
-		event_base_free(base);
+	session_free(ses);
 	replay_data_free(replay);
 	profile_free(profile);
 	strv_free(domains);

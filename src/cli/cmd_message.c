@@ -3,8 +3,8 @@
 #include "checks/dmarc/dmarc_org.h"
 #include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
+#include "dns/suffix_list.h"
+#include "engine/session.h"
 #include "message/authres.h"
 #include "message/msg_eval.h"
 #include "message/msg_header.h"
@@ -215,9 +215,9 @@ read_message(const char *path, size_t *len)
 
 /* One run: its loop, resolver, check and outcome. */
 struct run {
-	struct event_base *base;
-	struct replay_data *replay;
-	struct resolver *res;
+	struct event_base *base;	/* one loop for every message */
+	struct suffix_list *psl;	/* one list for every message */
+	struct session *ses;		/* this message's resolver (its replay file) */
 	struct msg_check *mc;
 	bool done;
 };
@@ -232,32 +232,25 @@ check_done(struct msg_check *mc, void *arg)
 	r->done = true;
 }
 
-/* make_resolver - the replay resolver with a replay file, else libunbound (as check) */
+/* make_session - the replay resolver with a replay file, else libunbound (as check), on r's loop */
 static int
-make_resolver(struct run *r, const struct message_opts *o, const char *replay)
+make_session(struct run *r, const struct message_opts *o, const char *replay)
 {
+	struct session_config scfg;
 	char *err = NULL;
 
-	if (replay == NULL) {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = o->resolver;
-		ucfg.trust_anchor = o->trust_anchor;
-		if (resolver_unbound_new(r->base, &ucfg, o->timeout, &r->res, &err) != MS_OK) {
-			cli_error("%s", err);
-			free(err);
-			return -1;
-		}
-		return 0;
-	}
-	r->replay = replay_data_new();
-	if (replay_data_load_file(r->replay, replay, &err) != MS_OK) {
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.base = r->base;
+	scfg.replay_path = replay;
+	scfg.resolver = o->resolver;
+	scfg.trust_anchor = o->trust_anchor;
+	scfg.timeout = o->timeout;
+	scfg.psl = r->psl;
+	if (session_new(&scfg, &r->ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);
 		return -1;
 	}
-	r->res = resolver_replay_new(r->base, r->replay, o->timeout);
 	return 0;
 }
 
@@ -267,10 +260,8 @@ run_free(struct run *r)
 {
 	msg_check_free(r->mc);
 	r->mc = NULL;
-	resolver_free(r->res);
-	r->res = NULL;
-	replay_data_free(r->replay);
-	r->replay = NULL;
+	session_free(r->ses);
+	r->ses = NULL;
 }
 
 /* exit_code - 1 for an error finding, 3 for an unknown one, else 0 */
@@ -325,10 +316,10 @@ check_one(struct run *r, const struct message_opts *o, const char *path, const c
 	mo.dmarc_rules = (int)o->rules;
 	if ((data = read_message(path, &len)) == NULL)
 		return EXIT_USAGE;
-	if (make_resolver(r, o, replay) != 0)
+	if (make_session(r, o, replay) != 0)
 		goto out;
 	r->done = false;
-	r->mc = msg_check_start(r->res, data, len, &mo, check_done, r, &err);
+	r->mc = msg_check_start(&r->ses->env, data, len, &mo, check_done, r, &err);
 	if (r->mc == NULL) {
 		cli_error("%s: %s", path, err);
 		goto out;
@@ -604,7 +595,7 @@ cmd_message(int argc, char **argv)
 	}
 	if (optind < argc)
 		path = argv[optind];
-	if (dmarc_psl_load(o.psl, &err) != MS_OK) {
+	if (suffix_list_open(o.psl, &r.psl, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);
 		goto out;
@@ -612,7 +603,7 @@ cmd_message(int argc, char **argv)
 	r.base = event_base_new();
 	rc = o.batch ? run_batch(&r, &o) : check_one(&r, &o, path, o.replay, false);
 	event_base_free(r.base);
-	dmarc_psl_free();
+	suffix_list_free(r.psl);
 out:
 	opts_free(&o);
 	return rc;

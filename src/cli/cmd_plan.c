@@ -1,10 +1,8 @@
 /* src/cli/cmd_plan.c - mailsec plan migrate|decommission: a dated checklist from the live records */
 #include "cli/cli.h"
 #include "core/profile.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
-#include "http/http_fetch.h"
+#include "engine/session.h"
 #include "records/dates.h"
 #include "records/plan.h"
 #include "util/str.h"
@@ -47,10 +45,10 @@ on_policy(struct audit *a, void *arg)
  * area on the same loop and resolver: certificate, no redirects, size cap)
  */
 static void
-fetch_policy(struct event_base *base, struct resolver *res, const char *domain,
-    const char *ca_file, double net_timeout, struct live_policy *lp)
+fetch_policy(struct session *ses, const char *domain, const char *ca_file, double net_timeout,
+    struct live_policy *lp)
 {
-	static char *only[] = { "mta-sts", NULL };
+	char area[] = "mta-sts", *only[] = { area, NULL };
 	struct profile *profile = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
@@ -65,17 +63,20 @@ fetch_policy(struct event_base *base, struct resolver *res, const char *domain,
 	copts.profile = profile;
 	copts.ca_file = ca_file;
 	copts.net_timeout = net_timeout;
-	copts.http = http_client_new(base);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = base;
-	cfg.res = res;
 	cfg.opts = &copts;
 	cfg.only = only;
 	cfg.on_result = on_policy;
 	cfg.arg = lp;
-	engine_run(&cfg, domains, 1);
-	http_client_free(copts.http);
+	engine_run(ses, &cfg, domains, 1);
 	profile_free(profile);
+}
+
+/* set_flag - a completion callback: *arg (a bool) becomes true */
+static void
+set_flag(void *arg)
+{
+	*(bool *)arg = true;
 }
 
 /* cmd_plan - observe the live records through the resolver, build and print the plan */
@@ -87,9 +88,9 @@ cmd_plan(int argc, char **argv)
 	enum opt_id id;
 	struct plan_seen seen;
 	struct plan_opts po;
-	struct replay_data *replay = NULL;
-	struct event_base *base = NULL;
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
+	bool observed = false;
 	char **selectors = NULL, *domain = NULL, *err = NULL, *replay_path = NULL;
 	char *forward = NULL, *anchor = NULL, *ca_file = NULL, *profile_name = NULL;
 	struct profile *profile = NULL;
@@ -189,26 +190,18 @@ cmd_plan(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
-	base = event_base_new();
-	if (replay_path) {
-		replay = replay_data_new();
-		if (replay_data_load_file(replay, replay_path, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
-		res = resolver_replay_new(base, replay, timeout);
-	} else {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = forward;
-		ucfg.trust_anchor = anchor;
-		if (resolver_unbound_new(base, &ucfg, timeout, &res, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay_path = replay_path;
+	scfg.resolver = forward;
+	scfg.trust_anchor = anchor;
+	scfg.timeout = timeout;
+	scfg.http = true;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
 	}
-	if (plan_observe(res, base, domain, selectors, &seen) != MS_OK) {
+	plan_observe_start(ses->res, domain, selectors, &seen, set_flag, &observed);
+	if (!session_wait(ses, &observed)) {
 		cli_error("the resolver could not take the lookups");
 		goto out;
 	}
@@ -216,7 +209,7 @@ cmd_plan(int argc, char **argv)
 	if (max_age == 0) {
 		/* A --replay run is offline: it opens no connections. */
 		if (replay_path == NULL)
-			fetch_policy(base, res, domain, ca_file, net_timeout, &lp);
+			fetch_policy(ses, domain, ca_file, net_timeout, &lp);
 		else
 			lp.why = xstrdup("--replay opens no connections");
 		max_age = lp.max_age;
@@ -240,15 +233,12 @@ cmd_plan(int argc, char **argv)
 	}
 	fflush(stdout);
 	rc = unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
-	if (res->unreachable)
+	if (ses->res->unreachable)
 		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): the plan rests on nothing */
 out:
 	json_decref(plan);
+	session_free(ses);
 	plan_seen_free(&seen);
-	resolver_free(res);
-	if (base)
-		event_base_free(base);
-	replay_data_free(replay);
 	strv_free(selectors);
 	free(domain);
 	free(err);

@@ -1,16 +1,14 @@
 /* src/cli/cmd_records.c - mailsec records new|parked|mta-sts|dmarc: generate record sets */
 #include "cli/cli.h"
 #include "core/profile.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "records/dkimkey.h"
 #include "records/gen.h"
 #include "records/plan.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
-#include <event2/event.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +37,13 @@ hosts_norm(char **v, int sep)
 		host_norm(*v, sep);
 }
 
+/* set_flag - the lookup's completion callback: *arg (a bool) becomes true */
+static void
+set_flag(void *arg)
+{
+	*(bool *)arg = true;
+}
+
 /*
  * dmarc_live - the DMARC record published for domain (*text, caller frees;
  * NULL when none), through --replay or libunbound as plan reads it; 0, or
@@ -48,42 +53,42 @@ static int
 dmarc_live(const char *domain, const char *replay_path, const char *forward, const char *anchor,
     double timeout, char **text)
 {
-	struct event_base *base = event_base_new();
-	struct replay_data *replay = NULL;
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
+	struct plan_dmarc_live live;
 	char *err = NULL;
+	bool done = false;
 	int rc = -1;
 
 	*text = NULL;
-	if (replay_path) {
-		replay = replay_data_new();
-		if (replay_data_load_file(replay, replay_path, &err) != MS_OK) {
-			cli_error("%s", err);
-			goto out;
-		}
-		res = resolver_replay_new(base, replay, timeout);
-	} else {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = forward;
-		ucfg.trust_anchor = anchor;
-		if (resolver_unbound_new(base, &ucfg, timeout, &res, &err) != MS_OK) {
-			cli_error("%s (records dmarc reads the record published now; offline, give it "
-			    "with --from-record 'v=DMARC1; ...')", err);
-			goto out;
-		}
-	}
-	if (plan_dmarc_current(res, base, domain, text, &err) != MS_OK) {
-		cli_error("records dmarc keeps the tags of the record published now, and %s; "
-		    "give the record with --from-record 'v=DMARC1; ...'", err);
+	memset(&live, 0, sizeof(live));
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay_path = replay_path;
+	scfg.resolver = forward;
+	scfg.trust_anchor = anchor;
+	scfg.timeout = timeout;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
+		cli_error("%s (records dmarc reads the record published now; offline, give it "
+		    "with --from-record 'v=DMARC1; ...')", err);
 		goto out;
 	}
+	plan_dmarc_current_start(ses->res, ses->base, domain, &live, set_flag, &done);
+	if (!session_wait(ses, &done)) {
+		cli_error("records dmarc could not look up the record published now; "
+		    "give the record with --from-record 'v=DMARC1; ...'");
+		goto out;
+	}
+	if (live.status != MS_OK) {
+		cli_error("records dmarc keeps the tags of the record published now, and %s; "
+		    "give the record with --from-record 'v=DMARC1; ...'", live.why);
+		goto out;
+	}
+	*text = live.text;
+	live.text = NULL;
 	rc = 0;
 out:
-	resolver_free(res);
-	event_base_free(base);
-	replay_data_free(replay);
+	plan_dmarc_live_free(&live);
+	session_free(ses);
 	free(err);
 	return rc;
 }

@@ -6,8 +6,8 @@
 #include "checks/reports/summary.h"
 #include "core/jsonutil.h"
 #include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "store/store.h"
 #include "util/fswalk.h"
 #include "util/str.h"
@@ -637,14 +637,30 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 
 /* ---- summary, purge ------------------------------------------------------ */
 
+/* What run_summary waits for. */
+struct summary_wait {
+	struct summary *sum;
+	bool done;
+};
+
+/* summary_ready - summary_start's completion: keep the summary, stop waiting */
+static void
+summary_ready(struct summary *sum, void *arg)
+{
+	struct summary_wait *w = arg;
+
+	w->sum = sum;
+	w->done = true;
+}
+
 static int
 run_summary(struct rep_opts *o, int argc, char **argv)
 {
 	struct store *s;
-	struct summary *sum = NULL;
-	struct event_base *base = NULL;
+	struct summary_wait sw = { NULL, false };
 	struct replay_data *rd = NULL;
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
 	char *domain, *err = NULL;
 	const char *why = NULL;
 	int64_t since;
@@ -666,34 +682,47 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		free(domain);
 		return EXIT_USAGE;
 	}
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.timeout = 5;
 	if (o->replay) {
-		base = event_base_new();
 		rd = replay_data_new();
 		if (replay_data_load_file(rd, o->replay, &err) != MS_OK) {
 			cli_error("%s: %s", o->replay, err ? err : "cannot read");
 			free(err);
 			goto out;
 		}
-		res = resolver_replay_new(base, rd, 5);
+		scfg.replay = rd;
+		if (session_new(&scfg, &ses, &err) != MS_OK) {
+			cli_error("%s", err);
+			free(err);
+			goto out;
+		}
 	} else if (!o->no_dns) {
 		/* PTR names and the SPF walk through a real, validating resolver */
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = o->resolver;
-		base = event_base_new();
-		if (resolver_unbound_new(base, &ucfg, 5, &res, &err) != MS_OK) {
+		scfg.resolver = o->resolver;
+		if (session_new(&scfg, &ses, &err) != MS_OK) {
 			cli_error("%s (--no-dns summarises without lookups)", err ? err : "no resolver");
 			free(err);
 			goto out;
 		}
 	}
-	if (summary_build(s, domain, since, &o->t, res, &sum) != MS_OK) {
-		cli_error("database: %s", store_error(s));
-		goto out;
+	if (ses == NULL) {
+		if (summary_build(s, domain, since, &o->t, &sw.sum) != MS_OK) {
+			cli_error("database: %s", store_error(s));
+			goto out;
+		}
+	} else {
+		if (summary_start(s, domain, since, &o->t, ses->res, summary_ready, &sw) != MS_OK) {
+			cli_error("database: %s", store_error(s));
+			goto out;
+		}
+		if (!session_wait(ses, &sw.done)) {
+			cli_error("the lookups of the summary did not finish");
+			goto out;
+		}
 	}
 	if (o->format == REP_JSON) {
-		json_t *j = summary_json(sum);
+		json_t *j = summary_json(sw.sum);
 		char *txt;
 
 		json_object_set_new(j, "generated", json_rfc3339_now());
@@ -702,18 +731,14 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		free(txt);
 		json_decref(j);
 	} else if (o->format == REP_CSV)
-		summary_csv(stdout, sum);
+		summary_csv(stdout, sw.sum);
 	else
-		summary_text(stdout, sum);
+		summary_text(stdout, sw.sum);
 	rc = EXIT_CLEAN;
 out:
-	summary_free(sum);
-	if (res)
-		resolver_free(res);
-	if (rd)
-		replay_data_free(rd);
-	if (base)
-		event_base_free(base);
+	summary_free(sw.sum);
+	session_free(ses);
+	replay_data_free(rd);
 	store_close(s);
 	free(domain);
 	return rc;

@@ -7,9 +7,8 @@
 #include "checks/spf/spf_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "dns/resolver_replay.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -111,33 +110,25 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 	return CLI_OK;
 }
 
-/* make_resolver - the replay resolver with --replay, else libunbound (as check) */
-static struct resolver *
-make_resolver(const struct spf_opts *o, struct event_base *base, struct replay_data **rd)
+/* make_session - the replay resolver with --replay, else libunbound (as check); NULL after an error */
+static struct session *
+make_session(const struct spf_opts *o)
 {
-	struct resolver *res = NULL;
+	struct session_config scfg;
+	struct session *ses = NULL;
 	char *err = NULL;
 
-	if (o->replay == NULL) {
-		struct unbound_config ucfg;
-
-		memset(&ucfg, 0, sizeof(ucfg));
-		ucfg.forward = o->resolver;
-		ucfg.trust_anchor = o->trust_anchor;
-		if (resolver_unbound_new(base, &ucfg, o->timeout, &res, &err) != MS_OK) {
-			cli_error("%s", err);
-			free(err);
-			return NULL;
-		}
-		return res;
-	}
-	*rd = replay_data_new();
-	if (replay_data_load_file(*rd, o->replay, &err) != MS_OK) {
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay_path = o->replay;
+	scfg.resolver = o->resolver;
+	scfg.trust_anchor = o->trust_anchor;
+	scfg.timeout = o->timeout;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);
 		return NULL;
 	}
-	return resolver_replay_new(base, *rd, o->timeout);
+	return ses;
 }
 
 /* ---- eval ------------------------------------------------------------------ */
@@ -308,8 +299,7 @@ read_batch(const char *path, struct run *r)
 static int
 spf_eval_cmd(struct spf_opts *o)
 {
-	struct event_base *base = event_base_new();
-	struct replay_data *rd = NULL;
+	struct session *ses = NULL;
 	struct run r;
 	int rc = EXIT_USAGE;
 
@@ -329,14 +319,15 @@ spf_eval_cmd(struct spf_opts *o)
 		r.jobs[0].helo = o->helo ? xstrdup(o->helo) : NULL;
 		r.n = 1;
 	}
-	if ((r.res = make_resolver(o, base, &rd)) == NULL)
+	if ((ses = make_session(o)) == NULL)
 		goto out;
+	r.res = ses->res;
 	rc = EXIT_CLEAN;
 	if (r.n > 1)
 		r.cache = spf_cache_new(EVAL_CACHE_MAX);
 	while (r.started < r.n && r.inflight < 256)
 		job_start(&r, &r.jobs[r.started++]);
-	event_base_dispatch(base);
+	event_base_dispatch(ses->base);
 	print_ready(&r);
 	if (r.worst)
 		rc = r.worst;
@@ -352,9 +343,7 @@ out:
 	}
 	free(r.jobs);
 	spf_cache_free(r.cache);
-	resolver_free(r.res);
-	event_base_free(base);
-	replay_data_free(rd);
+	session_free(ses);
 	return rc;
 }
 
@@ -507,9 +496,7 @@ print_node(const struct spf_node *n, int depth)
 static int
 spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 {
-	struct event_base *base = NULL;
-	struct replay_data *rd = NULL;
-	struct resolver *res = NULL;
+	struct session *ses = NULL;
 	struct profile *prof = NULL;
 	struct check_options copts;
 	struct audit *a = NULL;
@@ -532,16 +519,15 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		cli_error("%s", perr);
 		goto out;
 	}
-	base = event_base_new();
-	if ((res = make_resolver(o, base, &rd)) == NULL)
+	if ((ses = make_session(o)) == NULL)
 		goto out;
 	memset(&copts, 0, sizeof(copts));
 	copts.profile = prof;
-	a = audit_new(domain, 0, &copts, res, audit_finished, NULL);
+	a = audit_new(domain, 0, &copts, &ses->env, NULL, audit_finished, NULL);
 	audit_hold(a);
 	spf_tree_start(a, domain, tree_walked, &tr);
 	audit_release(a);
-	event_base_dispatch(base);
+	event_base_dispatch(ses->base);
 	if (tr.t == NULL) {
 		cli_error("the tree walk did not finish");
 		goto out;
@@ -582,14 +568,11 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 	}
 	findings_count(&a->findings, counts);
 	rc = counts[SEV_ERROR] ? EXIT_ERRORS : counts[SEV_UNKNOWN] ? EXIT_UNKNOWN : EXIT_CLEAN;
-	if (res->unreachable)
+	if (ses->res->unreachable)
 		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
 out:
 	audit_free(a);
-	resolver_free(res);
-	if (base)
-		event_base_free(base);
-	replay_data_free(rd);
+	session_free(ses);
 	profile_free(prof);
 	free(perr);
 	free(domain);

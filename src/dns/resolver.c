@@ -15,6 +15,7 @@ struct resolver_pending {
 	struct event *timer;
 	char *name;
 	uint16_t type;
+	const void *owner;	/* whose query (a run), for resolver_cancel_owned */
 };
 
 void
@@ -83,6 +84,13 @@ expire(evutil_socket_t fd, short what, void *arg)
 enum ms_status
 resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback cb, void *arg)
 {
+	return resolver_query_owned(r, NULL, name, type, cb, arg);
+}
+
+enum ms_status
+resolver_query_owned(struct resolver *r, const void *owner, const char *name, uint16_t type,
+    dns_callback cb, void *arg)
+{
 	struct resolver_pending *p;
 	uint8_t wire[255];
 	size_t wlen;
@@ -104,6 +112,7 @@ resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback
 	p->arg = arg;
 	p->name = xstrdup(name);
 	p->type = type;
+	p->owner = owner;
 	p->timer = evtimer_new(r->base, expire, p);
 	p->next = r->head;
 	if (r->head)
@@ -167,10 +176,26 @@ resolver_pending_set_handle(struct resolver_pending *p, void *handle)
 void
 resolver_cancel_all(struct resolver *r, const char *why)
 {
-	while (r->head) {
-		struct resolver_pending *p = r->head;
-		struct dns_answer *a = dns_answer_new(p->name, p->type);
+	resolver_cancel_owned(r, NULL, why);
+}
 
+void
+resolver_cancel_owned(struct resolver *r, const void *owner, const char *why)
+{
+	/*
+	 * From the head each time: a callback may start queries (they go in at
+	 * the head, and are cancelled too when they are owner's) but never
+	 * removes another query from the list.
+	 */
+	for (;;) {
+		struct resolver_pending *p = r->head;
+		struct dns_answer *a;
+
+		while (p && owner && p->owner != owner)
+			p = p->next;
+		if (p == NULL)
+			break;
+		a = dns_answer_new(p->name, p->type);
 		r->ops->cancel(r, p, p->handle);
 		a->status = DNS_TIMEOUT;
 		dns_answer_set_why(a, "%s", why);

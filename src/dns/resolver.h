@@ -83,6 +83,14 @@ enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t typ
     dns_callback cb, void *arg);
 
 /*
+ * resolver_query_owned - resolver_query for owner (borrowed, compared only:
+ * a run, an audit's owner), so resolver_cancel_owned can end owner's queries
+ * and leave everybody else's alone.  owner may be NULL (nobody's).
+ */
+enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const char *name,
+    uint16_t type, dns_callback cb, void *arg);
+
+/*
  * resolver_answer_later - deliver a made-up answer (status and why) to cb
  * from the event loop, as if a backend had answered: for callers that
  * refuse to ask (limits) but keep the "never synchronous" promise.
@@ -90,8 +98,14 @@ enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t typ
 void resolver_answer_later(struct resolver *r, const char *name, uint16_t type,
     enum dns_outcome status, const char *why, dns_callback cb, void *arg);
 
-/* resolver_cancel_all - deliver DNS_TIMEOUT to every query in flight (the total deadline) */
+/* resolver_cancel_all - deliver DNS_TIMEOUT to every query in flight */
 void resolver_cancel_all(struct resolver *r, const char *why);
+/*
+ * resolver_cancel_owned - deliver DNS_TIMEOUT with why to every query in
+ * flight that owner started (a run's deadline); owner NULL means every query.
+ * Callbacks run from inside this call.
+ */
+void resolver_cancel_owned(struct resolver *r, const void *owner, const char *why);
 
 /* resolver_free - destroy the backend; queries still in flight are cancelled silently */
 void resolver_free(struct resolver *r);

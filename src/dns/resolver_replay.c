@@ -30,6 +30,7 @@ struct replay_marker {
 	char *owner;
 	uint16_t type;		/* 0: every type */
 	enum dns_outcome outcome;
+	bool silent;		/* SILENT: never answered (only a timeout or a cancel ends it) */
 	size_t next;		/* the next marker at the same owner, or REPLAY_NONE */
 };
 
@@ -292,8 +293,17 @@ replay_data_add_marker(struct replay_data *d, const char *owner, uint16_t type,
 	d->mk[d->nmk].owner = canon_owner(owner);
 	d->mk[d->nmk].type = type;
 	d->mk[d->nmk].outcome = outcome;
+	d->mk[d->nmk].silent = false;
 	d->nmk++;
 	index_marker(d, d->nmk - 1);
+	return MS_OK;
+}
+
+enum ms_status
+replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type)
+{
+	replay_data_add_marker(d, owner, type, DNS_TIMEOUT);
+	d->mk[d->nmk - 1].silent = true;
 	return MS_OK;
 }
 
@@ -404,8 +414,10 @@ parse_line(struct replay_data *d, char *line, const char **err)
 		return replay_data_add_marker(d, owner, type, DNS_TIMEOUT);
 	if (strcmp(rest, "BOGUS") == 0)
 		return replay_data_add_marker(d, owner, type, DNS_BOGUS);
+	if (strcmp(rest, "SILENT") == 0)
+		return replay_data_add_silent(d, owner, type);
 	if (any) {
-		*err = "'*' takes only SERVFAIL, TIMEOUT or BOGUS";
+		*err = "'*' takes only SERVFAIL, TIMEOUT, SILENT or BOGUS";
 		return MS_ERR_SYNTAX;
 	}
 	buf_init(&wire, 65535);
@@ -599,8 +611,9 @@ copy_rrset(const struct replay_data *d, const char *owner, uint16_t type,
 			dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata, d->rr[i].len);
 }
 
-struct dns_answer *
-replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type)
+/* answer - replay_data_answer; *silent (if given) says a SILENT marker decided it */
+static struct dns_answer *
+answer(const struct replay_data *d, const char *qname, uint16_t type, bool *silent)
 {
 	struct dns_answer *a = dns_answer_new(qname, type);
 	char *name = canon_owner(qname);
@@ -618,6 +631,8 @@ replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type
 			break;
 		}
 		if ((mk = find_marker(d, name, type)) != NULL) {
+			if (silent)
+				*silent = mk->silent;
 			a->status = mk->outcome;
 			dns_answer_set_why(a, "%s for %s/%s (replayed)", dns_outcome_name(mk->outcome),
 			    name, dns_type_name(type));
@@ -667,6 +682,12 @@ replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type
 	a->secure = a->status != DNS_BOGUS && is_secure(d, name);
 	free(name);
 	return a;
+}
+
+struct dns_answer *
+replay_data_answer(const struct replay_data *d, const char *qname, uint16_t type)
+{
+	return answer(d, qname, type, NULL);
 }
 
 /*
@@ -728,11 +749,18 @@ static enum ms_status
 replay_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
 {
 	struct replay_resolver *rr = r->impl;
-	struct replay_job *j = xcalloc(1, sizeof(*j));
+	struct replay_job *j;
 	struct timeval now = { 0, 0 };
+	bool silent = false;
+	struct dns_answer *a = answer(rr->d, name, type, &silent);
 
+	if (silent) {	/* a dead server: the generic layer's timeout (or a cancel) ends it */
+		dns_answer_unref(a);
+		return MS_OK;
+	}
+	j = xcalloc(1, sizeof(*j));
 	j->p = p;
-	j->a = replay_data_answer(rr->d, name, type);
+	j->a = a;
 	j->prev = rr->tail;
 	if (rr->tail)
 		rr->tail->next = j;

@@ -21,6 +21,7 @@
  *
  *     mail.example.test.   A      SERVFAIL
  *     slow.example.test.   *      TIMEOUT
+ *     dead.example.test.   *      SILENT   (never answered: a dead server)
  *     $SECURE example.test.          (answers at or below are DNSSEC-secure)
  */
 struct replay_data;
@@ -37,6 +38,13 @@ enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_
     uint32_t ttl, const uint8_t *rdata, size_t len);
 enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
     uint16_t type, enum dns_outcome outcome);
+/*
+ * replay_data_add_silent - queries for owner/type (0: every type) are never
+ * answered by the replay backend: the resolver's per-query timeout or a
+ * cancel (a run's deadline) ends them, as with a dead server.
+ * replay_data_answer() reports them as TIMEOUT.
+ */
+enum ms_status replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type);
 void replay_data_add_secure(struct replay_data *d, const char *zone);
 
 /*

@@ -1,5 +1,6 @@
 /* src/engine/engine.c - the check engine: many domains in flight on one event loop */
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "core/finding.h"
 #include "dns/resolver.h"
 #include "http/http_fetch.h"
@@ -11,16 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct run {
-	const struct engine_config *cfg;
-	char *const *domains;
+struct engine_run {
+	struct engine_config cfg;	/* copied; its pointers borrowed */
+	struct event_base *base;
+	struct audit_env env;
+	char **domains;			/* copied */
 	size_t n, next, active;
+	struct event *kick;		/* start, then the done callback, from the loop */
 	struct event *deadline;
 	struct event *recancel;	/* after the deadline: fail what was started since, every tick */
-	bool expired;
+	const char *why;	/* why the run's work is being cancelled, or NULL */
+	bool cancelled;		/* engine_cancel: no more on_result */
+	bool over;		/* on_done is scheduled */
 };
 
-static void start_more(struct run *r);
+static void start_more(struct engine_run *r);
 
 static bool
 area_selected(const struct engine_config *cfg, const char *area)
@@ -46,14 +52,63 @@ cmp_area(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* run_free - the run and its events */
+static void
+run_free(struct engine_run *r)
+{
+	if (r->kick)
+		event_free(r->kick);
+	if (r->deadline)
+		event_free(r->deadline);
+	if (r->recancel)
+		event_free(r->recancel);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->domains[i]);
+	free(r->domains);
+	free(r);
+}
+
+/* on_over - the run's end, from the loop: on_done, then free */
+static void
+on_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine_run *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->cfg.on_done)
+		r->cfg.on_done(r->cfg.arg);
+	run_free(r);
+}
+
+/* maybe_over - when nothing is left to start or finish, schedule on_done */
+static void
+maybe_over(struct engine_run *r)
+{
+	struct timeval now = { 0, 0 };
+
+	if (r->over || r->active > 0 || r->next < r->n)
+		return;
+	r->over = true;
+	if (r->deadline)
+		evtimer_del(r->deadline);
+	if (r->recancel)
+		evtimer_del(r->recancel);
+	event_free(r->kick);
+	r->kick = evtimer_new(r->base, on_over, r);
+	evtimer_add(r->kick, &now);
+}
+
 static void
 audit_done(struct audit *a, void *arg)
 {
-	struct run *r = arg;
-	const struct engine_config *cfg = r->cfg;
+	struct engine_run *r = arg;
+	const struct engine_config *cfg = &r->cfg;
 	struct finding_list *l = &a->findings;
 	size_t o = 0;
 
+	if (r->cancelled)
+		goto out;
 	/* --only also filters what a check raised outside its own area. */
 	for (size_t i = 0; i < l->n; i++) {
 		if (area_selected(cfg, finding_defs[l->v[i].id].area))
@@ -69,20 +124,21 @@ audit_done(struct audit *a, void *arg)
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_area);
 	cfg->on_result(a, cfg->arg);
+out:
 	audit_free(a);
 	r->active--;
 	start_more(r);
 }
 
 static void
-start_more(struct run *r)
+start_more(struct engine_run *r)
 {
-	const struct engine_config *cfg = r->cfg;
+	const struct engine_config *cfg = &r->cfg;
 	size_t max = cfg->max_inflight ? cfg->max_inflight : 64;
 
 	while (r->active < max && r->next < r->n) {
 		size_t i = r->next++;
-		struct audit *a = audit_new(r->domains[i], i, cfg->opts, cfg->res, audit_done, r);
+		struct audit *a = audit_new(r->domains[i], i, cfg->opts, &r->env, r, audit_done, r);
 
 		r->active++;
 		audit_hold(a);
@@ -91,45 +147,31 @@ start_more(struct run *r)
 				c->start(a);
 		audit_release(a);
 	}
-	if (r->expired && r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
+	if (r->why && r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
 		struct timeval now = { 0, 0 };
 
 		evtimer_add(r->recancel, &now);
 	}
+	maybe_over(r);
 }
 
 #define DEADLINE_WHY	"total deadline reached"
+#define CANCEL_WHY	"run cancelled"
 
-/* cancel_everything - DNS lookups, STARTTLS probes and HTTPS fetches in flight */
+/* cancel_everything - this run's DNS lookups, STARTTLS probes and HTTPS fetches in flight */
 static void
-cancel_everything(struct run *r)
+cancel_everything(struct engine_run *r)
 {
-	resolver_cancel_all(r->cfg->res, DEADLINE_WHY);
-	smtp_probe_cancel_all(DEADLINE_WHY);
-	http_client_cancel_all(r->cfg->opts->http, DEADLINE_WHY);
-}
-
-static void
-deadline_hit(evutil_socket_t fd, short what, void *arg)
-{
-	struct run *r = arg;
-
-	(void)fd;
-	(void)what;
-	r->expired = true;
-	cancel_everything(r);
-	if (r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
-		struct timeval tick = { 0, 20000 };
-
-		evtimer_add(r->recancel, &tick);
-	}
+	resolver_cancel_owned(r->env.res, r, r->why);
+	smtp_probe_cancel_owned(r->env.smtp, r, r->why);
+	http_client_cancel_owned(r->env.http, r, r->why);
 }
 
 /* recancel - after the deadline, whatever a callback started meanwhile ends within a tick */
 static void
 recancel(evutil_socket_t fd, short what, void *arg)
 {
-	struct run *r = arg;
+	struct engine_run *r = arg;
 	struct timeval tick = { 0, 20000 };
 
 	(void)fd;
@@ -139,27 +181,117 @@ recancel(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(r->recancel, &tick);
 }
 
-void
-engine_run(const struct engine_config *cfg, char *const *domains, size_t n)
+static void
+deadline_hit(evutil_socket_t fd, short what, void *arg)
 {
-	struct run r = { .cfg = cfg, .domains = domains, .n = n };
+	struct engine_run *r = arg;
 
+	(void)fd;
+	(void)what;
+	if (!r->cancelled)
+		r->why = DEADLINE_WHY;
+	cancel_everything(r);
+	if (r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
+		struct timeval tick = { 0, 20000 };
+
+		evtimer_add(r->recancel, &tick);
+	}
+}
+
+/* on_start - the first domains, from the loop (never inside engine_submit) */
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start_more(arg);
+}
+
+struct engine_run *
+engine_submit(struct session *s, const struct engine_config *cfg, char *const *domains, size_t n)
+{
+	struct engine_run *r = xcalloc(1, sizeof(*r));
+	struct timeval now = { 0, 0 };
+
+	r->cfg = *cfg;
+	r->base = s->base;
+	r->env = s->env;
+	r->n = n;
+	r->domains = xcalloc(n ? n : 1, sizeof(*r->domains));
+	for (size_t i = 0; i < n; i++)
+		r->domains[i] = xstrdup(domains[i]);
+	r->recancel = evtimer_new(r->base, recancel, r);
 	if (cfg->deadline > 0) {
 		struct timeval tv = { (time_t)cfg->deadline,
 		    (suseconds_t)((cfg->deadline - (double)(time_t)cfg->deadline) * 1e6) };
 
-		r.deadline = evtimer_new(cfg->base, deadline_hit, &r);
-		r.recancel = evtimer_new(cfg->base, recancel, &r);
-		evtimer_add(r.deadline, &tv);
+		r->deadline = evtimer_new(r->base, deadline_hit, r);
+		evtimer_add(r->deadline, &tv);
 	}
-	start_more(&r);
-	while (r.active > 0 || r.next < r.n)
-		if (event_base_loop(cfg->base, EVLOOP_ONCE) != 0)
-			break;
-	if (r.deadline) {
-		event_free(r.deadline);
-		event_free(r.recancel);
+	r->kick = evtimer_new(r->base, on_start, r);
+	evtimer_add(r->kick, &now);
+	return r;
+}
+
+void
+engine_cancel(struct engine_run *r)
+{
+	struct timeval now = { 0, 0 };
+
+	if (r == NULL || r->cancelled)
+		return;
+	r->cancelled = true;
+	r->why = CANCEL_WHY;
+	if (r->next == 0 && !r->over) {
+		/* not started yet: nothing in flight */
+		r->next = r->n;
+		maybe_over(r);
+		return;
 	}
+	r->next = r->n;
+	if (r->active > 0)
+		evtimer_add(r->recancel, &now);	/* from the loop */
+	else
+		maybe_over(r);
+}
+
+/* What engine_run waits for. */
+struct blocking {
+	const struct engine_config *cfg;
+	bool done;
+};
+
+/* blocking_result - engine_run's on_result: the caller's */
+static void
+blocking_result(struct audit *a, void *arg)
+{
+	struct blocking *b = arg;
+
+	b->cfg->on_result(a, b->cfg->arg);
+}
+
+/* blocking_done - engine_run's on_done: note it, then the caller's */
+static void
+blocking_done(void *arg)
+{
+	struct blocking *b = arg;
+
+	b->done = true;
+	if (b->cfg->on_done)
+		b->cfg->on_done(b->cfg->arg);
+}
+
+void
+engine_run(struct session *s, const struct engine_config *cfg, char *const *domains, size_t n)
+{
+	struct blocking b = { .cfg = cfg, .done = false };
+	struct engine_config c = *cfg;
+
+	c.on_result = blocking_result;
+	c.on_done = blocking_done;
+	c.arg = &b;
+	engine_submit(s, &c, domains, n);
+	session_wait(s, &b.done);
 }
 
 char *

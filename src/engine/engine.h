@@ -22,28 +22,61 @@ const struct check_def *check_registry(void);
 /* check_area_rank - position of area in the registry (unknown areas sort last) */
 int check_area_rank(const char *area);
 
+struct session;
+struct engine_run;
+
+/*
+ * What one run asks for.  Everything here belongs to the run: two runs on
+ * one session may differ in every field.  Pointers are borrowed until the
+ * run's on_done has returned.
+ */
 struct engine_config {
-	struct event_base *base;
-	struct resolver *res;
 	const struct check_options *opts;
 	char *const *only;	/* areas to run, NULL-terminated; NULL for all */
 	char *const *ignore;	/* ids/areas/prefixes to drop; NULL-terminated or NULL */
 	size_t max_inflight;	/* domains audited at once (0: 64) */
-	double deadline;	/* seconds for the whole run (0: none) */
+	double deadline;	/* seconds for this run (0: none) */
 	/*
 	 * Called once per domain as its audit completes (completion order), with
 	 * profile overrides and --ignore applied and findings grouped by area.
-	 * The engine frees the audit after the callback returns.
+	 * The engine frees the audit after the callback returns.  Not called
+	 * for the audits of a cancelled run.
 	 */
 	void (*on_result)(struct audit *a, void *arg);
+	/*
+	 * Called once, from the loop, when the run is over: every domain
+	 * reported, or the run cancelled and its audits wound down.  The run is
+	 * freed after it returns.  May be NULL.
+	 */
+	void (*on_done)(void *arg);
 	void *arg;
 };
 
 /*
- * engine_run - audit every domain; returns when all are done.  Domains must
- * be valid (see engine_domain_valid).
+ * engine_submit - start auditing domains (copied; they must be valid, see
+ * engine_domain_normalise) on s's loop, which the caller runs.  Nothing is
+ * called from inside this call.  A deadline in cfg ends this run's DNS
+ * lookups, STARTTLS probes and HTTPS fetches as timeouts ("total deadline
+ * reached") and leaves every other run's alone.  The handle is valid until
+ * on_done returns.
  */
-void engine_run(const struct engine_config *cfg, char *const *domains, size_t n);
+struct engine_run *engine_submit(struct session *s, const struct engine_config *cfg,
+    char *const *domains, size_t n);
+
+/*
+ * engine_cancel - end run: domains not started are dropped, its lookups,
+ * probes and fetches in flight end (from the loop) as timeouts, its audits
+ * finish without on_result, then on_done runs from the loop and the run is
+ * freed.  Other runs on the session are untouched.
+ */
+void engine_cancel(struct engine_run *run);
+
+/*
+ * engine_run - the blocking convenience for one-shot programs: submit, run
+ * s's loop until the run is done.  cfg->on_done, if any, runs as usual.
+ */
+void engine_run(struct session *s, const struct engine_config *cfg, char *const *domains,
+    size_t n);
 
 /* engine_domain_normalise - lower-case, strip one trailing dot, validate; caller frees */
 char *engine_domain_normalise(const char *in, const char **why);

@@ -34,6 +34,7 @@ struct http_xfer {
 	struct http_response	 resp;
 	struct http_xfer	*next, **prevp;
 	char			*ca_file;	/* added to the system store, or NULL */
+	const void		*owner;		/* compared only */
 };
 
 /* Per-socket state libcurl asks us to watch. */
@@ -222,19 +223,17 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 struct http_client *
 http_client_new(struct event_base *base)
 {
-	static bool inited;
 	struct http_client *c;
 
-	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		inited = true;
-	}
+	/* Counted by libcurl (thread-safe since 7.84): one per client, undone by http_client_free. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->base = base;
 	c->multi = curl_multi_init();
 	if (c->multi == NULL) {
 		free(c);
+		curl_global_cleanup();
 		return NULL;
 	}
 	c->timer = evtimer_new(base, on_timer, c);
@@ -255,6 +254,7 @@ http_client_free(struct http_client *c)
 	curl_multi_cleanup(c->multi);
 	event_free(c->timer);
 	free(c);
+	curl_global_cleanup();
 }
 
 /*
@@ -299,6 +299,7 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	x->c = c;
 	x->cb = cb;
 	x->arg = arg;
+	x->owner = req->owner;
 	x->max_body = req->max_body;
 	buf_init(&x->body, req->max_body + 1);
 	x->next = c->xfers;
@@ -365,9 +366,17 @@ kick:
 void
 http_client_cancel_all(struct http_client *c, const char *why)
 {
+	http_client_cancel_owned(c, NULL, why);
+}
+
+void
+http_client_cancel_owned(struct http_client *c, const void *owner, const char *why)
+{
 	if (c == NULL)
 		return;
 	for (struct http_xfer *x = c->xfers; x; x = x->next) {
+		if (owner && x->owner != owner)
+			continue;
 		if (x->kick)
 			continue;	/* already finishing */
 		if (x->easy) {

@@ -19,6 +19,7 @@ struct http_request {
 	size_t		 max_body;	/* bigger bodies fail with HTTP_TOO_BIG */
 	double		 timeout;	/* whole transfer, seconds */
 	const char	*ca_file;	/* extra CA certificates (PEM) beside the system store, or NULL */
+	const void	*owner;		/* whose fetch (a run), for http_client_cancel_owned; or NULL */
 };
 
 enum http_outcome {
@@ -55,6 +56,8 @@ void http_client_free(struct http_client *c);
  * each callback runs from the loop with HTTP_TIMEOUT and why.
  */
 void http_client_cancel_all(struct http_client *c, const char *why);
+/* http_client_cancel_owned - the same for owner's transfers only (owner NULL: all) */
+void http_client_cancel_owned(struct http_client *c, const void *owner, const char *why);
 
 /*
  * http_get - start a GET; cb runs exactly once from the event loop (never

@@ -392,7 +392,7 @@ static void finish(struct audit *a, void *arg);
 
 /* msg_check_start - see msg_eval.h */
 struct msg_check *
-msg_check_start(struct resolver *res, const char *data, size_t len,
+msg_check_start(const struct audit_env *env, const char *data, size_t len,
     const struct msg_check_opts *opts, msg_check_cb done, void *arg, const char **err)
 {
 	struct msg_check *mc;
@@ -400,7 +400,7 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 
 	mc = xcalloc(1, sizeof(*mc));
 	mc->o = *opts;
-	mc->res = res;
+	mc->res = env->res;
 	mc->done = done;
 	mc->arg = arg;
 	mc->dmarc_fd = SIZE_MAX;
@@ -448,7 +448,7 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 		audit_domain = mc->fd[0].domain;
 	mc->copts.dmarc_rules = opts->dmarc_rules;
 	mc->copts.offline = true;
-	mc->a = audit_new(audit_domain, 0, &mc->copts, res, finish, mc);
+	mc->a = audit_new(audit_domain, 0, &mc->copts, env, mc, finish, mc);
 	audit_hold(mc->a);
 	for (size_t k = 0; k < mc->nfd; k++)
 		mc->fd[k].domain = arena_strdup(msg_arena(mc), mc->fd[k].domain);
@@ -536,6 +536,7 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 			req.sender = mc->mail_from ? mc->mail_from : "";
 			req.helo = mc->helo;
 			req.receiver = mc->o.authserv_id;
+			req.owner = mc;
 			req.now = opts->now;
 			if (mc->mail_from && *mc->mail_from && strchr(mc->mail_from, '@')) {
 				mc->spf_ident = "mailfrom";
@@ -547,7 +548,7 @@ msg_check_start(struct resolver *res, const char *data, size_t len,
 			mc->spf_ran = true;
 			mc->spf_result = "temperror";
 			audit_hold(mc->a);
-			mc->spf = spf_eval_start(res, &req, spf_done, mc);
+			mc->spf = spf_eval_start(mc->res, &req, spf_done, mc);
 			auth_discover(mc, mc->spf_domain);
 		}
 	}
@@ -746,8 +747,8 @@ dmarc_finish(struct msg_check *mc)
 		const struct dmarc_eval *e;
 		int r;
 
-		dmarc_evaluate(msg_arena(mc), f->disc, DMARC_RULES_7489, spf, nspf, dkim, ndkim, &f->e7);
-		dmarc_evaluate(msg_arena(mc), f->disc, DMARC_RULES_9989, spf, nspf, dkim, ndkim, &f->e9);
+		dmarc_evaluate(msg_arena(mc), mc->a->psl, f->disc, DMARC_RULES_7489, spf, nspf, dkim, ndkim, &f->e7);
+		dmarc_evaluate(msg_arena(mc), mc->a->psl, f->disc, DMARC_RULES_9989, spf, nspf, dkim, ndkim, &f->e9);
 		broken_record(mc, f, &f->e7, DMARC_RULES_7489);
 		broken_record(mc, f, &f->e9, DMARC_RULES_9989);
 		e = use7489 ? &f->e7 : &f->e9;

@@ -40,16 +40,18 @@ struct msg_check_opts {
 	int		 dmarc_rules;	/* enum dmarc_rules: which verdict the AR carries (0: RFC 9989) */
 };
 
+struct audit_env;
 struct msg_check;
 typedef void (*msg_check_cb)(struct msg_check *mc, void *arg);
 
 /*
- * msg_check_start - evaluate data[0..len) (copied) with opts (copied) on res
- * (borrowed; must outlive the check).  done runs exactly once, from the
+ * msg_check_start - evaluate data[0..len) (copied) with opts (copied) with
+ * env's resolver and Public Suffix List (a session's: borrowed, must outlive
+ * the check).  done runs exactly once, from the
  * loop.  Returns NULL with *err (static) when the message cannot be read
  * at all (too large).  The caller frees with msg_check_free() after done.
  */
-struct msg_check *msg_check_start(struct resolver *res, const char *data, size_t len,
+struct msg_check *msg_check_start(const struct audit_env *env, const char *data, size_t len,
     const struct msg_check_opts *opts, msg_check_cb done, void *arg, const char **err);
 void msg_check_free(struct msg_check *mc);
 

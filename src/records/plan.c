@@ -21,11 +21,18 @@
 #define PARENT_NS_DAYS		2	/* parent zones commonly serve NS with a TTL of 1-2 days */
 #define MTASTS_TESTING_DAYS	7
 
-struct obs_job {
+/* One plan_observe_start: its answers still to come and whom to tell. */
+struct obs_run {
 	struct plan_seen *seen;
-	size_t idx;
-	int *left;
+	size_t left;		/* answers to come, +1 while the queries are being sent */
 	struct event_base *base;
+	void (*done)(void *arg);
+	void *arg;
+};
+
+struct obs_job {
+	struct obs_run *run;
+	size_t idx;
 };
 
 /* rr_text - one record's RDATA in presentation form; caller frees */
@@ -57,12 +64,32 @@ rr_text(const struct dns_rr *rr)
 	}
 }
 
-/* obs_answer - keep one lookup's outcome, TTL and values; stop the loop after the last */
+/* obs_release - one answer (or the sending) less; after the last, tell the caller */
+static void
+obs_release(struct obs_run *r)
+{
+	if (--r->left > 0)
+		return;
+	r->done(r->arg);
+	free(r);
+}
+
+/* obs_all_refused - every query was refused: still tell the caller from the loop */
+static void
+obs_all_refused(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	obs_release(arg);
+}
+
+/* obs_answer - keep one lookup's outcome, TTL and values */
 static void
 obs_answer(struct dns_answer *ans, void *arg)
 {
 	struct obs_job *j = arg;
-	struct plan_obs *o = &j->seen->v[j->idx];
+	struct obs_run *r = j->run;
+	struct plan_obs *o = &r->seen->v[j->idx];
 
 	o->status = ans->status;
 	o->ttl = ans->ttl;
@@ -73,9 +100,8 @@ obs_answer(struct dns_answer *ans, void *arg)
 		for (size_t i = 0; i < ans->n; i++)
 			o->values[i] = rr_text(&ans->rr[i]);
 	}
-	if (--*j->left == 0)
-		event_base_loopbreak(j->base);
 	free(j);
+	obs_release(r);
 }
 
 /* add_obs - a slot for name/type */
@@ -90,16 +116,17 @@ add_obs(struct plan_seen *s, const char *name, uint16_t type)
 	s->n++;
 }
 
-enum ms_status
-plan_observe(struct resolver *res, struct event_base *base, const char *domain, char **selectors,
-    struct plan_seen *seen)
+void
+plan_observe_start(struct resolver *res, const char *domain, char **selectors,
+    struct plan_seen *seen, void (*done)(void *arg), void *arg)
 {
 	static const struct { const char *prefix; uint16_t type; } names[] = {
 		{ "", DNS_T_NS }, { "", DNS_T_MX }, { "", DNS_T_TXT }, { "_dmarc.", DNS_T_TXT },
 		{ "_mta-sts.", DNS_T_TXT }, { "mta-sts.", DNS_T_A }, { "_smtp._tls.", DNS_T_TXT },
 		{ "*._domainkey.", DNS_T_TXT },
 	};
-	int left = 0;
+	struct obs_run *r = xcalloc(1, sizeof(*r));
+	struct timeval zero = { 0, 0 };
 
 	memset(seen, 0, sizeof(*seen));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -114,89 +141,97 @@ plan_observe(struct resolver *res, struct event_base *base, const char *domain, 
 		add_obs(seen, n, DNS_T_TXT);
 		free(n);
 	}
-	left = (int)seen->n;
+	r->seen = seen;
+	r->base = res->base;
+	r->done = done;
+	r->arg = arg;
+	r->left = seen->n + 1;
 	for (size_t i = 0; i < seen->n; i++) {
 		struct obs_job *j = xcalloc(1, sizeof(*j));
 
-		j->seen = seen;
+		j->run = r;
 		j->idx = i;
-		j->left = &left;
-		j->base = base;
 		if (resolver_query(res, seen->v[i].name, seen->v[i].type, obs_answer, j) != MS_OK) {
 			free(j);
 			seen->v[i].why = xstrdup("the resolver refused the query");
-			left--;
+			r->left--;
 		}
 	}
-	if (left > 0)
-		event_base_dispatch(base);
-	return left == 0 ? MS_OK : MS_ERR_INTERNAL;
+	if (r->left == 1)	/* nothing asked: answer from the loop all the same */
+		event_base_once(r->base, -1, EV_TIMEOUT, obs_all_refused, r, &zero);
+	else
+		r->left--;	/* answers all come from the loop */
 }
 
-/* One lookup, waited for on the loop. */
-struct one_job {
-	struct event_base *base;
-	struct dns_answer *ans;
-	bool done;
-};
-
-/* one_answer - keep the answer and stop the loop */
+/* dmarc_current_answer - judge the _dmarc TXT answer into the caller's plan_dmarc_live, then done */
 static void
-one_answer(struct dns_answer *ans, void *arg)
+dmarc_current_answer(struct dns_answer *ans, void *arg)
 {
-	struct one_job *j = arg;
-
-	j->ans = dns_answer_ref(ans);
-	j->done = true;
-	event_base_loopbreak(j->base);
-}
-
-enum ms_status
-plan_dmarc_current(struct resolver *res, struct event_base *base, const char *domain,
-    char **text, char **why)
-{
-	struct one_job j = { base, NULL, false };
-	char *name = xasprintf("_dmarc.%s", domain);
-	enum ms_status st = MS_OK;
+	struct plan_dmarc_live *l = arg;
 	size_t found = 0;
 
-	*text = NULL;
-	*why = NULL;
-	if (resolver_query(res, name, DNS_T_TXT, one_answer, &j) != MS_OK) {
-		*why = xasprintf("the resolver refused the lookup of %s TXT", name);
-		free(name);
-		return MS_ERR_INTERNAL;
-	}
-	while (!j.done)
-		if (event_base_dispatch(base) != 0)
-			break;
-	if (j.ans == NULL || dns_answer_failed_status(j.ans->status)) {
-		*why = xasprintf("could not look up %s TXT: %s%s%s", name,
-		    j.ans ? dns_outcome_name(j.ans->status) : "no answer",
-		    j.ans && j.ans->why ? " - " : "", j.ans && j.ans->why ? j.ans->why : "");
-		st = MS_ERR_IO;
-	} else if (j.ans->status == DNS_OK) {
-		for (size_t i = 0; i < j.ans->n; i++) {
-			const struct dns_rr *rr = &j.ans->rr[i];
+	if (dns_answer_failed_status(ans->status)) {
+		l->why = xasprintf("could not look up %s TXT: %s%s%s", l->name,
+		    dns_outcome_name(ans->status), ans->why ? " - " : "", ans->why ? ans->why : "");
+		l->status = MS_ERR_IO;
+	} else if (ans->status == DNS_OK) {
+		for (size_t i = 0; i < ans->n; i++) {
+			const struct dns_rr *rr = &ans->rr[i];
 			char *t = str_printable(rr->u.txt.text, rr->u.txt.len);
 
 			if (str_has_prefix_case(t, "v=DMARC1") && found++ == 0) {
-				*text = t;
+				l->text = t;
 				continue;
 			}
 			free(t);
 		}
 		if (found > 1) {
-			*why = xasprintf("%s has %zu DMARC records (receivers discard them all)", name,
-			    found);
-			free(*text);
-			*text = NULL;
-			st = MS_ERR_SYNTAX;
+			l->why = xasprintf("%s has %zu DMARC records (receivers discard them all)",
+			    l->name, found);
+			free(l->text);
+			l->text = NULL;
+			l->status = MS_ERR_SYNTAX;
 		}
 	}
-	dns_answer_unref(j.ans);
-	free(name);
-	return st;
+	l->done(l->arg);
+}
+
+/* dmarc_current_refused - the resolver would not take the lookup: say so from the loop */
+static void
+dmarc_current_refused(evutil_socket_t fd, short what, void *arg)
+{
+	struct plan_dmarc_live *l = arg;
+
+	(void)fd;
+	(void)what;
+	l->why = xasprintf("the resolver refused the lookup of %s TXT", l->name);
+	l->status = MS_ERR_INTERNAL;
+	l->done(l->arg);
+}
+
+/* plan_dmarc_current_start - look up the DMARC record published at _dmarc.domain into *l */
+void
+plan_dmarc_current_start(struct resolver *res, struct event_base *base, const char *domain,
+    struct plan_dmarc_live *l, void (*done)(void *arg), void *arg)
+{
+	static const struct timeval zero = { 0, 0 };
+
+	memset(l, 0, sizeof(*l));
+	l->name = xasprintf("_dmarc.%s", domain);
+	l->done = done;
+	l->arg = arg;
+	if (resolver_query(res, l->name, DNS_T_TXT, dmarc_current_answer, l) != MS_OK)
+		event_base_once(base, -1, EV_TIMEOUT, dmarc_current_refused, l, &zero);
+}
+
+/* plan_dmarc_live_free - what plan_dmarc_current_start left in l (not l itself) */
+void
+plan_dmarc_live_free(struct plan_dmarc_live *l)
+{
+	free(l->name);
+	free(l->text);
+	free(l->why);
+	memset(l, 0, sizeof(*l));
 }
 
 void

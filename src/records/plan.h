@@ -34,24 +34,41 @@ struct plan_seen {
 };
 
 /*
- * plan_observe - look up the domain's mail records through res (running the
- * event loop base until every answer is in) into *seen (caller frees with
- * plan_seen_free).  selectors (NULL-terminated or NULL) are DKIM selectors to
- * look at; they cannot be listed from the DNS.
+ * plan_observe_start - look up the domain's mail records through res into
+ * *seen (caller-owned, filled here and as answers arrive; free with
+ * plan_seen_free once done has run).  selectors (NULL-terminated or NULL,
+ * read during the call) are DKIM selectors to look at; they cannot be listed
+ * from the DNS.  done runs once from res's event loop (never from inside this
+ * call) when every answer is in; the caller runs the loop.
  */
-enum ms_status plan_observe(struct resolver *res, struct event_base *base, const char *domain,
-    char **selectors, struct plan_seen *seen);
+void plan_observe_start(struct resolver *res, const char *domain, char **selectors,
+    struct plan_seen *seen, void (*done)(void *arg), void *arg);
 void plan_seen_free(struct plan_seen *seen);
 
 /*
- * plan_dmarc_current - the DMARC record published at _dmarc.domain, through
- * res (running base until the answer is in): MS_OK with *text (caller frees)
- * or NULL when none is published (NXDOMAIN, NODATA, no v=DMARC1 string);
- * MS_ERR_IO when the lookup failed and MS_ERR_SYNTAX when several records
- * are published, with *why (caller frees): never "none" when it could not look.
+ * The DMARC record published at _dmarc.DOMAIN, looked up on the caller's loop:
+ * status MS_OK with text (NULL when none is published: NXDOMAIN, NODATA, no
+ * v=DMARC1 string); MS_ERR_IO when the lookup failed and MS_ERR_SYNTAX when
+ * several records are published, each with why: never "none" when it could
+ * not look.  Strings are owned by the struct (plan_dmarc_live_free).
  */
-enum ms_status plan_dmarc_current(struct resolver *res, struct event_base *base,
-    const char *domain, char **text, char **why);
+struct plan_dmarc_live {
+	enum ms_status status;
+	char *text;
+	char *why;
+	char *name;			/* _dmarc.DOMAIN */
+	void (*done)(void *arg);
+	void *arg;
+};
+
+/*
+ * plan_dmarc_current_start - fill *l (the caller's, kept until done has run)
+ * through res; done runs once from base's loop, never from inside this call.
+ */
+void plan_dmarc_current_start(struct resolver *res, struct event_base *base, const char *domain,
+    struct plan_dmarc_live *l, void (*done)(void *arg), void *arg);
+/* plan_dmarc_live_free - free what l holds (not l) */
+void plan_dmarc_live_free(struct plan_dmarc_live *l);
 
 enum plan_kind { PLAN_MIGRATE, PLAN_DECOMMISSION };
 

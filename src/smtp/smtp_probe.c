@@ -17,7 +17,21 @@
 
 #define SMTP_INPUT_MAX	(SMTP_REPLY_LINES_MAX * SMTP_REPLY_LINE_MAX)
 
+/*
+ * The shared state of every probe on one loop: the connection limit, the
+ * waiting queue, the live list (for cancelling) and the two client TLS
+ * contexts.  One per session; nothing here is process-wide.
+ */
+struct smtp_prober {
+	struct event_base	*base;
+	int			 inflight;
+	struct probe		*queue_head, *queue_tail;
+	struct probe		*all;
+	SSL_CTX			*ctx_any, *ctx_legacy;
+};
+
 struct probe {
+	struct smtp_prober	*sp;
 	struct smtp_probe_config cfg;	/* strings and TLSA data copied below */
 	char			*host, *ehlo;
 	uint8_t			*tlsa_data[SMTP_PROBE_TLSA_MAX];
@@ -35,19 +49,14 @@ struct probe {
 	struct probe		*all_next, **all_prevp;	/* every live probe, for cancelling */
 };
 
-static int inflight;
-static struct probe *queue_head, *queue_tail;
-static struct probe *all_probes;
-static SSL_CTX *ctx_any, *ctx_legacy;
-
 static void launch(struct probe *p);
 static void on_step(evutil_socket_t fd, short what, void *arg);
 
 /* ctx_get - the shared client contexts: any version at SECLEVEL 0, or TLS 1.0/1.1 only */
 static SSL_CTX *
-ctx_get(bool legacy)
+ctx_get(struct smtp_prober *sp, bool legacy)
 {
-	SSL_CTX **slot = legacy ? &ctx_legacy : &ctx_any;
+	SSL_CTX **slot = legacy ? &sp->ctx_legacy : &sp->ctx_any;
 	SSL_CTX *c;
 
 	if (*slot)
@@ -66,12 +75,13 @@ ctx_get(bool legacy)
 	return c;
 }
 
-void
-smtp_probe_shutdown(void)
+struct smtp_prober *
+smtp_prober_new(struct event_base *base)
 {
-	SSL_CTX_free(ctx_any);
-	SSL_CTX_free(ctx_legacy);
-	ctx_any = ctx_legacy = NULL;
+	struct smtp_prober *sp = xcalloc(1, sizeof(*sp));
+
+	sp->base = base;
+	return sp;
 }
 
 /* probe_free - everything but the callback */
@@ -104,6 +114,7 @@ probe_free(struct probe *p)
 static void
 finish(struct probe *p)
 {
+	struct smtp_prober *sp = p->sp;
 	struct timeval now;
 	struct probe *q;
 
@@ -114,12 +125,12 @@ finish(struct probe *p)
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 	p->cb(&p->res, p->arg);
 	if (p->launched)
-		inflight--;
+		sp->inflight--;
 	probe_free(p);
-	while (inflight < SMTP_PROBE_INFLIGHT_MAX && (q = queue_head) != NULL) {
-		queue_head = q->next;
-		if (queue_head == NULL)
-			queue_tail = NULL;
+	while (sp->inflight < SMTP_PROBE_INFLIGHT_MAX && (q = sp->queue_head) != NULL) {
+		sp->queue_head = q->next;
+		if (sp->queue_head == NULL)
+			sp->queue_tail = NULL;
 		launch(q);
 	}
 }
@@ -144,7 +155,7 @@ fail_later(struct probe *p, const char *why)
 		evtimer_del(p->step);
 	if (p->cap)
 		event_free(p->cap);
-	p->cap = evtimer_new(p->cfg.base, on_deferred_finish, p);
+	p->cap = evtimer_new(p->sp->base, on_deferred_finish, p);
 	evtimer_add(p->cap, &zero);
 }
 
@@ -261,7 +272,7 @@ start_tls(struct probe *p)
 {
 	struct timeval tv;
 	struct bufferevent *tb;
-	SSL_CTX *ctx = ctx_get(p->cfg.legacy_only);
+	SSL_CTX *ctx = ctx_get(p->sp, p->cfg.legacy_only);
 
 	set_stage(p, SMTP_ST_HANDSHAKE);
 	p->ssl = ctx ? SSL_new(ctx) : NULL;
@@ -285,7 +296,7 @@ start_tls(struct probe *p)
 		p->res.dane_enabled = usable > 0;
 		ERR_clear_error();
 	}
-	tb = bufferevent_openssl_filter_new(p->cfg.base, p->bev, p->ssl,
+	tb = bufferevent_openssl_filter_new(p->sp->base, p->bev, p->ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tb == NULL) {
 		SSL_free(p->ssl);	/* not yet owned by a filter */
@@ -455,10 +466,10 @@ launch(struct probe *p)
 	struct timeval tv, capv;
 	double cap = p->cfg.timeout * 6;
 
-	inflight++;
+	p->sp->inflight++;
 	p->launched = true;
 	gettimeofday(&p->started, NULL);
-	p->step = evtimer_new(p->cfg.base, on_step, p);
+	p->step = evtimer_new(p->sp->base, on_step, p);
 	set_stage(p, SMTP_ST_CONNECT);
 	memset(&ss, 0, sizeof(ss));
 	if (p->cfg.addr.family == 4) {
@@ -478,9 +489,9 @@ launch(struct probe *p)
 	}
 	capv.tv_sec = (time_t)cap;
 	capv.tv_usec = (suseconds_t)((cap - (double)capv.tv_sec) * 1e6);
-	p->cap = evtimer_new(p->cfg.base, on_cap, p);
+	p->cap = evtimer_new(p->sp->base, on_cap, p);
 	evtimer_add(p->cap, &capv);
-	p->bev = bufferevent_socket_new(p->cfg.base, -1, BEV_OPT_CLOSE_ON_FREE);
+	p->bev = bufferevent_socket_new(p->sp->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL) {
 		fail_later(p, "cannot create a socket");
 		return;
@@ -502,32 +513,35 @@ static void
 on_start(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
+	struct smtp_prober *sp = p->sp;
 
 	(void)fd;
 	(void)what;
 	event_free(p->cap);
 	p->cap = NULL;
-	if (inflight >= SMTP_PROBE_INFLIGHT_MAX) {
-		if (queue_tail)
-			queue_tail->next = p;
+	if (sp->inflight >= SMTP_PROBE_INFLIGHT_MAX) {
+		if (sp->queue_tail)
+			sp->queue_tail->next = p;
 		else
-			queue_head = p;
-		queue_tail = p;
+			sp->queue_head = p;
+		sp->queue_tail = p;
 		return;
 	}
 	launch(p);
 }
 
 enum ms_status
-smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb, void *arg)
+smtp_probe_start(struct smtp_prober *sp, const struct smtp_probe_config *cfg,
+    smtp_probe_callback cb, void *arg)
 {
 	struct probe *p;
 	struct timeval zero = { 0, 0 };
 
-	if (cfg->base == NULL || cfg->host == NULL || cfg->timeout <= 0 ||
+	if (sp == NULL || cfg->host == NULL || cfg->timeout <= 0 ||
 	    cfg->ntlsa > SMTP_PROBE_TLSA_MAX || (cfg->addr.family != 4 && cfg->addr.family != 6))
 		return MS_ERR_ARG;
 	p = xcalloc(1, sizeof(*p));
+	p->sp = sp;
 	p->cfg = *cfg;
 	p->host = xstrdup(cfg->host);
 	p->ehlo = xstrdup(cfg->ehlo_name ? cfg->ehlo_name : "mailsec.invalid");
@@ -543,23 +557,42 @@ smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb, vo
 	p->cb = cb;
 	p->arg = arg;
 	p->res.dane_depth = -1;
-	p->all_next = all_probes;
-	if (all_probes)
-		all_probes->all_prevp = &p->all_next;
-	p->all_prevp = &all_probes;
-	all_probes = p;
-	p->cap = evtimer_new(cfg->base, on_start, p);
+	p->all_next = sp->all;
+	if (sp->all)
+		sp->all->all_prevp = &p->all_next;
+	p->all_prevp = &sp->all;
+	sp->all = p;
+	p->cap = evtimer_new(sp->base, on_start, p);
 	evtimer_add(p->cap, &zero);
 	return MS_OK;
 }
 
 void
-smtp_probe_cancel_all(const char *why)
+smtp_probe_cancel_all(struct smtp_prober *sp, const char *why)
 {
-	/* Queued probes are in all_probes too: the queue itself is simply dropped. */
-	queue_head = queue_tail = NULL;
-	for (struct probe *p = all_probes; p; p = p->all_next) {
-		if (p->finishing)
+	smtp_probe_cancel_owned(sp, NULL, why);
+}
+
+void
+smtp_probe_cancel_owned(struct smtp_prober *sp, const void *owner, const char *why)
+{
+	struct probe **qp, *q;
+
+	if (sp == NULL)
+		return;
+	/* Queued probes are in the live list too: here they only leave the queue. */
+	sp->queue_tail = NULL;
+	for (qp = &sp->queue_head; (q = *qp) != NULL; ) {
+		if (owner == NULL || q->cfg.owner == owner) {
+			*qp = q->next;
+			q->next = NULL;
+		} else {
+			sp->queue_tail = q;
+			qp = &q->next;
+		}
+	}
+	for (struct probe *p = sp->all; p; p = p->all_next) {
+		if (p->finishing || (owner && p->cfg.owner != owner))
 			continue;
 		if (p->bev) {
 			bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
@@ -568,4 +601,21 @@ smtp_probe_cancel_all(const char *why)
 		p->res.timed_out = true;
 		fail_later(p, why);
 	}
+}
+
+void
+smtp_prober_free(struct smtp_prober *sp)
+{
+	if (sp == NULL)
+		return;
+	while (sp->all) {
+		struct probe *p = sp->all;
+
+		if (p->launched)
+			sp->inflight--;
+		probe_free(p);	/* unlinks it from sp->all */
+	}
+	SSL_CTX_free(sp->ctx_any);
+	SSL_CTX_free(sp->ctx_legacy);
+	free(sp);
 }

@@ -13,9 +13,10 @@
 #include "util/status.h"
 
 struct event_base;
+struct smtp_prober;
 
 #define SMTP_PROBE_TLSA_MAX	16
-#define SMTP_PROBE_INFLIGHT_MAX	32	/* probes connected at once per process; more wait */
+#define SMTP_PROBE_INFLIGHT_MAX	32	/* probes connected at once per prober; more wait */
 
 /* One TLSA record to hand to OpenSSL's DANE verifier (borrowed). */
 struct smtp_tlsa {
@@ -25,7 +26,7 @@ struct smtp_tlsa {
 };
 
 struct smtp_probe_config {
-	struct event_base *base;
+	const void	*owner;		/* whose probe (a run), for smtp_probe_cancel_owned; or NULL */
 	struct ipaddr	 addr;
 	unsigned	 port;		/* 25 */
 	const char	*host;		/* MX host name: SNI and the DANE base domain (copied) */
@@ -69,22 +70,34 @@ struct smtp_probe_result {
 typedef void (*smtp_probe_callback)(const struct smtp_probe_result *r, void *arg);
 
 /*
- * smtp_probe_start - connect, read the banner, EHLO, STARTTLS if offered,
- * TLS handshake, then close.  cb runs exactly once from the event loop, never
- * from inside this call.  At most SMTP_PROBE_INFLIGHT_MAX probes run at once;
- * the rest queue.  Never verifies or refuses a certificate itself: the
- * result carries what was presented (and the DANE verdict when enabled).
+ * smtp_prober_new - the shared state of the probes on one event loop: the
+ * connection limit, the queue, the client TLS contexts.  One per session;
+ * free with smtp_prober_free().
  */
-enum ms_status smtp_probe_start(const struct smtp_probe_config *cfg, smtp_probe_callback cb,
-    void *arg);
+struct smtp_prober *smtp_prober_new(struct event_base *base);
+/*
+ * smtp_prober_free - free the prober and abandon every probe still queued or
+ * running (their callbacks do not run).
+ */
+void smtp_prober_free(struct smtp_prober *sp);
 
 /*
- * smtp_probe_cancel_all - end every probe started and not yet finished (the
- * total deadline): each callback runs from the loop with timed_out set and why.
+ * smtp_probe_start - connect, read the banner, EHLO, STARTTLS if offered,
+ * TLS handshake, then close, on sp's loop.  cb runs exactly once from the
+ * event loop, never from inside this call, unless sp is freed first.  At
+ * most SMTP_PROBE_INFLIGHT_MAX probes of sp run at once; the rest queue.
+ * Never verifies or refuses a certificate itself: the result carries what
+ * was presented (and the DANE verdict when enabled).  cfg is copied.
  */
-void smtp_probe_cancel_all(const char *why);
+enum ms_status smtp_probe_start(struct smtp_prober *sp, const struct smtp_probe_config *cfg,
+    smtp_probe_callback cb, void *arg);
 
-/* smtp_probe_shutdown - free the shared TLS contexts (at exit, for leak checkers) */
-void smtp_probe_shutdown(void);
+/*
+ * smtp_probe_cancel_all - end every probe of sp started and not yet finished:
+ * each callback runs from the loop with timed_out set and why.
+ */
+void smtp_probe_cancel_all(struct smtp_prober *sp, const char *why);
+/* smtp_probe_cancel_owned - the same for owner's probes only (owner NULL: all) */
+void smtp_probe_cancel_owned(struct smtp_prober *sp, const void *owner, const char *why);
 
 #endif

@@ -150,8 +150,8 @@ dest_discovered(struct audit *a, struct dmarc_discovery *dd, void *arg)
 	const struct dmarc_method *m9 = &d->st->disc->m9989;
 	const char *own = m9->temperror || m9->org_failed ? NULL : m9->org_domain;
 	int ext9989 = -1;
-	bool ext7489 = strcmp(dmarc_org_psl(&a->arena, d->domain),
-	    dmarc_org_psl(&a->arena, d->policy_domain)) != 0;
+	bool ext7489 = strcmp(dmarc_org_psl(&a->arena, a->psl, d->domain),
+	    dmarc_org_psl(&a->arena, a->psl, d->policy_domain)) != 0;
 
 	if (own && !dd->m9989.temperror && !dd->m9989.org_failed)
 		ext9989 = strcmp(dd->m9989.org_domain, own) != 0;
@@ -197,8 +197,8 @@ check_destinations(struct audit *a, struct dmarc_state *st, const struct dmarc_r
 			json_array_append_new(st->dests, d->fact);
 			audit_lookup(a, d->domain, DNS_T_MX, mx_answer, d);
 			if (rules_of(a) == DMARC_RULES_7489)
-				dest_decide(a, d, strcmp(dmarc_org_psl(&a->arena, d->domain),
-				    dmarc_org_psl(&a->arena, policy_domain)) != 0, -1);
+				dest_decide(a, d, strcmp(dmarc_org_psl(&a->arena, a->psl, d->domain),
+				    dmarc_org_psl(&a->arena, a->psl, policy_domain)) != 0, -1);
 			else
 				dmarc_discover(a, d->domain, dest_discovered, d);
 		}

@@ -193,7 +193,7 @@ dmarc_discover(struct audit *a, const char *domain,
 	d->domain = dom;
 	d->done = done;
 	d->arg = arg;
-	d->m7489.org_domain = dmarc_org_psl(&a->arena, dom);
+	d->m7489.org_domain = dmarc_org_psl(&a->arena, a->psl, dom);
 	n = dmarc_walk_targets(&a->arena, dom, targets);
 	for (size_t i = 0; i < n; i++)
 		want(a, d, targets[i]);

@@ -26,7 +26,8 @@ milder(enum dmarc_policy p)
 }
 
 void
-dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rules rules,
+dmarc_evaluate(struct arena *ar, struct suffix_list *psl, const struct dmarc_discovery *d,
+    enum dmarc_rules rules,
     const struct dmarc_auth *spf, size_t nspf, const struct dmarc_auth *dkim, size_t ndkim,
     struct dmarc_eval *o)
 {
@@ -46,7 +47,7 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 	}
 	/* Alignment is computed even without a policy: the facts show it (RFC 7489 §3.1). */
 	for (size_t i = 0; i < ndkim; i++) {
-		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, dkim[i].domain) :
+		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, psl, dkim[i].domain) :
 		    dkim[i].org9989;
 
 		if (str_caseeq(dkim[i].result, "temperror"))
@@ -59,7 +60,7 @@ dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rul
 		}
 	}
 	for (size_t i = 0; i < nspf; i++) {
-		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, spf[i].domain) :
+		const char *xorg = rules == DMARC_RULES_7489 ? dmarc_org_psl(ar, psl, spf[i].domain) :
 		    spf[i].org9989;
 
 		if (str_caseeq(spf[i].result, "temperror"))

@@ -38,14 +38,18 @@ struct dmarc_eval {
 	bool		 testing;	/* RFC 9989: t=y made the disposition one step milder */
 };
 
+struct suffix_list;
+
 /*
  * dmarc_evaluate - the DMARC verdict for a message from d->domain with the
  * given SPF and DKIM results, as a receiver of rules (7489 or 9989) reaches
  * it.  Pure: d holds the discovery; the DKIM/SPF domains' RFC 9989
- * organizational domains come in dmarc_auth.org9989.  Strings in out are
- * borrowed from d, the inputs, or arena.
+ * organizational domains come in dmarc_auth.org9989, their RFC 7489 ones
+ * from psl (the session's list, borrowed).  Strings in out are borrowed from
+ * d, the inputs, or arena.
  */
-void dmarc_evaluate(struct arena *ar, const struct dmarc_discovery *d, enum dmarc_rules rules,
+void dmarc_evaluate(struct arena *ar, struct suffix_list *psl, const struct dmarc_discovery *d,
+    enum dmarc_rules rules,
     const struct dmarc_auth *spf, size_t nspf, const struct dmarc_auth *dkim, size_t ndkim,
     struct dmarc_eval *out);
 

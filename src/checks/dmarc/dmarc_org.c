@@ -1,57 +1,15 @@
 /* src/checks/dmarc/dmarc_org.c - organizational domains by the PSL (RFC 7489 §3.2) and tree walk targets (RFC 9989 §4.10) */
 #include "checks/dmarc/dmarc_org.h"
+#include "dns/suffix_list.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
-#include <libpsl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static psl_ctx_t *psl;
-static char *psl_from;
-
-enum ms_status
-dmarc_psl_load(const char *path, char **err)
-{
-	psl_ctx_t *p;
-	const char *file = path ? path : DMARC_PSL_DEFAULT;
-
-	if (path == NULL && access(file, R_OK) != 0) {
-		p = (psl_ctx_t *)psl_builtin();
-		file = "built-in";
-	} else {
-		p = psl_load_file(file);
-	}
-	if (p == NULL) {
-		*err = xasprintf("cannot load the public suffix list %s", file);
-		return MS_ERR_IO;
-	}
-	dmarc_psl_free();
-	psl = p;
-	psl_from = xstrdup(file);
-	return MS_OK;
-}
 
 const char *
-dmarc_psl_source(void)
-{
-	return psl_from ? psl_from : "none";
-}
-
-void
-dmarc_psl_free(void)
-{
-	if (psl && psl != psl_builtin())
-		psl_free(psl);
-	psl = NULL;
-	free(psl_from);
-	psl_from = NULL;
-}
-
-const char *
-dmarc_org_psl(struct arena *ar, const char *name)
+dmarc_org_psl(struct arena *ar, struct suffix_list *psl, const char *name)
 {
 	char *n = str_lower(arena_strdup(ar, name));
 	size_t len = strlen(n);
@@ -62,15 +20,7 @@ dmarc_org_psl(struct arena *ar, const char *name)
 	/* A name with an empty label is no domain name: it is its own (and nobody's) org domain. */
 	if (n[0] == '.' || strstr(n, "..") != NULL || ipaddr_looks_like(n))
 		return n;
-	if (psl == NULL) {
-		char *err = NULL;
-
-		if (dmarc_psl_load(NULL, &err) != MS_OK) {
-			free(err);
-			return n;
-		}
-	}
-	reg = psl_registrable_domain(psl, n);
+	reg = suffix_list_registrable(psl, n);
 	return reg ? reg : n;
 }
 

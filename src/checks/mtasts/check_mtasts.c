@@ -139,7 +139,7 @@ start_fetch(struct audit *a, struct mtasts_state *st)
 			st->host_missing = true;
 		return;
 	}
-	if (a->opts->http == NULL || a->opts->offline) {
+	if (a->http == NULL || a->opts->offline) {
 		st->fetch_skipped = true;
 		return;
 	}
@@ -151,10 +151,11 @@ start_fetch(struct audit *a, struct mtasts_state *st)
 	req.max_body = MTASTS_POLICY_MAX;
 	req.timeout = a->opts->net_timeout > 0 ? a->opts->net_timeout : 10;
 	req.ca_file = a->opts->ca_file;
+	req.owner = a->owner;
 	arg = arena_alloc(&a->arena, 2 * sizeof(void *));
 	arg[0] = a;
 	arg[1] = st;
-	if (http_get(a->opts->http, &req, fetched, arg) == MS_OK) {
+	if (http_get(a->http, &req, fetched, arg) == MS_OK) {
 		st->fetched = true;
 		st->pending++;
 	}

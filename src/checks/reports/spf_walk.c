@@ -29,6 +29,8 @@ struct spf_walk {
 	size_t		 n, started, inflight;
 	size_t		 status_at;	/* the source the status is about; n: none */
 	char		*status;	/* NULL: ok */
+	void		(*done)(struct spf_walk *w, void *arg);	/* or NULL */
+	void		*done_arg;
 };
 
 static void walk_next(struct spf_walk *w);
@@ -53,6 +55,8 @@ on_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 	j->ev = NULL;
 	w->inflight--;
 	walk_next(w);
+	if (w->inflight == 0 && w->started == w->n && w->done)
+		w->done(w, w->done_arg);
 }
 
 /* walk_next - start evaluations until WALK_INFLIGHT run or none are left */
@@ -76,11 +80,14 @@ walk_next(struct spf_walk *w)
 }
 
 struct spf_walk *
-spf_walk_start(struct resolver *res, const char *domain, const struct ipaddr *ips, size_t n)
+spf_walk_start(struct resolver *res, const char *domain, const struct ipaddr *ips, size_t n,
+    void (*done)(struct spf_walk *w, void *arg), void *arg)
 {
 	struct spf_walk *w = xcalloc(1, sizeof(*w));
 
 	w->res = res;
+	w->done = done;
+	w->done_arg = arg;
 	w->cache = spf_cache_new(WALK_CACHE_MAX);
 	w->sender = xstrdup(domain);	/* check_host() makes it postmaster@domain (§4.3) */
 	w->nsrc = n;
@@ -120,7 +127,7 @@ spf_walk_free(struct spf_walk *w)
 {
 	if (w == NULL)
 		return;
-	/* Called once the loop has run dry: no evaluation is still running. */
+	/* Called once done has run: no evaluation is still running. */
 	for (size_t i = 0; i < w->n; i++)
 		free(w->labels[i]);
 	free(w->status);

@@ -19,11 +19,12 @@ struct spf_walk;
  * with the domain whose record holds the matching term.
  *
  * spf_walk_start - begin the n evaluations of ips (copied) on res's event
- * loop; they are done when the loop has no more events.  The caller frees
- * with spf_walk_free(), once the loop has run dry.
+ * loop; done (may be NULL) runs once from the loop, never from inside this
+ * call, when the last has ended.  The caller frees with spf_walk_free(),
+ * from done or after it.
  */
 struct spf_walk *spf_walk_start(struct resolver *res, const char *domain,
-    const struct ipaddr *ips, size_t n);
+    const struct ipaddr *ips, size_t n, void (*done)(struct spf_walk *w, void *arg), void *arg);
 /* spf_walk_label - what authorises ips[i] (a pass), or NULL; borrowed */
 const char *spf_walk_label(const struct spf_walk *w, size_t i);
 /*

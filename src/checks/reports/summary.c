@@ -81,9 +81,17 @@ struct summary {
 	char *verdict_msg;
 	char *advice;
 	size_t legit_failing;
-	size_t pending;		/* PTR lookups in flight */
+	size_t pending;		/* PTR lookups and the SPF walk in flight */
 	char *spf_status;	/* the SPF walk: "ok", why it is incomplete, NULL if not done */
+	/* summary_start: the SPF walk and whom to tell */
+	struct spf_walk *walk;
+	size_t *walk_at;	/* the source of each address walked */
+	size_t walk_n;
+	summary_done_cb done;
+	void *done_arg;
 };
+
+static void lookups_over(struct summary *s);
 
 void
 summary_thresholds_default(struct summary_thresholds *t)
@@ -329,7 +337,6 @@ on_ptr(struct dns_answer *ans, void *arg)
 	struct source *src = arg;
 	const psl_ctx_t *psl = psl_builtin();
 
-	src->owner->pending--;
 	src->ptr_status = outcome_word(ans->status);
 	if (ans->status == DNS_OK) {
 		for (size_t i = 0; i < ans->n; i++) {
@@ -346,6 +353,8 @@ on_ptr(struct dns_answer *ans, void *arg)
 		if (src->ptr == NULL)
 			src->ptr_status = "nodata";
 	}
+	if (--src->owner->pending == 0)
+		lookups_over(src->owner);
 }
 
 /* cmp_src - most messages first, then address */
@@ -437,9 +446,10 @@ verdict(struct summary *s)
 	}
 }
 
-enum ms_status
-summary_build(struct store *store, const char *domain, int64_t since,
-    const struct summary_thresholds *t, struct resolver *res, struct summary **out)
+/* aggregate - read and sort domain's reports since since; *out NULL on failure */
+static enum ms_status
+aggregate(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct summary **out)
 {
 	struct summary *s = xcalloc(1, sizeof(*s));
 	enum ms_status st;
@@ -451,9 +461,6 @@ summary_build(struct store *store, const char *domain, int64_t since,
 	s->t = *t;
 	strmap_init(&s->srcidx, KEYS_MAX);
 	*out = NULL;
-	/* strangers' addresses decide what is looked up: one budget for the whole summary */
-	if (res && res->max_queries == 0)
-		res->max_queries = SUMMARY_LOOKUPS_MAX;
 	if ((st = store_each_dmarc(store, domain, since, on_dmarc, s)) != MS_OK ||
 	    (st = store_each_tlsrpt(store, domain, since, on_tlsrpt, s)) != MS_OK ||
 	    (st = store_count_failures(store, domain, since, &s->failure_reports)) != MS_OK) {
@@ -471,44 +478,95 @@ summary_build(struct store *store, const char *domain, int64_t since,
 	for (size_t i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
 		struct ipaddr a;
-		char rev[IPADDR_REVLEN];
 
 		src->owner = s;
-		if (ipaddr_parse(src->ip, &a) != MS_OK) {
+		if (ipaddr_parse(src->ip, &a) != MS_OK)
 			src->ptr_status = "invalid-ip";
-			continue;
-		}
-		if (res == NULL || i >= PTR_LOOKUPS_MAX)
+	}
+	*out = s;
+	return MS_OK;
+}
+
+enum ms_status
+summary_build(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct summary **out)
+{
+	enum ms_status st = aggregate(store, domain, since, t, out);
+
+	if (st == MS_OK)
+		verdict(*out);
+	return st;
+}
+
+/* lookups_over - the PTR names and the SPF walk are in: label, judge, tell the caller */
+static void
+lookups_over(struct summary *s)
+{
+	for (size_t k = 0; k < s->walk_n; k++) {
+		const char *l = spf_walk_label(s->walk, k);
+
+		if (l != NULL)
+			s->src[s->walk_at[k]].spf_include = xstrdup(l);
+	}
+	s->spf_status = xstrdup(spf_walk_status(s->walk));
+	spf_walk_free(s->walk);
+	s->walk = NULL;
+	free(s->walk_at);
+	s->walk_at = NULL;
+	verdict(s);
+	s->done(s, s->done_arg);
+}
+
+/* walk_done - the SPF walk's end */
+static void
+walk_done(struct spf_walk *w, void *arg)
+{
+	struct summary *s = arg;
+
+	(void)w;
+	if (--s->pending == 0)
+		lookups_over(s);
+}
+
+enum ms_status
+summary_start(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct resolver *res, summary_done_cb done, void *arg)
+{
+	struct summary *s;
+	enum ms_status st;
+	struct ipaddr *ips;
+	size_t n = 0;
+
+	if (res == NULL || done == NULL)
+		return MS_ERR_ARG;
+	/* strangers' addresses decide what is looked up: one budget for the whole summary */
+	if (res->max_queries == 0)
+		res->max_queries = SUMMARY_LOOKUPS_MAX;
+	if ((st = aggregate(store, domain, since, t, &s)) != MS_OK)
+		return st;
+	s->done = done;
+	s->done_arg = arg;
+	s->pending = 1;	/* the SPF walk */
+	for (size_t i = 0; i < s->nsrc && i < PTR_LOOKUPS_MAX; i++) {
+		struct source *src = &s->src[i];
+		struct ipaddr a;
+		char rev[IPADDR_REVLEN];
+
+		if (ipaddr_parse(src->ip, &a) != MS_OK)
 			continue;
 		ipaddr_reverse_name(&a, rev);
 		if (resolver_query(res, rev, DNS_T_PTR, on_ptr, src) == MS_OK)
 			s->pending++;
 	}
-	if (res) {
-		/* the first SPF_LABELS_MAX sources with a valid address, in the order above */
-		struct ipaddr *ips = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*ips));
-		size_t *at = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*at));
-		size_t n = 0;
-		struct spf_walk *w;
-
-		for (size_t i = 0; i < s->nsrc && n < SPF_LABELS_MAX; i++)
-			if (ipaddr_parse(s->src[i].ip, &ips[n]) == MS_OK)
-				at[n++] = i;
-		w = spf_walk_start(res, domain, ips, n);
-		event_base_dispatch(res->base);
-		for (size_t k = 0; k < n; k++) {
-			const char *l = spf_walk_label(w, k);
-
-			if (l != NULL)
-				s->src[at[k]].spf_include = xstrdup(l);
-		}
-		s->spf_status = xstrdup(spf_walk_status(w));
-		spf_walk_free(w);
-		free(at);
-		free(ips);
-	}
-	verdict(s);
-	*out = s;
+	/* the first SPF_LABELS_MAX sources with a valid address, in the order above */
+	ips = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*ips));
+	s->walk_at = xcalloc(s->nsrc ? s->nsrc : 1, sizeof(*s->walk_at));
+	for (size_t i = 0; i < s->nsrc && n < SPF_LABELS_MAX; i++)
+		if (ipaddr_parse(s->src[i].ip, &ips[n]) == MS_OK)
+			s->walk_at[n++] = i;
+	s->walk_n = n;
+	s->walk = spf_walk_start(res, domain, ips, n, walk_done, s);
+	free(ips);
 	return MS_OK;
 }
 

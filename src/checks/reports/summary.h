@@ -33,12 +33,26 @@ struct summary;
 
 /*
  * summary_build - read domain's reports since (epoch seconds) from store and
- * aggregate them.  With res (may be NULL: PTR names are then not looked up),
- * looks up each source's PTR name on res's event loop (runs it until every
- * lookup is done).  The caller frees with summary_free().
+ * aggregate them, without lookups (PTR names "not-looked-up", no SPF walk).
+ * The caller frees *out with summary_free().
  */
 enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
-    const struct summary_thresholds *t, struct resolver *res, struct summary **out);
+    const struct summary_thresholds *t, struct summary **out);
+
+/*
+ * summary_done_cb - a summary is complete; the callee owns s (summary_free).
+ */
+typedef void (*summary_done_cb)(struct summary *s, void *arg);
+
+/*
+ * summary_start - as summary_build, then look up each source's PTR name and
+ * walk the domain's SPF policy through res (required) on its event loop,
+ * which the caller runs.  The store is read before this returns (a failure
+ * is returned, and done never runs); done runs once, from the loop, when
+ * every lookup is in.
+ */
+enum ms_status summary_start(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct resolver *res, summary_done_cb done, void *arg);
 void summary_free(struct summary *s);
 
 /* summary_json - the document of docs/json.md ("mailsec-reports/1", kind "summary"); caller decrefs */

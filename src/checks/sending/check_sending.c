@@ -74,6 +74,7 @@ start_spf(struct audit *a, struct send_addr *s)
 	req.sender = arena_printf(&a->arena, "postmaster@%s", a->domain);
 	req.helo = ipaddr_looks_like(s->origin) ? a->domain : s->origin;
 	req.now = (int64_t)time(NULL);
+	req.owner = a->owner;
 	s->a = a;
 	audit_hold(a);
 	if (spf_eval_start(a->res, &req, on_spf, s) == NULL) {

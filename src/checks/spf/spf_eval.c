@@ -66,6 +66,7 @@ struct spf_cache {
 struct spf_eval {
 	struct arena	 ar;
 	struct resolver	*res;
+	const void	*owner;		/* tags the lookups */
 	struct spf_cache *cache;
 	struct ipaddr	 ip;
 	char		*sender, *local, *sender_domain, *helo, *receiver;
@@ -273,7 +274,7 @@ query(struct spf_eval *ev, const char *raw, uint16_t type)
 			return false;	/* the caller goes on at once */
 		}
 	}
-	if (resolver_query(ev->res, name, type, on_answer, ev) == MS_OK)
+	if (resolver_query_owned(ev->res, ev->owner, name, type, on_answer, ev) == MS_OK)
 		return true;
 	ev->ans = dns_answer_new(name, type);
 	ev->ans->status = DNS_NXDOMAIN;
@@ -949,6 +950,7 @@ spf_eval_start(struct resolver *res, const struct spf_request *req, spf_done_cb 
 	arena_init(&ev->ar);
 	buf_init(&ev->trace, TRACE_MAX);
 	ev->res = res;
+	ev->owner = req->owner;
 	ev->cache = req->cache;
 	ev->ip = req->ip;
 	/* §5: an IPv4-mapped IPv6 client (::ffff:a.b.c.d) is the IPv4 client a.b.c.d. */

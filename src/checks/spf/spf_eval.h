@@ -33,6 +33,7 @@ struct spf_request {
 	int64_t		 now;		/* %{t} */
 	bool		 trace;		/* record every step */
 	struct spf_cache *cache;	/* answers shared with other evaluations, or NULL */
+	const void	*owner;		/* tags the lookups (resolver_query_owned), or NULL */
 };
 
 struct spf_outcome {

@@ -99,7 +99,7 @@ start_probe(struct tls_addr *ad, bool legacy)
 	struct probe_arg *pa = xcalloc(1, sizeof(*pa));
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = a->res->base;
+	cfg.owner = a->owner;
 	cfg.addr = ad->ip;
 	cfg.port = 25;
 	cfg.host = ad->h->name;
@@ -124,7 +124,7 @@ start_probe(struct tls_addr *ad, bool legacy)
 	pa->legacy = legacy;
 	r->pending++;
 	audit_hold(a);
-	if (smtp_probe_start(&cfg, on_probe, pa) != MS_OK) {
+	if (smtp_probe_start(a->smtp, &cfg, on_probe, pa) != MS_OK) {
 		free(pa);
 		r->pending--;
 		audit_release(a);

@@ -1,0 +1,94 @@
+/* src/engine/session.c - a session: the machinery every run on one event loop shares */
+#include "engine/session.h"
+#include "dns/resolver.h"
+#include "dns/resolver_replay.h"
+#include "dns/resolver_unbound.h"
+#include "dns/suffix_list.h"
+#include "http/http_fetch.h"
+#include "smtp/smtp_probe.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+
+enum ms_status
+session_new(const struct session_config *cfg, struct session **out, char **err)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	enum ms_status st = MS_OK;
+
+	*out = NULL;
+	*err = NULL;
+	s->own_psl = cfg->psl == NULL;
+	if (cfg->psl) {
+		s->psl = cfg->psl;
+	} else if (cfg->psl_path || cfg->psl_now) {
+		if ((st = suffix_list_open(cfg->psl_path, &s->psl, err)) != MS_OK)
+			goto fail;
+	} else {
+		s->psl = suffix_list_lazy();
+	}
+	if (cfg->base) {
+		s->base = cfg->base;
+	} else {
+		s->base = event_base_new();
+		s->own_base = true;
+		if (s->base == NULL) {
+			*err = xstrdup("cannot create an event loop");
+			st = MS_ERR_INTERNAL;
+			goto fail;
+		}
+	}
+	if (cfg->replay_path) {
+		s->replay = replay_data_new();
+		if ((st = replay_data_load_file(s->replay, cfg->replay_path, err)) != MS_OK)
+			goto fail;
+		s->res = resolver_replay_new(s->base, s->replay, cfg->timeout);
+	} else if (cfg->replay) {
+		s->res = resolver_replay_new(s->base, cfg->replay, cfg->timeout);
+	} else {
+		struct unbound_config ucfg = { 0 };
+
+		ucfg.forward = cfg->resolver;
+		ucfg.trust_anchor = cfg->trust_anchor;
+		if ((st = resolver_unbound_new(s->base, &ucfg, cfg->timeout, &s->res, err)) != MS_OK)
+			goto fail;
+	}
+	if (cfg->http)
+		s->http = http_client_new(s->base);
+	s->smtp = smtp_prober_new(s->base);
+	s->env.res = s->res;
+	s->env.http = s->http;
+	s->env.smtp = s->smtp;
+	s->env.psl = s->psl;
+	*out = s;
+	return MS_OK;
+fail:
+	session_free(s);
+	return st;
+}
+
+bool
+session_wait(struct session *s, const bool *done)
+{
+	while (!*done)
+		if (event_base_loop(s->base, EVLOOP_ONCE) != 0)
+			break;
+	return *done;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	http_client_free(s->http);
+	smtp_prober_free(s->smtp);
+	resolver_free(s->res);
+	if (s->own_base && s->base)
+		event_base_free(s->base);
+	replay_data_free(s->replay);
+	if (s->own_psl)
+		suffix_list_free(s->psl);
+	free(s);
+}
