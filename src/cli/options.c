@@ -256,6 +256,15 @@ static const struct option_doc options[] = {
 	{ "authserv-id", 0, "NAME", "message",
 	  "message check: the authserv-id of the Authentication-Results field written "
 	  "(default mailsec): the name of your receiving ADMD." },
+	{ "format", 0, "text|json|jsonl|csv", "check",
+	  "text (default), json (the mailsec/1 document, as --json), jsonl (one JSON object "
+	  "per domain and line, as --jsonl) or csv (one row per finding with a header row: "
+	  "domain, area, id, severity, subject, message, evidence, advice; RFC 4180 quoting, "
+	  "docs/csv.md)." },
+	{ "format", 0, "text|json|csv", "lint",
+	  "text (default), json (the mailsec-lint/1 document, as --json) or csv (one row per "
+	  "finding with a header row: domain, area, id, severity, subject, message, evidence, "
+	  "advice; RFC 4180 quoting, docs/csv.md)." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },

@@ -217,6 +217,26 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	return rc;
 }
 
+/* cli_output_format - --format of check and lint: text, json, csv (and jsonl when jsonl_ok) */
+bool
+cli_output_format(const char *arg, bool jsonl_ok, enum output_format *out)
+{
+	if (strcmp(arg, "text") == 0)
+		*out = OUT_TEXT;
+	else if (strcmp(arg, "json") == 0)
+		*out = OUT_JSON;
+	else if (strcmp(arg, "csv") == 0)
+		*out = OUT_CSV;
+	else if (jsonl_ok && strcmp(arg, "jsonl") == 0)
+		*out = OUT_JSONL;
+	else {
+		cli_error("--format wants %s", jsonl_ok ? "text, json, jsonl or csv" :
+		    "text, json or csv");
+		return false;
+	}
+	return true;
+}
+
 bool
 cli_seconds(const char *name, const char *arg, double max, double *out)
 {
