@@ -160,10 +160,10 @@ int cli_only_check(char *const *only);
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
 /*
  * cli_output_format - parse --format's argument for check or lint (text, json,
- * csv, and jsonl when jsonl_ok); on failure says which values it takes
- * (cli_error) and returns false, leaving *out alone
+ * jsonl or csv); on failure says which values it takes (cli_error) and
+ * returns false, leaving *out alone
  */
-bool cli_output_format(const char *arg, bool jsonl_ok, enum output_format *out);
+bool cli_output_format(const char *arg, enum output_format *out);
 /* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
 bool cli_period(const char *s, int64_t *out);
 

@@ -235,7 +235,7 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->format = OUT_JSONL;
 			break;
 		case OPT_FORMAT:
-			bad = !cli_output_format(optarg, true, &o->format);
+			bad = !cli_output_format(optarg, &o->format);
 			break;
 		case OPT_ONLY:
 			common_opts_set_list(&o->only, optarg);

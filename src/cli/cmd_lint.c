@@ -61,7 +61,7 @@ lint_result(struct audit *a, void *arg)
 	findings_count(&a->findings, counts);
 	for (int i = 0; i < SEV__COUNT; i++)
 		lo->worst[i] += counts[i];
-	if (lo->format == OUT_JSON) {
+	if (lo->format == OUT_JSON || lo->format == OUT_JSONL) {
 		lo->doms[a->index] = out_json_domain(a);
 	} else if (lo->format == OUT_CSV) {
 		char *buf = NULL;
@@ -237,8 +237,11 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 		case OPT_JSON:
 			la->format = OUT_JSON;
 			break;
+		case OPT_JSONL:
+			la->format = OUT_JSONL;
+			break;
 		case OPT_FORMAT:
-			bad = !cli_output_format(optarg, false, &la->format);
+			bad = !cli_output_format(optarg, &la->format);
 			break;
 		case OPT_ORIGIN:
 			free(la->origin);
@@ -338,6 +341,10 @@ cmd_lint(int argc, char **argv)
 			zpaths = xreallocarray(zpaths, nlint + 1, sizeof(*zpaths));
 			zpaths[nlint++] = argv[i];
 		}
+	}
+	if (la.format == OUT_JSONL && npol) {
+		cli_error("--jsonl has no form for MTA-STS policy files: use --json or --format csv");
+		goto out;
 	}
 	if (la.origin && nlint > 1) {
 		cli_error("--origin names the zone of one file: lint one file at a time with it");
@@ -518,6 +525,18 @@ cmd_lint(int argc, char **argv)
 			if (lo.text[i])
 				fputs(lo.text[i], stdout);
 			free(lo.text[i]);
+		}
+	} else if (la.format == OUT_JSONL) {
+		for (size_t i = 0; i < ndomains; i++) {
+			char *s;
+
+			if (lo.doms[i] == NULL)
+				continue;
+			json_object_set_new(lo.doms[i], "schema", json_string("mailsec/1"));
+			s = json_dumps(lo.doms[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", s);
+			free(s);
+			json_decref(lo.doms[i]);
 		}
 	} else if (la.format == OUT_JSON) {
 		json_t *doc = json_object(), *arr = json_array(), *no = json_array();

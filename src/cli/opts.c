@@ -217,9 +217,9 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	return rc;
 }
 
-/* cli_output_format - --format of check and lint: text, json, csv (and jsonl when jsonl_ok) */
+/* cli_output_format - --format of check and lint: text, json, jsonl or csv */
 bool
-cli_output_format(const char *arg, bool jsonl_ok, enum output_format *out)
+cli_output_format(const char *arg, enum output_format *out)
 {
 	if (strcmp(arg, "text") == 0)
 		*out = OUT_TEXT;
@@ -227,11 +227,10 @@ cli_output_format(const char *arg, bool jsonl_ok, enum output_format *out)
 		*out = OUT_JSON;
 	else if (strcmp(arg, "csv") == 0)
 		*out = OUT_CSV;
-	else if (jsonl_ok && strcmp(arg, "jsonl") == 0)
+	else if (strcmp(arg, "jsonl") == 0)
 		*out = OUT_JSONL;
 	else {
-		cli_error("--format wants %s", jsonl_ok ? "text, json, jsonl or csv" :
-		    "text, json or csv");
+		cli_error("--format wants text, json, jsonl or csv");
 		return false;
 	}
 	return true;
