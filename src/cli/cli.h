@@ -103,7 +103,7 @@ int cmd_history(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
-enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL };
+enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV };
 
 struct common_opts {
 	enum output_format format;
@@ -158,6 +158,12 @@ int cli_only_check(char *const *only);
  * failure says so (cli_error) and returns false, leaving *out alone
  */
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
+/*
+ * cli_output_format - parse --format's argument for check or lint (text, json,
+ * jsonl or csv); on failure says which values it takes (cli_error) and
+ * returns false, leaving *out alone
+ */
+bool cli_output_format(const char *arg, enum output_format *out);
 /* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
 bool cli_period(const char *s, int64_t *out);
 

@@ -5,6 +5,7 @@
 #include "core/profile.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "output/csv.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -80,6 +81,14 @@ on_result(struct audit *a, void *arg)
 		FILE *mf = open_memstream(&buf, &len);
 
 		out_text_domain(mf, a, e->o->color);
+		fclose(mf);
+		s = buf;
+	} else if (e->o->format == OUT_CSV) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		csv_write_findings(mf, a->domain, &a->findings);
 		fclose(mf);
 		s = buf;
 	} else {
@@ -224,6 +233,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			break;
 		case OPT_JSONL:
 			o->format = OUT_JSONL;
+			break;
+		case OPT_FORMAT:
+			bad = !cli_output_format(optarg, &o->format);
 			break;
 		case OPT_ONLY:
 			common_opts_set_list(&o->only, optarg);
@@ -469,6 +481,8 @@ cmd_check(int argc, char **argv)
 		free(pname);
 		json_decref(pn);
 		json_decref(gen);
+	} else if (o.format == OUT_CSV) {
+		csv_write_header(stdout);
 	}
 	{
 		struct timeval t0, t1;

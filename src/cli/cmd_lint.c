@@ -8,6 +8,7 @@
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "output/csv.h"
 #include "util/str.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
@@ -42,7 +43,8 @@ static const char *const not_offline[] = {
 };
 
 struct lint_out {
-	bool json, color;
+	enum output_format format;
+	bool color;
 	size_t n;
 	char **text;		/* rendered text per domain, by index */
 	json_t **doms;		/* or JSON */
@@ -59,8 +61,16 @@ lint_result(struct audit *a, void *arg)
 	findings_count(&a->findings, counts);
 	for (int i = 0; i < SEV__COUNT; i++)
 		lo->worst[i] += counts[i];
-	if (lo->json) {
+	if (lo->format == OUT_JSON || lo->format == OUT_JSONL) {
 		lo->doms[a->index] = out_json_domain(a);
+	} else if (lo->format == OUT_CSV) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		csv_write_findings(mf, a->domain, &a->findings);
+		fclose(mf);
+		lo->text[a->index] = buf;
 	} else {
 		char *buf = NULL;
 		size_t len = 0;
@@ -203,7 +213,7 @@ lint_areas(char **only)
 }
 
 struct lint_args {
-	bool json;
+	enum output_format format;
 	int color_opt;
 	char *origin;
 	char *profile;
@@ -220,11 +230,18 @@ parse_lint_args(int argc, char **argv, struct lint_args *la)
 	struct cli_parser *p = cli_parser_new("lint", argc, argv);
 	enum cli_status st;
 	enum opt_id id;
+	bool bad = false;
 
-	while ((id = cli_next(p, false)) != OPT_END) {
+	while ((id = cli_next(p, bad)) != OPT_END) {
 		switch (id) {
 		case OPT_JSON:
-			la->json = true;
+			la->format = OUT_JSON;
+			break;
+		case OPT_JSONL:
+			la->format = OUT_JSONL;
+			break;
+		case OPT_FORMAT:
+			bad = !cli_output_format(optarg, &la->format);
 			break;
 		case OPT_ORIGIN:
 			free(la->origin);
@@ -325,6 +342,10 @@ cmd_lint(int argc, char **argv)
 			zpaths[nlint++] = argv[i];
 		}
 	}
+	if (la.format == OUT_JSONL && npol) {
+		cli_error("--jsonl has no form for MTA-STS policy files: use --json or --format csv");
+		goto out;
+	}
 	if (la.origin && nlint > 1) {
 		cli_error("--origin names the zone of one file: lint one file at a time with it");
 		goto out;
@@ -353,12 +374,15 @@ cmd_lint(int argc, char **argv)
 		json_object_set_new(pj, "valid", json_boolean(valid));
 		json_object_set_new(pj, "findings", findings_to_json(&pl[0]));
 		json_array_append_new(policies, pj);
-		if (!la.json) {
+		if (la.format != OUT_JSON) {
 			char *t = NULL;
 			size_t tl = 0;
 			FILE *mf = open_memstream(&t, &tl);
 
-			mtasts_print_text(mf, ppaths[i], &pl[0], valid);
+			if (la.format == OUT_CSV)	/* a policy file's rows name the file */
+				csv_write_findings(mf, ppaths[i], &pl[0]);
+			else
+				mtasts_print_text(mf, ppaths[i], &pl[0], valid);
 			fclose(mf);
 			ptext = xreallocarray(ptext, i + 1, sizeof(*ptext));
 			ptext[i] = t;
@@ -479,7 +503,7 @@ cmd_lint(int argc, char **argv)
 
 	color = la.color_opt > 0 || (la.color_opt == 0 && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
-	lo.json = la.json;
+	lo.format = la.format;
 	lo.color = color;
 	lo.n = ndomains;
 	lo.text = xcalloc(ndomains, sizeof(*lo.text));
@@ -493,7 +517,28 @@ cmd_lint(int argc, char **argv)
 	cfg.arg = &lo;
 	engine_run(ses, &cfg, domains, ndomains);
 
-	if (la.json) {
+	if (la.format == OUT_CSV) {
+		csv_write_header(stdout);
+		for (size_t i = 0; i < npol; i++)
+			fputs(ptext[i], stdout);
+		for (size_t i = 0; i < ndomains; i++) {
+			if (lo.text[i])
+				fputs(lo.text[i], stdout);
+			free(lo.text[i]);
+		}
+	} else if (la.format == OUT_JSONL) {
+		for (size_t i = 0; i < ndomains; i++) {
+			char *s;
+
+			if (lo.doms[i] == NULL)
+				continue;
+			json_object_set_new(lo.doms[i], "schema", json_string("mailsec/1"));
+			s = json_dumps(lo.doms[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", s);
+			free(s);
+			json_decref(lo.doms[i]);
+		}
+	} else if (la.format == OUT_JSON) {
 		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
 		char *s;
 

@@ -145,6 +145,9 @@ static const struct option_doc options[] = {
 	{ "jsonl", 0, NULL, "check",
 	  "Stream one JSON object per domain and line, in the order domains finish; for bulk "
 	  "runs." },
+	{ "jsonl", 0, NULL, "lint",
+	  "One mailsec/1 JSON object per mail domain and line, in the order found (docs/json.md); "
+	  "not with MTA-STS policy files." },
 	{ "only", 0, "AREA[,AREA]", "check lint",
 	  "Run only the checks of these areas (mx, ptr, ns, spf, dmarc, ...) and report only "
 	  "their findings." },
@@ -258,6 +261,16 @@ static const struct option_doc options[] = {
 	{ "authserv-id", 0, "NAME", "message",
 	  "message check: the authserv-id of the Authentication-Results field written "
 	  "(default mailsec): the name of your receiving ADMD." },
+	{ "format", 0, "text|json|jsonl|csv", "check",
+	  "text (default), json (the mailsec/1 document, as --json), jsonl (one JSON object "
+	  "per domain and line, as --jsonl) or csv (one row per finding with a header row: "
+	  "domain, area, id, severity, subject, message, evidence, advice; RFC 4180 quoting, "
+	  "docs/csv.md)." },
+	{ "format", 0, "text|json|jsonl|csv", "lint",
+	  "text (default), json (the mailsec-lint/1 document, as --json), jsonl (one mailsec/1 "
+	  "object per domain and line, as --jsonl) or csv (one row per finding with a header "
+	  "row: domain, area, id, severity, subject, message, evidence, advice; RFC 4180 "
+	  "quoting, docs/csv.md)." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },

@@ -217,6 +217,25 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	return rc;
 }
 
+/* cli_output_format - --format of check and lint: text, json, jsonl or csv */
+bool
+cli_output_format(const char *arg, enum output_format *out)
+{
+	if (strcmp(arg, "text") == 0)
+		*out = OUT_TEXT;
+	else if (strcmp(arg, "json") == 0)
+		*out = OUT_JSON;
+	else if (strcmp(arg, "csv") == 0)
+		*out = OUT_CSV;
+	else if (strcmp(arg, "jsonl") == 0)
+		*out = OUT_JSONL;
+	else {
+		cli_error("--format wants text, json, jsonl or csv");
+		return false;
+	}
+	return true;
+}
+
 bool
 cli_seconds(const char *name, const char *arg, double max, double *out)
 {
