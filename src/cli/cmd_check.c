@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "util/str.h"
+#include "util/progress.h"
 #include "util/xalloc.h"
 
 #include <event2/event.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DOMAINS_FILE_MAX_LINE	1024
@@ -27,11 +29,25 @@ struct emitter {
 	bool first;
 	struct check_store *store;	/* --db, or NULL */
 	size_t store_failed;	/* results that could not be stored */
+	struct progress progress;	/* --domains on a terminal: done/total on stderr */
+	size_t done;
 };
+
+/* mono_now - seconds on the monotonic clock (the progress line's clock) */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void
 emit_ready(struct emitter *e)
 {
+	if (e->next < e->n && e->pending[e->next])
+		progress_clear(&e->progress);	/* the report and the line may share a terminal */
 	while (e->next < e->n && e->pending[e->next]) {
 		char *s = e->pending[e->next];
 
@@ -83,6 +99,7 @@ on_result(struct audit *a, void *arg)
 	}
 	e->pending[a->index] = s;
 	emit_ready(e);
+	progress_update(&e->progress, ++e->done, mono_now(), false);
 }
 
 /* read_domains_file - append the file's domains to *v */
@@ -429,6 +446,9 @@ cmd_check(int argc, char **argv)
 	em.n = n;
 	em.first = true;
 	em.pending = xcalloc(n, sizeof(*em.pending));
+	/* a progress line for bulk text runs on a terminal; never in pipes or JSON */
+	progress_init(&em.progress, o.domains_file && o.format == OUT_TEXT &&
+	    isatty(STDERR_FILENO) ? STDERR_FILENO : -1, "domains", n, mono_now());
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.opts = &copts;
@@ -456,6 +476,7 @@ cmd_check(int argc, char **argv)
 
 		gettimeofday(&t0, NULL);
 		engine_run(ses, &cfg, domains, n);
+		progress_clear(&em.progress);
 		gettimeofday(&t1, NULL);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 		if (o.stats)

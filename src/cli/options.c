@@ -168,7 +168,9 @@ static const struct option_doc options[] = {
 	  "Audit at most N domains at once (default 64)." },
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
-	  "command line." },
+	  "command line. With the text report and standard error on a terminal, a progress "
+	  "line (done/total, domains per second, time left) is drawn there and erased at the "
+	  "end; never in a pipe or with --json/--jsonl." },
 	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "check lint",
 	  "Also look for DKIM keys at these selectors (repeatable); a named selector without a "
 	  "key is an error. lint also judges every *._domainkey TXT record in its files, "

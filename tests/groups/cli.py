@@ -272,8 +272,44 @@ def with_files(tmp):
     ]
 
 
+def progress(args):
+    """check --domains draws done/total on a terminal's stderr (issue 14 item 17), never in
+    pipes or JSON; the line is erased before the report and at the end."""
+    import pty
+    import subprocess
+    out = []
+    base = ["check", "--only", "mx", "--replay", os.path.join(CASES, "several-priorities.case"),
+            "--domains", os.path.join(CLI, "domains.txt")]
+    for name, extra, tty, want in (("progress line on a terminal", [], True, True),
+                                   ("no progress line with --json", ["--json"], True, False),
+                                   ("no progress line in a pipe", [], False, False)):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([args.mailsec] + base + extra, stdout=subprocess.PIPE,
+                             stderr=slave if tty else subprocess.PIPE)
+        os.close(slave)
+        stdout, stderr = p.communicate(timeout=60)
+        err = b""
+        if tty:
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                err += chunk
+        os.close(master)
+        err += stderr or b""
+        drawn = re.search(rb"\r[12]/2 domains", err) is not None
+        ok = p.returncode in (0, 1) and drawn == want and re.search(rb"[12]/2 domains", stdout) is None
+        if want:
+            ok = ok and err.endswith(b"\r\x1b[K") and b"2/2 domains" in err
+        out.append(Result(NAME, name, "pass" if ok else "fail", "rc=%s stderr=%r" % (p.returncode, err[-300:])))
+    return out
+
+
 def run(args):
-    res = []
+    res = progress(args)
     tests = list(TESTS)
     every = every_command(args)
     if every is None:
