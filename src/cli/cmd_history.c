@@ -159,6 +159,26 @@ changes_json(const struct store_check *a, const struct store_check *b, const str
 	return o;
 }
 
+/*
+ * stored_areas - summary.areas (per-area counts and grades) of a stored
+ * mailsec/1 domain object (text, borrowed); a new reference, or NULL when the
+ * run was stored by a mailsec without them (or the text is not JSON)
+ */
+static json_t *
+stored_areas(const char *text)
+{
+	json_t *doc, *areas;
+
+	if (text == NULL || (doc = json_loads(text, 0, NULL)) == NULL)
+		return NULL;
+	areas = json_object_get(json_object_get(doc, "summary"), "areas");
+	if (!json_is_object(areas))
+		areas = NULL;
+	json_incref(areas);
+	json_decref(doc);
+	return areas;
+}
+
 /* print_json - the mailsec-history/1 document (docs/history.md) */
 static void
 print_json(const char *domain, const struct hopts *o, struct history *h)
@@ -173,7 +193,7 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
 	for (size_t i = 0; i < h->n; i++) {
 		const struct store_check *r = h->v[i];
-		json_t *run = json_object(), *sum = json_object();
+		json_t *run = json_object(), *sum = json_object(), *areas;
 
 		json_object_set_new(run, "run_id", json_text(nz(r->run_id)));
 		json_object_set_new(run, "checked_at", json_rfc3339((time_t)r->checked_at));
@@ -185,6 +205,8 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 		json_object_set_new(sum, "error", json_integer((json_int_t)r->error));
 		json_object_set_new(sum, "unknown", json_integer((json_int_t)r->unknown));
 		json_object_set_new(sum, "grade", json_text(nz(r->grade)));
+		if ((areas = stored_areas(r->json)) != NULL)
+			json_object_set_new(sum, "areas", areas);
 		json_object_set_new(run, "summary", sum);
 		json_object_set_new(run, "findings", json_integer((json_int_t)r->nfindings));
 		if (i == 0)

@@ -72,8 +72,12 @@ out_text_domain(FILE *fp, const struct audit *a, bool color)
 		char tag[16];
 
 		if (area == NULL || strcmp(area, d->area) != 0) {
+			const char *g;
+
 			area = d->area;
-			fprintf(fp, "  %s\n", area);
+			g = grade_area(l, area);
+			fprintf(fp, "  %s  %s%s\n", area, grade_is_none(g) ?
+			    "no grade: nothing could be determined" : "grade ", grade_is_none(g) ? "" : g);
 		}
 		snprintf(tag, sizeof(tag), "[%s]", severity_name(f->severity));
 		if (color)
@@ -102,15 +106,10 @@ out_text_domain(FILE *fp, const struct audit *a, bool color)
 json_t *
 out_json_domain(const struct audit *a)
 {
-	json_t *o = json_object(), *sum = json_object();
-	size_t c[SEV__COUNT];
+	json_t *o = json_object();
 
-	findings_count(&a->findings, c);
-	for (int i = 0; i < SEV__COUNT; i++)
-		json_object_set_new(sum, severity_name((enum severity)i), json_integer((json_int_t)c[i]));
-	json_object_set_new(sum, "grade", json_string(out_grade(&a->findings)));
 	json_object_set_new(o, "domain", json_text(a->domain));
-	json_object_set_new(o, "summary", sum);
+	json_object_set_new(o, "summary", grade_summary_json(&a->findings));
 	json_object_set_new(o, "findings", findings_to_json(&a->findings));
 	json_object_set(o, "facts", a->facts);
 	return o;

@@ -23,6 +23,38 @@ def ids(doc):
     return {f["id"]: f["severity"] for d in doc["domains"] for f in d["findings"]}
 
 
+SEVS = ("pass", "info", "warning", "error", "unknown")
+
+
+def grade_of(c):
+    """docs/grades.md, written again independently of src/core/grade.c."""
+    if c["unknown"] and not (c["pass"] + c["info"] + c["warning"] + c["error"]):
+        return "?"
+    letter = "F" if c["error"] >= 2 else "D" if c["error"] == 1 else "C" if c["warning"] >= 3 else \
+        "B" if c["warning"] else "A"
+    return letter + ("?" if c["unknown"] else "")
+
+
+def area_grades(doc, want, want_domain):
+    """Issue 13 item 4: summary.areas is one entry per area with findings, in findings order, each with that
+    area's counts and grade; the first domain's grades are want (area -> grade) and want_domain."""
+    for d in doc["domains"]:
+        areas = d["summary"].get("areas")
+        order = []
+        for f in d["findings"]:
+            if f["area"] not in order:
+                order.append(f["area"])
+        if areas is None or list(areas) != order:
+            return False
+        for a in order:
+            c = {k: sum(1 for f in d["findings"] if f["area"] == a and f["severity"] == k) for k in SEVS}
+            if {k: areas[a][k] for k in SEVS} != c or areas[a]["grade"] != grade_of(c):
+                return False
+    d = doc["domains"][0]
+    return ({a: v["grade"] for a, v in d["summary"]["areas"].items()} == want
+            and d["summary"]["grade"] == want_domain)
+
+
 TESTS = [
     t("no arguments is a usage error", [], 2),
     t("unknown command", ["frobnicate"], 2, want_err="unknown command"),
@@ -133,6 +165,18 @@ TESTS = [
       ["check", "--json", "--replay", os.path.join(CASES, "several-priorities.case"),
        "--domains", os.path.join(CLI, "domains.txt"), "first.test"], 1,
       json_check=lambda d: [x["domain"] for x in d["domains"]] == ["first.test", "example.test", "second.test"]),
+    t("per-area grades: an area that knows nothing has none (JSON)",
+      ["check", "--json", "--only", "mx,dmarc,spf", "--replay", os.path.join(CASES, "bogus-domain.case"),
+       "example.test"], 1,
+      json_check=lambda d: area_grades(d, {"mx": "?", "dmarc": "D", "spf": "?"}, "D?")),
+    t("per-area grades: letters per area (JSON)",
+      ["check", "--json", "--only", "mx,dmarc,spf", "--replay", os.path.join(CASES, "no-mx.case"),
+       "example.test", "example.test"], 1,
+      json_check=lambda d: area_grades(d, {"mx": "A", "dmarc": "D", "spf": "A"}, "D")),
+    t("per-area grades in the text headings",
+      ["check", "--only", "mx,dmarc,spf", "--replay", os.path.join(CASES, "bogus-domain.case"), "example.test"], 1,
+      out_check=lambda o: "\n  mx  no grade: nothing could be determined\n" in o and "\n  dmarc  grade D\n" in o
+      and "\n  spf  no grade: nothing could be determined\n" in o and o.rstrip().endswith("grade D?")),
     t("--concurrency 1 gives the same report",
       ["check", "--json", "--only", "mx", "--concurrency", "1", "--replay", os.path.join(CASES, "several-priorities.case"),
        "example.test", "example.test"], 0,

@@ -151,6 +151,101 @@ grades(void **state)
 	assert_false(grade_is_none("F"));
 }
 
+/* add_sev - add a finding of id with severity s (whatever the catalogue default) */
+static void
+add_sev(struct finding_list *l, enum finding_id id, enum severity s)
+{
+	struct finding *f = findings_add(l, id, "example.test", "m");
+
+	assert_non_null(f);
+	finding_set_severity(f, s);
+}
+
+/* area_grades - issue 13 item 4: a letter per area, none when the area knows nothing */
+static void
+area_grades(void **state)
+{
+	struct finding_list l;
+	size_t c[SEV__COUNT];
+
+	(void)state;
+	findings_init(&l);
+	/* mx: all pass */
+	add_sev(&l, F_MX_PRESENT, SEV_PASS);
+	add_sev(&l, F_MX_TARGET_CNAME, SEV_PASS);
+	/* spf: a warning */
+	add_sev(&l, F_SPF_PRESENT, SEV_PASS);
+	add_sev(&l, F_SPF_ALL_WEAK, SEV_WARNING);
+	/* dmarc: an error */
+	add_sev(&l, F_DMARC_LOOKUP_FAILED, SEV_ERROR);
+	/* ptr: only unknowns -> no grade */
+	add_sev(&l, F_PTR_LOOKUP_FAILED, SEV_UNKNOWN);
+	add_sev(&l, F_PTR_LOOKUP_FAILED, SEV_UNKNOWN);
+	/* ns: mixed unknown + pass */
+	add_sev(&l, F_NS_LOOKUP_FAILED, SEV_UNKNOWN);
+	add_sev(&l, F_NS_LOOKUP_FAILED, SEV_PASS);
+
+	assert_string_equal(grade_area(&l, "mx"), "A");
+	assert_string_equal(grade_area(&l, "spf"), "B");
+	assert_string_equal(grade_area(&l, "dmarc"), "D");
+	assert_string_equal(grade_area(&l, "ptr"), GRADE_NONE);
+	assert_true(grade_is_none(grade_area(&l, "ptr")));
+	assert_string_equal(grade_area(&l, "ns"), "A?");
+	/* An area without findings has no grade at all (not even GRADE_NONE). */
+	assert_null(grade_area(&l, "bimi"));
+	assert_int_equal(grade_count_area(&l, "bimi", c), 0);
+	assert_int_equal(grade_count_area(&l, "spf", c), 2);
+	assert_int_equal(c[SEV_PASS], 1);
+	assert_int_equal(c[SEV_WARNING], 1);
+	/* The domain: one error, one warning, some unknown. */
+	assert_string_equal(grade_findings(&l), "D?");
+	findings_free(&l);
+}
+
+/* summary_json - grade_summary_json: domain counts and grade, areas in findings order */
+static void
+summary_json(void **state)
+{
+	struct finding_list l;
+	json_t *s, *areas, *a;
+	const char *key;
+	const char *want[] = { "mx", "ptr" };
+	size_t k = 0;
+
+	(void)state;
+	findings_init(&l);
+	add_sev(&l, F_MX_PRESENT, SEV_PASS);
+	add_sev(&l, F_MX_TARGET_CNAME, SEV_ERROR);
+	add_sev(&l, F_PTR_LOOKUP_FAILED, SEV_UNKNOWN);
+	s = grade_summary_json(&l);
+	assert_non_null(s);
+	assert_string_equal(json_string_value(json_object_get(s, "grade")), "D?");
+	assert_int_equal(json_integer_value(json_object_get(s, "error")), 1);
+	areas = json_object_get(s, "areas");
+	assert_true(json_is_object(areas));
+	assert_int_equal(json_object_size(areas), 2);
+	json_object_foreach(areas, key, a) {
+		assert_true(k < 2);
+		assert_string_equal(key, want[k++]);
+	}
+	a = json_object_get(areas, "mx");
+	assert_string_equal(json_string_value(json_object_get(a, "grade")), "D");
+	assert_int_equal(json_integer_value(json_object_get(a, "pass")), 1);
+	assert_int_equal(json_integer_value(json_object_get(a, "error")), 1);
+	a = json_object_get(areas, "ptr");
+	assert_string_equal(json_string_value(json_object_get(a, "grade")), GRADE_NONE);
+	assert_int_equal(json_integer_value(json_object_get(a, "unknown")), 1);
+	json_decref(s);
+	/* No findings: an empty areas object, the domain grade as before. */
+	findings_free(&l);
+	findings_init(&l);
+	s = grade_summary_json(&l);
+	assert_int_equal(json_object_size(json_object_get(s, "areas")), 0);
+	assert_string_equal(json_string_value(json_object_get(s, "grade")), "A");
+	json_decref(s);
+	findings_free(&l);
+}
+
 /* json_text_controls - DEL and C1 controls (which jansson writes raw) come out as \xHH */
 static void
 json_text_controls(void **state)
@@ -182,6 +277,8 @@ main(void)
 		cmocka_unit_test(profile_overrides),
 		cmocka_unit_test(json_contract),
 		cmocka_unit_test(grades),
+		cmocka_unit_test(area_grades),
+		cmocka_unit_test(summary_json),
 		cmocka_unit_test(json_text_controls),
 	};
 
