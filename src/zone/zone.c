@@ -258,7 +258,8 @@ diagnose(const char *t, size_t len, int line, size_t origin_len)
 		size_t s;
 		char *why;
 
-		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '(' || t[i] == ')'))
+		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '(' ||
+		    t[i] == ')'))
 			i++;
 		if (i >= len || t[i] == '\n' || t[i] == ';' || t[i] == '"')
 			break;

@@ -89,6 +89,8 @@ bind_refusals(void **state)
 		"www 300 IN A 192.0.2.1\n",			/* no origin at all */
 		"$ORIGIN x.test.\n@ MX ten mail\n",
 		"$ORIGIN x.test.\n@ A 192.0.2.300\n",
+		/* a CR inside a bad record: the diagnosis looped on it forever (found by fuzz_zone_bind) */
+		"$ORIGIN x.test.\n@ MX ten\r mail\n",
 	};
 	struct zone_file *z = NULL;
 	char *err = NULL;
