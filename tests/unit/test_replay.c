@@ -178,6 +178,31 @@ async_fifo(void **state)
 	replay_data_free(d);
 }
 
+/* budget_spent - a resolver with max_queries asks that many, then answers SERVFAIL unasked (issue 21) */
+static void
+budget_spent(void **state)
+{
+	struct replay_data *d = load();
+	struct event_base *base = event_base_new();
+	struct resolver *r = resolver_replay_new(base, d, 1);
+	struct seen s = { 0 };
+
+	(void)state;
+	r->max_queries = 2;
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_MX, on_answer, &s), MS_OK);
+	assert_int_equal(resolver_query(r, "mail.example.test", DNS_T_A, on_answer, &s), MS_OK);
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_TXT, on_answer, &s), MS_OK);
+	assert_int_equal(s.count, 0);	/* the refusal too comes from the loop */
+	event_base_dispatch(base);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(s.order[2], DNS_T_TXT);
+	assert_int_equal(s.last, DNS_SERVFAIL);	/* unknown, never "missing" */
+	assert_int_equal(r->stats.queries, 2);	/* the third was never asked */
+	resolver_free(r);
+	event_base_free(base);
+	replay_data_free(d);
+}
+
 static void
 cancel_all_times_out(void **state)
 {
@@ -419,6 +444,7 @@ main(void)
 		cmocka_unit_test(bad_text),
 		cmocka_unit_test(async_fifo),
 		cmocka_unit_test(cancel_all_times_out),
+		cmocka_unit_test(budget_spent),
 		cmocka_unit_test(index_matches_scan),
 	};
 
