@@ -6,12 +6,14 @@
 #include "core/profile.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/fswalk.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * mtasts_read_policy - FILE ("-": standard input) into b, at most
@@ -21,14 +23,25 @@
 int
 mtasts_read_policy(const char *path, struct buf *b)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *fp = stdin;
 	char chunk[4096];
 	size_t n;
 
 	buf_init(b, MTASTS_POLICY_MAX + 1);
-	if (fp == NULL) {
-		cli_error("%s: %s", path, strerror(errno));
-		return -1;
+	if (strcmp(path, "-") != 0) {
+		/* a regular file only: a FIFO or a device would block or never end */
+		const char *why = NULL;
+		int fd;
+
+		if (fs_open_regular(path, false, &fd, &why) != MS_OK) {
+			cli_error("%s: %s", path, why);
+			return -1;
+		}
+		if ((fp = fdopen(fd, "rb")) == NULL) {
+			cli_error("%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		size_t room = MTASTS_POLICY_MAX + 1 - b->len;

@@ -452,6 +452,12 @@ def walk(t):
     rc, out, err = t.ms(["lint", fifo], timeout=20)
     if rc != 2 or "FIFO" not in err:
         p.append("lint FIFO: exit %d %r" % (rc, err[-300:]))
+    pfifo = os.path.join(d, "a", "mta-sts.txt")
+    os.mkfifo(pfifo)
+    rc, out, err = t.ms(["mta-sts", "lint", pfifo], timeout=20)
+    if rc != 2 or "FIFO" not in err:
+        p.append("mta-sts lint FIFO: exit %d %r" % (rc, err[-300:]))
+    os.unlink(pfifo)
     t.check("walk: FIFO, three links to the parent, links out of the tree and to /dev/zero: skipped and "
             "said, each folder once (%.1f s)" % dt, p)
     p = []
