@@ -136,11 +136,15 @@ start_more(struct engine_run *r)
 	const struct engine_config *cfg = &r->cfg;
 	size_t max = cfg->max_inflight ? cfg->max_inflight : 64;
 
+	if (max > ENGINE_MAX_INFLIGHT)
+		max = ENGINE_MAX_INFLIGHT;	/* memory and libunbound's limit: engine.h */
 	while (r->active < max && r->next < r->n) {
 		size_t i = r->next++;
 		struct audit *a = audit_new(r->domains[i], i, cfg->opts, &r->env, r, audit_done, r);
 
 		r->active++;
+		if (cfg->max_active && r->active > *cfg->max_active)
+			*cfg->max_active = r->active;
 		audit_hold(a);
 		for (const struct check_def *c = check_registry(); c->area; c++)
 			if (area_selected(cfg, c->area))
