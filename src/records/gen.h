@@ -34,9 +34,10 @@ struct gen_opts {
 };
 
 /*
- * The generators.  Each validates its options (names, addresses, stage) and
- * on success sets *out (caller frees with recset_free); on failure *err says
- * what is wrong (caller frees) and nothing is allocated.
+ * gen_new, gen_parked, gen_mta_sts, gen_dmarc - the generators.  Each
+ * validates its options (names, addresses, stage) and on success sets *out
+ * (caller frees with recset_free); on failure *err says what is wrong (caller
+ * frees) and nothing is allocated.
  */
 enum ms_status gen_new(const struct gen_opts *o, struct recset **out, char **err);
 enum ms_status gen_parked(const struct gen_opts *o, struct recset **out, char **err);
