@@ -172,9 +172,9 @@ declare_unreachable(struct stub_resolver *sr)
 		return;
 	buf_init(&b, 4096);
 	for (size_t i = 0; i < sr->nservers; i++)
-		buf_printf(&b, "%sno answer from %s: %s", i ? "; " : "", sr->servers[i].label,
+		buf_addf(&b, "%sno answer from %s: %s", i ? "; " : "", sr->servers[i].label,
 		    sr->servers[i].err ? sr->servers[i].err : "no reply");
-	sr->unreachable = buf_steal(&b);
+	sr->unreachable = buf_steal_text(&b);	/* a cut says so */
 	sr->r.unreachable = sr->unreachable;
 	fprintf(stderr, "mailsec: %s\n", sr->unreachable);
 	evtimer_add(sr->give_up, &now);
