@@ -21,6 +21,7 @@ No timing is asserted.
 import glob
 import os
 import re
+import shutil
 import socket
 import socketserver
 import struct
@@ -310,4 +311,5 @@ def run(args):
         problems.append("want 'at most 100 domains in flight' in --stats: " + err[-500:])
     res.append(Result(NAME, "check --concurrency 100000 over 300 domains: 100 audits in flight at most",
                       "fail" if problems else "pass", "\n".join(problems)))
+    shutil.rmtree(tmp, ignore_errors=True)
     return res
