@@ -260,7 +260,14 @@ spf_batch_run(struct spf_batch *r, struct resolver *res, struct event_base *base
 		r->cache = spf_cache_new(EVAL_CACHE_MAX);
 	while (r->started < r->n && r->inflight < RUN_INFLIGHT)
 		job_start(r, &r->jobs[r->started++]);
-	event_base_dispatch(base);
+	/*
+	 * Until every evaluation is done, not until the loop is empty: libunbound
+	 * keeps retry timers of its own on the loop after its queries were
+	 * cancelled (a resolver that refuses: 17 s more), which resolver_free ends.
+	 */
+	while (r->done < r->n)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0)
+			break;
 	print_ready(r);
 	if (res->unreachable)
 		return RUN_USAGE;	/* no resolver answered (said on stderr): could not run */
