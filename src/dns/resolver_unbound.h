@@ -73,7 +73,7 @@ struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, i
 const char *unbound_lib_version(void);
 const char *unbound_ldns_version(void);
 
-/* unbound_local_zones - libunbound's built-in local zones, NULL-terminated */
+/* unbound_local_zones - libunbound's built-in local zones, NULL-terminated (static) */
 const char *const *unbound_local_zones(void);
 
 #endif

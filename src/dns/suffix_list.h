@@ -21,7 +21,7 @@ enum ms_status suffix_list_open(const char *path, struct suffix_list **out, char
  * name is its own registrable domain.  Caller frees with suffix_list_free().
  */
 struct suffix_list *suffix_list_lazy(void);
-/* suffix_list_free - release the list (NULL is fine) */
+/* suffix_list_free - release the list; NULL-safe */
 void suffix_list_free(struct suffix_list *l);
 
 /* suffix_list_source - the file the list came from, "built-in", or "none" (borrowed) */

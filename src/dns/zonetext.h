@@ -22,14 +22,15 @@ enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
 /*
  * zonetext_txt - split TXT presentation text into its strings:
  * quoted strings with \" \\ and \DDD escapes, or bare words.  Used for TXT
- * and SPF; out receives the wire form (length-prefixed strings).
+ * and SPF; out (the caller's) receives the wire form (length-prefixed
+ * strings); text is borrowed, *err static.
  */
 enum ms_status zonetext_txt(const char *text, struct buf *out, const char **err);
 
 /*
  * zonetext_quote - append s[0..n) to b as one zone-file string: in double
  * quotes, '"' and '\' escaped with '\', bytes outside printable ASCII as
- * \DDD.  MS_ERR_LIMIT when b's maximum is reached.
+ * \DDD.  MS_ERR_LIMIT when b's maximum is reached.  s is borrowed, copied into b.
  */
 enum ms_status zonetext_quote(struct buf *b, const char *s, size_t n);
 
