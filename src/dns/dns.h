@@ -118,11 +118,11 @@ void dns_answer_set_why(struct dns_answer *a, const char *fmt, ...)
  * dns_answer_add_wire - parse RDATA (borrowed; a keeps copies) of the given type and append it.
  * Malformed RDATA is rejected with MS_ERR_SYNTAX and not added.
  */
-enum ms_status dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
+MS_MUST_CHECK enum ms_status dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
     const uint8_t *rdata, size_t len);
 
 /* dns_rdata_parse - parse RDATA into rr (which owns copies); pure */
-enum ms_status dns_rdata_parse(uint16_t type, const uint8_t *rdata, size_t len,
+MS_MUST_CHECK enum ms_status dns_rdata_parse(uint16_t type, const uint8_t *rdata, size_t len,
     struct dns_rr *rr);
 void dns_rr_clear(struct dns_rr *rr);
 
@@ -131,14 +131,14 @@ void dns_rr_clear(struct dns_rr *rr);
  * (never past end) into presentation form in the caller's out; *used is its
  * wire length.  p is borrowed.
  */
-enum ms_status dns_name_from_wire(const uint8_t *p, size_t avail, char out[DNS_NAME_MAX],
+MS_MUST_CHECK enum ms_status dns_name_from_wire(const uint8_t *p, size_t avail, char out[DNS_NAME_MAX],
     size_t *used);
 /*
  * dns_name_to_wire - encode a presentation name (trailing dot optional,
  * \DDD and \c escapes honoured; borrowed) into the caller's out[255]; *len
  * is the wire length.
  */
-enum ms_status dns_name_to_wire(const char *name, uint8_t out[255], size_t *len);
+MS_MUST_CHECK enum ms_status dns_name_to_wire(const char *name, uint8_t out[255], size_t *len);
 /* dns_name_equal - case-insensitive, ignoring one trailing dot (a, b borrowed) */
 bool dns_name_equal(const char *a, const char *b);
 /* dns_name_is_subdomain - whether name is at or below parent (both borrowed) */

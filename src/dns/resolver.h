@@ -83,7 +83,7 @@ void resolver_init(struct resolver *r, const struct resolver_ops *ops, void *imp
  * Fails (and never calls cb) only when the backend cannot accept work.
  * name is copied; arg is kept until cb runs.
  */
-enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
+MS_MUST_CHECK enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
     dns_callback cb, void *arg);
 
 /*
@@ -91,7 +91,7 @@ enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t typ
  * a run, an audit's owner), so resolver_cancel_owned can end owner's queries
  * and leave everybody else's alone.  owner may be NULL (nobody's).
  */
-enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const char *name,
+MS_MUST_CHECK enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const char *name,
     uint16_t type, dns_callback cb, void *arg);
 
 /*

@@ -35,18 +35,18 @@ void replay_data_free(struct replay_data *d);
  * replay_data_load_text - add the records in text (borrowed, copied into d);
  * *err (caller frees) names the line
  */
-enum ms_status replay_data_load_text(struct replay_data *d, const char *text, char **err);
+MS_MUST_CHECK enum ms_status replay_data_load_text(struct replay_data *d, const char *text, char **err);
 /*
  * replay_data_load_file - as above from the file at path (borrowed); if it has
  * a "zone:" line, only what follows
  */
-enum ms_status replay_data_load_file(struct replay_data *d, const char *path, char **err);
+MS_MUST_CHECK enum ms_status replay_data_load_file(struct replay_data *d, const char *path, char **err);
 
 /* replay_data_add - one record (owner and rdata copied into d) */
-enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
+MS_MUST_CHECK enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
     uint32_t ttl, const uint8_t *rdata, size_t len);
 /* replay_data_add_marker - owner/type (owner copied) answers outcome instead of records */
-enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
+MS_MUST_CHECK enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
     uint16_t type, enum dns_outcome outcome);
 /*
  * replay_data_add_silent - queries for owner/type (0: every type) are never
@@ -54,7 +54,7 @@ enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
  * cancel (a run's deadline) ends them, as with a dead server.
  * replay_data_answer() reports them as TIMEOUT.
  */
-enum ms_status replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type);
+MS_MUST_CHECK enum ms_status replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type);
 void replay_data_add_secure(struct replay_data *d, const char *zone);
 
 /*
@@ -69,7 +69,7 @@ void replay_data_add_secure(struct replay_data *d, const char *zone);
  */
 void replay_data_add_origin(struct replay_data *d, const char *origin);
 /* replay_data_set_outside - names outside every origin answer outcome with why (copied) */
-enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
+MS_MUST_CHECK enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
     const char *why);
 /* replay_data_is_inside - whether name (borrowed) is at or below an added origin */
 bool replay_data_is_inside(const struct replay_data *d, const char *name);

@@ -14,7 +14,7 @@ struct suffix_list;
  * file is absent).  On failure returns MS_ERR_IO and sets *err (caller
  * frees).  The caller frees *out with suffix_list_free().
  */
-enum ms_status suffix_list_open(const char *path, struct suffix_list **out, char **err);
+MS_MUST_CHECK enum ms_status suffix_list_open(const char *path, struct suffix_list **out, char **err);
 /*
  * suffix_list_lazy - a list that loads the default list (as
  * suffix_list_open(NULL)) the first time it is asked; if that fails, every
