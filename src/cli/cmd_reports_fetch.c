@@ -97,6 +97,7 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 	CURLcode cc;
 	struct store *s;
 	struct ingest *in;
+	struct ingest_opts io;
 	char **uids = NULL;
 	size_t n = 0;
 	int rc = EXIT_USAGE;
@@ -143,15 +144,14 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 	}
 	if ((s = rep_open_store(o)) == NULL)
 		goto out_buf;
-	if (store_begin(s) != MS_OK) {
-		cli_error("database: %s", store_error(s));
+	rep_ingest_opts(o, &io);
+	if (ingest_new(&io, s, &in) != MS_OK) {
 		store_close(s);
 		goto out_buf;
 	}
-	in = rep_ingest_new(o, s);
 	/* one handle for every message: libcurl reuses the IMAP connection */
 	c = NULL;
-	for (size_t i = 0; i < n && i < IMAP_MESSAGES_MAX && !rep_ingest_failed(in); i++) {
+	for (size_t i = 0; i < n && i < IMAP_MESSAGES_MAX && !ingest_failed(in); i++) {
 		char *u, *origin;
 		uint64_t uid;
 		struct buf m;
@@ -170,7 +170,7 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 		}
 		if (c && (cc = curl_easy_perform(c)) == CURLE_OK) {
 			origin = xasprintf("%s;UID=%llu", url, (unsigned long long)uid);
-			rep_ingest_message(in, m.data ? m.data : "", m.len, origin);
+			ingest_message(in, m.data ? m.data : "", m.len, origin);
 			free(origin);
 		} else if (c)
 			cli_error("%s: %s", u, curl_easy_strerror(cc));
@@ -179,14 +179,11 @@ rep_fetch(struct rep_opts *o, int argc, char **argv)
 	}
 	if (c)
 		curl_easy_cleanup(c);
-	if (!rep_ingest_failed(in) && store_commit(s) == MS_OK) {
-		rep_print_counts(o, "fetch", rep_ingest_counts(in));
-		rc = rep_ingest_counts(in)->rejected ? EXIT_ERRORS : EXIT_CLEAN;
-	} else {
-		cli_error("database: %s", store_error(s));
-		store_rollback(s);
+	if (ingest_finish(in) == MS_OK) {
+		rep_print_counts(o, "fetch", ingest_counts(in));
+		rc = ingest_counts(in)->rejected ? EXIT_ERRORS : EXIT_CLEAN;
 	}
-	free(in);
+	ingest_free(in);
 	store_close(s);
 out_buf:
 	strv_free(uids);

@@ -1,6 +1,6 @@
-/* src/checks/reports/summary.h - who sends as a domain: summaries of stored reports */
-#ifndef MS_CHECKS_REPORTS_SUMMARY_H
-#define MS_CHECKS_REPORTS_SUMMARY_H
+/* src/reports/summary.h - who sends as a domain: summaries of stored reports */
+#ifndef MS_REPORTS_SUMMARY_H
+#define MS_REPORTS_SUMMARY_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
-/* src/checks/reports/extract.c - find the reports in a file or a mail message (GMime) */
-#include "checks/reports/extract.h"
-#include "checks/reports/tlsrpt_parse.h"
-#include "checks/reports/unpack.h"
+/* src/reports/extract.c - find the reports in a file or a mail message (GMime) */
+#include "reports/extract.h"
+#include "reports/tlsrpt_parse.h"
+#include "reports/unpack.h"
 #include "util/buf.h"
 #include "util/str.h"
 

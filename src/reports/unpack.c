@@ -1,5 +1,5 @@
-/* src/checks/reports/unpack.c - report containers: gzip and zip, with a decompressed-size cap */
-#include "checks/reports/unpack.h"
+/* src/reports/unpack.c - report containers: gzip and zip, with a decompressed-size cap */
+#include "reports/unpack.h"
 #include "util/xalloc.h"
 
 #include <archive.h>

@@ -1,6 +1,6 @@
-/* src/checks/reports/unpack.h - report containers: gzip and zip, with a decompressed-size cap */
-#ifndef MS_CHECKS_REPORTS_UNPACK_H
-#define MS_CHECKS_REPORTS_UNPACK_H
+/* src/reports/unpack.h - report containers: gzip and zip, with a decompressed-size cap */
+#ifndef MS_REPORTS_UNPACK_H
+#define MS_REPORTS_UNPACK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
-/* src/checks/reports/summary.c - who sends as a domain: summaries of stored reports */
-#include "checks/reports/summary.h"
-#include "checks/reports/spf_walk.h"
+/* src/reports/summary.c - who sends as a domain: summaries of stored reports */
+#include "reports/summary.h"
+#include "reports/spf_walk.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
