@@ -9,6 +9,7 @@
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "output/summary_csv.h"
 #include "store/store.h"
 #include "util/fswalk.h"
 #include "util/str.h"
@@ -65,6 +66,18 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 			break;
 		case OPT_CSV:
 			o->format = REP_CSV;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = REP_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = REP_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = REP_CSV;
+			else {
+				cli_error("--format wants text, json or csv");
+				bad = true;
+			}
 			break;
 		case OPT_DB:
 			o->db = optarg;
@@ -392,7 +405,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		free(txt);
 		json_decref(j);
 	} else if (o->format == REP_CSV)
-		summary_csv(stdout, sw.sum);
+		csv_write_summary(stdout, sw.sum);
 	else
 		summary_text(stdout, sw.sum);
 	rc = EXIT_CLEAN;

@@ -18,9 +18,11 @@ private server this group starts and stops (tests/pgserver.py; named "[postgresq
 Every JSON output is validated against docs/schema/mailsec-reports-1.json.
 """
 import base64
+import csv
 import glob
 import gzip
 import http.server
+import io
 import json
 import os
 import random
@@ -1160,6 +1162,45 @@ def summary(t, td, tmp, be):
         p.append("csv: exit %d %s" % (rc, err[-500:]))
     golden(t, "summary-example.com.csv", out, p, text=True)
     t.check(be.label("summary: example.com (JSON, text, CSV) against golden files, PTR and SPF include via replay"), p)
+
+    # --format csv (--csv is its alias): the same bytes, parsed back with the csv module,
+    # row for row the JSON document's sources; --format json is --json
+    p = []
+    rc, fout, err = t.ms(base + ["--format", "csv"])
+    if rc != 0 or sanitizer(err):
+        p.append("--format csv: exit %d %s" % (rc, err[-500:]))
+    if fout != out:
+        p.append("--format csv differs from --csv")
+    if not fout.endswith("\r\n") or "\n" in fout.replace("\r\n", ""):
+        p.append("rows are not CRLF-terminated")
+    rows = list(csv.reader(io.StringIO(fout, newline="")))
+    header = ["domain", "ip", "ptr", "ptr_status", "provider", "spf_include", "messages", "spf_aligned",
+              "dkim_aligned", "dmarc_pass", "dkim_domains", "spf_domain", "legitimate_looking"]
+    if not rows or rows[0] != header:
+        p.append("header: %s" % (rows[:1],))
+    if doc:
+        srcs = doc["sources"]
+        if len(rows) - 1 != len(srcs):
+            p.append("%d CSV rows for %d sources" % (len(rows) - 1, len(srcs)))
+        for row, src in zip(rows[1:], srcs):
+            r = dict(zip(header, row))
+            want = {"domain": "example.com", "ip": src["ip"], "ptr": src["ptr"] or "",
+                    "ptr_status": src["ptr_status"] or "", "spf_include": src["spf_include"] or "",
+                    "messages": str(src["messages"]),
+                    "legitimate_looking": "yes" if src.get("legitimate_looking") else "no"}
+            diff = {k: (r.get(k), v) for k, v in want.items() if r.get(k) != v}
+            if diff:
+                p.append("row of %s: %s" % (src["ip"], diff))
+    jdoc = t.ms_json(base + ["--format", "json"], p, want_rc=(0,))
+    if jdoc and doc:
+        jdoc.pop("generated", None)
+        if jdoc != doc:
+            p.append("--format json differs from --json")
+    rc, _, err = t.ms(base + ["--format", "xml"])
+    if rc != 2 or "--format wants text, json or csv" not in err:
+        p.append("--format xml: exit %d %r" % (rc, err[-300:]))
+    t.check(be.label("summary: --format csv (the --csv bytes, parsed back with csv: header, a row per source "
+                     "as in the JSON), --format json, a bad --format exits 2"), p)
 
     p = []
     # thresholds: a domain whose sources all pass
