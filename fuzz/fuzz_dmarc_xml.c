@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "reports/dmarc_agg.h"
-#include "reports/unpack.h"
+#include "mime/unpack.h"
 #include "util/arena.h"
 #include "util/buf.h"
 

@@ -1,4 +1,4 @@
-/* src/reports/extract.h - find the reports in a file or a mail message (GMime) */
+/* src/reports/extract.h - find the reports in a file or a mail message (MIME through mime/) */
 #ifndef MS_REPORTS_EXTRACT_H
 #define MS_REPORTS_EXTRACT_H
 

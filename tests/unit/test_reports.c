@@ -15,7 +15,7 @@
 #include "reports/dmarc_agg.h"
 #include "reports/tlsrpt_parse.h"
 #include "reports/report_store.h"
-#include "reports/unpack.h"
+#include "mime/unpack.h"
 #include "db/db.h"
 #include "store/store.h"
 #include "util/arena.h"
