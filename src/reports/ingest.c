@@ -3,6 +3,8 @@
 #include "reports/report_json.h"
 #include "reports/report_store.h"
 #include "core/jsonutil.h"
+#include "imap/imap_client.h"
+#include "util/buf.h"
 #include "util/fswalk.h"
 #include "util/str.h"
 #include "util/termsafe.h"
@@ -397,6 +399,24 @@ ingest_message(struct ingest *in, const char *data, size_t len, const char *orig
 	struct report_sink s = sink_for(in);
 
 	extract_message(data, len, origin, &in->o.x, &s);
+}
+
+void
+ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids, size_t n)
+{
+	for (size_t i = 0; i < n && !in->failed; i++) {
+		char why[1200];
+		struct buf m;
+
+		if (imap_fetch_uid(c, uids[i], &m, why, sizeof(why)) == MS_OK) {
+			char *origin = xasprintf("%s;UID=%lu", imap_client_url(c), (unsigned long)uids[i]);
+
+			ingest_message(in, m.data ? m.data : "", m.len, origin);
+			free(origin);
+		} else
+			say(in, "%s", why);
+		buf_free(&m);
+	}
 }
 
 enum ms_status

@@ -67,6 +67,16 @@ void ingest_paths(struct ingest *in, char **paths, int n);
 /* ingest_message - one message's bytes (borrowed), known as origin, e.g. an IMAP message */
 void ingest_message(struct ingest *in, const char *data, size_t len, const char *origin);
 
+struct imap_client;
+
+/*
+ * ingest_imap - messages uids[0..n) of the IMAP folder c reads (borrowed),
+ * in turn, each known as "FOLDER-URL;UID=n"; a message that cannot be
+ * fetched is said through error() and left out.  Stops early when the store
+ * fails.
+ */
+void ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids, size_t n);
+
 /*
  * ingest_finish - end the run: commit what is left (rolled back when the
  * ingest failed; then error() has said why) and end the progress line.
