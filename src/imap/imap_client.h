@@ -37,7 +37,7 @@ void imap_client_opts_default(struct imap_client_opts *o);
  * localhost, and holds no password; else MS_ERR_ARG and why (the caller's
  * buffer) says which
  */
-enum ms_status imap_url_check(const char *url, char *why, size_t whylen);
+MS_MUST_CHECK enum ms_status imap_url_check(const char *url, char *why, size_t whylen);
 
 struct imap_client;
 
@@ -56,7 +56,7 @@ const char *imap_client_url(const struct imap_client *c);
  * transfer that fails, or a reply that is not what a search answers, is
  * MS_ERR_IO / MS_ERR_SYNTAX / MS_ERR_LIMIT with why.
  */
-enum ms_status imap_search_all(struct imap_client *c, uint32_t **uids, size_t *n, char *why,
+MS_MUST_CHECK enum ms_status imap_search_all(struct imap_client *c, uint32_t **uids, size_t *n, char *why,
     size_t whylen);
 
 /*
@@ -64,7 +64,7 @@ enum ms_status imap_search_all(struct imap_client *c, uint32_t **uids, size_t *n
  * with message_max; the caller frees it with buf_free, also after a
  * failure); MS_ERR_IO and why when it cannot be fetched.
  */
-enum ms_status imap_fetch_uid(struct imap_client *c, uint32_t uid, struct buf *out, char *why,
+MS_MUST_CHECK enum ms_status imap_fetch_uid(struct imap_client *c, uint32_t uid, struct buf *out, char *why,
     size_t whylen);
 
 /* imap_message_url - the URL of message uid of the folder ("URL/;UID=n"); caller frees */

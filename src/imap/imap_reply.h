@@ -70,7 +70,7 @@ struct imap_error {
  * here; the caller frees it with imap_reply_free, also after a failure).
  * MS_OK, or MS_ERR_SYNTAX / MS_ERR_LIMIT with err set (see above).
  */
-enum ms_status imap_reply_parse(const char *data, size_t len, const struct imap_reply_limits *lim,
+MS_MUST_CHECK enum ms_status imap_reply_parse(const char *data, size_t len, const struct imap_reply_limits *lim,
     struct imap_reply *out, struct imap_error *err);
 
 /* imap_reply_free - free what r holds (r itself is the caller's) */

@@ -53,7 +53,7 @@ struct ingest;
  * on s; *out is NULL and error() has said why when that fails.  Free with
  * ingest_free().
  */
-enum ms_status ingest_new(const struct ingest_opts *o, struct store *s, struct ingest **out);
+MS_MUST_CHECK enum ms_status ingest_new(const struct ingest_opts *o, struct store *s, struct ingest **out);
 
 /*
  * ingest_paths - every file under paths[0..n): a Maildir's cur/ and new/ as
@@ -82,7 +82,7 @@ void ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids,
  * ingest failed; then error() has said why) and end the progress line.
  * MS_OK when everything was stored.  Call once, before ingest_free.
  */
-enum ms_status ingest_finish(struct ingest *in);
+MS_MUST_CHECK enum ms_status ingest_finish(struct ingest *in);
 
 /* ingest_failed - the store failed: nothing more is stored */
 bool ingest_failed(const struct ingest *in);

@@ -90,16 +90,16 @@ failure_head(const struct failure_report *r, struct store_head *h)
 static void
 json_str(struct buf *b, const char *s)
 {
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			(void)buf_printf(b, "\\%c", *p);
+			buf_addf(b, "\\%c", *p);
 		else if (*p < 0x20)
-			(void)buf_printf(b, "\\u%04x", *p);
+			buf_addf(b, "\\u%04x", *p);
 		else
-			(void)buf_putc(b, *p);
+			buf_addc(b, *p);
 	}
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 }
 
 /* json_member - append ,"key":"value" (or the first member without the comma) if value is set */
@@ -108,7 +108,7 @@ json_member(struct buf *b, bool *first, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
-	(void)buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
+	buf_addf(b, "%s\"%s\":", *first ? "" : ",", key);
 	json_str(b, value);
 	*first = false;
 }
@@ -122,19 +122,19 @@ static void
 auth_json(struct buf *b, const struct dmarc_auth *a, size_t n)
 {
 	buf_reset(b);
-	(void)buf_putc(b, '[');
+	buf_addc(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
 
-		(void)buf_puts(b, i ? ",{" : "{");
+		buf_adds(b, i ? ",{" : "{");
 		json_member(b, &first, "domain", a[i].domain);
 		json_member(b, &first, "selector", a[i].selector);
 		json_member(b, &first, "scope", a[i].scope);
 		json_member(b, &first, "result", a[i].result);
 		json_member(b, &first, "human_result", a[i].human_result);
-		(void)buf_putc(b, '}');
+		buf_addc(b, '}');
 	}
-	(void)buf_putc(b, ']');
+	buf_addc(b, ']');
 }
 
 /* dmarc_cols_init - the buffers reused from row to row */
@@ -148,8 +148,12 @@ dmarc_cols_init(struct dmarc_cols *c)
 	c->spf_pass = "";
 }
 
-/* dmarc_cols_fill - auth results as JSON, and the domains that passed (RFC 7489 §4.2) */
-static void
+/*
+ * dmarc_cols_fill - auth results as JSON, and the domains that passed (RFC
+ * 7489 §4.2); MS_ERR_LIMIT when they do not fit c's buffers (c then holds
+ * nothing to store)
+ */
+static enum ms_status
 dmarc_cols_fill(struct dmarc_cols *c, const struct dmarc_row *w)
 {
 	auth_json(&c->dkim_auth, w->dkim_auth, w->ndkim_auth);
@@ -158,7 +162,7 @@ dmarc_cols_fill(struct dmarc_cols *c, const struct dmarc_row *w)
 	for (size_t j = 0; j < w->ndkim_auth; j++)
 		if (w->dkim_auth[j].result && strcmp(w->dkim_auth[j].result, "pass") == 0 &&
 		    w->dkim_auth[j].domain && *w->dkim_auth[j].domain)
-			(void)buf_printf(&c->dkim_pass, "%s%s", c->dkim_pass.len ? " " : "",
+			buf_addf(&c->dkim_pass, "%s%s", c->dkim_pass.len ? " " : "",
 			    w->dkim_auth[j].domain);
 	c->spf_pass = "";
 	for (size_t j = 0; j < w->nspf_auth; j++)
@@ -168,6 +172,11 @@ dmarc_cols_fill(struct dmarc_cols *c, const struct dmarc_row *w)
 			c->spf_pass = w->spf_auth[j].domain;
 			break;
 		}
+	/* a cut JSON text must not be stored: the row fails instead */
+	if (buf_status(&c->dkim_auth) != MS_OK || buf_status(&c->spf_auth) != MS_OK ||
+	    buf_status(&c->dkim_pass) != MS_OK)
+		return MS_ERR_LIMIT;
+	return MS_OK;
 }
 
 /* dmarc_cols_free - free the buffers */
@@ -186,13 +195,16 @@ struct dmarc_rows_arg {
 };
 
 /* dmarc_row - row i of the report as the store's columns (valid until the next call) */
-static void
-dmarc_row(void *arg, size_t i, struct store_dmarc_row *out)
+static enum ms_status
+dmarc_row(void *arg, size_t i, struct store_dmarc_row *out, const char **why)
 {
 	struct dmarc_rows_arg *a = arg;
 	const struct dmarc_row *w = &a->r->rows[i];
 
-	dmarc_cols_fill(&a->cols, w);
+	if (dmarc_cols_fill(&a->cols, w) != MS_OK) {
+		*why = "its auth_results are longer than the columns take";
+		return MS_ERR_LIMIT;
+	}
 	out->source_ip = w->source_ip;
 	out->count = w->count;
 	out->disposition = w->disposition;
@@ -207,6 +219,7 @@ dmarc_row(void *arg, size_t i, struct store_dmarc_row *out)
 	out->spf_auth = buf_cstr(&a->cols.spf_auth);
 	out->dkim_pass_domains = buf_cstr(&a->cols.dkim_pass);
 	out->spf_pass_domain = a->cols.spf_pass;
+	return MS_OK;
 }
 
 /* report_put_dmarc - the reports row of r and its rows, through the store's row callback */

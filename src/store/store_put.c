@@ -56,7 +56,7 @@ static struct db_stmt *
 stmt(struct store *s, enum store_stmt id)
 {
 	if (s->stmt[id] == NULL && db_prepare(s->db, INSERTS[id], &s->stmt[id]) != MS_OK) {
-		store_fail(s, "prepare");
+		(void)store_fail(s, "prepare");	/* always MS_ERR_IO: NULL says it */
 		return NULL;
 	}
 	return s->stmt[id];
@@ -139,10 +139,7 @@ put_leave(struct store *s, const char *name, enum ms_status rc)
 		rc = store_fail(s, "commit");
 	}
 	/* undoing keeps the message that says why */
-	if (s->tx_wanted)
-		(void)db_rollback_to(s->db, name);
-	else
-		(void)db_rollback(s->db);
+	store_undo(s, s->tx_wanted ? name : NULL);
 	return rc;
 }
 
@@ -186,9 +183,13 @@ dmarc_rows(struct store *s, const struct store_dmarc_rows *rows, int64_t id)
 		return MS_ERR_IO;
 	for (size_t i = 0; i < rows->n && rc == MS_OK; i++) {
 		struct store_dmarc_row w;
+		const char *why = "cannot be made";
 
 		memset(&w, 0, sizeof(w));
-		rows->row(rows->arg, i, &w);
+		if ((rc = rows->row(rows->arg, i, &w, &why)) != MS_OK) {
+			snprintf(s->err, sizeof(s->err), "insert dmarc row: %s", why);
+			break;
+		}
 		db_bind_int(x, 1, id);
 		db_bind_text(x, 2, w.source_ip);
 		db_bind_int(x, 3, store_clamp(w.count));
