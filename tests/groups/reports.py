@@ -952,7 +952,7 @@ def synth_report(i, rows=40):
             "<p>none</p></policy_published>%s</feedback>" % (i % 7, i, 1700000000 + i, 1700086399 + i, recs))
 
 
-BATCH = 64     # reports per transaction in cmd_reports.c (BATCH_REPORTS)
+BATCH = 64     # reports per transaction in reports/ingest.h (INGEST_BATCH)
 SHARED_REPORTS = 1500               # reports per ingest in the concurrency trials
 STORE_APPLICATION_ID = 0x6d736563   # PRAGMA application_id of mailsec's files (src/store/store.h)
 
