@@ -42,7 +42,7 @@ struct stub_config {
  * frees) says why: a bad --resolver, an unreadable resolv.conf, the test
  * suite's MAILSEC_FORBID_SYSTEM_RESOLVER guard.  Freed with resolver_free().
  */
-enum ms_status resolver_stub_new(struct event_base *base, const struct stub_config *cfg,
+MS_MUST_CHECK enum ms_status resolver_stub_new(struct event_base *base, const struct stub_config *cfg,
     double timeout_seconds, struct resolver **out, char **err);
 
 #endif
