@@ -34,6 +34,21 @@ struct audit_slot {
 	void *val;
 };
 
+/* One audit_once computation: its value, whether it is complete, who waits. */
+struct once_waiter {
+	struct once_waiter *next;
+	audit_once_cb cb;
+	void *arg;
+};
+
+struct audit_once {
+	struct audit_once *next;
+	const char *key;
+	void *value;
+	bool done;
+	struct once_waiter *waiters;
+};
+
 struct audit_memo {
 	struct memo_entry *bucket[MEMO_BUCKETS];
 	size_t lookups;
@@ -104,6 +119,70 @@ audit_slot(struct audit *a, const char *key)
 	s->next = a->slots;
 	a->slots = s;
 	return &s->val;
+}
+
+/* once_find - key's audit_once record, or NULL */
+static struct audit_once *
+once_find(struct audit *a, const char *key)
+{
+	for (struct audit_once *o = a->once; o; o = o->next)
+		if (strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
+
+/* audit_once - compute key's value once per audit; cb gets it when complete (audit.h) */
+void
+audit_once(struct audit *a, const char *key, size_t size,
+    void (*start)(struct audit *a, void *value), audit_once_cb cb, void *arg)
+{
+	struct audit_once *o = once_find(a, key);
+	struct once_waiter *w;
+
+	if (o && o->done) {
+		audit_hold(a);
+		cb(a, o->value, arg);
+		audit_release(a);
+		return;
+	}
+	w = arena_alloc(&a->arena, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	audit_hold(a);
+	if (o) {
+		w->next = o->waiters;
+		o->waiters = w;
+		return;
+	}
+	o = arena_alloc(&a->arena, sizeof(*o));
+	o->key = key;
+	o->value = arena_alloc(&a->arena, size);
+	o->waiters = w;
+	o->next = a->once;
+	a->once = o;
+	start(a, o->value);
+}
+
+/* audit_once_done - key's value is complete: run every waiter (audit.h) */
+void
+audit_once_done(struct audit *a, const char *key)
+{
+	struct audit_once *o = once_find(a, key);
+	struct once_waiter *w, *next;
+
+	if (o == NULL || o->done)
+		abort();	/* a broken invariant: done twice, or never started */
+	/* Hold the audit: the last waiter's release must not free it under us. */
+	audit_hold(a);
+	o->done = true;
+	w = o->waiters;
+	o->waiters = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->cb(a, o->value, w->arg);
+		audit_release(a);
+	}
+	audit_release(a);
 }
 
 void

@@ -88,6 +88,7 @@ typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg)
 
 struct audit_memo;
 struct audit_slot;
+struct audit_once;
 
 struct audit {
 	char			*domain;	/* lower case, no trailing dot */
@@ -107,6 +108,7 @@ struct audit {
 	void			(*on_done)(struct audit *a, void *arg);
 	void			*done_arg;
 	struct audit_slot	*slots;		/* state shared between this audit's checks */
+	struct audit_once	*once;		/* audit_once computations */
 };
 
 /*
@@ -138,12 +140,34 @@ void audit_release(struct audit *a);
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
 
 /*
- * audit_slot - a named pointer shared by the checks of one audit (for
- * example the MTA-STS policy the TLS check judges certificates by); *slot is
+ * audit_slot - a named pointer shared by the checks of one audit; *slot is
  * NULL until a check sets it.  The slot lives as long as the audit; what it
- * points to should come from a->arena.
+ * points to should come from a->arena.  Work that several checks wait for
+ * uses audit_once instead.
  */
 void **audit_slot(struct audit *a, const char *key);
+
+/*
+ * audit_once - something computed once per audit and handed to every check
+ * that asks (the MTA-STS state the mta-sts and tls checks judge, the
+ * STARTTLS probes of the tls and dane checks).  The first call for key
+ * allocates size zeroed bytes from a's arena (the value, owned by the audit)
+ * and calls start(a, value), which begins the work; whoever completes it
+ * calls audit_once_done(a, key).  Every call registers cb(a, value, arg):
+ * while the work is in flight the audit is held and cb waits (waiters run
+ * newest first); once done, cb runs at once, inside this call.  key is
+ * borrowed for the audit's life (a string literal).
+ */
+typedef void (*audit_once_cb)(struct audit *a, void *value, void *arg);
+void audit_once(struct audit *a, const char *key, size_t size,
+    void (*start)(struct audit *a, void *value), audit_once_cb cb, void *arg);
+
+/*
+ * audit_once_done - key's value is complete: run its waiters (each then
+ * releases the audit).  The last release may finish the audit, so a caller
+ * that touches the value afterwards holds the audit around this call.
+ */
+void audit_once_done(struct audit *a, const char *key);
 
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);

@@ -1,6 +1,6 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "engine/engine.h"

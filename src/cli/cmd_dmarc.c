@@ -1,9 +1,9 @@
 /* src/cli/cmd_dmarc.c - mailsec dmarc lint RECORD | dmarc eval --from DOMAIN ...: DMARC without a full audit */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_org.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/suffix_list.h"

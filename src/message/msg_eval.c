@@ -22,10 +22,10 @@
 
 #include "audit/audit.h"
 #include "checks/dkim/dkim_key.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/dmarc_org.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "message/arc_parse.h"
 #include "message/authres.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 
 static struct mtasts_policy pol;
 

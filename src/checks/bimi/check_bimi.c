@@ -1,7 +1,7 @@
 /* src/checks/bimi/check_bimi.c - BIMI: the default._bimi record and the DMARC enforcement it needs */
 #include "checks/bimi/check_bimi.h"
 #include "checks/bimi/bimi_record.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "dns/zonetext.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"

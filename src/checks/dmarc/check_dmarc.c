@@ -1,8 +1,8 @@
 /* src/checks/dmarc/check_dmarc.c - the DMARC check: record, discovery by both RFCs, report authorisation, profile rules */
 #include "checks/dmarc/check_dmarc.h"
 #include "audit/audit.h"
-#include "checks/dmarc/dmarc_discover.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_discover.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/str.h"

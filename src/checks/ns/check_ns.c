@@ -1,12 +1,13 @@
 /* src/checks/ns/check_ns.c - NS: the domain's name servers and mail names delegated elsewhere (RFC 1034 §4.2.2) */
 #include "checks/ns/check_ns.h"
 #include "checks/ns/ns_names.h"
-#include "checks/parked/parked_records.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
+#include "dns/zonetext.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NS_MAX_NAMES	32	/* mail names looked at per domain */
@@ -255,6 +256,17 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	ns_release(a, st);
 }
 
+/* txt_zone - a TXT record's strings in zone-file syntax (zonetext_rr_txt), copied into a's arena */
+static const char *
+txt_zone(struct audit *a, const struct dns_rr *rr)
+{
+	char *z = zonetext_rr_txt(rr);
+	const char *out = arena_strdup(&a->arena, z);
+
+	free(z);
+	return out;
+}
+
 /* delegation_advice - what to publish instead of the delegation (arena) */
 static char *
 delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_name *nm)
@@ -272,7 +284,7 @@ delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_na
 			    "today in that zone yourself:", adv, nm->txt->n == 1 ? "" : "s");
 			for (size_t i = 0; i < nm->txt->n; i++)
 				adv = arena_printf(&a->arena, "%s\n%s. 3600 IN TXT %s", adv, nm->name,
-				    txt_rdata_zone(&a->arena, &nm->txt->rr[i]));
+				    txt_zone(a, &nm->txt->rr[i]));
 		} else {
 			adv = arena_printf(&a->arena, "%s\n; and publish the TXT record for %s "
 			    "in that zone yourself", adv, nm->what);

@@ -1,7 +1,7 @@
 /* src/checks/sending/check_sending.c - outbound hosts (--sending-host): forward-confirmed reverse DNS (RFC 8601 §2.7.3) */
 #include "checks/sending/check_sending.h"
 #include "audit/audit.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
 

@@ -1,6 +1,6 @@
 /* src/checks/spf/check_spf.c - the SPF check: the domain's record, its include tree, the HELO name (RFC 7208) */
 #include "checks/spf/check_spf.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "checks/spf/spf_lint.h"
 #include "checks/spf/spf_tree.h"
 #include "audit/audit.h"

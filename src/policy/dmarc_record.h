@@ -1,6 +1,6 @@
-/* src/checks/dmarc/dmarc_record.h - DMARC policy records: pure parser and linter (RFC 7489 §6, RFC 9989 §4.7) */
-#ifndef MS_CHECKS_DMARC_DMARC_RECORD_H
-#define MS_CHECKS_DMARC_DMARC_RECORD_H
+/* src/policy/dmarc_record.h - DMARC policy records: pure parser and linter (RFC 7489 §6, RFC 9989 §4.7) */
+#ifndef MS_POLICY_DMARC_RECORD_H
+#define MS_POLICY_DMARC_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* src/checks/dmarc/dmarc_lint.c - what a parsed DMARC record means for receivers of RFC 7489 and RFC 9989 */
-#include "checks/dmarc/dmarc_record.h"
+/* src/policy/dmarc_lint.c - what a parsed DMARC record means for receivers of RFC 7489 and RFC 9989 */
+#include "policy/dmarc_record.h"
 #include "core/profile.h"
 #include "util/str.h"
 

@@ -1,6 +1,6 @@
-/* src/checks/dmarc/dmarc_org.h - organizational domains: the Public Suffix List (RFC 7489 §3.2) and the DNS tree walk targets (RFC 9989 §4.10) */
-#ifndef MS_CHECKS_DMARC_DMARC_ORG_H
-#define MS_CHECKS_DMARC_DMARC_ORG_H
+/* src/policy/dmarc_org.h - organizational domains: the Public Suffix List (RFC 7489 §3.2) and the DNS tree walk targets (RFC 9989 §4.10) */
+#ifndef MS_POLICY_DMARC_ORG_H
+#define MS_POLICY_DMARC_ORG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
-/* src/checks/tls/tls_probes.c - the STARTTLS probes of one audit, shared by the tls and dane checks */
-#include "checks/tls/tls_probes.h"
+/* src/policy/tls_probes.c - the STARTTLS probes of one audit, shared by the tls and dane checks */
+#include "policy/tls_probes.h"
 #include "audit/audit.h"
-#include "checks/mtasts/check_mtasts.h"
+#include "policy/mtasts_state.h"
 #include "tls/tls_cert.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -14,8 +14,8 @@
 #define TLS_ADDRS_MAX		16	/* addresses probed per MX host */
 #define SLOT_KEY		"tls.probes"
 
-struct tls_waiter {
-	struct tls_waiter *next;
+/* The typed callback of one tls_probes_get caller. */
+struct probes_asker {
 	tls_probes_cb cb;
 	void *arg;
 };
@@ -260,16 +260,9 @@ static void
 set_done(struct tls_probes *r)
 {
 	struct audit *a = r->a;
-	struct tls_waiter *w = r->waiters, *next;
 
 	audit_hold(a);		/* the last waiter's release must not free the audit under us */
-	r->done = true;
-	r->waiters = NULL;
-	for (; w; w = next) {
-		next = w->next;
-		w->cb(a, r, w->arg);
-		audit_release(a);
-	}
+	audit_once_done(a, SLOT_KEY);
 	for (struct tls_host *h = r->hosts; h; h = h->next) {
 		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next) {
 			result_free(ad->main);
@@ -297,37 +290,38 @@ set_step(struct tls_probes *r)
 		set_done(r);
 }
 
-void
-tls_probes_get(struct audit *a, tls_probes_cb cb, void *arg)
+/* probes_start - the first asker: look up the MX hosts, then probe */
+static void
+probes_start(struct audit *a, void *value)
 {
-	void **slot = audit_slot(a, SLOT_KEY);
-	struct tls_probes *r = *slot;
-	struct tls_waiter *w;
+	struct tls_probes *r = value;
 
-	if (r && r->done) {
-		audit_hold(a);
-		cb(a, r, arg);
-		audit_release(a);
-		return;
-	}
-	w = arena_alloc(&a->arena, sizeof(*w));
-	w->cb = cb;
-	w->arg = arg;
-	audit_hold(a);
-	if (r) {
-		w->next = r->waiters;
-		r->waiters = w;
-		return;
-	}
-	r = arena_alloc(&a->arena, sizeof(*r));
-	*slot = r;
 	r->a = a;
-	r->waiters = w;
 	r->tail = &r->hosts;
 	r->pending = 1;
 	if (gethostname(r->ehlo, sizeof(r->ehlo) - 1) != 0 || strchr(r->ehlo, '.') == NULL)
 		snprintf(r->ehlo, sizeof(r->ehlo), "mailsec.localdomain");
 	audit_lookup(a, a->domain, DNS_T_MX, on_mx, r);
+}
+
+/* probes_ready - audit_once's callback: hand the probes to one asker */
+static void
+probes_ready(struct audit *a, void *value, void *arg)
+{
+	struct probes_asker *k = arg;
+
+	k->cb(a, value, k->arg);
+}
+
+/* tls_probes_get - the audit's STARTTLS probes, made once (tls_probes.h) */
+void
+tls_probes_get(struct audit *a, tls_probes_cb cb, void *arg)
+{
+	struct probes_asker *k = arena_alloc(&a->arena, sizeof(*k));
+
+	k->cb = cb;
+	k->arg = arg;
+	audit_once(a, SLOT_KEY, sizeof(struct tls_probes), probes_start, probes_ready, k);
 }
 
 const char *

@@ -1,5 +1,5 @@
-/* src/checks/dmarc/dmarc_org.c - organizational domains by the PSL (RFC 7489 §3.2) and tree walk targets (RFC 9989 §4.10) */
-#include "checks/dmarc/dmarc_org.h"
+/* src/policy/dmarc_org.c - organizational domains by the PSL (RFC 7489 §3.2) and tree walk targets (RFC 9989 §4.10) */
+#include "policy/dmarc_org.h"
 #include "dns/suffix_list.h"
 #include "util/ipaddr.h"
 #include "util/str.h"

@@ -1,5 +1,5 @@
-/* src/checks/dmarc/dmarc_record.c - DMARC record grammar (RFC 7489 §6.3-6.4, RFC 9989 §4.7) */
-#include "checks/dmarc/dmarc_record.h"
+/* src/policy/dmarc_record.c - DMARC record grammar (RFC 7489 §6.3-6.4, RFC 9989 §4.7) */
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "util/str.h"

@@ -1,6 +1,6 @@
-/* src/checks/spf/spf_eval.c - check_host() (RFC 7208 §4-§8) on the asynchronous resolver */
-#include "checks/spf/spf_eval.h"
-#include "checks/spf/spf_parse.h"
+/* src/policy/spf_eval.c - check_host() (RFC 7208 §4-§8) on the asynchronous resolver */
+#include "policy/spf_eval.h"
+#include "policy/spf_parse.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/str.h"

@@ -1,6 +1,6 @@
-/* src/checks/spf/spf_eval.h - check_host() (RFC 7208 §4-§8) on the asynchronous resolver */
-#ifndef MS_CHECKS_SPF_SPF_EVAL_H
-#define MS_CHECKS_SPF_SPF_EVAL_H
+/* src/policy/spf_eval.h - check_host() (RFC 7208 §4-§8) on the asynchronous resolver */
+#ifndef MS_POLICY_SPF_EVAL_H
+#define MS_POLICY_SPF_EVAL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-/* src/checks/spf/spf_parse.c - SPF record grammar (RFC 7208 §4.5, §4.6, §5, §6) */
-#include "checks/spf/spf_parse.h"
+/* src/policy/spf_parse.c - SPF record grammar (RFC 7208 §4.5, §4.6, §5, §6) */
+#include "policy/spf_parse.h"
 #include "util/str.h"
 
 #include <string.h>

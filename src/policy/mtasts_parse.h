@@ -1,6 +1,6 @@
-/* src/checks/mtasts/mtasts_parse.h - MTA-STS TXT record and policy file grammar (RFC 8461 §3.1, §3.2) */
-#ifndef MS_CHECKS_MTASTS_MTASTS_PARSE_H
-#define MS_CHECKS_MTASTS_MTASTS_PARSE_H
+/* src/policy/mtasts_parse.h - MTA-STS TXT record and policy file grammar (RFC 8461 §3.1, §3.2) */
+#ifndef MS_POLICY_MTASTS_PARSE_H
+#define MS_POLICY_MTASTS_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>

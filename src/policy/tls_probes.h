@@ -1,6 +1,6 @@
-/* src/checks/tls/tls_probes.h - the STARTTLS probes of one audit, shared by the tls and dane checks */
-#ifndef MS_CHECKS_TLS_TLS_PROBES_H
-#define MS_CHECKS_TLS_TLS_PROBES_H
+/* src/policy/tls_probes.h - the STARTTLS probes of one audit, shared by the tls and dane checks */
+#ifndef MS_POLICY_TLS_PROBES_H
+#define MS_POLICY_TLS_PROBES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,13 +38,11 @@ struct tls_host {
 struct tls_probes {
 	struct audit		*a;
 	bool			 probed;	/* false with --no-smtp or without MX hosts */
-	bool			 done;
 	int			 pending;
 	struct tls_host		*hosts, **tail;
 	size_t			 nhosts;
 	const struct mtasts_state *sts;	/* NULL when no MX host was probed */
 	char			 ehlo[256];
-	struct tls_waiter	*waiters;
 };
 
 typedef void (*tls_probes_cb)(struct audit *a, struct tls_probes *p, void *arg);
@@ -55,7 +53,8 @@ typedef void (*tls_probes_cb)(struct audit *a, struct tls_probes *p, void *arg);
  * verifier when DNSSEC-secure) and each address's PTR, and learn the MTA-STS
  * state; then call cb.  The probe results (certificates) are freed after the
  * waiters registered before completion have run; a later caller sees
- * main == NULL.  The audit is held meanwhile.
+ * main == NULL.  p (borrowed) lives in the audit's arena: audit_once.  The
+ * audit is held meanwhile.
  */
 void tls_probes_get(struct audit *a, tls_probes_cb cb, void *arg);
 

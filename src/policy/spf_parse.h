@@ -1,6 +1,6 @@
-/* src/checks/spf/spf_parse.h - SPF record grammar (RFC 7208 §4.5, §4.6, §5, §6, §7.1) and macros (§7) */
-#ifndef MS_CHECKS_SPF_SPF_PARSE_H
-#define MS_CHECKS_SPF_SPF_PARSE_H
+/* src/policy/spf_parse.h - SPF record grammar (RFC 7208 §4.5, §4.6, §5, §6, §7.1) and macros (§7) */
+#ifndef MS_POLICY_SPF_PARSE_H
+#define MS_POLICY_SPF_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>

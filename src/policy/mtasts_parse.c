@@ -1,5 +1,5 @@
-/* src/checks/mtasts/mtasts_parse.c - MTA-STS TXT record and policy file grammar (RFC 8461 §3.1, §3.2) */
-#include "checks/mtasts/mtasts_parse.h"
+/* src/policy/mtasts_parse.c - MTA-STS TXT record and policy file grammar (RFC 8461 §3.1, §3.2) */
+#include "policy/mtasts_parse.h"
 #include "util/str.h"
 
 #include <string.h>

@@ -1,13 +1,13 @@
-/* src/checks/dmarc/dmarc_discover.h - DMARC policy discovery by both methods: PSL (RFC 7489 §6.6.3) and tree walk (RFC 9989 §4.10) */
-#ifndef MS_CHECKS_DMARC_DMARC_DISCOVER_H
-#define MS_CHECKS_DMARC_DMARC_DISCOVER_H
+/* src/policy/dmarc_discover.h - DMARC policy discovery by both methods: PSL (RFC 7489 §6.6.3) and tree walk (RFC 9989 §4.10) */
+#ifndef MS_POLICY_DMARC_DISCOVER_H
+#define MS_POLICY_DMARC_DISCOVER_H
 
 #include <stdbool.h>
 
 #include <jansson.h>
 
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_org.h"
+#include "policy/dmarc_record.h"
 #include "dns/dns.h"
 
 struct audit;

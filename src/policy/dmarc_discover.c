@@ -1,5 +1,5 @@
-/* src/checks/dmarc/dmarc_discover.c - DMARC policy discovery: RFC 7489 §6.6.3 (PSL) and RFC 9989 §4.10 (tree walk) */
-#include "checks/dmarc/dmarc_discover.h"
+/* src/policy/dmarc_discover.c - DMARC policy discovery: RFC 7489 §6.6.3 (PSL) and RFC 9989 §4.10 (tree walk) */
+#include "policy/dmarc_discover.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "util/str.h"

@@ -1,5 +1,5 @@
-/* src/checks/spf/spf_macro.c - SPF macro expansion (RFC 7208 §7.2-§7.4), bounded */
-#include "checks/spf/spf_parse.h"
+/* src/policy/spf_macro.c - SPF macro expansion (RFC 7208 §7.2-§7.4), bounded */
+#include "policy/spf_parse.h"
 #include "util/xalloc.h"
 
 #include <inttypes.h>
