@@ -287,6 +287,13 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	}
 }
 
+/* audit_area_opts - an area's option values for this audit (audit.h) */
+const void *
+audit_area_opts(const struct audit *a, const struct area_options *def)
+{
+	return area_settings_get(a->opts->areas, def);
+}
+
 json_t *
 audit_facts(struct audit *a, const char *area)
 {

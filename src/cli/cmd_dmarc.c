@@ -416,7 +416,6 @@ dmarc_eval_cmd(struct dmarc_opts *o, struct suffix_list *psl)
 		goto out;
 	}
 	memset(&copts, 0, sizeof(copts));
-	copts.dmarc_rules = (int)o->rules;
 	a = audit_new(o->from, 0, &copts, &ses->env, NULL, audit_done, &run);
 	audit_hold(a);
 	run.from = dmarc_discover(a, o->from, disc_done, NULL);

@@ -446,7 +446,6 @@ msg_check_start(const struct audit_env *env, const char *data, size_t len,
 	}
 	if (mc->nfd > 0)
 		audit_domain = mc->fd[0].domain;
-	mc->copts.dmarc_rules = opts->dmarc_rules;
 	mc->copts.offline = true;
 	mc->a = audit_new(audit_domain, 0, &mc->copts, env, mc, finish, mc);
 	audit_hold(mc->a);
