@@ -28,12 +28,6 @@ struct memo_entry {
 	struct audit *a;
 };
 
-struct audit_slot {
-	struct audit_slot *next;
-	const char *key;
-	void *val;
-};
-
 /* One audit_once computation: its value, whether it is complete, who waits. */
 struct once_waiter {
 	struct once_waiter *next;
@@ -104,21 +98,6 @@ audit_free(struct audit *a)
 	arena_free(&a->arena);
 	free(a->domain);
 	free(a);
-}
-
-void **
-audit_slot(struct audit *a, const char *key)
-{
-	struct audit_slot *s;
-
-	for (s = a->slots; s; s = s->next)
-		if (strcmp(s->key, key) == 0)
-			return &s->val;
-	s = arena_alloc(&a->arena, sizeof(*s));
-	s->key = arena_strdup(&a->arena, key);
-	s->next = a->slots;
-	a->slots = s;
-	return &s->val;
 }
 
 /* once_find - key's audit_once record, or NULL */

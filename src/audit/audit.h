@@ -80,7 +80,6 @@ struct check_options {
 typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg);
 
 struct audit_memo;
-struct audit_slot;
 struct audit_once;
 
 struct audit {
@@ -100,8 +99,7 @@ struct audit {
 	struct audit_memo	*memo;
 	void			(*on_done)(struct audit *a, void *arg);
 	void			*done_arg;
-	struct audit_slot	*slots;		/* state shared between this audit's checks */
-	struct audit_once	*once;		/* audit_once computations */
+	struct audit_once	*once;		/* what this audit's checks share: audit_once */
 };
 
 /*
@@ -131,14 +129,6 @@ void audit_release(struct audit *a);
  * limit, SERVFAIL with a why (so the finding is "unknown", not "missing").
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
-
-/*
- * audit_slot - a named pointer shared by the checks of one audit; *slot is
- * NULL until a check sets it.  The slot lives as long as the audit; what it
- * points to should come from a->arena.  Work that several checks wait for
- * uses audit_once instead.
- */
-void **audit_slot(struct audit *a, const char *key);
 
 /*
  * audit_once - something computed once per audit and handed to every check
