@@ -56,6 +56,13 @@ struct engine_run;
  */
 struct engine_config {
 	const struct check_options *opts;
+	/*
+	 * Per domain, by input position, or NULL: opts for every domain.  A
+	 * long-running program gives each domain its own profile, --parked and
+	 * area options (check_options.areas) in one run this way.  Borrowed
+	 * like opts; a NULL entry means opts.
+	 */
+	const struct check_options *const *domain_opts;
 	char *const *only;	/* areas to run, NULL-terminated; NULL for all */
 	char *const *ignore;	/* ids/areas/prefixes to drop; NULL-terminated or NULL */
 	size_t max_inflight;	/* domains audited at once (0: 64) */

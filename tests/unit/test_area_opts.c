@@ -194,6 +194,85 @@ runs_differ(void **state)
 	replay_data_free(rd);
 }
 
+struct per_domain {
+	bool helo_missing[2];
+	int results;
+	bool done;
+};
+
+/* pd_result - which of the two audits (by input position) judged the HELO name */
+static void
+pd_result(struct audit *a, void *arg)
+{
+	struct per_domain *g = arg;
+
+	g->results++;
+	for (size_t i = 0; i < a->findings.n; i++)
+		if (a->findings.v[i].id == F_SPF_HELO_MISSING)
+			g->helo_missing[a->index] = true;
+}
+
+/* pd_done - the run is over */
+static void
+pd_done(void *arg)
+{
+	((struct per_domain *)arg)->done = true;
+}
+
+/*
+ * domains_differ - one run, each domain with its own check_options
+ * (engine_config.domain_opts), as the monitor checks a round: the domain
+ * given --helo judges the HELO name, the other does not.
+ */
+static void
+domains_differ(void **state)
+{
+	struct replay_data *rd = replay_data_new();
+	struct session_config scfg;
+	struct session *ses = NULL;
+	struct profile *profile = NULL;
+	struct area_settings *with = area_settings_new();
+	struct check_options base, own;
+	const struct check_options *per[2];
+	struct engine_config cfg;
+	struct per_domain g = { { false, false }, 0, false };
+	char *err = NULL, why[256];
+	char spf[] = "spf", d0[] = "example.test", d1[] = "example.test";
+	char *only[] = { spf, NULL }, *doms[] = { d0, d1 };
+
+	(void)state;
+	assert_int_equal(replay_data_load_text(rd, ZONE, &err), MS_OK);
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay = rd;
+	assert_int_equal(session_new(&scfg, &ses, &err), MS_OK);
+	assert_int_equal(profile_load("generic", &profile, &err), MS_OK);
+	assert_int_equal(engine_option_set(with, "helo", "mail.example.test", why, sizeof(why)), MS_OK);
+	memset(&base, 0, sizeof(base));
+	base.profile = profile;
+	base.offline = true;
+	own = base;
+	own.areas = with;
+	per[0] = NULL;		/* the run's opts */
+	per[1] = &own;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.opts = &base;
+	cfg.domain_opts = per;
+	cfg.only = only;
+	cfg.on_result = pd_result;
+	cfg.on_done = pd_done;
+	cfg.arg = &g;
+	engine_submit(ses, &cfg, doms, 2);
+	while (!g.done)
+		assert_int_equal(event_base_loop(ses->base, EVLOOP_ONCE), 0);
+	assert_int_equal(g.results, 2);
+	assert_false(g.helo_missing[0]);
+	assert_true(g.helo_missing[1]);
+	session_free(ses);
+	profile_free(profile);
+	area_settings_free(with);
+	replay_data_free(rd);
+}
+
 int
 main(void)
 {
@@ -202,6 +281,7 @@ main(void)
 		cmocka_unit_test(set_and_refuse),
 		cmocka_unit_test(strv),
 		cmocka_unit_test(runs_differ),
+		cmocka_unit_test(domains_differ),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
