@@ -22,9 +22,9 @@ state_done(struct audit *a, struct mtasts_state *st)
 	audit_once_done(a, SLOT_KEY);
 }
 
-/* step_done - one of the parallel steps finished */
 static void start_fetch(struct audit *a, struct mtasts_state *st);
 
+/* step_done - one of the parallel steps finished */
 static void
 step_done(struct audit *a, struct mtasts_state *st)
 {

@@ -59,7 +59,7 @@ mx_lines(struct audit *a, const struct dns_answer *mx)
 	return out;
 }
 
-/* judge_policy_fetch - findings about the HTTPS fetch; false if there is no usable policy */
+/* judge_fetch - findings about the HTTPS fetch; false if there is no usable policy */
 static bool
 judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 {
