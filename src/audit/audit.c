@@ -28,13 +28,14 @@ struct memo_entry {
 	struct audit *a;
 };
 
-/* One audit_once computation: its value, whether it is complete, who waits. */
+/* One checker waiting for an audit_once value. */
 struct once_waiter {
 	struct once_waiter *next;
 	audit_once_cb cb;
 	void *arg;
 };
 
+/* One audit_once computation: its value, whether it is complete, who waits. */
 struct audit_once {
 	struct audit_once *next;
 	const char *key;

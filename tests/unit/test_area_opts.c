@@ -1,4 +1,4 @@
-/* tests/unit/test_area_opts.c - areas read their own options: declared by the area, set by name, one set of values per run or domain */
+/* tests/unit/test_area_opts.c - areas read their own options (declared by the area, set by name, values per run or domain) and share work with audit_once */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -273,6 +273,83 @@ domains_differ(void **state)
 	replay_data_free(rd);
 }
 
+struct once_log {
+	int starts, order[4], n, finished;
+	void *value;
+};
+
+/* once_start - the first asker begins the work */
+static void
+once_start(struct audit *a, void *value)
+{
+	struct once_log *l = *(struct once_log **)a->done_arg;
+
+	l->starts++;
+	l->value = value;
+}
+
+/* once_cb - one asker gets the value: its number goes to the log */
+static void
+once_cb(struct audit *a, void *value, void *arg)
+{
+	struct once_log *l = *(struct once_log **)a->done_arg;
+
+	assert_ptr_equal(value, l->value);
+	l->order[l->n++] = (int)(intptr_t)arg;
+}
+
+/* once_finished - the audit's on_done */
+static void
+once_finished(struct audit *a, void *arg)
+{
+	(*(struct once_log **)arg)->finished++;
+	(void)a;
+}
+
+/*
+ * audit_once_shares - one start for every asker; waiters held and run newest
+ * first when done; a later asker gets the value at once; the audit finishes
+ * only after the last waiter has run.
+ */
+static void
+audit_once_shares(void **state)
+{
+	struct replay_data *rd = replay_data_new();
+	struct session_config scfg;
+	struct session *ses = NULL;
+	struct check_options copts;
+	struct once_log log = { 0 }, *lp = &log;
+	struct audit *a;
+	char *err = NULL;
+
+	(void)state;
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.replay = rd;
+	assert_int_equal(session_new(&scfg, &ses, &err), MS_OK);
+	memset(&copts, 0, sizeof(copts));
+	a = audit_new("example.test", 0, &copts, &ses->env, NULL, once_finished, &lp);
+	audit_hold(a);
+	audit_once(a, "k", 64, once_start, once_cb, (void *)(intptr_t)1);
+	audit_once(a, "k", 64, once_start, once_cb, (void *)(intptr_t)2);
+	assert_int_equal(log.starts, 1);
+	assert_int_equal(log.n, 0);
+	assert_int_equal(a->pending, 3);	/* this test's hold and one per waiter */
+	audit_once_done(a, "k");
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.order[0], 2);	/* newest first, as the copies it replaced */
+	assert_int_equal(log.order[1], 1);
+	audit_once(a, "k", 64, once_start, once_cb, (void *)(intptr_t)3);
+	assert_int_equal(log.n, 3);		/* already done: at once, inside the call */
+	assert_int_equal(log.order[2], 3);
+	assert_int_equal(log.starts, 1);
+	assert_int_equal(log.finished, 0);
+	audit_release(a);
+	assert_int_equal(log.finished, 1);
+	audit_free(a);
+	session_free(ses);
+	replay_data_free(rd);
+}
+
 int
 main(void)
 {
@@ -282,6 +359,7 @@ main(void)
 		cmocka_unit_test(strv),
 		cmocka_unit_test(runs_differ),
 		cmocka_unit_test(domains_differ),
+		cmocka_unit_test(audit_once_shares),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
