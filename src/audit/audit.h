@@ -127,6 +127,7 @@ void audit_release(struct audit *a);
  * already memoised: set up any state cb needs before calling.  A name that
  * cannot exist is answered NXDOMAIN with a why; past the per-domain lookup
  * limit, SERVFAIL with a why (so the finding is "unknown", not "missing").
+ * name is copied; arg is kept until cb runs; the answer cb gets is borrowed.
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
 
@@ -147,8 +148,9 @@ void audit_once(struct audit *a, const char *key, size_t size,
 
 /*
  * audit_once_done - key's value is complete: run its waiters (each then
- * releases the audit).  The last release may finish the audit, so a caller
- * that touches the value afterwards holds the audit around this call.
+ * releases the audit).  a and key are borrowed; the value stays the
+ * audit's.  The last release may finish the audit, so a caller that touches
+ * the value afterwards holds the audit around this call.
  */
 void audit_once_done(struct audit *a, const char *key);
 
@@ -162,7 +164,10 @@ const void *audit_area_opts(const struct audit *a, const struct area_options *de
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);
 
-/* audit_finding - a shorthand for findings_add on the audit's list */
+/*
+ * audit_finding - a shorthand for findings_add on the audit's list (borrowed
+ * result, valid until the next add)
+ */
 struct finding *audit_finding(struct audit *a, enum finding_id id, const char *subject,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -170,17 +175,18 @@ struct finding *audit_finding(struct audit *a, enum finding_id id, const char *s
  * audit_lookup_failed - the standard "could not tell" finding for an answer
  * that is SERVFAIL, TIMEOUT or BOGUS: severity unknown, message naming the
  * name, type and the resolver's why.  Returns whether ans was such a failure.
+ * subject and ans are borrowed.
  */
 bool audit_lookup_failed(struct audit *a, enum finding_id id, const char *subject,
     const struct dns_answer *ans);
 
-/* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
+/* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded (ans borrowed) */
 bool dns_answer_failed(const struct dns_answer *ans);
 
 /*
  * audit_fresh_id - an MTA-STS id for advice: the UTC time as
  * YYYYMMDDTHHMMSS (from SOURCE_DATE_EPOCH when set, for reproducible
- * output); from a's arena
+ * output); from a's arena (owned by the audit: valid until it is freed)
  */
 const char *audit_fresh_id(struct audit *a);
 

@@ -18,9 +18,9 @@ struct check_def {
 	const struct area_options *options;	/* what the area reads (audit/area_opts.h), or NULL */
 };
 
-/* check_registry - every check, in the order reports list their areas; NULL-terminated */
+/* check_registry - every check, in the order reports list their areas; NULL-terminated, static */
 const struct check_def *check_registry(void);
-/* check_area_rank - position of area in the registry (unknown areas sort last) */
+/* check_area_rank - position of area (borrowed) in the registry (unknown areas sort last) */
 int check_area_rank(const char *area);
 
 /*
@@ -30,7 +30,7 @@ int check_area_rank(const char *area);
  */
 const struct area_option *engine_option_find(const char *name);
 
-/* engine_option_by_config - likewise by the option's config file key ("dkim_selectors"), or NULL */
+/* engine_option_by_config - likewise by the option's config file key ("dkim_selectors"): borrowed (static), or NULL */
 const struct area_option *engine_option_by_config(const char *key);
 
 /*
@@ -105,6 +105,7 @@ void engine_cancel(struct engine_run *run);
 /*
  * engine_run - the blocking convenience for one-shot programs: submit, run
  * s's loop until the run is done.  cfg->on_done, if any, runs as usual.
+ * cfg and domains are borrowed for the call (engine_submit copies them).
  */
 void engine_run(struct session *s, const struct engine_config *cfg, char *const *domains,
     size_t n);
