@@ -8,6 +8,7 @@
 #include "core/finding.h"
 
 struct audit;
+struct area_options;
 struct profile;
 
 /*
@@ -17,6 +18,9 @@ struct profile;
  * wildcard; raise dkim.* findings and fill facts.dkim (docs/json.md).
  */
 void check_dkim_start(struct audit *a);
+
+/* check_dkim_options - the options the dkim area reads (--dkim-selector; dkim-name, set by lint) */
+extern const struct area_options check_dkim_options;
 
 /* dkim_builtin_selectors - the common provider selectors tried on every domain; NULL-terminated */
 const char *const *dkim_builtin_selectors(void);

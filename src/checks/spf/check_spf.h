@@ -3,6 +3,7 @@
 #define MS_CHECKS_SPF_CHECK_SPF_H
 
 struct audit;
+struct area_options;
 
 /*
  * check_spf_start - look up the domain's TXT (and type 99) records, judge its
@@ -11,6 +12,9 @@ struct audit;
  * findings and fills facts.spf (docs/json.md).
  */
 void check_spf_start(struct audit *a);
+
+/* check_spf_options - the options the spf area reads (--helo) */
+extern const struct area_options check_spf_options;
 
 struct spf_tree;
 /*
