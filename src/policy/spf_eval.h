@@ -62,8 +62,10 @@ typedef void (*spf_done_cb)(struct spf_eval *ev, const struct spf_outcome *out, 
  */
 struct spf_eval *spf_eval_start(struct resolver *res, const struct spf_request *req,
     spf_done_cb done, void *arg);
+/* spf_eval_free - free ev and the outcome's strings; NULL-safe */
 void spf_eval_free(struct spf_eval *ev);
 
+/* spf_result_name - "pass", "fail", ... (static text) */
 const char *spf_result_name(enum spf_result r);
 
 /*

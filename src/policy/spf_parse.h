@@ -79,6 +79,7 @@ struct spf_error {
 /*
  * spf_is_record - whether text is an SPF version 1 record per §4.5: it
  * starts with "v=spf1" (case-insensitive) followed by a space or its end.
+ * text is borrowed.
  */
 bool spf_is_record(const char *text, size_t len);
 
@@ -92,7 +93,8 @@ enum ms_status spf_parse(const char *text, size_t len, struct arena *ar,
 /*
  * spf_macro_check - validate a macro-string [s, s+len) (§7.1).  exp allows the
  * letters c, r and t (explanation strings only).  domain also requires a
- * valid domain-end (§7.1 domain-spec).  *err_off is relative to s.
+ * valid domain-end (§7.1 domain-spec).  *err_off is relative to s.  s is
+ * borrowed; *err_off and *why (static text) are the caller's.
  */
 enum ms_status spf_macro_check(const char *s, size_t len, bool exp, bool domain,
     size_t *err_off, const char **why);
@@ -127,11 +129,12 @@ enum ms_status spf_macro_expand(const char *s, size_t len, const struct spf_macr
  */
 bool spf_domain_truncate(char *name);
 
-/* spf_macro_uses - whether a macro-string mentions letter (case-insensitive) */
+/* spf_macro_uses - whether a macro-string (borrowed) mentions letter (case-insensitive) */
 bool spf_macro_uses(const char *s, char letter);
 
+/* spf_mech_name - "include", "a", ... (static text) */
 const char *spf_mech_name(enum spf_mech m);
-/* spf_term_counts - include, a, mx, ptr, exists (and redirect) count towards §4.6.4 */
+/* spf_term_counts - include, a, mx, ptr, exists (and redirect) count towards §4.6.4 (t borrowed) */
 bool spf_term_counts(const struct spf_term *t);
 
 #endif

@@ -92,7 +92,8 @@ struct spf_tree {
  * spf_tree_start - fetch domain's SPF record and everything it includes or
  * redirects to (without macros), and the names behind a/mx/exists terms, via
  * audit_lookup (memoised, counted in the audit).  done runs once when
- * everything is in, with the totals filled.  All memory is from a->arena.
+ * everything is in, with the totals filled.  All memory is from a->arena
+ * (owned by the audit); domain is copied, arg kept until done runs.
  */
 struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
     void (*done)(struct spf_tree *t, void *arg), void *arg);
@@ -100,6 +101,7 @@ struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
 /* spf_tree_json - the tree as JSON (docs/json.md, facts.spf.tree); new reference */
 json_t *spf_tree_json(const struct spf_node *n);
 
+/* spf_node_status_name - a node status's name (static text) */
 const char *spf_node_status_name(enum spf_node_status s);
 
 #endif
