@@ -1,6 +1,6 @@
 /* src/cli/spf_run.c - SPF check_host() for one client or a batch: shared by `mailsec spf eval` and mailsec-spf */
 #include "cli/spf_run.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/str.h"
