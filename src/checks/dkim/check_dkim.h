@@ -8,6 +8,7 @@
 #include "core/finding.h"
 
 struct audit;
+struct area_options;
 struct profile;
 
 /*
@@ -18,6 +19,9 @@ struct profile;
  * borrowed (the engine owns the audit).
  */
 void check_dkim_start(struct audit *a);
+
+/* check_dkim_options - the options the dkim area reads (--dkim-selector; dkim-name, set by lint) */
+extern const struct area_options check_dkim_options;
 
 /*
  * dkim_builtin_selectors - the common provider selectors tried on every

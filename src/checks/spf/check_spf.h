@@ -3,6 +3,7 @@
 #define MS_CHECKS_SPF_CHECK_SPF_H
 
 struct audit;
+struct area_options;
 
 /*
  * check_spf_start - look up the domain's TXT (and type 99) records, judge its
@@ -12,6 +13,9 @@ struct audit;
  * owns the audit).
  */
 void check_spf_start(struct audit *a);
+
+/* check_spf_options - the options the spf area reads (--helo) */
+extern const struct area_options check_spf_options;
 
 struct spf_tree;
 /*

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "core/finding.h"
 #include "core/profile.h"
 #include "util/arena.h"

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "audit/audit.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 
 #define SPF_TREE_NODES_MAX	100	/* records fetched per tree: hostile policies stop here */
 #define SPF_TREE_NAMES_MAX	200	/* a/mx/exists lookups per tree, likewise */
