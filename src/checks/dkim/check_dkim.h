@@ -20,7 +20,7 @@ struct profile;
  */
 void check_dkim_start(struct audit *a);
 
-/* check_dkim_options - the options the dkim area reads (--dkim-selector; dkim-name, set by lint) */
+/* check_dkim_options - the options the dkim area reads (--dkim-selector; dkim-name, set by lint); static */
 extern const struct area_options check_dkim_options;
 
 /*
