@@ -17,7 +17,10 @@
 
 #define STORE_REJECTED_KEEP_MAX	(4u * 1024 * 1024)	/* bytes of a rejected report kept */
 
-/* store_sha256_hex - the quarantine key: SHA-256 of raw (NULL counts as empty) in lower-case hex */
+/*
+ * store_sha256_hex - the quarantine key: SHA-256 of raw (borrowed; NULL counts
+ * as empty), hex into the caller's hex
+ */
 void store_sha256_hex(const char *raw, size_t len, char hex[65]);
 
 /*
@@ -34,6 +37,10 @@ struct store_check_acc {
 	void *arg;
 };
 
+/*
+ * store_check_acc_init - an empty accumulator in a (the caller's) handing
+ * checks to cb with arg (kept)
+ */
 void store_check_acc_init(struct store_check_acc *a, store_check_cb cb, void *arg);
 /*
  * store_check_acc_row - one row: key is the check's row key, c its columns
