@@ -229,23 +229,22 @@ struct store_failure_row {
 };
 
 /*
- * store_put_dmarc, store_put_tlsrpt, store_put_failure - a report's reports
- * row h and its rows, whole or not at all (see the contract); *res says
- * whether it was new.  Everything is borrowed for the call.
+ * store_put_dmarc - a DMARC report's reports row h and its rows, whole or not
+ * at all (see the contract); *res says whether it was new.  Everything is
+ * borrowed for the call.
  */
 MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct store_head *h,
     const char *origin, const struct store_dmarc_rows *rows, enum store_put *res);
+/* store_put_tlsrpt - a TLS-RPT report's row h and its policies, whole or not at all (all borrowed) */
 MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct store_head *h,
     const char *origin, const struct store_tls_policy *policies, size_t npolicies,
     enum store_put *res);
+/* store_put_failure - a failure report's row h and its failures row f, whole or not at all (all borrowed) */
 MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct store_head *h,
     const char *origin, const struct store_failure_row *f, enum store_put *res);
-/*
- * store_put_rejected - quarantine a report that failed to parse, keyed by its
- * SHA-256 (raw copied)
- */
-MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin,
-    const char *why, const char *raw, size_t len, enum store_put *res);
+/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 (raw copied) */
+MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
+    const char *raw, size_t len, enum store_put *res);
 /*
  * store_purge - delete reports whose period ended (quarantined ones first
  * seen) before cutoff; count into the caller's *removed

@@ -19,7 +19,7 @@
 
 /*
  * store_sha256_hex - the quarantine key: SHA-256 of raw (borrowed; NULL counts
- * as empty), hex into the caller's hex
+ * as empty) in lower-case hex into the caller's hex
  */
 void store_sha256_hex(const char *raw, size_t len, char hex[65]);
 
