@@ -30,8 +30,8 @@ struct imap_client_opts {
 };
 
 /*
- * imap_client_opts_default - into the caller's *o: no credentials given, 30 s,
- * 16 MiB of SEARCH reply, 64 MiB per message
+ * imap_client_opts_default - no credentials given, 30 s, 16 MiB of SEARCH
+ * reply, 64 MiB per message, into the caller's *o
  */
 void imap_client_opts_default(struct imap_client_opts *o);
 

@@ -59,14 +59,14 @@ void mime_msg_foreach(struct mime_msg *m, void (*cb)(void *arg, struct mime_part
 /* mime_msg_subject, mime_msg_id - the decoded Subject: and Message-ID:, or NULL; borrowed from m */
 const char *mime_msg_subject(struct mime_msg *m);
 const char *mime_msg_id(struct mime_msg *m);
-/* mime_msg_date - the Date: as seconds since the epoch, -1 when absent or unreadable (m borrowed) */
+/* mime_msg_date - the Date: as seconds since the epoch, -1 when absent or unreadable; m borrowed */
 int64_t mime_msg_date(struct mime_msg *m);
 /* mime_msg_from_addr - the first From: mailbox's address, or NULL; borrowed from m */
 const char *mime_msg_from_addr(struct mime_msg *m);
 /* mime_msg_write - the whole message as GMime writes it, into out (caller frees) */
 void mime_msg_write(struct mime_msg *m, struct mime_bytes *out);
 
-/* mime_part_is - the object's content type is type/sub (case-insensitive); all borrowed */
+/* mime_part_is - the object's content type is type/sub (case-insensitive; all borrowed) */
 bool mime_part_is(struct mime_part *p, const char *type, const char *sub);
 /* mime_part_param - a parameter of the content type, or NULL; borrowed from p */
 const char *mime_part_param(struct mime_part *p, const char *name);

@@ -80,8 +80,8 @@ void ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids,
 /*
  * ingest_finish - end the run: commit what is left (rolled back when the
  * ingest failed; then error() has said why) and end the progress line.
- * MS_OK when everything was stored.  Call once, before ingest_free (in
- * stays the caller's).
+ * MS_OK when everything was stored.  Call once, before ingest_free (in is
+ * borrowed).
  */
 MS_MUST_CHECK enum ms_status ingest_finish(struct ingest *in);
 

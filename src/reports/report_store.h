@@ -14,16 +14,18 @@
  */
 
 /*
- * report_put_dmarc, report_put_tlsrpt, report_put_failure - put r (borrowed,
- * copied into the database): a DMARC report's rows with their auth results
- * as JSON and the domains that passed; a TLS-RPT report keyed by its first
- * policy's domain with its policies and failure details; a failure report
- * dated by its Date: with its sample
+ * report_put_dmarc - r's reports row and its rows (auth results as JSON, the
+ * domains that passed); r and origin borrowed, copied into the store
  */
 MS_MUST_CHECK enum ms_status report_put_dmarc(struct store *s, const struct dmarc_report *r,
     const char *origin, enum store_put *res);
+/*
+ * report_put_tlsrpt - r keyed by its first policy's domain, its policies and
+ * failure details; r and origin borrowed, copied into the store
+ */
 MS_MUST_CHECK enum ms_status report_put_tlsrpt(struct store *s, const struct tlsrpt_report *r,
     const char *origin, enum store_put *res);
+/* report_put_failure - a failure report dated by its Date:, and its sample (r, origin borrowed) */
 MS_MUST_CHECK enum ms_status report_put_failure(struct store *s, const struct failure_report *r,
     const char *origin, enum store_put *res);
 
