@@ -6,7 +6,10 @@
 
 /*
  * One arena per audit or per parse: everything allocated from it is freed by
- * arena_free().  Allocation failure aborts, like xmalloc().
+ * arena_free().  Allocation failure aborts, like xmalloc(), except in the
+ * arena_try_ functions the pure parsers use: they return NULL (and count as
+ * one allocation point each for the fault injector, util/tryalloc.h); what
+ * the arena already holds stays valid and is freed by arena_free().
  */
 struct arena_chunk;
 struct arena {
@@ -19,6 +22,10 @@ void *arena_alloc(struct arena *a, size_t n);	/* zeroed, 16-byte aligned */
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void *arena_try_alloc(struct arena *a, size_t n);	/* as arena_alloc, or NULL */
+char *arena_try_strdup(struct arena *a, const char *s);
+char *arena_try_strndup(struct arena *a, const char *s, size_t n);
+char *arena_try_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
 
 #endif

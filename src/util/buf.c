@@ -1,5 +1,6 @@
 /* src/util/buf.c - growable byte buffer with a hard maximum size */
 #include "util/buf.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -16,9 +17,9 @@ buf_init(struct buf *b, size_t max)
 	b->max = max ? max : BUF_MAX_DEFAULT;
 }
 
-/* buf_grow - make room for n more bytes plus the terminating NUL */
+/* buf_grow - make room for n more bytes plus the terminating NUL (fallible: MS_ERR_NOMEM, else abort) */
 static enum ms_status
-buf_grow(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n, int fallible)
 {
 	size_t need, cap;
 
@@ -30,15 +31,24 @@ buf_grow(struct buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap);
+	if (fallible) {
+		char *d = ms_try_realloc(b->data, cap);
+
+		if (d == NULL)
+			return MS_ERR_NOMEM;
+		b->data = d;
+	} else {
+		b->data = xrealloc(b->data, cap);
+	}
 	b->cap = cap;
 	return MS_OK;
 }
 
-enum ms_status
-buf_append(struct buf *b, const void *p, size_t n)
+/* buf_add - append n bytes; fallible as buf_grow */
+static enum ms_status
+buf_add(struct buf *b, const void *p, size_t n, int fallible)
 {
-	enum ms_status st = buf_grow(b, n);
+	enum ms_status st = buf_grow(b, n, fallible);
 
 	if (st != MS_OK)
 		return st;
@@ -49,10 +59,36 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return MS_OK;
 }
 
+/* buf_vadd - append formatted text; fallible as buf_grow */
+static enum ms_status
+buf_vadd(struct buf *b, int fallible, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+	enum ms_status st;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return MS_ERR_ARG;
+	if ((st = buf_grow(b, (size_t)n, fallible)) != MS_OK)
+		return st;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return MS_OK;
+}
+
+enum ms_status
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	return buf_add(b, p, n, 0);
+}
+
 enum ms_status
 buf_puts(struct buf *b, const char *s)
 {
-	return buf_append(b, s, strlen(s));
+	return buf_add(b, s, strlen(s), 0);
 }
 
 enum ms_status
@@ -60,28 +96,55 @@ buf_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return buf_append(b, &ch, 1);
+	return buf_add(b, &ch, 1, 0);
 }
 
 enum ms_status
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 	enum ms_status st;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	st = buf_vadd(b, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return MS_ERR_ARG;
-	if ((st = buf_grow(b, (size_t)n)) != MS_OK)
-		return st;
+	return st;
+}
+
+/* buf_try_append - buf_append that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_append(struct buf *b, const void *p, size_t n)
+{
+	return buf_add(b, p, n, 1);
+}
+
+/* buf_try_puts - buf_puts that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_puts(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s), 1);
+}
+
+/* buf_try_putc - buf_putc that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	return buf_add(b, &ch, 1, 1);
+}
+
+/* buf_try_printf - buf_printf that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	enum ms_status st;
+
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	st = buf_vadd(b, 1, fmt, ap);
 	va_end(ap);
-	b->len += (size_t)n;
-	return MS_OK;
+	return st;
 }
 
 const char *

@@ -11,6 +11,11 @@
  * it fails with MS_ERR_LIMIT and leaves the contents as they were.  The data
  * is always NUL-terminated after the last byte, so text can be read as a C
  * string (binary data may contain NULs: use len).
+ *
+ * Growing aborts when memory is exhausted (xrealloc), except in the buf_try_
+ * functions the pure parsers use: there an append that cannot grow fails
+ * with MS_ERR_NOMEM, leaves the contents as they were, and each growth counts
+ * as an allocation point for the fault injector (util/tryalloc.h).
  */
 struct buf {
 	char	*data;
@@ -26,6 +31,11 @@ enum ms_status buf_append(struct buf *b, const void *p, size_t n);
 enum ms_status buf_puts(struct buf *b, const char *s);
 enum ms_status buf_putc(struct buf *b, int c);
 enum ms_status buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum ms_status buf_try_append(struct buf *b, const void *p, size_t n);
+enum ms_status buf_try_puts(struct buf *b, const char *s);
+enum ms_status buf_try_putc(struct buf *b, int c);
+enum ms_status buf_try_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* buf_cstr - contents as a C string; never NULL (borrowed) */
 const char *buf_cstr(struct buf *b);

@@ -1,0 +1,53 @@
+/* src/util/tryalloc.h - allocation that may fail, and the test-build fault injector behind it */
+#ifndef MS_UTIL_TRYALLOC_H
+#define MS_UTIL_TRYALLOC_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * The pure parsers (SPF record and macro, DMARC record, DKIM signature and
+ * tag list, zone files, ...) allocate through these instead of xmalloc():
+ * running out of memory while reading a stranger's bytes is reported as
+ * MS_ERR_NOMEM ("out of memory") and the caller decides, where xmalloc()
+ * aborts the process (which stays right for the rest of the program).
+ *
+ * Each returns NULL on failure and sets nothing else; ms_try_realloc()
+ * leaves p allocated and unchanged when it fails.  Sizes are checked for
+ * multiplication overflow.  Every result is freed by the caller with free().
+ *
+ * Every call is one "allocation point" for the fault injector below
+ * (arena_try_alloc() and buf_init_fallible() buffers count too).
+ */
+void *ms_try_malloc(size_t n);
+void *ms_try_calloc(size_t count, size_t size);
+void *ms_try_realloc(void *p, size_t n);
+void *ms_try_reallocarray(void *p, size_t count, size_t size);
+char *ms_try_strndup(const char *s, size_t n);
+char *ms_try_memdup(const void *p, size_t n);
+char *ms_try_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ms_try_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/*
+ * ms_alloc_fail_point - called once by every fallible allocation before it
+ * allocates: true means "fail this one".  Always false unless the build was
+ * configured with -Dalloc_fail=true (meson option; it defines MS_ALLOC_FAIL).
+ */
+bool ms_alloc_fail_point(void);
+
+/*
+ * The fault injector (as SQLite's and curl's test builds): after
+ * ms_allocfail_arm(n), the n-th fallible allocation made by this thread
+ * fails, once (n = 0: none fails); ms_allocfail_count() says how many
+ * fallible allocations this thread made since the last arm, and
+ * ms_allocfail_fired() whether the armed one has failed.  The state is
+ * thread-local and exists only in -Dalloc_fail=true builds: elsewhere
+ * ms_allocfail_available() is false, arming does nothing and the count is 0.
+ */
+bool ms_allocfail_available(void);
+void ms_allocfail_arm(unsigned long n);
+unsigned long ms_allocfail_count(void);
+bool ms_allocfail_fired(void);
+
+#endif
