@@ -1,0 +1,266 @@
+/* tests/allocfail/allocfail.c - allocation-failure injection over each pure parser's fuzz corpus */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/spf/spf_parse.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/status.h"
+#include "util/tryalloc.h"
+#include "util/xalloc.h"
+
+/*
+ * For every parser entry below and every file of its corpus
+ * (fuzz/corpus/<corpus>/), as SQLite's and curl's fault-injection tests do:
+ *
+ *   1. run the parser with no failure: it must not report MS_ERR_NOMEM, and
+ *      it makes K fallible allocations (util/tryalloc.h);
+ *   2. for N = 1 .. min(K, --max): run it again with the N-th allocation
+ *      failing (once): the injected failure must have happened, and the
+ *      parser must return MS_ERR_NOMEM with its "out of memory" error text
+ *      (a status swallowed or turned into another error is a failure).
+ *
+ * Crashes and leaks are the sanitizers' to find: run it in an ASan build
+ * with detect_leaks=1 (make test-asan; tests/groups/allocfail.py).  One
+ * line per entry: "ENTRY: F files, K allocations, N failures injected: ok"
+ * or ": FAIL" after lines saying which file and N.  Exit 0 when all pass,
+ * 1 on a failure, 77 when the build has no injector (-Dalloc_fail=false).
+ */
+
+/* One run of a parser: its status and, for MS_ERR_NOMEM, the error text it gives. */
+struct outcome {
+	enum ms_status	 st;
+	char		 why[128];
+};
+
+typedef void (*runner_fn)(const char *data, size_t size, struct outcome *o);
+
+/* say - record the parser's own error text in o */
+static void
+say(struct outcome *o, const char *why)
+{
+	snprintf(o->why, sizeof(o->why), "%s", why ? why : "(no text)");
+}
+
+/* run_spf_parse - the SPF record parser (checks/spf/spf_parse.c) */
+static void
+run_spf_parse(const char *data, size_t size, struct outcome *o)
+{
+	struct arena ar;
+	struct spf_record *r;
+	struct spf_error err;
+
+	arena_init(&ar);
+	o->st = spf_parse(data, size, &ar, &r, &err);
+	if (o->st != MS_OK)
+		say(o, err.msg);
+	arena_free(&ar);
+}
+
+/* run_spf_macro - SPF macro expansion (checks/spf/spf_macro.c), input as fuzz_spf_macro reads it */
+static void
+run_spf_macro(const char *data, size_t size, struct outcome *o)
+{
+	char *copy = xmalloc(size + 1);
+	struct spf_macro_ctx c;
+	struct buf out;
+
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	memset(&c, 0, sizeof(c));
+	c.local = "strong-bad";
+	c.domain = "email.example.com";
+	c.sender = "strong-bad@email.example.com";
+	c.sender_domain = c.domain;
+	c.helo = c.domain;
+	ipaddr_parse(size & 1 ? "2001:db8::cb01" : "192.0.2.3", &c.ip);
+	buf_init(&out, 1u << 20);
+	o->st = spf_macro_expand(copy, strlen(copy), &c, size & 2, &out);
+	say(o, ms_status_str(o->st));
+	buf_free(&out);
+	free(copy);
+}
+
+struct entry {
+	const char	*name;		/* what the report calls it */
+	const char	*corpus;	/* fuzz/corpus/<corpus>/ */
+	runner_fn	 run;
+};
+
+static const struct entry entries[] = {
+	{ "spf_parse", "spf_parse", run_spf_parse },
+	{ "spf_macro", "spf_macro", run_spf_macro },
+};
+
+/* read_file - the whole of path into a new buffer (caller frees), or NULL */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf_init(&b, 1u << 24);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n) != MS_OK) {
+			buf_free(&b);
+			fclose(f);
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* by_name - qsort order for file names */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* one_file - steps 1 and 2 above for one input; adds to the counters; false on a failure */
+static bool
+one_file(const struct entry *e, const char *path, const char *data, size_t size,
+    unsigned long max, unsigned long *nalloc, unsigned long *ninject)
+{
+	struct outcome o;
+	unsigned long k, n;
+	bool ok = true;
+
+	memset(&o, 0, sizeof(o));
+	ms_allocfail_arm(0);
+	e->run(data, size, &o);
+	k = ms_allocfail_count();
+	*nalloc += k;
+	if (o.st == MS_ERR_NOMEM) {
+		printf("  %s: %s: out of memory with no failure injected\n", e->name, path);
+		return false;
+	}
+	for (n = 1; n <= k && n <= max; n++) {
+		memset(&o, 0, sizeof(o));
+		ms_allocfail_arm(n);
+		e->run(data, size, &o);
+		(*ninject)++;
+		if (!ms_allocfail_fired()) {
+			printf("  %s: %s: allocation %lu of %lu was not made on the second run "
+			    "(the parser is not deterministic)\n", e->name, path, n, k);
+			ok = false;
+		} else if (o.st != MS_ERR_NOMEM) {
+			printf("  %s: %s: allocation %lu of %lu failed but the parser returned "
+			    "\"%s\"\n", e->name, path, n, k, ms_status_str(o.st));
+			ok = false;
+		} else if (strstr(o.why, "out of memory") == NULL) {
+			printf("  %s: %s: allocation %lu of %lu failed and the error says \"%s\", "
+			    "not \"out of memory\"\n", e->name, path, n, k, o.why);
+			ok = false;
+		}
+	}
+	ms_allocfail_arm(0);
+	return ok;
+}
+
+/* one_entry - every corpus file through one parser; prints its line; false on a failure */
+static bool
+one_entry(const struct entry *e, const char *root, unsigned long max)
+{
+	char *dir, *path;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t nnames = 0;
+	unsigned long nalloc = 0, ninject = 0;
+	bool ok = true;
+
+	dir = xasprintf("%s/%s", root, e->corpus);
+	if ((d = opendir(dir)) == NULL) {
+		printf("%s: cannot open %s: FAIL\n", e->name, dir);
+		free(dir);
+		return false;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = xreallocarray(names, nnames + 1, sizeof(*names));
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, nnames, sizeof(*names), by_name);
+	for (size_t i = 0; i < nnames; i++) {
+		char *data;
+		size_t len = 0;
+
+		path = xasprintf("%s/%s", dir, names[i]);
+		if ((data = read_file(path, &len)) == NULL) {
+			printf("  %s: cannot read %s\n", e->name, path);
+			ok = false;
+		} else {
+			if (!one_file(e, names[i], data, len, max, &nalloc, &ninject))
+				ok = false;
+			free(data);
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	if (nnames == 0) {
+		printf("  %s: %s is empty\n", e->name, dir);
+		ok = false;
+	}
+	free(dir);
+	printf("%s: %zu files, %lu allocations, %lu failures injected: %s\n", e->name, nnames,
+	    nalloc, ninject, ok ? "ok" : "FAIL");
+	fflush(stdout);
+	return ok;
+}
+
+/* main - allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT */
+int
+main(int argc, char **argv)
+{
+	unsigned long max = 200;
+	const char *only = NULL, *root = NULL;
+	bool ok = true;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
+			max = strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			only = argv[++i];
+		} else if (argv[i][0] != '-' && root == NULL) {
+			root = argv[i];
+		} else {
+			fprintf(stderr, "usage: allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT\n");
+			return 2;
+		}
+	}
+	if (root == NULL) {
+		fprintf(stderr, "usage: allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT\n");
+		return 2;
+	}
+	if (!ms_allocfail_available()) {
+		printf("allocfail: this build has no allocation-failure injector "
+		    "(configure with -Dalloc_fail=true; make test-asan does)\n");
+		return 77;
+	}
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		if (only != NULL) {
+			size_t n = strlen(entries[i].name);
+			const char *p = strstr(only, entries[i].name);
+
+			if (p == NULL || (p != only && p[-1] != ',') || (p[n] != '\0' && p[n] != ','))
+				continue;
+		}
+		if (!one_entry(&entries[i], root, max))
+			ok = false;
+	}
+	return ok ? 0 : 1;
+}
