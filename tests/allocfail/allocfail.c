@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/dmarc/dmarc_record.h"
 #include "checks/spf/spf_parse.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -85,6 +86,19 @@ run_spf_macro(const char *data, size_t size, struct outcome *o)
 	free(copy);
 }
 
+/* run_dmarc_record - the DMARC record parser (checks/dmarc/dmarc_record.c) */
+static void
+run_dmarc_record(const char *data, size_t size, struct outcome *o)
+{
+	struct arena ar;
+	struct dmarc_record r;
+
+	arena_init(&ar);
+	o->st = dmarc_record_parse(&ar, data, size, &r);
+	say(o, ms_status_str(o->st));
+	arena_free(&ar);
+}
+
 struct entry {
 	const char	*name;		/* what the report calls it */
 	const char	*corpus;	/* fuzz/corpus/<corpus>/ */
@@ -94,6 +108,7 @@ struct entry {
 static const struct entry entries[] = {
 	{ "spf_parse", "spf_parse", run_spf_parse },
 	{ "spf_macro", "spf_macro", run_spf_macro },
+	{ "dmarc_record", "dmarc_record", run_dmarc_record },
 };
 
 /* read_file - the whole of path into a new buffer (caller frees), or NULL */
