@@ -59,6 +59,9 @@ buf_add(struct buf *b, const void *p, size_t n, int fallible)
 	return MS_OK;
 }
 
+static enum ms_status buf_vadd(struct buf *b, int fallible, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 /* buf_vadd - append formatted text; fallible as buf_grow */
 static enum ms_status
 buf_vadd(struct buf *b, int fallible, const char *fmt, va_list ap)
