@@ -8,6 +8,7 @@
 
 #include "checks/dmarc/dmarc_record.h"
 #include "checks/spf/spf_parse.h"
+#include "message/dkim_sig.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/status.h"
@@ -99,6 +100,39 @@ run_dmarc_record(const char *data, size_t size, struct outcome *o)
 	arena_free(&ar);
 }
 
+/* run_dkim_sig - DKIM-Signature (message/dkim_sig.c, msg_tags.c) */
+static void
+run_dkim_sig(const char *data, size_t size, struct outcome *o)
+{
+	struct dkim_sig s;
+
+	o->st = dkim_sig_parse(DKIM_KIND_SIG, data, size, DKIM_SIG_ASCII, &s);
+	say(o, s.why);
+	dkim_sig_free(&s);
+}
+
+/* run_arc_ams - ARC-Message-Signature, the lenient h= list */
+static void
+run_arc_ams(const char *data, size_t size, struct outcome *o)
+{
+	struct dkim_sig s;
+
+	o->st = dkim_sig_parse(DKIM_KIND_AMS, data, size, 0, &s);
+	say(o, s.why);
+	dkim_sig_free(&s);
+}
+
+/* run_arc_seal - ARC-Seal (cv=, no h=) */
+static void
+run_arc_seal(const char *data, size_t size, struct outcome *o)
+{
+	struct dkim_sig s;
+
+	o->st = dkim_sig_parse(DKIM_KIND_SEAL, data, size, 0, &s);
+	say(o, s.why);
+	dkim_sig_free(&s);
+}
+
 struct entry {
 	const char	*name;		/* what the report calls it */
 	const char	*corpus;	/* fuzz/corpus/<corpus>/ */
@@ -109,6 +143,9 @@ static const struct entry entries[] = {
 	{ "spf_parse", "spf_parse", run_spf_parse },
 	{ "spf_macro", "spf_macro", run_spf_macro },
 	{ "dmarc_record", "dmarc_record", run_dmarc_record },
+	{ "dkim_sig", "dkim_sig", run_dkim_sig },
+	{ "arc_ams", "dkim_sig", run_arc_ams },
+	{ "arc_seal", "dkim_sig", run_arc_seal },
 };
 
 /* read_file - the whole of path into a new buffer (caller frees), or NULL */
