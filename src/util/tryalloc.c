@@ -116,6 +116,13 @@ ms_try_reallocarray(void *p, size_t count, size_t size)
 	return ms_try_realloc(p, count * size);
 }
 
+/* ms_try_strdup - a copy of s, or NULL; the caller frees */
+char *
+ms_try_strdup(const char *s)
+{
+	return ms_try_memdup(s, strlen(s) + 1);
+}
+
 /* ms_try_strndup - the first n bytes of s (or fewer, up to its NUL) as a new string, or NULL */
 char *
 ms_try_strndup(const char *s, size_t n)

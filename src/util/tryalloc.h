@@ -24,6 +24,7 @@ void *ms_try_malloc(size_t n);
 void *ms_try_calloc(size_t count, size_t size);
 void *ms_try_realloc(void *p, size_t n);
 void *ms_try_reallocarray(void *p, size_t count, size_t size);
+char *ms_try_strdup(const char *s);
 char *ms_try_strndup(const char *s, size_t n);
 char *ms_try_memdup(const void *p, size_t n);
 char *ms_try_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,7 @@
 #include "checks/spf/spf_parse.h"
 #include "message/dkim_sig.h"
 #include "smtp/smtp_reply.h"
+#include "zone/zone.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/status.h"
@@ -136,6 +137,53 @@ run_arc_seal(const char *data, size_t size, struct outcome *o)
 	dkim_sig_free(&s);
 }
 
+/* zone_outcome - a zone reader's status and text (on MS_ERR_NOMEM *err is NULL: the status says it) */
+static void
+zone_outcome(enum ms_status st, struct zone_file *z, char *err, struct outcome *o)
+{
+	o->st = st;
+	if (st == MS_ERR_NOMEM && err != NULL) {
+		snprintf(o->why, sizeof(o->why), "MS_ERR_NOMEM with a message (%s)", err);
+	} else {
+		say(o, err ? err : ms_status_str(st));
+	}
+	zone_file_free(z);
+	free(err);
+}
+
+/* run_zone_bind - a BIND master file through ldns (zone/zone.c), origin from the file */
+static void
+run_zone_bind(const char *data, size_t size, struct outcome *o)
+{
+	struct zone_file *z = NULL;
+	char *err = NULL;
+	enum ms_status st = zone_read_bind(data, size, NULL, &z, &err);
+
+	zone_outcome(st, z, err, o);
+}
+
+/* run_zone_bind_origin - the same with an origin given (the $ORIGIN and SOA paths differ) */
+static void
+run_zone_bind_origin(const char *data, size_t size, struct outcome *o)
+{
+	struct zone_file *z = NULL;
+	char *err = NULL;
+	enum ms_status st = zone_read_bind(data, size, "example.test", &z, &err);
+
+	zone_outcome(st, z, err, o);
+}
+
+/* run_zone_octodns - an octoDNS YAML zone through libyaml and ldns (zone/zone_yaml.c) */
+static void
+run_zone_octodns(const char *data, size_t size, struct outcome *o)
+{
+	struct zone_file *z = NULL;
+	char *err = NULL;
+	enum ms_status st = zone_read_octodns(data, size, "example.test", &z, &err);
+
+	zone_outcome(st, z, err, o);
+}
+
 /*
  * The parsers below allocate nothing on the heap themselves (fixed-size
  * results), so they make no fallible allocation: their entries prove that
@@ -208,6 +256,9 @@ static const struct entry entries[] = {
 	{ "dkim_sig", "dkim_sig", run_dkim_sig },
 	{ "arc_ams", "dkim_sig", run_arc_ams },
 	{ "arc_seal", "dkim_sig", run_arc_seal },
+	{ "zone_bind", "zone_bind", run_zone_bind },
+	{ "zone_bind_origin", "zone_bind", run_zone_bind_origin },
+	{ "zone_octodns", "zone_octodns", run_zone_octodns },
 	{ "dkim_key", "dkim_key", run_dkim_key },
 	{ "mtasts_policy", "mtasts", run_mtasts_policy },
 	{ "mtasts_record", "mtasts", run_mtasts_record },
