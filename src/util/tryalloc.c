@@ -15,6 +15,7 @@
 struct allocfail_state {
 	unsigned long count;	/* fallible allocations since the last arm */
 	unsigned long fail_at;	/* the one that fails (0: none) */
+	bool persistent;	/* and every one after it */
 	bool fired;		/* it has failed */
 };
 static _Thread_local struct allocfail_state allocfail;
@@ -26,7 +27,8 @@ ms_alloc_fail_point(void)
 {
 #ifdef MS_ALLOC_FAIL
 	allocfail.count++;
-	if (allocfail.fail_at != 0 && allocfail.count == allocfail.fail_at) {
+	if (allocfail.fail_at != 0 && (allocfail.count == allocfail.fail_at ||
+	    (allocfail.persistent && allocfail.count > allocfail.fail_at))) {
 		allocfail.fired = true;
 		return true;
 	}
@@ -45,16 +47,18 @@ ms_allocfail_available(void)
 #endif
 }
 
-/* ms_allocfail_arm - fail the n-th fallible allocation from now (0: none); resets the count */
+/* ms_allocfail_arm - fail the n-th fallible allocation from now (and later ones if persistent; 0: none) */
 void
-ms_allocfail_arm(unsigned long n)
+ms_allocfail_arm(unsigned long n, bool persistent)
 {
 #ifdef MS_ALLOC_FAIL
 	allocfail.count = 0;
 	allocfail.fail_at = n;
+	allocfail.persistent = persistent;
 	allocfail.fired = false;
 #else
 	(void)n;
+	(void)persistent;
 #endif
 }
 

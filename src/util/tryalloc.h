@@ -39,15 +39,16 @@ bool ms_alloc_fail_point(void);
 
 /*
  * The fault injector (as SQLite's and curl's test builds): after
- * ms_allocfail_arm(n), the n-th fallible allocation made by this thread
- * fails, once (n = 0: none fails); ms_allocfail_count() says how many
+ * ms_allocfail_arm(n, false), the n-th fallible allocation made by this
+ * thread fails, once; after ms_allocfail_arm(n, true) it and every later one
+ * fail (SQLite's "persistent" mode); n = 0: none fails.  ms_allocfail_count() says how many
  * fallible allocations this thread made since the last arm, and
  * ms_allocfail_fired() whether the armed one has failed.  The state is
  * thread-local and exists only in -Dalloc_fail=true builds: elsewhere
  * ms_allocfail_available() is false, arming does nothing and the count is 0.
  */
 bool ms_allocfail_available(void);
-void ms_allocfail_arm(unsigned long n);
+void ms_allocfail_arm(unsigned long n, bool persistent);
 unsigned long ms_allocfail_count(void);
 bool ms_allocfail_fired(void);
 

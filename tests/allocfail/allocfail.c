@@ -26,9 +26,11 @@
  *   1. run the parser with no failure: it must not report MS_ERR_NOMEM, and
  *      it makes K fallible allocations (util/tryalloc.h);
  *   2. for N = 1 .. min(K, --max): run it again with the N-th allocation
- *      failing (once): the injected failure must have happened, and the
- *      parser must return MS_ERR_NOMEM with its "out of memory" error text
- *      (a status swallowed or turned into another error is a failure).
+ *      failing, once (later allocations succeed), then again with the N-th
+ *      and every later one failing (SQLite's "persistent" mode): each time
+ *      the injected failure must have happened, and the parser must return
+ *      MS_ERR_NOMEM with its "out of memory" error text (a status swallowed
+ *      or turned into another error is a failure).
  *
  * Crashes and leaks are the sanitizers' to find: run it in an ASan build
  * with detect_leaks=1 (make test-asan; tests/groups/allocfail.py).  One
@@ -306,7 +308,7 @@ one_file(const struct entry *e, const char *path, const char *data, size_t size,
 	bool ok = true;
 
 	memset(&o, 0, sizeof(o));
-	ms_allocfail_arm(0);
+	ms_allocfail_arm(0, false);
 	e->run(data, size, &o);
 	k = ms_allocfail_count();
 	*nalloc += k;
@@ -315,25 +317,29 @@ one_file(const struct entry *e, const char *path, const char *data, size_t size,
 		return false;
 	}
 	for (n = 1; n <= k && n <= max; n++) {
-		memset(&o, 0, sizeof(o));
-		ms_allocfail_arm(n);
-		e->run(data, size, &o);
-		(*ninject)++;
-		if (!ms_allocfail_fired()) {
-			printf("  %s: %s: allocation %lu of %lu was not made on the second run "
-			    "(the parser is not deterministic)\n", e->name, path, n, k);
-			ok = false;
-		} else if (o.st != MS_ERR_NOMEM) {
-			printf("  %s: %s: allocation %lu of %lu failed but the parser returned "
-			    "\"%s\"\n", e->name, path, n, k, ms_status_str(o.st));
-			ok = false;
-		} else if (strstr(o.why, "out of memory") == NULL) {
-			printf("  %s: %s: allocation %lu of %lu failed and the error says \"%s\", "
-			    "not \"out of memory\"\n", e->name, path, n, k, o.why);
-			ok = false;
+		for (int persistent = 0; persistent <= 1; persistent++) {
+			const char *mode = persistent ? " and after" : "";
+
+			memset(&o, 0, sizeof(o));
+			ms_allocfail_arm(n, persistent);
+			e->run(data, size, &o);
+			(*ninject)++;
+			if (!ms_allocfail_fired()) {
+				printf("  %s: %s: allocation %lu of %lu was not made on the second run "
+				    "(the parser is not deterministic)\n", e->name, path, n, k);
+				ok = false;
+			} else if (o.st != MS_ERR_NOMEM) {
+				printf("  %s: %s: allocation %lu%s of %lu failed but the parser "
+				    "returned \"%s\"\n", e->name, path, n, mode, k, ms_status_str(o.st));
+				ok = false;
+			} else if (strstr(o.why, "out of memory") == NULL) {
+				printf("  %s: %s: allocation %lu%s of %lu failed and the error says "
+				    "\"%s\", not \"out of memory\"\n", e->name, path, n, mode, k, o.why);
+				ok = false;
+			}
 		}
 	}
-	ms_allocfail_arm(0);
+	ms_allocfail_arm(0, false);
 	return ok;
 }
 
