@@ -9,6 +9,7 @@
 #include "checks/dkim/dkim_key.h"
 #include "checks/dmarc/dmarc_record.h"
 #include "checks/mtasts/mtasts_parse.h"
+#include "checks/tlsrpt/tlsrpt_record.h"
 #include "checks/spf/spf_parse.h"
 #include "message/dkim_sig.h"
 #include "smtp/smtp_reply.h"
@@ -227,6 +228,16 @@ run_mtasts_record(const char *data, size_t size, struct outcome *o)
 	say(o, ms_status_str(o->st));
 }
 
+/* run_tlsrpt_record - the _smtp._tls TXT record (checks/tlsrpt/tlsrpt_record.c) */
+static void
+run_tlsrpt_record(const char *data, size_t size, struct outcome *o)
+{
+	struct tlsrpt_record r;
+
+	o->st = tlsrpt_record_parse(data, size, &r);
+	say(o, ms_status_str(o->st));
+}
+
 /* run_smtp_reply - SMTP replies (smtp/smtp_reply.c), parsed as a stream as fuzz_smtp_reply does */
 static void
 run_smtp_reply(const char *data, size_t size, struct outcome *o)
@@ -264,6 +275,7 @@ static const struct entry entries[] = {
 	{ "dkim_key", "dkim_key", run_dkim_key },
 	{ "mtasts_policy", "mtasts", run_mtasts_policy },
 	{ "mtasts_record", "mtasts", run_mtasts_record },
+	{ "tlsrpt_record", "tlsrpt_record", run_tlsrpt_record },
 	{ "smtp_reply", "smtp_reply", run_smtp_reply },
 };
 
