@@ -15,6 +15,16 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max ? max : BUF_MAX_DEFAULT;
+	b->err = MS_OK;
+}
+
+/* failed - remember the first failed append of b; returns st */
+static enum ms_status
+failed(struct buf *b, enum ms_status st)
+{
+	if (b->err == MS_OK)
+		b->err = st;
+	return st;
 }
 
 /* buf_grow - make room for n more bytes plus the terminating NUL (fallible: MS_ERR_NOMEM, else abort) */
@@ -24,7 +34,7 @@ buf_grow(struct buf *b, size_t n, int fallible)
 	size_t need, cap;
 
 	if (n > b->max || b->len > b->max - n)
-		return MS_ERR_LIMIT;
+		return failed(b, MS_ERR_LIMIT);
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return MS_OK;
@@ -35,7 +45,7 @@ buf_grow(struct buf *b, size_t n, int fallible)
 		char *d = ms_try_realloc(b->data, cap);
 
 		if (d == NULL)
-			return MS_ERR_NOMEM;
+			return failed(b, MS_ERR_NOMEM);
 		b->data = d;
 	} else {
 		b->data = xrealloc(b->data, cap);
@@ -44,11 +54,10 @@ buf_grow(struct buf *b, size_t n, int fallible)
 	return MS_OK;
 }
 
-/* buf_add - append n bytes; fallible as buf_grow */
-static enum ms_status
-buf_add(struct buf *b, const void *p, size_t n, int fallible)
+enum ms_status
+buf_append(struct buf *b, const void *p, size_t n)
 {
-	enum ms_status st = buf_grow(b, n, fallible);
+	enum ms_status st = buf_grow(b, n, 0);
 
 	if (st != MS_OK)
 		return st;
@@ -59,39 +68,10 @@ buf_add(struct buf *b, const void *p, size_t n, int fallible)
 	return MS_OK;
 }
 
-static enum ms_status buf_vadd(struct buf *b, int fallible, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
-/* buf_vadd - append formatted text; fallible as buf_grow */
-static enum ms_status
-buf_vadd(struct buf *b, int fallible, const char *fmt, va_list ap)
-{
-	va_list cp;
-	int n;
-	enum ms_status st;
-
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0)
-		return MS_ERR_ARG;
-	if ((st = buf_grow(b, (size_t)n, fallible)) != MS_OK)
-		return st;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	b->len += (size_t)n;
-	return MS_OK;
-}
-
-enum ms_status
-buf_append(struct buf *b, const void *p, size_t n)
-{
-	return buf_add(b, p, n, 0);
-}
-
 enum ms_status
 buf_puts(struct buf *b, const char *s)
 {
-	return buf_add(b, s, strlen(s), 0);
+	return buf_append(b, s, strlen(s));
 }
 
 enum ms_status
@@ -99,33 +79,101 @@ buf_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return buf_add(b, &ch, 1, 0);
+	return buf_append(b, &ch, 1);
 }
 
 enum ms_status
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 	enum ms_status st;
 
 	va_start(ap, fmt);
-	st = buf_vadd(b, 0, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	return st;
+	if (n < 0)
+		return failed(b, MS_ERR_ARG);
+	if ((st = buf_grow(b, (size_t)n, 0)) != MS_OK)
+		return st;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return MS_OK;
+}
+
+/* buf_vaddf - buf_addf's work; a failure is kept in b->err */
+static void
+buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		(void)failed(b, MS_ERR_ARG);	/* kept in b->err for buf_status */
+		return;
+	}
+	if (buf_grow(b, (size_t)n, 0) != MS_OK)
+		return;			/* buf_grow kept the failure in b->err */
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (buf_append(b, p, n) != MS_OK)
+		return;		/* kept in b->err for buf_status */
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	buf_add(b, &ch, 1);
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(b, fmt, ap);
+	va_end(ap);
 }
 
 /* buf_try_append - buf_append that fails with MS_ERR_NOMEM instead of aborting */
 enum ms_status
 buf_try_append(struct buf *b, const void *p, size_t n)
 {
-	return buf_add(b, p, n, 1);
+	enum ms_status st = buf_grow(b, n, 1);
+
+	if (st != MS_OK)
+		return st;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return MS_OK;
 }
 
 /* buf_try_puts - buf_puts that fails with MS_ERR_NOMEM instead of aborting */
 enum ms_status
 buf_try_puts(struct buf *b, const char *s)
 {
-	return buf_add(b, s, strlen(s), 1);
+	return buf_try_append(b, s, strlen(s));
 }
 
 /* buf_try_putc - buf_putc that fails with MS_ERR_NOMEM instead of aborting */
@@ -134,7 +182,7 @@ buf_try_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return buf_add(b, &ch, 1, 1);
+	return buf_try_append(b, &ch, 1);
 }
 
 /* buf_try_printf - buf_printf that fails with MS_ERR_NOMEM instead of aborting */
@@ -142,12 +190,27 @@ enum ms_status
 buf_try_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 	enum ms_status st;
 
 	va_start(ap, fmt);
-	st = buf_vadd(b, 1, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	return st;
+	if (n < 0)
+		return failed(b, MS_ERR_ARG);
+	if ((st = buf_grow(b, (size_t)n, 1)) != MS_OK)
+		return st;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return MS_OK;
+}
+
+enum ms_status
+buf_status(const struct buf *b)
+{
+	return b->err;
 }
 
 const char *
@@ -163,13 +226,46 @@ buf_steal(struct buf *b)
 
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = MS_OK;
 	return s;
+}
+
+char *
+buf_steal_fitted(struct buf *b)
+{
+	if (buf_status(b) != MS_OK) {
+		fprintf(stderr, "mailsec: internal error: a buffer sized for its text was too small\n");
+		abort();	/* a broken invariant: the caller computed the maximum */
+	}
+	return buf_steal(b);
+}
+
+char *
+buf_steal_text(struct buf *b)
+{
+	char *s;
+
+	if (buf_status(b) == MS_OK)
+		return buf_steal(b);
+	s = xasprintf("%s [cut at %zu bytes]", buf_cstr(b), b->len);
+	buf_free(b);
+	return s;
+}
+
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
 }
 
 void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = MS_OK;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -180,4 +276,5 @@ buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = MS_OK;
 }

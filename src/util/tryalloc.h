@@ -18,16 +18,26 @@
  * multiplication overflow.  Every result is freed by the caller with free().
  *
  * Every call is one "allocation point" for the fault injector below
- * (arena_try_alloc() and buf_init_fallible() buffers count too).
+ * (arena_try_alloc() and each growth in buf_try_append() and the like count too).
  */
+
+/* ms_try_malloc - n bytes (at least 1), or NULL */
 void *ms_try_malloc(size_t n);
+/* ms_try_calloc - count zeroed elements of size bytes, or NULL */
 void *ms_try_calloc(size_t count, size_t size);
+/* ms_try_realloc - p resized to n bytes, or NULL leaving p as it was (still the caller's) */
 void *ms_try_realloc(void *p, size_t n);
+/* ms_try_reallocarray - ms_try_realloc of count * size bytes; NULL on overflow too */
 void *ms_try_reallocarray(void *p, size_t count, size_t size);
+/* ms_try_strdup - a copy of the string s, or NULL */
 char *ms_try_strdup(const char *s);
+/* ms_try_strndup - the first n bytes of s (fewer up to its NUL) as a string, or NULL */
 char *ms_try_strndup(const char *s, size_t n);
+/* ms_try_memdup - a copy of n bytes of p, or NULL */
 char *ms_try_memdup(const void *p, size_t n);
+/* ms_try_asprintf - a formatted string, or NULL */
 char *ms_try_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ms_try_vasprintf - a formatted string from a va_list, or NULL */
 char *ms_try_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
@@ -47,9 +57,14 @@ bool ms_alloc_fail_point(void);
  * thread-local and exists only in -Dalloc_fail=true builds: elsewhere
  * ms_allocfail_available() is false, arming does nothing and the count is 0.
  */
+
+/* ms_allocfail_available - whether this build has the fault injector */
 bool ms_allocfail_available(void);
+/* ms_allocfail_arm - fail the n-th fallible allocation from now (and every later one if persistent) */
 void ms_allocfail_arm(unsigned long n, bool persistent);
+/* ms_allocfail_count - fallible allocations this thread made since the last arm */
 unsigned long ms_allocfail_count(void);
+/* ms_allocfail_fired - whether the armed allocation has failed */
 bool ms_allocfail_fired(void);
 
 #endif
