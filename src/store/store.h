@@ -129,9 +129,9 @@ enum store_mode {
  * STORE_WRITE would.  PostgreSQL: the database must exist; the tables are
  * created in it (the version in table mailsec_schema) under an advisory lock.
  */
-MS_MUST_CHECK enum ms_status store_open(const char *where, enum store_mode mode, struct store **out,
-    char *why, size_t whylen);
-/* store_close - close s (NULL is fine); a transaction still open is rolled back */
+MS_MUST_CHECK enum ms_status store_open(const char *where, enum store_mode mode,
+    struct store **out, char *why, size_t whylen);
+/* store_close - close and free s (NULL-safe); a transaction still open is rolled back */
 void store_close(struct store *s);
 
 /* store_error - why the last call failed (borrowed from s) */
@@ -150,44 +150,74 @@ MS_MUST_CHECK enum ms_status store_default_path(char **out, char *why, size_t wh
 
 #define STORE_APPLICATION_ID	0x6d736563	/* "msec": PRAGMA application_id of mailsec's SQLite files */
 
+/*
+ * Every function below borrows s and what it is given for the call only: the
+ * store copies what it keeps into the database.  Items handed to a callback
+ * are borrowed for that call (store_check_dup keeps one).
+ */
+
 /* store_begin - start a transaction of puts; store_commit keeps them, store_rollback drops them */
 MS_MUST_CHECK enum ms_status store_begin(struct store *s);
+/* store_commit - keep the puts since store_begin (s borrowed) */
 MS_MUST_CHECK enum ms_status store_commit(struct store *s);
+/* store_rollback - drop the puts since store_begin; a failure shows in store_error (s borrowed) */
 void store_rollback(struct store *s);
 
-MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
-    enum store_put *res);
-MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
-    enum store_put *res);
+/* store_put_dmarc - an aggregate report and its rows, whole or not at all (r, origin borrowed) */
+MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r,
+    const char *origin, enum store_put *res);
+/* store_put_tlsrpt - a TLS-RPT report and its failures, whole or not at all (r, origin borrowed) */
+MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r,
+    const char *origin, enum store_put *res);
+/* store_put_failure - a failure report (r, origin borrowed; the parts kept are copied) */
 MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
     const char *origin, enum store_put *res);
-/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 */
-MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
-    const char *raw, size_t len, enum store_put *res);
-/* store_purge - delete reports whose period ended (quarantined ones first seen) before cutoff */
+/*
+ * store_put_rejected - quarantine a report that failed to parse, keyed by its
+ * SHA-256 (raw copied)
+ */
+MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin,
+    const char *why, const char *raw, size_t len, enum store_put *res);
+/*
+ * store_purge - delete reports whose period ended (quarantined ones first
+ * seen) before cutoff; count into the caller's *removed
+ */
 MS_MUST_CHECK enum ms_status store_purge(struct store *s, int64_t cutoff, uint64_t *removed);
-/* store_each_dmarc - rows of domain's aggregate reports whose period ends at or after since */
+/* store_each_dmarc - rows of domain's aggregate reports ending at or after since; items borrowed */
 MS_MUST_CHECK enum ms_status store_each_dmarc(struct store *s, const char *domain, int64_t since,
     store_dmarc_cb cb, void *arg);
-MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *domain, int64_t since,
-    store_tlsrpt_cb cb, void *arg);
-/* store_count_failures - failure reports about domain dated at or after since */
-MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain, int64_t since,
-    uint64_t *n);
+/* store_each_tlsrpt - domain's TLS-RPT failures ending at or after since; items borrowed */
+MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *domain,
+    int64_t since, store_tlsrpt_cb cb, void *arg);
+/* store_count_failures - failure reports about domain (borrowed) dated at or after since */
+MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain,
+    int64_t since, uint64_t *n);
+/* store_counts - reports of each kind into the caller's *c */
 MS_MUST_CHECK enum ms_status store_counts(struct store *s, struct store_counts *c);
-/* store_each_rejected - the quarantine, oldest first */
+/* store_each_rejected - the quarantine, oldest first; items borrowed for the callback */
 MS_MUST_CHECK enum ms_status store_each_rejected(struct store *s, store_rejected_cb cb, void *arg);
-/* store_put_check - one domain's check result and its findings, atomically (see the contract) */
+/*
+ * store_put_check - one domain's check result and its findings, atomically (c
+ * borrowed, copied in)
+ */
 MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store_check *c,
     enum store_put *res);
-/* store_each_check - domain's stored checks made at or after since, oldest first */
+/*
+ * store_each_check - domain's stored checks made at or after since, oldest
+ * first; borrowed for cb
+ */
 MS_MUST_CHECK enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
     store_check_cb cb, void *arg);
-/* store_purge_checks - delete the stored checks made before cutoff with their findings, atomically */
-MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed);
+/*
+ * store_purge_checks - delete checks made before cutoff with their findings,
+ * atomically; count into the caller's *removed
+ */
+MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff,
+    uint64_t *removed);
 
 /* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
 struct store_check *store_check_dup(const struct store_check *c);
+/* store_check_free - free a copy made by store_check_dup; NULL-safe */
 void store_check_free(struct store_check *c);
 
 /* store_schema_version - the schema version this build writes (both databases) */

@@ -43,6 +43,10 @@ struct store_dmarc_cols {
 	const char *spf_pass;		/* SPF-authenticated domain that passed, or "" (borrowed from the row) */
 };
 
+/*
+ * store_dmarc_cols_init - empty columns in c (the caller's struct); free with
+ * store_dmarc_cols_free
+ */
 void store_dmarc_cols_init(struct store_dmarc_cols *c);
 /*
  * store_dmarc_cols_fill - the derived columns of w (borrowed) into c
@@ -50,9 +54,13 @@ void store_dmarc_cols_init(struct store_dmarc_cols *c);
  * (c then holds nothing to store).
  */
 MS_MUST_CHECK enum ms_status store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w);
+/* store_dmarc_cols_free - free c's buffers (c itself is the caller's) */
 void store_dmarc_cols_free(struct store_dmarc_cols *c);
 
-/* store_sha256_hex - the quarantine key: SHA-256 of raw (NULL counts as empty) in lower-case hex */
+/*
+ * store_sha256_hex - the quarantine key: SHA-256 of raw (borrowed; NULL counts
+ * as empty), hex into the caller's hex
+ */
 void store_sha256_hex(const char *raw, size_t len, char hex[65]);
 
 /*
@@ -69,6 +77,10 @@ struct store_check_acc {
 	void *arg;
 };
 
+/*
+ * store_check_acc_init - an empty accumulator in a (the caller's) handing
+ * checks to cb with arg (kept)
+ */
 void store_check_acc_init(struct store_check_acc *a, store_check_cb cb, void *arg);
 /*
  * store_check_acc_row - one row: key is the check's row key, c its columns

@@ -21,23 +21,26 @@
  * (arena_try_alloc() and each growth in buf_try_append() and the like count too).
  */
 
-/* ms_try_malloc - n bytes (at least 1), or NULL */
+/* ms_try_malloc - n bytes (at least 1), or NULL; caller frees */
 void *ms_try_malloc(size_t n);
-/* ms_try_calloc - count zeroed elements of size bytes, or NULL */
+/* ms_try_calloc - count zeroed elements of size bytes, or NULL; caller frees */
 void *ms_try_calloc(size_t count, size_t size);
 /* ms_try_realloc - p resized to n bytes, or NULL leaving p as it was (still the caller's) */
 void *ms_try_realloc(void *p, size_t n);
-/* ms_try_reallocarray - ms_try_realloc of count * size bytes; NULL on overflow too */
+/*
+ * ms_try_reallocarray - ms_try_realloc of count * size bytes (NULL on
+ * overflow too, p kept); caller frees
+ */
 void *ms_try_reallocarray(void *p, size_t count, size_t size);
-/* ms_try_strdup - a copy of the string s, or NULL */
+/* ms_try_strdup - a copy of the string s (borrowed), or NULL; caller frees */
 char *ms_try_strdup(const char *s);
-/* ms_try_strndup - the first n bytes of s (fewer up to its NUL) as a string, or NULL */
+/* ms_try_strndup - a copy of the first n bytes of s (fewer up to its NUL), or NULL; caller frees */
 char *ms_try_strndup(const char *s, size_t n);
-/* ms_try_memdup - a copy of n bytes of p, or NULL */
+/* ms_try_memdup - a copy of n bytes of p (borrowed), or NULL; caller frees */
 char *ms_try_memdup(const void *p, size_t n);
-/* ms_try_asprintf - a formatted string, or NULL */
+/* ms_try_asprintf - a formatted string, or NULL; caller frees */
 char *ms_try_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* ms_try_vasprintf - a formatted string from a va_list, or NULL */
+/* ms_try_vasprintf - a formatted string from a va_list, or NULL; caller frees */
 char *ms_try_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*

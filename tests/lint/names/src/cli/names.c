@@ -1,5 +1,5 @@
-/* tests/lint/names/src/util/names.c - scripts/lint test tree: comments above definitions */
-#include "util/names.h"
+/* tests/lint/names/src/cli/names.c - scripts/lint test tree: comments above definitions */
+#include "cli/names.h"
 
 /* helper_old - the definition's comment names another function */
 static int

@@ -1,4 +1,4 @@
-/* tests/lint/names/src/util/names.h - scripts/lint test tree: comments above prototypes */
+/* tests/lint/names/src/cli/names.h - scripts/lint test tree: comments above prototypes */
 #ifndef NAMES_H
 #define NAMES_H
 
