@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/report.h"
 #include "util/status.h"
 
 /*
@@ -163,21 +162,89 @@ MS_MUST_CHECK enum ms_status store_commit(struct store *s);
 /* store_rollback - drop the puts since store_begin; a failure shows in store_error (s borrowed) */
 void store_rollback(struct store *s);
 
-/* store_put_dmarc - an aggregate report and its rows, whole or not at all (r, origin borrowed) */
-MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r,
-    const char *origin, enum store_put *res);
-/* store_put_tlsrpt - a TLS-RPT report and its failures, whole or not at all (r, origin borrowed) */
-MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r,
-    const char *origin, enum store_put *res);
-/* store_put_failure - a failure report (r, origin borrowed; the parts kept are copied) */
-MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
-    const char *origin, enum store_put *res);
 /*
- * store_put_rejected - quarantine a report that failed to parse, keyed by its
- * SHA-256 (raw copied)
+ * What the store writes of a report: the columns of its tables, nothing
+ * more.  The report model (reports/report.h) is the reports layer's, one
+ * layer up; reports/report_store.c turns a parsed report into these rows.
+ * Strings are borrowed for the call, NULL is SQL NULL.
  */
-MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin,
-    const char *why, const char *raw, size_t len, enum store_put *res);
+
+/* The columns of one row of the reports table. */
+struct store_head {
+	const char *kind;		/* dmarc, tlsrpt, failure */
+	const char *org_name, *report_id, *policy_domain;	/* the idempotency key */
+	int64_t begin, end;		/* -1 for NULL */
+	const char *email, *extra_contact_info, *xmlns, *version, *generator, *errors;
+	const char *policy;		/* policy_published as JSON */
+	uint64_t messages;
+};
+
+/* The columns of one dmarc_rows row. */
+struct store_dmarc_row {
+	const char *source_ip;
+	uint64_t count;
+	const char *disposition, *dkim, *spf, *reasons, *policy_test_mode;
+	const char *header_from, *envelope_from, *envelope_to;
+	const char *dkim_auth, *spf_auth;	/* auth_results as JSON arrays */
+	const char *dkim_pass_domains;	/* space-separated d= that passed DKIM, or "" */
+	const char *spf_pass_domain;	/* SPF-authenticated domain that passed, or "" */
+};
+
+/*
+ * store_dmarc_rows - the rows of a DMARC report, asked for one at a time so
+ * a report of many rows needs no second copy: row(arg, i, out, why) fills
+ * out for row i (0 <= i < n); what it points out at must stay valid until
+ * the next call of row or the end of the put.  A row that cannot be made
+ * returns non-MS_OK with *why (static text): the put fails, stores nothing,
+ * and store_error() says "insert dmarc row: WHY".
+ */
+struct store_dmarc_rows {
+	size_t n;
+	enum ms_status (*row)(void *arg, size_t i, struct store_dmarc_row *out, const char **why);
+	void *arg;
+};
+
+/* The columns of one tlsrpt_failures row. */
+struct store_tls_failure {
+	const char *result_type, *sending_mta_ip, *receiving_mx_hostname, *receiving_mx_helo;
+	const char *receiving_ip;
+	uint64_t failed_session_count;
+	const char *additional_information, *failure_reason_code;
+};
+
+/* One tlsrpt_policies row and its failure details. */
+struct store_tls_policy {
+	const char *policy_type, *policy_domain, *policy_string, *mx_host;
+	uint64_t success, failure;
+	const struct store_tls_failure *failures;
+	size_t nfailures;
+};
+
+/* The columns of the failures row of a failure report. */
+struct store_failure_row {
+	const char *feedback_type, *source_ip, *arrival_date, *original_mail_from;
+	const char *original_rcpt_to, *auth_failure, *authentication_results, *delivery_result;
+	const char *sample;		/* the headers or message sample (bytes), or NULL */
+	size_t sample_len;
+};
+
+/*
+ * store_put_dmarc - a DMARC report's reports row h and its rows, whole or not
+ * at all (see the contract); *res says whether it was new.  Everything is
+ * borrowed for the call.
+ */
+MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_dmarc_rows *rows, enum store_put *res);
+/* store_put_tlsrpt - a TLS-RPT report's row h and its policies, whole or not at all (all borrowed) */
+MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_tls_policy *policies, size_t npolicies,
+    enum store_put *res);
+/* store_put_failure - a failure report's row h and its failures row f, whole or not at all (all borrowed) */
+MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_failure_row *f, enum store_put *res);
+/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 (raw copied) */
+MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
+    const char *raw, size_t len, enum store_put *res);
 /*
  * store_purge - delete reports whose period ended (quarantined ones first
  * seen) before cutoff; count into the caller's *removed

@@ -1,6 +1,6 @@
-/* src/checks/reports/summary.c - who sends as a domain: summaries of stored reports */
-#include "checks/reports/summary.h"
-#include "checks/reports/spf_walk.h"
+/* src/reports/summary.c - who sends as a domain: summaries of stored reports */
+#include "reports/summary.h"
+#include "reports/spf_walk.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
@@ -979,50 +979,37 @@ summary_text(FILE *fp, const struct summary *s)
 	}
 }
 
-/* csv_field - one RFC 4180 field */
-static void
-csv_field(FILE *fp, const char *v, bool last)
+const char *const summary_csv_columns[SUMMARY_CSV_COLUMNS] = {
+	"domain", "ip", "ptr", "ptr_status", "provider", "spf_include", "messages", "spf_aligned",
+	"dkim_aligned", "dmarc_pass", "dkim_domains", "spf_domain", "legitimate_looking",
+};
+
+size_t
+summary_csv_rows(const struct summary *s)
 {
-	if (v == NULL)
-		v = "";
-	if (strpbrk(v, ",\"\r\n")) {
-		fputc('"', fp);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				fputc('"', fp);
-			fputc(*p, fp);
-		}
-		fputc('"', fp);
-	} else
-		fputs(v, fp);
-	fputs(last ? "\r\n" : ",", fp);
+	return s->t.top == 0 || s->nsrc < s->t.top ? s->nsrc : s->t.top;
 }
 
 void
-summary_csv(FILE *fp, const struct summary *s)
+summary_csv_row(const struct summary *s, size_t i, struct summary_csv_row *r)
 {
-	fputs("domain,ip,ptr,ptr_status,provider,spf_include,messages,spf_aligned,dkim_aligned,"
-	    "dmarc_pass,dkim_domains,spf_domain,legitimate_looking\r\n", fp);
-	for (size_t i = 0; i < s->nsrc && (s->t.top == 0 || i < s->t.top); i++) {
-		const struct source *x = &s->src[i];
-		char n[4][32];
+	const struct source *x = &s->src[i];
 
-		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)x->messages);
-		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)x->spf_aligned);
-		snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)x->dkim_aligned);
-		snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)x->dmarc_pass);
-		csv_field(fp, s->domain, false);
-		csv_field(fp, x->ip, false);
-		csv_field(fp, x->ptr, false);
-		csv_field(fp, x->ptr_status, false);
-		csv_field(fp, x->provider, false);
-		csv_field(fp, x->spf_include, false);
-		csv_field(fp, n[0], false);
-		csv_field(fp, n[1], false);
-		csv_field(fp, n[2], false);
-		csv_field(fp, n[3], false);
-		csv_field(fp, x->dkim_domains, false);
-		csv_field(fp, x->spf_domain, false);
-		csv_field(fp, legit_looking(s, x) ? "yes" : "no", true);
-	}
+	snprintf(r->num[0], sizeof(r->num[0]), "%llu", (unsigned long long)x->messages);
+	snprintf(r->num[1], sizeof(r->num[1]), "%llu", (unsigned long long)x->spf_aligned);
+	snprintf(r->num[2], sizeof(r->num[2]), "%llu", (unsigned long long)x->dkim_aligned);
+	snprintf(r->num[3], sizeof(r->num[3]), "%llu", (unsigned long long)x->dmarc_pass);
+	r->field[0] = s->domain;
+	r->field[1] = x->ip;
+	r->field[2] = x->ptr;
+	r->field[3] = x->ptr_status;
+	r->field[4] = x->provider;
+	r->field[5] = x->spf_include;
+	r->field[6] = r->num[0];
+	r->field[7] = r->num[1];
+	r->field[8] = r->num[2];
+	r->field[9] = r->num[3];
+	r->field[10] = x->dkim_domains;
+	r->field[11] = x->spf_domain;
+	r->field[12] = legit_looking(s, x) ? "yes" : "no";
 }

@@ -1,5 +1,5 @@
-/* src/checks/reports/tlsrpt_parse.c - TLS-RPT aggregate report parser (RFC 8460 §4, JSON) */
-#include "checks/reports/tlsrpt_parse.h"
+/* src/reports/tlsrpt_parse.c - TLS-RPT aggregate report parser (RFC 8460 §4, JSON) */
+#include "reports/tlsrpt_parse.h"
 #include "util/buf.h"
 #include "util/str.h"
 

@@ -1,5 +1,5 @@
-/* src/checks/reports/report_json.c - parsed reports as JSON (reports parse, golden tests) */
-#include "checks/reports/report_json.h"
+/* src/reports/report_json.c - parsed reports as JSON (reports parse, golden tests) */
+#include "reports/report_json.h"
 #include "core/jsonutil.h"
 
 /* num - an epoch or count that may be absent (-1) */

@@ -1,5 +1,5 @@
-/* src/checks/reports/unpack.c - report containers: gzip and zip, with a decompressed-size cap */
-#include "checks/reports/unpack.h"
+/* src/mime/unpack.c - report containers: gzip and zip, with a decompressed-size cap */
+#include "mime/unpack.h"
 #include "util/xalloc.h"
 
 #include <archive.h>

@@ -1,6 +1,6 @@
-/* src/checks/reports/spf_walk.h - which include: of a domain's SPF policy authorises each report source */
-#ifndef MS_CHECKS_REPORTS_SPF_WALK_H
-#define MS_CHECKS_REPORTS_SPF_WALK_H
+/* src/reports/spf_walk.h - which include: of a domain's SPF policy authorises each report source */
+#ifndef MS_REPORTS_SPF_WALK_H
+#define MS_REPORTS_SPF_WALK_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
-/* src/checks/reports/summary.h - who sends as a domain: summaries of stored reports */
-#ifndef MS_CHECKS_REPORTS_SUMMARY_H
-#define MS_CHECKS_REPORTS_SUMMARY_H
+/* src/reports/summary.h - who sends as a domain: summaries of stored reports */
+#ifndef MS_REPORTS_SUMMARY_H
+#define MS_REPORTS_SUMMARY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,7 +59,23 @@ void summary_free(struct summary *s);
 json_t *summary_json(const struct summary *s);
 /* summary_text - the human report */
 void summary_text(FILE *fp, const struct summary *s);
-/* summary_csv - one line per source, with a header line (RFC 4180 quoting) */
-void summary_csv(FILE *fp, const struct summary *s);
+/*
+ * The CSV form (`reports summary --format csv`, written by
+ * output/summary_csv.c): one row per source in the summary's order (at most
+ * --top), the columns named by summary_csv_columns.
+ */
+#define SUMMARY_CSV_COLUMNS	13
+extern const char *const summary_csv_columns[SUMMARY_CSV_COLUMNS];
+
+/* One row: field[k] borrowed from the summary or pointing into num; NULL is an empty field. */
+struct summary_csv_row {
+	const char *field[SUMMARY_CSV_COLUMNS];
+	char num[4][24];
+};
+
+/* summary_csv_rows - how many rows s has */
+size_t summary_csv_rows(const struct summary *s);
+/* summary_csv_row - row i (< summary_csv_rows) into r; valid while s and r are */
+void summary_csv_row(const struct summary *s, size_t i, struct summary_csv_row *r);
 
 #endif

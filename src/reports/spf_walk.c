@@ -1,5 +1,5 @@
-/* src/checks/reports/spf_walk.c - which include: of a domain's SPF policy authorises each report source */
-#include "checks/reports/spf_walk.h"
+/* src/reports/spf_walk.c - which include: of a domain's SPF policy authorises each report source */
+#include "reports/spf_walk.h"
 #include "checks/spf/spf_eval.h"
 #include "dns/resolver.h"
 #include "util/xalloc.h"

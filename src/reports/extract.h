@@ -1,13 +1,13 @@
-/* src/checks/reports/extract.h - find the reports in a file or a mail message (GMime) */
-#ifndef MS_CHECKS_REPORTS_EXTRACT_H
-#define MS_CHECKS_REPORTS_EXTRACT_H
+/* src/reports/extract.h - find the reports in a file or a mail message (MIME through mime/) */
+#ifndef MS_REPORTS_EXTRACT_H
+#define MS_REPORTS_EXTRACT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "checks/reports/dmarc_agg.h"
-#include "store/report.h"
+#include "reports/dmarc_agg.h"
+#include "reports/report.h"
 #include "util/arena.h"
 #include "util/status.h"
 

@@ -1,24 +1,14 @@
-/* src/checks/reports/extract.c - find the reports in a file or a mail message (GMime) */
-#include "checks/reports/extract.h"
-#include "checks/reports/tlsrpt_parse.h"
-#include "checks/reports/unpack.h"
+/* src/reports/extract.c - find the reports in a file or a mail message (over mime/) */
+#include "reports/extract.h"
+#include "reports/tlsrpt_parse.h"
+#include "mime/mime.h"
+#include "mime/unpack.h"
 #include "util/buf.h"
 #include "util/str.h"
 
-#include <gmime/gmime.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-
-static pthread_once_t gm_once = PTHREAD_ONCE_INIT;
-
-/* gm_init - GMime's process-wide set-up, once */
-static void
-gm_init(void)
-{
-	g_mime_init();
-}
 
 void
 extract_opts_default(struct extract_opts *o)
@@ -128,51 +118,6 @@ looks_like_message(const char *data, size_t len)
 	return false;
 }
 
-/* part_bytes - the decoded content of a leaf part (transfer encoding undone); caller frees */
-static GByteArray *
-part_bytes(GMimePart *part, size_t max)
-{
-	GMimeDataWrapper *w = g_mime_part_get_content(part);
-	GMimeStream *mem;
-	GByteArray *ba;
-
-	if (w == NULL)
-		return NULL;
-	ba = g_byte_array_new();
-	mem = g_mime_stream_mem_new_with_byte_array(ba);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-	g_mime_data_wrapper_write_to_stream(w, mem);
-	g_object_unref(mem);
-	if (ba->len > max) {
-		g_byte_array_free(ba, TRUE);
-		return NULL;
-	}
-	return ba;
-}
-
-/* object_bytes - an object (message/rfc822, text/rfc822-headers) as written; caller frees */
-static GByteArray *
-object_bytes(GMimeObject *obj)
-{
-	GByteArray *ba = g_byte_array_new();
-	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(ba);
-
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-		if (m)
-			g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, mem);
-	} else if (GMIME_IS_PART(obj)) {
-		GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
-
-		if (w)
-			g_mime_data_wrapper_write_to_stream(w, mem);
-	}
-	g_object_unref(mem);
-	return ba;
-}
-
 struct walk {
 	const struct extract_opts *o;
 	const struct report_sink *s;
@@ -180,42 +125,39 @@ struct walk {
 	bool tlsrpt_msg;	/* multipart/report; report-type=tlsrpt */
 	bool arf_msg;		/* multipart/report; report-type=feedback-report */
 	size_t found;
-	GMimeObject *feedback;	/* message/feedback-report part */
-	GMimeObject *sample;	/* text/rfc822-headers or message/rfc822 part */
-	GMimeObject *text;	/* first text/plain part */
-	GMimeObject *top;	/* the message's top-level part */
+	struct mime_part *feedback;	/* message/feedback-report part */
+	struct mime_part *sample;	/* text/rfc822-headers or message/rfc822 part */
+	struct mime_part *text;		/* first text/plain part */
+	struct mime_part *top;		/* the message's top-level part */
 	char origin_buf[1200];
 	size_t nth;
 };
 
 /* is_type - content type of obj is type/subtype (case-insensitive) */
 static bool
-is_type(GMimeObject *obj, const char *type, const char *sub)
+is_type(struct mime_part *obj, const char *type, const char *sub)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-
-	return ct && g_mime_content_type_is_type(ct, type, sub);
+	return mime_part_is(obj, type, sub);
 }
 
 /* report_filename - the part's file name ends in one of the report suffixes */
 static bool
-report_filename(GMimeObject *obj)
+report_filename(struct mime_part *obj)
 {
-	const char *fn = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL;
+	const char *fn = mime_part_filename(obj);
 
 	return fn && (str_has_suffix_case(fn, ".xml") || str_has_suffix_case(fn, ".gz") ||
 	    str_has_suffix_case(fn, ".zip") || str_has_suffix_case(fn, ".json") ||
 	    str_has_suffix_case(fn, ".xml.gz"));
 }
 
-/* visit - one MIME object of the message (g_mime_message_foreach order) */
+/* visit - one MIME object of the message (mime_msg_foreach order) */
 static void
-visit(GMimeObject *parent, GMimeObject *obj, gpointer arg)
+visit(void *arg, struct mime_part *obj)
 {
 	struct walk *w = arg;
 	bool candidate = false;
 
-	(void)parent;
 	if (is_type(obj, "message", "feedback-report")) {
 		w->feedback = obj;
 		return;
@@ -226,7 +168,7 @@ visit(GMimeObject *parent, GMimeObject *obj, gpointer arg)
 			w->sample = obj;
 		return;
 	}
-	if (!GMIME_IS_PART(obj))
+	if (!mime_part_is_leaf(obj))
 		return;
 	if (is_type(obj, "text", "plain") && w->text == NULL)
 		w->text = obj;
@@ -244,20 +186,20 @@ visit(GMimeObject *parent, GMimeObject *obj, gpointer arg)
 		    (is_type(obj, "application", "octet-stream") && report_filename(obj));
 	}
 	if (candidate) {
-		GByteArray *ba = part_bytes(GMIME_PART(obj), w->o->lim.max_bytes);
-		const char *fn = g_mime_part_get_filename(GMIME_PART(obj));
+		struct mime_bytes ba;
+		const char *fn = mime_part_filename(obj);
 
 		w->nth++;
 		snprintf(w->origin_buf, sizeof(w->origin_buf), "%s [%s]", w->origin,
 		    fn ? fn : "attachment");
 		w->found++;
-		if (ba == NULL) {
+		if (!mime_part_content(obj, w->o->lim.max_bytes, &ba)) {
 			w->s->rejected(w->s->arg, w->origin_buf, "attachment exceeds the size cap",
 			    NULL, 0);
 			return;
 		}
-		extract_blob((const char *)ba->data, ba->len, w->origin_buf, w->o, w->s);
-		g_byte_array_free(ba, TRUE);
+		extract_blob(ba.data, ba.len, w->origin_buf, w->o, w->s);
+		mime_bytes_free(&ba);
 	}
 }
 
@@ -342,39 +284,40 @@ sha_hex(const char *data, size_t len, char out[65])
 
 /* failure_from_message - build a failure report from an ARF or plain-text message */
 static void
-failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t len)
+failure_from_message(struct walk *w, struct mime_msg *m, const char *data, size_t len)
 {
-	char *owned = NULL;
+	struct mime_bytes owned;
 	struct arena ar;
 	struct failure_report *f;
-	const char *mid = g_mime_message_get_message_id(m);
-	InternetAddressList *from = g_mime_message_get_from(m);
-	GDateTime *dt = g_mime_message_get_date(m);
+	const char *mid = mime_msg_id(m);
+	const char *addr = mime_msg_from_addr(m);
 	char hex[65];
 
+	memset(&owned, 0, sizeof(owned));
 	/* a streamed mbox message has no byte range at hand: write it out */
 	if (data == NULL) {
-		owned = g_mime_object_to_string(GMIME_OBJECT(m), NULL);
-		data = owned ? owned : "";
+		mime_msg_write(m, &owned);
+		data = owned.data ? owned.data : "";
 		len = strlen(data);
 	}
 	arena_init(&ar);
 	f = arena_alloc(&ar, sizeof(*f));
-	f->date = dt ? (int64_t)g_date_time_to_unix(dt) : -1;
+	f->date = mime_msg_date(m);
 	if (w->feedback) {
-		GByteArray *ba = object_bytes(w->feedback);
+		struct mime_bytes ba;
 
-		arf_fields(&ar, (const char *)ba->data, ba->len, f, true);
-		g_byte_array_free(ba, TRUE);
+		mime_part_written(w->feedback, &ba);
+		arf_fields(&ar, ba.data, ba.len, f, true);
+		mime_bytes_free(&ba);
 	}
 	if (w->text) {
-		GByteArray *ba = part_bytes(GMIME_PART(w->text), 1024 * 1024);
+		struct mime_bytes ba;
 
-		if (ba) {
+		if (mime_part_content(w->text, 1024 * 1024, &ba)) {
 			struct failure_report t;
 
 			memset(&t, 0, sizeof(t));
-			arf_fields(&ar, (const char *)ba->data, ba->len, &t, false);
+			arf_fields(&ar, ba.data, ba.len, &t, false);
 			if (f->source_ip == NULL)
 				f->source_ip = t.source_ip;
 			if (f->reported_domain == NULL)
@@ -383,7 +326,7 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 				f->arrival_date = t.arrival_date;
 			if (f->authentication_results == NULL)
 				f->authentication_results = t.authentication_results;
-			g_byte_array_free(ba, TRUE);
+			mime_bytes_free(&ba);
 		}
 	}
 	if (f->feedback_type == NULL)
@@ -394,36 +337,33 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 		sha_hex(data, len, hex);
 		f->report_id = arena_strdup(&ar, hex);
 	}
-	if (from && internet_address_list_length(from) > 0) {
-		InternetAddress *ia = internet_address_list_get_address(from, 0);
+	if (addr) {
+		const char *at = strrchr(addr, '@');
 
-		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			const char *at = addr ? strrchr(addr, '@') : NULL;
-
-			if (at && at[1])
-				f->reporter = str_lower(arena_strdup(&ar, at + 1));
-		}
+		if (at && at[1])
+			f->reporter = str_lower(arena_strdup(&ar, at + 1));
 	}
 	if (f->reporter == NULL)
 		f->reporter = arena_strdup(&ar, "unknown");
 	if (w->o->keep_failure_bodies && w->sample) {
-		GByteArray *ba = object_bytes(w->sample);
-		size_t n = ba->len > w->o->max_failure_body ? w->o->max_failure_body : ba->len;
+		struct mime_bytes ba;
+		size_t n;
 
-		f->body = arena_bytes(&ar, ba->data, n);
+		mime_part_written(w->sample, &ba);
+		n = ba.len > w->o->max_failure_body ? w->o->max_failure_body : ba.len;
+		f->body = arena_bytes(&ar, ba.data, n);
 		f->body_len = n;
-		g_byte_array_free(ba, TRUE);
+		mime_bytes_free(&ba);
 	} else if (w->o->keep_failure_bodies && w->text && !w->feedback) {
 		/* plain-text reports carry the sample inline */
-		GByteArray *ba = part_bytes(GMIME_PART(w->text), 1024 * 1024);
+		struct mime_bytes ba;
 
-		if (ba) {
-			size_t n = ba->len > w->o->max_failure_body ? w->o->max_failure_body : ba->len;
+		if (mime_part_content(w->text, 1024 * 1024, &ba)) {
+			size_t n = ba.len > w->o->max_failure_body ? w->o->max_failure_body : ba.len;
 
-			f->body = arena_bytes(&ar, ba->data, n);
+			f->body = arena_bytes(&ar, ba.data, n);
 			f->body_len = n;
-			g_byte_array_free(ba, TRUE);
+			mime_bytes_free(&ba);
 		}
 	}
 	if (f->reported_domain == NULL) {
@@ -431,15 +371,15 @@ failure_from_message(struct walk *w, GMimeMessage *m, const char *data, size_t l
 	} else {
 		w->s->failure(w->s->arg, w->origin, f);
 	}
-	g_free(owned);
+	mime_bytes_free(&owned);
 	arena_free(&ar);
 }
 
 /* looks_like_plain_failure - the plain-text DMARC failure reports some MTAs send */
 static bool
-looks_like_plain_failure(GMimeMessage *m)
+looks_like_plain_failure(struct mime_msg *m)
 {
-	const char *subj = g_mime_message_get_subject(m);
+	const char *subj = mime_msg_subject(m);
 
 	if (subj == NULL)
 		return false;
@@ -456,11 +396,11 @@ looks_like_plain_failure(GMimeMessage *m)
  * into: people forward report mail (depth-limited).
  */
 static size_t
-classify(GMimeMessage *m, const char *origin, const char *data, size_t len,
+classify(struct mime_msg *m, const char *origin, const char *data, size_t len,
     const struct extract_opts *o, const struct report_sink *s, int depth)
 {
 	struct walk w;
-	GMimeObject *top = g_mime_message_get_mime_part(m);
+	struct mime_part *top = mime_msg_top(m);
 
 	memset(&w, 0, sizeof(w));
 	w.o = o;
@@ -468,31 +408,29 @@ classify(GMimeMessage *m, const char *origin, const char *data, size_t len,
 	w.origin = origin;
 	w.top = top;
 	if (top && is_type(top, "multipart", "report")) {
-		const char *rt = g_mime_object_get_content_type_parameter(top, "report-type");
+		const char *rt = mime_part_param(top, "report-type");
 
 		w.tlsrpt_msg = rt && str_caseeq(rt, "tlsrpt");
 		w.arf_msg = rt && str_caseeq(rt, "feedback-report");
 	}
 	if (top)
-		g_mime_message_foreach(m, visit, &w);
+		mime_msg_foreach(m, visit, &w);
 	if (w.found)
 		return w.found;
 	if (w.arf_msg || w.feedback || (!w.tlsrpt_msg && looks_like_plain_failure(m))) {
 		failure_from_message(&w, m, data, len);
 		return 1;
 	}
-	if (depth < FORWARD_DEPTH_MAX && w.sample && GMIME_IS_MESSAGE_PART(w.sample)) {
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(w.sample));
-		GByteArray *ba;
+	if (depth < FORWARD_DEPTH_MAX && w.sample && mime_part_message(w.sample)) {
+		struct mime_msg *inner = mime_part_message(w.sample);
+		struct mime_bytes ba;
 		size_t n;
 		char name[1200];
 
-		if (inner == NULL)
-			return 0;
-		ba = object_bytes(w.sample);
+		mime_part_written(w.sample, &ba);
 		snprintf(name, sizeof(name), "%s [forwarded]", origin);
-		n = classify(inner, name, (const char *)ba->data, ba->len, o, s, depth + 1);
-		g_byte_array_free(ba, TRUE);
+		n = classify(inner, name, ba.data, ba.len, o, s, depth + 1);
+		mime_bytes_free(&ba);
 		return n;
 	}
 	return 0;
@@ -500,96 +438,59 @@ classify(GMimeMessage *m, const char *origin, const char *data, size_t len,
 
 /* one_message - classify and deliver one parsed message, or say it carries no report */
 static void
-one_message(GMimeMessage *m, const char *origin, const char *data, size_t len,
+one_message(struct mime_msg *m, const char *origin, const char *data, size_t len,
     const struct extract_opts *o, const struct report_sink *s)
 {
 	if (classify(m, origin, data, len, o, s, 0) == 0)
 		s->noreport(s->arg, origin);
 }
 
-/* parser_for - run GMime's parser over data in the given format */
-static GMimeParser *
-parser_for(const char *data, size_t len, GMimeFormat fmt, GMimeStream **stream)
-{
-	GMimeParser *p;
-
-	pthread_once(&gm_once, gm_init);
-	*stream = g_mime_stream_mem_new_with_buffer(data, len);
-	p = g_mime_parser_new_with_stream(*stream);
-	g_mime_parser_set_format(p, fmt);
-	g_mime_parser_set_respect_content_length(p, FALSE);
-	return p;
-}
-
 void
 extract_message(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s)
 {
-	GMimeStream *st;
-	GMimeParser *p = parser_for(data, len, GMIME_FORMAT_MESSAGE, &st);
-	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	struct mime_msg *m = mime_parse(data, len);
 
 	if (m == NULL)
 		s->rejected(s->arg, origin, "not a mail message", data, len);
 	else {
 		one_message(m, origin, data, len, o, s);
-		g_object_unref(m);
+		mime_msg_free(m);
 	}
-	g_object_unref(p);
-	g_object_unref(st);
+}
+
+/* What mbox_one needs besides the message. */
+struct mbox_walk {
+	const char *origin;
+	const struct extract_opts *o;
+	const struct report_sink *s;
+};
+
+/* mbox_one - the nth message of an mbox, known as "ORIGIN#n" */
+static void
+mbox_one(void *arg, struct mime_msg *m, size_t nth, const char *data, size_t len)
+{
+	struct mbox_walk *mw = arg;
+	char name[1200];
+
+	snprintf(name, sizeof(name), "%s#%zu", mw->origin, nth);
+	one_message(m, name, data, len, mw->o, mw->s);
 }
 
 void
 extract_mbox(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s)
 {
-	GMimeStream *st;
-	GMimeParser *p = parser_for(data, len, GMIME_FORMAT_MBOX, &st);
-	size_t n = 0;
-	char name[1200];
+	struct mbox_walk mw = { origin, o, s };
 
-	while (!g_mime_parser_eos(p)) {
-		gint64 start = g_mime_parser_tell(p), end;
-		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-
-		if (m == NULL)
-			break;
-		end = g_mime_parser_tell(p);
-		n++;
-		snprintf(name, sizeof(name), "%s#%zu", origin, n);
-		if (start < 0 || end < start || (size_t)end > len)
-			start = end = 0;
-		one_message(m, name, data + start, (size_t)(end - start), o, s);
-		g_object_unref(m);
-	}
-	g_object_unref(p);
-	g_object_unref(st);
+	mime_mbox_each(data, len, mbox_one, &mw);
 }
 
 void
 extract_mbox_fp(FILE *fp, const char *origin, const struct extract_opts *o,
     const struct report_sink *s)
 {
-	GMimeStream *st;
-	GMimeParser *p;
-	size_t n = 0;
-	char name[1200];
+	struct mbox_walk mw = { origin, o, s };
 
-	pthread_once(&gm_once, gm_init);
-	st = g_mime_stream_file_new(fp);	/* owns fp */
-	p = g_mime_parser_new_with_stream(st);
-	g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
-	g_mime_parser_set_respect_content_length(p, FALSE);
-	while (!g_mime_parser_eos(p)) {
-		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-
-		if (m == NULL)
-			break;
-		n++;
-		snprintf(name, sizeof(name), "%s#%zu", origin, n);
-		one_message(m, name, NULL, 0, o, s);
-		g_object_unref(m);
-	}
-	g_object_unref(p);
-	g_object_unref(st);
+	mime_mbox_each_fp(fp, mbox_one, &mw);
 }

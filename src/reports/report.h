@@ -1,14 +1,16 @@
-/* src/store/report.h - the report data model: what the parsers produce and the store keeps */
-#ifndef MS_STORE_REPORT_H
-#define MS_STORE_REPORT_H
+/* src/reports/report.h - the report data model: what the parsers produce, the ingest stores and the summary reads */
+#ifndef MS_REPORTS_REPORT_H
+#define MS_REPORTS_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /*
- * Plain structs shared by the report parsers (checks/reports) and the
- * store (store/store.h).  Every string and array lives in the arena
+ * Plain structs the report parsers (dmarc_agg, tlsrpt_parse, extract)
+ * produce, the ingest stores (report_store.c turns them into the rows of
+ * store/store.h, a layer below, which does not know them) and `reports
+ * parse` prints (report_json).  Every string and array lives in the arena
  * the parser was given; NULL means "absent from the report" (an empty
  * element gives ""), numbers that were absent are -1 where noted.
  */

@@ -1,12 +1,12 @@
-/* src/checks/reports/dmarc_agg.h - DMARC aggregate report parser (RFC 7489 App. C, RFC 9990) */
-#ifndef MS_CHECKS_REPORTS_DMARC_AGG_H
-#define MS_CHECKS_REPORTS_DMARC_AGG_H
+/* src/reports/dmarc_agg.h - DMARC aggregate report parser (RFC 7489 App. C, RFC 9990) */
+#ifndef MS_REPORTS_DMARC_AGG_H
+#define MS_REPORTS_DMARC_AGG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/report.h"
+#include "reports/report.h"
 #include "util/arena.h"
 #include "util/status.h"
 

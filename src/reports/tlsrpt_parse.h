@@ -1,11 +1,11 @@
-/* src/checks/reports/tlsrpt_parse.h - TLS-RPT aggregate report parser (RFC 8460 §4, JSON) */
-#ifndef MS_CHECKS_REPORTS_TLSRPT_PARSE_H
-#define MS_CHECKS_REPORTS_TLSRPT_PARSE_H
+/* src/reports/tlsrpt_parse.h - TLS-RPT aggregate report parser (RFC 8460 §4, JSON) */
+#ifndef MS_REPORTS_TLSRPT_PARSE_H
+#define MS_REPORTS_TLSRPT_PARSE_H
 
 #include <stddef.h>
 
-#include "checks/reports/dmarc_agg.h"
-#include "store/report.h"
+#include "reports/dmarc_agg.h"
+#include "reports/report.h"
 #include "util/arena.h"
 #include "util/status.h"
 

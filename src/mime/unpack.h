@@ -1,6 +1,6 @@
-/* src/checks/reports/unpack.h - report containers: gzip and zip, with a decompressed-size cap */
-#ifndef MS_CHECKS_REPORTS_UNPACK_H
-#define MS_CHECKS_REPORTS_UNPACK_H
+/* src/mime/unpack.h - report containers: gzip and zip, with a decompressed-size cap */
+#ifndef MS_MIME_UNPACK_H
+#define MS_MIME_UNPACK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
-/* src/checks/reports/report_json.h - parsed reports as JSON (reports parse, golden tests) */
-#ifndef MS_CHECKS_REPORTS_REPORT_JSON_H
-#define MS_CHECKS_REPORTS_REPORT_JSON_H
+/* src/reports/report_json.h - parsed reports as JSON (reports parse, golden tests) */
+#ifndef MS_REPORTS_REPORT_JSON_H
+#define MS_REPORTS_REPORT_JSON_H
 
 #include <jansson.h>
 
-#include "store/report.h"
+#include "reports/report.h"
 
 /*
  * dmarc_report_json, tlsrpt_report_json, failure_report_json - each returns

@@ -1,5 +1,5 @@
-/* src/checks/reports/dmarc_agg.c - DMARC aggregate report parser (RFC 7489 App. C, RFC 9990) */
-#include "checks/reports/dmarc_agg.h"
+/* src/reports/dmarc_agg.c - DMARC aggregate report parser (RFC 7489 App. C, RFC 9990) */
+#include "reports/dmarc_agg.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "xml/xmlstream.h"
