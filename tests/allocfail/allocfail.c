@@ -11,9 +11,11 @@
 #include "checks/mtasts/mtasts_parse.h"
 #include "checks/tlsrpt/tlsrpt_record.h"
 #include "checks/spf/spf_parse.h"
+#include "imap/imap_reply.h"
 #include "message/dkim_sig.h"
 #include "smtp/smtp_reply.h"
 #include "zone/zone.h"
+#include "allocfail.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/status.h"
@@ -39,21 +41,6 @@
  * or ": FAIL" after lines saying which file and N.  Exit 0 when all pass,
  * 1 on a failure, 77 when the build has no injector (-Dalloc_fail=false).
  */
-
-/* One run of a parser: its status and, for MS_ERR_NOMEM, the error text it gives. */
-struct outcome {
-	enum ms_status	 st;
-	char		 why[128];
-};
-
-typedef void (*runner_fn)(const char *data, size_t size, struct outcome *o);
-
-/* say - record the parser's own error text in o */
-static void
-say(struct outcome *o, const char *why)
-{
-	snprintf(o->why, sizeof(o->why), "%s", why ? why : "(no text)");
-}
 
 /* run_spf_parse - the SPF record parser (checks/spf/spf_parse.c) */
 static void
@@ -139,6 +126,20 @@ run_arc_seal(const char *data, size_t size, struct outcome *o)
 	o->st = dkim_sig_parse(DKIM_KIND_SEAL, data, size, 0, &s);
 	say(o, s.why);
 	dkim_sig_free(&s);
+}
+
+/* run_imap_reply - the IMAP reply parser (imap/imap_reply.c), with fuzz_imap_reply's small bounds */
+static void
+run_imap_reply(const char *data, size_t size, struct outcome *o)
+{
+	struct imap_reply_limits lim = { 64, 64, 4096 };
+	struct imap_reply r;
+	struct imap_error e;
+
+	memset(&e, 0, sizeof(e));
+	o->st = imap_reply_parse(data, size, &lim, &r, &e);
+	say(o, e.why);
+	imap_reply_free(&r);
 }
 
 /* zone_outcome - a zone reader's status and text (on MS_ERR_NOMEM *err is NULL: the status says it) */
@@ -257,6 +258,13 @@ run_smtp_reply(const char *data, size_t size, struct outcome *o)
 	free(r);
 }
 
+/* say - record the parser's own error text in o (why borrowed, copied) */
+void
+say(struct outcome *o, const char *why)
+{
+	snprintf(o->why, sizeof(o->why), "%s", why ? why : "(no text)");
+}
+
 struct entry {
 	const char	*name;		/* what the report calls it */
 	const char	*corpus;	/* fuzz/corpus/<corpus>/ */
@@ -270,6 +278,8 @@ static const struct entry entries[] = {
 	{ "dkim_sig", "dkim_sig", run_dkim_sig },
 	{ "arc_ams", "dkim_sig", run_arc_ams },
 	{ "arc_seal", "dkim_sig", run_arc_seal },
+	{ "tlsrpt_json", "tlsrpt_json", run_tlsrpt_json },
+	{ "imap_reply", "imap_reply", run_imap_reply },
 	{ "zone_bind", "zone_bind", run_zone_bind },
 	{ "zone_bind_origin", "zone_bind", run_zone_bind_origin },
 	{ "zone_octodns", "zone_octodns", run_zone_octodns },
