@@ -279,6 +279,7 @@ static const struct entry entries[] = {
 	{ "arc_ams", "dkim_sig", run_arc_ams },
 	{ "arc_seal", "dkim_sig", run_arc_seal },
 	{ "tlsrpt_json", "tlsrpt_json", run_tlsrpt_json },
+	{ "dmarc_xml", "dmarc_xml", run_dmarc_xml },
 	{ "imap_reply", "imap_reply", run_imap_reply },
 	{ "zone_bind", "zone_bind", run_zone_bind },
 	{ "zone_bind_origin", "zone_bind", run_zone_bind_origin },
