@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "checks/dkim/dkim_key.h"
-#include "checks/dmarc/dmarc_record.h"
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/dmarc_record.h"
+#include "policy/mtasts_parse.h"
 #include "checks/tlsrpt/tlsrpt_record.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "imap/imap_reply.h"
 #include "message/dkim_sig.h"
 #include "smtp/smtp_reply.h"
@@ -42,7 +42,7 @@
  * 1 on a failure, 77 when the build has no injector (-Dalloc_fail=false).
  */
 
-/* run_spf_parse - the SPF record parser (checks/spf/spf_parse.c) */
+/* run_spf_parse - the SPF record parser (policy/spf_parse.c) */
 static void
 run_spf_parse(const char *data, size_t size, struct outcome *o)
 {
@@ -57,7 +57,7 @@ run_spf_parse(const char *data, size_t size, struct outcome *o)
 	arena_free(&ar);
 }
 
-/* run_spf_macro - SPF macro expansion (checks/spf/spf_macro.c), input as fuzz_spf_macro reads it */
+/* run_spf_macro - SPF macro expansion (policy/spf_macro.c), input as fuzz_spf_macro reads it */
 static void
 run_spf_macro(const char *data, size_t size, struct outcome *o)
 {
@@ -82,7 +82,7 @@ run_spf_macro(const char *data, size_t size, struct outcome *o)
 	free(copy);
 }
 
-/* run_dmarc_record - the DMARC record parser (checks/dmarc/dmarc_record.c) */
+/* run_dmarc_record - the DMARC record parser (policy/dmarc_record.c) */
 static void
 run_dmarc_record(const char *data, size_t size, struct outcome *o)
 {
@@ -207,7 +207,7 @@ run_dkim_key(const char *data, size_t size, struct outcome *o)
 	say(o, ms_status_str(o->st));
 }
 
-/* run_mtasts_policy - the MTA-STS policy file (checks/mtasts/mtasts_parse.c) */
+/* run_mtasts_policy - the MTA-STS policy file (policy/mtasts_parse.c) */
 static void
 run_mtasts_policy(const char *data, size_t size, struct outcome *o)
 {
