@@ -1,5 +1,7 @@
-/* src/cli/check_store.c - check --db: keep each domain's result in the store as history */
+/* src/cli/check_store.c - check --db: open the store and hand each domain's result to history */
 #include "cli/cli.h"
+#include "history/history.h"
+#include "records/dates.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 
@@ -66,46 +68,22 @@ check_store_run(const struct check_store *cs)
 int
 check_store_put(struct check_store *cs, const struct audit *a)
 {
-	struct store_check sc;
-	struct store_check_finding *f = xcalloc(a->findings.n + 1, sizeof(*f));
-	size_t c[SEV__COUNT];
+	struct history_check hc;
 	json_t *j = out_json_domain(a);
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	enum store_put res;
 	int rc = 0;
 
-	findings_count(&a->findings, c);
-	for (size_t i = 0; i < a->findings.n; i++) {
-		const struct finding *x = &a->findings.v[i];
-
-		f[i].id = finding_def(x)->id;
-		f[i].severity = severity_name(x->severity);
-		f[i].subject = x->subject;
-		f[i].message = x->message;
-	}
-	memset(&sc, 0, sizeof(sc));
-	sc.run_id = cs->run_id;
-	sc.domain = a->domain;
-	sc.checked_at = (int64_t)time(NULL);
-	sc.profile = cs->profile;
-	sc.version = MAILSEC_VERSION;
-	sc.pass = c[SEV_PASS];
-	sc.info = c[SEV_INFO];
-	sc.warning = c[SEV_WARNING];
-	sc.error = c[SEV_ERROR];
-	sc.unknown = c[SEV_UNKNOWN];
-	sc.grade = out_grade(&a->findings);
-	sc.findings = f;
-	sc.nfindings = a->findings.n;
-	sc.json = text;
-	if (text == NULL || store_put_check(cs->s, &sc, &res) != MS_OK) {
+	memset(&hc, 0, sizeof(hc));
+	hc.a = a;
+	hc.doc = j;
+	hc.profile = cs->profile;
+	hc.version = MAILSEC_VERSION;
+	hc.run_id = cs->run_id;
+	if (j == NULL || history_put(cs->s, &hc, NULL, NULL) != MS_OK) {
 		cli_error("could not store the result of %s: %s", a->domain,
-		    text ? store_error(cs->s) : "no JSON for it");
+		    j ? store_error(cs->s) : "no JSON for it");
 		rc = -1;
 	}
-	free(text);
 	json_decref(j);
-	free(f);
 	return rc;
 }
 
@@ -117,4 +95,23 @@ check_store_close(struct check_store *cs)
 	store_close(cs->s);
 	free(cs->profile);
 	free(cs);
+}
+
+/* cli_since - --since: a date (YYYY-MM-DD, midnight UTC) or a period back from now, as epoch seconds */
+bool
+cli_since(const char *arg, int64_t *out)
+{
+	time_t day;
+	int64_t secs;
+
+	if (date_parse(arg, &day)) {
+		*out = (int64_t)day;
+		return true;
+	}
+	if (!cli_period(arg, &secs))
+		return false;
+	*out = secs < 0 ? 0 : (int64_t)time(NULL) - secs;
+	if (*out < 0)
+		*out = 0;
+	return true;
 }
