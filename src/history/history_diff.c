@@ -345,7 +345,10 @@ policy_text(json_t *doc, struct arena *ar)
 	return s;
 }
 
-/* selector_tried - the dkim selector of name (SELECTOR._domainkey....) is in doc's selectors_tried */
+/*
+ * selector_tried - doc's check would have found a key at name
+ * (SELECTOR._domainkey....): its selector was tried, or _domainkey is NXDOMAIN
+ */
 static bool
 selector_tried(json_t *doc, const char *name)
 {
@@ -353,6 +356,9 @@ selector_tried(json_t *doc, const char *name)
 	const char *dot = strstr(name, "._domainkey.");
 	size_t n = dot ? (size_t)(dot - name) : 0;
 
+	/* _domainkey does not exist: no selector can (RFC 8020) */
+	if (strcmp(nz(json_string_value(fact(doc, "dkim", "domainkey"))), "nxdomain") == 0)
+		return true;
 	for (size_t i = 0; i < json_array_size(tried); i++) {
 		const char *t = json_string_value(json_array_get(tried, i));
 
