@@ -1,7 +1,7 @@
 /* src/cli/cmd_events.c - mailsec events: the feed of what changed between stored checks */
 #include "cli/cli.h"
 #include "core/jsonutil.h"
-#include "engine/engine.h"
+#include "dns/dns.h"
 #include "history/history.h"
 #include "output/csv.h"
 #include "store/store.h"
@@ -214,7 +214,7 @@ parse_args(int argc, char **argv, struct eopts *o)
 			break;
 		case OPT_DOMAIN:
 			free(o->domain);
-			if ((o->domain = engine_domain_normalise(optarg, &why)) == NULL) {
+			if ((o->domain = dns_domain_normalise(optarg, &why)) == NULL) {
 				cli_error("--domain: \"%s\" is not a domain name: %s", optarg, why);
 				bad = true;
 			}
