@@ -7,36 +7,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 struct check_store {
 	struct store *s;
 	char *profile;		/* the profile's name, as stored with each result */
-	char run_id[33];	/* shared by every result this invocation stores */
+	char run_id[HISTORY_RUN_ID_SIZE];	/* shared by every result this invocation stores */
 };
-
-/*
- * new_run_id - 128 random bits from getrandom(2) in lower-case hex; should
- * the kernel have none to give, the time, the process id and the nanoseconds
- */
-static void
-new_run_id(char out[33])
-{
-	unsigned char r[16];
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(out, 33, "%016llx%08lx%08lx", (unsigned long long)ts.tv_sec,
-		    (unsigned long)getpid() & 0xffffffffUL, (unsigned long)ts.tv_nsec);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
-}
 
 struct check_store *
 check_store_open(const char *where, const char *profile)
@@ -55,7 +32,7 @@ check_store_open(const char *where, const char *profile)
 	cs = xcalloc(1, sizeof(*cs));
 	cs->s = s;
 	cs->profile = xstrdup(profile);
-	new_run_id(cs->run_id);
+	history_run_id(cs->run_id);
 	return cs;
 }
 

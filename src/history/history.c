@@ -6,9 +6,33 @@
 #include "core/severity.h"
 #include "util/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
+
+/*
+ * history_run_id - 128 random bits from getrandom(2) in lower-case hex; should
+ * the kernel have none to give, the time, the process id and the nanoseconds
+ */
+void
+history_run_id(char out[HISTORY_RUN_ID_SIZE])
+{
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(out, HISTORY_RUN_ID_SIZE, "%016llx%08lx%08lx", (unsigned long long)ts.tv_sec,
+		    (unsigned long)getpid() & 0xffffffffUL, (unsigned long)ts.tv_nsec);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
 
 /* keep_last - store_last_check callback: copy the previous check */
 static void

@@ -75,6 +75,16 @@ void history_events_init(struct history_events *e);
 /* history_events_free - free e's events and strings (e itself is the caller's); NULL is fine */
 void history_events_free(struct history_events *e);
 
+#define HISTORY_RUN_ID_SIZE	33	/* 32 hex digits and the NUL */
+
+/*
+ * history_run_id - a new run id into out (the caller's): 128 random bits
+ * from getrandom(2) as 32 lower-case hex digits (the time, the process id and
+ * the nanoseconds should the kernel have none to give).  One per `check`
+ * invocation; the monitor may draw one per worker and round.
+ */
+void history_run_id(char out[HISTORY_RUN_ID_SIZE]);
+
 /* What history_put stores for one checked domain (everything borrowed). */
 struct history_check {
 	const struct audit *a;		/* the finished audit: domain and findings */
