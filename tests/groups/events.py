@@ -16,12 +16,20 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 
-from harness import ROOT, Result, skip_or_fail, validate_json
+from harness import ROOT, TIME_SCALE, Result, skip_or_fail, validate_json
 from harness import run as hrun
 from pgserver import PgBackend, PgServer, SqliteBackend
+
+# mailworld is imported as a top-level module, as tests/groups/transport.py does
+sys.path.insert(0, os.path.join(ROOT, "tests", "world"))
+from mailworld import ADDR, MAIL, MailWorld, WorldUnavailable  # noqa: E402
 
 NAME = "events"
 DATA = os.path.join(ROOT, "tests", "events")
@@ -251,6 +259,98 @@ def three_runs(t):
     return db
 
 
+def served_not_after(w, addr):
+    """The notAfter of the certificate the server at addr presents after STARTTLS, or None."""
+    p = subprocess.run(w.nsexec(["openssl", "s_client", "-starttls", "smtp", "-connect", addr + ":25",
+                                 "-servername", "mx-good." + MAIL]),
+                       input=b"", capture_output=True, timeout=30)
+    pem = re.search(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", p.stdout, re.S)
+    if not pem:
+        return None
+    q = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-issuer"], input=pem.group(0),
+                       capture_output=True, timeout=30)
+    return q.stdout.decode()
+
+
+def certificates(args):
+    """A mail server's certificate replaced between checks: certificate events, in the mail world.
+
+    The world's mx-good serves its certificate, then (Postfix reloaded) mx-expiring's (same CA and
+    key type, expiring in 5 days), then mx-weak's (RSA 1024), then mx-rogue's (another issuer)."""
+    name = "certificates: a replaced server certificate gives issuer, key and expiry events (mail world)"
+    tmp = tempfile.mkdtemp(prefix="mailsec-events-world-")
+    w = MailWorld(tmp)
+    p = []
+    try:
+        try:
+            w.start()
+        except (WorldUnavailable, OSError) as e:
+            return [skip_or_fail(NAME, name, str(e))]
+        os.chmod(tmp, 0o755)
+        db = os.path.join(tmp, "certs.db")
+        zone = "certs.test. MX 10 mx-good.%s.\nmx-good.%s. A %s\n" % (MAIL, MAIL, ADDR["mx-good"])
+        subject = "mx-good.%s[%s]" % (MAIL, ADDR["mx-good"])
+        good = os.path.join(w.pki.d, "mx-good.pem")
+        certs = []
+        for step in ("mx-good", "mx-expiring", "mx-weak", "mx-rogue"):
+            if step != "mx-good":
+                before = served_not_after(w, ADDR["mx-good"])
+                shutil.copyfile(os.path.join(w.pki.d, step + ".pem"), good)
+                subprocess.run(w.nsexec(["/usr/sbin/postfix", "-c", w.postfix_dir, "reload"]),
+                               capture_output=True, timeout=60)
+                for _ in range(100):
+                    now = served_not_after(w, ADDR["mx-good"])
+                    if now and now != before:
+                        break
+                    time.sleep(0.1)
+                else:
+                    p.append("%s: Postfix still serves the old certificate after reload" % step)
+                    break
+            rc, out, err, _ = w.mailsec(args.mailsec, ["check", "--json", "--only", "mx,tls", "--db", db,
+                                                       "--net-timeout", "%g" % (5 * TIME_SCALE),
+                                                       "certs.test"], zone)
+            try:
+                c = json.loads(out)["domains"][0]["facts"]["tls"]["addresses"][0]["certificate"]
+                certs.append(c)
+            except (ValueError, KeyError, IndexError, TypeError) as e:
+                p.append("%s: no certificate in the check's facts (%s), exit %d: %s" % (step, e, rc, err[-500:]))
+                break
+        if not p:
+            rc, out, err = hrun([args.mailsec, "events", "--db", db, "--json"], wrapper=args.wrapper)
+            doc = json.loads(out) if rc == 0 else None
+            if doc is None:
+                p.append("events: exit %d: %s" % (rc, err[-300:]))
+            else:
+                p.extend("events schema: " + e for e in validate_json(doc, "mailsec-events-1.json"))
+                runs = []
+                for e in doc["events"]:
+                    if e["run_id"] not in runs:
+                        runs.append(e["run_id"])
+                got = [sorted((e["item"], e["old"], e["new"]) for e in doc["events"]
+                              if e["run_id"] == r and e["kind"] == "certificate") for r in runs[1:]]
+
+                def key(c):
+                    return "%s %d" % (c["key_type"], c["key_bits"])
+                want = []
+                for a, b in zip(certs, certs[1:]):
+                    want.append(sorted(x for x in (("issuer", a["issuer"], b["issuer"]),
+                                                   ("key", key(a), key(b)),
+                                                   ("expiry", a["not_after"], b["not_after"])) if x[1] != x[2]))
+                if got != want:
+                    p.append("certificate events\n got  %s\n want %s" % (got, want))
+                # the scenario spelled out: an expiry, then a key, then an issuer change
+                items = [{i for i, _, _ in g} for g in got]
+                if len(items) != 3 or "expiry" not in items[0] or "issuer" in items[0] or "key" in items[0] \
+                        or "key" not in items[1] or "issuer" not in items[2]:
+                    p.append("the scenario's changes are missing: %s" % items)
+                if any(e["subject"] != subject for e in doc["events"] if e["kind"] == "certificate"):
+                    p.append("certificate events not about %s" % subject)
+    finally:
+        w.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [Result(NAME, name, "fail" if p else "pass", "\n".join(p))]
+
+
 def run(args):
     res = []
     tmp = tempfile.mkdtemp(prefix="mailsec-events-")
@@ -271,4 +371,5 @@ def run(args):
             pg.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    res += certificates(args)
     return res
