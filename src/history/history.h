@@ -113,7 +113,7 @@ struct history_check {
  * caller's.  On failure nothing is stored, the status says what and
  * store_error(s) why.
  */
-enum ms_status history_put(struct store *s, const struct history_check *c,
+MS_MUST_CHECK enum ms_status history_put(struct store *s, const struct history_check *c,
     struct history_events *out, enum store_put *res);
 
 /* One finding of the later check paired with the earlier one's (history_diff_findings). */

@@ -203,18 +203,18 @@ MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store
  * round when c->round is set) stores nothing, events included, and says
  * STORE_DUPLICATE.  Everything borrowed.
  */
-enum ms_status store_put_history(struct store *s, const struct store_check *c,
+MS_MUST_CHECK enum ms_status store_put_history(struct store *s, const struct store_check *c,
     const struct store_event *ev, size_t nev, enum store_put *res);
 /*
  * store_last_check - the latest stored check of domain (by checked_at, then
  * insertion) to cb, or no call when there is none; cb's check is borrowed
  */
-enum ms_status store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg);
+MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg);
 /*
  * store_each_event - the events at or after since, oldest first (by time,
  * then insertion), of domain, or of every domain when domain is NULL
  */
-enum ms_status store_each_event(struct store *s, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status store_each_event(struct store *s, const char *domain, int64_t since,
     store_event_cb cb, void *arg);
 /* store_each_check - domain's stored checks made at or after since, oldest first */
 MS_MUST_CHECK enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
