@@ -47,6 +47,7 @@ check_store_put(struct check_store *cs, const struct audit *a)
 {
 	struct history_check hc;
 	json_t *j = out_json_domain(a);
+	enum ms_status st = MS_ERR_NOMEM;
 	int rc = 0;
 
 	memset(&hc, 0, sizeof(hc));
@@ -55,9 +56,9 @@ check_store_put(struct check_store *cs, const struct audit *a)
 	hc.profile = cs->profile;
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = cs->run_id;
-	if (j == NULL || history_put(cs->s, &hc, NULL, NULL) != MS_OK) {
+	if (j == NULL || (st = history_put(cs->s, &hc, NULL, NULL)) != MS_OK) {
 		cli_error("could not store the result of %s: %s", a->domain,
-		    j ? store_error(cs->s) : "no JSON for it");
+		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" : store_error(cs->s));
 		rc = -1;
 	}
 	json_decref(j);

@@ -110,8 +110,9 @@ struct history_check {
  * does a second put of the same (run id, domain); otherwise STORE_INSERTED.
  * out (NULL: not wanted) must be initialised (history_events_init); the
  * events stored are appended to it (none for a duplicate) and stay the
- * caller's.  On failure nothing is stored, the status says what and
- * store_error(s) why.
+ * caller's.  On failure nothing is stored and the status says what:
+ * MS_ERR_NOMEM when the document could not be written out, otherwise the
+ * store's status with store_error(s) saying why.
  */
 MS_MUST_CHECK enum ms_status history_put(struct store *s, const struct history_check *c,
     struct history_events *out, enum store_put *res);
