@@ -100,6 +100,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
@@ -195,6 +196,8 @@ struct check_store *check_store_open(const char *where, const char *profile);
 int check_store_put(struct check_store *cs, const struct audit *a);
 const char *check_store_run(const struct check_store *cs);
 void check_store_close(struct check_store *cs);
+/* cli_since - a --since argument: YYYY-MM-DD (midnight UTC) or a period back from now (cli_period); epoch seconds */
+bool cli_since(const char *arg, int64_t *out);
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
