@@ -8,9 +8,8 @@
 #include <stdio.h>
 
 #include "audit/audit.h"
+#include "core/version.h"	/* MAILSEC_VERSION */
 #include "option_ids.h"	/* generated from options.c: enum opt_id { OPT_JSON, ... } */
-
-#define MAILSEC_VERSION "0.1.0"
 
 /* Exit codes of check and lint (docs/exit-codes.md). */
 enum {
@@ -103,7 +102,7 @@ int cmd_history(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
-enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV };
+enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_SARIF };
 
 struct common_opts {
 	enum output_format format;
@@ -160,7 +159,7 @@ int cli_only_check(char *const *only);
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
 /*
  * cli_output_format - parse --format's argument for check or lint (text, json,
- * jsonl or csv); on failure says which values it takes (cli_error) and
+ * jsonl, csv or sarif); on failure says which values it takes (cli_error) and
  * returns false, leaving *out alone
  */
 bool cli_output_format(const char *arg, enum output_format *out);

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
+#include "output/sarif.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -32,6 +33,7 @@ struct emitter {
 	size_t store_failed;	/* results that could not be stored */
 	struct progress progress;	/* --domains on a terminal: done/total on stderr */
 	size_t done;
+	json_t **sarif;		/* --format sarif: each domain's results, by input index */
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's clock) */
@@ -75,6 +77,16 @@ on_result(struct audit *a, void *arg)
 		e->worst[i] += counts[i];
 	if (e->store && check_store_put(e->store, a) != 0)
 		e->store_failed++;
+	if (e->o->format == OUT_SARIF) {	/* one log at the end: results point at the domain */
+		json_t *res = json_array();
+
+		for (size_t i = 0; i < a->findings.n; i++)
+			if (sarif_is_result(&a->findings.v[i]))
+				json_array_append_new(res, sarif_result(a->domain, &a->findings.v[i], NULL));
+		e->sarif[a->index] = res;
+		progress_update(&e->progress, ++e->done, mono_now(), false);
+		return;
+	}
 	if (e->o->format == OUT_TEXT) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -458,6 +470,8 @@ cmd_check(int argc, char **argv)
 	em.n = n;
 	em.first = true;
 	em.pending = xcalloc(n, sizeof(*em.pending));
+	if (o.format == OUT_SARIF)
+		em.sarif = xcalloc(n, sizeof(*em.sarif));
 	/* a progress line for bulk text runs on a terminal; never in pipes or JSON */
 	progress_init(&em.progress, o.domains_file && o.format == OUT_TEXT &&
 	    isatty(STDERR_FILENO) ? STDERR_FILENO : -1, "domains", n, mono_now());
@@ -502,10 +516,26 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.timeouts,
 			    (unsigned long long)ses->res->stats.max_inflight);
 	}
-	if (o.format == OUT_JSON)
+	if (o.format == OUT_JSON) {
 		printf("\n]\n}\n");
+	} else if (o.format == OUT_SARIF) {
+		json_t *res = json_array(), *log;
+		char *s;
+
+		for (size_t i = 0; i < n; i++) {
+			if (em.sarif[i])
+				json_array_extend(res, em.sarif[i]);
+			json_decref(em.sarif[i]);
+		}
+		log = sarif_log("check", res);
+		s = json_dumps(log, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+		json_decref(log);
+	}
 	fflush(stdout);
 	free(em.pending);
+	free(em.sarif);
 
 	if (ses->res->unreachable) {
 		/* Said on stderr by the resolver: nothing was checked, whatever the findings say. */

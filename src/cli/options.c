@@ -261,16 +261,18 @@ static const struct option_doc options[] = {
 	{ "authserv-id", 0, "NAME", "message",
 	  "message check: the authserv-id of the Authentication-Results field written "
 	  "(default mailsec): the name of your receiving ADMD." },
-	{ "format", 0, "text|json|jsonl|csv", "check",
+	{ "format", 0, "text|json|jsonl|csv|sarif", "check",
 	  "text (default), json (the mailsec/1 document, as --json), jsonl (one JSON object "
-	  "per domain and line, as --jsonl) or csv (one row per finding with a header row: "
+	  "per domain and line, as --jsonl), csv (one row per finding with a header row: "
 	  "domain, area, id, severity, subject, message, evidence, advice; RFC 4180 quoting, "
-	  "docs/csv.md)." },
-	{ "format", 0, "text|json|jsonl|csv", "lint",
+	  "docs/csv.md) or sarif (a SARIF 2.1.0 log, each result pointing at its domain, "
+	  "docs/sarif.md)." },
+	{ "format", 0, "text|json|jsonl|csv|sarif", "lint",
 	  "text (default), json (the mailsec-lint/1 document, as --json), jsonl (one mailsec/1 "
-	  "object per domain and line, as --jsonl) or csv (one row per finding with a header "
+	  "object per domain and line, as --jsonl), csv (one row per finding with a header "
 	  "row: domain, area, id, severity, subject, message, evidence, advice; RFC 4180 "
-	  "quoting, docs/csv.md)." },
+	  "quoting, docs/csv.md) or sarif (a SARIF 2.1.0 log for code scanning, each result "
+	  "pointing at the file and line of the record it is about, docs/sarif.md)." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },

@@ -217,7 +217,7 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	return rc;
 }
 
-/* cli_output_format - --format of check and lint: text, json, jsonl or csv */
+/* cli_output_format - --format of check and lint: text, json, jsonl, csv or sarif */
 bool
 cli_output_format(const char *arg, enum output_format *out)
 {
@@ -229,8 +229,10 @@ cli_output_format(const char *arg, enum output_format *out)
 		*out = OUT_CSV;
 	else if (strcmp(arg, "jsonl") == 0)
 		*out = OUT_JSONL;
+	else if (strcmp(arg, "sarif") == 0)
+		*out = OUT_SARIF;
 	else {
-		cli_error("--format wants text, json, jsonl or csv");
+		cli_error("--format wants text, json, jsonl or csv (or sarif: docs/sarif.md)");
 		return false;
 	}
 	return true;
