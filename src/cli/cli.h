@@ -232,4 +232,23 @@ int cli_status_exit(enum cli_status st);
 /* cli_usage - print the synopsis and options of a command */
 void cli_usage(FILE *fp, const char *command);
 
+/*
+ * One value a choice option (--format, --parse-mode, ...) takes and what it
+ * stands for; a table of them ends with a NULL name.
+ */
+struct cli_choice {
+	const char	*name;
+	int		 value;
+};
+
+/*
+ * cli_choose - arg (borrowed) as one of choices: *out its value and true;
+ * else false with *out untouched, and unless opt is NULL says on stderr
+ * "--OPT wants a, b or c" (the names in table order).  The one parser of
+ * every choice option; the option table's metavar lists the same names.
+ */
+bool cli_choose(const char *opt, const char *arg, const struct cli_choice *choices, int *out);
+/* cli_recset_formats - --format of records and dkim keygen: zone, json, octodns (enum recset_format) */
+extern const struct cli_choice cli_recset_formats[];
+
 #endif

@@ -82,16 +82,18 @@ parse(int argc, char **argv, struct message_opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = true;
-			else if (strcmp(optarg, "text") == 0)
-				o->json = false;
-			else {
-				cli_error("--format wants text or json");
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", 0 }, { "json", 1 }, { NULL, 0 },
+			};
+			int json;
+
+			if (cli_choose("format", optarg, formats, &json))
+				o->json = json;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_REPLAY:
 			set_str(&o->replay, optarg);
 			break;
@@ -141,18 +143,19 @@ parse(int argc, char **argv, struct message_opts *o)
 		case OPT_INTL:
 			o->intl = true;
 			break;
-		case OPT_PARSE_MODE:
-			if (strcmp(optarg, "strict") == 0)
-				o->parse_mode = AR_STRICT;
-			else if (strcmp(optarg, "tolerant") == 0)
-				o->parse_mode = AR_TOLERANT;
-			else if (strcmp(optarg, "relaxed") == 0)
-				o->parse_mode = AR_RELAXED;
-			else {
-				cli_error("--parse-mode wants strict, tolerant or relaxed");
+		case OPT_PARSE_MODE: {
+			static const struct cli_choice modes[] = {
+				{ "strict", AR_STRICT }, { "tolerant", AR_TOLERANT },
+				{ "relaxed", AR_RELAXED }, { NULL, 0 },
+			};
+			int mode;
+
+			if (cli_choose("parse-mode", optarg, modes, &mode))
+				o->parse_mode = (unsigned)mode;
+			else
 				bad = true;
-			}
 			break;
+		}
 		default:
 			break;
 		}

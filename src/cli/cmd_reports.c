@@ -67,6 +67,18 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 		case OPT_CSV:
 			o->format = REP_CSV;
 			break;
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", REP_TEXT }, { "json", REP_JSON }, { "csv", REP_CSV }, { NULL, 0 },
+			};
+			int f;
+
+			if (cli_choose("format", optarg, formats, &f))
+				o->format = (enum rep_format)f;
+			else
+				bad = true;
+			break;
+		}
 		case OPT_DB:
 			o->db = optarg;
 			break;

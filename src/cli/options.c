@@ -398,7 +398,10 @@ static const struct option_doc options[] = {
 	  "history: only checks made on or after DATE (YYYY-MM-DD, midnight UTC) or within "
 	  "PERIOD (30d, 12h, 2w). Default: every stored check." },
 	{ "csv", 0, NULL, "reports",
-	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
+	  "reports summary: print the sources as CSV (RFC 4180), one line per address; "
+	  "--format csv." },
+	{ "format", 0, "text|json|csv", "reports",
+	  "text (default), json (as --json) or csv (reports summary, as --csv)." },
 	{ "since", 0, "PERIOD", "reports",
 	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
 	  "all). Default: 30d." },
