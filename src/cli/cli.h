@@ -9,6 +9,8 @@
 
 #include "audit/audit.h"
 #include "core/version.h"	/* MAILSEC_VERSION */
+#include "output/json.h"	/* out_json_domain, out_grade: rendering lives in output/ */
+#include "output/text.h"	/* out_text_domain */
 #include "option_ids.h"	/* generated from options.c: enum opt_id { OPT_JSON, ... } */
 
 /* Exit codes of check and lint (docs/exit-codes.md). */
@@ -166,11 +168,6 @@ bool cli_output_format(const char *arg, enum output_format *out);
 /* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
 bool cli_period(const char *s, int64_t *out);
 
-/* Output: one rendered domain at a time. */
-void out_text_domain(FILE *fp, const struct audit *a, bool color);
-json_t *out_json_domain(const struct audit *a);
-/* out_grade - the letter grade of a domain's findings (docs/grades.md) */
-const char *out_grade(const struct finding_list *l);
 
 /*
  * check --db (check_store.c): check_store_open opens the store (NULL after

@@ -1,5 +1,6 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -56,7 +57,7 @@ emit_ready(struct emitter *e)
 		char *s = e->pending[e->next];
 
 		if (e->o->format == OUT_JSON)
-			printf("%s%s", e->first ? "\n" : ",\n", s);
+			out_json_stream_element(stdout, s, e->first);
 		else
 			fputs(s, stdout);
 		e->first = false;
@@ -108,7 +109,7 @@ on_result(struct audit *a, void *arg)
 		json_t *j = out_json_domain(a);
 
 		if (e->o->format == OUT_JSONL) {
-			json_object_set_new(j, "schema", json_string("mailsec/1"));
+			doc_add_schema(j, DOC_CHECK);
 			s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			printf("%s\n", s);
 			fflush(stdout);
@@ -486,16 +487,14 @@ cmd_check(int argc, char **argv)
 	cfg.on_result = on_result;
 	cfg.arg = &em;
 
-	if (o.format == OUT_JSON) {
-		json_t *gen = json_rfc3339_now(), *pn = json_text(profile->name);
-		char *pname = json_dumps(pn, JSON_ENCODE_ANY);
+	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
+		json_t *head = doc_new(DOC_CHECK);
 
-		printf("{\n\"schema\": \"mailsec/1\",\n\"generated\": \"%s\",\n"
-		    "\"mailsec_version\": \"%s\",\n\"profile\": %s,\n\"domains\": [",
-		    json_string_value(gen), MAILSEC_VERSION, pname);
-		free(pname);
-		json_decref(pn);
-		json_decref(gen);
+		doc_add_generated(head);
+		doc_add_version(head);
+		json_object_set_new(head, "profile", json_text(profile->name));
+		out_json_stream_open(stdout, head, "domains");
+		json_decref(head);
 	} else if (o.format == OUT_CSV) {
 		csv_write_header(stdout);
 	}
@@ -518,7 +517,7 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.max_inflight);
 	}
 	if (o.format == OUT_JSON) {
-		printf("\n]\n}\n");
+		out_json_stream_close(stdout);
 	} else if (o.format == OUT_SARIF) {
 		json_t *res = json_array(), *log;
 		char *s;

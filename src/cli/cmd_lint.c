@@ -1,5 +1,6 @@
 /* src/cli/cmd_lint.c - mailsec lint: the checks of `check`, offline, over proposed zone files */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/mtasts/mtasts_lint.h"
 #include "dns/dns.h"
 #include "util/buf.h"
@@ -589,7 +590,7 @@ cmd_lint(int argc, char **argv)
 
 			if (lo.doms[i] == NULL)
 				continue;
-			json_object_set_new(lo.doms[i], "schema", json_string("mailsec/1"));
+			doc_add_schema(lo.doms[i], DOC_CHECK);
 			s = json_dumps(lo.doms[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
 			printf("%s\n", s);
 			free(s);
@@ -599,9 +600,9 @@ cmd_lint(int argc, char **argv)
 		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
 		char *s;
 
-		json_object_set_new(doc, "schema", json_string("mailsec-lint/1"));
-		json_object_set_new(doc, "generated", json_rfc3339_now());
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_schema(doc, DOC_LINT);
+		doc_add_generated(doc);
+		doc_add_version(doc);
 		json_object_set_new(doc, "profile", json_text(profile->name));
 		json_object_set(doc, "files", files);
 		if (npol)

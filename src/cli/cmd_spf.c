@@ -1,5 +1,6 @@
 /* src/cli/cmd_spf.c - mailsec spf: evaluate (check_host), print the include tree, lint a record */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/spf/spf_eval.h"
 #include "checks/spf/spf_lint.h"
 #include "checks/spf/spf_tree.h"
@@ -168,7 +169,7 @@ eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 	if (r->o->json || r->o->batch) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "schema", json_string("mailsec-spf-eval/1"));
+		doc_add_schema(o, DOC_SPF_EVAL);
 		json_object_set_new(o, "ip", json_text(j->ip));
 		json_object_set_new(o, "sender", json_text(j->sender));
 		json_object_set_new(o, "helo", json_text(j->helo));
@@ -227,7 +228,7 @@ job_start(struct run *r, struct job *j)
 	if (ipaddr_parse(j->ip, &req.ip) != MS_OK) {
 		j->text = xasprintf("%s: not an IP address\n", j->ip);
 		if (r->o->json || r->o->batch) {
-			j->res = json_pack("{s:s,s:s,s:s}", "schema", "mailsec-spf-eval/1",
+			j->res = json_pack("{s:s,s:s,s:s}", "schema", doc_schema_name(DOC_SPF_EVAL),
 			    "error", "not an IP address", "ip", j->ip);
 			free(j->text);
 			j->text = NULL;
@@ -424,7 +425,7 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 		json_t *j = json_object();
 		char *s;
 
-		json_object_set_new(j, "schema", json_string("mailsec-spf-lint/1"));
+		doc_add_schema(j, DOC_SPF_LINT);
 		json_object_set_new(j, "record", json_text(text));
 		json_object_set_new(j, "domain", json_text(owner));
 		json_object_set_new(j, "profile", json_text(prof->name));
@@ -538,7 +539,7 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		json_t *j = json_object(), *warn = json_array();
 		char *s;
 
-		json_object_set_new(j, "schema", json_string("mailsec-spf-tree/1"));
+		doc_add_schema(j, DOC_SPF_TREE);
 		json_object_set_new(j, "domain", json_text(domain));
 		json_object_set_new(j, "lookups", json_integer(tr.t->total_lookups));
 		json_object_set_new(j, "void_lookups", json_integer(tr.t->total_voids));
