@@ -3,6 +3,8 @@
 #include "core/jsonutil.h"
 #include "core/version.h"
 
+#include <stdlib.h>
+
 static const char *const doc_names[DOC__COUNT] = {
 	[DOC_CHECK] = "mailsec/1",
 	[DOC_LINT] = "mailsec-lint/1",
@@ -25,7 +27,9 @@ static const char *const doc_names[DOC__COUNT] = {
 const char *
 doc_schema_name(enum doc_schema s)
 {
-	return (unsigned)s < DOC__COUNT ? doc_names[s] : "mailsec-unknown/0";
+	if ((unsigned)s >= DOC__COUNT || doc_names[s] == NULL)
+		abort();	/* a broken internal invariant: every caller names a member */
+	return doc_names[s];
 }
 
 /* doc_new - {"schema": name} */
