@@ -109,11 +109,9 @@ on_result(struct audit *a, void *arg)
 		json_t *j = out_json_domain(a);
 
 		if (e->o->format == OUT_JSONL) {
-			doc_add_schema(j, DOC_CHECK);
-			s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", s);
+			doc_add_schema(j, DOC_CHECK);	/* each line a mailsec/1 domain */
+			out_json_line(stdout, j);
 			fflush(stdout);
-			free(s);
 			json_decref(j);
 			return;
 		}
@@ -520,7 +518,6 @@ cmd_check(int argc, char **argv)
 		out_json_stream_close(stdout);
 	} else if (o.format == OUT_SARIF) {
 		json_t *res = json_array(), *log;
-		char *s;
 
 		for (size_t i = 0; i < n; i++) {
 			if (em.sarif[i])
@@ -528,9 +525,7 @@ cmd_check(int argc, char **argv)
 			json_decref(em.sarif[i]);
 		}
 		log = sarif_log("check", res);
-		s = json_dumps(log, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s);
-		free(s);
+		out_json_print(stdout, log);
 		json_decref(log);
 	}
 	fflush(stdout);

@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
+#include "output/lint.h"
 #include "output/locate.h"
 #include "output/sarif.h"
 #include "util/str.h"
@@ -331,6 +332,7 @@ cmd_lint(int argc, char **argv)
 	struct check_options copts;
 	struct engine_config cfg;
 	struct lint_out lo;
+	struct lint_report rep;
 	char **domains = NULL, **areas = NULL, *err = NULL, **dkim_names = NULL, **cuts = NULL;
 	size_t ndomains = 0, ncontext = 0, nz = 0, ndkim = 0, ncuts = 0;
 	struct zone_file **zones = NULL;
@@ -560,6 +562,10 @@ cmd_lint(int argc, char **argv)
 	cfg.on_result = lint_result;
 	cfg.arg = &lo;
 	engine_run(ses, &cfg, domains, ndomains);
+	rep.profile = profile->name;
+	rep.files = files;
+	rep.policies = policies;
+	rep.not_offline = not_offline;
 
 	if (la.format == OUT_CSV) {
 		csv_write_header(stdout);
@@ -572,83 +578,36 @@ cmd_lint(int argc, char **argv)
 		}
 	} else if (la.format == OUT_SARIF) {
 		json_t *log;
-		char *s;
 
 		for (size_t i = 0; i < ndomains; i++)
 			if (lo.doms[i])
 				json_array_extend(sarif_res, lo.doms[i]);
 		log = sarif_log("lint", json_incref(sarif_res));
-		s = json_dumps(log, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s);
-		free(s);
+		out_json_print(stdout, log);
 		json_decref(log);
 		for (size_t i = 0; i < ndomains; i++)
 			json_decref(lo.doms[i]);
 	} else if (la.format == OUT_JSONL) {
 		for (size_t i = 0; i < ndomains; i++) {
-			char *s;
-
 			if (lo.doms[i] == NULL)
 				continue;
-			doc_add_schema(lo.doms[i], DOC_CHECK);
-			s = json_dumps(lo.doms[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", s);
-			free(s);
+			doc_add_schema(lo.doms[i], DOC_CHECK);	/* each line a mailsec/1 domain */
+			out_json_line(stdout, lo.doms[i]);
 			json_decref(lo.doms[i]);
 		}
 	} else if (la.format == OUT_JSON) {
-		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
-		char *s;
+		json_t *doc = lint_report_json(&rep, lo.doms, ndomains);
 
-		doc_add_schema(doc, DOC_LINT);
-		doc_add_generated(doc);
-		doc_add_version(doc);
-		json_object_set_new(doc, "profile", json_text(profile->name));
-		json_object_set(doc, "files", files);
-		if (npol)
-			json_object_set(doc, "policies", policies);
-		for (const char *const *p = not_offline; *p; p++)
-			json_array_append_new(no, json_string(*p));
-		json_object_set_new(doc, "not_checked_offline", no);
-		for (size_t i = 0; i < ndomains; i++)
-			if (lo.doms[i])
-				json_array_append_new(arr, lo.doms[i]);
-		json_object_set_new(doc, "domains", arr);
-		s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s);
-		free(s);
+		out_json_print(stdout, doc);
 		json_decref(doc);
 	} else {
-		size_t k;
-		json_t *f;
-
-		json_array_foreach(files, k, f) {
-			json_t *note;
-			size_t m;
-
-			printf("%s: zone %s, %lld records%s\n",
-			    json_string_value(json_object_get(f, "path")),
-			    json_string_value(json_object_get(f, "origin")),
-			    (long long)json_integer_value(json_object_get(f, "records")),
-			    strcmp(json_string_value(json_object_get(f, "role")), "context") == 0 ?
-			    " (context: answers lookups, not linted)" : "");
-			json_array_foreach(json_object_get(f, "notes"), m, note) {
-				char *shown = term_safe_str(json_string_value(note));	/* quotes the file */
-
-				printf("  note: %s\n", shown);
-				free(shown);
-			}
-		}
+		lint_report_text_files(stdout, &rep);
 		for (size_t i = 0; i < npol; i++) {
 			fputs(ptext[i], stdout);
 			putchar('\n');
 		}
-		if (nlint) {
-			printf("not checked offline:\n");
-			for (const char *const *p = not_offline; *p; p++)
-				printf("  - %s\n", *p);
-			printf("\n");
-		}
+		if (nlint)
+			lint_report_text_not_offline(stdout, &rep);
 		for (size_t i = 0; i < ndomains; i++) {
 			if (lo.text[i])
 				fputs(lo.text[i], stdout);

@@ -77,3 +77,14 @@ out_json_print(FILE *fp, const json_t *doc)
 		fprintf(fp, "%s\n", s);
 	free(s);
 }
+
+/* out_json_line - the document on one line */
+void
+out_json_line(FILE *fp, const json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (s)
+		fprintf(fp, "%s\n", s);
+	free(s);
+}

@@ -31,6 +31,9 @@ void out_json_stream_element(FILE *fp, const char *text, bool first);
 /* out_json_stream_close - end the array and the document */
 void out_json_stream_close(FILE *fp);
 
+/* out_json_line - doc (borrowed) on fp as one compact line (JSON Lines), members in order */
+void out_json_line(FILE *fp, const json_t *doc);
+
 /* out_json_print - doc (borrowed) on fp, indented by 2 with members in order, and a newline */
 void out_json_print(FILE *fp, const json_t *doc);
 
