@@ -83,7 +83,7 @@ void replay_data_add_secure(struct replay_data *d, const char *zone);
  * replay_data_set_outside, every name is answered from the data as before.
  */
 void replay_data_add_origin(struct replay_data *d, const char *origin);
-/* replay_data_add_origin_at - as above; soa is where the zone's SOA (its apex) was read */
+/* replay_data_add_origin_at - as above (origin copied); soa is where the zone's SOA (its apex) was read */
 void replay_data_add_origin_at(struct replay_data *d, const char *origin, struct replay_where soa);
 /* replay_data_set_outside - names outside every origin answer outcome with why (copied) */
 MS_MUST_CHECK enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
@@ -103,8 +103,8 @@ bool replay_data_record_where(const struct replay_data *d, const char *name, uin
 
 /*
  * replay_data_zone_where - where the SOA of the deepest origin at or above
- * name was read (added with replay_data_add_origin_at); false when name is
- * outside every origin or the place is not known.
+ * name (borrowed) was read (added with replay_data_add_origin_at) into *out;
+ * false when name is outside every origin or the place is not known.
  */
 bool replay_data_zone_where(const struct replay_data *d, const char *name,
     struct replay_where *out);
