@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "checks/mtasts/mtasts_lint.h"
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/arena.h"
