@@ -48,7 +48,7 @@ struct spf_batch {
 };
 
 /* run_error - a message on stderr, as the programs say it */
-static void
+static void __attribute__((format(printf, 1, 2)))
 run_error(const char *fmt, ...)
 {
 	va_list ap;
