@@ -1,5 +1,6 @@
 /* src/cli/cmd_events.c - mailsec events: the feed of what changed between stored checks */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "history/history.h"
@@ -159,9 +160,9 @@ print_head(const struct eopts *o)
 	g = json_dumps(gen, JSON_ENCODE_ANY);
 	s = json_dumps(since, JSON_ENCODE_ANY);
 	d = json_dumps(dom, JSON_ENCODE_ANY);
-	printf("{\n  \"schema\": \"mailsec-events/1\",\n  \"generated\": %s,\n"
+	printf("{\n  \"schema\": \"%s\",\n  \"generated\": %s,\n"
 	    "  \"mailsec_version\": \"%s\",\n  \"domain\": %s,\n  \"since\": %s,\n  \"events\": [",
-	    g, MAILSEC_VERSION, d, s);
+	    doc_schema_name(DOC_EVENTS), g, MAILSEC_VERSION, d, s);
 	free(g);
 	free(s);
 	free(d);
@@ -194,18 +195,18 @@ parse_args(int argc, char **argv, struct eopts *o)
 		case OPT_JSON:
 			o->format = EV_JSON;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				o->format = EV_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = EV_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				o->format = EV_CSV;
-			else {
-				cli_error("--format wants text, json or csv");
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", EV_TEXT }, { "json", EV_JSON }, { "csv", EV_CSV }, { NULL, 0 },
+			};
+			int f;
+
+			if (cli_choose("format", optarg, formats, &f))
+				o->format = (enum ev_format)f;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_DB:
 			o->db = optarg;
 			break;

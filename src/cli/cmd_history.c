@@ -1,5 +1,6 @@
 /* src/cli/cmd_history.c - mailsec history: a domain's stored check results and what changed between them */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "engine/engine.h"
@@ -167,12 +168,11 @@ stored_areas(const char *text)
 static void
 print_json(const char *domain, const struct hopts *o, struct history *h)
 {
-	json_t *doc = json_object(), *runs = json_array();
+	json_t *doc = doc_new(DOC_HISTORY), *runs = json_array();
 	char *s;
 
-	json_object_set_new(doc, "schema", json_string("mailsec-history/1"));
-	json_object_set_new(doc, "generated", json_rfc3339_now());
-	json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+	doc_add_generated(doc);
+	doc_add_version(doc);
 	json_object_set_new(doc, "domain", json_text(domain));
 	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
 	for (size_t i = 0; i < h->n; i++) {

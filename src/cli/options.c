@@ -128,8 +128,8 @@ static const struct command commands[] = {
 	  "first: findings added, removed, sustained or changed in severity, the grade of the "
 	  "domain and of each area, the records as published (SPF, DMARC, MTA-STS record and "
 	  "policy, TLS-RPT, DKIM keys, the MX set) and the certificates of the mail servers "
-	  "(issuer, key, expiry) (docs/events.md). With --format json the output is the "
-	  "mailsec-events/1 document; csv is one row per event with a header row. Exit 0, or "
+	  "(issuer, key, expiry) (docs/events.md). With --format json the output is "
+	  "the mailsec-events/1 document; csv is one row per event with a header row. Exit 0, or "
 	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
 	{ "message", cmd_message, "message check [OPTIONS] [FILE.eml | -] | message authres [--intl] [--parse-mode MODE] FIELD",
 	  "judge one message's DKIM, SPF, DMARC and ARC, and write its Authentication-Results",
@@ -272,16 +272,18 @@ static const struct option_doc options[] = {
 	{ "authserv-id", 0, "NAME", "message",
 	  "message check: the authserv-id of the Authentication-Results field written "
 	  "(default mailsec): the name of your receiving ADMD." },
-	{ "format", 0, "text|json|jsonl|csv", "check",
+	{ "format", 0, "text|json|jsonl|csv|sarif", "check",
 	  "text (default), json (the mailsec/1 document, as --json), jsonl (one JSON object "
-	  "per domain and line, as --jsonl) or csv (one row per finding with a header row: "
+	  "per domain and line, as --jsonl), csv (one row per finding with a header row: "
 	  "domain, area, id, severity, subject, message, evidence, advice; RFC 4180 quoting, "
-	  "docs/csv.md)." },
-	{ "format", 0, "text|json|jsonl|csv", "lint",
+	  "docs/csv.md) or sarif (a SARIF 2.1.0 log, each result pointing at its domain, "
+	  "docs/sarif.md)." },
+	{ "format", 0, "text|json|jsonl|csv|sarif", "lint",
 	  "text (default), json (the mailsec-lint/1 document, as --json), jsonl (one mailsec/1 "
-	  "object per domain and line, as --jsonl) or csv (one row per finding with a header "
+	  "object per domain and line, as --jsonl), csv (one row per finding with a header "
 	  "row: domain, area, id, severity, subject, message, evidence, advice; RFC 4180 "
-	  "quoting, docs/csv.md)." },
+	  "quoting, docs/csv.md) or sarif (a SARIF 2.1.0 log for code scanning, each result "
+	  "pointing at the file and line of the record it is about, docs/sarif.md)." },
 	{ "format", 0, "text|json|csv", "events",
 	  "text (default: one line per event), json (the mailsec-events/1 document, as --json) "
 	  "or csv (one row per event with a header row: at, domain, kind, area, subject, "
