@@ -260,7 +260,7 @@ one_value(struct yctx *c, const char *owner, const char *type, uint32_t ttl, yam
 		buf_free(&line);
 		return yfail(c, MS_ERR_SYNTAX, "%s %s: %s", owner, type, ldns_get_errorstr_by_id(ls));
 	}
-	st = zone_add_ldns_rr(c->z, rr);
+	st = zone_add_ldns_rr(c->z, rr, v ? (unsigned)v->start_mark.line + 1 : 0);
 	if (st != MS_OK && st != MS_ERR_NOMEM)
 		st = yfail(c, st, "%s %s: %s", owner, type,
 		    st == MS_ERR_LIMIT ? "too many records" : "cannot convert to wire form");
@@ -384,6 +384,7 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	}
 	c.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
+	c.z->soa_line = root ? (unsigned)root->start_mark.line + 1 : 1;
 	if (root == NULL) {
 		;	/* an empty file: an empty zone */
 	} else if (root->type != YAML_MAPPING_NODE) {
