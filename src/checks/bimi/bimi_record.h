@@ -31,7 +31,7 @@ struct bimi_record {
  * bimi_record_parse - parse v=BIMI1; l=...; a=... (pure); MS_ERR_ARG on NULL
  * only; text borrowed, *out keeps offsets into it
  */
-enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
+MS_MUST_CHECK enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
 
 /*
  * The DMARC policy tags BIMI depends on (p, sp, pct, t), taken from a record

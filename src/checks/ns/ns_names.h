@@ -18,7 +18,7 @@
  * than max names would be needed (the first max are written).
  * domain and host are borrowed; the names live as long as ar.
  */
-enum ms_status ns_names_between(struct arena *ar, const char *domain, const char *host,
+MS_MUST_CHECK enum ms_status ns_names_between(struct arena *ar, const char *domain, const char *host,
     const char **out, size_t max, size_t *n);
 
 /*
@@ -40,7 +40,7 @@ bool ns_set_within(const char *const *child, size_t nc, const char *const *apex,
  * with the first max written.
  * domain and text are borrowed; the names live as long as ar.
  */
-enum ms_status ns_names_in_record(struct arena *ar, const char *domain, const char *text,
+MS_MUST_CHECK enum ms_status ns_names_in_record(struct arena *ar, const char *domain, const char *text,
     size_t len, const char **out, size_t max, size_t *n);
 
 /* ns_parent - the name with its first label removed, or NULL for a single label (borrowed) */

@@ -49,7 +49,7 @@ struct tlsrpt_record {
  * text is borrowed; *out (the caller's) keeps offsets into it, so text must
  * outlive it.
  */
-enum ms_status tlsrpt_record_parse(const char *text, size_t len, struct tlsrpt_record *out);
+MS_MUST_CHECK enum ms_status tlsrpt_record_parse(const char *text, size_t len, struct tlsrpt_record *out);
 
 /* tlsrpt_has_error - any class E problem (r borrowed) */
 bool tlsrpt_has_error(const struct tlsrpt_record *r);
