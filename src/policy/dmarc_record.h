@@ -136,7 +136,7 @@ bool dmarc_record_looks_almost(const char *s, size_t len);
  * by it, valid until it is freed).  Never fails on hostile input: problems become issues with
  * byte offsets.  Returns MS_ERR_LIMIT only when len exceeds DNS_TXT_MAX.
  */
-enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
+MS_MUST_CHECK enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
     struct dmarc_record *out);
 
 /*
