@@ -66,7 +66,7 @@ struct report_error {
  * <feedback> document or lacks org_name, report_id or the policy domain (the
  * storage key).  Everything is allocated from arena (the caller frees it).
  */
-enum ms_status dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
+MS_MUST_CHECK enum ms_status dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct dmarc_report **out, struct report_error *err);
 
 #endif

@@ -41,7 +41,7 @@ struct zone_file {
  * first $ORIGIN.  Pure: no I/O beyond reading text.  On failure *err (caller
  * frees) says what and on which line, and *out is NULL.
  */
-enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
+MS_MUST_CHECK enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
 
 /*
@@ -50,7 +50,7 @@ enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
  * origin, which must be given (octoDNS names it in the file name).  As
  * zone_read_bind: text and origin borrowed, *out and *err the caller frees.
  */
-enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
+MS_MUST_CHECK enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
 
 /*
@@ -60,7 +60,7 @@ enum ms_status zone_read_octodns(const char *text, size_t len, const char *origi
  * is the origin ("example.org.yaml"), as octoDNS does.  path and origin
  * borrowed; *out (zone_file_free) and *err (free) the caller frees.
  */
-enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
+MS_MUST_CHECK enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
     char **err);
 
 /* zone_file_free - free z and its records; NULL-safe */
