@@ -99,6 +99,7 @@ struct store_counts {
 };
 
 struct store;
+struct db;
 
 typedef void (*store_dmarc_cb)(void *arg, const struct store_dmarc_item *it);
 typedef void (*store_tlsrpt_cb)(void *arg, const struct store_tlsrpt_item *it);
@@ -189,6 +190,14 @@ enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *rem
 /* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
 struct store_check *store_check_dup(const struct store_check *c);
 void store_check_free(struct store_check *c);
+
+/*
+ * store_db - the database handle under s, borrowed for s's lifetime: for the
+ * layers above that keep tables of their own in the same database (the
+ * monitor's workspaces, rounds and leases, src/fleet/).  They must not use it
+ * while a store call runs, nor between store_begin() and store_commit().
+ */
+struct db *store_db(struct store *s);
 
 /* store_schema_version - the schema version this build writes (both databases) */
 int store_schema_version(void);
