@@ -3,6 +3,7 @@
 #include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
@@ -386,7 +387,7 @@ cmd_check(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		const char *why;
-		char *d = engine_domain_normalise(argv[i], &why);
+		char *d = dns_domain_normalise(argv[i], &why);
 
 		if (d == NULL) {
 			cli_error("\"%s\" is not a domain name: %s", argv[i], why);
@@ -403,7 +404,7 @@ cmd_check(int argc, char **argv)
 			goto out;
 		for (size_t i = first; i < n; i++) {
 			const char *why;
-			char *d = engine_domain_normalise(domains[i], &why);
+			char *d = dns_domain_normalise(domains[i], &why);
 
 			if (d == NULL) {
 				cli_error("%s: \"%s\" is not a domain name: %s", o.domains_file,

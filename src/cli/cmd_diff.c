@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/jsonutil.h"
 #include "dns/authq.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -176,7 +177,7 @@ cmd_diff(int argc, char **argv)
 	{
 		const char *why;
 
-		if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+		if ((domain = dns_domain_normalise(argv[optind], &why)) == NULL) {
 			cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
 			goto out;
 		}

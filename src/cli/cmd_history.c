@@ -1,6 +1,7 @@
 /* src/cli/cmd_history.c - mailsec history: a domain's stored check results and what changed between them */
 #include "cli/cli.h"
 #include "core/jsonutil.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "records/dates.h"
 #include "store/store.h"
@@ -405,7 +406,7 @@ cmd_history(int argc, char **argv)
 		cli_error("history needs exactly one domain (see 'mailsec help history')");
 		return EXIT_USAGE;
 	}
-	if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+	if ((domain = dns_domain_normalise(argv[optind], &why)) == NULL) {
 		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
 		return EXIT_USAGE;
 	}

@@ -1,6 +1,7 @@
 /* src/cli/cmd_keygen.c - mailsec dkim keygen: a DKIM key pair, its TXT record and a rotation plan */
 #include "cli/cli.h"
 #include "core/profile.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "records/dates.h"
 #include "records/dkimkey.h"
@@ -49,7 +50,7 @@ cmd_keygen(int argc, char **argv)
 			const char *why;
 
 			free(domain);
-			if ((domain = engine_domain_normalise(optarg, &why)) == NULL) {
+			if ((domain = dns_domain_normalise(optarg, &why)) == NULL) {
 				cli_error("--domain \"%s\": %s", optarg, why);
 				bad = true;
 			}

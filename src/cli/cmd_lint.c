@@ -1,6 +1,7 @@
 /* src/cli/cmd_lint.c - mailsec lint: the checks of `check`, offline, over proposed zone files */
 #include "cli/cli.h"
 #include "checks/mtasts/mtasts_lint.h"
+#include "dns/dns.h"
 #include "util/buf.h"
 #include "util/fswalk.h"
 #include "core/jsonutil.h"
@@ -114,7 +115,7 @@ mail_domains(const struct zone_file *z, char ***v, size_t *n)
 
 	{
 		const char *why;
-		char *d = engine_domain_normalise(z->origin, &why);
+		char *d = dns_domain_normalise(z->origin, &why);
 
 		if (d) {	/* a root or TLD zone has no apex to audit */
 			all = add_domain(v, n, d);
@@ -128,7 +129,7 @@ mail_domains(const struct zone_file *z, char ***v, size_t *n)
 			continue;
 		if (r->type == DNS_T_MX || is_spf(r)) {
 			const char *why;
-			char *d = engine_domain_normalise(r->owner, &why);
+			char *d = dns_domain_normalise(r->owner, &why);
 
 			if (d) {
 				all = add_domain(v, n, d) && all;

@@ -1,6 +1,7 @@
 /* src/cli/cmd_plan.c - mailsec plan migrate|decommission: a dated checklist from the live records */
 #include "cli/cli.h"
 #include "core/profile.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "records/dates.h"
@@ -173,7 +174,7 @@ cmd_plan(int argc, char **argv)
 	{
 		const char *why;
 
-		if ((domain = engine_domain_normalise(dom_arg, &why)) == NULL) {
+		if ((domain = dns_domain_normalise(dom_arg, &why)) == NULL) {
 			cli_error("\"%s\" is not a domain name: %s", dom_arg, why);
 			goto out;
 		}

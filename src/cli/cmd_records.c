@@ -1,6 +1,7 @@
 /* src/cli/cmd_records.c - mailsec records new|parked|mta-sts|dmarc: generate record sets */
 #include "cli/cli.h"
 #include "core/profile.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "records/dkimkey.h"
@@ -227,7 +228,7 @@ cmd_records(int argc, char **argv)
 	{
 		const char *why;
 
-		if ((domain = engine_domain_normalise(pos[1], &why)) == NULL) {
+		if ((domain = dns_domain_normalise(pos[1], &why)) == NULL) {
 			cli_error("\"%s\" is not a domain name: %s", pos[1], why);
 			goto out;
 		}

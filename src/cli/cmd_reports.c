@@ -5,6 +5,7 @@
 #include "checks/reports/report_json.h"
 #include "checks/reports/summary.h"
 #include "core/jsonutil.h"
+#include "dns/dns.h"
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "engine/session.h"
@@ -670,7 +671,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		cli_error("reports summary wants one domain");
 		return EXIT_USAGE;
 	}
-	if ((domain = engine_domain_normalise(argv[0], &why)) == NULL) {
+	if ((domain = dns_domain_normalise(argv[0], &why)) == NULL) {
 		cli_error("%s: %s", argv[0], why);
 		return EXIT_USAGE;
 	}

@@ -7,6 +7,7 @@
 #include "checks/spf/spf_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "util/str.h"
@@ -393,7 +394,7 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 		char *d;
 
 		owner = argv[optind + 1];
-		if ((d = engine_domain_normalise(owner, &why)) == NULL) {
+		if ((d = dns_domain_normalise(owner, &why)) == NULL) {
 			cli_error("spf lint: DOMAIN \"%s\" is not a domain name (%s); a record with "
 			    "spaces is one argument: quote it ('%s %s')", owner, why, text, owner);
 			return EXIT_USAGE;
@@ -511,7 +512,7 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		cli_error("spf tree needs one domain");
 		return EXIT_USAGE;
 	}
-	if ((domain = engine_domain_normalise(argv[optind], &why)) == NULL) {
+	if ((domain = dns_domain_normalise(argv[optind], &why)) == NULL) {
 		cli_error("\"%s\" is not a domain name: %s", argv[optind], why);
 		return EXIT_USAGE;
 	}

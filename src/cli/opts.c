@@ -1,6 +1,7 @@
 /* src/cli/opts.c - options shared by the audit commands: defaults, config file, argv */
 #include "cli/cli.h"
 #include "core/catalog.h"
+#include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -145,27 +146,21 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	json_error_t jerr;
 	json_t *root, *v;
 	const char *key;
-	FILE *fp = fopen(path, "r");
-	char *data;
-	size_t len;
+	struct read_file_result f;
+	enum ms_status st;
 	int rc = 0;
 
-	if (fp == NULL) {
-		if (!explicit_path && errno == ENOENT)
+	if ((st = read_file(path, CONFIG_MAX_BYTES, 0, &f)) != MS_OK) {
+		if (st == MS_ERR_IO && !explicit_path && f.errnum == ENOENT)
 			return 0;
-		cli_error("cannot open config %s: %s", path, strerror(errno));
+		if (st == MS_ERR_LIMIT)
+			cli_error("config %s is larger than %d bytes", path, CONFIG_MAX_BYTES);
+		else
+			cli_error("cannot open config %s: %s", path, f.why);
 		return -1;
 	}
-	data = xmalloc(CONFIG_MAX_BYTES + 1);
-	len = fread(data, 1, CONFIG_MAX_BYTES + 1, fp);
-	fclose(fp);
-	if (len > CONFIG_MAX_BYTES) {
-		free(data);
-		cli_error("config %s is larger than %d bytes", path, CONFIG_MAX_BYTES);
-		return -1;
-	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(data);
+	root = json_loadb(f.data, f.len, JSON_REJECT_DUPLICATES, &jerr);
+	free(f.data);
 	if (root == NULL || !json_is_object(root)) {
 		cli_error("config %s: line %d: %s", path, root ? 1 : jerr.line,
 		    root ? "not a JSON object" : jerr.text);

@@ -1,5 +1,6 @@
 /* src/core/profile.c - policy profiles: thresholds, required values, severity overrides */
 #include "core/profile.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -86,25 +87,17 @@ profile_load(const char *name_or_path, struct profile **out, char **err)
 		}
 		root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	} else {
-		FILE *fp = fopen(name_or_path, "r");
-		char *data;
-		size_t len;
+		struct read_file_result f;
 
-		if (fp == NULL) {
-			*err = xasprintf("cannot open profile %s", name_or_path);
-			return MS_ERR_IO;
+		if ((st = read_file(name_or_path, PROFILE_MAX_BYTES, 0, &f)) != MS_OK) {
+			*err = st == MS_ERR_LIMIT ?
+			    xasprintf("profile %s is larger than %d bytes", name_or_path,
+			    PROFILE_MAX_BYTES) :
+			    xasprintf("cannot open profile %s: %s", name_or_path, f.why);
+			return st;
 		}
-		data = xmalloc(PROFILE_MAX_BYTES + 1);
-		len = fread(data, 1, PROFILE_MAX_BYTES + 1, fp);
-		fclose(fp);
-		if (len > PROFILE_MAX_BYTES) {
-			free(data);
-			*err = xasprintf("profile %s is larger than %d bytes", name_or_path,
-			    PROFILE_MAX_BYTES);
-			return MS_ERR_LIMIT;
-		}
-		root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-		free(data);
+		root = json_loadb(f.data, f.len, JSON_REJECT_DUPLICATES, &jerr);
+		free(f.data);
 	}
 	if (root == NULL) {
 		*err = xasprintf("profile %s: line %d: %s", name_or_path, jerr.line, jerr.text);

@@ -313,6 +313,34 @@ dns_name_check_host(const char *name, const char **why)
 	return true;
 }
 
+char *
+dns_domain_normalise(const char *in, const char **why)
+{
+	char *d = str_lower(xstrdup(in));
+	size_t n = strlen(d);
+
+	*why = NULL;
+	if (n > 1 && d[n - 1] == '.')
+		d[n - 1] = '\0';
+	for (const char *p = d; *p; p++) {
+		if ((unsigned char)*p >= 0x80) {
+			*why = "not ASCII: give the A-label (xn--) form of an internationalised name";
+			free(d);
+			return NULL;
+		}
+	}
+	if (!dns_name_check_host(d, why)) {
+		free(d);
+		return NULL;
+	}
+	if (strchr(d, '.') == NULL) {
+		*why = "not a fully qualified domain name (it has no dot)";
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
 /* rd32 / rd16 - big-endian reads; the caller checked the bounds */
 static uint32_t
 rd32(const uint8_t *p)

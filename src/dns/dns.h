@@ -136,5 +136,12 @@ bool dns_name_is_subdomain(const char *name, const char *parent);
  * (LDH labels, each 1..63, total <= 253); *why says what is wrong.
  */
 bool dns_name_check_host(const char *name, const char **why);
+/*
+ * dns_domain_normalise - a domain as every command takes it: lower case, one
+ * trailing dot stripped, ASCII only (an IDN must be given as its A-label), a
+ * valid host name with at least one dot.  in is borrowed; returns a copy the
+ * caller frees, or NULL with *why (a static string) saying what is wrong.
+ */
+char *dns_domain_normalise(const char *in, const char **why);
 
 #endif

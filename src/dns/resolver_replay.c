@@ -2,6 +2,7 @@
 #include "dns/resolver_replay.h"
 #include "dns/zonetext.h"
 #include "util/buf.h"
+#include "util/readfile.h"
 #include "util/str.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
@@ -465,25 +466,17 @@ replay_data_load_text(struct replay_data *d, const char *text, char **err)
 enum ms_status
 replay_data_load_file(struct replay_data *d, const char *path, char **err)
 {
-	FILE *fp = fopen(path, "r");
+	struct read_file_result f;
 	char *data, *zone;
-	size_t len;
 	enum ms_status st;
 
 	*err = NULL;
-	if (fp == NULL) {
-		*err = xasprintf("cannot open %s", path);
-		return MS_ERR_IO;
+	if ((st = read_file(path, REPLAY_MAX_FILE, 0, &f)) != MS_OK) {
+		*err = st == MS_ERR_LIMIT ? xasprintf("%s is too large", path) :
+		    xasprintf("cannot open %s: %s", path, f.why);
+		return st;
 	}
-	data = xmalloc(REPLAY_MAX_FILE + 1);
-	len = fread(data, 1, REPLAY_MAX_FILE + 1, fp);
-	fclose(fp);
-	if (len > REPLAY_MAX_FILE) {
-		free(data);
-		*err = xasprintf("%s is too large", path);
-		return MS_ERR_LIMIT;
-	}
-	data[len] = '\0';
+	data = f.data;
 	/* A case file: records follow its "zone:" line. */
 	zone = data;
 	if (strncmp(data, "zone:", 5) == 0 && (data[5] == '\n' || data[5] == '\r'))

@@ -5,6 +5,7 @@
 #include "dns/resolver.h"
 #include "http/http_fetch.h"
 #include "smtp/smtp_probe.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -121,8 +122,7 @@ audit_done(struct audit *a, void *arg)
 	findings_drop_superseded(l);
 	findings_apply(l, cfg->opts->profile, cfg->ignore);
 	/* qsort is not stable: the address tie-break in cmp_area keeps emission order. */
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_area);
+	sort_any(l->v, l->n, sizeof(*l->v), cmp_area);
 	cfg->on_result(a, cfg->arg);
 out:
 	audit_free(a);
@@ -292,32 +292,4 @@ engine_run(struct session *s, const struct engine_config *cfg, char *const *doma
 	c.arg = &b;
 	engine_submit(s, &c, domains, n);
 	session_wait(s, &b.done);
-}
-
-char *
-engine_domain_normalise(const char *in, const char **why)
-{
-	char *d = str_lower(xstrdup(in));
-	size_t n = strlen(d);
-
-	*why = NULL;
-	if (n > 1 && d[n - 1] == '.')
-		d[n - 1] = '\0';
-	for (const char *p = d; *p; p++) {
-		if ((unsigned char)*p >= 0x80) {
-			*why = "not ASCII: give the A-label (xn--) form of an internationalised name";
-			free(d);
-			return NULL;
-		}
-	}
-	if (!dns_name_check_host(d, why)) {
-		free(d);
-		return NULL;
-	}
-	if (strchr(d, '.') == NULL) {
-		*why = "not a fully qualified domain name (it has no dot)";
-		free(d);
-		return NULL;
-	}
-	return d;
 }

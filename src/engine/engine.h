@@ -54,7 +54,7 @@ struct engine_config {
 
 /*
  * engine_submit - start auditing domains (copied; they must be valid, see
- * engine_domain_normalise) on s's loop, which the caller runs.  Nothing is
+ * dns_domain_normalise) on s's loop, which the caller runs.  Nothing is
  * called from inside this call.  A deadline in cfg ends this run's DNS
  * lookups, STARTTLS probes and HTTPS fetches as timeouts ("total deadline
  * reached") and leaves every other run's alone.  The handle is valid until
@@ -77,8 +77,5 @@ void engine_cancel(struct engine_run *run);
  */
 void engine_run(struct session *s, const struct engine_config *cfg, char *const *domains,
     size_t n);
-
-/* engine_domain_normalise - lower-case, strip one trailing dot, validate; caller frees */
-char *engine_domain_normalise(const char *in, const char **why);
 
 #endif

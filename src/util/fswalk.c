@@ -1,5 +1,6 @@
 /* src/util/fswalk.c - strangers' files and folders: regular files only, each folder once, no links out */
 #include "util/fswalk.h"
+#include "util/sort.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -114,22 +115,6 @@ fs_read_fd(int fd, size_t max, char **data, size_t *len, const char **why)
 	return MS_OK;
 }
 
-enum ms_status
-fs_read_regular(const char *path, bool nofollow, size_t max, char **data, size_t *len,
-    const char **why)
-{
-	int fd;
-	enum ms_status st;
-
-	*data = NULL;
-	*len = 0;
-	if ((st = fs_open_regular(path, nofollow, &fd, why)) != MS_OK)
-		return st;
-	st = fs_read_fd(fd, max, data, len, why);
-	close(fd);
-	return st;
-}
-
 struct fs_walk {
 	struct fs_walk_opts o;
 	struct fs_walk_ops ops;
@@ -217,8 +202,7 @@ list_dir(int fd, size_t *count)
 		v[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_name);
+	sort_any(v, n, sizeof(*v), cmp_name);
 	if (v)
 		v[n] = NULL;
 	*count = n;

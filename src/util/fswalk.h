@@ -33,9 +33,6 @@ enum ms_status fs_open_regular(const char *path, bool nofollow, int *fd, const c
  */
 enum ms_status fs_read_fd(int fd, size_t max, char **data, size_t *len, const char **why);
 
-/* fs_read_regular - fs_open_regular + fs_read_fd + close */
-enum ms_status fs_read_regular(const char *path, bool nofollow, size_t max, char **data,
-    size_t *len, const char **why);
 
 /* fs_mode_what - "a FIFO (named pipe)", "a directory", ... for a st_mode */
 const char *fs_mode_what(unsigned mode);

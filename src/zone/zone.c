@@ -1,7 +1,7 @@
 /* src/zone/zone.c - BIND master files read with ldns into records with wire RDATA */
 #include "zone/zone.h"
 #include "zone/zone_int.h"
-#include "util/fswalk.h"
+#include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -410,8 +410,8 @@ out:
 enum ms_status
 zone_read_path(const char *path, const char *origin, struct zone_file **out, char **err)
 {
+	struct read_file_result f;
 	char *data;
-	const char *why = "";
 	size_t len;
 	enum ms_status st;
 	bool yaml = str_has_suffix_case(path, ".yaml") || str_has_suffix_case(path, ".yml");
@@ -419,12 +419,14 @@ zone_read_path(const char *path, const char *origin, struct zone_file **out, cha
 	*out = NULL;
 	*err = NULL;
 	/* a regular file only: a FIFO would block, a folder is not a zone file */
-	st = fs_read_regular(path, false, ZONE_MAX_TEXT, &data, &len, &why);
+	st = read_file(path, ZONE_MAX_TEXT, READ_FILE_REGULAR, &f);
 	if (st != MS_OK) {
 		*err = st == MS_ERR_LIMIT ? xasprintf("%s: larger than %u bytes", path, ZONE_MAX_TEXT) :
-		    xasprintf("cannot read %s: %s", path, why);
+		    xasprintf("cannot read %s: %s", path, f.why);
 		return st == MS_ERR_ARG ? MS_ERR_IO : st;
 	}
+	data = f.data;
+	len = f.len;
 	if (yaml) {
 		char *o = NULL;
 

@@ -17,81 +17,14 @@
 #include "message/msg_canon.h"
 #include "message/msg_header.h"
 #include "message/msg_tags.h"
-
-/* testdata - path under $MAILSEC_TESTDATA, or NULL (then the test skips; CI fails in tests/run) */
-static char *
-testdata(const char *rel)
-{
-	const char *d = getenv("MAILSEC_TESTDATA");
-	char *p;
-	size_t n;
-
-	if (d == NULL || *d == '\0')
-		return NULL;
-	n = strlen(d) + strlen(rel) + 2;
-	p = malloc(n);
-	snprintf(p, n, "%s/%s", d, rel);
-	return p;
-}
-
-/* unescape - C escapes of the TSV vectors (\t \n \r \\ \xNN) in place; returns length */
-static size_t
-unescape(char *s)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; s[i]; i++) {
-		if (s[i] != '\\' || s[i + 1] == '\0') {
-			s[o++] = s[i];
-			continue;
-		}
-		i++;
-		switch (s[i]) {
-		case 't': s[o++] = '\t'; break;
-		case 'n': s[o++] = '\n'; break;
-		case 'r': s[o++] = '\r'; break;
-		case 'x': {
-			char hex[3] = { s[i + 1], s[i + 1] ? s[i + 2] : 0, 0 };
-
-			s[o++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-			break;
-		}
-		default: s[o++] = s[i]; break;
-		}
-	}
-	s[o] = '\0';
-	return o;
-}
-
-/* split_tabs - the TAB-separated columns of line (in place, newline dropped) */
-static size_t
-split_tabs(char *line, char **cols, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	line[strcspn(line, "\n")] = '\0';
-	while (n < max) {
-		char *t = strchr(p, '\t');
-
-		cols[n++] = p;
-		if (t == NULL)
-			break;
-		*t = '\0';
-		p = t + 1;
-	}
-	return n;
-}
+#include "vectors.h"
 
 /* open_vectors - the vector file, or skip */
 static FILE *
 open_vectors(const char *rel)
 {
-	char *path = testdata(rel);
-	FILE *fp = path ? fopen(path, "r") : NULL;
+	FILE *fp = vec_open(rel);
 
-	free(path);
 	if (fp == NULL)
 		skip();
 	return fp;
@@ -239,10 +172,10 @@ canon_vectors(void **state)
 
 		if (line[0] == '#' || strncmp(line, "kind\t", 5) == 0)
 			continue;
-		if (split_tabs(line, c, 8) < 4)
+		if (vec_split_tabs(line, c, 8) < 4)
 			continue;
-		in_len = unescape(c[1]);
-		want_len = unescape(c[3]);
+		in_len = vec_unescape(c[1]);
+		want_len = vec_unescape(c[3]);
 		if (strcmp(c[0], "simple-body") == 0 && in_len == 3 && memcmp(c[1], "\r\n\r", 3) == 0) {
 			/*
 			 * Contested (tests/vectors/MESSAGE.md): go-msgauth keeps a bare CR
@@ -281,9 +214,9 @@ body_hash_vectors(void **state)
 
 		if (line[0] == '#' || strncmp(line, "id\t", 3) == 0)
 			continue;
-		if (split_tabs(line, c, 8) < 4)
+		if (vec_split_tabs(line, c, 8) < 4)
 			continue;
-		in_len = unescape(c[1]);
+		in_len = vec_unescape(c[1]);
 		got = canon_one(strcmp(c[2], "relaxed") == 0 ? "relaxed-body" : "simple-body", c[1],
 		    in_len, &got_len);
 		assert_true(EVP_Digest(got, got_len, md, &ml, EVP_sha256(), NULL));
@@ -318,9 +251,9 @@ sig_parse_vectors(void **state)
 
 		if (line[0] == '#' || strncmp(line, "id\t", 3) == 0)
 			continue;
-		if (split_tabs(line, c, 8) < 4)
+		if (vec_split_tabs(line, c, 8) < 4)
 			continue;
-		len = unescape(c[2]);
+		len = vec_unescape(c[2]);
 		want_ok = strcmp(c[3], "ok") == 0;
 		/* the field must be one whole DKIM-Signature field ending in CRLF */
 		if (len >= 2 && c[2][len - 2] == '\r' && c[2][len - 1] == '\n' &&
@@ -443,9 +376,9 @@ from_vectors(void **state)
 
 		if (line[0] == '#' || strncmp(line, "from_value\t", 11) == 0)
 			continue;
-		if (split_tabs(line, c, 4) < 2)
+		if (vec_split_tabs(line, c, 4) < 2)
 			continue;
-		len = unescape(c[0]);
+		len = vec_unescape(c[0]);
 		assert_int_equal(addr_parse(c[0], len, &a), MS_OK);
 		assert_int_equal(a.n, 1);
 		if (strcmp(a.v[0].domain, c[1]) != 0)

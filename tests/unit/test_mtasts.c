@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "vectors.h"
 #include "checks/mtasts/mtasts_parse.h"
 
 static struct mtasts_policy pol;
@@ -106,56 +107,10 @@ mx_match(void **state)
 	assert_false(mtasts_mx_match("mail.example.com", "mail.example.org"));
 }
 
-/* testdata - path under $MAILSEC_TESTDATA, or NULL (then the test skips) */
-static char *
-testdata(const char *rel)
-{
-	const char *d = getenv("MAILSEC_TESTDATA");
-	char *p;
-	size_t n;
-
-	if (d == NULL || *d == '\0')
-		return NULL;
-	n = strlen(d) + strlen(rel) + 2;
-	p = malloc(n);
-	snprintf(p, n, "%s/%s", d, rel);
-	return p;
-}
-
-/* unescape - C escapes of the TSV vectors (\t \n \r \\ \xNN) in place; returns length */
-static size_t
-unescape(char *s)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; s[i]; i++) {
-		if (s[i] != '\\' || s[i + 1] == '\0') {
-			s[o++] = s[i];
-			continue;
-		}
-		i++;
-		switch (s[i]) {
-		case 't': s[o++] = '\t'; break;
-		case 'n': s[o++] = '\n'; break;
-		case 'r': s[o++] = '\r'; break;
-		case 'x': {
-			char hex[3] = { s[i + 1], s[i + 1] ? s[i + 2] : 0, 0 };
-
-			s[o++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-			break;
-		}
-		default: s[o++] = s[i]; break;
-		}
-	}
-	s[o] = '\0';
-	return o;
-}
-
 static void
 mox_txt_vectors(void **state)
 {
-	char *path = testdata("mta-sts/mox/sts-txt-record.tsv");
+	char *path = vec_path("mta-sts/mox/sts-txt-record.tsv");
 	FILE *fp;
 	char line[2048];
 	int n = 0, header = 0;
@@ -184,7 +139,7 @@ mox_txt_vectors(void **state)
 		end = strchr(input, '\t');
 		if (end)
 			*end = '\0';
-		len = unescape(input);
+		len = vec_unescape(input);
 		st = mtasts_record_parse(input, len, &r, &e);
 		if (strcmp(line, "valid") == 0 && st != MS_OK)
 			fail_msg("valid record rejected: %s (%s)", input, e.why);
@@ -200,7 +155,7 @@ mox_txt_vectors(void **state)
 static void
 mox_policy_vectors(void **state)
 {
-	char *dir = testdata("mta-sts/mox/policies");
+	char *dir = vec_path("mta-sts/mox/policies");
 	char path[4096], line[1024], body[MTASTS_POLICY_MAX];
 	FILE *fp;
 	int n = 0, header = 0;
@@ -260,7 +215,7 @@ resolver_vectors(void **state)
 	static const char *const bad[] = { "bad-policy1.loc.txt", "bad-policy2.loc.txt",
 	    "bad-policy5.loc.txt", "bad-policy6.loc.txt", "bad-policy7.loc.txt",
 	    "bad-policy8.loc.txt", "static-overlength.loc.txt", NULL };
-	char *dir = testdata("mta-sts/postfix-mta-sts-resolver/policies");
+	char *dir = vec_path("mta-sts/postfix-mta-sts-resolver/policies");
 	static char body[4 * MTASTS_POLICY_MAX];
 	char path[4096];
 	struct mtasts_error e;

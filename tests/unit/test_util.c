@@ -1,4 +1,5 @@
 /* tests/unit/test_util.c - util: bounded buffers, strings, addresses, arenas, hash tables */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -13,6 +15,8 @@
 #include "util/buf.h"
 #include "util/ipaddr.h"
 #include "util/progress.h"
+#include "util/readfile.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/strmap.h"
 #include "util/termsafe.h"
@@ -302,6 +306,69 @@ progress_draws_and_clears(void **state)
 	assert_int_equal(p.done, 5);
 }
 
+/* read_file_caps_and_kinds - exactly the cap is read, one byte more is MS_ERR_LIMIT; a missing file says ENOENT; a FIFO is refused only with READ_FILE_REGULAR */
+static void
+read_file_caps_and_kinds(void **state)
+{
+	char dir[] = "/tmp/ms-readfile-XXXXXX", path[64], fifo[64];
+	struct read_file_result f;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(fifo, sizeof(fifo), "%s/p", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("12345678", fp);
+	fclose(fp);
+
+	assert_int_equal(read_file(path, 8, READ_FILE_REGULAR, &f), MS_OK);
+	assert_int_equal(f.len, 8);
+	assert_string_equal(f.data, "12345678");
+	free(f.data);
+	assert_int_equal(read_file(path, 7, 0, &f), MS_ERR_LIMIT);
+	assert_null(f.data);
+	assert_non_null(f.why);
+
+	assert_int_equal(read_file(dir, 100, 0, &f), MS_ERR_IO);	/* a folder: EISDIR on read */
+	assert_int_equal(f.errnum, EISDIR);
+	assert_int_equal(read_file(dir, 100, READ_FILE_REGULAR, &f), MS_ERR_ARG);
+	assert_string_equal(f.why, "not a regular file: a directory");
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(read_file(fifo, 100, READ_FILE_REGULAR, &f), MS_ERR_ARG);
+	assert_null(f.data);
+
+	unlink(fifo);
+	unlink(path);
+	assert_int_equal(read_file(path, 100, 0, &f), MS_ERR_IO);
+	assert_int_equal(f.errnum, ENOENT);
+	assert_non_null(f.why);
+	rmdir(dir);
+}
+
+/* cmp_int - ascending ints */
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* sort_any_empty_and_some - NULL with 0 elements is fine; others are sorted */
+static void
+sort_any_empty_and_some(void **state)
+{
+	int v[] = { 3, 1, 2 };
+
+	(void)state;
+	sort_any(NULL, 0, sizeof(int), cmp_int);
+	sort_any(v, 3, sizeof(int), cmp_int);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[2], 3);
+}
+
 int
 main(void)
 {
@@ -318,6 +385,8 @@ main(void)
 		cmocka_unit_test(fix_tag_list),
 		cmocka_unit_test(progress_line_text),
 		cmocka_unit_test(progress_draws_and_clears),
+		cmocka_unit_test(read_file_caps_and_kinds),
+		cmocka_unit_test(sort_any_empty_and_some),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "util/ipaddr.h"
+#include "util/sort.h"
 #include "util/str.h"
 
 #include <stdlib.h>
@@ -177,7 +178,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		if (strcmp(ans->rr[i].u.mx.host, ".") == 0)
 			nnull++;
 	}
-	qsort(sorted, ans->n, sizeof(*sorted), cmp_pref);
+	sort_any(sorted, ans->n, sizeof(*sorted), cmp_pref);
 
 	/* RFC 7505 §3: a null MX must stand alone. */
 	if (nnull > 0) {

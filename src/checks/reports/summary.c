@@ -4,6 +4,7 @@
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/strmap.h"
 #include "util/termsafe.h"
@@ -14,14 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* sort_any - qsort that accepts an empty (possibly NULL) array */
-static void
-sort_any(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(base, n, size, cmp);
-}
 
 #define PTR_LOOKUPS_MAX	2000	/* sources whose PTR name is looked up */
 #define SPF_LABELS_MAX	2000	/* sources evaluated against the domain's SPF policy */

@@ -2,6 +2,7 @@
 #include "checks/spf/spf_tree.h"
 #include "checks/spf/spf_eval.h"
 #include "core/jsonutil.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -136,7 +137,7 @@ nets_union(const struct spf_net *v, size_t n, int fam, double *addrs, size_t *ne
 		r[k].hi = r[k].lo | span;
 		k++;
 	}
-	qsort(r, k, sizeof(*r), range_cmp);
+	sort_any(r, k, sizeof(*r), range_cmp);
 	for (size_t i = 0; i < k; ) {
 		unsigned __int128 lo = r[i].lo, hi = r[i].hi;
 		size_t j = i + 1;

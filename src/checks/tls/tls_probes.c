@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "checks/mtasts/check_mtasts.h"
 #include "tls/tls_cert.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -221,7 +222,7 @@ on_mx(struct audit *a, struct dns_answer *ans, void *arg)
 	sorted = arena_alloc(&a->arena, ans->n * sizeof(*sorted));
 	for (size_t i = 0; i < ans->n; i++)
 		sorted[i] = &ans->rr[i];
-	qsort(sorted, ans->n, sizeof(*sorted), cmp_pref);
+	sort_any(sorted, ans->n, sizeof(*sorted), cmp_pref);
 	for (size_t i = 0; i < ans->n && r->nhosts < TLS_HOSTS_MAX; i++) {
 		const char *host = sorted[i]->u.mx.host, *why;
 		struct tls_host *h;
