@@ -2,9 +2,10 @@
 #include "cli/cli.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
-#include "engine/engine.h"
+#include "dns/dns.h"
 #include "fleet/fleet.h"
 #include "fleet/fleet_import.h"
+#include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -184,47 +185,21 @@ do_list(struct fleet *f, const struct dom_opts *o)
 	return EXIT_CLEAN;
 }
 
-/* read_file - a whole file ("-": stdin) of at most FLEET_IMPORT_MAX_BYTES; NULL after saying why */
+/* slurp - a whole import file ("-": standard input) of at most FLEET_IMPORT_MAX_BYTES; NULL after saying why */
 static char *
-read_file(const char *path, size_t *len)
+slurp(const char *path, size_t *len)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t cap = 65536, n = 0;
-	char *b;
+	struct read_file_result r;
+	enum ms_status st = read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+	    FLEET_IMPORT_MAX_BYTES, 0, &r);
 
-	if (fp == NULL) {
-		cli_error("cannot open %s", path);
-		return NULL;
-	}
-	b = xmalloc(cap);
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			if (cap > FLEET_IMPORT_MAX_BYTES) {
-				cli_error("%s: larger than %u bytes", path, FLEET_IMPORT_MAX_BYTES);
-				free(b);
-				b = NULL;
-				break;
-			}
-			cap *= 2;
-			b = xrealloc(b, cap);
-		}
-		r = fread(b + n, 1, cap - n, fp);
-		n += r;
-		if (r == 0) {
-			if (ferror(fp)) {
-				cli_error("cannot read %s", path);
-				free(b);
-				b = NULL;
-			}
-			break;
-		}
-	}
-	if (fp != stdin)
-		fclose(fp);
-	*len = n;
-	return b;
+	if (st == MS_ERR_LIMIT)
+		cli_error("%s: larger than %u bytes", path, FLEET_IMPORT_MAX_BYTES);
+	else if (st != MS_OK)
+		cli_error("cannot read %s: %s", path, r.errnum ? strerror(r.errnum) :
+		    r.why ? r.why : "failed");
+	*len = r.len;
+	return r.data;
 }
 
 /* do_import - add every domain of the file at once (all or nothing) */
@@ -235,7 +210,7 @@ do_import(struct fleet *f, const struct dom_opts *o, const struct fleet_settings
 	struct fleet_import imp;
 	char why[256];
 	size_t len, added = 0, updated = 0;
-	char *data = read_file(path, &len);
+	char *data = slurp(path, &len);
 	int64_t now = (int64_t)time(NULL);
 
 	if (data == NULL)
@@ -353,7 +328,7 @@ cmd_domains(int argc, char **argv)
 	}
 	if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) {
 		for (int i = optind; i < argc; i++) {
-			char *d = engine_domain_normalise(argv[i], &why);
+			char *d = dns_domain_normalise(argv[i], &why);
 
 			if (d == NULL) {
 				cli_error("\"%s\" is not a domain name: %s", argv[i], why);

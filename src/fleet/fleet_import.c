@@ -1,7 +1,7 @@
 /* src/fleet/fleet_import.c - the domains import file: a list of domains, or CSV with settings (pure) */
 #include "fleet/fleet_import.h"
 #include "fleet/fleet.h"
-#include "engine/engine.h"
+#include "dns/dns.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -110,7 +110,7 @@ row_from(const struct fields *fl, const enum col *cols, size_t ncols,
 			continue;
 		switch (cols[i]) {
 		case COL_DOMAIN:
-			if ((row->domain = engine_domain_normalise(v, &why)) == NULL)
+			if ((row->domain = dns_domain_normalise(v, &why)) == NULL)
 				return why ? why : "not a domain name";
 			break;
 		case COL_PROFILE:
@@ -264,7 +264,7 @@ fleet_import_parse(const char *data, size_t len, struct fleet_import *out, char 
 				*hash = '\0';
 			for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); )
 				*--e = '\0';
-			if ((row.domain = engine_domain_normalise(p, &err)) == NULL && err == NULL)
+			if ((row.domain = dns_domain_normalise(p, &err)) == NULL && err == NULL)
 				err = "not a domain name";
 		}
 		if (err) {
