@@ -230,8 +230,8 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	"",
 	"dmarc_rows failures rejected reports tlsrpt_failures tlsrpt_policies",
 	"check_findings checks dmarc_rows failures rejected reports tlsrpt_failures tlsrpt_policies",
-	"check_findings checks dmarc_rows failures monitored rejected reports rounds tlsrpt_failures "
-	"tlsrpt_policies workspace_domains workspaces",
+	("check_findings checks dmarc_rows failures monitored rejected reports rounds tlsrpt_failures "
+	 "tlsrpt_policies workspace_domains workspaces"),
 };
 
 _Static_assert(sizeof(SCHEMA_TABLES) / sizeof(SCHEMA_TABLES[0]) == NMIGRATIONS + 1,
