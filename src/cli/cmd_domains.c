@@ -142,15 +142,18 @@ list_row(void *arg, const struct fleet_domain_info *d)
 		    json_rfc3339((time_t)d->last_checked) : json_null());
 		json_object_set_new(o, "last_round", d->last_round ?
 		    json_integer((json_int_t)d->last_round) : json_null());
+		json_object_set_new(o, "last_grade", d->last_grade ? json_text(d->last_grade) :
+		    json_null());
 		json_array_append_new(arr, o);
 		return;
 	}
 	{
 		json_t *t = d->last_checked ? json_rfc3339((time_t)d->last_checked) : NULL;
 
-		printf("%s\t%s\tprofile=%s%s interval=%llds last_checked=%s\n", d->workspace,
-		    d->domain, d->set.profile, d->set.parked ? " parked" : "",
-		    (long long)d->set.interval, t ? json_string_value(t) : "never");
+		printf("%s\t%s\tprofile=%s%s interval=%llds last_checked=%s grade=%s\n",
+		    d->workspace, d->domain, d->set.profile, d->set.parked ? " parked" : "",
+		    (long long)d->set.interval, t ? json_string_value(t) : "never",
+		    d->last_grade ? d->last_grade : "-");
 		json_decref(t);
 	}
 }

@@ -330,6 +330,11 @@ fleet_workspace_remove(struct fleet *f, const char *name, bool *found)
 	db_bind_int(st, 1, id);
 	if (fleet_run(f, st, "remove workspace domains", NULL) != MS_OK)
 		goto out;
+	if (fleet_prep(f, "DELETE FROM workspace_grades WHERE workspace = ?", &st) != MS_OK)
+		goto out;
+	db_bind_int(st, 1, id);
+	if (fleet_run(f, st, "remove workspace grades", NULL) != MS_OK)
+		goto out;
 	if (fleet_prep(f, "DELETE FROM workspaces WHERE id = ?", &st) != MS_OK)
 		goto out;
 	db_bind_int(st, 1, id);
@@ -457,9 +462,10 @@ fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb, vo
 {
 	static const char sql_all[] =
 	    "SELECT w.name, d.domain, d.profile, d.parked, d.selectors, d.sending_hosts, "
-	    "d.interval_s, d.added_at, m.added_by, m.added_at, m.last_checked, m.last_round "
-	    "FROM workspace_domains d JOIN workspaces w ON w.id = d.workspace "
-	    "JOIN monitored m ON m.domain = d.domain ";
+	    "d.interval_s, d.added_at, m.added_by, m.added_at, m.last_checked, m.last_round, "
+	    "g.grade FROM workspace_domains d JOIN workspaces w ON w.id = d.workspace "
+	    "JOIN monitored m ON m.domain = d.domain LEFT JOIN workspace_grades g ON "
+	    "g.workspace = d.workspace AND g.domain = d.domain AND g.round = m.last_round ";
 	struct db_stmt *st;
 	enum db_step r;
 	char *sql = xasprintf("%s%sORDER BY w.name, d.domain", sql_all,
@@ -487,6 +493,7 @@ fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb, vo
 		d.first_added_at = db_column_int(st, 9);
 		d.last_checked = db_column_int(st, 10);
 		d.last_round = db_column_int(st, 11);
+		d.last_grade = db_column_text(st, 12);
 		cb(arg, &d);
 	}
 	db_finalize(st);

@@ -112,6 +112,7 @@ struct fleet_domain_info {
 	int64_t first_added_at;
 	int64_t last_checked;		/* 0: never */
 	int64_t last_round;		/* 0: never */
+	const char *last_grade;		/* this workspace's grade of that result, or NULL */
 };
 typedef void (*fleet_domain_cb)(void *arg, const struct fleet_domain_info *d);
 
@@ -152,6 +153,12 @@ void fleet_rollback(struct fleet *f);
 enum ms_status fleet_round_begin(struct fleet *f, bool all, int64_t now, int64_t *round,
     uint64_t *marked);
 
+/* One workspace holding a claimed domain, and the profile it judges it under. */
+struct fleet_member {
+	int64_t workspace;
+	char *profile;
+};
+
 /* A claimed domain and the settings it is checked with (owned by the claim). */
 struct fleet_claim {
 	char *domain;
@@ -162,6 +169,8 @@ struct fleet_claim {
 	char **sending_hosts;	/* the union, NULL-terminated or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
+	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
+	size_t nmembers;
 };
 
 /*
@@ -173,6 +182,8 @@ struct fleet_claim {
 enum ms_status fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max,
     int64_t now, int64_t lease, struct fleet_claim **out, size_t *n);
 void fleet_claims_free(struct fleet_claim *v, size_t n);
+/* fleet_members_free - free a claim's member list (the claim's owner does, with the claim) */
+void fleet_members_free(struct fleet_member *m, size_t n);
 
 /* fleet_heartbeat - extend every lease owner holds to now + lease; *n how many */
 enum ms_status fleet_heartbeat(struct fleet *f, const char *owner, int64_t now, int64_t lease,
@@ -187,6 +198,17 @@ enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round
 
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
+
+/* One workspace's verdict on a domain's result for a round, under its own profile. */
+struct fleet_grade {
+	int64_t workspace;
+	const char *domain, *profile, *grade;
+	int64_t round;
+	uint64_t error, warning, unknown;
+};
+
+/* fleet_put_grade - keep g (a second one for the same workspace, domain and round is ignored) */
+enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
 
 /* Where a round stands. */
 struct fleet_round_state {

@@ -174,7 +174,7 @@ load_settings(struct fleet *f, struct fleet_claim *c)
 	enum db_step r;
 	size_t n = 0;
 
-	if (fleet_prep(f, "SELECT profile, parked, selectors, sending_hosts, interval_s FROM "
+	if (fleet_prep(f, "SELECT profile, parked, selectors, sending_hosts, interval_s, workspace FROM "
 	    "workspace_domains WHERE domain = ? ORDER BY workspace", &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_text(st, 1, c->domain);
@@ -183,6 +183,10 @@ load_settings(struct fleet *f, struct fleet_claim *c)
 		const char *profile = db_column_text(st, 0);
 		int64_t iv = db_column_int(st, 4);
 
+		c->members = xreallocarray(c->members, n + 1, sizeof(*c->members));
+		c->members[n].workspace = db_column_int(st, 5);
+		c->members[n].profile = xstrdup(profile ? profile : "generic");
+		c->nmembers = n + 1;
 		if (n == 0)
 			c->profile = xstrdup(profile ? profile : "generic");
 		else if (profile == NULL || strcmp(c->profile, profile) != 0) {
@@ -281,8 +285,37 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		free(v[i].profile);
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
+		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
+}
+
+void
+fleet_members_free(struct fleet_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(m[i].profile);
+	free(m);
+}
+
+enum ms_status
+fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
+{
+	struct db_stmt *st;
+
+	if (fleet_prep(f, "INSERT INTO workspace_grades (workspace, domain, round, profile, grade, "
+	    "n_error, n_warning, n_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (workspace, domain, round) DO NOTHING", &st) != MS_OK)
+		return MS_ERR_IO;
+	db_bind_int(st, 1, g->workspace);
+	db_bind_text(st, 2, g->domain);
+	db_bind_int(st, 3, g->round);
+	db_bind_text(st, 4, g->profile);
+	db_bind_text(st, 5, g->grade);
+	db_bind_int(st, 6, (int64_t)g->error);
+	db_bind_int(st, 7, (int64_t)g->warning);
+	db_bind_int(st, 8, (int64_t)g->unknown);
+	return fleet_run(f, st, "workspace grade", NULL);
 }
 
 enum ms_status

@@ -1,6 +1,7 @@
 /* src/fleet/worker.c - the monitor's worker: claim due domains, audit them, store, complete */
 #include "fleet/worker.h"
 #include "fleet/fleet.h"
+#include "core/grade.h"
 #include "core/profile.h"
 #include "engine/engine.h"
 #include "engine/session.h"
@@ -159,7 +160,44 @@ job_free(struct job *j)
 	free(j->c.profile);
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
+	fleet_members_free(j->c.members, j->c.nmembers);
 	free(j);
+}
+
+/*
+ * put_grades - each workspace's grade of a's findings under its own profile:
+ * its severity overrides applied to the findings as judged (docs/monitor.md)
+ */
+static bool
+put_grades(struct fleet_worker *w, const struct job *j, const struct audit *a)
+{
+	for (size_t m = 0; m < j->c.nmembers; m++) {
+		const struct profile *p = profile_for(w, j->c.members[m].profile, j->c.domain);
+		size_t counts[SEV__COUNT] = { 0 };
+		struct fleet_grade g;
+
+		for (size_t i = 0; i < a->findings.n; i++) {
+			const struct finding *x = &a->findings.v[i];
+			enum severity s = x->severity;
+
+			/* as findings_apply: overrides re-grade verdicts; unknown stays unknown */
+			if (p && s != SEV_UNKNOWN && !profile_severity(p, finding_def(x)->id, &s))
+				s = x->severity;
+			counts[s]++;
+		}
+		memset(&g, 0, sizeof(g));
+		g.workspace = j->c.members[m].workspace;
+		g.domain = j->c.domain;
+		g.round = j->c.round;
+		g.profile = j->c.members[m].profile;
+		g.grade = grade_from_counts(counts);
+		g.error = counts[SEV_ERROR];
+		g.warning = counts[SEV_WARNING];
+		g.unknown = counts[SEV_UNKNOWN];
+		if (fleet_put_grade(w->cfg.fleet, &g) != MS_OK)
+			return false;
+	}
+	return true;
 }
 
 /* on_result - one domain's audit is over: store it, take it out of the round */
@@ -180,8 +218,11 @@ on_result(struct audit *a, void *arg)
 			w->stopping = true;
 		return;
 	}
-	if (fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
+	if (!put_grades(w, j, a) ||
+	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
 		db_error(w, j->c.domain);
+		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+			db_error(w, j->c.domain);
 		return;
 	}
 	if (r == FLEET_PUT_STORED)

@@ -227,13 +227,45 @@ def once(t):
     if t.leases(db):
         p.append("leases left after the runs")
     rc, out, err = t.ms(["domains", "list", "--format", "json", "--db", db])
-    if rc == 0 and any(d["last_checked"] is None for d in json.loads(out)["domains"]):
-        p.append("domains list shows a checked domain as never checked")
+    if rc == 0:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-domains-1.json")]
+        if any(d["last_checked"] is None or d["last_grade"] is None for d in doc["domains"]):
+            p.append("domains list shows a checked domain as never checked or without a grade")
     for bad in (["monitor", "--all"], ["monitor", "x.test"], ["monitor", "--lease", "0"]):
         rc, out, err = t.ms(bad + ["--db", db])
         expect_rc(p, " ".join(bad), rc, 2, err)
     t.check("monitor: --once (one result per domain, union of selectors), nothing due, --once --all, "
             "an interval passed, usage", p)
+
+
+def grades(t):
+    """a.test in acme (generic) and in beta (a lenient profile): checked once, graded twice."""
+    db = t.be.new("grades")
+    p = []
+    fill(t, db)
+    t.ms(["domains", "add", "--workspace", "beta", "--db", db, "a.test", "--dkim-selector", "betasel",
+          "--profile", os.path.join(ROOT, "tests", "monitor", "lenient.json")])
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE])
+    expect_rc(p, "monitor --once", rc, 0, err)
+    if t.results(db, 1).get("a.test") != 1:
+        p.append("a.test was not checked exactly once: %r" % t.results(db, 1))
+    stored = t.be.query(db, "SELECT grade, profile FROM checks WHERE domain = 'a.test'")
+    rc, out, err = t.ms(["domains", "list", "--format", "json", "--db", db])
+    expect_rc(p, "domains list", rc, 0, err)
+    if rc == 0 and stored:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-domains-1.json")]
+        g = {d["workspace"]: d["last_grade"] for d in doc["domains"] if d["domain"] == "a.test"}
+        if stored[0][1] != "generic":
+            p.append("workspaces disagree on the profile, yet the check ran under %r" % stored[0][1])
+        if g.get("acme") != stored[0][0]:
+            p.append("acme's grade %r is not the stored (generic) grade %r" % (g.get("acme"), stored[0][0]))
+        if g.get("beta") != "A" or stored[0][0] == "A":
+            p.append("beta's grade under its lenient profile: %r (generic: %r), want A" % (g.get("beta"),
+                                                                                     stored[0][0]))
+    t.check("monitor: a domain in two workspaces with different profiles: one check, each workspace's "
+            "grade under its own profile", p)
 
 
 def wait_for(cond, limit):
@@ -325,6 +357,7 @@ def scenarios(args, be, tmp):
     workspaces(t)
     domains(t)
     once(t)
+    grades(t)
     killed(t)
     sigterm(t)
     return t.res
