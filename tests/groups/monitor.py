@@ -352,6 +352,22 @@ def sigterm(t):
             "ends the idle sleep", p)
 
 
+def unit_file(args, tmp):
+    """contrib/systemd/mailsec-monitor.service passes systemd-analyze verify (with this build's binary)."""
+    name = "monitor: contrib/systemd/mailsec-monitor.service passes systemd-analyze verify"
+    if shutil.which("systemd-analyze") is None:
+        return [skip_or_fail(NAME, name, "no systemd-analyze")]
+    text = open(os.path.join(ROOT, "contrib", "systemd", "mailsec-monitor.service")).read()
+    path = os.path.join(tmp, "mailsec-monitor.service")
+    with open(path, "w") as f:
+        f.write(text.replace("/usr/local/bin/mailsec", args.mailsec))
+    rc, out, err = hrun(["systemd-analyze", "verify", path])
+    p = [] if rc == 0 and not err.strip() else ["exit %d: %s" % (rc, (out + err)[-800:])]
+    if "monitor --db" not in text or "KillSignal=SIGTERM" not in text:
+        p.append("the unit does not run mailsec monitor or stop it with SIGTERM")
+    return [Result(NAME, name, "fail" if p else "pass", "\n".join(p))]
+
+
 def scenarios(args, be, tmp):
     t = T(args, be, tmp)
     workspaces(t)
@@ -367,6 +383,7 @@ def run(args):
     res = []
     tmp = tempfile.mkdtemp(prefix="mailsec-monitor-")
     try:
+        res += unit_file(args, tmp)
         res += scenarios(args, SqliteBackend(tmp), tmp)
         pg = PgServer()
         try:
