@@ -156,6 +156,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_REPLAY_CONNECT:
 			o->c.replay_connect = true;
 			break;
+		case OPT_STATS:
+			o->c.stats = true;
+			break;
 		case OPT_PSL:
 			free(o->c.psl_path);
 			o->c.psl_path = xstrdup(optarg);
@@ -343,6 +346,7 @@ cmd_monitor(int argc, char **argv)
 	char *err = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
+	double t0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&m, 0, sizeof(m));
@@ -409,8 +413,21 @@ cmd_monitor(int argc, char **argv)
 	evsignal_add(sigint, NULL);
 	fprintf(stderr, "mailsec monitor: event=start worker=%s%s\n", m.owner,
 	    o.once ? (o.all ? " mode=once-all" : " mode=once") : " mode=forever");
+	t0 = mono_now();
 	(void)session_wait(ses, &m.done);
 	progress_clear(&m.progress);
+	if (o.c.stats) {
+		double secs = mono_now() - t0;
+		size_t n = fleet_worker_checked(m.w);
+
+		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
+		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    secs, secs > 0 ? (double)n / secs : 0.0,
+		    (unsigned long long)ses->res->stats.queries,
+		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
+		    (unsigned long long)ses->res->stats.timeouts,
+		    (unsigned long long)ses->res->stats.max_inflight);
+	}
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;
 	else if (fleet_worker_failures(m.w))

@@ -221,7 +221,7 @@ static const struct option_doc options[] = {
 	{ "replay", 0, "FILE", "check dmarc spf plan reports message records monitor",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
-	{ "stats", 0, NULL, "check",
+	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
 	  "and the DNS queries made (per second, timed out, most in flight at once)." },
 	{ "no-smtp", 0, NULL, "check monitor",
