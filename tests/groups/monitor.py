@@ -368,6 +368,38 @@ def unit_file(args, tmp):
     return [Result(NAME, name, "fail" if p else "pass", "\n".join(p))]
 
 
+def progress(args, tmp):
+    """On a terminal: the progress line (done/due) of util/progress, erased; no per-domain log lines."""
+    import pty
+    name = "monitor: a progress line (done/due) on a terminal, structured log lines elsewhere"
+    t = T(args, SqliteBackend(tmp), tmp)
+    db = os.path.join(tmp, "progress.db")
+    fill(t, db)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([args.mailsec, "monitor", "--once", "--db", db, "--replay", ZONE],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    p.communicate(timeout=60 * SCALE)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    problems = []
+    if p.returncode != 0:
+        problems.append("exit %d" % p.returncode)
+    if b"\r4/4 due domains" not in err or b"\r\x1b[K" not in err:
+        problems.append("no progress line drawn and erased: %r" % err[-400:])
+    if b"event=checked" in err or b"event=round-done round=1 total=4" not in err:
+        problems.append("on a terminal: per-domain log lines, or no round line: %r" % err[-400:])
+    return [Result(NAME, name, "fail" if problems else "pass", "\n".join(problems))]
+
+
 def scenarios(args, be, tmp):
     t = T(args, be, tmp)
     workspaces(t)
@@ -384,6 +416,7 @@ def run(args):
     tmp = tempfile.mkdtemp(prefix="mailsec-monitor-")
     try:
         res += unit_file(args, tmp)
+        res += progress(args, tmp)
         res += scenarios(args, SqliteBackend(tmp), tmp)
         pg = PgServer()
         try:
