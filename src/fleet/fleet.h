@@ -223,7 +223,11 @@ struct fleet_round_state {
 enum ms_status fleet_round_state(struct fleet *f, int64_t round, int64_t now,
     struct fleet_round_state *st);
 
-/* fleet_next_due - when the next domain not in a round falls due (0: none registered) */
+/*
+ * fleet_next_due - when to look again: the next domain not in a round falls
+ * due, or the first lease of an open round could end (a dead worker's
+ * domains to reclaim); 0 when nothing is registered
+ */
 enum ms_status fleet_next_due(struct fleet *f, int64_t *when);
 
 #endif

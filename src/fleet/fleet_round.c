@@ -422,11 +422,19 @@ enum ms_status
 fleet_next_due(struct fleet *f, int64_t *when)
 {
 	struct db_stmt *st;
+	int64_t lease = 0;
 
 	if (fleet_prep(f, "SELECT MIN(due) FROM (SELECT CASE WHEN m.last_checked IS NULL THEN 1 "
 	    "ELSE m.last_checked + MIN(w.interval_s) END AS due FROM monitored m JOIN "
 	    "workspace_domains w ON w.domain = m.domain WHERE m.round IS NULL "
-	    "GROUP BY m.domain, m.last_checked) x", &st) != MS_OK)
+	    "GROUP BY m.domain, m.last_checked) x", &st) != MS_OK ||
+	    one_int(f, st, "next due", when) != MS_OK)
 		return MS_ERR_IO;
-	return one_int(f, st, "next due", when);
+	/* a round another worker holds: look again when its first lease could have ended */
+	if (fleet_prep(f, "SELECT MIN(COALESCE(lease_until, 1)) FROM monitored WHERE round IS NOT NULL",
+	    &st) != MS_OK || one_int(f, st, "leases", &lease) != MS_OK)
+		return MS_ERR_IO;
+	if (lease > 0 && (*when == 0 || lease < *when))
+		*when = lease;
+	return MS_OK;
 }
