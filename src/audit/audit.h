@@ -148,7 +148,7 @@ void **audit_slot(struct audit *a, const char *key);
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);
 
-/* Shorthands for findings_add on the audit's list. */
+/* audit_finding - a shorthand for findings_add on the audit's list */
 struct finding *audit_finding(struct audit *a, enum finding_id id, const char *subject,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

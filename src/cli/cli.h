@@ -178,7 +178,7 @@ bool cli_output_format(const char *arg, enum output_format *out);
 /* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
 bool cli_period(const char *s, int64_t *out);
 
-/* Output: one rendered domain at a time. */
+/* out_text_domain, out_json_domain - output: one rendered domain at a time */
 void out_text_domain(FILE *fp, const struct audit *a, bool color);
 json_t *out_json_domain(const struct audit *a);
 /* out_grade - the letter grade of a domain's findings (docs/grades.md) */

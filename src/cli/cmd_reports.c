@@ -538,7 +538,7 @@ rep_print_counts(const struct rep_opts *o, const char *kind, const struct rep_co
 	}
 }
 
-/* rep_ingest_message - for fetch: one message's bytes into the store (inside a batch) */
+/* rep_ingest_new - an ingest pipeline over store s */
 struct ingest *
 rep_ingest_new(struct rep_opts *o, struct store *s)
 {
@@ -550,6 +550,7 @@ rep_ingest_new(struct rep_opts *o, struct store *s)
 	return in;
 }
 
+/* rep_ingest_message - for fetch: one message's bytes into the store (inside a batch) */
 void
 rep_ingest_message(struct ingest *in, const char *data, size_t len, const char *origin)
 {

@@ -78,7 +78,7 @@ void finding_clear(struct finding *f);
  */
 void findings_drop_superseded(struct finding_list *l);
 
-/* findings_worst - counts per severity into counts[SEV__COUNT] */
+/* findings_count - counts per severity into counts[SEV__COUNT] */
 void findings_count(const struct finding_list *l, size_t counts[SEV__COUNT]);
 
 /* finding_to_json - the finding as a JSON object (mailsec/1 contract); new reference */

@@ -28,7 +28,7 @@ struct profile {
  * contains '/' or ends in ".json".  On failure *err is set (caller frees).
  * The caller frees the profile with profile_free().
  */
-enum ms_status profile_load(const char *name_or_path, struct profile **out, char **err);
+MS_MUST_CHECK enum ms_status profile_load(const char *name_or_path, struct profile **out, char **err);
 void profile_free(struct profile *p);
 
 /* profile_builtin_names - NULL-terminated list of shipped profile names (static) */

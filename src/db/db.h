@@ -111,7 +111,7 @@ bool db_is_postgresql(const char *where);
  * else a SQLite file path).  On failure returns non-MS_OK, *out NULL and the
  * reason in why (the caller's buffer, always terminated).  Close with db_close.
  */
-enum ms_status db_open(const char *where, unsigned flags, struct db **out, char *why,
+MS_MUST_CHECK enum ms_status db_open(const char *where, unsigned flags, struct db **out, char *why,
     size_t whylen);
 void db_close(struct db *db);
 
@@ -122,8 +122,8 @@ const char *db_errmsg(const struct db *db);
 /* db_set_error - record a message of the caller's as the handle's last failure */
 void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-enum ms_status db_exec(struct db *db, const char *sql);
-enum ms_status db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+MS_MUST_CHECK enum ms_status db_exec(struct db *db, const char *sql);
+MS_MUST_CHECK enum ms_status db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 void db_bind_null(struct db_stmt *st, int i);
 void db_bind_int(struct db_stmt *st, int i, int64_t v);
 /* db_bind_text - v NULL binds SQL NULL */
@@ -141,14 +141,14 @@ void db_reset(struct db_stmt *st);
 /* db_finalize - free st (NULL is fine) */
 void db_finalize(struct db_stmt *st);
 
-enum ms_status db_begin(struct db *db);
-enum ms_status db_commit(struct db *db);
+MS_MUST_CHECK enum ms_status db_begin(struct db *db);
+MS_MUST_CHECK enum ms_status db_commit(struct db *db);
 /* db_rollback - undo the transaction; keeps the last failure's message */
-enum ms_status db_rollback(struct db *db);
+MS_MUST_CHECK enum ms_status db_rollback(struct db *db);
 /* db_savepoint, db_release, db_rollback_to - SQL savepoints named name (an identifier) */
-enum ms_status db_savepoint(struct db *db, const char *name);
-enum ms_status db_release(struct db *db, const char *name);
+MS_MUST_CHECK enum ms_status db_savepoint(struct db *db, const char *name);
+MS_MUST_CHECK enum ms_status db_release(struct db *db, const char *name);
 /* db_rollback_to - undo to the savepoint and release it; keeps the last failure's message */
-enum ms_status db_rollback_to(struct db *db, const char *name);
+MS_MUST_CHECK enum ms_status db_rollback_to(struct db *db, const char *name);
 
 #endif

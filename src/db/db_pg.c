@@ -100,18 +100,19 @@ utf8_repair(const char *v)
 		p += k;
 	if (*p == '\0')
 		return NULL;
-	buf_init(&b, BUF_MAX_DEFAULT);
-	(void)buf_append(&b, v, (size_t)(p - (const unsigned char *)v));
+	/* each byte becomes at most three (U+FFFD): the maximum holds the result */
+	buf_init(&b, 3 * strlen(v) + 1);
+	buf_add(&b, v, (size_t)(p - (const unsigned char *)v));
 	while (*p) {
 		if ((k = utf8_len(p)) != 0) {
-			(void)buf_append(&b, p, k);
+			buf_add(&b, p, k);
 			p += k;
 		} else {
-			(void)buf_puts(&b, "\xef\xbf\xbd");
+			buf_adds(&b, "\xef\xbf\xbd");
 			p++;
 		}
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /*
@@ -125,21 +126,22 @@ translate(const char *sql, int *n)
 	char quote = 0;
 
 	*n = 0;
-	buf_init(&b, BUF_MAX_DEFAULT);
+	/* each byte becomes at most "$" and ten digits: the maximum holds the result */
+	buf_init(&b, 11 * strlen(sql) + 1);
 	for (const char *p = sql; *p; p++) {
 		if (quote) {
 			if (*p == quote)
 				quote = 0;	/* a doubled quote closes and reopens: the same result */
-			(void)buf_putc(&b, *p);
+			buf_addc(&b, *p);
 		} else if (*p == '\'' || *p == '"') {
 			quote = *p;
-			(void)buf_putc(&b, *p);
+			buf_addc(&b, *p);
 		} else if (*p == '?')
-			(void)buf_printf(&b, "$%d", ++*n);
+			buf_addf(&b, "$%d", ++*n);
 		else
-			(void)buf_putc(&b, *p);
+			buf_addc(&b, *p);
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /* pg_exec - run SQL through PQexec (several statements allowed) */

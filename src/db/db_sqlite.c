@@ -132,17 +132,18 @@ immutable_uri(const char *path)
 {
 	struct buf b;
 
-	buf_init(&b, BUF_MAX_DEFAULT);
-	(void)buf_puts(&b, "file:");
+	/* each byte becomes at most three (%XX), plus the fixed text: the maximum holds it */
+	buf_init(&b, 3 * strlen(path) + 32);
+	buf_adds(&b, "file:");
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		    strchr("/._~-", *p))
-			(void)buf_putc(&b, (char)*p);
+			buf_addc(&b, (char)*p);
 		else
-			(void)buf_printf(&b, "%%%02X", *p);
+			buf_addf(&b, "%%%02X", *p);
 	}
-	(void)buf_puts(&b, "?mode=ro&immutable=1");
-	return buf_steal(&b);
+	buf_adds(&b, "?mode=ro&immutable=1");
+	return buf_steal_fitted(&b);
 }
 
 /* probe - read the schema once, so a file that cannot be read fails here; the SQLite result code */

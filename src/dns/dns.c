@@ -354,7 +354,7 @@ rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* parse_name_exact - a name that must fill the rest of the RDATA (from off) */
+/* parse_name_at - a name that must fill the rest of the RDATA (from off) */
 static enum ms_status
 parse_name_at(const uint8_t *rd, size_t len, size_t off, char **out, size_t *used)
 {

@@ -110,7 +110,7 @@ void resolver_cancel_owned(struct resolver *r, const void *owner, const char *wh
 /* resolver_free - destroy the backend; queries still in flight are cancelled silently */
 void resolver_free(struct resolver *r);
 
-/* For backends. */
+/* resolver_pending_set_handle - for backends: their handle of p for cancel(); kept, not freed */
 void resolver_pending_set_handle(struct resolver_pending *p, void *handle);
 /* resolver_deliver - hand the answer to the caller; takes over the caller's reference */
 void resolver_deliver(struct resolver_pending *p, struct dns_answer *ans);

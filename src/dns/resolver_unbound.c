@@ -700,9 +700,9 @@ reach_verdict(struct unbound_resolver *ur)
 		return NULL;	/* nothing probed, or a server we could not probe may answer */
 	buf_init(&b, 4096);
 	for (size_t i = 0; i < ur->nreach; i++)
-		buf_printf(&b, "%sno answer from %s: %s", i ? "; " : "", ur->reach[i].label,
+		buf_addf(&b, "%sno answer from %s: %s", i ? "; " : "", ur->reach[i].label,
 		    ur->reach[i].err ? ur->reach[i].err : "no reply");
-	out = buf_steal(&b);
+	out = buf_steal_text(&b);	/* a cut says so */
 	return out;
 }
 

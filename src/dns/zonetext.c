@@ -93,7 +93,10 @@ put_hex(struct buf *out, const char *p, const char **err)
 		if (hi < 0) {
 			hi = v;
 		} else {
-			buf_putc(out, hi << 4 | v);
+			if (buf_putc(out, hi << 4 | v) != MS_OK) {
+				*err = "record data too long";
+				return MS_ERR_LIMIT;
+			}
 			hi = -1;
 		}
 	}
@@ -226,7 +229,10 @@ zonetext_rdata(uint16_t type, const char *text, struct buf *out, const char **er
 				*err = "bad TLSA field";
 				return MS_ERR_SYNTAX;
 			}
-			buf_putc(out, (int)v);
+			if (buf_putc(out, (int)v) != MS_OK) {
+				*err = "record data too long";
+				return MS_ERR_LIMIT;
+			}
 		}
 		return put_hex(out, p, err);
 	case DNS_T_SOA:
@@ -282,10 +288,11 @@ zonetext_txt_quoted(const char *s, size_t n)
 	buf_init(&b, QUOTED_MAX(n));
 	for (size_t i = 0; i < n || i == 0; i += 255) {
 		if (i > 0)
-			buf_putc(&b, ' ');
-		zonetext_quote(&b, s + i, n - i < 255 ? n - i : 255);
+			buf_addc(&b, ' ');
+		/* a failure is kept in b for buf_steal_fitted, which the size rules out */
+		MS_IGNORE(zonetext_quote(&b, s + i, n - i < 255 ? n - i : 255));
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 char *
@@ -299,8 +306,9 @@ zonetext_rr_txt(const struct dns_rr *rr)
 	buf_init(&b, QUOTED_MAX(total) + 3 * rr->u.txt.npieces);
 	for (size_t i = 0; i < rr->u.txt.npieces; i++) {
 		if (i)
-			buf_putc(&b, ' ');
-		zonetext_quote(&b, rr->u.txt.pieces[i].s, rr->u.txt.pieces[i].len);
+			buf_addc(&b, ' ');
+		/* a failure is kept in b for buf_steal_fitted, which the size rules out */
+		MS_IGNORE(zonetext_quote(&b, rr->u.txt.pieces[i].s, rr->u.txt.pieces[i].len));
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }

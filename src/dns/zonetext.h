@@ -20,7 +20,7 @@ enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
     const char **err);
 
 /*
- * zonetext_txt_strings - split TXT presentation text into its strings:
+ * zonetext_txt - split TXT presentation text into its strings:
  * quoted strings with \" \\ and \DDD escapes, or bare words.  Used for TXT
  * and SPF; out receives the wire form (length-prefixed strings).
  */

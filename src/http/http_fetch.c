@@ -309,13 +309,24 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	c->xfers = x;
 
 	/* Pin the host to our resolver's addresses: libcurl never resolves names. */
-	buf_init(&line, 4096);
-	buf_printf(&line, "%s:%u:", req->host, req->port ? req->port : 443);
+	{
+		/* the maximum holds the line: host, ":port:", each address, "[]" and "," */
+		size_t need = strlen(req->host) + 8;
+
+		for (size_t i = 0; req->addrs && req->addrs[i]; i++)
+			need += strlen(req->addrs[i]) + 3;
+		buf_init(&line, need);
+	}
+	buf_addf(&line, "%s:%u:", req->host, req->port ? req->port : 443);
 	for (size_t i = 0; req->addrs && req->addrs[i]; i++)
-		buf_printf(&line, "%s%s%s%s", i ? "," : "", strchr(req->addrs[i], ':') ? "[" : "",
+		buf_addf(&line, "%s%s%s%s", i ? "," : "", strchr(req->addrs[i], ':') ? "[" : "",
 		    req->addrs[i], strchr(req->addrs[i], ':') ? "]" : "");
-	x->resolve = curl_slist_append(NULL, buf_cstr(&line));
-	buf_free(&line);
+	{
+		char *pin = buf_steal_fitted(&line);
+
+		x->resolve = curl_slist_append(NULL, pin);
+		free(pin);
+	}
 
 	x->easy = e = curl_easy_init();
 	if (e == NULL || x->resolve == NULL || req->addrs == NULL || req->addrs[0] == NULL) {

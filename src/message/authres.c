@@ -62,37 +62,37 @@ static void
 put_value(struct buf *b, const char *v)
 {
 	if (!ar_value_needs_quotes(v)) {
-		(void)buf_puts(b, v);
+		buf_adds(b, v);
 		return;
 	}
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			(void)buf_putc(b, '\\');
+			buf_addc(b, '\\');
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			(void)buf_putc(b, '?');	/* no control bytes in a header field */
+			buf_addc(b, '?');	/* no control bytes in a header field */
 			continue;
 		}
-		(void)buf_putc(b, *p);
+		buf_addc(b, *p);
 	}
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 }
 
 /* put_comment - a comment with its parentheses and backslashes escaped */
 static void
 put_comment(struct buf *b, const char *c)
 {
-	(void)buf_puts(b, " (");
+	buf_adds(b, " (");
 	for (const char *p = c; *p; p++) {
 		if (*p == '(' || *p == ')' || *p == '\\')
-			(void)buf_putc(b, '\\');
+			buf_addc(b, '\\');
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			(void)buf_putc(b, '?');
+			buf_addc(b, '?');
 			continue;
 		}
-		(void)buf_putc(b, *p);
+		buf_addc(b, *p);
 	}
-	(void)buf_putc(b, ')');
+	buf_addc(b, ')');
 }
 
 /* ar_format - see authres.h */
@@ -102,28 +102,36 @@ ar_format(const char *authserv_id, const struct ar_result *r, size_t n)
 	struct buf b;
 
 	buf_init(&b, AR_FIELD_MAX);
-	(void)buf_puts(&b, "Authentication-Results: ");
+	buf_adds(&b, "Authentication-Results: ");
 	put_value(&b, authserv_id);
-	(void)buf_putc(&b, ';');
+	if (buf_status(&b) != MS_OK) {	/* an authserv-id near AR_FIELD_MAX: the operator's */
+		buf_reset(&b);
+		buf_adds(&b, "Authentication-Results: unknown");
+	}
+	buf_addc(&b, ';');
 	if (n == 0)
-		(void)buf_puts(&b, " none");
-	for (size_t i = 0; i < n; i++) {
-		(void)buf_puts(&b, "\r\n\t");
-		(void)buf_puts(&b, r[i].method);
-		(void)buf_putc(&b, '=');
-		(void)buf_puts(&b, r[i].result);
+		buf_adds(&b, " none");
+	for (size_t i = 0; i < n && buf_status(&b) == MS_OK; i++) {
+		size_t keep = b.len;
+
+		if (i > 0)
+			buf_addc(&b, ';');
+		buf_adds(&b, "\r\n\t");
+		buf_adds(&b, r[i].method);
+		buf_addc(&b, '=');
+		buf_adds(&b, r[i].result);
 		if (r[i].comment)
 			put_comment(&b, r[i].comment);
 		if (r[i].reason) {
-			(void)buf_puts(&b, " reason=");
+			buf_adds(&b, " reason=");
 			put_value(&b, r[i].reason);
 		}
 		for (size_t k = 0; k < r[i].nprops; k++) {
-			(void)buf_printf(&b, " %s.%s=", r[i].props[k].ptype, r[i].props[k].prop);
+			buf_addf(&b, " %s.%s=", r[i].props[k].ptype, r[i].props[k].prop);
 			put_value(&b, r[i].props[k].value);
 		}
-		if (i + 1 < n)
-			(void)buf_putc(&b, ';');
+		if (buf_status(&b) != MS_OK)
+			buf_truncate(&b, keep);	/* no resinfo cut in half: it and the rest are left out */
 	}
 	return buf_steal(&b);
 }
@@ -222,7 +230,7 @@ quoted(struct arp *a)
 
 		if (c == '"') {
 			a->p++;
-			return buf_steal(&b);
+			return buf_steal_fitted(&b);
 		}
 		if (c == '\\' && a->p + 1 < a->len)
 			c = (unsigned char)a->s[++a->p];
@@ -233,7 +241,7 @@ quoted(struct arp *a)
 			arp_fail(a, "non-ASCII in a quoted string (RFC 8616 not enabled)");
 			return NULL;
 		}
-		(void)buf_putc(&b, (char)c);
+		buf_addc(&b, (char)c);	/* never fails: the field is at most AR_FIELD_MAX, checked first */
 	}
 	buf_free(&b);
 	arp_fail(a, "an unterminated quoted string");

@@ -40,7 +40,9 @@ struct ar_header {
  * ar_format - the field "Authentication-Results: ID;\r\n\tmethod=result ..."
  * for r[0..n) (n == 0 writes "none"), one resinfo per folded line, values
  * quoted where RFC 8601's grammar (RFC 2045 token, or [local-part "@"]
- * domain) does not allow them bare.  No final CRLF.  Caller frees.
+ * domain) does not allow them bare.  No final CRLF.  Caller frees.  At most
+ * AR_FIELD_MAX bytes: a resinfo that would pass it is left out, with those
+ * after it (none is ever cut in half).
  */
 char *ar_format(const char *authserv_id, const struct ar_result *r, size_t n);
 

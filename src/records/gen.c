@@ -18,6 +18,15 @@
 #define MTASTS_ENFORCE_MAX_AGE	1209600	/* two weeks once enforced (runbook) */
 #define MTASTS_NONE_MAX_AGE	86400
 
+/*
+ * The record texts are built in buffers of BUF_MAX_DEFAULT (16 MiB) and taken
+ * with buf_steal_fitted: each holds fixed text (under 1 KiB) and the options
+ * (at most GEN_OPTIONS_MAX bytes in all, check_common) and the profile's lists
+ * (a profile is at most 1 MiB), each at most three times: far below the
+ * maximum, so an append that does not fit is a broken invariant.
+ */
+#define GEN_OPTIONS_MAX	65536
+
 /* ttl_or - the --ttl override or the default */
 static uint32_t
 ttl_or(const struct gen_opts *o, uint32_t dflt)
@@ -98,7 +107,7 @@ profile_uris(const struct gen_opts *o, const char *key, struct buf *b)
 		return;
 	json_array_foreach(req, i, v) {
 		if (json_is_string(v))
-			buf_printf(b, "%s%s", b->len ? "," : "", json_string_value(v));
+			buf_addf(b, "%s%s", b->len ? "," : "", json_string_value(v));
 	}
 }
 
@@ -108,15 +117,15 @@ rua_list(const struct gen_opts *o, bool default_own)
 {
 	struct buf b;
 
-	buf_init(&b, 8192);
+	buf_init(&b, BUF_MAX_DEFAULT);
 	profile_uris(o, "dmarc.required_rua", &b);
 	if (o->rua && *o->rua) {
 		for (char **p = o->rua; *p; p++)
-			buf_printf(&b, "%s%s", b.len ? "," : "", *p);
+			buf_addf(&b, "%s%s", b.len ? "," : "", *p);
 	} else if (default_own) {
-		buf_printf(&b, "%smailto:dmarc@%s", b.len ? "," : "", o->domain);
+		buf_addf(&b, "%smailto:dmarc@%s", b.len ? "," : "", o->domain);
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /* ruf_list - the profile's failure-report destinations, or "" */
@@ -125,9 +134,9 @@ ruf_list(const struct gen_opts *o)
 {
 	struct buf b;
 
-	buf_init(&b, 8192);
+	buf_init(&b, BUF_MAX_DEFAULT);
 	profile_uris(o, "dmarc.required_ruf", &b);
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /*
@@ -148,26 +157,26 @@ dmarc_value(const struct gen_opts *o, const char *stage, bool default_own)
 		p = "quarantine";
 	else if (strcmp(stage, "reject") == 0 || parked)
 		p = "reject";
-	buf_init(&b, 8192);
+	buf_init(&b, BUF_MAX_DEFAULT);
 	/* RFC 7489 §6.3: v first, then p; sp names the subdomain policy explicitly. */
-	buf_printf(&b, "v=DMARC1; p=%s; sp=%s", p, p);
+	buf_addf(&b, "v=DMARC1; p=%s; sp=%s", p, p);
 	/*
 	 * The first quarantine step: a tenth of failing mail at RFC 7489
 	 * receivers (pct), test mode at RFC 9989 receivers (t=y, which drops pct).
 	 */
 	if (strcmp(stage, "quarantine-10") == 0)
-		buf_puts(&b, "; pct=10; t=y");
+		buf_adds(&b, "; pct=10; t=y");
 	if (parked || strcmp(align, "strict") == 0)
-		buf_puts(&b, "; adkim=s; aspf=s");
+		buf_adds(&b, "; adkim=s; aspf=s");
 	if (fo && *fo && !parked)
-		buf_printf(&b, "; fo=%s", fo);
+		buf_addf(&b, "; fo=%s", fo);
 	if (*rua)
-		buf_printf(&b, "; rua=%s", rua);
+		buf_addf(&b, "; rua=%s", rua);
 	if (*ruf && !parked)
-		buf_printf(&b, "; ruf=%s", ruf);
+		buf_addf(&b, "; ruf=%s", ruf);
 	free(rua);
 	free(ruf);
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /* uri_listed - whether the comma-separated list has uri (case-insensitive, "!size" ignored) */
@@ -194,7 +203,9 @@ uri_listed(const char *list, const char *uri)
  * (o->current): p (and sp, if it is there) become the stage's policy, pct
  * and t are what the stage says, every other tag is kept as the user wrote
  * it, in its place; destinations the profile requires and --rua ones are
- * added to rua; a profile's strict alignment and fo are set.  Caller frees.
+ * added to rua; a profile's strict alignment and fo are set.  Caller frees;
+ * NULL when that is longer than BUF_MAX_DEFAULT (each rua= tag of the record
+ * repeats the added destinations, so the bound on the options is not enough).
  */
 static char *
 dmarc_from_current(const struct gen_opts *o, const char *stage, const char *p)
@@ -207,8 +218,8 @@ dmarc_from_current(const struct gen_opts *o, const char *stage, const char *p)
 	bool strict = strcmp(profile_str(o->profile, "dmarc.alignment", "relaxed"), "strict") == 0;
 	bool have_rua = false, have_fo = false, have_ruf = false;
 
-	buf_init(&b, 8192);
-	buf_printf(&b, "v=DMARC1; p=%s", p);
+	buf_init(&b, BUF_MAX_DEFAULT);
+	buf_addf(&b, "v=DMARC1; p=%s", p);
 	for (size_t i = 0; i < n; i++) {
 		char *t = str_trim(tags[i]), *eq = strchr(t, '=');
 		char *name, *val;
@@ -222,9 +233,9 @@ dmarc_from_current(const struct gen_opts *o, const char *stage, const char *p)
 		    str_caseeq(name, "t"))
 			continue;	/* the stage's */
 		if (str_caseeq(name, "sp")) {
-			buf_printf(&b, "; sp=%s", p);
+			buf_addf(&b, "; sp=%s", p);
 		} else if (str_caseeq(name, "adkim") || str_caseeq(name, "aspf")) {
-			buf_printf(&b, "; %s=%s", name, strict ? "s" : val);
+			buf_addf(&b, "; %s=%s", name, strict ? "s" : val);
 		} else if (str_caseeq(name, "rua")) {
 			size_t k = 0;
 			char **v = str_split(add, ',', &k);
@@ -239,34 +250,38 @@ dmarc_from_current(const struct gen_opts *o, const char *stage, const char *p)
 					rua = r2;
 				}
 			strv_free(v);
-			buf_printf(&b, "; rua=%s", rua);
+			buf_addf(&b, "; rua=%s", rua);
 			have_rua = true;
 		} else {
 			if (str_caseeq(name, "fo"))
 				have_fo = true;
 			if (str_caseeq(name, "ruf"))
 				have_ruf = true;
-			buf_printf(&b, "; %s=%s", name, val);
+			buf_addf(&b, "; %s=%s", name, val);
 		}
 	}
 	if (strcmp(stage, "quarantine-10") == 0)
-		buf_puts(&b, "; pct=10; t=y");
+		buf_adds(&b, "; pct=10; t=y");
 	if (strict && strstr(buf_cstr(&b), "; adkim=") == NULL)
-		buf_puts(&b, "; adkim=s; aspf=s");
+		buf_adds(&b, "; adkim=s; aspf=s");
 	if (fo && *fo && !have_fo)
-		buf_printf(&b, "; fo=%s", fo);
+		buf_addf(&b, "; fo=%s", fo);
 	if (!have_rua) {
 		char *all = rua_list(o, true);
 
-		buf_printf(&b, "; rua=%s", all);
+		buf_addf(&b, "; rua=%s", all);
 		free(all);
 	}
 	if (*ruf && !have_ruf)
-		buf_printf(&b, "; ruf=%s", ruf);
+		buf_addf(&b, "; ruf=%s", ruf);
 	strv_free(tags);
 	free(add);
 	free(ruf);
 	free(rua);
+	if (buf_status(&b) != MS_OK) {
+		buf_free(&b);	/* many rua= tags, each with the profile's list */
+		return NULL;
+	}
 	return buf_steal(&b);
 }
 
@@ -287,9 +302,9 @@ gen_policy_text(char **mx, const char *mode, unsigned max_age)
 {
 	struct buf b;
 
-	buf_init(&b, 65536);
+	buf_init(&b, BUF_MAX_DEFAULT);
 	/* RFC 8461 §3.2: CRLF line ends are allowed; LF is what servers publish. */
-	buf_printf(&b, "version: STSv1\nmode: %s\n", mode);
+	buf_addf(&b, "version: STSv1\nmode: %s\n", mode);
 	if (strcmp(mode, "none") != 0) {
 		bool any = false;
 
@@ -298,21 +313,33 @@ gen_policy_text(char **mx, const char *mode, unsigned max_age)
 
 			if (colon)
 				*colon = '\0';
-			buf_printf(&b, "mx: %s\n", h);
+			buf_addf(&b, "mx: %s\n", h);
 			free(h);
 			any = true;
 		}
 		if (!any)
-			buf_puts(&b, "mx: <each MX host, or a *.pattern matching them>\n");
+			buf_adds(&b, "mx: <each MX host, or a *.pattern matching them>\n");
 	}
-	buf_printf(&b, "max_age: %u\n", max_age);
-	return buf_steal(&b);
+	buf_addf(&b, "max_age: %u\n", max_age);
+	return buf_steal_fitted(&b);
 }
 
 /* check_common - the options every generator reads */
 static bool
 check_common(const struct gen_opts *o, char **err)
 {
+	size_t total = strlen(o->domain) + (o->current ? strlen(o->current) : 0) +
+	    (o->tlsrpt_rua ? strlen(o->tlsrpt_rua) : 0);
+	char **lists[] = { o->rua, o->mx, o->spf_include, o->spf_ip4, o->spf_ip6 };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (char **p = lists[i]; p && *p; p++)
+			total += strlen(*p) + 1;
+	if (total > GEN_OPTIONS_MAX) {
+		*err = xasprintf("the options and the record given add up to more than %d bytes",
+		    GEN_OPTIONS_MAX);
+		return false;
+	}
 	for (char **p = o->rua; p && *p; p++)
 		if (!uri_ok("--rua", *p, err))
 			return false;
@@ -358,8 +385,8 @@ add_mx(struct recset *s, const struct gen_opts *o)
 			uint64_t u = 0;
 
 			*colon = '\0';
-			str_to_u64(colon + 1, strlen(colon + 1), 65535, &u);
-			pref = (unsigned)u;
+			if (str_to_u64(colon + 1, strlen(colon + 1), 65535, &u) == MS_OK)
+				pref = (unsigned)u;	/* always: check_common refused others */
 		}
 		v = xasprintf("%u %s.", pref, str_lower(h));
 		recset_add(s, o->domain, "MX", ttl_or(o, TTL_MX), v);
@@ -443,13 +470,13 @@ tlsrpt_rua(const struct gen_opts *o)
 {
 	struct buf b;
 
-	buf_init(&b, 8192);
+	buf_init(&b, BUF_MAX_DEFAULT);
 	profile_uris(o, "tls-rpt.required_rua", &b);
 	if (o->tlsrpt_rua)
-		buf_printf(&b, "%s%s", b.len ? "," : "", o->tlsrpt_rua);
+		buf_addf(&b, "%s%s", b.len ? "," : "", o->tlsrpt_rua);
 	if (b.len == 0)
-		buf_printf(&b, "mailto:tls-rua@%s", o->domain);
-	return buf_steal(&b);
+		buf_addf(&b, "mailto:tls-rua@%s", o->domain);
+	return buf_steal_fitted(&b);
 }
 
 /* external_rua_notes - report destinations elsewhere must authorise us (RFC 7489 §7.1) */
@@ -552,26 +579,29 @@ gen_new(const struct gen_opts *o, struct recset **out, char **err)
 		struct ipaddr ip;
 		char txt[IPADDR_STRLEN];
 
-		ipaddr_parse(eq + 1, &ip);
+		if (ipaddr_parse(eq + 1, &ip) != MS_OK) {
+			free(h);	/* never: checked above, before anything was made */
+			continue;
+		}
 		ipaddr_format(&ip, txt);
 		recset_add(s, str_lower(h), ip.family == 4 ? "A" : "AAAA", ttl_or(o, TTL_MX), txt);
 		free(h);
 	}
 
 	/* SPF (RFC 7208): the senders given, else the MX hosts; ~all while DMARC is at none. */
-	buf_init(&spf, 4096);
-	buf_puts(&spf, "v=spf1");
+	buf_init(&spf, BUF_MAX_DEFAULT);
+	buf_adds(&spf, "v=spf1");
 	for (char **p = o->spf_ip4; p && *p; p++, mech = true)
-		buf_printf(&spf, " ip4:%s", *p);
+		buf_addf(&spf, " ip4:%s", *p);
 	for (char **p = o->spf_ip6; p && *p; p++, mech = true)
-		buf_printf(&spf, " ip6:%s", *p);
+		buf_addf(&spf, " ip6:%s", *p);
 	for (char **p = o->spf_include; p && *p; p++, mech = true)
-		buf_printf(&spf, " include:%s", *p);
+		buf_addf(&spf, " include:%s", *p);
 	if (!mech && o->mx && *o->mx) {
-		buf_puts(&spf, " mx");
+		buf_adds(&spf, " mx");
 		mech = true;
 	}
-	buf_printf(&spf, " %s", mech ? all : "-all");
+	buf_addf(&spf, " %s", mech ? all : "-all");
 	r = recset_add(s, o->domain, "TXT", ttl_or(o, TTL_CHANGING), buf_cstr(&spf));
 	if (!mech)
 		rec_set_comment(r, "SPF: no sender given (--spf-ip4, --spf-ip6, --spf-include), so "
@@ -736,7 +766,13 @@ gen_dmarc(const struct gen_opts *o, struct recset **out, char **err)
 		return MS_ERR_ARG;
 	s = recset_new(o->domain, "dmarc", st, profile_str(o->profile, "name", "generic"));
 	owner = xasprintf("_dmarc.%s", o->domain);
-	v = gen_dmarc_value(o, st);
+	if ((v = gen_dmarc_value(o, st)) == NULL) {
+		*err = xstrdup("the DMARC record made from the one given is too long: it has many "
+		    "rua= tags");
+		free(owner);
+		recset_free(s);
+		return MS_ERR_LIMIT;
+	}
 	recset_add(s, owner, "TXT", ttl_or(o, TTL_CHANGING), v);
 	free(owner);
 	free(v);

@@ -34,16 +34,21 @@ struct gen_opts {
 };
 
 /*
- * The generators.  Each validates its options (names, addresses, stage) and
- * on success sets *out (caller frees with recset_free); on failure *err says
- * what is wrong (caller frees) and nothing is allocated.
+ * gen_new, gen_parked, gen_mta_sts, gen_dmarc - the generators.  Each
+ * validates its options (names, addresses, stage) and on success sets *out
+ * (caller frees with recset_free); on failure *err says what is wrong (caller
+ * frees) and nothing is allocated.
  */
 enum ms_status gen_new(const struct gen_opts *o, struct recset **out, char **err);
 enum ms_status gen_parked(const struct gen_opts *o, struct recset **out, char **err);
 enum ms_status gen_mta_sts(const struct gen_opts *o, struct recset **out, char **err);
 enum ms_status gen_dmarc(const struct gen_opts *o, struct recset **out, char **err);
 
-/* gen_dmarc_value - the DMARC record text of a stage ("none", "quarantine-10", ...); caller frees */
+/*
+ * gen_dmarc_value - the DMARC record text of a stage ("none", "quarantine-10",
+ * ...); caller frees.  NULL only when made from o->current (not for "parked")
+ * and that record's rua= tags make it longer than BUF_MAX_DEFAULT.
+ */
 char *gen_dmarc_value(const struct gen_opts *o, const char *stage);
 /* gen_policy_text - an MTA-STS policy file (RFC 8461 §3.2) for mode/max_age; caller frees */
 char *gen_policy_text(char **mx, const char *mode, unsigned max_age);

@@ -269,14 +269,16 @@ add_step(json_t *steps, const char *domain, time_t start, unsigned day, const ch
 	struct buf b;
 	const char *p = action, *q;
 
-	/* "DOMAIN" in the text stands for the domain. */
-	buf_init(&b, 8192);
+	/* "DOMAIN" in the text stands for the domain; the maximum holds the result */
+	buf_init(&b, strlen(action) * (strlen(domain) + 1) + 1);
 	while ((q = strstr(p, "DOMAIN")) != NULL) {
-		buf_append(&b, p, (size_t)(q - p));
-		buf_puts(&b, domain);
+		buf_add(&b, p, (size_t)(q - p));
+		buf_adds(&b, domain);
 		p = q + 6;
 	}
-	buf_puts(&b, p);
+	buf_adds(&b, p);
+	if (buf_status(&b) != MS_OK)
+		abort();	/* a broken invariant: the maximum was computed for the text */
 	date_fmt(start, day, d);
 	json_object_set_new(s, "date", json_string(d));
 	json_object_set_new(s, "day", json_integer(day));

@@ -223,20 +223,21 @@ yaml_quoted(const char *s, bool octodns_txt)
 {
 	struct buf b;
 
-	buf_init(&b, 4 * 65536);
-	buf_putc(&b, '\'');
+	/* each byte becomes at most two, plus the quotes: the maximum holds the result */
+	buf_init(&b, 2 * strlen(s) + 3);
+	buf_addc(&b, '\'');
 	for (; *s; s++) {
 		if (*s == '\'')
-			buf_puts(&b, "''");
+			buf_adds(&b, "''");
 		else if (*s == ';' && octodns_txt)
-			buf_puts(&b, "\\;");	/* octoDNS escapes semicolons in TXT values */
+			buf_adds(&b, "\\;");	/* octoDNS escapes semicolons in TXT values */
 		else if (*s == '\n' || *s == '\r')
-			buf_putc(&b, ' ');
+			buf_addc(&b, ' ');
 		else
-			buf_putc(&b, *s);
+			buf_addc(&b, *s);
 	}
-	buf_putc(&b, '\'');
-	return buf_steal(&b);
+	buf_addc(&b, '\'');
+	return buf_steal_fitted(&b);
 }
 
 /* rel_name - owner relative to the domain ('' for the apex); caller frees */

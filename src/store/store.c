@@ -17,6 +17,17 @@ store_fail(struct store *s, const char *what)
 	return MS_ERR_IO;
 }
 
+void
+store_undo(struct store *s, const char *savepoint)
+{
+	enum ms_status st = savepoint ? db_rollback_to(s->db, savepoint) : db_rollback(s->db);
+	size_t n = strlen(s->err);
+
+	if (st != MS_OK && n < sizeof(s->err) - 1)
+		snprintf(s->err + n, sizeof(s->err) - n, "%sthe rollback failed too: %s",
+		    n ? "; " : "", db_errmsg(s->db));
+}
+
 /* sql_for - the text of q for s's database */
 const char *
 sql_for(const struct store *s, const struct dialect_sql *q)
@@ -50,14 +61,15 @@ store_display(const char *where)
 
 	if (!db_is_postgresql(where))
 		return xstrdup(where);
-	buf_init(&b, BUF_MAX_DEFAULT);
+	/* at most "***" more per "password=" and the user's: the maximum holds the result */
+	buf_init(&b, 2 * strlen(where) + 8);
 	auth = strstr(where, "://") + 3;
 	end = auth + strcspn(auth, "/?");
 	at = memchr(auth, '@', (size_t)(end - auth));
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon) {
-		(void)buf_append(&b, where, (size_t)(colon + 1 - where));
-		(void)buf_puts(&b, "***");
+		buf_add(&b, where, (size_t)(colon + 1 - where));
+		buf_adds(&b, "***");
 		p = at;
 	} else
 		p = where;
@@ -67,15 +79,15 @@ store_display(const char *where)
 		if (q == NULL || (q > where && q[-1] != '?' && q[-1] != '&')) {
 			size_t n = q ? (size_t)(q + 9 - p) : strlen(p);
 
-			(void)buf_append(&b, p, n);
+			buf_add(&b, p, n);
 			p += n;
 			continue;
 		}
-		(void)buf_append(&b, p, (size_t)(q + 9 - p));
-		(void)buf_puts(&b, "***");
+		buf_add(&b, p, (size_t)(q + 9 - p));
+		buf_adds(&b, "***");
 		p = q + 9 + strcspn(q + 9, "&");
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 /* file_size - the size of the file at path, -1 when there is none */
@@ -141,8 +153,9 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	/* closing ends an open transaction anyway (SQLite and PostgreSQL roll it back) */
 	if (s->tx_open)
-		(void)db_rollback(s->db);
+		MS_IGNORE(db_rollback(s->db));
 	for (int i = 0; i < STORE_NSTMT; i++)
 		db_finalize(s->stmt[i]);
 	db_close(s->db);
@@ -181,7 +194,7 @@ void
 store_rollback(struct store *s)
 {
 	if (s->tx_open)
-		(void)db_rollback(s->db);
+		store_undo(s, NULL);	/* a failure shows in store_error() */
 	s->tx_open = false;
 	s->tx_wanted = false;
 }

@@ -130,7 +130,7 @@ enum store_mode {
  * STORE_WRITE would.  PostgreSQL: the database must exist; the tables are
  * created in it (the version in table mailsec_schema) under an advisory lock.
  */
-enum ms_status store_open(const char *where, enum store_mode mode, struct store **out,
+MS_MUST_CHECK enum ms_status store_open(const char *where, enum store_mode mode, struct store **out,
     char *why, size_t whylen);
 /* store_close - close s (NULL is fine); a transaction still open is rolled back */
 void store_close(struct store *s);
@@ -147,45 +147,45 @@ char *store_display(const char *where);
  * the reports.db an older mailsec made in that folder when only it exists.
  * Creates the folder (0700).  Caller frees *out; on failure why says why.
  */
-enum ms_status store_default_path(char **out, char *why, size_t whylen);
+MS_MUST_CHECK enum ms_status store_default_path(char **out, char *why, size_t whylen);
 
 #define STORE_APPLICATION_ID	0x6d736563	/* "msec": PRAGMA application_id of mailsec's SQLite files */
 
 /* store_begin - start a transaction of puts; store_commit keeps them, store_rollback drops them */
-enum ms_status store_begin(struct store *s);
-enum ms_status store_commit(struct store *s);
+MS_MUST_CHECK enum ms_status store_begin(struct store *s);
+MS_MUST_CHECK enum ms_status store_commit(struct store *s);
 void store_rollback(struct store *s);
 
-enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
+MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
     enum store_put *res);
-enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
+MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
     enum store_put *res);
-enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
+MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
     const char *origin, enum store_put *res);
 /* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 */
-enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
+MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
     const char *raw, size_t len, enum store_put *res);
 /* store_purge - delete reports whose period ended (quarantined ones first seen) before cutoff */
-enum ms_status store_purge(struct store *s, int64_t cutoff, uint64_t *removed);
+MS_MUST_CHECK enum ms_status store_purge(struct store *s, int64_t cutoff, uint64_t *removed);
 /* store_each_dmarc - rows of domain's aggregate reports whose period ends at or after since */
-enum ms_status store_each_dmarc(struct store *s, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status store_each_dmarc(struct store *s, const char *domain, int64_t since,
     store_dmarc_cb cb, void *arg);
-enum ms_status store_each_tlsrpt(struct store *s, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *domain, int64_t since,
     store_tlsrpt_cb cb, void *arg);
 /* store_count_failures - failure reports about domain dated at or after since */
-enum ms_status store_count_failures(struct store *s, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain, int64_t since,
     uint64_t *n);
-enum ms_status store_counts(struct store *s, struct store_counts *c);
+MS_MUST_CHECK enum ms_status store_counts(struct store *s, struct store_counts *c);
 /* store_each_rejected - the quarantine, oldest first */
-enum ms_status store_each_rejected(struct store *s, store_rejected_cb cb, void *arg);
+MS_MUST_CHECK enum ms_status store_each_rejected(struct store *s, store_rejected_cb cb, void *arg);
 /* store_put_check - one domain's check result and its findings, atomically (see the contract) */
-enum ms_status store_put_check(struct store *s, const struct store_check *c,
+MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store_check *c,
     enum store_put *res);
 /* store_each_check - domain's stored checks made at or after since, oldest first */
-enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
     store_check_cb cb, void *arg);
 /* store_purge_checks - delete the stored checks made before cutoff with their findings, atomically */
-enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed);
+MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed);
 
 /* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
 struct store_check *store_check_dup(const struct store_check *c);

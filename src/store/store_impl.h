@@ -31,8 +31,14 @@ struct store {
 	char err[512];
 };
 
-/* store_fail - "what: the database's message" as s's error; returns MS_ERR_IO */
+/* store_fail - "what: the database's message" as s's error; always returns MS_ERR_IO */
 enum ms_status store_fail(struct store *s, const char *what);
+/*
+ * store_undo - roll back after a failure (to savepoint, or the whole
+ * transaction when it is NULL), keeping s's error (the first failure's); a
+ * rollback that fails too is added to it.  savepoint is borrowed.
+ */
+void store_undo(struct store *s, const char *savepoint);
 
 /* sql_for - the text of q for s's database */
 const char *sql_for(const struct store *s, const struct dialect_sql *q);
@@ -44,6 +50,6 @@ const char *sql_for(const struct store *s, const struct dialect_sql *q);
  * writing.  Refuses (MS_ERR_ARG) a database that is not mailsec's or is
  * newer, having changed nothing in it.
  */
-enum ms_status store_schema_ready(struct store *s, bool *migrate);
+MS_MUST_CHECK enum ms_status store_schema_ready(struct store *s, bool *migrate);
 
 #endif

@@ -55,7 +55,7 @@ static struct db_stmt *
 stmt(struct store *s, enum store_stmt id)
 {
 	if (s->stmt[id] == NULL && db_prepare(s->db, INSERTS[id], &s->stmt[id]) != MS_OK) {
-		store_fail(s, "prepare");
+		(void)store_fail(s, "prepare");	/* always MS_ERR_IO: NULL says it */
 		return NULL;
 	}
 	return s->stmt[id];
@@ -138,10 +138,7 @@ put_leave(struct store *s, const char *name, enum ms_status rc)
 		rc = store_fail(s, "commit");
 	}
 	/* undoing keeps the message that says why */
-	if (s->tx_wanted)
-		(void)db_rollback_to(s->db, name);
-	else
-		(void)db_rollback(s->db);
+	store_undo(s, s->tx_wanted ? name : NULL);
 	return rc;
 }
 
@@ -188,7 +185,12 @@ dmarc_rows(struct store *s, const struct dmarc_report *r, int64_t id)
 	for (size_t i = 0; i < r->nrows && rc == MS_OK; i++) {
 		const struct dmarc_row *w = &r->rows[i];
 
-		store_dmarc_cols_fill(&cols, w);
+		if (store_dmarc_cols_fill(&cols, w) != MS_OK) {
+			snprintf(s->err, sizeof(s->err), "insert dmarc row: its auth_results are "
+			    "longer than the columns take");
+			rc = MS_ERR_LIMIT;
+			break;
+		}
 		db_bind_int(x, 1, id);
 		db_bind_text(x, 2, w->source_ip);
 		db_bind_int(x, 3, store_clamp(w->count));

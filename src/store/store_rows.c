@@ -90,16 +90,16 @@ store_failure_head(const struct failure_report *r, struct store_head *h)
 static void
 json_str(struct buf *b, const char *s)
 {
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			(void)buf_printf(b, "\\%c", *p);
+			buf_addf(b, "\\%c", *p);
 		else if (*p < 0x20)
-			(void)buf_printf(b, "\\u%04x", *p);
+			buf_addf(b, "\\u%04x", *p);
 		else
-			(void)buf_putc(b, *p);
+			buf_addc(b, *p);
 	}
-	(void)buf_putc(b, '"');
+	buf_addc(b, '"');
 }
 
 /* json_member - append ,"key":"value" (or the first member without the comma) if value is set */
@@ -108,7 +108,7 @@ json_member(struct buf *b, bool *first, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
-	(void)buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
+	buf_addf(b, "%s\"%s\":", *first ? "" : ",", key);
 	json_str(b, value);
 	*first = false;
 }
@@ -122,19 +122,19 @@ static void
 auth_json(struct buf *b, const struct dmarc_auth *a, size_t n)
 {
 	buf_reset(b);
-	(void)buf_putc(b, '[');
+	buf_addc(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
 
-		(void)buf_puts(b, i ? ",{" : "{");
+		buf_adds(b, i ? ",{" : "{");
 		json_member(b, &first, "domain", a[i].domain);
 		json_member(b, &first, "selector", a[i].selector);
 		json_member(b, &first, "scope", a[i].scope);
 		json_member(b, &first, "result", a[i].result);
 		json_member(b, &first, "human_result", a[i].human_result);
-		(void)buf_putc(b, '}');
+		buf_addc(b, '}');
 	}
-	(void)buf_putc(b, ']');
+	buf_addc(b, ']');
 }
 
 void
@@ -148,7 +148,7 @@ store_dmarc_cols_init(struct store_dmarc_cols *c)
 }
 
 /* store_dmarc_cols_fill - auth results as JSON, and the domains that passed (RFC 7489 §4.2) */
-void
+enum ms_status
 store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w)
 {
 	auth_json(&c->dkim_auth, w->dkim_auth, w->ndkim_auth);
@@ -157,7 +157,7 @@ store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w)
 	for (size_t j = 0; j < w->ndkim_auth; j++)
 		if (w->dkim_auth[j].result && strcmp(w->dkim_auth[j].result, "pass") == 0 &&
 		    w->dkim_auth[j].domain && *w->dkim_auth[j].domain)
-			(void)buf_printf(&c->dkim_pass, "%s%s", c->dkim_pass.len ? " " : "",
+			buf_addf(&c->dkim_pass, "%s%s", c->dkim_pass.len ? " " : "",
 			    w->dkim_auth[j].domain);
 	c->spf_pass = "";
 	for (size_t j = 0; j < w->nspf_auth; j++)
@@ -167,8 +167,12 @@ store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w)
 			c->spf_pass = w->spf_auth[j].domain;
 			break;
 		}
+	/* a cut JSON text must not be stored: the row fails instead */
+	if (buf_status(&c->dkim_auth) != MS_OK || buf_status(&c->spf_auth) != MS_OK ||
+	    buf_status(&c->dkim_pass) != MS_OK)
+		return MS_ERR_LIMIT;
+	return MS_OK;
 }
-
 void
 store_dmarc_cols_free(struct store_dmarc_cols *c)
 {

@@ -44,8 +44,12 @@ struct store_dmarc_cols {
 };
 
 void store_dmarc_cols_init(struct store_dmarc_cols *c);
-/* store_dmarc_cols_fill - the derived columns of w into c (overwriting the last row's) */
-void store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w);
+/*
+ * store_dmarc_cols_fill - the derived columns of w (borrowed) into c
+ * (overwriting the last row's); MS_ERR_LIMIT when they do not fit c's buffers
+ * (c then holds nothing to store).
+ */
+MS_MUST_CHECK enum ms_status store_dmarc_cols_fill(struct store_dmarc_cols *c, const struct dmarc_row *w);
 void store_dmarc_cols_free(struct store_dmarc_cols *c);
 
 /* store_sha256_hex - the quarantine key: SHA-256 of raw (NULL counts as empty) in lower-case hex */

@@ -467,7 +467,7 @@ migrate_step(struct store *s, bool *done)
 		return store_fail(s, "commit the schema");
 	return MS_OK;
 undo:
-	(void)db_rollback(s->db);
+	store_undo(s, NULL);
 	return rc;
 }
 

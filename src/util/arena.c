@@ -1,5 +1,6 @@
 /* src/util/arena.c - region allocator: many small allocations freed at once */
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -82,6 +83,16 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return s;
+}
+
+char *
+arena_buf_text(struct arena *a, const struct buf *b)
+{
+	const char *t = b->data ? b->data : "";
+
+	if (buf_status(b) == MS_OK)
+		return arena_strdup(a, t);
+	return arena_printf(a, "%s [cut at %zu bytes]", t, b->len);
 }
 
 void

@@ -14,6 +14,16 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max ? max : BUF_MAX_DEFAULT;
+	b->err = MS_OK;
+}
+
+/* failed - remember the first failed append of b; returns st */
+static enum ms_status
+failed(struct buf *b, enum ms_status st)
+{
+	if (b->err == MS_OK)
+		b->err = st;
+	return st;
 }
 
 /* buf_grow - make room for n more bytes plus the terminating NUL */
@@ -23,7 +33,7 @@ buf_grow(struct buf *b, size_t n)
 	size_t need, cap;
 
 	if (n > b->max || b->len > b->max - n)
-		return MS_ERR_LIMIT;
+		return failed(b, MS_ERR_LIMIT);
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return MS_OK;
@@ -74,7 +84,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return MS_ERR_ARG;
+		return failed(b, MS_ERR_ARG);
 	if ((st = buf_grow(b, (size_t)n)) != MS_OK)
 		return st;
 	va_start(ap, fmt);
@@ -82,6 +92,63 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	b->len += (size_t)n;
 	return MS_OK;
+}
+
+/* buf_vaddf - buf_addf's work; a failure is kept in b->err */
+static void
+buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		(void)failed(b, MS_ERR_ARG);	/* kept in b->err for buf_status */
+		return;
+	}
+	if (buf_grow(b, (size_t)n) != MS_OK)
+		return;			/* buf_grow kept the failure in b->err */
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (buf_append(b, p, n) != MS_OK)
+		return;		/* kept in b->err for buf_status */
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	buf_add(b, &ch, 1);
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+enum ms_status
+buf_status(const struct buf *b)
+{
+	return b->err;
 }
 
 const char *
@@ -97,13 +164,46 @@ buf_steal(struct buf *b)
 
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = MS_OK;
 	return s;
+}
+
+char *
+buf_steal_fitted(struct buf *b)
+{
+	if (buf_status(b) != MS_OK) {
+		fprintf(stderr, "mailsec: internal error: a buffer sized for its text was too small\n");
+		abort();	/* a broken invariant: the caller computed the maximum */
+	}
+	return buf_steal(b);
+}
+
+char *
+buf_steal_text(struct buf *b)
+{
+	char *s;
+
+	if (buf_status(b) == MS_OK)
+		return buf_steal(b);
+	s = xasprintf("%s [cut at %zu bytes]", buf_cstr(b), b->len);
+	buf_free(b);
+	return s;
+}
+
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
 }
 
 void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = MS_OK;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -114,4 +214,5 @@ buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = MS_OK;
 }

@@ -146,17 +146,26 @@ fs_walk_free(struct fs_walk *w)
 	free(w);
 }
 
-/* first_visit - remember the folder sb; false if it was read before */
+#define TOO_MANY_DIRS	"more folders than one walk remembers (1,000,000): not read"
+
+/*
+ * first_visit - remember the folder sb; false if it was read before, or if
+ * the walker cannot remember more folders (*why says so; NULL otherwise)
+ */
 static bool
-first_visit(struct fs_walk *w, const struct stat *sb)
+first_visit(struct fs_walk *w, const struct stat *sb, const char **why)
 {
 	char key[64];
 	int n = snprintf(key, sizeof(key), "%llx:%llx", (unsigned long long)sb->st_dev,
 	    (unsigned long long)sb->st_ino);
 
+	*why = NULL;
 	if (strmap_get(&w->seen, key, (size_t)n))
 		return false;
-	(void)strmap_put(&w->seen, key, (size_t)n, w);
+	if (strmap_put(&w->seen, key, (size_t)n, w) != MS_OK) {
+		*why = TOO_MANY_DIRS;	/* a folder not remembered could be read twice */
+		return false;
+	}
 	return true;
 }
 
@@ -276,13 +285,14 @@ walk_group(struct fs_walk *w, const char *path, size_t depth)
 		int fd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat sb;
 		char **names;
+		const char *why = NULL;
 		size_t n;
 
-		if (fd < 0 || fstat(fd, &sb) != 0 || !first_visit(w, &sb)) {
+		if (fd < 0 || fstat(fd, &sb) != 0 || !first_visit(w, &sb, &why)) {
 			if (fd >= 0)
 				close(fd);
-			else
-				w->ops.skipped(w->ops.arg, sub, strerror(errno), true);
+			if (fd < 0 || why)
+				w->ops.skipped(w->ops.arg, sub, why ? why : strerror(errno), true);
 			free(sub);
 			continue;
 		}
@@ -306,6 +316,7 @@ walk_dir(struct fs_walk *w, const char *path, bool named, size_t depth)
 	int fd;
 	struct stat sb;
 	char **names;
+	const char *why = NULL;
 	size_t n;
 
 	if (depth > w->o.max_depth) {
@@ -317,10 +328,10 @@ walk_dir(struct fs_walk *w, const char *path, bool named, size_t depth)
 		w->ops.skipped(w->ops.arg, path, strerror(errno), true);
 		return;
 	}
-	if (fstat(fd, &sb) != 0 || !first_visit(w, &sb)) {
+	if (fstat(fd, &sb) != 0 || !first_visit(w, &sb, &why)) {
 		close(fd);
-		w->ops.skipped(w->ops.arg, path, "a folder already read (through another link)",
-		    false);
+		w->ops.skipped(w->ops.arg, path, why ? why :
+		    "a folder already read (through another link)", why != NULL);
 		return;
 	}
 	if (is_group(w, fd)) {

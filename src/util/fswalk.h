@@ -24,14 +24,14 @@
  * is a static string (MS_ERR_IO: could not open; MS_ERR_ARG: not a regular
  * file, *why says what it is).
  */
-enum ms_status fs_open_regular(const char *path, bool nofollow, int *fd, const char **why);
+MS_MUST_CHECK enum ms_status fs_open_regular(const char *path, bool nofollow, int *fd, const char **why);
 
 /*
  * fs_read_fd - read fd to its end, at most max bytes (MS_ERR_LIMIT past it).
  * *data is NUL-terminated after *len bytes, the caller frees it; NULL on
  * failure.  Does not close fd.
  */
-enum ms_status fs_read_fd(int fd, size_t max, char **data, size_t *len, const char **why);
+MS_MUST_CHECK enum ms_status fs_read_fd(int fd, size_t max, char **data, size_t *len, const char **why);
 
 
 /* fs_mode_what - "a FIFO (named pipe)", "a directory", ... for a st_mode */

@@ -17,7 +17,7 @@ struct ipaddr {
 #define IPADDR_REVLEN	74	/* 32 nibbles, dots, "ip6.arpa" */
 
 /* ipaddr_parse - an IPv4 dotted quad or an IPv6 address, nothing else */
-enum ms_status ipaddr_parse(const char *s, struct ipaddr *out);
+MS_MUST_CHECK enum ms_status ipaddr_parse(const char *s, struct ipaddr *out);
 bool ipaddr_looks_like(const char *s);
 void ipaddr_format(const struct ipaddr *a, char out[IPADDR_STRLEN]);
 /* ipaddr_reverse_name - "4.3.2.1.in-addr.arpa" or the ip6.arpa nibble name */

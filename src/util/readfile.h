@@ -27,7 +27,7 @@ struct read_file_result {
  * FIFO blocks until its writer closes it; /dev/zero stops at the cap).
  * path is borrowed.  out is always set (data NULL on failure).
  */
-enum ms_status read_file(const char *path, size_t max, unsigned flags,
+MS_MUST_CHECK enum ms_status read_file(const char *path, size_t max, unsigned flags,
     struct read_file_result *out);
 
 #endif

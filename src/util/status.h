@@ -18,6 +18,21 @@ enum ms_status {
 	MS_ERR_INTERNAL		/* a library we call failed unexpectedly */
 };
 
+/* ms_status_str - a short name for st ("syntax error", ...); static, never NULL */
 const char *ms_status_str(enum ms_status st);
+
+/*
+ * MS_MUST_CHECK - marks a function whose result the caller must look at
+ * (warn_unused_result; with -Werror an ignored status does not build).  Where
+ * ignoring a status is provably right, say why in a comment beside the call
+ * and use MS_IGNORE.
+ */
+#define MS_MUST_CHECK	__attribute__((warn_unused_result))
+
+/*
+ * MS_IGNORE - discard a MS_MUST_CHECK result on purpose (a cast to void does
+ * not silence warn_unused_result in GCC).  Always with a comment saying why.
+ */
+#define MS_IGNORE(call)	do { if (call) { /* deliberately ignored */ } } while (0)
 
 #endif

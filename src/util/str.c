@@ -142,18 +142,18 @@ str_printable(const char *s, size_t n)
 {
 	struct buf b;
 
-	buf_init(&b, 4 * n + 16);
+	buf_init(&b, 4 * n + 16);	/* each byte becomes at most four: the maximum holds it */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf_putc(&b, c);
+			buf_addc(&b, c);
 		else if (c == '\\')
-			buf_puts(&b, "\\\\");
+			buf_adds(&b, "\\\\");
 		else
-			buf_printf(&b, "\\x%02X", c);
+			buf_addf(&b, "\\x%02X", c);
 	}
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 int

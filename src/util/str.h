@@ -22,7 +22,7 @@ char *str_trim(char *s);
  * str_to_u64 - parse a decimal number that must fill [s, s+len) entirely and
  * be at most max.  No sign, no white space, no leading '+'.
  */
-enum ms_status str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+MS_MUST_CHECK enum ms_status str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 /* str_split - split s at sep into a NULL-terminated vector; caller frees with strv_free */
 char **str_split(const char *s, char sep, size_t *count);
 void strv_free(char **v);

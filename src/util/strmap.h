@@ -34,6 +34,6 @@ void *strmap_get(const struct strmap *m, const char *key, size_t len);
  * there (the old one is not freed).  MS_ERR_LIMIT when key is new and the
  * table holds max keys; MS_ERR_ARG when val is NULL.
  */
-enum ms_status strmap_put(struct strmap *m, const char *key, size_t len, void *val);
+MS_MUST_CHECK enum ms_status strmap_put(struct strmap *m, const char *key, size_t len, void *val);
 
 #endif

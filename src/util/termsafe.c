@@ -60,9 +60,9 @@ escape_into(struct buf *b, const char *s, size_t n)
 			l = 1, cp = 0x80;	/* a stray byte: escaped */
 		if (harmful(cp)) {
 			for (size_t k = 0; k < l; k++)
-				(void)buf_printf(b, "\\x%02X", u[i + k]);
+				buf_addf(b, "\\x%02X", u[i + k]);
 		} else
-			(void)buf_append(b, u + i, l);
+			buf_add(b, u + i, l);
 		i += l;
 	}
 }
@@ -72,9 +72,9 @@ term_safe(const char *s, size_t n)
 {
 	struct buf b;
 
-	buf_init(&b, 4 * n + 16);
+	buf_init(&b, 4 * n + 16);	/* each byte becomes at most four: the maximum holds it */
 	escape_into(&b, s ? s : "", s ? n : 0);
-	return buf_steal(&b);
+	return buf_steal_fitted(&b);
 }
 
 char *

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /*
- * Like Postfix's mymalloc(): running out of memory is not something a
+ * xmalloc, xcalloc, xrealloc - like Postfix's mymalloc(): running out of memory is not something a
  * command-line audit can recover from meaningfully, so these print a message
  * and abort.  Sizes are checked for multiplication overflow.  Every result is
  * freed by the caller with free().

@@ -188,9 +188,14 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 	struct xs *x = ctx;
 
 	keep_entities(x);
-	/* Past max_text the rest of the text is dropped, not an error. */
-	if (x->depth > 0 && len > 0 && x->st == MS_OK)
-		(void)buf_append(&x->stack[x->depth - 1].text, ch, (size_t)len);
+	/* Past max_text the rest of the text is dropped, not an error: what fits is kept. */
+	if (x->depth > 0 && len > 0 && x->st == MS_OK) {
+		struct buf *t = &x->stack[x->depth - 1].text;
+		size_t n = (size_t)len, room = t->max - t->len;
+
+		if (buf_append(t, ch, n < room ? n : room) != MS_OK)
+			return;	/* never: at most the room left is appended */
+	}
 }
 
 /*

@@ -726,10 +726,11 @@ put_atomic(const char *where)
 	store_close(s);
 	if (db_open(where, 0, &db, why, sizeof(why)) == MS_OK) {
 		if (db_dialect(db) == DB_POSTGRESQL)
-			(void)db_exec(db, "DROP TRIGGER refuse_dmarc ON dmarc_rows;"
+			assert_int_equal(db_exec(db, "DROP TRIGGER refuse_dmarc ON dmarc_rows;"
 			    " DROP TRIGGER refuse_tlsrpt ON tlsrpt_failures;"
 			    " DROP TRIGGER refuse_failure ON failures;"
-			    " DROP FUNCTION mailsec_test_refuse(); DELETE FROM reports WHERE report_id LIKE 'atomic-%'");
+			    " DROP FUNCTION mailsec_test_refuse(); DELETE FROM reports WHERE report_id LIKE 'atomic-%'"),
+			    MS_OK);
 		db_close(db);
 	}
 }

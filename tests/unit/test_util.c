@@ -21,6 +21,39 @@
 #include "util/strmap.h"
 #include "util/termsafe.h"
 
+/* buf_builder_keeps_failure - buf_add* remember the first failure for buf_status until reset; cut text says so */
+static void
+buf_builder_keeps_failure(void **state)
+{
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b, 8);
+	buf_adds(&b, "1234");
+	assert_int_equal(buf_status(&b), MS_OK);
+	buf_addf(&b, "%s", "56789");		/* does not fit: left out, remembered */
+	assert_int_equal(buf_status(&b), MS_ERR_LIMIT);
+	assert_string_equal(buf_cstr(&b), "1234");
+	buf_addc(&b, '5');			/* fits, but the failure stays */
+	assert_int_equal(buf_status(&b), MS_ERR_LIMIT);
+	s = buf_steal_text(&b);
+	assert_string_equal(s, "12345 [cut at 5 bytes]");
+	free(s);
+	assert_int_equal(buf_status(&b), MS_OK);	/* stolen: reset */
+	buf_init(&b, 4);
+	assert_int_equal(buf_puts(&b, "12345"), MS_ERR_LIMIT);	/* a checked append counts too */
+	assert_int_equal(buf_status(&b), MS_ERR_LIMIT);
+	buf_reset(&b);
+	assert_int_equal(buf_status(&b), MS_OK);
+	buf_add(&b, "abc", 3);
+	buf_truncate(&b, 1);
+	assert_string_equal(buf_cstr(&b), "a");
+	s = buf_steal_fitted(&b);
+	assert_string_equal(s, "a");
+	free(s);
+}
+
 static void
 buf_respects_max(void **state)
 {
@@ -374,6 +407,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_respects_max),
+		cmocka_unit_test(buf_builder_keeps_failure),
 		cmocka_unit_test(str_to_u64_bounds),
 		cmocka_unit_test(str_helpers),
 		cmocka_unit_test(ipaddr_roundtrip),

@@ -157,7 +157,7 @@ void dmarc_record_lint_profile(struct arena *arena, const struct dmarc_record *r
 /* dmarc_record_to_json - the parsed tags as a JSON object (docs/json.md); new reference */
 json_t *dmarc_record_to_json(const struct dmarc_record *r);
 
-/* dmarc_policy_effective - what a receiver applies: invalid/absent p with a usable rua is none */
+/* dmarc_policy_effective_p - what a receiver applies: invalid/absent p with a usable rua is none */
 enum dmarc_policy dmarc_policy_effective_p(const struct dmarc_record *r);
 
 /*

@@ -42,9 +42,9 @@ state_done(struct audit *a, struct mtasts_state *st)
 	audit_release(a);
 }
 
-/* step_done - one of the parallel steps finished */
 static void start_fetch(struct audit *a, struct mtasts_state *st);
 
+/* step_done - one of the parallel steps finished */
 static void
 step_done(struct audit *a, struct mtasts_state *st)
 {
@@ -292,7 +292,7 @@ mx_lines(struct audit *a, const struct dns_answer *mx)
 	return out;
 }
 
-/* judge_policy_fetch - findings about the HTTPS fetch; false if there is no usable policy */
+/* judge_fetch - findings about the HTTPS fetch; false if there is no usable policy */
 static bool
 judge_fetch(struct audit *a, const struct mtasts_state *st, const char *url)
 {

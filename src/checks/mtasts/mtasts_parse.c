@@ -158,7 +158,7 @@ mx_pattern_ok(const char *s, size_t n)
 	return lab > 0 && s[n - 1] != '-' && labels >= 2;
 }
 
-/* policy_line - one "name:" *WSP value *WSP line (value already trimmed) */
+/* policy_field - one "name:" *WSP value *WSP line (value already trimmed) */
 static enum ms_status
 policy_field(struct mtasts_policy *p, const char *s, size_t name, size_t nlen, size_t val,
     size_t vlen, unsigned *seen, struct mtasts_error *err)

@@ -115,7 +115,7 @@ cmp_pref(const void *x, const void *y)
 	return str_casecmp(a->u.mx.host, b->u.mx.host);
 }
 
-/* no_mx - NODATA for MX: record whether the implicit MX (A/AAAA) exists */
+/* fallback_answer - NODATA for MX: record whether the implicit MX (A/AAAA) exists */
 static void
 fallback_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {

@@ -304,7 +304,7 @@ static void
 problem(struct dp *p, const char *msg)
 {
 	if (p->nproblems++ < 20)
-		(void)buf_printf(&p->problems, "%s%s", p->problems.len ? "; " : "", msg);
+		buf_addf(&p->problems, "%s%s", p->problems.len ? "; " : "", msg);
 }
 
 /*
@@ -371,8 +371,8 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	case P_MD_RID: r->report_id = val(p, text, len); break;
 	case P_MD_GEN: r->generator = val(p, text, len); break;
 	case P_MD_ERR:
-		(void)buf_printf(&p->errors, "%s%s", p->errors.len ? "; " : "", val(p, text, len));
-		r->errors = arena_strdup(p->arena, buf_cstr(&p->errors));
+		buf_addf(&p->errors, "%s%s", p->errors.len ? "; " : "", val(p, text, len));
+		r->errors = arena_buf_text(p->arena, &p->errors);	/* a cut says so */
 		break;
 	case P_MD_BEGIN: r->begin = parse_time(val(p, text, len)); break;
 	case P_MD_END: r->end = parse_time(val(p, text, len)); break;
@@ -396,11 +396,11 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	case P_REASON_COMMENT: p->reason_comment = val(p, text, len); break;
 	case P_PE_REASON:
 		if (p->reason_type || p->reason_comment) {
-			(void)buf_printf(&p->reasons, "%s%s%s%s", p->reasons.len ? "; " : "",
+			buf_addf(&p->reasons, "%s%s%s%s", p->reasons.len ? "; " : "",
 			    p->reason_type ? p->reason_type : "",
 			    p->reason_comment && *p->reason_comment ? ": " : "",
 			    p->reason_comment && *p->reason_comment ? p->reason_comment : "");
-			row->reasons = arena_strdup(p->arena, buf_cstr(&p->reasons));
+			row->reasons = arena_buf_text(p->arena, &p->reasons);	/* a cut says so */
 		}
 		break;
 	case P_IDS_HF: row->header_from = val(p, text, len); break;
@@ -504,7 +504,7 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	struct xml_limits xl = { lim->max_depth, VALUE_MAX * 4, 0, 0, 0 };
 	struct xml_handler h = { dp_start, dp_end, &p, dp_unclosed };
 	struct xml_error xe = { 0, "" };
-	struct buf fixed = { NULL, 0, 0, 0 };
+	struct buf fixed = { NULL, 0, 0, 0, MS_OK };
 	enum ms_status st;
 
 	memset(&p, 0, sizeof(p));
@@ -596,9 +596,9 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	for (size_t i = 0; i < p.r->nrows; i++)
 		p.r->messages += p.r->rows[i].count;
 	if (p.nproblems > 20)
-		(void)buf_printf(&p.problems, "; and %zu more", p.nproblems - 20);
-	if (p.problems.len)
-		p.r->problems = arena_strdup(arena, buf_cstr(&p.problems));
+		buf_addf(&p.problems, "; and %zu more", p.nproblems - 20);
+	if (p.problems.len || buf_status(&p.problems) != MS_OK)
+		p.r->problems = arena_buf_text(arena, &p.problems);	/* a cut says so */
 	*out = p.r;
 out:
 	buf_free(&p.reasons);

@@ -197,7 +197,7 @@ is_type(GMimeObject *obj, const char *type, const char *sub)
 	return ct && g_mime_content_type_is_type(ct, type, sub);
 }
 
-/* has_suffix - the part's file name ends in one of the report suffixes */
+/* report_filename - the part's file name ends in one of the report suffixes */
 static bool
 report_filename(GMimeObject *obj)
 {
@@ -507,7 +507,7 @@ one_message(GMimeMessage *m, const char *origin, const char *data, size_t len,
 		s->noreport(s->arg, origin);
 }
 
-/* parse_stream - run GMime's parser over data in the given format */
+/* parser_for - run GMime's parser over data in the given format */
 static GMimeParser *
 parser_for(const char *data, size_t len, GMimeFormat fmt, GMimeStream **stream)
 {

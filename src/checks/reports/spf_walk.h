@@ -17,7 +17,9 @@ struct spf_walk;
  * name.  A source that passes is labelled with the include: of the policy's
  * top-level record (after any redirect=) it matched through, expanded, or
  * with the domain whose record holds the matching term.
- *
+ */
+
+/*
  * spf_walk_start - begin the n evaluations of ips (copied) on res's event
  * loop; done (may be NULL) runs once from the loop, never from inside this
  * call, when the last has ended.  The caller frees with spf_walk_free(),

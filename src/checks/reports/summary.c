@@ -125,7 +125,11 @@ kv_get(struct kvset *s, const char *key)
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	s->v[s->n].key = xstrdup(key);
 	s->v[s->n].last_report = -1;
-	(void)strmap_put(&s->idx, key, kl, (void *)(uintptr_t)(s->n + 1));
+	/*
+	 * key is new (not found above) and the value not NULL, so only
+	 * MS_ERR_LIMIT can fail: KEYS_MAX keys would need tens of GiB first.
+	 */
+	MS_IGNORE(strmap_put(&s->idx, key, kl, (void *)(uintptr_t)(s->n + 1)));
 	return &s->v[s->n++];
 }
 
@@ -174,7 +178,8 @@ source_get(struct summary *s, const char *ip)
 	memset(&s->src[s->nsrc], 0, sizeof(s->src[0]));
 	s->src[s->nsrc].ip = xstrdup(ip);
 	s->src[s->nsrc].ptr_status = "not-looked-up";
-	(void)strmap_put(&s->srcidx, ip, kl, (void *)(uintptr_t)(s->nsrc + 1));
+	/* new key, value not NULL: only KEYS_MAX could refuse it (as in kv_get) */
+	MS_IGNORE(strmap_put(&s->srcidx, ip, kl, (void *)(uintptr_t)(s->nsrc + 1)));
 	return &s->src[s->nsrc++];
 }
 

@@ -59,7 +59,7 @@ static void
 problem(struct buf *b, size_t *n, const char *msg)
 {
 	if ((*n)++ < 20)
-		(void)buf_printf(b, "%s%s", b->len ? "; " : "", msg);
+		buf_addf(b, "%s%s", b->len ? "; " : "", msg);	/* a cut shows in arena_buf_text */
 }
 
 /*
@@ -138,9 +138,9 @@ joined(struct arena *a, json_t *v, const char *sep)
 	buf_init(&b, 65536);
 	json_array_foreach(v, i, e) {
 		if (json_is_string(e))
-			(void)buf_printf(&b, "%s%s", i ? sep : "", json_string_value(e));
+			buf_addf(&b, "%s%s", i ? sep : "", json_string_value(e));
 	}
-	s = arena_strdup(a, buf_cstr(&b));
+	s = arena_buf_text(a, &b);	/* a cut says so */
 	buf_free(&b);
 	return s;
 }
@@ -356,9 +356,9 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 		}
 	}
 	if (nprobs > 20)
-		(void)buf_printf(&probs, "; and %zu more", nprobs - 20);
-	if (probs.len)
-		r->problems = arena_strdup(arena, buf_cstr(&probs));
+		buf_addf(&probs, "; and %zu more", nprobs - 20);
+	if (probs.len || buf_status(&probs) != MS_OK)
+		r->problems = arena_buf_text(arena, &probs);	/* a cut says so */
 	*out = r;
 out:
 	buf_free(&probs);

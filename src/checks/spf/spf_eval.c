@@ -112,10 +112,11 @@ tracef(struct spf_eval *ev, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* a full trace loses its tail; deliver_done says where it was cut */
 	for (int d = 0; d < ev->depth; d++)
-		buf_puts(&ev->trace, "  ");
-	buf_puts(&ev->trace, s);
-	buf_putc(&ev->trace, '\n');
+		buf_adds(&ev->trace, "  ");
+	buf_adds(&ev->trace, s);
+	buf_addc(&ev->trace, '\n');
 	free(s);
 }
 
@@ -127,7 +128,8 @@ deliver_done(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	ev->out.trace = buf_cstr(&ev->trace);
+	ev->out.trace = buf_status(&ev->trace) == MS_OK ? buf_cstr(&ev->trace) :
+	    arena_buf_text(&ev->ar, &ev->trace);
 	ev->done(ev, &ev->out, ev->arg);
 }
 
@@ -260,9 +262,17 @@ query(struct spf_eval *ev, const char *raw, uint16_t type)
 	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
 		if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '"' || *p == ';' ||
 		    *p == '(' || *p == ')')
-			buf_printf(&b, "\\%03u", *p);
+			buf_addf(&b, "\\%03u", *p);
 		else
-			buf_putc(&b, *p);
+			buf_addc(&b, *p);
+	}
+	if (buf_status(&b) != MS_OK) {
+		/* longer than any name: answered as the resolver answers an invalid one */
+		buf_free(&b);
+		ev->ans = dns_answer_new(raw, type);
+		ev->ans->status = DNS_NXDOMAIN;
+		dns_answer_set_why(ev->ans, "not a valid domain name");
+		return false;
 	}
 	name = arena_strdup(&ev->ar, buf_cstr(&b));
 	buf_free(&b);

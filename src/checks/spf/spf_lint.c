@@ -17,18 +17,18 @@ spf_caret(struct arena *ar, const char *text, size_t len, size_t off, size_t n)
 	char *shown = str_printable(text, len);
 
 	buf_init(&b, EVIDENCE_MAX);
-	buf_printf(&b, "\"%s\"\n ", shown);
+	buf_addf(&b, "\"%s\"\n ", shown);
 	/* Bytes shown as \xHH take four columns. */
 	for (size_t i = 0; i < off && i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 
-		buf_puts(&b, (c < 0x20 || c > 0x7e) ? "    " : " ");
+		buf_adds(&b, (c < 0x20 || c > 0x7e) ? "    " : " ");
 	}
 	if (n == 0)
 		n = 1;
 	for (size_t i = 0; i < n && i < 80; i++)
-		buf_putc(&b, '^');
-	out = arena_strdup(ar, buf_cstr(&b));
+		buf_addc(&b, '^');
+	out = arena_buf_text(ar, &b);	/* evidence past EVIDENCE_MAX says it was cut */
 	buf_free(&b);
 	free(shown);
 	return out;

@@ -131,7 +131,7 @@ bool spf_domain_truncate(char *name);
 bool spf_macro_uses(const char *s, char letter);
 
 const char *spf_mech_name(enum spf_mech m);
-/* spf_mech_queries_dns - include, a, mx, ptr, exists (and redirect) count towards §4.6.4 */
+/* spf_term_counts - include, a, mx, ptr, exists (and redirect) count towards §4.6.4 */
 bool spf_term_counts(const struct spf_term *t);
 
 #endif
