@@ -59,6 +59,18 @@ fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *chang
 	return MS_OK;
 }
 
+/* fleet_undo - roll back (to savepoint, or the transaction); a failed rollback is added to f's error */
+static void
+fleet_undo(struct fleet *f, const char *savepoint)
+{
+	enum ms_status st = savepoint ? db_rollback_to(f->db, savepoint) : db_rollback(f->db);
+	size_t n = strlen(f->err);
+
+	if (st != MS_OK && n < sizeof(f->err) - 1)
+		snprintf(f->err + n, sizeof(f->err) - n, "%sthe rollback failed too: %s",
+		    n ? "; " : "", db_errmsg(f->db));
+}
+
 /*
  * fleet_tx_start - a transaction of its own, or a savepoint inside the
  * caller's (fleet_begin); undone by fleet_tx_end(f, false)
@@ -77,18 +89,18 @@ fleet_tx_end(struct fleet *f, bool ok)
 {
 	if (f->tx) {
 		if (!ok) {
-			(void)db_rollback_to(f->db, "fleet_op");
+			fleet_undo(f, "fleet_op");
 			return MS_ERR_IO;
 		}
 		return db_release(f->db, "fleet_op") == MS_OK ? MS_OK : fleet_fail(f, "release");
 	}
 	if (!ok) {
-		(void)db_rollback(f->db);
+		fleet_undo(f, NULL);
 		return MS_ERR_IO;
 	}
 	if (db_commit(f->db) != MS_OK) {
 		fleet_fail(f, "commit");
-		(void)db_rollback(f->db);
+		fleet_undo(f, NULL);
 		return MS_ERR_IO;
 	}
 	return MS_OK;
@@ -115,7 +127,7 @@ fleet_close(struct fleet *f)
 	if (f == NULL)
 		return;
 	if (f->tx)
-		(void)db_rollback(f->db);
+		fleet_undo(f, NULL);
 	store_close(f->store);
 	free(f);
 }
@@ -243,7 +255,7 @@ fleet_commit(struct fleet *f)
 	f->tx = false;
 	if (db_commit(f->db) != MS_OK) {
 		fleet_fail(f, "commit");
-		(void)db_rollback(f->db);
+		fleet_undo(f, NULL);
 		return MS_ERR_IO;
 	}
 	return MS_OK;
@@ -253,7 +265,7 @@ void
 fleet_rollback(struct fleet *f)
 {
 	if (f->tx)
-		(void)db_rollback(f->db);
+		fleet_undo(f, NULL);
 	f->tx = false;
 }
 
