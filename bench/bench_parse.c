@@ -1,5 +1,5 @@
 /* bench/bench_parse.c - parse speed of report files: bare libxml2 beside mailsec's parser */
-#include "checks/reports/dmarc_agg.h"
+#include "reports/dmarc_agg.h"
 #include "util/arena.h"
 #include "util/xalloc.h"
 #include "xml/xmlstream.h"

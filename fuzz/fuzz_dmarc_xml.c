@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/reports/dmarc_agg.h"
-#include "checks/reports/unpack.h"
+#include "reports/dmarc_agg.h"
+#include "mime/unpack.h"
 #include "util/arena.h"
 #include "util/buf.h"
 

@@ -21,8 +21,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* First byte picks the type; the rest is RDATA. */
 	a = dns_answer_new("fuzz.example", types[data[0] % (sizeof(types) / sizeof(types[0]))]);
-	dns_answer_add_wire(a, a->qtype, 300, data + 1, size - 1);
+	/* refused RDATA adds nothing; accepted RDATA adds one record */
+	if ((dns_answer_add_wire(a, a->qtype, 300, data + 1, size - 1) == MS_OK) != (a->n == 1))
+		__builtin_trap();
 	dns_answer_unref(a);
-	dns_name_from_wire(data, size, name, &used);
+	if (dns_name_from_wire(data, size, name, &used) == MS_OK && (used == 0 || used > size))
+		__builtin_trap();	/* a name read is never empty and never past the end */
 	return 0;
 }

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/reports/extract.h"
+#include "reports/extract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -63,7 +63,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size == 0)
 			break;
 	}
-	replay_data_add(d, "example.test", DNS_T_TXT, 300, (const uint8_t *)wire.data, wire.len);
+	if (replay_data_add(d, "example.test", DNS_T_TXT, 300, (const uint8_t *)wire.data,
+	    wire.len) != MS_OK)
+		__builtin_trap();	/* length-prefixed strings are always valid TXT RDATA */
 	buf_free(&wire);
 	base = event_base_new();
 	res = resolver_replay_new(base, d, 5);

@@ -134,6 +134,7 @@ void audit_release(struct audit *a);
  * already memoised: set up any state cb needs before calling.  A name that
  * cannot exist is answered NXDOMAIN with a why; past the per-domain lookup
  * limit, SERVFAIL with a why (so the finding is "unknown", not "missing").
+ * name is copied; arg is kept until cb runs; the answer cb gets is borrowed.
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
 
@@ -141,14 +142,17 @@ void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb
  * audit_slot - a named pointer shared by the checks of one audit (for
  * example the MTA-STS policy the TLS check judges certificates by); *slot is
  * NULL until a check sets it.  The slot lives as long as the audit; what it
- * points to should come from a->arena.
+ * points to should come from a->arena.  key is borrowed (copied when new).
  */
 void **audit_slot(struct audit *a, const char *key);
 
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);
 
-/* audit_finding - a shorthand for findings_add on the audit's list */
+/*
+ * audit_finding - a shorthand for findings_add on the audit's list (borrowed
+ * result, valid until the next add)
+ */
 struct finding *audit_finding(struct audit *a, enum finding_id id, const char *subject,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -156,17 +160,18 @@ struct finding *audit_finding(struct audit *a, enum finding_id id, const char *s
  * audit_lookup_failed - the standard "could not tell" finding for an answer
  * that is SERVFAIL, TIMEOUT or BOGUS: severity unknown, message naming the
  * name, type and the resolver's why.  Returns whether ans was such a failure.
+ * subject and ans are borrowed.
  */
 bool audit_lookup_failed(struct audit *a, enum finding_id id, const char *subject,
     const struct dns_answer *ans);
 
-/* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
+/* dns_answer_failed - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded (ans borrowed) */
 bool dns_answer_failed(const struct dns_answer *ans);
 
 /*
  * audit_fresh_id - an MTA-STS id for advice: the UTC time as
  * YYYYMMDDTHHMMSS (from SOURCE_DATE_EPOCH when set, for reproducible
- * output); from a's arena
+ * output); from a's arena (owned by the audit: valid until it is freed)
  */
 const char *audit_fresh_id(struct audit *a);
 

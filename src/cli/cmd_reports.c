@@ -1,14 +1,15 @@
 /* src/cli/cmd_reports.c - mailsec reports: ingest, fetch, summarise and purge DMARC/TLS-RPT reports */
 #include "cli/cli.h"
 #include "cli/reports.h"
-#include "checks/reports/extract.h"
-#include "checks/reports/report_json.h"
-#include "checks/reports/summary.h"
+#include "reports/ingest.h"
+#include "reports/report_json.h"
+#include "reports/summary.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "dns/resolver_replay.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "output/summary_csv.h"
 #include "store/store.h"
 #include "util/fswalk.h"
 #include "util/str.h"
@@ -24,8 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INPUT_FILE_MAX	((size_t)1 << 30)	/* one input file (an mbox may be large) */
-#define BATCH_REPORTS	64			/* reports per transaction */
 
 /* rep_opts_init - defaults */
 static void
@@ -67,6 +66,18 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 			break;
 		case OPT_CSV:
 			o->format = REP_CSV;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = REP_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = REP_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = REP_CSV;
+			else {
+				cli_error("--format wants text, json or csv");
+				bad = true;
+			}
 			break;
 		case OPT_DB:
 			o->db = optarg;
@@ -187,324 +198,28 @@ open_store(const struct rep_opts *o, enum store_mode mode)
 
 /* ---- ingest ------------------------------------------------------------ */
 
-struct ingest {
-	struct rep_opts *o;
-	struct store *store;
-	struct rep_counts c;
-	size_t in_batch;
-	bool failed;
-	bool parse_only;	/* `reports parse`: collect JSON, store nothing */
-	json_t *items;
-	/* progress */
-	bool progress;
-	size_t files_done, files_total;
-	double t0, last_shown;
-};
-
-static double
-now_s(void)
+/* on_error - the ingest's errors, as the command's */
+static void
+on_error(void *arg, const char *msg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	(void)arg;
+	cli_error("%s", msg);
 }
 
-/* progress - one line on a terminal, rewritten in place, at most 10 times a second */
-static void
-progress(struct ingest *in, bool final)
+/* rep_ingest_opts - the ingest options of o: notes on stderr for text output */
+void
+rep_ingest_opts(const struct rep_opts *o, struct ingest_opts *io)
 {
-	double t = now_s();
-	uint64_t reports = in->c.ingested + in->c.duplicates + in->c.rejected;
-
-	if (!in->progress || (!final && t - in->last_shown < 0.1))
-		return;
-	in->last_shown = t;
-	fprintf(stderr, "\r%zu/%zu files, %llu reports, %.0f reports/s   %s", in->files_done,
-	    in->files_total, (unsigned long long)reports,
-	    t > in->t0 ? (double)reports / (t - in->t0) : 0.0, final ? "\n" : "");
-	fflush(stderr);
-}
-
-/* batch_step - one more report in this transaction; commit every BATCH_REPORTS */
-static void
-batch_step(struct ingest *in)
-{
-	if (in->parse_only || in->failed)
-		return;
-	if (++in->in_batch >= BATCH_REPORTS) {
-		if (store_commit(in->store) != MS_OK ||
-		    store_begin(in->store) != MS_OK) {
-			cli_error("database: %s", store_error(in->store));
-			in->failed = true;
-		}
-		in->in_batch = 0;
-	}
-}
-
-/* account - count a put's outcome */
-static void
-account(struct ingest *in, enum ms_status st, enum store_put res, const char *origin)
-{
-	if (st != MS_OK) {
-		if (!in->failed)
-			cli_error("%s: database: %s", origin, store_error(in->store));
-		in->failed = true;
-		return;
-	}
-	if (res == STORE_DUPLICATE)
-		in->c.duplicates++;
-	else
-		in->c.ingested++;
-	batch_step(in);
-	progress(in, false);
-}
-
-/* item - `reports parse`: one JSON item */
-static void
-item(struct ingest *in, const char *origin, const char *type, json_t *report, const char *why)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "origin", json_text(origin));
-	json_object_set_new(o, "type", json_string(type));
-	if (report)
-		json_object_set_new(o, "report", report);
-	if (why)
-		json_object_set_new(o, "reason", json_text(why));
-	json_array_append_new(in->items, o);
-}
-
-/* warn_problems - a report kept with invalid parts: say which (escaped: strangers' text) */
-static void
-warn_problems(struct ingest *in, const char *origin, const char *problems)
-{
-	char *o, *w;
-
-	if (in->o->format != REP_TEXT)
-		return;
-	o = term_safe_str(origin);
-	w = term_safe_str(problems);
-	fprintf(stderr, "%s%s: kept with problems: %s\n", in->progress ? "\n" : "", o, w);
-	free(o);
-	free(w);
-}
-
-static void
-sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
-{
-	struct ingest *in = arg;
-	enum store_put res = STORE_INSERTED;
-	enum ms_status st;
-
-	if (in->parse_only) {
-		in->c.ingested++;
-		item(in, origin, "dmarc", dmarc_report_json(r), NULL);
-		return;
-	}
-	if (in->failed)
-		return;
-	if (r->problems)
-		warn_problems(in, origin, r->problems);
-	st = store_put_dmarc(in->store, r, origin, &res);
-	account(in, st, res, origin);
-}
-
-static void
-sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
-{
-	struct ingest *in = arg;
-	enum store_put res = STORE_INSERTED;
-	enum ms_status st;
-
-	if (in->parse_only) {
-		in->c.ingested++;
-		item(in, origin, "tlsrpt", tlsrpt_report_json(r), NULL);
-		return;
-	}
-	if (in->failed)
-		return;
-	if (r->problems)
-		warn_problems(in, origin, r->problems);
-	st = store_put_tlsrpt(in->store, r, origin, &res);
-	account(in, st, res, origin);
-}
-
-static void
-sink_failure(void *arg, const char *origin, const struct failure_report *r)
-{
-	struct ingest *in = arg;
-	enum store_put res = STORE_INSERTED;
-	enum ms_status st;
-
-	if (in->parse_only) {
-		in->c.ingested++;
-		item(in, origin, "failure", failure_report_json(r), NULL);
-		return;
-	}
-	if (in->failed)
-		return;
-	in->c.failure++;
-	st = store_put_failure(in->store, r, origin, &res);
-	account(in, st, res, origin);
-}
-
-static void
-sink_rejected(void *arg, const char *origin, const char *why, const char *raw, size_t len)
-{
-	struct ingest *in = arg;
-	enum store_put res;
-
-	in->c.rejected++;
-	if (in->parse_only) {
-		item(in, origin, "rejected", NULL, why);
-		return;
-	}
-	if (in->o->format == REP_TEXT) {
-		/* origin (an attachment's file name) and why (quoting the report) are strangers' text */
-		char *o = term_safe_str(origin), *w = term_safe_str(why);
-
-		fprintf(stderr, "%s%s: rejected: %s\n", in->progress ? "\n" : "", o, w);
-		free(o);
-		free(w);
-	}
-	if (in->failed)
-		return;
-	if (store_put_rejected(in->store, origin, why, raw, len, &res) != MS_OK) {
-		cli_error("%s: database: %s", origin, store_error(in->store));
-		in->failed = true;
-		return;
-	}
-	batch_step(in);
-}
-
-static void
-sink_noreport(void *arg, const char *origin)
-{
-	struct ingest *in = arg;
-
-	in->c.noreport++;
-	if (in->parse_only)
-		item(in, origin, "noreport", NULL, NULL);
-}
-
-/* rep_skipped - an input file or folder entry that was not read: say why, count it unreadable */
-static void
-rep_skipped(struct ingest *in, const char *path, const char *why)
-{
-	char *p = term_safe_str(path);
-
-	cli_error("%s: skipped: %s", p, why);
-	free(p);
-	in->c.unreadable++;
-}
-
-/* ingest_file - one input file, by its name and contents (an mbox is streamed) */
-static void
-ingest_file(struct ingest *in, const char *path, bool nofollow, bool as_message)
-{
-	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
-		sink_noreport, in };
-	const char *why = NULL;
-	char head[8];
-	size_t len;
-	ssize_t hl;
-	char *data;
-	int fd;
-
-	in->files_done++;
-	/* a regular file only, opened without blocking: never a FIFO or a device */
-	if (fs_open_regular(path, nofollow, &fd, &why) != MS_OK) {
-		rep_skipped(in, path, why);
-		return;
-	}
-	if ((hl = pread(fd, head, sizeof(head), 0)) < 0)
-		hl = 0;
-	if (str_has_suffix_case(path, ".eml") || str_has_suffix_case(path, ".msg"))
-		as_message = true;	/* a single message, even when it starts with a From_ line */
-	if (!as_message && (str_has_suffix_case(path, ".mbox") || looks_like_mbox(head, (size_t)hl))) {
-		FILE *fp = fdopen(fd, "rb");
-
-		if (fp == NULL) {
-			close(fd);
-			rep_skipped(in, path, strerror(errno));
-			return;
-		}
-		extract_mbox_fp(fp, path, &in->o->x, &s);	/* closes fp */
-		progress(in, false);
-		return;
-	}
-	if (fs_read_fd(fd, INPUT_FILE_MAX, &data, &len, &why) != MS_OK) {
-		close(fd);
-		rep_skipped(in, path, why);
-		return;
-	}
-	close(fd);
-	if (as_message)
-		extract_message(data, len, path, &in->o->x, &s);
-	else if (str_has_suffix_case(path, ".xml") || str_has_suffix_case(path, ".gz") ||
-	    str_has_suffix_case(path, ".zip") || str_has_suffix_case(path, ".json"))
-		extract_blob(data, len, path, &in->o->x, &s);
-	else if (looks_like_message(data, len))
-		extract_message(data, len, path, &in->o->x, &s);
-	else
-		extract_blob(data, len, path, &in->o->x, &s);
-	free(data);
-	progress(in, false);
-}
-
-struct pathlist {
-	char **v;
-	bool *msg;	/* file is a Maildir message */
-	bool *nofollow;	/* found by the walk: open with O_NOFOLLOW */
-	size_t n, cap;
-	struct ingest *in;
-};
-
-/* pl_file - the walk found a regular file */
-static void
-pl_file(void *arg, const char *path, bool nofollow, bool grouped)
-{
-	struct pathlist *l = arg;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
-		l->msg = xreallocarray(l->msg, l->cap, sizeof(*l->msg));
-		l->nofollow = xreallocarray(l->nofollow, l->cap, sizeof(*l->nofollow));
-	}
-	l->v[l->n] = xstrdup(path);
-	l->nofollow[l->n] = nofollow;
-	l->msg[l->n++] = grouped;
-}
-
-/* pl_skipped - the walk left something out: say so (counted as unreadable when notable) */
-static void
-pl_skipped(void *arg, const char *path, const char *why, bool notable)
-{
-	struct pathlist *l = arg;
-
-	if (notable)
-		rep_skipped(l->in, path, why);
-}
-
-/* collect - files under each path: a Maildir's cur/ and new/ as messages, other folders recursively */
-static void
-collect(struct pathlist *l, char **paths, int n, bool follow)
-{
-	static const char *const maildir[] = { "cur", "new", NULL };
-	struct fs_walk_opts wo = { follow, 16, maildir };
-	struct fs_walk_ops ops = { pl_file, pl_skipped, l };
-	struct fs_walk *w = fs_walk_new(&wo, &ops);
-
-	for (int i = 0; i < n; i++)
-		fs_walk_path(w, paths[i]);
-	fs_walk_free(w);
+	memset(io, 0, sizeof(*io));
+	io->x = o->x;
+	io->follow_symlinks = o->follow_symlinks;
+	io->notes = o->format == REP_TEXT ? stderr : NULL;
+	io->error = on_error;
 }
 
 /* counts_json - the ingest document */
 static json_t *
-counts_json(const char *kind, const struct rep_counts *c)
+counts_json(const char *kind, const struct ingest_counts *c)
 {
 	json_t *o = json_object();
 
@@ -521,7 +236,7 @@ counts_json(const char *kind, const struct rep_counts *c)
 
 /* rep_print_counts - the result of an ingest or fetch run */
 void
-rep_print_counts(const struct rep_opts *o, const char *kind, const struct rep_counts *c)
+rep_print_counts(const struct rep_opts *o, const char *kind, const struct ingest_counts *c)
 {
 	if (o->format == REP_JSON) {
 		json_t *j = counts_json(kind, c);
@@ -538,102 +253,59 @@ rep_print_counts(const struct rep_opts *o, const char *kind, const struct rep_co
 	}
 }
 
-/* rep_ingest_new - an ingest pipeline over store s */
-struct ingest *
-rep_ingest_new(struct rep_opts *o, struct store *s)
-{
-	struct ingest *in = xcalloc(1, sizeof(*in));
-
-	in->o = o;
-	in->store = s;
-	in->t0 = now_s();
-	return in;
-}
-
-/* rep_ingest_message - for fetch: one message's bytes into the store (inside a batch) */
-void
-rep_ingest_message(struct ingest *in, const char *data, size_t len, const char *origin)
-{
-	struct report_sink s = { sink_dmarc, sink_tlsrpt, sink_failure, sink_rejected,
-		sink_noreport, in };
-
-	extract_message(data, len, origin, &in->o->x, &s);
-}
-
-bool
-rep_ingest_failed(const struct ingest *in)
-{
-	return in->failed;
-}
-
-const struct rep_counts *
-rep_ingest_counts(const struct ingest *in)
-{
-	return &in->c;
-}
-
 /* run_ingest - reports ingest / reports parse */
 static int
 run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 {
-	struct ingest in;
-	struct pathlist l = { 0 };
+	struct ingest_opts io;
+	struct ingest *in;
+	struct store *s = NULL;
+	const struct ingest_counts *c;
+	enum ms_status st;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.o = o;
-	in.parse_only = parse_only;
 	if (argc == 0) {
 		cli_error("reports %s wants files or folders", parse_only ? "parse" : "ingest");
 		return EXIT_USAGE;
 	}
+	rep_ingest_opts(o, &io);
+	io.parse_only = parse_only;
 	if (!parse_only) {
-		if ((in.store = open_store(o, STORE_WRITE)) == NULL)
+		if ((s = open_store(o, STORE_WRITE)) == NULL)
 			return EXIT_USAGE;
-		if (store_begin(in.store) != MS_OK) {
-			cli_error("database: %s", store_error(in.store));
-			store_close(in.store);
-			return EXIT_USAGE;
-		}
-	} else
-		in.items = json_array();
-	l.in = &in;
-	collect(&l, argv, argc, o->follow_symlinks);
-	in.files_total = l.n;
-	in.progress = !parse_only && (o->progress > 0 || (o->progress == 0 && isatty(2)));
-	in.t0 = now_s();
-	for (size_t i = 0; i < l.n && !in.failed; i++)
-		ingest_file(&in, l.v[i], l.nofollow[i], l.msg[i]);
-	progress(&in, true);
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i]);
-	free(l.v);
-	free(l.msg);
-	free(l.nofollow);
+		if (o->progress > 0 || (o->progress == 0 && isatty(2)))
+			io.progress = stderr;
+	}
+	if (ingest_new(&io, s, &in) != MS_OK) {
+		store_close(s);
+		return EXIT_USAGE;
+	}
+	ingest_paths(in, argv, argc);
+	st = ingest_finish(in);
+	c = ingest_counts(in);
 	if (parse_only) {
 		json_t *doc = json_object();
-		char *s;
+		char *txt;
 
 		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
 		json_object_set_new(doc, "kind", json_string("parse"));
-		json_object_set_new(doc, "items", in.items);
-		s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s);
-		free(s);
+		json_object_set(doc, "items", ingest_items(in));
+		txt = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", txt);
+		free(txt);
 		json_decref(doc);
-		return in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+		rc = c->rejected || c->unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+		ingest_free(in);
+		return rc;
 	}
-	if (!in.failed && store_commit(in.store) != MS_OK) {
-		cli_error("database: %s", store_error(in.store));
-		in.failed = true;
-	}
-	if (in.failed)
-		store_rollback(in.store);
-	store_close(in.store);
-	if (in.failed)
+	store_close(s);
+	if (st != MS_OK) {
+		ingest_free(in);
 		return EXIT_USAGE;
-	rep_print_counts(o, "ingest", &in.c);
-	rc = in.c.rejected || in.c.unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+	}
+	rep_print_counts(o, "ingest", c);
+	rc = c->rejected || c->unreadable ? EXIT_ERRORS : EXIT_CLEAN;
+	ingest_free(in);
 	return rc;
 }
 
@@ -733,7 +405,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		free(txt);
 		json_decref(j);
 	} else if (o->format == REP_CSV)
-		summary_csv(stdout, sw.sum);
+		csv_write_summary(stdout, sw.sum);
 	else
 		summary_text(stdout, sw.sum);
 	rc = EXIT_CLEAN;

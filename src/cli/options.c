@@ -429,8 +429,14 @@ static const struct option_doc options[] = {
 	{ "since", 0, "DATE|PERIOD", "history",
 	  "history: only checks made on or after DATE (YYYY-MM-DD, midnight UTC) or within "
 	  "PERIOD (30d, 12h, 2w). Default: every stored check." },
+	{ "format", 0, "text|json|csv", "reports",
+	  "text (default), json (the mailsec-reports/1 document, as --json) or, for reports "
+	  "summary, csv: a header row, then one row per source address (domain, ip, ptr, "
+	  "ptr_status, provider, spf_include, messages, spf_aligned, dkim_aligned, dmarc_pass, "
+	  "dkim_domains, spf_domain, legitimate_looking; RFC 4180 quoting, CRLF, a field a "
+	  "spreadsheet would read as a formula gets a leading apostrophe; docs/reports.md)." },
 	{ "csv", 0, NULL, "reports",
-	  "reports summary: print the sources as CSV (RFC 4180), one line per address." },
+	  "reports summary: as --format csv." },
 	{ "since", 0, "PERIOD", "reports",
 	  "reports summary: only reports whose period ended within PERIOD (30d, 12h, 2w, or "
 	  "all). Default: 30d." },

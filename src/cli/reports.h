@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/reports/extract.h"
-#include "checks/reports/summary.h"
+#include "reports/extract.h"
+#include "reports/ingest.h"
+#include "reports/summary.h"
 #include "store/store.h"
 
 enum rep_format { REP_TEXT, REP_JSON, REP_CSV };
@@ -29,20 +30,12 @@ struct rep_opts {
 	struct summary_thresholds t;
 };
 
-struct rep_counts {
-	uint64_t ingested, duplicates, rejected, noreport, failure, unreadable;
-};
-
-struct ingest;
-
-/* rep_open_store - the store of --db or the default path; NULL after an error message */
+/* rep_open_store - the store of --db or the default path, for writing; NULL after an error message */
 struct store *rep_open_store(const struct rep_opts *o);
-/* rep_ingest_new - an ingest into s (which the caller has begun a transaction on); free() it */
-struct ingest *rep_ingest_new(struct rep_opts *o, struct store *s);
-void rep_ingest_message(struct ingest *in, const char *data, size_t len, const char *origin);
-bool rep_ingest_failed(const struct ingest *in);
-const struct rep_counts *rep_ingest_counts(const struct ingest *in);
-void rep_print_counts(const struct rep_opts *o, const char *kind, const struct rep_counts *c);
+/* rep_ingest_opts - the ingest options of o (errors through cli_error, notes on stderr for text) */
+void rep_ingest_opts(const struct rep_opts *o, struct ingest_opts *io);
+/* rep_print_counts - the result of an ingest or fetch run, as text or JSON */
+void rep_print_counts(const struct rep_opts *o, const char *kind, const struct ingest_counts *c);
 
 /* rep_fetch - reports fetch URL: every message of an IMAP folder (cmd_reports_fetch.c) */
 int rep_fetch(struct rep_opts *o, int argc, char **argv);

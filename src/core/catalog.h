@@ -24,10 +24,10 @@ struct finding_def {
 
 extern const struct finding_def finding_defs[F__COUNT];
 
-/* finding_def_lookup - the entry for an id string, or NULL */
+/* finding_def_lookup - the entry for an id string (borrowed), or NULL; the entry is static */
 const struct finding_def *finding_def_lookup(const char *id);
 
-/* catalog_area_known - whether some documented id belongs to area */
+/* catalog_area_known - whether some documented id belongs to area (borrowed) */
 int catalog_area_known(const char *area);
 
 #endif

@@ -33,7 +33,7 @@ const char *grade_from_counts(const size_t counts[SEV__COUNT]);
 /* grade_findings - grade_from_counts() over a finding list (borrowed); static string */
 const char *grade_findings(const struct finding_list *l);
 
-/* grade_is_none - true when g says nothing could be determined */
+/* grade_is_none - true when g (borrowed) says nothing could be determined */
 bool grade_is_none(const char *g);
 
 /*

@@ -12,14 +12,16 @@
  * TXT data, windows-1252 reports) are shown as \xHH escapes instead of making
  * the value vanish, as json_string() would; so is a string holding DEL or a
  * C1 control (an SMTP banner's or an HTTP header's CSI), which jansson would
- * write raw.  NULL gives JSON null.
+ * write raw.  NULL gives JSON null.  s is copied; the result is a new
+ * reference (the caller decrefs, or hands it to a json_*_set_new).
  */
 json_t *json_text(const char *s);
+/* json_textn - json_text of s[0..n) (copied); a new reference */
 json_t *json_textn(const char *s, size_t n);
 
-/* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z" */
+/* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z"; a new reference */
 json_t *json_rfc3339_now(void);
-/* json_rfc3339 - t (epoch seconds) as "YYYY-MM-DDTHH:MM:SSZ" */
+/* json_rfc3339 - t (epoch seconds) as "YYYY-MM-DDTHH:MM:SSZ"; a new reference */
 json_t *json_rfc3339(time_t t);
 
 #endif

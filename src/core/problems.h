@@ -25,7 +25,8 @@ struct problem {
 
 /*
  * problem_add - append {code, off, printf(fmt, ...)} to v[cap] holding *n
- * entries; when full, only ++*dropped.  Never fails.
+ * entries; when full, only ++*dropped.  Never fails.  v, n and dropped are
+ * the caller's; the message is copied into the entry.
  */
 void problem_add(struct problem *v, size_t cap, size_t *n, size_t *dropped, unsigned code,
     size_t off, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -35,7 +36,7 @@ void problem_add(struct problem *v, size_t cap, size_t *n, size_t *dropped, unsi
 /*
  * problem_where - " (offset N)" to follow p's message in a finding, written to
  * buf; "" when the message already says where ("at offset 12"), so no offset
- * is printed twice.  Returns buf or "".
+ * is printed twice.  Returns buf (the caller's) or "" (static).
  */
 const char *problem_where(const struct problem *p, char buf[PROBLEM_WHERE_MAX]);
 

@@ -29,20 +29,26 @@ struct profile {
  * The caller frees the profile with profile_free().
  */
 MS_MUST_CHECK enum ms_status profile_load(const char *name_or_path, struct profile **out, char **err);
+/* profile_free - free p and what it holds; NULL-safe */
 void profile_free(struct profile *p);
 
 /* profile_builtin_names - NULL-terminated list of shipped profile names (static) */
 const char *const *profile_builtin_names(void);
-/* profile_builtin_text - the JSON text of a shipped profile, or NULL */
+/* profile_builtin_text - the JSON text of a shipped profile (static), or NULL; name borrowed */
 const char *profile_builtin_text(const char *name);
 
+/* profile_int - the integer at path ("dmarc.pct"), or dflt; p and path borrowed */
 int64_t profile_int(const struct profile *p, const char *path, int64_t dflt);
+/* profile_bool - the boolean at path, or dflt; p and path borrowed */
 bool profile_bool(const struct profile *p, const char *path, bool dflt);
 /* profile_str - borrowed string, valid while the profile lives */
 const char *profile_str(const struct profile *p, const char *path, const char *dflt);
 /* profile_get - borrowed JSON value at path, or NULL */
 json_t *profile_get(const struct profile *p, const char *path);
-/* profile_severity - the override for a finding id, if any */
+/*
+ * profile_severity - the override for a finding id, if any, into the caller's
+ * *out (p, id borrowed)
+ */
 bool profile_severity(const struct profile *p, const char *id, enum severity *out);
 
 #endif

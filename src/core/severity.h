@@ -18,7 +18,9 @@ enum severity {
 	SEV__COUNT
 };
 
+/* severity_name - "info", "warning", ... (static text) */
 const char *severity_name(enum severity s);
+/* severity_parse - the severity named s (borrowed) into the caller's *out; false if none */
 bool severity_parse(const char *s, enum severity *out);
 
 #endif

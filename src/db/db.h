@@ -103,52 +103,81 @@ struct db_stmt {
 extern const struct db_driver db_sqlite_driver;
 extern const struct db_driver db_pg_driver;
 
-/* db_is_postgresql - where is a PostgreSQL location ("postgresql://" or "postgres://" URI) */
+/*
+ * db_is_postgresql - where (borrowed) is a PostgreSQL location
+ * ("postgresql://" or "postgres://" URI)
+ */
 bool db_is_postgresql(const char *where);
 
 /*
  * db_open - open where with the driver its form names (db_is_postgresql,
  * else a SQLite file path).  On failure returns non-MS_OK, *out NULL and the
- * reason in why (the caller's buffer, always terminated).  Close with db_close.
+ * reason in why (the caller's buffer, always terminated).  where is
+ * borrowed for the call; the caller owns *out and closes it with db_close.
  */
 MS_MUST_CHECK enum ms_status db_open(const char *where, unsigned flags, struct db **out, char *why,
     size_t whylen);
+/* db_close - close the connection and free db; NULL-safe */
 void db_close(struct db *db);
 
+/* db_dialect - SQLite or PostgreSQL (db borrowed) */
 enum db_dialect db_dialect(const struct db *db);
+/* db_driver_name - the driver's name (static text) */
 const char *db_driver_name(const struct db *db);
 /* db_errmsg - the last failure's message (borrowed from the handle) */
 const char *db_errmsg(const struct db *db);
-/* db_set_error - record a message of the caller's as the handle's last failure */
+/*
+ * db_set_error - record a message of the caller's (formatted, copied) as the
+ * handle's last failure
+ */
 void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* db_exec - run sql (borrowed; several statements allowed), no parameters, no rows wanted */
 MS_MUST_CHECK enum ms_status db_exec(struct db *db, const char *sql);
+/* db_prepare - compile sql (borrowed, copied by the driver); the caller owns *out: db_finalize */
 MS_MUST_CHECK enum ms_status db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+/* db_bind_null - parameter i is SQL NULL (st borrowed) */
 void db_bind_null(struct db_stmt *st, int i);
+/* db_bind_int - parameter i is v (st borrowed) */
 void db_bind_int(struct db_stmt *st, int i, int64_t v);
-/* db_bind_text - v NULL binds SQL NULL */
+/* db_bind_text - v NULL binds SQL NULL; v is borrowed until st is reset or finalized */
 void db_bind_text(struct db_stmt *st, int i, const char *v);
-/* db_bind_blob - v NULL binds SQL NULL */
+/* db_bind_blob - v NULL binds SQL NULL; v is borrowed until st is reset or finalized */
 void db_bind_blob(struct db_stmt *st, int i, const void *v, size_t n);
+/* db_step - the next row (DB_ROW), the end (DB_DONE) or DB_ERROR; st borrowed */
 enum db_step db_step(struct db_stmt *st);
+/* db_column_null - whether column i of the current row is SQL NULL (st borrowed) */
 bool db_column_null(struct db_stmt *st, int i);
-/* db_column_int - an integer column (0 for SQL NULL) */
+/* db_column_int - an integer column (0 for SQL NULL); st borrowed */
 int64_t db_column_int(struct db_stmt *st, int i);
-/* db_column_text - a text column, NULL for SQL NULL */
+/*
+ * db_column_text - a text column, NULL for SQL NULL; borrowed: valid until
+ * the next step, reset or finalize of st
+ */
 const char *db_column_text(struct db_stmt *st, int i);
+/* db_changes - rows st inserted, updated or deleted (after DB_DONE; st borrowed) */
 uint64_t db_changes(struct db_stmt *st);
+/*
+ * db_reset - ready to run st again: the rest of its result discarded,
+ * bindings cleared (values bound are no longer borrowed)
+ */
 void db_reset(struct db_stmt *st);
-/* db_finalize - free st (NULL is fine) */
+/* db_finalize - free st; NULL-safe */
 void db_finalize(struct db_stmt *st);
 
+/* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);
+/* db_commit - keep the transaction's changes (db borrowed) */
 MS_MUST_CHECK enum ms_status db_commit(struct db *db);
-/* db_rollback - undo the transaction; keeps the last failure's message */
+/* db_rollback - undo the transaction; keeps the last failure's message (db borrowed) */
 MS_MUST_CHECK enum ms_status db_rollback(struct db *db);
-/* db_savepoint, db_release, db_rollback_to - SQL savepoints named name (an identifier) */
+/* db_savepoint, db_release, db_rollback_to - SQL savepoints named name (an identifier, borrowed) */
 MS_MUST_CHECK enum ms_status db_savepoint(struct db *db, const char *name);
 MS_MUST_CHECK enum ms_status db_release(struct db *db, const char *name);
-/* db_rollback_to - undo to the savepoint and release it; keeps the last failure's message */
+/*
+ * db_rollback_to - undo to the savepoint and release it; keeps the last
+ * failure's message (name borrowed)
+ */
 MS_MUST_CHECK enum ms_status db_rollback_to(struct db *db, const char *name);
 
 #endif

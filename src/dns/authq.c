@@ -216,12 +216,14 @@ authq_query(const struct authq_server *srv, size_t nsrv, const char *name, uint1
 	ldns_rdf *qname;
 
 	memset(out, 0, sizeof(*out));
+	out->status = DNS_SERVFAIL;	/* until a server answers */
 	abs = str_has_suffix_case(name, ".") ? xstrdup(name) : xasprintf("%s.", name);
 	qname = ldns_dname_new_frm_str(abs);
 	free(abs);
-	if (qname == NULL)
+	if (qname == NULL) {
+		out->why = xstrdup("not a valid domain name");
 		return MS_ERR_ARG;
-	out->status = DNS_SERVFAIL;
+	}
 	for (size_t i = 0; i < nsrv; i++) {
 		for (size_t k = 0; k < out->n; k++)
 			free(out->rdata[k]);

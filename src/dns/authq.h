@@ -40,17 +40,20 @@ struct authq_rrset {
  * bracketed: [2001:db8::1]@5353) into out[AUTHQ_MAX_SERVERS]; *err (caller
  * frees) on failure.
  */
-enum ms_status authq_parse_servers(const char *spec, struct authq_server *out, size_t *n,
+MS_MUST_CHECK enum ms_status authq_parse_servers(const char *spec, struct authq_server *out, size_t *n,
     char **err);
 
 /*
  * authq_query - ask the servers in order, without recursion (RD=0), until
  * one answers authoritatively (AA set, or NXDOMAIN/NOERROR from it); UDP
  * with TCP after truncation; timeout per server.  Blocking: for command-line
- * tools, not for the audit loop.  Clear out with authq_rrset_clear().
+ * tools, not for the audit loop.  srv and name are borrowed; out is the
+ * caller's, what it holds is freed with authq_rrset_clear().  On failure
+ * (MS_ERR_ARG: name is not a valid name) out is a SERVFAIL with a why.
  */
-enum ms_status authq_query(const struct authq_server *srv, size_t nsrv, const char *name,
+MS_MUST_CHECK enum ms_status authq_query(const struct authq_server *srv, size_t nsrv, const char *name,
     uint16_t type, double timeout, struct authq_rrset *out);
+/* authq_rrset_clear - free what r holds (r itself is the caller's); r is empty again */
 void authq_rrset_clear(struct authq_rrset *r);
 
 #endif

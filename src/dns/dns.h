@@ -90,50 +90,63 @@ struct dns_answer {
 	struct dns_rr	*rr;
 };
 
+/* dns_outcome_name - "OK", "NXDOMAIN", ... (static text) */
 const char *dns_outcome_name(enum dns_outcome o);
 /* dns_answer_failed_status - SERVFAIL, TIMEOUT or BOGUS: nothing can be concluded */
 bool dns_answer_failed_status(enum dns_outcome o);
-/* dns_mx_is_null - an MX answer whose every record is the null MX "0 ." (RFC 7505) */
+/* dns_mx_is_null - an MX answer (borrowed) whose every record is the null MX "0 ." (RFC 7505) */
 bool dns_mx_is_null(const struct dns_answer *ans);
+/*
+ * dns_type_name - "MX", "TYPE65534", ...: static text, or for an unknown
+ * type thread-local text valid until the next call in the thread
+ */
 const char *dns_type_name(uint16_t type);
+/* dns_type_parse - the type named s (borrowed) into the caller's *out; false if unknown */
 bool dns_type_parse(const char *s, uint16_t *out);
 
+/* dns_answer_new - an empty answer for qname (copied), reference count 1: the caller unrefs */
 struct dns_answer *dns_answer_new(const char *qname, uint16_t qtype);
+/* dns_answer_ref - one more reference to a (the caller unrefs it); returns a */
 struct dns_answer *dns_answer_ref(struct dns_answer *a);
+/* dns_answer_unref - drop a reference; the last frees a; NULL-safe */
 void dns_answer_unref(struct dns_answer *a);
+/* dns_answer_set_why - a's why, formatted (owned by a) */
 void dns_answer_set_why(struct dns_answer *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * dns_answer_add_wire - parse RDATA of the given type and append it.
+ * dns_answer_add_wire - parse RDATA (borrowed; a keeps copies) of the given type and append it.
  * Malformed RDATA is rejected with MS_ERR_SYNTAX and not added.
  */
-enum ms_status dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
+MS_MUST_CHECK enum ms_status dns_answer_add_wire(struct dns_answer *a, uint16_t type, uint32_t ttl,
     const uint8_t *rdata, size_t len);
 
 /* dns_rdata_parse - parse RDATA into rr (which owns copies); pure */
-enum ms_status dns_rdata_parse(uint16_t type, const uint8_t *rdata, size_t len,
+MS_MUST_CHECK enum ms_status dns_rdata_parse(uint16_t type, const uint8_t *rdata, size_t len,
     struct dns_rr *rr);
 void dns_rr_clear(struct dns_rr *rr);
 
 /*
  * dns_name_from_wire - decode an uncompressed wire name starting at p[0]
- * (never past end) into presentation form; *used is its wire length.
+ * (never past end) into presentation form in the caller's out; *used is its
+ * wire length.  p is borrowed.
  */
-enum ms_status dns_name_from_wire(const uint8_t *p, size_t avail, char out[DNS_NAME_MAX],
+MS_MUST_CHECK enum ms_status dns_name_from_wire(const uint8_t *p, size_t avail, char out[DNS_NAME_MAX],
     size_t *used);
 /*
  * dns_name_to_wire - encode a presentation name (trailing dot optional,
- * \DDD and \c escapes honoured) into out[255]; *len is the wire length.
+ * \DDD and \c escapes honoured; borrowed) into the caller's out[255]; *len
+ * is the wire length.
  */
-enum ms_status dns_name_to_wire(const char *name, uint8_t out[255], size_t *len);
-/* dns_name_equal - case-insensitive, ignoring one trailing dot */
+MS_MUST_CHECK enum ms_status dns_name_to_wire(const char *name, uint8_t out[255], size_t *len);
+/* dns_name_equal - case-insensitive, ignoring one trailing dot (a, b borrowed) */
 bool dns_name_equal(const char *a, const char *b);
-/* dns_name_is_subdomain - whether name is at or below parent */
+/* dns_name_is_subdomain - whether name is at or below parent (both borrowed) */
 bool dns_name_is_subdomain(const char *name, const char *parent);
 /*
  * dns_name_check_host - whether name is a syntactically valid host name
- * (LDH labels, each 1..63, total <= 253); *why says what is wrong.
+ * (LDH labels, each 1..63, total <= 253); *why (static text) says what is
+ * wrong.  name is borrowed.
  */
 bool dns_name_check_host(const char *name, const char **why);
 /*

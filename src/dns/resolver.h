@@ -69,7 +69,10 @@ struct resolver {
 	const char *unreachable;
 };
 
-/* resolver_init - fill the generic part; backends call this from their constructor */
+/*
+ * resolver_init - fill the generic part in r (the backend's struct); ops and
+ * base are borrowed and must outlive r, impl is the backend's own (kept)
+ */
 void resolver_init(struct resolver *r, const struct resolver_ops *ops, void *impl,
     struct event_base *base, double timeout_seconds);
 
@@ -78,8 +81,9 @@ void resolver_init(struct resolver *r, const struct resolver_ops *ops, void *imp
  * exactly once.  A name that cannot exist in the DNS (a label over 63
  * octets, an empty label) is answered NXDOMAIN with a why, also later.
  * Fails (and never calls cb) only when the backend cannot accept work.
+ * name is copied; arg is kept until cb runs.
  */
-enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
+MS_MUST_CHECK enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t type,
     dns_callback cb, void *arg);
 
 /*
@@ -87,7 +91,7 @@ enum ms_status resolver_query(struct resolver *r, const char *name, uint16_t typ
  * a run, an audit's owner), so resolver_cancel_owned can end owner's queries
  * and leave everybody else's alone.  owner may be NULL (nobody's).
  */
-enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const char *name,
+MS_MUST_CHECK enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const char *name,
     uint16_t type, dns_callback cb, void *arg);
 
 /*
@@ -98,7 +102,7 @@ enum ms_status resolver_query_owned(struct resolver *r, const void *owner, const
 void resolver_answer_later(struct resolver *r, const char *name, uint16_t type,
     enum dns_outcome status, const char *why, dns_callback cb, void *arg);
 
-/* resolver_cancel_all - deliver DNS_TIMEOUT to every query in flight */
+/* resolver_cancel_all - deliver DNS_TIMEOUT with why (copied) to every query in flight */
 void resolver_cancel_all(struct resolver *r, const char *why);
 /*
  * resolver_cancel_owned - deliver DNS_TIMEOUT with why to every query in
@@ -107,7 +111,7 @@ void resolver_cancel_all(struct resolver *r, const char *why);
  */
 void resolver_cancel_owned(struct resolver *r, const void *owner, const char *why);
 
-/* resolver_free - destroy the backend; queries still in flight are cancelled silently */
+/* resolver_free - destroy the backend and free r; queries still in flight are cancelled silently */
 void resolver_free(struct resolver *r);
 
 /* resolver_pending_set_handle - for backends: their handle of p for cancel(); kept, not freed */

@@ -303,7 +303,10 @@ replay_data_add_marker(struct replay_data *d, const char *owner, uint16_t type,
 enum ms_status
 replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type)
 {
-	replay_data_add_marker(d, owner, type, DNS_TIMEOUT);
+	enum ms_status st = replay_data_add_marker(d, owner, type, DNS_TIMEOUT);
+
+	if (st != MS_OK)
+		return st;	/* nothing added: the last marker is someone else's */
 	d->mk[d->nmk - 1].silent = true;
 	return MS_OK;
 }
@@ -594,14 +597,16 @@ copy_rrset(const struct replay_data *d, const char *owner, uint16_t type,
 		const struct replay_name *nm = strmap_get(&d->names, owner, strlen(owner));
 
 		for (size_t i = nm ? nm->rr_head : REPLAY_NONE; i != REPLAY_NONE; i = d->rr[i].next)
-			if (d->rr[i].type == type)
-				dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata,
-				    d->rr[i].len);
+			if (d->rr[i].type == type)	/* RDATA checked on entry; a limit counts in a->dropped */
+				MS_IGNORE(dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata,
+				    d->rr[i].len));
 		return;
 	}
 	for (size_t i = 0; i < d->nrr; i++)
 		if (d->rr[i].type == type && strcmp(d->rr[i].owner, owner) == 0)
-			dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata, d->rr[i].len);
+			/* RDATA checked on entry; a limit counts in a->dropped */
+			MS_IGNORE(dns_answer_add_wire(a, type, d->rr[i].ttl, d->rr[i].rdata,
+			    d->rr[i].len));
 }
 
 /* answer - replay_data_answer; *silent (if given) says a SILENT marker decided it */

@@ -26,17 +26,27 @@
  */
 struct replay_data;
 
+/* replay_data_new - empty scenario data; the caller frees with replay_data_free */
 struct replay_data *replay_data_new(void);
+/* replay_data_free - free d and its records; NULL-safe */
 void replay_data_free(struct replay_data *d);
 
-/* replay_data_load_text - add the records in text; *err (caller frees) names the line */
-enum ms_status replay_data_load_text(struct replay_data *d, const char *text, char **err);
-/* replay_data_load_file - as above from a file; if it has a "zone:" line, only what follows */
-enum ms_status replay_data_load_file(struct replay_data *d, const char *path, char **err);
+/*
+ * replay_data_load_text - add the records in text (borrowed, copied into d);
+ * *err (caller frees) names the line
+ */
+MS_MUST_CHECK enum ms_status replay_data_load_text(struct replay_data *d, const char *text, char **err);
+/*
+ * replay_data_load_file - as above from the file at path (borrowed); if it has
+ * a "zone:" line, only what follows
+ */
+MS_MUST_CHECK enum ms_status replay_data_load_file(struct replay_data *d, const char *path, char **err);
 
-enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
+/* replay_data_add - one record (owner and rdata copied into d) */
+MS_MUST_CHECK enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
     uint32_t ttl, const uint8_t *rdata, size_t len);
-enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
+/* replay_data_add_marker - owner/type (owner copied) answers outcome instead of records */
+MS_MUST_CHECK enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
     uint16_t type, enum dns_outcome outcome);
 /*
  * replay_data_add_silent - queries for owner/type (0: every type) are never
@@ -44,7 +54,7 @@ enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
  * cancel (a run's deadline) ends them, as with a dead server.
  * replay_data_answer() reports them as TIMEOUT.
  */
-enum ms_status replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type);
+MS_MUST_CHECK enum ms_status replay_data_add_silent(struct replay_data *d, const char *owner, uint16_t type);
 void replay_data_add_secure(struct replay_data *d, const char *zone);
 
 /*
@@ -58,19 +68,23 @@ void replay_data_add_secure(struct replay_data *d, const char *zone);
  * replay_data_set_outside, every name is answered from the data as before.
  */
 void replay_data_add_origin(struct replay_data *d, const char *origin);
-enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
+/* replay_data_set_outside - names outside every origin answer outcome with why (copied) */
+MS_MUST_CHECK enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
     const char *why);
-/* replay_data_is_inside - whether name is at or below an added origin */
+/* replay_data_is_inside - whether name (borrowed) is at or below an added origin */
 bool replay_data_is_inside(const struct replay_data *d, const char *name);
 
 /*
  * replay_data_scan_only - stop using d's index: every later lookup scans the
  * data, as when the index outgrows its bound.  The answers are the same
- * either way (slower); tests use this to compare the two.
+ * either way (slower); tests use this to compare the two.  d is borrowed.
  */
 void replay_data_scan_only(struct replay_data *d);
 
-/* replay_data_answer - the answer, synchronously (for pure tests); caller unrefs */
+/*
+ * replay_data_answer - the answer, synchronously (for pure tests); a new
+ * reference: caller unrefs
+ */
 struct dns_answer *replay_data_answer(const struct replay_data *d, const char *name,
     uint16_t type);
 

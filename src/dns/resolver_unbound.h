@@ -46,7 +46,7 @@ struct unbound_config {
  * per-query timeouts are the generic layer's (an expired query is
  * ub_cancel()led).
  */
-enum ms_status resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
+MS_MUST_CHECK enum ms_status resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
     double timeout_seconds, struct resolver **out, char **err);
 
 /*
@@ -54,7 +54,7 @@ enum ms_status resolver_unbound_new(struct event_base *base, const struct unboun
  * "ADDR@PORT" string for libunbound (caller frees); MS_ERR_SYNTAX if ADDR is
  * not an IP literal or PORT is not 1..65535.
  */
-enum ms_status unbound_parse_forward(const char *spec, char **out);
+MS_MUST_CHECK enum ms_status unbound_parse_forward(const char *spec, char **out);
 
 /*
  * unbound_answer_from_wire - turn what libunbound delivers (rcode, the reply
@@ -73,7 +73,7 @@ struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, i
 const char *unbound_lib_version(void);
 const char *unbound_ldns_version(void);
 
-/* unbound_local_zones - libunbound's built-in local zones, NULL-terminated */
+/* unbound_local_zones - libunbound's built-in local zones, NULL-terminated (static) */
 const char *const *unbound_local_zones(void);
 
 #endif

@@ -14,14 +14,14 @@ struct suffix_list;
  * file is absent).  On failure returns MS_ERR_IO and sets *err (caller
  * frees).  The caller frees *out with suffix_list_free().
  */
-enum ms_status suffix_list_open(const char *path, struct suffix_list **out, char **err);
+MS_MUST_CHECK enum ms_status suffix_list_open(const char *path, struct suffix_list **out, char **err);
 /*
  * suffix_list_lazy - a list that loads the default list (as
  * suffix_list_open(NULL)) the first time it is asked; if that fails, every
  * name is its own registrable domain.  Caller frees with suffix_list_free().
  */
 struct suffix_list *suffix_list_lazy(void);
-/* suffix_list_free - release the list (NULL is fine) */
+/* suffix_list_free - release the list; NULL-safe */
 void suffix_list_free(struct suffix_list *l);
 
 /* suffix_list_source - the file the list came from, "built-in", or "none" (borrowed) */

@@ -16,22 +16,23 @@
  * "\# len hex" form (RFC 3597) for any type.  Names must be absolute (the
  * trailing dot is optional).  *err (static text) says what is wrong.
  */
-enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
+MS_MUST_CHECK enum ms_status zonetext_rdata(uint16_t type, const char *text, struct buf *out,
     const char **err);
 
 /*
  * zonetext_txt - split TXT presentation text into its strings:
  * quoted strings with \" \\ and \DDD escapes, or bare words.  Used for TXT
- * and SPF; out receives the wire form (length-prefixed strings).
+ * and SPF; out (the caller's) receives the wire form (length-prefixed
+ * strings); text is borrowed, *err static.
  */
-enum ms_status zonetext_txt(const char *text, struct buf *out, const char **err);
+MS_MUST_CHECK enum ms_status zonetext_txt(const char *text, struct buf *out, const char **err);
 
 /*
  * zonetext_quote - append s[0..n) to b as one zone-file string: in double
  * quotes, '"' and '\' escaped with '\', bytes outside printable ASCII as
- * \DDD.  MS_ERR_LIMIT when b's maximum is reached.
+ * \DDD.  MS_ERR_LIMIT when b's maximum is reached.  s is borrowed, copied into b.
  */
-enum ms_status zonetext_quote(struct buf *b, const char *s, size_t n);
+MS_MUST_CHECK enum ms_status zonetext_quote(struct buf *b, const char *s, size_t n);
 
 /*
  * zonetext_txt_quoted - flat TXT text (the strings concatenated) as zone-file

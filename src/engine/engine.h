@@ -17,9 +17,9 @@ struct check_def {
 	const char *summary;
 };
 
-/* check_registry - every check, in the order reports list their areas; NULL-terminated */
+/* check_registry - every check, in the order reports list their areas; NULL-terminated, static */
 const struct check_def *check_registry(void);
-/* check_area_rank - position of area in the registry (unknown areas sort last) */
+/* check_area_rank - position of area (borrowed) in the registry (unknown areas sort last) */
 int check_area_rank(const char *area);
 
 struct session;
@@ -74,6 +74,7 @@ void engine_cancel(struct engine_run *run);
 /*
  * engine_run - the blocking convenience for one-shot programs: submit, run
  * s's loop until the run is done.  cfg->on_done, if any, runs as usual.
+ * cfg and domains are borrowed for the call (engine_submit copies them).
  */
 void engine_run(struct session *s, const struct engine_config *cfg, char *const *domains,
     size_t n);

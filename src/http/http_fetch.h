@@ -46,14 +46,21 @@ struct http_response {
 
 typedef void (*http_callback)(const struct http_response *r, void *arg);
 
-/* http_client_new - one per event loop; NULL if libcurl cannot be initialised */
+/*
+ * http_client_new - one per event loop (base borrowed: it must outlive the
+ * client); caller frees with http_client_free; NULL if libcurl cannot be
+ * initialised
+ */
 struct http_client *http_client_new(struct event_base *base);
-/* http_client_free - abandon transfers in flight (their callbacks do not run) */
+/*
+ * http_client_free - abandon transfers in flight (their callbacks do not run)
+ * and free c; NULL-safe
+ */
 void http_client_free(struct http_client *c);
 
 /*
  * http_client_cancel_all - end every transfer in flight (the total deadline):
- * each callback runs from the loop with HTTP_TIMEOUT and why.
+ * each callback runs from the loop with HTTP_TIMEOUT and why (copied).
  */
 void http_client_cancel_all(struct http_client *c, const char *why);
 /* http_client_cancel_owned - the same for owner's transfers only (owner NULL: all) */

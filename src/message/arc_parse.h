@@ -46,14 +46,15 @@ void arc_chain_free(struct arc_chain *c);
 /*
  * arc_aar_instance - the instance number of an ARC-Authentication-Results
  * value ("i=N;" first, RFC 8617 §4.1.1): 1..50, or 0 when malformed; *rest
- * is set past the ';'
+ * is set past the ';' (v borrowed, *rest the caller's)
  */
 unsigned arc_aar_instance(const char *v, size_t len, size_t *rest);
 
 /*
  * arc_seal_input - append the hash input of the seal of instance k (RFC 8617
  * §5.1.1): for i = 1..k the AAR, AMS and AS fields, relaxed, the last one
- * with b= emptied and no CRLF.
+ * with b= emptied and no CRLF.  m and c are borrowed; appended (copied) to
+ * the caller's out.
  */
 enum ms_status arc_seal_input(const struct msg *m, const struct arc_chain *c, unsigned k,
     struct buf *out);

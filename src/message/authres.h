@@ -46,7 +46,7 @@ struct ar_header {
  */
 char *ar_format(const char *authserv_id, const struct ar_result *r, size_t n);
 
-/* ar_value_needs_quotes - whether v cannot be written as a bare pvalue */
+/* ar_value_needs_quotes - whether v (borrowed) cannot be written as a bare pvalue */
 bool ar_value_needs_quotes(const char *v);
 
 /* How strictly ar_parse reads (flags). */

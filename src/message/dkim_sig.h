@@ -68,10 +68,13 @@ enum ms_status dkim_sig_parse(enum dkim_kind k, const char *value, size_t len,
  * only internationalised mail may carry one).
  */
 #define DKIM_SIG_ASCII	1u
+
+/* dkim_sig_free - free what dkim_sig_parse allocated in s (s itself is the caller's) */
 void dkim_sig_free(struct dkim_sig *s);
 
+/* dkim_alg_name - "rsa-sha256", ... (static text) */
 const char *dkim_alg_name(enum dkim_alg a);
-/* dkim_domain_ok - whether d looks like a domain name a key can be looked up under */
+/* dkim_domain_ok - whether d (borrowed) looks like a domain name a key can be looked up under */
 bool dkim_domain_ok(const char *d);
 
 #endif

@@ -33,6 +33,8 @@ struct msg_addrs {
  * addr_parse - the mailboxes of value[0..len) (unfolded or not).  Always
  * fills *out; returns MS_OK when every mailbox has a domain, MS_ERR_SYNTAX
  * when one does not (out->why says why), MS_ERR_LIMIT past the bounds.
+ * value is borrowed; out is the caller's (plain data: the addresses are
+ * copied into it, why is static).
  */
 enum ms_status addr_parse(const char *value, size_t len, struct msg_addrs *out);
 

@@ -18,7 +18,8 @@
  * message) canonicalised by c (§3.4.1 simple: unchanged; §3.4.2 relaxed:
  * name lower-cased, folds unfolded, WSP runs one SP, WSP at the end of the
  * value and around the colon removed) to out, ending in CRLF unless crlf is
- * 0 (the signature field itself is hashed without its CRLF, §3.7).
+ * 0 (the signature field itself is hashed without its CRLF, §3.7).  raw is
+ * borrowed, copied into the caller's out.
  */
 enum ms_status canon_header(struct buf *out, enum dkim_canon c, const char *raw, size_t len,
     int crlf);
@@ -28,7 +29,7 @@ enum ms_status canon_header(struct buf *out, enum dkim_canon c, const char *raw,
  * (trailing empty lines removed, an empty body becomes one CRLF) or §3.4.4
  * relaxed (WSP at line ends removed, WSP runs one SP, trailing empty lines
  * removed, an empty body stays empty).  A body that does not end in CRLF
- * is completed with one.
+ * is completed with one.  body is borrowed, copied into the caller's out.
  */
 enum ms_status canon_body(struct buf *out, enum dkim_canon c, const char *body, size_t len);
 

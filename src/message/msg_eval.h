@@ -61,7 +61,7 @@ const struct finding_list *msg_check_findings(const struct msg_check *mc);
 const char *msg_check_ar(const struct msg_check *mc);
 /* msg_check_to_json - the mailsec-message/1 "result" members (docs/message.md); new reference */
 json_t *msg_check_to_json(const struct msg_check *mc);
-/* msg_check_print - the text report (findings, then the Authentication-Results field) */
+/* msg_check_print - the text report (findings, then the A-R field); mc borrowed */
 void msg_check_print(const struct msg_check *mc, FILE *fp);
 
 #endif

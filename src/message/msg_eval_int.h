@@ -111,9 +111,9 @@ msg_arena(struct msg_check *mc)
 	return &mc->a->arena;
 }
 
-/* msg_write_findings - the findings of a finished check (msg_report.c) */
+/* msg_write_findings - the findings of a finished check (msg_report.c), kept in mc */
 void msg_write_findings(struct msg_check *mc);
-/* msg_write_ar - the Authentication-Results field of a finished check (msg_report.c) */
+/* msg_write_ar - the Authentication-Results field of a finished check (msg_report.c), kept in mc */
 void msg_write_ar(struct msg_check *mc);
 
 #endif

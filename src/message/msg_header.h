@@ -45,7 +45,7 @@ struct msg {
  * On success the caller frees with msg_free().
  */
 enum ms_status msg_split(const char *data, size_t len, struct msg *out);
-/* msg_free - release what msg_split allocated (not the data) */
+/* msg_free - release what msg_split allocated (not the data, which the caller owns) */
 void msg_free(struct msg *m);
 
 /*
@@ -55,11 +55,11 @@ void msg_free(struct msg *m);
  */
 enum ms_status msg_crlf(const char *in, size_t n, char **out, size_t *outlen);
 
-/* msg_field_is - whether field f is named name (case-insensitive) */
+/* msg_field_is - whether field f is named name (case-insensitive; both borrowed) */
 bool msg_field_is(const struct msg_field *f, const char *name);
-/* msg_count - how many fields are named name */
+/* msg_count - how many fields are named name (m, name borrowed) */
 size_t msg_count(const struct msg *m, const char *name);
-/* msg_find - the index of the first field named name at or after from, or -1 */
+/* msg_find - the index of the first field named name at or after from, or -1 (borrowed) */
 long msg_find(const struct msg *m, const char *name, size_t from);
 
 /*

@@ -7,7 +7,10 @@
 
 #define DATE_STRLEN 11
 
-/* date_parse - "YYYY-MM-DD" (a real day, years 1970-9999) into midnight UTC */
+/*
+ * date_parse - "YYYY-MM-DD" (a real day, years 1970-9999; s borrowed) into the
+ * caller's *out, midnight UTC
+ */
 bool date_parse(const char *s, time_t *out);
 /* date_today - midnight UTC of the current day */
 time_t date_today(void);

@@ -26,13 +26,14 @@ void dkim_key_free(struct evp_pkey_st *k);
  * Caller frees.  Fails for other key types.
  */
 enum ms_status dkim_key_record(struct evp_pkey_st *k, char **out, char **err);
-/* dkim_key_bits - the key's size in bits */
+/* dkim_key_bits - the key's size in bits (k borrowed) */
 unsigned dkim_key_bits(struct evp_pkey_st *k);
 
 /*
  * dkim_key_write_private - write the private key in PKCS#8 PEM to a new file
  * created with mode 0600 (O_EXCL: never overwrites).  With fp instead of a
- * path (path NULL) it writes there.
+ * path (path NULL) it writes there.  k, path and fp are borrowed; *err (on
+ * failure) the caller frees.
  */
 enum ms_status dkim_key_write_private(struct evp_pkey_st *k, const char *path, FILE *fp,
     char **err);

@@ -52,7 +52,7 @@ enum ms_status gen_dmarc(const struct gen_opts *o, struct recset **out, char **e
 char *gen_dmarc_value(const struct gen_opts *o, const char *stage);
 /* gen_policy_text - an MTA-STS policy file (RFC 8461 §3.2) for mode/max_age; caller frees */
 char *gen_policy_text(char **mx, const char *mode, unsigned max_age);
-/* gen_id_valid - an MTA-STS id: 1 to 32 letters and digits (RFC 8461 §3.1) */
+/* gen_id_valid - an MTA-STS id: 1 to 32 letters and digits (RFC 8461 §3.1); id borrowed */
 bool gen_id_valid(const char *id);
 
 #endif

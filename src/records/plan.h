@@ -89,7 +89,7 @@ struct plan_opts {
  * *unknown is set when a lookup failed, so the plan rests on guesses.
  */
 json_t *plan_build(const struct plan_opts *o, bool *unknown);
-/* plan_print_text - the checklist for people */
+/* plan_print_text - the checklist for people (plan borrowed) */
 void plan_print_text(FILE *fp, const json_t *plan);
 
 #endif

@@ -141,6 +141,21 @@ put_line(FILE *fp, const char *prefix, const char *s)
 	fputc('\n', fp);
 }
 
+/* put_lines - each line of text (borrowed) through put_line with prefix */
+static void
+put_lines(FILE *fp, const char *prefix, const char *text)
+{
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t k = nl ? (size_t)(nl - p) : strlen(p);
+		char *l = xstrndup(p, k);
+
+		put_line(fp, prefix, l);
+		free(l);
+		p += k + (nl ? 1 : 0);
+	}
+}
+
 /* rdata_text - the value as zone-file RDATA (TXT quoted); caller frees */
 static char *
 rdata_text(const struct rec *r)
@@ -190,18 +205,8 @@ recset_print_zone(FILE *fp, const struct recset *s)
 		free(rd);
 	}
 	for (size_t i = 0; i < s->nfiles; i++) {
-		const char *p = s->files[i].content;
-
 		fprintf(fp, ";\n; serve at %s (text/plain):\n", s->files[i].url);
-		while (*p) {
-			const char *nl = strchr(p, '\n');
-			size_t k = nl ? (size_t)(nl - p) : strlen(p);
-			char *l = xstrndup(p, k);
-
-			put_line(fp, ";   ", l);
-			free(l);
-			p += k + (nl ? 1 : 0);
-		}
+		put_lines(fp, ";   ", s->files[i].content);
 	}
 	if (s->nnotes)
 		fputs(";\n", fp);
@@ -359,15 +364,7 @@ recset_print_octodns(FILE *fp, const struct recset *s)
 	}
 	for (size_t i = 0; i < s->nfiles; i++) {
 		fprintf(fp, "# serve at %s:\n", s->files[i].url);
-		for (const char *p = s->files[i].content; *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t k = nl ? (size_t)(nl - p) : strlen(p);
-			char *l = xstrndup(p, k);
-
-			put_line(fp, "#   ", l);
-			free(l);
-			p += k + (nl ? 1 : 0);
-		}
+		put_lines(fp, "#   ", s->files[i].content);
 	}
 	for (size_t i = 0; i < s->nnotes; i++)
 		put_line(fp, "# ", s->notes[i]);

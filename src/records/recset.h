@@ -52,8 +52,10 @@ struct recset {
 	char		*next_when;	/* what must be true before the next step */
 };
 
+/* recset_new - an empty set (the strings copied); the caller frees it with recset_free */
 struct recset *recset_new(const char *domain, const char *command, const char *stage,
     const char *profile);
+/* recset_free - free s and its records; NULL-safe */
 void recset_free(struct recset *s);
 
 /* recset_add - append a record (strings copied); returns it for a comment or placeholder flag */
@@ -67,9 +69,12 @@ void recset_next(struct recset *s, const char *stage, unsigned after_days, const
 /* txt_quoted - text split into strings of at most 255 bytes, quoted for a zone file (zonetext_txt_quoted); caller frees */
 char *txt_quoted(const char *text);
 
-/* recset_print_zone - zone-file lines with $ORIGIN, comments for notes and files */
+/* recset_print_zone - zone-file lines with $ORIGIN, comments for notes and files (s borrowed) */
 void recset_print_zone(FILE *fp, const struct recset *s);
-/* recset_print_octodns - an octoDNS zone YAML document (names relative to the domain) */
+/*
+ * recset_print_octodns - an octoDNS zone YAML document (names relative to the
+ * domain; s borrowed)
+ */
 void recset_print_octodns(FILE *fp, const struct recset *s);
 /* recset_json - the set as a mailsec-records/1 object; new reference */
 json_t *recset_json(const struct recset *s);
@@ -77,7 +82,10 @@ json_t *recset_json(const struct recset *s);
 /* The output formats of a generated set (--format). */
 enum recset_format { RECSET_ZONE, RECSET_JSON, RECSET_OCTODNS };
 
-/* recset_format_parse - "zone", "json" or "octodns" into *out; false (out untouched) for anything else */
+/*
+ * recset_format_parse - "zone", "json" or "octodns" (s borrowed) into the
+ * caller's *out; false (out untouched) for anything else
+ */
 bool recset_format_parse(const char *s, enum recset_format *out);
 /*
  * recset_print - the set on fp in format f: zone-file lines, octoDNS YAML, or

@@ -94,7 +94,7 @@ enum ms_status smtp_probe_start(struct smtp_prober *sp, const struct smtp_probe_
 
 /*
  * smtp_probe_cancel_all - end every probe of sp started and not yet finished:
- * each callback runs from the loop with timed_out set and why.
+ * each callback runs from the loop with timed_out set and why (copied).
  */
 void smtp_probe_cancel_all(struct smtp_prober *sp, const char *why);
 /* smtp_probe_cancel_owned - the same for owner's probes only (owner NULL: all) */

@@ -30,7 +30,8 @@ struct smtp_reply {
  * is not "NNN[- ]text" (or the codes of a multi-line reply differ);
  * MS_ERR_LIMIT: a line longer than SMTP_REPLY_LINE_MAX with no end in sight,
  * or too many lines.  *erroff is the byte offset of the problem.  Bare LF is
- * accepted as a line end.  Pure.
+ * accepted as a line end.  Pure: buf is borrowed; out (plain data: the
+ * text is copied into it), *used and *erroff are the caller's.
  */
 enum ms_status smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out,
     size_t *used, size_t *erroff);
@@ -41,6 +42,7 @@ const char *smtp_reply_line(const struct smtp_reply *r, size_t i);
 /*
  * smtp_reply_has_keyword - for an EHLO reply: whether a line after the
  * first starts with keyword (case-insensitive) followed by space or its end.
+ * r and keyword are borrowed.
  */
 bool smtp_reply_has_keyword(const struct smtp_reply *r, const char *keyword);
 

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/report.h"
 #include "util/status.h"
 
 /*
@@ -130,9 +129,9 @@ enum store_mode {
  * STORE_WRITE would.  PostgreSQL: the database must exist; the tables are
  * created in it (the version in table mailsec_schema) under an advisory lock.
  */
-MS_MUST_CHECK enum ms_status store_open(const char *where, enum store_mode mode, struct store **out,
-    char *why, size_t whylen);
-/* store_close - close s (NULL is fine); a transaction still open is rolled back */
+MS_MUST_CHECK enum ms_status store_open(const char *where, enum store_mode mode,
+    struct store **out, char *why, size_t whylen);
+/* store_close - close and free s (NULL-safe); a transaction still open is rolled back */
 void store_close(struct store *s);
 
 /* store_error - why the last call failed (borrowed from s) */
@@ -151,44 +150,142 @@ MS_MUST_CHECK enum ms_status store_default_path(char **out, char *why, size_t wh
 
 #define STORE_APPLICATION_ID	0x6d736563	/* "msec": PRAGMA application_id of mailsec's SQLite files */
 
+/*
+ * Every function below borrows s and what it is given for the call only: the
+ * store copies what it keeps into the database.  Items handed to a callback
+ * are borrowed for that call (store_check_dup keeps one).
+ */
+
 /* store_begin - start a transaction of puts; store_commit keeps them, store_rollback drops them */
 MS_MUST_CHECK enum ms_status store_begin(struct store *s);
+/* store_commit - keep the puts since store_begin (s borrowed) */
 MS_MUST_CHECK enum ms_status store_commit(struct store *s);
+/* store_rollback - drop the puts since store_begin; a failure shows in store_error (s borrowed) */
 void store_rollback(struct store *s);
 
-MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
+/*
+ * What the store writes of a report: the columns of its tables, nothing
+ * more.  The report model (reports/report.h) is the reports layer's, one
+ * layer up; reports/report_store.c turns a parsed report into these rows.
+ * Strings are borrowed for the call, NULL is SQL NULL.
+ */
+
+/* The columns of one row of the reports table. */
+struct store_head {
+	const char *kind;		/* dmarc, tlsrpt, failure */
+	const char *org_name, *report_id, *policy_domain;	/* the idempotency key */
+	int64_t begin, end;		/* -1 for NULL */
+	const char *email, *extra_contact_info, *xmlns, *version, *generator, *errors;
+	const char *policy;		/* policy_published as JSON */
+	uint64_t messages;
+};
+
+/* The columns of one dmarc_rows row. */
+struct store_dmarc_row {
+	const char *source_ip;
+	uint64_t count;
+	const char *disposition, *dkim, *spf, *reasons, *policy_test_mode;
+	const char *header_from, *envelope_from, *envelope_to;
+	const char *dkim_auth, *spf_auth;	/* auth_results as JSON arrays */
+	const char *dkim_pass_domains;	/* space-separated d= that passed DKIM, or "" */
+	const char *spf_pass_domain;	/* SPF-authenticated domain that passed, or "" */
+};
+
+/*
+ * store_dmarc_rows - the rows of a DMARC report, asked for one at a time so
+ * a report of many rows needs no second copy: row(arg, i, out, why) fills
+ * out for row i (0 <= i < n); what it points out at must stay valid until
+ * the next call of row or the end of the put.  A row that cannot be made
+ * returns non-MS_OK with *why (static text): the put fails, stores nothing,
+ * and store_error() says "insert dmarc row: WHY".
+ */
+struct store_dmarc_rows {
+	size_t n;
+	enum ms_status (*row)(void *arg, size_t i, struct store_dmarc_row *out, const char **why);
+	void *arg;
+};
+
+/* The columns of one tlsrpt_failures row. */
+struct store_tls_failure {
+	const char *result_type, *sending_mta_ip, *receiving_mx_hostname, *receiving_mx_helo;
+	const char *receiving_ip;
+	uint64_t failed_session_count;
+	const char *additional_information, *failure_reason_code;
+};
+
+/* One tlsrpt_policies row and its failure details. */
+struct store_tls_policy {
+	const char *policy_type, *policy_domain, *policy_string, *mx_host;
+	uint64_t success, failure;
+	const struct store_tls_failure *failures;
+	size_t nfailures;
+};
+
+/* The columns of the failures row of a failure report. */
+struct store_failure_row {
+	const char *feedback_type, *source_ip, *arrival_date, *original_mail_from;
+	const char *original_rcpt_to, *auth_failure, *authentication_results, *delivery_result;
+	const char *sample;		/* the headers or message sample (bytes), or NULL */
+	size_t sample_len;
+};
+
+/*
+ * store_put_dmarc - a DMARC report's reports row h and its rows, whole or not
+ * at all (see the contract); *res says whether it was new.  Everything is
+ * borrowed for the call.
+ */
+MS_MUST_CHECK enum ms_status store_put_dmarc(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_dmarc_rows *rows, enum store_put *res);
+/* store_put_tlsrpt - a TLS-RPT report's row h and its policies, whole or not at all (all borrowed) */
+MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_tls_policy *policies, size_t npolicies,
     enum store_put *res);
-MS_MUST_CHECK enum ms_status store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
-    enum store_put *res);
-MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct failure_report *r,
-    const char *origin, enum store_put *res);
-/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 */
+/* store_put_failure - a failure report's row h and its failures row f, whole or not at all (all borrowed) */
+MS_MUST_CHECK enum ms_status store_put_failure(struct store *s, const struct store_head *h,
+    const char *origin, const struct store_failure_row *f, enum store_put *res);
+/* store_put_rejected - quarantine a report that failed to parse, keyed by its SHA-256 (raw copied) */
 MS_MUST_CHECK enum ms_status store_put_rejected(struct store *s, const char *origin, const char *why,
     const char *raw, size_t len, enum store_put *res);
-/* store_purge - delete reports whose period ended (quarantined ones first seen) before cutoff */
+/*
+ * store_purge - delete reports whose period ended (quarantined ones first
+ * seen) before cutoff; count into the caller's *removed
+ */
 MS_MUST_CHECK enum ms_status store_purge(struct store *s, int64_t cutoff, uint64_t *removed);
-/* store_each_dmarc - rows of domain's aggregate reports whose period ends at or after since */
+/* store_each_dmarc - rows of domain's aggregate reports ending at or after since; items borrowed */
 MS_MUST_CHECK enum ms_status store_each_dmarc(struct store *s, const char *domain, int64_t since,
     store_dmarc_cb cb, void *arg);
-MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *domain, int64_t since,
-    store_tlsrpt_cb cb, void *arg);
-/* store_count_failures - failure reports about domain dated at or after since */
-MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain, int64_t since,
-    uint64_t *n);
+/* store_each_tlsrpt - domain's TLS-RPT failures ending at or after since; items borrowed */
+MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *domain,
+    int64_t since, store_tlsrpt_cb cb, void *arg);
+/* store_count_failures - failure reports about domain (borrowed) dated at or after since */
+MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain,
+    int64_t since, uint64_t *n);
+/* store_counts - reports of each kind into the caller's *c */
 MS_MUST_CHECK enum ms_status store_counts(struct store *s, struct store_counts *c);
-/* store_each_rejected - the quarantine, oldest first */
+/* store_each_rejected - the quarantine, oldest first; items borrowed for the callback */
 MS_MUST_CHECK enum ms_status store_each_rejected(struct store *s, store_rejected_cb cb, void *arg);
-/* store_put_check - one domain's check result and its findings, atomically (see the contract) */
+/*
+ * store_put_check - one domain's check result and its findings, atomically (c
+ * borrowed, copied in)
+ */
 MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store_check *c,
     enum store_put *res);
-/* store_each_check - domain's stored checks made at or after since, oldest first */
+/*
+ * store_each_check - domain's stored checks made at or after since, oldest
+ * first; borrowed for cb
+ */
 MS_MUST_CHECK enum ms_status store_each_check(struct store *s, const char *domain, int64_t since,
     store_check_cb cb, void *arg);
-/* store_purge_checks - delete the stored checks made before cutoff with their findings, atomically */
-MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff, uint64_t *removed);
+/*
+ * store_purge_checks - delete checks made before cutoff with their findings,
+ * atomically; count into the caller's *removed
+ */
+MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff,
+    uint64_t *removed);
 
 /* store_check_dup - a deep copy of c (for keeping what each_check lends); free with store_check_free */
 struct store_check *store_check_dup(const struct store_check *c);
+/* store_check_free - free a copy made by store_check_dup; NULL-safe */
 void store_check_free(struct store_check *c);
 
 /*

@@ -31,7 +31,7 @@ struct store {
 	char err[512];
 };
 
-/* store_fail - "what: the database's message" as s's error; always returns MS_ERR_IO */
+/* store_fail - "what: the database's message" copied as s's error; always returns MS_ERR_IO */
 enum ms_status store_fail(struct store *s, const char *what);
 /*
  * store_undo - roll back after a failure (to savepoint, or the whole
@@ -40,7 +40,7 @@ enum ms_status store_fail(struct store *s, const char *what);
  */
 void store_undo(struct store *s, const char *savepoint);
 
-/* sql_for - the text of q for s's database */
+/* sql_for - the text of q for s's database (static, from q) */
 const char *sql_for(const struct store *s, const struct dialect_sql *q);
 
 /*
@@ -48,7 +48,8 @@ const char *sql_for(const struct store *s, const struct dialect_sql *q);
  * the current version (or, for mode STORE_READ on SQLite, only check it).
  * *migrate is set when a read-only SQLite open finds the schema needs
  * writing.  Refuses (MS_ERR_ARG) a database that is not mailsec's or is
- * newer, having changed nothing in it.
+ * newer, having changed nothing in it.  s is borrowed; *migrate is the
+ * caller's.
  */
 MS_MUST_CHECK enum ms_status store_schema_ready(struct store *s, bool *migrate);
 

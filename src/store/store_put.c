@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /*
@@ -171,65 +172,58 @@ put_report_row(struct store *s, const struct store_head *h, const char *origin, 
 	return run_returning(s, st, "insert report", dup, id);
 }
 
-/* dmarc_rows - the rows of report id */
+/* dmarc_rows - the rows of report id, asked for one at a time */
 static enum ms_status
-dmarc_rows(struct store *s, const struct dmarc_report *r, int64_t id)
+dmarc_rows(struct store *s, const struct store_dmarc_rows *rows, int64_t id)
 {
-	struct store_dmarc_cols cols;
 	struct db_stmt *x = stmt(s, INS_DMARC_ROW);
 	enum ms_status rc = MS_OK;
 
 	if (x == NULL)
 		return MS_ERR_IO;
-	store_dmarc_cols_init(&cols);
-	for (size_t i = 0; i < r->nrows && rc == MS_OK; i++) {
-		const struct dmarc_row *w = &r->rows[i];
+	for (size_t i = 0; i < rows->n && rc == MS_OK; i++) {
+		struct store_dmarc_row w;
+		const char *why = "cannot be made";
 
-		if (store_dmarc_cols_fill(&cols, w) != MS_OK) {
-			snprintf(s->err, sizeof(s->err), "insert dmarc row: its auth_results are "
-			    "longer than the columns take");
-			rc = MS_ERR_LIMIT;
+		memset(&w, 0, sizeof(w));
+		if ((rc = rows->row(rows->arg, i, &w, &why)) != MS_OK) {
+			snprintf(s->err, sizeof(s->err), "insert dmarc row: %s", why);
 			break;
 		}
 		db_bind_int(x, 1, id);
-		db_bind_text(x, 2, w->source_ip);
-		db_bind_int(x, 3, store_clamp(w->count));
-		db_bind_text(x, 4, w->disposition);
-		db_bind_text(x, 5, w->dkim);
-		db_bind_text(x, 6, w->spf);
-		db_bind_text(x, 7, w->reasons);
-		db_bind_text(x, 8, w->policy_test_mode);
-		db_bind_text(x, 9, w->header_from);
-		db_bind_text(x, 10, w->envelope_from);
-		db_bind_text(x, 11, w->envelope_to);
-		db_bind_text(x, 12, buf_cstr(&cols.dkim_auth));
-		db_bind_text(x, 13, buf_cstr(&cols.spf_auth));
-		db_bind_text(x, 14, buf_cstr(&cols.dkim_pass));
-		db_bind_text(x, 15, cols.spf_pass);
+		db_bind_text(x, 2, w.source_ip);
+		db_bind_int(x, 3, store_clamp(w.count));
+		db_bind_text(x, 4, w.disposition);
+		db_bind_text(x, 5, w.dkim);
+		db_bind_text(x, 6, w.spf);
+		db_bind_text(x, 7, w.reasons);
+		db_bind_text(x, 8, w.policy_test_mode);
+		db_bind_text(x, 9, w.header_from);
+		db_bind_text(x, 10, w.envelope_from);
+		db_bind_text(x, 11, w.envelope_to);
+		db_bind_text(x, 12, w.dkim_auth);
+		db_bind_text(x, 13, w.spf_auth);
+		db_bind_text(x, 14, w.dkim_pass_domains);
+		db_bind_text(x, 15, w.spf_pass_domain);
 		rc = run_insert(s, x, "insert dmarc row");
 	}
-	store_dmarc_cols_free(&cols);
 	return rc;
 }
 
 /* store_put_dmarc - a DMARC aggregate report and its rows, whole or not at all */
 enum ms_status
-store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origin,
-    enum store_put *res)
+store_put_dmarc(struct store *s, const struct store_head *h, const char *origin,
+    const struct store_dmarc_rows *rows, enum store_put *res)
 {
-	struct store_head h;
-	char *pol;
 	bool dup = false;
 	int64_t id = 0;
 	enum ms_status rc;
 
 	if ((rc = put_enter(s, "put")) != MS_OK)
 		return rc;
-	store_dmarc_head(r, &h, &pol);
-	rc = put_report_row(s, &h, origin, &dup, &id);
-	free(pol);
+	rc = put_report_row(s, h, origin, &dup, &id);
 	if (rc == MS_OK && !dup)
-		rc = dmarc_rows(s, r, id);
+		rc = dmarc_rows(s, rows, id);
 	if ((rc = put_leave(s, "put", rc)) == MS_OK)
 		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
 	return rc;
@@ -237,14 +231,14 @@ store_put_dmarc(struct store *s, const struct dmarc_report *r, const char *origi
 
 /* tlsrpt_rows - the policies of report id and their failure details */
 static enum ms_status
-tlsrpt_rows(struct store *s, const struct tlsrpt_report *r, int64_t id)
+tlsrpt_rows(struct store *s, const struct store_tls_policy *pols, size_t npols, int64_t id)
 {
 	struct db_stmt *x = stmt(s, INS_TLS_POLICY), *y = stmt(s, INS_TLS_FAILURE);
 
 	if (x == NULL || y == NULL)
 		return MS_ERR_IO;
-	for (size_t i = 0; i < r->npolicies; i++) {
-		const struct tlsrpt_policy *p = &r->policies[i];
+	for (size_t i = 0; i < npols; i++) {
+		const struct store_tls_policy *p = &pols[i];
 		int64_t pid = 0;
 		bool none;
 
@@ -258,7 +252,7 @@ tlsrpt_rows(struct store *s, const struct tlsrpt_report *r, int64_t id)
 		if (run_returning(s, x, "insert tlsrpt policy", &none, &pid) != MS_OK)
 			return MS_ERR_IO;
 		for (size_t j = 0; j < p->nfailures; j++) {
-			const struct tlsrpt_failure *f = &p->failures[j];
+			const struct store_tls_failure *f = &p->failures[j];
 
 			db_bind_int(y, 1, pid);
 			db_bind_text(y, 2, f->result_type);
@@ -278,20 +272,18 @@ tlsrpt_rows(struct store *s, const struct tlsrpt_report *r, int64_t id)
 
 /* store_put_tlsrpt - a TLS-RPT report, its policies and failure details, whole or not at all */
 enum ms_status
-store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *origin,
-    enum store_put *res)
+store_put_tlsrpt(struct store *s, const struct store_head *h, const char *origin,
+    const struct store_tls_policy *policies, size_t npolicies, enum store_put *res)
 {
-	struct store_head h;
 	bool dup = false;
 	int64_t id = 0;
 	enum ms_status rc;
 
 	if ((rc = put_enter(s, "put")) != MS_OK)
 		return rc;
-	store_tlsrpt_head(r, &h);
-	rc = put_report_row(s, &h, origin, &dup, &id);
+	rc = put_report_row(s, h, origin, &dup, &id);
 	if (rc == MS_OK && !dup)
-		rc = tlsrpt_rows(s, r, id);
+		rc = tlsrpt_rows(s, policies, npolicies, id);
 	if ((rc = put_leave(s, "put", rc)) == MS_OK)
 		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
 	return rc;
@@ -299,7 +291,7 @@ store_put_tlsrpt(struct store *s, const struct tlsrpt_report *r, const char *ori
 
 /* failure_row - the failures row of report id */
 static enum ms_status
-failure_row(struct store *s, const struct failure_report *r, int64_t id)
+failure_row(struct store *s, const struct store_failure_row *r, int64_t id)
 {
 	struct db_stmt *x = stmt(s, INS_FAILURE);
 
@@ -314,26 +306,24 @@ failure_row(struct store *s, const struct failure_report *r, int64_t id)
 	db_bind_text(x, 7, r->auth_failure);
 	db_bind_text(x, 8, r->authentication_results);
 	db_bind_text(x, 9, r->delivery_result);
-	db_bind_blob(x, 10, r->body, r->body_len);
+	db_bind_blob(x, 10, r->sample, r->sample_len);
 	return run_insert(s, x, "insert failure report");
 }
 
 /* store_put_failure - a failure report and its sample, whole or not at all */
 enum ms_status
-store_put_failure(struct store *s, const struct failure_report *r, const char *origin,
-    enum store_put *res)
+store_put_failure(struct store *s, const struct store_head *h, const char *origin,
+    const struct store_failure_row *f, enum store_put *res)
 {
-	struct store_head h;
 	bool dup = false;
 	int64_t id = 0;
 	enum ms_status rc;
 
 	if ((rc = put_enter(s, "put")) != MS_OK)
 		return rc;
-	store_failure_head(r, &h);
-	rc = put_report_row(s, &h, origin, &dup, &id);
+	rc = put_report_row(s, h, origin, &dup, &id);
 	if (rc == MS_OK && !dup)
-		rc = failure_row(s, r, id);
+		rc = failure_row(s, f, id);
 	if ((rc = put_leave(s, "put", rc)) == MS_OK)
 		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
 	return rc;

@@ -32,6 +32,7 @@ void tls_cert_info(X509 *cert, struct tls_cert_info *out);
 /*
  * tls_cert_name_ok - RFC 6125 host name check: DNS SANs (subject CN only
  * when there are none), one-label wildcards in the leftmost label only.
+ * cert and host are borrowed.
  */
 bool tls_cert_name_ok(X509 *cert, const char *host);
 
@@ -49,7 +50,8 @@ bool tls_chain_trusted(STACK_OF(X509) *chain, const char *ca_file, bool ignore_t
  * tls_tlsa_matches - whether one TLSA record (RFC 6698 §2.1) matches the
  * chain: usage 3 (DANE-EE) the leaf, usage 2 (DANE-TA) any certificate above
  * it; usages 0/1 are matched like 3/2 here (RFC 7672 §3.1.3 says SMTP
- * clients treat them as unusable; the caller reports that).
+ * clients treat them as unusable; the caller reports that).  chain and data
+ * are borrowed.
  */
 bool tls_tlsa_matches(STACK_OF(X509) *chain, uint8_t usage, uint8_t selector, uint8_t mtype,
     const uint8_t *data, size_t len);

@@ -16,10 +16,15 @@ struct arena {
 	size_t total;
 };
 
+/* arena_init - an empty arena in a (the caller's struct); allocates nothing yet */
 void arena_init(struct arena *a);
-void *arena_alloc(struct arena *a, size_t n);	/* zeroed, 16-byte aligned */
+/* arena_alloc - n zeroed bytes, 16-byte aligned; owned by a: valid until arena_free(a) */
+void *arena_alloc(struct arena *a, size_t n);
+/* arena_strdup - a copy of s (borrowed) owned by a: valid until arena_free(a) */
 char *arena_strdup(struct arena *a, const char *s);
+/* arena_strndup - a copy of s[0..n) (borrowed), NUL-terminated, owned by a until arena_free(a) */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* arena_printf - formatted text owned by a: valid until arena_free(a) */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * arena_buf_text - an arena copy of b's text (b is borrowed, left as it is);
@@ -27,6 +32,7 @@ char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(
  * reader knows that text is missing.
  */
 char *arena_buf_text(struct arena *a, const struct buf *b);
+/* arena_free - free everything allocated from a (a itself is the caller's); a is empty again */
 void arena_free(struct arena *a);
 
 #endif

@@ -95,7 +95,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 /* buf_vaddf - buf_addf's work; a failure is kept in b->err */
-static void
+static void __attribute__((format(printf, 2, 0)))
 buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

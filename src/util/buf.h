@@ -32,13 +32,16 @@ struct buf {
 
 #define BUF_MAX_DEFAULT	(16u * 1024 * 1024)
 
-/* buf_init - an empty buffer of at most max bytes (0: BUF_MAX_DEFAULT); allocates nothing */
+/*
+ * buf_init - an empty buffer in b (the caller's struct) of at most max bytes
+ * (0: BUF_MAX_DEFAULT)
+ */
 void buf_init(struct buf *b, size_t max);
 /* buf_append - append n bytes of p (copied); MS_ERR_LIMIT past the maximum, contents unchanged */
 MS_MUST_CHECK enum ms_status buf_append(struct buf *b, const void *p, size_t n);
 /* buf_puts - buf_append of the C string s (copied) */
 MS_MUST_CHECK enum ms_status buf_puts(struct buf *b, const char *s);
-/* buf_putc - buf_append of one byte */
+/* buf_putc - buf_append of one byte (copied) */
 MS_MUST_CHECK enum ms_status buf_putc(struct buf *b, int c);
 /* buf_printf - append formatted text (copied); MS_ERR_LIMIT past the maximum, contents unchanged */
 MS_MUST_CHECK enum ms_status buf_printf(struct buf *b, const char *fmt, ...)
@@ -48,7 +51,10 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, int c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* buf_status - MS_OK if every append since the last reset fitted, else the first failure */
+/*
+ * buf_status - MS_OK if every append since the last reset fitted, else the
+ * first failure (b borrowed)
+ */
 MS_MUST_CHECK enum ms_status buf_status(const struct buf *b);
 /* buf_cstr - contents as a C string; never NULL (borrowed: valid until the next change to b) */
 const char *buf_cstr(struct buf *b);

@@ -34,7 +34,7 @@ MS_MUST_CHECK enum ms_status fs_open_regular(const char *path, bool nofollow, in
 MS_MUST_CHECK enum ms_status fs_read_fd(int fd, size_t max, char **data, size_t *len, const char **why);
 
 
-/* fs_mode_what - "a FIFO (named pipe)", "a directory", ... for a st_mode */
+/* fs_mode_what - "a FIFO (named pipe)", "a directory", ... for a st_mode (static text) */
 const char *fs_mode_what(unsigned mode);
 
 struct fs_walk_ops {
@@ -78,9 +78,11 @@ struct fs_walk *fs_walk_new(const struct fs_walk_opts *o, const struct fs_walk_o
  * every folder is read at most once per walker (device and inode), links
  * are followed only when their target stays inside path (or with
  * follow_symlinks), and anything that is not a regular file or a folder is
- * skipped and reported.
+ * skipped and reported.  path is borrowed for the call; w keeps only the
+ * identities of the folders it read.
  */
 void fs_walk_path(struct fs_walk *w, const char *path);
+/* fs_walk_free - free w and what it remembers; NULL-safe */
 void fs_walk_free(struct fs_walk *w);
 
 #endif

@@ -26,22 +26,29 @@ struct progress {
 	bool	 shown;		/* a line is on the terminal now */
 };
 
-/* progress_init - a display of total items named unit, started at now; fd -1 disables it */
+/*
+ * progress_init - a display of total items named unit, started at now, in p
+ * (the caller's); fd -1 disables it.  unit is borrowed: it must stay valid
+ * while p is used.
+ */
 void progress_init(struct progress *p, int fd, const char *unit, size_t total, double now);
 
 /*
  * progress_format - the line's text for done of total after elapsed seconds, into out
  * (NUL-terminated, truncated to size): "120/1000 domains  38.2/s  ETA 0:23". The rate is
  * left out before anything is done or before 0.5 s have passed, the ETA when total is 0.
- * Pure: no I/O.
+ * Pure: no I/O; out is the caller's, unit borrowed.
  */
 void progress_format(char *out, size_t size, const char *unit, size_t done, size_t total,
     double elapsed);
 
-/* progress_update - done items so far at now; redraws when the interval has passed or force */
+/*
+ * progress_update - done items so far at now; redraws when the interval has
+ * passed or force (p borrowed)
+ */
 void progress_update(struct progress *p, size_t done, double now, bool force);
 
-/* progress_clear - erase the line (if shown) so other output can be written */
+/* progress_clear - erase the line (if shown) so other output can be written (p borrowed) */
 void progress_clear(struct progress *p);
 
 #endif

@@ -8,11 +8,15 @@
 
 #include "util/status.h"
 
-/* str_casecmp - ASCII-only case-insensitive compare (locale independent) */
+/* str_casecmp - ASCII-only case-insensitive compare (locale independent; a, b borrowed) */
 int str_casecmp(const char *a, const char *b);
+/* str_ncasecmp - str_casecmp of at most n bytes (a, b borrowed) */
 int str_ncasecmp(const char *a, const char *b, size_t n);
+/* str_caseeq - str_casecmp(a, b) == 0 (borrowed) */
 bool str_caseeq(const char *a, const char *b);
+/* str_has_prefix_case - s starts with prefix, ASCII case-insensitive (borrowed) */
 bool str_has_prefix_case(const char *s, const char *prefix);
+/* str_has_suffix_case - s ends with suffix, ASCII case-insensitive (borrowed) */
 bool str_has_suffix_case(const char *s, const char *suffix);
 /* str_lower - lower-case ASCII letters in place; returns s */
 char *str_lower(char *s);
@@ -20,11 +24,13 @@ char *str_lower(char *s);
 char *str_trim(char *s);
 /*
  * str_to_u64 - parse a decimal number that must fill [s, s+len) entirely and
- * be at most max.  No sign, no white space, no leading '+'.
+ * be at most max.  No sign, no white space, no leading '+'.  s is borrowed,
+ * *out the caller's (set only on MS_OK).
  */
 MS_MUST_CHECK enum ms_status str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 /* str_split - split s at sep into a NULL-terminated vector; caller frees with strv_free */
 char **str_split(const char *s, char sep, size_t *count);
+/* strv_free - free v and its strings; NULL-safe */
 void strv_free(char **v);
 /*
  * str_printable - copy of n bytes of s with control and non-ASCII bytes shown
@@ -35,7 +41,8 @@ char *str_printable(const char *s, size_t n);
 /*
  * str_edit_distance - Damerau-Levenshtein distance (insertions, deletions,
  * substitutions, adjacent transpositions), ASCII case-insensitive, for short
- * words: either longer than 15 bytes gives 99.  Pure, no allocation.
+ * words: either longer than 15 bytes gives 99.  Pure, no allocation; a and
+ * b are borrowed.
  */
 int str_edit_distance(const char *a, size_t la, const char *b, size_t lb);
 

@@ -24,6 +24,10 @@ struct strmap {
 	size_t	 max;		/* bound on n */
 };
 
+/*
+ * strmap_init - an empty map in m (the caller's struct) of at most max keys;
+ * allocates nothing yet
+ */
 void strmap_init(struct strmap *m, size_t max);
 /* strmap_free - release the table and its key copies; free_val (may be NULL) gets each value */
 void strmap_free(struct strmap *m, void (*free_val)(void *));

@@ -24,9 +24,9 @@
 char *term_safe(const char *s, size_t n);
 /* term_safe_str - term_safe of a C string; NULL gives "" (caller frees) */
 char *term_safe_str(const char *s);
-/* term_write - write s[0..n) escaped to fp */
+/* term_write - write s[0..n) (borrowed) escaped to fp */
 void term_write(FILE *fp, const char *s, size_t n);
-/* term_puts - term_write of a C string (NULL writes nothing) */
+/* term_puts - term_write of a C string (borrowed; NULL-safe: NULL writes nothing) */
 void term_puts(FILE *fp, const char *s);
 
 #endif

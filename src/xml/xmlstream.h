@@ -72,12 +72,16 @@ struct xml_handler {
  * MS_ERR_SYNTAX for content after the root element (a second document
  * concatenated to the first: it would be dropped); err says where and why.
  * *recovered counts
- * well-formedness errors libxml2 recovered from (may be NULL).
+ * well-formedness errors libxml2 recovered from (may be NULL).  data, lim
+ * and h are borrowed for the call; *recovered and *err are the caller's.
  */
 enum ms_status xml_stream(const char *data, size_t len, const struct xml_limits *lim,
     const struct xml_handler *h, size_t *recovered, struct xml_error *err);
 
-/* xml_raw_parse - parse with the bare library (same options), for the benchmark; 0 on success */
+/*
+ * xml_raw_parse - parse data (borrowed) with the bare library (same options),
+ * for the benchmark; 0 on success
+ */
 int xml_raw_parse(const char *data, size_t len);
 
 #endif

@@ -47,7 +47,8 @@ enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
 /*
  * zone_read_octodns - parse an octoDNS zone YAML (record names relative to
  * the zone; '' is the apex; each value one record or a list) for the zone
- * origin, which must be given (octoDNS names it in the file name).
+ * origin, which must be given (octoDNS names it in the file name).  As
+ * zone_read_bind: text and origin borrowed, *out and *err the caller frees.
  */
 enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
@@ -56,11 +57,13 @@ enum ms_status zone_read_octodns(const char *text, size_t len, const char *origi
  * zone_read_path - read the file at path (at most ZONE_MAX_TEXT bytes) and
  * parse it as octoDNS YAML when its name ends in .yaml or .yml, else as a
  * master file.  For YAML without origin, the file name less its extension
- * is the origin ("example.org.yaml"), as octoDNS does.
+ * is the origin ("example.org.yaml"), as octoDNS does.  path and origin
+ * borrowed; *out (zone_file_free) and *err (free) the caller frees.
  */
 enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
     char **err);
 
+/* zone_file_free - free z and its records; NULL-safe */
 void zone_file_free(struct zone_file *z);
 
 #endif

@@ -6,9 +6,12 @@
 
 #include "zone/zone.h"
 
-/* zone_add_ldns_rr - append rr (class IN only; others skipped) with its RDATA in wire form */
+/*
+ * zone_add_ldns_rr - append rr (borrowed; class IN only, others skipped) with
+ * its RDATA copied in wire form
+ */
 enum ms_status zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr);
-/* zone_note - record something skipped on purpose */
+/* zone_note - record something skipped on purpose (the text copied into z) */
 void zone_note(struct zone_file *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* zone_name_canon - lower case, no trailing dot; caller frees */
 char *zone_name_canon(const char *name);

@@ -7,7 +7,8 @@ Subgroups (one Result each test):
             gzip bombs, the CVE-2020-12460 class (oversized fields), record cap
   store     idempotent ingest, duplicates, quarantine with reason, purge, --no-failure-bodies
   mail      Maildir and mbox ingest with duplicates and a broken report
-  imap      a real Dovecot on loopback (started here, stopped by PID)
+  imap      a real Dovecot on loopback (started here, stopped by PID); a hostile IMAP
+            server (a Python thread on loopback) whose SEARCH replies must be refused
   kill9     ingest killed with SIGKILL at random points, then completed: each report once
   summary   golden summary (JSON, text, CSV) with PTR names from the replay resolver
   shared    several processes on one SQLite file: two ingests into a new file at once
@@ -18,9 +19,11 @@ private server this group starts and stops (tests/pgserver.py; named "[postgresq
 Every JSON output is validated against docs/schema/mailsec-reports-1.json.
 """
 import base64
+import csv
 import glob
 import gzip
 import http.server
+import io
 import json
 import os
 import random
@@ -814,6 +817,125 @@ service imap-login {
             "duplicates, broken report", p)
 
 
+# ---- IMAP: a server whose SEARCH reply is not what a search answers ---------------------
+
+class HostileImap(threading.Thread):
+    """An IMAP server on loopback that logs anyone in and answers UID SEARCH with `search`
+    (bytes, sent as they are), then the tagged OK; one connection at a time, stopped by stop()."""
+
+    def __init__(self, search):
+        super().__init__(daemon=True)
+        self.search = search
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.done = False
+        self.fetches = 0
+
+    def serve(self, c):
+        f = c.makefile("rb")
+        c.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hostile test server ready\r\n")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            parts = line.rstrip(b"\r\n").split(b" ", 2)
+            tag, cmd = parts[0], parts[1].upper() if len(parts) > 1 else b""
+            rest = parts[2].upper() if len(parts) > 2 else b""
+            if cmd == b"CAPABILITY":
+                c.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            elif cmd in (b"LOGIN", b"AUTHENTICATE"):
+                if cmd == b"AUTHENTICATE" and not rest.startswith(b"PLAIN "):
+                    c.sendall(b"+ \r\n")
+                    f.readline()
+                c.sendall(tag + b" OK logged in\r\n")
+            elif cmd in (b"SELECT", b"EXAMINE"):
+                c.sendall(b"* 3 EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Seen)\r\n" + tag + b" OK [READ-WRITE] done\r\n")
+            elif cmd == b"UID" and rest.startswith(b"SEARCH"):
+                c.sendall(self.search + tag + b" OK search done\r\n")
+            elif cmd == b"UID" and rest.startswith(b"FETCH"):
+                self.fetches += 1
+                c.sendall(tag + b" NO not here\r\n")
+            elif cmd == b"LOGOUT":
+                c.sendall(b"* BYE bye\r\n" + tag + b" OK bye\r\n")
+                return
+            else:
+                c.sendall(tag + b" BAD what\r\n")
+
+    def run(self):
+        while not self.done:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            c.settimeout(10)
+            try:
+                self.serve(c)
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def stop(self):
+        self.done = True
+        self.join(5)
+        self.sock.close()
+
+
+def imap_hostile(t, tmp):
+    """reports fetch reads the SEARCH reply strictly: what is not a search's answer is a clear
+    error naming the byte, nothing is fetched and no database is made."""
+    cases = [
+        ("a SEARCH with a word", b"* SEARCH 1 2 x\r\n", "\"x\" is not a message number"),
+        ("a SEARCH number 0", b"* SEARCH 0\r\n", "not a message number"),
+        ("a SEARCH number past 2^32", b"* SEARCH 4294967296\r\n", "not a message number"),
+        ("a bare LF", b"* SEARCH 1 2\n", "bare LF"),
+        ("an unknown response", b"* ESEARCH (TAG \"A\") UID ALL 1:3\r\n", "unknown untagged response"),
+        ("a literal over its cap", b"* 1 FETCH (BODY[] {99999999}\r\n", "a literal of 99999999 bytes"),
+        ("no SEARCH at all", b"* OK nothing to say\r\n", "no SEARCH response"),
+        ("a SEARCH after the server said BYE", b"* BYE going\r\n* SEARCH 1\r\n", "BYE"),
+    ]
+    netrc = os.path.join(tmp, "hostile-netrc")
+    open(netrc, "w").write("machine 127.0.0.1 login reports password x\n")
+    os.chmod(netrc, 0o600)
+    for name, reply, want in cases:
+        p = []
+        srv = HostileImap(reply)
+        srv.start()
+        try:
+            db = os.path.join(tmp, "imap-hostile.db")
+            rc, out, err = t.ms(["reports", "fetch", "--db", db, "--netrc", netrc,
+                                 "imap://reports@127.0.0.1:%d/INBOX" % srv.port], timeout=60)
+            if rc != 2 or sanitizer(err):
+                p.append("exit %d (want 2): %s" % (rc, err[-800:]))
+            if "UID SEARCH: " not in err or want not in err or "(byte " not in err:
+                p.append("the error does not say %r: %r" % (want, err[-800:]))
+            if srv.fetches:
+                p.append("%d messages fetched after a reply that was refused" % srv.fetches)
+            if os.path.exists(db):
+                p.append("a database was made")
+        finally:
+            srv.stop()
+        t.check("imap: a hostile SEARCH reply (%s) is refused with the byte it stops at, nothing fetched" % name, p)
+    # a well-formed reply with unsolicited data around the SEARCH is taken
+    p = []
+    srv = HostileImap(b"* 4 EXISTS\r\n* SEARCH 7 9\r\n* OK [UIDNEXT 10] next\r\n")
+    srv.start()
+    try:
+        rc, out, err = t.ms(["reports", "fetch", "--db", os.path.join(tmp, "imap-ok.db"), "--netrc", netrc,
+                             "imap://reports@127.0.0.1:%d/INBOX" % srv.port], timeout=60)
+        if srv.fetches != 2:
+            p.append("%d of 2 messages asked for (exit %d): %s" % (srv.fetches, rc, err[-800:]))
+        if ";UID=7" not in err or ";UID=9" not in err:
+            p.append("the refused fetches are not named: %r" % err[-800:])
+    finally:
+        srv.stop()
+    t.check("imap: SEARCH among unsolicited EXISTS and OK responses is taken; each message asked for", p)
+
+
 # ---- kill -9 ------------------------------------------------------------------------
 
 def synth_report(i, rows=40):
@@ -830,7 +952,7 @@ def synth_report(i, rows=40):
             "<p>none</p></policy_published>%s</feedback>" % (i % 7, i, 1700000000 + i, 1700086399 + i, recs))
 
 
-BATCH = 64     # reports per transaction in cmd_reports.c (BATCH_REPORTS)
+BATCH = 64     # reports per transaction in reports/ingest.h (INGEST_BATCH)
 SHARED_REPORTS = 1500               # reports per ingest in the concurrency trials
 STORE_APPLICATION_ID = 0x6d736563   # PRAGMA application_id of mailsec's files (src/store/store.h)
 
@@ -1161,6 +1283,45 @@ def summary(t, td, tmp, be):
     golden(t, "summary-example.com.csv", out, p, text=True)
     t.check(be.label("summary: example.com (JSON, text, CSV) against golden files, PTR and SPF include via replay"), p)
 
+    # --format csv (--csv is its alias): the same bytes, parsed back with the csv module,
+    # row for row the JSON document's sources; --format json is --json
+    p = []
+    rc, fout, err = t.ms(base + ["--format", "csv"])
+    if rc != 0 or sanitizer(err):
+        p.append("--format csv: exit %d %s" % (rc, err[-500:]))
+    if fout != out:
+        p.append("--format csv differs from --csv")
+    if not fout.endswith("\r\n") or "\n" in fout.replace("\r\n", ""):
+        p.append("rows are not CRLF-terminated")
+    rows = list(csv.reader(io.StringIO(fout, newline="")))
+    header = ["domain", "ip", "ptr", "ptr_status", "provider", "spf_include", "messages", "spf_aligned",
+              "dkim_aligned", "dmarc_pass", "dkim_domains", "spf_domain", "legitimate_looking"]
+    if not rows or rows[0] != header:
+        p.append("header: %s" % (rows[:1],))
+    if doc:
+        srcs = doc["sources"]
+        if len(rows) - 1 != len(srcs):
+            p.append("%d CSV rows for %d sources" % (len(rows) - 1, len(srcs)))
+        for row, src in zip(rows[1:], srcs):
+            r = dict(zip(header, row))
+            want = {"domain": "example.com", "ip": src["ip"], "ptr": src["ptr"] or "",
+                    "ptr_status": src["ptr_status"] or "", "spf_include": src["spf_include"] or "",
+                    "messages": str(src["messages"]),
+                    "legitimate_looking": "yes" if src.get("legitimate_looking") else "no"}
+            diff = {k: (r.get(k), v) for k, v in want.items() if r.get(k) != v}
+            if diff:
+                p.append("row of %s: %s" % (src["ip"], diff))
+    jdoc = t.ms_json(base + ["--format", "json"], p, want_rc=(0,))
+    if jdoc and doc:
+        jdoc.pop("generated", None)
+        if jdoc != doc:
+            p.append("--format json differs from --json")
+    rc, _, err = t.ms(base + ["--format", "xml"])
+    if rc != 2 or "--format wants text, json or csv" not in err:
+        p.append("--format xml: exit %d %r" % (rc, err[-300:]))
+    t.check(be.label("summary: --format csv (the --csv bytes, parsed back with csv: header, a row per source "
+                     "as in the JSON), --format json, a bad --format exits 2"), p)
+
     p = []
     # thresholds: a domain whose sources all pass
     d = t.ms_json(["reports", "summary", "--db", db, "--no-dns", "--since", "all", "--json", "company-y.example"], p,
@@ -1267,6 +1428,7 @@ def run(args):
         else:
             t.res.append(skip_or_fail(NAME, "vectors: third-party reports", "%s has no dmarc-reports/tlsrpt" % td))
         hostile(t, tmp)
+        imap_hostile(t, tmp)
         sq = SqliteBackend(tmp)
         if have:
             store(t, td, sq)

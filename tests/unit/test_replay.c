@@ -212,7 +212,7 @@ cancel_all_times_out(void **state)
 	struct seen s = { 0 };
 
 	(void)state;
-	resolver_query(r, "example.test", DNS_T_MX, on_answer, &s);
+	assert_int_equal(resolver_query(r, "example.test", DNS_T_MX, on_answer, &s), MS_OK);
 	resolver_cancel_all(r, "deadline");
 	assert_int_equal(s.count, 1);
 	assert_int_equal(s.last, DNS_TIMEOUT);

@@ -12,9 +12,10 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
-#include "checks/reports/dmarc_agg.h"
-#include "checks/reports/tlsrpt_parse.h"
-#include "checks/reports/unpack.h"
+#include "reports/dmarc_agg.h"
+#include "reports/tlsrpt_parse.h"
+#include "reports/report_store.h"
+#include "mime/unpack.h"
 #include "db/db.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -467,16 +468,16 @@ store_contract(const char *where, void (*check)(const char *where))
 	if (store_open(where, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
 		fail_msg("store_open %s: %s", where, why);
 	assert_int_equal(store_begin(s), MS_OK);
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* a put that fails (no report id breaks the NOT NULL key) is undone alone */
 	r->report_id = NULL;
-	assert_int_not_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_true(store_error(s)[0] != '\0');
 	r->report_id = (char *)"r-3";
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	assert_int_equal(store_put_rejected(s, "x", "why", "abc", 3, &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
@@ -485,12 +486,12 @@ store_contract(const char *where, void (*check)(const char *where))
 	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 2);
 	/* outside begin()..commit() a put is its own transaction */
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_DUPLICATE);
 	/* rollback loses what was put since begin, and only that */
 	assert_int_equal(store_begin(s), MS_OK);
 	r->report_id = (char *)"r-4";
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	store_rollback(s);
 	expect_dmarc_reports(s, 2);
@@ -499,7 +500,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	r->org_name = (char *)"bad\xff\xc3(";
 	r->rows[0].dkim_auth[0].domain = (char *)"q\"uote\\back\nline\x01";
 	assert_int_equal(store_begin(s), MS_OK);
-	assert_int_equal(store_put_dmarc(s, r, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, r, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	assert_int_equal(store_commit(s), MS_OK);
 	expect_dmarc_reports(s, 3);
@@ -700,26 +701,26 @@ put_atomic(const char *where)
 		fail_msg("triggers: %s", db_errmsg(db));
 	db_close(db);
 	/* outside a transaction: each put is its own, and fails whole */
-	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_dmarc(s, &d, "t", &res), MS_OK);
 	assert_non_null(strstr(store_error(s), "refused by the test"));
-	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
-	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_failure(s, &f, "t", &res), MS_OK);
 	assert_int_equal(leftovers(where, &reports), 0);
 	assert_int_equal(reports, 0);
 	/* inside one: the failed puts go, the ones around them stay */
 	assert_int_equal(store_begin(s), MS_OK);
 	d.report_id = (char *)"atomic-2";
 	d.nrows = 2;
-	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, &d, "t", &res), MS_OK);
 	assert_int_equal(res, STORE_INSERTED);
 	d.report_id = (char *)"atomic-3";
 	d.nrows = 3;
-	assert_int_not_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
-	assert_int_not_equal(store_put_tlsrpt(s, &t, "t", &res), MS_OK);
-	assert_int_not_equal(store_put_failure(s, &f, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_tlsrpt(s, &t, "t", &res), MS_OK);
+	assert_int_not_equal(report_put_failure(s, &f, "t", &res), MS_OK);
 	d.report_id = (char *)"atomic-4";
 	d.nrows = 1;
-	assert_int_equal(store_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(report_put_dmarc(s, &d, "t", &res), MS_OK);
 	assert_int_equal(store_commit(s), MS_OK);
 	assert_int_equal(leftovers(where, &reports), 3);	/* rows 1-2 of atomic-2, row 1 of atomic-4 */
 	assert_int_equal(reports, 2);

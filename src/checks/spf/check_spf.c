@@ -306,11 +306,7 @@ helo_answer(struct audit *a, struct dns_answer *ans, void *arg)
 
 	if (audit_lookup_failed(a, F_SPF_LOOKUP_FAILED, helo, ans))
 		return;
-	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++)
-		if (spf_is_record(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len)) {
-			found = &ans->rr[i];
-			count++;
-		}
+	found = spf_record_in(ans, &count);
 	if (count == 0) {
 		f = audit_finding(a, F_SPF_HELO_MISSING, helo, "the HELO name %s publishes no SPF "
 		    "record", helo);

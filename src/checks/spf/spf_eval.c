@@ -592,6 +592,21 @@ addr_match(struct spf_eval *ev, const struct dns_answer *a, int c4, int c6)
 	return false;
 }
 
+const struct dns_rr *
+spf_record_in(const struct dns_answer *ans, size_t *count)
+{
+	const struct dns_rr *found = NULL;
+
+	*count = 0;
+	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++) {
+		if (spf_is_record(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len)) {
+			found = &ans->rr[i];
+			++*count;
+		}
+	}
+	return found;
+}
+
 /* select_record - §4.5: exactly one "v=spf1" TXT record, or none */
 static void
 select_record(struct spf_eval *ev, struct frame *f, struct dns_answer *a)
@@ -605,12 +620,7 @@ select_record(struct spf_eval *ev, struct frame *f, struct dns_answer *a)
 		    dns_outcome_name(a->status), a->why ? " - " : "", a->why ? a->why : ""));
 		return;
 	}
-	for (size_t i = 0; a->status == DNS_OK && i < a->n; i++) {
-		if (spf_is_record(a->rr[i].u.txt.text, a->rr[i].u.txt.len)) {
-			found = &a->rr[i];
-			n++;
-		}
-	}
+	found = spf_record_in(a, &n);
 	if (n > 1) {
 		frame_result(ev, SPF_PERMERROR, arena_printf(&ev->ar,
 		    "%s publishes %zu SPF records", f->domain, n));

@@ -77,4 +77,11 @@ const char *spf_result_name(enum spf_result r);
 struct spf_cache *spf_cache_new(size_t max);
 void spf_cache_free(struct spf_cache *c);
 
+/*
+ * spf_record_in - §4.5: the "v=spf1" TXT records of ans (borrowed): *count of
+ * them, and the last one found (borrowed from ans), or NULL; none unless ans
+ * is DNS_OK
+ */
+const struct dns_rr *spf_record_in(const struct dns_answer *ans, size_t *count);
+
 #endif

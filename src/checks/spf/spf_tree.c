@@ -488,11 +488,7 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		release(t);
 		return;
 	}
-	for (size_t i = 0; ans->status == DNS_OK && i < ans->n; i++)
-		if (spf_is_record(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len)) {
-			found = &ans->rr[i];
-			count++;
-		}
+	found = spf_record_in(ans, &count);
 	if (count == 0) {
 		n->status = SPF_N_NONE;
 		n->why = ans->status == DNS_NXDOMAIN ? "the name does not exist" :

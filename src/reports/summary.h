@@ -1,0 +1,81 @@
+/* src/reports/summary.h - who sends as a domain: summaries of stored reports */
+#ifndef MS_REPORTS_SUMMARY_H
+#define MS_REPORTS_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "util/status.h"
+
+struct resolver;
+
+/*
+ * The readiness verdict's thresholds (docs/reports.md), overridable from
+ * the command line.  Rates are percentages of reported messages.
+ */
+struct summary_thresholds {
+	uint64_t min_messages;		/* fewer: "collect more data" (default 100) */
+	double quarantine_pass_rate;	/* DMARC pass rate to leave p=none (default 95) */
+	double reject_pass_rate;	/* DMARC pass rate to move to p=reject (default 98) */
+	uint64_t legit_min_messages;	/* a failing source that authenticates as another
+					 * domain and sent at least this many is
+					 * "legitimate-looking" (default 1) */
+	size_t top;			/* list at most this many sources (0: all) */
+};
+
+void summary_thresholds_default(struct summary_thresholds *t);
+
+struct summary;
+
+/*
+ * summary_build - read domain's reports since (epoch seconds) from store and
+ * aggregate them, without lookups (PTR names "not-looked-up", no SPF walk).
+ * The caller frees *out with summary_free().
+ */
+enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct summary **out);
+
+/*
+ * summary_done_cb - a summary is complete; the callee owns s (summary_free).
+ */
+typedef void (*summary_done_cb)(struct summary *s, void *arg);
+
+/*
+ * summary_start - as summary_build, then look up each source's PTR name and
+ * walk the domain's SPF policy through res (required) on its event loop,
+ * which the caller runs.  The store is read before this returns (a failure
+ * is returned, and done never runs); done runs once, from the loop, when
+ * every lookup is in.
+ */
+enum ms_status summary_start(struct store *store, const char *domain, int64_t since,
+    const struct summary_thresholds *t, struct resolver *res, summary_done_cb done, void *arg);
+void summary_free(struct summary *s);
+
+/* summary_json - the document of docs/json.md ("mailsec-reports/1", kind "summary"); caller decrefs */
+json_t *summary_json(const struct summary *s);
+/* summary_text - the human report */
+void summary_text(FILE *fp, const struct summary *s);
+/*
+ * The CSV form (`reports summary --format csv`, written by
+ * output/summary_csv.c): one row per source in the summary's order (at most
+ * --top), the columns named by summary_csv_columns.
+ */
+#define SUMMARY_CSV_COLUMNS	13
+extern const char *const summary_csv_columns[SUMMARY_CSV_COLUMNS];
+
+/* One row: field[k] borrowed from the summary or pointing into num; NULL is an empty field. */
+struct summary_csv_row {
+	const char *field[SUMMARY_CSV_COLUMNS];
+	char num[4][24];
+};
+
+/* summary_csv_rows - how many rows s has */
+size_t summary_csv_rows(const struct summary *s);
+/* summary_csv_row - row i (< summary_csv_rows) into r; valid while s and r are */
+void summary_csv_row(const struct summary *s, size_t i, struct summary_csv_row *r);
+
+#endif
