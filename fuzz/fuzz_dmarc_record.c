@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "checks/mtasts/mtasts_lint.h"
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 
 #include <event2/event.h>
 
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "dns/resolver_replay.h"
 #include "util/buf.h"
 

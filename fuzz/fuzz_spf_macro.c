@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "checks/spf/spf_lint.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "core/finding.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -28,10 +28,20 @@ struct memo_entry {
 	struct audit *a;
 };
 
-struct audit_slot {
-	struct audit_slot *next;
+/* One checker waiting for an audit_once value. */
+struct once_waiter {
+	struct once_waiter *next;
+	audit_once_cb cb;
+	void *arg;
+};
+
+/* One audit_once computation: its value, whether it is complete, who waits. */
+struct audit_once {
+	struct audit_once *next;
 	const char *key;
-	void *val;
+	void *value;
+	bool done;
+	struct once_waiter *waiters;
 };
 
 struct audit_memo {
@@ -91,19 +101,68 @@ audit_free(struct audit *a)
 	free(a);
 }
 
-void **
-audit_slot(struct audit *a, const char *key)
+/* once_find - key's audit_once record, or NULL */
+static struct audit_once *
+once_find(struct audit *a, const char *key)
 {
-	struct audit_slot *s;
+	for (struct audit_once *o = a->once; o; o = o->next)
+		if (strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
 
-	for (s = a->slots; s; s = s->next)
-		if (strcmp(s->key, key) == 0)
-			return &s->val;
-	s = arena_alloc(&a->arena, sizeof(*s));
-	s->key = arena_strdup(&a->arena, key);
-	s->next = a->slots;
-	a->slots = s;
-	return &s->val;
+/* audit_once - compute key's value once per audit; cb gets it when complete (audit.h) */
+void
+audit_once(struct audit *a, const char *key, size_t size,
+    void (*start)(struct audit *a, void *value), audit_once_cb cb, void *arg)
+{
+	struct audit_once *o = once_find(a, key);
+	struct once_waiter *w;
+
+	if (o && o->done) {
+		audit_hold(a);
+		cb(a, o->value, arg);
+		audit_release(a);
+		return;
+	}
+	w = arena_alloc(&a->arena, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	audit_hold(a);
+	if (o) {
+		w->next = o->waiters;
+		o->waiters = w;
+		return;
+	}
+	o = arena_alloc(&a->arena, sizeof(*o));
+	o->key = key;
+	o->value = arena_alloc(&a->arena, size);
+	o->waiters = w;
+	o->next = a->once;
+	a->once = o;
+	start(a, o->value);
+}
+
+/* audit_once_done - key's value is complete: run every waiter (audit.h) */
+void
+audit_once_done(struct audit *a, const char *key)
+{
+	struct audit_once *o = once_find(a, key);
+	struct once_waiter *w, *next;
+
+	if (o == NULL || o->done)
+		abort();	/* a broken invariant: done twice, or never started */
+	/* Hold the audit: the last waiter's release must not free it under us. */
+	audit_hold(a);
+	o->done = true;
+	w = o->waiters;
+	o->waiters = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->cb(a, o->value, w->arg);
+		audit_release(a);
+	}
+	audit_release(a);
 }
 
 void
@@ -206,6 +265,13 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
 		    "the resolver refused the query", memo_answered, e);
 	}
+}
+
+/* audit_area_opts - an area's option values for this audit (audit.h) */
+const void *
+audit_area_opts(const struct audit *a, const struct area_options *def)
+{
+	return area_settings_get(a->opts->areas, def);
 }
 
 json_t *

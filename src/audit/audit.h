@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "audit/area_opts.h"
 #include "core/finding.h"
 #include "dns/dns.h"
 #include "dns/resolver.h"
@@ -33,31 +34,23 @@ struct audit_env {
 
 /*
  * What the user asked for that checks need to know.  Owned by the caller
- * (the engine's user); every audit borrows it.
+ * (the engine's user); every audit borrows it.  What only one area reads is
+ * that area's option (audit/area_opts.h), kept in areas; what is here is
+ * read across areas: the profile, what the domain is, the network rules
+ * the shared probes and fetches follow, and why the run is offline.
  */
 struct check_options {
 	const struct profile *profile;	/* never NULL when checks run */
 	bool parked;			/* --parked: the domain sends and receives no mail */
-	/* Transport checks (mta-sts, tls, dane, sending): */
+	/*
+	 * Every area's own option values (engine_option_set), borrowed, or
+	 * NULL: every area's defaults.
+	 */
+	const struct area_settings *areas;
+	/* The network (the STARTTLS probes and the MTA-STS policy fetch): */
 	bool no_smtp;			/* --no-smtp: never connect to port 25 */
 	const char *ca_file;		/* --ca-file: extra trusted CAs (PEM), or NULL */
-	char *const *sending_hosts;	/* --sending-host NAME|IP list, NULL-terminated, or NULL */
 	double net_timeout;		/* seconds per SMTP step / HTTPS fetch (0: 10) */
-	int dmarc_rules;		/* --dmarc-rules: enum dmarc_rules (0: both RFC 7489 and 9989) */
-	char *const *dkim_selectors;	/* --dkim-selector: NULL-terminated, or NULL */
-	/*
-	 * Full names "SELECTOR._domainkey.DOMAIN" known to hold records (lint:
-	 * every one in its files), NULL-terminated or NULL: the DKIM check tries
-	 * those under its domain like the common selectors (not required).
-	 */
-	char *const *dkim_names;
-	/*
-	 * Names with NS records below their zone's origin (lint: every
-	 * delegation in its files), NULL-terminated or NULL: the NS check
-	 * judges those under its domain like the mail names.
-	 */
-	char *const *zone_cuts;
-	const char *helo;		/* --helo: a HELO name to check too, or NULL */
 	/*
 	 * offline: the records come from files (mailsec lint) or a replay
 	 * (--replay without --replay-connect), not the world.  Checks must then
@@ -87,7 +80,7 @@ struct check_options {
 typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg);
 
 struct audit_memo;
-struct audit_slot;
+struct audit_once;
 
 struct audit {
 	char			*domain;	/* lower case, no trailing dot */
@@ -106,7 +99,7 @@ struct audit {
 	struct audit_memo	*memo;
 	void			(*on_done)(struct audit *a, void *arg);
 	void			*done_arg;
-	struct audit_slot	*slots;		/* state shared between this audit's checks */
+	struct audit_once	*once;		/* what this audit's checks share: audit_once */
 };
 
 /*
@@ -139,12 +132,34 @@ void audit_release(struct audit *a);
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
 
 /*
- * audit_slot - a named pointer shared by the checks of one audit (for
- * example the MTA-STS policy the TLS check judges certificates by); *slot is
- * NULL until a check sets it.  The slot lives as long as the audit; what it
- * points to should come from a->arena.  key is borrowed (copied when new).
+ * audit_once - something computed once per audit and handed to every check
+ * that asks (the MTA-STS state the mta-sts and tls checks judge, the
+ * STARTTLS probes of the tls and dane checks).  The first call for key
+ * allocates size zeroed bytes from a's arena (the value, owned by the audit)
+ * and calls start(a, value), which begins the work; whoever completes it
+ * calls audit_once_done(a, key).  Every call registers cb(a, value, arg):
+ * while the work is in flight the audit is held and cb waits (waiters run
+ * newest first); once done, cb runs at once, inside this call.  key is
+ * borrowed for the audit's life (a string literal).
  */
-void **audit_slot(struct audit *a, const char *key);
+typedef void (*audit_once_cb)(struct audit *a, void *value, void *arg);
+void audit_once(struct audit *a, const char *key, size_t size,
+    void (*start)(struct audit *a, void *value), audit_once_cb cb, void *arg);
+
+/*
+ * audit_once_done - key's value is complete: run its waiters (each then
+ * releases the audit).  a and key are borrowed; the value stays the
+ * audit's.  The last release may finish the audit, so a caller that touches
+ * the value afterwards holds the audit around this call.
+ */
+void audit_once_done(struct audit *a, const char *key);
+
+/*
+ * audit_area_opts - the option values of area def for this audit (borrowed,
+ * valid for the audit's life): the run's or the domain's settings, or def's
+ * defaults.  A check casts it to its own settings struct.
+ */
+const void *audit_area_opts(const struct audit *a, const struct area_options *def);
 
 /* audit_facts - the facts object of an area, created on first use (borrowed) */
 json_t *audit_facts(struct audit *a, const char *area);

@@ -131,19 +131,21 @@ struct common_opts {
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
-	char *helo;		/* --helo NAME */
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
 	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */
-	char **sending_hosts;	/* --sending-host, NULL-terminated or NULL */
-	size_t nsending_hosts;
 	double net_timeout;	/* --net-timeout */
-	int dmarc_rules;	/* enum dmarc_rules */
 	char *psl_path;		/* --psl, or NULL for the default list */
-	char **dkim_selectors;	/* --dkim-selector, accumulated; NULL-terminated or NULL */
 	char *db;		/* check --db: where to keep the results as history, or NULL */
+	/*
+	 * The options check areas read (--dkim-selector, --dmarc-rules,
+	 * --helo, --sending-host, ...): cli_area_option gives them to the
+	 * areas by name, so none has a field here.  Owned.
+	 */
+	struct area_settings *areas;
+	char **areas_from_argv;	/* list options the command line has replaced so far */
 };
 
 void common_opts_init(struct common_opts *o);
@@ -155,6 +157,15 @@ void common_opts_free(struct common_opts *o);
 int common_opts_load_config(struct common_opts *o, const char *path, bool explicit_path);
 /* common_opts_set_list - parse "a,b,c" into a NULL-terminated list (replacing) */
 void common_opts_set_list(char ***list, const char *csv);
+/*
+ * cli_area_option - an option some check area reads (engine_option_find):
+ * value (borrowed; each comma-separated item of a list option, trimmed) goes
+ * to the areas in o->areas.  A list option given on the command line first
+ * replaces what the config file gave.  Returns 1 when no area reads name
+ * (the caller's option), 0 when taken, -1 after saying what is wrong
+ * (cli_error).
+ */
+int cli_area_option(struct common_opts *o, const char *name, const char *value);
 /* cli_list_append - each non-empty item of "a,b,c" appended to the NULL-terminated *list (a repeatable option) */
 void cli_list_append(char ***list, const char *csv);
 

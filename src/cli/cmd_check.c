@@ -1,6 +1,5 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
@@ -148,45 +147,6 @@ read_domains_file(const char *path, char ***v, size_t *n)
 	return 0;
 }
 
-/* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
-static bool
-selector_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > 200 || s[0] == '.' || s[len - 1] == '.' || strstr(s, "..") ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
-		cli_error("dkim selector \"%s\" is not DNS labels (letters, digits, '-', '_', '.')",
-		    s);
-		return false;
-	}
-	return true;
-}
-
-/* add_selectors - append "a,b" to the --dkim-selector list */
-static int
-add_selectors(char ***list, const char *csv)
-{
-	size_t n, have = 0;
-	char **v = str_split(csv, ',', &n);
-	int rc = 0;
-
-	while (*list && (*list)[have])
-		have++;
-	for (size_t i = 0; i < n; i++) {
-		str_trim(v[i]);
-		if (!selector_ok(v[i])) {
-			rc = -1;
-			continue;
-		}
-		*list = xreallocarray(*list, have + 2, sizeof(**list));
-		(*list)[have++] = xstrdup(v[i]);
-		(*list)[have] = NULL;
-	}
-	strv_free(v);
-	return rc;
-}
-
 /* parse_args - defaults, then the config file, then argv; CLI_OK, or how to stop */
 static enum cli_status
 parse_args(int argc, char **argv, struct common_opts *o)
@@ -194,7 +154,7 @@ parse_args(int argc, char **argv, struct common_opts *o)
 	struct cli_parser *p;
 	enum cli_status st;
 	enum opt_id id;
-	bool bad = false, selectors_from_argv = false;
+	bool bad = false;
 	const char *cfg = NULL;
 	char *dflt = NULL;
 
@@ -221,10 +181,6 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		}
 		free(dflt);
 	}
-
-	for (char **s = o->dkim_selectors; s && *s; s++)
-		if (!selector_ok(*s))
-			return CLI_USAGE;
 
 	p = cli_parser_new("check", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {
@@ -275,16 +231,6 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
 			break;
-		case OPT_DKIM_SELECTOR:
-			/* The command line replaces the config file's list, then accumulates. */
-			if (!selectors_from_argv) {
-				strv_free(o->dkim_selectors);
-				o->dkim_selectors = NULL;
-				selectors_from_argv = true;
-			}
-			if (add_selectors(&o->dkim_selectors, optarg) != 0)
-				bad = true;
-			break;
 		case OPT_PARKED:
 			o->parked = true;
 			break;
@@ -295,10 +241,6 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		case OPT_TRUST_ANCHOR:
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_HELO:
-			free(o->helo);
-			o->helo = xstrdup(optarg);
 			break;
 		case OPT_REPLAY:
 			free(o->replay_path);
@@ -317,30 +259,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->ca_file);
 			o->ca_file = xstrdup(optarg);
 			break;
-		case OPT_SENDING_HOST:
-			if (o->nsending_hosts >= 64) {
-				cli_error("--sending-host: at most 64");
-				bad = true;
-			} else {
-				o->sending_hosts = xreallocarray(o->sending_hosts,
-				    o->nsending_hosts + 2, sizeof(*o->sending_hosts));
-				o->sending_hosts[o->nsending_hosts++] = xstrdup(optarg);
-				o->sending_hosts[o->nsending_hosts] = NULL;
-			}
-			break;
 		case OPT_NET_TIMEOUT:
 			bad = !cli_seconds("net-timeout", optarg, 86400, &o->net_timeout);
 			break;
-		case OPT_DMARC_RULES: {
-			enum dmarc_rules r = DMARC_RULES_BOTH;
-
-			if (!dmarc_rules_parse(optarg, &r)) {
-				cli_error("--dmarc-rules wants 7489, 9989 or both");
-				bad = true;
-			}
-			o->dmarc_rules = (int)r;
-			break;
-		}
 		case OPT_PSL:
 			free(o->psl_path);
 			o->psl_path = xstrdup(optarg);
@@ -352,6 +273,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			o->color_opt = 1;
 			break;
 		default:
+			/* an option a check area reads (--dkim-selector, --dmarc-rules, ...) */
+			if (cli_area_option(o, opt_names[id], optarg) < 0)
+				bad = true;
 			break;
 		}
 	}
@@ -448,11 +372,8 @@ cmd_check(int argc, char **argv)
 	copts.offline = o.replay_path != NULL && !o.replay_connect;
 	copts.offline_why = "offline: --replay without --replay-connect";
 	copts.ca_file = o.ca_file;
-	copts.sending_hosts = o.sending_hosts;
 	copts.net_timeout = o.net_timeout;
-	copts.dmarc_rules = o.dmarc_rules;
-	copts.dkim_selectors = o.dkim_selectors;
-	copts.helo = o.helo;
+	copts.areas = o.areas;
 
 	em.o = &o;
 	em.profile = profile;

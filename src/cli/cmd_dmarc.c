@@ -1,9 +1,9 @@
 /* src/cli/cmd_dmarc.c - mailsec dmarc lint RECORD | dmarc eval --from DOMAIN ...: DMARC without a full audit */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_org.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/suffix_list.h"
@@ -416,7 +416,6 @@ dmarc_eval_cmd(struct dmarc_opts *o, struct suffix_list *psl)
 		goto out;
 	}
 	memset(&copts, 0, sizeof(copts));
-	copts.dmarc_rules = (int)o->rules;
 	a = audit_new(o->from, 0, &copts, &ses->env, NULL, audit_done, &run);
 	audit_hold(a);
 	run.from = dmarc_discover(a, o->from, disc_done, NULL);

@@ -301,6 +301,7 @@ cmd_lint(int argc, char **argv)
 	struct session_config scfg;
 	struct session *ses = NULL;
 	struct check_options copts;
+	struct area_settings *aset = area_settings_new();
 	struct engine_config cfg;
 	struct lint_out lo;
 	char **domains = NULL, **areas = NULL, *err = NULL, **dkim_names = NULL, **cuts = NULL;
@@ -499,9 +500,21 @@ cmd_lint(int argc, char **argv)
 	copts.offline = true;
 	copts.offline_why = "the records come from zone files, no server is contacted";
 	copts.zone_files = true;
-	copts.dkim_selectors = la.dkim_selectors;
-	copts.dkim_names = dkim_names;
-	copts.zone_cuts = cuts;
+	copts.areas = aset;
+	/* The areas' own options: the selectors named, the DKIM names and zone cuts in the files. */
+	{
+		const char *names[] = { "dkim-selector", "dkim-name", "zone-cut" };
+		char *const *lists[] = { la.dkim_selectors, dkim_names, cuts };
+		char why[256];
+
+		for (size_t k = 0; k < 3; k++)
+			for (size_t i = 0; lists[k] && lists[k][i]; i++)
+				if (engine_option_set(aset, names[k], lists[k][i], why,
+				    sizeof(why)) != MS_OK) {
+					cli_error("%s", why);
+					goto out;
+				}
+	}
 
 	color = la.color_opt > 0 || (la.color_opt == 0 && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
@@ -628,6 +641,7 @@ out:
 	strv_free(la.dkim_selectors);
 	strv_free(dkim_names);
 	strv_free(cuts);
+	area_settings_free(aset);
 	for (size_t i = 0; i < nz && zones; i++)
 		zone_file_free(zones[i]);
 	free(zones);

@@ -1,7 +1,7 @@
 /* src/cli/cmd_message.c - mailsec message check: one message's DKIM, SPF, DMARC and ARC (docs/message.md) */
 #include "cli/cli.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_org.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "dns/suffix_list.h"
 #include "engine/session.h"

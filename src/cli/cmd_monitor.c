@@ -387,7 +387,6 @@ cmd_monitor(int argc, char **argv)
 	copts.offline_why = "offline: --replay without --replay-connect";
 	copts.ca_file = o.c.ca_file;
 	copts.net_timeout = o.c.net_timeout;
-	copts.dmarc_rules = o.c.dmarc_rules;
 
 	m.tty = isatty(STDERR_FILENO);
 	m.owner = make_owner();

@@ -1,7 +1,7 @@
 /* src/cli/cmd_mtasts.c - mailsec mta-sts lint: judge an MTA-STS policy file offline (RFC 8461 §3.2) */
 #include "cli/cli.h"
 #include "checks/mtasts/mtasts_lint.h"
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/arena.h"

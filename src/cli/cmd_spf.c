@@ -1,10 +1,10 @@
 /* src/cli/cmd_spf.c - mailsec spf: evaluate (check_host), print the include tree, lint a record */
 #include "cli/cli.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "checks/spf/spf_lint.h"
 #include "checks/spf/spf_tree.h"
 #include "checks/spf/check_spf.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"

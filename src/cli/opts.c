@@ -1,6 +1,7 @@
 /* src/cli/opts.c - options shared by the audit commands: defaults, config file, argv */
 #include "cli/cli.h"
 #include "core/catalog.h"
+#include "engine/engine.h"
 #include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -34,6 +35,7 @@ common_opts_init(struct common_opts *o)
 	o->profile_name = xstrdup("generic");
 	o->concurrency = 64;
 	o->net_timeout = 10;
+	o->areas = area_settings_new();
 }
 
 void
@@ -41,9 +43,9 @@ common_opts_free(struct common_opts *o)
 {
 	strv_free(o->only);
 	strv_free(o->ignore);
-	strv_free(o->sending_hosts);
 	free(o->ca_file);
-	strv_free(o->dkim_selectors);
+	area_settings_free(o->areas);
+	strv_free(o->areas_from_argv);
 	free(o->profile_name);
 	free(o->config_path);
 	free(o->replay_path);
@@ -52,7 +54,6 @@ common_opts_free(struct common_opts *o)
 	free(o->domains_file);
 	free(o->db);
 	free(o->psl_path);
-	free(o->helo);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -92,6 +93,90 @@ cli_only_check(char *const *only)
 		}
 	}
 	return 0;
+}
+
+/* area_set - one value to the areas reading name; -1 after saying why */
+static int
+area_set(struct common_opts *o, const char *name, const char *value)
+{
+	char why[256];
+
+	why[0] = '\0';
+	if (engine_option_set(o->areas, name, value, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why[0] ? why : "invalid value");
+		return -1;
+	}
+	return 0;
+}
+
+/* cli_area_option - an option the check areas read, given to them (cli.h) */
+int
+cli_area_option(struct common_opts *o, const char *name, const char *value)
+{
+	const struct area_option *opt = engine_option_find(name);
+	size_t n = 0;
+	char **items;
+	bool seen = false;
+	int rc = 0;
+
+	if (opt == NULL)
+		return 1;
+	if (!opt->list)
+		return area_set(o, name, value ? value : "");
+	/* The command line's first value replaces the config file's list. */
+	for (char **s = o->areas_from_argv; s && *s; s++, n++)
+		if (strcmp(*s, name) == 0)
+			seen = true;
+	if (!seen) {
+		if (area_set(o, name, NULL) != 0)
+			return -1;
+		o->areas_from_argv = xreallocarray(o->areas_from_argv, n + 2,
+		    sizeof(*o->areas_from_argv));
+		o->areas_from_argv[n] = xstrdup(name);
+		o->areas_from_argv[n + 1] = NULL;
+	}
+	items = str_split(value ? value : "", ',', &n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		str_trim(items[i]);
+		rc = area_set(o, name, items[i]);
+	}
+	strv_free(items);
+	return rc;
+}
+
+/* config_area_option - a config file key some check area reads: 1 when none does */
+static int
+config_area_option(struct common_opts *o, const char *key, json_t *v, const char *path)
+{
+	const struct area_option *opt = engine_option_by_config(key);
+	size_t i;
+	json_t *e;
+
+	if (opt == NULL)
+		return 1;
+	if (opt->list) {
+		if (!json_is_array(v)) {
+			cli_error("%s: \"%s\" must be an array of strings", path, key);
+			return -1;
+		}
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e)) {
+				cli_error("%s: \"%s\" must be an array of strings", path, key);
+				return -1;
+			}
+		}
+		if (area_set(o, opt->name, NULL) != 0)
+			return -1;
+		json_array_foreach(v, i, e)
+			if (area_set(o, opt->name, json_string_value(e)) != 0)
+				return -1;
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		cli_error("%s: \"%s\" must be a string", path, key);
+		return -1;
+	}
+	return area_set(o, opt->name, json_string_value(v));
 }
 
 /* cli_list_append - a repeatable comma-separated option, accumulated (cli.h) */
@@ -198,14 +283,18 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
-		} else if (strcmp(key, "dkim_selectors") == 0) {
-			rc |= json_list(v, &o->dkim_selectors, key, path);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {
-			cli_error("config %s: unknown or invalid setting \"%s\" (see docs/config.md)",
-			    path, key);
-			rc = -1;
+			int area = config_area_option(o, key, v, path);
+
+			if (area < 0)
+				rc = -1;
+			else if (area > 0) {
+				cli_error("config %s: unknown or invalid setting \"%s\" (see "
+				    "docs/config.md)", path, key);
+				rc = -1;
+			}
 		}
 	}
 	json_decref(root);

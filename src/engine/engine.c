@@ -120,7 +120,7 @@ audit_done(struct audit *a, void *arg)
 	l->n = o;
 	/* After --only (a superseding id from an area not run does not count), before --ignore. */
 	findings_drop_superseded(l);
-	findings_apply(l, cfg->opts->profile, cfg->ignore);
+	findings_apply(l, a->opts->profile, cfg->ignore);
 	/* qsort is not stable: the address tie-break in cmp_area keeps emission order. */
 	sort_any(l->v, l->n, sizeof(*l->v), cmp_area);
 	cfg->on_result(a, cfg->arg);
@@ -138,7 +138,9 @@ start_more(struct engine_run *r)
 
 	while (r->active < max && r->next < r->n) {
 		size_t i = r->next++;
-		struct audit *a = audit_new(r->domains[i], i, cfg->opts, &r->env, r, audit_done, r);
+		const struct check_options *opts = cfg->domain_opts && cfg->domain_opts[i] ?
+		    cfg->domain_opts[i] : cfg->opts;
+		struct audit *a = audit_new(r->domains[i], i, opts, &r->env, r, audit_done, r);
 
 		r->active++;
 		audit_hold(a);

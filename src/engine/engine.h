@@ -15,12 +15,36 @@ struct check_def {
 	const char *area;
 	void (*start)(struct audit *a);
 	const char *summary;
+	const struct area_options *options;	/* what the area reads (audit/area_opts.h), or NULL */
 };
 
 /* check_registry - every check, in the order reports list their areas; NULL-terminated, static */
 const struct check_def *check_registry(void);
 /* check_area_rank - position of area (borrowed) in the registry (unknown areas sort last) */
 int check_area_rank(const char *area);
+
+/*
+ * engine_option_find - the option named name (the option table's name) as
+ * the first area that reads it declares it (borrowed, static), or NULL when
+ * no area reads it.
+ */
+const struct area_option *engine_option_find(const char *name);
+
+/* engine_option_by_config - likewise by the option's config file key ("dkim_selectors"): borrowed (static), or NULL */
+const struct area_option *engine_option_by_config(const char *key);
+
+/*
+ * engine_option_set - option name takes value (borrowed; NULL forgets a
+ * list's values) in s for every area that reads it (--dmarc-rules: dmarc and
+ * bimi).  MS_ERR_NOTFOUND when no area reads it; otherwise the first failing
+ * area's status with its message in why[0..whylen).  This is how a program
+ * gives the areas their options without knowing them: check maps its
+ * command line and config file onto it, lint its zone files' DKIM names and
+ * zone cuts, and a long-running program may keep one struct area_settings
+ * per domain.
+ */
+enum ms_status engine_option_set(struct area_settings *s, const char *name, const char *value,
+    char *why, size_t whylen);
 
 struct session;
 struct engine_run;
@@ -32,6 +56,13 @@ struct engine_run;
  */
 struct engine_config {
 	const struct check_options *opts;
+	/*
+	 * Per domain, by input position, or NULL: opts for every domain.  A
+	 * long-running program gives each domain its own profile, --parked and
+	 * area options (check_options.areas) in one run this way.  Borrowed
+	 * like opts; a NULL entry means opts.
+	 */
+	const struct check_options *const *domain_opts;
 	char *const *only;	/* areas to run, NULL-terminated; NULL for all */
 	char *const *ignore;	/* ids/areas/prefixes to drop; NULL-terminated or NULL */
 	size_t max_inflight;	/* domains audited at once (0: 64) */

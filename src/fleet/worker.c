@@ -3,6 +3,7 @@
 #include "fleet/fleet.h"
 #include "core/grade.h"
 #include "core/profile.h"
+#include "audit/area_opts.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "util/str.h"
@@ -42,6 +43,7 @@ struct job {
 	struct fleet_claim c;
 	struct check_options opts;
 	char *domains[2];
+	struct area_settings *areas;	/* the domain's DKIM selectors and sending hosts */
 	bool handled;		/* put was called */
 };
 
@@ -161,6 +163,7 @@ job_free(struct job *j)
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
 	fleet_members_free(j->c.members, j->c.nmembers);
+	area_settings_free(j->areas);
 	free(j);
 }
 
@@ -245,6 +248,22 @@ on_done(void *arg)
 	wake(w, 0);
 }
 
+/* set_list - each value of v for the areas that read option name (one that is refused is said) */
+static void
+set_list(struct fleet_worker *w, struct job *j, const char *name, char *const *v)
+{
+	char why[256];
+
+	for (; v && *v; v++) {
+		if (engine_option_set(j->areas, name, *v, why, sizeof(why)) != MS_OK) {
+			char *msg = xasprintf("--%s %s: %s (left out)", name, *v, why);
+
+			emit(w, FLEET_EV_ERROR, j->c.domain, msg, 0, 0);
+			free(msg);
+		}
+	}
+}
+
 /* start_job - submit j's domain as a run of its own */
 static void
 start_job(struct fleet_worker *w, struct job *j)
@@ -262,8 +281,11 @@ start_job(struct fleet_worker *w, struct job *j)
 	j->opts = *w->cfg.base;
 	j->opts.profile = p;
 	j->opts.parked = j->c.parked;
-	j->opts.dkim_selectors = j->c.selectors;
-	j->opts.sending_hosts = j->c.sending_hosts;
+	/* the areas' own options of this domain: its workspaces' selectors and sending hosts */
+	j->areas = area_settings_new();
+	set_list(w, j, "dkim-selector", j->c.selectors);
+	set_list(w, j, "sending-host", j->c.sending_hosts);
+	j->opts.areas = j->areas;
 	j->domains[0] = j->c.domain;
 	j->domains[1] = NULL;
 	memset(&ec, 0, sizeof(ec));

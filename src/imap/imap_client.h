@@ -29,7 +29,10 @@ struct imap_client_opts {
 	size_t message_max;	/* bytes of one message */
 };
 
-/* imap_client_opts_default - no credentials given, 30 s, 16 MiB of SEARCH reply, 64 MiB per message */
+/*
+ * imap_client_opts_default - no credentials given, 30 s, 16 MiB of SEARCH
+ * reply, 64 MiB per message, into the caller's *o
+ */
 void imap_client_opts_default(struct imap_client_opts *o);
 
 /*

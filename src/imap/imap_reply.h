@@ -44,7 +44,7 @@ struct imap_reply_limits {
 	size_t numbers_max, lines_max, literal_max;
 };
 
-/* imap_reply_limits_default - the IMAP_REPLY_*_MAX bounds */
+/* imap_reply_limits_default - the IMAP_REPLY_*_MAX bounds, into the caller's *lim */
 void imap_reply_limits_default(struct imap_reply_limits *lim);
 
 enum imap_cond { IMAP_NONE = 0, IMAP_OK, IMAP_NO, IMAP_BAD, IMAP_BYE, IMAP_PREAUTH };

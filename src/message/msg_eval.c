@@ -22,10 +22,10 @@
 
 #include "audit/audit.h"
 #include "checks/dkim/dkim_key.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/dmarc_org.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "message/arc_parse.h"
 #include "message/authres.h"
@@ -446,7 +446,6 @@ msg_check_start(const struct audit_env *env, const char *data, size_t len,
 	}
 	if (mc->nfd > 0)
 		audit_domain = mc->fd[0].domain;
-	mc->copts.dmarc_rules = opts->dmarc_rules;
 	mc->copts.offline = true;
 	mc->a = audit_new(audit_domain, 0, &mc->copts, env, mc, finish, mc);
 	audit_hold(mc->a);

@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "message/arc_parse.h"
 #include "message/dkim_sig.h"
 #include "message/msg_addr.h"

@@ -49,7 +49,7 @@ typedef void (*mime_mbox_cb)(void *arg, struct mime_msg *m, size_t nth, const ch
     size_t len);
 /* mime_mbox_each - each message of the mbox in data[0..len) (borrowed), in order */
 void mime_mbox_each(const char *data, size_t len, mime_mbox_cb cb, void *arg);
-/* mime_mbox_each_fp - as mime_mbox_each, reading fp as a stream; takes fp and closes it */
+/* mime_mbox_each_fp - as mime_mbox_each, reading fp as a stream; takes over fp and closes it */
 void mime_mbox_each_fp(FILE *fp, mime_mbox_cb cb, void *arg);
 
 /* mime_msg_top - the message's top-level MIME object, or NULL; borrowed */
@@ -59,18 +59,18 @@ void mime_msg_foreach(struct mime_msg *m, void (*cb)(void *arg, struct mime_part
 /* mime_msg_subject, mime_msg_id - the decoded Subject: and Message-ID:, or NULL; borrowed from m */
 const char *mime_msg_subject(struct mime_msg *m);
 const char *mime_msg_id(struct mime_msg *m);
-/* mime_msg_date - the Date: as seconds since the epoch, -1 when absent or unreadable */
+/* mime_msg_date - the Date: as seconds since the epoch, -1 when absent or unreadable; m borrowed */
 int64_t mime_msg_date(struct mime_msg *m);
 /* mime_msg_from_addr - the first From: mailbox's address, or NULL; borrowed from m */
 const char *mime_msg_from_addr(struct mime_msg *m);
 /* mime_msg_write - the whole message as GMime writes it, into out (caller frees) */
 void mime_msg_write(struct mime_msg *m, struct mime_bytes *out);
 
-/* mime_part_is - the object's content type is type/sub (case-insensitive) */
+/* mime_part_is - the object's content type is type/sub (case-insensitive; all borrowed) */
 bool mime_part_is(struct mime_part *p, const char *type, const char *sub);
 /* mime_part_param - a parameter of the content type, or NULL; borrowed from p */
 const char *mime_part_param(struct mime_part *p, const char *name);
-/* mime_part_is_leaf - a leaf part (not a multipart, not a message part) */
+/* mime_part_is_leaf - a leaf part (not a multipart, not a message part); p borrowed */
 bool mime_part_is_leaf(struct mime_part *p);
 /* mime_part_filename - a leaf part's file name (Content-Disposition or name=), or NULL; borrowed */
 const char *mime_part_filename(struct mime_part *p);

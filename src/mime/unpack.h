@@ -10,7 +10,7 @@
 
 enum container { CONT_RAW, CONT_GZIP, CONT_ZIP };
 
-/* unpack_sniff - what data looks like by its magic bytes */
+/* unpack_sniff - what data (borrowed) looks like by its magic bytes */
 enum container unpack_sniff(const char *data, size_t len);
 
 /*

@@ -19,7 +19,10 @@ struct report_limits {
 	int64_t received;	/* when the report arrived (epoch seconds), 0: unknown */
 };
 
-/* report_limits_default - 64 MiB, 200000 records, depth 32, received unknown */
+/*
+ * report_limits_default - 64 MiB, 200000 records, depth 32, received unknown;
+ * into the caller's *l
+ */
 void report_limits_default(struct report_limits *l);
 
 /*

@@ -35,12 +35,14 @@ struct extract_opts {
 	size_t max_failure_body;	/* bytes of a failure report's sample kept */
 };
 
+/* extract_opts_default - the defaults, into the caller's *o */
 void extract_opts_default(struct extract_opts *o);
 
 /*
  * extract_blob - data is a report file (.xml, .xml.gz, .zip, .json,
  * .json.gz): unpack it, parse it as DMARC XML or TLS-RPT JSON by content,
- * and deliver it (or the reason it was rejected).
+ * and deliver it (or the reason it was rejected).  data, origin, o and s
+ * are borrowed for the call; what a sink keeps it copies.
  */
 void extract_blob(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s);
@@ -50,25 +52,28 @@ void extract_blob(const char *data, size_t len, const char *origin,
  * report attached (gzip, zip, xml parts), a TLS-RPT report of a
  * multipart/report; report-type=tlsrpt, a failure report (ARF
  * multipart/report; report-type=feedback-report, or the plain-text ones some
- * MTAs send), or noreport.
+ * MTAs send), or noreport.  All borrowed for the call, as extract_blob.
  */
 void extract_message(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s);
 
-/* extract_mbox - each message of an mbox file in turn, origin "PATH#N" */
+/* extract_mbox - each message of an mbox file in turn, origin "PATH#N" (all borrowed) */
 void extract_mbox(const char *data, size_t len, const char *origin,
     const struct extract_opts *o, const struct report_sink *s);
 
 /*
  * extract_mbox_fp - as extract_mbox, reading fp as a stream (an mbox may be
- * larger than memory).  Takes fp and closes it.
+ * larger than memory).  Takes over fp and closes it; the rest borrowed.
  */
 void extract_mbox_fp(FILE *fp, const char *origin, const struct extract_opts *o,
     const struct report_sink *s);
 
-/* looks_like_message - data starts with RFC 5322 header fields (for files without a suffix) */
+/*
+ * looks_like_message - data (borrowed) starts with RFC 5322 header fields
+ * (files without a suffix)
+ */
 bool looks_like_message(const char *data, size_t len);
-/* looks_like_mbox - data starts with an mbox "From " line */
+/* looks_like_mbox - data (borrowed) starts with an mbox "From " line */
 bool looks_like_mbox(const char *data, size_t len);
 
 #endif

@@ -60,7 +60,7 @@ MS_MUST_CHECK enum ms_status ingest_new(const struct ingest_opts *o, struct stor
  * messages, other folders recursively (16 levels), mbox files streamed,
  * report files (.xml, .gz, .zip, .json) and messages by name or content.
  * What cannot be read is skipped and counted unreadable.  Stops early when
- * the store fails (ingest_failed).
+ * the store fails (ingest_failed).  paths are borrowed for the call.
  */
 void ingest_paths(struct ingest *in, char **paths, int n);
 
@@ -80,11 +80,12 @@ void ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids,
 /*
  * ingest_finish - end the run: commit what is left (rolled back when the
  * ingest failed; then error() has said why) and end the progress line.
- * MS_OK when everything was stored.  Call once, before ingest_free.
+ * MS_OK when everything was stored.  Call once, before ingest_free (in is
+ * borrowed).
  */
 MS_MUST_CHECK enum ms_status ingest_finish(struct ingest *in);
 
-/* ingest_failed - the store failed: nothing more is stored */
+/* ingest_failed - the store failed: nothing more is stored (in borrowed) */
 bool ingest_failed(const struct ingest *in);
 /* ingest_counts - what was found so far; borrowed from in */
 const struct ingest_counts *ingest_counts(const struct ingest *in);

@@ -1,6 +1,6 @@
 /* src/reports/spf_walk.c - which include: of a domain's SPF policy authorises each report source */
 #include "reports/spf_walk.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "dns/resolver.h"
 #include "util/xalloc.h"
 

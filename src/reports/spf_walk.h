@@ -11,7 +11,7 @@ struct spf_walk;
 
 /*
  * For the report summary: each source address is evaluated against the
- * domain's SPF policy by the SPF area's check_host() (checks/spf/spf_eval.h,
+ * domain's SPF policy by check_host() (policy/spf_eval.h,
  * RFC 7208: macros, redirect=, a/mx/ptr/ip4/ip6/exists, the 10-term and
  * 2-void lookup limits), as mail from postmaster@domain with an unknown HELO
  * name.  A source that passes is labelled with the include: of the policy's

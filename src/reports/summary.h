@@ -27,6 +27,7 @@ struct summary_thresholds {
 	size_t top;			/* list at most this many sources (0: all) */
 };
 
+/* summary_thresholds_default - the defaults, into the caller's *t */
 void summary_thresholds_default(struct summary_thresholds *t);
 
 struct summary;
@@ -49,15 +50,17 @@ typedef void (*summary_done_cb)(struct summary *s, void *arg);
  * walk the domain's SPF policy through res (required) on its event loop,
  * which the caller runs.  The store is read before this returns (a failure
  * is returned, and done never runs); done runs once, from the loop, when
- * every lookup is in.
+ * every lookup is in.  store, domain and t are borrowed for the call; res
+ * must stay until done has run; arg is kept until then.
  */
 enum ms_status summary_start(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct resolver *res, summary_done_cb done, void *arg);
+/* summary_free - free s and what it holds; NULL-safe */
 void summary_free(struct summary *s);
 
 /* summary_json - the document of docs/json.md ("mailsec-reports/1", kind "summary"); caller decrefs */
 json_t *summary_json(const struct summary *s);
-/* summary_text - the human report */
+/* summary_text - the human report (s borrowed) */
 void summary_text(FILE *fp, const struct summary *s);
 /*
  * The CSV form (`reports summary --format csv`, written by
@@ -73,7 +76,7 @@ struct summary_csv_row {
 	char num[4][24];
 };
 
-/* summary_csv_rows - how many rows s has */
+/* summary_csv_rows - how many rows s (borrowed) has */
 size_t summary_csv_rows(const struct summary *s);
 /* summary_csv_row - row i (< summary_csv_rows) into r; valid while s and r are */
 void summary_csv_row(const struct summary *s, size_t i, struct summary_csv_row *r);

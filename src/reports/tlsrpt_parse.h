@@ -30,7 +30,10 @@
 enum ms_status tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct tlsrpt_report **out, struct report_error *err);
 
-/* rfc3339_to_epoch - "2016-04-01T00:00:00Z" (or with an offset) to seconds; -1 if invalid */
+/*
+ * rfc3339_to_epoch - "2016-04-01T00:00:00Z" (or with an offset; borrowed) to
+ * seconds; -1 if invalid
+ */
 int64_t rfc3339_to_epoch(const char *s);
 
 #endif

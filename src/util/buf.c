@@ -132,7 +132,8 @@ buf_addc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	buf_add(b, &ch, 1);
+	if (buf_append(b, &ch, 1) != MS_OK)
+		return;		/* kept in b->err for buf_status */
 }
 
 void

@@ -9,6 +9,7 @@
 """
 import json
 import os
+import tempfile
 import subprocess
 
 from harness import ROOT, Result, validate_json
@@ -76,6 +77,14 @@ def run(args):
     rc, out, err = mailsec(["check", "--config", os.path.join(ROOT, "tests", "cli", "dkim-bad-selector.json"),
                             "example.test", "--replay", case])
     check("a config selector that is not DNS labels: exit 2", rc == 2 and "bad selector" in err, err)
+    # lint hands its selectors to the dkim area like check: the same refusal, nothing printed.
+    with tempfile.TemporaryDirectory() as d:
+        zone = os.path.join(d, "example.test.zone")
+        with open(zone, "w") as f:
+            f.write("$ORIGIN example.test.\n@ 3600 IN SOA ns hostmaster 1 2 3 4 5\n@ IN MX 0 .\n")
+        rc, out, err = mailsec(["lint", "--dkim-selector", "bad selector", zone])
+    check("lint: a selector that is not DNS labels: exit 2", rc == 2 and out == "" and
+          'dkim selector "bad selector" is not DNS labels' in err, out + err)
 
     # The profile contract, on the case files' fixtures.
     def profile_findings(case, extra):
@@ -101,7 +110,6 @@ def run(args):
           and "uk-public-sector" in got[0]["message"] and not problems,
           json.dumps(got, indent=1) + "\n".join(problems))
     # issue 14 item 11: mta-sts lint, the same parser and findings as check, "did you mean"
-    import tempfile
     tmp = tempfile.mkdtemp(prefix="mailsec-sts-lint-")
     try:
         bad = os.path.join(tmp, "mta-sts.txt")

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "checks/dmarc/dmarc_eval.h"
-#include "checks/dmarc/dmarc_org.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_org.h"
+#include "policy/dmarc_record.h"
 #include "dns/suffix_list.h"
 
 /* parse - a record from a C string into r, with a fresh arena */

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "vectors.h"
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 
 static struct mtasts_policy pol;
 

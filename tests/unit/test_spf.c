@@ -9,8 +9,8 @@
 
 #include <event2/event.h>
 
-#include "checks/spf/spf_eval.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_eval.h"
+#include "policy/spf_parse.h"
 #include "dns/resolver_replay.h"
 #include "util/buf.h"
 #include "util/str.h"

@@ -1,7 +1,7 @@
 /* src/checks/bimi/bimi_record.c - BIMI assertion record (default._bimi TXT) and the DMARC policy it needs */
 #include "checks/bimi/bimi_record.h"
-#include "checks/dmarc/dmarc_record.h"
-#include "checks/tlsrpt/tlsrpt_record.h"
+#include "policy/report_uri.h"
+#include "policy/dmarc_record.h"
 #include "util/str.h"
 
 #include <string.h>

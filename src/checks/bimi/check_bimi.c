@@ -1,13 +1,43 @@
 /* src/checks/bimi/check_bimi.c - BIMI: the default._bimi record and the DMARC enforcement it needs */
 #include "checks/bimi/check_bimi.h"
 #include "checks/bimi/bimi_record.h"
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 #include "dns/zonetext.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The bimi area's options: the DMARC rule set whose policy it judges, as the dmarc area's. */
+struct bimi_area_opts {
+	enum dmarc_rules rules;		/* --dmarc-rules (default: both) */
+};
+
+static const struct bimi_area_opts bimi_defaults = { DMARC_RULES_BOTH };
+
+/* set_rules - --dmarc-rules 7489|9989|both */
+static enum ms_status
+set_rules(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct bimi_area_opts *o = settings;
+
+	if (value == NULL || !dmarc_rules_parse(value, &o->rules)) {
+		snprintf(why, whylen, "--dmarc-rules wants 7489, 9989 or both");
+		return MS_ERR_SYNTAX;
+	}
+	return MS_OK;
+}
+
+static const struct area_option bimi_options[] = {
+	{ "dmarc-rules", NULL, false, set_rules },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_bimi_options = {
+	"bimi", sizeof(struct bimi_area_opts), &bimi_defaults, NULL, bimi_options
+};
 
 /* evidence - the record as published */
 static void
@@ -64,7 +94,8 @@ static void
 dmarc_discovered(struct audit *a, struct dmarc_discovery *d, void *arg)
 {
 	json_t *facts = audit_facts(a, "bimi");
-	const struct dmarc_method *m = dmarc_method_get(d, (enum dmarc_rules)a->opts->dmarc_rules);
+	const struct bimi_area_opts *o = audit_area_opts(a, &check_bimi_options);
+	const struct dmarc_method *m = dmarc_method_get(d, o->rules);
 	const struct dmarc_lookup *pol = m->policy, *org = NULL, *failed = NULL;
 	const char *qname = arena_printf(&a->arena, "_dmarc.%s", a->domain);
 	const char *why = NULL, *org_why = NULL;

@@ -3,6 +3,7 @@
 #define MS_CHECKS_BIMI_CHECK_BIMI_H
 
 struct audit;
+struct area_options;
 
 /*
  * check_bimi_start - look up default._bimi.<domain> TXT; when a record is
@@ -12,5 +13,8 @@ struct audit;
  * validation.
  */
 void check_bimi_start(struct audit *a);
+
+/* check_bimi_options - the options the bimi area reads (--dmarc-rules, as the dmarc area) */
+extern const struct area_options check_bimi_options;
 
 #endif

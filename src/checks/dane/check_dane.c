@@ -1,7 +1,7 @@
 /* src/checks/dane/check_dane.c - DANE TLSA records of the MX hosts (RFC 7672): presence and DNSSEC */
 #include "checks/dane/check_dane.h"
 #include "audit/audit.h"
-#include "checks/tls/tls_probes.h"
+#include "policy/tls_probes.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/str.h"

@@ -7,8 +7,85 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define DKIM_NAMES_MAX		100000	/* selectors and known names an audit may be given */
+
+/* The dkim area's options. */
+struct dkim_area_opts {
+	struct area_strv selectors;	/* --dkim-selector, tried first (config: dkim_selectors) */
+	/*
+	 * Full names "SELECTOR._domainkey.DOMAIN" known to hold records (lint:
+	 * every one in its files): tried under their domain like the common
+	 * selectors (not required).  Set by programs, not a command-line option.
+	 */
+	struct area_strv names;
+};
+
+static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 } };
+
+/* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
+static bool
+selector_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return !(len == 0 || len > 200 || s[0] == '.' || s[len - 1] == '.' || strstr(s, "..") ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len);
+}
+
+/* set_selector - --dkim-selector SELECTOR (NULL: forget the list) */
+static enum ms_status
+set_selector(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (value && !selector_ok(value)) {
+		snprintf(why, whylen, "dkim selector \"%s\" is not DNS labels (letters, digits, "
+		    "'-', '_', '.')", value);
+		return MS_ERR_SYNTAX;
+	}
+	if (area_strv_add(&o->selectors, value, DKIM_NAMES_MAX) != MS_OK) {
+		snprintf(why, whylen, "--dkim-selector: at most %d", DKIM_NAMES_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* set_name - a full selector name known to exist (NULL: forget the list) */
+static enum ms_status
+set_name(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (area_strv_add(&o->names, value, DKIM_NAMES_MAX) != MS_OK) {
+		snprintf(why, whylen, "dkim-name: at most %d", DKIM_NAMES_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* dkim_opts_free - both lists */
+static void
+dkim_opts_free(void *settings)
+{
+	struct dkim_area_opts *o = settings;
+
+	area_strv_free(&o->selectors);
+	area_strv_free(&o->names);
+}
+
+static const struct area_option dkim_options[] = {
+	{ "dkim-selector", "dkim_selectors", true, set_selector },
+	{ "dkim-name", NULL, true, set_name },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_dkim_options = {
+	"dkim", sizeof(struct dkim_area_opts), &dkim_defaults, dkim_opts_free, dkim_options
+};
 
 /* RFC 8301 §3.2: signers MUST use at least 1024 bits and SHOULD use 2048. */
 #define RFC_RSA_MIN_BITS	1024
@@ -527,7 +604,8 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct dkim_state *st = arg;
 	json_t *facts = audit_facts(a, "dkim");
-	char *const *opt = a->opts->dkim_selectors;
+	const struct dkim_area_opts *o = audit_area_opts(a, &check_dkim_options);
+	char *const *opt = o->selectors.v;
 	size_t max = 0, nopt = 0, nknown = 0;
 	struct finding *f;
 
@@ -550,8 +628,7 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 	for (; opt && opt[nopt]; nopt++)
 		;
-	for (size_t i = 0; a->opts->dkim_names && a->opts->dkim_names[i]; i++)
-		nknown++;
+	nknown = o->names.n;
 	max = nopt + nknown +
 	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
@@ -559,7 +636,7 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		add_sel(a, st, opt[i], true);
 	/* Names known to exist (lint's files): whatever their selector, judge them. */
 	for (size_t i = 0; i < nknown && !st->dk_nxdomain; i++) {
-		const char *n = a->opts->dkim_names[i];
+		const char *n = o->names.v[i];
 		const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
 		size_t ln = strlen(n), ls = strlen(suffix);
 

@@ -8,17 +8,25 @@
 #include "core/finding.h"
 
 struct audit;
+struct area_options;
 struct profile;
 
 /*
  * check_dkim_start - look up _domainkey.<domain> (RFC 8020: NXDOMAIN there
  * means no selector exists), then every selector given with --dkim-selector
  * and the built-in list, plus one name no one publishes to detect a
- * wildcard; raise dkim.* findings and fill facts.dkim (docs/json.md).
+ * wildcard; raise dkim.* findings and fill facts.dkim (docs/json.md).  a is
+ * borrowed (the engine owns the audit).
  */
 void check_dkim_start(struct audit *a);
 
-/* dkim_builtin_selectors - the common provider selectors tried on every domain; NULL-terminated */
+/* check_dkim_options - the options the dkim area reads (--dkim-selector; dkim-name, set by lint); static */
+extern const struct area_options check_dkim_options;
+
+/*
+ * dkim_builtin_selectors - the common provider selectors tried on every
+ * domain; NULL-terminated, static
+ */
 const char *const *dkim_builtin_selectors(void);
 
 /*

@@ -66,20 +66,22 @@ struct dkim_key {
  * dkim_key_parse - parse one key record (the TXT strings concatenated).
  * Pure: no I/O; decodes p= with OpenSSL to learn the real key type and size.
  * Always fills *out (problems describe what is wrong); returns MS_OK, or
- * MS_ERR_ARG for a NULL argument.  Never reads past text[len].
+ * MS_ERR_ARG for a NULL argument.  Never reads past text[len].  text is
+ * borrowed; *out is the caller's (plain data: what it keeps is copied in).
  */
 enum ms_status dkim_key_parse(const char *text, size_t len, struct dkim_key *out);
 
-/* dkim_key_has_error - whether any problem is of class E */
+/* dkim_key_has_error - whether any problem is of class E (k borrowed) */
 bool dkim_key_has_error(const struct dkim_key *k);
 
-/* dkim_problem_name - short stable name of a code ("syntax", "dup-tag", ...) */
+/* dkim_problem_name - short stable name of a code ("syntax", "dup-tag", ...); static text */
 const char *dkim_problem_name(enum dkim_problem_code c);
 
 /*
  * dkim_base64_decode - strict RFC 4648 base64 with white space (SP, HTAB,
  * CR, LF) skipped; out must hold len*3/4+3 bytes.  On a bad character or
  * bad padding returns MS_ERR_SYNTAX with *bad_at the offset in the input.
+ * in is borrowed; out, *outlen and *bad_at are the caller's.
  */
 enum ms_status dkim_base64_decode(const char *in, size_t len, unsigned char *out,
     size_t *outlen, size_t *bad_at);

@@ -1,12 +1,13 @@
 /* src/checks/dmarc/check_dmarc.c - the DMARC check: record, discovery by both RFCs, report authorisation, profile rules */
 #include "checks/dmarc/check_dmarc.h"
 #include "audit/audit.h"
-#include "checks/dmarc/dmarc_discover.h"
-#include "checks/dmarc/dmarc_record.h"
+#include "policy/dmarc_discover.h"
+#include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/str.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,42 @@ struct dest {
 	json_t *fact;
 };
 
+/* The dmarc area's options. */
+struct dmarc_area_opts {
+	enum dmarc_rules rules;		/* --dmarc-rules (default: both RFC 7489 and RFC 9989) */
+};
+
+static const struct dmarc_area_opts dmarc_defaults = { DMARC_RULES_BOTH };
+
+/* set_rules - --dmarc-rules 7489|9989|both */
+static enum ms_status
+set_rules(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dmarc_area_opts *o = settings;
+
+	if (value == NULL || !dmarc_rules_parse(value, &o->rules)) {
+		snprintf(why, whylen, "--dmarc-rules wants 7489, 9989 or both");
+		return MS_ERR_SYNTAX;
+	}
+	return MS_OK;
+}
+
+static const struct area_option dmarc_options[] = {
+	{ "dmarc-rules", NULL, false, set_rules },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_dmarc_options = {
+	"dmarc", sizeof(struct dmarc_area_opts), &dmarc_defaults, NULL, dmarc_options
+};
+
+/* rules_of - the rule set this audit judges by */
 static enum dmarc_rules
 rules_of(const struct audit *a)
 {
-	return (enum dmarc_rules)a->opts->dmarc_rules;
+	const struct dmarc_area_opts *o = audit_area_opts(a, &check_dmarc_options);
+
+	return o->rules;
 }
 
 /* auth_answer - <domain>._report._dmarc.<dest> TXT (RFC 7489 §7.1, RFC 9990 §4) */

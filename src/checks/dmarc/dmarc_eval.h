@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "checks/dmarc/dmarc_discover.h"
+#include "policy/dmarc_discover.h"
 
 /* One authentication result as a receiver saw it: SPF (MAIL FROM/HELO domain) or DKIM (d=). */
 struct dmarc_auth {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "checks/mtasts/mtasts_parse.h"
+#include "policy/mtasts_parse.h"
 #include "core/finding.h"
 #include "util/arena.h"
 

@@ -1,13 +1,60 @@
 /* src/checks/ns/check_ns.c - NS: the domain's name servers and mail names delegated elsewhere (RFC 1034 §4.2.2) */
 #include "checks/ns/check_ns.h"
 #include "checks/ns/ns_names.h"
-#include "checks/parked/parked_records.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
+#include "dns/zonetext.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define NS_CUTS_MAX	100000
+
+/* The ns area's options. */
+struct ns_area_opts {
+	/*
+	 * Names with NS records below their zone's origin (lint: every
+	 * delegation in its files): judged like the mail names when under the
+	 * domain.  Set by programs, not a command-line option.
+	 */
+	struct area_strv cuts;
+};
+
+static const struct ns_area_opts ns_defaults = { { NULL, 0 } };
+
+/* set_cut - one zone cut (NULL: forget the list) */
+static enum ms_status
+set_cut(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct ns_area_opts *o = settings;
+
+	if (area_strv_add(&o->cuts, value, NS_CUTS_MAX) != MS_OK) {
+		snprintf(why, whylen, "zone-cut: at most %d", NS_CUTS_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* ns_opts_free - the list of cuts */
+static void
+ns_opts_free(void *settings)
+{
+	struct ns_area_opts *o = settings;
+
+	area_strv_free(&o->cuts);
+}
+
+static const struct area_option ns_options[] = {
+	{ "zone-cut", NULL, true, set_cut },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_ns_options = {
+	"ns", sizeof(struct ns_area_opts), &ns_defaults, ns_opts_free, ns_options
+};
 
 #define NS_MAX_NAMES	32	/* mail names looked at per domain */
 #define NS_MAX_WALK	8	/* parents tried when the domain is not a zone apex */
@@ -191,8 +238,10 @@ add_name(struct audit *a, struct ns_state *st, const char *name, const char *wha
 static void
 add_supplier_names(struct audit *a, struct ns_state *st)
 {
-	for (size_t i = 0; a->opts->zone_cuts && a->opts->zone_cuts[i]; i++) {
-		const char *cut = a->opts->zone_cuts[i];
+	const struct ns_area_opts *o = audit_area_opts(a, &check_ns_options);
+
+	for (size_t i = 0; i < o->cuts.n; i++) {
+		const char *cut = o->cuts.v[i];
 
 		if (dns_name_is_subdomain(cut, a->domain) && !dns_name_equal(cut, a->domain))
 			add_name(a, st, cut, "a delegation in the zone file", NK_SUB, NULL);
@@ -255,6 +304,17 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	ns_release(a, st);
 }
 
+/* txt_zone - a TXT record's strings in zone-file syntax (zonetext_rr_txt), copied into a's arena */
+static const char *
+txt_zone(struct audit *a, const struct dns_rr *rr)
+{
+	char *z = zonetext_rr_txt(rr);
+	const char *out = arena_strdup(&a->arena, z);
+
+	free(z);
+	return out;
+}
+
 /* delegation_advice - what to publish instead of the delegation (arena) */
 static char *
 delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_name *nm)
@@ -272,7 +332,7 @@ delegation_advice(struct audit *a, const struct ns_state *st, const struct ns_na
 			    "today in that zone yourself:", adv, nm->txt->n == 1 ? "" : "s");
 			for (size_t i = 0; i < nm->txt->n; i++)
 				adv = arena_printf(&a->arena, "%s\n%s. 3600 IN TXT %s", adv, nm->name,
-				    txt_rdata_zone(&a->arena, &nm->txt->rr[i]));
+				    txt_zone(a, &nm->txt->rr[i]));
 		} else {
 			adv = arena_printf(&a->arena, "%s\n; and publish the TXT record for %s "
 			    "in that zone yourself", adv, nm->what);

@@ -3,6 +3,7 @@
 #define MS_CHECKS_NS_CHECK_NS_H
 
 struct audit;
+struct area_options;
 
 /*
  * check_ns_start - look up the NS RRset of the domain (or of the zone that
@@ -12,5 +13,8 @@ struct audit;
  * domain's is a warning.  Raises ns.* findings and fills facts.ns.
  */
 void check_ns_start(struct audit *a);
+
+/* check_ns_options - the options the ns area reads (zone-cut, set by lint) */
+extern const struct area_options check_ns_options;
 
 #endif

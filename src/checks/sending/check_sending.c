@@ -1,12 +1,54 @@
 /* src/checks/sending/check_sending.c - outbound hosts (--sending-host): forward-confirmed reverse DNS (RFC 8601 §2.7.3) */
 #include "checks/sending/check_sending.h"
 #include "audit/audit.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#define SENDING_HOSTS_MAX	64
+
+/* The sending area's options. */
+struct sending_area_opts {
+	struct area_strv hosts;		/* --sending-host NAME|IP, repeatable */
+};
+
+static const struct sending_area_opts sending_defaults = { { NULL, 0 } };
+
+/* set_host - --sending-host NAME|IP (NULL: forget the list) */
+static enum ms_status
+set_host(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct sending_area_opts *o = settings;
+
+	if (area_strv_add(&o->hosts, value, SENDING_HOSTS_MAX) != MS_OK) {
+		snprintf(why, whylen, "--sending-host: at most %d", SENDING_HOSTS_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* sending_opts_free - the host list */
+static void
+sending_opts_free(void *settings)
+{
+	struct sending_area_opts *o = settings;
+
+	area_strv_free(&o->hosts);
+}
+
+static const struct area_option sending_options[] = {
+	{ "sending-host", NULL, true, set_host },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_sending_options = {
+	"sending", sizeof(struct sending_area_opts), &sending_defaults, sending_opts_free,
+	sending_options
+};
 
 #define SENDING_PTR_MAX		8	/* PTR names followed per address */
 #define SENDING_ADDRS_MAX	16	/* addresses per sending host name */
@@ -220,11 +262,13 @@ check_sending_start(struct audit *a)
 {
 	json_t *arr;
 
-	if (a->opts->sending_hosts == NULL || a->opts->sending_hosts[0] == NULL)
+	const struct sending_area_opts *o = audit_area_opts(a, &check_sending_options);
+
+	if (o->hosts.n == 0)
 		return;
 	arr = json_array();
 	json_object_set_new(audit_facts(a, "sending"), "hosts", arr);
-	for (char *const *h = a->opts->sending_hosts; *h; h++) {
+	for (char *const *h = o->hosts.v; *h; h++) {
 		struct ipaddr ip;
 
 		if (ipaddr_parse(*h, &ip) == MS_OK) {

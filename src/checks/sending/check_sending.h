@@ -3,6 +3,7 @@
 #define MS_CHECKS_SENDING_CHECK_SENDING_H
 
 struct audit;
+struct area_options;
 
 /*
  * check_sending_start - for each --sending-host (a name or an address):
@@ -11,5 +12,8 @@ struct audit;
  * postmaster@<domain>); fills facts.sending.
  */
 void check_sending_start(struct audit *a);
+
+/* check_sending_options - the options the sending area reads (--sending-host) */
+extern const struct area_options check_sending_options;
 
 #endif

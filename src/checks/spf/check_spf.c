@@ -1,14 +1,63 @@
 /* src/checks/spf/check_spf.c - the SPF check: the domain's record, its include tree, the HELO name (RFC 7208) */
 #include "checks/spf/check_spf.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "checks/spf/spf_lint.h"
 #include "checks/spf/spf_tree.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The spf area's options. */
+struct spf_area_opts {
+	char *helo;		/* --helo: a HELO name whose SPF record is judged too, or NULL */
+};
+
+static const struct spf_area_opts spf_defaults = { NULL };
+
+/* set_helo - --helo NAME */
+static enum ms_status
+set_helo(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct spf_area_opts *o = settings;
+
+	(void)why;
+	(void)whylen;
+	free(o->helo);
+	o->helo = value ? xstrdup(value) : NULL;
+	return MS_OK;
+}
+
+/* spf_opts_free - what set_helo kept */
+static void
+spf_opts_free(void *settings)
+{
+	struct spf_area_opts *o = settings;
+
+	free(o->helo);
+}
+
+static const struct area_option spf_options[] = {
+	{ "helo", NULL, false, set_helo },
+	{ NULL, NULL, false, NULL }
+};
+
+const struct area_options check_spf_options = {
+	"spf", sizeof(struct spf_area_opts), &spf_defaults, spf_opts_free, spf_options
+};
+
+/* helo_of - --helo's name when given and not empty, else NULL */
+static const char *
+helo_of(const struct audit *a)
+{
+	const struct spf_area_opts *o = audit_area_opts(a, &check_spf_options);
+
+	return o->helo && *o->helo ? o->helo : NULL;
+}
 
 #define ANSWER_SOFT_MAX	512	/* RFC 7208 §3.4: keep the answer within a UDP datagram */
 #define IP4_HUGE	((uint64_t)1 << 24)
@@ -235,7 +284,7 @@ judge(struct spf_check *c)
 		    found->u.txt.len, &lo, NULL) != NULL;
 
 		/* With --helo two records are judged: say which one each finding is about. */
-		if (a->opts->helo && *a->opts->helo)
+		if (helo_of(a))
 			label_record(a, first, arena_printf(&a->arena, "domain %s: ", a->domain));
 		if (!parsed)
 			return;
@@ -337,7 +386,7 @@ check_spf_start(struct audit *a)
 	audit_lookup(a, a->domain, DNS_T_TXT, txt_answer, c);
 	audit_lookup(a, a->domain, DNS_T_MX, mx_answer, c);
 	audit_lookup(a, a->domain, DNS_T_SPF, type99_answer, NULL);
-	if (a->opts->helo && *a->opts->helo)
-		audit_lookup(a, a->opts->helo, DNS_T_TXT, helo_answer,
-		    arena_strdup(&a->arena, a->opts->helo));
+	if (helo_of(a))
+		audit_lookup(a, helo_of(a), DNS_T_TXT, helo_answer,
+		    arena_strdup(&a->arena, helo_of(a)));
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 #include "core/finding.h"
 #include "core/profile.h"
 #include "util/arena.h"
@@ -30,15 +30,19 @@ struct spf_record *spf_lint_record(struct finding_list *l, struct arena *ar, con
  * spf_lint_attempt - for a TXT string that is not an SPF record: whether it
  * looks like a failed attempt at one (smart quotes, "v=spf 1", "v=spf1a"...).
  * If so adds spf.smart-quotes or spf.typo, with the corrected record as
- * advice, and returns true.
+ * advice, and returns true.  text and owner are borrowed; what the findings
+ * keep is copied into l, the advice text from ar.
  */
 bool spf_lint_attempt(struct finding_list *l, struct arena *ar, const char *owner,
     const char *text, size_t len);
 
-/* spf_is_sender_id - a Sender ID record ("spf2.0/...", RFC 4406) */
+/* spf_is_sender_id - a Sender ID record ("spf2.0/...", RFC 4406); text borrowed */
 bool spf_is_sender_id(const char *text, size_t len);
 
-/* spf_caret - "record\n    ^^^" for evidence (from ar) */
+/*
+ * spf_caret - "record\n    ^^^" for evidence (owned by ar: valid until it is
+ * freed; text borrowed)
+ */
 const char *spf_caret(struct arena *ar, const char *text, size_t len, size_t off, size_t n);
 
 #endif

@@ -1,6 +1,6 @@
 /* src/checks/spf/spf_tree.c - the include/redirect tree of a domain's SPF policy (RFC 7208 §4.6.4, §5.2, §6.1) */
 #include "checks/spf/spf_tree.h"
-#include "checks/spf/spf_eval.h"
+#include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/sort.h"
 #include "util/str.h"

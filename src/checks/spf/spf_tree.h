@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "audit/audit.h"
-#include "checks/spf/spf_parse.h"
+#include "policy/spf_parse.h"
 
 #define SPF_TREE_NODES_MAX	100	/* records fetched per tree: hostile policies stop here */
 #define SPF_TREE_NAMES_MAX	200	/* a/mx/exists lookups per tree, likewise */
@@ -92,7 +92,8 @@ struct spf_tree {
  * spf_tree_start - fetch domain's SPF record and everything it includes or
  * redirects to (without macros), and the names behind a/mx/exists terms, via
  * audit_lookup (memoised, counted in the audit).  done runs once when
- * everything is in, with the totals filled.  All memory is from a->arena.
+ * everything is in, with the totals filled.  All memory is from a->arena
+ * (owned by the audit); domain is copied, arg kept until done runs.
  */
 struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
     void (*done)(struct spf_tree *t, void *arg), void *arg);
@@ -100,6 +101,7 @@ struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
 /* spf_tree_json - the tree as JSON (docs/json.md, facts.spf.tree); new reference */
 json_t *spf_tree_json(const struct spf_node *n);
 
+/* spf_node_status_name - a node status's name (static text) */
 const char *spf_node_status_name(enum spf_node_status s);
 
 #endif

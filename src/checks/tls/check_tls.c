@@ -1,8 +1,8 @@
 /* src/checks/tls/check_tls.c - STARTTLS of every MX address: protocol, certificate, banner (RFC 3207, 6125, 8461, 8996) */
 #include "checks/tls/check_tls.h"
 #include "audit/audit.h"
-#include "checks/mtasts/check_mtasts.h"
-#include "checks/tls/tls_probes.h"
+#include "policy/mtasts_state.h"
+#include "policy/tls_probes.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "tls/tls_cert.h"

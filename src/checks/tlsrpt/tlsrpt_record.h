@@ -55,11 +55,4 @@ bool tlsrpt_has_error(const struct tlsrpt_record *r);
 /* tlsrpt_problem_name - stable short name of a code */
 const char *tlsrpt_problem_name(enum tlsrpt_problem_code c);
 
-/*
- * report_uri_check - whether s[0..n) is a usable mailto: (one addr-spec) or
- * https: (host, optional port, path, query) URI with valid %-escapes; *why
- * (static text) says what is wrong.  allow_mailto false: https only (BIMI).
- */
-bool report_uri_check(const char *s, size_t n, bool allow_mailto, const char **why);
-
 #endif

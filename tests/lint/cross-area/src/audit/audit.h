@@ -1,0 +1,2 @@
+/* src/audit/audit.h - fixture */
+#include "util/str.h"

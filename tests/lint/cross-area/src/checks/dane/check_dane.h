@@ -1,0 +1,1 @@
+/* src/checks/dane/check_dane.h - fixture */

@@ -1,0 +1,1 @@
+/* src/checks/tls/check_tls.h - fixture */

@@ -1,0 +1,1 @@
+/* src/policy/mtasts_state.h - fixture */

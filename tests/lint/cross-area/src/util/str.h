@@ -1,0 +1,1 @@
+/* src/util/str.h - fixture */

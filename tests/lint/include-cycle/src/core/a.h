@@ -1,0 +1,2 @@
+/* src/core/a.h - one of two headers including each other */
+#include "core/b.h"

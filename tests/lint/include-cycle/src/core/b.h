@@ -1,0 +1,2 @@
+/* src/core/b.h - the other one */
+#include "core/a.h"

@@ -1,0 +1,1 @@
+/* src/core/base.h - a diamond: no cycle */

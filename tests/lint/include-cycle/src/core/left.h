@@ -1,0 +1,2 @@
+/* src/core/left.h - a diamond: no cycle */
+#include "core/base.h"

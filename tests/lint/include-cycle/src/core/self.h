@@ -1,0 +1,2 @@
+/* src/core/self.h - a header including itself */
+#include "core/self.h"

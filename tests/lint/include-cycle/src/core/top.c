@@ -1,0 +1,3 @@
+/* src/core/top.c - a diamond: no cycle */
+#include "core/left.h"
+#include "core/right.h"

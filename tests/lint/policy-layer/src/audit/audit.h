@@ -1,0 +1,1 @@
+/* src/audit/audit.h - fixture */

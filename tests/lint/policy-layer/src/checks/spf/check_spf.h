@@ -1,0 +1,1 @@
+/* src/checks/spf/check_spf.h - fixture */

@@ -1,0 +1,1 @@
+/* src/policy/spf_parse.h - fixture */

@@ -1,0 +1,1 @@
+/* src/records/gen.h - fixture */
