@@ -300,6 +300,7 @@ cmd_check(int argc, char **argv)
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em = { 0 };
+	size_t max_active = 0;
 	char *err = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -392,6 +393,7 @@ cmd_check(int argc, char **argv)
 	cfg.deadline = o.deadline;
 	cfg.on_result = on_result;
 	cfg.arg = &em;
+	cfg.max_active = &max_active;
 
 	if (o.format == OUT_JSON) {
 		json_t *gen = json_rfc3339_now(), *pn = json_text(profile->name);
@@ -417,12 +419,14 @@ cmd_check(int argc, char **argv)
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 		if (o.stats)
 			fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-			    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+			    "(%.0f/s, %llu timed out, at most %llu in flight); at most %zu domain%s in flight\n",
+			    n, n == 1 ? "" : "s",
 			    secs, secs > 0 ? (double)n / secs : 0.0,
 			    (unsigned long long)ses->res->stats.queries,
 			    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 			    (unsigned long long)ses->res->stats.timeouts,
-			    (unsigned long long)ses->res->stats.max_inflight);
+			    (unsigned long long)ses->res->stats.max_inflight, max_active,
+			    max_active == 1 ? "" : "s");
 	}
 	if (o.format == OUT_JSON)
 		printf("\n]\n}\n");

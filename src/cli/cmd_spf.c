@@ -1,5 +1,6 @@
 /* src/cli/cmd_spf.c - mailsec spf: evaluate (check_host), print the include tree, lint a record */
 #include "cli/cli.h"
+#include "cli/spf_run.h"
 #include "policy/spf_eval.h"
 #include "checks/spf/spf_lint.h"
 #include "checks/spf/spf_tree.h"
@@ -19,36 +20,11 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_LINE	2048
-#define BATCH_MAX	100000
-#define EVAL_CACHE_MAX	100000	/* answers a batch keeps and shares */
-
 struct spf_opts {
 	const char *action;
 	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
 	bool json, trace;
 	double timeout;
-};
-
-/* One evaluation of a run (a batch line or the single --ip/--sender). */
-struct run;
-
-struct job {
-	struct run *run;
-	char *ip, *sender, *helo;
-	struct spf_eval *ev;
-	json_t *res;		/* the JSON result once done */
-	char *text;		/* the text result once done */
-	size_t index;
-};
-
-struct run {
-	struct job *jobs;
-	size_t n, next_print, started, done, inflight;
-	const struct spf_opts *o;
-	struct resolver *res;
-	struct spf_cache *cache;	/* shared by a batch's evaluations */
-	int worst;
 };
 
 /* parse_opts - argv after "spf"; CLI_OK, or how to stop */
@@ -134,216 +110,30 @@ make_session(const struct spf_opts *o)
 
 /* ---- eval ------------------------------------------------------------------ */
 
-static void job_start(struct run *r, struct job *j);
-
-/* print_ready - print finished jobs in input order */
-static void
-print_ready(struct run *r)
-{
-	while (r->next_print < r->n && (r->jobs[r->next_print].res || r->jobs[r->next_print].text)) {
-		struct job *j = &r->jobs[r->next_print++];
-
-		if (j->res) {
-			char *s = json_dumps(j->res, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-			printf("%s\n", s);
-			free(s);
-			json_decref(j->res);
-			j->res = NULL;
-		} else {
-			fputs(j->text, stdout);
-			free(j->text);
-			j->text = NULL;
-		}
-	}
-	fflush(stdout);
-}
-
-/* eval_done - one evaluation finished: render it, start the next */
-static void
-eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
-{
-	struct job *j = arg;
-	struct run *r = j->run;
-	if (r->o->json || r->o->batch) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "schema", json_string("mailsec-spf-eval/1"));
-		json_object_set_new(o, "ip", json_text(j->ip));
-		json_object_set_new(o, "sender", json_text(j->sender));
-		json_object_set_new(o, "helo", json_text(j->helo));
-		json_object_set_new(o, "domain", json_text(out->domain));
-		json_object_set_new(o, "result", json_string(spf_result_name(out->result)));
-		json_object_set_new(o, "explanation", json_text(out->explanation));
-		json_object_set_new(o, "problem", json_text(out->problem));
-		json_object_set_new(o, "mechanism", json_text(out->mechanism));
-		json_object_set_new(o, "record", json_text(out->record));
-		json_object_set_new(o, "lookups", json_integer(out->lookups));
-		json_object_set_new(o, "void_lookups", json_integer(out->void_lookups));
-		if (r->o->trace) {
-			json_t *t = json_array();
-			char **lines = str_split(out->trace, '\n', NULL);
-
-			for (char **l = lines; l && *l; l++)
-				if (**l)
-					json_array_append_new(t, json_text(*l));
-			strv_free(lines);
-			json_object_set_new(o, "trace", t);
-		}
-		j->res = o;
-	} else {
-		char *s = xasprintf("%s%sresult: %s\n%s%s%s%s%s%s",
-		    r->o->trace ? out->trace : "",
-		    r->o->trace ? "\n" : "",
-		    spf_result_name(out->result),
-		    out->mechanism ? "matched: " : "", out->mechanism ? out->mechanism : "",
-		    out->mechanism ? "\n" : "",
-		    out->explanation ? "explanation: " : "",
-		    out->explanation ? out->explanation : "", out->explanation ? "\n" : "");
-
-		if (out->problem) {
-			char *t = xasprintf("%sproblem: %s\n", s, out->problem);
-
-			free(s);
-			s = t;
-		}
-		j->text = s;
-	}
-	spf_eval_free(ev);
-	j->ev = NULL;
-	r->done++;
-	r->inflight--;
-	print_ready(r);
-	while (r->started < r->n && r->inflight < 256)
-		job_start(r, &r->jobs[r->started++]);
-}
-
-static void
-job_start(struct run *r, struct job *j)
-{
-	struct spf_request req;
-
-	memset(&req, 0, sizeof(req));
-	if (ipaddr_parse(j->ip, &req.ip) != MS_OK) {
-		j->text = xasprintf("%s: not an IP address\n", j->ip);
-		if (r->o->json || r->o->batch) {
-			j->res = json_pack("{s:s,s:s,s:s}", "schema", "mailsec-spf-eval/1",
-			    "error", "not an IP address", "ip", j->ip);
-			free(j->text);
-			j->text = NULL;
-		}
-		r->worst = EXIT_USAGE;
-		r->done++;
-		print_ready(r);
-		return;
-	}
-	req.sender = j->sender;
-	req.helo = j->helo;
-	req.now = (int64_t)time(NULL);
-	req.trace = r->o->trace;
-	req.cache = r->cache;
-	r->inflight++;
-	j->run = r;
-	j->ev = spf_eval_start(r->res, &req, eval_done, j);
-}
-
-/* read_batch - lines "IP SENDER [HELO]"; "-" for an empty sender */
-static int
-read_batch(const char *path, struct run *r)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char line[BATCH_MAX_LINE];
-	size_t cap = 0;
-	int lineno = 0;
-
-	if (fp == NULL) {
-		cli_error("cannot open %s", path);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), fp)) {
-		char **w;
-		size_t nw;
-
-		lineno++;
-		str_trim(line);
-		if (*line == '\0' || *line == '#')
-			continue;
-		w = str_split(line, strchr(line, '\t') ? '\t' : ' ', &nw);
-		if (nw < 2 || nw > 3 || r->n >= BATCH_MAX) {
-			if (r->n >= BATCH_MAX)
-				cli_error("%s:%d: more than %d evaluations: one batch takes at most %d "
-				    "lines (split the file)", path, lineno, BATCH_MAX, BATCH_MAX);
-			else
-				cli_error("%s:%d: want IP SENDER [HELO]", path, lineno);
-			strv_free(w);
-			if (fp != stdin)
-				fclose(fp);
-			return -1;
-		}
-		if (r->n == cap) {	/* doubling: a batch of 100,000 lines is not 100,000 copies */
-			cap = cap ? cap * 2 : 64;
-			r->jobs = xreallocarray(r->jobs, cap, sizeof(*r->jobs));
-		}
-		memset(&r->jobs[r->n], 0, sizeof(r->jobs[r->n]));
-		r->jobs[r->n].ip = xstrdup(w[0]);
-		r->jobs[r->n].sender = xstrdup(strcmp(w[1], "-") == 0 ? "" : w[1]);
-		r->jobs[r->n].helo = nw == 3 ? xstrdup(w[2]) : NULL;
-		r->jobs[r->n].index = r->n;
-		r->n++;
-		strv_free(w);
-	}
-	if (fp != stdin)
-		fclose(fp);
-	return 0;
-}
-
+/* spf_eval_cmd - check_host() for --ip/--sender/--helo or a --batch (cli/spf_run.c) */
 static int
 spf_eval_cmd(struct spf_opts *o)
 {
+	struct spf_run_opts ro;
+	struct spf_batch *b = NULL;
 	struct session *ses = NULL;
-	struct run r;
-	int rc = EXIT_USAGE;
+	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	if (o->batch) {
-		if (read_batch(o->batch, &r) != 0)
-			goto out;
-	} else {
-		if (o->ip == NULL || (o->sender == NULL && o->helo == NULL)) {
-			cli_error("spf eval needs --ip and --sender (or --helo)");
-			goto out;
-		}
-		r.jobs = xcalloc(1, sizeof(*r.jobs));
-		r.jobs[0].ip = xstrdup(o->ip);
-		r.jobs[0].sender = xstrdup(o->sender ? o->sender : "");
-		r.jobs[0].helo = o->helo ? xstrdup(o->helo) : NULL;
-		r.n = 1;
+	memset(&ro, 0, sizeof(ro));
+	ro.ip = o->ip;
+	ro.sender = o->sender;
+	ro.helo = o->helo;
+	ro.batch = o->batch;
+	ro.json = o->json;
+	ro.trace = o->trace;
+	if ((rc = spf_batch_load(&ro, &b)) != 0)
+		return rc;
+	if ((ses = make_session(o)) == NULL) {
+		spf_batch_free(b);
+		return EXIT_USAGE;
 	}
-	if ((ses = make_session(o)) == NULL)
-		goto out;
-	r.res = ses->res;
-	rc = EXIT_CLEAN;
-	if (r.n > 1)
-		r.cache = spf_cache_new(EVAL_CACHE_MAX);
-	while (r.started < r.n && r.inflight < 256)
-		job_start(&r, &r.jobs[r.started++]);
-	event_base_dispatch(ses->base);
-	print_ready(&r);
-	if (r.worst)
-		rc = r.worst;
-	if (r.res->unreachable)
-		rc = EXIT_USAGE;	/* no resolver answered (said on stderr): could not run */
-out:
-	for (size_t i = 0; i < r.n; i++) {
-		free(r.jobs[i].ip);
-		free(r.jobs[i].sender);
-		free(r.jobs[i].helo);
-		free(r.jobs[i].text);
-		json_decref(r.jobs[i].res);
-	}
-	free(r.jobs);
-	spf_cache_free(r.cache);
+	rc = spf_batch_run(b, ses->res, ses->base);
+	spf_batch_free(b);
 	session_free(ses);
 	return rc;
 }

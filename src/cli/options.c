@@ -202,7 +202,8 @@ static const struct option_doc options[] = {
 	{ "deadline", 0, "SECONDS", "check monitor",
 	  "Stop the whole run after this long; DNS lookups, STARTTLS probes and HTTPS fetches still in flight count as timed out." },
 	{ "concurrency", 0, "N", "check monitor",
-	  "Audit at most N domains at once (default 64)." },
+	  "Audit at most N domains at once (default 64; never more than 100, what one "
+	  "resolver context serves without dropping queries: docs/performance.md)." },
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line. With the text report and standard error on a terminal, a progress "

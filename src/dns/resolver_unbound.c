@@ -1,5 +1,6 @@
 /* src/dns/resolver_unbound.c - libunbound backend: real, DNSSEC-validating lookups on the libevent loop */
 #include "dns/resolver_unbound.h"
+#include "dns/sysresolv.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
@@ -14,15 +15,10 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <event2/util.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <string.h>
 #include <unbound-event.h>
 #include <unbound.h>
 
-#define UNBOUND_MAX_CNAME	16	/* hops followed in one answer section */
-#define UNBOUND_MAX_REPLY	65535
-#define PREVIOUS_FAILURE	" because of a previous validation failure <"
 
 /*
  * libunbound's built-in local zones (services/localzone.c and util/as112.c
@@ -90,186 +86,6 @@ const char *const *
 unbound_local_zones(void)
 {
 	return local_zones;
-}
-
-/* ---- the reply: wire packet to dns_answer (pure) ------------------------- */
-
-/* rdf_name - an ldns name in our presentation form (no trailing dot, root "."); caller frees */
-static char *
-rdf_name(const ldns_rdf *rdf)
-{
-	char *s = ldns_rdf2str(rdf), *out;
-	size_t n;
-
-	if (s == NULL)
-		return xstrdup(".");
-	n = strlen(s);
-	if (n > 1 && s[n - 1] == '.')
-		s[n - 1] = '\0';
-	out = xstrdup(s);
-	free(s);
-	return out;
-}
-
-/* negative_ttl - RFC 2308 §5: the lesser of the SOA's TTL and its MINIMUM */
-static uint32_t
-negative_ttl(const ldns_pkt *pkt)
-{
-	const ldns_rr_list *auth = ldns_pkt_authority(pkt);
-
-	for (size_t i = 0; auth && i < ldns_rr_list_rr_count(auth); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
-			uint32_t ttl = ldns_rr_ttl(rr);
-			uint32_t min = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
-
-			return min < ttl ? min : ttl;
-		}
-	}
-	return 0;
-}
-
-/* add_rr - append rr's RDATA (uncompressed, as ldns holds it) to a */
-static void
-add_rr(struct dns_answer *a, const ldns_rr *rr)
-{
-	ldns_buffer *b = ldns_buffer_new(512);
-
-	if (b == NULL)
-		return;
-	if (ldns_rr_rdata2buffer_wire(b, rr) == LDNS_STATUS_OK && ldns_buffer_status_ok(b))
-		/* past the limit it counts in a->dropped; malformed RDATA is left out */
-		MS_IGNORE(dns_answer_add_wire(a, (uint16_t)ldns_rr_get_type(rr), ldns_rr_ttl(rr),
-		    ldns_buffer_begin(b), ldns_buffer_position(b)));
-	ldns_buffer_free(b);
-}
-
-/* rcode_name - for messages */
-static const char *
-rcode_name(int rcode)
-{
-	switch (rcode) {
-	case LDNS_RCODE_FORMERR: return "FORMERR";
-	case LDNS_RCODE_SERVFAIL: return "SERVFAIL";
-	case LDNS_RCODE_NXDOMAIN: return "NXDOMAIN";
-	case LDNS_RCODE_NOTIMPL: return "NOTIMP";
-	case LDNS_RCODE_REFUSED: return "REFUSED";
-	default: return "an error";
-	}
-}
-
-/* walk_answer - follow the CNAME chain from qname through the answer section */
-static void
-walk_answer(struct dns_answer *a, const ldns_pkt *pkt, int rcode)
-{
-	const ldns_rr_list *an = ldns_pkt_answer(pkt);
-	size_t nan = an ? ldns_rr_list_rr_count(an) : 0;
-	ldns_rdf *cur = ldns_dname_new_frm_str(a->qname);
-
-	if (cur == NULL) {
-		a->status = DNS_SERVFAIL;
-		dns_answer_set_why(a, "cannot encode the name %s", a->qname);
-		return;
-	}
-	for (int hop = 0; ; hop++) {
-		const ldns_rr *cname = NULL;
-		bool found = false;
-
-		for (size_t i = 0; i < nan; i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(an, i);
-
-			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-			    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
-				continue;
-			if ((uint16_t)ldns_rr_get_type(rr) == a->qtype) {
-				add_rr(a, rr);
-				found = true;
-			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && cname == NULL &&
-			    ldns_rr_rd_count(rr) == 1) {
-				cname = rr;
-			}
-		}
-		if (found) {
-			a->status = a->n > 0 ? DNS_OK : DNS_SERVFAIL;
-			if (a->n == 0)
-				dns_answer_set_why(a, "malformed %s records in the reply",
-				    dns_type_name(a->qtype));
-			break;
-		}
-		if (cname == NULL || a->qtype == DNS_T_CNAME) {
-			a->status = rcode == LDNS_RCODE_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
-			a->ttl = negative_ttl(pkt);
-			break;
-		}
-		if (hop >= UNBOUND_MAX_CNAME) {
-			a->status = DNS_SERVFAIL;
-			dns_answer_set_why(a, "CNAME chain longer than %d (or a loop)",
-			    UNBOUND_MAX_CNAME);
-			break;
-		}
-		ldns_rdf_deep_free(cur);
-		cur = ldns_rdf_clone(ldns_rr_rdf(cname, 0));
-		free(a->canon);
-		a->canon = rdf_name(cur);
-	}
-	ldns_rdf_deep_free(cur);
-}
-
-struct dns_answer *
-unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uint8_t *wire,
-    size_t len, int sec, const char *why_bogus)
-{
-	struct dns_answer *a = dns_answer_new(qname, qtype);
-	ldns_pkt *pkt = NULL;
-
-	if (sec == 1) {
-		const char *prev = why_bogus ? strstr(why_bogus, PREVIOUS_FAILURE) : NULL;
-		const char *end = prev ? strstr(prev, ">: ") : NULL;
-
-		a->status = DNS_BOGUS;
-		/*
-		 * "... is marked as invalid because of a previous validation failure
-		 * <other.name. TYPE IN>: REASON" names whichever query failed first:
-		 * keep the reason, drop the accident of timing.
-		 */
-		if (end)
-			dns_answer_set_why(a, "DNSSEC validation failed: %.*s%s", (int)(prev - why_bogus),
-			    why_bogus, end + 1);
-		else
-			dns_answer_set_why(a, "DNSSEC validation failed: %s",
-			    why_bogus && *why_bogus ? why_bogus : "no reason given");
-		return a;
-	}
-	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-		a->status = DNS_SERVFAIL;
-		dns_answer_set_why(a, "the resolver answered %s (rcode %d)%s%s", rcode_name(rcode),
-		    rcode, why_bogus ? ": " : "", why_bogus ? why_bogus : "");
-		return a;
-	}
-	if (wire == NULL || len < 12 || len > UNBOUND_MAX_REPLY ||
-	    ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
-		a->status = DNS_SERVFAIL;
-		dns_answer_set_why(a, "%s reply from the resolver",
-		    wire == NULL ? "no" : "a malformed");
-		return a;
-	}
-	/* libunbound passes NOERROR for any answer it has: the packet holds the real rcode. */
-	if (rcode == LDNS_RCODE_NOERROR)
-		rcode = (int)ldns_pkt_get_rcode(pkt);
-	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-		a->status = DNS_SERVFAIL;
-		dns_answer_set_why(a, "the resolver answered %s (rcode %d)", rcode_name(rcode), rcode);
-	} else {
-		walk_answer(a, pkt, rcode);
-	}
-	ldns_pkt_free(pkt);
-	if (dns_answer_failed_status(a->status)) {
-		free(a->canon);
-		a->canon = NULL;
-	}
-	a->secure = sec == 2 && !dns_answer_failed_status(a->status);
-	return a;
 }
 
 /* ---- the backend ----------------------------------------------------------- */
@@ -774,29 +590,6 @@ ub_err(char **err, const char *what, const char *arg, int rc)
 }
 
 /*
- * system_resolver_forbidden - the test suite's guard: with
- * MAILSEC_FORBID_SYSTEM_RESOLVER set, the system's resolv.conf may be used
- * only where no interface but loopback is up (the test world's network
- * namespaces), never where traffic can leave the machine.
- */
-static bool
-system_resolver_forbidden(void)
-{
-	struct ifaddrs *ifs, *i;
-	bool outside = false;
-
-	if (getenv("MAILSEC_FORBID_SYSTEM_RESOLVER") == NULL)
-		return false;
-	if (getifaddrs(&ifs) != 0)
-		return true;	/* cannot tell: refuse */
-	for (i = ifs; i; i = i->ifa_next)
-		if ((i->ifa_flags & IFF_UP) && !(i->ifa_flags & IFF_LOOPBACK))
-			outside = true;
-	freeifaddrs(ifs);
-	return outside;
-}
-
-/*
  * ctx_new - a libunbound context on base that forwards as configured; with
  * ta, validating against it.  NULL with *err on failure.
  */
@@ -996,7 +789,7 @@ probe_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *wh
 	else if (rcode == LDNS_RCODE_NOERROR)
 		ur->keys_why = xstrdup(ur->keys_n ? "bogus" : "no DNSKEY records (NODATA)");
 	else
-		ur->keys_why = xasprintf("%s for . DNSKEY", rcode_name(rcode));
+		ur->keys_why = xasprintf("%s for . DNSKEY", dns_wire_rcode_name(rcode));
 	schedule_settle(ur);
 }
 
@@ -1047,7 +840,7 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 		st = MS_ERR_ARG;
 		goto fail;
 	}
-	if (ur->fwd == NULL && system_resolver_forbidden()) {
+	if (ur->fwd == NULL && dns_system_resolver_forbidden()) {
 		/* Nothing was sent yet; the first query would. */
 		*err = xasprintf("MAILSEC_FORBID_SYSTEM_RESOLVER is set and this network has interfaces "
 		    "other than loopback: refusing to use the system's resolver (%s); give "

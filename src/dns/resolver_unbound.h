@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns/answer_wire.h"
 #include "dns/dns.h"
 #include "dns/resolver.h"
 #include "util/status.h"
@@ -55,19 +56,6 @@ MS_MUST_CHECK enum ms_status resolver_unbound_new(struct event_base *base, const
  * not an IP literal or PORT is not 1..65535.
  */
 MS_MUST_CHECK enum ms_status unbound_parse_forward(const char *spec, char **out);
-
-/*
- * unbound_answer_from_wire - turn what libunbound delivers (rcode, the reply
- * packet, the DNSSEC verdict: 0 insecure, 1 bogus, 2 secure, and the bogus
- * reason) into a dns_answer for qname/qtype.  Pure: the packet is parsed
- * with ldns; records of qtype owned by the name at the end of the CNAME
- * chain in the answer section are kept (canon set when a CNAME was
- * followed); NXDOMAIN/NODATA come from the rcode; SERVFAIL, REFUSED, a
- * missing or malformed packet, a CNAME loop or an over-long chain are
- * DNS_SERVFAIL; bogus is DNS_BOGUS with the reason.  Caller unrefs.
- */
-struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode,
-    const uint8_t *pkt, size_t len, int sec, const char *why_bogus);
 
 /* unbound_lib_version, unbound_ldns_version - the libraries' run-time versions (static strings) */
 const char *unbound_lib_version(void);

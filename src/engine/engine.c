@@ -136,6 +136,8 @@ start_more(struct engine_run *r)
 	const struct engine_config *cfg = &r->cfg;
 	size_t max = cfg->max_inflight ? cfg->max_inflight : 64;
 
+	if (max > ENGINE_MAX_INFLIGHT)
+		max = ENGINE_MAX_INFLIGHT;	/* memory and libunbound's limit: engine.h */
 	while (r->active < max && r->next < r->n) {
 		size_t i = r->next++;
 		const struct check_options *opts = cfg->domain_opts && cfg->domain_opts[i] ?
@@ -143,6 +145,8 @@ start_more(struct engine_run *r)
 		struct audit *a = audit_new(r->domains[i], i, opts, &r->env, r, audit_done, r);
 
 		r->active++;
+		if (cfg->max_active && r->active > *cfg->max_active)
+			*cfg->max_active = r->active;
 		audit_hold(a);
 		for (const struct check_def *c = check_registry(); c->area; c++)
 			if (area_selected(cfg, c->area))

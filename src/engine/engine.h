@@ -50,6 +50,21 @@ struct session;
 struct engine_run;
 
 /*
+ * ENGINE_MAX_INFLIGHT - the most audits a run keeps in flight, whatever
+ * max_inflight (--concurrency) asks.  An audit asks up to about 40 DNS
+ * questions at once (the 31 DKIM selectors, MX, SPF, DMARC, TLS-RPT,
+ * MTA-STS, BIMI, NS ...) and libunbound serves at most 4,096 at once per
+ * context (num-queries-per-thread in dns/resolver_unbound.c): past that it
+ * refuses or drops queries, which come back as SERVFAIL or timeouts, so
+ * findings turn unknown, while every audit waiting holds its arena, its
+ * pending lookups and libunbound's state for them.  Measured on the bench
+ * world (docs/performance.md): --concurrency 100,000 over 10,000 domains
+ * timed out every one of 590,000 queries and grew past 7 GB; at 1,000,
+ * 838 MB for 2,000 domains.  100 audits x 40 questions stay under the 4,096.
+ */
+#define ENGINE_MAX_INFLIGHT	100
+
+/*
  * What one run asks for.  Everything here belongs to the run: two runs on
  * one session may differ in every field.  Pointers are borrowed until the
  * run's on_done has returned.
@@ -65,7 +80,7 @@ struct engine_config {
 	const struct check_options *const *domain_opts;
 	char *const *only;	/* areas to run, NULL-terminated; NULL for all */
 	char *const *ignore;	/* ids/areas/prefixes to drop; NULL-terminated or NULL */
-	size_t max_inflight;	/* domains audited at once (0: 64) */
+	size_t max_inflight;	/* domains audited at once (0: 64; at most ENGINE_MAX_INFLIGHT) */
 	double deadline;	/* seconds for this run (0: none) */
 	/*
 	 * Called once per domain as its audit completes (completion order), with
@@ -81,6 +96,8 @@ struct engine_config {
 	 */
 	void (*on_done)(void *arg);
 	void *arg;
+	/* If set (borrowed until on_done returns): the most audits in flight at once. */
+	size_t *max_active;
 };
 
 /*

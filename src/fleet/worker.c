@@ -463,6 +463,9 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 	w->cfg = *cfg;
 	if (w->cfg.concurrency == 0)
 		w->cfg.concurrency = 64;
+	/* every run shares the session's resolver: the engine's cap holds across runs too */
+	if (w->cfg.concurrency > ENGINE_MAX_INFLIGHT)
+		w->cfg.concurrency = ENGINE_MAX_INFLIGHT;
 	if (w->cfg.batch == 0)
 		w->cfg.batch = w->cfg.concurrency;
 	if (w->cfg.lease <= 0)

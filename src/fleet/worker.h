@@ -52,7 +52,7 @@ struct fleet_worker_config {
 	struct session *session;	/* its loop runs the worker: the caller runs it */
 	const struct check_options *base;
 	const char *owner;		/* this worker's name on its leases: unique per process */
-	size_t concurrency;		/* audits in flight at once (0: 64) */
+	size_t concurrency;		/* audits in flight at once (0: 64; at most ENGINE_MAX_INFLIGHT) */
 	size_t batch;			/* domains claimed at a time (0: concurrency) */
 	int64_t lease;			/* seconds a claim holds without a heartbeat (0: 120) */
 	double deadline;		/* seconds per domain's audit (0: none) */

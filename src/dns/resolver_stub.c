@@ -1,0 +1,634 @@
+/* src/dns/resolver_stub.c - stub backend: plain DNS to a recursive resolver the operator trusts */
+#include "dns/resolver_stub.h"
+#include "dns/answer_wire.h"
+#include "dns/sysresolv.h"
+#include "util/buf.h"
+#include "util/ipaddr.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/*
+ * Overview.  A query owns one UDP socket connected to the server it asks
+ * (so the kernel drops datagrams from anybody else and reports ICMP errors
+ * as ECONNREFUSED), a retry timer, and, after a truncated reply, one TCP
+ * connection (a bufferevent).  The generic layer owns the query's timeout
+ * and calls stub_cancel() at expiry, which frees everything the query holds.
+ * Answers are never delivered from inside stub_start(): an early verdict
+ * (the resolver is known to be unreachable, the socket could not be made)
+ * goes through a zero-delay event.
+ */
+
+#define STUB_MAX_SERVERS	3	/* as resolv.conf's MAXNS */
+#define STUB_EDNS_SIZE		1232	/* RFC 9715 / DNS flag day 2020 */
+#define STUB_MAX_QUERY		(12 + 256 + 4 + 11)
+#define STUB_MAX_TCP_REPLY	65535
+#define STUB_RETRY_MS		1000	/* UDP: ask again (the next server) after this */
+
+struct stub_server {
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char *label;		/* "ADDR" or "ADDR@PORT", for messages */
+	char *err;		/* the last socket error seen talking to it, or NULL */
+};
+
+struct stub_resolver {
+	struct resolver r;
+	struct stub_server servers[STUB_MAX_SERVERS];
+	size_t nservers, next_server;
+	bool answered;		/* some server has replied to something */
+	struct event *watch;	/* the reachability deadline, armed at the first query */
+	struct event *give_up;	/* from the loop: end every query once unreachable */
+	struct timeval wait;	/* the deadline: a little under the per-query timeout */
+	char *unreachable;	/* r.unreachable */
+};
+
+struct stub_query {
+	struct stub_resolver *sr;
+	struct resolver_pending *p;
+	char *name;
+	uint16_t type;
+	uint8_t msg[2 + STUB_MAX_QUERY];	/* a 2-octet length (for TCP), then the query */
+	size_t len;			/* of the query, without the length */
+	size_t qname_len;		/* of the wire name at msg + 2 + 12 */
+	size_t server, tries;
+	evutil_socket_t fd;
+	struct event *rd;
+	struct event *retry;
+	struct bufferevent *tcp;
+	struct event *defer;
+	struct dns_answer *early;	/* delivered by defer */
+};
+
+/* query_close - the query's socket, events and connection (the query stays) */
+static void
+query_close(struct stub_query *q)
+{
+	if (q->rd)
+		event_free(q->rd);
+	if (q->fd >= 0)
+		evutil_closesocket(q->fd);
+	if (q->retry)
+		event_free(q->retry);
+	if (q->tcp)
+		bufferevent_free(q->tcp);
+	q->rd = q->retry = NULL;
+	q->tcp = NULL;
+	q->fd = -1;
+}
+
+/* query_free - everything the query holds */
+static void
+query_free(struct stub_query *q)
+{
+	query_close(q);
+	if (q->defer)
+		event_free(q->defer);
+	dns_answer_unref(q->early);
+	free(q->name);
+	free(q);
+}
+
+/* deliver - hand a to the caller and free q (a is taken over) */
+static void
+deliver(struct stub_query *q, struct dns_answer *a)
+{
+	resolver_deliver(q->p, a);
+	query_free(q);
+}
+
+/* deliver_early - the zero-delay event of an answer decided without a reply */
+static void
+deliver_early(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub_query *q = arg;
+	struct dns_answer *a = q->early;
+
+	(void)fd;
+	(void)what;
+	q->early = NULL;
+	deliver(q, a);
+}
+
+/* answer_later - decide q's answer now, deliver it from the loop */
+static void
+answer_later(struct stub_query *q, enum dns_outcome status, const char *why)
+{
+	struct timeval now = { 0, 0 };
+
+	query_close(q);
+	q->early = dns_answer_new(q->name, q->type);
+	q->early->status = status;
+	dns_answer_set_why(q->early, "%s", why);
+	if (q->defer == NULL)
+		q->defer = evtimer_new(q->sr->r.base, deliver_early, q);
+	evtimer_add(q->defer, &now);
+}
+
+/* errno_text - strerror with a lower-case first letter, for mid-sentence use; caller frees */
+static char *
+errno_text(int e)
+{
+	char *s = xstrdup(strerror(e));
+
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+	return s;
+}
+
+/* ---- unreachable: nobody answers at all ------------------------------------- */
+
+/* give_up - from the loop: every query in flight ends "no answer from the resolver" */
+static void
+give_up(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub_resolver *sr = arg;
+
+	(void)fd;
+	(void)what;
+	resolver_cancel_all(&sr->r, "no answer from the resolver");
+}
+
+/* declare_unreachable - no server answered: say why once, end everything from the loop */
+static void
+declare_unreachable(struct stub_resolver *sr)
+{
+	struct timeval now = { 0, 0 };
+	struct buf b;
+
+	if (sr->unreachable || sr->answered)
+		return;
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < sr->nservers; i++)
+		buf_addf(&b, "%sno answer from %s: %s", i ? "; " : "", sr->servers[i].label,
+		    sr->servers[i].err ? sr->servers[i].err : "no reply");
+	sr->unreachable = buf_steal_text(&b);	/* a cut says so */
+	sr->r.unreachable = sr->unreachable;
+	fprintf(stderr, "mailsec: %s\n", sr->unreachable);
+	evtimer_add(sr->give_up, &now);
+}
+
+/* watch_fired - the reachability deadline: silence from every server is "unreachable" */
+static void
+watch_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub_resolver *sr = arg;
+
+	(void)fd;
+	(void)what;
+	if (sr->answered)
+		return;
+	for (size_t i = 0; i < sr->nservers; i++)
+		if (sr->servers[i].err == NULL)
+			sr->servers[i].err = xasprintf("no reply within %ld.%03ld s",
+			    (long)sr->wait.tv_sec, (long)(sr->wait.tv_usec / 1000));
+	declare_unreachable(sr);
+}
+
+/* server_failed - a socket error talking to s; unreachable once every server has one */
+static void
+server_failed(struct stub_resolver *sr, struct stub_server *s, int e)
+{
+	free(s->err);
+	s->err = errno_text(e);
+	for (size_t i = 0; i < sr->nservers; i++)
+		if (sr->servers[i].err == NULL)
+			return;
+	declare_unreachable(sr);
+}
+
+/* ---- the reply -------------------------------------------------------------- */
+
+/* mark_answered - a server replied: it is reachable, the deadline is off (the loop may end) */
+static void
+mark_answered(struct stub_resolver *sr)
+{
+	sr->answered = true;
+	evtimer_del(sr->watch);
+}
+
+/*
+ * reply_matches - pkt answers q: our ID, QR set, one question that is ours
+ * (the name compared case-insensitively: RFC 4343; length octets are below
+ * 'A', so folding the whole wire name is safe)
+ */
+static bool
+reply_matches(const struct stub_query *q, const uint8_t *pkt, size_t n)
+{
+	const uint8_t *qm = q->msg + 2;
+	size_t ql = q->qname_len;
+
+	if (n < 12 + ql + 4 || pkt[0] != qm[0] || pkt[1] != qm[1] || !(pkt[2] & 0x80) ||
+	    pkt[4] != 0 || pkt[5] != 1)
+		return false;
+	for (size_t i = 0; i < ql; i++) {
+		uint8_t a = pkt[12 + i], b = qm[12 + i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (uint8_t)(a + 32);
+		if (b >= 'A' && b <= 'Z')
+			b = (uint8_t)(b + 32);
+		if (a != b)
+			return false;
+	}
+	return memcmp(pkt + 12 + ql, qm + 12 + ql, 4) == 0;
+}
+
+/* got_reply - a reply to q (checked): its answer, delivered now (we are in the loop) */
+static void
+got_reply(struct stub_query *q, const uint8_t *pkt, size_t n)
+{
+	struct dns_answer *a;
+	bool ad = (pkt[3] & 0x20) != 0;
+
+	mark_answered(q->sr);
+	/* rcode 0: the packet's own rcode is read, as for libunbound's replies */
+	a = unbound_answer_from_wire(q->name, q->type, 0, pkt, n, ad ? 2 : 0, NULL);
+	deliver(q, a);
+}
+
+static void send_udp(struct stub_query *q);
+
+/* tcp_read - a length-prefixed reply over TCP */
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct stub_query *q = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t lenb[2], *pkt;
+	size_t len;
+
+	if (evbuffer_get_length(in) < 2)
+		return;
+	evbuffer_copyout(in, lenb, 2);
+	len = (size_t)lenb[0] << 8 | lenb[1];
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	evbuffer_drain(in, 2);
+	pkt = xmalloc(len ? len : 1);
+	evbuffer_remove(in, pkt, len);
+	if (reply_matches(q, pkt, len)) {
+		got_reply(q, pkt, len);
+	} else {
+		char *why = xasprintf("a reply over TCP from %s that does not answer the query",
+		    q->sr->servers[q->server].label);
+
+		mark_answered(q->sr);
+		answer_later(q, DNS_SERVFAIL, why);
+		free(why);
+	}
+	free(pkt);
+}
+
+/* tcp_event - connected (send), or the connection failed or closed before a reply */
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct stub_query *q = arg;
+	char *why;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	why = xasprintf("TCP to %s after a truncated reply: %s", q->sr->servers[q->server].label,
+	    (what & BEV_EVENT_EOF) ? "closed before the reply" :
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	(void)bev;
+	answer_later(q, DNS_SERVFAIL, why);
+	free(why);
+}
+
+/* start_tcp - the UDP reply was truncated: ask the same server over TCP (RFC 7766) */
+static void
+start_tcp(struct stub_query *q)
+{
+	const struct stub_server *s = &q->sr->servers[q->server];
+
+	query_close(q);
+	q->tcp = bufferevent_socket_new(q->sr->r.base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (q->tcp == NULL) {
+		answer_later(q, DNS_SERVFAIL, "cannot make a TCP connection");
+		return;
+	}
+	bufferevent_setcb(q->tcp, tcp_read, NULL, tcp_event, q);
+	bufferevent_setwatermark(q->tcp, EV_READ, 0, 2 + STUB_MAX_TCP_REPLY);
+	q->msg[0] = (uint8_t)(q->len >> 8);
+	q->msg[1] = (uint8_t)q->len;
+	bufferevent_write(q->tcp, q->msg, 2 + q->len);
+	bufferevent_enable(q->tcp, EV_READ);
+	if (bufferevent_socket_connect(q->tcp, (const struct sockaddr *)&s->ss, (int)s->sl) != 0)
+		answer_later(q, DNS_SERVFAIL, "cannot connect over TCP after a truncated reply");
+}
+
+/* udp_read - a datagram, or the socket's error (ICMP unreachable) */
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub_query *q = arg;
+	uint8_t pkt[4096];
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, pkt, sizeof(pkt), 0);
+	if (n < 0) {
+		int e = errno;
+
+		if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
+			return;
+		server_failed(q->sr, &q->sr->servers[q->server], e);
+		if (q->sr->unreachable == NULL && q->tries < q->sr->nservers)
+			send_udp(q);	/* the next server, at once */
+		else
+			query_close(q);	/* the give-up event or the timeout ends it */
+		return;
+	}
+	if (!reply_matches(q, pkt, (size_t)n))
+		return;		/* not ours: keep waiting */
+	if (pkt[2] & 0x02) {	/* TC */
+		mark_answered(q->sr);
+		start_tcp(q);
+		return;
+	}
+	got_reply(q, pkt, (size_t)n);
+}
+
+/* retry_fired - no reply yet: ask again, the next server */
+static void
+retry_fired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	send_udp(arg);
+}
+
+/*
+ * send_udp - (re)send q over a new socket with a new ID to the next server;
+ * a socket error counts against that server
+ */
+static void
+send_udp(struct stub_query *q)
+{
+	struct stub_resolver *sr = q->sr;
+	struct stub_server *s;
+	struct timeval rt = { STUB_RETRY_MS / 1000, (STUB_RETRY_MS % 1000) * 1000 };
+
+	query_close(q);
+	q->server = sr->next_server++ % sr->nservers;
+	q->tries++;
+	s = &sr->servers[q->server];
+	evutil_secure_rng_get_bytes(q->msg + 2, 2);
+	q->fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->fd < 0) {
+		char *e = errno_text(errno), *why = xasprintf("cannot make a socket: %s", e);
+
+		answer_later(q, DNS_SERVFAIL, why);
+		free(why);
+		free(e);
+		return;
+	}
+	if (connect(q->fd, (const struct sockaddr *)&s->ss, s->sl) != 0 ||
+	    send(q->fd, q->msg + 2, q->len, 0) != (ssize_t)q->len) {
+		int e = errno;
+
+		server_failed(sr, s, e);
+		if (sr->unreachable == NULL && q->tries < sr->nservers) {
+			send_udp(q);
+			return;
+		}
+		query_close(q);
+		return;		/* the give-up event or the timeout ends it */
+	}
+	q->rd = event_new(sr->r.base, q->fd, EV_READ | EV_PERSIST, udp_read, q);
+	event_add(q->rd, NULL);
+	q->retry = evtimer_new(sr->r.base, retry_fired, q);
+	evtimer_add(q->retry, &rt);
+}
+
+/* ---- the backend ------------------------------------------------------------ */
+
+/* build_query - q's message: header, question, an EDNS0 OPT record; false if not a name */
+static bool
+build_query(struct stub_query *q)
+{
+	ldns_rdf *dn = ldns_dname_new_frm_str(q->name);
+	uint8_t *m = q->msg + 2;
+	size_t nl;
+
+	if (dn == NULL)
+		return false;
+	nl = ldns_rdf_size(dn);
+	if (nl == 0 || nl > 255) {
+		ldns_rdf_deep_free(dn);
+		return false;
+	}
+	memset(m, 0, 12);
+	m[2] = 0x01;		/* RD */
+	m[3] = 0x20;		/* AD: the resolver's verdict, please (RFC 6840 §5.7) */
+	m[5] = 1;		/* QDCOUNT */
+	m[11] = 1;		/* ARCOUNT: the OPT record */
+	memcpy(m + 12, ldns_rdf_data(dn), nl);
+	q->qname_len = nl;
+	ldns_rdf_deep_free(dn);
+	m += 12 + nl;
+	*m++ = (uint8_t)(q->type >> 8);
+	*m++ = (uint8_t)q->type;
+	*m++ = 0;
+	*m++ = 1;		/* IN */
+	/* OPT: root owner, type 41, class = UDP size, TTL 0 (no DO), no RDATA */
+	*m++ = 0;
+	*m++ = 0;
+	*m++ = 41;
+	*m++ = (uint8_t)(STUB_EDNS_SIZE >> 8);
+	*m++ = (uint8_t)(STUB_EDNS_SIZE & 0xff);
+	memset(m, 0, 6);
+	m += 6;
+	q->len = (size_t)(m - (q->msg + 2));
+	return true;
+}
+
+static enum ms_status
+stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
+{
+	struct stub_resolver *sr = r->impl;
+	struct stub_query *q = xcalloc(1, sizeof(*q));
+
+	q->sr = sr;
+	q->p = p;
+	q->fd = -1;
+	q->name = xstrdup(name);
+	q->type = type;
+	if (!build_query(q)) {		/* not a name: the caller's "invalid name" path */
+		query_free(q);
+		return MS_ERR_ARG;
+	}
+	resolver_pending_set_handle(p, q);
+	if (sr->unreachable) {
+		answer_later(q, DNS_TIMEOUT, "no answer from the resolver");
+		return MS_OK;
+	}
+	if (!sr->answered && !evtimer_pending(sr->watch, NULL))
+		evtimer_add(sr->watch, &sr->wait);
+	send_udp(q);
+	return MS_OK;
+}
+
+static void
+stub_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
+{
+	(void)r;
+	(void)p;
+	if (handle)
+		query_free(handle);
+}
+
+static void
+stub_destroy(struct resolver *r)
+{
+	struct stub_resolver *sr = r->impl;
+
+	event_free(sr->watch);
+	event_free(sr->give_up);
+	for (size_t i = 0; i < sr->nservers; i++) {
+		free(sr->servers[i].label);
+		free(sr->servers[i].err);
+	}
+	free(sr->unreachable);
+	free(sr);
+}
+
+static const struct resolver_ops stub_ops = {
+	.name = "stub",
+	.start = stub_start,
+	.cancel = stub_cancel,
+	.destroy = stub_destroy,
+};
+
+/* add_server - "ADDR" or "ADDR@PORT" (an IP literal); false if it is neither */
+static bool
+add_server(struct stub_resolver *sr, const char *spec)
+{
+	const char *at = strrchr(spec, '@');
+	char *addr = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
+	struct stub_server *s;
+	struct ipaddr ip;
+	uint64_t port = 53;
+
+	if (ipaddr_parse(addr, &ip) != MS_OK ||
+	    (at && (str_to_u64(at + 1, strlen(at + 1), 65535, &port) != MS_OK || port == 0))) {
+		free(addr);
+		return false;
+	}
+	if (sr->nservers >= STUB_MAX_SERVERS) {
+		free(addr);
+		return true;
+	}
+	s = &sr->servers[sr->nservers++];
+	memset(&s->ss, 0, sizeof(s->ss));
+	if (ip.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&s->ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		memcpy(&sin->sin_addr, ip.b, 4);
+		s->sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&s->ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		memcpy(&sin6->sin6_addr, ip.b, 16);
+		s->sl = sizeof(*sin6);
+	}
+	s->label = port == 53 ? xstrdup(addr) : xasprintf("%s@%u", addr, (unsigned)port);
+	free(addr);
+	return true;
+}
+
+/* read_resolv_conf - the nameservers of path (scoped link-local ones skipped); false if unreadable */
+static bool
+read_resolv_conf(struct stub_resolver *sr, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+
+	if (fp == NULL)
+		return false;
+	while (fgets(line, sizeof(line), fp)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
+			continue;
+		p += 10;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '#'; e++)
+			;
+		*e = '\0';
+		if (*p && strchr(p, '%') == NULL)
+			(void)add_server(sr, p);
+	}
+	fclose(fp);
+	return true;
+}
+
+enum ms_status
+resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double timeout_seconds,
+    struct resolver **out, char **err)
+{
+	struct stub_resolver *sr = xcalloc(1, sizeof(*sr));
+	const char *rc = cfg->resolv_conf ? cfg->resolv_conf : "/etc/resolv.conf";
+
+	*out = NULL;
+	*err = NULL;
+	if (cfg->forward) {
+		if (!add_server(sr, cfg->forward)) {
+			*err = xasprintf("--resolver %s: want ADDR or ADDR@PORT with an IP address",
+			    cfg->forward);
+			free(sr);
+			return MS_ERR_ARG;
+		}
+	} else {
+		if (dns_system_resolver_forbidden()) {
+			*err = xasprintf("MAILSEC_FORBID_SYSTEM_RESOLVER is set and this network has "
+			    "interfaces other than loopback: refusing to use the system's resolver (%s); "
+			    "give --resolver or --replay", rc);
+			free(sr);
+			return MS_ERR_ARG;
+		}
+		if (!read_resolv_conf(sr, rc)) {
+			*err = xasprintf("cannot read %s: %s", rc, strerror(errno));
+			for (size_t i = 0; i < sr->nservers; i++)
+				free(sr->servers[i].label);
+			free(sr);
+			return MS_ERR_IO;
+		}
+		if (sr->nservers == 0)
+			(void)add_server(sr, "127.0.0.1");
+	}
+	resolver_init(&sr->r, &stub_ops, sr, base, timeout_seconds);
+	{
+		/* as the libunbound backend: a tenth (at most 100 ms) before the queries' timers */
+		int64_t us = (int64_t)sr->r.timeout.tv_sec * 1000000 + sr->r.timeout.tv_usec;
+		int64_t early = us / 10 < 100000 ? us / 10 : 100000;
+
+		sr->wait.tv_sec = (time_t)((us - early) / 1000000);
+		sr->wait.tv_usec = (suseconds_t)((us - early) % 1000000);
+	}
+	sr->watch = evtimer_new(base, watch_fired, sr);
+	sr->give_up = evtimer_new(base, give_up, sr);
+	*out = &sr->r;
+	return MS_OK;
+}

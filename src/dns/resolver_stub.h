@@ -1,0 +1,48 @@
+/* src/dns/resolver_stub.h - stub backend: plain DNS to a recursive resolver the operator trusts */
+#ifndef MS_DNS_RESOLVER_STUB_H
+#define MS_DNS_RESOLVER_STUB_H
+
+#include "dns/resolver.h"
+#include "util/status.h"
+
+struct event_base;
+
+/*
+ * A stub resolver: every query goes as one RFC 1035 message (RD set, EDNS0
+ * with a 1232-octet buffer, AD set to ask for the resolver's verdict, RFC
+ * 6840 §5.7) over UDP to a recursive resolver, again over TCP when the reply
+ * is truncated.  It does not validate DNSSEC itself: an answer is `secure`
+ * when the resolver set the AD bit, so use it only with a resolver the
+ * operator trusts on a path the operator controls (loopback, a private
+ * link), which validates for a whole fleet of processes.  It exists for
+ * programs that start once per evaluation (mailsec-spf): libunbound's
+ * context costs far more to set up than such a process does in all
+ * (docs/performance.md).
+ *
+ * Replies are accepted only from the server asked, with the query's random
+ * ID and its question; anything else on the socket is ignored.  A query not
+ * answered within a second is sent again, to the next server, on a new
+ * socket with a new ID.  When no server has answered anything by a little
+ * before the per-query timeout (or every server refused at once), the
+ * resolver says once on stderr "no answer from ADDR: REASON", sets
+ * r.unreachable and ends every query as a timeout, "no answer from the
+ * resolver", like the libunbound backend.
+ *
+ * config.forward: "ADDR" or "ADDR@PORT" (an IP literal), or NULL for the
+ * nameservers of resolv_conf (NULL: /etc/resolv.conf; at most 3; none:
+ * 127.0.0.1).  Strings are borrowed for the call only.
+ */
+struct stub_config {
+	const char *forward;
+	const char *resolv_conf;
+};
+
+/*
+ * resolver_stub_new - a stub resolver on base.  On failure *err (caller
+ * frees) says why: a bad --resolver, an unreadable resolv.conf, the test
+ * suite's MAILSEC_FORBID_SYSTEM_RESOLVER guard.  Freed with resolver_free().
+ */
+MS_MUST_CHECK enum ms_status resolver_stub_new(struct event_base *base, const struct stub_config *cfg,
+    double timeout_seconds, struct resolver **out, char **err);
+
+#endif
