@@ -1,40 +1,19 @@
-/* src/cli/check_store.c - check --db: keep each domain's result in the store as history */
+/* src/cli/check_store.c - check --db: open the store and hand each domain's result to history */
 #include "cli/cli.h"
+#include "history/history.h"
+#include "records/dates.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 struct check_store {
 	struct store *s;
 	char *profile;		/* the profile's name, as stored with each result */
-	char run_id[33];	/* shared by every result this invocation stores */
+	char run_id[HISTORY_RUN_ID_SIZE];	/* shared by every result this invocation stores */
 };
-
-/*
- * new_run_id - 128 random bits from getrandom(2) in lower-case hex; should
- * the kernel have none to give, the time, the process id and the nanoseconds
- */
-static void
-new_run_id(char out[33])
-{
-	unsigned char r[16];
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(out, 33, "%016llx%08lx%08lx", (unsigned long long)ts.tv_sec,
-		    (unsigned long)getpid() & 0xffffffffUL, (unsigned long)ts.tv_nsec);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
-}
 
 struct check_store *
 check_store_open(const char *where, const char *profile)
@@ -53,7 +32,7 @@ check_store_open(const char *where, const char *profile)
 	cs = xcalloc(1, sizeof(*cs));
 	cs->s = s;
 	cs->profile = xstrdup(profile);
-	new_run_id(cs->run_id);
+	history_run_id(cs->run_id);
 	return cs;
 }
 
@@ -66,46 +45,23 @@ check_store_run(const struct check_store *cs)
 int
 check_store_put(struct check_store *cs, const struct audit *a)
 {
-	struct store_check sc;
-	struct store_check_finding *f = xcalloc(a->findings.n + 1, sizeof(*f));
-	size_t c[SEV__COUNT];
+	struct history_check hc;
 	json_t *j = out_json_domain(a);
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	enum store_put res;
+	enum ms_status st = MS_ERR_NOMEM;
 	int rc = 0;
 
-	findings_count(&a->findings, c);
-	for (size_t i = 0; i < a->findings.n; i++) {
-		const struct finding *x = &a->findings.v[i];
-
-		f[i].id = finding_def(x)->id;
-		f[i].severity = severity_name(x->severity);
-		f[i].subject = x->subject;
-		f[i].message = x->message;
-	}
-	memset(&sc, 0, sizeof(sc));
-	sc.run_id = cs->run_id;
-	sc.domain = a->domain;
-	sc.checked_at = (int64_t)time(NULL);
-	sc.profile = cs->profile;
-	sc.version = MAILSEC_VERSION;
-	sc.pass = c[SEV_PASS];
-	sc.info = c[SEV_INFO];
-	sc.warning = c[SEV_WARNING];
-	sc.error = c[SEV_ERROR];
-	sc.unknown = c[SEV_UNKNOWN];
-	sc.grade = out_grade(&a->findings);
-	sc.findings = f;
-	sc.nfindings = a->findings.n;
-	sc.json = text;
-	if (text == NULL || store_put_check(cs->s, &sc, &res) != MS_OK) {
+	memset(&hc, 0, sizeof(hc));
+	hc.a = a;
+	hc.doc = j;
+	hc.profile = cs->profile;
+	hc.version = MAILSEC_VERSION;
+	hc.run_id = cs->run_id;
+	if (j == NULL || (st = history_put(cs->s, &hc, NULL, NULL)) != MS_OK) {
 		cli_error("could not store the result of %s: %s", a->domain,
-		    text ? store_error(cs->s) : "no JSON for it");
+		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" : store_error(cs->s));
 		rc = -1;
 	}
-	free(text);
 	json_decref(j);
-	free(f);
 	return rc;
 }
 
@@ -117,4 +73,23 @@ check_store_close(struct check_store *cs)
 	store_close(cs->s);
 	free(cs->profile);
 	free(cs);
+}
+
+/* cli_since - --since: a date (YYYY-MM-DD, midnight UTC) or a period back from now, as epoch seconds */
+bool
+cli_since(const char *arg, int64_t *out)
+{
+	time_t day;
+	int64_t secs;
+
+	if (date_parse(arg, &day)) {
+		*out = (int64_t)day;
+		return true;
+	}
+	if (!cli_period(arg, &secs))
+		return false;
+	*out = secs < 0 ? 0 : (int64_t)time(NULL) - secs;
+	if (*out < 0)
+		*out = 0;
+	return true;
 }

@@ -8,9 +8,10 @@
 #include <stdio.h>
 
 #include "audit/audit.h"
+#include "core/version.h"	/* MAILSEC_VERSION */
+#include "output/json.h"	/* out_json_domain, out_grade: rendering lives in output/ */
+#include "output/text.h"	/* out_text_domain */
 #include "option_ids.h"	/* generated from options.c: enum opt_id { OPT_JSON, ... } */
-
-#define MAILSEC_VERSION "0.1.0"
 
 /* Exit codes of check and lint (docs/exit-codes.md). */
 enum {
@@ -100,6 +101,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
@@ -114,7 +116,7 @@ struct fleet;
 struct fleet *cli_fleet_open(const char *db);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
-enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV };
+enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_SARIF };
 
 struct common_opts {
 	enum output_format format;
@@ -182,18 +184,13 @@ int cli_only_check(char *const *only);
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
 /*
  * cli_output_format - parse --format's argument for check or lint (text, json,
- * jsonl or csv); on failure says which values it takes (cli_error) and
+ * jsonl, csv or sarif); on failure says which values it takes (cli_error) and
  * returns false, leaving *out alone
  */
 bool cli_output_format(const char *arg, enum output_format *out);
 /* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
 bool cli_period(const char *s, int64_t *out);
 
-/* out_text_domain, out_json_domain - output: one rendered domain at a time */
-void out_text_domain(FILE *fp, const struct audit *a, bool color);
-json_t *out_json_domain(const struct audit *a);
-/* out_grade - the letter grade of a domain's findings (docs/grades.md) */
-const char *out_grade(const struct finding_list *l);
 
 /*
  * check --db (check_store.c): check_store_open opens the store (NULL after
@@ -206,6 +203,8 @@ struct check_store *check_store_open(const char *where, const char *profile);
 int check_store_put(struct check_store *cs, const struct audit *a);
 const char *check_store_run(const struct check_store *cs);
 void check_store_close(struct check_store *cs);
+/* cli_since - a --since argument: YYYY-MM-DD (midnight UTC) or a period back from now (cli_period); epoch seconds */
+bool cli_since(const char *arg, int64_t *out);
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -254,5 +253,24 @@ enum cli_status cli_parser_end(struct cli_parser *p);
 int cli_status_exit(enum cli_status st);
 /* cli_usage - print the synopsis and options of a command */
 void cli_usage(FILE *fp, const char *command);
+
+/*
+ * One value a choice option (--format, --parse-mode, ...) takes and what it
+ * stands for; a table of them ends with a NULL name.
+ */
+struct cli_choice {
+	const char	*name;
+	int		 value;
+};
+
+/*
+ * cli_choose - arg (borrowed) as one of choices: *out its value and true;
+ * else false with *out untouched, and unless opt is NULL says on stderr
+ * "--OPT wants a, b or c" (the names in table order).  The one parser of
+ * every choice option; the option table's metavar lists the same names.
+ */
+bool cli_choose(const char *opt, const char *arg, const struct cli_choice *choices, int *out);
+/* cli_recset_formats - --format of records and dkim keygen: zone, json, octodns (enum recset_format) */
+extern const struct cli_choice cli_recset_formats[];
 
 #endif

@@ -1,11 +1,13 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
+#include "output/sarif.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -32,6 +34,7 @@ struct emitter {
 	size_t store_failed;	/* results that could not be stored */
 	struct progress progress;	/* --domains on a terminal: done/total on stderr */
 	size_t done;
+	json_t **sarif;		/* --format sarif: each domain's results, by input index */
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's clock) */
@@ -53,7 +56,7 @@ emit_ready(struct emitter *e)
 		char *s = e->pending[e->next];
 
 		if (e->o->format == OUT_JSON)
-			printf("%s%s", e->first ? "\n" : ",\n", s);
+			out_json_stream_element(stdout, s, e->first);
 		else
 			fputs(s, stdout);
 		e->first = false;
@@ -75,6 +78,16 @@ on_result(struct audit *a, void *arg)
 		e->worst[i] += counts[i];
 	if (e->store && check_store_put(e->store, a) != 0)
 		e->store_failed++;
+	if (e->o->format == OUT_SARIF) {	/* one log at the end: results point at the domain */
+		json_t *res = json_array();
+
+		for (size_t i = 0; i < a->findings.n; i++)
+			if (sarif_is_result(&a->findings.v[i]))
+				json_array_append_new(res, sarif_result(a->domain, &a->findings.v[i], NULL));
+		e->sarif[a->index] = res;
+		progress_update(&e->progress, ++e->done, mono_now(), false);
+		return;
+	}
 	if (e->o->format == OUT_TEXT) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -95,11 +108,9 @@ on_result(struct audit *a, void *arg)
 		json_t *j = out_json_domain(a);
 
 		if (e->o->format == OUT_JSONL) {
-			json_object_set_new(j, "schema", json_string("mailsec/1"));
-			s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", s);
+			doc_add_schema(j, DOC_CHECK);	/* each line a mailsec/1 domain */
+			out_json_line(stdout, j);
 			fflush(stdout);
-			free(s);
 			json_decref(j);
 			return;
 		}
@@ -381,6 +392,8 @@ cmd_check(int argc, char **argv)
 	em.n = n;
 	em.first = true;
 	em.pending = xcalloc(n, sizeof(*em.pending));
+	if (o.format == OUT_SARIF)
+		em.sarif = xcalloc(n, sizeof(*em.sarif));
 	/* a progress line for bulk text runs on a terminal; never in pipes or JSON */
 	progress_init(&em.progress, o.domains_file && o.format == OUT_TEXT &&
 	    isatty(STDERR_FILENO) ? STDERR_FILENO : -1, "domains", n, mono_now());
@@ -395,16 +408,14 @@ cmd_check(int argc, char **argv)
 	cfg.arg = &em;
 	cfg.max_active = &max_active;
 
-	if (o.format == OUT_JSON) {
-		json_t *gen = json_rfc3339_now(), *pn = json_text(profile->name);
-		char *pname = json_dumps(pn, JSON_ENCODE_ANY);
+	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
+		json_t *head = doc_new(DOC_CHECK);
 
-		printf("{\n\"schema\": \"mailsec/1\",\n\"generated\": \"%s\",\n"
-		    "\"mailsec_version\": \"%s\",\n\"profile\": %s,\n\"domains\": [",
-		    json_string_value(gen), MAILSEC_VERSION, pname);
-		free(pname);
-		json_decref(pn);
-		json_decref(gen);
+		doc_add_generated(head);
+		doc_add_version(head);
+		json_object_set_new(head, "profile", json_text(profile->name));
+		out_json_stream_open(stdout, head, "domains");
+		json_decref(head);
 	} else if (o.format == OUT_CSV) {
 		csv_write_header(stdout);
 	}
@@ -428,10 +439,23 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
 			    max_active == 1 ? "" : "s");
 	}
-	if (o.format == OUT_JSON)
-		printf("\n]\n}\n");
+	if (o.format == OUT_JSON) {
+		out_json_stream_close(stdout);
+	} else if (o.format == OUT_SARIF) {
+		json_t *res = json_array(), *log;
+
+		for (size_t i = 0; i < n; i++) {
+			if (em.sarif[i])
+				json_array_extend(res, em.sarif[i]);
+			json_decref(em.sarif[i]);
+		}
+		log = sarif_log("check", res);
+		out_json_print(stdout, log);
+		json_decref(log);
+	}
 	fflush(stdout);
 	free(em.pending);
+	free(em.sarif);
 
 	if (ses->res->unreachable) {
 		/* Said on stderr by the resolver: nothing was checked, whatever the findings say. */

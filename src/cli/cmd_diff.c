@@ -1,5 +1,6 @@
 /* src/cli/cmd_diff.c - mailsec diff: the mail records two sets of authoritative servers serve */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/authq.h"
 #include "dns/dns.h"
@@ -257,8 +258,8 @@ cmd_diff(int argc, char **argv)
 				free(t);
 			}
 		}
-		json_object_set_new(doc, "schema", json_string("mailsec-diff/1"));
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_schema(doc, DOC_DIFF);
+		doc_add_version(doc);
 		json_object_set_new(doc, "domain", json_text(domain));
 		json_object_set_new(doc, "old_servers", sv[0]);
 		json_object_set_new(doc, "new_servers", sv[1]);

@@ -1,5 +1,6 @@
 /* src/cli/cmd_dkim.c - mailsec dkim lint / tlsrpt lint: judge one record given on the command line */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/dkim/check_dkim.h"
 #include "checks/tlsrpt/check_tlsrpt.h"
 #include "core/jsonutil.h"
@@ -203,9 +204,8 @@ run_lint(enum lint_kind kind, int argc, char **argv)
 		json_t *doc = json_object();
 		char *s;
 
-		json_object_set_new(doc, "schema", json_string(kind == LINT_DKIM ?
-		    "mailsec-dkim-lint/1" : "mailsec-tlsrpt-lint/1"));
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_schema(doc, kind == LINT_DKIM ? DOC_DKIM_LINT : DOC_TLSRPT_LINT);
+		doc_add_version(doc);
 		json_object_set_new(doc, "profile", json_text(prof->name));
 		json_object_set_new(doc, "record", json_textn(o.record, o.len));
 		json_object_set_new(doc, "valid", json_boolean(valid));

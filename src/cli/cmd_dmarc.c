@@ -1,5 +1,6 @@
 /* src/cli/cmd_dmarc.c - mailsec dmarc lint RECORD | dmarc eval --from DOMAIN ...: DMARC without a full audit */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "policy/dmarc_discover.h"
 #include "checks/dmarc/dmarc_eval.h"
 #include "policy/dmarc_org.h"
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DMARC_SCHEMA	"mailsec-dmarc/1"
 #define EVAL_AUTH_MAX	16	/* --spf-domain / --dkim-domain each, at most */
 
 struct dmarc_opts {
@@ -241,9 +241,9 @@ dmarc_lint_cmd(struct dmarc_opts *o, const char *record)
 		json_t *j = json_object(), *valid = json_object();
 		char *s;
 
-		json_object_set_new(j, "schema", json_string(DMARC_SCHEMA));
+		doc_add_schema(j, DOC_DMARC);
 		json_object_set_new(j, "command", json_string("lint"));
-		json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_version(j);
 		json_object_set_new(j, "rules", json_string(dmarc_rules_name(o->rules)));
 		json_object_set_new(j, "domain", json_text(domain));
 		json_object_set_new(j, "record", json_text(record));
@@ -449,9 +449,9 @@ dmarc_eval_cmd(struct dmarc_opts *o, struct suffix_list *psl)
 			json_t *j = json_object(), *results = json_object();
 			char *s;
 
-			json_object_set_new(j, "schema", json_string(DMARC_SCHEMA));
+			doc_add_schema(j, DOC_DMARC);
 			json_object_set_new(j, "command", json_string("eval"));
-			json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+			doc_add_version(j);
 			json_object_set_new(j, "rules", json_string(dmarc_rules_name(o->rules)));
 			json_object_set_new(j, "from", json_text(o->from));
 			json_object_set_new(j, "spf", auth_json(spf, o->nspf_dom));

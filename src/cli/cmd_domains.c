@@ -1,5 +1,6 @@
 /* src/cli/cmd_domains.c - mailsec domains add|remove|list|import: a workspace's monitored domains */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
@@ -165,11 +166,10 @@ do_list(struct fleet *f, const struct dom_opts *o)
 	json_t *doc = NULL, *arr = NULL;
 
 	if (o->json) {
-		doc = json_object();
+		doc = doc_new(DOC_DOMAINS);
 		arr = json_array();
-		json_object_set_new(doc, "schema", json_string("mailsec-domains/1"));
-		json_object_set_new(doc, "generated", json_rfc3339_now());
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_generated(doc);
+		doc_add_version(doc);
 		json_object_set_new(doc, "workspace", o->workspace ? json_text(o->workspace) :
 		    json_null());
 	}

@@ -1,9 +1,10 @@
 /* src/cli/cmd_history.c - mailsec history: a domain's stored check results and what changed between them */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "engine/engine.h"
-#include "records/dates.h"
+#include "history/history.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 
@@ -17,9 +18,9 @@
 /*
  * The runs come from store each_check (oldest first) and are copied here
  * (store_check_dup): the store lends them only for the callback.  Changes
- * between a run and the one before it match findings by (id, subject); one
- * finding of the old run pairs with at most one of the new, so repeated
- * findings count as many.
+ * between a run and the one before it come from the history layer
+ * (history_diff_findings: findings matched by id and subject); this file
+ * only parses options and prints.
  */
 struct history {
 	struct store_check **v;
@@ -59,58 +60,41 @@ history_free(struct history *h)
 	free(h->v);
 }
 
-/* One change between two runs: appeared (old NULL), disappeared (new NULL) or a new severity. */
-struct change {
-	const struct store_check_finding *old, *new;
-};
-
+/*
+ * changes - what changed from run a to run b (history_diff_findings, only
+ * what appeared, disappeared or changed severity) and whether the grade
+ * differs; free with changes_free
+ */
 struct changes {
-	struct change *v;
+	struct history_change *v;
 	size_t n;
 	bool grade;		/* the grade differs */
+	struct history_changes all;
 };
 
-static void
-add_change(struct changes *c, const struct store_check_finding *old,
-    const struct store_check_finding *new)
-{
-	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
-	c->v[c->n].old = old;
-	c->v[c->n++].new = new;
-}
-
-/*
- * diff_runs - what changed from run a to run b: b's findings in order
- * (appeared, or severity changed), then a's that have no partner in b
- * (disappeared).  Caller frees c->v.
- */
+/* diff_runs - the changes from run a to run b (c's pointers borrow a's and b's findings) */
 static void
 diff_runs(const struct store_check *a, const struct store_check *b, struct changes *c)
 {
-	bool *paired = xcalloc(a->nfindings + 1, sizeof(*paired));
-
 	memset(c, 0, sizeof(*c));
 	c->grade = strcmp(nz(a->grade), nz(b->grade)) != 0;
-	for (size_t j = 0; j < b->nfindings; j++) {
-		const struct store_check_finding *nf = &b->findings[j];
-		size_t i;
+	history_diff_findings(a, b, &c->all);
+	c->v = xcalloc(c->all.n + 1, sizeof(*c->v));
+	for (size_t i = 0; i < c->all.n; i++) {
+		const struct history_change *x = &c->all.v[i];
 
-		for (i = 0; i < a->nfindings; i++)
-			if (!paired[i] && strcmp(nz(a->findings[i].id), nz(nf->id)) == 0 &&
-			    strcmp(nz(a->findings[i].subject), nz(nf->subject)) == 0)
-				break;
-		if (i == a->nfindings)
-			add_change(c, NULL, nf);
-		else {
-			paired[i] = true;
-			if (strcmp(nz(a->findings[i].severity), nz(nf->severity)) != 0)
-				add_change(c, &a->findings[i], nf);
-		}
+		if (x->old == NULL || x->new == NULL ||
+		    strcmp(nz(x->old->severity), nz(x->new->severity)) != 0)
+			c->v[c->n++] = *x;
 	}
-	for (size_t i = 0; i < a->nfindings; i++)
-		if (!paired[i])
-			add_change(c, &a->findings[i], NULL);
-	free(paired);
+}
+
+/* changes_free - what diff_runs allocated */
+static void
+changes_free(struct changes *c)
+{
+	history_changes_free(&c->all);
+	free(c->v);
 }
 
 /* finding_json - {id, severity, subject, message} */
@@ -141,7 +125,7 @@ changes_json(const struct store_check *a, const struct store_check *b, const str
 	} else
 		json_object_set_new(o, "grade", json_null());
 	for (size_t i = 0; i < c->n; i++) {
-		const struct change *x = &c->v[i];
+		const struct history_change *x = &c->v[i];
 
 		if (x->old == NULL)
 			json_array_append_new(app, finding_json(x->new));
@@ -184,12 +168,11 @@ stored_areas(const char *text)
 static void
 print_json(const char *domain, const struct hopts *o, struct history *h)
 {
-	json_t *doc = json_object(), *runs = json_array();
+	json_t *doc = doc_new(DOC_HISTORY), *runs = json_array();
 	char *s;
 
-	json_object_set_new(doc, "schema", json_string("mailsec-history/1"));
-	json_object_set_new(doc, "generated", json_rfc3339_now());
-	json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+	doc_add_generated(doc);
+	doc_add_version(doc);
 	json_object_set_new(doc, "domain", json_text(domain));
 	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
 	for (size_t i = 0; i < h->n; i++) {
@@ -217,7 +200,7 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 
 			diff_runs(h->v[i - 1], r, &c);
 			json_object_set_new(run, "changes", changes_json(h->v[i - 1], r, &c));
-			free(c.v);
+			changes_free(&c);
 		}
 		json_array_append_new(runs, run);
 	}
@@ -254,7 +237,7 @@ print_text(const char *domain, struct history *h)
 		if (c.grade)
 			printf("  grade %s -> %s\n", nz(h->v[i - 1]->grade), nz(r->grade));
 		for (size_t k = 0; k < c.n; k++) {
-			const struct change *x = &c.v[k];
+			const struct history_change *x = &c.v[k];
 			const struct store_check_finding *f = x->new ? x->new : x->old;
 
 			/* stored subjects and messages quote DNS data: strangers' text */
@@ -271,27 +254,8 @@ print_text(const char *domain, struct history *h)
 		}
 		if (c.n == 0 && !c.grade)
 			printf("  no change\n");
-		free(c.v);
+		changes_free(&c);
 	}
-}
-
-/* parse_since - a date (YYYY-MM-DD, midnight UTC) or a period back from now */
-static bool
-parse_since(const char *arg, int64_t *out)
-{
-	time_t day;
-	int64_t secs;
-
-	if (date_parse(arg, &day)) {
-		*out = (int64_t)day;
-		return true;
-	}
-	if (!cli_period(arg, &secs))
-		return false;
-	*out = secs < 0 ? 0 : (int64_t)time(NULL) - secs;
-	if (*out < 0)
-		*out = 0;
-	return true;
 }
 
 /* parse_args - options of `history`; the domain stays in argv[optind]; CLI_OK, or how to stop */
@@ -311,7 +275,7 @@ parse_args(int argc, char **argv, struct hopts *o)
 			o->db = optarg;
 			break;
 		case OPT_SINCE:
-			if (!parse_since(optarg, &o->since)) {
+			if (!cli_since(optarg, &o->since)) {
 				cli_error("--since wants a date (YYYY-MM-DD) or a period such as 30d, 12h or 2w");
 				bad = true;
 			} else

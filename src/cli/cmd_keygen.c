@@ -86,12 +86,15 @@ cmd_keygen(int argc, char **argv)
 				bad = true;
 			}
 			break;
-		case OPT_FORMAT:
-			if (!recset_format_parse(optarg, &format)) {
-				cli_error("--format: zone, json or octodns");
+		case OPT_FORMAT: {
+			int f;
+
+			if (cli_choose("format", optarg, cli_recset_formats, &f))
+				format = (enum recset_format)f;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_PROFILE:
 			free(profile_name);
 			profile_name = xstrdup(optarg);

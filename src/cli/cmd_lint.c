@@ -1,5 +1,6 @@
 /* src/cli/cmd_lint.c - mailsec lint: the checks of `check`, offline, over proposed zone files */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/mtasts/mtasts_lint.h"
 #include "dns/dns.h"
 #include "util/buf.h"
@@ -10,6 +11,9 @@
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
+#include "output/lint.h"
+#include "output/locate.h"
+#include "output/sarif.h"
 #include "util/str.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
@@ -48,9 +52,32 @@ struct lint_out {
 	bool color;
 	size_t n;
 	char **text;		/* rendered text per domain, by index */
-	json_t **doms;		/* or JSON */
+	json_t **doms;		/* or JSON (SARIF: the domain's results) */
 	size_t worst[SEV__COUNT];
+	const struct replay_data *replay;	/* SARIF: where each record was read */
+	char **uris;		/* SARIF: each file's URI, by the index given to the replay data */
 };
+
+/* lint_sarif_results - SARIF results for findings l of domain, at the lines they are about */
+static json_t *
+lint_sarif_results(const struct lint_out *lo, const char *domain, const struct finding_list *l)
+{
+	json_t *res = json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct replay_where w;
+		struct sarif_loc at = { NULL, 0 };
+
+		if (!sarif_is_result(&l->v[i]))
+			continue;
+		if (finding_locate(lo->replay, domain, &l->v[i], &w)) {
+			at.uri = lo->uris[w.file];
+			at.line = w.line;
+		}
+		json_array_append_new(res, sarif_result(domain, &l->v[i], at.uri ? &at : NULL));
+	}
+	return res;
+}
 
 /* lint_result - render one finished audit into its slot (input order is kept) */
 static void
@@ -64,6 +91,8 @@ lint_result(struct audit *a, void *arg)
 		lo->worst[i] += counts[i];
 	if (lo->format == OUT_JSON || lo->format == OUT_JSONL) {
 		lo->doms[a->index] = out_json_domain(a);
+	} else if (lo->format == OUT_SARIF) {
+		lo->doms[a->index] = lint_sarif_results(lo, a->domain, &a->findings);
 	} else if (lo->format == OUT_CSV) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -304,6 +333,7 @@ cmd_lint(int argc, char **argv)
 	struct area_settings *aset = area_settings_new();
 	struct engine_config cfg;
 	struct lint_out lo;
+	struct lint_report rep;
 	char **domains = NULL, **areas = NULL, *err = NULL, **dkim_names = NULL, **cuts = NULL;
 	size_t ndomains = 0, ncontext = 0, nz = 0, ndkim = 0, ncuts = 0;
 	struct zone_file **zones = NULL;
@@ -313,6 +343,7 @@ cmd_lint(int argc, char **argv)
 	struct finding_list pl[1];
 	struct arena par;
 	char **ptext = NULL;
+	json_t *sarif_res = json_array();	/* SARIF: the results, policy files' first */
 	enum cli_status st;
 	int rc = EXIT_USAGE;
 	bool color;
@@ -376,7 +407,16 @@ cmd_lint(int argc, char **argv)
 		json_object_set_new(pj, "valid", json_boolean(valid));
 		json_object_set_new(pj, "findings", findings_to_json(&pl[0]));
 		json_array_append_new(policies, pj);
-		if (la.format != OUT_JSON) {
+		if (la.format == OUT_SARIF) {	/* the policy file, no line: its findings name none */
+			char *uri = sarif_file_uri(ppaths[i]);
+			struct sarif_loc at = { uri, 0 };
+
+			for (size_t k = 0; k < pl[0].n; k++)
+				if (sarif_is_result(&pl[0].v[k]))
+					json_array_append_new(sarif_res,
+					    sarif_result(ppaths[i], &pl[0].v[k], &at));
+			free(uri);
+		} else if (la.format != OUT_JSON) {
 			char *t = NULL;
 			size_t tl = 0;
 			FILE *mf = open_memstream(&t, &tl);
@@ -407,13 +447,16 @@ cmd_lint(int argc, char **argv)
 		}
 	}
 	replay = replay_data_new();
+	lo.uris = xcalloc(nz ? nz : 1, sizeof(*lo.uris));
 	for (size_t i = 0; i < nz; i++) {
 		bool context = i >= nlint;
 		const char *path = context ? la.context[i - nlint] : zpaths[i];
 		struct zone_file *z = zones[i];
 		json_t *f, *notes = json_array();
 		size_t below = 0;
+		struct replay_where soa = { (unsigned)i, z->soa_line };
 
+		lo.uris[i] = sarif_file_uri(path);
 		for (size_t k = 0; k < z->n; k++) {
 			const struct zone_rr *r = &z->rr[k];
 
@@ -452,14 +495,15 @@ cmd_lint(int argc, char **argv)
 					cuts[ncuts] = NULL;
 				}
 			}
-			if (replay_data_add(replay, r->owner, r->type, r->ttl, r->rdata, r->len) != MS_OK) {
+			if (replay_data_add_at(replay, r->owner, r->type, r->ttl, r->rdata, r->len,
+			    (struct replay_where){ (unsigned)i, r->line }) != MS_OK) {
 				cli_error("%s: %s %s: record not usable (malformed RDATA or too many records)",
 				    path, r->owner, dns_type_name(r->type));
 				json_decref(notes);
 				goto out;
 			}
 		}
-		replay_data_add_origin(replay, z->origin);
+		replay_data_add_origin_at(replay, z->origin, soa);
 		if (!context && !mail_domains(z, &domains, &ndomains))
 			json_array_append_new(notes, json_sprintf("more than %d mail domains in the "
 			    "files: only the first %d are checked", LINT_MAX_DOMAINS, LINT_MAX_DOMAINS));
@@ -520,6 +564,7 @@ cmd_lint(int argc, char **argv)
 	    getenv("NO_COLOR") == NULL);
 	lo.format = la.format;
 	lo.color = color;
+	lo.replay = replay;
 	lo.n = ndomains;
 	lo.text = xcalloc(ndomains, sizeof(*lo.text));
 	lo.doms = xcalloc(ndomains, sizeof(*lo.doms));
@@ -531,6 +576,10 @@ cmd_lint(int argc, char **argv)
 	cfg.on_result = lint_result;
 	cfg.arg = &lo;
 	engine_run(ses, &cfg, domains, ndomains);
+	rep.profile = profile->name;
+	rep.files = files;
+	rep.policies = policies;
+	rep.not_offline = not_offline;
 
 	if (la.format == OUT_CSV) {
 		csv_write_header(stdout);
@@ -541,71 +590,38 @@ cmd_lint(int argc, char **argv)
 				fputs(lo.text[i], stdout);
 			free(lo.text[i]);
 		}
+	} else if (la.format == OUT_SARIF) {
+		json_t *log;
+
+		for (size_t i = 0; i < ndomains; i++)
+			if (lo.doms[i])
+				json_array_extend(sarif_res, lo.doms[i]);
+		log = sarif_log("lint", json_incref(sarif_res));
+		out_json_print(stdout, log);
+		json_decref(log);
+		for (size_t i = 0; i < ndomains; i++)
+			json_decref(lo.doms[i]);
 	} else if (la.format == OUT_JSONL) {
 		for (size_t i = 0; i < ndomains; i++) {
-			char *s;
-
 			if (lo.doms[i] == NULL)
 				continue;
-			json_object_set_new(lo.doms[i], "schema", json_string("mailsec/1"));
-			s = json_dumps(lo.doms[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", s);
-			free(s);
+			doc_add_schema(lo.doms[i], DOC_CHECK);	/* each line a mailsec/1 domain */
+			out_json_line(stdout, lo.doms[i]);
 			json_decref(lo.doms[i]);
 		}
 	} else if (la.format == OUT_JSON) {
-		json_t *doc = json_object(), *arr = json_array(), *no = json_array();
-		char *s;
+		json_t *doc = lint_report_json(&rep, lo.doms, ndomains);
 
-		json_object_set_new(doc, "schema", json_string("mailsec-lint/1"));
-		json_object_set_new(doc, "generated", json_rfc3339_now());
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
-		json_object_set_new(doc, "profile", json_text(profile->name));
-		json_object_set(doc, "files", files);
-		if (npol)
-			json_object_set(doc, "policies", policies);
-		for (const char *const *p = not_offline; *p; p++)
-			json_array_append_new(no, json_string(*p));
-		json_object_set_new(doc, "not_checked_offline", no);
-		for (size_t i = 0; i < ndomains; i++)
-			if (lo.doms[i])
-				json_array_append_new(arr, lo.doms[i]);
-		json_object_set_new(doc, "domains", arr);
-		s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s);
-		free(s);
+		out_json_print(stdout, doc);
 		json_decref(doc);
 	} else {
-		size_t k;
-		json_t *f;
-
-		json_array_foreach(files, k, f) {
-			json_t *note;
-			size_t m;
-
-			printf("%s: zone %s, %lld records%s\n",
-			    json_string_value(json_object_get(f, "path")),
-			    json_string_value(json_object_get(f, "origin")),
-			    (long long)json_integer_value(json_object_get(f, "records")),
-			    strcmp(json_string_value(json_object_get(f, "role")), "context") == 0 ?
-			    " (context: answers lookups, not linted)" : "");
-			json_array_foreach(json_object_get(f, "notes"), m, note) {
-				char *shown = term_safe_str(json_string_value(note));	/* quotes the file */
-
-				printf("  note: %s\n", shown);
-				free(shown);
-			}
-		}
+		lint_report_text_files(stdout, &rep);
 		for (size_t i = 0; i < npol; i++) {
 			fputs(ptext[i], stdout);
 			putchar('\n');
 		}
-		if (nlint) {
-			printf("not checked offline:\n");
-			for (const char *const *p = not_offline; *p; p++)
-				printf("  - %s\n", *p);
-			printf("\n");
-		}
+		if (nlint)
+			lint_report_text_not_offline(stdout, &rep);
 		for (size_t i = 0; i < ndomains; i++) {
 			if (lo.text[i])
 				fputs(lo.text[i], stdout);
@@ -622,6 +638,10 @@ cmd_lint(int argc, char **argv)
 out:
 	free(lo.text);
 	free(lo.doms);
+	for (size_t i = 0; lo.uris && i < nz; i++)
+		free(lo.uris[i]);
+	free(lo.uris);
+	json_decref(sarif_res);
 	json_decref(files);
 	json_decref(policies);
 	for (size_t i = 0; ptext && i < npol; i++)

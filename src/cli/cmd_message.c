@@ -1,5 +1,6 @@
 /* src/cli/cmd_message.c - mailsec message check: one message's DKIM, SPF, DMARC and ARC (docs/message.md) */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "policy/dmarc_org.h"
 #include "policy/dmarc_record.h"
 #include "core/jsonutil.h"
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MESSAGE_SCHEMA	"mailsec-message/1"
 #define BATCH_LINE_MAX	8192
 
 struct message_opts {
@@ -82,16 +82,18 @@ parse(int argc, char **argv, struct message_opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = true;
-			else if (strcmp(optarg, "text") == 0)
-				o->json = false;
-			else {
-				cli_error("--format wants text or json");
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", 0 }, { "json", 1 }, { NULL, 0 },
+			};
+			int json;
+
+			if (cli_choose("format", optarg, formats, &json))
+				o->json = json;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_REPLAY:
 			set_str(&o->replay, optarg);
 			break;
@@ -141,18 +143,19 @@ parse(int argc, char **argv, struct message_opts *o)
 		case OPT_INTL:
 			o->intl = true;
 			break;
-		case OPT_PARSE_MODE:
-			if (strcmp(optarg, "strict") == 0)
-				o->parse_mode = AR_STRICT;
-			else if (strcmp(optarg, "tolerant") == 0)
-				o->parse_mode = AR_TOLERANT;
-			else if (strcmp(optarg, "relaxed") == 0)
-				o->parse_mode = AR_RELAXED;
-			else {
-				cli_error("--parse-mode wants strict, tolerant or relaxed");
+		case OPT_PARSE_MODE: {
+			static const struct cli_choice modes[] = {
+				{ "strict", AR_STRICT }, { "tolerant", AR_TOLERANT },
+				{ "relaxed", AR_RELAXED }, { NULL, 0 },
+			};
+			int mode;
+
+			if (cli_choose("parse-mode", optarg, modes, &mode))
+				o->parse_mode = (unsigned)mode;
+			else
 				bad = true;
-			}
 			break;
+		}
 		default:
 			break;
 		}
@@ -280,8 +283,8 @@ document(const struct msg_check *mc, const char *file)
 {
 	json_t *j = json_object(), *res = msg_check_to_json(mc);
 
-	json_object_set_new(j, "schema", json_string(MESSAGE_SCHEMA));
-	json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+	doc_add_schema(j, DOC_MESSAGE);
+	doc_add_version(j);
 	json_object_set_new(j, "file", json_text(file));
 	json_object_update(j, res);
 	json_decref(res);
@@ -396,6 +399,21 @@ worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/* batch_error - the line of a batch entry that could not be judged: {"schema",..,"file":null,"error":why} */
+static void
+batch_error(const char *why)
+{
+	json_t *j = doc_new(DOC_MESSAGE);
+	char *s;
+
+	json_object_set_new(j, "file", json_null());
+	json_object_set_new(j, "error", json_string(why));
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
 /* run_batch - every line of o->batch; the worst exit code */
 static int
 run_batch(struct run *r, const struct message_opts *o)
@@ -445,12 +463,10 @@ run_batch(struct run *r, const struct message_opts *o)
 		if (ok) {
 			rc = check_one(r, &lo, parts[0], replay, true);
 			if (rc == EXIT_USAGE)
-				printf("{\"schema\":\"" MESSAGE_SCHEMA "\",\"file\":null,\"error\":\"could "
-				    "not run\"}\n");
+				batch_error("could not run");
 		} else {
 			rc = EXIT_USAGE;
-			printf("{\"schema\":\"" MESSAGE_SCHEMA "\",\"file\":null,\"error\":\"bad "
-			    "batch line\"}\n");
+			batch_error("bad batch line");
 		}
 		fflush(stdout);
 		worst = worse(worst, rc);
@@ -468,8 +484,8 @@ authres_json(const struct ar_header *h, enum ms_status st)
 {
 	json_t *j = json_object(), *arr = json_array();
 
-	json_object_set_new(j, "schema", json_string(MESSAGE_SCHEMA));
-	json_object_set_new(j, "mailsec_version", json_string(MAILSEC_VERSION));
+	doc_add_schema(j, DOC_MESSAGE);
+	doc_add_version(j);
 	json_object_set_new(j, "command", json_string("authres"));
 	json_object_set_new(j, "valid", json_boolean(st == MS_OK));
 	json_object_set_new(j, "error", st == MS_OK ? json_null() : json_string(h->err));

@@ -1,5 +1,6 @@
 /* src/cli/cmd_mtasts.c - mailsec mta-sts lint: judge an MTA-STS policy file offline (RFC 8461 §3.2) */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "checks/mtasts/mtasts_lint.h"
 #include "policy/mtasts_parse.h"
 #include "core/jsonutil.h"
@@ -131,8 +132,8 @@ cmd_mtasts(int argc, char **argv)
 		json_t *doc = json_object();
 		char *s;
 
-		json_object_set_new(doc, "schema", json_string("mailsec-mta-sts-lint/1"));
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_schema(doc, DOC_MTASTS_LINT);
+		doc_add_version(doc);
 		json_object_set_new(doc, "profile", json_text(prof->name));
 		json_object_set_new(doc, "file", json_text(argv[optind + 1]));
 		json_object_set_new(doc, "valid", json_boolean(valid));

@@ -120,12 +120,15 @@ cmd_records(int argc, char **argv)
 	p = cli_parser_new("records", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {
 		switch (id) {
-		case OPT_FORMAT:
-			if (!recset_format_parse(optarg, &format)) {
-				cli_error("--format: zone, json or octodns");
+		case OPT_FORMAT: {
+			int f;
+
+			if (cli_choose("format", optarg, cli_recset_formats, &f))
+				format = (enum recset_format)f;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_MX:
 			cli_list_append(&mx, optarg);
 			break;

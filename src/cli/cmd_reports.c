@@ -4,6 +4,7 @@
 #include "reports/ingest.h"
 #include "reports/report_json.h"
 #include "reports/summary.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "dns/resolver_replay.h"
@@ -67,18 +68,18 @@ parse_args(int argc, char **argv, struct rep_opts *o)
 		case OPT_CSV:
 			o->format = REP_CSV;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				o->format = REP_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = REP_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				o->format = REP_CSV;
-			else {
-				cli_error("--format wants text, json or csv");
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", REP_TEXT }, { "json", REP_JSON }, { "csv", REP_CSV }, { NULL, 0 },
+			};
+			int f;
+
+			if (cli_choose("format", optarg, formats, &f))
+				o->format = (enum rep_format)f;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_DB:
 			o->db = optarg;
 			break;
@@ -223,7 +224,7 @@ counts_json(const char *kind, const struct ingest_counts *c)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "schema", json_string("mailsec-reports/1"));
+	doc_add_schema(o, DOC_REPORTS);
 	json_object_set_new(o, "kind", json_string(kind));
 	json_object_set_new(o, "ingested", json_integer((json_int_t)c->ingested));
 	json_object_set_new(o, "duplicates", json_integer((json_int_t)c->duplicates));
@@ -287,7 +288,7 @@ run_ingest(struct rep_opts *o, int argc, char **argv, bool parse_only)
 		json_t *doc = json_object();
 		char *txt;
 
-		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
+		doc_add_schema(doc, DOC_REPORTS);
 		json_object_set_new(doc, "kind", json_string("parse"));
 		json_object_set(doc, "items", ingest_items(in));
 		txt = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -399,7 +400,7 @@ run_summary(struct rep_opts *o, int argc, char **argv)
 		json_t *j = summary_json(sw.sum);
 		char *txt;
 
-		json_object_set_new(j, "generated", json_rfc3339_now());
+		doc_add_generated(j);
 		txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("%s\n", txt);
 		free(txt);
@@ -439,8 +440,12 @@ run_purge(struct rep_opts *o, int argc)
 	}
 	store_close(s);
 	if (o->format == REP_JSON) {
-		printf("{\n  \"schema\": \"mailsec-reports/1\",\n  \"kind\": \"purge\",\n"
-		    "  \"removed\": %llu\n}\n", (unsigned long long)removed);
+		json_t *doc = doc_new(DOC_REPORTS);
+
+		json_object_set_new(doc, "kind", json_string("purge"));
+		json_object_set_new(doc, "removed", json_integer((json_int_t)removed));
+		out_json_print(stdout, doc);
+		json_decref(doc);
 	} else
 		printf("%llu reports removed\n", (unsigned long long)removed);
 	return EXIT_CLEAN;
@@ -512,7 +517,7 @@ run_quarantine(struct rep_opts *o, int argc)
 		json_t *doc = json_object();
 		char *txt;
 
-		json_object_set_new(doc, "schema", json_string("mailsec-reports/1"));
+		doc_add_schema(doc, DOC_REPORTS);
 		json_object_set_new(doc, "kind", json_string("quarantine"));
 		json_object_set_new(doc, "rejected", arr);
 		txt = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

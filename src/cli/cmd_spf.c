@@ -1,5 +1,6 @@
 /* src/cli/cmd_spf.c - mailsec spf: evaluate (check_host), print the include tree, lint a record */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "cli/spf_run.h"
 #include "policy/spf_eval.h"
 #include "checks/spf/spf_lint.h"
@@ -214,7 +215,7 @@ spf_lint_cmd(struct spf_opts *o, int argc, char **argv)
 		json_t *j = json_object();
 		char *s;
 
-		json_object_set_new(j, "schema", json_string("mailsec-spf-lint/1"));
+		doc_add_schema(j, DOC_SPF_LINT);
 		json_object_set_new(j, "record", json_text(text));
 		json_object_set_new(j, "domain", json_text(owner));
 		json_object_set_new(j, "profile", json_text(prof->name));
@@ -328,7 +329,7 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		json_t *j = json_object(), *warn = json_array();
 		char *s;
 
-		json_object_set_new(j, "schema", json_string("mailsec-spf-tree/1"));
+		doc_add_schema(j, DOC_SPF_TREE);
 		json_object_set_new(j, "domain", json_text(domain));
 		json_object_set_new(j, "lookups", json_integer(tr.t->total_lookups));
 		json_object_set_new(j, "void_lookups", json_integer(tr.t->total_voids));

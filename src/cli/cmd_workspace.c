@@ -1,5 +1,6 @@
 /* src/cli/cmd_workspace.c - mailsec workspace add|list|remove: the organisations the monitor serves */
 #include "cli/cli.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "fleet/fleet.h"
 #include "util/xalloc.h"
@@ -71,11 +72,10 @@ do_list(struct fleet *f, const struct ws_opts *o)
 	json_t *doc = NULL, *arr = NULL;
 
 	if (o->json) {
-		doc = json_object();
+		doc = doc_new(DOC_WORKSPACES);
 		arr = json_array();
-		json_object_set_new(doc, "schema", json_string("mailsec-workspaces/1"));
-		json_object_set_new(doc, "generated", json_rfc3339_now());
-		json_object_set_new(doc, "mailsec_version", json_string(MAILSEC_VERSION));
+		doc_add_generated(doc);
+		doc_add_version(doc);
 	}
 	if (fleet_workspace_each(f, add_row, arr) != MS_OK) {
 		cli_error("%s", fleet_error(f));

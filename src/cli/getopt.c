@@ -1,5 +1,6 @@
 /* src/cli/getopt.c - command-line parsing driven by the documented option table */
 #include "cli/cli.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -327,4 +328,29 @@ cli_usage(FILE *fp, const char *command)
 			fprintf(fp, "  --%s%s%s\n", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
 		wrap(fp, d->help, 8);
 	}
+}
+
+/* cli_choose - one choice of an option's table, or say which it takes (cli.h) */
+bool
+cli_choose(const char *opt, const char *arg, const struct cli_choice *choices, int *out)
+{
+	struct buf b;
+	size_t n = 0;
+	bool ok = true;
+
+	for (const struct cli_choice *c = choices; c->name; c++, n++) {
+		if (strcmp(arg, c->name) == 0) {
+			*out = c->value;
+			return true;
+		}
+	}
+	if (opt == NULL)
+		return false;
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < n && ok; i++)
+		ok = buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		    choices[i].name) == MS_OK;
+	cli_error("--%s wants %s", opt, buf_cstr(&b));
+	buf_free(&b);
+	return false;
 }

@@ -121,6 +121,16 @@ static const struct command commands[] = {
 	  "--json the output is the mailsec-history/1 document (docs/history.md). 'history purge "
 	  "--older-than DAYS' deletes the checks made before then. Exit 0, or "
 	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
+	{ "events", cmd_events, "events [--domain D] [--since DATE|PERIOD] [--format text|json|csv] "
+	  "[--workspace W] [--db PATH|URI]",
+	  "show what changed between stored checks: findings, grades, records, certificates",
+	  "Prints the events kept as each check was stored ('check --db', 'monitor'), oldest "
+	  "first: findings added, removed, sustained or changed in severity, the grade of the "
+	  "domain and of each area, the records as published (SPF, DMARC, MTA-STS record and "
+	  "policy, TLS-RPT, DKIM keys, the MX set) and the certificates of the mail servers "
+	  "(issuer, key, expiry) (docs/events.md). With --format json the output is "
+	  "the mailsec-events/1 document; csv is one row per event with a header row. Exit 0, or "
+	  "2 when it could not run (bad arguments, a database that cannot be opened)." },
 	{ "message", cmd_message, "message check [OPTIONS] [FILE.eml | -] | message authres [--intl] [--parse-mode MODE] FIELD",
 	  "judge one message's DKIM, SPF, DMARC and ARC, and write its Authentication-Results",
 	  "Reads a message (a file, or standard input with '-' or no argument), verifies every "
@@ -138,8 +148,8 @@ static const struct command commands[] = {
 	  "create, list or remove the workspaces (organisations) whose domains the monitor checks",
 	  "'workspace add NAME' creates a workspace; 'workspace remove NAME' deletes it with its "
 	  "domain settings (a domain no other workspace holds stops being monitored; stored "
-	  "results stay); 'workspace list' shows each with its number of domains, as the "
-	  "mailsec-workspaces/1 document with --format json (docs/monitor.md). Names are 1 to 64 "
+	  "results stay); 'workspace list' shows each with its number of domains, as the mailsec-"
+	  "workspaces/1 document with --format json (docs/monitor.md). Names are 1 to 64 "
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
@@ -173,7 +183,7 @@ static const struct command commands[] = {
 };
 
 static const struct option_doc options[] = {
-	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history message mta-sts",
+	{ "json", 0, NULL, "check dmarc dkim tlsrpt spf lint plan diff reports history events message mta-sts",
 	  "Print one JSON document (docs/json.md): for check, schema mailsec/1 with every "
 	  "domain in input order; for the other commands, their own versioned document." },
 	{ "jsonl", 0, NULL, "check",
@@ -296,16 +306,28 @@ static const struct option_doc options[] = {
 	{ "authserv-id", 0, "NAME", "message",
 	  "message check: the authserv-id of the Authentication-Results field written "
 	  "(default mailsec): the name of your receiving ADMD." },
-	{ "format", 0, "text|json|jsonl|csv", "check",
+	{ "format", 0, "text|json|jsonl|csv|sarif", "check",
 	  "text (default), json (the mailsec/1 document, as --json), jsonl (one JSON object "
-	  "per domain and line, as --jsonl) or csv (one row per finding with a header row: "
+	  "per domain and line, as --jsonl), csv (one row per finding with a header row: "
 	  "domain, area, id, severity, subject, message, evidence, advice; RFC 4180 quoting, "
-	  "docs/csv.md)." },
-	{ "format", 0, "text|json|jsonl|csv", "lint",
+	  "docs/csv.md) or sarif (a SARIF 2.1.0 log, each result pointing at its domain, "
+	  "docs/sarif.md)." },
+	{ "format", 0, "text|json|jsonl|csv|sarif", "lint",
 	  "text (default), json (the mailsec-lint/1 document, as --json), jsonl (one mailsec/1 "
-	  "object per domain and line, as --jsonl) or csv (one row per finding with a header "
+	  "object per domain and line, as --jsonl), csv (one row per finding with a header "
 	  "row: domain, area, id, severity, subject, message, evidence, advice; RFC 4180 "
-	  "quoting, docs/csv.md)." },
+	  "quoting, docs/csv.md) or sarif (a SARIF 2.1.0 log for code scanning, each result "
+	  "pointing at the file and line of the record it is about, docs/sarif.md)." },
+	{ "format", 0, "text|json|csv", "events",
+	  "text (default: one line per event), json (the mailsec-events/1 document, as --json) "
+	  "or csv (one row per event with a header row: at, domain, kind, area, subject, "
+	  "finding, severity, item, old, new, run_id, previous_run_id, round; RFC 4180 "
+	  "quoting, docs/events.md)." },
+	{ "domain", 0, "DOMAIN", "events",
+	  "Only the events of this domain. Default: every domain." },
+	{ "workspace", 0, "NAME", "events",
+	  "Only the events of the workspace's domains, once the monitor's workspaces exist "
+	  "(docs/monitor.md); until then it is refused with a message." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },
@@ -419,17 +441,21 @@ static const struct option_doc options[] = {
 	  "about the sources leaves the machine. Without it the summary looks up the PTR names "
 	  "of strangers' source addresses through the system resolver (/etc/resolv.conf, or "
 	  "--resolver), at most 20,000 queries in all." },
-	{ "db", 0, "PATH|URI", "reports check history",
+	{ "db", 0, "PATH|URI", "reports check history events",
 	  "The database: a SQLite file, or a PostgreSQL database given as a libpq URI "
 	  "(postgresql://USER@HOST/DB, or postgresql:///DB?host=/run/postgresql for a local "
 	  "socket; the database must exist, mailsec creates its tables). For reports the "
 	  "default is $XDG_DATA_HOME/mailsec/mailsec.db (~/.local/share/mailsec/mailsec.db; "
 	  "an older mailsec's reports.db there is still used), created 0600. "
 	  "check --db also keeps each domain's result there as history (docs/history.md); "
-	  "history reads it." },
+	  "history reads it, and events (default: the same default database) reads what "
+	  "changed (docs/events.md)." },
 	{ "since", 0, "DATE|PERIOD", "history",
 	  "history: only checks made on or after DATE (YYYY-MM-DD, midnight UTC) or within "
 	  "PERIOD (30d, 12h, 2w). Default: every stored check." },
+	{ "since", 0, "DATE|PERIOD", "events",
+	  "events: only events on or after DATE (YYYY-MM-DD, midnight UTC) or within PERIOD "
+	  "(7d, 12h, 2w). Default: every stored event." },
 	{ "format", 0, "text|json|csv", "reports",
 	  "text (default), json (the mailsec-reports/1 document, as --json) or, for reports "
 	  "summary, csv: a header row, then one row per source address (domain, ip, ptr, "

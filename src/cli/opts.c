@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/catalog.h"
 #include "engine/engine.h"
+#include "records/recset.h"
 #include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -301,22 +302,26 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	return rc;
 }
 
-/* cli_output_format - --format of check and lint: text, json, jsonl or csv */
+const struct cli_choice cli_recset_formats[] = {
+	{ "zone", RECSET_ZONE }, { "json", RECSET_JSON }, { "octodns", RECSET_OCTODNS }, { NULL, 0 },
+};
+
+/* cli_output_format - --format of check and lint: text, json, jsonl, csv or sarif */
 bool
 cli_output_format(const char *arg, enum output_format *out)
 {
-	if (strcmp(arg, "text") == 0)
-		*out = OUT_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*out = OUT_JSON;
-	else if (strcmp(arg, "csv") == 0)
-		*out = OUT_CSV;
-	else if (strcmp(arg, "jsonl") == 0)
-		*out = OUT_JSONL;
-	else {
-		cli_error("--format wants text, json, jsonl or csv");
+	static const struct cli_choice formats[] = {
+		{ "text", OUT_TEXT }, { "json", OUT_JSON }, { "jsonl", OUT_JSONL },
+		{ "csv", OUT_CSV }, { "sarif", OUT_SARIF }, { NULL, 0 },
+	};
+	int v;
+
+	if (!cli_choose(NULL, arg, formats, &v)) {
+		/* the wording before sarif came, which scripts may look for */
+		cli_error("--format wants text, json, jsonl or csv (or sarif: docs/sarif.md)");
 		return false;
 	}
+	*out = (enum output_format)v;
 	return true;
 }
 

@@ -1,6 +1,7 @@
 /* src/cli/spf_run.c - SPF check_host() for one client or a batch: shared by `mailsec spf eval` and mailsec-spf */
 #include "cli/spf_run.h"
 #include "policy/spf_eval.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/str.h"
@@ -47,7 +48,7 @@ struct spf_batch {
 };
 
 /* run_error - a message on stderr, as the programs say it */
-static void
+static void __attribute__((format(printf, 1, 2)))
 run_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -93,7 +94,7 @@ eval_done(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 	if (r->o.json || r->o.batch) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "schema", json_string("mailsec-spf-eval/1"));
+		doc_add_schema(o, DOC_SPF_EVAL);
 		json_object_set_new(o, "ip", json_text(j->ip));
 		json_object_set_new(o, "sender", json_text(j->sender));
 		json_object_set_new(o, "helo", json_text(j->helo));
@@ -153,7 +154,7 @@ job_start(struct spf_batch *r, struct job *j)
 	if (ipaddr_parse(j->ip, &req.ip) != MS_OK) {
 		j->text = xasprintf("%s: not an IP address\n", j->ip);
 		if (r->o.json || r->o.batch) {
-			j->res = json_pack("{s:s,s:s,s:s}", "schema", "mailsec-spf-eval/1",
+			j->res = json_pack("{s:s,s:s,s:s}", "schema", doc_schema_name(DOC_SPF_EVAL),
 			    "error", "not an IP address", "ip", j->ip);
 			free(j->text);
 			j->text = NULL;

@@ -24,6 +24,7 @@ struct replay_rr {
 	uint32_t ttl;
 	uint8_t *rdata;
 	size_t len;
+	struct replay_where at;	/* where it was read (line 0: not known) */
 	size_t next;		/* the next record at the same owner, or REPLAY_NONE */
 };
 
@@ -58,6 +59,7 @@ struct replay_data {
 	char **secure;
 	size_t nsecure;
 	char **origins;		/* the outside rule: zones the data holds completely */
+	struct replay_where *origin_at;	/* where each origin's SOA was read */
 	size_t norigins;
 	bool outside_set;
 	enum dns_outcome outside;
@@ -97,6 +99,7 @@ replay_data_free(struct replay_data *d)
 	for (size_t i = 0; i < d->norigins; i++)
 		free(d->origins[i]);
 	free(d->origins);
+	free(d->origin_at);
 	free(d->outside_why);
 	strmap_free(&d->names, free);
 	free(d);
@@ -263,6 +266,15 @@ enum ms_status
 replay_data_add(struct replay_data *d, const char *owner, uint16_t type, uint32_t ttl,
     const uint8_t *rdata, size_t len)
 {
+	struct replay_where none = { 0, 0 };
+
+	return replay_data_add_at(d, owner, type, ttl, rdata, len, none);
+}
+
+enum ms_status
+replay_data_add_at(struct replay_data *d, const char *owner, uint16_t type, uint32_t ttl,
+    const uint8_t *rdata, size_t len, struct replay_where at)
+{
 	struct replay_rr *r;
 	struct dns_rr check;
 
@@ -282,6 +294,7 @@ replay_data_add(struct replay_data *d, const char *owner, uint16_t type, uint32_
 	r->ttl = ttl;
 	r->rdata = (uint8_t *)xmemdup(rdata, len);
 	r->len = len;
+	r->at = at;
 	index_rr(d, d->nrr - 1);
 	return MS_OK;
 }
@@ -322,9 +335,68 @@ replay_data_add_secure(struct replay_data *d, const char *zone)
 void
 replay_data_add_origin(struct replay_data *d, const char *origin)
 {
+	struct replay_where none = { 0, 0 };
+
+	replay_data_add_origin_at(d, origin, none);
+}
+
+void
+replay_data_add_origin_at(struct replay_data *d, const char *origin, struct replay_where soa)
+{
 	d->origins = xreallocarray(d->origins, d->norigins + 1, sizeof(*d->origins));
+	d->origin_at = xreallocarray(d->origin_at, d->norigins + 1, sizeof(*d->origin_at));
+	d->origin_at[d->norigins] = soa;
 	d->origins[d->norigins++] = canon_owner(origin);
 	index_zone(d, d->origins[d->norigins - 1], false);
+}
+
+bool
+replay_data_record_where(const struct replay_data *d, const char *name, uint16_t type,
+    bool (*match)(const uint8_t *rdata, size_t len, void *arg), void *arg,
+    struct replay_where *out)
+{
+	char *key = canon_owner(name);
+	const struct replay_name *nm = NULL;
+	size_t i = REPLAY_NONE;
+	bool found = false;
+
+	if (d->indexed) {
+		if ((nm = strmap_get(&d->names, key, strlen(key))) != NULL)
+			i = nm->rr_head;
+	} else {
+		i = 0;
+	}
+	while (i != REPLAY_NONE && i < d->nrr && !found) {
+		const struct replay_rr *r = &d->rr[i];
+
+		if ((d->indexed || strcmp(r->owner, key) == 0) && (type == 0 || r->type == type) &&
+		    (match == NULL || match(r->rdata, r->len, arg)) && r->at.line > 0) {
+			*out = r->at;
+			found = true;
+		}
+		i = d->indexed ? r->next : i + 1;
+	}
+	free(key);
+	return found;
+}
+
+bool
+replay_data_zone_where(const struct replay_data *d, const char *name, struct replay_where *out)
+{
+	size_t best = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < d->norigins; i++) {
+		size_t n = strlen(d->origins[i]);
+
+		if (dns_name_is_subdomain(name, d->origins[i]) && d->origin_at[i].line > 0 &&
+		    (!found || n > best)) {
+			*out = d->origin_at[i];
+			best = n;
+			found = true;
+		}
+	}
+	return found;
 }
 
 enum ms_status

@@ -45,6 +45,21 @@ MS_MUST_CHECK enum ms_status replay_data_load_file(struct replay_data *d, const 
 /* replay_data_add - one record (owner and rdata copied into d) */
 MS_MUST_CHECK enum ms_status replay_data_add(struct replay_data *d, const char *owner, uint16_t type,
     uint32_t ttl, const uint8_t *rdata, size_t len);
+
+/*
+ * Where data came from: a file (an index the caller chose, e.g. the position
+ * of the zone file on lint's command line) and a 1-based line, 0 when not
+ * known.  Answers never depend on it; it lets an output (SARIF) point a
+ * finding at the line of the record it is about (docs/sarif.md).
+ */
+struct replay_where {
+	unsigned	file;
+	unsigned	line;
+};
+
+/* replay_data_add_at - replay_data_add, remembering where the record was read (copied) */
+MS_MUST_CHECK enum ms_status replay_data_add_at(struct replay_data *d, const char *owner, uint16_t type,
+    uint32_t ttl, const uint8_t *rdata, size_t len, struct replay_where at);
 /* replay_data_add_marker - owner/type (owner copied) answers outcome instead of records */
 MS_MUST_CHECK enum ms_status replay_data_add_marker(struct replay_data *d, const char *owner,
     uint16_t type, enum dns_outcome outcome);
@@ -68,11 +83,31 @@ void replay_data_add_secure(struct replay_data *d, const char *zone);
  * replay_data_set_outside, every name is answered from the data as before.
  */
 void replay_data_add_origin(struct replay_data *d, const char *origin);
+/* replay_data_add_origin_at - as above (origin copied); soa is where the zone's SOA (its apex) was read */
+void replay_data_add_origin_at(struct replay_data *d, const char *origin, struct replay_where soa);
 /* replay_data_set_outside - names outside every origin answer outcome with why (copied) */
 MS_MUST_CHECK enum ms_status replay_data_set_outside(struct replay_data *d, enum dns_outcome outcome,
     const char *why);
 /* replay_data_is_inside - whether name (borrowed) is at or below an added origin */
 bool replay_data_is_inside(const struct replay_data *d, const char *name);
+
+/*
+ * replay_data_record_where - where the first record (in the data's order)
+ * owned by name (any case, trailing dot optional) of type (0: any type) that
+ * match accepts (NULL: any) was read; match gets the record's wire RDATA
+ * (borrowed) and arg.  False when there is none or its place is not known.
+ */
+bool replay_data_record_where(const struct replay_data *d, const char *name, uint16_t type,
+    bool (*match)(const uint8_t *rdata, size_t len, void *arg), void *arg,
+    struct replay_where *out);
+
+/*
+ * replay_data_zone_where - where the SOA of the deepest origin at or above
+ * name (borrowed) was read (added with replay_data_add_origin_at) into *out;
+ * false when name is outside every origin or the place is not known.
+ */
+bool replay_data_zone_where(const struct replay_data *d, const char *name,
+    struct replay_where *out);
 
 /*
  * replay_data_scan_only - stop using d's index: every later lookup scans the

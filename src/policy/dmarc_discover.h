@@ -71,22 +71,32 @@ struct dmarc_discovery {
 struct dmarc_discovery *dmarc_discover(struct audit *a, const char *domain,
     void (*done)(struct audit *a, struct dmarc_discovery *d, void *arg), void *arg);
 
-/* dmarc_method_get - the method's outcome for rules 7489 or 9989 (BOTH gives 9989) */
+/*
+ * dmarc_method_get - the method's outcome for rules 7489 or 9989 (BOTH gives
+ * 9989); borrowed from d
+ */
 const struct dmarc_method *dmarc_method_get(const struct dmarc_discovery *d,
     enum dmarc_rules rules);
 
 /*
  * dmarc_applied_policy - the policy a receiver of that rule set applies to
  * mail from d->domain (p, sp or np of the record found); *source is "p",
- * "sp" or "np"; DMARC_P_UNSET when no record applies (no DMARC processing).
+ * "sp" or "np" (static text, into the caller's *source); DMARC_P_UNSET when
+ * no record applies (no DMARC processing).  d is borrowed.
  */
 enum dmarc_policy dmarc_applied_policy(const struct dmarc_discovery *d, enum dmarc_rules rules,
     const char **source);
 
-/* dmarc_discovery_to_json - both methods, the queries and the outcome (docs/json.md) */
+/*
+ * dmarc_discovery_to_json - both methods, the queries and the outcome
+ * (docs/json.md); new reference
+ */
 json_t *dmarc_discovery_to_json(const struct dmarc_discovery *d, enum dmarc_rules rules);
 
-/* dmarc_lookup_classify - what a _dmarc TXT answer holds (pure; record parsed into arena) */
+/*
+ * dmarc_lookup_classify - what a _dmarc TXT answer (borrowed) holds, into the
+ * caller's l (pure; record parsed into arena)
+ */
 void dmarc_lookup_classify(struct arena *ar, struct dmarc_lookup *l, const struct dns_answer *ans);
 
 #endif

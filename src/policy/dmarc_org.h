@@ -25,13 +25,14 @@ const char *dmarc_org_psl(struct arena *ar, struct suffix_list *psl, const char 
  * dmarc_walk_targets - the names RFC 9989 §4.10 queries (under _dmarc.) for
  * name, in order: name itself, then, for names of 8 labels or more, its 7
  * rightmost labels, then one label fewer each time down to the top-level
- * label.  At most DMARC_WALK_MAX; out[] from arena; returns the count.
+ * label.  At most DMARC_WALK_MAX; out[] (the caller's) gets names owned by
+ * arena; name borrowed; returns the count.
  */
 size_t dmarc_walk_targets(struct arena *ar, const char *name, const char *out[DMARC_WALK_MAX]);
 
-/* dmarc_label_count - labels in a name without a trailing dot ("a.b" is 2) */
+/* dmarc_label_count - labels in a name (borrowed) without a trailing dot ("a.b" is 2) */
 size_t dmarc_label_count(const char *name);
-/* dmarc_suffix_labels - the rightmost n labels of name (pointer into name) */
+/* dmarc_suffix_labels - the rightmost n labels of name (a pointer into name: borrowed) */
 const char *dmarc_suffix_labels(const char *name, size_t n);
 
 #endif

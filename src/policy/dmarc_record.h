@@ -24,8 +24,9 @@ enum dmarc_rules {
 	DMARC_RULES_9989
 };
 
-/* dmarc_rules_parse - "7489", "9989" or "both" */
+/* dmarc_rules_parse - "7489", "9989" or "both" (s borrowed) into the caller's *out */
 bool dmarc_rules_parse(const char *s, enum dmarc_rules *out);
+/* dmarc_rules_name - "7489", "9989" or "both" (static text) */
 const char *dmarc_rules_name(enum dmarc_rules r);
 
 enum dmarc_policy {
@@ -36,14 +37,15 @@ enum dmarc_policy {
 	DMARC_P_INVALID		/* present with a value that is not a policy */
 };
 
-const char *dmarc_policy_name(enum dmarc_policy p);	/* "none", ...; NULL for UNSET/INVALID */
+/* dmarc_policy_name - "none", ... (static text); NULL for UNSET/INVALID */
+const char *dmarc_policy_name(enum dmarc_policy p);
 
 enum dmarc_tag_id {
 	DT_V, DT_P, DT_SP, DT_NP, DT_PCT, DT_T, DT_RUA, DT_RUF,
 	DT_ADKIM, DT_ASPF, DT_FO, DT_RF, DT_RI, DT_PSD, DT__COUNT
 };
 
-/* dmarc_tag_name - "v", "p", ... */
+/* dmarc_tag_name - "v", "p", ... (static text) */
 const char *dmarc_tag_name(enum dmarc_tag_id t);
 
 struct dmarc_tag {
@@ -119,22 +121,28 @@ struct dmarc_record {
 /*
  * dmarc_record_looks_like - whether a TXT string is meant as a DMARC record
  * (it starts with "v" "=" "DMARC1" exactly, RFC 7489 §6.6.3 / RFC 9989
- * §4.10 step 2: other TXT records at _dmarc are discarded).
+ * §4.10 step 2: other TXT records at _dmarc are discarded).  s is borrowed.
  */
 bool dmarc_record_looks_like(const char *s, size_t len);
-/* dmarc_record_looks_almost - a botched attempt ("v=dmarc1", "V=DMARC 1", "p=reject; v=DMARC1") */
+/*
+ * dmarc_record_looks_almost - a botched attempt ("v=dmarc1", "V=DMARC 1",
+ * "p=reject; v=DMARC1"); borrowed
+ */
 bool dmarc_record_looks_almost(const char *s, size_t len);
 
 /*
  * dmarc_record_parse - parse len bytes of s (need not be NUL-terminated,
- * may contain NULs) into *out; everything is allocated from arena and lives
- * as long as it.  Never fails on hostile input: problems become issues with
+ * may contain NULs) into *out; everything is allocated from arena (owned
+ * by it, valid until it is freed).  Never fails on hostile input: problems become issues with
  * byte offsets.  Returns MS_ERR_LIMIT only when len exceeds DNS_TXT_MAX.
  */
 enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
     struct dmarc_record *out);
 
-/* dmarc_record_valid - no error-severity issue for receivers of that rule set (BOTH: neither) */
+/*
+ * dmarc_record_valid - no error-severity issue for receivers of that rule set
+ * (BOTH: neither); r borrowed
+ */
 bool dmarc_record_valid(const struct dmarc_record *r, enum dmarc_rules rules);
 
 /*
@@ -142,14 +150,16 @@ bool dmarc_record_valid(const struct dmarc_record *r, enum dmarc_rules rules);
  * then what its policy means (p=none, sp/np weaker, staged rollout with pct
  * and t, rua/ruf, removed tags), judged for rules.  subject is the name the
  * record was found at's domain (for messages and advice: "_dmarc.<domain>").
- * Pure: no lookups.
+ * Pure: no lookups.  r and domain are borrowed; the findings are copied into
+ * l, texts they point at come from arena.
  */
 void dmarc_record_lint(struct arena *arena, const struct dmarc_record *r, const char *domain,
     enum dmarc_rules rules, struct finding_list *l);
 
 /*
  * dmarc_record_lint_profile - the profile's DMARC rules (dmarc.required_rua,
- * dmarc.alignment); findings carry the profile's name.
+ * dmarc.alignment); findings carry the profile's name.  Borrowed as
+ * dmarc_record_lint.
  */
 void dmarc_record_lint_profile(struct arena *arena, const struct dmarc_record *r,
     const char *domain, const struct profile *p, struct finding_list *l);
@@ -157,14 +167,18 @@ void dmarc_record_lint_profile(struct arena *arena, const struct dmarc_record *r
 /* dmarc_record_to_json - the parsed tags as a JSON object (docs/json.md); new reference */
 json_t *dmarc_record_to_json(const struct dmarc_record *r);
 
-/* dmarc_policy_effective_p - what a receiver applies: invalid/absent p with a usable rua is none */
+/*
+ * dmarc_policy_effective_p - what a receiver applies: invalid/absent p with a
+ * usable rua is none (r borrowed)
+ */
 enum dmarc_policy dmarc_policy_effective_p(const struct dmarc_record *r);
 
 /*
  * dmarc_record_usable - whether a receiver of that rule set applies DMARC
  * with this record at all (RFC 7489 §6.6.3, RFC 9989 §4.10.1: an invalid or
  * absent p, or an invalid sp (np for 9989), with no usable rua means no
- * DMARC processing); *as_none is set when it is applied as p=none.
+ * DMARC processing); the caller's *as_none is set when it is applied as
+ * p=none.  r is borrowed.
  */
 bool dmarc_record_usable(const struct dmarc_record *r, enum dmarc_rules rules, bool *as_none);
 

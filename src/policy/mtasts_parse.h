@@ -48,14 +48,15 @@ struct mtasts_policy {
 /*
  * mtasts_record_looks_like - whether TXT data claims to be an STS record
  * (starts "v=STSv1" followed by ';', white space or the end).  RFC 8461 §3.1:
- * TXT records at _mta-sts that do not are to be ignored.
+ * TXT records at _mta-sts that do not are to be ignored.  s is borrowed.
  */
 bool mtasts_record_looks_like(const char *s, size_t len);
 
 /*
  * mtasts_record_parse - parse TXT data (len bytes, may hold NULs) into *out.
  * MS_ERR_SYNTAX with *err set on any deviation from the grammar, including a
- * duplicate id.  Pure; out is fully written on MS_OK only.
+ * duplicate id.  Pure; out is fully written on MS_OK only.  s is borrowed;
+ * out and err are the caller's (plain data: the id is copied in).
  */
 enum ms_status mtasts_record_parse(const char *s, size_t len, struct mtasts_record *out,
     struct mtasts_error *err);
@@ -65,7 +66,8 @@ enum ms_status mtasts_record_parse(const char *s, size_t len, struct mtasts_reco
  * MTASTS_POLICY_MAX, lines ending in LF or CRLF, the last terminator optional).
  * Requires version, mode and max_age; mx lines unless mode is none.
  * MS_ERR_LIMIT for more than MTASTS_MX_MAX mx lines or an oversize body,
- * MS_ERR_SYNTAX otherwise; *err says where.  Pure.
+ * MS_ERR_SYNTAX otherwise; *err says where.  Pure: s is borrowed; out and
+ * err are the caller's (plain data: the mx patterns are copied in).
  */
 enum ms_status mtasts_policy_parse(const char *s, size_t len, struct mtasts_policy *out,
     struct mtasts_error *err);
@@ -73,10 +75,11 @@ enum ms_status mtasts_policy_parse(const char *s, size_t len, struct mtasts_poli
 /*
  * mtasts_mx_match - RFC 8461 §4.1: whether host (trailing dot ignored)
  * matches pattern; "*.example.com" matches exactly one extra leftmost label.
- * Case-insensitive.
+ * Case-insensitive; both borrowed.
  */
 bool mtasts_mx_match(const char *pattern, const char *host);
 
+/* mtasts_mode_name - "enforce", "testing", "none" (static text) */
 const char *mtasts_mode_name(enum mtasts_mode m);
 
 #endif

@@ -49,7 +49,7 @@ typedef void (*mtasts_state_cb)(struct audit *a, const struct mtasts_state *st, 
  */
 void mtasts_state_get(struct audit *a, mtasts_state_cb cb, void *arg);
 
-/* mtasts_policy_enforced - the policy is valid and in enforce mode */
+/* mtasts_policy_enforced - the policy is valid and in enforce mode (st borrowed) */
 bool mtasts_policy_enforced(const struct mtasts_state *st);
 
 /* mtasts_content_type_ok - a policy's Content-Type is "text/plain", parameters allowed (RFC 8461 §3.3); ct borrowed, NULL is false */

@@ -58,13 +58,14 @@ typedef void (*tls_probes_cb)(struct audit *a, struct tls_probes *p, void *arg);
  */
 void tls_probes_get(struct audit *a, tls_probes_cb cb, void *arg);
 
-/* tls_tlsa_usable - a TLSA answer DANE may use: DNSSEC-secure, with records */
+/* tls_tlsa_usable - a TLSA answer (borrowed) DANE may use: DNSSEC-secure, with records */
 bool tls_tlsa_usable(const struct dns_answer *t);
 
 /*
  * tls_dane_verdict - "none", "insecure", "unusable", "verified" or "mismatch"
  * for one probed address; *matching counts the usable TLSA records that match
- * the presented chain.
+ * the presented chain (into the caller's *matching).  Static text; ad
+ * borrowed.
  */
 const char *tls_dane_verdict(const struct tls_addr *ad, size_t *matching);
 

@@ -1,5 +1,6 @@
 /* src/records/plan.c - dated checklists for migrating or decommissioning a mail domain (seed 000) */
 #include "records/plan.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver.h"
@@ -473,7 +474,7 @@ plan_build(const struct plan_opts *o, bool *unknown)
 		    "old MX have given up on it)");
 	}
 
-	json_object_set_new(plan, "schema", json_string("mailsec-plan/1"));
+	doc_add_schema(plan, DOC_PLAN);
 	json_object_set_new(plan, "kind", json_string(o->kind == PLAN_MIGRATE ? "migrate" :
 	    "decommission"));
 	json_object_set_new(plan, "domain", json_text(D));

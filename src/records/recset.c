@@ -1,5 +1,6 @@
 /* src/records/recset.c - a generated record set and its outputs: zone-file lines, JSON, octoDNS YAML */
 #include "records/recset.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/zonetext.h"
 #include "util/buf.h"
@@ -379,8 +380,8 @@ recset_json(const struct recset *s)
 {
 	json_t *o = json_object(), *recs = json_array(), *files = json_array(), *notes = json_array();
 
-	json_object_set_new(o, "schema", json_string("mailsec-records/1"));
-	json_object_set_new(o, "mailsec_version", json_string(""));	/* the program sets it */
+	doc_add_schema(o, DOC_RECORDS);
+	doc_add_version(o);
 	json_object_set_new(o, "command", json_text(s->command));
 	json_object_set_new(o, "domain", *s->domain ? json_text(s->domain) : json_null());
 	json_object_set_new(o, "stage", json_text(s->stage));

@@ -1,6 +1,7 @@
 /* src/reports/summary.c - who sends as a domain: summaries of stored reports */
 #include "reports/summary.h"
 #include "reports/spf_walk.h"
+#include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/ipaddr.h"
@@ -648,7 +649,7 @@ summary_json(const struct summary *s)
 	json_t *pol, *arr;
 	uint64_t wq = 0;
 
-	json_object_set_new(o, "schema", json_string("mailsec-reports/1"));
+	doc_add_schema(o, DOC_REPORTS);
 	json_object_set_new(o, "kind", json_string("summary"));
 	json_object_set_new(o, "domain", json_text(s->domain));
 	json_object_set_new(o, "since", ts_json(s->since));

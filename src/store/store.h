@@ -91,6 +91,20 @@ struct store_check {
 	const struct store_check_finding *findings;
 	size_t nfindings;
 	const char *json;
+	const char *round;		/* the monitor's round, or NULL (unique per domain when set) */
+};
+
+/*
+ * One event of history: something that changed for a domain between two of
+ * its stored checks (history/history.h defines the kinds; docs/events.md).
+ * Strings borrowed; NULL for SQL NULL.
+ */
+struct store_event {
+	int64_t at;			/* epoch seconds: when the later check was made */
+	const char *domain;
+	const char *run_id, *prev_run_id, *round;	/* the later check, the earlier one, its round */
+	const char *kind, *area, *subject, *finding, *severity, *item;
+	const char *old_value, *new_value;
 };
 
 struct store_counts {
@@ -103,6 +117,8 @@ struct db;
 typedef void (*store_dmarc_cb)(void *arg, const struct store_dmarc_item *it);
 typedef void (*store_tlsrpt_cb)(void *arg, const struct store_tlsrpt_item *it);
 typedef void (*store_rejected_cb)(void *arg, const struct store_rejected_item *it);
+/* a stored event; borrowed for the call */
+typedef void (*store_event_cb)(void *arg, const struct store_event *e);
 /* a stored check with all its findings; borrowed for the call */
 typedef void (*store_check_cb)(void *arg, const struct store_check *c);
 
@@ -270,6 +286,27 @@ MS_MUST_CHECK enum ms_status store_each_rejected(struct store *s, store_rejected
  */
 MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store_check *c,
     enum store_put *res);
+/*
+ * store_put_history - store_put_check() of c together with the events ev[0..nev)
+ * computed against the domain's previous check (each event's check is c):
+ * whole or not at all.  A duplicate key (run id and domain, or domain and
+ * round when c->round is set) stores nothing, events included, and says
+ * STORE_DUPLICATE.  Everything borrowed.
+ */
+MS_MUST_CHECK enum ms_status store_put_history(struct store *s, const struct store_check *c,
+    const struct store_event *ev, size_t nev, enum store_put *res);
+/*
+ * store_last_check - the latest stored check of domain (by checked_at, then
+ * insertion) to cb, or no call when there is none; cb's check is borrowed
+ */
+MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg);
+/*
+ * store_each_event - the events at or after since, oldest first (by time,
+ * then insertion), of domain, or of every domain when domain is NULL;
+ * domain borrowed, each event borrowed for its cb
+ */
+MS_MUST_CHECK enum ms_status store_each_event(struct store *s, const char *domain, int64_t since,
+    store_event_cb cb, void *arg);
 /*
  * store_each_check - domain's stored checks made at or after since, oldest
  * first; borrowed for cb

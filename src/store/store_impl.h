@@ -19,7 +19,7 @@ struct dialect_sql {
 /* The statements a store prepares once and keeps (on first use). */
 enum store_stmt {
 	INS_REPORT, INS_DMARC_ROW, INS_TLS_POLICY, INS_TLS_FAILURE, INS_FAILURE, INS_REJECTED,
-	INS_CHECK, INS_CHECK_FINDING, STORE_NSTMT
+	INS_CHECK, INS_CHECK_FINDING, INS_EVENT, STORE_NSTMT
 };
 
 struct store {

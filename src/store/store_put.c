@@ -44,11 +44,14 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	" VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
 	[INS_CHECK] =
 	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
-	" n_warning, n_error, n_unknown, grade, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-	" ON CONFLICT (run_id, domain) DO NOTHING RETURNING id",
+	" n_warning, n_error, n_unknown, grade, doc, round) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT DO NOTHING RETURNING id",	/* (run_id, domain) or (domain, round) */
 	[INS_CHECK_FINDING] =
 	"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message)"
 	" VALUES (?,?,?,?,?,?)",
+	[INS_EVENT] =
+	"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area, subject,"
+	" finding, severity, item, old_value, new_value) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* stmt - the prepared insert id (prepared at first use), or NULL after recording why */
@@ -357,9 +360,44 @@ store_put_rejected(struct store *s, const char *origin, const char *why, const c
 	return put_leave(s, "put", rc);
 }
 
-/* check_rows - insert the check row of c and its findings; *dup when the key exists */
+/* event_rows - insert the events ev[0..n) of the check whose row key is id */
 static enum ms_status
-check_rows(struct store *s, const struct store_check *c, bool *dup)
+event_rows(struct store *s, int64_t id, const struct store_event *ev, size_t n)
+{
+	struct db_stmt *st = n ? stmt(s, INS_EVENT) : NULL;
+
+	if (n && st == NULL)
+		return MS_ERR_IO;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_event *e = &ev[i];
+
+		db_bind_int(st, 1, id);
+		db_bind_text(st, 2, e->domain);
+		db_bind_int(st, 3, e->at);
+		db_bind_text(st, 4, e->run_id);
+		db_bind_text(st, 5, e->prev_run_id);
+		db_bind_text(st, 6, e->round);
+		db_bind_text(st, 7, e->kind);
+		db_bind_text(st, 8, e->area);
+		db_bind_text(st, 9, e->subject);
+		db_bind_text(st, 10, e->finding);
+		db_bind_text(st, 11, e->severity);
+		db_bind_text(st, 12, e->item);
+		db_bind_text(st, 13, e->old_value);
+		db_bind_text(st, 14, e->new_value);
+		if (run_insert(s, st, "insert event") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+/*
+ * check_rows - insert the check row of c, its findings and the events ev;
+ * *dup when the key exists (then nothing is inserted)
+ */
+static enum ms_status
+check_rows(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, bool *dup)
 {
 	struct db_stmt *st = stmt(s, INS_CHECK), *f = stmt(s, INS_CHECK_FINDING);
 	int64_t id = 0;
@@ -378,6 +416,7 @@ check_rows(struct store *s, const struct store_check *c, bool *dup)
 	db_bind_int(st, 10, store_clamp(c->unknown));
 	db_bind_text(st, 11, c->grade);
 	db_bind_text(st, 12, c->json);
+	db_bind_text(st, 13, c->round);
 	if (run_returning(s, st, "insert check", dup, &id) != MS_OK)
 		return MS_ERR_IO;
 	for (size_t i = 0; i < c->nfindings && !*dup; i++) {
@@ -392,19 +431,27 @@ check_rows(struct store *s, const struct store_check *c, bool *dup)
 		if (run_insert(s, f, "insert check finding") != MS_OK)
 			return MS_ERR_IO;
 	}
-	return MS_OK;
+	return *dup ? MS_OK : event_rows(s, id, ev, nev);
 }
 
 /* store_put_check - one domain's check result and its findings, whole or not at all */
 enum ms_status
 store_put_check(struct store *s, const struct store_check *c, enum store_put *res)
 {
+	return store_put_history(s, c, NULL, 0, res);
+}
+
+/* store_put_history - a check result, its findings and its events, whole or not at all */
+enum ms_status
+store_put_history(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, enum store_put *res)
+{
 	bool dup = false;
 	enum ms_status rc;
 
 	if ((rc = put_enter(s, "put_check")) != MS_OK)
 		return rc;
-	rc = check_rows(s, c, &dup);
+	rc = check_rows(s, c, ev, nev, &dup);
 	if ((rc = put_leave(s, "put_check", rc)) == MS_OK)
 		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
 	return rc;

@@ -211,21 +211,19 @@ store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 	return finish(s, st, r, "query quarantine");
 }
 
-/* store_each_check - domain's stored checks since since, oldest first, to cb */
-enum ms_status
-store_each_check(struct store *s, const char *domain, int64_t since, store_check_cb cb, void *arg)
+#define CHECK_ROWS \
+	"SELECT c.id, c.run_id, c.domain, c.checked_at, c.profile, c.mailsec_version," \
+	" c.n_pass, c.n_info, c.n_warning, c.n_error, c.n_unknown, c.grade, c.doc," \
+	" f.finding, f.severity, f.subject, f.message, c.round" \
+	" FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
+
+/* check_rows - step st (a CHECK_ROWS query, ordered by check) and hand each check to cb */
+static enum ms_status
+check_rows(struct store *s, struct db_stmt *st, store_check_cb cb, void *arg)
 {
 	struct store_check_acc acc;
-	struct db_stmt *st;
 	enum db_step r;
 
-	if (query(s, "SELECT c.id, c.run_id, c.domain, c.checked_at, c.profile, c.mailsec_version,"
-	    " c.n_pass, c.n_info, c.n_warning, c.n_error, c.n_unknown, c.grade, c.doc,"
-	    " f.finding, f.severity, f.subject, f.message"
-	    " FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
-	    " WHERE c.domain = ? AND c.checked_at >= ?"
-	    " ORDER BY c.checked_at, c.id, f.seq", domain, since, "query checks", &st) != MS_OK)
-		return MS_ERR_IO;
 	store_check_acc_init(&acc, cb, arg);
 	while ((r = db_step(st)) == DB_ROW) {
 		struct store_check c = { 0 };
@@ -247,9 +245,70 @@ store_each_check(struct store *s, const char *domain, int64_t since, store_check
 		f.severity = db_column_text(st, 14);
 		f.subject = db_column_text(st, 15);
 		f.message = db_column_text(st, 16);
+		c.round = db_column_text(st, 17);
 		store_check_acc_row(&acc, db_column_int(st, 0), &c, &f);
 	}
 	/* the last check goes to cb after the statement is done: cb must not use the store */
 	store_check_acc_end(&acc, r == DB_DONE);
 	return finish(s, st, r, "query checks");
+}
+
+/* store_each_check - domain's stored checks since since, oldest first, to cb */
+enum ms_status
+store_each_check(struct store *s, const char *domain, int64_t since, store_check_cb cb, void *arg)
+{
+	struct db_stmt *st;
+
+	if (query(s, CHECK_ROWS " WHERE c.domain = ? AND c.checked_at >= ?"
+	    " ORDER BY c.checked_at, c.id, f.seq", domain, since, "query checks", &st) != MS_OK)
+		return MS_ERR_IO;
+	return check_rows(s, st, cb, arg);
+}
+
+/* store_last_check - the latest stored check of domain to cb (none: no call) */
+enum ms_status
+store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg)
+{
+	struct db_stmt *st;
+
+	if (db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE domain = ?"
+	    " ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", &st) != MS_OK)
+		return store_fail(s, "query the last check");
+	db_bind_text(st, 1, domain);
+	return check_rows(s, st, cb, arg);
+}
+
+/* store_each_event - events since since (of domain, or all when NULL), oldest first, to cb */
+enum ms_status
+store_each_event(struct store *s, const char *domain, int64_t since, store_event_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (db_prepare(s->db, "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
+	    " finding, severity, item, old_value, new_value FROM events"
+	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ? ORDER BY at, id", &st) != MS_OK)
+		return store_fail(s, "query events");
+	db_bind_text(st, 1, domain);
+	db_bind_text(st, 2, domain);
+	db_bind_int(st, 3, since);
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_event e;
+
+		e.at = db_column_int(st, 0);
+		e.domain = db_column_text(st, 1);
+		e.run_id = db_column_text(st, 2);
+		e.prev_run_id = db_column_text(st, 3);
+		e.round = db_column_text(st, 4);
+		e.kind = db_column_text(st, 5);
+		e.area = db_column_text(st, 6);
+		e.subject = db_column_text(st, 7);
+		e.finding = db_column_text(st, 8);
+		e.severity = db_column_text(st, 9);
+		e.item = db_column_text(st, 10);
+		e.old_value = db_column_text(st, 11);
+		e.new_value = db_column_text(st, 12);
+		cb(arg, &e);
+	}
+	return finish(s, st, r, "query events");
 }

@@ -52,7 +52,7 @@ zone_note(struct zone_file *z, const char *fmt, ...)
 }
 
 enum ms_status
-zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr)
+zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr, unsigned line)
 {
 	ldns_buffer *b;
 	char *owner;
@@ -85,6 +85,7 @@ zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr)
 	r->ttl = ldns_rr_ttl(rr);
 	r->len = ldns_buffer_position(b);
 	r->rdata = (uint8_t *)xmemdup(ldns_buffer_begin(b), r->len ? r->len : 1);
+	r->line = line;
 	ldns_buffer_free(b);
 	return MS_OK;
 }
@@ -209,6 +210,69 @@ record_scan(const char *t, size_t len, char **err)
 }
 
 /*
+ * record_lines - the line each record of the file starts on, in file order:
+ * logical records (lines joined inside parentheses; comments and quoted text
+ * skipped, as record_scan reads them) that are not blank, a comment or a
+ * $ directive, which are exactly the ones ldns returns as records.  ldns's
+ * own line counter is not used: it counts a parenthesised record's lines
+ * inconsistently.  *lines (caller frees) has *n entries.
+ */
+static void
+record_lines(const char *t, size_t len, unsigned **lines, size_t *n)
+{
+	unsigned line = 1;
+	size_t i = 0, cap = 0;
+
+	*lines = NULL;
+	*n = 0;
+	while (i < len) {
+		size_t depth = 0;
+		bool quote = false;
+		size_t j = i;
+
+		while (j < len && (t[j] == ' ' || t[j] == '\t'))
+			j++;
+		if (j < len && t[j] != '\n' && t[j] != '\r' && t[j] != ';' && t[j] != '$' &&
+		    *n < ZONE_MAX_RRS + 1) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				*lines = xreallocarray(*lines, cap, sizeof(**lines));
+			}
+			(*lines)[(*n)++] = line;
+		}
+		/* to the end of this logical record */
+		for (; i < len; i++) {
+			char c = t[i];
+
+			if (quote) {
+				if (c == '\\' && i + 1 < len)
+					i++;
+				else if (c == '"')
+					quote = false;
+				if (i < len && t[i] == '\n')
+					line++;
+			} else if (c == ';') {
+				while (i + 1 < len && t[i + 1] != '\n')
+					i++;
+			} else if (c == '"') {
+				quote = true;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')') {
+				if (depth)
+					depth--;
+			} else if (c == '\n') {
+				line++;
+				if (depth == 0) {
+					i++;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/*
  * name_problem - why the token tok[0..n) is not a domain name as RFC 1035
  * §2.3.4 bounds it (a label over 63 octets, a name over 255), or NULL.
  * Escapes count as written (a little strict for \DDD): for messages only.
@@ -295,6 +359,8 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 	char *first_origin = NULL, *soa_owner = NULL;
 	FILE *fp = NULL;
 	int line = 0;
+	unsigned *starts = NULL;
+	size_t nstarts = 0, nread = 0;
 	ldns_status ls;
 	enum ms_status st;
 
@@ -313,6 +379,7 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 		free(first_origin);
 		return st;
 	}
+	record_lines(text, len, &starts, &nstarts);
 	if (origin || first_origin) {
 		if ((orig = origin_rdf(origin ? origin : first_origin)) == NULL) {
 			*err = xasprintf("invalid origin \"%s\"", origin ? origin : first_origin);
@@ -343,7 +410,8 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 			case LDNS_STATUS_OK:
 				if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && soa_owner == NULL)
 					soa_owner = ldns_rdf2str(ldns_rr_owner(rr));
-				st = zone_add_ldns_rr(z, rr);
+				st = zone_add_ldns_rr(z, rr, nread < nstarts ? starts[nread] : 0);
+				nread++;
 				ldns_rr_free(rr);
 				break;
 			case LDNS_STATUS_SYNTAX_EMPTY:
@@ -388,6 +456,16 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 		st = MS_ERR_SYNTAX;
 		goto fail;
 	}
+	if (nread != nstarts)	/* the two readings disagree: say no line rather than a wrong one */
+		for (size_t i = 0; i < z->n; i++)
+			z->rr[i].line = 0;
+	z->soa_line = 1;
+	for (size_t i = 0; i < z->n; i++) {
+		if (z->rr[i].type == LDNS_RR_TYPE_SOA && strcmp(z->rr[i].owner, z->origin) == 0) {
+			z->soa_line = z->rr[i].line ? z->rr[i].line : 1;
+			break;
+		}
+	}
 	*out = z;
 	z = NULL;
 	st = MS_OK;
@@ -404,6 +482,7 @@ out:
 		ldns_rdf_deep_free(orig);
 	free(first_origin);
 	free(soa_owner);
+	free(starts);
 	return st;
 }
 

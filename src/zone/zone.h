@@ -17,6 +17,7 @@ struct zone_rr {
 	uint32_t	 ttl;
 	uint8_t		*rdata;
 	size_t		 len;
+	unsigned	 line;		/* 1-based line where the record starts; 0: not known */
 };
 
 /*
@@ -31,6 +32,12 @@ struct zone_file {
 	size_t		 n, cap;
 	char		**notes;	/* NULL-terminated, may be NULL */
 	size_t		 nnotes;
+	/*
+	 * Where a finding about a record the zone lacks points (docs/sarif.md):
+	 * a master file's line of the SOA at the origin (1 when it has none);
+	 * an octoDNS file's root node's line (1 when the file is empty).
+	 */
+	unsigned	 soa_line;
 };
 
 /*
@@ -39,7 +46,8 @@ struct zone_file {
  * other files: lint every file on the command line instead).  The origin is
  * origin when given (trailing dot optional), else the SOA owner, else the
  * first $ORIGIN.  Pure: no I/O beyond reading text.  On failure *err (caller
- * frees) says what and on which line, and *out is NULL.
+ * frees) says what and on which line, and *out is NULL.  Each record keeps
+ * the line it starts on (the owner's line of a parenthesised record).
  */
 enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
@@ -49,6 +57,7 @@ enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
  * the zone; '' is the apex; each value one record or a list) for the zone
  * origin, which must be given (octoDNS names it in the file name).  As
  * zone_read_bind: text and origin borrowed, *out and *err the caller frees.
+ * Each record keeps the line of its value (of its item in a values list).
  */
 enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);

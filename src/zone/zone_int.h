@@ -8,9 +8,9 @@
 
 /*
  * zone_add_ldns_rr - append rr (borrowed; class IN only, others skipped) with
- * its RDATA copied in wire form
+ * its RDATA copied in wire form, starting on line (1-based; 0: not known)
  */
-enum ms_status zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr);
+enum ms_status zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr, unsigned line);
 /* zone_note - record something skipped on purpose (the text copied into z) */
 void zone_note(struct zone_file *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* zone_name_canon - lower case, no trailing dot; caller frees */

@@ -238,7 +238,7 @@ one_value(struct yctx *c, const char *owner, const char *type, uint32_t ttl, yam
 		buf_free(&line);
 		return MS_ERR_SYNTAX;
 	}
-	st = zone_add_ldns_rr(c->z, rr);
+	st = zone_add_ldns_rr(c->z, rr, v ? (unsigned)v->start_mark.line + 1 : 0);
 	if (st != MS_OK)
 		c->err = xasprintf("%s %s: %s", owner, type,
 		    st == MS_ERR_LIMIT ? "too many records" : "cannot convert to wire form");
@@ -361,6 +361,7 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	}
 	c.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
+	c.z->soa_line = root ? (unsigned)root->start_mark.line + 1 : 1;
 	if (root == NULL) {
 		;	/* an empty file: an empty zone */
 	} else if (root->type != YAML_MAPPING_NODE) {

@@ -434,6 +434,53 @@ index_matches_scan(void **state)
 	replay_data_free(scan);
 }
 
+/* second_mx - match callback: the MX of preference 20 */
+static bool
+second_mx(const uint8_t *rdata, size_t len, void *arg)
+{
+	(void)arg;
+	return len >= 2 && rdata[0] == 0 && rdata[1] == 20;
+}
+
+/* where_read - records and origins keep where they were read, indexed or scanned */
+static void
+where_read(void **state)
+{
+	static const uint8_t mx10[] = { 0, 10, 1, 'a', 0 }, mx20[] = { 0, 20, 1, 'b', 0 };
+	struct replay_where w;
+
+	(void)state;
+	for (int scan = 0; scan < 2; scan++) {
+		struct replay_data *d = replay_data_new();
+
+		if (scan)
+			replay_data_scan_only(d);
+		assert_int_equal(replay_data_add_at(d, "Example.TEST.", DNS_T_MX, 60, mx10, sizeof(mx10),
+		    (struct replay_where){ 1, 12 }), MS_OK);
+		assert_int_equal(replay_data_add_at(d, "example.test", DNS_T_MX, 60, mx20, sizeof(mx20),
+		    (struct replay_where){ 1, 13 }), MS_OK);
+		assert_int_equal(replay_data_add(d, "example.test", DNS_T_MX, 60, mx20, sizeof(mx20)),
+		    MS_OK);
+		replay_data_add_origin_at(d, "example.test", (struct replay_where){ 1, 5 });
+		replay_data_add_origin_at(d, "sub.example.test", (struct replay_where){ 2, 3 });
+		assert_true(replay_data_record_where(d, "EXAMPLE.test.", DNS_T_MX, NULL, NULL, &w));
+		assert_int_equal(w.file, 1);
+		assert_int_equal(w.line, 12);
+		assert_true(replay_data_record_where(d, "example.test", DNS_T_MX, second_mx, NULL, &w));
+		assert_int_equal(w.line, 13);
+		assert_false(replay_data_record_where(d, "example.test", DNS_T_TXT, NULL, NULL, &w));
+		assert_false(replay_data_record_where(d, "nowhere.test", 0, NULL, NULL, &w));
+		/* a missing record: the deepest zone's SOA */
+		assert_true(replay_data_zone_where(d, "_dmarc.example.test", &w));
+		assert_int_equal(w.line, 5);
+		assert_true(replay_data_zone_where(d, "x.sub.example.test", &w));
+		assert_int_equal(w.file, 2);
+		assert_int_equal(w.line, 3);
+		assert_false(replay_data_zone_where(d, "example.org", &w));
+		replay_data_free(d);
+	}
+}
+
 int
 main(void)
 {
@@ -446,6 +493,7 @@ main(void)
 		cmocka_unit_test(cancel_all_times_out),
 		cmocka_unit_test(budget_spent),
 		cmocka_unit_test(index_matches_scan),
+		cmocka_unit_test(where_read),
 	};
 
 	return cmocka_run_group_tests_name("replay", tests, NULL, NULL);

@@ -374,7 +374,7 @@ check_contract(struct store *s)
 		{ "mx.missing", "info", "example.com", "no MX" },
 	};
 	struct store_check c = { "run-a", "example.com", 1700000000, "generic", "0.1.0",
-		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}" };
+		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL };
 	struct checks_seen k;
 	enum store_put res;
 
@@ -754,6 +754,59 @@ put_atomic_sqlite(void **state)
 	unlink(side);
 }
 
+/*
+ * put_row_too_long - a row whose auth_results do not fit the columns fails
+ * the whole put (the reports layer's row callback says why, the store says
+ * which row), and leaves nothing: the same report with a short domain is new
+ */
+static void
+put_row_too_long(void **state)
+{
+	char path[] = "/tmp/mailsec-test-long-XXXXXX";
+	char side[64];
+	size_t big = 5u * 1024 * 1024 / 2;
+	char *dom = malloc(big + 1);
+	struct dmarc_auth auth[2];
+	struct dmarc_row row = { .source_ip = (char *)"198.51.100.9", .count = 1 };
+	struct dmarc_report d = { .org_name = (char *)"long.example", .report_id = (char *)"long-1",
+		.begin = 1700000000, .end = 1700086399, .policy = { .domain = (char *)"long.example" },
+		.rows = &row, .nrows = 1, .messages = 1 };
+	struct store_counts c;
+	struct store *s;
+	enum store_put res;
+	char why[512];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_non_null(dom);
+	memset(dom, 'a', big);
+	dom[big] = '\0';
+	memset(auth, 0, sizeof(auth));
+	auth[0].domain = auth[1].domain = dom;
+	auth[0].result = auth[1].result = (char *)"pass";
+	row.dkim_auth = auth;
+	row.ndkim_auth = 2;
+	if (store_open(path, STORE_WRITE, &s, why, sizeof(why)) != MS_OK)
+		fail_msg("store_open %s: %s", path, why);
+	assert_int_equal(report_put_dmarc(s, &d, "t", &res), MS_ERR_LIMIT);
+	assert_string_equal(store_error(s),
+	    "insert dmarc row: its auth_results are longer than the columns take");
+	assert_int_equal(store_counts(s, &c), MS_OK);
+	assert_int_equal(c.dmarc_reports, 0);
+	auth[0].domain = auth[1].domain = (char *)"long.example";
+	assert_int_equal(report_put_dmarc(s, &d, "t", &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	store_close(s);
+	free(dom);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static void
 put_atomic_postgresql(void **state)
 {
@@ -874,6 +927,7 @@ main(void)
 		cmocka_unit_test(db_contract_postgresql),
 		cmocka_unit_test(put_atomic_sqlite),
 		cmocka_unit_test(put_atomic_postgresql),
+		cmocka_unit_test(put_row_too_long),
 	};
 
 	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);

@@ -173,6 +173,51 @@ octodns(void **state)
 	free(err);
 }
 
+/* record_lines - each record keeps the line it starts on; the SOA's line is the zone's */
+static void
+record_lines(void **state)
+{
+	struct zone_file *z;
+	static const char yaml[] = "# comment\n---\n'':\n  - type: MX\n    values:\n"
+	    "      - exchange: a.example.org.\n        preference: 10\n"
+	    "      - exchange: b.example.org.\n        preference: 20\n"
+	    "  - type: TXT\n    value: v=spf1 -all\n";
+	char *err = NULL;
+	size_t mx = 0;
+
+	(void)state;
+	/* comments, blank lines, a parenthesised SOA over three lines, a quoted ';' and '(' */
+	z = bind_ok("; head\n$ORIGIN example.test.\n$TTL 60\n\n@ SOA ns1 hm (\n 1 ; serial\n"
+	    " 2 3 4 5 )\n@ NS ns1\n; c\n  \n@ TXT \"v=spf1 (; -all\"\n_dmarc TXT ( \"v=DMARC1;\"\n"
+	    " \" p=none\" )\n\tTXT \"second\"\nx A 192.0.2.1", NULL);
+	assert_int_equal(z->soa_line, 5);
+	assert_int_equal(find(z, "example.test", DNS_T_SOA)->line, 5);
+	assert_int_equal(find(z, "example.test", DNS_T_NS)->line, 8);
+	assert_int_equal(find(z, "example.test", DNS_T_TXT)->line, 11);
+	assert_int_equal(find(z, "_dmarc.example.test", DNS_T_TXT)->line, 12);
+	assert_int_equal(z->rr[z->n - 2].line, 14);	/* owner omitted: the previous one's */
+	assert_int_equal(find(z, "x.example.test", DNS_T_A)->line, 15);
+	zone_file_free(z);
+	/* no SOA: line 1 stands for the zone */
+	z = bind_ok("\n\n@ MX 10 mail\n", "example.test");
+	assert_int_equal(z->soa_line, 1);
+	assert_int_equal(find(z, "example.test", DNS_T_MX)->line, 3);
+	zone_file_free(z);
+
+	assert_int_equal(zone_read_octodns(yaml, strlen(yaml), "example.org", &z, &err), MS_OK);
+	assert_int_equal(z->soa_line, 3);	/* the root node's line */
+	for (size_t i = 0; i < z->n; i++) {
+		if (z->rr[i].type == DNS_T_MX)
+			assert_int_equal(z->rr[i].line, mx++ == 0 ? 6 : 8);
+	}
+	assert_int_equal(mx, 2);
+	assert_int_equal(find(z, "example.org", DNS_T_TXT)->line, 11);
+	zone_file_free(z);
+	assert_int_equal(zone_read_octodns("", 0, "example.org", &z, &err), MS_OK);
+	assert_int_equal(z->soa_line, 1);
+	zone_file_free(z);
+}
+
 int
 main(void)
 {
@@ -181,6 +226,7 @@ main(void)
 		cmocka_unit_test(bind_soa_origin),
 		cmocka_unit_test(bind_refusals),
 		cmocka_unit_test(octodns),
+		cmocka_unit_test(record_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

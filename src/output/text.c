@@ -1,8 +1,7 @@
-/* src/cli/output.c - rendering one audited domain as text or as a mailsec/1 JSON object */
-#include "util/termsafe.h"
-#include "cli/cli.h"
+/* src/output/text.c - one audited domain as text: areas with their grades, findings, a summary line */
+#include "output/text.h"
 #include "core/grade.h"
-#include "core/jsonutil.h"
+#include "util/termsafe.h"
 
 #include <string.h>
 
@@ -15,13 +14,6 @@ static const char *const sev_color[SEV__COUNT] = {
 	[SEV_UNKNOWN] = "\033[35m",
 };
 
-/* out_grade - the grade of a domain's findings (core/grade.c, docs/grades.md); static string */
-const char *
-out_grade(const struct finding_list *l)
-{
-	return grade_findings(l);
-}
-
 /* safe_write - published data to a terminal: through the one escape (util/termsafe.h) */
 static void
 safe_write(FILE *fp, const char *s, size_t n)
@@ -29,6 +21,7 @@ safe_write(FILE *fp, const char *s, size_t n)
 	term_write(fp, s, n);
 }
 
+/* safe_puts - safe_write of a C string */
 static void
 safe_puts(FILE *fp, const char *s)
 {
@@ -56,6 +49,7 @@ indent_block(FILE *fp, const char *label, const char *text)
 	}
 }
 
+/* out_text_domain - see text.h */
 void
 out_text_domain(FILE *fp, const struct audit *a, bool color)
 {
@@ -99,18 +93,6 @@ out_text_domain(FILE *fp, const struct audit *a, bool color)
 	fprintf(fp, "  summary: %zu pass, %zu info, %zu warning%s, %zu error%s, %zu unknown; "
 	    "%s%s\n\n", c[SEV_PASS], c[SEV_INFO], c[SEV_WARNING], c[SEV_WARNING] == 1 ? "" : "s",
 	    c[SEV_ERROR], c[SEV_ERROR] == 1 ? "" : "s", c[SEV_UNKNOWN],
-	    grade_is_none(out_grade(l)) ? "no grade: nothing could be determined" : "grade ",
-	    grade_is_none(out_grade(l)) ? "" : out_grade(l));
-}
-
-json_t *
-out_json_domain(const struct audit *a)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "domain", json_text(a->domain));
-	json_object_set_new(o, "summary", grade_summary_json(&a->findings));
-	json_object_set_new(o, "findings", findings_to_json(&a->findings));
-	json_object_set(o, "facts", a->facts);
-	return o;
+	    grade_is_none(grade_findings(l)) ? "no grade: nothing could be determined" : "grade ",
+	    grade_is_none(grade_findings(l)) ? "" : grade_findings(l));
 }
