@@ -6,6 +6,7 @@
 #include "engine/session.h"
 #include "fleet/fleet.h"
 #include "fleet/worker.h"
+#include "history/history.h"
 #include "store/store.h"
 #include "util/progress.h"
 #include "util/str.h"
@@ -171,66 +172,52 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 }
 
 /*
- * put_result - the one place a monitored domain's result is stored: today
- * the check history (store_put_check) with the round as its run id, so the
- * store's key (run id, domain) makes a second result for (domain, round) a
- * duplicate.  When src/history/ lands (history_put with events) this is the
- * call to switch.
+ * put_result - the one place a monitored domain's result is stored: through
+ * the history layer (history_put) with the round as decimal text, so each
+ * result keeps the events of what changed since the domain's previous one and
+ * history's (domain, round) uniqueness makes a second result for the round a
+ * duplicate (another worker stored it after this one's lease ran out).  The
+ * run id is "round-N", shared by every worker's results of the round.  What
+ * is left here is the program's: the mailsec/1 object check prints and the
+ * log line.
  */
 static enum fleet_put
 put_result(void *arg, struct audit *a, int64_t round)
 {
 	struct mon *m = arg;
 	struct store *s = fleet_store(m->fleet);
-	struct store_check sc;
-	struct store_check_finding *f = xcalloc(a->findings.n + 1, sizeof(*f));
+	struct history_check hc;
 	size_t c[SEV__COUNT];
 	json_t *j = out_json_domain(a);
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	char run_id[32];
+	char run_id[32], round_text[24];
 	enum store_put res = STORE_INSERTED;
+	enum ms_status st = MS_ERR_NOMEM;
 	enum fleet_put r = FLEET_PUT_STORED;
 
 	findings_count(&a->findings, c);
-	for (size_t i = 0; i < a->findings.n; i++) {
-		const struct finding *x = &a->findings.v[i];
-
-		f[i].id = finding_def(x)->id;
-		f[i].severity = severity_name(x->severity);
-		f[i].subject = x->subject;
-		f[i].message = x->message;
-	}
 	snprintf(run_id, sizeof(run_id), "round-%lld", (long long)round);
-	memset(&sc, 0, sizeof(sc));
-	sc.run_id = run_id;
-	sc.domain = a->domain;
-	sc.checked_at = (int64_t)time(NULL);
-	sc.profile = a->opts->profile->name;
-	sc.version = MAILSEC_VERSION;
-	sc.pass = c[SEV_PASS];
-	sc.info = c[SEV_INFO];
-	sc.warning = c[SEV_WARNING];
-	sc.error = c[SEV_ERROR];
-	sc.unknown = c[SEV_UNKNOWN];
-	sc.grade = out_grade(&a->findings);
-	sc.findings = f;
-	sc.nfindings = a->findings.n;
-	sc.json = text;
-	if (text == NULL || store_put_check(s, &sc, &res) != MS_OK) {
+	snprintf(round_text, sizeof(round_text), "%lld", (long long)round);
+	memset(&hc, 0, sizeof(hc));
+	hc.a = a;
+	hc.doc = j;
+	hc.profile = a->opts->profile->name;
+	hc.version = MAILSEC_VERSION;
+	hc.run_id = run_id;
+	hc.round = round_text;
+	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=error round=%lld domain=%s msg=\"could not "
 		    "store the result: %s\"\n", (long long)round, a->domain,
-		    text ? store_error(s) : "no JSON for it");
+		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
+		    store_error(s));
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
 	else if (!m->tty)
 		fprintf(stderr, "mailsec monitor: event=checked round=%lld domain=%s grade=%s "
-		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain, sc.grade,
-		    c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
-	free(text);
+		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain,
+		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
-	free(f);
 	return r;
 }
 

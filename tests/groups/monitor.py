@@ -51,9 +51,9 @@ class T:
         self.res.append(Result(NAME, self.be.label(name), "fail" if problems else "pass", "\n".join(problems)))
 
     def results(self, db, rnd=None):
-        """{domain: number of stored results} (of round rnd when given)."""
+        """{domain: number of stored results} (of round rnd when given: history's round, run id round-N)."""
         sql = "SELECT domain, COUNT(*) FROM checks %sGROUP BY domain" % (
-            "WHERE run_id = 'round-%d' " % rnd if rnd else "")
+            "WHERE round = '%d' AND run_id = 'round-%d' " % (rnd, rnd) if rnd else "")
         return {d: n for d, n in self.be.query(db, sql)}
 
     def leases(self, db):
@@ -209,10 +209,22 @@ def once(t):
     expect_rc(p, "monitor --once (nothing due)", rc, 0, err)
     if sum(t.results(db).values()) != 4 or "event=idle" not in err:
         p.append("a second --once checked something: %r %r" % (t.results(db), err[-400:]))
-    rc, out, err = t.ms(mon + ["--once", "--all"])
+    # round 2 over a world where a.test's SPF record changed: history keeps the events
+    zone2 = os.path.join(t.tmp, "world2.zone")
+    open(zone2, "w").write(open(ZONE).read().replace('a.test.          TXT  "v=spf1 mx -all"',
+                                                     'a.test.          TXT  "v=spf1 mx ~all"'))
+    rc, out, err = t.ms(["monitor", "--db", db, "--replay", zone2, "--once", "--all"])
     expect_rc(p, "monitor --once --all", rc, 0, err)
     if t.results(db, 2) != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1}:
         p.append("--once --all: round 2 results %r" % t.results(db, 2))
+    first = t.be.query(db, "SELECT domain, COUNT(*) FROM events WHERE kind = 'first-check' "
+                           "AND round = '1' GROUP BY domain ORDER BY domain")
+    if [(d, n) for d, n in first] != [("a.test", 1), ("b.test", 1), ("c.test", 1), ("d.test", 1)]:
+        p.append("round 1 first-check events %r, want one per domain" % first)
+    recs = t.be.query(db, "SELECT domain, area, old_value, new_value FROM events WHERE kind = 'record' "
+                          "AND round = '2' ORDER BY domain, area")
+    if recs != [("a.test", "spf", "v=spf1 mx -all", "v=spf1 mx ~all")]:
+        p.append("round 2 record events %r, want a.test's SPF record only" % recs)
     # a short interval makes one domain due again
     t.ms(["domains", "add", "--workspace", "beta", "--db", db, "d.test", "--interval", "1s"])
     time.sleep(1.2)
@@ -235,8 +247,8 @@ def once(t):
     for bad in (["monitor", "--all"], ["monitor", "x.test"], ["monitor", "--lease", "0"]):
         rc, out, err = t.ms(bad + ["--db", db])
         expect_rc(p, " ".join(bad), rc, 2, err)
-    t.check("monitor: --once (one result per domain, union of selectors), nothing due, --once --all, "
-            "an interval passed, usage", p)
+    t.check("monitor: --once (one result per domain, union of selectors), nothing due, --once --all "
+            "(events: first-check, a changed SPF record), an interval passed, usage", p)
 
 
 def grades(t):

@@ -158,10 +158,11 @@ def scenario(args, net, pg, tmp):
             if w.poll() is None:
                 w.kill()
                 w.communicate()
-    rows = q("SELECT domain, run_id, COUNT(*) FROM checks GROUP BY domain, run_id ORDER BY domain")
-    got = {d: (r, n) for d, r, n in rows}
+    rows = q("SELECT domain, run_id, round, COUNT(*) FROM checks GROUP BY domain, run_id, round "
+             "ORDER BY domain")
+    got = {d: (r, str(rnd), n) for d, r, rnd, n in rows}
     for d in doms:
-        if got.get(d) != ("round-1", 1):
+        if got.get(d) != ("round-1", "1", 1):
             p.append("%s: results %r, want exactly one for round 1" % (d, [x for x in rows if x[0] == d]))
     if len(rows) != len(doms):
         p.append("%d result rows for %d domains" % (len(rows), len(doms)))
