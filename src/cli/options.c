@@ -326,8 +326,9 @@ static const struct option_doc options[] = {
 	{ "domain", 0, "DOMAIN", "events",
 	  "Only the events of this domain. Default: every domain." },
 	{ "workspace", 0, "NAME", "events",
-	  "Only the events of the workspace's domains, once the monitor's workspaces exist "
-	  "(docs/monitor.md); until then it is refused with a message." },
+	  "Only the events of the domains the monitor's workspace NAME holds today "
+	  "(docs/monitor.md); with --domain, that domain's if the workspace holds it. An "
+	  "unknown workspace is refused (exit 2)." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },

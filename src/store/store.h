@@ -308,6 +308,14 @@ MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domai
 MS_MUST_CHECK enum ms_status store_each_event(struct store *s, const char *domain, int64_t since,
     store_event_cb cb, void *arg);
 /*
+ * store_each_event_in - store_each_event() of the domains of workspace (the
+ * monitor's, docs/monitor.md) only, or of every domain when workspace is
+ * NULL; MS_ERR_NOTFOUND, with store_error() saying so, when there is no such
+ * workspace.  workspace and domain borrowed, each event borrowed for its cb.
+ */
+MS_MUST_CHECK enum ms_status store_each_event_in(struct store *s, const char *workspace,
+    const char *domain, int64_t since, store_event_cb cb, void *arg);
+/*
  * store_each_check - domain's stored checks made at or after since, oldest
  * first; borrowed for cb
  */

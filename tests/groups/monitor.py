@@ -225,6 +225,25 @@ def once(t):
                           "AND round = '2' ORDER BY domain, area")
     if recs != [("a.test", "spf", "v=spf1 mx -all", "v=spf1 mx ~all")]:
         p.append("round 2 record events %r, want a.test's SPF record only" % recs)
+    # mailsec events --workspace: only the events of the workspace's domains
+    for argv, want in ((["--workspace", "acme"], {"a.test", "b.test", "c.test"}),
+                       (["--workspace", "beta"], {"a.test", "d.test"}),
+                       (["--workspace", "beta", "--domain", "b.test"], set()),
+                       (["--workspace", "beta", "--domain", "d.test"], {"d.test"})):
+        rc, out, err = t.ms(["events", "--db", db, "--format", "json"] + argv)
+        expect_rc(p, "events " + " ".join(argv), rc, 0, err)
+        if rc == 0:
+            doc = json.loads(out)
+            p += ["events schema: " + e for e in validate_json(doc, "mailsec-events-1.json")]
+            got = {e["domain"] for e in doc["events"]}
+            if got != want or doc["workspace"] != argv[1]:
+                p.append("events %s: domains %r, workspace %r; want %r" % (argv, got, doc["workspace"], want))
+            elif want and "first-check" not in {e["kind"] for e in doc["events"]}:
+                p.append("events %s: no first-check among %d events" % (argv, len(doc["events"])))
+    rc, out, err = t.ms(["events", "--db", db, "--workspace", "nosuch"])
+    expect_rc(p, "events --workspace nosuch", rc, 2, err)
+    if "nosuch" not in err or out:
+        p.append("events --workspace nosuch: %r %r" % (out[:200], err[-300:]))
     # a short interval makes one domain due again
     t.ms(["domains", "add", "--workspace", "beta", "--db", db, "d.test", "--interval", "1s"])
     time.sleep(1.2)
@@ -248,7 +267,7 @@ def once(t):
         rc, out, err = t.ms(bad + ["--db", db])
         expect_rc(p, " ".join(bad), rc, 2, err)
     t.check("monitor: --once (one result per domain, union of selectors), nothing due, --once --all "
-            "(events: first-check, a changed SPF record), an interval passed, usage", p)
+            "(events: first-check, a changed SPF record; events --workspace), an interval passed, usage", p)
 
 
 def grades(t):
