@@ -2,7 +2,9 @@
 #
 #   make run ARGS="check example.org"     audit a domain
 #   make test                             the whole suite (last line: N passed, N failed, N skipped)
-#   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-asan                        the suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+#                                         with allocation-failure injection (group allocfail)
+#   make test-allocfail                   only the allocation-failure group, in the ASan build
 #   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
 #   make bench                            domains/second over 1,000 fixture domains (the test world)
@@ -15,7 +17,7 @@ ARGS      ?=
 FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz demo bench man bench-reports bench-lint clean
+.PHONY: all deps build run test test-asan test-allocfail test-valgrind fuzz demo bench man bench-reports bench-lint clean
 
 all: build
 
@@ -36,13 +38,20 @@ test: build
 
 $(ASAN_BUILD)/build.ninja:
 	CC=clang meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
-	    -Dbuildtype=debug >/dev/null
+	    -Dbuildtype=debug -Dalloc_fail=true >/dev/null
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
+	@meson configure $(ASAN_BUILD) -Dalloc_fail=true >/dev/null
 	@ninja -C $(ASAN_BUILD) >/dev/null || ninja -C $(ASAN_BUILD)
 	MAILSEC_TEST_TIME_SCALE=3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(PY) tests/run --build $(ASAN_BUILD)
+
+test-allocfail: deps $(ASAN_BUILD)/build.ninja
+	@meson configure $(ASAN_BUILD) -Dalloc_fail=true >/dev/null
+	@ninja -C $(ASAN_BUILD) >/dev/null || ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(PY) tests/run --build $(ASAN_BUILD) --only allocfail
 
 test-valgrind: build
 	$(PY) tests/run --build $(BUILD) --only unit,cases --valgrind

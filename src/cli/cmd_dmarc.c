@@ -229,7 +229,7 @@ dmarc_lint_cmd(struct dmarc_opts *o, const char *record)
 		cli_error("%s", err);
 		goto out;
 	}
-	if (dmarc_record_parse(&ar, record, strlen(record), &r) != MS_OK) {
+	if (xnomem(dmarc_record_parse(&ar, record, strlen(record), &r)) != MS_OK) {
 		cli_error("the record is longer than a TXT record can be");
 		goto out;
 	}

@@ -47,6 +47,8 @@ struct spf_batch {
 	int worst;
 };
 
+static void run_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* run_error - a message on stderr, as the programs say it */
 static void __attribute__((format(printf, 1, 2)))
 run_error(const char *fmt, ...)

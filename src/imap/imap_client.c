@@ -191,7 +191,7 @@ imap_search_all(struct imap_client *c, uint32_t **uids, size_t *n, char *why, si
 		return MS_ERR_IO;
 	}
 	imap_reply_limits_default(&lim);
-	st = imap_reply_parse(b.data ? b.data : "", b.len, &lim, &r, &err);
+	st = xnomem(imap_reply_parse(b.data ? b.data : "", b.len, &lim, &r, &err));
 	if (st == MS_OK && (!r.searched || r.bye || r.tagged == IMAP_NO || r.tagged == IMAP_BAD)) {
 		snprintf(err.why, sizeof(err.why), "%s", r.bye ? "the server said BYE" :
 		    r.tagged != IMAP_OK && r.tagged != IMAP_NONE ? "the server refused the search" :

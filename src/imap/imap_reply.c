@@ -1,5 +1,6 @@
 /* src/imap/imap_reply.c - IMAP server responses (RFC 9051 §7, RFC 3501 §7): pure, strict, bounded parser */
 #include "imap/imap_reply.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -140,8 +141,13 @@ search(struct parse *p, size_t at, const char *s, size_t n)
 			return fail(p, MS_ERR_LIMIT, at + i, "SEARCH: more than %zu message numbers",
 			    p->lim->numbers_max);
 		if (p->r->nnumbers == p->cap) {
-			p->cap = p->cap ? p->cap * 2 : 64;
-			p->r->numbers = xreallocarray(p->r->numbers, p->cap, sizeof(*p->r->numbers));
+			size_t cap = p->cap ? p->cap * 2 : 64;
+			uint32_t *v2 = ms_try_reallocarray(p->r->numbers, cap, sizeof(*p->r->numbers));
+
+			if (v2 == NULL)
+				return fail(p, MS_ERR_NOMEM, at + i, "%s", ms_status_str(MS_ERR_NOMEM));
+			p->r->numbers = v2;
+			p->cap = cap;
 		}
 		p->r->numbers[p->r->nnumbers++] = v;
 		i += w;

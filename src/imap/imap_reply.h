@@ -68,7 +68,8 @@ struct imap_error {
 /*
  * imap_reply_parse - parse data[0..len) (borrowed) into *out (initialised
  * here; the caller frees it with imap_reply_free, also after a failure).
- * MS_OK, or MS_ERR_SYNTAX / MS_ERR_LIMIT with err set (see above).
+ * MS_OK, or MS_ERR_SYNTAX / MS_ERR_LIMIT with err set (see above), or
+ * MS_ERR_NOMEM with err->why "out of memory" (util/tryalloc.h).
  */
 MS_MUST_CHECK enum ms_status imap_reply_parse(const char *data, size_t len, const struct imap_reply_limits *lim,
     struct imap_reply *out, struct imap_error *err);

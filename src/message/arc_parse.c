@@ -5,6 +5,7 @@
 
 #include "message/dkim_crypto.h"
 #include "message/msg_canon.h"
+#include "util/xalloc.h"
 
 /* arc_aar_instance - see arc_parse.h */
 unsigned
@@ -87,8 +88,8 @@ arc_collect(const struct msg *m, struct arc_chain *out)
 			enum ms_status st;
 
 			out->state = out->state == ARC_STATE_NONE ? ARC_STATE_OK : out->state;
-			st = dkim_sig_parse(seal ? DKIM_KIND_SEAL : DKIM_KIND_AMS, f->value,
-			    f->value_len, 0, &tmp);
+			st = xnomem(dkim_sig_parse(seal ? DKIM_KIND_SEAL : DKIM_KIND_AMS, f->value,
+			    f->value_len, 0, &tmp));
 			inst = tmp.instance;
 			if (inst == 0) {
 				dkim_sig_free(&tmp);

@@ -6,6 +6,7 @@
 
 #include "checks/dkim/dkim_key.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 /* dkim_alg_name - the a= token of an algorithm */
@@ -68,13 +69,21 @@ selector_ok(const char *s)
 	return lab > 0;
 }
 
+/*
+ * The helpers below return false on a bad value, and also when memory runs
+ * out: then they set *oom, and dkim_sig_parse returns MS_ERR_NOMEM.
+ */
+
 /* copy_value - the tag's value without FWS into dst[cap], lower-cased when lower; false if too long */
 static bool
-copy_value(const struct tag *t, char *dst, size_t cap, bool lower)
+copy_value(const struct tag *t, char *dst, size_t cap, bool lower, bool *oom)
 {
-	size_t n;
+	size_t n = 0;
 	char *v = tags_value_nows(t, &n);
-	bool ok = n < cap;
+	bool ok = v != NULL && n < cap;
+
+	if (v == NULL)
+		*oom = true;
 
 	if (ok) {
 		memcpy(dst, v, n + 1);
@@ -87,11 +96,14 @@ copy_value(const struct tag *t, char *dst, size_t cap, bool lower)
 
 /* parse_u64 - a decimal tag value of at most 12 digits (RFC 6376 §3.5 t=, x=, l=: 12 digits max) */
 static bool
-parse_u64(const struct tag *t, uint64_t *out)
+parse_u64(const struct tag *t, uint64_t *out, bool *oom)
 {
-	size_t n;
+	size_t n = 0;
 	char *v = tags_value_nows(t, &n);
-	bool ok = n > 0 && n <= 12 && str_to_u64(v, n, UINT64_MAX, out) == MS_OK;
+	bool ok = v != NULL && n > 0 && n <= 12 && str_to_u64(v, n, UINT64_MAX, out) == MS_OK;
+
+	if (v == NULL)
+		*oom = true;
 
 	free(v);
 	return ok;
@@ -99,12 +111,16 @@ parse_u64(const struct tag *t, uint64_t *out)
 
 /* b64 - decode a base64 tag value (FWS skipped) into out[cap] */
 static bool
-b64(const struct tag *t, unsigned char *out, size_t cap, size_t *outlen)
+b64(const struct tag *t, unsigned char *out, size_t cap, size_t *outlen, bool *oom)
 {
-	size_t n, bad;
+	size_t n = 0, bad;
 	char *v = tags_value_nows(t, &n);
 	bool ok = false;
 
+	if (v == NULL) {
+		*oom = true;
+		return false;
+	}
 	if (n > 0 && n / 4 * 3 + 3 <= cap)
 		ok = dkim_base64_decode(v, n, out, outlen, &bad) == MS_OK && *outlen > 0;
 	free(v);
@@ -117,12 +133,17 @@ b64(const struct tag *t, unsigned char *out, size_t cap, size_t *outlen)
  * its validators (dkimpy, mailauth) do, instead of failing the ABNF.
  */
 static bool
-parse_h(struct dkim_sig *s, const struct tag *t, bool lenient)
+parse_h(struct dkim_sig *s, const struct tag *t, bool lenient, bool *oom)
 {
 	size_t n;
 	char *v = tags_value_nows(t, &n);
 	char *p = v;
 	bool ok = true;
+
+	if (v == NULL) {
+		*oom = true;
+		return false;
+	}
 
 	for (;;) {
 		char *c = strchr(p, ':');
@@ -137,7 +158,12 @@ parse_h(struct dkim_sig *s, const struct tag *t, bool lenient)
 				ok = false;
 				break;
 			}
-			s->h[s->nh] = str_lower(xstrndup(p, l));
+			if ((s->h[s->nh] = ms_try_strndup(p, l)) == NULL) {
+				*oom = true;
+				ok = false;
+				break;
+			}
+			str_lower(s->h[s->nh]);
 			s->nh++;
 		}
 		if (!c)
@@ -157,7 +183,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 	const struct tag *t;
 	enum ms_status st = MS_ERR_SYNTAX;
 	char buf[64];
-	bool need_h = k != DKIM_KIND_SEAL;
+	bool need_h = k != DKIM_KIND_SEAL, oom = false;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = k;
@@ -165,7 +191,10 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 		out->why = "the field is too long";
 		return MS_ERR_LIMIT;
 	}
-	tl = xmalloc(sizeof(*tl));
+	if ((tl = ms_try_malloc(sizeof(*tl))) == NULL) {
+		out->why = ms_status_str(MS_ERR_NOMEM);
+		return MS_ERR_NOMEM;
+	}
 	if ((st = tags_parse(value, len, tl)) != MS_OK) {
 		out->why = tl->err;
 		goto out;
@@ -174,9 +203,9 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 	out->ntags = tl->n;
 	/* what the Authentication-Results want even of a broken field */
 	if ((t = tags_get(tl, "d")) != NULL)
-		(void)copy_value(t, out->d, sizeof(out->d), true);
+		(void)copy_value(t, out->d, sizeof(out->d), true, &oom);
 	if ((t = tags_get(tl, "s")) != NULL)
-		(void)copy_value(t, out->s, sizeof(out->s), false);
+		(void)copy_value(t, out->s, sizeof(out->s), false, &oom);
 	if ((t = tags_get(tl, "b")) != NULL) {
 		size_t i = 0;
 
@@ -193,14 +222,14 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 			out->why = "no v= tag";
 			goto out;
 		}
-		if (!copy_value(t, buf, sizeof(buf), false) || strcmp(buf, "1") != 0) {
+		if (!copy_value(t, buf, sizeof(buf), false, &oom) || strcmp(buf, "1") != 0) {
 			out->why = "v= is not 1";
 			goto out;
 		}
 	} else {
 		uint64_t i;
 
-		if ((t = tags_get(tl, "i")) == NULL || !parse_u64(t, &i) || i < 1 || i > 50) {
+		if ((t = tags_get(tl, "i")) == NULL || !parse_u64(t, &i, &oom) || i < 1 || i > 50) {
 			out->why = "i= is missing or not an instance number from 1 to 50";
 			goto out;
 		}
@@ -210,7 +239,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 		out->why = "no a= tag";
 		goto out;
 	}
-	(void)copy_value(t, out->alg_name, sizeof(out->alg_name), true);
+	(void)copy_value(t, out->alg_name, sizeof(out->alg_name), true, &oom);
 	if (strcmp(out->alg_name, "rsa-sha256") == 0)
 		out->alg = DKIM_A_RSA_SHA256;
 	else if (strcmp(out->alg_name, "rsa-sha1") == 0)
@@ -221,13 +250,13 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 		out->why = "a= names an unknown algorithm";
 		goto out;
 	}
-	if ((t = tags_get(tl, "b")) == NULL || !b64(t, out->b, sizeof(out->b), &out->blen)) {
+	if ((t = tags_get(tl, "b")) == NULL || !b64(t, out->b, sizeof(out->b), &out->blen, &oom)) {
 		out->why = "b= is missing or not base64";
 		goto out;
 	}
 	if (k != DKIM_KIND_SEAL) {
 		if ((t = tags_get(tl, "bh")) == NULL ||
-		    !b64(t, out->bh, sizeof(out->bh), &out->bhlen)) {
+		    !b64(t, out->bh, sizeof(out->bh), &out->bhlen, &oom)) {
 			out->why = "bh= is missing or not base64";
 			goto out;
 		}
@@ -254,12 +283,13 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 			out->cv = ARC_CV_BAD;
 			goto out;
 		}
-		(void)copy_value(t, buf, sizeof(buf), true);
+		if (!copy_value(t, buf, sizeof(buf), true, &oom))
+			buf[0] = '\0';	/* too long (or no memory): not a cv= value */
 		out->cv = strcmp(buf, "none") == 0 ? ARC_CV_NONE : strcmp(buf, "pass") == 0 ?
 		    ARC_CV_PASS : strcmp(buf, "fail") == 0 ? ARC_CV_FAIL : ARC_CV_BAD;
 	}
 	if (need_h) {
-		if ((t = tags_get(tl, "h")) == NULL || !parse_h(out, t, k == DKIM_KIND_AMS)) {
+		if ((t = tags_get(tl, "h")) == NULL || !parse_h(out, t, k == DKIM_KIND_AMS, &oom)) {
 			out->why = "h= is missing, empty or too long";
 			goto out;
 		}
@@ -277,7 +307,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 		if ((t = tags_get(tl, "c")) != NULL) {
 			char *sl;
 
-			if (!copy_value(t, buf, sizeof(buf), true)) {
+			if (!copy_value(t, buf, sizeof(buf), true, &oom)) {
 				out->why = "c= is not a canonicalisation";
 				goto out;
 			}
@@ -298,7 +328,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 			}
 		}
 		if ((t = tags_get(tl, "l")) != NULL) {
-			if (!parse_u64(t, &out->l)) {
+			if (!parse_u64(t, &out->l, &oom)) {
 				out->why = "l= is not a number";
 				goto out;
 			}
@@ -307,6 +337,11 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 		if ((t = tags_get(tl, "q")) != NULL) {
 			char *q = tags_value_nows(t, NULL);
 			bool ok = false;
+
+			if (q == NULL) {
+				oom = true;
+				goto out;
+			}
 
 			for (char *p = q; p && *p;) {
 				char *c = strchr(p, ':');
@@ -327,7 +362,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 	if ((t = tags_get(tl, "t")) != NULL) {
 		uint64_t v;
 
-		if (!parse_u64(t, &v)) {
+		if (!parse_u64(t, &v, &oom)) {
 			out->why = "t= is not a number";
 			goto out;
 		}
@@ -337,7 +372,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 	if ((t = tags_get(tl, "x")) != NULL) {
 		uint64_t v;
 
-		if (!parse_u64(t, &v)) {
+		if (!parse_u64(t, &v, &oom)) {
 			out->why = "x= is not a number";
 			goto out;
 		}
@@ -353,7 +388,7 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 			const char *at;
 			size_t dl = strlen(out->d), al;
 
-			if (!copy_value(t, out->auid, sizeof(out->auid), false) ||
+			if (!copy_value(t, out->auid, sizeof(out->auid), false, &oom) ||
 			    (at = strrchr(out->auid, '@')) == NULL) {
 				out->why = "i= is not an identity (local-part@domain)";
 				goto out;
@@ -379,6 +414,10 @@ dkim_sig_parse(enum dkim_kind k, const char *value, size_t len, unsigned flags,
 	}
 	st = MS_OK;
 out:
+	if (oom) {
+		out->why = ms_status_str(MS_ERR_NOMEM);
+		st = MS_ERR_NOMEM;
+	}
 	free(tl);
 	return st;
 }

@@ -55,7 +55,8 @@ struct dkim_sig {
 /*
  * dkim_sig_parse - parse the value of one field of kind k into *out (flags:
  * DKIM_SIG_ASCII or 0).
- * MS_OK, or MS_ERR_SYNTAX/MS_ERR_LIMIT with out->why; in every case free
+ * MS_OK, or MS_ERR_SYNTAX/MS_ERR_LIMIT with out->why, or MS_ERR_NOMEM with
+ * out->why "out of memory" when an allocation failed; in every case free
  * with dkim_sig_free() (what could be read stays readable, e.g. d= and s=
  * for the Authentication-Results).
  */

@@ -474,7 +474,8 @@ msg_check_start(const struct audit_env *env, const char *data, size_t len,
 			d = &mc->dkim[k++];
 			d->mc = mc;
 			d->field = i;
-			d->parse = dkim_sig_parse(DKIM_KIND_SIG, f->value, f->value_len, 0, &d->sig);
+			d->parse = xnomem(dkim_sig_parse(DKIM_KIND_SIG, f->value, f->value_len, 0,
+			    &d->sig));
 			d->checked = k <= MSG_DKIM_MAX;
 			if (!d->checked) {
 				d->result = "neutral";

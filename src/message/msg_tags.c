@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 /* fws_len - length of the FWS at p: SP, HTAB, or a CRLF followed by SP/HTAB (a fold) */
@@ -126,8 +127,11 @@ tags_get(const struct tag_list *l, const char *name)
 char *
 tags_value_nows(const struct tag *t, size_t *n)
 {
-	char *o = xmalloc(t->value_len + 1);
+	char *o = ms_try_malloc(t->value_len + 1);
 	size_t k = 0;
+
+	if (o == NULL)
+		return NULL;
 
 	for (size_t i = 0; i < t->value_len; i++) {
 		char c = t->value[i];

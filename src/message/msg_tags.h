@@ -8,7 +8,7 @@
 #include "util/status.h"
 
 /*
- * Pure, no allocation: tags point into the input.  Grammar (RFC 6376 §3.2):
+ * Pure, no allocation in tags_parse: tags point into the input.  Grammar (RFC 6376 §3.2):
  *   tag-list  = tag-spec *( ";" tag-spec ) [ ";" ]
  *   tag-spec  = [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
  *   tag-name  = ALPHA *ALNUMPUNC          (ALNUMPUNC = ALPHA / DIGIT / "_")
@@ -43,7 +43,8 @@ enum ms_status tags_parse(const char *s, size_t len, struct tag_list *out);
 const struct tag *tags_get(const struct tag_list *l, const char *name);
 /*
  * tags_value_nows - the value of t with every FWS removed (for b=, bh=, h=
- * and the like); NUL-terminated, malloc'd (caller frees); *n its length
+ * and the like); NUL-terminated, malloc'd (caller frees); *n its length.
+ * NULL when memory runs out (util/tryalloc.h: the fallible allocator).
  */
 char *tags_value_nows(const struct tag *t, size_t *n);
 

@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ dmarc_lookup_classify(struct arena *ar, struct dmarc_lookup *l, const struct dns
 	if (ndmarc == 1) {
 		l->state = DMARC_L_ONE;
 		l->record = arena_alloc(ar, sizeof(*l->record));
-		dmarc_record_parse(ar, l->text, l->len, l->record);
+		(void)xnomem(dmarc_record_parse(ar, l->text, l->len, l->record));
 	} else if (ndmarc > 1) {
 		l->state = DMARC_L_MULTIPLE;
 	}

@@ -3,6 +3,7 @@
 #include "core/jsonutil.h"
 #include "dns/dns.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,17 +91,38 @@ issue(struct arena *ar, struct dmarc_record *r, enum finding_id id, int s7489, i
 	i->sev7489 = s7489;
 	i->sev9989 = s9989;
 	i->off = off;
-	i->msg = arena_strdup(ar, buf);
+	if ((i->msg = arena_try_strdup(ar, buf)) == NULL) {
+		i->msg = "";
+		r->nomem = true;
+	}
 }
 
-/* show - a printable copy of untrusted bytes for messages (arena) */
+/* show - a printable copy of untrusted bytes for messages (arena); "" and r->nomem when out of memory */
 static const char *
-show(struct arena *ar, const char *s, size_t n)
+show(struct arena *ar, struct dmarc_record *r, const char *s, size_t n)
 {
-	char *p = str_printable(s, n > 120 ? 120 : n);
-	char *out = arena_printf(ar, "%s%s", p, n > 120 ? "..." : "");
+	size_t m = n > 120 ? 120 : n, k = 0;
+	char *out = arena_try_alloc(ar, 4 * m + 4);
 
-	free(p);
+	if (out == NULL) {
+		r->nomem = true;
+		return "";
+	}
+	for (size_t i = 0; i < m; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[k++] = (char)c;
+		} else if (c == '\\') {
+			out[k++] = '\\';
+			out[k++] = '\\';
+		} else {
+			snprintf(out + k, 5, "\\x%02X", c);
+			k += 4;
+		}
+	}
+	if (n > 120)
+		memcpy(out + k, "...", 4);
 	return out;
 }
 
@@ -219,7 +241,8 @@ rf_item_known(const char *s, size_t n)
 
 /* mailto_ok - local@domain with a host-name domain; *dom gets the domain (arena, lower case) */
 static bool
-mailto_ok(struct arena *ar, const char *addr, const char **dom, const char **why)
+mailto_ok(struct arena *ar, struct dmarc_record *r, const char *addr, const char **dom,
+    const char **why)
 {
 	const char *at = strrchr(addr, '@'), *q;
 	char *d;
@@ -238,7 +261,12 @@ mailto_ok(struct arena *ar, const char *addr, const char **dom, const char **why
 			return false;
 		}
 	q = strchr(at + 1, '?');
-	d = q ? arena_strndup(ar, at + 1, (size_t)(q - at - 1)) : arena_strdup(ar, at + 1);
+	d = q ? arena_try_strndup(ar, at + 1, (size_t)(q - at - 1)) : arena_try_strdup(ar, at + 1);
+	if (d == NULL) {
+		r->nomem = true;
+		*why = ms_status_str(MS_ERR_NOMEM);
+		return false;
+	}
 	str_lower(d);
 	if (!dns_name_check_host(d, why))
 		return false;
@@ -260,9 +288,12 @@ parse_uri(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, struc
 	size_t k;
 
 	memset(u, 0, sizeof(*u));
-	u->text = arena_strndup(ar, s, n);
 	u->off = off;
-	u->uri = arena_strndup(ar, s, ulen);
+	if ((u->text = arena_try_strndup(ar, s, n)) == NULL ||
+	    (u->uri = arena_try_strndup(ar, s, ulen)) == NULL) {
+		r->nomem = true;
+		return;
+	}
 	if (n == 0) {
 		issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 		    "%s has an empty URI at byte %zu", dmarc_tag_name(tag), off);
@@ -281,7 +312,7 @@ parse_uri(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, struc
 			issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 			    "%s URI \"%s\" has a malformed size limit after '!' (byte %zu): a number "
 			    "with an optional k, m, g or t; an '!' inside a URI must be written %%21",
-			    dmarc_tag_name(tag), show(ar, s, n), off + (size_t)(bang - s));
+			    dmarc_tag_name(tag), show(ar, r, s, n), off + (size_t)(bang - s));
 			return;
 		}
 		u->has_size = true;
@@ -292,7 +323,7 @@ parse_uri(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, struc
 	if (colon == NULL || colon == s || !is_alpha(s[0])) {
 		issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 		    "%s value \"%s\" at byte %zu is not a URI: write mailto:address@domain",
-		    dmarc_tag_name(tag), show(ar, s, n), off);
+		    dmarc_tag_name(tag), show(ar, r, s, n), off);
 		return;
 	}
 	for (k = 0; s + k < colon; k++)
@@ -301,7 +332,7 @@ parse_uri(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, struc
 	if (s + k != colon || k >= sizeof(u->scheme)) {
 		issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 		    "%s value \"%s\" at byte %zu does not start with a URI scheme",
-		    dmarc_tag_name(tag), show(ar, s, n), off);
+		    dmarc_tag_name(tag), show(ar, r, s, n), off);
 		return;
 	}
 	memcpy(u->scheme, s, k);
@@ -311,34 +342,40 @@ parse_uri(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, struc
 		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f) {
 			issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 			    "%s URI \"%s\" contains a space or a non-ASCII byte at byte %zu",
-			    dmarc_tag_name(tag), show(ar, s, n), off + (size_t)(q - s));
+			    dmarc_tag_name(tag), show(ar, r, s, n), off + (size_t)(q - s));
 			return;
 		}
 	if (colon + 1 == s + ulen) {
 		issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
 		    "%s URI \"%s\" at byte %zu is empty after the scheme", dmarc_tag_name(tag),
-		    show(ar, s, n), off);
+		    show(ar, r, s, n), off);
 		return;
 	}
 	if (strcmp(u->scheme, "mailto") == 0) {
-		const char *addr = arena_strndup(ar, colon + 1, (size_t)(s + ulen - colon - 1));
+		const char *addr = arena_try_strndup(ar, colon + 1, (size_t)(s + ulen - colon - 1));
 
-		if (!mailto_ok(ar, addr, &u->domain, &why)) {
+		if (addr == NULL) {
+			r->nomem = true;
+			return;
+		}
+		if (!mailto_ok(ar, r, addr, &u->domain, &why)) {
+			if (r->nomem)
+				return;
 			issue(ar, r, F_DMARC_URI_INVALID, SEV_ERROR, SEV_ERROR, off,
-			    "%s URI \"%s\" at byte %zu: %s", dmarc_tag_name(tag), show(ar, s, n),
+			    "%s URI \"%s\" at byte %zu: %s", dmarc_tag_name(tag), show(ar, r, s, n),
 			    off, why);
 			return;
 		}
 	} else {
 		issue(ar, r, F_DMARC_URI_SCHEME, SEV_WARNING, SEV_WARNING, off,
 		    "%s URI \"%s\" uses the %s: scheme; receivers send reports to mailto: "
-		    "addresses only", dmarc_tag_name(tag), show(ar, s, n), u->scheme);
+		    "addresses only", dmarc_tag_name(tag), show(ar, r, s, n), u->scheme);
 	}
 	u->valid = true;
 	if (u->has_size)
 		issue(ar, r, F_DMARC_URI_SIZE, -1, SEV_INFO, off + ulen,
 		    "%s URI \"%s\" has a size limit (!%.*s): RFC 9990 no longer has size limits "
-		    "and RFC 9989 receivers ignore them", dmarc_tag_name(tag), show(ar, s, n),
+		    "and RFC 9989 receivers ignore them", dmarc_tag_name(tag), show(ar, r, s, n),
 		    (int)(n - ulen - 1), bang + 1);
 }
 
@@ -359,7 +396,12 @@ parse_uris(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, cons
 		return;
 	}
 	cap = DMARC_URIS_MAX;
-	list = arena_alloc(ar, cap * sizeof(*list));
+	if ((list = arena_try_alloc(ar, cap * sizeof(*list))) == NULL) {
+		r->nomem = true;
+		*out = NULL;
+		*nout = 0;
+		return;
+	}
 	while (i <= len) {
 		const char *e = memchr(v + i, ',', len - i);
 		size_t end = e ? (size_t)(e - v) : len, a = i, b = end;
@@ -375,6 +417,8 @@ parse_uris(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, cons
 			break;
 		}
 		parse_uri(ar, r, tag, &list[n++], v + a, b - a, voff + a);
+		if (r->nomem)
+			break;
 		if (!e)
 			break;
 		i = end + 1;
@@ -384,8 +428,8 @@ parse_uris(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id tag, cons
 	if (n > 2)
 		issue(ar, r, F_DMARC_URI_MANY, SEV_INFO, SEV_INFO, voff,
 		    "%s lists %zu URIs; receivers need only send to the first two (%s, %s)",
-		    dmarc_tag_name(tag), n, show(ar, list[0].text, strlen(list[0].text)),
-		    show(ar, list[1].text, strlen(list[1].text)));
+		    dmarc_tag_name(tag), n, show(ar, r, list[0].text, strlen(list[0].text)),
+		    show(ar, r, list[1].text, strlen(list[1].text)));
 }
 
 /* set_tag_value - check and store the value of a known tag */
@@ -414,7 +458,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, id == DT_NP ? SEV_WARNING : SEV_ERROR,
 			    SEV_ERROR, t->voff, "%s=%s at byte %zu: the value must be none, quarantine "
-			    "or reject", tag_names[id], show(ar, v, vl), t->voff);
+			    "or reject", tag_names[id], show(ar, r, v, vl), t->voff);
 		}
 		break;
 	}
@@ -429,7 +473,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_ERROR, SEV_ERROR, t->voff,
 			    "%s=%s at byte %zu: the value must be r (relaxed) or s (strict)",
-			    tag_names[id], show(ar, v, vl), t->voff);
+			    tag_names[id], show(ar, r, v, vl), t->voff);
 		}
 		break;
 	case DT_T:
@@ -438,7 +482,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 		} else {
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, -1, SEV_ERROR, t->voff,
-			    "t=%s at byte %zu: the value must be y or n", show(ar, v, vl), t->voff);
+			    "t=%s at byte %zu: the value must be y or n", show(ar, r, v, vl), t->voff);
 		}
 		break;
 	case DT_PSD:
@@ -447,7 +491,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 		} else {
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, -1, SEV_ERROR, t->voff,
-			    "psd=%s at byte %zu: the value must be y, n or u", show(ar, v, vl),
+			    "psd=%s at byte %zu: the value must be y, n or u", show(ar, r, v, vl),
 			    t->voff);
 		}
 		break;
@@ -456,7 +500,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_ERROR, -1, t->voff,
 			    "pct=%s at byte %zu: the value must be a whole number from 0 to 100 "
-			    "(RFC 7489 receivers)", show(ar, v, vl), t->voff);
+			    "(RFC 7489 receivers)", show(ar, r, v, vl), t->voff);
 		} else {
 			r->pct = (unsigned)n;
 		}
@@ -466,7 +510,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_ERROR, -1, t->voff,
 			    "ri=%s at byte %zu: the value must be a number of seconds (RFC 7489 "
-			    "receivers)", show(ar, v, vl), t->voff);
+			    "receivers)", show(ar, r, v, vl), t->voff);
 		} else {
 			r->ri = (uint32_t)n;
 		}
@@ -476,7 +520,7 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_ERROR, SEV_ERROR, t->voff,
 			    "fo=%s at byte %zu: the value must be a colon-separated list of 0, 1, d "
-			    "and s", show(ar, v, vl), t->voff);
+			    "and s", show(ar, r, v, vl), t->voff);
 		}
 		break;
 	case DT_RF:
@@ -484,12 +528,12 @@ set_tag_value(struct arena *ar, struct dmarc_record *r, enum dmarc_tag_id id)
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_ERROR, -1, t->voff,
 			    "rf=%s at byte %zu: the value must be a colon-separated list of report "
-			    "formats (afrf)", show(ar, v, vl), t->voff);
+			    "formats (afrf)", show(ar, r, v, vl), t->voff);
 		} else if (!colon_list(v, rf_item_known)) {
 			t->valid = false;
 			issue(ar, r, F_DMARC_TAG_INVALID, SEV_WARNING, -1, t->voff,
 			    "rf=%s at byte %zu names a report format that is not registered (afrf); "
-			    "RFC 7489 receivers ignore it or the whole record", show(ar, v, vl),
+			    "RFC 7489 receivers ignore it or the whole record", show(ar, r, v, vl),
 			    t->voff);
 		}
 		break;
@@ -524,15 +568,18 @@ mended(struct arena *ar, struct dmarc_record *r, const char *text, size_t n)
 	bool ok = fixed && what && dmarc_record_looks_like(fixed, strlen(fixed)) &&
 	    strchr(fixed, '\x01') == NULL;
 
-	if (ok)
-		r->fixed = arena_printf(ar, "%c%s", what == STR_FIX_QUOTES ? 'q' :
-		    what == STR_FIX_SEPARATORS ? 's' : 'b', fixed);
+	if (ok && (r->fixed = arena_try_printf(ar, "%c%s", what == STR_FIX_QUOTES ? 'q' :
+	    what == STR_FIX_SEPARATORS ? 's' : 'b', fixed)) == NULL) {
+		r->nomem = true;
+		ok = false;
+	}
 	free(fixed);
 	return ok;
 }
 
-enum ms_status
-dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_record *r)
+/* parse_record - dmarc_record_parse without the final out-of-memory verdict */
+static enum ms_status
+parse_record(struct arena *ar, const char *s, size_t len, struct dmarc_record *r)
 {
 	size_t i = 0, vend = 0, index = 0, cap_unknown = 16;
 	char *text;
@@ -544,11 +591,12 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 	r->ri = 86400;
 	if (len > DNS_TXT_MAX)
 		return MS_ERR_LIMIT;
-	text = arena_alloc(ar, len + 1);
+	if ((text = arena_try_alloc(ar, len + 1)) == NULL ||
+	    (r->unknown = arena_try_alloc(ar, cap_unknown * sizeof(*r->unknown))) == NULL)
+		return MS_ERR_NOMEM;
 	memcpy(text, s, len);
 	r->text = text;
 	r->len = len;
-	r->unknown = arena_alloc(ar, cap_unknown * sizeof(*r->unknown));
 
 	while (i < len && is_wsp(text[i]))
 		i++;
@@ -577,7 +625,7 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 		else
 			issue(ar, r, F_DMARC_RECORD_VERSION, SEV_ERROR, SEV_ERROR, i,
 			    "the record must start with v=DMARC1 (exactly, upper case), not \"%s\"",
-			    show(ar, text + i, e - i));
+			    show(ar, r, text + i, e - i));
 		if (r->fixed)
 			r->fixed++;	/* past the kind letter */
 		return MS_OK;
@@ -600,7 +648,7 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 		/* "v=DMARC1" alone: no p, no rua; the p check below says so */
 	}
 	index = 1;
-	while (i < len) {
+	while (i < len && !r->nomem) {
 		size_t seg, end, a, b, name_end, eq, va, vb;
 		const char *semi;
 		enum dmarc_tag_id id;
@@ -639,7 +687,7 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 			issue(ar, r, F_DMARC_RECORD_SYNTAX, SEV_ERROR, SEV_ERROR,
 			    name_end == a || !is_alpha(text[a]) ? a : eq,
 			    "byte %zu: \"%s\" is not tag=value", name_end == a ? a : eq,
-			    show(ar, text + a, b - a));
+			    show(ar, r, text + a, b - a));
 			index++;
 			continue;
 		}
@@ -647,7 +695,8 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 		vb = b;
 		while (va < vb && is_wsp(text[va]))
 			va++;
-		name = arena_strndup(ar, text + a, name_end - a);
+		if ((name = arena_try_strndup(ar, text + a, name_end - a)) == NULL)
+			return MS_ERR_NOMEM;
 		for (id = 0; id < DT__COUNT; id++)
 			if (str_caseeq(name, tag_names[id]))
 				break;
@@ -664,7 +713,7 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 
 				issue(ar, r, F_DMARC_TAG_UNKNOWN, SEV_INFO, SEV_INFO, a,
 				    "unknown tag \"%s\" at byte %zu is ignored by receivers%s%s%s",
-				    show(ar, name, strlen(name)), a, near ? " (did you mean " : "",
+				    show(ar, r, name, strlen(name)), a, near ? " (did you mean " : "",
 				    near ? near : "", near ? "?)" : "");
 			}
 			index++;
@@ -687,7 +736,8 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 		r->tags[id].off = a;
 		r->tags[id].voff = va;
 		r->tags[id].index = index++;
-		r->tags[id].value = arena_strndup(ar, text + va, vb - va);
+		if ((r->tags[id].value = arena_try_strndup(ar, text + va, vb - va)) == NULL)
+			return MS_ERR_NOMEM;
 		if (memchr(text + va, '\0', vb - va)) {
 			r->tags[id].valid = false;
 			issue(ar, r, F_DMARC_RECORD_SYNTAX, SEV_ERROR, SEV_ERROR, va,
@@ -730,6 +780,19 @@ dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_rec
 		issue(ar, r, F_DMARC_P_MISSING, SEV_WARNING, SEV_WARNING, r->tags[DT_P].voff,
 		    "p has no valid policy: with a usable rua, receivers act as if it said p=none");
 	return MS_OK;
+}
+
+/* dmarc_record_parse - see dmarc_record.h; MS_ERR_NOMEM when any allocation failed */
+enum ms_status
+dmarc_record_parse(struct arena *ar, const char *s, size_t len, struct dmarc_record *r)
+{
+	enum ms_status st = parse_record(ar, s, len, r);
+
+	if (st == MS_OK && r->nomem)
+		st = MS_ERR_NOMEM;
+	if (st == MS_ERR_NOMEM)
+		r->nomem = true;
+	return st;
 }
 
 bool

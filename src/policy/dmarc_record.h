@@ -94,6 +94,7 @@ struct dmarc_unknown_tag {
 struct dmarc_record {
 	const char	*text;		/* NUL-terminated copy (arena); may contain NULs, use len */
 	size_t		 len;
+	bool		 nomem;		/* an allocation failed: the parse returned MS_ERR_NOMEM */
 	bool		 is_dmarc;	/* starts with v=DMARC1 (exactly) */
 	struct dmarc_tag tags[DT__COUNT];
 	enum dmarc_policy p, sp, np;
@@ -133,8 +134,10 @@ bool dmarc_record_looks_almost(const char *s, size_t len);
 /*
  * dmarc_record_parse - parse len bytes of s (need not be NUL-terminated,
  * may contain NULs) into *out; everything is allocated from arena (owned
- * by it, valid until it is freed).  Never fails on hostile input: problems become issues with
- * byte offsets.  Returns MS_ERR_LIMIT only when len exceeds DNS_TXT_MAX.
+ * by it, valid until it is freed).  Never fails on hostile input: problems
+ * become issues with byte offsets.  Returns MS_ERR_LIMIT only when len
+ * exceeds DNS_TXT_MAX, and MS_ERR_NOMEM ("out of memory") when an arena
+ * allocation fails: then *out is incomplete and must not be used.
  */
 enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
     struct dmarc_record *out);

@@ -364,7 +364,7 @@ expand_domain(struct spf_eval *ev, const char *spec, const char *domain)
 
 	macro_ctx(ev, domain, &c);
 	buf_init(&b, SPF_EXPAND_MAX + 1);
-	if (spf_macro_expand(spec, strlen(spec), &c, false, &b) == MS_OK) {
+	if (xnomem(spf_macro_expand(spec, strlen(spec), &c, false, &b)) == MS_OK) {
 		out = arena_strdup(&ev->ar, buf_cstr(&b));
 		n = strlen(out);
 		if (n > 1 && out[n - 1] == '.')
@@ -633,7 +633,7 @@ select_record(struct spf_eval *ev, struct frame *f, struct dns_answer *a)
 		return;
 	}
 	tracef(ev, "%s: \"%s\"", f->domain, found->u.txt.text);
-	if (spf_parse(found->u.txt.text, found->u.txt.len, &ev->ar, &f->rec, &err) != MS_OK) {
+	if (xnomem(spf_parse(found->u.txt.text, found->u.txt.len, &ev->ar, &f->rec, &err)) != MS_OK) {
 		frame_result(ev, SPF_PERMERROR, arena_printf(&ev->ar,
 		    "syntax error in the record of %s at byte %zu: %s", f->domain, err.off,
 		    err.msg));
@@ -810,8 +810,8 @@ explanation(struct spf_eval *ev, struct frame *f)
 		for (const char *p = ev->exp_text; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 				ascii = false;
-		if (ascii && spf_macro_expand(ev->exp_text, strlen(ev->exp_text), &c, true,
-		    &b) == MS_OK)
+		if (ascii && xnomem(spf_macro_expand(ev->exp_text, strlen(ev->exp_text), &c, true,
+		    &b)) == MS_OK)
 			ev->out.explanation = arena_strdup(&ev->ar, buf_cstr(&b));
 		buf_free(&b);
 		finish(ev, SPF_FAIL, NULL);

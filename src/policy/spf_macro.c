@@ -1,5 +1,6 @@
 /* src/policy/spf_macro.c - SPF macro expansion (RFC 7208 §7.2-§7.4), bounded */
 #include "policy/spf_parse.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <inttypes.h>
@@ -73,15 +74,15 @@ put_escaped(struct buf *out, const char *v, size_t n, bool esc)
 	enum ms_status st = MS_OK;
 
 	if (!esc)
-		return buf_append(out, v, n);
+		return buf_try_append(out, v, n);
 	for (size_t i = 0; i < n && st == MS_OK; i++) {
 		unsigned char c = (unsigned char)v[i];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_' || c == '~')
-			st = buf_putc(out, c);
+			st = buf_try_putc(out, c);
 		else
-			st = buf_printf(out, "%%%02X", c);
+			st = buf_try_printf(out, "%%%02X", c);
 	}
 	return st;
 }
@@ -103,8 +104,13 @@ transform(struct buf *out, const char *v, const char *delims, size_t ndelims, ui
 		if (d)
 			nparts++;
 	}
-	start = xcalloc(nparts, sizeof(*start));
-	len = xcalloc(nparts, sizeof(*len));
+	start = ms_try_calloc(nparts, sizeof(*start));
+	len = ms_try_calloc(nparts, sizeof(*len));
+	if (start == NULL || len == NULL) {
+		free(start);
+		free(len);
+		return MS_ERR_NOMEM;
+	}
 	start[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool d = ndelims == 0 ? v[i] == '.' : memchr(delims, v[i], ndelims) != NULL;
@@ -120,7 +126,7 @@ transform(struct buf *out, const char *v, const char *delims, size_t ndelims, ui
 		size_t idx = reverse ? nparts - 1 - k : k;
 
 		if (k > first)
-			st = buf_putc(out, '.');
+			st = buf_try_putc(out, '.');
 		if (st == MS_OK)
 			st = put_escaped(out, v + start[idx], len[idx], esc);
 	}
@@ -155,13 +161,13 @@ spf_macro_expand(const char *s, size_t len, const struct spf_macro_ctx *ctx, boo
 
 			while (j < len && s[j] != '%')
 				j++;
-			st = buf_append(out, s + i, j - i);
+			st = buf_try_append(out, s + i, j - i);
 			i = j;
 			continue;
 		}
 		c = s[i + 1];
 		if (c == '%' || c == '_' || c == '-') {
-			st = buf_puts(out, c == '%' ? "%" : c == '_' ? " " : "%20");
+			st = buf_try_puts(out, c == '%' ? "%" : c == '_' ? " " : "%20");
 			i += 2;
 			continue;
 		}

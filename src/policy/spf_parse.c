@@ -224,6 +224,17 @@ set_err(struct spf_error *err, enum spf_err code, size_t off, size_t len, const 
 	return MS_ERR_SYNTAX;
 }
 
+/* set_nomem - fill err for a failed allocation and return MS_ERR_NOMEM */
+static enum ms_status
+set_nomem(struct spf_error *err)
+{
+	err->code = SPF_E_NOMEM;
+	err->off = 0;
+	err->len = 1;
+	err->msg = ms_status_str(MS_ERR_NOMEM);
+	return MS_ERR_NOMEM;
+}
+
 /* parse_term - one directive or modifier at rec[off, off+n) */
 static enum ms_status
 parse_term(struct arena *ar, const char *rec, size_t off, size_t n, struct spf_term *t,
@@ -237,7 +248,8 @@ parse_term(struct arena *ar, const char *rec, size_t off, size_t n, struct spf_t
 	memset(t, 0, sizeof(*t));
 	t->off = off;
 	t->len = n;
-	t->text = arena_strndup(ar, s, n);
+	if ((t->text = arena_try_strndup(ar, s, n)) == NULL)
+		return set_nomem(err);
 	t->qual = '+';
 	t->cidr4 = t->cidr6 = -1;
 	if (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?') {
@@ -269,8 +281,9 @@ parse_term(struct arena *ar, const char *rec, size_t off, size_t n, struct spf_t
 		if (t->qual_explicit)
 			return set_err(err, SPF_E_MODIFIER, off, 1, "a modifier takes no qualifier");
 		t->kind = redir ? SPF_T_REDIRECT : isexp ? SPF_T_EXP : SPF_T_MODIFIER;
-		t->name = arena_strndup(ar, s + i, namelen);
-		t->value = arena_strndup(ar, val, vlen);
+		if ((t->name = arena_try_strndup(ar, s + i, namelen)) == NULL ||
+		    (t->value = arena_try_strndup(ar, val, vlen)) == NULL)
+			return set_nomem(err);
 		if (spf_macro_check(val, vlen, false, redir || isexp, &eoff, &why) != MS_OK)
 			return set_err(err, redir || isexp ? SPF_E_DOMAIN : SPF_E_MACRO,
 			    off + (size_t)(val - s) + eoff, 1, why);
@@ -315,7 +328,8 @@ parse_term(struct arena *ar, const char *rec, size_t off, size_t n, struct spf_t
 			    "expected ':' and a domain");
 		if (spf_macro_check(arg + 1, alen - 1, false, true, &eoff, &why) != MS_OK)
 			return set_err(err, SPF_E_DOMAIN, off + (size_t)(arg - s) + 1 + eoff, 1, why);
-		t->domain = arena_strndup(ar, arg + 1, alen - 1);
+		if ((t->domain = arena_try_strndup(ar, arg + 1, alen - 1)) == NULL)
+			return set_nomem(err);
 		return MS_OK;
 	}
 	case SPF_M_A: case SPF_M_MX: {
@@ -347,7 +361,8 @@ parse_term(struct arena *ar, const char *rec, size_t off, size_t n, struct spf_t
 			    "expected ':domain', '/prefix' (0-32) or '//prefix' (0-128)");
 		if (spf_macro_check(arg + 1, end - 1, false, true, &eoff, &why) != MS_OK)
 			return set_err(err, SPF_E_DOMAIN, off + (size_t)(arg - s) + 1 + eoff, 1, why);
-		t->domain = arena_strndup(ar, arg + 1, end - 1);
+		if ((t->domain = arena_try_strndup(ar, arg + 1, end - 1)) == NULL)
+			return set_nomem(err);
 		return MS_OK;
 	}
 	case SPF_M_IP4: case SPF_M_IP6: {
@@ -406,10 +421,11 @@ spf_parse(const char *text, size_t len, struct arena *ar, struct spf_record **ou
 			    c >= 0x80 ? "non-ASCII byte (SPF records are 7-bit ASCII)" :
 			    "control character (terms are separated by spaces only)");
 	}
-	r = arena_alloc(ar, sizeof(*r));
-	r->text = arena_strndup(ar, text, len);
+	if ((r = arena_try_alloc(ar, sizeof(*r))) == NULL ||
+	    (r->text = arena_try_strndup(ar, text, len)) == NULL ||
+	    (r->terms = arena_try_alloc(ar, cap * sizeof(*r->terms))) == NULL)
+		return set_nomem(err);
 	r->len = len;
-	r->terms = arena_alloc(ar, cap * sizeof(*r->terms));
 	i = 6;
 	for (;;) {
 		size_t start;
@@ -427,8 +443,10 @@ spf_parse(const char *text, size_t len, struct arena *ar, struct spf_record **ou
 			return MS_ERR_LIMIT;
 		}
 		if (r->nterms == cap) {
-			struct spf_term *nt = arena_alloc(ar, 2 * cap * sizeof(*nt));
+			struct spf_term *nt = arena_try_alloc(ar, 2 * cap * sizeof(*nt));
 
+			if (nt == NULL)
+				return set_nomem(err);
 			memcpy(nt, r->terms, cap * sizeof(*nt));
 			r->terms = nt;
 			cap *= 2;

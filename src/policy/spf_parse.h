@@ -66,7 +66,8 @@ enum spf_err {
 	SPF_E_DOMAIN,		/* bad domain-spec (domain-end) */
 	SPF_E_MACRO,		/* bad macro */
 	SPF_E_MODIFIER,		/* bad modifier, duplicate redirect/exp, qualified modifier */
-	SPF_E_TOO_MANY		/* more than SPF_TERMS_MAX terms */
+	SPF_E_TOO_MANY,		/* more than SPF_TERMS_MAX terms */
+	SPF_E_NOMEM		/* out of memory (MS_ERR_NOMEM; off 0) */
 };
 
 struct spf_error {
@@ -85,7 +86,10 @@ bool spf_is_record(const char *text, size_t len);
 
 /*
  * spf_parse - parse a whole record.  On success *out is allocated from ar
- * (freed with the arena); on MS_ERR_SYNTAX or MS_ERR_LIMIT *err says where.
+ * (freed with the arena); on MS_ERR_SYNTAX or MS_ERR_LIMIT *err says where;
+ * on MS_ERR_NOMEM (an arena allocation failed) err->code is SPF_E_NOMEM and
+ * err->msg "out of memory", *out stays NULL and what the arena holds is freed
+ * with it.
  */
 enum ms_status spf_parse(const char *text, size_t len, struct arena *ar,
     struct spf_record **out, struct spf_error *err);
@@ -116,7 +120,8 @@ struct spf_macro_ctx {
  * spf_macro_expand - expand the macro-string [s, s+len) into out (appended;
  * out's own maximum applies, and expansion stops with MS_ERR_LIMIT past
  * SPF_EXPAND_MAX).  exp allows c, r, t.  Returns MS_ERR_SYNTAX on a malformed
- * macro.  Transformers per §7.3: split at the delimiters (default "."),
+ * macro and MS_ERR_NOMEM when memory runs out (out is left as it was in
+ * every failure).  Transformers per §7.3: split at the delimiters (default "."),
  * optionally reverse, keep the rightmost N parts, join with "."; an upper-case
  * letter URL-escapes the value.
  */

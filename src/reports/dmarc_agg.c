@@ -2,6 +2,7 @@
 #include "reports/dmarc_agg.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 #include "xml/xmlstream.h"
 
 #include <libpsl.h>
@@ -80,24 +81,37 @@ struct dp {
 	struct buf problems;	/* report.problems */
 	size_t nproblems;
 	char why[200];
+	bool oom;		/* an allocation failed: the parse returns MS_ERR_NOMEM */
 };
 
-/* grow - make room for one more element of an arena array */
+/* nomem - note that an allocation failed; MS_ERR_NOMEM for the handler to return */
+static enum ms_status
+nomem(struct dp *p)
+{
+	p->oom = true;
+	snprintf(p->why, sizeof(p->why), "%s", ms_status_str(MS_ERR_NOMEM));
+	return MS_ERR_NOMEM;
+}
+
+/* grow - make room for one more element of an arena array; NULL (arr and *cap kept) when out of memory */
 static void *
 grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t size)
 {
 	void *nu;
+	size_t c;
 
 	if (n < *cap)
 		return arr;
-	*cap = *cap ? *cap * 2 : 8;
-	nu = arena_alloc(a, *cap * size);
+	c = *cap ? *cap * 2 : 8;
+	if ((nu = arena_try_alloc(a, c * size)) == NULL)
+		return NULL;
+	*cap = c;
 	if (n)
 		memcpy(nu, arr, n * size);
 	return nu;
 }
 
-/* val - trimmed copy of an element's text, capped at VALUE_MAX */
+/* val - trimmed copy of an element's text, capped at VALUE_MAX; NULL and p->oom when out of memory */
 static char *
 val(struct dp *p, const char *text, size_t len)
 {
@@ -110,14 +124,22 @@ val(struct dp *p, const char *text, size_t len)
 		len--;
 	if (len > VALUE_MAX)
 		len = VALUE_MAX;
-	return arena_strndup(p->arena, text, len);
+	{
+		char *v = arena_try_strndup(p->arena, text, len);
+
+		if (v == NULL)
+			(void)nomem(p);
+		return v;
+	}
 }
 
 /* lval - as val, lower-cased (result words: reporters send "Pass", "PASS") */
 static char *
 lval(struct dp *p, const char *text, size_t len)
 {
-	return str_lower(val(p, text, len));
+	char *v = val(p, text, len);
+
+	return v ? str_lower(v) : NULL;
 }
 
 /*
@@ -234,7 +256,8 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 {
 	struct dp *p = arg;
 	struct dmarc_report *r = p->r;
-	struct dmarc_row *row;
+	struct dmarc_row *row, *rows;
+	struct dmarc_auth *auth;
 	unsigned char id;
 
 	/* <feedback> is the root, or (some reporters) wrapped in another element */
@@ -248,8 +271,8 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 			p->root_ok = true;
 			p->base = depth;
 			p->ids[0] = P_FEEDBACK;
-			if (ns && *ns)
-				r->xmlns = arena_strdup(p->arena, ns);
+			if (ns && *ns && (r->xmlns = arena_try_strdup(p->arena, ns)) == NULL)
+				return nomem(p);
 		}
 		return MS_OK;
 	}
@@ -264,7 +287,9 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 			snprintf(p->why, sizeof(p->why), "more than %zu records", p->lim->max_records);
 			return MS_ERR_LIMIT;
 		}
-		r->rows = grow(p->arena, r->rows, r->nrows, &p->cap_rows, sizeof(*r->rows));
+		if ((rows = grow(p->arena, r->rows, r->nrows, &p->cap_rows, sizeof(*r->rows))) == NULL)
+			return nomem(p);
+		r->rows = rows;
 		memset(&r->rows[r->nrows++], 0, sizeof(*r->rows));
 		p->cap_dkim = p->cap_spf = 0;
 		p->row_count = false;
@@ -276,8 +301,10 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 			p->ids[depth] = P_UNKNOWN;
 			break;
 		}
-		row->dkim_auth = grow(p->arena, row->dkim_auth, row->ndkim_auth, &p->cap_dkim,
-		    sizeof(*row->dkim_auth));
+		if ((auth = grow(p->arena, row->dkim_auth, row->ndkim_auth, &p->cap_dkim,
+		    sizeof(*row->dkim_auth))) == NULL)
+			return nomem(p);
+		row->dkim_auth = auth;
 		memset(&row->dkim_auth[row->ndkim_auth++], 0, sizeof(*row->dkim_auth));
 		break;
 	case P_AR_SPF:
@@ -286,8 +313,10 @@ dp_start(void *arg, size_t depth, const char *name, const char *ns)
 			p->ids[depth] = P_UNKNOWN;
 			break;
 		}
-		row->spf_auth = grow(p->arena, row->spf_auth, row->nspf_auth, &p->cap_spf,
-		    sizeof(*row->spf_auth));
+		if ((auth = grow(p->arena, row->spf_auth, row->nspf_auth, &p->cap_spf,
+		    sizeof(*row->spf_auth))) == NULL)
+			return nomem(p);
+		row->spf_auth = auth;
 		memset(&row->spf_auth[row->nspf_auth++], 0, sizeof(*row->spf_auth));
 		break;
 	case P_PE_REASON:
@@ -319,6 +348,8 @@ set_count(struct dp *p, struct dmarc_row *row, const char *text, size_t len)
 	char *v = val(p, text, len), msg[200];
 	uint64_t n;
 
+	if (v == NULL)
+		return;		/* out of memory: p->oom ends the parse */
 	if (p->row_count) {
 		row->count = 0;
 		snprintf(msg, sizeof(msg), "record %zu has more than one <count>: invalid, "
@@ -370,10 +401,15 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	case P_MD_EXTRA: r->extra_contact_info = val(p, text, len); break;
 	case P_MD_RID: r->report_id = val(p, text, len); break;
 	case P_MD_GEN: r->generator = val(p, text, len); break;
-	case P_MD_ERR:
-		buf_addf(&p->errors, "%s%s", p->errors.len ? "; " : "", val(p, text, len));
+	case P_MD_ERR: {
+		const char *v = val(p, text, len);
+
+		if (v == NULL)
+			break;	/* out of memory: p->oom ends the parse */
+		buf_addf(&p->errors, "%s%s", p->errors.len ? "; " : "", v);
 		r->errors = arena_buf_text(p->arena, &p->errors);	/* a cut says so */
 		break;
+	}
 	case P_MD_BEGIN: r->begin = parse_time(val(p, text, len)); break;
 	case P_MD_END: r->end = parse_time(val(p, text, len)); break;
 	case P_PP_DOMAIN: pol->domain = lval(p, text, len); break;
@@ -416,7 +452,7 @@ dp_end(void *arg, size_t depth, const char *name, const char *text, size_t len)
 	case P_SPF_HUMAN: sa->human_result = val(p, text, len); break;
 	default: break;
 	}
-	return MS_OK;
+	return p->oom ? MS_ERR_NOMEM : MS_OK;
 }
 
 /*
@@ -510,14 +546,17 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	memset(&p, 0, sizeof(p));
 	p.arena = arena;
 	p.lim = lim;
-	p.r = arena_alloc(arena, sizeof(*p.r));
-	p.r->begin = p.r->end = -1;
 	buf_init(&p.reasons, 16384);
 	buf_init(&p.errors, 16384);
 	buf_init(&p.problems, 8192);
 	*out = NULL;
 	err->offset = 0;
 	err->why[0] = '\0';
+	if ((p.r = arena_try_alloc(arena, sizeof(*p.r))) == NULL) {
+		st = nomem(&p);
+		goto nomem;
+	}
+	p.r->begin = p.r->end = -1;
 	if (len > lim->max_bytes) {
 		snprintf(err->why, sizeof(err->why), "report larger than %zu bytes", lim->max_bytes);
 		st = MS_ERR_LIMIT;
@@ -530,6 +569,8 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 		len = fixed.len;
 	}
 	st = xml_stream(data, len, &xl, &h, &p.r->recovered, &xe);
+	if (p.oom)
+		st = MS_ERR_NOMEM;	/* whatever the XML layer made of the handler's refusal */
 	if (st != MS_OK) {
 		err->offset = xe.offset;
 		snprintf(err->why, sizeof(err->why), "%s", p.why[0] ? p.why : xe.msg);
@@ -557,11 +598,21 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	 */
 	if (p.r->org_name && *p.r->org_name && strchr(p.r->org_name, ' ') == NULL &&
 	    strchr(p.r->org_name, '.') != NULL) {
-		char *low = str_lower(arena_strdup(arena, p.r->org_name));
+		char *low = arena_try_strdup(arena, p.r->org_name);
 		const psl_ctx_t *psl = psl_builtin();
-		const char *reg = psl ? psl_registrable_domain(psl, low) : NULL;
+		const char *reg;
 
-		p.r->org_name = reg ? arena_strdup(arena, reg) : low;
+		if (low == NULL) {
+			st = nomem(&p);
+			goto nomem;
+		}
+		str_lower(low);
+		reg = psl ? psl_registrable_domain(psl, low) : NULL;
+		if (reg && (low = arena_try_strdup(arena, reg)) == NULL) {
+			st = nomem(&p);
+			goto nomem;
+		}
+		p.r->org_name = low;
 	}
 	if (p.r->report_id == NULL || *p.r->report_id == '\0' || p.r->policy.domain == NULL ||
 	    *p.r->policy.domain == '\0') {
@@ -600,6 +651,9 @@ dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
 	if (p.problems.len || buf_status(&p.problems) != MS_OK)
 		p.r->problems = arena_buf_text(arena, &p.problems);	/* a cut says so */
 	*out = p.r;
+	goto out;
+nomem:
+	snprintf(err->why, sizeof(err->why), "%s", p.why);
 out:
 	buf_free(&p.reasons);
 	buf_free(&p.errors);

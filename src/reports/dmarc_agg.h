@@ -64,7 +64,9 @@ struct report_error {
  * elements, upper-case result words are lower-cased, white space trimmed);
  * strict with limits.  Rejects (MS_ERR_SYNTAX, err says why) what is not a
  * <feedback> document or lacks org_name, report_id or the policy domain (the
- * storage key).  Everything is allocated from arena (the caller frees it).
+ * storage key).  Everything is allocated from arena (the caller frees it);
+ * MS_ERR_NOMEM with err->why "out of memory" when an arena allocation fails
+ * (util/tryalloc.h; libxml2's own allocations are not ours).
  */
 enum ms_status dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct dmarc_report **out, struct report_error *err);

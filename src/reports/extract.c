@@ -5,6 +5,7 @@
 #include "mime/unpack.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -51,7 +52,7 @@ parse_one(const char *b, size_t n, const char *origin, const char *data, size_t 
 	if (c == '{') {
 		struct tlsrpt_report *r;
 
-		if (tlsrpt_parse(b, n, &o->lim, &ar, &r, &err) == MS_OK)
+		if (xnomem(tlsrpt_parse(b, n, &o->lim, &ar, &r, &err)) == MS_OK)
 			s->tlsrpt(s->arg, origin, r);
 		else {
 			snprintf(msg, sizeof(msg), "TLS-RPT: %s (byte %zu)", err.why, err.offset);
@@ -60,7 +61,7 @@ parse_one(const char *b, size_t n, const char *origin, const char *data, size_t 
 	} else if (c == '<') {
 		struct dmarc_report *r;
 
-		if (dmarc_agg_parse(b, n, &o->lim, &ar, &r, &err) == MS_OK)
+		if (xnomem(dmarc_agg_parse(b, n, &o->lim, &ar, &r, &err)) == MS_OK)
 			s->dmarc(s->arg, origin, r);
 		else {
 			snprintf(msg, sizeof(msg), "DMARC aggregate: %s (byte %zu)", err.why, err.offset);

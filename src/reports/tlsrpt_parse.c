@@ -2,8 +2,10 @@
 #include "reports/tlsrpt_parse.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +13,20 @@
 
 #define VALUE_MAX	4096
 
-/* str_field - copy of a string member, NULL when absent or not a string */
+/* str_field - copy of a string member, NULL when absent or not a string (or out of memory: *oom) */
 static char *
-str_field(struct arena *a, json_t *o, const char *key)
+str_field(struct arena *a, json_t *o, const char *key, bool *oom)
 {
 	json_t *v = json_object_get(o, key);
 	size_t n;
+	char *s;
 
 	if (!json_is_string(v))
 		return NULL;
 	n = json_string_length(v);
-	return arena_strndup(a, json_string_value(v), n > VALUE_MAX ? VALUE_MAX : n);
+	if ((s = arena_try_strndup(a, json_string_value(v), n > VALUE_MAX ? VALUE_MAX : n)) == NULL)
+		*oom = true;
+	return s;
 }
 
 /*
@@ -122,17 +127,20 @@ json_prescan(const char *d, size_t len, size_t max_values, size_t max_depth, siz
 	return MS_OK;
 }
 
-/* joined - a string, or an array of strings joined with sep */
+/* joined - a string, or an array of strings joined with sep (NULL and *oom when out of memory) */
 static char *
-joined(struct arena *a, json_t *v, const char *sep)
+joined(struct arena *a, json_t *v, const char *sep, bool *oom)
 {
 	struct buf b;
 	size_t i;
 	json_t *e;
 	char *s;
 
-	if (json_is_string(v))
-		return arena_strndup(a, json_string_value(v), json_string_length(v));
+	if (json_is_string(v)) {
+		if ((s = arena_try_strndup(a, json_string_value(v), json_string_length(v))) == NULL)
+			*oom = true;
+		return s;
+	}
 	if (!json_is_array(v))
 		return NULL;
 	buf_init(&b, 65536);
@@ -204,6 +212,7 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 	enum ms_status st = MS_OK;
 	struct buf probs;
 	char msg[200];
+	bool oom = false;
 
 	*out = NULL;
 	err->offset = 0;
@@ -240,10 +249,11 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 		st = MS_ERR_SYNTAX;
 		goto out;
 	}
-	r = arena_alloc(arena, sizeof(*r));
-	r->organization_name = str_field(arena, root, "organization-name");
-	r->contact_info = str_field(arena, root, "contact-info");
-	r->report_id = str_field(arena, root, "report-id");
+	if ((r = arena_try_alloc(arena, sizeof(*r))) == NULL)
+		goto nomem;
+	r->organization_name = str_field(arena, root, "organization-name", &oom);
+	r->contact_info = str_field(arena, root, "contact-info", &oom);
+	r->report_id = str_field(arena, root, "report-id", &oom);
 	r->begin = r->end = -1;
 	dr = json_object_get(root, "date-range");
 	if (json_is_object(dr)) {
@@ -262,7 +272,8 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 			st = MS_ERR_LIMIT;
 			goto out;
 		}
-		r->policies = arena_alloc(arena, n * sizeof(*r->policies));
+		if ((r->policies = arena_try_alloc(arena, n * sizeof(*r->policies))) == NULL)
+			goto nomem;
 		json_array_foreach(pols, i, pe) {
 			struct tlsrpt_policy *p = &r->policies[r->npolicies];
 			json_t *pol = json_object_get(pe, "policy"), *sum, *fd, *f;
@@ -272,8 +283,8 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 				continue;
 			r->npolicies++;
 			if (json_is_object(pol)) {
-				p->policy_type = str_field(arena, pol, "policy-type");
-				p->policy_domain = str_field(arena, pol, "policy-domain");
+				p->policy_type = str_field(arena, pol, "policy-type", &oom);
+				p->policy_domain = str_field(arena, pol, "policy-domain", &oom);
 				if (p->policy_domain && !report_domain_normalise(p->policy_domain)) {
 					char *sh = str_printable(p->policy_domain,
 					    strnlen(p->policy_domain, 80));
@@ -284,8 +295,9 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 					st = MS_ERR_SYNTAX;
 					goto out;
 				}
-				p->policy_string = joined(arena, json_object_get(pol, "policy-string"), "\n");
-				p->mx_host = joined(arena, json_object_get(pol, "mx-host"), " ");
+				p->policy_string = joined(arena, json_object_get(pol, "policy-string"), "\n",
+				    &oom);
+				p->mx_host = joined(arena, json_object_get(pol, "mx-host"), " ", &oom);
 			}
 			sum = json_object_get(pe, "summary");
 			if (json_is_object(sum)) {
@@ -309,20 +321,22 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 				st = MS_ERR_LIMIT;
 				goto out;
 			}
-			p->failures = arena_alloc(arena, json_array_size(fd) * sizeof(*p->failures));
+			if ((p->failures = arena_try_alloc(arena, json_array_size(fd) *
+			    sizeof(*p->failures))) == NULL)
+				goto nomem;
 			json_array_foreach(fd, j, f) {
 				struct tlsrpt_failure *x = &p->failures[p->nfailures];
 
 				if (!json_is_object(f))
 					continue;
 				p->nfailures++;
-				x->result_type = str_field(arena, f, "result-type");
+				x->result_type = str_field(arena, f, "result-type", &oom);
 				if (x->result_type)
 					str_lower(x->result_type);
-				x->sending_mta_ip = str_field(arena, f, "sending-mta-ip");
-				x->receiving_mx_hostname = str_field(arena, f, "receiving-mx-hostname");
-				x->receiving_mx_helo = str_field(arena, f, "receiving-mx-helo");
-				x->receiving_ip = str_field(arena, f, "receiving-ip");
+				x->sending_mta_ip = str_field(arena, f, "sending-mta-ip", &oom);
+				x->receiving_mx_hostname = str_field(arena, f, "receiving-mx-hostname", &oom);
+				x->receiving_mx_helo = str_field(arena, f, "receiving-mx-helo", &oom);
+				x->receiving_ip = str_field(arena, f, "receiving-ip", &oom);
 				{
 					char where[80];
 
@@ -332,11 +346,13 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 					    &x->failed_session_count, msg, sizeof(msg)) != MS_OK)
 						problem(&probs, &nprobs, msg);
 				}
-				x->additional_information = str_field(arena, f, "additional-information");
-				x->failure_reason_code = str_field(arena, f, "failure-reason-code");
+				x->additional_information = str_field(arena, f, "additional-information", &oom);
+				x->failure_reason_code = str_field(arena, f, "failure-reason-code", &oom);
 			}
 		}
 	}
+	if (oom)
+		goto nomem;	/* a member that is there could not be copied: not "missing" */
 	if (r->organization_name == NULL || *r->organization_name == '\0' || r->report_id == NULL ||
 	    *r->report_id == '\0' || r->npolicies == 0 || r->policies[0].policy_domain == NULL) {
 		snprintf(err->why, sizeof(err->why), "missing %s (needed to identify the report)",
@@ -360,6 +376,10 @@ tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
 	if (probs.len || buf_status(&probs) != MS_OK)
 		r->problems = arena_buf_text(arena, &probs);	/* a cut says so */
 	*out = r;
+	goto out;
+nomem:
+	snprintf(err->why, sizeof(err->why), "%s", ms_status_str(MS_ERR_NOMEM));
+	st = MS_ERR_NOMEM;
 out:
 	buf_free(&probs);
 	json_decref(root);

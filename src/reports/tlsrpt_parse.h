@@ -14,7 +14,9 @@
  * ignored; mx-host may be a string (RFC 8460 text) or an array (some
  * senders).  Rejects what is not a JSON object with organization-name,
  * report-id and at least one policy with a policy-domain (the storage key).
- * Allocates from arena (the caller frees it).
+ * Allocates from arena (the caller frees it); MS_ERR_NOMEM with err->why
+ * "out of memory" when an arena allocation fails (util/tryalloc.h; jansson's
+ * own allocations are not ours: one failing there reads as "not JSON").
  *
  * Memory: jansson builds the whole document as a tree, a few hundred bytes
  * per value whatever its text (an empty {} is three bytes of text), so

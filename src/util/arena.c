@@ -1,6 +1,7 @@
 /* src/util/arena.c - region allocator: many small allocations freed at once */
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -25,19 +26,21 @@ arena_init(struct arena *a)
 	a->total = 0;
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* arena_grab - n zeroed bytes from the arena, or NULL when malloc fails */
+static void *
+arena_grab(struct arena *a, size_t n)
 {
 	struct arena_chunk *c = a->head;
 	size_t need = (n + 15u) & ~(size_t)15u;
 	void *p;
 
-	if (need < n)
-		need = SIZE_MAX - 16;	/* xmalloc below will fail loudly */
+	if (need < n || need > SIZE_MAX - sizeof(*c))
+		return NULL;
 	if (c == NULL || c->size - c->used < need) {
 		size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
 
-		c = xmalloc(sizeof(*c) + size);
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			return NULL;
 		c->size = size;
 		c->used = 0;
 		c->next = a->head;
@@ -48,6 +51,68 @@ arena_alloc(struct arena *a, size_t n)
 	c->used += need;
 	memset(p, 0, n);
 	return p;
+}
+
+/* arena_alloc - n zeroed bytes owned by the arena; aborts when memory is exhausted */
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_grab(a, n);
+
+	if (p == NULL) {
+		fprintf(stderr, "mailsec: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	return p;
+}
+
+/* arena_try_alloc - n zeroed bytes owned by the arena, or NULL (one fault-injection point) */
+void *
+arena_try_alloc(struct arena *a, size_t n)
+{
+	if (ms_alloc_fail_point())
+		return NULL;
+	return arena_grab(a, n);
+}
+
+/* arena_try_strndup - the first n bytes of s (up to its NUL) as an arena string, or NULL */
+char *
+arena_try_strndup(struct arena *a, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = arena_try_alloc(a, len + 1);
+
+	if (d != NULL)
+		memcpy(d, s, len);
+	return d;
+}
+
+/* arena_try_strdup - s as an arena string, or NULL */
+char *
+arena_try_strdup(struct arena *a, const char *s)
+{
+	return arena_try_strndup(a, s, strlen(s));
+}
+
+/* arena_try_printf - a formatted arena string, or NULL */
+char *
+arena_try_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return arena_try_strdup(a, "");
+	if ((s = arena_try_alloc(a, (size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 char *

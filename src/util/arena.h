@@ -8,7 +8,10 @@ struct buf;
 
 /*
  * One arena per audit or per parse: everything allocated from it is freed by
- * arena_free().  Allocation failure aborts, like xmalloc().
+ * arena_free().  Allocation failure aborts, like xmalloc(), except in the
+ * arena_try_ functions the pure parsers use: they return NULL (and count as
+ * one allocation point each for the fault injector, util/tryalloc.h); what
+ * the arena already holds stays valid and is freed by arena_free().
  */
 struct arena_chunk;
 struct arena {
@@ -26,6 +29,15 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* arena_printf - formatted text owned by a: valid until arena_free(a) */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * arena_try_alloc, arena_try_strdup, arena_try_strndup, arena_try_printf - the
+ * same (s borrowed, copied), or NULL when memory runs out; owned by a: valid
+ * until arena_free(a)
+ */
+void *arena_try_alloc(struct arena *a, size_t n);
+char *arena_try_strdup(struct arena *a, const char *s);
+char *arena_try_strndup(struct arena *a, const char *s, size_t n);
+char *arena_try_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * arena_buf_text - an arena copy of b's text (b is borrowed, left as it is);
  * when an append to b failed (buf_status), " [cut at N bytes]" follows, so a

@@ -1,5 +1,6 @@
 /* src/util/buf.c - growable byte buffer with a hard maximum size */
 #include "util/buf.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -26,9 +27,9 @@ failed(struct buf *b, enum ms_status st)
 	return st;
 }
 
-/* buf_grow - make room for n more bytes plus the terminating NUL */
+/* buf_grow - make room for n more bytes plus the terminating NUL (fallible: MS_ERR_NOMEM, else abort) */
 static enum ms_status
-buf_grow(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n, int fallible)
 {
 	size_t need, cap;
 
@@ -40,7 +41,15 @@ buf_grow(struct buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap);
+	if (fallible) {
+		char *d = ms_try_realloc(b->data, cap);
+
+		if (d == NULL)
+			return failed(b, MS_ERR_NOMEM);
+		b->data = d;
+	} else {
+		b->data = xrealloc(b->data, cap);
+	}
 	b->cap = cap;
 	return MS_OK;
 }
@@ -48,7 +57,7 @@ buf_grow(struct buf *b, size_t n)
 enum ms_status
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	enum ms_status st = buf_grow(b, n);
+	enum ms_status st = buf_grow(b, n, 0);
 
 	if (st != MS_OK)
 		return st;
@@ -85,7 +94,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return failed(b, MS_ERR_ARG);
-	if ((st = buf_grow(b, (size_t)n)) != MS_OK)
+	if ((st = buf_grow(b, (size_t)n, 0)) != MS_OK)
 		return st;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -93,6 +102,8 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	return MS_OK;
 }
+
+static void buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* buf_vaddf - buf_addf's work; a failure is kept in b->err */
 static void __attribute__((format(printf, 2, 0)))
@@ -108,7 +119,7 @@ buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 		(void)failed(b, MS_ERR_ARG);	/* kept in b->err for buf_status */
 		return;
 	}
-	if (buf_grow(b, (size_t)n) != MS_OK)
+	if (buf_grow(b, (size_t)n, 0) != MS_OK)
 		return;			/* buf_grow kept the failure in b->err */
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
@@ -144,6 +155,59 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(b, fmt, ap);
 	va_end(ap);
+}
+
+/* buf_try_append - buf_append that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_append(struct buf *b, const void *p, size_t n)
+{
+	enum ms_status st = buf_grow(b, n, 1);
+
+	if (st != MS_OK)
+		return st;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return MS_OK;
+}
+
+/* buf_try_puts - buf_puts that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_puts(struct buf *b, const char *s)
+{
+	return buf_try_append(b, s, strlen(s));
+}
+
+/* buf_try_putc - buf_putc that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	return buf_try_append(b, &ch, 1);
+}
+
+/* buf_try_printf - buf_printf that fails with MS_ERR_NOMEM instead of aborting */
+enum ms_status
+buf_try_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	enum ms_status st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return failed(b, MS_ERR_ARG);
+	if ((st = buf_grow(b, (size_t)n, 1)) != MS_OK)
+		return st;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return MS_OK;
 }
 
 enum ms_status

@@ -21,6 +21,12 @@
  * buf_reset, buf_steal or buf_free.  After a failed buf_add* the contents
  * lack that piece: a builder whose buf_status is not MS_OK throws them away
  * (or says they were cut, where a cut text is still of use).
+ *
+ * Growing aborts when memory is exhausted (xrealloc), except in the buf_try_
+ * functions the pure parsers use: there an append that cannot grow fails
+ * with MS_ERR_NOMEM (kept for buf_status too), leaves the contents as they
+ * were, and each growth counts as an allocation point for the fault
+ * injector (util/tryalloc.h).
  */
 struct buf {
 	char	*data;
@@ -45,6 +51,15 @@ MS_MUST_CHECK enum ms_status buf_puts(struct buf *b, const char *s);
 MS_MUST_CHECK enum ms_status buf_putc(struct buf *b, int c);
 /* buf_printf - append formatted text (copied); MS_ERR_LIMIT past the maximum, contents unchanged */
 MS_MUST_CHECK enum ms_status buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * buf_try_append, buf_try_puts, buf_try_putc, buf_try_printf - the same (p and
+ * s copied), MS_ERR_NOMEM when memory runs out, contents unchanged
+ */
+MS_MUST_CHECK enum ms_status buf_try_append(struct buf *b, const void *p, size_t n);
+MS_MUST_CHECK enum ms_status buf_try_puts(struct buf *b, const char *s);
+MS_MUST_CHECK enum ms_status buf_try_putc(struct buf *b, int c);
+MS_MUST_CHECK enum ms_status buf_try_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* buf_add, buf_adds, buf_addc, buf_addf - the same appends for builders: a failure is kept for buf_status */
 void buf_add(struct buf *b, const void *p, size_t n);

@@ -109,6 +109,15 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/* xnomem - st unchanged, except MS_ERR_NOMEM, which aborts as xmalloc() does */
+enum ms_status
+xnomem(enum ms_status st)
+{
+	if (st == MS_ERR_NOMEM)
+		oom(0);
+	return st;
+}
+
 /* ms_status_str - name of a status code, for messages */
 const char *
 ms_status_str(enum ms_status st)

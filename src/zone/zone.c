@@ -3,6 +3,7 @@
 #include "zone/zone_int.h"
 #include "util/readfile.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <ldns/ldns.h>
@@ -25,30 +26,43 @@ zone_file_free(struct zone_file *z)
 	free(z);
 }
 
-/* zone_name_canon - presentation name: lower case, no trailing dot (root stays "."); caller frees */
+/* zone_name_canon - presentation name: lower case, no trailing dot (root stays "."); caller frees; NULL: no memory */
 char *
 zone_name_canon(const char *name)
 {
-	char *s = xstrdup(name);
-	size_t n = strlen(s);
+	char *s = ms_try_strdup(name);
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
 
 	if (n > 1 && s[n - 1] == '.' && (n < 2 || s[n - 2] != '\\'))
 		s[n - 1] = '\0';
 	return str_lower(s);
 }
 
-void
+/* zone_note - see zone_int.h */
+enum ms_status
 zone_note(struct zone_file *z, const char *fmt, ...)
 {
 	va_list ap;
+	char **v, *note;
 
 	if (z->nnotes >= 1000)
-		return;
-	z->notes = xreallocarray(z->notes, z->nnotes + 2, sizeof(*z->notes));
-	va_start(ap, fmt);
-	z->notes[z->nnotes++] = xvasprintf(fmt, ap);
-	va_end(ap);
+		return MS_OK;
+	if ((v = ms_try_reallocarray(z->notes, z->nnotes + 2, sizeof(*z->notes))) == NULL)
+		return MS_ERR_NOMEM;
+	z->notes = v;
 	z->notes[z->nnotes] = NULL;
+	va_start(ap, fmt);
+	note = ms_try_vasprintf(fmt, ap);
+	va_end(ap);
+	if (note == NULL)
+		return MS_ERR_NOMEM;
+	z->notes[z->nnotes++] = note;
+	z->notes[z->nnotes] = NULL;
+	return MS_OK;
 }
 
 enum ms_status
@@ -75,19 +89,33 @@ zone_add_ldns_rr(struct zone_file *z, const ldns_rr *rr, unsigned line)
 		return MS_ERR_NOMEM;
 	}
 	if (z->n == z->cap) {
-		z->cap = z->cap ? z->cap * 2 : 64;
-		z->rr = xreallocarray(z->rr, z->cap, sizeof(*z->rr));
+		size_t cap = z->cap ? z->cap * 2 : 64;
+		struct zone_rr *v = ms_try_reallocarray(z->rr, cap, sizeof(*z->rr));
+
+		if (v == NULL)
+			goto nomem;
+		z->rr = v;
+		z->cap = cap;
 	}
-	r = &z->rr[z->n++];
-	r->owner = zone_name_canon(owner);
-	free(owner);
+	r = &z->rr[z->n];
 	r->type = (uint16_t)ldns_rr_get_type(rr);
 	r->ttl = ldns_rr_ttl(rr);
 	r->len = ldns_buffer_position(b);
-	r->rdata = (uint8_t *)xmemdup(ldns_buffer_begin(b), r->len ? r->len : 1);
+	if ((r->owner = zone_name_canon(owner)) == NULL)
+		goto nomem;
+	if ((r->rdata = (uint8_t *)ms_try_memdup(ldns_buffer_begin(b), r->len ? r->len : 1)) == NULL) {
+		free(r->owner);
+		goto nomem;
+	}
 	r->line = line;
+	z->n++;
+	free(owner);
 	ldns_buffer_free(b);
 	return MS_OK;
+nomem:
+	free(owner);
+	ldns_buffer_free(b);
+	return MS_ERR_NOMEM;
 }
 
 /*
@@ -110,18 +138,18 @@ directive_scan(const char *text, size_t len, char **first_origin, char **err)
 		for (e = j; e < len && text[e] != '\n'; e++)
 			;
 		if (e - j >= 9 && str_ncasecmp(text + j, "$GENERATE", 9) == 0) {
-			*err = xasprintf("line %u: $GENERATE is not supported (a BIND extension): write "
-			    "out the records it would generate", line);
+			*err = ms_try_asprintf("line %u: $GENERATE is not supported (a BIND extension): "
+			    "write out the records it would generate", line);
 			free(*first_origin);
 			*first_origin = NULL;
-			return MS_ERR_SYNTAX;
+			return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 		}
 		if (e - j >= 8 && str_ncasecmp(text + j, "$INCLUDE", 8) == 0) {
-			*err = xasprintf("line %u: $INCLUDE is refused (it would read another file; "
+			*err = ms_try_asprintf("line %u: $INCLUDE is refused (it would read another file; "
 			    "give every file on the command line)", line);
 			free(*first_origin);
 			*first_origin = NULL;
-			return MS_ERR_SYNTAX;
+			return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 		}
 		if (*first_origin == NULL && e - j > 8 && str_ncasecmp(text + j, "$ORIGIN", 7) == 0 &&
 		    (text[j + 7] == ' ' || text[j + 7] == '\t')) {
@@ -132,8 +160,9 @@ directive_scan(const char *text, size_t len, char **first_origin, char **err)
 			for (s = k; k < e && text[k] != ' ' && text[k] != '\t' && text[k] != '\r' &&
 			    text[k] != ';'; k++)
 				;
-			if (k > s && k - s < 1024)
-				*first_origin = xstrndup(text + s, k - s);
+			if (k > s && k - s < 1024 &&
+			    (*first_origin = ms_try_strndup(text + s, k - s)) == NULL)
+				return MS_ERR_NOMEM;
 		}
 		i = e + 1;
 		line++;
@@ -178,8 +207,8 @@ record_scan(const char *t, size_t len, char **err)
 				open_line = line;
 		} else if (c == ')') {
 			if (depth == 0) {
-				*err = xasprintf("line %u: ')' without a '(' before it", line);
-				return MS_ERR_SYNTAX;
+				*err = ms_try_asprintf("line %u: ')' without a '(' before it", line);
+				return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 			}
 			depth--;
 		} else if (c == '\n') {
@@ -191,20 +220,20 @@ record_scan(const char *t, size_t len, char **err)
 			}
 		}
 		if (++reclen > ZONE_RECORD_TEXT_MAX) {
-			*err = xasprintf("line %u: a record longer than %d characters (mailsec reads no "
-			    "more of one record; a TXT record's data is at most 65,535 bytes and "
-			    "real ones are far shorter)", start, ZONE_RECORD_TEXT_MAX);
-			return MS_ERR_LIMIT;
+			*err = ms_try_asprintf("line %u: a record longer than %d characters (mailsec "
+			    "reads no more of one record; a TXT record's data is at most 65,535 bytes "
+			    "and real ones are far shorter)", start, ZONE_RECORD_TEXT_MAX);
+			return *err ? MS_ERR_LIMIT : MS_ERR_NOMEM;
 		}
 	}
 	if (quote) {
-		*err = xasprintf("line %u: a quoted string is never closed", start);
-		return MS_ERR_SYNTAX;
+		*err = ms_try_asprintf("line %u: a quoted string is never closed", start);
+		return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 	}
 	if (depth > 0) {
-		*err = xasprintf("line %u: '(' is never closed (the file ends inside the record)",
-		    open_line);
-		return MS_ERR_SYNTAX;
+		*err = ms_try_asprintf("line %u: '(' is never closed (the file ends inside the "
+		    "record)", open_line);
+		return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 	}
 	return MS_OK;
 }
@@ -274,20 +303,23 @@ record_lines(const char *t, size_t len, unsigned **lines, size_t *n)
 
 /*
  * name_problem - why the token tok[0..n) is not a domain name as RFC 1035
- * §2.3.4 bounds it (a label over 63 octets, a name over 255), or NULL.
- * Escapes count as written (a little strict for \DDD): for messages only.
+ * §2.3.4 bounds it (a label over 63 octets, a name over 255), written into
+ * why[cap]; false when it is fine.  Escapes count as written (a little
+ * strict for \DDD): for messages only.  No allocation.
  */
-static char *
-name_problem(const char *tok, size_t n, size_t origin_len)
+static bool
+name_problem(const char *tok, size_t n, size_t origin_len, char *why, size_t cap)
 {
 	size_t label = 0, total = 0, lstart = 0;
 	bool absolute = n > 0 && tok[n - 1] == '.';
 
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || tok[i] == '.') {
-			if (label > 63)
-				return xasprintf("label \"%.20s...\" is %zu octets long: a label is at most "
-				    "63 (RFC 1035 section 2.3.4)", tok + lstart, label);
+			if (label > 63) {
+				snprintf(why, cap, "label \"%.20s...\" is %zu octets long: a label is "
+				    "at most 63 (RFC 1035 section 2.3.4)", tok + lstart, label);
+				return true;
+			}
 			total += label ? label + 1 : 0;
 			label = 0;
 			lstart = i + 1;
@@ -297,19 +329,21 @@ name_problem(const char *tok, size_t n, size_t origin_len)
 	total += 1;	/* the root */
 	if (!absolute && origin_len)
 		total += origin_len + 1;
-	if (total > 255)
-		return xasprintf("name \"%.30s...\" is %zu octets long%s: a name is at most 255 "
+	if (total > 255) {
+		snprintf(why, cap, "name \"%.30s...\" is %zu octets long%s: a name is at most 255 "
 		    "(RFC 1035 section 2.3.4)", tok, total, absolute ? "" : " with the origin");
-	return NULL;
+		return true;
+	}
+	return false;
 }
 
 /*
  * diagnose - a better reason than ldns's "could not parse the RR" for the
- * record starting at line: a name too long (owner or name-like tokens).
- * NULL when nothing specific is found.
+ * record starting at line: a name too long (owner or name-like tokens),
+ * written into why[cap]; false when nothing specific is found.
  */
-static char *
-diagnose(const char *t, size_t len, int line, size_t origin_len)
+static bool
+diagnose(const char *t, size_t len, int line, size_t origin_len, char *why, size_t cap)
 {
 	size_t i = 0;
 	int l = 1;
@@ -320,7 +354,6 @@ diagnose(const char *t, size_t len, int line, size_t origin_len)
 	}
 	while (i < len && t[i] != '\n') {
 		size_t s;
-		char *why;
 
 		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '(' ||
 		    t[i] == ')'))
@@ -330,24 +363,26 @@ diagnose(const char *t, size_t len, int line, size_t origin_len)
 		for (s = i; i < len && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r' &&
 		    t[i] != ';' && t[i] != '(' && t[i] != ')'; i++)
 			;
-		if ((why = name_problem(t + s, i - s, origin_len)) != NULL)
-			return why;
+		if (name_problem(t + s, i - s, origin_len, why, cap))
+			return true;
 	}
-	return NULL;
+	return false;
 }
 
-/* origin_rdf - an absolute dname from a presentation name; NULL if invalid */
-static ldns_rdf *
-origin_rdf(const char *name)
+/* origin_rdf - an absolute dname from a presentation name into *r: MS_ERR_SYNTAX if invalid */
+static enum ms_status
+origin_rdf(const char *name, ldns_rdf **r)
 {
 	char *abs;
-	ldns_rdf *r;
 	size_t n = strlen(name);
 
-	abs = n && name[n - 1] == '.' ? xstrdup(name) : xasprintf("%s.", name);
-	r = ldns_dname_new_frm_str(abs);
+	*r = NULL;
+	abs = n && name[n - 1] == '.' ? ms_try_strdup(name) : ms_try_asprintf("%s.", name);
+	if (abs == NULL)
+		return MS_ERR_NOMEM;
+	*r = ldns_dname_new_frm_str(abs);
 	free(abs);
-	return r;
+	return *r ? MS_OK : MS_ERR_SYNTAX;
 }
 
 enum ms_status
@@ -367,12 +402,12 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 	*out = NULL;
 	*err = NULL;
 	if (len > ZONE_MAX_TEXT) {
-		*err = xstrdup("file too large");
-		return MS_ERR_LIMIT;
+		*err = ms_try_strdup("file too large");
+		return *err ? MS_ERR_LIMIT : MS_ERR_NOMEM;
 	}
 	if (memchr(text, '\0', len) != NULL) {
-		*err = xstrdup("file contains a NUL byte: not a zone file");
-		return MS_ERR_SYNTAX;
+		*err = ms_try_strdup("file contains a NUL byte: not a zone file");
+		return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 	}
 	if ((st = directive_scan(text, len, &first_origin, err)) != MS_OK ||
 	    (st = record_scan(text, len, err)) != MS_OK) {
@@ -381,19 +416,23 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 	}
 	record_lines(text, len, &starts, &nstarts);
 	if (origin || first_origin) {
-		if ((orig = origin_rdf(origin ? origin : first_origin)) == NULL) {
-			*err = xasprintf("invalid origin \"%s\"", origin ? origin : first_origin);
-			st = MS_ERR_SYNTAX;
-			goto out;
+		if ((st = origin_rdf(origin ? origin : first_origin, &orig)) != MS_OK) {
+			if (st == MS_ERR_SYNTAX)
+				*err = ms_try_asprintf("invalid origin \"%s\"",
+				    origin ? origin : first_origin);
+			goto fail;
 		}
 	}
-	z = xcalloc(1, sizeof(*z));
+	if ((z = ms_try_calloc(1, sizeof(*z))) == NULL) {
+		st = MS_ERR_NOMEM;
+		goto fail;
+	}
 	if (len > 0) {
 		ldns_rdf *my_origin = orig ? ldns_rdf_clone(orig) : NULL, *my_prev = NULL;
 		uint32_t my_ttl = 3600;
 
 		if ((fp = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL) {
-			*err = xstrdup("cannot read the text");
+			*err = ms_try_strdup("cannot read the text");
 			st = MS_ERR_IO;
 			goto fail;
 		}
@@ -413,13 +452,16 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 				st = zone_add_ldns_rr(z, rr, nread < nstarts ? starts[nread] : 0);
 				nread++;
 				ldns_rr_free(rr);
+				if (st == MS_ERR_LIMIT || st == MS_ERR_SYNTAX)
+					*err = ms_try_strdup(st == MS_ERR_LIMIT ? "too many records" :
+					    "a record could not be converted to wire form");
 				break;
 			case LDNS_STATUS_SYNTAX_EMPTY:
 			case LDNS_STATUS_SYNTAX_TTL:
 			case LDNS_STATUS_SYNTAX_ORIGIN:
 				break;
 			case LDNS_STATUS_SYNTAX_INCLUDE:
-				*err = xasprintf("line %d: $INCLUDE is refused", line > 0 ? line : 1);
+				*err = ms_try_asprintf("line %d: $INCLUDE is refused", line > 0 ? line : 1);
 				st = MS_ERR_SYNTAX;
 				break;
 			default:
@@ -427,12 +469,13 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 					ldns_rr_free(rr);
 				{
 					const char *on = origin ? origin : first_origin;
-					char *why = diagnose(text, len, line > 0 ? line : 1,
-					    on ? strlen(on) - (on[0] && on[strlen(on) - 1] == '.') : 0);
+					char why[200];
+					bool found = diagnose(text, len, line > 0 ? line : 1,
+					    on ? strlen(on) - (on[0] && on[strlen(on) - 1] == '.') : 0,
+					    why, sizeof(why));
 
-					*err = xasprintf("line %d: %s", line > 0 ? line : 1, why ? why :
-					    ldns_get_errorstr_by_id(ls));
-					free(why);
+					*err = ms_try_asprintf("line %d: %s", line > 0 ? line : 1,
+					    found ? why : ldns_get_errorstr_by_id(ls));
 				}
 				st = MS_ERR_SYNTAX;
 				break;
@@ -445,14 +488,15 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 		if (st != MS_OK)
 			goto fail;
 	}
-	if (origin)
-		z->origin = zone_name_canon(origin);
-	else if (soa_owner)
-		z->origin = zone_name_canon(soa_owner);
-	else if (first_origin)
-		z->origin = zone_name_canon(first_origin);
-	else {
-		*err = xstrdup("no SOA record and no $ORIGIN: say which zone this is with --origin");
+	if (origin || soa_owner || first_origin) {
+		if ((z->origin = zone_name_canon(origin ? origin : soa_owner ? soa_owner :
+		    first_origin)) == NULL) {
+			st = MS_ERR_NOMEM;
+			goto fail;
+		}
+	} else {
+		*err = ms_try_strdup("no SOA record and no $ORIGIN: say which zone this is with "
+		    "--origin");
 		st = MS_ERR_SYNTAX;
 		goto fail;
 	}
@@ -471,9 +515,9 @@ zone_read_bind(const char *text, size_t len, const char *origin, struct zone_fil
 	st = MS_OK;
 	goto out;
 fail:
+	/* every other failure has its message: without one, memory ran out (for it, or before) */
 	if (*err == NULL)
-		*err = xasprintf("%s", st == MS_ERR_LIMIT ? "too many records" :
-		    "a record could not be converted to wire form");
+		st = MS_ERR_NOMEM;
 out:
 	zone_file_free(z);
 	if (fp)
@@ -523,6 +567,8 @@ zone_read_path(const char *path, const char *origin, struct zone_file **out, cha
 		st = zone_read_bind(data, len, origin, out, err);
 	}
 	free(data);
+	if (st == MS_ERR_NOMEM && *err == NULL)
+		*err = xstrdup(ms_status_str(st));	/* outside the parser: aborts if even this fails */
 	if (st != MS_OK && *err) {
 		char *e = xasprintf("%s: %s", path, *err);
 

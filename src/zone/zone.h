@@ -46,7 +46,10 @@ struct zone_file {
  * other files: lint every file on the command line instead).  The origin is
  * origin when given (trailing dot optional), else the SOA owner, else the
  * first $ORIGIN.  Pure: no I/O beyond reading text.  On failure *err (caller
- * frees) says what and on which line, and *out is NULL.  Each record keeps
+ * frees) says what and on which line, and *out is NULL; except MS_ERR_NOMEM
+ * (an allocation failed, util/tryalloc.h), where *err is NULL: the message is
+ * ms_status_str(), "out of memory".  ldns's own allocations are not ours: one
+ * failing there reads as a record ldns could not parse.  Each record keeps
  * the line it starts on (the owner's line of a parenthesised record).
  */
 enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
@@ -56,8 +59,9 @@ enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
  * zone_read_octodns - parse an octoDNS zone YAML (record names relative to
  * the zone; '' is the apex; each value one record or a list) for the zone
  * origin, which must be given (octoDNS names it in the file name).  As
- * zone_read_bind: text and origin borrowed, *out and *err the caller frees.
- * Each record keeps the line of its value (of its item in a values list).
+ * zone_read_bind: text and origin borrowed, *out and *err the caller frees;
+ * errors as there (libyaml's own allocations are not ours either).  Each
+ * record keeps the line of its value (of its item in a values list).
  */
 enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
@@ -67,7 +71,8 @@ enum ms_status zone_read_octodns(const char *text, size_t len, const char *origi
  * parse it as octoDNS YAML when its name ends in .yaml or .yml, else as a
  * master file.  For YAML without origin, the file name less its extension
  * is the origin ("example.org.yaml"), as octoDNS does.  path and origin
- * borrowed; *out (zone_file_free) and *err (free) the caller frees.
+ * borrowed; *out (zone_file_free) and *err (free) the caller frees.  Here
+ * *err is set on every failure, "PATH: out of memory" included.
  */
 enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
     char **err);

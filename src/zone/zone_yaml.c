@@ -3,6 +3,7 @@
 #include "zone/zone_int.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/tryalloc.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -141,7 +142,7 @@ txt_presentation(const char *v, struct buf *out)
 	size_t n = strlen(v), chunk = 0;
 	enum ms_status st = MS_OK;
 
-	st = buf_putc(out, '"');
+	st = buf_try_putc(out, '"');
 	for (size_t i = 0; i < n && st == MS_OK; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
@@ -150,19 +151,19 @@ txt_presentation(const char *v, struct buf *out)
 			i++;
 		}
 		if (chunk == 255) {
-			st = buf_puts(out, "\" \"");
+			st = buf_try_puts(out, "\" \"");
 			chunk = 0;
 		}
 		if (ch == '"' || ch == '\\')
-			st = buf_printf(out, "\\%c", ch);
+			st = buf_try_printf(out, "\\%c", ch);
 		else if (ch < 0x20 || ch >= 0x7f)
-			st = buf_printf(out, "\\%03u", ch);
+			st = buf_try_printf(out, "\\%03u", ch);
 		else
-			st = buf_putc(out, (int)ch);
+			st = buf_try_putc(out, (int)ch);
 		chunk++;
 	}
 	if (st == MS_OK)
-		st = buf_putc(out, '"');
+		st = buf_try_putc(out, '"');
 	return st;
 }
 
@@ -187,26 +188,45 @@ rdata_text(struct yctx *c, const char *type, yaml_node_t *v, struct buf *out)
 		return s ? txt_presentation(s, out) : MS_ERR_SYNTAX;
 	if (str_caseeq(type, "A") || str_caseeq(type, "AAAA") || str_caseeq(type, "CNAME") ||
 	    str_caseeq(type, "NS") || str_caseeq(type, "PTR") || str_caseeq(type, "DNAME"))
-		return s ? buf_puts(out, s) : MS_ERR_SYNTAX;
+		return s ? buf_try_puts(out, s) : MS_ERR_SYNTAX;
 	if (s != NULL)
 		return MS_ERR_SYNTAX;
 	if (str_caseeq(type, "MX"))
-		return buf_printf(out, "%s %s", field(c, v, "preference", "priority"),
+		return buf_try_printf(out, "%s %s", field(c, v, "preference", "priority"),
 		    field(c, v, "exchange", "value"));
 	if (str_caseeq(type, "SRV"))
-		return buf_printf(out, "%s %s %s %s", field(c, v, "priority", NULL),
+		return buf_try_printf(out, "%s %s %s %s", field(c, v, "priority", NULL),
 		    field(c, v, "weight", NULL), field(c, v, "port", NULL), field(c, v, "target", NULL));
 	if (str_caseeq(type, "CAA")) {
-		enum ms_status st = buf_printf(out, "%s %s ", field(c, v, "flags", NULL),
+		enum ms_status st = buf_try_printf(out, "%s %s ", field(c, v, "flags", NULL),
 		    field(c, v, "tag", NULL));
 
 		return st == MS_OK ? txt_presentation(field(c, v, "value", NULL), out) : st;
 	}
 	if (str_caseeq(type, "TLSA"))
-		return buf_printf(out, "%s %s %s %s", field(c, v, "certificate_usage", NULL),
+		return buf_try_printf(out, "%s %s %s %s", field(c, v, "certificate_usage", NULL),
 		    field(c, v, "selector", NULL), field(c, v, "matching_type", NULL),
 		    field(c, v, "certificate_association_data", NULL));
 	return MS_ERR_NOTFOUND;
+}
+
+/*
+ * yfail - set the reader's error message and return st; MS_ERR_NOMEM instead
+ * when the message cannot be allocated (so no failure goes without its text)
+ */
+static enum ms_status yfail(struct yctx *c, enum ms_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum ms_status
+yfail(struct yctx *c, enum ms_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(c->err);
+	va_start(ap, fmt);
+	c->err = ms_try_vasprintf(fmt, ap);
+	va_end(ap);
+	return c->err ? st : MS_ERR_NOMEM;
 }
 
 /* one_value - one record of name/type from one octoDNS value */
@@ -219,28 +239,30 @@ one_value(struct yctx *c, const char *owner, const char *type, uint32_t ttl, yam
 	enum ms_status st;
 
 	buf_init(&line, 70000);
-	st = buf_printf(&line, "%s %u IN %s ", owner, ttl, type);
+	st = buf_try_printf(&line, "%s %u IN %s ", owner, ttl, type);
 	if (st == MS_OK)
 		st = rdata_text(c, type, v, &line);
 	if (st == MS_ERR_NOTFOUND) {
-		zone_note(c->z, "%s %s: octoDNS type not read by lint (skipped)", owner, type);
+		st = zone_note(c->z, "%s %s: octoDNS type not read by lint (skipped)", owner, type);
 		buf_free(&line);
-		return MS_OK;
+		return st;
+	}
+	if (st == MS_ERR_NOMEM) {
+		buf_free(&line);
+		return st;
 	}
 	if (st != MS_OK) {
-		c->err = xasprintf("%s %s: malformed value", owner, type);
 		buf_free(&line);
-		return MS_ERR_SYNTAX;
+		return yfail(c, MS_ERR_SYNTAX, "%s %s: malformed value", owner, type);
 	}
 	ls = ldns_rr_new_frm_str(&rr, buf_cstr(&line), ttl, c->origin, NULL);
 	if (ls != LDNS_STATUS_OK) {
-		c->err = xasprintf("%s %s: %s", owner, type, ldns_get_errorstr_by_id(ls));
 		buf_free(&line);
-		return MS_ERR_SYNTAX;
+		return yfail(c, MS_ERR_SYNTAX, "%s %s: %s", owner, type, ldns_get_errorstr_by_id(ls));
 	}
 	st = zone_add_ldns_rr(c->z, rr, v ? (unsigned)v->start_mark.line + 1 : 0);
-	if (st != MS_OK)
-		c->err = xasprintf("%s %s: %s", owner, type,
+	if (st != MS_OK && st != MS_ERR_NOMEM)
+		st = yfail(c, st, "%s %s: %s", owner, type,
 		    st == MS_ERR_LIMIT ? "too many records" : "cannot convert to wire form");
 	ldns_rr_free(rr);
 	buf_free(&line);
@@ -260,30 +282,27 @@ one_record(struct yctx *c, const char *name, yaml_node_t *rec)
 
 	if (rec == NULL || rec->type != YAML_MAPPING_NODE || type == NULL ||
 	    strlen(type) > 16 || strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(type)) {
-		c->err = xasprintf("\"%s\": each record needs a mapping with a type", name);
-		return MS_ERR_SYNTAX;
+		return yfail(c, MS_ERR_SYNTAX, "\"%s\": each record needs a mapping with a type", name);
 	}
 	if (ttls && str_to_u64(ttls, strlen(ttls), 2147483647u, &ttl) != MS_OK) {
-		c->err = xasprintf("\"%s\" %s: ttl is not a number", name, type);
-		return MS_ERR_SYNTAX;
+		return yfail(c, MS_ERR_SYNTAX, "\"%s\" %s: ttl is not a number", name, type);
 	}
-	if (str_caseeq(type, "ALIAS")) {
-		zone_note(c->z, "%s ALIAS: a provider feature with no DNS record; not checked",
+	if (str_caseeq(type, "ALIAS"))
+		return zone_note(c->z, "%s ALIAS: a provider feature with no DNS record; not checked",
 		    *name ? name : "@");
-		return MS_OK;
-	}
 	if (*name == '\0')
-		owner = xasprintf("%s.", c->origin_name);
+		owner = ms_try_asprintf("%s.", c->origin_name);
 	else if (strcmp(name, "@") == 0)
-		owner = xasprintf("%s.", c->origin_name);
+		owner = ms_try_asprintf("%s.", c->origin_name);
 	else
-		owner = xasprintf("%s.%s.", name, c->origin_name);
+		owner = ms_try_asprintf("%s.%s.", name, c->origin_name);
+	if (owner == NULL)
+		return MS_ERR_NOMEM;
 	if (values && values->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *i = values->data.sequence.items.start;
 		    i < values->data.sequence.items.top && st == MS_OK; i++) {
 			if (++c->work > YAML_MAX_WORK) {
-				c->err = xstrdup("too much work (aliases?)");
-				st = MS_ERR_LIMIT;
+				st = yfail(c, MS_ERR_LIMIT, "too much work (aliases?)");
 				break;
 			}
 			st = one_value(c, owner, type, (uint32_t)ttl, yaml_document_get_node(c->doc, *i));
@@ -291,8 +310,7 @@ one_record(struct yctx *c, const char *name, yaml_node_t *rec)
 	} else if (value || values) {
 		st = one_value(c, owner, type, (uint32_t)ttl, value ? value : values);
 	} else {
-		c->err = xasprintf("\"%s\" %s: no value or values", name, type);
-		st = MS_ERR_SYNTAX;
+		st = yfail(c, MS_ERR_SYNTAX, "\"%s\" %s: no value or values", name, type);
 	}
 	free(owner);
 	return st;
@@ -312,38 +330,43 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	*out = NULL;
 	*err = NULL;
 	if (len > ZONE_MAX_TEXT) {
-		*err = xstrdup("file too large");
-		return MS_ERR_LIMIT;
+		*err = ms_try_strdup("file too large");
+		return *err ? MS_ERR_LIMIT : MS_ERR_NOMEM;
 	}
 	if (origin == NULL || *origin == '\0') {
-		*err = xstrdup("an octoDNS file needs its zone name (--origin)");
-		return MS_ERR_ARG;
+		*err = ms_try_strdup("an octoDNS file needs its zone name (--origin)");
+		return *err ? MS_ERR_ARG : MS_ERR_NOMEM;
 	}
 	{
 		size_t line;
 
 		if (!flow_depth_ok(text, len, &line)) {
-			*err = xasprintf("line %zu: [ and { nested more than %d deep", line, YAML_MAX_FLOW);
-			return MS_ERR_LIMIT;
+			*err = ms_try_asprintf("line %zu: [ and { nested more than %d deep", line,
+			    YAML_MAX_FLOW);
+			return *err ? MS_ERR_LIMIT : MS_ERR_NOMEM;
 		}
 		if (!depth_ok(text, len, &line)) {
-			*err = xasprintf("line %zu: nested more than %d deep", line, YAML_MAX_DEPTH);
-			return MS_ERR_LIMIT;
+			*err = ms_try_asprintf("line %zu: nested more than %d deep", line, YAML_MAX_DEPTH);
+			return *err ? MS_ERR_LIMIT : MS_ERR_NOMEM;
 		}
 	}
 	memset(&c, 0, sizeof(c));
-	c.z = xcalloc(1, sizeof(*c.z));
-	c.z->origin = zone_name_canon(origin);
+	if ((c.z = ms_try_calloc(1, sizeof(*c.z))) == NULL)
+		return MS_ERR_NOMEM;
+	if ((c.z->origin = zone_name_canon(origin)) == NULL ||
+	    (abs = ms_try_asprintf("%s.", c.z->origin)) == NULL) {
+		zone_file_free(c.z);
+		return MS_ERR_NOMEM;
+	}
 	c.origin_name = c.z->origin;
-	abs = xasprintf("%s.", c.origin_name);
 	c.origin = ldns_dname_new_frm_str(abs);
 	free(abs);
 	if (c.origin == NULL || strcmp(c.origin_name, ".") == 0) {
-		*err = xasprintf("invalid zone name \"%s\"", origin);
+		*err = ms_try_asprintf("invalid zone name \"%s\"", origin);
 		zone_file_free(c.z);
 		if (c.origin)
 			ldns_rdf_deep_free(c.origin);
-		return MS_ERR_ARG;
+		return *err ? MS_ERR_ARG : MS_ERR_NOMEM;
 	}
 	if (!yaml_parser_initialize(&parser)) {
 		zone_file_free(c.z);
@@ -352,12 +375,12 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		*err = xasprintf("line %zu: %s", parser.problem_mark.line + 1,
+		*err = ms_try_asprintf("line %zu: %s", parser.problem_mark.line + 1,
 		    parser.problem ? parser.problem : "YAML syntax error");
 		yaml_parser_delete(&parser);
 		zone_file_free(c.z);
 		ldns_rdf_deep_free(c.origin);
-		return MS_ERR_SYNTAX;
+		return *err ? MS_ERR_SYNTAX : MS_ERR_NOMEM;
 	}
 	c.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
@@ -365,8 +388,7 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	if (root == NULL) {
 		;	/* an empty file: an empty zone */
 	} else if (root->type != YAML_MAPPING_NODE) {
-		c.err = xstrdup("the top level must map record names to records");
-		st = MS_ERR_SYNTAX;
+		st = yfail(&c, MS_ERR_SYNTAX, "the top level must map record names to records");
 	} else {
 		for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 		    p < root->data.mapping.pairs.top && st == MS_OK; p++) {
@@ -374,16 +396,14 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 			yaml_node_t *v = yaml_document_get_node(&doc, p->value);
 
 			if (name == NULL || strlen(name) > 255) {
-				c.err = xstrdup("record names must be short strings");
-				st = MS_ERR_SYNTAX;
+				st = yfail(&c, MS_ERR_SYNTAX, "record names must be short strings");
 				break;
 			}
 			if (v && v->type == YAML_SEQUENCE_NODE) {
 				for (yaml_node_item_t *i = v->data.sequence.items.start;
 				    i < v->data.sequence.items.top && st == MS_OK; i++) {
 					if (++c.work > YAML_MAX_WORK) {
-						c.err = xstrdup("too much work (aliases?)");
-						st = MS_ERR_LIMIT;
+						st = yfail(&c, MS_ERR_LIMIT, "too much work (aliases?)");
 						break;
 					}
 					st = one_record(&c, name, yaml_document_get_node(&doc, *i));
@@ -391,10 +411,8 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 			} else {
 				st = one_record(&c, name, v);
 			}
-			if (++c.work > YAML_MAX_WORK && st == MS_OK) {
-				c.err = xstrdup("too much work (aliases?)");
-				st = MS_ERR_LIMIT;
-			}
+			if (++c.work > YAML_MAX_WORK && st == MS_OK)
+				st = yfail(&c, MS_ERR_LIMIT, "too much work (aliases?)");
 		}
 	}
 	yaml_document_delete(&doc);
@@ -403,19 +421,17 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 		yaml_document_t next;
 
 		if (!yaml_parser_load(&parser, &next)) {
-			c.err = xasprintf("line %zu: %s", parser.problem_mark.line + 1,
+			st = yfail(&c, MS_ERR_SYNTAX, "line %zu: %s", parser.problem_mark.line + 1,
 			    parser.problem ? parser.problem : "YAML syntax error");
-			st = MS_ERR_SYNTAX;
 		} else {
 			yaml_node_t *r2 = yaml_document_get_root_node(&next);
 
 			/* "---" with nothing after it is an empty (null) document: harmless */
 			if (r2 != NULL && !(r2->type == YAML_SCALAR_NODE &&
 			    r2->data.scalar.length == 0)) {
-				c.err = xasprintf("line %zu: a second YAML document: mailsec reads one "
-				    "zone (one document) per file; put each zone in its own file",
-				    next.start_mark.line + 1);
-				st = MS_ERR_SYNTAX;
+				st = yfail(&c, MS_ERR_SYNTAX, "line %zu: a second YAML document: mailsec "
+				    "reads one zone (one document) per file; put each zone in its own "
+				    "file", next.start_mark.line + 1);
 			}
 			yaml_document_delete(&next);
 		}
@@ -423,7 +439,12 @@ zone_read_octodns(const char *text, size_t len, const char *origin, struct zone_
 	yaml_parser_delete(&parser);
 	ldns_rdf_deep_free(c.origin);
 	if (st != MS_OK) {
-		*err = c.err ? c.err : xstrdup(ms_status_str(st));
+		/* every failure but MS_ERR_NOMEM has its message (yfail) */
+		if (st == MS_ERR_NOMEM) {
+			free(c.err);
+			c.err = NULL;
+		}
+		*err = c.err;
 		zone_file_free(c.z);
 		return st;
 	}

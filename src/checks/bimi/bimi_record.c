@@ -3,6 +3,7 @@
 #include "policy/report_uri.h"
 #include "policy/dmarc_record.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <string.h>
 
@@ -187,7 +188,7 @@ bimi_dmarc_read(const char *t, size_t len, struct bimi_dmarc *d)
 	if (len > BIMI_RECORD_MAX)
 		return;
 	arena_init(&ar);
-	if (dmarc_record_parse(&ar, t, len, &r) == MS_OK)
+	if (xnomem(dmarc_record_parse(&ar, t, len, &r)) == MS_OK)
 		bimi_dmarc_from_record(&r, d);
 	arena_free(&ar);
 }

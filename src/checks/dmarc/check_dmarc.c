@@ -6,6 +6,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,7 +326,7 @@ judge(struct audit *a, struct dmarc_state *st)
 			if (rr->type != DNS_T_TXT ||
 			    !dmarc_record_looks_almost(rr->u.txt.text, rr->u.txt.len))
 				continue;
-			dmarc_record_parse(&a->arena, rr->u.txt.text, rr->u.txt.len, &bad);
+			(void)xnomem(dmarc_record_parse(&a->arena, rr->u.txt.text, rr->u.txt.len, &bad));
 			dmarc_record_lint(&a->arena, &bad, a->domain, rules, &a->findings);
 		}
 	}

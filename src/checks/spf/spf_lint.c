@@ -149,7 +149,7 @@ spf_lint_record(struct finding_list *l, struct arena *ar, const char *owner, con
 		finding_set_advice(f, "%s. 3600 IN TXT \"%.*s\" \"%.*s\"", owner, 250, text,
 		    (int)(len - 250 > 250 ? 250 : len - 250), text + 250);
 	}
-	if (spf_parse(text, len, ar, &r, &err) != MS_OK) {
+	if (xnomem(spf_parse(text, len, ar, &r, &err)) != MS_OK) {
 		const char *sug = NULL;
 
 		if (errout)

@@ -498,8 +498,8 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		n->why = arena_printf(&a->arena, "%zu SPF records", count);
 	} else {
 		n->text = arena_strndup(&a->arena, found->u.txt.text, found->u.txt.len);
-		if (spf_parse(found->u.txt.text, found->u.txt.len, &a->arena, &n->rec, &err) !=
-		    MS_OK) {
+		if (xnomem(spf_parse(found->u.txt.text, found->u.txt.len, &a->arena, &n->rec,
+		    &err)) != MS_OK) {
 			n->status = SPF_N_SYNTAX;
 			n->why = arena_printf(&a->arena, "byte %zu: %s", err.off, err.msg);
 		} else {
