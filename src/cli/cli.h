@@ -118,6 +118,17 @@ int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_message(int argc, char **argv);
+int cmd_workspace(int argc, char **argv);
+int cmd_domains(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+
+/*
+ * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database
+ * db, or in the default one (store_default_path) when db is NULL; NULL after
+ * saying why on stderr.  Close with fleet_close (fleet/fleet.h).
+ */
+struct fleet;
+struct fleet *cli_fleet_open(const char *db);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_SARIF };
