@@ -125,7 +125,8 @@ int cmd_monitor(int argc, char **argv);
 /*
  * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database
  * db, or in the default one (store_default_path) when db is NULL; NULL after
- * saying why on stderr.  Close with fleet_close (fleet/fleet.h).
+ * saying why on stderr.  db is borrowed; the caller owns the fleet and
+ * closes it with fleet_close (fleet/fleet.h).
  */
 struct fleet;
 struct fleet *cli_fleet_open(const char *db);

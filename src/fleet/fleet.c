@@ -47,7 +47,7 @@ fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *chang
 	enum db_step r = db_step(st);
 
 	if (r == DB_ERROR) {
-		fleet_fail(f, what);
+		MS_IGNORE(fleet_fail(f, what));	/* always MS_ERR_IO: the error is kept in f */
 		db_finalize(st);
 		return MS_ERR_IO;
 	}
@@ -99,7 +99,7 @@ fleet_tx_end(struct fleet *f, bool ok)
 		return MS_ERR_IO;
 	}
 	if (db_commit(f->db) != MS_OK) {
-		fleet_fail(f, "commit");
+		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
 		return MS_ERR_IO;
 	}
@@ -254,7 +254,7 @@ fleet_commit(struct fleet *f)
 {
 	f->tx = false;
 	if (db_commit(f->db) != MS_OK) {
-		fleet_fail(f, "commit");
+		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
 		return MS_ERR_IO;
 	}
@@ -392,7 +392,7 @@ fleet_domain_add(struct fleet *f, const char *workspace, const char *domain,
 	if (workspace_id(f, workspace, &id) != MS_OK)
 		goto out;
 	if (id == 0) {
-		(void)fleet_tx_end(f, false);
+		MS_IGNORE(fleet_tx_end(f, false));	/* a rollback: the answer is "no workspace" */
 		return fleet_say(f, MS_ERR_NOTFOUND, "no workspace named \"%s\" ('mailsec workspace "
 		    "add %s')", workspace, workspace);
 	}
@@ -453,7 +453,7 @@ fleet_domain_remove(struct fleet *f, const char *workspace, const char *domain, 
 	if (workspace_id(f, workspace, &id) != MS_OK)
 		goto out;
 	if (id == 0) {
-		(void)fleet_tx_end(f, false);
+		MS_IGNORE(fleet_tx_end(f, false));	/* a rollback: the answer is "no workspace" */
 		return fleet_say(f, MS_ERR_NOTFOUND, "no workspace named \"%s\"", workspace);
 	}
 	if (fleet_prep(f, "DELETE FROM workspace_domains WHERE workspace = ? AND domain = ?",

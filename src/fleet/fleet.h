@@ -51,7 +51,7 @@ struct store;
  * the database at where.  On failure *out is NULL and why says why.  Close
  * with fleet_close.
  */
-enum ms_status fleet_open(const char *where, struct fleet **out, char *why, size_t whylen);
+MS_MUST_CHECK enum ms_status fleet_open(const char *where, struct fleet **out, char *why, size_t whylen);
 /* fleet_close - close f and its store (NULL is fine); an open transaction is rolled back */
 void fleet_close(struct fleet *f);
 /* fleet_error - why the last call failed (borrowed from f) */
@@ -84,15 +84,15 @@ struct fleet_workspace_info {
 typedef void (*fleet_workspace_cb)(void *arg, const struct fleet_workspace_info *w);
 
 /* fleet_workspace_add - create workspace name (checked with fleet_name_ok); *existed if it was there */
-enum ms_status fleet_workspace_add(struct fleet *f, const char *name, int64_t now, bool *existed);
+MS_MUST_CHECK enum ms_status fleet_workspace_add(struct fleet *f, const char *name, int64_t now, bool *existed);
 /*
  * fleet_workspace_remove - delete workspace name and its domain settings,
  * atomically; domains no workspace holds any more stop being monitored
  * (their stored results stay).  *found false if there was no such workspace.
  */
-enum ms_status fleet_workspace_remove(struct fleet *f, const char *name, bool *found);
+MS_MUST_CHECK enum ms_status fleet_workspace_remove(struct fleet *f, const char *name, bool *found);
 /* fleet_workspace_each - every workspace, by name */
-enum ms_status fleet_workspace_each(struct fleet *f, fleet_workspace_cb cb, void *arg);
+MS_MUST_CHECK enum ms_status fleet_workspace_each(struct fleet *f, fleet_workspace_cb cb, void *arg);
 
 /* One workspace's settings for a domain; strings borrowed (NULL: the default). */
 struct fleet_settings {
@@ -124,22 +124,22 @@ enum fleet_add { FLEET_ADDED, FLEET_UPDATED };
  * no such workspace.  Inside fleet_begin()..fleet_commit() it joins that
  * transaction; otherwise it is one of its own.
  */
-enum ms_status fleet_domain_add(struct fleet *f, const char *workspace, const char *domain,
+MS_MUST_CHECK enum ms_status fleet_domain_add(struct fleet *f, const char *workspace, const char *domain,
     const struct fleet_settings *s, int64_t now, enum fleet_add *res);
 /*
  * fleet_domain_remove - take domain out of workspace; when no workspace
  * holds it any more it stops being monitored.  *found false if it was not
  * there.  MS_ERR_NOTFOUND: no such workspace.
  */
-enum ms_status fleet_domain_remove(struct fleet *f, const char *workspace, const char *domain,
+MS_MUST_CHECK enum ms_status fleet_domain_remove(struct fleet *f, const char *workspace, const char *domain,
     bool *found);
 /* fleet_domain_each - the domains of workspace (NULL: of every workspace), by workspace and name */
-enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
+MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
     void *arg);
 
 /* fleet_begin - one transaction for several fleet_domain_add calls (domains import) */
-enum ms_status fleet_begin(struct fleet *f);
-enum ms_status fleet_commit(struct fleet *f);
+MS_MUST_CHECK enum ms_status fleet_begin(struct fleet *f);
+MS_MUST_CHECK enum ms_status fleet_commit(struct fleet *f);
 void fleet_rollback(struct fleet *f);
 
 /* Rounds, claims and leases. */
@@ -150,7 +150,7 @@ void fleet_rollback(struct fleet *f);
  * none is open and something is due.  *round is that round (0: none open and
  * nothing due), *marked how many domains this call added to it.
  */
-enum ms_status fleet_round_begin(struct fleet *f, bool all, int64_t now, int64_t *round,
+MS_MUST_CHECK enum ms_status fleet_round_begin(struct fleet *f, bool all, int64_t now, int64_t *round,
     uint64_t *marked);
 
 /* One workspace holding a claimed domain, and the profile it judges it under. */
@@ -179,14 +179,14 @@ struct fleet_claim {
  * settings.  *out (caller frees with fleet_claims_free) holds *n claims,
  * possibly none.
  */
-enum ms_status fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max,
+MS_MUST_CHECK enum ms_status fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max,
     int64_t now, int64_t lease, struct fleet_claim **out, size_t *n);
 void fleet_claims_free(struct fleet_claim *v, size_t n);
 /* fleet_members_free - free a claim's member list (the claim's owner does, with the claim) */
 void fleet_members_free(struct fleet_member *m, size_t n);
 
 /* fleet_heartbeat - extend every lease owner holds to now + lease; *n how many */
-enum ms_status fleet_heartbeat(struct fleet *f, const char *owner, int64_t now, int64_t lease,
+MS_MUST_CHECK enum ms_status fleet_heartbeat(struct fleet *f, const char *owner, int64_t now, int64_t lease,
     uint64_t *n);
 
 /*
@@ -194,10 +194,10 @@ enum ms_status fleet_heartbeat(struct fleet *f, const char *owner, int64_t now, 
  * round, whoever holds it now, and record when it was checked.  A domain no
  * workspace holds any more stops being monitored.
  */
-enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
+MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
 
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
-enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
+MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
 
 /* One workspace's verdict on a domain's result for a round, under its own profile. */
 struct fleet_grade {
@@ -208,7 +208,7 @@ struct fleet_grade {
 };
 
 /* fleet_put_grade - keep g (a second one for the same workspace, domain and round is ignored) */
-enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
+MS_MUST_CHECK enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
 
 /* Where a round stands. */
 struct fleet_round_state {
@@ -220,7 +220,7 @@ struct fleet_round_state {
 };
 
 /* fleet_round_state - round's state at now; closes it (finished) when nothing is left */
-enum ms_status fleet_round_state(struct fleet *f, int64_t round, int64_t now,
+MS_MUST_CHECK enum ms_status fleet_round_state(struct fleet *f, int64_t round, int64_t now,
     struct fleet_round_state *st);
 
 /*
@@ -228,6 +228,6 @@ enum ms_status fleet_round_state(struct fleet *f, int64_t round, int64_t now,
  * due, or the first lease of an open round could end (a dead worker's
  * domains to reclaim); 0 when nothing is registered
  */
-enum ms_status fleet_next_due(struct fleet *f, int64_t *when);
+MS_MUST_CHECK enum ms_status fleet_next_due(struct fleet *f, int64_t *when);
 
 #endif

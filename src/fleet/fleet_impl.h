@@ -16,16 +16,16 @@ struct fleet {
 };
 
 /* fleet_fail - "what: the database's message" as f's error; MS_ERR_IO */
-enum ms_status fleet_fail(struct fleet *f, const char *what);
+MS_MUST_CHECK enum ms_status fleet_fail(struct fleet *f, const char *what);
 /* fleet_say - printf-style message as f's error; returns st */
-enum ms_status fleet_say(struct fleet *f, enum ms_status st, const char *fmt, ...)
+MS_MUST_CHECK enum ms_status fleet_say(struct fleet *f, enum ms_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* fleet_prep - db_prepare, saying why on failure */
-enum ms_status fleet_prep(struct fleet *f, const char *sql, struct db_stmt **st);
+MS_MUST_CHECK enum ms_status fleet_prep(struct fleet *f, const char *sql, struct db_stmt **st);
 /* fleet_run - step a statement without rows to its end and finalize it; *changes if wanted */
-enum ms_status fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *changes);
+MS_MUST_CHECK enum ms_status fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *changes);
 /* fleet_tx_start / fleet_tx_end - one operation atomically: a transaction, or a savepoint inside fleet_begin's */
-enum ms_status fleet_tx_start(struct fleet *f);
-enum ms_status fleet_tx_end(struct fleet *f, bool ok);
+MS_MUST_CHECK enum ms_status fleet_tx_start(struct fleet *f);
+MS_MUST_CHECK enum ms_status fleet_tx_end(struct fleet *f, bool ok);
 
 #endif

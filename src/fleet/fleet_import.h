@@ -51,7 +51,7 @@ struct fleet_import {
  * buffer) and out empty.  The caller frees out with fleet_import_free (also
  * after a failure).
  */
-enum ms_status fleet_import_parse(const char *data, size_t len, struct fleet_import *out,
+MS_MUST_CHECK enum ms_status fleet_import_parse(const char *data, size_t len, struct fleet_import *out,
     char *why, size_t whylen);
 void fleet_import_free(struct fleet_import *imp);
 

@@ -77,7 +77,7 @@ fleet_round_begin(struct fleet *f, bool all, int64_t now, int64_t *round, uint64
 	/* SQLite holds its write lock already; PostgreSQL: one round opener at a time */
 	if (db_dialect(f->db) == DB_POSTGRESQL &&
 	    db_exec(f->db, "LOCK TABLE rounds IN SHARE ROW EXCLUSIVE MODE") != MS_OK) {
-		fleet_fail(f, "lock rounds");
+		MS_IGNORE(fleet_fail(f, "lock rounds"));	/* always MS_ERR_IO: the error is kept in f */
 		goto out;
 	}
 	if (close_finished(f, now) != MS_OK)
@@ -250,7 +250,7 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 	}
 	db_finalize(st);
 	if (r == DB_ERROR) {
-		fleet_fail(f, "claim");
+		MS_IGNORE(fleet_fail(f, "claim"));	/* always MS_ERR_IO: the error is kept in f */
 		goto out;
 	}
 	for (size_t i = 0; i < k; i++) {
