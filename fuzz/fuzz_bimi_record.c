@@ -13,7 +13,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bimi_dmarc d;
 	const char *why;
 
-	bimi_record_parse((const char *)data, size, &r);
+	if (bimi_record_parse((const char *)data, size, &r) != MS_OK)
+		return 0;	/* MS_ERR_ARG: data NULL, r not filled */
 	bimi_dmarc_read((const char *)data, size, &d);
 	(void)bimi_dmarc_enforced(&d, &why);
 	return 0;

@@ -13,7 +13,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dkim_key k;
 	struct finding_list l;
 
-	dkim_key_parse((const char *)data, size, &k);
+	if (dkim_key_parse((const char *)data, size, &k) != MS_OK)
+		return 0;	/* MS_ERR_ARG: data NULL, k not filled */
 	findings_init(&l);
 	dkim_key_report(&l, "s._domainkey.example", (const char *)data, size, &k, NULL);
 	findings_free(&l);

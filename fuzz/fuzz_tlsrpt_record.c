@@ -13,7 +13,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tlsrpt_record r;
 	struct finding_list l;
 
-	tlsrpt_record_parse((const char *)data, size, &r);
+	if (tlsrpt_record_parse((const char *)data, size, &r) != MS_OK)
+		return 0;	/* MS_ERR_ARG: data NULL, r not filled */
 	findings_init(&l);
 	tlsrpt_record_report(&l, "_smtp._tls.example", (const char *)data, size, &r);
 	findings_free(&l);

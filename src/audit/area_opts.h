@@ -61,7 +61,7 @@ void area_settings_free(struct area_settings *s);
  * settings are created from def->defaults at the first set, then o->set
  * parses value.  value is borrowed.  Status and why as o->set.
  */
-enum ms_status area_settings_set(struct area_settings *s, const struct area_options *def,
+MS_MUST_CHECK enum ms_status area_settings_set(struct area_settings *s, const struct area_options *def,
     const struct area_option *o, const char *value, char *why, size_t whylen);
 
 /*
@@ -83,7 +83,7 @@ struct area_strv {
  * area_strv_add - append a copy of value (max: the most the list may hold,
  * MS_ERR_LIMIT beyond); value NULL empties the list (a list option's set)
  */
-enum ms_status area_strv_add(struct area_strv *l, const char *value, size_t max);
+MS_MUST_CHECK enum ms_status area_strv_add(struct area_strv *l, const char *value, size_t max);
 
 /* area_strv_free - free the strings and the array; l is empty afterwards */
 void area_strv_free(struct area_strv *l);

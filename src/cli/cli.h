@@ -60,24 +60,36 @@ struct cli_alias {
 	const char *commands;	/* options: the commands that take the alias, as in option_doc */
 };
 
-/* cli_commands - the command table, ended by a NULL name (aliases included) */
+/* cli_commands - the command table, ended by a NULL name (aliases included); static */
 const struct command *cli_commands(void);
-/* cli_command - the command named name ("check", "dkim keygen"), an alias resolved; NULL if none */
+/*
+ * cli_command - the command named name (borrowed: "check", "dkim keygen"), an
+ * alias resolved; a static table entry, or NULL if none
+ */
 const struct command *cli_command(const char *name);
-/* cli_options - the option table, ended by a NULL name */
+/* cli_options - the option table, ended by a NULL name; static */
 const struct option_doc *cli_options(void);
-/* cli_option_aliases - the old option names, ended by a NULL name */
+/* cli_option_aliases - the old option names, ended by a NULL name; static */
 const struct cli_alias *cli_option_aliases(void);
 /*
  * cli_option_scope - the commands field of d one command at a time: from *pos
  * (start at d->commands) the next command's name, whose length goes to *len;
  * NULL at the end.  Names are matched against the command table, longest
- * first, so "dmarc dkim keygen" is dmarc, then dkim keygen.
+ * first, so "dmarc dkim keygen" is dmarc, then dkim keygen.  The name returned
+ * points into the commands field (not NUL-terminated at *len).
  */
 const char *cli_option_scope(const char **pos, size_t *len);
-/* cli_takes - whether command (a table name) is in the commands field cmds of an option or alias */
+/*
+ * cli_takes - whether command (a table name) is in the commands field cmds of
+ * an option or alias; both borrowed
+ */
 bool cli_takes(const char *cmds, const char *command);
 
+/*
+ * cmd_check ... cmd_message - the subcommands: each returns its exit code
+ * (docs/exit-codes.md).  argv is the caller's (main's), borrowed for the call;
+ * option parsing may reorder its pointers.
+ */
 int cmd_check(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
@@ -89,13 +101,16 @@ int mtasts_read_policy(const char *path, struct buf *b);
 /* mtasts_print_text - one policy's findings (borrowed) as mta-sts lint prints them, then the verdict */
 void mtasts_print_text(FILE *fp, const char *path, const struct finding_list *l, bool valid);
 int cmd_help(int argc, char **argv);
-/* cli_completion - print shell's ("bash", "zsh", "fish") completion script to fp; false: no such shell */
+/*
+ * cli_completion - print shell's ("bash", "zsh", "fish") completion script to
+ * fp; false: no such shell.  Both borrowed.
+ */
 bool cli_completion(FILE *fp, const char *shell);
 int cmd_spf(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_records(int argc, char **argv);
-/* cmd_keygen - `dkim keygen` (and its old spelling `dkim-keygen`); argv[0] is ignored */
+/* cmd_keygen - `dkim keygen` (and its old spelling `dkim-keygen`); argv[0] is ignored, argv borrowed */
 int cmd_keygen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -103,6 +118,18 @@ int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_message(int argc, char **argv);
+int cmd_workspace(int argc, char **argv);
+int cmd_domains(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+
+/*
+ * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database
+ * db, or in the default one (store_default_path) when db is NULL; NULL after
+ * saying why on stderr.  db is borrowed; the caller owns the fleet and
+ * closes it with fleet_close (fleet/fleet.h).
+ */
+struct fleet;
+struct fleet *cli_fleet_open(const char *db);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_SARIF };
@@ -141,14 +168,23 @@ struct common_opts {
 	char **areas_from_argv;	/* list options the command line has replaced so far */
 };
 
+/*
+ * common_opts_init, common_opts_free - the defaults into the caller's *o; free
+ * what *o owns (its strings, lists and areas), not o itself
+ */
 void common_opts_init(struct common_opts *o);
 void common_opts_free(struct common_opts *o);
 /*
  * common_opts_load_config - read a JSON config file with defaults for the
- * shared options; quiet when path is the default and does not exist.
+ * shared options; quiet when path is the default and does not exist.  path
+ * is borrowed; what *o takes from the file is copied into it (o owns it).
  */
 int common_opts_load_config(struct common_opts *o, const char *path, bool explicit_path);
-/* common_opts_set_list - parse "a,b,c" into a NULL-terminated list (replacing) */
+/*
+ * common_opts_set_list - parse "a,b,c" (borrowed) into a NULL-terminated list
+ * that replaces *list (the old one is freed; the new one is the caller's, free
+ * with strv_free)
+ */
 void common_opts_set_list(char ***list, const char *csv);
 /*
  * cli_area_option - an option some check area reads (engine_option_find):
@@ -159,27 +195,36 @@ void common_opts_set_list(char ***list, const char *csv);
  * (cli_error).
  */
 int cli_area_option(struct common_opts *o, const char *name, const char *value);
-/* cli_list_append - each non-empty item of "a,b,c" appended to the NULL-terminated *list (a repeatable option) */
+/*
+ * cli_list_append - each non-empty item of "a,b,c" (borrowed) copied to the end
+ * of the NULL-terminated *list (a repeatable option; the caller's, free with
+ * strv_free)
+ */
 void cli_list_append(char ***list, const char *csv);
 
 /*
  * cli_only_check - --only's list (NULL: not given) names at least one area,
- * and only areas that exist; else says why (cli_error) and returns -1
+ * and only areas that exist; else says why (cli_error) and returns -1.  only
+ * is borrowed.
  */
 int cli_only_check(char *const *only);
 
 /*
  * cli_seconds - parse --NAME's argument: seconds above 0 and at most max; on
- * failure says so (cli_error) and returns false, leaving *out alone
+ * failure says so (cli_error) and returns false, leaving *out alone; name
+ * and arg borrowed
  */
 bool cli_seconds(const char *name, const char *arg, double max, double *out);
 /*
  * cli_output_format - parse --format's argument for check or lint (text, json,
  * jsonl, csv or sarif); on failure says which values it takes (cli_error) and
- * returns false, leaving *out alone
+ * returns false, leaving *out alone; arg borrowed
  */
 bool cli_output_format(const char *arg, enum output_format *out);
-/* cli_period - "30d", "12h", "2w", "30" (days) as seconds, or "all" as -1; false if neither */
+/*
+ * cli_period - "30d", "12h", "2w", "30" (days, s borrowed) as seconds into the
+ * caller's *out, or "all" as -1; false if neither
+ */
 bool cli_period(const char *s, int64_t *out);
 
 
@@ -187,16 +232,22 @@ bool cli_period(const char *s, int64_t *out);
  * check --db (check_store.c): check_store_open opens the store (NULL after
  * saying why on stderr) and draws the run id every result of this
  * invocation shares; check_store_put keeps one domain's result whole, or
- * says why not on stderr and returns -1.
+ * says why not on stderr and returns -1.  where and profile are borrowed (the
+ * profile name is copied); a is borrowed.  check_store_run is valid until
+ * check_store_close, which frees cs and closes the store.
  */
 struct check_store;
 struct check_store *check_store_open(const char *where, const char *profile);
 int check_store_put(struct check_store *cs, const struct audit *a);
 const char *check_store_run(const struct check_store *cs);
 void check_store_close(struct check_store *cs);
-/* cli_since - a --since argument: YYYY-MM-DD (midnight UTC) or a period back from now (cli_period); epoch seconds */
+/*
+ * cli_since - a --since argument (borrowed): YYYY-MM-DD (midnight UTC) or a
+ * period back from now (cli_period); epoch seconds into the caller's *out
+ */
 bool cli_since(const char *arg, int64_t *out);
 
+/* cli_error - "mailsec: " and the message on stderr; fmt and its arguments borrowed */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -230,19 +281,23 @@ enum cli_status {
 };
 
 struct cli_parser;
-/* cli_parser_new - a parser over argv for command (a table name); free with cli_parser_end */
+/*
+ * cli_parser_new - a parser over argv for command (a table name); free with
+ * cli_parser_end.  It keeps argv and command: both must outlive it.
+ */
 struct cli_parser *cli_parser_new(const char *command, int argc, char **argv);
 /*
  * cli_next - the next option's id, optarg set to its argument; OPT_END when
  * the options are over, --help was answered, an error was reported, or stop
  * is true (the command found the previous option's value wrong and said so).
+ * optarg points into argv.
  */
 enum opt_id cli_next(struct cli_parser *p, bool stop);
 /* cli_parser_end - how parsing ended; frees p (NULL is CLI_OK) */
 enum cli_status cli_parser_end(struct cli_parser *p);
 /* cli_status_exit - the exit code of a parse that did not end CLI_OK: 0 for help, 2 for usage */
 int cli_status_exit(enum cli_status st);
-/* cli_usage - print the synopsis and options of a command */
+/* cli_usage - print the synopsis and options of a command (both borrowed) */
 void cli_usage(FILE *fp, const char *command);
 
 /*

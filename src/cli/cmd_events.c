@@ -10,6 +10,7 @@
 #include "util/xalloc.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,8 +146,8 @@ print_event(void *arg, const struct store_event *e)
 static void
 print_head(const struct eopts *o)
 {
-	json_t *gen, *since, *dom;
-	char *g, *s, *d;
+	json_t *gen, *since, *dom, *ws;
+	char *g, *s, *d, *w;
 
 	if (o->format == EV_CSV) {
 		csv_row(CSV_HEADER, sizeof(CSV_HEADER) / sizeof(CSV_HEADER[0]) - 1);
@@ -157,18 +158,23 @@ print_head(const struct eopts *o)
 	gen = json_rfc3339_now();
 	since = o->since_set ? json_rfc3339((time_t)o->since) : json_null();
 	dom = o->domain ? json_text(o->domain) : json_null();
+	ws = o->workspace ? json_text(o->workspace) : json_null();
 	g = json_dumps(gen, JSON_ENCODE_ANY);
 	s = json_dumps(since, JSON_ENCODE_ANY);
 	d = json_dumps(dom, JSON_ENCODE_ANY);
+	w = json_dumps(ws, JSON_ENCODE_ANY);
 	printf("{\n  \"schema\": \"%s\",\n  \"generated\": %s,\n"
-	    "  \"mailsec_version\": \"%s\",\n  \"domain\": %s,\n  \"since\": %s,\n  \"events\": [",
-	    doc_schema_name(DOC_EVENTS), g, MAILSEC_VERSION, d, s);
+	    "  \"mailsec_version\": \"%s\",\n  \"domain\": %s,\n  \"workspace\": %s,\n"
+	    "  \"since\": %s,\n  \"events\": [",
+	    doc_schema_name(DOC_EVENTS), g, MAILSEC_VERSION, d, w, s);
 	free(g);
 	free(s);
 	free(d);
+	free(w);
 	json_decref(gen);
 	json_decref(since);
 	json_decref(dom);
+	json_decref(ws);
 }
 
 /* print_tail - what comes after the events */
@@ -275,16 +281,22 @@ cmd_events(int argc, char **argv)
 		cli_error("events takes no arguments: --domain DOMAIN selects one (see 'mailsec help events')");
 		goto out;
 	}
-	if (o.workspace) {
-		/* the workspace tables come with `mailsec monitor` (docs/events.md) */
-		cli_error("--workspace: this mailsec keeps no workspaces yet; use --domain");
-		goto out;
-	}
 	if ((s = open_db(&o)) == NULL)
 		goto out;
+	if (o.workspace) {
+		/* an unknown workspace is refused before any output: a query of no event tells */
+		struct feed none = { 0 };
+		enum ms_status ws = store_each_event_in(s, o.workspace, o.domain, INT64_MAX, print_event,
+		    &none);
+
+		if (ws != MS_OK) {
+			cli_error("--workspace: %s", store_error(s));
+			goto out;
+		}
+	}
 	f.format = o.format;
 	print_head(&o);
-	if (store_each_event(s, o.domain, o.since, print_event, &f) != MS_OK) {
+	if (store_each_event_in(s, o.workspace, o.domain, o.since, print_event, &f) != MS_OK) {
 		if (o.format == EV_JSON)
 			printf("\n  ]\n}\n");
 		fflush(stdout);

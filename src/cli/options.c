@@ -143,6 +143,40 @@ static const struct command commands[] = {
 	  "determined, 2 when it could not run. 'message authres FIELD' parses one "
 	  "Authentication-Results field (RFC 8601; '-' reads it from standard input) and prints "
 	  "its results; exit 0 when it is well formed, 1 when it is not." },
+	{ "workspace", cmd_workspace, "workspace add|remove NAME | workspace list [--format json] "
+	  "[--db PATH|URI]",
+	  "create, list or remove the workspaces (organisations) whose domains the monitor checks",
+	  "'workspace add NAME' creates a workspace; 'workspace remove NAME' deletes it with its "
+	  "domain settings (a domain no other workspace holds stops being monitored; stored "
+	  "results stay); 'workspace list' shows each with its number of domains, as the mailsec-"
+	  "workspaces/1 document with --format json (docs/monitor.md). Names are 1 to 64 "
+	  "letters, digits, '-', '_' or '.'." },
+	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
+	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
+	  "[--format json]",
+	  "add, remove, list or import a workspace's monitored domains and their settings",
+	  "'domains add' puts domains in a workspace with the settings given (--profile, "
+	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
+	  "its settings there); 'domains remove' takes them out; 'domains import FILE' adds a "
+	  "file's domains at once, all or nothing: one domain a line, or CSV whose header names "
+	  "the columns domain, profile, parked, dkim_selectors, sending_hosts, interval "
+	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
+	  "the mailsec-domains/1 document with --format json. A domain may be in several "
+	  "workspaces: it is checked once per round with the union of their selectors and "
+	  "sending hosts and the shortest interval." },
+	{ "monitor", cmd_monitor, "monitor [--once [--all]] [--db PATH|URI] [OPTIONS]",
+	  "check the workspaces' domains when they fall due, in rounds, on one machine or many",
+	  "Runs the scheduler and a worker: a domain is due when its interval has passed since "
+	  "its last check. Due domains are marked for a round; workers (this process, and any "
+	  "other 'mailsec monitor' on the same database) claim them in batches under a lease "
+	  "they keep extending, check them as 'check' would, and store each result as the "
+	  "domain's result for the round (history, 'mailsec history'); a worker that dies "
+	  "loses nothing: its domains are claimed again once its lease ends, and no domain gets "
+	  "two results for one round. --once works one round over what is due and exits; "
+	  "--once --all checks every domain now; otherwise it runs until SIGTERM, sleeping "
+	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
+	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
+	  "it could not run (docs/monitor.md)." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -167,17 +201,17 @@ static const struct option_doc options[] = {
 	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
-	{ "config", 0, "FILE", "check",
+	{ "config", 0, "FILE", "check monitor",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message records",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message records monitor",
 	  "Give up on a single DNS query after this long (default 5), whatever the servers "
 	  "behind the resolver do (wrong query IDs, truncation, CNAME loops, answers trickled "
 	  "or never sent). A query that times out gives an unknown finding, never a missing "
 	  "one." },
-	{ "deadline", 0, "SECONDS", "check",
+	{ "deadline", 0, "SECONDS", "check monitor",
 	  "Stop the whole run after this long; DNS lookups, STARTTLS probes and HTTPS fetches still in flight count as timed out." },
-	{ "concurrency", 0, "N", "check",
+	{ "concurrency", 0, "N", "check monitor",
 	  "Audit at most N domains at once (default 64; never more than 100, what one "
 	  "resolver context serves without dropping queries: docs/performance.md)." },
 	{ "domains", 0, "FILE", "check",
@@ -195,23 +229,23 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan reports message records",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports message records monitor",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
-	{ "stats", 0, NULL, "check",
+	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
 	  "and the DNS queries made (per second, timed out, most in flight at once)." },
-	{ "no-smtp", 0, NULL, "check",
+	{ "no-smtp", 0, NULL, "check monitor",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
-	{ "ca-file", 0, "FILE", "check plan",
+	{ "ca-file", 0, "FILE", "check plan monitor",
 	  "Also trust the CA certificates in this PEM file, beside the system store, for "
 	  "MTA-STS policy hosts and MX certificates." },
 	{ "sending-host", 0, "NAME|IP", "check",
 	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
 	  "reverse DNS (PTR and A/AAAA agree) and that the domain's SPF record authorises "
 	  "it." },
-	{ "net-timeout", 0, "SECONDS", "check plan",
+	{ "net-timeout", 0, "SECONDS", "check plan monitor",
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
 	  "MTA-STS policy fetch after this long (default 10), however slowly the server "
 	  "trickles; a probe of one address ends within 6 times this. SMTP replies are read "
@@ -229,22 +263,22 @@ static const struct option_doc options[] = {
 	  "Open at most N SMTP connections at once to one IPv4 /24 or IPv6 /48 (default 4, at "
 	  "most 64): a provider's MX hosts usually share a network and count connections "
 	  "together." },
-	{ "replay-connect", 0, NULL, "check",
+	{ "replay-connect", 0, NULL, "check monitor",
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message records",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message records monitor",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records monitor",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
-	{ "psl", 0, "FILE", "check dmarc message",
+	{ "psl", 0, "FILE", "check dmarc message monitor",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
 	{ "domain", 0, "DOMAIN", "dmarc",
@@ -303,8 +337,9 @@ static const struct option_doc options[] = {
 	{ "domain", 0, "DOMAIN", "events",
 	  "Only the events of this domain. Default: every domain." },
 	{ "workspace", 0, "NAME", "events",
-	  "Only the events of the workspace's domains, once the monitor's workspaces exist "
-	  "(docs/monitor.md); until then it is refused with a message." },
+	  "Only the events of the domains the monitor's workspace NAME holds today "
+	  "(docs/monitor.md); with --domain, that domain's if the workspace holds it. An "
+	  "unknown workspace is refused (exit 2)." },
 	{ "format", 0, "text|json", "message",
 	  "message check: text (default) or the mailsec-message/1 JSON document; --json is "
 	  "--format json." },
@@ -491,6 +526,41 @@ static const struct option_doc options[] = {
 	{ "man", 0, NULL, "help",
 	  "Print the manual page (roff), generated from the command, option and finding "
 	  "tables." },
+	{ "db", 0, "PATH|URI", "workspace domains monitor",
+	  "The database holding the workspaces, their domains, the rounds and the results: a "
+	  "SQLite file or a PostgreSQL libpq URI, as for check --db. Default: "
+	  "$XDG_DATA_HOME/mailsec/mailsec.db (~/.local/share/mailsec/mailsec.db), the one "
+	  "database every command uses." },
+	{ "format", 0, "text|json", "workspace domains",
+	  "workspace list, domains list: print text lines (default) or the versioned JSON "
+	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
+	{ "workspace", 0, "NAME", "domains",
+	  "The workspace whose domains are added, removed, imported or listed (list: default "
+	  "every workspace)." },
+	{ "profile", 0, "NAME|FILE", "domains",
+	  "domains add/import: judge the domain under this profile in this workspace (a "
+	  "shipped name or a JSON file; give a file by its absolute path). Default: generic." },
+	{ "parked", 0, NULL, "domains",
+	  "domains add/import: the domain sends and receives no mail (checked as parked when "
+	  "every workspace holding it says so)." },
+	{ "dkim-selector", 0, "SELECTOR[,SELECTOR]", "domains",
+	  "domains add/import: DKIM selectors to look for besides the common ones (repeatable)." },
+	{ "sending-host", 0, "NAME|IP", "domains",
+	  "domains add/import: an outbound mail host of the domain (repeatable)." },
+	{ "interval", 0, "DURATION", "domains",
+	  "domains add/import: check the domain again after this long: seconds, or 30m, 12h, 7d "
+	  "(default 24h, at most 366d)." },
+	{ "once", 0, NULL, "monitor",
+	  "Work one round over the domains due now (with other workers, until every domain of "
+	  "the round has its result, reclaiming expired leases), then exit: for cron." },
+	{ "all", 0, NULL, "monitor",
+	  "With --once: the round takes every registered domain, due or not." },
+	{ "lease", 0, "SECONDS", "monitor",
+	  "How long a claimed domain stays this worker's without a heartbeat (default 120; the "
+	  "heartbeat renews it every third of that). After a crash its domains are claimed "
+	  "again once it ends." },
+	{ "batch", 0, "N", "monitor",
+	  "Claim at most N domains at a time (default: --concurrency)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

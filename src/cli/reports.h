@@ -30,14 +30,25 @@ struct rep_opts {
 	struct summary_thresholds t;
 };
 
-/* rep_open_store - the store of --db or the default path, for writing; NULL after an error message */
+/*
+ * rep_open_store - the store of --db or the default path, for writing; NULL
+ * after an error message; o borrowed, the caller closes the store with
+ * store_close
+ */
 struct store *rep_open_store(const struct rep_opts *o);
-/* rep_ingest_opts - the ingest options of o (errors through cli_error, notes on stderr for text) */
+/*
+ * rep_ingest_opts - the ingest options of o (errors through cli_error, notes
+ * on stderr for text); o borrowed: the caller's *io is overwritten and
+ * may point into o
+ */
 void rep_ingest_opts(const struct rep_opts *o, struct ingest_opts *io);
-/* rep_print_counts - the result of an ingest or fetch run, as text or JSON */
+/* rep_print_counts - the result of an ingest or fetch run, as text or JSON; all borrowed */
 void rep_print_counts(const struct rep_opts *o, const char *kind, const struct ingest_counts *c);
 
-/* rep_fetch - reports fetch URL: every message of an IMAP folder (cmd_reports_fetch.c) */
+/*
+ * rep_fetch - reports fetch URL: every message of an IMAP folder
+ * (cmd_reports_fetch.c); o and argv borrowed
+ */
 int rep_fetch(struct rep_opts *o, int argc, char **argv);
 
 #endif

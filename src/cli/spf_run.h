@@ -37,7 +37,7 @@ int spf_batch_load(const struct spf_run_opts *o, struct spf_batch **out);
  */
 int spf_batch_run(struct spf_batch *b, struct resolver *res, struct event_base *base);
 
-/* spf_batch_free - NULL is fine */
+/* spf_batch_free - NULL is fine; frees b and what it owns */
 void spf_batch_free(struct spf_batch *b);
 
 #endif

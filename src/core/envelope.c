@@ -22,6 +22,8 @@ static const char *const doc_names[DOC__COUNT] = {
 	[DOC_PLAN] = "mailsec-plan/1",
 	[DOC_REPORTS] = "mailsec-reports/1",
 	[DOC_EVENTS] = "mailsec-events/1",
+	[DOC_WORKSPACES] = "mailsec-workspaces/1",
+	[DOC_DOMAINS] = "mailsec-domains/1",
 };
 
 /* doc_schema_name - the schema's name as documents carry it */

@@ -30,6 +30,8 @@ enum doc_schema {
 	DOC_PLAN,		/* mailsec-plan/1 */
 	DOC_REPORTS,		/* mailsec-reports/1 */
 	DOC_EVENTS,		/* mailsec-events/1 */
+	DOC_WORKSPACES,		/* mailsec-workspaces/1 */
+	DOC_DOMAINS,		/* mailsec-domains/1 */
 	DOC__COUNT
 };
 

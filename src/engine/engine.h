@@ -43,7 +43,7 @@ const struct area_option *engine_option_by_config(const char *key);
  * zone cuts, and a long-running program may keep one struct area_settings
  * per domain.
  */
-enum ms_status engine_option_set(struct area_settings *s, const char *name, const char *value,
+MS_MUST_CHECK enum ms_status engine_option_set(struct area_settings *s, const char *name, const char *value,
     char *why, size_t whylen);
 
 struct session;

@@ -55,7 +55,7 @@ struct session {
  * --resolver, an unloadable --psl) and *out to NULL.  The caller frees *out
  * with session_free() once every run on it is done.
  */
-enum ms_status session_new(const struct session_config *cfg, struct session **out, char **err);
+MS_MUST_CHECK enum ms_status session_new(const struct session_config *cfg, struct session **out, char **err);
 
 /*
  * session_wait - run s's loop until *done is true (a completion callback

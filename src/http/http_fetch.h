@@ -73,7 +73,7 @@ void http_client_cancel_owned(struct http_client *c, const void *owner, const ch
  * used (CURLOPT_RESOLVE).  The certificate must be valid for req->host
  * against the system store plus req->ca_file.
  */
-enum ms_status http_get(struct http_client *c, const struct http_request *req, http_callback cb,
+MS_MUST_CHECK enum ms_status http_get(struct http_client *c, const struct http_request *req, http_callback cb,
     void *arg);
 
 #endif

@@ -40,7 +40,7 @@ struct arc_chain {
 };
 
 /* arc_collect - find and check the ARC sets of m into *out (free with arc_chain_free) */
-enum ms_status arc_collect(const struct msg *m, struct arc_chain *out);
+MS_MUST_CHECK enum ms_status arc_collect(const struct msg *m, struct arc_chain *out);
 void arc_chain_free(struct arc_chain *c);
 
 /*
@@ -56,7 +56,7 @@ unsigned arc_aar_instance(const char *v, size_t len, size_t *rest);
  * with b= emptied and no CRLF.  m and c are borrowed; appended (copied) to
  * the caller's out.
  */
-enum ms_status arc_seal_input(const struct msg *m, const struct arc_chain *c, unsigned k,
+MS_MUST_CHECK enum ms_status arc_seal_input(const struct msg *m, const struct arc_chain *c, unsigned k,
     struct buf *out);
 
 #endif

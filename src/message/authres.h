@@ -70,7 +70,7 @@ enum {
  * may give any keyword.  MS_OK, or MS_ERR_SYNTAX / MS_ERR_LIMIT with
  * out->err and out->err_off.  Free with ar_header_free() in every case.
  */
-enum ms_status ar_parse(const char *v, size_t len, unsigned flags, struct ar_header *out);
+MS_MUST_CHECK enum ms_status ar_parse(const char *v, size_t len, unsigned flags, struct ar_header *out);
 void ar_header_free(struct ar_header *h);
 
 #endif

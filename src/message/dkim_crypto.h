@@ -24,7 +24,7 @@
  * success *out is a new key (caller frees with EVP_PKEY_free) and *bits its
  * size; otherwise MS_ERR_SYNTAX with *why.
  */
-enum ms_status dkim_pubkey_decode(const char *rec, size_t len, bool want_ed25519, EVP_PKEY **out,
+MS_MUST_CHECK enum ms_status dkim_pubkey_decode(const char *rec, size_t len, bool want_ed25519, EVP_PKEY **out,
     int *bits, const char **why);
 
 /*
@@ -34,7 +34,7 @@ enum ms_status dkim_pubkey_decode(const char *rec, size_t len, bool want_ed25519
  * would exceed MSG_SIZE_MAX.  m and s are borrowed; out, *outlen and
  * *canon_len are the caller's.
  */
-enum ms_status dkim_body_hash(const struct msg *m, const struct dkim_sig *s, unsigned char out[64],
+MS_MUST_CHECK enum ms_status dkim_body_hash(const struct msg *m, const struct dkim_sig *s, unsigned char out[64],
     size_t *outlen, uint64_t *canon_len);
 
 /*
@@ -42,7 +42,7 @@ enum ms_status dkim_body_hash(const struct msg *m, const struct dkim_sig *s, uns
  * (canon is a canonical body from canon_body(); borrowed); into the caller's
  * out[64], *outlen
  */
-enum ms_status dkim_hash_prefix(const struct dkim_sig *s, const char *canon, size_t len,
+MS_MUST_CHECK enum ms_status dkim_hash_prefix(const struct dkim_sig *s, const char *canon, size_t len,
     unsigned char out[64], size_t *outlen);
 
 /*
@@ -52,7 +52,7 @@ enum ms_status dkim_hash_prefix(const struct dkim_sig *s, const char *canon, siz
  * signing, §5.4.2), then the signature field with b= emptied and no CRLF.
  * m and s are borrowed; appended (copied) to the caller's out.
  */
-enum ms_status dkim_header_input(const struct msg *m, const struct dkim_sig *s, size_t sig_index,
+MS_MUST_CHECK enum ms_status dkim_header_input(const struct msg *m, const struct dkim_sig *s, size_t sig_index,
     struct buf *out);
 
 /*
@@ -60,7 +60,7 @@ enum ms_status dkim_header_input(const struct msg *m, const struct dkim_sig *s, 
  * (at b_off/b_len of the field's value) removed, and no CRLF; f is borrowed,
  * copied into the caller's out
  */
-enum ms_status dkim_blanked_field(struct buf *out, enum dkim_canon c, const struct msg_field *f,
+MS_MUST_CHECK enum ms_status dkim_blanked_field(struct buf *out, enum dkim_canon c, const struct msg_field *f,
     size_t b_off, size_t b_len);
 
 /*

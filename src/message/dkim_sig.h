@@ -60,7 +60,7 @@ struct dkim_sig {
  * with dkim_sig_free() (what could be read stays readable, e.g. d= and s=
  * for the Authentication-Results).
  */
-enum ms_status dkim_sig_parse(enum dkim_kind k, const char *value, size_t len,
+MS_MUST_CHECK enum ms_status dkim_sig_parse(enum dkim_kind k, const char *value, size_t len,
     unsigned flags, struct dkim_sig *out);
 
 /*

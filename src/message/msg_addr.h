@@ -36,6 +36,6 @@ struct msg_addrs {
  * value is borrowed; out is the caller's (plain data: the addresses are
  * copied into it, why is static).
  */
-enum ms_status addr_parse(const char *value, size_t len, struct msg_addrs *out);
+MS_MUST_CHECK enum ms_status addr_parse(const char *value, size_t len, struct msg_addrs *out);
 
 #endif

@@ -21,7 +21,7 @@
  * 0 (the signature field itself is hashed without its CRLF, §3.7).  raw is
  * borrowed, copied into the caller's out.
  */
-enum ms_status canon_header(struct buf *out, enum dkim_canon c, const char *raw, size_t len,
+MS_MUST_CHECK enum ms_status canon_header(struct buf *out, enum dkim_canon c, const char *raw, size_t len,
     int crlf);
 
 /*
@@ -31,6 +31,6 @@ enum ms_status canon_header(struct buf *out, enum dkim_canon c, const char *raw,
  * removed, an empty body stays empty).  A body that does not end in CRLF
  * is completed with one.  body is borrowed, copied into the caller's out.
  */
-enum ms_status canon_body(struct buf *out, enum dkim_canon c, const char *body, size_t len);
+MS_MUST_CHECK enum ms_status canon_body(struct buf *out, enum dkim_canon c, const char *body, size_t len);
 
 #endif

@@ -44,7 +44,7 @@ struct msg {
  * Returns MS_OK, MS_ERR_LIMIT (too large, too many fields) or MS_ERR_ARG.
  * On success the caller frees with msg_free().
  */
-enum ms_status msg_split(const char *data, size_t len, struct msg *out);
+MS_MUST_CHECK enum ms_status msg_split(const char *data, size_t len, struct msg *out);
 /* msg_free - release what msg_split allocated (not the data, which the caller owns) */
 void msg_free(struct msg *m);
 
@@ -53,7 +53,7 @@ void msg_free(struct msg *m);
  * CRLF; *out is malloc'd (caller frees), *outlen its length.  MS_ERR_LIMIT
  * when the result would exceed MSG_SIZE_MAX.
  */
-enum ms_status msg_crlf(const char *in, size_t n, char **out, size_t *outlen);
+MS_MUST_CHECK enum ms_status msg_crlf(const char *in, size_t n, char **out, size_t *outlen);
 
 /* msg_field_is - whether field f is named name (case-insensitive; both borrowed) */
 bool msg_field_is(const struct msg_field *f, const char *name);

@@ -38,7 +38,7 @@ struct tag_list {
  * MS_ERR_LIMIT with out->err and out->err_off set.  out is the caller's;
  * its names and values are borrowed from s: valid while s is.
  */
-enum ms_status tags_parse(const char *s, size_t len, struct tag_list *out);
+MS_MUST_CHECK enum ms_status tags_parse(const char *s, size_t len, struct tag_list *out);
 /* tags_get - the tag named name (case-sensitive, as §3.2 says), or NULL; borrowed from l */
 const struct tag *tags_get(const struct tag_list *l, const char *name);
 /*

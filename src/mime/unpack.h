@@ -23,7 +23,7 @@ enum container unpack_sniff(const char *data, size_t len);
  * is encrypted or corrupt, is MS_ERR_SYNTAX: nothing of it is returned as if
  * it were the whole report.  Pure: no file I/O.
  */
-enum ms_status unpack(const char *data, size_t len, size_t max, struct buf *out,
+MS_MUST_CHECK enum ms_status unpack(const char *data, size_t len, size_t max, struct buf *out,
     const char **why);
 
 #define UNPACK_PARTS_MAX	1000	/* files taken from one zip archive */
@@ -47,7 +47,7 @@ struct unpacked {
  * which entry failed and why).  The caller frees with unpacked_free, also
  * after a failure.
  */
-enum ms_status unpack_all(const char *data, size_t len, size_t max, struct unpacked *out,
+MS_MUST_CHECK enum ms_status unpack_all(const char *data, size_t len, size_t max, struct unpacked *out,
     char *why, size_t whylen);
 void unpacked_free(struct unpacked *u);
 

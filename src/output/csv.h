@@ -18,7 +18,7 @@
  * the text is UTF-8 when the published data was.
  */
 
-/* csv_write_header - the header row on fp */
+/* csv_write_header - the header row on fp (fp borrowed) */
 void csv_write_header(FILE *fp);
 
 /* csv_write_field - one field on fp (no separator); s borrowed, NULL is empty */

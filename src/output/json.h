@@ -28,7 +28,7 @@ const char *out_grade(const struct finding_list *l);
 void out_json_stream_open(FILE *fp, const json_t *head, const char *key);
 /* out_json_stream_element - text (an element already rendered, borrowed) after a separator */
 void out_json_stream_element(FILE *fp, const char *text, bool first);
-/* out_json_stream_close - end the array and the document */
+/* out_json_stream_close - end the array and the document (fp borrowed) */
 void out_json_stream_close(FILE *fp);
 
 /* out_json_line - doc (borrowed) on fp as one compact line (JSON Lines), members in order */

@@ -22,10 +22,16 @@ struct lint_report {
  */
 json_t *lint_report_json(const struct lint_report *r, json_t **doms, size_t n);
 
-/* lint_report_text_files - each file read ("PATH: zone ORIGIN, N records") and its notes, on fp */
+/*
+ * lint_report_text_files - each file read ("PATH: zone ORIGIN, N records")
+ * and its notes, on fp; both borrowed
+ */
 void lint_report_text_files(FILE *fp, const struct lint_report *r);
 
-/* lint_report_text_not_offline - the list of what lint cannot check, then a blank line, on fp */
+/*
+ * lint_report_text_not_offline - the list of what lint cannot check, then a
+ * blank line, on fp; both borrowed
+ */
 void lint_report_text_not_offline(FILE *fp, const struct lint_report *r);
 
 #endif

@@ -29,7 +29,10 @@ struct sarif_loc {
  */
 char *sarif_file_uri(const char *path);
 
-/* sarif_is_result - whether f is a SARIF result: every finding but a pass (docs/sarif.md) */
+/*
+ * sarif_is_result - whether f is a SARIF result: every finding but a pass
+ * (docs/sarif.md); f borrowed
+ */
 bool sarif_is_result(const struct finding *f);
 
 /*

@@ -47,7 +47,12 @@ dmarc_lookup_classify(struct arena *ar, struct dmarc_lookup *l, const struct dns
 	if (ndmarc == 1) {
 		l->state = DMARC_L_ONE;
 		l->record = arena_alloc(ar, sizeof(*l->record));
-		(void)xnomem(dmarc_record_parse(ar, l->text, l->len, l->record));
+		if (xnomem(dmarc_record_parse(ar, l->text, l->len, l->record)) != MS_OK) {
+			/* MS_ERR_LIMIT: longer than any TXT record can be */
+			l->state = DMARC_L_FAILED;
+			l->why = "the DMARC record is longer than a TXT record can be";
+			l->record = NULL;
+		}
 	} else if (ndmarc > 1) {
 		l->state = DMARC_L_MULTIPLE;
 	}

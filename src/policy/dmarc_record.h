@@ -139,7 +139,7 @@ bool dmarc_record_looks_almost(const char *s, size_t len);
  * exceeds DNS_TXT_MAX, and MS_ERR_NOMEM ("out of memory") when an arena
  * allocation fails: then *out is incomplete and must not be used.
  */
-enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
+MS_MUST_CHECK enum ms_status dmarc_record_parse(struct arena *arena, const char *s, size_t len,
     struct dmarc_record *out);
 
 /*

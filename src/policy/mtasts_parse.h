@@ -58,7 +58,7 @@ bool mtasts_record_looks_like(const char *s, size_t len);
  * duplicate id.  Pure; out is fully written on MS_OK only.  s is borrowed;
  * out and err are the caller's (plain data: the id is copied in).
  */
-enum ms_status mtasts_record_parse(const char *s, size_t len, struct mtasts_record *out,
+MS_MUST_CHECK enum ms_status mtasts_record_parse(const char *s, size_t len, struct mtasts_record *out,
     struct mtasts_error *err);
 
 /*
@@ -69,7 +69,7 @@ enum ms_status mtasts_record_parse(const char *s, size_t len, struct mtasts_reco
  * MS_ERR_SYNTAX otherwise; *err says where.  Pure: s is borrowed; out and
  * err are the caller's (plain data: the mx patterns are copied in).
  */
-enum ms_status mtasts_policy_parse(const char *s, size_t len, struct mtasts_policy *out,
+MS_MUST_CHECK enum ms_status mtasts_policy_parse(const char *s, size_t len, struct mtasts_policy *out,
     struct mtasts_error *err);
 
 /*

@@ -91,7 +91,7 @@ bool spf_is_record(const char *text, size_t len);
  * err->msg "out of memory", *out stays NULL and what the arena holds is freed
  * with it.
  */
-enum ms_status spf_parse(const char *text, size_t len, struct arena *ar,
+MS_MUST_CHECK enum ms_status spf_parse(const char *text, size_t len, struct arena *ar,
     struct spf_record **out, struct spf_error *err);
 
 /*
@@ -100,7 +100,7 @@ enum ms_status spf_parse(const char *text, size_t len, struct arena *ar,
  * valid domain-end (§7.1 domain-spec).  *err_off is relative to s.  s is
  * borrowed; *err_off and *why (static text) are the caller's.
  */
-enum ms_status spf_macro_check(const char *s, size_t len, bool exp, bool domain,
+MS_MUST_CHECK enum ms_status spf_macro_check(const char *s, size_t len, bool exp, bool domain,
     size_t *err_off, const char **why);
 
 /* The values macros expand to (§7.3).  All strings borrowed; NULLs allowed where noted. */
@@ -125,7 +125,7 @@ struct spf_macro_ctx {
  * optionally reverse, keep the rightmost N parts, join with "."; an upper-case
  * letter URL-escapes the value.
  */
-enum ms_status spf_macro_expand(const char *s, size_t len, const struct spf_macro_ctx *ctx,
+MS_MUST_CHECK enum ms_status spf_macro_expand(const char *s, size_t len, const struct spf_macro_ctx *ctx,
     bool exp, struct buf *out);
 
 /*

@@ -14,10 +14,10 @@ struct evp_pkey_st;
  * allowed up to 4096) or "ed25519".  *out is freed by the caller with
  * dkim_key_free().
  */
-enum ms_status dkim_key_generate(const char *type, unsigned bits, struct evp_pkey_st **out,
+MS_MUST_CHECK enum ms_status dkim_key_generate(const char *type, unsigned bits, struct evp_pkey_st **out,
     char **err);
 /* dkim_key_load - a PEM private or public key from path; caller frees with dkim_key_free() */
-enum ms_status dkim_key_load(const char *path, struct evp_pkey_st **out, char **err);
+MS_MUST_CHECK enum ms_status dkim_key_load(const char *path, struct evp_pkey_st **out, char **err);
 void dkim_key_free(struct evp_pkey_st *k);
 
 /*
@@ -25,7 +25,7 @@ void dkim_key_free(struct evp_pkey_st *k);
  * the DER SubjectPublicKeyInfo; Ed25519: the raw 32-byte key, RFC 8463 §4.2).
  * Caller frees.  Fails for other key types.
  */
-enum ms_status dkim_key_record(struct evp_pkey_st *k, char **out, char **err);
+MS_MUST_CHECK enum ms_status dkim_key_record(struct evp_pkey_st *k, char **out, char **err);
 /* dkim_key_bits - the key's size in bits (k borrowed) */
 unsigned dkim_key_bits(struct evp_pkey_st *k);
 
@@ -35,7 +35,7 @@ unsigned dkim_key_bits(struct evp_pkey_st *k);
  * path (path NULL) it writes there.  k, path and fp are borrowed; *err (on
  * failure) the caller frees.
  */
-enum ms_status dkim_key_write_private(struct evp_pkey_st *k, const char *path, FILE *fp,
+MS_MUST_CHECK enum ms_status dkim_key_write_private(struct evp_pkey_st *k, const char *path, FILE *fp,
     char **err);
 
 #endif

@@ -39,10 +39,10 @@ struct gen_opts {
  * (caller frees with recset_free); on failure *err says what is wrong (caller
  * frees) and nothing is allocated.
  */
-enum ms_status gen_new(const struct gen_opts *o, struct recset **out, char **err);
-enum ms_status gen_parked(const struct gen_opts *o, struct recset **out, char **err);
-enum ms_status gen_mta_sts(const struct gen_opts *o, struct recset **out, char **err);
-enum ms_status gen_dmarc(const struct gen_opts *o, struct recset **out, char **err);
+MS_MUST_CHECK enum ms_status gen_new(const struct gen_opts *o, struct recset **out, char **err);
+MS_MUST_CHECK enum ms_status gen_parked(const struct gen_opts *o, struct recset **out, char **err);
+MS_MUST_CHECK enum ms_status gen_mta_sts(const struct gen_opts *o, struct recset **out, char **err);
+MS_MUST_CHECK enum ms_status gen_dmarc(const struct gen_opts *o, struct recset **out, char **err);
 
 /*
  * gen_dmarc_value - the DMARC record text of a stage ("none", "quarantine-10",

@@ -68,7 +68,7 @@ struct report_error {
  * MS_ERR_NOMEM with err->why "out of memory" when an arena allocation fails
  * (util/tryalloc.h; libxml2's own allocations are not ours).
  */
-enum ms_status dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
+MS_MUST_CHECK enum ms_status dmarc_agg_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct dmarc_report **out, struct report_error *err);
 
 #endif

@@ -37,7 +37,7 @@ struct summary;
  * aggregate them, without lookups (PTR names "not-looked-up", no SPF walk).
  * The caller frees *out with summary_free().
  */
-enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct summary **out);
 
 /*
@@ -53,7 +53,7 @@ typedef void (*summary_done_cb)(struct summary *s, void *arg);
  * every lookup is in.  store, domain and t are borrowed for the call; res
  * must stay until done has run; arg is kept until then.
  */
-enum ms_status summary_start(struct store *store, const char *domain, int64_t since,
+MS_MUST_CHECK enum ms_status summary_start(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct resolver *res, summary_done_cb done, void *arg);
 /* summary_free - free s and what it holds; NULL-safe */
 void summary_free(struct summary *s);

@@ -29,7 +29,7 @@
  * policy domains (report_domain_normalise).
  */
 #define TLSRPT_BYTES_PER_VALUE	128
-enum ms_status tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
+MS_MUST_CHECK enum ms_status tlsrpt_parse(const char *data, size_t len, const struct report_limits *lim,
     struct arena *arena, struct tlsrpt_report **out, struct report_error *err);
 
 /*

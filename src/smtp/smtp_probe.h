@@ -105,7 +105,7 @@ void smtp_prober_free(struct smtp_prober *sp);
  * Never verifies or refuses a certificate itself: the result carries what
  * was presented (and the DANE verdict when enabled).  cfg is copied.
  */
-enum ms_status smtp_probe_start(struct smtp_prober *sp, const struct smtp_probe_config *cfg,
+MS_MUST_CHECK enum ms_status smtp_probe_start(struct smtp_prober *sp, const struct smtp_probe_config *cfg,
     smtp_probe_callback cb, void *arg);
 
 /*

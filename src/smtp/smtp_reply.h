@@ -33,7 +33,7 @@ struct smtp_reply {
  * accepted as a line end.  Pure: buf is borrowed; out (plain data: the
  * text is copied into it), *used and *erroff are the caller's.
  */
-enum ms_status smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out,
+MS_MUST_CHECK enum ms_status smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out,
     size_t *used, size_t *erroff);
 
 /* smtp_reply_line - text of line i (borrowed; "" past the end) */

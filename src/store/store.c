@@ -35,6 +35,13 @@ sql_for(const struct store *s, const struct dialect_sql *q)
 	return db_dialect(s->db) == DB_SQLITE ? q->sqlite : q->postgresql;
 }
 
+/* store_db - the handle under s (borrowed) */
+struct db *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
 /* store_error - why the last call failed */
 const char *
 store_error(const struct store *s)

@@ -112,6 +112,7 @@ struct store_counts {
 };
 
 struct store;
+struct db;
 
 typedef void (*store_dmarc_cb)(void *arg, const struct store_dmarc_item *it);
 typedef void (*store_tlsrpt_cb)(void *arg, const struct store_tlsrpt_item *it);
@@ -307,6 +308,14 @@ MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domai
 MS_MUST_CHECK enum ms_status store_each_event(struct store *s, const char *domain, int64_t since,
     store_event_cb cb, void *arg);
 /*
+ * store_each_event_in - store_each_event() of the domains of workspace (the
+ * monitor's, docs/monitor.md) only, or of every domain when workspace is
+ * NULL; MS_ERR_NOTFOUND, with store_error() saying so, when there is no such
+ * workspace.  workspace and domain borrowed, each event borrowed for its cb.
+ */
+MS_MUST_CHECK enum ms_status store_each_event_in(struct store *s, const char *workspace,
+    const char *domain, int64_t since, store_event_cb cb, void *arg);
+/*
  * store_each_check - domain's stored checks made at or after since, oldest
  * first; borrowed for cb
  */
@@ -323,6 +332,14 @@ MS_MUST_CHECK enum ms_status store_purge_checks(struct store *s, int64_t cutoff,
 struct store_check *store_check_dup(const struct store_check *c);
 /* store_check_free - free a copy made by store_check_dup; NULL-safe */
 void store_check_free(struct store_check *c);
+
+/*
+ * store_db - the database handle under s, borrowed for s's lifetime: for the
+ * layers above that keep tables of their own in the same database (the
+ * monitor's workspaces, rounds and leases, src/fleet/).  They must not use it
+ * while a store call runs, nor between store_begin() and store_commit().
+ */
+struct db *store_db(struct store *s);
 
 /* store_schema_version - the schema version this build writes (both databases) */
 int store_schema_version(void);

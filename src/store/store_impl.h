@@ -32,7 +32,7 @@ struct store {
 };
 
 /* store_fail - "what: the database's message" copied as s's error; always returns MS_ERR_IO */
-enum ms_status store_fail(struct store *s, const char *what);
+MS_MUST_CHECK enum ms_status store_fail(struct store *s, const char *what);
 /*
  * store_undo - roll back after a failure (to savepoint, or the whole
  * transaction when it is NULL), keeping s's error (the first failure's); a

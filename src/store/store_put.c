@@ -59,7 +59,7 @@ static struct db_stmt *
 stmt(struct store *s, enum store_stmt id)
 {
 	if (s->stmt[id] == NULL && db_prepare(s->db, INSERTS[id], &s->stmt[id]) != MS_OK) {
-		(void)store_fail(s, "prepare");	/* always MS_ERR_IO: NULL says it */
+		MS_IGNORE(store_fail(s, "prepare"));	/* always MS_ERR_IO: NULL says it */
 		return NULL;
 	}
 	return s->stmt[id];

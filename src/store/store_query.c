@@ -2,6 +2,7 @@
 #include "store/store_impl.h"
 #include "store/store_rows.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -278,20 +279,63 @@ store_last_check(struct store *s, const char *domain, store_check_cb cb, void *a
 	return check_rows(s, st, cb, arg);
 }
 
-/* store_each_event - events since since (of domain, or all when NULL), oldest first, to cb */
-enum ms_status
-store_each_event(struct store *s, const char *domain, int64_t since, store_event_cb cb, void *arg)
+/* workspace_id - *id of workspace name; MS_ERR_NOTFOUND (s's error says so) when there is none */
+static enum ms_status
+workspace_id(struct store *s, const char *name, int64_t *id)
 {
 	struct db_stmt *st;
 	enum db_step r;
 
-	if (db_prepare(s->db, "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
+	if (db_prepare(s->db, "SELECT id FROM workspaces WHERE name = ?", &st) != MS_OK)
+		return store_fail(s, "query workspaces");
+	db_bind_text(st, 1, name);
+	if ((r = db_step(st)) == DB_ROW) {
+		*id = db_column_int(st, 0);
+		db_finalize(st);
+		return MS_OK;
+	}
+	if (r != DB_DONE)
+		return finish(s, st, r, "query workspaces");
+	db_finalize(st);
+	snprintf(s->err, sizeof(s->err), "no workspace \"%s\"", name);
+	return MS_ERR_NOTFOUND;
+}
+
+/* store_each_event - events since since (of domain, or all when NULL), oldest first, to cb */
+enum ms_status
+store_each_event(struct store *s, const char *domain, int64_t since, store_event_cb cb, void *arg)
+{
+	return store_each_event_in(s, NULL, domain, since, cb, arg);
+}
+
+/* store_each_event_in - store_each_event, narrowed to workspace's domains when it is not NULL */
+enum ms_status
+store_each_event_in(struct store *s, const char *workspace, const char *domain, int64_t since,
+    store_event_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+	enum ms_status rc;
+	int64_t ws = 0;
+
+	/* two texts: a database from before the workspace tables reads events without them */
+	if (workspace && (rc = workspace_id(s, workspace, &ws)) != MS_OK)
+		return rc;
+	if (db_prepare(s->db, workspace ?
+	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
+	    " finding, severity, item, old_value, new_value FROM events"
+	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ?"
+	    " AND domain IN (SELECT domain FROM workspace_domains WHERE workspace = ?)"
+	    " ORDER BY at, id" :
+	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
 	    " finding, severity, item, old_value, new_value FROM events"
 	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ? ORDER BY at, id", &st) != MS_OK)
 		return store_fail(s, "query events");
 	db_bind_text(st, 1, domain);
 	db_bind_text(st, 2, domain);
 	db_bind_int(st, 3, since);
+	if (workspace)
+		db_bind_int(st, 4, ws);
 	while ((r = db_step(st)) == DB_ROW) {
 		struct store_event e;
 

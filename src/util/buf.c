@@ -54,10 +54,11 @@ buf_grow(struct buf *b, size_t n, int fallible)
 	return MS_OK;
 }
 
-enum ms_status
-buf_append(struct buf *b, const void *p, size_t n)
+/* append - n bytes of p onto b (fallible: MS_ERR_NOMEM when memory runs out, else abort) */
+static enum ms_status
+append(struct buf *b, const void *p, size_t n, int fallible)
 {
-	enum ms_status st = buf_grow(b, n, 0);
+	enum ms_status st = buf_grow(b, n, fallible);
 
 	if (st != MS_OK)
 		return st;
@@ -68,39 +69,63 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return MS_OK;
 }
 
+static enum ms_status vprint(struct buf *b, int fallible, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* vprint - the formatted text onto b (fallible as for append) */
+static enum ms_status
+vprint(struct buf *b, int fallible, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+	enum ms_status st;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0)
+		st = failed(b, MS_ERR_ARG);
+	else if ((st = buf_grow(b, (size_t)n, fallible)) == MS_OK) {
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return st;
+}
+
+/* buf_append - n bytes of p onto b */
+enum ms_status
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	return append(b, p, n, 0);
+}
+
+/* buf_puts - the string s onto b */
 enum ms_status
 buf_puts(struct buf *b, const char *s)
 {
-	return buf_append(b, s, strlen(s));
+	return append(b, s, strlen(s), 0);
 }
 
+/* buf_putc - one byte onto b */
 enum ms_status
 buf_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return buf_append(b, &ch, 1);
+	return append(b, &ch, 1, 0);
 }
 
+/* buf_printf - formatted text onto b */
 enum ms_status
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 	enum ms_status st;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	st = vprint(b, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return failed(b, MS_ERR_ARG);
-	if ((st = buf_grow(b, (size_t)n, 0)) != MS_OK)
-		return st;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return MS_OK;
+	return st;
 }
 
 static void buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -109,20 +134,8 @@ static void buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__(
 static void __attribute__((format(printf, 2, 0)))
 buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list cp;
-	int n;
-
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0) {
-		(void)failed(b, MS_ERR_ARG);	/* kept in b->err for buf_status */
-		return;
-	}
-	if (buf_grow(b, (size_t)n, 0) != MS_OK)
-		return;			/* buf_grow kept the failure in b->err */
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	b->len += (size_t)n;
+	if (vprint(b, 0, fmt, ap) != MS_OK)
+		return;		/* kept in b->err for buf_status */
 }
 
 void
@@ -161,22 +174,14 @@ buf_addf(struct buf *b, const char *fmt, ...)
 enum ms_status
 buf_try_append(struct buf *b, const void *p, size_t n)
 {
-	enum ms_status st = buf_grow(b, n, 1);
-
-	if (st != MS_OK)
-		return st;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return MS_OK;
+	return append(b, p, n, 1);
 }
 
 /* buf_try_puts - buf_puts that fails with MS_ERR_NOMEM instead of aborting */
 enum ms_status
 buf_try_puts(struct buf *b, const char *s)
 {
-	return buf_try_append(b, s, strlen(s));
+	return append(b, s, strlen(s), 1);
 }
 
 /* buf_try_putc - buf_putc that fails with MS_ERR_NOMEM instead of aborting */
@@ -185,7 +190,7 @@ buf_try_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return buf_try_append(b, &ch, 1);
+	return append(b, &ch, 1, 1);
 }
 
 /* buf_try_printf - buf_printf that fails with MS_ERR_NOMEM instead of aborting */
@@ -193,21 +198,12 @@ enum ms_status
 buf_try_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 	enum ms_status st;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	st = vprint(b, 1, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return failed(b, MS_ERR_ARG);
-	if ((st = buf_grow(b, (size_t)n, 1)) != MS_OK)
-		return st;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return MS_OK;
+	return st;
 }
 
 enum ms_status

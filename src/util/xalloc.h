@@ -29,6 +29,6 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  * in the rest of the program wrap them in this to keep its one policy, so a
  * half-built result is never mistaken for a syntax error or used.
  */
-enum ms_status xnomem(enum ms_status st);
+MS_MUST_CHECK enum ms_status xnomem(enum ms_status st);
 
 #endif

@@ -75,7 +75,7 @@ struct xml_handler {
  * well-formedness errors libxml2 recovered from (may be NULL).  data, lim
  * and h are borrowed for the call; *recovered and *err are the caller's.
  */
-enum ms_status xml_stream(const char *data, size_t len, const struct xml_limits *lim,
+MS_MUST_CHECK enum ms_status xml_stream(const char *data, size_t len, const struct xml_limits *lim,
     const struct xml_handler *h, size_t *recovered, struct xml_error *err);
 
 /*

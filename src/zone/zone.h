@@ -52,7 +52,7 @@ struct zone_file {
  * failing there reads as a record ldns could not parse.  Each record keeps
  * the line it starts on (the owner's line of a parenthesised record).
  */
-enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
+MS_MUST_CHECK enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
 
 /*
@@ -63,7 +63,7 @@ enum ms_status zone_read_bind(const char *text, size_t len, const char *origin,
  * errors as there (libyaml's own allocations are not ours either).  Each
  * record keeps the line of its value (of its item in a values list).
  */
-enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
+MS_MUST_CHECK enum ms_status zone_read_octodns(const char *text, size_t len, const char *origin,
     struct zone_file **out, char **err);
 
 /*
@@ -74,7 +74,7 @@ enum ms_status zone_read_octodns(const char *text, size_t len, const char *origi
  * borrowed; *out (zone_file_free) and *err (free) the caller frees.  Here
  * *err is set on every failure, "PATH: out of memory" included.
  */
-enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
+MS_MUST_CHECK enum ms_status zone_read_path(const char *path, const char *origin, struct zone_file **out,
     char **err);
 
 /* zone_file_free - free z and its records; NULL-safe */

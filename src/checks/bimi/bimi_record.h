@@ -27,8 +27,11 @@ struct bimi_record {
 	PROBLEM_LIST(BIMI_PROBLEMS_MAX);	/* codes: enum bimi_problem_code */
 };
 
-/* bimi_record_parse - parse v=BIMI1; l=...; a=... (pure); MS_ERR_ARG on NULL only */
-enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
+/*
+ * bimi_record_parse - parse v=BIMI1; l=...; a=... (pure); MS_ERR_ARG on NULL
+ * only; text borrowed, *out keeps offsets into it
+ */
+MS_MUST_CHECK enum ms_status bimi_record_parse(const char *text, size_t len, struct bimi_record *out);
 
 /*
  * The DMARC policy tags BIMI depends on (p, sp, pct, t), taken from a record
@@ -43,13 +46,22 @@ struct bimi_dmarc {
 
 struct dmarc_record;
 
-/* bimi_dmarc_from_record - fill *out from a parsed DMARC record (pure) */
+/*
+ * bimi_dmarc_from_record - fill *out from a parsed DMARC record (pure); r
+ * borrowed, *out copies what it needs
+ */
 void bimi_dmarc_from_record(const struct dmarc_record *r, struct bimi_dmarc *out);
 
-/* bimi_dmarc_read - parse one TXT record with the DMARC parser and fill *out (pure) */
+/*
+ * bimi_dmarc_read - parse one TXT record with the DMARC parser and fill *out
+ * (pure); text borrowed, *out copies what it needs
+ */
 void bimi_dmarc_read(const char *text, size_t len, struct bimi_dmarc *out);
 
-/* bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100, no t=y; *why when not */
+/*
+ * bimi_dmarc_enforced - p and sp quarantine/reject, pct absent or 100, no
+ * t=y; *why when not (d borrowed, *why static text)
+ */
 bool bimi_dmarc_enforced(const struct bimi_dmarc *d, const char **why);
 
 #endif

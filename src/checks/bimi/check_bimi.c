@@ -206,7 +206,8 @@ bimi_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		evidence(a, f, name, cand->u.txt.text, cand->u.txt.len);
 		return;
 	}
-	bimi_record_parse(cand->u.txt.text, cand->u.txt.len, &r);
+	/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in r. */
+	MS_IGNORE(bimi_record_parse(cand->u.txt.text, cand->u.txt.len, &r));
 	json_object_set_new(facts, "record", json_textn(cand->u.txt.text, cand->u.txt.len));
 	json_object_set_new(facts, "logo", r.has_l ? json_textn(cand->u.txt.text + r.l_off, r.l_len) :
 	    json_null());

@@ -10,7 +10,7 @@ struct area_options;
  * published, read _dmarc.<domain> minimally (p, sp, pct) because mailbox
  * providers show a BIMI logo only under an enforced DMARC policy.  Raises
  * bimi.* findings and fills facts.bimi (docs/json.md).  No logo or VMC
- * validation.
+ * validation.  a is borrowed (the engine owns the audit).
  */
 void check_bimi_start(struct audit *a);
 

@@ -9,7 +9,7 @@ struct audit;
  * unsigned (error: not usable), unusable usages, or could not tell; and,
  * from the STARTTLS probes it shares with the tls check (tls_probes_get),
  * whether OpenSSL's DANE verification accepts each address.  Fills
- * facts.dane.
+ * facts.dane.  a is borrowed (the engine owns the audit).
  */
 void check_dane_start(struct audit *a);
 

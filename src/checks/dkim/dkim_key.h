@@ -69,7 +69,7 @@ struct dkim_key {
  * MS_ERR_ARG for a NULL argument.  Never reads past text[len].  text is
  * borrowed; *out is the caller's (plain data: what it keeps is copied in).
  */
-enum ms_status dkim_key_parse(const char *text, size_t len, struct dkim_key *out);
+MS_MUST_CHECK enum ms_status dkim_key_parse(const char *text, size_t len, struct dkim_key *out);
 
 /* dkim_key_has_error - whether any problem is of class E (k borrowed) */
 bool dkim_key_has_error(const struct dkim_key *k);
@@ -83,7 +83,7 @@ const char *dkim_problem_name(enum dkim_problem_code c);
  * bad padding returns MS_ERR_SYNTAX with *bad_at the offset in the input.
  * in is borrowed; out, *outlen and *bad_at are the caller's.
  */
-enum ms_status dkim_base64_decode(const char *in, size_t len, unsigned char *out,
+MS_MUST_CHECK enum ms_status dkim_base64_decode(const char *in, size_t len, unsigned char *out,
     size_t *outlen, size_t *bad_at);
 
 #endif

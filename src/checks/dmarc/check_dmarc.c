@@ -326,7 +326,9 @@ judge(struct audit *a, struct dmarc_state *st)
 			if (rr->type != DNS_T_TXT ||
 			    !dmarc_record_looks_almost(rr->u.txt.text, rr->u.txt.len))
 				continue;
-			(void)xnomem(dmarc_record_parse(&a->arena, rr->u.txt.text, rr->u.txt.len, &bad));
+			/* MS_ERR_LIMIT (longer than any TXT record): nothing to lint */
+			if (xnomem(dmarc_record_parse(&a->arena, rr->u.txt.text, rr->u.txt.len, &bad)) != MS_OK)
+				continue;
 			dmarc_record_lint(&a->arena, &bad, a->domain, rules, &a->findings);
 		}
 	}

@@ -11,6 +11,7 @@ struct area_options;
  * misspelt names, and for each external report destination its
  * _report._dmarc authorisation and MX; raise dmarc.* findings and fill
  * facts.dmarc (docs/json.md).  Reads its option --dmarc-rules and the profile.
+ * a is borrowed (the engine owns the audit).
  */
 void check_dmarc_start(struct audit *a);
 

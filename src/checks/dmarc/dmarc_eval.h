@@ -53,7 +53,10 @@ void dmarc_evaluate(struct arena *ar, struct suffix_list *psl, const struct dmar
     const struct dmarc_auth *spf, size_t nspf, const struct dmarc_auth *dkim, size_t ndkim,
     struct dmarc_eval *out);
 
-/* dmarc_aligned - whether auth domain x aligns with from (mode 'r' or 's', given both org domains) */
+/*
+ * dmarc_aligned - whether auth domain x aligns with from (mode 'r' or 's',
+ * given both org domains); all borrowed
+ */
 bool dmarc_aligned(const char *from, const char *from_org, const char *x, const char *x_org,
     char mode);
 

@@ -8,6 +8,7 @@ struct audit;
  * check_dnssec_start - judge from the validator's verdict on the domain's MX
  * answer and each MX host's A answer (the secure flag and BOGUS outcomes,
  * with the validator's reason); fills facts.dnssec.
+ * a is borrowed (the engine owns the audit).
  */
 void check_dnssec_start(struct audit *a);
 

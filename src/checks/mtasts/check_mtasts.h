@@ -5,7 +5,10 @@
 
 struct audit;
 
-/* check_mtasts_start - raise the mta-sts.* findings and fill facts["mta-sts"] */
+/*
+ * check_mtasts_start - raise the mta-sts.* findings and fill
+ * facts["mta-sts"].  a is borrowed (the engine owns the audit).
+ */
 void check_mtasts_start(struct audit *a);
 
 #endif

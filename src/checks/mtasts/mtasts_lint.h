@@ -40,6 +40,7 @@ void mtasts_policy_mode(struct finding_list *l, const char *subject,
  * check would raise for it (malformed, or valid and its mode): what
  * 'mailsec mta-sts lint' and 'mailsec lint POLICY' print.  Pure; true when
  * the policy is valid.
+ * Strings of the findings from ar; text, subject and prof borrowed.
  */
 bool mtasts_policy_lint(struct finding_list *l, struct arena *ar, const char *subject,
     const char *text, size_t len, const struct profile *prof);

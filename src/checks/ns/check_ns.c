@@ -268,7 +268,13 @@ record_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		    !(dmarc ? len >= 8 && str_ncasecmp(t, "v=DMARC1", 8) == 0 :
 		    len >= 6 && str_ncasecmp(t, "v=spf1", 6) == 0))
 			continue;
-		(void)ns_names_in_record(&a->arena, a->domain, t, len, names, NS_MAX_NAMES, &n);
+		/*
+		 * MS_ERR_LIMIT: more names than NS_MAX_NAMES (the first are in
+		 * names) or a text too long to read: at least one name is not
+		 * looked at, which facts.ns.mail_names_skipped counts.
+		 */
+		if (ns_names_in_record(&a->arena, a->domain, t, len, names, NS_MAX_NAMES, &n) != MS_OK)
+			st->skipped++;
 		for (size_t k = 0; k < n; k++)
 			add_name(a, st, names[k], dmarc ? "a report address of the DMARC record" :
 			    "named in the SPF record", NK_SUB, NULL);
@@ -296,7 +302,13 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		if (ans->rr[i].type != DNS_T_MX || strcmp(host, ".") == 0 ||
 		    ipaddr_looks_like(host))
 			continue;
-		ns_names_between(&a->arena, a->domain, host, names, 16, &n);
+		/*
+		 * MS_ERR_ARG: the host is not under the domain (n is 0), the usual
+		 * case.  MS_ERR_LIMIT: more than 16 labels between them; the first
+		 * 16 are in names, the others counted as skipped.
+		 */
+		if (ns_names_between(&a->arena, a->domain, host, names, 16, &n) == MS_ERR_LIMIT)
+			st->skipped++;
 		for (size_t k = 0; k < n; k++)
 			add_name(a, st, names[k], "where an MX host lives", NK_MX, host);
 	}

@@ -11,6 +11,7 @@ struct area_options;
  * _smtp._tls and each name between the domain and an MX target under it.  A
  * mail name that is a zone cut served by other name servers than the
  * domain's is a warning.  Raises ns.* findings and fills facts.ns.
+ * a is borrowed (the engine owns the audit).
  */
 void check_ns_start(struct audit *a);
 

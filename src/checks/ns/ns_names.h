@@ -16,14 +16,15 @@
  * most max pointers (allocated from ar) to out and the count to *n.
  * MS_ERR_ARG when host is not below domain (*n = 0); MS_ERR_LIMIT when more
  * than max names would be needed (the first max are written).
+ * domain and host are borrowed; the names live as long as ar.
  */
-enum ms_status ns_names_between(struct arena *ar, const char *domain, const char *host,
+MS_MUST_CHECK enum ms_status ns_names_between(struct arena *ar, const char *domain, const char *host,
     const char **out, size_t max, size_t *n);
 
 /*
  * ns_set_within - whether every name of child (nc names) is one of apex
  * (na names), compared case-insensitively and ignoring a trailing dot.  An
- * empty child set is within anything.
+ * empty child set is within anything.  Both sets are borrowed.
  */
 bool ns_set_within(const char *const *child, size_t nc, const char *const *apex, size_t na);
 
@@ -37,8 +38,9 @@ bool ns_set_within(const char *const *child, size_t nc, const char *const *apex,
  * at most max pointers (from ar) to out, the count in *n; texts longer than
  * 65535 bytes are MS_ERR_LIMIT with *n = 0, more names than max MS_ERR_LIMIT
  * with the first max written.
+ * domain and text are borrowed; the names live as long as ar.
  */
-enum ms_status ns_names_in_record(struct arena *ar, const char *domain, const char *text,
+MS_MUST_CHECK enum ms_status ns_names_in_record(struct arena *ar, const char *domain, const char *text,
     size_t len, const char **out, size_t max, size_t *n);
 
 /* ns_parent - the name with its first label removed, or NULL for a single label (borrowed) */

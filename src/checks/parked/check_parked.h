@@ -9,6 +9,7 @@ struct audit;
  * null MX, judge the defensive set: null MX, "v=spf1 -all", DMARC p=reject
  * with sp=reject, an empty wildcard DKIM key.  Raises parked.* findings (one
  * per missing piece, with the record to publish) and fills facts.parked.
+ * a is borrowed (the engine owns the audit).
  */
 void check_parked_start(struct audit *a);
 

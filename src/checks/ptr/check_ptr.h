@@ -10,6 +10,7 @@ struct audit;
  * AAAA RRset contains the address).  Raises ptr.* findings and fills
  * facts.ptr (docs/json.md).  The MX and address lookups share the audit memo
  * with the MX check, so they cost no extra queries.
+ * a is borrowed (the engine owns the audit).
  */
 void check_ptr_start(struct audit *a);
 

@@ -10,6 +10,7 @@ struct area_options;
  * every address has a PTR name whose A/AAAA records include the address,
  * and the domain's SPF record authorises the address (check_host() for
  * postmaster@<domain>); fills facts.sending.
+ * a is borrowed (the engine owns the audit).
  */
 void check_sending_start(struct audit *a);
 

@@ -11,6 +11,7 @@ struct audit;
  * enforced MTA-STS policy or published DANE), the banner name; raises tls.*
  * findings and fills facts.tls (docs/json.md), including each address's DANE
  * verdict (the dane check raises the dane.* findings).
+ * a is borrowed (the engine owns the audit).
  */
 void check_tls_start(struct audit *a);
 

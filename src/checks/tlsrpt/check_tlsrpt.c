@@ -175,7 +175,8 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		} else {
 			struct tlsrpt_record other;
 
-			tlsrpt_record_parse(rr->u.txt.text, rr->u.txt.len, &other);
+			/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in other. */
+			MS_IGNORE(tlsrpt_record_parse(rr->u.txt.text, rr->u.txt.len, &other));
 			tlsrpt_record_report(&a->findings, name, rr->u.txt.text, rr->u.txt.len, &other);
 		}
 	}
@@ -218,7 +219,8 @@ tlsrpt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		return;
 	}
 	r = arena_alloc(&a->arena, sizeof(*r));
-	tlsrpt_record_parse(cand->u.txt.text, cand->u.txt.len, r);
+	/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in r. */
+	MS_IGNORE(tlsrpt_record_parse(cand->u.txt.text, cand->u.txt.len, r));
 	tlsrpt_record_report(&a->findings, name, cand->u.txt.text, cand->u.txt.len, r);
 	json_object_set_new(facts, "record", json_textn(cand->u.txt.text, cand->u.txt.len));
 	for (size_t i = 0; i < r->nrua; i++)

@@ -13,6 +13,7 @@ struct audit;
  * check_tlsrpt_start - look up _smtp._tls.<domain> TXT, judge the record
  * senders would use, and apply the profile's tls-rpt.required_rua; raise
  * tls-rpt.* findings and fill facts["tls-rpt"] (docs/json.md).
+ * a is borrowed (the engine owns the audit).
  */
 void check_tlsrpt_start(struct audit *a);
 

@@ -46,13 +46,15 @@ struct tlsrpt_record {
 /*
  * tlsrpt_record_parse - parse one TXT record (strings concatenated).  Pure.
  * Always fills *out; MS_ERR_ARG only for NULL arguments.
+ * text is borrowed; *out (the caller's) keeps offsets into it, so text must
+ * outlive it.
  */
-enum ms_status tlsrpt_record_parse(const char *text, size_t len, struct tlsrpt_record *out);
+MS_MUST_CHECK enum ms_status tlsrpt_record_parse(const char *text, size_t len, struct tlsrpt_record *out);
 
-/* tlsrpt_has_error - any class E problem */
+/* tlsrpt_has_error - any class E problem (r borrowed) */
 bool tlsrpt_has_error(const struct tlsrpt_record *r);
 
-/* tlsrpt_problem_name - stable short name of a code */
+/* tlsrpt_problem_name - stable short name of a code (static text) */
 const char *tlsrpt_problem_name(enum tlsrpt_problem_code c);
 
 #endif

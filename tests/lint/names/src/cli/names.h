@@ -18,11 +18,11 @@ void listed_a(void);
 void listed_b(void);
 
 /* Section heading: a group comment directly above a prototype */
-size_t grouped(const char *s);
+size_t grouped(size_t n);
 
 /* Section heading separated by a blank line is not the function's comment */
 
-size_t separated(const char *s);
+size_t separated(size_t n);
 
 /* attributed - the attribute after the parameters is not part of the name */
 int attributed(int x) __attribute__((warn_unused_result));

@@ -1,0 +1,424 @@
+/* src/cli/cmd_domains.c - mailsec domains add|remove|list|import: a workspace's monitored domains */
+#include "cli/cli.h"
+#include "core/envelope.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "dns/dns.h"
+#include "fleet/fleet.h"
+#include "fleet/fleet_import.h"
+#include "util/readfile.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct dom_opts {
+	const char *db;
+	const char *workspace;
+	bool json;
+	const char *profile;	/* NULL: generic */
+	bool parked;
+	char *selectors;	/* accumulated, comma-separated (normalised later) */
+	char *hosts;
+	int64_t interval;	/* 0: the default */
+};
+
+/* append_list - add csv to the accumulated list *l */
+static void
+append_list(char **l, const char *csv)
+{
+	char *n = *l ? xasprintf("%s,%s", *l, csv) : xstrdup(csv);
+
+	free(*l);
+	*l = n;
+}
+
+/* parse_args - the options of `domains`; CLI_OK, or how to stop */
+static enum cli_status
+parse_args(int argc, char **argv, struct dom_opts *o)
+{
+	struct cli_parser *p = cli_parser_new("domains", argc, argv);
+	enum opt_id id;
+	bool bad = false;
+
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_DB:
+			o->db = optarg;
+			break;
+		case OPT_WORKSPACE:
+			o->workspace = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				o->json = true;
+			else if (strcmp(optarg, "text") == 0)
+				o->json = false;
+			else {
+				cli_error("--format wants text or json");
+				bad = true;
+			}
+			break;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_PARKED:
+			o->parked = true;
+			break;
+		case OPT_DKIM_SELECTOR:
+			append_list(&o->selectors, optarg);
+			break;
+		case OPT_SENDING_HOST:
+			append_list(&o->hosts, optarg);
+			break;
+		case OPT_INTERVAL:
+			if (!fleet_interval_parse(optarg, &o->interval)) {
+				cli_error("--interval wants seconds or 30m, 12h, 7d (at most 366d)");
+				bad = true;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return cli_parser_end(p);
+}
+
+/* profile_ok - name loads as a profile (a shipped name or a file); says why not */
+static bool
+profile_ok(const char *name)
+{
+	struct profile *p = NULL;
+	char *err = NULL;
+
+	if (profile_load(name, &p, &err) != MS_OK) {
+		cli_error("%s", err);
+		free(err);
+		return false;
+	}
+	profile_free(p);
+	return true;
+}
+
+/* json_list - "a,b" as a JSON array */
+static json_t *
+json_list(const char *s)
+{
+	json_t *a = json_array();
+	char **v;
+
+	if (s == NULL || *s == '\0')
+		return a;
+	v = str_split(s, ',', NULL);
+	for (char **p = v; *p; p++)
+		json_array_append_new(a, json_text(*p));
+	strv_free(v);
+	return a;
+}
+
+/* list_row - one domain of a workspace into the JSON array or onto stdout */
+static void
+list_row(void *arg, const struct fleet_domain_info *d)
+{
+	json_t *arr = arg;
+
+	if (arr) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "workspace", json_text(d->workspace));
+		json_object_set_new(o, "domain", json_text(d->domain));
+		json_object_set_new(o, "profile", json_text(d->set.profile));
+		json_object_set_new(o, "parked", json_boolean(d->set.parked));
+		json_object_set_new(o, "dkim_selectors", json_list(d->set.selectors));
+		json_object_set_new(o, "sending_hosts", json_list(d->set.sending_hosts));
+		json_object_set_new(o, "interval", json_integer((json_int_t)d->set.interval));
+		json_object_set_new(o, "added", json_rfc3339((time_t)d->added_at));
+		json_object_set_new(o, "added_by", json_text(d->added_by));
+		json_object_set_new(o, "first_added", json_rfc3339((time_t)d->first_added_at));
+		json_object_set_new(o, "last_checked", d->last_checked ?
+		    json_rfc3339((time_t)d->last_checked) : json_null());
+		json_object_set_new(o, "last_round", d->last_round ?
+		    json_integer((json_int_t)d->last_round) : json_null());
+		json_object_set_new(o, "last_grade", d->last_grade ? json_text(d->last_grade) :
+		    json_null());
+		json_array_append_new(arr, o);
+		return;
+	}
+	{
+		json_t *t = d->last_checked ? json_rfc3339((time_t)d->last_checked) : NULL;
+
+		printf("%s\t%s\tprofile=%s%s interval=%llds last_checked=%s grade=%s\n",
+		    d->workspace, d->domain, d->set.profile, d->set.parked ? " parked" : "",
+		    (long long)d->set.interval, t ? json_string_value(t) : "never",
+		    d->last_grade ? d->last_grade : "-");
+		json_decref(t);
+	}
+}
+
+/* do_list - the domains of --workspace, or of every workspace */
+static int
+do_list(struct fleet *f, const struct dom_opts *o)
+{
+	json_t *doc = NULL, *arr = NULL;
+
+	if (o->json) {
+		doc = doc_new(DOC_DOMAINS);
+		arr = json_array();
+		doc_add_generated(doc);
+		doc_add_version(doc);
+		json_object_set_new(doc, "workspace", o->workspace ? json_text(o->workspace) :
+		    json_null());
+	}
+	if (fleet_domain_each(f, o->workspace, list_row, arr) != MS_OK) {
+		cli_error("%s", fleet_error(f));
+		json_decref(doc);
+		json_decref(arr);
+		return EXIT_USAGE;
+	}
+	if (doc) {
+		json_object_set_new(doc, "domains", arr);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	}
+	return EXIT_CLEAN;
+}
+
+/* slurp - a whole import file ("-": standard input) of at most FLEET_IMPORT_MAX_BYTES; NULL after saying why */
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct read_file_result r;
+	enum ms_status st = read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+	    FLEET_IMPORT_MAX_BYTES, 0, &r);
+
+	if (st == MS_ERR_LIMIT)
+		cli_error("%s: larger than %u bytes", path, FLEET_IMPORT_MAX_BYTES);
+	else if (st != MS_OK)
+		cli_error("cannot read %s: %s", path, r.errnum ? strerror(r.errnum) :
+		    r.why ? r.why : "failed");
+	*len = r.len;
+	return r.data;
+}
+
+/* do_import - add every domain of the file at once (all or nothing) */
+static int
+do_import(struct fleet *f, const struct dom_opts *o, const struct fleet_settings *dflt,
+    const char *path)
+{
+	struct fleet_import imp;
+	char why[256];
+	size_t len, added = 0, updated = 0;
+	char *data = slurp(path, &len);
+	int64_t now = (int64_t)time(NULL);
+
+	if (data == NULL)
+		return EXIT_USAGE;
+	if (fleet_import_parse(data, len, &imp, why, sizeof(why)) != MS_OK) {
+		cli_error("%s: %s", path, why);
+		free(data);
+		return EXIT_USAGE;
+	}
+	free(data);
+	for (size_t i = 0; i < imp.n; i++) {
+		const char *p = imp.rows[i].profile;
+
+		if (p && (i == 0 || imp.rows[i - 1].profile == NULL ||
+		    strcmp(p, imp.rows[i - 1].profile) != 0) && !profile_ok(p)) {
+			cli_error("%s: line %zu: the profile above cannot be loaded", path,
+			    imp.rows[i].line);
+			fleet_import_free(&imp);
+			return EXIT_USAGE;
+		}
+	}
+	if (fleet_begin(f) != MS_OK)
+		goto fail;
+	for (size_t i = 0; i < imp.n; i++) {
+		const struct fleet_import_row *r = &imp.rows[i];
+		struct fleet_settings s = *dflt;
+		enum fleet_add res;
+
+		if (r->profile)
+			s.profile = r->profile;
+		if (r->parked >= 0)
+			s.parked = r->parked != 0;
+		if (r->selectors)
+			s.selectors = r->selectors;
+		if (r->sending_hosts)
+			s.sending_hosts = r->sending_hosts;
+		if (r->interval)
+			s.interval = r->interval;
+		if (fleet_domain_add(f, o->workspace, r->domain, &s, now, &res) != MS_OK) {
+			fleet_rollback(f);
+			goto fail;
+		}
+		if (res == FLEET_ADDED)
+			added++;
+		else
+			updated++;
+	}
+	if (fleet_commit(f) != MS_OK)
+		goto fail;
+	printf("%zu domain%s added, %zu updated in workspace %s\n", added, added == 1 ? "" : "s",
+	    updated, o->workspace);
+	fleet_import_free(&imp);
+	return EXIT_CLEAN;
+fail:
+	cli_error("%s: nothing imported: %s", path, fleet_error(f));
+	fleet_import_free(&imp);
+	return EXIT_USAGE;
+}
+
+int
+cmd_domains(int argc, char **argv)
+{
+	struct dom_opts o = { 0 };
+	struct fleet_settings dflt;
+	struct fleet *f = NULL;
+	char *sel = NULL, *hosts = NULL, **doms = NULL;
+	const char *verb, *why = NULL;
+	size_t ndoms = 0;
+	enum cli_status st;
+	int rc = EXIT_USAGE;
+
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
+		goto out;
+	}
+	if (optind >= argc) {
+		cli_error("domains wants add, remove, list or import (see 'mailsec help domains')");
+		goto out;
+	}
+	verb = argv[optind++];
+	if (strcmp(verb, "add") && strcmp(verb, "remove") && strcmp(verb, "list") &&
+	    strcmp(verb, "import")) {
+		cli_error("unknown domains command \"%s\" (add, remove, list, import)", verb);
+		goto out;
+	}
+	if (o.workspace && !fleet_name_ok(o.workspace)) {
+		cli_error("\"%s\" is not a workspace name", o.workspace);
+		goto out;
+	}
+	if (strcmp(verb, "list") != 0 && o.workspace == NULL) {
+		cli_error("domains %s needs --workspace NAME", verb);
+		goto out;
+	}
+	if (o.json && strcmp(verb, "list") != 0) {
+		cli_error("--format json is for domains list");
+		goto out;
+	}
+	if ((strcmp(verb, "list") == 0 || strcmp(verb, "remove") == 0) && (o.profile || o.parked ||
+	    o.selectors || o.hosts || o.interval)) {
+		cli_error("domains %s takes no settings (--profile, --parked, --dkim-selector, "
+		    "--sending-host, --interval)", verb);
+		goto out;
+	}
+	if (strcmp(verb, "list") == 0 && optind != argc) {
+		cli_error("domains list takes no argument (--workspace NAME to pick one)");
+		goto out;
+	}
+	if (strcmp(verb, "import") == 0 && optind + 1 != argc) {
+		cli_error("domains import wants one FILE ('-': standard input)");
+		goto out;
+	}
+	if ((strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) && optind == argc) {
+		cli_error("domains %s wants at least one DOMAIN", verb);
+		goto out;
+	}
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) {
+		for (int i = optind; i < argc; i++) {
+			char *d = dns_domain_normalise(argv[i], &why);
+
+			if (d == NULL) {
+				cli_error("\"%s\" is not a domain name: %s", argv[i], why);
+				goto out;
+			}
+			doms = xreallocarray(doms, ndoms + 2, sizeof(*doms));
+			doms[ndoms++] = d;
+			doms[ndoms] = NULL;
+		}
+	}
+	if ((sel = fleet_list_norm(o.selectors, &why)) == NULL) {
+		cli_error("--dkim-selector: %s", why);
+		goto out;
+	}
+	if ((hosts = fleet_list_norm(o.hosts, &why)) == NULL) {
+		cli_error("--sending-host: %s", why);
+		goto out;
+	}
+	if (o.profile && !profile_ok(o.profile))
+		goto out;
+	memset(&dflt, 0, sizeof(dflt));
+	dflt.profile = o.profile;
+	dflt.parked = o.parked;
+	dflt.selectors = sel;
+	dflt.sending_hosts = hosts;
+	dflt.interval = o.interval;
+
+	if ((f = cli_fleet_open(o.db)) == NULL)
+		goto out;
+	if (strcmp(verb, "list") == 0) {
+		rc = do_list(f, &o);
+	} else if (strcmp(verb, "import") == 0) {
+		rc = do_import(f, &o, &dflt, argv[optind]);
+	} else if (strcmp(verb, "add") == 0) {
+		size_t added = 0, updated = 0;
+
+		rc = EXIT_CLEAN;
+		if (fleet_begin(f) != MS_OK) {
+			cli_error("%s", fleet_error(f));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		for (size_t i = 0; i < ndoms; i++) {
+			enum fleet_add res;
+
+			if (fleet_domain_add(f, o.workspace, doms[i], &dflt, (int64_t)time(NULL),
+			    &res) != MS_OK) {
+				cli_error("%s: %s", doms[i], fleet_error(f));
+				fleet_rollback(f);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			if (res == FLEET_ADDED)
+				added++;
+			else
+				updated++;
+		}
+		if (fleet_commit(f) != MS_OK) {
+			cli_error("%s", fleet_error(f));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		printf("%zu domain%s added, %zu updated in workspace %s\n", added,
+		    added == 1 ? "" : "s", updated, o.workspace);
+	} else {
+		rc = EXIT_CLEAN;
+		for (size_t i = 0; i < ndoms; i++) {
+			bool found;
+
+			if (fleet_domain_remove(f, o.workspace, doms[i], &found) != MS_OK) {
+				cli_error("%s: %s", doms[i], fleet_error(f));
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			if (!found) {
+				cli_error("%s is not in workspace %s", doms[i], o.workspace);
+				rc = EXIT_ERRORS;
+			} else
+				printf("%s removed from workspace %s\n", doms[i], o.workspace);
+		}
+	}
+out:
+	fleet_close(f);
+	strv_free(doms);
+	free(sel);
+	free(hosts);
+	free(o.selectors);
+	free(o.hosts);
+	return rc;
+}

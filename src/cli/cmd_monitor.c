@@ -1,0 +1,437 @@
+/* src/cli/cmd_monitor.c - mailsec monitor: the scheduler and worker over the workspaces' domains */
+#include "cli/cli.h"
+#include "core/jsonutil.h"
+#include "core/profile.h"
+#include "engine/engine.h"
+#include "engine/session.h"
+#include "fleet/fleet.h"
+#include "fleet/worker.h"
+#include "history/history.h"
+#include "store/store.h"
+#include "util/progress.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The program part only: options, the session, the signal events, where
+ * results go and how progress is shown.  Claiming, leases and rounds are
+ * src/fleet/ (worker.c); docs/monitor.md explains them.
+ */
+
+struct mon_opts {
+	struct common_opts c;	/* the network options check takes, and the config file */
+	bool once, all;
+	int64_t lease;
+	size_t batch;
+};
+
+struct mon {
+	struct mon_opts *o;
+	struct fleet *fleet;
+	struct fleet_worker *w;
+	bool done;
+	bool stopped;		/* by a signal */
+	bool tty;
+	struct progress progress;
+	int64_t progress_round;
+	char *owner;
+};
+
+/* mono_now - seconds on the monotonic clock (the progress line's) */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* parse_args - defaults, then the config file, then argv; CLI_OK, or how to stop */
+static enum cli_status
+parse_args(int argc, char **argv, struct mon_opts *o)
+{
+	struct cli_parser *p;
+	enum opt_id id;
+	bool bad = false;
+	const char *cfg = NULL;
+	char *dflt = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cfg = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			cfg = argv[i] + 9;
+	}
+	if (cfg) {
+		if (common_opts_load_config(&o->c, cfg, true) != 0)
+			return CLI_USAGE;
+	} else {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			dflt = xasprintf("%s/mailsec/config.json", xdg);
+		else if (home && *home)
+			dflt = xasprintf("%s/.config/mailsec/config.json", home);
+		if (dflt && common_opts_load_config(&o->c, dflt, false) != 0) {
+			free(dflt);
+			return CLI_USAGE;
+		}
+		free(dflt);
+	}
+	p = cli_parser_new("monitor", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		uint64_t v;
+
+		switch (id) {
+		case OPT_CONFIG:
+			break;	/* read above */
+		case OPT_DB:
+			free(o->c.db);
+			o->c.db = xstrdup(optarg);
+			break;
+		case OPT_ONCE:
+			o->once = true;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_LEASE:
+			if (str_to_u64(optarg, strlen(optarg), 86400, &v) != MS_OK || v == 0) {
+				cli_error("--lease wants seconds from 1 to 86400");
+				bad = true;
+			} else
+				o->lease = (int64_t)v;
+			break;
+		case OPT_BATCH:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--batch wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->batch = (size_t)v;
+			break;
+		case OPT_CONCURRENCY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--concurrency wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->c.concurrency = (size_t)v;
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 86400, &o->c.timeout);
+			break;
+		case OPT_NET_TIMEOUT:
+			bad = !cli_seconds("net-timeout", optarg, 86400, &o->c.net_timeout);
+			break;
+		case OPT_DEADLINE:
+			bad = !cli_seconds("deadline", optarg, 86400, &o->c.deadline);
+			break;
+		case OPT_RESOLVER:
+			free(o->c.resolver);
+			o->c.resolver = xstrdup(optarg);
+			break;
+		case OPT_TRUST_ANCHOR:
+			free(o->c.trust_anchor);
+			o->c.trust_anchor = xstrdup(optarg);
+			break;
+		case OPT_CA_FILE:
+			free(o->c.ca_file);
+			o->c.ca_file = xstrdup(optarg);
+			break;
+		case OPT_NO_SMTP:
+			o->c.no_smtp = true;
+			break;
+		case OPT_REPLAY:
+			free(o->c.replay_path);
+			o->c.replay_path = xstrdup(optarg);
+			break;
+		case OPT_REPLAY_CONNECT:
+			o->c.replay_connect = true;
+			break;
+		case OPT_STATS:
+			o->c.stats = true;
+			break;
+		case OPT_PSL:
+			free(o->c.psl_path);
+			o->c.psl_path = xstrdup(optarg);
+			break;
+		default:
+			break;
+		}
+	}
+	return cli_parser_end(p);
+}
+
+/*
+ * put_result - the one place a monitored domain's result is stored: through
+ * the history layer (history_put) with the round as decimal text, so each
+ * result keeps the events of what changed since the domain's previous one and
+ * history's (domain, round) uniqueness makes a second result for the round a
+ * duplicate (another worker stored it after this one's lease ran out).  The
+ * run id is "round-N", shared by every worker's results of the round.  What
+ * is left here is the program's: the mailsec/1 object check prints and the
+ * log line.
+ */
+static enum fleet_put
+put_result(void *arg, struct audit *a, int64_t round)
+{
+	struct mon *m = arg;
+	struct store *s = fleet_store(m->fleet);
+	struct history_check hc;
+	size_t c[SEV__COUNT];
+	json_t *j = out_json_domain(a);
+	char run_id[32], round_text[24];
+	enum store_put res = STORE_INSERTED;
+	enum ms_status st = MS_ERR_NOMEM;
+	enum fleet_put r = FLEET_PUT_STORED;
+
+	findings_count(&a->findings, c);
+	snprintf(run_id, sizeof(run_id), "round-%lld", (long long)round);
+	snprintf(round_text, sizeof(round_text), "%lld", (long long)round);
+	memset(&hc, 0, sizeof(hc));
+	hc.a = a;
+	hc.doc = j;
+	hc.profile = a->opts->profile->name;
+	hc.version = MAILSEC_VERSION;
+	hc.run_id = run_id;
+	hc.round = round_text;
+	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error round=%lld domain=%s msg=\"could not "
+		    "store the result: %s\"\n", (long long)round, a->domain,
+		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
+		    store_error(s));
+		r = FLEET_PUT_FAILED;
+	} else if (res == STORE_DUPLICATE)
+		r = FLEET_PUT_DUPLICATE;
+	else if (!m->tty)
+		fprintf(stderr, "mailsec monitor: event=checked round=%lld domain=%s grade=%s "
+		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain,
+		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
+	json_decref(j);
+	return r;
+}
+
+/* on_event - structured log lines (not on a terminal) and the progress line (on one) */
+static void
+on_event(void *arg, const struct fleet_event *ev)
+{
+	struct mon *m = arg;
+	char until[64] = "";
+
+	if (ev->until > 0) {
+		json_t *t = json_rfc3339((time_t)ev->until);
+
+		snprintf(until, sizeof(until), " until=%s", json_string_value(t));
+		json_decref(t);
+	}
+	switch (ev->kind) {
+	case FLEET_EV_ROUND:
+		if (m->tty) {
+			progress_init(&m->progress, STDERR_FILENO, "due domains", (size_t)ev->total,
+			    mono_now());
+			m->progress_round = ev->round;
+		}
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=round round=%lld marked=%llu total=%llu\n",
+		    (long long)ev->round, (unsigned long long)ev->n, (unsigned long long)ev->total);
+		break;
+	case FLEET_EV_CLAIMED:
+		if (!m->tty)
+			fprintf(stderr, "mailsec monitor: event=claimed round=%lld domains=%llu\n",
+			    (long long)ev->round, (unsigned long long)ev->n);
+		break;
+	case FLEET_EV_CHECKED:
+		if (ev->n == FLEET_PUT_DUPLICATE && !m->tty)
+			fprintf(stderr, "mailsec monitor: event=duplicate round=%lld domain=%s\n",
+			    (long long)ev->round, ev->domain);
+		progress_update(&m->progress, (size_t)ev->done, mono_now(), false);
+		break;
+	case FLEET_EV_ROUND_DONE:
+		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
+		    "checked_here=%llu\n", (long long)ev->round, (unsigned long long)ev->n,
+		    (unsigned long long)ev->done);
+		break;
+	case FLEET_EV_WAITING:
+		if (!m->tty)
+			fprintf(stderr, "mailsec monitor: event=waiting round=%lld left=%llu%s\n",
+			    (long long)ev->round, (unsigned long long)ev->n, until);
+		break;
+	case FLEET_EV_IDLE:
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=idle%s%s\n", ev->until ? "" :
+		    " nothing=due", until);
+		break;
+	case FLEET_EV_ERROR:
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error round=%lld%s%s msg=\"%s\"\n",
+		    (long long)ev->round, ev->domain ? " domain=" : "", ev->domain ? ev->domain : "",
+		    ev->msg ? ev->msg : "");
+		break;
+	case FLEET_EV_STOPPING:
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=stopping in_flight=%llu\n",
+		    (unsigned long long)ev->n);
+		break;
+	}
+}
+
+/* on_done - the worker has finished */
+static void
+on_done(void *arg)
+{
+	struct mon *m = arg;
+
+	m->done = true;
+}
+
+/* on_signal - SIGTERM or SIGINT: stop claiming, finish what is in flight, release the rest */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct mon *m = arg;
+
+	m->stopped = true;
+	fleet_worker_stop(m->w);
+}
+
+/* make_owner - host:pid:random, the name on this process's leases */
+static char *
+make_owner(void)
+{
+	char host[256] = "localhost";
+	uint32_t r = 0;
+
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)time(NULL);
+	return xasprintf("%s:%ld:%08x", host, (long)getpid(), r);
+}
+
+int
+cmd_monitor(int argc, char **argv)
+{
+	struct mon_opts o;
+	struct mon m;
+	struct session_config scfg;
+	struct session *ses = NULL;
+	struct check_options copts;
+	struct fleet_worker_config wc;
+	struct event *sigterm = NULL, *sigint = NULL;
+	char *err = NULL;
+	enum cli_status st;
+	int rc = EXIT_USAGE;
+	double t0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&m, 0, sizeof(m));
+	common_opts_init(&o.c);
+	progress_init(&m.progress, -1, "due domains", 0, 0);
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
+		goto out;
+	}
+	if (optind != argc) {
+		cli_error("monitor takes no arguments: the domains are the workspaces' ('mailsec "
+		    "domains add')");
+		goto out;
+	}
+	if (o.all && !o.once) {
+		cli_error("--all goes with --once (one round over every domain, then exit)");
+		goto out;
+	}
+	m.o = &o;
+	if ((m.fleet = cli_fleet_open(o.c.db)) == NULL)
+		goto out;
+
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.psl_path = o.c.psl_path;
+	scfg.psl_now = true;
+	scfg.replay_path = o.c.replay_path;
+	scfg.resolver = o.c.resolver;
+	scfg.trust_anchor = o.c.trust_anchor;
+	scfg.timeout = o.c.timeout;
+	scfg.http = true;
+	if (session_new(&scfg, &ses, &err) != MS_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
+	memset(&copts, 0, sizeof(copts));
+	copts.no_smtp = o.c.no_smtp;
+	copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
+	copts.offline_why = "offline: --replay without --replay-connect";
+	copts.ca_file = o.c.ca_file;
+	copts.net_timeout = o.c.net_timeout;
+
+	m.tty = isatty(STDERR_FILENO);
+	m.owner = make_owner();
+	memset(&wc, 0, sizeof(wc));
+	wc.fleet = m.fleet;
+	wc.session = ses;
+	wc.base = &copts;
+	wc.owner = m.owner;
+	wc.concurrency = o.c.concurrency;
+	wc.batch = o.batch;
+	wc.lease = o.lease;
+	wc.deadline = o.c.deadline;
+	wc.once = o.once;
+	wc.all = o.all;
+	wc.put = put_result;
+	wc.event = on_event;
+	wc.done = on_done;
+	wc.arg = &m;
+	m.w = fleet_worker_start(&wc);
+	sigterm = evsignal_new(ses->base, SIGTERM, on_signal, &m);
+	sigint = evsignal_new(ses->base, SIGINT, on_signal, &m);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	fprintf(stderr, "mailsec monitor: event=start worker=%s%s\n", m.owner,
+	    o.once ? (o.all ? " mode=once-all" : " mode=once") : " mode=forever");
+	t0 = mono_now();
+	(void)session_wait(ses, &m.done);
+	progress_clear(&m.progress);
+	if (o.c.stats) {
+		double secs = mono_now() - t0;
+		size_t n = fleet_worker_checked(m.w);
+
+		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
+		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    secs, secs > 0 ? (double)n / secs : 0.0,
+		    (unsigned long long)ses->res->stats.queries,
+		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
+		    (unsigned long long)ses->res->stats.timeouts,
+		    (unsigned long long)ses->res->stats.max_inflight);
+	}
+	if (ses->res->unreachable)
+		rc = EXIT_USAGE;
+	else if (fleet_worker_failures(m.w))
+		rc = EXIT_STORE;
+	else
+		rc = EXIT_CLEAN;
+	fprintf(stderr, "mailsec monitor: event=exit checked=%zu failures=%zu%s\n",
+	    fleet_worker_checked(m.w), fleet_worker_failures(m.w), m.stopped ? " signal=yes" : "");
+out:
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	fleet_worker_free(m.w);
+	session_free(ses);
+	fleet_close(m.fleet);
+	free(m.owner);
+	free(err);
+	common_opts_free(&o.c);
+	return rc;
+}

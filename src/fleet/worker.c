@@ -1,0 +1,525 @@
+/* src/fleet/worker.c - the monitor's worker: claim due domains, audit them, store, complete */
+#include "fleet/worker.h"
+#include "fleet/fleet.h"
+#include "core/grade.h"
+#include "core/profile.h"
+#include "audit/area_opts.h"
+#include "engine/engine.h"
+#include "engine/session.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * The worker is a small state machine driven by one timer on the session's
+ * loop (tick), plus a heartbeat timer:
+ *
+ *   no round      -> fleet_round_begin: a round (work it), or nothing due
+ *                    (once: done; else sleep until the next domain is due)
+ *   round         -> claim a batch when nothing is queued and a slot is free;
+ *                    start queued domains while fewer than `concurrency` run
+ *   nothing left  -> fleet_round_state: finished (once: done; else next
+ *   of ours          round), or others hold the rest (wait for their leases
+ *                    to end, then claim what they left)
+ *   stopping      -> queued domains released, in-flight ones finish, then
+ *                    every lease released and done
+ *
+ * Each domain is one engine run of one domain (its settings are its own),
+ * so at most `concurrency` runs are in flight.  A result is stored by the
+ * caller's put callback, then the domain leaves the round (fleet_complete).
+ * Database calls are synchronous: the loop waits for them.
+ */
+
+#define RETRY_SECONDS	5	/* after a database error */
+#define BACKOFF_SECONDS	30	/* after a result could not be stored */
+#define IDLE_MAX	3600	/* the longest sleep when nothing is due */
+
+struct job {
+	struct fleet_worker *w;
+	struct fleet_claim c;
+	struct check_options opts;
+	char *domains[2];
+	struct area_settings *areas;	/* the domain's DKIM selectors and sending hosts */
+	bool handled;		/* put was called */
+};
+
+struct fleet_worker {
+	struct fleet_worker_config cfg;
+	struct event *timer, *beat;
+	struct job **queue;	/* claimed, not started (FIFO) */
+	size_t nq;
+	size_t inflight;
+	int64_t round;
+	uint64_t round_total;
+	uint64_t done_round;
+	bool all_pending;	/* --all still to be used on the first round */
+	bool stopping, finished;
+	int64_t backoff_until;
+	size_t failures, checked;
+	/* profiles loaded by name, kept for the worker's life */
+	char **pnames;
+	struct profile **profs;
+	size_t nprof;
+};
+
+static void tick(evutil_socket_t fd, short what, void *arg);
+
+/* emit - report an event to the caller */
+static void
+emit(struct fleet_worker *w, enum fleet_event_kind kind, const char *domain, const char *msg,
+    uint64_t n, int64_t until)
+{
+	struct fleet_event ev;
+
+	if (w->cfg.event == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.round = w->round;
+	ev.domain = domain;
+	ev.msg = msg;
+	ev.n = n;
+	ev.total = w->round_total;
+	ev.done = w->done_round;
+	ev.until = until;
+	w->cfg.event(w->cfg.arg, &ev);
+}
+
+/* wake - run tick after secs seconds */
+static void
+wake(struct fleet_worker *w, double secs)
+{
+	struct timeval tv;
+
+	if (w->finished)
+		return;
+	if (secs < 0)
+		secs = 0;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->timer, &tv);
+}
+
+/* db_error - say the fleet's error; in once mode stop */
+static void
+db_error(struct fleet_worker *w, const char *domain)
+{
+	w->failures++;
+	emit(w, FLEET_EV_ERROR, domain, fleet_error(w->cfg.fleet), 0, 0);
+	if (w->cfg.once)
+		w->stopping = true;
+}
+
+/* finish - the worker is done: timers off, the caller told */
+static void
+finish(struct fleet_worker *w)
+{
+	if (w->finished)
+		return;
+	w->finished = true;
+	evtimer_del(w->timer);
+	evtimer_del(w->beat);
+	if (w->cfg.done)
+		w->cfg.done(w->cfg.arg);
+}
+
+/* profile_for - the profile named name, loaded once; generic (said) when it cannot be */
+static const struct profile *
+profile_for(struct fleet_worker *w, const char *name, const char *domain)
+{
+	struct profile *p = NULL;
+	char *err = NULL;
+
+	for (size_t i = 0; i < w->nprof; i++)
+		if (strcmp(w->pnames[i], name) == 0)
+			return w->profs[i];
+	if (profile_load(name, &p, &err) != MS_OK) {
+		char *msg = xasprintf("profile %s: %s; checked under generic", name, err);
+
+		emit(w, FLEET_EV_ERROR, domain, msg, 0, 0);
+		free(msg);
+		free(err);
+		if (strcmp(name, "generic") == 0)
+			return NULL;
+		return profile_for(w, "generic", domain);
+	}
+	w->pnames = xreallocarray(w->pnames, w->nprof + 1, sizeof(*w->pnames));
+	w->profs = xreallocarray(w->profs, w->nprof + 1, sizeof(*w->profs));
+	w->pnames[w->nprof] = xstrdup(name);
+	w->profs[w->nprof++] = p;
+	return p;
+}
+
+/* job_free - free a job (its claim with it) */
+static void
+job_free(struct job *j)
+{
+	free(j->c.domain);
+	free(j->c.profile);
+	strv_free(j->c.selectors);
+	strv_free(j->c.sending_hosts);
+	fleet_members_free(j->c.members, j->c.nmembers);
+	area_settings_free(j->areas);
+	free(j);
+}
+
+/*
+ * put_grades - each workspace's grade of a's findings under its own profile:
+ * its severity overrides applied to the findings as judged (docs/monitor.md)
+ */
+static bool
+put_grades(struct fleet_worker *w, const struct job *j, const struct audit *a)
+{
+	for (size_t m = 0; m < j->c.nmembers; m++) {
+		const struct profile *p = profile_for(w, j->c.members[m].profile, j->c.domain);
+		size_t counts[SEV__COUNT] = { 0 };
+		struct fleet_grade g;
+
+		for (size_t i = 0; i < a->findings.n; i++) {
+			const struct finding *x = &a->findings.v[i];
+			enum severity s = x->severity;
+
+			/* as findings_apply: overrides re-grade verdicts; unknown stays unknown */
+			if (p && s != SEV_UNKNOWN && !profile_severity(p, finding_def(x)->id, &s))
+				s = x->severity;
+			counts[s]++;
+		}
+		memset(&g, 0, sizeof(g));
+		g.workspace = j->c.members[m].workspace;
+		g.domain = j->c.domain;
+		g.round = j->c.round;
+		g.profile = j->c.members[m].profile;
+		g.grade = grade_from_counts(counts);
+		g.error = counts[SEV_ERROR];
+		g.warning = counts[SEV_WARNING];
+		g.unknown = counts[SEV_UNKNOWN];
+		if (fleet_put_grade(w->cfg.fleet, &g) != MS_OK)
+			return false;
+	}
+	return true;
+}
+
+/* on_result - one domain's audit is over: store it, take it out of the round */
+static void
+on_result(struct audit *a, void *arg)
+{
+	struct job *j = arg;
+	struct fleet_worker *w = j->w;
+	enum fleet_put r = w->cfg.put(w->cfg.arg, a, j->c.round);
+
+	j->handled = true;
+	if (r == FLEET_PUT_FAILED) {
+		w->failures++;
+		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
+		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+			db_error(w, j->c.domain);
+		if (w->cfg.once)
+			w->stopping = true;
+		return;
+	}
+	if (!put_grades(w, j, a) ||
+	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
+		db_error(w, j->c.domain);
+		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+			db_error(w, j->c.domain);
+		return;
+	}
+	if (r == FLEET_PUT_STORED)
+		w->checked++;
+	w->done_round++;
+	emit(w, FLEET_EV_CHECKED, j->c.domain, NULL, (uint64_t)r, 0);
+}
+
+/* on_done - the domain's run is over: a slot is free */
+static void
+on_done(void *arg)
+{
+	struct job *j = arg;
+	struct fleet_worker *w = j->w;
+
+	if (!j->handled && fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+		db_error(w, j->c.domain);
+	w->inflight--;
+	job_free(j);
+	wake(w, 0);
+}
+
+/* set_list - each value of v for the areas that read option name (one that is refused is said) */
+static void
+set_list(struct fleet_worker *w, struct job *j, const char *name, char *const *v)
+{
+	char why[256];
+
+	for (; v && *v; v++) {
+		if (engine_option_set(j->areas, name, *v, why, sizeof(why)) != MS_OK) {
+			char *msg = xasprintf("--%s %s: %s (left out)", name, *v, why);
+
+			emit(w, FLEET_EV_ERROR, j->c.domain, msg, 0, 0);
+			free(msg);
+		}
+	}
+}
+
+/* start_job - submit j's domain as a run of its own */
+static void
+start_job(struct fleet_worker *w, struct job *j)
+{
+	struct engine_config ec;
+	const struct profile *p = profile_for(w, j->c.profile, j->c.domain);
+
+	if (j->c.orphan || p == NULL) {
+		/* no workspace holds it any more (or nothing to judge it by): out of the round */
+		if (fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK)
+			db_error(w, j->c.domain);
+		job_free(j);
+		return;
+	}
+	j->opts = *w->cfg.base;
+	j->opts.profile = p;
+	j->opts.parked = j->c.parked;
+	/* the areas' own options of this domain: its workspaces' selectors and sending hosts */
+	j->areas = area_settings_new();
+	set_list(w, j, "dkim-selector", j->c.selectors);
+	set_list(w, j, "sending-host", j->c.sending_hosts);
+	j->opts.areas = j->areas;
+	j->domains[0] = j->c.domain;
+	j->domains[1] = NULL;
+	memset(&ec, 0, sizeof(ec));
+	ec.opts = &j->opts;
+	ec.max_inflight = 1;
+	ec.deadline = w->cfg.deadline;
+	ec.on_result = on_result;
+	ec.on_done = on_done;
+	ec.arg = j;
+	w->inflight++;
+	(void)engine_submit(w->cfg.session, &ec, j->domains, 1);
+}
+
+/* release_queue - give back the domains claimed but not started */
+static void
+release_queue(struct fleet_worker *w)
+{
+	for (size_t i = 0; i < w->nq; i++) {
+		if (fleet_release(w->cfg.fleet, w->cfg.owner, w->queue[i]->c.domain) != MS_OK)
+			db_error(w, w->queue[i]->c.domain);
+		job_free(w->queue[i]);
+	}
+	w->nq = 0;
+}
+
+/* claim - lease a batch of the round's domains into the queue; false on a database error */
+static bool
+claim(struct fleet_worker *w, int64_t now)
+{
+	struct fleet_claim *v;
+	size_t n;
+
+	if (fleet_claim(w->cfg.fleet, w->round, w->cfg.owner, w->cfg.batch, now, w->cfg.lease,
+	    &v, &n) != MS_OK) {
+		db_error(w, NULL);
+		return false;
+	}
+	if (n)
+		emit(w, FLEET_EV_CLAIMED, NULL, NULL, n, 0);
+	w->queue = xreallocarray(w->queue, w->nq + n + 1, sizeof(*w->queue));
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = xcalloc(1, sizeof(*j));
+
+		j->w = w;
+		j->c = v[i];
+		w->queue[w->nq++] = j;
+	}
+	free(v);	/* the claims' contents moved into the jobs */
+	return true;
+}
+
+/* tick - one step of the state machine (see the top of the file) */
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet_worker *w = arg;
+	int64_t now = (int64_t)time(NULL);
+	struct fleet_round_state rs;
+
+	if (w->finished)
+		return;
+	if (w->stopping) {
+		release_queue(w);
+		if (w->inflight == 0) {
+			if (fleet_release(w->cfg.fleet, w->cfg.owner, NULL) != MS_OK) {
+				w->failures++;
+				emit(w, FLEET_EV_ERROR, NULL, fleet_error(w->cfg.fleet), 0, 0);
+			}
+			finish(w);
+		}
+		return;
+	}
+	if (w->round == 0) {
+		uint64_t marked;
+		int64_t next;
+
+		if (fleet_round_begin(w->cfg.fleet, w->all_pending, now, &w->round, &marked) != MS_OK) {
+			db_error(w, NULL);
+			wake(w, w->stopping ? 0 : RETRY_SECONDS);
+			return;
+		}
+		w->all_pending = false;
+		if (w->round == 0) {
+			if (w->cfg.once) {
+				emit(w, FLEET_EV_IDLE, NULL, NULL, 0, 0);
+				finish(w);
+				return;
+			}
+			if (fleet_next_due(w->cfg.fleet, &next) != MS_OK) {
+				db_error(w, NULL);
+				wake(w, RETRY_SECONDS);
+				return;
+			}
+			emit(w, FLEET_EV_IDLE, NULL, NULL, 0, next);
+			wake(w, next == 0 ? IDLE_MAX : next - now > IDLE_MAX ? IDLE_MAX :
+			    next - now < 1 ? 1 : (double)(next - now));
+			return;
+		}
+		if (fleet_round_state(w->cfg.fleet, w->round, now, &rs) != MS_OK) {
+			db_error(w, NULL);
+			w->round = 0;
+			wake(w, RETRY_SECONDS);
+			return;
+		}
+		w->round_total = rs.total;
+		w->done_round = 0;
+		emit(w, FLEET_EV_ROUND, NULL, NULL, marked, 0);
+	}
+	if (w->nq == 0 && w->inflight < w->cfg.concurrency && now >= w->backoff_until) {
+		if (!claim(w, now)) {
+			wake(w, w->stopping ? 0 : RETRY_SECONDS);
+			return;
+		}
+	}
+	while (w->inflight < w->cfg.concurrency && w->nq > 0) {
+		struct job *j = w->queue[0];
+
+		memmove(w->queue, w->queue + 1, (w->nq - 1) * sizeof(*w->queue));
+		w->nq--;
+		start_job(w, j);
+	}
+	if (w->inflight > 0 || w->nq > 0)
+		return;		/* on_done wakes us */
+	if (now < w->backoff_until) {
+		wake(w, (double)(w->backoff_until - now));
+		return;
+	}
+	if (fleet_round_state(w->cfg.fleet, w->round, now, &rs) != MS_OK) {
+		db_error(w, NULL);
+		wake(w, w->stopping ? 0 : RETRY_SECONDS);
+		return;
+	}
+	if (rs.finished) {
+		emit(w, FLEET_EV_ROUND_DONE, NULL, NULL, rs.total, 0);
+		w->round = 0;
+		if (w->cfg.once) {
+			finish(w);
+			return;
+		}
+		wake(w, 0);
+		return;
+	}
+	if (rs.claimable > 0) {
+		wake(w, 0);
+		return;
+	}
+	emit(w, FLEET_EV_WAITING, NULL, NULL, rs.left, rs.lease_end);
+	wake(w, rs.lease_end > now ? (double)(rs.lease_end - now) : 1);
+}
+
+/* heartbeat - extend this worker's leases */
+static void
+heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet_worker *w = arg;
+	uint64_t n;
+
+	if (w->inflight == 0 && w->nq == 0)
+		return;
+	if (fleet_heartbeat(w->cfg.fleet, w->cfg.owner, (int64_t)time(NULL), w->cfg.lease,
+	    &n) != MS_OK) {
+		w->failures++;
+		emit(w, FLEET_EV_ERROR, NULL, fleet_error(w->cfg.fleet), 0, 0);
+	}
+}
+
+struct fleet_worker *
+fleet_worker_start(const struct fleet_worker_config *cfg)
+{
+	struct fleet_worker *w = xcalloc(1, sizeof(*w));
+	struct event_base *base = cfg->session->base;
+	double every;
+	struct timeval tv;
+
+	w->cfg = *cfg;
+	if (w->cfg.concurrency == 0)
+		w->cfg.concurrency = 64;
+	/* every run shares the session's resolver: the engine's cap holds across runs too */
+	if (w->cfg.concurrency > ENGINE_MAX_INFLIGHT)
+		w->cfg.concurrency = ENGINE_MAX_INFLIGHT;
+	if (w->cfg.batch == 0)
+		w->cfg.batch = w->cfg.concurrency;
+	if (w->cfg.lease <= 0)
+		w->cfg.lease = 120;
+	w->all_pending = cfg->all;
+	w->timer = evtimer_new(base, tick, w);
+	w->beat = event_new(base, -1, EV_PERSIST, heartbeat, w);
+	every = (double)w->cfg.lease / 3.0;
+	tv.tv_sec = (time_t)every;
+	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->beat, &tv);
+	wake(w, 0);
+	return w;
+}
+
+void
+fleet_worker_stop(struct fleet_worker *w)
+{
+	if (w->stopping || w->finished)
+		return;
+	w->stopping = true;
+	emit(w, FLEET_EV_STOPPING, NULL, NULL, w->inflight, 0);
+	wake(w, 0);
+}
+
+size_t
+fleet_worker_failures(const struct fleet_worker *w)
+{
+	return w->failures;
+}
+
+size_t
+fleet_worker_checked(const struct fleet_worker *w)
+{
+	return w->checked;
+}
+
+void
+fleet_worker_free(struct fleet_worker *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->nq; i++)
+		job_free(w->queue[i]);
+	free(w->queue);
+	if (w->timer)
+		event_free(w->timer);
+	if (w->beat)
+		event_free(w->beat);
+	for (size_t i = 0; i < w->nprof; i++) {
+		free(w->pnames[i]);
+		profile_free(w->profs[i]);
+	}
+	free(w->pnames);
+	free(w->profs);
+	free(w);
+}

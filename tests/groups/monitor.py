@@ -1,0 +1,467 @@
+"""tests/groups/monitor.py - workspaces, domains and `mailsec monitor` on SQLite and on a private PostgreSQL.
+
+Workspaces and domains (add, list, remove, import as a list and as CSV, the
+JSON of both list commands validated against docs/schema), then the monitor
+over replay data (tests/monitor/world.zone, never the network): --once checks
+what is due and nothing twice, --once --all checks everything in a new round,
+a short interval makes one domain due again, a domain in two workspaces is
+checked once with the union of their DKIM selectors; a worker killed with
+SIGKILL while it holds a lease loses nothing (another reclaims the domain
+after the lease and each domain has exactly one result for the round);
+SIGTERM stops claiming, finishes what is in flight, releases the rest and
+exits 0, also from the idle sleep of the forever mode.  The same scenarios
+run on a SQLite file and on a private PostgreSQL (tests/pgserver.py; skipped
+loudly without it, a failure when CI=true).  The several-machines test is
+tests/groups/monitor_fleet.py.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from harness import ROOT, Result, skip_or_fail, validate_json
+from harness import run as hrun
+from pgserver import PgBackend, PgServer, SqliteBackend
+
+NAME = "monitor"
+ZONE = os.path.join(ROOT, "tests", "monitor", "world.zone")
+SCALE = float(os.environ.get("MAILSEC_TEST_TIME_SCALE", "1"))
+
+
+def sanitizer(err):
+    return "AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err
+
+
+class T:
+    def __init__(self, args, be, tmp):
+        self.args, self.be, self.tmp, self.res = args, be, tmp, []
+
+    def ms(self, argv, timeout=120):
+        rc, out, err = hrun([self.args.mailsec] + argv, wrapper=self.args.wrapper, timeout=timeout)
+        return rc, out, err
+
+    def spawn(self, argv):
+        cmd = (self.args.wrapper or []) + [self.args.mailsec] + argv
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def check(self, name, problems):
+        self.res.append(Result(NAME, self.be.label(name), "fail" if problems else "pass", "\n".join(problems)))
+
+    def results(self, db, rnd=None):
+        """{domain: number of stored results} (of round rnd when given: history's round, run id round-N)."""
+        sql = "SELECT domain, COUNT(*) FROM checks %sGROUP BY domain" % (
+            "WHERE round = '%d' AND run_id = 'round-%d' " % (rnd, rnd) if rnd else "")
+        return {d: n for d, n in self.be.query(db, sql)}
+
+    def leases(self, db):
+        return self.be.query(db, "SELECT COUNT(*) FROM monitored WHERE lease_owner IS NOT NULL")[0][0]
+
+
+def expect_rc(p, what, rc, want, err):
+    if rc != want:
+        p.append("%s: exit %d, want %d: %s" % (what, rc, want, err[-600:]))
+    if sanitizer(err):
+        p.append("%s: sanitizer: %s" % (what, err[-2000:]))
+
+
+def workspaces(t):
+    db = t.be.new("ws")
+    p = []
+    for name in ("acme", "beta", "gamma"):
+        rc, out, err = t.ms(["workspace", "add", name, "--db", db])
+        expect_rc(p, "workspace add " + name, rc, 0, err)
+    rc, out, err = t.ms(["workspace", "add", "acme", "--db", db])
+    expect_rc(p, "workspace add acme again", rc, 0, err)
+    if "exists" not in out:
+        p.append("a second add does not say the workspace exists: %r" % out)
+    for bad in (["workspace", "add", "bad name"], ["workspace", "add", "-x"], ["workspace"],
+                ["workspace", "frob", "x"], ["workspace", "add"], ["workspace", "list", "x"]):
+        rc, out, err = t.ms(bad + ["--db", db])
+        expect_rc(p, " ".join(bad), rc, 2, err)
+    rc, out, err = t.ms(["workspace", "remove", "gamma", "--db", db])
+    expect_rc(p, "workspace remove gamma", rc, 0, err)
+    rc, out, err = t.ms(["workspace", "remove", "gamma", "--db", db])
+    expect_rc(p, "workspace remove gamma again", rc, 1, err)
+    rc, out, err = t.ms(["workspace", "list", "--format", "json", "--db", db])
+    expect_rc(p, "workspace list --format json", rc, 0, err)
+    if rc == 0:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-workspaces-1.json")]
+        names = [w["name"] for w in doc["workspaces"]]
+        if names != ["acme", "beta"]:
+            p.append("workspaces listed: %r, want acme, beta" % names)
+    t.check("workspace: add, add again, remove, list --format json (schema), usage errors exit 2", p)
+
+
+def domains(t):
+    db = t.be.new("domains")
+    p = []
+    for name in ("acme", "beta"):
+        t.ms(["workspace", "add", name, "--db", db])
+    rc, out, err = t.ms(["domains", "add", "--workspace", "acme", "--db", db, "A.test.", "b.test",
+                         "--dkim-selector", "acmesel", "--interval", "12h"])
+    expect_rc(p, "domains add", rc, 0, err)
+    time.sleep(1.1)  # so the second workspace adds a.test a second later
+    rc, out, err = t.ms(["domains", "add", "--workspace", "beta", "--db", db, "a.test",
+                         "--dkim-selector", "betasel,other", "--profile", "uk-public-sector", "--parked"])
+    expect_rc(p, "domains add (beta)", rc, 0, err)
+    for bad in (["domains", "add", "x.test"],                              # no --workspace
+                ["domains", "add", "--workspace", "nosuch", "x.test"],    # no such workspace
+                ["domains", "add", "--workspace", "acme", "not a domain"],
+                ["domains", "add", "--workspace", "acme", "x.test", "--interval", "0"],
+                ["domains", "add", "--workspace", "acme", "x.test", "--profile", "nosuch"],
+                ["domains", "add", "--workspace", "acme", "x.test", "--dkim-selector", "a/b"],
+                ["domains", "list", "x.test"], ["domains", "remove", "--workspace", "acme"],
+                ["domains", "frob"]):
+        rc, out, err = t.ms(bad + ["--db", db])
+        expect_rc(p, " ".join(bad), rc, 2, err)
+    # import: a list, then CSV with settings; a bad file imports nothing
+    lst = os.path.join(t.tmp, "list.txt")
+    open(lst, "w").write("# our domains\nc.test\n\n  d.test   # parked soon\n")
+    rc, out, err = t.ms(["domains", "import", "--workspace", "acme", "--db", db, lst])
+    expect_rc(p, "domains import (list)", rc, 0, err)
+    csv = os.path.join(t.tmp, "doms.csv")
+    open(csv, "w").write('domain,profile,parked,dkim_selectors,sending_hosts,interval\r\n'
+                         'e.test,uk-public-sector,yes,"k9,k8",mail.e.test;192.0.2.7,7d\r\n'
+                         'c.test,,no,,,30m\r\n')
+    rc, out, err = t.ms(["domains", "import", "--workspace", "beta", "--db", db, csv])
+    expect_rc(p, "domains import (CSV)", rc, 0, err)
+    badcsv = os.path.join(t.tmp, "bad.csv")
+    open(badcsv, "w").write("domain,interval\nf.test,1h\ng.test,soon\n")
+    rc, out, err = t.ms(["domains", "import", "--workspace", "beta", "--db", db, badcsv])
+    expect_rc(p, "domains import (bad CSV)", rc, 2, err)
+    if "line 3" not in err:
+        p.append("bad CSV: the error does not name line 3: %r" % err)
+    rc, out, err = t.ms(["domains", "remove", "--workspace", "acme", "--db", db, "d.test", "zz.test"])
+    expect_rc(p, "domains remove (one not there)", rc, 1, err)
+    rc, out, err = t.ms(["domains", "list", "--format", "json", "--db", db])
+    expect_rc(p, "domains list --format json", rc, 0, err)
+    if rc == 0:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-domains-1.json")]
+        got = {(d["workspace"], d["domain"]): d for d in doc["domains"]}
+        want = {("acme", "a.test"), ("acme", "b.test"), ("acme", "c.test"), ("beta", "a.test"),
+                ("beta", "c.test"), ("beta", "e.test")}
+        if set(got) != want:
+            p.append("listed %r, want %r" % (sorted(got), sorted(want)))
+        else:
+            a, ba, e, bc = got[("acme", "a.test")], got[("beta", "a.test")], got[("beta", "e.test")], \
+                got[("beta", "c.test")]
+            if a["dkim_selectors"] != ["acmesel"] or a["interval"] != 43200 or a["profile"] != "generic":
+                p.append("acme a.test settings: %r" % a)
+            if ba["dkim_selectors"] != ["betasel", "other"] or not ba["parked"] or \
+                    ba["profile"] != "uk-public-sector" or ba["interval"] != 86400:
+                p.append("beta a.test settings: %r" % ba)
+            if ba["added_by"] != "acme" or a["added_by"] != "acme" or ba["first_added"] != a["added"] or \
+                    ba["added"] <= a["added"]:
+                p.append("a.test: added_by/first_added do not name acme and its time: %r %r" % (a, ba))
+            if e["dkim_selectors"] != ["k8", "k9"] or e["sending_hosts"] != ["192.0.2.7", "mail.e.test"] or \
+                    not e["parked"] or e["interval"] != 7 * 86400 or e["profile"] != "uk-public-sector":
+                p.append("imported e.test settings: %r" % e)
+            if bc["interval"] != 1800 or bc["parked"]:
+                p.append("imported c.test settings: %r" % bc)
+            if any(d["last_checked"] is not None for d in doc["domains"]):
+                p.append("a domain is listed as checked before any monitor ran")
+    rc, out, err = t.ms(["domains", "list", "--workspace", "acme", "--db", db])
+    expect_rc(p, "domains list --workspace acme", rc, 0, err)
+    if rc == 0 and sorted(l.split("\t")[1] for l in out.splitlines()) != ["a.test", "b.test", "c.test"]:
+        p.append("domains list --workspace acme: %r" % out)
+    # removing a workspace stops monitoring the domains only it held
+    t.ms(["workspace", "remove", "beta", "--db", db])
+    mon = sorted(r[0] for r in t.be.query(db, "SELECT domain FROM monitored"))
+    if mon != ["a.test", "b.test", "c.test"]:
+        p.append("after removing beta, monitored: %r" % mon)
+    t.check("domains: add, settings, two workspaces, import (list, CSV, a bad CSV all or nothing), remove, "
+            "list --format json (schema)", p)
+
+
+def fill(t, db, extra=()):
+    """acme: a.test b.test c.test; beta: a.test (another selector) and d.test; extra rows too."""
+    t.ms(["workspace", "add", "acme", "--db", db])
+    t.ms(["workspace", "add", "beta", "--db", db])
+    t.ms(["domains", "add", "--workspace", "acme", "--db", db, "a.test", "b.test", "c.test",
+          "--dkim-selector", "acmesel"])
+    t.ms(["domains", "add", "--workspace", "beta", "--db", db, "a.test", "d.test", "--dkim-selector",
+          "betasel"])
+    for ws, doms, opts in extra:
+        t.ms(["domains", "add", "--workspace", ws, "--db", db] + list(doms) + list(opts))
+
+
+def once(t):
+    db = t.be.new("once")
+    p = []
+    fill(t, db)
+    mon = ["monitor", "--db", db, "--replay", ZONE]
+    rc, out, err = t.ms(mon + ["--once"])
+    expect_rc(p, "monitor --once", rc, 0, err)
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1}:
+        p.append("round 1 results %r, want one per domain" % got)
+    if "event=round-done round=1 total=4" not in err:
+        p.append("no round-done log line: %r" % err[-800:])
+    doc = t.be.query(db, "SELECT doc FROM checks WHERE domain = 'a.test'")
+    if doc and not ("acmesel" in doc[0][0] and "betasel" in doc[0][0]):
+        p.append("a.test was not checked with both workspaces' selectors")
+    rc, out, err = t.ms(mon + ["--once"])
+    expect_rc(p, "monitor --once (nothing due)", rc, 0, err)
+    if sum(t.results(db).values()) != 4 or "event=idle" not in err:
+        p.append("a second --once checked something: %r %r" % (t.results(db), err[-400:]))
+    # round 2 over a world where a.test's SPF record changed: history keeps the events
+    zone2 = os.path.join(t.tmp, "world2.zone")
+    open(zone2, "w").write(open(ZONE).read().replace('a.test.          TXT  "v=spf1 mx -all"',
+                                                     'a.test.          TXT  "v=spf1 mx ~all"'))
+    rc, out, err = t.ms(["monitor", "--db", db, "--replay", zone2, "--once", "--all"])
+    expect_rc(p, "monitor --once --all", rc, 0, err)
+    if t.results(db, 2) != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1}:
+        p.append("--once --all: round 2 results %r" % t.results(db, 2))
+    first = t.be.query(db, "SELECT domain, COUNT(*) FROM events WHERE kind = 'first-check' "
+                           "AND round = '1' GROUP BY domain ORDER BY domain")
+    if [(d, n) for d, n in first] != [("a.test", 1), ("b.test", 1), ("c.test", 1), ("d.test", 1)]:
+        p.append("round 1 first-check events %r, want one per domain" % first)
+    recs = t.be.query(db, "SELECT domain, area, old_value, new_value FROM events WHERE kind = 'record' "
+                          "AND round = '2' ORDER BY domain, area")
+    if recs != [("a.test", "spf", "v=spf1 mx -all", "v=spf1 mx ~all")]:
+        p.append("round 2 record events %r, want a.test's SPF record only" % recs)
+    # mailsec events --workspace: only the events of the workspace's domains
+    for argv, want in ((["--workspace", "acme"], {"a.test", "b.test", "c.test"}),
+                       (["--workspace", "beta"], {"a.test", "d.test"}),
+                       (["--workspace", "beta", "--domain", "b.test"], set()),
+                       (["--workspace", "beta", "--domain", "d.test"], {"d.test"})):
+        rc, out, err = t.ms(["events", "--db", db, "--format", "json"] + argv)
+        expect_rc(p, "events " + " ".join(argv), rc, 0, err)
+        if rc == 0:
+            doc = json.loads(out)
+            p += ["events schema: " + e for e in validate_json(doc, "mailsec-events-1.json")]
+            got = {e["domain"] for e in doc["events"]}
+            if got != want or doc["workspace"] != argv[1]:
+                p.append("events %s: domains %r, workspace %r; want %r" % (argv, got, doc["workspace"], want))
+            elif want and "first-check" not in {e["kind"] for e in doc["events"]}:
+                p.append("events %s: no first-check among %d events" % (argv, len(doc["events"])))
+    rc, out, err = t.ms(["events", "--db", db, "--workspace", "nosuch"])
+    expect_rc(p, "events --workspace nosuch", rc, 2, err)
+    if "nosuch" not in err or out:
+        p.append("events --workspace nosuch: %r %r" % (out[:200], err[-300:]))
+    # a short interval makes one domain due again
+    t.ms(["domains", "add", "--workspace", "beta", "--db", db, "d.test", "--interval", "1s"])
+    time.sleep(1.2)
+    rc, out, err = t.ms(mon + ["--once"])
+    expect_rc(p, "monitor --once (d.test due)", rc, 0, err)
+    if t.results(db, 3) != {"d.test": 1}:
+        p.append("after d.test's 1 s interval, round 3 results %r, want d.test only" % t.results(db, 3))
+    rounds = t.be.query(db, "SELECT id, domains, finished_at IS NOT NULL FROM rounds ORDER BY id")
+    if [(r[0], r[1]) for r in rounds] != [(1, 4), (2, 4), (3, 1)] or \
+            any(r[2] not in (1, "t", True) for r in rounds):
+        p.append("rounds: %r" % rounds)
+    if t.leases(db):
+        p.append("leases left after the runs")
+    rc, out, err = t.ms(["domains", "list", "--format", "json", "--db", db])
+    if rc == 0:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-domains-1.json")]
+        if any(d["last_checked"] is None or d["last_grade"] is None for d in doc["domains"]):
+            p.append("domains list shows a checked domain as never checked or without a grade")
+    for bad in (["monitor", "--all"], ["monitor", "x.test"], ["monitor", "--lease", "0"]):
+        rc, out, err = t.ms(bad + ["--db", db])
+        expect_rc(p, " ".join(bad), rc, 2, err)
+    t.check("monitor: --once (one result per domain, union of selectors), nothing due, --once --all "
+            "(events: first-check, a changed SPF record; events --workspace), an interval passed, usage", p)
+
+
+def grades(t):
+    """a.test in acme (generic) and in beta (a lenient profile): checked once, graded twice."""
+    db = t.be.new("grades")
+    p = []
+    fill(t, db)
+    t.ms(["domains", "add", "--workspace", "beta", "--db", db, "a.test", "--dkim-selector", "betasel",
+          "--profile", os.path.join(ROOT, "tests", "monitor", "lenient.json")])
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE])
+    expect_rc(p, "monitor --once", rc, 0, err)
+    if t.results(db, 1).get("a.test") != 1:
+        p.append("a.test was not checked exactly once: %r" % t.results(db, 1))
+    stored = t.be.query(db, "SELECT grade, profile FROM checks WHERE domain = 'a.test'")
+    rc, out, err = t.ms(["domains", "list", "--format", "json", "--db", db])
+    expect_rc(p, "domains list", rc, 0, err)
+    if rc == 0 and stored:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc, "mailsec-domains-1.json")]
+        g = {d["workspace"]: d["last_grade"] for d in doc["domains"] if d["domain"] == "a.test"}
+        if stored[0][1] != "generic":
+            p.append("workspaces disagree on the profile, yet the check ran under %r" % stored[0][1])
+        if g.get("acme") != stored[0][0]:
+            p.append("acme's grade %r is not the stored (generic) grade %r" % (g.get("acme"), stored[0][0]))
+        if g.get("beta") != "A" or stored[0][0] == "A":
+            p.append("beta's grade under its lenient profile: %r (generic: %r), want A" % (g.get("beta"),
+                                                                                     stored[0][0]))
+    t.check("monitor: a domain in two workspaces with different profiles: one check, each workspace's "
+            "grade under its own profile", p)
+
+
+def wait_for(cond, limit):
+    end = time.time() + limit
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def killed(t):
+    """A worker holding slow.test's lease dies (SIGKILL): another reclaims it after the lease."""
+    db = t.be.new("killed")
+    p = []
+    fill(t, db, [("acme", ["slow.test"], [])])
+    a = t.spawn(["monitor", "--once", "--db", db, "--replay", ZONE, "--lease", "2", "--timeout", "60"])
+    try:
+        ok = wait_for(lambda: sum(t.results(db, 1).values()) == 4 and t.leases(db) == 1, 20 * SCALE)
+        if not ok:
+            p.append("worker A never held slow.test alone with the rest stored: %r" % t.results(db))
+        owner = t.be.query(db, "SELECT lease_owner FROM monitored WHERE domain = 'slow.test'")
+        if not owner or ":%d:" % a.pid not in (owner[0][0] or ""):
+            p.append("slow.test is not leased to worker A when it is killed: %r" % owner)
+    finally:
+        a.send_signal(signal.SIGKILL)
+        a.communicate()
+    start = time.time()
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE, "--lease", "2", "--timeout", "1"])
+    expect_rc(p, "monitor --once after the kill", rc, 0, err)
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1, "slow.test": 1}:
+        p.append("round 1 results %r, want exactly one per domain" % got)
+    # B waits for A's lease to end (event=waiting) unless it started after it had (valgrind)
+    if "event=checked round=1 domain=slow.test" not in err:
+        p.append("worker B did not reclaim slow.test from the dead worker: %r" % err[-600:])
+    if time.time() - start > 15 * SCALE:
+        p.append("reclaiming took %.1f s" % (time.time() - start))
+    if t.leases(db):
+        p.append("leases left")
+    t.check("monitor: a worker killed (SIGKILL) holding a lease loses nothing: reclaimed after the lease, "
+            "one result per domain for the round", p)
+
+
+def sigterm(t):
+    db = t.be.new("sigterm")
+    p = []
+    fill(t, db, [("acme", ["0slow.test"], [])])
+    # concurrency 1: 0slow.test (first by name) in flight, the other four claimed and queued
+    w = t.spawn(["monitor", "--db", db, "--replay", ZONE, "--timeout", "2", "--concurrency", "1",
+                 "--batch", "10"])
+    held = wait_for(lambda: t.leases(db) == 5, 10 * SCALE)
+    if not held:
+        p.append("the worker never held all five leases")
+    w.send_signal(signal.SIGTERM)
+    try:
+        out, err = w.communicate(timeout=20 * SCALE)
+    except subprocess.TimeoutExpired:
+        w.kill()
+        out, err = w.communicate()
+        p.append("no exit within 20 s of SIGTERM")
+    err = err.decode("utf-8", "replace")
+    expect_rc(p, "monitor after SIGTERM mid-round", w.returncode, 0, err)
+    got = t.results(db, 1)
+    if got != {"0slow.test": 1}:
+        p.append("SIGTERM: in flight 0slow.test finished and nothing else started: got %r" % got)
+    if t.leases(db):
+        p.append("SIGTERM: leases left: the queued domains were not released")
+    rc, out, err2 = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE, "--timeout", "1"])
+    expect_rc(p, "monitor --once after the stop", rc, 0, err2)
+    if t.results(db, 1) != {d: 1 for d in ("a.test", "0slow.test", "b.test", "c.test", "d.test")}:
+        p.append("the round was not finished with one result each: %r" % t.results(db, 1))
+    # forever mode: after the round it sleeps until the next is due; SIGTERM ends the sleep
+    w = t.spawn(["monitor", "--db", db, "--replay", ZONE, "--timeout", "1"])
+    time.sleep(1.0 * SCALE)
+    w.send_signal(signal.SIGTERM)
+    try:
+        out, err = w.communicate(timeout=10 * SCALE)
+    except subprocess.TimeoutExpired:
+        w.kill()
+        out, err = w.communicate()
+        p.append("the idle monitor did not exit on SIGTERM")
+    err = err.decode("utf-8", "replace")
+    expect_rc(p, "idle monitor after SIGTERM", w.returncode, 0, err)
+    if "event=idle until=" not in err:
+        p.append("the idle monitor did not say until when it sleeps: %r" % err[-400:])
+    t.check("monitor: SIGTERM mid-round finishes what is in flight, releases the rest, exits 0; "
+            "ends the idle sleep", p)
+
+
+def unit_file(args, tmp):
+    """contrib/systemd/mailsec-monitor.service passes systemd-analyze verify (with this build's binary)."""
+    name = "monitor: contrib/systemd/mailsec-monitor.service passes systemd-analyze verify"
+    if shutil.which("systemd-analyze") is None:
+        return [skip_or_fail(NAME, name, "no systemd-analyze")]
+    text = open(os.path.join(ROOT, "contrib", "systemd", "mailsec-monitor.service")).read()
+    path = os.path.join(tmp, "mailsec-monitor.service")
+    with open(path, "w") as f:
+        f.write(text.replace("/usr/local/bin/mailsec", args.mailsec))
+    rc, out, err = hrun(["systemd-analyze", "verify", path])
+    p = [] if rc == 0 and not err.strip() else ["exit %d: %s" % (rc, (out + err)[-800:])]
+    if "monitor --db" not in text or "KillSignal=SIGTERM" not in text:
+        p.append("the unit does not run mailsec monitor or stop it with SIGTERM")
+    return [Result(NAME, name, "fail" if p else "pass", "\n".join(p))]
+
+
+def progress(args, tmp):
+    """On a terminal: the progress line (done/due) of util/progress, erased; no per-domain log lines."""
+    import pty
+    name = "monitor: a progress line (done/due) on a terminal, structured log lines elsewhere"
+    t = T(args, SqliteBackend(tmp), tmp)
+    db = os.path.join(tmp, "progress.db")
+    fill(t, db)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([args.mailsec, "monitor", "--once", "--db", db, "--replay", ZONE],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    p.communicate(timeout=60 * SCALE)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    problems = []
+    if p.returncode != 0:
+        problems.append("exit %d" % p.returncode)
+    if b"\r4/4 due domains" not in err or b"\r\x1b[K" not in err:
+        problems.append("no progress line drawn and erased: %r" % err[-400:])
+    if b"event=checked" in err or b"event=round-done round=1 total=4" not in err:
+        problems.append("on a terminal: per-domain log lines, or no round line: %r" % err[-400:])
+    return [Result(NAME, name, "fail" if problems else "pass", "\n".join(problems))]
+
+
+def scenarios(args, be, tmp):
+    t = T(args, be, tmp)
+    workspaces(t)
+    domains(t)
+    once(t)
+    grades(t)
+    killed(t)
+    sigterm(t)
+    return t.res
+
+
+def run(args):
+    res = []
+    tmp = tempfile.mkdtemp(prefix="mailsec-monitor-")
+    try:
+        res += unit_file(args, tmp)
+        res += progress(args, tmp)
+        res += scenarios(args, SqliteBackend(tmp), tmp)
+        pg = PgServer()
+        try:
+            why = pg.start()
+            if why is not None:
+                res.append(skip_or_fail(NAME, "monitor [postgresql]: private server", why))
+            else:
+                res += scenarios(args, PgBackend(pg), tmp)
+        finally:
+            pg.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
