@@ -155,6 +155,8 @@ struct common_opts {
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */
 	double net_timeout;	/* --net-timeout */
+	unsigned smtp_per_address;	/* --smtp-per-address (0: the prober's default) */
+	unsigned smtp_per_network;	/* --smtp-per-network (0: the prober's default) */
 	char *psl_path;		/* --psl, or NULL for the default list */
 	char *db;		/* check --db: where to keep the results as history, or NULL */
 	/*

@@ -8,6 +8,7 @@
 #include "engine/session.h"
 #include "output/csv.h"
 #include "output/sarif.h"
+#include "smtp/smtp_polite.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -234,6 +235,22 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			}
 			break;
 		}
+		case OPT_SMTP_PER_ADDRESS:
+		case OPT_SMTP_PER_NETWORK: {
+			uint64_t v;
+
+			if (str_to_u64(optarg, strlen(optarg), SMTP_POLITE_LIMIT_MAX, &v) != MS_OK ||
+			    v == 0) {
+				cli_error("--%s wants a number from 1 to %d", id == OPT_SMTP_PER_ADDRESS ?
+				    "smtp-per-address" : "smtp-per-network", SMTP_POLITE_LIMIT_MAX);
+				bad = true;
+			} else if (id == OPT_SMTP_PER_ADDRESS) {
+				o->smtp_per_address = (unsigned)v;
+			} else {
+				o->smtp_per_network = (unsigned)v;
+			}
+			break;
+		}
 		case OPT_DB:
 			free(o->db);
 			o->db = xstrdup(optarg);
@@ -368,6 +385,8 @@ cmd_check(int argc, char **argv)
 	scfg.trust_anchor = o.trust_anchor;
 	scfg.timeout = o.timeout;
 	scfg.http = true;
+	scfg.smtp_per_address = o.smtp_per_address;
+	scfg.smtp_per_network = o.smtp_per_network;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;

@@ -252,6 +252,17 @@ static const struct option_doc options[] = {
 	  "up to 1,024 bytes a line, 64 lines and 8 KB of text (more is a malformed reply), a "
 	  "policy up to 64 KB. A probe that times out or is malformed is unknown, never an "
 	  "error about the domain; what servers say is shown escaped." },
+	{ "smtp-per-address", 0, "N", "check",
+	  "Open at most N SMTP connections at once to one MX address (default 2, at most 64); "
+	  "more probes to it wait. Beside it the run never has more than 32 probes connected "
+	  "at once. A server that answers \"too many connections\" (421 at the greeting, or "
+	  "421/450 saying so) is tried again after 0.5, 1 and 2 seconds (up to 4 connections, "
+	  "within 3 times --net-timeout); if it stays busy the probe is unknown "
+	  "(tls.smtp.busy), never \"no STARTTLS\"." },
+	{ "smtp-per-network", 0, "N", "check",
+	  "Open at most N SMTP connections at once to one IPv4 /24 or IPv6 /48 (default 4, at "
+	  "most 64): a provider's MX hosts usually share a network and count connections "
+	  "together." },
 	{ "replay-connect", 0, NULL, "check monitor",
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "

@@ -3,6 +3,7 @@
 #include "core/catalog.h"
 #include "engine/engine.h"
 #include "records/recset.h"
+#include "smtp/smtp_polite.h"
 #include "util/readfile.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -271,6 +272,13 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "net_timeout") == 0 && json_is_number(v) &&
 		    json_number_value(v) > 0 && json_number_value(v) <= 86400) {
 			o->net_timeout = json_number_value(v);
+		} else if ((strcmp(key, "smtp_per_address") == 0 ||
+		    strcmp(key, "smtp_per_network") == 0) && json_is_integer(v) &&
+		    json_integer_value(v) > 0 && json_integer_value(v) <= SMTP_POLITE_LIMIT_MAX) {
+			if (key[9] == 'a')
+				o->smtp_per_address = (unsigned)json_integer_value(v);
+			else
+				o->smtp_per_network = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "concurrency") == 0 && json_is_integer(v) &&
 		    json_integer_value(v) > 0) {
 			o->concurrency = (size_t)json_integer_value(v);

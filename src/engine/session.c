@@ -57,6 +57,7 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 	if (cfg->http)
 		s->http = http_client_new(s->base);
 	s->smtp = smtp_prober_new(s->base);
+	smtp_prober_set_limits(s->smtp, cfg->smtp_per_address, cfg->smtp_per_network);
 	s->env.res = s->res;
 	s->env.http = s->http;
 	s->env.smtp = s->smtp;

@@ -33,6 +33,8 @@ struct session_config {
 	const char	*psl_path;	/* --psl FILE (loaded now), or NULL: the default */
 	bool		 psl_now;	/* load the default list now, not on first use */
 	bool		 http;		/* make an HTTPS client (MTA-STS policy fetches) */
+	unsigned	 smtp_per_address;	/* SMTP connections at once per address (0: default) */
+	unsigned	 smtp_per_network;	/* ... per IPv4 /24, IPv6 /48 (0: default) */
 };
 
 struct session {

@@ -4,6 +4,7 @@
 #include "core/envelope.h"
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
+#include "policy/providers.h"
 #include "util/ipaddr.h"
 #include "util/sort.h"
 #include "util/str.h"
@@ -356,6 +357,31 @@ on_ptr(struct dns_answer *ans, void *arg)
 		lookups_over(src->owner);
 }
 
+/*
+ * provider_name - who sends from x as people know them (docs/providers.md):
+ * by its PTR name, else by the include: of the domain's SPF record listing
+ * it; borrowed from prov, or NULL
+ */
+static const char *
+provider_name(const struct providers *prov, const struct source *x)
+{
+	const char *n = x->ptr ? providers_match(prov, PROVIDER_PTR, x->ptr) : NULL;
+
+	if (n == NULL && x->spf_include)
+		n = providers_match(prov, PROVIDER_SPF, x->spf_include);
+	return n;
+}
+
+/* providers_or_null - the built-in provider rules, or NULL (no names rather than no summary) */
+static struct providers *
+providers_or_null(void)
+{
+	struct providers *prov;
+	char err[200];
+
+	return providers_builtin(&prov, err, sizeof(err)) == MS_OK ? prov : NULL;
+}
+
 /* cmp_src - most messages first, then address */
 static int
 cmp_src(const void *x, const void *y)
@@ -648,6 +674,7 @@ summary_json(const struct summary *s)
 	json_t *reps = json_array(), *tls = json_object(), *v = json_object(), *th = json_object();
 	json_t *pol, *arr;
 	uint64_t wq = 0;
+	struct providers *prov = providers_or_null();
 
 	doc_add_schema(o, DOC_REPORTS);
 	json_object_set_new(o, "kind", json_string("summary"));
@@ -691,6 +718,7 @@ summary_json(const struct summary *s)
 		json_object_set_new(j, "ptr", json_text(x->ptr));
 		json_object_set_new(j, "ptr_status", json_string(x->ptr_status));
 		json_object_set_new(j, "provider", json_text(x->provider));
+		json_object_set_new(j, "provider_name", json_text(provider_name(prov, x)));
 		json_object_set_new(j, "spf_include", json_text(x->spf_include));
 		json_object_set_new(j, "messages", json_integer((json_int_t)x->messages));
 		json_object_set_new(j, "spf_aligned", json_integer((json_int_t)x->spf_aligned));
@@ -721,6 +749,7 @@ summary_json(const struct summary *s)
 			json_object_set_new(w, "ip", json_text(f[i]->ip));
 			json_object_set_new(w, "ptr", json_text(f[i]->ptr));
 			json_object_set_new(w, "provider", json_text(f[i]->provider));
+			json_object_set_new(w, "provider_name", json_text(provider_name(prov, f[i])));
 			json_object_set_new(w, "spf_include", json_text(f[i]->spf_include));
 			json_object_set_new(w, "messages",
 			    json_integer((json_int_t)(f[i]->messages - f[i]->dmarc_pass)));
@@ -806,6 +835,7 @@ summary_json(const struct summary *s)
 	}
 	json_object_set_new(tls, "by_day", arr);
 	json_object_set_new(o, "tlsrpt", tls);
+	providers_free(prov);
 	return o;
 }
 
@@ -895,6 +925,8 @@ summary_text(FILE *fp, const struct summary *s)
 		free(sp);
 	}
 	if (s->nsrc) {
+		struct providers *names = providers_or_null();
+
 		fprintf(fp, "\nSources (most messages first)\n");
 		fprintf(fp, "  %-40s %8s %6s %6s %6s  %s\n", "address", "messages", "SPF%", "DKIM%",
 		    "DMARC%", "PTR name (provider)");
@@ -903,6 +935,7 @@ summary_text(FILE *fp, const struct summary *s)
 		for (size_t i = 0; i < s->nsrc; i++) {
 			const struct source *x = &s->src[i];
 			char *ip, *ptr, *prov, *inc;
+			const char *pname;
 
 			if (i >= top) {
 				fprintf(fp, "  ... and %zu more (--top N, --json or --csv)\n", s->nsrc - top);
@@ -912,10 +945,12 @@ summary_text(FILE *fp, const struct summary *s)
 			ptr = show(x->ptr);
 			prov = show(x->provider);
 			inc = show(x->spf_include);
-			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s)%s%s%s\n", ip,
+			pname = provider_name(names, x);
+			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s%s%s)%s%s%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
 			    x->ptr ? ptr : x->ptr_status, x->provider ? prov : "-",
+			    pname ? ": " : "", pname ? pname : "",
 			    x->spf_include ? " SPF via " : "", x->spf_include ? inc : "",
 			    legit_looking(s, x) ? "  <- fails DMARC, authenticates as another domain" : "");
 			free(ip);
@@ -923,6 +958,7 @@ summary_text(FILE *fp, const struct summary *s)
 			free(prov);
 			free(inc);
 		}
+		providers_free(names);
 	}
 	{
 		uint64_t fail = s->messages - s->dmarc_pass;

@@ -1,5 +1,6 @@
 /* src/smtp/smtp_probe.c - STARTTLS probe of one SMTP server address on the libevent loop */
 #include "smtp/smtp_probe.h"
+#include "smtp/smtp_polite.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 struct smtp_prober {
 	struct event_base	*base;
 	int			 inflight;
+	unsigned		 per_addr, per_net;	/* politeness per destination */
 	struct probe		*queue_head, *queue_tail;
 	struct probe		*all;
 	SSL_CTX			*ctx_any, *ctx_legacy;
@@ -43,13 +45,15 @@ struct probe {
 	struct event		*step;	/* this step's bound: cfg.timeout however the peer trickles */
 	struct timeval		 started;
 	struct smtp_probe_result res;
-	bool			 launched;
+	bool			 launched;	/* holds a connection slot */
+	bool			 waiting;	/* backing off after a busy reply (cap is the retry timer) */
 	bool			 finishing;	/* a deferred finish is scheduled */
 	struct probe		*next;	/* waiting queue */
 	struct probe		*all_next, **all_prevp;	/* every live probe, for cancelling */
 };
 
 static void launch(struct probe *p);
+static void on_start(evutil_socket_t fd, short what, void *arg);
 static void on_step(evutil_socket_t fd, short what, void *arg);
 
 /* ctx_get - the shared client contexts: any version at SECLEVEL 0, or TLS 1.0/1.1 only */
@@ -81,7 +85,58 @@ smtp_prober_new(struct event_base *base)
 	struct smtp_prober *sp = xcalloc(1, sizeof(*sp));
 
 	sp->base = base;
+	sp->per_addr = SMTP_POLITE_PER_ADDR_DEFAULT;
+	sp->per_net = SMTP_POLITE_PER_NET_DEFAULT;
 	return sp;
+}
+
+void
+smtp_prober_set_limits(struct smtp_prober *sp, unsigned per_addr, unsigned per_net)
+{
+	sp->per_addr = per_addr == 0 ? SMTP_POLITE_PER_ADDR_DEFAULT :
+	    per_addr > SMTP_POLITE_LIMIT_MAX ? SMTP_POLITE_LIMIT_MAX : per_addr;
+	sp->per_net = per_net == 0 ? SMTP_POLITE_PER_NET_DEFAULT :
+	    per_net > SMTP_POLITE_LIMIT_MAX ? SMTP_POLITE_LIMIT_MAX : per_net;
+}
+
+/* may_launch - whether p may connect now: a free slot, and its address and network under their limits */
+static bool
+may_launch(const struct smtp_prober *sp, const struct probe *p)
+{
+	unsigned same_addr = 0, same_net = 0;
+
+	if (sp->inflight >= SMTP_PROBE_INFLIGHT_MAX)
+		return false;
+	for (const struct probe *q = sp->all; q; q = q->all_next) {
+		if (!q->launched)
+			continue;
+		if (ipaddr_equal(&q->cfg.addr, &p->cfg.addr))
+			same_addr++;
+		if (smtp_same_net(&q->cfg.addr, &p->cfg.addr))
+			same_net++;
+	}
+	return same_addr < sp->per_addr && same_net < sp->per_net;
+}
+
+/* pump - launch queued probes, in order, while their destinations allow */
+static void
+pump(struct smtp_prober *sp)
+{
+	struct probe **qp = &sp->queue_head, *q;
+
+	sp->queue_tail = NULL;
+	while ((q = *qp) != NULL && sp->inflight < SMTP_PROBE_INFLIGHT_MAX) {
+		if (may_launch(sp, q)) {
+			*qp = q->next;
+			q->next = NULL;
+			launch(q);
+		} else {
+			sp->queue_tail = q;
+			qp = &q->next;
+		}
+	}
+	for (; *qp; qp = &(*qp)->next)
+		sp->queue_tail = *qp;
 }
 
 /* probe_free - everything but the callback */
@@ -116,7 +171,6 @@ finish(struct probe *p)
 {
 	struct smtp_prober *sp = p->sp;
 	struct timeval now;
-	struct probe *q;
 
 	gettimeofday(&now, NULL);
 	p->res.seconds = (double)(now.tv_sec - p->started.tv_sec) +
@@ -127,12 +181,7 @@ finish(struct probe *p)
 	if (p->launched)
 		sp->inflight--;
 	probe_free(p);
-	while (sp->inflight < SMTP_PROBE_INFLIGHT_MAX && (q = sp->queue_head) != NULL) {
-		sp->queue_head = q->next;
-		if (sp->queue_head == NULL)
-			sp->queue_tail = NULL;
-		launch(q);
-	}
+	pump(sp);
 }
 
 static void
@@ -313,6 +362,57 @@ start_tls(struct probe *p)
 	bufferevent_enable(tb, EV_READ | EV_WRITE);
 }
 
+/* elapsed - seconds since p's first connection began */
+static double
+elapsed(const struct probe *p)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return (double)(now.tv_sec - p->started.tv_sec) +
+	    (double)(now.tv_usec - p->started.tv_usec) / 1e6;
+}
+
+/*
+ * back_off - the server said "too many connections": close, give the slot
+ * back and come back later (true), or, when the schedule of smtp_polite.h
+ * is spent, mark the result busy (false: the caller finishes p)
+ */
+static bool
+back_off(struct probe *p)
+{
+	struct smtp_prober *sp = p->sp;
+	struct timeval tv;
+	double delay;
+	unsigned salt = 0;
+
+	for (size_t i = 0; i < 16; i++)
+		salt = salt * 31u + p->cfg.addr.b[i];
+	salt += (unsigned)(uintptr_t)p;
+	if (!smtp_backoff_next(p->res.tries, elapsed(p), p->cfg.timeout, salt, &delay)) {
+		p->res.busy = true;
+		return false;
+	}
+	bufferevent_free(p->bev);
+	p->bev = NULL;
+	if (p->step)
+		evtimer_del(p->step);
+	if (p->cap)
+		event_free(p->cap);
+	p->launched = false;
+	sp->inflight--;
+	p->waiting = true;
+	p->res.stage = SMTP_ST_QUEUED;
+	p->res.refused = false;
+	p->res.why[0] = '\0';
+	p->cap = evtimer_new(sp->base, on_start, p);
+	tv.tv_sec = (time_t)delay;
+	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
+	evtimer_add(p->cap, &tv);
+	pump(sp);
+	return true;
+}
+
 /* on_reply - one complete reply for the current stage; false when p is gone or TLS started */
 static bool
 on_reply(struct probe *p, const struct smtp_reply *r)
@@ -323,8 +423,11 @@ on_reply(struct probe *p, const struct smtp_reply *r)
 	case SMTP_ST_BANNER:
 		p->res.banner = *r;
 		if (r->code != 220) {
+			if (smtp_reply_busy(r, true) && back_off(p))
+				return false;
 			p->res.refused = true;
-			snprintf(p->res.why, sizeof(p->res.why), "banner %d %.200s", r->code,
+			snprintf(p->res.why, sizeof(p->res.why), "%sbanner %d %.200s",
+			    p->res.busy ? "still busy after several tries: " : "", r->code,
 			    smtp_reply_line(r, 0));
 			send_line(p, "QUIT\r\n");
 			finish(p);
@@ -337,9 +440,12 @@ on_reply(struct probe *p, const struct smtp_reply *r)
 	case SMTP_ST_EHLO:
 		p->res.ehlo = *r;
 		if (r->code != 250) {
+			if (smtp_reply_busy(r, false) && back_off(p))
+				return false;
 			p->res.refused = true;
-			snprintf(p->res.why, sizeof(p->res.why), "EHLO answered %d %.200s",
-			    r->code, smtp_reply_line(r, 0));
+			snprintf(p->res.why, sizeof(p->res.why), "%sEHLO answered %d %.200s",
+			    p->res.busy ? "still busy after several tries: " : "", r->code,
+			    smtp_reply_line(r, 0));
 			send_line(p, "QUIT\r\n");
 			finish(p);
 			return false;
@@ -468,8 +574,14 @@ launch(struct probe *p)
 
 	p->sp->inflight++;
 	p->launched = true;
-	gettimeofday(&p->started, NULL);
-	p->step = evtimer_new(p->sp->base, on_step, p);
+	if (p->res.tries++ == 0)
+		gettimeofday(&p->started, NULL);
+	else
+		cap -= elapsed(p);	/* retries share the first connection's bound */
+	if (cap < p->cfg.timeout)
+		cap = p->cfg.timeout;
+	if (p->step == NULL)
+		p->step = evtimer_new(p->sp->base, on_step, p);
 	set_stage(p, SMTP_ST_CONNECT);
 	memset(&ss, 0, sizeof(ss));
 	if (p->cfg.addr.family == 4) {
@@ -519,15 +631,13 @@ on_start(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(p->cap);
 	p->cap = NULL;
-	if (sp->inflight >= SMTP_PROBE_INFLIGHT_MAX) {
-		if (sp->queue_tail)
-			sp->queue_tail->next = p;
-		else
-			sp->queue_head = p;
-		sp->queue_tail = p;
-		return;
-	}
-	launch(p);
+	p->waiting = false;
+	if (sp->queue_tail)
+		sp->queue_tail->next = p;
+	else
+		sp->queue_head = p;
+	sp->queue_tail = p;
+	pump(sp);
 }
 
 enum ms_status

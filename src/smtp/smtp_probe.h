@@ -51,6 +51,8 @@ struct smtp_probe_result {
 	enum smtp_stage	 stage;		/* SMTP_ST_DONE: the handshake completed */
 	bool		 timed_out;	/* stage timed out */
 	bool		 refused;	/* the server answered with a 4xx/5xx (banner or command) */
+	bool		 busy;		/* refused with "too many connections" on every try */
+	unsigned	 tries;		/* connections made (more than 1 after busy replies) */
 	char		 why[256];	/* for anything short of DONE */
 	struct smtp_reply banner;	/* valid when stage > SMTP_ST_BANNER or refused there */
 	struct smtp_reply ehlo;		/* valid when stage > SMTP_ST_EHLO */
@@ -76,6 +78,15 @@ typedef void (*smtp_probe_callback)(const struct smtp_probe_result *r, void *arg
  */
 struct smtp_prober *smtp_prober_new(struct event_base *base);
 /*
+ * smtp_prober_set_limits - at most per_addr connections at once to one
+ * address and per_net to one IPv4 /24 or IPv6 /48 (0: the defaults of
+ * smtp/smtp_polite.h; more than SMTP_POLITE_LIMIT_MAX: that).  Set before
+ * the first probe; the in-flight limit SMTP_PROBE_INFLIGHT_MAX stays.  sp is
+ * borrowed.
+ */
+void smtp_prober_set_limits(struct smtp_prober *sp, unsigned per_addr, unsigned per_net);
+
+/*
  * smtp_prober_free - free the prober and abandon every probe still queued or
  * running (their callbacks do not run).
  */
@@ -85,7 +96,12 @@ void smtp_prober_free(struct smtp_prober *sp);
  * smtp_probe_start - connect, read the banner, EHLO, STARTTLS if offered,
  * TLS handshake, then close, on sp's loop.  cb runs exactly once from the
  * event loop, never from inside this call, unless sp is freed first.  At
- * most SMTP_PROBE_INFLIGHT_MAX probes of sp run at once; the rest queue.
+ * most SMTP_PROBE_INFLIGHT_MAX probes of sp run at once, and no more than
+ * the per-address and per-network limits to one destination; the rest
+ * queue, in order.  A "too many connections" reply (smtp_reply_busy) closes
+ * the connection and tries again later on the schedule of smtp_polite.h;
+ * when the server stays busy the result is refused and busy, never "no
+ * STARTTLS".
  * Never verifies or refuses a certificate itself: the result carries what
  * was presented (and the DANE verdict when enabled).  cfg is copied.
  */

@@ -2,6 +2,7 @@
 #include "checks/mx/check_mx.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
+#include "policy/providers.h"
 #include "util/ipaddr.h"
 #include "util/sort.h"
 #include "util/str.h"
@@ -141,6 +142,8 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	json_t *mx = audit_facts(a, "mx");
 	json_t *hosts = json_array();
+	struct providers *prov = NULL;
+	char perr[200];
 	const struct dns_rr **sorted;
 	size_t nnull = 0;
 	struct finding *f;
@@ -216,21 +219,25 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		    "; if it does not, keep only:\n%s. 3600 IN MX 0 .", a->domain, a->domain);
 	}
 
+	if (providers_builtin(&prov, perr, sizeof(perr)) != MS_OK)
+		prov = NULL;	/* the build checks the data file: no names rather than no facts */
 	order = arena_strdup(&a->arena, "");
 	for (size_t i = 0; i < ans->n; i++) {
 		const struct dns_rr *rr = sorted[i];
-		const char *host = rr->u.mx.host, *why;
+		const char *host = rr->u.mx.host, *why, *pname;
 		json_t *h = json_object();
 		struct mx_target *t;
 		bool dup = false;
 
 		json_object_set_new(h, "host", json_text(host));
 		json_object_set_new(h, "preference", json_integer(rr->u.mx.pref));
+		pname = providers_match(prov, PROVIDER_MX, host);
+		json_object_set_new(h, "provider", pname ? json_text(pname) : json_null());
 		json_array_append_new(hosts, h);
 		if (strcmp(host, ".") == 0)
 			continue;
-		order = arena_printf(&a->arena, "%s%s%u %s", order, *order ? ", " : "",
-		    rr->u.mx.pref, host);
+		order = arena_printf(&a->arena, "%s%s%u %s%s%s%s", order, *order ? ", " : "",
+		    rr->u.mx.pref, host, pname ? " (" : "", pname ? pname : "", pname ? ")" : "");
 		for (size_t k = 0; k < i; k++)
 			if (dns_name_equal(sorted[k]->u.mx.host, host))
 				dup = true;
@@ -262,6 +269,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		audit_lookup(a, host, DNS_T_A, target_answer, t);
 		audit_lookup(a, host, DNS_T_AAAA, target_answer, t);
 	}
+	providers_free(prov);
 	if (*order)
 		audit_finding(a, F_MX_PRESENT, a->domain, "%s receives mail at %s", a->domain, order);
 }

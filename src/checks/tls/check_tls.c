@@ -192,7 +192,11 @@ judge_addr(struct audit *a, struct tls_probes *r, struct tls_addr *ad, json_t *a
 	if (m == NULL)
 		return;
 	if (m->stage != SMTP_ST_DONE) {
-		if (m->refused)
+		if (m->busy)
+			audit_finding(a, F_TLS_SMTP_BUSY, subj,
+			    "%s kept answering \"too many connections\" (%u tries): %s", subj,
+			    m->tries, m->why);
+		else if (m->refused)
 			audit_finding(a, F_TLS_SMTP_REFUSED, subj, "%s refused the probe: %s",
 			    subj, m->why);
 		else if (m->stage == SMTP_ST_EHLO && !m->starttls_offered && !m->timed_out &&
