@@ -381,6 +381,11 @@ nomem:
 	snprintf(err->why, sizeof(err->why), "%s", ms_status_str(MS_ERR_NOMEM));
 	st = MS_ERR_NOMEM;
 out:
+	if (oom && st != MS_OK && st != MS_ERR_NOMEM) {
+		/* a copy failed before the error was seen: out of memory, not the error */
+		snprintf(err->why, sizeof(err->why), "%s", ms_status_str(MS_ERR_NOMEM));
+		st = MS_ERR_NOMEM;
+	}
 	buf_free(&probs);
 	json_decref(root);
 	return st;
