@@ -163,7 +163,7 @@ unzip(const char *data, size_t len, struct buf *out, const char **why)
 	buf_init(&u.all, out->max);
 	st = unzip_all(data, len, &u, w, sizeof(w));
 	if (st == MS_OK)
-		st = buf_append(out, u.all.data + u.part[0].off, u.part[0].len);
+		st = buf_append(out, u.all.data ? u.all.data + u.part[0].off : "", u.part[0].len);	/* an empty entry: no data */
 	else
 		*why = st == MS_ERR_LIMIT ? "decompressed report exceeds the size cap" :
 		    strstr(w, "encrypted") ? "encrypted zip entry (a password-protected zip cannot be read)" :
