@@ -53,16 +53,18 @@ parse_args(int argc, char **argv, struct dom_opts *o)
 		case OPT_WORKSPACE:
 			o->workspace = optarg;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = true;
-			else if (strcmp(optarg, "text") == 0)
-				o->json = false;
-			else {
-				cli_error("--format wants text or json");
+		case OPT_FORMAT: {
+			static const struct cli_choice formats[] = {
+				{ "text", 0 }, { "json", 1 }, { NULL, 0 },
+			};
+			int json;
+
+			if (cli_choose("format", optarg, formats, &json))
+				o->json = json;
+			else
 				bad = true;
-			}
 			break;
+		}
 		case OPT_PROFILE:
 			o->profile = optarg;
 			break;
