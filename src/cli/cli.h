@@ -181,6 +181,13 @@ void common_opts_free(struct common_opts *o);
  */
 int common_opts_load_config(struct common_opts *o, const char *path, bool explicit_path);
 /*
+ * common_opts_preload_config - before the options are parsed: the file of
+ * --config in argv (borrowed), else $XDG_CONFIG_HOME/mailsec/config.json or
+ * ~/.config/mailsec/config.json when it exists, loaded into o (the caller's);
+ * 0, or -1 after saying why on stderr
+ */
+int common_opts_preload_config(struct common_opts *o, int argc, char **argv);
+/*
  * common_opts_set_list - parse "a,b,c" (borrowed) into a NULL-terminated list
  * that replaces *list (the old one is freed; the new one is the caller's, free
  * with strv_free)

@@ -167,32 +167,10 @@ parse_args(int argc, char **argv, struct common_opts *o)
 	enum cli_status st;
 	enum opt_id id;
 	bool bad = false;
-	const char *cfg = NULL;
-	char *dflt = NULL;
 
 	/* The config file sets defaults, so find it before anything else. */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			cfg = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			cfg = argv[i] + 9;
-	}
-	if (cfg) {
-		if (common_opts_load_config(o, cfg, true) != 0)
-			return CLI_USAGE;
-	} else {
-		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-		if (xdg && *xdg)
-			dflt = xasprintf("%s/mailsec/config.json", xdg);
-		else if (home && *home)
-			dflt = xasprintf("%s/.config/mailsec/config.json", home);
-		if (dflt && common_opts_load_config(o, dflt, false) != 0) {
-			free(dflt);
-			return CLI_USAGE;
-		}
-		free(dflt);
-	}
+	if (common_opts_preload_config(o, argc, argv) != 0)
+		return CLI_USAGE;
 
 	p = cli_parser_new("check", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {

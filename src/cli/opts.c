@@ -368,3 +368,31 @@ cli_period(const char *s, int64_t *out)
 	*out = (int64_t)v * mul;
 	return true;
 }
+
+/* common_opts_preload_config - the config file of argv, or the default one, into o */
+int
+common_opts_preload_config(struct common_opts *o, int argc, char **argv)
+{
+	const char *cfg = NULL, *xdg, *home;
+	char *dflt = NULL;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cfg = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			cfg = argv[i] + 9;
+	}
+	if (cfg)
+		return common_opts_load_config(o, cfg, true) != 0 ? -1 : 0;
+	xdg = getenv("XDG_CONFIG_HOME");
+	home = getenv("HOME");
+	if (xdg && *xdg)
+		dflt = xasprintf("%s/mailsec/config.json", xdg);
+	else if (home && *home)
+		dflt = xasprintf("%s/.config/mailsec/config.json", home);
+	if (dflt && common_opts_load_config(o, dflt, false) != 0)
+		rc = -1;
+	free(dflt);
+	return rc;
+}
