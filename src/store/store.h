@@ -337,7 +337,9 @@ void store_check_free(struct store_check *c);
  * store_db - the database handle under s, borrowed for s's lifetime: for the
  * layers above that keep tables of their own in the same database (the
  * monitor's workspaces, rounds and leases, src/fleet/).  They must not use it
- * while a store call runs, nor between store_begin() and store_commit().
+ * while a store call runs, nor between store_begin() and store_commit(),
+ * except to write rows of their own inside the transaction a put made there
+ * has begun (notify/ queues notifications with the result they are about).
  */
 struct db *store_db(struct store *s);
 
