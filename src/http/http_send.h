@@ -21,6 +21,7 @@
  * against the system store plus ca_file (NULL: none); redirects are never
  * followed.  MS_OK only for a 2xx answer; *status (if given) is the HTTP
  * status (0 when none arrived).  MS_ERR_ARG for a URL that is not https://.
+ * Everything is borrowed for the call; why is the caller's buffer.
  */
 MS_MUST_CHECK enum ms_status http_post(const char *url, const char *const *headers,
     size_t nheaders, const char *body, size_t len, const char *ca_file, double timeout,
@@ -32,7 +33,8 @@ MS_MUST_CHECK enum ms_status http_post(const char *url, const char *const *heade
  * default) with envelope sender from and one recipient rcpt.  STARTTLS is
  * used when the relay offers it (certificate checked against the system
  * store plus ca_file); libcurl dot-stuffs the data.  MS_OK once the relay
- * accepted the message (250 after DATA).
+ * accepted the message (250 after DATA).  Everything is borrowed for the
+ * call; why is the caller's buffer.
  */
 MS_MUST_CHECK enum ms_status smtp_send(const char *relay, const char *from, const char *rcpt,
     const char *msg, size_t len, const char *ca_file, double timeout, char *why, size_t whylen);
