@@ -408,6 +408,7 @@ class Relay:
             "alias_maps =",
             "alias_database =",
             "maillog_file = %s/maillog" % d,
+            "maillog_file_prefixes = %s" % d,
             "smtpd_tls_security_level = none",
             "virtual_mailbox_domains = notify.test",
             "virtual_mailbox_base = %s/mail" % d,
