@@ -1,4 +1,4 @@
-/* tests/unit/test_html.c - escaping for pages (src/output/html.c) and the SVG charts (src/output/svg_chart.c) */
+/* tests/unit/test_html.c - escaping for pages (src/output/html.c), the SVG charts (svg_chart.c), templates (template.c) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include "output/html.h"
 #include "output/svg_chart.h"
+#include "output/template.h"
 #include "util/buf.h"
 
 /* escaped_n - html_escape_n(s, n) as a string; caller frees */
@@ -215,6 +216,113 @@ numbers(void **state)
 	assert_string_equal(out, "0.25");
 }
 
+/* page_lookup - the partials of the template tests */
+static const struct tmpl *
+page_lookup(void *arg, const char *name)
+{
+	struct tmpl **parts = arg;
+
+	if (strcmp(name, "row") == 0)
+		return parts[0];
+	if (strcmp(name, "self") == 0)
+		return parts[1];
+	return NULL;
+}
+
+/* rendered - template text over the JSON data; want the status; caller frees */
+static char *
+rendered(const char *text, const char *data, enum ms_status want)
+{
+	struct tmpl *t, *parts[2];
+	json_t *j = json_loads(data, 0, NULL);
+	char why[128];
+	struct buf b;
+
+	assert_non_null(j);
+	assert_int_equal(tmpl_parse("row", "<li>{{name}}</li>", 17, &parts[0], why, sizeof(why)), MS_OK);
+	assert_int_equal(tmpl_parse("self", "x{{>self}}", 10, &parts[1], why, sizeof(why)), MS_OK);
+	assert_int_equal(tmpl_parse("page", text, strlen(text), &t, why, sizeof(why)), MS_OK);
+	assert_string_equal(tmpl_name(t), "page");
+	buf_init(&b, 0);
+	assert_int_equal(tmpl_render(t, j, page_lookup, parts, &b), want);
+	tmpl_free(t);
+	tmpl_free(parts[0]);
+	tmpl_free(parts[1]);
+	json_decref(j);
+	return buf_steal(&b);
+}
+
+/* expect_page - text over data renders as want */
+static void
+expect_page(const char *text, const char *data, const char *want)
+{
+	char *got = rendered(text, data, MS_OK);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* templates - values escaped, sections over arrays, objects and values, inverted, partials, dotted names */
+static void
+templates(void **state)
+{
+	(void)state;
+	expect_page("plain", "{}", "plain");
+	expect_page("<p>{{org}}</p>", "{\"org\": \"<script>alert(1)</script>\"}",
+	    "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>");
+	expect_page("{{ n }} {{r}} {{t}} {{f}} {{z}} {{o}} {{a}} {{missing}}",
+	    "{\"n\": 42, \"r\": 0.5, \"t\": true, \"f\": false, \"z\": null, \"o\": {}, \"a\": [1]}",
+	    "42 0.5 true     ");
+	expect_page("<a title='{{q}}'>", "{\"q\": \"' onmouseover='x\"}", "<a title='&#39; onmouseover=&#39;x'>");
+	expect_page("{{#rows}}[{{name}}:{{grade}}]{{/rows}}", "{\"grade\": \"outer\", \"rows\": "
+	    "[{\"name\": \"a\", \"grade\": \"A\"}, {\"name\": \"b\"}]}", "[a:A][b:outer]");
+	expect_page("{{#list}}<{{.}}>{{/list}}", "{\"list\": [\"x&y\", 2]}", "<x&amp;y><2>");
+	expect_page("{{#d}}{{name}}{{/d}}", "{\"d\": {\"name\": \"in\"}, \"name\": \"out\"}", "in");
+	expect_page("{{#on}}yes{{/on}}{{^on}}no{{/on}}", "{\"on\": true}", "yes");
+	expect_page("{{#on}}yes{{/on}}{{^on}}no{{/on}}", "{\"on\": []}", "no");
+	expect_page("{{#on}}yes{{/on}}{{^on}}no{{/on}}", "{\"on\": \"\"}", "no");
+	expect_page("{{#on}}yes{{/on}}{{^on}}no{{/on}}", "{\"on\": 0}", "no");
+	expect_page("{{#on}}yes{{/on}}{{^on}}no{{/on}}", "{}", "no");
+	expect_page("{{a.b.c}}|{{a.x.c}}", "{\"a\": {\"b\": {\"c\": \"deep\"}}}", "deep|");
+	expect_page("<ul>{{#rows}}{{>row}}{{/rows}}</ul>", "{\"rows\": [{\"name\": \"<i>\"}]}",
+	    "<ul><li>&lt;i&gt;</li></ul>");
+	expect_page("{{{html_chart}}}", "{\"html_chart\": \"<svg></svg>\"}", "<svg></svg>");
+	expect_page("{{{d.html_chart}}}", "{\"d\": {\"html_chart\": \"<b>\"}}", "<b>");
+	expect_page("a{{! a comment {with braces} }}b", "{}", "ab");
+	expect_page("{ single } {{x}}", "{\"x\": 1}", "{ single } 1");
+}
+
+/* templates_bad - syntax and limits refused with a line; unknown and recursive partials fail the render */
+static void
+templates_bad(void **state)
+{
+	static const char *const BAD[] = {
+		"{{name", "{{#a}}x", "{{#a}}x{{/b}}", "{{/a}}", "{{}}", "{{ two words }}", "{{a..b}}",
+		"{{{chart}}}", "{{{html_x}}", "{{#}}{{/}}", "{{a/b}}", "line\nline\n{{#open}}",
+	};
+	struct tmpl *t = NULL;
+	char why[128], deep[6 * (TMPL_MAX_DEPTH + 1) + 1];
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		assert_int_equal(tmpl_parse("bad", BAD[i], strlen(BAD[i]), &t, why, sizeof(why)), MS_ERR_SYNTAX);
+		assert_null(t);
+		assert_true(strncmp(why, "bad:", 4) == 0);
+	}
+	assert_int_equal(tmpl_parse("bad", "line\nline\n{{#open}}", 19, &t, why, sizeof(why)), MS_ERR_SYNTAX);
+	assert_string_equal(why, "bad:3: section left open at the end");
+	for (i = 0; i < TMPL_MAX_DEPTH + 1; i++)
+		memcpy(deep + 6 * i, "{{#a}}", 7);
+	assert_int_equal(tmpl_parse("deep", deep, strlen(deep), &t, why, sizeof(why)), MS_ERR_LIMIT);
+	assert_int_equal(tmpl_parse("big", deep, TMPL_MAX_SIZE + 1, &t, why, sizeof(why)), MS_ERR_LIMIT);
+	got = rendered("{{>nowhere}}", "{}", MS_ERR_NOTFOUND);
+	free(got);
+	got = rendered("{{>self}}", "{}", MS_ERR_LIMIT);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -225,6 +333,8 @@ main(void)
 		cmocka_unit_test(chart_hostile),
 		cmocka_unit_test(chart_table_data),
 		cmocka_unit_test(numbers),
+		cmocka_unit_test(templates),
+		cmocka_unit_test(templates_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
