@@ -68,29 +68,38 @@ def sanitizer(err):
 
 # ---- a certificate for 127.0.0.1 from the transport tests' CA ---------------------
 
-def make_cert(tmp):
-    """(ca_file, cert_file, key_file): mailworld's test CA and a leaf for IP 127.0.0.1."""
-    from mailworld import Pki
+def leaf(pki, tmp, name, dns=(), ips=(), days=30):
+    """(cert_file, key_file) of a leaf from pki's CA for the names and addresses given."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    pki = Pki(tmp)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.utcnow()
-    cert = (x509.CertificateBuilder().subject_name(pki._name("127.0.0.1")).issuer_name(pki.ca.subject)
+    sans = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
+    cert = (x509.CertificateBuilder().subject_name(pki._name((list(dns) + list(ips))[0]))
+            .issuer_name(pki.ca.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .sign(pki.ca_key, hashes.SHA256()))
-    crt, k = os.path.join(tmp, "hook.crt"), os.path.join(tmp, "hook.key")
+    crt, k = os.path.join(tmp, name + ".crt"), os.path.join(tmp, name + ".key")
     with open(crt, "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(k, "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))
-    return pki.ca_file, crt, k
+    for x in (crt, k):
+        os.chmod(x, 0o644)
+    return crt, k
+
+
+def make_cert(tmp):
+    """(pki, ca_file, cert_file, key_file): mailworld's test CA and a leaf for IP 127.0.0.1."""
+    from mailworld import Pki
+    pki = Pki(tmp)
+    crt, k = leaf(pki, tmp, "hook", ips=["127.0.0.1"])
+    return pki, pki.ca_file, crt, k
 
 
 # ---- the webhook receiver ------------------------------------------------------------
@@ -367,8 +376,8 @@ class Relay:
 
     ADDR = "127.0.0.60"
 
-    def __init__(self, tmp):
-        self.tmp = tmp
+    def __init__(self, tmp, pki):
+        self.tmp, self.pki = tmp, pki
         self.ns = "mnot-%d" % os.getpid()
         self.d = os.path.join(tmp, "postfix")
         self.mbox = os.path.join(self.d, "mail", "ops.mbox")
@@ -394,6 +403,8 @@ class Relay:
         os.chown(os.path.join(d, "mail"), uid, gid)
         for x in (self.tmp, d):
             os.chmod(x, 0o755)
+        # STARTTLS with a certificate that expires in 10 days: the cert trigger's 14-day warning
+        crt, key = leaf(self.pki, d, "relay", dns=["mx.cert.test"], ips=[self.ADDR], days=10)
         main = [
             "compatibility_level = 3.6",
             "queue_directory = %s/q" % d,
@@ -409,7 +420,8 @@ class Relay:
             "alias_database =",
             "maillog_file = %s/maillog" % d,
             "maillog_file_prefixes = %s" % d,
-            "smtpd_tls_security_level = none",
+            "smtpd_tls_security_level = may",
+            "smtpd_tls_chain_files = %s, %s" % (key, crt),
             "virtual_mailbox_domains = notify.test",
             "virtual_mailbox_base = %s/mail" % d,
             "virtual_mailbox_maps = static:ops.mbox",
@@ -477,8 +489,8 @@ class Relay:
         live.unregister(self)
 
 
-def email(t):
-    relay = Relay(t.tmp)
+def email(t, pki):
+    relay = Relay(t.tmp, pki)
     try:
         relay.start()
     except (RuntimeError, subprocess.CalledProcessError, KeyError, OSError) as e:
@@ -491,7 +503,7 @@ def email(t):
         if len(ob) != 3 or any(o["attempts"] or o["sent_at"] for o in ob):
             p.append("without --smtp-relay the emails should wait untouched: %r" % ob)
         send = ["notify", "send", "--db", db, "--smtp-relay", Relay.ADDR, "--mail-from",
-                "mailsec@monitor.notify.test"]
+                "mailsec@monitor.notify.test", "--ca-file", t.ca]
         r = t.ms(send, env={"MAILSEC_TEST_NOTIFY_CRASH": "after-send"}, ns=relay.ns)
         t.expect(p, "notify send, killed after the first message", r, -9)
         t.sql(db, "UPDATE outbox SET next_attempt = 0")
@@ -525,12 +537,45 @@ def email(t):
                      % seen)
         if any(o["sent_at"] is None for o in ob.values()):
             p.append("outbox rows not marked sent: %r" % list(ob.values()))
+        t.check("email through a real Postfix relay (STARTTLS): headers, Message-ID from the outbox row and "
+                "event id, X-Mailsec-Event-Id; a crash between sending and marking resends once with the "
+                "same Message-ID", p)
+        cert_warning(t, relay, len(msgs))
     finally:
         relay.stop()
-    t.check("email through a real Postfix relay: headers, Message-ID from the outbox row and event id, "
-            "X-Mailsec-Event-Id; a crash between sending and marking resends once with the same Message-ID",
-            p)
     return []
+
+
+def cert_warning(t, relay, before):
+    """The relay's certificate (10 days left) seen by two monitor rounds: one 14-day warning."""
+    p = []
+    zone = os.path.join(t.tmp, "cert.zone")
+    open(zone, "w").write("cert.test.      MX  10 mx.cert.test.\nmx.cert.test.   A   %s\n"
+                          'cert.test.      TXT "v=spf1 -all"\n' % Relay.ADDR)
+    db = os.path.join(t.tmp, "cert.db")
+    t.ms(["workspace", "add", "acme", "--db", db])
+    t.ms(["domains", "add", "--workspace", "acme", "--db", db, "cert.test"])
+    r = t.ms(["notify", "add", "--workspace", "acme", "--db", db, "--email", "ops@notify.test", "--on", "cert"])
+    t.expect(p, "notify add --on cert", r, 0)
+    mon = ["monitor", "--db", db, "--replay", zone, "--replay-connect", "--ca-file", t.ca, "--smtp-relay",
+           Relay.ADDR, "--mail-from", "mailsec@monitor.notify.test", "--once"]
+    r = t.ms(mon, ns=relay.ns)
+    t.expect(p, "monitor round 1 (probing the relay)", r, 0)
+    r2 = t.ms(mon + ["--all"], ns=relay.ns)
+    t.expect(p, "monitor round 2", r2, 0)
+    if "event=notify" not in r[2] or "event=notify" in r2[2]:
+        p.append("round 1 should send the warning, round 2 nothing: %r / %r" % (r[2][-600:], r2[2][-600:]))
+    msgs = [m for m in relay.messages(before + 1)[before:] if m["X-Mailsec-Trigger"] == "cert"]
+    ob = t.outbox(db, p)
+    if len(msgs) != 1 or len(ob) != 1:
+        p.append("want one cert warning: %d messages, outbox %r: %s" % (len(msgs), ob, relay.log()))
+    else:
+        body = msgs[0].get_payload(decode=True).decode()
+        if not ob[0]["event_id"].startswith("cert-") or "mx.cert.test[%s]" % Relay.ADDR not in body or \
+                "expires in 9 days" not in ob[0]["summary"]:
+            p.append("cert warning: %r / %r" % (ob[0], body[:400]))
+    t.check("cert: a certificate with 10 days left, probed in two monitor rounds: one 14-day warning, "
+            "emailed by the monitor through --smtp-relay", p)
 
 
 def run(args):
@@ -538,7 +583,7 @@ def run(args):
     os.chmod(tmp, 0o755)
     try:
         try:
-            ca, cert, key = make_cert(tmp)
+            pki, ca, cert, key = make_cert(tmp)
         except ImportError as e:
             return [skip_or_fail(NAME, "notifications", "python3-cryptography missing: %s" % e)]
         t = T(args, tmp, ca)
@@ -560,7 +605,7 @@ def run(args):
         elif os.geteuid() != 0 or shutil.which("ip") is None:
             extra.append(skip_or_fail(NAME, "email through Postfix", "needs root and iproute2"))
         else:
-            extra += email(t)
+            extra += email(t, pki)
         return t.res + extra
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
