@@ -123,12 +123,19 @@ notify_target_each(struct store *s, const char *workspace, notify_target_cb cb, 
 	enum ms_status rc = MS_OK;
 	enum db_step r;
 
-	if (db_prepare(db, "SELECT t.id, w.name, t.kind, t.address, t.secret IS NOT NULL, t.triggers,"
-	    " t.created_at FROM notify_targets t JOIN workspaces w ON w.id = t.workspace"
-	    " WHERE ? IS NULL OR w.name = ? ORDER BY t.id", &st) != MS_OK)
+	/* two texts: PostgreSQL cannot type a parameter that is only tested for NULL */
+	if (db_prepare(db, workspace ?
+	    "SELECT t.id, w.name, t.kind, t.address, CASE WHEN t.secret IS NULL THEN 0 ELSE 1 END,"
+	    " t.triggers, t.created_at"
+	    " FROM notify_targets t JOIN workspaces w ON w.id = t.workspace WHERE w.name = ?"
+	    " ORDER BY t.id" :
+	    "SELECT t.id, w.name, t.kind, t.address, CASE WHEN t.secret IS NULL THEN 0 ELSE 1 END,"
+	    " t.triggers, t.created_at"
+	    " FROM notify_targets t JOIN workspaces w ON w.id = t.workspace ORDER BY t.id",
+	    &st) != MS_OK)
 		return fail(db, "list targets", why, whylen);
-	db_bind_text(st, 1, workspace);
-	db_bind_text(st, 2, workspace);
+	if (workspace)
+		db_bind_text(st, 1, workspace);
 	while ((r = db_step(st)) == DB_ROW) {
 		struct notify_target t;
 		const char *kind = db_column_text(st, 2);

@@ -38,7 +38,6 @@ import json
 import mailbox
 import os
 import shutil
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -52,6 +51,7 @@ sys.path.insert(0, os.path.join(TESTS, "world"))
 from harness import ROOT, Result, skip_or_fail, validate_json  # noqa: E402
 from harness import run as hrun  # noqa: E402
 import live  # noqa: E402
+from pgserver import PgBackend, PgServer, SqliteBackend  # noqa: E402
 
 NAME = "notify"
 ZONE = os.path.join(ROOT, "tests", "monitor", "world.zone")
@@ -177,8 +177,8 @@ def free_port():
 # ---- scenarios -----------------------------------------------------------------------
 
 class T:
-    def __init__(self, args, tmp, ca):
-        self.args, self.tmp, self.ca, self.res = args, tmp, ca, []
+    def __init__(self, args, be, tmp, ca):
+        self.args, self.be, self.tmp, self.ca, self.res = args, be, tmp, ca, []
         self.zone2 = os.path.join(tmp, "world2.zone")
         text = open(ZONE).read()
         for a, b in (('a.test.          TXT  "v=spf1 mx -all"', 'a.test.          TXT  "v=spf1 a mx -all"'),
@@ -197,7 +197,7 @@ class T:
         return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
     def check(self, name, problems):
-        self.res.append(Result(NAME, name, "fail" if problems else "pass", "\n".join(problems)))
+        self.res.append(Result(NAME, self.be.label(name), "fail" if problems else "pass", "\n".join(problems)))
 
     def expect(self, p, what, got, want, err=""):
         rc = got[0] if isinstance(got, tuple) else got
@@ -208,7 +208,7 @@ class T:
 
     def world(self, name, targets):
         """A database with workspace acme (a.test b.test c.test) and the targets given (argv lists)."""
-        db = os.path.join(self.tmp, name + ".db")
+        db = self.be.new(name)
         self.ms(["workspace", "add", "acme", "--db", db])
         self.ms(["domains", "add", "--workspace", "acme", "--db", db, "a.test", "b.test", "c.test"])
         p = []
@@ -218,6 +218,7 @@ class T:
         return db, p
 
     def rounds(self, db, p, env=None, extra=(), second_rc=0):
+        extra = list(extra) + ([] if "--ca-file" in extra else ["--ca-file", self.ca])
         r = self.ms(["monitor", "--db", db, "--replay", ZONE, "--once"] + list(extra))
         self.expect(p, "monitor round 1", r, 0)
         n = self.sql(db, "SELECT COUNT(*) FROM outbox")[0][0]
@@ -227,15 +228,8 @@ class T:
         self.expect(p, "monitor round 2", r, second_rc)
         return r
 
-    @staticmethod
-    def sql(db, q, args=()):
-        c = sqlite3.connect(db)
-        try:
-            rows = c.execute(q, args).fetchall()
-            c.commit()
-            return rows
-        finally:
-            c.close()
+    def sql(self, db, q):
+        return self.be.query(db, q)
 
     def outbox(self, db, p):
         r = self.ms(["notify", "outbox", "--format", "json", "--db", db])
@@ -552,7 +546,7 @@ def cert_warning(t, relay, before):
     zone = os.path.join(t.tmp, "cert.zone")
     open(zone, "w").write("cert.test.      MX  10 mx.cert.test.\nmx.cert.test.   A   %s\n"
                           'cert.test.      TXT "v=spf1 -all"\n' % Relay.ADDR)
-    db = os.path.join(t.tmp, "cert.db")
+    db = t.be.new("cert")
     t.ms(["workspace", "add", "acme", "--db", db])
     t.ms(["domains", "add", "--workspace", "acme", "--db", db, "cert.test"])
     r = t.ms(["notify", "add", "--workspace", "acme", "--db", db, "--email", "ops@notify.test", "--on", "cert"])
@@ -586,19 +580,24 @@ def run(args):
             pki, ca, cert, key = make_cert(tmp)
         except ImportError as e:
             return [skip_or_fail(NAME, "notifications", "python3-cryptography missing: %s" % e)]
-        t = T(args, tmp, ca)
-        # the webhook scenarios use --ca-file for the receiver's certificate
-        orig = t.ms
-
-        def ms(argv, env=None, timeout=120, ns=None):
-            if argv[:2] == ["monitor", "--db"] and "--ca-file" not in argv:
-                argv = argv + ["--ca-file", ca]
-            return orig(argv, env, timeout, ns)
-        t.ms = ms
+        t = T(args, SqliteBackend(tmp), tmp, ca)
         webhook(t, cert, key)
         down_then_up(t, cert, key)
         crash(t, cert, key)
         extra = []
+        pg = PgServer()
+        try:
+            why = pg.start()
+            if why is not None:
+                extra.append(skip_or_fail(NAME, "notify [postgresql]: private server", why))
+            else:
+                tp = T(args, PgBackend(pg), tmp, ca)
+                webhook(tp, cert, key)
+                down_then_up(tp, cert, key)
+                crash(tp, cert, key)
+                extra += tp.res
+        finally:
+            pg.stop()
         if sanitized(args):
             extra.append(Result(NAME, "email through Postfix", "skip",
                                 "runs once, in the plain build (not under sanitizers or valgrind)"))
