@@ -224,9 +224,10 @@ log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *wh
 }
 
 /*
- * drain - send the outbox once (notify_send: blocking, each delivery bounded
- * by --net-timeout), after a round; a failure to read or write the outbox is
- * logged and left for the next round
+ * drain - after a round: queue what the DMARC reports call for (notify_scan),
+ * then send the outbox once (notify_send: blocking, each delivery bounded by
+ * --net-timeout); a failure to read or write the outbox is logged and left
+ * for the next round
  */
 static void
 drain(struct mon *m)
@@ -241,6 +242,9 @@ drain(struct mon *m)
 		host[sizeof(host) - 1] = '\0';
 		from = xasprintf("mailsec@%s", host);
 	}
+	if (notify_scan(fleet_store(m->fleet), 0, NULL, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications from reports: %s\"\n",
+		    why);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.smtp_relay = m->o->smtp_relay;
 	cfg.mail_from = from ? from : m->o->mail_from;

@@ -69,7 +69,8 @@ parse_args(int argc, char **argv, struct notify_opts *o)
 			const char *where = NULL;
 
 			if (notify_triggers_parse(optarg, &o->triggers, &where) != MS_OK) {
-				cli_error("--on: \"%s\" is not a trigger (error, grade, record, cert)", where);
+				cli_error("--on: \"%s\" is not a trigger (error, grade, record, cert, "
+				    "dmarc-source, reports-stopped)", where);
 				bad = true;
 			}
 			break;
@@ -193,7 +194,7 @@ log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *wh
 	    (long long)id, address, ok ? "" : " msg=\"", ok ? "" : why, ok ? "" : "\"");
 }
 
-/* do_send - drain the outbox once */
+/* do_send - queue what the reports call for, then drain the outbox once */
 static int
 do_send(struct fleet *f, const struct notify_opts *o)
 {
@@ -202,6 +203,11 @@ do_send(struct fleet *f, const struct notify_opts *o)
 	char why[512], *from = o->mail_from ? xstrdup(o->mail_from) : default_from();
 	int rc = EXIT_CLEAN;
 
+	if (notify_scan(fleet_store(f), 0, NULL, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		free(from);
+		return EXIT_STORE;
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.smtp_relay = o->smtp_relay;
 	cfg.mail_from = from;

@@ -185,9 +185,12 @@ static const struct command commands[] = {
 	  "relay of --smtp-relay) or an https:// webhook signed with the secret in --secret-file "
 	  "(HMAC-SHA256, header X-Mailsec-Signature). --on chooses its triggers (default all): "
 	  "error (a new error finding), grade (the domain's grade fell), record (a published record "
-	  "changed), cert (a certificate expires within 60, 14 and 4 days). The monitor queues a "
+	  "changed), cert (a certificate expires within 60, 14 and 4 days), dmarc-source (the DMARC "
+	  "reports show a new source failing DMARC at volume), reports-stopped (a domain's reports "
+	  "stopped arriving). The monitor queues a "
 	  "notification in the outbox with the result it is about and sends the outbox after each "
-	  "round; 'notify send' sends what is due once; 'notify outbox' shows it. Delivery is "
+	  "round; 'notify send' queues what the reports call for and sends what is due, once; "
+	  "'notify outbox' shows it. Delivery is "
 	  "at-least-once: each notification carries X-Mailsec-Event-Id for receivers to drop a "
 	  "repeat. Exit 1 when a delivery failed (it is retried later), 2 when it could not run "
 	  "(docs/notify.md)." },
@@ -590,7 +593,8 @@ static const struct option_doc options[] = {
 	  "notify add --webhook: the HMAC-SHA256 key is the first line of FILE (at least 16 "
 	  "bytes); it is kept in the database." },
 	{ "on", 0, "TRIGGER[,TRIGGER]", "notify",
-	  "notify add: the triggers of this target: error, grade, record, cert (default: all)." },
+	  "notify add: the triggers of this target: error, grade, record, cert, dmarc-source, "
+	  "reports-stopped (default: all)." },
 	{ "format", 0, "text|json", "notify",
 	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
 	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },

@@ -17,7 +17,9 @@
  * (docs/notify.md).  A workspace has *targets*: an email address (mail goes
  * through the operator's SMTP relay) or an https:// webhook with a secret.
  * Each target switches *triggers* on: a new error finding, a grade that fell,
- * a record that changed, a certificate expiring within 60, 14 and 4 days.
+ * a record that changed, a certificate expiring within 60, 14 and 4 days,
+ * a new source failing DMARC at volume in the aggregate reports, reports
+ * that stopped arriving.
  *
  * Delivery is at-least-once through the *outbox* table.  notify_put() stores
  * a checked domain's result through the history layer and, in the same
@@ -40,12 +42,14 @@
 #define NOTIFY_T_GRADE		0x02u	/* the domain's grade fell */
 #define NOTIFY_T_RECORD		0x04u	/* a published record changed */
 #define NOTIFY_T_CERT		0x08u	/* a certificate expires within 60, 14, 4 days */
-#define NOTIFY_T_ALL		0x0fu
+#define NOTIFY_T_SOURCE		0x10u	/* DMARC reports: a new source failing DMARC at volume */
+#define NOTIFY_T_STOPPED	0x20u	/* DMARC reports stopped arriving */
+#define NOTIFY_T_ALL		0x3fu
 
 #define NOTIFY_TRIGGERS_DEFAULT	NOTIFY_T_ALL
 
 /*
- * notify_triggers_parse - "error,grade,record,cert" (any order, any subset,
+ * notify_triggers_parse - "error,grade,record,cert,dmarc-source,reports-stopped" (any order, any subset,
  * commas or blanks between) into *out.  MS_ERR_SYNTAX for an unknown or
  * empty name, with *bad (if given) pointing at it inside list; list borrowed.
  */
@@ -202,6 +206,29 @@ MS_MUST_CHECK enum ms_status notify_target_each(struct store *s, const char *wor
  */
 MS_MUST_CHECK enum ms_status notify_put(struct store *s, const struct history_check *c,
     enum store_put *res, size_t *queued, char *why, size_t whylen);
+
+/* ---- the report triggers (DMARC aggregate reports in the same database) ---- */
+
+#define NOTIFY_SOURCE_WINDOW	(7 * 86400)	/* reports ending in the last 7 days */
+#define NOTIFY_SOURCE_MIN	100		/* messages failing DMARC from one address */
+#define NOTIFY_STOPPED_AFTER	(7 * 86400)	/* no report ending in the last 7 days ... */
+#define NOTIFY_STOPPED_MIN	2		/* ... after at least 2 had arrived */
+
+/*
+ * notify_scan - the triggers that come from the stored DMARC aggregate
+ * reports rather than from a check, for every target with them and every
+ * domain of its workspace, at now (epoch seconds; 0: time(NULL)):
+ * dmarc-source: an address whose messages failed DMARC (neither DKIM nor
+ * SPF passed in policy_evaluated) NOTIFY_SOURCE_MIN times or more in the
+ * reports ending within NOTIFY_SOURCE_WINDOW, and that no earlier report
+ * named; reports-stopped: a domain with at least NOTIFY_STOPPED_MIN reports
+ * whose newest ended more than NOTIFY_STOPPED_AFTER ago.  Each fires once
+ * per target (the source; the newest report's end), remembered in
+ * notify_state, queued in the outbox; all in one transaction.  *queued (if
+ * given) counts the rows queued; on failure why (the caller's) says why.
+ */
+MS_MUST_CHECK enum ms_status notify_scan(struct store *s, int64_t now, size_t *queued, char *why,
+    size_t whylen);
 
 /* ---- the outbox ---- */
 

@@ -30,6 +30,8 @@ static const struct {
 	{ "grade", NOTIFY_T_GRADE },
 	{ "record", NOTIFY_T_RECORD },
 	{ "cert", NOTIFY_T_CERT },
+	{ "dmarc-source", NOTIFY_T_SOURCE },
+	{ "reports-stopped", NOTIFY_T_STOPPED },
 };
 
 #define NTRIGGERS	(sizeof(TRIGGERS) / sizeof(TRIGGERS[0]))
@@ -452,6 +454,12 @@ notify_email(const struct notify_mail *m, char **out, size_t *len)
 		add_body_line(&b, "Finding", jstr(ev, "finding"));
 	if (eq(trigger, "cert")) {
 		add_body_line(&b, "Expires", jstr(ev, "not_after"));
+	} else if (eq(trigger, "dmarc-source")) {
+		add_body_line(&b, "Source", jstr(ev, "source_ip"));
+		buf_addf(&b, "Messages failing DMARC: %lld\r\n",
+		    (long long)json_integer_value(json_object_get(ev, "messages")));
+	} else if (eq(trigger, "reports-stopped")) {
+		add_body_line(&b, "Last report ended", jstr(ev, "last_report_end"));
 	} else {
 		add_body_line(&b, "Before", jstr(ev, "old"));
 		add_body_line(&b, "Now", jstr(ev, "new"));

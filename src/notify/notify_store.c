@@ -1,5 +1,6 @@
 /* src/notify/notify_store.c - notification targets, queueing into the outbox with the result, listing it */
 #include "notify/notify.h"
+#include "notify/notify_impl.h"
 #include "core/jsonutil.h"
 #include "db/db.h"
 #include "util/arena.h"
@@ -20,9 +21,9 @@
  * serves both databases.
  */
 
-/* fail - "what: the database's message" into why; MS_ERR_IO */
-static enum ms_status
-fail(struct db *db, const char *what, char *why, size_t whylen)
+/* notify_fail - "what: the database's message" into why; MS_ERR_IO */
+enum ms_status
+notify_fail(struct db *db, const char *what, char *why, size_t whylen)
 {
 	snprintf(why, whylen, "%s: %s", what, db_errmsg(db));
 	return MS_ERR_IO;
@@ -52,7 +53,7 @@ notify_target_add(struct store *s, const char *workspace, enum notify_kind kind,
 	    " created_at) SELECT id, ?, ?, ?, ?, ? FROM workspaces WHERE name = ? RETURNING id",
 	    &st) != MS_OK) {
 		free(trig);
-		return fail(db, "add target", why, whylen);
+		return notify_fail(db, "add target", why, whylen);
 	}
 	db_bind_text(st, 1, kind_name(kind));
 	db_bind_text(st, 2, address);
@@ -68,7 +69,7 @@ notify_target_add(struct store *s, const char *workspace, enum notify_kind kind,
 		rc = MS_ERR_NOTFOUND;
 	}
 	if (r == DB_ERROR)
-		rc = fail(db, "add target", why, whylen);
+		rc = notify_fail(db, "add target", why, whylen);
 	db_finalize(st);
 	free(trig);
 	return rc;
@@ -84,7 +85,7 @@ notify_target_remove(struct store *s, int64_t id, bool *found, char *why, size_t
 
 	*found = false;
 	if (db_begin(db) != MS_OK)
-		return fail(db, "remove target", why, whylen);
+		return notify_fail(db, "remove target", why, whylen);
 	/* the outbox and the warnings go with the target (ON DELETE CASCADE says so too) */
 	for (int i = 0; rc == MS_OK && i < 3; i++) {
 		static const char *const sql[] = {
@@ -94,18 +95,18 @@ notify_target_remove(struct store *s, int64_t id, bool *found, char *why, size_t
 		};
 
 		if (db_prepare(db, sql[i], &st) != MS_OK) {
-			rc = fail(db, "remove target", why, whylen);
+			rc = notify_fail(db, "remove target", why, whylen);
 			break;
 		}
 		db_bind_int(st, 1, id);
 		if (db_step(st) != DB_DONE)
-			rc = fail(db, "remove target", why, whylen);
+			rc = notify_fail(db, "remove target", why, whylen);
 		else if (i == 2)
 			*found = db_changes(st) > 0;
 		db_finalize(st);
 	}
 	if (rc == MS_OK && db_commit(db) != MS_OK)
-		rc = fail(db, "remove target", why, whylen);
+		rc = notify_fail(db, "remove target", why, whylen);
 	if (rc != MS_OK) {
 		*found = false;
 		MS_IGNORE(db_rollback(db));	/* the first failure is what why says */
@@ -133,7 +134,7 @@ notify_target_each(struct store *s, const char *workspace, notify_target_cb cb, 
 	    " t.triggers, t.created_at"
 	    " FROM notify_targets t JOIN workspaces w ON w.id = t.workspace ORDER BY t.id",
 	    &st) != MS_OK)
-		return fail(db, "list targets", why, whylen);
+		return notify_fail(db, "list targets", why, whylen);
 	if (workspace)
 		db_bind_text(st, 1, workspace);
 	while ((r = db_step(st)) == DB_ROW) {
@@ -153,42 +154,16 @@ notify_target_each(struct store *s, const char *workspace, notify_target_cb cb, 
 		cb(arg, &t);
 	}
 	if (r == DB_ERROR)
-		rc = fail(db, "list targets", why, whylen);
+		rc = notify_fail(db, "list targets", why, whylen);
 	db_finalize(st);
 	return rc;
 }
 
 /* ---- queueing ---- */
 
-/* One target of the checked domain's workspaces. */
-struct qtarget {
-	int64_t id;
-	unsigned triggers;
-	char *workspace;
-};
-
-/* One stored event of the check, with its row id (strings in the arena). */
-struct qevent {
-	int64_t id;
-	struct store_event e;
-};
-
-struct queue {
-	struct db *db;
-	struct qtarget *t;
-	size_t nt;
-	struct qevent *ev;
-	size_t nev;
-	struct arena arena;
-	struct db_stmt *ins;
-	size_t queued;
-	char *why;
-	size_t whylen;
-};
-
 /* targets_of - the targets of every workspace holding domain */
 static enum ms_status
-targets_of(struct queue *q, const char *domain)
+targets_of(struct notify_queue *q, const char *domain)
 {
 	struct db_stmt *st = NULL;
 	enum db_step r;
@@ -198,7 +173,7 @@ targets_of(struct queue *q, const char *domain)
 	    " JOIN workspaces w ON w.id = t.workspace"
 	    " JOIN workspace_domains d ON d.workspace = t.workspace WHERE d.domain = ?"
 	    " ORDER BY t.id", &st) != MS_OK)
-		return fail(q->db, "read targets", q->why, q->whylen);
+		return notify_fail(q->db, "read targets", q->why, q->whylen);
 	db_bind_text(st, 1, domain);
 	while ((r = db_step(st)) == DB_ROW) {
 		unsigned trig = 0;
@@ -216,12 +191,12 @@ targets_of(struct queue *q, const char *domain)
 		q->nt++;
 	}
 	db_finalize(st);
-	return r == DB_ERROR ? fail(q->db, "read targets", q->why, q->whylen) : MS_OK;
+	return r == DB_ERROR ? notify_fail(q->db, "read targets", q->why, q->whylen) : MS_OK;
 }
 
 /* col - column i as an arena copy, NULL for SQL NULL */
 static const char *
-col(struct queue *q, struct db_stmt *st, int i)
+col(struct notify_queue *q, struct db_stmt *st, int i)
 {
 	const char *v = db_column_text(st, i);
 
@@ -230,7 +205,7 @@ col(struct queue *q, struct db_stmt *st, int i)
 
 /* events_of - the events just stored for (run id, domain), with their ids */
 static enum ms_status
-events_of(struct queue *q, const char *run_id, const char *domain)
+events_of(struct notify_queue *q, const char *run_id, const char *domain)
 {
 	struct db_stmt *st = NULL;
 	enum db_step r;
@@ -240,11 +215,11 @@ events_of(struct queue *q, const char *run_id, const char *domain)
 	    " e.area, e.subject, e.finding, e.severity, e.item, e.old_value, e.new_value"
 	    " FROM events e JOIN checks c ON c.id = e.check_id WHERE c.run_id = ? AND c.domain = ?"
 	    " ORDER BY e.id", &st) != MS_OK)
-		return fail(q->db, "read events", q->why, q->whylen);
+		return notify_fail(q->db, "read events", q->why, q->whylen);
 	db_bind_text(st, 1, run_id);
 	db_bind_text(st, 2, domain);
 	while ((r = db_step(st)) == DB_ROW) {
-		struct qevent *x;
+		struct notify_qevent *x;
 
 		if (q->nev == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -268,13 +243,13 @@ events_of(struct queue *q, const char *run_id, const char *domain)
 		x->e.new_value = col(q, st, 13);
 	}
 	db_finalize(st);
-	return r == DB_ERROR ? fail(q->db, "read events", q->why, q->whylen) : MS_OK;
+	return r == DB_ERROR ? notify_fail(q->db, "read events", q->why, q->whylen) : MS_OK;
 }
 
-/* enqueue - one outbox row for target t: the payload of (event id, trigger, summary, event) */
-static enum ms_status
-enqueue(struct queue *q, const struct qtarget *t, const char *event_id, const char *domain,
-    unsigned trigger, const char *summary, int64_t now, json_t *event)
+/* notify_enqueue - one outbox row for target t: the payload of (event id, trigger, summary, event) */
+enum ms_status
+notify_enqueue(struct notify_queue *q, const struct notify_qtarget *t, const char *event_id,
+    const char *domain, unsigned trigger, const char *summary, int64_t now, json_t *event)
 {
 	json_t *p = notify_payload(event_id, t->workspace, domain, notify_trigger_name(trigger),
 	    summary, now, event);
@@ -289,7 +264,7 @@ enqueue(struct queue *q, const struct qtarget *t, const char *event_id, const ch
 	if (q->ins == NULL && db_prepare(q->db, "INSERT INTO outbox (target, event_ids, payload,"
 	    " created, attempts, next_attempt) VALUES (?, ?, ?, ?, 0, ?)", &q->ins) != MS_OK) {
 		free(text);
-		return fail(q->db, "queue a notification", q->why, q->whylen);
+		return notify_fail(q->db, "queue a notification", q->why, q->whylen);
 	}
 	db_bind_int(q->ins, 1, t->id);
 	db_bind_text(q->ins, 2, event_id);
@@ -297,7 +272,7 @@ enqueue(struct queue *q, const struct qtarget *t, const char *event_id, const ch
 	db_bind_int(q->ins, 4, now);
 	db_bind_int(q->ins, 5, now);
 	if (db_step(q->ins) != DB_DONE)
-		rc = fail(q->db, "queue a notification", q->why, q->whylen);
+		rc = notify_fail(q->db, "queue a notification", q->why, q->whylen);
 	else
 		q->queued++;
 	db_reset(q->ins);
@@ -339,7 +314,7 @@ parse_rfc3339(const char *t, int64_t *out)
  * not_after, threshold) once and queue its warning the first time
  */
 static enum ms_status
-cert_warn(struct queue *q, const char *domain, const char *subject, const char *not_after,
+cert_warn(struct notify_queue *q, const char *domain, const char *subject, const char *not_after,
     int64_t days_left, int threshold, int64_t now)
 {
 	struct db_stmt *st = NULL;
@@ -348,9 +323,9 @@ cert_warn(struct queue *q, const char *domain, const char *subject, const char *
 	if (db_prepare(q->db, "INSERT INTO notify_cert_warned (target, subject, not_after, threshold,"
 	    " at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, subject, not_after, threshold)"
 	    " DO NOTHING RETURNING id", &st) != MS_OK)
-		return fail(q->db, "remember a certificate warning", q->why, q->whylen);
+		return notify_fail(q->db, "remember a certificate warning", q->why, q->whylen);
 	for (size_t i = 0; rc == MS_OK && i < q->nt; i++) {
-		const struct qtarget *t = &q->t[i];
+		const struct notify_qtarget *t = &q->t[i];
 		int64_t wid = 0;
 		enum db_step r;
 
@@ -367,7 +342,7 @@ cert_warn(struct queue *q, const char *domain, const char *subject, const char *
 		}
 		db_reset(st);
 		if (r == DB_ERROR) {
-			rc = fail(q->db, "remember a certificate warning", q->why, q->whylen);
+			rc = notify_fail(q->db, "remember a certificate warning", q->why, q->whylen);
 			break;
 		}
 		if (wid > 0) {
@@ -386,7 +361,7 @@ cert_warn(struct queue *q, const char *domain, const char *subject, const char *
 			json_object_set_new(ev, "not_after", json_text(not_after));
 			json_object_set_new(ev, "days_left", json_integer((json_int_t)days_left));
 			json_object_set_new(ev, "threshold", json_integer(threshold));
-			rc = enqueue(q, t, id, domain, NOTIFY_T_CERT, summary, now, ev);
+			rc = notify_enqueue(q, t, id, domain, NOTIFY_T_CERT, summary, now, ev);
 			json_decref(ev);
 			free(summary);
 		}
@@ -397,7 +372,7 @@ cert_warn(struct queue *q, const char *domain, const char *subject, const char *
 
 /* certs - the warnings the certificates of doc (facts.tls.addresses) call for */
 static enum ms_status
-certs(struct queue *q, const json_t *doc, const char *domain, int64_t now)
+certs(struct notify_queue *q, const json_t *doc, const char *domain, int64_t now)
 {
 	json_t *addrs = json_object_get(json_object_get(json_object_get(doc, "facts"), "tls"),
 	    "addresses");
@@ -426,7 +401,7 @@ certs(struct queue *q, const json_t *doc, const char *domain, int64_t now)
 
 /* queue_all - the outbox rows of the check just stored in the open transaction */
 static enum ms_status
-queue_all(struct queue *q, const struct history_check *c, int64_t now)
+queue_all(struct notify_queue *q, const struct history_check *c, int64_t now)
 {
 	const char *domain = c->a->domain;
 	enum ms_status rc;
@@ -448,7 +423,7 @@ queue_all(struct queue *q, const struct history_check *c, int64_t now)
 		summary = notify_summary(trig, e);
 		for (size_t j = 0; rc == MS_OK && j < q->nt; j++)
 			if (q->t[j].triggers & trig)
-				rc = enqueue(q, &q->t[j], id, domain, trig, summary, now, ej);
+				rc = notify_enqueue(q, &q->t[j], id, domain, trig, summary, now, ej);
 		free(summary);
 		json_decref(ej);
 	}
@@ -462,7 +437,7 @@ enum ms_status
 notify_put(struct store *s, const struct history_check *c, enum store_put *res, size_t *queued,
     char *why, size_t whylen)
 {
-	struct queue q;
+	struct notify_queue q;
 	enum store_put r = STORE_INSERTED;
 	int64_t now = c->at ? c->at : (int64_t)time(NULL);
 	enum ms_status rc;
@@ -518,7 +493,7 @@ notify_outbox_each(struct store *s, bool unsent_only, notify_outbox_cb cb, void 
 	    " o.created, o.attempts, o.next_attempt, o.sent_at, o.last_error FROM outbox o"
 	    " JOIN notify_targets t ON t.id = o.target JOIN workspaces w ON w.id = t.workspace"
 	    " WHERE ? = 0 OR o.sent_at IS NULL ORDER BY o.id", &st) != MS_OK)
-		return fail(db, "read the outbox", why, whylen);
+		return notify_fail(db, "read the outbox", why, whylen);
 	db_bind_int(st, 1, unsent_only ? 1 : 0);
 	while ((r = db_step(st)) == DB_ROW) {
 		struct notify_outbox_row o;
@@ -543,7 +518,7 @@ notify_outbox_each(struct store *s, bool unsent_only, notify_outbox_cb cb, void 
 		json_decref(p);
 	}
 	if (r == DB_ERROR)
-		rc = fail(db, "read the outbox", why, whylen);
+		rc = notify_fail(db, "read the outbox", why, whylen);
 	db_finalize(st);
 	return rc;
 }

@@ -266,7 +266,8 @@ def webhook(t, cert, key):
         if r[0] == 0:
             doc = json.loads(r[1])
             p += ["targets schema: " + e for e in validate_json(doc, "mailsec-notify-targets-1.json")]
-            if [x["triggers"] for x in doc["targets"]] != ["error,grade,record,cert", "cert"]:
+            if [x["triggers"] for x in doc["targets"]] != ["error,grade,record,cert,dmarc-source,reports-stopped",
+                                                            "cert"]:
                 p.append("targets: %r" % doc["targets"])
             if SECRET in r[1]:
                 p.append("notify list prints the secret")
@@ -361,6 +362,71 @@ def crash(t, cert, key):
         rec.stop()
     t.check("a crash between sending and marking (SIGKILL after the first delivery): resent once with the "
             "same event id and body, the others once", p)
+
+
+def aggregate(rid, domain, begin, end, rows):
+    """A DMARC aggregate report: rows are (source ip, count, dkim, spf) as policy_evaluated."""
+    recs = "".join(
+        "<record><row><source_ip>%s</source_ip><count>%d</count><policy_evaluated><disposition>none"
+        "</disposition><dkim>%s</dkim><spf>%s</spf></policy_evaluated></row><identifiers><header_from>%s"
+        "</header_from></identifiers><auth_results><spf><domain>%s</domain><result>%s</result></spf>"
+        "</auth_results></record>\n" % (ip, n, dk, spf, domain, domain, spf) for ip, n, dk, spf in rows)
+    return ("<?xml version=\"1.0\"?>\n<feedback><report_metadata><org_name>receiver.example</org_name>"
+            "<email>r@receiver.example</email><report_id>%s</report_id><date_range><begin>%d</begin>"
+            "<end>%d</end></date_range></report_metadata><policy_published><domain>%s</domain><p>none</p>"
+            "</policy_published>\n%s</feedback>\n" % (rid, begin, end, domain, recs))
+
+
+def report_triggers(t, cert, key):
+    """dmarc-source and reports-stopped from ingested aggregate reports, through notify send."""
+    rec = Receiver(cert, key)
+    try:
+        db, p = t.world("reports", [["--webhook", rec.url, "--secret-file", t.secret, "--on",
+                                     "dmarc-source,reports-stopped"]])
+        now, day = int(time.time()), 86400
+        d = os.path.join(t.tmp, "reports-%s" % t.be.name)
+        os.makedirs(d)
+        reports = [
+            # a.test: a known source, then a new one failing DMARC 500 times, one failing only 20
+            # times, and a known one that now fails (not new)
+            ("a1", "a.test", now - 20 * day, now - 19 * day, [("192.0.2.1", 50, "pass", "pass"),
+                                                              ("192.0.2.50", 10, "pass", "pass")]),
+            ("a2", "a.test", now - 2 * day, now - day, [("192.0.2.1", 80, "pass", "pass"),
+                                                        ("198.51.100.7", 300, "fail", "fail"),
+                                                        ("203.0.113.9", 20, "fail", "fail"),
+                                                        ("192.0.2.50", 150, "fail", "fail")]),
+            ("a3", "a.test", now - day, now, [("198.51.100.7", 200, "fail", "fail")]),
+            # b.test: two reports, the newer ended 15 days ago
+            ("b1", "b.test", now - 21 * day, now - 20 * day, [("192.0.2.1", 5, "pass", "pass")]),
+            ("b2", "b.test", now - 16 * day, now - 15 * day, [("192.0.2.1", 5, "pass", "pass")]),
+            # c.test: one report long ago is not "used to arrive"
+            ("c1", "c.test", now - 31 * day, now - 30 * day, [("192.0.2.1", 5, "pass", "pass")]),
+        ]
+        for rid, dom, b, e, rows in reports:
+            open(os.path.join(d, rid + ".xml"), "w").write(aggregate(rid, dom, b, e, rows))
+        r = t.ms(["reports", "ingest", "--db", db, "--no-progress", d])
+        t.expect(p, "reports ingest", r, 0)
+        r = t.ms(["notify", "send", "--db", db, "--ca-file", t.ca])
+        t.expect(p, "notify send", r, 0)
+        r = t.ms(["notify", "send", "--db", db, "--ca-file", t.ca])
+        t.expect(p, "notify send again", r, 0)
+        p += rec.check(SECRET)
+        got = sorted((json.loads(b)["trigger"], json.loads(b)["domain"],
+                      json.loads(b)["event"].get("source_ip") or json.loads(b)["event"].get("last_report_end"))
+                     for h, b in rec.posts)
+        end = datetime.datetime.utcfromtimestamp(now - 15 * day).strftime("%Y-%m-%dT%H:%M:%SZ")
+        want = [("dmarc-source", "a.test", "198.51.100.7"), ("reports-stopped", "b.test", end)]
+        if got != want:
+            p.append("got %r, want %r" % (got, want))
+        for h, b in rec.posts:
+            ev = json.loads(b)["event"]
+            if ev["kind"] == "dmarc-source" and ev["messages"] != 500:
+                p.append("the new source's messages: %r, want 500" % ev)
+    finally:
+        rec.stop()
+    t.check("reports: a new source failing DMARC 500 times in the last week (not one failing 20 times, "
+            "not a known one) and a domain whose reports stopped 15 days ago: one notification each, once",
+            p)
 
 
 # ---- email through a real Postfix ------------------------------------------------------
@@ -584,6 +650,7 @@ def run(args):
         webhook(t, cert, key)
         down_then_up(t, cert, key)
         crash(t, cert, key)
+        report_triggers(t, cert, key)
         extra = []
         pg = PgServer()
         try:
@@ -595,6 +662,7 @@ def run(args):
                 webhook(tp, cert, key)
                 down_then_up(tp, cert, key)
                 crash(tp, cert, key)
+                report_triggers(tp, cert, key)
                 extra += tp.res
         finally:
             pg.stop()

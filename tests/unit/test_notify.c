@@ -25,7 +25,13 @@ triggers(void **state)
 	assert_string_equal(s, "error,record");
 	free(s);
 	assert_int_equal(notify_triggers_parse("error,grade,record,cert", &t, &bad), MS_OK);
+	assert_int_equal(t, NOTIFY_T_ALL & ~(NOTIFY_T_SOURCE | NOTIFY_T_STOPPED));
+	assert_int_equal(notify_triggers_parse("reports-stopped error grade record cert dmarc-source", &t,
+	    &bad), MS_OK);
 	assert_int_equal(t, NOTIFY_T_ALL);
+	s = notify_triggers_text(t);
+	assert_string_equal(s, "error,grade,record,cert,dmarc-source,reports-stopped");
+	free(s);
 	assert_int_equal(notify_triggers_parse("error,frob", &t, &bad), MS_ERR_SYNTAX);
 	assert_string_equal(bad, "frob");
 	assert_int_equal(notify_triggers_parse("", &t, &bad), MS_ERR_SYNTAX);
