@@ -39,7 +39,7 @@ struct notify_queue {
 };
 
 /* notify_fail - "what: the database's message" into why (the caller's); always MS_ERR_IO */
-enum ms_status notify_fail(struct db *db, const char *what, char *why, size_t whylen);
+MS_MUST_CHECK enum ms_status notify_fail(struct db *db, const char *what, char *why, size_t whylen);
 
 /*
  * notify_enqueue - one outbox row for target t (borrowed) inside q's open
