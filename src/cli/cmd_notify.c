@@ -70,7 +70,7 @@ parse_args(int argc, char **argv, struct notify_opts *o)
 
 			if (notify_triggers_parse(optarg, &o->triggers, &where) != MS_OK) {
 				cli_error("--on: \"%s\" is not a trigger (error, grade, record, cert, "
-				    "dmarc-source, reports-stopped)", where);
+				    "dmarc-source, reports-stopped, digest-daily or digest-weekly)", where);
 				bad = true;
 			}
 			break;

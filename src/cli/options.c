@@ -187,7 +187,8 @@ static const struct command commands[] = {
 	  "error (a new error finding), grade (the domain's grade fell), record (a published record "
 	  "changed), cert (a certificate expires within 60, 14 and 4 days), dmarc-source (the DMARC "
 	  "reports show a new source failing DMARC at volume), reports-stopped (a domain's reports "
-	  "stopped arriving). The monitor queues a "
+	  "stopped arriving); digest-daily or digest-weekly add one summary of the period's events. "
+	  "The monitor queues a "
 	  "notification in the outbox with the result it is about and sends the outbox after each "
 	  "round; 'notify send' queues what the reports call for and sends what is due, once; "
 	  "'notify outbox' shows it. Delivery is "
@@ -594,7 +595,8 @@ static const struct option_doc options[] = {
 	  "bytes); it is kept in the database." },
 	{ "on", 0, "TRIGGER[,TRIGGER]", "notify",
 	  "notify add: the triggers of this target: error, grade, record, cert, dmarc-source, "
-	  "reports-stopped (default: all)." },
+	  "reports-stopped (default: all of these), and digest-daily or digest-weekly (a summary of "
+	  "the last day's or week's events, only when asked for)." },
 	{ "format", 0, "text|json", "notify",
 	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
 	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },

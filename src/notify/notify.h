@@ -44,14 +44,18 @@
 #define NOTIFY_T_CERT		0x08u	/* a certificate expires within 60, 14, 4 days */
 #define NOTIFY_T_SOURCE		0x10u	/* DMARC reports: a new source failing DMARC at volume */
 #define NOTIFY_T_STOPPED	0x20u	/* DMARC reports stopped arriving */
-#define NOTIFY_T_ALL		0x3fu
+#define NOTIFY_T_ALL		0x3fu	/* every immediate trigger: the default */
+#define NOTIFY_T_DAILY		0x40u	/* a digest of the day's events (UTC days) */
+#define NOTIFY_T_WEEKLY		0x80u	/* a digest of the week's events (Monday to Monday, UTC) */
 
 #define NOTIFY_TRIGGERS_DEFAULT	NOTIFY_T_ALL
 
 /*
- * notify_triggers_parse - "error,grade,record,cert,dmarc-source,reports-stopped" (any order, any subset,
- * commas or blanks between) into *out.  MS_ERR_SYNTAX for an unknown or
- * empty name, with *bad (if given) pointing at it inside list; list borrowed.
+ * notify_triggers_parse - a list of trigger names (error, grade, record,
+ * cert, dmarc-source, reports-stopped, digest-daily, digest-weekly; any
+ * order, any subset, commas or blanks between) into *out.  MS_ERR_SYNTAX for
+ * an unknown or empty name, with *bad (if given) pointing at it inside list,
+ * and for both digests at once; list borrowed.
  */
 MS_MUST_CHECK enum ms_status notify_triggers_parse(const char *list, unsigned *out,
     const char **bad);
@@ -214,9 +218,18 @@ MS_MUST_CHECK enum ms_status notify_put(struct store *s, const struct history_ch
 #define NOTIFY_STOPPED_AFTER	(7 * 86400)	/* no report ending in the last 7 days ... */
 #define NOTIFY_STOPPED_MIN	2		/* ... after at least 2 had arrived */
 
+#define NOTIFY_DIGEST_MAX	200	/* events listed in one digest (the total is given) */
+
+/*
+ * notify_digest_period - the digest period that ended last before now for
+ * trigger (NOTIFY_T_DAILY or NOTIFY_T_WEEKLY): [*from, *to) in epoch seconds,
+ * UTC days or weeks from Monday 00:00.  Pure.
+ */
+void notify_digest_period(unsigned trigger, int64_t now, int64_t *from, int64_t *to);
+
 /*
  * notify_scan - the triggers that come from the stored DMARC aggregate
- * reports rather than from a check, for every target with them and every
+ * reports rather than from a check, and the digests, for every target with them and every
  * domain of its workspace, at now (epoch seconds; 0: time(NULL)):
  * dmarc-source: an address whose messages failed DMARC (neither DKIM nor
  * SPF passed in policy_evaluated) NOTIFY_SOURCE_MIN times or more in the
@@ -224,7 +237,11 @@ MS_MUST_CHECK enum ms_status notify_put(struct store *s, const struct history_ch
  * named; reports-stopped: a domain with at least NOTIFY_STOPPED_MIN reports
  * whose newest ended more than NOTIFY_STOPPED_AFTER ago.  Each fires once
  * per target (the source; the newest report's end), remembered in
- * notify_state, queued in the outbox; all in one transaction.  *queued (if
+ * notify_state, queued in the outbox.  A digest target gets, once per
+ * period, one notification listing the events (not finding-sustained nor
+ * first-check) of its workspace's domains in the period that ended last
+ * (notify_digest_period), at most NOTIFY_DIGEST_MAX of them with their
+ * total; none when there were none.  All in one transaction.  *queued (if
  * given) counts the rows queued; on failure why (the caller's) says why.
  */
 MS_MUST_CHECK enum ms_status notify_scan(struct store *s, int64_t now, size_t *queued, char *why,

@@ -32,6 +32,8 @@ static const struct {
 	{ "cert", NOTIFY_T_CERT },
 	{ "dmarc-source", NOTIFY_T_SOURCE },
 	{ "reports-stopped", NOTIFY_T_STOPPED },
+	{ "digest-daily", NOTIFY_T_DAILY },
+	{ "digest-weekly", NOTIFY_T_WEEKLY },
 };
 
 #define NTRIGGERS	(sizeof(TRIGGERS) / sizeof(TRIGGERS[0]))
@@ -76,7 +78,7 @@ notify_triggers_parse(const char *list, unsigned *out, const char **bad)
 		t |= bit;
 		p += n;
 	}
-	if (t == 0)
+	if (t == 0 || (t & (NOTIFY_T_DAILY | NOTIFY_T_WEEKLY)) == (NOTIFY_T_DAILY | NOTIFY_T_WEEKLY))
 		return MS_ERR_SYNTAX;
 	*out = t;
 	return MS_OK;
@@ -243,6 +245,19 @@ notify_signature(const char *secret, int64_t timestamp, const char *body, size_t
 		for (unsigned i = 0; i < maclen; i++)
 			snprintf(out + 2 * i, 3, "%02x", mac[i]);
 	buf_free(&b);
+}
+
+/* notify_digest_period - the last whole UTC day, or week from Monday, before now */
+void
+notify_digest_period(unsigned trigger, int64_t now, int64_t *from, int64_t *to)
+{
+	/* 1970-01-01 was a Thursday: weeks from Monday start 4 days after the epoch */
+	int64_t len = trigger == NOTIFY_T_WEEKLY ? 7 * 86400 : 86400;
+	int64_t shift = trigger == NOTIFY_T_WEEKLY ? 4 * 86400 : 0;
+	int64_t k = now - shift >= 0 ? (now - shift) / len : (now - shift - len + 1) / len;
+
+	*to = k * len + shift;
+	*from = *to - len;
 }
 
 /* notify_backoff - base doubled per attempt, capped */
@@ -460,6 +475,25 @@ notify_email(const struct notify_mail *m, char **out, size_t *len)
 		    (long long)json_integer_value(json_object_get(ev, "messages")));
 	} else if (eq(trigger, "reports-stopped")) {
 		add_body_line(&b, "Last report ended", jstr(ev, "last_report_end"));
+	} else if (str_has_prefix_case(trigger, "digest-")) {
+		json_t *list = json_object_get(ev, "events");
+
+		add_body_line(&b, "From", jstr(ev, "from"));
+		add_body_line(&b, "To", jstr(ev, "to"));
+		buf_addf(&b, "Events: %lld\r\n\r\n",
+		    (long long)json_integer_value(json_object_get(ev, "total")));
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			json_t *x = json_array_get(list, i);
+			char *line = xasprintf("%s %s%s%s%s%s: %s -> %s", nz(jstr(x, "kind")),
+			    jstr(x, "area") ? jstr(x, "area") : "", jstr(x, "subject") ? " " : "",
+			    jstr(x, "subject") ? jstr(x, "subject") : "", jstr(x, "finding") ? " " : "",
+			    jstr(x, "finding") ? jstr(x, "finding") : "", nz(jstr(x, "old")), nz(jstr(x, "new")));
+
+			add_body_line(&b, jstr(x, "domain") ? jstr(x, "domain") : "-", line);
+			free(line);
+		}
+		if (json_integer_value(json_object_get(ev, "total")) > (json_int_t)json_array_size(list))
+			buf_adds(&b, "... and more: mailsec events --workspace W --since DATE\r\n");
 	} else {
 		add_body_line(&b, "Before", jstr(ev, "old"));
 		add_body_line(&b, "Now", jstr(ev, "new"));

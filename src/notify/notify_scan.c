@@ -1,4 +1,4 @@
-/* src/notify/notify_scan.c - the report triggers: a new source failing DMARC at volume, reports that stopped */
+/* src/notify/notify_scan.c - the triggers not of a check: DMARC sources, reports that stopped, digests */
 #include "notify/notify.h"
 #include "notify/notify_impl.h"
 #include "core/jsonutil.h"
@@ -17,7 +17,9 @@
  * in notify_state under a key naming what it was about (the domain and the
  * source address; the domain and its newest report's end), so each fires
  * once; a source seen again later, or reports that stop again after coming
- * back (a newer end), is a new key.
+ * back (a newer end), is a new key.  Digests (digest-daily, digest-weekly)
+ * run in the same pass: once per target and period, keyed by the period's
+ * start; an empty period is remembered and sends nothing.
  */
 
 /* One (target, domain) the pass looks at. */
@@ -205,13 +207,120 @@ sources(struct notify_queue *q, const struct pair *p, int64_t now)
 	return rc;
 }
 
-/* notify_scan - the report triggers of every target, in one transaction */
+/* digest_targets - every target with a digest trigger */
+static enum ms_status
+digest_targets(struct notify_queue *q, struct notify_qtarget **out, size_t *n)
+{
+	struct db_stmt *st = NULL;
+	enum db_step r;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (db_prepare(q->db, "SELECT t.id, t.triggers, w.name FROM notify_targets t"
+	    " JOIN workspaces w ON w.id = t.workspace ORDER BY t.id", &st) != MS_OK)
+		return notify_fail(q->db, "read targets", q->why, q->whylen);
+	while ((r = db_step(st)) == DB_ROW) {
+		unsigned trig = 0;
+
+		if (notify_triggers_parse(db_column_text(st, 1) ? db_column_text(st, 1) : "", &trig,
+		    NULL) != MS_OK || !(trig & (NOTIFY_T_DAILY | NOTIFY_T_WEEKLY)))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		(*out)[*n].id = db_column_int(st, 0);
+		(*out)[*n].triggers = trig;
+		(*out)[(*n)++].workspace = arena_strdup(&q->arena, db_column_text(st, 2));
+	}
+	db_finalize(st);
+	return r == DB_ERROR ? notify_fail(q->db, "read targets", q->why, q->whylen) : MS_OK;
+}
+
+/* digest - one target's digest of the period that ended last, once */
+static enum ms_status
+digest(struct notify_queue *q, const struct notify_qtarget *t, int64_t now)
+{
+	unsigned which = t->triggers & NOTIFY_T_WEEKLY ? NOTIFY_T_WEEKLY : NOTIFY_T_DAILY;
+	struct db_stmt *st = NULL;
+	json_t *list = NULL, *ev, *jf, *jt;
+	int64_t from, to, id = 0, total = 0;
+	char *key, eid[40], *summary;
+	enum ms_status rc;
+	enum db_step r;
+
+	notify_digest_period(which, now, &from, &to);
+	key = xasprintf("%s %lld", notify_trigger_name(which), (long long)from);
+	rc = remember(q, t->id, key, now, &id);
+	free(key);
+	if (rc != MS_OK || id == 0)
+		return rc;
+	if (db_prepare(q->db, "SELECT e.at, e.domain, e.run_id, e.prev_run_id, e.round, e.kind, e.area,"
+	    " e.subject, e.finding, e.severity, e.item, e.old_value, e.new_value FROM events e"
+	    " WHERE e.at >= ? AND e.at < ? AND e.kind <> 'finding-sustained' AND e.kind <> 'first-check'"
+	    " AND e.domain IN (SELECT d.domain FROM workspace_domains d JOIN workspaces w"
+	    "  ON w.id = d.workspace WHERE w.name = ?) ORDER BY e.at, e.id", &st) != MS_OK)
+		return notify_fail(q->db, "read events", q->why, q->whylen);
+	db_bind_int(st, 1, from);
+	db_bind_int(st, 2, to);
+	db_bind_text(st, 3, t->workspace);
+	list = json_array();
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_event e;
+
+		if (++total > NOTIFY_DIGEST_MAX)
+			continue;	/* counted, not listed */
+		e.at = db_column_int(st, 0);
+		e.domain = db_column_text(st, 1);
+		e.run_id = db_column_text(st, 2);
+		e.prev_run_id = db_column_text(st, 3);
+		e.round = db_column_text(st, 4);
+		e.kind = db_column_text(st, 5);
+		e.area = db_column_text(st, 6);
+		e.subject = db_column_text(st, 7);
+		e.finding = db_column_text(st, 8);
+		e.severity = db_column_text(st, 9);
+		e.item = db_column_text(st, 10);
+		e.old_value = db_column_text(st, 11);
+		e.new_value = db_column_text(st, 12);
+		json_array_append_new(list, history_event_json(&e));
+	}
+	db_finalize(st);
+	if (r == DB_ERROR) {
+		json_decref(list);
+		return notify_fail(q->db, "read events", q->why, q->whylen);
+	}
+	if (total == 0) {
+		json_decref(list);
+		return MS_OK;	/* nothing happened: the period is remembered, nothing sent */
+	}
+	jf = json_rfc3339((time_t)from);
+	jt = json_rfc3339((time_t)to);
+	summary = xasprintf("%lld change%s in workspace %s, %s to %s", (long long)total,
+	    total == 1 ? "" : "s", t->workspace, json_string_value(jf), json_string_value(jt));
+	ev = json_object();
+	json_object_set_new(ev, "at", json_rfc3339((time_t)now));
+	json_object_set_new(ev, "kind", json_text("digest"));
+	json_object_set_new(ev, "from", jf);
+	json_object_set_new(ev, "to", jt);
+	json_object_set_new(ev, "total", json_integer((json_int_t)total));
+	json_object_set_new(ev, "events", list);
+	snprintf(eid, sizeof(eid), "digest-%lld", (long long)id);
+	rc = notify_enqueue(q, t, eid, "*", which, summary, now, ev);
+	json_decref(ev);
+	free(summary);
+	return rc;
+}
+
+/* notify_scan - the report triggers and digests of every target, in one transaction */
 enum ms_status
 notify_scan(struct store *s, int64_t now, size_t *queued, char *why, size_t whylen)
 {
 	struct notify_queue q;
 	struct pair *pairs = NULL;
-	size_t n = 0;
+	struct notify_qtarget *dig = NULL;
+	size_t n = 0, nd = 0;
 	enum ms_status rc;
 
 	if (queued)
@@ -223,7 +332,8 @@ notify_scan(struct store *s, int64_t now, size_t *queued, char *why, size_t whyl
 	q.why = why;
 	q.whylen = whylen;
 	arena_init(&q.arena);
-	if ((rc = pairs_of(&q, &pairs, &n)) != MS_OK || n == 0)
+	if ((rc = pairs_of(&q, &pairs, &n)) != MS_OK || (rc = digest_targets(&q, &dig, &nd)) != MS_OK ||
+	    n + nd == 0)
 		goto out;
 	if (db_begin(q.db) != MS_OK) {
 		rc = notify_fail(q.db, "begin", why, whylen);
@@ -235,6 +345,8 @@ notify_scan(struct store *s, int64_t now, size_t *queued, char *why, size_t whyl
 		if (rc == MS_OK && (pairs[i].t.triggers & NOTIFY_T_SOURCE))
 			rc = sources(&q, &pairs[i], now);
 	}
+	for (size_t i = 0; rc == MS_OK && i < nd; i++)
+		rc = digest(&q, &dig[i], now);
 	db_finalize(q.ins);
 	q.ins = NULL;
 	if (rc == MS_OK && db_commit(q.db) != MS_OK)
@@ -248,6 +360,7 @@ notify_scan(struct store *s, int64_t now, size_t *queued, char *why, size_t whyl
 out:
 	db_finalize(q.ins);
 	free(pairs);
+	free(dig);
 	arena_free(&q.arena);
 	return rc;
 }

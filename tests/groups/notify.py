@@ -288,6 +288,27 @@ def webhook(t, cert, key):
         t.expect(p, "notify send (nothing due)", r, 0)
         if len(rec.posts) != 4:
             p.append("a second send delivered again: %d posts" % len(rec.posts))
+        # a daily digest target added now; the rounds' events moved into yesterday, as a clock would
+        r = t.ms(["notify", "add", "--workspace", "acme", "--db", db, "--webhook",
+                  rec.url.replace("/hook", "/digest"),
+                  "--secret-file", t.secret, "--on", "digest-daily"])
+        t.expect(p, "notify add --on digest-daily", r, 0)
+        t.sql(db, "UPDATE events SET at = at - 86400")
+        n = len(rec.posts)
+        for i in (1, 2):
+            r = t.ms(["notify", "send", "--db", db, "--ca-file", t.ca])
+            t.expect(p, "notify send (digest) %d" % i, r, 0)
+        p += rec.check(SECRET)
+        dig = [json.loads(b) for h, b in rec.posts[n:]]
+        if len(dig) != 1 or dig[0]["trigger"] != "digest-daily":
+            p.append("want one daily digest: %r" % dig)
+        else:
+            ev = dig[0]["event"]
+            kinds = set((e["domain"], e["kind"]) for e in ev["events"])
+            if ev["total"] != len(ev["events"]) or not {("a.test", "record"), ("c.test", "finding-added"),
+                                                        ("c.test", "grade")} <= kinds or \
+                    any(k in ("finding-sustained", "first-check") for _, k in kinds):
+                p.append("digest: %r" % ev)
         r = t.ms(["notify", "remove", "2", "--db", db])
         t.expect(p, "notify remove 2", r, 0)
         r = t.ms(["notify", "remove", "2", "--db", db])
@@ -295,8 +316,8 @@ def webhook(t, cert, key):
     finally:
         rec.stop()
     t.check("webhook: two monitor rounds, a record changed and an error appeared: 4 notifications, "
-            "HMAC signature, event id header, mailsec-notify/1 schema; --on cert gets none; list, outbox "
-            "(schemas), remove, usage errors exit 2", p)
+            "HMAC signature, event id header, mailsec-notify/1 schema; --on cert gets none; a daily digest "
+            "of yesterday's events, once; list, outbox (schemas), remove, usage errors exit 2", p)
 
 
 def down_then_up(t, cert, key):

@@ -37,6 +37,30 @@ triggers(void **state)
 	assert_int_equal(notify_triggers_parse("", &t, &bad), MS_ERR_SYNTAX);
 	assert_int_equal(notify_triggers_parse(" , ", &t, &bad), MS_ERR_SYNTAX);
 	assert_int_equal(notify_triggers_parse("errors", &t, &bad), MS_ERR_SYNTAX);
+	assert_int_equal(notify_triggers_parse("record,digest-weekly", &t, &bad), MS_OK);
+	assert_int_equal(t, NOTIFY_T_RECORD | NOTIFY_T_WEEKLY);
+	assert_int_equal(notify_triggers_parse("digest-daily,digest-weekly", &t, &bad), MS_ERR_SYNTAX);
+}
+
+/* digest_periods - the last whole UTC day, the last week from Monday */
+static void
+digest_periods(void **state)
+{
+	int64_t from, to;
+
+	(void)state;
+	/* 2026-12-03T12:00:00Z, a Thursday */
+	notify_digest_period(NOTIFY_T_DAILY, 1796299200, &from, &to);
+	assert_int_equal(from, 1796169600);	/* 2026-12-02T00:00:00Z */
+	assert_int_equal(to, 1796256000);	/* 2026-12-03T00:00:00Z */
+	notify_digest_period(NOTIFY_T_WEEKLY, 1796299200, &from, &to);
+	assert_int_equal(from, 1795392000);	/* Monday 2026-11-23T00:00:00Z */
+	assert_int_equal(to, 1795996800);	/* Monday 2026-11-30T00:00:00Z */
+	/* at the boundary itself the period that just ended */
+	notify_digest_period(NOTIFY_T_WEEKLY, 1795996800, &from, &to);
+	assert_int_equal(to, 1795996800);
+	notify_digest_period(NOTIFY_T_DAILY, 1796256000, &from, &to);
+	assert_int_equal(to, 1796256000);
 }
 
 /* ev - a history event of kind k */
@@ -254,6 +278,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(triggers),
 		cmocka_unit_test(event_triggers),
+		cmocka_unit_test(digest_periods),
 		cmocka_unit_test(cert_thresholds),
 		cmocka_unit_test(signature),
 		cmocka_unit_test(backoff),
