@@ -100,6 +100,12 @@ httpd_response_header(struct httpd_response *resp, const char *name, const char 
 	resp->nh++;
 }
 
+int
+httpd_response_status(const struct httpd_response *resp)
+{
+	return resp->status;
+}
+
 void
 httpd_response_free(struct httpd_response *resp)
 {

@@ -70,6 +70,8 @@ struct httpd_response;
 struct httpd_response *httpd_response_new(int status, const char *ctype, const char *body, size_t len);
 /* httpd_response_header - add a header (name and value copied; a CR or LF in either aborts: a bug) */
 void httpd_response_header(struct httpd_response *resp, const char *name, const char *value);
+/* httpd_response_status - resp's status */
+int httpd_response_status(const struct httpd_response *resp);
 /* httpd_response_free - free resp (NULL is fine); the router does, after sending */
 void httpd_response_free(struct httpd_response *resp);
 
