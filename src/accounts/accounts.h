@@ -342,7 +342,7 @@ MS_MUST_CHECK enum ms_status accounts_proof_pending(struct accounts *a, const ch
  * bytes, borrowed, hostile) of the form "mailsec-verify=TOKEN" (the tag
  * case-insensitive, blanks around the token allowed, the token
  * ACCT_PROOF_HEX hex digits) into the caller's out, lower-case.
- * MS_ERR_SYNTAX if it is not one; MS_ERR_LIMIT over 255 bytes * 16.
+ * MS_ERR_SYNTAX if it is not one; MS_ERR_LIMIT over 4096 bytes.
  */
 MS_MUST_CHECK enum ms_status accounts_proof_parse(const char *txt, size_t len, char out[ACCT_PROOF_SIZE]);
 
