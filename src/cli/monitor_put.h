@@ -22,7 +22,7 @@ struct cli_monitor_log {
  * cli_monitor_put - the worker's put callback (fleet/worker.h), arg a
  * struct cli_monitor_log: store a's result through history_put with its
  * round (history's (domain, round) uniqueness makes a second one a
- * duplicate) and log it
+ * duplicate) and log it; a is borrowed for the call
  */
 enum fleet_put cli_monitor_put(void *arg, struct audit *a, int64_t round);
 

@@ -357,7 +357,7 @@ out:
 	return ok;
 }
 
-/* access - MHD's per-request callback: called first with no body, then per body chunk, then once more */
+/* access_cb - MHD's per-request callback: called first with no body, then per body chunk, then once more */
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -395,7 +395,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	return dispatch(h, c, url, method, rq);
 }
 
-/* completed - a request is over: free its state, and start the connection's next request's clock */
+/* completed_cb - a request is over: free its state, and start the connection's next request's clock */
 static void
 completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {

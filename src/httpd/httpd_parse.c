@@ -24,7 +24,7 @@ is_ctl(unsigned char c)
 }
 
 /*
- * Paths: decoded segment by segment into out->buf, each NUL-terminated.  An
+ * httpd_path_parse - decoded segment by segment into out->buf, each NUL-terminated.  An
  * encoded '/' would let one segment name two, and an encoded '.' would hide
  * "..": both refused rather than guessed at.
  */

@@ -58,20 +58,38 @@ struct httpd_response *web_csrf(const struct httpd_request *r, const struct acct
 struct httpd_response *web_workspace(struct web *w, const struct httpd_request *r,
     const struct acct_principal *p, unsigned want, const char **ws);
 
-/* Handlers (web_pages.c, web_api.c, web_reports.c). */
+/*
+ * The handlers (httpd_handler: web_pages.c, web_api.c, web_reports.c): arg
+ * the struct web, r and params borrowed for the call; each returns a new
+ * response the router owns.
+ */
+/* web_login_form - see the route table in web.c */
 struct httpd_response *web_login_form(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_login - see the route table in web.c */
 struct httpd_response *web_login(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_logout - see the route table in web.c */
 struct httpd_response *web_logout(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_index - see the route table in web.c */
 struct httpd_response *web_index(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_domains - see the route table in web.c */
 struct httpd_response *web_api_domains(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_domain - see the route table in web.c */
 struct httpd_response *web_api_domain(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_events - see the route table in web.c */
 struct httpd_response *web_api_events(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_reports - see the route table in web.c */
 struct httpd_response *web_api_reports(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_add - see the route table in web.c */
 struct httpd_response *web_api_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_remove - see the route table in web.c */
 struct httpd_response *web_api_remove(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_check - see the route table in web.c */
 struct httpd_response *web_api_check(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_check_state - see the route table in web.c */
 struct httpd_response *web_api_check_state(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_upload - see the route table in web.c */
 struct httpd_response *web_api_upload(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_tlsrpt - see the route table in web.c */
 struct httpd_response *web_tlsrpt(void *arg, const struct httpd_request *r, const char *const *params);
 
 #endif
