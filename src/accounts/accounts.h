@@ -346,4 +346,24 @@ MS_MUST_CHECK enum ms_status accounts_proof_pending(struct accounts *a, const ch
  */
 MS_MUST_CHECK enum ms_status accounts_proof_parse(const char *txt, size_t len, char out[ACCT_PROOF_SIZE]);
 
+struct resolver;
+
+/*
+ * The monitor's part: after a domain's result is stored, look for its
+ * pending proofs in the DNS.  done gets how many proofs the answer verified
+ * and a why when the lookup failed (NULL when it answered, whatever the
+ * answer; both borrowed for the call).
+ */
+typedef void (*acct_proof_done_cb)(void *arg, const char *domain, uint64_t verified, const char *why);
+
+/*
+ * accounts_proof_check - when domain (borrowed; copied) has a pending proof,
+ * ask res (borrowed: it and a must outlive the lookup) for
+ * _mailsec-verify.DOMAIN TXT and, from the loop, pass the strings to
+ * accounts_proof_seen (at now) and call done once; *started (the caller's)
+ * says whether a lookup began (false: nothing pending, done is not called).
+ */
+MS_MUST_CHECK enum ms_status accounts_proof_check(struct accounts *a, struct resolver *res, const char *domain,
+    int64_t now, acct_proof_done_cb done, void *arg, bool *started);
+
 #endif

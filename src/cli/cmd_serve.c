@@ -40,6 +40,8 @@ struct srv {
 	struct accounts *acc;
 	struct fleet_worker *w;
 	struct event_base *base;
+	struct session *ses;
+	size_t proofs_inflight;		/* ownership proof lookups not answered yet */
 	bool stopping, worker_done;
 	struct cli_monitor_log log;
 	char *owner;
@@ -169,6 +171,36 @@ on_worker_done(void *arg)
 	s->worker_done = true;
 }
 
+/* on_proof - a domain's _mailsec-verify TXT answer was looked at: log it */
+static void
+on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
+{
+	struct srv *s = arg;
+
+	if (why)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"ownership proof: %s\"\n",
+		    domain, why);
+	else if (verified)
+		fprintf(stderr, "mailsec serve: event=proof-verified domain=%s proofs=%llu\n", domain,
+		    (unsigned long long)verified);
+	s->proofs_inflight--;
+}
+
+/* on_stored - a domain's result is kept: look at its pending ownership proof, as the monitor does */
+static void
+on_stored(void *arg, const char *domain)
+{
+	struct srv *s = arg;
+	bool started = false;
+
+	if (accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL), on_proof, s,
+	    &started) != MS_OK)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"ownership proof: %s\"\n",
+		    domain, accounts_error(s->acc));
+	else if (started)
+		s->proofs_inflight++;
+}
+
 /* poke - the web side made a domain due: the worker looks at once */
 static void
 poke(void *arg)
@@ -289,6 +321,7 @@ cmd_serve(int argc, char **argv)
 			goto out;
 		}
 		s.base = ses->base;
+		s.ses = ses;
 	} else if ((s.base = event_base_new()) == NULL) {
 		cli_error("cannot make an event loop");
 		goto out;
@@ -319,6 +352,8 @@ cmd_serve(int argc, char **argv)
 		s.log.fleet = s.fleet;
 		s.log.tty = false;
 		s.log.prog = "serve";
+		s.log.stored = on_stored;
+		s.log.stored_arg = &s;
 		memset(&wc, 0, sizeof(wc));
 		wc.fleet = s.fleet;
 		wc.session = ses;
@@ -345,7 +380,7 @@ cmd_serve(int argc, char **argv)
 		    (int)(colon ? colon - wcfg.listen : 0), wcfg.listen, web_port(web),
 		    o.no_monitor ? " monitor=no" : " monitor=yes");
 	}
-	while (!(s.stopping && (s.w == NULL || s.worker_done)))
+	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0))
 		if (event_base_loop(s.base, EVLOOP_ONCE) < 0)
 			break;
 	rc = s.w && fleet_worker_failures(s.w) ? EXIT_STORE : EXIT_CLEAN;

@@ -16,6 +16,9 @@ struct cli_monitor_log {
 	struct progress *progress;	/* cleared before a log line; may be NULL */
 	bool tty;			/* stderr is a terminal: no per-domain lines */
 	const char *prog;		/* "monitor", "serve": the log lines' prefix */
+	/* stored - domain's result is kept (or was already): e.g. look at its ownership proof; may be NULL */
+	void (*stored)(void *arg, const char *domain);
+	void *stored_arg;
 };
 
 /*
