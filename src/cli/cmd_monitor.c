@@ -4,6 +4,7 @@
 #include "cli/monitor_put.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "dns/resolver.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "fleet/fleet.h"
@@ -464,6 +465,8 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.timeouts,
 		    (unsigned long long)ses->res->stats.max_inflight);
 	}
+	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
+		resolver_cancel_all(ses->res, "the monitor is exiting");
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;
 	else if (fleet_worker_failures(m.w))
