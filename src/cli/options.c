@@ -153,7 +153,7 @@ static const struct command commands[] = {
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
-	  "[--format json]",
+	  "[--format json] | domains proof|verify --workspace NAME DOMAIN",
 	  "add, remove, list or import a workspace's monitored domains and their settings",
 	  "'domains add' puts domains in a workspace with the settings given (--profile, "
 	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
@@ -163,7 +163,10 @@ static const struct command commands[] = {
 	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
 	  "the mailsec-domains/1 document with --format json. A domain may be in several "
 	  "workspaces: it is checked once per round with the union of their selectors and "
-	  "sending hosts and the shortest interval." },
+	  "sending hosts and the shortest interval. 'domains proof DOMAIN' prints the TXT record "
+	  "the workspace publishes to prove it controls the domain (the monitor looks for it when "
+	  "it checks the domain); 'domains verify DOMAIN' is an admin vouching for it instead: "
+	  "only then does the workspace see the domain's DMARC and TLS reports (docs/serve.md)." },
 	{ "monitor", cmd_monitor, "monitor [--once [--all]] [--db PATH|URI] [OPTIONS]",
 	  "check the workspaces' domains when they fall due, in rounds, on one machine or many",
 	  "Runs the scheduler and a worker: a domain is due when its interval has passed since "
@@ -177,6 +180,28 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "users", cmd_users, "users add NAME --role admin|member|viewer [--workspace W]... [--password-stdin] | "
+	  "users list [--format json] | users remove NAME | users passwd NAME [--password-stdin]",
+	  "create, list or remove the people who may sign in to mailsec serve, and set their passwords",
+	  "'users add NAME --role ROLE' creates a user: an admin reads and writes every workspace, "
+	  "a member reads and writes the workspaces given with --workspace, a viewer only reads "
+	  "them. The password is read from the first line of standard input with "
+	  "--password-stdin (8 to 1024 bytes), or generated and printed once. Passwords are "
+	  "kept as Argon2id hashes. The first admin is made the same way on an empty database: "
+	  "whoever can open the database is trusted. 'users list' shows each user with its role "
+	  "and workspaces (the mailsec-users/1 document with --format json); 'users remove' "
+	  "deletes a user with its sessions and API tokens; 'users passwd' sets a new password "
+	  "and ends the user's sessions (docs/serve.md). Exit 1 when the user exists (add) or "
+	  "does not (remove, passwd), 2 when it could not run." },
+	{ "tokens", cmd_tokens, "tokens add --user NAME --workspace W | tokens list [--user NAME] "
+	  "[--format json] | tokens revoke ID",
+	  "create, list or revoke the API tokens of mailsec serve",
+	  "'tokens add' makes a bearer token for the user, valid for one workspace (the user must "
+	  "be a member of it, or an admin), and prints it once on its last line: only its SHA-256 "
+	  "is kept. 'tokens list' shows every token's id, user, workspace, when it was made and "
+	  "last used and whether it is revoked (the mailsec-tokens/1 document with --format "
+	  "json), never the token. 'tokens revoke ID' stops a token at once (docs/serve.md). "
+	  "Exit 1 when there is no such token, 2 when it could not run." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -536,7 +561,7 @@ static const struct option_doc options[] = {
 	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
 	{ "workspace", 0, "NAME", "domains",
 	  "The workspace whose domains are added, removed, imported or listed (list: default "
-	  "every workspace)." },
+	  "every workspace), or that proves it controls the domain (proof, verify)." },
 	{ "profile", 0, "NAME|FILE", "domains",
 	  "domains add/import: judge the domain under this profile in this workspace (a "
 	  "shipped name or a JSON file; give a file by its absolute path). Default: generic." },
@@ -561,6 +586,27 @@ static const struct option_doc options[] = {
 	  "again once it ends." },
 	{ "batch", 0, "N", "monitor",
 	  "Claim at most N domains at a time (default: --concurrency)." },
+	{ "role", 0, "admin|member|viewer", "users",
+	  "users add: what the user may do: admin (every workspace, the admin pages), member "
+	  "(read and write in its workspaces) or viewer (read only in its workspaces)." },
+	{ "workspace", 0, "NAME", "users",
+	  "users add: make the user a member of this workspace (repeatable; the workspace must "
+	  "exist)." },
+	{ "password-stdin", 0, NULL, "users",
+	  "users add, users passwd: read the password from the first line of standard input "
+	  "(8 to 1024 bytes) instead of generating one. Passwords are never taken from "
+	  "arguments." },
+	{ "user", 0, "NAME", "tokens",
+	  "tokens add: the user the token acts as; tokens list: only this user's tokens." },
+	{ "workspace", 0, "NAME", "tokens",
+	  "tokens add: the one workspace the token may read and write (as far as its user's role "
+	  "allows)." },
+	{ "db", 0, "PATH|URI", "users tokens",
+	  "The database of mailsec serve (the monitor's: workspaces, domains, results, users): a "
+	  "SQLite file or a PostgreSQL libpq URI. Default: $XDG_DATA_HOME/mailsec/mailsec.db." },
+	{ "format", 0, "text|json", "users tokens",
+	  "users list, tokens list: print text lines (default) or the versioned JSON document "
+	  "(mailsec-users/1, mailsec-tokens/1; docs/serve.md)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
