@@ -1,6 +1,7 @@
 /* src/cli/cmd_monitor.c - mailsec monitor: the scheduler and worker over the workspaces' domains */
 #include "accounts/accounts.h"
 #include "cli/cli.h"
+#include "cli/monitor_put.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/resolver.h"
@@ -50,6 +51,7 @@ struct mon {
 	struct progress progress;
 	int64_t progress_round;
 	char *owner;
+	struct cli_monitor_log log;
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's) */
@@ -193,20 +195,27 @@ proof_check(struct mon *m, const char *domain)
 		m->proofs_inflight++;
 }
 
-/*
- * put_result - the one place a monitored domain's result is stored: through
- * the history layer (history_put) with the round as decimal text, so each
- * result keeps the events of what changed since the domain's previous one and
- * history's (domain, round) uniqueness makes a second result for the round a
- * duplicate (another worker stored it after this one's lease ran out).  The
- * run id is "round-N", shared by every worker's results of the round.  What
- * is left here is the program's: the mailsec/1 object check prints and the
- * log line.
- */
-static enum fleet_put
-put_result(void *arg, struct audit *a, int64_t round)
+/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending */
+static void
+on_stored(void *arg, const char *domain)
 {
-	struct mon *m = arg;
+	proof_check(arg, domain);
+}
+
+/*
+ * cli_monitor_put - the one place a monitored domain's result is stored:
+ * through the history layer (history_put) with the round as decimal text, so
+ * each result keeps the events of what changed since the domain's previous
+ * one and history's (domain, round) uniqueness makes a second result for the
+ * round a duplicate (another worker stored it after this one's lease ran
+ * out).  The run id is "round-N", shared by every worker's results of the
+ * round.  What is left here is the program's: the mailsec/1 object check
+ * prints and the log line.
+ */
+enum fleet_put
+cli_monitor_put(void *arg, struct audit *a, int64_t round)
+{
+	struct cli_monitor_log *m = arg;
 	struct store *s = fleet_store(m->fleet);
 	struct history_check hc;
 	size_t c[SEV__COUNT];
@@ -227,21 +236,22 @@ put_result(void *arg, struct audit *a, int64_t round)
 	hc.run_id = run_id;
 	hc.round = round_text;
 	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
-		progress_clear(&m->progress);
-		fprintf(stderr, "mailsec monitor: event=error round=%lld domain=%s msg=\"could not "
-		    "store the result: %s\"\n", (long long)round, a->domain,
+		if (m->progress)
+			progress_clear(m->progress);
+		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
+		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
 		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
 		    store_error(s));
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
 	else if (!m->tty)
-		fprintf(stderr, "mailsec monitor: event=checked round=%lld domain=%s grade=%s "
-		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain,
+		fprintf(stderr, "mailsec %s: event=checked round=%lld domain=%s grade=%s "
+		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
 		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
-	if (r != FLEET_PUT_FAILED)
-		proof_check(m, a->domain);
+	if (r != FLEET_PUT_FAILED && m->stored)
+		m->stored(m->stored_arg, a->domain);
 	return r;
 }
 
@@ -422,7 +432,14 @@ cmd_monitor(int argc, char **argv)
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
-	wc.put = put_result;
+	m.log.fleet = m.fleet;
+	m.log.progress = &m.progress;
+	m.log.tty = m.tty;
+	m.log.prog = "monitor";
+	m.log.stored = on_stored;
+	m.log.stored_arg = &m;
+	wc.put = cli_monitor_put;
+	wc.put_arg = &m.log;
 	wc.event = on_event;
 	wc.done = on_done;
 	wc.arg = &m;
