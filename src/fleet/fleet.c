@@ -59,6 +59,41 @@ fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *chang
 	return MS_OK;
 }
 
+/* fleet_kept - sql prepared once and kept, found by the address of its text */
+enum ms_status
+fleet_kept(struct fleet *f, const char *sql, struct db_stmt **st)
+{
+	for (size_t i = 0; i < f->nkept; i++)
+		if (f->kept[i].sql == sql) {
+			*st = f->kept[i].st;
+			return MS_OK;
+		}
+	if (f->nkept == FLEET_KEPT_MAX)
+		return fleet_say(f, MS_ERR_ARG, "more than %d kept statements", FLEET_KEPT_MAX);
+	if (fleet_prep(f, sql, st) != MS_OK)
+		return MS_ERR_IO;
+	f->kept[f->nkept].sql = sql;
+	f->kept[f->nkept++].st = *st;
+	return MS_OK;
+}
+
+/* fleet_run_kept - step a kept statement that returns no rows to its end, then reset it */
+enum ms_status
+fleet_run_kept(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *changes)
+{
+	enum db_step r = db_step(st);
+
+	if (r == DB_ERROR) {
+		MS_IGNORE(fleet_fail(f, what));	/* always MS_ERR_IO: the error is kept in f */
+		db_reset(st);
+		return MS_ERR_IO;
+	}
+	if (r == DB_DONE && changes)
+		*changes = db_changes(st);
+	db_reset(st);
+	return MS_OK;
+}
+
 /* fleet_undo - roll back (to savepoint, or the transaction); a failed rollback is added to f's error */
 static void
 fleet_undo(struct fleet *f, const char *savepoint)
@@ -126,10 +161,20 @@ fleet_close(struct fleet *f)
 {
 	if (f == NULL)
 		return;
-	if (f->tx)
+	if (f->tx) {
 		fleet_undo(f, NULL);
+		store_part(f->store);
+	}
+	for (size_t i = 0; i < f->nkept; i++)
+		db_finalize(f->kept[i].st);
 	store_close(f->store);
 	free(f);
+}
+
+bool
+fleet_in_tx(const struct fleet *f)
+{
+	return f->tx;
 }
 
 const char *
@@ -245,6 +290,11 @@ fleet_begin(struct fleet *f)
 		return fleet_say(f, MS_ERR_ARG, "a transaction is already open");
 	if (db_begin(f->db) != MS_OK)
 		return fleet_fail(f, "begin");
+	/* results stored meanwhile (history_put on fleet_store) are part of it */
+	if (store_join(f->store) != MS_OK) {
+		fleet_undo(f, NULL);
+		return fleet_say(f, MS_ERR_ARG, "%s", store_error(f->store));
+	}
 	f->tx = true;
 	return MS_OK;
 }
@@ -252,7 +302,10 @@ fleet_begin(struct fleet *f)
 enum ms_status
 fleet_commit(struct fleet *f)
 {
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "no transaction is open");
 	f->tx = false;
+	store_part(f->store);
 	if (db_commit(f->db) != MS_OK) {
 		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
@@ -264,8 +317,10 @@ fleet_commit(struct fleet *f)
 void
 fleet_rollback(struct fleet *f)
 {
-	if (f->tx)
+	if (f->tx) {
 		fleet_undo(f, NULL);
+		store_part(f->store);
+	}
 	f->tx = false;
 }
 

@@ -137,10 +137,22 @@ MS_MUST_CHECK enum ms_status fleet_domain_remove(struct fleet *f, const char *wo
 MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
     void *arg);
 
-/* fleet_begin - one transaction for several fleet_domain_add calls (domains import) */
+/*
+ * fleet_begin - one transaction for several calls: fleet_domain_add
+ * (domains import), or the monitor's batch of finished domains (their
+ * results stored through fleet_store, their grades, fleet_complete and
+ * fleet_release), kept whole or not at all by fleet_commit.  Inside it each
+ * of those calls is a savepoint, so one that fails leaves the others.
+ * fleet_round_begin and fleet_claim refuse to run inside it.  On SQLite it
+ * holds the write lock until fleet_commit or fleet_rollback.
+ */
 MS_MUST_CHECK enum ms_status fleet_begin(struct fleet *f);
+/* fleet_commit - keep what was done since fleet_begin; on failure nothing of it is kept */
 MS_MUST_CHECK enum ms_status fleet_commit(struct fleet *f);
+/* fleet_rollback - undo what was done since fleet_begin (nothing open: nothing done) */
 void fleet_rollback(struct fleet *f);
+/* fleet_in_tx - between fleet_begin and fleet_commit / fleet_rollback */
+bool fleet_in_tx(const struct fleet *f);
 
 /* Rounds, claims and leases. */
 
