@@ -143,7 +143,8 @@ MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *work
  * results stored through fleet_store, their grades, fleet_complete and
  * fleet_release), kept whole or not at all by fleet_commit.  Inside it each
  * of those calls is a savepoint, so one that fails leaves the others.
- * fleet_round_begin and fleet_claim refuse to run inside it.  On SQLite it
+ * fleet_round_begin refuses to run inside it; fleet_claim joins it (on
+ * PostgreSQL its leases are row locks that others skip until the commit).  On SQLite it
  * holds the write lock until fleet_commit or fleet_rollback.
  */
 MS_MUST_CHECK enum ms_status fleet_begin(struct fleet *f);
@@ -188,7 +189,8 @@ struct fleet_claim {
 /*
  * fleet_claim - lease up to max domains of round that nobody holds (or
  * whose lease ended before now) to owner until now + lease, and load their
- * settings.  *out (caller frees with fleet_claims_free) holds *n claims,
+ * settings: one statement each, whatever max.  Inside fleet_begin it is part
+ * of that transaction.  *out (caller frees with fleet_claims_free) holds *n claims,
  * possibly none.
  */
 MS_MUST_CHECK enum ms_status fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max,

@@ -263,8 +263,6 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 
 	*out = NULL;
 	*n = 0;
-	if (f->tx)
-		return fleet_say(f, MS_ERR_ARG, "fleet_claim inside a transaction");
 	if (fleet_tx_start(f) != MS_OK)
 		return MS_ERR_IO;
 	if (fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? CLAIM_SQLITE : CLAIM_POSTGRESQL,
