@@ -107,14 +107,14 @@ fleet_undo(struct fleet *f, const char *savepoint)
 }
 
 /*
- * fleet_tx_start - a transaction of its own, or a savepoint inside the
- * caller's (fleet_begin); undone by fleet_tx_end(f, false)
+ * fleet_tx_start - a transaction of its own, undone by fleet_tx_end(f,
+ * false); inside fleet_begin's nothing: its caller undoes a failed call
  */
 enum ms_status
 fleet_tx_start(struct fleet *f)
 {
 	if (f->tx)
-		return db_savepoint(f->db, "fleet_op") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+		return MS_OK;	/* fleet_begin's caller undoes a call that failed (fleet_mark) */
 	return db_begin(f->db) == MS_OK ? MS_OK : fleet_fail(f, "begin");
 }
 
@@ -122,13 +122,8 @@ fleet_tx_start(struct fleet *f)
 enum ms_status
 fleet_tx_end(struct fleet *f, bool ok)
 {
-	if (f->tx) {
-		if (!ok) {
-			fleet_undo(f, "fleet_op");
-			return MS_ERR_IO;
-		}
-		return db_release(f->db, "fleet_op") == MS_OK ? MS_OK : fleet_fail(f, "release");
-	}
+	if (f->tx)
+		return ok ? MS_OK : MS_ERR_IO;
 	if (!ok) {
 		fleet_undo(f, NULL);
 		return MS_ERR_IO;
@@ -169,6 +164,24 @@ fleet_close(struct fleet *f)
 		db_finalize(f->kept[i].st);
 	store_close(f->store);
 	free(f);
+}
+
+enum ms_status
+fleet_mark(struct fleet *f)
+{
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "fleet_mark outside fleet_begin");
+	return db_savepoint(f->db, "fleet_mark") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+}
+
+enum ms_status
+fleet_undo_mark(struct fleet *f)
+{
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "fleet_undo_mark outside fleet_begin");
+	if (db_rollback_to(f->db, "fleet_mark") != MS_OK)
+		return fleet_fail(f, "rollback to savepoint");
+	return MS_OK;
 }
 
 bool

@@ -140,18 +140,29 @@ MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *work
 /*
  * fleet_begin - one transaction for several calls: fleet_domain_add
  * (domains import), or the monitor's batch of finished domains (their
- * results stored through fleet_store, their grades, fleet_complete and
- * fleet_release), kept whole or not at all by fleet_commit.  Inside it each
- * of those calls is a savepoint, so one that fails leaves the others.
- * fleet_round_begin refuses to run inside it; fleet_claim joins it (on
- * PostgreSQL its leases are row locks that others skip until the commit).  On SQLite it
- * holds the write lock until fleet_commit or fleet_rollback.
+ * results stored through fleet_store, their grades, fleet_complete,
+ * fleet_release, and fleet_claim: on PostgreSQL its leases are row locks
+ * others skip until the commit), kept whole or not at all by fleet_commit.
+ * fleet_round_begin refuses to run inside it.  On SQLite it holds the write
+ * lock until fleet_commit or fleet_rollback.  Inside it those calls have no
+ * savepoint of their own (a round trip less each): one that fails may leave
+ * part of itself done, and on PostgreSQL the transaction refuses every
+ * statement after a failed one.  The caller either rolls back, or marks each
+ * unit of its work (fleet_mark) and undoes the unit that failed
+ * (fleet_undo_mark).
  */
 MS_MUST_CHECK enum ms_status fleet_begin(struct fleet *f);
 /* fleet_commit - keep what was done since fleet_begin; on failure nothing of it is kept */
 MS_MUST_CHECK enum ms_status fleet_commit(struct fleet *f);
 /* fleet_rollback - undo what was done since fleet_begin (nothing open: nothing done) */
 void fleet_rollback(struct fleet *f);
+/*
+ * fleet_mark - inside fleet_begin, a point to come back to (a savepoint);
+ * marks nest, fleet_undo_mark undoes what was done since the latest
+ */
+MS_MUST_CHECK enum ms_status fleet_mark(struct fleet *f);
+/* fleet_undo_mark - undo what was done since the latest fleet_mark, and forget that mark */
+MS_MUST_CHECK enum ms_status fleet_undo_mark(struct fleet *f);
 /* fleet_in_tx - between fleet_begin and fleet_commit / fleet_rollback */
 bool fleet_in_tx(const struct fleet *f);
 

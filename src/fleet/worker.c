@@ -295,17 +295,21 @@ on_result(struct audit *a, void *arg)
 	enum fleet_put r;
 
 	j->handled = true;
-	if (!batch_open(w)) {
+	if (!batch_open(w) || fleet_mark(w->cfg.fleet) != MS_OK) {
 		/* the domain goes back for a later claim (on_done releases it) */
+		if (fleet_in_tx(w->cfg.fleet))
+			db_error(w, j->c.domain);
 		j->handled = false;
 		w->backoff_until = (int64_t)time(NULL) + RETRY_SECONDS;
 		return;
 	}
+	/* one mark per domain: what fails of it is undone, the batch goes on */
 	r = w->cfg.put(w->cfg.arg, a, j->c.round);
 	if (r == FLEET_PUT_FAILED) {
 		w->failures++;
 		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
-		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
+		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 			db_error(w, j->c.domain);
 		if (w->cfg.once)
 			w->stopping = true;
@@ -314,7 +318,8 @@ on_result(struct audit *a, void *arg)
 	if (!put_grades(w, j, a) ||
 	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
 		db_error(w, j->c.domain);
-		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
+		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 			db_error(w, j->c.domain);
 		return;
 	}
@@ -576,6 +581,13 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 		w->cfg.commit_every = FLEET_COMMIT_EVERY;
 	if (w->cfg.commit_delay <= 0)
 		w->cfg.commit_delay = FLEET_COMMIT_DELAY;
+	/*
+	 * Heartbeats made inside a batch are seen by others once it commits: a
+	 * batch that commits within a third of the lease keeps every lease
+	 * others see alive (the last committed heartbeat is at most two thirds old)
+	 */
+	if (w->cfg.commit_delay > (double)w->cfg.lease / 3.0)
+		w->cfg.commit_delay = (double)w->cfg.lease / 3.0;
 	w->all_pending = cfg->all;
 	w->timer = evtimer_new(base, tick, w);
 	w->beat = event_new(base, -1, EV_PERSIST, heartbeat, w);

@@ -67,7 +67,8 @@ struct fleet_worker_config {
 	 * is read or the worker stops.  A crash loses the batch, never more:
 	 * its domains are claimed again after their lease.  0: the defaults
 	 * (FLEET_COMMIT_EVERY, FLEET_COMMIT_DELAY); commit_every 1: each
-	 * domain commits on its own.
+	 * domain commits on its own.  commit_delay is at most a third of
+	 * the lease (heartbeats made inside a batch are seen once it commits).
 	 */
 	size_t commit_every;
 	double commit_delay;

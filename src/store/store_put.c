@@ -17,7 +17,9 @@
  * Each put runs inside put_enter()..put_leave(): a transaction of its own,
  * or within store_begin()..store_commit() a savepoint, so a put that fails
  * half-way (a constraint, a full disk, a trigger) leaves nothing of itself
- * and the caller's transaction usable, on SQLite as on PostgreSQL.
+ * and the caller's transaction usable, on SQLite as on PostgreSQL.  In a
+ * transaction joined (store_join) there is no savepoint of ours: the
+ * joiner keeps one per unit of its own work and undoes a put that failed.
  */
 static const char *const INSERTS[STORE_NSTMT] = {
 	[INS_REPORT] =
@@ -176,6 +178,8 @@ put_enter(struct store *s, const char *name)
 			return store_fail(s, "begin");
 		s->tx_open = true;
 	}
+	if (s->joined)
+		return MS_OK;	/* the joiner undoes a put that fails (store_join) */
 	return db_savepoint(s->db, name) == MS_OK ? MS_OK : store_fail(s, "savepoint");
 }
 
@@ -183,6 +187,8 @@ put_enter(struct store *s, const char *name)
 static enum ms_status
 put_leave(struct store *s, const char *name, enum ms_status rc)
 {
+	if (s->joined)
+		return rc;	/* no savepoint of ours: a failed put is the joiner's to undo */
 	if (rc == MS_OK) {
 		if ((s->tx_wanted ? db_release(s->db, name) : db_commit(s->db)) == MS_OK)
 			return MS_OK;
