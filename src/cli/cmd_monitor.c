@@ -35,6 +35,8 @@ struct mon_opts {
 	bool once, all;
 	int64_t lease;
 	size_t batch;
+	size_t commit_every;
+	double commit_delay;
 };
 
 struct mon {
@@ -104,6 +106,16 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 				bad = true;
 			} else
 				o->batch = (size_t)v;
+			break;
+		case OPT_COMMIT_EVERY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--commit-every wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->commit_every = (size_t)v;
+			break;
+		case OPT_COMMIT_DELAY:
+			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
 			break;
 		case OPT_CONCURRENCY:
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
@@ -429,6 +441,8 @@ cmd_monitor(int argc, char **argv)
 	wc.concurrency = o.c.concurrency;
 	wc.batch = o.batch;
 	wc.lease = o.lease;
+	wc.commit_every = o.commit_every;
+	wc.commit_delay = o.commit_delay;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;

@@ -634,6 +634,12 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "users tokens",
 	  "users list, tokens list: print text lines (default) or the versioned JSON document "
 	  "(mailsec-users/1, mailsec-tokens/1; docs/serve.md)." },
+	{ "commit-every", 0, "N", "monitor",
+	  "Store the results of up to N finished domains in one transaction (default 32; 1: each "
+	  "its own). A crash loses at most that batch: its domains are claimed again after their "
+	  "lease." },
+	{ "commit-delay", 0, "SECONDS", "monitor",
+	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
