@@ -148,6 +148,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_NO_SMTP:
 			o->c.no_smtp = true;
 			break;
+		case OPT_NO_PROBE_SHARING:
+			o->c.no_probe_sharing = true;
+			break;
 		case OPT_REPLAY:
 			free(o->c.replay_path);
 			o->c.replay_path = xstrdup(optarg);
@@ -306,8 +309,9 @@ on_event(void *arg, const struct fleet_event *ev)
 		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
-		    "checked_here=%llu\n", (long long)ev->round, (unsigned long long)ev->n,
-		    (unsigned long long)ev->done);
+		    "checked_here=%llu probes=%llu probes_saved=%llu\n", (long long)ev->round,
+		    (unsigned long long)ev->n, (unsigned long long)ev->done,
+		    (unsigned long long)ev->probes_made, (unsigned long long)ev->probes_saved);
 		break;
 	case FLEET_EV_WAITING:
 		if (!m->tty)
@@ -452,6 +456,7 @@ cmd_monitor(int argc, char **argv)
 	m.log.prog = "monitor";
 	m.log.stored = on_stored;
 	m.log.stored_arg = &m;
+	wc.no_probe_sharing = o.c.no_probe_sharing;
 	wc.put = cli_monitor_put;
 	wc.put_arg = &m.log;
 	wc.event = on_event;
@@ -470,14 +475,18 @@ cmd_monitor(int argc, char **argv)
 	if (o.c.stats) {
 		double secs = mono_now() - t0;
 		size_t n = fleet_worker_checked(m.w);
+		struct smtp_probe_cache_stats ps;
 
+		fleet_worker_probe_stats(m.w, &ps);
 		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    "(%.0f/s, %llu timed out, at most %llu in flight); "
+		    "%llu STARTTLS probes made, %llu saved by sharing\n", n, n == 1 ? "" : "s",
 		    secs, secs > 0 ? (double)n / secs : 0.0,
 		    (unsigned long long)ses->res->stats.queries,
 		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 		    (unsigned long long)ses->res->stats.timeouts,
-		    (unsigned long long)ses->res->stats.max_inflight);
+		    (unsigned long long)ses->res->stats.max_inflight,
+		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 	}
 	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "smtp/smtp_probe_cache.h"
 
 struct fleet;
 struct session;
@@ -42,6 +43,8 @@ struct fleet_event {
 	uint64_t n, total;
 	uint64_t done;		/* domains this worker finished in the round */
 	int64_t until;
+	/* FLEET_EV_ROUND_DONE: this worker's STARTTLS probes in the round */
+	uint64_t probes_made, probes_saved;
 };
 
 /*
@@ -74,6 +77,12 @@ struct fleet_worker_config {
 	double commit_delay;
 	bool once;			/* one round, then done */
 	bool all;			/* the first round takes every domain, due or not */
+	/*
+	 * Each round shares one STARTTLS probe of an address (with the same
+	 * settings) between every domain of the round this worker audits
+	 * (smtp/smtp_probe_cache.h); true: each domain probes alone.
+	 */
+	bool no_probe_sharing;
 	/*
 	 * put - store a's result for round (called from the loop, once per
 	 * audited domain); what it returns decides whether the domain leaves
@@ -112,6 +121,11 @@ void fleet_worker_poke(struct fleet_worker *w);
 size_t fleet_worker_failures(const struct fleet_worker *w);
 /* fleet_worker_checked - domains whose result this worker stored */
 size_t fleet_worker_checked(const struct fleet_worker *w);
+/*
+ * fleet_worker_probe_stats - the STARTTLS probes of every round so far,
+ * summed into *out (the caller's)
+ */
+void fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out);
 
 void fleet_worker_free(struct fleet_worker *w);
 
