@@ -307,6 +307,7 @@ cmd_check(int argc, char **argv)
 	struct engine_config cfg;
 	struct emitter em = { 0 };
 	size_t max_active = 0;
+	struct engine_queries queries;
 	char *err = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -404,6 +405,9 @@ cmd_check(int argc, char **argv)
 	cfg.on_result = on_result;
 	cfg.arg = &em;
 	cfg.max_active = &max_active;
+	memset(&queries, 0, sizeof(queries));
+	if (o.stats)
+		cfg.queries = &queries;
 
 	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
 		json_t *head = doc_new(DOC_CHECK);
@@ -435,6 +439,8 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.timeouts,
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
 			    max_active == 1 ? "" : "s");
+		if (o.stats)
+			engine_queries_print(stderr, &queries);
 	}
 	if (o.format == OUT_JSON) {
 		out_json_stream_close(stdout);

@@ -3,6 +3,7 @@
 #define MS_ENGINE_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 #include "util/status.h"
@@ -45,6 +46,7 @@ struct session {
 	struct suffix_list	*psl;
 	struct audit_env	 env;	/* the four above, for audits */
 	struct replay_data	*replay;	/* loaded from replay_path, or NULL */
+	FILE			*dns_log;	/* $MAILSEC_DNS_LOG opened, or NULL: res->log */
 	bool			 own_base;
 	bool			 own_psl;
 };
