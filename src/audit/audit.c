@@ -65,6 +65,7 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->http = env->http;
 	a->smtp = env->smtp;
 	a->psl = env->psl;
+	a->providers = env->providers;
 	a->owner = owner;
 	findings_init(&a->findings);
 	a->facts = json_object();

@@ -19,6 +19,7 @@ struct audit;
 struct http_client;
 struct smtp_prober;
 struct suffix_list;
+struct providers;
 
 /*
  * The shared machinery every audit borrows from its session
@@ -30,6 +31,8 @@ struct audit_env {
 	struct http_client	*http;	/* HTTPS client on the loop, or NULL: no fetches */
 	struct smtp_prober	*smtp;	/* STARTTLS probes on the loop, or NULL: no probes */
 	struct suffix_list	*psl;	/* for RFC 7489 organizational domains, or NULL */
+	/* provider names (policy/providers.h), parsed once per session, or NULL: parse per use */
+	const struct providers	*providers;
 };
 
 /*
@@ -107,6 +110,7 @@ struct audit {
 	struct http_client	*http;
 	struct smtp_prober	*smtp;
 	struct suffix_list	*psl;
+	const struct providers	*providers;	/* the session's (audit_env), or NULL */
 	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;
 	json_t			*facts;		/* {"<area>": {...}} */

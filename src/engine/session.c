@@ -5,6 +5,7 @@
 #include "dns/resolver_unbound.h"
 #include "dns/suffix_list.h"
 #include "http/http_fetch.h"
+#include "policy/providers.h"
 #include "smtp/smtp_probe.h"
 #include "util/xalloc.h"
 
@@ -72,6 +73,14 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 	s->env.http = s->http;
 	s->env.smtp = s->smtp;
 	s->env.psl = s->psl;
+	/* Parsed once here, not for every MX answer (the build checks the data: no names rather than no session). */
+	{
+		char perr[256];
+
+		if (providers_builtin(&s->providers, perr, sizeof(perr)) != MS_OK)
+			s->providers = NULL;
+	}
+	s->env.providers = s->providers;
 	*out = s;
 	return MS_OK;
 fail:
@@ -101,6 +110,7 @@ session_free(struct session *s)
 	if (s->own_base && s->base)
 		event_base_free(s->base);
 	replay_data_free(s->replay);
+	providers_free(s->providers);
 	if (s->own_psl)
 		suffix_list_free(s->psl);
 	free(s);
