@@ -1,6 +1,7 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
 #include "core/envelope.h"
+#include "core/jsondump.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
@@ -115,7 +116,7 @@ on_result(struct audit *a, void *arg)
 			json_decref(j);
 			return;
 		}
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = json_dump_text(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
 	}
 	e->pending[a->index] = s;
