@@ -123,6 +123,9 @@ int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 /* cmd_notify - `notify add|list|remove|send|outbox` (docs/notify.md); argv borrowed */
 int cmd_notify(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
 
 /*
  * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database
@@ -153,6 +156,7 @@ struct common_opts {
 	bool parked;
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool no_probe_sharing;	/* --no-probe-sharing: every domain probes its MX addresses alone */
 	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */

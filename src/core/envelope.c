@@ -27,6 +27,8 @@ static const char *const doc_names[DOC__COUNT] = {
 	[DOC_NOTIFY] = "mailsec-notify/1",
 	[DOC_OUTBOX] = "mailsec-outbox/1",
 	[DOC_NOTIFY_TARGETS] = "mailsec-notify-targets/1",
+	[DOC_USERS] = "mailsec-users/1",
+	[DOC_TOKENS] = "mailsec-tokens/1",
 };
 
 /* doc_schema_name - the schema's name as documents carry it */

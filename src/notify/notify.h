@@ -204,9 +204,12 @@ MS_MUST_CHECK enum ms_status notify_target_each(struct store *s, const char *wor
  * transaction, the outbox rows of its events for every target of every
  * workspace holding the domain whose triggers they fire, and the
  * certificate warnings the certificates of c->doc (the mailsec/1 domain
- * object; NULL: none) call for at c->at (0: now).  Whole or not at all.
- * *queued (if given) counts the rows queued.  On failure nothing is stored
- * and why (the caller's buffer) says why; MS_ERR_NOMEM as history_put.
+ * object; NULL: none) call for at c->at (0: now).  Whole or not at all:
+ * a transaction of its own, or inside the caller's when one is open on s
+ * (store_in_transaction: the monitor's worker stores a batch of results in
+ * one and undoes a failed put to its savepoint).  *queued (if given) counts
+ * the rows queued.  On failure nothing is kept (of its own transaction) and
+ * why (the caller's buffer) says why; MS_ERR_NOMEM as history_put.
  */
 MS_MUST_CHECK enum ms_status notify_put(struct store *s, const struct history_check *c,
     enum store_put *res, size_t *queued, char *why, size_t whylen);

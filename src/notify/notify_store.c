@@ -442,15 +442,18 @@ notify_put(struct store *s, const struct history_check *c, enum store_put *res, 
 	int64_t now = c->at ? c->at : (int64_t)time(NULL);
 	enum ms_status rc;
 
+	bool own = !store_in_transaction(s);
+
 	if (queued)
 		*queued = 0;
-	if ((rc = store_begin(s)) != MS_OK) {
+	if (own && (rc = store_begin(s)) != MS_OK) {
 		snprintf(why, whylen, "%s", store_error(s));
 		return rc;
 	}
 	if ((rc = history_put(s, c, NULL, &r)) != MS_OK) {
 		snprintf(why, whylen, "%s", rc == MS_ERR_NOMEM ? "out of memory" : store_error(s));
-		store_rollback(s);
+		if (own)
+			store_rollback(s);
 		return rc;
 	}
 	memset(&q, 0, sizeof(q));
@@ -461,11 +464,12 @@ notify_put(struct store *s, const struct history_check *c, enum store_put *res, 
 	if (r == STORE_INSERTED)
 		rc = queue_all(&q, c, now);
 	db_finalize(q.ins);
-	if (rc == MS_OK && (rc = store_commit(s)) != MS_OK)
+	if (own && rc == MS_OK && (rc = store_commit(s)) != MS_OK)
 		snprintf(why, whylen, "%s", store_error(s));
-	if (rc != MS_OK)
-		store_rollback(s);
-	else {
+	if (rc != MS_OK) {
+		if (own)
+			store_rollback(s);
+	} else {
 		if (res)
 			*res = r;
 		if (queued)
