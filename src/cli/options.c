@@ -180,6 +180,24 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "notify", cmd_notify, "notify add --workspace W (--email ADDR | --webhook URL --secret-file F) "
+	  "[--on LIST] | notify list [--workspace W] [--format json] | notify remove ID | notify send "
+	  "[--smtp-relay HOST[:PORT]] | notify outbox [--format json]",
+	  "tell a workspace's owners what changed: email and webhook targets, the outbox",
+	  "'notify add' gives a workspace a target: an email address (mail goes through the SMTP "
+	  "relay of --smtp-relay) or an https:// webhook signed with the secret in --secret-file "
+	  "(HMAC-SHA256, header X-Mailsec-Signature). --on chooses its triggers (default all): "
+	  "error (a new error finding), grade (the domain's grade fell), record (a published record "
+	  "changed), cert (a certificate expires within 60, 14 and 4 days), dmarc-source (the DMARC "
+	  "reports show a new source failing DMARC at volume), reports-stopped (a domain's reports "
+	  "stopped arriving); digest-daily or digest-weekly add one summary of the period's events. "
+	  "The monitor queues a "
+	  "notification in the outbox with the result it is about and sends the outbox after each "
+	  "round; 'notify send' queues what the reports call for and sends what is due, once; "
+	  "'notify outbox' shows it. Delivery is "
+	  "at-least-once: each notification carries X-Mailsec-Event-Id for receivers to drop a "
+	  "repeat. Exit 1 when a delivery failed (it is retried later), 2 when it could not run "
+	  "(docs/notify.md)." },
 	{ "serve", cmd_serve, "serve [--db PATH|URI] [--listen ADDR:PORT] [--trusted-proxy ADDR] [--https] "
 	  "[--no-monitor] [OPTIONS]",
 	  "run the web service: sign-in, the JSON API, reports over HTTPS, and the monitor",
@@ -604,6 +622,38 @@ static const struct option_doc options[] = {
 	  "again once it ends." },
 	{ "batch", 0, "N", "monitor",
 	  "Claim at most N domains at a time (default: --concurrency)." },
+	{ "db", 0, "PATH|URI", "notify",
+	  "The database of the workspaces, the targets and the outbox (as for monitor; default: "
+	  "the one default database)." },
+	{ "workspace", 0, "NAME", "notify",
+	  "notify add: the workspace the target belongs to; notify list: only its targets." },
+	{ "email", 0, "ADDR", "notify",
+	  "notify add: send this workspace's notifications to ADDR, through the --smtp-relay of "
+	  "monitor and notify send." },
+	{ "webhook", 0, "URL", "notify",
+	  "notify add: POST this workspace's notifications (mailsec-notify/1 JSON) to the https:// "
+	  "URL, signed with the secret of --secret-file." },
+	{ "secret-file", 0, "FILE", "notify",
+	  "notify add --webhook: the HMAC-SHA256 key is the first line of FILE (at least 16 "
+	  "bytes); it is kept in the database." },
+	{ "on", 0, "TRIGGER[,TRIGGER]", "notify",
+	  "notify add: the triggers of this target: error, grade, record, cert, dmarc-source, "
+	  "reports-stopped (default: all of these), and digest-daily or digest-weekly (a summary of "
+	  "the last day's or week's events, only when asked for)." },
+	{ "format", 0, "text|json", "notify",
+	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
+	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },
+	{ "smtp-relay", 0, "HOST[:PORT]", "monitor notify",
+	  "Send email notifications through this SMTP relay (port 25 by default; STARTTLS when "
+	  "offered). Without it email notifications wait in the outbox." },
+	{ "mail-from", 0, "ADDR", "monitor notify",
+	  "The sender of email notifications (envelope and From:). Default: mailsec@ this host's "
+	  "name." },
+	{ "ca-file", 0, "FILE", "notify",
+	  "Trust the certificate authorities in FILE (PEM) for webhooks and the relay's STARTTLS, "
+	  "besides the system's." },
+	{ "timeout", 0, "SECONDS", "notify",
+	  "notify send: give up one delivery after this long (default 10)." },
 	{ "listen", 0, "ADDR:PORT", "serve",
 	  "Where to serve plain HTTP: a numeric address and a port (default 127.0.0.1:8080; port "
 	  "0 takes any free one, printed at start)." },

@@ -190,6 +190,11 @@ void store_rollback(struct store *s);
 MS_MUST_CHECK enum ms_status store_join(struct store *s);
 /* store_part - the joined transaction is over; s (borrowed) is back to a transaction per put */
 void store_part(struct store *s);
+/*
+ * store_in_transaction - whether puts on s (borrowed) now run inside a
+ * transaction (store_begin's or a joined one) rather than one each
+ */
+bool store_in_transaction(const struct store *s);
 
 /*
  * What the store writes of a report: the columns of its tables, nothing
@@ -349,7 +354,9 @@ void store_check_free(struct store_check *c);
  * store_db - the database handle under s, borrowed for s's lifetime: for the
  * layers above that keep tables of their own in the same database (the
  * monitor's workspaces, rounds and leases, src/fleet/).  They must not use it
- * while a store call runs, nor between store_begin() and store_commit().
+ * while a store call runs, nor between store_begin() and store_commit(),
+ * except to write rows of their own inside the transaction a put made there
+ * has begun (notify/ queues notifications with the result they are about).
  */
 struct db *store_db(struct store *s);
 
