@@ -153,7 +153,7 @@ static const struct command commands[] = {
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
-	  "[--format json]",
+	  "[--format json] | domains suggest --workspace NAME [--format json]",
 	  "add, remove, list or import a workspace's monitored domains and their settings",
 	  "'domains add' puts domains in a workspace with the settings given (--profile, "
 	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
@@ -163,7 +163,10 @@ static const struct command commands[] = {
 	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
 	  "the mailsec-domains/1 document with --format json. A domain may be in several "
 	  "workspaces: it is checked once per round with the union of their selectors and "
-	  "sending hosts and the shortest interval." },
+	  "sending hosts and the shortest interval. 'domains suggest' lists the header_from "
+	  "domains (the workspace's domains' subdomains) the stored DMARC reports of the last 30 "
+	  "days name and the workspace has not registered, with message counts and first and "
+	  "last seen (the mailsec-domains-suggest/1 document with --format json)." },
 	{ "monitor", cmd_monitor, "monitor [--once [--all]] [--db PATH|URI] [OPTIONS]",
 	  "check the workspaces' domains when they fall due, in rounds, on one machine or many",
 	  "Runs the scheduler and a worker: a domain is due when its interval has passed since "
@@ -177,6 +180,16 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "tls-policy", cmd_tls_policy, "tls-policy --workspace NAME | --domains FILE [--db PATH|URI]",
+	  "print a Postfix smtp_tls_policy_maps table enforcing TLS to partners that support it",
+	  "Reads each domain's latest stored result ('check --db', 'monitor') and prints one "
+	  "line of a Postfix TLS policy table (ready for postmap): dane-only where the MX answer "
+	  "is DNSSEC-secure and DANE verifies at every MX address, secure match=MX1:MX2 where "
+	  "every MX address presents a trusted certificate for its name, encrypt where every MX "
+	  "address does STARTTLS but some certificate does not validate, and a '# domain: why' "
+	  "comment for every domain left out (never checked, null MX, STARTTLS not probed or "
+	  "missing at some MX, a failed handshake, a probe that could not tell). Exit 0, or 2 "
+	  "when it could not run (docs/tls-policy.md)." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -235,6 +248,11 @@ static const struct option_doc options[] = {
 	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
 	  "and the DNS queries made (per second, timed out, most in flight at once)." },
+	{ "selectors-from-reports", 0, NULL, "check",
+	  "With --db: also try the DKIM selectors the DMARC aggregate reports stored there saw "
+	  "signing as each domain (auth_results/dkim/selector, d= the domain) in the last 30 "
+	  "days, as if given with --dkim-selector; the dkim.selector.from-reports finding names "
+	  "them. The monitor always does this (docs/monitor.md)." },
 	{ "no-smtp", 0, NULL, "check monitor",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
@@ -534,6 +552,14 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "workspace domains",
 	  "workspace list, domains list: print text lines (default) or the versioned JSON "
 	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
+	{ "workspace", 0, "NAME", "tls-policy",
+	  "The domains of the monitor's workspace NAME (an unknown workspace is refused, exit 2)." },
+	{ "domains", 0, "FILE", "tls-policy",
+	  "The domains of FILE ('-': standard input): one domain a line, '#' starts a comment "
+	  "(or the CSV of 'domains import', whose first column is read)." },
+	{ "db", 0, "PATH|URI", "tls-policy",
+	  "The database whose stored results are read (default: the one database every "
+	  "command uses)." },
 	{ "workspace", 0, "NAME", "domains",
 	  "The workspace whose domains are added, removed, imported or listed (list: default "
 	  "every workspace)." },

@@ -32,6 +32,7 @@ enum doc_schema {
 	DOC_EVENTS,		/* mailsec-events/1 */
 	DOC_WORKSPACES,		/* mailsec-workspaces/1 */
 	DOC_DOMAINS,		/* mailsec-domains/1 */
+	DOC_DOMAINS_SUGGEST,	/* mailsec-domains-suggest/1 */
 	DOC__COUNT
 };
 

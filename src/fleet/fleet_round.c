@@ -1,5 +1,7 @@
 /* src/fleet/fleet_round.c - rounds, claims and leases of the monitor (one SQL text for both databases) */
 #include "fleet/fleet_impl.h"
+#include "reports/learn.h"
+#include "store/store.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -166,9 +168,12 @@ merge_list(char ***v, const char *s)
 	strv_free(add);
 }
 
-/* load_settings - the union of c's workspaces' settings (orphan when none holds it) */
+/*
+ * load_settings - the union of c's workspaces' settings (orphan when none
+ * holds it), and the DKIM selectors its DMARC reports saw up to now
+ */
 static enum ms_status
-load_settings(struct fleet *f, struct fleet_claim *c)
+load_settings(struct fleet *f, struct fleet_claim *c, int64_t now)
 {
 	struct db_stmt *st;
 	enum db_step r;
@@ -207,7 +212,10 @@ load_settings(struct fleet *f, struct fleet_claim *c)
 		c->orphan = true;
 		c->parked = false;
 		c->profile = xstrdup("generic");
+		return MS_OK;
 	}
+	if (learn_selector_names(f->store, c->domain, now, &c->report_names) != MS_OK)
+		return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
 	return MS_OK;
 }
 
@@ -264,7 +272,7 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 			goto out;
 	}
 	for (size_t i = 0; i < k; i++)
-		if (load_settings(f, &v[i]) != MS_OK)
+		if (load_settings(f, &v[i], now) != MS_OK)
 			goto out;
 	ok = true;
 out:
@@ -285,6 +293,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		free(v[i].profile);
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
+		strv_free(v[i].report_names);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
