@@ -196,9 +196,80 @@ def tls_policy_left_out(t):
     t.check("tls-policy: domains without STARTTLS facts or never checked left out with a comment", p)
 
 
+PROV_BEFORE = """p.test.  MX 10 mx.p.test.
+mx.p.test. A 192.0.2.30
+p.test.  TXT "v=spf1 include:_spf.google.com include:other.test -all"
+_spf.google.com. TXT "v=spf1 ip4:192.0.2.0/24 ~all"
+amazonses.com. TXT "v=spf1 ip4:198.51.100.0/24 -all"
+other.test. TXT "v=spf1 include:_spf.google.com -all"
+_dmarc.p.test. TXT "v=DMARC1; p=none"
+"""
+PROV_AFTER = PROV_BEFORE.replace("include:other.test", "include:amazonses.com").replace(
+    "p.test.  MX 10 mx.p.test.", "p.test.  MX 10 aspmx.l.google.com.\naspmx.l.google.com. A 192.0.2.31")
+
+
+def providers(t):
+    """Provider names per SPF include (check facts), in events about the MX set and the SPF record, and in
+    the reports summary's SPF walk."""
+    db = t.be.new("prov")
+    p = []
+    before = os.path.join(t.tmp, "%s-prov-before.zone" % t.be.name)
+    after = os.path.join(t.tmp, "%s-prov-after.zone" % t.be.name)
+    open(before, "w").write(PROV_BEFORE)
+    open(after, "w").write(PROV_AFTER)
+    rc, out, err = t.ms(["check", "p.test", "--replay", before, "--only", "mx,spf", "--json", "--db", db], None, p)
+    try:
+        doc = json.loads(out)
+        p += ["schema: " + e for e in validate_json(doc)]
+        spf = doc["domains"][0]["facts"]["spf"]
+        if spf.get("providers") != [{"include": "_spf.google.com", "via": "include", "provider": "Google Workspace"}]:
+            p.append("facts.spf.providers: %r" % spf.get("providers"))
+        kids = [(k["domain"], k["provider"]) for k in spf["tree"]["children"]]
+        if kids != [("_spf.google.com", "Google Workspace"), ("other.test", None)]:
+            p.append("tree providers: %r" % kids)
+    except (ValueError, KeyError, IndexError) as e:
+        p.append("check --json: %s" % e)
+    t.ms(["check", "p.test", "--replay", after, "--only", "mx,spf", "--db", db], None, p)
+    rc, out, err = t.ms(["events", "--domain", "p.test", "--db", db, "--format", "json"], 0, p)
+    try:
+        doc = json.loads(out)
+        p += ["events schema: " + e for e in validate_json(doc, "mailsec-events-1.json")]
+        rec = {(e["area"], e["item"]): e.get("providers") for e in doc["events"] if e["kind"] == "record"}
+        if rec.get(("mx", "mx")) != [{"name": "aspmx.l.google.com", "provider": "Google Workspace"}]:
+            p.append("MX set event providers: %r" % rec.get(("mx", "mx")))
+        if rec.get(("spf", "txt")) != [{"name": "_spf.google.com", "provider": "Google Workspace"},
+                                       {"name": "amazonses.com", "provider": "Amazon SES"}]:
+            p.append("SPF record event providers: %r" % rec.get(("spf", "txt")))
+        if any("providers" in e for e in doc["events"] if e["kind"] != "record"):
+            p.append("providers on an event that is no record event")
+    except (ValueError, KeyError) as e:
+        p.append("events --format json: %s" % e)
+    rc, out, err = t.ms(["events", "--domain", "p.test", "--db", db], 0, p)
+    if "(aspmx.l.google.com: Google Workspace)" not in out or "amazonses.com: Amazon SES" not in out:
+        p.append("events text does not name the providers: %r" % out[-1200:])
+    # the summary's SPF walk: a source in Google's network, listed via include:_spf.google.com
+    now = int(time.time())
+    rep = os.path.join(t.tmp, "%s-prov.xml" % t.be.name)
+    open(rep, "w").write(OLD.replace("learn-old", "prov-1").replace("a.test", "p.test")
+                         .replace("old.p.test", "p.test") % (now - 86400, now - 60))
+    t.ms(["reports", "ingest", "--db", db, rep], 0, p)
+    rc, out, err = t.ms(["reports", "summary", "p.test", "--db", db, "--json", "--replay", after], None, p)
+    try:
+        doc = json.loads(out)
+        p += ["reports schema: " + e for e in validate_json(doc, "mailsec-reports-1.json")]
+        src = doc["domains"][0]["sources"] if "domains" in doc else doc["sources"]
+        got = [(x["ip"], x["spf_include"], x.get("spf_include_provider")) for x in src]
+        if got != [("192.0.2.25", "_spf.google.com", "Google Workspace")]:
+            p.append("summary sources: %r" % got)
+    except (ValueError, KeyError, IndexError) as e:
+        p.append("reports summary --json: %s: %r" % (e, out[:400]))
+    t.check("providers: per SPF include in the check's facts, in MX and SPF record events, in the summary's "
+            "SPF walk", p)
+
+
 def scenarios(args, be, tmp):
     t = T(args, be, tmp)
-    for fn in (selectors, suggest, tls_policy_left_out):
+    for fn in (selectors, suggest, tls_policy_left_out, providers):
         try:
             fn(t)
         except Exception as e:  # noqa: BLE001 - one scenario's crash must not hide the others

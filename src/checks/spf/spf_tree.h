@@ -100,6 +100,12 @@ struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
 
 /* spf_tree_json - the tree as JSON (docs/json.md, facts.spf.tree); new reference */
 json_t *spf_tree_json(const struct spf_node *n);
+/*
+ * spf_tree_providers - the include:/redirect= targets of the tree below root
+ * that data/providers.tsv names, once each in tree order: an array of
+ * {include, via, provider} (docs/providers.md); root borrowed, new reference
+ */
+json_t *spf_tree_providers(const struct spf_node *root);
 
 /* spf_node_status_name - a node status's name (static text) */
 const char *spf_node_status_name(enum spf_node_status s);
