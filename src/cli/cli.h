@@ -122,6 +122,9 @@ int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
 
 /*
  * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database
@@ -164,6 +167,7 @@ struct common_opts {
 	bool parked;
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool no_probe_sharing;	/* --no-probe-sharing: every domain probes its MX addresses alone */
 	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */

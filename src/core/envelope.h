@@ -33,6 +33,8 @@ enum doc_schema {
 	DOC_WORKSPACES,		/* mailsec-workspaces/1 */
 	DOC_DOMAINS,		/* mailsec-domains/1 */
 	DOC_DOMAINS_SUGGEST,	/* mailsec-domains-suggest/1 */
+	DOC_USERS,		/* mailsec-users/1 */
+	DOC_TOKENS,		/* mailsec-tokens/1 */
 	DOC__COUNT
 };
 

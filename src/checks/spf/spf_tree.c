@@ -564,15 +564,15 @@ node_json(const struct spf_node *n, const struct providers *prov)
 }
 
 json_t *
-spf_tree_json(const struct spf_node *n)
+spf_tree_json(const struct spf_node *n, const struct providers *given)
 {
 	struct providers *prov = NULL;
 	char err[160];
 	json_t *o;
 
-	if (providers_builtin(&prov, err, sizeof(err)) != MS_OK)
+	if (given == NULL && providers_builtin(&prov, err, sizeof(err)) != MS_OK)
 		prov = NULL;	/* the build checks the data file: no names rather than no tree */
-	o = node_json(n, prov);
+	o = node_json(n, given ? given : prov);
 	providers_free(prov);
 	return o;
 }
@@ -604,15 +604,15 @@ collect_providers(const struct spf_node *n, const struct providers *prov, json_t
 }
 
 json_t *
-spf_tree_providers(const struct spf_node *root)
+spf_tree_providers(const struct spf_node *root, const struct providers *given)
 {
 	struct providers *prov = NULL;
 	char err[160];
 	json_t *arr = json_array();
 
-	if (providers_builtin(&prov, err, sizeof(err)) != MS_OK)
+	if (given == NULL && providers_builtin(&prov, err, sizeof(err)) != MS_OK)
 		return arr;
-	collect_providers(root, prov, arr, 0);
+	collect_providers(root, given ? given : prov, arr, 0);
 	providers_free(prov);
 	return arr;
 }
