@@ -293,6 +293,31 @@ MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *doma
 /* store_count_failures - failure reports about domain (borrowed) dated at or after since */
 MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain,
     int64_t since, uint64_t *n);
+/* A name seen in the aggregate reports, with its messages and first and last report time. */
+struct store_seen {
+	const char *name;		/* lower-cased; borrowed for the callback */
+	uint64_t messages;		/* the rows' counts summed */
+	int64_t first, last;		/* the earliest begin and latest end (epoch s), -1 unknown */
+};
+
+/* a name seen in reports; borrowed for the call */
+typedef void (*store_seen_cb)(void *arg, const struct store_seen *it);
+
+/*
+ * store_report_selectors - the DKIM selectors of the auth_results/dkim
+ * entries whose d= is domain, in the DMARC aggregate reports about domain or
+ * one of its parents ending at or after since: one call of cb per selector
+ * (lower-cased, in order).  domain borrowed; MS_ERR_ARG for an empty one.
+ */
+MS_MUST_CHECK enum ms_status store_report_selectors(struct store *s, const char *domain,
+    int64_t since, store_seen_cb cb, void *arg);
+/*
+ * store_each_header_from - the header_from domains (lower-cased, in order)
+ * of the rows of policy_domain's DMARC aggregate reports ending at or after
+ * since, each once with its summed count; policy_domain borrowed
+ */
+MS_MUST_CHECK enum ms_status store_each_header_from(struct store *s, const char *policy_domain,
+    int64_t since, store_seen_cb cb, void *arg);
 /* store_counts - reports of each kind into the caller's *c */
 MS_MUST_CHECK enum ms_status store_counts(struct store *s, struct store_counts *c);
 /* store_each_rejected - the quarantine, oldest first; items borrowed for the callback */
