@@ -121,6 +121,7 @@ int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_lmtpd(int argc, char **argv);
 
 /*
  * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database

@@ -92,6 +92,7 @@ struct store_check {
 	size_t nfindings;
 	const char *json;
 	const char *round;		/* the monitor's round, or NULL (unique per domain when set) */
+	const char *area;		/* NULL: a whole check; else only that area's findings (lmtpd's outbound) */
 };
 
 /*
@@ -297,9 +298,16 @@ MS_MUST_CHECK enum ms_status store_put_history(struct store *s, const struct sto
     const struct store_event *ev, size_t nev, enum store_put *res);
 /*
  * store_last_check - the latest stored check of domain (by checked_at, then
- * insertion) to cb, or no call when there is none; cb's check is borrowed
+ * insertion) to cb, or no call when there is none; cb's check is borrowed.
+ * area NULL: the latest whole check; else the latest result of that area
+ * only (store_check.area), so each is compared with its own kind.
  */
-MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg);
+MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, const char *area,
+    store_check_cb cb, void *arg);
+/* store_domain_owned - *owned: whether any workspace holds domain (borrowed, any case) */
+MS_MUST_CHECK enum ms_status store_domain_owned(struct store *s, const char *domain, bool *owned);
+/* store_count_unowned - *n: stored reports about domains no workspace holds (kept, not lost) */
+MS_MUST_CHECK enum ms_status store_count_unowned(struct store *s, uint64_t *n);
 /*
  * store_each_event - the events at or after since, oldest first (by time,
  * then insertion), of domain, or of every domain when domain is NULL;

@@ -143,6 +143,8 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  profile TEXT NOT NULL, grade TEXT NOT NULL,"
 	"  n_error INTEGER NOT NULL, n_warning INTEGER NOT NULL, n_unknown INTEGER NOT NULL,"
 	"  PRIMARY KEY (workspace, domain, round));",
+	/* 4 -> 5: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
+	"ALTER TABLE checks ADD COLUMN area TEXT;",
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -262,6 +264,8 @@ static const char *const MIGRATIONS_PG[] = {
 	"  profile text NOT NULL, grade text NOT NULL,"
 	"  n_error bigint NOT NULL, n_warning bigint NOT NULL, n_unknown bigint NOT NULL,"
 	"  PRIMARY KEY (workspace, domain, round));",
+	/* 4 -> 5: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
+	"ALTER TABLE checks ADD COLUMN area text;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
@@ -275,6 +279,8 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	"dmarc_rows failures rejected reports tlsrpt_failures tlsrpt_policies",
 	"check_findings checks dmarc_rows failures rejected reports tlsrpt_failures tlsrpt_policies",
 	"check_findings checks dmarc_rows events failures rejected reports tlsrpt_failures tlsrpt_policies",
+	("check_findings checks dmarc_rows events failures monitored rejected reports rounds tlsrpt_failures "
+	 "tlsrpt_policies workspace_domains workspace_grades workspaces"),
 	("check_findings checks dmarc_rows events failures monitored rejected reports rounds tlsrpt_failures "
 	 "tlsrpt_policies workspace_domains workspace_grades workspaces"),
 };
