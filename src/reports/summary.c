@@ -41,6 +41,7 @@ struct source {
 struct count_kv {
 	char *key;
 	uint64_t a, b;
+	uint64_t trust[DMARC_TRUST_N];	/* dmarc_days: messages per category */
 	size_t reports;
 	int64_t last_report;
 };
@@ -65,6 +66,7 @@ struct summary {
 	struct strmap srcidx;	/* ip -> index + 1 */
 	bool saturated;		/* some sum reached COUNT_SAT */
 	struct kvset reporters;
+	struct kvset dmarc_days;	/* "YYYY-MM-DD" of a report's begin -> messages per trust category */
 	/* TLS-RPT */
 	size_t tls_reports;
 	int64_t tls_last_report, tls_last_policy;
@@ -87,6 +89,7 @@ struct summary {
 };
 
 static void lookups_over(struct summary *s);
+static void day_of(int64_t t, char out[16]);
 
 void
 summary_thresholds_default(struct summary_thresholds *t)
@@ -207,6 +210,31 @@ add_word(char **set, const char *w)
 		*set = xstrdup(w);
 }
 
+/* dmarc_trust_of - Mail Check's category of a report row (summary.h) */
+enum dmarc_trust
+dmarc_trust_of(bool spf_aligned, bool dkim_aligned, const char *disposition)
+{
+	if (disposition != NULL && strcmp(disposition, "reject") == 0)
+		return DMARC_REJECTED;
+	if (disposition != NULL && strcmp(disposition, "quarantine") == 0)
+		return DMARC_QUARANTINED;
+	if (spf_aligned && dkim_aligned)
+		return DMARC_FULLY_TRUSTED;
+	return spf_aligned || dkim_aligned ? DMARC_PARTIALLY_TRUSTED : DMARC_UNTRUSTED;
+}
+
+/* dmarc_trust_name - the category's word in JSON and CSV (summary.h) */
+const char *
+dmarc_trust_name(enum dmarc_trust t)
+{
+	static const char *const NAMES[DMARC_TRUST_N] = {
+		"fully_trusted", "partially_trusted", "untrusted", "quarantined", "rejected",
+	};
+
+	return (unsigned)t < DMARC_TRUST_N ? NAMES[t] : "untrusted";
+}
+
+/* on_dmarc - one stored DMARC row: the totals, its source, its reporter and its day */
 static void
 on_dmarc(void *arg, const struct store_dmarc_item *it)
 {
@@ -215,6 +243,8 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 	struct count_kv *rep = kv_get(&s->reporters, it->org_name ? it->org_name : "");
 	bool spf = it->spf && strcmp(it->spf, "pass") == 0;
 	bool dkim = it->dkim && strcmp(it->dkim, "pass") == 0;
+	struct count_kv *d;
+	char day[16];
 
 	if (it->report != s->last_report) {
 		s->reports++;
@@ -260,6 +290,9 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 		sat_add(s, &s->rejected, it->count);
 		sat_add(s, &src->rejected, it->count);
 	}
+	day_of(it->begin, day);
+	d = kv_get(&s->dmarc_days, day);
+	sat_add(s, &d->trust[dmarc_trust_of(spf, dkim, it->disposition)], it->count);
 	if (it->dkim_pass_domains && *it->dkim_pass_domains) {
 		char **w = str_split(it->dkim_pass_domains, ' ', NULL);
 
@@ -499,6 +532,7 @@ aggregate(struct store *store, const char *domain, int64_t since,
 	sort_any(s->by_result.v, s->by_result.n, sizeof(*s->by_result.v), cmp_kv_a_desc);
 	sort_any(s->by_mx.v, s->by_mx.n, sizeof(*s->by_mx.v), cmp_kv_a_desc);
 	sort_any(s->by_day.v, s->by_day.n, sizeof(*s->by_day.v), cmp_kv_key);
+	sort_any(s->dmarc_days.v, s->dmarc_days.n, sizeof(*s->dmarc_days.v), cmp_kv_key);
 	sort_any(s->by_day_result.v, s->by_day_result.n, sizeof(*s->by_day_result.v), cmp_kv_key);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
@@ -615,6 +649,7 @@ summary_free(struct summary *s)
 	kv_free(&s->by_result);
 	kv_free(&s->by_mx);
 	kv_free(&s->by_day);
+	kv_free(&s->dmarc_days);
 	kv_free(&s->by_day_result);
 	free(s->domain);
 	free(s->p);
@@ -781,6 +816,17 @@ summary_json(const struct summary *s)
 		json_array_append_new(reps, j);
 	}
 	json_object_set_new(o, "reporters", reps);
+	arr = json_array();
+	for (size_t i = 0; i < s->dmarc_days.n; i++) {
+		json_t *j = json_object();
+
+		json_object_set_new(j, "day", json_text(s->dmarc_days.v[i].key));
+		for (int k = 0; k < DMARC_TRUST_N; k++)
+			json_object_set_new(j, dmarc_trust_name((enum dmarc_trust)k),
+			    json_integer((json_int_t)s->dmarc_days.v[i].trust[k]));
+		json_array_append_new(arr, j);
+	}
+	json_object_set_new(o, "dmarc_by_day", arr);
 	json_object_set_new(tls, "reports", json_integer((json_int_t)s->tls_reports));
 	json_object_set_new(tls, "successful_sessions", json_integer((json_int_t)s->tls_success));
 	json_object_set_new(tls, "failed_sessions", json_integer((json_int_t)s->tls_failure));
@@ -923,6 +969,19 @@ summary_text(FILE *fp, const struct summary *s)
 		free(ptr);
 		free(dk);
 		free(sp);
+	}
+	if (s->dmarc_days.n) {
+		fprintf(fp, "\nMessages per day (the day each report's period began)\n");
+		fprintf(fp, "  %-10s %14s %14s %14s %14s %14s\n", "day", "fully trusted", "partially",
+		    "untrusted", "quarantined", "rejected");
+		for (size_t i = 0; i < s->dmarc_days.n; i++) {
+			const uint64_t *n = s->dmarc_days.v[i].trust;
+
+			fprintf(fp, "  %-10s %14llu %14llu %14llu %14llu %14llu\n", s->dmarc_days.v[i].key,
+			    (unsigned long long)n[DMARC_FULLY_TRUSTED], (unsigned long long)n[DMARC_PARTIALLY_TRUSTED],
+			    (unsigned long long)n[DMARC_UNTRUSTED], (unsigned long long)n[DMARC_QUARANTINED],
+			    (unsigned long long)n[DMARC_REJECTED]);
+		}
 	}
 	if (s->nsrc) {
 		struct providers *names = providers_or_null();

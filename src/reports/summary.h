@@ -33,6 +33,24 @@ void summary_thresholds_default(struct summary_thresholds *t);
 struct summary;
 
 /*
+ * Mail Check's five categories of reported mail, shown per day on the
+ * reports page: a receiver's reject or quarantine first, else by alignment
+ * (docs/reports.md).
+ */
+enum dmarc_trust {
+	DMARC_FULLY_TRUSTED,		/* SPF and DKIM aligned pass */
+	DMARC_PARTIALLY_TRUSTED,	/* one of them */
+	DMARC_UNTRUSTED,		/* neither, and delivered */
+	DMARC_QUARANTINED,		/* the receiver quarantined it */
+	DMARC_REJECTED,			/* the receiver rejected it */
+	DMARC_TRUST_N
+};
+/* dmarc_trust_of - the category of a row by its aligned results and disposition (borrowed, may be NULL) */
+enum dmarc_trust dmarc_trust_of(bool spf_aligned, bool dkim_aligned, const char *disposition);
+/* dmarc_trust_name - "fully_trusted", ... (a static string) */
+const char *dmarc_trust_name(enum dmarc_trust t);
+
+/*
  * summary_build - read domain's reports since (epoch seconds) from store and
  * aggregate them, without lookups (PTR names "not-looked-up", no SPF walk).
  * The caller frees *out with summary_free().

@@ -15,6 +15,7 @@
 #include "reports/dmarc_agg.h"
 #include "reports/tlsrpt_parse.h"
 #include "reports/report_store.h"
+#include "reports/summary.h"
 #include "mime/unpack.h"
 #include "db/db.h"
 #include "store/store.h"
@@ -909,6 +910,24 @@ db_contract_postgresql(void **state)
 	db_contract(uri);
 }
 
+/* trust_categories - Mail Check's five categories: the receiver's disposition first, then alignment */
+static void
+trust_categories(void **state)
+{
+	(void)state;
+	assert_int_equal(dmarc_trust_of(true, true, "none"), DMARC_FULLY_TRUSTED);
+	assert_int_equal(dmarc_trust_of(true, true, NULL), DMARC_FULLY_TRUSTED);
+	assert_int_equal(dmarc_trust_of(true, false, "none"), DMARC_PARTIALLY_TRUSTED);
+	assert_int_equal(dmarc_trust_of(false, true, "none"), DMARC_PARTIALLY_TRUSTED);
+	assert_int_equal(dmarc_trust_of(false, false, "none"), DMARC_UNTRUSTED);
+	assert_int_equal(dmarc_trust_of(false, false, "quarantine"), DMARC_QUARANTINED);
+	assert_int_equal(dmarc_trust_of(true, true, "reject"), DMARC_REJECTED);
+	assert_int_equal(dmarc_trust_of(false, false, "junk"), DMARC_UNTRUSTED);
+	assert_string_equal(dmarc_trust_name(DMARC_PARTIALLY_TRUSTED), "partially_trusted");
+	assert_string_equal(dmarc_trust_name(DMARC_REJECTED), "rejected");
+	assert_string_equal(dmarc_trust_name(DMARC_TRUST_N), "untrusted");
+}
+
 int
 main(void)
 {
@@ -928,6 +947,7 @@ main(void)
 		cmocka_unit_test(put_atomic_sqlite),
 		cmocka_unit_test(put_atomic_postgresql),
 		cmocka_unit_test(put_row_too_long),
+		cmocka_unit_test(trust_categories),
 	};
 
 	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
