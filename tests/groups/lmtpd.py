@@ -204,7 +204,19 @@ def run(args):
                     p.append("no event %r in %r" % (k, sorted(ev, key=str)))
         except ValueError:
             p.append("events: exit %d, not JSON: %s %s" % (rc, o[-300:], e[-300:]))
-        add("assessment in clear from another host: events of the change (mailsec events)", p)
+        rc, o, e = hrun([args.mailsec, "history", "--db", db, "sender.test", "--json"], wrapper=args.wrapper)
+        try:
+            doc = json.loads(o)
+            p += validate_json(doc, "mailsec-history-1.json")
+            runs = doc.get("runs", [])
+            if [r.get("area") for r in runs] != ["outbound", "outbound"]:
+                p.append("history runs: %r" % [r.get("area") for r in runs])
+            elif runs[1]["changes"] is None or not any(
+                    f["id"] == "outbound.tls.none" for f in runs[1]["changes"].get("appeared", [])):
+                p.append("history changes: %r" % runs[1]["changes"])
+        except ValueError:
+            p.append("history: exit %d, not JSON: %s %s" % (rc, o[-300:], e[-300:]))
+        add("assessment in clear from another host: events and history of the change", p)
 
         p = []
         forged = received(False) + received(True).replace(b"Received:", b"Received:", 1) + message("a3@sender.test", key)
