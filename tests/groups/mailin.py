@@ -311,6 +311,8 @@ def run(args):
             facts, fs = outbound(db)["<%s>" % mid]
             if facts.get("tls_protocol") != proto:
                 p.append("%s: tls_protocol %r, want %r" % (mid, facts.get("tls_protocol"), proto))
+            if bool(facts.get("tls_cipher")) != bool(proto):
+                p.append("%s: tls_cipher %r" % (mid, facts.get("tls_cipher")))
             exp = {tls_id: "error" if tls_id.endswith("none") else "pass", "outbound.dkim.ok": "pass",
                    "outbound.spf.ok": "pass", "outbound.fcrdns.ok": "pass"}
             if fs != exp:
