@@ -209,7 +209,7 @@ on_result(struct audit *a, void *arg)
 {
 	struct job *j = arg;
 	struct fleet_worker *w = j->w;
-	enum fleet_put r = w->cfg.put(w->cfg.arg, a, j->c.round);
+	enum fleet_put r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, j->c.round);
 
 	j->handled = true;
 	if (r == FLEET_PUT_FAILED) {
@@ -488,6 +488,14 @@ fleet_worker_stop(struct fleet_worker *w)
 		return;
 	w->stopping = true;
 	emit(w, FLEET_EV_STOPPING, NULL, NULL, w->inflight, 0);
+	wake(w, 0);
+}
+
+void
+fleet_worker_poke(struct fleet_worker *w)
+{
+	if (w == NULL || w->stopping || w->finished || w->round != 0)
+		return;		/* a round in progress looks again when it ends */
 	wake(w, 0);
 }
 

@@ -64,6 +64,7 @@ struct fleet_worker_config {
 	 * the round (stored or duplicate) or is released for a later claim.
 	 */
 	enum fleet_put (*put)(void *arg, struct audit *a, int64_t round);
+	void *put_arg;			/* put's arg (NULL: arg) */
 	/* event - a thing that happened (may be NULL) */
 	void (*event)(void *arg, const struct fleet_event *ev);
 	/* done - the worker has finished (once: the round is over; or stopped): from the loop, once */
@@ -84,6 +85,12 @@ struct fleet_worker *fleet_worker_start(const struct fleet_worker_config *cfg);
  * every lease left is released and done is called.  Safe to call twice.
  */
 void fleet_worker_stop(struct fleet_worker *w);
+
+/*
+ * fleet_worker_poke - something became due (a domain added, "check now"):
+ * an idle worker looks again at once instead of at its next wake-up
+ */
+void fleet_worker_poke(struct fleet_worker *w);
 
 /* fleet_worker_failures - results not stored and database errors so far */
 size_t fleet_worker_failures(const struct fleet_worker *w);

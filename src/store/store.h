@@ -297,12 +297,18 @@ MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store
 MS_MUST_CHECK enum ms_status store_put_history(struct store *s, const struct store_check *c,
     const struct store_event *ev, size_t nev, enum store_put *res);
 /*
- * store_last_check - the latest stored check of domain (by checked_at, then
- * insertion) to cb, or no call when there is none; cb's check is borrowed.
- * area NULL: the latest whole check; else the latest result of that area
- * only (store_check.area), so each is compared with its own kind.
+ * store_last_check - the latest stored whole check of domain (by
+ * checked_at, then insertion) to cb, or no call when there is none; cb's
+ * check is borrowed.  Results of one area only (store_check.area) are not
+ * whole checks: store_last_check_area reads those.
  */
-MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, const char *area,
+MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg);
+/*
+ * store_last_check_area - store_last_check of the results of area only
+ * (NULL: whole checks), so each kind is compared with its own; domain and
+ * area borrowed, cb's check borrowed
+ */
+MS_MUST_CHECK enum ms_status store_last_check_area(struct store *s, const char *domain, const char *area,
     store_check_cb cb, void *arg);
 /* store_domain_owned - *owned: whether any workspace holds domain (borrowed, any case) */
 MS_MUST_CHECK enum ms_status store_domain_owned(struct store *s, const char *domain, bool *owned);

@@ -267,9 +267,16 @@ store_each_check(struct store *s, const char *domain, int64_t since, store_check
 	return check_rows(s, st, cb, arg);
 }
 
-/* store_last_check - the latest stored check of domain (of area, or whole) to cb (none: no call) */
+/* store_last_check - the latest stored whole check of domain to cb (none: no call) */
 enum ms_status
-store_last_check(struct store *s, const char *domain, const char *area, store_check_cb cb, void *arg)
+store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg)
+{
+	return store_last_check_area(s, domain, NULL, cb, arg);
+}
+
+/* store_last_check_area - the latest stored result of area (NULL: whole check) of domain to cb */
+enum ms_status
+store_last_check_area(struct store *s, const char *domain, const char *area, store_check_cb cb, void *arg)
 {
 	struct db_stmt *st;
 
