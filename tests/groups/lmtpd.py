@@ -109,6 +109,53 @@ class Server:
         return self.p.returncode
 
 
+def postgresql(args, tmp, files, ref, key, start):
+    """The same store on a private PostgreSQL: reports, an assessment, the database made
+    read-only for new sessions (451), then writable again (stored once)."""
+    from pgserver import PgServer
+    pg = PgServer()
+    why = pg.start()
+    if why:
+        pg.stop()
+        return [skip_or_fail(NAME, "lmtpd [postgresql]: private server", why)]
+    res, p = [], []
+    try:
+        uri = pg.createdb("lmtpd")
+        dbname = re.match(r"postgresql:///([^?]+)", uri).group(1)
+        srv = start("pg", uri)
+        c = lmtpclient.Client(srv.sock)
+        for path in files:
+            rr, dr = c.send("reports@reporter.test", [REPORT], open(path, "rb").read())
+            if dr[0][0] != 250:
+                p.append("%s: %r" % (os.path.basename(path), dr))
+        got = {t: pg.query(uri, "SELECT count(*) FROM %s" % t)[0][0] for t in TABLES}
+        if files and got != counts(ref):
+            p.append("stored %r, reports ingest stores %r" % (got, counts(ref)))
+        rr, dr = c.send("b@sender.test", [ASSESS], received(True) + message("pg1@sender.test", key))
+        if dr[0][0] != 250:
+            p.append("assessment: %r" % dr)
+        pg.query(pg.uri("postgres"), 'ALTER DATABASE "%s" SET default_transaction_read_only = on' % dbname)
+        rr, dr = c.send("b@sender.test", [REPORT, ASSESS], received(True) + message("pg2@sender.test", key))
+        if [x[0] for x in dr] != [451, 451]:
+            p.append("read-only database: %r" % dr)
+        pg.query(pg.uri("postgres"), 'ALTER DATABASE "%s" RESET default_transaction_read_only' % dbname)
+        rr, dr = c.send("b@sender.test", [REPORT, ASSESS], received(True) + message("pg2@sender.test", key))
+        if [x[0] for x in dr] != [250, 250]:
+            p.append("writable again: %r" % dr)
+        c.close()
+        n = pg.query(uri, "SELECT count(*) FROM checks WHERE area = 'outbound'")[0][0]
+        if n != 2:
+            p.append("%d outbound results, want 2" % n)
+        srv.stop()
+    except (RuntimeError, OSError, EOFError) as ex:
+        p.append("%s: %s" % (type(ex).__name__, ex))
+    finally:
+        pg.stop()
+    res.append(Result(NAME, "[postgresql] reports, an assessment, a read-only database answered 451 then stored once",
+                      "fail" if p else "pass", "\n".join(p)))
+    return res
+
+
 def run(args):
     import signer
     res = []
@@ -345,6 +392,8 @@ def run(args):
         if os.path.exists(srv.sock):
             p.append("socket left behind")
         add("SIGTERM: 421 to idle connections, exit 0, socket removed", p)
+
+        res.extend(postgresql(args, tmp, files, ref, key, start))
     except (RuntimeError, OSError, EOFError, socket.timeout) as ex:
         res.append(Result(NAME, "lmtpd", "fail", "%s: %s" % (type(ex).__name__, ex)))
     finally:
