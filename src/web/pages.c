@@ -84,6 +84,7 @@ pages_render(struct web *w, int status, const char *name, json_t *data, const st
 		json_object_set_new(data, "user", json_string(p->user));
 		json_object_set_new(data, "role", json_string(accounts_role_name(p->role)));
 		json_object_set_new(data, "csrf", json_string(p->csrf));
+		json_object_set_new(data, "is_admin", json_boolean(accounts_is_admin(p)));
 	}
 	if (ws)
 		json_object_set_new(data, "workspace", json_string(ws));

@@ -55,6 +55,12 @@ struct httpd_response *pages_check(void *arg, const struct httpd_request *r, con
 struct httpd_response *pages_reports(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_tls - GET /domains/{name}/tls */
 struct httpd_response *pages_tls(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_admin - GET /admin: users, workspaces, domains, tokens, proofs (admins only; else the 404 page) */
+struct httpd_response *pages_admin(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_admin_vouch - POST /admin/proofs: an admin vouches a workspace controls a domain */
+struct httpd_response *pages_admin_vouch(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_admin_revoke - POST /admin/tokens/{id}/revoke */
+struct httpd_response *pages_admin_revoke(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_css - GET /static/mailsec.css */
 struct httpd_response *pages_css(void *arg, const struct httpd_request *r, const char *const *params);
 

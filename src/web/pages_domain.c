@@ -62,7 +62,7 @@ records_of(const json_t *facts)
 		if (rec)
 			json_array_append_new(out, json_pack("{s:s,s:s}", "area", area, "text", rec));
 		json_array_foreach(json_object_get(v, "records"), i, x)
-			if (json_is_string(x))
+			if (json_is_string(x) && (rec == NULL || strcmp(rec, json_string_value(x)) != 0))
 				json_array_append_new(out, json_pack("{s:s,s:O}", "area", area, "text", x));
 		if (strcmp(area, "mx") == 0)
 			json_array_foreach(json_object_get(v, "hosts"), i, h) {

@@ -114,6 +114,7 @@ def setup(args, db, tmp):
          "alice-password\n"),
         (["users", "add", "bob", "--role", "member", "--workspace", "B", "--password-stdin", "--db", db],
          "bob-password\n"),
+        (["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db], "root-password\n"),
         (["domains", "verify", "--workspace", "A", "--db", db, "good.test"], None),
         (["domains", "verify", "--workspace", "A", "--db", db, "example.com"], None),
         (["domains", "verify", "--workspace", "B", "--db", db, "b.test"], None),
@@ -176,6 +177,7 @@ def scenario(args, be, label, tmp):
         os.makedirs(art, exist_ok=True)
         cfg = {"root": ROOT, "base": "http://127.0.0.1:%d" % port, "artefacts": art,
                "alice": ["alice", "alice-password"], "bob": ["bob", "bob-password"],
+               "admin": ["root", "root-password"],
                "domains_a": ["example.com", "good.test", "hostile.test"], "domain_b": "b.test",
                "good": "good.test", "good_grade": grade.get("good.test", "?")[0], "hostile": "hostile.test",
                "testdata_domain": "example.com",

@@ -191,6 +191,34 @@ try {
   check("tenancy: B's overview lists only B's", r2.status() === 200 && JSON.stringify(bn) === JSON.stringify([cfg.domain_b]),
     JSON.stringify(bn));
   await b.ctx.close();
+
+  // admin: users, workspaces, domains, tokens, proofs; a vouch and a revoke through the forms
+  const a = await newPage();
+  await signIn(a.page, cfg.admin[0], cfg.admin[1]);
+  await visit(a.page, "admin", "/admin");
+  const at = await a.page.locator("main").textContent();
+  check("admin: users, workspaces, domains, tokens and proofs listed", ["alice", "bob", cfg.domain_b, cfg.good,
+    "vouched by an admin"].every((x) => at.includes(x)), at.slice(0, 400));
+  const before = await a.page.request.get(cfg.base + "/domains/" + cfg.hostile + "/reports?workspace=A");
+  await a.page.fill("#v-ws", "A");
+  await a.page.fill("#v-dom", cfg.hostile);
+  await Promise.all([a.page.waitForNavigation(), a.page.click("text=Vouch that the workspace controls the domain")]);
+  const after = await a.page.request.get(cfg.base + "/domains/" + cfg.hostile + "/reports?workspace=A");
+  check("admin: a vouch through the form opens the domain's reports", before.status() === 404 && after.status() === 200,
+    before.status() + " -> " + after.status());
+  const revokes = await a.page.locator("form[action$='/revoke'] button").count();
+  await Promise.all([a.page.waitForNavigation(), a.page.locator("form[action$='/revoke'] button").first().click()]);
+  check("admin: a token revoked through the form", (await a.page.locator("form[action$='/revoke'] button").count()) === revokes - 1,
+    revokes + " -> " + (await a.page.locator("form[action$='/revoke'] button").count()));
+  const noCsrf = await a.page.request.post(cfg.base + "/admin/proofs", { form: { workspace: "A", domain: cfg.good } });
+  check("admin: a form without its CSRF token is refused", noCsrf.status() === 403, noCsrf.status());
+  await a.ctx.close();
+  const c = await newPage();
+  await signIn(c.page, cfg.alice[0], cfg.alice[1]);
+  const ar = await c.page.goto(cfg.base + "/admin");
+  check("admin: a member gets the 404 page", ar.status() === 404, ar.status());
+  check("admin: no Admin link for a member", (await c.page.locator("a[href='/admin']").count()) === 0, "shown");
+  await c.ctx.close();
   check("no payload ran on any page", fired.length === 0, fired.join("; "));
 } catch (e) {
   check("the browser run finished", false, e.stack || e);

@@ -70,7 +70,7 @@ static void
 every_template_parses(void **state)
 {
 	static const char *const need[] = { "head", "foot", "notfound", "overview", "domain", "reports",
-		"tls", "events", NULL };
+		"tls", "events", "admin", NULL };
 	struct set s;
 	bool css = false;
 
