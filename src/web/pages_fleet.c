@@ -59,53 +59,60 @@ one_domain(void *arg, const struct fleet_domain_info *d)
 	    "checked_epoch", (json_int_t)d->last_checked, "grade", d->last_grade));
 }
 
-/* fill_row - row's last check: its counts, grades per area and findings; MS_OK or the store's failure */
+/* fill_row - row's last check: its counts, grades per area and findings (kept in pages_rows); MS_OK or the store's failure */
 static enum ms_status
 fill_row(struct web *w, json_t *row)
 {
 	const char *name = json_string_value(json_object_get(row, "name"));
 	json_int_t last = json_integer_value(json_object_get(row, "checked_epoch"));
 	const char *grade = json_string_value(json_object_get(row, "grade"));
+	json_t *cache = pages_rows(w), *kept = json_object_get(cache, name);
 	struct store_check *c = NULL;
-	json_t *areas = json_array(), *ids = json_array(), *doc = NULL, *a, *fd;
+	json_t *areas, *ids, *doc = NULL, *a, *fd;
 	const char *k;
 	enum ms_status st;
 	size_t i;
 
-	if ((st = store_last_check(fleet_store(w->cfg.fleet), name, keep_check, &c)) != MS_OK) {
-		json_decref(areas);
-		json_decref(ids);
-		return st;
+	if (kept == NULL || last == 0 || json_integer_value(json_object_get(kept, "at")) != last) {
+		if ((st = store_last_check(fleet_store(w->cfg.fleet), name, keep_check, &c)) != MS_OK)
+			return st;
+		areas = json_array();
+		ids = json_array();
+		if (c && c->json)
+			doc = json_loads(c->json, 0, NULL);
+		json_object_foreach(json_object_get(json_object_get(doc, "summary"), "areas"), k, a) {
+			const char *g = json_string_value(json_object_get(a, "grade"));
+
+			json_array_append_new(areas, json_pack("{s:s,s:s,s:s}", "area", k, "grade", g ? g : "?",
+			    "grade_class", grade_class(g)));
+		}
+		json_array_foreach(json_object_get(doc, "findings"), i, fd) {
+			const char *id = json_string_value(json_object_get(fd, "id"));
+			const char *sev = json_string_value(json_object_get(fd, "severity"));
+			const char *area = json_string_value(json_object_get(fd, "area"));
+
+			json_array_append_new(ids, json_pack("{s:s,s:s,s:s}", "id", id ? id : "",
+			    "severity", sev ? sev : "", "area", area ? area : ""));
+		}
+		kept = json_pack("{s:I,s:s?,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "at", last,
+		    "grade", c ? c->grade : NULL, "areas", areas, "finding_list", ids, "counts",
+		    "error", (json_int_t)(c ? c->error : 0), "warning", (json_int_t)(c ? c->warning : 0),
+		    "info", (json_int_t)(c ? c->info : 0), "pass", (json_int_t)(c ? c->pass : 0),
+		    "unknown", (json_int_t)(c ? c->unknown : 0));
+		json_decref(doc);
+		store_check_free(c);
+		json_object_set_new(cache, name, kept);
 	}
 	if (grade == NULL)
-		grade = c && c->grade ? c->grade : "-";
+		grade = json_string_value(json_object_get(kept, "grade"));
+	if (grade == NULL)
+		grade = "-";
 	json_object_set_new(row, "grade_class", json_string(grade_class(grade)));
 	json_object_set_new(row, "grade", json_string(grade));
 	json_object_set_new(row, "last_checked", last ? json_rfc3339((time_t)last) : json_null());
-	json_object_set_new(row, "counts", json_pack("{s:I,s:I,s:I,s:I,s:I}",
-	    "error", (json_int_t)(c ? c->error : 0), "warning", (json_int_t)(c ? c->warning : 0),
-	    "info", (json_int_t)(c ? c->info : 0), "pass", (json_int_t)(c ? c->pass : 0),
-	    "unknown", (json_int_t)(c ? c->unknown : 0)));
-	if (c && c->json)
-		doc = json_loads(c->json, 0, NULL);
-	json_object_foreach(json_object_get(json_object_get(doc, "summary"), "areas"), k, a) {
-		const char *g = json_string_value(json_object_get(a, "grade"));
-
-		json_array_append_new(areas, json_pack("{s:s,s:s,s:s}", "area", k, "grade", g ? g : "?",
-		    "grade_class", grade_class(g)));
-	}
-	json_array_foreach(json_object_get(doc, "findings"), i, fd) {
-		const char *id = json_string_value(json_object_get(fd, "id"));
-		const char *sev = json_string_value(json_object_get(fd, "severity"));
-		const char *area = json_string_value(json_object_get(fd, "area"));
-
-		json_array_append_new(ids, json_pack("{s:s,s:s,s:s}", "id", id ? id : "",
-		    "severity", sev ? sev : "", "area", area ? area : ""));
-	}
-	json_object_set_new(row, "areas", areas);
-	json_object_set_new(row, "finding_list", ids);
-	json_decref(doc);
-	store_check_free(c);
+	json_object_set(row, "counts", json_object_get(kept, "counts"));
+	json_object_set(row, "areas", json_object_get(kept, "areas"));
+	json_object_set(row, "finding_list", json_object_get(kept, "finding_list"));
 	return MS_OK;
 }
 
