@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #define EVENTS_MAX	500
+#define PAGE_ROWS	500	/* overview rows per page (the CSV export has them all) */
 
 static const char *const areas_known[] = {
 	"mx", "ptr", "ns", "spf", "dmarc", "dkim", "mta-sts", "tls-rpt", "tls", "dane", "dnssec", "bimi",
@@ -227,6 +228,36 @@ url_encode(struct buf *b, const char *s)
 	}
 }
 
+/* link_with - "/?" and r's query (workspace added when absent) with key=value instead of any key= (a new JSON string) */
+static json_t *
+link_with(const struct httpd_request *r, const char *ws, const char *key, const char *value)
+{
+	struct buf b;
+	json_t *j;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "/?");
+	url_encode(&b, key);
+	buf_addc(&b, '=');
+	url_encode(&b, value);
+	for (size_t i = 0; r->query && i < r->query->n; i++) {
+		if (strcmp(r->query->v[i].name, key) == 0 || strcmp(r->query->v[i].name, "format") == 0 ||
+		    strcmp(r->query->v[i].name, "page") == 0)
+			continue;
+		buf_addc(&b, '&');
+		url_encode(&b, r->query->v[i].name);
+		buf_addc(&b, '=');
+		url_encode(&b, r->query->v[i].value);
+	}
+	if (httpd_form_get(r->query, "workspace") == NULL) {
+		buf_adds(&b, "&workspace=");
+		url_encode(&b, ws);
+	}
+	j = json_string(b.data ? b.data : "/");
+	buf_free(&b);
+	return j;
+}
+
 /* options - [{name, selected}] of names, chosen selected */
 static json_t *
 options(const char *const *names, const char *chosen)
@@ -301,8 +332,8 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 	const char *ws;
 	char *domain;
 	json_t **shown = NULL, *data, *list, *sl;
-	size_t n = 0, total;
-	struct buf link;
+	size_t n = 0, total, first, pageno = 1;
+	char num[24];
 
 	if ((resp = pages_begin(w, r, NULL, &p, &ws, &domain)) != NULL)
 		goto out;
@@ -345,8 +376,19 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 			goto out;
 		}
 	}
+	{
+		const char *pg = httpd_form_get(r->query, "page");
+		uint64_t v;
+
+		if (pg && str_to_u64(pg, strlen(pg), 1000000, &v) == MS_OK && v > 0)
+			pageno = (size_t)v;
+	}
+	first = (pageno - 1) * PAGE_ROWS;
+	if (first >= n)
+		first = n > 0 ? (n - 1) / PAGE_ROWS * PAGE_ROWS : 0;
+	pageno = first / PAGE_ROWS + 1;
 	list = json_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = first; i < n && i < first + PAGE_ROWS; i++)
 		json_array_append(list, shown[i]);
 	data = json_pack("{s:s,s:o,s:I,s:I}", "title", "Domains", "domains", list,
 	    "shown", (json_int_t)n, "total", (json_int_t)total);
@@ -360,23 +402,18 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 		json_array_append_new(sl, json_pack("{s:s,s:s,s:b}", "name", sorts[i][0], "label", sorts[i][1],
 		    "selected", f.sort ? strcmp(f.sort, sorts[i][0]) == 0 : i == 0));
 	json_object_set_new(data, "sorts", sl);
-	/* the CSV link keeps the filters: the request's own query with format=csv */
-	buf_init(&link, 0);
-	buf_adds(&link, "/?format=csv");
-	for (size_t i = 0; r->query && i < r->query->n; i++) {
-		if (strcmp(r->query->v[i].name, "format") == 0)
-			continue;
-		buf_addc(&link, '&');
-		url_encode(&link, r->query->v[i].name);
-		buf_addc(&link, '=');
-		url_encode(&link, r->query->v[i].value);
+	/* the CSV and page links keep the filters: the request's own query with format= or page= */
+	json_object_set_new(data, "csv_link", link_with(r, ws, "format", "csv"));
+	if (first > 0) {
+		snprintf(num, sizeof(num), "%zu", pageno - 1);
+		json_object_set_new(data, "prev_link", link_with(r, ws, "page", num));
 	}
-	if (httpd_form_get(r->query, "workspace") == NULL) {
-		buf_adds(&link, "&workspace=");
-		url_encode(&link, ws);
+	if (first + PAGE_ROWS < n) {
+		snprintf(num, sizeof(num), "%zu", pageno + 1);
+		json_object_set_new(data, "next_link", link_with(r, ws, "page", num));
 	}
-	json_object_set_new(data, "csv_link", json_string(link.data));
-	buf_free(&link);
+	json_object_set_new(data, "first_row", json_integer((json_int_t)(n ? first + 1 : 0)));
+	json_object_set_new(data, "last_row", json_integer((json_int_t)(first + json_array_size(list))));
 	{
 		json_t *wl = json_array();
 

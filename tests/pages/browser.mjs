@@ -101,6 +101,10 @@ try {
   await page.goto(cfg.base + "/?grade=" + cfg.good_grade);
   names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
   check("overview: filter by grade", names.includes(cfg.good) && !names.includes(cfg.hostile), JSON.stringify(names));
+  await page.goto(cfg.base + "/?page=9");
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: a page past the end shows the last one", names.length === rows.length &&
+    (await page.locator("a[rel=next]").count()) === 0, JSON.stringify(names));
   await page.goto(cfg.base + "/?sort=errors");
   names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
   const errs = (await page.locator("table.fleet tbody tr td.num:nth-of-type(3)").allTextContents()).map(Number);
