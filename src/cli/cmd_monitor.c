@@ -1,12 +1,16 @@
 /* src/cli/cmd_monitor.c - mailsec monitor: the scheduler and worker over the workspaces' domains */
+#include "accounts/accounts.h"
 #include "cli/cli.h"
+#include "cli/monitor_put.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "dns/resolver.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "fleet/fleet.h"
 #include "fleet/worker.h"
 #include "history/history.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/progress.h"
 #include "util/str.h"
@@ -34,18 +38,25 @@ struct mon_opts {
 	size_t batch;
 	size_t commit_every;
 	double commit_delay;
+	char *smtp_relay, *mail_from;	/* notifications (docs/notify.md) */
 };
 
 struct mon {
 	struct mon_opts *o;
 	struct fleet *fleet;
 	struct fleet_worker *w;
+	struct accounts *accounts;	/* ownership proofs looked up after a domain's result */
+	struct session *ses;
+	size_t proofs_inflight;
+	bool worker_done;
 	bool done;
 	bool stopped;		/* by a signal */
 	bool tty;
 	struct progress progress;
 	int64_t progress_round;
 	char *owner;
+	struct cli_monitor_log log;
+	bool drain_pending;	/* a round ended: send the outbox from the loop */
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's) */
@@ -140,6 +151,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_NO_SMTP:
 			o->c.no_smtp = true;
 			break;
+		case OPT_NO_PROBE_SHARING:
+			o->c.no_probe_sharing = true;
+			break;
 		case OPT_REPLAY:
 			free(o->c.replay_path);
 			o->c.replay_path = xstrdup(optarg);
@@ -154,6 +168,14 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 			free(o->c.psl_path);
 			o->c.psl_path = xstrdup(optarg);
 			break;
+		case OPT_SMTP_RELAY:
+			free(o->smtp_relay);
+			o->smtp_relay = xstrdup(optarg);
+			break;
+		case OPT_MAIL_FROM:
+			free(o->mail_from);
+			o->mail_from = xstrdup(optarg);
+			break;
 		default:
 			break;
 		}
@@ -161,20 +183,67 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 	return cli_parser_end(p);
 }
 
-/*
- * put_result - the one place a monitored domain's result is stored: through
- * the history layer (history_put) with the round as decimal text, so each
- * result keeps the events of what changed since the domain's previous one and
- * history's (domain, round) uniqueness makes a second result for the round a
- * duplicate (another worker stored it after this one's lease ran out).  The
- * run id is "round-N", shared by every worker's results of the round.  What
- * is left here is the program's: the mailsec/1 object check prints and the
- * log line.
- */
-static enum fleet_put
-put_result(void *arg, struct audit *a, int64_t round)
+/* on_proof - a domain's _mailsec-verify TXT answer was looked at: log it; the last one may end the run */
+static void
+on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 {
 	struct mon *m = arg;
+
+	if (why) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"ownership proof: %s\"\n", domain, why);
+	} else if (verified && !m->tty)
+		fprintf(stderr, "mailsec monitor: event=proof-verified domain=%s proofs=%llu\n", domain,
+		    (unsigned long long)verified);
+	m->proofs_inflight--;
+	if (m->worker_done && m->proofs_inflight == 0)
+		m->done = true;
+}
+
+/*
+ * proof_check - when domain has a pending ownership proof, look up its
+ * _mailsec-verify TXT on the session's resolver (accounts_proof_check,
+ * docs/serve.md); the run ends once every lookup has answered
+ */
+static void
+proof_check(struct mon *m, const char *domain)
+{
+	bool started = false;
+
+	if (m->accounts == NULL)
+		return;
+	if (accounts_proof_check(m->accounts, m->ses->res, domain, (int64_t)time(NULL), on_proof, m,
+	    &started) != MS_OK) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"ownership proof: %s\"\n", domain,
+		    accounts_error(m->accounts));
+	} else if (started)
+		m->proofs_inflight++;
+}
+
+/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending */
+static void
+on_stored(void *arg, const char *domain)
+{
+	proof_check(arg, domain);
+}
+
+/*
+ * cli_monitor_put - the one place a monitored domain's result is stored:
+ * through the notify layer (notify_put: history_put and, in the same
+ * transaction, the notifications its events call for, docs/notify.md) with
+ * the round as decimal text, so
+ * each result keeps the events of what changed since the domain's previous
+ * one and history's (domain, round) uniqueness makes a second result for the
+ * round a duplicate (another worker stored it after this one's lease ran
+ * out).  The run id is "round-N", shared by every worker's results of the
+ * round.  What is left here is the program's: the mailsec/1 object check
+ * prints and the log line.
+ */
+enum fleet_put
+cli_monitor_put(void *arg, struct audit *a, int64_t round)
+{
+	struct cli_monitor_log *m = arg;
 	struct store *s = fleet_store(m->fleet);
 	struct history_check hc;
 	size_t c[SEV__COUNT];
@@ -183,6 +252,7 @@ put_result(void *arg, struct audit *a, int64_t round)
 	enum store_put res = STORE_INSERTED;
 	enum ms_status st = MS_ERR_NOMEM;
 	enum fleet_put r = FLEET_PUT_STORED;
+	char why[512] = "";
 
 	findings_count(&a->findings, c);
 	snprintf(run_id, sizeof(run_id), "round-%lld", (long long)round);
@@ -194,21 +264,87 @@ put_result(void *arg, struct audit *a, int64_t round)
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
-	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
-		progress_clear(&m->progress);
-		fprintf(stderr, "mailsec monitor: event=error round=%lld domain=%s msg=\"could not "
-		    "store the result: %s\"\n", (long long)round, a->domain,
-		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
-		    store_error(s));
+	if (j == NULL || (st = notify_put(s, &hc, &res, NULL, why, sizeof(why))) != MS_OK) {
+		if (m->progress)
+			progress_clear(m->progress);
+		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
+		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
+		    j == NULL ? "no JSON for it" : why);
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
 	else if (!m->tty)
-		fprintf(stderr, "mailsec monitor: event=checked round=%lld domain=%s grade=%s "
-		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain,
+		fprintf(stderr, "mailsec %s: event=checked round=%lld domain=%s grade=%s "
+		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
 		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
+	if (r != FLEET_PUT_FAILED && m->stored)
+		m->stored(m->stored_arg, a->domain);
 	return r;
+}
+
+/* log_delivery - a notification sent or not, as a structured log line */
+static void
+log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *why)
+{
+	struct mon *m = arg;
+
+	progress_clear(&m->progress);
+	fprintf(stderr, "mailsec monitor: event=notify id=%lld to=%s %s%s%s\n", (long long)id, address,
+	    ok ? "sent=yes" : "sent=no msg=\"", ok ? "" : why, ok ? "" : "\"");
+}
+
+/*
+ * drain - after a round: queue what the DMARC reports and digests call for
+ * (notify_scan), then send the outbox once (notify_send: blocking, each
+ * delivery bounded by --net-timeout); a failure to read or write the outbox
+ * is logged and left for the next round.  Never inside the worker's open
+ * batch (it stays pending until the exit or the next round).
+ */
+static void
+drain(struct mon *m)
+{
+	struct notify_send_config cfg;
+	struct notify_send_stats stats;
+	struct store *s = fleet_store(m->fleet);
+	char why[512], host[256] = "localhost", *from = NULL;
+
+	if (store_in_transaction(s))
+		return;
+	m->drain_pending = false;
+	if (m->o->mail_from == NULL) {
+		(void)gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		from = xasprintf("mailsec@%s", host);
+	}
+	if (notify_scan(s, 0, NULL, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications from reports: %s\"\n",
+		    why);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.smtp_relay = m->o->smtp_relay;
+	cfg.mail_from = from ? from : m->o->mail_from;
+	cfg.ca_file = m->o->c.ca_file;
+	cfg.timeout = m->o->c.net_timeout;
+	cfg.log = log_delivery;
+	cfg.log_arg = m;
+	if (notify_send(s, &cfg, &stats, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications: %s\"\n", why);
+	else if (stats.sent || stats.failed || stats.waiting_relay)
+		fprintf(stderr, "mailsec monitor: event=notified sent=%zu failed=%zu waiting_relay=%zu\n",
+		    stats.sent, stats.failed, stats.waiting_relay);
+	free(from);
+}
+
+/* on_drain - the loop's turn after a round: send the outbox */
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->drain_pending)
+		drain(m);
 }
 
 /* on_event - structured log lines (not on a terminal) and the progress line (on one) */
@@ -250,8 +386,17 @@ on_event(void *arg, const struct fleet_event *ev)
 		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
-		    "checked_here=%llu\n", (long long)ev->round, (unsigned long long)ev->n,
-		    (unsigned long long)ev->done);
+		    "checked_here=%llu probes=%llu probes_saved=%llu\n", (long long)ev->round,
+		    (unsigned long long)ev->n, (unsigned long long)ev->done,
+		    (unsigned long long)ev->probes_made, (unsigned long long)ev->probes_saved);
+		if (!m->drain_pending) {
+			/* not from inside the worker's callback: on the loop's next turn (or at exit) */
+			struct timeval now = { 0, 0 };
+
+			m->drain_pending = true;
+			if (event_base_once(m->ses->base, -1, EV_TIMEOUT, on_drain, m, &now) != 0)
+				drain(m);
+		}
 		break;
 	case FLEET_EV_WAITING:
 		if (!m->tty)
@@ -283,7 +428,8 @@ on_done(void *arg)
 {
 	struct mon *m = arg;
 
-	m->done = true;
+	m->worker_done = true;
+	m->done = m->proofs_inflight == 0;
 }
 
 /* on_signal - SIGTERM or SIGINT: stop claiming, finish what is in flight, release the rest */
@@ -358,6 +504,15 @@ cmd_monitor(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
+	m.ses = ses;
+	{
+		char why[512];
+
+		if (accounts_open(m.fleet, &m.accounts, why, sizeof(why)) != MS_OK) {
+			cli_error("%s", why);
+			goto out;
+		}
+	}
 	memset(&copts, 0, sizeof(copts));
 	copts.no_smtp = o.c.no_smtp;
 	copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
@@ -380,7 +535,15 @@ cmd_monitor(int argc, char **argv)
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
-	wc.put = put_result;
+	m.log.fleet = m.fleet;
+	m.log.progress = &m.progress;
+	m.log.tty = m.tty;
+	m.log.prog = "monitor";
+	m.log.stored = on_stored;
+	m.log.stored_arg = &m;
+	wc.no_probe_sharing = o.c.no_probe_sharing;
+	wc.put = cli_monitor_put;
+	wc.put_arg = &m.log;
 	wc.event = on_event;
 	wc.done = on_done;
 	wc.arg = &m;
@@ -393,19 +556,27 @@ cmd_monitor(int argc, char **argv)
 	    o.once ? (o.all ? " mode=once-all" : " mode=once") : " mode=forever");
 	t0 = mono_now();
 	(void)session_wait(ses, &m.done);
+	if (m.drain_pending)
+		drain(&m);	/* the last round's notifications, before exiting */
 	progress_clear(&m.progress);
 	if (o.c.stats) {
 		double secs = mono_now() - t0;
 		size_t n = fleet_worker_checked(m.w);
+		struct smtp_probe_cache_stats ps;
 
+		fleet_worker_probe_stats(m.w, &ps);
 		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    "(%.0f/s, %llu timed out, at most %llu in flight); "
+		    "%llu STARTTLS probes made, %llu saved by sharing\n", n, n == 1 ? "" : "s",
 		    secs, secs > 0 ? (double)n / secs : 0.0,
 		    (unsigned long long)ses->res->stats.queries,
 		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 		    (unsigned long long)ses->res->stats.timeouts,
-		    (unsigned long long)ses->res->stats.max_inflight);
+		    (unsigned long long)ses->res->stats.max_inflight,
+		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 	}
+	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
+		resolver_cancel_all(ses->res, "the monitor is exiting");
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;
 	else if (fleet_worker_failures(m.w))
@@ -421,9 +592,12 @@ out:
 		event_free(sigint);
 	fleet_worker_free(m.w);
 	session_free(ses);
+	accounts_close(m.accounts);
 	fleet_close(m.fleet);
 	free(m.owner);
 	free(err);
+	free(o.smtp_relay);
+	free(o.mail_from);
 	common_opts_free(&o.c);
 	return rc;
 }

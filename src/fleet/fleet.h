@@ -191,6 +191,7 @@ struct fleet_claim {
 	bool parked;		/* every workspace says parked */
 	char **selectors;	/* the union, NULL-terminated or NULL */
 	char **sending_hosts;	/* the union, NULL-terminated or NULL */
+	char **report_names;	/* selectors seen in its DMARC reports (reports/learn.h), or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
@@ -254,5 +255,34 @@ MS_MUST_CHECK enum ms_status fleet_round_state(struct fleet *f, int64_t round, i
  * domains to reclaim); 0 when nothing is registered
  */
 MS_MUST_CHECK enum ms_status fleet_next_due(struct fleet *f, int64_t *when);
+
+/* For the service (mailsec serve, fleet_due.c). */
+
+/*
+ * fleet_domain_in - whether workspace holds domain (both borrowed) into
+ * *yes; a workspace that does not exist holds nothing
+ */
+MS_MUST_CHECK enum ms_status fleet_domain_in(struct fleet *f, const char *workspace, const char *domain,
+    bool *yes);
+/*
+ * fleet_check_now - "check now": domain (borrowed) is due at once (its
+ * schedule forgets its last check; history keeps it).  One already in a
+ * round stays there.  *found false when nobody monitors domain.  A running
+ * worker notices at its next look (fleet_worker_poke wakes one at once).
+ */
+MS_MUST_CHECK enum ms_status fleet_check_now(struct fleet *f, const char *domain, bool *found);
+
+/* Where a domain's check stands. */
+struct fleet_check_state {
+	bool found;		/* monitored at all */
+	int64_t round;		/* the round it is marked for (0: none: not queued) */
+	bool running;		/* a worker holds it under a live lease */
+	int64_t last_checked;	/* 0: never, or "check now" asked since */
+	int64_t last_round;
+};
+
+/* fleet_check_state - domain's (borrowed) state at now into the caller's *out */
+MS_MUST_CHECK enum ms_status fleet_check_state(struct fleet *f, const char *domain, int64_t now,
+    struct fleet_check_state *out);
 
 #endif

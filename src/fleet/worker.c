@@ -74,6 +74,8 @@ struct fleet_worker {
 	uint64_t round_total;
 	uint64_t done_round;
 	bool all_pending;	/* --all still to be used on the first round */
+	struct smtp_probe_cache *probes;	/* the round's shared probes (NULL between rounds) */
+	struct smtp_probe_cache_stats probe_sum;	/* of the rounds before */
 	bool stopping, finished;
 	int64_t backoff_until;
 	size_t failures, checked;
@@ -84,6 +86,24 @@ struct fleet_worker {
 };
 
 static void tick(evutil_socket_t fd, short what, void *arg);
+
+/* probes_end - the round's shared probes are over (nothing in flight): count, free */
+static void
+probes_end(struct fleet_worker *w)
+{
+	const struct smtp_probe_cache_stats *s;
+
+	if (w->probes == NULL)
+		return;
+	s = smtp_probe_cache_stats(w->probes);
+	w->probe_sum.asked += s->asked;
+	w->probe_sum.made += s->made;
+	w->probe_sum.shared += s->shared;
+	w->probe_sum.abandoned += s->abandoned;
+	w->probe_sum.evicted += s->evicted;
+	smtp_probe_cache_free(w->probes);
+	w->probes = NULL;
+}
 
 /* emit - report an event to the caller */
 static void
@@ -103,6 +123,12 @@ emit(struct fleet_worker *w, enum fleet_event_kind kind, const char *domain, con
 	ev.total = w->round_total;
 	ev.done = w->done_round;
 	ev.until = until;
+	if (w->probes) {
+		const struct smtp_probe_cache_stats *s = smtp_probe_cache_stats(w->probes);
+
+		ev.probes_made = s->made;
+		ev.probes_saved = s->shared;
+	}
 	w->cfg.event(w->cfg.arg, &ev);
 }
 
@@ -138,6 +164,8 @@ finish(struct fleet_worker *w)
 	if (w->finished)
 		return;
 	w->finished = true;
+	if (w->inflight == 0)
+		probes_end(w);
 	evtimer_del(w->timer);
 	evtimer_del(w->beat);
 	evtimer_del(w->commit);
@@ -245,6 +273,7 @@ job_free(struct job *j)
 	free(j->c.profile);
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
+	strv_free(j->c.report_names);
 	fleet_members_free(j->c.members, j->c.nmembers);
 	area_settings_free(j->areas);
 	free(j);
@@ -304,7 +333,7 @@ on_result(struct audit *a, void *arg)
 		return;
 	}
 	/* one mark per domain: what fails of it is undone, the batch goes on */
-	r = w->cfg.put(w->cfg.arg, a, j->c.round);
+	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, j->c.round);
 	if (r == FLEET_PUT_FAILED) {
 		w->failures++;
 		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
@@ -382,6 +411,7 @@ start_job(struct fleet_worker *w, struct job *j)
 	j->areas = area_settings_new();
 	set_list(w, j, "dkim-selector", j->c.selectors);
 	set_list(w, j, "sending-host", j->c.sending_hosts);
+	set_list(w, j, "dkim-report-name", j->c.report_names);
 	j->opts.areas = j->areas;
 	j->domains[0] = j->c.domain;
 	j->domains[1] = NULL;
@@ -392,6 +422,9 @@ start_job(struct fleet_worker *w, struct job *j)
 	ec.on_result = on_result;
 	ec.on_done = on_done;
 	ec.arg = j;
+	if (w->probes == NULL)
+		w->probes = smtp_probe_cache_new(w->cfg.session->smtp, !w->cfg.no_probe_sharing);
+	ec.probes = w->probes;	/* one probe per address for the round's domains */
 	w->inflight++;
 	(void)engine_submit(w->cfg.session, &ec, j->domains, 1);
 }
@@ -527,6 +560,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rs.finished) {
 		emit(w, FLEET_EV_ROUND_DONE, NULL, NULL, rs.total, 0);
+		probes_end(w);
 		w->round = 0;
 		if (w->cfg.once) {
 			finish(w);
@@ -610,6 +644,14 @@ fleet_worker_stop(struct fleet_worker *w)
 	wake(w, 0);
 }
 
+void
+fleet_worker_poke(struct fleet_worker *w)
+{
+	if (w == NULL || w->stopping || w->finished || w->round != 0)
+		return;		/* a round in progress looks again when it ends */
+	wake(w, 0);
+}
+
 size_t
 fleet_worker_failures(const struct fleet_worker *w)
 {
@@ -623,10 +665,26 @@ fleet_worker_checked(const struct fleet_worker *w)
 }
 
 void
+fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out)
+{
+	*out = w->probe_sum;
+	if (w->probes) {
+		const struct smtp_probe_cache_stats *s = smtp_probe_cache_stats(w->probes);
+
+		out->asked += s->asked;
+		out->made += s->made;
+		out->shared += s->shared;
+		out->abandoned += s->abandoned;
+		out->evicted += s->evicted;
+	}
+}
+
+void
 fleet_worker_free(struct fleet_worker *w)
 {
 	if (w == NULL)
 		return;
+	smtp_probe_cache_free(w->probes);	/* runs still in flight lose their probes' answers */
 	for (size_t i = 0; i < w->nq; i++)
 		job_free(w->queue[i]);
 	free(w->queue);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "smtp/smtp_probe_cache.h"
 
 struct fleet;
 struct session;
@@ -42,6 +43,8 @@ struct fleet_event {
 	uint64_t n, total;
 	uint64_t done;		/* domains this worker finished in the round */
 	int64_t until;
+	/* FLEET_EV_ROUND_DONE: this worker's STARTTLS probes in the round */
+	uint64_t probes_made, probes_saved;
 };
 
 /*
@@ -75,11 +78,18 @@ struct fleet_worker_config {
 	bool once;			/* one round, then done */
 	bool all;			/* the first round takes every domain, due or not */
 	/*
+	 * Each round shares one STARTTLS probe of an address (with the same
+	 * settings) between every domain of the round this worker audits
+	 * (smtp/smtp_probe_cache.h); true: each domain probes alone.
+	 */
+	bool no_probe_sharing;
+	/*
 	 * put - store a's result for round (called from the loop, once per
 	 * audited domain); what it returns decides whether the domain leaves
 	 * the round (stored or duplicate) or is released for a later claim.
 	 */
 	enum fleet_put (*put)(void *arg, struct audit *a, int64_t round);
+	void *put_arg;			/* put's arg (NULL: arg) */
 	/* event - a thing that happened (may be NULL) */
 	void (*event)(void *arg, const struct fleet_event *ev);
 	/* done - the worker has finished (once: the round is over; or stopped): from the loop, once */
@@ -101,10 +111,21 @@ struct fleet_worker *fleet_worker_start(const struct fleet_worker_config *cfg);
  */
 void fleet_worker_stop(struct fleet_worker *w);
 
+/*
+ * fleet_worker_poke - something became due (a domain added, "check now"):
+ * an idle worker looks again at once instead of at its next wake-up
+ */
+void fleet_worker_poke(struct fleet_worker *w);
+
 /* fleet_worker_failures - results not stored and database errors so far */
 size_t fleet_worker_failures(const struct fleet_worker *w);
 /* fleet_worker_checked - domains whose result this worker stored */
 size_t fleet_worker_checked(const struct fleet_worker *w);
+/*
+ * fleet_worker_probe_stats - the STARTTLS probes of every round so far,
+ * summed into *out (the caller's)
+ */
+void fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out);
 
 void fleet_worker_free(struct fleet_worker *w);
 

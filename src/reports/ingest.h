@@ -43,6 +43,14 @@ struct ingest_opts {
 	/* error - one line the caller shows (no newline); may be NULL */
 	void (*error)(void *arg, const char *msg);
 	void *error_arg;
+	/*
+	 * stored - after each report put, inside the ingest's transaction (the
+	 * callee may use the store): its kind (dmarc, tlsrpt, failure), the
+	 * domain it is about (borrowed, may be NULL) and whether it was new;
+	 * may be NULL.  lmtpd counts the reports no workspace owns with it.
+	 */
+	void (*stored)(void *arg, const char *kind, const char *domain, enum store_put res);
+	void *stored_arg;
 };
 
 struct ingest;
@@ -66,6 +74,13 @@ void ingest_paths(struct ingest *in, char **paths, int n);
 
 /* ingest_message - one message's bytes (borrowed), known as origin, e.g. an IMAP message */
 void ingest_message(struct ingest *in, const char *data, size_t len, const char *origin);
+
+/*
+ * ingest_blob - one report file's bytes (borrowed: .xml, .gz, .zip, .json,
+ * recognised by content, unpacked with extract_opts' caps), known as origin,
+ * e.g. a report POSTed to `mailsec serve`
+ */
+void ingest_blob(struct ingest *in, const char *data, size_t len, const char *origin);
 
 struct imap_client;
 
