@@ -480,6 +480,13 @@ def limits(t, s, timeout):
         p.append("chunked body: %s" % e)
     finally:
         c.close()
+    # headers over the 16 KiB cap: libmicrohttpd's own 431 (its bodies carry no headers of ours: raw socket)
+    so = socket.create_connection(("127.0.0.1", s.port), timeout=10 * SCALE)
+    so.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    first = so.recv(100)
+    so.close()
+    if not first.startswith(b"HTTP/1.1 431"):
+        p.append("a 20 KB header: %r, want 431" % first[:40])
     # slow-loris: a header line a byte every 0.3 s; cut off within the request timeout (and some slack)
     so = socket.create_connection(("127.0.0.1", s.port))
     so.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Slow: ")
