@@ -306,6 +306,9 @@ def page_csrf(s, session):
 
 def signin(t, s, https=False):
     p = []
+    st, h, _ = s.req("GET", "/login", {"X-Forwarded-Proto": "https"})
+    if not https and "Secure" in cookies_of(h).get("mailsec_login", ("", ""))[1]:
+        p.append("X-Forwarded-Proto from a peer that is not the trusted proxy made the cookie Secure")
     csrf, lc, st, body = login_form(s)
     if st != 200 or csrf is None or lc is None or b'name="user"' not in body or b'name="password"' not in body:
         p.append("GET /login: %d, csrf %r, cookie %r" % (st, csrf, lc))
@@ -738,6 +741,19 @@ http {
             st, _, body = hreq("GET", "/api/v1/domains", {"Cookie": "mailsec_session=" + sc[0]})
             if st != 200 or b"a.test" not in body:
                 p.append("the API over HTTPS: %d %r" % (st, body[:200]))
+            # the trusted proxy's X-Forwarded-For is the client: 20 failures from one address limit it only
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+            def try_from(addr, user, pw):
+                csrf, lc2, _, _ = login_form(s)
+                st, _, _ = s.req("POST", "/login", dict(form, Cookie="mailsec_login=" + lc2,
+                                                        **{"X-Forwarded-For": "203.0.113.50, " + addr}),
+                                 ("user=%s&password=%s&csrf=%s" % (user, pw, csrf)).encode())
+                return st
+            codes = [try_from("198.51.100.1", "nobody%d" % i, "x" * 8) for i in range(21)]
+            if codes[-1] != 429 or try_from("198.51.100.1", "bob", "bob-password") != 429 or \
+                    try_from("198.51.100.2", "bob", "bob-password") != 303:
+                p.append("per-address limit through the trusted proxy: %r" % codes)
             st, _, body = hreq("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+gzip"},
                                gzip.compress(json.dumps(dict(TLSRPT, **{"report-id": "via-nginx"})).encode()))
             if st != 201:
