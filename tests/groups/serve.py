@@ -490,6 +490,19 @@ def limits(t, s, timeout):
     so.close()
     if not first.startswith(b"HTTP/1.1 431"):
         p.append("a 20 KB header: %r, want 431" % first[:40])
+    # 32 connections from one address at once: the 33rd is closed at once
+    held = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(32)]
+    extra = socket.create_connection(("127.0.0.1", s.port))
+    extra.settimeout(5 * SCALE)
+    try:
+        extra.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = extra.recv(100)
+    except OSError:
+        got = b""
+    for so in held + [extra]:
+        so.close()
+    if got != b"":
+        p.append("a 33rd connection from one address was served: %r" % got[:40])
     # slow-loris: a header line a byte every 0.3 s; cut off within the request timeout (and some slack)
     so = socket.create_connection(("127.0.0.1", s.port))
     so.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -537,6 +550,20 @@ def reports(t, s, db):
     n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
     if n != 2:
         p.append("TLS-RPT reports stored: %d, want 2" % n)
+    if t.be.name == "sqlite":
+        # the store fails half-way through a report (its failure details): 500 and nothing kept
+        t.be.query(db, "CREATE TRIGGER serve_test_fail BEFORE INSERT ON tlsrpt_failures "
+                       "BEGIN SELECT RAISE(ABORT, 'serve test: the store fails'); END")
+        body = json.dumps(dict(TLSRPT, **{"report-id": "store-fails"})).encode()
+        st, _, rb = s.req("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+json"}, body)
+        n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
+        if st != 500 or n != 2:
+            p.append("the store failing: %d %r, %d reports kept (want 500 and 2)" % (st, rb[:200], n))
+        t.be.query(db, "DROP TRIGGER serve_test_fail")
+        st, _, rb = s.req("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+json"}, body)
+        n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
+        if st != 201 or n != 3:
+            p.append("the same report once the store works: %d %r, %d reports (want 201 and 3)" % (st, rb[:200], n))
     b, a = t.tok.get("bob"), t.tok.get("alice")
     xml = (DMARC % dict(id="up-1", domain="b.test")).encode()
     st, _, rb = s.req("POST", "/api/v1/reports?workspace=B", {"Content-Type": "application/xml"}, xml, token=a)
