@@ -62,6 +62,7 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->res = env->res;
 	a->http = env->http;
 	a->smtp = env->smtp;
+	a->probes = env->probes;
 	a->psl = env->psl;
 	a->owner = owner;
 	findings_init(&a->findings);

@@ -18,6 +18,7 @@ struct profile;
 struct audit;
 struct http_client;
 struct smtp_prober;
+struct smtp_probe_cache;
 struct suffix_list;
 
 /*
@@ -30,6 +31,12 @@ struct audit_env {
 	struct http_client	*http;	/* HTTPS client on the loop, or NULL: no fetches */
 	struct smtp_prober	*smtp;	/* STARTTLS probes on the loop, or NULL: no probes */
 	struct suffix_list	*psl;	/* for RFC 7489 organizational domains, or NULL */
+	/*
+	 * The probes shared by the audits of one run or monitor round
+	 * (smtp/smtp_probe_cache.h), or NULL: every probe on its own.  The
+	 * engine sets it per run; borrowed.
+	 */
+	struct smtp_probe_cache	*probes;
 };
 
 /*
@@ -89,6 +96,7 @@ struct audit {
 	struct resolver		*res;		/* the session's (audit_env) */
 	struct http_client	*http;
 	struct smtp_prober	*smtp;
+	struct smtp_probe_cache	*probes;	/* the run's shared probes, or NULL (audit_env) */
 	struct suffix_list	*psl;
 	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;

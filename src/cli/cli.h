@@ -154,6 +154,7 @@ struct common_opts {
 	bool parked;
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool no_probe_sharing;	/* --no-probe-sharing: every domain probes its MX addresses alone */
 	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */

@@ -9,6 +9,7 @@
 #include "output/csv.h"
 #include "output/sarif.h"
 #include "smtp/smtp_polite.h"
+#include "smtp/smtp_probe_cache.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -258,6 +259,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 		case OPT_NO_SMTP:
 			o->no_smtp = true;
 			break;
+		case OPT_NO_PROBE_SHARING:
+			o->no_probe_sharing = true;
+			break;
 		case OPT_REPLAY_CONNECT:
 			o->replay_connect = true;
 			break;
@@ -303,6 +307,7 @@ cmd_check(int argc, char **argv)
 	struct profile *profile = NULL;
 	struct session_config scfg;
 	struct session *ses = NULL;
+	struct smtp_probe_cache *probes = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em = { 0 };
@@ -404,6 +409,9 @@ cmd_check(int argc, char **argv)
 	cfg.on_result = on_result;
 	cfg.arg = &em;
 	cfg.max_active = &max_active;
+	/* one STARTTLS probe per MX address for the whole run (--no-probe-sharing: per domain) */
+	probes = smtp_probe_cache_new(ses->smtp, !o.no_probe_sharing);
+	cfg.probes = probes;
 
 	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
 		json_t *head = doc_new(DOC_CHECK);
@@ -425,16 +433,21 @@ cmd_check(int argc, char **argv)
 		progress_clear(&em.progress);
 		gettimeofday(&t1, NULL);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
-		if (o.stats)
+		if (o.stats) {
+			const struct smtp_probe_cache_stats *ps = smtp_probe_cache_stats(probes);
+
 			fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-			    "(%.0f/s, %llu timed out, at most %llu in flight); at most %zu domain%s in flight\n",
+			    "(%.0f/s, %llu timed out, at most %llu in flight); at most %zu domain%s in flight; "
+			    "%llu STARTTLS probes made, %llu saved by sharing\n",
 			    n, n == 1 ? "" : "s",
 			    secs, secs > 0 ? (double)n / secs : 0.0,
 			    (unsigned long long)ses->res->stats.queries,
 			    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 			    (unsigned long long)ses->res->stats.timeouts,
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
-			    max_active == 1 ? "" : "s");
+			    max_active == 1 ? "" : "s", (unsigned long long)ps->made,
+			    (unsigned long long)ps->shared);
+		}
 	}
 	if (o.format == OUT_JSON) {
 		out_json_stream_close(stdout);
@@ -469,6 +482,7 @@ cmd_check(int argc, char **argv)
 		rc = EXIT_CLEAN;
 out:
 	check_store_close(em.store);
+	smtp_probe_cache_free(probes);	/* before the prober it probes with */
 	session_free(ses);
 	profile_free(profile);
 	strv_free(domains);

@@ -35,6 +35,8 @@ struct mon_opts {
 	bool once, all;
 	int64_t lease;
 	size_t batch;
+	size_t commit_every;
+	double commit_delay;
 };
 
 struct mon {
@@ -105,6 +107,16 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 			} else
 				o->batch = (size_t)v;
 			break;
+		case OPT_COMMIT_EVERY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--commit-every wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->commit_every = (size_t)v;
+			break;
+		case OPT_COMMIT_DELAY:
+			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
+			break;
 		case OPT_CONCURRENCY:
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
 				cli_error("--concurrency wants a number from 1 to 100000");
@@ -135,6 +147,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 			break;
 		case OPT_NO_SMTP:
 			o->c.no_smtp = true;
+			break;
+		case OPT_NO_PROBE_SHARING:
+			o->c.no_probe_sharing = true;
 			break;
 		case OPT_REPLAY:
 			free(o->c.replay_path);
@@ -294,8 +309,9 @@ on_event(void *arg, const struct fleet_event *ev)
 		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
-		    "checked_here=%llu\n", (long long)ev->round, (unsigned long long)ev->n,
-		    (unsigned long long)ev->done);
+		    "checked_here=%llu probes=%llu probes_saved=%llu\n", (long long)ev->round,
+		    (unsigned long long)ev->n, (unsigned long long)ev->done,
+		    (unsigned long long)ev->probes_made, (unsigned long long)ev->probes_saved);
 		break;
 	case FLEET_EV_WAITING:
 		if (!m->tty)
@@ -429,6 +445,8 @@ cmd_monitor(int argc, char **argv)
 	wc.concurrency = o.c.concurrency;
 	wc.batch = o.batch;
 	wc.lease = o.lease;
+	wc.commit_every = o.commit_every;
+	wc.commit_delay = o.commit_delay;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
@@ -438,6 +456,7 @@ cmd_monitor(int argc, char **argv)
 	m.log.prog = "monitor";
 	m.log.stored = on_stored;
 	m.log.stored_arg = &m;
+	wc.no_probe_sharing = o.c.no_probe_sharing;
 	wc.put = cli_monitor_put;
 	wc.put_arg = &m.log;
 	wc.event = on_event;
@@ -456,14 +475,18 @@ cmd_monitor(int argc, char **argv)
 	if (o.c.stats) {
 		double secs = mono_now() - t0;
 		size_t n = fleet_worker_checked(m.w);
+		struct smtp_probe_cache_stats ps;
 
+		fleet_worker_probe_stats(m.w, &ps);
 		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    "(%.0f/s, %llu timed out, at most %llu in flight); "
+		    "%llu STARTTLS probes made, %llu saved by sharing\n", n, n == 1 ? "" : "s",
 		    secs, secs > 0 ? (double)n / secs : 0.0,
 		    (unsigned long long)ses->res->stats.queries,
 		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 		    (unsigned long long)ses->res->stats.timeouts,
-		    (unsigned long long)ses->res->stats.max_inflight);
+		    (unsigned long long)ses->res->stats.max_inflight,
+		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 	}
 	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");

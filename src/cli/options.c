@@ -270,7 +270,14 @@ static const struct option_doc options[] = {
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
-	  "and the DNS queries made (per second, timed out, most in flight at once)." },
+	  "the DNS queries made (per second, timed out, most in flight at once) and the "
+	  "STARTTLS probes: made, and saved by sharing one address's probe between domains." },
+	{ "no-probe-sharing", 0, NULL, "check monitor",
+	  "Probe each domain's MX addresses for it alone. By default one STARTTLS probe of an "
+	  "address (with the same settings) serves every domain of the run (the monitor: of "
+	  "the round) that uses it, each domain judging the certificate against its own MX "
+	  "name; without sharing a server that picks its certificate by SNI is seen with each "
+	  "MX name, at the cost of one connection per domain." },
 	{ "no-smtp", 0, NULL, "check monitor serve",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
@@ -634,6 +641,12 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "users tokens",
 	  "users list, tokens list: print text lines (default) or the versioned JSON document "
 	  "(mailsec-users/1, mailsec-tokens/1; docs/serve.md)." },
+	{ "commit-every", 0, "N", "monitor",
+	  "Store the results of up to N finished domains in one transaction (default 32; 1: each "
+	  "its own). A crash loses at most that batch: its domains are claimed again after their "
+	  "lease." },
+	{ "commit-delay", 0, "SECONDS", "monitor",
+	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

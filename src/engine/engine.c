@@ -5,6 +5,7 @@
 #include "dns/resolver.h"
 #include "http/http_fetch.h"
 #include "smtp/smtp_probe.h"
+#include "smtp/smtp_probe_cache.h"
 #include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -17,6 +18,7 @@ struct engine_run {
 	struct engine_config cfg;	/* copied; its pointers borrowed */
 	struct event_base *base;
 	struct audit_env env;
+	struct smtp_probe_cache *own_probes;	/* when cfg.probes is NULL */
 	char **domains;			/* copied */
 	size_t n, next, active;
 	struct event *kick;		/* start, then the done callback, from the loop */
@@ -63,6 +65,7 @@ run_free(struct engine_run *r)
 		event_free(r->deadline);
 	if (r->recancel)
 		event_free(r->recancel);
+	smtp_probe_cache_free(r->own_probes);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->domains[i]);
 	free(r->domains);
@@ -170,6 +173,7 @@ cancel_everything(struct engine_run *r)
 {
 	resolver_cancel_owned(r->env.res, r, r->why);
 	smtp_probe_cancel_owned(r->env.smtp, r, r->why);
+	smtp_probe_cache_cancel_owned(r->env.probes, r, r->why);
 	http_client_cancel_owned(r->env.http, r, r->why);
 }
 
@@ -222,6 +226,12 @@ engine_submit(struct session *s, const struct engine_config *cfg, char *const *d
 	r->cfg = *cfg;
 	r->base = s->base;
 	r->env = s->env;
+	if (cfg->probes) {
+		r->env.probes = cfg->probes;
+	} else if (s->smtp) {
+		r->own_probes = smtp_probe_cache_new(s->smtp, true);
+		r->env.probes = r->own_probes;
+	}
 	r->n = n;
 	r->domains = xcalloc(n ? n : 1, sizeof(*r->domains));
 	for (size_t i = 0; i < n; i++)

@@ -98,6 +98,14 @@ struct engine_config {
 	void *arg;
 	/* If set (borrowed until on_done returns): the most audits in flight at once. */
 	size_t *max_active;
+	/*
+	 * The STARTTLS probes the run's audits share (smtp/smtp_probe_cache.h:
+	 * one probe per address and settings), borrowed until on_done returns,
+	 * so several runs can share one (a monitor round: one run per domain);
+	 * or NULL: the run makes one of its own, freed with the run.  A
+	 * deadline or engine_cancel ends only this run's waiting in it.
+	 */
+	struct smtp_probe_cache *probes;
 };
 
 /*
