@@ -617,6 +617,22 @@ def core(t, db, extra_checks=True):
     t.check("exit 0 on SIGTERM, sanitizers quiet", p)
 
 
+def usage(t, db):
+    """Ways serve cannot start: exit 2 with a message, nothing listening."""
+    p = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        for argv in (["--listen", "localhost:8080"], ["--listen", "127.0.0.1"], ["--listen", "127.0.0.1:99999"],
+                     ["--trusted-proxy", "proxy.example"], ["--request-timeout", "0"], ["--max-body", "10"],
+                     ["extra"], ["--listen", "127.0.0.1:%d" % port]):
+            rc, out, err = t.ms(["serve", "--db", db, "--no-monitor"] + argv)
+            if rc != 2 or "mailsec" not in err or "listening" in err or sanitizer(err):
+                p.append("serve %s: exit %d, %r" % (" ".join(argv), rc, err[-300:]))
+    t.check("usage errors exit 2", p)
+
+
 def final(t):
     """What every response the test saw must have had (direct, through nginx, of the monitor test)."""
     t.check("security headers on every response (%d)" % t.responses, t.header_problems[:20])
@@ -813,6 +829,7 @@ def run(args):
             else:
                 res += nginx(t, db)
             monitor(t, t.be.new("mon"))
+            usage(t, db)
         except RuntimeError as e:
             t.check("mailsec serve starts", [str(e)])
         final(t)
