@@ -212,6 +212,20 @@ static const struct command commands[] = {
 	  "comment for every domain left out (never checked, null MX, STARTTLS not probed or "
 	  "missing at some MX, a failed handshake, a probe that could not tell). Exit 0, or 2 "
 	  "when it could not run (docs/tls-policy.md)." },
+	{ "lmtpd", cmd_lmtpd, "lmtpd --listen unix:PATH|ADDR:PORT --report-address ADDR... "
+	  "--assessment-address ADDR... [--receiver-name NAME] [--db PATH|URI] [OPTIONS]",
+	  "take DMARC and TLS reports and outbound-assessment mail from Postfix over LMTP",
+	  "An LMTP server (RFC 2033) that Postfix delivers to (transport map entries "
+	  "lmtp:unix:PATH). Mail for a --report-address is ingested as 'reports ingest' would "
+	  "(duplicates dropped; reports about domains no workspace owns are kept and counted). "
+	  "Mail for an --assessment-address is the sending organisation's outbound assessment: "
+	  "the TLS of the session that brought it (from the Received field the host named by "
+	  "--receiver-name added; no other is believed), DKIM signed and aligned, SPF for the "
+	  "client and its forward-confirmed reverse DNS, stored as the outbound area of the From "
+	  "domain in the history (once per Message-ID and domain). Other recipients are refused "
+	  "(550). When the store cannot take a message the reply is 451, so Postfix keeps it "
+	  "and retries; nothing is acknowledged before it is committed. SIGTERM or SIGINT: stop "
+	  "accepting, finish the deliveries in progress, exit 0 (docs/lmtpd.md)." },
 	{ "serve", cmd_serve, "serve [--db PATH|URI] [--listen ADDR:PORT] [--trusted-proxy ADDR] [--https] "
 	  "[--no-monitor] [OPTIONS]",
 	  "run the web service: sign-in, the JSON API, reports over HTTPS, and the monitor",
@@ -681,6 +695,37 @@ static const struct option_doc options[] = {
 	  "besides the system's." },
 	{ "timeout", 0, "SECONDS", "notify",
 	  "notify send: give up one delivery after this long (default 10)." },
+	{ "listen", 0, "unix:PATH|ADDR:PORT", "lmtpd",
+	  "Where to take LMTP connections: a unix socket (created with the process's umask; "
+	  "Postfix's lmtp client must be able to write it) or an address and port." },
+	{ "report-address", 0, "ADDR", "lmtpd",
+	  "A recipient whose mail is DMARC aggregate, failure or TLS-RPT reports (repeatable)." },
+	{ "assessment-address", 0, "ADDR", "lmtpd",
+	  "A recipient whose mail is an organisation's outbound assessment (repeatable)." },
+	{ "receiver-name", 0, "NAME", "lmtpd",
+	  "The receiving Postfix's myhostname: only the topmost Received field 'by NAME' is "
+	  "believed for the sending client, its address and the TLS of the session." },
+	{ "db", 0, "PATH|URI", "lmtpd",
+	  "The store: a SQLite file or a postgresql:// URI (default: the one every command "
+	  "uses). Opened for each delivery." },
+	{ "resolver", 0, "ADDR[@PORT]", "lmtpd",
+	  "Send DNS queries (DKIM keys, SPF, DMARC, reverse DNS) to this recursive resolver "
+	  "instead of those of /etc/resolv.conf." },
+	{ "trust-anchor", 0, "FILE", "lmtpd",
+	  "The DNSSEC root trust anchor (default: /usr/share/dns/root.key)." },
+	{ "timeout", 0, "SECONDS", "lmtpd",
+	  "Give up on a single DNS query after this long (default 5)." },
+	{ "psl", 0, "FILE", "lmtpd",
+	  "Read the Public Suffix List from FILE instead of the system's." },
+	{ "replay", 0, "FILE", "lmtpd",
+	  "Answer DNS from a replay file instead of the network (tests)." },
+	{ "max-size", 0, "BYTES", "lmtpd",
+	  "The largest message taken (default 10485760; SIZE in the LHLO reply); larger ones get "
+	  "552 per recipient." },
+	{ "max-connections", 0, "N", "lmtpd",
+	  "Connections at once (default 20); more are told 421 and closed." },
+	{ "idle-timeout", 0, "SECONDS", "lmtpd",
+	  "Close a connection that sends nothing for this long (default 300) with 421." },
 	{ "listen", 0, "ADDR:PORT", "serve",
 	  "Where to serve plain HTTP: a numeric address and a port (default 127.0.0.1:8080; port "
 	  "0 takes any free one, printed at start)." },

@@ -214,6 +214,8 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  key TEXT NOT NULL,"			/* dmarc-source DOMAIN IP, reports-stopped DOMAIN END */
 	"  at INTEGER NOT NULL,"
 	"  UNIQUE (target, key));",
+	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
+	"ALTER TABLE checks ADD COLUMN area TEXT;",
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -404,6 +406,8 @@ static const char *const MIGRATIONS_PG[] = {
 	"  key text NOT NULL,"
 	"  at bigint NOT NULL,"
 	"  UNIQUE (target, key));",
+	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
+	"ALTER TABLE checks ADD COLUMN area text;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
@@ -422,6 +426,10 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships monitored "
 	 "ownership_proofs rejected reports rounds sessions tlsrpt_failures tlsrpt_policies users "
 	 "workspace_domains workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
+	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
+	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
+	 "workspace_grades workspaces"),
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
 	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
 	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
