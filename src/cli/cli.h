@@ -122,6 +122,9 @@ int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+/* cmd_notify - `notify add|list|remove|send|outbox` (docs/notify.md); argv borrowed */
+int cmd_notify(int argc, char **argv);
+int cmd_lmtpd(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);

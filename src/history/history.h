@@ -100,6 +100,14 @@ struct history_check {
 	const char *run_id;		/* shared by the results of one invocation or round */
 	const char *round;		/* the monitor's round, or NULL outside the monitor */
 	int64_t at;			/* epoch seconds of the check; 0: now */
+	/*
+	 * NULL: a whole check.  Else the result holds that area's findings
+	 * only (lmtpd's outbound assessment of one message): it is compared
+	 * with the domain's previous result of the same area, and whole checks
+	 * are compared with whole checks, so neither reads as the other's
+	 * findings removed.
+	 */
+	const char *area;
 };
 
 /*

@@ -218,7 +218,7 @@ store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 #define CHECK_ROWS \
 	"SELECT c.id, c.run_id, c.domain, c.checked_at, c.profile, c.mailsec_version," \
 	" c.n_pass, c.n_info, c.n_warning, c.n_error, c.n_unknown, c.grade, c.doc," \
-	" f.finding, f.severity, f.subject, f.message, c.round" \
+	" f.finding, f.severity, f.subject, f.message, c.round, c.area" \
 	" FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
 
 /*
@@ -254,6 +254,7 @@ check_rows(struct store *s, struct db_stmt *st, bool keep, store_check_cb cb, vo
 		f.subject = db_column_text(st, 15);
 		f.message = db_column_text(st, 16);
 		c.round = db_column_text(st, 17);
+		c.area = db_column_text(st, 18);
 		store_check_acc_row(&acc, db_column_int(st, 0), &c, &f);
 	}
 	/* the last check goes to cb after the statement is done: cb must not use the store */
@@ -279,20 +280,70 @@ store_each_check(struct store *s, const char *domain, int64_t since, store_check
 	return check_rows(s, st, false, cb, arg);
 }
 
-/* store_last_check - the latest stored check of domain to cb (none: no call) */
+/* store_last_check - the latest stored whole check of domain to cb (none: no call) */
 enum ms_status
 store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg)
+{
+	return store_last_check_area(s, domain, NULL, cb, arg);
+}
+
+/* store_last_check_area - the latest stored result of area (NULL: whole check) of domain to cb */
+enum ms_status
+store_last_check_area(struct store *s, const char *domain, const char *area, store_check_cb cb, void *arg)
 {
 	struct db_stmt **st = &s->stmt[Q_LAST_CHECK];
 
 	/* asked once per stored result (history_put): prepared once and kept */
 	if (*st == NULL && db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE "
-	    "domain = ? ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", st) != MS_OK) {
+	    "domain = ? AND COALESCE(area, '') = ? ORDER BY checked_at DESC, id DESC LIMIT 1)"
+	    " ORDER BY f.seq", st) != MS_OK) {
 		*st = NULL;
 		return store_fail(s, "query the last check");
 	}
 	db_bind_text(*st, 1, domain);
+	db_bind_text(*st, 2, area ? area : "");
 	return check_rows(s, *st, true, cb, arg);
+}
+
+/* store_domain_owned - whether a workspace holds domain (borrowed; compared in lower case) */
+enum ms_status
+store_domain_owned(struct store *s, const char *domain, bool *owned)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	*owned = false;
+	if (db_prepare(s->db, "SELECT 1 FROM workspace_domains WHERE lower(domain) = lower(?)", &st) != MS_OK)
+		return store_fail(s, "query workspace domains");
+	db_bind_text(st, 1, domain ? domain : "");
+	if ((r = db_step(st)) == DB_ROW) {
+		*owned = true;
+		db_finalize(st);
+		return MS_OK;
+	}
+	if (r != DB_DONE)
+		return finish(s, st, r, "query workspace domains");
+	db_finalize(st);
+	return MS_OK;
+}
+
+/* store_count_unowned - reports about a domain no workspace holds, into *n */
+enum ms_status
+store_count_unowned(struct store *s, uint64_t *n)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	*n = 0;
+	if (db_prepare(s->db, "SELECT count(*) FROM reports r WHERE NOT EXISTS (SELECT 1 FROM"
+	    " workspace_domains w WHERE lower(w.domain) = lower(r.policy_domain))", &st) != MS_OK)
+		return store_fail(s, "count unowned reports");
+	if ((r = db_step(st)) == DB_ROW) {
+		*n = (uint64_t)db_column_int(st, 0);
+		db_finalize(st);
+		return MS_OK;
+	}
+	return finish(s, st, r, "count unowned reports");
 }
 
 /* workspace_id - *id of workspace name; MS_ERR_NOTFOUND (s's error says so) when there is none */
