@@ -12,13 +12,13 @@
 #include <time.h>
 
 /*
- * The tables (schema migration 5, src/store/store_schema.c): notify_targets
+ * The tables (schema migration 6, src/store/store_schema.c): notify_targets
  * (one row per target: workspace, kind, address, secret, triggers),
  * outbox (one row per notification: target, event id, the mailsec-notify/1
  * payload, created, attempts, next_attempt, sent_at, last_error) and
  * notify_cert_warned (one row per target, certificate and threshold
- * warned about, so each threshold fires once per certificate).  One SQL text
- * serves both databases.
+ * warned about, so each threshold fires once per certificate); notify_state
+ * is notify_scan.c's.  One SQL text serves both databases.
  */
 
 /* notify_fail - "what: the database's message" into why; MS_ERR_IO */

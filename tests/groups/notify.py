@@ -668,6 +668,13 @@ def run(args):
         except ImportError as e:
             return [skip_or_fail(NAME, "notifications", "python3-cryptography missing: %s" % e)]
         t = T(args, SqliteBackend(tmp), tmp, ca)
+        # mailsec-notify/1 carries events as mailsec-events/1 has them: its copy must not drift
+        ev = json.load(open(os.path.join(ROOT, "docs", "schema", "mailsec-events-1.json")))["$defs"]
+        nt = json.load(open(os.path.join(ROOT, "docs", "schema", "mailsec-notify-1.json")))["$defs"]
+        t.check("schema: mailsec-notify-1.json's event is mailsec-events-1.json's",
+                [] if all(nt.get(k) == v for k, v in ev.items()) else
+                ["docs/schema/mailsec-notify-1.json $defs differ from mailsec-events-1.json's: copy "
+                 "event, text, run, time over"])
         webhook(t, cert, key)
         down_then_up(t, cert, key)
         crash(t, cert, key)
