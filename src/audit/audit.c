@@ -63,7 +63,6 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->http = env->http;
 	a->smtp = env->smtp;
 	a->probes = env->probes;
-	a->qstats = env->qstats;
 	a->psl = env->psl;
 	a->owner = owner;
 	findings_init(&a->findings);
@@ -220,66 +219,6 @@ memo_answered(struct dns_answer *ans, void *arg)
 	}
 }
 
-const char *
-audit_qkind_name(enum audit_qkind k)
-{
-	static const char *const names[AQ__COUNT] = {
-		"mx", "address", "ptr", "tlsa", "spf", "dmarc", "dkim", "mta-sts", "tls-rpt",
-		"bimi", "zone", "other"
-	};
-
-	return k < AQ__COUNT ? names[k] : "other";
-}
-
-void
-audit_query_stats_format(const struct audit_query_stats *q, size_t ndomains, char *buf, size_t len)
-{
-	size_t off;
-	uint64_t total = 0;
-	double n = ndomains ? (double)ndomains : 1.0;
-	const char *sep = " (";
-
-	for (int k = 0; k < AQ__COUNT; k++)
-		total += q->sent[k];
-	off = (size_t)snprintf(buf, len, "DNS questions per domain: %.2f", (double)total / n);
-	for (int k = 0; k < AQ__COUNT && off < len; k++) {
-		if (q->sent[k] == 0)
-			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s %.2f", sep,
-		    audit_qkind_name((enum audit_qkind)k), (double)q->sent[k] / n);
-		sep = ", ";
-	}
-	if (off < len)
-		snprintf(buf + off, len - off, "%s; %.2f more answered by the audit's own memo",
-		    total ? ")" : "", (double)q->memo / n);
-}
-
-/* qkind - what a question asks, from its name (lower case) and type */
-static enum audit_qkind
-qkind(const char *name, uint16_t type)
-{
-	switch (type) {
-	case DNS_T_MX: return AQ_MX;
-	case DNS_T_A: case DNS_T_AAAA: return AQ_ADDRESS;
-	case DNS_T_PTR: return AQ_PTR;
-	case DNS_T_TLSA: return AQ_TLSA;
-	case DNS_T_NS: case DNS_T_SOA: case DNS_T_DS: case DNS_T_DNSKEY: return AQ_ZONE;
-	case DNS_T_TXT: case DNS_T_SPF:
-		if (strncmp(name, "_dmarc.", 7) == 0 || strstr(name, "._report._dmarc.") != NULL)
-			return AQ_DMARC;
-		if (strncmp(name, "_domainkey.", 11) == 0 || strstr(name, "._domainkey.") != NULL)
-			return AQ_DKIM;
-		if (strncmp(name, "_mta-sts.", 9) == 0)
-			return AQ_MTASTS;
-		if (strncmp(name, "_smtp._tls.", 11) == 0)
-			return AQ_TLSRPT;
-		if (strstr(name, "._bimi.") != NULL)
-			return AQ_BIMI;
-		return AQ_SPF;
-	default: return AQ_OTHER;
-	}
-}
-
 void
 audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb, void *arg)
 {
@@ -295,8 +234,6 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	for (e = a->memo->bucket[h]; e; e = e->next)
 		if (e->type == type && strcmp(e->name, name) == 0)
 			break;
-	if (e && a->qstats)
-		a->qstats->memo++;
 	if (e && e->ans) {
 		free(name);
 		audit_hold(a);
@@ -321,8 +258,6 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	e->waiters = w;
 	e->next = a->memo->bucket[h];
 	a->memo->bucket[h] = e;
-	if (a->qstats && a->memo->lookups < AUDIT_MAX_LOOKUPS)
-		a->qstats->sent[qkind(name, type)]++;
 	if (++a->memo->lookups > AUDIT_MAX_LOOKUPS) {
 		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
 		    "more than " AUDIT_MAX_LOOKUPS_STR " lookups for one domain; not asked",

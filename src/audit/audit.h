@@ -22,31 +22,6 @@ struct smtp_probe_cache;
 struct suffix_list;
 
 /*
- * The DNS questions a run's audits sent, by what they ask (issue 23: count
- * queries per area per domain): the kind is read off the name and type
- * (`_dmarc.` TXT is dmarc, `._domainkey.` TXT dkim, TLSA tlsa, A/AAAA an
- * address, other TXT spf, ...), so it needs no caller to say its area.
- * memo: questions answered by the audit's memo (asked before in the same
- * audit), sent nowhere.
- */
-enum audit_qkind {
-	AQ_MX, AQ_ADDRESS, AQ_PTR, AQ_TLSA, AQ_SPF, AQ_DMARC, AQ_DKIM, AQ_MTASTS, AQ_TLSRPT,
-	AQ_BIMI, AQ_ZONE, AQ_OTHER, AQ__COUNT
-};
-struct audit_query_stats {
-	uint64_t sent[AQ__COUNT];
-	uint64_t memo;
-};
-/* audit_qkind_name - "mx", "address", ... (static text) */
-const char *audit_qkind_name(enum audit_qkind k);
-/*
- * audit_query_stats_format - one line (no newline) of q's counts per domain
- * over ndomains into the caller's buf[0..len); q borrowed
- */
-void audit_query_stats_format(const struct audit_query_stats *q, size_t ndomains, char *buf,
-    size_t len);
-
-/*
  * The shared machinery every audit borrows from its session
  * (engine/session.h): one resolver, HTTPS client, SMTP prober and Public
  * Suffix List per event loop, whatever runs on it.
@@ -62,8 +37,6 @@ struct audit_env {
 	 * engine sets it per run; borrowed.
 	 */
 	struct smtp_probe_cache	*probes;
-	/* Where the audits count their questions (the run's), or NULL; borrowed. */
-	struct audit_query_stats *qstats;
 };
 
 /*
@@ -124,7 +97,6 @@ struct audit {
 	struct http_client	*http;
 	struct smtp_prober	*smtp;
 	struct smtp_probe_cache	*probes;	/* the run's shared probes, or NULL (audit_env) */
-	struct audit_query_stats *qstats;	/* the run's question counts, or NULL (audit_env) */
 	struct suffix_list	*psl;
 	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;

@@ -308,7 +308,6 @@ cmd_check(int argc, char **argv)
 	struct session_config scfg;
 	struct session *ses = NULL;
 	struct smtp_probe_cache *probes = NULL;
-	struct audit_query_stats qstats;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em = { 0 };
@@ -413,8 +412,6 @@ cmd_check(int argc, char **argv)
 	/* one STARTTLS probe per MX address for the whole run (--no-probe-sharing: per domain) */
 	probes = smtp_probe_cache_new(ses->smtp, !o.no_probe_sharing);
 	cfg.probes = probes;
-	memset(&qstats, 0, sizeof(qstats));
-	cfg.qstats = &qstats;
 
 	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
 		json_t *head = doc_new(DOC_CHECK);
@@ -450,12 +447,6 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
 			    max_active == 1 ? "" : "s", (unsigned long long)ps->made,
 			    (unsigned long long)ps->shared);
-			if (n > 0) {
-				char line[512];
-
-				audit_query_stats_format(&qstats, n, line, sizeof(line));
-				fprintf(stderr, "mailsec: %s\n", line);
-			}
 		}
 	}
 	if (o.format == OUT_JSON) {

@@ -311,7 +311,6 @@ cmd_monitor(int argc, char **argv)
 	struct session *ses = NULL;
 	struct check_options copts;
 	struct fleet_worker_config wc;
-	struct audit_query_stats qstats;
 	struct event *sigterm = NULL, *sigint = NULL;
 	char *err = NULL;
 	enum cli_status st;
@@ -372,8 +371,6 @@ cmd_monitor(int argc, char **argv)
 	wc.once = o.once;
 	wc.all = o.all;
 	wc.no_probe_sharing = o.c.no_probe_sharing;
-	memset(&qstats, 0, sizeof(qstats));
-	wc.qstats = &qstats;
 	wc.put = put_result;
 	wc.event = on_event;
 	wc.done = on_done;
@@ -403,12 +400,6 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.timeouts,
 		    (unsigned long long)ses->res->stats.max_inflight,
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
-		if (n > 0) {
-			char line[512];
-
-			audit_query_stats_format(&qstats, n, line, sizeof(line));
-			fprintf(stderr, "mailsec: %s\n", line);
-		}
 	}
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;

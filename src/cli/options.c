@@ -234,10 +234,8 @@ static const struct option_doc options[] = {
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
-	  "the DNS queries made (per second, timed out, most in flight at once), the "
-	  "STARTTLS probes (made, and saved by sharing one address's probe between domains), "
-	  "and the DNS questions per domain by kind (mx, address, ptr, tlsa, spf, dmarc, dkim, "
-	  "mta-sts, tls-rpt, bimi, zone, other) with those the audit's memo answered." },
+	  "the DNS queries made (per second, timed out, most in flight at once) and the "
+	  "STARTTLS probes: made, and saved by sharing one address's probe between domains." },
 	{ "no-probe-sharing", 0, NULL, "check monitor",
 	  "Probe each domain's MX addresses for it alone. By default one STARTTLS probe of an "
 	  "address (with the same settings) serves every domain of the run (the monitor: of "

@@ -226,7 +226,6 @@ engine_submit(struct session *s, const struct engine_config *cfg, char *const *d
 	r->cfg = *cfg;
 	r->base = s->base;
 	r->env = s->env;
-	r->env.qstats = cfg->qstats;
 	if (cfg->probes) {
 		r->env.probes = cfg->probes;
 	} else if (s->smtp) {

@@ -106,8 +106,6 @@ struct engine_config {
 	 * deadline or engine_cancel ends only this run's waiting in it.
 	 */
 	struct smtp_probe_cache *probes;
-	/* If set (borrowed until on_done returns): the run's DNS questions are counted here. */
-	struct audit_query_stats *qstats;
 };
 
 /*

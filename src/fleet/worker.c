@@ -326,7 +326,6 @@ start_job(struct fleet_worker *w, struct job *j)
 	if (w->probes == NULL)
 		w->probes = smtp_probe_cache_new(w->cfg.session->smtp, !w->cfg.no_probe_sharing);
 	ec.probes = w->probes;	/* one probe per address for the round's domains */
-	ec.qstats = w->cfg.qstats;
 	w->inflight++;
 	(void)engine_submit(w->cfg.session, &ec, j->domains, 1);
 }

@@ -67,8 +67,6 @@ struct fleet_worker_config {
 	 * (smtp/smtp_probe_cache.h); true: each domain probes alone.
 	 */
 	bool no_probe_sharing;
-	/* If set: every run's DNS questions are counted here (borrowed for the worker's life). */
-	struct audit_query_stats *qstats;
 	/*
 	 * put - store a's result for round (called from the loop, once per
 	 * audited domain); what it returns decides whether the domain leaves
