@@ -121,6 +121,9 @@ int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
 
 /*
  * cli_fleet_open - the fleet (workspaces, domains, rounds) in the database

@@ -1,6 +1,7 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
 #include "core/envelope.h"
+#include "core/jsondump.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
@@ -116,7 +117,7 @@ on_result(struct audit *a, void *arg)
 			json_decref(j);
 			return;
 		}
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = json_dump_text(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
 	}
 	e->pending[a->index] = s;
@@ -312,6 +313,7 @@ cmd_check(int argc, char **argv)
 	struct engine_config cfg;
 	struct emitter em = { 0 };
 	size_t max_active = 0;
+	struct engine_queries queries;
 	char *err = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -412,6 +414,9 @@ cmd_check(int argc, char **argv)
 	/* one STARTTLS probe per MX address for the whole run (--no-probe-sharing: per domain) */
 	probes = smtp_probe_cache_new(ses->smtp, !o.no_probe_sharing);
 	cfg.probes = probes;
+	memset(&queries, 0, sizeof(queries));
+	if (o.stats)
+		cfg.queries = &queries;
 
 	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
 		json_t *head = doc_new(DOC_CHECK);
@@ -447,6 +452,7 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
 			    max_active == 1 ? "" : "s", (unsigned long long)ps->made,
 			    (unsigned long long)ps->shared);
+			engine_queries_print(stderr, &queries);
 		}
 	}
 	if (o.format == OUT_JSON) {

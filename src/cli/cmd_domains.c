@@ -1,4 +1,5 @@
 /* src/cli/cmd_domains.c - mailsec domains add|remove|list|import: a workspace's monitored domains */
+#include "accounts/accounts.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -275,6 +276,40 @@ fail:
 	return EXIT_USAGE;
 }
 
+/*
+ * do_proof - domains proof: the TXT record workspace publishes to prove it
+ * controls domain; domains verify: an admin vouches for it (docs/serve.md)
+ */
+static int
+do_proof(struct fleet *f, const char *workspace, const char *domain, bool vouch)
+{
+	struct accounts *a = NULL;
+	char why[512], token[ACCT_PROOF_SIZE], rec[ACCT_PROOF_RECORD_SIZE];
+	int rc = EXIT_USAGE;
+
+	if (accounts_open(f, &a, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	if (vouch) {
+		if (accounts_proof_vouch(a, workspace, domain, (int64_t)time(NULL)) != MS_OK)
+			cli_error("%s", accounts_error(a));
+		else {
+			printf("%s verified for workspace %s (vouched for by an admin)\n", domain, workspace);
+			rc = EXIT_CLEAN;
+		}
+	} else if (accounts_proof_token(a, workspace, domain, (int64_t)time(NULL), token) != MS_OK)
+		cli_error("%s", accounts_error(a));
+	else if (accounts_proof_record(domain, token, rec, sizeof(rec)) != MS_OK)
+		cli_error("%s: the record does not fit", domain);
+	else {
+		printf("%s\n", rec);
+		rc = EXIT_CLEAN;
+	}
+	accounts_close(a);
+	return rc;
+}
+
 int
 cmd_domains(int argc, char **argv)
 {
@@ -292,13 +327,18 @@ cmd_domains(int argc, char **argv)
 		goto out;
 	}
 	if (optind >= argc) {
-		cli_error("domains wants add, remove, list or import (see 'mailsec help domains')");
+		cli_error("domains wants add, remove, list, import, proof or verify (see 'mailsec help domains')");
 		goto out;
 	}
 	verb = argv[optind++];
 	if (strcmp(verb, "add") && strcmp(verb, "remove") && strcmp(verb, "list") &&
-	    strcmp(verb, "import")) {
-		cli_error("unknown domains command \"%s\" (add, remove, list, import)", verb);
+	    strcmp(verb, "import") && strcmp(verb, "proof") && strcmp(verb, "verify")) {
+		cli_error("unknown domains command \"%s\" (add, remove, list, import, proof, verify)", verb);
+		goto out;
+	}
+	if ((strcmp(verb, "proof") == 0 || strcmp(verb, "verify") == 0) && (optind + 1 != argc || o.profile ||
+	    o.parked || o.selectors || o.hosts || o.interval)) {
+		cli_error("domains %s wants --workspace NAME and one DOMAIN, no settings", verb);
 		goto out;
 	}
 	if (o.workspace && !fleet_name_ok(o.workspace)) {
@@ -331,7 +371,8 @@ cmd_domains(int argc, char **argv)
 		cli_error("domains %s wants at least one DOMAIN", verb);
 		goto out;
 	}
-	if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) {
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0 || strcmp(verb, "proof") == 0 ||
+	    strcmp(verb, "verify") == 0) {
 		for (int i = optind; i < argc; i++) {
 			char *d = dns_domain_normalise(argv[i], &why);
 
@@ -367,6 +408,8 @@ cmd_domains(int argc, char **argv)
 		rc = do_list(f, &o);
 	} else if (strcmp(verb, "import") == 0) {
 		rc = do_import(f, &o, &dflt, argv[optind]);
+	} else if (strcmp(verb, "proof") == 0 || strcmp(verb, "verify") == 0) {
+		rc = do_proof(f, o.workspace, doms[0], strcmp(verb, "verify") == 0);
 	} else if (strcmp(verb, "add") == 0) {
 		size_t added = 0, updated = 0;
 

@@ -1,7 +1,10 @@
 /* src/cli/cmd_monitor.c - mailsec monitor: the scheduler and worker over the workspaces' domains */
+#include "accounts/accounts.h"
 #include "cli/cli.h"
+#include "cli/monitor_put.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "dns/resolver.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "fleet/fleet.h"
@@ -32,18 +35,25 @@ struct mon_opts {
 	bool once, all;
 	int64_t lease;
 	size_t batch;
+	size_t commit_every;
+	double commit_delay;
 };
 
 struct mon {
 	struct mon_opts *o;
 	struct fleet *fleet;
 	struct fleet_worker *w;
+	struct accounts *accounts;	/* ownership proofs looked up after a domain's result */
+	struct session *ses;
+	size_t proofs_inflight;
+	bool worker_done;
 	bool done;
 	bool stopped;		/* by a signal */
 	bool tty;
 	struct progress progress;
 	int64_t progress_round;
 	char *owner;
+	struct cli_monitor_log log;
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's) */
@@ -96,6 +106,16 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 				bad = true;
 			} else
 				o->batch = (size_t)v;
+			break;
+		case OPT_COMMIT_EVERY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--commit-every wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->commit_every = (size_t)v;
+			break;
+		case OPT_COMMIT_DELAY:
+			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
 			break;
 		case OPT_CONCURRENCY:
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
@@ -152,20 +172,65 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 	return cli_parser_end(p);
 }
 
-/*
- * put_result - the one place a monitored domain's result is stored: through
- * the history layer (history_put) with the round as decimal text, so each
- * result keeps the events of what changed since the domain's previous one and
- * history's (domain, round) uniqueness makes a second result for the round a
- * duplicate (another worker stored it after this one's lease ran out).  The
- * run id is "round-N", shared by every worker's results of the round.  What
- * is left here is the program's: the mailsec/1 object check prints and the
- * log line.
- */
-static enum fleet_put
-put_result(void *arg, struct audit *a, int64_t round)
+/* on_proof - a domain's _mailsec-verify TXT answer was looked at: log it; the last one may end the run */
+static void
+on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 {
 	struct mon *m = arg;
+
+	if (why) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"ownership proof: %s\"\n", domain, why);
+	} else if (verified && !m->tty)
+		fprintf(stderr, "mailsec monitor: event=proof-verified domain=%s proofs=%llu\n", domain,
+		    (unsigned long long)verified);
+	m->proofs_inflight--;
+	if (m->worker_done && m->proofs_inflight == 0)
+		m->done = true;
+}
+
+/*
+ * proof_check - when domain has a pending ownership proof, look up its
+ * _mailsec-verify TXT on the session's resolver (accounts_proof_check,
+ * docs/serve.md); the run ends once every lookup has answered
+ */
+static void
+proof_check(struct mon *m, const char *domain)
+{
+	bool started = false;
+
+	if (m->accounts == NULL)
+		return;
+	if (accounts_proof_check(m->accounts, m->ses->res, domain, (int64_t)time(NULL), on_proof, m,
+	    &started) != MS_OK) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"ownership proof: %s\"\n", domain,
+		    accounts_error(m->accounts));
+	} else if (started)
+		m->proofs_inflight++;
+}
+
+/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending */
+static void
+on_stored(void *arg, const char *domain)
+{
+	proof_check(arg, domain);
+}
+
+/*
+ * cli_monitor_put - the one place a monitored domain's result is stored:
+ * through the history layer (history_put) with the round as decimal text, so
+ * each result keeps the events of what changed since the domain's previous
+ * one and history's (domain, round) uniqueness makes a second result for the
+ * round a duplicate (another worker stored it after this one's lease ran
+ * out).  The run id is "round-N", shared by every worker's results of the
+ * round.  What is left here is the program's: the mailsec/1 object check
+ * prints and the log line.
+ */
+enum fleet_put
+cli_monitor_put(void *arg, struct audit *a, int64_t round)
+{
+	struct cli_monitor_log *m = arg;
 	struct store *s = fleet_store(m->fleet);
 	struct history_check hc;
 	size_t c[SEV__COUNT];
@@ -186,19 +251,22 @@ put_result(void *arg, struct audit *a, int64_t round)
 	hc.run_id = run_id;
 	hc.round = round_text;
 	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
-		progress_clear(&m->progress);
-		fprintf(stderr, "mailsec monitor: event=error round=%lld domain=%s msg=\"could not "
-		    "store the result: %s\"\n", (long long)round, a->domain,
+		if (m->progress)
+			progress_clear(m->progress);
+		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
+		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
 		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
 		    store_error(s));
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
 	else if (!m->tty)
-		fprintf(stderr, "mailsec monitor: event=checked round=%lld domain=%s grade=%s "
-		    "errors=%zu warnings=%zu unknown=%zu\n", (long long)round, a->domain,
+		fprintf(stderr, "mailsec %s: event=checked round=%lld domain=%s grade=%s "
+		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
 		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
+	if (r != FLEET_PUT_FAILED && m->stored)
+		m->stored(m->stored_arg, a->domain);
 	return r;
 }
 
@@ -275,7 +343,8 @@ on_done(void *arg)
 {
 	struct mon *m = arg;
 
-	m->done = true;
+	m->worker_done = true;
+	m->done = m->proofs_inflight == 0;
 }
 
 /* on_signal - SIGTERM or SIGINT: stop claiming, finish what is in flight, release the rest */
@@ -350,6 +419,15 @@ cmd_monitor(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
+	m.ses = ses;
+	{
+		char why[512];
+
+		if (accounts_open(m.fleet, &m.accounts, why, sizeof(why)) != MS_OK) {
+			cli_error("%s", why);
+			goto out;
+		}
+	}
 	memset(&copts, 0, sizeof(copts));
 	copts.no_smtp = o.c.no_smtp;
 	copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
@@ -367,11 +445,20 @@ cmd_monitor(int argc, char **argv)
 	wc.concurrency = o.c.concurrency;
 	wc.batch = o.batch;
 	wc.lease = o.lease;
+	wc.commit_every = o.commit_every;
+	wc.commit_delay = o.commit_delay;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
+	m.log.fleet = m.fleet;
+	m.log.progress = &m.progress;
+	m.log.tty = m.tty;
+	m.log.prog = "monitor";
+	m.log.stored = on_stored;
+	m.log.stored_arg = &m;
 	wc.no_probe_sharing = o.c.no_probe_sharing;
-	wc.put = put_result;
+	wc.put = cli_monitor_put;
+	wc.put_arg = &m.log;
 	wc.event = on_event;
 	wc.done = on_done;
 	wc.arg = &m;
@@ -401,6 +488,8 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.max_inflight,
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 	}
+	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
+		resolver_cancel_all(ses->res, "the monitor is exiting");
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;
 	else if (fleet_worker_failures(m.w))
@@ -416,6 +505,7 @@ out:
 		event_free(sigint);
 	fleet_worker_free(m.w);
 	session_free(ses);
+	accounts_close(m.accounts);
 	fleet_close(m.fleet);
 	free(m.owner);
 	free(err);

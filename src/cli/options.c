@@ -153,7 +153,7 @@ static const struct command commands[] = {
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
-	  "[--format json]",
+	  "[--format json] | domains proof|verify --workspace NAME DOMAIN",
 	  "add, remove, list or import a workspace's monitored domains and their settings",
 	  "'domains add' puts domains in a workspace with the settings given (--profile, "
 	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
@@ -163,7 +163,10 @@ static const struct command commands[] = {
 	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
 	  "the mailsec-domains/1 document with --format json. A domain may be in several "
 	  "workspaces: it is checked once per round with the union of their selectors and "
-	  "sending hosts and the shortest interval." },
+	  "sending hosts and the shortest interval. 'domains proof DOMAIN' prints the TXT record "
+	  "the workspace publishes to prove it controls the domain (the monitor looks for it when "
+	  "it checks the domain); 'domains verify DOMAIN' is an admin vouching for it instead: "
+	  "only then does the workspace see the domain's DMARC and TLS reports (docs/serve.md)." },
 	{ "monitor", cmd_monitor, "monitor [--once [--all]] [--db PATH|URI] [OPTIONS]",
 	  "check the workspaces' domains when they fall due, in rounds, on one machine or many",
 	  "Runs the scheduler and a worker: a domain is due when its interval has passed since "
@@ -177,6 +180,39 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "serve", cmd_serve, "serve [--db PATH|URI] [--listen ADDR:PORT] [--trusted-proxy ADDR] [--https] "
+	  "[--no-monitor] [OPTIONS]",
+	  "run the web service: sign-in, the JSON API, reports over HTTPS, and the monitor",
+	  "Serves plain HTTP on --listen (default 127.0.0.1:8080; put nginx in front for HTTPS, "
+	  "contrib/nginx/mailsec.conf): GET/POST /login, POST /logout, the JSON API under "
+	  "/api/v1 (docs/openapi.json) for users signed in or holding an API token ('mailsec "
+	  "tokens add'), and TLS-RPT reports POSTed to /tlsrpt/v1 (RFC 8460). Unless "
+	  "--no-monitor it also runs the monitor's worker in the same process, so one command "
+	  "gives a working service. With no user yet it makes the first admin, 'admin', and "
+	  "prints its password once. It prints 'listening on ADDR:PORT' when ready; SIGTERM or "
+	  "SIGINT stops it (docs/serve.md)." },
+	{ "users", cmd_users, "users add NAME --role admin|member|viewer [--workspace W]... [--password-stdin] | "
+	  "users list [--format json] | users remove NAME | users passwd NAME [--password-stdin]",
+	  "create, list or remove the people who may sign in to mailsec serve, and set their passwords",
+	  "'users add NAME --role ROLE' creates a user: an admin reads and writes every workspace, "
+	  "a member reads and writes the workspaces given with --workspace, a viewer only reads "
+	  "them. The password is read from the first line of standard input with "
+	  "--password-stdin (8 to 1024 bytes), or generated and printed once. Passwords are "
+	  "kept as Argon2id hashes. The first admin is made the same way on an empty database: "
+	  "whoever can open the database is trusted. 'users list' shows each user with its role "
+	  "and workspaces (the mailsec-users/1 document with --format json); 'users remove' "
+	  "deletes a user with its sessions and API tokens; 'users passwd' sets a new password "
+	  "and ends the user's sessions (docs/serve.md). Exit 1 when the user exists (add) or "
+	  "does not (remove, passwd), 2 when it could not run." },
+	{ "tokens", cmd_tokens, "tokens add --user NAME --workspace W | tokens list [--user NAME] "
+	  "[--format json] | tokens revoke ID",
+	  "create, list or revoke the API tokens of mailsec serve",
+	  "'tokens add' makes a bearer token for the user, valid for one workspace (the user must "
+	  "be a member of it, or an admin), and prints it once on its last line: only its SHA-256 "
+	  "is kept. 'tokens list' shows every token's id, user, workspace, when it was made and "
+	  "last used and whether it is revoked (the mailsec-tokens/1 document with --format "
+	  "json), never the token. 'tokens revoke ID' stops a token at once (docs/serve.md). "
+	  "Exit 1 when there is no such token, 2 when it could not run." },
 	{ "version", cmd_version, "version",
 	  "print the version of mailsec and of the libraries it uses", "" },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -201,17 +237,17 @@ static const struct option_doc options[] = {
 	{ "profile", 0, "NAME|FILE", "check dmarc dkim mta-sts spf lint records dkim keygen plan",
 	  "Judge against this policy profile: a shipped name (generic) or a JSON file "
 	  "(docs/profiles.md). Default: generic." },
-	{ "config", 0, "FILE", "check monitor",
+	{ "config", 0, "FILE", "check monitor serve",
 	  "Read defaults for these options from a JSON file (docs/config.md). Default: "
 	  "$XDG_CONFIG_HOME/mailsec/config.json when it exists." },
-	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message records monitor",
+	{ "timeout", 0, "SECONDS", "check dmarc spf plan diff message records monitor serve",
 	  "Give up on a single DNS query after this long (default 5), whatever the servers "
 	  "behind the resolver do (wrong query IDs, truncation, CNAME loops, answers trickled "
 	  "or never sent). A query that times out gives an unknown finding, never a missing "
 	  "one." },
 	{ "deadline", 0, "SECONDS", "check monitor",
 	  "Stop the whole run after this long; DNS lookups, STARTTLS probes and HTTPS fetches still in flight count as timed out." },
-	{ "concurrency", 0, "N", "check monitor",
+	{ "concurrency", 0, "N", "check monitor serve",
 	  "Audit at most N domains at once (default 64; never more than 100, what one "
 	  "resolver context serves without dropping queries: docs/performance.md)." },
 	{ "domains", 0, "FILE", "check",
@@ -229,7 +265,7 @@ static const struct option_doc options[] = {
 	{ "parked", 0, NULL, "check lint",
 	  "The domain sends and receives no mail: judge it against the parked (defensive) "
 	  "record set." },
-	{ "replay", 0, "FILE", "check dmarc spf plan reports message records monitor",
+	{ "replay", 0, "FILE", "check dmarc spf plan reports message records monitor serve",
 	  "Answer DNS queries from a scenario file instead of the network (docs/testing.md): "
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check monitor",
@@ -242,17 +278,17 @@ static const struct option_doc options[] = {
 	  "the round) that uses it, each domain judging the certificate against its own MX "
 	  "name; without sharing a server that picks its certificate by SNI is seen with each "
 	  "MX name, at the cost of one connection per domain." },
-	{ "no-smtp", 0, NULL, "check monitor",
+	{ "no-smtp", 0, NULL, "check monitor serve",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
-	{ "ca-file", 0, "FILE", "check plan monitor",
+	{ "ca-file", 0, "FILE", "check plan monitor serve",
 	  "Also trust the CA certificates in this PEM file, beside the system store, for "
 	  "MTA-STS policy hosts and MX certificates." },
 	{ "sending-host", 0, "NAME|IP", "check",
 	  "An outbound mail host of the domain (repeatable): check its forward-confirmed "
 	  "reverse DNS (PTR and A/AAAA agree) and that the domain's SPF record authorises "
 	  "it." },
-	{ "net-timeout", 0, "SECONDS", "check plan monitor",
+	{ "net-timeout", 0, "SECONDS", "check plan monitor serve",
 	  "Give up on each SMTP step (connect, banner, command, TLS handshake) and on an "
 	  "MTA-STS policy fetch after this long (default 10), however slowly the server "
 	  "trickles; a probe of one address ends within 6 times this. SMTP replies are read "
@@ -270,22 +306,22 @@ static const struct option_doc options[] = {
 	  "Open at most N SMTP connections at once to one IPv4 /24 or IPv6 /48 (default 4, at "
 	  "most 64): a provider's MX hosts usually share a network and count connections "
 	  "together." },
-	{ "replay-connect", 0, NULL, "check monitor",
+	{ "replay-connect", 0, NULL, "check monitor serve",
 	  "With --replay, still connect to the SMTP and HTTPS servers at the addresses the "
 	  "replay data gives (for test worlds). Without it a --replay run opens no connection "
 	  "at all: STARTTLS probes and MTA-STS policy fetches are reported as skipped." },
-	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message records monitor",
+	{ "resolver", 0, "ADDR[@PORT]", "check reports spf dmarc plan message records monitor serve",
 	  "Send every DNS query to this recursive resolver (an IP address, port 53 unless "
 	  "given) instead of the nameservers of /etc/resolv.conf. mailsec validates DNSSEC "
 	  "itself and passes every name through, the RFC 6761 test. and documentation "
 	  "address ranges included." },
-	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records monitor",
+	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records monitor serve",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
-	{ "psl", 0, "FILE", "check dmarc message monitor",
+	{ "psl", 0, "FILE", "check dmarc message monitor serve",
 	  "Public Suffix List for RFC 7489 organizational domains (default: the publicsuffix "
 	  "package's /usr/share/publicsuffix/public_suffix_list.dat)." },
 	{ "domain", 0, "DOMAIN", "dmarc",
@@ -533,7 +569,7 @@ static const struct option_doc options[] = {
 	{ "man", 0, NULL, "help",
 	  "Print the manual page (roff), generated from the command, option and finding "
 	  "tables." },
-	{ "db", 0, "PATH|URI", "workspace domains monitor",
+	{ "db", 0, "PATH|URI", "workspace domains monitor serve",
 	  "The database holding the workspaces, their domains, the rounds and the results: a "
 	  "SQLite file or a PostgreSQL libpq URI, as for check --db. Default: "
 	  "$XDG_DATA_HOME/mailsec/mailsec.db (~/.local/share/mailsec/mailsec.db), the one "
@@ -543,7 +579,7 @@ static const struct option_doc options[] = {
 	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
 	{ "workspace", 0, "NAME", "domains",
 	  "The workspace whose domains are added, removed, imported or listed (list: default "
-	  "every workspace)." },
+	  "every workspace), or that proves it controls the domain (proof, verify)." },
 	{ "profile", 0, "NAME|FILE", "domains",
 	  "domains add/import: judge the domain under this profile in this workspace (a "
 	  "shipped name or a JSON file; give a file by its absolute path). Default: generic." },
@@ -568,6 +604,49 @@ static const struct option_doc options[] = {
 	  "again once it ends." },
 	{ "batch", 0, "N", "monitor",
 	  "Claim at most N domains at a time (default: --concurrency)." },
+	{ "listen", 0, "ADDR:PORT", "serve",
+	  "Where to serve plain HTTP: a numeric address and a port (default 127.0.0.1:8080; port "
+	  "0 takes any free one, printed at start)." },
+	{ "trusted-proxy", 0, "ADDR", "serve",
+	  "The address of the reverse proxy in front (nginx): only requests from it have their "
+	  "client address taken from X-Forwarded-For and their scheme from X-Forwarded-Proto." },
+	{ "https", 0, NULL, "serve",
+	  "Clients reach the service over HTTPS (through the proxy): cookies are marked Secure "
+	  "even when the proxy does not say so." },
+	{ "no-monitor", 0, NULL, "serve",
+	  "Serve only: leave checking the domains to separate 'mailsec monitor' processes." },
+	{ "max-body", 0, "BYTES", "serve",
+	  "The largest request body taken (default 1048576); a larger one is answered 413." },
+	{ "request-timeout", 0, "SECONDS", "serve",
+	  "A request not complete this long after its first byte is cut off (default 30; a "
+	  "connection idle that long is closed too)." },
+	{ "role", 0, "admin|member|viewer", "users",
+	  "users add: what the user may do: admin (every workspace, the admin pages), member "
+	  "(read and write in its workspaces) or viewer (read only in its workspaces)." },
+	{ "workspace", 0, "NAME", "users",
+	  "users add: make the user a member of this workspace (repeatable; the workspace must "
+	  "exist)." },
+	{ "password-stdin", 0, NULL, "users",
+	  "users add, users passwd: read the password from the first line of standard input "
+	  "(8 to 1024 bytes) instead of generating one. Passwords are never taken from "
+	  "arguments." },
+	{ "user", 0, "NAME", "tokens",
+	  "tokens add: the user the token acts as; tokens list: only this user's tokens." },
+	{ "workspace", 0, "NAME", "tokens",
+	  "tokens add: the one workspace the token may read and write (as far as its user's role "
+	  "allows)." },
+	{ "db", 0, "PATH|URI", "users tokens",
+	  "The database of mailsec serve (the monitor's: workspaces, domains, results, users): a "
+	  "SQLite file or a PostgreSQL libpq URI. Default: $XDG_DATA_HOME/mailsec/mailsec.db." },
+	{ "format", 0, "text|json", "users tokens",
+	  "users list, tokens list: print text lines (default) or the versioned JSON document "
+	  "(mailsec-users/1, mailsec-tokens/1; docs/serve.md)." },
+	{ "commit-every", 0, "N", "monitor",
+	  "Store the results of up to N finished domains in one transaction (default 32; 1: each "
+	  "its own). A crash loses at most that batch: its domains are claimed again after their "
+	  "lease." },
+	{ "commit-delay", 0, "SECONDS", "monitor",
+	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

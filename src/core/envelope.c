@@ -24,6 +24,8 @@ static const char *const doc_names[DOC__COUNT] = {
 	[DOC_EVENTS] = "mailsec-events/1",
 	[DOC_WORKSPACES] = "mailsec-workspaces/1",
 	[DOC_DOMAINS] = "mailsec-domains/1",
+	[DOC_USERS] = "mailsec-users/1",
+	[DOC_TOKENS] = "mailsec-tokens/1",
 };
 
 /* doc_schema_name - the schema's name as documents carry it */

@@ -13,6 +13,9 @@ struct fleet;
 struct session;
 struct fleet_worker;
 
+#define FLEET_COMMIT_EVERY	32	/* finished domains per transaction, by default */
+#define FLEET_COMMIT_DELAY	0.5	/* seconds the first of them waits for the rest, by default */
+
 /* What storing one domain's result came to (the caller's put callback says). */
 enum fleet_put {
 	FLEET_PUT_STORED,	/* kept as the domain's result for the round */
@@ -59,6 +62,19 @@ struct fleet_worker_config {
 	size_t batch;			/* domains claimed at a time (0: concurrency) */
 	int64_t lease;			/* seconds a claim holds without a heartbeat (0: 120) */
 	double deadline;		/* seconds per domain's audit (0: none) */
+	/*
+	 * Finished domains are kept in one transaction (fleet_begin): their
+	 * results, grades and completions, plus claims and releases made
+	 * meanwhile, committed once commit_every domains are in it or
+	 * commit_delay seconds after the first, and before the round's state
+	 * is read or the worker stops.  A crash loses the batch, never more:
+	 * its domains are claimed again after their lease.  0: the defaults
+	 * (FLEET_COMMIT_EVERY, FLEET_COMMIT_DELAY); commit_every 1: each
+	 * domain commits on its own.  commit_delay is at most a third of
+	 * the lease (heartbeats made inside a batch are seen once it commits).
+	 */
+	size_t commit_every;
+	double commit_delay;
 	bool once;			/* one round, then done */
 	bool all;			/* the first round takes every domain, due or not */
 	/*
@@ -73,6 +89,7 @@ struct fleet_worker_config {
 	 * the round (stored or duplicate) or is released for a later claim.
 	 */
 	enum fleet_put (*put)(void *arg, struct audit *a, int64_t round);
+	void *put_arg;			/* put's arg (NULL: arg) */
 	/* event - a thing that happened (may be NULL) */
 	void (*event)(void *arg, const struct fleet_event *ev);
 	/* done - the worker has finished (once: the round is over; or stopped): from the loop, once */
@@ -93,6 +110,12 @@ struct fleet_worker *fleet_worker_start(const struct fleet_worker_config *cfg);
  * every lease left is released and done is called.  Safe to call twice.
  */
 void fleet_worker_stop(struct fleet_worker *w);
+
+/*
+ * fleet_worker_poke - something became due (a domain added, "check now"):
+ * an idle worker looks again at once instead of at its next wake-up
+ */
+void fleet_worker_poke(struct fleet_worker *w);
 
 /* fleet_worker_failures - results not stored and database errors so far */
 size_t fleet_worker_failures(const struct fleet_worker *w);

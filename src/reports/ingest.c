@@ -402,6 +402,14 @@ ingest_message(struct ingest *in, const char *data, size_t len, const char *orig
 }
 
 void
+ingest_blob(struct ingest *in, const char *data, size_t len, const char *origin)
+{
+	struct report_sink s = sink_for(in);
+
+	extract_blob(data, len, origin, &in->o.x, &s);
+}
+
+void
 ingest_imap(struct ingest *in, struct imap_client *c, const uint32_t *uids, size_t n)
 {
 	for (size_t i = 0; i < n && !in->failed; i++) {

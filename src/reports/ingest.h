@@ -67,6 +67,13 @@ void ingest_paths(struct ingest *in, char **paths, int n);
 /* ingest_message - one message's bytes (borrowed), known as origin, e.g. an IMAP message */
 void ingest_message(struct ingest *in, const char *data, size_t len, const char *origin);
 
+/*
+ * ingest_blob - one report file's bytes (borrowed: .xml, .gz, .zip, .json,
+ * recognised by content, unpacked with extract_opts' caps), known as origin,
+ * e.g. a report POSTed to `mailsec serve`
+ */
+void ingest_blob(struct ingest *in, const char *data, size_t len, const char *origin);
+
 struct imap_client;
 
 /*

@@ -178,6 +178,18 @@ MS_MUST_CHECK enum ms_status store_begin(struct store *s);
 MS_MUST_CHECK enum ms_status store_commit(struct store *s);
 /* store_rollback - drop the puts since store_begin; a failure shows in store_error (s borrowed) */
 void store_rollback(struct store *s);
+/*
+ * store_join - the caller (a layer that keeps its own tables in the same
+ * database, store_db) has begun a transaction on the store's handle: puts
+ * from here on run inside it without a savepoint of their own (one round
+ * trip less each), so a put that fails may leave part of itself: the caller
+ * undoes it (a savepoint of its own around each unit of work, or the whole
+ * transaction), commits or rolls back, then calls store_part.  MS_ERR_ARG
+ * inside store_begin's transaction (s borrowed).
+ */
+MS_MUST_CHECK enum ms_status store_join(struct store *s);
+/* store_part - the joined transaction is over; s (borrowed) is back to a transaction per put */
+void store_part(struct store *s);
 
 /*
  * What the store writes of a report: the columns of its tables, nothing

@@ -218,9 +218,13 @@ store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 	" f.finding, f.severity, f.subject, f.message, c.round" \
 	" FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
 
-/* check_rows - step st (a CHECK_ROWS query, ordered by check) and hand each check to cb */
+/*
+ * check_rows - step st (a CHECK_ROWS query, ordered by check) and hand each
+ * check to cb; then st is finalized, or only reset when keep (a statement the
+ * store keeps)
+ */
 static enum ms_status
-check_rows(struct store *s, struct db_stmt *st, store_check_cb cb, void *arg)
+check_rows(struct store *s, struct db_stmt *st, bool keep, store_check_cb cb, void *arg)
 {
 	struct store_check_acc acc;
 	enum db_step r;
@@ -251,6 +255,12 @@ check_rows(struct store *s, struct db_stmt *st, store_check_cb cb, void *arg)
 	}
 	/* the last check goes to cb after the statement is done: cb must not use the store */
 	store_check_acc_end(&acc, r == DB_DONE);
+	if (keep) {
+		enum ms_status rc = r == DB_DONE ? MS_OK : store_fail(s, "query checks");
+
+		db_reset(st);
+		return rc;
+	}
 	return finish(s, st, r, "query checks");
 }
 
@@ -263,20 +273,23 @@ store_each_check(struct store *s, const char *domain, int64_t since, store_check
 	if (query(s, CHECK_ROWS " WHERE c.domain = ? AND c.checked_at >= ?"
 	    " ORDER BY c.checked_at, c.id, f.seq", domain, since, "query checks", &st) != MS_OK)
 		return MS_ERR_IO;
-	return check_rows(s, st, cb, arg);
+	return check_rows(s, st, false, cb, arg);
 }
 
 /* store_last_check - the latest stored check of domain to cb (none: no call) */
 enum ms_status
 store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg)
 {
-	struct db_stmt *st;
+	struct db_stmt **st = &s->stmt[Q_LAST_CHECK];
 
-	if (db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE domain = ?"
-	    " ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", &st) != MS_OK)
+	/* asked once per stored result (history_put): prepared once and kept */
+	if (*st == NULL && db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE "
+	    "domain = ? ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", st) != MS_OK) {
+		*st = NULL;
 		return store_fail(s, "query the last check");
-	db_bind_text(st, 1, domain);
-	return check_rows(s, st, cb, arg);
+	}
+	db_bind_text(*st, 1, domain);
+	return check_rows(s, *st, true, cb, arg);
 }
 
 /* workspace_id - *id of workspace name; MS_ERR_NOTFOUND (s's error says so) when there is none */

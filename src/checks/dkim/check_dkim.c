@@ -366,11 +366,38 @@ struct dkim_state {
 	size_t n, left;
 	struct dns_answer *probe;
 	const char *probe_name;
-	bool dk_nxdomain;
+	bool dk_nxdomain;	/* _domainkey is NXDOMAIN and that is trusted: no scan */
+	/*
+	 * _domainkey is NXDOMAIN but the domain's servers answered NXDOMAIN for
+	 * an empty non-terminal too (or that could not be tested): the scan runs
+	 * and judge says which of the two is true.
+	 */
+	bool dk_nx_untrusted;
+	struct dns_answer *dk_ans;	/* the NXDOMAIN answer while its trust is tested, referenced */
+	size_t ent_i;			/* which ent_tests entry is being tried */
+	const char *nx_evidence;	/* why the NXDOMAIN was (not) trusted (arena) */
 	bool null_mx;		/* the domain publishes only a null MX: it has no mail */
 };
 
+/*
+ * RFC 8020 §2: below an NXDOMAIN nothing exists, so the selector scan can be
+ * skipped.  Some servers answer NXDOMAIN for an empty non-terminal (a name
+ * with nothing of its own but names below it), which is exactly what
+ * _domainkey is when selectors exist.  Unless the NXDOMAIN is signed, the
+ * domain's servers are tested on an empty non-terminal the audit knows of:
+ * the parent of a name two labels deep that other areas ask for anyway
+ * (memoised, so no extra query when they run) and that exists.
+ */
+static const struct {
+	const char *name;	/* the name that exists, under the domain */
+	const char *ent;	/* its parent: an empty non-terminal */
+} ent_tests[] = {
+	{ "_smtp._tls", "_tls" },	/* TLS-RPT */
+	{ "default._bimi", "_bimi" },	/* BIMI */
+};
+
 static void judge(struct audit *a, struct dkim_state *st);
+static struct finding *nxdomain_finding(struct audit *a, struct dkim_state *st);
 
 /* same_txt - whether two answers hold the same TXT texts (a wildcard's synthesis) */
 static bool
@@ -568,8 +595,18 @@ judge(struct audit *a, struct dkim_state *st)
 		    first_failed->qname, failed_names);
 		finding_set_severity(f, SEV_UNKNOWN);
 	}
+	if (st->dk_nx_untrusted && found > 0) {
+		f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN_WRONG, arena_printf(&a->arena,
+		    "_domainkey.%s", a->domain), "_domainkey.%s answers NXDOMAIN, yet DKIM keys "
+		    "exist below it: a verifier that trusts the NXDOMAIN (RFC 8020) will not find them",
+		    a->domain);
+		finding_set_evidence(f, st->nx_evidence);
+	} else if (st->dk_nx_untrusted && nfailed == 0) {
+		/* The scan confirmed the NXDOMAIN: the same verdict as a trusted one. */
+		f = nxdomain_finding(a, st);
+	}
 	/* "None found" is a verdict: not when some selector could not be looked up. */
-	if (found == 0 && nfailed == 0 && !st->dk_nxdomain &&
+	if (found == 0 && nfailed == 0 && !st->dk_nxdomain && !st->dk_nx_untrusted &&
 	    !(a->opts->parked && wildcard_revoked) && !a->opts->parked) {
 		f = audit_finding(a, F_DKIM_SELECTOR_NONE_FOUND, a->domain,
 		    "no DKIM key found at the %zu selectors tried; selectors cannot be listed from "
@@ -601,33 +638,34 @@ add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit)
 	st->n++;
 }
 
-static void
-domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
+/* nxdomain_finding - dkim.domainkey.nxdomain, with why the NXDOMAIN is believed as evidence */
+static struct finding *
+nxdomain_finding(struct audit *a, struct dkim_state *st)
 {
-	struct dkim_state *st = arg;
-	json_t *facts = audit_facts(a, "dkim");
+	struct finding *f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN,
+	    arena_printf(&a->arena, "_domainkey.%s", a->domain),
+	    "_domainkey.%s does not exist, so no DKIM selector can exist below it (RFC 8020)",
+	    a->domain);
+
+	finding_set_evidence(f, st->nx_evidence);
+	finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
+	    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+	    a->domain);
+	if (a->opts->parked || st->null_mx)
+		finding_set_severity(f, SEV_INFO);
+	return f;
+}
+
+/* scan - ask the selectors (all, or below a trusted NXDOMAIN only the ones the user named) */
+static void
+scan(struct audit *a, struct dkim_state *st)
+{
 	const struct dkim_area_opts *o = audit_area_opts(a, &check_dkim_options);
 	char *const *opt = o->selectors.v;
 	size_t max = 0, nopt = 0, nknown = 0;
-	struct finding *f;
 
-	(void)arg;
-	json_object_set_new(facts, "domainkey", json_string(
-	    ans->status == DNS_NXDOMAIN ? "nxdomain" :
-	    dns_answer_failed(ans) ? "unknown" : "exists"));
-	if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, ans->qname, ans))
-		;	/* still try the selectors: one failure says nothing about them */
-	else if (ans->status == DNS_NXDOMAIN) {
-		st->dk_nxdomain = true;
-		f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN, ans->qname,
-		    "_domainkey.%s does not exist, so no DKIM selector can exist below it (RFC 8020)",
-		    a->domain);
-		finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
-		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
-		    a->domain);
-		if (a->opts->parked || st->null_mx)
-			finding_set_severity(f, SEV_INFO);
-	}
+	if (st->dk_nxdomain)
+		nxdomain_finding(a, st);
 	for (; opt && opt[nopt]; nopt++)
 		;
 	nknown = o->names.n;
@@ -660,6 +698,97 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 	for (size_t i = 0; i < st->n; i++)
 		audit_lookup(a, st->sel[i].name, DNS_T_TXT, sel_answer, &st->sel[i]);
+}
+
+/* nx_decided - the NXDOMAIN's trust is known: say why (evidence), then scan */
+static void
+nx_decided(struct audit *a, struct dkim_state *st, bool trusted, const char *why)
+{
+	st->dk_nxdomain = trusted;
+	st->dk_nx_untrusted = !trusted;
+	st->nx_evidence = arena_printf(&a->arena, "_domainkey.%s. NXDOMAIN%s; %s; %s", a->domain,
+	    st->dk_ans && st->dk_ans->secure ? " (DNSSEC-signed)" : "", why,
+	    trusted ? "so the common selectors were not asked (RFC 8020 §2)" :
+	    "so the common selectors were asked all the same");
+	dns_answer_unref(st->dk_ans);
+	st->dk_ans = NULL;
+	scan(a, st);
+}
+
+static void ent_test_next(struct audit *a, struct dkim_state *st);
+
+/* ent_answer - how the domain's servers answer an empty non-terminal decides the NXDOMAIN's trust */
+static void
+ent_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+	const char *ent = ans->qname, *child = arena_printf(&a->arena, "%s.%s",
+	    ent_tests[st->ent_i].name, a->domain);
+
+	if (ans->status == DNS_NXDOMAIN)
+		nx_decided(a, st, false, arena_printf(&a->arena, "%s. is NXDOMAIN too, yet %s. "
+		    "exists below it: these servers answer NXDOMAIN for empty non-terminals "
+		    "(against RFC 8020)", ent, child));
+	else if (dns_answer_failed(ans))
+		nx_decided(a, st, false, arena_printf(&a->arena, "whether these servers answer "
+		    "empty non-terminals correctly could not be tested (%s. TXT: %s)", ent,
+		    dns_outcome_name(ans->status)));
+	else
+		nx_decided(a, st, true, arena_printf(&a->arena, "the same servers answer %s., an "
+		    "empty non-terminal above %s., with %s, not NXDOMAIN, as RFC 8020 requires", ent,
+		    child, ans->status == DNS_OK && ans->n > 0 ? "records" : "NODATA"));
+}
+
+/* ent_child_answer - a name two labels deep: when it exists, its parent is the test */
+static void
+ent_child_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+
+	if (ans->status == DNS_OK && ans->n > 0 && ans->canon == NULL) {
+		audit_lookup(a, arena_printf(&a->arena, "%s.%s", ent_tests[st->ent_i].ent, a->domain),
+		    DNS_T_TXT, ent_answer, st);
+		return;
+	}
+	st->ent_i++;
+	ent_test_next(a, st);
+}
+
+/* ent_test_next - try the next known empty non-terminal, or trust the NXDOMAIN untested */
+static void
+ent_test_next(struct audit *a, struct dkim_state *st)
+{
+	if (st->ent_i < sizeof(ent_tests) / sizeof(*ent_tests)) {
+		audit_lookup(a, arena_printf(&a->arena, "%s.%s", ent_tests[st->ent_i].name, a->domain),
+		    DNS_T_TXT, ent_child_answer, st);
+		return;
+	}
+	nx_decided(a, st, true, "not signed, and no empty non-terminal of the domain is known "
+	    "to test its servers on (no _smtp._tls or default._bimi record): believed, "
+	    "as RFC 8020 says");
+}
+
+static void
+domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+	json_t *facts = audit_facts(a, "dkim");
+
+	json_object_set_new(facts, "domainkey", json_string(
+	    ans->status == DNS_NXDOMAIN ? "nxdomain" :
+	    dns_answer_failed(ans) ? "unknown" : "exists"));
+	if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, ans->qname, ans)) {
+		;	/* still try the selectors: one failure says nothing about them */
+	} else if (ans->status == DNS_NXDOMAIN && ans->secure) {
+		st->dk_ans = dns_answer_ref(ans);
+		nx_decided(a, st, true, "a signed denial cannot be a server's mistake");
+		return;
+	} else if (ans->status == DNS_NXDOMAIN) {
+		st->dk_ans = dns_answer_ref(ans);
+		ent_test_next(a, st);
+		return;
+	}
+	scan(a, st);
 }
 
 /* mx_answer - whether the domain has only a null MX (RFC 7505): then a missing key is no warning */

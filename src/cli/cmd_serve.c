@@ -1,0 +1,409 @@
+/* src/cli/cmd_serve.c - mailsec serve: the web service (web/) and, unless --no-monitor, the monitor's worker */
+#include "accounts/accounts.h"
+#include "cli/cli.h"
+#include "cli/monitor_put.h"
+#include "engine/session.h"
+#include "fleet/fleet.h"
+#include "fleet/worker.h"
+#include "util/str.h"
+#include "util/xalloc.h"
+#include "web/web.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The program part only: options, the loop, the signals, the first admin.
+ * One loop runs both the HTTP server (web/ over httpd/) and the monitor's
+ * worker (fleet/worker.c, as `mailsec monitor` runs it), on one database
+ * handle: every call on it is synchronous and made from this one thread.
+ */
+
+#define EXPIRE_EVERY	600	/* seconds between sweeps of ended sessions */
+
+struct serve_opts {
+	struct common_opts c;
+	char *listen, *trusted_proxy;
+	bool https, no_monitor;
+	struct httpd_limits lim;
+};
+
+struct srv {
+	struct fleet *fleet;
+	struct accounts *acc;
+	struct fleet_worker *w;
+	struct event_base *base;
+	struct session *ses;
+	size_t proofs_inflight;		/* ownership proof lookups not answered yet */
+	bool stopping, worker_done;
+	struct cli_monitor_log log;
+	char *owner;
+};
+
+/* parse_args - defaults, then the config file, then argv; CLI_OK, or how to stop */
+static enum cli_status
+parse_args(int argc, char **argv, struct serve_opts *o)
+{
+	struct cli_parser *p;
+	enum opt_id id;
+	bool bad = false;
+	uint64_t v;
+	double secs;
+
+	if (common_opts_preload_config(&o->c, argc, argv) != 0)
+		return CLI_USAGE;
+	p = cli_parser_new("serve", argc, argv);
+	while ((id = cli_next(p, bad)) != OPT_END) {
+		switch (id) {
+		case OPT_CONFIG:
+			break;	/* read above */
+		case OPT_DB:
+			free(o->c.db);
+			o->c.db = xstrdup(optarg);
+			break;
+		case OPT_LISTEN:
+			free(o->listen);
+			o->listen = xstrdup(optarg);
+			break;
+		case OPT_TRUSTED_PROXY:
+			free(o->trusted_proxy);
+			o->trusted_proxy = xstrdup(optarg);
+			break;
+		case OPT_HTTPS:
+			o->https = true;
+			break;
+		case OPT_NO_MONITOR:
+			o->no_monitor = true;
+			break;
+		case OPT_MAX_BODY:
+			if (str_to_u64(optarg, strlen(optarg), 1024u * 1024 * 1024, &v) != MS_OK || v < 1024) {
+				cli_error("--max-body wants bytes from 1024 to 1073741824");
+				bad = true;
+			} else
+				o->lim.body_max = (size_t)v;
+			break;
+		case OPT_REQUEST_TIMEOUT:
+			if (!cli_seconds("request-timeout", optarg, 3600, &secs) || secs < 1) {
+				if (secs < 1)
+					cli_error("--request-timeout wants 1 to 3600 seconds");
+				bad = true;
+			} else
+				o->lim.request_timeout = o->lim.idle_timeout = (unsigned)secs;
+			break;
+		case OPT_CONCURRENCY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--concurrency wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->c.concurrency = (size_t)v;
+			break;
+		case OPT_TIMEOUT:
+			bad = !cli_seconds("timeout", optarg, 86400, &o->c.timeout);
+			break;
+		case OPT_NET_TIMEOUT:
+			bad = !cli_seconds("net-timeout", optarg, 86400, &o->c.net_timeout);
+			break;
+		case OPT_RESOLVER:
+			free(o->c.resolver);
+			o->c.resolver = xstrdup(optarg);
+			break;
+		case OPT_TRUST_ANCHOR:
+			free(o->c.trust_anchor);
+			o->c.trust_anchor = xstrdup(optarg);
+			break;
+		case OPT_CA_FILE:
+			free(o->c.ca_file);
+			o->c.ca_file = xstrdup(optarg);
+			break;
+		case OPT_NO_SMTP:
+			o->c.no_smtp = true;
+			break;
+		case OPT_REPLAY:
+			free(o->c.replay_path);
+			o->c.replay_path = xstrdup(optarg);
+			break;
+		case OPT_REPLAY_CONNECT:
+			o->c.replay_connect = true;
+			break;
+		case OPT_PSL:
+			free(o->c.psl_path);
+			o->c.psl_path = xstrdup(optarg);
+			break;
+		default:
+			break;
+		}
+	}
+	return cli_parser_end(p);
+}
+
+/* on_event - the worker's log lines that matter to an operator of the service */
+static void
+on_event(void *arg, const struct fleet_event *ev)
+{
+	switch (ev->kind) {
+	case FLEET_EV_ROUND:
+		fprintf(stderr, "mailsec serve: event=round round=%lld marked=%llu total=%llu\n",
+		    (long long)ev->round, (unsigned long long)ev->n, (unsigned long long)ev->total);
+		break;
+	case FLEET_EV_ERROR:
+		fprintf(stderr, "mailsec serve: event=error round=%lld%s%s msg=\"%s\"\n",
+		    (long long)ev->round, ev->domain ? " domain=" : "", ev->domain ? ev->domain : "",
+		    ev->msg ? ev->msg : "");
+		break;
+	default:
+		break;
+	}
+}
+
+/* on_worker_done - the worker has stopped (after a signal) */
+static void
+on_worker_done(void *arg)
+{
+	struct srv *s = arg;
+
+	s->worker_done = true;
+}
+
+/* on_proof - a domain's _mailsec-verify TXT answer was looked at: log it */
+static void
+on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
+{
+	struct srv *s = arg;
+
+	if (why)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"ownership proof: %s\"\n",
+		    domain, why);
+	else if (verified)
+		fprintf(stderr, "mailsec serve: event=proof-verified domain=%s proofs=%llu\n", domain,
+		    (unsigned long long)verified);
+	s->proofs_inflight--;
+}
+
+/* on_stored - a domain's result is kept: look at its pending ownership proof, as the monitor does */
+static void
+on_stored(void *arg, const char *domain)
+{
+	struct srv *s = arg;
+	bool started = false;
+
+	if (accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL), on_proof, s,
+	    &started) != MS_OK)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"ownership proof: %s\"\n",
+		    domain, accounts_error(s->acc));
+	else if (started)
+		s->proofs_inflight++;
+}
+
+/* poke - the web side made a domain due: the worker looks at once */
+static void
+poke(void *arg)
+{
+	struct srv *s = arg;
+
+	fleet_worker_poke(s->w);
+}
+
+/* on_signal - SIGTERM or SIGINT: stop serving; the worker finishes what is in flight */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct srv *s = arg;
+
+	s->stopping = true;
+	if (s->w)
+		fleet_worker_stop(s->w);
+}
+
+/* on_expire - now and then: forget ended sessions and old sign-in failures */
+static void
+on_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+
+	if (accounts_sessions_expire(s->acc, (int64_t)time(NULL), NULL) != MS_OK)
+		fprintf(stderr, "mailsec serve: event=error msg=\"expiring sessions: %s\"\n",
+		    accounts_error(s->acc));
+}
+
+/* first_admin - with no user at all, make "admin" and print its password once; false on failure */
+static bool
+first_admin(struct accounts *acc)
+{
+	char pw[ACCT_PASSWORD_GEN_SIZE];
+	uint64_t n = 0;
+	bool existed = false;
+
+	if (accounts_user_count(acc, &n) != MS_OK) {
+		cli_error("%s", accounts_error(acc));
+		return false;
+	}
+	if (n > 0)
+		return true;
+	if (accounts_password_generate(pw) != MS_OK ||
+	    accounts_user_add(acc, "admin", ACCT_ADMIN, pw, (int64_t)time(NULL), &existed) != MS_OK) {
+		cli_error("could not make the first admin: %s", accounts_error(acc));
+		return false;
+	}
+	fprintf(stderr, "mailsec serve: no user yet: made the first admin, user \"admin\", password "
+	    "%s (shown once: change it with 'mailsec users passwd admin')\n", pw);
+	explicit_bzero(pw, sizeof(pw));
+	return true;
+}
+
+/* make_owner - host:pid:random, the name on this process's leases */
+static char *
+make_owner(void)
+{
+	char host[256] = "localhost";
+	uint32_t r = 0;
+
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)time(NULL);
+	return xasprintf("%s:%ld:%08x", host, (long)getpid(), r);
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct srv s;
+	struct session_config scfg;
+	struct session *ses = NULL;
+	struct check_options copts;
+	struct fleet_worker_config wc;
+	struct web_config wcfg;
+	struct web *web = NULL;
+	struct event *sigterm = NULL, *sigint = NULL, *expire = NULL;
+	char *err = NULL, why[512];
+	enum cli_status st;
+	int rc = EXIT_USAGE;
+
+	memset(&o, 0, sizeof(o));
+	memset(&s, 0, sizeof(s));
+	common_opts_init(&o.c);
+	signal(SIGPIPE, SIG_IGN);
+	if ((st = parse_args(argc, argv, &o)) != CLI_OK) {
+		rc = cli_status_exit(st);
+		goto out;
+	}
+	if (optind != argc) {
+		cli_error("serve takes no arguments");
+		goto out;
+	}
+	if ((s.fleet = cli_fleet_open(o.c.db)) == NULL)
+		goto out;
+	if (accounts_open(s.fleet, &s.acc, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		goto out;
+	}
+	if (!first_admin(s.acc))
+		goto out;
+	if (!o.no_monitor) {
+		memset(&scfg, 0, sizeof(scfg));
+		scfg.psl_path = o.c.psl_path;
+		scfg.psl_now = true;
+		scfg.replay_path = o.c.replay_path;
+		scfg.resolver = o.c.resolver;
+		scfg.trust_anchor = o.c.trust_anchor;
+		scfg.timeout = o.c.timeout;
+		scfg.http = true;
+		if (session_new(&scfg, &ses, &err) != MS_OK) {
+			cli_error("%s", err);
+			goto out;
+		}
+		s.base = ses->base;
+		s.ses = ses;
+	} else if ((s.base = event_base_new()) == NULL) {
+		cli_error("cannot make an event loop");
+		goto out;
+	}
+
+	memset(&wcfg, 0, sizeof(wcfg));
+	wcfg.fleet = s.fleet;
+	wcfg.accounts = s.acc;
+	wcfg.listen = o.listen ? o.listen : "127.0.0.1:8080";
+	wcfg.trusted_proxy = o.trusted_proxy;
+	wcfg.https = o.https;
+	wcfg.limits = o.lim;
+	wcfg.poke = o.no_monitor ? NULL : poke;
+	wcfg.arg = &s;
+	if (web_start(s.base, &wcfg, &web, why, sizeof(why)) != MS_OK) {
+		cli_error("%s", why);
+		goto out;
+	}
+
+	if (!o.no_monitor) {
+		memset(&copts, 0, sizeof(copts));
+		copts.no_smtp = o.c.no_smtp;
+		copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
+		copts.offline_why = "offline: --replay without --replay-connect";
+		copts.ca_file = o.c.ca_file;
+		copts.net_timeout = o.c.net_timeout;
+		s.owner = make_owner();
+		s.log.fleet = s.fleet;
+		s.log.tty = false;
+		s.log.prog = "serve";
+		s.log.stored = on_stored;
+		s.log.stored_arg = &s;
+		memset(&wc, 0, sizeof(wc));
+		wc.fleet = s.fleet;
+		wc.session = ses;
+		wc.base = &copts;
+		wc.owner = s.owner;
+		wc.concurrency = o.c.concurrency;
+		wc.put = cli_monitor_put;
+		wc.put_arg = &s.log;
+		wc.event = on_event;
+		wc.done = on_worker_done;
+		wc.arg = &s;
+		s.w = fleet_worker_start(&wc);
+	}
+	sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
+	sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
+	expire = event_new(s.base, -1, EV_PERSIST, on_expire, &s);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	event_add(expire, &(struct timeval){ EXPIRE_EVERY, 0 });
+	{
+		const char *colon = strrchr(wcfg.listen, ':');
+
+		fprintf(stderr, "mailsec serve: listening on %.*s:%u%s\n",
+		    (int)(colon ? colon - wcfg.listen : 0), wcfg.listen, web_port(web),
+		    o.no_monitor ? " monitor=no" : " monitor=yes");
+	}
+	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0))
+		if (event_base_loop(s.base, EVLOOP_ONCE) < 0)
+			break;
+	rc = s.w && fleet_worker_failures(s.w) ? EXIT_STORE : EXIT_CLEAN;
+	fprintf(stderr, "mailsec serve: event=exit\n");
+out:
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (expire)
+		event_free(expire);
+	web_stop(web);
+	fleet_worker_free(s.w);
+	if (ses)
+		session_free(ses);
+	else if (s.base)
+		event_base_free(s.base);
+	accounts_close(s.acc);
+	fleet_close(s.fleet);
+	free(s.owner);
+	free(err);
+	free(o.listen);
+	free(o.trusted_proxy);
+	common_opts_free(&o.c);
+	return rc;
+}
