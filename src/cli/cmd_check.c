@@ -235,6 +235,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->db);
 			o->db = xstrdup(optarg);
 			break;
+		case OPT_SELECTORS_FROM_REPORTS:
+			o->selectors_from_reports = true;
+			break;
 		case OPT_DOMAINS:
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
@@ -377,7 +380,13 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 	memset(&em, 0, sizeof(em));
+	if (o.selectors_from_reports && o.db == NULL) {
+		cli_error("--selectors-from-reports reads the reports of --db: give --db PATH|URI");
+		goto out;
+	}
 	if (o.db && (em.store = check_store_open(o.db, profile->name)) == NULL)
+		goto out;
+	if (o.selectors_from_reports && check_store_learn(em.store, domains, n, o.areas) != 0)
 		goto out;
 
 	memset(&copts, 0, sizeof(copts));

@@ -164,6 +164,23 @@ stored_areas(const char *text)
 	return areas;
 }
 
+/*
+ * prev_of - the run before h->v[i] of the same kind (a whole check, or one
+ * area's result such as lmtpd's outbound assessments), or NULL: each is
+ * compared with its own kind
+ */
+static const struct store_check *
+prev_of(const struct history *h, size_t i)
+{
+	const char *area = h->v[i]->area;
+
+	while (i-- > 0)
+		if ((area == NULL && h->v[i]->area == NULL) ||
+		    (area && h->v[i]->area && strcmp(area, h->v[i]->area) == 0))
+			return h->v[i];
+	return NULL;
+}
+
 /* print_json - the mailsec-history/1 document (docs/history.md) */
 static void
 print_json(const char *domain, const struct hopts *o, struct history *h)
@@ -176,13 +193,15 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 	json_object_set_new(doc, "domain", json_text(domain));
 	json_object_set_new(doc, "since", o->since_set ? json_rfc3339((time_t)o->since) : json_null());
 	for (size_t i = 0; i < h->n; i++) {
-		const struct store_check *r = h->v[i];
+		const struct store_check *r = h->v[i], *prev = prev_of(h, i);
 		json_t *run = json_object(), *sum = json_object(), *areas;
 
 		json_object_set_new(run, "run_id", json_text(nz(r->run_id)));
 		json_object_set_new(run, "checked_at", json_rfc3339((time_t)r->checked_at));
 		json_object_set_new(run, "profile", json_text(r->profile));
 		json_object_set_new(run, "mailsec_version", json_text(r->version));
+		if (r->area)
+			json_object_set_new(run, "area", json_text(r->area));
 		json_object_set_new(sum, "pass", json_integer((json_int_t)r->pass));
 		json_object_set_new(sum, "info", json_integer((json_int_t)r->info));
 		json_object_set_new(sum, "warning", json_integer((json_int_t)r->warning));
@@ -193,13 +212,13 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 			json_object_set_new(sum, "areas", areas);
 		json_object_set_new(run, "summary", sum);
 		json_object_set_new(run, "findings", json_integer((json_int_t)r->nfindings));
-		if (i == 0)
+		if (prev == NULL)
 			json_object_set_new(run, "changes", json_null());
 		else {
 			struct changes c;
 
-			diff_runs(h->v[i - 1], r, &c);
-			json_object_set_new(run, "changes", changes_json(h->v[i - 1], r, &c));
+			diff_runs(prev, r, &c);
+			json_object_set_new(run, "changes", changes_json(prev, r, &c));
 			changes_free(&c);
 		}
 		json_array_append_new(runs, run);
@@ -221,21 +240,22 @@ print_text(const char *domain, struct history *h)
 	}
 	printf("%s: %zu stored check%s, oldest first\n", domain, h->n, h->n == 1 ? "" : "s");
 	for (size_t i = 0; i < h->n; i++) {
-		const struct store_check *r = h->v[i];
+		const struct store_check *r = h->v[i], *prev = prev_of(h, i);
 		json_t *when = json_rfc3339((time_t)r->checked_at);
 		struct changes c;
 
 		printf("\n%s  grade %s  error %llu, warning %llu, unknown %llu, info %llu, pass %llu"
-		    "  (run %.12s, profile %s)\n", json_string_value(when), nz(r->grade),
+		    "  (run %.12s, profile %s%s%s)\n", json_string_value(when), nz(r->grade),
 		    (unsigned long long)r->error, (unsigned long long)r->warning,
 		    (unsigned long long)r->unknown, (unsigned long long)r->info,
-		    (unsigned long long)r->pass, nz(r->run_id), r->profile ? r->profile : "?");
+		    (unsigned long long)r->pass, nz(r->run_id), r->profile ? r->profile : "?",
+		    r->area ? ", area " : "", r->area ? r->area : "");
 		json_decref(when);
-		if (i == 0)
+		if (prev == NULL)
 			continue;
-		diff_runs(h->v[i - 1], r, &c);
+		diff_runs(prev, r, &c);
 		if (c.grade)
-			printf("  grade %s -> %s\n", nz(h->v[i - 1]->grade), nz(r->grade));
+			printf("  grade %s -> %s\n", nz(prev->grade), nz(r->grade));
 		for (size_t k = 0; k < c.n; k++) {
 			const struct history_change *x = &c.v[k];
 			const struct store_check_finding *f = x->new ? x->new : x->old;

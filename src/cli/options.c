@@ -153,7 +153,8 @@ static const struct command commands[] = {
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
-	  "[--format json] | domains proof|verify --workspace NAME DOMAIN",
+	  "[--format json] | domains suggest --workspace NAME [--format json] | "
+	  "domains proof|verify --workspace NAME DOMAIN",
 	  "add, remove, list or import a workspace's monitored domains and their settings",
 	  "'domains add' puts domains in a workspace with the settings given (--profile, "
 	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
@@ -163,7 +164,10 @@ static const struct command commands[] = {
 	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
 	  "the mailsec-domains/1 document with --format json. A domain may be in several "
 	  "workspaces: it is checked once per round with the union of their selectors and "
-	  "sending hosts and the shortest interval. 'domains proof DOMAIN' prints the TXT record "
+	  "sending hosts and the shortest interval. 'domains suggest' lists the header_from "
+	  "domains (the workspace's domains' subdomains) the stored DMARC reports of the last 30 "
+	  "days name and the workspace has not registered, with message counts and first and "
+	  "last seen (the mailsec-domains-suggest/1 document with --format json). 'domains proof DOMAIN' prints the TXT record "
 	  "the workspace publishes to prove it controls the domain (the monitor looks for it when "
 	  "it checks the domain); 'domains verify DOMAIN' is an admin vouching for it instead: "
 	  "only then does the workspace see the domain's DMARC and TLS reports (docs/serve.md)." },
@@ -180,6 +184,48 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "notify", cmd_notify, "notify add --workspace W (--email ADDR | --webhook URL --secret-file F) "
+	  "[--on LIST] | notify list [--workspace W] [--format json] | notify remove ID | notify send "
+	  "[--smtp-relay HOST[:PORT]] | notify outbox [--format json]",
+	  "tell a workspace's owners what changed: email and webhook targets, the outbox",
+	  "'notify add' gives a workspace a target: an email address (mail goes through the SMTP "
+	  "relay of --smtp-relay) or an https:// webhook signed with the secret in --secret-file "
+	  "(HMAC-SHA256, header X-Mailsec-Signature). --on chooses its triggers (default all): "
+	  "error (a new error finding), grade (the domain's grade fell), record (a published record "
+	  "changed), cert (a certificate expires within 60, 14 and 4 days), dmarc-source (the DMARC "
+	  "reports show a new source failing DMARC at volume), reports-stopped (a domain's reports "
+	  "stopped arriving); digest-daily or digest-weekly add one summary of the period's events. "
+	  "The monitor queues a "
+	  "notification in the outbox with the result it is about and sends the outbox after each "
+	  "round; 'notify send' queues what the reports call for and sends what is due, once; "
+	  "'notify outbox' shows it. Delivery is "
+	  "at-least-once: each notification carries X-Mailsec-Event-Id for receivers to drop a "
+	  "repeat. Exit 1 when a delivery failed (it is retried later), 2 when it could not run "
+	  "(docs/notify.md)." },
+	{ "tls-policy", cmd_tls_policy, "tls-policy --workspace NAME | --domains FILE [--db PATH|URI]",
+	  "print a Postfix smtp_tls_policy_maps table enforcing TLS to partners that support it",
+	  "Reads each domain's latest stored result ('check --db', 'monitor') and prints one "
+	  "line of a Postfix TLS policy table (ready for postmap): dane-only where the MX answer "
+	  "is DNSSEC-secure and DANE verifies at every MX address, secure match=MX1:MX2 where "
+	  "every MX address presents a trusted certificate for its name, encrypt where every MX "
+	  "address does STARTTLS but some certificate does not validate, and a '# domain: why' "
+	  "comment for every domain left out (never checked, null MX, STARTTLS not probed or "
+	  "missing at some MX, a failed handshake, a probe that could not tell). Exit 0, or 2 "
+	  "when it could not run (docs/tls-policy.md)." },
+	{ "lmtpd", cmd_lmtpd, "lmtpd --listen unix:PATH|ADDR:PORT --report-address ADDR... "
+	  "--assessment-address ADDR... [--receiver-name NAME] [--db PATH|URI] [OPTIONS]",
+	  "take DMARC and TLS reports and outbound-assessment mail from Postfix over LMTP",
+	  "An LMTP server (RFC 2033) that Postfix delivers to (transport map entries "
+	  "lmtp:unix:PATH). Mail for a --report-address is ingested as 'reports ingest' would "
+	  "(duplicates dropped; reports about domains no workspace owns are kept and counted). "
+	  "Mail for an --assessment-address is the sending organisation's outbound assessment: "
+	  "the TLS of the session that brought it (from the Received field the host named by "
+	  "--receiver-name added; no other is believed), DKIM signed and aligned, SPF for the "
+	  "client and its forward-confirmed reverse DNS, stored as the outbound area of the From "
+	  "domain in the history (once per Message-ID and domain). Other recipients are refused "
+	  "(550). When the store cannot take a message the reply is 451, so Postfix keeps it "
+	  "and retries; nothing is acknowledged before it is committed. SIGTERM or SIGINT: stop "
+	  "accepting, finish the deliveries in progress, exit 0 (docs/lmtpd.md)." },
 	{ "serve", cmd_serve, "serve [--db PATH|URI] [--listen ADDR:PORT] [--trusted-proxy ADDR] [--https] "
 	  "[--no-monitor] [OPTIONS]",
 	  "run the web service: sign-in, the JSON API, reports over HTTPS, and the monitor",
@@ -272,6 +318,11 @@ static const struct option_doc options[] = {
 	  "At the end, print to standard error how long the run took, domains per second, "
 	  "the DNS queries made (per second, timed out, most in flight at once) and the "
 	  "STARTTLS probes: made, and saved by sharing one address's probe between domains." },
+	{ "selectors-from-reports", 0, NULL, "check",
+	  "With --db: also try the DKIM selectors the DMARC aggregate reports stored there saw "
+	  "signing as each domain (auth_results/dkim/selector, d= the domain) in the last 30 "
+	  "days, as if given with --dkim-selector; the dkim.selector.from-reports finding names "
+	  "them. The monitor always does this (docs/monitor.md)." },
 	{ "no-probe-sharing", 0, NULL, "check monitor",
 	  "Probe each domain's MX addresses for it alone. By default one STARTTLS probe of an "
 	  "address (with the same settings) serves every domain of the run (the monitor: of "
@@ -577,6 +628,14 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "workspace domains",
 	  "workspace list, domains list: print text lines (default) or the versioned JSON "
 	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
+	{ "workspace", 0, "NAME", "tls-policy",
+	  "The domains of the monitor's workspace NAME (an unknown workspace is refused, exit 2)." },
+	{ "domains", 0, "FILE", "tls-policy",
+	  "The domains of FILE ('-': standard input): one domain a line, '#' starts a comment "
+	  "(or the CSV of 'domains import', whose first column is read)." },
+	{ "db", 0, "PATH|URI", "tls-policy",
+	  "The database whose stored results are read (default: the one database every "
+	  "command uses)." },
 	{ "workspace", 0, "NAME", "domains",
 	  "The workspace whose domains are added, removed, imported or listed (list: default "
 	  "every workspace), or that proves it controls the domain (proof, verify)." },
@@ -604,6 +663,69 @@ static const struct option_doc options[] = {
 	  "again once it ends." },
 	{ "batch", 0, "N", "monitor",
 	  "Claim at most N domains at a time (default: --concurrency)." },
+	{ "db", 0, "PATH|URI", "notify",
+	  "The database of the workspaces, the targets and the outbox (as for monitor; default: "
+	  "the one default database)." },
+	{ "workspace", 0, "NAME", "notify",
+	  "notify add: the workspace the target belongs to; notify list: only its targets." },
+	{ "email", 0, "ADDR", "notify",
+	  "notify add: send this workspace's notifications to ADDR, through the --smtp-relay of "
+	  "monitor and notify send." },
+	{ "webhook", 0, "URL", "notify",
+	  "notify add: POST this workspace's notifications (mailsec-notify/1 JSON) to the https:// "
+	  "URL, signed with the secret of --secret-file." },
+	{ "secret-file", 0, "FILE", "notify",
+	  "notify add --webhook: the HMAC-SHA256 key is the first line of FILE (at least 16 "
+	  "bytes); it is kept in the database." },
+	{ "on", 0, "TRIGGER[,TRIGGER]", "notify",
+	  "notify add: the triggers of this target: error, grade, record, cert, dmarc-source, "
+	  "reports-stopped (default: all of these), and digest-daily or digest-weekly (a summary of "
+	  "the last day's or week's events, only when asked for)." },
+	{ "format", 0, "text|json", "notify",
+	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
+	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },
+	{ "smtp-relay", 0, "HOST[:PORT]", "monitor notify",
+	  "Send email notifications through this SMTP relay (port 25 by default; STARTTLS when "
+	  "offered). Without it email notifications wait in the outbox." },
+	{ "mail-from", 0, "ADDR", "monitor notify",
+	  "The sender of email notifications (envelope and From:). Default: mailsec@ this host's "
+	  "name." },
+	{ "ca-file", 0, "FILE", "notify",
+	  "Trust the certificate authorities in FILE (PEM) for webhooks and the relay's STARTTLS, "
+	  "besides the system's." },
+	{ "timeout", 0, "SECONDS", "notify",
+	  "notify send: give up one delivery after this long (default 10)." },
+	{ "listen", 0, "unix:PATH|ADDR:PORT", "lmtpd",
+	  "Where to take LMTP connections: a unix socket (created with the process's umask; "
+	  "Postfix's lmtp client must be able to write it) or an address and port." },
+	{ "report-address", 0, "ADDR", "lmtpd",
+	  "A recipient whose mail is DMARC aggregate, failure or TLS-RPT reports (repeatable)." },
+	{ "assessment-address", 0, "ADDR", "lmtpd",
+	  "A recipient whose mail is an organisation's outbound assessment (repeatable)." },
+	{ "receiver-name", 0, "NAME", "lmtpd",
+	  "The receiving Postfix's myhostname: only the topmost Received field 'by NAME' is "
+	  "believed for the sending client, its address and the TLS of the session." },
+	{ "db", 0, "PATH|URI", "lmtpd",
+	  "The store: a SQLite file or a postgresql:// URI (default: the one every command "
+	  "uses). Opened for each delivery." },
+	{ "resolver", 0, "ADDR[@PORT]", "lmtpd",
+	  "Send DNS queries (DKIM keys, SPF, DMARC, reverse DNS) to this recursive resolver "
+	  "instead of those of /etc/resolv.conf." },
+	{ "trust-anchor", 0, "FILE", "lmtpd",
+	  "The DNSSEC root trust anchor (default: /usr/share/dns/root.key)." },
+	{ "timeout", 0, "SECONDS", "lmtpd",
+	  "Give up on a single DNS query after this long (default 5)." },
+	{ "psl", 0, "FILE", "lmtpd",
+	  "Read the Public Suffix List from FILE instead of the system's." },
+	{ "replay", 0, "FILE", "lmtpd",
+	  "Answer DNS from a replay file instead of the network (tests)." },
+	{ "max-size", 0, "BYTES", "lmtpd",
+	  "The largest message taken (default 10485760; SIZE in the LHLO reply); larger ones get "
+	  "552 per recipient." },
+	{ "max-connections", 0, "N", "lmtpd",
+	  "Connections at once (default 20); more are told 421 and closed." },
+	{ "idle-timeout", 0, "SECONDS", "lmtpd",
+	  "Close a connection that sends nothing for this long (default 300) with 421." },
 	{ "listen", 0, "ADDR:PORT", "serve",
 	  "Where to serve plain HTTP: a numeric address and a port (default 127.0.0.1:8080; port "
 	  "0 takes any free one, printed at start)." },

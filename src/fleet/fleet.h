@@ -191,6 +191,7 @@ struct fleet_claim {
 	bool parked;		/* every workspace says parked */
 	char **selectors;	/* the union, NULL-terminated or NULL */
 	char **sending_hosts;	/* the union, NULL-terminated or NULL */
+	char **report_names;	/* selectors seen in its DMARC reports (reports/learn.h), or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */

@@ -1,5 +1,7 @@
 /* src/fleet/fleet_round.c - rounds, claims and leases of the monitor (one SQL text for both databases) */
 #include "fleet/fleet_impl.h"
+#include "reports/learn.h"
+#include "store/store.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -219,9 +221,13 @@ static const char SETTINGS_SQL[] =
 	"w.workspace FROM workspace_domains w JOIN monitored m ON m.domain = w.domain WHERE "
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
 
-/* load_settings - the union of each claim's workspaces' settings (orphan when none holds it) */
+/*
+ * load_settings - the union of each claim's workspaces' settings (orphan
+ * when none holds it), and the DKIM selectors its DMARC reports saw up to
+ * now (reports/learn.h: one query per domain)
+ */
 static enum ms_status
-load_settings(struct fleet *f, int64_t round, const char *owner, int64_t until,
+load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
     struct fleet_claim *v, size_t k)
 {
 	struct db_stmt *st;
@@ -248,6 +254,10 @@ load_settings(struct fleet *f, int64_t round, const char *owner, int64_t until,
 			v[i].parked = false;
 			v[i].profile = xstrdup("generic");
 		}
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan &&
+		    learn_selector_names(f->store, v[i].domain, now, &v[i].report_names) != MS_OK)
+			return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
 	return MS_OK;
 }
 
@@ -288,7 +298,7 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 	/* RETURNING gives no order: by name, as the batch was picked */
 	if (k > 1)
 		qsort(v, k, sizeof(*v), claim_cmp);
-	if (k && load_settings(f, round, owner, now + lease, v, k) != MS_OK)
+	if (k && load_settings(f, round, owner, now, now + lease, v, k) != MS_OK)
 		goto out;
 	ok = true;
 out:
@@ -309,6 +319,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		free(v[i].profile);
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
+		strv_free(v[i].report_names);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);

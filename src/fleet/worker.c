@@ -273,6 +273,7 @@ job_free(struct job *j)
 	free(j->c.profile);
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
+	strv_free(j->c.report_names);
 	fleet_members_free(j->c.members, j->c.nmembers);
 	area_settings_free(j->areas);
 	free(j);
@@ -410,6 +411,7 @@ start_job(struct fleet_worker *w, struct job *j)
 	j->areas = area_settings_new();
 	set_list(w, j, "dkim-selector", j->c.selectors);
 	set_list(w, j, "sending-host", j->c.sending_hosts);
+	set_list(w, j, "dkim-report-name", j->c.report_names);
 	j->opts.areas = j->areas;
 	j->domains[0] = j->c.domain;
 	j->domains[1] = NULL;

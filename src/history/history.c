@@ -85,6 +85,7 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	memset(&sc, 0, sizeof(sc));
 	sc.run_id = c->run_id;
 	sc.round = c->round;
+	sc.area = c->area;
 	sc.domain = a->domain;
 	sc.checked_at = c->at ? c->at : (int64_t)time(NULL);
 	sc.profile = c->profile;
@@ -107,7 +108,7 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	 * for one domain at once (two rounds), both may diff against the same
 	 * previous result; each is still stored whole, and one per round.
 	 */
-	if ((rc = store_last_check(s, a->domain, keep_last, &prev)) != MS_OK)
+	if ((rc = store_last_check_area(s, a->domain, c->area, keep_last, &prev)) != MS_OK)
 		goto out;
 	history_diff(prev, &sc, c->round, &ev);
 	if ((rc = store_put_history(s, &sc, ev.v, ev.n, &r)) != MS_OK)

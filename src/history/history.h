@@ -100,6 +100,14 @@ struct history_check {
 	const char *run_id;		/* shared by the results of one invocation or round */
 	const char *round;		/* the monitor's round, or NULL outside the monitor */
 	int64_t at;			/* epoch seconds of the check; 0: now */
+	/*
+	 * NULL: a whole check.  Else the result holds that area's findings
+	 * only (lmtpd's outbound assessment of one message): it is compared
+	 * with the domain's previous result of the same area, and whole checks
+	 * are compared with whole checks, so neither reads as the other's
+	 * findings removed.
+	 */
+	const char *area;
 };
 
 /*
@@ -153,5 +161,14 @@ void history_diff(const struct store_check *old, const struct store_check *new,
  * (docs/schema/mailsec-events-1.json); a new reference the caller owns
  */
 json_t *history_event_json(const struct store_event *e);
+
+/*
+ * history_event_providers - for a record event about the MX set or the SPF
+ * record: the providers its values name (data/providers.tsv,
+ * docs/providers.md), an array of {name, provider}: each MX host or
+ * include:/redirect= target with a provider, once, old value first.  NULL
+ * for any other event.  e borrowed; a new reference the caller owns.
+ */
+json_t *history_event_providers(const struct store_event *e);
 
 #endif

@@ -87,9 +87,10 @@ batch_step(struct ingest *in)
 	}
 }
 
-/* account - count a put's outcome */
+/* account - count a put's outcome (a report of kind about domain) and tell the caller */
 static void
-account(struct ingest *in, enum ms_status st, enum store_put res, const char *origin)
+account(struct ingest *in, enum ms_status st, enum store_put res, const char *origin,
+    const char *kind, const char *domain)
 {
 	if (st != MS_OK) {
 		if (!in->failed)
@@ -101,6 +102,8 @@ account(struct ingest *in, enum ms_status st, enum store_put res, const char *or
 		in->c.duplicates++;
 	else
 		in->c.ingested++;
+	if (in->o.stored)
+		in->o.stored(in->o.stored_arg, kind, domain, res);
 	batch_step(in);
 	progress(in, false);
 }
@@ -153,7 +156,7 @@ sink_dmarc(void *arg, const char *origin, const struct dmarc_report *r)
 	if (r->problems)
 		note(in, origin, "kept with problems", r->problems);
 	st = report_put_dmarc(in->store, r, origin, &res);
-	account(in, st, res, origin);
+	account(in, st, res, origin, "dmarc", r->policy.domain);
 }
 
 /* sink_tlsrpt - a TLS-RPT report found: store it, or collect it as JSON */
@@ -174,7 +177,7 @@ sink_tlsrpt(void *arg, const char *origin, const struct tlsrpt_report *r)
 	if (r->problems)
 		note(in, origin, "kept with problems", r->problems);
 	st = report_put_tlsrpt(in->store, r, origin, &res);
-	account(in, st, res, origin);
+	account(in, st, res, origin, "tlsrpt", r->npolicies ? r->policies[0].policy_domain : NULL);
 }
 
 /* sink_failure - a failure report found: store it, or collect it as JSON */
@@ -194,7 +197,7 @@ sink_failure(void *arg, const char *origin, const struct failure_report *r)
 		return;
 	in->c.failure++;
 	st = report_put_failure(in->store, r, origin, &res);
-	account(in, st, res, origin);
+	account(in, st, res, origin, "failure", r->reported_domain);
 }
 
 /* sink_rejected - a report that could not be taken: say why and quarantine it */

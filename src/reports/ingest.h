@@ -43,6 +43,14 @@ struct ingest_opts {
 	/* error - one line the caller shows (no newline); may be NULL */
 	void (*error)(void *arg, const char *msg);
 	void *error_arg;
+	/*
+	 * stored - after each report put, inside the ingest's transaction (the
+	 * callee may use the store): its kind (dmarc, tlsrpt, failure), the
+	 * domain it is about (borrowed, may be NULL) and whether it was new;
+	 * may be NULL.  lmtpd counts the reports no workspace owns with it.
+	 */
+	void (*stored)(void *arg, const char *kind, const char *domain, enum store_put res);
+	void *stored_arg;
 };
 
 struct ingest;

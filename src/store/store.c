@@ -217,6 +217,13 @@ store_join(struct store *s)
 	return MS_OK;
 }
 
+/* store_in_transaction - store_begin's or a joined transaction is open */
+bool
+store_in_transaction(const struct store *s)
+{
+	return s->tx_wanted;
+}
+
 /* store_part - the caller's transaction is over (committed or rolled back by the caller) */
 void
 store_part(struct store *s)

@@ -47,7 +47,7 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	" VALUES (?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
 	[INS_CHECK] =
 	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
-	" n_warning, n_error, n_unknown, grade, doc, round) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	" n_warning, n_error, n_unknown, grade, doc, round, area) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT DO NOTHING RETURNING id",	/* (run_id, domain) or (domain, round) */
 };
 
@@ -501,6 +501,7 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 	db_bind_text(st, 11, c->grade);
 	db_bind_text(st, 12, c->json);
 	db_bind_text(st, 13, c->round);
+	db_bind_text(st, 14, c->area);
 	if (run_returning(s, st, "insert check", dup, &id) != MS_OK)
 		return MS_ERR_IO;
 	if (*dup)

@@ -60,6 +60,7 @@ store_check_dup(const struct store_check *c)
 	*d = *c;
 	d->run_id = dup_or_null(c->run_id);
 	d->round = dup_or_null(c->round);
+	d->area = dup_or_null(c->area);
 	d->domain = dup_or_null(c->domain);
 	d->profile = dup_or_null(c->profile);
 	d->version = dup_or_null(c->version);
@@ -79,6 +80,7 @@ store_check_free(struct store_check *c)
 		return;
 	free((char *)c->run_id);
 	free((char *)c->round);
+	free((char *)c->area);
 	free((char *)c->domain);
 	free((char *)c->profile);
 	free((char *)c->version);

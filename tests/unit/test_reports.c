@@ -375,7 +375,7 @@ check_contract(struct store *s)
 		{ "mx.missing", "info", "example.com", "no MX" },
 	};
 	struct store_check c = { "run-a", "example.com", 1700000000, "generic", "0.1.0",
-		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL };
+		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL, NULL };
 	struct checks_seen k;
 	enum store_put res;
 

@@ -22,9 +22,17 @@ struct dkim_area_opts {
 	 * selectors (not required).  Set by programs, not a command-line option.
 	 */
 	struct area_strv names;
+	/*
+	 * Full names "SELECTOR._domainkey.DOMAIN" of the selectors DMARC
+	 * aggregate reports saw signing as DOMAIN (check --selectors-from-reports,
+	 * the monitor): tried like --dkim-selector's, and said to come from the
+	 * reports.  Names under other domains are ignored, so one list serves a
+	 * run of many domains.  Set by programs, not a command-line option.
+	 */
+	struct area_strv report_names;
 };
 
-static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 } };
+static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
 
 /* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
 static bool
@@ -67,7 +75,24 @@ set_name(void *settings, const char *value, char *why, size_t whylen)
 	return MS_OK;
 }
 
-/* dkim_opts_free - both lists */
+/* set_report_name - a selector's full name seen in DMARC reports (NULL: forget the list) */
+static enum ms_status
+set_report_name(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (value && !selector_ok(value)) {
+		snprintf(why, whylen, "dkim report name \"%s\" is not DNS labels", value);
+		return MS_ERR_SYNTAX;
+	}
+	if (area_strv_add(&o->report_names, value, DKIM_NAMES_MAX) != MS_OK) {
+		snprintf(why, whylen, "dkim-report-name: at most %d", DKIM_NAMES_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* dkim_opts_free - the three lists */
 static void
 dkim_opts_free(void *settings)
 {
@@ -75,11 +100,13 @@ dkim_opts_free(void *settings)
 
 	area_strv_free(&o->selectors);
 	area_strv_free(&o->names);
+	area_strv_free(&o->report_names);
 }
 
 static const struct area_option dkim_options[] = {
 	{ "dkim-selector", "dkim_selectors", true, set_selector },
 	{ "dkim-name", NULL, true, set_name },
+	{ "dkim-report-name", NULL, true, set_report_name },
 	{ NULL, NULL, false, NULL }
 };
 
@@ -356,7 +383,8 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 struct dkim_sel {
 	const char *selector;
 	const char *name;	/* selector._domainkey.domain */
-	bool explicit;		/* from --dkim-selector */
+	bool explicit;		/* from --dkim-selector or the reports */
+	bool reported;		/* seen signing in DMARC aggregate reports */
 	struct dkim_state *st;
 	struct dns_answer *ans;
 };
@@ -398,6 +426,36 @@ static const struct {
 
 static void judge(struct audit *a, struct dkim_state *st);
 static struct finding *nxdomain_finding(struct audit *a, struct dkim_state *st);
+
+/*
+ * report_selectors - which selectors came from the DMARC reports: the
+ * facts' selectors_from_reports and one info finding naming them
+ */
+static void
+report_selectors(struct audit *a, struct dkim_state *st, json_t *facts)
+{
+	json_t *from = json_array();
+	const char *names = "", *ev = "";
+	size_t n = 0;
+	struct finding *f;
+
+	json_object_set_new(facts, "selectors_from_reports", from);
+	for (size_t i = 0; i < st->n; i++) {
+		if (!st->sel[i].reported)
+			continue;
+		json_array_append_new(from, json_text(st->sel[i].selector));
+		names = arena_printf(&a->arena, "%s%s%s", names, n ? " " : "", st->sel[i].selector);
+		ev = arena_printf(&a->arena, "%s%s%s (from DMARC aggregate reports)", ev, n ? "\n" : "",
+		    st->sel[i].name);
+		n++;
+	}
+	if (n == 0)
+		return;
+	f = audit_finding(a, F_DKIM_SELECTOR_FROM_REPORTS, a->domain,
+	    "%zu selector%s seen signing as %s in DMARC aggregate reports %s tried: %s", n,
+	    n == 1 ? "" : "s", a->domain, n == 1 ? "was" : "were", names);
+	finding_set_evidence(f, ev);
+}
 
 /* same_txt - whether two answers hold the same TXT texts (a wildcard's synthesis) */
 static bool
@@ -490,7 +548,8 @@ judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
 	for (size_t i = 0; i < ans->n; i++) {
 		dkim_key_report(&a->findings, s->name, ans->rr[i].u.txt.text, ans->rr[i].u.txt.len,
 		    &k[i], a->opts->profile);
-		json_array_append_new(keys, key_fact(s, s->explicit ? "option" : "builtin",
+		json_array_append_new(keys, key_fact(s, s->reported ? "reports" :
+		    s->explicit ? "option" : "builtin",
 		    &ans->rr[i], &k[i]));
 		if (k[i].type != DKIM_KEY_NONE && !dkim_key_has_error(&k[i]))
 			(*usable)++;
@@ -513,6 +572,7 @@ judge(struct audit *a, struct dkim_state *st)
 	json_object_set_new(facts, "selectors_tried", tried);
 	for (size_t i = 0; i < st->n; i++)
 		json_array_append_new(tried, json_text(st->sel[i].selector));
+	report_selectors(a, st, facts);
 
 	/* The wildcard, if any: a name no one publishes answered. */
 	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
@@ -573,7 +633,8 @@ judge(struct audit *a, struct dkim_state *st)
 		if (s->ans->status != DNS_OK || s->ans->n == 0) {
 			if (s->explicit) {
 				f = audit_finding(a, F_DKIM_SELECTOR_MISSING, s->name,
-				    "selector %s has no key record: %s (%s)", s->selector, s->name,
+				    "selector %s%s has no key record: %s (%s)", s->selector,
+				    s->reported ? " (seen signing in DMARC reports)" : "", s->name,
 				    s->ans->status == DNS_NXDOMAIN ? "no such name" : "no TXT record");
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 				    s->name);
@@ -624,18 +685,33 @@ judge(struct audit *a, struct dkim_state *st)
 	dns_answer_unref(st->probe);
 }
 
-/* add_sel - append a selector unless already listed */
+/* add_sel - append a selector unless already listed; the one listed is marked reported if this is */
 static void
-add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit)
+add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit, bool reported)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (str_caseeq(st->sel[i].selector, sel))
+		if (str_caseeq(st->sel[i].selector, sel)) {
+			st->sel[i].reported = st->sel[i].reported || reported;
 			return;
+		}
 	st->sel[st->n].selector = arena_strdup(&a->arena, sel);
+	st->sel[st->n].reported = reported;
 	st->sel[st->n].name = arena_printf(&a->arena, "%s._domainkey.%s", sel, a->domain);
 	st->sel[st->n].explicit = explicit;
 	st->sel[st->n].st = st;
 	st->n++;
+}
+
+/* under_domain - the selector of a full name SELECTOR._domainkey.<the audit's domain>, or NULL (arena) */
+static const char *
+under_domain(struct audit *a, const char *n)
+{
+	const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
+	size_t ln = strlen(n), ls = strlen(suffix);
+
+	if (ln > ls && str_caseeq(n + ln - ls, suffix))
+		return arena_printf(&a->arena, "%.*s", (int)(ln - ls), n);
+	return NULL;
 }
 
 /* nxdomain_finding - dkim.domainkey.nxdomain, with why the NXDOMAIN is believed as evidence */
@@ -669,24 +745,29 @@ scan(struct audit *a, struct dkim_state *st)
 	for (; opt && opt[nopt]; nopt++)
 		;
 	nknown = o->names.n;
-	max = nopt + nknown +
+	max = nopt + nknown + o->report_names.n +
 	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
 	for (size_t i = 0; i < nopt; i++)
-		add_sel(a, st, opt[i], true);
+		add_sel(a, st, opt[i], true, false);
+	/* Selectors the reports saw signing as this domain: judged like --dkim-selector's. */
+	for (size_t i = 0; i < o->report_names.n; i++) {
+		const char *sel = under_domain(a, o->report_names.v[i]);
+
+		if (sel)
+			add_sel(a, st, sel, true, true);
+	}
 	/* Names known to exist (lint's files): whatever their selector, judge them. */
 	for (size_t i = 0; i < nknown && !st->dk_nxdomain; i++) {
-		const char *n = o->names.v[i];
-		const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
-		size_t ln = strlen(n), ls = strlen(suffix);
+		const char *sel = under_domain(a, o->names.v[i]);
 
-		if (ln > ls && str_caseeq(n + ln - ls, suffix) && n[0] != '*')
-			add_sel(a, st, arena_printf(&a->arena, "%.*s", (int)(ln - ls), n), false);
+		if (sel && sel[0] != '*')
+			add_sel(a, st, sel, false, false);
 	}
 	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
 	if (!st->dk_nxdomain)
 		for (size_t i = 0; builtin_selectors[i]; i++)
-			add_sel(a, st, builtin_selectors[i], false);
+			add_sel(a, st, builtin_selectors[i], false, false);
 	st->left = st->n + (st->dk_nxdomain ? 0 : 1);
 	if (st->left == 0) {
 		judge(a, st);
