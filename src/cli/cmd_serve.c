@@ -55,7 +55,7 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 	enum opt_id id;
 	bool bad = false;
 	uint64_t v;
-	double secs;
+	double secs = 0;
 
 	if (common_opts_preload_config(&o->c, argc, argv) != 0)
 		return CLI_USAGE;
@@ -90,9 +90,10 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 				o->lim.body_max = (size_t)v;
 			break;
 		case OPT_REQUEST_TIMEOUT:
-			if (!cli_seconds("request-timeout", optarg, 3600, &secs) || secs < 1) {
-				if (secs < 1)
-					cli_error("--request-timeout wants 1 to 3600 seconds");
+			if (!cli_seconds("request-timeout", optarg, 3600, &secs))
+				bad = true;
+			else if (secs < 1) {
+				cli_error("--request-timeout wants 1 to 3600 seconds");
 				bad = true;
 			} else
 				o->lim.request_timeout = o->lim.idle_timeout = (unsigned)secs;

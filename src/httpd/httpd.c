@@ -572,8 +572,8 @@ httpd_start(struct event_base *base, const struct httpd_config *cfg, struct http
 		h->cfg.limits.body_max = 1024 * 1024;
 	if (!h->cfg.limits.max_conns)
 		h->cfg.limits.max_conns = 256;
-	if (!h->cfg.limits.per_ip)
-		h->cfg.limits.per_ip = 32;
+	if (!h->cfg.limits.per_ip)	/* behind a proxy every client is the proxy: it limits per client */
+		h->cfg.limits.per_ip = h->trusted_proxy ? h->cfg.limits.max_conns : 32;
 	if (!h->cfg.limits.idle_timeout)
 		h->cfg.limits.idle_timeout = 30;
 	if (!h->cfg.limits.request_timeout)

@@ -20,7 +20,8 @@
  * Limits (struct httpd_limits): the request line and headers must fit in
  * header_max bytes (libmicrohttpd answers 414/431 itself), a body over
  * body_max is answered 413 (at once when Content-Length says so), at most
- * max_conns connections and per_ip from one address, an idle connection is
+ * max_conns connections and per_ip from one address (with a trusted proxy
+ * the proxy limits per client: nginx's limit_conn), an idle connection is
  * closed after idle_timeout seconds and a request not complete within
  * request_timeout seconds of its first byte is cut off (slow-loris: a client
  * sending a byte now and then never looks idle).
@@ -39,7 +40,7 @@ struct httpd_limits {
 	size_t header_max;		/* 0: 16 KiB */
 	size_t body_max;		/* 0: 1 MiB */
 	unsigned max_conns;		/* 0: 256 */
-	unsigned per_ip;		/* 0: 32 */
+	unsigned per_ip;		/* 0: 32, or max_conns with a trusted proxy (every client is it) */
 	unsigned idle_timeout;		/* seconds; 0: 30 */
 	unsigned request_timeout;	/* seconds; 0: 30 */
 };

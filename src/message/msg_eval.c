@@ -312,6 +312,49 @@ org9989(const struct msg_check *mc, const char *name)
 }
 
 /*
+ * by_clause - where the "by" clause of Received field value v begins
+ * (RFC 5321 section 4.4): after the "from" clause's name and its comments,
+ * so a client whose HELO is "by" (or whose comment holds " by ") cannot make
+ * a lower, forgeable field look like the trusted relay's; NULL when the
+ * field does not have that shape
+ */
+static char *
+by_clause(char *v)
+{
+	char *p = v;
+
+	while (*p == ' ')
+		p++;
+	if (str_has_prefix_case(p, "from ")) {
+		p += 5;
+		while (*p == ' ')
+			p++;
+		while (*p != '\0' && *p != ' ' && *p != '(')
+			p++;
+		for (;;) {
+			size_t depth = 0;
+
+			while (*p == ' ')
+				p++;
+			if (*p != '(')
+				break;
+			do {	/* a comment, nested ones within it; an unclosed one ends the field */
+				if (*p == '(')
+					depth++;
+				else if (*p == ')')
+					depth--;
+				else if (*p == '\\' && p[1] != '\0')
+					p++;
+				p++;
+			} while (*p != '\0' && depth > 0);
+			if (depth > 0)
+				return NULL;
+		}
+	}
+	return str_has_prefix_case(p, "by ") ? p : NULL;
+}
+
+/*
  * relay_client - from the topmost Received field the trusted relay added
  * ("from HELO (... [IP]) by RELAY ..."), the client's address and HELO
  */
@@ -329,12 +372,7 @@ relay_client(struct msg_check *mc, const char *relay, struct ipaddr *ip, const c
 		for (p = v; *p; p++)
 			if (*p == '\t' || *p == '\r' || *p == '\n')
 				*p = ' ';
-		by = NULL;
-		for (p = v; (p = strstr(p, "by ")) != NULL; p++)
-			if (p == v || p[-1] == ' ' || p[-1] == ')') {
-				by = p;
-				break;
-			}
+		by = by_clause(v);
 		if (by == NULL) {
 			free(v);
 			continue;

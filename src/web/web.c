@@ -39,9 +39,11 @@ web_json(int status, json_t *j)
 	struct httpd_response *r;
 
 	json_decref(j);
-	if (s == NULL)
-		return httpd_response_new(500, "application/json",
-		    "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 56);
+	if (s == NULL) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+
+		return httpd_response_new(500, "application/json", oom, sizeof(oom) - 1);
+	}
 	r = httpd_response_new(status, "application/json", s, strlen(s));
 	free(s);
 	return r;

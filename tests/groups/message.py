@@ -434,6 +434,19 @@ def cli_tests(args, tmp):
     check("--trusted-relay reads the topmost Received it added (not the forged one)",
           (doc.get("spf") or {}).get("client_ip") == "192.0.2.25" and doc["spf"]["result"] == "pass" and
           doc["spf"]["helo"] == "mail.sender.example", json.dumps(doc.get("spf")))
+    tricky = (b"Received: from by (by [192.0.2.25]) by mx.receiver.example (Postfix) with ESMTPS id 2;\r\n"
+              b"\tTue, 14 Nov 2023 22:13:20 +0000\r\n"
+              b"Received: from x (helo by mx.receiver.example [192.0.2.26]) by mx.receiver.example; id 3\r\n")
+    forged = (b"Received: from evil.example ([203.0.113.66]) by mx.receiver.example; forged\r\n")
+    rc, doc, err = doc_of("relay-helo-by", tricky + forged + BASE_MSG.split(b"\r\n", 3)[3],
+                          ["--trusted-relay", "mx.receiver.example", "--mail-from", "joe@sender.example"])
+    check("--trusted-relay: a client whose HELO is 'by' cannot push the trusted field aside",
+          (doc.get("spf") or {}).get("client_ip") == "192.0.2.25" and doc["spf"]["helo"] == "by",
+          json.dumps(doc.get("spf")))
+    rc, doc, err = doc_of("relay-comment-by", tricky.split(b"\r\n", 2)[2] + forged + BASE_MSG.split(b"\r\n", 3)[3],
+                          ["--trusted-relay", "mx.receiver.example", "--mail-from", "joe@sender.example"])
+    check("--trusted-relay: ' by RELAY' inside the from clause's comment is not the by clause",
+          (doc.get("spf") or {}).get("client_ip") == "192.0.2.26", json.dumps(doc.get("spf")))
     rc, doc, err = doc_of("relay-unknown", BASE_MSG, ["--trusted-relay", "mx.other.example"])
     check("--trusted-relay naming a relay that added nothing: SPF not checked, said so",
           doc.get("spf") is None and any(f["id"] == "message.spf.not-checked" and "mx.other.example" in f["message"]

@@ -306,6 +306,9 @@ def page_csrf(s, session):
 
 def signin(t, s, https=False):
     p = []
+    st, h, _ = s.req("GET", "/login", {"X-Forwarded-Proto": "https"})
+    if not https and "Secure" in cookies_of(h).get("mailsec_login", ("", ""))[1]:
+        p.append("X-Forwarded-Proto from a peer that is not the trusted proxy made the cookie Secure")
     csrf, lc, st, body = login_form(s)
     if st != 200 or csrf is None or lc is None or b'name="user"' not in body or b'name="password"' not in body:
         p.append("GET /login: %d, csrf %r, cookie %r" % (st, csrf, lc))
@@ -480,6 +483,28 @@ def limits(t, s, timeout):
         p.append("chunked body: %s" % e)
     finally:
         c.close()
+    # headers over the 16 KiB cap: libmicrohttpd's own 431 (its bodies carry no headers of ours: raw socket)
+    so = socket.create_connection(("127.0.0.1", s.port), timeout=10 * SCALE)
+    so.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    first = so.recv(100)
+    so.close()
+    if not first.startswith(b"HTTP/1.1 431"):
+        p.append("a 20 KB header: %r, want 431" % first[:40])
+    # 32 connections from one address at once: the 33rd is closed at once
+    held = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(32)]
+    extra = socket.create_connection(("127.0.0.1", s.port))
+    extra.settimeout(5 * SCALE)
+    try:
+        extra.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = extra.recv(100)
+    except OSError:
+        got = b""
+    for so in held + [extra]:
+        so.close()
+    if got != b"":
+        p.append("a 33rd connection from one address was served: %r" % got[:40])
+    if not answers(s, 10 * SCALE):
+        p.append("no answer within %ds once the 33 connections were closed" % (10 * SCALE))
     # slow-loris: a header line a byte every 0.3 s; cut off within the request timeout (and some slack)
     so = socket.create_connection(("127.0.0.1", s.port))
     so.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -502,11 +527,23 @@ def limits(t, s, timeout):
     if closed is None or closed > limit:
         p.append("a trickled request was %s (request timeout %ds)" % (
             "never cut off" if closed is None else "cut off after %.1f s" % closed, timeout))
-    # the server still answers
-    st, _, _ = s.req("GET", "/login")
-    if st != 200:
-        p.append("after the slow client: GET /login %d" % st)
+    if not answers(s, 10 * SCALE):
+        p.append("no answer within %ds after the slow client" % (10 * SCALE))
     return p
+
+
+def answers(s, within):
+    """GET /login is answered 200 within seconds (connections just closed may still be counted a moment)."""
+    end = time.time() + within
+    while True:
+        try:
+            if s.req("GET", "/login")[0] == 200:
+                return True
+        except OSError:
+            pass
+        if time.time() > end:
+            return False
+        time.sleep(0.2)
 
 
 def reports(t, s, db):
@@ -527,6 +564,20 @@ def reports(t, s, db):
     n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
     if n != 2:
         p.append("TLS-RPT reports stored: %d, want 2" % n)
+    if t.be.name == "sqlite":
+        # the store fails half-way through a report (its failure details): 500 and nothing kept
+        t.be.query(db, "CREATE TRIGGER serve_test_fail BEFORE INSERT ON tlsrpt_failures "
+                       "BEGIN SELECT RAISE(ABORT, 'serve test: the store fails'); END")
+        body = json.dumps(dict(TLSRPT, **{"report-id": "store-fails"})).encode()
+        st, _, rb = s.req("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+json"}, body)
+        n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
+        if st != 500 or n != 2:
+            p.append("the store failing: %d %r, %d reports kept (want 500 and 2)" % (st, rb[:200], n))
+        t.be.query(db, "DROP TRIGGER serve_test_fail")
+        st, _, rb = s.req("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+json"}, body)
+        n = t.be.query(db, "SELECT COUNT(*) FROM reports WHERE kind = 'tlsrpt'")[0][0]
+        if st != 201 or n != 3:
+            p.append("the same report once the store works: %d %r, %d reports (want 201 and 3)" % (st, rb[:200], n))
     b, a = t.tok.get("bob"), t.tok.get("alice")
     xml = (DMARC % dict(id="up-1", domain="b.test")).encode()
     st, _, rb = s.req("POST", "/api/v1/reports?workspace=B", {"Content-Type": "application/xml"}, xml, token=a)
@@ -578,6 +629,22 @@ def core(t, db, extra_checks=True):
     if sanitizer(err):
         p.append("sanitizer: %s" % err[-3000:])
     t.check("exit 0 on SIGTERM, sanitizers quiet", p)
+
+
+def usage(t, db):
+    """Ways serve cannot start: exit 2 with a message, nothing listening."""
+    p = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        for argv in (["--listen", "localhost:8080"], ["--listen", "127.0.0.1"], ["--listen", "127.0.0.1:99999"],
+                     ["--trusted-proxy", "proxy.example"], ["--request-timeout", "0"], ["--max-body", "10"],
+                     ["extra"], ["--listen", "127.0.0.1:%d" % port]):
+            rc, out, err = t.ms(["serve", "--db", db, "--no-monitor"] + argv)
+            if rc != 2 or "mailsec" not in err or "listening" in err or sanitizer(err):
+                p.append("serve %s: exit %d, %r" % (" ".join(argv), rc, err[-300:]))
+    t.check("usage errors exit 2", p)
 
 
 def final(t):
@@ -731,6 +798,19 @@ http {
             st, _, body = hreq("GET", "/api/v1/domains", {"Cookie": "mailsec_session=" + sc[0]})
             if st != 200 or b"a.test" not in body:
                 p.append("the API over HTTPS: %d %r" % (st, body[:200]))
+            # the trusted proxy's X-Forwarded-For is the client: 20 failures from one address limit it only
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+            def try_from(addr, user, pw):
+                csrf, lc2, _, _ = login_form(s)
+                st, _, _ = s.req("POST", "/login", dict(form, Cookie="mailsec_login=" + lc2,
+                                                        **{"X-Forwarded-For": "203.0.113.50, " + addr}),
+                                 ("user=%s&password=%s&csrf=%s" % (user, pw, csrf)).encode())
+                return st
+            codes = [try_from("198.51.100.1", "nobody%d" % i, "x" * 8) for i in range(21)]
+            if codes[-1] != 429 or try_from("198.51.100.1", "bob", "bob-password") != 429 or \
+                    try_from("198.51.100.2", "bob", "bob-password") != 303:
+                p.append("per-address limit through the trusted proxy: %r" % codes)
             st, _, body = hreq("POST", "/tlsrpt/v1", {"Content-Type": "application/tlsrpt+gzip"},
                                gzip.compress(json.dumps(dict(TLSRPT, **{"report-id": "via-nginx"})).encode()))
             if st != 201:
@@ -763,6 +843,7 @@ def run(args):
             else:
                 res += nginx(t, db)
             monitor(t, t.be.new("mon"))
+            usage(t, db)
         except RuntimeError as e:
             t.check("mailsec serve starts", [str(e)])
         final(t)
