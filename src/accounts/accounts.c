@@ -47,18 +47,8 @@ acct_prep(struct accounts *a, const char *sql, struct db_stmt **st)
 enum ms_status
 acct_run(struct accounts *a, struct db_stmt *st, const char *what, uint64_t *changes)
 {
-	enum db_step r = db_step(st);
-
-	if (r == DB_ERROR) {
-		MS_IGNORE(acct_fail(a, what));	/* always MS_ERR_IO: the message is kept in a */
-		db_finalize(st);
-		return MS_ERR_IO;
-	}
-	if (r == DB_ROW)
-		db_reset(st);
-	else if (changes)
-		*changes = db_changes(st);
-	db_finalize(st);
+	if (db_run_once(st, changes) != MS_OK)
+		return acct_fail(a, what);	/* MS_ERR_IO, the database's message kept in a */
 	return MS_OK;
 }
 

@@ -352,6 +352,12 @@ struct cli_choice {
  * every choice option; the option table's metavar lists the same names.
  */
 bool cli_choose(const char *opt, const char *arg, const struct cli_choice *choices, int *out);
+/*
+ * cli_format_json - --format of the commands that print text or their JSON
+ * document: arg (borrowed) "text" or "json" into *json and true; else false,
+ * said on stderr as cli_choose does
+ */
+bool cli_format_json(const char *arg, bool *json);
 /* cli_recset_formats - --format of records and dkim keygen: zone, json, octodns (enum recset_format) */
 extern const struct cli_choice cli_recset_formats[];
 

@@ -82,18 +82,10 @@ parse(int argc, char **argv, struct message_opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
-		case OPT_FORMAT: {
-			static const struct cli_choice formats[] = {
-				{ "text", 0 }, { "json", 1 }, { NULL, 0 },
-			};
-			int json;
-
-			if (cli_choose("format", optarg, formats, &json))
-				o->json = json;
-			else
+		case OPT_FORMAT:
+			if (!cli_format_json(optarg, &o->json))
 				bad = true;
 			break;
-		}
 		case OPT_REPLAY:
 			set_str(&o->replay, optarg);
 			break;

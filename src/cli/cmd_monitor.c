@@ -283,15 +283,57 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	return r;
 }
 
+/* drain_log - cli_notify_drain's log_delivery argument */
+struct drain_log {
+	const char *prog;
+	struct progress *progress;
+};
+
 /* log_delivery - a notification sent or not, as a structured log line */
 static void
 log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *why)
 {
-	struct mon *m = arg;
+	struct drain_log *l = arg;
 
-	progress_clear(&m->progress);
-	fprintf(stderr, "mailsec monitor: event=notify id=%lld to=%s %s%s%s\n", (long long)id, address,
+	if (l->progress != NULL)
+		progress_clear(l->progress);
+	fprintf(stderr, "mailsec %s: event=notify id=%lld to=%s %s%s%s\n", l->prog, (long long)id, address,
 	    ok ? "sent=yes" : "sent=no msg=\"", ok ? "" : why, ok ? "" : "\"");
+}
+
+/* cli_notify_drain - after a round: queue what reports call for, send the outbox (monitor_put.h) */
+bool
+cli_notify_drain(struct fleet *f, const struct cli_notify_opts *o, const char *prog, struct progress *progress)
+{
+	struct notify_send_config cfg;
+	struct notify_send_stats stats;
+	struct store *s = fleet_store(f);
+	struct drain_log l = { prog, progress };
+	char why[512], host[256] = "localhost", *from = NULL;
+
+	if (store_in_transaction(s))
+		return false;
+	if (o->mail_from == NULL) {
+		(void)gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		from = xasprintf("mailsec@%s", host);
+	}
+	if (notify_scan(s, 0, NULL, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec %s: event=error msg=\"notifications from reports: %s\"\n", prog, why);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.smtp_relay = o->smtp_relay;
+	cfg.mail_from = from ? from : o->mail_from;
+	cfg.ca_file = o->ca_file;
+	cfg.timeout = o->timeout;
+	cfg.log = log_delivery;
+	cfg.log_arg = &l;
+	if (notify_send(s, &cfg, &stats, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec %s: event=error msg=\"notifications: %s\"\n", prog, why);
+	else if (stats.sent || stats.failed || stats.waiting_relay)
+		fprintf(stderr, "mailsec %s: event=notified sent=%zu failed=%zu waiting_relay=%zu\n", prog,
+		    stats.sent, stats.failed, stats.waiting_relay);
+	free(from);
+	return true;
 }
 
 /*
@@ -304,35 +346,10 @@ log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *wh
 static void
 drain(struct mon *m)
 {
-	struct notify_send_config cfg;
-	struct notify_send_stats stats;
-	struct store *s = fleet_store(m->fleet);
-	char why[512], host[256] = "localhost", *from = NULL;
+	struct cli_notify_opts no = { m->o->smtp_relay, m->o->mail_from, m->o->c.ca_file, m->o->c.net_timeout };
 
-	if (store_in_transaction(s))
-		return;
-	m->drain_pending = false;
-	if (m->o->mail_from == NULL) {
-		(void)gethostname(host, sizeof(host) - 1);
-		host[sizeof(host) - 1] = '\0';
-		from = xasprintf("mailsec@%s", host);
-	}
-	if (notify_scan(s, 0, NULL, why, sizeof(why)) != MS_OK)
-		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications from reports: %s\"\n",
-		    why);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.smtp_relay = m->o->smtp_relay;
-	cfg.mail_from = from ? from : m->o->mail_from;
-	cfg.ca_file = m->o->c.ca_file;
-	cfg.timeout = m->o->c.net_timeout;
-	cfg.log = log_delivery;
-	cfg.log_arg = m;
-	if (notify_send(s, &cfg, &stats, why, sizeof(why)) != MS_OK)
-		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications: %s\"\n", why);
-	else if (stats.sent || stats.failed || stats.waiting_relay)
-		fprintf(stderr, "mailsec monitor: event=notified sent=%zu failed=%zu waiting_relay=%zu\n",
-		    stats.sent, stats.failed, stats.waiting_relay);
-	free(from);
+	if (cli_notify_drain(m->fleet, &no, "monitor", &m->progress))
+		m->drain_pending = false;
 }
 
 /* on_drain - the loop's turn after a round: send the outbox */

@@ -31,6 +31,7 @@
 struct serve_opts {
 	struct common_opts c;
 	char *listen, *trusted_proxy;
+	char *smtp_relay, *mail_from;	/* the in-process monitor's notifications (docs/notify.md) */
 	bool https, no_monitor;
 	struct httpd_limits lim;
 };
@@ -43,6 +44,8 @@ struct srv {
 	struct session *ses;
 	size_t proofs_inflight;		/* ownership proof lookups not answered yet */
 	bool stopping, worker_done;
+	bool drain_pending;		/* a round ended: send the outbox from the loop */
+	struct cli_notify_opts notify;
 	struct cli_monitor_log log;
 	char *owner;
 };
@@ -71,6 +74,14 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 		case OPT_LISTEN:
 			free(o->listen);
 			o->listen = xstrdup(optarg);
+			break;
+		case OPT_SMTP_RELAY:
+			free(o->smtp_relay);
+			o->smtp_relay = xstrdup(optarg);
+			break;
+		case OPT_MAIL_FROM:
+			free(o->mail_from);
+			o->mail_from = xstrdup(optarg);
 			break;
 		case OPT_TRUSTED_PROXY:
 			free(o->trusted_proxy);
@@ -144,11 +155,43 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 	return cli_parser_end(p);
 }
 
+/* drain - send the outbox the round's results queued (cli_notify_drain), unless a batch is open */
+static void
+drain(struct srv *s)
+{
+	if (cli_notify_drain(s->fleet, &s->notify, "serve", NULL))
+		s->drain_pending = false;
+}
+
+/* on_drain - the loop's turn after a round: send the outbox */
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->drain_pending)
+		drain(s);
+}
+
 /* on_event - the worker's log lines that matter to an operator of the service */
 static void
 on_event(void *arg, const struct fleet_event *ev)
 {
+	struct srv *s = arg;
+
 	switch (ev->kind) {
+	case FLEET_EV_ROUND_DONE:
+		if (!s->drain_pending) {
+			/* not from inside the worker's callback: on the loop's next turn */
+			struct timeval now = { 0, 0 };
+
+			s->drain_pending = true;
+			if (event_base_once(s->base, -1, EV_TIMEOUT, on_drain, s, &now) != 0)
+				drain(s);
+		}
+		break;
 	case FLEET_EV_ROUND:
 		fprintf(stderr, "mailsec serve: event=round round=%lld marked=%llu total=%llu\n",
 		    (long long)ev->round, (unsigned long long)ev->n, (unsigned long long)ev->total);
@@ -361,6 +404,10 @@ cmd_serve(int argc, char **argv)
 		wc.base = &copts;
 		wc.owner = s.owner;
 		wc.concurrency = o.c.concurrency;
+		s.notify.smtp_relay = o.smtp_relay;
+		s.notify.mail_from = o.mail_from;
+		s.notify.ca_file = o.c.ca_file;
+		s.notify.timeout = o.c.net_timeout;
 		wc.put = cli_monitor_put;
 		wc.put_arg = &s.log;
 		wc.event = on_event;
@@ -384,6 +431,8 @@ cmd_serve(int argc, char **argv)
 	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0))
 		if (event_base_loop(s.base, EVLOOP_ONCE) < 0)
 			break;
+	if (s.drain_pending)
+		drain(&s);	/* the last round's notifications, before exiting */
 	rc = s.w && fleet_worker_failures(s.w) ? EXIT_STORE : EXIT_CLEAN;
 	fprintf(stderr, "mailsec serve: event=exit\n");
 out:
@@ -405,6 +454,8 @@ out:
 	free(err);
 	free(o.listen);
 	free(o.trusted_proxy);
+	free(o.smtp_relay);
+	free(o.mail_from);
 	common_opts_free(&o.c);
 	return rc;
 }

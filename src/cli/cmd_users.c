@@ -43,18 +43,10 @@ parse_args(int argc, char **argv, struct users_opts *o)
 		case OPT_DB:
 			o->db = optarg;
 			break;
-		case OPT_FORMAT: {
-			static const struct cli_choice formats[] = {
-				{ "text", 0 }, { "json", 1 }, { NULL, 0 },
-			};
-			int json;
-
-			if (cli_choose("format", optarg, formats, &json))
-				o->json = json;
-			else
+		case OPT_FORMAT:
+			if (!cli_format_json(optarg, &o->json))
 				bad = true;
 			break;
-		}
 		case OPT_ROLE:
 			if (accounts_role_parse(optarg, &o->role))
 				o->role_set = true;

@@ -29,4 +29,22 @@ struct cli_monitor_log {
  */
 enum fleet_put cli_monitor_put(void *arg, struct audit *a, int64_t round);
 
+/* Where notifications go (docs/notify.md); all borrowed for the call. */
+struct cli_notify_opts {
+	const char *smtp_relay;		/* --smtp-relay, or NULL: email waits in the outbox */
+	const char *mail_from;		/* --mail-from, or NULL: mailsec@ this host */
+	const char *ca_file;		/* --ca-file, or NULL */
+	double timeout;			/* each delivery's bound, seconds */
+};
+
+/*
+ * cli_notify_drain - after a round: queue the notifications the DMARC reports
+ * and digests call for, then send the outbox once (blocking), logging each
+ * delivery as "mailsec PROG: event=notify ..."; f, o and progress (may be
+ * NULL) borrowed.  False, doing nothing, while f's store is inside a
+ * transaction (the worker's open batch): try again later.
+ */
+bool cli_notify_drain(struct fleet *f, const struct cli_notify_opts *o, const char *prog,
+    struct progress *progress);
+
 #endif

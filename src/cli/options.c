@@ -684,10 +684,10 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "notify",
 	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
 	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },
-	{ "smtp-relay", 0, "HOST[:PORT]", "monitor notify",
+	{ "smtp-relay", 0, "HOST[:PORT]", "monitor notify serve",
 	  "Send email notifications through this SMTP relay (port 25 by default; STARTTLS when "
 	  "offered). Without it email notifications wait in the outbox." },
-	{ "mail-from", 0, "ADDR", "monitor notify",
+	{ "mail-from", 0, "ADDR", "monitor notify serve",
 	  "The sender of email notifications (envelope and From:). Default: mailsec@ this host's "
 	  "name." },
 	{ "ca-file", 0, "FILE", "notify",

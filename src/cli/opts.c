@@ -314,6 +314,21 @@ const struct cli_choice cli_recset_formats[] = {
 	{ "zone", RECSET_ZONE }, { "json", RECSET_JSON }, { "octodns", RECSET_OCTODNS }, { NULL, 0 },
 };
 
+/* cli_format_json - --format text|json (cli.h) */
+bool
+cli_format_json(const char *arg, bool *json)
+{
+	static const struct cli_choice formats[] = {
+		{ "text", 0 }, { "json", 1 }, { NULL, 0 },
+	};
+	int v;
+
+	if (!cli_choose("format", arg, formats, &v))
+		return false;
+	*json = v == 1;
+	return true;
+}
+
 /* cli_output_format - --format of check and lint: text, json, jsonl, csv or sarif */
 bool
 cli_output_format(const char *arg, enum output_format *out)

@@ -169,6 +169,24 @@ db_changes(struct db_stmt *st)
 	return st->db->drv->changes(st);
 }
 
+/* db_run_once - step st to its end, finalize it, say whether it ran (db.h) */
+enum ms_status
+db_run_once(struct db_stmt *st, uint64_t *changes)
+{
+	enum db_step r = db_step(st);
+
+	if (r == DB_ERROR) {
+		db_finalize(st);
+		return MS_ERR_IO;
+	}
+	if (r == DB_ROW)
+		db_reset(st);
+	else if (changes)
+		*changes = db_changes(st);
+	db_finalize(st);
+	return MS_OK;
+}
+
 /* db_reset - make st ready to run again (the rest of a result dropped) */
 void
 db_reset(struct db_stmt *st)

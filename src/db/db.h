@@ -162,6 +162,13 @@ uint64_t db_changes(struct db_stmt *st);
  * bindings cleared (values bound are no longer borrowed)
  */
 void db_reset(struct db_stmt *st);
+/*
+ * db_run_once - step st, a statement meant to return no rows, to its end and
+ * finalize it (st is owned by the callee from the call on): MS_OK, with the rows it
+ * changed in *changes when that is not NULL (a statement that returned a row
+ * anyway is reset and counts none), or MS_ERR_IO with db_errmsg() saying why
+ */
+MS_MUST_CHECK enum ms_status db_run_once(struct db_stmt *st, uint64_t *changes);
 /* db_finalize - free st; NULL-safe */
 void db_finalize(struct db_stmt *st);
 

@@ -40,6 +40,12 @@ struct resolver_stats {
 	uint64_t timeouts;
 	uint64_t inflight;
 	uint64_t max_inflight;
+	/*
+	 * Queries given up on (timed out, cancelled) that the backend is still
+	 * working on and holds memory for (libunbound); the engine starts no
+	 * new audit while there are many.
+	 */
+	uint64_t backlog;
 };
 
 struct resolver {

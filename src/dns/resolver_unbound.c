@@ -126,6 +126,14 @@ struct unbound_resolver {
 	bool probe_busy;
 	struct event *probe_timer;
 	struct ub_query *waiting;	/* BOGUS answers held until the probe is in */
+	/*
+	 * Queries the generic layer gave up on (timeout, deadline) that
+	 * libunbound is still working on: kept until its callback comes, for
+	 * an event context's ub_cancel() leaves its state behind until the
+	 * context is deleted (measured: 1.3 GB after 118,000 timed-out
+	 * queries).  r.stats.backlog counts them.
+	 */
+	struct ub_query *zombies;
 	char *fwd, *rc_path, *ta;	/* to build the plain context */
 	char *why;			/* r.unvalidated */
 	/* the root DNSKEY probe's outcome, kept until both probes are in */
@@ -157,6 +165,7 @@ struct ub_query {
 	int async_id;
 	bool started;		/* ub_resolve_event() has returned */
 	bool waiting;		/* held on ur->waiting (its answer in early) */
+	bool zombie;		/* on ur->zombies: nobody waits for the answer */
 	struct ub_query *wnext, **wprevp;
 	struct dns_answer *early;
 	struct event *defer;
@@ -165,6 +174,12 @@ struct ub_query {
 static void
 query_free(struct ub_query *q)
 {
+	if (q->zombie) {
+		*q->wprevp = q->wnext;
+		if (q->wnext)
+			q->wnext->wprevp = q->wprevp;
+		q->ur->r.stats.backlog--;
+	}
 	if (q->waiting) {
 		*q->wprevp = q->wnext;
 		if (q->wnext)
@@ -210,6 +225,10 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	struct dns_answer *a;
 
 	(void)was_ratelimited;
+	if (q->zombie) {	/* given up on: libunbound is done with it now */
+		query_free(q);
+		return;
+	}
 	a = unbound_answer_from_wire(q->name, q->type, rcode, packet,
 	    packet_len > 0 ? (size_t)packet_len : 0, sec, why_bogus);
 	if (q->ur->mode == UB_PROBING &&
@@ -328,8 +347,20 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 	(void)p;
 	if (q == NULL)
 		return;
-	if (!q->waiting && q->early == NULL && q->async_id >= 0)
-		(void)ub_cancel(q->ctx, q->async_id);	/* no callback after this */
+	if (!q->waiting && q->early == NULL && q->async_id >= 0 && q->started) {
+		struct unbound_resolver *ur = q->ur;
+
+		/* Still in libunbound: its callback frees it (see ur->zombies). */
+		q->p = NULL;
+		q->zombie = true;
+		q->wnext = ur->zombies;
+		if (ur->zombies)
+			ur->zombies->wprevp = &q->wnext;
+		q->wprevp = &ur->zombies;
+		ur->zombies = q;
+		ur->r.stats.backlog++;
+		return;
+	}
 	query_free(q);
 }
 
@@ -530,6 +561,12 @@ unbound_destroy(struct resolver *r)
 
 	while (ur->waiting)
 		query_free(ur->waiting);	/* the generic layer cancelled them first */
+	while (ur->zombies) {		/* libunbound never calls back after this */
+		struct ub_query *z = ur->zombies;
+
+		(void)ub_cancel(z->ctx, z->async_id);
+		query_free(z);
+	}
 	if (ur->probe_busy)
 		(void)ub_cancel(ur->ctx, ur->probe_id);
 	if (ur->probe_timer)

@@ -194,6 +194,15 @@ start_more(struct engine_run *r)
 
 	if (max > ENGINE_MAX_INFLIGHT)
 		max = ENGINE_MAX_INFLIGHT;	/* memory and libunbound's limit: engine.h */
+	if (r->env.res->stats.backlog > ENGINE_MAX_BACKLOG && r->next < r->n && !r->cancelled) {
+		/* the resolver still works on queries given up on: wait for it to drain */
+		struct timeval later = { 0, 20000 };
+
+		if (!evtimer_pending(r->kick, NULL))
+			evtimer_add(r->kick, &later);
+		maybe_over(r);
+		return;
+	}
 	while (r->active < max && r->next < r->n) {
 		size_t i = r->next++;
 		const struct check_options *opts = cfg->domain_opts && cfg->domain_opts[i] ?

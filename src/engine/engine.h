@@ -66,6 +66,16 @@ struct engine_run;
 #define ENGINE_MAX_INFLIGHT	100
 
 /*
+ * ENGINE_MAX_BACKLOG - no new audit starts while the resolver holds more
+ * queries than this that were given up on (timed out) but that its backend
+ * still works on (resolver_stats.backlog: libunbound keeps a cancelled
+ * query's state until it ends).  When the resolver is overloaded and
+ * queries time out, this is what bounds memory: 100 audits in flight alone
+ * did not (1.3 GB after 118,000 timed-out queries, docs/performance.md).
+ */
+#define ENGINE_MAX_BACKLOG	4096
+
+/*
  * What one run asks for.  Everything here belongs to the run: two runs on
  * one session may differ in every field.  Pointers are borrowed until the
  * run's on_done has returned.

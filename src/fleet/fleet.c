@@ -44,18 +44,8 @@ fleet_prep(struct fleet *f, const char *sql, struct db_stmt **st)
 enum ms_status
 fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *changes)
 {
-	enum db_step r = db_step(st);
-
-	if (r == DB_ERROR) {
-		MS_IGNORE(fleet_fail(f, what));	/* always MS_ERR_IO: the error is kept in f */
-		db_finalize(st);
-		return MS_ERR_IO;
-	}
-	if (r == DB_ROW)
-		db_reset(st);
-	else if (changes)
-		*changes = db_changes(st);
-	db_finalize(st);
+	if (db_run_once(st, changes) != MS_OK)
+		return fleet_fail(f, what);	/* MS_ERR_IO, the database's message kept in f */
 	return MS_OK;
 }
 

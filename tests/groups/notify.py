@@ -38,6 +38,7 @@ import json
 import mailbox
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -659,6 +660,45 @@ def cert_warning(t, relay, before):
             "emailed by the monitor through --smtp-relay", p)
 
 
+def serve_sends(t, cert, key):
+    """mailsec serve's in-process monitor sends the outbox after its rounds, as mailsec monitor does."""
+    rec = Receiver(cert, key)
+    proc = None
+    errpath = os.path.join(t.tmp, "serve-notify.err")
+    try:
+        db, p = t.world("serve", [["--webhook", rec.url, "--secret-file", t.secret]])
+        r = t.ms(["monitor", "--db", db, "--replay", ZONE, "--once", "--ca-file", t.ca])
+        t.expect(p, "monitor round 1", r, 0)
+        t.sql(db, "UPDATE monitored SET last_checked = NULL, last_round = NULL")   # all due again
+        with open(errpath, "w") as errf:
+            proc = subprocess.Popen((t.args.wrapper or []) + [t.args.mailsec, "serve", "--db", db, "--listen",
+                                    "127.0.0.1:0", "--replay", t.zone2, "--ca-file", t.ca],
+                                    stdout=subprocess.DEVNULL, stderr=errf)
+            scale = float(os.environ.get("MAILSEC_TEST_TIME_SCALE", "1"))
+            deadline = time.time() + 60 * scale
+            while time.time() < deadline and len(rec.posts) < len(WANT) and proc.poll() is None:
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=60 * scale)
+        err = open(errpath).read()
+        if rc != 0:
+            p.append("serve exited %d: %s" % (rc, err[-800:]))
+        if sanitizer(err):
+            p.append("sanitizer: " + err[-2000:])
+        got = sorted((json.loads(b)["domain"], json.loads(b)["trigger"]) for h, b in rec.posts)
+        if got != sorted(WANT):
+            p.append("webhook got %r, want each of %r once: %s" % (got, sorted(WANT), err[-800:]))
+        p += rec.check(SECRET)
+        if "mailsec serve: event=notify" not in err:
+            p.append("no event=notify line from serve: " + err[-800:])
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        rec.stop()
+    t.check("serve: its in-process monitor sends the notifications its round queued (webhook, once each)", p)
+
+
 def run(args):
     tmp = tempfile.mkdtemp(prefix="mailsec-notify-")
     os.chmod(tmp, 0o755)
@@ -679,6 +719,7 @@ def run(args):
         down_then_up(t, cert, key)
         crash(t, cert, key)
         report_triggers(t, cert, key)
+        serve_sends(t, cert, key)
         extra = []
         pg = PgServer()
         try:

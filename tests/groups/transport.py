@@ -646,6 +646,7 @@ def sharing_jobs(args, w, base):
     zone += "%s. MX 10 alias-shared.%s.\nalias-shared.%s. A %s\n" % (SHARE_ALIAS, MAIL, MAIL, ADDR["mx-shared"])
     doms = SHARE_DOMAINS + [SHARE_ALIAS]
     res = []
+    t_start = time.time()
     logf = os.path.join(w.postfix_dir, "maillog")
     state = {"log": ""}
     # the TLS 1.0/1.1-only probe's handshake is refused by this TLS 1.2+ server
@@ -736,6 +737,7 @@ def sharing_jobs(args, w, base):
             probs.append("--- stderr:\n" + err[-2000:] + "\n--- Postfix:\n" + state["log"])
     res.append(Result(NAME, "probe sharing: one monitor round of 7 domains probes the address once",
                       "fail" if probs else "pass", "\n".join(probs)))
+    print("transport: probe sharing: %d scenarios in %.1fs" % (len(res), time.time() - t_start), file=sys.stderr)
     return res
 
 
