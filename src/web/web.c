@@ -1,5 +1,6 @@
 /* src/web/web.c - mailsec serve's routes, who is asking, which workspace, and the shapes of answers */
 #include "web/web_impl.h"
+#include "web/pages.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -9,7 +10,16 @@
 
 /* The routes: the first match of method and pattern wins (httpd.h). */
 static const struct httpd_route routes[] = {
-	{ "GET", "/", web_index },
+	{ "GET", "/", pages_overview },	/* pages: web/pages_*.c */
+	{ "GET", "/events", pages_events },
+	{ "GET", "/domains/{}", pages_domain },
+	{ "POST", "/domains/{}/check", pages_check },
+	{ "GET", "/domains/{}/reports", pages_reports },
+	{ "GET", "/domains/{}/tls", pages_tls },
+	{ "GET", "/static/mailsec.css", pages_css },
+	{ "GET", "/admin", pages_admin },
+	{ "POST", "/admin/proofs", pages_admin_vouch },
+	{ "POST", "/admin/tokens/{}/revoke", pages_admin_revoke },
 	{ "GET", "/login", web_login_form },
 	{ "POST", "/login", web_login },
 	{ "POST", "/logout", web_logout },
@@ -202,6 +212,11 @@ web_start(struct event_base *base, const struct web_config *cfg, struct web **ou
 	enum ms_status st;
 
 	w->cfg = *cfg;
+	if ((st = pages_load(&w->pages, why, whylen)) != MS_OK) {
+		free(w);
+		*out = NULL;
+		return st;
+	}
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = cfg->listen;
 	hc.trusted_proxy = cfg->trusted_proxy;
@@ -210,6 +225,7 @@ web_start(struct event_base *base, const struct web_config *cfg, struct web **ou
 	hc.error = router_error;
 	hc.arg = w;
 	if ((st = httpd_start(base, &hc, &w->h, why, whylen)) != MS_OK) {
+		pages_free(w->pages);
 		free(w);
 		*out = NULL;
 		return st;
@@ -230,5 +246,6 @@ web_stop(struct web *w)
 	if (w == NULL)
 		return;
 	httpd_stop(w->h);
+	pages_free(w->pages);
 	free(w);
 }

@@ -14,6 +14,7 @@
 struct web {
 	struct web_config cfg;
 	struct httpd *h;
+	struct pages *pages;	/* the parsed page templates (web/pages.h) */
 };
 
 /* The one answer for anything not there or not the caller's (its bytes never vary). */

@@ -1,0 +1,235 @@
+"""tests/groups/pages.py - the dashboard's pages in a real browser (Playwright driving Debian's chromium).
+
+A real `mailsec serve` on loopback over a database filled by the real
+commands: workspaces A and B, their domains, users, an ownership vouched for;
+DMARC aggregate reports over ten days (one with a reporter name that is a
+script) and a TLS-RPT report put in by `reports ingest`, with the shared
+testdata's mail-dmarc report beside them; the in-process monitor checks every
+domain over tests/pages/world.zone (replay data: a good domain and a hostile
+zone whose TXT records carry markup).  Then tests/pages/browser.mjs signs in,
+visits every page (a screenshot of each into $MAILSEC_ARTEFACTS or
+build/pages-artefacts, axe-core on each), uses the filters, search, sort,
+CSV export, date range and "check now", checks no payload ever runs and that
+workspace B's pages are A's missing ones, and signs out.
+
+On SQLite, then on a private PostgreSQL (tests/pgserver.py; skipped loudly
+without it, a failure when CI=true).  Runs once: not under sanitizers or a
+wrapper (the browser is the slow part, the server is tested under ASan by the
+serve group).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from harness import ROOT, Result, skip_or_fail
+from pgserver import PgBackend, PgServer, SqliteBackend
+
+NAME = "pages"
+SCALE = float(os.environ.get("MAILSEC_TEST_TIME_SCALE", "1"))
+ZONE = os.path.join(ROOT, "tests", "pages", "world.zone")
+SCRIPT = os.path.join(ROOT, "tests", "pages", "browser.mjs")
+TESTDATA = os.environ.get("MAILSEC_TESTDATA", os.path.join(ROOT, "..", "shared", "testdata"))
+ENV = dict(os.environ, MAILSEC_ARGON2_COST="1:64")
+ORG_PAYLOAD = "<script>window.__xss=3</script>Reporter <b>Org</b>"
+DAY = 86400
+DAY0 = 1793491200  # 2026-11-01T00:00:00Z
+
+DMARC = """<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>%(org)s</org_name><email>dmarc@receiver.test</email>
+    <report_id>pages-%(n)d</report_id><date_range><begin>%(begin)d</begin><end>%(end)d</end></date_range>
+  </report_metadata>
+  <policy_published><domain>good.test</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><pct>100</pct>
+  </policy_published>
+  <record><row><source_ip>192.0.2.25</source_ip><count>%(good)d</count>
+      <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
+    <identifiers><header_from>good.test</header_from></identifiers>
+    <auth_results><dkim><domain>good.test</domain><result>pass</result></dkim>
+      <spf><domain>good.test</domain><result>pass</result></spf></auth_results></record>
+  <record><row><source_ip>198.51.100.7</source_ip><count>%(half)d</count>
+      <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row>
+    <identifiers><header_from>good.test</header_from></identifiers>
+    <auth_results><dkim><domain>good.test</domain><result>pass</result></dkim>
+      <spf><domain>other.test</domain><result>pass</result></spf></auth_results></record>
+  <record><row><source_ip>203.0.113.66</source_ip><count>%(bad)d</count>
+      <policy_evaluated><disposition>%(disp)s</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>
+    <identifiers><header_from>good.test</header_from></identifiers>
+    <auth_results><spf><domain>spammer.test</domain><result>fail</result></spf></auth_results></record>
+</feedback>
+"""
+
+
+def tlsrpt(day):
+    return {
+        "organization-name": "TLS <i>Reporter</i>",
+        "date-range": {"start-datetime": time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(day)),
+                       "end-datetime": time.strftime("%Y-%m-%dT23:59:59Z", time.gmtime(day))},
+        "contact-info": "tlsrpt@reporter.test",
+        "report-id": "pages-tls-%d" % day,
+        "policies": [{
+            "policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: enforce",
+                                                               "mx: mail.good.test", "max_age: 86400"],
+                       "policy-domain": "good.test", "mx-host": ["mail.good.test"]},
+            "summary": {"total-successful-session-count": 90, "total-failure-session-count": 3},
+            "failure-details": [{"result-type": "certificate-expired", "sending-mta-ip": "192.0.2.9",
+                                 "receiving-mx-hostname": "mail.good.test", "failed-session-count": 3}]}],
+    }
+
+
+def ms(args, argv, stdin=None):
+    p = subprocess.run([args.mailsec] + argv, input=stdin, capture_output=True, text=True, env=ENV,
+                       timeout=120 * SCALE)
+    return p.returncode, p.stdout, p.stderr
+
+
+def setup(args, db, tmp):
+    """The workspaces, domains, users, reports; (problems, bearer token of alice)."""
+    p = []
+    rdir = os.path.join(tmp, "reports-%d" % os.getpid())
+    shutil.rmtree(rdir, ignore_errors=True)
+    os.makedirs(rdir)
+    for n in range(10):
+        begin = DAY0 + n * DAY
+        with open(os.path.join(rdir, "dmarc-%d.xml" % n), "w") as f:
+            f.write(DMARC % {"org": ORG_PAYLOAD.replace("<", "&lt;").replace(">", "&gt;") if n == 3 else "Receiver",
+                             "n": n, "begin": begin, "end": begin + DAY - 1, "good": 100 + 10 * n, "half": 20,
+                             "bad": 5 + n, "disp": ("none", "quarantine", "reject")[n % 3]})
+        if n % 2 == 0:
+            with open(os.path.join(rdir, "tls-%d.json" % n), "w") as f:
+                json.dump(tlsrpt(begin), f)
+    shared = os.path.join(TESTDATA, "dmarc-reports", "mail-dmarc", "test_dmarc.xml")
+    if os.path.exists(shared):
+        shutil.copy(shared, os.path.join(rdir, "shared-test_dmarc.xml"))
+    steps = [
+        (["workspace", "add", "A", "--db", db], None),
+        (["workspace", "add", "B", "--db", db], None),
+        (["domains", "add", "--workspace", "A", "--db", db, "good.test", "hostile.test", "example.com"], None),
+        (["domains", "add", "--workspace", "B", "--db", db, "b.test"], None),
+        (["users", "add", "alice", "--role", "member", "--workspace", "A", "--password-stdin", "--db", db],
+         "alice-password\n"),
+        (["users", "add", "bob", "--role", "member", "--workspace", "B", "--password-stdin", "--db", db],
+         "bob-password\n"),
+        (["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db], "root-password\n"),
+        (["domains", "verify", "--workspace", "A", "--db", db, "good.test"], None),
+        (["domains", "verify", "--workspace", "A", "--db", db, "example.com"], None),
+        (["domains", "verify", "--workspace", "B", "--db", db, "b.test"], None),
+        (["reports", "ingest", "--db", db, rdir], None),
+    ]
+    for argv, stdin in steps:
+        rc, out, err = ms(args, argv, stdin)
+        if rc != 0:
+            p.append("%s: exit %d: %s" % (" ".join(argv[:3]), rc, err[-500:]))
+    rc, out, err = ms(args, ["tokens", "add", "--user", "alice", "--workspace", "A", "--db", db])
+    tok = out.strip().splitlines()[-1] if rc == 0 and out.strip() else None
+    if tok is None:
+        p.append("tokens add: %s" % err[-300:])
+    return p, tok
+
+
+def start(args, db):
+    """(process, port) of `mailsec serve` with its in-process monitor over the replay zone."""
+    proc = subprocess.Popen([args.mailsec, "serve", "--db", db, "--listen", "127.0.0.1:0", "--replay", ZONE,
+                             "--timeout", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    deadline = time.time() + 30 * SCALE
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        m = re.search(rb"listening on [0-9.]+:(\d+)", line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    proc.wait()
+    raise RuntimeError("mailsec serve did not start")
+
+
+def api(port, path, tok):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers={"Authorization": "Bearer " + tok})
+    with urllib.request.urlopen(req, timeout=20 * SCALE) as r:
+        return json.loads(r.read())
+
+
+def scenario(args, be, label, tmp):
+    res = []
+    db = be.new("pages")
+    problems, tok = setup(args, db, tmp)
+    if problems:
+        return [Result(NAME, be.label(label + ": set-up"), "fail", "\n".join(problems))]
+    proc, port = start(args, db)
+    try:
+        deadline = time.time() + 60 * SCALE
+        doms = []
+        while time.time() < deadline:
+            doms = api(port, "/api/v1/domains", tok)["domains"]
+            if doms and all(d.get("last_checked") for d in doms):
+                break
+            time.sleep(0.3)
+        grade = {d["name"]: d.get("grade") or "?" for d in doms}
+        if not all(d.get("last_checked") for d in doms):
+            return [Result(NAME, be.label(label + ": the monitor checks every domain"), "fail", repr(doms))]
+        art = os.path.join(os.environ.get("MAILSEC_ARTEFACTS") or os.path.join(os.path.dirname(
+            os.path.abspath(args.mailsec)), "pages-artefacts"), be.name)
+        os.makedirs(art, exist_ok=True)
+        cfg = {"root": ROOT, "base": "http://127.0.0.1:%d" % port, "artefacts": art,
+               "alice": ["alice", "alice-password"], "bob": ["bob", "bob-password"],
+               "admin": ["root", "root-password"],
+               "domains_a": ["example.com", "good.test", "hostile.test"], "domain_b": "b.test",
+               "good": "good.test", "good_grade": grade.get("good.test", "?")[0], "hostile": "hostile.test",
+               "testdata_domain": "example.com",
+               "payload_txt": "include:<img src=x onerror=window.__xss=1>", "payload_org": ORG_PAYLOAD,
+               "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test"}
+        p = subprocess.run(["node", SCRIPT], capture_output=True, text=True, timeout=180 * SCALE,
+                           env=dict(os.environ, PAGES_CONFIG=json.dumps(cfg)))
+        lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+        if p.returncode != 0 or not lines:
+            res.append(Result(NAME, be.label(label + ": the browser run"), "fail",
+                              "exit %d: %s %s" % (p.returncode, p.stdout[-1500:], p.stderr[-1500:])))
+        for r in lines:
+            res.append(Result(NAME, be.label(label + ": " + r["name"]), "pass" if r["ok"] else "fail", r["detail"]))
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=30 * SCALE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            res.append(Result(NAME, be.label(label + ": serve exits cleanly"), "fail",
+                              "exit %d: %s" % (proc.returncode, err.decode(errors="replace")[-1500:])))
+    return res
+
+
+def run(args):
+    if "ASAN_OPTIONS" in os.environ or args.wrapper:
+        return [Result(NAME, "browser", "skip", "runs once, in the plain build (not under sanitizers or a wrapper)")]
+    missing = [x for x in ("/usr/bin/chromium", os.path.join(ROOT, "node_modules", "playwright-core"),
+                           os.path.join(ROOT, "node_modules", "axe-core")) if not os.path.exists(x)]
+    if missing or shutil.which("node") is None:
+        return [skip_or_fail(NAME, "browser", "missing %s (scripts/install-deps)" % (missing or "node"))]
+    res = []
+    tmp = tempfile.mkdtemp(prefix="mailsec-pages-")
+    try:
+        try:
+            res += scenario(args, SqliteBackend(tmp), "browser", tmp)
+        except RuntimeError as e:
+            res.append(Result(NAME, "browser: mailsec serve starts", "fail", str(e)))
+        pg = PgServer()
+        try:
+            why = pg.start()
+            if why is not None:
+                res.append(skip_or_fail(NAME, "browser [postgresql]: private server", why))
+            else:
+                try:
+                    res += scenario(args, PgBackend(pg), "browser", tmp)
+                except RuntimeError as e:
+                    res.append(Result(NAME, "browser [postgresql]: mailsec serve starts", "fail", str(e)))
+        finally:
+            pg.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res

@@ -1,0 +1,232 @@
+// tests/pages/browser.mjs - the dashboard in a real browser: Playwright (playwright-core) driving Debian's chromium
+//
+// Run by tests/groups/pages.py against a real `mailsec serve` it set up; reads
+// PAGES_CONFIG (JSON: base URL, users, domains, artefacts directory) and prints
+// one JSON line per check: {"name": ..., "ok": true|false, "detail": ...}.
+// Every page is screenshotted into the artefacts directory and run through
+// axe-core (no violation of impact serious or critical).  Stranger-written
+// fields carry payloads that would set window.__xss; it must stay unset and the
+// payload text must show as text.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const cfg = JSON.parse(process.env.PAGES_CONFIG);
+const { chromium } = require(path.join(cfg.root, "node_modules", "playwright-core"));
+const axeSource = fs.readFileSync(path.join(cfg.root, "node_modules", "axe-core", "axe.min.js"), "utf8");
+
+const results = [];
+function check(name, ok, detail) {
+  results.push({ name, ok: !!ok, detail: ok ? "" : String(detail || "") });
+}
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+const fired = [];
+
+async function newPage() {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => { fired.push("dialog: " + d.message()); d.dismiss().catch(() => {}); });
+  page.on("pageerror", (e) => fired.push("pageerror: " + e.message));
+  return { ctx, page };
+}
+
+async function signIn(page, user, password) {
+  await page.goto(cfg.base + "/login");
+  await page.fill("#user", user);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+// axe - serious and critical violations on the page now
+async function axe(page) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const out = await axe.run(document, { resultTypes: ["violations"] });
+    return out.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
+  });
+  return r;
+}
+
+// visit - go to url, the status, a screenshot, axe, and the XSS flag
+async function visit(page, name, url, want = 200) {
+  const resp = await page.goto(cfg.base + url);
+  const st = resp ? resp.status() : 0;
+  check(name + ": " + url + " answers " + want, st === want, "status " + st);
+  await page.screenshot({ path: path.join(cfg.artefacts, name + ".png"), fullPage: true });
+  const v = await axe(page);
+  check(name + ": axe finds no serious or critical violation", v.length === 0, v.join("; "));
+  const flag = await page.evaluate(() => window.__xss);
+  check(name + ": no payload ran", flag === undefined && fired.length === 0, "window.__xss=" + flag + " " + fired.join("; "));
+  return st;
+}
+
+try {
+  const { ctx, page } = await newPage();
+  // signed out: every page sends to the sign-in form
+  await page.goto(cfg.base + "/");
+  check("signed out: / goes to /login", page.url().endsWith("/login"), page.url());
+  await page.screenshot({ path: path.join(cfg.artefacts, "login.png"), fullPage: true });
+  const lv = await axe(page);
+  check("login: axe finds no serious or critical violation", lv.length === 0, lv.join("; "));
+  await signIn(page, cfg.alice[0], cfg.alice[1]);
+  check("sign in: lands on the fleet overview", new URL(page.url()).pathname === "/", page.url());
+
+  // the fleet overview with data
+  await visit(page, "overview", "/");
+  const rows = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: every domain of the workspace, none of another's", JSON.stringify(rows.sort()) ===
+    JSON.stringify(cfg.domains_a.slice().sort()), JSON.stringify(rows));
+  const grades = await page.locator("table.fleet tbody .grade").allTextContents();
+  check("overview: a grade per domain from the monitor", grades.length === rows.length &&
+    grades.every((g) => /^[A-F?]/.test(g.trim())), JSON.stringify(grades));
+  check("overview: grades per area", (await page.locator("table.fleet .area").count()) > 0, "none");
+
+  // search, filters, sort, CSV export
+  await page.fill("#f-q", cfg.hostile);
+  await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
+  let names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: search by name", JSON.stringify(names) === JSON.stringify([cfg.hostile]), JSON.stringify(names));
+  await page.goto(cfg.base + "/?finding=dmarc.&severity=error");
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: filter by finding id and severity", names.length > 0 && names.length < rows.length &&
+    !names.includes(cfg.good), JSON.stringify(names));
+  await page.goto(cfg.base + "/?area=spf");
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: filter by area", names.length > 0, JSON.stringify(names));
+  await page.goto(cfg.base + "/?grade=" + cfg.good_grade);
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: filter by grade", names.includes(cfg.good) && !names.includes(cfg.hostile), JSON.stringify(names));
+  await page.goto(cfg.base + "/?page=9");
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("overview: a page past the end shows the last one", names.length === rows.length &&
+    (await page.locator("a[rel=next]").count()) === 0, JSON.stringify(names));
+  await page.goto(cfg.base + "/?sort=errors");
+  names = await page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  const errs = (await page.locator("table.fleet tbody tr td.num:nth-of-type(3)").allTextContents()).map(Number);
+  check("overview: sort by errors, most first", errs.every((e, i) => i === 0 || errs[i - 1] >= e), JSON.stringify(errs));
+  await page.goto(cfg.base + "/?q=" + encodeURIComponent(cfg.good));
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("text=Export CSV")]);
+  const csv = fs.readFileSync(await dl.path(), "utf8");
+  check("overview: CSV export keeps the filter", csv.startsWith("domain,grade,") && csv.includes('"' + cfg.good + '"') &&
+    !csv.includes(cfg.hostile), csv.slice(0, 300));
+
+  // the domain pages
+  await visit(page, "domain", "/domains/" + cfg.good);
+  check("domain: findings with evidence and the record to publish",
+    (await page.locator(".finding").count()) > 0 && (await page.locator("pre.evidence").count()) > 0,
+    "no findings or evidence");
+  check("domain: records as published", (await page.locator("#rec-h + table tbody td pre").count()) > 0, "none");
+  check("domain: history of events", (await page.locator("#ev-h + table tbody tr").first().textContent()).includes("first-check"),
+    await page.locator("#ev-h + table").textContent());
+  await visit(page, "domain-hostile", "/domains/" + cfg.hostile);
+  const body = await page.locator("main").textContent();
+  check("domain-hostile: record text of a hostile zone shows as text", body.includes(cfg.payload_txt), body.slice(0, 500));
+  // check now: queued or running, then the result
+  await page.goto(cfg.base + "/domains/" + cfg.good);
+  await Promise.all([page.waitForNavigation(), page.click("text=Check now")]);
+  const s1 = (await page.locator("#check-state").textContent()).trim();
+  check("check now: the page shows it queued or running", ["queued", "running", "done"].includes(s1), s1);
+  let s2 = s1;
+  for (let i = 0; i < 60 && s2 !== "done"; i++) {
+    await page.waitForTimeout(250);
+    await page.reload();
+    s2 = (await page.locator("#check-state").textContent()).trim();
+  }
+  check("check now: then its result", s2 === "done", s2);
+  await page.screenshot({ path: path.join(cfg.artefacts, "domain-checked.png"), fullPage: true });
+
+  // reports: the chart, sources, alignment, reporters, readiness; the date range
+  await visit(page, "reports", "/domains/" + cfg.good + "/reports");
+  check("reports: the five-category chart", (await page.locator(".chart svg[role=img]").count()) === 1 &&
+    (await page.locator(".chart svg title").first().textContent()).length > 0, "no chart");
+  const rtext = await page.locator("main").textContent();
+  for (const w of ["Fully trusted", "Partially trusted", "Untrusted", "Quarantined", "Rejected"])
+    check("reports: legend has " + w, rtext.includes(w), "missing");
+  check("reports: reporter org_name payload shows as text", rtext.includes(cfg.payload_org), rtext.slice(0, 400));
+  check("reports: alignment rates and verdict", /SPF aligned [0-9.]+%/.test(rtext) && (await page.locator(".verdict").count()) === 1, "none");
+  const allDays = await page.locator("details table tbody tr").count();
+  await page.fill("#r-from", cfg.range[0]);
+  await page.fill("#r-to", cfg.range[1]);
+  await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
+  const rangeDays = await page.locator("details table tbody tr").count();
+  check("reports: the date range narrows the chart", rangeDays > 0 && rangeDays < allDays, allDays + " -> " + rangeDays);
+  await page.screenshot({ path: path.join(cfg.artefacts, "reports-range.png"), fullPage: true });
+  await visit(page, "reports-testdata", "/domains/" + cfg.testdata_domain + "/reports");
+  await visit(page, "tls", "/domains/" + cfg.good + "/tls");
+  const ttext = await page.locator("main").textContent();
+  check("tls: TLS-RPT failures by type and MX", ttext.includes("certificate-expired") && ttext.includes(cfg.tls_mx), ttext.slice(0, 300));
+  await visit(page, "events", "/events");
+  check("events: the workspace's events", (await page.locator("main table tbody tr").count()) >= cfg.domains_a.length, "few");
+
+  // tenancy: another workspace's page is the missing one's, byte for byte
+  const other = await page.request.get(cfg.base + "/domains/" + cfg.domain_b);
+  const missing = await page.request.get(cfg.base + "/domains/missing.test");
+  check("tenancy: B's domain page is 404 as a missing one", other.status() === 404 && missing.status() === 404 &&
+    (await other.text()) === (await missing.text()), other.status() + " " + missing.status());
+  for (const suffix of ["/reports", "/tls"]) {
+    const o = await page.request.get(cfg.base + "/domains/" + cfg.domain_b + suffix);
+    check("tenancy: B's " + suffix + " is 404", o.status() === 404 && (await o.text()) === (await missing.text()), o.status());
+  }
+  const unproved = await page.request.get(cfg.base + "/domains/" + cfg.hostile + "/reports");
+  check("reports: 404 until ownership is proved", unproved.status() === 404 && (await unproved.text()) === (await missing.text()),
+    unproved.status());
+  await visit(page, "notfound", "/domains/" + cfg.domain_b, 404);
+
+  // sign out
+  await page.goto(cfg.base + "/");
+  await Promise.all([page.waitForNavigation(), page.click("text=Sign out")]);
+  check("sign out: back at the sign-in form", page.url().endsWith("/login"), page.url());
+  await page.goto(cfg.base + "/domains/" + cfg.good);
+  check("sign out: pages need signing in again", page.url().endsWith("/login"), page.url());
+  await ctx.close();
+
+  // bob (workspace B) sees his, not A's
+  const b = await newPage();
+  await signIn(b.page, cfg.bob[0], cfg.bob[1]);
+  const r1 = await b.page.goto(cfg.base + "/domains/" + cfg.good);
+  check("tenancy: B's member gets 404 for A's domain", r1.status() === 404, r1.status());
+  const r2 = await b.page.goto(cfg.base + "/");
+  const bn = await b.page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("tenancy: B's overview lists only B's", r2.status() === 200 && JSON.stringify(bn) === JSON.stringify([cfg.domain_b]),
+    JSON.stringify(bn));
+  await b.ctx.close();
+
+  // admin: users, workspaces, domains, tokens, proofs; a vouch and a revoke through the forms
+  const a = await newPage();
+  await signIn(a.page, cfg.admin[0], cfg.admin[1]);
+  await visit(a.page, "admin", "/admin");
+  const at = await a.page.locator("main").textContent();
+  check("admin: users, workspaces, domains, tokens and proofs listed", ["alice", "bob", cfg.domain_b, cfg.good,
+    "vouched by an admin"].every((x) => at.includes(x)), at.slice(0, 400));
+  const before = await a.page.request.get(cfg.base + "/domains/" + cfg.hostile + "/reports?workspace=A");
+  await a.page.fill("#v-ws", "A");
+  await a.page.fill("#v-dom", cfg.hostile);
+  await Promise.all([a.page.waitForNavigation(), a.page.click("text=Vouch that the workspace controls the domain")]);
+  const after = await a.page.request.get(cfg.base + "/domains/" + cfg.hostile + "/reports?workspace=A");
+  check("admin: a vouch through the form opens the domain's reports", before.status() === 404 && after.status() === 200,
+    before.status() + " -> " + after.status());
+  const revokes = await a.page.locator("form[action$='/revoke'] button").count();
+  await Promise.all([a.page.waitForNavigation(), a.page.locator("form[action$='/revoke'] button").first().click()]);
+  check("admin: a token revoked through the form", (await a.page.locator("form[action$='/revoke'] button").count()) === revokes - 1,
+    revokes + " -> " + (await a.page.locator("form[action$='/revoke'] button").count()));
+  const noCsrf = await a.page.request.post(cfg.base + "/admin/proofs", { form: { workspace: "A", domain: cfg.good } });
+  check("admin: a form without its CSRF token is refused", noCsrf.status() === 403, noCsrf.status());
+  await a.ctx.close();
+  const c = await newPage();
+  await signIn(c.page, cfg.alice[0], cfg.alice[1]);
+  const ar = await c.page.goto(cfg.base + "/admin");
+  check("admin: a member gets the 404 page", ar.status() === 404, ar.status());
+  check("admin: no Admin link for a member", (await c.page.locator("a[href='/admin']").count()) === 0, "shown");
+  await c.ctx.close();
+  check("no payload ran on any page", fired.length === 0, fired.join("; "));
+} catch (e) {
+  check("the browser run finished", false, e.stack || e);
+} finally {
+  await browser.close();
+}
+for (const r of results) process.stdout.write(JSON.stringify(r) + "\n");
