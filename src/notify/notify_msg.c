@@ -345,19 +345,16 @@ add_header_value(struct buf *b, const char *s, size_t max)
 }
 
 /*
- * add_body_line - "label: value" with value's control bytes replaced by
- * blanks and cut at NOTIFY_LINE_MAX bytes (UTF-8 kept whole), CRLF
+ * add_body_text - s with its control bytes replaced by blanks and cut at
+ * NOTIFY_LINE_MAX bytes (UTF-8 kept whole): no stranger's CR or LF reaches
+ * the message as a line end
  */
 static void
-add_body_line(struct buf *b, const char *label, const char *value)
+add_body_text(struct buf *b, const char *s)
 {
 	size_t n = 0;
 
-	buf_adds(b, label);
-	buf_adds(b, ": ");
-	if (value == NULL)
-		value = "(none)";
-	for (const char *p = value; *p; p++, n++) {
+	for (const char *p = s; *p; p++, n++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (n >= NOTIFY_LINE_MAX && (c & 0xc0) != 0x80) {
@@ -366,6 +363,18 @@ add_body_line(struct buf *b, const char *label, const char *value)
 		}
 		buf_addc(b, c < ' ' || c == 0x7f ? ' ' : c);
 	}
+}
+
+/*
+ * add_body_line - "label: value", both through add_body_text (a digest's
+ * label is a domain from the payload), CRLF
+ */
+static void
+add_body_line(struct buf *b, const char *label, const char *value)
+{
+	add_body_text(b, label);
+	buf_adds(b, ": ");
+	add_body_text(b, value != NULL ? value : "(none)");
 	buf_adds(b, "\r\n");
 }
 

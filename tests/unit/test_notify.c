@@ -251,6 +251,22 @@ email(void **state)
 	assert_null(msg);
 	m.payload = "not json";
 	assert_int_equal(notify_email(&m, &msg, &len), MS_ERR_SYNTAX);
+	/* a digest's line is labelled with each event's domain: its CR stays inside the line (fuzz_notify_email) */
+	m.payload = "{\"schema\": \"mailsec-notify/1\", \"generated\": \"2026-12-03T12:00:00Z\", "
+	    "\"mailsec_version\": \"0.1.0\", \"event_id\": \"digest-1\", \"workspace\": \"acme\", "
+	    "\"domain\": \"*\", \"trigger\": \"digest-daily\", \"summary\": \"2\", \"event\": "
+	    "{\"at\": \"2026-12-03T12:00:00Z\", \"total\": 1, \"events\": [{\"domain\": \"a.test\\r\\nBcc: x@evil.test\", "
+	    "\"new\": null}]}}";
+	assert_int_equal(notify_email(&m, &msg, &len), MS_OK);
+	assert_null(strstr(msg, "\r\nBcc:"));
+	assert_non_null(strstr(msg, "\r\na.test  Bcc: x@evil.test: "));
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] == '\n')
+			assert_true(i > 0 && msg[i - 1] == '\r');
+		if (msg[i] == '\r')
+			assert_true(msg[i + 1] == '\n');
+	}
+	free(msg);
 	free(payload);
 }
 
