@@ -303,14 +303,22 @@ notify_address_ok(enum notify_kind kind, const char *addr, const char **why)
 	return true;
 }
 
-/* safe_id - event_id less anything but letters, digits and '-' */
+/*
+ * safe_id - event_id less anything but letters, digits and '-', at most 200
+ * of them (a payload's id is a stranger's length: the Message-ID's buffer is
+ * fitted to these bounds)
+ */
 static void
 safe_id(struct buf *b, const char *id)
 {
-	for (const char *p = id; *p; p++)
+	size_t n = 0;
+
+	for (const char *p = id; *p && n < 200; p++)
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-')
+		    *p == '-') {
 			buf_addc(b, *p);
+			n++;
+		}
 }
 
 /* notify_message_id - the stable Message-ID of an outbox row */

@@ -277,6 +277,17 @@ message_ids(void **state)
 	char *s;
 
 	(void)state;
+	{	/* a payload's event id as long as a stranger likes: cut, never past the buffer (fuzz_notify_email) */
+		char *long_id = malloc(5001);
+
+		assert_non_null(long_id);
+		memset(long_id, 'U', 5000);
+		long_id[5000] = '\0';
+		s = notify_message_id(INT64_MAX, long_id, "a@b.example");
+		assert_true(strlen(s) < 300);
+		free(s);
+		free(long_id);
+	}
 	s = notify_message_id(3, "cert-9", "a@b.example");
 	assert_string_equal(s, "<notify.3.cert-9@b.example>");
 	free(s);
