@@ -17,6 +17,7 @@ struct memo_waiter {
 	struct memo_waiter *next;
 	audit_dns_cb cb;
 	void *arg;
+	const char *area;	/* the area that asked: current again while cb runs */
 };
 
 struct memo_entry {
@@ -33,6 +34,7 @@ struct once_waiter {
 	struct once_waiter *next;
 	audit_once_cb cb;
 	void *arg;
+	const char *area;	/* the area that asked: current again while cb runs */
 };
 
 /* One audit_once computation: its value, whether it is complete, who waits. */
@@ -62,7 +64,9 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->res = env->res;
 	a->http = env->http;
 	a->smtp = env->smtp;
+	a->probes = env->probes;
 	a->psl = env->psl;
+	a->providers = env->providers;
 	a->owner = owner;
 	findings_init(&a->findings);
 	a->facts = json_object();
@@ -70,6 +74,7 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->memo = xcalloc(1, sizeof(*a->memo));
 	a->on_done = on_done;
 	a->done_arg = done_arg;
+	a->nqueries = 1;	/* [0]: the unattributed */
 	return a;
 }
 
@@ -128,6 +133,7 @@ audit_once(struct audit *a, const char *key, size_t size,
 	w = arena_alloc(&a->arena, sizeof(*w));
 	w->cb = cb;
 	w->arg = arg;
+	w->area = a->area;
 	audit_hold(a);
 	if (o) {
 		w->next = o->waiters;
@@ -158,11 +164,49 @@ audit_once_done(struct audit *a, const char *key)
 	w = o->waiters;
 	o->waiters = NULL;
 	for (; w; w = next) {
+		const char *was = audit_set_area(a, w->area);
+
 		next = w->next;
 		w->cb(a, o->value, w->arg);
+		a->area = was;
 		audit_release(a);
 	}
 	audit_release(a);
+}
+
+/* audit_set_area - the area whose code runs from now on; returns the previous (audit.h) */
+const char *
+audit_set_area(struct audit *a, const char *area)
+{
+	const char *was = a->area;
+
+	a->area = area;
+	return was;
+}
+
+/* count_query - one lookup by the current area: sent to the resolver, or shared */
+static void
+count_query(struct audit *a, bool sent)
+{
+	struct audit_area_queries *q = &a->queries[0];
+
+	if (a->area) {
+		size_t i;
+
+		for (i = 1; i < a->nqueries; i++)
+			if (a->queries[i].area == a->area || strcmp(a->queries[i].area, a->area) == 0)
+				break;
+		if (i == a->nqueries && i < AUDIT_AREAS_MAX) {
+			a->queries[i].area = a->area;
+			a->nqueries++;
+		}
+		if (i < a->nqueries)
+			q = &a->queries[i];
+	}
+	if (sent)
+		q->sent++;
+	else
+		q->shared++;
 }
 
 void
@@ -211,8 +255,11 @@ memo_answered(struct dns_answer *ans, void *arg)
 	w = e->waiters;
 	e->waiters = NULL;
 	for (; w; w = next) {
+		const char *was = audit_set_area(a, w->area);
+
 		next = w->next;
 		w->cb(a, ans, w->arg);
+		a->area = was;
 		free(w);
 		audit_release(a);
 	}
@@ -233,6 +280,7 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	for (e = a->memo->bucket[h]; e; e = e->next)
 		if (e->type == type && strcmp(e->name, name) == 0)
 			break;
+	count_query(a, e == NULL);
 	if (e && e->ans) {
 		free(name);
 		audit_hold(a);
@@ -243,6 +291,7 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	w = xcalloc(1, sizeof(*w));
 	w->cb = cb;
 	w->arg = arg;
+	w->area = a->area;
 	audit_hold(a);
 	if (e) {		/* in flight: wait for the same answer */
 		w->next = e->waiters;
@@ -265,6 +314,26 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
 		    "the resolver refused the query", memo_answered, e);
 	}
+}
+
+/* audit_memo_peek - the memoised answer for name/type, or NULL (audit.h) */
+struct dns_answer *
+audit_memo_peek(struct audit *a, const char *qname, uint16_t type)
+{
+	char *name = str_lower(xstrdup(qname));
+	size_t n = strlen(name);
+	struct memo_entry *e;
+
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	for (e = a->memo->bucket[memo_hash(name, type)]; e; e = e->next)
+		if (e->type == type && strcmp(e->name, name) == 0)
+			break;
+	free(name);
+	if (e == NULL || e->ans == NULL)
+		return NULL;
+	count_query(a, false);
+	return e->ans;
 }
 
 /* audit_area_opts - an area's option values for this audit (audit.h) */

@@ -18,7 +18,9 @@ struct profile;
 struct audit;
 struct http_client;
 struct smtp_prober;
+struct smtp_probe_cache;
 struct suffix_list;
+struct providers;
 
 /*
  * The shared machinery every audit borrows from its session
@@ -30,6 +32,14 @@ struct audit_env {
 	struct http_client	*http;	/* HTTPS client on the loop, or NULL: no fetches */
 	struct smtp_prober	*smtp;	/* STARTTLS probes on the loop, or NULL: no probes */
 	struct suffix_list	*psl;	/* for RFC 7489 organizational domains, or NULL */
+	/*
+	 * The probes shared by the audits of one run or monitor round
+	 * (smtp/smtp_probe_cache.h), or NULL: every probe on its own.  The
+	 * engine sets it per run; borrowed.
+	 */
+	struct smtp_probe_cache	*probes;
+	/* provider names (policy/providers.h), parsed once per session, or NULL: parse per use */
+	const struct providers	*providers;
 };
 
 /*
@@ -82,6 +92,23 @@ typedef void (*audit_dns_cb)(struct audit *a, struct dns_answer *ans, void *arg)
 struct audit_memo;
 struct audit_once;
 
+/*
+ * AUDIT_AREAS_MAX - the most areas an audit counts queries for (the
+ * registry has fewer; an area past it is counted with the unattributed).
+ */
+#define AUDIT_AREAS_MAX	24
+
+/*
+ * What one area of an audit asked: queries sent to the resolver (the first
+ * asker of a name and type pays) and lookups answered from the audit's memo
+ * or joined to one in flight (asked again, not sent again).
+ */
+struct audit_area_queries {
+	const char	*area;		/* borrowed (the registry's), NULL: unattributed */
+	uint32_t	 sent;
+	uint32_t	 shared;
+};
+
 struct audit {
 	char			*domain;	/* lower case, no trailing dot */
 	size_t			 index;		/* position in the input */
@@ -89,7 +116,9 @@ struct audit {
 	struct resolver		*res;		/* the session's (audit_env) */
 	struct http_client	*http;
 	struct smtp_prober	*smtp;
+	struct smtp_probe_cache	*probes;	/* the run's shared probes, or NULL (audit_env) */
 	struct suffix_list	*psl;
+	const struct providers	*providers;	/* the session's (audit_env), or NULL */
 	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;
 	json_t			*facts;		/* {"<area>": {...}} */
@@ -100,6 +129,14 @@ struct audit {
 	void			(*on_done)(struct audit *a, void *arg);
 	void			*done_arg;
 	struct audit_once	*once;		/* what this audit's checks share: audit_once */
+	/*
+	 * The area whose code runs now (audit_set_area; restored around every
+	 * memo and audit_once callback to the area that registered it), and
+	 * the queries counted per area: queries[0] is the unattributed.
+	 */
+	const char		*area;
+	struct audit_area_queries queries[AUDIT_AREAS_MAX];
+	size_t			 nqueries;
 };
 
 /*
@@ -113,6 +150,13 @@ struct audit *audit_new(const char *domain, size_t index, const struct check_opt
     const struct audit_env *env, const void *owner, void (*on_done)(struct audit *, void *),
     void *done_arg);
 void audit_free(struct audit *a);
+
+/*
+ * audit_set_area - the area whose code runs from now on (borrowed: a string
+ * that outlives the audit, the registry's), for the query counts; returns
+ * the previous one so a caller can restore it.  NULL: none.
+ */
+const char *audit_set_area(struct audit *a, const char *area);
 
 /*
  * audit_hold / audit_release - keep the audit open while a check starts a
@@ -130,6 +174,15 @@ void audit_release(struct audit *a);
  * name is copied; arg is kept until cb runs; the answer cb gets is borrowed.
  */
 void audit_lookup(struct audit *a, const char *name, uint16_t type, audit_dns_cb cb, void *arg);
+
+/*
+ * audit_memo_peek - the answer already memoised for name/type (borrowed: valid
+ * while the audit lives; take a reference to keep it past that), counted as
+ * shared by the current area, or NULL when it was never asked or is still in
+ * flight.  For code that must know whether audit_lookup would call back at
+ * once (policy/spf_eval's lookup hook).  name is borrowed.
+ */
+struct dns_answer *audit_memo_peek(struct audit *a, const char *name, uint16_t type);
 
 /*
  * audit_once - something computed once per audit and handed to every check

@@ -1,7 +1,10 @@
 /* src/cli/check_store.c - check --db: open the store and hand each domain's result to history */
 #include "cli/cli.h"
 #include "history/history.h"
+#include "engine/engine.h"
 #include "records/dates.h"
+#include "reports/learn.h"
+#include "util/str.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 
@@ -63,6 +66,27 @@ check_store_put(struct check_store *cs, const struct audit *a)
 	}
 	json_decref(j);
 	return rc;
+}
+
+int
+check_store_learn(struct check_store *cs, char *const *domains, size_t n, struct area_settings *areas)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		char **names = NULL;
+		char why[256];
+
+		if (learn_selector_names(cs->s, domains[i], now, &names) != MS_OK) {
+			cli_error("--selectors-from-reports: %s", store_error(cs->s));
+			return -1;
+		}
+		for (char **p = names; p && *p; p++)
+			if (engine_option_set(areas, "dkim-report-name", *p, why, sizeof(why)) != MS_OK)
+				cli_error("--selectors-from-reports: %s (left out)", why);
+		strv_free(names);
+	}
+	return 0;
 }
 
 void

@@ -117,10 +117,13 @@ int cmd_diff(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_tls_policy(int argc, char **argv);
 int cmd_message(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_domains(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+/* cmd_notify - `notify add|list|remove|send|outbox` (docs/notify.md); argv borrowed */
+int cmd_notify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
@@ -133,6 +136,18 @@ int cmd_tokens(int argc, char **argv);
  */
 struct fleet;
 struct fleet *cli_fleet_open(const char *db);
+/*
+ * cli_workspace_domains - the domains of workspace in f (*out NULL-terminated
+ * or NULL, caller frees with strv_free; *n of them); 0, or -1 after saying
+ * why (no such workspace, a database error).  f and workspace borrowed.
+ */
+int cli_workspace_domains(struct fleet *f, const char *workspace, char ***out, size_t *n);
+/*
+ * cli_domains_suggest - 'domains suggest': the header_from domains of the
+ * workspace's reports it has not registered, as text or the
+ * mailsec-domains-suggest/1 document; an exit code.  All borrowed.
+ */
+int cli_domains_suggest(struct fleet *f, const char *workspace, bool json);
 
 /* Options every audit command shares (defaults, then --config, then argv). */
 enum output_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_SARIF };
@@ -154,6 +169,7 @@ struct common_opts {
 	bool parked;
 	size_t concurrency;
 	bool no_smtp;		/* --no-smtp */
+	bool no_probe_sharing;	/* --no-probe-sharing: every domain probes its MX addresses alone */
 	bool stats;		/* --stats: throughput figures on stderr at the end */
 	bool replay_connect;	/* --replay-connect */
 	char *ca_file;		/* --ca-file */
@@ -169,6 +185,7 @@ struct common_opts {
 	 */
 	struct area_settings *areas;
 	char **areas_from_argv;	/* list options the command line has replaced so far */
+	bool selectors_from_reports;	/* check --selectors-from-reports (with --db) */
 };
 
 /*
@@ -251,6 +268,14 @@ struct check_store *check_store_open(const char *where, const char *profile);
 int check_store_put(struct check_store *cs, const struct audit *a);
 const char *check_store_run(const struct check_store *cs);
 void check_store_close(struct check_store *cs);
+/*
+ * check_store_learn - --selectors-from-reports: the selectors the stored
+ * DMARC reports saw signing as each of domains[0..n) (reports/learn.h)
+ * given to areas as "dkim-report-name"; 0, or -1 after saying why.  All
+ * borrowed.
+ */
+int check_store_learn(struct check_store *cs, char *const *domains, size_t n,
+    struct area_settings *areas);
 /*
  * cli_since - a --since argument (borrowed): YYYY-MM-DD (midnight UTC) or a
  * period back from now (cli_period); epoch seconds into the caller's *out

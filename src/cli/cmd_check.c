@@ -1,6 +1,7 @@
 /* src/cli/cmd_check.c - mailsec check: audit domains and report findings */
 #include "cli/cli.h"
 #include "core/envelope.h"
+#include "core/jsondump.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
@@ -9,6 +10,7 @@
 #include "output/csv.h"
 #include "output/sarif.h"
 #include "smtp/smtp_polite.h"
+#include "smtp/smtp_probe_cache.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -115,7 +117,7 @@ on_result(struct audit *a, void *arg)
 			json_decref(j);
 			return;
 		}
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = json_dump_text(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
 	}
 	e->pending[a->index] = s;
@@ -233,6 +235,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->db);
 			o->db = xstrdup(optarg);
 			break;
+		case OPT_SELECTORS_FROM_REPORTS:
+			o->selectors_from_reports = true;
+			break;
 		case OPT_DOMAINS:
 			free(o->domains_file);
 			o->domains_file = xstrdup(optarg);
@@ -257,6 +262,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			break;
 		case OPT_NO_SMTP:
 			o->no_smtp = true;
+			break;
+		case OPT_NO_PROBE_SHARING:
+			o->no_probe_sharing = true;
 			break;
 		case OPT_REPLAY_CONNECT:
 			o->replay_connect = true;
@@ -303,10 +311,12 @@ cmd_check(int argc, char **argv)
 	struct profile *profile = NULL;
 	struct session_config scfg;
 	struct session *ses = NULL;
+	struct smtp_probe_cache *probes = NULL;
 	struct check_options copts;
 	struct engine_config cfg;
 	struct emitter em = { 0 };
 	size_t max_active = 0;
+	struct engine_queries queries;
 	char *err = NULL;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -370,7 +380,13 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 	memset(&em, 0, sizeof(em));
+	if (o.selectors_from_reports && o.db == NULL) {
+		cli_error("--selectors-from-reports reads the reports of --db: give --db PATH|URI");
+		goto out;
+	}
 	if (o.db && (em.store = check_store_open(o.db, profile->name)) == NULL)
+		goto out;
+	if (o.selectors_from_reports && check_store_learn(em.store, domains, n, o.areas) != 0)
 		goto out;
 
 	memset(&copts, 0, sizeof(copts));
@@ -404,6 +420,12 @@ cmd_check(int argc, char **argv)
 	cfg.on_result = on_result;
 	cfg.arg = &em;
 	cfg.max_active = &max_active;
+	/* one STARTTLS probe per MX address for the whole run (--no-probe-sharing: per domain) */
+	probes = smtp_probe_cache_new(ses->smtp, !o.no_probe_sharing);
+	cfg.probes = probes;
+	memset(&queries, 0, sizeof(queries));
+	if (o.stats)
+		cfg.queries = &queries;
 
 	if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */
 		json_t *head = doc_new(DOC_CHECK);
@@ -425,16 +447,22 @@ cmd_check(int argc, char **argv)
 		progress_clear(&em.progress);
 		gettimeofday(&t1, NULL);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
-		if (o.stats)
+		if (o.stats) {
+			const struct smtp_probe_cache_stats *ps = smtp_probe_cache_stats(probes);
+
 			fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-			    "(%.0f/s, %llu timed out, at most %llu in flight); at most %zu domain%s in flight\n",
+			    "(%.0f/s, %llu timed out, at most %llu in flight); at most %zu domain%s in flight; "
+			    "%llu STARTTLS probes made, %llu saved by sharing\n",
 			    n, n == 1 ? "" : "s",
 			    secs, secs > 0 ? (double)n / secs : 0.0,
 			    (unsigned long long)ses->res->stats.queries,
 			    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 			    (unsigned long long)ses->res->stats.timeouts,
 			    (unsigned long long)ses->res->stats.max_inflight, max_active,
-			    max_active == 1 ? "" : "s");
+			    max_active == 1 ? "" : "s", (unsigned long long)ps->made,
+			    (unsigned long long)ps->shared);
+			engine_queries_print(stderr, &queries);
+		}
 	}
 	if (o.format == OUT_JSON) {
 		out_json_stream_close(stdout);
@@ -469,6 +497,7 @@ cmd_check(int argc, char **argv)
 		rc = EXIT_CLEAN;
 out:
 	check_store_close(em.store);
+	smtp_probe_cache_free(probes);	/* before the prober it probes with */
 	session_free(ses);
 	profile_free(profile);
 	strv_free(domains);

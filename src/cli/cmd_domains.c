@@ -327,13 +327,15 @@ cmd_domains(int argc, char **argv)
 		goto out;
 	}
 	if (optind >= argc) {
-		cli_error("domains wants add, remove, list, import, proof or verify (see 'mailsec help domains')");
+		cli_error("domains wants add, remove, list, import, suggest, proof or verify (see 'mailsec help domains')");
 		goto out;
 	}
 	verb = argv[optind++];
 	if (strcmp(verb, "add") && strcmp(verb, "remove") && strcmp(verb, "list") &&
-	    strcmp(verb, "import") && strcmp(verb, "proof") && strcmp(verb, "verify")) {
-		cli_error("unknown domains command \"%s\" (add, remove, list, import, proof, verify)", verb);
+	    strcmp(verb, "import") && strcmp(verb, "suggest") && strcmp(verb, "proof") &&
+	    strcmp(verb, "verify")) {
+		cli_error("unknown domains command \"%s\" (add, remove, list, import, suggest, proof, verify)",
+		    verb);
 		goto out;
 	}
 	if ((strcmp(verb, "proof") == 0 || strcmp(verb, "verify") == 0) && (optind + 1 != argc || o.profile ||
@@ -349,18 +351,19 @@ cmd_domains(int argc, char **argv)
 		cli_error("domains %s needs --workspace NAME", verb);
 		goto out;
 	}
-	if (o.json && strcmp(verb, "list") != 0) {
-		cli_error("--format json is for domains list");
+	if (o.json && strcmp(verb, "list") != 0 && strcmp(verb, "suggest") != 0) {
+		cli_error("--format json is for domains list and suggest");
 		goto out;
 	}
-	if ((strcmp(verb, "list") == 0 || strcmp(verb, "remove") == 0) && (o.profile || o.parked ||
+	if ((strcmp(verb, "list") == 0 || strcmp(verb, "remove") == 0 ||
+	    strcmp(verb, "suggest") == 0) && (o.profile || o.parked ||
 	    o.selectors || o.hosts || o.interval)) {
 		cli_error("domains %s takes no settings (--profile, --parked, --dkim-selector, "
 		    "--sending-host, --interval)", verb);
 		goto out;
 	}
-	if (strcmp(verb, "list") == 0 && optind != argc) {
-		cli_error("domains list takes no argument (--workspace NAME to pick one)");
+	if ((strcmp(verb, "list") == 0 || strcmp(verb, "suggest") == 0) && optind != argc) {
+		cli_error("domains %s takes no argument (--workspace NAME to pick one)", verb);
 		goto out;
 	}
 	if (strcmp(verb, "import") == 0 && optind + 1 != argc) {
@@ -406,6 +409,8 @@ cmd_domains(int argc, char **argv)
 		goto out;
 	if (strcmp(verb, "list") == 0) {
 		rc = do_list(f, &o);
+	} else if (strcmp(verb, "suggest") == 0) {
+		rc = cli_domains_suggest(f, o.workspace, o.json);
 	} else if (strcmp(verb, "import") == 0) {
 		rc = do_import(f, &o, &dflt, argv[optind]);
 	} else if (strcmp(verb, "proof") == 0 || strcmp(verb, "verify") == 0) {

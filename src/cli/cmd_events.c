@@ -102,9 +102,18 @@ print_text(const struct store_event *e)
 		printf("%s %s -> %s\n", e->area ? e->area : "domain",
 		    e->old_value ? e->old_value : "(none)", e->new_value ? e->new_value : "(none)");
 	else {
+		json_t *prov = history_event_providers(e), *p;
+		size_t i;
+
 		a = shown(e->old_value);
 		b = shown(e->new_value);
-		printf("%s %s %s: %s -> %s\n", nz(e->area), nz(e->item), subj, a, b);
+		printf("%s %s %s: %s -> %s", nz(e->area), nz(e->item), subj, a, b);
+		/* provider names come from the data file compiled in: printable */
+		json_array_foreach(prov, i, p)
+			printf("%s%s: %s", i ? ", " : "  (", json_string_value(json_object_get(p, "name")),
+			    json_string_value(json_object_get(p, "provider")));
+		printf("%s\n", json_array_size(prov) ? ")" : "");
+		json_decref(prov);
 	}
 	free(a);
 	free(b);

@@ -10,6 +10,7 @@
 #include "fleet/fleet.h"
 #include "fleet/worker.h"
 #include "history/history.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/progress.h"
 #include "util/str.h"
@@ -35,6 +36,9 @@ struct mon_opts {
 	bool once, all;
 	int64_t lease;
 	size_t batch;
+	size_t commit_every;
+	double commit_delay;
+	char *smtp_relay, *mail_from;	/* notifications (docs/notify.md) */
 };
 
 struct mon {
@@ -52,6 +56,7 @@ struct mon {
 	int64_t progress_round;
 	char *owner;
 	struct cli_monitor_log log;
+	bool drain_pending;	/* a round ended: send the outbox from the loop */
 };
 
 /* mono_now - seconds on the monotonic clock (the progress line's) */
@@ -105,6 +110,16 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 			} else
 				o->batch = (size_t)v;
 			break;
+		case OPT_COMMIT_EVERY:
+			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
+				cli_error("--commit-every wants a number from 1 to 100000");
+				bad = true;
+			} else
+				o->commit_every = (size_t)v;
+			break;
+		case OPT_COMMIT_DELAY:
+			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
+			break;
 		case OPT_CONCURRENCY:
 			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
 				cli_error("--concurrency wants a number from 1 to 100000");
@@ -136,6 +151,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_NO_SMTP:
 			o->c.no_smtp = true;
 			break;
+		case OPT_NO_PROBE_SHARING:
+			o->c.no_probe_sharing = true;
+			break;
 		case OPT_REPLAY:
 			free(o->c.replay_path);
 			o->c.replay_path = xstrdup(optarg);
@@ -149,6 +167,14 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_PSL:
 			free(o->c.psl_path);
 			o->c.psl_path = xstrdup(optarg);
+			break;
+		case OPT_SMTP_RELAY:
+			free(o->smtp_relay);
+			o->smtp_relay = xstrdup(optarg);
+			break;
+		case OPT_MAIL_FROM:
+			free(o->mail_from);
+			o->mail_from = xstrdup(optarg);
 			break;
 		default:
 			break;
@@ -204,7 +230,9 @@ on_stored(void *arg, const char *domain)
 
 /*
  * cli_monitor_put - the one place a monitored domain's result is stored:
- * through the history layer (history_put) with the round as decimal text, so
+ * through the notify layer (notify_put: history_put and, in the same
+ * transaction, the notifications its events call for, docs/notify.md) with
+ * the round as decimal text, so
  * each result keeps the events of what changed since the domain's previous
  * one and history's (domain, round) uniqueness makes a second result for the
  * round a duplicate (another worker stored it after this one's lease ran
@@ -224,6 +252,7 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	enum store_put res = STORE_INSERTED;
 	enum ms_status st = MS_ERR_NOMEM;
 	enum fleet_put r = FLEET_PUT_STORED;
+	char why[512] = "";
 
 	findings_count(&a->findings, c);
 	snprintf(run_id, sizeof(run_id), "round-%lld", (long long)round);
@@ -235,13 +264,12 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
-	if (j == NULL || (st = history_put(s, &hc, NULL, &res)) != MS_OK) {
+	if (j == NULL || (st = notify_put(s, &hc, &res, NULL, why, sizeof(why))) != MS_OK) {
 		if (m->progress)
 			progress_clear(m->progress);
 		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
 		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
-		    j == NULL ? "no JSON for it" : st == MS_ERR_NOMEM ? "out of memory" :
-		    store_error(s));
+		    j == NULL ? "no JSON for it" : why);
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
@@ -253,6 +281,70 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	if (r != FLEET_PUT_FAILED && m->stored)
 		m->stored(m->stored_arg, a->domain);
 	return r;
+}
+
+/* log_delivery - a notification sent or not, as a structured log line */
+static void
+log_delivery(void *arg, int64_t id, const char *address, bool ok, const char *why)
+{
+	struct mon *m = arg;
+
+	progress_clear(&m->progress);
+	fprintf(stderr, "mailsec monitor: event=notify id=%lld to=%s %s%s%s\n", (long long)id, address,
+	    ok ? "sent=yes" : "sent=no msg=\"", ok ? "" : why, ok ? "" : "\"");
+}
+
+/*
+ * drain - after a round: queue what the DMARC reports and digests call for
+ * (notify_scan), then send the outbox once (notify_send: blocking, each
+ * delivery bounded by --net-timeout); a failure to read or write the outbox
+ * is logged and left for the next round.  Never inside the worker's open
+ * batch (it stays pending until the exit or the next round).
+ */
+static void
+drain(struct mon *m)
+{
+	struct notify_send_config cfg;
+	struct notify_send_stats stats;
+	struct store *s = fleet_store(m->fleet);
+	char why[512], host[256] = "localhost", *from = NULL;
+
+	if (store_in_transaction(s))
+		return;
+	m->drain_pending = false;
+	if (m->o->mail_from == NULL) {
+		(void)gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		from = xasprintf("mailsec@%s", host);
+	}
+	if (notify_scan(s, 0, NULL, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications from reports: %s\"\n",
+		    why);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.smtp_relay = m->o->smtp_relay;
+	cfg.mail_from = from ? from : m->o->mail_from;
+	cfg.ca_file = m->o->c.ca_file;
+	cfg.timeout = m->o->c.net_timeout;
+	cfg.log = log_delivery;
+	cfg.log_arg = m;
+	if (notify_send(s, &cfg, &stats, why, sizeof(why)) != MS_OK)
+		fprintf(stderr, "mailsec monitor: event=error msg=\"notifications: %s\"\n", why);
+	else if (stats.sent || stats.failed || stats.waiting_relay)
+		fprintf(stderr, "mailsec monitor: event=notified sent=%zu failed=%zu waiting_relay=%zu\n",
+		    stats.sent, stats.failed, stats.waiting_relay);
+	free(from);
+}
+
+/* on_drain - the loop's turn after a round: send the outbox */
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->drain_pending)
+		drain(m);
 }
 
 /* on_event - structured log lines (not on a terminal) and the progress line (on one) */
@@ -294,8 +386,17 @@ on_event(void *arg, const struct fleet_event *ev)
 		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
-		    "checked_here=%llu\n", (long long)ev->round, (unsigned long long)ev->n,
-		    (unsigned long long)ev->done);
+		    "checked_here=%llu probes=%llu probes_saved=%llu\n", (long long)ev->round,
+		    (unsigned long long)ev->n, (unsigned long long)ev->done,
+		    (unsigned long long)ev->probes_made, (unsigned long long)ev->probes_saved);
+		if (!m->drain_pending) {
+			/* not from inside the worker's callback: on the loop's next turn (or at exit) */
+			struct timeval now = { 0, 0 };
+
+			m->drain_pending = true;
+			if (event_base_once(m->ses->base, -1, EV_TIMEOUT, on_drain, m, &now) != 0)
+				drain(m);
+		}
 		break;
 	case FLEET_EV_WAITING:
 		if (!m->tty)
@@ -429,6 +530,8 @@ cmd_monitor(int argc, char **argv)
 	wc.concurrency = o.c.concurrency;
 	wc.batch = o.batch;
 	wc.lease = o.lease;
+	wc.commit_every = o.commit_every;
+	wc.commit_delay = o.commit_delay;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
@@ -438,6 +541,7 @@ cmd_monitor(int argc, char **argv)
 	m.log.prog = "monitor";
 	m.log.stored = on_stored;
 	m.log.stored_arg = &m;
+	wc.no_probe_sharing = o.c.no_probe_sharing;
 	wc.put = cli_monitor_put;
 	wc.put_arg = &m.log;
 	wc.event = on_event;
@@ -452,18 +556,24 @@ cmd_monitor(int argc, char **argv)
 	    o.once ? (o.all ? " mode=once-all" : " mode=once") : " mode=forever");
 	t0 = mono_now();
 	(void)session_wait(ses, &m.done);
+	if (m.drain_pending)
+		drain(&m);	/* the last round's notifications, before exiting */
 	progress_clear(&m.progress);
 	if (o.c.stats) {
 		double secs = mono_now() - t0;
 		size_t n = fleet_worker_checked(m.w);
+		struct smtp_probe_cache_stats ps;
 
+		fleet_worker_probe_stats(m.w, &ps);
 		fprintf(stderr, "mailsec: %zu domain%s in %.2f s (%.0f/s); %llu DNS queries "
-		    "(%.0f/s, %llu timed out, at most %llu in flight)\n", n, n == 1 ? "" : "s",
+		    "(%.0f/s, %llu timed out, at most %llu in flight); "
+		    "%llu STARTTLS probes made, %llu saved by sharing\n", n, n == 1 ? "" : "s",
 		    secs, secs > 0 ? (double)n / secs : 0.0,
 		    (unsigned long long)ses->res->stats.queries,
 		    secs > 0 ? (double)ses->res->stats.queries / secs : 0.0,
 		    (unsigned long long)ses->res->stats.timeouts,
-		    (unsigned long long)ses->res->stats.max_inflight);
+		    (unsigned long long)ses->res->stats.max_inflight,
+		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 	}
 	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");
@@ -486,6 +596,8 @@ out:
 	fleet_close(m.fleet);
 	free(m.owner);
 	free(err);
+	free(o.smtp_relay);
+	free(o.mail_from);
 	common_opts_free(&o.c);
 	return rc;
 }

@@ -340,7 +340,7 @@ spf_tree_cmd(struct spf_opts *o, int argc, char **argv)
 		json_object_set_new(j, "ipv6_networks", json_integer((json_int_t)tr.t->ip6_networks));
 		json_object_set_new(j, "findings", findings_to_json(&a->findings));
 		json_decref(warn);
-		json_object_set_new(j, "tree", spf_tree_json(tr.t->root));
+		json_object_set_new(j, "tree", spf_tree_json(tr.t->root, NULL));
 		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("%s\n", s);
 		free(s);

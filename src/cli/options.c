@@ -153,7 +153,8 @@ static const struct command commands[] = {
 	  "letters, digits, '-', '_' or '.'." },
 	{ "domains", cmd_domains, "domains add|remove --workspace NAME [SETTINGS] DOMAIN... | "
 	  "domains import --workspace NAME [SETTINGS] FILE | domains list [--workspace NAME] "
-	  "[--format json] | domains proof|verify --workspace NAME DOMAIN",
+	  "[--format json] | domains suggest --workspace NAME [--format json] | "
+	  "domains proof|verify --workspace NAME DOMAIN",
 	  "add, remove, list or import a workspace's monitored domains and their settings",
 	  "'domains add' puts domains in a workspace with the settings given (--profile, "
 	  "--parked, --dkim-selector, --sending-host, --interval; adding a domain again replaces "
@@ -163,7 +164,10 @@ static const struct command commands[] = {
 	  "(docs/monitor.md). 'domains list' shows the domains of one workspace or of all, as "
 	  "the mailsec-domains/1 document with --format json. A domain may be in several "
 	  "workspaces: it is checked once per round with the union of their selectors and "
-	  "sending hosts and the shortest interval. 'domains proof DOMAIN' prints the TXT record "
+	  "sending hosts and the shortest interval. 'domains suggest' lists the header_from "
+	  "domains (the workspace's domains' subdomains) the stored DMARC reports of the last 30 "
+	  "days name and the workspace has not registered, with message counts and first and "
+	  "last seen (the mailsec-domains-suggest/1 document with --format json). 'domains proof DOMAIN' prints the TXT record "
 	  "the workspace publishes to prove it controls the domain (the monitor looks for it when "
 	  "it checks the domain); 'domains verify DOMAIN' is an admin vouching for it instead: "
 	  "only then does the workspace see the domain's DMARC and TLS reports (docs/serve.md)." },
@@ -180,6 +184,34 @@ static const struct command commands[] = {
 	  "until the next domain is due. SIGTERM or SIGINT: stop claiming, finish what is in "
 	  "flight, release the rest, exit 0. Exit 4 when a result could not be stored, 2 when "
 	  "it could not run (docs/monitor.md)." },
+	{ "notify", cmd_notify, "notify add --workspace W (--email ADDR | --webhook URL --secret-file F) "
+	  "[--on LIST] | notify list [--workspace W] [--format json] | notify remove ID | notify send "
+	  "[--smtp-relay HOST[:PORT]] | notify outbox [--format json]",
+	  "tell a workspace's owners what changed: email and webhook targets, the outbox",
+	  "'notify add' gives a workspace a target: an email address (mail goes through the SMTP "
+	  "relay of --smtp-relay) or an https:// webhook signed with the secret in --secret-file "
+	  "(HMAC-SHA256, header X-Mailsec-Signature). --on chooses its triggers (default all): "
+	  "error (a new error finding), grade (the domain's grade fell), record (a published record "
+	  "changed), cert (a certificate expires within 60, 14 and 4 days), dmarc-source (the DMARC "
+	  "reports show a new source failing DMARC at volume), reports-stopped (a domain's reports "
+	  "stopped arriving); digest-daily or digest-weekly add one summary of the period's events. "
+	  "The monitor queues a "
+	  "notification in the outbox with the result it is about and sends the outbox after each "
+	  "round; 'notify send' queues what the reports call for and sends what is due, once; "
+	  "'notify outbox' shows it. Delivery is "
+	  "at-least-once: each notification carries X-Mailsec-Event-Id for receivers to drop a "
+	  "repeat. Exit 1 when a delivery failed (it is retried later), 2 when it could not run "
+	  "(docs/notify.md)." },
+	{ "tls-policy", cmd_tls_policy, "tls-policy --workspace NAME | --domains FILE [--db PATH|URI]",
+	  "print a Postfix smtp_tls_policy_maps table enforcing TLS to partners that support it",
+	  "Reads each domain's latest stored result ('check --db', 'monitor') and prints one "
+	  "line of a Postfix TLS policy table (ready for postmap): dane-only where the MX answer "
+	  "is DNSSEC-secure and DANE verifies at every MX address, secure match=MX1:MX2 where "
+	  "every MX address presents a trusted certificate for its name, encrypt where every MX "
+	  "address does STARTTLS but some certificate does not validate, and a '# domain: why' "
+	  "comment for every domain left out (never checked, null MX, STARTTLS not probed or "
+	  "missing at some MX, a failed handshake, a probe that could not tell). Exit 0, or 2 "
+	  "when it could not run (docs/tls-policy.md)." },
 	{ "serve", cmd_serve, "serve [--db PATH|URI] [--listen ADDR:PORT] [--trusted-proxy ADDR] [--https] "
 	  "[--no-monitor] [OPTIONS]",
 	  "run the web service: sign-in, the JSON API, reports over HTTPS, and the monitor",
@@ -270,7 +302,19 @@ static const struct option_doc options[] = {
 	  "reproduces a report exactly, offline." },
 	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
-	  "and the DNS queries made (per second, timed out, most in flight at once)." },
+	  "the DNS queries made (per second, timed out, most in flight at once) and the "
+	  "STARTTLS probes: made, and saved by sharing one address's probe between domains." },
+	{ "selectors-from-reports", 0, NULL, "check",
+	  "With --db: also try the DKIM selectors the DMARC aggregate reports stored there saw "
+	  "signing as each domain (auth_results/dkim/selector, d= the domain) in the last 30 "
+	  "days, as if given with --dkim-selector; the dkim.selector.from-reports finding names "
+	  "them. The monitor always does this (docs/monitor.md)." },
+	{ "no-probe-sharing", 0, NULL, "check monitor",
+	  "Probe each domain's MX addresses for it alone. By default one STARTTLS probe of an "
+	  "address (with the same settings) serves every domain of the run (the monitor: of "
+	  "the round) that uses it, each domain judging the certificate against its own MX "
+	  "name; without sharing a server that picks its certificate by SNI is seen with each "
+	  "MX name, at the cost of one connection per domain." },
 	{ "no-smtp", 0, NULL, "check monitor serve",
 	  "Do not connect to port 25 of the MX hosts (many networks block it): STARTTLS, "
 	  "certificate and DANE verification are skipped and reported as such." },
@@ -570,6 +614,14 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "workspace domains",
 	  "workspace list, domains list: print text lines (default) or the versioned JSON "
 	  "document (mailsec-workspaces/1, mailsec-domains/1; docs/monitor.md)." },
+	{ "workspace", 0, "NAME", "tls-policy",
+	  "The domains of the monitor's workspace NAME (an unknown workspace is refused, exit 2)." },
+	{ "domains", 0, "FILE", "tls-policy",
+	  "The domains of FILE ('-': standard input): one domain a line, '#' starts a comment "
+	  "(or the CSV of 'domains import', whose first column is read)." },
+	{ "db", 0, "PATH|URI", "tls-policy",
+	  "The database whose stored results are read (default: the one database every "
+	  "command uses)." },
 	{ "workspace", 0, "NAME", "domains",
 	  "The workspace whose domains are added, removed, imported or listed (list: default "
 	  "every workspace), or that proves it controls the domain (proof, verify)." },
@@ -597,6 +649,38 @@ static const struct option_doc options[] = {
 	  "again once it ends." },
 	{ "batch", 0, "N", "monitor",
 	  "Claim at most N domains at a time (default: --concurrency)." },
+	{ "db", 0, "PATH|URI", "notify",
+	  "The database of the workspaces, the targets and the outbox (as for monitor; default: "
+	  "the one default database)." },
+	{ "workspace", 0, "NAME", "notify",
+	  "notify add: the workspace the target belongs to; notify list: only its targets." },
+	{ "email", 0, "ADDR", "notify",
+	  "notify add: send this workspace's notifications to ADDR, through the --smtp-relay of "
+	  "monitor and notify send." },
+	{ "webhook", 0, "URL", "notify",
+	  "notify add: POST this workspace's notifications (mailsec-notify/1 JSON) to the https:// "
+	  "URL, signed with the secret of --secret-file." },
+	{ "secret-file", 0, "FILE", "notify",
+	  "notify add --webhook: the HMAC-SHA256 key is the first line of FILE (at least 16 "
+	  "bytes); it is kept in the database." },
+	{ "on", 0, "TRIGGER[,TRIGGER]", "notify",
+	  "notify add: the triggers of this target: error, grade, record, cert, dmarc-source, "
+	  "reports-stopped (default: all of these), and digest-daily or digest-weekly (a summary of "
+	  "the last day's or week's events, only when asked for)." },
+	{ "format", 0, "text|json", "notify",
+	  "notify list, notify outbox: text lines (default) or the versioned JSON document "
+	  "(mailsec-notify-targets/1, mailsec-outbox/1; docs/notify.md)." },
+	{ "smtp-relay", 0, "HOST[:PORT]", "monitor notify",
+	  "Send email notifications through this SMTP relay (port 25 by default; STARTTLS when "
+	  "offered). Without it email notifications wait in the outbox." },
+	{ "mail-from", 0, "ADDR", "monitor notify",
+	  "The sender of email notifications (envelope and From:). Default: mailsec@ this host's "
+	  "name." },
+	{ "ca-file", 0, "FILE", "notify",
+	  "Trust the certificate authorities in FILE (PEM) for webhooks and the relay's STARTTLS, "
+	  "besides the system's." },
+	{ "timeout", 0, "SECONDS", "notify",
+	  "notify send: give up one delivery after this long (default 10)." },
 	{ "listen", 0, "ADDR:PORT", "serve",
 	  "Where to serve plain HTTP: a numeric address and a port (default 127.0.0.1:8080; port "
 	  "0 takes any free one, printed at start)." },
@@ -634,6 +718,12 @@ static const struct option_doc options[] = {
 	{ "format", 0, "text|json", "users tokens",
 	  "users list, tokens list: print text lines (default) or the versioned JSON document "
 	  "(mailsec-users/1, mailsec-tokens/1; docs/serve.md)." },
+	{ "commit-every", 0, "N", "monitor",
+	  "Store the results of up to N finished domains in one transaction (default 32; 1: each "
+	  "its own). A crash loses at most that batch: its domains are claimed again after their "
+	  "lease." },
+	{ "commit-delay", 0, "SECONDS", "monitor",
+	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

@@ -24,6 +24,10 @@ static const char *const doc_names[DOC__COUNT] = {
 	[DOC_EVENTS] = "mailsec-events/1",
 	[DOC_WORKSPACES] = "mailsec-workspaces/1",
 	[DOC_DOMAINS] = "mailsec-domains/1",
+	[DOC_NOTIFY] = "mailsec-notify/1",
+	[DOC_OUTBOX] = "mailsec-outbox/1",
+	[DOC_NOTIFY_TARGETS] = "mailsec-notify-targets/1",
+	[DOC_DOMAINS_SUGGEST] = "mailsec-domains-suggest/1",
 	[DOC_USERS] = "mailsec-users/1",
 	[DOC_TOKENS] = "mailsec-tokens/1",
 };

@@ -106,6 +106,8 @@ resolver_query_owned(struct resolver *r, const void *owner, const char *name, ui
 		    "lookup budget spent (not asked)", cb, arg);
 		return MS_OK;
 	}
+	if (r->log)
+		fprintf(r->log, "%s %s\n", name, dns_type_name(type));
 	p = xcalloc(1, sizeof(*p));
 	p->r = r;
 	p->cb = cb;

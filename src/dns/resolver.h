@@ -3,6 +3,7 @@
 #define MS_DNS_RESOLVER_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/time.h>
 
 #include "dns/dns.h"
@@ -67,6 +68,12 @@ struct resolver {
 	 * say "no answer from the resolver"; programs exit 2 (could not run).
 	 */
 	const char *unreachable;
+	/*
+	 * NULL, or where every query asked of this resolver is written, one
+	 * line "NAME TYPE" each (borrowed: the session opens it from
+	 * $MAILSEC_DNS_LOG, for tests that count what an audit asks).
+	 */
+	FILE *log;
 };
 
 /*

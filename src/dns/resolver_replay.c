@@ -492,8 +492,11 @@ parse_line(struct replay_data *d, char *line, const char **err)
 		return replay_data_add_marker(d, owner, type, DNS_BOGUS);
 	if (strcmp(rest, "SILENT") == 0)
 		return replay_data_add_silent(d, owner, type);
+	/* a server that denies a name wrongly (an empty non-terminal answered NXDOMAIN) */
+	if (strcmp(rest, "NXDOMAIN") == 0)
+		return replay_data_add_marker(d, owner, type, DNS_NXDOMAIN);
 	if (any) {
-		*err = "'*' takes only SERVFAIL, TIMEOUT, SILENT or BOGUS";
+		*err = "'*' takes only SERVFAIL, TIMEOUT, SILENT, BOGUS or NXDOMAIN";
 		return MS_ERR_SYNTAX;
 	}
 	buf_init(&wire, 65535);

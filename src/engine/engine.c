@@ -5,6 +5,7 @@
 #include "dns/resolver.h"
 #include "http/http_fetch.h"
 #include "smtp/smtp_probe.h"
+#include "smtp/smtp_probe_cache.h"
 #include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -17,6 +18,7 @@ struct engine_run {
 	struct engine_config cfg;	/* copied; its pointers borrowed */
 	struct event_base *base;
 	struct audit_env env;
+	struct smtp_probe_cache *own_probes;	/* when cfg.probes is NULL */
 	char **domains;			/* copied */
 	size_t n, next, active;
 	struct event *kick;		/* start, then the done callback, from the loop */
@@ -63,6 +65,7 @@ run_free(struct engine_run *r)
 		event_free(r->deadline);
 	if (r->recancel)
 		event_free(r->recancel);
+	smtp_probe_cache_free(r->own_probes);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->domains[i]);
 	free(r->domains);
@@ -100,6 +103,57 @@ maybe_over(struct engine_run *r)
 	evtimer_add(r->kick, &now);
 }
 
+/* add_queries - a finished audit's lookups per area into q */
+static void
+add_queries(struct engine_queries *q, const struct audit *a)
+{
+	if (q->n == 0)
+		q->n = 1;
+	for (size_t i = 0; i < a->nqueries; i++) {
+		size_t j = 0;
+
+		if (i > 0) {
+			for (j = 1; j < q->n; j++)
+				if (strcmp(q->area[j], a->queries[i].area) == 0)
+					break;
+			if (j == q->n) {
+				if (j == AUDIT_AREAS_MAX)
+					j = 0;
+				else
+					q->area[q->n++] = a->queries[i].area;
+			}
+		}
+		q->sent[j] += a->queries[i].sent;
+		q->shared[j] += a->queries[i].shared;
+	}
+	q->audits++;
+}
+
+/* engine_queries_print - the lookups per domain by area, one line (engine.h) */
+void
+engine_queries_print(FILE *f, const struct engine_queries *q)
+{
+	double n = q->audits ? (double)q->audits : 1.0;
+	uint64_t sent = 0, shared = 0;
+	bool first = true;
+
+	fprintf(f, "mailsec: DNS queries per domain by area:");
+	for (const struct check_def *c = check_registry(); c->area; c++)
+		for (size_t j = 1; j < q->n; j++)
+			if (strcmp(q->area[j], c->area) == 0) {
+				fprintf(f, "%s %s %.2f", first ? "" : ",", c->area, (double)q->sent[j] / n);
+				first = false;
+			}
+	for (size_t j = 0; j < q->n; j++) {
+		sent += q->sent[j];
+		shared += q->shared[j];
+	}
+	if (q->n > 0 && q->sent[0])
+		fprintf(f, "%s other %.2f", first ? "" : ",", (double)q->sent[0] / n);
+	fprintf(f, "; %.2f in all; %.2f more lookups answered from the audit's memo\n",
+	    (double)sent / n, (double)shared / n);
+}
+
 static void
 audit_done(struct audit *a, void *arg)
 {
@@ -125,6 +179,8 @@ audit_done(struct audit *a, void *arg)
 	sort_any(l->v, l->n, sizeof(*l->v), cmp_area);
 	cfg->on_result(a, cfg->arg);
 out:
+	if (cfg->queries)
+		add_queries(cfg->queries, a);
 	audit_free(a);
 	r->active--;
 	start_more(r);
@@ -149,8 +205,11 @@ start_more(struct engine_run *r)
 			*cfg->max_active = r->active;
 		audit_hold(a);
 		for (const struct check_def *c = check_registry(); c->area; c++)
-			if (area_selected(cfg, c->area))
+			if (area_selected(cfg, c->area)) {
+				audit_set_area(a, c->area);
 				c->start(a);
+			}
+		audit_set_area(a, NULL);
 		audit_release(a);
 	}
 	if (r->why && r->active > 0 && !evtimer_pending(r->recancel, NULL)) {
@@ -170,6 +229,7 @@ cancel_everything(struct engine_run *r)
 {
 	resolver_cancel_owned(r->env.res, r, r->why);
 	smtp_probe_cancel_owned(r->env.smtp, r, r->why);
+	smtp_probe_cache_cancel_owned(r->env.probes, r, r->why);
 	http_client_cancel_owned(r->env.http, r, r->why);
 }
 
@@ -222,6 +282,12 @@ engine_submit(struct session *s, const struct engine_config *cfg, char *const *d
 	r->cfg = *cfg;
 	r->base = s->base;
 	r->env = s->env;
+	if (cfg->probes) {
+		r->env.probes = cfg->probes;
+	} else if (s->smtp) {
+		r->own_probes = smtp_probe_cache_new(s->smtp, true);
+		r->env.probes = r->own_probes;
+	}
 	r->n = n;
 	r->domains = xcalloc(n ? n : 1, sizeof(*r->domains));
 	for (size_t i = 0; i < n; i++)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 
@@ -98,7 +99,41 @@ struct engine_config {
 	void *arg;
 	/* If set (borrowed until on_done returns): the most audits in flight at once. */
 	size_t *max_active;
+	/*
+	 * The STARTTLS probes the run's audits share (smtp/smtp_probe_cache.h:
+	 * one probe per address and settings), borrowed until on_done returns,
+	 * so several runs can share one (a monitor round: one run per domain);
+	 * or NULL: the run makes one of its own, freed with the run.  A
+	 * deadline or engine_cancel ends only this run's waiting in it.
+	 */
+	struct smtp_probe_cache *probes;
+	/*
+	 * If set (borrowed until on_done returns): every finished audit's
+	 * queries per area are added to it (engine_queries_print says them).
+	 */
+	struct engine_queries *queries;
 };
+
+/*
+ * The DNS lookups of a run's audits by area: sent[i] reached the resolver,
+ * shared[i] were answered from the audit's memo (asked again by the same or
+ * another area, not sent again).  Index 0 is lookups made outside any
+ * area's code.  Zero it before the run.
+ */
+struct engine_queries {
+	const char *area[AUDIT_AREAS_MAX];	/* borrowed (the registry's); [0] NULL */
+	uint64_t sent[AUDIT_AREAS_MAX];
+	uint64_t shared[AUDIT_AREAS_MAX];
+	size_t n;				/* entries used (0 or at least 1) */
+	uint64_t audits;			/* audits counted */
+};
+
+/*
+ * engine_queries_print - q as one line on f: "DNS queries per domain by
+ * area: mx 2.00, ptr 1.00 ...; N lookups answered from the audits' memo"
+ * (areas in registry order).  q and f are borrowed.
+ */
+void engine_queries_print(FILE *f, const struct engine_queries *q);
 
 /*
  * engine_submit - start auditing domains (copied; they must be valid, see

@@ -5,6 +5,7 @@
 #include "dns/resolver_unbound.h"
 #include "dns/suffix_list.h"
 #include "http/http_fetch.h"
+#include "policy/providers.h"
 #include "smtp/smtp_probe.h"
 #include "util/xalloc.h"
 
@@ -54,6 +55,16 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 		if ((st = resolver_unbound_new(s->base, &ucfg, cfg->timeout, &s->res, err)) != MS_OK)
 			goto fail;
 	}
+	/* Every query asked, one line each, for tests that count them (docs/testing.md). */
+	if (getenv("MAILSEC_DNS_LOG") && *getenv("MAILSEC_DNS_LOG")) {
+		if ((s->dns_log = fopen(getenv("MAILSEC_DNS_LOG"), "a")) == NULL) {
+			*err = xasprintf("cannot open $MAILSEC_DNS_LOG %s", getenv("MAILSEC_DNS_LOG"));
+			st = MS_ERR_IO;
+			goto fail;
+		}
+		setvbuf(s->dns_log, NULL, _IOLBF, 0);
+		s->res->log = s->dns_log;
+	}
 	if (cfg->http)
 		s->http = http_client_new(s->base);
 	s->smtp = smtp_prober_new(s->base);
@@ -62,6 +73,14 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 	s->env.http = s->http;
 	s->env.smtp = s->smtp;
 	s->env.psl = s->psl;
+	/* Parsed once here, not for every MX answer (the build checks the data: no names rather than no session). */
+	{
+		char perr[256];
+
+		if (providers_builtin(&s->providers, perr, sizeof(perr)) != MS_OK)
+			s->providers = NULL;
+	}
+	s->env.providers = s->providers;
 	*out = s;
 	return MS_OK;
 fail:
@@ -86,9 +105,12 @@ session_free(struct session *s)
 	http_client_free(s->http);
 	smtp_prober_free(s->smtp);
 	resolver_free(s->res);
+	if (s->dns_log)
+		fclose(s->dns_log);
 	if (s->own_base && s->base)
 		event_base_free(s->base);
 	replay_data_free(s->replay);
+	providers_free(s->providers);
 	if (s->own_psl)
 		suffix_list_free(s->psl);
 	free(s);

@@ -3,6 +3,7 @@
 #define MS_ENGINE_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 #include "util/status.h"
@@ -43,8 +44,10 @@ struct session {
 	struct http_client	*http;	/* NULL unless asked for */
 	struct smtp_prober	*smtp;
 	struct suffix_list	*psl;
+	struct providers	*providers;	/* the built-in provider names, parsed once */
 	struct audit_env	 env;	/* the four above, for audits */
 	struct replay_data	*replay;	/* loaded from replay_path, or NULL */
+	FILE			*dns_log;	/* $MAILSEC_DNS_LOG opened, or NULL: res->log */
 	bool			 own_base;
 	bool			 own_psl;
 };

@@ -59,6 +59,41 @@ fleet_run(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *chang
 	return MS_OK;
 }
 
+/* fleet_kept - sql prepared once and kept, found by the address of its text */
+enum ms_status
+fleet_kept(struct fleet *f, const char *sql, struct db_stmt **st)
+{
+	for (size_t i = 0; i < f->nkept; i++)
+		if (f->kept[i].sql == sql) {
+			*st = f->kept[i].st;
+			return MS_OK;
+		}
+	if (f->nkept == FLEET_KEPT_MAX)
+		return fleet_say(f, MS_ERR_ARG, "more than %d kept statements", FLEET_KEPT_MAX);
+	if (fleet_prep(f, sql, st) != MS_OK)
+		return MS_ERR_IO;
+	f->kept[f->nkept].sql = sql;
+	f->kept[f->nkept++].st = *st;
+	return MS_OK;
+}
+
+/* fleet_run_kept - step a kept statement that returns no rows to its end, then reset it */
+enum ms_status
+fleet_run_kept(struct fleet *f, struct db_stmt *st, const char *what, uint64_t *changes)
+{
+	enum db_step r = db_step(st);
+
+	if (r == DB_ERROR) {
+		MS_IGNORE(fleet_fail(f, what));	/* always MS_ERR_IO: the error is kept in f */
+		db_reset(st);
+		return MS_ERR_IO;
+	}
+	if (r == DB_DONE && changes)
+		*changes = db_changes(st);
+	db_reset(st);
+	return MS_OK;
+}
+
 /* fleet_undo - roll back (to savepoint, or the transaction); a failed rollback is added to f's error */
 static void
 fleet_undo(struct fleet *f, const char *savepoint)
@@ -72,14 +107,14 @@ fleet_undo(struct fleet *f, const char *savepoint)
 }
 
 /*
- * fleet_tx_start - a transaction of its own, or a savepoint inside the
- * caller's (fleet_begin); undone by fleet_tx_end(f, false)
+ * fleet_tx_start - a transaction of its own, undone by fleet_tx_end(f,
+ * false); inside fleet_begin's nothing: its caller undoes a failed call
  */
 enum ms_status
 fleet_tx_start(struct fleet *f)
 {
 	if (f->tx)
-		return db_savepoint(f->db, "fleet_op") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+		return MS_OK;	/* fleet_begin's caller undoes a call that failed (fleet_mark) */
 	return db_begin(f->db) == MS_OK ? MS_OK : fleet_fail(f, "begin");
 }
 
@@ -87,13 +122,8 @@ fleet_tx_start(struct fleet *f)
 enum ms_status
 fleet_tx_end(struct fleet *f, bool ok)
 {
-	if (f->tx) {
-		if (!ok) {
-			fleet_undo(f, "fleet_op");
-			return MS_ERR_IO;
-		}
-		return db_release(f->db, "fleet_op") == MS_OK ? MS_OK : fleet_fail(f, "release");
-	}
+	if (f->tx)
+		return ok ? MS_OK : MS_ERR_IO;
 	if (!ok) {
 		fleet_undo(f, NULL);
 		return MS_ERR_IO;
@@ -126,10 +156,38 @@ fleet_close(struct fleet *f)
 {
 	if (f == NULL)
 		return;
-	if (f->tx)
+	if (f->tx) {
 		fleet_undo(f, NULL);
+		store_part(f->store);
+	}
+	for (size_t i = 0; i < f->nkept; i++)
+		db_finalize(f->kept[i].st);
 	store_close(f->store);
 	free(f);
+}
+
+enum ms_status
+fleet_mark(struct fleet *f)
+{
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "fleet_mark outside fleet_begin");
+	return db_savepoint(f->db, "fleet_mark") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+}
+
+enum ms_status
+fleet_undo_mark(struct fleet *f)
+{
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "fleet_undo_mark outside fleet_begin");
+	if (db_rollback_to(f->db, "fleet_mark") != MS_OK)
+		return fleet_fail(f, "rollback to savepoint");
+	return MS_OK;
+}
+
+bool
+fleet_in_tx(const struct fleet *f)
+{
+	return f->tx;
 }
 
 const char *
@@ -245,6 +303,11 @@ fleet_begin(struct fleet *f)
 		return fleet_say(f, MS_ERR_ARG, "a transaction is already open");
 	if (db_begin(f->db) != MS_OK)
 		return fleet_fail(f, "begin");
+	/* results stored meanwhile (history_put on fleet_store) are part of it */
+	if (store_join(f->store) != MS_OK) {
+		fleet_undo(f, NULL);
+		return fleet_say(f, MS_ERR_ARG, "%s", store_error(f->store));
+	}
 	f->tx = true;
 	return MS_OK;
 }
@@ -252,7 +315,10 @@ fleet_begin(struct fleet *f)
 enum ms_status
 fleet_commit(struct fleet *f)
 {
+	if (!f->tx)
+		return fleet_say(f, MS_ERR_ARG, "no transaction is open");
 	f->tx = false;
+	store_part(f->store);
 	if (db_commit(f->db) != MS_OK) {
 		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
@@ -264,8 +330,10 @@ fleet_commit(struct fleet *f)
 void
 fleet_rollback(struct fleet *f)
 {
-	if (f->tx)
+	if (f->tx) {
 		fleet_undo(f, NULL);
+		store_part(f->store);
+	}
 	f->tx = false;
 }
 

@@ -137,10 +137,34 @@ MS_MUST_CHECK enum ms_status fleet_domain_remove(struct fleet *f, const char *wo
 MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
     void *arg);
 
-/* fleet_begin - one transaction for several fleet_domain_add calls (domains import) */
+/*
+ * fleet_begin - one transaction for several calls: fleet_domain_add
+ * (domains import), or the monitor's batch of finished domains (their
+ * results stored through fleet_store, their grades, fleet_complete,
+ * fleet_release, and fleet_claim: on PostgreSQL its leases are row locks
+ * others skip until the commit), kept whole or not at all by fleet_commit.
+ * fleet_round_begin refuses to run inside it.  On SQLite it holds the write
+ * lock until fleet_commit or fleet_rollback.  Inside it those calls have no
+ * savepoint of their own (a round trip less each): one that fails may leave
+ * part of itself done, and on PostgreSQL the transaction refuses every
+ * statement after a failed one.  The caller either rolls back, or marks each
+ * unit of its work (fleet_mark) and undoes the unit that failed
+ * (fleet_undo_mark).
+ */
 MS_MUST_CHECK enum ms_status fleet_begin(struct fleet *f);
+/* fleet_commit - keep what was done since fleet_begin; on failure nothing of it is kept */
 MS_MUST_CHECK enum ms_status fleet_commit(struct fleet *f);
+/* fleet_rollback - undo what was done since fleet_begin (nothing open: nothing done) */
 void fleet_rollback(struct fleet *f);
+/*
+ * fleet_mark - inside fleet_begin, a point to come back to (a savepoint);
+ * marks nest, fleet_undo_mark undoes what was done since the latest
+ */
+MS_MUST_CHECK enum ms_status fleet_mark(struct fleet *f);
+/* fleet_undo_mark - undo what was done since the latest fleet_mark, and forget that mark */
+MS_MUST_CHECK enum ms_status fleet_undo_mark(struct fleet *f);
+/* fleet_in_tx - between fleet_begin and fleet_commit / fleet_rollback */
+bool fleet_in_tx(const struct fleet *f);
 
 /* Rounds, claims and leases. */
 
@@ -167,6 +191,7 @@ struct fleet_claim {
 	bool parked;		/* every workspace says parked */
 	char **selectors;	/* the union, NULL-terminated or NULL */
 	char **sending_hosts;	/* the union, NULL-terminated or NULL */
+	char **report_names;	/* selectors seen in its DMARC reports (reports/learn.h), or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
@@ -176,7 +201,8 @@ struct fleet_claim {
 /*
  * fleet_claim - lease up to max domains of round that nobody holds (or
  * whose lease ended before now) to owner until now + lease, and load their
- * settings.  *out (caller frees with fleet_claims_free) holds *n claims,
+ * settings: one statement each, whatever max.  Inside fleet_begin it is part
+ * of that transaction.  *out (caller frees with fleet_claims_free) holds *n claims,
  * possibly none.
  */
 MS_MUST_CHECK enum ms_status fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max,

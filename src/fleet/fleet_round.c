@@ -1,5 +1,7 @@
 /* src/fleet/fleet_round.c - rounds, claims and leases of the monitor (one SQL text for both databases) */
 #include "fleet/fleet_impl.h"
+#include "reports/learn.h"
+#include "store/store.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -166,48 +168,96 @@ merge_list(char ***v, const char *s)
 	strv_free(add);
 }
 
-/* load_settings - the union of c's workspaces' settings (orphan when none holds it) */
+/* claim_cmp - claims by domain name (qsort, bsearch) */
+static int
+claim_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fleet_claim *)a)->domain, ((const struct fleet_claim *)b)->domain);
+}
+
+/* add_member - one workspace's settings row (columns from 1 of SETTINGS_SQL) into claim c */
+static void
+add_member(struct fleet_claim *c, struct db_stmt *st)
+{
+	const char *profile = db_column_text(st, 1);
+	int64_t iv = db_column_int(st, 5);
+	size_t n = c->nmembers;
+
+	c->members = xreallocarray(c->members, n + 1, sizeof(*c->members));
+	c->members[n].workspace = db_column_int(st, 6);
+	c->members[n].profile = xstrdup(profile ? profile : "generic");
+	c->nmembers = n + 1;
+	if (n == 0) {
+		c->profile = xstrdup(profile ? profile : "generic");
+		c->parked = true;
+	} else if (profile == NULL || strcmp(c->profile, profile) != 0) {
+		free(c->profile);
+		c->profile = xstrdup("generic");
+	}
+	c->parked = c->parked && db_column_int(st, 2) != 0;
+	merge_list(&c->selectors, db_column_text(st, 3));
+	merge_list(&c->sending_hosts, db_column_text(st, 4));
+	if (n == 0 || iv < c->interval)
+		c->interval = iv;
+}
+
+/*
+ * The statements of a claim, each one round trip whatever the batch: lease a
+ * batch (the domains it took come back), then the settings of every domain
+ * this lease holds, by domain and workspace.  A domain leased by the same
+ * owner until the same second before (a heartbeat) comes back too: its rows
+ * are skipped, as they match no claim of this batch.
+ */
+static const char CLAIM_SQLITE[] =
+	"UPDATE monitored SET lease_owner = ?, lease_until = ? WHERE domain IN (SELECT domain FROM "
+	"monitored WHERE round = ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY domain "
+	"LIMIT ?) RETURNING domain";
+static const char CLAIM_POSTGRESQL[] =
+	"UPDATE monitored SET lease_owner = ?, lease_until = ? WHERE domain IN (SELECT domain FROM "
+	"monitored WHERE round = ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY domain "
+	"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING domain";
+static const char SETTINGS_SQL[] =
+	"SELECT w.domain, w.profile, w.parked, w.selectors, w.sending_hosts, w.interval_s, "
+	"w.workspace FROM workspace_domains w JOIN monitored m ON m.domain = w.domain WHERE "
+	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
+
+/*
+ * load_settings - the union of each claim's workspaces' settings (orphan
+ * when none holds it), and the DKIM selectors its DMARC reports saw up to
+ * now (reports/learn.h: one query per domain)
+ */
 static enum ms_status
-load_settings(struct fleet *f, struct fleet_claim *c)
+load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
+    struct fleet_claim *v, size_t k)
 {
 	struct db_stmt *st;
 	enum db_step r;
-	size_t n = 0;
 
-	if (fleet_prep(f, "SELECT profile, parked, selectors, sending_hosts, interval_s, workspace FROM "
-	    "workspace_domains WHERE domain = ? ORDER BY workspace", &st) != MS_OK)
+	if (fleet_kept(f, SETTINGS_SQL, &st) != MS_OK)
 		return MS_ERR_IO;
-	db_bind_text(st, 1, c->domain);
-	c->parked = true;
+	db_bind_int(st, 1, round);
+	db_bind_text(st, 2, owner);
+	db_bind_int(st, 3, until);
 	while ((r = db_step(st)) == DB_ROW) {
-		const char *profile = db_column_text(st, 0);
-		int64_t iv = db_column_int(st, 4);
+		struct fleet_claim key, *c;
 
-		c->members = xreallocarray(c->members, n + 1, sizeof(*c->members));
-		c->members[n].workspace = db_column_int(st, 5);
-		c->members[n].profile = xstrdup(profile ? profile : "generic");
-		c->nmembers = n + 1;
-		if (n == 0)
-			c->profile = xstrdup(profile ? profile : "generic");
-		else if (profile == NULL || strcmp(c->profile, profile) != 0) {
-			free(c->profile);
-			c->profile = xstrdup("generic");
-		}
-		c->parked = c->parked && db_column_int(st, 1) != 0;
-		merge_list(&c->selectors, db_column_text(st, 2));
-		merge_list(&c->sending_hosts, db_column_text(st, 3));
-		if (n == 0 || iv < c->interval)
-			c->interval = iv;
-		n++;
+		key.domain = (char *)db_column_text(st, 0);
+		if (key.domain && (c = bsearch(&key, v, k, sizeof(*v), claim_cmp)) != NULL)
+			add_member(c, st);
 	}
-	db_finalize(st);
+	db_reset(st);
 	if (r == DB_ERROR)
 		return fleet_fail(f, "domain settings");
-	if (n == 0) {
-		c->orphan = true;
-		c->parked = false;
-		c->profile = xstrdup("generic");
-	}
+	for (size_t i = 0; i < k; i++)
+		if (v[i].nmembers == 0) {
+			v[i].orphan = true;
+			v[i].parked = false;
+			v[i].profile = xstrdup("generic");
+		}
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan &&
+		    learn_selector_names(f->store, v[i].domain, now, &v[i].report_names) != MS_OK)
+			return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
 	return MS_OK;
 }
 
@@ -215,14 +265,6 @@ enum ms_status
 fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64_t now,
     int64_t lease, struct fleet_claim **out, size_t *n)
 {
-	static const struct {
-		const char *sqlite, *postgresql;
-	} pick = {
-		"SELECT domain FROM monitored WHERE round = ? AND (lease_until IS NULL OR "
-		"lease_until <= ?) ORDER BY domain LIMIT ?",
-		"SELECT domain FROM monitored WHERE round = ? AND (lease_until IS NULL OR "
-		"lease_until <= ?) ORDER BY domain LIMIT ? FOR UPDATE SKIP LOCKED",
-	};
 	struct fleet_claim *v = NULL;
 	struct db_stmt *st;
 	enum db_step r;
@@ -231,16 +273,16 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 
 	*out = NULL;
 	*n = 0;
-	if (f->tx)
-		return fleet_say(f, MS_ERR_ARG, "fleet_claim inside a transaction");
 	if (fleet_tx_start(f) != MS_OK)
 		return MS_ERR_IO;
-	if (fleet_prep(f, db_dialect(f->db) == DB_SQLITE ? pick.sqlite : pick.postgresql,
+	if (fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? CLAIM_SQLITE : CLAIM_POSTGRESQL,
 	    &st) != MS_OK)
 		goto out;
-	db_bind_int(st, 1, round);
-	db_bind_int(st, 2, now);
-	db_bind_int(st, 3, (int64_t)max);
+	db_bind_text(st, 1, owner);
+	db_bind_int(st, 2, now + lease);
+	db_bind_int(st, 3, round);
+	db_bind_int(st, 4, now);
+	db_bind_int(st, 5, (int64_t)max);
 	while ((r = db_step(st)) == DB_ROW) {
 		v = xreallocarray(v, k + 1, sizeof(*v));
 		memset(&v[k], 0, sizeof(v[k]));
@@ -248,24 +290,16 @@ fleet_claim(struct fleet *f, int64_t round, const char *owner, size_t max, int64
 		v[k].round = round;
 		k++;
 	}
-	db_finalize(st);
+	db_reset(st);
 	if (r == DB_ERROR) {
 		MS_IGNORE(fleet_fail(f, "claim"));	/* always MS_ERR_IO: the error is kept in f */
 		goto out;
 	}
-	for (size_t i = 0; i < k; i++) {
-		if (fleet_prep(f, "UPDATE monitored SET lease_owner = ?, lease_until = ? WHERE domain = ?",
-		    &st) != MS_OK)
-			goto out;
-		db_bind_text(st, 1, owner);
-		db_bind_int(st, 2, now + lease);
-		db_bind_text(st, 3, v[i].domain);
-		if (fleet_run(f, st, "lease", NULL) != MS_OK)
-			goto out;
-	}
-	for (size_t i = 0; i < k; i++)
-		if (load_settings(f, &v[i]) != MS_OK)
-			goto out;
+	/* RETURNING gives no order: by name, as the batch was picked */
+	if (k > 1)
+		qsort(v, k, sizeof(*v), claim_cmp);
+	if (k && load_settings(f, round, owner, now, now + lease, v, k) != MS_OK)
+		goto out;
 	ok = true;
 out:
 	if (fleet_tx_end(f, ok) != MS_OK) {
@@ -285,6 +319,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		free(v[i].profile);
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
+		strv_free(v[i].report_names);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
@@ -301,11 +336,12 @@ fleet_members_free(struct fleet_member *m, size_t n)
 enum ms_status
 fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 {
+	static const char sql[] = "INSERT INTO workspace_grades (workspace, domain, round, profile, "
+	    "grade, n_error, n_warning, n_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (workspace, domain, round) DO NOTHING";
 	struct db_stmt *st;
 
-	if (fleet_prep(f, "INSERT INTO workspace_grades (workspace, domain, round, profile, grade, "
-	    "n_error, n_warning, n_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT (workspace, domain, round) DO NOTHING", &st) != MS_OK)
+	if (fleet_kept(f, sql, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_int(st, 1, g->workspace);
 	db_bind_text(st, 2, g->domain);
@@ -315,45 +351,48 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	db_bind_int(st, 6, (int64_t)g->error);
 	db_bind_int(st, 7, (int64_t)g->warning);
 	db_bind_int(st, 8, (int64_t)g->unknown);
-	return fleet_run(f, st, "workspace grade", NULL);
+	return fleet_run_kept(f, st, "workspace grade", NULL);
 }
 
 enum ms_status
 fleet_heartbeat(struct fleet *f, const char *owner, int64_t now, int64_t lease, uint64_t *n)
 {
+	static const char sql[] = "UPDATE monitored SET lease_until = ? WHERE lease_owner = ? AND "
+	    "round IS NOT NULL";
 	struct db_stmt *st;
 
 	*n = 0;
-	if (fleet_prep(f, "UPDATE monitored SET lease_until = ? WHERE lease_owner = ? AND "
-	    "round IS NOT NULL", &st) != MS_OK)
+	if (fleet_kept(f, sql, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_int(st, 1, now + lease);
 	db_bind_text(st, 2, owner);
-	return fleet_run(f, st, "heartbeat", n);
+	return fleet_run_kept(f, st, "heartbeat", n);
 }
 
 enum ms_status
 fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now)
 {
+	static const char done[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+	    "lease_until = NULL, last_checked = ?, last_round = ? WHERE domain = ? AND round = ?";
+	static const char forget[] = "DELETE FROM monitored WHERE domain = ? AND NOT EXISTS "
+	    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
 	struct db_stmt *st;
 	bool ok = false;
 
 	if (fleet_tx_start(f) != MS_OK)
 		return MS_ERR_IO;
-	if (fleet_prep(f, "UPDATE monitored SET round = NULL, lease_owner = NULL, lease_until = NULL, "
-	    "last_checked = ?, last_round = ? WHERE domain = ? AND round = ?", &st) != MS_OK)
+	if (fleet_kept(f, done, &st) != MS_OK)
 		goto out;
 	db_bind_int(st, 1, now);
 	db_bind_int(st, 2, round);
 	db_bind_text(st, 3, domain);
 	db_bind_int(st, 4, round);
-	if (fleet_run(f, st, "complete", NULL) != MS_OK)
+	if (fleet_run_kept(f, st, "complete", NULL) != MS_OK)
 		goto out;
-	if (fleet_prep(f, "DELETE FROM monitored WHERE domain = ? AND NOT EXISTS (SELECT 1 FROM "
-	    "workspace_domains w WHERE w.domain = monitored.domain)", &st) != MS_OK)
+	if (fleet_kept(f, forget, &st) != MS_OK)
 		goto out;
 	db_bind_text(st, 1, domain);
-	ok = fleet_run(f, st, "forget domain", NULL) == MS_OK;
+	ok = fleet_run_kept(f, st, "forget domain", NULL) == MS_OK;
 out:
 	return fleet_tx_end(f, ok);
 }
@@ -361,18 +400,18 @@ out:
 enum ms_status
 fleet_release(struct fleet *f, const char *owner, const char *domain)
 {
+	static const char one[] = "UPDATE monitored SET lease_owner = NULL, lease_until = NULL "
+	    "WHERE lease_owner = ? AND domain = ?";
+	static const char all[] = "UPDATE monitored SET lease_owner = NULL, lease_until = NULL "
+	    "WHERE lease_owner = ?";
 	struct db_stmt *st;
 
-	if (fleet_prep(f, domain ?
-	    "UPDATE monitored SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND "
-	    "domain = ?" :
-	    "UPDATE monitored SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
-	    &st) != MS_OK)
+	if (fleet_kept(f, domain ? one : all, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_text(st, 1, owner);
 	if (domain)
 		db_bind_text(st, 2, domain);
-	return fleet_run(f, st, "release", NULL);
+	return fleet_run_kept(f, st, "release", NULL);
 }
 
 enum ms_status

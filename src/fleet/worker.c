@@ -32,6 +32,15 @@
  * so at most `concurrency` runs are in flight.  A result is stored by the
  * caller's put callback, then the domain leaves the round (fleet_complete).
  * Database calls are synchronous: the loop waits for them.
+ *
+ * Finished domains are batched: the first opens a transaction
+ * (fleet_begin), and the results, grades, completions, claims and releases
+ * that follow join it until commit_every domains are in it, commit_delay
+ * has passed, or the worker needs the round's state (flush).  Only a
+ * committed domain counts as checked.  A commit that fails undoes the whole
+ * batch: its domains are released and claimed again later.  A crash
+ * undoes it likewise; their leases end and they are claimed again, and the
+ * (domain, round) key keeps one result each.
  */
 
 #define RETRY_SECONDS	5	/* after a database error */
@@ -47,9 +56,17 @@ struct job {
 	bool handled;		/* put was called */
 };
 
+/* A finished domain in the open batch. */
+struct pending {
+	char *domain;
+	enum fleet_put r;
+};
+
 struct fleet_worker {
 	struct fleet_worker_config cfg;
-	struct event *timer, *beat;
+	struct event *timer, *beat, *commit;
+	struct pending *pend;	/* the open batch's finished domains */
+	size_t npend;
 	struct job **queue;	/* claimed, not started (FIFO) */
 	size_t nq;
 	size_t inflight;
@@ -57,6 +74,8 @@ struct fleet_worker {
 	uint64_t round_total;
 	uint64_t done_round;
 	bool all_pending;	/* --all still to be used on the first round */
+	struct smtp_probe_cache *probes;	/* the round's shared probes (NULL between rounds) */
+	struct smtp_probe_cache_stats probe_sum;	/* of the rounds before */
 	bool stopping, finished;
 	int64_t backoff_until;
 	size_t failures, checked;
@@ -67,6 +86,24 @@ struct fleet_worker {
 };
 
 static void tick(evutil_socket_t fd, short what, void *arg);
+
+/* probes_end - the round's shared probes are over (nothing in flight): count, free */
+static void
+probes_end(struct fleet_worker *w)
+{
+	const struct smtp_probe_cache_stats *s;
+
+	if (w->probes == NULL)
+		return;
+	s = smtp_probe_cache_stats(w->probes);
+	w->probe_sum.asked += s->asked;
+	w->probe_sum.made += s->made;
+	w->probe_sum.shared += s->shared;
+	w->probe_sum.abandoned += s->abandoned;
+	w->probe_sum.evicted += s->evicted;
+	smtp_probe_cache_free(w->probes);
+	w->probes = NULL;
+}
 
 /* emit - report an event to the caller */
 static void
@@ -86,6 +123,12 @@ emit(struct fleet_worker *w, enum fleet_event_kind kind, const char *domain, con
 	ev.total = w->round_total;
 	ev.done = w->done_round;
 	ev.until = until;
+	if (w->probes) {
+		const struct smtp_probe_cache_stats *s = smtp_probe_cache_stats(w->probes);
+
+		ev.probes_made = s->made;
+		ev.probes_saved = s->shared;
+	}
 	w->cfg.event(w->cfg.arg, &ev);
 }
 
@@ -121,10 +164,78 @@ finish(struct fleet_worker *w)
 	if (w->finished)
 		return;
 	w->finished = true;
+	if (w->inflight == 0)
+		probes_end(w);
 	evtimer_del(w->timer);
 	evtimer_del(w->beat);
+	evtimer_del(w->commit);
 	if (w->cfg.done)
 		w->cfg.done(w->cfg.arg);
+}
+
+/*
+ * batch_open - the batch's transaction, begun if none is open (its commit
+ * timer armed); false after saying why
+ */
+static bool
+batch_open(struct fleet_worker *w)
+{
+	struct timeval tv;
+
+	if (fleet_in_tx(w->cfg.fleet))
+		return true;
+	if (fleet_begin(w->cfg.fleet) != MS_OK) {
+		db_error(w, NULL);
+		return false;
+	}
+	tv.tv_sec = (time_t)w->cfg.commit_delay;
+	tv.tv_usec = (suseconds_t)((w->cfg.commit_delay - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->commit, &tv);
+	return true;
+}
+
+/*
+ * flush - commit the open batch: its domains count as checked; or, when the
+ * commit fails, each of them is released for a later claim.  False when it
+ * failed.
+ */
+static bool
+flush(struct fleet_worker *w)
+{
+	bool ok = true;
+
+	evtimer_del(w->commit);
+	if (!fleet_in_tx(w->cfg.fleet))
+		return true;
+	if (fleet_commit(w->cfg.fleet) == MS_OK) {
+		for (size_t i = 0; i < w->npend; i++) {
+			if (w->pend[i].r == FLEET_PUT_STORED)
+				w->checked++;
+			w->done_round++;
+			emit(w, FLEET_EV_CHECKED, w->pend[i].domain, NULL, (uint64_t)w->pend[i].r, 0);
+		}
+	} else {
+		ok = false;
+		db_error(w, NULL);
+		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
+		for (size_t i = 0; i < w->npend; i++)
+			if (fleet_release(w->cfg.fleet, w->cfg.owner, w->pend[i].domain) != MS_OK)
+				db_error(w, w->pend[i].domain);
+	}
+	for (size_t i = 0; i < w->npend; i++)
+		free(w->pend[i].domain);
+	w->npend = 0;
+	return ok;
+}
+
+/* on_commit - the batch's time is up */
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet_worker *w = arg;
+
+	if (!flush(w))
+		wake(w, 0);
 }
 
 /* profile_for - the profile named name, loaded once; generic (said) when it cannot be */
@@ -162,6 +273,7 @@ job_free(struct job *j)
 	free(j->c.profile);
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
+	strv_free(j->c.report_names);
 	fleet_members_free(j->c.members, j->c.nmembers);
 	area_settings_free(j->areas);
 	free(j);
@@ -209,13 +321,24 @@ on_result(struct audit *a, void *arg)
 {
 	struct job *j = arg;
 	struct fleet_worker *w = j->w;
-	enum fleet_put r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, j->c.round);
+	enum fleet_put r;
 
 	j->handled = true;
+	if (!batch_open(w) || fleet_mark(w->cfg.fleet) != MS_OK) {
+		/* the domain goes back for a later claim (on_done releases it) */
+		if (fleet_in_tx(w->cfg.fleet))
+			db_error(w, j->c.domain);
+		j->handled = false;
+		w->backoff_until = (int64_t)time(NULL) + RETRY_SECONDS;
+		return;
+	}
+	/* one mark per domain: what fails of it is undone, the batch goes on */
+	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, j->c.round);
 	if (r == FLEET_PUT_FAILED) {
 		w->failures++;
 		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
-		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
+		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 			db_error(w, j->c.domain);
 		if (w->cfg.once)
 			w->stopping = true;
@@ -224,14 +347,17 @@ on_result(struct audit *a, void *arg)
 	if (!put_grades(w, j, a) ||
 	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
 		db_error(w, j->c.domain);
-		if (fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
+		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
+		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 			db_error(w, j->c.domain);
 		return;
 	}
-	if (r == FLEET_PUT_STORED)
-		w->checked++;
-	w->done_round++;
-	emit(w, FLEET_EV_CHECKED, j->c.domain, NULL, (uint64_t)r, 0);
+	/* it counts once the batch is committed */
+	w->pend = xreallocarray(w->pend, w->npend + 1, sizeof(*w->pend));
+	w->pend[w->npend].domain = xstrdup(j->c.domain);
+	w->pend[w->npend++].r = r;
+	if (w->npend >= w->cfg.commit_every)
+		(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
 }
 
 /* on_done - the domain's run is over: a slot is free */
@@ -285,6 +411,7 @@ start_job(struct fleet_worker *w, struct job *j)
 	j->areas = area_settings_new();
 	set_list(w, j, "dkim-selector", j->c.selectors);
 	set_list(w, j, "sending-host", j->c.sending_hosts);
+	set_list(w, j, "dkim-report-name", j->c.report_names);
 	j->opts.areas = j->areas;
 	j->domains[0] = j->c.domain;
 	j->domains[1] = NULL;
@@ -295,6 +422,9 @@ start_job(struct fleet_worker *w, struct job *j)
 	ec.on_result = on_result;
 	ec.on_done = on_done;
 	ec.arg = j;
+	if (w->probes == NULL)
+		w->probes = smtp_probe_cache_new(w->cfg.session->smtp, !w->cfg.no_probe_sharing);
+	ec.probes = w->probes;	/* one probe per address for the round's domains */
 	w->inflight++;
 	(void)engine_submit(w->cfg.session, &ec, j->domains, 1);
 }
@@ -350,6 +480,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 	if (w->stopping) {
 		release_queue(w);
 		if (w->inflight == 0) {
+			(void)flush(w);		/* a failure is said, and its domains released */
 			if (fleet_release(w->cfg.fleet, w->cfg.owner, NULL) != MS_OK) {
 				w->failures++;
 				emit(w, FLEET_EV_ERROR, NULL, fleet_error(w->cfg.fleet), 0, 0);
@@ -362,6 +493,10 @@ tick(evutil_socket_t fd, short what, void *arg)
 		uint64_t marked;
 		int64_t next;
 
+		if (!flush(w)) {
+			wake(w, RETRY_SECONDS);
+			return;
+		}
 		if (fleet_round_begin(w->cfg.fleet, w->all_pending, now, &w->round, &marked) != MS_OK) {
 			db_error(w, NULL);
 			wake(w, w->stopping ? 0 : RETRY_SECONDS);
@@ -409,6 +544,11 @@ tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (w->inflight > 0 || w->nq > 0)
 		return;		/* on_done wakes us */
+	/* what this worker finished is part of the round's state: commit it first */
+	if (!flush(w)) {
+		wake(w, w->stopping ? 0 : RETRY_SECONDS);
+		return;
+	}
 	if (now < w->backoff_until) {
 		wake(w, (double)(w->backoff_until - now));
 		return;
@@ -420,6 +560,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rs.finished) {
 		emit(w, FLEET_EV_ROUND_DONE, NULL, NULL, rs.total, 0);
+		probes_end(w);
 		w->round = 0;
 		if (w->cfg.once) {
 			finish(w);
@@ -470,9 +611,21 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 		w->cfg.batch = w->cfg.concurrency;
 	if (w->cfg.lease <= 0)
 		w->cfg.lease = 120;
+	if (w->cfg.commit_every == 0)
+		w->cfg.commit_every = FLEET_COMMIT_EVERY;
+	if (w->cfg.commit_delay <= 0)
+		w->cfg.commit_delay = FLEET_COMMIT_DELAY;
+	/*
+	 * Heartbeats made inside a batch are seen by others once it commits: a
+	 * batch that commits within a third of the lease keeps every lease
+	 * others see alive (the last committed heartbeat is at most two thirds old)
+	 */
+	if (w->cfg.commit_delay > (double)w->cfg.lease / 3.0)
+		w->cfg.commit_delay = (double)w->cfg.lease / 3.0;
 	w->all_pending = cfg->all;
 	w->timer = evtimer_new(base, tick, w);
 	w->beat = event_new(base, -1, EV_PERSIST, heartbeat, w);
+	w->commit = evtimer_new(base, on_commit, w);
 	every = (double)w->cfg.lease / 3.0;
 	tv.tv_sec = (time_t)every;
 	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
@@ -512,10 +665,26 @@ fleet_worker_checked(const struct fleet_worker *w)
 }
 
 void
+fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out)
+{
+	*out = w->probe_sum;
+	if (w->probes) {
+		const struct smtp_probe_cache_stats *s = smtp_probe_cache_stats(w->probes);
+
+		out->asked += s->asked;
+		out->made += s->made;
+		out->shared += s->shared;
+		out->abandoned += s->abandoned;
+		out->evicted += s->evicted;
+	}
+}
+
+void
 fleet_worker_free(struct fleet_worker *w)
 {
 	if (w == NULL)
 		return;
+	smtp_probe_cache_free(w->probes);	/* runs still in flight lose their probes' answers */
 	for (size_t i = 0; i < w->nq; i++)
 		job_free(w->queue[i]);
 	free(w->queue);
@@ -523,6 +692,14 @@ fleet_worker_free(struct fleet_worker *w)
 		event_free(w->timer);
 	if (w->beat)
 		event_free(w->beat);
+	if (w->commit)
+		event_free(w->commit);
+	/* a batch never committed (the worker abandoned): undone, its domains claimed again later */
+	if (w->npend || fleet_in_tx(w->cfg.fleet))
+		fleet_rollback(w->cfg.fleet);
+	for (size_t i = 0; i < w->npend; i++)
+		free(w->pend[i].domain);
+	free(w->pend);
 	for (size_t i = 0; i < w->nprof; i++) {
 		free(w->pnames[i]);
 		profile_free(w->profs[i]);

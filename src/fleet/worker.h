@@ -7,10 +7,14 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "smtp/smtp_probe_cache.h"
 
 struct fleet;
 struct session;
 struct fleet_worker;
+
+#define FLEET_COMMIT_EVERY	32	/* finished domains per transaction, by default */
+#define FLEET_COMMIT_DELAY	0.5	/* seconds the first of them waits for the rest, by default */
 
 /* What storing one domain's result came to (the caller's put callback says). */
 enum fleet_put {
@@ -39,6 +43,8 @@ struct fleet_event {
 	uint64_t n, total;
 	uint64_t done;		/* domains this worker finished in the round */
 	int64_t until;
+	/* FLEET_EV_ROUND_DONE: this worker's STARTTLS probes in the round */
+	uint64_t probes_made, probes_saved;
 };
 
 /*
@@ -56,8 +62,27 @@ struct fleet_worker_config {
 	size_t batch;			/* domains claimed at a time (0: concurrency) */
 	int64_t lease;			/* seconds a claim holds without a heartbeat (0: 120) */
 	double deadline;		/* seconds per domain's audit (0: none) */
+	/*
+	 * Finished domains are kept in one transaction (fleet_begin): their
+	 * results, grades and completions, plus claims and releases made
+	 * meanwhile, committed once commit_every domains are in it or
+	 * commit_delay seconds after the first, and before the round's state
+	 * is read or the worker stops.  A crash loses the batch, never more:
+	 * its domains are claimed again after their lease.  0: the defaults
+	 * (FLEET_COMMIT_EVERY, FLEET_COMMIT_DELAY); commit_every 1: each
+	 * domain commits on its own.  commit_delay is at most a third of
+	 * the lease (heartbeats made inside a batch are seen once it commits).
+	 */
+	size_t commit_every;
+	double commit_delay;
 	bool once;			/* one round, then done */
 	bool all;			/* the first round takes every domain, due or not */
+	/*
+	 * Each round shares one STARTTLS probe of an address (with the same
+	 * settings) between every domain of the round this worker audits
+	 * (smtp/smtp_probe_cache.h); true: each domain probes alone.
+	 */
+	bool no_probe_sharing;
 	/*
 	 * put - store a's result for round (called from the loop, once per
 	 * audited domain); what it returns decides whether the domain leaves
@@ -96,6 +121,11 @@ void fleet_worker_poke(struct fleet_worker *w);
 size_t fleet_worker_failures(const struct fleet_worker *w);
 /* fleet_worker_checked - domains whose result this worker stored */
 size_t fleet_worker_checked(const struct fleet_worker *w);
+/*
+ * fleet_worker_probe_stats - the STARTTLS probes of every round so far,
+ * summed into *out (the caller's)
+ */
+void fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out);
 
 void fleet_worker_free(struct fleet_worker *w);
 

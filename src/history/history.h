@@ -154,4 +154,13 @@ void history_diff(const struct store_check *old, const struct store_check *new,
  */
 json_t *history_event_json(const struct store_event *e);
 
+/*
+ * history_event_providers - for a record event about the MX set or the SPF
+ * record: the providers its values name (data/providers.tsv,
+ * docs/providers.md), an array of {name, provider}: each MX host or
+ * include:/redirect= target with a provider, once, old value first.  NULL
+ * for any other event.  e borrowed; a new reference the caller owns.
+ */
+json_t *history_event_providers(const struct store_event *e);
+
 #endif

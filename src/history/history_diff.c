@@ -1,6 +1,8 @@
 /* src/history/history_diff.c - what changed between two stored checks of a domain: pure */
 #include "history/history.h"
 #include "core/jsonutil.h"
+#include "policy/providers.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -522,9 +524,99 @@ jnull(const char *s)
 	return s ? json_text(s) : json_null();
 }
 
+#define EVENT_NAMES_MAX	64	/* names looked at in one event's values */
+
+/* name_ok - a host name or include target worth matching: DNS characters, 1 to 253 bytes */
+static bool
+name_ok(const char *s, size_t n)
+{
+	return n > 0 && n <= 253 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") >= n;
+}
+
+/* add_provider - {name, provider} to arr when name (n bytes) has a provider of kind and is new there */
+static void
+add_provider(json_t *arr, const struct providers *prov, enum provider_kind kind, const char *name,
+    size_t n)
+{
+	char buf[254];
+	const char *pname;
+	size_t i;
+	json_t *o;
+
+	if (!name_ok(name, n))
+		return;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if ((pname = providers_match(prov, kind, buf)) == NULL)
+		return;
+	json_array_foreach(arr, i, o)
+		if (str_caseeq(json_string_value(json_object_get(o, "name")), buf))
+			return;
+	o = json_object();
+	json_object_set_new(o, "name", json_text(buf));
+	json_object_set_new(o, "provider", json_text(pname));
+	json_array_append_new(arr, o);
+}
+
+/*
+ * value_providers - the providers named by one value of an event: the hosts
+ * of an MX set ("10 host, 20 host") or the include: and redirect= targets of
+ * an SPF record; at most EVENT_NAMES_MAX names are looked at
+ */
+static void
+value_providers(json_t *arr, const struct providers *prov, bool mx, const char *v)
+{
+	size_t seen = 0;
+
+	while (v && *v && seen < EVENT_NAMES_MAX) {
+		size_t n;
+
+		v += strspn(v, " ,");
+		n = strcspn(v, " ,");
+		if (n == 0)
+			break;
+		if (mx) {
+			if (!(v[0] >= '0' && v[0] <= '9'))	/* the host after its preference */
+				add_provider(arr, prov, PROVIDER_MX, v, n);
+		} else if (n > 8 && str_ncasecmp(v, "include:", 8) == 0)
+			add_provider(arr, prov, PROVIDER_SPF, v + 8, n - 8);
+		else if (n > 9 && str_ncasecmp(v, "redirect=", 9) == 0)
+			add_provider(arr, prov, PROVIDER_SPF, v + 9, n - 9);
+		else if (n > 9 && str_ncasecmp(v, "+include:", 9) == 0)
+			add_provider(arr, prov, PROVIDER_SPF, v + 9, n - 9);
+		v += n;
+		seen++;
+	}
+}
+
+json_t *
+history_event_providers(const struct store_event *e)
+{
+	struct providers *prov = NULL;
+	char err[160];
+	bool mx;
+	json_t *arr;
+
+	if (e->kind == NULL || strcmp(e->kind, HEV_RECORD) != 0 || e->area == NULL || e->item == NULL)
+		return NULL;
+	mx = strcmp(e->area, "mx") == 0 && strcmp(e->item, "mx") == 0;
+	if (!mx && !(strcmp(e->area, "spf") == 0 && strcmp(e->item, "txt") == 0))
+		return NULL;
+	arr = json_array();
+	if (providers_builtin(&prov, err, sizeof(err)) != MS_OK)
+		return arr;	/* the build checks the data file: no names rather than no event */
+	value_providers(arr, prov, mx, e->old_value);
+	value_providers(arr, prov, mx, e->new_value);
+	providers_free(prov);
+	return arr;
+}
+
 json_t *
 history_event_json(const struct store_event *e)
 {
+	json_t *prov = history_event_providers(e);
+
 	json_t *o = json_object();
 
 	json_object_set_new(o, "at", json_rfc3339((time_t)e->at));
@@ -540,5 +632,7 @@ history_event_json(const struct store_event *e)
 	json_object_set_new(o, "run_id", json_text(nz(e->run_id)));
 	json_object_set_new(o, "previous_run_id", jnull(e->prev_run_id));
 	json_object_set_new(o, "round", jnull(e->round));
+	if (prov)
+		json_object_set_new(o, "providers", prov);
 	return o;
 }

@@ -1,6 +1,7 @@
 /* src/output/json.c - the mailsec/1 JSON of an audited domain, and documents streamed one member at a time */
 #include "output/json.h"
 #include "core/grade.h"
+#include "core/jsondump.h"
 #include "core/jsonutil.h"
 
 #include <stdlib.h>
@@ -71,7 +72,7 @@ out_json_stream_close(FILE *fp)
 void
 out_json_print(FILE *fp, const json_t *doc)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dump_text(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (s)
 		fprintf(fp, "%s\n", s);
@@ -82,7 +83,7 @@ out_json_print(FILE *fp, const json_t *doc)
 void
 out_json_line(FILE *fp, const json_t *doc)
 {
-	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dump_text(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	if (s)
 		fprintf(fp, "%s\n", s);

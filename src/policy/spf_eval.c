@@ -68,6 +68,7 @@ struct spf_eval {
 	struct resolver	*res;
 	const void	*owner;		/* tags the lookups */
 	struct spf_cache *cache;
+	const struct spf_lookup_hook *hook;	/* the audit memo, or NULL (spf_request) */
 	struct ipaddr	 ip;
 	char		*sender, *local, *sender_domain, *helo, *receiver;
 	int64_t		 now;
@@ -283,6 +284,16 @@ query(struct spf_eval *ev, const char *raw, uint16_t type)
 			ev->ans = dns_answer_ref(hit);
 			return false;	/* the caller goes on at once */
 		}
+	}
+	if (ev->hook) {
+		struct dns_answer *hit = ev->hook->peek(ev->hook->ctx, name, type);
+
+		if (hit) {
+			ev->ans = dns_answer_ref(hit);
+			return false;	/* the caller goes on at once */
+		}
+		ev->hook->ask(ev->hook->ctx, name, type, on_answer, ev);
+		return true;
 	}
 	if (resolver_query_owned(ev->res, ev->owner, name, type, on_answer, ev) == MS_OK)
 		return true;
@@ -972,6 +983,7 @@ spf_eval_start(struct resolver *res, const struct spf_request *req, spf_done_cb 
 	ev->res = res;
 	ev->owner = req->owner;
 	ev->cache = req->cache;
+	ev->hook = req->hook;
 	ev->ip = req->ip;
 	/* §5: an IPv4-mapped IPv6 client (::ffff:a.b.c.d) is the IPv4 client a.b.c.d. */
 	if (ev->ip.family == 6 && memcmp(ev->ip.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {

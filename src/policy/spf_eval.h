@@ -25,6 +25,20 @@ enum spf_result {
  */
 struct spf_cache;
 
+/*
+ * Another way to ask than the resolver itself: an audit's memo, so an
+ * evaluation inside an audit asks no name and type the audit asked already.
+ * peek returns the answer already held for name/type (borrowed for the
+ * call) or NULL; ask starts the lookup and calls cb exactly once from the
+ * event loop, never inside ask (so only after peek said NULL).  name is
+ * borrowed for the call; ctx is the caller's.
+ */
+struct spf_lookup_hook {
+	struct dns_answer *(*peek)(void *ctx, const char *name, uint16_t type);
+	void (*ask)(void *ctx, const char *name, uint16_t type, dns_callback cb, void *arg);
+	void *ctx;
+};
+
 struct spf_request {
 	struct ipaddr	 ip;
 	const char	*sender;	/* MAIL FROM, or "" / NULL */
@@ -34,6 +48,7 @@ struct spf_request {
 	bool		 trace;		/* record every step */
 	struct spf_cache *cache;	/* answers shared with other evaluations, or NULL */
 	const void	*owner;		/* tags the lookups (resolver_query_owned), or NULL */
+	const struct spf_lookup_hook *hook;	/* borrowed until done runs, or NULL: res */
 };
 
 struct spf_outcome {

@@ -2,6 +2,7 @@
 #include "policy/tls_probes.h"
 #include "audit/audit.h"
 #include "policy/mtasts_state.h"
+#include "smtp/smtp_probe_cache.h"
 #include "tls/tls_cert.h"
 #include "util/sort.h"
 #include "util/str.h"
@@ -28,33 +29,6 @@ struct probe_arg {
 
 static void set_step(struct tls_probes *r);
 
-/* keep - a copy of a probe result that outlives the callback (certificates referenced) */
-static struct smtp_probe_result *
-keep(const struct smtp_probe_result *r)
-{
-	struct smtp_probe_result *k = xmalloc(sizeof(*k));
-
-	*k = *r;
-	if (r->cert)
-		X509_up_ref(r->cert);
-	if (r->chain) {
-		k->chain = sk_X509_dup(r->chain);
-		for (int i = 0; i < sk_X509_num(k->chain); i++)
-			X509_up_ref(sk_X509_value(k->chain, i));
-	}
-	return k;
-}
-
-static void
-result_free(struct smtp_probe_result *k)
-{
-	if (k == NULL)
-		return;
-	X509_free(k->cert);
-	sk_X509_pop_free(k->chain, X509_free);
-	free(k);
-}
-
 bool
 tls_tlsa_usable(const struct dns_answer *t)
 {
@@ -79,9 +53,9 @@ on_probe(const struct smtp_probe_result *res, void *arg)
 	struct audit *a = r->a;
 
 	if (pa->legacy) {
-		ad->legacy = keep(res);
+		ad->legacy = smtp_probe_result_copy(res);
 	} else {
-		ad->main = keep(res);
+		ad->main = smtp_probe_result_copy(res);
 		if (res->stage == SMTP_ST_DONE && !proto_old(res->protocol))
 			start_probe(ad, true);
 	}
@@ -125,7 +99,9 @@ start_probe(struct tls_addr *ad, bool legacy)
 	pa->legacy = legacy;
 	r->pending++;
 	audit_hold(a);
-	if (smtp_probe_start(a->smtp, &cfg, on_probe, pa) != MS_OK) {
+	/* shared with every audit of the run (or round) that probes the same address alike */
+	if ((a->probes ? smtp_probe_cache_start(a->probes, &cfg, on_probe, pa) :
+	    smtp_probe_start(a->smtp, &cfg, on_probe, pa)) != MS_OK) {
 		free(pa);
 		r->pending--;
 		audit_release(a);
@@ -266,8 +242,8 @@ set_done(struct tls_probes *r)
 	audit_once_done(a, SLOT_KEY);
 	for (struct tls_host *h = r->hosts; h; h = h->next) {
 		for (struct tls_addr *ad = h->addrs; ad; ad = ad->next) {
-			result_free(ad->main);
-			result_free(ad->legacy);
+			smtp_probe_result_free(ad->main);
+			smtp_probe_result_free(ad->legacy);
 			ad->main = ad->legacy = NULL;
 			if (ad->ptr)
 				dns_answer_unref(ad->ptr);

@@ -390,6 +390,13 @@ on_ptr(struct dns_answer *ans, void *arg)
 		lookups_over(src->owner);
 }
 
+/* include_provider - the provider of the include: of the domain's SPF record listing x, or NULL */
+static const char *
+include_provider(const struct providers *prov, const struct source *x)
+{
+	return x->spf_include ? providers_match(prov, PROVIDER_SPF, x->spf_include) : NULL;
+}
+
 /*
  * provider_name - who sends from x as people know them (docs/providers.md):
  * by its PTR name, else by the include: of the domain's SPF record listing
@@ -755,6 +762,7 @@ summary_json(const struct summary *s)
 		json_object_set_new(j, "provider", json_text(x->provider));
 		json_object_set_new(j, "provider_name", json_text(provider_name(prov, x)));
 		json_object_set_new(j, "spf_include", json_text(x->spf_include));
+		json_object_set_new(j, "spf_include_provider", json_text(include_provider(prov, x)));
 		json_object_set_new(j, "messages", json_integer((json_int_t)x->messages));
 		json_object_set_new(j, "spf_aligned", json_integer((json_int_t)x->spf_aligned));
 		json_object_set_new(j, "dkim_aligned", json_integer((json_int_t)x->dkim_aligned));
@@ -786,6 +794,8 @@ summary_json(const struct summary *s)
 			json_object_set_new(w, "provider", json_text(f[i]->provider));
 			json_object_set_new(w, "provider_name", json_text(provider_name(prov, f[i])));
 			json_object_set_new(w, "spf_include", json_text(f[i]->spf_include));
+			json_object_set_new(w, "spf_include_provider",
+			    json_text(include_provider(prov, f[i])));
 			json_object_set_new(w, "messages",
 			    json_integer((json_int_t)(f[i]->messages - f[i]->dmarc_pass)));
 			json_object_set_new(w, "legitimate_looking", json_boolean(legit_looking(s, f[i])));
@@ -994,7 +1004,7 @@ summary_text(FILE *fp, const struct summary *s)
 		for (size_t i = 0; i < s->nsrc; i++) {
 			const struct source *x = &s->src[i];
 			char *ip, *ptr, *prov, *inc;
-			const char *pname;
+			const char *pname, *iname;
 
 			if (i >= top) {
 				fprintf(fp, "  ... and %zu more (--top N, --json or --csv)\n", s->nsrc - top);
@@ -1005,12 +1015,14 @@ summary_text(FILE *fp, const struct summary *s)
 			prov = show(x->provider);
 			inc = show(x->spf_include);
 			pname = provider_name(names, x);
-			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s%s%s)%s%s%s\n", ip,
+			iname = include_provider(names, x);
+			fprintf(fp, "  %-40s %8llu %6.1f %6.1f %6.1f  %s (%s%s%s)%s%s%s%s%s%s\n", ip,
 			    (unsigned long long)x->messages, pct_of(x->spf_aligned, x->messages),
 			    pct_of(x->dkim_aligned, x->messages), pct_of(x->dmarc_pass, x->messages),
 			    x->ptr ? ptr : x->ptr_status, x->provider ? prov : "-",
 			    pname ? ": " : "", pname ? pname : "",
 			    x->spf_include ? " SPF via " : "", x->spf_include ? inc : "",
+			    iname ? " (" : "", iname ? iname : "", iname ? ")" : "",
 			    legit_looking(s, x) ? "  <- fails DMARC, authenticates as another domain" : "");
 			free(ip);
 			free(ptr);

@@ -48,6 +48,7 @@ struct probe {
 	bool			 launched;	/* holds a connection slot */
 	bool			 waiting;	/* backing off after a busy reply (cap is the retry timer) */
 	bool			 finishing;	/* a deferred finish is scheduled */
+	bool			 delivering;	/* its callback is running */
 	struct probe		*next;	/* waiting queue */
 	struct probe		*all_next, **all_prevp;	/* every live probe, for cancelling */
 };
@@ -88,6 +89,12 @@ smtp_prober_new(struct event_base *base)
 	sp->per_addr = SMTP_POLITE_PER_ADDR_DEFAULT;
 	sp->per_net = SMTP_POLITE_PER_NET_DEFAULT;
 	return sp;
+}
+
+struct event_base *
+smtp_prober_base(const struct smtp_prober *sp)
+{
+	return sp->base;
 }
 
 void
@@ -177,6 +184,7 @@ finish(struct probe *p)
 	    (double)(now.tv_usec - p->started.tv_usec) / 1e6;
 	if (p->bev)
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+	p->delivering = true;
 	p->cb(&p->res, p->arg);
 	if (p->launched)
 		sp->inflight--;
@@ -711,6 +719,37 @@ smtp_probe_cancel_owned(struct smtp_prober *sp, const void *owner, const char *w
 		p->res.timed_out = true;
 		fail_later(p, why);
 	}
+}
+
+void
+smtp_probe_abandon_owned(struct smtp_prober *sp, const void *owner)
+{
+	struct probe **qp, *q, *p, *next;
+	bool freed = false;
+
+	if (sp == NULL || owner == NULL)
+		return;
+	sp->queue_tail = NULL;
+	for (qp = &sp->queue_head; (q = *qp) != NULL; ) {
+		if (q->cfg.owner == owner) {
+			*qp = q->next;
+			q->next = NULL;
+		} else {
+			sp->queue_tail = q;
+			qp = &q->next;
+		}
+	}
+	for (p = sp->all; p; p = next) {
+		next = p->all_next;
+		if (p->cfg.owner != owner || p->delivering)
+			continue;
+		if (p->launched)
+			sp->inflight--;
+		probe_free(p);	/* unlinks it from sp->all */
+		freed = true;
+	}
+	if (freed)
+		pump(sp);
 }
 
 void

@@ -77,6 +77,8 @@ typedef void (*smtp_probe_callback)(const struct smtp_probe_result *r, void *arg
  * free with smtp_prober_free().
  */
 struct smtp_prober *smtp_prober_new(struct event_base *base);
+/* smtp_prober_base - the loop sp runs on (borrowed) */
+struct event_base *smtp_prober_base(const struct smtp_prober *sp);
 /*
  * smtp_prober_set_limits - at most per_addr connections at once to one
  * address and per_net to one IPv4 /24 or IPv6 /48 (0: the defaults of
@@ -115,5 +117,13 @@ MS_MUST_CHECK enum ms_status smtp_probe_start(struct smtp_prober *sp, const stru
 void smtp_probe_cancel_all(struct smtp_prober *sp, const char *why);
 /* smtp_probe_cancel_owned - the same for owner's probes only (owner NULL: all) */
 void smtp_probe_cancel_owned(struct smtp_prober *sp, const void *owner, const char *why);
+/*
+ * smtp_probe_abandon_owned - drop owner's probes (owner not NULL) at once,
+ * queued or connected, without running their callbacks (a probe whose
+ * callback is running is left to finish), and let the queue move on.  For a
+ * caller that no longer wants the result, such as the probe cache when its
+ * last waiter leaves.
+ */
+void smtp_probe_abandon_owned(struct smtp_prober *sp, const void *owner);
 
 #endif

@@ -154,10 +154,13 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	/* closing ends an open transaction anyway (SQLite and PostgreSQL roll it back) */
-	if (s->tx_open)
+	if (s->tx_open && !s->joined)
 		MS_IGNORE(db_rollback(s->db));
 	for (int i = 0; i < STORE_NSTMT; i++)
 		db_finalize(s->stmt[i]);
+	for (int i = 0; i < STORE_NMULTI; i++)
+		for (int k = 0; k < STORE_MULTI_ROWS; k++)
+			db_finalize(s->multi[i][k]);
 	db_close(s->db);
 	free(s);
 }
@@ -197,6 +200,35 @@ store_rollback(struct store *s)
 		store_undo(s, NULL);	/* a failure shows in store_error() */
 	s->tx_open = false;
 	s->tx_wanted = false;
+}
+
+/*
+ * store_join - the caller has begun a transaction on the store's handle
+ * (store_db): puts from here on are savepoints inside it until store_part
+ */
+enum ms_status
+store_join(struct store *s)
+{
+	if (s->tx_wanted) {
+		snprintf(s->err, sizeof(s->err), "a transaction is already open");
+		return MS_ERR_ARG;
+	}
+	s->tx_wanted = s->tx_open = s->joined = true;
+	return MS_OK;
+}
+
+/* store_in_transaction - store_begin's or a joined transaction is open */
+bool
+store_in_transaction(const struct store *s)
+{
+	return s->tx_wanted;
+}
+
+/* store_part - the caller's transaction is over (committed or rolled back by the caller) */
+void
+store_part(struct store *s)
+{
+	s->tx_wanted = s->tx_open = s->joined = false;
 }
 
 /* mkdirs - create path's directories (like mkdir -p, mode 0700); false with errno set */

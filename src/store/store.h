@@ -178,6 +178,23 @@ MS_MUST_CHECK enum ms_status store_begin(struct store *s);
 MS_MUST_CHECK enum ms_status store_commit(struct store *s);
 /* store_rollback - drop the puts since store_begin; a failure shows in store_error (s borrowed) */
 void store_rollback(struct store *s);
+/*
+ * store_join - the caller (a layer that keeps its own tables in the same
+ * database, store_db) has begun a transaction on the store's handle: puts
+ * from here on run inside it without a savepoint of their own (one round
+ * trip less each), so a put that fails may leave part of itself: the caller
+ * undoes it (a savepoint of its own around each unit of work, or the whole
+ * transaction), commits or rolls back, then calls store_part.  MS_ERR_ARG
+ * inside store_begin's transaction (s borrowed).
+ */
+MS_MUST_CHECK enum ms_status store_join(struct store *s);
+/* store_part - the joined transaction is over; s (borrowed) is back to a transaction per put */
+void store_part(struct store *s);
+/*
+ * store_in_transaction - whether puts on s (borrowed) now run inside a
+ * transaction (store_begin's or a joined one) rather than one each
+ */
+bool store_in_transaction(const struct store *s);
 
 /*
  * What the store writes of a report: the columns of its tables, nothing
@@ -276,6 +293,31 @@ MS_MUST_CHECK enum ms_status store_each_tlsrpt(struct store *s, const char *doma
 /* store_count_failures - failure reports about domain (borrowed) dated at or after since */
 MS_MUST_CHECK enum ms_status store_count_failures(struct store *s, const char *domain,
     int64_t since, uint64_t *n);
+/* A name seen in the aggregate reports, with its messages and first and last report time. */
+struct store_seen {
+	const char *name;		/* lower-cased; borrowed for the callback */
+	uint64_t messages;		/* the rows' counts summed */
+	int64_t first, last;		/* the earliest begin and latest end (epoch s), -1 unknown */
+};
+
+/* a name seen in reports; borrowed for the call */
+typedef void (*store_seen_cb)(void *arg, const struct store_seen *it);
+
+/*
+ * store_report_selectors - the DKIM selectors of the auth_results/dkim
+ * entries whose d= is domain, in the DMARC aggregate reports about domain or
+ * one of its parents ending at or after since: one call of cb per selector
+ * (lower-cased, in order).  domain borrowed; MS_ERR_ARG for an empty one.
+ */
+MS_MUST_CHECK enum ms_status store_report_selectors(struct store *s, const char *domain,
+    int64_t since, store_seen_cb cb, void *arg);
+/*
+ * store_each_header_from - the header_from domains (lower-cased, in order)
+ * of the rows of policy_domain's DMARC aggregate reports ending at or after
+ * since, each once with its summed count; policy_domain borrowed
+ */
+MS_MUST_CHECK enum ms_status store_each_header_from(struct store *s, const char *policy_domain,
+    int64_t since, store_seen_cb cb, void *arg);
 /* store_counts - reports of each kind into the caller's *c */
 MS_MUST_CHECK enum ms_status store_counts(struct store *s, struct store_counts *c);
 /* store_each_rejected - the quarantine, oldest first; items borrowed for the callback */
@@ -337,7 +379,9 @@ void store_check_free(struct store_check *c);
  * store_db - the database handle under s, borrowed for s's lifetime: for the
  * layers above that keep tables of their own in the same database (the
  * monitor's workspaces, rounds and leases, src/fleet/).  They must not use it
- * while a store call runs, nor between store_begin() and store_commit().
+ * while a store call runs, nor between store_begin() and store_commit(),
+ * except to write rows of their own inside the transaction a put made there
+ * has begun (notify/ queues notifications with the result they are about).
  */
 struct db *store_db(struct store *s);
 

@@ -19,8 +19,16 @@ struct dialect_sql {
 /* The statements a store prepares once and keeps (on first use). */
 enum store_stmt {
 	INS_REPORT, INS_DMARC_ROW, INS_TLS_POLICY, INS_TLS_FAILURE, INS_FAILURE, INS_REJECTED,
-	INS_CHECK, INS_CHECK_FINDING, INS_EVENT, STORE_NSTMT
+	INS_CHECK, Q_LAST_CHECK, STORE_NSTMT
 };
+
+/*
+ * Rows of one table inserted by one statement: a check's findings and its
+ * events go in chunks of up to STORE_MULTI_ROWS rows (one round trip each on
+ * PostgreSQL), each chunk size prepared once and kept.
+ */
+#define STORE_MULTI_ROWS	32
+enum store_multi { MULTI_FINDING, MULTI_EVENT, STORE_NMULTI };
 
 struct store {
 	struct db *db;
@@ -28,6 +36,8 @@ struct store {
 	bool tx_wanted;		/* between store_begin() and store_commit()/store_rollback() */
 	bool tx_open;		/* its database transaction has begun (at the first write) */
 	struct db_stmt *stmt[STORE_NSTMT];
+	struct db_stmt *multi[STORE_NMULTI][STORE_MULTI_ROWS];	/* [k - 1]: k rows at once */
+	bool joined;		/* store_join: the caller's transaction, not ours to end */
 	char err[512];
 };
 

@@ -1,6 +1,7 @@
 /* src/store/store_put.c - storing reports and check results, whole or not at all, and purging them */
 #include "store/store_impl.h"
 #include "store/store_rows.h"
+#include "util/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,9 @@
  * Each put runs inside put_enter()..put_leave(): a transaction of its own,
  * or within store_begin()..store_commit() a savepoint, so a put that fails
  * half-way (a constraint, a full disk, a trigger) leaves nothing of itself
- * and the caller's transaction usable, on SQLite as on PostgreSQL.
+ * and the caller's transaction usable, on SQLite as on PostgreSQL.  In a
+ * transaction joined (store_join) there is no savepoint of ours: the
+ * joiner keeps one per unit of its own work and undoes a put that failed.
  */
 static const char *const INSERTS[STORE_NSTMT] = {
 	[INS_REPORT] =
@@ -46,13 +49,59 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
 	" n_warning, n_error, n_unknown, grade, doc, round) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT DO NOTHING RETURNING id",	/* (run_id, domain) or (domain, round) */
-	[INS_CHECK_FINDING] =
-	"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message)"
-	" VALUES (?,?,?,?,?,?)",
-	[INS_EVENT] =
-	"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area, subject,"
-	" finding, severity, item, old_value, new_value) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
+
+/*
+ * The inserts of many rows (store_impl.h): the statement up to VALUES and
+ * one row's placeholders, repeated k times for a chunk of k rows.
+ */
+static const struct {
+	const char *head, *row;
+	int cols;
+} MULTI[STORE_NMULTI] = {
+	[MULTI_FINDING] = {
+		"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message) VALUES ",
+		"(?,?,?,?,?,?)", 6 },
+	[MULTI_EVENT] = {
+		"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area,"
+		" subject, finding, severity, item, old_value, new_value) VALUES ",
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", 14 },
+};
+
+/* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
+static struct db_stmt *
+multi(struct store *s, enum store_multi m, size_t k)
+{
+	struct db_stmt **slot = &s->multi[m][k - 1];
+	struct buf b;
+	char *sql;
+
+	if (*slot)
+		return *slot;
+	buf_init(&b, strlen(MULTI[m].head) + STORE_MULTI_ROWS * (strlen(MULTI[m].row) + 1) + 1);
+	buf_adds(&b, MULTI[m].head);
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		buf_adds(&b, MULTI[m].row);
+	}
+	/* the maximum holds STORE_MULTI_ROWS rows: the text is whole */
+	MS_IGNORE(buf_status(&b));
+	sql = buf_steal(&b);
+	if (db_prepare(s->db, sql, slot) != MS_OK) {
+		MS_IGNORE(store_fail(s, "prepare"));	/* always MS_ERR_IO: NULL says it */
+		*slot = NULL;
+	}
+	free(sql);
+	return *slot;
+}
+
+/* chunk - how many of n rows left go in the next insert */
+static size_t
+chunk(size_t n)
+{
+	return n > STORE_MULTI_ROWS ? STORE_MULTI_ROWS : n;
+}
 
 /* stmt - the prepared insert id (prepared at first use), or NULL after recording why */
 static struct db_stmt *
@@ -129,6 +178,8 @@ put_enter(struct store *s, const char *name)
 			return store_fail(s, "begin");
 		s->tx_open = true;
 	}
+	if (s->joined)
+		return MS_OK;	/* the joiner undoes a put that fails (store_join) */
 	return db_savepoint(s->db, name) == MS_OK ? MS_OK : store_fail(s, "savepoint");
 }
 
@@ -136,6 +187,8 @@ put_enter(struct store *s, const char *name)
 static enum ms_status
 put_leave(struct store *s, const char *name, enum ms_status rc)
 {
+	if (s->joined)
+		return rc;	/* no savepoint of ours: a failed put is the joiner's to undo */
 	if (rc == MS_OK) {
 		if ((s->tx_wanted ? db_release(s->db, name) : db_commit(s->db)) == MS_OK)
 			return MS_OK;
@@ -360,32 +413,63 @@ store_put_rejected(struct store *s, const char *origin, const char *why, const c
 	return put_leave(s, "put", rc);
 }
 
-/* event_rows - insert the events ev[0..n) of the check whose row key is id */
+/* event_rows - insert the events ev[0..n) of the check whose row key is id, many per statement */
 static enum ms_status
 event_rows(struct store *s, int64_t id, const struct store_event *ev, size_t n)
 {
-	struct db_stmt *st = n ? stmt(s, INS_EVENT) : NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = chunk(n - i);
+		struct db_stmt *st = multi(s, MULTI_EVENT, k);
 
-	if (n && st == NULL)
-		return MS_ERR_IO;
-	for (size_t i = 0; i < n; i++) {
-		const struct store_event *e = &ev[i];
+		if (st == NULL)
+			return MS_ERR_IO;
+		for (size_t j = 0; j < k; j++, i++) {
+			const struct store_event *e = &ev[i];
+			int b = (int)j * MULTI[MULTI_EVENT].cols;
 
-		db_bind_int(st, 1, id);
-		db_bind_text(st, 2, e->domain);
-		db_bind_int(st, 3, e->at);
-		db_bind_text(st, 4, e->run_id);
-		db_bind_text(st, 5, e->prev_run_id);
-		db_bind_text(st, 6, e->round);
-		db_bind_text(st, 7, e->kind);
-		db_bind_text(st, 8, e->area);
-		db_bind_text(st, 9, e->subject);
-		db_bind_text(st, 10, e->finding);
-		db_bind_text(st, 11, e->severity);
-		db_bind_text(st, 12, e->item);
-		db_bind_text(st, 13, e->old_value);
-		db_bind_text(st, 14, e->new_value);
+			db_bind_int(st, b + 1, id);
+			db_bind_text(st, b + 2, e->domain);
+			db_bind_int(st, b + 3, e->at);
+			db_bind_text(st, b + 4, e->run_id);
+			db_bind_text(st, b + 5, e->prev_run_id);
+			db_bind_text(st, b + 6, e->round);
+			db_bind_text(st, b + 7, e->kind);
+			db_bind_text(st, b + 8, e->area);
+			db_bind_text(st, b + 9, e->subject);
+			db_bind_text(st, b + 10, e->finding);
+			db_bind_text(st, b + 11, e->severity);
+			db_bind_text(st, b + 12, e->item);
+			db_bind_text(st, b + 13, e->old_value);
+			db_bind_text(st, b + 14, e->new_value);
+		}
 		if (run_insert(s, st, "insert event") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+/* finding_rows - insert the findings of c under the check whose row key is id, many per statement */
+static enum ms_status
+finding_rows(struct store *s, int64_t id, const struct store_check *c)
+{
+	for (size_t i = 0; i < c->nfindings;) {
+		size_t k = chunk(c->nfindings - i);
+		struct db_stmt *f = multi(s, MULTI_FINDING, k);
+
+		if (f == NULL)
+			return MS_ERR_IO;
+		for (size_t j = 0; j < k; j++, i++) {
+			const struct store_check_finding *g = &c->findings[i];
+			int b = (int)j * MULTI[MULTI_FINDING].cols;
+
+			db_bind_int(f, b + 1, id);
+			db_bind_int(f, b + 2, (int64_t)i);
+			db_bind_text(f, b + 3, g->id);
+			db_bind_text(f, b + 4, g->severity);
+			db_bind_text(f, b + 5, g->subject);
+			db_bind_text(f, b + 6, g->message);
+		}
+		if (run_insert(s, f, "insert check finding") != MS_OK)
 			return MS_ERR_IO;
 	}
 	return MS_OK;
@@ -399,10 +483,10 @@ static enum ms_status
 check_rows(struct store *s, const struct store_check *c, const struct store_event *ev,
     size_t nev, bool *dup)
 {
-	struct db_stmt *st = stmt(s, INS_CHECK), *f = stmt(s, INS_CHECK_FINDING);
+	struct db_stmt *st = stmt(s, INS_CHECK);
 	int64_t id = 0;
 
-	if (st == NULL || f == NULL)
+	if (st == NULL)
 		return MS_ERR_IO;
 	db_bind_text(st, 1, c->run_id);
 	db_bind_text(st, 2, c->domain);
@@ -419,19 +503,11 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 	db_bind_text(st, 13, c->round);
 	if (run_returning(s, st, "insert check", dup, &id) != MS_OK)
 		return MS_ERR_IO;
-	for (size_t i = 0; i < c->nfindings && !*dup; i++) {
-		const struct store_check_finding *g = &c->findings[i];
-
-		db_bind_int(f, 1, id);
-		db_bind_int(f, 2, (int64_t)i);
-		db_bind_text(f, 3, g->id);
-		db_bind_text(f, 4, g->severity);
-		db_bind_text(f, 5, g->subject);
-		db_bind_text(f, 6, g->message);
-		if (run_insert(s, f, "insert check finding") != MS_OK)
-			return MS_ERR_IO;
-	}
-	return *dup ? MS_OK : event_rows(s, id, ev, nev);
+	if (*dup)
+		return MS_OK;
+	if (finding_rows(s, id, c) != MS_OK)
+		return MS_ERR_IO;
+	return event_rows(s, id, ev, nev);
 }
 
 /* store_put_check - one domain's check result and its findings, whole or not at all */

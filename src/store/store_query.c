@@ -1,8 +1,11 @@
 /* src/store/store_query.c - reading the store: report rows for summaries, counts, quarantine, history */
 #include "store/store_impl.h"
 #include "store/store_rows.h"
+#include "util/str.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -218,9 +221,13 @@ store_each_rejected(struct store *s, store_rejected_cb cb, void *arg)
 	" f.finding, f.severity, f.subject, f.message, c.round" \
 	" FROM checks c LEFT JOIN check_findings f ON f.check_id = c.id"
 
-/* check_rows - step st (a CHECK_ROWS query, ordered by check) and hand each check to cb */
+/*
+ * check_rows - step st (a CHECK_ROWS query, ordered by check) and hand each
+ * check to cb; then st is finalized, or only reset when keep (a statement the
+ * store keeps)
+ */
 static enum ms_status
-check_rows(struct store *s, struct db_stmt *st, store_check_cb cb, void *arg)
+check_rows(struct store *s, struct db_stmt *st, bool keep, store_check_cb cb, void *arg)
 {
 	struct store_check_acc acc;
 	enum db_step r;
@@ -251,6 +258,12 @@ check_rows(struct store *s, struct db_stmt *st, store_check_cb cb, void *arg)
 	}
 	/* the last check goes to cb after the statement is done: cb must not use the store */
 	store_check_acc_end(&acc, r == DB_DONE);
+	if (keep) {
+		enum ms_status rc = r == DB_DONE ? MS_OK : store_fail(s, "query checks");
+
+		db_reset(st);
+		return rc;
+	}
 	return finish(s, st, r, "query checks");
 }
 
@@ -263,20 +276,23 @@ store_each_check(struct store *s, const char *domain, int64_t since, store_check
 	if (query(s, CHECK_ROWS " WHERE c.domain = ? AND c.checked_at >= ?"
 	    " ORDER BY c.checked_at, c.id, f.seq", domain, since, "query checks", &st) != MS_OK)
 		return MS_ERR_IO;
-	return check_rows(s, st, cb, arg);
+	return check_rows(s, st, false, cb, arg);
 }
 
 /* store_last_check - the latest stored check of domain to cb (none: no call) */
 enum ms_status
 store_last_check(struct store *s, const char *domain, store_check_cb cb, void *arg)
 {
-	struct db_stmt *st;
+	struct db_stmt **st = &s->stmt[Q_LAST_CHECK];
 
-	if (db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE domain = ?"
-	    " ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", &st) != MS_OK)
+	/* asked once per stored result (history_put): prepared once and kept */
+	if (*st == NULL && db_prepare(s->db, CHECK_ROWS " WHERE c.id = (SELECT id FROM checks WHERE "
+	    "domain = ? ORDER BY checked_at DESC, id DESC LIMIT 1) ORDER BY f.seq", st) != MS_OK) {
+		*st = NULL;
 		return store_fail(s, "query the last check");
-	db_bind_text(st, 1, domain);
-	return check_rows(s, st, cb, arg);
+	}
+	db_bind_text(*st, 1, domain);
+	return check_rows(s, *st, true, cb, arg);
 }
 
 /* workspace_id - *id of workspace name; MS_ERR_NOTFOUND (s's error says so) when there is none */
@@ -355,4 +371,109 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
 		cb(arg, &e);
 	}
 	return finish(s, st, r, "query events");
+}
+
+/*
+ * The DKIM selectors of a signing domain in the aggregate reports: every
+ * auth_results/dkim entry (stored as the dkim_auth JSON array of its row)
+ * whose d= is the domain, in the reports about the domain or one of its
+ * parents (a report's policy domain is the organizational domain the row's
+ * header_from falls under).  Eight policy domains: the name and seven
+ * parents, more than any real name has below its public suffix.
+ */
+#define SEL_PARENTS	8
+#define REPORT_SELECTORS(each) \
+	"SELECT lower(j.value->>'selector') AS sel, sum(d.count), min(COALESCE(r.begin_ts, r.ingested_at))," \
+	" max(COALESCE(r.end_ts, r.ingested_at))" \
+	" FROM reports r JOIN dmarc_rows d ON d.report = r.id" each \
+	" WHERE r.kind = 'dmarc' AND r.policy_domain IN (?, ?, ?, ?, ?, ?, ?, ?)" \
+	" AND COALESCE(r.end_ts, r.ingested_at) >= ? AND lower(j.value->>'domain') = ?" \
+	" AND j.value->>'selector' IS NOT NULL AND j.value->>'selector' <> ''" \
+	" GROUP BY sel ORDER BY sel"
+
+static const struct dialect_sql REPORT_SELECTORS_SQL = {
+	REPORT_SELECTORS(", json_each(CASE WHEN json_valid(d.dkim_auth) THEN d.dkim_auth ELSE '[]' END) j"),
+	REPORT_SELECTORS(" CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(d.dkim_auth) ="
+	    " 'array' THEN d.dkim_auth ELSE '[]'::jsonb END) j(value)"),
+};
+
+/* store_report_selectors - the selectors signing as domain in reports ending at or after since */
+enum ms_status
+store_report_selectors(struct store *s, const char *domain, int64_t since,
+    store_seen_cb cb, void *arg)
+{
+	const char *parents[SEL_PARENTS];
+	struct db_stmt *st;
+	enum db_step r;
+	size_t np = 0;
+	char *low;
+
+	if (domain == NULL || *domain == '\0') {
+		snprintf(s->err, sizeof(s->err), "report selectors: no domain");
+		return MS_ERR_ARG;
+	}
+	low = xstrdup(domain);
+	str_lower(low);
+	if (low[strlen(low) - 1] == '.')
+		low[strlen(low) - 1] = '\0';
+	/* the name and its parents up to SEL_PARENTS, the rest filled with the name */
+	for (const char *p = low; p && *p && np < SEL_PARENTS; ) {
+		parents[np++] = p;
+		p = strchr(p, '.');
+		if (p)
+			p++;
+	}
+	while (np < SEL_PARENTS)
+		parents[np++] = low;
+	if (db_prepare(s->db, sql_for(s, &REPORT_SELECTORS_SQL), &st) != MS_OK) {
+		free(low);
+		return store_fail(s, "query report selectors");
+	}
+	for (size_t i = 0; i < SEL_PARENTS; i++)
+		db_bind_text(st, (int)i + 1, parents[i]);
+	db_bind_int(st, SEL_PARENTS + 1, since);
+	db_bind_text(st, SEL_PARENTS + 2, low);
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_seen it;
+
+		it.name = db_column_text(st, 0);
+		it.messages = col_count(st, 1);
+		it.first = col_ts(st, 2);
+		it.last = col_ts(st, 3);
+		if (it.name)
+			cb(arg, &it);
+	}
+	free(low);
+	return finish(s, st, r, "query report selectors");
+}
+
+#define HEADER_FROMS \
+	"SELECT lower(d.header_from) AS hf, sum(d.count), min(COALESCE(r.begin_ts, r.ingested_at))," \
+	" max(COALESCE(r.end_ts, r.ingested_at))" \
+	" FROM reports r JOIN dmarc_rows d ON d.report = r.id" \
+	" WHERE r.kind = 'dmarc' AND r.policy_domain = ? AND COALESCE(r.end_ts, r.ingested_at) >= ?" \
+	" AND d.header_from IS NOT NULL AND d.header_from <> ''" \
+	" GROUP BY hf ORDER BY hf"
+
+/* store_each_header_from - the header_from domains of policy_domain's reports, with their counts */
+enum ms_status
+store_each_header_from(struct store *s, const char *policy_domain, int64_t since,
+    store_seen_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (query(s, HEADER_FROMS, policy_domain, since, "query header_from domains", &st) != MS_OK)
+		return MS_ERR_IO;
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_seen it;
+
+		it.name = db_column_text(st, 0);
+		it.messages = col_count(st, 1);
+		it.first = col_ts(st, 2);
+		it.last = col_ts(st, 3);
+		if (it.name)
+			cb(arg, &it);
+	}
+	return finish(s, st, r, "query header_from domains");
 }

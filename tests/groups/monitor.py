@@ -8,6 +8,9 @@ a short interval makes one domain due again, a domain in two workspaces is
 checked once with the union of their DKIM selectors; a worker killed with
 SIGKILL while it holds a lease loses nothing (another reclaims the domain
 after the lease and each domain has exactly one result for the round);
+a worker killed with a batch of finished domains not yet committed
+(--commit-every, --commit-delay) loses nothing either: none of them is
+stored, all are reclaimed after the lease and stored exactly once;
 SIGTERM stops claiming, finishes what is in flight, releases the rest and
 exits 0, also from the idle sleep of the forever mode.  The same scenarios
 run on a SQLite file and on a private PostgreSQL (tests/pgserver.py; skipped
@@ -341,6 +344,50 @@ def killed(t):
             "one result per domain for the round", p)
 
 
+def killed_batch(t):
+    """A worker killed with finished domains in an uncommitted batch: they are checked again, stored once."""
+    db = t.be.new("killed_batch")
+    p = []
+    fill(t, db, [("acme", ["slow.test"], [])])
+    lease = 6 * SCALE
+    log = os.path.join(t.tmp, "killed_batch-%s.log" % t.be.name)
+    with open(log, "w") as errf:
+        # the batch commits after 100 domains or a third of the lease: the kill comes before
+        a = subprocess.Popen((t.args.wrapper or []) + [t.args.mailsec, "monitor", "--once", "--db", db,
+                              "--replay", ZONE, "--lease", "%d" % lease, "--timeout", "60",
+                              "--commit-every", "100", "--commit-delay", "3600"],
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        try:
+            ok = wait_for(lambda: open(log).read().count("event=checked round=1") == 4, 20 * SCALE)
+            stored = t.results(db, 1)
+        finally:
+            a.send_signal(signal.SIGKILL)
+            a.communicate()
+    if not ok:
+        p.append("worker A never finished the four quick domains: %r" % open(log).read()[-600:])
+    if stored:
+        p.append("results committed before the batch was due (commit-every 100, a third of a %d s "
+                 "lease): %r" % (lease, stored))
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE, "--lease", "2",
+                         "--timeout", "1"], timeout=120 * SCALE)
+    expect_rc(p, "monitor --once after the kill", rc, 0, err)
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1, "slow.test": 1}:
+        p.append("round 1 results %r, want exactly one per domain" % got)
+    rows = t.be.query(db, "SELECT COUNT(*) FROM checks")[0][0]
+    if rows != 5:
+        p.append("%d results stored in all, want 5" % rows)
+    for d in ("a.test", "b.test", "c.test", "d.test", "slow.test"):
+        if "event=checked round=1 domain=%s " % d not in err:
+            p.append("worker B did not check %s again: %r" % (d, err[-600:]))
+    if t.leases(db):
+        p.append("leases left")
+    if t.be.query(db, "SELECT COUNT(*) FROM monitored WHERE round IS NOT NULL")[0][0]:
+        p.append("domains left in the round")
+    t.check("monitor: a worker killed with a batch of results not yet committed loses nothing: each domain "
+            "reclaimed after the lease and stored exactly once", p)
+
+
 def sigterm(t):
     db = t.be.new("sigterm")
     p = []
@@ -442,6 +489,7 @@ def scenarios(args, be, tmp):
     once(t)
     grades(t)
     killed(t)
+    killed_batch(t)
     sigterm(t)
     return t.res
 

@@ -531,8 +531,9 @@ def politeness_jobs(args, w, base):
     def run(name, extra_args, judge):
         w._busy_log_mark = len(open(os.path.join(w.postfix_dir, "maillog"), errors="replace").read())
         t0 = time.time()
+        # each domain probes alone: these scenarios are about concurrent connections to one server
         rc, out, err, _ = w.mailsec(args.mailsec, ["check"] + BUSY_DOMAINS + ["--only", "tls", "--json",
-                                    "--net-timeout", NET_TIMEOUT] + extra_args, zone)
+                                    "--net-timeout", NET_TIMEOUT, "--no-probe-sharing"] + extra_args, zone)
         secs = time.time() - t0
         refusals, settle = -1, time.time() + 3
         while time.time() < settle:     # postlogd writes asynchronously: wait until it settles
@@ -619,6 +620,125 @@ def politeness_jobs(args, w, base):
     return res
 
 
+SHARE_DOMAINS = ["share%d.test" % i for i in range(1, 7)]
+SHARE_ALIAS = "share-alias.test"     # MX alias-shared.mail.test: the same address, a name the certificate lacks
+
+
+def settled_log(w, mark, pattern):
+    """Lines of Postfix's log after byte mark that contain pattern, once postlogd has settled."""
+    lines, settle = None, time.time() + 3
+    while time.time() < settle:
+        time.sleep(0.3)
+        log = open(os.path.join(w.postfix_dir, "maillog"), errors="replace").read()[mark:]
+        now = [ln for ln in log.splitlines() if pattern in ln]
+        if lines is not None and len(now) == len(lines):
+            break
+        lines = now
+    return lines or []
+
+
+def sharing_jobs(args, w, base):
+    """Issue 16 item 1: seven domains share mx-shared's address (six by its own name, one by
+    another name the certificate does not cover).  One check run (and one monitor round) makes
+    one STARTTLS probe of it, plus the one TLS 1.0/1.1-only probe every modern server gets,
+    counted on Postfix's side; every domain's verdict is what it is without sharing."""
+    zone = base + "".join("%s. MX 10 mx-shared.%s.\n" % (d, MAIL) for d in SHARE_DOMAINS)
+    zone += "%s. MX 10 alias-shared.%s.\nalias-shared.%s. A %s\n" % (SHARE_ALIAS, MAIL, MAIL, ADDR["mx-shared"])
+    doms = SHARE_DOMAINS + [SHARE_ALIAS]
+    res = []
+    logf = os.path.join(w.postfix_dir, "maillog")
+    state = {"log": ""}
+    # the TLS 1.0/1.1-only probe's handshake is refused by this TLS 1.2+ server
+    conn_tag, legacy_tag = "postfix/mx-shared/smtpd[", "unsupported protocol"
+
+    def verdicts(doc):
+        return {d["domain"]: sorted((f["id"], f["severity"]) for f in d["findings"]) for d in doc["domains"]}
+
+    def counted(argv):
+        mark = len(open(logf, errors="replace").read())
+        rc, out, err, secs = w.mailsec(args.mailsec, argv, zone)
+        lines = settled_log(w, mark, conn_tag)
+        conns = sum(1 for ln in lines if ": connect from " in ln)
+        tls = sum(1 for ln in lines if legacy_tag in ln)
+        state["log"] = "\n".join(lines[-40:])
+        return rc, out, err, secs, conns, tls
+
+    per = {}
+    for label, extra in (("shared", []), ("unshared", ["--no-probe-sharing"])):
+        rc, out, err, secs, conns, tls = counted(["check"] + doms + ["--only", "tls", "--json", "--stats",
+                                                                     "--net-timeout", NET_TIMEOUT] + extra)
+        probs = []
+        try:
+            doc = json.loads(out)
+            probs += ["schema: " + e for e in validate_json(doc)]
+            per[label] = verdicts(doc)
+        except ValueError as e:
+            probs.append("not JSON (exit %d): %s" % (rc, e))
+            per[label] = {}
+        v = per[label]
+        if sorted(v) != sorted(doms):
+            probs.append("domains %r" % sorted(v))
+        for d in SHARE_DOMAINS:
+            for want in (("tls.starttls.ok", "pass"), ("tls.cert.valid", "pass")):
+                if want not in v.get(d, []):
+                    probs.append("%s: no %s %s: %r" % (d, want[0], want[1], v.get(d)))
+        a = v.get(SHARE_ALIAS, [])
+        if ("tls.starttls.ok", "pass") not in a or ("tls.cert.name-mismatch", "warning") not in a \
+                or ("tls.cert.valid", "pass") in a:
+            probs.append("%s (a name the certificate lacks): %r" % (SHARE_ALIAS, a))
+        if label == "shared":
+            # one STARTTLS probe (TLS 1.3) and one TLS 1.0/1.1-only probe of the address, for 7 domains
+            if conns != 2 or tls != 1:
+                probs.append("Postfix saw %d connections, %d of them TLS 1.0/1.1-only, want 2 and 1" % (conns, tls))
+            if "2 STARTTLS probes made, 12 saved by sharing" not in err:
+                probs.append("--stats does not say 2 probes made, 12 saved: " + err[-400:])
+        else:
+            if conns != 2 * len(doms) or tls != len(doms):
+                probs.append("Postfix saw %d connections, %d of them TLS 1.0/1.1-only, want %d and %d"
+                             % (conns, tls, 2 * len(doms), len(doms)))
+            if "14 STARTTLS probes made, 0 saved by sharing" not in err:
+                probs.append("--stats does not say 14 probes made, 0 saved: " + err[-400:])
+        if "AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
+            probs.append("sanitizer: " + err[-3000:])
+        if probs:
+            probs.append("--- stderr:\n" + err[-1500:] + "\n--- Postfix:\n" + state["log"])
+        res.append(Result(NAME, "probe sharing (%s): 7 domains on one MX address, %d connections, %d TLS 1.0/1.1-only"
+                          % (label, conns, tls), "fail" if probs else "pass", "\n".join(probs)))
+    if per.get("shared") and per.get("unshared") and per["shared"] != per["unshared"]:
+        res.append(Result(NAME, "probe sharing: verdicts equal to unshared probes", "fail",
+                          "shared %r\nunshared %r" % (per["shared"], per["unshared"])))
+    else:
+        res.append(Result(NAME, "probe sharing: verdicts equal to unshared probes", "pass"))
+
+    # One monitor round over the same seven domains: one probe of the address for the round.
+    db = os.path.join(w.tmp, "share.db")
+    probs = []
+    for argv in (["workspace", "add", "share", "--db", db],
+                 ["domains", "add", "--workspace", "share", "--db", db] + doms):
+        p = subprocess.run([args.mailsec] + argv, capture_output=True, text=True)
+        if p.returncode != 0:
+            probs.append("%s: exit %d: %s" % (" ".join(argv[:2]), p.returncode, p.stderr[-500:]))
+    if not probs:
+        rc, out, err, secs, conns, tls = counted(["monitor", "--once", "--db", db, "--stats",
+                                                  "--net-timeout", NET_TIMEOUT])
+        if rc != 0:
+            probs.append("monitor exit %d" % rc)
+        if "checked=%d " % len(doms) not in err:
+            probs.append("monitor did not check %d domains" % len(doms))
+        if conns != 2 or tls != 1:
+            probs.append("Postfix saw %d connections in the round, %d of them TLS 1.0/1.1-only, want 2 and 1"
+                         % (conns, tls))
+        if "probes=2 probes_saved=12" not in err or "2 STARTTLS probes made, 12 saved by sharing" not in err:
+            probs.append("round-done or --stats does not say 2 probes, 12 saved")
+        if "AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
+            probs.append("sanitizer: " + err[-3000:])
+        if probs:
+            probs.append("--- stderr:\n" + err[-2000:] + "\n--- Postfix:\n" + state["log"])
+    res.append(Result(NAME, "probe sharing: one monitor round of 7 domains probes the address once",
+                      "fail" if probs else "pass", "\n".join(probs)))
+    return res
+
+
 def unique_lines(text):
     seen, out = set(), []
     for line in text.splitlines():
@@ -666,6 +786,7 @@ def run(args):
                                                unique_lines(base + "\n".join(z) + "\n")),
                        "", scen, vectors, socketmap)
         res += politeness_jobs(args, w, base)
+        res += sharing_jobs(args, w, base)
 
         # 2. The same scenarios with DNS from the real world: Knot serves every fixture
         # zone (signed where $SECURE says, so DANE's TLSA records are validated by

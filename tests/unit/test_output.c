@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/finding.h"
+#include "core/jsondump.h"
 #include "output/csv.h"
 
 /* field - csv_write_field's output for s; caller frees */
@@ -83,11 +84,76 @@ csv_rows(void **state)
 	findings_free(&l);
 }
 
+/* same_dump - json_dump_text gives json_dumps's bytes (or NULL when it does) for v under flags */
+static void
+same_dump(const json_t *v, size_t flags)
+{
+	char *want = json_dumps(v, flags), *got = json_dump_text(v, flags);
+
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+	free(want);
+	free(got);
+}
+
+/* jsondump_as_jansson - every value kind, escapes, UTF-8, reals, indentation, compact, failures */
+static void
+jsondump_as_jansson(void **state)
+{
+	static const size_t flags[] = {
+		0, JSON_COMPACT, JSON_INDENT(2) | JSON_PRESERVE_ORDER, JSON_INDENT(4),
+		JSON_COMPACT | JSON_PRESERVE_ORDER, JSON_INDENT(2) | JSON_COMPACT, JSON_ENCODE_ANY,
+		JSON_INDENT(2) | JSON_SORT_KEYS, JSON_ESCAPE_SLASH, JSON_ENSURE_ASCII,
+	};
+	json_t *doc = json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:b, s:n, s:[], s:{}, s:[i, [], {}, [s, {s:s}]]}",
+	    "plain", "ascii text / with slash", "int", -1234567890123LL, "tenth", 0.1, "big", 1e300,
+	    "whole", 3.0, "neg", -0.0, "t", 1, "nothing", "empty array", "empty object",
+	    "nest", 7, "x", "k", "v\"q\\");
+	json_t *odd = json_object();
+	json_t *bad = json_array();
+
+	(void)state;
+	assert_non_null(doc);
+	json_object_set_new(odd, "ctl\x01\x1f\b\f\n\r\t\"\\", json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7 \x7f"));
+	json_object_set_new(odd, "", json_stringn("nul\0in", 6));
+	json_object_set_new(odd, "list", json_pack("[s,s,b,n,f]", "", "a", 0, 1.5e-7));
+	json_object_set_new(doc, "odd", odd);
+	json_array_append_new(bad, json_stringn_nocheck("\xff\xfe", 2));	/* invalid UTF-8 */
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		json_t *s = json_string("scalar"), *n = json_integer(42);
+
+		same_dump(doc, flags[i]);
+		same_dump(odd, flags[i]);
+		same_dump(bad, flags[i]);
+		same_dump(s, flags[i]);
+		same_dump(n, flags[i] | JSON_ENCODE_ANY);
+		json_decref(s);
+		json_decref(n);
+	}
+	{	/* each invalid sequence alone: overlong, surrogate, past U+10FFFF, cut short */
+		static const char *const seqs[] = { "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+		    "\xf4\x90\x80\x80", "\xf0\x8f\xbf\xbf", "\xe2\x82", "\x80", "\xf5\x80\x80\x80" };
+
+		for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+			json_t *a = json_array();
+
+			json_array_append_new(a, json_stringn_nocheck(seqs[i], strlen(seqs[i])));
+			same_dump(a, JSON_INDENT(2));
+			json_decref(a);
+		}
+	}
+	json_decref(doc);
+	json_decref(bad);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(csv_fields),
+		cmocka_unit_test(jsondump_as_jansson),
 		cmocka_unit_test(csv_rows),
 	};
 

@@ -4,7 +4,9 @@ in a network namespace, with a test CA.
 MailWorld(tmp).start() creates a network namespace (mstp-<pid>), assigns 127.0.0.x
 addresses to its loopback, makes certificates (python3-cryptography), starts one
 Postfix instance with one smtpd service per address (STARTTLS ok, TLS 1.0 only,
-TLS 1.0-1.3, expired, wrong name, self-signed, no STARTTLS, one connection per client), a tarpit that accepts
+TLS 1.0-1.3, expired, wrong name, self-signed, no STARTTLS, one connection per client, and
+mx-shared, whose connections and TLS sessions are logged under postfix/mx-shared for
+counting), a tarpit that accepts
 TCP and never speaks, and nginx serving MTA-STS policies by SNI (good ones and broken
 ones).  DNS is not served here: scenarios run mailsec with --replay and a zone that
 maps names to these addresses, or start tests/world/world.py's Knot + Unbound in this
@@ -31,7 +33,7 @@ ADDR = {
     "tarpit": "127.0.0.37", "closed": "127.0.0.38", "mx-legacy": "127.0.0.39",
     "mx-reject": "127.0.0.40", "web": "127.0.0.41", "mx-rogue": "127.0.0.43",
     "mx-expiring": "127.0.0.44", "mx-weak": "127.0.0.45", "broken-tls": "127.0.0.46",
-    "mx-busy": "127.0.0.47",
+    "mx-busy": "127.0.0.47", "mx-shared": "127.0.0.48",
 }
 ADDR6 = {"mx-good": "fd00:6d73::31"}   # IPv6 (ULA) addresses of services that have one
 MAIL = "mail.test"          # MX host names: <name>.mail.test
@@ -175,6 +177,7 @@ class MailWorld:
         expiring, _ = pki.leaf("mx-expiring", ["mx-expiring." + MAIL], days_to=5)
         weak, _ = pki.leaf("mx-weak", ["mx-weak." + MAIL], weak=True)
         busy, _ = pki.leaf("mx-busy", ["mx-busy." + MAIL], chain=True)
+        shared, _ = pki.leaf("mx-shared", ["mx-shared." + MAIL], chain=True)
         modern = "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"
         svc = [
             ("mx-good", good, ["smtpd_tls_protocols=" + modern]),
@@ -193,6 +196,9 @@ class MailWorld:
             # one connection per client at a time; Postfix exempts loopback unless told not to
             ("mx-busy", busy, ["smtpd_tls_protocols=" + modern, "smtpd_client_connection_count_limit=1",
                                "smtpd_client_event_limit_exceptions="]),
+            # many domains' MX: each connection and TLS session logged under its own name
+            ("mx-shared", shared, ["smtpd_tls_protocols=" + modern, "syslog_name=postfix/mx-shared",
+                                   "smtpd_tls_loglevel=1"]),
         ]
         main = [
             "compatibility_level = 3.6",

@@ -22,9 +22,17 @@ struct dkim_area_opts {
 	 * selectors (not required).  Set by programs, not a command-line option.
 	 */
 	struct area_strv names;
+	/*
+	 * Full names "SELECTOR._domainkey.DOMAIN" of the selectors DMARC
+	 * aggregate reports saw signing as DOMAIN (check --selectors-from-reports,
+	 * the monitor): tried like --dkim-selector's, and said to come from the
+	 * reports.  Names under other domains are ignored, so one list serves a
+	 * run of many domains.  Set by programs, not a command-line option.
+	 */
+	struct area_strv report_names;
 };
 
-static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 } };
+static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
 
 /* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
 static bool
@@ -67,7 +75,24 @@ set_name(void *settings, const char *value, char *why, size_t whylen)
 	return MS_OK;
 }
 
-/* dkim_opts_free - both lists */
+/* set_report_name - a selector's full name seen in DMARC reports (NULL: forget the list) */
+static enum ms_status
+set_report_name(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (value && !selector_ok(value)) {
+		snprintf(why, whylen, "dkim report name \"%s\" is not DNS labels", value);
+		return MS_ERR_SYNTAX;
+	}
+	if (area_strv_add(&o->report_names, value, DKIM_NAMES_MAX) != MS_OK) {
+		snprintf(why, whylen, "dkim-report-name: at most %d", DKIM_NAMES_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* dkim_opts_free - the three lists */
 static void
 dkim_opts_free(void *settings)
 {
@@ -75,11 +100,13 @@ dkim_opts_free(void *settings)
 
 	area_strv_free(&o->selectors);
 	area_strv_free(&o->names);
+	area_strv_free(&o->report_names);
 }
 
 static const struct area_option dkim_options[] = {
 	{ "dkim-selector", "dkim_selectors", true, set_selector },
 	{ "dkim-name", NULL, true, set_name },
+	{ "dkim-report-name", NULL, true, set_report_name },
 	{ NULL, NULL, false, NULL }
 };
 
@@ -356,7 +383,8 @@ dkim_key_report(struct finding_list *l, const char *name, const char *r, size_t 
 struct dkim_sel {
 	const char *selector;
 	const char *name;	/* selector._domainkey.domain */
-	bool explicit;		/* from --dkim-selector */
+	bool explicit;		/* from --dkim-selector or the reports */
+	bool reported;		/* seen signing in DMARC aggregate reports */
 	struct dkim_state *st;
 	struct dns_answer *ans;
 };
@@ -366,11 +394,68 @@ struct dkim_state {
 	size_t n, left;
 	struct dns_answer *probe;
 	const char *probe_name;
-	bool dk_nxdomain;
+	bool dk_nxdomain;	/* _domainkey is NXDOMAIN and that is trusted: no scan */
+	/*
+	 * _domainkey is NXDOMAIN but the domain's servers answered NXDOMAIN for
+	 * an empty non-terminal too (or that could not be tested): the scan runs
+	 * and judge says which of the two is true.
+	 */
+	bool dk_nx_untrusted;
+	struct dns_answer *dk_ans;	/* the NXDOMAIN answer while its trust is tested, referenced */
+	size_t ent_i;			/* which ent_tests entry is being tried */
+	const char *nx_evidence;	/* why the NXDOMAIN was (not) trusted (arena) */
 	bool null_mx;		/* the domain publishes only a null MX: it has no mail */
 };
 
+/*
+ * RFC 8020 §2: below an NXDOMAIN nothing exists, so the selector scan can be
+ * skipped.  Some servers answer NXDOMAIN for an empty non-terminal (a name
+ * with nothing of its own but names below it), which is exactly what
+ * _domainkey is when selectors exist.  Unless the NXDOMAIN is signed, the
+ * domain's servers are tested on an empty non-terminal the audit knows of:
+ * the parent of a name two labels deep that other areas ask for anyway
+ * (memoised, so no extra query when they run) and that exists.
+ */
+static const struct {
+	const char *name;	/* the name that exists, under the domain */
+	const char *ent;	/* its parent: an empty non-terminal */
+} ent_tests[] = {
+	{ "_smtp._tls", "_tls" },	/* TLS-RPT */
+	{ "default._bimi", "_bimi" },	/* BIMI */
+};
+
 static void judge(struct audit *a, struct dkim_state *st);
+static struct finding *nxdomain_finding(struct audit *a, struct dkim_state *st);
+
+/*
+ * report_selectors - which selectors came from the DMARC reports: the
+ * facts' selectors_from_reports and one info finding naming them
+ */
+static void
+report_selectors(struct audit *a, struct dkim_state *st, json_t *facts)
+{
+	json_t *from = json_array();
+	const char *names = "", *ev = "";
+	size_t n = 0;
+	struct finding *f;
+
+	json_object_set_new(facts, "selectors_from_reports", from);
+	for (size_t i = 0; i < st->n; i++) {
+		if (!st->sel[i].reported)
+			continue;
+		json_array_append_new(from, json_text(st->sel[i].selector));
+		names = arena_printf(&a->arena, "%s%s%s", names, n ? " " : "", st->sel[i].selector);
+		ev = arena_printf(&a->arena, "%s%s%s (from DMARC aggregate reports)", ev, n ? "\n" : "",
+		    st->sel[i].name);
+		n++;
+	}
+	if (n == 0)
+		return;
+	f = audit_finding(a, F_DKIM_SELECTOR_FROM_REPORTS, a->domain,
+	    "%zu selector%s seen signing as %s in DMARC aggregate reports %s tried: %s", n,
+	    n == 1 ? "" : "s", a->domain, n == 1 ? "was" : "were", names);
+	finding_set_evidence(f, ev);
+}
 
 /* same_txt - whether two answers hold the same TXT texts (a wildcard's synthesis) */
 static bool
@@ -463,7 +548,8 @@ judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
 	for (size_t i = 0; i < ans->n; i++) {
 		dkim_key_report(&a->findings, s->name, ans->rr[i].u.txt.text, ans->rr[i].u.txt.len,
 		    &k[i], a->opts->profile);
-		json_array_append_new(keys, key_fact(s, s->explicit ? "option" : "builtin",
+		json_array_append_new(keys, key_fact(s, s->reported ? "reports" :
+		    s->explicit ? "option" : "builtin",
 		    &ans->rr[i], &k[i]));
 		if (k[i].type != DKIM_KEY_NONE && !dkim_key_has_error(&k[i]))
 			(*usable)++;
@@ -486,6 +572,7 @@ judge(struct audit *a, struct dkim_state *st)
 	json_object_set_new(facts, "selectors_tried", tried);
 	for (size_t i = 0; i < st->n; i++)
 		json_array_append_new(tried, json_text(st->sel[i].selector));
+	report_selectors(a, st, facts);
 
 	/* The wildcard, if any: a name no one publishes answered. */
 	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
@@ -546,7 +633,8 @@ judge(struct audit *a, struct dkim_state *st)
 		if (s->ans->status != DNS_OK || s->ans->n == 0) {
 			if (s->explicit) {
 				f = audit_finding(a, F_DKIM_SELECTOR_MISSING, s->name,
-				    "selector %s has no key record: %s (%s)", s->selector, s->name,
+				    "selector %s%s has no key record: %s (%s)", s->selector,
+				    s->reported ? " (seen signing in DMARC reports)" : "", s->name,
 				    s->ans->status == DNS_NXDOMAIN ? "no such name" : "no TXT record");
 				finding_set_advice(f, "%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
 				    s->name);
@@ -568,8 +656,18 @@ judge(struct audit *a, struct dkim_state *st)
 		    first_failed->qname, failed_names);
 		finding_set_severity(f, SEV_UNKNOWN);
 	}
+	if (st->dk_nx_untrusted && found > 0) {
+		f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN_WRONG, arena_printf(&a->arena,
+		    "_domainkey.%s", a->domain), "_domainkey.%s answers NXDOMAIN, yet DKIM keys "
+		    "exist below it: a verifier that trusts the NXDOMAIN (RFC 8020) will not find them",
+		    a->domain);
+		finding_set_evidence(f, st->nx_evidence);
+	} else if (st->dk_nx_untrusted && nfailed == 0) {
+		/* The scan confirmed the NXDOMAIN: the same verdict as a trusted one. */
+		f = nxdomain_finding(a, st);
+	}
 	/* "None found" is a verdict: not when some selector could not be looked up. */
-	if (found == 0 && nfailed == 0 && !st->dk_nxdomain &&
+	if (found == 0 && nfailed == 0 && !st->dk_nxdomain && !st->dk_nx_untrusted &&
 	    !(a->opts->parked && wildcard_revoked) && !a->opts->parked) {
 		f = audit_finding(a, F_DKIM_SELECTOR_NONE_FOUND, a->domain,
 		    "no DKIM key found at the %zu selectors tried; selectors cannot be listed from "
@@ -587,68 +685,89 @@ judge(struct audit *a, struct dkim_state *st)
 	dns_answer_unref(st->probe);
 }
 
-/* add_sel - append a selector unless already listed */
+/* add_sel - append a selector unless already listed; the one listed is marked reported if this is */
 static void
-add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit)
+add_sel(struct audit *a, struct dkim_state *st, const char *sel, bool explicit, bool reported)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (str_caseeq(st->sel[i].selector, sel))
+		if (str_caseeq(st->sel[i].selector, sel)) {
+			st->sel[i].reported = st->sel[i].reported || reported;
 			return;
+		}
 	st->sel[st->n].selector = arena_strdup(&a->arena, sel);
+	st->sel[st->n].reported = reported;
 	st->sel[st->n].name = arena_printf(&a->arena, "%s._domainkey.%s", sel, a->domain);
 	st->sel[st->n].explicit = explicit;
 	st->sel[st->n].st = st;
 	st->n++;
 }
 
-static void
-domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
+/* under_domain - the selector of a full name SELECTOR._domainkey.<the audit's domain>, or NULL (arena) */
+static const char *
+under_domain(struct audit *a, const char *n)
 {
-	struct dkim_state *st = arg;
-	json_t *facts = audit_facts(a, "dkim");
+	const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
+	size_t ln = strlen(n), ls = strlen(suffix);
+
+	if (ln > ls && str_caseeq(n + ln - ls, suffix))
+		return arena_printf(&a->arena, "%.*s", (int)(ln - ls), n);
+	return NULL;
+}
+
+/* nxdomain_finding - dkim.domainkey.nxdomain, with why the NXDOMAIN is believed as evidence */
+static struct finding *
+nxdomain_finding(struct audit *a, struct dkim_state *st)
+{
+	struct finding *f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN,
+	    arena_printf(&a->arena, "_domainkey.%s", a->domain),
+	    "_domainkey.%s does not exist, so no DKIM selector can exist below it (RFC 8020)",
+	    a->domain);
+
+	finding_set_evidence(f, st->nx_evidence);
+	finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
+	    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
+	    a->domain);
+	if (a->opts->parked || st->null_mx)
+		finding_set_severity(f, SEV_INFO);
+	return f;
+}
+
+/* scan - ask the selectors (all, or below a trusted NXDOMAIN only the ones the user named) */
+static void
+scan(struct audit *a, struct dkim_state *st)
+{
 	const struct dkim_area_opts *o = audit_area_opts(a, &check_dkim_options);
 	char *const *opt = o->selectors.v;
 	size_t max = 0, nopt = 0, nknown = 0;
-	struct finding *f;
 
-	(void)arg;
-	json_object_set_new(facts, "domainkey", json_string(
-	    ans->status == DNS_NXDOMAIN ? "nxdomain" :
-	    dns_answer_failed(ans) ? "unknown" : "exists"));
-	if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, ans->qname, ans))
-		;	/* still try the selectors: one failure says nothing about them */
-	else if (ans->status == DNS_NXDOMAIN) {
-		st->dk_nxdomain = true;
-		f = audit_finding(a, F_DKIM_DOMAINKEY_NXDOMAIN, ans->qname,
-		    "_domainkey.%s does not exist, so no DKIM selector can exist below it (RFC 8020)",
-		    a->domain);
-		finding_set_advice(f, "; publish the key of the selector your mail is signed with:\n"
-		    "selector._domainkey.%s. 3600 IN TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"",
-		    a->domain);
-		if (a->opts->parked || st->null_mx)
-			finding_set_severity(f, SEV_INFO);
-	}
+	if (st->dk_nxdomain)
+		nxdomain_finding(a, st);
 	for (; opt && opt[nopt]; nopt++)
 		;
 	nknown = o->names.n;
-	max = nopt + nknown +
+	max = nopt + nknown + o->report_names.n +
 	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
 	for (size_t i = 0; i < nopt; i++)
-		add_sel(a, st, opt[i], true);
+		add_sel(a, st, opt[i], true, false);
+	/* Selectors the reports saw signing as this domain: judged like --dkim-selector's. */
+	for (size_t i = 0; i < o->report_names.n; i++) {
+		const char *sel = under_domain(a, o->report_names.v[i]);
+
+		if (sel)
+			add_sel(a, st, sel, true, true);
+	}
 	/* Names known to exist (lint's files): whatever their selector, judge them. */
 	for (size_t i = 0; i < nknown && !st->dk_nxdomain; i++) {
-		const char *n = o->names.v[i];
-		const char *suffix = arena_printf(&a->arena, "._domainkey.%s", a->domain);
-		size_t ln = strlen(n), ls = strlen(suffix);
+		const char *sel = under_domain(a, o->names.v[i]);
 
-		if (ln > ls && str_caseeq(n + ln - ls, suffix) && n[0] != '*')
-			add_sel(a, st, arena_printf(&a->arena, "%.*s", (int)(ln - ls), n), false);
+		if (sel && sel[0] != '*')
+			add_sel(a, st, sel, false, false);
 	}
 	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
 	if (!st->dk_nxdomain)
 		for (size_t i = 0; builtin_selectors[i]; i++)
-			add_sel(a, st, builtin_selectors[i], false);
+			add_sel(a, st, builtin_selectors[i], false, false);
 	st->left = st->n + (st->dk_nxdomain ? 0 : 1);
 	if (st->left == 0) {
 		judge(a, st);
@@ -660,6 +779,97 @@ domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	}
 	for (size_t i = 0; i < st->n; i++)
 		audit_lookup(a, st->sel[i].name, DNS_T_TXT, sel_answer, &st->sel[i]);
+}
+
+/* nx_decided - the NXDOMAIN's trust is known: say why (evidence), then scan */
+static void
+nx_decided(struct audit *a, struct dkim_state *st, bool trusted, const char *why)
+{
+	st->dk_nxdomain = trusted;
+	st->dk_nx_untrusted = !trusted;
+	st->nx_evidence = arena_printf(&a->arena, "_domainkey.%s. NXDOMAIN%s; %s; %s", a->domain,
+	    st->dk_ans && st->dk_ans->secure ? " (DNSSEC-signed)" : "", why,
+	    trusted ? "so the common selectors were not asked (RFC 8020 §2)" :
+	    "so the common selectors were asked all the same");
+	dns_answer_unref(st->dk_ans);
+	st->dk_ans = NULL;
+	scan(a, st);
+}
+
+static void ent_test_next(struct audit *a, struct dkim_state *st);
+
+/* ent_answer - how the domain's servers answer an empty non-terminal decides the NXDOMAIN's trust */
+static void
+ent_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+	const char *ent = ans->qname, *child = arena_printf(&a->arena, "%s.%s",
+	    ent_tests[st->ent_i].name, a->domain);
+
+	if (ans->status == DNS_NXDOMAIN)
+		nx_decided(a, st, false, arena_printf(&a->arena, "%s. is NXDOMAIN too, yet %s. "
+		    "exists below it: these servers answer NXDOMAIN for empty non-terminals "
+		    "(against RFC 8020)", ent, child));
+	else if (dns_answer_failed(ans))
+		nx_decided(a, st, false, arena_printf(&a->arena, "whether these servers answer "
+		    "empty non-terminals correctly could not be tested (%s. TXT: %s)", ent,
+		    dns_outcome_name(ans->status)));
+	else
+		nx_decided(a, st, true, arena_printf(&a->arena, "the same servers answer %s., an "
+		    "empty non-terminal above %s., with %s, not NXDOMAIN, as RFC 8020 requires", ent,
+		    child, ans->status == DNS_OK && ans->n > 0 ? "records" : "NODATA"));
+}
+
+/* ent_child_answer - a name two labels deep: when it exists, its parent is the test */
+static void
+ent_child_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+
+	if (ans->status == DNS_OK && ans->n > 0 && ans->canon == NULL) {
+		audit_lookup(a, arena_printf(&a->arena, "%s.%s", ent_tests[st->ent_i].ent, a->domain),
+		    DNS_T_TXT, ent_answer, st);
+		return;
+	}
+	st->ent_i++;
+	ent_test_next(a, st);
+}
+
+/* ent_test_next - try the next known empty non-terminal, or trust the NXDOMAIN untested */
+static void
+ent_test_next(struct audit *a, struct dkim_state *st)
+{
+	if (st->ent_i < sizeof(ent_tests) / sizeof(*ent_tests)) {
+		audit_lookup(a, arena_printf(&a->arena, "%s.%s", ent_tests[st->ent_i].name, a->domain),
+		    DNS_T_TXT, ent_child_answer, st);
+		return;
+	}
+	nx_decided(a, st, true, "not signed, and no empty non-terminal of the domain is known "
+	    "to test its servers on (no _smtp._tls or default._bimi record): believed, "
+	    "as RFC 8020 says");
+}
+
+static void
+domainkey_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct dkim_state *st = arg;
+	json_t *facts = audit_facts(a, "dkim");
+
+	json_object_set_new(facts, "domainkey", json_string(
+	    ans->status == DNS_NXDOMAIN ? "nxdomain" :
+	    dns_answer_failed(ans) ? "unknown" : "exists"));
+	if (audit_lookup_failed(a, F_DKIM_LOOKUP_FAILED, ans->qname, ans)) {
+		;	/* still try the selectors: one failure says nothing about them */
+	} else if (ans->status == DNS_NXDOMAIN && ans->secure) {
+		st->dk_ans = dns_answer_ref(ans);
+		nx_decided(a, st, true, "a signed denial cannot be a server's mistake");
+		return;
+	} else if (ans->status == DNS_NXDOMAIN) {
+		st->dk_ans = dns_answer_ref(ans);
+		ent_test_next(a, st);
+		return;
+	}
+	scan(a, st);
 }
 
 /* mx_answer - whether the domain has only a null MX (RFC 7505): then a missing key is no warning */

@@ -219,7 +219,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		    "; if it does not, keep only:\n%s. 3600 IN MX 0 .", a->domain, a->domain);
 	}
 
-	if (providers_builtin(&prov, perr, sizeof(perr)) != MS_OK)
+	if (a->providers == NULL && providers_builtin(&prov, perr, sizeof(perr)) != MS_OK)
 		prov = NULL;	/* the build checks the data file: no names rather than no facts */
 	order = arena_strdup(&a->arena, "");
 	for (size_t i = 0; i < ans->n; i++) {
@@ -231,7 +231,7 @@ mx_answer(struct audit *a, struct dns_answer *ans, void *arg)
 
 		json_object_set_new(h, "host", json_text(host));
 		json_object_set_new(h, "preference", json_integer(rr->u.mx.pref));
-		pname = providers_match(prov, PROVIDER_MX, host);
+		pname = providers_match(prov ? prov : a->providers, PROVIDER_MX, host);
 		json_object_set_new(h, "provider", pname ? json_text(pname) : json_null());
 		json_array_append_new(hosts, h);
 		if (strcmp(host, ".") == 0)

@@ -204,6 +204,30 @@ name_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	ns_release(a, nm->st);
 }
 
+/*
+ * txt_first_answer - the TXT of a mail name that holds one (_dmarc, ...):
+ * NXDOMAIN says no zone is cut there, which is what its NS would say
+ * through the same recursive resolver (a delegated zone's apex exists; a
+ * child server denying it denies its NS too), so the NS is asked only when
+ * the name exists or could not be looked up.
+ */
+static void
+txt_first_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	nm->txt = dns_answer_ref(ans);
+	if (ans->status == DNS_NXDOMAIN) {
+		nm->ns = dns_answer_new(nm->name, DNS_T_NS);
+		nm->ns->status = DNS_NXDOMAIN;
+		nm->ns->secure = ans->secure;
+		dns_answer_set_why(nm->ns, "the name does not exist (its TXT answer)");
+	} else {
+		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
+	}
+	ns_release(a, nm->st);
+}
+
 /* add_name - look at one more mail name (once; at most NS_MAX_NAMES) */
 static void
 add_name(struct audit *a, struct ns_state *st, const char *name, const char *what,
@@ -223,10 +247,16 @@ add_name(struct audit *a, struct ns_state *st, const char *name, const char *wha
 	nm->name = arena_strdup(&a->arena, name);
 	nm->what = what;
 	nm->kind = kind;
+	/*
+	 * The records as served now, to quote in the advice if the name is
+	 * delegated; asked first: a name whose TXT is NXDOMAIN is no zone cut
+	 * (a delegated zone's apex exists), so its NS is not asked.
+	 */
+	if (kind == NK_TXT) {
+		ns_lookup(a, st, nm->name, DNS_T_TXT, txt_first_answer, nm);
+		return;
+	}
 	ns_lookup(a, st, nm->name, DNS_T_NS, name_answer, nm);
-	/* The records as served now, to quote in the advice if the name is delegated. */
-	if (kind == NK_TXT)
-		ns_lookup(a, st, nm->name, DNS_T_TXT, name_answer, nm);
 	if (kind == NK_MX) {	/* shared with the MX check through the memo */
 		nm->host = arena_strdup(&a->arena, host);
 		ns_lookup(a, st, host, DNS_T_A, name_answer, nm);

@@ -105,11 +105,47 @@ on_spf(struct spf_eval *ev, const struct spf_outcome *out, void *arg)
 	audit_release(a);
 }
 
+/* A lookup the SPF evaluation asked through the audit's memo. */
+struct memo_ask {
+	dns_callback cb;
+	void *arg;
+};
+
+/* memo_peek - the SPF evaluation's hook: what the audit already holds for name/type */
+static struct dns_answer *
+memo_peek(void *ctx, const char *name, uint16_t type)
+{
+	return audit_memo_peek(ctx, name, type);
+}
+
+/* memo_answered - the audit's answer, handed to the SPF evaluation's callback */
+static void
+memo_answered(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct memo_ask *m = arg;
+
+	(void)a;
+	m->cb(ans, m->arg);
+}
+
+/* memo_ask - the SPF evaluation's hook: ask through the audit's memo (never answered inside: memo_peek came first) */
+static void
+memo_ask(void *ctx, const char *name, uint16_t type, dns_callback cb, void *arg)
+{
+	struct audit *a = ctx;
+	struct memo_ask *m = arena_alloc(&a->arena, sizeof(*m));
+
+	m->cb = cb;
+	m->arg = arg;
+	audit_lookup(a, name, type, memo_answered, m);
+}
+
 /* start_spf - evaluate the domain's SPF for the address, as for postmaster@domain */
 static void
 start_spf(struct audit *a, struct send_addr *s)
 {
 	struct spf_request req;
+	struct spf_lookup_hook *hook;
 
 	memset(&req, 0, sizeof(req));
 	req.ip = s->ip;
@@ -117,6 +153,12 @@ start_spf(struct audit *a, struct send_addr *s)
 	req.helo = ipaddr_looks_like(s->origin) ? a->domain : s->origin;
 	req.now = (int64_t)time(NULL);
 	req.owner = a->owner;
+	/* Through the audit's memo: the records the spf check read are not asked again. */
+	hook = arena_alloc(&a->arena, sizeof(*hook));
+	hook->peek = memo_peek;
+	hook->ask = memo_ask;
+	hook->ctx = a;
+	req.hook = hook;
 	s->a = a;
 	audit_hold(a);
 	if (spf_eval_start(a->res, &req, on_spf, s) == NULL) {

@@ -188,7 +188,9 @@ spf_tree_findings(struct spf_tree *t)
 	json_object_set_new(facts, "void_lookups", json_integer(t->total_voids));
 	json_object_set_new(facts, "ipv4_addresses", json_integer((json_int_t)t->ip4_total));
 	json_object_set_new(facts, "ipv6_addresses", json_real(t->ip6_total));
-	json_object_set_new(facts, "tree", spf_tree_json(t->root));
+	/* the session's provider names, parsed once (NULL outside a session: parsed here) */
+	json_object_set_new(facts, "tree", spf_tree_json(t->root, a->providers));
+	json_object_set_new(facts, "providers", spf_tree_providers(t->root, a->providers));
 }
 
 /* tree_done - the whole include/redirect tree is in */

@@ -1,5 +1,6 @@
 /* src/checks/spf/spf_tree.c - the include/redirect tree of a domain's SPF policy (RFC 7208 §4.6.4, §5.2, §6.1) */
 #include "checks/spf/spf_tree.h"
+#include "policy/providers.h"
 #include "policy/spf_eval.h"
 #include "core/jsonutil.h"
 #include "util/sort.h"
@@ -538,13 +539,16 @@ spf_tree_start(struct audit *a, const char *domain, void (*done)(struct spf_tree
 	return t;
 }
 
-json_t *
-spf_tree_json(const struct spf_node *n)
+/* node_json - one node and what is below it; prov may be NULL (no names) */
+static json_t *
+node_json(const struct spf_node *n, const struct providers *prov)
 {
 	json_t *o = json_object(), *kids = json_array();
+	const char *pname = n->via ? providers_match(prov, PROVIDER_SPF, n->domain) : NULL;
 
 	json_object_set_new(o, "domain", json_text(n->domain));
 	json_object_set_new(o, "via", json_text(n->via));
+	json_object_set_new(o, "provider", pname ? json_text(pname) : json_null());
 	json_object_set_new(o, "term", json_text(n->term));
 	json_object_set_new(o, "status", json_string(spf_node_status_name(n->status)));
 	json_object_set_new(o, "record", json_text(n->text));
@@ -554,7 +558,61 @@ spf_tree_json(const struct spf_node *n)
 	json_object_set_new(o, "ipv4_addresses", json_integer((json_int_t)n->ip4));
 	json_object_set_new(o, "ipv6_addresses", json_real(n->ip6));
 	for (size_t i = 0; i < n->nkids; i++)
-		json_array_append_new(kids, spf_tree_json(n->kids[i]));
+		json_array_append_new(kids, node_json(n->kids[i], prov));
 	json_object_set_new(o, "children", kids);
 	return o;
+}
+
+json_t *
+spf_tree_json(const struct spf_node *n, const struct providers *given)
+{
+	struct providers *prov = NULL;
+	char err[160];
+	json_t *o;
+
+	if (given == NULL && providers_builtin(&prov, err, sizeof(err)) != MS_OK)
+		prov = NULL;	/* the build checks the data file: no names rather than no tree */
+	o = node_json(n, given ? given : prov);
+	providers_free(prov);
+	return o;
+}
+
+/* collect_providers - the include/redirect targets below n with a provider, once each, into arr */
+static void
+collect_providers(const struct spf_node *n, const struct providers *prov, json_t *arr, size_t depth)
+{
+	const char *pname = n->via ? providers_match(prov, PROVIDER_SPF, n->domain) : NULL;
+
+	if (pname) {
+		json_t *o;
+		size_t i;
+		bool have = false;
+
+		json_array_foreach(arr, i, o)
+			have = have || str_caseeq(json_string_value(json_object_get(o, "include")),
+			    n->domain);
+		if (!have) {
+			o = json_object();
+			json_object_set_new(o, "include", json_text(n->domain));
+			json_object_set_new(o, "via", json_text(n->via));
+			json_object_set_new(o, "provider", json_text(pname));
+			json_array_append_new(arr, o);
+		}
+	}
+	for (size_t i = 0; i < n->nkids && depth < 64; i++)
+		collect_providers(n->kids[i], prov, arr, depth + 1);
+}
+
+json_t *
+spf_tree_providers(const struct spf_node *root, const struct providers *given)
+{
+	struct providers *prov = NULL;
+	char err[160];
+	json_t *arr = json_array();
+
+	if (given == NULL && providers_builtin(&prov, err, sizeof(err)) != MS_OK)
+		return arr;
+	collect_providers(root, given ? given : prov, arr, 0);
+	providers_free(prov);
+	return arr;
 }

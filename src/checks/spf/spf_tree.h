@@ -98,8 +98,21 @@ struct spf_tree {
 struct spf_tree *spf_tree_start(struct audit *a, const char *domain,
     void (*done)(struct spf_tree *t, void *arg), void *arg);
 
-/* spf_tree_json - the tree as JSON (docs/json.md, facts.spf.tree); new reference */
-json_t *spf_tree_json(const struct spf_node *n);
+struct providers;
+
+/*
+ * spf_tree_json - the tree as JSON (docs/json.md, facts.spf.tree), each
+ * include/redirect node with its provider by prov (borrowed; NULL: the
+ * built-in rules, parsed for the call); new reference
+ */
+json_t *spf_tree_json(const struct spf_node *n, const struct providers *prov);
+/*
+ * spf_tree_providers - the include:/redirect= targets of the tree below root
+ * that data/providers.tsv names, once each in tree order: an array of
+ * {include, via, provider} (docs/providers.md); root and prov borrowed (NULL:
+ * the built-in rules, parsed for the call), new reference
+ */
+json_t *spf_tree_providers(const struct spf_node *root, const struct providers *prov);
 
 /* spf_node_status_name - a node status's name (static text) */
 const char *spf_node_status_name(enum spf_node_status s);

@@ -1,0 +1,285 @@
+/* src/core/jsondump.c - jansson's json_dumps, byte for byte, without its per-value overhead */
+#include "core/jsondump.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Why: json_dumps builds a hash table entry (with a printf of the pointer)
+ * for every array and object to detect cycles, decodes every string one
+ * code point at a time and calls a callback for every fragment: about 70
+ * instructions per byte of output, a third of a replayed audit.  This
+ * writer follows jansson 2.14's dump.c rules for the flags mailsec uses
+ * (indentation, separators, escapes, reals through jansson itself), so the
+ * output does not change; tests/unit/test_jsondump.c compares the two.
+ */
+
+#define DUMP_INDENT(f)	((f) & 0x1F)
+
+struct out {
+	char	*p;
+	size_t	 n, cap;
+	bool	 failed;
+};
+
+/* grow - room for need more bytes (failed set when memory runs out) */
+static bool
+grow(struct out *o, size_t need)
+{
+	size_t cap;
+	char *np;
+
+	if (o->failed)
+		return false;
+	if (o->n + need + 1 <= o->cap)
+		return true;
+	cap = o->cap ? o->cap : 256;
+	while (cap < o->n + need + 1) {
+		if (cap > SIZE_MAX / 2) {
+			o->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	if ((np = realloc(o->p, cap)) == NULL) {
+		o->failed = true;
+		return false;
+	}
+	o->p = np;
+	o->cap = cap;
+	return true;
+}
+
+/* put - append len bytes */
+static void
+put(struct out *o, const char *s, size_t len)
+{
+	if (!grow(o, len))
+		return;
+	memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+/* indent - a newline and depth levels of indentation, or the separator's space (dump.c's dump_indent) */
+static void
+indent(struct out *o, size_t flags, int depth, bool space)
+{
+	size_t w = DUMP_INDENT(flags);
+
+	if (w > 0) {
+		size_t k = (size_t)depth * w;
+
+		if (!grow(o, k + 1))
+			return;
+		o->p[o->n++] = '\n';
+		memset(o->p + o->n, ' ', k);
+		o->n += k;
+	} else if (space && !(flags & JSON_COMPACT)) {
+		put(o, " ", 1);
+	}
+}
+
+/* utf8_len - the length of the valid UTF-8 sequence at s (jansson's utf8_check_full), 0 if invalid */
+static size_t
+utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t len;
+	int32_t v;
+
+	if (c < 0x80)
+		return 1;
+	if (c <= 0xC1)
+		return 0;	/* a continuation byte, or an overlong 2-byte start */
+	if (c <= 0xDF) {
+		len = 2;
+		v = c & 0x1F;
+	} else if (c <= 0xEF) {
+		len = 3;
+		v = c & 0x0F;
+	} else if (c <= 0xF4) {
+		len = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > left)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000))
+		return 0;	/* overlong */
+	return len;
+}
+
+/* string - s[0..len) quoted and escaped as dump.c's dump_string without ESCAPE_SLASH/ENSURE_ASCII */
+static void
+string(struct out *o, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	put(o, "\"", 1);
+	while (i < len) {
+		unsigned char c = s[i];
+		const char *esc = NULL;
+		char u[8];
+		size_t k;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			if (c < 0x80) {
+				i++;
+				continue;
+			}
+			if ((k = utf8_len(s + i, len - i)) == 0) {
+				o->failed = true;
+				return;
+			}
+			i += k;
+			continue;
+		}
+		put(o, str + run, i - run);
+		switch (c) {
+		case '\\': esc = "\\\\"; break;
+		case '"': esc = "\\\""; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			snprintf(u, sizeof(u), "\\u%04X", (unsigned)c);
+			esc = u;
+			break;
+		}
+		put(o, esc, strlen(esc));
+		run = ++i;
+	}
+	put(o, str + run, len - run);
+	put(o, "\"", 1);
+}
+
+/* value - one value at depth (dump.c's do_dump) */
+static void
+value(struct out *o, const json_t *v, size_t flags, int depth)
+{
+	char num[64];
+	int len;
+
+	if (o->failed)
+		return;
+	if (v == NULL || depth > JSON_DUMP_DEPTH_MAX) {
+		o->failed = true;
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+		put(o, "null", 4);
+		break;
+	case JSON_TRUE:
+		put(o, "true", 4);
+		break;
+	case JSON_FALSE:
+		put(o, "false", 5);
+		break;
+	case JSON_INTEGER:
+		len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		put(o, num, (size_t)len);
+		break;
+	case JSON_REAL: {
+		/* jansson's own formatting (precision, ".0", exponent): rare enough to hand over */
+		char *s = json_dumps(v, JSON_ENCODE_ANY | (flags & ~(size_t)0x1F));
+
+		if (s == NULL)
+			o->failed = true;
+		else
+			put(o, s, strlen(s));
+		free(s);
+		break;
+	}
+	case JSON_STRING:
+		string(o, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+
+		put(o, "[", 1);
+		if (n == 0) {
+			put(o, "]", 1);
+			break;
+		}
+		indent(o, flags, depth + 1, false);
+		for (size_t i = 0; i < n; i++) {
+			value(o, json_array_get(v, i), flags, depth + 1);
+			if (i < n - 1) {
+				put(o, ",", 1);
+				indent(o, flags, depth + 1, true);
+			} else {
+				indent(o, flags, depth, false);
+			}
+		}
+		put(o, "]", 1);
+		break;
+	}
+	case JSON_OBJECT: {
+		void *it = json_object_iter((json_t *)v);
+
+		put(o, "{", 1);
+		if (it == NULL) {
+			put(o, "}", 1);
+			break;
+		}
+		indent(o, flags, depth + 1, false);
+		while (it) {
+			void *next = json_object_iter_next((json_t *)v, it);
+
+			string(o, json_object_iter_key(it), json_object_iter_key_len(it));
+			if (flags & JSON_COMPACT)
+				put(o, ":", 1);
+			else
+				put(o, ": ", 2);
+			value(o, json_object_iter_value(it), flags, depth + 1);
+			if (next) {
+				put(o, ",", 1);
+				indent(o, flags, depth + 1, true);
+			} else {
+				indent(o, flags, depth, false);
+			}
+			it = next;
+		}
+		put(o, "}", 1);
+		break;
+	}
+	default:
+		o->failed = true;
+		break;
+	}
+}
+
+/* json_dump_text - json_dumps(v, flags), the same bytes (jsondump.h) */
+char *
+json_dump_text(const json_t *v, size_t flags)
+{
+	const size_t mine = 0x1F | JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER;
+	struct out o = { NULL, 0, 0, false };
+
+	if ((flags & ~mine) != 0)
+		return json_dumps(v, flags);
+	if (v == NULL || (!(flags & JSON_ENCODE_ANY) && !json_is_array(v) && !json_is_object(v)))
+		return NULL;
+	value(&o, v, flags, 0);
+	if (!grow(&o, 0) || o.failed) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.n] = '\0';
+	return o.p;
+}
