@@ -19,7 +19,8 @@
  *      user", "disabled" and "wrong password" take as long and answer alike;
  *   3. a failure is recorded for the name and the client; a success forgets
  *      the name's failures and makes a new session (a new cookie at every
- *      sign-in, the old session is the caller's to end).
+ *      sign-in, the old session is the caller's to end), and when the
+ *      user's hash was made at another Argon2id cost, stores one at today's.
  * Sessions are found by the SHA-256 of the cookie, so a database read gives
  * no working cookie; a session ends ACCT_SESSION_IDLE after it was last seen
  * or ACCT_SESSION_MAX after it began.
@@ -76,6 +77,32 @@ dummy_check(struct accounts *a, const char *password)
 	}
 	(void)acct_password_check(a->dummy, password);	/* only the time it takes matters */
 	return MS_OK;
+}
+
+/*
+ * rehash - after a sign-in with the right password: when the stored hash
+ * (borrowed) was made at another cost than a's, store one at a's, so that
+ * raising the cost reaches every user who signs in
+ */
+static enum ms_status
+rehash(struct accounts *a, int64_t uid, const char *stored, const char *password)
+{
+	struct db_stmt *st;
+	char want[64], *fresh = NULL;
+	enum ms_status rc;
+
+	snprintf(want, sizeof want, "$m=%u,t=%u,p=1$", (unsigned)a->m_kib, (unsigned)a->t_cost);
+	if (strstr(stored, want) != NULL)
+		return MS_OK;
+	if ((rc = acct_password_hash(a, password, &fresh)) != MS_OK)
+		return rc;
+	if ((rc = acct_prep(a, "UPDATE users SET password_hash = ? WHERE id = ?", &st)) == MS_OK) {
+		db_bind_text(st, 1, fresh);
+		db_bind_int(st, 2, uid);
+		rc = acct_run(a, st, "rehash", NULL);
+	}
+	free(fresh);
+	return rc;
 }
 
 /* new_session - a session for user id from client: secrets into out */
@@ -168,6 +195,10 @@ accounts_login(struct accounts *a, const char *user, const char *password, const
 		ok = false;
 		if ((rc = dummy_check(a, password)) != MS_OK)
 			return rc;
+	}
+	if (ok && (rc = rehash(a, uid, hash, password)) != MS_OK) {
+		free(hash);
+		return rc;
 	}
 	free(hash);
 	if (!ok)

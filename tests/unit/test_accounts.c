@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "accounts/accounts.h"
+#include "db/db.h"
 #include "fleet/fleet.h"
 
 #define TOK "0123456789abcdef0123456789abcdef"
@@ -219,6 +220,25 @@ count_user(void *arg, const struct acct_user_info *u)
 	snprintf(last, 64, "%s:%s:%s", u->name, accounts_role_name(u->role), u->workspaces);
 }
 
+/* hash_has - whether user's stored password hash in the database at where contains want */
+static bool
+hash_has(const char *where, const char *user, const char *want)
+{
+	struct db *db;
+	struct db_stmt *st;
+	char why[256];
+	bool yes = false;
+
+	assert_int_equal(db_open(where, 0, &db, why, sizeof why), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT password_hash FROM users WHERE name = ?", &st), MS_OK);
+	db_bind_text(st, 1, user);
+	if (db_step(st) == DB_ROW)
+		yes = strstr(db_column_text(st, 0), want) != NULL;
+	db_finalize(st);
+	db_close(db);
+	return yes;
+}
+
 /* library_on - users, sign-in, sessions, rate limits, tokens and proofs over a real database */
 static void
 library_on(const char *uri)
@@ -349,6 +369,23 @@ library_on(const char *uri)
 	assert_true(yes);
 	assert_int_equal(accounts_proof_pending(w.a, "example.test", &yes), MS_OK);
 	assert_false(yes);
+
+	/* a sign-in at another cost stores a hash at that cost */
+	{
+		struct accounts *b;
+		char why[256];
+
+		assert_int_equal(setenv("MAILSEC_ARGON2_COST", "1:128", 1), 0);
+		assert_int_equal(accounts_open(w.f, &b, why, sizeof why), MS_OK);
+		assert_int_equal(accounts_login(b, "alice", "correct horse", NULL, 10000, &res, &s1), MS_OK);
+		assert_int_equal(res, ACCT_LOGIN_OK);
+		accounts_close(b);
+		assert_int_equal(setenv("MAILSEC_ARGON2_COST", "1:64", 1), 0);
+		assert_true(hash_has(uri ? uri : w.path, "alice", "$m=128,t=1,p=1$"));
+		assert_int_equal(accounts_login(w.a, "alice", "correct horse", NULL, 10001, &res, &s1), MS_OK);
+		assert_int_equal(res, ACCT_LOGIN_OK);
+		assert_true(hash_has(uri ? uri : w.path, "alice", "$m=64,t=1,p=1$"));
+	}
 
 	/* passwd ends the sessions; remove takes everything with it */
 	assert_int_equal(accounts_login(w.a, "alice", "correct horse", NULL, 20000, &res, &s1), MS_OK);
