@@ -253,6 +253,9 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(optarg);
 			break;
+		case OPT_RESOLVER_VALIDATES:
+			o->resolver_validates = true;
+			break;
 		case OPT_REPLAY:
 			free(o->replay_path);
 			o->replay_path = xstrdup(optarg);
@@ -371,6 +374,7 @@ cmd_check(int argc, char **argv)
 	scfg.replay_path = o.replay_path;
 	scfg.resolver = o.resolver;
 	scfg.trust_anchor = o.trust_anchor;
+	scfg.resolver_validates = o.resolver_validates;
 	scfg.timeout = o.timeout;
 	scfg.http = true;
 	scfg.smtp_per_address = o.smtp_per_address;

@@ -144,6 +144,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 			free(o->c.trust_anchor);
 			o->c.trust_anchor = xstrdup(optarg);
 			break;
+		case OPT_RESOLVER_VALIDATES:
+			o->c.resolver_validates = true;
+			break;
 		case OPT_CA_FILE:
 			free(o->c.ca_file);
 			o->c.ca_file = xstrdup(optarg);
@@ -515,6 +518,7 @@ cmd_monitor(int argc, char **argv)
 	scfg.replay_path = o.c.replay_path;
 	scfg.resolver = o.c.resolver;
 	scfg.trust_anchor = o.c.trust_anchor;
+	scfg.resolver_validates = o.c.resolver_validates;
 	scfg.timeout = o.c.timeout;
 	scfg.http = true;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
