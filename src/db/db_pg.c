@@ -463,11 +463,26 @@ pg_begin(struct db *db)
 	return pg_exec(db, "BEGIN");
 }
 
-/* pg_commit - COMMIT */
+/*
+ * pg_commit - COMMIT; the server answers a transaction that a failed
+ * statement aborted with "ROLLBACK" and no error: that is a failure
+ */
 static enum ms_status
 pg_commit(struct db *db)
 {
-	return pg_exec(db, "COMMIT");
+	struct pg_db *g = (struct pg_db *)db;
+	PGresult *res = PQexec(g->conn, "COMMIT");
+	enum ms_status st = MS_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_err(g, res);
+		st = MS_ERR_IO;
+	} else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		db_set_error(db, "the transaction was rolled back: a statement in it had failed");
+		st = MS_ERR_IO;
+	}
+	PQclear(res);
+	return st;
 }
 
 /* pg_rollback - ROLLBACK */
