@@ -222,6 +222,15 @@ MS_MUST_CHECK enum ms_status fleet_heartbeat(struct fleet *f, const char *owner,
  */
 MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
 
+/*
+ * fleet_complete_many - fleet_complete of n domains (the array and its
+ * names borrowed) of one round in two statements, whatever n: the monitor's
+ * commit batch.  Inside fleet_begin it joins that transaction (a failure
+ * leaves it to be rolled back); otherwise it is one of its own.
+ */
+MS_MUST_CHECK enum ms_status fleet_complete_many(struct fleet *f, const char *const *domains, size_t n,
+    int64_t round, int64_t now);
+
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
 

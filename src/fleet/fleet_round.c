@@ -5,6 +5,7 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -394,6 +395,65 @@ fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now)
 	db_bind_text(st, 1, domain);
 	ok = fleet_run_kept(f, st, "forget domain", NULL) == MS_OK;
 out:
+	return fleet_tx_end(f, ok);
+}
+
+/*
+ * The completion of a commit batch, each one statement whatever the batch:
+ * the domains come as one parameter, a JSON array of their names.
+ */
+static const char DONE_MANY_SQLITE[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT value FROM json_each(?))";
+static const char DONE_MANY_POSTGRESQL[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb))";
+static const char FORGET_MANY_SQLITE[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT value FROM json_each(?)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
+static const char FORGET_MANY_POSTGRESQL[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
+
+enum ms_status
+fleet_complete_many(struct fleet *f, const char *const *domains, size_t n, int64_t round, int64_t now)
+{
+	bool sqlite = db_dialect(f->db) == DB_SQLITE;
+	json_t *a;
+	struct db_stmt *st;
+	char *list = NULL;
+	bool ok = false;
+
+	if (n == 0)
+		return MS_OK;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (a == NULL || json_array_append_new(a, json_string(domains[i])) != 0) {
+			json_decref(a);
+			return fleet_say(f, MS_ERR_ARG, "complete: a domain name is not UTF-8");
+		}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "complete: out of memory");
+	if (fleet_tx_start(f) != MS_OK) {
+		free(list);
+		return MS_ERR_IO;
+	}
+	if (fleet_kept(f, sqlite ? DONE_MANY_SQLITE : DONE_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, round);
+	db_bind_int(st, 3, round);
+	db_bind_text(st, 4, list);
+	if (fleet_run_kept(f, st, "complete", NULL) != MS_OK)
+		goto out;
+	if (fleet_kept(f, sqlite ? FORGET_MANY_SQLITE : FORGET_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
+	db_bind_text(st, 1, list);
+	ok = fleet_run_kept(f, st, "forget domains", NULL) == MS_OK;
+out:
+	free(list);
 	return fleet_tx_end(f, ok);
 }
 
