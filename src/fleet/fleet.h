@@ -242,7 +242,13 @@ struct fleet_grade {
 	uint64_t error, warning, unknown;
 };
 
-/* fleet_put_grade - keep g (a second one for the same workspace, domain and round is ignored) */
+/*
+ * fleet_put_grade - keep g (a second one for the same workspace, domain and
+ * round is ignored; g is copied).  Inside fleet_begin it waits for
+ * fleet_commit, which inserts the batch's grades in one statement (a
+ * fleet_undo_mark drops those put since the mark; a failed insert fails the
+ * commit); outside, one statement now.
+ */
 MS_MUST_CHECK enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
 
 /* Where a round stands. */

@@ -342,6 +342,20 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	    "ON CONFLICT (workspace, domain, round) DO NOTHING";
 	struct db_stmt *st;
 
+	if (f->tx) {
+		/* with the batch's others at the commit (fleet_grades_flush) */
+		json_t *row = json_pack("[I,s,I,s,s,I,I,I]", (json_int_t)g->workspace, g->domain,
+		    (json_int_t)g->round, g->profile, g->grade, (json_int_t)g->error,
+		    (json_int_t)g->warning, (json_int_t)g->unknown);
+
+		if (row == NULL)
+			return fleet_say(f, MS_ERR_ARG, "workspace grade: a name is not UTF-8");
+		if (f->grades == NULL)
+			f->grades = json_array();
+		if (f->grades == NULL || json_array_append_new(f->grades, row) != 0)
+			return fleet_say(f, MS_ERR_NOMEM, "workspace grade: out of memory");
+		return MS_OK;
+	}
 	if (fleet_kept(f, sql, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_int(st, 1, g->workspace);
@@ -353,6 +367,54 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	db_bind_int(st, 7, (int64_t)g->warning);
 	db_bind_int(st, 8, (int64_t)g->unknown);
 	return fleet_run_kept(f, st, "workspace grade", NULL);
+}
+
+/* The grades of a commit batch: one statement, the rows as one JSON array parameter. */
+static const char GRADES_SQLITE[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+    "json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), "
+    "json_extract(value, '$[7]') FROM json_each(?) WHERE true "
+    "ON CONFLICT (workspace, domain, round) DO NOTHING";
+static const char GRADES_POSTGRESQL[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT (e->>0)::bigint, e->>1, "
+    "(e->>2)::bigint, e->>3, e->>4, (e->>5)::bigint, (e->>6)::bigint, (e->>7)::bigint "
+    "FROM jsonb_array_elements(?::jsonb) AS e ON CONFLICT (workspace, domain, round) DO NOTHING";
+
+/* fleet_grades_clear - forget the grades waiting for the commit, and the marks */
+void
+fleet_grades_clear(struct fleet *f)
+{
+	json_decref(f->grades);
+	f->grades = NULL;
+	free(f->marks);
+	f->marks = NULL;
+	f->nmarks = 0;
+}
+
+/* fleet_grades_flush - insert the grades waiting for the commit in one statement, then forget them */
+enum ms_status
+fleet_grades_flush(struct fleet *f)
+{
+	struct db_stmt *st;
+	char *rows;
+	enum ms_status rc;
+
+	if (f->grades == NULL || json_array_size(f->grades) == 0) {
+		fleet_grades_clear(f);
+		return MS_OK;
+	}
+	rows = json_dumps(f->grades, JSON_COMPACT);
+	fleet_grades_clear(f);
+	if (rows == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "workspace grades: out of memory");
+	if ((rc = fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? GRADES_SQLITE : GRADES_POSTGRESQL,
+	    &st)) == MS_OK) {
+		db_bind_text(st, 1, rows);
+		rc = fleet_run_kept(f, st, "workspace grades", NULL);
+	}
+	free(rows);
+	return rc;
 }
 
 enum ms_status
