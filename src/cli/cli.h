@@ -164,6 +164,7 @@ struct common_opts {
 	char *replay_path;
 	char *resolver;		/* --resolver ADDR[@PORT], NULL: resolv.conf */
 	char *trust_anchor;	/* --trust-anchor FILE, NULL: the dns-root-data root key */
+	bool resolver_validates;	/* --resolver-validates: trust the resolver's AD bit */
 	char *domains_file;
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */

@@ -313,6 +313,7 @@ cmd_check(int argc, char **argv)
 	scfg.replay_path = o.replay_path;
 	scfg.resolver = o.resolver;
 	scfg.trust_anchor = o.trust_anchor;
+	scfg.resolver_validates = o.resolver_validates;
 	scfg.timeout = o.timeout;
 	scfg.http = true;
 	scfg.smtp_per_address = o.smtp_per_address;

@@ -463,6 +463,7 @@ cmd_monitor(int argc, char **argv)
 	scfg.replay_path = o.c.replay_path;
 	scfg.resolver = o.c.resolver;
 	scfg.trust_anchor = o.c.trust_anchor;
+	scfg.resolver_validates = o.c.resolver_validates;
 	scfg.timeout = o.c.timeout;
 	scfg.http = true;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {

@@ -165,6 +165,9 @@ common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *
 	case OPT_STATS:
 		o->stats = true;
 		break;
+	case OPT_RESOLVER_VALIDATES:
+		o->resolver_validates = true;
+		break;
 	default:
 		return false;
 	}
@@ -386,6 +389,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
+			o->resolver_validates = json_is_true(v);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {
