@@ -222,9 +222,34 @@ static const char SETTINGS_SQL[] =
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
 
 /*
+ * learn_names - the DKIM selectors the DMARC reports saw up to now for the
+ * claims still held by a workspace (reports/learn.h): one query for all
+ */
+static enum ms_status
+learn_names(struct fleet *f, int64_t now, struct fleet_claim *v, size_t k)
+{
+	char **doms = xcalloc(k ? k : 1, sizeof(*doms));
+	char ***names = xcalloc(k ? k : 1, sizeof(*names));
+	size_t n = 0;
+	enum ms_status rc = MS_OK;
+
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan)
+			doms[n++] = v[i].domain;
+	if (n && learn_selector_names_many(f->store, doms, n, now, names) != MS_OK)
+		rc = fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
+	for (size_t i = 0, j = 0; rc == MS_OK && i < k; i++)
+		if (!v[i].orphan)
+			v[i].report_names = names[j++];
+	free(names);
+	free(doms);
+	return rc;
+}
+
+/*
  * load_settings - the union of each claim's workspaces' settings (orphan
  * when none holds it), and the DKIM selectors its DMARC reports saw up to
- * now (reports/learn.h: one query per domain)
+ * now (learn_names: one query for the batch)
  */
 static enum ms_status
 load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
@@ -254,11 +279,7 @@ load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, in
 			v[i].parked = false;
 			v[i].profile = xstrdup("generic");
 		}
-	for (size_t i = 0; i < k; i++)
-		if (!v[i].orphan &&
-		    learn_selector_names(f->store, v[i].domain, now, &v[i].report_names) != MS_OK)
-			return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
-	return MS_OK;
+	return learn_names(f, now, v, k);
 }
 
 enum ms_status
