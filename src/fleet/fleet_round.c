@@ -199,6 +199,10 @@ add_member(struct fleet_claim *c, struct db_stmt *st)
 	merge_list(&c->sending_hosts, db_column_text(st, 4));
 	if (n == 0 || iv < c->interval)
 		c->interval = iv;
+	if (n == 0) {
+		c->full_scan_at = db_column_int(st, 7);
+		c->dkim_known = split_list(db_column_text(st, 8));
+	}
 }
 
 /*
@@ -218,7 +222,8 @@ static const char CLAIM_POSTGRESQL[] =
 	"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING domain";
 static const char SETTINGS_SQL[] =
 	"SELECT w.domain, w.profile, w.parked, w.selectors, w.sending_hosts, w.interval_s, "
-	"w.workspace FROM workspace_domains w JOIN monitored m ON m.domain = w.domain WHERE "
+	"w.workspace, m.full_scan_at, m.dkim_known FROM workspace_domains w JOIN monitored m ON "
+	"m.domain = w.domain WHERE "
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
 
 /*
@@ -341,6 +346,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
 		strv_free(v[i].report_names);
+		strv_free(v[i].dkim_known);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
@@ -416,6 +422,20 @@ fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now)
 	ok = fleet_run_kept(f, st, "forget domain", NULL) == MS_OK;
 out:
 	return fleet_tx_end(f, ok);
+}
+
+enum ms_status
+fleet_full_scan(struct fleet *f, const char *domain, int64_t now, const char *known)
+{
+	static const char sql[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = ? WHERE domain = ?";
+	struct db_stmt *st;
+
+	if (fleet_kept(f, sql, &st) != MS_OK)
+		return MS_ERR_IO;
+	db_bind_int(st, 1, now);
+	db_bind_text(st, 2, known && *known ? known : NULL);
+	db_bind_text(st, 3, domain);
+	return fleet_run_kept(f, st, "full scan", NULL);
 }
 
 enum ms_status
