@@ -340,6 +340,7 @@ full_scan_known(const struct audit *a, char **known)
 	const char *scan = json_string_value(json_object_get(dk, "scan"));
 	const char **v;
 	size_t i, n = 0, len = 0;
+	bool wild;
 	char *out;
 
 	*known = NULL;
@@ -348,9 +349,15 @@ full_scan_known(const struct audit *a, char **known)
 	for (i = 0; i < a->findings.n; i++)
 		if (a->findings.v[i].id == F_DKIM_LOOKUP_FAILED)
 			return false;	/* some selector could not be asked: scan fully again */
-	if (json_array_size(keys) == 0)
+	/* a wildcard (a revoked key: the parked pattern) is asked again by its probe */
+	wild = json_is_string(json_object_get(dk, "wildcard"));
+	if (json_array_size(keys) == 0 && !wild)
 		return true;
-	v = xcalloc(json_array_size(keys), sizeof(*v));
+	v = xcalloc(json_array_size(keys) + 1, sizeof(*v));
+	if (wild) {
+		v[n++] = "*";
+		len += 2;
+	}
 	json_array_foreach(keys, i, k) {
 		const char *src = json_string_value(json_object_get(k, "source"));
 		const char *sel = json_string_value(json_object_get(k, "selector"));

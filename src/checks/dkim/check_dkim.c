@@ -641,10 +641,17 @@ is_key(const struct dns_answer *ans)
 static bool
 narrow_found(const struct dkim_state *st)
 {
-	bool wildcard = is_key(st->probe);
+	bool wildcard = false;
+	struct dkim_key wk;
 
-	if (wildcard && st->probe->n > 0)
-		return true;
+	/* the wildcard as judge sees it: its first record; a key counts as found unless revoked */
+	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
+		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in wk. */
+		MS_IGNORE(dkim_key_parse(st->probe->rr[0].u.txt.text, st->probe->rr[0].u.txt.len, &wk));
+		wildcard = wk.is_dkim;
+		if (wk.is_dkim && !wk.revoked)
+			return true;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct dkim_sel *s = &st->sel[i];
 
