@@ -198,6 +198,8 @@ struct fleet_claim {
 	char **report_names;	/* selectors seen in its DMARC reports (reports/learn.h), or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
+	int64_t full_scan_at;	/* its last full DKIM scan (0: never) */
+	char **dkim_known;	/* the selectors that scan found keys at ("*": a wildcard), or NULL */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
 	size_t nmembers;
 };
@@ -234,6 +236,14 @@ MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain,
  */
 MS_MUST_CHECK enum ms_status fleet_complete_many(struct fleet *f, const char *const *domains, size_t n,
     int64_t round, int64_t now);
+
+/*
+ * fleet_full_scan - domain's DKIM selectors were fully scanned at now and
+ * keys found at known (the fleet_list_norm form, "*" for a wildcard key;
+ * NULL or "": none): the narrowed rounds until the next full scan ask those
+ */
+MS_MUST_CHECK enum ms_status fleet_full_scan(struct fleet *f, const char *domain, int64_t now,
+    const char *known);
 
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);

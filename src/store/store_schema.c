@@ -216,6 +216,9 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known TEXT;",
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -408,6 +411,9 @@ static const char *const MIGRATIONS_PG[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known text;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
@@ -426,6 +432,10 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships monitored "
 	 "ownership_proofs rejected reports rounds sessions tlsrpt_failures tlsrpt_policies users "
 	 "workspace_domains workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
+	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
+	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
+	 "workspace_grades workspaces"),
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
 	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
 	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
