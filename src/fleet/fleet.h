@@ -160,7 +160,7 @@ struct fleet_overview_row {
 	int64_t last_checked;		/* 0: never */
 	const char *grade;		/* the workspace's grade of the last round, else the check's; NULL: none */
 	uint64_t error, warning, info, pass, unknown;	/* of the latest whole check (0: none) */
-	const char *areas;		/* its summary.areas as JSON text, or NULL */
+	const char *areas;		/* its grade per area, {area: grade} as JSON text, or NULL */
 };
 typedef void (*fleet_overview_cb)(void *arg, const struct fleet_overview_row *r);
 

@@ -20,11 +20,12 @@
  * locale), as strcmp did when this was done in C.
  */
 
-#define OV_FROM \
-	" FROM workspace_domains d JOIN workspaces w ON w.id = d.workspace" \
+#define OV_DOMAINS \
+	" FROM workspace_domains d JOIN workspaces w ON w.id = d.workspace"
+#define OV_GRADES \
 	" JOIN monitored m ON m.domain = d.domain" \
 	" LEFT JOIN workspace_grades g ON g.workspace = d.workspace AND g.domain = d.domain" \
-	" AND g.round = m.last_round LEFT JOIN domain_latest l ON l.domain = d.domain WHERE w.name = ?"
+	" AND g.round = m.last_round LEFT JOIN domain_latest l ON l.domain = d.domain"
 #define OV_GRADE	"COALESCE(g.grade, l.grade, '-')"
 #define OV_BINDS	6	/* workspace, q, grade, area, severity, finding */
 
@@ -138,7 +139,9 @@ fleet_overview_count(struct fleet *f, const struct fleet_overview_query *q, uint
 	/* one pass: every domain of the workspace, and those the filters keep */
 	buf_adds(&b, "SELECT count(*), COALESCE(sum(CASE WHEN 1 = 1");
 	add_where(&b, q, &w);
-	buf_adds(&b, " THEN 1 ELSE 0 END), 0)" OV_FROM);
+	/* the grades are joined only when the filters ask for one: counting the rest needs no join */
+	buf_addf(&b, " THEN 1 ELSE 0 END), 0)%s WHERE w.name = ?", q->grade && *q->grade ? OV_DOMAINS OV_GRADES :
+	    OV_DOMAINS);
 	/* the filters come before the workspace in this text: bind it last */
 	if (w.nbind > 0) {
 		memmove(&w.bind[0], &w.bind[1], (size_t)(w.nbind - 1) * sizeof(w.bind[0]));
@@ -163,26 +166,40 @@ out:
 enum ms_status
 fleet_overview_each(struct fleet *f, const struct fleet_overview_query *q, fleet_overview_cb cb, void *arg)
 {
-	static const char *const order[] = {
-		[FLEET_SORT_NAME] = "",
+	static const char *const key[] = {	/* ordered by descending key (checked: ascending), then name */
+		[FLEET_SORT_NAME] = "0",
 		[FLEET_SORT_GRADE] = "CASE substr(" OV_GRADE ", 1, 1) WHEN 'A' THEN 0 WHEN 'B' THEN 1"
-		    " WHEN 'C' THEN 2 WHEN 'D' THEN 3 WHEN 'E' THEN 4 WHEN 'F' THEN 5 ELSE 10 END DESC, ",
-		[FLEET_SORT_ERRORS] = "COALESCE(l.n_error, 0) DESC, ",
-		[FLEET_SORT_CHECKED] = "COALESCE(m.last_checked, 0), ",
+		    " WHEN 'C' THEN 2 WHEN 'D' THEN 3 WHEN 'E' THEN 4 WHEN 'F' THEN 5 ELSE 10 END",
+		[FLEET_SORT_ERRORS] = "COALESCE(l.n_error, 0)",
+		[FLEET_SORT_CHECKED] = "COALESCE(m.last_checked, 0)",
 	};
 	struct db_stmt *st = NULL;
 	struct where w;
 	struct buf b;
 	enum db_step r = DB_ERROR;
+	const char *dir;
 	int next;
 
+	dir = q->sort == FLEET_SORT_NAME || q->sort > FLEET_SORT_CHECKED ? "" :
+	    q->sort == FLEET_SORT_CHECKED ? "k, " : "k DESC, ";
+	/*
+	 * The page is chosen over the names and sort keys alone (the inner
+	 * SELECT: no areas text carried through the sort), then only its rows
+	 * are joined with what they show, in the same order.
+	 */
 	buf_init(&b, 1 << 20);
-	buf_adds(&b, "SELECT d.domain, m.last_checked, COALESCE(g.grade, l.grade), l.n_error, l.n_warning,"
-	    " l.n_info, l.n_pass, l.n_unknown, l.areas" OV_FROM);
+	buf_addf(&b, "SELECT p.dom, m.last_checked, COALESCE(g.grade, l.grade), l.n_error, l.n_warning,"
+	    " l.n_info, l.n_pass, l.n_unknown, l.areas FROM (SELECT d.domain AS dom, d.workspace AS ws, %s AS k"
+	    OV_DOMAINS "%s WHERE w.name = ?", key[q->sort <= FLEET_SORT_CHECKED ? q->sort : 0],
+	    /* by name without a grade filter, the page is a range of workspace_domains' key: no join */
+	    *dir || (q->grade && *q->grade) ? OV_GRADES : "");
 	add_where(&b, q, &w);
-	buf_addf(&b, " ORDER BY %sd.domain%s", order[q->sort <= FLEET_SORT_CHECKED ? q->sort : 0], bytes(f));
+	buf_addf(&b, " ORDER BY %sd.domain%s", dir, bytes(f));
 	if (q->limit || q->offset)
 		buf_adds(&b, " LIMIT ? OFFSET ?");
+	buf_addf(&b, ") p JOIN monitored m ON m.domain = p.dom LEFT JOIN workspace_grades g ON g.workspace = p.ws"
+	    " AND g.domain = p.dom AND g.round = m.last_round LEFT JOIN domain_latest l ON l.domain = p.dom"
+	    " ORDER BY %sp.dom%s", *dir ? (q->sort == FLEET_SORT_CHECKED ? "p.k, " : "p.k DESC, ") : "", bytes(f));
 	if ((next = prepare_where(f, &b, &w, &st)) == 0)
 		goto out;
 	if (q->limit || q->offset) {

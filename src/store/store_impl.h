@@ -24,7 +24,8 @@ enum store_stmt {
 
 /*
  * domain_latest (schema 8): each domain's latest whole check (the one
- * store_last_check gives), its grade, counts and summary.areas, and
+ * store_last_check gives), its grade, counts and grade per area ({area: grade}
+ * from its summary.areas), and
  * domain_latest_findings its findings' id, severity and area, for the fleet
  * overview's filters.  Kept by check_rows() in the transaction of every
  * stored result; a check purged takes its row along (ON DELETE CASCADE).
@@ -35,9 +36,12 @@ enum store_stmt {
  */
 #define STORE_LATEST_AREAS_SQLITE \
 	"CASE WHEN json_valid(c.doc) THEN CASE WHEN json_type(c.doc, '$.summary.areas') = 'object'" \
-	" THEN json_extract(c.doc, '$.summary.areas') END END"
+	" THEN (SELECT json_group_object(a.key, CASE WHEN a.type = 'object' THEN json_extract(a.value, '$.grade') END)" \
+	" FROM json_each(c.doc, '$.summary.areas') a) END END"
 #define STORE_LATEST_AREAS_PG \
-	"CASE WHEN json_typeof(c.doc->'summary'->'areas') = 'object' THEN (c.doc->'summary'->'areas')::text END"
+	"CASE WHEN json_typeof(c.doc->'summary'->'areas') = 'object' THEN (SELECT json_object_agg(a.key," \
+	" CASE WHEN json_typeof(a.value) = 'object' THEN a.value->'grade' END)" \
+	" FROM json_each(c.doc->'summary'->'areas') a)::text END"
 #define STORE_LATEST_FINDINGS_SQLITE \
 	"SELECT l.domain, COALESCE(json_extract(f.value, '$.id'), ''), COALESCE(json_extract(f.value, '$.severity'), '')," \
 	" COALESCE(json_extract(f.value, '$.area'), '') FROM domain_latest l JOIN checks c ON c.id = l.check_id," \

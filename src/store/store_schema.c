@@ -224,12 +224,12 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  grade TEXT NOT NULL,"
 	"  n_pass INTEGER NOT NULL, n_info INTEGER NOT NULL, n_warning INTEGER NOT NULL,"
 	"  n_error INTEGER NOT NULL, n_unknown INTEGER NOT NULL,"
-	"  areas TEXT);"				/* the doc's summary.areas (JSON object), or NULL */
+	"  areas TEXT) WITHOUT ROWID;"		/* areas: {area: grade} of the doc's summary.areas, or NULL */
 	"CREATE INDEX domain_latest_check ON domain_latest (check_id);"
 	"CREATE TABLE domain_latest_findings ("
 	"  domain TEXT NOT NULL REFERENCES domain_latest(domain) ON DELETE CASCADE,"
 	"  finding TEXT NOT NULL, severity TEXT NOT NULL, area TEXT NOT NULL);"
-	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain);"
+	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain, area, severity, finding);"
 	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
 	"  n_error, n_unknown, areas)"
 	" SELECT c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info, c.n_warning, c.n_error,"
@@ -443,7 +443,7 @@ static const char *const MIGRATIONS_PG[] = {
 	"CREATE TABLE domain_latest_findings ("
 	"  domain text NOT NULL REFERENCES domain_latest(domain) ON DELETE CASCADE,"
 	"  finding text NOT NULL, severity text NOT NULL, area text NOT NULL);"
-	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain);"
+	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain, area, severity, finding);"
 	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
 	"  n_error, n_unknown, areas)"
 	" SELECT DISTINCT ON (c.domain) c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info,"

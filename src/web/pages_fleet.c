@@ -40,7 +40,7 @@ grade_class(const char *g)
 	return "u";
 }
 
-/* areas_of - the rows of an overview row's summary.areas (JSON object text, or NULL): [{area, grade, grade_class}] */
+/* areas_of - an overview row's grades by area ({area: grade} as JSON text, or NULL) as [{area, grade, grade_class}] */
 static json_t *
 areas_of(const char *text)
 {
@@ -48,7 +48,7 @@ areas_of(const char *text)
 	const char *k;
 
 	json_object_foreach(doc, k, a) {
-		const char *g = json_string_value(json_object_get(a, "grade"));
+		const char *g = json_string_value(a);
 
 		json_array_append_new(areas, json_pack("{s:s,s:s,s:s}", "area", k, "grade", g ? g : "?",
 		    "grade_class", grade_class(g)));
