@@ -344,9 +344,30 @@ dmarc_chart(json_t *s, const char *from, const char *to)
 	free(vals);
 }
 
-/* summary_of - domain's reports summary since (no lookups) as JSON; NULL on a database failure */
+/*
+ * range_of - the page's date range from ?from= and ?to= ("YYYY-MM-DD", both
+ * inclusive, either may be absent): *from and *to borrowed from r or NULL
+ * (a malformed range is dropped whole, and the page says so by its empty
+ * fields), *since and *until the epoch bounds for summary_of
+ */
+static void
+range_of(const struct httpd_request *r, const char **from, const char **to, int64_t *since, int64_t *until)
+{
+	*from = httpd_form_get(r->query, "from");
+	*to = httpd_form_get(r->query, "to");
+	if (*from && **from == '\0')
+		*from = NULL;
+	if (*to && **to == '\0')
+		*to = NULL;
+	if ((*from && day_epoch(*from) < 0) || (*to && day_epoch(*to) < 0))
+		*from = *to = NULL;
+	*since = *from ? day_epoch(*from) : 1;
+	*until = *to ? day_epoch(*to) + 86400 : 0;
+}
+
+/* summary_of - domain's reports summary over [since, until) (0: open; no lookups) as JSON; NULL on a database failure */
 static json_t *
-summary_of(struct web *w, const char *domain, int64_t since)
+summary_of(struct web *w, const char *domain, int64_t since, int64_t until)
 {
 	struct summary_thresholds t;
 	struct summary *sum;
@@ -354,7 +375,7 @@ summary_of(struct web *w, const char *domain, int64_t since)
 
 	summary_thresholds_default(&t);
 	t.top = 20;
-	if (summary_build(fleet_store(w->cfg.fleet), domain, since, &t, &sum) != MS_OK)
+	if (summary_build_range(fleet_store(w->cfg.fleet), domain, since, until, &t, &sum) != MS_OK)
 		return NULL;
 	s = summary_json(sum);
 	summary_free(sum);
@@ -378,24 +399,16 @@ pages_reports(void *arg, const struct httpd_request *r, const char *const *param
 	struct web *w = arg;
 	struct acct_principal p;
 	struct httpd_response *resp;
-	const char *ws, *from = httpd_form_get(r->query, "from"), *to = httpd_form_get(r->query, "to");
+	const char *ws, *from, *to;
 	char *domain;
-	int64_t since = 1;
+	int64_t since, until;
 	json_t *data, *s, *tot;
 
 	if ((resp = pages_begin(w, r, params[0], &p, &ws, &domain)) != NULL ||
 	    (resp = proved(w, ws, domain)) != NULL)
 		goto out;
-	if (from && *from == '\0')
-		from = NULL;
-	if (to && *to == '\0')
-		to = NULL;
-	if ((from && day_epoch(from) < 0) || (to && day_epoch(to) < 0)) {
-		from = to = NULL;	/* a malformed range shows everything, and says so by its empty fields */
-	}
-	if (from)
-		since = day_epoch(from);
-	if ((s = summary_of(w, domain, since)) == NULL) {
+	range_of(r, &from, &to, &since, &until);
+	if ((s = summary_of(w, domain, since, until)) == NULL) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
@@ -477,16 +490,18 @@ pages_tls(void *arg, const struct httpd_request *r, const char *const *params)
 	struct acct_principal p;
 	struct httpd_response *resp;
 	struct store_check *c = NULL;
-	const char *ws;
+	const char *ws, *from, *to;
 	char *domain;
 	bool yes = false;
+	int64_t since, until;
 	json_t *data, *s = NULL, *certs = json_array(), *doc = NULL;
 
 	if ((resp = pages_begin(w, r, params[0], &p, &ws, &domain)) != NULL)
 		goto out;
+	range_of(r, &from, &to, &since, &until);
 	if (accounts_proof_verified(w->cfg.accounts, ws, domain, &yes) != MS_OK ||
 	    store_last_check(fleet_store(w->cfg.fleet), domain, keep_check, &c) != MS_OK ||
-	    (yes && (s = summary_of(w, domain, 1)) == NULL)) {
+	    (yes && (s = summary_of(w, domain, since, until)) == NULL)) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
@@ -494,7 +509,8 @@ pages_tls(void *arg, const struct httpd_request *r, const char *const *params)
 		tls_chart(s);
 	if (c && c->json && (doc = json_loads(c->json, 0, NULL)) != NULL)
 		certs_of(json_object_get(doc, "facts"), NULL, certs, 0);
-	data = json_pack("{s:o,s:s,s:O}", "title", json_sprintf("%s: TLS", domain), "name", domain, "certs", certs);
+	data = json_pack("{s:o,s:s,s:O,s:{s:s,s:s}}", "title", json_sprintf("%s: TLS", domain), "name", domain,
+	    "certs", certs, "range", "from", from ? from : "", "to", to ? to : "");
 	if (s)
 		json_object_set_new(data, "s", s);
 	resp = pages_render(w, 200, "tls", data, &p, ws);
