@@ -102,8 +102,7 @@ admin_page(struct web *w, int status, const struct acct_principal *p, const char
 	    "workspaces_all", wss, "tokens", toks, "proofs", proofs, "roles", "member", "viewer", "admin");
 	if (note)
 		json_object_update(data, note);
-	resp = pages_render(w, status, "admin", data, p, ws);
-	httpd_response_header(resp, "Cache-Control", "no-store");	/* it may show a new password once */
+	resp = pages_render(w, status, "admin", data, p, ws);	/* httpd adds Cache-Control: no-store to every answer */
 	json_decref(data);
 out:
 	json_decref(users);

@@ -81,6 +81,27 @@ def tlsrpt(day):
     }
 
 
+HOOK_PAYLOAD = 'https://hooks.good.test/"><script>window.__xss=5</script>'
+
+
+def range_expect(first, last):
+    """What the reports page shows for the days DAY0+first..DAY0+last of DMARC (as setup writes them)."""
+    good = sum(100 + 10 * n for n in range(first, last + 1))
+    bad = sum(5 + n for n in range(first, last + 1))
+    tls = [n for n in range(first, last + 1) if n % 2 == 0]
+    return {"messages": good + 20 * (last - first + 1) + bad, "reports": last - first + 1, "top": good,
+            "tls_reports": len(tls), "tls_failed": 3 * len(tls)}
+
+
+def target_b(args, db):
+    """The id of workspace B's notification target (setup adds one)."""
+    rc, out, err = ms(args, ["notify", "list", "--workspace", "B", "--format", "json", "--db", db])
+    try:
+        return json.loads(out)["targets"][0]["id"]
+    except (ValueError, KeyError, IndexError):
+        return -1
+
+
 def ms(args, argv, stdin=None):
     p = subprocess.run([args.mailsec] + argv, input=stdin, capture_output=True, text=True, env=ENV,
                        timeout=120 * SCALE)
@@ -115,6 +136,9 @@ def setup(args, db, tmp):
         (["users", "add", "bob", "--role", "member", "--workspace", "B", "--password-stdin", "--db", db],
          "bob-password\n"),
         (["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db], "root-password\n"),
+        (["users", "add", "vera", "--role", "viewer", "--workspace", "A", "--password-stdin", "--db", db],
+         "vera-password\n"),
+        (["notify", "add", "--workspace", "B", "--email", "ops@b.test", "--db", db], None),
         (["domains", "verify", "--workspace", "A", "--db", db, "good.test"], None),
         (["domains", "verify", "--workspace", "A", "--db", db, "example.com"], None),
         (["domains", "verify", "--workspace", "B", "--db", db, "b.test"], None),
@@ -182,7 +206,9 @@ def scenario(args, be, label, tmp):
                "good": "good.test", "good_grade": grade.get("good.test", "?")[0], "hostile": "hostile.test",
                "testdata_domain": "example.com",
                "payload_txt": "include:<img src=x onerror=window.__xss=1>", "payload_org": ORG_PAYLOAD,
-               "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test"}
+               "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test",
+               "range_expect": range_expect(2, 5), "viewer": ["vera", "vera-password"],
+               "target_b": target_b(args, db), "payload_hook": HOOK_PAYLOAD}
         p = subprocess.run(["node", SCRIPT], capture_output=True, text=True, timeout=180 * SCALE,
                            env=dict(os.environ, PAGES_CONFIG=json.dumps(cfg)))
         lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
@@ -201,6 +227,10 @@ def scenario(args, be, label, tmp):
         if proc.returncode != 0:
             res.append(Result(NAME, be.label(label + ": serve exits cleanly"), "fail",
                               "exit %d: %s" % (proc.returncode, err.decode(errors="replace")[-1500:])))
+        audit = err.decode(errors="replace")
+        res.append(Result(NAME, be.label(label + ": a user made on the admin page is audited"),
+                          "pass" if "audit: admin root created user carol (member) in workspaces [A]" in audit
+                          else "fail", audit[-1500:]))
     return res
 
 
