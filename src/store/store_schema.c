@@ -216,6 +216,13 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
+	/* 7 -> 8: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	"CREATE TABLE source_names ("
+	"  ip TEXT PRIMARY KEY,"
+	"  name TEXT,"				/* the PTR name, NULL: none */
+	"  status TEXT NOT NULL,"		/* ok, nodata, nxdomain, servfail, timeout, bogus */
+	"  confirmed INTEGER NOT NULL,"		/* 1: an A/AAAA of the name is ip (FCrDNS) */
+	"  resolved_at INTEGER NOT NULL);",
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -408,6 +415,13 @@ static const char *const MIGRATIONS_PG[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
+	/* 7 -> 8: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	"CREATE TABLE source_names ("
+	"  ip text PRIMARY KEY,"
+	"  name text,"
+	"  status text NOT NULL,"
+	"  confirmed integer NOT NULL,"
+	"  resolved_at bigint NOT NULL);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
@@ -433,6 +447,10 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
 	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
 	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
+	 "workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
+	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
+	 "reports rounds sessions source_names tlsrpt_failures tlsrpt_policies users workspace_domains "
 	 "workspace_grades workspaces"),
 };
 

@@ -3,6 +3,7 @@
 #include "web/web_impl.h"
 #include "core/jsonutil.h"
 #include "fleet/fleet.h"
+#include "store/store_names.h"
 #include "history/history.h"
 #include "output/svg_chart.h"
 #include "reports/summary.h"
@@ -365,6 +366,41 @@ range_of(const struct httpd_request *r, const char **from, const char **to, int6
 	*until = *to ? day_epoch(*to) + 86400 : 0;
 }
 
+/* one_name - store_name_get's callback: the kept reverse name into the source object arg */
+static void
+one_name(void *arg, const struct store_name *n)
+{
+	json_t *src = arg;
+
+	json_object_set_new(src, "ptr", n->name ? json_string(n->name) : json_null());
+	json_object_set_new(src, "ptr_status", json_string(n->status));
+	json_object_set_new(src, "ptr_confirmed", json_boolean(n->confirmed));
+	json_object_set_new(src, "ptr_resolved", json_rfc3339((time_t)n->resolved_at));
+	json_object_set_new(src, "ptr_note", json_string(n->name == NULL ? n->status :
+	    n->confirmed ? "forward-confirmed" : "not forward-confirmed"));
+}
+
+/*
+ * names_into - each source of summary s gets the reverse name the monitor
+ * kept for it (store/store_names.h; never a lookup here); false on a
+ * database failure
+ */
+static bool
+names_into(struct web *w, json_t *s)
+{
+	json_t *src;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "sources"), i, src) {
+		const char *ip = json_string_value(json_object_get(src, "ip"));
+
+		json_object_set_new(src, "ptr_note", json_string("not looked up yet"));
+		if (ip && store_name_get(fleet_store(w->cfg.fleet), ip, one_name, src) != MS_OK)
+			return false;
+	}
+	return true;
+}
+
 /* summary_of - domain's reports summary over [since, until) (0: open; no lookups) as JSON; NULL on a database failure */
 static json_t *
 summary_of(struct web *w, const char *domain, int64_t since, int64_t until)
@@ -379,6 +415,10 @@ summary_of(struct web *w, const char *domain, int64_t since, int64_t until)
 		return NULL;
 	s = summary_json(sum);
 	summary_free(sum);
+	if (!names_into(w, s)) {
+		json_decref(s);
+		return NULL;
+	}
 	return s;
 }
 

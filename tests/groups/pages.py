@@ -81,6 +81,7 @@ def tlsrpt(day):
     }
 
 
+PTR_PAYLOAD = "<script>__xss=6</script>.hostile.test"  # tests/pages/world.zone: a source's PTR name
 HOOK_PAYLOAD = 'https://hooks.good.test/"><script>window.__xss=5</script>'
 
 
@@ -208,7 +209,11 @@ def scenario(args, be, label, tmp):
                "payload_txt": "include:<img src=x onerror=window.__xss=1>", "payload_org": ORG_PAYLOAD,
                "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test",
                "range_expect": range_expect(2, 5), "viewer": ["vera", "vera-password"],
-               "target_b": target_b(args, db), "payload_hook": HOOK_PAYLOAD}
+               "target_b": target_b(args, db), "payload_hook": HOOK_PAYLOAD,
+               "payload_ptr": PTR_PAYLOAD,
+               "ptrs": {"192.0.2.25": "mail.good.test (forward-confirmed)",
+                        "198.51.100.7": "relay.other.test (not forward-confirmed)",
+                        "203.0.113.66": PTR_PAYLOAD + " (forward-confirmed)"}}
         p = subprocess.run(["node", SCRIPT], capture_output=True, text=True, timeout=180 * SCALE,
                            env=dict(os.environ, PAGES_CONFIG=json.dumps(cfg)))
         lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]

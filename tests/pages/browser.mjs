@@ -148,6 +148,15 @@ try {
   for (const w of ["Fully trusted", "Partially trusted", "Untrusted", "Quarantined", "Rejected"])
     check("reports: legend has " + w, rtext.includes(w), "missing");
   check("reports: reporter org_name payload shows as text", rtext.includes(cfg.payload_org), rtext.slice(0, 400));
+  // reverse names: looked up by the monitor (FCrDNS) into the store, read by the page; a stranger's name is text
+  const ptrs = {};
+  for (const row of await page.locator("#src-h + table tbody tr").all()) {
+    const cells = await row.locator("td").allTextContents();
+    ptrs[cells[0]] = cells[1].trim();
+  }
+  for (const [ip, want] of Object.entries(cfg.ptrs))
+    check("reports: the reverse name of " + ip + " is " + want, ptrs[ip] === want, JSON.stringify(ptrs));
+  check("reports: a reverse name written as markup shows as text", rtext.includes(cfg.payload_ptr), rtext.slice(0, 400));
   check("reports: alignment rates and verdict", /SPF aligned [0-9.]+%/.test(rtext) && (await page.locator(".verdict").count()) === 1, "none");
   const allDays = await page.locator("details table tbody tr").count();
   await page.fill("#r-from", cfg.range[0]);
