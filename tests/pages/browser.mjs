@@ -65,7 +65,31 @@ async function visit(page, name, url, want = 200) {
   return st;
 }
 
-try {
+// hostileTls - the domain whose MX certificate and MTA-STS policy carry markup (cfg.mode "hostile-tls")
+async function hostileTls() {
+  const { ctx, page } = await newPage();
+  await signIn(page, cfg.alice[0], cfg.alice[1]);
+  // the in-process monitor probes the MX and fetches the policy: wait for its result
+  let text = "";
+  for (let i = 0; i < cfg.wait * 4; i++) {
+    await page.goto(cfg.base + "/domains/" + cfg.domain + "/tls");
+    text = await page.locator("main").textContent();
+    if (text.includes(cfg.mx)) break;
+    await page.waitForTimeout(250);
+  }
+  await visit(page, "tls-hostile", "/domains/" + cfg.domain + "/tls");
+  text = await page.locator("#cert-h + table").textContent();
+  check("tls: the MX certificate's subject CN written as markup shows as text", text.includes(cfg.cert_cn), text.slice(0, 600));
+  check("tls: the MX certificate's subject O written as markup shows as text", text.includes(cfg.cert_o), text.slice(0, 600));
+  await visit(page, "domain-hostile-tls", "/domains/" + cfg.domain);
+  text = await page.locator("main").textContent();
+  check("domain: the MTA-STS policy's mx written as markup shows as text", text.includes(cfg.sts_mx), text.slice(0, 1500));
+  check("no payload ran on any page", fired.length === 0, fired.join("; "));
+  await ctx.close();
+}
+
+// mainFlow - every page of workspaces A and B, signed in as each kind of user
+async function mainFlow() {
   const { ctx, page } = await newPage();
   // signed out: every page sends to the sign-in form
   await page.goto(cfg.base + "/");
@@ -362,6 +386,13 @@ try {
   check("admin: a member cannot make users", mu.status() === 404, mu.status());
   await c.ctx.close();
   check("no payload ran on any page", fired.length === 0, fired.join("; "));
+}
+
+try {
+  if (cfg.mode === "hostile-tls")
+    await hostileTls();
+  else
+    await mainFlow();
 } catch (e) {
   check("the browser run finished", false, e.stack || e);
 } finally {
