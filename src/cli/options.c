@@ -777,6 +777,10 @@ static const struct option_doc options[] = {
 	  "lease." },
 	{ "commit-delay", 0, "SECONDS", "monitor",
 	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
+	{ "full-scan-every", 0, "DURATION", "monitor",
+	  "Scan a domain's DKIM selectors fully (the common ones too) when its last full scan is this "
+	  "old: seconds or 30m, 12h, 7d (default 7d; 0: every round, as check does). In between, a "
+	  "domain whose selectors are known is asked only at those (docs/monitor.md)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
