@@ -108,8 +108,21 @@ on_result(struct audit *a, void *arg)
 		fclose(mf);
 		s = buf;
 	} else {
-		json_t *j = out_json_domain(a);
+		/* Straight from the findings; the tree only if that cannot be written (json.h). */
+		bool line = e->o->format == OUT_JSONL;
+		json_t *j;
 
+		s = out_json_domain_text(a, line ? JSON_COMPACT | JSON_PRESERVE_ORDER :
+		    JSON_INDENT(2) | JSON_PRESERVE_ORDER, line ? doc_schema_name(DOC_CHECK) : NULL);
+		if (s && line) {
+			fprintf(stdout, "%s\n", s);
+			fflush(stdout);
+			free(s);
+			return;
+		}
+		if (s)
+			goto rendered;
+		j = out_json_domain(a);
 		if (e->o->format == OUT_JSONL) {
 			doc_add_schema(j, DOC_CHECK);	/* each line a mailsec/1 domain */
 			out_json_line(stdout, j);
@@ -120,6 +133,7 @@ on_result(struct audit *a, void *arg)
 		s = json_dump_text(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
 	}
+rendered:
 	e->pending[a->index] = s;
 	emit_ready(e);
 	progress_update(&e->progress, ++e->done, mono_now(), false);

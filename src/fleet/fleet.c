@@ -152,6 +152,7 @@ fleet_close(struct fleet *f)
 	}
 	for (size_t i = 0; i < f->nkept; i++)
 		db_finalize(f->kept[i].st);
+	fleet_grades_clear(f);
 	store_close(f->store);
 	free(f);
 }
@@ -161,7 +162,11 @@ fleet_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_mark outside fleet_begin");
-	return db_savepoint(f->db, "fleet_mark") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+	if (db_savepoint(f->db, "fleet_mark") != MS_OK)
+		return fleet_fail(f, "savepoint");
+	f->marks = xreallocarray(f->marks, f->nmarks + 1, sizeof(*f->marks));
+	f->marks[f->nmarks++] = f->grades ? json_array_size(f->grades) : 0;
+	return MS_OK;
 }
 
 enum ms_status
@@ -169,6 +174,13 @@ fleet_undo_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_undo_mark outside fleet_begin");
+	if (f->nmarks > 0) {
+		size_t keep = f->marks[--f->nmarks];
+
+		while (f->grades && json_array_size(f->grades) > keep)
+			if (json_array_remove(f->grades, json_array_size(f->grades) - 1) != 0)
+				break;
+	}
 	if (db_rollback_to(f->db, "fleet_mark") != MS_OK)
 		return fleet_fail(f, "rollback to savepoint");
 	return MS_OK;
@@ -309,6 +321,10 @@ fleet_commit(struct fleet *f)
 		return fleet_say(f, MS_ERR_ARG, "no transaction is open");
 	f->tx = false;
 	store_part(f->store);
+	if (fleet_grades_flush(f) != MS_OK) {
+		fleet_undo(f, NULL);
+		return MS_ERR_IO;
+	}
 	if (db_commit(f->db) != MS_OK) {
 		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
@@ -325,6 +341,7 @@ fleet_rollback(struct fleet *f)
 		store_part(f->store);
 	}
 	f->tx = false;
+	fleet_grades_clear(f);
 }
 
 /* workspace_id - the id of workspace name, or 0 */

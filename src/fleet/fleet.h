@@ -226,6 +226,15 @@ MS_MUST_CHECK enum ms_status fleet_heartbeat(struct fleet *f, const char *owner,
  */
 MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
 
+/*
+ * fleet_complete_many - fleet_complete of n domains (the array and its
+ * names borrowed) of one round in two statements, whatever n: the monitor's
+ * commit batch.  Inside fleet_begin it joins that transaction (a failure
+ * leaves it to be rolled back); otherwise it is one of its own.
+ */
+MS_MUST_CHECK enum ms_status fleet_complete_many(struct fleet *f, const char *const *domains, size_t n,
+    int64_t round, int64_t now);
+
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
 
@@ -237,7 +246,13 @@ struct fleet_grade {
 	uint64_t error, warning, unknown;
 };
 
-/* fleet_put_grade - keep g (a second one for the same workspace, domain and round is ignored) */
+/*
+ * fleet_put_grade - keep g (a second one for the same workspace, domain and
+ * round is ignored; g is copied).  Inside fleet_begin it waits for
+ * fleet_commit, which inserts the batch's grades in one statement (a
+ * fleet_undo_mark drops those put since the mark; a failed insert fails the
+ * commit); outside, one statement now.
+ */
 MS_MUST_CHECK enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
 
 /* Where a round stands. */

@@ -30,7 +30,8 @@
  *
  * Each domain is one engine run of one domain (its settings are its own),
  * so at most `concurrency` runs are in flight.  A result is stored by the
- * caller's put callback, then the domain leaves the round (fleet_complete).
+ * caller's put callback; the domain leaves the round with the rest of its
+ * commit batch (fleet_complete_many, just before the commit).
  * Database calls are synchronous: the loop waits for them.
  *
  * Finished domains are batched: the first opens a transaction
@@ -59,6 +60,7 @@ struct job {
 /* A finished domain in the open batch. */
 struct pending {
 	char *domain;
+	int64_t round;
 	enum fleet_put r;
 };
 
@@ -195,9 +197,40 @@ batch_open(struct fleet_worker *w)
 }
 
 /*
- * flush - commit the open batch: its domains count as checked; or, when the
- * commit fails, each of them is released for a later claim.  False when it
- * failed.
+ * complete_batch - take the open batch's domains out of their round: one
+ * fleet_complete_many per round among them (nearly always one); false after
+ * saying why
+ */
+static bool
+complete_batch(struct fleet_worker *w)
+{
+	const char **names = xcalloc(w->npend + 1, sizeof(*names));
+	bool *done = xcalloc(w->npend + 1, sizeof(*done));
+	int64_t now = (int64_t)time(NULL);
+	bool ok = true;
+
+	for (size_t i = 0; i < w->npend && ok; i++) {
+		size_t n = 0;
+
+		if (done[i])
+			continue;
+		for (size_t k = i; k < w->npend; k++)
+			if (!done[k] && w->pend[k].round == w->pend[i].round) {
+				names[n++] = w->pend[k].domain;
+				done[k] = true;
+			}
+		if (fleet_complete_many(w->cfg.fleet, names, n, w->pend[i].round, now) != MS_OK)
+			ok = false;
+	}
+	free(names);
+	free(done);
+	return ok;
+}
+
+/*
+ * flush - take the open batch's domains out of the round and commit: they
+ * count as checked; or, when that fails, the batch is undone and each of
+ * them released for a later claim.  False when it failed.
  */
 static bool
 flush(struct fleet_worker *w)
@@ -207,7 +240,9 @@ flush(struct fleet_worker *w)
 	evtimer_del(w->commit);
 	if (!fleet_in_tx(w->cfg.fleet))
 		return true;
-	if (fleet_commit(w->cfg.fleet) == MS_OK) {
+	if (!complete_batch(w))
+		fleet_rollback(w->cfg.fleet);	/* the failure is said below */
+	if (fleet_in_tx(w->cfg.fleet) && fleet_commit(w->cfg.fleet) == MS_OK) {
 		for (size_t i = 0; i < w->npend; i++) {
 			if (w->pend[i].r == FLEET_PUT_STORED)
 				w->checked++;
@@ -344,8 +379,8 @@ on_result(struct audit *a, void *arg)
 			w->stopping = true;
 		return;
 	}
-	if (!put_grades(w, j, a) ||
-	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
+	/* taken out of the round with the rest of the batch (flush) */
+	if (!put_grades(w, j, a)) {
 		db_error(w, j->c.domain);
 		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
 		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
@@ -355,6 +390,7 @@ on_result(struct audit *a, void *arg)
 	/* it counts once the batch is committed */
 	w->pend = xreallocarray(w->pend, w->npend + 1, sizeof(*w->pend));
 	w->pend[w->npend].domain = xstrdup(j->c.domain);
+	w->pend[w->npend].round = j->c.round;
 	w->pend[w->npend++].r = r;
 	if (w->npend >= w->cfg.commit_every)
 		(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
