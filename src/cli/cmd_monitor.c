@@ -116,6 +116,13 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_COMMIT_DELAY:
 			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
 			break;
+		case OPT_FULL_SCAN_EVERY:
+			if (!cli_full_scan_every(optarg, 0, &o->c.full_scan_every)) {
+				cli_error("--full-scan-every wants a duration (seconds, 30m, 12h, 7d; at "
+				    "most 366d) or 0 (every round)");
+				bad = true;
+			}
+			break;
 		case OPT_SMTP_RELAY:
 			free(o->smtp_relay);
 			o->smtp_relay = xstrdup(optarg);
@@ -486,6 +493,7 @@ cmd_monitor(int argc, char **argv)
 	wc.lease = o.lease;
 	wc.commit_every = o.commit_every;
 	wc.commit_delay = o.commit_delay;
+	wc.full_scan_every = o.c.full_scan_every;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
@@ -528,6 +536,14 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.timeouts,
 		    (unsigned long long)ses->res->stats.max_inflight,
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
+		{
+			uint64_t narrowed;
+			const struct engine_queries *q = fleet_worker_queries(m.w, &narrowed);
+
+			engine_queries_print(stderr, q);
+			fprintf(stderr, "mailsec: %llu of %llu audits asked only the known DKIM "
+			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
+		}
 	}
 	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");

@@ -3,6 +3,7 @@
 #include "core/catalog.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "fleet/fleet.h"
 #include "records/recset.h"
 #include "smtp/smtp_polite.h"
 #include "util/readfile.h"
@@ -166,6 +167,9 @@ common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *
 	case OPT_STATS:
 		o->stats = true;
 		break;
+	case OPT_RESOLVER_VALIDATES:
+		o->resolver_validates = true;
+		break;
 	default:
 		return false;
 	}
@@ -182,6 +186,7 @@ common_opts_session(const struct common_opts *o, struct session_config *scfg)
 	scfg->replay_path = o->replay_path;
 	scfg->resolver = o->resolver;
 	scfg->trust_anchor = o->trust_anchor;
+	scfg->resolver_validates = o->resolver_validates;
 	scfg->timeout = o->timeout;
 }
 
@@ -413,6 +418,16 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
+			o->resolver_validates = json_is_true(v);
+		} else if (strcmp(key, "full_scan_every") == 0 && (json_is_string(v) ||
+		    json_is_integer(v))) {
+			if (!cli_full_scan_every(json_is_string(v) ? json_string_value(v) : NULL,
+			    json_is_integer(v) ? (int64_t)json_integer_value(v) : -1, &o->full_scan_every)) {
+				cli_error("config %s: full_scan_every wants a duration (seconds, 30m, 12h, "
+				    "7d; 0: every round)", path);
+				rc = -1;
+			}
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {
@@ -429,6 +444,23 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	}
 	json_decref(root);
 	return rc;
+}
+
+/* cli_full_scan_every - --full-scan-every / full_scan_every: text s, or n seconds when s is NULL (cli.h) */
+bool
+cli_full_scan_every(const char *s, int64_t n, int64_t *out)
+{
+	if (s == NULL) {
+		if (n < 0 || n > FLEET_INTERVAL_MAX)
+			return false;
+		*out = n == 0 ? -1 : n;
+		return true;
+	}
+	if (strcmp(s, "0") == 0) {
+		*out = -1;
+		return true;
+	}
+	return fleet_interval_parse(s, out);
 }
 
 const struct cli_choice cli_recset_formats[] = {

@@ -200,6 +200,10 @@ add_member(struct fleet_claim *c, struct db_stmt *st)
 	merge_list(&c->sending_hosts, db_column_text(st, 4));
 	if (n == 0 || iv < c->interval)
 		c->interval = iv;
+	if (n == 0) {
+		c->full_scan_at = db_column_int(st, 7);
+		c->dkim_known = split_list(db_column_text(st, 8));
+	}
 }
 
 /*
@@ -219,13 +223,39 @@ static const char CLAIM_POSTGRESQL[] =
 	"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING domain";
 static const char SETTINGS_SQL[] =
 	"SELECT w.domain, w.profile, w.parked, w.selectors, w.sending_hosts, w.interval_s, "
-	"w.workspace FROM workspace_domains w JOIN monitored m ON m.domain = w.domain WHERE "
+	"w.workspace, m.full_scan_at, m.dkim_known FROM workspace_domains w JOIN monitored m ON "
+	"m.domain = w.domain WHERE "
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
+
+/*
+ * learn_names - the DKIM selectors the DMARC reports saw up to now for the
+ * claims still held by a workspace (reports/learn.h): one query for all
+ */
+static enum ms_status
+learn_names(struct fleet *f, int64_t now, struct fleet_claim *v, size_t k)
+{
+	char **doms = xcalloc(k ? k : 1, sizeof(*doms));
+	char ***names = xcalloc(k ? k : 1, sizeof(*names));
+	size_t n = 0;
+	enum ms_status rc = MS_OK;
+
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan)
+			doms[n++] = v[i].domain;
+	if (n && learn_selector_names_many(f->store, doms, n, now, names) != MS_OK)
+		rc = fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
+	for (size_t i = 0, j = 0; rc == MS_OK && i < k; i++)
+		if (!v[i].orphan)
+			v[i].report_names = names[j++];
+	free(names);
+	free(doms);
+	return rc;
+}
 
 /*
  * load_settings - the union of each claim's workspaces' settings (orphan
  * when none holds it), and the DKIM selectors its DMARC reports saw up to
- * now (reports/learn.h: one query per domain)
+ * now (learn_names: one query for the batch)
  */
 static enum ms_status
 load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
@@ -255,11 +285,7 @@ load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, in
 			v[i].parked = false;
 			v[i].profile = xstrdup("generic");
 		}
-	for (size_t i = 0; i < k; i++)
-		if (!v[i].orphan &&
-		    learn_selector_names(f->store, v[i].domain, now, &v[i].report_names) != MS_OK)
-			return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
-	return MS_OK;
+	return learn_names(f, now, v, k);
 }
 
 enum ms_status
@@ -321,6 +347,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
 		strv_free(v[i].report_names);
+		strv_free(v[i].dkim_known);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
@@ -517,6 +544,20 @@ fleet_complete_many(struct fleet *f, const char *const *domains, size_t n, int64
 out:
 	free(list);
 	return fleet_tx_end(f, ok);
+}
+
+enum ms_status
+fleet_full_scan(struct fleet *f, const char *domain, int64_t now, const char *known)
+{
+	static const char sql[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = ? WHERE domain = ?";
+	struct db_stmt *st;
+
+	if (fleet_kept(f, sql, &st) != MS_OK)
+		return MS_ERR_IO;
+	db_bind_int(st, 1, now);
+	db_bind_text(st, 2, known && *known ? known : NULL);
+	db_bind_text(st, 3, domain);
+	return fleet_run_kept(f, st, "full scan", NULL);
 }
 
 enum ms_status
