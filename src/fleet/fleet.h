@@ -133,7 +133,11 @@ MS_MUST_CHECK enum ms_status fleet_domain_add(struct fleet *f, const char *works
  */
 MS_MUST_CHECK enum ms_status fleet_domain_remove(struct fleet *f, const char *workspace, const char *domain,
     bool *found);
-/* fleet_domain_each - the domains of workspace (NULL: of every workspace), by workspace and name */
+/*
+ * fleet_domain_each - the domains of workspace (NULL: of every workspace), by
+ * workspace and name, to cb once the query is done: cb may call the fleet and
+ * its store (store_last_check ...).  On a database error cb is not called.
+ */
 MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
     void *arg);
 
