@@ -78,6 +78,103 @@ common_opts_set_list(char ***list, const char *csv)
 	*list = v;
 }
 
+/* set_str - replace the string *dst (owned) with a copy of arg */
+static void
+set_str(char **dst, const char *arg)
+{
+	free(*dst);
+	*dst = xstrdup(arg);
+}
+
+/* count_opt - a whole number from 1 to max for --name into *out; false after saying why */
+static bool
+count_opt(const char *name, const char *arg, uint64_t max, uint64_t *out)
+{
+	if (str_to_u64(arg, strlen(arg), max, out) != MS_OK || *out == 0) {
+		cli_error("--%s wants a number from 1 to %llu", name, (unsigned long long)max);
+		return false;
+	}
+	return true;
+}
+
+/* common_opts_parse - an option the audit commands share, into o (cli.h) */
+bool
+common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *bad)
+{
+	uint64_t v;
+
+	switch (id) {
+	case OPT_CONFIG:
+		break;	/* read before argv: common_opts_preload_config */
+	case OPT_DB:
+		set_str(&o->db, arg);
+		break;
+	case OPT_RESOLVER:
+		set_str(&o->resolver, arg);
+		break;
+	case OPT_TRUST_ANCHOR:
+		set_str(&o->trust_anchor, arg);
+		break;
+	case OPT_CA_FILE:
+		set_str(&o->ca_file, arg);
+		break;
+	case OPT_REPLAY:
+		set_str(&o->replay_path, arg);
+		break;
+	case OPT_PSL:
+		set_str(&o->psl_path, arg);
+		break;
+	case OPT_TIMEOUT:
+		if (!cli_seconds("timeout", arg, 86400, &o->timeout))
+			*bad = true;
+		break;
+	case OPT_NET_TIMEOUT:
+		if (!cli_seconds("net-timeout", arg, 86400, &o->net_timeout))
+			*bad = true;
+		break;
+	case OPT_DEADLINE:
+		if (!cli_seconds("deadline", arg, 86400, &o->deadline))
+			*bad = true;
+		break;
+	case OPT_CONCURRENCY:
+		if (!count_opt("concurrency", arg, 100000, &v))
+			*bad = true;
+		else
+			o->concurrency = (size_t)v;
+		break;
+	case OPT_SMTP_PER_ADDRESS:
+		if (!count_opt("smtp-per-address", arg, SMTP_POLITE_LIMIT_MAX, &v))
+			*bad = true;
+		else
+			o->smtp_per_address = (unsigned)v;
+		break;
+	case OPT_SMTP_PER_NETWORK:
+		if (!count_opt("smtp-per-network", arg, SMTP_POLITE_LIMIT_MAX, &v))
+			*bad = true;
+		else
+			o->smtp_per_network = (unsigned)v;
+		break;
+	case OPT_NO_SMTP:
+		o->no_smtp = true;
+		break;
+	case OPT_NO_PROBE_SHARING:
+		o->no_probe_sharing = true;
+		break;
+	case OPT_REPLAY_CONNECT:
+		o->replay_connect = true;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_RESOLVER_VALIDATES:
+		o->resolver_validates = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 /* cli_only_check - --only names at least one area, and only known ones (cli.h) */
 int
 cli_only_check(char *const *only)
@@ -301,6 +398,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 				    "7d; 0: every round)", path);
 				rc = -1;
 			}
+		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
+			o->resolver_validates = json_is_true(v);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {

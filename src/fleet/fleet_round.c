@@ -5,6 +5,7 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,6 +369,20 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	    "ON CONFLICT (workspace, domain, round) DO NOTHING";
 	struct db_stmt *st;
 
+	if (f->tx) {
+		/* with the batch's others at the commit (fleet_grades_flush) */
+		json_t *row = json_pack("[I,s,I,s,s,I,I,I]", (json_int_t)g->workspace, g->domain,
+		    (json_int_t)g->round, g->profile, g->grade, (json_int_t)g->error,
+		    (json_int_t)g->warning, (json_int_t)g->unknown);
+
+		if (row == NULL)
+			return fleet_say(f, MS_ERR_ARG, "workspace grade: a name is not UTF-8");
+		if (f->grades == NULL)
+			f->grades = json_array();
+		if (f->grades == NULL || json_array_append_new(f->grades, row) != 0)
+			return fleet_say(f, MS_ERR_NOMEM, "workspace grade: out of memory");
+		return MS_OK;
+	}
 	if (fleet_kept(f, sql, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_int(st, 1, g->workspace);
@@ -379,6 +394,54 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	db_bind_int(st, 7, (int64_t)g->warning);
 	db_bind_int(st, 8, (int64_t)g->unknown);
 	return fleet_run_kept(f, st, "workspace grade", NULL);
+}
+
+/* The grades of a commit batch: one statement, the rows as one JSON array parameter. */
+static const char GRADES_SQLITE[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+    "json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), "
+    "json_extract(value, '$[7]') FROM json_each(?) WHERE true "
+    "ON CONFLICT (workspace, domain, round) DO NOTHING";
+static const char GRADES_POSTGRESQL[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT (e->>0)::bigint, e->>1, "
+    "(e->>2)::bigint, e->>3, e->>4, (e->>5)::bigint, (e->>6)::bigint, (e->>7)::bigint "
+    "FROM jsonb_array_elements(?::jsonb) AS e ON CONFLICT (workspace, domain, round) DO NOTHING";
+
+/* fleet_grades_clear - forget the grades waiting for the commit, and the marks */
+void
+fleet_grades_clear(struct fleet *f)
+{
+	json_decref(f->grades);
+	f->grades = NULL;
+	free(f->marks);
+	f->marks = NULL;
+	f->nmarks = 0;
+}
+
+/* fleet_grades_flush - insert the grades waiting for the commit in one statement, then forget them */
+enum ms_status
+fleet_grades_flush(struct fleet *f)
+{
+	struct db_stmt *st;
+	char *rows;
+	enum ms_status rc;
+
+	if (f->grades == NULL || json_array_size(f->grades) == 0) {
+		fleet_grades_clear(f);
+		return MS_OK;
+	}
+	rows = json_dumps(f->grades, JSON_COMPACT);
+	fleet_grades_clear(f);
+	if (rows == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "workspace grades: out of memory");
+	if ((rc = fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? GRADES_SQLITE : GRADES_POSTGRESQL,
+	    &st)) == MS_OK) {
+		db_bind_text(st, 1, rows);
+		rc = fleet_run_kept(f, st, "workspace grades", NULL);
+	}
+	free(rows);
+	return rc;
 }
 
 enum ms_status
@@ -424,18 +487,107 @@ out:
 	return fleet_tx_end(f, ok);
 }
 
-enum ms_status
-fleet_full_scan(struct fleet *f, const char *domain, int64_t now, const char *known)
-{
-	static const char sql[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = ? WHERE domain = ?";
-	struct db_stmt *st;
+/*
+ * The completion of a commit batch, each one statement whatever the batch:
+ * the domains come as one parameter, a JSON array of their names.
+ */
+static const char DONE_MANY_SQLITE[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT value FROM json_each(?))";
+static const char DONE_MANY_POSTGRESQL[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb))";
+static const char FORGET_MANY_SQLITE[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT value FROM json_each(?)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
+static const char FORGET_MANY_POSTGRESQL[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
 
-	if (fleet_kept(f, sql, &st) != MS_OK)
+enum ms_status
+fleet_complete_many(struct fleet *f, const char *const *domains, size_t n, int64_t round, int64_t now)
+{
+	bool sqlite = db_dialect(f->db) == DB_SQLITE;
+	json_t *a;
+	struct db_stmt *st;
+	char *list = NULL;
+	bool ok = false;
+
+	if (n == 0)
+		return MS_OK;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (a == NULL || json_array_append_new(a, json_string(domains[i])) != 0) {
+			json_decref(a);
+			return fleet_say(f, MS_ERR_ARG, "complete: a domain name is not UTF-8");
+		}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "complete: out of memory");
+	if (fleet_tx_start(f) != MS_OK) {
+		free(list);
 		return MS_ERR_IO;
+	}
+	if (fleet_kept(f, sqlite ? DONE_MANY_SQLITE : DONE_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
 	db_bind_int(st, 1, now);
-	db_bind_text(st, 2, known && *known ? known : NULL);
-	db_bind_text(st, 3, domain);
-	return fleet_run_kept(f, st, "full scan", NULL);
+	db_bind_int(st, 2, round);
+	db_bind_int(st, 3, round);
+	db_bind_text(st, 4, list);
+	if (fleet_run_kept(f, st, "complete", NULL) != MS_OK)
+		goto out;
+	if (fleet_kept(f, sqlite ? FORGET_MANY_SQLITE : FORGET_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
+	db_bind_text(st, 1, list);
+	ok = fleet_run_kept(f, st, "forget domains", NULL) == MS_OK;
+out:
+	free(list);
+	return fleet_tx_end(f, ok);
+}
+
+/* the batch's full scans: [[domain, known], ...] as one JSON parameter, one statement whatever n */
+static const char FULL_MANY_SQLITE[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = x.k FROM "
+    "(SELECT json_extract(value, '$[0]') AS d, json_extract(value, '$[1]') AS k FROM json_each(?)) AS x "
+    "WHERE monitored.domain = x.d";
+static const char FULL_MANY_POSTGRESQL[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = x.k FROM "
+    "(SELECT e.v->>0 AS d, e.v->>1 AS k FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(v)) AS x "
+    "WHERE monitored.domain = x.d";
+
+enum ms_status
+fleet_full_scan_many(struct fleet *f, const char *const *domains, const char *const *known, size_t n,
+    int64_t now)
+{
+	json_t *a;
+	struct db_stmt *st;
+	char *list;
+	enum ms_status rc;
+
+	if (n == 0)
+		return MS_OK;
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *pair = json_pack("[s, s?]", domains[i], known[i] && *known[i] ? known[i] : NULL);
+
+		if (a == NULL || pair == NULL || json_array_append_new(a, pair) != 0) {
+			json_decref(a);
+			return fleet_say(f, MS_ERR_ARG, "full scan: a name is not UTF-8");
+		}
+	}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "full scan: out of memory");
+	if (fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? FULL_MANY_SQLITE : FULL_MANY_POSTGRESQL,
+	    &st) != MS_OK) {
+		free(list);
+		return MS_ERR_IO;
+	}
+	db_bind_int(st, 1, now);
+	db_bind_text(st, 2, list);
+	rc = fleet_run_kept(f, st, "full scan", NULL);
+	free(list);
+	return rc;
 }
 
 enum ms_status
