@@ -217,8 +217,8 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
 	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
-	"ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
-	"ALTER TABLE monitored ADD COLUMN dkim_known TEXT;",
+	("ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
+	 "ALTER TABLE monitored ADD COLUMN dkim_known TEXT;"),
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -412,8 +412,8 @@ static const char *const MIGRATIONS_PG[] = {
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
 	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
-	"ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
-	"ALTER TABLE monitored ADD COLUMN dkim_known text;",
+	("ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
+	 "ALTER TABLE monitored ADD COLUMN dkim_known text;"),
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
