@@ -5,6 +5,7 @@
 #include "engine/session.h"
 #include "fleet/fleet.h"
 #include "fleet/worker.h"
+#include "reports/source_names.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 #include "web/web.h"
@@ -43,6 +44,7 @@ struct srv {
 	struct event_base *base;
 	struct session *ses;
 	size_t proofs_inflight;		/* ownership proof lookups not answered yet */
+	size_t names_inflight;		/* reverse-name refreshes not over yet */
 	bool stopping, worker_done;
 	bool drain_pending;		/* a round ended: send the outbox from the loop */
 	struct cli_notify_opts notify;
@@ -187,12 +189,38 @@ on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 	s->proofs_inflight--;
 }
 
-/* on_stored - a domain's result is kept: look at its pending ownership proof, as the monitor does */
+/* on_names - a domain's reverse-name refresh is over: log a failure */
+static void
+on_names(void *arg, const char *domain, size_t kept, const char *why)
+{
+	struct srv *s = arg;
+
+	(void)kept;
+	if (why)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"reverse names: %s\"\n", domain, why);
+	s->names_inflight--;
+}
+
+/*
+ * on_stored - a domain's result is kept: look at its pending ownership proof,
+ * as the monitor does, and refresh the reverse names of its busiest report
+ * sources (reports/source_names.h), so the reports page never asks the DNS
+ */
 static void
 on_stored(void *arg, const char *domain)
 {
 	struct srv *s = arg;
+	struct names_config nc;
 	bool started = false;
+
+	names_config_default(&nc);
+	if (names_refresh(fleet_store(s->fleet), s->ses->res, domain, (int64_t)time(NULL), &nc, on_names, s,
+	    &started) != MS_OK)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"reverse names: %s\"\n", domain,
+		    store_error(fleet_store(s->fleet)));
+	else if (started)
+		s->names_inflight++;
+	started = false;
 
 	if (accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL), on_proof, s,
 	    &started) != MS_OK)
@@ -386,7 +414,7 @@ cmd_serve(int argc, char **argv)
 		    (int)(colon ? colon - wcfg.listen : 0), wcfg.listen, web_port(web),
 		    o.no_monitor ? " monitor=no" : " monitor=yes");
 	}
-	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0))
+	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0 && s.names_inflight == 0))
 		if (event_base_loop(s.base, EVLOOP_ONCE) < 0)
 			break;
 	if (s.drain_pending)

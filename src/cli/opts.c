@@ -390,6 +390,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
+			o->resolver_validates = json_is_true(v);
 		} else if (strcmp(key, "full_scan_every") == 0 && (json_is_string(v) ||
 		    json_is_integer(v))) {
 			if (!cli_full_scan_every(json_is_string(v) ? json_string_value(v) : NULL,
@@ -398,8 +400,6 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 				    "7d; 0: every round)", path);
 				rc = -1;
 			}
-		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
-			o->resolver_validates = json_is_true(v);
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {

@@ -142,6 +142,47 @@ MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *work
     void *arg);
 
 /*
+ * The fleet overview (fleet_overview.c): one workspace's domains with their
+ * latest whole check summed up (the store's domain_latest), filtered, sorted
+ * and cut into pages by the database, never by walking every domain in C.
+ */
+enum fleet_overview_sort { FLEET_SORT_NAME, FLEET_SORT_GRADE, FLEET_SORT_ERRORS, FLEET_SORT_CHECKED };
+
+struct fleet_overview_query {
+	const char *workspace;		/* required: only its domains are read */
+	const char *q;			/* a part of the name, any case, or NULL */
+	const char *area, *severity;	/* a finding of that area / severity, or NULL */
+	const char *grade;		/* the grade's first letter, or NULL */
+	const char *finding;		/* a finding whose id starts so, or NULL */
+	enum fleet_overview_sort sort;	/* ties by name; grade worst first, errors most first, checked oldest first */
+	uint64_t offset, limit;		/* the rows wanted; limit 0: all from offset */
+};
+
+/* One row of the overview (strings borrowed for the callback). */
+struct fleet_overview_row {
+	const char *domain;
+	int64_t last_checked;		/* 0: never */
+	const char *grade;		/* the workspace's grade of the last round, else the check's; NULL: none */
+	uint64_t error, warning, info, pass, unknown;	/* of the latest whole check (0: none) */
+	const char *areas;		/* its grade per area, {area: grade} as JSON text, or NULL */
+};
+typedef void (*fleet_overview_cb)(void *arg, const struct fleet_overview_row *r);
+
+/* fleet_overview_count - *total domains of q's workspace, *shown of them passing q's filters */
+MS_MUST_CHECK enum ms_status fleet_overview_count(struct fleet *f, const struct fleet_overview_query *q,
+    uint64_t *total, uint64_t *shown);
+/* fleet_overview_each - the rows passing q's filters in q's order, q's page of them, to cb */
+MS_MUST_CHECK enum ms_status fleet_overview_each(struct fleet *f, const struct fleet_overview_query *q,
+    fleet_overview_cb cb, void *arg);
+/*
+ * fleet_domain_page - up to limit domains of workspace named after `after`
+ * (byte order; NULL: from the first), by name, to cb; *more when there are
+ * others after them
+ */
+MS_MUST_CHECK enum ms_status fleet_domain_page(struct fleet *f, const char *workspace, const char *after,
+    uint64_t limit, fleet_domain_cb cb, void *arg, bool *more);
+
+/*
  * fleet_begin - one transaction for several calls: fleet_domain_add
  * (domains import), or the monitor's batch of finished domains (their
  * results stored through fleet_store, their grades, fleet_complete,
