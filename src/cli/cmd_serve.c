@@ -5,6 +5,7 @@
 #include "engine/session.h"
 #include "fleet/fleet.h"
 #include "fleet/worker.h"
+#include "reports/source_names.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 #include "web/web.h"
@@ -43,6 +44,7 @@ struct srv {
 	struct event_base *base;
 	struct session *ses;
 	size_t proofs_inflight;		/* ownership proof lookups not answered yet */
+	size_t names_inflight;		/* reverse-name refreshes not over yet */
 	bool stopping, worker_done;
 	bool drain_pending;		/* a round ended: send the outbox from the loop */
 	struct cli_notify_opts notify;
@@ -64,13 +66,9 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 		return CLI_USAGE;
 	p = cli_parser_new("serve", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (common_opts_parse(&o->c, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_CONFIG:
-			break;	/* read above */
-		case OPT_DB:
-			free(o->c.db);
-			o->c.db = xstrdup(optarg);
-			break;
 		case OPT_LISTEN:
 			free(o->listen);
 			o->listen = xstrdup(optarg);
@@ -108,45 +106,6 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 				bad = true;
 			} else
 				o->lim.request_timeout = o->lim.idle_timeout = (unsigned)secs;
-			break;
-		case OPT_CONCURRENCY:
-			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
-				cli_error("--concurrency wants a number from 1 to 100000");
-				bad = true;
-			} else
-				o->c.concurrency = (size_t)v;
-			break;
-		case OPT_TIMEOUT:
-			bad = !cli_seconds("timeout", optarg, 86400, &o->c.timeout);
-			break;
-		case OPT_NET_TIMEOUT:
-			bad = !cli_seconds("net-timeout", optarg, 86400, &o->c.net_timeout);
-			break;
-		case OPT_RESOLVER:
-			free(o->c.resolver);
-			o->c.resolver = xstrdup(optarg);
-			break;
-		case OPT_TRUST_ANCHOR:
-			free(o->c.trust_anchor);
-			o->c.trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_CA_FILE:
-			free(o->c.ca_file);
-			o->c.ca_file = xstrdup(optarg);
-			break;
-		case OPT_NO_SMTP:
-			o->c.no_smtp = true;
-			break;
-		case OPT_REPLAY:
-			free(o->c.replay_path);
-			o->c.replay_path = xstrdup(optarg);
-			break;
-		case OPT_REPLAY_CONNECT:
-			o->c.replay_connect = true;
-			break;
-		case OPT_PSL:
-			free(o->c.psl_path);
-			o->c.psl_path = xstrdup(optarg);
 			break;
 		default:
 			break;
@@ -230,12 +189,38 @@ on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 	s->proofs_inflight--;
 }
 
-/* on_stored - a domain's result is kept: look at its pending ownership proof, as the monitor does */
+/* on_names - a domain's reverse-name refresh is over: log a failure */
+static void
+on_names(void *arg, const char *domain, size_t kept, const char *why)
+{
+	struct srv *s = arg;
+
+	(void)kept;
+	if (why)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"reverse names: %s\"\n", domain, why);
+	s->names_inflight--;
+}
+
+/*
+ * on_stored - a domain's result is kept: look at its pending ownership proof,
+ * as the monitor does, and refresh the reverse names of its busiest report
+ * sources (reports/source_names.h), so the reports page never asks the DNS
+ */
 static void
 on_stored(void *arg, const char *domain)
 {
 	struct srv *s = arg;
+	struct names_config nc;
 	bool started = false;
+
+	names_config_default(&nc);
+	if (names_refresh(fleet_store(s->fleet), s->ses->res, domain, (int64_t)time(NULL), &nc, on_names, s,
+	    &started) != MS_OK)
+		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"reverse names: %s\"\n", domain,
+		    store_error(fleet_store(s->fleet)));
+	else if (started)
+		s->names_inflight++;
+	started = false;
 
 	if (accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL), on_proof, s,
 	    &started) != MS_OK)
@@ -358,6 +343,7 @@ cmd_serve(int argc, char **argv)
 		scfg.replay_path = o.c.replay_path;
 		scfg.resolver = o.c.resolver;
 		scfg.trust_anchor = o.c.trust_anchor;
+	scfg.resolver_validates = o.c.resolver_validates;
 		scfg.timeout = o.c.timeout;
 		scfg.http = true;
 		if (session_new(&scfg, &ses, &err) != MS_OK) {
@@ -428,7 +414,7 @@ cmd_serve(int argc, char **argv)
 		    (int)(colon ? colon - wcfg.listen : 0), wcfg.listen, web_port(web),
 		    o.no_monitor ? " monitor=no" : " monitor=yes");
 	}
-	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0))
+	while (!(s.stopping && (s.w == NULL || s.worker_done) && s.proofs_inflight == 0 && s.names_inflight == 0))
 		if (event_base_loop(s.base, EVLOOP_ONCE) < 0)
 			break;
 	if (s.drain_pending)

@@ -55,6 +55,7 @@ struct kvset {
 struct summary {
 	char *domain;
 	int64_t since, first, last;
+	int64_t until;		/* rows whose period begins at or after it are left out (0: no bound) */
 	struct summary_thresholds t;
 	char *p, *sp, *pct, *testing;	/* policy of the most recent report */
 	size_t reports;
@@ -240,12 +241,15 @@ static void
 on_dmarc(void *arg, const struct store_dmarc_item *it)
 {
 	struct summary *s = arg;
-	struct source *src = source_get(s, it->source_ip ? it->source_ip : "");
+	struct source *src;
 	bool spf = it->spf && strcmp(it->spf, "pass") == 0;
 	bool dkim = it->dkim && strcmp(it->dkim, "pass") == 0;
 	struct count_kv *d, *rep;
 	char day[16];
 
+	if (s->until > 0 && it->begin >= s->until)
+		return;
+	src = source_get(s, it->source_ip ? it->source_ip : "");
 	if (it->report != s->last_report) {
 		/* a report's rows come together: its reporter and day are looked up once */
 		s->last_rep = (size_t)(kv_get(&s->reporters, it->org_name ? it->org_name : "") - s->reporters.v);
@@ -326,6 +330,8 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 	char day[16];
 	struct count_kv *d;
 
+	if (s->until > 0 && it->begin >= s->until)
+		return;
 	day_of(it->begin, day);
 	d = kv_get(&s->by_day, day);
 	if (it->report != s->tls_last_report) {
@@ -515,9 +521,9 @@ verdict(struct summary *s)
 	}
 }
 
-/* aggregate - read and sort domain's reports since since; *out NULL on failure */
+/* aggregate - read and sort domain's reports since since (and begun before until, 0: any); *out NULL on failure */
 static enum ms_status
-aggregate(struct store *store, const char *domain, int64_t since,
+aggregate(struct store *store, const char *domain, int64_t since, int64_t until,
     const struct summary_thresholds *t, struct summary **out)
 {
 	struct summary *s = xcalloc(1, sizeof(*s));
@@ -525,6 +531,7 @@ aggregate(struct store *store, const char *domain, int64_t since,
 
 	s->domain = xstrdup(domain);
 	s->since = since;
+	s->until = until;
 	s->first = s->last = -1;
 	s->last_report = s->tls_last_report = s->tls_last_policy = -1;
 	s->t = *t;
@@ -561,7 +568,14 @@ enum ms_status
 summary_build(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct summary **out)
 {
-	enum ms_status st = aggregate(store, domain, since, t, out);
+	return summary_build_range(store, domain, since, 0, t, out);
+}
+
+enum ms_status
+summary_build_range(struct store *store, const char *domain, int64_t since, int64_t until,
+    const struct summary_thresholds *t, struct summary **out)
+{
+	enum ms_status st = aggregate(store, domain, since, until, t, out);
 
 	if (st == MS_OK)
 		verdict(*out);
@@ -612,7 +626,7 @@ summary_start(struct store *store, const char *domain, int64_t since,
 	/* strangers' addresses decide what is looked up: one budget for the whole summary */
 	if (res->max_queries == 0)
 		res->max_queries = SUMMARY_LOOKUPS_MAX;
-	if ((st = aggregate(store, domain, since, t, &s)) != MS_OK)
+	if ((st = aggregate(store, domain, since, 0, t, &s)) != MS_OK)
 		return st;
 	s->done = done;
 	s->done_arg = arg;

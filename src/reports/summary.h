@@ -57,6 +57,14 @@ const char *dmarc_trust_name(enum dmarc_trust t);
  */
 MS_MUST_CHECK enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct summary **out);
+/*
+ * summary_build_range - as summary_build, leaving out the report rows whose
+ * period begins at or after until (epoch seconds; 0: no bound), so every
+ * part of the summary (totals, sources, reporters, days, TLS-RPT) covers
+ * [since, until).  The caller frees *out with summary_free().
+ */
+MS_MUST_CHECK enum ms_status summary_build_range(struct store *store, const char *domain, int64_t since,
+    int64_t until, const struct summary_thresholds *t, struct summary **out);
 
 /*
  * summary_done_cb - a summary is complete; the callee owns s (summary_free).

@@ -23,7 +23,7 @@ enum store_stmt {
 };
 
 /*
- * domain_latest (schema 8): each domain's latest whole check (the one
+ * domain_latest (schema 9): each domain's latest whole check (the one
  * store_last_check gives), its grade, counts and grade per area ({area: grade}
  * from its summary.areas), and
  * domain_latest_findings its findings' id, severity and area, for the fleet

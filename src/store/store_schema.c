@@ -216,7 +216,10 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
-	/* 7 -> 8: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known TEXT;",
+	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
 	"CREATE TABLE domain_latest ("
 	"  domain TEXT PRIMARY KEY,"
 	"  check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,"
@@ -238,6 +241,13 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  ORDER BY x.checked_at DESC, x.id DESC LIMIT 1);"
 	"INSERT INTO domain_latest_findings (domain, finding, severity, area) "
 	STORE_LATEST_FINDINGS_SQLITE ";",
+	/* 9 -> 10: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	"CREATE TABLE source_names ("
+	"  ip TEXT PRIMARY KEY,"
+	"  name TEXT,"				/* the PTR name, NULL: none */
+	"  status TEXT NOT NULL,"		/* ok, nodata, nxdomain, servfail, timeout, bogus */
+	"  confirmed INTEGER NOT NULL,"		/* 1: an A/AAAA of the name is ip (FCrDNS) */
+	"  resolved_at INTEGER NOT NULL);",
 };
 
 static const char *const MIGRATIONS_PG[] = {
@@ -430,7 +440,10 @@ static const char *const MIGRATIONS_PG[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
-	/* 7 -> 8: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known text;",
+	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
 	"CREATE TABLE domain_latest ("
 	"  domain text PRIMARY KEY,"
 	"  check_id bigint NOT NULL REFERENCES checks(id) ON DELETE CASCADE,"
@@ -451,6 +464,13 @@ static const char *const MIGRATIONS_PG[] = {
 	" WHERE COALESCE(c.area, '') = '' ORDER BY c.domain, c.checked_at DESC, c.id DESC;"
 	"INSERT INTO domain_latest_findings (domain, finding, severity, area) "
 	STORE_LATEST_FINDINGS_PG ";",
+	/* 9 -> 10: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	"CREATE TABLE source_names ("
+	"  ip text PRIMARY KEY,"
+	"  name text,"
+	"  status text NOT NULL,"
+	"  confirmed integer NOT NULL,"
+	"  resolved_at bigint NOT NULL);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(MIGRATIONS_SQLITE) / sizeof(MIGRATIONS_SQLITE[0])))
@@ -477,10 +497,18 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
 	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
 	 "workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
+	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
+	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
+	 "workspace_grades workspaces"),
 	("api_tokens check_findings checks dmarc_rows domain_latest domain_latest_findings events "
 	 "failures login_failures memberships monitored notify_cert_warned notify_state notify_targets "
 	 "outbox ownership_proofs rejected reports rounds sessions tlsrpt_failures tlsrpt_policies users "
 	 "workspace_domains workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows domain_latest domain_latest_findings events "
+	 "failures login_failures memberships monitored notify_cert_warned notify_state notify_targets "
+	 "outbox ownership_proofs rejected reports rounds sessions source_names tlsrpt_failures "
+	 "tlsrpt_policies users workspace_domains workspace_grades workspaces"),
 };
 
 _Static_assert(sizeof(SCHEMA_TABLES) / sizeof(SCHEMA_TABLES[0]) == NMIGRATIONS + 1,

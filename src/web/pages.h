@@ -62,6 +62,14 @@ struct httpd_response *pages_admin(void *arg, const struct httpd_request *r, con
 struct httpd_response *pages_admin_vouch(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_admin_revoke - POST /admin/tokens/{id}/revoke */
 struct httpd_response *pages_admin_revoke(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_admin_user_add - POST /admin/users: an admin creates a user (role, workspaces, password or a generated one shown once) */
+struct httpd_response *pages_admin_user_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_settings - GET /settings/notifications: the workspace's notification targets (pages_settings.c) */
+struct httpd_response *pages_settings(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_settings_add - POST /settings/notifications: a new target (members and admins) */
+struct httpd_response *pages_settings_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_settings_remove - POST /settings/notifications/{id}/remove (members and admins) */
+struct httpd_response *pages_settings_remove(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_css - GET /static/mailsec.css */
 struct httpd_response *pages_css(void *arg, const struct httpd_request *r, const char *const *params);
 

@@ -7,6 +7,8 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,18 +74,17 @@ admin_begin(struct web *w, const struct httpd_request *r, struct acct_principal 
 	return accounts_is_admin(p) ? NULL : pages_not_found(w);
 }
 
-struct httpd_response *
-pages_admin(void *arg, const struct httpd_request *r, const char *const *params)
+/*
+ * admin_page - the admin page for p (an admin) at status, with note (may be
+ * NULL: a JSON object the template shows above the users, borrowed) merged in
+ */
+static struct httpd_response *
+admin_page(struct web *w, int status, const struct acct_principal *p, const char *ws, json_t *note)
 {
-	struct web *w = arg;
-	struct acct_principal p;
 	struct httpd_response *resp;
-	const char *ws;
 	json_t *users = json_array(), *wss = json_array(), *toks = json_array(), *proofs = json_array(), *x, *data;
 	size_t i;
 
-	if ((resp = admin_begin(w, r, &p, &ws)) != NULL)
-		goto out;
 	if (accounts_user_each(w->cfg.accounts, one_user, users) != MS_OK ||
 	    fleet_workspace_each(w->cfg.fleet, one_ws, wss) != MS_OK ||
 	    accounts_token_each(w->cfg.accounts, NULL, one_token, toks) != MS_OK ||
@@ -97,15 +98,30 @@ pages_admin(void *arg, const struct httpd_request *r, const char *const *params)
 			resp = web_err(500, "internal", "the database failed");
 			goto out;
 		}
-	data = json_pack("{s:s,s:O,s:O,s:O,s:O}", "title", "Administration", "users", users, "workspaces_all", wss,
-	    "tokens", toks, "proofs", proofs);
-	resp = pages_render(w, 200, "admin", data, &p, ws);
+	data = json_pack("{s:s,s:O,s:O,s:O,s:O,s:[sss]}", "title", "Administration", "users", users,
+	    "workspaces_all", wss, "tokens", toks, "proofs", proofs, "roles", "member", "viewer", "admin");
+	if (note)
+		json_object_update(data, note);
+	resp = pages_render(w, status, "admin", data, p, ws);	/* httpd adds Cache-Control: no-store to every answer */
 	json_decref(data);
 out:
 	json_decref(users);
 	json_decref(wss);
 	json_decref(toks);
 	json_decref(proofs);
+	return resp;
+}
+
+struct httpd_response *
+pages_admin(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	const char *ws;
+
+	if ((resp = admin_begin(w, r, &p, &ws)) == NULL)
+		resp = admin_page(w, 200, &p, ws, NULL);
 	accounts_principal_clear(&p);
 	return resp;
 }
@@ -187,6 +203,139 @@ pages_admin_revoke(void *arg, const struct httpd_request *r, const char *const *
 	else
 		resp = found ? back() : pages_not_found(w);
 out:
+	free(f);
+	accounts_principal_clear(&p);
+	return resp;
+}
+
+/* ws_names - fleet_workspace_each's callback: each name into the array */
+static void
+ws_names(void *arg, const struct fleet_workspace_info *w)
+{
+	json_array_append_new(arg, json_string(w->name));
+}
+
+/* has_name - whether the array of strings a holds s */
+static bool
+has_name(const json_t *a, const char *s)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(a, i, x)
+		if (strcmp(json_string_value(x), s) == 0)
+			return true;
+	return false;
+}
+
+/* user_error - the admin page again at status with the new-user form's error (escaped by the template) and fields */
+static struct httpd_response *
+user_error(struct web *w, int status, const struct acct_principal *p, const char *ws, const char *msg,
+    const char *name, const char *wlist)
+{
+	json_t *note = json_pack("{s:s,s:{s:s,s:s}}", "user_error", msg, "new", "name", name ? name : "",
+	    "workspaces", wlist ? wlist : "");
+	struct httpd_response *resp = admin_page(w, status, p, ws, note);
+
+	json_decref(note);
+	return resp;
+}
+
+/*
+ * pages_admin_user_add - POST /admin/users: an admin creates a user with a
+ * role, its workspaces (names separated by commas or blanks, each must
+ * exist) and a password typed in, or else one generated and shown on the
+ * answer once.  Every creation is written to standard error as an audit
+ * line (who, whom, role, workspaces; names are restricted to
+ * accounts_name_ok's characters, so the line is plain text).
+ */
+struct httpd_response *
+pages_admin_user_add(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	struct httpd_form *f = xcalloc(1, sizeof(*f));
+	const char *ws, *name, *rolename, *wlist, *pw;
+	char gen[ACCT_PASSWORD_GEN_SIZE] = { 0 }, **wv = NULL;
+	enum acct_role role;
+	json_t *all = json_array(), *note;
+	bool existed = false;
+	size_t nw = 0;
+	enum ms_status st;
+
+	(void)params;
+	if ((resp = admin_form(w, r, &p, &ws, f)) != NULL)
+		goto out;
+	name = httpd_form_get(f, "name");
+	rolename = httpd_form_get(f, "role");
+	wlist = httpd_form_get(f, "workspaces");
+	pw = httpd_form_get(f, "password");
+	if (name == NULL || !accounts_name_ok(name)) {
+		resp = user_error(w, 400, &p, ws, "A user name is 1 to 64 letters, digits, '-', '_', '.' or '@'.",
+		    name, wlist);
+		goto out;
+	}
+	if (rolename == NULL || !accounts_role_parse(rolename, &role)) {
+		resp = user_error(w, 400, &p, ws, "The role is member, viewer or admin.", name, wlist);
+		goto out;
+	}
+	if (pw && *pw && (strlen(pw) < ACCT_PASSWORD_MIN || strlen(pw) > ACCT_PASSWORD_MAX)) {
+		resp = user_error(w, 400, &p, ws, "A password is 8 to 1024 bytes (or leave it empty for a generated one).",
+		    name, wlist);
+		goto out;
+	}
+	if (fleet_workspace_each(w->cfg.fleet, ws_names, all) != MS_OK) {
+		resp = web_err(500, "internal", "the database failed");
+		goto out;
+	}
+	if (wlist && *wlist) {
+		char *t = xstrdup(wlist);
+
+		for (char *c = t; *c; c++)
+			if (*c == ',' || *c == '\t' || *c == '\r' || *c == '\n')
+				*c = ' ';
+		wv = str_split(t, ' ', &nw);
+		free(t);
+	}
+	for (size_t i = 0; i < nw; i++)
+		if (*wv[i] && !has_name(all, wv[i])) {
+			resp = user_error(w, 400, &p, ws, "There is no such workspace.", name, wlist);
+			goto out;
+		}
+	if (pw == NULL || *pw == '\0') {
+		if (accounts_password_generate(gen) != MS_OK) {
+			resp = web_err(500, "internal", "no random bytes");
+			goto out;
+		}
+		pw = gen;
+	}
+	if ((st = accounts_user_add(w->cfg.accounts, name, role, pw, web_now(), &existed)) != MS_OK) {
+		resp = web_err(500, "internal", "the database failed");
+		goto out;
+	}
+	if (existed) {
+		resp = user_error(w, 409, &p, ws, "A user of that name exists already.", name, wlist);
+		goto out;
+	}
+	for (size_t i = 0; i < nw; i++)
+		if (*wv[i] && accounts_member_add(w->cfg.accounts, name, wv[i], NULL) != MS_OK) {
+			resp = web_err(500, "internal", "the database failed");
+			goto out;
+		}
+	fprintf(stderr, "mailsec serve: audit: admin %s created user %s (%s) in workspaces [%s]\n", p.user, name,
+	    accounts_role_name(role), wlist ? wlist : "");
+	note = json_pack("{s:{s:s,s:s}}", "created", "name", name, "role", accounts_role_name(role));
+	if (pw == gen)
+		json_object_set_new(json_object_get(note, "created"), "password", json_string(gen));
+	resp = admin_page(w, 201, &p, ws, note);
+	json_decref(note);
+out:
+	OPENSSL_cleanse(gen, sizeof(gen));
+	strv_free(wv);
+	json_decref(all);
+	if (f->n > 0)
+		OPENSSL_cleanse(f->buf, sizeof(f->buf));
 	free(f);
 	accounts_principal_clear(&p);
 	return resp;

@@ -3,6 +3,7 @@
 #include "web/web_impl.h"
 #include "core/jsonutil.h"
 #include "fleet/fleet.h"
+#include "store/store_names.h"
 #include "history/history.h"
 #include "output/svg_chart.h"
 #include "reports/summary.h"
@@ -344,9 +345,65 @@ dmarc_chart(json_t *s, const char *from, const char *to)
 	free(vals);
 }
 
-/* summary_of - domain's reports summary since (no lookups) as JSON; NULL on a database failure */
+/*
+ * range_of - the page's date range from ?from= and ?to= ("YYYY-MM-DD", both
+ * inclusive, either may be absent): *from and *to borrowed from r or NULL
+ * (a malformed range is dropped whole, and the page says so by its empty
+ * fields), *since and *until the epoch bounds for summary_of
+ */
+static void
+range_of(const struct httpd_request *r, const char **from, const char **to, int64_t *since, int64_t *until)
+{
+	*from = httpd_form_get(r->query, "from");
+	*to = httpd_form_get(r->query, "to");
+	if (*from && **from == '\0')
+		*from = NULL;
+	if (*to && **to == '\0')
+		*to = NULL;
+	if ((*from && day_epoch(*from) < 0) || (*to && day_epoch(*to) < 0))
+		*from = *to = NULL;
+	*since = *from ? day_epoch(*from) : 1;
+	*until = *to ? day_epoch(*to) + 86400 : 0;
+}
+
+/* one_name - store_name_get's callback: the kept reverse name into the source object arg */
+static void
+one_name(void *arg, const struct store_name *n)
+{
+	json_t *src = arg;
+
+	json_object_set_new(src, "ptr", n->name ? json_string(n->name) : json_null());
+	json_object_set_new(src, "ptr_status", json_string(n->status));
+	json_object_set_new(src, "ptr_confirmed", json_boolean(n->confirmed));
+	json_object_set_new(src, "ptr_resolved", json_rfc3339((time_t)n->resolved_at));
+	json_object_set_new(src, "ptr_note", json_string(n->name == NULL ? n->status :
+	    n->confirmed ? "forward-confirmed" : "not forward-confirmed"));
+}
+
+/*
+ * names_into - each source of summary s gets the reverse name the monitor
+ * kept for it (store/store_names.h; never a lookup here); false on a
+ * database failure
+ */
+static bool
+names_into(struct web *w, json_t *s)
+{
+	json_t *src;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "sources"), i, src) {
+		const char *ip = json_string_value(json_object_get(src, "ip"));
+
+		json_object_set_new(src, "ptr_note", json_string("not looked up yet"));
+		if (ip && store_name_get(fleet_store(w->cfg.fleet), ip, one_name, src) != MS_OK)
+			return false;
+	}
+	return true;
+}
+
+/* summary_of - domain's reports summary over [since, until) (0: open; no lookups) as JSON; NULL on a database failure */
 static json_t *
-summary_of(struct web *w, const char *domain, int64_t since)
+summary_of(struct web *w, const char *domain, int64_t since, int64_t until)
 {
 	struct summary_thresholds t;
 	struct summary *sum;
@@ -354,10 +411,14 @@ summary_of(struct web *w, const char *domain, int64_t since)
 
 	summary_thresholds_default(&t);
 	t.top = 20;
-	if (summary_build(fleet_store(w->cfg.fleet), domain, since, &t, &sum) != MS_OK)
+	if (summary_build_range(fleet_store(w->cfg.fleet), domain, since, until, &t, &sum) != MS_OK)
 		return NULL;
 	s = summary_json(sum);
 	summary_free(sum);
+	if (!names_into(w, s)) {
+		json_decref(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -378,24 +439,16 @@ pages_reports(void *arg, const struct httpd_request *r, const char *const *param
 	struct web *w = arg;
 	struct acct_principal p;
 	struct httpd_response *resp;
-	const char *ws, *from = httpd_form_get(r->query, "from"), *to = httpd_form_get(r->query, "to");
+	const char *ws, *from, *to;
 	char *domain;
-	int64_t since = 1;
+	int64_t since, until;
 	json_t *data, *s, *tot;
 
 	if ((resp = pages_begin(w, r, params[0], &p, &ws, &domain)) != NULL ||
 	    (resp = proved(w, ws, domain)) != NULL)
 		goto out;
-	if (from && *from == '\0')
-		from = NULL;
-	if (to && *to == '\0')
-		to = NULL;
-	if ((from && day_epoch(from) < 0) || (to && day_epoch(to) < 0)) {
-		from = to = NULL;	/* a malformed range shows everything, and says so by its empty fields */
-	}
-	if (from)
-		since = day_epoch(from);
-	if ((s = summary_of(w, domain, since)) == NULL) {
+	range_of(r, &from, &to, &since, &until);
+	if ((s = summary_of(w, domain, since, until)) == NULL) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
@@ -477,16 +530,18 @@ pages_tls(void *arg, const struct httpd_request *r, const char *const *params)
 	struct acct_principal p;
 	struct httpd_response *resp;
 	struct store_check *c = NULL;
-	const char *ws;
+	const char *ws, *from, *to;
 	char *domain;
 	bool yes = false;
+	int64_t since, until;
 	json_t *data, *s = NULL, *certs = json_array(), *doc = NULL;
 
 	if ((resp = pages_begin(w, r, params[0], &p, &ws, &domain)) != NULL)
 		goto out;
+	range_of(r, &from, &to, &since, &until);
 	if (accounts_proof_verified(w->cfg.accounts, ws, domain, &yes) != MS_OK ||
 	    store_last_check(fleet_store(w->cfg.fleet), domain, keep_check, &c) != MS_OK ||
-	    (yes && (s = summary_of(w, domain, 1)) == NULL)) {
+	    (yes && (s = summary_of(w, domain, since, until)) == NULL)) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
@@ -494,7 +549,8 @@ pages_tls(void *arg, const struct httpd_request *r, const char *const *params)
 		tls_chart(s);
 	if (c && c->json && (doc = json_loads(c->json, 0, NULL)) != NULL)
 		certs_of(json_object_get(doc, "facts"), NULL, certs, 0);
-	data = json_pack("{s:o,s:s,s:O}", "title", json_sprintf("%s: TLS", domain), "name", domain, "certs", certs);
+	data = json_pack("{s:o,s:s,s:O,s:{s:s,s:s}}", "title", json_sprintf("%s: TLS", domain), "name", domain,
+	    "certs", certs, "range", "from", from ? from : "", "to", to ? to : "");
 	if (s)
 		json_object_set_new(data, "s", s);
 	resp = pages_render(w, 200, "tls", data, &p, ws);

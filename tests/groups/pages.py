@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import subprocess
 import tempfile
 import time
@@ -28,6 +29,9 @@ import urllib.request
 
 from harness import ROOT, Result, skip_or_fail
 from pgserver import PgBackend, PgServer, SqliteBackend
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "world"))
+from mailworld import ADDR, MAIL, MailWorld, Pki, WorldUnavailable  # noqa: E402
 
 NAME = "pages"
 SCALE = float(os.environ.get("MAILSEC_TEST_TIME_SCALE", "1"))
@@ -81,6 +85,28 @@ def tlsrpt(day):
     }
 
 
+PTR_PAYLOAD = "<script>__xss=6</script>.hostile.test"  # tests/pages/world.zone: a source's PTR name
+HOOK_PAYLOAD = 'https://hooks.good.test/"><script>window.__xss=5</script>'
+
+
+def range_expect(first, last):
+    """What the reports page shows for the days DAY0+first..DAY0+last of DMARC (as setup writes them)."""
+    good = sum(100 + 10 * n for n in range(first, last + 1))
+    bad = sum(5 + n for n in range(first, last + 1))
+    tls = [n for n in range(first, last + 1) if n % 2 == 0]
+    return {"messages": good + 20 * (last - first + 1) + bad, "reports": last - first + 1, "top": good,
+            "tls_reports": len(tls), "tls_failed": 3 * len(tls)}
+
+
+def target_b(args, db):
+    """The id of workspace B's notification target (setup adds one)."""
+    rc, out, err = ms(args, ["notify", "list", "--workspace", "B", "--format", "json", "--db", db])
+    try:
+        return json.loads(out)["targets"][0]["id"]
+    except (ValueError, KeyError, IndexError):
+        return -1
+
+
 def ms(args, argv, stdin=None):
     p = subprocess.run([args.mailsec] + argv, input=stdin, capture_output=True, text=True, env=ENV,
                        timeout=120 * SCALE)
@@ -115,6 +141,9 @@ def setup(args, db, tmp):
         (["users", "add", "bob", "--role", "member", "--workspace", "B", "--password-stdin", "--db", db],
          "bob-password\n"),
         (["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db], "root-password\n"),
+        (["users", "add", "vera", "--role", "viewer", "--workspace", "A", "--password-stdin", "--db", db],
+         "vera-password\n"),
+        (["notify", "add", "--workspace", "B", "--email", "ops@b.test", "--db", db], None),
         (["domains", "verify", "--workspace", "A", "--db", db, "good.test"], None),
         (["domains", "verify", "--workspace", "A", "--db", db, "example.com"], None),
         (["domains", "verify", "--workspace", "B", "--db", db, "b.test"], None),
@@ -182,7 +211,13 @@ def scenario(args, be, label, tmp):
                "good": "good.test", "good_grade": grade.get("good.test", "?")[0], "hostile": "hostile.test",
                "testdata_domain": "example.com",
                "payload_txt": "include:<img src=x onerror=window.__xss=1>", "payload_org": ORG_PAYLOAD,
-               "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test"}
+               "range": ["2026-11-03", "2026-11-06"], "tls_mx": "mail.good.test",
+               "range_expect": range_expect(2, 5), "viewer": ["vera", "vera-password"],
+               "target_b": target_b(args, db), "payload_hook": HOOK_PAYLOAD,
+               "payload_ptr": PTR_PAYLOAD,
+               "ptrs": {"192.0.2.25": "mail.good.test (forward-confirmed)",
+                        "198.51.100.7": "relay.other.test (not forward-confirmed)",
+                        "203.0.113.66": PTR_PAYLOAD + " (forward-confirmed)"}}
         p = subprocess.run(["node", SCRIPT], capture_output=True, text=True, timeout=180 * SCALE,
                            env=dict(os.environ, PAGES_CONFIG=json.dumps(cfg)))
         lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
@@ -201,6 +236,121 @@ def scenario(args, be, label, tmp):
         if proc.returncode != 0:
             res.append(Result(NAME, be.label(label + ": serve exits cleanly"), "fail",
                               "exit %d: %s" % (proc.returncode, err.decode(errors="replace")[-1500:])))
+        audit = err.decode(errors="replace")
+        res.append(Result(NAME, be.label(label + ": a user made on the admin page is audited"),
+                          "pass" if "audit: admin root created user carol (member) in workspaces [A]" in audit
+                          else "fail", audit[-1500:]))
+    return res
+
+
+# ---- XSS through a stranger's TLS: an MTA-STS policy and an MX certificate subject -------------
+
+CERT_CN = "<img src=x onerror=window.__xss=8>mx"
+CERT_O = "<script>window.__xss=9</script> Org"
+STS_MX = "<svg/onload=window.__xss=10>.tls.test"
+STS_POLICY = "version: STSv1\r\nmode: testing\r\nmx: %s.%s\r\nmx: %s\r\nmax_age: 86400\r\n" % (
+    "mx-good", MAIL, STS_MX)
+
+
+def rfc4514(v):
+    """An attribute value as RFC 4514 writes it (only the escapes these payloads need)."""
+    return v.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>")
+
+
+class HostilePki(Pki):
+    """mailworld's test CA, whose certificate for the good MX has markup in its CN and O."""
+
+    def _name(self, cn):
+        if cn != "mx-good." + MAIL:
+            return Pki._name(self, cn)
+        return self.x509.Name([self.x509.NameAttribute(self.oid.COMMON_NAME, CERT_CN),
+                               self.x509.NameAttribute(self.oid.ORGANIZATION_NAME, CERT_O)])
+
+
+class HostileWorld(MailWorld):
+    """mailworld's Postfix and nginx in a namespace of their own, with HostilePki's certificates."""
+
+    def start(self, before_web=None):
+        import live
+        live.register(self)
+        try:
+            self.pki = HostilePki(self.tmp)
+        except ImportError as e:
+            raise WorldUnavailable("python3-cryptography missing: %s" % e)
+        self.ns = "mpgs-%d" % os.getpid()
+        self._netns()
+        self._postfix()
+        self.add_site("mta-sts.tls.test", body=STS_POLICY)
+        self._nginx()
+        return self
+
+
+def hostile_tls(args, tmp):
+    """serve's in-process monitor probes Postfix and fetches the policy from nginx, in a namespace; the
+    browser (in the namespace too) finds the payloads as text on the domain and TLS pages."""
+    res = []
+    w = HostileWorld(os.path.join(tmp, "world"))
+    os.makedirs(w.tmp)
+    os.chmod(tmp, 0o755)    # Postfix's daemons run as postfix and walk down to the queue
+    try:
+        w.start()
+    except (WorldUnavailable, OSError, subprocess.CalledProcessError) as e:
+        w.stop()
+        return [skip_or_fail(NAME, "hostile TLS: the namespace world", str(e))]
+    proc = None
+    try:
+        zone = os.path.join(tmp, "tls.zone")
+        with open(zone, "w") as f:
+            f.write("tls.test. MX 10 mx-good.%s.\nmx-good.%s. A %s\n" % (MAIL, MAIL, ADDR["mx-good"]) +
+                    '_mta-sts.tls.test. TXT "v=STSv1; id=20261203"\nmta-sts.tls.test. A %s\n' % ADDR["web"] +
+                    'tls.test. TXT "v=spf1 mx -all"\n_dmarc.tls.test. TXT "v=DMARC1; p=none"\n')
+        db = os.path.join(tmp, "tls.db")
+        for argv, stdin in ((["workspace", "add", "A", "--db", db], None),
+                            (["domains", "add", "--workspace", "A", "--db", db, "tls.test"], None),
+                            (["users", "add", "alice", "--role", "member", "--workspace", "A", "--password-stdin",
+                              "--db", db], "alice-password\n")):
+            rc, out, err = ms(args, argv, stdin)
+            if rc != 0:
+                return [Result(NAME, "hostile TLS: set-up", "fail", "%s: %s" % (argv[:2], err[-500:]))]
+        proc = subprocess.Popen(w.nsexec([args.mailsec, "serve", "--db", db, "--listen", "127.0.0.1:0", "--replay", zone,
+                                          "--replay-connect", "--ca-file", w.pki.ca_file, "--timeout", "2"]),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+        port = None
+        deadline = time.time() + 30 * SCALE
+        while time.time() < deadline and port is None:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            m = re.search(rb"listening on [0-9.]+:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+        if port is None:
+            return [Result(NAME, "hostile TLS: mailsec serve starts", "fail", "no port")]
+        art = os.path.join(os.environ.get("MAILSEC_ARTEFACTS") or os.path.join(os.path.dirname(
+            os.path.abspath(args.mailsec)), "pages-artefacts"), "sqlite")
+        os.makedirs(art, exist_ok=True)
+        cfg = {"root": ROOT, "base": "http://127.0.0.1:%d" % port, "artefacts": art, "mode": "hostile-tls",
+               "alice": ["alice", "alice-password"], "domain": "tls.test",
+               # the subject as the page writes it: RFC 4514, which escapes < and > with a backslash
+               "cert_cn": "CN=" + rfc4514(CERT_CN), "cert_o": "O=" + rfc4514(CERT_O),
+               "sts_mx": STS_MX, "mx": "mx-good." + MAIL, "wait": 60 * SCALE}
+        p = subprocess.run(w.nsexec(["node", SCRIPT]), capture_output=True, text=True, timeout=180 * SCALE,
+                           env=dict(os.environ, PAGES_CONFIG=json.dumps(cfg)))
+        lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+        if p.returncode != 0 or not lines:
+            res.append(Result(NAME, "hostile TLS: the browser run", "fail",
+                              "exit %d: %s %s" % (p.returncode, p.stdout[-1500:], p.stderr[-1500:])))
+        for r in lines:
+            res.append(Result(NAME, "hostile TLS: " + r["name"], "pass" if r["ok"] else "fail", r["detail"]))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=30 * SCALE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+        w.stop()
     return res
 
 
@@ -230,6 +380,7 @@ def run(args):
                     res.append(Result(NAME, "browser [postgresql]: mailsec serve starts", "fail", str(e)))
         finally:
             pg.stop()
+        res += hostile_tls(args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return res

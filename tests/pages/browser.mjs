@@ -65,7 +65,31 @@ async function visit(page, name, url, want = 200) {
   return st;
 }
 
-try {
+// hostileTls - the domain whose MX certificate and MTA-STS policy carry markup (cfg.mode "hostile-tls")
+async function hostileTls() {
+  const { ctx, page } = await newPage();
+  await signIn(page, cfg.alice[0], cfg.alice[1]);
+  // the in-process monitor probes the MX and fetches the policy: wait for its result
+  let text = "";
+  for (let i = 0; i < cfg.wait * 4; i++) {
+    await page.goto(cfg.base + "/domains/" + cfg.domain + "/tls");
+    text = await page.locator("main").textContent();
+    if (text.includes(cfg.mx)) break;
+    await page.waitForTimeout(250);
+  }
+  await visit(page, "tls-hostile", "/domains/" + cfg.domain + "/tls");
+  text = await page.locator("#cert-h + table").textContent();
+  check("tls: the MX certificate's subject CN written as markup shows as text", text.includes(cfg.cert_cn), text.slice(0, 600));
+  check("tls: the MX certificate's subject O written as markup shows as text", text.includes(cfg.cert_o), text.slice(0, 600));
+  await visit(page, "domain-hostile-tls", "/domains/" + cfg.domain);
+  text = await page.locator("main").textContent();
+  check("domain: the MTA-STS policy's mx written as markup shows as text", text.includes(cfg.sts_mx), text.slice(0, 1500));
+  check("no payload ran on any page", fired.length === 0, fired.join("; "));
+  await ctx.close();
+}
+
+// mainFlow - every page of workspaces A and B, signed in as each kind of user
+async function mainFlow() {
   const { ctx, page } = await newPage();
   // signed out: every page sends to the sign-in form
   await page.goto(cfg.base + "/");
@@ -148,6 +172,15 @@ try {
   for (const w of ["Fully trusted", "Partially trusted", "Untrusted", "Quarantined", "Rejected"])
     check("reports: legend has " + w, rtext.includes(w), "missing");
   check("reports: reporter org_name payload shows as text", rtext.includes(cfg.payload_org), rtext.slice(0, 400));
+  // reverse names: looked up by the monitor (FCrDNS) into the store, read by the page; a stranger's name is text
+  const ptrs = {};
+  for (const row of await page.locator("#src-h + table tbody tr").all()) {
+    const cells = await row.locator("td").allTextContents();
+    ptrs[cells[0]] = cells[1].trim();
+  }
+  for (const [ip, want] of Object.entries(cfg.ptrs))
+    check("reports: the reverse name of " + ip + " is " + want, ptrs[ip] === want, JSON.stringify(ptrs));
+  check("reports: a reverse name written as markup shows as text", rtext.includes(cfg.payload_ptr), rtext.slice(0, 400));
   check("reports: alignment rates and verdict", /SPF aligned [0-9.]+%/.test(rtext) && (await page.locator(".verdict").count()) === 1, "none");
   const allDays = await page.locator("details table tbody tr").count();
   await page.fill("#r-from", cfg.range[0]);
@@ -155,13 +188,88 @@ try {
   await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
   const rangeDays = await page.locator("details table tbody tr").count();
   check("reports: the date range narrows the chart", rangeDays > 0 && rangeDays < allDays, allDays + " -> " + rangeDays);
+  // every part of the page honours the range, not only the chart
+  const want = cfg.range_expect;
+  const rr = await page.locator("main").textContent();
+  check("reports: the date range bounds the totals and alignment",
+    rr.includes(want.messages + " messages in " + want.reports + " aggregate reports"), rr.slice(0, 600));
+  const topRow = await page.locator("#src-h + table tbody tr").first().locator("td").allTextContents();
+  check("reports: the date range bounds the sources", topRow[0] === "192.0.2.25" && Number(topRow[3]) === want.top,
+    JSON.stringify(topRow));
+  const reps = await page.locator("#rep-h + table tbody tr").allTextContents();
+  const repSum = (await page.locator("#rep-h + table tbody tr td:nth-of-type(2)").allTextContents())
+    .reduce((a, x) => a + Number(x), 0);
+  check("reports: the date range bounds the reporters", repSum === want.reports, JSON.stringify(reps));
+  check("reports: the readiness verdict is of the range", (await page.locator(".verdict").count()) === 1, "none");
   await page.screenshot({ path: path.join(cfg.artefacts, "reports-range.png"), fullPage: true });
   await visit(page, "reports-testdata", "/domains/" + cfg.testdata_domain + "/reports");
   await visit(page, "tls", "/domains/" + cfg.good + "/tls");
   const ttext = await page.locator("main").textContent();
   check("tls: TLS-RPT failures by type and MX", ttext.includes("certificate-expired") && ttext.includes(cfg.tls_mx), ttext.slice(0, 300));
+  const tlsAll = await page.locator("#tc-h ~ table tbody tr").count();
+  await page.fill("#t-from", cfg.range[0]);
+  await page.fill("#t-to", cfg.range[1]);
+  await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
+  const tr = await page.locator("main").textContent();
+  const tlsRange = await page.locator("#tc-h ~ table tbody tr").count();
+  check("tls: the date range bounds the failures", tr.includes(cfg.range_expect.tls_reports + " TLS reports") &&
+    tr.includes(cfg.range_expect.tls_failed + " failed") && tlsRange === cfg.range_expect.tls_reports && tlsRange < tlsAll,
+    tlsAll + " -> " + tlsRange + ": " + tr.slice(0, 400));
+  await page.screenshot({ path: path.join(cfg.artefacts, "tls-range.png"), fullPage: true });
   await visit(page, "events", "/events");
   check("events: the workspace's events", (await page.locator("main table tbody tr").count()) >= cfg.domains_a.length, "few");
+
+  // notification settings: list, add (email, then a webhook whose URL carries markup), errors in the form, remove
+  await visit(page, "settings", "/settings/notifications");
+  check("settings: no targets yet, and the form", (await page.locator("table.targets tbody form").count()) === 0 &&
+    (await page.locator("#n-address").count()) === 1, "unexpected");
+  await page.fill("#n-address", "ops@good.test");
+  await page.check("#d-daily");
+  await page.uncheck("#t-record");
+  await Promise.all([page.waitForNavigation(), page.click("text=Add the target")]);
+  let st = await page.locator("table.targets tbody").textContent();
+  check("settings: an email target added with its triggers and digest", st.includes("ops@good.test") &&
+    st.includes("digest-daily") && !st.includes("record") && st.includes("error"), st);
+  await page.check("#k-webhook");
+  await page.fill("#n-address", "http://hooks.good.test/x");
+  await page.fill("#n-secret", "0123456789abcdef0123");
+  const [bad] = await Promise.all([page.waitForNavigation(), page.click("text=Add the target")]);
+  check("settings: a webhook that is not https:// is refused in the form", bad.status() === 400 &&
+    (await page.locator("#form-error").count()) === 1 && (await page.inputValue("#n-address")) === "http://hooks.good.test/x" &&
+    (await page.isChecked("#k-webhook")), bad.status());
+  await page.screenshot({ path: path.join(cfg.artefacts, "settings-error.png"), fullPage: true });
+  const ev = await axe(page);
+  check("settings-error: axe finds no serious or critical violation", ev.length === 0, ev.join("; "));
+  await page.fill("#n-address", cfg.payload_hook);
+  await page.fill("#n-secret", "short");
+  await Promise.all([page.waitForNavigation(), page.click("text=Add the target")]);
+  check("settings: a webhook without a long enough secret is refused", (await page.locator("#form-error").textContent()).includes("secret"),
+    await page.locator("main").textContent());
+  await page.fill("#n-secret", "0123456789abcdef0123");
+  await Promise.all([page.waitForNavigation(), page.click("text=Add the target")]);
+  st = await page.locator("table.targets tbody").textContent();
+  check("settings: a webhook target added; its URL's markup shows as text", st.includes(cfg.payload_hook) &&
+    (await page.evaluate(() => window.__xss)) === undefined, st);
+  check("settings: the secret is never shown", !(await page.content()).includes("0123456789abcdef0123"), "shown");
+  await visit(page, "settings-targets", "/settings/notifications");
+  const nt = await page.locator("table.targets tbody form").count();
+  await Promise.all([page.waitForNavigation(), page.locator("table.targets tbody form button").first().click()]);
+  check("settings: a target removed through the form", (await page.locator("table.targets tbody form").count()) === nt - 1,
+    nt + " -> " + (await page.locator("table.targets tbody form").count()));
+  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const noTok = await page.request.post(cfg.base + "/settings/notifications?workspace=A",
+    { form: { kind: "email", address: "x@good.test", trigger: "error" } });
+  check("settings: a form without its CSRF token is refused", noTok.status() === 403, noTok.status());
+  const otherSet = await page.request.get(cfg.base + "/settings/notifications?workspace=B");
+  const missingPage = await page.request.get(cfg.base + "/domains/missing.test");
+  check("tenancy: B's notification settings are 404 as a missing page", otherSet.status() === 404 &&
+    (await otherSet.text()) === (await missingPage.text()), otherSet.status());
+  const otherRm = await page.request.post(cfg.base + "/settings/notifications/" + cfg.target_b + "/remove?workspace=A",
+    { form: { csrf } });
+  check("tenancy: B's target cannot be removed from A", otherRm.status() === 404 && cfg.target_b > 0, otherRm.status());
+  const otherAdd = await page.request.post(cfg.base + "/settings/notifications?workspace=B",
+    { form: { csrf, kind: "email", address: "x@good.test", trigger: "error" } });
+  check("tenancy: no target added to B from A", otherAdd.status() === 404, otherAdd.status());
 
   // tenancy: another workspace's page is the missing one's, byte for byte
   const other = await page.request.get(cfg.base + "/domains/" + cfg.domain_b);
@@ -196,6 +304,18 @@ try {
     JSON.stringify(bn));
   await b.ctx.close();
 
+  // a viewer reads the notification settings, without the forms, and may not post to them
+  const v = await newPage();
+  await signIn(v.page, cfg.viewer[0], cfg.viewer[1]);
+  await visit(v.page, "settings-viewer", "/settings/notifications");
+  check("settings: a viewer sees the targets without the forms", (await v.page.locator("table.targets tbody tr").count()) >= 1 &&
+    (await v.page.locator("main form").count()) === 0, await v.page.locator("main").textContent());
+  const vcsrf = await v.page.locator("header input[name=csrf]").inputValue();
+  const vpost = await v.page.request.post(cfg.base + "/settings/notifications?workspace=A",
+    { form: { csrf: vcsrf, kind: "email", address: "v@good.test", trigger: "error" } });
+  check("settings: a viewer's POST is refused", vpost.status() === 403, vpost.status());
+  await v.ctx.close();
+
   // admin: users, workspaces, domains, tokens, proofs; a vouch and a revoke through the forms
   const a = await newPage();
   await signIn(a.page, cfg.admin[0], cfg.admin[1]);
@@ -216,14 +336,63 @@ try {
     revokes + " -> " + (await a.page.locator("form[action$='/revoke'] button").count()));
   const noCsrf = await a.page.request.post(cfg.base + "/admin/proofs", { form: { workspace: "A", domain: cfg.good } });
   check("admin: a form without its CSRF token is refused", noCsrf.status() === 403, noCsrf.status());
+  // a new user from the admin page: errors in the form, then a generated password shown once that signs in
+  await a.page.goto(cfg.base + "/admin");
+  await a.page.fill("#nu-name", "alice");
+  await a.page.fill("#nu-ws", "A");
+  const [dup] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the user")]);
+  check("admin: a user name taken already is refused in the form", dup.status() === 409 &&
+    (await a.page.locator("#user-error").count()) === 1, dup.status());
+  await a.page.fill("#nu-name", "carol");
+  await a.page.fill("#nu-ws", "A, nosuch");
+  const [nows] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the user")]);
+  check("admin: a workspace that does not exist is refused, nothing made", nows.status() === 400 &&
+    !(await a.page.locator("#u-h ~ table").textContent()).includes("carol"), nows.status());
+  await a.page.fill("#nu-ws", "A");
+  await a.page.selectOption("#nu-role", "member");
+  const [made] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the user")]);
+  const pw = (await a.page.locator("#new-password").textContent()).trim();
+  check("admin: a user made with a generated password shown once", made.status() === 201 && /^[A-Za-z0-9_-]{24}$/.test(pw) &&
+    made.headers()["cache-control"] === "no-store", made.status() + " " + pw);
+  await a.page.screenshot({ path: path.join(cfg.artefacts, "admin-created.png"), fullPage: true });
+  const av = await axe(a.page);
+  check("admin-created: axe finds no serious or critical violation", av.length === 0, av.join("; "));
+  const ut = await a.page.locator("#u-h ~ table").textContent();
+  check("admin: the new user listed with its role and workspace", /carol\s*member\s*A/.test(ut), ut);
+  await a.page.goto(cfg.base + "/admin");
+  check("admin: the password is not shown again", (await a.page.locator("#new-password").count()) === 0 &&
+    !(await a.page.content()).includes(pw), "shown");
+  const acsrf = await a.page.locator("header input[name=csrf]").inputValue();
+  const nu = await a.page.request.post(cfg.base + "/admin/users", { form: { name: "dave", role: "member" } });
+  check("admin: a new user without the CSRF token is refused", nu.status() === 403, nu.status());
+  const nr = await a.page.request.post(cfg.base + "/admin/users", { form: { csrf: acsrf, name: "dave", role: "owner" } });
+  check("admin: an unknown role is refused", nr.status() === 400, nr.status());
+  const cw = await newPage();
+  await signIn(cw.page, "carol", pw);
+  check("admin: the new user signs in with the password shown", new URL(cw.page.url()).pathname === "/", cw.page.url());
+  const cn = await cw.page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("admin: the new user is a member of the workspace given", JSON.stringify(cn.sort()) ===
+    JSON.stringify(cfg.domains_a.slice().sort()), JSON.stringify(cn));
+  await cw.ctx.close();
   await a.ctx.close();
   const c = await newPage();
   await signIn(c.page, cfg.alice[0], cfg.alice[1]);
   const ar = await c.page.goto(cfg.base + "/admin");
   check("admin: a member gets the 404 page", ar.status() === 404, ar.status());
   check("admin: no Admin link for a member", (await c.page.locator("a[href='/admin']").count()) === 0, "shown");
+  await c.page.goto(cfg.base + "/");
+  const ccsrf = await c.page.locator("header input[name=csrf]").inputValue();
+  const mu = await c.page.request.post(cfg.base + "/admin/users", { form: { csrf: ccsrf, name: "eve", role: "admin" } });
+  check("admin: a member cannot make users", mu.status() === 404, mu.status());
   await c.ctx.close();
   check("no payload ran on any page", fired.length === 0, fired.join("; "));
+}
+
+try {
+  if (cfg.mode === "hostile-tls")
+    await hostileTls();
+  else
+    await mainFlow();
 } catch (e) {
   check("the browser run finished", false, e.stack || e);
 } finally {
