@@ -164,6 +164,7 @@ struct common_opts {
 	char *replay_path;
 	char *resolver;		/* --resolver ADDR[@PORT], NULL: resolv.conf */
 	char *trust_anchor;	/* --trust-anchor FILE, NULL: the dns-root-data root key */
+	bool resolver_validates;	/* --resolver-validates: trust the resolver's AD bit */
 	char *domains_file;
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */
@@ -187,6 +188,7 @@ struct common_opts {
 	struct area_settings *areas;
 	char **areas_from_argv;	/* list options the command line has replaced so far */
 	bool selectors_from_reports;	/* check --selectors-from-reports (with --db) */
+	int64_t full_scan_every;	/* monitor --full-scan-every seconds (-1: every round; 0: default) */
 };
 
 /*
@@ -208,6 +210,18 @@ int common_opts_load_config(struct common_opts *o, const char *path, bool explic
  * 0, or -1 after saying why on stderr
  */
 int common_opts_preload_config(struct common_opts *o, int argc, char **argv);
+/*
+ * common_opts_parse - one option of argv that check, monitor, serve and lmtpd
+ * share (--db, --config, --resolver, --trust-anchor, --ca-file, --timeout,
+ * --net-timeout, --deadline, --concurrency, --no-smtp, --replay, --psl, ...)
+ * into o (the caller's; strings are copied, o owns them).  arg is the
+ * option's argument (borrowed, NULL for a flag).  Returns true when id is
+ * one of them (taken, or refused: then *bad is set after saying why with
+ * cli_error), false when it is the caller's to handle; *bad is otherwise
+ * left alone.  --config only has to be accepted here: the file is read
+ * before argv (common_opts_preload_config).
+ */
+bool common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *bad);
 /*
  * common_opts_set_list - parse "a,b,c" (borrowed) into a NULL-terminated list
  * that replaces *list (the old one is freed; the new one is the caller's, free
@@ -358,6 +372,13 @@ bool cli_choose(const char *opt, const char *arg, const struct cli_choice *choic
  * said on stderr as cli_choose does
  */
 bool cli_format_json(const char *arg, bool *json);
+/*
+ * cli_full_scan_every - monitor --full-scan-every (config full_scan_every):
+ * s (borrowed) a duration as fleet_interval_parse reads it or "0", or, when
+ * s is NULL, n seconds; into *out as seconds, -1 for 0 (every round); false
+ * when it is not one
+ */
+bool cli_full_scan_every(const char *s, int64_t n, int64_t *out);
 /* cli_recset_formats - --format of records and dkim keygen: zone, json, octodns (enum recset_format) */
 extern const struct cli_choice cli_recset_formats[];
 

@@ -108,8 +108,21 @@ on_result(struct audit *a, void *arg)
 		fclose(mf);
 		s = buf;
 	} else {
-		json_t *j = out_json_domain(a);
+		/* Straight from the findings; the tree only if that cannot be written (json.h). */
+		bool line = e->o->format == OUT_JSONL;
+		json_t *j;
 
+		s = out_json_domain_text(a, line ? JSON_COMPACT | JSON_PRESERVE_ORDER :
+		    JSON_INDENT(2) | JSON_PRESERVE_ORDER, line ? doc_schema_name(DOC_CHECK) : NULL);
+		if (s && line) {
+			fprintf(stdout, "%s\n", s);
+			fflush(stdout);
+			free(s);
+			return;
+		}
+		if (s)
+			goto rendered;
+		j = out_json_domain(a);
 		if (e->o->format == OUT_JSONL) {
 			doc_add_schema(j, DOC_CHECK);	/* each line a mailsec/1 domain */
 			out_json_line(stdout, j);
@@ -120,6 +133,7 @@ on_result(struct audit *a, void *arg)
 		s = json_dump_text(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
 	}
+rendered:
 	e->pending[a->index] = s;
 	emit_ready(e);
 	progress_update(&e->progress, ++e->done, mono_now(), false);
@@ -176,6 +190,8 @@ parse_args(int argc, char **argv, struct common_opts *o)
 
 	p = cli_parser_new("check", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (common_opts_parse(o, id, optarg, &bad))
+			continue;
 		switch (id) {
 		case OPT_JSON:
 			o->format = OUT_JSON;
@@ -196,45 +212,6 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			free(o->profile_name);
 			o->profile_name = xstrdup(optarg);
 			break;
-		case OPT_CONFIG:
-			break;	/* read above */
-		case OPT_TIMEOUT:
-			bad = !cli_seconds("timeout", optarg, 86400, &o->timeout);
-			break;
-		case OPT_DEADLINE:
-			bad = !cli_seconds("deadline", optarg, 86400, &o->deadline);
-			break;
-		case OPT_CONCURRENCY: {
-			uint64_t v;
-
-			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
-				cli_error("--concurrency wants a number from 1 to 100000");
-				bad = true;
-			} else {
-				o->concurrency = (size_t)v;
-			}
-			break;
-		}
-		case OPT_SMTP_PER_ADDRESS:
-		case OPT_SMTP_PER_NETWORK: {
-			uint64_t v;
-
-			if (str_to_u64(optarg, strlen(optarg), SMTP_POLITE_LIMIT_MAX, &v) != MS_OK ||
-			    v == 0) {
-				cli_error("--%s wants a number from 1 to %d", id == OPT_SMTP_PER_ADDRESS ?
-				    "smtp-per-address" : "smtp-per-network", SMTP_POLITE_LIMIT_MAX);
-				bad = true;
-			} else if (id == OPT_SMTP_PER_ADDRESS) {
-				o->smtp_per_address = (unsigned)v;
-			} else {
-				o->smtp_per_network = (unsigned)v;
-			}
-			break;
-		}
-		case OPT_DB:
-			free(o->db);
-			o->db = xstrdup(optarg);
-			break;
 		case OPT_SELECTORS_FROM_REPORTS:
 			o->selectors_from_reports = true;
 			break;
@@ -244,41 +221,6 @@ parse_args(int argc, char **argv, struct common_opts *o)
 			break;
 		case OPT_PARKED:
 			o->parked = true;
-			break;
-		case OPT_RESOLVER:
-			free(o->resolver);
-			o->resolver = xstrdup(optarg);
-			break;
-		case OPT_TRUST_ANCHOR:
-			free(o->trust_anchor);
-			o->trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_REPLAY:
-			free(o->replay_path);
-			o->replay_path = xstrdup(optarg);
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_NO_SMTP:
-			o->no_smtp = true;
-			break;
-		case OPT_NO_PROBE_SHARING:
-			o->no_probe_sharing = true;
-			break;
-		case OPT_REPLAY_CONNECT:
-			o->replay_connect = true;
-			break;
-		case OPT_CA_FILE:
-			free(o->ca_file);
-			o->ca_file = xstrdup(optarg);
-			break;
-		case OPT_NET_TIMEOUT:
-			bad = !cli_seconds("net-timeout", optarg, 86400, &o->net_timeout);
-			break;
-		case OPT_PSL:
-			free(o->psl_path);
-			o->psl_path = xstrdup(optarg);
 			break;
 		case OPT_NO_COLOR:
 			o->color_opt = -1;
@@ -371,6 +313,7 @@ cmd_check(int argc, char **argv)
 	scfg.replay_path = o.replay_path;
 	scfg.resolver = o.resolver;
 	scfg.trust_anchor = o.trust_anchor;
+	scfg.resolver_validates = o.resolver_validates;
 	scfg.timeout = o.timeout;
 	scfg.http = true;
 	scfg.smtp_per_address = o.smtp_per_address;

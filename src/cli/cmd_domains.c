@@ -1,5 +1,6 @@
 /* src/cli/cmd_domains.c - mailsec domains add|remove|list|import: a workspace's monitored domains */
 #include "accounts/accounts.h"
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -18,9 +19,8 @@
 #include <time.h>
 
 struct dom_opts {
-	const char *db;
+	struct cli_admin_opts a;	/* --db, --format */
 	const char *workspace;
-	bool json;
 	const char *profile;	/* NULL: generic */
 	bool parked;
 	char *selectors;	/* accumulated, comma-separated (normalised later) */
@@ -47,16 +47,11 @@ parse_args(int argc, char **argv, struct dom_opts *o)
 	bool bad = false;
 
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (cli_admin_opt(&o->a, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_DB:
-			o->db = optarg;
-			break;
 		case OPT_WORKSPACE:
 			o->workspace = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!cli_format_json(optarg, &o->json))
-				bad = true;
 			break;
 		case OPT_PROFILE:
 			o->profile = optarg;
@@ -158,29 +153,15 @@ list_row(void *arg, const struct fleet_domain_info *d)
 static int
 do_list(struct fleet *f, const struct dom_opts *o)
 {
-	json_t *doc = NULL, *arr = NULL;
+	json_t *doc, *arr;
+	enum ms_status st;
 
-	if (o->json) {
-		doc = doc_new(DOC_DOMAINS);
-		arr = json_array();
-		doc_add_generated(doc);
-		doc_add_version(doc);
+	cli_list_begin(o->a.json, DOC_DOMAINS, &doc, &arr);
+	if (doc)
 		json_object_set_new(doc, "workspace", o->workspace ? json_text(o->workspace) :
 		    json_null());
-	}
-	if (fleet_domain_each(f, o->workspace, list_row, arr) != MS_OK) {
-		cli_error("%s", fleet_error(f));
-		json_decref(doc);
-		json_decref(arr);
-		return EXIT_USAGE;
-	}
-	if (doc) {
-		json_object_set_new(doc, "domains", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	}
-	return EXIT_CLEAN;
+	st = fleet_domain_each(f, o->workspace, list_row, arr);
+	return cli_list_end(doc, arr, "domains", st == MS_OK, fleet_error(f));
 }
 
 /* slurp - a whole import file ("-": standard input) of at most FLEET_IMPORT_MAX_BYTES; NULL after saying why */
@@ -343,7 +324,7 @@ cmd_domains(int argc, char **argv)
 		cli_error("domains %s needs --workspace NAME", verb);
 		goto out;
 	}
-	if (o.json && strcmp(verb, "list") != 0 && strcmp(verb, "suggest") != 0) {
+	if (o.a.json && strcmp(verb, "list") != 0 && strcmp(verb, "suggest") != 0) {
 		cli_error("--format json is for domains list and suggest");
 		goto out;
 	}
@@ -397,12 +378,12 @@ cmd_domains(int argc, char **argv)
 	dflt.sending_hosts = hosts;
 	dflt.interval = o.interval;
 
-	if ((f = cli_fleet_open(o.db)) == NULL)
+	if ((f = cli_fleet_open(o.a.db)) == NULL)
 		goto out;
 	if (strcmp(verb, "list") == 0) {
 		rc = do_list(f, &o);
 	} else if (strcmp(verb, "suggest") == 0) {
-		rc = cli_domains_suggest(f, o.workspace, o.json);
+		rc = cli_domains_suggest(f, o.workspace, o.a.json);
 	} else if (strcmp(verb, "import") == 0) {
 		rc = do_import(f, &o, &dflt, argv[optind]);
 	} else if (strcmp(verb, "proof") == 0 || strcmp(verb, "verify") == 0) {

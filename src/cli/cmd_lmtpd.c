@@ -25,10 +25,16 @@
  */
 
 struct lmtpd_opts {
-	char *db, *listen, *receiver, *resolver, *trust_anchor, *psl, *replay;
+	/*
+	 * --db, --resolver, --trust-anchor, --timeout, --psl, --replay: zeroed,
+	 * not common_opts_init's defaults (lmtpd reads no config file; a zero
+	 * timeout is the session's default)
+	 */
+	struct common_opts c;
+	char *listen, *receiver;
 	char **report, **assess;
 	size_t nreport, nassess;
-	double timeout, idle;
+	double idle;
 	uint64_t max_size, max_conns;
 };
 
@@ -70,11 +76,9 @@ parse_args(int argc, char **argv, struct lmtpd_opts *o)
 	bool bad = false;
 
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (common_opts_parse(&o->c, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_DB:
-			free(o->db);
-			o->db = xstrdup(optarg);
-			break;
 		case OPT_LISTEN:
 			free(o->listen);
 			o->listen = xstrdup(optarg);
@@ -93,25 +97,6 @@ parse_args(int argc, char **argv, struct lmtpd_opts *o)
 		case OPT_RECEIVER_NAME:
 			free(o->receiver);
 			o->receiver = xstrdup(optarg);
-			break;
-		case OPT_RESOLVER:
-			free(o->resolver);
-			o->resolver = xstrdup(optarg);
-			break;
-		case OPT_TRUST_ANCHOR:
-			free(o->trust_anchor);
-			o->trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_PSL:
-			free(o->psl);
-			o->psl = xstrdup(optarg);
-			break;
-		case OPT_REPLAY:
-			free(o->replay);
-			o->replay = xstrdup(optarg);
-			break;
-		case OPT_TIMEOUT:
-			bad = !cli_seconds("timeout", optarg, 86400, &o->timeout);
 			break;
 		case OPT_IDLE_TIMEOUT:
 			bad = !cli_seconds("idle-timeout", optarg, 86400, &o->idle);
@@ -202,13 +187,9 @@ opts_free(struct lmtpd_opts *o)
 		free(o->assess[i]);
 	free(o->report);
 	free(o->assess);
-	free(o->db);
 	free(o->listen);
 	free(o->receiver);
-	free(o->resolver);
-	free(o->trust_anchor);
-	free(o->psl);
-	free(o->replay);
+	common_opts_free(&o->c);
 }
 
 int
@@ -245,12 +226,12 @@ cmd_lmtpd(int argc, char **argv)
 		cli_error("lmtpd needs --listen and at least one --report-address or --assessment-address");
 		goto out;
 	}
-	if (o.db == NULL && store_default_path(&o.db, why, sizeof(why)) != MS_OK) {
+	if (o.c.db == NULL && store_default_path(&o.c.db, why, sizeof(why)) != MS_OK) {
 		cli_error("%s", why);
 		goto out;
 	}
 	/* the store must open (and be migrated) before the first delivery is taken */
-	if (store_open(o.db, STORE_WRITE, &s, why, sizeof(why)) != MS_OK) {
+	if (store_open(o.c.db, STORE_WRITE, &s, why, sizeof(why)) != MS_OK) {
 		cli_error("%s", why);
 		goto out;
 	}
@@ -262,18 +243,18 @@ cmd_lmtpd(int argc, char **argv)
 	s = NULL;
 
 	memset(&scfg, 0, sizeof(scfg));
-	scfg.psl_path = o.psl;
+	scfg.psl_path = o.c.psl_path;
 	scfg.psl_now = true;
-	scfg.replay_path = o.replay;
-	scfg.resolver = o.resolver;
-	scfg.trust_anchor = o.trust_anchor;
-	scfg.timeout = o.timeout;
+	scfg.replay_path = o.c.replay_path;
+	scfg.resolver = o.c.resolver;
+	scfg.trust_anchor = o.c.trust_anchor;
+	scfg.timeout = o.c.timeout;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;
 	}
 	memset(&mc, 0, sizeof(mc));
-	mc.db = o.db;
+	mc.db = o.c.db;
 	mc.report = (const char *const *)o.report;
 	mc.nreport = o.nreport;
 	mc.assess = (const char *const *)o.assess;

@@ -85,13 +85,9 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 	while ((id = cli_next(p, bad)) != OPT_END) {
 		uint64_t v;
 
+		if (common_opts_parse(&o->c, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_CONFIG:
-			break;	/* read above */
-		case OPT_DB:
-			free(o->c.db);
-			o->c.db = xstrdup(optarg);
-			break;
 		case OPT_ONCE:
 			o->once = true;
 			break;
@@ -122,53 +118,12 @@ parse_args(int argc, char **argv, struct mon_opts *o)
 		case OPT_COMMIT_DELAY:
 			bad = !cli_seconds("commit-delay", optarg, 3600, &o->commit_delay);
 			break;
-		case OPT_CONCURRENCY:
-			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
-				cli_error("--concurrency wants a number from 1 to 100000");
+		case OPT_FULL_SCAN_EVERY:
+			if (!cli_full_scan_every(optarg, 0, &o->c.full_scan_every)) {
+				cli_error("--full-scan-every wants a duration (seconds, 30m, 12h, 7d; at "
+				    "most 366d) or 0 (every round)");
 				bad = true;
-			} else
-				o->c.concurrency = (size_t)v;
-			break;
-		case OPT_TIMEOUT:
-			bad = !cli_seconds("timeout", optarg, 86400, &o->c.timeout);
-			break;
-		case OPT_NET_TIMEOUT:
-			bad = !cli_seconds("net-timeout", optarg, 86400, &o->c.net_timeout);
-			break;
-		case OPT_DEADLINE:
-			bad = !cli_seconds("deadline", optarg, 86400, &o->c.deadline);
-			break;
-		case OPT_RESOLVER:
-			free(o->c.resolver);
-			o->c.resolver = xstrdup(optarg);
-			break;
-		case OPT_TRUST_ANCHOR:
-			free(o->c.trust_anchor);
-			o->c.trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_CA_FILE:
-			free(o->c.ca_file);
-			o->c.ca_file = xstrdup(optarg);
-			break;
-		case OPT_NO_SMTP:
-			o->c.no_smtp = true;
-			break;
-		case OPT_NO_PROBE_SHARING:
-			o->c.no_probe_sharing = true;
-			break;
-		case OPT_REPLAY:
-			free(o->c.replay_path);
-			o->c.replay_path = xstrdup(optarg);
-			break;
-		case OPT_REPLAY_CONNECT:
-			o->c.replay_connect = true;
-			break;
-		case OPT_STATS:
-			o->c.stats = true;
-			break;
-		case OPT_PSL:
-			free(o->c.psl_path);
-			o->c.psl_path = xstrdup(optarg);
+			}
 			break;
 		case OPT_SMTP_RELAY:
 			free(o->smtp_relay);
@@ -555,6 +510,7 @@ cmd_monitor(int argc, char **argv)
 	scfg.replay_path = o.c.replay_path;
 	scfg.resolver = o.c.resolver;
 	scfg.trust_anchor = o.c.trust_anchor;
+	scfg.resolver_validates = o.c.resolver_validates;
 	scfg.timeout = o.c.timeout;
 	scfg.http = true;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
@@ -589,6 +545,7 @@ cmd_monitor(int argc, char **argv)
 	wc.lease = o.lease;
 	wc.commit_every = o.commit_every;
 	wc.commit_delay = o.commit_delay;
+	wc.full_scan_every = o.c.full_scan_every;
 	wc.deadline = o.c.deadline;
 	wc.once = o.once;
 	wc.all = o.all;
@@ -631,6 +588,14 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.timeouts,
 		    (unsigned long long)ses->res->stats.max_inflight,
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
+		{
+			uint64_t narrowed;
+			const struct engine_queries *q = fleet_worker_queries(m.w, &narrowed);
+
+			engine_queries_print(stderr, q);
+			fprintf(stderr, "mailsec: %llu of %llu audits asked only the known DKIM "
+			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
+		}
 	}
 	if (m.proofs_inflight || m.names_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");

@@ -1,4 +1,5 @@
 /* src/cli/cmd_notify.c - mailsec notify add|list|remove|send|outbox: who hears about what changed */
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -21,10 +22,10 @@
  */
 
 struct notify_opts {
-	const char *db, *workspace, *email, *webhook, *secret_file, *smtp_relay, *mail_from;
+	struct cli_admin_opts a;	/* --db, --format */
+	const char *workspace, *email, *webhook, *secret_file, *smtp_relay, *mail_from;
 	const char *ca_file;
 	unsigned triggers;
-	bool json;
 	double timeout;
 };
 
@@ -37,10 +38,9 @@ parse_args(int argc, char **argv, struct notify_opts *o)
 	bool bad = false;
 
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (cli_admin_opt(&o->a, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_DB:
-			o->db = optarg;
-			break;
 		case OPT_WORKSPACE:
 			o->workspace = optarg;
 			break;
@@ -75,10 +75,6 @@ parse_args(int argc, char **argv, struct notify_opts *o)
 			}
 			break;
 		}
-		case OPT_FORMAT:
-			if (!cli_format_json(optarg, &o->json))
-				bad = true;
-			break;
 		default:
 			break;
 		}
@@ -250,31 +246,14 @@ do_add(struct fleet *f, const struct notify_opts *o)
 static int
 do_list(struct fleet *f, const struct notify_opts *o, bool outbox)
 {
-	json_t *doc = NULL, *arr = NULL;
+	json_t *doc, *arr;
 	char why[512];
 	enum ms_status st;
 
-	if (o->json) {
-		doc = doc_new(outbox ? DOC_OUTBOX : DOC_NOTIFY_TARGETS);
-		arr = json_array();
-		doc_add_generated(doc);
-		doc_add_version(doc);
-	}
+	cli_list_begin(o->a.json, outbox ? DOC_OUTBOX : DOC_NOTIFY_TARGETS, &doc, &arr);
 	st = outbox ? notify_outbox_each(fleet_store(f), false, print_row, arr, why, sizeof(why)) :
 	    notify_target_each(fleet_store(f), o->workspace, print_target, arr, why, sizeof(why));
-	if (st != MS_OK) {
-		cli_error("%s", why);
-		json_decref(doc);
-		json_decref(arr);
-		return EXIT_USAGE;
-	}
-	if (doc) {
-		json_object_set_new(doc, outbox ? "outbox" : "targets", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	}
-	return EXIT_CLEAN;
+	return cli_list_end(doc, arr, outbox ? "outbox" : "targets", st == MS_OK, why);
 }
 
 int
@@ -324,11 +303,11 @@ cmd_notify(int argc, char **argv)
 		cli_error("unknown notify command \"%s\" (add, list, remove, send, outbox)", verb);
 		return EXIT_USAGE;
 	}
-	if (o.json && strcmp(verb, "list") != 0 && strcmp(verb, "outbox") != 0) {
+	if (o.a.json && strcmp(verb, "list") != 0 && strcmp(verb, "outbox") != 0) {
 		cli_error("--format json is for notify list and notify outbox");
 		return EXIT_USAGE;
 	}
-	if ((f = cli_fleet_open(o.db)) == NULL)
+	if ((f = cli_fleet_open(o.a.db)) == NULL)
 		return EXIT_USAGE;
 	if (strcmp(verb, "add") == 0)
 		rc = do_add(f, &o);

@@ -66,13 +66,9 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 		return CLI_USAGE;
 	p = cli_parser_new("serve", argc, argv);
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (common_opts_parse(&o->c, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_CONFIG:
-			break;	/* read above */
-		case OPT_DB:
-			free(o->c.db);
-			o->c.db = xstrdup(optarg);
-			break;
 		case OPT_LISTEN:
 			free(o->listen);
 			o->listen = xstrdup(optarg);
@@ -110,45 +106,6 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 				bad = true;
 			} else
 				o->lim.request_timeout = o->lim.idle_timeout = (unsigned)secs;
-			break;
-		case OPT_CONCURRENCY:
-			if (str_to_u64(optarg, strlen(optarg), 100000, &v) != MS_OK || v == 0) {
-				cli_error("--concurrency wants a number from 1 to 100000");
-				bad = true;
-			} else
-				o->c.concurrency = (size_t)v;
-			break;
-		case OPT_TIMEOUT:
-			bad = !cli_seconds("timeout", optarg, 86400, &o->c.timeout);
-			break;
-		case OPT_NET_TIMEOUT:
-			bad = !cli_seconds("net-timeout", optarg, 86400, &o->c.net_timeout);
-			break;
-		case OPT_RESOLVER:
-			free(o->c.resolver);
-			o->c.resolver = xstrdup(optarg);
-			break;
-		case OPT_TRUST_ANCHOR:
-			free(o->c.trust_anchor);
-			o->c.trust_anchor = xstrdup(optarg);
-			break;
-		case OPT_CA_FILE:
-			free(o->c.ca_file);
-			o->c.ca_file = xstrdup(optarg);
-			break;
-		case OPT_NO_SMTP:
-			o->c.no_smtp = true;
-			break;
-		case OPT_REPLAY:
-			free(o->c.replay_path);
-			o->c.replay_path = xstrdup(optarg);
-			break;
-		case OPT_REPLAY_CONNECT:
-			o->c.replay_connect = true;
-			break;
-		case OPT_PSL:
-			free(o->c.psl_path);
-			o->c.psl_path = xstrdup(optarg);
 			break;
 		default:
 			break;
@@ -386,6 +343,7 @@ cmd_serve(int argc, char **argv)
 		scfg.replay_path = o.c.replay_path;
 		scfg.resolver = o.c.resolver;
 		scfg.trust_anchor = o.c.trust_anchor;
+	scfg.resolver_validates = o.c.resolver_validates;
 		scfg.timeout = o.c.timeout;
 		scfg.http = true;
 		if (session_new(&scfg, &ses, &err) != MS_OK) {

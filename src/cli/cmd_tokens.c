@@ -1,5 +1,6 @@
 /* src/cli/cmd_tokens.c - mailsec tokens add|list|revoke: API tokens of mailsec serve, one workspace each */
 #include "accounts/accounts.h"
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -15,10 +16,9 @@
 #include <time.h>
 
 struct tokens_opts {
-	const char *db;
+	struct cli_admin_opts a;	/* --db, --format */
 	const char *user;
 	const char *workspace;
-	bool json;
 };
 
 /* parse_args - the options of `tokens`; CLI_OK, or how to stop */
@@ -30,14 +30,9 @@ parse_args(int argc, char **argv, struct tokens_opts *o)
 	bool bad = false;
 
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (cli_admin_opt(&o->a, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_DB:
-			o->db = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!cli_format_json(optarg, &o->json))
-				bad = true;
-			break;
 		case OPT_USER:
 			o->user = optarg;
 			break;
@@ -83,27 +78,12 @@ add_token_row(void *arg, const struct acct_token_info *t)
 static int
 do_list(struct accounts *a, const struct tokens_opts *o)
 {
-	json_t *doc = NULL, *arr = NULL;
+	json_t *doc, *arr;
+	enum ms_status st;
 
-	if (o->json) {
-		doc = doc_new(DOC_TOKENS);
-		arr = json_array();
-		doc_add_generated(doc);
-		doc_add_version(doc);
-	}
-	if (accounts_token_each(a, o->user, add_token_row, arr) != MS_OK) {
-		cli_error("%s", accounts_error(a));
-		json_decref(doc);
-		json_decref(arr);
-		return EXIT_USAGE;
-	}
-	if (doc) {
-		json_object_set_new(doc, "tokens", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	}
-	return EXIT_CLEAN;
+	cli_list_begin(o->a.json, DOC_TOKENS, &doc, &arr);
+	st = accounts_token_each(a, o->user, add_token_row, arr);
+	return cli_list_end(doc, arr, "tokens", st == MS_OK, accounts_error(a));
 }
 
 /* do_add - a new token, printed once on the last line */
@@ -131,7 +111,6 @@ cmd_tokens(int argc, char **argv)
 	struct fleet *f = NULL;
 	struct accounts *a = NULL;
 	const char *verb;
-	char why[512];
 	int64_t id = 0;
 	enum cli_status st;
 	int rc = EXIT_USAGE;
@@ -171,16 +150,12 @@ cmd_tokens(int argc, char **argv)
 		cli_error("unknown tokens command \"%s\" (add, list, revoke)", verb);
 		return EXIT_USAGE;
 	}
-	if (o.json && strcmp(verb, "list") != 0) {
+	if (o.a.json && strcmp(verb, "list") != 0) {
 		cli_error("--format json is for tokens list");
 		return EXIT_USAGE;
 	}
-	if ((f = cli_fleet_open(o.db)) == NULL)
-		return EXIT_USAGE;
-	if (accounts_open(f, &a, why, sizeof why) != MS_OK) {
-		cli_error("%s", why);
+	if (cli_accounts_open(o.a.db, &f, &a) != 0)
 		goto out;
-	}
 	if (strcmp(verb, "add") == 0)
 		rc = do_add(a, &o);
 	else if (strcmp(verb, "list") == 0)

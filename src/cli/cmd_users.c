@@ -1,5 +1,6 @@
 /* src/cli/cmd_users.c - mailsec users add|list|remove|passwd: who may sign in to mailsec serve */
 #include "accounts/accounts.h"
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -21,8 +22,7 @@
  */
 
 struct users_opts {
-	const char *db;
-	bool json;
+	struct cli_admin_opts a;	/* --db, --format */
 	bool role_set;
 	enum acct_role role;
 	bool password_stdin;
@@ -39,14 +39,9 @@ parse_args(int argc, char **argv, struct users_opts *o)
 	bool bad = false;
 
 	while ((id = cli_next(p, bad)) != OPT_END) {
+		if (cli_admin_opt(&o->a, id, optarg, &bad))
+			continue;
 		switch (id) {
-		case OPT_DB:
-			o->db = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!cli_format_json(optarg, &o->json))
-				bad = true;
-			break;
 		case OPT_ROLE:
 			if (accounts_role_parse(optarg, &o->role))
 				o->role_set = true;
@@ -148,27 +143,12 @@ add_user_row(void *arg, const struct acct_user_info *u)
 static int
 do_list(struct accounts *a, const struct users_opts *o)
 {
-	json_t *doc = NULL, *arr = NULL;
+	json_t *doc, *arr;
+	enum ms_status st;
 
-	if (o->json) {
-		doc = doc_new(DOC_USERS);
-		arr = json_array();
-		doc_add_generated(doc);
-		doc_add_version(doc);
-	}
-	if (accounts_user_each(a, add_user_row, arr) != MS_OK) {
-		cli_error("%s", accounts_error(a));
-		json_decref(doc);
-		json_decref(arr);
-		return EXIT_USAGE;
-	}
-	if (doc) {
-		json_object_set_new(doc, "users", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	}
-	return EXIT_CLEAN;
+	cli_list_begin(o->a.json, DOC_USERS, &doc, &arr);
+	st = accounts_user_each(a, add_user_row, arr);
+	return cli_list_end(doc, arr, "users", st == MS_OK, accounts_error(a));
 }
 
 /* do_add - a new user with its role, memberships and password; the user is not kept if a membership fails */
@@ -240,7 +220,6 @@ cmd_users(int argc, char **argv)
 	struct fleet *f = NULL;
 	struct accounts *a = NULL;
 	const char *verb, *name = NULL;
-	char why[512];
 	enum cli_status st;
 	int rc = EXIT_USAGE;
 
@@ -274,7 +253,7 @@ cmd_users(int argc, char **argv)
 		cli_error("unknown users command \"%s\" (add, list, remove, passwd)", verb);
 		goto out;
 	}
-	if (o.json && strcmp(verb, "list") != 0) {
+	if (o.a.json && strcmp(verb, "list") != 0) {
 		cli_error("--format json is for users list");
 		goto out;
 	}
@@ -290,12 +269,8 @@ cmd_users(int argc, char **argv)
 		cli_error("--password-stdin is for users add and users passwd");
 		goto out;
 	}
-	if ((f = cli_fleet_open(o.db)) == NULL)
+	if (cli_accounts_open(o.a.db, &f, &a) != 0)
 		goto out;
-	if (accounts_open(f, &a, why, sizeof why) != MS_OK) {
-		cli_error("%s", why);
-		goto out;
-	}
 	if (strcmp(verb, "list") == 0)
 		rc = do_list(a, &o);
 	else if (strcmp(verb, "add") == 0)

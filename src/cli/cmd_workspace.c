@@ -1,4 +1,5 @@
 /* src/cli/cmd_workspace.c - mailsec workspace add|list|remove: the organisations the monitor serves */
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "core/envelope.h"
 #include "core/jsonutil.h"
@@ -12,8 +13,7 @@
 #include <time.h>
 
 struct ws_opts {
-	const char *db;
-	bool json;
+	struct cli_admin_opts a;	/* --db, --format */
 };
 
 /* parse_args - the options of `workspace`; CLI_OK, or how to stop */
@@ -24,19 +24,8 @@ parse_args(int argc, char **argv, struct ws_opts *o)
 	enum opt_id id;
 	bool bad = false;
 
-	while ((id = cli_next(p, bad)) != OPT_END) {
-		switch (id) {
-		case OPT_DB:
-			o->db = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!cli_format_json(optarg, &o->json))
-				bad = true;
-			break;
-		default:
-			break;
-		}
-	}
+	while ((id = cli_next(p, bad)) != OPT_END)
+		(void)cli_admin_opt(&o->a, id, optarg, &bad);
 	return cli_parser_end(p);
 }
 
@@ -63,27 +52,12 @@ add_row(void *arg, const struct fleet_workspace_info *w)
 static int
 do_list(struct fleet *f, const struct ws_opts *o)
 {
-	json_t *doc = NULL, *arr = NULL;
+	json_t *doc, *arr;
+	enum ms_status st;
 
-	if (o->json) {
-		doc = doc_new(DOC_WORKSPACES);
-		arr = json_array();
-		doc_add_generated(doc);
-		doc_add_version(doc);
-	}
-	if (fleet_workspace_each(f, add_row, arr) != MS_OK) {
-		cli_error("%s", fleet_error(f));
-		json_decref(doc);
-		json_decref(arr);
-		return EXIT_USAGE;
-	}
-	if (doc) {
-		json_object_set_new(doc, "workspaces", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	}
-	return EXIT_CLEAN;
+	cli_list_begin(o->a.json, DOC_WORKSPACES, &doc, &arr);
+	st = fleet_workspace_each(f, add_row, arr);
+	return cli_list_end(doc, arr, "workspaces", st == MS_OK, fleet_error(f));
 }
 
 int
@@ -117,7 +91,7 @@ cmd_workspace(int argc, char **argv)
 			    "not starting with '-')", argv[optind + 1], FLEET_NAME_MAX);
 			return EXIT_USAGE;
 		}
-		if (o.json) {
+		if (o.a.json) {
 			cli_error("--format json is for workspace list");
 			return EXIT_USAGE;
 		}
@@ -125,7 +99,7 @@ cmd_workspace(int argc, char **argv)
 		cli_error("unknown workspace command \"%s\" (add, remove, list)", verb);
 		return EXIT_USAGE;
 	}
-	if ((f = cli_fleet_open(o.db)) == NULL)
+	if ((f = cli_fleet_open(o.a.db)) == NULL)
 		return EXIT_USAGE;
 	if (strcmp(verb, "list") == 0) {
 		rc = do_list(f, &o);

@@ -369,6 +369,14 @@ static const struct option_doc options[] = {
 	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records monitor serve",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
+	{ "resolver-validates", 0, NULL, "check monitor serve",
+	  "Trust the DNSSEC verdict of the --resolver (the AD bit of its answers; a SERVFAIL "
+	  "for what fails validation) instead of validating DNSSEC in mailsec: queries go "
+	  "straight to that resolver, without libunbound's validator or cache, so a fleet of "
+	  "workers shares one validated cache. Needs --resolver naming a validating resolver "
+	  "you control on loopback or on a private link you control: anybody on the path "
+	  "could set the AD bit. --trust-anchor is refused with it. Config key "
+	  "resolver_validates (true/false)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },
@@ -769,6 +777,10 @@ static const struct option_doc options[] = {
 	  "lease." },
 	{ "commit-delay", 0, "SECONDS", "monitor",
 	  "Commit a batch of results at the latest this long after its first (default 0.5)." },
+	{ "full-scan-every", 0, "DURATION", "monitor",
+	  "Scan a domain's DKIM selectors fully (the common ones too) when its last full scan is this "
+	  "old: seconds or 30m, 12h, 7d (default 7d; 0: every round, as check does). In between, a "
+	  "domain whose selectors are known is asked only at those (docs/monitor.md)." },
 	{ "help", 'h', NULL, "*", "Show the command's usage and options." },
 	{ NULL, 0, NULL, NULL, NULL }
 };

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/catalog.h"
 #include "engine/engine.h"
+#include "fleet/fleet.h"
 #include "records/recset.h"
 #include "smtp/smtp_polite.h"
 #include "util/readfile.h"
@@ -75,6 +76,103 @@ common_opts_set_list(char ***list, const char *csv)
 	v[o] = NULL;
 	strv_free(*list);
 	*list = v;
+}
+
+/* set_str - replace the string *dst (owned) with a copy of arg */
+static void
+set_str(char **dst, const char *arg)
+{
+	free(*dst);
+	*dst = xstrdup(arg);
+}
+
+/* count_opt - a whole number from 1 to max for --name into *out; false after saying why */
+static bool
+count_opt(const char *name, const char *arg, uint64_t max, uint64_t *out)
+{
+	if (str_to_u64(arg, strlen(arg), max, out) != MS_OK || *out == 0) {
+		cli_error("--%s wants a number from 1 to %llu", name, (unsigned long long)max);
+		return false;
+	}
+	return true;
+}
+
+/* common_opts_parse - an option the audit commands share, into o (cli.h) */
+bool
+common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *bad)
+{
+	uint64_t v;
+
+	switch (id) {
+	case OPT_CONFIG:
+		break;	/* read before argv: common_opts_preload_config */
+	case OPT_DB:
+		set_str(&o->db, arg);
+		break;
+	case OPT_RESOLVER:
+		set_str(&o->resolver, arg);
+		break;
+	case OPT_TRUST_ANCHOR:
+		set_str(&o->trust_anchor, arg);
+		break;
+	case OPT_CA_FILE:
+		set_str(&o->ca_file, arg);
+		break;
+	case OPT_REPLAY:
+		set_str(&o->replay_path, arg);
+		break;
+	case OPT_PSL:
+		set_str(&o->psl_path, arg);
+		break;
+	case OPT_TIMEOUT:
+		if (!cli_seconds("timeout", arg, 86400, &o->timeout))
+			*bad = true;
+		break;
+	case OPT_NET_TIMEOUT:
+		if (!cli_seconds("net-timeout", arg, 86400, &o->net_timeout))
+			*bad = true;
+		break;
+	case OPT_DEADLINE:
+		if (!cli_seconds("deadline", arg, 86400, &o->deadline))
+			*bad = true;
+		break;
+	case OPT_CONCURRENCY:
+		if (!count_opt("concurrency", arg, 100000, &v))
+			*bad = true;
+		else
+			o->concurrency = (size_t)v;
+		break;
+	case OPT_SMTP_PER_ADDRESS:
+		if (!count_opt("smtp-per-address", arg, SMTP_POLITE_LIMIT_MAX, &v))
+			*bad = true;
+		else
+			o->smtp_per_address = (unsigned)v;
+		break;
+	case OPT_SMTP_PER_NETWORK:
+		if (!count_opt("smtp-per-network", arg, SMTP_POLITE_LIMIT_MAX, &v))
+			*bad = true;
+		else
+			o->smtp_per_network = (unsigned)v;
+		break;
+	case OPT_NO_SMTP:
+		o->no_smtp = true;
+		break;
+	case OPT_NO_PROBE_SHARING:
+		o->no_probe_sharing = true;
+		break;
+	case OPT_REPLAY_CONNECT:
+		o->replay_connect = true;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_RESOLVER_VALIDATES:
+		o->resolver_validates = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
 }
 
 /* cli_only_check - --only names at least one area, and only known ones (cli.h) */
@@ -292,6 +390,16 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 		} else if (strcmp(key, "trust_anchor") == 0 && json_is_string(v)) {
 			free(o->trust_anchor);
 			o->trust_anchor = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
+			o->resolver_validates = json_is_true(v);
+		} else if (strcmp(key, "full_scan_every") == 0 && (json_is_string(v) ||
+		    json_is_integer(v))) {
+			if (!cli_full_scan_every(json_is_string(v) ? json_string_value(v) : NULL,
+			    json_is_integer(v) ? (int64_t)json_integer_value(v) : -1, &o->full_scan_every)) {
+				cli_error("config %s: full_scan_every wants a duration (seconds, 30m, 12h, "
+				    "7d; 0: every round)", path);
+				rc = -1;
+			}
 		} else if (strcmp(key, "color") == 0 && json_is_boolean(v)) {
 			o->color_opt = json_is_true(v) ? 1 : -1;
 		} else {
@@ -308,6 +416,23 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 	}
 	json_decref(root);
 	return rc;
+}
+
+/* cli_full_scan_every - --full-scan-every / full_scan_every: text s, or n seconds when s is NULL (cli.h) */
+bool
+cli_full_scan_every(const char *s, int64_t n, int64_t *out)
+{
+	if (s == NULL) {
+		if (n < 0 || n > FLEET_INTERVAL_MAX)
+			return false;
+		*out = n == 0 ? -1 : n;
+		return true;
+	}
+	if (strcmp(s, "0") == 0) {
+		*out = -1;
+		return true;
+	}
+	return fleet_interval_parse(s, out);
 }
 
 const struct cli_choice cli_recset_formats[] = {

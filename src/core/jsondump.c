@@ -1,5 +1,7 @@
 /* src/core/jsondump.c - jansson's json_dumps, byte for byte, without its per-value overhead */
 #include "core/jsondump.h"
+#include "core/jsonutil.h"
+#include "util/str.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,11 +21,7 @@
 
 #define DUMP_INDENT(f)	((f) & 0x1F)
 
-struct out {
-	char	*p;
-	size_t	 n, cap;
-	bool	 failed;
-};
+#define out json_out
 
 /* grow - room for need more bytes (failed set when memory runs out) */
 static bool
@@ -282,4 +280,181 @@ json_dump_text(const json_t *v, size_t flags)
 	}
 	o.p[o.n] = '\0';
 	return o.p;
+}
+
+/* ---- the piecewise writer (jsondump.h) ---------------------------------- */
+
+/* jw_init - an empty writer (jsondump.h) */
+void
+jw_init(struct json_writer *w, size_t flags)
+{
+	memset(w, 0, sizeof(*w));
+	w->flags = flags;
+}
+
+/* before_value - the separator and indentation before a value in an array */
+static bool
+before_value(struct json_writer *w)
+{
+	int d = w->depth;
+
+	if (w->o.failed)
+		return false;
+	if (d == 0 || w->object[d - 1])
+		return true;	/* the top, or after a key */
+	if (w->first[d - 1]) {
+		indent(&w->o, w->flags, d, false);
+		w->first[d - 1] = false;
+	} else {
+		put(&w->o, ",", 1);
+		indent(&w->o, w->flags, d, true);
+	}
+	return !w->o.failed;
+}
+
+/* jw_open - "{" or "[" (jsondump.h) */
+void
+jw_open(struct json_writer *w, bool object)
+{
+	if (!before_value(w))
+		return;
+	if (w->depth >= JSON_WRITER_DEPTH_MAX) {
+		w->o.failed = true;
+		return;
+	}
+	put(&w->o, object ? "{" : "[", 1);
+	w->object[w->depth] = object;
+	w->first[w->depth] = true;
+	w->depth++;
+}
+
+/* jw_close - "}" or "]" (jsondump.h) */
+void
+jw_close(struct json_writer *w)
+{
+	int d = w->depth;
+
+	if (w->o.failed)
+		return;
+	if (d == 0) {
+		w->o.failed = true;
+		return;
+	}
+	if (!w->first[d - 1])
+		indent(&w->o, w->flags, d - 1, false);
+	put(&w->o, w->object[d - 1] ? "}" : "]", 1);
+	w->depth--;
+}
+
+/* jw_key - a member's key and its separator (jsondump.h) */
+void
+jw_key(struct json_writer *w, const char *key)
+{
+	int d = w->depth;
+
+	if (w->o.failed)
+		return;
+	if (d == 0 || !w->object[d - 1] || key == NULL) {
+		w->o.failed = true;
+		return;
+	}
+	if (w->first[d - 1]) {
+		indent(&w->o, w->flags, d, false);
+		w->first[d - 1] = false;
+	} else {
+		put(&w->o, ",", 1);
+		indent(&w->o, w->flags, d, true);
+	}
+	string(&w->o, key, strlen(key));
+	if (w->flags & JSON_COMPACT)
+		put(&w->o, ":", 1);
+	else
+		put(&w->o, ": ", 2);
+}
+
+/* jw_string - a string value (jsondump.h) */
+void
+jw_string(struct json_writer *w, const char *s)
+{
+	if (!before_value(w))
+		return;
+	if (s == NULL)
+		put(&w->o, "null", 4);
+	else
+		string(&w->o, s, strlen(s));
+}
+
+/* utf8_valid - whether s[0..n) is what json_stringn accepts (valid UTF-8) */
+static bool
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = utf8_len(u + i, n - i);
+
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* jw_text - json_text(s) as dumped (jsondump.h; core/jsonutil.c's json_textn) */
+void
+jw_text(struct json_writer *w, const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (!before_value(w))
+		return;
+	if (s == NULL) {
+		put(&w->o, "null", 4);
+		return;
+	}
+	n = strlen(s);
+	if (!json_raw_control(s, n) && utf8_valid(s, n)) {
+		string(&w->o, s, n);
+		return;
+	}
+	p = str_printable(s, n);
+	string(&w->o, p, strlen(p));
+	free(p);
+}
+
+/* jw_int - an integer value (jsondump.h) */
+void
+jw_int(struct json_writer *w, long long n)
+{
+	char num[32];
+	int len;
+
+	if (!before_value(w))
+		return;
+	len = snprintf(num, sizeof(num), "%lld", n);
+	put(&w->o, num, (size_t)len);
+}
+
+/* jw_value - a jansson value (jsondump.h) */
+void
+jw_value(struct json_writer *w, const json_t *v)
+{
+	if (!before_value(w))
+		return;
+	value(&w->o, v, w->flags, w->depth);
+}
+
+/* jw_finish - the text, or NULL (jsondump.h) */
+char *
+jw_finish(struct json_writer *w)
+{
+	if (w->depth != 0 || !grow(&w->o, 0) || w->o.failed) {
+		free(w->o.p);
+		w->o.p = NULL;
+		return NULL;
+	}
+	w->o.p[w->o.n] = '\0';
+	return w->o.p;
 }

@@ -1,8 +1,11 @@
 /* src/db/db.c - the generic half of the database driver: choosing a driver, one statement at a time */
 #include "db/db.h"
+#include "util/str.h"
+#include "util/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* db_is_postgresql - a libpq connection URI */
@@ -24,12 +27,36 @@ db_open(const char *where, unsigned flags, struct db **out, char *why, size_t wh
 	return d->open(where, flags, out, why, whylen);
 }
 
+/* drop_kept - really finalize kept statement i and take it out of the list */
+static void
+drop_kept(struct db *db, size_t i)
+{
+	struct db_stmt *st = db->kept[i];
+
+	memmove(&db->kept[i], &db->kept[i + 1], (db->nkept - i - 1) * sizeof(*db->kept));
+	db->nkept--;
+	free(st->sql);
+	st->sql = NULL;
+	db->drv->finalize(st);
+}
+
+/* drop_all_kept - really finalize every kept statement */
+static void
+drop_all_kept(struct db *db)
+{
+	while (db->nkept > 0)
+		drop_kept(db, db->nkept - 1);
+}
+
 /* db_close - close db (NULL is fine); its statements must be finalized first */
 void
 db_close(struct db *db)
 {
-	if (db)
-		db->drv->close(db);
+	if (db == NULL)
+		return;
+	db->closing = true;
+	drop_all_kept(db);
+	db->drv->close(db);
 }
 
 /* db_dialect - which SQL dialect db speaks */
@@ -74,23 +101,50 @@ busy(struct db *db, const struct db_stmt *st)
 	return true;
 }
 
+/* reads_only - sql starts with SELECT or LOCK: it cannot change what a kept statement returns */
+static bool
+reads_only(const char *sql)
+{
+	sql += strspn(sql, " \t\r\n");
+	return str_ncasecmp(sql, "SELECT", 6) == 0 || str_ncasecmp(sql, "LOCK", 4) == 0;
+}
+
 /* db_exec - run SQL without parameters, unless a statement is running */
 enum ms_status
 db_exec(struct db *db, const char *sql)
 {
 	if (busy(db, NULL))
 		return MS_ERR_ARG;
+	/* DDL may change the shape of a kept statement's result: compile them afresh */
+	if (!reads_only(sql))
+		drop_all_kept(db);
 	return db->drv->exec(db, sql);
 }
 
-/* db_prepare - compile sql (with ? placeholders) into *out */
+/* db_prepare - compile sql (with ? placeholders) into *out, or take back a kept one of the same text */
 enum ms_status
 db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
+	enum ms_status rc;
+
 	*out = NULL;
 	if (busy(db, NULL))
 		return MS_ERR_ARG;
-	return db->drv->prepare(db, sql, out);
+	/* the newest first: a statement used over and over sits at the end */
+	for (size_t i = db->nkept; i-- > 0;) {
+		struct db_stmt *st = db->kept[i];
+
+		if (strcmp(st->sql, sql) == 0) {
+			memmove(&db->kept[i], &db->kept[i + 1], (db->nkept - i - 1) * sizeof(*db->kept));
+			db->nkept--;
+			db->reused++;
+			*out = st;
+			return MS_OK;
+		}
+	}
+	if ((rc = db->drv->prepare(db, sql, out)) == MS_OK)
+		(*out)->sql = xstrdup(sql);
+	return rc;
 }
 
 /* db_bind_null - bind SQL NULL to parameter i */
@@ -196,15 +250,34 @@ db_reset(struct db_stmt *st)
 	st->db->drv->reset(st);
 }
 
-/* db_finalize - free st */
+/* db_finalize - keep st, reset, for a later prepare of its text (the oldest kept one goes), or free it */
 void
 db_finalize(struct db_stmt *st)
 {
+	struct db *db;
+
 	if (st == NULL)
 		return;
-	if (st->db->running == st)
-		st->db->running = NULL;
-	st->db->drv->finalize(st);
+	db = st->db;
+	if (db->running == st)
+		db->running = NULL;
+	if (st->sql == NULL || db->closing) {
+		free(st->sql);
+		st->sql = NULL;
+		db->drv->finalize(st);
+		return;
+	}
+	db->drv->reset(st);
+	if (db->nkept == DB_KEPT_MAX)
+		drop_kept(db, 0);
+	db->kept[db->nkept++] = st;
+}
+
+/* db_reused - prepares that took back a kept statement */
+uint64_t
+db_reused(const struct db *db)
+{
+	return db->reused;
 }
 
 /* db_begin - open a write transaction */

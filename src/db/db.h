@@ -42,6 +42,14 @@
  *   once (BEGIN IMMEDIATE, waiting up to the busy timeout for another
  *   process's), PostgreSQL a plain BEGIN.  Savepoints nest inside it, or
  *   outside one start a transaction of their own (SQL's rules).
+ * - A statement finalized is kept, reset, by the generic layer (at most
+ *   DB_KEPT_MAX per handle, the oldest really finalized first): preparing
+ *   the same text again takes it back instead of compiling it again.  On
+ *   PostgreSQL that saves two round trips each time (the parse, and the
+ *   DEALLOCATE); on SQLite the compilation.  Server-side prepared
+ *   statements outlive a rollback, so a kept one stays valid; db_exec() of
+ *   anything but a SELECT or a LOCK (DDL may change a result's shape) drops
+ *   every kept statement first.
  */
 
 enum db_dialect { DB_SQLITE, DB_POSTGRESQL };
@@ -53,6 +61,7 @@ enum db_step { DB_ROW, DB_DONE, DB_ERROR };
 #define DB_CREATE	0x2u	/* SQLite: create a missing file, mode 0600; PostgreSQL: ignored */
 
 #define DB_BUSY_TIMEOUT_MS	30000	/* how long SQLite waits for another process's write lock */
+#define DB_KEPT_MAX	48	/* finalized statements kept for reuse per handle */
 
 struct db;
 struct db_stmt;
@@ -93,11 +102,16 @@ struct db_driver {
 struct db {
 	const struct db_driver *drv;
 	struct db_stmt *running;	/* the statement between its first step and its end */
+	struct db_stmt *kept[DB_KEPT_MAX];	/* finalized, reset, oldest first (owned) */
+	size_t nkept;
+	uint64_t reused;		/* prepares answered from kept */
+	bool closing;			/* db_close is freeing the kept: the server forgets them anyway */
 	char err[512];
 };
 
 struct db_stmt {
 	struct db *db;
+	char *sql;			/* the text it was prepared from (owned; set by db_prepare) */
 };
 
 extern const struct db_driver db_sqlite_driver;
@@ -117,7 +131,7 @@ bool db_is_postgresql(const char *where);
  */
 MS_MUST_CHECK enum ms_status db_open(const char *where, unsigned flags, struct db **out, char *why,
     size_t whylen);
-/* db_close - close the connection and free db; NULL-safe */
+/* db_close - close the connection and free db (its kept statements with it); NULL-safe */
 void db_close(struct db *db);
 
 /* db_dialect - SQLite or PostgreSQL (db borrowed) */
@@ -169,8 +183,14 @@ void db_reset(struct db_stmt *st);
  * anyway is reset and counts none), or MS_ERR_IO with db_errmsg() saying why
  */
 MS_MUST_CHECK enum ms_status db_run_once(struct db_stmt *st, uint64_t *changes);
-/* db_finalize - free st; NULL-safe */
+/*
+ * db_finalize - done with st (owned by the callee from the call on): kept,
+ * reset, for a later db_prepare of the same text, or freed; NULL-safe
+ */
 void db_finalize(struct db_stmt *st);
+
+/* db_reused - how many db_prepare calls took back a kept statement (db borrowed) */
+uint64_t db_reused(const struct db *db);
 
 /* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);

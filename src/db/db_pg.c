@@ -11,7 +11,8 @@
 /*
  * A statement is prepared on the server under a name of its own (ms1,
  * ms2 ... per connection) with its `?` placeholders turned into $1, $2 ...,
- * and deallocated when finalized.  It runs in libpq's single-row mode: each
+ * and deallocated when finalized (db.c keeps the most recent ones for reuse
+ * first: only one it lets go reaches pg_finalize).  It runs in libpq's single-row mode: each
  * step reads one row off the connection, so a query's rows are never all in
  * memory; a statement that is reset before its end has the rest read and
  * dropped, leaving the connection ready for the next one.
@@ -439,9 +440,14 @@ pg_finalize(struct db_stmt *st)
 	char sql[48];
 
 	pg_reset(st);
-	/* in an aborted transaction this fails, and the name lives until the connection closes */
-	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-	PQclear(PQexec(g->conn, sql));
+	/*
+	 * in an aborted transaction this fails, and the name lives until the
+	 * connection closes; a connection being closed forgets it anyway
+	 */
+	if (!g->base.closing) {
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+		PQclear(PQexec(g->conn, sql));
+	}
 	free(s->v);
 	free(s->len);
 	free(s->fmt);
@@ -457,11 +463,26 @@ pg_begin(struct db *db)
 	return pg_exec(db, "BEGIN");
 }
 
-/* pg_commit - COMMIT */
+/*
+ * pg_commit - COMMIT; the server answers a transaction that a failed
+ * statement aborted with "ROLLBACK" and no error: that is a failure
+ */
 static enum ms_status
 pg_commit(struct db *db)
 {
-	return pg_exec(db, "COMMIT");
+	struct pg_db *g = (struct pg_db *)db;
+	PGresult *res = PQexec(g->conn, "COMMIT");
+	enum ms_status st = MS_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_err(g, res);
+		st = MS_ERR_IO;
+	} else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		db_set_error(db, "the transaction was rolled back: a statement in it had failed");
+		st = MS_ERR_IO;
+	}
+	PQclear(res);
+	return st;
 }
 
 /* pg_rollback - ROLLBACK */

@@ -188,3 +188,79 @@ unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode, const uin
 	return a;
 }
 
+
+/* ede_name - RFC 8914 §4's name of the DNSSEC-failure codes (6-12), for messages (static) */
+static const char *
+ede_name(uint16_t code)
+{
+	static const char *const names[] = { "DNSSEC Bogus", "Signature Expired",
+	    "Signature Not Yet Valid", "DNSKEY Missing", "RRSIGs Missing", "No Zone Key Bit Set",
+	    "NSEC Missing" };
+
+	return code >= 6 && code <= 12 ? names[code - 6] : "an Extended DNS Error";
+}
+
+bool
+dns_wire_ede(const uint8_t *wire, size_t len, uint16_t *code, char *text, size_t textsize)
+{
+	ldns_pkt *pkt = NULL;
+	const ldns_rdf *opts;
+	const uint8_t *o;
+	size_t n, off = 0;
+	bool found = false;
+
+	if (textsize == 0 || wire == NULL || len < 12 || len > UNBOUND_MAX_REPLY ||
+	    ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		return false;
+	text[0] = '\0';
+	opts = ldns_pkt_edns_data(pkt);
+	o = opts ? ldns_rdf_data(opts) : NULL;
+	n = opts ? ldns_rdf_size(opts) : 0;
+	/* OPTION-CODE (2), OPTION-LENGTH (2), OPTION-DATA; EDE is 15: INFO-CODE (2), EXTRA-TEXT */
+	while (o && off + 4 <= n) {
+		uint16_t oc = (uint16_t)(o[off] << 8 | o[off + 1]);
+		size_t ol = (size_t)(o[off + 2] << 8 | o[off + 3]);
+
+		if (ol > n - off - 4)
+			break;		/* an option running past the record: malformed */
+		if (oc == 15 && ol >= 2) {
+			size_t tl = ol - 2, k = 0;
+
+			*code = (uint16_t)(o[off + 4] << 8 | o[off + 5]);
+			for (size_t i = 0; i < tl && k + 1 < textsize; i++) {
+				uint8_t c = o[off + 6 + i];
+
+				/* printable ASCII only: the text goes into messages as it is */
+				text[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			}
+			text[k] = '\0';
+			found = true;
+			break;
+		}
+		off += 4 + ol;
+	}
+	ldns_pkt_free(pkt);
+	return found;
+}
+
+struct dns_answer *
+dns_answer_from_validating_reply(const char *qname, uint16_t qtype, const uint8_t *wire, size_t len)
+{
+	uint16_t code = 0;
+	char text[256];
+
+	if (wire && len >= 12 && (wire[3] & 0x0f) == LDNS_RCODE_SERVFAIL &&
+	    dns_wire_ede(wire, len, &code, text, sizeof(text)) && code >= 6 && code <= 12) {
+		struct dns_answer *a;
+		char *why = text[0] ? xasprintf("%s (the resolver's Extended DNS Error %u, %s)", text,
+		    (unsigned)code, ede_name(code)) : xasprintf("the resolver's Extended DNS Error %u, %s",
+		    (unsigned)code, ede_name(code));
+
+		a = unbound_answer_from_wire(qname, qtype, 0, wire, len, 1, why);
+		free(why);
+		return a;
+	}
+	/* rcode 0: the packet's own rcode is read, as for libunbound's replies */
+	return unbound_answer_from_wire(qname, qtype, 0, wire, len, wire && len >= 4 &&
+	    (wire[3] & 0x20) ? 2 : 0, NULL);
+}

@@ -2,6 +2,7 @@
 #ifndef MS_DNS_ANSWER_WIRE_H
 #define MS_DNS_ANSWER_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,28 @@
  */
 struct dns_answer *unbound_answer_from_wire(const char *qname, uint16_t qtype, int rcode,
     const uint8_t *pkt, size_t len, int sec, const char *why_bogus);
+
+/*
+ * dns_wire_ede - the first Extended DNS Error option (RFC 8914) in the OPT
+ * record of a reply packet.  True with *code set and its EXTRA-TEXT copied
+ * into text (NUL-terminated, cut to textsize - 1 octets, anything but
+ * printable ASCII replaced by '?'); false when there is no OPT record or no
+ * EDE option, or the packet or the option list is malformed.  Pure; text is
+ * the caller's.
+ */
+bool dns_wire_ede(const uint8_t *pkt, size_t len, uint16_t *code, char *text, size_t textsize);
+
+/*
+ * dns_answer_from_validating_reply - a reply from a recursive resolver the
+ * operator trusts to validate (the stub backend, --resolver-validates):
+ * secure when it set the AD bit (RFC 6840 §5.7); a SERVFAIL carrying an
+ * Extended DNS Error of RFC 8914's DNSSEC failures (6-12: DNSSEC Bogus,
+ * Signature Expired, ..., NSEC Missing) is DNS_BOGUS with the resolver's
+ * reason, as libunbound's own validation would say; any other SERVFAIL
+ * stays DNS_SERVFAIL.  Pure; caller unrefs.
+ */
+struct dns_answer *dns_answer_from_validating_reply(const char *qname, uint16_t qtype,
+    const uint8_t *pkt, size_t len);
 
 /* dns_wire_rcode_name - "SERVFAIL", "REFUSED" ... for messages ("an error" if unnamed; static) */
 const char *dns_wire_rcode_name(int rcode);

@@ -250,13 +250,9 @@ reply_matches(const struct stub_query *q, const uint8_t *pkt, size_t n)
 static void
 got_reply(struct stub_query *q, const uint8_t *pkt, size_t n)
 {
-	struct dns_answer *a;
-	bool ad = (pkt[3] & 0x20) != 0;
-
 	mark_answered(q->sr);
-	/* rcode 0: the packet's own rcode is read, as for libunbound's replies */
-	a = unbound_answer_from_wire(q->name, q->type, 0, pkt, n, ad ? 2 : 0, NULL);
-	deliver(q, a);
+	/* the AD bit; a SERVFAIL with a DNSSEC Extended DNS Error is BOGUS */
+	deliver(q, dns_answer_from_validating_reply(q->name, q->type, pkt, n));
 }
 
 static void send_udp(struct stub_query *q);

@@ -2,6 +2,7 @@
 #include "engine/session.h"
 #include "dns/resolver.h"
 #include "dns/resolver_replay.h"
+#include "dns/resolver_stub.h"
 #include "dns/resolver_unbound.h"
 #include "dns/suffix_list.h"
 #include "http/http_fetch.h"
@@ -11,6 +12,29 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+
+/*
+ * validates_refused - MS_OK when --resolver-validates can be used as
+ * configured, else MS_ERR_ARG with *err (caller frees) saying why: it trusts
+ * one named resolver's AD bit, so it needs --resolver and means nothing with
+ * a trust anchor (nothing is validated here) or replay data (no resolver).
+ */
+static enum ms_status
+validates_refused(const struct session_config *cfg, char **err)
+{
+	if (cfg->replay_path || cfg->replay)
+		*err = xstrdup("--resolver-validates trusts a resolver's DNSSEC verdict; --replay has "
+		    "no resolver: give one of them");
+	else if (cfg->resolver == NULL)
+		*err = xstrdup("--resolver-validates needs --resolver ADDR[@PORT]: the validating "
+		    "resolver you control (on loopback or a private link) whose AD bit to trust");
+	else if (cfg->trust_anchor)
+		*err = xstrdup("--resolver-validates does not validate DNSSEC itself, so --trust-anchor "
+		    "has no use with it: give one of them");
+	else
+		return MS_OK;
+	return MS_ERR_ARG;
+}
 
 enum ms_status
 session_new(const struct session_config *cfg, struct session **out, char **err)
@@ -40,7 +64,15 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 			goto fail;
 		}
 	}
-	if (cfg->replay_path) {
+	if (cfg->resolver_validates && (st = validates_refused(cfg, err)) != MS_OK)
+		goto fail;
+	if (cfg->resolver_validates) {
+		struct stub_config stcfg = { 0 };
+
+		stcfg.forward = cfg->resolver;
+		if ((st = resolver_stub_new(s->base, &stcfg, cfg->timeout, &s->res, err)) != MS_OK)
+			goto fail;
+	} else if (cfg->replay_path) {
 		s->replay = replay_data_new();
 		if ((st = replay_data_load_file(s->replay, cfg->replay_path, err)) != MS_OK)
 			goto fail;

@@ -28,6 +28,12 @@ struct session_config {
 	const char	*replay_path;	/* a replay file the session loads, or NULL */
 	const char	*resolver;	/* libunbound: --resolver ADDR[@PORT], or NULL: resolv.conf */
 	const char	*trust_anchor;	/* libunbound: --trust-anchor FILE, or NULL */
+	/*
+	 * --resolver-validates: no libunbound; every query goes to resolver (which
+	 * must be given) through the stub backend, and an answer is secure when
+	 * that resolver set the AD bit.  trust_anchor and replay must be unset.
+	 */
+	bool		 resolver_validates;
 	double		 timeout;	/* per DNS query, seconds (0: 5) */
 	/* The Public Suffix List. */
 	struct suffix_list *psl;	/* borrowed (must outlive the session), or NULL: */

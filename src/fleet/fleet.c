@@ -152,6 +152,7 @@ fleet_close(struct fleet *f)
 	}
 	for (size_t i = 0; i < f->nkept; i++)
 		db_finalize(f->kept[i].st);
+	fleet_grades_clear(f);
 	store_close(f->store);
 	free(f);
 }
@@ -161,7 +162,11 @@ fleet_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_mark outside fleet_begin");
-	return db_savepoint(f->db, "fleet_mark") == MS_OK ? MS_OK : fleet_fail(f, "savepoint");
+	if (db_savepoint(f->db, "fleet_mark") != MS_OK)
+		return fleet_fail(f, "savepoint");
+	f->marks = xreallocarray(f->marks, f->nmarks + 1, sizeof(*f->marks));
+	f->marks[f->nmarks++] = f->grades ? json_array_size(f->grades) : 0;
+	return MS_OK;
 }
 
 enum ms_status
@@ -169,6 +174,13 @@ fleet_undo_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_undo_mark outside fleet_begin");
+	if (f->nmarks > 0) {
+		size_t keep = f->marks[--f->nmarks];
+
+		while (f->grades && json_array_size(f->grades) > keep)
+			if (json_array_remove(f->grades, json_array_size(f->grades) - 1) != 0)
+				break;
+	}
 	if (db_rollback_to(f->db, "fleet_mark") != MS_OK)
 		return fleet_fail(f, "rollback to savepoint");
 	return MS_OK;
@@ -309,6 +321,10 @@ fleet_commit(struct fleet *f)
 		return fleet_say(f, MS_ERR_ARG, "no transaction is open");
 	f->tx = false;
 	store_part(f->store);
+	if (fleet_grades_flush(f) != MS_OK) {
+		fleet_undo(f, NULL);
+		return MS_ERR_IO;
+	}
 	if (db_commit(f->db) != MS_OK) {
 		MS_IGNORE(fleet_fail(f, "commit"));	/* always MS_ERR_IO: the error is kept in f */
 		fleet_undo(f, NULL);
@@ -325,6 +341,7 @@ fleet_rollback(struct fleet *f)
 		store_part(f->store);
 	}
 	f->tx = false;
+	fleet_grades_clear(f);
 }
 
 /* workspace_id - the id of workspace name, or 0 */
@@ -527,6 +544,14 @@ out:
 	return fleet_tx_end(f, ok);
 }
 
+/* dup_or_null - a copy of s (caller frees), or NULL for NULL */
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* fleet_domain_each - the domains of workspace (NULL: every one) to cb, after the query (fleet.h) */
 enum ms_status
 fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb, void *arg)
 {
@@ -541,31 +566,53 @@ fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb, vo
 	char *sql = xasprintf("%s%sORDER BY w.name, d.domain", sql_all,
 	    workspace ? "WHERE w.name = ? " : "");
 	enum ms_status rc = fleet_prep(f, sql, &st);
+	struct fleet_domain_info *v = NULL;
+	size_t n = 0, cap = 0;
 
 	free(sql);
 	if (rc != MS_OK)
 		return rc;
 	if (workspace)
 		db_bind_text(st, 1, workspace);
+	/*
+	 * Copied, and handed to cb once the query is done: cb may use the
+	 * fleet and its store (store_last_check), one statement at a time.
+	 */
 	while ((r = db_step(st)) == DB_ROW) {
-		struct fleet_domain_info d;
+		struct fleet_domain_info *d;
 
-		memset(&d, 0, sizeof(d));
-		d.workspace = db_column_text(st, 0);
-		d.domain = db_column_text(st, 1);
-		d.set.profile = db_column_text(st, 2);
-		d.set.parked = db_column_int(st, 3) != 0;
-		d.set.selectors = db_column_text(st, 4);
-		d.set.sending_hosts = db_column_text(st, 5);
-		d.set.interval = db_column_int(st, 6);
-		d.added_at = db_column_int(st, 7);
-		d.added_by = db_column_text(st, 8);
-		d.first_added_at = db_column_int(st, 9);
-		d.last_checked = db_column_int(st, 10);
-		d.last_round = db_column_int(st, 11);
-		d.last_grade = db_column_text(st, 12);
-		cb(arg, &d);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		d = &v[n++];
+		memset(d, 0, sizeof(*d));
+		d->workspace = xstrdup(db_column_text(st, 0));
+		d->domain = xstrdup(db_column_text(st, 1));
+		d->set.profile = dup_or_null(db_column_text(st, 2));
+		d->set.parked = db_column_int(st, 3) != 0;
+		d->set.selectors = dup_or_null(db_column_text(st, 4));
+		d->set.sending_hosts = dup_or_null(db_column_text(st, 5));
+		d->set.interval = db_column_int(st, 6);
+		d->added_at = db_column_int(st, 7);
+		d->added_by = dup_or_null(db_column_text(st, 8));
+		d->first_added_at = db_column_int(st, 9);
+		d->last_checked = db_column_int(st, 10);
+		d->last_round = db_column_int(st, 11);
+		d->last_grade = dup_or_null(db_column_text(st, 12));
 	}
 	db_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		if (r != DB_ERROR)
+			cb(arg, &v[i]);
+		free((char *)v[i].workspace);
+		free((char *)v[i].domain);
+		free((char *)v[i].set.profile);
+		free((char *)v[i].set.selectors);
+		free((char *)v[i].set.sending_hosts);
+		free((char *)v[i].added_by);
+		free((char *)v[i].last_grade);
+	}
+	free(v);
 	return r == DB_ERROR ? fleet_fail(f, "list domains") : MS_OK;
 }

@@ -133,9 +133,54 @@ MS_MUST_CHECK enum ms_status fleet_domain_add(struct fleet *f, const char *works
  */
 MS_MUST_CHECK enum ms_status fleet_domain_remove(struct fleet *f, const char *workspace, const char *domain,
     bool *found);
-/* fleet_domain_each - the domains of workspace (NULL: of every workspace), by workspace and name */
+/*
+ * fleet_domain_each - the domains of workspace (NULL: of every workspace), by
+ * workspace and name, to cb once the query is done: cb may call the fleet and
+ * its store (store_last_check ...).  On a database error cb is not called.
+ */
 MS_MUST_CHECK enum ms_status fleet_domain_each(struct fleet *f, const char *workspace, fleet_domain_cb cb,
     void *arg);
+
+/*
+ * The fleet overview (fleet_overview.c): one workspace's domains with their
+ * latest whole check summed up (the store's domain_latest), filtered, sorted
+ * and cut into pages by the database, never by walking every domain in C.
+ */
+enum fleet_overview_sort { FLEET_SORT_NAME, FLEET_SORT_GRADE, FLEET_SORT_ERRORS, FLEET_SORT_CHECKED };
+
+struct fleet_overview_query {
+	const char *workspace;		/* required: only its domains are read */
+	const char *q;			/* a part of the name, any case, or NULL */
+	const char *area, *severity;	/* a finding of that area / severity, or NULL */
+	const char *grade;		/* the grade's first letter, or NULL */
+	const char *finding;		/* a finding whose id starts so, or NULL */
+	enum fleet_overview_sort sort;	/* ties by name; grade worst first, errors most first, checked oldest first */
+	uint64_t offset, limit;		/* the rows wanted; limit 0: all from offset */
+};
+
+/* One row of the overview (strings borrowed for the callback). */
+struct fleet_overview_row {
+	const char *domain;
+	int64_t last_checked;		/* 0: never */
+	const char *grade;		/* the workspace's grade of the last round, else the check's; NULL: none */
+	uint64_t error, warning, info, pass, unknown;	/* of the latest whole check (0: none) */
+	const char *areas;		/* its grade per area, {area: grade} as JSON text, or NULL */
+};
+typedef void (*fleet_overview_cb)(void *arg, const struct fleet_overview_row *r);
+
+/* fleet_overview_count - *total domains of q's workspace, *shown of them passing q's filters */
+MS_MUST_CHECK enum ms_status fleet_overview_count(struct fleet *f, const struct fleet_overview_query *q,
+    uint64_t *total, uint64_t *shown);
+/* fleet_overview_each - the rows passing q's filters in q's order, q's page of them, to cb */
+MS_MUST_CHECK enum ms_status fleet_overview_each(struct fleet *f, const struct fleet_overview_query *q,
+    fleet_overview_cb cb, void *arg);
+/*
+ * fleet_domain_page - up to limit domains of workspace named after `after`
+ * (byte order; NULL: from the first), by name, to cb; *more when there are
+ * others after them
+ */
+MS_MUST_CHECK enum ms_status fleet_domain_page(struct fleet *f, const char *workspace, const char *after,
+    uint64_t limit, fleet_domain_cb cb, void *arg, bool *more);
 
 /*
  * fleet_begin - one transaction for several calls: fleet_domain_add
@@ -194,6 +239,8 @@ struct fleet_claim {
 	char **report_names;	/* selectors seen in its DMARC reports (reports/learn.h), or NULL */
 	int64_t interval;	/* the shortest */
 	bool orphan;		/* no workspace holds it any more: complete it unchecked */
+	int64_t full_scan_at;	/* its last full DKIM scan (0: never) */
+	char **dkim_known;	/* the selectors that scan found keys at ("*": a wildcard), or NULL */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
 	size_t nmembers;
 };
@@ -222,6 +269,23 @@ MS_MUST_CHECK enum ms_status fleet_heartbeat(struct fleet *f, const char *owner,
  */
 MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
 
+/*
+ * fleet_complete_many - fleet_complete of n domains (the array and its
+ * names borrowed) of one round in two statements, whatever n: the monitor's
+ * commit batch.  Inside fleet_begin it joins that transaction (a failure
+ * leaves it to be rolled back); otherwise it is one of its own.
+ */
+MS_MUST_CHECK enum ms_status fleet_complete_many(struct fleet *f, const char *const *domains, size_t n,
+    int64_t round, int64_t now);
+
+/*
+ * fleet_full_scan - domain's DKIM selectors were fully scanned at now and
+ * keys found at known (the fleet_list_norm form, "*" for a wildcard key;
+ * NULL or "": none): the narrowed rounds until the next full scan ask those
+ */
+MS_MUST_CHECK enum ms_status fleet_full_scan(struct fleet *f, const char *domain, int64_t now,
+    const char *known);
+
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);
 
@@ -233,7 +297,13 @@ struct fleet_grade {
 	uint64_t error, warning, unknown;
 };
 
-/* fleet_put_grade - keep g (a second one for the same workspace, domain and round is ignored) */
+/*
+ * fleet_put_grade - keep g (a second one for the same workspace, domain and
+ * round is ignored; g is copied).  Inside fleet_begin it waits for
+ * fleet_commit, which inserts the batch's grades in one statement (a
+ * fleet_undo_mark drops those put since the mark; a failed insert fails the
+ * commit); outside, one statement now.
+ */
 MS_MUST_CHECK enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
 
 /* Where a round stands. */

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
 #include "fleet/fleet.h"
 
@@ -19,8 +21,21 @@ struct fleet {
 		struct db_stmt *st;
 	} kept[FLEET_KEPT_MAX];
 	size_t nkept;
+	/*
+	 * Inside fleet_begin, grades wait here (rows as JSON arrays) and go in
+	 * one statement at fleet_commit; marks[i] is how many there were at
+	 * the i-th open fleet_mark (fleet_undo_mark drops those added since).
+	 */
+	json_t *grades;
+	size_t *marks;
+	size_t nmarks;
 	char err[512];
 };
+
+/* fleet_grades_clear - forget the grades waiting for the commit */
+void fleet_grades_clear(struct fleet *f);
+/* fleet_grades_flush - insert the grades waiting (one statement), then forget them */
+MS_MUST_CHECK enum ms_status fleet_grades_flush(struct fleet *f);
 
 /* fleet_fail - "what: the database's message" as f's error; MS_ERR_IO */
 MS_MUST_CHECK enum ms_status fleet_fail(struct fleet *f, const char *what);

@@ -5,6 +5,7 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,10 @@ add_member(struct fleet_claim *c, struct db_stmt *st)
 	merge_list(&c->sending_hosts, db_column_text(st, 4));
 	if (n == 0 || iv < c->interval)
 		c->interval = iv;
+	if (n == 0) {
+		c->full_scan_at = db_column_int(st, 7);
+		c->dkim_known = split_list(db_column_text(st, 8));
+	}
 }
 
 /*
@@ -218,13 +223,39 @@ static const char CLAIM_POSTGRESQL[] =
 	"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING domain";
 static const char SETTINGS_SQL[] =
 	"SELECT w.domain, w.profile, w.parked, w.selectors, w.sending_hosts, w.interval_s, "
-	"w.workspace FROM workspace_domains w JOIN monitored m ON m.domain = w.domain WHERE "
+	"w.workspace, m.full_scan_at, m.dkim_known FROM workspace_domains w JOIN monitored m ON "
+	"m.domain = w.domain WHERE "
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
+
+/*
+ * learn_names - the DKIM selectors the DMARC reports saw up to now for the
+ * claims still held by a workspace (reports/learn.h): one query for all
+ */
+static enum ms_status
+learn_names(struct fleet *f, int64_t now, struct fleet_claim *v, size_t k)
+{
+	char **doms = xcalloc(k ? k : 1, sizeof(*doms));
+	char ***names = xcalloc(k ? k : 1, sizeof(*names));
+	size_t n = 0;
+	enum ms_status rc = MS_OK;
+
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan)
+			doms[n++] = v[i].domain;
+	if (n && learn_selector_names_many(f->store, doms, n, now, names) != MS_OK)
+		rc = fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
+	for (size_t i = 0, j = 0; rc == MS_OK && i < k; i++)
+		if (!v[i].orphan)
+			v[i].report_names = names[j++];
+	free(names);
+	free(doms);
+	return rc;
+}
 
 /*
  * load_settings - the union of each claim's workspaces' settings (orphan
  * when none holds it), and the DKIM selectors its DMARC reports saw up to
- * now (reports/learn.h: one query per domain)
+ * now (learn_names: one query for the batch)
  */
 static enum ms_status
 load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
@@ -254,11 +285,7 @@ load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, in
 			v[i].parked = false;
 			v[i].profile = xstrdup("generic");
 		}
-	for (size_t i = 0; i < k; i++)
-		if (!v[i].orphan &&
-		    learn_selector_names(f->store, v[i].domain, now, &v[i].report_names) != MS_OK)
-			return fleet_say(f, MS_ERR_IO, "report selectors: %s", store_error(f->store));
-	return MS_OK;
+	return learn_names(f, now, v, k);
 }
 
 enum ms_status
@@ -320,6 +347,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		strv_free(v[i].selectors);
 		strv_free(v[i].sending_hosts);
 		strv_free(v[i].report_names);
+		strv_free(v[i].dkim_known);
 		fleet_members_free(v[i].members, v[i].nmembers);
 	}
 	free(v);
@@ -341,6 +369,20 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	    "ON CONFLICT (workspace, domain, round) DO NOTHING";
 	struct db_stmt *st;
 
+	if (f->tx) {
+		/* with the batch's others at the commit (fleet_grades_flush) */
+		json_t *row = json_pack("[I,s,I,s,s,I,I,I]", (json_int_t)g->workspace, g->domain,
+		    (json_int_t)g->round, g->profile, g->grade, (json_int_t)g->error,
+		    (json_int_t)g->warning, (json_int_t)g->unknown);
+
+		if (row == NULL)
+			return fleet_say(f, MS_ERR_ARG, "workspace grade: a name is not UTF-8");
+		if (f->grades == NULL)
+			f->grades = json_array();
+		if (f->grades == NULL || json_array_append_new(f->grades, row) != 0)
+			return fleet_say(f, MS_ERR_NOMEM, "workspace grade: out of memory");
+		return MS_OK;
+	}
 	if (fleet_kept(f, sql, &st) != MS_OK)
 		return MS_ERR_IO;
 	db_bind_int(st, 1, g->workspace);
@@ -352,6 +394,54 @@ fleet_put_grade(struct fleet *f, const struct fleet_grade *g)
 	db_bind_int(st, 7, (int64_t)g->warning);
 	db_bind_int(st, 8, (int64_t)g->unknown);
 	return fleet_run_kept(f, st, "workspace grade", NULL);
+}
+
+/* The grades of a commit batch: one statement, the rows as one JSON array parameter. */
+static const char GRADES_SQLITE[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+    "json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), "
+    "json_extract(value, '$[7]') FROM json_each(?) WHERE true "
+    "ON CONFLICT (workspace, domain, round) DO NOTHING";
+static const char GRADES_POSTGRESQL[] = "INSERT INTO workspace_grades (workspace, domain, round, "
+    "profile, grade, n_error, n_warning, n_unknown) SELECT (e->>0)::bigint, e->>1, "
+    "(e->>2)::bigint, e->>3, e->>4, (e->>5)::bigint, (e->>6)::bigint, (e->>7)::bigint "
+    "FROM jsonb_array_elements(?::jsonb) AS e ON CONFLICT (workspace, domain, round) DO NOTHING";
+
+/* fleet_grades_clear - forget the grades waiting for the commit, and the marks */
+void
+fleet_grades_clear(struct fleet *f)
+{
+	json_decref(f->grades);
+	f->grades = NULL;
+	free(f->marks);
+	f->marks = NULL;
+	f->nmarks = 0;
+}
+
+/* fleet_grades_flush - insert the grades waiting for the commit in one statement, then forget them */
+enum ms_status
+fleet_grades_flush(struct fleet *f)
+{
+	struct db_stmt *st;
+	char *rows;
+	enum ms_status rc;
+
+	if (f->grades == NULL || json_array_size(f->grades) == 0) {
+		fleet_grades_clear(f);
+		return MS_OK;
+	}
+	rows = json_dumps(f->grades, JSON_COMPACT);
+	fleet_grades_clear(f);
+	if (rows == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "workspace grades: out of memory");
+	if ((rc = fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? GRADES_SQLITE : GRADES_POSTGRESQL,
+	    &st)) == MS_OK) {
+		db_bind_text(st, 1, rows);
+		rc = fleet_run_kept(f, st, "workspace grades", NULL);
+	}
+	free(rows);
+	return rc;
 }
 
 enum ms_status
@@ -395,6 +485,79 @@ fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now)
 	ok = fleet_run_kept(f, st, "forget domain", NULL) == MS_OK;
 out:
 	return fleet_tx_end(f, ok);
+}
+
+/*
+ * The completion of a commit batch, each one statement whatever the batch:
+ * the domains come as one parameter, a JSON array of their names.
+ */
+static const char DONE_MANY_SQLITE[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT value FROM json_each(?))";
+static const char DONE_MANY_POSTGRESQL[] = "UPDATE monitored SET round = NULL, lease_owner = NULL, "
+    "lease_until = NULL, last_checked = ?, last_round = ? WHERE round = ? AND domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb))";
+static const char FORGET_MANY_SQLITE[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT value FROM json_each(?)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
+static const char FORGET_MANY_POSTGRESQL[] = "DELETE FROM monitored WHERE domain IN "
+    "(SELECT jsonb_array_elements_text(?::jsonb)) AND NOT EXISTS "
+    "(SELECT 1 FROM workspace_domains w WHERE w.domain = monitored.domain)";
+
+enum ms_status
+fleet_complete_many(struct fleet *f, const char *const *domains, size_t n, int64_t round, int64_t now)
+{
+	bool sqlite = db_dialect(f->db) == DB_SQLITE;
+	json_t *a;
+	struct db_stmt *st;
+	char *list = NULL;
+	bool ok = false;
+
+	if (n == 0)
+		return MS_OK;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (a == NULL || json_array_append_new(a, json_string(domains[i])) != 0) {
+			json_decref(a);
+			return fleet_say(f, MS_ERR_ARG, "complete: a domain name is not UTF-8");
+		}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "complete: out of memory");
+	if (fleet_tx_start(f) != MS_OK) {
+		free(list);
+		return MS_ERR_IO;
+	}
+	if (fleet_kept(f, sqlite ? DONE_MANY_SQLITE : DONE_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, round);
+	db_bind_int(st, 3, round);
+	db_bind_text(st, 4, list);
+	if (fleet_run_kept(f, st, "complete", NULL) != MS_OK)
+		goto out;
+	if (fleet_kept(f, sqlite ? FORGET_MANY_SQLITE : FORGET_MANY_POSTGRESQL, &st) != MS_OK)
+		goto out;
+	db_bind_text(st, 1, list);
+	ok = fleet_run_kept(f, st, "forget domains", NULL) == MS_OK;
+out:
+	free(list);
+	return fleet_tx_end(f, ok);
+}
+
+enum ms_status
+fleet_full_scan(struct fleet *f, const char *domain, int64_t now, const char *known)
+{
+	static const char sql[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = ? WHERE domain = ?";
+	struct db_stmt *st;
+
+	if (fleet_kept(f, sql, &st) != MS_OK)
+		return MS_ERR_IO;
+	db_bind_int(st, 1, now);
+	db_bind_text(st, 2, known && *known ? known : NULL);
+	db_bind_text(st, 3, domain);
+	return fleet_run_kept(f, st, "full scan", NULL);
 }
 
 enum ms_status

@@ -30,7 +30,8 @@
  *
  * Each domain is one engine run of one domain (its settings are its own),
  * so at most `concurrency` runs are in flight.  A result is stored by the
- * caller's put callback, then the domain leaves the round (fleet_complete).
+ * caller's put callback; the domain leaves the round with the rest of its
+ * commit batch (fleet_complete_many, just before the commit).
  * Database calls are synchronous: the loop waits for them.
  *
  * Finished domains are batched: the first opens a transaction
@@ -54,11 +55,13 @@ struct job {
 	char *domains[2];
 	struct area_settings *areas;	/* the domain's DKIM selectors and sending hosts */
 	bool handled;		/* put was called */
+	bool narrowed;		/* asked only the known DKIM selectors (dkim-scan known) */
 };
 
 /* A finished domain in the open batch. */
 struct pending {
 	char *domain;
+	int64_t round;
 	enum fleet_put r;
 };
 
@@ -79,6 +82,8 @@ struct fleet_worker {
 	bool stopping, finished;
 	int64_t backoff_until;
 	size_t failures, checked;
+	struct engine_queries queries;	/* every audit's lookups per area */
+	uint64_t narrowed;		/* audits that asked only the known DKIM selectors */
 	/* profiles loaded by name, kept for the worker's life */
 	char **pnames;
 	struct profile **profs;
@@ -195,9 +200,40 @@ batch_open(struct fleet_worker *w)
 }
 
 /*
- * flush - commit the open batch: its domains count as checked; or, when the
- * commit fails, each of them is released for a later claim.  False when it
- * failed.
+ * complete_batch - take the open batch's domains out of their round: one
+ * fleet_complete_many per round among them (nearly always one); false after
+ * saying why
+ */
+static bool
+complete_batch(struct fleet_worker *w)
+{
+	const char **names = xcalloc(w->npend + 1, sizeof(*names));
+	bool *done = xcalloc(w->npend + 1, sizeof(*done));
+	int64_t now = (int64_t)time(NULL);
+	bool ok = true;
+
+	for (size_t i = 0; i < w->npend && ok; i++) {
+		size_t n = 0;
+
+		if (done[i])
+			continue;
+		for (size_t k = i; k < w->npend; k++)
+			if (!done[k] && w->pend[k].round == w->pend[i].round) {
+				names[n++] = w->pend[k].domain;
+				done[k] = true;
+			}
+		if (fleet_complete_many(w->cfg.fleet, names, n, w->pend[i].round, now) != MS_OK)
+			ok = false;
+	}
+	free(names);
+	free(done);
+	return ok;
+}
+
+/*
+ * flush - take the open batch's domains out of the round and commit: they
+ * count as checked; or, when that fails, the batch is undone and each of
+ * them released for a later claim.  False when it failed.
  */
 static bool
 flush(struct fleet_worker *w)
@@ -207,7 +243,9 @@ flush(struct fleet_worker *w)
 	evtimer_del(w->commit);
 	if (!fleet_in_tx(w->cfg.fleet))
 		return true;
-	if (fleet_commit(w->cfg.fleet) == MS_OK) {
+	if (!complete_batch(w))
+		fleet_rollback(w->cfg.fleet);	/* the failure is said below */
+	if (fleet_in_tx(w->cfg.fleet) && fleet_commit(w->cfg.fleet) == MS_OK) {
 		for (size_t i = 0; i < w->npend; i++) {
 			if (w->pend[i].r == FLEET_PUT_STORED)
 				w->checked++;
@@ -274,6 +312,7 @@ job_free(struct job *j)
 	strv_free(j->c.selectors);
 	strv_free(j->c.sending_hosts);
 	strv_free(j->c.report_names);
+	strv_free(j->c.dkim_known);
 	fleet_members_free(j->c.members, j->c.nmembers);
 	area_settings_free(j->areas);
 	free(j);
@@ -315,6 +354,100 @@ put_grades(struct fleet_worker *w, const struct job *j, const struct audit *a)
 	return true;
 }
 
+/* str_ptr_cmp - C strings through pointers (qsort) */
+static int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * full_scan_known - when a's DKIM selectors were fully scanned without a
+ * failed lookup: *known is the selectors keys were found at, comma-separated,
+ * sorted, each once ("*" for a wildcard key; caller frees; NULL for none),
+ * and true
+ */
+static bool
+full_scan_known(const struct audit *a, char **known)
+{
+	json_t *dk = a->facts ? json_object_get(a->facts, "dkim") : NULL;
+	json_t *keys = json_object_get(dk, "keys"), *k;
+	const char *scan = json_string_value(json_object_get(dk, "scan"));
+	const char **v;
+	size_t i, n = 0, len = 0;
+	bool wild;
+	char *out;
+
+	*known = NULL;
+	if (!json_is_array(keys) || (scan && strcmp(scan, "full") != 0))
+		return false;
+	for (i = 0; i < a->findings.n; i++)
+		if (a->findings.v[i].id == F_DKIM_LOOKUP_FAILED)
+			return false;	/* some selector could not be asked: scan fully again */
+	/* a wildcard (a revoked key: the parked pattern) is asked again by its probe */
+	wild = json_is_string(json_object_get(dk, "wildcard"));
+	if (json_array_size(keys) == 0 && !wild)
+		return true;
+	v = xcalloc(json_array_size(keys) + 1, sizeof(*v));
+	if (wild) {
+		v[n++] = "*";
+		len += 2;
+	}
+	json_array_foreach(keys, i, k) {
+		const char *src = json_string_value(json_object_get(k, "source"));
+		const char *sel = json_string_value(json_object_get(k, "selector"));
+
+		if (src && strcmp(src, "wildcard") == 0)
+			sel = "*";
+		if (sel != NULL && strchr(sel, ',') == NULL) {
+			v[n++] = sel;
+			len += strlen(sel) + 1;
+		}
+	}
+	qsort(v, n, sizeof(*v), str_ptr_cmp);
+	out = xcalloc(1, len + 1);
+	for (i = 0, len = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+
+		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if (len)
+			out[len++] = ',';
+		memcpy(out + len, v[i], l);
+		len += l;
+	}
+	free(v);
+	/* too long to keep (FLEET_LIST_MAX): no list, and the next round scans fully */
+	if (len > FLEET_LIST_MAX) {
+		free(out);
+		return false;
+	}
+	*known = len ? out : NULL;
+	if (len == 0)
+		free(out);
+	return true;
+}
+
+/*
+ * note_scan - a full DKIM scan's selectors kept for the narrowed rounds
+ * (fleet_full_scan), in the open batch; false on a database error
+ */
+static bool
+note_scan(struct fleet_worker *w, const struct job *j, const struct audit *a)
+{
+	char *known = NULL;
+	bool ok = true;
+
+	if (j->narrowed && json_is_string(json_object_get(json_object_get(a->facts, "dkim"), "scan")) &&
+	    strcmp(json_string_value(json_object_get(json_object_get(a->facts, "dkim"), "scan")),
+	    "known") == 0)
+		w->narrowed++;
+	if (full_scan_known(a, &known))
+		ok = fleet_full_scan(w->cfg.fleet, j->c.domain, (int64_t)time(NULL), known) == MS_OK;
+	free(known);
+	return ok;
+}
+
 /* on_result - one domain's audit is over: store it, take it out of the round */
 static void
 on_result(struct audit *a, void *arg)
@@ -344,8 +477,8 @@ on_result(struct audit *a, void *arg)
 			w->stopping = true;
 		return;
 	}
-	if (!put_grades(w, j, a) ||
-	    fleet_complete(w->cfg.fleet, j->c.domain, j->c.round, (int64_t)time(NULL)) != MS_OK) {
+	/* taken out of the round with the rest of the batch (flush) */
+	if (!put_grades(w, j, a) || !note_scan(w, j, a)) {
 		db_error(w, j->c.domain);
 		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
 		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
@@ -355,6 +488,7 @@ on_result(struct audit *a, void *arg)
 	/* it counts once the batch is committed */
 	w->pend = xreallocarray(w->pend, w->npend + 1, sizeof(*w->pend));
 	w->pend[w->npend].domain = xstrdup(j->c.domain);
+	w->pend[w->npend].round = j->c.round;
 	w->pend[w->npend++].r = r;
 	if (w->npend >= w->cfg.commit_every)
 		(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
@@ -390,6 +524,41 @@ set_list(struct fleet_worker *w, struct job *j, const char *name, char *const *v
 	}
 }
 
+/*
+ * narrow - whether j's domain is asked only at its known DKIM selectors:
+ * some are known (found by its last full scan, its workspaces', its
+ * reports') and that scan is younger than full_scan_every
+ */
+static bool
+narrow(const struct fleet_worker *w, const struct job *j)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (w->cfg.full_scan_every < 0 || j->c.full_scan_at <= 0 ||
+	    now - j->c.full_scan_at >= w->cfg.full_scan_every)
+		return false;
+	return j->c.dkim_known || j->c.selectors || j->c.report_names;
+}
+
+/* narrow_set - the dkim area asks only the known selectors (check_dkim.h: dkim-scan known) */
+static void
+narrow_set(struct fleet_worker *w, struct job *j)
+{
+	char why[256];
+
+	for (char **k = j->c.dkim_known; k && *k; k++) {
+		char *name = xasprintf("%s._domainkey.%s", *k, j->c.domain);
+
+		if (engine_option_set(j->areas, "dkim-known-name", name, why, sizeof(why)) != MS_OK) {
+			free(name);
+			return;		/* a full scan then: nothing is lost */
+		}
+		free(name);
+	}
+	if (engine_option_set(j->areas, "dkim-scan", "known", why, sizeof(why)) == MS_OK)
+		j->narrowed = true;
+}
+
 /* start_job - submit j's domain as a run of its own */
 static void
 start_job(struct fleet_worker *w, struct job *j)
@@ -412,6 +581,8 @@ start_job(struct fleet_worker *w, struct job *j)
 	set_list(w, j, "dkim-selector", j->c.selectors);
 	set_list(w, j, "sending-host", j->c.sending_hosts);
 	set_list(w, j, "dkim-report-name", j->c.report_names);
+	if (narrow(w, j))
+		narrow_set(w, j);
 	j->opts.areas = j->areas;
 	j->domains[0] = j->c.domain;
 	j->domains[1] = NULL;
@@ -422,6 +593,7 @@ start_job(struct fleet_worker *w, struct job *j)
 	ec.on_result = on_result;
 	ec.on_done = on_done;
 	ec.arg = j;
+	ec.queries = &w->queries;
 	if (w->probes == NULL)
 		w->probes = smtp_probe_cache_new(w->cfg.session->smtp, !w->cfg.no_probe_sharing);
 	ec.probes = w->probes;	/* one probe per address for the round's domains */
@@ -615,6 +787,8 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 		w->cfg.commit_every = FLEET_COMMIT_EVERY;
 	if (w->cfg.commit_delay <= 0)
 		w->cfg.commit_delay = FLEET_COMMIT_DELAY;
+	if (w->cfg.full_scan_every == 0)
+		w->cfg.full_scan_every = FLEET_FULL_SCAN_EVERY;
 	/*
 	 * Heartbeats made inside a batch are seen by others once it commits: a
 	 * batch that commits within a third of the lease keeps every lease
@@ -677,6 +851,13 @@ fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_s
 		out->abandoned += s->abandoned;
 		out->evicted += s->evicted;
 	}
+}
+
+const struct engine_queries *
+fleet_worker_queries(const struct fleet_worker *w, uint64_t *narrowed)
+{
+	*narrowed = w->narrowed;
+	return &w->queries;
 }
 
 void

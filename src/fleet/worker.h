@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "engine/engine.h"
 #include "smtp/smtp_probe_cache.h"
 
 struct fleet;
@@ -15,6 +16,7 @@ struct fleet_worker;
 
 #define FLEET_COMMIT_EVERY	32	/* finished domains per transaction, by default */
 #define FLEET_COMMIT_DELAY	0.5	/* seconds the first of them waits for the rest, by default */
+#define FLEET_FULL_SCAN_EVERY	(7 * 86400)	/* a domain's full DKIM scan, by default */
 
 /* What storing one domain's result came to (the caller's put callback says). */
 enum fleet_put {
@@ -84,6 +86,15 @@ struct fleet_worker_config {
 	 */
 	bool no_probe_sharing;
 	/*
+	 * Known selectors (docs/monitor.md): a domain whose DKIM selectors are
+	 * known (the keys its last full scan found, its workspaces' selectors,
+	 * its DMARC reports') is asked only at those until its last full scan
+	 * is full_scan_every seconds old; then the common selectors are
+	 * scanned too.  0: FLEET_FULL_SCAN_EVERY; negative: a full scan every
+	 * round (as check does).
+	 */
+	int64_t full_scan_every;
+	/*
 	 * put - store a's result for round (called from the loop, once per
 	 * audited domain); what it returns decides whether the domain leaves
 	 * the round (stored or duplicate) or is released for a later claim.
@@ -126,6 +137,12 @@ size_t fleet_worker_checked(const struct fleet_worker *w);
  * summed into *out (the caller's)
  */
 void fleet_worker_probe_stats(const struct fleet_worker *w, struct smtp_probe_cache_stats *out);
+/*
+ * fleet_worker_queries - the DNS lookups per area of every audit so far
+ * (engine_queries_print says them) and how many of those audits asked only
+ * the known DKIM selectors (*narrowed); borrowed from w
+ */
+const struct engine_queries *fleet_worker_queries(const struct fleet_worker *w, uint64_t *narrowed);
 
 void fleet_worker_free(struct fleet_worker *w);
 

@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* out_json_domain - see json.h */
 json_t *
@@ -17,6 +18,120 @@ out_json_domain(const struct audit *a)
 	json_object_set_new(o, "findings", findings_to_json(&a->findings));
 	json_object_set(o, "facts", a->facts);
 	return o;
+}
+
+#define AREAS_SEEN_MAX	64	/* more areas than the catalogue has: the tree is rendered instead */
+
+/* counts_write - {"pass": n, ..., "grade": g}, as core/grade.c's counts_json */
+static void
+counts_write(struct json_writer *w, const size_t c[SEV__COUNT])
+{
+	jw_open(w, true);
+	for (int i = 0; i < SEV__COUNT; i++) {
+		jw_key(w, severity_name((enum severity)i));
+		jw_int(w, (long long)c[i]);
+	}
+	jw_key(w, "grade");
+	jw_string(w, grade_from_counts(c));
+	jw_close(w);
+}
+
+/* summary_write - grade_summary_json(l) as written; false when it cannot be (too many areas) */
+static bool
+summary_write(struct json_writer *w, const struct finding_list *l)
+{
+	const char *seen[AREAS_SEEN_MAX];
+	size_t nseen = 0, c[SEV__COUNT];
+
+	findings_count(l, c);
+	jw_open(w, true);
+	for (int i = 0; i < SEV__COUNT; i++) {
+		jw_key(w, severity_name((enum severity)i));
+		jw_int(w, (long long)c[i]);
+	}
+	jw_key(w, "grade");
+	jw_string(w, grade_from_counts(c));
+	jw_key(w, "areas");
+	jw_open(w, true);
+	for (size_t i = 0; i < l->n; i++) {
+		const char *area = finding_def(&l->v[i])->area;
+		size_t j;
+
+		for (j = 0; j < nseen; j++)
+			if (seen[j] == area || strcmp(seen[j], area) == 0)
+				break;
+		if (j < nseen)
+			continue;
+		if (nseen == AREAS_SEEN_MAX)
+			return false;
+		seen[nseen++] = area;
+		grade_count_area(l, area, c);
+		jw_key(w, area);
+		counts_write(w, c);
+	}
+	jw_close(w);
+	jw_close(w);
+	return true;
+}
+
+/* finding_write - core/finding.c's finding_to_json(f) as written */
+static void
+finding_write(struct json_writer *w, const struct finding *f)
+{
+	const struct finding_def *d = &finding_defs[f->id];
+
+	jw_open(w, true);
+	jw_key(w, "id");
+	jw_string(w, d->id);
+	jw_key(w, "severity");
+	jw_string(w, severity_name(f->severity));
+	jw_key(w, "area");
+	jw_string(w, d->area);
+	jw_key(w, "subject");
+	jw_text(w, f->subject);
+	jw_key(w, "message");
+	jw_text(w, f->message);
+	jw_key(w, "evidence");
+	jw_text(w, f->evidence);
+	jw_key(w, "advice");
+	jw_text(w, f->advice);
+	jw_key(w, "rfc");
+	jw_text(w, d->rfc);
+	jw_key(w, "profile");
+	jw_text(w, f->profile);
+	jw_close(w);
+}
+
+/* out_json_domain_text - see json.h */
+char *
+out_json_domain_text(const struct audit *a, size_t flags, const char *schema)
+{
+	struct json_writer w;
+
+	jw_init(&w, flags);
+	jw_open(&w, true);
+	jw_key(&w, "domain");
+	jw_text(&w, a->domain);
+	jw_key(&w, "summary");
+	if (!summary_write(&w, &a->findings)) {
+		free(jw_finish(&w));
+		return NULL;
+	}
+	jw_key(&w, "findings");
+	jw_open(&w, false);
+	for (size_t i = 0; i < a->findings.n; i++)
+		finding_write(&w, &a->findings.v[i]);
+	jw_close(&w);
+	if (a->facts) {
+		jw_key(&w, "facts");
+		jw_value(&w, a->facts);
+	}
+	if (schema) {
+		jw_key(&w, "schema");
+		jw_string(&w, schema);
+	}
+	jw_close(&w);
+	return jw_finish(&w);
 }
 
 /* out_grade - the grade of a domain's findings (core/grade.c) */

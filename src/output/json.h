@@ -14,6 +14,17 @@
  * summary (grades per area), findings, facts.  a is borrowed; new reference.
  */
 json_t *out_json_domain(const struct audit *a);
+/*
+ * out_json_domain_text - the text json_dump_text(out_json_domain(a), flags)
+ * gives (flags: JSON_INDENT(n) or JSON_COMPACT, with JSON_PRESERVE_ORDER),
+ * with "schema": schema as a last member when schema is not NULL (what
+ * doc_add_schema adds), written straight from the findings without building
+ * their jansson tree.  a and schema are borrowed; the caller frees the text
+ * with free().  NULL when the text cannot be written (memory, a string that
+ * is not valid UTF-8, a facts tree too deep): the caller then renders
+ * out_json_domain's tree, which says the same or nothing.
+ */
+char *out_json_domain_text(const struct audit *a, size_t flags, const char *schema);
 
 /* out_grade - the letter grade of a domain's findings (docs/grades.md); static string */
 const char *out_grade(const struct finding_list *l);

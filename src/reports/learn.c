@@ -104,6 +104,54 @@ learn_selector_names(struct store *s, const char *domain, int64_t now, char ***o
 	return MS_OK;
 }
 
+/* The selectors gathered for a batch of domains: one accumulator each. */
+struct sel_many {
+	struct sel_acc *acc;
+};
+
+/* sel_seen_at - store_report_selectors_many callback: sel_seen for domain i */
+static void
+sel_seen_at(void *arg, size_t i, const struct store_seen *it)
+{
+	struct sel_many *m = arg;
+
+	sel_seen(&m->acc[i], it);
+}
+
+enum ms_status
+learn_selector_names_many(struct store *s, char *const *domains, size_t n, int64_t now, char ***out)
+{
+	struct sel_many m;
+	enum ms_status rc;
+
+	if (n == 0)
+		return MS_OK;
+	m.acc = xcalloc(n, sizeof(*m.acc));
+	for (size_t i = 0; i < n; i++) {
+		char *low = xstrdup(domains[i] ? domains[i] : "");
+		size_t len;
+
+		str_lower(low);
+		len = strlen(low);
+		if (len && low[len - 1] == '.')
+			low[len - 1] = '\0';
+		m.acc[i].domain = low;
+		out[i] = NULL;
+	}
+	rc = store_report_selectors_many(s, domains, n, now - (int64_t)LEARN_WINDOW_DAYS * 86400,
+	    sel_seen_at, &m);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == MS_OK)
+			out[i] = m.acc[i].v;
+		else
+			strv_free(m.acc[i].v);
+		free(m.acc[i].last);
+		free((char *)m.acc[i].domain);
+	}
+	free(m.acc);
+	return rc;
+}
+
 /* The suggestions gathered over a workspace's domains. */
 struct sug_acc {
 	char *const *reg;

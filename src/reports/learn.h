@@ -32,6 +32,17 @@
 MS_MUST_CHECK enum ms_status learn_selector_names(struct store *s, const char *domain, int64_t now,
     char ***out);
 
+/*
+ * learn_selector_names_many - learn_selector_names for each of
+ * domains[0..n) in one query of the store (one round trip whatever n: the
+ * monitor's claimed batch), the same lists: out[i] (NULL or
+ * NULL-terminated, caller frees each with strv_free) for domains[i]; out is
+ * the caller's array of n.  On failure every out[i] is NULL and
+ * store_error(s) says why.  s and domains borrowed.
+ */
+MS_MUST_CHECK enum ms_status learn_selector_names_many(struct store *s, char *const *domains, size_t n,
+    int64_t now, char ***out);
+
 /* One header_from domain seen in reports but not registered. */
 struct learn_suggestion {
 	char *domain;		/* lower-case, owned */

@@ -312,6 +312,18 @@ typedef void (*store_seen_cb)(void *arg, const struct store_seen *it);
  */
 MS_MUST_CHECK enum ms_status store_report_selectors(struct store *s, const char *domain,
     int64_t since, store_seen_cb cb, void *arg);
+/* a selector seen signing as domains[i] (store_report_selectors_many); it borrowed for the callback */
+typedef void (*store_seen_at_cb)(void *arg, size_t i, const struct store_seen *it);
+/*
+ * store_report_selectors_many - store_report_selectors for each of
+ * domains[0..n) in one statement, one round trip whatever n (the monitor's
+ * claimed batch): cb(arg, i, it) per selector of domains[i], the same
+ * selectors with the same counts as n calls of store_report_selectors,
+ * by domain and then selector.  A domain given twice gets its selectors
+ * twice; an empty one none.  domains borrowed.
+ */
+MS_MUST_CHECK enum ms_status store_report_selectors_many(struct store *s, char *const *domains,
+    size_t n, int64_t since, store_seen_at_cb cb, void *arg);
 /*
  * store_each_header_from - the header_from domains (lower-cased, in order)
  * of the rows of policy_domain's DMARC aggregate reports ending at or after

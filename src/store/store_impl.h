@@ -19,8 +19,39 @@ struct dialect_sql {
 /* The statements a store prepares once and keeps (on first use). */
 enum store_stmt {
 	INS_REPORT, INS_DMARC_ROW, INS_TLS_POLICY, INS_TLS_FAILURE, INS_FAILURE, INS_REJECTED,
-	INS_CHECK, Q_LAST_CHECK, STORE_NSTMT
+	INS_CHECK, Q_LAST_CHECK, LATEST_DEL, LATEST_INS, LATEST_FIND, STORE_NSTMT
 };
+
+/*
+ * domain_latest (schema 9): each domain's latest whole check (the one
+ * store_last_check gives), its grade, counts and grade per area ({area: grade}
+ * from its summary.areas), and
+ * domain_latest_findings its findings' id, severity and area, for the fleet
+ * overview's filters.  Kept by check_rows() in the transaction of every
+ * stored result; a check purged takes its row along (ON DELETE CASCADE).
+ * The doc's JSON is read by the database (SQLite's JSON functions,
+ * PostgreSQL's json operators), guarded so that a doc of another shape
+ * gives NULL areas and no findings rather than an error.  These texts are
+ * shared by the migration's backfill and check_rows().
+ */
+#define STORE_LATEST_AREAS_SQLITE \
+	"CASE WHEN json_valid(c.doc) THEN CASE WHEN json_type(c.doc, '$.summary.areas') = 'object'" \
+	" THEN (SELECT json_group_object(a.key, CASE WHEN a.type = 'object' THEN json_extract(a.value, '$.grade') END)" \
+	" FROM json_each(c.doc, '$.summary.areas') a) END END"
+#define STORE_LATEST_AREAS_PG \
+	"CASE WHEN json_typeof(c.doc->'summary'->'areas') = 'object' THEN (SELECT json_object_agg(a.key," \
+	" CASE WHEN json_typeof(a.value) = 'object' THEN a.value->'grade' END)" \
+	" FROM json_each(c.doc->'summary'->'areas') a)::text END"
+#define STORE_LATEST_FINDINGS_SQLITE \
+	"SELECT l.domain, COALESCE(json_extract(f.value, '$.id'), ''), COALESCE(json_extract(f.value, '$.severity'), '')," \
+	" COALESCE(json_extract(f.value, '$.area'), '') FROM domain_latest l JOIN checks c ON c.id = l.check_id," \
+	" json_each(CASE WHEN json_valid(c.doc) THEN CASE WHEN json_type(c.doc, '$.findings') = 'array'" \
+	" THEN json_extract(c.doc, '$.findings') END END) f WHERE f.type = 'object'"
+#define STORE_LATEST_FINDINGS_PG \
+	"SELECT l.domain, COALESCE(f.v->>'id', ''), COALESCE(f.v->>'severity', ''), COALESCE(f.v->>'area', '')" \
+	" FROM domain_latest l JOIN checks c ON c.id = l.check_id CROSS JOIN LATERAL json_array_elements(" \
+	"CASE WHEN json_typeof(c.doc->'findings') = 'array' THEN c.doc->'findings' ELSE '[]'::json END) AS f(v)" \
+	" WHERE json_typeof(f.v) = 'object'"
 
 /*
  * Rows of one table inserted by one statement: a check's findings and its

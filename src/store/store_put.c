@@ -52,6 +52,28 @@ static const char *const INSERTS[STORE_NSTMT] = {
 };
 
 /*
+ * Keeping domain_latest (store_impl.h) after a whole check is stored: the
+ * domain's row made again from its latest whole check, then its findings.
+ */
+static const struct dialect_sql LATEST[3] = {
+	{ "DELETE FROM domain_latest WHERE domain = ?", "DELETE FROM domain_latest WHERE domain = ?" },
+	{ "INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
+	  " n_error, n_unknown, areas) SELECT c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info,"
+	  " c.n_warning, c.n_error, c.n_unknown, " STORE_LATEST_AREAS_SQLITE " FROM checks c WHERE c.id ="
+	  " (SELECT id FROM checks WHERE domain = ? AND COALESCE(area, '') = ''"
+	  " ORDER BY checked_at DESC, id DESC LIMIT 1)",
+	  "INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
+	  " n_error, n_unknown, areas) SELECT c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info,"
+	  " c.n_warning, c.n_error, c.n_unknown, " STORE_LATEST_AREAS_PG " FROM checks c WHERE c.id ="
+	  " (SELECT id FROM checks WHERE domain = ? AND COALESCE(area, '') = ''"
+	  " ORDER BY checked_at DESC, id DESC LIMIT 1)" },
+	{ "INSERT INTO domain_latest_findings (domain, finding, severity, area) "
+	  STORE_LATEST_FINDINGS_SQLITE " AND l.domain = ?",
+	  "INSERT INTO domain_latest_findings (domain, finding, severity, area) "
+	  STORE_LATEST_FINDINGS_PG " AND l.domain = ?" },
+};
+
+/*
  * The inserts of many rows (store_impl.h): the statement up to VALUES and
  * one row's placeholders, repeated k times for a chunk of k rows.
  */
@@ -107,7 +129,10 @@ chunk(size_t n)
 static struct db_stmt *
 stmt(struct store *s, enum store_stmt id)
 {
-	if (s->stmt[id] == NULL && db_prepare(s->db, INSERTS[id], &s->stmt[id]) != MS_OK) {
+	const char *sql = id >= LATEST_DEL && id <= LATEST_FIND ? sql_for(s, &LATEST[id - LATEST_DEL]) :
+	    INSERTS[id];
+
+	if (s->stmt[id] == NULL && db_prepare(s->db, sql, &s->stmt[id]) != MS_OK) {
 		MS_IGNORE(store_fail(s, "prepare"));	/* always MS_ERR_IO: NULL says it */
 		return NULL;
 	}
@@ -475,6 +500,22 @@ finding_rows(struct store *s, int64_t id, const struct store_check *c)
 	return MS_OK;
 }
 
+/* latest_rows - make domain's domain_latest row and its findings again from its latest whole check */
+static enum ms_status
+latest_rows(struct store *s, const char *domain)
+{
+	for (enum store_stmt id = LATEST_DEL; id <= LATEST_FIND; id++) {
+		struct db_stmt *st = stmt(s, id);
+
+		if (st == NULL)
+			return MS_ERR_IO;
+		db_bind_text(st, 1, domain);
+		if (run_insert(s, st, "keep the domain's latest check") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
 /*
  * check_rows - insert the check row of c, its findings and the events ev;
  * *dup when the key exists (then nothing is inserted)
@@ -506,9 +547,9 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 		return MS_ERR_IO;
 	if (*dup)
 		return MS_OK;
-	if (finding_rows(s, id, c) != MS_OK)
+	if (finding_rows(s, id, c) != MS_OK || event_rows(s, id, ev, nev) != MS_OK)
 		return MS_ERR_IO;
-	return event_rows(s, id, ev, nev);
+	return c->area && *c->area ? MS_OK : latest_rows(s, c->domain);
 }
 
 /* store_put_check - one domain's check result and its findings, whole or not at all */

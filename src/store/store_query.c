@@ -1,9 +1,11 @@
 /* src/store/store_query.c - reading the store: report rows for summaries, counts, quarantine, history */
 #include "store/store_impl.h"
 #include "store/store_rows.h"
+#include "util/buf.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +498,164 @@ store_report_selectors(struct store *s, const char *domain, int64_t since,
 	}
 	free(low);
 	return finish(s, st, r, "query report selectors");
+}
+
+/*
+ * The same for a batch: the (domain, policy domain) pairs of every domain
+ * (the name and its parents, SEL_PARENTS at most, each pair once) are one
+ * JSON parameter, so the text is the same whatever the batch's size; a
+ * report row is joined to the one pair of its d= domain and policy domain,
+ * so its counts are summed once, as in the query above.
+ */
+#define REPORT_SELECTORS_MANY(pairs, each) \
+	"WITH p(dom, pd) AS (" pairs ")" \
+	" SELECT p.dom, lower(j.value->>'selector') AS sel, sum(d.count)," \
+	" min(COALESCE(r.begin_ts, r.ingested_at)), max(COALESCE(r.end_ts, r.ingested_at))" \
+	" FROM p JOIN reports r ON r.policy_domain = p.pd JOIN dmarc_rows d ON d.report = r.id" each \
+	" WHERE r.kind = 'dmarc' AND COALESCE(r.end_ts, r.ingested_at) >= ?" \
+	" AND lower(j.value->>'domain') = p.dom" \
+	" AND j.value->>'selector' IS NOT NULL AND j.value->>'selector' <> ''" \
+	" GROUP BY p.dom, sel ORDER BY p.dom, sel"
+
+static const struct dialect_sql REPORT_SELECTORS_MANY_SQL = {
+	REPORT_SELECTORS_MANY("SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)",
+	    ", json_each(CASE WHEN json_valid(d.dkim_auth) THEN d.dkim_auth ELSE '[]' END) j"),
+	REPORT_SELECTORS_MANY("SELECT e.x->>0, e.x->>1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(x)",
+	    " CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(d.dkim_auth) ="
+	    " 'array' THEN d.dkim_auth ELSE '[]'::jsonb END) j(value)"),
+};
+
+/* One domain of a batch: its lower-cased name and where the caller has it. */
+struct sel_dom {
+	char *low;
+	size_t i;
+};
+
+/* sel_dom_cmp - by name, then by the caller's index (qsort, bsearch on the name) */
+static int
+sel_dom_cmp(const void *a, const void *b)
+{
+	const struct sel_dom *x = a, *y = b;
+	int c = strcmp(x->low, y->low);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* json_str - s as a JSON string into b (quotes, backslashes and control bytes escaped) */
+static void
+json_str(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_addf(b, "\\u%04x", c);
+		else
+			buf_addc(b, c);
+	}
+	buf_addc(b, '"');
+}
+
+/* store_report_selectors_many - the selectors of a batch of domains, one statement (store.h) */
+enum ms_status
+store_report_selectors_many(struct store *s, char *const *domains, size_t n, int64_t since,
+    store_seen_at_cb cb, void *arg)
+{
+	struct sel_dom *v = xcalloc(n ? n : 1, sizeof(*v));
+	struct db_stmt *st = NULL;
+	enum ms_status rc = MS_OK;
+	enum db_step r;
+	struct buf b;
+	size_t k = 0, npairs = 0;
+
+	buf_init(&b, SIZE_MAX / 2);
+	for (size_t i = 0; i < n; i++) {
+		char *low;
+		size_t len;
+
+		if (domains[i] == NULL || *domains[i] == '\0')
+			continue;
+		low = xstrdup(domains[i]);
+		str_lower(low);
+		len = strlen(low);
+		if (low[len - 1] == '.')
+			low[len - 1] = '\0';
+		v[k].low = low;
+		v[k++].i = i;
+	}
+	if (k == 0)
+		goto out;
+	qsort(v, k, sizeof(*v), sel_dom_cmp);
+	buf_addc(&b, '[');
+	for (size_t i = 0; i < k; i++) {
+		size_t np = 0;
+
+		if (i > 0 && strcmp(v[i].low, v[i - 1].low) == 0)
+			continue;	/* its pairs are there already */
+		for (const char *p = v[i].low; p && *p && np < SEL_PARENTS; np++) {
+			buf_adds(&b, npairs++ ? ",[" : "[");
+			json_str(&b, v[i].low);
+			buf_addc(&b, ',');
+			json_str(&b, p);
+			buf_addc(&b, ']');
+			p = strchr(p, '.');
+			if (p)
+				p++;
+		}
+	}
+	buf_addc(&b, ']');
+	if (npairs == 0)
+		goto out;
+	if (buf_status(&b) != MS_OK) {
+		snprintf(s->err, sizeof(s->err), "report selectors: out of memory");
+		rc = MS_ERR_NOMEM;
+		goto out;
+	}
+	if (db_prepare(s->db, sql_for(s, &REPORT_SELECTORS_MANY_SQL), &st) != MS_OK) {
+		rc = store_fail(s, "query report selectors");
+		goto out;
+	}
+	db_bind_text(st, 1, buf_cstr(&b));
+	db_bind_int(st, 2, since);
+	while ((r = db_step(st)) == DB_ROW) {
+		struct sel_dom key;
+		const struct sel_dom *at;
+		struct store_seen it;
+
+		key.low = (char *)db_column_text(st, 0);
+		it.name = db_column_text(st, 1);
+		it.messages = col_count(st, 2);
+		it.first = col_ts(st, 3);
+		it.last = col_ts(st, 4);
+		if (key.low == NULL || it.name == NULL)
+			continue;
+		/* the first entry of that name: a lower bound */
+		{
+			size_t lo = 0, hi = k;
+
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (strcmp(v[mid].low, key.low) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			at = &v[lo];
+		}
+		for (; at < v + k && strcmp(at->low, key.low) == 0; at++)
+			cb(arg, at->i, &it);
+	}
+	rc = finish(s, st, r, "query report selectors");
+out:
+	buf_free(&b);
+	for (size_t i = 0; i < k; i++)
+		free(v[i].low);
+	free(v);
+	return rc;
 }
 
 #define HEADER_FROMS \

@@ -216,7 +216,32 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
-	/* 7 -> 8: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known TEXT;",
+	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
+	"CREATE TABLE domain_latest ("
+	"  domain TEXT PRIMARY KEY,"
+	"  check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,"
+	"  checked_at INTEGER NOT NULL,"
+	"  grade TEXT NOT NULL,"
+	"  n_pass INTEGER NOT NULL, n_info INTEGER NOT NULL, n_warning INTEGER NOT NULL,"
+	"  n_error INTEGER NOT NULL, n_unknown INTEGER NOT NULL,"
+	"  areas TEXT) WITHOUT ROWID;"		/* areas: {area: grade} of the doc's summary.areas, or NULL */
+	"CREATE INDEX domain_latest_check ON domain_latest (check_id);"
+	"CREATE TABLE domain_latest_findings ("
+	"  domain TEXT NOT NULL REFERENCES domain_latest(domain) ON DELETE CASCADE,"
+	"  finding TEXT NOT NULL, severity TEXT NOT NULL, area TEXT NOT NULL);"
+	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain, area, severity, finding);"
+	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
+	"  n_error, n_unknown, areas)"
+	" SELECT c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info, c.n_warning, c.n_error,"
+	"  c.n_unknown, " STORE_LATEST_AREAS_SQLITE " FROM checks c"
+	" WHERE c.id = (SELECT x.id FROM checks x WHERE x.domain = c.domain AND COALESCE(x.area, '') = ''"
+	"  ORDER BY x.checked_at DESC, x.id DESC LIMIT 1);"
+	"INSERT INTO domain_latest_findings (domain, finding, severity, area) "
+	STORE_LATEST_FINDINGS_SQLITE ";",
+	/* 9 -> 10: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
 	"CREATE TABLE source_names ("
 	"  ip TEXT PRIMARY KEY,"
 	"  name TEXT,"				/* the PTR name, NULL: none */
@@ -415,7 +440,31 @@ static const char *const MIGRATIONS_PG[] = {
 	"  UNIQUE (target, key));",
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
-	/* 7 -> 8: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
+	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
+	"ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
+	"ALTER TABLE monitored ADD COLUMN dkim_known text;",
+	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
+	"CREATE TABLE domain_latest ("
+	"  domain text PRIMARY KEY,"
+	"  check_id bigint NOT NULL REFERENCES checks(id) ON DELETE CASCADE,"
+	"  checked_at bigint NOT NULL,"
+	"  grade text NOT NULL,"
+	"  n_pass bigint NOT NULL, n_info bigint NOT NULL, n_warning bigint NOT NULL,"
+	"  n_error bigint NOT NULL, n_unknown bigint NOT NULL,"
+	"  areas text);"
+	"CREATE INDEX domain_latest_check ON domain_latest (check_id);"
+	"CREATE TABLE domain_latest_findings ("
+	"  domain text NOT NULL REFERENCES domain_latest(domain) ON DELETE CASCADE,"
+	"  finding text NOT NULL, severity text NOT NULL, area text NOT NULL);"
+	"CREATE INDEX domain_latest_findings_domain ON domain_latest_findings (domain, area, severity, finding);"
+	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
+	"  n_error, n_unknown, areas)"
+	" SELECT DISTINCT ON (c.domain) c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info,"
+	"  c.n_warning, c.n_error, c.n_unknown, " STORE_LATEST_AREAS_PG " FROM checks c"
+	" WHERE COALESCE(c.area, '') = '' ORDER BY c.domain, c.checked_at DESC, c.id DESC;"
+	"INSERT INTO domain_latest_findings (domain, finding, severity, area) "
+	STORE_LATEST_FINDINGS_PG ";",
+	/* 9 -> 10: reverse names of report source addresses, resolved by the monitor (docs/serve.md) */
 	"CREATE TABLE source_names ("
 	"  ip text PRIMARY KEY,"
 	"  name text,"
@@ -450,8 +499,16 @@ static const char *const SCHEMA_TABLES[NMIGRATIONS + 1] = {
 	 "workspace_grades workspaces"),
 	("api_tokens check_findings checks dmarc_rows events failures login_failures memberships "
 	 "monitored notify_cert_warned notify_state notify_targets outbox ownership_proofs rejected "
-	 "reports rounds sessions source_names tlsrpt_failures tlsrpt_policies users workspace_domains "
+	 "reports rounds sessions tlsrpt_failures tlsrpt_policies users workspace_domains "
 	 "workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows domain_latest domain_latest_findings events "
+	 "failures login_failures memberships monitored notify_cert_warned notify_state notify_targets "
+	 "outbox ownership_proofs rejected reports rounds sessions tlsrpt_failures tlsrpt_policies users "
+	 "workspace_domains workspace_grades workspaces"),
+	("api_tokens check_findings checks dmarc_rows domain_latest domain_latest_findings events "
+	 "failures login_failures memberships monitored notify_cert_warned notify_state notify_targets "
+	 "outbox ownership_proofs rejected reports rounds sessions source_names tlsrpt_failures "
+	 "tlsrpt_policies users workspace_domains workspace_grades workspaces"),
 };
 
 _Static_assert(sizeof(SCHEMA_TABLES) / sizeof(SCHEMA_TABLES[0]) == NMIGRATIONS + 1,

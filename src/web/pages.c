@@ -21,7 +21,6 @@ extern const struct builtin_template builtin_templates[];
 struct pages {
 	struct tmpl **t;	/* one per builtin_templates entry; NULL for a style sheet */
 	size_t n;
-	json_t *rows;		/* pages_rows(): the overview's rows by domain */
 };
 
 enum ms_status
@@ -34,7 +33,6 @@ pages_load(struct pages **out, char *why, size_t whylen)
 	while (builtin_templates[pg->n].name)
 		pg->n++;
 	pg->t = xcalloc(pg->n + 1, sizeof(*pg->t));
-	pg->rows = json_object();
 	for (size_t i = 0; i < pg->n; i++) {
 		const struct builtin_template *b = &builtin_templates[i];
 		char w[256];
@@ -59,16 +57,7 @@ pages_free(struct pages *pg)
 	for (size_t i = 0; i < pg->n; i++)
 		tmpl_free(pg->t[i]);
 	free(pg->t);
-	json_decref(pg->rows);
 	free(pg);
-}
-
-json_t *
-pages_rows(struct web *w)
-{
-	if (json_object_size(w->pages->rows) >= PAGES_ROWS_MAX)
-		json_object_clear(w->pages->rows);	/* bounded: start again rather than grow */
-	return w->pages->rows;
 }
 
 /* lookup - tmpl_lookup_fn over the parsed templates */

@@ -29,16 +29,6 @@ void pages_free(struct pages *pg);
  */
 struct httpd_response *pages_render(struct web *w, int status, const char *name, json_t *data,
     const struct acct_principal *p, const char *ws);
-/*
- * pages_rows - what the overview derived from each domain's last check (counts,
- * grades per area, finding ids), by domain name, each with the check's time:
- * a row is reused while the domain's last_checked is the same, so the overview
- * parses a stored result once, not once per request.  Borrowed from w; at most
- * PAGES_ROWS_MAX rows (past that it is emptied and filled again).  One loop
- * thread uses it, as every handler runs on the server's loop.
- */
-#define PAGES_ROWS_MAX	200000
-json_t *pages_rows(struct web *w);
 
 /* pages_not_found - the one HTML 404 for a page missing or not the caller's (its bytes never vary) */
 struct httpd_response *pages_not_found(struct web *w);

@@ -4,6 +4,7 @@
 #include "core/jsonutil.h"
 #include "fleet/fleet.h"
 #include "history/history.h"
+#include "util/buf.h"
 #include "store/store.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -13,7 +14,9 @@
 #include <strings.h>
 
 #define EVENTS_MAX	500
-#define PAGE_ROWS	500	/* overview rows per page (the CSV export has them all) */
+#define PAGE_ROWS	100	/* overview rows per page unless ?per_page= says (the CSV export has them all) */
+#define PAGE_ROWS_MAX	1000
+#define CSV_MAX		((size_t)256 << 20)	/* the CSV export's largest reply */
 
 static const char *const areas_known[] = {
 	"mx", "ptr", "ns", "spf", "dmarc", "dkim", "mta-sts", "tls-rpt", "tls", "dane", "dnssec", "bimi",
@@ -37,113 +40,35 @@ grade_class(const char *g)
 	return "u";
 }
 
-struct fleet_rows {
-	json_t *rows;		/* one object per domain */
-};
-
-/* keep_check - store_last_check's callback: a copy */
-static void
-keep_check(void *arg, const struct store_check *c)
+/* areas_of - an overview row's grades by area ({area: grade} as JSON text, or NULL) as [{area, grade, grade_class}] */
+static json_t *
+areas_of(const char *text)
 {
-	struct store_check **out = arg;
-
-	*out = store_check_dup(c);
-}
-
-/* one_domain - fleet_domain_each's callback: the domain's row (its last check is read after the walk) */
-static void
-one_domain(void *arg, const struct fleet_domain_info *d)
-{
-	struct fleet_rows *fr = arg;
-
-	json_array_append_new(fr->rows, json_pack("{s:s,s:I,s:s?}", "name", d->domain,
-	    "checked_epoch", (json_int_t)d->last_checked, "grade", d->last_grade));
-}
-
-/* fill_row - row's last check: its counts, grades per area and findings (kept in pages_rows); MS_OK or the store's failure */
-static enum ms_status
-fill_row(struct web *w, json_t *row)
-{
-	const char *name = json_string_value(json_object_get(row, "name"));
-	json_int_t last = json_integer_value(json_object_get(row, "checked_epoch"));
-	const char *grade = json_string_value(json_object_get(row, "grade"));
-	json_t *cache = pages_rows(w), *kept = json_object_get(cache, name);
-	struct store_check *c = NULL;
-	json_t *areas, *ids, *doc = NULL, *a, *fd;
+	json_t *areas = json_array(), *doc = text ? json_loads(text, 0, NULL) : NULL, *a;
 	const char *k;
-	enum ms_status st;
-	size_t i;
 
-	if (kept == NULL || last == 0 || json_integer_value(json_object_get(kept, "at")) != last) {
-		if ((st = store_last_check(fleet_store(w->cfg.fleet), name, keep_check, &c)) != MS_OK)
-			return st;
-		areas = json_array();
-		ids = json_array();
-		if (c && c->json)
-			doc = json_loads(c->json, 0, NULL);
-		json_object_foreach(json_object_get(json_object_get(doc, "summary"), "areas"), k, a) {
-			const char *g = json_string_value(json_object_get(a, "grade"));
+	json_object_foreach(doc, k, a) {
+		const char *g = json_string_value(a);
 
-			json_array_append_new(areas, json_pack("{s:s,s:s,s:s}", "area", k, "grade", g ? g : "?",
-			    "grade_class", grade_class(g)));
-		}
-		json_array_foreach(json_object_get(doc, "findings"), i, fd) {
-			const char *id = json_string_value(json_object_get(fd, "id"));
-			const char *sev = json_string_value(json_object_get(fd, "severity"));
-			const char *area = json_string_value(json_object_get(fd, "area"));
-
-			json_array_append_new(ids, json_pack("{s:s,s:s,s:s}", "id", id ? id : "",
-			    "severity", sev ? sev : "", "area", area ? area : ""));
-		}
-		kept = json_pack("{s:I,s:s?,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "at", last,
-		    "grade", c ? c->grade : NULL, "areas", areas, "finding_list", ids, "counts",
-		    "error", (json_int_t)(c ? c->error : 0), "warning", (json_int_t)(c ? c->warning : 0),
-		    "info", (json_int_t)(c ? c->info : 0), "pass", (json_int_t)(c ? c->pass : 0),
-		    "unknown", (json_int_t)(c ? c->unknown : 0));
-		json_decref(doc);
-		store_check_free(c);
-		json_object_set_new(cache, name, kept);
+		json_array_append_new(areas, json_pack("{s:s,s:s,s:s}", "area", k, "grade", g ? g : "?",
+		    "grade_class", grade_class(g)));
 	}
-	if (grade == NULL)
-		grade = json_string_value(json_object_get(kept, "grade"));
-	if (grade == NULL)
-		grade = "-";
-	json_object_set_new(row, "grade_class", json_string(grade_class(grade)));
-	json_object_set_new(row, "grade", json_string(grade));
-	json_object_set_new(row, "last_checked", last ? json_rfc3339((time_t)last) : json_null());
-	json_object_set(row, "counts", json_object_get(kept, "counts"));
-	json_object_set(row, "areas", json_object_get(kept, "areas"));
-	json_object_set(row, "finding_list", json_object_get(kept, "finding_list"));
-	return MS_OK;
+	json_decref(doc);
+	return areas;
 }
 
-/* fill_rows - fill_row of every row; false on a database failure */
-static bool
-fill_rows(struct web *w, json_t *rows)
+/* one_row - fleet_overview_each's callback: the row as the template wants it */
+static void
+one_row(void *arg, const struct fleet_overview_row *r)
 {
-	json_t *row;
-	size_t i;
+	const char *grade = r->grade ? r->grade : "-";
 
-	json_array_foreach(rows, i, row)
-		if (fill_row(w, row) != MS_OK)
-			return false;
-	return true;
-}
-
-struct filter {
-	const char *q, *area, *severity, *grade, *finding, *sort;
-};
-
-/* icontains - whether hay holds needle, in any case */
-static bool
-icontains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return n == 0;
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:o}", "name", r->domain,
+	    "grade", grade, "grade_class", grade_class(grade),
+	    "last_checked", r->last_checked ? json_rfc3339((time_t)r->last_checked) : json_null(),
+	    "counts", "error", (json_int_t)r->error, "warning", (json_int_t)r->warning,
+	    "info", (json_int_t)r->info, "pass", (json_int_t)r->pass, "unknown", (json_int_t)r->unknown,
+	    "areas", areas_of(r->areas)));
 }
 
 /* set - the filter value: NULL for absent or empty */
@@ -153,64 +78,6 @@ set(const struct httpd_request *r, const char *name)
 	const char *v = httpd_form_get(r->query, name);
 
 	return v && *v ? v : NULL;
-}
-
-/* matches - whether row passes f */
-static bool
-matches(const json_t *row, const struct filter *f)
-{
-	const char *name = json_string_value(json_object_get(row, "name"));
-	const char *grade = json_string_value(json_object_get(row, "grade"));
-	json_t *fl = json_object_get(row, "finding_list"), *x;
-	size_t i;
-	bool ok;
-
-	if (f->q && !icontains(name, f->q))
-		return false;
-	if (f->grade && (grade == NULL || grade[0] != f->grade[0]))
-		return false;
-	if (f->area || f->severity || f->finding) {
-		ok = false;
-		json_array_foreach(fl, i, x) {
-			const char *id = json_string_value(json_object_get(x, "id"));
-			const char *sev = json_string_value(json_object_get(x, "severity"));
-			const char *area = json_string_value(json_object_get(x, "area"));
-
-			if (f->area && strcmp(area, f->area) != 0)
-				continue;
-			if (f->severity && strcmp(sev, f->severity) != 0)
-				continue;
-			if (f->finding && strncmp(id, f->finding, strlen(f->finding)) != 0)
-				continue;
-			ok = true;
-			break;
-		}
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-/* grade_rank - how bad a grade is, for sorting (unknown worst) */
-static int
-grade_rank(const json_t *row)
-{
-	const char *g = json_string_value(json_object_get(row, "grade"));
-
-	return g && *g >= 'A' && *g <= 'F' ? *g - 'A' : 10;
-}
-
-/* cmp_rows - qsort over an array of json_t *: by name, or by the key in the rows' "_sort" */
-static int
-cmp_rows(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_int_t kx = json_integer_value(json_object_get(x, "_sort"));
-	json_int_t ky = json_integer_value(json_object_get(y, "_sort"));
-
-	if (kx != ky)
-		return kx < ky ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(x, "name")), json_string_value(json_object_get(y, "name")));
 }
 
 /* url_encode - s as a query string value (unreserved bytes kept, the rest %XX) appended to b */
@@ -286,32 +153,21 @@ csv_field(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-/* csv_of - the shown rows as CSV */
-static struct httpd_response *
-csv_of(json_t **rows, size_t n)
+/* csv_row - fleet_overview_each's callback: one row of the CSV export appended to the buffer */
+static void
+csv_row(void *arg, const struct fleet_overview_row *r)
 {
-	static const char *const cols[] = { "error", "warning", "info", "pass", "unknown" };
-	struct httpd_response *resp;
-	struct buf b;
+	struct buf *b = arg;
+	json_t *when = r->last_checked ? json_rfc3339((time_t)r->last_checked) : NULL;
 
-	buf_init(&b, 0);
-	buf_adds(&b, "domain,grade,error,warning,info,pass,unknown,last_checked\r\n");
-	for (size_t i = 0; i < n; i++) {
-		json_t *c = json_object_get(rows[i], "counts");
-
-		csv_field(&b, json_string_value(json_object_get(rows[i], "name")));
-		buf_addc(&b, ',');
-		csv_field(&b, json_string_value(json_object_get(rows[i], "grade")));
-		for (size_t k = 0; k < 5; k++)
-			buf_addf(&b, ",%lld", (long long)json_integer_value(json_object_get(c, cols[k])));
-		buf_addc(&b, ',');
-		csv_field(&b, json_string_value(json_object_get(rows[i], "last_checked")));
-		buf_adds(&b, "\r\n");
-	}
-	resp = httpd_response_new(200, "text/csv; charset=utf-8", b.data, b.len);
-	httpd_response_header(resp, "Content-Disposition", "attachment; filename=\"domains.csv\"");
-	buf_free(&b);
-	return resp;
+	csv_field(b, r->domain);
+	buf_addc(b, ',');
+	csv_field(b, r->grade ? r->grade : "-");
+	buf_addf(b, ",%llu,%llu,%llu,%llu,%llu,", (unsigned long long)r->error, (unsigned long long)r->warning,
+	    (unsigned long long)r->info, (unsigned long long)r->pass, (unsigned long long)r->unknown);
+	csv_field(b, json_string_value(when));
+	buf_adds(b, "\r\n");
+	json_decref(when);
 }
 
 /* ws_name - accounts_workspaces' callback: into a JSON array */
@@ -321,97 +177,126 @@ ws_name(void *arg, const char *workspace)
 	json_array_append_new(arg, json_string(workspace));
 }
 
+/* sort_of - the overview's order named by ?sort= (name when absent or unknown) */
+static enum fleet_overview_sort
+sort_of(const char *name)
+{
+	if (name && strcmp(name, "grade") == 0)
+		return FLEET_SORT_GRADE;
+	if (name && strcmp(name, "errors") == 0)
+		return FLEET_SORT_ERRORS;
+	if (name && strcmp(name, "checked") == 0)
+		return FLEET_SORT_CHECKED;
+	return FLEET_SORT_NAME;
+}
+
+/* csv_all - every row passing q's filters as CSV, read from the database row by row into the reply */
+static struct httpd_response *
+csv_all(struct web *w, struct fleet_overview_query *q)
+{
+	struct httpd_response *resp;
+	struct buf b;
+
+	buf_init(&b, CSV_MAX);
+	buf_adds(&b, "domain,grade,error,warning,info,pass,unknown,last_checked\r\n");
+	q->offset = q->limit = 0;
+	if (fleet_overview_each(w->cfg.fleet, q, csv_row, &b) != MS_OK) {
+		buf_free(&b);
+		return web_err(500, "internal", "the database failed");
+	}
+	if (buf_status(&b) != MS_OK) {
+		buf_free(&b);
+		return web_err(500, "internal", "the export is larger than the server's limit");
+	}
+	resp = httpd_response_new(200, "text/csv; charset=utf-8", b.data, b.len);
+	httpd_response_header(resp, "Content-Disposition", "attachment; filename=\"domains.csv\"");
+	buf_free(&b);
+	return resp;
+}
+
+/*
+ * pages_overview - GET /: the workspace's domains, filtered, sorted and one
+ * page of them (?page=, ?per_page=) or all as CSV (?format=csv).  The
+ * database does the filtering, the order and the cut (fleet_overview_each),
+ * so a page costs its rows and the counts, however many domains there are.
+ */
 struct httpd_response *
 pages_overview(void *arg, const struct httpd_request *r, const char *const *params)
 {
 	struct web *w = arg;
 	struct acct_principal p;
 	struct httpd_response *resp;
-	struct fleet_rows fr;
-	struct filter f;
-	const char *ws;
+	struct fleet_overview_query q;
+	const char *ws, *fmt, *sort;
 	char *domain;
-	json_t **shown = NULL, *data, *list, *sl;
-	size_t n = 0, total, first, pageno = 1;
+	json_t *data, *list, *sl;
+	uint64_t total = 0, n = 0, first, pageno = 1, per = PAGE_ROWS, v;
 	char num[24];
 
 	if ((resp = pages_begin(w, r, NULL, &p, &ws, &domain)) != NULL)
 		goto out;
-	fr.rows = json_array();
-	if (fleet_domain_each(w->cfg.fleet, ws, one_domain, &fr) != MS_OK || !fill_rows(w, fr.rows)) {
-		json_decref(fr.rows);
+	memset(&q, 0, sizeof(q));
+	q.workspace = ws;
+	q.q = set(r, "q");
+	q.area = set(r, "area");
+	q.severity = set(r, "severity");
+	q.grade = set(r, "grade");
+	q.finding = set(r, "finding");
+	sort = set(r, "sort");
+	q.sort = sort_of(sort);
+	fmt = httpd_form_get(r->query, "format");
+	if (fmt && strcmp(fmt, "csv") == 0) {
+		resp = csv_all(w, &q);
+		goto out;
+	}
+	if (fleet_overview_count(w->cfg.fleet, &q, &total, &n) != MS_OK) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
-	f.q = set(r, "q");
-	f.area = set(r, "area");
-	f.severity = set(r, "severity");
-	f.grade = set(r, "grade");
-	f.finding = set(r, "finding");
-	f.sort = set(r, "sort");
-	total = json_array_size(fr.rows);
-	shown = xcalloc(total + 1, sizeof(*shown));
-	for (size_t i = 0; i < total; i++) {
-		json_t *row = json_array_get(fr.rows, i);
-		json_int_t key = 0;
-
-		if (!matches(row, &f))
-			continue;
-		if (f.sort && strcmp(f.sort, "grade") == 0)
-			key = -grade_rank(row);
-		else if (f.sort && strcmp(f.sort, "errors") == 0)
-			key = -json_integer_value(json_object_get(json_object_get(row, "counts"), "error"));
-		else if (f.sort && strcmp(f.sort, "checked") == 0)
-			key = json_integer_value(json_object_get(row, "checked_epoch"));
-		json_object_set_new(row, "_sort", json_integer(key));
-		shown[n++] = row;
-	}
-	qsort(shown, n, sizeof(*shown), cmp_rows);
 	{
-		const char *fmt = httpd_form_get(r->query, "format");
-
-		if (fmt && strcmp(fmt, "csv") == 0) {
-			resp = csv_of(shown, n);
-			json_decref(fr.rows);
-			goto out;
-		}
-	}
-	{
-		const char *pg = httpd_form_get(r->query, "page");
-		uint64_t v;
+		const char *pg = httpd_form_get(r->query, "page"), *pp = httpd_form_get(r->query, "per_page");
 
 		if (pg && str_to_u64(pg, strlen(pg), 1000000, &v) == MS_OK && v > 0)
-			pageno = (size_t)v;
+			pageno = v;
+		if (pp && str_to_u64(pp, strlen(pp), PAGE_ROWS_MAX, &v) == MS_OK && v > 0)
+			per = v;
 	}
-	first = (pageno - 1) * PAGE_ROWS;
+	first = (pageno - 1) * per;
 	if (first >= n)
-		first = n > 0 ? (n - 1) / PAGE_ROWS * PAGE_ROWS : 0;
-	pageno = first / PAGE_ROWS + 1;
+		first = n > 0 ? (n - 1) / per * per : 0;
+	pageno = first / per + 1;
 	list = json_array();
-	for (size_t i = first; i < n && i < first + PAGE_ROWS; i++)
-		json_array_append(list, shown[i]);
+	q.offset = first;
+	q.limit = per;
+	if (fleet_overview_each(w->cfg.fleet, &q, one_row, list) != MS_OK) {
+		json_decref(list);
+		resp = web_err(500, "internal", "the database failed");
+		goto out;
+	}
 	data = json_pack("{s:s,s:o,s:I,s:I}", "title", "Domains", "domains", list,
 	    "shown", (json_int_t)n, "total", (json_int_t)total);
-	json_object_set_new(data, "filter", json_pack("{s:s,s:s}", "q", f.q ? f.q : "",
-	    "finding", f.finding ? f.finding : ""));
-	json_object_set_new(data, "areas", options(areas_known, f.area));
-	json_object_set_new(data, "severities", options(severities, f.severity));
-	json_object_set_new(data, "grades", options(grades, f.grade));
+	json_object_set_new(data, "filter", json_pack("{s:s,s:s}", "q", q.q ? q.q : "",
+	    "finding", q.finding ? q.finding : ""));
+	json_object_set_new(data, "areas", options(areas_known, q.area));
+	json_object_set_new(data, "severities", options(severities, q.severity));
+	json_object_set_new(data, "grades", options(grades, q.grade));
 	sl = json_array();
 	for (size_t i = 0; sorts[i][0]; i++)
 		json_array_append_new(sl, json_pack("{s:s,s:s,s:b}", "name", sorts[i][0], "label", sorts[i][1],
-		    "selected", f.sort ? strcmp(f.sort, sorts[i][0]) == 0 : i == 0));
+		    "selected", sort ? strcmp(sort, sorts[i][0]) == 0 : i == 0));
 	json_object_set_new(data, "sorts", sl);
 	/* the CSV and page links keep the filters: the request's own query with format= or page= */
 	json_object_set_new(data, "csv_link", link_with(r, ws, "format", "csv"));
 	if (first > 0) {
-		snprintf(num, sizeof(num), "%zu", pageno - 1);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)(pageno - 1));
 		json_object_set_new(data, "prev_link", link_with(r, ws, "page", num));
 	}
-	if (first + PAGE_ROWS < n) {
-		snprintf(num, sizeof(num), "%zu", pageno + 1);
+	if (first + per < n) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)(pageno + 1));
 		json_object_set_new(data, "next_link", link_with(r, ws, "page", num));
 	}
+	json_object_set_new(data, "page", json_integer((json_int_t)pageno));
+	json_object_set_new(data, "pages", json_integer((json_int_t)(n ? (n + per - 1) / per : 1)));
 	json_object_set_new(data, "first_row", json_integer((json_int_t)(n ? first + 1 : 0)));
 	json_object_set_new(data, "last_row", json_integer((json_int_t)(first + json_array_size(list))));
 	{
@@ -420,7 +305,6 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 		if (accounts_workspaces(w->cfg.accounts, &p, ws_name, wl) != MS_OK) {
 			json_decref(wl);
 			json_decref(data);
-			json_decref(fr.rows);
 			resp = web_err(500, "internal", "the database failed");
 			goto out;
 		}
@@ -428,9 +312,7 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 	}
 	resp = pages_render(w, 200, "overview", data, &p, ws);
 	json_decref(data);
-	json_decref(fr.rows);
 out:
-	free(shown);
 	free(domain);
 	accounts_principal_clear(&p);
 	return resp;

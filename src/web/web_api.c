@@ -85,40 +85,30 @@ time_or_null(int64_t t)
 	return t ? json_rfc3339((time_t)t) : json_null();
 }
 
-struct list {
-	json_t *items;
-	const char *cursor;
-	size_t limit, n;
-	bool more;
-};
-
-/* list_one - one domain of the workspace, after the cursor, up to the limit */
+/* list_one - fleet_domain_page's callback: one domain of the page */
 static void
 list_one(void *arg, const struct fleet_domain_info *d)
 {
-	struct list *l = arg;
-
-	if (l->cursor && strcmp(d->domain, l->cursor) <= 0)
-		return;
-	if (l->n == l->limit) {
-		l->more = true;
-		return;
-	}
-	json_array_append_new(l->items, json_pack("{s:s,s:o,s:o,s:o}", "name", d->domain,
+	json_array_append_new(arg, json_pack("{s:s,s:o,s:o,s:o}", "name", d->domain,
 	    "added_at", time_or_null(d->added_at), "last_checked", time_or_null(d->last_checked),
 	    "grade", d->last_grade ? json_string(d->last_grade) : json_null()));
-	l->n++;
 }
 
+/*
+ * web_api_domains - GET /api/v1/domains: a page of the workspace's domains
+ * by name after ?cursor=, ?limit= of them; the database cuts the page (an
+ * indexed range of workspace_domains), so a page costs its rows only.
+ */
 struct httpd_response *
 web_api_domains(void *arg, const struct httpd_request *r, const char *const *params)
 {
 	struct web *w = arg;
 	struct api a;
 	struct httpd_response *resp;
-	struct list l;
 	uint64_t limit;
-	json_t *j;
+	size_t n;
+	json_t *j, *items;
+	bool more = false;
 
 	if ((resp = begin(w, r, NULL, ACCT_READ, NULL, &a)) != NULL)
 		goto out;
@@ -126,18 +116,17 @@ web_api_domains(void *arg, const struct httpd_request *r, const char *const *par
 		resp = web_err(400, "bad_request", "limit wants a number from 1 to 1000");
 		goto out;
 	}
-	memset(&l, 0, sizeof(l));
-	l.items = json_array();
-	l.cursor = httpd_form_get(r->query, "cursor");
-	l.limit = (size_t)limit;
-	if (fleet_domain_each(w->cfg.fleet, a.ws, list_one, &l) != MS_OK) {
-		json_decref(l.items);
+	items = json_array();
+	if (fleet_domain_page(w->cfg.fleet, a.ws, httpd_form_get(r->query, "cursor"), limit, list_one, items,
+	    &more) != MS_OK) {
+		json_decref(items);
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
-	j = json_pack("{s:s,s:o}", "workspace", a.ws, "domains", l.items);
-	json_object_set_new(j, "next_cursor", l.more && l.n ?
-	    json_string(json_string_value(json_object_get(json_array_get(l.items, l.n - 1), "name"))) :
+	n = json_array_size(items);
+	j = json_pack("{s:s,s:o}", "workspace", a.ws, "domains", items);
+	json_object_set_new(j, "next_cursor", more && n ?
+	    json_string(json_string_value(json_object_get(json_array_get(items, n - 1), "name"))) :
 	    json_null());
 	resp = web_json(200, j);
 out:

@@ -12,7 +12,14 @@ a worker killed with a batch of finished domains not yet committed
 (--commit-every, --commit-delay) loses nothing either: none of them is
 stored, all are reclaimed after the lease and stored exactly once;
 SIGTERM stops claiming, finishes what is in flight, releases the rest and
-exits 0, also from the idle sleep of the forever mode.  The same scenarios
+exits 0, also from the idle sleep of the forever mode.  Known selectors
+(tests/monitor/known.zone): after a full round, a narrowed round asks only
+the selectors keys were found at ($MAILSEC_DNS_LOG, --stats by area) and
+gives the full round's findings and no event; a removed key gives the same
+events as on a database run with --full-scan-every 0, and no more the round
+after; all known keys gone: a full scan at once; a full scan a week old is
+repeated.  The claimed batch's selectors from DMARC reports (one query)
+equal check --selectors-from-reports' per domain.  The same scenarios
 run on a SQLite file and on a private PostgreSQL (tests/pgserver.py; skipped
 loudly without it, a failure when CI=true).  The several-machines test is
 tests/groups/monitor_fleet.py.
@@ -482,11 +489,210 @@ def progress(args, tmp):
     return [Result(NAME, name, "fail" if problems else "pass", "\n".join(problems))]
 
 
+KNOWN = os.path.join(ROOT, "tests", "monitor", "known.zone")
+
+
+def dkim_per_domain(err):
+    """The dkim figure of monitor --stats' queries-by-area line, and the narrowed audits."""
+    dk, nar = None, None
+    for line in err.splitlines():
+        if "DNS queries per domain by area:" in line:
+            for part in line.split(":", 2)[2].split(";")[0].split(","):
+                name, _, val = part.strip().rpartition(" ")
+                if name == "dkim":
+                    dk = float(val)
+        if "audits asked only the known DKIM selectors" in line:
+            nar = int(line.split()[1])
+    return dk, nar
+
+
+def findings_of(t, db, rnd):
+    """{domain: sorted (id, subject, severity)} of round rnd's stored results."""
+    got = {}
+    for dom, doc in t.be.query(db, "SELECT domain, doc FROM checks WHERE round = '%d'" % rnd):
+        d = json.loads(doc)
+        got[dom] = sorted((f["id"], f.get("subject", ""), f["severity"]) for f in d["findings"])
+    return got
+
+
+def events_of(t, db, rnd):
+    return sorted(tuple(r) for r in t.be.query(
+        db, "SELECT domain, kind, area, subject, finding, item, old_value, new_value FROM events "
+            "WHERE round = '%d' AND kind <> 'finding-sustained'" % rnd))
+
+
+def known_selectors(t):
+    """Narrowed rounds ask only the known selectors, give a full round's findings and events."""
+    db, full = t.be.new("known"), t.be.new("known-full")
+    p = []
+    log = os.path.join(t.tmp, "dns-%s.log" % t.be.name)
+    base = open(KNOWN).read()
+    gone = base.replace("s1._domainkey.k.test.", "s1x._domainkey.other.test.")
+    moved = gone.replace("google._domainkey.k.test.", "selector2._domainkey.k.test.")
+    worlds = {}
+    for name, text in (("base", base), ("gone", gone), ("moved", moved)):
+        worlds[name] = os.path.join(t.tmp, "known-%s-%s.zone" % (name, t.be.name))
+        open(worlds[name], "w").write(text)
+    for d in (db, full):
+        t.ms(["workspace", "add", "w", "--db", d])
+        t.ms(["domains", "add", "--workspace", "w", "--db", d, "k.test", "r.test", "n.test"])
+
+    def rnd(d, world, *extra):
+        env_log = os.environ.get("MAILSEC_DNS_LOG")
+        if os.path.exists(log):
+            os.unlink(log)
+        os.environ["MAILSEC_DNS_LOG"] = log
+        try:
+            rc, out, err = t.ms(["monitor", "--once", "--all", "--db", d, "--replay", worlds[world],
+                                 "--stats"] + list(extra))
+        finally:
+            if env_log is None:
+                del os.environ["MAILSEC_DNS_LOG"]
+            else:
+                os.environ["MAILSEC_DNS_LOG"] = env_log
+        expect_rc(p, "monitor --once --all (%s %s)" % (world, " ".join(extra)), rc, 0, err)
+        asked = open(log).read().split("\n") if os.path.exists(log) else []
+        return err, [a.split()[0].lower().rstrip(".") for a in asked if "_domainkey" in a]
+
+    # round 1: every domain fully scanned; the keys found are kept
+    err, asked = rnd(db, "base")
+    dk1, nar = dkim_per_domain(err)
+    if nar != 0:
+        p.append("round 1 (never scanned): %r audits narrowed, want 0" % nar)
+    known = dict(t.be.query(db, "SELECT domain, dkim_known FROM monitored"))
+    if known != {"k.test": "google,s1", "r.test": "selector1", "n.test": None}:
+        p.append("known selectors after the full scan: %r" % known)
+    if t.be.query(db, "SELECT COUNT(*) FROM monitored WHERE full_scan_at IS NULL")[0][0]:
+        p.append("a domain has no full_scan_at after a full round")
+    # round 2: narrowed: only the known selectors (n.test, nothing known: full again)
+    err, asked = rnd(db, "base")
+    dk2, nar = dkim_per_domain(err)
+    if nar != 2:
+        p.append("round 2: %r audits narrowed, want 2 (k.test, r.test): %r" % (nar, err[-600:]))
+    want = {"_domainkey.k.test", "google._domainkey.k.test", "s1._domainkey.k.test",
+            "_domainkey.r.test", "selector1._domainkey.r.test", "_domainkey.n.test"}
+    got = {a for a in asked if a.endswith(".k.test") or a.endswith(".r.test") or a == "_domainkey.n.test"
+           or a == "k.test" or a == "r.test"}
+    if got != want:
+        p.append("round 2 asked under _domainkey: %r, want %r" % (sorted(got), sorted(want)))
+    if dk1 is None or dk2 is None or not dk2 < dk1:
+        p.append("dkim queries per domain: full %r, narrowed %r" % (dk1, dk2))
+    if findings_of(t, db, 2) != findings_of(t, db, 1):
+        p.append("narrowed findings differ from the full round's: %r vs %r" %
+                 (findings_of(t, db, 2), findings_of(t, db, 1)))
+    if events_of(t, db, 2):
+        p.append("a narrowed round over the same world gave events: %r" % events_of(t, db, 2))
+    # the same two rounds on a second database with --full-scan-every 0: the same findings
+    rnd(full, "base", "--full-scan-every", "0")
+    err, _ = rnd(full, "base", "--full-scan-every", "0")
+    if dkim_per_domain(err)[1] != 0:
+        p.append("--full-scan-every 0 narrowed an audit")
+    if findings_of(t, full, 2) != findings_of(t, db, 2):
+        p.append("narrowed round 2 and full round 2 differ")
+    # round 3: s1's key is removed: reported gone, as a full round reports it; round 4: no flapping
+    rnd(db, "gone")
+    rnd(full, "gone", "--full-scan-every", "0")
+    ev, evf = events_of(t, db, 3), events_of(t, full, 3)
+    if ev != evf:
+        p.append("events when a key goes: narrowed %r, full %r" % (ev, evf))
+    if not any(e[1] == "record" and e[3] == "s1._domainkey.k.test" and e[7] is None for e in ev):
+        p.append("the removed key s1 has no record event: %r" % ev)
+    rnd(db, "gone")
+    rnd(full, "gone", "--full-scan-every", "0")
+    if events_of(t, db, 4) or events_of(t, full, 4):
+        p.append("round 4 over the same world: events %r / %r" % (events_of(t, db, 4), events_of(t, full, 4)))
+    if findings_of(t, db, 4) != findings_of(t, full, 4):
+        p.append("round 4: narrowed and full findings differ")
+    # round 5: every known key gone (moved to another common selector): a full scan at once
+    err, _ = rnd(db, "moved")
+    rnd(full, "moved", "--full-scan-every", "0")
+    if findings_of(t, db, 5) != findings_of(t, full, 5):
+        p.append("all known keys gone: findings %r, full %r" % (findings_of(t, db, 5), findings_of(t, full, 5)))
+    if any(f[0] == "dkim.selector.none-found" for f in findings_of(t, db, 5).get("k.test", [])):
+        p.append("a narrowed round said no key found")
+    if t.be.query(db, "SELECT dkim_known FROM monitored WHERE domain = 'k.test'")[0][0] != "selector2":
+        p.append("the fallback's full scan did not keep selector2")
+    # a full scan falls due: older than --full-scan-every
+    t.be.query(db, "UPDATE monitored SET full_scan_at = full_scan_at - 8 * 86400")
+    before = t.be.query(db, "SELECT MAX(full_scan_at) FROM monitored")[0][0]
+    err, asked = rnd(db, "moved")
+    if dkim_per_domain(err)[1] != 0 or "google._domainkey.k.test" not in asked:
+        p.append("a week after the full scan, the round did not scan fully: %r" % err[-400:])
+    if t.be.query(db, "SELECT MIN(full_scan_at) FROM monitored")[0][0] <= before:
+        p.append("the weekly full scan did not update full_scan_at")
+    err, asked = rnd(db, "moved", "--full-scan-every", "1h")
+    if dkim_per_domain(err)[1] != 2:
+        p.append("--full-scan-every 1h right after a full scan: not narrowed: %r" % err[-400:])
+    for bad in ("-1", "x", "400d"):
+        rc, out, e = t.ms(["monitor", "--once", "--db", db, "--full-scan-every", bad])
+        expect_rc(p, "--full-scan-every " + bad, rc, 2, e)
+    t.check("monitor: known selectors: a narrowed round asks only them and gives a full round's findings "
+            "and events; a removed key is reported once, no flapping; all gone: a full scan at once; "
+            "the weekly full scan", p)
+
+
+LEARN_REPORT = """<?xml version="1.0"?>
+<feedback><report_metadata><org_name>receiver.test</org_name><email>r@receiver.test</email>
+<report_id>batch-%(id)s</report_id><date_range><begin>%(begin)d</begin><end>%(end)d</end></date_range>
+</report_metadata><policy_published><domain>%(pol)s</domain><p>none</p></policy_published>
+%(rows)s</feedback>
+"""
+LEARN_ROW = """<record><row><source_ip>192.0.2.25</source_ip><count>%d</count><policy_evaluated>
+<disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
+<identifiers><header_from>%s</header_from></identifiers><auth_results>
+<dkim><domain>%s</domain><selector>%s</selector><result>pass</result></dkim></auth_results></record>
+"""
+
+
+def learn_batch(t):
+    """The claimed batch's report selectors come from one query and equal check's per-domain ones."""
+    db = t.be.new("learnbatch")
+    p = []
+    now = int(time.time())
+    reps = (("k.test", [(3, "k.test", "k.test", "repk"), (2, "sub.k.test", "sub.k.test", "subsel"),
+                        (1, "r.test", "r.test", "notforr"), (4, "k.test", "K.Test", "Repk2")]),
+            ("r.test", [(5, "r.test", "r.test", "repr")]),
+            ("sub.k.test", [(6, "sub.k.test", "sub.k.test", "subown")]))
+    files = []
+    for i, (pol, rows) in enumerate(reps):
+        f = os.path.join(t.tmp, "batch-%s-%d.xml" % (t.be.name, i))
+        open(f, "w").write(LEARN_REPORT % {"id": i, "begin": now - 86400, "end": now - 60, "pol": pol,
+                                           "rows": "".join(LEARN_ROW % r for r in rows)})
+        files.append(f)
+    rc, out, err = t.ms(["reports", "ingest", "--db", db] + files)
+    expect_rc(p, "reports ingest", rc, 0, err)
+    doms = ["k.test", "r.test", "sub.k.test", "n.test"]
+    t.ms(["workspace", "add", "w", "--db", db])
+    t.ms(["domains", "add", "--workspace", "w", "--db", db] + doms)
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", KNOWN, "--batch", "4"])
+    expect_rc(p, "monitor --once", rc, 0, err)
+    if "event=claimed round=1 domains=4" not in err:
+        p.append("the four domains were not claimed as one batch: %r" % err[-600:])
+    want = {"k.test": ["repk", "repk2"], "r.test": ["repr"], "sub.k.test": ["subown", "subsel"], "n.test": []}
+    for dom, doc in t.be.query(db, "SELECT domain, doc FROM checks"):
+        got = json.loads(doc)["facts"]["dkim"].get("selectors_from_reports")
+        if got != want[dom]:
+            p.append("%s: the monitor learnt %r, want %r" % (dom, got, want[dom]))
+        # check learns one domain at a time (learn_selector_names): the same
+        rc, out, err = t.ms(["check", dom, "--replay", KNOWN, "--only", "dkim", "--json", "--db", db,
+                             "--selectors-from-reports"])
+        try:
+            one = json.loads(out)["domains"][0]["facts"]["dkim"].get("selectors_from_reports")
+        except (ValueError, KeyError, IndexError):
+            one = "no JSON: %r" % err[-300:]
+        if one != got:
+            p.append("%s: check --selectors-from-reports %r, the monitor's batch %r" % (dom, one, got))
+    t.check("monitor: the claimed batch's selectors from DMARC reports (one query) equal check's per "
+            "domain (parents' reports, another domain's selector left out)", p)
+
+
 def scenarios(args, be, tmp):
     t = T(args, be, tmp)
     workspaces(t)
     domains(t)
     once(t)
+    known_selectors(t)
+    learn_batch(t)
     grades(t)
     killed(t)
     killed_batch(t)

@@ -19,6 +19,7 @@ import glob
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -279,6 +280,100 @@ def scenario_bulk(args, w):
     return res
 
 
+# --resolver-validates (issue 23): the world's Unbound validates (with `ede: yes`), mailsec
+# trusts its AD bit and its Extended DNS Errors instead of validating with libunbound.
+VALIDATES_DOMAINS = ["signed.test", "alias.test", "nomx.test", "null.test", "lame.test",
+                     "bogus.test", "nosuch.test", "local.test"]
+
+
+def run_in(w, args, argv, timeout=120):
+    """mailsec inside the world without the trust anchor w.mailsec adds: (rc, out, err)."""
+    try:
+        p = subprocess.run(w.nsexec(list(args.wrapper or []) + [args.mailsec] + argv),
+                           capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return -999, "", "timed out after %ss" % timeout
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def dnssec_view(d):
+    """What DNSSEC decides in a domain's result: findings (id, severity) and the secure facts."""
+    f = d["facts"]
+    return {"findings": sorted(set((x["id"], x["severity"]) for x in d["findings"])),
+            "mx_secure": f.get("mx", {}).get("dnssec_secure"),
+            "dnssec": (f.get("dnssec") or {}).get("domain", {}).get("status"),
+            "dane": sorted((h["host"], h.get("dnssec_secure")) for h in (f.get("dane") or {}).get("hosts", []))}
+
+
+def scenario_validates(args, w):
+    """--resolver-validates gives in-process validation's verdicts; refused without --resolver."""
+    res = []
+    problems = []
+    common = ["check", "--json", "--no-smtp", "--resolver", world.UNBOUND_ADDR]
+    t0 = time.time()
+    rc1, out1, err1 = w.mailsec(args.mailsec, common + VALIDATES_DOMAINS, wrapper=args.wrapper)
+    rc2, out2, err2 = run_in(w, args, common + ["--resolver-validates"] + VALIDATES_DOMAINS)
+    took = time.time() - t0
+    problems += sanitizer_problems(err1, err2)
+    if rc1 != rc2:
+        problems.append("exit %d in-process, %d with --resolver-validates" % (rc1, rc2))
+    try:
+        d1, d2 = json.loads(out1), json.loads(out2)
+        problems += ["schema: " + e for e in harness.validate_json(d2)]
+        for a, b in zip(d1["domains"], d2["domains"]):
+            va, vb = dnssec_view(a), dnssec_view(b)
+            if va != vb:
+                problems.append("%s: in-process %s\n  --resolver-validates %s" % (a["domain"], va, vb))
+        byname = {d["domain"]: d for d in d2["domains"]}
+        if byname["signed.test"]["facts"]["mx"].get("dnssec_secure") is not True:
+            problems.append("signed.test: not secure through the AD bit")
+        bog = [f for f in byname["bogus.test"]["findings"] if f["id"] == "dnssec.domain.bogus"]
+        if not bog or "Extended DNS Error" not in bog[0]["message"]:
+            problems.append("bogus.test: no dnssec.domain.bogus naming the resolver's Extended DNS "
+                            "Error: %s" % bog)
+        for f in byname["bogus.test"]["findings"]:
+            if f["id"].endswith(".missing"):
+                problems.append("bogus.test: %s (a failed lookup called missing)" % f["id"])
+    except (ValueError, KeyError, IndexError) as e:
+        problems.append("output: %s" % e)
+    res.append(harness.Result(NAME, "--resolver-validates: the AD bit gives in-process validation's "
+                              "findings (signed, insecure, bogus; %.1f s)" % took,
+                              "fail" if problems else "pass", "\n".join(problems)))
+
+    # refused without --resolver (also from the config file), and with --trust-anchor
+    problems = []
+    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    cfg.write('{"resolver_validates": true}\n')
+    cfg.close()
+    tmpd = tempfile.mkdtemp()
+    try:
+        for argv, want in ((["check", "--resolver-validates", "signed.test"], "needs --resolver"),
+                           (["check", "--config", cfg.name, "signed.test"], "needs --resolver"),
+                           (["check", "--resolver-validates", "--resolver", world.UNBOUND_ADDR,
+                             "--trust-anchor", w.trust_anchor, "signed.test"], "--trust-anchor"),
+                           (["monitor", "--once", "--db", os.path.join(tmpd, "m.db"),
+                             "--resolver-validates"], "needs --resolver")):
+            rc, out, err = run_in(w, args, argv)
+            problems += sanitizer_problems(err)
+            if rc != 2 or want not in err:
+                problems.append("%s: exit %d, stderr %r (want 2 and %r)" % (" ".join(argv), rc,
+                                                                            err[-300:], want))
+        rc, out, err = run_in(w, args, ["check", "--config", cfg.name, "--json", "--only", "mx",
+                                        "--resolver", world.UNBOUND_ADDR, "signed.test"])
+        try:
+            if rc != 0 or json.loads(out)["domains"][0]["facts"]["mx"].get("dnssec_secure") is not True:
+                problems.append("config resolver_validates: exit %d, %s" % (rc, err[-300:]))
+        except (ValueError, KeyError, IndexError) as e:
+            problems.append("config resolver_validates: %s" % e)
+    finally:
+        os.unlink(cfg.name)
+        shutil.rmtree(tmpd, ignore_errors=True)
+    res.append(harness.Result(NAME, "--resolver-validates refused without --resolver, with "
+                              "--trust-anchor; config key resolver_validates",
+                              "fail" if problems else "pass", "\n".join(problems)))
+    return res
+
+
 # A middlebox resolver that strips DNSSEC records: forwards to the world's Unbound and
 # drops RRSIG/NSEC/NSEC3 from every section of the reply (as some home routers and
 # hotel networks do).  With mode "refuse-root-keys" it strips nothing but answers
@@ -478,7 +573,8 @@ def run(args):
         try:
             w = world.world_from_text(BULK_ZONE)
             with w:
-                return scenario_bulk(args, w) + scenario_stripping(args, w)
+                return (scenario_bulk(args, w) + scenario_stripping(args, w) +
+                        scenario_validates(args, w))
         except world.WorldError as e:
             return [harness.Result(NAME, "bulk world", "fail", str(e))]
 

@@ -8,9 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "audit/audit.h"
+#include "core/envelope.h"
 #include "core/finding.h"
 #include "core/jsondump.h"
 #include "output/csv.h"
+#include "output/json.h"
 
 /* field - csv_write_field's output for s; caller frees */
 static char *
@@ -148,12 +151,81 @@ jsondump_as_jansson(void **state)
 	json_decref(bad);
 }
 
+/* same_domain - out_json_domain_text(a) is json_dump_text of out_json_domain(a), with and without "schema" */
+static void
+same_domain(const struct audit *a)
+{
+	static const size_t flags[] = {
+		JSON_INDENT(2) | JSON_PRESERVE_ORDER, JSON_COMPACT | JSON_PRESERVE_ORDER, JSON_INDENT(4),
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		for (int sch = 0; sch < 2; sch++) {
+			json_t *j = out_json_domain(a);
+			char *want, *got;
+
+			if (sch)
+				doc_add_schema(j, DOC_CHECK);
+			want = json_dump_text(j, flags[i]);
+			got = out_json_domain_text(a, flags[i], sch ? doc_schema_name(DOC_CHECK) : NULL);
+			assert_non_null(want);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+			free(want);
+			free(got);
+			json_decref(j);
+		}
+}
+
+/* domain_text_as_tree - a domain written straight from its findings, byte for byte as its tree dumped */
+static void
+domain_text_as_tree(void **state)
+{
+	struct audit a;
+	struct finding *f;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.domain = (char *)"example.test";
+	findings_init(&a.findings);
+	a.facts = json_object();
+	same_domain(&a);	/* nothing found, nothing known */
+	f = findings_add(&a.findings, F_SPF_MISSING, "example.test", "no SPF \"record\"\n\t\x01");
+	finding_set_evidence(f, "caf\xc3\xa9 \xff\xfe bad UTF-8");
+	finding_set_advice(f, "DEL \x7f and C1 \xc2\x9b CSI");
+	f = findings_add(&a.findings, F_MX_NULL, "\xe2\x82\xac euro \xed\xa0\x80 surrogate", "m");
+	finding_set_severity(f, SEV_UNKNOWN);
+	f = findings_add(&a.findings, F_DKIM_KEY_MISSING, "sel._domainkey.example.test", "no key");
+	finding_set_evidence(f, "");
+	findings_add(&a.findings, F_SPF_MISSING, "again.example.test", "second of its area");
+	a.findings.v[0].profile = strdup("strict \\ profile");
+	json_object_set_new(a.facts, "spf", json_pack("{s:s, s:[i, f, b, n], s:{}, s:[]}", "record",
+	    "v=spf1 -all", "list", 3, 0.25, 1, "empty", "none"));
+	json_object_set_new(a.facts, "mx", json_pack("[{s:s}, {s:i}]", "host", "mx.example.test", "pref", 10));
+	same_domain(&a);
+	{	/* a facts tree too deep for the writer's stack is still written (json_dump_text's depth) */
+		json_t *deep = json_array(), *cur = deep;
+
+		for (int i = 0; i < 40; i++) {
+			json_t *next = json_array();
+
+			json_array_append_new(cur, next);
+			cur = next;
+		}
+		json_object_set_new(a.facts, "deep", deep);
+		same_domain(&a);
+	}
+	findings_free(&a.findings);
+	json_decref(a.facts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(csv_fields),
 		cmocka_unit_test(jsondump_as_jansson),
+		cmocka_unit_test(domain_text_as_tree),
 		cmocka_unit_test(csv_rows),
 	};
 

@@ -921,6 +921,8 @@ put_atomic_postgresql(void **state)
 	put_atomic(uri);
 }
 
+static void db_kept(struct db *db);
+
 /*
  * db_contract - the driver on its own: ? placeholders (a quoted ? is text),
  * rows one at a time, changes, and one statement at a time on both drivers
@@ -977,7 +979,79 @@ db_contract(const char *where)
 	db_finalize(ins);
 	db_finalize(sel);
 	db_finalize(other);
+	db_kept(db);
 	db_close(db);
+}
+
+/*
+ * db_kept - a finalized statement is taken back by the next prepare of its
+ * text: reset, bindings cleared, valid after a rollback; two live at once
+ * are two; DDL through db_exec drops what is kept (a result's new shape)
+ */
+static void
+db_kept(struct db *db)
+{
+	struct db_stmt *a, *b, *c;
+	uint64_t r0 = db_reused(db);
+
+	assert_int_equal(db_exec(db, "INSERT INTO t (a, b) VALUES ('x', 1), ('y', 2)"), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT a FROM t WHERE b = ?", &a), MS_OK);
+	db_bind_int(a, 1, 1);
+	assert_int_equal(db_step(a), DB_ROW);
+	db_finalize(a);		/* mid-result: reset as it is kept, the handle free */
+	assert_int_equal(db_prepare(db, "SELECT a FROM t WHERE b = ?", &b), MS_OK);
+	assert_int_equal(db_reused(db), r0 + 1);
+	/* the same text while b is held: a statement of its own */
+	assert_int_equal(db_prepare(db, "SELECT a FROM t WHERE b = ?", &c), MS_OK);
+	assert_int_equal(db_reused(db), r0 + 1);
+	assert_ptr_not_equal(b, c);
+	/* bindings were cleared: NULL matches nothing */
+	assert_int_equal(db_step(b), DB_DONE);
+	db_reset(b);
+	db_bind_int(c, 1, 2);
+	assert_int_equal(db_step(c), DB_ROW);
+	assert_string_equal(db_column_text(c, 0), "y");
+	db_finalize(c);
+	db_finalize(b);
+	/* kept through a failed, rolled-back transaction */
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t (a, b) VALUES (?, ?)", &a), MS_OK);
+	db_finalize(a);
+	assert_int_not_equal(db_exec(db, "SELECT no_such_column FROM t"), MS_OK);
+	assert_int_equal(db_rollback(db), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t (a, b) VALUES (?, ?)", &a), MS_OK);
+	assert_int_equal(db_reused(db), r0 + 2);
+	db_bind_text(a, 1, "z");
+	db_bind_int(a, 2, 3);
+	assert_int_equal(db_step(a), DB_DONE);
+	assert_int_equal(db_changes(a), 1);
+	db_finalize(a);
+	/* a new column: SELECT * is compiled afresh, with it */
+	assert_int_equal(db_prepare(db, "SELECT * FROM t WHERE b = 3", &a), MS_OK);
+	assert_int_equal(db_step(a), DB_ROW);
+	db_finalize(a);
+	assert_int_equal(db_exec(db, "ALTER TABLE t ADD COLUMN c integer"), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT * FROM t WHERE b = 3", &a), MS_OK);
+	assert_int_equal(db_reused(db), r0 + 2);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_string_equal(db_column_text(a, 0), "z");
+	assert_true(db_column_null(a, 2));
+	db_finalize(a);
+	/* more texts than are kept: the oldest really go, all still work */
+	for (int i = 0; i < DB_KEPT_MAX + 8; i++) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "SELECT %d FROM t WHERE b = ?", i);
+		assert_int_equal(db_prepare(db, sql, &a), MS_OK);
+		db_bind_int(a, 1, 3);
+		assert_int_equal(db_step(a), DB_ROW);
+		assert_int_equal(db_column_int(a, 0), i);
+		db_finalize(a);
+	}
+	assert_int_equal(db_prepare(db, "SELECT 0 FROM t WHERE b = ?", &a), MS_OK);
+	db_bind_int(a, 1, 3);
+	assert_int_equal(db_step(a), DB_ROW);
+	db_finalize(a);
 }
 
 static void

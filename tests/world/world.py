@@ -462,6 +462,7 @@ zone:
   trust-anchor-file: "{d}/root.ds"
   module-config: "validator iterator"
   val-log-level: 2
+  ede: yes
   num-queries-per-thread: 4096
   outgoing-range: 8192
   infra-cache-min-rtt: 50

@@ -30,9 +30,26 @@ struct dkim_area_opts {
 	 * run of many domains.  Set by programs, not a command-line option.
 	 */
 	struct area_strv report_names;
+	/*
+	 * Full names "SELECTOR._domainkey.DOMAIN" of the selectors a full scan
+	 * found keys at ("*._domainkey.DOMAIN": a wildcard key), for the
+	 * monitor's narrowed rounds (dkim-scan known).  Judged like the common
+	 * selectors.  Set by programs, not a command-line option.
+	 */
+	struct area_strv known;
+	/*
+	 * dkim-scan known (the monitor, docs/monitor.md): ask only the
+	 * selectors of the lists above, not the common ones nor (unless a
+	 * wildcard key is known) the wildcard probe; when none of them holds a
+	 * key the audit scans fully after all, so "no key found" is only ever
+	 * said by a full scan.  facts.dkim.scan says which was done.  Default
+	 * (full): the scan check always does.
+	 */
+	bool narrow;
 };
 
-static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+static const struct dkim_area_opts dkim_defaults = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 },
+	false };
 
 /* selector_ok - a DKIM selector is one or more DNS labels of letters, digits, '-', '_' */
 static bool
@@ -92,7 +109,42 @@ set_report_name(void *settings, const char *value, char *why, size_t whylen)
 	return MS_OK;
 }
 
-/* dkim_opts_free - the three lists */
+/* set_known - a selector's full name a full scan found a key at (NULL: forget the list) */
+static enum ms_status
+set_known(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (value && !selector_ok(value) && !(value[0] == '*' && value[1] == '.' &&
+	    selector_ok(value + 2))) {
+		snprintf(why, whylen, "dkim known name \"%s\" is not DNS labels", value);
+		return MS_ERR_SYNTAX;
+	}
+	if (area_strv_add(&o->known, value, DKIM_NAMES_MAX) != MS_OK) {
+		snprintf(why, whylen, "dkim-known-name: at most %d", DKIM_NAMES_MAX);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
+/* set_scan - dkim-scan full|known */
+static enum ms_status
+set_scan(void *settings, const char *value, char *why, size_t whylen)
+{
+	struct dkim_area_opts *o = settings;
+
+	if (value == NULL || strcmp(value, "full") == 0)
+		o->narrow = false;
+	else if (strcmp(value, "known") == 0)
+		o->narrow = true;
+	else {
+		snprintf(why, whylen, "dkim-scan wants full or known, not \"%s\"", value);
+		return MS_ERR_SYNTAX;
+	}
+	return MS_OK;
+}
+
+/* dkim_opts_free - the four lists */
 static void
 dkim_opts_free(void *settings)
 {
@@ -101,12 +153,15 @@ dkim_opts_free(void *settings)
 	area_strv_free(&o->selectors);
 	area_strv_free(&o->names);
 	area_strv_free(&o->report_names);
+	area_strv_free(&o->known);
 }
 
 static const struct area_option dkim_options[] = {
 	{ "dkim-selector", "dkim_selectors", true, set_selector },
 	{ "dkim-name", NULL, true, set_name },
 	{ "dkim-report-name", NULL, true, set_report_name },
+	{ "dkim-known-name", NULL, true, set_known },
+	{ "dkim-scan", NULL, false, set_scan },
 	{ NULL, NULL, false, NULL }
 };
 
@@ -405,6 +460,10 @@ struct dkim_state {
 	size_t ent_i;			/* which ent_tests entry is being tried */
 	const char *nx_evidence;	/* why the NXDOMAIN was (not) trusted (arena) */
 	bool null_mx;		/* the domain publishes only a null MX: it has no mail */
+	bool narrow;		/* dkim-scan known: only the listed selectors (until judge falls back) */
+	bool narrow_asked;	/* dkim-scan known was given: facts.dkim.scan says what was done */
+	bool known_wildcard;	/* a wildcard key is known: the probe is asked in a narrowed scan */
+	bool narrow_asked_nx;	/* the trusted NXDOMAIN's finding is raised */
 };
 
 /*
@@ -557,10 +616,79 @@ judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
 	return ans->n;
 }
 
+/* is_key - a TXT answer holds a DKIM key record */
+static bool
+is_key(const struct dns_answer *ans)
+{
+	struct dkim_key k;
+
+	if (ans == NULL || ans->status != DNS_OK)
+		return false;
+	for (size_t i = 0; i < ans->n; i++) {
+		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in k. */
+		MS_IGNORE(dkim_key_parse(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len, &k));
+		if (k.is_dkim)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * narrow_found - a narrowed scan found something judge counts as a key
+ * (as judge does: any record at a named selector, a DKIM record at a known
+ * one that is not the wildcard's, the wildcard's own)
+ */
+static bool
+narrow_found(const struct dkim_state *st)
+{
+	bool wildcard = false;
+	struct dkim_key wk;
+
+	/* the wildcard as judge sees it: its first record; a key counts as found unless revoked */
+	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
+		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in wk. */
+		MS_IGNORE(dkim_key_parse(st->probe->rr[0].u.txt.text, st->probe->rr[0].u.txt.len, &wk));
+		wildcard = wk.is_dkim;
+		if (wk.is_dkim && !wk.revoked)
+			return true;
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const struct dkim_sel *s = &st->sel[i];
+
+		if (s->ans == NULL || s->ans->status != DNS_OK || s->ans->n == 0)
+			continue;
+		if (s->explicit || (is_key(s->ans) && !(wildcard && same_txt(s->ans, st->probe))))
+			return true;
+	}
+	return false;
+}
+
+static void scan(struct audit *a, struct dkim_state *st);
+
 static void
 judge(struct audit *a, struct dkim_state *st)
 {
-	json_t *facts = audit_facts(a, "dkim");
+	json_t *facts;
+
+	/*
+	 * A narrowed scan that found no key says nothing: the keys may have
+	 * moved to a selector not asked.  Scan fully instead (the names asked
+	 * already are answered from the audit's memo), so "no key found" is
+	 * only ever a full scan's verdict.
+	 */
+	if (st->narrow && !narrow_found(st)) {
+		for (size_t i = 0; i < st->n; i++)
+			dns_answer_unref(st->sel[i].ans);
+		dns_answer_unref(st->probe);
+		st->probe = NULL;
+		st->n = 0;
+		st->narrow = false;
+		scan(a, st);
+		return;
+	}
+	facts = audit_facts(a, "dkim");
+	if (st->narrow_asked)
+		json_object_set_new(facts, "scan", json_string(st->narrow ? "known" : "full"));
 	json_t *keys = json_array(), *tried = json_array();
 	size_t found = 0, usable = 0, nfailed = 0, nfailed_common = 0;
 	const struct dns_answer *first_failed = NULL;
@@ -683,6 +811,7 @@ judge(struct audit *a, struct dkim_state *st)
 	for (size_t i = 0; i < st->n; i++)
 		dns_answer_unref(st->sel[i].ans);
 	dns_answer_unref(st->probe);
+	st->probe = NULL;
 }
 
 /* add_sel - append a selector unless already listed; the one listed is marked reported if this is */
@@ -739,13 +868,19 @@ scan(struct audit *a, struct dkim_state *st)
 	const struct dkim_area_opts *o = audit_area_opts(a, &check_dkim_options);
 	char *const *opt = o->selectors.v;
 	size_t max = 0, nopt = 0, nknown = 0;
+	bool want_probe;
 
-	if (st->dk_nxdomain)
+	if (st->dk_nxdomain && !st->narrow_asked_nx) {
+		st->narrow_asked_nx = true;	/* said once, also when a narrowed scan falls back */
 		nxdomain_finding(a, st);
+	}
+	/* below a trusted NXDOMAIN only the named selectors are asked either way */
+	if (st->dk_nxdomain)
+		st->narrow = false;
 	for (; opt && opt[nopt]; nopt++)
 		;
 	nknown = o->names.n;
-	max = nopt + nknown + o->report_names.n +
+	max = nopt + nknown + o->report_names.n + o->known.n +
 	    (st->dk_nxdomain ? 0 : sizeof(builtin_selectors) / sizeof(*builtin_selectors));
 	st->sel = arena_alloc(&a->arena, (max + 1) * sizeof(*st->sel));
 	for (size_t i = 0; i < nopt; i++)
@@ -764,16 +899,26 @@ scan(struct audit *a, struct dkim_state *st)
 		if (sel && sel[0] != '*')
 			add_sel(a, st, sel, false, false);
 	}
+	/* A narrowed scan: the selectors a full scan found keys at, judged like the common ones. */
+	for (size_t i = 0; i < o->known.n && st->narrow; i++) {
+		const char *sel = under_domain(a, o->known.v[i]);
+
+		if (sel && strcmp(sel, "*") == 0)
+			st->known_wildcard = true;
+		else if (sel)
+			add_sel(a, st, sel, false, false);
+	}
 	/* Below an NXDOMAIN only the selectors the user named are asked (to show them missing). */
-	if (!st->dk_nxdomain)
+	if (!st->dk_nxdomain && !st->narrow)
 		for (size_t i = 0; builtin_selectors[i]; i++)
 			add_sel(a, st, builtin_selectors[i], false, false);
-	st->left = st->n + (st->dk_nxdomain ? 0 : 1);
+	want_probe = !st->dk_nxdomain && (!st->narrow || st->known_wildcard);
+	st->left = st->n + (want_probe ? 1 : 0);
 	if (st->left == 0) {
 		judge(a, st);
 		return;
 	}
-	if (!st->dk_nxdomain) {
+	if (want_probe) {
 		st->probe_name = arena_printf(&a->arena, "%s._domainkey.%s", WILDCARD_PROBE, a->domain);
 		audit_lookup(a, st->probe_name, DNS_T_TXT, probe_answer, st);
 	}
@@ -887,6 +1032,11 @@ void
 check_dkim_start(struct audit *a)
 {
 	struct dkim_state *st = arena_alloc(&a->arena, sizeof(*st));
+	const struct dkim_area_opts *o = audit_area_opts(a, &check_dkim_options);
+
+	/* narrowed only when there is something to ask: else the full scan */
+	st->narrow_asked = o->narrow;
+	st->narrow = o->narrow && (o->known.n || o->selectors.n || o->report_names.n);
 
 	/* The MX answer is shared with the mx check (lookups are memoised per audit). */
 	audit_lookup(a, a->domain, DNS_T_MX, mx_answer, st);
