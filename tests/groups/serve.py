@@ -683,6 +683,60 @@ def pages_forms(t, s, db):
     return p
 
 
+def notify_api(t, s):
+    """/api/v1/notifications: list, add, refuse, remove; a viewer's token reads only; another workspace's 404."""
+    p = []
+    a, v, b = t.tok.get("alice"), t.tok.get("vera"), t.tok.get("bob")
+    js = {"Content-Type": "application/json"}
+    st, _, body = s.req("POST", "/api/v1/notifications", js, json.dumps(
+        {"kind": "webhook", "address": "https://hooks.a.test/x", "secret": "s3cret-s3cret-s3cret",
+         "triggers": ["error", "digest-daily"]}).encode(), token=a)
+    added = json.loads(body) if st == 201 else {}
+    if st != 201 or added.get("target", {}).get("triggers") != ["error", "digest-daily"] or \
+            not added["target"].get("has_secret") or b"s3cret" in body:
+        p.append("a webhook added: %d %r" % (st, body[:300]))
+    for what, doc, want in (("no secret", {"kind": "webhook", "address": "https://hooks.a.test/y"}, 400),
+                            ("http://", {"kind": "webhook", "address": "http://hooks.a.test/y",
+                                         "secret": "s3cret-s3cret-s3cret"}, 400),
+                            ("both digests", {"kind": "email", "address": "ops@a.test",
+                                              "triggers": ["digest-daily", "digest-weekly"]}, 400),
+                            ("an unknown trigger", {"kind": "email", "address": "ops@a.test", "triggers": ["x"]}, 400),
+                            ("a trigger list as text", {"kind": "email", "address": "ops@a.test", "triggers": "error"}, 400),
+                            ("an email target", {"kind": "email", "address": "ops@a.test"}, 201)):
+        st, _, body = s.req("POST", "/api/v1/notifications", js, json.dumps(doc).encode(), token=a)
+        if st != want:
+            p.append("%s: %d %r, want %d" % (what, st, body[:200], want))
+    st, _, body = s.req("POST", "/api/v1/notifications", js, b"not json", token=a)
+    if st != 400:
+        p.append("a body that is not JSON: %d" % st)
+    st, _, body = s.req("GET", "/api/v1/notifications", token=v)
+    lst = json.loads(body) if st == 200 else {}
+    mine = [x for x in lst.get("targets", []) if x["address"] in ("https://hooks.a.test/x", "ops@a.test")]
+    if st != 200 or len(mine) != 2 or b"s3cret" in body:
+        p.append("a viewer lists the targets: %d %r" % (st, body[:400]))
+    st, _, _ = s.req("POST", "/api/v1/notifications", js, b'{"kind":"email","address":"v@a.test"}', token=v)
+    if st != 403:
+        p.append("a viewer adds: %d, want 403" % st)
+    tid = added.get("target", {}).get("id", 0)
+    st, _, body = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=b)
+    if st != 404 or body != NOT_FOUND:
+        p.append("B removes A's target: %d %r, want the 404" % (st, body[:200]))
+    st, _, body = s.req("GET", "/api/v1/notifications?workspace=A", token=b)
+    if st != 404 or body != NOT_FOUND:
+        p.append("B lists A's targets: %d, want the 404" % st)
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=v)
+    if st != 403:
+        p.append("a viewer removes: %d, want 403" % st)
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=a)
+    st2, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=a)
+    if st != 204 or st2 != 404:
+        p.append("remove, then again: %d %d, want 204 404" % (st, st2))
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/abc", token=a)
+    if st != 404:
+        p.append("a target id that is not a number: %d" % st)
+    return p
+
+
 def core(t, db, extra_checks=True):
     """The scenarios on one database."""
     p = setup(t, db)
@@ -697,6 +751,7 @@ def core(t, db, extra_checks=True):
         t.check("tenancy: another workspace's objects are the missing 404", tenancy(t, s))
         t.check("TLS-RPT over HTTPS and the DMARC upload", reports(t, s, db))
         t.check("notification settings and new users through the page forms", pages_forms(t, s, db))
+        t.check("notification targets through the API", notify_api(t, s))
         if extra_checks:
             t.check("paths with .. and encoded traversal", paths(t, s))
             t.check("limits: oversize bodies, a slow client", limits(t, s, int(timeout * SCALE)))
