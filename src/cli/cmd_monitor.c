@@ -11,6 +11,7 @@
 #include "fleet/worker.h"
 #include "history/history.h"
 #include "notify/notify.h"
+#include "reports/source_names.h"
 #include "store/store.h"
 #include "util/progress.h"
 #include "util/str.h"
@@ -48,6 +49,7 @@ struct mon {
 	struct accounts *accounts;	/* ownership proofs looked up after a domain's result */
 	struct session *ses;
 	size_t proofs_inflight;
+	size_t names_inflight;	/* reverse-name refreshes not over yet (reports/source_names.h) */
 	bool worker_done;
 	bool done;
 	bool stopped;		/* by a signal */
@@ -151,8 +153,45 @@ on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 		fprintf(stderr, "mailsec monitor: event=proof-verified domain=%s proofs=%llu\n", domain,
 		    (unsigned long long)verified);
 	m->proofs_inflight--;
-	if (m->worker_done && m->proofs_inflight == 0)
+	if (m->worker_done && m->proofs_inflight == 0 && m->names_inflight == 0)
 		m->done = true;
+}
+
+/* on_names - a domain's reverse-name refresh is over: log a failure; the last one may end the run */
+static void
+on_names(void *arg, const char *domain, size_t kept, const char *why)
+{
+	struct mon *m = arg;
+
+	(void)kept;
+	if (why) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"reverse names: %s\"\n", domain, why);
+	}
+	m->names_inflight--;
+	if (m->worker_done && m->proofs_inflight == 0 && m->names_inflight == 0)
+		m->done = true;
+}
+
+/*
+ * names_check - look up the reverse names of domain's busiest report sources
+ * that are not kept or are old (names_refresh), so the reports page reads them
+ * from the store; the run ends once every lookup has answered
+ */
+static void
+names_check(struct mon *m, const char *domain)
+{
+	struct names_config nc;
+	bool started = false;
+
+	names_config_default(&nc);
+	if (names_refresh(fleet_store(m->fleet), m->ses->res, domain, (int64_t)time(NULL), &nc, on_names, m,
+	    &started) != MS_OK) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"reverse names: %s\"\n", domain,
+		    store_error(fleet_store(m->fleet)));
+	} else if (started)
+		m->names_inflight++;
 }
 
 /*
@@ -176,11 +215,12 @@ proof_check(struct mon *m, const char *domain)
 		m->proofs_inflight++;
 }
 
-/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending */
+/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending, and its sources' names */
 static void
 on_stored(void *arg, const char *domain)
 {
 	proof_check(arg, domain);
+	names_check(arg, domain);
 }
 
 /*
@@ -401,7 +441,7 @@ on_done(void *arg)
 	struct mon *m = arg;
 
 	m->worker_done = true;
-	m->done = m->proofs_inflight == 0;
+	m->done = m->proofs_inflight == 0 && m->names_inflight == 0;
 }
 
 /* on_signal - SIGTERM or SIGINT: stop claiming, finish what is in flight, release the rest */
@@ -545,7 +585,7 @@ cmd_monitor(int argc, char **argv)
 			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
 		}
 	}
-	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
+	if (m.proofs_inflight || m.names_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;
