@@ -322,7 +322,7 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	 * libcurl's DNS cache timeout (60 s), as resolved names do.  Without it
 	 * every pin is permanent: one entry per host ever fetched for the life
 	 * of the client (a whole check run, a monitor for months), and libcurl
-	 * walks them all at each transfer's start (docs/performance.md).  The
+	 * walks them all as each transfer ends (multi_done's cache prune; docs/performance.md).  The
 	 * pin is loaded when the transfer starts and used at once.
 	 */
 	buf_addf(&line, "+%s:%u:", req->host, req->port ? req->port : 443);
