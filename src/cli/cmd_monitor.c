@@ -454,9 +454,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	fleet_worker_stop(m->w);
 }
 
-/* make_owner - host:pid:random, the name on this process's leases */
-static char *
-make_owner(void)
+/* cli_lease_owner - host:pid:random, the name on this process's leases (monitor_put.h) */
+char *
+cli_lease_owner(void)
 {
 	char host[256] = "localhost";
 	uint32_t r = 0;
@@ -504,14 +504,7 @@ cmd_monitor(int argc, char **argv)
 	if ((m.fleet = cli_fleet_open(o.c.db)) == NULL)
 		goto out;
 
-	memset(&scfg, 0, sizeof(scfg));
-	scfg.psl_path = o.c.psl_path;
-	scfg.psl_now = true;
-	scfg.replay_path = o.c.replay_path;
-	scfg.resolver = o.c.resolver;
-	scfg.trust_anchor = o.c.trust_anchor;
-	scfg.resolver_validates = o.c.resolver_validates;
-	scfg.timeout = o.c.timeout;
+	common_opts_session(&o.c, &scfg);
 	scfg.http = true;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
@@ -526,15 +519,10 @@ cmd_monitor(int argc, char **argv)
 			goto out;
 		}
 	}
-	memset(&copts, 0, sizeof(copts));
-	copts.no_smtp = o.c.no_smtp;
-	copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
-	copts.offline_why = "offline: --replay without --replay-connect";
-	copts.ca_file = o.c.ca_file;
-	copts.net_timeout = o.c.net_timeout;
+	common_opts_checks(&o.c, &copts);
 
 	m.tty = isatty(STDERR_FILENO);
-	m.owner = make_owner();
+	m.owner = cli_lease_owner();
 	memset(&wc, 0, sizeof(wc));
 	wc.fleet = m.fleet;
 	wc.session = ses;

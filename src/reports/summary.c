@@ -60,6 +60,7 @@ struct summary {
 	char *p, *sp, *pct, *testing;	/* policy of the most recent report */
 	size_t reports;
 	int64_t last_report;
+	size_t last_rep, last_day;	/* that report's reporter and day: indexes in reporters, dmarc_days */
 	uint64_t messages, spf_aligned, dkim_aligned, dmarc_pass, quarantined, rejected;
 	uint64_t failure_reports;
 	struct source *src;
@@ -241,17 +242,19 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 {
 	struct summary *s = arg;
 	struct source *src;
-	struct count_kv *rep;
 	bool spf = it->spf && strcmp(it->spf, "pass") == 0;
 	bool dkim = it->dkim && strcmp(it->dkim, "pass") == 0;
-	struct count_kv *d;
+	struct count_kv *d, *rep;
 	char day[16];
 
 	if (s->until > 0 && it->begin >= s->until)
 		return;
 	src = source_get(s, it->source_ip ? it->source_ip : "");
-	rep = kv_get(&s->reporters, it->org_name ? it->org_name : "");
 	if (it->report != s->last_report) {
+		/* a report's rows come together: its reporter and day are looked up once */
+		s->last_rep = (size_t)(kv_get(&s->reporters, it->org_name ? it->org_name : "") - s->reporters.v);
+		day_of(it->begin, day);
+		s->last_day = (size_t)(kv_get(&s->dmarc_days, day) - s->dmarc_days.v);
 		s->reports++;
 		s->last_report = it->report;
 		free(s->p);
@@ -267,6 +270,7 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 		if (it->end > s->last)
 			s->last = it->end;
 	}
+	rep = &s->reporters.v[s->last_rep];
 	if (rep->last_report != it->report) {
 		rep->reports++;
 		rep->last_report = it->report;
@@ -295,8 +299,7 @@ on_dmarc(void *arg, const struct store_dmarc_item *it)
 		sat_add(s, &s->rejected, it->count);
 		sat_add(s, &src->rejected, it->count);
 	}
-	day_of(it->begin, day);
-	d = kv_get(&s->dmarc_days, day);
+	d = &s->dmarc_days.v[s->last_day];
 	sat_add(s, &d->trust[dmarc_trust_of(spf, dkim, it->disposition)], it->count);
 	if (it->dkim_pass_domains && *it->dkim_pass_domains) {
 		char **w = str_split(it->dkim_pass_domains, ' ', NULL);

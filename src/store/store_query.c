@@ -16,12 +16,14 @@
  * sorts NULL first on its own) are dialect_sql pairs, side by side.  The
  * JSON policy is read with ->> in both (SQLite 3.38 and later).
  */
+/* the reports first (their policy's JSON read once per report, not once per row), then their rows */
 #define DMARC_ITEMS \
-	"SELECT r.id, r.org_name, r.begin_ts, r.end_ts, r.policy->>'p', r.policy->>'sp'," \
-	" r.policy->>'pct', r.policy->>'testing', d.source_ip, d.count, d.disposition, d.dkim," \
-	" d.spf, d.header_from, d.dkim_pass_domains, d.spf_pass_domain" \
-	" FROM reports r JOIN dmarc_rows d ON d.report = r.id" \
-	" WHERE r.kind = 'dmarc' AND r.policy_domain = ? AND COALESCE(r.end_ts, r.ingested_at) >= ?"
+	"WITH r AS MATERIALIZED (SELECT id, org_name, begin_ts, end_ts, policy->>'p' AS p, policy->>'sp' AS sp," \
+	" policy->>'pct' AS pct, policy->>'testing' AS testing FROM reports WHERE kind = 'dmarc'" \
+	" AND policy_domain = ? AND COALESCE(end_ts, ingested_at) >= ?)" \
+	" SELECT r.id, r.org_name, r.begin_ts, r.end_ts, r.p, r.sp, r.pct, r.testing, d.source_ip, d.count," \
+	" d.disposition, d.dkim, d.spf, d.header_from, d.dkim_pass_domains, d.spf_pass_domain" \
+	" FROM r JOIN dmarc_rows d ON d.report = r.id"
 
 static const struct dialect_sql DMARC_ITEMS_SQL = {
 	DMARC_ITEMS " ORDER BY r.begin_ts, r.id, d.rowid",
@@ -370,6 +372,25 @@ workspace_id(struct store *s, const char *name, int64_t *id)
 	return MS_ERR_NOTFOUND;
 }
 
+/* store_event_row - an events row's STORE_EVENT_COLUMNS into *e (store_rows.h) */
+void
+store_event_row(struct db_stmt *st, struct store_event *e)
+{
+	e->at = db_column_int(st, 0);
+	e->domain = db_column_text(st, 1);
+	e->run_id = db_column_text(st, 2);
+	e->prev_run_id = db_column_text(st, 3);
+	e->round = db_column_text(st, 4);
+	e->kind = db_column_text(st, 5);
+	e->area = db_column_text(st, 6);
+	e->subject = db_column_text(st, 7);
+	e->finding = db_column_text(st, 8);
+	e->severity = db_column_text(st, 9);
+	e->item = db_column_text(st, 10);
+	e->old_value = db_column_text(st, 11);
+	e->new_value = db_column_text(st, 12);
+}
+
 /* store_each_event - events since since (of domain, or all when NULL), oldest first, to cb */
 enum ms_status
 store_each_event(struct store *s, const char *domain, int64_t since, store_event_cb cb, void *arg)
@@ -391,13 +412,11 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
 	if (workspace && (rc = workspace_id(s, workspace, &ws)) != MS_OK)
 		return rc;
 	if (db_prepare(s->db, workspace ?
-	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
-	    " finding, severity, item, old_value, new_value FROM events"
+	    "SELECT " STORE_EVENT_COLUMNS("") " FROM events"
 	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ?"
 	    " AND domain IN (SELECT domain FROM workspace_domains WHERE workspace = ?)"
 	    " ORDER BY at, id" :
-	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
-	    " finding, severity, item, old_value, new_value FROM events"
+	    "SELECT " STORE_EVENT_COLUMNS("") " FROM events"
 	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ? ORDER BY at, id", &st) != MS_OK)
 		return store_fail(s, "query events");
 	db_bind_text(st, 1, domain);
@@ -408,19 +427,7 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
 	while ((r = db_step(st)) == DB_ROW) {
 		struct store_event e;
 
-		e.at = db_column_int(st, 0);
-		e.domain = db_column_text(st, 1);
-		e.run_id = db_column_text(st, 2);
-		e.prev_run_id = db_column_text(st, 3);
-		e.round = db_column_text(st, 4);
-		e.kind = db_column_text(st, 5);
-		e.area = db_column_text(st, 6);
-		e.subject = db_column_text(st, 7);
-		e.finding = db_column_text(st, 8);
-		e.severity = db_column_text(st, 9);
-		e.item = db_column_text(st, 10);
-		e.old_value = db_column_text(st, 11);
-		e.new_value = db_column_text(st, 12);
+		store_event_row(st, &e);
 		cb(arg, &e);
 	}
 	return finish(s, st, r, "query events");
@@ -435,6 +442,29 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
  * parents, more than any real name has below its public suffix.
  */
 #define SEL_PARENTS	8
+
+/*
+ * seen_rows - step st (name, messages, first, last: a store_seen per row,
+ * rows without a name skipped) to cb, then finalize it; MS_OK, or the error
+ * for what
+ */
+static enum ms_status
+seen_rows(struct store *s, struct db_stmt *st, store_seen_cb cb, void *arg, const char *what)
+{
+	enum db_step r;
+
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_seen it;
+
+		it.name = db_column_text(st, 0);
+		it.messages = col_count(st, 1);
+		it.first = col_ts(st, 2);
+		it.last = col_ts(st, 3);
+		if (it.name)
+			cb(arg, &it);
+	}
+	return finish(s, st, r, what);
+}
 #define REPORT_SELECTORS(each) \
 	"SELECT lower(j.value->>'selector') AS sel, sum(d.count), min(COALESCE(r.begin_ts, r.ingested_at))," \
 	" max(COALESCE(r.end_ts, r.ingested_at))" \
@@ -457,7 +487,7 @@ store_report_selectors(struct store *s, const char *domain, int64_t since,
 {
 	const char *parents[SEL_PARENTS];
 	struct db_stmt *st;
-	enum db_step r;
+	enum ms_status rc;
 	size_t np = 0;
 	char *low;
 
@@ -486,18 +516,9 @@ store_report_selectors(struct store *s, const char *domain, int64_t since,
 		db_bind_text(st, (int)i + 1, parents[i]);
 	db_bind_int(st, SEL_PARENTS + 1, since);
 	db_bind_text(st, SEL_PARENTS + 2, low);
-	while ((r = db_step(st)) == DB_ROW) {
-		struct store_seen it;
-
-		it.name = db_column_text(st, 0);
-		it.messages = col_count(st, 1);
-		it.first = col_ts(st, 2);
-		it.last = col_ts(st, 3);
-		if (it.name)
-			cb(arg, &it);
-	}
+	rc = seen_rows(s, st, cb, arg, "query report selectors");
 	free(low);
-	return finish(s, st, r, "query report selectors");
+	return rc;
 }
 
 /*
@@ -672,19 +693,8 @@ store_each_header_from(struct store *s, const char *policy_domain, int64_t since
     store_seen_cb cb, void *arg)
 {
 	struct db_stmt *st;
-	enum db_step r;
 
 	if (query(s, HEADER_FROMS, policy_domain, since, "query header_from domains", &st) != MS_OK)
 		return MS_ERR_IO;
-	while ((r = db_step(st)) == DB_ROW) {
-		struct store_seen it;
-
-		it.name = db_column_text(st, 0);
-		it.messages = col_count(st, 1);
-		it.first = col_ts(st, 2);
-		it.last = col_ts(st, 3);
-		if (it.name)
-			cb(arg, &it);
-	}
-	return finish(s, st, r, "query header_from domains");
+	return seen_rows(s, st, cb, arg, "query header_from domains");
 }
