@@ -346,10 +346,13 @@ def hostile_tls(args, tmp):
         if proc is not None:
             proc.terminate()
             try:
-                proc.communicate(timeout=30 * SCALE)
+                _, err = proc.communicate(timeout=30 * SCALE)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.communicate()
+                _, err = proc.communicate()
+            if proc.returncode != 0:
+                res.append(Result(NAME, "hostile TLS: serve exits cleanly", "fail",
+                                  "exit %d: %s" % (proc.returncode, err.decode(errors="replace")[-1500:])))
         w.stop()
     return res
 
