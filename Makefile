@@ -7,7 +7,9 @@
 #   make test-allocfail                   only the allocation-failure group, in the ASan build
 #   make fuzz                             every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make demo                             a real report with no internet (the test world)
-#   make bench                            domains/second over 1,000 fixture domains (the test world)
+#   make bench                            issue 23's targets as ratios on the shared bench world
+#                                         (../shared/bench, running; BENCH_ARGS="-n 1000 -r 1" for a quick look)
+#   make bench-testworld                  domains/second over 1,000 fixture domains (the test world)
 #   make bench-lint                       mailsec lint over a generated 92,000-record zone (offline)
 #   make man                              the manual page, build/mailsec.1 (installed by meson install)
 
@@ -17,7 +19,7 @@ ARGS      ?=
 FUZZ_SECONDS ?= 60
 PY        := /usr/bin/python3
 
-.PHONY: all deps build run test test-asan test-allocfail test-valgrind fuzz demo bench man bench-reports bench-lint clean
+.PHONY: all deps build run test test-asan test-allocfail test-valgrind fuzz demo bench bench-testworld man bench-reports bench-lint clean
 
 all: build
 
@@ -62,7 +64,13 @@ fuzz: deps
 demo: build
 	@scripts/demo
 
+# Issue 23's targets (not part of make test): runs ../shared/bench's scripts on the running
+# world, never starts it (bench/issue23 says how when it is down); outputs in /tmp/mailsec-bench.
+BENCH_ARGS ?=
 bench: build
+	$(PY) bench/issue23 --build $(BUILD) $(BENCH_ARGS)
+
+bench-testworld: build
 	@bench/check
 	@bench/spf
 

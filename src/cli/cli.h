@@ -223,6 +223,20 @@ int common_opts_preload_config(struct common_opts *o, int argc, char **argv);
  */
 bool common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *bad);
 /*
+ * common_opts_session - the session settings o gives (DNS: --replay,
+ * --resolver, --resolver-validates, --trust-anchor, --timeout; the PSL of
+ * --psl, loaded at once)
+ * into the caller's *scfg, cleared first; the strings stay o's (borrowed)
+ */
+struct session_config;
+void common_opts_session(const struct common_opts *o, struct session_config *scfg);
+/*
+ * common_opts_checks - the check options o gives (--no-smtp; offline under
+ * --replay without --replay-connect; --ca-file, --net-timeout) into the
+ * caller's *copts, cleared first; the strings stay o's (borrowed)
+ */
+void common_opts_checks(const struct common_opts *o, struct check_options *copts);
+/*
  * common_opts_set_list - parse "a,b,c" (borrowed) into a NULL-terminated list
  * that replaces *list (the old one is freed; the new one is the caller's, free
  * with strv_free)

@@ -307,14 +307,7 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 
-	memset(&scfg, 0, sizeof(scfg));
-	scfg.psl_path = o.psl_path;
-	scfg.psl_now = true;
-	scfg.replay_path = o.replay_path;
-	scfg.resolver = o.resolver;
-	scfg.trust_anchor = o.trust_anchor;
-	scfg.resolver_validates = o.resolver_validates;
-	scfg.timeout = o.timeout;
+	common_opts_session(&o, &scfg);
 	scfg.http = true;
 	scfg.smtp_per_address = o.smtp_per_address;
 	scfg.smtp_per_network = o.smtp_per_network;
@@ -332,15 +325,9 @@ cmd_check(int argc, char **argv)
 	if (o.selectors_from_reports && check_store_learn(em.store, domains, n, o.areas) != 0)
 		goto out;
 
-	memset(&copts, 0, sizeof(copts));
+	common_opts_checks(&o, &copts);
 	copts.profile = profile;
 	copts.parked = o.parked;
-	copts.no_smtp = o.no_smtp;
-	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
-	copts.offline = o.replay_path != NULL && !o.replay_connect;
-	copts.offline_why = "offline: --replay without --replay-connect";
-	copts.ca_file = o.ca_file;
-	copts.net_timeout = o.net_timeout;
 	copts.areas = o.areas;
 
 	em.o = &o;

@@ -242,13 +242,7 @@ cmd_lmtpd(int argc, char **argv)
 	store_close(s);
 	s = NULL;
 
-	memset(&scfg, 0, sizeof(scfg));
-	scfg.psl_path = o.c.psl_path;
-	scfg.psl_now = true;
-	scfg.replay_path = o.c.replay_path;
-	scfg.resolver = o.c.resolver;
-	scfg.trust_anchor = o.c.trust_anchor;
-	scfg.timeout = o.c.timeout;
+	common_opts_session(&o.c, &scfg);
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		goto out;

@@ -11,6 +11,7 @@
 #include "fleet/worker.h"
 #include "history/history.h"
 #include "notify/notify.h"
+#include "reports/source_names.h"
 #include "store/store.h"
 #include "util/progress.h"
 #include "util/str.h"
@@ -48,6 +49,7 @@ struct mon {
 	struct accounts *accounts;	/* ownership proofs looked up after a domain's result */
 	struct session *ses;
 	size_t proofs_inflight;
+	size_t names_inflight;	/* reverse-name refreshes not over yet (reports/source_names.h) */
 	bool worker_done;
 	bool done;
 	bool stopped;		/* by a signal */
@@ -151,8 +153,45 @@ on_proof(void *arg, const char *domain, uint64_t verified, const char *why)
 		fprintf(stderr, "mailsec monitor: event=proof-verified domain=%s proofs=%llu\n", domain,
 		    (unsigned long long)verified);
 	m->proofs_inflight--;
-	if (m->worker_done && m->proofs_inflight == 0)
+	if (m->worker_done && m->proofs_inflight == 0 && m->names_inflight == 0)
 		m->done = true;
+}
+
+/* on_names - a domain's reverse-name refresh is over: log a failure; the last one may end the run */
+static void
+on_names(void *arg, const char *domain, size_t kept, const char *why)
+{
+	struct mon *m = arg;
+
+	(void)kept;
+	if (why) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"reverse names: %s\"\n", domain, why);
+	}
+	m->names_inflight--;
+	if (m->worker_done && m->proofs_inflight == 0 && m->names_inflight == 0)
+		m->done = true;
+}
+
+/*
+ * names_check - look up the reverse names of domain's busiest report sources
+ * that are not kept or are old (names_refresh), so the reports page reads them
+ * from the store; the run ends once every lookup has answered
+ */
+static void
+names_check(struct mon *m, const char *domain)
+{
+	struct names_config nc;
+	bool started = false;
+
+	names_config_default(&nc);
+	if (names_refresh(fleet_store(m->fleet), m->ses->res, domain, (int64_t)time(NULL), &nc, on_names, m,
+	    &started) != MS_OK) {
+		progress_clear(&m->progress);
+		fprintf(stderr, "mailsec monitor: event=error domain=%s msg=\"reverse names: %s\"\n", domain,
+		    store_error(fleet_store(m->fleet)));
+	} else if (started)
+		m->names_inflight++;
 }
 
 /*
@@ -176,11 +215,12 @@ proof_check(struct mon *m, const char *domain)
 		m->proofs_inflight++;
 }
 
-/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending */
+/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending, and its sources' names */
 static void
 on_stored(void *arg, const char *domain)
 {
 	proof_check(arg, domain);
+	names_check(arg, domain);
 }
 
 /*
@@ -401,7 +441,7 @@ on_done(void *arg)
 	struct mon *m = arg;
 
 	m->worker_done = true;
-	m->done = m->proofs_inflight == 0;
+	m->done = m->proofs_inflight == 0 && m->names_inflight == 0;
 }
 
 /* on_signal - SIGTERM or SIGINT: stop claiming, finish what is in flight, release the rest */
@@ -414,9 +454,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	fleet_worker_stop(m->w);
 }
 
-/* make_owner - host:pid:random, the name on this process's leases */
-static char *
-make_owner(void)
+/* cli_lease_owner - host:pid:random, the name on this process's leases (monitor_put.h) */
+char *
+cli_lease_owner(void)
 {
 	char host[256] = "localhost";
 	uint32_t r = 0;
@@ -464,14 +504,7 @@ cmd_monitor(int argc, char **argv)
 	if ((m.fleet = cli_fleet_open(o.c.db)) == NULL)
 		goto out;
 
-	memset(&scfg, 0, sizeof(scfg));
-	scfg.psl_path = o.c.psl_path;
-	scfg.psl_now = true;
-	scfg.replay_path = o.c.replay_path;
-	scfg.resolver = o.c.resolver;
-	scfg.trust_anchor = o.c.trust_anchor;
-	scfg.resolver_validates = o.c.resolver_validates;
-	scfg.timeout = o.c.timeout;
+	common_opts_session(&o.c, &scfg);
 	scfg.http = true;
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
@@ -486,15 +519,10 @@ cmd_monitor(int argc, char **argv)
 			goto out;
 		}
 	}
-	memset(&copts, 0, sizeof(copts));
-	copts.no_smtp = o.c.no_smtp;
-	copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
-	copts.offline_why = "offline: --replay without --replay-connect";
-	copts.ca_file = o.c.ca_file;
-	copts.net_timeout = o.c.net_timeout;
+	common_opts_checks(&o.c, &copts);
 
 	m.tty = isatty(STDERR_FILENO);
-	m.owner = make_owner();
+	m.owner = cli_lease_owner();
 	memset(&wc, 0, sizeof(wc));
 	wc.fleet = m.fleet;
 	wc.session = ses;
@@ -557,7 +585,7 @@ cmd_monitor(int argc, char **argv)
 			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
 		}
 	}
-	if (m.proofs_inflight)	/* the loop ended early: each lookup's callback frees it */
+	if (m.proofs_inflight || m.names_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");
 	if (ses->res->unreachable)
 		rc = EXIT_USAGE;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,20 +285,6 @@ first_admin(struct accounts *acc)
 	return true;
 }
 
-/* make_owner - host:pid:random, the name on this process's leases */
-static char *
-make_owner(void)
-{
-	char host[256] = "localhost";
-	uint32_t r = 0;
-
-	(void)gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)time(NULL);
-	return xasprintf("%s:%ld:%08x", host, (long)getpid(), r);
-}
-
 int
 cmd_serve(int argc, char **argv)
 {
@@ -337,14 +322,7 @@ cmd_serve(int argc, char **argv)
 	if (!first_admin(s.acc))
 		goto out;
 	if (!o.no_monitor) {
-		memset(&scfg, 0, sizeof(scfg));
-		scfg.psl_path = o.c.psl_path;
-		scfg.psl_now = true;
-		scfg.replay_path = o.c.replay_path;
-		scfg.resolver = o.c.resolver;
-		scfg.trust_anchor = o.c.trust_anchor;
-	scfg.resolver_validates = o.c.resolver_validates;
-		scfg.timeout = o.c.timeout;
+		common_opts_session(&o.c, &scfg);
 		scfg.http = true;
 		if (session_new(&scfg, &ses, &err) != MS_OK) {
 			cli_error("%s", err);
@@ -372,13 +350,8 @@ cmd_serve(int argc, char **argv)
 	}
 
 	if (!o.no_monitor) {
-		memset(&copts, 0, sizeof(copts));
-		copts.no_smtp = o.c.no_smtp;
-		copts.offline = o.c.replay_path != NULL && !o.c.replay_connect;
-		copts.offline_why = "offline: --replay without --replay-connect";
-		copts.ca_file = o.c.ca_file;
-		copts.net_timeout = o.c.net_timeout;
-		s.owner = make_owner();
+		common_opts_checks(&o.c, &copts);
+		s.owner = cli_lease_owner();
 		s.log.fleet = s.fleet;
 		s.log.tty = false;
 		s.log.prog = "serve";

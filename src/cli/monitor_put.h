@@ -21,6 +21,9 @@ struct cli_monitor_log {
 	void *stored_arg;
 };
 
+/* cli_lease_owner - "host:pid:random", the name on this process's leases; the caller frees it */
+char *cli_lease_owner(void);
+
 /*
  * cli_monitor_put - the worker's put callback (fleet/worker.h), arg a
  * struct cli_monitor_log: store a's result through history_put with its

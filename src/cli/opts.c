@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/catalog.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "fleet/fleet.h"
 #include "records/recset.h"
 #include "smtp/smtp_polite.h"
@@ -173,6 +174,33 @@ common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *
 		return false;
 	}
 	return true;
+}
+
+/* common_opts_session - the session settings of o (cli.h) */
+void
+common_opts_session(const struct common_opts *o, struct session_config *scfg)
+{
+	memset(scfg, 0, sizeof(*scfg));
+	scfg->psl_path = o->psl_path;
+	scfg->psl_now = true;
+	scfg->replay_path = o->replay_path;
+	scfg->resolver = o->resolver;
+	scfg->trust_anchor = o->trust_anchor;
+	scfg->resolver_validates = o->resolver_validates;
+	scfg->timeout = o->timeout;
+}
+
+/* common_opts_checks - the check options of o (cli.h) */
+void
+common_opts_checks(const struct common_opts *o, struct check_options *copts)
+{
+	memset(copts, 0, sizeof(*copts));
+	copts->no_smtp = o->no_smtp;
+	/* --replay promises an offline reproduction: no SMTP, no HTTPS unless asked. */
+	copts->offline = o->replay_path != NULL && !o->replay_connect;
+	copts->offline_why = "offline: --replay without --replay-connect";
+	copts->ca_file = o->ca_file;
+	copts->net_timeout = o->net_timeout;
 }
 
 /* cli_only_check - --only names at least one area, and only known ones (cli.h) */

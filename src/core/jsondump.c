@@ -1,6 +1,5 @@
 /* src/core/jsondump.c - jansson's json_dumps, byte for byte, without its per-value overhead */
 #include "core/jsondump.h"
-#include "core/jsonutil.h"
 #include "util/str.h"
 
 #include <stdbool.h>
@@ -51,11 +50,18 @@ grow(struct out *o, size_t need)
 	return true;
 }
 
+/* room - whether need more bytes fit, growing the buffer when they do not */
+static inline bool
+room(struct out *o, size_t need)
+{
+	return (!o->failed && o->n + need + 1 <= o->cap) || grow(o, need);
+}
+
 /* put - append len bytes */
-static void
+static inline void
 put(struct out *o, const char *s, size_t len)
 {
-	if (!grow(o, len))
+	if (!room(o, len))
 		return;
 	memcpy(o->p + o->n, s, len);
 	o->n += len;
@@ -70,7 +76,7 @@ indent(struct out *o, size_t flags, int depth, bool space)
 	if (w > 0) {
 		size_t k = (size_t)depth * w;
 
-		if (!grow(o, k + 1))
+		if (!room(o, k + 1))
 			return;
 		o->p[o->n++] = '\n';
 		memset(o->p + o->n, ' ', k);
@@ -118,6 +124,12 @@ utf8_len(const unsigned char *s, size_t left)
 	return len;
 }
 
+/*
+ * PLAIN - whether byte c is written as it is with nothing to check: printable
+ * ASCII other than '"' and '\\'.  Bytes from 0x80 are UTF-8 to validate.
+ */
+#define PLAIN(c)	((unsigned char)((c) - 0x20) < 0x5F && (c) != '"' && (c) != '\\')
+
 /* string - s[0..len) quoted and escaped as dump.c's dump_string without ESCAPE_SLASH/ENSURE_ASCII */
 static void
 string(struct out *o, const char *str, size_t len)
@@ -132,16 +144,20 @@ string(struct out *o, const char *str, size_t len)
 		char u[8];
 		size_t k;
 
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			if (c < 0x80) {
-				i++;
-				continue;
-			}
+		if (PLAIN(c)) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
 			if ((k = utf8_len(s + i, len - i)) == 0) {
 				o->failed = true;
 				return;
 			}
 			i += k;
+			continue;
+		}
+		if (c == 0x7F) {	/* DEL: written raw, as jansson does */
+			i++;
 			continue;
 		}
 		put(o, str + run, i - run);
@@ -384,20 +400,37 @@ jw_string(struct json_writer *w, const char *s)
 		string(&w->o, s, strlen(s));
 }
 
-/* utf8_valid - whether s[0..n) is what json_stringn accepts (valid UTF-8) */
+/*
+ * text_plain - whether s (NUL-terminated) is written by json_text as it is:
+ * valid UTF-8 (what json_stringn accepts) holding no DEL and no C1 control
+ * (core/jsonutil.c's json_raw_control); its length in *len.  One pass.
+ */
 static bool
-utf8_valid(const char *s, size_t n)
+text_plain(const char *str, size_t *len)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 
-	while (i < n) {
-		size_t k = utf8_len(u + i, n - i);
+	for (;;) {
+		unsigned char c = s[i];
+		size_t k;
 
-		if (k == 0)
+		if (c == 0)
+			break;
+		if (c < 0x7F) {
+			i++;
+			continue;
+		}
+		if (c == 0x7F)
+			return false;
+		if (c == 0xC2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
+			return false;	/* C1 */
+		/* utf8_len reads at most 4 bytes and stops at the NUL: not a continuation byte */
+		if ((k = utf8_len(s + i, 4)) == 0)
 			return false;
 		i += k;
 	}
+	*len = i;
 	return true;
 }
 
@@ -414,11 +447,11 @@ jw_text(struct json_writer *w, const char *s)
 		put(&w->o, "null", 4);
 		return;
 	}
-	n = strlen(s);
-	if (!json_raw_control(s, n) && utf8_valid(s, n)) {
+	if (text_plain(s, &n)) {
 		string(&w->o, s, n);
 		return;
 	}
+	n = strlen(s);
 	p = str_printable(s, n);
 	string(&w->o, p, strlen(p));
 	free(p);

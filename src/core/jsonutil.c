@@ -8,12 +8,12 @@
 #include <time.h>
 
 /*
- * json_raw_control - whether s[0..n) holds a control character that jansson
+ * raw_control - whether s[0..n) holds a control character that jansson
  * writes out raw: DEL, or a C1 control U+0080-U+009F in UTF-8 (C2 80..9F;
  * U+009B is CSI on some terminals).  C0 controls it escapes itself.
  */
-bool
-json_raw_control(const char *s, size_t n)
+static bool
+raw_control(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -33,7 +33,7 @@ json_textn(const char *s, size_t n)
 
 	if (s == NULL)
 		return json_null();
-	if (memchr(s, '\0', n) == NULL && !json_raw_control(s, n) && (j = json_stringn(s, n)) != NULL)
+	if (memchr(s, '\0', n) == NULL && !raw_control(s, n) && (j = json_stringn(s, n)) != NULL)
 		return j;
 	p = str_printable(s, n);
 	j = json_string(p);

@@ -2,7 +2,6 @@
 #ifndef MS_CORE_JSONUTIL_H
 #define MS_CORE_JSONUTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -19,8 +18,6 @@
 json_t *json_text(const char *s);
 /* json_textn - json_text of s[0..n) (copied); a new reference */
 json_t *json_textn(const char *s, size_t n);
-/* json_raw_control - whether s[0..n) (borrowed) holds DEL or a C1 control, which json_text escapes */
-bool json_raw_control(const char *s, size_t n);
 
 /* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z"; a new reference */
 json_t *json_rfc3339_now(void);

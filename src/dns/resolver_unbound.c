@@ -149,6 +149,7 @@ struct unbound_resolver {
 	struct event *settle_ev;	/* decides from the loop once both probes are in */
 	struct timeval probe_wait;	/* how long the probes wait (a little under the timeout) */
 	char *unreachable;		/* r.unreachable */
+	char max_rtt[16];		/* infra-cache-max-rtt: the per-query timeout, ms */
 };
 
 /*
@@ -645,6 +646,17 @@ ctx_new(struct unbound_resolver *ur, struct event_base *base, const char *ta, en
 		(void)ub_ctx_debugout(ctx, ur->log);
 	/* Many audits share one context: room for their queries in flight. */
 	(void)ub_ctx_set_option(ctx, "num-queries-per-thread:", "4096");
+	/*
+	 * Give up on the upstream when we do: by default libunbound backs off to
+	 * 120 s per try and keeps every query given up on (a zombie, below)
+	 * that long, so a resolver that stops answering grew the process by
+	 * thousands of queries' state and stalled the run (issue 23 item 4).
+	 * With the per-query timeout as the most a try may take, an upstream
+	 * silent for a few tries is held down and queries fail at once
+	 * (SERVFAIL: unknown, never missing) until a probe finds it back.
+	 */
+	if (ur->max_rtt[0])
+		(void)ub_ctx_set_option(ctx, "infra-cache-max-rtt:", ur->max_rtt);
 	if (ur->fwd) {
 		if ((rc = ub_ctx_set_fwd(ctx, ur->fwd)) != 0) {
 			*st = ub_err(err, "cannot forward to", ur->fwd, rc);
@@ -897,6 +909,13 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 			goto fail;
 		}
 		fclose(fp);
+	}
+	{
+		double ms = timeout_seconds > 0 ? timeout_seconds * 1000 : 5000;
+
+		if (ms > 0)
+			(void)snprintf(ur->max_rtt, sizeof(ur->max_rtt), "%.0f",
+			    ms < 50 ? 50 : ms > 120000 ? 120000 : ms);
 	}
 	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;

@@ -12,6 +12,25 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+
+/*
+ * raise_fd_limit - the stub backend holds one UDP socket per query in flight
+ * (a random source port each): up to ENGINE_MAX_INFLIGHT audits times about
+ * 40 queries, more than a soft limit of 1,024 descriptors.  Raise the soft
+ * limit towards the hard one (at most 65,536); failing that, a query that
+ * cannot get a socket is a SERVFAIL (unknown), never "missing".
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= 65536 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 /*
  * validates_refused - MS_OK when --resolver-validates can be used as
@@ -70,6 +89,7 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 		struct stub_config stcfg = { 0 };
 
 		stcfg.forward = cfg->resolver;
+		raise_fd_limit();
 		if ((st = resolver_stub_new(s->base, &stcfg, cfg->timeout, &s->res, err)) != MS_OK)
 			goto fail;
 	} else if (cfg->replay_path) {

@@ -270,6 +270,15 @@ MS_MUST_CHECK enum ms_status fleet_heartbeat(struct fleet *f, const char *owner,
 MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain, int64_t round, int64_t now);
 
 /*
+ * fleet_full_scan_many - domains[i]'s DKIM selectors were fully scanned at
+ * now and keys found at known[i] (comma-separated, "*" for a wildcard;
+ * NULL or "": none), for i < n, in one statement whatever n: the narrowed
+ * rounds until the next full scan ask those.  Everything borrowed.
+ */
+MS_MUST_CHECK enum ms_status fleet_full_scan_many(struct fleet *f, const char *const *domains,
+    const char *const *known, size_t n, int64_t now);
+
+/*
  * fleet_complete_many - fleet_complete of n domains (the array and its
  * names borrowed) of one round in two statements, whatever n: the monitor's
  * commit batch.  Inside fleet_begin it joins that transaction (a failure
@@ -277,14 +286,6 @@ MS_MUST_CHECK enum ms_status fleet_complete(struct fleet *f, const char *domain,
  */
 MS_MUST_CHECK enum ms_status fleet_complete_many(struct fleet *f, const char *const *domains, size_t n,
     int64_t round, int64_t now);
-
-/*
- * fleet_full_scan - domain's DKIM selectors were fully scanned at now and
- * keys found at known (the fleet_list_norm form, "*" for a wildcard key;
- * NULL or "": none): the narrowed rounds until the next full scan ask those
- */
-MS_MUST_CHECK enum ms_status fleet_full_scan(struct fleet *f, const char *domain, int64_t now,
-    const char *known);
 
 /* fleet_release - give up owner's lease on domain (NULL: on every domain owner holds) */
 MS_MUST_CHECK enum ms_status fleet_release(struct fleet *f, const char *owner, const char *domain);

@@ -546,18 +546,48 @@ out:
 	return fleet_tx_end(f, ok);
 }
 
-enum ms_status
-fleet_full_scan(struct fleet *f, const char *domain, int64_t now, const char *known)
-{
-	static const char sql[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = ? WHERE domain = ?";
-	struct db_stmt *st;
+/* the batch's full scans: [[domain, known], ...] as one JSON parameter, one statement whatever n */
+static const char FULL_MANY_SQLITE[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = x.k FROM "
+    "(SELECT json_extract(value, '$[0]') AS d, json_extract(value, '$[1]') AS k FROM json_each(?)) AS x "
+    "WHERE monitored.domain = x.d";
+static const char FULL_MANY_POSTGRESQL[] = "UPDATE monitored SET full_scan_at = ?, dkim_known = x.k FROM "
+    "(SELECT e.v->>0 AS d, e.v->>1 AS k FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(v)) AS x "
+    "WHERE monitored.domain = x.d";
 
-	if (fleet_kept(f, sql, &st) != MS_OK)
+enum ms_status
+fleet_full_scan_many(struct fleet *f, const char *const *domains, const char *const *known, size_t n,
+    int64_t now)
+{
+	json_t *a;
+	struct db_stmt *st;
+	char *list;
+	enum ms_status rc;
+
+	if (n == 0)
+		return MS_OK;
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *pair = json_pack("[s, s?]", domains[i], known[i] && *known[i] ? known[i] : NULL);
+
+		if (a == NULL || pair == NULL || json_array_append_new(a, pair) != 0) {
+			json_decref(a);
+			return fleet_say(f, MS_ERR_ARG, "full scan: a name is not UTF-8");
+		}
+	}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		return fleet_say(f, MS_ERR_NOMEM, "full scan: out of memory");
+	if (fleet_kept(f, db_dialect(f->db) == DB_SQLITE ? FULL_MANY_SQLITE : FULL_MANY_POSTGRESQL,
+	    &st) != MS_OK) {
+		free(list);
 		return MS_ERR_IO;
+	}
 	db_bind_int(st, 1, now);
-	db_bind_text(st, 2, known && *known ? known : NULL);
-	db_bind_text(st, 3, domain);
-	return fleet_run_kept(f, st, "full scan", NULL);
+	db_bind_text(st, 2, list);
+	rc = fleet_run_kept(f, st, "full scan", NULL);
+	free(list);
+	return rc;
 }
 
 enum ms_status

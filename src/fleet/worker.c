@@ -63,6 +63,8 @@ struct pending {
 	char *domain;
 	int64_t round;
 	enum fleet_put r;
+	bool full;		/* its DKIM selectors were fully scanned (fleet_full_scan_many) */
+	char *known;		/* the selectors keys were found at, or NULL */
 };
 
 struct fleet_worker {
@@ -225,6 +227,19 @@ complete_batch(struct fleet_worker *w)
 		if (fleet_complete_many(w->cfg.fleet, names, n, w->pend[i].round, now) != MS_OK)
 			ok = false;
 	}
+	/* the full DKIM scans among them: the selectors found, for the narrowed rounds */
+	if (ok) {
+		const char **known = xcalloc(w->npend + 1, sizeof(*known));
+		size_t n = 0;
+
+		for (size_t i = 0; i < w->npend; i++)
+			if (w->pend[i].full && w->pend[i].r == FLEET_PUT_STORED) {
+				names[n] = w->pend[i].domain;
+				known[n++] = w->pend[i].known;
+			}
+		ok = fleet_full_scan_many(w->cfg.fleet, names, known, n, now) == MS_OK;
+		free(known);
+	}
 	free(names);
 	free(done);
 	return ok;
@@ -260,8 +275,10 @@ flush(struct fleet_worker *w)
 			if (fleet_release(w->cfg.fleet, w->cfg.owner, w->pend[i].domain) != MS_OK)
 				db_error(w, w->pend[i].domain);
 	}
-	for (size_t i = 0; i < w->npend; i++)
+	for (size_t i = 0; i < w->npend; i++) {
 		free(w->pend[i].domain);
+		free(w->pend[i].known);
+	}
 	w->npend = 0;
 	return ok;
 }
@@ -429,23 +446,18 @@ full_scan_known(const struct audit *a, char **known)
 }
 
 /*
- * note_scan - a full DKIM scan's selectors kept for the narrowed rounds
- * (fleet_full_scan), in the open batch; false on a database error
+ * note_scan - whether a's DKIM selectors were fully scanned (then *known,
+ * the caller's to free, is what was found, kept with the batch by
+ * fleet_full_scan_many); counts a narrowed audit
  */
 static bool
-note_scan(struct fleet_worker *w, const struct job *j, const struct audit *a)
+note_scan(struct fleet_worker *w, const struct job *j, const struct audit *a, char **known)
 {
-	char *known = NULL;
-	bool ok = true;
+	const char *scan = json_string_value(json_object_get(json_object_get(a->facts, "dkim"), "scan"));
 
-	if (j->narrowed && json_is_string(json_object_get(json_object_get(a->facts, "dkim"), "scan")) &&
-	    strcmp(json_string_value(json_object_get(json_object_get(a->facts, "dkim"), "scan")),
-	    "known") == 0)
+	if (j->narrowed && scan && strcmp(scan, "known") == 0)
 		w->narrowed++;
-	if (full_scan_known(a, &known))
-		ok = fleet_full_scan(w->cfg.fleet, j->c.domain, (int64_t)time(NULL), known) == MS_OK;
-	free(known);
-	return ok;
+	return full_scan_known(a, known);
 }
 
 /* on_result - one domain's audit is over: store it, take it out of the round */
@@ -478,7 +490,7 @@ on_result(struct audit *a, void *arg)
 		return;
 	}
 	/* taken out of the round with the rest of the batch (flush) */
-	if (!put_grades(w, j, a) || !note_scan(w, j, a)) {
+	if (!put_grades(w, j, a)) {
 		db_error(w, j->c.domain);
 		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
 		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
@@ -489,6 +501,7 @@ on_result(struct audit *a, void *arg)
 	w->pend = xreallocarray(w->pend, w->npend + 1, sizeof(*w->pend));
 	w->pend[w->npend].domain = xstrdup(j->c.domain);
 	w->pend[w->npend].round = j->c.round;
+	w->pend[w->npend].full = note_scan(w, j, a, &w->pend[w->npend].known);
 	w->pend[w->npend++].r = r;
 	if (w->npend >= w->cfg.commit_every)
 		(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
@@ -878,8 +891,10 @@ fleet_worker_free(struct fleet_worker *w)
 	/* a batch never committed (the worker abandoned): undone, its domains claimed again later */
 	if (w->npend || fleet_in_tx(w->cfg.fleet))
 		fleet_rollback(w->cfg.fleet);
-	for (size_t i = 0; i < w->npend; i++)
+	for (size_t i = 0; i < w->npend; i++) {
 		free(w->pend[i].domain);
+		free(w->pend[i].known);
+	}
 	free(w->pend);
 	for (size_t i = 0; i < w->nprof; i++) {
 		free(w->pnames[i]);

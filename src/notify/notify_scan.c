@@ -2,6 +2,7 @@
 #include "notify/notify.h"
 #include "notify/notify_impl.h"
 #include "core/jsonutil.h"
+#include "store/store_rows.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -256,8 +257,7 @@ digest(struct notify_queue *q, const struct notify_qtarget *t, int64_t now)
 	free(key);
 	if (rc != MS_OK || id == 0)
 		return rc;
-	if (db_prepare(q->db, "SELECT e.at, e.domain, e.run_id, e.prev_run_id, e.round, e.kind, e.area,"
-	    " e.subject, e.finding, e.severity, e.item, e.old_value, e.new_value FROM events e"
+	if (db_prepare(q->db, "SELECT " STORE_EVENT_COLUMNS("e.") " FROM events e"
 	    " WHERE e.at >= ? AND e.at < ? AND e.kind <> 'finding-sustained' AND e.kind <> 'first-check'"
 	    " AND e.domain IN (SELECT d.domain FROM workspace_domains d JOIN workspaces w"
 	    "  ON w.id = d.workspace WHERE w.name = ?) ORDER BY e.at, e.id", &st) != MS_OK)
@@ -271,19 +271,7 @@ digest(struct notify_queue *q, const struct notify_qtarget *t, int64_t now)
 
 		if (++total > NOTIFY_DIGEST_MAX)
 			continue;	/* counted, not listed */
-		e.at = db_column_int(st, 0);
-		e.domain = db_column_text(st, 1);
-		e.run_id = db_column_text(st, 2);
-		e.prev_run_id = db_column_text(st, 3);
-		e.round = db_column_text(st, 4);
-		e.kind = db_column_text(st, 5);
-		e.area = db_column_text(st, 6);
-		e.subject = db_column_text(st, 7);
-		e.finding = db_column_text(st, 8);
-		e.severity = db_column_text(st, 9);
-		e.item = db_column_text(st, 10);
-		e.old_value = db_column_text(st, 11);
-		e.new_value = db_column_text(st, 12);
+		store_event_row(st, &e);
 		json_array_append_new(list, history_event_json(&e));
 	}
 	db_finalize(st);

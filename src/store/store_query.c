@@ -372,6 +372,25 @@ workspace_id(struct store *s, const char *name, int64_t *id)
 	return MS_ERR_NOTFOUND;
 }
 
+/* store_event_row - an events row's STORE_EVENT_COLUMNS into *e (store_rows.h) */
+void
+store_event_row(struct db_stmt *st, struct store_event *e)
+{
+	e->at = db_column_int(st, 0);
+	e->domain = db_column_text(st, 1);
+	e->run_id = db_column_text(st, 2);
+	e->prev_run_id = db_column_text(st, 3);
+	e->round = db_column_text(st, 4);
+	e->kind = db_column_text(st, 5);
+	e->area = db_column_text(st, 6);
+	e->subject = db_column_text(st, 7);
+	e->finding = db_column_text(st, 8);
+	e->severity = db_column_text(st, 9);
+	e->item = db_column_text(st, 10);
+	e->old_value = db_column_text(st, 11);
+	e->new_value = db_column_text(st, 12);
+}
+
 /* store_each_event - events since since (of domain, or all when NULL), oldest first, to cb */
 enum ms_status
 store_each_event(struct store *s, const char *domain, int64_t since, store_event_cb cb, void *arg)
@@ -393,13 +412,11 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
 	if (workspace && (rc = workspace_id(s, workspace, &ws)) != MS_OK)
 		return rc;
 	if (db_prepare(s->db, workspace ?
-	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
-	    " finding, severity, item, old_value, new_value FROM events"
+	    "SELECT " STORE_EVENT_COLUMNS("") " FROM events"
 	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ?"
 	    " AND domain IN (SELECT domain FROM workspace_domains WHERE workspace = ?)"
 	    " ORDER BY at, id" :
-	    "SELECT at, domain, run_id, prev_run_id, round, kind, area, subject,"
-	    " finding, severity, item, old_value, new_value FROM events"
+	    "SELECT " STORE_EVENT_COLUMNS("") " FROM events"
 	    " WHERE (CAST(? AS TEXT) IS NULL OR domain = ?) AND at >= ? ORDER BY at, id", &st) != MS_OK)
 		return store_fail(s, "query events");
 	db_bind_text(st, 1, domain);
@@ -410,19 +427,7 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
 	while ((r = db_step(st)) == DB_ROW) {
 		struct store_event e;
 
-		e.at = db_column_int(st, 0);
-		e.domain = db_column_text(st, 1);
-		e.run_id = db_column_text(st, 2);
-		e.prev_run_id = db_column_text(st, 3);
-		e.round = db_column_text(st, 4);
-		e.kind = db_column_text(st, 5);
-		e.area = db_column_text(st, 6);
-		e.subject = db_column_text(st, 7);
-		e.finding = db_column_text(st, 8);
-		e.severity = db_column_text(st, 9);
-		e.item = db_column_text(st, 10);
-		e.old_value = db_column_text(st, 11);
-		e.new_value = db_column_text(st, 12);
+		store_event_row(st, &e);
 		cb(arg, &e);
 	}
 	return finish(s, st, r, "query events");
@@ -437,6 +442,29 @@ store_each_event_in(struct store *s, const char *workspace, const char *domain, 
  * parents, more than any real name has below its public suffix.
  */
 #define SEL_PARENTS	8
+
+/*
+ * seen_rows - step st (name, messages, first, last: a store_seen per row,
+ * rows without a name skipped) to cb, then finalize it; MS_OK, or the error
+ * for what
+ */
+static enum ms_status
+seen_rows(struct store *s, struct db_stmt *st, store_seen_cb cb, void *arg, const char *what)
+{
+	enum db_step r;
+
+	while ((r = db_step(st)) == DB_ROW) {
+		struct store_seen it;
+
+		it.name = db_column_text(st, 0);
+		it.messages = col_count(st, 1);
+		it.first = col_ts(st, 2);
+		it.last = col_ts(st, 3);
+		if (it.name)
+			cb(arg, &it);
+	}
+	return finish(s, st, r, what);
+}
 #define REPORT_SELECTORS(each) \
 	"SELECT lower(j.value->>'selector') AS sel, sum(d.count), min(COALESCE(r.begin_ts, r.ingested_at))," \
 	" max(COALESCE(r.end_ts, r.ingested_at))" \
@@ -459,7 +487,7 @@ store_report_selectors(struct store *s, const char *domain, int64_t since,
 {
 	const char *parents[SEL_PARENTS];
 	struct db_stmt *st;
-	enum db_step r;
+	enum ms_status rc;
 	size_t np = 0;
 	char *low;
 
@@ -488,18 +516,9 @@ store_report_selectors(struct store *s, const char *domain, int64_t since,
 		db_bind_text(st, (int)i + 1, parents[i]);
 	db_bind_int(st, SEL_PARENTS + 1, since);
 	db_bind_text(st, SEL_PARENTS + 2, low);
-	while ((r = db_step(st)) == DB_ROW) {
-		struct store_seen it;
-
-		it.name = db_column_text(st, 0);
-		it.messages = col_count(st, 1);
-		it.first = col_ts(st, 2);
-		it.last = col_ts(st, 3);
-		if (it.name)
-			cb(arg, &it);
-	}
+	rc = seen_rows(s, st, cb, arg, "query report selectors");
 	free(low);
-	return finish(s, st, r, "query report selectors");
+	return rc;
 }
 
 /*
@@ -674,19 +693,8 @@ store_each_header_from(struct store *s, const char *policy_domain, int64_t since
     store_seen_cb cb, void *arg)
 {
 	struct db_stmt *st;
-	enum db_step r;
 
 	if (query(s, HEADER_FROMS, policy_domain, since, "query header_from domains", &st) != MS_OK)
 		return MS_ERR_IO;
-	while ((r = db_step(st)) == DB_ROW) {
-		struct store_seen it;
-
-		it.name = db_column_text(st, 0);
-		it.messages = col_count(st, 1);
-		it.first = col_ts(st, 2);
-		it.last = col_ts(st, 3);
-		if (it.name)
-			cb(arg, &it);
-	}
-	return finish(s, st, r, "query header_from domains");
+	return seen_rows(s, st, cb, arg, "query header_from domains");
 }

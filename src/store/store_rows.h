@@ -51,6 +51,21 @@ void store_check_acc_row(struct store_check_acc *a, int64_t key, const struct st
 /* store_check_acc_end - hand over the last check (when ok) and free what is held */
 void store_check_acc_end(struct store_check_acc *a, bool ok);
 
+/*
+ * The columns of an events row, in the order store_event_row reads them; p is
+ * the table's alias with its dot ("e.") or "".  Every query of events reads
+ * them so: history's (store_each_event_in) and the digests' (notify/).
+ */
+#define STORE_EVENT_COLUMNS(p) \
+	p "at, " p "domain, " p "run_id, " p "prev_run_id, " p "round, " p "kind, " p "area, " \
+	p "subject, " p "finding, " p "severity, " p "item, " p "old_value, " p "new_value"
+struct db_stmt;
+/*
+ * store_event_row - the STORE_EVENT_COLUMNS of st's current row into the
+ * caller's *e, strings borrowed from st until its next step
+ */
+void store_event_row(struct db_stmt *st, struct store_event *e);
+
 /* store_clamp - a count as a signed 64-bit column value */
 int64_t store_clamp(uint64_t v);
 

@@ -217,8 +217,8 @@ static const char *const MIGRATIONS_SQLITE[] = {
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area TEXT;",
 	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
-	"ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
-	"ALTER TABLE monitored ADD COLUMN dkim_known TEXT;",
+	("ALTER TABLE monitored ADD COLUMN full_scan_at INTEGER;"
+	 "ALTER TABLE monitored ADD COLUMN dkim_known TEXT;"),
 	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
 	"CREATE TABLE domain_latest ("
 	"  domain TEXT PRIMARY KEY,"
@@ -441,8 +441,8 @@ static const char *const MIGRATIONS_PG[] = {
 	/* 6 -> 7: results of one area only (lmtpd's outbound assessments, docs/lmtpd.md) */
 	"ALTER TABLE checks ADD COLUMN area text;",
 	/* 7 -> 8: the monitor's last full DKIM scan and the selectors it found (docs/monitor.md) */
-	"ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
-	"ALTER TABLE monitored ADD COLUMN dkim_known text;",
+	("ALTER TABLE monitored ADD COLUMN full_scan_at bigint;"
+	 "ALTER TABLE monitored ADD COLUMN dkim_known text;"),
 	/* 8 -> 9: each domain's latest whole check, summed up for the fleet overview (store_put.c keeps it) */
 	"CREATE TABLE domain_latest ("
 	"  domain text PRIMARY KEY,"

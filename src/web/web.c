@@ -36,6 +36,9 @@ static const struct httpd_route routes[] = {
 	{ "POST", "/api/v1/domains/{}/check", web_api_check },
 	{ "GET", "/api/v1/domains/{}/check", web_api_check_state },
 	{ "POST", "/api/v1/reports", web_api_upload },
+	{ "GET", "/api/v1/notifications", web_api_notify_list },	/* web_notify.c */
+	{ "POST", "/api/v1/notifications", web_api_notify_add },
+	{ "DELETE", "/api/v1/notifications/{}", web_api_notify_remove },
 	{ "POST", "/tlsrpt/v1", web_tlsrpt },
 	{ NULL, NULL, NULL }
 };

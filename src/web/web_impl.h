@@ -90,6 +90,12 @@ struct httpd_response *web_api_check(void *arg, const struct httpd_request *r, c
 struct httpd_response *web_api_check_state(void *arg, const struct httpd_request *r, const char *const *params);
 /* web_api_upload - see the route table in web.c */
 struct httpd_response *web_api_upload(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_notify_list - see the route table in web.c (web_notify.c) */
+struct httpd_response *web_api_notify_list(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_notify_add - see the route table in web.c (web_notify.c) */
+struct httpd_response *web_api_notify_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* web_api_notify_remove - see the route table in web.c (web_notify.c) */
+struct httpd_response *web_api_notify_remove(void *arg, const struct httpd_request *r, const char *const *params);
 /* web_tlsrpt - see the route table in web.c */
 struct httpd_response *web_tlsrpt(void *arg, const struct httpd_request *r, const char *const *params);
 

@@ -10,7 +10,10 @@ SIGKILL while it holds a lease loses nothing (another reclaims the domain
 after the lease and each domain has exactly one result for the round);
 a worker killed with a batch of finished domains not yet committed
 (--commit-every, --commit-delay) loses nothing either: none of them is
-stored, all are reclaimed after the lease and stored exactly once;
+stored, all are reclaimed after the lease and stored exactly once; a
+batch whose commit fails (the grades inserted at the commit refused by a
+trigger) keeps nothing, releases its domains, and a later run stores each
+once;
 SIGTERM stops claiming, finishes what is in flight, releases the rest and
 exits 0, also from the idle sleep of the forever mode.  Known selectors
 (tests/monitor/known.zone): after a full round, a narrowed round asks only
@@ -395,6 +398,52 @@ def killed_batch(t):
             "reclaimed after the lease and stored exactly once", p)
 
 
+def commit_fails(t):
+    """A batch whose commit fails (its grades, inserted at the commit, refused): nothing of it kept, all retried."""
+    db = t.be.new("commit_fails")
+    p = []
+    fill(t, db)
+    t.be.query(db, "CREATE TABLE fail_grades (x integer)")
+    t.be.query(db, "INSERT INTO fail_grades VALUES (1)")
+    if t.be.name == "sqlite":
+        t.be.query(db, "CREATE TRIGGER refuse BEFORE INSERT ON workspace_grades WHEN EXISTS "
+                   "(SELECT 1 FROM fail_grades) BEGIN SELECT RAISE(ABORT, 'grades refused (test)'); END")
+    else:
+        t.be.query(db, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF EXISTS (SELECT 1 FROM fail_grades) THEN RAISE EXCEPTION 'grades refused (test)'; "
+                   "END IF; RETURN NEW; END $$")
+        t.be.query(db, "CREATE TRIGGER refuse BEFORE INSERT ON workspace_grades FOR EACH ROW "
+                   "EXECUTE FUNCTION refuse()")
+    # one batch of all four: its grades go in at the commit, and are refused
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE, "--commit-every", "100",
+                         "--commit-delay", "3600"])
+    if sanitizer(err):
+        p.append("first run: sanitizer: %s" % err[-2000:])
+    if "grades refused (test)" not in err:
+        p.append("the refused commit was not said: %r" % err[-600:])
+    if t.results(db):
+        p.append("results of the failed batch were kept: %r" % t.results(db))
+    if t.be.query(db, "SELECT COUNT(*) FROM workspace_grades")[0][0]:
+        p.append("grades of the failed batch were kept")
+    if t.leases(db):
+        p.append("the failed batch's domains were not released")
+    if t.be.query(db, "SELECT COUNT(*) FROM monitored WHERE round IS NOT NULL")[0][0] != 4:
+        p.append("the failed batch's domains left the round")
+    t.be.query(db, "DELETE FROM fail_grades")
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE])
+    expect_rc(p, "monitor --once after the failed commit", rc, 0, err)
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1}:
+        p.append("round 1 results %r, want exactly one per domain" % got)
+    g = t.be.query(db, "SELECT COUNT(*), COUNT(DISTINCT domain) FROM workspace_grades WHERE round = 1")[0]
+    if tuple(g) != (5, 4):
+        p.append("grades (rows, domains) %r, want (5, 4): a.test in two workspaces" % (tuple(g),))
+    if t.leases(db) or t.be.query(db, "SELECT COUNT(*) FROM monitored WHERE round IS NOT NULL")[0][0]:
+        p.append("leases or domains left in the round")
+    t.check("monitor: a batch whose commit fails (its grades refused) keeps nothing and loses nothing: "
+            "released, checked again, one result and one grade per workspace each", p)
+
+
 def sigterm(t):
     db = t.be.new("sigterm")
     p = []
@@ -696,6 +745,7 @@ def scenarios(args, be, tmp):
     grades(t)
     killed(t)
     killed_batch(t)
+    commit_fails(t)
     sigterm(t)
     return t.res
 

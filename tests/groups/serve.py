@@ -605,6 +605,138 @@ def reports(t, s, db):
     return p
 
 
+def pages_forms(t, s, db):
+    """The notification settings and the admin's new-user form over plain HTTP (so they run under ASan too;
+    the browser tests, tests/groups/pages.py, run them in Chromium)."""
+    p = []
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def post(path, session, body):
+        return s.req("POST", path, form, body.encode(), cookie="mailsec_session=" + session)
+
+    st, alice, _ = sign_in(s, "alice", "alice-password")
+    csrf = page_csrf(s, alice) if alice else None
+    if not csrf:
+        return ["alice signs in: %d" % st]
+    st, h, body = post("/settings/notifications?workspace=A", alice, "csrf=%s&kind=email&address=ops%%40a.test"
+                       "&trigger=error&trigger=cert&digest=weekly" % csrf)
+    if st != 303:
+        p.append("an email target: %d %r" % (st, body[:300]))
+    for what, b, want in (("an http:// webhook", "kind=webhook&address=http://h.a.test/x&secret=0123456789abcdef0", 400),
+                          ("a short secret", "kind=webhook&address=https://h.a.test/x&secret=short", 400),
+                          ("an unknown trigger", "kind=email&address=x%40a.test&trigger=everything", 400),
+                          ("no trigger", "kind=email&address=x%40a.test", 400),
+                          ("a webhook", "kind=webhook&address=https://h.a.test/%3Cb%3E&secret=0123456789abcdef0"
+                           "&trigger=grade", 303)):
+        st, _, body = post("/settings/notifications?workspace=A", alice, "csrf=%s&%s" % (csrf, b))
+        if st != want or (want == 400 and b'role="alert"' not in body):
+            p.append("%s: %d, want %d: %r" % (what, st, want, body[:300]))
+    st, _, body = s.req("GET", "/settings/notifications?workspace=A", cookie="mailsec_session=" + alice)
+    ids = re.findall(rb"/settings/notifications/(\d+)/remove", body)
+    if st != 200 or b"ops@a.test" not in body or b"error,cert,digest-weekly" not in body or \
+            b"https://h.a.test/&lt;b&gt;" not in body or b"0123456789abcdef0" in body or len(ids) != 2:
+        p.append("the targets listed (secrets never): %d %r" % (st, body[-1500:]))
+    st, _, _ = post("/settings/notifications/%s/remove?workspace=A" % (ids[0].decode() if ids else "1"), alice,
+                    "csrf=" + csrf)
+    st2, _, body = s.req("GET", "/settings/notifications?workspace=A", cookie="mailsec_session=" + alice)
+    if st != 303 or b"ops@a.test" in body:
+        p.append("remove: %d, then %r" % (st, body[-800:]))
+    st, _, _ = post("/settings/notifications?workspace=A", alice, "kind=email&address=y%40a.test&trigger=error")
+    if st != 403:
+        p.append("a form without its CSRF token: %d, want 403" % st)
+    st, vera, _ = sign_in(s, "vera", "vera-password")
+    vcsrf = page_csrf(s, vera) if vera else ""
+    st, _, body = s.req("GET", "/settings/notifications?workspace=A", cookie="mailsec_session=%s" % vera)
+    if st != 200 or b"Add the target" in body or b"/remove" in body:
+        p.append("a viewer reads without forms: %d" % st)
+    st, _, _ = post("/settings/notifications?workspace=A", vera or "", "csrf=%s&kind=email&address=v%%40a.test"
+                    "&trigger=error" % vcsrf)
+    if st != 403:
+        p.append("a viewer's POST: %d, want 403" % st)
+    st, bob, _ = sign_in(s, "bob", "bob-password")
+    st, _, body = s.req("GET", "/settings/notifications?workspace=A", cookie="mailsec_session=%s" % bob)
+    if st != 404:
+        p.append("B's member reads A's settings: %d, want 404" % st)
+    # the admin's new-user form: a generated password shown once, a taken name, an unknown role
+    rc, out, err = t.ms(["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db],
+                        "root-password\n")
+    st, root, _ = sign_in(s, "root", "root-password")
+    rcsrf = page_csrf(s, root) if root else None
+    if rc != 0 or not rcsrf:
+        return p + ["root signs in: %d %s" % (st, err[-300:])]
+    st, _, body = post("/admin/users", root, "csrf=%s&name=dave&role=viewer&workspaces=A" % rcsrf)
+    m = re.search(rb'id="new-password">([A-Za-z0-9_-]{24})<', body)
+    if st != 201 or not m:
+        p.append("a user made: %d %r" % (st, body[:300]))
+    elif sign_in(s, "dave", m.group(1).decode())[1] is None:
+        p.append("the new user does not sign in with the password shown")
+    for what, b, want in (("a taken name", "name=dave&role=viewer", 409), ("an unknown role", "name=erin&role=owner", 400),
+                          ("a missing workspace", "name=erin&role=member&workspaces=A,Z", 400),
+                          ("a short password", "name=erin&role=member&password=short", 400),
+                          ("a bad name", "name=a%20b&role=member", 400)):
+        st, _, body = post("/admin/users", root, "csrf=%s&%s" % (rcsrf, b))
+        if st != want:
+            p.append("%s: %d, want %d" % (what, st, want))
+    st, _, _ = post("/admin/users", alice, "csrf=%s&name=erin&role=admin" % csrf)
+    if st != 404:
+        p.append("a member makes a user: %d, want 404" % st)
+    return p
+
+
+def notify_api(t, s):
+    """/api/v1/notifications: list, add, refuse, remove; a viewer's token reads only; another workspace's 404."""
+    p = []
+    a, v, b = t.tok.get("alice"), t.tok.get("vera"), t.tok.get("bob")
+    js = {"Content-Type": "application/json"}
+    st, _, body = s.req("POST", "/api/v1/notifications", js, json.dumps(
+        {"kind": "webhook", "address": "https://hooks.a.test/x", "secret": "s3cret-s3cret-s3cret",
+         "triggers": ["error", "digest-daily"]}).encode(), token=a)
+    added = json.loads(body) if st == 201 else {}
+    if st != 201 or added.get("target", {}).get("triggers") != ["error", "digest-daily"] or \
+            not added["target"].get("has_secret") or b"s3cret" in body:
+        p.append("a webhook added: %d %r" % (st, body[:300]))
+    for what, doc, want in (("no secret", {"kind": "webhook", "address": "https://hooks.a.test/y"}, 400),
+                            ("http://", {"kind": "webhook", "address": "http://hooks.a.test/y",
+                                         "secret": "s3cret-s3cret-s3cret"}, 400),
+                            ("both digests", {"kind": "email", "address": "ops@a.test",
+                                              "triggers": ["digest-daily", "digest-weekly"]}, 400),
+                            ("an unknown trigger", {"kind": "email", "address": "ops@a.test", "triggers": ["x"]}, 400),
+                            ("a trigger list as text", {"kind": "email", "address": "ops@a.test", "triggers": "error"}, 400),
+                            ("an email target", {"kind": "email", "address": "ops@a.test"}, 201)):
+        st, _, body = s.req("POST", "/api/v1/notifications", js, json.dumps(doc).encode(), token=a)
+        if st != want:
+            p.append("%s: %d %r, want %d" % (what, st, body[:200], want))
+    st, _, body = s.req("POST", "/api/v1/notifications", js, b"not json", token=a)
+    if st != 400:
+        p.append("a body that is not JSON: %d" % st)
+    st, _, body = s.req("GET", "/api/v1/notifications", token=v)
+    lst = json.loads(body) if st == 200 else {}
+    mine = [x for x in lst.get("targets", []) if x["address"] in ("https://hooks.a.test/x", "ops@a.test")]
+    if st != 200 or len(mine) != 2 or b"s3cret" in body:
+        p.append("a viewer lists the targets: %d %r" % (st, body[:400]))
+    st, _, _ = s.req("POST", "/api/v1/notifications", js, b'{"kind":"email","address":"v@a.test"}', token=v)
+    if st != 403:
+        p.append("a viewer adds: %d, want 403" % st)
+    tid = added.get("target", {}).get("id", 0)
+    st, _, body = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=b)
+    if st != 404 or body != NOT_FOUND:
+        p.append("B removes A's target: %d %r, want the 404" % (st, body[:200]))
+    st, _, body = s.req("GET", "/api/v1/notifications?workspace=A", token=b)
+    if st != 404 or body != NOT_FOUND:
+        p.append("B lists A's targets: %d, want the 404" % st)
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=v)
+    if st != 403:
+        p.append("a viewer removes: %d, want 403" % st)
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=a)
+    st2, _, _ = s.req("DELETE", "/api/v1/notifications/%d" % tid, token=a)
+    if st != 204 or st2 != 404:
+        p.append("remove, then again: %d %d, want 204 404" % (st, st2))
+    st, _, _ = s.req("DELETE", "/api/v1/notifications/abc", token=a)
+    if st != 404:
+        p.append("a target id that is not a number: %d" % st)
+    return p
+
+
 def core(t, db, extra_checks=True):
     """The scenarios on one database."""
     p = setup(t, db)
@@ -618,6 +750,8 @@ def core(t, db, extra_checks=True):
         t.check("wrong passwords rate-limited", rate_limit(t, s))
         t.check("tenancy: another workspace's objects are the missing 404", tenancy(t, s))
         t.check("TLS-RPT over HTTPS and the DMARC upload", reports(t, s, db))
+        t.check("notification settings and new users through the page forms", pages_forms(t, s, db))
+        t.check("notification targets through the API", notify_api(t, s))
         if extra_checks:
             t.check("paths with .. and encoded traversal", paths(t, s))
             t.check("limits: oversize bodies, a slow client", limits(t, s, int(timeout * SCALE)))

@@ -198,6 +198,13 @@ domain_text_as_tree(void **state)
 	f = findings_add(&a.findings, F_DKIM_KEY_MISSING, "sel._domainkey.example.test", "no key");
 	finding_set_evidence(f, "");
 	findings_add(&a.findings, F_SPF_MISSING, "again.example.test", "second of its area");
+	{	/* strings cut inside a sequence, a lone C2, C1 at the end, 4-byte and overlong forms */
+		static const char *const odd[] = { "cut \xe2\x82", "lone \xc2", "c1 at end \xc2\x80",
+		    "\xf0\x9f\x93\xa7 mail", "overlong \xc0\xaf", "\xf4\x90\x80\x80 past", "\x7f", "" };
+
+		for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+			finding_set_evidence(findings_add(&a.findings, F_MX_NULL, odd[i], "%s", odd[i]), odd[i]);
+	}
 	a.findings.v[0].profile = strdup("strict \\ profile");
 	json_object_set_new(a.facts, "spf", json_pack("{s:s, s:[i, f, b, n], s:{}, s:[]}", "record",
 	    "v=spf1 -all", "list", 3, 0.25, 1, "empty", "none"));

@@ -15,6 +15,7 @@
 #include "reports/dmarc_agg.h"
 #include "reports/tlsrpt_parse.h"
 #include "reports/report_store.h"
+#include "store/store_names.h"
 #include "reports/summary.h"
 #include "mime/unpack.h"
 #include "db/db.h"
@@ -444,6 +445,102 @@ check_contract(struct store *s)
 	}
 }
 
+/* due_ips - store_names_due's callback: the addresses, space-separated, into the buffer arg (256 bytes) */
+static void
+due_ips(void *arg, const char *ip)
+{
+	char *b = arg;
+	size_t n = strlen(b);
+
+	snprintf(b + n, 256 - n, "%s%s", n ? " " : "", ip);
+}
+
+/* got_name - what store_name_get gave one_got */
+struct got_name {
+	int calls;
+	char name[128], status[32];
+	bool confirmed;
+	int64_t at;
+};
+
+/* one_got - store_name_get's callback into a struct got_name */
+static void
+one_got(void *arg, const struct store_name *n)
+{
+	struct got_name *g = arg;
+
+	g->calls++;
+	snprintf(g->name, sizeof(g->name), "%s", n->name ? n->name : "(null)");
+	snprintf(g->status, sizeof(g->status), "%s", n->status);
+	g->confirmed = n->confirmed;
+	g->at = n->resolved_at;
+}
+
+/* due_of - store_names_due of example.com into b (cleared first) */
+static void
+due_of(struct store *s, int64_t since, size_t top, int64_t stale, int64_t retry, char b[256])
+{
+	b[0] = '\0';
+	assert_int_equal(store_names_due(s, "example.com", since, top, stale, retry, due_ips, b), MS_OK);
+}
+
+/*
+ * names_contract - the reverse-name cache (store/store_names.h) over the three
+ * stored reports (192.0.2.1: 21 messages, 2001:db8::1: 9): busiest first, top
+ * bounds, an answer stale after its time, a failure after its retry, a put
+ * replaces, markup kept as it came
+ */
+static void
+names_contract(struct store *s)
+{
+	char b[256];
+	struct got_name g = { 0 };
+	struct store_name n = { "192.0.2.1", "mail.example.com", "ok", true, 2000 };
+
+	due_of(s, 0, 10, 1000, 1000, b);
+	assert_string_equal(b, "192.0.2.1 2001:db8::1");
+	due_of(s, 0, 1, 1000, 1000, b);
+	assert_string_equal(b, "192.0.2.1");
+	due_of(s, 1700086400, 10, 1000, 1000, b);	/* no report ended since */
+	assert_string_equal(b, "");
+	assert_int_equal(store_name_put(s, &n), MS_OK);
+	n.ip = "2001:db8::1";
+	n.name = NULL;
+	n.status = "timeout";
+	n.confirmed = false;
+	assert_int_equal(store_name_put(s, &n), MS_OK);
+	due_of(s, 0, 10, 1000, 1000, b);
+	assert_string_equal(b, "");
+	due_of(s, 0, 10, 2001, 1000, b);	/* the answer is stale */
+	assert_string_equal(b, "192.0.2.1");
+	due_of(s, 0, 10, 1000, 2001, b);	/* the failure is retried */
+	assert_string_equal(b, "2001:db8::1");
+	assert_int_equal(store_name_get(s, "192.0.2.1", one_got, &g), MS_OK);
+	assert_int_equal(g.calls, 1);
+	assert_string_equal(g.name, "mail.example.com");
+	assert_string_equal(g.status, "ok");
+	assert_true(g.confirmed);
+	assert_int_equal(g.at, 2000);
+	n.ip = "192.0.2.1";
+	n.name = "<script>x</script>.example";
+	n.status = "ok";
+	n.resolved_at = 3000;
+	assert_int_equal(store_name_put(s, &n), MS_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(store_name_get(s, "192.0.2.1", one_got, &g), MS_OK);
+	assert_int_equal(g.calls, 1);
+	assert_string_equal(g.name, "<script>x</script>.example");
+	assert_false(g.confirmed);
+	assert_int_equal(g.at, 3000);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(store_name_get(s, "2001:db8::1", one_got, &g), MS_OK);
+	assert_string_equal(g.name, "(null)");
+	assert_string_equal(g.status, "timeout");
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(store_name_get(s, "198.51.100.1", one_got, &g), MS_OK);
+	assert_int_equal(g.calls, 0);
+}
+
 /*
  * store_contract - the store contract (store.h) against the database where opens
  * (an empty store): idempotent puts, a failed put undone alone, rollback,
@@ -514,6 +611,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	assert_int_equal(store_each_dmarc(s, "example.com", 1700086400, on_dmarc, &n), MS_OK);
 	assert_int_equal(n.rows, 0);
 	check_contract(s);
+	names_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
