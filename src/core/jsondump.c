@@ -130,6 +130,8 @@ utf8_len(const unsigned char *s, size_t left)
  */
 #define PLAIN(c)	((unsigned char)((c) - 0x20) < 0x5F && (c) != '"' && (c) != '\\')
 
+static size_t int_text(char *num, long long n);
+
 /* string - s[0..len) quoted and escaped as dump.c's dump_string without ESCAPE_SLASH/ENSURE_ASCII */
 static void
 string(struct out *o, const char *str, size_t len)
@@ -186,7 +188,6 @@ static void
 value(struct out *o, const json_t *v, size_t flags, int depth)
 {
 	char num[64];
-	int len;
 
 	if (o->failed)
 		return;
@@ -205,8 +206,7 @@ value(struct out *o, const json_t *v, size_t flags, int depth)
 		put(o, "false", 5);
 		break;
 	case JSON_INTEGER:
-		len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		put(o, num, (size_t)len);
+		put(o, num, int_text(num, (long long)json_integer_value(v)));
 		break;
 	case JSON_REAL: {
 		/* jansson's own formatting (precision, ".0", exponent): rare enough to hand over */
@@ -457,17 +457,34 @@ jw_text(struct json_writer *w, const char *s)
 	free(p);
 }
 
+/* int_text - n in decimal into num (at least 21 bytes), as "%lld" writes it; returns its length */
+static size_t
+int_text(char *num, long long n)
+{
+	char tmp[24];
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	size_t k = 0, len = 0;
+
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (n < 0)
+		num[len++] = '-';
+	while (k > 0)
+		num[len++] = tmp[--k];
+	return len;
+}
+
 /* jw_int - an integer value (jsondump.h) */
 void
 jw_int(struct json_writer *w, long long n)
 {
-	char num[32];
-	int len;
+	char num[24];
 
 	if (!before_value(w))
 		return;
-	len = snprintf(num, sizeof(num), "%lld", n);
-	put(&w->o, num, (size_t)len);
+	put(&w->o, num, int_text(num, n));
 }
 
 /* jw_value - a jansson value (jsondump.h) */

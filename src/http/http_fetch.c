@@ -311,13 +311,21 @@ http_get(struct http_client *c, const struct http_request *req, http_callback cb
 	/* Pin the host to our resolver's addresses: libcurl never resolves names. */
 	{
 		/* the maximum holds the line: host, ":port:", each address, "[]" and "," */
-		size_t need = strlen(req->host) + 8;
+		size_t need = strlen(req->host) + 9;
 
 		for (size_t i = 0; req->addrs && req->addrs[i]; i++)
 			need += strlen(req->addrs[i]) + 3;
 		buf_init(&line, need);
 	}
-	buf_addf(&line, "%s:%u:", req->host, req->port ? req->port : 443);
+	/*
+	 * "+": a pin that expires from the multi handle's DNS cache after
+	 * libcurl's DNS cache timeout (60 s), as resolved names do.  Without it
+	 * every pin is permanent: one entry per host ever fetched for the life
+	 * of the client (a whole check run, a monitor for months), and libcurl
+	 * walks them all as each transfer ends (multi_done's cache prune; docs/performance.md).  The
+	 * pin is loaded when the transfer starts and used at once.
+	 */
+	buf_addf(&line, "+%s:%u:", req->host, req->port ? req->port : 443);
 	for (size_t i = 0; req->addrs && req->addrs[i]; i++)
 		buf_addf(&line, "%s%s%s%s", i ? "," : "", strchr(req->addrs[i], ':') ? "[" : "",
 		    req->addrs[i], strchr(req->addrs[i], ':') ? "]" : "");

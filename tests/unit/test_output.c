@@ -122,6 +122,8 @@ jsondump_as_jansson(void **state)
 	json_object_set_new(odd, "ctl\x01\x1f\b\f\n\r\t\"\\", json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7 \x7f"));
 	json_object_set_new(odd, "", json_stringn("nul\0in", 6));
 	json_object_set_new(odd, "list", json_pack("[s,s,b,n,f]", "", "a", 0, 1.5e-7));
+	json_object_set_new(odd, "ints", json_pack("[I,I,I,I,I]", (json_int_t)0, (json_int_t)-1,
+	    (json_int_t)9223372036854775807LL, (json_int_t)(-9223372036854775807LL - 1), (json_int_t)1000000));
 	json_object_set_new(doc, "odd", odd);
 	json_array_append_new(bad, json_stringn_nocheck("\xff\xfe", 2));	/* invalid UTF-8 */
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
