@@ -100,13 +100,15 @@ class Serve:
         raise RuntimeError("sign-in of %s failed: %d" % (user, st))
 
     def stop(self):
+        """SIGTERM; (exit status, what it said on stderr after starting)."""
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
         try:
-            self.p.communicate(timeout=30 * SCALE)
+            _, err = self.p.communicate(timeout=30 * SCALE)
         except subprocess.TimeoutExpired:
             self.p.kill()
-            self.p.communicate()
+            _, err = self.p.communicate()
+        return self.p.returncode, (err or b"").decode(errors="replace")
 
 
 class T:
@@ -465,7 +467,10 @@ def scenario(t):
             p.append("B's CSV after the purge: %d %r" % (st, body[:300]))
         t.check("purge: the summary rows of purged checks go with them", p)
     finally:
-        s.stop()
+        rc, err = s.stop()
+    t.check("serve exits 0 on SIGTERM, no sanitizer report",
+            [] if rc == 0 and not re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", err)
+            else ["exit %r: %s" % (rc, err[-1500:])])
     rc, out, err = t.ms(["monitor", "--once", "--all", "--db", db, "--replay", ZONE, "--timeout", "1"])
     p = migration_problems(t, db)
     if p is None:
