@@ -46,6 +46,12 @@ struct httpd_response *pages_begin(struct web *w, const struct httpd_request *r,
 /* The handlers (httpd_handler; arg the struct web): pages_fleet.c, pages_domain.c */
 /* pages_overview - GET /: the fleet overview (and ?format=csv) */
 struct httpd_response *pages_overview(void *arg, const struct httpd_request *r, const char *const *params);
+/*
+ * pages_overview_note - the overview for r at status with note (may be NULL:
+ * a JSON object, borrowed, merged into the template's data: a form's error
+ * or result); a new response the caller owns
+ */
+struct httpd_response *pages_overview_note(struct web *w, const struct httpd_request *r, int status, json_t *note);
 /* pages_events - GET /events: the workspace's events */
 struct httpd_response *pages_events(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_domain - GET /domains/{name} */
@@ -62,6 +68,14 @@ struct httpd_response *pages_admin(void *arg, const struct httpd_request *r, con
 struct httpd_response *pages_admin_vouch(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_admin_revoke - POST /admin/tokens/{id}/revoke */
 struct httpd_response *pages_admin_revoke(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_admin_workspace_add - POST /admin/workspaces: an admin creates a workspace */
+struct httpd_response *pages_admin_workspace_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_domains_add - POST /domains: a writer of the workspace adds domains (the overview's form) */
+struct httpd_response *pages_domains_add(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_domains_remove - POST /domains/{name}/remove: a writer of the workspace removes a domain */
+struct httpd_response *pages_domains_remove(void *arg, const struct httpd_request *r, const char *const *params);
+/* pages_token_add - POST /tokens: an admin or member makes an API token for the workspace, shown once */
+struct httpd_response *pages_token_add(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_admin_user_add - POST /admin/users: an admin creates a user (role, workspaces, password or a generated one shown once) */
 struct httpd_response *pages_admin_user_add(void *arg, const struct httpd_request *r, const char *const *params);
 /* pages_settings - GET /settings/notifications: the workspace's notification targets (pages_settings.c) */

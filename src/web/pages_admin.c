@@ -340,3 +340,244 @@ out:
 	accounts_principal_clear(&p);
 	return resp;
 }
+
+/* workspace_error - the admin page again at status with the new-workspace form's error and name */
+static struct httpd_response *
+workspace_error(struct web *w, int status, const struct acct_principal *p, const char *ws, const char *msg,
+    const char *name)
+{
+	json_t *note = json_pack("{s:s,s:s}", "ws_error", msg, "new_ws", name ? name : "");
+	struct httpd_response *resp = admin_page(w, status, p, ws, note);
+
+	json_decref(note);
+	return resp;
+}
+
+/*
+ * pages_admin_workspace_add - POST /admin/workspaces: an admin creates a
+ * workspace, its name checked as `workspace add` does (fleet_name_ok); an
+ * audit line on standard error.
+ */
+struct httpd_response *
+pages_admin_workspace_add(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	struct httpd_form *f = xcalloc(1, sizeof(*f));
+	const char *ws, *name;
+	bool existed = false;
+	json_t *note;
+
+	(void)params;
+	if ((resp = admin_form(w, r, &p, &ws, f)) != NULL)
+		goto out;
+	name = httpd_form_get(f, "name");
+	if (name == NULL || !fleet_name_ok(name)) {
+		resp = workspace_error(w, 400, &p, ws, "A workspace name is 1 to 64 letters, digits, '-', '_' or '.'.", name);
+		goto out;
+	}
+	if (fleet_workspace_add(w->cfg.fleet, name, web_now(), &existed) != MS_OK) {
+		resp = web_err(500, "internal", "the database failed");
+		goto out;
+	}
+	if (existed) {
+		resp = workspace_error(w, 409, &p, ws, "A workspace of that name exists already.", name);
+		goto out;
+	}
+	fprintf(stderr, "mailsec serve: audit: admin %s created workspace %s\n", p.user, name);
+	note = json_pack("{s:s}", "ws_created", name);
+	resp = admin_page(w, 201, &p, ws, note);
+	json_decref(note);
+out:
+	free(f);
+	accounts_principal_clear(&p);
+	return resp;
+}
+
+/*
+ * writer_form - a POST to the workspace's pages by someone who may write it,
+ * with its CSRF token: the form into f, *domain (name normalised, when name
+ * is not NULL; the caller frees) the workspace must hold.  NULL when fine,
+ * else the response: a stranger's or missing workspace or domain is the 404
+ * page, a missing CSRF token or a viewer 403.
+ */
+static struct httpd_response *
+writer_form(struct web *w, const struct httpd_request *r, const char *name, struct acct_principal *p,
+    const char **ws, char **domain, struct httpd_form *f)
+{
+	struct httpd_response *resp;
+	const char *ct = httpd_header(r, "Content-Type");
+
+	*domain = NULL;
+	if ((resp = pages_begin(w, r, name, p, ws, domain)) != NULL)
+		return resp;
+	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
+	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
+		f->n = 0;
+	if ((resp = web_csrf(r, p, f)) != NULL)
+		return resp;
+	if (!accounts_may(p, *ws, ACCT_WRITE))
+		return web_err(403, "forbidden", "this workspace is read-only for you");
+	return NULL;
+}
+
+/* overview_back - 303 to the workspace's overview */
+static struct httpd_response *
+overview_back(const char *ws)
+{
+	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
+	char *loc = xasprintf("/?workspace=%s", ws);	/* ws passed fleet_name_ok: no escaping needed */
+
+	httpd_response_header(resp, "Location", loc);
+	free(loc);
+	return resp;
+}
+
+/* overview_note - the overview again at status with note (borrowed) */
+static struct httpd_response *
+overview_note(struct web *w, const struct httpd_request *r, int status, json_t *note)
+{
+	struct httpd_response *resp = pages_overview_note(w, r, status, note);
+
+	json_decref(note);
+	return resp;
+}
+
+/*
+ * pages_domains_add - POST /domains: the names (separated by blanks or
+ * commas), each checked as `domains add` does (dns_domain_normalise), all or
+ * none: a bad one comes back in the form with the names typed.
+ */
+struct httpd_response *
+pages_domains_add(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	struct httpd_form *f = xcalloc(1, sizeof(*f));
+	const char *ws, *names, *why = "no name";
+	char *domain = NULL, *t = NULL, **nv = NULL, *msg;
+	size_t nn = 0, good = 0;
+	json_t *doms = json_array();
+	enum fleet_add res;
+	enum ms_status st;
+
+	(void)params;
+	if ((resp = writer_form(w, r, NULL, &p, &ws, &domain, f)) != NULL)
+		goto out;
+	names = httpd_form_get(f, "names");
+	if (names) {
+		t = xstrdup(names);
+		for (char *c = t; *c; c++)
+			if (*c == ',' || *c == '\t' || *c == '\r' || *c == '\n')
+				*c = ' ';
+		nv = str_split(t, ' ', &nn);
+	}
+	for (size_t i = 0; i < nn; i++) {
+		char *d;
+
+		if (*nv[i] == '\0')
+			continue;
+		if ((d = dns_domain_normalise(nv[i], &why)) == NULL) {
+			msg = xasprintf("\"%s\" is not a domain name: %s.", nv[i], why);
+			resp = overview_note(w, r, 400, json_pack("{s:s,s:s}", "domains_error", msg, "new_names", names));
+			free(msg);
+			goto out;
+		}
+		json_array_append_new(doms, json_string(d));
+		free(d);
+		good++;
+	}
+	if (good == 0) {
+		resp = overview_note(w, r, 400, json_pack("{s:s,s:s}", "domains_error", "Type one domain name or more.",
+		    "new_names", names ? names : ""));
+		goto out;
+	}
+	for (size_t i = 0; i < good; i++) {
+		st = fleet_domain_add(w->cfg.fleet, ws, json_string_value(json_array_get(doms, i)), &(struct fleet_settings){ 0 },
+		    web_now(), &res);
+		if (st == MS_ERR_NOTFOUND) {
+			resp = pages_not_found(w);
+			goto out;
+		}
+		if (st != MS_OK) {
+			resp = web_err(500, "internal", "the database failed");
+			goto out;
+		}
+	}
+	if (w->cfg.poke)
+		w->cfg.poke(w->cfg.arg);
+	resp = overview_back(ws);
+out:
+	json_decref(doms);
+	strv_free(nv);
+	free(t);
+	free(domain);
+	free(f);
+	accounts_principal_clear(&p);
+	return resp;
+}
+
+/* pages_domains_remove - POST /domains/{name}/remove: the workspace's domain leaves it (another's: 404) */
+struct httpd_response *
+pages_domains_remove(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	struct httpd_form *f = xcalloc(1, sizeof(*f));
+	const char *ws;
+	char *domain = NULL;
+	bool found = false;
+
+	if ((resp = writer_form(w, r, params[0], &p, &ws, &domain, f)) != NULL)
+		goto out;
+	if (fleet_domain_remove(w->cfg.fleet, ws, domain, &found) != MS_OK)
+		resp = web_err(500, "internal", "the database failed");
+	else
+		resp = found ? overview_back(ws) : pages_not_found(w);
+out:
+	free(domain);
+	free(f);
+	accounts_principal_clear(&p);
+	return resp;
+}
+
+/*
+ * pages_token_add - POST /tokens: a new API token for the caller in the
+ * workspace, shown once on the answer (accounts keeps only its hash).
+ */
+struct httpd_response *
+pages_token_add(void *arg, const struct httpd_request *r, const char *const *params)
+{
+	struct web *w = arg;
+	struct acct_principal p;
+	struct httpd_response *resp;
+	struct httpd_form *f = xcalloc(1, sizeof(*f));
+	const char *ws;
+	char *domain = NULL, tok[ACCT_TOKEN_SIZE] = { 0 };
+	int64_t id = 0;
+	enum ms_status st;
+
+	(void)params;
+	if ((resp = writer_form(w, r, NULL, &p, &ws, &domain, f)) != NULL)
+		goto out;
+	st = accounts_token_add(w->cfg.accounts, p.user, ws, web_now(), &id, tok);
+	if (st == MS_ERR_NOTFOUND || st == MS_ERR_ARG) {
+		resp = pages_not_found(w);
+		goto out;
+	}
+	if (st != MS_OK) {
+		resp = web_err(500, "internal", "the database failed");
+		goto out;
+	}
+	fprintf(stderr, "mailsec serve: audit: %s created API token %lld for workspace %s\n", p.user, (long long)id, ws);
+	resp = overview_note(w, r, 201, json_pack("{s:{s:I,s:s}}", "token_created", "id", (json_int_t)id, "token", tok));
+out:
+	OPENSSL_cleanse(tok, sizeof(tok));
+	free(domain);
+	free(f);
+	accounts_principal_clear(&p);
+	return resp;
+}

@@ -223,7 +223,13 @@ csv_all(struct web *w, struct fleet_overview_query *q)
 struct httpd_response *
 pages_overview(void *arg, const struct httpd_request *r, const char *const *params)
 {
-	struct web *w = arg;
+	(void)params;
+	return pages_overview_note(arg, r, 200, NULL);
+}
+
+struct httpd_response *
+pages_overview_note(struct web *w, const struct httpd_request *r, int status, json_t *note)
+{
 	struct acct_principal p;
 	struct httpd_response *resp;
 	struct fleet_overview_query q;
@@ -310,7 +316,10 @@ pages_overview(void *arg, const struct httpd_request *r, const char *const *para
 		}
 		json_object_set_new(data, "workspaces", wl);
 	}
-	resp = pages_render(w, 200, "overview", data, &p, ws);
+	json_object_set_new(data, "may_write", json_boolean(accounts_may(&p, ws, ACCT_WRITE)));
+	if (note)
+		json_object_update(data, note);
+	resp = pages_render(w, status, "overview", data, &p, ws);
 	json_decref(data);
 out:
 	free(domain);

@@ -14,6 +14,9 @@ static const struct httpd_route routes[] = {
 	{ "GET", "/events", pages_events },
 	{ "GET", "/domains/{}", pages_domain },
 	{ "POST", "/domains/{}/check", pages_check },
+	{ "POST", "/domains", pages_domains_add },	/* web/pages_admin.c */
+	{ "POST", "/domains/{}/remove", pages_domains_remove },
+	{ "POST", "/tokens", pages_token_add },
 	{ "GET", "/domains/{}/reports", pages_reports },
 	{ "GET", "/domains/{}/tls", pages_tls },
 	{ "GET", "/static/mailsec.css", pages_css },
@@ -21,6 +24,7 @@ static const struct httpd_route routes[] = {
 	{ "POST", "/admin/proofs", pages_admin_vouch },
 	{ "POST", "/admin/tokens/{}/revoke", pages_admin_revoke },
 	{ "POST", "/admin/users", pages_admin_user_add },
+	{ "POST", "/admin/workspaces", pages_admin_workspace_add },
 	{ "GET", "/settings/notifications", pages_settings },
 	{ "POST", "/settings/notifications", pages_settings_add },
 	{ "POST", "/settings/notifications/{}/remove", pages_settings_remove },

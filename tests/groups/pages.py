@@ -240,6 +240,9 @@ def scenario(args, be, label, tmp):
         res.append(Result(NAME, be.label(label + ": a user made on the admin page is audited"),
                           "pass" if "audit: admin root created user carol (member) in workspaces [A]" in audit
                           else "fail", audit[-1500:]))
+        res.append(Result(NAME, be.label(label + ": a workspace and a token made on the pages are audited"),
+                          "pass" if "audit: admin root created workspace C" in audit and
+                          "audit: alice created API token" in audit else "fail", audit[-1500:]))
     return res
 
 

@@ -385,7 +385,109 @@ async function mainFlow() {
   const mu = await c.page.request.post(cfg.base + "/admin/users", { form: { csrf: ccsrf, name: "eve", role: "admin" } });
   check("admin: a member cannot make users", mu.status() === 404, mu.status());
   await c.ctx.close();
+  await writesFlow();
   check("no payload ran on any page", fired.length === 0, fired.join("; "));
+}
+
+// shot - a screenshot of the page as it is and axe on it
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(cfg.artefacts, name + ".png"), fullPage: true });
+  const v = await axe(page);
+  check(name + ": axe finds no serious or critical violation", v.length === 0, v.join("; "));
+}
+
+// writesFlow - domains and API tokens from the overview (writers), workspaces from /admin (admins)
+async function writesFlow() {
+  const m = await newPage();
+  await signIn(m.page, cfg.alice[0], cfg.alice[1]);
+  const missing = await m.page.request.get(cfg.base + "/domains/missing.test");
+  await m.page.goto(cfg.base + "/?workspace=A");
+  await m.page.fill("#add-names", "new1.test, bad..name");
+  const [bad] = await Promise.all([m.page.waitForNavigation(), m.page.click("text=Add the domains")]);
+  check("domains: a bad name comes back in the form, nothing added", bad.status() === 400 &&
+    (await m.page.locator("#domains-error").count()) === 1 && (await m.page.inputValue("#add-names")).includes("bad..name") &&
+    !(await m.page.locator("table.fleet tbody").textContent()).includes("new1.test"), bad.status());
+  await shot(m.page, "overview-domains-error");
+  await m.page.fill("#add-names", "New1.test\nnew2.test");
+  const [ok] = await Promise.all([m.page.waitForNavigation(), m.page.click("text=Add the domains")]);
+  let rows = await m.page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("domains: several added through the form", ok.status() === 200 && rows.includes("new1.test") &&
+    rows.includes("new2.test"), ok.status() + " " + JSON.stringify(rows));
+  await shot(m.page, "overview-domains-added");
+  await Promise.all([m.page.waitForNavigation(), m.page.click("button[aria-label='Remove new2.test']")]);
+  rows = await m.page.locator("table.fleet tbody th[scope=row]").allTextContents();
+  check("domains: one removed through the form", !rows.includes("new2.test") && rows.includes("new1.test"), JSON.stringify(rows));
+  const mcsrf = await m.page.locator("header input[name=csrf]").inputValue();
+  const nc = await m.page.request.post(cfg.base + "/domains?workspace=A", { form: { names: "x.test" } });
+  const nr = await m.page.request.post(cfg.base + "/domains/new1.test/remove?workspace=A", { form: {} });
+  const nt = await m.page.request.post(cfg.base + "/tokens?workspace=A", { form: {} });
+  check("domains and tokens: a form without its CSRF token is refused", nc.status() === 403 && nr.status() === 403 &&
+    nt.status() === 403, nc.status() + " " + nr.status() + " " + nt.status());
+  const ob = await m.page.request.post(cfg.base + "/domains/" + cfg.domain_b + "/remove?workspace=A", { form: { csrf: mcsrf } });
+  check("tenancy: B's domain cannot be removed from A (404 as a missing one)", ob.status() === 404 &&
+    (await ob.text()) === (await missing.text()), ob.status());
+  const oa = await m.page.request.post(cfg.base + "/domains?workspace=B", { form: { csrf: mcsrf, names: "x.test" } });
+  const ot = await m.page.request.post(cfg.base + "/tokens?workspace=B", { form: { csrf: mcsrf } });
+  check("tenancy: no domain added to nor token made for B from A", oa.status() === 404 && ot.status() === 404,
+    oa.status() + " " + ot.status());
+  await m.page.goto(cfg.base + "/?workspace=A");
+  const [tr] = await Promise.all([m.page.waitForNavigation(), m.page.click("text=Make an API token for this workspace")]);
+  const tok = (await m.page.locator("#new-token").textContent()).trim();
+  check("tokens: a token made and shown once", tr.status() === 201 && /^mst_[0-9a-f]{64}$/.test(tok) &&
+    tr.headers()["cache-control"] === "no-store", tr.status() + " " + tok);
+  await shot(m.page, "overview-token");
+  const use = await m.page.request.get(cfg.base + "/api/v1/domains", { headers: { Authorization: "Bearer " + tok } });
+  const used = use.status() === 200 ? (await use.json()).domains.map((d) => d.name) : [];
+  check("tokens: the token shown reads the workspace through the API", used.includes("new1.test") && !used.includes(cfg.domain_b),
+    use.status() + " " + JSON.stringify(used));
+  await m.page.goto(cfg.base + "/?workspace=A");
+  check("tokens: the token is not shown again", !(await m.page.content()).includes(tok), "shown");
+  await m.ctx.close();
+
+  const v = await newPage();
+  await signIn(v.page, cfg.viewer[0], cfg.viewer[1]);
+  await v.page.goto(cfg.base + "/?workspace=A");
+  check("domains: a viewer sees no add, remove or token form", (await v.page.locator("#add-names").count()) === 0 &&
+    (await v.page.locator("form[action*='/remove']").count()) === 0 && (await v.page.locator("form[action^='/tokens']").count()) === 0,
+    "shown");
+  const vcsrf = await v.page.locator("header input[name=csrf]").inputValue();
+  const va = await v.page.request.post(cfg.base + "/domains?workspace=A", { form: { csrf: vcsrf, names: "x.test" } });
+  const vr = await v.page.request.post(cfg.base + "/domains/new1.test/remove?workspace=A", { form: { csrf: vcsrf } });
+  const vt = await v.page.request.post(cfg.base + "/tokens?workspace=A", { form: { csrf: vcsrf } });
+  check("domains and tokens: a viewer's POST is refused (403)", va.status() === 403 && vr.status() === 403 && vt.status() === 403,
+    va.status() + " " + vr.status() + " " + vt.status());
+  await v.ctx.close();
+
+  const a = await newPage();
+  await signIn(a.page, cfg.admin[0], cfg.admin[1]);
+  await a.page.goto(cfg.base + "/admin");
+  await a.page.fill("#nw-name", "bad name!");
+  const [wb] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the workspace")]);
+  check("workspaces: a bad name comes back in the form", wb.status() === 400 && (await a.page.locator("#ws-error").count()) === 1 &&
+    (await a.page.inputValue("#nw-name")) === "bad name!", wb.status());
+  await shot(a.page, "admin-workspace-error");
+  await a.page.fill("#nw-name", "C");
+  const [wc] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the workspace")]);
+  const wt = await a.page.locator("#w-h ~ table").textContent();
+  check("workspaces: one created through the form", wc.status() === 201 && (await a.page.locator("#ws-created").count()) === 1 &&
+    /\bC\b/.test(wt), wc.status() + " " + wt);
+  await shot(a.page, "admin-workspace-created");
+  await a.page.fill("#nw-name", "A");
+  const [wd] = await Promise.all([a.page.waitForNavigation(), a.page.click("text=Add the workspace")]);
+  check("workspaces: a name taken already is refused in the form", wd.status() === 409 &&
+    (await a.page.locator("#ws-error").count()) === 1, wd.status());
+  const acsrf = await a.page.locator("header input[name=csrf]").inputValue();
+  const wn = await a.page.request.post(cfg.base + "/admin/workspaces", { form: { name: "D" } });
+  check("workspaces: a form without its CSRF token is refused", wn.status() === 403, wn.status());
+  const ac = await a.page.request.post(cfg.base + "/domains?workspace=C", { form: { csrf: acsrf, names: "c.test" } });
+  check("domains: an admin adds to any workspace", ac.status() === 200 || ac.status() === 303, ac.status());
+  await a.ctx.close();
+  const c = await newPage();
+  await signIn(c.page, cfg.alice[0], cfg.alice[1]);
+  const ccsrf = await c.page.locator("header input[name=csrf]").inputValue();
+  const mw = await c.page.request.post(cfg.base + "/admin/workspaces", { form: { csrf: ccsrf, name: "E" } });
+  check("workspaces: a member cannot make one (404)", mw.status() === 404, mw.status());
+  await c.ctx.close();
 }
 
 try {
