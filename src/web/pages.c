@@ -123,10 +123,7 @@ pages_css(void *arg, const struct httpd_request *r, const char *const *params)
 static struct httpd_response *
 redirect_login(void)
 {
-	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
-
-	httpd_response_header(resp, "Location", "/login");
-	return resp;
+	return web_see_other("/login");
 }
 
 /* first_ws - accounts_workspaces' callback: keep the first name */

@@ -132,13 +132,10 @@ admin_form(struct web *w, const struct httpd_request *r, struct acct_principal *
     struct httpd_form *f)
 {
 	struct httpd_response *resp;
-	const char *ct = httpd_header(r, "Content-Type");
 
 	if ((resp = admin_begin(w, r, p, ws)) != NULL)
 		return resp;
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
-	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
-		f->n = 0;
+	web_form_read(r, f);
 	return web_csrf(r, p, f);
 }
 
@@ -146,10 +143,7 @@ admin_form(struct web *w, const struct httpd_request *r, struct acct_principal *
 static struct httpd_response *
 back(void)
 {
-	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
-
-	httpd_response_header(resp, "Location", "/admin");
-	return resp;
+	return web_see_other("/admin");
 }
 
 struct httpd_response *
@@ -407,14 +401,11 @@ writer_form(struct web *w, const struct httpd_request *r, const char *name, stru
     const char **ws, char **domain, struct httpd_form *f)
 {
 	struct httpd_response *resp;
-	const char *ct = httpd_header(r, "Content-Type");
 
 	*domain = NULL;
 	if ((resp = pages_begin(w, r, name, p, ws, domain)) != NULL)
 		return resp;
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
-	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
-		f->n = 0;
+	web_form_read(r, f);
 	if ((resp = web_csrf(r, p, f)) != NULL)
 		return resp;
 	if (!accounts_may(p, *ws, ACCT_WRITE))
@@ -426,10 +417,9 @@ writer_form(struct web *w, const struct httpd_request *r, const char *name, stru
 static struct httpd_response *
 overview_back(const char *ws)
 {
-	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
 	char *loc = xasprintf("/?workspace=%s", ws);	/* ws passed fleet_name_ok: no escaping needed */
+	struct httpd_response *resp = web_see_other(loc);
 
-	httpd_response_header(resp, "Location", loc);
 	free(loc);
 	return resp;
 }

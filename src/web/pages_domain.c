@@ -203,15 +203,13 @@ pages_check(void *arg, const struct httpd_request *r, const char *const *params)
 	struct acct_principal p;
 	struct httpd_response *resp;
 	struct httpd_form *f = xcalloc(1, sizeof(*f));
-	const char *ws, *ct = httpd_header(r, "Content-Type");
+	const char *ws;
 	char *domain, *loc;
 	bool found;
 
 	if ((resp = pages_begin(w, r, params[0], &p, &ws, &domain)) != NULL)
 		goto out;
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
-	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
-		f->n = 0;
+	web_form_read(r, f);
 	if ((resp = web_csrf(r, &p, f)) != NULL)
 		goto out;
 	if (!accounts_may(&p, ws, ACCT_WRITE)) {
@@ -224,9 +222,8 @@ pages_check(void *arg, const struct httpd_request *r, const char *const *params)
 	}
 	if (w->cfg.poke)
 		w->cfg.poke(w->cfg.arg);
-	resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
 	loc = xasprintf("/domains/%s?workspace=%s", domain, ws);
-	httpd_response_header(resp, "Location", loc);
+	resp = web_see_other(loc);
 	free(loc);
 out:
 	free(f);

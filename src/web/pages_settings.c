@@ -87,6 +87,7 @@ settings_page(struct web *w, int status, const struct acct_principal *p, const c
 	return resp;
 }
 
+/* pages_settings - GET /settings/notifications: the workspace's notification targets */
 struct httpd_response *
 pages_settings(void *arg, const struct httpd_request *r, const char *const *params)
 {
@@ -114,15 +115,12 @@ settings_form(struct web *w, const struct httpd_request *r, struct acct_principa
     struct httpd_form *f)
 {
 	struct httpd_response *resp;
-	const char *ct = httpd_header(r, "Content-Type");
 	char *domain = NULL;
 
 	if ((resp = pages_begin(w, r, NULL, p, ws, &domain)) != NULL)
 		return resp;
 	free(domain);
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
-	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
-		f->n = 0;
+	web_form_read(r, f);
 	if ((resp = web_csrf(r, p, f)) != NULL)
 		return resp;
 	if (!accounts_may(p, *ws, ACCT_WRITE))
@@ -134,10 +132,9 @@ settings_form(struct web *w, const struct httpd_request *r, struct acct_principa
 static struct httpd_response *
 back(const char *ws)
 {
-	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
 	char *where = xasprintf("/settings/notifications?workspace=%s", ws);
+	struct httpd_response *resp = web_see_other(where);
 
-	httpd_response_header(resp, "Location", where);
 	free(where);
 	return resp;
 }

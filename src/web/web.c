@@ -164,6 +164,28 @@ web_authn(struct web *w, const struct httpd_request *r, struct acct_principal *p
 	return web_err(500, "internal", "the database failed");
 }
 
+/* web_form_read - the request's form body, or none (web_impl.h) */
+void
+web_form_read(const struct httpd_request *r, struct httpd_form *f)
+{
+	const char *ct = httpd_header(r, "Content-Type");
+
+	f->n = 0;
+	if (ct && strncmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
+		f->n = 0;
+}
+
+/* web_see_other - 303 See Other to location (web_impl.h) */
+struct httpd_response *
+web_see_other(const char *location)
+{
+	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
+
+	httpd_response_header(resp, "Location", location);
+	return resp;
+}
+
 struct httpd_response *
 web_csrf(const struct httpd_request *r, const struct acct_principal *p, const struct httpd_form *form)
 {

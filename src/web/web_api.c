@@ -346,18 +346,6 @@ body_field(const struct httpd_request *r, const struct httpd_form *f, const char
 	return NULL;
 }
 
-/* form_body - an urlencoded body into the caller's f (f->n 0 when there is none) */
-static void
-form_body(const struct httpd_request *r, struct httpd_form *f)
-{
-	const char *ct = httpd_header(r, "Content-Type");
-
-	f->n = 0;
-	if (ct && strncmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
-	    httpd_form_parse(r->body, r->body_len, f) != MS_OK)
-		f->n = 0;
-}
-
 struct httpd_response *
 web_api_add(void *arg, const struct httpd_request *r, const char *const *params)
 {
@@ -371,7 +359,7 @@ web_api_add(void *arg, const struct httpd_request *r, const char *const *params)
 	char *name = NULL, *d = NULL, *loc;
 	const char *why = "no name";
 
-	form_body(r, f);
+	web_form_read(r, f);
 	if ((resp = begin(w, r, NULL, ACCT_READ | ACCT_WRITE, f, &a)) != NULL)
 		goto out;
 	if ((name = body_field(r, f, "name")) == NULL || (d = dns_domain_normalise(name, &why)) == NULL) {

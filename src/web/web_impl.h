@@ -51,6 +51,13 @@ struct httpd_response *web_authn(struct web *w, const struct httpd_request *r, s
 struct httpd_response *web_csrf(const struct httpd_request *r, const struct acct_principal *p,
     const struct httpd_form *form);
 /*
+ * web_form_read - r's body into the caller's f when it is a form
+ * (application/x-www-form-urlencoded) that parses; else f is left empty
+ */
+void web_form_read(const struct httpd_request *r, struct httpd_form *f);
+/* web_see_other - a new 303 See Other to location (copied; the caller ensures it needs no escaping) */
+struct httpd_response *web_see_other(const char *location);
+/*
  * web_workspace - the workspace the request serves: ?workspace=, the
  * token's scope, or the caller's only one; *ws borrowed from r or p.  NULL
  * when p may do want there, else the response (404 as for a missing one,

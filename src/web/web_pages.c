@@ -34,16 +34,6 @@ set_cookie(struct httpd_response *resp, const char *name, const char *value, boo
 	free(c);
 }
 
-/* redirect - 303 See Other to where */
-static struct httpd_response *
-redirect(const char *where)
-{
-	struct httpd_response *resp = httpd_response_new(303, "text/plain; charset=utf-8", "", 0);
-
-	httpd_response_header(resp, "Location", where);
-	return resp;
-}
-
 /* login_page - the form, with a new double-submit token (status and a message, escaped here) */
 static struct httpd_response *
 login_page(struct web *w, const struct httpd_request *r, int status, const char *msg)
@@ -145,7 +135,7 @@ web_login(void *arg, const struct httpd_request *r, const char *const *params)
 	/* a new session at every sign-in: the one the browser had (if any) ends */
 	if ((old = web_cookie(r, jar, WEB_SESSION_COOKIE)) != NULL)
 		MS_IGNORE(accounts_logout(w->cfg.accounts, old, NULL));	/* gone already is fine */
-	resp = redirect("/");
+	resp = web_see_other("/");
 	set_cookie(resp, WEB_SESSION_COOKIE, sn.cookie, web_secure(w, r), false);
 	set_cookie(resp, WEB_LOGIN_COOKIE, "", web_secure(w, r), true);
 	explicit_bzero(&sn, sizeof(sn));
@@ -181,7 +171,7 @@ web_logout(void *arg, const struct httpd_request *r, const char *const *params)
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}
-	resp = redirect("/login");
+	resp = web_see_other("/login");
 	set_cookie(resp, WEB_SESSION_COOKIE, "", web_secure(w, r), true);
 out:
 	accounts_principal_clear(&p);
@@ -212,7 +202,7 @@ web_index(void *arg, const struct httpd_request *r, const char *const *params)
 	if ((resp = web_authn(w, r, &p)) != NULL) {
 		if (httpd_response_status(resp) == 401) {
 			httpd_response_free(resp);
-			resp = redirect("/login");
+			resp = web_see_other("/login");
 		}
 		accounts_principal_clear(&p);
 		return resp;
