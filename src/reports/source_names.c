@@ -1,5 +1,6 @@
 /* src/reports/source_names.c - PTR names of report sources, forward-confirmed (FCrDNS), kept in the store */
 #include "reports/source_names.h"
+#include "reports/summary.h"
 #include "dns/dns.h"
 #include "dns/resolver.h"
 #include "store/store_names.h"
@@ -59,21 +60,6 @@ names_config_default(struct names_config *c)
 	c->ttl = 86400;
 	c->retry = 3600;
 	c->names_max = 2;
-}
-
-/* outcome_word - the status word kept for a lookup outcome (as the summary's ptr_status) */
-static const char *
-outcome_word(enum dns_outcome o)
-{
-	switch (o) {
-	case DNS_OK: return "ok";
-	case DNS_NODATA: return "nodata";
-	case DNS_NXDOMAIN: return "nxdomain";
-	case DNS_SERVFAIL: return "servfail";
-	case DNS_TIMEOUT: return "timeout";
-	case DNS_BOGUS: return "bogus";
-	}
-	return "servfail";
 }
 
 /* run_free - free r and its items */
@@ -149,7 +135,7 @@ on_ptr(struct dns_answer *ans, void *arg)
 	struct names_item *it = arg;
 	struct names_run *r = it->run;
 
-	it->status = outcome_word(ans->status);
+	it->status = summary_ptr_status(ans->status);
 	if (ans->status == DNS_OK)
 		for (size_t i = 0; i < ans->n && it->nnames < r->c.names_max; i++) {
 			char *nm;

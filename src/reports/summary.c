@@ -358,9 +358,9 @@ on_tlsrpt(void *arg, const struct store_tlsrpt_item *it)
 	}
 }
 
-/* outcome_word - the ptr_status word of a lookup outcome (docs/json.md) */
-static const char *
-outcome_word(enum dns_outcome o)
+/* summary_ptr_status - the ptr_status word of a lookup outcome (summary.h) */
+const char *
+summary_ptr_status(enum dns_outcome o)
 {
 	switch (o) {
 	case DNS_OK: return "ok";
@@ -380,7 +380,7 @@ on_ptr(struct dns_answer *ans, void *arg)
 	struct source *src = arg;
 	const psl_ctx_t *psl = psl_builtin();
 
-	src->ptr_status = outcome_word(ans->status);
+	src->ptr_status = summary_ptr_status(ans->status);
 	if (ans->status == DNS_OK) {
 		for (size_t i = 0; i < ans->n; i++) {
 			if (ans->rr[i].type == DNS_T_PTR && ans->rr[i].u.name) {

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "dns/dns.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -57,6 +58,8 @@ const char *dmarc_trust_name(enum dmarc_trust t);
  */
 MS_MUST_CHECK enum ms_status summary_build(struct store *store, const char *domain, int64_t since,
     const struct summary_thresholds *t, struct summary **out);
+/* summary_ptr_status - the ptr_status word ("ok", "nxdomain", ...; docs/json.md) of a lookup outcome: static text */
+const char *summary_ptr_status(enum dns_outcome o);
 /*
  * summary_build_range - as summary_build, leaving out the report rows whose
  * period begins at or after until (epoch seconds; 0: no bound), so every
