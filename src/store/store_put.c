@@ -49,6 +49,21 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
 	" n_warning, n_error, n_unknown, grade, doc, round, area) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT DO NOTHING RETURNING id",	/* (run_id, domain) or (domain, round) */
+	/*
+	 * The summary rows bound from the caller's values (store_check's
+	 * areas_known): the domain's row replaced only by a later check (the
+	 * order store_last_check reads: checked_at, then id), as LATEST below
+	 * picks it.
+	 */
+	[LATEST_UPSERT] =
+	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
+	" n_error, n_unknown, areas) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (domain) DO UPDATE SET"
+	" check_id = excluded.check_id, checked_at = excluded.checked_at, grade = excluded.grade,"
+	" n_pass = excluded.n_pass, n_info = excluded.n_info, n_warning = excluded.n_warning,"
+	" n_error = excluded.n_error, n_unknown = excluded.n_unknown, areas = excluded.areas"
+	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at ="
+	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)",
+	[LATEST_FIND_DEL] = "DELETE FROM domain_latest_findings WHERE domain = ?",
 };
 
 /*
@@ -88,6 +103,9 @@ static const struct {
 		"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area,"
 		" subject, finding, severity, item, old_value, new_value) VALUES ",
 		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", 14 },
+	[MULTI_LATEST_FINDING] = {
+		"INSERT INTO domain_latest_findings (domain, finding, severity, area) VALUES ",
+		"(?,?,?,?)", 4 },
 };
 
 /* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
@@ -516,6 +534,131 @@ latest_rows(struct store *s, const char *domain)
 	return MS_OK;
 }
 
+/* json_key_text - s as a JSON string (quotes, backslashes and control characters escaped) into b */
+static void
+json_key_text(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, *p);
+		} else if (*p < 0x20)
+			buf_addf(b, "\\u%04x", *p);
+		else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+/*
+ * areas_text - c's {area: grade} as text in the layout the database's own
+ * aggregate gives it (LATEST_INS: SQLite's json_group_object, compact, "{}"
+ * when empty; PostgreSQL's json_object_agg, "{ "k" : "v", ... }", NULL when
+ * empty), so the column reads the same whichever wrote it; the caller frees it
+ */
+static char *
+areas_text(const struct store *s, const struct store_check *c)
+{
+	bool pg = db_dialect(s->db) != DB_SQLITE;
+	struct buf b;
+
+	if (pg && c->nareas == 0)
+		return NULL;
+	buf_init(&b, 0);
+	buf_adds(&b, pg ? "{ " : "{");
+	for (size_t i = 0; i < c->nareas; i++) {
+		if (i)
+			buf_adds(&b, pg ? ", " : ",");
+		json_key_text(&b, c->areas[i].area ? c->areas[i].area : "");
+		buf_adds(&b, pg ? " : " : ":");
+		if (c->areas[i].grade)
+			json_key_text(&b, c->areas[i].grade);
+		else
+			buf_adds(&b, "null");
+	}
+	buf_adds(&b, pg ? " }" : "}");
+	if (buf_status(&b) != MS_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* nz - s, or "" for NULL */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/*
+ * latest_bound - latest_rows from c's own summary (areas_known): the
+ * domain's row written when c, whose row key is id, is its latest whole
+ * check, and then its findings; MS_ERR_NOMEM when the areas' text cannot be
+ * made
+ */
+static enum ms_status
+latest_bound(struct store *s, const struct store_check *c, int64_t id)
+{
+	struct db_stmt *st = stmt(s, LATEST_UPSERT);
+	char *areas = NULL;
+	enum db_step r;
+
+	if (st == NULL)
+		return MS_ERR_IO;
+	if (c->nareas > 0 || db_dialect(s->db) == DB_SQLITE) {
+		if ((areas = areas_text(s, c)) == NULL) {
+			snprintf(s->err, sizeof(s->err), "keep the domain's latest check: out of memory");
+			return MS_ERR_NOMEM;
+		}
+	}
+	db_bind_text(st, 1, c->domain);
+	db_bind_int(st, 2, id);
+	db_bind_int(st, 3, c->checked_at);
+	db_bind_text(st, 4, c->grade);
+	db_bind_int(st, 5, store_clamp(c->pass));
+	db_bind_int(st, 6, store_clamp(c->info));
+	db_bind_int(st, 7, store_clamp(c->warning));
+	db_bind_int(st, 8, store_clamp(c->error));
+	db_bind_int(st, 9, store_clamp(c->unknown));
+	db_bind_text(st, 10, areas);
+	r = db_step(st);
+	if (r == DB_DONE && db_changes(st) == 0) {
+		db_reset(st);
+		free(areas);
+		return MS_OK;	/* a later check is the domain's latest: its rows stay */
+	}
+	db_reset(st);
+	free(areas);
+	if (r != DB_DONE)
+		return store_fail(s, "keep the domain's latest check");
+	if ((st = stmt(s, LATEST_FIND_DEL)) == NULL)
+		return MS_ERR_IO;
+	db_bind_text(st, 1, c->domain);
+	if (run_insert(s, st, "keep the domain's latest findings") != MS_OK)
+		return MS_ERR_IO;
+	for (size_t i = 0; i < c->nfindings;) {
+		size_t k = chunk(c->nfindings - i);
+		struct db_stmt *f = multi(s, MULTI_LATEST_FINDING, k);
+
+		if (f == NULL)
+			return MS_ERR_IO;
+		for (size_t j = 0; j < k; j++, i++) {
+			const struct store_check_finding *g = &c->findings[i];
+			int b = (int)j * MULTI[MULTI_LATEST_FINDING].cols;
+
+			db_bind_text(f, b + 1, c->domain);
+			db_bind_text(f, b + 2, nz(g->id));
+			db_bind_text(f, b + 3, nz(g->severity));
+			db_bind_text(f, b + 4, nz(g->area));
+		}
+		if (run_insert(s, f, "keep the domain's latest findings") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
 /*
  * check_rows - insert the check row of c, its findings and the events ev;
  * *dup when the key exists (then nothing is inserted)
@@ -549,7 +692,9 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 		return MS_OK;
 	if (finding_rows(s, id, c) != MS_OK || event_rows(s, id, ev, nev) != MS_OK)
 		return MS_ERR_IO;
-	return c->area && *c->area ? MS_OK : latest_rows(s, c->domain);
+	if (c->area && *c->area)
+		return MS_OK;
+	return c->areas_known ? latest_bound(s, c, id) : latest_rows(s, c->domain);
 }
 
 /* store_put_check - one domain's check result and its findings, whole or not at all */

@@ -372,11 +372,12 @@ static void
 check_contract(struct store *s)
 {
 	struct store_check_finding f[] = {
-		{ "spf.missing", "error", "example.com", "no SPF record" },
-		{ "mx.missing", "info", "example.com", "no MX" },
+		{ "spf.missing", "error", "example.com", "no SPF record", NULL },
+		{ "mx.missing", "info", "example.com", "no MX", NULL },
 	};
 	struct store_check c = { "run-a", "example.com", 1700000000, "generic", "0.1.0",
-		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL, NULL };
+		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL, NULL,
+		false, NULL, 0 };
 	struct checks_seen k;
 	enum store_put res;
 
