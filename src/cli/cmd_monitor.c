@@ -242,7 +242,9 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	struct store *s = fleet_store(m->fleet);
 	struct history_check hc;
 	size_t c[SEV__COUNT];
-	json_t *j = out_json_domain(a);
+	/* the stored document written straight from the findings, as check --jsonl prints it */
+	char *text = out_json_domain_text(a, JSON_COMPACT | JSON_PRESERVE_ORDER, NULL);
+	json_t *j = text ? NULL : out_json_domain(a);	/* what cannot be written so is rendered */
 	char run_id[32], round_text[24];
 	enum store_put res = STORE_INSERTED;
 	enum ms_status st = MS_ERR_NOMEM;
@@ -255,16 +257,17 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	memset(&hc, 0, sizeof(hc));
 	hc.a = a;
 	hc.doc = j;
+	hc.text = text;
 	hc.profile = a->opts->profile->name;
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
-	if (j == NULL || (st = notify_put(s, &hc, &res, NULL, why, sizeof(why))) != MS_OK) {
+	if ((j == NULL && text == NULL) || (st = notify_put(s, &hc, &res, NULL, why, sizeof(why))) != MS_OK) {
 		if (m->progress)
 			progress_clear(m->progress);
 		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
 		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
-		    j == NULL ? "no JSON for it" : why);
+		    j == NULL && text == NULL ? "no JSON for it" : why);
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
@@ -273,6 +276,7 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
 		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
+	free(text);
 	if (r != FLEET_PUT_FAILED && m->stored)
 		m->stored(m->stored_arg, a->domain);
 	return r;
