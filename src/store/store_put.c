@@ -9,6 +9,29 @@
 #include <time.h>
 
 /*
+ * The domain's summary row bound from the caller's values (store_check's
+ * areas_known): replaced only by a later check (the order store_last_check
+ * reads: checked_at, then id), as LATEST below picks it.
+ */
+#define LATEST_UPSERT_SQL \
+	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning," \
+	" n_error, n_unknown, areas) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (domain) DO UPDATE SET" \
+	" check_id = excluded.check_id, checked_at = excluded.checked_at, grade = excluded.grade," \
+	" n_pass = excluded.n_pass, n_info = excluded.n_info, n_warning = excluded.n_warning," \
+	" n_error = excluded.n_error, n_unknown = excluded.n_unknown, areas = excluded.areas" \
+	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
+	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)"
+/*
+ * On PostgreSQL the row, the removal of its old findings and the first 32
+ * new ones are one statement (one round trip): data-modifying WITH
+ * queries, each run once; the findings are joined to the upsert's RETURNING,
+ * so nothing changes when a later check is the domain's latest.
+ */
+#define LATEST_PG_HEAD \
+	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)," \
+	" d AS (DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l))"
+
+/*
  * Every insert is written here once, with ? placeholders, for both
  * databases.  Idempotency is the unique key on reports (and checks, and
  * rejected.sha256): INSERT ... ON CONFLICT DO NOTHING, and no row returned
@@ -55,15 +78,11 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	 * order store_last_check reads: checked_at, then id), as LATEST below
 	 * picks it.
 	 */
-	[LATEST_UPSERT] =
-	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning,"
-	" n_error, n_unknown, areas) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (domain) DO UPDATE SET"
-	" check_id = excluded.check_id, checked_at = excluded.checked_at, grade = excluded.grade,"
-	" n_pass = excluded.n_pass, n_info = excluded.n_info, n_warning = excluded.n_warning,"
-	" n_error = excluded.n_error, n_unknown = excluded.n_unknown, areas = excluded.areas"
-	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at ="
-	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)",
+	[LATEST_UPSERT] = LATEST_UPSERT_SQL,
 	[LATEST_FIND_DEL] = "DELETE FROM domain_latest_findings WHERE domain = ?",
+	[LATEST_PG_NONE] =
+	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)"
+	" DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l)",
 };
 
 /*
@@ -93,19 +112,23 @@ static const struct dialect_sql LATEST[3] = {
  * one row's placeholders, repeated k times for a chunk of k rows.
  */
 static const struct {
-	const char *head, *row;
+	const char *head, *row, *tail;
 	int cols;
 } MULTI[STORE_NMULTI] = {
 	[MULTI_FINDING] = {
 		"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message) VALUES ",
-		"(?,?,?,?,?,?)", 6 },
+		"(?,?,?,?,?,?)", NULL, 6 },
 	[MULTI_EVENT] = {
 		"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area,"
 		" subject, finding, severity, item, old_value, new_value) VALUES ",
-		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", 14 },
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL, 14 },
 	[MULTI_LATEST_FINDING] = {
 		"INSERT INTO domain_latest_findings (domain, finding, severity, area) VALUES ",
-		"(?,?,?,?)", 4 },
+		"(?,?,?,?)", NULL, 4 },
+	[MULTI_LATEST_PG] = {	/* after LATEST_UPSERT_SQL's 10 parameters */
+		LATEST_PG_HEAD " INSERT INTO domain_latest_findings (domain, finding, severity, area)"
+		" SELECT l.domain, v.f, v.s, v.a FROM l, (VALUES ",
+		"(?,?,?)", ") AS v(f, s, a)", 3 },
 };
 
 /* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
@@ -118,13 +141,16 @@ multi(struct store *s, enum store_multi m, size_t k)
 
 	if (*slot)
 		return *slot;
-	buf_init(&b, strlen(MULTI[m].head) + STORE_MULTI_ROWS * (strlen(MULTI[m].row) + 1) + 1);
+	buf_init(&b, strlen(MULTI[m].head) + STORE_MULTI_ROWS * (strlen(MULTI[m].row) + 1) +
+	    (MULTI[m].tail ? strlen(MULTI[m].tail) : 0) + 1);
 	buf_adds(&b, MULTI[m].head);
 	for (size_t i = 0; i < k; i++) {
 		if (i)
 			buf_addc(&b, ',');
 		buf_adds(&b, MULTI[m].row);
 	}
+	if (MULTI[m].tail)
+		buf_adds(&b, MULTI[m].tail);
 	/* the maximum holds STORE_MULTI_ROWS rows: the text is whole */
 	MS_IGNORE(buf_status(&b));
 	sql = buf_steal(&b);
@@ -592,27 +618,10 @@ nz(const char *s)
 	return s ? s : "";
 }
 
-/*
- * latest_bound - latest_rows from c's own summary (areas_known): the
- * domain's row written when c, whose row key is id, is its latest whole
- * check, and then its findings; MS_ERR_NOMEM when the areas' text cannot be
- * made
- */
-static enum ms_status
-latest_bound(struct store *s, const struct store_check *c, int64_t id)
+/* bind_latest - LATEST_UPSERT_SQL's parameters 1..10: c's summary row under check id, areas its text */
+static void
+bind_latest(struct db_stmt *st, const struct store_check *c, int64_t id, const char *areas)
 {
-	struct db_stmt *st = stmt(s, LATEST_UPSERT);
-	char *areas = NULL;
-	enum db_step r;
-
-	if (st == NULL)
-		return MS_ERR_IO;
-	if (c->nareas > 0 || db_dialect(s->db) == DB_SQLITE) {
-		if ((areas = areas_text(s, c)) == NULL) {
-			snprintf(s->err, sizeof(s->err), "keep the domain's latest check: out of memory");
-			return MS_ERR_NOMEM;
-		}
-	}
 	db_bind_text(st, 1, c->domain);
 	db_bind_int(st, 2, id);
 	db_bind_int(st, 3, c->checked_at);
@@ -623,22 +632,13 @@ latest_bound(struct store *s, const struct store_check *c, int64_t id)
 	db_bind_int(st, 8, store_clamp(c->error));
 	db_bind_int(st, 9, store_clamp(c->unknown));
 	db_bind_text(st, 10, areas);
-	r = db_step(st);
-	if (r == DB_DONE && db_changes(st) == 0) {
-		db_reset(st);
-		free(areas);
-		return MS_OK;	/* a later check is the domain's latest: its rows stay */
-	}
-	db_reset(st);
-	free(areas);
-	if (r != DB_DONE)
-		return store_fail(s, "keep the domain's latest check");
-	if ((st = stmt(s, LATEST_FIND_DEL)) == NULL)
-		return MS_ERR_IO;
-	db_bind_text(st, 1, c->domain);
-	if (run_insert(s, st, "keep the domain's latest findings") != MS_OK)
-		return MS_ERR_IO;
-	for (size_t i = 0; i < c->nfindings;) {
+}
+
+/* latest_findings - c's findings from the i-th on into domain_latest_findings, many per statement */
+static enum ms_status
+latest_findings(struct store *s, const struct store_check *c, size_t i)
+{
+	while (i < c->nfindings) {
 		size_t k = chunk(c->nfindings - i);
 		struct db_stmt *f = multi(s, MULTI_LATEST_FINDING, k);
 
@@ -657,6 +657,85 @@ latest_bound(struct store *s, const struct store_check *c, int64_t id)
 			return MS_ERR_IO;
 	}
 	return MS_OK;
+}
+
+/*
+ * latest_pg - latest_bound on PostgreSQL: the row, the old findings' removal
+ * and the first chunk of new ones in one statement (LATEST_PG_HEAD), any
+ * further chunks after it when the row was written
+ */
+static enum ms_status
+latest_pg(struct store *s, const struct store_check *c, int64_t id, const char *areas)
+{
+	size_t k = chunk(c->nfindings);
+	struct db_stmt *st = k ? multi(s, MULTI_LATEST_PG, k) : stmt(s, LATEST_PG_NONE);
+	bool written;
+	enum db_step r;
+
+	if (st == NULL)
+		return MS_ERR_IO;
+	bind_latest(st, c, id, areas);
+	for (size_t j = 0; j < k; j++) {
+		const struct store_check_finding *g = &c->findings[j];
+		int b = 10 + (int)j * MULTI[MULTI_LATEST_PG].cols;
+
+		db_bind_text(st, b + 1, nz(g->id));
+		db_bind_text(st, b + 2, nz(g->severity));
+		db_bind_text(st, b + 3, nz(g->area));
+	}
+	r = db_step(st);
+	written = r == DB_DONE && db_changes(st) > 0;	/* k rows, or none: a later check is the latest */
+	db_reset(st);
+	if (r != DB_DONE)
+		return store_fail(s, "keep the domain's latest check");
+	return written ? latest_findings(s, c, k) : MS_OK;
+}
+
+/*
+ * latest_bound - latest_rows from c's own summary (areas_known): the
+ * domain's row written when c, whose row key is id, is its latest whole
+ * check, and then its findings; MS_ERR_NOMEM when the areas' text cannot be
+ * made
+ */
+static enum ms_status
+latest_bound(struct store *s, const struct store_check *c, int64_t id)
+{
+	bool pg = db_dialect(s->db) != DB_SQLITE;
+	struct db_stmt *st;
+	char *areas = NULL;
+	enum ms_status rc;
+	enum db_step r;
+
+	if ((c->nareas > 0 || !pg) && (areas = areas_text(s, c)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "keep the domain's latest check: out of memory");
+		return MS_ERR_NOMEM;
+	}
+	if (pg) {
+		rc = latest_pg(s, c, id, areas);
+		free(areas);
+		return rc;
+	}
+	if ((st = stmt(s, LATEST_UPSERT)) == NULL) {
+		free(areas);
+		return MS_ERR_IO;
+	}
+	bind_latest(st, c, id, areas);
+	r = db_step(st);
+	if (r == DB_DONE && db_changes(st) == 0) {
+		db_reset(st);
+		free(areas);
+		return MS_OK;	/* a later check is the domain's latest: its rows stay */
+	}
+	db_reset(st);
+	free(areas);
+	if (r != DB_DONE)
+		return store_fail(s, "keep the domain's latest check");
+	if ((st = stmt(s, LATEST_FIND_DEL)) == NULL)
+		return MS_ERR_IO;
+	db_bind_text(st, 1, c->domain);
+	if (run_insert(s, st, "keep the domain's latest findings") != MS_OK)
+		return MS_ERR_IO;
+	return latest_findings(s, c, 0);
 }
 
 /*
