@@ -209,7 +209,7 @@ MS_MUST_CHECK enum ms_status notify_target_each(struct store *s, const char *wor
  * transaction, the outbox rows of its events for every target of every
  * workspace holding the domain whose triggers they fire, and the
  * certificate warnings the certificates of c->doc (the mailsec/1 domain
- * object; NULL: none) call for at c->at (0: now).  Whole or not at all:
+ * object; when only c->text is given, the audit's facts; neither: none) call for at c->at (0: now).  Whole or not at all:
  * a transaction of its own, or inside the caller's when one is open on s
  * (store_in_transaction: the monitor's worker stores a batch of results in
  * one and undoes a failed put to its savepoint).  *queued (if given) counts

@@ -386,12 +386,11 @@ cert_warn(struct notify_queue *q, const char *domain, const char *subject, const
 	return rc;
 }
 
-/* certs - the warnings the certificates of doc (facts.tls.addresses) call for */
+/* certs - the warnings the certificates of a document's facts (facts.tls.addresses) call for */
 static enum ms_status
-certs(struct notify_queue *q, const json_t *doc, const char *domain, int64_t now)
+certs(struct notify_queue *q, const json_t *facts, const char *domain, int64_t now)
 {
-	json_t *addrs = json_object_get(json_object_get(json_object_get(doc, "facts"), "tls"),
-	    "addresses");
+	json_t *addrs = json_object_get(json_object_get(facts, "tls"), "addresses");
 	enum ms_status rc = MS_OK;
 	bool any = false;
 
@@ -443,8 +442,9 @@ queue_all(struct notify_queue *q, const struct history_check *c, int64_t now)
 		free(summary);
 		json_decref(ej);
 	}
-	if (rc == MS_OK && c->doc)
-		rc = certs(q, c->doc, domain, now);
+	/* the document as text is the audit's: its facts are the audit's (history.h) */
+	if (rc == MS_OK && (c->doc || c->text))
+		rc = certs(q, c->doc ? json_object_get(c->doc, "facts") : c->a->facts, domain, now);
 	return rc;
 }
 
