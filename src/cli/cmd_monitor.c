@@ -215,12 +215,18 @@ proof_check(struct mon *m, const char *domain)
 		m->proofs_inflight++;
 }
 
-/* on_stored - a domain's result is kept: look at its ownership proof, if one is pending, and its sources' names */
+/*
+ * on_stored - a domain's result is kept: look at its ownership proof, if one
+ * was pending when it was claimed, and its report sources' names, if it has
+ * reports
+ */
 static void
-on_stored(void *arg, const char *domain)
+on_stored(void *arg, const struct fleet_claim *c)
 {
-	proof_check(arg, domain);
-	names_check(arg, domain);
+	if (c->proof_pending)
+		proof_check(arg, c->domain);
+	if (c->report_sources)
+		names_check(arg, c->domain);
 }
 
 /*
@@ -233,16 +239,22 @@ on_stored(void *arg, const char *domain)
  * round a duplicate (another worker stored it after this one's lease ran
  * out).  The run id is "round-N", shared by every worker's results of the
  * round.  What is left here is the program's: the mailsec/1 object check
- * prints and the log line.
+ * prints and the log line.  A domain no workspace with notification targets
+ * held when it was claimed (cl->notify_targets false) is stored by
+ * history_put alone: notify_put would read its targets, find none and queue
+ * nothing.
  */
 enum fleet_put
-cli_monitor_put(void *arg, struct audit *a, int64_t round)
+cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
 {
 	struct cli_monitor_log *m = arg;
+	int64_t round = cl->round;
 	struct store *s = fleet_store(m->fleet);
 	struct history_check hc;
 	size_t c[SEV__COUNT];
-	json_t *j = out_json_domain(a);
+	/* the stored document written straight from the findings, as check --jsonl prints it */
+	char *text = out_json_domain_text(a, JSON_COMPACT | JSON_PRESERVE_ORDER, NULL);
+	json_t *j = text ? NULL : out_json_domain(a);	/* what cannot be written so is rendered */
 	char run_id[32], round_text[24];
 	enum store_put res = STORE_INSERTED;
 	enum ms_status st = MS_ERR_NOMEM;
@@ -255,16 +267,23 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 	memset(&hc, 0, sizeof(hc));
 	hc.a = a;
 	hc.doc = j;
+	hc.text = text;
 	hc.profile = a->opts->profile->name;
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
-	if (j == NULL || (st = notify_put(s, &hc, &res, NULL, why, sizeof(why))) != MS_OK) {
+	if (j != NULL || text != NULL) {
+		if (cl->notify_targets)
+			st = notify_put(s, &hc, &res, NULL, why, sizeof(why));
+		else if ((st = history_put(s, &hc, NULL, &res)) != MS_OK)
+			snprintf(why, sizeof(why), "%s", st == MS_ERR_NOMEM ? "out of memory" : store_error(s));
+	}
+	if (st != MS_OK) {
 		if (m->progress)
 			progress_clear(m->progress);
 		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
 		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
-		    j == NULL ? "no JSON for it" : why);
+		    j == NULL && text == NULL ? "no JSON for it" : why);
 		r = FLEET_PUT_FAILED;
 	} else if (res == STORE_DUPLICATE)
 		r = FLEET_PUT_DUPLICATE;
@@ -273,8 +292,9 @@ cli_monitor_put(void *arg, struct audit *a, int64_t round)
 		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
 		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
 	json_decref(j);
+	free(text);
 	if (r != FLEET_PUT_FAILED && m->stored)
-		m->stored(m->stored_arg, a->domain);
+		m->stored(m->stored_arg, cl);
 	return r;
 }
 

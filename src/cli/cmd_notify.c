@@ -321,7 +321,7 @@ cmd_notify(int argc, char **argv)
 		char why[512];
 		bool found;
 
-		if (notify_target_remove(fleet_store(f), id, &found, why, sizeof(why)) != MS_OK)
+		if (notify_target_remove(fleet_store(f), NULL, id, &found, why, sizeof(why)) != MS_OK)
 			cli_error("%s", why);
 		else if (!found) {
 			cli_error("no notification target %lld", (long long)id);

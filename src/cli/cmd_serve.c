@@ -203,26 +203,29 @@ on_names(void *arg, const char *domain, size_t kept, const char *why)
 /*
  * on_stored - a domain's result is kept: look at its pending ownership proof,
  * as the monitor does, and refresh the reverse names of its busiest report
- * sources (reports/source_names.h), so the reports page never asks the DNS
+ * sources (reports/source_names.h), so the reports page never asks the DNS;
+ * each only when its claim saw one (fleet.h: what was not there then is
+ * looked at next time)
  */
 static void
-on_stored(void *arg, const char *domain)
+on_stored(void *arg, const struct fleet_claim *c)
 {
 	struct srv *s = arg;
+	const char *domain = c->domain;
 	struct names_config nc;
 	bool started = false;
 
 	names_config_default(&nc);
-	if (names_refresh(fleet_store(s->fleet), s->ses->res, domain, (int64_t)time(NULL), &nc, on_names, s,
-	    &started) != MS_OK)
+	if (c->report_sources && names_refresh(fleet_store(s->fleet), s->ses->res, domain, (int64_t)time(NULL),
+	    &nc, on_names, s, &started) != MS_OK)
 		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"reverse names: %s\"\n", domain,
 		    store_error(fleet_store(s->fleet)));
 	else if (started)
 		s->names_inflight++;
 	started = false;
 
-	if (accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL), on_proof, s,
-	    &started) != MS_OK)
+	if (c->proof_pending && accounts_proof_check(s->acc, s->ses->res, domain, (int64_t)time(NULL),
+	    on_proof, s, &started) != MS_OK)
 		fprintf(stderr, "mailsec serve: event=error domain=%s msg=\"ownership proof: %s\"\n",
 		    domain, accounts_error(s->acc));
 	else if (started)

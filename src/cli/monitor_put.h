@@ -16,8 +16,11 @@ struct cli_monitor_log {
 	struct progress *progress;	/* cleared before a log line; may be NULL */
 	bool tty;			/* stderr is a terminal: no per-domain lines */
 	const char *prog;		/* "monitor", "serve": the log lines' prefix */
-	/* stored - domain's result is kept (or was already): e.g. look at its ownership proof; may be NULL */
-	void (*stored)(void *arg, const char *domain);
+	/*
+	 * stored - the result of c's domain is kept (or was already): e.g. look
+	 * at its ownership proof when c->proof_pending; may be NULL
+	 */
+	void (*stored)(void *arg, const struct fleet_claim *c);
 	void *stored_arg;
 };
 
@@ -27,10 +30,11 @@ char *cli_lease_owner(void);
 /*
  * cli_monitor_put - the worker's put callback (fleet/worker.h), arg a
  * struct cli_monitor_log: store a's result through history_put with its
- * round (history's (domain, round) uniqueness makes a second one a
- * duplicate) and log it; a is borrowed for the call
+ * claim's round (history's (domain, round) uniqueness makes a second one a
+ * duplicate), with its notifications when c->notify_targets, and log it; a
+ * and c are borrowed for the call
  */
-enum fleet_put cli_monitor_put(void *arg, struct audit *a, int64_t round);
+enum fleet_put cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *c);
 
 /* Where notifications go (docs/notify.md); all borrowed for the call. */
 struct cli_notify_opts {

@@ -243,6 +243,14 @@ struct fleet_claim {
 	char **dkim_known;	/* the selectors that scan found keys at ("*": a wildcard), or NULL */
 	struct fleet_member *members;	/* the workspaces holding it, each with its profile */
 	size_t nmembers;
+	/*
+	 * What the put may skip asking for this domain, read with the batch's
+	 * settings (one query for all): false is "none when it was claimed";
+	 * one added meanwhile is seen by the next round.
+	 */
+	bool proof_pending;	/* an ownership proof of it is waiting (docs/serve.md) */
+	bool notify_targets;	/* a workspace holding it has notification targets (docs/notify.md) */
+	bool report_sources;	/* DMARC reports name it as their policy domain (reverse names) */
 };
 
 /*

@@ -204,12 +204,18 @@ add_member(struct fleet_claim *c, struct db_stmt *st)
 		c->full_scan_at = db_column_int(st, 7);
 		c->dkim_known = split_list(db_column_text(st, 8));
 	}
+	c->proof_pending = c->proof_pending || db_column_int(st, 9) != 0;
+	c->notify_targets = c->notify_targets || db_column_int(st, 10) != 0;
+	c->report_sources = c->report_sources || db_column_int(st, 11) != 0;
 }
 
 /*
  * The statements of a claim, each one round trip whatever the batch: lease a
  * batch (the domains it took come back), then the settings of every domain
- * this lease holds, by domain and workspace.  A domain leased by the same
+ * this lease holds, by domain and workspace, with what the put may skip
+ * (struct fleet_claim's proof_pending, notify_targets, report_sources: the
+ * tables of accounts, notify and reports read by name only, for their
+ * existence, so that each is not one query per domain).  A domain leased by the same
  * owner until the same second before (a heartbeat) comes back too: its rows
  * are skipped, as they match no claim of this batch.
  */
@@ -223,7 +229,12 @@ static const char CLAIM_POSTGRESQL[] =
 	"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING domain";
 static const char SETTINGS_SQL[] =
 	"SELECT w.domain, w.profile, w.parked, w.selectors, w.sending_hosts, w.interval_s, "
-	"w.workspace, m.full_scan_at, m.dkim_known FROM workspace_domains w JOIN monitored m ON "
+	"w.workspace, m.full_scan_at, m.dkim_known, "
+	"CASE WHEN EXISTS (SELECT 1 FROM ownership_proofs p WHERE p.domain = w.domain AND "
+	"p.verified_at IS NULL) THEN 1 ELSE 0 END, "
+	"CASE WHEN EXISTS (SELECT 1 FROM notify_targets t WHERE t.workspace = w.workspace) THEN 1 ELSE 0 END, "
+	"CASE WHEN EXISTS (SELECT 1 FROM reports r WHERE r.policy_domain = w.domain AND r.kind = 'dmarc') "
+	"THEN 1 ELSE 0 END FROM workspace_domains w JOIN monitored m ON "
 	"m.domain = w.domain WHERE "
 	"m.round = ? AND m.lease_owner = ? AND m.lease_until = ? ORDER BY w.domain, w.workspace";
 

@@ -478,7 +478,7 @@ on_result(struct audit *a, void *arg)
 		return;
 	}
 	/* one mark per domain: what fails of it is undone, the batch goes on */
-	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, j->c.round);
+	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, &j->c);
 	if (r == FLEET_PUT_FAILED) {
 		w->failures++;
 		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;

@@ -11,6 +11,7 @@
 #include "smtp/smtp_probe_cache.h"
 
 struct fleet;
+struct fleet_claim;
 struct session;
 struct fleet_worker;
 
@@ -95,11 +96,13 @@ struct fleet_worker_config {
 	 */
 	int64_t full_scan_every;
 	/*
-	 * put - store a's result for round (called from the loop, once per
-	 * audited domain); what it returns decides whether the domain leaves
-	 * the round (stored or duplicate) or is released for a later claim.
+	 * put - store a's result for its claim c (c->round; c's hints say
+	 * which lookups it may skip) (called from the loop, once per audited
+	 * domain; a and c borrowed); what it returns decides whether the
+	 * domain leaves the round (stored or duplicate) or is released for a
+	 * later claim.
 	 */
-	enum fleet_put (*put)(void *arg, struct audit *a, int64_t round);
+	enum fleet_put (*put)(void *arg, struct audit *a, const struct fleet_claim *c);
 	void *put_arg;			/* put's arg (NULL: arg) */
 	/* event - a thing that happened (may be NULL) */
 	void (*event)(void *arg, const struct fleet_event *ev);

@@ -57,6 +57,35 @@ domain_doc(const struct audit *a)
 	return o;
 }
 
+/*
+ * summary_areas - the document's summary.areas as (area, grade) pairs: one
+ * per area with findings, in the order the findings list them
+ * (grade_summary_json's); *n their count; the caller frees the array (its
+ * strings are static)
+ */
+static struct store_area_grade *
+summary_areas(const struct finding_list *l, size_t *n)
+{
+	struct store_area_grade *v = xcalloc(l->n + 1, sizeof(*v));
+	size_t c[SEV__COUNT];
+
+	*n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *area = finding_def(&l->v[i])->area;
+		size_t j;
+
+		for (j = 0; j < *n; j++)
+			if (v[j].area == area || strcmp(v[j].area, area) == 0)
+				break;
+		if (j < *n)
+			continue;
+		grade_count_area(l, area, c);
+		v[*n].area = area;
+		v[(*n)++].grade = grade_from_counts(c);
+	}
+	return v;
+}
+
 enum ms_status
 history_put(struct store *s, const struct history_check *c, struct history_events *out,
     enum store_put *res)
@@ -67,8 +96,10 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	struct store_check_finding *f = xcalloc(a->findings.n + 1, sizeof(*f));
 	struct history_events ev;
 	size_t cnt[SEV__COUNT];
-	json_t *own = c->doc ? NULL : domain_doc(a);
-	char *text = json_dumps(c->doc ? c->doc : own, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_t *own = c->doc || c->text ? NULL : domain_doc(a);
+	char *mine = c->text ? NULL : json_dumps(c->doc ? c->doc : own, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	const char *text = c->text ? c->text : mine;
+	struct store_area_grade *areas = NULL;
 	enum store_put r = STORE_INSERTED;
 	enum ms_status rc;
 
@@ -81,6 +112,7 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 		f[i].severity = severity_name(x->severity);
 		f[i].subject = x->subject;
 		f[i].message = x->message;
+		f[i].area = finding_def(x)->area;
 	}
 	memset(&sc, 0, sizeof(sc));
 	sc.run_id = c->run_id;
@@ -99,6 +131,12 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	sc.findings = f;
 	sc.nfindings = a->findings.n;
 	sc.json = text;
+	/* the document is the audit's (history.h): its summary rows are made from the findings */
+	if (c->area == NULL) {
+		areas = summary_areas(&a->findings, &sc.nareas);
+		sc.areas = areas;
+		sc.areas_known = true;
+	}
 	if (text == NULL) {
 		rc = MS_ERR_NOMEM;
 		goto out;
@@ -134,7 +172,8 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 out:
 	history_events_free(&ev);
 	store_check_free(prev);
-	free(text);
+	free(mine);
+	free(areas);
 	json_decref(own);
 	free(f);
 	return rc;

@@ -95,6 +95,15 @@ struct history_check {
 	 * certificates compared with the next check's.
 	 */
 	const json_t *doc;
+	/*
+	 * The same object as compact text (json_dumps with JSON_COMPACT |
+	 * JSON_PRESERVE_ORDER, the output layer's out_json_domain_text), or
+	 * NULL; when set it is stored as it is and doc is not written out.
+	 * Either way the document must be the audit's: its summary and
+	 * findings those of a's findings (the overview's summary rows are made
+	 * from them, store_check's areas_known).
+	 */
+	const char *text;
 	const char *profile;		/* the profile's name, stored with the result */
 	const char *version;		/* the program's version, stored with the result */
 	const char *run_id;		/* shared by the results of one invocation or round */

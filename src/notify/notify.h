@@ -190,9 +190,14 @@ bool notify_address_ok(enum notify_kind kind, const char *addr, const char **why
 MS_MUST_CHECK enum ms_status notify_target_add(struct store *s, const char *workspace,
     enum notify_kind kind, const char *address, const char *secret, unsigned triggers,
     int64_t *id, char *why, size_t whylen);
-/* notify_target_remove - delete target id with its outbox rows; *found whether it existed */
-MS_MUST_CHECK enum ms_status notify_target_remove(struct store *s, int64_t id, bool *found,
-    char *why, size_t whylen);
+/*
+ * notify_target_remove - delete target id with its outbox rows, only when it
+ * belongs to workspace (a name; NULL: any workspace, for the administrator's
+ * command line); *found whether such a target existed, so another workspace's
+ * target answers as a missing one.  Everything borrowed.
+ */
+MS_MUST_CHECK enum ms_status notify_target_remove(struct store *s, const char *workspace, int64_t id,
+    bool *found, char *why, size_t whylen);
 /* notify_target_each - every target (of workspace, or all when NULL) in id order to cb */
 MS_MUST_CHECK enum ms_status notify_target_each(struct store *s, const char *workspace,
     notify_target_cb cb, void *arg, char *why, size_t whylen);
@@ -204,7 +209,7 @@ MS_MUST_CHECK enum ms_status notify_target_each(struct store *s, const char *wor
  * transaction, the outbox rows of its events for every target of every
  * workspace holding the domain whose triggers they fire, and the
  * certificate warnings the certificates of c->doc (the mailsec/1 domain
- * object; NULL: none) call for at c->at (0: now).  Whole or not at all:
+ * object; when only c->text is given, the audit's facts; neither: none) call for at c->at (0: now).  Whole or not at all:
  * a transaction of its own, or inside the caller's when one is open on s
  * (store_in_transaction: the monitor's worker stores a batch of results in
  * one and undoes a failed put to its savepoint).  *queued (if given) counts

@@ -75,17 +75,32 @@ notify_target_add(struct store *s, const char *workspace, enum notify_kind kind,
 	return rc;
 }
 
-/* notify_target_remove - delete a target and its outbox rows */
+/* notify_target_remove - delete a target of workspace (any when NULL) and its outbox rows */
 enum ms_status
-notify_target_remove(struct store *s, int64_t id, bool *found, char *why, size_t whylen)
+notify_target_remove(struct store *s, const char *workspace, int64_t id, bool *found, char *why, size_t whylen)
 {
 	struct db *db = store_db(s);
 	struct db_stmt *st = NULL;
 	enum ms_status rc = MS_OK;
+	int r;
 
 	*found = false;
 	if (db_begin(db) != MS_OK)
 		return notify_fail(db, "remove target", why, whylen);
+	/* the target must be the workspace's: another's answers as a missing one */
+	if (db_prepare(db, workspace ? "SELECT 1 FROM notify_targets t JOIN workspaces w ON w.id = t.workspace"
+	    " WHERE t.id = ? AND w.name = ?" : "SELECT 1 FROM notify_targets WHERE id = ?", &st) != MS_OK) {
+		rc = notify_fail(db, "remove target", why, whylen);
+		goto out;
+	}
+	db_bind_int(st, 1, id);
+	if (workspace)
+		db_bind_text(st, 2, workspace);
+	if ((r = db_step(st)) == DB_ERROR)
+		rc = notify_fail(db, "remove target", why, whylen);
+	db_finalize(st);
+	if (rc != MS_OK || r != DB_ROW)
+		goto out;
 	/* the outbox and the warnings go with the target (ON DELETE CASCADE says so too) */
 	for (int i = 0; rc == MS_OK && i < 3; i++) {
 		static const char *const sql[] = {
@@ -105,6 +120,7 @@ notify_target_remove(struct store *s, int64_t id, bool *found, char *why, size_t
 			*found = db_changes(st) > 0;
 		db_finalize(st);
 	}
+out:
 	if (rc == MS_OK && db_commit(db) != MS_OK)
 		rc = notify_fail(db, "remove target", why, whylen);
 	if (rc != MS_OK) {
@@ -370,12 +386,11 @@ cert_warn(struct notify_queue *q, const char *domain, const char *subject, const
 	return rc;
 }
 
-/* certs - the warnings the certificates of doc (facts.tls.addresses) call for */
+/* certs - the warnings the certificates of a document's facts (facts.tls.addresses) call for */
 static enum ms_status
-certs(struct notify_queue *q, const json_t *doc, const char *domain, int64_t now)
+certs(struct notify_queue *q, const json_t *facts, const char *domain, int64_t now)
 {
-	json_t *addrs = json_object_get(json_object_get(json_object_get(doc, "facts"), "tls"),
-	    "addresses");
+	json_t *addrs = json_object_get(json_object_get(facts, "tls"), "addresses");
 	enum ms_status rc = MS_OK;
 	bool any = false;
 
@@ -427,8 +442,9 @@ queue_all(struct notify_queue *q, const struct history_check *c, int64_t now)
 		free(summary);
 		json_decref(ej);
 	}
-	if (rc == MS_OK && c->doc)
-		rc = certs(q, c->doc, domain, now);
+	/* the document as text is the audit's: its facts are the audit's (history.h) */
+	if (rc == MS_OK && (c->doc || c->text))
+		rc = certs(q, c->doc ? json_object_get(c->doc, "facts") : c->a->facts, domain, now);
 	return rc;
 }
 

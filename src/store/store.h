@@ -70,9 +70,19 @@ struct store_rejected_item {
 	uint64_t size;
 };
 
-/* One finding of a stored check (strings borrowed). */
+/*
+ * One finding of a stored check (strings borrowed).  area is the finding's
+ * area (its catalogue's; the document's findings[].area), read only when
+ * the check's areas_known is set; NULL is "".
+ */
 struct store_check_finding {
 	const char *id, *severity, *subject, *message;
+	const char *area;
+};
+
+/* One area's grade in a check's summary (summary.areas, docs/json.md; strings borrowed). */
+struct store_area_grade {
+	const char *area, *grade;	/* grade NULL: the area has none (JSON null) */
 };
 
 /*
@@ -93,6 +103,16 @@ struct store_check {
 	const char *json;
 	const char *round;		/* the monitor's round, or NULL (unique per domain when set) */
 	const char *area;		/* NULL: a whole check; else only that area's findings (lmtpd's outbound) */
+	/*
+	 * The overview's summary rows (domain_latest) of a whole check: when
+	 * areas_known is set they are bound from areas[0..nareas) (json's
+	 * summary.areas, in its order) and each finding's area, which the
+	 * caller says are what json holds; else the database reads them out of
+	 * json.  Never read back (store_last_check leaves them unset).
+	 */
+	bool areas_known;
+	const struct store_area_grade *areas;
+	size_t nareas;
 };
 
 /*

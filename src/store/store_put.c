@@ -9,6 +9,29 @@
 #include <time.h>
 
 /*
+ * The domain's summary row bound from the caller's values (store_check's
+ * areas_known): replaced only by a later check (the order store_last_check
+ * reads: checked_at, then id), as LATEST below picks it.
+ */
+#define LATEST_UPSERT_SQL \
+	"INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning," \
+	" n_error, n_unknown, areas) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (domain) DO UPDATE SET" \
+	" check_id = excluded.check_id, checked_at = excluded.checked_at, grade = excluded.grade," \
+	" n_pass = excluded.n_pass, n_info = excluded.n_info, n_warning = excluded.n_warning," \
+	" n_error = excluded.n_error, n_unknown = excluded.n_unknown, areas = excluded.areas" \
+	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
+	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)"
+/*
+ * On PostgreSQL the row, the removal of its old findings and the first 32
+ * new ones are one statement (one round trip): data-modifying WITH
+ * queries, each run once; the findings are joined to the upsert's RETURNING,
+ * so nothing changes when a later check is the domain's latest.
+ */
+#define LATEST_PG_HEAD \
+	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)," \
+	" d AS (DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l))"
+
+/*
  * Every insert is written here once, with ? placeholders, for both
  * databases.  Idempotency is the unique key on reports (and checks, and
  * rejected.sha256): INSERT ... ON CONFLICT DO NOTHING, and no row returned
@@ -49,6 +72,17 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	"INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass, n_info,"
 	" n_warning, n_error, n_unknown, grade, doc, round, area) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT DO NOTHING RETURNING id",	/* (run_id, domain) or (domain, round) */
+	/*
+	 * The summary rows bound from the caller's values (store_check's
+	 * areas_known): the domain's row replaced only by a later check (the
+	 * order store_last_check reads: checked_at, then id), as LATEST below
+	 * picks it.
+	 */
+	[LATEST_UPSERT] = LATEST_UPSERT_SQL,
+	[LATEST_FIND_DEL] = "DELETE FROM domain_latest_findings WHERE domain = ?",
+	[LATEST_PG_NONE] =
+	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)"
+	" DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l)",
 };
 
 /*
@@ -78,16 +112,23 @@ static const struct dialect_sql LATEST[3] = {
  * one row's placeholders, repeated k times for a chunk of k rows.
  */
 static const struct {
-	const char *head, *row;
+	const char *head, *row, *tail;
 	int cols;
 } MULTI[STORE_NMULTI] = {
 	[MULTI_FINDING] = {
 		"INSERT INTO check_findings (check_id, seq, finding, severity, subject, message) VALUES ",
-		"(?,?,?,?,?,?)", 6 },
+		"(?,?,?,?,?,?)", NULL, 6 },
 	[MULTI_EVENT] = {
 		"INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area,"
 		" subject, finding, severity, item, old_value, new_value) VALUES ",
-		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", 14 },
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL, 14 },
+	[MULTI_LATEST_FINDING] = {
+		"INSERT INTO domain_latest_findings (domain, finding, severity, area) VALUES ",
+		"(?,?,?,?)", NULL, 4 },
+	[MULTI_LATEST_PG] = {	/* after LATEST_UPSERT_SQL's 10 parameters */
+		LATEST_PG_HEAD " INSERT INTO domain_latest_findings (domain, finding, severity, area)"
+		" SELECT l.domain, v.f, v.s, v.a FROM l, (VALUES ",
+		"(?,?,?)", ") AS v(f, s, a)", 3 },
 };
 
 /* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
@@ -100,13 +141,16 @@ multi(struct store *s, enum store_multi m, size_t k)
 
 	if (*slot)
 		return *slot;
-	buf_init(&b, strlen(MULTI[m].head) + STORE_MULTI_ROWS * (strlen(MULTI[m].row) + 1) + 1);
+	buf_init(&b, strlen(MULTI[m].head) + STORE_MULTI_ROWS * (strlen(MULTI[m].row) + 1) +
+	    (MULTI[m].tail ? strlen(MULTI[m].tail) : 0) + 1);
 	buf_adds(&b, MULTI[m].head);
 	for (size_t i = 0; i < k; i++) {
 		if (i)
 			buf_addc(&b, ',');
 		buf_adds(&b, MULTI[m].row);
 	}
+	if (MULTI[m].tail)
+		buf_adds(&b, MULTI[m].tail);
 	/* the maximum holds STORE_MULTI_ROWS rows: the text is whole */
 	MS_IGNORE(buf_status(&b));
 	sql = buf_steal(&b);
@@ -516,6 +560,184 @@ latest_rows(struct store *s, const char *domain)
 	return MS_OK;
 }
 
+/* json_key_text - s as a JSON string (quotes, backslashes and control characters escaped) into b */
+static void
+json_key_text(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, *p);
+		} else if (*p < 0x20)
+			buf_addf(b, "\\u%04x", *p);
+		else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+/*
+ * areas_text - c's {area: grade} as text in the layout the database's own
+ * aggregate gives it (LATEST_INS: SQLite's json_group_object, compact, "{}"
+ * when empty; PostgreSQL's json_object_agg, "{ "k" : "v", ... }", NULL when
+ * empty), so the column reads the same whichever wrote it; the caller frees it
+ */
+static char *
+areas_text(const struct store *s, const struct store_check *c)
+{
+	bool pg = db_dialect(s->db) != DB_SQLITE;
+	struct buf b;
+
+	if (pg && c->nareas == 0)
+		return NULL;
+	buf_init(&b, 0);
+	buf_adds(&b, pg ? "{ " : "{");
+	for (size_t i = 0; i < c->nareas; i++) {
+		if (i)
+			buf_adds(&b, pg ? ", " : ",");
+		json_key_text(&b, c->areas[i].area ? c->areas[i].area : "");
+		buf_adds(&b, pg ? " : " : ":");
+		if (c->areas[i].grade)
+			json_key_text(&b, c->areas[i].grade);
+		else
+			buf_adds(&b, "null");
+	}
+	buf_adds(&b, pg ? " }" : "}");
+	if (buf_status(&b) != MS_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* nz - s, or "" for NULL */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* bind_latest - LATEST_UPSERT_SQL's parameters 1..10: c's summary row under check id, areas its text */
+static void
+bind_latest(struct db_stmt *st, const struct store_check *c, int64_t id, const char *areas)
+{
+	db_bind_text(st, 1, c->domain);
+	db_bind_int(st, 2, id);
+	db_bind_int(st, 3, c->checked_at);
+	db_bind_text(st, 4, c->grade);
+	db_bind_int(st, 5, store_clamp(c->pass));
+	db_bind_int(st, 6, store_clamp(c->info));
+	db_bind_int(st, 7, store_clamp(c->warning));
+	db_bind_int(st, 8, store_clamp(c->error));
+	db_bind_int(st, 9, store_clamp(c->unknown));
+	db_bind_text(st, 10, areas);
+}
+
+/* latest_findings - c's findings from the i-th on into domain_latest_findings, many per statement */
+static enum ms_status
+latest_findings(struct store *s, const struct store_check *c, size_t i)
+{
+	while (i < c->nfindings) {
+		size_t k = chunk(c->nfindings - i);
+		struct db_stmt *f = multi(s, MULTI_LATEST_FINDING, k);
+
+		if (f == NULL)
+			return MS_ERR_IO;
+		for (size_t j = 0; j < k; j++, i++) {
+			const struct store_check_finding *g = &c->findings[i];
+			int b = (int)j * MULTI[MULTI_LATEST_FINDING].cols;
+
+			db_bind_text(f, b + 1, c->domain);
+			db_bind_text(f, b + 2, nz(g->id));
+			db_bind_text(f, b + 3, nz(g->severity));
+			db_bind_text(f, b + 4, nz(g->area));
+		}
+		if (run_insert(s, f, "keep the domain's latest findings") != MS_OK)
+			return MS_ERR_IO;
+	}
+	return MS_OK;
+}
+
+/*
+ * latest_pg - latest_bound on PostgreSQL: the row, the old findings' removal
+ * and the first chunk of new ones in one statement (LATEST_PG_HEAD), any
+ * further chunks after it when the row was written
+ */
+static enum ms_status
+latest_pg(struct store *s, const struct store_check *c, int64_t id, const char *areas)
+{
+	size_t k = chunk(c->nfindings);
+	struct db_stmt *st = k ? multi(s, MULTI_LATEST_PG, k) : stmt(s, LATEST_PG_NONE);
+	bool written;
+	enum db_step r;
+
+	if (st == NULL)
+		return MS_ERR_IO;
+	bind_latest(st, c, id, areas);
+	for (size_t j = 0; j < k; j++) {
+		const struct store_check_finding *g = &c->findings[j];
+		int b = 10 + (int)j * MULTI[MULTI_LATEST_PG].cols;
+
+		db_bind_text(st, b + 1, nz(g->id));
+		db_bind_text(st, b + 2, nz(g->severity));
+		db_bind_text(st, b + 3, nz(g->area));
+	}
+	r = db_step(st);
+	written = r == DB_DONE && db_changes(st) > 0;	/* k rows, or none: a later check is the latest */
+	db_reset(st);
+	if (r != DB_DONE)
+		return store_fail(s, "keep the domain's latest check");
+	return written ? latest_findings(s, c, k) : MS_OK;
+}
+
+/*
+ * latest_bound - latest_rows from c's own summary (areas_known): the
+ * domain's row written when c, whose row key is id, is its latest whole
+ * check, and then its findings; MS_ERR_NOMEM when the areas' text cannot be
+ * made
+ */
+static enum ms_status
+latest_bound(struct store *s, const struct store_check *c, int64_t id)
+{
+	bool pg = db_dialect(s->db) != DB_SQLITE;
+	struct db_stmt *st;
+	char *areas = NULL;
+	enum ms_status rc;
+	enum db_step r;
+
+	if ((c->nareas > 0 || !pg) && (areas = areas_text(s, c)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "keep the domain's latest check: out of memory");
+		return MS_ERR_NOMEM;
+	}
+	if (pg) {
+		rc = latest_pg(s, c, id, areas);
+		free(areas);
+		return rc;
+	}
+	if ((st = stmt(s, LATEST_UPSERT)) == NULL) {
+		free(areas);
+		return MS_ERR_IO;
+	}
+	bind_latest(st, c, id, areas);
+	r = db_step(st);
+	if (r == DB_DONE && db_changes(st) == 0) {
+		db_reset(st);
+		free(areas);
+		return MS_OK;	/* a later check is the domain's latest: its rows stay */
+	}
+	db_reset(st);
+	free(areas);
+	if (r != DB_DONE)
+		return store_fail(s, "keep the domain's latest check");
+	if ((st = stmt(s, LATEST_FIND_DEL)) == NULL)
+		return MS_ERR_IO;
+	db_bind_text(st, 1, c->domain);
+	if (run_insert(s, st, "keep the domain's latest findings") != MS_OK)
+		return MS_ERR_IO;
+	return latest_findings(s, c, 0);
+}
+
 /*
  * check_rows - insert the check row of c, its findings and the events ev;
  * *dup when the key exists (then nothing is inserted)
@@ -549,7 +771,9 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 		return MS_OK;
 	if (finding_rows(s, id, c) != MS_OK || event_rows(s, id, ev, nev) != MS_OK)
 		return MS_ERR_IO;
-	return c->area && *c->area ? MS_OK : latest_rows(s, c->domain);
+	if (c->area && *c->area)
+		return MS_OK;
+	return c->areas_known ? latest_bound(s, c, id) : latest_rows(s, c->domain);
 }
 
 /* store_put_check - one domain's check result and its findings, whole or not at all */

@@ -239,7 +239,7 @@ check_rows(struct store *s, struct db_stmt *st, bool keep, store_check_cb cb, vo
 	store_check_acc_init(&acc, cb, arg);
 	while ((r = db_step(st)) == DB_ROW) {
 		struct store_check c = { 0 };
-		struct store_check_finding f;
+		struct store_check_finding f = { 0 };
 
 		c.run_id = db_column_text(st, 1);
 		c.domain = db_column_text(st, 2);

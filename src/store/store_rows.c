@@ -49,6 +49,7 @@ check_add_finding(struct store_check *c, size_t *cap, const struct store_check_f
 	g->severity = dup_or_null(f->severity);
 	g->subject = dup_or_null(f->subject);
 	g->message = dup_or_null(f->message);
+	g->area = dup_or_null(f->area);
 }
 
 struct store_check *
@@ -68,6 +69,9 @@ store_check_dup(const struct store_check *c)
 	d->json = dup_or_null(c->json);
 	d->findings = NULL;
 	d->nfindings = 0;
+	d->areas_known = false;	/* the summary's pairs are the caller's: not copied */
+	d->areas = NULL;
+	d->nareas = 0;
 	for (size_t i = 0; i < c->nfindings; i++)
 		check_add_finding(d, &cap, &c->findings[i]);
 	return d;
@@ -91,6 +95,7 @@ store_check_free(struct store_check *c)
 		free((char *)c->findings[i].severity);
 		free((char *)c->findings[i].subject);
 		free((char *)c->findings[i].message);
+		free((char *)c->findings[i].area);
 	}
 	free((void *)c->findings);
 	free(c);

@@ -258,16 +258,6 @@ out:
 	return resp;
 }
 
-/* find_id - notify_target_each's callback: whether the target is the one sought */
-static void
-find_id(void *arg, const struct notify_target *t)
-{
-	int64_t *want = arg;
-
-	if (t->id == want[0])
-		want[1] = 1;
-}
-
 struct httpd_response *
 pages_settings_remove(void *arg, const struct httpd_request *r, const char *const *params)
 {
@@ -277,7 +267,6 @@ pages_settings_remove(void *arg, const struct httpd_request *r, const char *cons
 	struct httpd_form *f = xcalloc(1, sizeof(*f));
 	const char *ws;
 	uint64_t id;
-	int64_t want[2];
 	bool found = false;
 	char why[256];
 
@@ -287,18 +276,8 @@ pages_settings_remove(void *arg, const struct httpd_request *r, const char *cons
 		resp = pages_not_found(w);
 		goto out;
 	}
-	want[0] = (int64_t)id;
-	want[1] = 0;
 	/* only a target of the workspace the caller may write: another's is a missing one */
-	if (notify_target_each(fleet_store(w->cfg.fleet), ws, find_id, want, why, sizeof(why)) != MS_OK) {
-		resp = web_err(500, "internal", "the database failed");
-		goto out;
-	}
-	if (want[1] == 0) {
-		resp = pages_not_found(w);
-		goto out;
-	}
-	if (notify_target_remove(fleet_store(w->cfg.fleet), want[0], &found, why, sizeof(why)) != MS_OK)
+	if (notify_target_remove(fleet_store(w->cfg.fleet), ws, (int64_t)id, &found, why, sizeof(why)) != MS_OK)
 		resp = web_err(500, "internal", "the database failed");
 	else
 		resp = found ? back(ws) : pages_not_found(w);

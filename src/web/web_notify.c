@@ -193,16 +193,6 @@ out:
 	return resp;
 }
 
-/* find_id - notify_target_each's callback: want[1] set when the target is want[0] */
-static void
-find_id(void *arg, const struct notify_target *t)
-{
-	int64_t *want = arg;
-
-	if (t->id == want[0])
-		want[1] = 1;
-}
-
 /* web_api_notify_remove - DELETE /api/v1/notifications/{id}: a target of the workspace */
 struct httpd_response *
 web_api_notify_remove(void *arg, const struct httpd_request *r, const char *const *params)
@@ -212,7 +202,6 @@ web_api_notify_remove(void *arg, const struct httpd_request *r, const char *cons
 	struct httpd_response *resp;
 	const char *ws;
 	uint64_t id;
-	int64_t want[2] = { 0, 0 };
 	bool found = false;
 	char why[256];
 
@@ -222,9 +211,7 @@ web_api_notify_remove(void *arg, const struct httpd_request *r, const char *cons
 		resp = web_not_found();
 		goto out;
 	}
-	want[0] = (int64_t)id;
-	if (notify_target_each(fleet_store(w->cfg.fleet), ws, find_id, want, why, sizeof(why)) != MS_OK ||
-	    (want[1] && notify_target_remove(fleet_store(w->cfg.fleet), want[0], &found, why, sizeof(why)) != MS_OK)) {
+	if (notify_target_remove(fleet_store(w->cfg.fleet), ws, (int64_t)id, &found, why, sizeof(why)) != MS_OK) {
 		resp = web_err(500, "internal", "the database failed");
 		goto out;
 	}

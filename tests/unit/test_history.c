@@ -79,7 +79,7 @@ str_eq(const char *got, const char *want)
 static void
 first_check(void **state)
 {
-	struct store_check_finding f[] = { { "spf.missing", "error", "example.test", "no SPF" } };
+	struct store_check_finding f[] = { { "spf.missing", "error", "example.test", "no SPF", NULL } };
 	struct store_check b = mk("run-b", "D", f, 1, NULL);
 	struct history_events e;
 
@@ -100,18 +100,18 @@ static void
 findings(void **state)
 {
 	struct store_check_finding fa[] = {
-		{ "spf.present", "pass", "example.test", "SPF" },
-		{ "dmarc.record.missing", "error", "example.test", "no DMARC" },
-		{ "ptr.missing", "error", "192.0.2.1", "no PTR" },
-		{ "ptr.missing", "error", "192.0.2.1", "no PTR" },
-		{ "spf.missing", "warning", "second.test", "no SPF" },
-		{ "mx.present", "pass", "example.test", "MX" },
+		{ "spf.present", "pass", "example.test", "SPF", NULL },
+		{ "dmarc.record.missing", "error", "example.test", "no DMARC", NULL },
+		{ "ptr.missing", "error", "192.0.2.1", "no PTR", NULL },
+		{ "ptr.missing", "error", "192.0.2.1", "no PTR", NULL },
+		{ "spf.missing", "warning", "second.test", "no SPF", NULL },
+		{ "mx.present", "pass", "example.test", "MX", NULL },
 	};
 	struct store_check_finding fb[] = {
-		{ "mx.present", "pass", "example.test", "MX" },
-		{ "ptr.missing", "error", "192.0.2.1", "no PTR" },
-		{ "spf.missing", "error", "second.test", "no SPF" },
-		{ "dmarc.record.present", "pass", "_dmarc.example.test", "DMARC" },
+		{ "mx.present", "pass", "example.test", "MX", NULL },
+		{ "ptr.missing", "error", "192.0.2.1", "no PTR", NULL },
+		{ "spf.missing", "error", "second.test", "no SPF", NULL },
+		{ "dmarc.record.present", "pass", "_dmarc.example.test", "DMARC", NULL },
 	};
 	struct store_check a = mk("run-a", "D", fa, 6, NULL), b = mk("run-b", "D", fb, 4, NULL);
 	struct history_events e;
@@ -272,7 +272,7 @@ hostile_docs(void **state)
 		"\"tls\":{\"probed\":true,\"addresses\":[7,{\"certificate\":7},"
 		"{\"certificate\":{\"issuer\":\"x\"}}]}}}",
 	};
-	struct store_check_finding f[] = { { "spf.missing", "error", "example.test", "no SPF" } };
+	struct store_check_finding f[] = { { "spf.missing", "error", "example.test", "no SPF", NULL } };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)

@@ -372,11 +372,12 @@ static void
 check_contract(struct store *s)
 {
 	struct store_check_finding f[] = {
-		{ "spf.missing", "error", "example.com", "no SPF record" },
-		{ "mx.missing", "info", "example.com", "no MX" },
+		{ "spf.missing", "error", "example.com", "no SPF record", NULL },
+		{ "mx.missing", "info", "example.com", "no MX", NULL },
 	};
 	struct store_check c = { "run-a", "example.com", 1700000000, "generic", "0.1.0",
-		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL, NULL };
+		1, 1, 0, 1, 0, "F", f, 2, "{\"domain\":\"example.com\"}", NULL, NULL,
+		false, NULL, 0 };
 	struct checks_seen k;
 	enum store_put res;
 
@@ -482,6 +483,146 @@ due_of(struct store *s, int64_t since, size_t top, int64_t stale, int64_t retry,
 {
 	b[0] = '\0';
 	assert_int_equal(store_names_due(s, "example.com", since, top, stale, retry, due_ips, b), MS_OK);
+}
+
+/* latest_row - "grade|areas" of domain's domain_latest row ("-" when none, "NULL" for NULL areas) */
+static void
+latest_row(struct store *s, const char *domain, char *out, size_t len)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_prepare(store_db(s), "SELECT grade, areas FROM domain_latest WHERE domain = ?",
+	    &st), MS_OK);
+	db_bind_text(st, 1, domain);
+	if (db_step(st) == DB_ROW)
+		snprintf(out, len, "%s|%s", db_column_text(st, 0),
+		    db_column_text(st, 1) ? db_column_text(st, 1) : "NULL");
+	else
+		snprintf(out, len, "-");
+	db_finalize(st);
+}
+
+/* latest_findings - domain's domain_latest_findings as "finding severity area;" in order */
+static void
+latest_findings(struct store *s, const char *domain, char *out, size_t len)
+{
+	struct db_stmt *st = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	assert_int_equal(db_prepare(store_db(s), "SELECT finding, severity, area FROM domain_latest_findings"
+	    " WHERE domain = ? ORDER BY finding, severity, area", &st), MS_OK);
+	db_bind_text(st, 1, domain);
+	while (db_step(st) == DB_ROW && n < len)
+		n += (size_t)snprintf(out + n, len - n, "%s %s %s;", db_column_text(st, 0),
+		    db_column_text(st, 1), db_column_text(st, 2));
+	db_finalize(st);
+}
+
+/*
+ * latest_contract - the overview's summary rows (domain_latest) made from
+ * the caller's summary (areas_known) equal those the database makes from the
+ * stored document, empty areas included; a check older than the domain's
+ * latest leaves its rows alone, a later one replaces them and its findings
+ */
+static void
+latest_contract(struct store *s)
+{
+	static const char doc[] = "{\"domain\":\"x\",\"summary\":{\"grade\":\"F\",\"areas\":{"
+	    "\"spf\":{\"error\":1,\"grade\":\"F\"},\"mx\":{\"info\":1,\"grade\":\"A\"},\"odd\\\"area\":{}}},"
+	    "\"findings\":[{\"id\":\"spf.missing\",\"severity\":\"error\",\"area\":\"spf\"},"
+	    "{\"id\":\"mx.missing\",\"severity\":\"info\",\"area\":\"mx\"}]}";
+	static const char empty[] = "{\"domain\":\"x\",\"summary\":{\"grade\":\"A\",\"areas\":{}},\"findings\":[]}";
+	struct store_check_finding f[] = {
+		{ "spf.missing", "error", "x", "no SPF record", "spf" },
+		{ "mx.missing", "info", "x", "no MX", "mx" },
+	};
+	struct store_area_grade ag[] = { { "spf", "F" }, { "mx", "A" }, { "odd\"area", NULL } };
+	struct store_check c;
+	char a[2048], b[2048];
+	enum store_put res;
+
+	memset(&c, 0, sizeof(c));
+	c.run_id = "run-sum";
+	c.profile = "generic";
+	c.version = "0.1.0";
+	c.checked_at = 1700000000;
+	c.error = 1;
+	c.info = 1;
+	c.grade = "F";
+	c.findings = f;
+	c.nfindings = 2;
+	c.json = doc;
+	/* the database's rows, then the caller's, for the same document */
+	c.domain = "sql.example";
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	c.domain = "bound.example";
+	c.areas_known = true;
+	c.areas = ag;
+	c.nareas = 3;
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	latest_row(s, "sql.example", a, sizeof(a));
+	latest_row(s, "bound.example", b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_true(strncmp(a, "F|", 2) == 0);
+	latest_findings(s, "sql.example", a, sizeof(a));
+	latest_findings(s, "bound.example", b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_string_equal(a, "mx.missing info mx;spf.missing error spf;");
+	/* no findings, no areas: SQLite's "{}", PostgreSQL's NULL, either way */
+	c.run_id = "run-sum-empty";
+	c.json = empty;
+	c.nfindings = 0;
+	c.error = c.info = 0;
+	c.grade = "A";
+	c.domain = "sql-empty.example";
+	c.areas_known = false;
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	c.domain = "bound-empty.example";
+	c.areas_known = true;
+	c.nareas = 0;
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	latest_row(s, "sql-empty.example", a, sizeof(a));
+	latest_row(s, "bound-empty.example", b, sizeof(b));
+	assert_string_equal(a, b);
+	/* an older check of bound.example stored later: its rows stay the latest's */
+	c.domain = "bound.example";
+	c.run_id = "run-sum-older";
+	c.checked_at = 1690000000;
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	latest_row(s, "bound.example", a, sizeof(a));
+	assert_true(strncmp(a, "F|", 2) == 0);
+	latest_findings(s, "bound.example", a, sizeof(a));
+	assert_string_equal(a, "mx.missing info mx;spf.missing error spf;");
+	/* a later one replaces the row and the findings (one finding, past a chunk's 32 rows: none) */
+	c.run_id = "run-sum-later";
+	c.checked_at = 1710000000;
+	c.findings = &f[1];
+	c.nfindings = 1;
+	c.areas = &ag[1];
+	c.nareas = 1;
+	assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+	latest_row(s, "bound.example", a, sizeof(a));
+	assert_true(strncmp(a, "A|", 2) == 0);
+	assert_non_null(strstr(a, "\"mx\""));
+	assert_null(strstr(a, "spf"));
+	latest_findings(s, "bound.example", a, sizeof(a));
+	assert_string_equal(a, "mx.missing info mx;");
+	/* more findings than one statement holds */
+	{
+		struct store_check_finding many[40];
+
+		for (size_t i = 0; i < 40; i++)
+			many[i] = f[i % 2];
+		c.run_id = "run-sum-many";
+		c.checked_at = 1720000000;
+		c.findings = many;
+		c.nfindings = 40;
+		assert_int_equal(store_put_check(s, &c, &res), MS_OK);
+		latest_findings(s, "bound.example", a, sizeof(a));
+		assert_int_equal(strlen(a), 20 * strlen("mx.missing info mx;") + 20 * strlen("spf.missing error spf;"));
+	}
 }
 
 /*
@@ -612,6 +753,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	assert_int_equal(n.rows, 0);
 	check_contract(s);
 	names_contract(s);
+	latest_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
