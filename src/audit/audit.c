@@ -67,6 +67,7 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->probes = env->probes;
 	a->psl = env->psl;
 	a->providers = env->providers;
+	a->dkim_keys = env->dkim_keys;
 	a->owner = owner;
 	findings_init(&a->findings);
 	a->facts = json_object();

@@ -21,6 +21,7 @@ struct smtp_prober;
 struct smtp_probe_cache;
 struct suffix_list;
 struct providers;
+struct dkim_key_cache;
 
 /*
  * The shared machinery every audit borrows from its session
@@ -40,6 +41,8 @@ struct audit_env {
 	struct smtp_probe_cache	*probes;
 	/* provider names (policy/providers.h), parsed once per session, or NULL: parse per use */
 	const struct providers	*providers;
+	/* DKIM key records parsed (checks/dkim/dkim_key_cache.h), one per session, or NULL: parse each */
+	struct dkim_key_cache	*dkim_keys;
 };
 
 /*
@@ -119,6 +122,7 @@ struct audit {
 	struct smtp_probe_cache	*probes;	/* the run's shared probes, or NULL (audit_env) */
 	struct suffix_list	*psl;
 	const struct providers	*providers;	/* the session's (audit_env), or NULL */
+	struct dkim_key_cache	*dkim_keys;	/* the session's (audit_env), or NULL */
 	const void		*owner;		/* the run: tags lookups, probes, fetches */
 	struct finding_list	 findings;
 	json_t			*facts;		/* {"<area>": {...}} */

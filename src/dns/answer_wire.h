@@ -1,4 +1,4 @@
-/* src/dns/answer_wire.h - a DNS reply packet to a dns_answer (pure: ldns, no I/O) */
+/* src/dns/answer_wire.h - a DNS reply packet to a dns_answer (pure: its own reader, no I/O) */
 #ifndef MS_DNS_ANSWER_WIRE_H
 #define MS_DNS_ANSWER_WIRE_H
 
@@ -16,10 +16,11 @@
 
 /*
  * unbound_answer_from_wire - turn a reply (what libunbound or the stub
- * backend delivers: rcode, the reply packet, the DNSSEC verdict: 0 insecure, 1 bogus, 2 secure, and the bogus
- * reason) into a dns_answer for qname/qtype.  Pure: the packet is parsed
- * with ldns; records of qtype owned by the name at the end of the CNAME
- * chain in the answer section are kept (canon set when a CNAME was
+ * backend delivers: rcode, the reply packet, the DNSSEC verdict: 0
+ * insecure, 1 bogus, 2 secure, and the bogus reason) into a dns_answer for
+ * qname/qtype.  Pure: the packet is read in place, without a DNS library
+ * (answer_wire.c says what is malformed); records of qtype owned by the
+ * name at the end of the CNAME chain in the answer section are kept (canon set when a CNAME was
  * followed); NXDOMAIN/NODATA come from the rcode; SERVFAIL, REFUSED, a
  * missing or malformed packet, a CNAME loop or an over-long chain are
  * DNS_SERVFAIL; bogus is DNS_BOGUS with the reason.  Caller unrefs.

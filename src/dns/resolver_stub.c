@@ -12,7 +12,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
-#include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -417,25 +416,18 @@ send_udp(struct stub_query *q)
 static bool
 build_query(struct stub_query *q)
 {
-	ldns_rdf *dn = ldns_dname_new_frm_str(q->name);
-	uint8_t *m = q->msg + 2;
+	uint8_t dn[255], *m = q->msg + 2;
 	size_t nl;
 
-	if (dn == NULL)
+	if (dns_name_to_wire(q->name, dn, &nl) != MS_OK)
 		return false;
-	nl = ldns_rdf_size(dn);
-	if (nl == 0 || nl > 255) {
-		ldns_rdf_deep_free(dn);
-		return false;
-	}
 	memset(m, 0, 12);
 	m[2] = 0x01;		/* RD */
 	m[3] = 0x20;		/* AD: the resolver's verdict, please (RFC 6840 §5.7) */
 	m[5] = 1;		/* QDCOUNT */
 	m[11] = 1;		/* ARCOUNT: the OPT record */
-	memcpy(m + 12, ldns_rdf_data(dn), nl);
+	memcpy(m + 12, dn, nl);
 	q->qname_len = nl;
-	ldns_rdf_deep_free(dn);
 	m += 12 + nl;
 	*m++ = (uint8_t)(q->type >> 8);
 	*m++ = (uint8_t)q->type;

@@ -1,5 +1,6 @@
 /* src/engine/session.c - a session: the machinery every run on one event loop shares */
 #include "engine/session.h"
+#include "checks/dkim/dkim_key_cache.h"
 #include "dns/resolver.h"
 #include "dns/resolver_replay.h"
 #include "dns/resolver_stub.h"
@@ -133,6 +134,8 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 			s->providers = NULL;
 	}
 	s->env.providers = s->providers;
+	s->dkim_keys = dkim_key_cache_new();
+	s->env.dkim_keys = s->dkim_keys;
 	*out = s;
 	return MS_OK;
 fail:
@@ -163,6 +166,7 @@ session_free(struct session *s)
 		event_base_free(s->base);
 	replay_data_free(s->replay);
 	providers_free(s->providers);
+	dkim_key_cache_free(s->dkim_keys);
 	if (s->own_psl)
 		suffix_list_free(s->psl);
 	free(s);

@@ -51,6 +51,7 @@ struct session {
 	struct smtp_prober	*smtp;
 	struct suffix_list	*psl;
 	struct providers	*providers;	/* the built-in provider names, parsed once */
+	struct dkim_key_cache	*dkim_keys;	/* DKIM key records parsed, kept for the session */
 	struct audit_env	 env;	/* the four above, for audits */
 	struct replay_data	*replay;	/* loaded from replay_path, or NULL */
 	FILE			*dns_log;	/* $MAILSEC_DNS_LOG opened, or NULL: res->log */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define ARENA_CHUNK	8192u
+#define PRINTF_STACK	512u	/* arena_printf formats into this much stack first */
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -136,14 +137,19 @@ arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
-	char *s;
+	char *s, tmp[PRINTF_STACK];
 
+	/* Formatted once into tmp; a second time only when longer (most text is short). */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return arena_strdup(a, "");
 	s = arena_alloc(a, (size_t)n + 1);
+	if ((size_t)n < sizeof(tmp)) {
+		memcpy(s, tmp, (size_t)n + 1);
+		return s;
+	}
 	va_start(ap, fmt);
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);

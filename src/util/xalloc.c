@@ -85,15 +85,19 @@ xvasprintf(const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
-	char *s;
+	char *s, tmp[512];
 
+	/* Formatted once into tmp; a second time only when longer (most text is short). */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		oom(0);
 	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(tmp))
+		memcpy(s, tmp, (size_t)n + 1);
+	else
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
 

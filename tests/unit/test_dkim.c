@@ -12,6 +12,7 @@
 #include "checks/bimi/bimi_record.h"
 #include "checks/dkim/check_dkim.h"
 #include "checks/dkim/dkim_key.h"
+#include "checks/dkim/dkim_key_cache.h"
 #include "checks/tlsrpt/check_tlsrpt.h"
 #include "checks/tlsrpt/tlsrpt_record.h"
 #include "core/profile.h"
@@ -312,6 +313,53 @@ bimi_records(void **state)
 	assert_false(bimi_dmarc_enforced(&d, &why));
 }
 
+/* dkim_key_cache_same - the session's cache gives what dkim_key_parse gives, byte for byte, kept or not */
+static void
+dkim_key_cache_same(void **state)
+{
+	static const char *const recs[] = {
+		"v=DKIM1; k=rsa; p=" K2048, "p=" K1024, "v=DKIM1; k=ed25519; p=" ED,
+		"v=DKIM1; p=" ED, "v=DKIM1; p=", "v=DKIM1, k=rsa, p=" K1024, "v=DKIM1; p=AB$C",
+		"v=spf1 -all", "", "v=DKIM1; k=rsa; p=" K1024 "; ",
+	};
+	struct dkim_key_cache *c = dkim_key_cache_new();
+	char many[64];
+
+	(void)state;
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+			struct dkim_key want, got;
+
+			memset(&got, 0xa5, sizeof(got));
+			assert_int_equal(dkim_key_parse(recs[i], strlen(recs[i]), &want), MS_OK);
+			assert_int_equal(dkim_key_parse_cached(c, recs[i], strlen(recs[i]), &got), MS_OK);
+			assert_memory_equal(&want, &got, sizeof(want));
+		}
+	assert_int_equal(dkim_key_cache_hits(c), 2 * 10);
+	/* A prefix of a kept record is another record. */
+	{
+		struct dkim_key want, got;
+
+		assert_int_equal(dkim_key_parse(recs[1], 40, &want), MS_OK);
+		assert_int_equal(dkim_key_parse_cached(c, recs[1], 40, &got), MS_OK);
+		assert_memory_equal(&want, &got, sizeof(want));
+	}
+	/* More records than slots: the oldest go, the answers stay right. */
+	for (int i = 0; i < 3 * DKIM_KEY_CACHE_SLOTS; i++) {
+		struct dkim_key want, got;
+		int n = snprintf(many, sizeof(many), "v=DKIM1; n=%d; p=", i);
+
+		assert_int_equal(dkim_key_parse(many, (size_t)n, &want), MS_OK);
+		assert_int_equal(dkim_key_parse_cached(c, many, (size_t)n, &got), MS_OK);
+		assert_memory_equal(&want, &got, sizeof(want));
+	}
+	assert_int_equal(dkim_key_cache_hits(c), 2 * 10);
+	assert_int_equal(dkim_key_parse_cached(NULL, recs[0], strlen(recs[0]), &(struct dkim_key){ 0 }), MS_OK);
+	assert_int_equal(dkim_key_parse_cached(c, NULL, 0, &(struct dkim_key){ 0 }), MS_ERR_ARG);
+	dkim_key_cache_free(c);
+	dkim_key_cache_free(NULL);
+}
+
 int
 main(void)
 {
@@ -323,6 +371,7 @@ main(void)
 		cmocka_unit_test(txt_zone_splits_and_escapes),
 		cmocka_unit_test(tlsrpt_records),
 		cmocka_unit_test(bimi_records),
+		cmocka_unit_test(dkim_key_cache_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

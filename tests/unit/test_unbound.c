@@ -210,6 +210,82 @@ txt_pieces(void **state)
 	dns_answer_unref(a);
 }
 
+/*
+ * ldns_agrees - the reader in answer_wire.c against ldns as the oracle: for
+ * records of many types (names in RDATA compressed by ldns_pkt2wire where
+ * the type allows it), the RDATA kept must be what ldns decompresses, in
+ * order, and the canonical name ldns's presentation of the CNAME target.
+ */
+static void
+ldns_agrees(void **state)
+{
+	static const struct { const char *q; uint16_t t; const char *rr[4]; } cases[] = {
+		{ "a.example.test", DNS_T_MX, { "a.example.test. 60 IN MX 10 mx.example.test.",
+		    "a.example.test. 60 IN MX 20 a.example.test.", NULL } },
+		{ "a.example.test", DNS_T_NS, { "a.example.test. 60 IN NS ns1.example.test.",
+		    "A.EXAMPLE.TEST. 60 IN NS ns2.Example.test.", NULL } },
+		{ "a.example.test", DNS_T_SOA, { "a.example.test. 60 IN SOA ns.example.test. "
+		    "h\\.m.example.test. 7 3600 900 604800 120", NULL } },
+		{ "4.3.2.1.in-addr.arpa", DNS_T_PTR, { "4.3.2.1.in-addr.arpa. 60 IN PTR "
+		    "host.in-addr.arpa.", NULL } },
+		{ "_25._tcp.a.example.test", DNS_T_TLSA, { "_25._tcp.a.example.test. 60 IN TLSA 3 1 1 "
+		    "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", NULL } },
+		{ "_x._tcp.a.example.test", 33, { "_x._tcp.a.example.test. 60 IN SRV 1 2 25 "
+		    "a.example.test.", NULL } },
+		{ "a.example.test", 35, { "a.example.test. 60 IN NAPTR 100 10 \"S\" \"SIP+D2U\" \"\" "
+		    "_sip._udp.example.test.", NULL } },
+		{ "a.example.test", DNS_T_TXT, { "a.example.test. 60 IN TXT \"v=spf1 -all\"",
+		    "a.example.test. 60 IN TXT \"\" \"x\"", NULL } },
+		{ "a.example.test", DNS_T_AAAA, { "a.example.test. 60 IN CNAME b\\(1\\).example.test.",
+		    "b\\(1\\).example.test. 60 IN CNAME c\\032d.example.test.",
+		    "c\\032d.example.test. 60 IN AAAA 2001:db8::1", NULL } },
+		{ "a.example.test", DNS_T_CAA, { "a.example.test. 60 IN CAA 0 issue \"ca.test\"", NULL } },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t len, k = 0;
+		uint8_t *w = make_pkt(cases[c].q, (ldns_rr_type)cases[c].t, LDNS_RCODE_NOERROR,
+		    cases[c].rr, NULL, &len);
+		struct dns_answer *a = unbound_answer_from_wire(cases[c].q, cases[c].t, 0, w, len, 0, NULL);
+		ldns_pkt *p = NULL;
+		ldns_rdf *cur = ldns_dname_new_frm_str(cases[c].q);
+
+		assert_int_equal(ldns_wire2pkt(&p, w, len), LDNS_STATUS_OK);
+		assert_int_equal(a->status, DNS_OK);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(p)); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+			ldns_buffer *b = ldns_buffer_new(512);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0) {
+				char *s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+
+				s[strlen(s) - 1] = '\0';	/* our form has no trailing dot */
+				assert_non_null(a->canon);
+				ldns_rdf_deep_free(cur);
+				cur = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
+				if (i + 2 == ldns_rr_list_rr_count(ldns_pkt_answer(p)))
+					assert_string_equal(a->canon, s);
+				free(s);
+			} else if ((uint16_t)ldns_rr_get_type(rr) == cases[c].t &&
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0) {
+				assert_int_equal(ldns_rr_rdata2buffer_wire(b, rr), LDNS_STATUS_OK);
+				assert_true(k < a->n);
+				assert_int_equal(a->rr[k].wirelen, ldns_buffer_position(b));
+				assert_memory_equal(a->rr[k].wire, ldns_buffer_begin(b), a->rr[k].wirelen);
+				k++;
+			}
+			ldns_buffer_free(b);
+		}
+		assert_int_equal(k, a->n);
+		ldns_rdf_deep_free(cur);
+		ldns_pkt_free(p);
+		dns_answer_unref(a);
+		free(w);
+	}
+}
+
 static void
 forward_spec(void **state)
 {
@@ -385,6 +461,7 @@ main(void)
 		cmocka_unit_test(negative),
 		cmocka_unit_test(failures),
 		cmocka_unit_test(txt_pieces),
+		cmocka_unit_test(ldns_agrees),
 		cmocka_unit_test(forward_spec),
 		cmocka_unit_test(setup_errors),
 		cmocka_unit_test(delivery),

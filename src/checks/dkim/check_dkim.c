@@ -1,5 +1,6 @@
 /* src/checks/dkim/check_dkim.c - DKIM: selector discovery and key records (RFC 6376, RFC 8301, RFC 8463) */
 #include "checks/dkim/check_dkim.h"
+#include "checks/dkim/dkim_key_cache.h"
 #include "audit/audit.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
@@ -584,7 +585,8 @@ judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
 
 	for (size_t i = 0; i < ans->n; i++) {
 		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in k[i]. */
-		MS_IGNORE(dkim_key_parse(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len, &k[i]));
+		MS_IGNORE(dkim_key_parse_cached(a->dkim_keys, ans->rr[i].u.txt.text,
+		    ans->rr[i].u.txt.len, &k[i]));
 		if (k[i].is_dkim)
 			ndkim++;
 	}
@@ -616,9 +618,9 @@ judge_records(struct audit *a, struct dkim_sel *s, json_t *keys, size_t *usable)
 	return ans->n;
 }
 
-/* is_key - a TXT answer holds a DKIM key record */
+/* is_key - a TXT answer holds a DKIM key record (parsed through c, the session's cache) */
 static bool
-is_key(const struct dns_answer *ans)
+is_key(struct dkim_key_cache *c, const struct dns_answer *ans)
 {
 	struct dkim_key k;
 
@@ -626,7 +628,8 @@ is_key(const struct dns_answer *ans)
 		return false;
 	for (size_t i = 0; i < ans->n; i++) {
 		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in k. */
-		MS_IGNORE(dkim_key_parse(ans->rr[i].u.txt.text, ans->rr[i].u.txt.len, &k));
+		MS_IGNORE(dkim_key_parse_cached(c, ans->rr[i].u.txt.text, ans->rr[i].u.txt.len,
+		    &k));
 		if (k.is_dkim)
 			return true;
 	}
@@ -639,7 +642,7 @@ is_key(const struct dns_answer *ans)
  * one that is not the wildcard's, the wildcard's own)
  */
 static bool
-narrow_found(const struct dkim_state *st)
+narrow_found(struct audit *a, const struct dkim_state *st)
 {
 	bool wildcard = false;
 	struct dkim_key wk;
@@ -647,7 +650,8 @@ narrow_found(const struct dkim_state *st)
 	/* the wildcard as judge sees it: its first record; a key counts as found unless revoked */
 	if (st->probe && st->probe->status == DNS_OK && st->probe->n > 0) {
 		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in wk. */
-		MS_IGNORE(dkim_key_parse(st->probe->rr[0].u.txt.text, st->probe->rr[0].u.txt.len, &wk));
+		MS_IGNORE(dkim_key_parse_cached(a->dkim_keys, st->probe->rr[0].u.txt.text,
+		    st->probe->rr[0].u.txt.len, &wk));
 		wildcard = wk.is_dkim;
 		if (wk.is_dkim && !wk.revoked)
 			return true;
@@ -657,7 +661,7 @@ narrow_found(const struct dkim_state *st)
 
 		if (s->ans == NULL || s->ans->status != DNS_OK || s->ans->n == 0)
 			continue;
-		if (s->explicit || (is_key(s->ans) && !(wildcard && same_txt(s->ans, st->probe))))
+		if (s->explicit || (is_key(a->dkim_keys, s->ans) && !(wildcard && same_txt(s->ans, st->probe))))
 			return true;
 	}
 	return false;
@@ -676,7 +680,7 @@ judge(struct audit *a, struct dkim_state *st)
 	 * already are answered from the audit's memo), so "no key found" is
 	 * only ever a full scan's verdict.
 	 */
-	if (st->narrow && !narrow_found(st)) {
+	if (st->narrow && !narrow_found(a, st)) {
 		for (size_t i = 0; i < st->n; i++)
 			dns_answer_unref(st->sel[i].ans);
 		dns_answer_unref(st->probe);
@@ -708,7 +712,8 @@ judge(struct audit *a, struct dkim_state *st)
 		struct dkim_key wk;
 
 		/* Only MS_ERR_ARG for NULL (a TXT rr's text never is); problems are in wk. */
-		MS_IGNORE(dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &wk));
+		MS_IGNORE(dkim_key_parse_cached(a->dkim_keys, rr->u.txt.text, rr->u.txt.len,
+		    &wk));
 		json_object_set_new(facts, "wildcard", json_textn(rr->u.txt.text, rr->u.txt.len));
 		if (wk.is_dkim) {
 			char *wname = arena_printf(&a->arena, "*._domainkey.%s", a->domain);

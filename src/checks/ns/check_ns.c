@@ -84,9 +84,9 @@ struct ns_name {
 	const char *what;		/* "the DMARC policy", ... */
 	enum ns_kind kind;
 	struct dns_answer *ns;		/* referenced */
-	struct dns_answer *txt;		/* NK_TXT only, referenced */
+	struct dns_answer *txt;		/* NK_TXT and NK_DKIM only, referenced */
 	const char *host;		/* NK_MX: the MX target at or below the name */
-	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses, referenced */
+	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses; NK_HOST: its A; referenced */
 };
 
 struct ns_state {
@@ -205,23 +205,31 @@ name_answer(struct audit *a, struct dns_answer *ans, void *arg)
 }
 
 /*
- * txt_first_answer - the TXT of a mail name that holds one (_dmarc, ...):
- * NXDOMAIN says no zone is cut there, which is what its NS would say
- * through the same recursive resolver (a delegated zone's apex exists; a
- * child server denying it denies its NS too), so the NS is asked only when
- * the name exists or could not be looked up.
+ * exists_first_answer - the answer that shows whether a mail name exists,
+ * asked before its NS: the TXT of a name that holds one (_dmarc, ...) or of
+ * _domainkey, the A of the MTA-STS policy host (each asked by its own area
+ * too, so shared through the memo).  NXDOMAIN says no zone is cut there,
+ * which is what its NS would say through the same recursive resolver (a
+ * delegated zone's apex exists; a child server denying it denies its NS
+ * too), so the NS is asked only when the name exists or could not be
+ * looked up.
  */
 static void
-txt_first_answer(struct audit *a, struct dns_answer *ans, void *arg)
+exists_first_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct ns_name *nm = arg;
 
-	nm->txt = dns_answer_ref(ans);
+	if (ans->qtype == DNS_T_TXT)
+		nm->txt = dns_answer_ref(ans);
+	else
+		nm->a4 = dns_answer_ref(ans);
 	if (ans->status == DNS_NXDOMAIN) {
 		nm->ns = dns_answer_new(nm->name, DNS_T_NS);
 		nm->ns->status = DNS_NXDOMAIN;
 		nm->ns->secure = ans->secure;
-		dns_answer_set_why(nm->ns, "the name does not exist (its TXT answer)");
+		dns_answer_set_why(nm->ns, ans->qtype == DNS_T_TXT ?
+		    "the name does not exist (its TXT answer)" :
+		    "the name does not exist (its A answer)");
 	} else {
 		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
 	}
@@ -250,10 +258,17 @@ add_name(struct audit *a, struct ns_state *st, const char *name, const char *wha
 	/*
 	 * The records as served now, to quote in the advice if the name is
 	 * delegated; asked first: a name whose TXT is NXDOMAIN is no zone cut
-	 * (a delegated zone's apex exists), so its NS is not asked.
+	 * (a delegated zone's apex exists), so its NS is not asked.  The same
+	 * for _domainkey (its TXT is the DKIM check's first question) and the
+	 * MTA-STS host (its A is asked for the policy fetch): bench/check's
+	 * fixtures asked 2 NS a domain fewer (32.6 -> 30.6 questions).
 	 */
-	if (kind == NK_TXT) {
-		ns_lookup(a, st, nm->name, DNS_T_TXT, txt_first_answer, nm);
+	if (kind == NK_TXT || kind == NK_DKIM) {
+		ns_lookup(a, st, nm->name, DNS_T_TXT, exists_first_answer, nm);
+		return;
+	}
+	if (kind == NK_HOST) {
+		ns_lookup(a, st, nm->name, DNS_T_A, exists_first_answer, nm);
 		return;
 	}
 	ns_lookup(a, st, nm->name, DNS_T_NS, name_answer, nm);
