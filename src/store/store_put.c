@@ -22,15 +22,17 @@
 	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
 	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)"
 /*
- * On PostgreSQL a stored check is one statement (one round trip) with its
- * first 32 findings and, for a whole check whose summary the caller gave,
- * its summary rows: the check's row (c: nothing when its key exists, and
- * then nothing else either, every other part reading c), the findings as a
- * VALUES list (v) inserted as check_findings (f) and, joined to the
- * summary's upsert (l, replacing the old findings: d), as domain_latest_findings (lf).
- * It returns the new row's id and whether the summary row was written.
- * Parameters: the check's 14, the areas (with the summary), then 6 a
- * finding.
+ * On PostgreSQL a stored check is one statement (one round trip, whatever
+ * its size) with its findings, its events and, for a whole check whose
+ * summary the caller gave, its summary rows, as data-modifying WITH
+ * queries: the check's row (c: nothing when its key exists, and then
+ * nothing else either, every other part reading c); with the summary, its
+ * upsert (l, only when the check is the domain's latest) replacing the old
+ * summary findings (d); the findings (v, each column one array parameter,
+ * unnest()) as check_findings (f) and, joined to l, domain_latest_findings
+ * (lf); the events (e, likewise). It returns the new row's id and whether
+ * the summary row was written. Parameters: the check's 14, the areas (with
+ * the summary), the findings' 6 arrays, the events' 13.
  */
 #define CHECK_PG_C \
 	"WITH c AS (INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass," \
@@ -47,15 +49,19 @@
 	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
 	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id) RETURNING domain)," \
 	" d AS (DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l))"
-#define CHECK_PG_V	", v (seq, finding, severity, subject, message, area) AS (VALUES "
-#define CHECK_PG_F \
-	"), f AS (INSERT INTO check_findings (check_id, seq, finding, severity, subject, message)" \
-	" SELECT c.id, v.seq, v.finding, v.severity, v.subject, v.message FROM c, v)"
+#define CHECK_PG_VFE \
+	", v AS (SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) AS x(seq, finding, severity, subject," \
+	" message, area)), f AS (INSERT INTO check_findings (check_id, seq, finding, severity, subject," \
+	" message) SELECT c.id, v.seq, v.finding, v.severity, v.subject, v.message FROM c, v)," \
+	" e AS (INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area, subject," \
+	" finding, severity, item, old_value, new_value) SELECT c.id, u.* FROM c, unnest(CAST(? AS text[])," \
+	" CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[])) AS u)"
 #define CHECK_PG_LF \
 	", lf AS (INSERT INTO domain_latest_findings (domain, finding, severity, area)" \
 	" SELECT l.domain, v.finding, v.severity, v.area FROM l, v)"
-#define CHECK_PG_END	" SELECT c.id, 0 FROM c"
-#define CHECK_PG_END_L	" SELECT c.id, (SELECT count(*) FROM l) FROM c"
 
 /*
  * Every insert is written here once, with ? placeholders, for both
@@ -106,8 +112,9 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	 */
 	[LATEST_UPSERT] = LATEST_UPSERT_SQL,
 	[LATEST_FIND_DEL] = "DELETE FROM domain_latest_findings WHERE domain = ?",
-	[CHECK_PG_NONE] = CHECK_PG_C CHECK_PG_END,
-	[CHECK_LATEST_PG_NONE] = CHECK_PG_C CHECK_PG_L CHECK_PG_END_L,
+	[CHECK_PG] = CHECK_PG_C CHECK_PG_VFE " SELECT c.id, 0 FROM c",
+	[CHECK_LATEST_PG] = CHECK_PG_C CHECK_PG_L CHECK_PG_VFE CHECK_PG_LF
+	" SELECT c.id, (SELECT count(*) FROM l) FROM c",
 };
 
 /*
@@ -150,11 +157,6 @@ static const struct {
 	[MULTI_LATEST_FINDING] = {
 		"INSERT INTO domain_latest_findings (domain, finding, severity, area) VALUES ",
 		"(?,?,?,?)", NULL, 4 },
-	[MULTI_CHECK_PG] = {	/* after the check's 14 parameters */
-		CHECK_PG_C CHECK_PG_V, "(CAST(? AS bigint),?,?,?,?,?)", CHECK_PG_F CHECK_PG_END, 6 },
-	[MULTI_CHECK_LATEST_PG] = {	/* after the check's 14 and the areas */
-		CHECK_PG_C CHECK_PG_L CHECK_PG_V, "(CAST(? AS bigint),?,?,?,?,?)",
-		CHECK_PG_F CHECK_PG_LF CHECK_PG_END_L, 6 },
 };
 
 /* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
@@ -748,62 +750,136 @@ bind_check(struct db_stmt *st, const struct store_check *c)
 	db_bind_text(st, 14, c->area);
 }
 
+/* arr_text - s as the next element of a PostgreSQL array literal in b (NULL: NULL), after a comma unless first */
+static void
+arr_text(struct buf *b, const char *s, bool first)
+{
+	if (!first)
+		buf_addc(b, ',');
+	if (s == NULL) {
+		buf_adds(b, "NULL");
+		return;
+	}
+	buf_addc(b, '"');
+	for (const char *p = s; *p; p++) {
+		size_t n = strcspn(p, "\"\\");
+
+		buf_add(b, p, n);
+		p += n;
+		if (*p == '\0')
+			break;
+		buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+/* arr_int - v as the next element of an array literal in b */
+static void
+arr_int(struct buf *b, int64_t v, bool first)
+{
+	buf_addf(b, first ? "%lld" : ",%lld", (long long)v);
+}
+
+/* The columns of check_rows_pg's arrays: the findings' 6, then the events' 13. */
+enum { PGA_FINDINGS = 6, PGA_EVENTS = 13, PGA_N = PGA_FINDINGS + PGA_EVENTS };
+
 /*
- * check_rows_pg - check_rows on PostgreSQL: the check's row, its first 32
- * findings and (summary) its summary rows in one statement (CHECK_PG_C),
- * the rest after it; *id the new row's, *dup when the key exists
+ * pg_arrays - the array literals of c's findings and the events ev[0..nev)
+ * into a[0..PGA_N) (the caller frees each); false when memory ran out
+ */
+static bool
+pg_arrays(const struct store_check *c, const struct store_event *ev, size_t nev, char *a[PGA_N])
+{
+	struct buf b[PGA_N];
+	bool ok = true;
+
+	for (int k = 0; k < PGA_N; k++) {
+		buf_init(&b[k], 0);
+		buf_addc(&b[k], '{');
+	}
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct store_check_finding *g = &c->findings[i];
+		bool first = i == 0;
+
+		arr_int(&b[0], (int64_t)i, first);
+		arr_text(&b[1], g->id, first);
+		arr_text(&b[2], g->severity, first);
+		arr_text(&b[3], g->subject, first);
+		arr_text(&b[4], g->message, first);
+		arr_text(&b[5], nz(g->area), first);
+	}
+	for (size_t i = 0; i < nev; i++) {
+		const struct store_event *e = &ev[i];
+		bool first = i == 0;
+		struct buf *x = &b[PGA_FINDINGS];
+
+		arr_text(&x[0], e->domain, first);
+		arr_int(&x[1], e->at, first);
+		arr_text(&x[2], e->run_id, first);
+		arr_text(&x[3], e->prev_run_id, first);
+		arr_text(&x[4], e->round, first);
+		arr_text(&x[5], e->kind, first);
+		arr_text(&x[6], e->area, first);
+		arr_text(&x[7], e->subject, first);
+		arr_text(&x[8], e->finding, first);
+		arr_text(&x[9], e->severity, first);
+		arr_text(&x[10], e->item, first);
+		arr_text(&x[11], e->old_value, first);
+		arr_text(&x[12], e->new_value, first);
+	}
+	for (int k = 0; k < PGA_N; k++) {
+		buf_addc(&b[k], '}');
+		ok = ok && buf_status(&b[k]) == MS_OK;
+	}
+	for (int k = 0; k < PGA_N; k++) {
+		a[k] = ok ? buf_steal(&b[k]) : NULL;
+		buf_free(&b[k]);
+	}
+	return ok;
+}
+
+/*
+ * check_rows_pg - check_rows on PostgreSQL: the check's row, its findings,
+ * the events ev and (summary) its summary rows in one statement
+ * (CHECK_PG_C); *dup when the key exists
  */
 static enum ms_status
-check_rows_pg(struct store *s, const struct store_check *c, bool summary, bool *dup, int64_t *id)
+check_rows_pg(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, bool summary, bool *dup)
 {
-	size_t k = chunk(c->nfindings);
-	struct db_stmt *st;
-	char *areas = NULL;
-	bool written = false;
+	struct db_stmt *st = stmt(s, summary ? CHECK_LATEST_PG : CHECK_PG);
+	char *areas = NULL, *a[PGA_N];
 	int b0 = summary ? 15 : 14;
+	enum ms_status rc = MS_OK;
 	enum db_step r;
 
-	if (k)
-		st = multi(s, summary ? MULTI_CHECK_LATEST_PG : MULTI_CHECK_PG, k);
-	else
-		st = stmt(s, summary ? CHECK_LATEST_PG_NONE : CHECK_PG_NONE);
+	*dup = false;
 	if (st == NULL)
 		return MS_ERR_IO;
-	if (summary && c->nareas > 0 && (areas = areas_text(s, c)) == NULL) {
+	if (!pg_arrays(c, ev, nev, a) || (summary && c->nareas > 0 && (areas = areas_text(s, c)) == NULL)) {
 		snprintf(s->err, sizeof(s->err), "insert check: out of memory");
-		return MS_ERR_NOMEM;
+		rc = MS_ERR_NOMEM;
+		goto out;
 	}
 	bind_check(st, c);
 	if (summary)
 		db_bind_text(st, 15, areas);
-	for (size_t j = 0; j < k; j++) {
-		const struct store_check_finding *g = &c->findings[j];
-		int b = b0 + (int)j * MULTI[MULTI_CHECK_PG].cols;
-
-		db_bind_int(st, b + 1, (int64_t)j);
-		db_bind_text(st, b + 2, g->id);
-		db_bind_text(st, b + 3, g->severity);
-		db_bind_text(st, b + 4, g->subject);
-		db_bind_text(st, b + 5, g->message);
-		db_bind_text(st, b + 6, nz(g->area));
-	}
-	*dup = false;
+	for (int k = 0; k < PGA_N; k++)
+		db_bind_text(st, b0 + 1 + k, a[k]);
 	r = db_step(st);
-	if (r == DB_ROW) {
-		*id = db_column_int(st, 0);
-		written = db_column_int(st, 1) > 0;
+	if (r == DB_ROW)
 		r = db_step(st);
-	} else if (r == DB_DONE)
+	else if (r == DB_DONE)
 		*dup = true;
 	db_reset(st);
-	free(areas);
 	if (r != DB_DONE)
-		return store_fail(s, "insert check");
-	if (*dup)
-		return MS_OK;
-	if (finding_rows(s, *id, c, k) != MS_OK)
-		return MS_ERR_IO;
-	return written ? latest_findings(s, c, k) : MS_OK;
+		rc = store_fail(s, "insert check");
+out:
+	free(areas);
+	for (int k = 0; k < PGA_N; k++)
+		free(a[k]);
+	return rc;
 }
 
 /*
@@ -820,10 +896,8 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 	enum ms_status rc;
 
 	if (db_dialect(s->db) == DB_POSTGRESQL) {
-		if ((rc = check_rows_pg(s, c, whole && c->areas_known, dup, &id)) != MS_OK || *dup)
+		if ((rc = check_rows_pg(s, c, ev, nev, whole && c->areas_known, dup)) != MS_OK || *dup)
 			return rc;
-		if (event_rows(s, id, ev, nev) != MS_OK)
-			return MS_ERR_IO;
 		return whole && !c->areas_known ? latest_rows(s, c->domain) : MS_OK;
 	}
 	if ((st = stmt(s, INS_CHECK)) == NULL)
