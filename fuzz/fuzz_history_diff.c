@@ -20,8 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n1 = nul ? (size_t)(nul - data) : size;
 	char *a = malloc(n1 + 1), *b = malloc(size - n1 + 1);
 	struct store_check_finding f[] = {
-		{ "spf.missing", "error", "example.test", "no SPF" },
-		{ "dmarc.record.present", "pass", "_dmarc.example.test", "DMARC" },
+		{ "spf.missing", "error", "example.test", "no SPF", "spf" },
+		{ "dmarc.record.present", "pass", "_dmarc.example.test", "DMARC", "dmarc" },
 	};
 	struct store_check x, y;
 	struct history_events e;

@@ -130,6 +130,22 @@ utf8_len(const unsigned char *s, size_t left)
  */
 #define PLAIN(c)	((unsigned char)((c) - 0x20) < 0x5F && (c) != '"' && (c) != '\\')
 
+/*
+ * plain8 - whether all 8 bytes of x are PLAIN: none below 0x20, none from
+ * 0x7F, no '"' and no '\\' (word-at-a-time tests that are exact as a yes/no:
+ * "Bit Twiddling Hacks", determine if a word has a byte less than n / equal to n)
+ */
+static inline bool
+plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7F);
+	uint64_t bad = ((x - ones * 0x20) & ~x) |
+	    ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) | x;
+
+	return (bad & highs) == 0;
+}
+
 static size_t int_text(char *num, long long n);
 
 /* string - s[0..len) quoted and escaped as dump.c's dump_string without ESCAPE_SLASH/ENSURE_ASCII */
@@ -147,7 +163,16 @@ string(struct out *o, const char *str, size_t len)
 		size_t k;
 
 		if (PLAIN(c)) {
+			uint64_t w;
+
 			i++;
+			/* Runs of plain text (most of it) eight bytes at a time. */
+			while (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (!plain8(w))
+					break;
+				i += 8;
+			}
 			continue;
 		}
 		if (c >= 0x80) {

@@ -3,6 +3,7 @@
 #include "util/xalloc.h"
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@ struct resolver_pending {
 	void *arg;
 	void *handle;
 	struct event *timer;
+	struct resolver_pending *wait_next;	/* the next waiting query, while this one waits */
+	bool waiting;		/* not yet given to the backend (over max_outstanding) */
 	char *name;
 	uint16_t type;
 	const void *owner;	/* whose query (a run), for resolver_cancel_owned */
@@ -32,6 +35,36 @@ resolver_init(struct resolver *r, const struct resolver_ops *ops, void *impl,
 	r->timeout.tv_usec = (suseconds_t)((timeout_seconds - (double)r->timeout.tv_sec) * 1e6);
 }
 
+/* unwait - take waiting p out of r's queue (a search: only cancellations remove from its middle) */
+static void
+unwait(struct resolver *r, struct resolver_pending *p)
+{
+	struct resolver_pending **pp = &r->wait_head, *prev = NULL;
+
+	while (*pp && *pp != p) {
+		prev = *pp;
+		pp = &(*pp)->wait_next;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = p->wait_next;
+	if (r->wait_tail == p)
+		r->wait_tail = prev;
+	p->wait_next = NULL;
+	p->waiting = false;
+}
+
+/* kick_soon - have the loop send waiting queries when the backend has room */
+static void
+kick_soon(struct resolver *r)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (r->wait_head && r->stats.outstanding < r->max_outstanding && r->kick && !evtimer_pending(r->kick, NULL))
+		evtimer_add(r->kick, &now);
+}
+
+/* unlink_pending - p out of r's lists and counts, its timer and name freed (p itself is the caller's) */
 static void
 unlink_pending(struct resolver_pending *p)
 {
@@ -44,8 +77,22 @@ unlink_pending(struct resolver_pending *p)
 	if (p->next)
 		p->next->prev = p->prev;
 	r->stats.inflight--;
+	if (p->waiting)
+		unwait(r, p);
+	else {
+		r->stats.outstanding--;
+		kick_soon(r);
+	}
 	event_free(p->timer);
 	free(p->name);
+}
+
+/* cancel_backend - tell the backend to forget p, unless p never reached it */
+static void
+cancel_backend(struct resolver *r, struct resolver_pending *p)
+{
+	if (!p->waiting)
+		r->ops->cancel(r, p, p->handle);
 }
 
 void
@@ -70,7 +117,7 @@ expire(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	r->ops->cancel(r, p, p->handle);
+	cancel_backend(r, p);
 	a->status = DNS_TIMEOUT;
 	if (r->unreachable)
 		dns_answer_set_why(a, "no answer from the resolver");
@@ -80,6 +127,9 @@ expire(evutil_socket_t fd, short what, void *arg)
 	r->stats.timeouts++;
 	resolver_deliver(p, a);
 }
+
+static enum ms_status send_pending(struct resolver *r, struct resolver_pending *p);
+static void kick(evutil_socket_t fd, short what, void *arg);
 
 enum ms_status
 resolver_query(struct resolver *r, const char *name, uint16_t type, dns_callback cb, void *arg)
@@ -123,13 +173,66 @@ resolver_query_owned(struct resolver *r, const void *owner, const char *name, ui
 	r->stats.queries++;
 	if (++r->stats.inflight > r->stats.max_inflight)
 		r->stats.max_inflight = r->stats.inflight;
-	evtimer_add(p->timer, &r->timeout);
-	if ((st = r->ops->start(r, p, name, type)) != MS_OK) {
+	if (r->max_outstanding && (r->stats.outstanding >= r->max_outstanding || r->wait_head)) {
+		/* the backend has its fill: wait, in order, untimed until sent */
+		p->waiting = true;
+		if (r->wait_tail)
+			r->wait_tail->wait_next = p;
+		else
+			r->wait_head = p;
+		r->wait_tail = p;
+		r->stats.waited++;
+		if (r->kick == NULL)
+			r->kick = evtimer_new(r->base, kick, r);
+		return MS_OK;
+	}
+	if ((st = send_pending(r, p)) != MS_OK) {
 		unlink_pending(p);
 		free(p);
 		return st;
 	}
 	return MS_OK;
+}
+
+/*
+ * send_pending - give p to the backend and start its timeout.  On failure p
+ * is still counted outstanding and listed: the caller unlinks it.
+ */
+static enum ms_status
+send_pending(struct resolver *r, struct resolver_pending *p)
+{
+	if (++r->stats.outstanding > r->stats.max_outstanding)
+		r->stats.max_outstanding = r->stats.outstanding;
+	evtimer_add(p->timer, &r->timeout);
+	return r->ops->start(r, p, p->name, p->type);
+}
+
+/*
+ * kick - from the loop: send waiting queries, oldest first, while the
+ * backend has room.  One the backend refuses is answered SERVFAIL.
+ */
+static void
+kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver *r = arg;
+	struct resolver_pending *p;
+
+	(void)fd;
+	(void)what;
+	while ((p = r->wait_head) != NULL && r->stats.outstanding < r->max_outstanding) {
+		r->wait_head = p->wait_next;
+		if (r->wait_head == NULL)
+			r->wait_tail = NULL;
+		p->wait_next = NULL;
+		p->waiting = false;
+		if (send_pending(r, p) != MS_OK) {
+			struct dns_answer *a = dns_answer_new(p->name, p->type);
+
+			a->status = DNS_SERVFAIL;
+			dns_answer_set_why(a, "the resolver could not send the query");
+			resolver_deliver(p, a);	/* may ask more: they queue, or go out at once */
+		}
+	}
 }
 
 /* A made-up answer waiting for the loop. */
@@ -198,7 +301,7 @@ resolver_cancel_owned(struct resolver *r, const void *owner, const char *why)
 		if (p == NULL)
 			break;
 		a = dns_answer_new(p->name, p->type);
-		r->ops->cancel(r, p, p->handle);
+		cancel_backend(r, p);
 		a->status = DNS_TIMEOUT;
 		dns_answer_set_why(a, "%s", why);
 		r->stats.timeouts++;
@@ -214,9 +317,11 @@ resolver_free(struct resolver *r)
 	while (r->head) {
 		struct resolver_pending *p = r->head;
 
-		r->ops->cancel(r, p, p->handle);
+		cancel_backend(r, p);
 		unlink_pending(p);
 		free(p);
 	}
+	if (r->kick)
+		event_free(r->kick);
 	r->ops->destroy(r);
 }

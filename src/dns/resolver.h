@@ -35,11 +35,26 @@ struct resolver_ops {
 	void (*destroy)(struct resolver *r);
 };
 
+/*
+ * RESOLVER_MAX_OUTSTANDING - the most queries a network backend (libunbound,
+ * stub) is given at once; more wait in the resolver's own queue, in the
+ * order asked, and their timeout starts when they are sent.  libunbound holds
+ * two 16 KiB regions for every query it works on (its mesh state and the
+ * query's own), about 32 KiB: 100 audits of 40 questions each came to 4,000
+ * queries and 130 MB; 1,024 of them are at most 32 MB, and a warm or cold
+ * resolver on a local link answers far fewer than that at any instant
+ * (issue 23 item 4; docs/performance.md).
+ */
+#define RESOLVER_MAX_OUTSTANDING	1024
+
 struct resolver_stats {
 	uint64_t queries;
 	uint64_t timeouts;
-	uint64_t inflight;
+	uint64_t inflight;		/* asked and not yet answered (sent or waiting) */
 	uint64_t max_inflight;
+	uint64_t outstanding;		/* given to the backend and not yet answered */
+	uint64_t max_outstanding;
+	uint64_t waited;		/* queries that waited in the queue before being sent */
 	/*
 	 * Queries given up on (timed out, cancelled) that the backend is still
 	 * working on and holds memory for (libunbound); the engine starts no
@@ -53,7 +68,15 @@ struct resolver {
 	void *impl;			/* the backend's state */
 	struct event_base *base;
 	struct timeval timeout;		/* per query */
-	struct resolver_pending *head;	/* queries in flight */
+	struct resolver_pending *head;	/* queries in flight: sent, or waiting to be */
+	struct resolver_pending *wait_head, *wait_tail;	/* waiting, oldest first */
+	struct event *kick;		/* sends waiting queries from the loop */
+	/*
+	 * 0 (no limit: the replay backend), or how many queries the backend is
+	 * given at once (RESOLVER_MAX_OUTSTANDING for the network backends,
+	 * which set it after resolver_init).
+	 */
+	uint64_t max_outstanding;
 	struct resolver_stats stats;
 	/*
 	 * 0, or how many queries this resolver may send in all: past it every

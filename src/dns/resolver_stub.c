@@ -607,6 +607,7 @@ resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double
 			(void)add_server(sr, "127.0.0.1");
 	}
 	resolver_init(&sr->r, &stub_ops, sr, base, timeout_seconds);
+	sr->r.max_outstanding = RESOLVER_MAX_OUTSTANDING;
 	{
 		/* as the libunbound backend: a tenth (at most 100 ms) before the queries' timers */
 		int64_t us = (int64_t)sr->r.timeout.tv_sec * 1000000 + sr->r.timeout.tv_usec;

@@ -920,6 +920,7 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
+	ur->r.max_outstanding = RESOLVER_MAX_OUTSTANDING;
 	/*
 	 * The probes: the root's DNSKEY through libunbound and ". NS" to each
 	 * upstream over our own socket, both bounded by one query's timeout.

@@ -170,15 +170,33 @@ txt_answer(struct audit *a, struct dns_answer *ans, void *arg)
 	step_done(a, st);
 }
 
+/*
+ * host_answer - the policy host's A, then its AAAA.  An NXDOMAIN A says the
+ * name does not exist (RFC 8020), which is what its AAAA would say through
+ * the same resolver: the AAAA is asked only when the A is not NXDOMAIN (most
+ * domains publish no policy host: one question fewer each).
+ */
 static void
 host_answer(struct audit *a, struct dns_answer *ans, void *arg)
 {
 	struct mtasts_state *st = arg;
 
-	if (ans->qtype == DNS_T_A)
+	if (ans->qtype == DNS_T_A) {
 		st->a4 = dns_answer_ref(ans);
-	else
+		if (ans->status == DNS_NXDOMAIN) {
+			st->a6 = dns_answer_new(arena_printf(&a->arena, "mta-sts.%s", a->domain),
+			    DNS_T_AAAA);
+			st->a6->status = DNS_NXDOMAIN;
+			st->a6->secure = ans->secure;
+			dns_answer_set_why(st->a6, "the name does not exist (its A answer)");
+		} else {
+			st->pending++;
+			audit_lookup(a, arena_printf(&a->arena, "mta-sts.%s", a->domain), DNS_T_AAAA,
+			    host_answer, st);
+		}
+	} else {
 		st->a6 = dns_answer_ref(ans);
+	}
 	step_done(a, st);
 }
 
@@ -189,12 +207,11 @@ state_start(struct audit *a, void *value)
 	struct mtasts_state *st = value;
 	char *name;
 
-	st->pending = 4;	/* TXT, A, AAAA, and this starter */
+	st->pending = 3;	/* TXT, A (then AAAA), and this starter */
 	name = arena_printf(&a->arena, "_mta-sts.%s", a->domain);
 	audit_lookup(a, name, DNS_T_TXT, txt_answer, st);
 	name = arena_printf(&a->arena, "mta-sts.%s", a->domain);
 	audit_lookup(a, name, DNS_T_A, host_answer, st);
-	audit_lookup(a, name, DNS_T_AAAA, host_answer, st);
 	step_done(a, st);
 }
 

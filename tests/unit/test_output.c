@@ -149,6 +149,20 @@ jsondump_as_jansson(void **state)
 			json_decref(a);
 		}
 	}
+	{	/* every byte at every place of a run of plain text (plain8's word-at-a-time test) */
+		char t[24];
+
+		for (int c = 1; c < 256; c++)
+			for (size_t at = 0; at < 17; at++) {
+				json_t *a = json_array();
+
+				memset(t, 'a', sizeof(t));
+				t[at] = (char)c;
+				json_array_append_new(a, json_stringn_nocheck(t, sizeof(t)));
+				same_dump(a, JSON_COMPACT);
+				json_decref(a);
+			}
+	}
 	json_decref(doc);
 	json_decref(bad);
 }

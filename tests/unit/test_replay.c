@@ -223,6 +223,75 @@ cancel_all_times_out(void **state)
 	replay_data_free(d);
 }
 
+/*
+ * outstanding_bound - with max_outstanding 2, five queries: the backend is
+ * never given more than 2 at once, the rest wait and go out in the order
+ * asked, and every one is answered (issue 23 item 4: libunbound's memory per
+ * query in flight)
+ */
+static void
+outstanding_bound(void **state)
+{
+	struct replay_data *d = load();
+	struct event_base *base = event_base_new();
+	struct resolver *r = resolver_replay_new(base, d, 1);
+	struct seen s = { 0 };
+	static const uint16_t types[] = { DNS_T_MX, DNS_T_A, DNS_T_TXT, DNS_T_AAAA, DNS_T_NS };
+
+	(void)state;
+	r->max_outstanding = 2;
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(resolver_query(r, "example.test", types[i], on_answer, &s), MS_OK);
+	assert_int_equal(r->stats.outstanding, 2);
+	assert_int_equal(r->stats.inflight, 5);
+	assert_int_equal(r->stats.waited, 3);
+	event_base_dispatch(base);
+	assert_int_equal(s.count, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(s.order[i], types[i]);
+	assert_int_equal(r->stats.max_outstanding, 2);
+	assert_int_equal(r->stats.inflight, 0);
+	assert_int_equal(r->stats.outstanding, 0);
+	resolver_free(r);
+	event_base_free(base);
+	replay_data_free(d);
+}
+
+/* cancel_waiting - a run's deadline ends its waiting queries too, and leaves another owner's alone */
+static void
+cancel_waiting(void **state)
+{
+	struct replay_data *d = load();
+	struct event_base *base = event_base_new();
+	struct resolver *r = resolver_replay_new(base, d, 1);
+	struct seen mine = { 0 }, theirs = { 0 };
+	int a, b;
+
+	(void)state;
+	r->max_outstanding = 1;
+	assert_int_equal(resolver_query_owned(r, &a, "example.test", DNS_T_MX, on_answer, &mine), MS_OK);
+	assert_int_equal(resolver_query_owned(r, &b, "example.test", DNS_T_A, on_answer, &theirs), MS_OK);
+	assert_int_equal(resolver_query_owned(r, &a, "example.test", DNS_T_TXT, on_answer, &mine), MS_OK);
+	assert_int_equal(resolver_query_owned(r, &b, "example.test", DNS_T_AAAA, on_answer, &theirs), MS_OK);
+	resolver_cancel_owned(r, &a, "deadline");	/* one sent, one waiting */
+	assert_int_equal(mine.count, 2);
+	assert_int_equal(mine.last, DNS_TIMEOUT);
+	assert_int_equal(r->stats.inflight, 2);
+	event_base_dispatch(base);
+	assert_int_equal(theirs.count, 2);	/* B's waiting one went out when A's left */
+	assert_int_equal(theirs.order[0], DNS_T_A);
+	assert_int_equal(theirs.order[1], DNS_T_AAAA);
+	assert_int_equal(theirs.last, DNS_NODATA);
+	assert_int_equal(mine.count, 2);
+	/* and resolver_free with queries still waiting frees them silently */
+	assert_int_equal(resolver_query_owned(r, &a, "example.test", DNS_T_MX, on_answer, &mine), MS_OK);
+	assert_int_equal(resolver_query_owned(r, &a, "example.test", DNS_T_TXT, on_answer, &mine), MS_OK);
+	resolver_free(r);
+	assert_int_equal(mine.count, 2);
+	event_base_free(base);
+	replay_data_free(d);
+}
+
 /* outside - names not under a loaded origin are "could not tell", never NXDOMAIN */
 static void
 outside(void **state)
@@ -492,6 +561,8 @@ main(void)
 		cmocka_unit_test(async_fifo),
 		cmocka_unit_test(cancel_all_times_out),
 		cmocka_unit_test(budget_spent),
+		cmocka_unit_test(outstanding_bound),
+		cmocka_unit_test(cancel_waiting),
 		cmocka_unit_test(index_matches_scan),
 		cmocka_unit_test(where_read),
 	};
