@@ -20,7 +20,7 @@ struct dialect_sql {
 enum store_stmt {
 	INS_REPORT, INS_DMARC_ROW, INS_TLS_POLICY, INS_TLS_FAILURE, INS_FAILURE, INS_REJECTED,
 	INS_CHECK, Q_LAST_CHECK, LATEST_DEL, LATEST_INS, LATEST_FIND, LATEST_UPSERT, LATEST_FIND_DEL,
-	LATEST_PG_NONE, STORE_NSTMT
+	CHECK_PG, CHECK_LATEST_PG, STORE_NSTMT
 };
 
 /*
@@ -60,7 +60,9 @@ enum store_stmt {
  * PostgreSQL), each chunk size prepared once and kept.
  */
 #define STORE_MULTI_ROWS	32
-enum store_multi { MULTI_FINDING, MULTI_EVENT, MULTI_LATEST_FINDING, MULTI_LATEST_PG, STORE_NMULTI };
+enum store_multi {
+	MULTI_FINDING, MULTI_EVENT, MULTI_LATEST_FINDING, STORE_NMULTI
+};
 
 struct store {
 	struct db *db;

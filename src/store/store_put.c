@@ -22,14 +22,46 @@
 	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
 	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id)"
 /*
- * On PostgreSQL the row, the removal of its old findings and the first 32
- * new ones are one statement (one round trip): data-modifying WITH
- * queries, each run once; the findings are joined to the upsert's RETURNING,
- * so nothing changes when a later check is the domain's latest.
+ * On PostgreSQL a stored check is one statement (one round trip, whatever
+ * its size) with its findings, its events and, for a whole check whose
+ * summary the caller gave, its summary rows, as data-modifying WITH
+ * queries: the check's row (c: nothing when its key exists, and then
+ * nothing else either, every other part reading c); with the summary, its
+ * upsert (l, only when the check is the domain's latest) replacing the old
+ * summary findings (d); the findings (v, each column one array parameter,
+ * unnest()) as check_findings (f) and, joined to l, domain_latest_findings
+ * (lf); the events (e, likewise). It returns the new row's id and whether
+ * the summary row was written. Parameters: the check's 14, the areas (with
+ * the summary), the findings' 6 arrays, the events' 13.
  */
-#define LATEST_PG_HEAD \
-	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)," \
+#define CHECK_PG_C \
+	"WITH c AS (INSERT INTO checks (run_id, domain, checked_at, profile, mailsec_version, n_pass," \
+	" n_info, n_warning, n_error, n_unknown, grade, doc, round, area) VALUES" \
+	" (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id, domain, checked_at," \
+	" grade, n_pass, n_info, n_warning, n_error, n_unknown)"
+#define CHECK_PG_L \
+	", l AS (INSERT INTO domain_latest (domain, check_id, checked_at, grade, n_pass, n_info, n_warning," \
+	" n_error, n_unknown, areas) SELECT c.domain, c.id, c.checked_at, c.grade, c.n_pass, c.n_info," \
+	" c.n_warning, c.n_error, c.n_unknown, CAST(? AS text) FROM c ON CONFLICT (domain) DO UPDATE SET" \
+	" check_id = excluded.check_id, checked_at = excluded.checked_at, grade = excluded.grade," \
+	" n_pass = excluded.n_pass, n_info = excluded.n_info, n_warning = excluded.n_warning," \
+	" n_error = excluded.n_error, n_unknown = excluded.n_unknown, areas = excluded.areas" \
+	" WHERE excluded.checked_at > domain_latest.checked_at OR (excluded.checked_at =" \
+	" domain_latest.checked_at AND excluded.check_id > domain_latest.check_id) RETURNING domain)," \
 	" d AS (DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l))"
+#define CHECK_PG_VFE \
+	", v AS (SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) AS x(seq, finding, severity, subject," \
+	" message, area)), f AS (INSERT INTO check_findings (check_id, seq, finding, severity, subject," \
+	" message) SELECT c.id, v.seq, v.finding, v.severity, v.subject, v.message FROM c, v)," \
+	" e AS (INSERT INTO events (check_id, domain, at, run_id, prev_run_id, round, kind, area, subject," \
+	" finding, severity, item, old_value, new_value) SELECT c.id, u.* FROM c, unnest(CAST(? AS text[])," \
+	" CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])," \
+	" CAST(? AS text[]), CAST(? AS text[])) AS u)"
+#define CHECK_PG_LF \
+	", lf AS (INSERT INTO domain_latest_findings (domain, finding, severity, area)" \
+	" SELECT l.domain, v.finding, v.severity, v.area FROM l, v)"
 
 /*
  * Every insert is written here once, with ? placeholders, for both
@@ -80,9 +112,9 @@ static const char *const INSERTS[STORE_NSTMT] = {
 	 */
 	[LATEST_UPSERT] = LATEST_UPSERT_SQL,
 	[LATEST_FIND_DEL] = "DELETE FROM domain_latest_findings WHERE domain = ?",
-	[LATEST_PG_NONE] =
-	"WITH l AS (" LATEST_UPSERT_SQL " RETURNING domain)"
-	" DELETE FROM domain_latest_findings WHERE domain IN (SELECT domain FROM l)",
+	[CHECK_PG] = CHECK_PG_C CHECK_PG_VFE " SELECT c.id, 0 FROM c",
+	[CHECK_LATEST_PG] = CHECK_PG_C CHECK_PG_L CHECK_PG_VFE CHECK_PG_LF
+	" SELECT c.id, (SELECT count(*) FROM l) FROM c",
 };
 
 /*
@@ -125,10 +157,6 @@ static const struct {
 	[MULTI_LATEST_FINDING] = {
 		"INSERT INTO domain_latest_findings (domain, finding, severity, area) VALUES ",
 		"(?,?,?,?)", NULL, 4 },
-	[MULTI_LATEST_PG] = {	/* after LATEST_UPSERT_SQL's 10 parameters */
-		LATEST_PG_HEAD " INSERT INTO domain_latest_findings (domain, finding, severity, area)"
-		" SELECT l.domain, v.f, v.s, v.a FROM l, (VALUES ",
-		"(?,?,?)", ") AS v(f, s, a)", 3 },
 };
 
 /* multi - the insert of k (1..STORE_MULTI_ROWS) rows of m, prepared at first use; NULL after saying why */
@@ -517,11 +545,14 @@ event_rows(struct store *s, int64_t id, const struct store_event *ev, size_t n)
 	return MS_OK;
 }
 
-/* finding_rows - insert the findings of c under the check whose row key is id, many per statement */
+/*
+ * finding_rows - insert the findings of c from the i-th on under the check
+ * whose row key is id, many per statement
+ */
 static enum ms_status
-finding_rows(struct store *s, int64_t id, const struct store_check *c)
+finding_rows(struct store *s, int64_t id, const struct store_check *c, size_t i)
 {
-	for (size_t i = 0; i < c->nfindings;) {
+	while (i < c->nfindings) {
 		size_t k = chunk(c->nfindings - i);
 		struct db_stmt *f = multi(s, MULTI_FINDING, k);
 
@@ -660,60 +691,21 @@ latest_findings(struct store *s, const struct store_check *c, size_t i)
 }
 
 /*
- * latest_pg - latest_bound on PostgreSQL: the row, the old findings' removal
- * and the first chunk of new ones in one statement (LATEST_PG_HEAD), any
- * further chunks after it when the row was written
- */
-static enum ms_status
-latest_pg(struct store *s, const struct store_check *c, int64_t id, const char *areas)
-{
-	size_t k = chunk(c->nfindings);
-	struct db_stmt *st = k ? multi(s, MULTI_LATEST_PG, k) : stmt(s, LATEST_PG_NONE);
-	bool written;
-	enum db_step r;
-
-	if (st == NULL)
-		return MS_ERR_IO;
-	bind_latest(st, c, id, areas);
-	for (size_t j = 0; j < k; j++) {
-		const struct store_check_finding *g = &c->findings[j];
-		int b = 10 + (int)j * MULTI[MULTI_LATEST_PG].cols;
-
-		db_bind_text(st, b + 1, nz(g->id));
-		db_bind_text(st, b + 2, nz(g->severity));
-		db_bind_text(st, b + 3, nz(g->area));
-	}
-	r = db_step(st);
-	written = r == DB_DONE && db_changes(st) > 0;	/* k rows, or none: a later check is the latest */
-	db_reset(st);
-	if (r != DB_DONE)
-		return store_fail(s, "keep the domain's latest check");
-	return written ? latest_findings(s, c, k) : MS_OK;
-}
-
-/*
- * latest_bound - latest_rows from c's own summary (areas_known): the
- * domain's row written when c, whose row key is id, is its latest whole
- * check, and then its findings; MS_ERR_NOMEM when the areas' text cannot be
- * made
+ * latest_bound - latest_rows from c's own summary (areas_known), on SQLite
+ * (PostgreSQL: check_rows_pg): the domain's row written when c, whose row
+ * key is id, is its latest whole check, and then its findings;
+ * MS_ERR_NOMEM when the areas' text cannot be made
  */
 static enum ms_status
 latest_bound(struct store *s, const struct store_check *c, int64_t id)
 {
-	bool pg = db_dialect(s->db) != DB_SQLITE;
 	struct db_stmt *st;
-	char *areas = NULL;
-	enum ms_status rc;
+	char *areas;
 	enum db_step r;
 
-	if ((c->nareas > 0 || !pg) && (areas = areas_text(s, c)) == NULL) {
+	if ((areas = areas_text(s, c)) == NULL) {
 		snprintf(s->err, sizeof(s->err), "keep the domain's latest check: out of memory");
 		return MS_ERR_NOMEM;
-	}
-	if (pg) {
-		rc = latest_pg(s, c, id, areas);
-		free(areas);
-		return rc;
 	}
 	if ((st = stmt(s, LATEST_UPSERT)) == NULL) {
 		free(areas);
@@ -738,19 +730,10 @@ latest_bound(struct store *s, const struct store_check *c, int64_t id)
 	return latest_findings(s, c, 0);
 }
 
-/*
- * check_rows - insert the check row of c, its findings and the events ev;
- * *dup when the key exists (then nothing is inserted)
- */
-static enum ms_status
-check_rows(struct store *s, const struct store_check *c, const struct store_event *ev,
-    size_t nev, bool *dup)
+/* bind_check - the check row's 14 parameters of INS_CHECK (and CHECK_PG_C) */
+static void
+bind_check(struct db_stmt *st, const struct store_check *c)
 {
-	struct db_stmt *st = stmt(s, INS_CHECK);
-	int64_t id = 0;
-
-	if (st == NULL)
-		return MS_ERR_IO;
 	db_bind_text(st, 1, c->run_id);
 	db_bind_text(st, 2, c->domain);
 	db_bind_int(st, 3, c->checked_at);
@@ -765,13 +748,168 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 	db_bind_text(st, 12, c->json);
 	db_bind_text(st, 13, c->round);
 	db_bind_text(st, 14, c->area);
+}
+
+/* arr_text - s as the next element of a PostgreSQL array literal in b (NULL: NULL), after a comma unless first */
+static void
+arr_text(struct buf *b, const char *s, bool first)
+{
+	if (!first)
+		buf_addc(b, ',');
+	if (s == NULL) {
+		buf_adds(b, "NULL");
+		return;
+	}
+	buf_addc(b, '"');
+	for (const char *p = s; *p; p++) {
+		size_t n = strcspn(p, "\"\\");
+
+		buf_add(b, p, n);
+		p += n;
+		if (*p == '\0')
+			break;
+		buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+/* arr_int - v as the next element of an array literal in b */
+static void
+arr_int(struct buf *b, int64_t v, bool first)
+{
+	buf_addf(b, first ? "%lld" : ",%lld", (long long)v);
+}
+
+/* The columns of check_rows_pg's arrays: the findings' 6, then the events' 13. */
+enum { PGA_FINDINGS = 6, PGA_EVENTS = 13, PGA_N = PGA_FINDINGS + PGA_EVENTS };
+
+/*
+ * pg_arrays - the array literals of c's findings and the events ev[0..nev)
+ * into a[0..PGA_N) (the caller frees each); false when memory ran out
+ */
+static bool
+pg_arrays(const struct store_check *c, const struct store_event *ev, size_t nev, char *a[PGA_N])
+{
+	struct buf b[PGA_N];
+	bool ok = true;
+
+	for (int k = 0; k < PGA_N; k++) {
+		buf_init(&b[k], 0);
+		buf_addc(&b[k], '{');
+	}
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct store_check_finding *g = &c->findings[i];
+		bool first = i == 0;
+
+		arr_int(&b[0], (int64_t)i, first);
+		arr_text(&b[1], g->id, first);
+		arr_text(&b[2], g->severity, first);
+		arr_text(&b[3], g->subject, first);
+		arr_text(&b[4], g->message, first);
+		arr_text(&b[5], nz(g->area), first);
+	}
+	for (size_t i = 0; i < nev; i++) {
+		const struct store_event *e = &ev[i];
+		bool first = i == 0;
+		struct buf *x = &b[PGA_FINDINGS];
+
+		arr_text(&x[0], e->domain, first);
+		arr_int(&x[1], e->at, first);
+		arr_text(&x[2], e->run_id, first);
+		arr_text(&x[3], e->prev_run_id, first);
+		arr_text(&x[4], e->round, first);
+		arr_text(&x[5], e->kind, first);
+		arr_text(&x[6], e->area, first);
+		arr_text(&x[7], e->subject, first);
+		arr_text(&x[8], e->finding, first);
+		arr_text(&x[9], e->severity, first);
+		arr_text(&x[10], e->item, first);
+		arr_text(&x[11], e->old_value, first);
+		arr_text(&x[12], e->new_value, first);
+	}
+	for (int k = 0; k < PGA_N; k++) {
+		buf_addc(&b[k], '}');
+		ok = ok && buf_status(&b[k]) == MS_OK;
+	}
+	for (int k = 0; k < PGA_N; k++) {
+		a[k] = ok ? buf_steal(&b[k]) : NULL;
+		buf_free(&b[k]);
+	}
+	return ok;
+}
+
+/*
+ * check_rows_pg - check_rows on PostgreSQL: the check's row, its findings,
+ * the events ev and (summary) its summary rows in one statement
+ * (CHECK_PG_C); *dup when the key exists
+ */
+static enum ms_status
+check_rows_pg(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, bool summary, bool *dup)
+{
+	struct db_stmt *st = stmt(s, summary ? CHECK_LATEST_PG : CHECK_PG);
+	char *areas = NULL, *a[PGA_N];
+	int b0 = summary ? 15 : 14;
+	enum ms_status rc = MS_OK;
+	enum db_step r;
+
+	*dup = false;
+	if (st == NULL)
+		return MS_ERR_IO;
+	if (!pg_arrays(c, ev, nev, a) || (summary && c->nareas > 0 && (areas = areas_text(s, c)) == NULL)) {
+		snprintf(s->err, sizeof(s->err), "insert check: out of memory");
+		rc = MS_ERR_NOMEM;
+		goto out;
+	}
+	bind_check(st, c);
+	if (summary)
+		db_bind_text(st, 15, areas);
+	for (int k = 0; k < PGA_N; k++)
+		db_bind_text(st, b0 + 1 + k, a[k]);
+	r = db_step(st);
+	if (r == DB_ROW)
+		r = db_step(st);
+	else if (r == DB_DONE)
+		*dup = true;
+	db_reset(st);
+	if (r != DB_DONE)
+		rc = store_fail(s, "insert check");
+out:
+	free(areas);
+	for (int k = 0; k < PGA_N; k++)
+		free(a[k]);
+	return rc;
+}
+
+/*
+ * check_rows - insert the check row of c, its findings and the events ev;
+ * *dup when the key exists (then nothing is inserted)
+ */
+static enum ms_status
+check_rows(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, bool *dup)
+{
+	bool whole = c->area == NULL || *c->area == '\0';
+	struct db_stmt *st;
+	int64_t id = 0;
+	enum ms_status rc;
+
+	if (db_dialect(s->db) == DB_POSTGRESQL) {
+		if ((rc = check_rows_pg(s, c, ev, nev, whole && c->areas_known, dup)) != MS_OK || *dup)
+			return rc;
+		return whole && !c->areas_known ? latest_rows(s, c->domain) : MS_OK;
+	}
+	if ((st = stmt(s, INS_CHECK)) == NULL)
+		return MS_ERR_IO;
+	bind_check(st, c);
 	if (run_returning(s, st, "insert check", dup, &id) != MS_OK)
 		return MS_ERR_IO;
 	if (*dup)
 		return MS_OK;
-	if (finding_rows(s, id, c) != MS_OK || event_rows(s, id, ev, nev) != MS_OK)
+	if (finding_rows(s, id, c, 0) != MS_OK || event_rows(s, id, ev, nev) != MS_OK)
 		return MS_ERR_IO;
-	if (c->area && *c->area)
+	if (!whole)
 		return MS_OK;
 	return c->areas_known ? latest_bound(s, c, id) : latest_rows(s, c->domain);
 }

@@ -519,6 +519,70 @@ latest_findings(struct store *s, const char *domain, char *out, size_t len)
 	db_finalize(st);
 }
 
+/* on_event_text - store_each_event callback: "kind|subject|old|new;" of each event, NULL as "~" */
+static void
+on_event_text(void *arg, const struct store_event *e)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s|%s|%s|%s;", e->kind, e->subject ? e->subject : "~",
+	    e->old_value ? e->old_value : "~", e->new_value ? e->new_value : "~");
+}
+
+/*
+ * hostile_contract - findings and events whose text an array literal or a
+ * VALUES list must carry intact (quotes, backslashes, braces, commas, the
+ * word NULL, NULL itself, non-ASCII) read back as they were put
+ */
+static void
+hostile_contract(struct store *s)
+{
+	struct store_check_finding f[] = {
+		{ "mx.missing", "info", NULL, "caf\xc3\xa9 \"}\"", "mx" },
+		{ "spf.missing", "error", "q\"uote\\back{,}", "NULL", "spf" },
+	};
+	struct store_area_grade ag[] = { { "spf", "F" }, { "mx", "A" } };
+	struct store_event ev[] = {
+		{ 1700000000, "hostile.example", "run-hostile", NULL, NULL, "finding-added", "spf",
+		  "{\"a\",\"b\"}", "spf.missing", "error", NULL, NULL, "NULL" },
+		{ 1700000000, "hostile.example", "run-hostile", "run-0", "7", "grade", NULL, "\\", NULL,
+		  NULL, NULL, "A", "F\\\"" },
+	};
+	struct store_check c;
+	struct checks_seen k;
+	char evs[512] = "";
+	enum store_put res;
+
+	memset(&c, 0, sizeof(c));
+	c.run_id = "run-hostile";
+	c.domain = "hostile.example";
+	c.profile = "generic";
+	c.version = "0.1.0";
+	c.checked_at = 1700000000;
+	c.grade = "F";
+	c.findings = f;
+	c.nfindings = 2;
+	c.json = "{}";
+	c.areas_known = true;
+	c.areas = ag;
+	c.nareas = 2;
+	assert_int_equal(store_put_history(s, &c, ev, 2, &res), MS_OK);
+	assert_int_equal(res, STORE_INSERTED);
+	checks_of(s, "hostile.example", 0, &k);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.nfindings[0], 2);
+	assert_string_equal(k.last_finding, "spf.missing error q\"uote\\back{,}");
+	assert_int_equal(store_each_event(s, "hostile.example", 0, on_event_text, evs), MS_OK);
+	assert_string_equal(evs, "finding-added|{\"a\",\"b\"}|~|NULL;grade|\\|A|F\\\";");
+	/* the same again is a duplicate: nothing more */
+	assert_int_equal(store_put_history(s, &c, ev, 2, &res), MS_OK);
+	assert_int_equal(res, STORE_DUPLICATE);
+	evs[0] = '\0';
+	assert_int_equal(store_each_event(s, "hostile.example", 0, on_event_text, evs), MS_OK);
+	assert_string_equal(evs, "finding-added|{\"a\",\"b\"}|~|NULL;grade|\\|A|F\\\";");
+}
+
 /*
  * latest_contract - the overview's summary rows (domain_latest) made from
  * the caller's summary (areas_known) equal those the database makes from the
@@ -754,6 +818,7 @@ store_contract(const char *where, void (*check)(const char *where))
 	check_contract(s);
 	names_contract(s);
 	latest_contract(s);
+	hostile_contract(s);
 	if (check)
 		check(where);
 	/* reopening finds the schema current and the data there */
