@@ -13,9 +13,9 @@ struct strmap_slot {
 	void	*val;
 };
 
-/* hash - FNV-1a, 64 bits */
-static uint64_t
-hash(const char *key, size_t len)
+/* strmap_hash - FNV-1a, 64 bits */
+uint64_t
+strmap_hash(const char *key, size_t len)
 {
 	uint64_t h = 14695981039346656037ull;
 
@@ -68,7 +68,7 @@ strmap_get(const struct strmap *m, const char *key, size_t len)
 {
 	if (m->n == 0)
 		return NULL;
-	return find(m, key, len, hash(key, len))->val;
+	return find(m, key, len, strmap_hash(key, len))->val;
 }
 
 /* grow - double the slots (the first time: 16) and re-place every key */
@@ -89,7 +89,7 @@ grow(struct strmap *m)
 enum ms_status
 strmap_put(struct strmap *m, const char *key, size_t len, void *val)
 {
-	uint64_t h = hash(key, len);
+	uint64_t h = strmap_hash(key, len);
 	struct strmap_slot *s;
 
 	if (val == NULL)

@@ -3,6 +3,7 @@
 #define MS_UTIL_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/status.h"
 
@@ -16,6 +17,9 @@
  * MS_ERR_LIMIT and leaves the table as it was.
  */
 struct strmap_slot;
+
+/* strmap_hash - FNV-1a, 64 bits, over len bytes of key (borrowed): the map's hash, for others' tables too */
+uint64_t strmap_hash(const char *key, size_t len);
 
 struct strmap {
 	struct strmap_slot *slot;

@@ -1,5 +1,6 @@
 /* src/checks/dkim/dkim_key_cache.c - a session's parsed DKIM key records, keyed by their bytes */
 #include "checks/dkim/dkim_key_cache.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <stdint.h>
@@ -18,19 +19,6 @@ struct dkim_key_cache {
 	size_t		 next;		/* the slot replaced next */
 	size_t		 hits;
 };
-
-/* record_hash - FNV-1a over the record's bytes */
-static uint64_t
-record_hash(const char *t, size_t len)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)t[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 struct dkim_key_cache *
 dkim_key_cache_new(void)
@@ -61,7 +49,7 @@ dkim_key_parse_cached(struct dkim_key_cache *c, const char *t, size_t len, struc
 	/* A record too long to parse is rejected at once: nothing to keep. */
 	if (c == NULL || t == NULL || out == NULL || len > DKIM_RECORD_MAX)
 		return dkim_key_parse(t, len, out);
-	h = record_hash(t, len);
+	h = strmap_hash(t, len);
 	for (size_t i = 0; i < DKIM_KEY_CACHE_SLOTS && c->e[i]; i++) {
 		e = c->e[i];
 		if (e->hash == h && e->len == len && memcmp(e->text, t, len) == 0) {
