@@ -17,7 +17,7 @@
  * `mailsec spf eval` for programs that start one process per message (a
  * milter, a policy service, a pipe in a mail filter): the same evaluator,
  * the same output, the same exit codes, built from the same library with
- * only libevent, ldns and jansson behind it.  It asks a recursive resolver
+ * only libevent and jansson behind it (no ldns, so no libcrypto).  It asks a recursive resolver
  * through the stub backend (dns/resolver_stub.h) instead of libunbound,
  * so it does not validate DNSSEC itself; --replay works as in mailsec.
  * Why a separate program: docs/performance.md.

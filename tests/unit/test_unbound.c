@@ -286,6 +286,59 @@ ldns_agrees(void **state)
 	}
 }
 
+/*
+ * hostile_packets - replies written by hand that the reader must call
+ * malformed (never crash, never read past the packet), and the RDATA
+ * cases where it is stricter than ldns was (answer_wire.c's overview).
+ */
+static void
+hostile_packets(void **state)
+{
+	/* header: id 1, QR RD RA, QDCOUNT 1, ANCOUNT 1; question x.test A IN at offset 12 */
+	static const uint8_t head[] = { 0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+	    1, 'x', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+	static const struct { const char *what; uint16_t qtype; uint8_t an[40]; size_t n;
+	    enum dns_outcome want; } cases[] = {
+		{ "owner points at itself", DNS_T_A,
+		  { 0xc0, 24, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 }, 16, DNS_SERVFAIL },
+		{ "owner points past the end", DNS_T_A,
+		  { 0xc0, 200, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 }, 16, DNS_SERVFAIL },
+		{ "label type 01 (extended)", DNS_T_A,
+		  { 0x41, 'x', 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 }, 17, DNS_SERVFAIL },
+		{ "RDLENGTH past the end", DNS_T_A,
+		  { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 9, 192, 0, 2, 1 }, 16, DNS_SERVFAIL },
+		{ "an A record of 5 octets: left out", DNS_T_A,
+		  { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 5, 192, 0, 2, 1, 9 }, 17, DNS_SERVFAIL },
+		{ "MX name pointing outside its packet: left out", DNS_T_MX,
+		  { 0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10, 0xc0, 250 }, 16, DNS_SERVFAIL },
+		{ "MX through a pointer chain", DNS_T_MX,
+		  { 0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 7, 0, 10, 2, 'm', 'x', 0xc0, 12 }, 19, DNS_OK },
+		{ "CNAME of a name and trailing octets: not followed", DNS_T_A,
+		  { 0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 5, 1, 'y', 0, 7, 7 }, 17, DNS_NODATA },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint8_t pkt[sizeof(head) + 40];
+		struct dns_answer *a;
+
+		memcpy(pkt, head, sizeof(head));
+		pkt[19] = (uint8_t)(cases[c].qtype >> 8);	/* after "x.test": QTYPE */
+		pkt[20] = (uint8_t)cases[c].qtype;
+		memcpy(pkt + sizeof(head), cases[c].an, cases[c].n);
+		a = unbound_answer_from_wire("x.test", cases[c].qtype, 0, pkt, sizeof(head) + cases[c].n,
+		    0, NULL);
+		if (a->status != cases[c].want)
+			fail_msg("%s: status %d, want %d (%s)", cases[c].what, a->status, cases[c].want,
+			    a->why ? a->why : "-");
+		if (a->status == DNS_OK)
+			assert_string_equal(a->rr[0].u.mx.host, "mx.x.test");
+		else
+			assert_int_equal(a->n, 0);
+		dns_answer_unref(a);
+	}
+}
+
 static void
 forward_spec(void **state)
 {
@@ -462,6 +515,7 @@ main(void)
 		cmocka_unit_test(failures),
 		cmocka_unit_test(txt_pieces),
 		cmocka_unit_test(ldns_agrees),
+		cmocka_unit_test(hostile_packets),
 		cmocka_unit_test(forward_spec),
 		cmocka_unit_test(setup_errors),
 		cmocka_unit_test(delivery),
