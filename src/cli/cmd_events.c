@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
+#include "util/str.h"
 
 #include <getopt.h>
 #include <stdint.h>
@@ -45,13 +46,6 @@ static const char *const CSV_HEADER[] = {
 	"run_id", "previous_run_id", "round", NULL
 };
 
-/* nz - s, or "" for NULL */
-static const char *
-nz(const char *s)
-{
-	return s ? s : "";
-}
-
 /* csv_row - one row of fields (NULL-terminated count n) with commas and CRLF */
 static void
 csv_row(const char *const *v, size_t n)
@@ -88,16 +82,16 @@ print_text(const struct store_event *e)
 	json_t *when = json_rfc3339((time_t)e->at);
 	char *dom = term_safe_str(e->domain), *subj = term_safe_str(e->subject);
 	char *a = NULL, *b = NULL;
-	const char *k = nz(e->kind);
+	const char *k = str_nz(e->kind);
 
 	printf("%s  %s  %-17s ", json_string_value(when), dom, k);
 	if (strcmp(k, HEV_FIRST) == 0)
-		printf("first stored check, grade %s\n", nz(e->new_value));
+		printf("first stored check, grade %s\n", str_nz(e->new_value));
 	else if (strcmp(k, HEV_FINDING_SEVERITY) == 0)
-		printf("%s -> %s  %s  %s\n", nz(e->old_value), nz(e->new_value), nz(e->finding), subj);
+		printf("%s -> %s  %s  %s\n", str_nz(e->old_value), str_nz(e->new_value), str_nz(e->finding), subj);
 	else if (strncmp(k, "finding-", 8) == 0) {
 		a = term_safe_str(e->new_value ? e->new_value : e->old_value);
-		printf("%-7s %s  %s: %s\n", nz(e->severity), nz(e->finding), subj, a);
+		printf("%-7s %s  %s: %s\n", str_nz(e->severity), str_nz(e->finding), subj, a);
 	} else if (strcmp(k, HEV_GRADE) == 0)
 		printf("%s %s -> %s\n", e->area ? e->area : "domain",
 		    e->old_value ? e->old_value : "(none)", e->new_value ? e->new_value : "(none)");
@@ -107,7 +101,7 @@ print_text(const struct store_event *e)
 
 		a = shown(e->old_value);
 		b = shown(e->new_value);
-		printf("%s %s %s: %s -> %s", nz(e->area), nz(e->item), subj, a, b);
+		printf("%s %s %s: %s -> %s", str_nz(e->area), str_nz(e->item), subj, a, b);
 		/* provider names come from the data file compiled in: printable */
 		json_array_foreach(prov, i, p)
 			printf("%s%s: %s", i ? ", " : "  (", json_string_value(json_object_get(p, "name")),

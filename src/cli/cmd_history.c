@@ -9,6 +9,7 @@
 #include "util/xalloc.h"
 
 #include "util/termsafe.h"
+#include "util/str.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -34,13 +35,6 @@ struct hopts {
 	bool since_set;
 	double older_than;	/* history purge: days, < 0 unset */
 };
-
-/* nz - s, or "" for a NULL column */
-static const char *
-nz(const char *s)
-{
-	return s ? s : "";
-}
 
 /* keep_check - each_check callback: copy one stored check */
 static void
@@ -77,14 +71,14 @@ static void
 diff_runs(const struct store_check *a, const struct store_check *b, struct changes *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->grade = strcmp(nz(a->grade), nz(b->grade)) != 0;
+	c->grade = strcmp(str_nz(a->grade), str_nz(b->grade)) != 0;
 	history_diff_findings(a, b, &c->all);
 	c->v = xcalloc(c->all.n + 1, sizeof(*c->v));
 	for (size_t i = 0; i < c->all.n; i++) {
 		const struct history_change *x = &c->all.v[i];
 
 		if (x->old == NULL || x->new == NULL ||
-		    strcmp(nz(x->old->severity), nz(x->new->severity)) != 0)
+		    strcmp(str_nz(x->old->severity), str_nz(x->new->severity)) != 0)
 			c->v[c->n++] = *x;
 	}
 }
@@ -103,10 +97,10 @@ finding_json(const struct store_check_finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", json_text(nz(f->id)));
-	json_object_set_new(o, "severity", json_text(nz(f->severity)));
-	json_object_set_new(o, "subject", json_text(nz(f->subject)));
-	json_object_set_new(o, "message", json_text(nz(f->message)));
+	json_object_set_new(o, "id", json_text(str_nz(f->id)));
+	json_object_set_new(o, "severity", json_text(str_nz(f->severity)));
+	json_object_set_new(o, "subject", json_text(str_nz(f->subject)));
+	json_object_set_new(o, "message", json_text(str_nz(f->message)));
 	return o;
 }
 
@@ -119,8 +113,8 @@ changes_json(const struct store_check *a, const struct store_check *b, const str
 	if (c->grade) {
 		json_t *g = json_object();
 
-		json_object_set_new(g, "from", json_text(nz(a->grade)));
-		json_object_set_new(g, "to", json_text(nz(b->grade)));
+		json_object_set_new(g, "from", json_text(str_nz(a->grade)));
+		json_object_set_new(g, "to", json_text(str_nz(b->grade)));
 		json_object_set_new(o, "grade", g);
 	} else
 		json_object_set_new(o, "grade", json_null());
@@ -134,7 +128,7 @@ changes_json(const struct store_check *a, const struct store_check *b, const str
 		else {
 			json_t *f = finding_json(x->new);
 
-			json_object_set_new(f, "from", json_text(nz(x->old->severity)));
+			json_object_set_new(f, "from", json_text(str_nz(x->old->severity)));
 			json_array_append_new(sev, f);
 		}
 	}
@@ -196,7 +190,7 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 		const struct store_check *r = h->v[i], *prev = prev_of(h, i);
 		json_t *run = json_object(), *sum = json_object(), *areas;
 
-		json_object_set_new(run, "run_id", json_text(nz(r->run_id)));
+		json_object_set_new(run, "run_id", json_text(str_nz(r->run_id)));
 		json_object_set_new(run, "checked_at", json_rfc3339((time_t)r->checked_at));
 		json_object_set_new(run, "profile", json_text(r->profile));
 		json_object_set_new(run, "mailsec_version", json_text(r->version));
@@ -207,7 +201,7 @@ print_json(const char *domain, const struct hopts *o, struct history *h)
 		json_object_set_new(sum, "warning", json_integer((json_int_t)r->warning));
 		json_object_set_new(sum, "error", json_integer((json_int_t)r->error));
 		json_object_set_new(sum, "unknown", json_integer((json_int_t)r->unknown));
-		json_object_set_new(sum, "grade", json_text(nz(r->grade)));
+		json_object_set_new(sum, "grade", json_text(str_nz(r->grade)));
 		if ((areas = stored_areas(r->json)) != NULL)
 			json_object_set_new(sum, "areas", areas);
 		json_object_set_new(run, "summary", sum);
@@ -245,30 +239,30 @@ print_text(const char *domain, struct history *h)
 		struct changes c;
 
 		printf("\n%s  grade %s  error %llu, warning %llu, unknown %llu, info %llu, pass %llu"
-		    "  (run %.12s, profile %s%s%s)\n", json_string_value(when), nz(r->grade),
+		    "  (run %.12s, profile %s%s%s)\n", json_string_value(when), str_nz(r->grade),
 		    (unsigned long long)r->error, (unsigned long long)r->warning,
 		    (unsigned long long)r->unknown, (unsigned long long)r->info,
-		    (unsigned long long)r->pass, nz(r->run_id), r->profile ? r->profile : "?",
+		    (unsigned long long)r->pass, str_nz(r->run_id), r->profile ? r->profile : "?",
 		    r->area ? ", area " : "", r->area ? r->area : "");
 		json_decref(when);
 		if (prev == NULL)
 			continue;
 		diff_runs(prev, r, &c);
 		if (c.grade)
-			printf("  grade %s -> %s\n", nz(prev->grade), nz(r->grade));
+			printf("  grade %s -> %s\n", str_nz(prev->grade), str_nz(r->grade));
 		for (size_t k = 0; k < c.n; k++) {
 			const struct history_change *x = &c.v[k];
 			const struct store_check_finding *f = x->new ? x->new : x->old;
 
 			/* stored subjects and messages quote DNS data: strangers' text */
-			char *subj = term_safe_str(nz(f->subject)), *msg = term_safe_str(nz(f->message));
+			char *subj = term_safe_str(str_nz(f->subject)), *msg = term_safe_str(str_nz(f->message));
 
 			if (x->old == NULL || x->new == NULL)
-				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', nz(f->severity),
-				    nz(f->id), subj, msg);
+				printf("  %c %-7s %s  %s: %s\n", x->old ? '-' : '+', str_nz(f->severity),
+				    str_nz(f->id), subj, msg);
 			else
-				printf("  ~ %s -> %s  %s  %s: %s\n", nz(x->old->severity), nz(f->severity),
-				    nz(f->id), subj, msg);
+				printf("  ~ %s -> %s  %s  %s: %s\n", str_nz(x->old->severity), str_nz(f->severity),
+				    str_nz(f->id), subj, msg);
 			free(subj);
 			free(msg);
 		}

@@ -23,13 +23,6 @@
 
 #define MAX_ITEMS	4096	/* published items read from one document */
 
-/* nz - s, or "" for NULL */
-static const char *
-nz(const char *s)
-{
-	return s ? s : "";
-}
-
 /* same - two nullable strings are equal */
 static bool
 same(const char *a, const char *b)
@@ -114,8 +107,8 @@ history_diff_findings(const struct store_check *a, const struct store_check *b,
 		size_t i;
 
 		for (i = 0; i < a->nfindings; i++)
-			if (!paired[i] && strcmp(nz(a->findings[i].id), nz(nf->id)) == 0 &&
-			    strcmp(nz(a->findings[i].subject), nz(nf->subject)) == 0)
+			if (!paired[i] && strcmp(str_nz(a->findings[i].id), str_nz(nf->id)) == 0 &&
+			    strcmp(str_nz(a->findings[i].subject), str_nz(nf->subject)) == 0)
 				break;
 		if (i == a->nfindings)
 			add_change(out, NULL, nf);
@@ -158,7 +151,7 @@ finding_events(const struct store_check *old, const struct store_check *new, con
 			kind = HEV_FINDING_REMOVED;
 		else if (!same(o->severity, n->severity))
 			kind = HEV_FINDING_SEVERITY;
-		else if (strcmp(nz(n->severity), "pass") != 0)
+		else if (strcmp(str_nz(n->severity), "pass") != 0)
 			kind = HEV_FINDING_SUSTAINED;
 		else
 			continue;
@@ -319,7 +312,7 @@ mx_set(json_t *doc, struct arena *ar)
 		h = json_array_get(hosts, i);
 		v[i] = arena_printf(ar, "%lld %s",
 		    (long long)json_integer_value(json_object_get(h, "preference")),
-		    nz(json_string_value(json_object_get(h, "host"))));
+		    str_nz(json_string_value(json_object_get(h, "host"))));
 		len += strlen(v[i]) + 2;
 	}
 	qsort(v, n, sizeof(*v), cmp_str);
@@ -343,7 +336,7 @@ policy_text(json_t *doc, struct arena *ar)
 	s = arena_printf(ar, "mode: %s; max_age: %lld; mx:", mode,
 	    (long long)json_integer_value(fact(doc, "mta-sts", "max_age")));
 	for (size_t i = 0; i < json_array_size(mx) && i < MAX_ITEMS; i++)
-		s = arena_printf(ar, "%s%s %s", s, i ? "," : "", nz(json_string_value(json_array_get(mx, i))));
+		s = arena_printf(ar, "%s%s %s", s, i ? "," : "", str_nz(json_string_value(json_array_get(mx, i))));
 	return s;
 }
 
@@ -359,7 +352,7 @@ selector_tried(json_t *doc, const char *name)
 	size_t n = dot ? (size_t)(dot - name) : 0;
 
 	/* _domainkey does not exist: no selector can (RFC 8020) */
-	if (strcmp(nz(json_string_value(fact(doc, "dkim", "domainkey"))), "nxdomain") == 0)
+	if (strcmp(str_nz(json_string_value(fact(doc, "dkim", "domainkey"))), "nxdomain") == 0)
 		return true;
 	for (size_t i = 0; i < json_array_size(tried); i++) {
 		const char *t = json_string_value(json_array_get(tried, i));
@@ -383,9 +376,9 @@ cert_items(json_t *doc, struct items *l)
 
 		if (issuer == NULL)
 			continue;	/* no certificate seen: the tls findings say why */
-		subj = arena_printf(l->arena, "%s[%s]", nz(json_string_value(json_object_get(ad, "host"))),
-		    nz(json_string_value(json_object_get(ad, "address"))));
-		key = arena_printf(l->arena, "%s %lld", nz(json_string_value(json_object_get(c, "key_type"))),
+		subj = arena_printf(l->arena, "%s[%s]", str_nz(json_string_value(json_object_get(ad, "host"))),
+		    str_nz(json_string_value(json_object_get(ad, "address"))));
+		key = arena_printf(l->arena, "%s %lld", str_nz(json_string_value(json_object_get(c, "key_type"))),
 		    (long long)json_integer_value(json_object_get(c, "key_bits")));
 		put_item(l, "tls", "issuer", subj, issuer);
 		put_item(l, "tls", "key", subj, key);
@@ -477,8 +470,8 @@ item_events(const struct store_check *old, const struct store_check *new, const 
 
 	arena_init(&ar);
 	ol.arena = nl.arena = &ar;
-	published(od, nd, nz(new->domain), &ol);
-	published(nd, od, nz(new->domain), &nl);
+	published(od, nd, str_nz(new->domain), &ol);
+	published(nd, od, str_nz(new->domain), &nl);
 	for (size_t i = 0; i < nl.n; i++) {
 		const struct item *o = find_item(&ol, &nl.v[i]);
 
@@ -620,8 +613,8 @@ history_event_json(const struct store_event *e)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "at", json_rfc3339((time_t)e->at));
-	json_object_set_new(o, "domain", json_text(nz(e->domain)));
-	json_object_set_new(o, "kind", json_text(nz(e->kind)));
+	json_object_set_new(o, "domain", json_text(str_nz(e->domain)));
+	json_object_set_new(o, "kind", json_text(str_nz(e->kind)));
 	json_object_set_new(o, "area", jnull(e->area));
 	json_object_set_new(o, "subject", jnull(e->subject));
 	json_object_set_new(o, "finding", jnull(e->finding));
@@ -629,7 +622,7 @@ history_event_json(const struct store_event *e)
 	json_object_set_new(o, "item", jnull(e->item));
 	json_object_set_new(o, "old", jnull(e->old_value));
 	json_object_set_new(o, "new", jnull(e->new_value));
-	json_object_set_new(o, "run_id", json_text(nz(e->run_id)));
+	json_object_set_new(o, "run_id", json_text(str_nz(e->run_id)));
 	json_object_set_new(o, "previous_run_id", jnull(e->prev_run_id));
 	json_object_set_new(o, "round", jnull(e->round));
 	if (prov)

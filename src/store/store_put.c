@@ -2,6 +2,7 @@
 #include "store/store_impl.h"
 #include "store/store_rows.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -642,13 +643,6 @@ areas_text(const struct store *s, const struct store_check *c)
 	return buf_steal(&b);
 }
 
-/* nz - s, or "" for NULL */
-static const char *
-nz(const char *s)
-{
-	return s ? s : "";
-}
-
 /* bind_latest - LATEST_UPSERT_SQL's parameters 1..10: c's summary row under check id, areas its text */
 static void
 bind_latest(struct db_stmt *st, const struct store_check *c, int64_t id, const char *areas)
@@ -680,9 +674,9 @@ latest_findings(struct store *s, const struct store_check *c, size_t i)
 			int b = (int)j * MULTI[MULTI_LATEST_FINDING].cols;
 
 			db_bind_text(f, b + 1, c->domain);
-			db_bind_text(f, b + 2, nz(g->id));
-			db_bind_text(f, b + 3, nz(g->severity));
-			db_bind_text(f, b + 4, nz(g->area));
+			db_bind_text(f, b + 2, str_nz(g->id));
+			db_bind_text(f, b + 3, str_nz(g->severity));
+			db_bind_text(f, b + 4, str_nz(g->area));
 		}
 		if (run_insert(s, f, "keep the domain's latest findings") != MS_OK)
 			return MS_ERR_IO;
@@ -807,7 +801,7 @@ pg_arrays(const struct store_check *c, const struct store_event *ev, size_t nev,
 		arr_text(&b[2], g->severity, first);
 		arr_text(&b[3], g->subject, first);
 		arr_text(&b[4], g->message, first);
-		arr_text(&b[5], nz(g->area), first);
+		arr_text(&b[5], str_nz(g->area), first);
 	}
 	for (size_t i = 0; i < nev; i++) {
 		const struct store_event *e = &ev[i];

@@ -8,6 +8,13 @@
 
 #include "util/status.h"
 
+/* str_nz - s, or "" for NULL (a NULL column or field read as empty text; s borrowed) */
+static inline const char *
+str_nz(const char *s)
+{
+	return s ? s : "";
+}
+
 /* str_casecmp - ASCII-only case-insensitive compare (locale independent; a, b borrowed) */
 int str_casecmp(const char *a, const char *b);
 /* str_ncasecmp - str_casecmp of at most n bytes (a, b borrowed) */
