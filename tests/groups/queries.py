@@ -16,8 +16,9 @@ same records as the spf check) is checked with every area:
 - the ns area asks no NS of an MX host name under the domain that is an
   alias, nor (through Knot + Unbound, whose negative answers carry the
   denying zone's SOA) of one whose AAAA, or with the dane area running
-  whose `_25._tcp` TLSA, the domain's own zone denied, and still asks and
-  reports a delegated one; with `--only ns` it asks that NS, not the TLSA.
+  whose `_25._tcp` TLSA, the domain's own zone denied (likewise the MTA-STS
+  host's AAAA with the mta-sts area running), and still asks and reports a
+  delegated one; with `--only ns` it asks those NS, not the TLSA or AAAA.
 
 No timing is asserted.
 """
@@ -68,6 +69,7 @@ cuts.test.                 MX   40 mx4.cuts.test.
 mx1.cuts.test.             A    192.0.2.31
 mx4.cuts.test.             A    192.0.2.34
 mx4.cuts.test.             AAAA 2001:db8::34
+mta-sts.cuts.test.         A    192.0.2.35
 mail.cuts.test.            CNAME host.cuts.test.
 host.cuts.test.            A    192.0.2.32
 sub.cuts.test.             NS   ns.supplier.test.
@@ -138,7 +140,8 @@ def scenarios(runner, where):
         if where != "replay":	# the replay resolver's answers carry no SOA
             # mx4 has both addresses: the dane area's TLSA question, denied, tells
             want.update({"mx1.cuts.test ns": False, "mx3.sub.cuts.test ns": False,
-                         "mx4.cuts.test ns": False, "_25._tcp.mx4.cuts.test tlsa": True})
+                         "mx4.cuts.test ns": False, "_25._tcp.mx4.cuts.test tlsa": True,
+                         "mta-sts.cuts.test ns": False})
         for q, yes in sorted(want.items()):
             if (q in asked) != yes:
                 problems.append("%s: %s %s" % (where, q, "not asked" if yes else "asked"))
@@ -150,8 +153,10 @@ def scenarios(runner, where):
         rc, out, err = runner(["check", "cuts.test", "--no-smtp", "--stats", "--json", "--only", "ns"], log)
         problems += judge("%s cuts.test --only ns" % where, rc, out, err, log)
         asked = set(ln.strip().lower() for ln in open(log, encoding="utf-8") if ln.strip())
-        if "mx4.cuts.test ns" not in asked or any(q.endswith(" tlsa") for q in asked):
-            problems.append("%s --only ns: want mx4.cuts.test NS and no TLSA: %s" % (where, sorted(asked)))
+        if "mx4.cuts.test ns" not in asked or any(q.endswith(" tlsa") for q in asked) or \
+                "mta-sts.cuts.test ns" not in asked or "mta-sts.cuts.test aaaa" in asked:
+            problems.append("%s --only ns: want the NS of mx4 and mta-sts, no TLSA, no AAAA of "
+                            "mta-sts: %s" % (where, sorted(asked)))
         res.append(harness.Result(NAME, "%s: NS of MX host names asked only when no answer shows "
                                   "there is no zone cut" % where, "fail" if problems else "pass",
                                   "\n".join(problems)))

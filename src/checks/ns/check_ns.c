@@ -86,7 +86,7 @@ struct ns_name {
 	struct dns_answer *ns;		/* referenced */
 	struct dns_answer *txt;		/* NK_TXT and NK_DKIM only, referenced */
 	const char *host;		/* NK_MX: the MX target at or below the name */
-	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses; NK_HOST: its A; referenced */
+	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses; NK_HOST: its A (and AAAA); referenced */
 	int addr_pending;		/* NK_MX: the target's A/AAAA not yet in */
 };
 
@@ -306,6 +306,25 @@ mx_addr_answer(struct audit *a, struct dns_answer *ans, void *arg)
 }
 
 /*
+ * host_aaaa_answer - the MTA-STS policy host's AAAA, asked ahead of the
+ * mta-sts area (shared through the memo) when its A exists: denied by a
+ * zone above the host, the host is no cut and its NS is not asked.
+ */
+static void
+host_aaaa_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	nm->a6 = dns_answer_ref(ans);
+	if (denied_below(nm, ans))
+		not_a_cut(nm, ans, arena_printf(&a->arena, "no zone cut: denied by the %s zone",
+		    ans->zone));
+	else
+		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
+	ns_release(a, nm->st);
+}
+
+/*
  * exists_first_answer - the answer that shows whether a mail name exists,
  * asked before its NS: the TXT of a name that holds one (_dmarc, ...) or of
  * _domainkey, the A of the MTA-STS policy host (each asked by its own area
@@ -334,6 +353,10 @@ exists_first_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		dns_answer_set_why(nm->ns, ans->qtype == DNS_T_TXT ?
 		    "the name does not exist (its TXT answer)" :
 		    "the name does not exist (its A answer)");
+	} else if (nm->kind == NK_HOST && ans->qtype == DNS_T_A && !dns_answer_failed(ans) &&
+	    audit_area_runs(a, "mta-sts")) {
+		/* the mta-sts area asks the host's AAAA whenever its A is not NXDOMAIN */
+		ns_lookup(a, nm->st, nm->name, DNS_T_AAAA, host_aaaa_answer, nm);
 	} else {
 		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
 	}
