@@ -79,6 +79,20 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	return a;
 }
 
+/* audit_area_runs - area is known to run in this audit (audit.h) */
+bool
+audit_area_runs(const struct audit *a, const char *area)
+{
+	if (!a->areas_known)
+		return false;
+	if (a->areas == NULL)
+		return true;
+	for (char *const *p = a->areas; *p; p++)
+		if (strcmp(*p, area) == 0)
+			return true;
+	return false;
+}
+
 void
 audit_free(struct audit *a)
 {

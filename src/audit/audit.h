@@ -141,7 +141,21 @@ struct audit {
 	const char		*area;
 	struct audit_area_queries queries[AUDIT_AREAS_MAX];
 	size_t			 nqueries;
+	/*
+	 * The areas this audit runs, as its starter said (the engine: its
+	 * --only list, borrowed, NULL-terminated, or NULL for every area);
+	 * areas_known false: not said, audit_area_runs answers false.
+	 */
+	char *const		*areas;
+	bool			 areas_known;
 };
+
+/*
+ * audit_area_runs - area (borrowed) is known to run in this audit: a check
+ * may then ask a question of that area's ahead of it, shared through the
+ * memo, knowing it costs nothing more.  False when not known.
+ */
+bool audit_area_runs(const struct audit *a, const char *area);
 
 /*
  * audit_new - an audit of domain (already validated) with env's machinery

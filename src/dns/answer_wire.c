@@ -315,9 +315,12 @@ wire_name_text(const uint8_t *w)
 	return xstrdup(out);
 }
 
-/* negative_ttl - RFC 2308 §5: the lesser of the first SOA's TTL and its MINIMUM (authority) */
+/*
+ * negative_ttl - RFC 2308 §5: the lesser of the first SOA's TTL and its
+ * MINIMUM (authority); *zone the owner of that SOA (caller frees) or NULL
+ */
 static uint32_t
-negative_ttl(const struct wire_msg *m)
+negative_ttl(const struct wire_msg *m, char **zone)
 {
 	unsigned count;
 	size_t pos = wire_section(m, 1, &count);
@@ -342,8 +345,12 @@ negative_ttl(const struct wire_msg *m)
 			}
 			if (at + 20 == n) {
 				uint32_t min = rd32(buf + at + 16);
+				uint8_t owner[255];
+				size_t ownerlen, end;
 
 				out = min < rr.ttl ? min : rr.ttl;
+				if (rr.class == 1 && wire_name(m, rr.owner, &end, owner, &ownerlen))
+					*zone = wire_name_text(owner);
 				break;
 			}
 		}
@@ -419,8 +426,16 @@ walk_answer(struct dns_answer *a, const struct wire_msg *m, int rcode)
 			break;
 		}
 		if (!cname || a->qtype == DNS_T_CNAME) {
+			char *zone = NULL;
+
 			a->status = rcode == RCODE_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
-			a->ttl = negative_ttl(m);
+			a->ttl = negative_ttl(m, &zone);
+			if (a->canon == NULL) {
+				free(a->zone);
+				a->zone = zone;
+			} else {
+				free(zone);
+			}
 			break;
 		}
 		if (hop >= UNBOUND_MAX_CNAME) {

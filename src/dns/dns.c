@@ -128,6 +128,7 @@ dns_answer_unref(struct dns_answer *a)
 	free(a->qname);
 	free(a->why);
 	free(a->canon);
+	free(a->zone);
 	free(a);
 }
 

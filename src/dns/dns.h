@@ -84,6 +84,13 @@ struct dns_answer {
 	bool		 secure;	/* DNSSEC-validated */
 	char		*why;		/* reason for a failure or BOGUS; NULL when OK */
 	char		*canon;		/* owner after following CNAMEs, NULL if none followed */
+	/*
+	 * NODATA or NXDOMAIN for qname itself (no CNAME followed): the owner of
+	 * the SOA record in the reply's authority section, i.e. the zone that
+	 * denied the name (RFC 2308 §2); NULL when the reply carried none or
+	 * the backend does not say (the replay resolver).  Owned by the answer.
+	 */
+	char		*zone;
 	uint32_t	 ttl;		/* minimum TTL of the records, or negative TTL */
 	size_t		 n;
 	size_t		 dropped;	/* records beyond DNS_ANSWER_MAX */

@@ -209,6 +209,8 @@ start_more(struct engine_run *r)
 		    cfg->domain_opts[i] : cfg->opts;
 		struct audit *a = audit_new(r->domains[i], i, opts, &r->env, r, audit_done, r);
 
+		a->areas = cfg->only;	/* the config outlives the run's audits */
+		a->areas_known = true;
 		r->active++;
 		if (cfg->max_active && r->active > *cfg->max_active)
 			*cfg->max_active = r->active;

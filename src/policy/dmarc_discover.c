@@ -166,6 +166,10 @@ answered(struct audit *a, struct dns_answer *ans, void *arg)
 
 	if (q->l) {
 		dmarc_lookup_classify(&a->arena, q->l, ans);
+	} else if (ans->qtype == DNS_T_MX && dns_answer_failed(ans)) {
+		/* the MX could not tell: the name's A, as before MX was used */
+		audit_lookup(a, d->domain, DNS_T_A, answered, q);
+		return;
 	} else {
 		d->exists_known = !dns_answer_failed(ans);
 		d->exists = ans->status != DNS_NXDOMAIN;
@@ -215,11 +219,19 @@ dmarc_discover(struct audit *a, const char *domain,
 		audit_lookup(a, arena_printf(&a->arena, "_dmarc.%s", d->look[i].name), DNS_T_TXT,
 		    answered, q);
 	}
+	/*
+	 * Whether the name exists (RFC 8020: NXDOMAIN is the name's, whatever
+	 * the type) from its MX, which `check` asks anyway (the dmarc, mx and
+	 * other areas; a report destination's check too): its A was one more
+	 * question an audit (bench/check's fixtures: 29.6 -> 28.7 a domain).
+	 * When the MX lookup fails the A is asked, so a failure of one type
+	 * alone tells no less than before.
+	 */
 	{
 		struct disc_query *q = arena_alloc(&a->arena, sizeof(*q));
 
 		q->d = d;
-		audit_lookup(a, dom, DNS_T_A, answered, q);
+		audit_lookup(a, dom, DNS_T_MX, answered, q);
 	}
 	if (--d->pending == 0)
 		finish(a, d);

@@ -51,7 +51,7 @@ struct dmarc_method {
 
 struct dmarc_discovery {
 	const char		*domain;	/* lower case, no trailing dot */
-	bool			 exists;	/* the name exists (its A query was not NXDOMAIN) */
+	bool			 exists;	/* the name exists (its MX, or when that failed its A, was not NXDOMAIN) */
 	bool			 exists_known;
 	struct dmarc_method	 m7489, m9989;
 	struct dmarc_lookup	 look[DMARC_WALK_MAX + 2];
@@ -64,8 +64,8 @@ struct dmarc_discovery {
 /*
  * dmarc_discover - look up everything both methods need for domain (every
  * _dmarc name of the tree walk and the PSL organizational domain, queried at
- * once and read in the RFCs' order, and an A query telling whether the name
- * exists) and call done from the loop.  d lives in the audit's arena and
+ * once and read in the RFCs' order, and an MX query telling whether the name
+ * exists, its A when the MX lookup fails) and call done from the loop.  d lives in the audit's arena and
  * keeps copies of what it needs from the answers.
  */
 struct dmarc_discovery *dmarc_discover(struct audit *a, const char *domain,

@@ -112,16 +112,25 @@ negative(void **state)
 	a = answer("nope.example.test", DNS_T_A, LDNS_RCODE_NXDOMAIN, NULL, soa, 0);
 	assert_int_equal(a->status, DNS_NXDOMAIN);
 	assert_int_equal(a->ttl, 120);
+	assert_string_equal(a->zone, "example.test");	/* the zone that denied it */
 	dns_answer_unref(a);
 
 	a = answer("example.test", DNS_T_A, LDNS_RCODE_NOERROR, NULL, soa, 0);
 	assert_int_equal(a->status, DNS_NODATA);
+	assert_string_equal(a->zone, "example.test");
+	dns_answer_unref(a);
+
+	/* No SOA in the reply: the zone is not known. */
+	a = answer("example.test", DNS_T_A, LDNS_RCODE_NOERROR, NULL, NULL, 0);
+	assert_int_equal(a->status, DNS_NODATA);
+	assert_null(a->zone);
 	dns_answer_unref(a);
 
 	/* An alias to a name that does not exist: NXDOMAIN is about the target. */
 	a = answer("alias.example.test", DNS_T_A, LDNS_RCODE_NXDOMAIN, an, soa, 0);
 	assert_int_equal(a->status, DNS_NXDOMAIN);
 	assert_string_equal(a->canon, "gone.example.test");
+	assert_null(a->zone);		/* the SOA is the target's zone's, not the name's */
 	dns_answer_unref(a);
 
 	/* Asking for the CNAME itself returns it, no chasing. */

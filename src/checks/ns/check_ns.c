@@ -86,7 +86,8 @@ struct ns_name {
 	struct dns_answer *ns;		/* referenced */
 	struct dns_answer *txt;		/* NK_TXT and NK_DKIM only, referenced */
 	const char *host;		/* NK_MX: the MX target at or below the name */
-	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses; NK_HOST: its A; referenced */
+	struct dns_answer *a4, *a6;	/* NK_MX: the target's addresses; NK_HOST: its A (and AAAA); referenced */
+	int addr_pending;		/* NK_MX: the target's A/AAAA not yet in */
 };
 
 struct ns_state {
@@ -205,6 +206,125 @@ name_answer(struct audit *a, struct dns_answer *ans, void *arg)
 }
 
 /*
+ * denied_below - ans (borrowed) denies a name at or below nm's name (NODATA
+ * or NXDOMAIN, no CNAME followed) and the zone that denied it, the owner of
+ * the reply's SOA (RFC 2308 §2), is strictly above nm's name: the name is
+ * no zone cut.  Were it one, every name at or below it would be answered
+ * by the child zone (its SOA at or below the name), through the same
+ * recursive resolver that would answer its NS.
+ */
+static bool
+denied_below(const struct ns_name *nm, const struct dns_answer *ans)
+{
+	return ans && (ans->status == DNS_NODATA || ans->status == DNS_NXDOMAIN) &&
+	    ans->canon == NULL && ans->zone != NULL &&
+	    dns_name_is_subdomain(ans->qname, nm->name) &&
+	    dns_name_is_subdomain(nm->name, ans->zone) && !dns_name_equal(nm->name, ans->zone);
+}
+
+/*
+ * is_alias - ans (borrowed) was asked at nm's name and followed a CNAME
+ * there: a name that is an alias is no zone cut, and its NS asked through
+ * a recursive resolver follows the alias too (is_cut says no).
+ */
+static bool
+is_alias(const struct ns_name *nm, const struct dns_answer *ans)
+{
+	return ans && ans->canon != NULL && !dns_answer_failed(ans) &&
+	    dns_name_equal(ans->qname, nm->name);
+}
+
+/* not_a_cut - nm's NS, known without asking: not a zone cut (why says how it is known) */
+static void
+not_a_cut(struct ns_name *nm, const struct dns_answer *by, const char *why)
+{
+	nm->ns = dns_answer_new(nm->name, DNS_T_NS);
+	nm->ns->status = DNS_NODATA;
+	nm->ns->secure = by->secure;
+	dns_answer_set_why(nm->ns, "%s (its %s answer)", why, dns_type_name(by->qtype));
+}
+
+/*
+ * mx_tlsa_answer - the MX target's _25._tcp TLSA, asked ahead of the dane
+ * area (shared through the memo) when neither address answer told: denied
+ * by a zone above the name, it shows the name is no cut too; otherwise the
+ * NS is asked (bench/check's fixtures: 0.7 questions a domain, mx1).
+ */
+static void
+mx_tlsa_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	if (denied_below(nm, ans))
+		not_a_cut(nm, ans, arena_printf(&a->arena, "no zone cut: %s denied by the %s zone",
+		    ans->qname, ans->zone));
+	else
+		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
+	ns_release(a, nm->st);
+}
+
+/*
+ * mx_addr_answer - an MX target's A or AAAA, for an NK_MX name at or above
+ * it (shared with the MX check through the memo).  After both: the name's
+ * NS is asked unless one of them already shows the name is no zone cut
+ * (bench/check's fixtures: 0.8 questions a domain), or, when the dane area
+ * runs, its TLSA question of the host does (mx_tlsa_answer).
+ */
+static void
+mx_addr_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	if (ans->qtype == DNS_T_A)
+		nm->a4 = dns_answer_ref(ans);
+	else
+		nm->a6 = dns_answer_ref(ans);
+	if (--nm->addr_pending == 0) {
+		const struct dns_answer *both[2] = { nm->a4, nm->a6 };
+		const struct dns_answer *by = NULL;
+		const char *why = NULL;
+
+		for (int k = 0; k < 2 && by == NULL; k++) {
+			if (is_alias(nm, both[k])) {
+				by = both[k];
+				why = "the name is an alias";
+			} else if (denied_below(nm, both[k])) {
+				by = both[k];
+				why = arena_printf(&a->arena, "no zone cut: %s denied by the %s zone",
+				    both[k]->qname, both[k]->zone);
+			}
+		}
+		if (by)
+			not_a_cut(nm, by, why);
+		else if (audit_area_runs(a, "dane"))	/* it asks this TLSA of every MX host */
+			ns_lookup(a, nm->st, arena_printf(&a->arena, "_25._tcp.%s", nm->host),
+			    DNS_T_TLSA, mx_tlsa_answer, nm);
+		else
+			ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
+	}
+	ns_release(a, nm->st);
+}
+
+/*
+ * host_aaaa_answer - the MTA-STS policy host's AAAA, asked ahead of the
+ * mta-sts area (shared through the memo) when its A exists: denied by a
+ * zone above the host, the host is no cut and its NS is not asked.
+ */
+static void
+host_aaaa_answer(struct audit *a, struct dns_answer *ans, void *arg)
+{
+	struct ns_name *nm = arg;
+
+	nm->a6 = dns_answer_ref(ans);
+	if (denied_below(nm, ans))
+		not_a_cut(nm, ans, arena_printf(&a->arena, "no zone cut: denied by the %s zone",
+		    ans->zone));
+	else
+		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
+	ns_release(a, nm->st);
+}
+
+/*
  * exists_first_answer - the answer that shows whether a mail name exists,
  * asked before its NS: the TXT of a name that holds one (_dmarc, ...) or of
  * _domainkey, the A of the MTA-STS policy host (each asked by its own area
@@ -223,13 +343,20 @@ exists_first_answer(struct audit *a, struct dns_answer *ans, void *arg)
 		nm->txt = dns_answer_ref(ans);
 	else
 		nm->a4 = dns_answer_ref(ans);
-	if (ans->status == DNS_NXDOMAIN) {
+	if (ans->status != DNS_NXDOMAIN && (is_alias(nm, ans) || denied_below(nm, ans))) {
+		not_a_cut(nm, ans, is_alias(nm, ans) ? "the name is an alias" :
+		    arena_printf(&a->arena, "no zone cut: denied by the %s zone", ans->zone));
+	} else if (ans->status == DNS_NXDOMAIN) {
 		nm->ns = dns_answer_new(nm->name, DNS_T_NS);
 		nm->ns->status = DNS_NXDOMAIN;
 		nm->ns->secure = ans->secure;
 		dns_answer_set_why(nm->ns, ans->qtype == DNS_T_TXT ?
 		    "the name does not exist (its TXT answer)" :
 		    "the name does not exist (its A answer)");
+	} else if (nm->kind == NK_HOST && ans->qtype == DNS_T_A && !dns_answer_failed(ans) &&
+	    audit_area_runs(a, "mta-sts")) {
+		/* the mta-sts area asks the host's AAAA whenever its A is not NXDOMAIN */
+		ns_lookup(a, nm->st, nm->name, DNS_T_AAAA, host_aaaa_answer, nm);
 	} else {
 		ns_lookup(a, nm->st, nm->name, DNS_T_NS, name_answer, nm);
 	}
@@ -271,12 +398,14 @@ add_name(struct audit *a, struct ns_state *st, const char *name, const char *wha
 		ns_lookup(a, st, nm->name, DNS_T_A, exists_first_answer, nm);
 		return;
 	}
-	ns_lookup(a, st, nm->name, DNS_T_NS, name_answer, nm);
-	if (kind == NK_MX) {	/* shared with the MX check through the memo */
+	if (kind == NK_MX) {	/* shared with the MX check through the memo; the NS after them */
 		nm->host = arena_strdup(&a->arena, host);
-		ns_lookup(a, st, host, DNS_T_A, name_answer, nm);
-		ns_lookup(a, st, host, DNS_T_AAAA, name_answer, nm);
+		nm->addr_pending = 2;
+		ns_lookup(a, st, host, DNS_T_A, mx_addr_answer, nm);
+		ns_lookup(a, st, host, DNS_T_AAAA, mx_addr_answer, nm);
+		return;
 	}
+	ns_lookup(a, st, nm->name, DNS_T_NS, name_answer, nm);
 }
 
 /* add_supplier_names - the usual supplier labels and lint's zone cuts under the domain (after the MX names) */
