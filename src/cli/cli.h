@@ -170,6 +170,7 @@ struct common_opts {
 	int color_opt;		/* -1 never, 0 auto, 1 always */
 	bool parked;
 	size_t concurrency;
+	size_t jobs;		/* check --jobs: worker processes (0 or 1: none) */
 	bool no_smtp;		/* --no-smtp */
 	bool no_probe_sharing;	/* --no-probe-sharing: every domain probes its MX addresses alone */
 	bool stats;		/* --stats: throughput figures on stderr at the end */

@@ -296,6 +296,12 @@ static const struct option_doc options[] = {
 	{ "concurrency", 0, "N", "check monitor serve",
 	  "Audit at most N domains at once (default 64; never more than 100, what one "
 	  "resolver context serves without dropping queries: docs/performance.md)." },
+	{ "jobs", 0, "N", "check",
+	  "Audit in N processes at once (default 1, at most 64), each with its own resolver "
+	  "context and caches, each given every N-th domain; the report is the same, in the "
+	  "same order (--jsonl: as domains finish). STARTTLS probes are shared within a "
+	  "process only; --stats sums the processes. Not with --db. Worth it only when the "
+	  "machine has idle cores beside the resolver (docs/performance.md)." },
 	{ "domains", 0, "FILE", "check",
 	  "Read domains from FILE, one per line ('#' starts a comment), after those on the "
 	  "command line. With the text report and standard error on a terminal, a progress "

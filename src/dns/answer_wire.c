@@ -213,8 +213,22 @@ rdata_names(uint16_t type, size_t *before, int *names)
 }
 
 /*
+ * rdata_room - octets enough for any RDATA of m with its names
+ * decompressed: an RDLENGTH is at most the message's length (wire_rr_at),
+ * and a type carries at most 2 names of at most 255 octets each (8 allowed
+ * for).  Sized by the message rather than WIRE_RDATA_MAX: a 67 KB buffer per
+ * answer came from the top of the heap and went back to the kernel when
+ * freed, two brk() calls per answer (134 a domain in a warm full audit).
+ */
+static size_t
+rdata_room(const struct wire_msg *m)
+{
+	return m->len < WIRE_RDATA_MAX - 8 * 255 ? m->len + 8 * 255 : WIRE_RDATA_MAX;
+}
+
+/*
  * rr_rdata - rr's RDATA with its names decompressed into out (the
- * caller's, WIRE_RDATA_MAX octets); *n its length.  False when the names
+ * caller's, rdata_room(m) octets); *n its length.  False when the names
  * or fixed fields do not fit the RDATA (NAPTR's three strings before its
  * name are stepped over here too).
  */
@@ -324,7 +338,7 @@ negative_ttl(const struct wire_msg *m, char **zone)
 {
 	unsigned count;
 	size_t pos = wire_section(m, 1, &count);
-	uint8_t *buf = xmalloc(WIRE_RDATA_MAX);
+	uint8_t *buf = xmalloc(rdata_room(m));
 	uint32_t out = 0;
 
 	for (unsigned i = 0; i < count; i++) {
@@ -390,7 +404,7 @@ walk_answer(struct dns_answer *a, const struct wire_msg *m, int rcode)
 		dns_answer_set_why(a, "cannot encode the name %s", a->qname);
 		return;
 	}
-	buf = xmalloc(WIRE_RDATA_MAX);
+	buf = xmalloc(rdata_room(m));
 	for (int hop = 0; ; hop++) {
 		uint8_t owner[255], target[255];
 		size_t ownerlen, targetlen = 0, pos, n, end;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <event2/util.h>
@@ -150,6 +151,7 @@ struct unbound_resolver {
 	struct timeval probe_wait;	/* how long the probes wait (a little under the timeout) */
 	char *unreachable;		/* r.unreachable */
 	char max_rtt[16];		/* infra-cache-max-rtt: the per-query timeout, ms */
+	char out_range[16];		/* outgoing-range: UDP sockets at once (outgoing_range()) */
 };
 
 /*
@@ -628,6 +630,32 @@ ub_err(char **err, const char *what, const char *arg, int rc)
 }
 
 /*
+ * UNBOUND_OUTGOING_RANGE - the most queries libunbound has out to the
+ * resolver at once (one UDP socket, one random source port each).  As a
+ * library it keeps 16 and queues the rest in the process.  Measured cold
+ * (docs/performance.md, issue 23): 128 gave the most domains/s; with 256 and
+ * more, a cold resolver under load answered some queries after libunbound's
+ * first retransmission timeout (376 ms unknown, then the measured RTT), so
+ * it sent them again: 53 queries a domain became 70 at 1,024.
+ */
+#define UNBOUND_OUTGOING_RANGE	128
+
+/*
+ * outgoing_range - UNBOUND_OUTGOING_RANGE, but at most half the descriptors
+ * the process may open, and at least libunbound's own 16
+ */
+static unsigned
+outgoing_range(void)
+{
+	struct rlimit rl;
+	rlim_t n = UNBOUND_OUTGOING_RANGE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < n)
+		n = rl.rlim_cur / 2;
+	return n < 16 ? 16 : (unsigned)n;
+}
+
+/*
  * ctx_new - a libunbound context on base that forwards as configured; with
  * ta, validating against it.  NULL with *err on failure.
  */
@@ -646,6 +674,13 @@ ctx_new(struct unbound_resolver *ur, struct event_base *base, const char *ta, en
 		(void)ub_ctx_debugout(ctx, ur->log);
 	/* Many audits share one context: room for their queries in flight. */
 	(void)ub_ctx_set_option(ctx, "num-queries-per-thread:", "4096");
+	/*
+	 * And room for them on the wire: as a library, libunbound keeps at most
+	 * 16 UDP queries outstanding (config_create_forlib()) and queues the
+	 * rest, so a cold resolver had 16 of our queries at a time while
+	 * hundreds waited in the process (issue 23, docs/performance.md).
+	 */
+	(void)ub_ctx_set_option(ctx, "outgoing-range:", ur->out_range);
 	/*
 	 * Give up on the upstream when we do: by default libunbound backs off to
 	 * 120 s per try and keeps every query given up on (a zombie, below)
@@ -867,6 +902,22 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
 	settle(-1, 0, ur);
 }
 
+char *
+resolver_unbound_option(struct resolver *r, const char *name)
+{
+	struct unbound_resolver *ur;
+	char *v = NULL, *out;
+
+	if (r == NULL || r->ops != &unbound_ops)
+		return NULL;
+	ur = r->impl;
+	if (ub_ctx_get_option(ur->ctx, name, &v) != 0 || v == NULL)
+		return NULL;
+	out = xstrdup(v);	/* libunbound's own allocation: free() it there */
+	free(v);
+	return out;
+}
+
 enum ms_status
 resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
     double timeout_seconds, struct resolver **out, char **err)
@@ -917,6 +968,7 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 			(void)snprintf(ur->max_rtt, sizeof(ur->max_rtt), "%.0f",
 			    ms < 50 ? 50 : ms > 120000 ? 120000 : ms);
 	}
+	(void)snprintf(ur->out_range, sizeof(ur->out_range), "%u", outgoing_range());
 	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);

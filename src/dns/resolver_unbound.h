@@ -51,6 +51,14 @@ MS_MUST_CHECK enum ms_status resolver_unbound_new(struct event_base *base, const
     double timeout_seconds, struct resolver **out, char **err);
 
 /*
+ * resolver_unbound_option - the value libunbound reports for option name
+ * (ub_ctx_get_option() spelling: "outgoing-range", no colon) in r's
+ * validating context, for tests and diagnostics.  Caller frees; NULL when r
+ * is not a libunbound resolver or libunbound does not know the option.
+ */
+char *resolver_unbound_option(struct resolver *r, const char *name);
+
+/*
  * unbound_parse_forward - split "ADDR[@PORT]" into a normalised
  * "ADDR@PORT" string for libunbound (caller frees); MS_ERR_SYNTAX if ADDR is
  * not an IP literal or PORT is not 1..65535.

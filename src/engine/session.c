@@ -16,9 +16,10 @@
 #include <sys/resource.h>
 
 /*
- * raise_fd_limit - the stub backend holds one UDP socket per query in flight
- * (a random source port each): up to ENGINE_MAX_INFLIGHT audits times about
- * 40 queries, more than a soft limit of 1,024 descriptors.  Raise the soft
+ * raise_fd_limit - both network backends hold one UDP socket per query in
+ * flight (a random source port each; libunbound at most 128):
+ * up to ENGINE_MAX_INFLIGHT audits times about 40 queries, more than a soft
+ * limit of 1,024 descriptors.  Raise the soft
  * limit towards the hard one (at most 65,536); failing that, a query that
  * cannot get a socket is a SERVFAIL (unknown), never "missing".
  */
@@ -105,6 +106,7 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 
 		ucfg.forward = cfg->resolver;
 		ucfg.trust_anchor = cfg->trust_anchor;
+		raise_fd_limit();
 		if ((st = resolver_unbound_new(s->base, &ucfg, cfg->timeout, &s->res, err)) != MS_OK)
 			goto fail;
 	}

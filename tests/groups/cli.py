@@ -311,8 +311,50 @@ def progress(args):
     return out
 
 
+def jobs(args):
+    """check --jobs N (issue 23 item 2): every case file's zone at once, as one replay (bench/replay-cases),
+    gives the same report with 3 workers as with one process: byte for byte for --json (but its
+    "generated" time), text, CSV and SARIF, the same lines for --jsonl, the same exit code; --stats
+    sums the workers; refused with --db and outside 1..64."""
+    import subprocess
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        zone, doms = os.path.join(tmp, "rc.zone"), os.path.join(tmp, "rc.domains")
+        subprocess.run([os.path.join(ROOT, "bench", "replay-cases"), zone, doms], check=True,
+                       stdout=subprocess.DEVNULL)
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", NO_COLOR="1")
+        base = [args.mailsec, "check", "--replay", zone, "--domains", doms]
+
+        def go(extra):
+            p = subprocess.run(base + extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               timeout=300)
+            return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+        for fmt in (["--json"], ["--format", "text"], ["--format", "csv"], ["--format", "sarif"],
+                    ["--jsonl"]):
+            r1, o1, _ = go(fmt)
+            r3, o3, e3 = go(fmt + ["--jobs", "3", "--stats"])
+            if fmt == ["--json"]:
+                o1, o3 = (re.sub(r'"generated": "[^"]*"', "", o) for o in (o1, o3))
+            if fmt == ["--jsonl"]:
+                o1, o3 = (sorted(o.splitlines()) for o in (o1, o3))
+            n = len(open(doms).read().split())
+            ok = r1 == r3 and r1 in (1, 3) and o1 == o3 and len(o1) > 0 and \
+                ("mailsec: %d domains in" % n) in e3 and "in all processes" in e3
+            out.append(Result(NAME, "check --jobs 3 %s: the report of one process" % " ".join(fmt),
+                              "pass" if ok else "fail", "rc %s/%s, same %s, stderr %r" % (r1, r3, o1 == o3, e3[-300:])))
+        r, _, e = go(["--jobs", "2", "--db", os.path.join(tmp, "h.db")])
+        out.append(Result(NAME, "check --jobs with --db is refused", "pass" if r == 2 and "--db" in e else "fail",
+                          "rc %s %r" % (r, e)))
+        r, _, e = go(["--jobs", "65"])
+        out.append(Result(NAME, "check --jobs 65 is refused", "pass" if r == 2 and "1 to 64" in e else "fail",
+                          "rc %s %r" % (r, e)))
+    return out
+
+
 def run(args):
     res = progress(args)
+    res += jobs(args)
     tests = list(TESTS)
     every = every_command(args)
     if every is None:

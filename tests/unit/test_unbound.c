@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -514,6 +515,43 @@ delivery(void **state)
 	event_base_free(base);
 }
 
+/*
+ * The context's options: room for the queries we hand libunbound, on the
+ * wire too (a library context holds 16 UDP queries out by default and
+ * queued the rest: issue 23), and the per-query timeout as the longest try.
+ */
+static void
+context_options(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct unbound_config c;
+	struct resolver *r = NULL;
+	struct rlimit rl;
+	unsigned long want = 128;
+	char *err = NULL, *v;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.forward = "127.0.0.1@1";
+	c.trust_anchor = ta_path;
+	assert_int_equal(resolver_unbound_new(base, &c, 2, &r, &err), MS_OK);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < want)
+		want = rl.rlim_cur / 2 < 16 ? 16 : (unsigned long)(rl.rlim_cur / 2);
+	assert_non_null(v = resolver_unbound_option(r, "outgoing-range"));
+	assert_int_equal(strtoul(v, NULL, 10), want);
+	free(v);
+	assert_non_null(v = resolver_unbound_option(r, "num-queries-per-thread"));
+	assert_string_equal(v, "4096");
+	free(v);
+	assert_non_null(v = resolver_unbound_option(r, "infra-cache-max-rtt"));
+	assert_string_equal(v, "2000");
+	free(v);
+	assert_null(resolver_unbound_option(r, "no-such-option"));
+	resolver_free(r);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -528,6 +566,7 @@ main(void)
 		cmocka_unit_test(forward_spec),
 		cmocka_unit_test(setup_errors),
 		cmocka_unit_test(delivery),
+		cmocka_unit_test(context_options),
 	};
 
 	return cmocka_run_group_tests(tests, setup_ta, teardown_ta);
