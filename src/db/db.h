@@ -50,11 +50,23 @@
  *   statements outlive a rollback, so a kept one stays valid; db_exec() of
  *   anything but a SELECT or a LOCK (DDL may change a result's shape) drops
  *   every kept statement first.
+ * - PostgreSQL defers BEGIN and SAVEPOINT: each is sent with the next
+ *   statement or db_exec() in one round trip (libpq's pipeline mode; one
+ *   simple-query text for db_exec), not on its own.  A BEGIN or SAVEPOINT
+ *   the server refuses is therefore reported by that next call, with the
+ *   server's message, and that call's own statement has not run.  A
+ *   savepoint released or rolled back to before anything ran since it, and
+ *   a transaction committed or rolled back before anything ran in it, cost
+ *   no round trip at all.  db_prepare() is not transactional and does not
+ *   send what is deferred.
  */
 
 enum db_dialect { DB_SQLITE, DB_POSTGRESQL };
 
 enum db_step { DB_ROW, DB_DONE, DB_ERROR };
+
+/* What db_savepoint, db_release and db_rollback_to ask of a driver's savepoint hook. */
+enum db_sp { DB_SP_OPEN, DB_SP_RELEASE, DB_SP_ROLLBACK_TO };
 
 /* db_open flags */
 #define DB_READONLY	0x1u	/* SQLite: never write the file (falls back to immutable on a read-only mount) */
@@ -92,6 +104,11 @@ struct db_driver {
 	enum ms_status (*begin)(struct db *db);
 	enum ms_status (*commit)(struct db *db);
 	enum ms_status (*rollback)(struct db *db);
+	/*
+	 * savepoint - op on the savepoint name (an identifier); NULL: the
+	 * generic layer runs "SAVEPOINT name" (etc.) through exec
+	 */
+	enum ms_status (*savepoint)(struct db *db, enum db_sp op, const char *name);
 	void (*close)(struct db *db);
 };
 
