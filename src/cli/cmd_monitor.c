@@ -272,6 +272,9 @@ cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
+	/* the previous result was read with the claimed batch (one query for all) */
+	hc.prev_given = cl->prev_read;
+	hc.prev = cl->prev;
 	if (j != NULL || text != NULL) {
 		if (cl->notify_targets)
 			st = notify_put(s, &hc, &res, NULL, why, sizeof(why));

@@ -39,6 +39,7 @@
 
 struct fleet;
 struct store;
+struct store_check;
 
 #define FLEET_INTERVAL_DEFAULT	86400	/* a domain's check interval unless set: 24 h */
 #define FLEET_INTERVAL_MIN	1
@@ -251,6 +252,14 @@ struct fleet_claim {
 	bool proof_pending;	/* an ownership proof of it is waiting (docs/serve.md) */
 	bool notify_targets;	/* a workspace holding it has notification targets (docs/notify.md) */
 	bool report_sources;	/* DMARC reports name it as their policy domain (reverse names) */
+	/*
+	 * Its latest whole stored check when it was claimed (prev_read; NULL:
+	 * none), read for the whole batch in one statement: the put diffs
+	 * against it (history_check.prev) instead of reading it again.  Owned
+	 * by the claim (store_check_free).
+	 */
+	bool prev_read;
+	struct store_check *prev;
 };
 
 /*
