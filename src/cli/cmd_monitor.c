@@ -607,6 +607,17 @@ cmd_monitor(int argc, char **argv)
 			fprintf(stderr, "mailsec: %llu of %llu audits asked only the known DKIM "
 			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
 		}
+		{
+			uint64_t rt;
+			double wait;
+
+			fleet_db_waits(m.fleet, &rt, &wait);
+			if (rt > 0)
+				fprintf(stderr, "mailsec: %llu round trips to the database server "
+				    "(%.2f a domain), %.2f s waiting for its answers (%.2f ms a domain)\n",
+				    (unsigned long long)rt, n ? (double)rt / (double)n : 0.0, wait,
+				    n ? 1000.0 * wait / (double)n : 0.0);
+		}
 	}
 	if (m.proofs_inflight || m.names_inflight)	/* the loop ended early: each lookup's callback frees it */
 		resolver_cancel_all(ses->res, "the monitor is exiting");

@@ -280,6 +280,14 @@ db_reused(const struct db *db)
 	return db->reused;
 }
 
+/* db_waits - round trips and the time spent waiting for the server (the driver counts) */
+void
+db_waits(const struct db *db, uint64_t *round_trips, double *secs)
+{
+	*round_trips = db->round_trips;
+	*secs = (double)db->wait_ns / 1e9;
+}
+
 /* db_begin - open a write transaction */
 enum ms_status
 db_begin(struct db *db)

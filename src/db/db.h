@@ -123,6 +123,8 @@ struct db {
 	size_t nkept;
 	uint64_t reused;		/* prepares answered from kept */
 	bool closing;			/* db_close is freeing the kept: the server forgets them anyway */
+	uint64_t round_trips;		/* requests that waited for the server (PostgreSQL) */
+	uint64_t wait_ns;		/* time spent waiting for its answers (PostgreSQL) */
 	char err[512];
 };
 
@@ -208,6 +210,12 @@ void db_finalize(struct db_stmt *st);
 
 /* db_reused - how many db_prepare calls took back a kept statement (db borrowed) */
 uint64_t db_reused(const struct db *db);
+/*
+ * db_waits - the round trips to the server so far (a request, or a pipeline
+ * of them, whose answer was waited for) and the seconds spent waiting in
+ * them (db borrowed); 0 on SQLite, which has no server
+ */
+void db_waits(const struct db *db, uint64_t *round_trips, double *secs);
 
 /* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * A statement is prepared on the server under a name of its own (ms1,
@@ -67,6 +68,39 @@ struct pg_stmt {
 	bool pipe;			/* sent in pipeline mode: a sync to read, then leave the mode */
 	bool pre_failed;		/* a deferred command failed: its message is the error */
 };
+
+/* now_ns - a monotonic clock in nanoseconds */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* exec_timed - PQexec, counted as a round trip and timed */
+static PGresult *
+exec_timed(struct pg_db *g, const char *sql)
+{
+	uint64_t t0 = now_ns();
+	PGresult *r = PQexec(g->conn, sql);
+
+	g->base.round_trips++;
+	g->base.wait_ns += now_ns() - t0;
+	return r;
+}
+
+/* result_timed - PQgetResult, the time it waits counted */
+static PGresult *
+result_timed(struct pg_db *g)
+{
+	uint64_t t0 = now_ns();
+	PGresult *r = PQgetResult(g->conn);
+
+	g->base.wait_ns += now_ns() - t0;
+	return r;
+}
 
 /* set_err - the message of res (or of the connection), trailing newlines dropped */
 static void
@@ -190,7 +224,7 @@ pg_exec(struct db *db, const char *sql)
 {
 	struct pg_db *g = (struct pg_db *)db;
 	char *text = g->ndefer ? with_deferred(g, sql) : NULL;
-	PGresult *res = PQexec(g->conn, text ? text : sql);
+	PGresult *res = exec_timed(g, text ? text : sql);
 	ExecStatusType t = PQresultStatus(res);
 	enum ms_status st = MS_OK;
 
@@ -211,7 +245,7 @@ defer(struct pg_db *g, const char *cmd)
 		return pg_exec(&g->base, cmd);
 	if (g->ndefer == PG_DEFER_MAX) {
 		char *text = with_deferred(g, "");
-		PGresult *res = PQexec(g->conn, text);
+		PGresult *res = exec_timed(g, text);
 		ExecStatusType t = PQresultStatus(res);
 
 		free(text);
@@ -299,7 +333,13 @@ pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	s = xcalloc(1, sizeof(*s));
 	s->base.db = db;
 	snprintf(s->name, sizeof(s->name), "ms%u", ++g->next);
-	res = PQprepare(g->conn, s->name, text, 0, NULL);
+	{
+		uint64_t t0 = now_ns();
+
+		res = PQprepare(g->conn, s->name, text, 0, NULL);
+		g->base.round_trips++;
+		g->base.wait_ns += now_ns() - t0;
+	}
 	free(text);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_err(g, res);
@@ -399,7 +439,7 @@ end_pipe(struct pg_stmt *s)
 	while (nulls < 2) {
 		ExecStatusType t;
 
-		if ((r = PQgetResult(g->conn)) == NULL) {
+		if ((r = result_timed(g)) == NULL) {
 			nulls++;
 			continue;
 		}
@@ -424,7 +464,7 @@ read_pre(struct pg_stmt *s)
 
 	while (s->pre > 0) {
 		s->pre--;
-		r = PQgetResult(g->conn);
+		r = result_timed(g);
 		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
 			if (!s->pre_failed)
 				set_err(g, r);
@@ -433,7 +473,7 @@ read_pre(struct pg_stmt *s)
 		if (r != NULL) {
 			PQclear(r);
 			/* the NULL that ends that command's results */
-			while ((r = PQgetResult(g->conn)) != NULL)
+			while ((r = result_timed(g)) != NULL)
 				PQclear(r);
 		}
 		/* the statement is now at the head of the pipeline: rows one at a time */
@@ -453,7 +493,7 @@ drain(struct pg_stmt *s)
 	s->cur = NULL;
 	if (s->state == PG_RUNNING) {
 		read_pre(s);
-		while ((r = PQgetResult(g->conn)) != NULL)
+		while ((r = result_timed(g)) != NULL)
 			PQclear(r);
 		end_pipe(s);
 	}
@@ -472,6 +512,7 @@ start_query(struct pg_stmt *s)
 		return false;
 	}
 	s->pre_failed = false;
+	g->base.round_trips++;		/* the statement (with what is deferred): one wait for the answer */
 	if (g->ndefer > 0) {
 		/* the deferred commands, then s, then a sync: one round trip */
 		if (!PQenterPipelineMode(g->conn)) {
@@ -533,7 +574,7 @@ pg_step(struct db_stmt *st)
 	PQclear(s->cur);
 	s->cur = NULL;
 	read_pre(s);
-	while ((r = PQgetResult(g->conn)) != NULL) {
+	while ((r = result_timed(g)) != NULL) {
 		ExecStatusType t = PQresultStatus(r);
 
 		if ((t == PGRES_SINGLE_TUPLE || t == PGRES_TUPLES_OK) && PQntuples(r) > 0) {
@@ -628,7 +669,7 @@ pg_finalize(struct db_stmt *st)
 	 */
 	if (!g->base.closing) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-		PQclear(PQexec(g->conn, sql));
+		PQclear(exec_timed(g, sql));
 	}
 	free(s->v);
 	free(s->len);
@@ -687,7 +728,7 @@ pg_commit(struct db *db)
 	/* savepoints with nothing after them change nothing; nothing ran in a deferred BEGIN's */
 	if (drop_deferred(g))
 		return MS_OK;
-	res = PQexec(g->conn, "COMMIT");
+	res = exec_timed(g, "COMMIT");
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_err(g, res);

@@ -59,6 +59,11 @@ void fleet_close(struct fleet *f);
 const char *fleet_error(const struct fleet *f);
 /* fleet_store - the store under f, for results (borrowed; not to be closed) */
 struct store *fleet_store(struct fleet *f);
+/*
+ * fleet_db_waits - the round trips to the database server so far and the
+ * seconds spent waiting for its answers (db_waits; 0 on SQLite)
+ */
+void fleet_db_waits(const struct fleet *f, uint64_t *round_trips, double *secs);
 
 /* fleet_name_ok - a workspace name: 1 to FLEET_NAME_MAX of letters, digits, '-', '_', '.' */
 bool fleet_name_ok(const char *name);
