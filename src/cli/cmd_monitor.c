@@ -272,6 +272,9 @@ cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
 	hc.version = MAILSEC_VERSION;
 	hc.run_id = run_id;
 	hc.round = round_text;
+	/* the previous result was read with the claimed batch (one query for all) */
+	hc.prev_given = cl->prev_read;
+	hc.prev = cl->prev;
 	if (j != NULL || text != NULL) {
 		if (cl->notify_targets)
 			st = notify_put(s, &hc, &res, NULL, why, sizeof(why));
@@ -603,6 +606,17 @@ cmd_monitor(int argc, char **argv)
 			engine_queries_print(stderr, q);
 			fprintf(stderr, "mailsec: %llu of %llu audits asked only the known DKIM "
 			    "selectors\n", (unsigned long long)narrowed, (unsigned long long)q->audits);
+		}
+		{
+			uint64_t rt;
+			double wait;
+
+			fleet_db_waits(m.fleet, &rt, &wait);
+			if (rt > 0)
+				fprintf(stderr, "mailsec: %llu round trips to the database server "
+				    "(%.2f a domain), %.2f s waiting for its answers (%.2f ms a domain)\n",
+				    (unsigned long long)rt, n ? (double)rt / (double)n : 0.0, wait,
+				    n ? 1000.0 * wait / (double)n : 0.0);
 		}
 	}
 	if (m.proofs_inflight || m.names_inflight)	/* the loop ended early: each lookup's callback frees it */

@@ -280,6 +280,14 @@ db_reused(const struct db *db)
 	return db->reused;
 }
 
+/* db_waits - round trips and the time spent waiting for the server (the driver counts) */
+void
+db_waits(const struct db *db, uint64_t *round_trips, double *secs)
+{
+	*round_trips = db->round_trips;
+	*secs = (double)db->wait_ns / 1e9;
+}
+
 /* db_begin - open a write transaction */
 enum ms_status
 db_begin(struct db *db)
@@ -335,16 +343,23 @@ db_rollback(struct db *db)
 	return keep_error(db, rollback_any, NULL);
 }
 
-/* savepoint_sql - run "VERB name" (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT) */
+/* savepoint_sql - op on savepoint name: the driver's hook, or "VERB name" through exec */
 static enum ms_status
-savepoint_sql(struct db *db, const char *verb, const char *name)
+savepoint_sql(struct db *db, enum db_sp op, const char *name)
 {
+	static const char *const verb[] = {
+		[DB_SP_OPEN] = "SAVEPOINT",
+		[DB_SP_RELEASE] = "RELEASE SAVEPOINT",
+		[DB_SP_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT",
+	};
 	char sql[128];
 
 	if (busy(db, NULL))
 		return MS_ERR_ARG;
-	if ((size_t)snprintf(sql, sizeof(sql), "%s %s", verb, name) >= sizeof(sql))
+	if ((size_t)snprintf(sql, sizeof(sql), "%s %s", verb[op], name) >= sizeof(sql))
 		return MS_ERR_ARG;
+	if (db->drv->savepoint)
+		return db->drv->savepoint(db, op, name);
 	return db->drv->exec(db, sql);
 }
 
@@ -352,24 +367,24 @@ savepoint_sql(struct db *db, const char *verb, const char *name)
 enum ms_status
 db_savepoint(struct db *db, const char *name)
 {
-	return savepoint_sql(db, "SAVEPOINT", name);
+	return savepoint_sql(db, DB_SP_OPEN, name);
 }
 
 /* db_release - keep what was done since savepoint name */
 enum ms_status
 db_release(struct db *db, const char *name)
 {
-	return savepoint_sql(db, "RELEASE SAVEPOINT", name);
+	return savepoint_sql(db, DB_SP_RELEASE, name);
 }
 
 /* rollback_to_any - db_rollback_to's body: undo to the savepoint, then release it */
 static enum ms_status
 rollback_to_any(struct db *db, const char *name)
 {
-	enum ms_status st = savepoint_sql(db, "ROLLBACK TO SAVEPOINT", name);
+	enum ms_status st = savepoint_sql(db, DB_SP_ROLLBACK_TO, name);
 
 	if (st == MS_OK)
-		st = savepoint_sql(db, "RELEASE SAVEPOINT", name);
+		st = savepoint_sql(db, DB_SP_RELEASE, name);
 	return st;
 }
 

@@ -50,11 +50,23 @@
  *   statements outlive a rollback, so a kept one stays valid; db_exec() of
  *   anything but a SELECT or a LOCK (DDL may change a result's shape) drops
  *   every kept statement first.
+ * - PostgreSQL defers BEGIN and SAVEPOINT: each is sent with the next
+ *   statement or db_exec() in one round trip (libpq's pipeline mode; one
+ *   simple-query text for db_exec), not on its own.  A BEGIN or SAVEPOINT
+ *   the server refuses is therefore reported by that next call, with the
+ *   server's message, and that call's own statement has not run.  A
+ *   savepoint released or rolled back to before anything ran since it, and
+ *   a transaction committed or rolled back before anything ran in it, cost
+ *   no round trip at all.  db_prepare() is not transactional and does not
+ *   send what is deferred.
  */
 
 enum db_dialect { DB_SQLITE, DB_POSTGRESQL };
 
 enum db_step { DB_ROW, DB_DONE, DB_ERROR };
+
+/* What db_savepoint, db_release and db_rollback_to ask of a driver's savepoint hook. */
+enum db_sp { DB_SP_OPEN, DB_SP_RELEASE, DB_SP_ROLLBACK_TO };
 
 /* db_open flags */
 #define DB_READONLY	0x1u	/* SQLite: never write the file (falls back to immutable on a read-only mount) */
@@ -92,6 +104,11 @@ struct db_driver {
 	enum ms_status (*begin)(struct db *db);
 	enum ms_status (*commit)(struct db *db);
 	enum ms_status (*rollback)(struct db *db);
+	/*
+	 * savepoint - op on the savepoint name (an identifier); NULL: the
+	 * generic layer runs "SAVEPOINT name" (etc.) through exec
+	 */
+	enum ms_status (*savepoint)(struct db *db, enum db_sp op, const char *name);
 	void (*close)(struct db *db);
 };
 
@@ -106,6 +123,8 @@ struct db {
 	size_t nkept;
 	uint64_t reused;		/* prepares answered from kept */
 	bool closing;			/* db_close is freeing the kept: the server forgets them anyway */
+	uint64_t round_trips;		/* requests that waited for the server (PostgreSQL) */
+	uint64_t wait_ns;		/* time spent waiting for its answers (PostgreSQL) */
 	char err[512];
 };
 
@@ -191,6 +210,12 @@ void db_finalize(struct db_stmt *st);
 
 /* db_reused - how many db_prepare calls took back a kept statement (db borrowed) */
 uint64_t db_reused(const struct db *db);
+/*
+ * db_waits - the round trips to the server so far (a request, or a pipeline
+ * of them, whose answer was waited for) and the seconds spent waiting in
+ * them (db borrowed); 0 on SQLite, which has no server
+ */
+void db_waits(const struct db *db, uint64_t *round_trips, double *secs);
 
 /* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * A statement is prepared on the server under a name of its own (ms1,
@@ -23,12 +24,29 @@
  * each invalid byte replaced by U+FFFD.  The connection's client encoding is
  * UTF8 and notices below warnings are not shown.  DB_READONLY and DB_CREATE
  * do not apply: the server's permissions decide.
+ *
+ * BEGIN and SAVEPOINT are deferred (db.h): kept in the handle's list and
+ * sent ahead of the next statement in libpq's pipeline mode (the deferred
+ * commands, the statement, one sync: one round trip), or ahead of the next
+ * db_exec() text as one simple query ("SAVEPOINT a; sql").  In the
+ * pipeline the deferred commands' results are read first; when one failed
+ * the statement comes back PGRES_PIPELINE_ABORTED and the step fails with
+ * the deferred command's message.  Single-row mode is set for the
+ * statement once the deferred commands' results are read (libpq allows it
+ * then, for the query at the head of the pipeline).  A deferred savepoint
+ * released or rolled back to with nothing run since, and a deferred
+ * transaction ended with nothing run in it, are dropped from the list.
  */
+
+#define PG_DEFER_MAX	8	/* commands deferred at once; one more sends them first */
+#define PG_DEFER_LEN	96	/* "SAVEPOINT name": db.c keeps the text under 128 */
 
 struct pg_db {
 	struct db base;
 	PGconn *conn;
 	unsigned next;			/* the number of the next statement name */
+	char defer[PG_DEFER_MAX][PG_DEFER_LEN];	/* BEGIN, SAVEPOINT x: not sent yet, in order */
+	size_t ndefer;
 };
 
 enum pg_state { PG_IDLE, PG_RUNNING, PG_DONE };
@@ -46,7 +64,43 @@ struct pg_stmt {
 	PGresult *cur;			/* the result rows are read from */
 	int row, nrows;
 	uint64_t changes;
+	int pre;			/* deferred commands sent ahead of it whose results are unread */
+	bool pipe;			/* sent in pipeline mode: a sync to read, then leave the mode */
+	bool pre_failed;		/* a deferred command failed: its message is the error */
 };
+
+/* now_ns - a monotonic clock in nanoseconds */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* exec_timed - PQexec, counted as a round trip and timed */
+static PGresult *
+exec_timed(struct pg_db *g, const char *sql)
+{
+	uint64_t t0 = now_ns();
+	PGresult *r = PQexec(g->conn, sql);
+
+	g->base.round_trips++;
+	g->base.wait_ns += now_ns() - t0;
+	return r;
+}
+
+/* result_timed - PQgetResult, the time it waits counted */
+static PGresult *
+result_timed(struct pg_db *g)
+{
+	uint64_t t0 = now_ns();
+	PGresult *r = PQgetResult(g->conn);
+
+	g->base.wait_ns += now_ns() - t0;
+	return r;
+}
 
 /* set_err - the message of res (or of the connection), trailing newlines dropped */
 static void
@@ -145,21 +199,81 @@ translate(const char *sql, int *n)
 	return buf_steal_fitted(&b);
 }
 
-/* pg_exec - run SQL through PQexec (several statements allowed) */
+/*
+ * with_deferred - the deferred commands and then sql as one simple-query
+ * text (caller frees), the list emptied: they are sent with it
+ */
+static char *
+with_deferred(struct pg_db *g, const char *sql)
+{
+	struct buf b;
+
+	buf_init(&b, PG_DEFER_MAX * (PG_DEFER_LEN + 2) + strlen(sql) + 1);
+	for (size_t i = 0; i < g->ndefer; i++) {
+		buf_adds(&b, g->defer[i]);
+		buf_adds(&b, "; ");
+	}
+	buf_adds(&b, sql);
+	g->ndefer = 0;
+	return buf_steal_fitted(&b);
+}
+
+/* pg_exec - run SQL through PQexec (several statements allowed), what is deferred first */
 static enum ms_status
 pg_exec(struct db *db, const char *sql)
 {
 	struct pg_db *g = (struct pg_db *)db;
-	PGresult *res = PQexec(g->conn, sql);
+	char *text = g->ndefer ? with_deferred(g, sql) : NULL;
+	PGresult *res = exec_timed(g, text ? text : sql);
 	ExecStatusType t = PQresultStatus(res);
 	enum ms_status st = MS_OK;
 
+	free(text);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
 		set_err(g, res);
 		st = MS_ERR_IO;
 	}
 	PQclear(res);
 	return st;
+}
+
+/* defer - keep cmd (BEGIN, SAVEPOINT x) to send with the next statement; a full list is sent first */
+static enum ms_status
+defer(struct pg_db *g, const char *cmd)
+{
+	if (strlen(cmd) >= PG_DEFER_LEN)
+		return pg_exec(&g->base, cmd);
+	if (g->ndefer == PG_DEFER_MAX) {
+		char *text = with_deferred(g, "");
+		PGresult *res = exec_timed(g, text);
+		ExecStatusType t = PQresultStatus(res);
+
+		free(text);
+		if (t != PGRES_COMMAND_OK && t != PGRES_EMPTY_QUERY) {
+			set_err(g, res);
+			PQclear(res);
+			return MS_ERR_IO;
+		}
+		PQclear(res);
+	}
+	snprintf(g->defer[g->ndefer++], PG_DEFER_LEN, "%s", cmd);
+	return MS_OK;
+}
+
+/*
+ * drop_deferred - forget the deferred commands (nothing ran since them);
+ * whether a BEGIN was among them (then the transaction is empty and was
+ * never opened on the server)
+ */
+static bool
+drop_deferred(struct pg_db *g)
+{
+	bool began = false;
+
+	for (size_t i = 0; i < g->ndefer; i++)
+		began = began || strcmp(g->defer[i], "BEGIN") == 0;
+	g->ndefer = 0;
+	return began;
 }
 
 /* pg_close - close the connection */
@@ -219,7 +333,13 @@ pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	s = xcalloc(1, sizeof(*s));
 	s->base.db = db;
 	snprintf(s->name, sizeof(s->name), "ms%u", ++g->next);
-	res = PQprepare(g->conn, s->name, text, 0, NULL);
+	{
+		uint64_t t0 = now_ns();
+
+		res = PQprepare(g->conn, s->name, text, 0, NULL);
+		g->base.round_trips++;
+		g->base.wait_ns += now_ns() - t0;
+	}
 	free(text);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_err(g, res);
@@ -302,6 +422,66 @@ pg_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
 	s->fmt[i] = 1;
 }
 
+/*
+ * end_pipe - s was sent in pipeline mode and its results are read: read up
+ * to the sync and leave the mode (two NULLs in a row: nothing more comes)
+ */
+static void
+end_pipe(struct pg_stmt *s)
+{
+	struct pg_db *g = (struct pg_db *)s->base.db;
+	int nulls = 0;
+	PGresult *r;
+
+	if (!s->pipe)
+		return;
+	s->pipe = false;
+	while (nulls < 2) {
+		ExecStatusType t;
+
+		if ((r = result_timed(g)) == NULL) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		t = PQresultStatus(r);
+		PQclear(r);
+		if (t == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	(void)PQexitPipelineMode(g->conn);
+}
+
+/*
+ * read_pre - read the results of the deferred commands sent ahead of s;
+ * the first failure's message is kept (pre_failed)
+ */
+static void
+read_pre(struct pg_stmt *s)
+{
+	struct pg_db *g = (struct pg_db *)s->base.db;
+	PGresult *r;
+
+	while (s->pre > 0) {
+		s->pre--;
+		r = result_timed(g);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			if (!s->pre_failed)
+				set_err(g, r);
+			s->pre_failed = true;
+		}
+		if (r != NULL) {
+			PQclear(r);
+			/* the NULL that ends that command's results */
+			while ((r = result_timed(g)) != NULL)
+				PQclear(r);
+		}
+		/* the statement is now at the head of the pipeline: rows one at a time */
+		if (s->pre == 0)
+			(void)PQsetSingleRowMode(g->conn);
+	}
+}
+
 /* drain - read and drop whatever results the connection still holds for s */
 static void
 drain(struct pg_stmt *s)
@@ -311,9 +491,12 @@ drain(struct pg_stmt *s)
 
 	PQclear(s->cur);
 	s->cur = NULL;
-	if (s->state == PG_RUNNING)
-		while ((r = PQgetResult(g->conn)) != NULL)
+	if (s->state == PG_RUNNING) {
+		read_pre(s);
+		while ((r = result_timed(g)) != NULL)
 			PQclear(r);
+		end_pipe(s);
+	}
 	s->state = PG_DONE;
 }
 
@@ -328,6 +511,28 @@ start_query(struct pg_stmt *s)
 		s->state = PG_DONE;
 		return false;
 	}
+	s->pre_failed = false;
+	g->base.round_trips++;		/* the statement (with what is deferred): one wait for the answer */
+	if (g->ndefer > 0) {
+		/* the deferred commands, then s, then a sync: one round trip */
+		if (!PQenterPipelineMode(g->conn)) {
+			set_err(g, NULL);
+			s->state = PG_DONE;
+			return false;
+		}
+		s->pipe = true;
+		s->state = PG_RUNNING;
+		for (size_t i = 0; i < g->ndefer; i++) {
+			if (!PQsendQueryParams(g->conn, g->defer[i], 0, NULL, NULL, NULL, NULL, 0))
+				goto broken;
+			s->pre++;
+		}
+		g->ndefer = 0;
+		if (!PQsendQueryPrepared(g->conn, s->name, s->n, s->v, s->len, s->fmt, 0) ||
+		    !PQpipelineSync(g->conn))
+			goto broken;
+		return true;
+	}
 	if (!PQsendQueryPrepared(g->conn, s->name, s->n, s->v, s->len, s->fmt, 0)) {
 		set_err(g, NULL);
 		s->state = PG_DONE;
@@ -337,6 +542,19 @@ start_query(struct pg_stmt *s)
 	(void)PQsetSingleRowMode(g->conn);
 	s->state = PG_RUNNING;
 	return true;
+broken:
+	/* the connection failed while sending: what was sent is read and dropped */
+	g->ndefer = 0;
+	set_err(g, NULL);
+	{
+		char err[sizeof(g->base.err)];
+
+		memcpy(err, g->base.err, sizeof(err));
+		(void)PQpipelineSync(g->conn);
+		drain(s);
+		memcpy(g->base.err, err, sizeof(err));
+	}
+	return false;
 }
 
 /* pg_step - the next row (single-row mode), or the end */
@@ -355,7 +573,8 @@ pg_step(struct db_stmt *st)
 		return DB_ROW;
 	PQclear(s->cur);
 	s->cur = NULL;
-	while ((r = PQgetResult(g->conn)) != NULL) {
+	read_pre(s);
+	while ((r = result_timed(g)) != NULL) {
 		ExecStatusType t = PQresultStatus(r);
 
 		if ((t == PGRES_SINGLE_TUPLE || t == PGRES_TUPLES_OK) && PQntuples(r) > 0) {
@@ -369,13 +588,16 @@ pg_step(struct db_stmt *st)
 			PQclear(r);
 			continue;
 		}
-		set_err(g, r);
+		/* skipped because a deferred command failed: that one's message stays */
+		if (!s->pre_failed)
+			set_err(g, r);
 		PQclear(r);
 		drain(s);
 		return DB_ERROR;
 	}
+	end_pipe(s);
 	s->state = PG_DONE;
-	return DB_DONE;
+	return s->pre_failed ? DB_ERROR : DB_DONE;
 }
 
 /* pg_column_null - column i of the current row is NULL */
@@ -428,6 +650,7 @@ pg_reset(struct db_stmt *st)
 	}
 	s->bad_bind = false;
 	s->changes = 0;
+	s->pre_failed = false;
 	s->state = PG_IDLE;
 }
 
@@ -446,7 +669,7 @@ pg_finalize(struct db_stmt *st)
 	 */
 	if (!g->base.closing) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-		PQclear(PQexec(g->conn, sql));
+		PQclear(exec_timed(g, sql));
 	}
 	free(s->v);
 	free(s->len);
@@ -456,11 +679,39 @@ pg_finalize(struct db_stmt *st)
 	free(s);
 }
 
-/* pg_begin - BEGIN */
+/* pg_begin - BEGIN, deferred: sent with the next statement */
 static enum ms_status
 pg_begin(struct db *db)
 {
-	return pg_exec(db, "BEGIN");
+	return defer((struct pg_db *)db, "BEGIN");
+}
+
+/*
+ * pg_savepoint - SAVEPOINT deferred; a release or rollback to of the
+ * savepoint deferred last (nothing ran since it) sends nothing: it has
+ * nothing to keep or undo (a rollback to keeps it, a release drops it)
+ */
+static enum ms_status
+pg_savepoint(struct db *db, enum db_sp op, const char *name)
+{
+	static const char *const verb[] = {
+		[DB_SP_OPEN] = "SAVEPOINT",
+		[DB_SP_RELEASE] = "RELEASE SAVEPOINT",
+		[DB_SP_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT",
+	};
+	struct pg_db *g = (struct pg_db *)db;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "%s %s", verb[op], name);
+	if (op == DB_SP_OPEN)
+		return defer(g, sql);
+	if (g->ndefer > 0 && strncmp(g->defer[g->ndefer - 1], "SAVEPOINT ", 10) == 0 &&
+	    strcmp(g->defer[g->ndefer - 1] + 10, name) == 0) {
+		if (op == DB_SP_RELEASE)
+			g->ndefer--;
+		return MS_OK;
+	}
+	return pg_exec(db, sql);
 }
 
 /*
@@ -471,8 +722,13 @@ static enum ms_status
 pg_commit(struct db *db)
 {
 	struct pg_db *g = (struct pg_db *)db;
-	PGresult *res = PQexec(g->conn, "COMMIT");
+	PGresult *res;
 	enum ms_status st = MS_OK;
+
+	/* savepoints with nothing after them change nothing; nothing ran in a deferred BEGIN's */
+	if (drop_deferred(g))
+		return MS_OK;
+	res = exec_timed(g, "COMMIT");
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_err(g, res);
@@ -485,10 +741,12 @@ pg_commit(struct db *db)
 	return st;
 }
 
-/* pg_rollback - ROLLBACK */
+/* pg_rollback - ROLLBACK (nothing to send when the BEGIN was never sent) */
 static enum ms_status
 pg_rollback(struct db *db)
 {
+	if (drop_deferred((struct pg_db *)db))
+		return MS_OK;
 	return pg_exec(db, "ROLLBACK");
 }
 
@@ -512,5 +770,6 @@ const struct db_driver db_pg_driver = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
 	.close = pg_close,
 };

@@ -204,6 +204,12 @@ fleet_store(struct fleet *f)
 	return f->store;
 }
 
+void
+fleet_db_waits(const struct fleet *f, uint64_t *round_trips, double *secs)
+{
+	db_waits(f->db, round_trips, secs);
+}
+
 bool
 fleet_name_ok(const char *name)
 {

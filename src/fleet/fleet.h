@@ -39,6 +39,7 @@
 
 struct fleet;
 struct store;
+struct store_check;
 
 #define FLEET_INTERVAL_DEFAULT	86400	/* a domain's check interval unless set: 24 h */
 #define FLEET_INTERVAL_MIN	1
@@ -58,6 +59,11 @@ void fleet_close(struct fleet *f);
 const char *fleet_error(const struct fleet *f);
 /* fleet_store - the store under f, for results (borrowed; not to be closed) */
 struct store *fleet_store(struct fleet *f);
+/*
+ * fleet_db_waits - the round trips to the database server so far and the
+ * seconds spent waiting for its answers (db_waits; 0 on SQLite)
+ */
+void fleet_db_waits(const struct fleet *f, uint64_t *round_trips, double *secs);
 
 /* fleet_name_ok - a workspace name: 1 to FLEET_NAME_MAX of letters, digits, '-', '_', '.' */
 bool fleet_name_ok(const char *name);
@@ -251,6 +257,14 @@ struct fleet_claim {
 	bool proof_pending;	/* an ownership proof of it is waiting (docs/serve.md) */
 	bool notify_targets;	/* a workspace holding it has notification targets (docs/notify.md) */
 	bool report_sources;	/* DMARC reports name it as their policy domain (reverse names) */
+	/*
+	 * Its latest whole stored check when it was claimed (prev_read; NULL:
+	 * none), read for the whole batch in one statement: the put diffs
+	 * against it (history_check.prev) instead of reading it again.  Owned
+	 * by the claim (store_check_free).
+	 */
+	bool prev_read;
+	struct store_check *prev;
 };
 
 /*

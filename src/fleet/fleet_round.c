@@ -263,10 +263,54 @@ learn_names(struct fleet *f, int64_t now, struct fleet_claim *v, size_t k)
 	return rc;
 }
 
+/* The claims prev_keep files each previous result under. */
+struct prev_arg {
+	struct fleet_claim *v;
+	size_t k;
+};
+
+/* prev_keep - store_last_checks callback: the check kept by the claim of its domain */
+static void
+prev_keep(void *arg, const struct store_check *c)
+{
+	struct prev_arg *p = arg;
+	struct fleet_claim key, *hit;
+
+	key.domain = (char *)c->domain;
+	if (c->domain == NULL || (hit = bsearch(&key, p->v, p->k, sizeof(*p->v), claim_cmp)) == NULL)
+		return;
+	store_check_free(hit->prev);
+	hit->prev = store_check_dup(c);
+}
+
+/*
+ * prev_results - the latest whole check of every claim still held by a
+ * workspace (fleet_claim.prev): one query for all
+ */
+static enum ms_status
+prev_results(struct fleet *f, struct fleet_claim *v, size_t k)
+{
+	const char **doms = xcalloc(k ? k : 1, sizeof(*doms));
+	struct prev_arg arg = { v, k };
+	size_t n = 0;
+	enum ms_status rc = MS_OK;
+
+	for (size_t i = 0; i < k; i++)
+		if (!v[i].orphan)
+			doms[n++] = v[i].domain;
+	if (n && store_last_checks(f->store, doms, n, prev_keep, &arg) != MS_OK)
+		rc = fleet_say(f, MS_ERR_IO, "previous results: %s", store_error(f->store));
+	for (size_t i = 0; rc == MS_OK && i < k; i++)
+		v[i].prev_read = !v[i].orphan;
+	free(doms);
+	return rc;
+}
+
 /*
  * load_settings - the union of each claim's workspaces' settings (orphan
  * when none holds it), and the DKIM selectors its DMARC reports saw up to
- * now (learn_names: one query for the batch)
+ * now (learn_names: one query for the batch), and its previous result
+ * (prev_results: one query for the batch)
  */
 static enum ms_status
 load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, int64_t until,
@@ -296,7 +340,9 @@ load_settings(struct fleet *f, int64_t round, const char *owner, int64_t now, in
 			v[i].parked = false;
 			v[i].profile = xstrdup("generic");
 		}
-	return learn_names(f, now, v, k);
+	if (learn_names(f, now, v, k) != MS_OK)
+		return MS_ERR_IO;
+	return prev_results(f, v, k);
 }
 
 enum ms_status
@@ -360,6 +406,7 @@ fleet_claims_free(struct fleet_claim *v, size_t n)
 		strv_free(v[i].report_names);
 		strv_free(v[i].dkim_known);
 		fleet_members_free(v[i].members, v[i].nmembers);
+		store_check_free(v[i].prev);
 	}
 	free(v);
 }

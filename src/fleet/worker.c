@@ -6,6 +6,7 @@
 #include "audit/area_opts.h"
 #include "engine/engine.h"
 #include "engine/session.h"
+#include "store/store.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -331,6 +332,7 @@ job_free(struct job *j)
 	strv_free(j->c.report_names);
 	strv_free(j->c.dkim_known);
 	fleet_members_free(j->c.members, j->c.nmembers);
+	store_check_free(j->c.prev);
 	area_settings_free(j->areas);
 	free(j);
 }

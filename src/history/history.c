@@ -146,9 +146,10 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	 * for one domain at once (two rounds), both may diff against the same
 	 * previous result; each is still stored whole, and one per round.
 	 */
-	if ((rc = store_last_check_area(s, a->domain, c->area, keep_last, &prev)) != MS_OK)
+	if (!c->prev_given &&
+	    (rc = store_last_check_area(s, a->domain, c->area, keep_last, &prev)) != MS_OK)
 		goto out;
-	history_diff(prev, &sc, c->round, &ev);
+	history_diff(c->prev_given ? c->prev : prev, &sc, c->round, &ev);
 	if ((rc = store_put_history(s, &sc, ev.v, ev.n, &r)) != MS_OK)
 		goto out;
 	if (out && r == STORE_INSERTED)

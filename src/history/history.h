@@ -117,6 +117,14 @@ struct history_check {
 	 * findings removed.
 	 */
 	const char *area;
+	/*
+	 * prev_given: the caller read the domain's previous result already
+	 * (the monitor, for its claimed batch at once, store_last_checks):
+	 * prev, NULL for none, borrowed for the call, is what the events are
+	 * made against, and history_put does not read it again.
+	 */
+	bool prev_given;
+	const struct store_check *prev;
 };
 
 /*

@@ -384,6 +384,14 @@ MS_MUST_CHECK enum ms_status store_last_check(struct store *s, const char *domai
  */
 MS_MUST_CHECK enum ms_status store_last_check_area(struct store *s, const char *domain, const char *area,
     store_check_cb cb, void *arg);
+/*
+ * store_last_checks - store_last_check of each of domains[0..n) (borrowed),
+ * in one statement whatever n: cb once for each domain that has a whole
+ * check (its check borrowed for the call, store_check.domain naming it),
+ * in no particular order; none for the others.  cb must not use the store.
+ */
+MS_MUST_CHECK enum ms_status store_last_checks(struct store *s, const char *const *domains, size_t n,
+    store_check_cb cb, void *arg);
 /* store_domain_owned - *owned: whether any workspace holds domain (borrowed, any case) */
 MS_MUST_CHECK enum ms_status store_domain_owned(struct store *s, const char *domain, bool *owned);
 /* store_count_unowned - *n: stored reports about domains no workspace holds (kept, not lost) */

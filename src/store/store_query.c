@@ -5,6 +5,7 @@
 #include "util/str.h"
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,56 @@ store_last_check_area(struct store *s, const char *domain, const char *area, sto
 	db_bind_text(*st, 1, domain);
 	db_bind_text(*st, 2, area ? area : "");
 	return check_rows(s, *st, true, cb, arg);
+}
+
+/*
+ * The latest whole check of each domain of a JSON array of names, in one
+ * statement whatever their number (the monitor reads a claimed batch's
+ * previous results so, not one query a domain).
+ */
+static const struct dialect_sql LAST_CHECKS = {
+	CHECK_ROWS " WHERE c.id IN (SELECT (SELECT x.id FROM checks x WHERE x.domain = j.value AND"
+	" COALESCE(x.area, '') = '' ORDER BY x.checked_at DESC, x.id DESC LIMIT 1) FROM json_each(?) j)"
+	" ORDER BY c.id, f.seq",
+	CHECK_ROWS " WHERE c.id IN (SELECT (SELECT x.id FROM checks x WHERE x.domain = j.value AND"
+	" COALESCE(x.area, '') = '' ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)"
+	" FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS j(value)) ORDER BY c.id, f.seq",
+};
+
+/* store_last_checks - store_last_check of each of domains[0..n) in one statement (store.h) */
+enum ms_status
+store_last_checks(struct store *s, const char *const *domains, size_t n, store_check_cb cb, void *arg)
+{
+	struct db_stmt *st;
+	json_t *a;
+	char *list;
+	enum ms_status rc;
+
+	if (n == 0)
+		return MS_OK;
+	if ((a = json_array()) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(domains[i])) != 0) {
+			json_decref(a);
+			snprintf(s->err, sizeof(s->err), "query the last checks: a domain name is not UTF-8");
+			return MS_ERR_ARG;
+		}
+	list = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (list == NULL)
+		goto nomem;
+	if (db_prepare(s->db, sql_for(s, &LAST_CHECKS), &st) != MS_OK) {
+		free(list);
+		return store_fail(s, "query the last checks");
+	}
+	db_bind_text(st, 1, list);
+	rc = check_rows(s, st, false, cb, arg);
+	free(list);
+	return rc;
+nomem:
+	snprintf(s->err, sizeof(s->err), "query the last checks: out of memory");
+	return MS_ERR_NOMEM;
 }
 
 /* store_domain_owned - whether a workspace holds domain (borrowed; compared in lower case) */

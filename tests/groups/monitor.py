@@ -13,7 +13,8 @@ a worker killed with a batch of finished domains not yet committed
 stored, all are reclaimed after the lease and stored exactly once; a
 batch whose commit fails (the grades inserted at the commit refused by a
 trigger) keeps nothing, releases its domains, and a later run stores each
-once;
+once; one domain's result refused by a trigger in a batch leaves the
+others stored, nothing of it written, and the next run stores it once;
 SIGTERM stops claiming, finishes what is in flight, releases the rest and
 exits 0, also from the idle sleep of the forever mode.  Known selectors
 (tests/monitor/known.zone): after a full round, a narrowed round asks only
@@ -29,6 +30,7 @@ tests/groups/monitor_fleet.py.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -444,6 +446,54 @@ def commit_fails(t):
             "released, checked again, one result and one grade per workspace each", p)
 
 
+def put_fails_one(t):
+    """One domain's stored result refused in a batch (a trigger on checks): the others are stored, the
+    failure is said, nothing of that domain is half-written, and a later run stores it once."""
+    db = t.be.new("put_fails_one")
+    p = []
+    fill(t, db)
+    if t.be.name == "sqlite":
+        t.be.query(db, "CREATE TRIGGER refuse_b BEFORE INSERT ON checks WHEN NEW.domain = 'b.test' "
+                   "BEGIN SELECT RAISE(ABORT, 'check refused (test)'); END")
+    else:
+        t.be.query(db, "CREATE FUNCTION refuse_b() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "RAISE EXCEPTION 'check refused (test)'; END $$")
+        t.be.query(db, "CREATE TRIGGER refuse_b BEFORE INSERT ON checks FOR EACH ROW "
+                   "WHEN (NEW.domain = 'b.test') EXECUTE FUNCTION refuse_b()")
+    # one batch of all four (on PostgreSQL each domain's savepoint goes with its statement, pipelined)
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE, "--commit-every", "100",
+                         "--commit-delay", "3600"])
+    if sanitizer(err):
+        p.append("first run: sanitizer: %s" % err[-2000:])
+    expect_rc(p, "monitor --once with b.test refused", rc, 4, err)
+    if not re.search(r"event=error round=1 domain=b\.test msg=\"could not store the result: .*check refused "
+                     r"\(test\)", err):
+        p.append("the refused result was not said: %r" % err[-800:])
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "c.test": 1, "d.test": 1}:
+        p.append("round 1 results %r, want a.test, c.test and d.test once each" % got)
+    for table in ("checks", "events", "domain_latest", "workspace_grades"):
+        if t.be.query(db, "SELECT COUNT(*) FROM %s WHERE domain = 'b.test'" % table)[0][0]:
+            p.append("b.test has rows in %s after its result was refused" % table)
+    if t.be.query(db, "SELECT COUNT(*) FROM check_findings f JOIN checks c ON c.id = f.check_id "
+                      "WHERE c.domain <> 'b.test'")[0][0] == 0:
+        p.append("the stored results have no findings")
+    left = t.be.query(db, "SELECT domain, lease_owner FROM monitored WHERE round IS NOT NULL")
+    if [tuple(r) for r in left] != [("b.test", None)]:
+        p.append("after the run, in the round (domain, lease) %r, want b.test released" % left)
+    t.be.query(db, "DROP TRIGGER refuse_b" + ("" if t.be.name == "sqlite" else " ON checks"))
+    rc, out, err = t.ms(["monitor", "--once", "--db", db, "--replay", ZONE])
+    expect_rc(p, "monitor --once after the refusal", rc, 0, err)
+    got = t.results(db, 1)
+    if got != {"a.test": 1, "b.test": 1, "c.test": 1, "d.test": 1}:
+        p.append("round 1 results %r, want exactly one per domain" % got)
+    ev = t.be.query(db, "SELECT COUNT(*) FROM events WHERE domain = 'b.test' AND kind = 'first-check'")[0][0]
+    if ev != 1:
+        p.append("b.test has %d first-check events, want 1" % ev)
+    t.check("monitor: one domain's result refused in a batch (a trigger): the others stored, the failure "
+            "said (exit 4), nothing of it half-written, released and stored once by the next run", p)
+
+
 def sigterm(t):
     db = t.be.new("sigterm")
     p = []
@@ -746,6 +796,7 @@ def scenarios(args, be, tmp):
     killed(t)
     killed_batch(t)
     commit_fails(t)
+    put_fails_one(t)
     sigterm(t)
     return t.res
 

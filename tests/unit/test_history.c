@@ -288,6 +288,140 @@ hostile_docs(void **state)
 		}
 }
 
+/* keep_one - store_last_check(s) callback: a copy of the check into the slot for its domain */
+static void
+keep_one(void *arg, const struct store_check *c)
+{
+	struct store_check **slot = arg;
+
+	for (; *slot != NULL; slot++)
+		;
+	*slot = store_check_dup(c);
+}
+
+/* checks_equal - two stored checks read back are the same row, findings and all */
+static void
+checks_equal(const struct store_check *x, const struct store_check *y)
+{
+	str_eq(x->run_id, y->run_id);
+	str_eq(x->domain, y->domain);
+	assert_int_equal(x->checked_at, y->checked_at);
+	str_eq(x->grade, y->grade);
+	str_eq(x->json, y->json);
+	str_eq(x->round, y->round);
+	assert_null(x->area);
+	assert_null(y->area);
+	assert_int_equal(x->error, y->error);
+	assert_int_equal(x->nfindings, y->nfindings);
+	for (size_t i = 0; i < x->nfindings; i++) {
+		str_eq(x->findings[i].id, y->findings[i].id);
+		str_eq(x->findings[i].subject, y->findings[i].subject);
+	}
+}
+
+/*
+ * last_checks_batch - store_last_checks (the monitor's claimed batch read at
+ * once) gives each domain what store_last_check gives it alone: the latest
+ * whole check (an area's result stored later left out), nothing for a
+ * domain never checked; history_put with that previous result given makes
+ * the events a read of its own makes
+ */
+static void
+last_checks_batch(struct store *s, const char *domain)
+{
+	char other[80], never[80];
+	const char *doms[3];
+	struct store_check *batch[4] = { 0 }, *one[2];
+	struct audit a;
+	struct history_check hc;
+	struct history_events ev;
+	enum store_put res;
+	json_t *doc;
+	size_t found = 0;
+
+	snprintf(other, sizeof(other), "other-%s", domain);
+	snprintf(never, sizeof(never), "never-%s", domain);
+	doc = json_pack("{s:s}", "domain", other);
+	memset(&a, 0, sizeof(a));
+	a.domain = other;
+	findings_init(&a.findings);
+	findings_add(&a.findings, F_SPF_MISSING, other, "no SPF");
+	findings_add(&a.findings, F_DMARC_RECORD_MISSING, other, "no DMARC");
+	memset(&hc, 0, sizeof(hc));
+	hc.a = &a;
+	hc.doc = doc;
+	hc.profile = "generic";
+	hc.version = "test";
+	hc.run_id = "batch-1";
+	hc.round = "b1";
+	hc.at = 1800000000;
+	assert_int_equal(history_put(s, &hc, NULL, &res), MS_OK);
+	hc.run_id = "batch-2";
+	hc.round = "b2";
+	hc.at = 1800000100;
+	assert_int_equal(history_put(s, &hc, NULL, &res), MS_OK);
+	/* a later result of one area only: not a whole check */
+	hc.run_id = "batch-3";
+	hc.round = NULL;
+	hc.area = "spf";
+	hc.at = 1800000200;
+	assert_int_equal(history_put(s, &hc, NULL, &res), MS_OK);
+	hc.area = NULL;
+	doms[0] = domain;
+	doms[1] = other;
+	doms[2] = never;
+	assert_int_equal(store_last_checks(s, doms, 3, keep_one, batch), MS_OK);
+	for (size_t i = 0; i < 3; i++) {
+		one[0] = one[1] = NULL;
+		assert_int_equal(store_last_check(s, doms[i], keep_one, one), MS_OK);
+		if (one[0] == NULL) {
+			for (size_t k = 0; k < 3 && batch[k]; k++)
+				assert_string_not_equal(batch[k]->domain, doms[i]);
+			continue;
+		}
+		found++;
+		for (size_t k = 0; k < 3 && batch[k]; k++)
+			if (strcmp(batch[k]->domain, doms[i]) == 0)
+				checks_equal(batch[k], one[0]);
+		store_check_free(one[0]);
+	}
+	assert_int_equal(found, 2);
+	assert_non_null(batch[1]);
+	assert_null(batch[2]);
+	/* the events against the previous result given equal those of a read of its own */
+	{
+		const struct store_check *prev = strcmp(batch[0]->domain, other) == 0 ? batch[0] : batch[1];
+
+		str_eq(prev->run_id, "batch-2");
+		history_events_init(&ev);
+		hc.run_id = "batch-4";
+		hc.round = "b4";
+		hc.at = 1800000300;
+		hc.prev_given = true;
+		hc.prev = prev;
+		assert_int_equal(history_put(s, &hc, &ev, &res), MS_OK);
+		assert_int_equal(res, STORE_INSERTED);
+		assert_int_equal(count(&ev, HEV_FINDING_SUSTAINED), 2);
+		for (size_t i = 0; i < ev.n; i++)
+			str_eq(ev.v[i].prev_run_id, "batch-2");
+		history_events_free(&ev);
+		/* given as none: a first check */
+		history_events_init(&ev);
+		a.domain = never;
+		hc.run_id = "batch-5";
+		hc.round = "b5";
+		hc.prev = NULL;
+		assert_int_equal(history_put(s, &hc, &ev, &res), MS_OK);
+		assert_int_equal(ev.n, 1);
+		assert_string_equal(ev.v[0].kind, HEV_FIRST);
+		history_events_free(&ev);
+	}
+	for (size_t k = 0; k < 3; k++)
+		store_check_free(batch[k]);
+	findings_free(&a.findings);
+	json_decref(doc);
+}
+
 /* put_rounds - history_put on a store: events stored with the check; one result per (domain, round) */
 static void
 put_rounds_on(const char *where, const char *domain)
@@ -343,6 +477,7 @@ put_rounds_on(const char *where, const char *domain)
 	history_events_free(&ev);
 	findings_free(&a.findings);
 	json_decref(doc);
+	last_checks_batch(s, domain);
 	store_close(s);
 }
 

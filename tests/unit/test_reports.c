@@ -1129,6 +1129,7 @@ put_atomic_postgresql(void **state)
 }
 
 static void db_kept(struct db *db);
+static void db_deferred(struct db *db);
 
 /*
  * db_contract - the driver on its own: ? placeholders (a quoted ? is text),
@@ -1187,7 +1188,123 @@ db_contract(const char *where)
 	db_finalize(sel);
 	db_finalize(other);
 	db_kept(db);
+	db_deferred(db);
 	db_close(db);
+}
+
+/* count_t - rows of table t */
+static int64_t
+count_t(struct db *db)
+{
+	struct db_stmt *st;
+	int64_t n;
+
+	assert_int_equal(db_prepare(db, "SELECT count(*) FROM t", &st), MS_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	n = db_column_int(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/*
+ * db_deferred - BEGIN and SAVEPOINT sent with the next statement on
+ * PostgreSQL (db.h), the same outcomes as SQLite's at once: a savepoint
+ * then a statement that fails undone alone, the others kept; savepoints
+ * undone or released with nothing run since; empty transactions; more
+ * savepoints than are deferred at once; rows one at a time behind a
+ * savepoint; a savepoint the server refuses (an aborted transaction)
+ * reported by the next statement, which did not run
+ */
+static void
+db_deferred(struct db *db)
+{
+	struct db_stmt *ins, *sel;
+	char name[16];
+	int64_t base;
+
+	assert_int_equal(db_exec(db, "DELETE FROM t"), MS_OK);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE u (k integer PRIMARY KEY)"), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t (a, b) VALUES (?, ?)", &ins), MS_OK);
+	/* empty transactions, committed and rolled back */
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_equal(db_commit(db), MS_OK);
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_equal(db_savepoint(db, "sp"), MS_OK);
+	assert_int_equal(db_rollback(db), MS_OK);
+	/* per unit a savepoint: the failing unit undone alone */
+	assert_int_equal(db_begin(db), MS_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(db_savepoint(db, "unit"), MS_OK);
+		db_bind_text(ins, 1, "ok");
+		db_bind_int(ins, 2, i);
+		assert_int_equal(db_step(ins), DB_DONE);
+		assert_int_equal(db_changes(ins), 1);
+		db_reset(ins);
+	}
+	assert_int_equal(db_exec(db, "INSERT INTO u (k) VALUES (1)"), MS_OK);
+	assert_int_equal(db_savepoint(db, "unit"), MS_OK);
+	assert_int_not_equal(db_exec(db, "INSERT INTO u (k) VALUES (1)"), MS_OK);
+	assert_int_equal(db_rollback_to(db, "unit"), MS_OK);
+	/* undone and released with nothing run since: nothing to undo */
+	assert_int_equal(db_savepoint(db, "empty"), MS_OK);
+	assert_int_equal(db_rollback_to(db, "empty"), MS_OK);
+	assert_int_equal(db_savepoint(db, "empty"), MS_OK);
+	assert_int_equal(db_release(db, "empty"), MS_OK);
+	/* more savepoints than are deferred at once, then one statement */
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		assert_int_equal(db_savepoint(db, name), MS_OK);
+	}
+	db_bind_text(ins, 1, "nested");
+	db_bind_int(ins, 2, 100);
+	assert_int_equal(db_step(ins), DB_DONE);
+	db_reset(ins);
+	assert_int_equal(db_rollback_to(db, "n5"), MS_OK);	/* the nested row undone */
+	assert_int_equal(db_commit(db), MS_OK);
+	assert_int_equal(count_t(db), 3);
+	/* rows one at a time behind a deferred savepoint; a reset mid-result gives the handle back */
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_equal(db_savepoint(db, "r"), MS_OK);
+	assert_int_equal(db_prepare(db, "SELECT b FROM t ORDER BY b", &sel), MS_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 0);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 1);
+	db_reset(sel);
+	assert_int_equal(db_savepoint(db, "r2"), MS_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	db_reset(sel);
+	db_finalize(sel);
+	assert_int_equal(db_release(db, "r"), MS_OK);
+	assert_int_equal(db_commit(db), MS_OK);
+	base = count_t(db);
+	/*
+	 * A transaction a failed statement aborted (PostgreSQL's rule; SQLite
+	 * goes on): the savepoint deferred after it is refused, and the
+	 * statement it went with fails with that message and changes nothing
+	 */
+	if (db_dialect(db) == DB_POSTGRESQL) {
+		assert_int_equal(db_begin(db), MS_OK);
+		assert_int_not_equal(db_exec(db, "SELECT no_such_column FROM t"), MS_OK);
+		assert_int_equal(db_savepoint(db, "late"), MS_OK);
+		db_bind_text(ins, 1, "never");
+		db_bind_int(ins, 2, 7);
+		assert_int_equal(db_step(ins), DB_ERROR);
+		assert_non_null(strstr(db_errmsg(db), "aborted"));
+		db_reset(ins);
+		assert_int_equal(db_rollback(db), MS_OK);
+		/* a deferred BEGIN goes with the next exec */
+		assert_int_equal(db_begin(db), MS_OK);
+		assert_int_equal(db_exec(db, "SELECT 1"), MS_OK);
+		assert_int_equal(db_rollback(db), MS_OK);
+	}
+	/* the handle is usable afterwards, outside and inside a transaction */
+	db_bind_text(ins, 1, "after");
+	db_bind_int(ins, 2, 8);
+	assert_int_equal(db_step(ins), DB_DONE);
+	db_reset(ins);
+	assert_int_equal(count_t(db), base + 1);
+	db_finalize(ins);
 }
 
 /*
