@@ -421,7 +421,20 @@ one_entry(const struct entry *e, const char *root, unsigned long max)
 	return ok;
 }
 
-/* main - allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT */
+/* named_in - whether name is one of the comma-separated names of list (both borrowed) */
+static bool
+named_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	}
+	return false;
+}
+
+/* main - allocfail [--max N] [--only [!]NAME[,NAME]] CORPUS_ROOT ("!": all but those) */
 int
 main(int argc, char **argv)
 {
@@ -437,12 +450,12 @@ main(int argc, char **argv)
 		} else if (argv[i][0] != '-' && root == NULL) {
 			root = argv[i];
 		} else {
-			fprintf(stderr, "usage: allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT\n");
+			fprintf(stderr, "usage: allocfail [--max N] [--only [!]NAME[,NAME]] CORPUS_ROOT\n");
 			return 2;
 		}
 	}
 	if (root == NULL) {
-		fprintf(stderr, "usage: allocfail [--max N] [--only NAME[,NAME]] CORPUS_ROOT\n");
+		fprintf(stderr, "usage: allocfail [--max N] [--only [!]NAME[,NAME]] CORPUS_ROOT\n");
 		return 2;
 	}
 	if (!ms_allocfail_available()) {
@@ -452,10 +465,10 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		if (only != NULL) {
-			size_t n = strlen(entries[i].name);
-			const char *p = strstr(only, entries[i].name);
+			bool except = only[0] == '!';
+			const char *list = except ? only + 1 : only;
 
-			if (p == NULL || (p != only && p[-1] != ',') || (p[n] != '\0' && p[n] != ','))
+			if (named_in(list, entries[i].name) == except)
 				continue;
 		}
 		if (!one_entry(&entries[i], root, max))
