@@ -88,6 +88,20 @@ print_ready(struct spf_batch *r)
 	fflush(stdout);
 }
 
+/* add_uint - v in decimal (as json_integer() dumps it; buf_addf's vsnprintf cost more than the rest of a line) */
+static void
+add_uint(struct buf *b, unsigned v)
+{
+	char d[16];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, d + i, sizeof(d) - i);
+}
+
 /*
  * result_line - the JSON line of an evaluation without --trace, as
  * json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) of the object eval_done
@@ -122,7 +136,11 @@ result_line(const struct job *j, const struct spf_outcome *out)
 	json_text_append(&b, out->mechanism);
 	buf_adds(&b, ",\"record\":");
 	json_text_append(&b, out->record);
-	buf_addf(&b, ",\"lookups\":%u,\"void_lookups\":%u}\n", out->lookups, out->void_lookups);
+	buf_adds(&b, ",\"lookups\":");
+	add_uint(&b, out->lookups);
+	buf_adds(&b, ",\"void_lookups\":");
+	add_uint(&b, out->void_lookups);
+	buf_adds(&b, "}\n");
 	if (buf_status(&b) != MS_OK) {	/* past 16 MB: cannot be (a record is at most 64 KB) */
 		buf_free(&b);
 		return xasprintf("{\"schema\":\"%s\",\"error\":\"result too long\"}\n",
