@@ -133,7 +133,7 @@ def same_as_traced(args, zpath, bpath, desc, out):
         cut = b.find(',"trace":[')
         if cut < 0 or not a.endswith("}") or a[:-1] != b[:cut]:
             problems.append("line differs:\n  %s\n  %s" % (a, b))
-    return Result(NAME, "rfc7208/%s: JSON lines as jansson writes them" % desc,
+    return Result(NAME, "rfc7208-json/%s: lines as jansson writes them" % desc,
                   "fail" if problems else "pass", "\n".join(problems[:3]))
 
 
