@@ -24,7 +24,7 @@
 struct spf_opts {
 	const char *action;
 	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
-	bool json, trace;
+	bool json, trace, tcp;
 	double timeout;
 };
 
@@ -65,6 +65,9 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 		case OPT_TRUST_ANCHOR:
 			o->trust_anchor = optarg;
 			break;
+		case OPT_RESOLVER_TCP:
+			o->tcp = true;
+			break;
 		case OPT_BATCH:
 			o->batch = optarg;
 			break;
@@ -100,7 +103,12 @@ make_session(const struct spf_opts *o)
 	scfg.replay_path = o->replay;
 	scfg.resolver = o->resolver;
 	scfg.trust_anchor = o->trust_anchor;
+	scfg.resolver_tcp = o->tcp;
 	scfg.timeout = o->timeout;
+	if (o->tcp && (o->replay || o->resolver == NULL)) {
+		cli_error("--resolver-tcp needs --resolver (and no --replay)");
+		return NULL;
+	}
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);

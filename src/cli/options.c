@@ -484,6 +484,11 @@ static const struct option_doc options[] = {
 	  "spf eval: evaluate every line of FILE ('IP SENDER [HELO]', separated by tabs or "
 	  "spaces, '-' for an empty sender) concurrently; one JSON object per line, in input "
 	  "order." },
+	{ "resolver-tcp", 0, NULL, "spf",
+	  "spf eval: ask the --resolver over TCP, a few connections carrying every query, "
+	  "instead of a new UDP socket per query: a --batch against a resolver that serves "
+	  "TCP uses less CPU (docs/performance.md). A resolver that refuses TCP fails every "
+	  "lookup (temperror). Needs --resolver; refused with --replay." },
 	{ "context", 0, "FILE", "lint",
 	  "A zone file loaded as data but not linted (repeatable): a parent zone, a reverse "
 	  "zone, a provider's zone in the same repository. Lookups under its origin are "

@@ -19,6 +19,18 @@ json_t *json_text(const char *s);
 /* json_textn - json_text of s[0..n) (copied); a new reference */
 json_t *json_textn(const char *s, size_t n);
 
+struct buf;
+
+/*
+ * json_text_append - append to b exactly what json_dumps(json_text(s),
+ * JSON_ENCODE_ANY) writes (s borrowed; NULL: "null"), without building a
+ * jansson value for the common case, an ASCII string: for a hot writer of one
+ * JSON line per item (spf eval --batch).  A string with a byte >= 0x7f goes
+ * through jansson, so the two can never differ.  Appends with buf_add*: the
+ * caller asks buf_status() once.
+ */
+void json_text_append(struct buf *b, const char *s);
+
 /* json_rfc3339_now - the current UTC time as "2026-11-22T10:00:00Z"; a new reference */
 json_t *json_rfc3339_now(void);
 /* json_rfc3339 - t (epoch seconds) as "YYYY-MM-DDTHH:MM:SSZ"; a new reference */

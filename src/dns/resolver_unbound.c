@@ -119,6 +119,7 @@ struct reach_target {
 
 struct unbound_resolver {
 	struct resolver r;
+	bool tcp;			/* unbound_config.tcp: both contexts ask over TCP */
 	struct ub_ctx *ctx;		/* validating */
 	struct ub_ctx *plain;		/* without a trust anchor, after the root failed */
 	FILE *log;		/* libunbound's log goes here (/dev/null unless debugging) */
@@ -692,6 +693,10 @@ ctx_new(struct unbound_resolver *ur, struct event_base *base, const char *ta, en
 	 */
 	if (ur->max_rtt[0])
 		(void)ub_ctx_set_option(ctx, "infra-cache-max-rtt:", ur->max_rtt);
+	if (ur->tcp && (rc = ub_ctx_set_option(ctx, "tcp-upstream:", "yes")) != 0) {
+		*st = ub_err(err, "cannot set", "tcp-upstream", rc);
+		goto fail;
+	}
 	if (ur->fwd) {
 		if ((rc = ub_ctx_set_fwd(ctx, ur->fwd)) != 0) {
 			*st = ub_err(err, "cannot forward to", ur->fwd, rc);
@@ -931,6 +936,7 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 	*err = NULL;
 	ur->rc_path = xstrdup(cfg->resolv_conf ? cfg->resolv_conf : UNBOUND_DEFAULT_RESOLV_CONF);
 	ur->ta = xstrdup(ta);
+	ur->tcp = cfg->tcp;
 	/* libunbound logs to stderr; keep it quiet unless asked (MAILSEC_UNBOUND_LOG=1). */
 	if (getenv("MAILSEC_UNBOUND_LOG") == NULL)
 		ur->log = fopen("/dev/null", "w");

@@ -38,6 +38,14 @@ struct unbound_config {
 	const char *forward;
 	const char *trust_anchor;
 	const char *resolv_conf;
+	/*
+	 * Ask the upstream over TCP ("tcp-upstream: yes"): libunbound keeps a
+	 * few connections and sends many queries down each, where over UDP it
+	 * opens, binds, connects and closes a socket per query.  For batches
+	 * against a resolver known to serve TCP (docs/performance.md, session
+	 * spfb); a resolver that refuses TCP fails every query.
+	 */
+	bool tcp;
 };
 
 /*

@@ -106,6 +106,7 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 
 		ucfg.forward = cfg->resolver;
 		ucfg.trust_anchor = cfg->trust_anchor;
+		ucfg.tcp = cfg->resolver_tcp;
 		raise_fd_limit();
 		if ((st = resolver_unbound_new(s->base, &ucfg, cfg->timeout, &s->res, err)) != MS_OK)
 			goto fail;

@@ -34,6 +34,7 @@ struct session_config {
 	 * that resolver set the AD bit.  trust_anchor and replay must be unset.
 	 */
 	bool		 resolver_validates;
+	bool		 resolver_tcp;	/* libunbound: ask resolver over TCP (unbound_config.tcp) */
 	double		 timeout;	/* per DNS query, seconds (0: 5) */
 	/* The Public Suffix List. */
 	struct suffix_list *psl;	/* borrowed (must outlive the session), or NULL: */

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,9 +59,28 @@ struct cache_entry {
 	struct dns_answer *ans;
 };
 
+/*
+ * A record text seen by a batch: parsed once the second evaluation meets it
+ * (most records are a sender domain's own, met once; a provider's, met by
+ * thousands), so spf_parse runs once per record instead of once per use.
+ */
+struct rec_entry {
+	struct rec_entry *next;
+	unsigned	 hash;
+	size_t		 len;
+	char		*text;		/* the key: the TXT text (NUL-terminated copy) */
+	bool		 parsed;	/* rec/st/err hold spf_parse's answer */
+	enum ms_status	 st;		/* MS_OK or the syntax failure */
+	struct spf_record *rec;		/* MS_OK: in the cache's arena */
+	struct spf_error err;		/* otherwise (msg is static) */
+};
+
 struct spf_cache {
 	struct cache_entry *bucket[CACHE_BUCKETS];
 	size_t		 n, max;
+	struct rec_entry *rbucket[CACHE_BUCKETS];
+	size_t		 nrec;
+	struct arena	 ar;		/* the parsed records */
 };
 
 struct spf_eval {
@@ -163,6 +183,7 @@ spf_cache_new(size_t max)
 	struct spf_cache *c = xcalloc(1, sizeof(*c));
 
 	c->max = max;
+	arena_init(&c->ar);
 	return c;
 }
 
@@ -180,7 +201,13 @@ spf_cache_free(struct spf_cache *c)
 			free(e->name);
 			free(e);
 		}
+		for (struct rec_entry *r = c->rbucket[i], *rn; r; r = rn) {
+			rn = r->next;
+			free(r->text);
+			free(r);
+		}
 	}
+	arena_free(&c->ar);
 	free(c);
 }
 
@@ -199,14 +226,62 @@ cache_slot(struct spf_cache *c, const char *name, uint16_t type)
 static struct dns_answer *
 cache_get(struct spf_cache *c, const char *name, uint16_t type)
 {
-	char *key = str_lower(xstrdup(name));
+	char key[4 * DNS_NAME_MAX + 1];	/* query() never asks longer */
 	struct cache_entry *e;
+	size_t n = strlen(name);
 
+	if (n >= sizeof(key))
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
 	for (e = *cache_slot(c, key, type); e; e = e->next)
 		if (e->type == type && strcmp(e->name, key) == 0)
 			break;
-	free(key);
 	return e ? e->ans : NULL;
+}
+
+/*
+ * parse_record - spf_parse of text[0..len) for ev: from the batch's cache
+ * when the record was met before (the record then lives in the cache,
+ * which outlives every evaluation of the batch), else into ev's arena.
+ * Same status, record and error as spf_parse.
+ */
+static enum ms_status
+parse_record(struct spf_eval *ev, const char *text, size_t len, struct spf_record **out,
+    struct spf_error *err)
+{
+	struct spf_cache *c = ev->cache;
+	struct rec_entry *r, **slot;
+	unsigned h = 5381;
+
+	if (c == NULL)
+		return xnomem(spf_parse(text, len, &ev->ar, out, err));
+	for (size_t i = 0; i < len; i++)
+		h = h * 33u + (unsigned char)text[i];
+	slot = &c->rbucket[h % CACHE_BUCKETS];
+	for (r = *slot; r; r = r->next)
+		if (r->hash == h && r->len == len && memcmp(r->text, text, len) == 0)
+			break;
+	if (r == NULL) {	/* the first time: keep the text only */
+		if (c->nrec < c->max) {
+			r = xcalloc(1, sizeof(*r));
+			r->hash = h;
+			r->len = len;
+			r->text = xmemdup(text, len + 1);
+			r->text[len] = '\0';
+			r->next = *slot;
+			*slot = r;
+			c->nrec++;
+		}
+		return xnomem(spf_parse(text, len, &ev->ar, out, err));
+	}
+	if (!r->parsed) {
+		r->st = xnomem(spf_parse(r->text, len, &c->ar, &r->rec, &r->err));
+		r->parsed = true;
+	}
+	*out = r->rec;
+	*err = r->err;
+	return r->st;
 }
 
 /* cache_put - keep ans unless it is a failure, already kept, or the cache is full */
@@ -255,28 +330,35 @@ on_answer(struct dns_answer *ans, void *arg)
 static bool
 query(struct spf_eval *ev, const char *raw, uint16_t type)
 {
-	struct buf b;
 	char *name;
 
 	/* Macro expansion can put any byte in a name: ask in presentation form. */
-	buf_init(&b, 4 * DNS_NAME_MAX);
-	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
-		if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '"' || *p == ';' ||
-		    *p == '(' || *p == ')')
-			buf_addf(&b, "\\%03u", *p);
-		else
-			buf_addc(&b, *p);
+	{
+		char pres[4 * DNS_NAME_MAX + 1];
+		size_t n = 0;
+
+		for (const unsigned char *p = (const unsigned char *)raw; *p && n < sizeof(pres);
+		    p++) {
+			if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '"' || *p == ';' ||
+			    *p == '(' || *p == ')') {
+				if (n + 4 > sizeof(pres) - 1) {
+					n = sizeof(pres);
+					break;
+				}
+				n += (size_t)snprintf(pres + n, 5, "\\%03u", *p);
+			} else {
+				pres[n++] = (char)*p;
+			}
+		}
+		if (n >= sizeof(pres)) {
+			/* longer than any name: answered as the resolver answers an invalid one */
+			ev->ans = dns_answer_new(raw, type);
+			ev->ans->status = DNS_NXDOMAIN;
+			dns_answer_set_why(ev->ans, "not a valid domain name");
+			return false;
+		}
+		name = arena_strndup(&ev->ar, pres, n);
 	}
-	if (buf_status(&b) != MS_OK) {
-		/* longer than any name: answered as the resolver answers an invalid one */
-		buf_free(&b);
-		ev->ans = dns_answer_new(raw, type);
-		ev->ans->status = DNS_NXDOMAIN;
-		dns_answer_set_why(ev->ans, "not a valid domain name");
-		return false;
-	}
-	name = arena_strdup(&ev->ar, buf_cstr(&b));
-	buf_free(&b);
 	if (ev->cache) {
 		struct dns_answer *hit = cache_get(ev->cache, name, type);
 
@@ -644,7 +726,7 @@ select_record(struct spf_eval *ev, struct frame *f, struct dns_answer *a)
 		return;
 	}
 	tracef(ev, "%s: \"%s\"", f->domain, found->u.txt.text);
-	if (xnomem(spf_parse(found->u.txt.text, found->u.txt.len, &ev->ar, &f->rec, &err)) != MS_OK) {
+	if (parse_record(ev, found->u.txt.text, found->u.txt.len, &f->rec, &err) != MS_OK) {
 		frame_result(ev, SPF_PERMERROR, arena_printf(&ev->ar,
 		    "syntax error in the record of %s at byte %zu: %s", f->domain, err.off,
 		    err.msg));

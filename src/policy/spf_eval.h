@@ -88,8 +88,10 @@ const char *spf_result_name(enum spf_result r);
  * thousand evaluations against the same providers ask for each name once.
  * At most max answers are kept, for the life of the cache (TTLs are not
  * consulted: a cache is for one run, not for a daemon); failures (SERVFAIL,
- * TIMEOUT, BOGUS) are never kept.  Free it with spf_cache_free() once every
- * evaluation using it is done.
+ * TIMEOUT, BOGUS) are never kept.  It also keeps the parse of every SPF
+ * record met twice, so an outcome's record text may be the cache's.  Free
+ * it with spf_cache_free() once every evaluation using it is freed
+ * (spf_eval_free), not only done.
  */
 struct spf_cache *spf_cache_new(size_t max);
 void spf_cache_free(struct spf_cache *c);

@@ -90,6 +90,12 @@ def run(args):
     res.append(check(args, "eval bad IP", [
         "spf", "eval", "--json", "--replay", case("present.case"), "--ip", "nope", "--sender", "x@example.test"],
         2, "mailsec-spf-eval-1"))
+    res.append(check(args, "eval --resolver-tcp refused with --replay", [
+        "spf", "eval", "--resolver-tcp", "--replay", case("present.case"),
+        "--ip", "192.0.2.25", "--sender", "user@example.test"], 2, None,
+        lambda out: [] if out == "" else ["printed %r" % out]))
+    res.append(check(args, "eval --resolver-tcp refused without --resolver", [
+        "spf", "eval", "--resolver-tcp", "--ip", "192.0.2.25", "--sender", "user@example.test"], 2))
     res.append(check(args, "eval with an unusable --resolver refuses", [
         "spf", "eval", "--resolver", "not-an-address", "--ip", "192.0.2.1", "--sender", "x@example.test"], 2))
     res.append(check(args, "tree --json loop and include without SPF", [

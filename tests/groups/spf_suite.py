@@ -116,7 +116,25 @@ def run_scenario(args, tmp, idx, doc):
             problems.append("sanitizer: " + err[-2000:])
         res.append(Result(NAME, "rfc7208/%s" % n, "fail" if problems else "pass",
                           "; ".join(problems) + "\n  spec %s: %s" % (t.get("spec"), t.get("description", ""))))
+    res.append(same_as_traced(args, zpath, bpath, doc["description"], out))
     return res
+
+
+def same_as_traced(args, zpath, bpath, desc, out):
+    """Without --trace a line is written directly (cli/spf_run.c result_line), with
+    --trace through jansson: byte for byte the same line apart from "trace"."""
+    rc, traced, err = hrun([args.mailsec, "spf", "eval", "--trace", "--replay", zpath, "--batch", bpath],
+                           wrapper=args.wrapper)
+    problems = [] if rc == 0 else ["--trace: exit %d %s" % (rc, err[-1000:])]
+    plain_l, traced_l = out.splitlines(), traced.splitlines()
+    if len(plain_l) != len(traced_l):
+        problems.append("%d lines, %d with --trace" % (len(plain_l), len(traced_l)))
+    for a, b in zip(plain_l, traced_l):
+        cut = b.find(',"trace":[')
+        if cut < 0 or not a.endswith("}") or a[:-1] != b[:cut]:
+            problems.append("line differs:\n  %s\n  %s" % (a, b))
+    return Result(NAME, "rfc7208-json/%s: lines as jansson writes them" % desc,
+                  "fail" if problems else "pass", "\n".join(problems[:3]))
 
 
 # mox vectors whose verdict RFC 7208 contradicts (README.md, "Contested test

@@ -12,6 +12,7 @@
 #include "core/grade.h"
 #include "core/jsonutil.h"
 #include "core/profile.h"
+#include "util/buf.h"
 
 static void
 catalogue_consistent(void **state)
@@ -267,6 +268,48 @@ json_text_controls(void **state)
 	json_decref(j);
 }
 
+/*
+ * json_text_append_same - json_text_append writes what json_dumps(json_text())
+ * writes, for ASCII with every control and quote and for bytes >= 0x7f
+ * (valid and broken UTF-8, DEL, C1): 20,000 seeded random strings and NULL
+ */
+static void
+json_text_append_same(void **state)
+{
+	static const char pick[] = "ab \"\\/\b\f\n\r\t\x01\x1f\x7f\x80\x9b\xc2\xc3\xbc\xe2\x82\xac"
+	    "\xed\xa0\x80\xf0\x9f\x98\x80\xf4\x90\xff.-%{}";
+	unsigned seed = 23;
+	struct buf b;
+	char s[40];
+
+	(void)state;
+	buf_init(&b, 0);
+	json_text_append(&b, NULL);
+	assert_string_equal(buf_cstr(&b), "null");
+	for (int i = 0; i < 20000; i++) {
+		size_t n = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+		json_t *j;
+		char *want;
+
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly plain ASCII, like the results themselves */
+			s[k] = (seed >> 16) % 4 ? (char)(0x20 + (seed >> 20) % 95) :
+			    pick[(seed >> 20) % (sizeof(pick) - 1)];
+		}
+		s[n] = '\0';
+		buf_reset(&b);
+		json_text_append(&b, s);
+		assert_int_equal(buf_status(&b), MS_OK);
+		j = json_text(s);
+		want = json_dumps(j, JSON_ENCODE_ANY);
+		assert_string_equal(buf_cstr(&b), want);
+		free(want);
+		json_decref(j);
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -280,6 +323,7 @@ main(void)
 		cmocka_unit_test(area_grades),
 		cmocka_unit_test(summary_json),
 		cmocka_unit_test(json_text_controls),
+		cmocka_unit_test(json_text_append_same),
 	};
 
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);

@@ -548,6 +548,16 @@ context_options(void **state)
 	assert_string_equal(v, "2000");
 	free(v);
 	assert_null(resolver_unbound_option(r, "no-such-option"));
+	assert_non_null(v = resolver_unbound_option(r, "tcp-upstream"));
+	assert_string_equal(v, "no");
+	free(v);
+	resolver_free(r);
+	/* unbound_config.tcp (spf eval --resolver-tcp): over TCP */
+	c.tcp = true;
+	assert_int_equal(resolver_unbound_new(base, &c, 2, &r, &err), MS_OK);
+	assert_non_null(v = resolver_unbound_option(r, "tcp-upstream"));
+	assert_string_equal(v, "yes");
+	free(v);
 	resolver_free(r);
 	event_base_free(base);
 }
