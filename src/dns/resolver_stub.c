@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 /*
  * Overview.  Queries share a small pool of UDP sockets, each connected to
@@ -59,6 +60,9 @@
 #define STUB_SOCK_QUERIES	256
 #define STUB_SOCK_STRAYS	16
 #define STUB_READ_BATCH		64	/* datagrams read per wake-up, then back to the loop */
+#define STUB_READ_VEC		16	/* datagrams read per recvmmsg() */
+#define STUB_DGRAM_MAX		4096	/* octets read of a datagram (we ask for at most 1,232) */
+#define STUB_RANDOM		512	/* octets of IDs drawn at once (256 IDs) */
 
 struct stub_server {
 	struct sockaddr_storage ss;
@@ -79,6 +83,13 @@ struct stub_resolver {
 	struct timeval wait;	/* the deadline: a little under the per-query timeout */
 	char *unreachable;	/* r.unreachable */
 	struct stub_sock *socks;	/* every open socket, live or retired */
+	/*
+	 * Random octets for query IDs, drawn STUB_RANDOM at a time: libevent's
+	 * secure RNG is glibc's arc4random, one getrandom() system call a draw.
+	 */
+	uint8_t random[STUB_RANDOM];
+	size_t random_left;
+	uint8_t (*rbuf)[STUB_DGRAM_MAX];	/* STUB_READ_VEC datagrams, for sock_read */
 };
 
 struct stub_query;
@@ -155,6 +166,19 @@ sock_detach(struct stub_query *q)
 	sock_maybe_free(k);
 }
 
+/* random_id - two random octets for a query ID, into id */
+static void
+random_id(struct stub_resolver *sr, uint8_t id[2])
+{
+	if (sr->random_left < 2) {
+		evutil_secure_rng_get_bytes(sr->random, sizeof(sr->random));
+		sr->random_left = sizeof(sr->random);
+	}
+	sr->random_left -= 2;
+	memcpy(id, sr->random + sr->random_left, 2);
+	memset(sr->random + sr->random_left, 0, 2);	/* used once */
+}
+
 /* sock_attach - q waits on k (which has a free slot) under a random ID unique on k */
 static void
 sock_attach(struct stub_sock *k, struct stub_query *q)
@@ -163,7 +187,7 @@ sock_attach(struct stub_sock *k, struct stub_query *q)
 	bool clash;
 
 	do {
-		evutil_secure_rng_get_bytes(q->msg + 2, 2);
+		random_id(k->sr, q->msg + 2);
 		clash = false;
 		for (size_t i = 0; i < STUB_SOCK_INFLIGHT; i++) {
 			const struct stub_query *o = k->q[i];
@@ -568,13 +592,24 @@ static void
 sock_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct stub_sock *k = arg;
-	uint8_t pkt[4096];
+	uint8_t (*buf)[STUB_DGRAM_MAX] = k->sr->rbuf;	/* the resolver's: not used once k is dead */
+	struct mmsghdr mh[STUB_READ_VEC];
+	struct iovec iov[STUB_READ_VEC];
 
 	(void)what;
 	k->reading = true;
-	for (int i = 0; i < STUB_READ_BATCH && !k->dead; i++) {
-		ssize_t n = recv(fd, pkt, sizeof(pkt), 0);
+	for (int round = 0; round < STUB_READ_BATCH / STUB_READ_VEC && !k->dead; round++) {
+		int n;
 
+		memset(mh, 0, sizeof(mh));
+		for (int i = 0; i < STUB_READ_VEC; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = STUB_DGRAM_MAX;
+			mh[i].msg_hdr.msg_iov = &iov[i];
+			mh[i].msg_hdr.msg_iovlen = 1;
+		}
+		/* what is queued, in one system call; fewer than asked: nothing is left */
+		n = recvmmsg(fd, mh, STUB_READ_VEC, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			int e = errno;
 
@@ -582,7 +617,10 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 				sock_fail(k, e);
 			break;
 		}
-		sock_reply(k, pkt, (size_t)n);
+		for (int i = 0; i < n && !k->dead; i++)
+			sock_reply(k, buf[i], mh[i].msg_len);
+		if (n < STUB_READ_VEC)
+			break;
 	}
 	k->reading = false;
 	if (k->dead)
@@ -726,6 +764,7 @@ stub_destroy(struct resolver *r)
 		free(sr->servers[i].err);
 	}
 	free(sr->unreachable);
+	free(sr->rbuf);
 	free(sr);
 }
 
@@ -852,6 +891,7 @@ resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double
 	}
 	sr->watch = evtimer_new(base, watch_fired, sr);
 	sr->give_up = evtimer_new(base, give_up, sr);
+	sr->rbuf = xmalloc(STUB_READ_VEC * sizeof(*sr->rbuf));
 	*out = &sr->r;
 	return MS_OK;
 }
