@@ -381,7 +381,9 @@ static const struct option_doc options[] = {
 	  "straight to that resolver, without libunbound's validator or cache, so a fleet of "
 	  "workers shares one validated cache. Needs --resolver naming a validating resolver "
 	  "you control on loopback or on a private link you control: anybody on the path "
-	  "could set the AD bit. --trust-anchor is refused with it. Config key "
+	  "could set the AD bit, and the queries share a few sockets (each kept for up to 256 "
+	  "queries, so only their 16-bit IDs are random, not their source ports). "
+	  "--trust-anchor is refused with it. Config key "
 	  "resolver_validates (true/false)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "

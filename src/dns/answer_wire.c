@@ -227,6 +227,16 @@ rdata_room(const struct wire_msg *m)
 }
 
 /*
+ * RDATA_STACK - the callers' buffer on the stack, for rdata_room() up to it
+ * (every UDP reply: EDNS asks for at most 1,232 octets); larger ones (TCP)
+ * come from the heap.  A heap buffer this size per answer was a "large"
+ * request to glibc's malloc, which first consolidates the fast bins: one
+ * malloc_consolidate() per answer, and slower allocation after it (3% of a
+ * warm full audit's instructions, docs/performance.md).
+ */
+#define RDATA_STACK	(4096 + 8 * 255)
+
+/*
  * rr_rdata - rr's RDATA with its names decompressed into out (the
  * caller's, rdata_room(m) octets); *n its length.  False when the names
  * or fixed fields do not fit the RDATA (NAPTR's three strings before its
@@ -338,7 +348,8 @@ negative_ttl(const struct wire_msg *m, char **zone)
 {
 	unsigned count;
 	size_t pos = wire_section(m, 1, &count);
-	uint8_t *buf = xmalloc(rdata_room(m));
+	uint8_t stack[RDATA_STACK];
+	uint8_t *buf = rdata_room(m) <= sizeof(stack) ? stack : xmalloc(rdata_room(m));
 	uint32_t out = 0;
 
 	for (unsigned i = 0; i < count; i++) {
@@ -369,7 +380,8 @@ negative_ttl(const struct wire_msg *m, char **zone)
 			}
 		}
 	}
-	free(buf);
+	if (buf != stack)
+		free(buf);
 	return out;
 }
 
@@ -396,7 +408,7 @@ dns_wire_rcode_name(int rcode)
 static void
 walk_answer(struct dns_answer *a, const struct wire_msg *m, int rcode)
 {
-	uint8_t cur[255], *buf;
+	uint8_t cur[255], stack[RDATA_STACK], *buf;
 	size_t curlen;
 
 	if (dns_name_to_wire(a->qname, cur, &curlen) != MS_OK) {
@@ -404,7 +416,7 @@ walk_answer(struct dns_answer *a, const struct wire_msg *m, int rcode)
 		dns_answer_set_why(a, "cannot encode the name %s", a->qname);
 		return;
 	}
-	buf = xmalloc(rdata_room(m));
+	buf = rdata_room(m) <= sizeof(stack) ? stack : xmalloc(rdata_room(m));
 	for (int hop = 0; ; hop++) {
 		uint8_t owner[255], target[255];
 		size_t ownerlen, targetlen = 0, pos, n, end;
@@ -463,7 +475,8 @@ walk_answer(struct dns_answer *a, const struct wire_msg *m, int rcode)
 		free(a->canon);
 		a->canon = wire_name_text(cur);
 	}
-	free(buf);
+	if (buf != stack)
+		free(buf);
 }
 
 struct dns_answer *

@@ -214,23 +214,35 @@ dns_name_to_wire(const char *name, uint8_t out[255], size_t *len)
 			p++;
 			continue;
 		}
-		if (*p == '\\') {
-			if (p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
-			    p[3] >= '0' && p[3] <= '9') {
-				int v = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+		if (*p != '\\') {
+			/* a run of plain octets, copied at once (most names are nothing else) */
+			const char *run = p;
+			size_t n;
 
-				if (v > 255)
-					return MS_ERR_SYNTAX;
-				c = (uint8_t)v;
-				p += 4;
-			} else if (p[1] != '\0') {
-				c = (uint8_t)p[1];
-				p += 2;
-			} else {
+			while (*p && *p != '.' && *p != '\\')
+				p++;
+			n = (size_t)(p - run);
+			if (o + n > 254 || o - lab - 1 + n > 63)
+				return MS_ERR_LIMIT;
+			memcpy(out + o, run, n);
+			o += n;
+			out[lab] = (uint8_t)(o - lab - 1);
+			continue;
+		}
+		/* an escape: \DDD or \c */
+		if (p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+		    p[3] >= '0' && p[3] <= '9') {
+			int v = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+
+			if (v > 255)
 				return MS_ERR_SYNTAX;
-			}
+			c = (uint8_t)v;
+			p += 4;
+		} else if (p[1] != '\0') {
+			c = (uint8_t)p[1];
+			p += 2;
 		} else {
-			c = (uint8_t)*p++;
+			return MS_ERR_SYNTAX;
 		}
 		if (o >= 254 || o - lab > 63)
 			return MS_ERR_LIMIT;

@@ -18,16 +18,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 /*
- * Overview.  A query owns one UDP socket connected to the server it asks
- * (so the kernel drops datagrams from anybody else and reports ICMP errors
- * as ECONNREFUSED), a retry timer, and, after a truncated reply, one TCP
+ * Overview.  Queries share a small pool of UDP sockets, each connected to
+ * one server (so the kernel drops datagrams from anybody else and reports
+ * ICMP errors as ECONNREFUSED) and kept for many queries: the kernel chose
+ * its source port at random when it was made.  A socket has at most
+ * STUB_SOCK_INFLIGHT queries waiting on it at once, each under an ID drawn
+ * at random and unique among them; a reply is matched by its ID, then must
+ * carry the query's question (reply_matches), else it is a stray and the
+ * query keeps waiting.  A socket is retired (takes no new query, and is
+ * closed when the last query waiting on it leaves) after STUB_SOCK_QUERIES
+ * queries, after STUB_SOCK_STRAYS strays (late replies to queries that were
+ * sent again or given up on, or forgeries: a new socket means a new port),
+ * or at its first socket error, which counts against its server and sends
+ * every query waiting on it to the next server.  Sockets are made when every
+ * live socket to the server asked is full, so a run with N queries
+ * outstanding holds about N / STUB_SOCK_INFLIGHT of them.
+ *
+ * A query owns its retry timer and, after a truncated reply, one TCP
  * connection (a bufferevent).  The generic layer owns the query's timeout
- * and calls stub_cancel() at expiry, which frees everything the query holds.
- * Answers are never delivered from inside stub_start(): an early verdict
- * (the resolver is known to be unreachable, the socket could not be made)
- * goes through a zero-delay event.
+ * and calls stub_cancel() at expiry, which frees everything the query holds
+ * and takes it off its socket.  Answers are never delivered from inside
+ * stub_start(): an early verdict (the resolver is known to be unreachable,
+ * no socket could be made) goes through a zero-delay event.
  */
 
 #define STUB_MAX_SERVERS	3	/* as resolv.conf's MAXNS */
@@ -35,6 +50,19 @@
 #define STUB_MAX_QUERY		(12 + 256 + 4 + 11)
 #define STUB_MAX_TCP_REPLY	65535
 #define STUB_RETRY_MS		1000	/* UDP: ask again (the next server) after this */
+/*
+ * Per socket: queries waiting at once (their replies must fit the receive
+ * buffer: 32 of at most 1,232 octets are well under Linux's default 208 KiB
+ * even at the kernel's per-datagram overhead), queries sent before it is
+ * retired, replies that matched no waiting query before it is retired.
+ */
+#define STUB_SOCK_INFLIGHT	32
+#define STUB_SOCK_QUERIES	256
+#define STUB_SOCK_STRAYS	16
+#define STUB_READ_BATCH		64	/* datagrams read per wake-up, then back to the loop */
+#define STUB_READ_VEC		16	/* datagrams read per recvmmsg() */
+#define STUB_DGRAM_MAX		4096	/* octets read of a datagram (we ask for at most 1,232) */
+#define STUB_RANDOM		512	/* octets of IDs drawn at once (256 IDs) */
 
 struct stub_server {
 	struct sockaddr_storage ss;
@@ -42,6 +70,8 @@ struct stub_server {
 	char *label;		/* "ADDR" or "ADDR@PORT", for messages */
 	char *err;		/* the last socket error seen talking to it, or NULL */
 };
+
+struct stub_sock;
 
 struct stub_resolver {
 	struct resolver r;
@@ -52,6 +82,31 @@ struct stub_resolver {
 	struct event *give_up;	/* from the loop: end every query once unreachable */
 	struct timeval wait;	/* the deadline: a little under the per-query timeout */
 	char *unreachable;	/* r.unreachable */
+	struct stub_sock *socks;	/* every open socket, live or retired */
+	/*
+	 * Random octets for query IDs, drawn STUB_RANDOM at a time: libevent's
+	 * secure RNG is glibc's arc4random, one getrandom() system call a draw.
+	 */
+	uint8_t random[STUB_RANDOM];
+	size_t random_left;
+	uint8_t (*rbuf)[STUB_DGRAM_MAX];	/* STUB_READ_VEC datagrams, for sock_read */
+};
+
+struct stub_query;
+
+/* one connected UDP socket of the pool */
+struct stub_sock {
+	struct stub_resolver *sr;	/* NULL once the resolver is gone (dead is then set) */
+	struct stub_sock *next;
+	size_t server;
+	evutil_socket_t fd;
+	struct event *rd;
+	struct stub_query *q[STUB_SOCK_INFLIGHT];	/* waiting here; NULL: a free slot */
+	size_t nq;			/* non-NULL slots */
+	unsigned sent, strays;
+	bool retired;		/* takes no new query; closed when nq is 0 */
+	bool reading;		/* inside sock_read, which closes it if need be */
+	bool dead;		/* to be closed by sock_read (the resolver was freed under it) */
 };
 
 struct stub_query {
@@ -63,29 +118,153 @@ struct stub_query {
 	size_t len;			/* of the query, without the length */
 	size_t qname_len;		/* of the wire name at msg + 2 + 12 */
 	size_t server, tries;
-	evutil_socket_t fd;
-	struct event *rd;
+	struct stub_sock *sock;		/* the socket its UDP reply is awaited on, or NULL */
+	size_t slot;			/* in sock->q */
 	struct event *retry;
 	struct bufferevent *tcp;
 	struct event *defer;
 	struct dns_answer *early;	/* delivered by defer */
 };
 
-/* query_close - the query's socket, events and connection (the query stays) */
+/* ---- the socket pool -------------------------------------------------------- */
+
+/* sock_free - close k and take it off its resolver's list (no query may wait on it) */
+static void
+sock_free(struct stub_sock *k)
+{
+	if (k->sr) {
+		struct stub_sock **pp = &k->sr->socks;
+
+		while (*pp != k)
+			pp = &(*pp)->next;
+		*pp = k->next;
+	}
+	event_free(k->rd);
+	evutil_closesocket(k->fd);
+	free(k);
+}
+
+/* sock_maybe_free - a retired socket nobody waits on is closed (by sock_read if it is reading) */
+static void
+sock_maybe_free(struct stub_sock *k)
+{
+	if (k->retired && k->nq == 0 && !k->reading)
+		sock_free(k);
+}
+
+/* sock_detach - q no longer awaits a UDP reply */
+static void
+sock_detach(struct stub_query *q)
+{
+	struct stub_sock *k = q->sock;
+
+	if (k == NULL)
+		return;
+	k->q[q->slot] = NULL;
+	k->nq--;
+	q->sock = NULL;
+	sock_maybe_free(k);
+}
+
+/* random_id - two random octets for a query ID, into id */
+static void
+random_id(struct stub_resolver *sr, uint8_t id[2])
+{
+	if (sr->random_left < 2) {
+		evutil_secure_rng_get_bytes(sr->random, sizeof(sr->random));
+		sr->random_left = sizeof(sr->random);
+	}
+	sr->random_left -= 2;
+	memcpy(id, sr->random + sr->random_left, 2);
+	memset(sr->random + sr->random_left, 0, 2);	/* used once */
+}
+
+/* sock_attach - q waits on k (which has a free slot) under a random ID unique on k */
+static void
+sock_attach(struct stub_sock *k, struct stub_query *q)
+{
+	size_t free_slot = STUB_SOCK_INFLIGHT;
+	bool clash;
+
+	do {
+		random_id(k->sr, q->msg + 2);
+		clash = false;
+		for (size_t i = 0; i < STUB_SOCK_INFLIGHT; i++) {
+			const struct stub_query *o = k->q[i];
+
+			if (o == NULL) {
+				if (free_slot == STUB_SOCK_INFLIGHT)
+					free_slot = i;
+			} else if (o->msg[2] == q->msg[2] && o->msg[3] == q->msg[3]) {
+				clash = true;
+			}
+		}
+	} while (clash);
+	k->q[free_slot] = q;
+	k->nq++;
+	q->sock = k;
+	q->slot = free_slot;
+	if (++k->sent >= STUB_SOCK_QUERIES)
+		k->retired = true;
+}
+
+static void sock_read(evutil_socket_t fd, short what, void *arg);
+
+/* sock_new - a socket connected to server i, or NULL with errno set and *made false if socket() failed */
+static struct stub_sock *
+sock_new(struct stub_resolver *sr, size_t i, bool *made)
+{
+	const struct stub_server *s = &sr->servers[i];
+	struct stub_sock *k;
+	evutil_socket_t fd;
+
+	*made = false;
+	fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	*made = true;
+	if (connect(fd, (const struct sockaddr *)&s->ss, s->sl) != 0) {
+		int e = errno;
+
+		evutil_closesocket(fd);
+		errno = e;
+		return NULL;
+	}
+	k = xcalloc(1, sizeof(*k));
+	k->sr = sr;
+	k->server = i;
+	k->fd = fd;
+	k->rd = event_new(sr->r.base, fd, EV_READ | EV_PERSIST, sock_read, k);
+	event_add(k->rd, NULL);
+	k->next = sr->socks;
+	sr->socks = k;
+	return k;
+}
+
+/* sock_for - a live socket to server i with room for a query (NULL: as sock_new) */
+static struct stub_sock *
+sock_for(struct stub_resolver *sr, size_t i, bool *made)
+{
+	for (struct stub_sock *k = sr->socks; k; k = k->next)
+		if (k->server == i && !k->retired && k->nq < STUB_SOCK_INFLIGHT) {
+			*made = true;
+			return k;
+		}
+	return sock_new(sr, i, made);
+}
+
+/* ---- a query's life ---------------------------------------------------------- */
+
+/* query_close - off its socket, its retry timer and TCP connection gone (the query stays) */
 static void
 query_close(struct stub_query *q)
 {
-	if (q->rd)
-		event_free(q->rd);
-	if (q->fd >= 0)
-		evutil_closesocket(q->fd);
+	sock_detach(q);
 	if (q->retry)
-		event_free(q->retry);
+		evtimer_del(q->retry);
 	if (q->tcp)
 		bufferevent_free(q->tcp);
-	q->rd = q->retry = NULL;
 	q->tcp = NULL;
-	q->fd = -1;
 }
 
 /* query_free - everything the query holds */
@@ -93,6 +272,8 @@ static void
 query_free(struct stub_query *q)
 {
 	query_close(q);
+	if (q->retry)
+		event_free(q->retry);
 	if (q->defer)
 		event_free(q->defer);
 	dns_answer_unref(q->early);
@@ -326,38 +507,6 @@ start_tcp(struct stub_query *q)
 		answer_later(q, DNS_SERVFAIL, "cannot connect over TCP after a truncated reply");
 }
 
-/* udp_read - a datagram, or the socket's error (ICMP unreachable) */
-static void
-udp_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct stub_query *q = arg;
-	uint8_t pkt[4096];
-	ssize_t n;
-
-	(void)what;
-	n = recv(fd, pkt, sizeof(pkt), 0);
-	if (n < 0) {
-		int e = errno;
-
-		if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
-			return;
-		server_failed(q->sr, &q->sr->servers[q->server], e);
-		if (q->sr->unreachable == NULL && q->tries < q->sr->nservers)
-			send_udp(q);	/* the next server, at once */
-		else
-			query_close(q);	/* the give-up event or the timeout ends it */
-		return;
-	}
-	if (!reply_matches(q, pkt, (size_t)n))
-		return;		/* not ours: keep waiting */
-	if (pkt[2] & 0x02) {	/* TC */
-		mark_answered(q->sr);
-		start_tcp(q);
-		return;
-	}
-	got_reply(q, pkt, (size_t)n);
-}
-
 /* retry_fired - no reply yet: ask again, the next server */
 static void
 retry_fired(evutil_socket_t fd, short what, void *arg)
@@ -368,23 +517,135 @@ retry_fired(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * send_udp - (re)send q over a new socket with a new ID to the next server;
+ * sock_fail - a socket error (e) on k: it counts against k's server, k is
+ * retired, and every query waiting on it goes to the next server at once,
+ * or, when each has had its turn or nobody answers, waits for the give-up
+ * event or its timeout
+ */
+static void
+sock_fail(struct stub_sock *k, int e)
+{
+	struct stub_resolver *sr = k->sr;
+	struct stub_query *moved[STUB_SOCK_INFLIGHT];
+	size_t n = 0;
+
+	server_failed(sr, &sr->servers[k->server], e);
+	k->retired = true;
+	for (size_t i = 0; i < STUB_SOCK_INFLIGHT; i++)
+		if (k->q[i]) {
+			moved[n++] = k->q[i];
+			k->q[i]->sock = NULL;
+			k->q[i] = NULL;
+		}
+	k->nq = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stub_query *q = moved[i];
+
+		if (sr->unreachable == NULL && q->tries < sr->nservers)
+			send_udp(q);
+		else
+			query_close(q);
+	}
+	sock_maybe_free(k);
+}
+
+/* stray - a reply on k that answers no query waiting there: late, or forged */
+static void
+stray(struct stub_sock *k)
+{
+	if (++k->strays >= STUB_SOCK_STRAYS)
+		k->retired = true;	/* a new port for new queries */
+}
+
+/* sock_reply - one datagram on k: to the query whose ID and question it carries, else a stray */
+static void
+sock_reply(struct stub_sock *k, const uint8_t *pkt, size_t n)
+{
+	struct stub_query *q = NULL;
+
+	if (n >= 2)
+		for (size_t i = 0; i < STUB_SOCK_INFLIGHT; i++)
+			if (k->q[i] && k->q[i]->msg[2] == pkt[0] && k->q[i]->msg[3] == pkt[1]) {
+				q = k->q[i];
+				break;
+			}
+	if (q == NULL || !reply_matches(q, pkt, n)) {
+		stray(k);
+		return;		/* not ours: keep waiting */
+	}
+	query_close(q);
+	if (pkt[2] & 0x02) {	/* TC */
+		mark_answered(q->sr);
+		start_tcp(q);
+		return;
+	}
+	got_reply(q, pkt, n);
+}
+
+/*
+ * sock_read - datagrams on k, or its error (ICMP unreachable); callbacks run
+ * from here may start and cancel queries, k's among them, and free the
+ * resolver: k is closed here, at the end, when that left it retired and
+ * empty, or dead
+ */
+static void
+sock_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub_sock *k = arg;
+	uint8_t (*buf)[STUB_DGRAM_MAX] = k->sr->rbuf;	/* the resolver's: not used once k is dead */
+	struct mmsghdr mh[STUB_READ_VEC];
+	struct iovec iov[STUB_READ_VEC];
+
+	(void)what;
+	k->reading = true;
+	for (int round = 0; round < STUB_READ_BATCH / STUB_READ_VEC && !k->dead; round++) {
+		int n;
+
+		memset(mh, 0, sizeof(mh));
+		for (int i = 0; i < STUB_READ_VEC; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = STUB_DGRAM_MAX;
+			mh[i].msg_hdr.msg_iov = &iov[i];
+			mh[i].msg_hdr.msg_iovlen = 1;
+		}
+		/* what is queued, in one system call; fewer than asked: nothing is left */
+		n = recvmmsg(fd, mh, STUB_READ_VEC, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			int e = errno;
+
+			if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR)
+				sock_fail(k, e);
+			break;
+		}
+		for (int i = 0; i < n && !k->dead; i++)
+			sock_reply(k, buf[i], mh[i].msg_len);
+		if (n < STUB_READ_VEC)
+			break;
+	}
+	k->reading = false;
+	if (k->dead)
+		sock_free(k);
+	else
+		sock_maybe_free(k);
+}
+
+/*
+ * send_udp - (re)send q to the next server on a pooled socket with a new ID;
  * a socket error counts against that server
  */
 static void
 send_udp(struct stub_query *q)
 {
 	struct stub_resolver *sr = q->sr;
-	struct stub_server *s;
+	struct stub_sock *k;
 	struct timeval rt = { STUB_RETRY_MS / 1000, (STUB_RETRY_MS % 1000) * 1000 };
+	bool made;
 
 	query_close(q);
 	q->server = sr->next_server++ % sr->nservers;
 	q->tries++;
-	s = &sr->servers[q->server];
-	evutil_secure_rng_get_bytes(q->msg + 2, 2);
-	q->fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (q->fd < 0) {
+	k = sock_for(sr, q->server, &made);
+	if (k == NULL && !made) {
 		char *e = errno_text(errno), *why = xasprintf("cannot make a socket: %s", e);
 
 		answer_later(q, DNS_SERVFAIL, why);
@@ -392,21 +653,22 @@ send_udp(struct stub_query *q)
 		free(e);
 		return;
 	}
-	if (connect(q->fd, (const struct sockaddr *)&s->ss, s->sl) != 0 ||
-	    send(q->fd, q->msg + 2, q->len, 0) != (ssize_t)q->len) {
+	if (k == NULL) {		/* connect() failed */
+		server_failed(sr, &sr->servers[q->server], errno);
+		if (sr->unreachable == NULL && q->tries < sr->nservers)
+			send_udp(q);
+		return;		/* else the give-up event or the timeout ends it */
+	}
+	sock_attach(k, q);
+	if (send(k->fd, q->msg + 2, q->len, 0) != (ssize_t)q->len) {
 		int e = errno;
 
-		server_failed(sr, s, e);
-		if (sr->unreachable == NULL && q->tries < sr->nservers) {
-			send_udp(q);
+		if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR) {
+			sock_fail(k, e);	/* q too: the next server, or wait */
 			return;
 		}
-		query_close(q);
-		return;		/* the give-up event or the timeout ends it */
+		/* the socket's buffer is full: as a lost datagram, the retry sends it again */
 	}
-	q->rd = event_new(sr->r.base, q->fd, EV_READ | EV_PERSIST, udp_read, q);
-	event_add(q->rd, NULL);
-	q->retry = evtimer_new(sr->r.base, retry_fired, q);
 	evtimer_add(q->retry, &rt);
 }
 
@@ -453,13 +715,13 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 
 	q->sr = sr;
 	q->p = p;
-	q->fd = -1;
 	q->name = xstrdup(name);
 	q->type = type;
 	if (!build_query(q)) {		/* not a name: the caller's "invalid name" path */
 		query_free(q);
 		return MS_ERR_ARG;
 	}
+	q->retry = evtimer_new(sr->r.base, retry_fired, q);
 	resolver_pending_set_handle(p, q);
 	if (sr->unreachable) {
 		answer_later(q, DNS_TIMEOUT, "no answer from the resolver");
@@ -485,6 +747,16 @@ stub_destroy(struct resolver *r)
 {
 	struct stub_resolver *sr = r->impl;
 
+	while (sr->socks) {		/* no query is left: only sockets being read from */
+		struct stub_sock *k = sr->socks;
+
+		sr->socks = k->next;
+		k->sr = NULL;
+		if (k->reading)
+			k->dead = true;	/* sock_read closes it */
+		else
+			sock_free(k);
+	}
 	event_free(sr->watch);
 	event_free(sr->give_up);
 	for (size_t i = 0; i < sr->nservers; i++) {
@@ -492,6 +764,7 @@ stub_destroy(struct resolver *r)
 		free(sr->servers[i].err);
 	}
 	free(sr->unreachable);
+	free(sr->rbuf);
 	free(sr);
 }
 
@@ -618,6 +891,7 @@ resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double
 	}
 	sr->watch = evtimer_new(base, watch_fired, sr);
 	sr->give_up = evtimer_new(base, give_up, sr);
+	sr->rbuf = xmalloc(STUB_READ_VEC * sizeof(*sr->rbuf));
 	*out = &sr->r;
 	return MS_OK;
 }

@@ -19,10 +19,17 @@ struct event_base;
  * context costs far more to set up than such a process does in all
  * (docs/performance.md).
  *
- * Replies are accepted only from the server asked, with the query's random
- * ID and its question; anything else on the socket is ignored.  A query not
- * answered within a second is sent again, to the next server, on a new
- * socket with a new ID.  When no server has answered anything by a little
+ * Queries share a small pool of UDP sockets, each connected to one server
+ * and kept for up to 256 queries (resolver_stub.c says when one is
+ * retired): a socket's source port was chosen at random by the kernel when
+ * it was made, but the queries sent on it share it, so only the 16-bit ID
+ * is random per query.  That is what an off-path forger must guess, with
+ * the question: one more reason to keep the resolver on loopback or on a
+ * private link the operator controls.  Replies are accepted only from the
+ * server asked, with the ID of a query waiting on that socket and that
+ * query's question; anything else is a stray and is ignored (after 16
+ * strays the socket takes no new query).  A query not answered within a
+ * second is sent again, to the next server, with a new ID.  When no server has answered anything by a little
  * before the per-query timeout (or every server refused at once), the
  * resolver says once on stderr "no answer from ADDR: REASON", sets
  * r.unreachable and ends every query as a timeout, "no answer from the
