@@ -41,12 +41,46 @@
 #define PG_DEFER_MAX	8	/* commands deferred at once; one more sends them first */
 #define PG_DEFER_LEN	96	/* "SAVEPOINT name": db.c keeps the text under 128 */
 
+/*
+ * A statement sent by db_send (db.h): its parameters copied, the deferred
+ * commands it goes after, and, once answered, the outcome until delivered.
+ * Queued (not yet at the server), then in flight (one at a time: the
+ * deferred commands, the statement and a sync in one pipeline), then
+ * settled (answered, waiting for db_async_pump to call done).
+ */
+struct pg_send {
+	struct pg_send *next;
+	char name[24];			/* the prepared statement */
+	int n;
+	char **v;			/* the parameters (owned copies) */
+	int *len, *fmt;
+	char defer[PG_DEFER_MAX][PG_DEFER_LEN];
+	size_t ndefer;
+	char undo[PG_DEFER_LEN];	/* the savepoint a failure rolls back to ("": none) */
+	db_sent_fn done;
+	void *arg;
+	size_t pre;			/* deferred commands' results still to read */
+	int nulls;			/* NULL results in a row (two: nothing more comes) */
+	bool failed, row;
+	char *err;			/* owned: why it failed */
+};
+
+/* A FIFO of sends. */
+struct pg_sendq {
+	struct pg_send *head, *tail;
+};
+
 struct pg_db {
 	struct db base;
 	PGconn *conn;
 	unsigned next;			/* the number of the next statement name */
 	char defer[PG_DEFER_MAX][PG_DEFER_LEN];	/* BEGIN, SAVEPOINT x: not sent yet, in order */
 	size_t ndefer;
+	struct pg_sendq queued;		/* db_send: not yet at the server */
+	struct pg_send *flight;		/* at the server */
+	struct pg_sendq settled;	/* answered, not yet delivered */
+	size_t pending;			/* sent, done not called yet */
+	bool delivering;		/* db_async_pump is calling done */
 };
 
 enum pg_state { PG_IDLE, PG_RUNNING, PG_DONE };
@@ -218,15 +252,321 @@ with_deferred(struct pg_db *g, const char *sql)
 	return buf_steal_fitted(&b);
 }
 
+/* sendq_push - e at the end of q */
+static void
+sendq_push(struct pg_sendq *q, struct pg_send *e)
+{
+	e->next = NULL;
+	if (q->tail)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
+}
+
+/* sendq_pop - the first of q, taken out (NULL: empty) */
+static struct pg_send *
+sendq_pop(struct pg_sendq *q)
+{
+	struct pg_send *e = q->head;
+
+	if (e) {
+		q->head = e->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		e->next = NULL;
+	}
+	return e;
+}
+
+/* send_free - free e */
+static void
+send_free(struct pg_send *e)
+{
+	if (e == NULL)
+		return;
+	for (int i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	free(e->len);
+	free(e->fmt);
+	free(e->err);
+	free(e);
+}
+
+/* send_fail - e failed with the message msg (or the connection's); the first message stays */
+static void
+send_fail(struct pg_db *g, struct pg_send *e, const PGresult *res)
+{
+	if (!e->failed) {
+		char keep[sizeof(g->base.err)];
+
+		memcpy(keep, g->base.err, sizeof(keep));
+		set_err(g, res);
+		e->err = xstrdup(g->base.err);
+		memcpy(g->base.err, keep, sizeof(keep));
+	}
+	e->failed = true;
+}
+
+/*
+ * settle - the statement in flight is answered: out of pipeline mode; when
+ * it failed, rolled back to its savepoint (and that released) before
+ * anything else is sent; kept for delivery
+ */
+static void
+settle(struct pg_db *g)
+{
+	struct pg_send *e = g->flight;
+
+	g->flight = NULL;
+	(void)PQexitPipelineMode(g->conn);
+	if (e->failed && e->undo[0]) {
+		static const char *const verb[] = { "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT" };
+
+		for (size_t i = 0; i < 2; i++) {
+			char sql[128];
+			PGresult *r;
+
+			snprintf(sql, sizeof(sql), "%s %s", verb[i], e->undo);
+			r = exec_timed(g, sql);
+			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+				char *m;
+
+				set_err(g, r);
+				m = xasprintf("%s; the rollback failed too: %s", e->err ? e->err : "",
+				    g->base.err);
+				free(e->err);
+				e->err = m;
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+		}
+	}
+	sendq_push(&g->settled, e);
+}
+
+/*
+ * send_now - put the first queued statement in flight: its deferred
+ * commands, the statement and a sync in one pipeline; a failure to send
+ * settles it failed
+ */
+static void
+send_now(struct pg_db *g)
+{
+	struct pg_send *e = sendq_pop(&g->queued);
+
+	g->flight = e;
+	g->base.round_trips++;
+	if (!PQenterPipelineMode(g->conn)) {
+		send_fail(g, e, NULL);
+		g->flight = NULL;
+		sendq_push(&g->settled, e);
+		return;
+	}
+	for (size_t i = 0; i < e->ndefer; i++) {
+		if (!PQsendQueryParams(g->conn, e->defer[i], 0, NULL, NULL, NULL, NULL, 0))
+			goto broken;
+		e->pre++;
+	}
+	if (!PQsendQueryPrepared(g->conn, e->name, e->n, (const char *const *)e->v, e->len, e->fmt, 0) ||
+	    !PQpipelineSync(g->conn))
+		goto broken;
+	return;
+broken:
+	/* what was sent is read and dropped up to the sync (or the connection's end) */
+	send_fail(g, e, NULL);
+	(void)PQpipelineSync(g->conn);
+	for (int nulls = 0; nulls < 2;) {
+		PGresult *r = result_timed(g);
+
+		if (r == NULL) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		PQclear(r);
+	}
+	settle(g);
+}
+
+/*
+ * take - one result of the statement in flight (r, owned); settles it at
+ * its sync
+ */
+static void
+take(struct pg_db *g, PGresult *r)
+{
+	struct pg_send *e = g->flight;
+	ExecStatusType t = PQresultStatus(r);
+
+	e->nulls = 0;
+	if (t == PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		settle(g);
+		return;
+	}
+	if (e->pre > 0) {
+		e->pre--;
+		if (t != PGRES_COMMAND_OK)
+			send_fail(g, e, r);
+	} else if (t == PGRES_TUPLES_OK || t == PGRES_SINGLE_TUPLE)
+		e->row = e->row || PQntuples(r) > 0;
+	else if (t != PGRES_COMMAND_OK && t != PGRES_EMPTY_QUERY)
+		send_fail(g, e, r);	/* aborted: a deferred command's message is already kept */
+	PQclear(r);
+}
+
+/* lost - the connection broke while a statement was in flight: it fails */
+static void
+lost(struct pg_db *g)
+{
+	send_fail(g, g->flight, NULL);
+	g->flight->undo[0] = '\0';	/* nothing to roll back on a dead connection */
+	settle(g);
+}
+
+/*
+ * read_flight - read the answers of what is in flight and send what is
+ * queued after it; wait: until nothing is left, else only what has come
+ */
+static void
+read_flight(struct pg_db *g, bool wait)
+{
+	for (;;) {
+		PGresult *r;
+
+		if (g->flight == NULL) {
+			if (g->queued.head == NULL)
+				return;
+			send_now(g);
+			continue;
+		}
+		if (!wait) {
+			if (!PQconsumeInput(g->conn)) {
+				lost(g);
+				continue;
+			}
+			if (PQisBusy(g->conn))
+				return;
+		}
+		if ((r = result_timed(g)) == NULL) {
+			/* the end of one command's results; two in a row: nothing more comes */
+			if (++g->flight->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
+				lost(g);
+			continue;
+		}
+		take(g, r);
+	}
+}
+
+/* wire - before a synchronous request: everything sent before it answered (db.h) */
+static void
+wire(struct pg_db *g)
+{
+	if (g->flight || g->queued.head)
+		read_flight(g, true);
+}
+
+/* pg_send - db_send: copy st's parameters and what is deferred, queue, send if nothing is in flight */
+static enum ms_status
+pg_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct pg_db *g = (struct pg_db *)st->db;
+	struct pg_send *e;
+	int slots = s->n ? s->n : 1;
+
+	if (s->bad_bind) {
+		db_set_error(&g->base, "bind: no such parameter");
+		return MS_ERR_ARG;
+	}
+	if (undo && strlen(undo) >= PG_DEFER_LEN - 24) {
+		db_set_error(&g->base, "savepoint name too long");
+		return MS_ERR_ARG;
+	}
+	e = xcalloc(1, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", s->name);
+	e->n = s->n;
+	e->v = xcalloc((size_t)slots, sizeof(*e->v));
+	e->len = xcalloc((size_t)slots, sizeof(*e->len));
+	e->fmt = xcalloc((size_t)slots, sizeof(*e->fmt));
+	for (int i = 0; i < s->n; i++) {
+		e->len[i] = s->len[i];
+		e->fmt[i] = s->fmt[i];
+		if (s->v[i] == NULL)
+			continue;
+		if (s->fmt[i]) {
+			e->v[i] = xmalloc((size_t)s->len[i] + 1);
+			memcpy(e->v[i], s->v[i], (size_t)s->len[i]);
+		} else
+			e->v[i] = xstrdup(s->v[i]);
+	}
+	memcpy(e->defer, g->defer, sizeof(e->defer));
+	e->ndefer = g->ndefer;
+	g->ndefer = 0;
+	snprintf(e->undo, sizeof(e->undo), "%s", undo ? undo : "");
+	e->done = done;
+	e->arg = arg;
+	g->pending++;
+	sendq_push(&g->queued, e);
+	if (g->flight == NULL)
+		read_flight(g, false);	/* sends it, reads nothing yet */
+	return MS_OK;
+}
+
+/* pg_async_fd - the connection's socket */
+static int
+pg_async_fd(const struct db *db)
+{
+	return PQsocket(((const struct pg_db *)db)->conn);
+}
+
+/* pg_pump - db_async_pump: read (or wait for) the answers, then deliver them in order */
+static void
+pg_pump(struct db *db, bool wait)
+{
+	struct pg_db *g = (struct pg_db *)db;
+	struct pg_send *e;
+
+	if (g->flight || g->queued.head)
+		read_flight(g, wait);
+	if (g->delivering)
+		return;		/* the outer call delivers what came */
+	g->delivering = true;
+	while ((e = sendq_pop(&g->settled)) != NULL) {
+		g->pending--;
+		e->done(e->arg, !e->failed, e->row, e->failed ? (e->err ? e->err : "failed") : NULL);
+		send_free(e);
+	}
+	g->delivering = false;
+}
+
+/* pg_pending - sent, not delivered */
+static size_t
+pg_pending(const struct db *db)
+{
+	return ((const struct pg_db *)db)->pending;
+}
+
 /* pg_exec - run SQL through PQexec (several statements allowed), what is deferred first */
 static enum ms_status
 pg_exec(struct db *db, const char *sql)
 {
 	struct pg_db *g = (struct pg_db *)db;
-	char *text = g->ndefer ? with_deferred(g, sql) : NULL;
-	PGresult *res = exec_timed(g, text ? text : sql);
-	ExecStatusType t = PQresultStatus(res);
+	char *text;
+	PGresult *res;
+
+	wire(g);
+	text = g->ndefer ? with_deferred(g, sql) : NULL;
+	res = exec_timed(g, text ? text : sql);
 	enum ms_status st = MS_OK;
+	ExecStatusType t = PQresultStatus(res);
 
 	free(text);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
@@ -244,10 +584,14 @@ defer(struct pg_db *g, const char *cmd)
 	if (strlen(cmd) >= PG_DEFER_LEN)
 		return pg_exec(&g->base, cmd);
 	if (g->ndefer == PG_DEFER_MAX) {
-		char *text = with_deferred(g, "");
-		PGresult *res = exec_timed(g, text);
-		ExecStatusType t = PQresultStatus(res);
+		char *text;
+		PGresult *res;
+		ExecStatusType t;
 
+		wire(g);
+		text = with_deferred(g, "");
+		res = exec_timed(g, text);
+		t = PQresultStatus(res);
 		free(text);
 		if (t != PGRES_COMMAND_OK && t != PGRES_EMPTY_QUERY) {
 			set_err(g, res);
@@ -284,6 +628,12 @@ pg_close(struct db *db)
 
 	if (g == NULL)
 		return;
+	/* what was sent and not delivered is dropped (db.h) */
+	send_free(g->flight);
+	for (struct pg_send *e; (e = sendq_pop(&g->queued)) != NULL;)
+		send_free(e);
+	for (struct pg_send *e; (e = sendq_pop(&g->settled)) != NULL;)
+		send_free(e);
 	PQfinish(g->conn);
 	free(g);
 }
@@ -329,6 +679,7 @@ pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	char *text;
 	int n, slots;
 
+	wire(g);
 	text = translate(sql, &n);
 	s = xcalloc(1, sizeof(*s));
 	s->base.db = db;
@@ -511,6 +862,7 @@ start_query(struct pg_stmt *s)
 		s->state = PG_DONE;
 		return false;
 	}
+	wire(g);
 	s->pre_failed = false;
 	g->base.round_trips++;		/* the statement (with what is deferred): one wait for the answer */
 	if (g->ndefer > 0) {
@@ -668,6 +1020,7 @@ pg_finalize(struct db_stmt *st)
 	 * connection closes; a connection being closed forgets it anyway
 	 */
 	if (!g->base.closing) {
+		wire(g);	/* a statement sent may still use it */
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(exec_timed(g, sql));
 	}
@@ -725,6 +1078,7 @@ pg_commit(struct db *db)
 	PGresult *res;
 	enum ms_status st = MS_OK;
 
+	wire(g);	/* the commit waits for the statements sent (db_send) */
 	/* savepoints with nothing after them change nothing; nothing ran in a deferred BEGIN's */
 	if (drop_deferred(g))
 		return MS_OK;
@@ -745,6 +1099,7 @@ pg_commit(struct db *db)
 static enum ms_status
 pg_rollback(struct db *db)
 {
+	wire((struct pg_db *)db);
 	if (drop_deferred((struct pg_db *)db))
 		return MS_OK;
 	return pg_exec(db, "ROLLBACK");
@@ -772,4 +1127,8 @@ const struct db_driver db_pg_driver = {
 	.rollback = pg_rollback,
 	.savepoint = pg_savepoint,
 	.close = pg_close,
+	.send = pg_send,
+	.async_fd = pg_async_fd,
+	.pump = pg_pump,
+	.pending = pg_pending,
 };
