@@ -442,3 +442,11 @@ db_async_pending(const struct db *db)
 {
 	return db->drv->pending ? db->drv->pending(db) : 0;
 }
+
+/* db_async_notify - who hears that a synchronous call read answers */
+void
+db_async_notify(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	if (db->drv->notify)
+		db->drv->notify(db, fn, arg);
+}

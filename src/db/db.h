@@ -122,6 +122,7 @@ struct db_driver {
 	int (*async_fd)(const struct db *db);
 	void (*pump)(struct db *db, bool wait);
 	size_t (*pending)(const struct db *db);
+	void (*notify)(struct db *db, void (*fn)(void *arg), void *arg);
 };
 
 /*
@@ -266,6 +267,13 @@ int db_async_fd(const struct db *db);
 void db_async_pump(struct db *db, bool wait);
 /* db_async_pending - statements sent whose done has not been called yet */
 size_t db_async_pending(const struct db *db);
+/*
+ * db_async_notify - fn(arg) is called when a synchronous call has read
+ * answers (no readable socket will say so): the owner should call
+ * db_async_pump soon, from its loop (fn must not call into db).  NULL: no
+ * call.  Borrowed until replaced.
+ */
+void db_async_notify(struct db *db, void (*fn)(void *arg), void *arg);
 
 /* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);

@@ -40,13 +40,15 @@
 
 #define PG_DEFER_MAX	8	/* commands deferred at once; one more sends them first */
 #define PG_DEFER_LEN	96	/* "SAVEPOINT name": db.c keeps the text under 128 */
+#define PG_FLIGHT_MAX	256	/* db_send statements at the server at once; more wait in the queue */
 
 /*
  * A statement sent by db_send (db.h): its parameters copied, the deferred
  * commands it goes after, and, once answered, the outcome until delivered.
- * Queued (not yet at the server), then in flight (one at a time: the
- * deferred commands, the statement and a sync in one pipeline), then
- * settled (answered, waiting for db_async_pump to call done).
+ * Queued (only while PG_FLIGHT_MAX are at the server), then in flight
+ * (the deferred commands, the statement and a sync, pipelined after those
+ * sent before), then settled (answered, waiting for db_async_pump to call
+ * done).
  */
 struct pg_send {
 	struct pg_send *next;
@@ -77,10 +79,13 @@ struct pg_db {
 	char defer[PG_DEFER_MAX][PG_DEFER_LEN];	/* BEGIN, SAVEPOINT x: not sent yet, in order */
 	size_t ndefer;
 	struct pg_sendq queued;		/* db_send: not yet at the server */
-	struct pg_send *flight;		/* at the server */
+	struct pg_sendq flight;		/* at the server, in the order sent */
+	size_t nflight;
 	struct pg_sendq settled;	/* answered, not yet delivered */
 	size_t pending;			/* sent, done not called yet */
 	bool delivering;		/* db_async_pump is calling done */
+	void (*notify)(void *arg);	/* answers were read by a synchronous call (db_async_notify) */
+	void *notify_arg;
 };
 
 enum pg_state { PG_IDLE, PG_RUNNING, PG_DONE };
@@ -309,60 +314,112 @@ send_fail(struct pg_db *g, struct pg_send *e, const PGresult *res)
 	e->failed = true;
 }
 
+/* undo_to - roll back to savepoint name and release it (after a sent statement failed); false after saying why in *err */
+static bool
+undo_to(struct pg_db *g, const char *name, char **err)
+{
+	static const char *const verb[] = { "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char sql[128];
+		PGresult *r;
+
+		snprintf(sql, sizeof(sql), "%s %s", verb[i], name);
+		r = exec_timed(g, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			char *m;
+
+			set_err(g, r);
+			m = xasprintf("%s; the rollback failed too: %s", *err ? *err : "", g->base.err);
+			free(*err);
+			*err = m;
+			PQclear(r);
+			return false;
+		}
+		PQclear(r);
+	}
+	return true;
+}
+
+/* restart - e (answered or not) to be sent again: its reading state cleared */
+static void
+restart(struct pg_send *e)
+{
+	e->pre = 0;
+	e->nulls = 0;
+	e->failed = false;
+	e->row = false;
+	free(e->err);
+	e->err = NULL;
+}
+
+static void take(struct pg_db *g, PGresult *r);
+
 /*
- * settle - the statement in flight is answered: out of pipeline mode; when
- * it failed, rolled back to its savepoint (and that released) before
- * anything else is sent; kept for delivery
+ * settle - the first statement in flight is answered: kept for delivery.
+ * When it failed and has a savepoint to go back to, the ones sent after it
+ * (which the aborted transaction refused) are read to their end, the
+ * transaction is rolled back to that savepoint, and they go back to the
+ * head of the queue to be sent again: a failure undoes its own statement
+ * only.  Out of pipeline mode once nothing is in flight.
  */
 static void
 settle(struct pg_db *g)
 {
-	struct pg_send *e = g->flight;
+	struct pg_send *e = sendq_pop(&g->flight);
+	struct pg_sendq again = { NULL, NULL };
 
-	g->flight = NULL;
-	(void)PQexitPipelineMode(g->conn);
-	if (e->failed && e->undo[0]) {
-		static const char *const verb[] = { "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT" };
+	g->nflight--;
+	if (e->failed && e->undo[0] && PQstatus(g->conn) == CONNECTION_OK) {
+		/* the rest of the pipeline, refused: read and dropped, then sent again */
+		while (g->flight.head) {
+			PGresult *r = result_timed(g);
+			struct pg_send *x = g->flight.head;
 
-		for (size_t i = 0; i < 2; i++) {
-			char sql[128];
-			PGresult *r;
-
-			snprintf(sql, sizeof(sql), "%s %s", verb[i], e->undo);
-			r = exec_timed(g, sql);
-			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-				char *m;
-
-				set_err(g, r);
-				m = xasprintf("%s; the rollback failed too: %s", e->err ? e->err : "",
-				    g->base.err);
-				free(e->err);
-				e->err = m;
-				PQclear(r);
-				break;
+			if (r == NULL) {
+				if (++x->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
+					break;
+				continue;
+			}
+			x->nulls = 0;
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				restart(sendq_pop(&g->flight));
+				g->nflight--;
+				sendq_push(&again, x);
 			}
 			PQclear(r);
 		}
-	}
+		(void)PQexitPipelineMode(g->conn);
+		(void)undo_to(g, e->undo, &e->err);
+		/* again, then what was queued: in the order they were sent */
+		if (again.head) {
+			again.tail->next = g->queued.head;
+			if (g->queued.head == NULL)
+				g->queued.tail = again.tail;
+			g->queued.head = again.head;
+		}
+	} else if (g->flight.head == NULL)
+		(void)PQexitPipelineMode(g->conn);
 	sendq_push(&g->settled, e);
 }
 
 /*
- * send_now - put the first queued statement in flight: its deferred
- * commands, the statement and a sync in one pipeline; a failure to send
- * settles it failed
+ * send_now - the first queued statement to the server after those in
+ * flight (pipeline mode): its deferred commands, the statement and a sync;
+ * a failure to send fails it and everything in flight
  */
+static void lost(struct pg_db *g);
+
 static void
 send_now(struct pg_db *g)
 {
 	struct pg_send *e = sendq_pop(&g->queued);
 
-	g->flight = e;
+	sendq_push(&g->flight, e);
+	g->nflight++;
 	g->base.round_trips++;
-	if (!PQenterPipelineMode(g->conn)) {
-		send_fail(g, e, NULL);
-		g->flight = NULL;
-		sendq_push(&g->settled, e);
+	if (PQpipelineStatus(g->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(g->conn)) {
+		lost(g);
 		return;
 	}
 	for (size_t i = 0; i < e->ndefer; i++) {
@@ -371,38 +428,21 @@ send_now(struct pg_db *g)
 		e->pre++;
 	}
 	if (!PQsendQueryPrepared(g->conn, e->name, e->n, (const char *const *)e->v, e->len, e->fmt, 0) ||
-	    !PQpipelineSync(g->conn))
+	    !PQpipelineSync(g->conn) || PQflush(g->conn) != 0)
 		goto broken;
 	return;
 broken:
-	/* what was sent is read and dropped up to the sync (or the connection's end) */
-	send_fail(g, e, NULL);
-	(void)PQpipelineSync(g->conn);
-	for (int nulls = 0; nulls < 2;) {
-		PGresult *r = result_timed(g);
-
-		if (r == NULL) {
-			nulls++;
-			continue;
-		}
-		nulls = 0;
-		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			break;
-		}
-		PQclear(r);
-	}
-	settle(g);
+	lost(g);
 }
 
 /*
- * take - one result of the statement in flight (r, owned); settles it at
- * its sync
+ * take - one result of the first statement in flight (r, owned); settles
+ * it at its sync
  */
 static void
 take(struct pg_db *g, PGresult *r)
 {
-	struct pg_send *e = g->flight;
+	struct pg_send *e = g->flight.head;
 	ExecStatusType t = PQresultStatus(r);
 
 	e->nulls = 0;
@@ -422,18 +462,40 @@ take(struct pg_db *g, PGresult *r)
 	PQclear(r);
 }
 
-/* lost - the connection broke while a statement was in flight: it fails */
+/*
+ * lost - the connection failed (to send, or to answer): every statement in
+ * flight fails with its message, nothing to roll back
+ */
 static void
 lost(struct pg_db *g)
 {
-	send_fail(g, g->flight, NULL);
-	g->flight->undo[0] = '\0';	/* nothing to roll back on a dead connection */
-	settle(g);
+	struct pg_send *e;
+
+	while ((e = sendq_pop(&g->flight)) != NULL) {
+		g->nflight--;
+		send_fail(g, e, NULL);
+		sendq_push(&g->settled, e);
+	}
+	if (PQpipelineStatus(g->conn) != PQ_PIPELINE_OFF) {
+		/* whatever is left of the pipeline is read and dropped */
+		(void)PQpipelineSync(g->conn);
+		for (int nulls = 0; nulls < 2 && PQstatus(g->conn) == CONNECTION_OK;) {
+			PGresult *r = PQgetResult(g->conn);
+
+			if (r == NULL) {
+				nulls++;
+				continue;
+			}
+			nulls = 0;
+			PQclear(r);
+		}
+		(void)PQexitPipelineMode(g->conn);
+	}
 }
 
 /*
- * read_flight - read the answers of what is in flight and send what is
- * queued after it; wait: until nothing is left, else only what has come
+ * read_flight - send what is queued, read the answers of what is in
+ * flight; wait: until nothing is left, else only what has come
  */
 static void
 read_flight(struct pg_db *g, bool wait)
@@ -441,10 +503,11 @@ read_flight(struct pg_db *g, bool wait)
 	for (;;) {
 		PGresult *r;
 
-		if (g->flight == NULL) {
+		while (g->queued.head && g->nflight < PG_FLIGHT_MAX)
+			send_now(g);
+		if (g->flight.head == NULL) {
 			if (g->queued.head == NULL)
 				return;
-			send_now(g);
 			continue;
 		}
 		if (!wait) {
@@ -457,7 +520,7 @@ read_flight(struct pg_db *g, bool wait)
 		}
 		if ((r = result_timed(g)) == NULL) {
 			/* the end of one command's results; two in a row: nothing more comes */
-			if (++g->flight->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
+			if (++g->flight.head->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
 				lost(g);
 			continue;
 		}
@@ -469,8 +532,12 @@ read_flight(struct pg_db *g, bool wait)
 static void
 wire(struct pg_db *g)
 {
-	if (g->flight || g->queued.head)
+	if (g->flight.head || g->queued.head) {
 		read_flight(g, true);
+		/* their answers are read: the owner delivers them from its loop */
+		if (g->settled.head && !g->delivering && g->notify)
+			g->notify(g->notify_arg);
+	}
 }
 
 /* pg_send - db_send: copy st's parameters and what is deferred, queue, send if nothing is in flight */
@@ -515,8 +582,7 @@ pg_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg)
 	e->arg = arg;
 	g->pending++;
 	sendq_push(&g->queued, e);
-	if (g->flight == NULL)
-		read_flight(g, false);	/* sends it, reads nothing yet */
+	read_flight(g, false);	/* sends it (pipelined after those in flight), reads what has come */
 	return MS_OK;
 }
 
@@ -534,7 +600,7 @@ pg_pump(struct db *db, bool wait)
 	struct pg_db *g = (struct pg_db *)db;
 	struct pg_send *e;
 
-	if (g->flight || g->queued.head)
+	if (g->flight.head || g->queued.head)
 		read_flight(g, wait);
 	if (g->delivering)
 		return;		/* the outer call delivers what came */
@@ -545,6 +611,16 @@ pg_pump(struct db *db, bool wait)
 		send_free(e);
 	}
 	g->delivering = false;
+}
+
+/* pg_notify - db_async_notify */
+static void
+pg_notify(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	struct pg_db *g = (struct pg_db *)db;
+
+	g->notify = fn;
+	g->notify_arg = arg;
 }
 
 /* pg_pending - sent, not delivered */
@@ -629,7 +705,8 @@ pg_close(struct db *db)
 	if (g == NULL)
 		return;
 	/* what was sent and not delivered is dropped (db.h) */
-	send_free(g->flight);
+	for (struct pg_send *e; (e = sendq_pop(&g->flight)) != NULL;)
+		send_free(e);
 	for (struct pg_send *e; (e = sendq_pop(&g->queued)) != NULL;)
 		send_free(e);
 	for (struct pg_send *e; (e = sendq_pop(&g->settled)) != NULL;)
@@ -1131,4 +1208,5 @@ const struct db_driver db_pg_driver = {
 	.async_fd = pg_async_fd,
 	.pump = pg_pump,
 	.pending = pg_pending,
+	.notify = pg_notify,
 };

@@ -201,6 +201,12 @@ fleet_async_pending(const struct fleet *f)
 	return db_async_pending(f->db);
 }
 
+void
+fleet_async_notify(struct fleet *f, void (*fn)(void *arg), void *arg)
+{
+	db_async_notify(f->db, fn, arg);
+}
+
 bool
 fleet_in_tx(const struct fleet *f)
 {

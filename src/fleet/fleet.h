@@ -230,6 +230,8 @@ const char *fleet_mark_name(void);
 int fleet_async_fd(const struct fleet *f);
 void fleet_async_pump(struct fleet *f, bool wait);
 size_t fleet_async_pending(const struct fleet *f);
+/* fleet_async_notify - db_async_notify on f's connection (fn must not call into f) */
+void fleet_async_notify(struct fleet *f, void (*fn)(void *arg), void *arg);
 /* fleet_in_tx - between fleet_begin and fleet_commit / fleet_rollback */
 bool fleet_in_tx(const struct fleet *f);
 

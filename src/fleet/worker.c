@@ -83,6 +83,7 @@ struct fleet_worker {
 	size_t npend;
 	size_t npending;	/* of them, puts not settled yet (FLEET_PUT_PENDING) */
 	struct event *dbev;	/* the database's socket, while puts are pending */
+	struct event *deliver;	/* answers read by a synchronous call: deliver them (db_read) */
 	bool flushing;		/* flush is waiting for the pending puts */
 	struct job **queue;	/* claimed, not started (FIFO) */
 	size_t nq;
@@ -131,6 +132,18 @@ on_db(evutil_socket_t fd, short what, void *arg)
 	struct fleet_worker *w = arg;
 
 	fleet_async_pump(w->cfg.fleet, false);
+}
+
+/*
+ * db_read - a synchronous database call read the answers of puts sent
+ * (fleet_async_notify): deliver them from the loop, soon
+ */
+static void
+db_read(void *arg)
+{
+	struct fleet_worker *w = arg;
+
+	event_active(w->deliver, EV_TIMEOUT, 1);
 }
 
 /* db_watch - watch the database's socket while puts are pending, not otherwise */
@@ -948,6 +961,8 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 	w->timer = evtimer_new(base, tick, w);
 	w->beat = event_new(base, -1, EV_PERSIST, heartbeat, w);
 	w->commit = evtimer_new(base, on_commit, w);
+	w->deliver = evtimer_new(base, on_db, w);
+	fleet_async_notify(w->cfg.fleet, db_read, w);
 	every = (double)w->cfg.lease / 3.0;
 	tv.tv_sec = (time_t)every;
 	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
@@ -1034,8 +1049,11 @@ fleet_worker_free(struct fleet_worker *w)
 	for (size_t i = 0; i < w->npend; i++)
 		ticket_free(w->pend[i]);
 	free(w->pend);
+	fleet_async_notify(w->cfg.fleet, NULL, NULL);
 	if (w->dbev)
 		event_free(w->dbev);
+	if (w->deliver)
+		event_free(w->deliver);
 	for (size_t i = 0; i < w->nprof; i++) {
 		free(w->pnames[i]);
 		profile_free(w->profs[i]);
