@@ -353,7 +353,7 @@ restart(struct pg_send *e)
 	e->err = NULL;
 }
 
-static void take(struct pg_db *g, PGresult *r);
+static void lost(struct pg_db *g);
 
 /*
  * settle - the first statement in flight is answered: kept for delivery.
@@ -389,6 +389,8 @@ settle(struct pg_db *g)
 			}
 			PQclear(r);
 		}
+		if (g->flight.head)
+			lost(g);	/* the connection ended mid-pipeline: they fail too */
 		(void)PQexitPipelineMode(g->conn);
 		(void)undo_to(g, e->undo, &e->err);
 		/* again, then what was queued: in the order they were sent */
@@ -408,8 +410,6 @@ settle(struct pg_db *g)
  * flight (pipeline mode): its deferred commands, the statement and a sync;
  * a failure to send fails it and everything in flight
  */
-static void lost(struct pg_db *g);
-
 static void
 send_now(struct pg_db *g)
 {

@@ -176,8 +176,8 @@ wait_puts(struct fleet_worker *w)
 		size_t before = w->npending;
 
 		fleet_async_pump(w->cfg.fleet, true);
-		if (w->npending == before && fleet_async_pending(w->cfg.fleet) == 0)
-			break;	/* a put that never said: cannot happen (fleet_put_settle is owed) */
+		if (w->npending == before)
+			break;	/* everything sent was read and delivered: a put that never said (a bug) */
 	}
 	w->flushing = was;
 }
@@ -560,8 +560,12 @@ settle(struct fleet_worker *w, struct fleet_put_ticket *t, enum fleet_put r, boo
 
 	t->r = r;
 	if (r != FLEET_PUT_FAILED) {
-		if (w->npend >= w->cfg.commit_every && w->npending == 0 && !w->flushing)
+		if (w->npend < w->cfg.commit_every || w->flushing)
+			return;
+		if (w->npending == 0)
 			(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
+		else
+			event_active(w->commit, EV_TIMEOUT, 1);	/* from the loop: it waits for them */
 		return;
 	}
 	w->failures++;
