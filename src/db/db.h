@@ -246,9 +246,9 @@ void db_waits(const struct db *db, uint64_t *round_trips, double *secs);
  * call order, and a commit waits for the statements in flight.  Their
  * answers are kept until the next db_async_pump delivers them.  db_close
  * drops what was not delivered (done is never called for it).
- *
- * db_can_send - whether db's driver has db_send (SQLite has not)
  */
+
+/* db_can_send - whether db's driver (db borrowed) has db_send (SQLite has not) */
 bool db_can_send(const struct db *db);
 /*
  * db_send - send st (borrowed, prepared, bound; no statement running) as
@@ -257,7 +257,7 @@ bool db_can_send(const struct db *db);
  * (MS_ERR_ARG on a driver without it): done will not be called
  */
 MS_MUST_CHECK enum ms_status db_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg);
-/* db_async_fd - the socket to watch for readability while statements are sent, or -1 */
+/* db_async_fd - the socket to watch for readability while statements are sent, or -1 (db borrowed) */
 int db_async_fd(const struct db *db);
 /*
  * db_async_pump - read the answers that have come (wait: send and wait for
@@ -265,7 +265,7 @@ int db_async_fd(const struct db *db);
  * done may call back into db.  Nested calls only read.
  */
 void db_async_pump(struct db *db, bool wait);
-/* db_async_pending - statements sent whose done has not been called yet */
+/* db_async_pending - statements sent whose done has not been called yet (db borrowed) */
 size_t db_async_pending(const struct db *db);
 /*
  * db_async_notify - fn(arg) is called when a synchronous call has read

@@ -222,13 +222,14 @@ MS_MUST_CHECK enum ms_status fleet_undo_mark(struct fleet *f);
  */
 const char *fleet_mark_name(void);
 /*
- * The statements sent without waiting on f's connection (db.h's db_send,
- * through the store): the socket to watch (-1: none, SQLite), reading and
- * delivering their answers (wait: every one sent; db_async_pump), how many
- * are not delivered yet.
+ * fleet_async_fd - the socket to watch while statements sent without
+ * waiting on f's connection (db.h's db_send, through the store) are not
+ * answered (-1: none, SQLite); f borrowed
  */
 int fleet_async_fd(const struct fleet *f);
+/* fleet_async_pump - read and deliver their answers (wait: every one sent; db_async_pump); f borrowed */
 void fleet_async_pump(struct fleet *f, bool wait);
+/* fleet_async_pending - how many are not delivered yet (f borrowed) */
 size_t fleet_async_pending(const struct fleet *f);
 /* fleet_async_notify - db_async_notify on f's connection (fn must not call into f) */
 void fleet_async_notify(struct fleet *f, void (*fn)(void *arg), void *arg);
