@@ -33,7 +33,13 @@
  * so at most `concurrency` runs are in flight.  A result is stored by the
  * caller's put callback; the domain leaves the round with the rest of its
  * commit batch (fleet_complete_many, just before the commit).
- * Database calls are synchronous: the loop waits for them.
+ * Database calls are synchronous (the loop waits for them), except the put
+ * itself on PostgreSQL: it may return FLEET_PUT_PENDING, its statement sent
+ * without waiting (db_send, pipelined); the answer is read when the
+ * connection's socket is readable (on_db) or by the next synchronous call
+ * (then delivered from the loop: db_read), and fleet_put_settle says what
+ * it came to.  The domain's job (its claim) lives until then; a batch
+ * commits only once all of its puts are settled (wait_puts).
  *
  * Finished domains are batched: the first opens a transaction
  * (fleet_begin), and the results, grades, completions, claims and releases
@@ -591,7 +597,7 @@ fleet_put_settle(struct fleet_put_ticket *t, enum fleet_put r)
 	struct fleet_worker *w = t->w;
 
 	if (t->r != FLEET_PUT_PENDING)
-		return;		/* settled already: a second call changes nothing */
+		return;		/* not a pending put's ticket: the contract is once, for a pending put */
 	w->npending--;
 	db_watch(w);
 	if (t->job) {
