@@ -244,8 +244,69 @@ on_stored(void *arg, const struct fleet_claim *c)
  * history_put alone: notify_put would read its targets, find none and queue
  * nothing.
  */
+/* A put sent without waiting (history_put_send): what its answer is logged with. */
+struct sent_put {
+	struct cli_monitor_log *m;
+	const struct fleet_claim *cl;	/* the worker's until fleet_put_settle */
+	struct fleet_put_ticket *t;
+	char grade[8];
+	size_t c[SEV__COUNT];
+};
+
+/* put_said - log what storing cl's result came to; FLEET_PUT_* of it */
+static enum fleet_put
+put_said(struct cli_monitor_log *m, const struct fleet_claim *cl, enum ms_status st,
+    enum store_put res, const char *why, const char *grade, const size_t *c)
+{
+	enum fleet_put r = FLEET_PUT_STORED;
+
+	if (st != MS_OK) {
+		if (m->progress)
+			progress_clear(m->progress);
+		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
+		    "store the result: %s\"\n", m->prog, (long long)cl->round, cl->domain, why);
+		r = FLEET_PUT_FAILED;
+	} else if (res == STORE_DUPLICATE)
+		r = FLEET_PUT_DUPLICATE;
+	else if (!m->tty)
+		fprintf(stderr, "mailsec %s: event=checked round=%lld domain=%s grade=%s "
+		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)cl->round, cl->domain,
+		    grade, c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
+	if (r != FLEET_PUT_FAILED && m->stored)
+		m->stored(m->stored_arg, cl);
+	return r;
+}
+
+/* put_sent - the answer to a put sent without waiting: logged, and the worker told */
+static void
+put_sent(void *arg, enum ms_status rc, enum store_put res, const char *why)
+{
+	struct sent_put *p = arg;
+	enum fleet_put r = put_said(p->m, p->cl, rc, res, why ? why : "", p->grade, p->c);
+
+	fleet_put_settle(p->t, r);
+	free(p);
+}
+
+/*
+ * cli_monitor_put - the one place a monitored domain's result is stored:
+ * through the notify layer (notify_put: history_put and, in the same
+ * transaction, the notifications its events call for, docs/notify.md) with
+ * the round as decimal text, so
+ * each result keeps the events of what changed since the domain's previous
+ * one and history's (domain, round) uniqueness makes a second result for the
+ * round a duplicate (another worker stored it after this one's lease ran
+ * out).  The run id is "round-N", shared by every worker's results of the
+ * round.  What is left here is the program's: the mailsec/1 object check
+ * prints and the log line.  A domain no workspace with notification targets
+ * held when it was claimed (cl->notify_targets false) is stored by
+ * history_put alone: notify_put would read its targets, find none and queue
+ * nothing; that put is sent without waiting for the server where the
+ * store can (history_put_send: PostgreSQL), and its outcome is logged and
+ * told to the worker (fleet_put_settle) when the answer comes.
+ */
 enum fleet_put
-cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
+cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl, struct fleet_put_ticket *t)
 {
 	struct cli_monitor_log *m = arg;
 	int64_t round = cl->round;
@@ -258,7 +319,7 @@ cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
 	char run_id[32], round_text[24];
 	enum store_put res = STORE_INSERTED;
 	enum ms_status st = MS_ERR_NOMEM;
-	enum fleet_put r = FLEET_PUT_STORED;
+	enum fleet_put r;
 	char why[512] = "";
 
 	findings_count(&a->findings, c);
@@ -275,29 +336,33 @@ cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *cl)
 	/* the previous result was read with the claimed batch (one query for all) */
 	hc.prev_given = cl->prev_read;
 	hc.prev = cl->prev;
-	if (j != NULL || text != NULL) {
-		if (cl->notify_targets)
-			st = notify_put(s, &hc, &res, NULL, why, sizeof(why));
-		else if ((st = history_put(s, &hc, NULL, &res)) != MS_OK)
-			snprintf(why, sizeof(why), "%s", st == MS_ERR_NOMEM ? "out of memory" : store_error(s));
-	}
-	if (st != MS_OK) {
-		if (m->progress)
-			progress_clear(m->progress);
-		fprintf(stderr, "mailsec %s: event=error round=%lld domain=%s msg=\"could not "
-		    "store the result: %s\"\n", m->prog, (long long)round, a->domain,
-		    j == NULL && text == NULL ? "no JSON for it" : why);
-		r = FLEET_PUT_FAILED;
-	} else if (res == STORE_DUPLICATE)
-		r = FLEET_PUT_DUPLICATE;
-	else if (!m->tty)
-		fprintf(stderr, "mailsec %s: event=checked round=%lld domain=%s grade=%s "
-		    "errors=%zu warnings=%zu unknown=%zu\n", m->prog, (long long)round, a->domain,
-		    out_grade(&a->findings), c[SEV_ERROR], c[SEV_WARNING], c[SEV_UNKNOWN]);
+	if (j == NULL && text == NULL)
+		snprintf(why, sizeof(why), "no JSON for it");
+	else if (cl->notify_targets)
+		st = notify_put(s, &hc, &res, NULL, why, sizeof(why));
+	else if (t != NULL) {
+		struct sent_put *p = xcalloc(1, sizeof(*p));
+		bool sent = false;
+
+		p->m = m;
+		p->cl = cl;
+		p->t = t;
+		snprintf(p->grade, sizeof(p->grade), "%s", out_grade(&a->findings));
+		memcpy(p->c, c, sizeof(c));
+		st = history_put_send(s, &hc, fleet_mark_name(), put_sent, p, &sent, &res);
+		if (sent) {
+			json_decref(j);
+			free(text);
+			return FLEET_PUT_PENDING;	/* put_sent says the rest */
+		}
+		free(p);
+	} else
+		st = history_put(s, &hc, NULL, &res);
+	if (st != MS_OK && why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", st == MS_ERR_NOMEM ? "out of memory" : store_error(s));
+	r = put_said(m, cl, st, res, why, out_grade(&a->findings), c);
 	json_decref(j);
 	free(text);
-	if (r != FLEET_PUT_FAILED && m->stored)
-		m->stored(m->stored_arg, cl);
 	return r;
 }
 

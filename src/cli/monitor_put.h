@@ -32,9 +32,13 @@ char *cli_lease_owner(void);
  * struct cli_monitor_log: store a's result through history_put with its
  * claim's round (history's (domain, round) uniqueness makes a second one a
  * duplicate), with its notifications when c->notify_targets, and log it; a
- * and c are borrowed for the call
+ * is borrowed for the call, c until the put is settled.  With t (the
+ * worker's ticket) the put may be sent without waiting for the server
+ * (FLEET_PUT_PENDING: fleet_put_settle(t, ...) follows from the loop);
+ * t NULL: always stored at once.
  */
-enum fleet_put cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *c);
+enum fleet_put cli_monitor_put(void *arg, struct audit *a, const struct fleet_claim *c,
+    struct fleet_put_ticket *t);
 
 /* Where notifications go (docs/notify.md); all borrowed for the call. */
 struct cli_notify_opts {

@@ -395,3 +395,58 @@ db_rollback_to(struct db *db, const char *name)
 	stop_running(db);
 	return keep_error(db, rollback_to_any, name);
 }
+
+/* db_can_send - the driver has asynchronous statements */
+bool
+db_can_send(const struct db *db)
+{
+	return db->drv->send != NULL;
+}
+
+/* db_send - send st without waiting for its answer (db.h); st is reset */
+enum ms_status
+db_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg)
+{
+	struct db *db = st->db;
+	enum ms_status rc;
+
+	if (db->drv->send == NULL) {
+		db_set_error(db, "this database has no asynchronous statements");
+		return MS_ERR_ARG;
+	}
+	if (busy(db, NULL))
+		return MS_ERR_ARG;
+	rc = db->drv->send(st, undo, done, arg);
+	db_reset(st);
+	return rc;
+}
+
+/* db_async_fd - the connection's socket, or -1 */
+int
+db_async_fd(const struct db *db)
+{
+	return db->drv->async_fd ? db->drv->async_fd(db) : -1;
+}
+
+/* db_async_pump - read the answers come (or wait for all), deliver them */
+void
+db_async_pump(struct db *db, bool wait)
+{
+	if (db->drv->pump)
+		db->drv->pump(db, wait);
+}
+
+/* db_async_pending - sent, not delivered */
+size_t
+db_async_pending(const struct db *db)
+{
+	return db->drv->pending ? db->drv->pending(db) : 0;
+}
+
+/* db_async_notify - who hears that a synchronous call read answers */
+void
+db_async_notify(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	if (db->drv->notify)
+		db->drv->notify(db, fn, arg);
+}

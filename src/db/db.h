@@ -78,6 +78,13 @@ enum db_sp { DB_SP_OPEN, DB_SP_RELEASE, DB_SP_ROLLBACK_TO };
 struct db;
 struct db_stmt;
 
+/*
+ * db_sent_fn - the answer to a statement sent by db_send: ok, whether it
+ * returned a row, and when it failed the server's message (err, borrowed for
+ * the call; NULL when ok)
+ */
+typedef void (*db_sent_fn)(void *arg, bool ok, bool row, const char *err);
+
 struct db_driver {
 	const char *name;
 	enum db_dialect dialect;
@@ -110,6 +117,12 @@ struct db_driver {
 	 */
 	enum ms_status (*savepoint)(struct db *db, enum db_sp op, const char *name);
 	void (*close)(struct db *db);
+	/* the asynchronous statements (db_send); NULL on a driver without them (SQLite) */
+	enum ms_status (*send)(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg);
+	int (*async_fd)(const struct db *db);
+	void (*pump)(struct db *db, bool wait);
+	size_t (*pending)(const struct db *db);
+	void (*notify)(struct db *db, void (*fn)(void *arg), void *arg);
 };
 
 /*
@@ -216,6 +229,51 @@ uint64_t db_reused(const struct db *db);
  * them (db borrowed); 0 on SQLite, which has no server
  */
 void db_waits(const struct db *db, uint64_t *round_trips, double *secs);
+
+/*
+ * Asynchronous statements (PostgreSQL; docs/monitor.md, "The store does not
+ * wait for the server").  db_send(st, undo, done, arg) sends st with its
+ * bound parameters (copied: st is reset at once and may be bound again) and
+ * does not wait for the answer; done(arg, ...) is called later, from
+ * db_async_pump only, in the order the statements were sent.  At most one
+ * is at the server at a time; the others wait in the handle's queue, each
+ * with the deferred BEGIN and SAVEPOINT it was sent after.  When one fails
+ * and undo is not NULL, the driver rolls back to the savepoint undo (and
+ * releases it) at once, before anything else is sent on the connection, so
+ * a failure undoes that statement alone.  Every synchronous call on the
+ * handle (exec, prepare, step, commit, rollback, finalize ...) first sends
+ * and waits for every statement sent before it: the connection stays in
+ * call order, and a commit waits for the statements in flight.  Their
+ * answers are kept until the next db_async_pump delivers them.  db_close
+ * drops what was not delivered (done is never called for it).
+ */
+
+/* db_can_send - whether db's driver (db borrowed) has db_send (SQLite has not) */
+bool db_can_send(const struct db *db);
+/*
+ * db_send - send st (borrowed, prepared, bound; no statement running) as
+ * above; undo (borrowed for the call, may be NULL) names the savepoint a
+ * failure rolls back to.  MS_OK: done will be called exactly once; an error
+ * (MS_ERR_ARG on a driver without it): done will not be called
+ */
+MS_MUST_CHECK enum ms_status db_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg);
+/* db_async_fd - the socket to watch for readability while statements are sent, or -1 (db borrowed) */
+int db_async_fd(const struct db *db);
+/*
+ * db_async_pump - read the answers that have come (wait: send and wait for
+ * every statement sent), then call done for each answer kept, in order;
+ * done may call back into db.  Nested calls only read.
+ */
+void db_async_pump(struct db *db, bool wait);
+/* db_async_pending - statements sent whose done has not been called yet (db borrowed) */
+size_t db_async_pending(const struct db *db);
+/*
+ * db_async_notify - fn(arg) is called when a synchronous call has read
+ * answers (no readable socket will say so): the owner should call
+ * db_async_pump soon, from its loop (fn must not call into db).  NULL: no
+ * call.  Borrowed until replaced.
+ */
+void db_async_notify(struct db *db, void (*fn)(void *arg), void *arg);
 
 /* db_begin - open a write transaction on db (borrowed) */
 MS_MUST_CHECK enum ms_status db_begin(struct db *db);

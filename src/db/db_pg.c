@@ -40,6 +40,37 @@
 
 #define PG_DEFER_MAX	8	/* commands deferred at once; one more sends them first */
 #define PG_DEFER_LEN	96	/* "SAVEPOINT name": db.c keeps the text under 128 */
+#define PG_FLIGHT_MAX	256	/* db_send statements at the server at once; more wait in the queue */
+
+/*
+ * A statement sent by db_send (db.h): its parameters copied, the deferred
+ * commands it goes after, and, once answered, the outcome until delivered.
+ * Queued (only while PG_FLIGHT_MAX are at the server), then in flight
+ * (the deferred commands, the statement and a sync, pipelined after those
+ * sent before), then settled (answered, waiting for db_async_pump to call
+ * done).
+ */
+struct pg_send {
+	struct pg_send *next;
+	char name[24];			/* the prepared statement */
+	int n;
+	char **v;			/* the parameters (owned copies) */
+	int *len, *fmt;
+	char defer[PG_DEFER_MAX][PG_DEFER_LEN];
+	size_t ndefer;
+	char undo[PG_DEFER_LEN];	/* the savepoint a failure rolls back to ("": none) */
+	db_sent_fn done;
+	void *arg;
+	size_t pre;			/* deferred commands' results still to read */
+	int nulls;			/* NULL results in a row (two: nothing more comes) */
+	bool failed, row;
+	char *err;			/* owned: why it failed */
+};
+
+/* A FIFO of sends. */
+struct pg_sendq {
+	struct pg_send *head, *tail;
+};
 
 struct pg_db {
 	struct db base;
@@ -47,6 +78,14 @@ struct pg_db {
 	unsigned next;			/* the number of the next statement name */
 	char defer[PG_DEFER_MAX][PG_DEFER_LEN];	/* BEGIN, SAVEPOINT x: not sent yet, in order */
 	size_t ndefer;
+	struct pg_sendq queued;		/* db_send: not yet at the server */
+	struct pg_sendq flight;		/* at the server, in the order sent */
+	size_t nflight;
+	struct pg_sendq settled;	/* answered, not yet delivered */
+	size_t pending;			/* sent, done not called yet */
+	bool delivering;		/* db_async_pump is calling done */
+	void (*notify)(void *arg);	/* answers were read by a synchronous call (db_async_notify) */
+	void *notify_arg;
 };
 
 enum pg_state { PG_IDLE, PG_RUNNING, PG_DONE };
@@ -218,15 +257,392 @@ with_deferred(struct pg_db *g, const char *sql)
 	return buf_steal_fitted(&b);
 }
 
+/* sendq_push - e at the end of q */
+static void
+sendq_push(struct pg_sendq *q, struct pg_send *e)
+{
+	e->next = NULL;
+	if (q->tail)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
+}
+
+/* sendq_pop - the first of q, taken out (NULL: empty) */
+static struct pg_send *
+sendq_pop(struct pg_sendq *q)
+{
+	struct pg_send *e = q->head;
+
+	if (e) {
+		q->head = e->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		e->next = NULL;
+	}
+	return e;
+}
+
+/* send_free - free e */
+static void
+send_free(struct pg_send *e)
+{
+	if (e == NULL)
+		return;
+	for (int i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	free(e->len);
+	free(e->fmt);
+	free(e->err);
+	free(e);
+}
+
+/* send_fail - e failed with the message msg (or the connection's); the first message stays */
+static void
+send_fail(struct pg_db *g, struct pg_send *e, const PGresult *res)
+{
+	if (!e->failed) {
+		char keep[sizeof(g->base.err)];
+
+		memcpy(keep, g->base.err, sizeof(keep));
+		set_err(g, res);
+		e->err = xstrdup(g->base.err);
+		memcpy(g->base.err, keep, sizeof(keep));
+	}
+	e->failed = true;
+}
+
+/* undo_to - roll back to savepoint name and release it (after a sent statement failed); false after saying why in *err */
+static bool
+undo_to(struct pg_db *g, const char *name, char **err)
+{
+	static const char *const verb[] = { "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char sql[128];
+		PGresult *r;
+
+		snprintf(sql, sizeof(sql), "%s %s", verb[i], name);
+		r = exec_timed(g, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			char *m;
+
+			set_err(g, r);
+			m = xasprintf("%s; the rollback failed too: %s", *err ? *err : "", g->base.err);
+			free(*err);
+			*err = m;
+			PQclear(r);
+			return false;
+		}
+		PQclear(r);
+	}
+	return true;
+}
+
+/* restart - e (answered or not) to be sent again: its reading state cleared */
+static void
+restart(struct pg_send *e)
+{
+	e->pre = 0;
+	e->nulls = 0;
+	e->failed = false;
+	e->row = false;
+	free(e->err);
+	e->err = NULL;
+}
+
+static void lost(struct pg_db *g);
+
+/*
+ * settle - the first statement in flight is answered: kept for delivery.
+ * When it failed and has a savepoint to go back to, the ones sent after it
+ * (which the aborted transaction refused) are read to their end, the
+ * transaction is rolled back to that savepoint, and they go back to the
+ * head of the queue to be sent again: a failure undoes its own statement
+ * only.  Out of pipeline mode once nothing is in flight.
+ */
+static void
+settle(struct pg_db *g)
+{
+	struct pg_send *e = sendq_pop(&g->flight);
+	struct pg_sendq again = { NULL, NULL };
+
+	g->nflight--;
+	if (e->failed && e->undo[0] && PQstatus(g->conn) == CONNECTION_OK) {
+		/* the rest of the pipeline, refused: read and dropped, then sent again */
+		while (g->flight.head) {
+			PGresult *r = result_timed(g);
+			struct pg_send *x = g->flight.head;
+
+			if (r == NULL) {
+				if (++x->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
+					break;
+				continue;
+			}
+			x->nulls = 0;
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				restart(sendq_pop(&g->flight));
+				g->nflight--;
+				sendq_push(&again, x);
+			}
+			PQclear(r);
+		}
+		if (g->flight.head)
+			lost(g);	/* the connection ended mid-pipeline: they fail too */
+		(void)PQexitPipelineMode(g->conn);
+		(void)undo_to(g, e->undo, &e->err);
+		/* again, then what was queued: in the order they were sent */
+		if (again.head) {
+			again.tail->next = g->queued.head;
+			if (g->queued.head == NULL)
+				g->queued.tail = again.tail;
+			g->queued.head = again.head;
+		}
+	} else if (g->flight.head == NULL)
+		(void)PQexitPipelineMode(g->conn);
+	sendq_push(&g->settled, e);
+}
+
+/*
+ * send_now - the first queued statement to the server after those in
+ * flight (pipeline mode): its deferred commands, the statement and a sync;
+ * a failure to send fails it and everything in flight
+ */
+static void
+send_now(struct pg_db *g)
+{
+	struct pg_send *e = sendq_pop(&g->queued);
+
+	sendq_push(&g->flight, e);
+	g->nflight++;
+	g->base.round_trips++;
+	if (PQpipelineStatus(g->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(g->conn)) {
+		lost(g);
+		return;
+	}
+	for (size_t i = 0; i < e->ndefer; i++) {
+		if (!PQsendQueryParams(g->conn, e->defer[i], 0, NULL, NULL, NULL, NULL, 0))
+			goto broken;
+		e->pre++;
+	}
+	if (!PQsendQueryPrepared(g->conn, e->name, e->n, (const char *const *)e->v, e->len, e->fmt, 0) ||
+	    !PQpipelineSync(g->conn) || PQflush(g->conn) != 0)
+		goto broken;
+	return;
+broken:
+	lost(g);
+}
+
+/*
+ * take - one result of the first statement in flight (r, owned); settles
+ * it at its sync
+ */
+static void
+take(struct pg_db *g, PGresult *r)
+{
+	struct pg_send *e = g->flight.head;
+	ExecStatusType t = PQresultStatus(r);
+
+	e->nulls = 0;
+	if (t == PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		settle(g);
+		return;
+	}
+	if (e->pre > 0) {
+		e->pre--;
+		if (t != PGRES_COMMAND_OK)
+			send_fail(g, e, r);
+	} else if (t == PGRES_TUPLES_OK || t == PGRES_SINGLE_TUPLE)
+		e->row = e->row || PQntuples(r) > 0;
+	else if (t != PGRES_COMMAND_OK && t != PGRES_EMPTY_QUERY)
+		send_fail(g, e, r);	/* aborted: a deferred command's message is already kept */
+	PQclear(r);
+}
+
+/*
+ * lost - the connection failed (to send, or to answer): every statement in
+ * flight fails with its message, nothing to roll back
+ */
+static void
+lost(struct pg_db *g)
+{
+	struct pg_send *e;
+
+	while ((e = sendq_pop(&g->flight)) != NULL) {
+		g->nflight--;
+		send_fail(g, e, NULL);
+		sendq_push(&g->settled, e);
+	}
+	if (PQpipelineStatus(g->conn) != PQ_PIPELINE_OFF) {
+		/* whatever is left of the pipeline is read and dropped */
+		(void)PQpipelineSync(g->conn);
+		for (int nulls = 0; nulls < 2 && PQstatus(g->conn) == CONNECTION_OK;) {
+			PGresult *r = PQgetResult(g->conn);
+
+			if (r == NULL) {
+				nulls++;
+				continue;
+			}
+			nulls = 0;
+			PQclear(r);
+		}
+		(void)PQexitPipelineMode(g->conn);
+	}
+}
+
+/*
+ * read_flight - send what is queued, read the answers of what is in
+ * flight; wait: until nothing is left, else only what has come
+ */
+static void
+read_flight(struct pg_db *g, bool wait)
+{
+	for (;;) {
+		PGresult *r;
+
+		while (g->queued.head && g->nflight < PG_FLIGHT_MAX)
+			send_now(g);
+		if (g->flight.head == NULL) {
+			if (g->queued.head == NULL)
+				return;
+			continue;
+		}
+		if (!wait) {
+			if (!PQconsumeInput(g->conn)) {
+				lost(g);
+				continue;
+			}
+			if (PQisBusy(g->conn))
+				return;
+		}
+		if ((r = result_timed(g)) == NULL) {
+			/* the end of one command's results; two in a row: nothing more comes */
+			if (++g->flight.head->nulls >= 2 || PQstatus(g->conn) != CONNECTION_OK)
+				lost(g);
+			continue;
+		}
+		take(g, r);
+	}
+}
+
+/* wire - before a synchronous request: everything sent before it answered (db.h) */
+static void
+wire(struct pg_db *g)
+{
+	if (g->flight.head || g->queued.head) {
+		read_flight(g, true);
+		/* their answers are read: the owner delivers them from its loop */
+		if (g->settled.head && !g->delivering && g->notify)
+			g->notify(g->notify_arg);
+	}
+}
+
+/* pg_send - db_send: copy st's parameters and what is deferred, queue, send if nothing is in flight */
+static enum ms_status
+pg_send(struct db_stmt *st, const char *undo, db_sent_fn done, void *arg)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct pg_db *g = (struct pg_db *)st->db;
+	struct pg_send *e;
+	int slots = s->n ? s->n : 1;
+
+	if (s->bad_bind) {
+		db_set_error(&g->base, "bind: no such parameter");
+		return MS_ERR_ARG;
+	}
+	if (undo && strlen(undo) >= PG_DEFER_LEN - 24) {
+		db_set_error(&g->base, "savepoint name too long");
+		return MS_ERR_ARG;
+	}
+	e = xcalloc(1, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", s->name);
+	e->n = s->n;
+	e->v = xcalloc((size_t)slots, sizeof(*e->v));
+	e->len = xcalloc((size_t)slots, sizeof(*e->len));
+	e->fmt = xcalloc((size_t)slots, sizeof(*e->fmt));
+	for (int i = 0; i < s->n; i++) {
+		e->len[i] = s->len[i];
+		e->fmt[i] = s->fmt[i];
+		if (s->v[i] == NULL)
+			continue;
+		if (s->fmt[i]) {
+			e->v[i] = xmalloc((size_t)s->len[i] + 1);
+			memcpy(e->v[i], s->v[i], (size_t)s->len[i]);
+		} else
+			e->v[i] = xstrdup(s->v[i]);
+	}
+	memcpy(e->defer, g->defer, sizeof(e->defer));
+	e->ndefer = g->ndefer;
+	g->ndefer = 0;
+	snprintf(e->undo, sizeof(e->undo), "%s", undo ? undo : "");
+	e->done = done;
+	e->arg = arg;
+	g->pending++;
+	sendq_push(&g->queued, e);
+	read_flight(g, false);	/* sends it (pipelined after those in flight), reads what has come */
+	return MS_OK;
+}
+
+/* pg_async_fd - the connection's socket */
+static int
+pg_async_fd(const struct db *db)
+{
+	return PQsocket(((const struct pg_db *)db)->conn);
+}
+
+/* pg_pump - db_async_pump: read (or wait for) the answers, then deliver them in order */
+static void
+pg_pump(struct db *db, bool wait)
+{
+	struct pg_db *g = (struct pg_db *)db;
+	struct pg_send *e;
+
+	if (g->flight.head || g->queued.head)
+		read_flight(g, wait);
+	if (g->delivering)
+		return;		/* the outer call delivers what came */
+	g->delivering = true;
+	while ((e = sendq_pop(&g->settled)) != NULL) {
+		g->pending--;
+		e->done(e->arg, !e->failed, e->row, e->failed ? (e->err ? e->err : "failed") : NULL);
+		send_free(e);
+	}
+	g->delivering = false;
+}
+
+/* pg_notify - db_async_notify */
+static void
+pg_notify(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	struct pg_db *g = (struct pg_db *)db;
+
+	g->notify = fn;
+	g->notify_arg = arg;
+}
+
+/* pg_pending - sent, not delivered */
+static size_t
+pg_pending(const struct db *db)
+{
+	return ((const struct pg_db *)db)->pending;
+}
+
 /* pg_exec - run SQL through PQexec (several statements allowed), what is deferred first */
 static enum ms_status
 pg_exec(struct db *db, const char *sql)
 {
 	struct pg_db *g = (struct pg_db *)db;
-	char *text = g->ndefer ? with_deferred(g, sql) : NULL;
-	PGresult *res = exec_timed(g, text ? text : sql);
-	ExecStatusType t = PQresultStatus(res);
+	char *text;
+	PGresult *res;
+
+	wire(g);
+	text = g->ndefer ? with_deferred(g, sql) : NULL;
+	res = exec_timed(g, text ? text : sql);
 	enum ms_status st = MS_OK;
+	ExecStatusType t = PQresultStatus(res);
 
 	free(text);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
@@ -244,10 +660,14 @@ defer(struct pg_db *g, const char *cmd)
 	if (strlen(cmd) >= PG_DEFER_LEN)
 		return pg_exec(&g->base, cmd);
 	if (g->ndefer == PG_DEFER_MAX) {
-		char *text = with_deferred(g, "");
-		PGresult *res = exec_timed(g, text);
-		ExecStatusType t = PQresultStatus(res);
+		char *text;
+		PGresult *res;
+		ExecStatusType t;
 
+		wire(g);
+		text = with_deferred(g, "");
+		res = exec_timed(g, text);
+		t = PQresultStatus(res);
 		free(text);
 		if (t != PGRES_COMMAND_OK && t != PGRES_EMPTY_QUERY) {
 			set_err(g, res);
@@ -284,6 +704,13 @@ pg_close(struct db *db)
 
 	if (g == NULL)
 		return;
+	/* what was sent and not delivered is dropped (db.h) */
+	for (struct pg_send *e; (e = sendq_pop(&g->flight)) != NULL;)
+		send_free(e);
+	for (struct pg_send *e; (e = sendq_pop(&g->queued)) != NULL;)
+		send_free(e);
+	for (struct pg_send *e; (e = sendq_pop(&g->settled)) != NULL;)
+		send_free(e);
 	PQfinish(g->conn);
 	free(g);
 }
@@ -329,6 +756,7 @@ pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	char *text;
 	int n, slots;
 
+	wire(g);
 	text = translate(sql, &n);
 	s = xcalloc(1, sizeof(*s));
 	s->base.db = db;
@@ -511,6 +939,7 @@ start_query(struct pg_stmt *s)
 		s->state = PG_DONE;
 		return false;
 	}
+	wire(g);
 	s->pre_failed = false;
 	g->base.round_trips++;		/* the statement (with what is deferred): one wait for the answer */
 	if (g->ndefer > 0) {
@@ -668,6 +1097,7 @@ pg_finalize(struct db_stmt *st)
 	 * connection closes; a connection being closed forgets it anyway
 	 */
 	if (!g->base.closing) {
+		wire(g);	/* a statement sent may still use it */
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(exec_timed(g, sql));
 	}
@@ -725,6 +1155,7 @@ pg_commit(struct db *db)
 	PGresult *res;
 	enum ms_status st = MS_OK;
 
+	wire(g);	/* the commit waits for the statements sent (db_send) */
 	/* savepoints with nothing after them change nothing; nothing ran in a deferred BEGIN's */
 	if (drop_deferred(g))
 		return MS_OK;
@@ -745,6 +1176,7 @@ pg_commit(struct db *db)
 static enum ms_status
 pg_rollback(struct db *db)
 {
+	wire((struct pg_db *)db);
 	if (drop_deferred((struct pg_db *)db))
 		return MS_OK;
 	return pg_exec(db, "ROLLBACK");
@@ -772,4 +1204,9 @@ const struct db_driver db_pg_driver = {
 	.rollback = pg_rollback,
 	.savepoint = pg_savepoint,
 	.close = pg_close,
+	.send = pg_send,
+	.async_fd = pg_async_fd,
+	.pump = pg_pump,
+	.pending = pg_pending,
+	.notify = pg_notify,
 };

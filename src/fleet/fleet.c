@@ -162,10 +162,8 @@ fleet_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_mark outside fleet_begin");
-	if (db_savepoint(f->db, "fleet_mark") != MS_OK)
+	if (db_savepoint(f->db, FLEET_MARK) != MS_OK)
 		return fleet_fail(f, "savepoint");
-	f->marks = xreallocarray(f->marks, f->nmarks + 1, sizeof(*f->marks));
-	f->marks[f->nmarks++] = f->grades ? json_array_size(f->grades) : 0;
 	return MS_OK;
 }
 
@@ -174,16 +172,39 @@ fleet_undo_mark(struct fleet *f)
 {
 	if (!f->tx)
 		return fleet_say(f, MS_ERR_ARG, "fleet_undo_mark outside fleet_begin");
-	if (f->nmarks > 0) {
-		size_t keep = f->marks[--f->nmarks];
-
-		while (f->grades && json_array_size(f->grades) > keep)
-			if (json_array_remove(f->grades, json_array_size(f->grades) - 1) != 0)
-				break;
-	}
-	if (db_rollback_to(f->db, "fleet_mark") != MS_OK)
+	if (db_rollback_to(f->db, FLEET_MARK) != MS_OK)
 		return fleet_fail(f, "rollback to savepoint");
 	return MS_OK;
+}
+
+const char *
+fleet_mark_name(void)
+{
+	return FLEET_MARK;
+}
+
+int
+fleet_async_fd(const struct fleet *f)
+{
+	return db_async_fd(f->db);
+}
+
+void
+fleet_async_pump(struct fleet *f, bool wait)
+{
+	db_async_pump(f->db, wait);
+}
+
+size_t
+fleet_async_pending(const struct fleet *f)
+{
+	return db_async_pending(f->db);
+}
+
+void
+fleet_async_notify(struct fleet *f, void (*fn)(void *arg), void *arg)
+{
+	db_async_notify(f->db, fn, arg);
 }
 
 bool

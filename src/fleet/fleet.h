@@ -208,12 +208,31 @@ MS_MUST_CHECK enum ms_status fleet_commit(struct fleet *f);
 /* fleet_rollback - undo what was done since fleet_begin (nothing open: nothing done) */
 void fleet_rollback(struct fleet *f);
 /*
- * fleet_mark - inside fleet_begin, a point to come back to (a savepoint);
- * marks nest, fleet_undo_mark undoes what was done since the latest
+ * fleet_mark - inside fleet_begin, a point to come back to (a savepoint
+ * named fleet_mark_name()); marks nest, fleet_undo_mark undoes what was
+ * done in the database since the latest (the grades waiting for the commit
+ * are the caller's to drop: fleet_drop_grades)
  */
 MS_MUST_CHECK enum ms_status fleet_mark(struct fleet *f);
 /* fleet_undo_mark - undo what was done since the latest fleet_mark, and forget that mark */
 MS_MUST_CHECK enum ms_status fleet_undo_mark(struct fleet *f);
+/*
+ * fleet_mark_name - the savepoint fleet_mark sets (static text): a statement
+ * sent without waiting (store_put_history_send) rolls back to it when it fails
+ */
+const char *fleet_mark_name(void);
+/*
+ * fleet_async_fd - the socket to watch while statements sent without
+ * waiting on f's connection (db.h's db_send, through the store) are not
+ * answered (-1: none, SQLite); f borrowed
+ */
+int fleet_async_fd(const struct fleet *f);
+/* fleet_async_pump - read and deliver their answers (wait: every one sent; db_async_pump); f borrowed */
+void fleet_async_pump(struct fleet *f, bool wait);
+/* fleet_async_pending - how many are not delivered yet (f borrowed) */
+size_t fleet_async_pending(const struct fleet *f);
+/* fleet_async_notify - db_async_notify on f's connection (fn must not call into f) */
+void fleet_async_notify(struct fleet *f, void (*fn)(void *arg), void *arg);
 /* fleet_in_tx - between fleet_begin and fleet_commit / fleet_rollback */
 bool fleet_in_tx(const struct fleet *f);
 
@@ -323,11 +342,13 @@ struct fleet_grade {
 /*
  * fleet_put_grade - keep g (a second one for the same workspace, domain and
  * round is ignored; g is copied).  Inside fleet_begin it waits for
- * fleet_commit, which inserts the batch's grades in one statement (a
- * fleet_undo_mark drops those put since the mark; a failed insert fails the
- * commit); outside, one statement now.
+ * fleet_commit, which inserts the batch's grades in one statement
+ * (fleet_drop_grades drops a domain's; a failed insert fails the commit);
+ * outside, one statement now.
  */
 MS_MUST_CHECK enum ms_status fleet_put_grade(struct fleet *f, const struct fleet_grade *g);
+/* fleet_drop_grades - forget the grades of domain (borrowed) in round waiting for the commit */
+void fleet_drop_grades(struct fleet *f, const char *domain, int64_t round);
 
 /* Where a round stands. */
 struct fleet_round_state {

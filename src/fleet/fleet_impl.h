@@ -12,6 +12,8 @@
 
 #define FLEET_KEPT_MAX	24	/* statements prepared once and kept (the monitor's hot ones) */
 
+#define FLEET_MARK	"fleet_mark"	/* fleet_mark's savepoint */
+
 struct fleet {
 	struct store *store;	/* owned */
 	struct db *db;		/* the store's handle (borrowed from it) */
@@ -23,12 +25,9 @@ struct fleet {
 	size_t nkept;
 	/*
 	 * Inside fleet_begin, grades wait here (rows as JSON arrays) and go in
-	 * one statement at fleet_commit; marks[i] is how many there were at
-	 * the i-th open fleet_mark (fleet_undo_mark drops those added since).
+	 * one statement at fleet_commit; fleet_drop_grades drops a domain's.
 	 */
 	json_t *grades;
-	size_t *marks;
-	size_t nmarks;
 	char err[512];
 };
 

@@ -466,15 +466,25 @@ static const char GRADES_POSTGRESQL[] = "INSERT INTO workspace_grades (workspace
     "(e->>2)::bigint, e->>3, e->>4, (e->>5)::bigint, (e->>6)::bigint, (e->>7)::bigint "
     "FROM jsonb_array_elements(?::jsonb) AS e ON CONFLICT (workspace, domain, round) DO NOTHING";
 
-/* fleet_grades_clear - forget the grades waiting for the commit, and the marks */
+/* fleet_grades_clear - forget the grades waiting for the commit */
 void
 fleet_grades_clear(struct fleet *f)
 {
 	json_decref(f->grades);
 	f->grades = NULL;
-	free(f->marks);
-	f->marks = NULL;
-	f->nmarks = 0;
+}
+
+/* fleet_drop_grades - forget the grades of (domain, round) waiting for the commit */
+void
+fleet_drop_grades(struct fleet *f, const char *domain, int64_t round)
+{
+	for (size_t i = f->grades ? json_array_size(f->grades) : 0; i-- > 0;) {
+		json_t *row = json_array_get(f->grades, i);
+		const char *d = json_string_value(json_array_get(row, 1));
+
+		if (d && strcmp(d, domain) == 0 && json_integer_value(json_array_get(row, 2)) == round)
+			MS_IGNORE(json_array_remove(f->grades, i) == 0 ? MS_OK : MS_ERR_NOMEM);
+	}
 }
 
 /* fleet_grades_flush - insert the grades waiting for the commit in one statement, then forget them */

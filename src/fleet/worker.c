@@ -33,7 +33,13 @@
  * so at most `concurrency` runs are in flight.  A result is stored by the
  * caller's put callback; the domain leaves the round with the rest of its
  * commit batch (fleet_complete_many, just before the commit).
- * Database calls are synchronous: the loop waits for them.
+ * Database calls are synchronous (the loop waits for them), except the put
+ * itself on PostgreSQL: it may return FLEET_PUT_PENDING, its statement sent
+ * without waiting (db_send, pipelined); the answer is read when the
+ * connection's socket is readable (on_db) or by the next synchronous call
+ * (then delivered from the loop: db_read), and fleet_put_settle says what
+ * it came to.  The domain's job (its claim) lives until then; a batch
+ * commits only once all of its puts are settled (wait_puts).
  *
  * Finished domains are batched: the first opens a transaction
  * (fleet_begin), and the results, grades, completions, claims and releases
@@ -57,22 +63,34 @@ struct job {
 	struct area_settings *areas;	/* the domain's DKIM selectors and sending hosts */
 	bool handled;		/* put was called */
 	bool narrowed;		/* asked only the known DKIM selectors (dkim-scan known) */
+	bool run_over;		/* on_done was called: the ticket frees it when its put settles */
+	struct fleet_put_ticket *ticket;	/* its put is pending */
 };
 
-/* A finished domain in the open batch. */
-struct pending {
+/*
+ * A finished domain in the open batch; while its put is pending
+ * (FLEET_PUT_PENDING, fleet_put_settle to come) it holds the domain's job,
+ * whose claim the put borrows.
+ */
+struct fleet_put_ticket {
+	struct fleet_worker *w;
 	char *domain;
 	int64_t round;
 	enum fleet_put r;
 	bool full;		/* its DKIM selectors were fully scanned (fleet_full_scan_many) */
 	char *known;		/* the selectors keys were found at, or NULL */
+	struct job *job;	/* while pending: the job, freed once its run is over too */
 };
 
 struct fleet_worker {
 	struct fleet_worker_config cfg;
 	struct event *timer, *beat, *commit;
-	struct pending *pend;	/* the open batch's finished domains */
+	struct fleet_put_ticket **pend;	/* the open batch's finished domains */
 	size_t npend;
+	size_t npending;	/* of them, puts not settled yet (FLEET_PUT_PENDING) */
+	struct event *dbev;	/* the database's socket, while puts are pending */
+	struct event *deliver;	/* answers read by a synchronous call: deliver them (db_read) */
+	bool flushing;		/* flush is waiting for the pending puts */
 	struct job **queue;	/* claimed, not started (FIFO) */
 	size_t nq;
 	size_t inflight;
@@ -94,6 +112,81 @@ struct fleet_worker {
 };
 
 static void tick(evutil_socket_t fd, short what, void *arg);
+static void job_free(struct job *j);
+static bool flush(struct fleet_worker *w);
+
+/* ticket_free - free t (a pending put's job with it, when its run is over) */
+static void
+ticket_free(struct fleet_put_ticket *t)
+{
+	if (t == NULL)
+		return;
+	if (t->job) {
+		t->job->ticket = NULL;
+		if (t->job->run_over)
+			job_free(t->job);
+	}
+	free(t->domain);
+	free(t->known);
+	free(t);
+}
+
+/* on_db - the database's socket is readable: the answers to the puts sent */
+static void
+on_db(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet_worker *w = arg;
+
+	fleet_async_pump(w->cfg.fleet, false);
+}
+
+/*
+ * db_read - a synchronous database call read the answers of puts sent
+ * (fleet_async_notify): deliver them from the loop, soon
+ */
+static void
+db_read(void *arg)
+{
+	struct fleet_worker *w = arg;
+
+	event_active(w->deliver, EV_TIMEOUT, 1);
+}
+
+/* db_watch - watch the database's socket while puts are pending, not otherwise */
+static void
+db_watch(struct fleet_worker *w)
+{
+	int fd;
+
+	if (w->npending > 0 && w->dbev == NULL && (fd = fleet_async_fd(w->cfg.fleet)) >= 0)
+		w->dbev = event_new(w->cfg.session->base, fd, EV_READ | EV_PERSIST, on_db, w);
+	if (w->dbev == NULL)
+		return;
+	if (w->npending > 0)
+		event_add(w->dbev, NULL);
+	else
+		event_del(w->dbev);
+}
+
+/*
+ * wait_puts - every pending put settled (the batch's commit waits for
+ * them): their answers waited for and delivered
+ */
+static void
+wait_puts(struct fleet_worker *w)
+{
+	bool was = w->flushing;
+
+	w->flushing = true;
+	while (w->npending > 0) {
+		size_t before = w->npending;
+
+		fleet_async_pump(w->cfg.fleet, true);
+		if (w->npending == before)
+			break;	/* everything sent was read and delivered: a put that never said (a bug) */
+	}
+	w->flushing = was;
+}
 
 /* probes_end - the round's shared probes are over (nothing in flight): count, free */
 static void
@@ -221,11 +314,11 @@ complete_batch(struct fleet_worker *w)
 		if (done[i])
 			continue;
 		for (size_t k = i; k < w->npend; k++)
-			if (!done[k] && w->pend[k].round == w->pend[i].round) {
-				names[n++] = w->pend[k].domain;
+			if (!done[k] && w->pend[k]->round == w->pend[i]->round) {
+				names[n++] = w->pend[k]->domain;
 				done[k] = true;
 			}
-		if (fleet_complete_many(w->cfg.fleet, names, n, w->pend[i].round, now) != MS_OK)
+		if (fleet_complete_many(w->cfg.fleet, names, n, w->pend[i]->round, now) != MS_OK)
 			ok = false;
 	}
 	/* the full DKIM scans among them: the selectors found, for the narrowed rounds */
@@ -234,9 +327,9 @@ complete_batch(struct fleet_worker *w)
 		size_t n = 0;
 
 		for (size_t i = 0; i < w->npend; i++)
-			if (w->pend[i].full && w->pend[i].r == FLEET_PUT_STORED) {
-				names[n] = w->pend[i].domain;
-				known[n++] = w->pend[i].known;
+			if (w->pend[i]->full && w->pend[i]->r == FLEET_PUT_STORED) {
+				names[n] = w->pend[i]->domain;
+				known[n++] = w->pend[i]->known;
 			}
 		ok = fleet_full_scan_many(w->cfg.fleet, names, known, n, now) == MS_OK;
 		free(known);
@@ -257,29 +350,28 @@ flush(struct fleet_worker *w)
 	bool ok = true;
 
 	evtimer_del(w->commit);
+	wait_puts(w);
 	if (!fleet_in_tx(w->cfg.fleet))
 		return true;
 	if (!complete_batch(w))
 		fleet_rollback(w->cfg.fleet);	/* the failure is said below */
 	if (fleet_in_tx(w->cfg.fleet) && fleet_commit(w->cfg.fleet) == MS_OK) {
 		for (size_t i = 0; i < w->npend; i++) {
-			if (w->pend[i].r == FLEET_PUT_STORED)
+			if (w->pend[i]->r == FLEET_PUT_STORED)
 				w->checked++;
 			w->done_round++;
-			emit(w, FLEET_EV_CHECKED, w->pend[i].domain, NULL, (uint64_t)w->pend[i].r, 0);
+			emit(w, FLEET_EV_CHECKED, w->pend[i]->domain, NULL, (uint64_t)w->pend[i]->r, 0);
 		}
 	} else {
 		ok = false;
 		db_error(w, NULL);
 		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
 		for (size_t i = 0; i < w->npend; i++)
-			if (fleet_release(w->cfg.fleet, w->cfg.owner, w->pend[i].domain) != MS_OK)
-				db_error(w, w->pend[i].domain);
+			if (fleet_release(w->cfg.fleet, w->cfg.owner, w->pend[i]->domain) != MS_OK)
+				db_error(w, w->pend[i]->domain);
 	}
-	for (size_t i = 0; i < w->npend; i++) {
-		free(w->pend[i].domain);
-		free(w->pend[i].known);
-	}
+	for (size_t i = 0; i < w->npend; i++)
+		ticket_free(w->pend[i]);
 	w->npend = 0;
 	return ok;
 }
@@ -462,12 +554,70 @@ note_scan(struct fleet_worker *w, const struct job *j, const struct audit *a, ch
 	return full_scan_known(a, known);
 }
 
+/*
+ * settle - what t's put came to: a failure is undone (async: the driver
+ * has rolled the statement back to its mark already) and the domain
+ * released; otherwise it stays in the batch
+ */
+static void
+settle(struct fleet_worker *w, struct fleet_put_ticket *t, enum fleet_put r, bool sent)
+{
+	size_t i;
+
+	t->r = r;
+	if (r != FLEET_PUT_FAILED) {
+		if (w->npend < w->cfg.commit_every || w->flushing)
+			return;
+		if (w->npending == 0)
+			(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
+		else
+			event_active(w->commit, EV_TIMEOUT, 1);	/* from the loop: it waits for them */
+		return;
+	}
+	w->failures++;
+	w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
+	fleet_drop_grades(w->cfg.fleet, t->domain, t->round);
+	if ((!sent && fleet_undo_mark(w->cfg.fleet) != MS_OK) ||
+	    fleet_release(w->cfg.fleet, w->cfg.owner, t->domain) != MS_OK)
+		db_error(w, t->domain);
+	if (w->cfg.once)
+		w->stopping = true;
+	for (i = 0; i < w->npend && w->pend[i] != t; i++)
+		;
+	if (i < w->npend) {
+		memmove(&w->pend[i], &w->pend[i + 1], (w->npend - i - 1) * sizeof(*w->pend));
+		w->npend--;
+	}
+	ticket_free(t);
+}
+
+void
+fleet_put_settle(struct fleet_put_ticket *t, enum fleet_put r)
+{
+	struct fleet_worker *w = t->w;
+
+	if (t->r != FLEET_PUT_PENDING)
+		return;		/* not a pending put's ticket: the contract is once, for a pending put */
+	w->npending--;
+	db_watch(w);
+	if (t->job) {
+		t->job->ticket = NULL;
+		if (t->job->run_over)
+			job_free(t->job);
+		t->job = NULL;
+	}
+	settle(w, t, r == FLEET_PUT_PENDING ? FLEET_PUT_FAILED : r, true);
+	if (!w->flushing)
+		wake(w, 0);
+}
+
 /* on_result - one domain's audit is over: store it, take it out of the round */
 static void
 on_result(struct audit *a, void *arg)
 {
 	struct job *j = arg;
 	struct fleet_worker *w = j->w;
+	struct fleet_put_ticket *t;
 	enum fleet_put r;
 
 	j->handled = true;
@@ -480,33 +630,33 @@ on_result(struct audit *a, void *arg)
 		return;
 	}
 	/* one mark per domain: what fails of it is undone, the batch goes on */
-	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, &j->c);
-	if (r == FLEET_PUT_FAILED) {
-		w->failures++;
-		w->backoff_until = (int64_t)time(NULL) + BACKOFF_SECONDS;
-		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
-		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
-			db_error(w, j->c.domain);
-		if (w->cfg.once)
-			w->stopping = true;
-		return;
-	}
-	/* taken out of the round with the rest of the batch (flush) */
 	if (!put_grades(w, j, a)) {
 		db_error(w, j->c.domain);
+		fleet_drop_grades(w->cfg.fleet, j->c.domain, j->c.round);
 		if (fleet_undo_mark(w->cfg.fleet) != MS_OK ||
 		    fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 			db_error(w, j->c.domain);
 		return;
 	}
-	/* it counts once the batch is committed */
+	/* in the batch (it counts once the batch is committed), unless its put fails */
+	t = xcalloc(1, sizeof(*t));
+	t->w = w;
+	t->domain = xstrdup(j->c.domain);
+	t->round = j->c.round;
+	t->full = note_scan(w, j, a, &t->known);
+	t->r = FLEET_PUT_PENDING;
 	w->pend = xreallocarray(w->pend, w->npend + 1, sizeof(*w->pend));
-	w->pend[w->npend].domain = xstrdup(j->c.domain);
-	w->pend[w->npend].round = j->c.round;
-	w->pend[w->npend].full = note_scan(w, j, a, &w->pend[w->npend].known);
-	w->pend[w->npend++].r = r;
-	if (w->npend >= w->cfg.commit_every)
-		(void)flush(w);		/* a failure is said and counted; on_done wakes tick */
+	w->pend[w->npend++] = t;
+	r = w->cfg.put(w->cfg.put_arg ? w->cfg.put_arg : w->cfg.arg, a, &j->c, t);
+	if (r == FLEET_PUT_PENDING) {
+		/* fleet_put_settle comes later: the job (its claim) lives until then */
+		t->job = j;
+		j->ticket = t;
+		w->npending++;
+		db_watch(w);
+		return;
+	}
+	settle(w, t, r, false);
 }
 
 /* on_done - the domain's run is over: a slot is free */
@@ -519,7 +669,13 @@ on_done(void *arg)
 	if (!j->handled && fleet_release(w->cfg.fleet, w->cfg.owner, j->c.domain) != MS_OK)
 		db_error(w, j->c.domain);
 	w->inflight--;
-	job_free(j);
+	if (j->ticket)
+		j->run_over = true;	/* its put is pending: freed when it settles */
+	else
+		job_free(j);
+	/* what has come back of the puts sent meanwhile */
+	if (w->npending > 0)
+		fleet_async_pump(w->cfg.fleet, false);
 	wake(w, 0);
 }
 
@@ -815,6 +971,8 @@ fleet_worker_start(const struct fleet_worker_config *cfg)
 	w->timer = evtimer_new(base, tick, w);
 	w->beat = event_new(base, -1, EV_PERSIST, heartbeat, w);
 	w->commit = evtimer_new(base, on_commit, w);
+	w->deliver = evtimer_new(base, on_db, w);
+	fleet_async_notify(w->cfg.fleet, db_read, w);
 	every = (double)w->cfg.lease / 3.0;
 	tv.tv_sec = (time_t)every;
 	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
@@ -891,13 +1049,21 @@ fleet_worker_free(struct fleet_worker *w)
 	if (w->commit)
 		event_free(w->commit);
 	/* a batch never committed (the worker abandoned): undone, its domains claimed again later */
+	/* the puts sent are answered first: their tickets and jobs are freed below */
+	if (w->npending > 0) {
+		w->flushing = true;
+		fleet_async_pump(w->cfg.fleet, true);
+	}
 	if (w->npend || fleet_in_tx(w->cfg.fleet))
 		fleet_rollback(w->cfg.fleet);
-	for (size_t i = 0; i < w->npend; i++) {
-		free(w->pend[i].domain);
-		free(w->pend[i].known);
-	}
+	for (size_t i = 0; i < w->npend; i++)
+		ticket_free(w->pend[i]);
 	free(w->pend);
+	fleet_async_notify(w->cfg.fleet, NULL, NULL);
+	if (w->dbev)
+		event_free(w->dbev);
+	if (w->deliver)
+		event_free(w->deliver);
 	for (size_t i = 0; i < w->nprof; i++) {
 		free(w->pnames[i]);
 		profile_free(w->profs[i]);

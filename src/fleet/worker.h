@@ -23,8 +23,12 @@ struct fleet_worker;
 enum fleet_put {
 	FLEET_PUT_STORED,	/* kept as the domain's result for the round */
 	FLEET_PUT_DUPLICATE,	/* the round already had one (another worker's): nothing kept */
-	FLEET_PUT_FAILED	/* not kept: the domain is released and retried later */
+	FLEET_PUT_FAILED,	/* not kept: the domain is released and retried later */
+	FLEET_PUT_PENDING	/* sent, not answered yet: fleet_put_settle says it later */
 };
+
+/* A finished domain's place in its commit batch, handed to the put (owned by the worker). */
+struct fleet_put_ticket;
 
 enum fleet_event_kind {
 	FLEET_EV_ROUND,		/* a round is being worked: round, n (marked now), total */
@@ -98,11 +102,17 @@ struct fleet_worker_config {
 	/*
 	 * put - store a's result for its claim c (c->round; c's hints say
 	 * which lookups it may skip) (called from the loop, once per audited
-	 * domain; a and c borrowed); what it returns decides whether the
-	 * domain leaves the round (stored or duplicate) or is released for a
-	 * later claim.
+	 * domain; a borrowed for the call); what it comes to decides whether
+	 * the domain leaves the round (stored or duplicate) or is released for
+	 * a later claim.  It returns that, or FLEET_PUT_PENDING when the
+	 * statement was sent without waiting (store_put_history_send, undone
+	 * to the fleet_mark by the driver if it fails): then it calls
+	 * fleet_put_settle(t, ...) exactly once later, from the loop, before
+	 * the batch commits (the commit waits for it: fleet_async_pump); c
+	 * stays valid until then.
 	 */
-	enum fleet_put (*put)(void *arg, struct audit *a, const struct fleet_claim *c);
+	enum fleet_put (*put)(void *arg, struct audit *a, const struct fleet_claim *c,
+	    struct fleet_put_ticket *t);
 	void *put_arg;			/* put's arg (NULL: arg) */
 	/* event - a thing that happened (may be NULL) */
 	void (*event)(void *arg, const struct fleet_event *ev);
@@ -130,6 +140,13 @@ void fleet_worker_stop(struct fleet_worker *w);
  * an idle worker looks again at once instead of at its next wake-up
  */
 void fleet_worker_poke(struct fleet_worker *w);
+
+/*
+ * fleet_put_settle - what the put that returned FLEET_PUT_PENDING for t
+ * came to (FLEET_PUT_STORED, _DUPLICATE or _FAILED); t is the worker's and
+ * may be gone after the call
+ */
+void fleet_put_settle(struct fleet_put_ticket *t, enum fleet_put r);
 
 /* fleet_worker_failures - results not stored and database errors so far */
 size_t fleet_worker_failures(const struct fleet_worker *w);

@@ -86,9 +86,18 @@ summary_areas(const struct finding_list *l, size_t *n)
 	return v;
 }
 
-enum ms_status
-history_put(struct store *s, const struct history_check *c, struct history_events *out,
-    enum store_put *res)
+/* Where put sends the result instead of waiting for it (history_put_send), or NULL. */
+struct put_send {
+	const char *undo;
+	store_sent_fn done;
+	void *arg;
+	bool *sent;
+};
+
+/* put - history_put's body; with send, the store's statement may be sent without waiting */
+static enum ms_status
+put(struct store *s, const struct history_check *c, struct history_events *out,
+    enum store_put *res, const struct put_send *send)
 {
 	const struct audit *a = c->a;
 	struct store_check sc;
@@ -150,6 +159,14 @@ history_put(struct store *s, const struct history_check *c, struct history_event
 	    (rc = store_last_check_area(s, a->domain, c->area, keep_last, &prev)) != MS_OK)
 		goto out;
 	history_diff(c->prev_given ? c->prev : prev, &sc, c->round, &ev);
+	if (send) {
+		/* the events are not wanted (out NULL): a sent put's outcome comes to done */
+		rc = store_put_history_send(s, &sc, ev.v, ev.n, send->undo, send->done, send->arg,
+		    send->sent, &r);
+		if (rc == MS_OK && !*send->sent && res)
+			*res = r;
+		goto out;
+	}
 	if ((rc = store_put_history(s, &sc, ev.v, ev.n, &r)) != MS_OK)
 		goto out;
 	if (out && r == STORE_INSERTED)
@@ -178,4 +195,21 @@ out:
 	json_decref(own);
 	free(f);
 	return rc;
+}
+
+enum ms_status
+history_put(struct store *s, const struct history_check *c, struct history_events *out,
+    enum store_put *res)
+{
+	return put(s, c, out, res, NULL);
+}
+
+enum ms_status
+history_put_send(struct store *s, const struct history_check *c, const char *undo,
+    store_sent_fn done, void *arg, bool *sent, enum store_put *res)
+{
+	struct put_send send = { undo, done, arg, sent };
+
+	*sent = false;
+	return put(s, c, NULL, res, &send);
 }

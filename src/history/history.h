@@ -141,6 +141,18 @@ struct history_check {
  */
 MS_MUST_CHECK enum ms_status history_put(struct store *s, const struct history_check *c,
     struct history_events *out, enum store_put *res);
+/*
+ * history_put_send - history_put without the events out, whose statement
+ * may go to the server without waiting for its answer
+ * (store_put_history_send: on PostgreSQL inside a joined transaction).  The
+ * diff and the document are made now; c is borrowed for the call only.
+ * *sent true: done(arg, ...) gets the outcome later, once, and a failure is
+ * rolled back to the savepoint undo (borrowed for the call); false: it was
+ * stored (or not) now, as history_put, *res set when MS_OK, done never
+ * called.
+ */
+MS_MUST_CHECK enum ms_status history_put_send(struct store *s, const struct history_check *c,
+    const char *undo, store_sent_fn done, void *arg, bool *sent, enum store_put *res);
 
 /* One finding of the later check paired with the earlier one's (history_diff_findings). */
 struct history_change {

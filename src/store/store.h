@@ -371,6 +371,27 @@ MS_MUST_CHECK enum ms_status store_put_check(struct store *s, const struct store
 MS_MUST_CHECK enum ms_status store_put_history(struct store *s, const struct store_check *c,
     const struct store_event *ev, size_t nev, enum store_put *res);
 /*
+ * store_sent_fn - the outcome of store_put_history_send: rc MS_OK with *res,
+ * or a failure with why (borrowed for the call)
+ */
+typedef void (*store_sent_fn)(void *arg, enum ms_status rc, enum store_put res, const char *why);
+/*
+ * store_put_history_send - store_put_history without waiting for the server
+ * (docs/monitor.md, "The store does not wait for the server"): on
+ * PostgreSQL, inside a transaction the caller joined (store_join), a whole
+ * check whose summary is known (areas_known) goes as one statement sent by
+ * db_send; *sent is then true and done(arg, ...) is called once, later,
+ * from db_async_pump (store_db's) or at the latest before the transaction
+ * ends.  A failure of it rolls back to the caller's savepoint undo
+ * (borrowed for the call) before anything else runs.  Otherwise (SQLite,
+ * or any other case) the put runs at once as store_put_history, *sent is
+ * false, *res is set and done is never called.  c and ev are borrowed for
+ * the call.
+ */
+MS_MUST_CHECK enum ms_status store_put_history_send(struct store *s, const struct store_check *c,
+    const struct store_event *ev, size_t nev, const char *undo, store_sent_fn done, void *arg,
+    bool *sent, enum store_put *res);
+/*
  * store_last_check - the latest stored whole check of domain (by
  * checked_at, then insertion) to cb, or no call when there is none; cb's
  * check is borrowed.  Results of one area only (store_check.area) are not

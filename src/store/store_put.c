@@ -3,6 +3,7 @@
 #include "store/store_rows.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,6 +776,13 @@ arr_int(struct buf *b, int64_t v, bool first)
 	buf_addf(b, first ? "%lld" : ",%lld", (long long)v);
 }
 
+/* Where check_rows_pg sends its statement instead of waiting for it (store_put_history_send). */
+struct check_send {
+	const char *undo;
+	store_sent_fn done;
+	void *arg;
+};
+
 /* The columns of check_rows_pg's arrays: the findings' 6, then the events' 13. */
 enum { PGA_FINDINGS = 6, PGA_EVENTS = 13, PGA_N = PGA_FINDINGS + PGA_EVENTS };
 
@@ -838,9 +846,27 @@ pg_arrays(const struct store_check *c, const struct store_event *ev, size_t nev,
  * the events ev and (summary) its summary rows in one statement
  * (CHECK_PG_C); *dup when the key exists
  */
+/* What a sent check_rows_pg's answer goes to. */
+struct sent_put {
+	store_sent_fn done;
+	void *arg;
+};
+
+/* sent_done - db_send's answer to a check_rows_pg: a row is the check stored, none a duplicate */
+static void
+sent_done(void *arg, bool ok, bool row, const char *err)
+{
+	struct sent_put *p = arg;
+	char why[600];
+
+	snprintf(why, sizeof(why), "insert check: %s", err ? err : "");
+	p->done(p->arg, ok ? MS_OK : MS_ERR_IO, row ? STORE_INSERTED : STORE_DUPLICATE, ok ? NULL : why);
+	free(p);
+}
+
 static enum ms_status
 check_rows_pg(struct store *s, const struct store_check *c, const struct store_event *ev,
-    size_t nev, bool summary, bool *dup)
+    size_t nev, bool summary, bool *dup, const struct check_send *send)
 {
 	struct db_stmt *st = stmt(s, summary ? CHECK_LATEST_PG : CHECK_PG);
 	char *areas = NULL, *a[PGA_N];
@@ -861,6 +887,17 @@ check_rows_pg(struct store *s, const struct store_check *c, const struct store_e
 		db_bind_text(st, 15, areas);
 	for (int k = 0; k < PGA_N; k++)
 		db_bind_text(st, b0 + 1 + k, a[k]);
+	if (send) {
+		struct sent_put *p = xcalloc(1, sizeof(*p));
+
+		p->done = send->done;
+		p->arg = send->arg;
+		if (db_send(st, send->undo, sent_done, p) != MS_OK) {
+			free(p);
+			rc = store_fail(s, "send check");
+		}
+		goto out;
+	}
 	r = db_step(st);
 	if (r == DB_ROW)
 		r = db_step(st);
@@ -890,7 +927,7 @@ check_rows(struct store *s, const struct store_check *c, const struct store_even
 	enum ms_status rc;
 
 	if (db_dialect(s->db) == DB_POSTGRESQL) {
-		if ((rc = check_rows_pg(s, c, ev, nev, whole && c->areas_known, dup)) != MS_OK || *dup)
+		if ((rc = check_rows_pg(s, c, ev, nev, whole && c->areas_known, dup, NULL)) != MS_OK || *dup)
 			return rc;
 		return whole && !c->areas_known ? latest_rows(s, c->domain) : MS_OK;
 	}
@@ -928,6 +965,24 @@ store_put_history(struct store *s, const struct store_check *c, const struct sto
 	rc = check_rows(s, c, ev, nev, &dup);
 	if ((rc = put_leave(s, "put_check", rc)) == MS_OK)
 		*res = dup ? STORE_DUPLICATE : STORE_INSERTED;
+	return rc;
+}
+
+/* store_put_history_send - store_put_history, sent without waiting where it can be (store.h) */
+enum ms_status
+store_put_history_send(struct store *s, const struct store_check *c, const struct store_event *ev,
+    size_t nev, const char *undo, store_sent_fn done, void *arg, bool *sent, enum store_put *res)
+{
+	struct check_send send = { undo, done, arg };
+	bool whole = c->area == NULL || *c->area == '\0', dup = false;
+	enum ms_status rc;
+
+	*sent = false;
+	if (!db_can_send(s->db) || !s->joined || !s->tx_open || !whole || !c->areas_known ||
+	    s->mode != STORE_WRITE)
+		return store_put_history(s, c, ev, nev, res);
+	if ((rc = check_rows_pg(s, c, ev, nev, true, &dup, &send)) == MS_OK)
+		*sent = true;
 	return rc;
 }
 

@@ -1130,6 +1130,7 @@ put_atomic_postgresql(void **state)
 
 static void db_kept(struct db *db);
 static void db_deferred(struct db *db);
+static void db_async(struct db *db);
 
 /*
  * db_contract - the driver on its own: ? placeholders (a quoted ? is text),
@@ -1189,7 +1190,128 @@ db_contract(const char *where)
 	db_finalize(other);
 	db_kept(db);
 	db_deferred(db);
+	db_async(db);
 	db_close(db);
+}
+
+/* The answers db_async's statements got, in the order done was called. */
+struct sent_log {
+	int n;
+	bool ok[8], row[8];
+	char err[8][128];
+};
+
+/* sent_cb - record one answer */
+static void
+sent_cb(void *arg, bool ok, bool row, const char *err)
+{
+	struct sent_log *l = arg;
+
+	assert_true(l->n < 8);
+	l->ok[l->n] = ok;
+	l->row[l->n] = row;
+	snprintf(l->err[l->n], sizeof(l->err[0]), "%s", err ? err : "");
+	assert_true(ok == (err == NULL));
+	l->n++;
+}
+
+/* count_v - rows of table v */
+static int64_t
+count_v(struct db *db)
+{
+	struct db_stmt *st;
+	int64_t n;
+
+	assert_int_equal(db_prepare(db, "SELECT count(*) FROM v", &st), MS_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	n = db_column_int(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/*
+ * db_async - statements sent without waiting (db_send, PostgreSQL): each
+ * after its savepoint, one that fails undone alone by the driver (rolled
+ * back to its savepoint before the next is sent), the others kept; a
+ * synchronous call waits for those sent before it; the commit waits for
+ * the ones in flight; answers delivered by db_async_pump only, in order,
+ * with the server's message for the failure.  SQLite has none.
+ */
+static void
+db_async(struct db *db)
+{
+	static const int keys[] = { 1, 2, 2, 3 };
+	struct sent_log log;
+	struct db_stmt *ins, *ins2;
+
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE v (k integer PRIMARY KEY, note text)"), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO v (k, note) VALUES (?, ?) RETURNING k", &ins), MS_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO v (k, note) VALUES (?, ?) ON CONFLICT (k) "
+	    "DO NOTHING RETURNING k", &ins2), MS_OK);
+	if (!db_can_send(db)) {
+		db_bind_int(ins, 1, 1);
+		assert_int_equal(db_send(ins, NULL, sent_cb, &log), MS_ERR_ARG);
+		assert_int_equal(db_async_fd(db), -1);
+		db_async_pump(db, true);	/* nothing */
+		assert_int_equal(db_async_pending(db), 0);
+		db_finalize(ins);
+		db_finalize(ins2);
+		return;
+	}
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(db_begin(db), MS_OK);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(db_savepoint(db, "unit"), MS_OK);
+		db_bind_int(ins, 1, keys[i]);
+		db_bind_text(ins, 2, "copied: the text bound is not borrowed after db_send");
+		assert_int_equal(db_send(ins, "unit", sent_cb, &log), MS_OK);
+		if (i == 1) {
+			/* a synchronous call waits for those sent before it; nothing delivered yet */
+			assert_int_equal(count_v(db), 2);
+			assert_int_equal(log.n, 0);
+		}
+	}
+	assert_true(db_async_fd(db) >= 0);
+	assert_int_equal(db_async_pending(db), 4);
+	assert_int_equal(log.n, 0);
+	/* the second 2 fails (a duplicate key): undone alone, the 3 after it is kept */
+	assert_int_equal(db_commit(db), MS_OK);
+	assert_int_equal(log.n, 0);
+	db_async_pump(db, false);
+	assert_int_equal(log.n, 4);
+	assert_int_equal(db_async_pending(db), 0);
+	assert_true(log.ok[0] && log.row[0] && log.ok[1] && log.row[1] && log.ok[3] && log.row[3]);
+	assert_false(log.ok[2]);
+	assert_non_null(strstr(log.err[2], "duplicate key"));
+	assert_int_equal(count_v(db), 3);
+	/* no row returned (ON CONFLICT DO NOTHING): ok, row false; the commit waits for it */
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(db_begin(db), MS_OK);
+	assert_int_equal(db_savepoint(db, "unit"), MS_OK);
+	db_bind_int(ins2, 1, 3);
+	db_bind_text(ins2, 2, "again");
+	assert_int_equal(db_send(ins2, "unit", sent_cb, &log), MS_OK);
+	assert_int_equal(db_savepoint(db, "unit"), MS_OK);
+	db_bind_int(ins2, 1, 4);
+	db_bind_null(ins2, 2);
+	assert_int_equal(db_send(ins2, "unit", sent_cb, &log), MS_OK);
+	assert_int_equal(db_commit(db), MS_OK);
+	db_async_pump(db, true);
+	assert_int_equal(log.n, 2);
+	assert_true(log.ok[0] && !log.row[0] && log.ok[1] && log.row[1]);
+	assert_int_equal(count_v(db), 4);
+	/* a failure outside a savepoint's reach (none given) leaves the transaction aborted: rollback */
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(db_begin(db), MS_OK);
+	db_bind_int(ins, 1, 1);
+	assert_int_equal(db_send(ins, NULL, sent_cb, &log), MS_OK);
+	assert_int_not_equal(db_commit(db), MS_OK);
+	db_async_pump(db, false);
+	assert_int_equal(log.n, 1);
+	assert_false(log.ok[0]);
+	assert_int_equal(count_v(db), 4);
+	db_finalize(ins);
+	db_finalize(ins2);
 }
 
 /* count_t - rows of table t */
