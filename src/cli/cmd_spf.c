@@ -10,6 +10,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "util/str.h"
@@ -21,10 +22,13 @@
 #include <string.h>
 #include <time.h>
 
+/* How long a batch waits for the --resolver to answer over TCP before it asks over UDP */
+#define SPF_TCP_PROBE_SECONDS	2.0
+
 struct spf_opts {
 	const char *action;
 	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
-	bool json, trace, tcp;
+	bool json, trace, tcp, udp;	/* --resolver-tcp, --resolver-udp (neither: a batch probes) */
 	double timeout;
 };
 
@@ -68,6 +72,9 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 		case OPT_RESOLVER_TCP:
 			o->tcp = true;
 			break;
+		case OPT_RESOLVER_UDP:
+			o->udp = true;
+			break;
 		case OPT_BATCH:
 			o->batch = optarg;
 			break;
@@ -103,12 +110,26 @@ make_session(const struct spf_opts *o)
 	scfg.replay_path = o->replay;
 	scfg.resolver = o->resolver;
 	scfg.trust_anchor = o->trust_anchor;
-	scfg.resolver_tcp = o->tcp;
 	scfg.timeout = o->timeout;
-	if (o->tcp && (o->replay || o->resolver == NULL)) {
-		cli_error("--resolver-tcp needs --resolver (and no --replay)");
+	if ((o->tcp || o->udp) && (o->replay || o->resolver == NULL)) {
+		cli_error("--resolver-%s needs --resolver (and no --replay)", o->tcp ? "tcp" : "udp");
 		return NULL;
 	}
+	if (o->tcp && o->udp) {
+		cli_error("--resolver-tcp and --resolver-udp exclude each other");
+		return NULL;
+	}
+	/*
+	 * A batch asks the --resolver over TCP when it answers there (a few
+	 * connections carrying every query instead of a UDP socket per query:
+	 * docs/performance.md, "SPF batch against libspf2"); one evaluation, or
+	 * a resolver that refuses TCP or stays silent on it, over UDP.
+	 */
+	scfg.resolver_tcp = o->tcp;
+	if (!o->tcp && !o->udp && o->batch && o->resolver && !o->replay)
+		scfg.resolver_tcp = unbound_tcp_answers(o->resolver,
+		    o->timeout > 0 && o->timeout < SPF_TCP_PROBE_SECONDS ? o->timeout :
+		    SPF_TCP_PROBE_SECONDS);
 	if (session_new(&scfg, &ses, &err) != MS_OK) {
 		cli_error("%s", err);
 		free(err);

@@ -488,9 +488,14 @@ static const struct option_doc options[] = {
 	  "order." },
 	{ "resolver-tcp", 0, NULL, "spf",
 	  "spf eval: ask the --resolver over TCP, a few connections carrying every query, "
-	  "instead of a new UDP socket per query: a --batch against a resolver that serves "
-	  "TCP uses less CPU (docs/performance.md). A resolver that refuses TCP fails every "
-	  "lookup (temperror). Needs --resolver; refused with --replay." },
+	  "instead of a new UDP socket per query, which costs a --batch a third of its CPU "
+	  "(docs/performance.md). A --batch does so by default when the resolver answers a "
+	  "query over TCP within 2 s (or --timeout) at start-up; this option skips that test, "
+	  "so a resolver that refuses TCP fails every lookup (temperror). Needs --resolver; "
+	  "refused with --replay." },
+	{ "resolver-udp", 0, NULL, "spf",
+	  "spf eval: ask the --resolver over UDP, a socket per query, even in a --batch (the "
+	  "default for one evaluation). Needs --resolver; refused with --replay." },
 	{ "context", 0, "FILE", "lint",
 	  "A zone file loaded as data but not linted (repeatable): a parent zone, a reverse "
 	  "zone, a provider's zone in the same repository. Lookups under its origin are "

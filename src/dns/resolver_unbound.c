@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <event2/util.h>
@@ -619,6 +622,107 @@ unbound_parse_forward(const char *spec, char **out)
 out:
 	free(addr);
 	return st;
+}
+
+/* ms_until - milliseconds left until deadline (CLOCK_MONOTONIC), at least 0 */
+static int
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+}
+
+/* wait_fd - poll fd for events until deadline; true when ready */
+static bool
+wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, ms_until(deadline));
+	} while (n < 0 && errno == EINTR);
+	return n == 1 && (pfd.revents & events);
+}
+
+bool
+unbound_tcp_answers(const char *forward, double timeout_seconds)
+{
+	char *norm = NULL, *at;
+	struct ipaddr ip;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct timespec deadline;
+	unsigned long port;
+	/* length prefix, then ". NS" with RD set (as reach_add's probe) */
+	uint8_t q[19] = { 0, 17, 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1 };
+	uint8_t reply[4];
+	size_t got = 0;
+	int fd = -1, soerr = 0;
+	socklen_t elen = sizeof(soerr);
+	bool ok = false;
+
+	if (unbound_parse_forward(forward, &norm) != MS_OK)
+		return false;
+	at = strrchr(norm, '@');
+	*at = '\0';
+	port = strtoul(at + 1, NULL, 10);
+	if (ipaddr_parse(norm, &ip) != MS_OK)
+		goto out;
+	memset(&ss, 0, sizeof(ss));
+	if (ip.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		memcpy(&sin->sin_addr, ip.b, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		memcpy(&sin6->sin6_addr, ip.b, 16);
+		sl = sizeof(*sin6);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	{
+		double t = timeout_seconds > 0 ? timeout_seconds : 1;
+		long long ns = (long long)(t * 1e9) + deadline.tv_nsec;
+
+		deadline.tv_sec += (time_t)(ns / 1000000000);
+		deadline.tv_nsec = (long)(ns % 1000000000);
+	}
+	evutil_secure_rng_get_bytes(q + 2, 2);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto out;
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
+	    (errno != EINPROGRESS || !wait_fd(fd, POLLOUT, &deadline) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0 || soerr != 0))
+		goto out;
+	if (send(fd, q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q))
+		goto out;
+	/* the reply's length and ID: enough to know the server answers over TCP */
+	while (got < sizeof(reply) && wait_fd(fd, POLLIN, &deadline)) {
+		ssize_t n = recv(fd, reply + got, sizeof(reply) - got, 0);
+
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+			goto out;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	ok = got == sizeof(reply) && reply[2] == q[2] && reply[3] == q[3];
+out:
+	if (fd >= 0)
+		close(fd);
+	free(norm);
+	return ok;
 }
 
 /* ub_err - a libunbound error as text for *err */

@@ -2,6 +2,7 @@
 #ifndef MS_DNS_RESOLVER_UNBOUND_H
 #define MS_DNS_RESOLVER_UNBOUND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,15 @@ char *resolver_unbound_option(struct resolver *r, const char *name);
  * not an IP literal or PORT is not 1..65535.
  */
 MS_MUST_CHECK enum ms_status unbound_parse_forward(const char *spec, char **out);
+
+/*
+ * unbound_tcp_answers - whether the recursive server forward ("ADDR[@PORT]",
+ * borrowed) answers a DNS query over TCP: connect, ". NS" with a random ID,
+ * any reply with that ID counts.  Blocks for at most timeout_seconds; false
+ * on a bad address, a refused or silent connection, or no reply in time.
+ * For spf eval --batch's choice of transport (unbound_config.tcp).
+ */
+bool unbound_tcp_answers(const char *forward, double timeout_seconds);
 
 /* unbound_lib_version, unbound_ldns_version - the libraries' run-time versions (static strings) */
 const char *unbound_lib_version(void);

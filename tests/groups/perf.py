@@ -106,6 +106,7 @@ class Zone:
     truncate_udp = False
     forge_first = False
     queries = 0
+    tcp_queries = 0
 
 
 def answer(query, tcp):
@@ -121,6 +122,8 @@ def answer(query, tcp):
     question = query[12:i + 5]
     name = ".".join(labels)
     Zone.queries += 1
+    if tcp:
+        Zone.tcp_queries += 1
     names = {n for n, _ in Zone.data}
     typ = {v: k for k, v in T.items()}.get(qtype)
     rrs = Zone.data.get((name, typ), []) if typ else []
@@ -151,6 +154,12 @@ class UDPHandler(socketserver.BaseRequestHandler):
 
 class TCPHandler(socketserver.BaseRequestHandler):
     def handle(self):
+        try:
+            self.serve()
+        except ConnectionResetError:	# a client that closes with a reply unread (a probe)
+            return
+
+    def serve(self):
         while True:
             head = self.request.recv(2)
             if len(head) < 2:
@@ -215,6 +224,56 @@ def same(label, a, b, want_rc=0):
                   "\n".join(problems) + ("\n" + a[2][-800:] + b[2][-800:] if problems else ""))
 
 
+def batch_transport(args, tool, tmp, cases, port):
+    """spf eval --batch asks a resolver that serves TCP over TCP, one that refuses TCP over UDP.
+
+    All the SPF cases' zones at once, one batch of every case's lines: through the
+    server on port (UDP and TCP) the queries must come over TCP and the lines be
+    mailsec-spf's; through a UDP-only server on another port (nobody listens on its
+    TCP port: connect is refused) over UDP, the same lines; --resolver-udp forces UDP.
+    """
+    data, lines = {}, ""
+    for path in cases:
+        domain, helo, zl = case_parts(path)
+        z = parse_zone(zl) if domain else None
+        if not z:
+            continue
+        data.update(z)
+        lines += batch_lines(domain, helo, z)
+    bf = os.path.join(tmp, "all.batch")
+    with open(bf, "w") as f:
+        f.write(lines)
+    Zone.data, Zone.truncate_udp, Zone.forge_first = data, False, False
+    problems = []
+    ref = hrun([tool, "--resolver", "127.0.0.1@%d" % port, "--batch", bf], wrapper=args.wrapper)
+    if ref[0] != 0 or not ref[1].strip():
+        return Result(NAME, "spf eval --batch: TCP when the resolver serves it, else UDP", "fail",
+                      "mailsec-spf exit %d\n%s" % (ref[0], ref[2][-800:]))
+    udp_only = ThreadedUDP(("127.0.0.1", 0), UDPHandler)
+    threading.Thread(target=udp_only.serve_forever, daemon=True).start()
+    try:
+        for label, p, extra, want_tcp in (("TCP served", port, [], True),
+                                          ("--resolver-udp", port, ["--resolver-udp"], False),
+                                          ("UDP only", udp_only.server_address[1], [], False)):
+            Zone.queries = Zone.tcp_queries = 0
+            a = hrun([args.mailsec, "spf", "eval", "--resolver", "127.0.0.1@%d" % p, "--batch", bf] + extra,
+                     wrapper=args.wrapper)
+            if a[0] != 0 or a[1] != ref[1]:
+                problems.append("%s: exit %d, %s\n%s" % (label, a[0], "lines differ from mailsec-spf's"
+                                                        if a[1] != ref[1] else "same lines", a[2][-800:]))
+            # over TCP, every query of the batch but the reachability probe's UDP ". NS"
+            if want_tcp and Zone.tcp_queries < Zone.queries - 1:
+                problems.append("%s: %d of %d queries over TCP, want all but the probe's"
+                                % (label, Zone.tcp_queries, Zone.queries))
+            if not want_tcp and Zone.tcp_queries != 0:
+                problems.append("%s: %d of %d queries over TCP, want none" % (label, Zone.tcp_queries, Zone.queries))
+    finally:
+        udp_only.shutdown()
+        udp_only.server_close()
+    return Result(NAME, "spf eval --batch: TCP when the resolver serves it, else UDP (%d lines)"
+                  % lines.count("\n"), "fail" if problems else "pass", "\n".join(problems))
+
+
 def run(args):
     res = []
     tool = os.path.join(os.path.dirname(args.mailsec), "mailsec-spf")
@@ -263,6 +322,7 @@ def run(args):
         res.append(Result(NAME, "network: mailsec-spf = mailsec spf eval through a loopback resolver "
                           "over %d SPF cases" % n, "fail" if net_fail or n < 10 else "pass",
                           "\n".join(net_fail)[:4000] or ("only %d cases" % n if n < 10 else "")))
+        res.append(batch_transport(args, tool, tmp, cases, port))
         Zone.data = {("big.test", "TXT"): ['"v=spf1 ' + " ".join("ip4:192.0.2.%d" % i for i in range(1, 60))
                                            + '" " -all"'],
                      ("big.test", "A"): ["192.0.2.200"]}

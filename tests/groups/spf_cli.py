@@ -96,6 +96,15 @@ def run(args):
         lambda out: [] if out == "" else ["printed %r" % out]))
     res.append(check(args, "eval --resolver-tcp refused without --resolver", [
         "spf", "eval", "--resolver-tcp", "--ip", "192.0.2.25", "--sender", "user@example.test"], 2))
+    res.append(check(args, "eval --resolver-udp refused with --replay", [
+        "spf", "eval", "--resolver-udp", "--replay", case("present.case"),
+        "--ip", "192.0.2.25", "--sender", "user@example.test"], 2, None,
+        lambda out: [] if out == "" else ["printed %r" % out]))
+    res.append(check(args, "eval --resolver-tcp with --resolver-udp refused", [
+        "spf", "eval", "--resolver-tcp", "--resolver-udp", "--resolver", "127.0.0.1",
+        "--ip", "192.0.2.25", "--sender", "user@example.test"], 2))
+    res.append(check(args, "eval --batch with an unusable --resolver refuses", [
+        "spf", "eval", "--resolver", "not-an-address", "--batch", case("present.case")], 2))
     res.append(check(args, "eval with an unusable --resolver refuses", [
         "spf", "eval", "--resolver", "not-an-address", "--ip", "192.0.2.1", "--sender", "x@example.test"], 2))
     res.append(check(args, "tree --json loop and include without SPF", [
