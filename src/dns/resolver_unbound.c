@@ -452,6 +452,28 @@ reach_read(evutil_socket_t fd, short what, void *arg)
 		reach_finish(t, true, NULL);
 }
 
+/* probe_sockaddr - ip and port as a socket address in *ss; its length */
+static socklen_t
+probe_sockaddr(const struct ipaddr *ip, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, ip->b, 4);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, ip->b, 16);
+		return sizeof(*sin6);
+	}
+}
+
 /* reach_add - start probing spec ("ADDR@PORT"); a failure to send is a verdict at once */
 static void
 reach_add(struct unbound_resolver *ur, const char *spec)
@@ -477,22 +499,7 @@ reach_add(struct unbound_resolver *ur, const char *spec)
 	t->label = port == 53 ? xstrdup(addr) : xasprintf("%s@%u", addr, (unsigned)port);
 	free(addr);
 	ur->reach_pending++;
-	memset(&ss, 0, sizeof(ss));
-	if (ip.family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		memcpy(&sin->sin_addr, ip.b, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		memcpy(&sin6->sin6_addr, ip.b, 16);
-		sl = sizeof(*sin6);
-	}
+	sl = probe_sockaddr(&ip, (uint16_t)port, &ss);
 	evutil_secure_rng_get_bytes(t->id, sizeof(t->id));
 	q[0] = t->id[0];
 	q[1] = t->id[1];
@@ -674,22 +681,7 @@ unbound_tcp_answers(const char *forward, double timeout_seconds)
 	port = strtoul(at + 1, NULL, 10);
 	if (ipaddr_parse(norm, &ip) != MS_OK)
 		goto out;
-	memset(&ss, 0, sizeof(ss));
-	if (ip.family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		memcpy(&sin->sin_addr, ip.b, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		memcpy(&sin6->sin6_addr, ip.b, 16);
-		sl = sizeof(*sin6);
-	}
+	sl = probe_sockaddr(&ip, (uint16_t)port, &ss);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	{
 		double t = timeout_seconds > 0 ? timeout_seconds : 1;
