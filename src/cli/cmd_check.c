@@ -11,6 +11,7 @@
 #include "output/sarif.h"
 #include "smtp/smtp_polite.h"
 #include "smtp/smtp_probe_cache.h"
+#include "util/pipesize.h"
 #include "util/str.h"
 #include "util/progress.h"
 #include "util/xalloc.h"
@@ -702,6 +703,8 @@ cmd_check(int argc, char **argv)
 	if (o.stats)
 		cfg.queries = &queries;
 
+	if (worker <= 0)	/* a reader falling behind must not stall the lookups */
+		pipe_grow(STDOUT_FILENO, PIPE_STREAM_SIZE);
 	if (worker > 0) {
 		/* nothing here is printed: the parent has the headers and the order */
 	} else if (o.format == OUT_JSON) {	/* mailsec/1, its domains streamed as they finish */

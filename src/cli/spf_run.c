@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/buf.h"
+#include "util/pipesize.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * This file is compiled into both programs and calls nothing of the rest of
@@ -325,6 +327,8 @@ spf_batch_run(struct spf_batch *r, struct resolver *res, struct event_base *base
 	r->res = res;
 	if (r->n > 1 && r->cache == NULL)
 		r->cache = spf_cache_new(EVAL_CACHE_MAX);
+	if (r->n > 1)	/* a reader falling behind must not stall the lookups */
+		pipe_grow(STDOUT_FILENO, PIPE_STREAM_SIZE);
 	while (r->started < r->n && r->inflight < RUN_INFLIGHT)
 		job_start(r, &r->jobs[r->started++]);
 	/*

@@ -19,6 +19,9 @@ most ENGINE_MAX_INFLIGHT (100) audits in flight (src/engine/engine.h).
 And through a resolver that never answers (tests/world/silent_dns.py),
 `check --timeout 0.3 --concurrency 100000` over 5,000 domains ends (within
 300 s) with every domain unknown and a peak RSS under 64 MB (plain build).
+And `check --jsonl`/`--json --domains`, `spf eval --batch` and mailsec-spf
+--batch leave their output pipe at 1 MiB or more (util/pipesize.c: a reader
+that falls behind must not stall the lookups).
 No timing is asserted.
 """
 import glob
@@ -374,9 +377,45 @@ def run(args):
         problems.append("want 'at most 100 domains in flight' in --stats: " + err[-500:])
     res.append(Result(NAME, "check --concurrency 100000 over 300 domains: 100 audits in flight at most",
                       "fail" if problems else "pass", "\n".join(problems)))
+    res.append(pipe_room(args, tool, rp, df))
     res.append(timeout_memory(args, tmp))
     shutil.rmtree(tmp, ignore_errors=True)
     return res
+
+
+F_GETPIPE_SZ = 1032     # <fcntl.h>, Linux
+PIPE_ROOM = 1 << 20     # src/util/pipesize.h PIPE_STREAM_SIZE
+
+
+def pipe_room(args, tool, zone, domains):
+    """check and the SPF batches raise their output pipe to 1 MiB (a slow reader must not stall DNS)."""
+    import fcntl
+    import subprocess
+    batch = os.path.join(os.path.dirname(domains), "room.batch")
+    with open(batch, "w") as f:
+        f.write("".join("192.0.2.%d\tpostmaster@d%d.example.test\n" % (i % 250, i) for i in range(50)))
+    runs = [("check --jsonl --domains", [args.mailsec, "check", "--replay", zone, "--only", "spf", "--jsonl",
+                                         "--domains", domains]),
+            ("check --json --domains", [args.mailsec, "check", "--replay", zone, "--only", "spf", "--json",
+                                        "--domains", domains]),
+            ("spf eval --batch", [args.mailsec, "spf", "eval", "--replay", zone, "--batch", batch]),
+            ("mailsec-spf --batch", [tool, "--replay", zone, "--batch", batch])]
+    problems = []
+    for label, argv in runs:
+        argv = (args.wrapper or []) + argv
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.read()         # to the end: the program has run
+        size = fcntl.fcntl(p.stdout.fileno(), F_GETPIPE_SZ)
+        err = p.stderr.read()
+        p.stdout.close()
+        p.stderr.close()
+        p.wait(timeout=600)
+        if p.returncode not in (0, 1, 3):
+            problems.append("%s: exit %d: %s" % (label, p.returncode, err.decode()[-300:]))
+        if size is None or size < PIPE_ROOM:
+            problems.append("%s: output pipe %s octets, want at least %d" % (label, size, PIPE_ROOM))
+    return Result(NAME, "check and the SPF batches give their output pipe 1 MiB of room",
+                  "fail" if problems else "pass", "\n".join(problems))
 
 
 SILENT_DOMAINS = 5000

@@ -14,6 +14,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
+#include "util/pipesize.h"
 #include "util/progress.h"
 #include "util/readfile.h"
 #include "util/sort.h"
@@ -402,6 +403,31 @@ sort_any_empty_and_some(void **state)
 	assert_int_equal(v[2], 3);
 }
 
+/* pipe_grow_pipes_only - a pipe grows to the size asked (or keeps a larger one); a file is no pipe */
+static void
+pipe_grow_pipes_only(void **state)
+{
+	int p[2];
+	char path[] = "/tmp/mailsec-pipesize-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(pipe_grow(fd, PIPE_STREAM_SIZE), 0);
+	close(fd);
+	assert_int_equal(pipe_grow(-1, PIPE_STREAM_SIZE), 0);
+	assert_int_equal(pipe(p), 0);
+	/* 1 MiB is the unprivileged limit by default; root may always */
+	assert_true(pipe_grow(p[1], PIPE_STREAM_SIZE) >= PIPE_STREAM_SIZE);
+	/* asking for less never shrinks it */
+	assert_true(pipe_grow(p[1], 4096) >= PIPE_STREAM_SIZE);
+	/* the read end is the same pipe */
+	assert_true(pipe_grow(p[0], 0) >= PIPE_STREAM_SIZE);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -421,6 +447,7 @@ main(void)
 		cmocka_unit_test(progress_draws_and_clears),
 		cmocka_unit_test(read_file_caps_and_kinds),
 		cmocka_unit_test(sort_any_empty_and_some),
+		cmocka_unit_test(pipe_grow_pipes_only),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
