@@ -765,7 +765,7 @@ cmd_check(int argc, char **argv)
 
 				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss))
 					fprintf(stderr, "mailsec: insecure shortcut: %llu queries through the "
-					    "stub (%llu asked again through libunbound: a CNAME), %llu "
+					    "stub (%llu asked again through libunbound: a CNAME or a failure), %llu "
 					    "zones marked insecure after %llu SOA questions\n",
 					    (unsigned long long)ss.routed, (unsigned long long)ss.reasked,
 					    (unsigned long long)ss.marked, (unsigned long long)ss.walked);

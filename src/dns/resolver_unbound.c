@@ -424,10 +424,13 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
  *    upstream reachable), goes to a stub backend (resolver_stub.h: pooled
  *    UDP sockets, TCP when truncated) for the same upstream, owner the
  *    ub_query.  Its answer is delivered as insecure whatever the AD bit;
- *    failures as they are.  An answer that followed a CNAME or DNAME is
+ *    timeouts as they are.  An answer that followed a CNAME or DNAME is
  *    asked again through libunbound, which delivers its own verdict: a
  *    chain is as strong as its weakest link, and the stub's answer does not
- *    say which zones the links were in.
+ *    say which zones the links were in.  So is a SERVFAIL or BOGUS (an
+ *    upstream that validates fails a chain into a bogus zone, where
+ *    libunbound would say BOGUS and why): failures are rare, and the
+ *    verdict stays libunbound's.
  */
 #define WALK_MAX_INFLIGHT	32
 #define CUT_LIFETIME		900.0	/* seconds at most a mark (or a secure "not") is kept */
@@ -494,6 +497,10 @@ walk_record(struct walk *w, int rcode, void *packet, int packet_len, int sec)
 		/* insecure but through a CNAME, or not to be kept: nothing proven about w->name */
 		MS_IGNORE(insecure_cuts_set(ur->cuts, w->name, CUT_NOT, now + CUT_RETRY));
 	}
+	/* tests that count questions see the walk's too, marked apart ($MAILSEC_DNS_LOG) */
+	if (ur->r.log)
+		fprintf(ur->r.log, "# walk %s SOA: %s%s%s\n", w->name, dns_outcome_name(a->status),
+		    a->secure ? " secure" : "", go_on ? "" : " (stop)");
 	dns_answer_unref(a);
 	return go_on;
 }
@@ -523,6 +530,18 @@ walk_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why
 	free(of);
 }
 
+/* is_local_zone - whether name (lower case, no trailing dot) is the apex of a built-in local zone */
+static bool
+is_local_zone(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *const *z = local_zones; *z; z++)
+		if (strlen(*z) == n + 1 && memcmp(*z, name, n) == 0)
+			return true;
+	return false;
+}
+
 /* walk_from - ask the next SOA question of the walk for of (borrowed), if any is due */
 static void
 walk_from(struct unbound_resolver *ur, const char *of)
@@ -530,10 +549,21 @@ walk_from(struct unbound_resolver *ur, const char *of)
 	char cand[DNS_NAME_MAX];
 
 	while (ur->nwalks < WALK_MAX_INFLIGHT && insecure_cuts_next(ur->cuts, of, now_s(ur), cand)) {
-		struct walk *w = xcalloc(1, sizeof(*w));
+		struct walk *w;
 		bool go_on;
 		int rc;
 
+		if (is_local_zone(cand)) {
+			/*
+			 * libunbound answers the apex of its built-in local zones from
+			 * its own data (the SOA and NS of "test." are its own, made
+			 * transparent or not), unvalidated: that proves nothing.
+			 */
+			if (!insecure_cuts_set(ur->cuts, cand, CUT_NOT, now_s(ur) + CUT_LIFETIME))
+				return;
+			continue;
+		}
+		w = xcalloc(1, sizeof(*w));
 		if (!insecure_cuts_set(ur->cuts, cand, CUT_ASKING,
 		    now_s(ur) + ur->timeout_s + CUT_RETRY)) {
 			free(w);
@@ -586,8 +616,13 @@ stub_done(struct dns_answer *a, void *arg)
 		query_free(q);
 		return;
 	}
-	if (a->canon) {
-		/* a chain: libunbound's verdict (the links may be in signed zones) */
+	if (a->canon || a->status == DNS_SERVFAIL || a->status == DNS_BOGUS) {
+		/*
+		 * A chain: libunbound's verdict (the links may be in signed
+		 * zones).  A failure: libunbound's own (a validating upstream
+		 * fails a chain into a bogus zone where libunbound says BOGUS
+		 * with its reason).  A timeout is delivered as it is.
+		 */
 		q->ur->sc.reasked++;
 		if (send_query(q) == UB_SYNTAX) {
 			struct dns_answer *f = dns_answer_new(q->name, q->type);
