@@ -56,7 +56,7 @@ enum cut_state insecure_cuts_get(const struct insecure_cuts *c, const char *name
  */
 bool insecure_cuts_set(struct insecure_cuts *c, const char *name, enum cut_state state, double expires);
 
-/* insecure_cuts_count - entries in state (CUT_NONE: all), expired ones included */
+/* insecure_cuts_count - entries of c (borrowed) in state (CUT_NONE: all), expired ones included */
 size_t insecure_cuts_count(const struct insecure_cuts *c, enum cut_state state);
 
 /*

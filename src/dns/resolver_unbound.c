@@ -497,10 +497,6 @@ walk_record(struct walk *w, int rcode, void *packet, int packet_len, int sec)
 		/* insecure but through a CNAME, or not to be kept: nothing proven about w->name */
 		MS_IGNORE(insecure_cuts_set(ur->cuts, w->name, CUT_NOT, now + CUT_RETRY));
 	}
-	/* tests that count questions see the walk's too, marked apart ($MAILSEC_DNS_LOG) */
-	if (ur->r.log)
-		fprintf(ur->r.log, "# walk %s SOA: %s%s%s\n", w->name, dns_outcome_name(a->status),
-		    a->secure ? " secure" : "", go_on ? "" : " (stop)");
 	dns_answer_unref(a);
 	return go_on;
 }

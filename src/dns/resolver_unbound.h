@@ -79,6 +79,7 @@ char *resolver_unbound_option(struct resolver *r, const char *name);
  * answered through the stub, of them asked again through libunbound (a
  * CNAME followed), names marked insecure, SOA questions the walk asked.
  * False (all zero) when r is not a libunbound resolver or has no shortcut.
+ * r is borrowed; *out is the caller's.
  */
 struct unbound_shortcut_stats {
 	uint64_t routed, reasked, marked, walked;
