@@ -224,6 +224,7 @@ deliver_early(evutil_socket_t fd, short what, void *arg)
 }
 
 static int send_query(struct ub_query *q);
+static void learn(struct unbound_resolver *ur, const char *name, const struct dns_answer *a);
 static void walk_from(struct unbound_resolver *ur, const char *of);
 static bool shortcut_applies(struct unbound_resolver *ur, const char *name);
 static bool send_stub(struct ub_query *q);
@@ -280,7 +281,7 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 		no_answer(a);
 	if (q->ur->cuts && q->ctx == q->ur->ctx && q->ur->mode == UB_VALIDATING && !a->secure &&
 	    (a->status == DNS_OK || a->status == DNS_NODATA || a->status == DNS_NXDOMAIN))
-		walk_from(q->ur, a->canon ? a->canon : q->name);
+		learn(q->ur, q->name, a);
 	if (!q->started) {
 		struct timeval now = { 0, 0 };
 
@@ -591,6 +592,33 @@ walk_from(struct unbound_resolver *ur, const char *of)
 		if (!go_on)
 			return;
 	}
+}
+
+/*
+ * learn - an insecure answer a (borrowed) from the validating context for
+ * name: about name itself (no CNAME followed), it marks name at once (the
+ * audit's next questions below it take the shortcut); then the walk looks
+ * for a higher cut from the name the answer is about
+ */
+static void
+learn(struct unbound_resolver *ur, const char *name, const struct dns_answer *a)
+{
+	double now = now_s(ur);
+	char low[DNS_NAME_MAX];
+	size_t n = strlen(name);
+
+	if (a->canon == NULL && a->ttl > 0 && n < sizeof(low) && !insecure_cuts_covers(ur->cuts, name, now)) {
+		for (size_t i = 0; i <= n; i++)
+			low[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+		if (n > 1 && low[n - 1] == '.')
+			low[n - 1] = '\0';
+		/* not the apex of a local zone: libunbound answers those itself */
+		if (!is_local_zone(low) && insecure_cuts_set(ur->cuts, low, CUT_INSECURE,
+		    now + (a->ttl < CUT_LIFETIME ? (double)a->ttl : CUT_LIFETIME)) &&
+		    insecure_cuts_get(ur->cuts, low, now) == CUT_INSECURE)
+			ur->sc.marked++;
+	}
+	walk_from(ur, a->canon ? a->canon : name);
 }
 
 /* shortcut_applies - whether a question for name goes to the stub */
