@@ -456,6 +456,19 @@ def scenario_shortcut(args, w):
                 problems.append("no CNAME or failure asked again through libunbound: %r" % (st1,))
             if st2 is not None:
                 problems.append("--no-insecure-shortcut still reports a shortcut: %r" % (st2,))
+            if not anchor_extra:
+                # the config key turns it off too
+                cfgd = tempfile.mkdtemp()
+                try:
+                    cfg = os.path.join(cfgd, "c.json")
+                    with open(cfg, "w") as f:
+                        f.write('{"insecure_shortcut": false}\n')
+                    rc3, out3, err3 = run_in(w, args, argv + ["--config", cfg, "--only", "mx", "insec.test"])
+                    problems += sanitizer_problems(err3)
+                    if rc3 not in (0, 1) or shortcut_stats(err3) is not None:
+                        problems.append("config insecure_shortcut false: exit %d, %r" % (rc3, err3[-400:]))
+                finally:
+                    shutil.rmtree(cfgd, ignore_errors=True)
             d1, d2 = json.loads(out1), json.loads(out2)
             for a, b in zip(d1["domains"], d2["domains"]):
                 va, vb = shortcut_view(a), shortcut_view(b)
