@@ -407,15 +407,20 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
  * --resolver or the nameservers of resolv.conf):
  *
  *  - Learning.  Every answer libunbound's validating context gives that is
- *    neither secure nor bogus nor failed starts (or continues) a walk for
- *    its name N (the CNAME target when one was followed): the SOA of N's
+ *    neither secure nor bogus nor failed, about the name N asked itself (no
+ *    CNAME followed), marks N at once (learn(): an audit's next questions
+ *    below it take the shortcut; the walk alone came too late for most of
+ *    them).  It also starts (or continues) a walk for N (the CNAME target
+ *    when one was followed), to find a higher cut: the SOA of N's
  *    ancestors-or-self is asked of libunbound, from the top label down
  *    (test., example.test., ...; at most INSECURE_CUTS_LABELS), one at a
  *    time, each once per lifetime.  An answer for the SOA of A that is
  *    insecure and about A itself (records owned by A, or NXDOMAIN/NODATA for
  *    A, no CNAME followed) marks A (insecure_cuts.h; never a name with a
  *    trust anchor at or below it) and ends the walk; a secure one goes on
- *    down; a bogus or failed one ends it and marks nothing.  The walk's
+ *    down; a bogus or failed one ends it and marks nothing.  Neither marks
+ *    nor asks about the apex of a built-in local zone (libunbound answers
+ *    its SOA and NS itself, unvalidated: "test." is never marked).  The walk's
  *    questions go straight to libunbound (not the generic layer: not
  *    logged, not counted, no budget), at most WALK_MAX_INFLIGHT at once;
  *    nobody waits for them.
