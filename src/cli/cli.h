@@ -165,6 +165,7 @@ struct common_opts {
 	char *resolver;		/* --resolver ADDR[@PORT], NULL: resolv.conf */
 	char *trust_anchor;	/* --trust-anchor FILE, NULL: the dns-root-data root key */
 	bool resolver_validates;	/* --resolver-validates: trust the resolver's AD bit */
+	bool no_insecure_shortcut;	/* --no-insecure-shortcut: libunbound for every question */
 	char *domains_file;
 	bool color;		/* decided from --no-color/--color and isatty */
 	int color_opt;		/* -1 never, 0 auto, 1 always */

@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
+#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
@@ -762,6 +763,16 @@ cmd_check(int argc, char **argv)
 			    js.max_active == 1 ? "" : "s", (unsigned long long)js.probes_made,
 			    (unsigned long long)js.probes_shared);
 			engine_queries_print(stderr, &q);
+			{
+				struct unbound_shortcut_stats ss;
+
+				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss))
+					fprintf(stderr, "mailsec: insecure shortcut: %llu queries through the "
+					    "stub (%llu asked again through libunbound: a CNAME or a failure), %llu "
+					    "zones marked insecure after %llu SOA questions\n",
+					    (unsigned long long)ss.routed, (unsigned long long)ss.reasked,
+					    (unsigned long long)ss.marked, (unsigned long long)ss.walked);
+			}
 		}
 	}
 	if (worker > 0) {

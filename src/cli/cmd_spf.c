@@ -28,6 +28,7 @@
 struct spf_opts {
 	const char *action;
 	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
+	bool no_shortcut;	/* --no-insecure-shortcut */
 	bool json, trace, tcp, udp;	/* --resolver-tcp, --resolver-udp (neither: a batch probes) */
 	double timeout;
 };
@@ -75,6 +76,9 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 		case OPT_RESOLVER_UDP:
 			o->udp = true;
 			break;
+		case OPT_NO_INSECURE_SHORTCUT:
+			o->no_shortcut = true;
+			break;
 		case OPT_BATCH:
 			o->batch = optarg;
 			break;
@@ -111,6 +115,7 @@ make_session(const struct spf_opts *o)
 	scfg.resolver = o->resolver;
 	scfg.trust_anchor = o->trust_anchor;
 	scfg.timeout = o->timeout;
+	scfg.no_insecure_shortcut = o->no_shortcut;
 	if ((o->tcp || o->udp) && (o->replay || o->resolver == NULL)) {
 		cli_error("--resolver-%s needs --resolver (and no --replay)", o->tcp ? "tcp" : "udp");
 		return NULL;

@@ -385,6 +385,16 @@ static const struct option_doc options[] = {
 	  "queries, so only their 16-bit IDs are random, not their source ports). "
 	  "--trust-anchor is refused with it. Config key "
 	  "resolver_validates (true/false)." },
+	{ "no-insecure-shortcut", 0, NULL, "check spf monitor serve",
+	  "Validate every answer in mailsec (libunbound), also for names below a zone it has "
+	  "already proven insecure. By default, once libunbound has proven a name insecure "
+	  "(an insecure answer about the name itself, or the SOA of its ancestors asked from "
+	  "the top down, the first insecure one marked), questions at or below it go straight "
+	  "to the same resolver and are answered insecure without libunbound's work; a CNAME "
+	  "or a failure in such an answer is asked again through libunbound. Never with a "
+	  "trust anchor at or below the name. Those queries share a few sockets (only their "
+	  "16-bit IDs are random, not their source ports): keep the resolver on loopback or a "
+	  "link you control. Config key insecure_shortcut (true/false)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },

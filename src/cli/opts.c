@@ -170,6 +170,9 @@ common_opts_parse(struct common_opts *o, enum opt_id id, const char *arg, bool *
 	case OPT_RESOLVER_VALIDATES:
 		o->resolver_validates = true;
 		break;
+	case OPT_NO_INSECURE_SHORTCUT:
+		o->no_insecure_shortcut = true;
+		break;
 	default:
 		return false;
 	}
@@ -187,6 +190,7 @@ common_opts_session(const struct common_opts *o, struct session_config *scfg)
 	scfg->resolver = o->resolver;
 	scfg->trust_anchor = o->trust_anchor;
 	scfg->resolver_validates = o->resolver_validates;
+	scfg->no_insecure_shortcut = o->no_insecure_shortcut;
 	scfg->timeout = o->timeout;
 }
 
@@ -420,6 +424,8 @@ common_opts_load_config(struct common_opts *o, const char *path, bool explicit_p
 			o->trust_anchor = xstrdup(json_string_value(v));
 		} else if (strcmp(key, "resolver_validates") == 0 && json_is_boolean(v)) {
 			o->resolver_validates = json_is_true(v);
+		} else if (strcmp(key, "insecure_shortcut") == 0 && json_is_boolean(v)) {
+			o->no_insecure_shortcut = !json_is_true(v);
 		} else if (strcmp(key, "full_scan_every") == 0 && (json_is_string(v) ||
 		    json_is_integer(v))) {
 			if (!cli_full_scan_every(json_is_string(v) ? json_string_value(v) : NULL,

@@ -1,5 +1,7 @@
 /* src/dns/resolver_unbound.c - libunbound backend: real, DNSSEC-validating lookups on the libevent loop */
 #include "dns/resolver_unbound.h"
+#include "dns/insecure_cuts.h"
+#include "dns/resolver_stub.h"
 #include "dns/sysresolv.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
@@ -155,6 +157,13 @@ struct unbound_resolver {
 	struct timeval probe_wait;	/* how long the probes wait (a little under the timeout) */
 	char *unreachable;		/* r.unreachable */
 	char max_rtt[16];		/* infra-cache-max-rtt: the per-query timeout, ms */
+	/* the insecure shortcut (below): NULL cuts when off */
+	struct insecure_cuts *cuts;
+	struct resolver *stub;		/* made with the first question it takes */
+	double timeout_s;		/* the per-query timeout, for the stub */
+	struct walk *walks;		/* SOA questions of the walk in flight */
+	size_t nwalks;
+	struct unbound_shortcut_stats sc;
 	char out_range[16];		/* outgoing-range: UDP sockets at once (outgoing_range()) */
 };
 
@@ -173,6 +182,7 @@ struct ub_query {
 	bool started;		/* ub_resolve_event() has returned */
 	bool waiting;		/* held on ur->waiting (its answer in early) */
 	bool zombie;		/* on ur->zombies: nobody waits for the answer */
+	bool via_stub;		/* asked of ur->stub (the insecure shortcut), owner q */
 	struct ub_query *wnext, **wprevp;
 	struct dns_answer *early;
 	struct event *defer;
@@ -214,6 +224,10 @@ deliver_early(evutil_socket_t fd, short what, void *arg)
 }
 
 static int send_query(struct ub_query *q);
+static void learn(struct unbound_resolver *ur, const char *name, const struct dns_answer *a);
+static void walk_from(struct unbound_resolver *ur, const char *of);
+static bool shortcut_applies(struct unbound_resolver *ur, const char *name);
+static bool send_stub(struct ub_query *q);
 
 /* no_answer - make a failed answer say that no resolver answered at all */
 static void
@@ -265,6 +279,9 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	}
 	if (q->ur->unreachable && dns_answer_failed_status(a->status))
 		no_answer(a);
+	if (q->ur->cuts && q->ctx == q->ur->ctx && q->ur->mode == UB_VALIDATING && !a->secure &&
+	    (a->status == DNS_OK || a->status == DNS_NODATA || a->status == DNS_NXDOMAIN))
+		learn(q->ur, q->name, a);
 	if (!q->started) {
 		struct timeval now = { 0, 0 };
 
@@ -337,6 +354,8 @@ unbound_start(struct resolver *r, struct resolver_pending *p, const char *name, 
 	q->type = type;
 	q->async_id = -1;
 	resolver_pending_set_handle(p, q);
+	if (shortcut_applies(ur, name) && send_stub(q))
+		return MS_OK;
 	if (send_query(q) == UB_SYNTAX) {	/* not a name: the caller's "invalid name" path */
 		resolver_pending_set_handle(p, NULL);
 		query_free(q);
@@ -354,6 +373,12 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 	(void)p;
 	if (q == NULL)
 		return;
+	if (q->via_stub) {
+		/* stub_done() sees nobody waits, and frees q */
+		q->p = NULL;
+		resolver_cancel_owned(q->ur->stub, q, "cancelled");
+		return;
+	}
 	if (!q->waiting && q->early == NULL && q->async_id >= 0 && q->started) {
 		struct unbound_resolver *ur = q->ur;
 
@@ -369,6 +394,355 @@ unbound_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 		return;
 	}
 	query_free(q);
+}
+
+/* ---- the insecure shortcut ------------------------------------------------- */
+
+/*
+ * Once libunbound has proven a zone insecure, nothing at or below it can
+ * validate to anything but insecure (RFC 4035 §4.3, §5), so validating its
+ * names buys nothing but CPU (libunbound's own work was most of an audit's:
+ * issue 23, docs/performance.md "The insecure shortcut").  So, when on
+ * (unbound_config.insecure_shortcut; libunbound here always forwards, to
+ * --resolver or the nameservers of resolv.conf):
+ *
+ *  - Learning.  Every answer libunbound's validating context gives that is
+ *    neither secure nor bogus nor failed, about the name N asked itself (no
+ *    CNAME followed), marks N at once (learn(): an audit's next questions
+ *    below it take the shortcut; the walk alone came too late for most of
+ *    them).  It also starts (or continues) a walk for N (the CNAME target
+ *    when one was followed), to find a higher cut: the SOA of N's
+ *    ancestors-or-self is asked of libunbound, from the top label down
+ *    (test., example.test., ...; at most INSECURE_CUTS_LABELS), one at a
+ *    time, each once per lifetime.  An answer for the SOA of A that is
+ *    insecure and about A itself (records owned by A, or NXDOMAIN/NODATA for
+ *    A, no CNAME followed) marks A (insecure_cuts.h; never a name with a
+ *    trust anchor at or below it) and ends the walk; a secure one goes on
+ *    down; a bogus or failed one ends it and marks nothing.  Neither marks
+ *    nor asks about the apex of a built-in local zone (libunbound answers
+ *    its SOA and NS itself, unvalidated: "test." is never marked).  The walk's
+ *    questions go straight to libunbound (not the generic layer: not
+ *    logged, not counted, no budget), at most WALK_MAX_INFLIGHT at once;
+ *    nobody waits for them.
+ *
+ *  - Routing.  A question for a name at or below a mark, while validating
+ *    (not probing the root's keys, not fallen back to the plain context,
+ *    upstream reachable), goes to a stub backend (resolver_stub.h: pooled
+ *    UDP sockets, TCP when truncated) for the same upstream, owner the
+ *    ub_query.  Its answer is delivered as insecure whatever the AD bit;
+ *    timeouts as they are.  An answer that followed a CNAME or DNAME is
+ *    asked again through libunbound, which delivers its own verdict: a
+ *    chain is as strong as its weakest link, and the stub's answer does not
+ *    say which zones the links were in.  So is a SERVFAIL or BOGUS (an
+ *    upstream that validates fails a chain into a bogus zone, where
+ *    libunbound would say BOGUS and why): failures are rare, and the
+ *    verdict stays libunbound's.
+ */
+#define WALK_MAX_INFLIGHT	32
+#define CUT_LIFETIME		900.0	/* seconds at most a mark (or a secure "not") is kept */
+#define CUT_RETRY		30.0	/* after a failed or bogus SOA answer */
+
+/* One SOA question of the walk. */
+struct walk {
+	struct unbound_resolver *ur;
+	struct walk *next, **prevp;
+	char *name;		/* asked: SOA of it */
+	char *of;		/* the name whose ancestors are walked */
+	int async_id;
+	bool started;		/* ub_resolve_event() has returned */
+	bool finished;		/* answered from inside ub_resolve_event() */
+	bool go_on;		/* then: whether the walk goes on */
+};
+
+static double
+now_s(struct unbound_resolver *ur)
+{
+	struct timeval tv;
+
+	if (event_base_gettimeofday_cached(ur->r.base, &tv) != 0)
+		gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void
+walk_free(struct walk *w)
+{
+	*w->prevp = w->next;
+	if (w->next)
+		w->next->prevp = w->prevp;
+	w->ur->nwalks--;
+	free(w->name);
+	free(w->of);
+	free(w);
+}
+
+/* walk_record - the SOA answer for w->name into the table; whether the walk goes on down */
+static bool
+walk_record(struct walk *w, int rcode, void *packet, int packet_len, int sec)
+{
+	struct unbound_resolver *ur = w->ur;
+	struct dns_answer *a = unbound_answer_from_wire(w->name, DNS_T_SOA, rcode, packet,
+	    packet_len > 0 ? (size_t)packet_len : 0, sec, NULL);
+	double now = now_s(ur);
+	bool go_on = false;
+
+	if (ur->mode != UB_VALIDATING || dns_answer_failed_status(a->status)) {
+		MS_IGNORE(insecure_cuts_set(ur->cuts, w->name, CUT_NOT, now + CUT_RETRY));
+	} else if (a->secure) {
+		MS_IGNORE(insecure_cuts_set(ur->cuts, w->name, CUT_NOT, now + CUT_LIFETIME));
+		go_on = true;
+	} else if (a->canon == NULL && a->ttl > 0) {
+		double life = a->ttl < CUT_LIFETIME ? (double)a->ttl : CUT_LIFETIME;
+
+		if (insecure_cuts_set(ur->cuts, w->name, CUT_INSECURE, now + life) &&
+		    insecure_cuts_get(ur->cuts, w->name, now) == CUT_INSECURE)
+			ur->sc.marked++;
+		else
+			go_on = true;	/* an anchor at or below it: look further down */
+	} else {
+		/* insecure but through a CNAME, or not to be kept: nothing proven about w->name */
+		MS_IGNORE(insecure_cuts_set(ur->cuts, w->name, CUT_NOT, now + CUT_RETRY));
+	}
+	dns_answer_unref(a);
+	return go_on;
+}
+
+/* walk_done - libunbound's callback for a walk's SOA question */
+static void
+walk_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
+    int was_ratelimited)
+{
+	struct walk *w = arg;
+	struct unbound_resolver *ur = w->ur;
+	bool go_on;
+	char *of;
+
+	(void)why_bogus;
+	(void)was_ratelimited;
+	go_on = walk_record(w, rcode, packet, packet_len, sec);
+	if (!w->started) {	/* from inside ub_resolve_event(): walk_from() goes on */
+		w->finished = true;
+		w->go_on = go_on;
+		return;
+	}
+	of = go_on ? xstrdup(w->of) : NULL;
+	walk_free(w);
+	if (of)
+		walk_from(ur, of);
+	free(of);
+}
+
+/* is_local_zone - whether name (lower case, no trailing dot) is the apex of a built-in local zone */
+static bool
+is_local_zone(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *const *z = local_zones; *z; z++)
+		if (strlen(*z) == n + 1 && memcmp(*z, name, n) == 0)
+			return true;
+	return false;
+}
+
+/* walk_from - ask the next SOA question of the walk for of (borrowed), if any is due */
+static void
+walk_from(struct unbound_resolver *ur, const char *of)
+{
+	char cand[DNS_NAME_MAX];
+
+	while (ur->nwalks < WALK_MAX_INFLIGHT && insecure_cuts_next(ur->cuts, of, now_s(ur), cand)) {
+		struct walk *w;
+		bool go_on;
+		int rc;
+
+		if (is_local_zone(cand)) {
+			/*
+			 * libunbound answers the apex of its built-in local zones from
+			 * its own data (the SOA and NS of "test." are its own, made
+			 * transparent or not), unvalidated: that proves nothing.
+			 */
+			if (!insecure_cuts_set(ur->cuts, cand, CUT_NOT, now_s(ur) + CUT_LIFETIME))
+				return;
+			continue;
+		}
+		w = xcalloc(1, sizeof(*w));
+		if (!insecure_cuts_set(ur->cuts, cand, CUT_ASKING,
+		    now_s(ur) + ur->timeout_s + CUT_RETRY)) {
+			free(w);
+			return;
+		}
+		w->ur = ur;
+		w->name = xstrdup(cand);
+		w->of = xstrdup(of);
+		w->async_id = -1;
+		w->next = ur->walks;
+		if (ur->walks)
+			ur->walks->prevp = &w->next;
+		w->prevp = &ur->walks;
+		ur->walks = w;
+		ur->nwalks++;
+		ur->sc.walked++;
+		rc = ub_resolve_event(ur->ctx, cand, DNS_T_SOA, LDNS_RR_CLASS_IN, w, walk_done,
+		    &w->async_id);
+		w->started = true;
+		if (rc != 0 && !w->finished) {
+			MS_IGNORE(insecure_cuts_set(ur->cuts, cand, CUT_NOT, now_s(ur) + CUT_RETRY));
+			walk_free(w);
+			return;
+		}
+		if (!w->finished)
+			return;		/* walk_done() goes on */
+		go_on = w->go_on;
+		walk_free(w);
+		if (!go_on)
+			return;
+	}
+}
+
+/*
+ * learn - an insecure answer a (borrowed) from the validating context for
+ * name: about name itself (no CNAME followed), it marks name at once (the
+ * audit's next questions below it take the shortcut); then the walk looks
+ * for a higher cut from the name the answer is about
+ */
+static void
+learn(struct unbound_resolver *ur, const char *name, const struct dns_answer *a)
+{
+	double now = now_s(ur);
+	char low[DNS_NAME_MAX];
+	size_t n = strlen(name);
+
+	if (a->canon == NULL && a->ttl > 0 && n < sizeof(low) && !insecure_cuts_covers(ur->cuts, name, now)) {
+		for (size_t i = 0; i <= n; i++)
+			low[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+		if (n > 1 && low[n - 1] == '.')
+			low[n - 1] = '\0';
+		/* not the apex of a local zone: libunbound answers those itself */
+		if (!is_local_zone(low) && insecure_cuts_set(ur->cuts, low, CUT_INSECURE,
+		    now + (a->ttl < CUT_LIFETIME ? (double)a->ttl : CUT_LIFETIME)) &&
+		    insecure_cuts_get(ur->cuts, low, now) == CUT_INSECURE)
+			ur->sc.marked++;
+	}
+	walk_from(ur, a->canon ? a->canon : name);
+}
+
+/* shortcut_applies - whether a question for name goes to the stub */
+static bool
+shortcut_applies(struct unbound_resolver *ur, const char *name)
+{
+	return ur->cuts && ur->mode == UB_VALIDATING && !ur->unreachable &&
+	    insecure_cuts_covers(ur->cuts, name, now_s(ur));
+}
+
+/* stub_done - the stub's answer (borrowed) for q */
+static void
+stub_done(struct dns_answer *a, void *arg)
+{
+	struct ub_query *q = arg;
+
+	q->via_stub = false;
+	if (q->p == NULL) {	/* cancelled */
+		query_free(q);
+		return;
+	}
+	if (a->canon || a->status == DNS_SERVFAIL || a->status == DNS_BOGUS) {
+		/*
+		 * A chain: libunbound's verdict (the links may be in signed
+		 * zones).  A failure: libunbound's own (a validating upstream
+		 * fails a chain into a bogus zone where libunbound says BOGUS
+		 * with its reason).  A timeout is delivered as it is.
+		 */
+		q->ur->sc.reasked++;
+		if (send_query(q) == UB_SYNTAX) {
+			struct dns_answer *f = dns_answer_new(q->name, q->type);
+
+			f->status = DNS_SERVFAIL;
+			dns_answer_set_why(f, "libunbound refused the name");
+			resolver_deliver(q->p, f);
+			query_free(q);
+		}
+		return;
+	}
+	a->secure = false;	/* whatever the AD bit said: below a proven-insecure cut */
+	resolver_deliver(q->p, dns_answer_ref(a));
+	query_free(q);
+}
+
+/* send_stub - ask q of the stub; false (q untouched) when the stub cannot be had */
+static bool
+send_stub(struct ub_query *q)
+{
+	struct unbound_resolver *ur = q->ur;
+
+	if (ur->stub == NULL) {
+		/*
+		 * The same upstream: the normalised --resolver, or resolv.conf's
+		 * nameservers (the stub takes the first 3, 127.0.0.1 when none, as
+		 * libunbound forwards to 127.0.0.1 then).  A second longer timeout,
+		 * so the generic layer's own timer always speaks first.
+		 */
+		struct stub_config sc = { .forward = ur->fwd, .resolv_conf = ur->rc_path };
+		char *err = NULL;
+
+		if (resolver_stub_new(ur->r.base, &sc, ur->timeout_s + 1, &ur->stub, &err) != MS_OK) {
+			free(err);
+			insecure_cuts_free(ur->cuts);	/* off for good */
+			ur->cuts = NULL;
+			return false;
+		}
+	}
+	q->via_stub = true;
+	if (resolver_query_owned(ur->stub, q, q->name, q->type, stub_done, q) != MS_OK) {
+		q->via_stub = false;
+		return false;
+	}
+	ur->sc.routed++;
+	return true;
+}
+
+/*
+ * ta_owners - the owner names of the DS and DNSKEY records in the trust
+ * anchor file path (caller frees each and the array); false when the file
+ * cannot be read or parsed (the shortcut then stays off)
+ */
+static bool
+ta_owners(const char *path, char ***out, size_t *n)
+{
+	FILE *fp = fopen(path, "r");
+	ldns_rdf *origin = NULL, *prev = NULL;
+	uint32_t ttl = 3600;
+	int line = 0;
+	bool ok = fp != NULL;
+
+	*out = NULL;
+	*n = 0;
+	while (ok && !feof(fp)) {
+		ldns_rr *rr = NULL;
+		ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+
+		if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
+		    s == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (s != LDNS_STATUS_OK) {
+			ok = false;
+			break;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS || ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY) {
+			char *o = ldns_rdf2str(ldns_rr_owner(rr));
+
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = xstrdup(o ? o : ".");
+			free(o);
+		}
+		ldns_rr_free(rr);
+	}
+	if (origin)
+		ldns_rdf_deep_free(origin);
+	if (prev)
+		ldns_rdf_deep_free(prev);
+	if (fp)
+		fclose(fp);
+	return ok && *n > 0;
 }
 
 /* ---- the reachability probe ------------------------------------------------ */
@@ -583,6 +957,14 @@ unbound_destroy(struct resolver *r)
 	}
 	if (ur->probe_busy)
 		(void)ub_cancel(ur->ctx, ur->probe_id);
+	while (ur->walks) {
+		struct walk *w = ur->walks;
+
+		(void)ub_cancel(ur->ctx, w->async_id);
+		walk_free(w);
+	}
+	resolver_free(ur->stub);	/* nothing in flight: the generic layer cancelled our queries */
+	insecure_cuts_free(ur->cuts);
 	if (ur->probe_timer)
 		event_free(ur->probe_timer);
 	if (ur->settle_ev)
@@ -1003,6 +1385,19 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
 	settle(-1, 0, ur);
 }
 
+bool
+resolver_unbound_shortcut_stats(struct resolver *r, struct unbound_shortcut_stats *out)
+{
+	struct unbound_resolver *ur;
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || r->ops != &unbound_ops)
+		return false;
+	ur = r->impl;
+	*out = ur->sc;
+	return ur->cuts != NULL || ur->sc.routed > 0;
+}
+
 char *
 resolver_unbound_option(struct resolver *r, const char *name)
 {
@@ -1073,6 +1468,18 @@ resolver_unbound_new(struct event_base *base, const struct unbound_config *cfg,
 	(void)snprintf(ur->out_range, sizeof(ur->out_range), "%u", outgoing_range());
 	if ((ur->ctx = ctx_new(ur, base, ta, &st, err)) == NULL)
 		goto fail;
+	ur->timeout_s = timeout_seconds > 0 ? timeout_seconds : 5;
+	if (cfg->insecure_shortcut) {
+		char **owners;
+		size_t n;
+
+		/* the anchors' owners: no name with one at or below it is marked */
+		if (ta_owners(ta, &owners, &n))
+			ur->cuts = insecure_cuts_new(0, (const char *const *)owners, n);
+		for (size_t i = 0; i < n; i++)
+			free(owners[i]);
+		free(owners);
+	}
 	resolver_init(&ur->r, &unbound_ops, ur, base, timeout_seconds);
 	ur->r.max_outstanding = RESOLVER_MAX_OUTSTANDING;
 	/*

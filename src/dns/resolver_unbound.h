@@ -47,6 +47,13 @@ struct unbound_config {
 	 * spfb); a resolver that refuses TCP fails every query.
 	 */
 	bool tcp;
+	/*
+	 * Send questions for names at or below a zone libunbound has proven
+	 * insecure through a stub backend (resolver_stub.h) to the same
+	 * upstream, and deliver its answers as insecure (resolver_unbound.c,
+	 * "the insecure shortcut"; issue 23, docs/performance.md).
+	 */
+	bool insecure_shortcut;
 };
 
 /*
@@ -66,6 +73,18 @@ MS_MUST_CHECK enum ms_status resolver_unbound_new(struct event_base *base, const
  * is not a libunbound resolver or libunbound does not know the option.
  */
 char *resolver_unbound_option(struct resolver *r, const char *name);
+
+/*
+ * resolver_unbound_shortcut_stats - what r's insecure shortcut did: queries
+ * answered through the stub, of them asked again through libunbound (a
+ * CNAME followed), names marked insecure, SOA questions the walk asked.
+ * False (all zero) when r is not a libunbound resolver or has no shortcut.
+ * r is borrowed; *out is the caller's.
+ */
+struct unbound_shortcut_stats {
+	uint64_t routed, reasked, marked, walked;
+};
+bool resolver_unbound_shortcut_stats(struct resolver *r, struct unbound_shortcut_stats *out);
 
 /*
  * unbound_parse_forward - split "ADDR[@PORT]" into a normalised

@@ -107,6 +107,7 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 		ucfg.forward = cfg->resolver;
 		ucfg.trust_anchor = cfg->trust_anchor;
 		ucfg.tcp = cfg->resolver_tcp;
+		ucfg.insecure_shortcut = !cfg->no_insecure_shortcut;
 		raise_fd_limit();
 		if ((st = resolver_unbound_new(s->base, &ucfg, cfg->timeout, &s->res, err)) != MS_OK)
 			goto fail;

@@ -35,6 +35,8 @@ struct session_config {
 	 */
 	bool		 resolver_validates;
 	bool		 resolver_tcp;	/* libunbound: ask resolver over TCP (unbound_config.tcp) */
+	/* libunbound: no insecure shortcut (unbound_config.insecure_shortcut; on by default) */
+	bool		 no_insecure_shortcut;
 	double		 timeout;	/* per DNS query, seconds (0: 5) */
 	/* The Public Suffix List. */
 	struct suffix_list *psl;	/* borrowed (must outlive the session), or NULL: */

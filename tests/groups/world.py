@@ -374,6 +374,130 @@ def scenario_validates(args, w):
     return res
 
 
+# The insecure shortcut (issue 23): once libunbound has proven a zone insecure, names below
+# it go to the resolver through the stub backend and come back insecure.  A CNAME out of an
+# insecure zone into a secure or a bogus one must still get libunbound's verdict, and a
+# trust anchor below an insecure zone keeps the zone from being marked.
+SHORTCUT_ZONE = """
+$SECURE signed.test.
+signed.test.        MX   10 mx.signed.test.
+mx.signed.test.     A    192.0.2.30
+_25._tcp.mx.signed.test. TLSA 3 1 1 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
+bogus.test.         MX   10 mx.bogus.test.
+mx.bogus.test.      A    192.0.2.32
+bogus.test.         *    BOGUS
+insec.test.         MX   10 mx.insec.test.
+mx.insec.test.      A    192.0.2.50
+a.insec.test.       MX   10 to-signed.insec.test.
+to-signed.insec.test. CNAME mx.signed.test.
+b.insec.test.       MX   10 to-bogus.insec.test.
+to-bogus.insec.test. CNAME mx.bogus.test.
+$SECURE signed.example.
+signed.example.     MX   10 mx.signed.example.
+mx.signed.example.  A    192.0.2.33
+insec.example.      MX   10 mx.insec.example.
+mx.insec.example.   A    192.0.2.51
+"""
+SHORTCUT_DOMAINS = ["insec.test", "a.insec.test", "b.insec.test", "signed.test", "bogus.test"]
+# Only an anchor for signed.example: example. validates to insecure (test. would not do: it is
+# one of libunbound's local zones, whose apex the walk never asks about).
+ANCHOR_DOMAINS = ["insec.example", "signed.example"]
+
+
+def shortcut_stats(err):
+    """check --stats's line on the insecure shortcut: (routed, asked again, marked), or None."""
+    import re
+    m = re.search(r"insecure shortcut: (\d+) queries through the stub \((\d+) asked again.*?(\d+) "
+                  r"zones marked", err)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def shortcut_view(d):
+    """dnssec_view and the MX hosts' secure facts: what the shortcut must not change."""
+    v = dnssec_view(d)
+    v["ids"] = sorted(non_pass(d))
+    v["hosts"] = sorted((h.get("host"), h.get("dnssec_secure")) for h in
+                        (d["facts"].get("mx", {}).get("hosts") or []) if isinstance(h, dict))
+    return v
+
+
+def scenario_shortcut(args, w):
+    res = []
+    # one domain at a time, insec.test first: the marks are in before the CNAME domains
+    common = ["check", "--json", "--stats", "--no-smtp", "--concurrency", "1",
+              "--resolver", world.UNBOUND_ADDR]
+    for label, anchor_extra in (("root anchor", None), ("anchor below an insecure zone", True)):
+        problems = []
+        ta = w.trust_anchor
+        tmpd = None
+        if anchor_extra:
+            # no root anchor: example. validates to insecure, and signed.example's anchor sits
+            # below it, so example. must not be marked
+            ds = [l.split() for l in w.dig("+short", "signed.example", "DS").splitlines() if l.strip()]
+            if not ds:
+                problems.append("no DS for signed.example from the world's resolver")
+            tmpd = tempfile.mkdtemp()
+            ta = os.path.join(tmpd, "signed.ds")
+            with open(ta, "w") as f:
+                for r in ds:
+                    f.write("signed.example. 3600 IN DS %s\n" % " ".join(r))
+        try:
+            argv = common + ["--trust-anchor", ta]
+            doms = ANCHOR_DOMAINS if anchor_extra else SHORTCUT_DOMAINS
+            rc1, out1, err1 = run_in(w, args, argv + doms)
+            rc2, out2, err2 = run_in(w, args, argv + ["--no-insecure-shortcut"] + doms)
+            problems += sanitizer_problems(err1, err2)
+            if rc1 != rc2:
+                problems.append("exit %d with the shortcut, %d without" % (rc1, rc2))
+            st1, st2 = shortcut_stats(err1), shortcut_stats(err2)
+            if st1 is None or st1[0] == 0 or st1[2] == 0:
+                problems.append("the shortcut was not used: %r\n%s" % (st1, err1[-600:]))
+            elif not anchor_extra and st1[1] < 2:
+                problems.append("no CNAME or failure asked again through libunbound: %r" % (st1,))
+            if st2 is not None:
+                problems.append("--no-insecure-shortcut still reports a shortcut: %r" % (st2,))
+            if not anchor_extra:
+                # the config key turns it off too
+                cfgd = tempfile.mkdtemp()
+                try:
+                    cfg = os.path.join(cfgd, "c.json")
+                    with open(cfg, "w") as f:
+                        f.write('{"insecure_shortcut": false}\n')
+                    rc3, out3, err3 = run_in(w, args, argv + ["--config", cfg, "--only", "mx", "insec.test"])
+                    problems += sanitizer_problems(err3)
+                    if rc3 not in (0, 1) or shortcut_stats(err3) is not None:
+                        problems.append("config insecure_shortcut false: exit %d, %r" % (rc3, err3[-400:]))
+                finally:
+                    shutil.rmtree(cfgd, ignore_errors=True)
+            d1, d2 = json.loads(out1), json.loads(out2)
+            for a, b in zip(d1["domains"], d2["domains"]):
+                va, vb = shortcut_view(a), shortcut_view(b)
+                if va != vb:
+                    problems.append("%s: with the shortcut %s\n  without %s" % (a["domain"], va, vb))
+            byname = {d["domain"]: d for d in d1["domains"]}
+            signed = "signed.example" if anchor_extra else "signed.test"
+            if byname[signed]["facts"]["mx"].get("dnssec_secure") is not True:
+                problems.append("%s: not secure with the shortcut" % signed)
+            if not anchor_extra:
+                bog = [f for f in byname["b.insec.test"]["findings"] if f["severity"] != "pass"
+                       and "BOGUS" in f.get("message", "") + json.dumps(f.get("evidence", ""))]
+                if not bog:
+                    problems.append("b.insec.test: the CNAME into bogus.test is not BOGUS: %s"
+                                    % sorted(non_pass(byname["b.insec.test"])))
+        except (ValueError, KeyError, IndexError) as e:
+            problems.append("output: %s" % e)
+        finally:
+            if tmpd:
+                shutil.rmtree(tmpd, ignore_errors=True)
+        res.append(harness.Result(NAME, "insecure shortcut (%s): the same findings as "
+                                  "--no-insecure-shortcut; CNAMEs into secure and bogus zones keep "
+                                  "libunbound's verdict" % label if not anchor_extra else
+                                  "insecure shortcut (%s): signed.example stays secure, example. is "
+                                  "never marked" % label,
+                                  "fail" if problems else "pass", "\n".join(problems)))
+    return res
+
+
 # A middlebox resolver that strips DNSSEC records: forwards to the world's Unbound and
 # drops RRSIG/NSEC/NSEC3 from every section of the reply (as some home routers and
 # hotel networks do).  With mode "refuse-root-keys" it strips nothing but answers
@@ -578,8 +702,16 @@ def run(args):
         except world.WorldError as e:
             return [harness.Result(NAME, "bulk world", "fail", str(e))]
 
+    def shortcut():
+        try:
+            w = world.world_from_text(SHORTCUT_ZONE)
+            with w:
+                return scenario_shortcut(args, w)
+        except world.WorldError as e:
+            return [harness.Result(NAME, "shortcut world", "fail", str(e))]
+
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
-        futs = [ex.submit(bulk), ex.submit(scenario_no_network, args)]
+        futs = [ex.submit(bulk), ex.submit(shortcut), ex.submit(scenario_no_network, args)]
         cases = list(ex.map(lambda p: run_world_case(args, p), paths))
         for f in futs:
             results.extend(f.result())

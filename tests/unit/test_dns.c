@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "dns/dns.h"
+#include "dns/insecure_cuts.h"
 #include "dns/zonetext.h"
 #include "util/buf.h"
 
@@ -280,6 +282,116 @@ soa_keeps_wire(void **state)
 	dns_rr_clear(&rr);
 }
 
+/* insecure_cuts: marks cover their descendants, expire, respect trust anchors, stay bounded */
+static void
+cuts_cover_and_expire(void **state)
+{
+	const char *root[] = { "." };
+	struct insecure_cuts *c = insecure_cuts_new(0, root, 1);
+
+	(void)state;
+	assert_false(insecure_cuts_covers(c, "a.example.test", 0));
+	assert_true(insecure_cuts_set(c, "Example.TEST.", CUT_INSECURE, 100));
+	assert_true(insecure_cuts_covers(c, "example.test", 10));
+	assert_true(insecure_cuts_covers(c, "MAIL.example.test.", 10));
+	assert_true(insecure_cuts_covers(c, "_dmarc.a.b.example.test", 10));
+	assert_false(insecure_cuts_covers(c, "test", 10));		/* above the cut */
+	assert_false(insecure_cuts_covers(c, "xexample.test", 10));	/* a label boundary */
+	assert_false(insecure_cuts_covers(c, "a.example.test", 100));	/* expired */
+	assert_false(insecure_cuts_covers(c, "a\\.b.example.test", 10));	/* escapes: never */
+	assert_false(insecure_cuts_set(c, ".", CUT_INSECURE, 100));	/* the root: never */
+	/* CUT_NOT and CUT_ASKING cover nothing */
+	assert_true(insecure_cuts_set(c, "signed.example", CUT_NOT, 100));
+	assert_true(insecure_cuts_set(c, "asking.example", CUT_ASKING, 100));
+	assert_false(insecure_cuts_covers(c, "a.signed.example", 10));
+	assert_false(insecure_cuts_covers(c, "a.asking.example", 10));
+	assert_int_equal(insecure_cuts_get(c, "SIGNED.example.", 10), CUT_NOT);
+	assert_int_equal(insecure_cuts_get(c, "signed.example", 100), CUT_NONE);
+	insecure_cuts_free(c);
+}
+
+static void
+cuts_trust_anchor_below(void **state)
+{
+	const char *anchors[] = { ".", "signed.example.test." };
+	struct insecure_cuts *c = insecure_cuts_new(0, anchors, 2);
+
+	(void)state;
+	/* an anchor at or below the name: never marked (stored as CUT_NOT) */
+	assert_false(insecure_cuts_may_mark(c, "test"));
+	assert_false(insecure_cuts_may_mark(c, "example.test"));
+	assert_false(insecure_cuts_may_mark(c, "signed.example.test"));
+	assert_true(insecure_cuts_may_mark(c, "a.signed.example.test"));
+	assert_true(insecure_cuts_may_mark(c, "other.test"));
+	assert_true(insecure_cuts_set(c, "test", CUT_INSECURE, 100));
+	assert_int_equal(insecure_cuts_get(c, "test", 0), CUT_NOT);
+	assert_false(insecure_cuts_covers(c, "signed.example.test", 0));
+	assert_false(insecure_cuts_covers(c, "other.test", 0));
+	insecure_cuts_free(c);
+}
+
+static void
+cuts_walk_order(void **state)
+{
+	struct insecure_cuts *c = insecure_cuts_new(0, NULL, 0);
+	char out[DNS_NAME_MAX];
+
+	(void)state;
+	/* from the top label down */
+	assert_true(insecure_cuts_next(c, "Mail.Example.test.", 0, out));
+	assert_string_equal(out, "test");
+	assert_true(insecure_cuts_set(c, "test", CUT_ASKING, 10));
+	assert_false(insecure_cuts_next(c, "mail.example.test", 0, out));	/* wait for it */
+	assert_true(insecure_cuts_set(c, "test", CUT_NOT, 10));
+	assert_true(insecure_cuts_next(c, "mail.example.test", 0, out));
+	assert_string_equal(out, "example.test");
+	assert_true(insecure_cuts_set(c, "example.test", CUT_NOT, 10));
+	assert_true(insecure_cuts_next(c, "mail.example.test", 0, out));
+	assert_string_equal(out, "mail.example.test");
+	assert_true(insecure_cuts_set(c, "mail.example.test", CUT_NOT, 10));
+	assert_false(insecure_cuts_next(c, "mail.example.test", 0, out));	/* all asked */
+	assert_true(insecure_cuts_next(c, "mail.example.test", 10, out));	/* expired: again */
+	assert_string_equal(out, "test");
+	assert_true(insecure_cuts_set(c, "test", CUT_INSECURE, 100));
+	assert_false(insecure_cuts_next(c, "a.b.test", 20, out));	/* covered */
+	/* at most INSECURE_CUTS_LABELS labels from the top */
+	assert_true(insecure_cuts_set(c, "test", CUT_NOT, 100));
+	{
+		const char *deep = "l.k.j.i.h.g.f.e.d.c.b.a";
+		char want[DNS_NAME_MAX];
+		size_t k;
+
+		for (k = 0; insecure_cuts_next(c, deep, 20, out); k++)
+			assert_true(insecure_cuts_set(c, out, CUT_NOT, 100));
+		assert_int_equal(k, INSECURE_CUTS_LABELS);
+		snprintf(want, sizeof(want), "%s", deep + strlen(deep) - (2 * INSECURE_CUTS_LABELS - 1));
+		assert_int_equal(insecure_cuts_get(c, want, 20), CUT_NOT);
+	}
+	insecure_cuts_free(c);
+}
+
+static void
+cuts_bounded(void **state)
+{
+	struct insecure_cuts *c = insecure_cuts_new(8, NULL, 0);
+	char name[64];
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "d%d.test", i);
+		assert_true(insecure_cuts_set(c, name, CUT_INSECURE, 100));
+	}
+	assert_int_equal(insecure_cuts_count(c, CUT_NONE), 8);
+	assert_int_equal(insecure_cuts_count(c, CUT_INSECURE), 8);
+	assert_false(insecure_cuts_covers(c, "x.d0.test", 0));		/* the oldest went */
+	assert_true(insecure_cuts_covers(c, "x.d19.test", 0));
+	/* setting again refreshes, no duplicate */
+	assert_true(insecure_cuts_set(c, "d12.test", CUT_NOT, 100));
+	assert_int_equal(insecure_cuts_count(c, CUT_NONE), 8);
+	assert_false(insecure_cuts_covers(c, "d12.test", 0));
+	insecure_cuts_free(c);
+}
+
 int
 main(void)
 {
@@ -292,6 +404,10 @@ main(void)
 		cmocka_unit_test(rdata_parse_types),
 		cmocka_unit_test(rdata_hostile),
 		cmocka_unit_test(soa_keeps_wire),
+		cmocka_unit_test(cuts_cover_and_expire),
+		cmocka_unit_test(cuts_trust_anchor_below),
+		cmocka_unit_test(cuts_walk_order),
+		cmocka_unit_test(cuts_bounded),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
