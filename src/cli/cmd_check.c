@@ -766,7 +766,12 @@ cmd_check(int argc, char **argv)
 			{
 				struct unbound_shortcut_stats ss;
 
-				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss))
+				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss) &&
+				    ss.not_loopback)
+					fprintf(stderr, "mailsec: insecure shortcut: off, the resolver is not "
+					    "on loopback (%llu zones were marked insecure)\n",
+					    (unsigned long long)ss.marked);
+				else if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss))
 					fprintf(stderr, "mailsec: insecure shortcut: %llu queries through the "
 					    "stub (%llu asked again through libunbound: a CNAME or a failure), %llu "
 					    "zones marked insecure after %llu SOA questions\n",

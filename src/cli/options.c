@@ -393,8 +393,9 @@ static const struct option_doc options[] = {
 	  "to the same resolver and are answered insecure without libunbound's work; a CNAME "
 	  "or a failure in such an answer is asked again through libunbound. Never with a "
 	  "trust anchor at or below the name. Those queries share a few sockets (only their "
-	  "16-bit IDs are random, not their source ports): keep the resolver on loopback or a "
-	  "link you control. Config key insecure_shortcut (true/false)." },
+	  "16-bit IDs are random, not their source ports), so the shortcut runs only when every "
+	  "resolver is a loopback address (127.0.0.0/8, ::1). Config key insecure_shortcut "
+	  "(true/false)." },
 	{ "dmarc-rules", 0, "7489|9989|both", "check dmarc message",
 	  "Judge DMARC for receivers of RFC 7489, of RFC 9989, or both (default both): they "
 	  "differ on pct, t, rf, ri, the position of p and policy discovery." },

@@ -845,6 +845,34 @@ read_resolv_conf(struct stub_resolver *sr, const char *path)
 	return true;
 }
 
+/* resolver_stub_on_loopback - see resolver_stub.h */
+bool
+resolver_stub_on_loopback(const struct resolver *r)
+{
+	const struct stub_resolver *sr = r->impl;
+
+	if (r->ops != &stub_ops || sr->nservers == 0)
+		return false;
+	for (size_t i = 0; i < sr->nservers; i++) {
+		const struct sockaddr_storage *ss = &sr->servers[i].ss;
+
+		if (ss->ss_family == AF_INET) {
+			const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+			if (a[0] != 127)
+				return false;
+		} else if (ss->ss_family == AF_INET6) {
+			const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+			if (!IN6_IS_ADDR_LOOPBACK(a) && !(IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127))
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
 enum ms_status
 resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double timeout_seconds,
     struct resolver **out, char **err)

@@ -5,6 +5,8 @@
 #include "dns/resolver.h"
 #include "util/status.h"
 
+#include <stdbool.h>
+
 struct event_base;
 
 /*
@@ -51,5 +53,13 @@ struct stub_config {
  */
 MS_MUST_CHECK enum ms_status resolver_stub_new(struct event_base *base, const struct stub_config *cfg,
     double timeout_seconds, struct resolver **out, char **err);
+
+/*
+ * resolver_stub_on_loopback - whether every server r (a stub resolver's)
+ * sends to is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104):
+ * nobody off the host can see or forge what it asks there.  r is borrowed;
+ * false when it is not a stub resolver.
+ */
+bool resolver_stub_on_loopback(const struct resolver *r);
 
 #endif

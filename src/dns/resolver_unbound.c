@@ -690,6 +690,18 @@ send_stub(struct ub_query *q)
 			ur->cuts = NULL;
 			return false;
 		}
+		/*
+		 * The stub's pooled sockets keep their source port for many
+		 * queries (only the 16-bit ID is random): fine where nobody
+		 * off the host can forge a reply, not toward a resolver across
+		 * a network, where libunbound's random port per query stays.
+		 */
+		if (!resolver_stub_on_loopback(ur->stub)) {
+			ur->sc.not_loopback = true;
+			insecure_cuts_free(ur->cuts);	/* off for good */
+			ur->cuts = NULL;
+			return false;
+		}
 	}
 	q->via_stub = true;
 	if (resolver_query_owned(ur->stub, q, q->name, q->type, stub_done, q) != MS_OK) {
@@ -1395,7 +1407,7 @@ resolver_unbound_shortcut_stats(struct resolver *r, struct unbound_shortcut_stat
 		return false;
 	ur = r->impl;
 	*out = ur->sc;
-	return ur->cuts != NULL || ur->sc.routed > 0;
+	return ur->cuts != NULL || ur->sc.routed > 0 || ur->sc.not_loopback;
 }
 
 char *

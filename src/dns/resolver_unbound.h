@@ -74,16 +74,20 @@ MS_MUST_CHECK enum ms_status resolver_unbound_new(struct event_base *base, const
  */
 char *resolver_unbound_option(struct resolver *r, const char *name);
 
+/* What the insecure shortcut did (resolver_unbound_shortcut_stats). */
+struct unbound_shortcut_stats {
+	uint64_t routed, reasked, marked, walked;
+	bool not_loopback;	/* turned off: a resolver it would ask is not on loopback */
+};
+
 /*
  * resolver_unbound_shortcut_stats - what r's insecure shortcut did: queries
  * answered through the stub, of them asked again through libunbound (a
- * CNAME followed), names marked insecure, SOA questions the walk asked.
+ * CNAME followed), names marked insecure, SOA questions the walk asked, and
+ * whether it turned itself off because a resolver is not on loopback.
  * False (all zero) when r is not a libunbound resolver or has no shortcut.
  * r is borrowed; *out is the caller's.
  */
-struct unbound_shortcut_stats {
-	uint64_t routed, reasked, marked, walked;
-};
 bool resolver_unbound_shortcut_stats(struct resolver *r, struct unbound_shortcut_stats *out);
 
 /*

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "dns/dns.h"
 #include "dns/insecure_cuts.h"
+#include "dns/resolver_stub.h"
 #include "dns/zonetext.h"
 #include "util/buf.h"
 
@@ -392,6 +394,36 @@ cuts_bounded(void **state)
 	insecure_cuts_free(c);
 }
 
+/* stub_loopback_only - the insecure shortcut's condition: every server of the stub on loopback */
+static void
+stub_loopback_only(void **state)
+{
+	static const struct {
+		const char *forward;
+		bool loopback;
+	} v[] = {
+		{ "127.0.0.1", true }, { "127.0.0.53@5353", true }, { "127.255.0.9", true },
+		{ "::1", true }, { "::ffff:127.0.0.1", true },
+		{ "192.0.2.1", false }, { "10.0.0.1", false }, { "2001:db8::1", false },
+		{ "::ffff:192.0.2.1", false }, { "128.0.0.1", false },
+	};
+	struct event_base *base = event_base_new();
+
+	(void)state;
+	assert_non_null(base);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct stub_config sc = { .forward = v[i].forward, .resolv_conf = NULL };
+		struct resolver *r = NULL;
+		char *err = NULL;
+
+		assert_int_equal(resolver_stub_new(base, &sc, 1, &r, &err), MS_OK);
+		assert_int_equal(resolver_stub_on_loopback(r), v[i].loopback);
+		resolver_free(r);
+		free(err);
+	}
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -408,6 +440,7 @@ main(void)
 		cmocka_unit_test(cuts_trust_anchor_below),
 		cmocka_unit_test(cuts_walk_order),
 		cmocka_unit_test(cuts_bounded),
+		cmocka_unit_test(stub_loopback_only),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
