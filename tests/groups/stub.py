@@ -19,10 +19,20 @@ hundred synthetic domains (MX, SPF, DMARC, TLS-RPT), three ways:
   carry more new questions (retries not counted) than the 32 a socket holds
   at once; the JSON again the clean run's.
 
+- shared: sixty more domains that share one MX host, one SPF include and
+  (having no DMARC record) the organisational domain's `_dmarc` name, whose
+  negative answers carry the zone's SOA: every question must reach the
+  server exactly once (later askers join the question in flight or are
+  answered from the stub's cache, negative answers for the SOA's negative
+  TTL), and `--stats` must say how many lookups were cached or joined, the
+  rest being the questions the server saw.
+
 Standard library only; no timing asserted.
 """
+import collections
 import json
 import os
+import re
 import select
 import socket
 import struct
@@ -35,6 +45,7 @@ from harness import run as hrun
 
 NAME = "stub"
 DOMAINS = 400
+SHARED = 60
 T = {"A": 1, "MX": 15, "TXT": 16, "AAAA": 28}
 SOCK_QUERIES = 256      # STUB_SOCK_QUERIES in src/dns/resolver_stub.c
 SOCK_INFLIGHT = 32      # STUB_SOCK_INFLIGHT
@@ -63,7 +74,18 @@ def zone():
             z[("_dmarc." + d, 16)] = [txt("v=DMARC1; p=%s; rua=mailto:r@%s" % (("none", "quarantine", "reject")[i % 3], d))]
         if i % 2:
             z[("_smtp._tls." + d, 16)] = [txt("v=TLSRPTv1; rua=mailto:t@%s" % d)]
+    for i in range(SHARED):
+        d = "s%d.share.stub.test" % i
+        z[(d, 15)] = [struct.pack("!H", 10) + wire("mx.share.stub.test")]
+        z[(d, 16)] = [txt("v=spf1 include:_spf.share.stub.test mx -all")]
+    z[("mx.share.stub.test", 1)] = [socket.inet_aton("192.0.2.200")]
+    z[("_spf.share.stub.test", 16)] = [txt("v=spf1 ip4:192.0.2.0/24 -all")]
     return z
+
+
+# stub.test's SOA (RFC 2308 §3: in the authority section of a negative answer; negative TTL 60)
+SOA = (b"\x04stub\x04test\x00" + struct.pack("!HHIH", 6, 1, 300, 2 + 4 + 20) + b"\x00" +
+       b"\x03\x66\x6f\x6f\x00" + struct.pack("!IIIII", 1, 3600, 600, 86400, 60))
 
 
 class Server:
@@ -91,6 +113,7 @@ class Server:
         self.strays = 0
         self.flooded = set()    # ports whose first answer came after 20 strays
         self.first = {}         # source port -> questions first asked there (retries not counted)
+        self.count = collections.Counter()     # question (lower case) -> times asked
 
     def reply(self, q):
         """(question bytes, reply without its ID) for query q, or None."""
@@ -109,7 +132,10 @@ class Server:
         exists = name in self.names or any(n.endswith("." + name) for n in self.names)
         flags = 0x8180 | (0 if exists else 3)
         body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, 300, len(rd)) + rd for rd in rrs)
-        return question, struct.pack("!HHHHH", flags, 1, len(rrs), 0, 0) + question + body
+        ns = 0 if rrs else 1
+        if ns:
+            body += SOA
+        return question, struct.pack("!HHHHH", flags, 1, len(rrs), ns, 0) + question + body
 
     def loop(self):
         while not self.stop:
@@ -127,6 +153,7 @@ class Server:
             if question not in self.seen and question not in self.asked:
                 self.first[port] = self.first.get(port, 0) + 1
             self.asked.add(question)
+            self.count[question.lower()] += 1
             if self.mode == "noisy":
                 if question not in self.seen and zlib.crc32(question) % 7 == 0:
                     self.seen.add(question)
@@ -159,11 +186,11 @@ class Server:
         self.sock.close()
 
 
-def audit(args, srv, domains_file):
+def audit(args, srv, domains_file, extra=()):
     """(rc, normalised JSON text, stderr) of check --resolver-validates through srv."""
     rc, out, err = hrun([args.mailsec, "check", "--json", "--no-smtp", "--only", "mx,spf,dmarc,tls-rpt",
                          "--resolver", "127.0.0.1@%d" % srv.port, "--resolver-validates", "--stats",
-                         "--timeout", "10", "--domains", domains_file], wrapper=args.wrapper, timeout=600,
+                         "--timeout", "10", "--domains", domains_file] + list(extra), wrapper=args.wrapper, timeout=600,
                         env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
     try:
         doc = json.loads(out)
@@ -172,6 +199,40 @@ def audit(args, srv, domains_file):
     except ValueError:
         text = None
     return rc, text, err
+
+
+def shared(args, srv, tmp):
+    """The shared scenario: each question reaches the server once; --stats counts the rest."""
+    df = os.path.join(tmp, "shared.txt")
+    with open(df, "w") as f:
+        f.write("".join("s%d.share.stub.test\n" % i for i in range(SHARED)))
+    srv.reset()
+    srv.mode = "clean"
+    rc, text, err = audit(args, srv, df, ["--concurrency", "4"])     # later domains find the cache
+    problems = []
+    if text is None or rc not in (0, 1):
+        problems.append("exit %d, no JSON document: %s" % (rc, err[-1500:]))
+    if "runtime error:" in err or "AddressSanitizer" in err:
+        problems.append("sanitizer: " + err[-2000:])
+    twice = sorted("%r x%d" % (q, n) for q, n in srv.count.items() if n > 1)
+    if twice:
+        problems.append("asked more than once: %s" % twice[:10])
+    m = re.search(r"(\d+) DNS queries \(", err)
+    m2 = re.search(r"of the DNS queries, (\d+) answered from the stub resolver's cache and (\d+) joined to "
+                   r"the same question in flight, the other (\d+) asked of the resolver", err)
+    if not m or not m2:
+        problems.append("no --stats line counting cached and joined lookups: %s" % err[-800:])
+    else:
+        q, cached, joined, asked = int(m.group(1)), int(m2.group(1)), int(m2.group(2)), int(m2.group(3))
+        if q != cached + joined + asked or asked != len(srv.count) or cached == 0 or joined == 0:
+            problems.append("--stats: %d queries, %d cached, %d joined, %d asked; the server saw %d questions"
+                            % (q, cached, joined, asked, len(srv.count)))
+    dm = "\x06_dmarc\x04stub\x04test\x00".encode()
+    if not any(k.startswith(dm) for k in srv.count):
+        problems.append("the organisational domain's _dmarc.stub.test was not asked: %s" % sorted(srv.count)[:10])
+    return Result(NAME, "shared: %d domains sharing an MX host, an SPF include and a denied _dmarc name (SOA): "
+                  "each of %d questions reached the server once" % (SHARED, len(srv.count)),
+                  "fail" if problems else "pass", "\n".join(problems))
 
 
 def run(args):
@@ -227,6 +288,7 @@ def run(args):
             res.append(Result(NAME, "%s: %s (%d strays, %d ports): the clean run's JSON" % (mode, label, srv.strays,
                                                                                         len(ports)),
                               "fail" if problems else "pass", "\n".join(problems)))
+        res.append(shared(args, srv, tmp))
     finally:
         srv.close()
     return res
