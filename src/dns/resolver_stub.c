@@ -47,7 +47,10 @@
  * however many audits ask it at the same time (issue 23).  A query owns its
  * retry timer and, after a truncated reply, one TCP connection (a
  * bufferevent); it lives while some lookup waits on it.  Its answer goes to
- * the cache (when stub_cache.h's rules allow) and then to every lookup
+ * the cache when stub_cache.h's rules allow and the question is shared (it
+ * missed the cache lately before, or another lookup joined it: a domain's
+ * own names, most of an audit's, would only push the shared ones out), then
+ * to every lookup
  * waiting, each its own reference to the one parsed answer (answers are
  * read-only to their consumers).  The generic layer owns each lookup's
  * timeout and calls stub_cancel() at expiry, which takes that lookup off its
@@ -142,6 +145,7 @@ struct stub_query {
 	uint32_t hash;
 	bool joinable;			/* in sr->flight */
 	bool delivering;		/* its lookups are being answered: freed by query_deliver */
+	bool keep;			/* its answer goes to the cache: asked lately before, or joined */
 	char *name;
 	uint16_t type;
 	uint8_t msg[2 + STUB_MAX_QUERY];	/* a 2-octet length (for TCP), then the query */
@@ -653,7 +657,7 @@ got_reply(struct stub_query *q, const uint8_t *pkt, size_t n)
 	mark_answered(q->sr);
 	/* the AD bit; a SERVFAIL with a DNSSEC Extended DNS Error is BOGUS */
 	a = dns_answer_from_validating_reply(q->name, q->type, pkt, n);
-	if (!dns_answer_failed_status(a->status))
+	if ((q->keep || (q->lookups && q->lookups->next)) && !dns_answer_failed_status(a->status))
 		(void)stub_cache_put(q->sr->cache, a, cache_ttl(a, pkt, n), now_ms());
 	query_deliver(q, a);
 }
@@ -942,6 +946,7 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 	struct stub_query *q;
 	struct dns_answer *hit;
 	uint32_t h;
+	bool again;
 
 	l->sr = sr;
 	l->p = p;
@@ -954,7 +959,7 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 		lookup_later(l, a);
 		return MS_OK;
 	}
-	if ((hit = stub_cache_get(sr->cache, name, type, now_ms())) != NULL) {
+	if ((hit = stub_cache_get(sr->cache, name, type, now_ms(), &again)) != NULL) {
 		sr->r.stats.cached++;
 		resolver_pending_set_handle(p, l);
 		lookup_later(l, hit);
@@ -971,6 +976,7 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 	q->sr = sr;
 	q->name = xstrdup(name);
 	q->type = type;
+	q->keep = again;
 	if (!build_query(q)) {		/* not a name: the caller's "invalid name" path */
 		query_free(q);
 		lookup_free(l);

@@ -10,6 +10,9 @@
  * entries that also sit on one LRU list, most recently used first.  An
  * entry holds the answer as received and, once asked for after a second or
  * more, one aged copy for the current age; both count against max_bytes.
+ * The doorkeeper is an array of question fingerprints (4 x max_entries
+ * slots, 64 KiB at the default) written at each miss: a later miss that
+ * finds its own fingerprint there was asked before, lately.
  */
 
 struct centry {
@@ -28,6 +31,8 @@ struct stub_cache {
 	struct centry	**bucket;
 	size_t		 nbuckets;	/* a power of two */
 	struct centry	*head, *tail;	/* LRU */
+	uint32_t	*door;		/* fingerprints of missed questions, by hash */
+	size_t		 ndoor;		/* a power of two */
 	struct stub_cache_stats st;
 };
 
@@ -84,6 +89,8 @@ stub_cache_new(const struct stub_cache_limits *lim)
 	while (c->nbuckets < c->lim.max_entries)
 		c->nbuckets *= 2;
 	c->bucket = xcalloc(c->nbuckets, sizeof(*c->bucket));
+	c->ndoor = 4 * c->nbuckets;
+	c->door = xcalloc(c->ndoor, sizeof(*c->door));
 	return c;
 }
 
@@ -119,6 +126,7 @@ stub_cache_free(struct stub_cache *c)
 	while (c->head)
 		entry_remove(c, c->head);
 	free(c->bucket);
+	free(c->door);
 	free(c);
 }
 
@@ -244,22 +252,36 @@ aged_copy(const struct dns_answer *a, uint32_t age)
 	return b;
 }
 
+/* missed - a miss of the question hashed h: whether it was missed before, lately (the doorkeeper) */
+static bool
+missed(struct stub_cache *c, uint32_t h)
+{
+	uint32_t *slot = &c->door[(h >> 7 ^ h) & (c->ndoor - 1)];
+	uint32_t fp = h | 1;		/* never 0, an empty slot */
+	bool seen = *slot == fp;
+
+	*slot = fp;
+	c->st.misses++;
+	return seen;
+}
+
 struct dns_answer *
-stub_cache_get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms)
+stub_cache_get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms, bool *again)
 {
 	uint32_t h = key_hash(name, type), age;
 	struct centry *e = find(c, name, type, h);
 
 	if (e == NULL) {
-		c->st.misses++;
+		*again = missed(c, h);
 		return NULL;
 	}
 	if (now_ms >= e->expires_ms) {
 		entry_remove(c, e);
 		c->st.expired++;
-		c->st.misses++;
+		*again = missed(c, h);
 		return NULL;
 	}
+	*again = true;
 	c->st.hits++;
 	to_front(c, e);
 	age = now_ms > e->stored_ms ? (uint32_t)((now_ms - e->stored_ms) / 1000) : 0;

@@ -29,6 +29,13 @@
  * whose TTLs are less `age`, as a resolver's cached answers are (made at
  * most once per entry per second: hits in the same second share it).
  *
+ * Which answers to keep is the caller's to decide (stub_cache_put keeps
+ * what it is given); stub_cache_get helps: on a miss it says whether the
+ * same question missed lately too (a doorkeeper of fingerprints, as in
+ * TinyLFU), so that a name asked once (a domain's own DKIM selectors, 60%
+ * of a full audit's questions) need not displace one many domains share
+ * (a provider's MX host, an SPF include, the organisational `_dmarc`).
+ *
  * Time is the caller's: milliseconds on any monotonic clock.  Not
  * thread-safe; one per resolver object, never global.
  */
@@ -64,9 +71,12 @@ bool stub_cache_put(struct stub_cache *c, struct dns_answer *a, uint32_t ttl, ui
 /*
  * stub_cache_get - the answer to name (borrowed; compared byte for byte) and
  * type at now_ms, its TTLs aged, or NULL (absent or expired: an expired
- * entry is dropped).  The caller owns one reference and unrefs it.
+ * entry is dropped).  The caller owns one reference and unrefs it.  On a
+ * miss *again (the caller's) says whether this question missed lately
+ * before (its answer is worth keeping); true on a hit.
  */
-struct dns_answer *stub_cache_get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms);
+struct dns_answer *stub_cache_get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms,
+    bool *again);
 
 /* stub_cache_stats - c's counters and current size (read-only, valid until the next call on c) */
 const struct stub_cache_stats *stub_cache_stats(const struct stub_cache *c);

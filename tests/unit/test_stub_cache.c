@@ -10,6 +10,15 @@
 
 #include "dns/stub_cache.h"
 
+/* get - stub_cache_get, the doorkeeper's verdict dropped */
+static struct dns_answer *
+get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms)
+{
+	bool again;
+
+	return stub_cache_get(c, name, type, now_ms, &again);
+}
+
 /* mx_answer - an OK MX answer for name with one record of the given TTL; caller unrefs */
 static struct dns_answer *
 mx_answer(const char *name, uint32_t ttl)
@@ -43,11 +52,11 @@ positive_ttl_aged_and_expired(void **state)
 
 	(void)state;
 	assert_true(stub_cache_put(c, a, a->ttl, 1000));
-	h = stub_cache_get(c, "example.test", DNS_T_MX, 1900);		/* within the second: shared */
+	h = get(c, "example.test", DNS_T_MX, 1900);		/* within the second: shared */
 	assert_ptr_equal(h, a);
 	assert_int_equal(h->ttl, 60);
 	dns_answer_unref(h);
-	h = stub_cache_get(c, "example.test", DNS_T_MX, 11500);	/* 10.5 s later: TTLs less 10 */
+	h = get(c, "example.test", DNS_T_MX, 11500);	/* 10.5 s later: TTLs less 10 */
 	assert_non_null(h);
 	assert_ptr_not_equal(h, a);
 	assert_int_equal(h->ttl, 50);
@@ -58,12 +67,12 @@ positive_ttl_aged_and_expired(void **state)
 	assert_int_equal(h->status, DNS_OK);
 	assert_int_equal(a->rr[0].ttl, 60);	/* the original untouched */
 	dns_answer_unref(h);
-	h = stub_cache_get(c, "example.test", DNS_T_MX, 11999);	/* the same age: the same copy */
+	h = get(c, "example.test", DNS_T_MX, 11999);	/* the same age: the same copy */
 	assert_int_equal(h->ttl, 50);
 	dns_answer_unref(h);
-	assert_null(stub_cache_get(c, "example.test", DNS_T_A, 2000));	/* another type */
-	assert_null(stub_cache_get(c, "Example.test", DNS_T_MX, 2000));	/* the name's bytes as asked */
-	assert_null(stub_cache_get(c, "example.test", DNS_T_MX, 61000));	/* expired */
+	assert_null(get(c, "example.test", DNS_T_A, 2000));	/* another type */
+	assert_null(get(c, "Example.test", DNS_T_MX, 2000));	/* the name's bytes as asked */
+	assert_null(get(c, "example.test", DNS_T_MX, 61000));	/* expired */
 	assert_int_equal(stub_cache_stats(c)->expired, 1);
 	assert_int_equal(stub_cache_stats(c)->entries, 0);
 	assert_int_equal(stub_cache_stats(c)->bytes, 0);
@@ -83,18 +92,18 @@ negative_needs_soa(void **state)
 	assert_true(stub_cache_put(c, nx, nx->ttl, 0));
 	assert_true(stub_cache_put(c, nd, nd->ttl, 0));
 	assert_false(stub_cache_put(c, bare, bare->ttl, 0));	/* no SOA: not cached (RFC 2308 §5) */
-	h = stub_cache_get(c, "nosuch.example.test", DNS_T_TXT, 29999);
+	h = get(c, "nosuch.example.test", DNS_T_TXT, 29999);
 	assert_non_null(h);
 	assert_int_equal(h->status, DNS_NXDOMAIN);
 	assert_int_equal(h->ttl, 1);
 	assert_string_equal(h->zone, "example.test");
 	dns_answer_unref(h);
-	h = stub_cache_get(c, "_dmarc.example.test", DNS_T_TXT, 5000);
+	h = get(c, "_dmarc.example.test", DNS_T_TXT, 5000);
 	assert_int_equal(h->status, DNS_NODATA);
 	assert_int_equal(h->ttl, 25);
 	dns_answer_unref(h);
-	assert_null(stub_cache_get(c, "nosuch.example.test", DNS_T_TXT, 30000));
-	assert_null(stub_cache_get(c, "bare.example.test", DNS_T_TXT, 1));
+	assert_null(get(c, "nosuch.example.test", DNS_T_TXT, 30000));
+	assert_null(get(c, "bare.example.test", DNS_T_TXT, 1));
 	dns_answer_unref(nx);
 	dns_answer_unref(nd);
 	dns_answer_unref(bare);
@@ -131,11 +140,11 @@ lifetime_capped(void **state)
 
 	(void)state;
 	assert_true(stub_cache_put(c, a, 86400, 0));
-	h = stub_cache_get(c, "long.test", DNS_T_MX, 299000);
+	h = get(c, "long.test", DNS_T_MX, 299000);
 	assert_non_null(h);
 	assert_int_equal(h->ttl, 86400 - 299);	/* aged, as received: only the lifetime is capped */
 	dns_answer_unref(h);
-	assert_null(stub_cache_get(c, "long.test", DNS_T_MX, 300000));
+	assert_null(get(c, "long.test", DNS_T_MX, 300000));
 	dns_answer_unref(a);
 	stub_cache_free(c);
 }
@@ -156,7 +165,7 @@ bounded_by_entries_lru(void **state)
 		assert_true(stub_cache_put(c, a, 300, 0));
 		dns_answer_unref(a);
 	}
-	dns_answer_unref(stub_cache_get(c, "d0.test", DNS_T_MX, 1));	/* d0 used: d1 is the oldest */
+	dns_answer_unref(get(c, "d0.test", DNS_T_MX, 1));	/* d0 used: d1 is the oldest */
 	for (int i = 4; i < 6; i++) {
 		struct dns_answer *a;
 
@@ -168,15 +177,15 @@ bounded_by_entries_lru(void **state)
 	}
 	assert_int_equal(stub_cache_stats(c)->entries, 4);
 	assert_int_equal(stub_cache_stats(c)->evicted, 2);
-	assert_null(stub_cache_get(c, "d1.test", DNS_T_MX, 3));
-	assert_null(stub_cache_get(c, "d2.test", DNS_T_MX, 3));
+	assert_null(get(c, "d1.test", DNS_T_MX, 3));
+	assert_null(get(c, "d2.test", DNS_T_MX, 3));
 	for (int i = 0; i < 6; i++) {
 		struct dns_answer *h;
 
 		if (i == 1 || i == 2)
 			continue;
 		snprintf(name, sizeof(name), "d%d.test", i);
-		assert_non_null(h = stub_cache_get(c, name, DNS_T_MX, 3));
+		assert_non_null(h = get(c, name, DNS_T_MX, 3));
 		dns_answer_unref(h);
 	}
 	stub_cache_free(c);
@@ -231,8 +240,8 @@ bounded_by_bytes_hostile(void **state)
 	}
 	assert_true(stub_cache_stats(c)->entries < 4 * 1024 * 1024 / (2 * 65535));
 	assert_true(stub_cache_stats(c)->evicted > 0);
-	assert_null(stub_cache_get(c, "first.test", DNS_T_MX, 200));	/* the oldest went first */
-	h = stub_cache_get(c, "big99.test", DNS_T_TXT, 2000);		/* aged copy: still in bounds */
+	assert_null(get(c, "first.test", DNS_T_MX, 200));	/* the oldest went first */
+	h = get(c, "big99.test", DNS_T_TXT, 2000);		/* aged copy: still in bounds */
 	assert_non_null(h);
 	assert_int_equal(h->rr[0].u.txt.len, 65535 - 256);
 	assert_int_equal(h->rr[0].ttl, 300 - 1);
@@ -252,7 +261,7 @@ replaced_and_freed_with_refs(void **state)
 
 	(void)state;
 	assert_true(stub_cache_put(c, a, 300, 0));
-	h = stub_cache_get(c, "r.test", DNS_T_MX, 5000);	/* an aged copy the caller keeps */
+	h = get(c, "r.test", DNS_T_MX, 5000);	/* an aged copy the caller keeps */
 	assert_true(stub_cache_put(c, b, 100, 6000));		/* the same question: replaced */
 	assert_int_equal(stub_cache_stats(c)->entries, 1);
 	stub_cache_free(c);					/* the caller's references outlive it */
@@ -262,6 +271,31 @@ replaced_and_freed_with_refs(void **state)
 	dns_answer_unref(h);
 	dns_answer_unref(a);
 	dns_answer_unref(b);
+}
+
+static void
+doorkeeper(void **state)
+{
+	struct stub_cache *c = stub_cache_new(NULL);
+	struct dns_answer *a = mx_answer("shared.test", 300), *h;
+	bool again = true;
+
+	(void)state;
+	assert_null(stub_cache_get(c, "shared.test", DNS_T_MX, 0, &again));
+	assert_false(again);			/* first asked: not worth keeping yet */
+	assert_null(stub_cache_get(c, "other.test", DNS_T_MX, 0, &again));
+	assert_false(again);
+	assert_null(stub_cache_get(c, "shared.test", DNS_T_MX, 10, &again));
+	assert_true(again);			/* asked again lately */
+	assert_null(stub_cache_get(c, "shared.test", DNS_T_A, 10, &again));
+	assert_false(again);			/* another type is another question */
+	assert_true(stub_cache_put(c, a, 300, 20));
+	h = stub_cache_get(c, "shared.test", DNS_T_MX, 30, &again);
+	assert_ptr_equal(h, a);
+	assert_true(again);
+	dns_answer_unref(h);
+	dns_answer_unref(a);
+	stub_cache_free(c);
 }
 
 int
@@ -275,6 +309,7 @@ main(void)
 		cmocka_unit_test(bounded_by_entries_lru),
 		cmocka_unit_test(bounded_by_bytes_hostile),
 		cmocka_unit_test(replaced_and_freed_with_refs),
+		cmocka_unit_test(doorkeeper),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
