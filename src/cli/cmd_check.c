@@ -71,6 +71,7 @@ struct job_frame {
 /* A worker's --stats figures; [0] is lookups outside any area, [1 + k] the registry's k-th area. */
 struct job_stats {
 	uint64_t queries, timeouts, max_inflight, max_active, probes_made, probes_shared, audits;
+	uint64_t cached, joined;	/* of the queries: answered by the stub backend's cache, joined */
 	uint64_t sent[AUDIT_AREAS_MAX], shared[AUDIT_AREAS_MAX];
 };
 
@@ -303,6 +304,8 @@ job_stats_add(struct job_stats *sum, const struct job_stats *w)
 {
 	sum->queries += w->queries;
 	sum->timeouts += w->timeouts;
+	sum->cached += w->cached;
+	sum->joined += w->joined;
 	sum->max_inflight += w->max_inflight;
 	sum->max_active += w->max_active;
 	sum->probes_made += w->probes_made;
@@ -738,6 +741,8 @@ cmd_check(int argc, char **argv)
 
 			js.queries = ses->res->stats.queries;
 			js.timeouts = ses->res->stats.timeouts;
+			js.cached = ses->res->stats.cached;
+			js.joined = ses->res->stats.joined;
 			js.max_inflight = ses->res->stats.max_inflight;
 			js.max_active = max_active;
 			js.probes_made = ps->made;
@@ -762,6 +767,12 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)js.max_active,
 			    js.max_active == 1 ? "" : "s", (unsigned long long)js.probes_made,
 			    (unsigned long long)js.probes_shared);
+			if (js.cached || js.joined)
+				fprintf(stderr, "mailsec: of the DNS queries, %llu answered from the stub "
+				    "resolver's cache and %llu joined to the same question in flight, the other "
+				    "%llu asked of the resolver\n", (unsigned long long)js.cached,
+				    (unsigned long long)js.joined,
+				    (unsigned long long)(js.queries - js.cached - js.joined));
 			engine_queries_print(stderr, &q);
 			{
 				struct unbound_shortcut_stats ss;

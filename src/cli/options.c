@@ -323,7 +323,10 @@ static const struct option_doc options[] = {
 	{ "stats", 0, NULL, "check monitor",
 	  "At the end, print to standard error how long the run took, domains per second, "
 	  "the DNS queries made (per second, timed out, most in flight at once) and the "
-	  "STARTTLS probes: made, and saved by sharing one address's probe between domains." },
+	  "STARTTLS probes: made, and saved by sharing one address's probe between domains. "
+	  "With --resolver-validates also how many of the queries the stub resolver answered "
+	  "from its own cache or joined to the same question in flight, and the rest, asked "
+	  "of the resolver." },
 	{ "selectors-from-reports", 0, NULL, "check",
 	  "With --db: also try the DKIM selectors the DMARC aggregate reports stored there saw "
 	  "signing as each domain (auth_results/dkim/selector, d= the domain) in the last 30 "

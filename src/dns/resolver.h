@@ -56,6 +56,13 @@ struct resolver_stats {
 	uint64_t max_outstanding;
 	uint64_t waited;		/* queries that waited in the queue before being sent */
 	/*
+	 * Of the queries, those the backend answered without asking anybody:
+	 * from its own answer cache (cached), or by waiting for the answer to
+	 * the same question already in flight (joined).  The stub backend's
+	 * (issue 23); 0 for the others.
+	 */
+	uint64_t cached, joined;
+	/*
 	 * Queries given up on (timed out, cancelled) that the backend is still
 	 * working on and holds memory for (libunbound); the engine starts no
 	 * new audit while there are many.

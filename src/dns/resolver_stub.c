@@ -1,6 +1,7 @@
 /* src/dns/resolver_stub.c - stub backend: plain DNS to a recursive resolver the operator trusts */
 #include "dns/resolver_stub.h"
 #include "dns/answer_wire.h"
+#include "dns/stub_cache.h"
 #include "dns/sysresolv.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 /*
  * Overview.  Queries share a small pool of UDP sockets, each connected to
@@ -37,12 +39,26 @@
  * live socket to the server asked is full, so a run with N queries
  * outstanding holds about N / STUB_SOCK_INFLIGHT of them.
  *
- * A query owns its retry timer and, after a truncated reply, one TCP
- * connection (a bufferevent).  The generic layer owns the query's timeout
- * and calls stub_cancel() at expiry, which frees everything the query holds
- * and takes it off its socket.  Answers are never delivered from inside
- * stub_start(): an early verdict (the resolver is known to be unreachable,
- * no socket could be made) goes through a zero-delay event.
+ * A lookup (what the generic layer started: struct stub_lookup) is
+ * answered from the answer cache (stub_cache.h) when it holds the
+ * question, else it waits on the query for its question (struct
+ * stub_query: the question as asked, name bytes and type, class IN),
+ * joining the one in flight if there is one, so a question goes out once
+ * however many audits ask it at the same time (issue 23).  A query owns its
+ * retry timer and, after a truncated reply, one TCP connection (a
+ * bufferevent); it lives while some lookup waits on it.  Its answer goes to
+ * the cache when stub_cache.h's rules allow and the question is shared (it
+ * missed the cache lately before, or another lookup joined it: a domain's
+ * own names, most of an audit's, would only push the shared ones out), then
+ * to every lookup
+ * waiting, each its own reference to the one parsed answer (answers are
+ * read-only to their consumers).  The generic layer owns each lookup's
+ * timeout and calls stub_cancel() at expiry, which takes that lookup off its
+ * query; the last one leaving frees the query and takes it off its socket,
+ * so a lookup that joined late keeps the query going after the first one's
+ * timeout.  Answers are never delivered from inside stub_start(): a cached
+ * one and an early verdict (the resolver is known to be unreachable, no
+ * socket could be made) go through a zero-delay event.
  */
 
 #define STUB_MAX_SERVERS	3	/* as resolv.conf's MAXNS */
@@ -63,6 +79,7 @@
 #define STUB_READ_VEC		16	/* datagrams read per recvmmsg() */
 #define STUB_DGRAM_MAX		4096	/* octets read of a datagram (we ask for at most 1,232) */
 #define STUB_RANDOM		512	/* octets of IDs drawn at once (256 IDs) */
+#define STUB_FLIGHT_BUCKETS	1024	/* hash buckets of the queries in flight (at most 1,024 of them) */
 
 struct stub_server {
 	struct sockaddr_storage ss;
@@ -72,6 +89,7 @@ struct stub_server {
 };
 
 struct stub_sock;
+struct stub_query;
 
 struct stub_resolver {
 	struct resolver r;
@@ -90,9 +108,9 @@ struct stub_resolver {
 	uint8_t random[STUB_RANDOM];
 	size_t random_left;
 	uint8_t (*rbuf)[STUB_DGRAM_MAX];	/* STUB_READ_VEC datagrams, for sock_read */
+	struct stub_query *flight[STUB_FLIGHT_BUCKETS];	/* queries others may join, by question */
+	struct stub_cache *cache;
 };
-
-struct stub_query;
 
 /* one connected UDP socket of the pool */
 struct stub_sock {
@@ -109,9 +127,25 @@ struct stub_sock {
 	bool dead;		/* to be closed by sock_read (the resolver was freed under it) */
 };
 
-struct stub_query {
+/* one lookup the generic layer started: answered from the cache, or waiting on a query */
+struct stub_lookup {
 	struct stub_resolver *sr;
 	struct resolver_pending *p;
+	struct stub_query *q;		/* the query it waits on, or NULL */
+	struct stub_lookup *prev, *next;	/* q's lookups */
+	struct event *defer;
+	struct dns_answer *early;	/* delivered by defer */
+};
+
+/* one question on the wire, and the lookups waiting for its answer */
+struct stub_query {
+	struct stub_resolver *sr;
+	struct stub_lookup *lookups;	/* waiting; the query is freed when the last leaves */
+	struct stub_query *hnext;	/* sr->flight chain, while joinable */
+	uint32_t hash;
+	bool joinable;			/* in sr->flight */
+	bool delivering;		/* its lookups are being answered: freed by query_deliver */
+	bool keep;			/* its answer goes to the cache: asked lately before, or joined */
 	char *name;
 	uint16_t type;
 	uint8_t msg[2 + STUB_MAX_QUERY];	/* a 2-octet length (for TCP), then the query */
@@ -122,8 +156,6 @@ struct stub_query {
 	size_t slot;			/* in sock->q */
 	struct event *retry;
 	struct bufferevent *tcp;
-	struct event *defer;
-	struct dns_answer *early;	/* delivered by defer */
 };
 
 /* ---- the socket pool -------------------------------------------------------- */
@@ -267,54 +299,175 @@ query_close(struct stub_query *q)
 	q->tcp = NULL;
 }
 
-/* query_free - everything the query holds */
+/* query_free - everything the query holds (nobody waits on it, it is not joinable; sr untouched) */
 static void
 query_free(struct stub_query *q)
 {
 	query_close(q);
 	if (q->retry)
 		event_free(q->retry);
-	if (q->defer)
-		event_free(q->defer);
-	dns_answer_unref(q->early);
 	free(q->name);
 	free(q);
 }
 
-/* deliver - hand a to the caller and free q (a is taken over) */
-static void
-deliver(struct stub_query *q, struct dns_answer *a)
+/* ---- joining: the queries in flight, by question ------------------------------ */
+
+/* flight_hash - FNV-1a over the name's bytes (exactly as asked) and the type */
+static uint32_t
+flight_hash(const char *name, uint16_t type)
 {
-	resolver_deliver(q->p, a);
-	query_free(q);
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ (type & 0xff)) * 16777619u;
+	return (h ^ (uint32_t)(type >> 8)) * 16777619u;
 }
 
-/* deliver_early - the zero-delay event of an answer decided without a reply */
+/* flight_find - the joinable query asking name/type (the same bytes), or NULL */
+static struct stub_query *
+flight_find(struct stub_resolver *sr, const char *name, uint16_t type, uint32_t h)
+{
+	for (struct stub_query *q = sr->flight[h % STUB_FLIGHT_BUCKETS]; q; q = q->hnext)
+		if (q->hash == h && q->type == type && strcmp(q->name, name) == 0)
+			return q;
+	return NULL;
+}
+
+/* flight_add - q may be joined */
+static void
+flight_add(struct stub_query *q, uint32_t h)
+{
+	struct stub_query **b = &q->sr->flight[h % STUB_FLIGHT_BUCKETS];
+
+	q->hash = h;
+	q->hnext = *b;
+	*b = q;
+	q->joinable = true;
+}
+
+/* query_unjoin - q takes no new lookup (it is ending) */
+static void
+query_unjoin(struct stub_query *q)
+{
+	struct stub_query **pp;
+
+	if (!q->joinable)
+		return;
+	pp = &q->sr->flight[q->hash % STUB_FLIGHT_BUCKETS];
+	while (*pp != q)
+		pp = &(*pp)->hnext;
+	*pp = q->hnext;
+	q->hnext = NULL;
+	q->joinable = false;
+}
+
+/* lookup_join - l waits on q */
+static void
+lookup_join(struct stub_lookup *l, struct stub_query *q)
+{
+	l->q = q;
+	l->prev = NULL;
+	l->next = q->lookups;
+	if (q->lookups)
+		q->lookups->prev = l;
+	q->lookups = l;
+}
+
+/* lookup_detach - l no longer waits on its query (which stays: the caller decides) */
+static void
+lookup_detach(struct stub_lookup *l)
+{
+	struct stub_query *q = l->q;
+
+	if (q == NULL)
+		return;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		q->lookups = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->prev = l->next = NULL;
+	l->q = NULL;
+}
+
+/* lookup_free - everything the lookup holds (it waits on no query) */
+static void
+lookup_free(struct stub_lookup *l)
+{
+	if (l->defer)
+		event_free(l->defer);
+	dns_answer_unref(l->early);
+	free(l);
+}
+
+/* deliver_early - the zero-delay event of an answer decided without a reply, or from the cache */
 static void
 deliver_early(evutil_socket_t fd, short what, void *arg)
 {
-	struct stub_query *q = arg;
-	struct dns_answer *a = q->early;
+	struct stub_lookup *l = arg;
+	struct dns_answer *a = l->early;
 
 	(void)fd;
 	(void)what;
-	q->early = NULL;
-	deliver(q, a);
+	l->early = NULL;
+	resolver_deliver(l->p, a);
+	lookup_free(l);
 }
 
-/* answer_later - decide q's answer now, deliver it from the loop */
+/* lookup_later - l's answer a (taken over), delivered from the loop */
 static void
-answer_later(struct stub_query *q, enum dns_outcome status, const char *why)
+lookup_later(struct stub_lookup *l, struct dns_answer *a)
 {
 	struct timeval now = { 0, 0 };
 
+	l->early = a;
+	if (l->defer == NULL)
+		l->defer = evtimer_new(l->sr->r.base, deliver_early, l);
+	evtimer_add(l->defer, &now);
+}
+
+/*
+ * query_deliver - a (taken over) to every lookup waiting on q, now (we are
+ * in the loop), and q freed.  The callbacks may cancel other lookups of q
+ * (they leave it; q->delivering keeps it), start new ones (q is no longer
+ * joinable: they go to the cache or a new query) and free the resolver (its
+ * lookups are cancelled first, so the loop ends; q touches nothing of sr).
+ */
+static void
+query_deliver(struct stub_query *q, struct dns_answer *a)
+{
+	struct stub_lookup *l;
+
+	query_unjoin(q);
 	query_close(q);
-	q->early = dns_answer_new(q->name, q->type);
-	q->early->status = status;
-	dns_answer_set_why(q->early, "%s", why);
-	if (q->defer == NULL)
-		q->defer = evtimer_new(q->sr->r.base, deliver_early, q);
-	evtimer_add(q->defer, &now);
+	q->delivering = true;
+	while ((l = q->lookups) != NULL) {
+		lookup_detach(l);
+		resolver_deliver(l->p, dns_answer_ref(a));
+		lookup_free(l);
+	}
+	query_free(q);
+	dns_answer_unref(a);
+}
+
+/* answer_later - decide the answer of q's lookups now, deliver it from the loop; q is freed */
+static void
+answer_later(struct stub_query *q, enum dns_outcome status, const char *why)
+{
+	struct dns_answer *a = dns_answer_new(q->name, q->type);
+	struct stub_lookup *l;
+
+	a->status = status;
+	dns_answer_set_why(a, "%s", why);
+	query_unjoin(q);
+	while ((l = q->lookups) != NULL) {
+		lookup_detach(l);
+		lookup_later(l, dns_answer_ref(a));
+	}
+	dns_answer_unref(a);
+	query_free(q);
 }
 
 /* errno_text - strerror with a lower-case first letter, for mid-sentence use; caller frees */
@@ -426,13 +579,87 @@ reply_matches(const struct stub_query *q, const uint8_t *pkt, size_t n)
 	return memcmp(pkt + 12 + ql, qm + 12 + ql, 4) == 0;
 }
 
-/* got_reply - a reply to q (checked): its answer, delivered now (we are in the loop) */
+/* now_ms - the cache's clock: milliseconds on the monotonic clock */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * skip_name - the octet after the (possibly compressed) name at off in pkt,
+ * or 0 if it runs past n
+ */
+static size_t
+skip_name(const uint8_t *pkt, size_t n, size_t off)
+{
+	while (off < n) {
+		uint8_t c = pkt[off];
+
+		if ((c & 0xc0) == 0xc0)
+			return off + 2 <= n ? off + 2 : 0;
+		if (c & 0xc0)
+			return 0;
+		off += 1 + (size_t)c;
+		if (c == 0)
+			return off <= n ? off : 0;
+	}
+	return 0;
+}
+
+/*
+ * cache_ttl - how long a (parsed from pkt) may be cached: its own TTL (the
+ * records' least, or the negative TTL) and no longer than any record of the
+ * reply's answer section, the CNAMEs it followed among them; 0 (not cached)
+ * if the packet does not read
+ */
+static uint32_t
+cache_ttl(const struct dns_answer *a, const uint8_t *pkt, size_t n)
+{
+	uint32_t ttl = a->ttl;
+	size_t off = 12;
+	unsigned qd, an;
+
+	if (n < 12)
+		return 0;
+	qd = (unsigned)pkt[4] << 8 | pkt[5];
+	an = (unsigned)pkt[6] << 8 | pkt[7];
+	for (unsigned i = 0; i < qd; i++) {
+		if ((off = skip_name(pkt, n, off)) == 0 || off + 4 > n)
+			return 0;
+		off += 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		uint32_t t;
+
+		if ((off = skip_name(pkt, n, off)) == 0 || off + 10 > n)
+			return 0;
+		t = (uint32_t)pkt[off + 4] << 24 | (uint32_t)pkt[off + 5] << 16 |
+		    (uint32_t)pkt[off + 6] << 8 | pkt[off + 7];
+		if (t < ttl)
+			ttl = t;
+		off += 10 + ((size_t)pkt[off + 8] << 8 | pkt[off + 9]);
+		if (off > n)
+			return 0;
+	}
+	return ttl;
+}
+
+/* got_reply - a reply to q (checked): its answer, into the cache, delivered now (we are in the loop) */
 static void
 got_reply(struct stub_query *q, const uint8_t *pkt, size_t n)
 {
+	struct dns_answer *a;
+
 	mark_answered(q->sr);
 	/* the AD bit; a SERVFAIL with a DNSSEC Extended DNS Error is BOGUS */
-	deliver(q, dns_answer_from_validating_reply(q->name, q->type, pkt, n));
+	a = dns_answer_from_validating_reply(q->name, q->type, pkt, n);
+	if ((q->keep || (q->lookups && q->lookups->next)) && !dns_answer_failed_status(a->status))
+		(void)stub_cache_put(q->sr->cache, a, cache_ttl(a, pkt, n), now_ms());
+	query_deliver(q, a);
 }
 
 static void send_udp(struct stub_query *q);
@@ -707,39 +934,83 @@ build_query(struct stub_query *q)
 	return true;
 }
 
+/*
+ * stub_start - l answered from the cache, or joined to the query in flight
+ * for the same question, or a new query sent
+ */
 static enum ms_status
 stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uint16_t type)
 {
 	struct stub_resolver *sr = r->impl;
-	struct stub_query *q = xcalloc(1, sizeof(*q));
+	struct stub_lookup *l = xcalloc(1, sizeof(*l));
+	struct stub_query *q;
+	struct dns_answer *hit;
+	uint32_t h;
+	bool again;
 
+	l->sr = sr;
+	l->p = p;
+	if (sr->unreachable) {
+		struct dns_answer *a = dns_answer_new(name, type);
+
+		a->status = DNS_TIMEOUT;
+		dns_answer_set_why(a, "no answer from the resolver");
+		resolver_pending_set_handle(p, l);
+		lookup_later(l, a);
+		return MS_OK;
+	}
+	if ((hit = stub_cache_get(sr->cache, name, type, now_ms(), &again)) != NULL) {
+		sr->r.stats.cached++;
+		resolver_pending_set_handle(p, l);
+		lookup_later(l, hit);
+		return MS_OK;
+	}
+	h = flight_hash(name, type);
+	if ((q = flight_find(sr, name, type, h)) != NULL) {
+		sr->r.stats.joined++;
+		resolver_pending_set_handle(p, l);
+		lookup_join(l, q);
+		return MS_OK;
+	}
+	q = xcalloc(1, sizeof(*q));
 	q->sr = sr;
-	q->p = p;
 	q->name = xstrdup(name);
 	q->type = type;
+	q->keep = again;
 	if (!build_query(q)) {		/* not a name: the caller's "invalid name" path */
 		query_free(q);
+		lookup_free(l);
 		return MS_ERR_ARG;
 	}
 	q->retry = evtimer_new(sr->r.base, retry_fired, q);
-	resolver_pending_set_handle(p, q);
-	if (sr->unreachable) {
-		answer_later(q, DNS_TIMEOUT, "no answer from the resolver");
-		return MS_OK;
-	}
+	resolver_pending_set_handle(p, l);
+	lookup_join(l, q);
+	flight_add(q, h);
 	if (!sr->answered && !evtimer_pending(sr->watch, NULL))
 		evtimer_add(sr->watch, &sr->wait);
-	send_udp(q);
+	send_udp(q);		/* may end q (answer_later): not touched after */
 	return MS_OK;
 }
 
+/* stub_cancel - l leaves its query; the last lookup leaving ends the query */
 static void
 stub_cancel(struct resolver *r, struct resolver_pending *p, void *handle)
 {
+	struct stub_lookup *l = handle;
+	struct stub_query *q;
+
 	(void)r;
 	(void)p;
-	if (handle)
-		query_free(handle);
+	if (l == NULL)
+		return;
+	if ((q = l->q) != NULL) {
+		lookup_detach(l);
+		if (q->lookups == NULL && !q->delivering) {
+			query_unjoin(q);
+			query_free(q);
+		}
+	}
+	lookup_free(l);
 }
 
 static void
@@ -765,6 +1036,7 @@ stub_destroy(struct resolver *r)
 	}
 	free(sr->unreachable);
 	free(sr->rbuf);
+	stub_cache_free(sr->cache);
 	free(sr);
 }
 
@@ -920,6 +1192,7 @@ resolver_stub_new(struct event_base *base, const struct stub_config *cfg, double
 	sr->watch = evtimer_new(base, watch_fired, sr);
 	sr->give_up = evtimer_new(base, give_up, sr);
 	sr->rbuf = xmalloc(STUB_READ_VEC * sizeof(*sr->rbuf));
+	sr->cache = stub_cache_new(NULL);
 	*out = &sr->r;
 	return MS_OK;
 }

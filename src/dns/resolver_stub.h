@@ -37,6 +37,17 @@ struct event_base;
  * r.unreachable and ends every query as a timeout, "no answer from the
  * resolver", like the libunbound backend.
  *
+ * A question (the name's bytes as asked, the type, class IN) already in
+ * flight is not sent again: the lookup waits for the first one's answer,
+ * each lookup keeping its own timeout and cancel (the generic layer's).
+ * Each resolver object keeps a bounded answer cache of its own
+ * (dns/stub_cache.h: positive answers for their least TTL, negative ones
+ * for the SOA's negative TTL when the reply carried the SOA, never
+ * failures; 4,096 entries, 4 MiB, 300 s at most; the answers of questions
+ * asked before lately or joined), its TTLs aged as a resolver's are.  A
+ * lookup answered from either still counts in r.stats.queries (lookups
+ * asked), and also in r.stats.cached or r.stats.joined.
+ *
  * config.forward: "ADDR" or "ADDR@PORT" (an IP literal), or NULL for the
  * nameservers of resolv_conf (NULL: /etc/resolv.conf; at most 3; none:
  * 127.0.0.1).  Strings are borrowed for the call only.

@@ -6,7 +6,9 @@ MTA-STS, a DKIM key, BIMI, a sending host whose SPF evaluation reads the
 same records as the spf check) is checked with every area:
 
 - through the replay resolver, and through real Knot + Unbound in the
-  namespace DNS world (tests/world/world.py; needs root, else a loud skip);
+  namespace DNS world (tests/world/world.py; needs root, else a loud skip),
+  both with libunbound in process and with the stub backend
+  (--resolver-validates: Unbound validates);
 - $MAILSEC_DNS_LOG lists every query the session asked of its resolver
   (before libunbound's cache): no name and type may appear twice, the
   count must be the --stats line's "N DNS queries", and the by-area line's
@@ -25,6 +27,7 @@ No timing is asserted.
 import collections
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -190,6 +193,16 @@ def run(args):
                 return w.mailsec(args.mailsec, argv, wrapper=["env", "MAILSEC_DNS_LOG=" + log] +
                                  list(args.wrapper or []))
             results += scenarios(real, "Knot + Unbound")
+
+            # the stub backend (issue 23): the log lists lookups asked, whether the stub's
+            # cache answered them, a question in flight took them or they went to Unbound
+            def stub(argv, log):
+                p = subprocess.run(w.nsexec(["env", "MAILSEC_DNS_LOG=" + log] + list(args.wrapper or []) +
+                                            [args.mailsec] + argv + ["--resolver", world.UNBOUND_ADDR,
+                                                                     "--resolver-validates"]),
+                                   capture_output=True, timeout=120)
+                return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+            results += scenarios(stub, "Knot + Unbound, --resolver-validates")
     except world.WorldError as e:
         results.append(harness.Result(NAME, "namespace DNS world", "fail", str(e)))
     return results

@@ -19,15 +19,30 @@ hundred synthetic domains (MX, SPF, DMARC, TLS-RPT), three ways:
   carry more new questions (retries not counted) than the 32 a socket holds
   at once; the JSON again the clean run's.
 
+- shared: sixty more domains that share one MX host, one SPF include and
+  (having no DMARC record) the organisational domain's `_dmarc` name, whose
+  negative answers carry the zone's SOA.  All at once, the server holding
+  its answers to the shared names for half a second: every question must
+  reach the server exactly once (later askers join the question in
+  flight).  One domain at a time: a shared question at most twice (the
+  stub keeps the answer of a question asked lately before: the second
+  asker's), the others answered from the stub's cache, negative answers
+  too (for the SOA's negative TTL).  Both times `--stats` must say how
+  many lookups were cached or joined, the rest being the questions the
+  server saw.
+
 Standard library only; no timing asserted.
 """
+import collections
 import json
 import os
+import re
 import select
 import socket
 import struct
 import tempfile
 import threading
+import time
 import zlib
 
 from harness import Result
@@ -35,6 +50,7 @@ from harness import run as hrun
 
 NAME = "stub"
 DOMAINS = 400
+SHARED = 60
 T = {"A": 1, "MX": 15, "TXT": 16, "AAAA": 28}
 SOCK_QUERIES = 256      # STUB_SOCK_QUERIES in src/dns/resolver_stub.c
 SOCK_INFLIGHT = 32      # STUB_SOCK_INFLIGHT
@@ -63,7 +79,18 @@ def zone():
             z[("_dmarc." + d, 16)] = [txt("v=DMARC1; p=%s; rua=mailto:r@%s" % (("none", "quarantine", "reject")[i % 3], d))]
         if i % 2:
             z[("_smtp._tls." + d, 16)] = [txt("v=TLSRPTv1; rua=mailto:t@%s" % d)]
+    for i in range(SHARED):
+        d = "s%d.share.stub.test" % i
+        z[(d, 15)] = [struct.pack("!H", 10) + wire("mx.share.stub.test")]
+        z[(d, 16)] = [txt("v=spf1 include:_spf.share.stub.test mx -all")]
+    z[("mx.share.stub.test", 1)] = [socket.inet_aton("192.0.2.200")]
+    z[("_spf.share.stub.test", 16)] = [txt("v=spf1 ip4:192.0.2.0/24 -all")]
     return z
+
+
+# stub.test's SOA (RFC 2308 §3: in the authority section of a negative answer; negative TTL 60)
+SOA = (b"\x04stub\x04test\x00" + struct.pack("!HHIH", 6, 1, 300, 2 + 4 + 20) + b"\x00" +
+       b"\x03\x66\x6f\x6f\x00" + struct.pack("!IIIII", 1, 3600, 600, 86400, 60))
 
 
 class Server:
@@ -91,6 +118,9 @@ class Server:
         self.strays = 0
         self.flooded = set()    # ports whose first answer came after 20 strays
         self.first = {}         # source port -> questions first asked there (retries not counted)
+        self.count = collections.Counter()     # question (lower case) -> times asked
+        self.hold = 0           # seconds the answers to the shared names are held
+        self.later = []         # (when, reply, address) held
 
     def reply(self, q):
         """(question bytes, reply without its ID) for query q, or None."""
@@ -109,11 +139,18 @@ class Server:
         exists = name in self.names or any(n.endswith("." + name) for n in self.names)
         flags = 0x8180 | (0 if exists else 3)
         body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, 300, len(rd)) + rd for rd in rrs)
-        return question, struct.pack("!HHHHH", flags, 1, len(rrs), 0, 0) + question + body
+        ns = 0 if rrs else 1
+        if ns:
+            body += SOA
+        return question, struct.pack("!HHHHH", flags, 1, len(rrs), ns, 0) + question + body
 
     def loop(self):
         while not self.stop:
-            r, _, _ = select.select([self.sock], [], [], 0.1)
+            r, _, _ = select.select([self.sock], [], [], 0.01 if self.later else 0.1)
+            now = time.monotonic()
+            while self.later and self.later[0][0] <= now:
+                self.sock.sendto(self.later[0][1], self.later[0][2])
+                self.later.pop(0)
             if not r:
                 continue
             q, addr = self.sock.recvfrom(4096)
@@ -127,6 +164,7 @@ class Server:
             if question not in self.seen and question not in self.asked:
                 self.first[port] = self.first.get(port, 0) + 1
             self.asked.add(question)
+            self.count[question.lower()] += 1
             if self.mode == "noisy":
                 if question not in self.seen and zlib.crc32(question) % 7 == 0:
                     self.seen.add(question)
@@ -151,6 +189,9 @@ class Server:
                     wrong = bytes([qid[0] ^ (k + 1), qid[1] ^ 0x33])
                     self.sock.sendto(wrong + rest, addr)
                 self.strays += 20
+            if self.hold and (b"\x05share\x04stub" in question or question.startswith(b"\x06_dmarc\x04stub")):
+                self.later.append((time.monotonic() + self.hold, qid + rest, addr))
+                continue
             self.sock.sendto(qid + rest, addr)
 
     def close(self):
@@ -159,11 +200,11 @@ class Server:
         self.sock.close()
 
 
-def audit(args, srv, domains_file):
+def audit(args, srv, domains_file, extra=()):
     """(rc, normalised JSON text, stderr) of check --resolver-validates through srv."""
     rc, out, err = hrun([args.mailsec, "check", "--json", "--no-smtp", "--only", "mx,spf,dmarc,tls-rpt",
                          "--resolver", "127.0.0.1@%d" % srv.port, "--resolver-validates", "--stats",
-                         "--timeout", "10", "--domains", domains_file], wrapper=args.wrapper, timeout=600,
+                         "--timeout", "10", "--domains", domains_file] + list(extra), wrapper=args.wrapper, timeout=600,
                         env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
     try:
         doc = json.loads(out)
@@ -172,6 +213,48 @@ def audit(args, srv, domains_file):
     except ValueError:
         text = None
     return rc, text, err
+
+
+def shared(args, srv, tmp):
+    """The shared scenario, all at once and one domain at a time; one Result each."""
+    df = os.path.join(tmp, "shared.txt")
+    with open(df, "w") as f:
+        f.write("".join("s%d.share.stub.test\n" % i for i in range(SHARED)))
+    res = []
+    for label, extra, hold, most in (("all at once, shared answers held 0.5 s", [], 0.5, 1),
+                                     ("one domain at a time", ["--concurrency", "1"], 0, 2)):
+        srv.reset()
+        srv.mode = "clean"
+        srv.hold = hold
+        rc, text, err = audit(args, srv, df, extra)
+        srv.hold = 0
+        problems = []
+        if text is None or rc not in (0, 1):
+            problems.append("exit %d, no JSON document: %s" % (rc, err[-1500:]))
+        if "runtime error:" in err or "AddressSanitizer" in err:
+            problems.append("sanitizer: " + err[-2000:])
+        over = sorted("%r x%d" % (q, n) for q, n in srv.count.items() if n > most)
+        if over:
+            problems.append("asked more than %d times: %s" % (most, over[:10]))
+        m = re.search(r"(\d+) DNS queries \(", err)
+        m2 = re.search(r"of the DNS queries, (\d+) answered from the stub resolver's cache and (\d+) joined to "
+                       r"the same question in flight, the other (\d+) asked of the resolver", err)
+        if not m or not m2:
+            problems.append("no --stats line counting cached and joined lookups: %s" % err[-800:])
+        else:
+            q, cached, joined, asked = int(m.group(1)), int(m2.group(1)), int(m2.group(2)), int(m2.group(3))
+            if q != cached + joined + asked or asked != sum(srv.count.values()) or \
+                    (joined if most == 1 else cached) < SHARED:
+                problems.append("--stats: %d queries, %d cached, %d joined, %d asked; the server saw %d"
+                                % (q, cached, joined, asked, sum(srv.count.values())))
+        dm = "\x06_dmarc\x04stub\x04test\x00".encode()
+        if not any(k.startswith(dm) for k in srv.count):
+            problems.append("the organisational domain's _dmarc.stub.test was not asked: %s" % sorted(srv.count)[:10])
+        res.append(Result(NAME, "shared, %s: %d domains sharing an MX host, an SPF include and a denied _dmarc "
+                          "name (SOA): each of %d questions reached the server %s" %
+                          (label, SHARED, len(srv.count), "once" if most == 1 else "at most twice"),
+                          "fail" if problems else "pass", "\n".join(problems)))
+    return res
 
 
 def run(args):
@@ -227,6 +310,7 @@ def run(args):
             res.append(Result(NAME, "%s: %s (%d strays, %d ports): the clean run's JSON" % (mode, label, srv.strays,
                                                                                         len(ports)),
                               "fail" if problems else "pass", "\n".join(problems)))
+        res += shared(args, srv, tmp)
     finally:
         srv.close()
     return res
