@@ -312,18 +312,6 @@ query_free(struct stub_query *q)
 
 /* ---- joining: the queries in flight, by question ------------------------------ */
 
-/* flight_hash - FNV-1a over the name's bytes (exactly as asked) and the type */
-static uint32_t
-flight_hash(const char *name, uint16_t type)
-{
-	uint32_t h = 2166136261u;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	h = (h ^ (type & 0xff)) * 16777619u;
-	return (h ^ (uint32_t)(type >> 8)) * 16777619u;
-}
-
 /* flight_find - the joinable query asking name/type (the same bytes), or NULL */
 static struct stub_query *
 flight_find(struct stub_resolver *sr, const char *name, uint16_t type, uint32_t h)
@@ -965,7 +953,7 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 		lookup_later(l, hit);
 		return MS_OK;
 	}
-	h = flight_hash(name, type);
+	h = stub_question_hash(name, type);
 	if ((q = flight_find(sr, name, type, h)) != NULL) {
 		sr->r.stats.joined++;
 		resolver_pending_set_handle(p, l);

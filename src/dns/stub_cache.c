@@ -36,9 +36,9 @@ struct stub_cache {
 	struct stub_cache_stats st;
 };
 
-/* key_hash - FNV-1a over the name's bytes and the type */
-static uint32_t
-key_hash(const char *name, uint16_t type)
+/* stub_question_hash - see stub_cache.h */
+uint32_t
+stub_question_hash(const char *name, uint16_t type)
 {
 	uint32_t h = 2166136261u;
 
@@ -178,7 +178,7 @@ find(struct stub_cache *c, const char *name, uint16_t type, uint32_t h)
 bool
 stub_cache_put(struct stub_cache *c, struct dns_answer *a, uint32_t ttl, uint64_t now_ms)
 {
-	uint32_t h = key_hash(a->qname, a->qtype);
+	uint32_t h = stub_question_hash(a->qname, a->qtype);
 	struct centry *e;
 	size_t cost;
 
@@ -268,7 +268,7 @@ missed(struct stub_cache *c, uint32_t h)
 struct dns_answer *
 stub_cache_get(struct stub_cache *c, const char *name, uint16_t type, uint64_t now_ms, bool *again)
 {
-	uint32_t h = key_hash(name, type), age;
+	uint32_t h = stub_question_hash(name, type), age;
 	struct centry *e = find(c, name, type, h);
 
 	if (e == NULL) {

@@ -84,4 +84,11 @@ const struct stub_cache_stats *stub_cache_stats(const struct stub_cache *c);
 /* stub_answer_cost - the estimate of a's heap (borrowed) used for max_bytes */
 size_t stub_answer_cost(const struct dns_answer *a);
 
+/*
+ * stub_question_hash - FNV-1a over a question's name (its bytes exactly as
+ * asked, name borrowed) and type: the cache's key and the stub's table of
+ * queries in flight.
+ */
+uint32_t stub_question_hash(const char *name, uint16_t type);
+
 #endif
