@@ -1,6 +1,7 @@
 /* src/dns/insecure_cuts.c - a bounded table of names proven insecure (see insecure_cuts.h) */
 #include "dns/insecure_cuts.h"
 #include "dns/dns.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -38,21 +39,11 @@ norm(const char *name, char *out)
 	return true;
 }
 
-static size_t
-hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* find - the entry for the normalised name s[0..len) */
 static struct cut *
 find(const struct insecure_cuts *c, const char *s, size_t len)
 {
-	for (struct cut *e = c->buckets[hash(s, len) % c->nbuckets]; e; e = e->hnext)
+	for (struct cut *e = c->buckets[strmap_hash(s, len) % c->nbuckets]; e; e = e->hnext)
 		if (strlen(e->name) == len && memcmp(e->name, s, len) == 0)
 			return e;
 	return NULL;
@@ -62,7 +53,7 @@ find(const struct insecure_cuts *c, const char *s, size_t len)
 static void
 drop(struct insecure_cuts *c, struct cut *e)
 {
-	struct cut **pp = &c->buckets[hash(e->name, strlen(e->name)) % c->nbuckets];
+	struct cut **pp = &c->buckets[strmap_hash(e->name, strlen(e->name)) % c->nbuckets];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -183,7 +174,7 @@ insecure_cuts_set(struct insecure_cuts *c, const char *name, enum cut_state stat
 	e->state = state;
 	e->expires = expires;
 	{
-		size_t b = hash(buf, len) % c->nbuckets;
+		size_t b = strmap_hash(buf, len) % c->nbuckets;
 
 		e->hnext = c->buckets[b];
 		c->buckets[b] = e;
