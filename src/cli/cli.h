@@ -261,6 +261,14 @@ int cli_area_option(struct common_opts *o, const char *name, const char *value);
 void cli_list_append(char ***list, const char *csv);
 
 /*
+ * cli_stub_stats_print - --stats: of queries lookups, how many the stub
+ * backend answered from its cache and joined to a question in flight, and
+ * the rest asked of the resolver (resolver_stats.cached, .joined); nothing
+ * when both are 0.  fp is borrowed.
+ */
+void cli_stub_stats_print(FILE *fp, uint64_t queries, uint64_t cached, uint64_t joined);
+
+/*
  * cli_only_check - --only's list (NULL: not given) names at least one area,
  * and only areas that exist; else says why (cli_error) and returns -1.  only
  * is borrowed.

@@ -767,27 +767,24 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)js.max_active,
 			    js.max_active == 1 ? "" : "s", (unsigned long long)js.probes_made,
 			    (unsigned long long)js.probes_shared);
-			if (js.cached || js.joined)
-				fprintf(stderr, "mailsec: of the DNS queries, %llu answered from the stub "
-				    "resolver's cache and %llu joined to the same question in flight, the other "
-				    "%llu asked of the resolver\n", (unsigned long long)js.cached,
-				    (unsigned long long)js.joined,
-				    (unsigned long long)(js.queries - js.cached - js.joined));
+			cli_stub_stats_print(stderr, js.queries, js.cached, js.joined);
 			engine_queries_print(stderr, &q);
 			{
 				struct unbound_shortcut_stats ss;
 
-				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss) &&
-				    ss.not_loopback)
-					fprintf(stderr, "mailsec: insecure shortcut: off, the resolver is not "
-					    "on loopback (%llu zones were marked insecure)\n",
-					    (unsigned long long)ss.marked);
-				else if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss))
-					fprintf(stderr, "mailsec: insecure shortcut: %llu queries through the "
-					    "stub (%llu asked again through libunbound: a CNAME or a failure), %llu "
-					    "zones marked insecure after %llu SOA questions\n",
-					    (unsigned long long)ss.routed, (unsigned long long)ss.reasked,
-					    (unsigned long long)ss.marked, (unsigned long long)ss.walked);
+				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss)) {
+					if (ss.not_loopback)
+						fprintf(stderr, "mailsec: insecure shortcut: off, the resolver "
+						    "is not on loopback (%llu zones were marked insecure)\n",
+						    (unsigned long long)ss.marked);
+					else
+						fprintf(stderr, "mailsec: insecure shortcut: %llu queries "
+						    "through the stub (%llu asked again through libunbound: a "
+						    "CNAME or a failure), %llu zones marked insecure after %llu "
+						    "SOA questions\n", (unsigned long long)ss.routed,
+						    (unsigned long long)ss.reasked, (unsigned long long)ss.marked,
+						    (unsigned long long)ss.walked);
+				}
 			}
 		}
 	}

@@ -664,14 +664,8 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ses->res->stats.timeouts,
 		    (unsigned long long)ses->res->stats.max_inflight,
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
-		if (ses->res->stats.cached || ses->res->stats.joined)
-			fprintf(stderr, "mailsec: of the DNS queries, %llu answered from the stub "
-			    "resolver's cache and %llu joined to the same question in flight, the other "
-			    "%llu asked of the resolver\n",
-			    (unsigned long long)ses->res->stats.cached,
-			    (unsigned long long)ses->res->stats.joined,
-			    (unsigned long long)(ses->res->stats.queries - ses->res->stats.cached -
-			    ses->res->stats.joined));
+		cli_stub_stats_print(stderr, ses->res->stats.queries, ses->res->stats.cached,
+		    ses->res->stats.joined);
 		{
 			uint64_t narrowed;
 			const struct engine_queries *q = fleet_worker_queries(m.w, &narrowed);

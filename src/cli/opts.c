@@ -570,3 +570,15 @@ common_opts_preload_config(struct common_opts *o, int argc, char **argv)
 	free(dflt);
 	return rc;
 }
+
+/* cli_stub_stats_print - see cli.h */
+void
+cli_stub_stats_print(FILE *fp, uint64_t queries, uint64_t cached, uint64_t joined)
+{
+	if (cached == 0 && joined == 0)
+		return;
+	fprintf(fp, "mailsec: of the DNS queries, %llu answered from the stub resolver's cache and "
+	    "%llu joined to the same question in flight, the other %llu asked of the resolver\n",
+	    (unsigned long long)cached, (unsigned long long)joined,
+	    (unsigned long long)(queries - cached - joined));
+}
