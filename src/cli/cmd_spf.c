@@ -29,6 +29,7 @@ struct spf_opts {
 	const char *action;
 	char *ip, *sender, *helo, *replay, *batch, *profile, *resolver, *trust_anchor;
 	bool no_shortcut;	/* --no-insecure-shortcut */
+	bool validates;		/* --resolver-validates */
 	bool json, trace, tcp, udp;	/* --resolver-tcp, --resolver-udp (neither: a batch probes) */
 	double timeout;
 };
@@ -79,6 +80,9 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 		case OPT_NO_INSECURE_SHORTCUT:
 			o->no_shortcut = true;
 			break;
+		case OPT_RESOLVER_VALIDATES:
+			o->validates = true;
+			break;
 		case OPT_BATCH:
 			o->batch = optarg;
 			break;
@@ -102,7 +106,10 @@ parse_opts(int argc, char **argv, struct spf_opts *o)
 	return CLI_OK;
 }
 
-/* make_session - the replay resolver with --replay, else libunbound (as check); NULL after an error */
+/*
+ * make_session - the replay resolver with --replay, the stub with
+ * --resolver-validates, else libunbound (as check); NULL after an error
+ */
 static struct session *
 make_session(const struct spf_opts *o)
 {
@@ -116,12 +123,18 @@ make_session(const struct spf_opts *o)
 	scfg.trust_anchor = o->trust_anchor;
 	scfg.timeout = o->timeout;
 	scfg.no_insecure_shortcut = o->no_shortcut;
+	scfg.resolver_validates = o->validates;
 	if ((o->tcp || o->udp) && (o->replay || o->resolver == NULL)) {
 		cli_error("--resolver-%s needs --resolver (and no --replay)", o->tcp ? "tcp" : "udp");
 		return NULL;
 	}
 	if (o->tcp && o->udp) {
 		cli_error("--resolver-tcp and --resolver-udp exclude each other");
+		return NULL;
+	}
+	if (o->tcp && o->validates) {
+		cli_error("--resolver-validates asks the resolver over UDP (TCP after a truncated "
+		    "reply): --resolver-tcp has no use with it");
 		return NULL;
 	}
 	/*
@@ -131,7 +144,7 @@ make_session(const struct spf_opts *o)
 	 * a resolver that refuses TCP or stays silent on it, over UDP.
 	 */
 	scfg.resolver_tcp = o->tcp;
-	if (!o->tcp && !o->udp && o->batch && o->resolver && !o->replay)
+	if (!o->tcp && !o->udp && !o->validates && o->batch && o->resolver && !o->replay)
 		scfg.resolver_tcp = unbound_tcp_answers(o->resolver,
 		    o->timeout > 0 && o->timeout < SPF_TCP_PROBE_SECONDS ? o->timeout :
 		    SPF_TCP_PROBE_SECONDS);

@@ -378,7 +378,7 @@ static const struct option_doc options[] = {
 	{ "trust-anchor", 0, "FILE", "check spf dmarc plan message records monitor serve",
 	  "Validate DNSSEC from the DS or DNSKEY records in FILE (zone-file syntax) instead "
 	  "of the root key of the dns-root-data package (/usr/share/dns/root.key)." },
-	{ "resolver-validates", 0, NULL, "check monitor serve",
+	{ "resolver-validates", 0, NULL, "check spf monitor serve",
 	  "Trust the DNSSEC verdict of the --resolver (the AD bit of its answers; a SERVFAIL "
 	  "for what fails validation) instead of validating DNSSEC in mailsec: queries go "
 	  "straight to that resolver, without libunbound's validator or cache, so a fleet of "
@@ -386,7 +386,8 @@ static const struct option_doc options[] = {
 	  "you control on loopback or on a private link you control: anybody on the path "
 	  "could set the AD bit, and the queries share a few sockets (each kept for up to 256 "
 	  "queries, so only their 16-bit IDs are random, not their source ports). "
-	  "--trust-anchor is refused with it. Config key "
+	  "--trust-anchor is refused with it, and with spf eval --resolver-tcp (the queries go "
+	  "over UDP, TCP after a truncated reply). Config key "
 	  "resolver_validates (true/false)." },
 	{ "no-insecure-shortcut", 0, NULL, "check spf monitor serve",
 	  "Validate every answer in mailsec (libunbound), also for names below a zone it has "

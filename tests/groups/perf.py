@@ -233,7 +233,8 @@ def batch_transport(args, tool, tmp, cases, port):
     All the SPF cases' zones at once, one batch of every case's lines: through the
     server on port (UDP and TCP) the queries must come over TCP and the lines be
     mailsec-spf's; through a UDP-only server on another port (nobody listens on its
-    TCP port: connect is refused) over UDP, the same lines; --resolver-udp forces UDP.
+    TCP port: connect is refused) over UDP, the same lines; --resolver-udp forces UDP;
+    --resolver-validates asks through the stub backend (mailsec-spf's) over UDP.
     """
     data, lines = {}, ""
     for path in cases:
@@ -257,6 +258,8 @@ def batch_transport(args, tool, tmp, cases, port):
     try:
         for label, p, extra, want_tcp in (("TCP served", port, [], True),
                                           ("--resolver-udp", port, ["--resolver-udp"], False),
+                                          ("--resolver-validates (the stub, as mailsec-spf)", port,
+                                           ["--resolver-validates"], False),
                                           ("UDP only", udp_only.server_address[1], [], False)):
             Zone.queries = Zone.tcp_queries = 0
             a = hrun([args.mailsec, "spf", "eval", "--resolver", "127.0.0.1@%d" % p, "--batch", bf] + extra,
@@ -273,7 +276,8 @@ def batch_transport(args, tool, tmp, cases, port):
     finally:
         udp_only.shutdown()
         udp_only.server_close()
-    return Result(NAME, "spf eval --batch: TCP when the resolver serves it, else UDP (%d lines)"
+    return Result(NAME, "spf eval --batch: TCP when the resolver serves it, else UDP; --resolver-validates "
+                  "over UDP (%d lines)"
                   % lines.count("\n"), "fail" if problems else "pass", "\n".join(problems))
 
 

@@ -103,6 +103,14 @@ def run(args):
     res.append(check(args, "eval --resolver-tcp with --resolver-udp refused", [
         "spf", "eval", "--resolver-tcp", "--resolver-udp", "--resolver", "127.0.0.1",
         "--ip", "192.0.2.25", "--sender", "user@example.test"], 2))
+    for label, extra in (("with --resolver-tcp", ["--resolver", "127.0.0.1", "--resolver-tcp"]),
+                         ("with --trust-anchor", ["--resolver", "127.0.0.1", "--trust-anchor", case("present.case")]),
+                         ("with --replay", ["--replay", case("present.case")]),
+                         ("without --resolver", [])):
+        res.append(check(args, "eval --resolver-validates refused " + label, [
+            "spf", "eval", "--resolver-validates"] + extra +
+            ["--ip", "192.0.2.25", "--sender", "user@example.test"], 2, None,
+            lambda out: [] if out == "" else ["printed %r" % out]))
     res.append(check(args, "eval --batch with an unusable --resolver refuses", [
         "spf", "eval", "--resolver", "not-an-address", "--batch", case("present.case")], 2))
     res.append(check(args, "eval with an unusable --resolver refuses", [
