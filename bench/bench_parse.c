@@ -1,6 +1,7 @@
 /* bench/bench_parse.c - parse speed of report files: bare libxml2 beside mailsec's parser */
 #include "reports/dmarc_agg.h"
 #include "util/arena.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 #include "xml/xmlstream.h"
 
@@ -13,16 +14,6 @@ struct file {
 	char *data;
 	size_t len;
 };
-
-/* now_s - monotonic seconds */
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* slurp - a whole file; exits on error (a benchmark, not a tool) */
 static struct file
@@ -60,13 +51,13 @@ main(int argc, char **argv)
 		files[i] = slurp(argv[i + 1]);
 		total += files[i].len;
 	}
-	t0 = now_s();
+	t0 = clock_mono_seconds();
 	for (size_t i = 0; i < nf; i++)
 		if (xml_raw_parse(files[i].data, files[i].len) != 0)
 			bad++;
-	raw = now_s() - t0;
+	raw = clock_mono_seconds() - t0;
 	report_limits_default(&lim);
-	t0 = now_s();
+	t0 = clock_mono_seconds();
 	for (size_t i = 0; i < nf; i++) {
 		struct arena ar;
 		struct dmarc_report *r;
@@ -77,7 +68,7 @@ main(int argc, char **argv)
 			bad++;
 		arena_free(&ar);
 	}
-	ours = now_s() - t0;
+	ours = clock_mono_seconds() - t0;
 	printf("bytes %zu files %zu failed %zu\n", total, nf, bad);
 	printf("libxml2 xmlReadMemory (tree):   %8.1f MB/s %10.0f reports/s\n",
 	    (double)total / 1e6 / raw, (double)nf / raw);

@@ -12,6 +12,7 @@
 #include "output/sarif.h"
 #include "smtp/smtp_polite.h"
 #include "smtp/smtp_probe_cache.h"
+#include "util/clock.h"
 #include "util/pipesize.h"
 #include "util/str.h"
 #include "util/progress.h"
@@ -74,16 +75,6 @@ struct job_stats {
 	uint64_t cached, joined;	/* of the queries: answered by the stub backend's cache, joined */
 	uint64_t sent[AUDIT_AREAS_MAX], shared[AUDIT_AREAS_MAX];
 };
-
-/* mono_now - seconds on the monotonic clock (the progress line's clock) */
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 emit_ready(struct emitter *e)
@@ -224,7 +215,7 @@ emit(struct emitter *e, size_t index, char *s)
 		e->pending[index] = s;
 		emit_ready(e);
 	}
-	progress_update(&e->progress, ++e->done, mono_now(), false);
+	progress_update(&e->progress, ++e->done, clock_mono_seconds(), false);
 }
 
 static void
@@ -252,7 +243,7 @@ on_result(struct audit *a, void *arg)
 			if (sarif_is_result(&a->findings.v[i]))
 				json_array_append_new(res, sarif_result(a->domain, &a->findings.v[i], NULL));
 		e->sarif[a->index] = res;
-		progress_update(&e->progress, ++e->done, mono_now(), false);
+		progress_update(&e->progress, ++e->done, clock_mono_seconds(), false);
 		return;
 	}
 	emit(e, a->index, render(e, a));
@@ -688,7 +679,7 @@ cmd_check(int argc, char **argv)
 		em.sarif = xcalloc(n, sizeof(*em.sarif));
 	/* a progress line for bulk text runs on a terminal; never in pipes or JSON */
 	progress_init(&em.progress, o.domains_file && o.format == OUT_TEXT && worker <= 0 &&
-	    isatty(STDERR_FILENO) ? STDERR_FILENO : -1, "domains", n, mono_now());
+	    isatty(STDERR_FILENO) ? STDERR_FILENO : -1, "domains", n, clock_mono_seconds());
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.opts = &copts;

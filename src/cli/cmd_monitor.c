@@ -13,6 +13,7 @@
 #include "notify/notify.h"
 #include "reports/source_names.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/progress.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -60,16 +61,6 @@ struct mon {
 	struct cli_monitor_log log;
 	bool drain_pending;	/* a round ended: send the outbox from the loop */
 };
-
-/* mono_now - seconds on the monotonic clock (the progress line's) */
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* parse_args - defaults, then the config file, then argv; CLI_OK, or how to stop */
 static enum cli_status
@@ -464,7 +455,7 @@ on_event(void *arg, const struct fleet_event *ev)
 	case FLEET_EV_ROUND:
 		if (m->tty) {
 			progress_init(&m->progress, STDERR_FILENO, "due domains", (size_t)ev->total,
-			    mono_now());
+			    clock_mono_seconds());
 			m->progress_round = ev->round;
 		}
 		progress_clear(&m->progress);
@@ -480,10 +471,10 @@ on_event(void *arg, const struct fleet_event *ev)
 		if (ev->n == FLEET_PUT_DUPLICATE && !m->tty)
 			fprintf(stderr, "mailsec monitor: event=duplicate round=%lld domain=%s\n",
 			    (long long)ev->round, ev->domain);
-		progress_update(&m->progress, (size_t)ev->done, mono_now(), false);
+		progress_update(&m->progress, (size_t)ev->done, clock_mono_seconds(), false);
 		break;
 	case FLEET_EV_ROUND_DONE:
-		progress_update(&m->progress, (size_t)ev->done, mono_now(), true);
+		progress_update(&m->progress, (size_t)ev->done, clock_mono_seconds(), true);
 		progress_clear(&m->progress);
 		fprintf(stderr, "mailsec monitor: event=round-done round=%lld total=%llu "
 		    "checked_here=%llu probes=%llu probes_saved=%llu\n", (long long)ev->round,
@@ -644,13 +635,13 @@ cmd_monitor(int argc, char **argv)
 	evsignal_add(sigint, NULL);
 	fprintf(stderr, "mailsec monitor: event=start worker=%s%s\n", m.owner,
 	    o.once ? (o.all ? " mode=once-all" : " mode=once") : " mode=forever");
-	t0 = mono_now();
+	t0 = clock_mono_seconds();
 	(void)session_wait(ses, &m.done);
 	if (m.drain_pending)
 		drain(&m);	/* the last round's notifications, before exiting */
 	progress_clear(&m.progress);
 	if (o.c.stats) {
-		double secs = mono_now() - t0;
+		double secs = clock_mono_seconds() - t0;
 		size_t n = fleet_worker_checked(m.w);
 		struct smtp_probe_cache_stats ps;
 

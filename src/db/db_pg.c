@@ -1,6 +1,7 @@
 /* src/db/db_pg.c - the PostgreSQL database driver (libpq; the only file that calls it) */
 #include "db/db.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 #include <libpq-fe.h>
@@ -108,25 +109,15 @@ struct pg_stmt {
 	bool pre_failed;		/* a deferred command failed: its message is the error */
 };
 
-/* now_ns - a monotonic clock in nanoseconds */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* exec_timed - PQexec, counted as a round trip and timed */
 static PGresult *
 exec_timed(struct pg_db *g, const char *sql)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_mono_ns();
 	PGresult *r = PQexec(g->conn, sql);
 
 	g->base.round_trips++;
-	g->base.wait_ns += now_ns() - t0;
+	g->base.wait_ns += clock_mono_ns() - t0;
 	return r;
 }
 
@@ -134,10 +125,10 @@ exec_timed(struct pg_db *g, const char *sql)
 static PGresult *
 result_timed(struct pg_db *g)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_mono_ns();
 	PGresult *r = PQgetResult(g->conn);
 
-	g->base.wait_ns += now_ns() - t0;
+	g->base.wait_ns += clock_mono_ns() - t0;
 	return r;
 }
 
@@ -762,11 +753,11 @@ pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	s->base.db = db;
 	snprintf(s->name, sizeof(s->name), "ms%u", ++g->next);
 	{
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_mono_ns();
 
 		res = PQprepare(g->conn, s->name, text, 0, NULL);
 		g->base.round_trips++;
-		g->base.wait_ns += now_ns() - t0;
+		g->base.wait_ns += clock_mono_ns() - t0;
 	}
 	free(text);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {

@@ -4,6 +4,7 @@
 #include "dns/stub_cache.h"
 #include "dns/sysresolv.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/ipaddr.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -567,16 +568,6 @@ reply_matches(const struct stub_query *q, const uint8_t *pkt, size_t n)
 	return memcmp(pkt + 12 + ql, qm + 12 + ql, 4) == 0;
 }
 
-/* now_ms - the cache's clock: milliseconds on the monotonic clock */
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * skip_name - the octet after the (possibly compressed) name at off in pkt,
  * or 0 if it runs past n
@@ -646,7 +637,7 @@ got_reply(struct stub_query *q, const uint8_t *pkt, size_t n)
 	/* the AD bit; a SERVFAIL with a DNSSEC Extended DNS Error is BOGUS */
 	a = dns_answer_from_validating_reply(q->name, q->type, pkt, n);
 	if ((q->keep || (q->lookups && q->lookups->next)) && !dns_answer_failed_status(a->status))
-		(void)stub_cache_put(q->sr->cache, a, cache_ttl(a, pkt, n), now_ms());
+		(void)stub_cache_put(q->sr->cache, a, cache_ttl(a, pkt, n), clock_mono_ms());
 	query_deliver(q, a);
 }
 
@@ -947,7 +938,7 @@ stub_start(struct resolver *r, struct resolver_pending *p, const char *name, uin
 		lookup_later(l, a);
 		return MS_OK;
 	}
-	if ((hit = stub_cache_get(sr->cache, name, type, now_ms(), &again)) != NULL) {
+	if ((hit = stub_cache_get(sr->cache, name, type, clock_mono_ms(), &again)) != NULL) {
 		sr->r.stats.cached++;
 		resolver_pending_set_handle(p, l);
 		lookup_later(l, hit);

@@ -1,6 +1,7 @@
 /* src/httpd/httpd.c - the HTTP server: libmicrohttpd on the caller's libevent loop, limits, a router */
 #include "httpd/httpd.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -63,16 +64,6 @@ struct hreq {
 	bool too_big;
 	bool answered;		/* a response was queued before the body was read */
 };
-
-/* mono - seconds on the monotonic clock */
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct httpd_response *
 httpd_response_new(int status, const char *ctype, const char *body, size_t len)
@@ -408,7 +399,7 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 		*con_cls = NULL;
 	}
 	if (ci && ci->socket_context)
-		((struct hconn *)ci->socket_context)->started = mono();
+		((struct hconn *)ci->socket_context)->started = clock_mono_seconds();
 }
 
 /* conn_cb - a connection opened or closed: track it for the reaper */
@@ -423,7 +414,7 @@ conn_cb(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_Con
 
 		hc = xcalloc(1, sizeof(*hc));
 		hc->fd = ci ? ci->connect_fd : -1;
-		hc->started = mono();
+		hc->started = clock_mono_seconds();
 		hc->next = h->conns;
 		if (h->conns)
 			h->conns->prev = hc;
@@ -479,7 +470,7 @@ static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
 	struct httpd *h = arg;
-	double now = mono();
+	double now = clock_mono_seconds();
 	bool any = false;
 
 	for (struct hconn *c = h->conns; c; c = c->next)

@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 #include "imap/imap_client.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/fswalk.h"
 #include "util/str.h"
 #include "util/termsafe.h"
@@ -45,21 +46,11 @@ say(struct ingest *in, const char *fmt, ...)
 	in->o.error(in->o.error_arg, msg);
 }
 
-/* now_s - a monotonic clock in seconds */
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* progress - one line, rewritten in place, at most 10 times a second */
 static void
 progress(struct ingest *in, bool final)
 {
-	double t = now_s();
+	double t = clock_mono_seconds();
 	uint64_t reports = in->c.ingested + in->c.duplicates + in->c.rejected;
 
 	if (in->o.progress == NULL || (!final && t - in->last_shown < 0.1))
@@ -365,7 +356,7 @@ ingest_new(const struct ingest_opts *o, struct store *s, struct ingest **out)
 
 	in->o = *o;
 	in->store = s;
-	in->t0 = now_s();
+	in->t0 = clock_mono_seconds();
 	*out = NULL;
 	if (o->parse_only)
 		in->items = json_array();
@@ -386,7 +377,7 @@ ingest_paths(struct ingest *in, char **paths, int n)
 	l.in = in;
 	collect(&l, paths, n, in->o.follow_symlinks);
 	in->files_total += l.n;
-	in->t0 = now_s();
+	in->t0 = clock_mono_seconds();
 	for (size_t i = 0; i < l.n && !in->failed; i++)
 		ingest_file(in, l.v[i], l.nofollow[i], l.msg[i]);
 	for (size_t i = 0; i < l.n; i++)

@@ -13,6 +13,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/ipaddr.h"
 #include "util/pipesize.h"
 #include "util/progress.h"
@@ -428,6 +429,22 @@ pipe_grow_pipes_only(void **state)
 	close(p[1]);
 }
 
+/* clock_units_agree - the three units read the same clock: never backwards, ms and ns within a read of seconds */
+static void
+clock_units_agree(void **state)
+{
+	double s0 = clock_mono_seconds();
+	uint64_t ms = clock_mono_ms(), ns = clock_mono_ns();
+	double s1 = clock_mono_seconds();
+
+	(void)state;
+	assert_true(s0 > 0 && s1 >= s0);
+	assert_true((double)ms / 1e3 >= s0 - 0.002 && (double)ms / 1e3 <= s1 + 0.002);
+	assert_true((double)ns / 1e9 >= s0 - 0.000001 && (double)ns / 1e9 <= s1 + 0.000001);
+	assert_true(clock_mono_ns() >= ns);
+	assert_true(clock_mono_ms() >= ms);
+}
+
 int
 main(void)
 {
@@ -448,6 +465,7 @@ main(void)
 		cmocka_unit_test(read_file_caps_and_kinds),
 		cmocka_unit_test(sort_any_empty_and_some),
 		cmocka_unit_test(pipe_grow_pipes_only),
+		cmocka_unit_test(clock_units_agree),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
