@@ -276,7 +276,9 @@ probes_start(struct audit *a, void *value)
 	r->a = a;
 	r->tail = &r->hosts;
 	r->pending = 1;
-	if (gethostname(r->ehlo, sizeof(r->ehlo) - 1) != 0 || strchr(r->ehlo, '.') == NULL)
+	/* the EHLO name only probes use (a system call per domain saved without them) */
+	if (!a->opts->no_smtp && !a->opts->offline &&
+	    (gethostname(r->ehlo, sizeof(r->ehlo) - 1) != 0 || strchr(r->ehlo, '.') == NULL))
 		snprintf(r->ehlo, sizeof(r->ehlo), "mailsec.localdomain");
 	audit_lookup(a, a->domain, DNS_T_MX, on_mx, r);
 }
