@@ -71,7 +71,7 @@ audit_new(const char *domain, size_t index, const struct check_options *opts,
 	a->owner = owner;
 	findings_init(&a->findings);
 	a->facts = json_object();
-	arena_init(&a->arena);
+	arena_init_pooled(&a->arena, env->chunks);
 	a->memo = xcalloc(1, sizeof(*a->memo));
 	a->on_done = on_done;
 	a->done_arg = done_arg;

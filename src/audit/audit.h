@@ -43,6 +43,8 @@ struct audit_env {
 	const struct providers	*providers;
 	/* DKIM key records parsed (checks/dkim/dkim_key_cache.h), one per session, or NULL: parse each */
 	struct dkim_key_cache	*dkim_keys;
+	/* the audits' arena chunks kept for reuse (util/arena.h), one per session, or NULL: malloc each */
+	struct arena_pool	*chunks;
 };
 
 /*

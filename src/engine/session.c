@@ -9,11 +9,15 @@
 #include "http/http_fetch.h"
 #include "policy/providers.h"
 #include "smtp/smtp_probe.h"
+#include "util/arena.h"
 #include "util/xalloc.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+
+/* arena chunks (8 KB) the session keeps for its audits: about four a domain in flight at the default concurrency */
+#define SESSION_CHUNKS_KEPT	256
 
 /*
  * raise_fd_limit - both network backends hold one UDP socket per query in
@@ -140,6 +144,9 @@ session_new(const struct session_config *cfg, struct session **out, char **err)
 	s->env.providers = s->providers;
 	s->dkim_keys = dkim_key_cache_new();
 	s->env.dkim_keys = s->dkim_keys;
+	/* 8 KB chunks a domain's audit takes and gives back: 2 MB kept at most */
+	s->chunks = arena_pool_new(SESSION_CHUNKS_KEPT);
+	s->env.chunks = s->chunks;
 	*out = s;
 	return MS_OK;
 fail:
@@ -171,6 +178,7 @@ session_free(struct session *s)
 	replay_data_free(s->replay);
 	providers_free(s->providers);
 	dkim_key_cache_free(s->dkim_keys);
+	arena_pool_free(s->chunks);
 	if (s->own_psl)
 		suffix_list_free(s->psl);
 	free(s);

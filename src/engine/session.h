@@ -55,7 +55,8 @@ struct session {
 	struct suffix_list	*psl;
 	struct providers	*providers;	/* the built-in provider names, parsed once */
 	struct dkim_key_cache	*dkim_keys;	/* DKIM key records parsed, kept for the session */
-	struct audit_env	 env;	/* the four above, for audits */
+	struct arena_pool	*chunks;	/* the audits' arena chunks, kept for reuse */
+	struct audit_env	 env;	/* the above, for audits */
 	struct replay_data	*replay;	/* loaded from replay_path, or NULL */
 	FILE			*dns_log;	/* $MAILSEC_DNS_LOG opened, or NULL: res->log */
 	bool			 own_base;

@@ -20,11 +20,53 @@ struct arena_chunk {
 	_Alignas(16) unsigned char mem[];
 };
 
+struct arena_pool {
+	struct arena_chunk *free;	/* standard chunks, linked by next */
+	size_t n, max;
+};
+
 void
 arena_init(struct arena *a)
 {
 	a->head = NULL;
 	a->total = 0;
+	a->pool = NULL;
+}
+
+void
+arena_init_pooled(struct arena *a, struct arena_pool *pool)
+{
+	arena_init(a);
+	a->pool = pool;
+}
+
+struct arena_pool *
+arena_pool_new(size_t max)
+{
+	struct arena_pool *p = xcalloc(1, sizeof(*p));
+
+	p->max = max;
+	return p;
+}
+
+size_t
+arena_pool_kept(const struct arena_pool *p)
+{
+	return p->n;
+}
+
+void
+arena_pool_free(struct arena_pool *p)
+{
+	struct arena_chunk *c, *next;
+
+	if (p == NULL)
+		return;
+	for (c = p->free; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(p);
 }
 
 /* arena_grab - n zeroed bytes from the arena, or NULL when malloc fails */
@@ -40,8 +82,13 @@ arena_grab(struct arena *a, size_t n)
 	if (c == NULL || c->size - c->used < need) {
 		size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
 
-		if ((c = malloc(sizeof(*c) + size)) == NULL)
+		if (size == ARENA_CHUNK && a->pool && a->pool->free) {
+			c = a->pool->free;
+			a->pool->free = c->next;
+			a->pool->n--;
+		} else if ((c = malloc(sizeof(*c) + size)) == NULL) {
 			return NULL;
+		}
 		c->size = size;
 		c->used = 0;
 		c->next = a->head;
@@ -173,7 +220,13 @@ arena_free(struct arena *a)
 
 	for (; c; c = next) {
 		next = c->next;
-		free(c);
+		if (a->pool && c->size == ARENA_CHUNK && a->pool->n < a->pool->max) {
+			c->next = a->pool->free;
+			a->pool->free = c;
+			a->pool->n++;
+		} else {
+			free(c);
+		}
 	}
 	a->head = NULL;
 	a->total = 0;

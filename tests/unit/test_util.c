@@ -148,6 +148,50 @@ arena_many(void **state)
 	arena_free(&ar);
 }
 
+/* arena_pool_reuses_zeroed - a pooled arena's chunks come back to the next arena, zeroed where handed out; at most max kept */
+static void
+arena_pool_reuses_zeroed(void **state)
+{
+	struct arena_pool *pool = arena_pool_new(2);
+	struct arena a, b;
+	unsigned char *first[3], *again[3];
+
+	(void)state;
+	arena_init_pooled(&a, pool);
+	for (int i = 0; i < 3; i++) {	/* one standard chunk each: 6,000 octets do not fit twice in 8 KB */
+		first[i] = arena_alloc(&a, 6000);
+		memset(first[i], 0xA5, 6000);
+	}
+	assert_non_null(arena_alloc(&a, 100000));	/* a large chunk: freed, never pooled */
+	assert_int_equal(arena_pool_kept(pool), 0);
+	arena_free(&a);
+	assert_int_equal(arena_pool_kept(pool), 2);	/* the third standard chunk went to free() */
+	arena_init_pooled(&b, pool);
+	for (int i = 0; i < 3; i++) {
+		again[i] = arena_alloc(&b, 6000);
+		for (int k = 0; k < 6000; k++)
+			assert_int_equal(again[i][k], 0);
+	}
+	/* the two kept come back first (malloc may hand the third's memory out again too) */
+	assert_int_equal(arena_pool_kept(pool), 0);
+	{
+		int reused = 0;
+
+		for (int i = 0; i < 2; i++)
+			for (int k = 0; k < 3; k++)
+				reused += again[i] == first[k];
+		assert_int_equal(reused, 2);
+	}
+	arena_free(&b);
+	assert_int_equal(arena_pool_kept(pool), 2);
+	arena_free(&b);		/* freeing an empty arena again is harmless */
+	arena_pool_free(pool);
+	arena_pool_free(NULL);
+	arena_init_pooled(&a, NULL);	/* no pool: plain malloc and free */
+	assert_non_null(arena_alloc(&a, 10));
+	arena_free(&a);
+}
+
 static int freed;
 
 static void
@@ -455,6 +499,7 @@ main(void)
 		cmocka_unit_test(str_helpers),
 		cmocka_unit_test(ipaddr_roundtrip),
 		cmocka_unit_test(arena_many),
+		cmocka_unit_test(arena_pool_reuses_zeroed),
 		cmocka_unit_test(strmap_basics),
 		cmocka_unit_test(strmap_bounded_and_grows),
 		cmocka_unit_test(term_safe_escapes),
