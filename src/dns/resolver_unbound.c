@@ -532,14 +532,12 @@ walk_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why
 	free(of);
 }
 
-/* is_local_zone - whether name (lower case, no trailing dot) is the apex of a built-in local zone */
+/* is_local_zone - whether name (any case, trailing dot or not) is the apex of a built-in local zone */
 static bool
 is_local_zone(const char *name)
 {
-	size_t n = strlen(name);
-
 	for (const char *const *z = local_zones; *z; z++)
-		if (strlen(*z) == n + 1 && memcmp(*z, name, n) == 0)
+		if (dns_name_equal(*z, name))
 			return true;
 	return false;
 }
@@ -609,20 +607,14 @@ static void
 learn(struct unbound_resolver *ur, const char *name, const struct dns_answer *a)
 {
 	double now = now_s(ur);
-	char low[DNS_NAME_MAX];
-	size_t n = strlen(name);
 
-	if (a->canon == NULL && a->ttl > 0 && n < sizeof(low) && !insecure_cuts_covers(ur->cuts, name, now)) {
-		for (size_t i = 0; i <= n; i++)
-			low[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
-		if (n > 1 && low[n - 1] == '.')
-			low[n - 1] = '\0';
-		/* not the apex of a local zone: libunbound answers those itself */
-		if (!is_local_zone(low) && insecure_cuts_set(ur->cuts, low, CUT_INSECURE,
-		    now + (a->ttl < CUT_LIFETIME ? (double)a->ttl : CUT_LIFETIME)) &&
-		    insecure_cuts_get(ur->cuts, low, now) == CUT_INSECURE)
-			ur->sc.marked++;
-	}
+	/* the table normalises the name (case, trailing dot) and refuses what it cannot keep */
+	if (a->canon == NULL && a->ttl > 0 && !insecure_cuts_covers(ur->cuts, name, now) &&
+	    !is_local_zone(name) &&	/* libunbound answers the apex of a local zone itself */
+	    insecure_cuts_set(ur->cuts, name, CUT_INSECURE,
+	    now + (a->ttl < CUT_LIFETIME ? (double)a->ttl : CUT_LIFETIME)) &&
+	    insecure_cuts_get(ur->cuts, name, now) == CUT_INSECURE)
+		ur->sc.marked++;
 	walk_from(ur, a->canon ? a->canon : name);
 }
 
