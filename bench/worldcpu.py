@@ -11,7 +11,13 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def daemon_cpu(world_dir, name, missing_ok=False):
-    """utime+stime (s) of a world daemon and every descendant; None (missing_ok) or OSError without a pidfile."""
+    """CPU seconds of a world daemon and every descendant; None (missing_ok) or OSError without a pidfile.
+
+    Each process counts utime+stime and cutime+cstime, the CPU of the
+    children it has reaped: NSD replaces its serving children now and then,
+    and a child's CPU would otherwise vanish from the sum when it exits
+    (a run's NSD figure then came out negative).
+    """
     try:
         pids = [int(open(os.path.join(world_dir, "run", name + ".pid")).read().split()[0])]
     except (OSError, ValueError):
@@ -22,7 +28,7 @@ def daemon_cpu(world_dir, name, missing_ok=False):
     for p in pids:	# grows while walked
         try:
             f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
-            s += int(f[11]) + int(f[12])
+            s += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
             for t in os.listdir("/proc/%d/task" % p):
                 pids += [int(c) for c in open("/proc/%d/task/%s/children" % (p, t)).read().split()]
         except OSError:
