@@ -278,9 +278,14 @@ dmarc_applied_policy(const struct dmarc_discovery *d, enum dmarc_rules rules, co
 	return r->p;
 }
 
-/* method_json - one method's path and outcome */
+/*
+ * method_json - one method's path and outcome; parsed is the JSON of the
+ * record m found when another member already shows it (shared, not built
+ * again: the same record is often both methods' and the domain's own), or NULL
+ */
 static json_t *
-method_json(const struct dmarc_discovery *d, const struct dmarc_method *m, enum dmarc_rules rules)
+method_json(const struct dmarc_discovery *d, const struct dmarc_method *m, enum dmarc_rules rules,
+    json_t *parsed)
 {
 	json_t *o = json_object(), *qs = json_array();
 	const char *source, *status;
@@ -292,8 +297,8 @@ method_json(const struct dmarc_discovery *d, const struct dmarc_method *m, enum 
 	json_object_set_new(o, "policy_domain", json_text(m->policy_domain));
 	json_object_set_new(o, "record", m->policy ? json_textn(m->policy->text, m->policy->len) :
 	    json_null());
-	json_object_set_new(o, "parsed", m->policy ? dmarc_record_to_json(m->policy->record) :
-	    json_null());
+	json_object_set_new(o, "parsed", parsed ? json_incref(parsed) :
+	    m->policy ? dmarc_record_to_json(m->policy->record) : json_null());
 	for (size_t i = 0; i < m->nqueries; i++) {
 		const struct dmarc_lookup *l = NULL;
 		json_t *q = json_object();
@@ -328,6 +333,7 @@ method_json(const struct dmarc_discovery *d, const struct dmarc_method *m, enum 
 	return o;
 }
 
+/* dmarc_discovery_to_json - see dmarc_discover.h */
 json_t *
 dmarc_discovery_to_json(const struct dmarc_discovery *d, enum dmarc_rules rules)
 {
@@ -340,10 +346,26 @@ dmarc_discovery_to_json(const struct dmarc_discovery *d, enum dmarc_rules rules)
 	json_object_set_new(o, "domain", json_text(d->domain));
 	json_object_set_new(o, "domain_exists", d->exists_known ? json_boolean(d->exists) :
 	    json_null());
-	json_object_set_new(o, "rfc7489", method_json(d, &d->m7489, DMARC_RULES_7489));
-	json_object_set_new(o, "rfc9989", method_json(d, &d->m9989, DMARC_RULES_9989));
+	json_object_set_new(o, "rfc7489", method_json(d, &d->m7489, DMARC_RULES_7489, NULL));
+	json_object_set_new(o, "rfc9989", method_json(d, &d->m9989, DMARC_RULES_9989,
+	    dmarc_discovery_parsed(o, d, d->m9989.policy)));
 	json_object_set_new(o, "agree", json_boolean(same_policy && same_org));
 	json_object_set_new(o, "applies", json_string(rules == DMARC_RULES_7489 ? "rfc7489" :
 	    rules == DMARC_RULES_9989 ? "rfc9989" : "both"));
 	return o;
+}
+
+/* dmarc_discovery_parsed - see dmarc_discover.h */
+json_t *
+dmarc_discovery_parsed(json_t *doc, const struct dmarc_discovery *d, const struct dmarc_lookup *l)
+{
+	json_t *p = NULL;
+
+	if (l == NULL || l->record == NULL)
+		return NULL;
+	if (d->m7489.policy == l)
+		p = json_object_get(json_object_get(doc, "rfc7489"), "parsed");
+	if ((p == NULL || json_is_null(p)) && d->m9989.policy == l)
+		p = json_object_get(json_object_get(doc, "rfc9989"), "parsed");
+	return p && json_is_object(p) ? p : NULL;
 }

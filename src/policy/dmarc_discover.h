@@ -94,6 +94,16 @@ enum dmarc_policy dmarc_applied_policy(const struct dmarc_discovery *d, enum dma
 json_t *dmarc_discovery_to_json(const struct dmarc_discovery *d, enum dmarc_rules rules);
 
 /*
+ * dmarc_discovery_parsed - the "parsed" object doc (a document of
+ * dmarc_discovery_to_json(d), or one being built) shows for lookup l, when a
+ * method found its policy there: borrowed from doc (json_incref to keep it
+ * elsewhere; nobody changes it once built), or NULL.  So a record's JSON is
+ * built once however many places show it.
+ */
+json_t *dmarc_discovery_parsed(json_t *doc, const struct dmarc_discovery *d,
+    const struct dmarc_lookup *l);
+
+/*
  * dmarc_lookup_classify - what a _dmarc TXT answer (borrowed) holds, into the
  * caller's l (pure; record parsed into arena)
  */

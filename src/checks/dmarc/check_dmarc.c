@@ -281,7 +281,7 @@ judge(struct audit *a, struct dmarc_state *st)
 {
 	struct dmarc_discovery *d = st->disc;
 	enum dmarc_rules rules = rules_of(a);
-	json_t *facts = audit_facts(a, "dmarc");
+	json_t *facts = audit_facts(a, "dmarc"), *disc, *tags;
 	const struct dmarc_lookup *own = NULL;
 	const struct dmarc_method *m7 = &d->m7489, *m9 = &d->m9989;
 	const struct dmarc_method *mm = dmarc_method_get(d, rules);
@@ -291,12 +291,18 @@ judge(struct audit *a, struct dmarc_state *st)
 	for (size_t i = 0; i < d->nlook; i++)
 		if (strcmp(d->look[i].name, d->domain) == 0)
 			own = &d->look[i];
+	disc = dmarc_discovery_to_json(d, rules);
+	if (own && own->state == DMARC_L_ONE && (tags = dmarc_discovery_parsed(disc, d, own)) != NULL)
+		json_incref(tags);	/* the discovery shows the same record: shared */
+	else if (own && own->state == DMARC_L_ONE)
+		tags = dmarc_record_to_json(own->record);
+	else
+		tags = json_null();
 	json_object_set_new(facts, "rules", json_string(dmarc_rules_name(rules)));
-	json_object_set_new(facts, "discovery", dmarc_discovery_to_json(d, rules));
+	json_object_set_new(facts, "discovery", disc);
 	json_object_set_new(facts, "record", own && own->state == DMARC_L_ONE ?
 	    json_textn(own->text, own->len) : json_null());
-	json_object_set_new(facts, "tags", own && own->state == DMARC_L_ONE ?
-	    dmarc_record_to_json(own->record) : json_null());
+	json_object_set_new(facts, "tags", tags);
 	st->dests = json_array();
 	json_object_set_new(facts, "report_destinations", st->dests);
 
