@@ -148,61 +148,77 @@ plain8(uint64_t x)
 
 static size_t int_text(char *num, long long n);
 
-/* string - s[0..len) quoted and escaped as dump.c's dump_string without ESCAPE_SLASH/ENSURE_ASCII */
+/* one_byte - the byte at s[*i] of a string being written, and *i past it; false on invalid UTF-8 */
+static bool
+one_byte(struct out *o, const char *str, size_t len, size_t *i, size_t *run)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[*i];
+	const char *esc;
+	char u[8];
+	size_t k;
+
+	if (PLAIN(c) || c == 0x7F) {	/* DEL: written raw, as jansson does */
+		(*i)++;
+		return true;
+	}
+	if (c >= 0x80) {
+		if ((k = utf8_len(s + *i, len - *i)) == 0)
+			return false;
+		*i += k;
+		return true;
+	}
+	put(o, str + *run, *i - *run);
+	switch (c) {
+	case '\\': esc = "\\\\"; break;
+	case '"': esc = "\\\""; break;
+	case '\b': esc = "\\b"; break;
+	case '\f': esc = "\\f"; break;
+	case '\n': esc = "\\n"; break;
+	case '\r': esc = "\\r"; break;
+	case '\t': esc = "\\t"; break;
+	default:
+		snprintf(u, sizeof(u), "\\u%04X", (unsigned)c);
+		esc = u;
+		break;
+	}
+	put(o, esc, strlen(esc));
+	*run = ++(*i);
+	return true;
+}
+
+/*
+ * string - s[0..len) quoted and escaped as dump.c's dump_string without
+ * ESCAPE_SLASH/ENSURE_ASCII.  Eight bytes at a time (the last, shorter
+ * piece padded with plain bytes), a byte at a time only in a piece that
+ * holds something to escape or to check.
+ */
 static void
 string(struct out *o, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const uint64_t pad = 0x6161616161616161ull;	/* "aaaaaaaa": plain */
 	size_t i = 0, run = 0;
 
-	put(o, "\"", 1);
+	if (!room(o, len + 2))
+		return;
+	o->p[o->n++] = '"';
 	while (i < len) {
-		unsigned char c = s[i];
-		const char *esc = NULL;
-		char u[8];
-		size_t k;
+		size_t k = len - i < 8 ? len - i : 8, end;
+		uint64_t w = pad;
 
-		if (PLAIN(c)) {
-			uint64_t w;
-
-			i++;
-			/* Runs of plain text (most of it) eight bytes at a time. */
-			while (len - i >= 8) {
-				memcpy(&w, s + i, 8);
-				if (!plain8(w))
-					break;
-				i += 8;
-			}
-			continue;
-		}
-		if (c >= 0x80) {
-			if ((k = utf8_len(s + i, len - i)) == 0) {
-				o->failed = true;
-				return;
-			}
+		if (k == 8)
+			memcpy(&w, str + i, 8);
+		else
+			memcpy(&w, str + i, k);
+		if (plain8(w)) {
 			i += k;
 			continue;
 		}
-		if (c == 0x7F) {	/* DEL: written raw, as jansson does */
-			i++;
-			continue;
-		}
-		put(o, str + run, i - run);
-		switch (c) {
-		case '\\': esc = "\\\\"; break;
-		case '"': esc = "\\\""; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			snprintf(u, sizeof(u), "\\u%04X", (unsigned)c);
-			esc = u;
-			break;
-		}
-		put(o, esc, strlen(esc));
-		run = ++i;
+		for (end = i + k; i < end;)
+			if (!one_byte(o, str, len, &i, &run)) {
+				o->failed = true;
+				return;
+			}
 	}
 	put(o, str + run, len - run);
 	put(o, "\"", 1);
@@ -331,6 +347,13 @@ jw_init(struct json_writer *w, size_t flags)
 {
 	memset(w, 0, sizeof(*w));
 	w->flags = flags;
+}
+
+/* jw_reserve - see jsondump.h */
+bool
+jw_reserve(struct json_writer *w, size_t bytes)
+{
+	return grow(&w->o, bytes);
 }
 
 /* before_value - the separator and indentation before a value in an array */

@@ -50,6 +50,13 @@ struct json_writer {
 
 /* jw_init - an empty writer with json_dumps flags (w is the caller's) */
 void jw_init(struct json_writer *w, size_t flags);
+
+/*
+ * jw_reserve - room for bytes of text before it grows again (a hint: a
+ * document of known typical size is then copied fewer times); false when
+ * memory ran out, which jw_finish reports too
+ */
+bool jw_reserve(struct json_writer *w, size_t bytes);
 /* jw_open - "{" (object true) or "[" as the next value (w borrowed) */
 void jw_open(struct json_writer *w, bool object);
 /* jw_close - the innermost open container's "}" or "]" (w borrowed) */

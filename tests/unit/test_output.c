@@ -149,19 +149,35 @@ jsondump_as_jansson(void **state)
 			json_decref(a);
 		}
 	}
-	{	/* every byte at every place of a run of plain text (plain8's word-at-a-time test) */
+	{	/*
+		 * every byte at every place of a run of plain text of every length
+		 * to 24 (plain8's word-at-a-time test, and the short last piece)
+		 */
 		char t[24];
 
 		for (int c = 1; c < 256; c++)
-			for (size_t at = 0; at < 17; at++) {
-				json_t *a = json_array();
+			for (size_t len = 1; len <= sizeof(t); len++)
+				for (size_t at = 0; at < len; at++) {
+					json_t *a = json_array();
 
-				memset(t, 'a', sizeof(t));
-				t[at] = (char)c;
-				json_array_append_new(a, json_stringn_nocheck(t, sizeof(t)));
-				same_dump(a, JSON_COMPACT);
-				json_decref(a);
-			}
+					memset(t, 'a', sizeof(t));
+					t[at] = (char)c;
+					json_array_append_new(a, json_stringn_nocheck(t, len));
+					same_dump(a, JSON_COMPACT);
+					json_decref(a);
+				}
+	}
+	{	/* a UTF-8 sequence across the eight-byte pieces, and cut short by the end */
+		static const char *const texts[] = { "abcdefg\xc3\xa9xyz", "abcdef\xe2\x82\xacxy",
+		    "abcde\xf0\x9f\x93\xa7", "abcdefgh\xe2\x82", "\"\\\n\x01\x7f\xc3\xa9\xc2\x85" };
+
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+			json_t *a = json_array();
+
+			json_array_append_new(a, json_stringn_nocheck(texts[i], strlen(texts[i])));
+			same_dump(a, JSON_COMPACT);
+			json_decref(a);
+		}
 	}
 	json_decref(doc);
 	json_decref(bad);
