@@ -20,13 +20,18 @@ struct memo_waiter {
 	const char *area;	/* the area that asked: current again while cb runs */
 };
 
+/*
+ * One name and type asked in this audit.  Its own allocation (the
+ * resolver's callback may outlive the audit: see audit_free), the name in
+ * it; its waiters come from the audit's arena.
+ */
 struct memo_entry {
 	struct memo_entry *next;
-	char *name;		/* lower case */
 	uint16_t type;
 	struct dns_answer *ans;	/* NULL while in flight */
 	struct memo_waiter *waiters;
 	struct audit *a;
+	char name[];		/* lower case, no trailing dot */
 };
 
 /* One checker waiting for an audit_once value. */
@@ -49,6 +54,7 @@ struct audit_once {
 struct audit_memo {
 	struct memo_entry *bucket[MEMO_BUCKETS];
 	size_t lookups;
+	struct memo_waiter *spare;	/* waiters whose answer came, for the next ones */
 };
 
 struct audit *
@@ -109,7 +115,6 @@ audit_free(struct audit *a)
 				continue;
 			}
 			dns_answer_unref(e->ans);
-			free(e->name);
 			free(e);
 		}
 	}
@@ -208,9 +213,14 @@ count_query(struct audit *a, bool sent)
 	if (a->area) {
 		size_t i;
 
+		/* the area's own name, passed on (most lookups), before the same text elsewhere */
 		for (i = 1; i < a->nqueries; i++)
-			if (a->queries[i].area == a->area || strcmp(a->queries[i].area, a->area) == 0)
+			if (a->queries[i].area == a->area)
 				break;
+		if (i == a->nqueries)
+			for (i = 1; i < a->nqueries; i++)
+				if (strcmp(a->queries[i].area, a->area) == 0)
+					break;
 		if (i == a->nqueries && i < AUDIT_AREAS_MAX) {
 			a->queries[i].area = a->area;
 			a->nqueries++;
@@ -257,12 +267,7 @@ memo_answered(struct dns_answer *ans, void *arg)
 	struct audit *a = e->a;
 	struct memo_waiter *w, *next;
 
-	if (a == NULL) {	/* the audit was freed while this was in flight */
-		for (w = e->waiters; w; w = next) {
-			next = w->next;
-			free(w);
-		}
-		free(e->name);
+	if (a == NULL) {	/* the audit was freed while this was in flight, its waiters with its arena */
 		free(e);
 		return;
 	}
@@ -275,35 +280,72 @@ memo_answered(struct dns_answer *ans, void *arg)
 		next = w->next;
 		w->cb(a, ans, w->arg);
 		a->area = was;
-		free(w);
+		w->next = a->memo->spare;
+		a->memo->spare = w;
 		audit_release(a);
 	}
+}
+
+/*
+ * memo_key - qname lower-cased, without its trailing dot: into buf (size
+ * bytes) when it fits, else a copy for the caller to free in *heap.  Its
+ * length in *len.
+ */
+static const char *
+memo_key(const char *qname, char *buf, size_t size, char **heap, size_t *len)
+{
+	size_t n = strlen(qname);
+	char *name;
+
+	*heap = NULL;
+	if (n < size) {
+		memcpy(buf, qname, n + 1);
+		name = buf;
+	} else {
+		name = *heap = xstrdup(qname);
+	}
+	str_lower(name);
+	if (n > 1 && name[n - 1] == '.')
+		name[--n] = '\0';
+	*len = n;
+	return name;
+}
+
+/* memo_find - the entry of name and type, or NULL */
+static struct memo_entry *
+memo_find(const struct audit *a, const char *name, uint16_t type, unsigned h)
+{
+	struct memo_entry *e;
+
+	for (e = a->memo->bucket[h]; e; e = e->next)
+		if (e->type == type && strcmp(e->name, name) == 0)
+			break;
+	return e;
 }
 
 void
 audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb, void *arg)
 {
-	char *name = str_lower(xstrdup(qname));
-	size_t n = strlen(name);
-	unsigned h;
-	struct memo_entry *e;
+	char buf[DNS_NAME_MAX], *heap;
+	size_t n;
+	const char *name = memo_key(qname, buf, sizeof(buf), &heap, &n);
+	unsigned h = memo_hash(name, type);
+	struct memo_entry *e = memo_find(a, name, type, h);
 	struct memo_waiter *w;
 
-	if (n > 1 && name[n - 1] == '.')
-		name[n - 1] = '\0';
-	h = memo_hash(name, type);
-	for (e = a->memo->bucket[h]; e; e = e->next)
-		if (e->type == type && strcmp(e->name, name) == 0)
-			break;
 	count_query(a, e == NULL);
 	if (e && e->ans) {
-		free(name);
+		free(heap);
 		audit_hold(a);
 		cb(a, e->ans, arg);
 		audit_release(a);
 		return;
 	}
-	w = xcalloc(1, sizeof(*w));
+	if ((w = a->memo->spare) != NULL)
+		a->memo->spare = w->next;
+	else
+		w = arena_alloc(&a->arena, sizeof(*w));
+	w->next = NULL;
 	w->cb = cb;
 	w->arg = arg;
 	w->area = a->area;
@@ -311,22 +353,23 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 	if (e) {		/* in flight: wait for the same answer */
 		w->next = e->waiters;
 		e->waiters = w;
-		free(name);
+		free(heap);
 		return;
 	}
-	e = xcalloc(1, sizeof(*e));
-	e->name = name;
+	e = xcalloc(1, sizeof(*e) + n + 1);
+	memcpy(e->name, name, n + 1);
+	free(heap);
 	e->type = type;
 	e->a = a;
 	e->waiters = w;
 	e->next = a->memo->bucket[h];
 	a->memo->bucket[h] = e;
 	if (++a->memo->lookups > AUDIT_MAX_LOOKUPS) {
-		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
+		resolver_answer_later(a->res, e->name, type, DNS_SERVFAIL,
 		    "more than " AUDIT_MAX_LOOKUPS_STR " lookups for one domain; not asked",
 		    memo_answered, e);
-	} else if (resolver_query_owned(a->res, a->owner, name, type, memo_answered, e) != MS_OK) {
-		resolver_answer_later(a->res, name, type, DNS_SERVFAIL,
+	} else if (resolver_query_owned(a->res, a->owner, e->name, type, memo_answered, e) != MS_OK) {
+		resolver_answer_later(a->res, e->name, type, DNS_SERVFAIL,
 		    "the resolver refused the query", memo_answered, e);
 	}
 }
@@ -335,16 +378,12 @@ audit_lookup(struct audit *a, const char *qname, uint16_t type, audit_dns_cb cb,
 struct dns_answer *
 audit_memo_peek(struct audit *a, const char *qname, uint16_t type)
 {
-	char *name = str_lower(xstrdup(qname));
-	size_t n = strlen(name);
-	struct memo_entry *e;
+	char buf[DNS_NAME_MAX], *heap;
+	size_t n;
+	const char *name = memo_key(qname, buf, sizeof(buf), &heap, &n);
+	struct memo_entry *e = memo_find(a, name, type, memo_hash(name, type));
 
-	if (n > 1 && name[n - 1] == '.')
-		name[n - 1] = '\0';
-	for (e = a->memo->bucket[memo_hash(name, type)]; e; e = e->next)
-		if (e->type == type && strcmp(e->name, name) == 0)
-			break;
-	free(name);
+	free(heap);
 	if (e == NULL || e->ans == NULL)
 		return NULL;
 	count_query(a, false);
