@@ -6,7 +6,6 @@
 #include "http/http_fetch.h"
 #include "smtp/smtp_probe.h"
 #include "smtp/smtp_probe_cache.h"
-#include "util/sort.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -42,17 +41,62 @@ area_selected(const struct engine_config *cfg, const char *area)
 	return false;
 }
 
-/* cmp_area - stable grouping by area rank; ties keep emission order */
-static int
-cmp_area(const void *x, const void *y)
-{
-	const struct finding *a = x, *b = y;
-	int ra = check_area_rank(finding_defs[a->id].area);
-	int rb = check_area_rank(finding_defs[b->id].area);
+/* The sort key of a finding: its area's place in the registry, its own place in emission order. */
+struct area_key {
+	int	rank;
+	size_t	at;
+};
 
-	if (ra != rb)
-		return ra - rb;
-	return a < b ? -1 : a > b;
+/* cmp_area_key - by area rank, then emission order */
+static int
+cmp_area_key(const void *x, const void *y)
+{
+	const struct area_key *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank - b->rank;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/*
+ * sort_by_area - l's findings grouped by area in the registry's order, each
+ * area's in emission order (stable whatever qsort does: the keys are
+ * distinct).  An area's rank is looked up once per run of its findings, not
+ * twice per comparison.
+ */
+static void
+sort_by_area(struct finding_list *l)
+{
+	struct area_key *k;
+	struct finding *v;
+	const char *last = NULL;
+	int rank = 0;
+	bool sorted = true;
+
+	if (l->n < 2)
+		return;
+	k = xcalloc(l->n, sizeof(*k));
+	for (size_t i = 0; i < l->n; i++) {
+		const char *area = finding_defs[l->v[i].id].area;
+
+		if (area != last) {
+			rank = check_area_rank(area);
+			last = area;
+		}
+		k[i].rank = rank;
+		k[i].at = i;
+		if (i > 0 && rank < k[i - 1].rank)
+			sorted = false;
+	}
+	if (!sorted) {
+		qsort(k, l->n, sizeof(*k), cmp_area_key);
+		v = xcalloc(l->n, sizeof(*v));
+		for (size_t i = 0; i < l->n; i++)
+			v[i] = l->v[k[i].at];
+		memcpy(l->v, v, l->n * sizeof(*v));
+		free(v);
+	}
+	free(k);
 }
 
 /* run_free - the run and its events */
@@ -175,8 +219,7 @@ audit_done(struct audit *a, void *arg)
 	/* After --only (a superseding id from an area not run does not count), before --ignore. */
 	findings_drop_superseded(l);
 	findings_apply(l, a->opts->profile, cfg->ignore);
-	/* qsort is not stable: the address tie-break in cmp_area keeps emission order. */
-	sort_any(l->v, l->n, sizeof(*l->v), cmp_area);
+	sort_by_area(l);
 	cfg->on_result(a, cfg->arg);
 out:
 	if (cfg->queries)
