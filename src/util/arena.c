@@ -1,5 +1,6 @@
 /* src/util/arena.c - region allocator: many small allocations freed at once */
 #include "util/arena.h"
+#include "util/fmt.h"
 #include "util/buf.h"
 #include "util/tryalloc.h"
 #include "util/xalloc.h"
@@ -184,8 +185,18 @@ arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
+	long len;
 	char *s, tmp[PRINTF_STACK];
 
+	/* Plain strings and integers (most formats) copied, not formatted (util/fmt.h). */
+	va_start(ap, fmt);
+	if ((len = fmt_simple_len(fmt, ap)) >= 0) {
+		s = arena_alloc(a, (size_t)len + 1);
+		fmt_simple_write(s, fmt, ap);
+		va_end(ap);
+		return s;
+	}
+	va_end(ap);
 	/* Formatted once into tmp; a second time only when longer (most text is short). */
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);

@@ -1,5 +1,6 @@
 /* src/util/xalloc.c - allocation wrappers that treat memory exhaustion as fatal */
 #include "util/xalloc.h"
+#include "util/fmt.h"
 #include "util/status.h"
 
 #include <stdint.h>
@@ -85,8 +86,15 @@ xvasprintf(const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
+	long len;
 	char *s, tmp[512];
 
+	/* Plain strings and integers (most formats) copied, not formatted (util/fmt.h). */
+	if ((len = fmt_simple_len(fmt, ap)) >= 0) {
+		s = xmalloc((size_t)len + 1);
+		fmt_simple_write(s, fmt, ap);
+		return s;
+	}
 	/* Formatted once into tmp; a second time only when longer (most text is short). */
 	va_copy(cp, ap);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, cp);
