@@ -1,5 +1,6 @@
 /* src/core/jsondump.c - jansson's json_dumps, byte for byte, without its per-value overhead */
 #include "core/jsondump.h"
+#include "core/jsonutil.h"
 #include "util/str.h"
 
 #include <stdbool.h>
@@ -86,44 +87,6 @@ indent(struct out *o, size_t flags, int depth, bool space)
 	}
 }
 
-/* utf8_len - the length of the valid UTF-8 sequence at s (jansson's utf8_check_full), 0 if invalid */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t len;
-	int32_t v;
-
-	if (c < 0x80)
-		return 1;
-	if (c <= 0xC1)
-		return 0;	/* a continuation byte, or an overlong 2-byte start */
-	if (c <= 0xDF) {
-		len = 2;
-		v = c & 0x1F;
-	} else if (c <= 0xEF) {
-		len = 3;
-		v = c & 0x0F;
-	} else if (c <= 0xF4) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > left)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000))
-		return 0;	/* overlong */
-	return len;
-}
-
 /*
  * PLAIN - whether byte c is written as it is with nothing to check: printable
  * ASCII other than '"' and '\\'.  Bytes from 0x80 are UTF-8 to validate.
@@ -163,7 +126,7 @@ one_byte(struct out *o, const char *str, size_t len, size_t *i, size_t *run)
 		return true;
 	}
 	if (c >= 0x80) {
-		if ((k = utf8_len(s + *i, len - *i)) == 0)
+		if ((k = json_utf8_len(s + *i, len - *i)) == 0)
 			return false;
 		*i += k;
 		return true;
@@ -474,7 +437,7 @@ text_plain(const char *str, size_t *len)
 		if (c == 0xC2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
 			return false;	/* C1 */
 		/* utf8_len reads at most 4 bytes and stops at the NUL: not a continuation byte */
-		if ((k = utf8_len(s + i, 4)) == 0)
+		if ((k = json_utf8_len(s + i, 4)) == 0)
 			return false;
 		i += k;
 	}

@@ -4,28 +4,80 @@
 #include "util/str.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/*
- * raw_control - whether s[0..n) holds a control character that jansson
- * writes out raw: DEL, or a C1 control U+0080-U+009F in UTF-8 (C2 80..9F;
- * U+009B is CSI on some terminals).  C0 controls it escapes itself.
- */
-static bool
-raw_control(const char *s, size_t n)
+/* json_utf8_len - see jsonutil.h */
+size_t
+json_utf8_len(const unsigned char *s, size_t left)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	unsigned char c = s[0];
+	size_t len;
+	int32_t v;
 
-		if (c == 0x7f || (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-		    (unsigned char)s[i + 1] <= 0x9f))
-			return true;
+	if (c < 0x80)
+		return 1;
+	if (c <= 0xC1)
+		return 0;	/* a continuation byte, or an overlong 2-byte start */
+	if (c <= 0xDF) {
+		len = 2;
+		v = c & 0x1F;
+	} else if (c <= 0xEF) {
+		len = 3;
+		v = c & 0x0F;
+	} else if (c <= 0xF4) {
+		len = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
 	}
-	return false;
+	if (len > left)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000))
+		return 0;	/* overlong */
+	return len;
 }
 
+/*
+ * kept_as_is - whether json_text writes s[0..n) as it is: valid UTF-8 (what
+ * json_stringn accepts) holding no NUL, no DEL and no C1 control (C2 80..9F;
+ * U+009B is CSI on some terminals), which jansson would write raw.  C0
+ * controls it escapes itself.  One pass, so the string is not checked again.
+ */
+static bool
+kept_as_is(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == 0 || c == 0x7f)
+			return false;
+		if (c < 0x7f) {
+			i++;
+			continue;
+		}
+		if (c == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
+			return false;
+		if ((k = json_utf8_len(s + i, n - i)) == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* json_textn - see jsonutil.h */
 json_t *
 json_textn(const char *s, size_t n)
 {
@@ -34,7 +86,7 @@ json_textn(const char *s, size_t n)
 
 	if (s == NULL)
 		return json_null();
-	if (memchr(s, '\0', n) == NULL && !raw_control(s, n) && (j = json_stringn(s, n)) != NULL)
+	if (kept_as_is(s, n) && (j = json_stringn_nocheck(s, n)) != NULL)
 		return j;
 	p = str_printable(s, n);
 	j = json_string(p);

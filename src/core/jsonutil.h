@@ -19,6 +19,13 @@ json_t *json_text(const char *s);
 /* json_textn - json_text of s[0..n) (copied); a new reference */
 json_t *json_textn(const char *s, size_t n);
 
+/*
+ * json_utf8_len - the length of the valid UTF-8 sequence at s (at most left
+ * bytes read), by jansson's rules (its utf8_check_full: no overlong form, no
+ * surrogate, nothing past U+10FFFF); 0 when it is not one
+ */
+size_t json_utf8_len(const unsigned char *s, size_t left);
+
 struct buf;
 
 /*

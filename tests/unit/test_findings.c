@@ -1,5 +1,6 @@
 /* tests/unit/test_findings.c - findings: catalogue, profile overrides, --ignore, JSON */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -269,6 +270,72 @@ json_text_controls(void **state)
 }
 
 /*
+ * kept_by_jansson - json_textn's rule, stated the slow way: jansson accepts
+ * s[0..n) (json_stringn) and it holds no NUL, DEL or C1 control
+ */
+static bool
+kept_by_jansson(const char *s, size_t n)
+{
+	json_t *j;
+
+	if (memchr(s, '\0', n) != NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] == 0x7f || ((unsigned char)s[i] == 0xc2 && i + 1 < n &&
+		    (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f))
+			return false;
+	if ((j = json_stringn(s, n)) == NULL)
+		return false;
+	json_decref(j);
+	return true;
+}
+
+/* textn_as_jansson_decides - every string of one and two bytes, then of three and four from UTF-8's edges */
+static void
+textn_as_jansson_decides(void **state)
+{
+	static const unsigned char edge[] = { 0x00, 0x01, 0x41, 0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xbf,
+	    0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff };
+	const size_t ne = sizeof(edge);
+	unsigned char s[5];
+
+	(void)state;
+	for (unsigned v = 0; v < 256 + 65536; v++) {
+		size_t n = v < 256 ? 1 : 2;
+		json_t *j;
+
+		s[0] = (unsigned char)(v < 256 ? v : (v - 256) >> 8);
+		s[1] = (unsigned char)(v - 256);
+		j = json_textn((const char *)s, n);
+		assert_non_null(j);
+		if (kept_by_jansson((const char *)s, n))
+			assert_memory_equal(json_string_value(j), s, n);
+		else
+			assert_null(memchr(json_string_value(j), 0x7f, json_string_length(j)));
+		assert_int_equal(kept_by_jansson((const char *)s, n),
+		    json_string_length(j) == n && memcmp(json_string_value(j), s, n) == 0);
+		json_decref(j);
+	}
+	for (size_t n = 3; n <= 4; n++) {
+		size_t total = 1;
+
+		for (size_t k = 0; k < n; k++)
+			total *= ne;
+		for (size_t v = 0; v < total; v++) {
+			size_t x = v;
+			json_t *j;
+
+			for (size_t k = 0; k < n; k++, x /= ne)
+				s[k] = edge[x % ne];
+			j = json_textn((const char *)s, n);
+			assert_int_equal(kept_by_jansson((const char *)s, n),
+			    json_string_length(j) == n && memcmp(json_string_value(j), s, n) == 0);
+			json_decref(j);
+		}
+	}
+}
+
+/*
  * json_text_append_same - json_text_append writes what json_dumps(json_text())
  * writes, for ASCII with every control and quote and for bytes >= 0x7f
  * (valid and broken UTF-8, DEL, C1): 20,000 seeded random strings and NULL
@@ -324,6 +391,7 @@ main(void)
 		cmocka_unit_test(summary_json),
 		cmocka_unit_test(json_text_controls),
 		cmocka_unit_test(json_text_append_same),
+		cmocka_unit_test(textn_as_jansson_decides),
 	};
 
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
