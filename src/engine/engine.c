@@ -41,6 +41,8 @@ area_selected(const struct engine_config *cfg, const char *area)
 	return false;
 }
 
+#define SORT_ON_STACK	64	/* findings sorted without a heap copy: a domain has 10-40 */
+
 /* The sort key of a finding: its area's place in the registry, its own place in emission order. */
 struct area_key {
 	int	rank;
@@ -67,15 +69,18 @@ cmp_area_key(const void *x, const void *y)
 static void
 sort_by_area(struct finding_list *l)
 {
-	struct area_key *k;
-	struct finding *v;
+	struct area_key kst[SORT_ON_STACK], *k = kst;
+	struct finding vst[SORT_ON_STACK], *v = vst;
 	const char *last = NULL;
 	int rank = 0;
 	bool sorted = true;
 
 	if (l->n < 2)
 		return;
-	k = xcalloc(l->n, sizeof(*k));
+	if (l->n > SORT_ON_STACK) {
+		k = xcalloc(l->n, sizeof(*k));
+		v = xcalloc(l->n, sizeof(*v));
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		const char *area = finding_defs[l->v[i].id].area;
 
@@ -90,13 +95,14 @@ sort_by_area(struct finding_list *l)
 	}
 	if (!sorted) {
 		qsort(k, l->n, sizeof(*k), cmp_area_key);
-		v = xcalloc(l->n, sizeof(*v));
 		for (size_t i = 0; i < l->n; i++)
 			v[i] = l->v[k[i].at];
 		memcpy(l->v, v, l->n * sizeof(*v));
+	}
+	if (k != kst) {
+		free(k);
 		free(v);
 	}
-	free(k);
 }
 
 /* run_free - the run and its events */
