@@ -2,6 +2,7 @@
 #include "util/fmt.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /*
@@ -109,10 +110,6 @@ fmt_simple_len(const char *fmt, va_list ap)
 	enum conv c;
 	va_list aq;
 
-	/* every conversion known before any argument is read */
-	for (p = fmt; (c = fmt_next(&p, &lit)) != CONV_END;)
-		if (c == CONV_OTHER)
-			return -1;
 	va_copy(aq, ap);
 	for (p = fmt;;) {
 		char num[24];
@@ -122,6 +119,10 @@ fmt_simple_len(const char *fmt, va_list ap)
 		total += lit;
 		if (c == CONV_END)
 			break;
+		if (c == CONV_OTHER) {	/* the arguments read so far were the copy's */
+			total = SIZE_MAX;
+			break;
+		}
 		total += conv_text(c, &aq, num, &s);
 		if (total > (size_t)1 << 30)
 			break;	/* absurd: vsnprintf's own limits apply */
