@@ -22,7 +22,8 @@ json_t *json_textn(const char *s, size_t n);
 /*
  * json_utf8_len - the length of the valid UTF-8 sequence at s (at most left
  * bytes read), by jansson's rules (its utf8_check_full: no overlong form, no
- * surrogate, nothing past U+10FFFF); 0 when it is not one
+ * surrogate, nothing past U+10FFFF); 0 when it is not one.  s is
+ * borrowed, only read.
  */
 size_t json_utf8_len(const unsigned char *s, size_t left);
 
