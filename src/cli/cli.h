@@ -268,6 +268,16 @@ void cli_list_append(char ***list, const char *csv);
  */
 void cli_stub_stats_print(FILE *fp, uint64_t queries, uint64_t cached, uint64_t joined);
 
+struct resolver;
+
+/*
+ * cli_shortcut_stats_print - --stats: what res's insecure shortcut did
+ * (libunbound's backend with a stub beside it), or that it was off because
+ * the resolver is not on loopback; nothing for any other backend.  fp and
+ * res are borrowed.
+ */
+void cli_shortcut_stats_print(FILE *fp, struct resolver *res);
+
 /*
  * cli_only_check - --only's list (NULL: not given) names at least one area,
  * and only areas that exist; else says why (cli_error) and returns -1.  only

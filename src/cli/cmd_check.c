@@ -5,7 +5,6 @@
 #include "core/jsonutil.h"
 #include "core/profile.h"
 #include "dns/dns.h"
-#include "dns/resolver_unbound.h"
 #include "engine/engine.h"
 #include "engine/session.h"
 #include "output/csv.h"
@@ -760,23 +759,8 @@ cmd_check(int argc, char **argv)
 			    (unsigned long long)js.probes_shared);
 			cli_stub_stats_print(stderr, js.queries, js.cached, js.joined);
 			engine_queries_print(stderr, &q);
-			{
-				struct unbound_shortcut_stats ss;
-
-				if (!parent && resolver_unbound_shortcut_stats(ses->res, &ss)) {
-					if (ss.not_loopback)
-						fprintf(stderr, "mailsec: insecure shortcut: off, the resolver "
-						    "is not on loopback (%llu zones were marked insecure)\n",
-						    (unsigned long long)ss.marked);
-					else
-						fprintf(stderr, "mailsec: insecure shortcut: %llu queries "
-						    "through the stub (%llu asked again through libunbound: a "
-						    "CNAME or a failure), %llu zones marked insecure after %llu "
-						    "SOA questions\n", (unsigned long long)ss.routed,
-						    (unsigned long long)ss.reasked, (unsigned long long)ss.marked,
-						    (unsigned long long)ss.walked);
-				}
-			}
+			if (!parent)
+				cli_shortcut_stats_print(stderr, ses->res);
 		}
 	}
 	if (worker > 0) {

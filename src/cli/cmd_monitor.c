@@ -657,6 +657,7 @@ cmd_monitor(int argc, char **argv)
 		    (unsigned long long)ps.made, (unsigned long long)ps.shared);
 		cli_stub_stats_print(stderr, ses->res->stats.queries, ses->res->stats.cached,
 		    ses->res->stats.joined);
+		cli_shortcut_stats_print(stderr, ses->res);
 		{
 			uint64_t narrowed;
 			const struct engine_queries *q = fleet_worker_queries(m.w, &narrowed);

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/catalog.h"
 #include "engine/engine.h"
+#include "dns/resolver_unbound.h"
 #include "engine/session.h"
 #include "fleet/fleet.h"
 #include "records/recset.h"
@@ -569,6 +570,25 @@ common_opts_preload_config(struct common_opts *o, int argc, char **argv)
 		rc = -1;
 	free(dflt);
 	return rc;
+}
+
+/* cli_shortcut_stats_print - see cli.h */
+void
+cli_shortcut_stats_print(FILE *fp, struct resolver *res)
+{
+	struct unbound_shortcut_stats ss;
+
+	if (!resolver_unbound_shortcut_stats(res, &ss))
+		return;
+	if (ss.not_loopback)
+		fprintf(fp, "mailsec: insecure shortcut: off, the resolver is not on loopback "
+		    "(%llu zones were marked insecure)\n", (unsigned long long)ss.marked);
+	else
+		fprintf(fp, "mailsec: insecure shortcut: %llu queries through the stub (%llu asked "
+		    "again through libunbound: a CNAME or a failure), %llu zones marked insecure "
+		    "after %llu SOA questions\n", (unsigned long long)ss.routed,
+		    (unsigned long long)ss.reasked, (unsigned long long)ss.marked,
+		    (unsigned long long)ss.walked);
 }
 
 /* cli_stub_stats_print - see cli.h */

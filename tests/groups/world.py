@@ -457,6 +457,24 @@ def scenario_shortcut(args, w):
             if st2 is not None:
                 problems.append("--no-insecure-shortcut still reports a shortcut: %r" % (st2,))
             if not anchor_extra:
+                # monitor --stats says what the shortcut did too
+                mond = tempfile.mkdtemp()
+                try:
+                    mdb = os.path.join(mond, "m.db")
+                    for setup in (["workspace", "add", "w", "--db", mdb],
+                                  ["domains", "add", "--workspace", "w", "--db", mdb] + doms):
+                        rc, _, err = run_in(w, args, setup)
+                        if rc != 0:
+                            problems.append("%s: exit %d %s" % (" ".join(setup[:2]), rc, err[-300:]))
+                    rc4, _, err4 = run_in(w, args, ["monitor", "--once", "--db", mdb, "--stats",
+                                                    "--no-smtp", "--resolver", world.UNBOUND_ADDR,
+                                                    "--trust-anchor", ta])
+                    problems += sanitizer_problems(err4)
+                    st4 = shortcut_stats(err4)
+                    if rc4 != 0 or st4 is None or st4[0] == 0 or st4[2] == 0:
+                        problems.append("monitor --stats: exit %d, shortcut %r\n%s" % (rc4, st4, err4[-600:]))
+                finally:
+                    shutil.rmtree(mond, ignore_errors=True)
                 # the config key turns it off too
                 cfgd = tempfile.mkdtemp()
                 try:
