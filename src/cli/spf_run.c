@@ -5,6 +5,7 @@
 #include "core/jsonutil.h"
 #include "dns/resolver.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/pipesize.h"
 #include "util/str.h"
 #include "util/xalloc.h"
@@ -94,14 +95,9 @@ print_ready(struct spf_batch *r)
 static void
 add_uint(struct buf *b, unsigned v)
 {
-	char d[16];
-	size_t i = sizeof(d);
+	char d[FMT_INT_MAX];
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_add(b, d + i, sizeof(d) - i);
+	buf_add(b, d, fmt_uint(d, v));
 }
 
 /*

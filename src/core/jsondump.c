@@ -1,6 +1,7 @@
 /* src/core/jsondump.c - jansson's json_dumps, byte for byte, without its per-value overhead */
 #include "core/jsondump.h"
 #include "core/jsonutil.h"
+#include "util/fmt.h"
 #include "util/str.h"
 
 #include <stdbool.h>
@@ -109,8 +110,6 @@ plain8(uint64_t x)
 	return (bad & highs) == 0;
 }
 
-static size_t int_text(char *num, long long n);
-
 /* one_byte - the byte at s[*i] of a string being written, and *i past it; false on invalid UTF-8 */
 static bool
 one_byte(struct out *o, const char *str, size_t len, size_t *i, size_t *run)
@@ -191,7 +190,7 @@ string(struct out *o, const char *str, size_t len)
 static void
 value(struct out *o, const json_t *v, size_t flags, int depth)
 {
-	char num[64];
+	char num[FMT_INT_MAX];
 
 	if (o->failed)
 		return;
@@ -210,7 +209,7 @@ value(struct out *o, const json_t *v, size_t flags, int depth)
 		put(o, "false", 5);
 		break;
 	case JSON_INTEGER:
-		put(o, num, int_text(num, (long long)json_integer_value(v)));
+		put(o, num, fmt_int(num, (long long)json_integer_value(v)));
 		break;
 	case JSON_REAL: {
 		/* jansson's own formatting (precision, ".0", exponent): rare enough to hand over */
@@ -468,34 +467,15 @@ jw_text(struct json_writer *w, const char *s)
 	free(p);
 }
 
-/* int_text - n in decimal into num (at least 21 bytes), as "%lld" writes it; returns its length */
-static size_t
-int_text(char *num, long long n)
-{
-	char tmp[24];
-	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-	size_t k = 0, len = 0;
-
-	do {
-		tmp[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (n < 0)
-		num[len++] = '-';
-	while (k > 0)
-		num[len++] = tmp[--k];
-	return len;
-}
-
 /* jw_int - an integer value (jsondump.h) */
 void
 jw_int(struct json_writer *w, long long n)
 {
-	char num[24];
+	char num[FMT_INT_MAX];
 
 	if (!before_value(w))
 		return;
-	put(&w->o, num, int_text(num, n));
+	put(&w->o, num, fmt_int(num, n));
 }
 
 /* jw_value - a jansson value (jsondump.h) */

@@ -2,7 +2,6 @@
 #include "util/fmt.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
 
 /*
@@ -53,11 +52,11 @@ fmt_next(const char **fmt, size_t *lit)
 	}
 }
 
-/* decimal - v in decimal, a '-' first when neg, into buf (at least 24 bytes); its length */
+/* digits - v in decimal, a '-' first when neg, into buf (FMT_INT_MAX bytes); its length */
 static size_t
-decimal(char *buf, unsigned long long v, bool neg)
+digits(char *buf, unsigned long long v, bool neg)
 {
-	char tmp[24];
+	char tmp[FMT_INT_MAX];
 	size_t k = 0, n = 0;
 
 	do {
@@ -71,9 +70,23 @@ decimal(char *buf, unsigned long long v, bool neg)
 	return n;
 }
 
+/* fmt_int - see fmt.h */
+size_t
+fmt_int(char *buf, long long n)
+{
+	return digits(buf, n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n, n < 0);
+}
+
+/* fmt_uint - see fmt.h */
+size_t
+fmt_uint(char *buf, unsigned long long v)
+{
+	return digits(buf, v, false);
+}
+
 /* conv_text - the text of one conversion, taken from ap: *s points at it (into num, or the argument) */
 static size_t
-conv_text(enum conv c, va_list *ap, char num[24], const char **s)
+conv_text(enum conv c, va_list *ap, char num[FMT_INT_MAX], const char **s)
 {
 	switch (c) {
 	case CONV_PERCENT:
@@ -83,18 +96,15 @@ conv_text(enum conv c, va_list *ap, char num[24], const char **s)
 		if ((*s = va_arg(*ap, const char *)) == NULL)
 			*s = "(null)";
 		return strlen(*s);
-	case CONV_D: {
-		int v = va_arg(*ap, int);
-
+	case CONV_D:
 		*s = num;
-		return decimal(num, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0);
-	}
+		return fmt_int(num, va_arg(*ap, int));
 	case CONV_U:
 		*s = num;
-		return decimal(num, va_arg(*ap, unsigned), false);
+		return fmt_uint(num, va_arg(*ap, unsigned));
 	case CONV_ZU:
 		*s = num;
-		return decimal(num, va_arg(*ap, size_t), false);
+		return fmt_uint(num, va_arg(*ap, size_t));
 	default:
 		*s = "";
 		return 0;
@@ -105,22 +115,21 @@ conv_text(enum conv c, va_list *ap, char num[24], const char **s)
 long
 fmt_simple_len(const char *fmt, va_list ap)
 {
-	const char *p;
+	const char *p = fmt;
 	size_t total = 0, lit;
+	long len = -1;
 	enum conv c;
 	va_list aq;
 
 	va_copy(aq, ap);
-	for (p = fmt;;) {
-		char num[24];
+	/* -1 at the first conversion left to vsnprintf (the arguments read so far were the copy's) */
+	while ((c = fmt_next(&p, &lit)) != CONV_OTHER) {
+		char num[FMT_INT_MAX];
 		const char *s;
 
-		c = fmt_next(&p, &lit);
 		total += lit;
-		if (c == CONV_END)
-			break;
-		if (c == CONV_OTHER) {	/* the arguments read so far were the copy's */
-			total = SIZE_MAX;
+		if (c == CONV_END) {
+			len = (long)total;
 			break;
 		}
 		total += conv_text(c, &aq, num, &s);
@@ -128,7 +137,7 @@ fmt_simple_len(const char *fmt, va_list ap)
 			break;	/* absurd: vsnprintf's own limits apply */
 	}
 	va_end(aq);
-	return total > (size_t)1 << 30 ? -1 : (long)total;
+	return len;
 }
 
 /* fmt_simple_write - see fmt.h */
@@ -142,7 +151,7 @@ fmt_simple_write(char *out, const char *fmt, va_list ap)
 
 	va_copy(aq, ap);
 	for (;;) {
-		char num[24];
+		char num[FMT_INT_MAX];
 		const char *s;
 
 		run = p;

@@ -5,6 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#define FMT_INT_MAX	21	/* the longest decimal of a 64-bit integer, its sign included */
+
+/* fmt_int - n in decimal as "%lld" writes it, into buf (the caller's, FMT_INT_MAX bytes, no NUL); its length */
+size_t fmt_int(char *buf, long long n);
+/* fmt_uint - v in decimal as "%llu" writes it, into buf (the caller's, FMT_INT_MAX bytes, no NUL); its length */
+size_t fmt_uint(char *buf, unsigned long long v);
+
 /*
  * fmt_simple_len - the length vsnprintf(NULL, 0, fmt, ap) gives when fmt
  * holds no conversion but %s, %d, %u, %zu and %%, else -1: the caller then

@@ -525,6 +525,23 @@ simple_formats_as_printf(void **state)
 	assert_int_equal(fmt_len("%", 0), -1);
 	assert_int_equal(fmt_len("a%sb%dc", "xy", -12), 8);
 	assert_int_equal(fmt_len("", 0), 0);
+	{	/* the decimal writers at their ends (jsondump's integers, spf eval's lines) */
+		char d[FMT_INT_MAX + 1];
+		size_t n;
+
+		n = fmt_int(d, INT64_MIN);
+		d[n] = '\0';
+		assert_string_equal(d, "-9223372036854775808");
+		n = fmt_int(d, INT64_MAX);
+		d[n] = '\0';
+		assert_string_equal(d, "9223372036854775807");
+		n = fmt_uint(d, UINT64_MAX);
+		d[n] = '\0';
+		assert_string_equal(d, "18446744073709551615");
+		n = fmt_int(d, 0);
+		d[n] = '\0';
+		assert_string_equal(d, "0");
+	}
 	arena_free(&ar_);
 }
 
