@@ -294,22 +294,12 @@ memo_answered(struct dns_answer *ans, void *arg)
 static const char *
 memo_key(const char *qname, char *buf, size_t size, char **heap, size_t *len)
 {
-	size_t n = 0;
-	char *name = buf;
+	size_t n = strlen(qname);
+	char *name;
 
-	*heap = NULL;
-	/* copied and lower-cased in one pass (names are short); a longer one on the heap */
-	while (qname[n] && n < size - 1) {
-		unsigned char c = (unsigned char)qname[n];
-
-		buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-	}
-	if (qname[n]) {
-		name = *heap = str_lower(xstrdup(qname));
-		n = strlen(name);
-	} else {
-		buf[n] = '\0';
-	}
+	/* names are short: on the stack, a longer one on the heap */
+	*heap = n < size ? NULL : xmalloc(n + 1);
+	name = str_lower_copy(*heap ? *heap : buf, qname, n);
 	if (n > 1 && name[n - 1] == '.')
 		name[--n] = '\0';
 	*len = n;

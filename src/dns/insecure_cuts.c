@@ -1,6 +1,7 @@
 /* src/dns/insecure_cuts.c - a bounded table of names proven insecure (see insecure_cuts.h) */
 #include "dns/insecure_cuts.h"
 #include "dns/dns.h"
+#include "util/str.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -33,9 +34,7 @@ norm(const char *name, char *out)
 		n--;
 	if (n == 0 || n >= DNS_NAME_MAX || memchr(name, '\\', n))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		out[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
-	out[n] = '\0';
+	str_lower_copy(out, name, n);
 	return true;
 }
 

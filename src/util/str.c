@@ -60,6 +60,15 @@ str_lower(char *s)
 	return s;
 }
 
+char *
+str_lower_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)lc((unsigned char)src[i]);
+	dst[n] = '\0';
+	return dst;
+}
+
 static bool
 is_space(int c)
 {

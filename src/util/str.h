@@ -27,6 +27,11 @@ bool str_has_prefix_case(const char *s, const char *prefix);
 bool str_has_suffix_case(const char *s, const char *suffix);
 /* str_lower - lower-case ASCII letters in place; returns s */
 char *str_lower(char *s);
+/*
+ * str_lower_copy - the n bytes at src (borrowed) lower-cased (ASCII letters)
+ * into dst and a NUL after them (the caller's, n + 1 bytes); returns dst
+ */
+char *str_lower_copy(char *dst, const char *src, size_t n);
 /* str_trim - strip leading and trailing ASCII white space in place */
 char *str_trim(char *s);
 /*

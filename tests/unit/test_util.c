@@ -107,6 +107,14 @@ str_helpers(void **state)
 	p = str_printable("a\001\\\xff", 4);
 	assert_string_equal(p, "a\\x01\\\\\\xFF");
 	free(p);
+	{	/* only the n bytes asked for, ASCII letters only, and a NUL */
+		char d[8];
+
+		memset(d, 'x', sizeof(d));
+		assert_string_equal(str_lower_copy(d, "MX.Ex\xc3\x89TRA", 5), "mx.ex");
+		assert_string_equal(str_lower_copy(d, "A\xc3\x89Z", 4), "a\xc3\x89z");
+		assert_string_equal(str_lower_copy(d, "", 0), "");
+	}
 }
 
 static void
